@@ -1,0 +1,96 @@
+"""flowzero: TensorFlow 1.x graph mode, rebuilt from zero on NumPy.
+
+    import flowzero as tf
+
+This module is the public TF1 namespace only: re-exports, plus the TF 0.x aliases that old
+tutorials use (tf.sub, tf.mul, tf.neg, tf.div, tf.initialize_all_variables).
+"""
+
+from flowzero import ops as _ops  # noqa: F401 - registers every op type
+from flowzero.autodiff import gradients
+from flowzero.framework import errors
+from flowzero.framework.dtypes import (
+    DType,
+    as_dtype,
+    bool,
+    complex64,
+    complex128,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    string,
+    uint8,
+    uint16,
+)
+from flowzero.framework.graph import (
+    Graph,
+    GraphKeys,
+    Operation,
+    Tensor,
+    add_to_collection,
+    add_to_collections,
+    control_dependencies,
+    convert_to_tensor,
+    device,
+    get_collection,
+    get_collection_ref,
+    get_default_graph,
+    get_seed,
+    name_scope,
+    reset_default_graph,
+    set_random_seed,
+)
+from flowzero.framework.shapes import Dimension, TensorShape
+from flowzero.ops.array_ops import *  # noqa: F403
+from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
+from flowzero.ops.control_ops import tuple_ as tuple  # noqa: A001
+from flowzero.ops.math_ops import *  # noqa: F403
+from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
+from flowzero.runtime.session import (
+    ConfigProto,
+    GPUOptions,
+    InteractiveSession,
+    RunMetadata,
+    RunOptions,
+    Session,
+    get_default_session,
+)
+from flowzero.variables import (
+    AUTO_REUSE,
+    Variable,
+    VariableScope,
+    all_variables,
+    get_variable,
+    get_variable_scope,
+    global_variables,
+    global_variables_initializer,
+    glorot_normal_initializer,
+    glorot_uniform_initializer,
+    initialize_all_variables,
+    initialize_local_variables,
+    initialize_variables,
+    local_variables,
+    local_variables_initializer,
+    model_variables,
+    report_uninitialized_variables,
+    trainable_variables,
+    variable_scope,
+    variables_initializer,
+)
+from flowzero.variables import (
+    constant_initializer,
+    ones_initializer,
+    random_normal_initializer,
+    random_uniform_initializer,
+    truncated_normal_initializer,
+    variance_scaling_initializer,
+    zeros_initializer,
+)
+
+__version__ = "0.1.0"

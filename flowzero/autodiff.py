@@ -1,0 +1,170 @@
+"""tf.gradients: reverse-mode autodiff that builds the backward pass as graph ops.
+
+The walk visits, in reverse creation order, every op on a path from an `x` to a `y`, asks the
+op's OpDef for the gradients of its inputs (more graph ops), sums contributions where a tensor
+fans out, and un-broadcasts each contribution to its input's shape once, here — no op does it
+itself. Because the result is ordinary graph ops, gradients of gradients work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowzero.framework import errors
+from flowzero.framework.graph import Operation, Tensor, convert_to_tensor, graph_of
+from flowzero.ops import array_ops, math_ops
+
+
+def _as_x(x: Any) -> Tensor:
+    # A Variable's gradient is taken with respect to its storage node (TF1's `as_ref=True`).
+    if hasattr(x, "_ref"):
+        return x._ref()
+    return convert_to_tensor(x)
+
+
+def _is_differentiable_dtype(t: Tensor) -> bool:
+    return t.dtype.is_floating or t.dtype.is_complex
+
+
+def _unbroadcast(g: Tensor, x: Tensor) -> Tensor:
+    """Sums `g` down to x's shape where broadcasting made it larger (no-op when equal)."""
+    gs, xs = g.shape, x.shape
+    if gs.is_fully_defined() and xs.is_fully_defined() and gs == xs:
+        return g
+    if xs.known is not None and gs.known is not None and len(gs.known) == len(xs.known) and all(
+        a == b and a is not None for a, b in zip(gs.known, xs.known)
+    ):
+        return g
+    return array_ops.sum_to(g, array_ops._shape_like(x))
+
+
+def _sum(parts: list[Tensor]) -> Tensor:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        return math_ops.add(parts[0], parts[1])
+    return math_ops.add_n(parts)
+
+
+def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
+              colocate_gradients_with_ops: bool = False, gate_gradients: bool = False,
+              aggregation_method: Any = None, stop_gradients: Any = None,
+              unconnected_gradients: str = "none") -> list[Tensor | None]:
+    """Symbolic gradients of sum(ys) with respect to each of `xs`.
+
+    Args:
+        ys: a Tensor or list of Tensors to differentiate.
+        xs: a Tensor/Variable or list of them.
+        grad_ys: optional upstream gradients, one per y (default: ones).
+        stop_gradients: Tensors (or ops) through which no gradient flows.
+        unconnected_gradients: "none" (default) gives None for an x that ys do not depend on;
+            "zero" gives zeros.
+
+    Returns:
+        A list with one gradient Tensor (or None) per x, each of that x's shape.
+
+    Raises:
+        LookupError: an op on the path has no gradient function and is not marked
+            non-differentiable (the message names the op and suggests tf.stop_gradient).
+
+    Example:
+        >>> x = tf.constant(3.0); y = x * x * x
+        >>> dy, = tf.gradients(y, [x]); d2y, = tf.gradients(dy, [x])   # 27.0, 18.0
+    """
+    ys_l = list(ys) if isinstance(ys, (list, tuple)) else [ys]
+    xs_l = list(xs) if isinstance(xs, (list, tuple)) else [xs]
+    g = graph_of(ys_l + [x for x in xs_l if isinstance(x, Tensor)], "gradients")
+    with g.as_default():
+        ys_t = [convert_to_tensor(y) for y in ys_l]
+        xs_t = [_as_x(x) for x in xs_l]
+        if grad_ys is None:
+            gys: list[Any] = [None] * len(ys_t)
+        else:
+            gys = list(grad_ys) if isinstance(grad_ys, (list, tuple)) else [grad_ys]
+            if len(gys) != len(ys_t):
+                raise ValueError(f"gradients: got {len(gys)} grad_ys for {len(ys_t)} ys.")
+        stop_ops: set[Operation] = set()
+        for s in stop_gradients or []:
+            stop_ops.add(s.op if isinstance(s, Tensor) else _as_x(s).op)
+
+        # Ops on a path x -> y: backward-reachable from ys over data edges ∩ forward from xs.
+        back: set[Operation] = set()
+        stack = [y.op for y in ys_t]
+        while stack:
+            op = stack.pop()
+            if op in back:
+                continue
+            back.add(op)
+            stack.extend(t.op for t in op.inputs)
+        between: set[Operation] = set()
+        stack = [x.op for x in xs_t if x.op in back]
+        while stack:
+            op = stack.pop()
+            if op in between:
+                continue
+            between.add(op)
+            for t in op.outputs:
+                stack.extend(c for c in t._consumers if c in back)
+
+        contributions: dict[Tensor, list[Tensor]] = {}
+        with g.name_scope(name):
+            for y, gy in zip(ys_t, gys):
+                if gy is None:
+                    gy = array_ops.ones_like(y, name=f"grad_ys_{ys_t.index(y)}")
+                else:
+                    gy = convert_to_tensor(gy, dtype=y.dtype)
+                contributions.setdefault(y, []).append(gy)
+
+            x_set = set(xs_t)
+            for op in sorted(between, key=lambda o: o._id, reverse=True):
+                outs = op.outputs
+                dys = [contributions.get(t) for t in outs]
+                if all(d is None for d in dys):
+                    continue
+                summed = []
+                for t, d in zip(outs, dys):
+                    if d is None:
+                        summed.append(None)
+                    else:
+                        summed.append(_sum(d) if len(d) > 1 else d[0])
+                        contributions[t] = [summed[-1]]
+                if op in stop_ops or not op._opdef.differentiable:
+                    continue
+                if all(t in x_set for t in outs) and not any(
+                    i.op in between for i in op.inputs
+                ):
+                    continue  # nothing upstream of this x needs a gradient
+                with g.name_scope(f"{op.name}_grad"):
+                    dys_full = [
+                        d if d is not None else array_ops.zeros_like(t)
+                        for t, d in zip(outs, summed)
+                    ]
+                    try:
+                        in_grads = op._opdef.gradient(op, *dys_full)
+                    except errors.LookupGradientError:
+                        raise
+                    except NotImplementedError as e:
+                        raise errors.LookupGradientError(
+                            f"No gradient defined for operation '{op.name}' (op type: "
+                            f"{op.type}): {e}. Wrap its input in tf.stop_gradient()."
+                        ) from None
+                    in_grads = list(in_grads) + [None] * (len(op.inputs) - len(in_grads))
+                    for inp, dx in zip(op.inputs, in_grads):
+                        if dx is None or inp.op not in between:
+                            continue
+                        if not _is_differentiable_dtype(inp):
+                            continue
+                        dx = convert_to_tensor(dx)
+                        contributions.setdefault(inp, []).append(_unbroadcast(dx, inp))
+
+            result: list[Tensor | None] = []
+            for x in xs_t:
+                parts = contributions.get(x)
+                if parts is None:
+                    if unconnected_gradients == "zero":
+                        result.append(array_ops.zeros_like(x))
+                    else:
+                        result.append(None)
+                else:
+                    result.append(_sum(parts) if len(parts) > 1 else parts[0])
+    return result

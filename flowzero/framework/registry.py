@@ -1,0 +1,113 @@
+"""OpDef, the one place an op lives, and the registry of op types.
+
+An op type is one OpDef subclass registered under its TF name. It holds, side by side:
+
+- `infer(*inputs)`   build time: input Tensors (+ `self.attrs`) -> output TensorSpec(s);
+- `compute(*arrays)` run time: ndarrays in, ndarray(s) out (NumPy only; no Graph, no Session);
+- `gradient(op, *dys)` graph ops, one entry per input (None = no gradient through that input).
+
+Registering the same type twice fails and names the file:line of the first registration.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar, NamedTuple
+
+from flowzero.framework import dtypes as _dtypes
+from flowzero.framework import errors
+from flowzero.framework.shapes import TensorShape, as_shape
+
+
+class TensorSpec(NamedTuple):
+    """What `infer` returns for one output: its static shape and dtype."""
+
+    shape: TensorShape
+    dtype: _dtypes.DType
+
+
+def spec(shape: Any, dtype: Any) -> TensorSpec:
+    return TensorSpec(as_shape(shape), _dtypes.as_dtype(dtype))
+
+
+class OpDef:
+    """Base class of every op type. Subclasses are created per node with that node's attrs."""
+
+    type: ClassVar[str] = ""
+    # False = no gradient on purpose (TF's NotDifferentiable); ops whose gradient is simply not
+    # written yet keep True and fail loudly in tf.gradients.
+    differentiable: ClassVar[bool] = True
+    # True = compute(ctx, *arrays) receives the session's RunContext (variables, RNG state).
+    needs_context: ClassVar[bool] = False
+    # True = an output may be the storage of a variable (must be copied when fetched).
+    aliases_state: ClassVar[bool] = False
+    # True = compute may return one of its input arrays itself (Identity-like).
+    forwards_input: ClassVar[bool] = False
+    # True = has side effects; never pruned by optimisations, never constant-folded.
+    stateful: ClassVar[bool] = False
+    # True = must be fed (Placeholder): the plan refuses to run it.
+    requires_feed: ClassVar[bool] = False
+
+    __slots__ = ("attrs", "node_name")
+
+    def __init__(self, attrs: dict[str, Any] | None = None, node_name: str = "") -> None:
+        self.attrs = attrs or {}
+        self.node_name = node_name
+
+    def infer(self, *inputs: Any) -> TensorSpec | list[TensorSpec]:
+        raise NotImplementedError(f"{self.type}: infer() is not implemented")
+
+    def compute(self, *arrays: Any) -> Any:
+        raise NotImplementedError(f"{self.type}: compute() is not implemented")
+
+    def gradient(self, op: Any, *dys: Any) -> list[Any]:
+        raise errors.LookupGradientError(
+            f"No gradient defined for operation '{op.name}' (op type: {self.type}). "
+            "Wrap its input in tf.stop_gradient() if no gradient should flow through it."
+        )
+
+    # -- helpers for messages in the style of DESIGN.md §5 --------------------------------------
+    def error(self, message: str, cls: type[errors.OpError] = errors.InvalidArgumentError
+              ) -> errors.OpError:
+        """An error `<OpType> '<node name>': <message>` to raise from infer or compute."""
+        return cls(None, None, f"{self.type} '{self.node_name}': {message}")
+
+    def __repr__(self) -> str:
+        return f"<OpDef {self.type} {self.attrs}>"
+
+
+_REGISTRY: dict[str, type[OpDef]] = {}
+_WHERE: dict[str, str] = {}
+
+
+def register_op(type_name: str) -> Any:
+    """Class decorator: registers an OpDef subclass under its TF op type name."""
+
+    def deco(cls: type[OpDef]) -> type[OpDef]:
+        try:
+            where = f"{inspect.getsourcefile(cls)}:{inspect.getsourcelines(cls)[1]}"
+        except (OSError, TypeError):
+            where = cls.__module__
+        if type_name in _REGISTRY:
+            raise KeyError(
+                f"Op type '{type_name}' is already registered at {_WHERE[type_name]}; "
+                f"second registration at {where}."
+            )
+        cls.type = type_name
+        _REGISTRY[type_name] = cls
+        _WHERE[type_name] = where
+        return cls
+
+    return deco
+
+
+def get_op_class(type_name: str) -> type[OpDef]:
+    try:
+        return _REGISTRY[type_name]
+    except KeyError:
+        raise errors.NotFoundError(None, None, f"Op type not registered '{type_name}'.") from None
+
+
+def registered_ops() -> dict[str, type[OpDef]]:
+    """All registered op types (a copy), for the op-table meta-test and graph loading."""
+    return dict(_REGISTRY)

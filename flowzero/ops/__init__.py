@@ -1,0 +1,11 @@
+"""The op catalogue: one module per family, each op one OpDef plus its public function.
+
+Importing this package registers every op type.
+"""
+
+from flowzero.ops import (  # noqa: F401 - imported for registration
+    array_ops,
+    control_ops,
+    math_ops,
+    state_ops,
+)

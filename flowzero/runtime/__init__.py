@@ -1,0 +1,1 @@
+"""Execution: Session (fetch/feed handling) and Plan (pruning, ordering, the run loop)."""

@@ -1,0 +1,246 @@
+"""A Plan: everything about running one (fetches, feeds) signature, computed once.
+
+Building a plan prunes the graph to the ops the targets need, orders them (creation order is a
+topological order), assigns every live value an integer slot, and records after which step each
+slot dies. Running it is a tight loop over precomputed steps: no name lookups, no Tensor objects,
+no shape inference.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import errors
+from flowzero.framework.graph import Operation, Tensor
+
+
+class VarCell:
+    """One variable's storage in one Session. `value` is None until initialized."""
+
+    __slots__ = ("name", "value")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.value: np.ndarray | None = None
+
+    def read(self) -> np.ndarray:
+        """The value; FailedPreconditionError naming the variable if it was never initialized."""
+        if self.value is None:
+            short = self.name.rsplit("/", 1)[-1]
+            raise errors.FailedPreconditionError(
+                None, None,
+                f"Attempting to use uninitialized value {self.name}. Run its initializer "
+                f"first: sess.run(tf.global_variables_initializer()) for all variables, or "
+                f"sess.run({short}.initializer) for this one.",
+            )
+        return self.value
+
+
+class RunContext:
+    """Per-session state that stateful kernels receive: variable storage and RNG streams."""
+
+    def __init__(self) -> None:
+        self.variables: dict[str, VarCell] = {}
+        self.rngs: dict[Any, np.random.Generator] = {}
+
+    def cell(self, name: str) -> VarCell:
+        c = self.variables.get(name)
+        if c is None:
+            c = self.variables[name] = VarCell(name)
+        return c
+
+    def rng(self, key: Any, seed: tuple[int | None, int | None]) -> np.random.Generator:
+        """The RNG stream of one random op: seeded ones replay identically in every session."""
+        g = self.rngs.get(key)
+        if g is None:
+            if seed[0] is None and seed[1] is None:
+                g = np.random.default_rng()
+            else:
+                g = np.random.default_rng([int(seed[0] or 0), int(seed[1] or 0)])
+            self.rngs[key] = g
+        return g
+
+
+# Exceptions from NumPy inside a kernel map to TF's classes.
+_ERROR_MAP: list[tuple[type[BaseException], type[errors.OpError]]] = [
+    (MemoryError, errors.ResourceExhaustedError),
+    (FloatingPointError, errors.InvalidArgumentError),
+    (ZeroDivisionError, errors.InvalidArgumentError),
+    (IndexError, errors.InvalidArgumentError),
+    (ValueError, errors.InvalidArgumentError),
+    (TypeError, errors.InvalidArgumentError),
+    (NotImplementedError, errors.UnimplementedError),
+]
+
+
+def _wrap_kernel_error(exc: BaseException, op: Operation) -> errors.OpError:
+    where = f"\n  (op '{op.name}' of type {op.type}, created at {op.traceback})"
+    if isinstance(exc, errors.OpError):
+        msg = exc.message
+        if f"'{op.name}'" not in msg:
+            msg = f"{op.type} '{op.name}': {msg}"
+        new = type(exc)(None, op, msg + where)
+        return new
+    cls: type[errors.OpError] = errors.InternalError
+    for src, dst in _ERROR_MAP:
+        if isinstance(exc, src):
+            cls = dst
+            break
+    return cls(None, op, f"{op.type} '{op.name}': {type(exc).__name__}: {exc}{where}")
+
+
+def _copy_fetch(v: Any) -> Any:
+    if isinstance(v, VarCell):  # the variable node itself was fetched: its current value
+        return v.read().copy()
+    return v.copy() if isinstance(v, np.ndarray) else v
+
+
+class Plan:
+    """The compiled form of one run signature: fetch tensors/ops + fed tensors."""
+
+    def __init__(self, targets: list[Tensor | Operation], feeds: list[Tensor],
+                 ctx: RunContext) -> None:
+        self.feeds = feeds
+        slot_of: dict[Tensor, int] = {}
+
+        def slot(t: Tensor) -> int:
+            s = slot_of.get(t)
+            if s is None:
+                s = slot_of[t] = len(slot_of)
+            return s
+
+        fed = set(feeds)
+        for t in feeds:
+            slot(t)
+
+        # 1. prune: walk back from the targets, stopping at fed tensors.
+        needed: dict[Operation, Operation | None] = {}  # op -> a consumer that needed it
+        stack: list[tuple[Operation, Operation | None]] = []
+        for t in targets:
+            if isinstance(t, Tensor):
+                if t not in fed:
+                    stack.append((t.op, None))
+            else:
+                stack.append((t, None))
+        while stack:
+            op, by = stack.pop()
+            if op in needed:
+                continue
+            needed[op] = by
+            for t in op._inputs:
+                if t not in fed:
+                    stack.append((t._op, op))
+            for c in op._control_inputs:
+                stack.append((c, op))
+
+        # 2. order: creation order is topological (an op's inputs exist before it does).
+        order = sorted(needed, key=lambda o: o._id)
+        for op in order:
+            if op._opdef.requires_feed:
+                self._raise_unfed(op, needed)
+
+        # 3. slots and steps.
+        steps: list[tuple[Any, tuple[int, ...], Any, Operation]] = []
+        last_use: dict[int, int] = {}
+        for i, op in enumerate(order):
+            ins = tuple(slot(t) for t in op._inputs)
+            for s in ins:
+                last_use[s] = i
+            outs = op._outputs
+            if len(outs) == 1:
+                out: Any = slot(outs[0])
+            elif not outs:
+                out = None
+            else:
+                out = tuple(slot(t) for t in outs)
+            fn = op._opdef.compute
+            if op._opdef.needs_context:
+                fn = functools.partial(fn, ctx)
+            steps.append((fn, ins, out, op))
+
+        self.fetch_slots: list[int | None] = []
+        copy_flags: list[bool] = []
+        for t in targets:
+            if isinstance(t, Tensor):
+                self.fetch_slots.append(slot(t))
+                copy_flags.append(_may_alias_state(t, fed))
+            else:
+                self.fetch_slots.append(None)
+                copy_flags.append(False)
+        kept = {s for s in self.fetch_slots if s is not None}
+
+        # 4. lifetimes: free each slot right after its last consumer (or its producer, when
+        # nothing reads it), unless it is fetched.
+        frees: list[list[int]] = [[] for _ in steps]
+        for i, (_, _, out, _) in enumerate(steps):
+            produced = [] if out is None else ([out] if isinstance(out, int) else list(out))
+            for s in produced:
+                if s not in kept:
+                    frees[last_use.get(s, i)].append(s)
+        for s in {slot(t) for t in feeds}:
+            if s not in kept and s in last_use:
+                frees[last_use[s]].append(s)
+
+        self.nslots = len(slot_of)
+        self.feed_slots = [slot_of[t] for t in feeds]
+        self.steps = [(fn, ins, out, tuple(fr)) for (fn, ins, out, _), fr in zip(steps, frees)]
+        self.ops = [op for (_, _, _, op) in steps]
+        self.copy_flags = copy_flags
+        self.any_copy = any(copy_flags)
+
+    @staticmethod
+    def _raise_unfed(op: Operation, needed: dict[Operation, Operation | None]) -> None:
+        t = op._outputs[0]
+        shape = "unknown" if t.shape.known is None else \
+            "[" + ",".join("?" if d is None else str(d) for d in t.shape.known) + "]"
+        by = needed.get(op)
+        chain = f" (needed by op '{by.name}' of type {by.type}, created at {by.traceback})" \
+            if by is not None else ""
+        raise errors.InvalidArgumentError(
+            None, op,
+            f"You must feed a value for placeholder tensor '{op.name}' with dtype "
+            f"{t.dtype.name} and shape {shape}{chain}. Pass it in feed_dict={{{op.name}: ...}}.",
+        )
+
+    def run(self, feed_values: list[Any]) -> list[Any]:
+        vals: list[Any] = [None] * self.nslots
+        for s, v in zip(self.feed_slots, feed_values):
+            vals[s] = v
+        i = 0
+        try:
+            for fn, ins, out, frees in self.steps:
+                if out is None:
+                    fn(*[vals[j] for j in ins])
+                elif out.__class__ is int:
+                    vals[out] = fn(*[vals[j] for j in ins])
+                else:
+                    for s, v in zip(out, fn(*[vals[j] for j in ins])):
+                        vals[s] = v
+                for s in frees:
+                    vals[s] = None
+                i += 1
+        except Exception as exc:  # noqa: BLE001 - re-raised as a typed OpError naming the op
+            raise _wrap_kernel_error(exc, self.ops[i]) from exc
+        out_vals = [None if s is None else vals[s] for s in self.fetch_slots]
+        if self.any_copy:
+            out_vals = [_copy_fetch(v) if c else v for v, c in zip(out_vals, self.copy_flags)]
+        return out_vals
+
+
+def _may_alias_state(t: Tensor, fed: set[Tensor]) -> bool:
+    """True if the fetched value may be (a view of) variable storage that later runs mutate."""
+    seen = 0
+    while seen < 1000:
+        if t in fed:
+            return False
+        od = t.op._opdef
+        if od.aliases_state:
+            return True
+        if not od.forwards_input or not t.op._inputs:
+            return False
+        t = t.op._inputs[0]
+        seen += 1
+    return True
