@@ -7,5 +7,6 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     array_ops,
     control_ops,
     math_ops,
+    reduction_ops,
     state_ops,
 )

@@ -257,6 +257,64 @@ def _shape_like(x: Tensor) -> Any:
     return shape(x)
 
 
+# -- reshape -----------------------------------------------------------------------------------
+@register_op("Reshape")
+class Reshape(OpDef):
+    """y = x with the given shape (one dim may be -1: inferred from the size)."""
+
+    forwards_input = True
+
+    def infer(self, x: Tensor, shape_: Tensor) -> TensorSpec:
+        from flowzero.ops.common import static_value
+
+        v = static_value(shape_)
+        if v is None:
+            return spec(_static_shape_value(shape_), x.dtype)
+        dims = [int(d) for d in np.asarray(v).reshape(-1)]
+        if sum(d == -1 for d in dims) > 1:
+            raise self.error(f"only one dimension may be -1; got shape {dims}.")
+        if any(d < -1 for d in dims):
+            raise self.error(f"dimensions must be >= -1; got shape {dims}.")
+        n = x.shape.num_elements()
+        known = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
+        if -1 in dims:
+            if n is not None:
+                if known == 0 or n % known:
+                    raise self.error(f"cannot reshape a tensor of {n} elements (shape {x.shape})"
+                                     f" to {dims}: {n} is not divisible by {known}.")
+                dims = [n // known if d == -1 else d for d in dims]
+            return spec([None if d == -1 else d for d in dims], x.dtype)
+        if n is not None and n != known:
+            raise self.error(f"cannot reshape a tensor with {n} elements (shape {x.shape}) to "
+                             f"shape {dims} ({known} elements).")
+        return spec(dims, x.dtype)
+
+    def compute(self, x: np.ndarray, shape_: np.ndarray) -> np.ndarray:
+        try:
+            return x.reshape(tuple(shape_))
+        except ValueError:
+            raise self.error(f"cannot reshape a tensor with {x.size} elements (shape "
+                             f"{x.shape}) to shape {list(shape_)}.") from None
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [reshape(dy, _shape_like(op.inputs[0])), None]
+
+
+def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tensor` with a new shape of the same size; one entry of `shape` may be -1.
+
+    Raises:
+        InvalidArgumentError: at build time when the sizes are statically incompatible.
+    """
+    if not isinstance(shape, Tensor):
+        if isinstance(shape, TensorShape):
+            shape = shape.as_list()
+        shape = constant([int(-1 if d is None else d) for d in np.asarray(
+            [getattr(d, "value", d) for d in (shape if not np.isscalar(shape) else [shape])],
+            dtype=object)], dtype=dtypes.int32, name="shape")
+    return apply_op(Reshape, [tensor, shape], name=name)
+
+
 # -- fills -------------------------------------------------------------------------------------
 @register_op("Fill")
 class Fill(OpDef):
@@ -320,5 +378,5 @@ def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Te
     return constant(1, dtype=dtype, shape=shape, name=name or "ones")
 
 
-__all__ = ["constant", "placeholder", "placeholder_with_default", "shape", "broadcast_to",
+__all__ = ["reshape", "constant", "placeholder", "placeholder_with_default", "shape", "broadcast_to",
            "sum_to", "fill", "zeros", "ones", "zeros_like", "ones_like"]
