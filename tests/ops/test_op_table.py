@@ -76,15 +76,20 @@ def test_second_order_gradient(case: OpCase) -> None:
     check_second_order(case)
 
 
+def _product_ops() -> dict:
+    # Test modules may register throwaway op types named TestOnly*; they are not the catalogue.
+    return {k: v for k, v in registered_ops().items() if not k.startswith("TestOnly")}
+
+
 def test_every_registered_op_has_a_row() -> None:
     covered = {c.op for c in CASES}
-    missing = sorted(set(registered_ops()) - covered - set(EXEMPT))
+    missing = sorted(set(_product_ops()) - covered - set(EXEMPT))
     assert not missing, f"registered ops without an op-table row: {missing}"
 
 
 def test_every_differentiable_op_has_a_gradient_row() -> None:
     graded = {c.op for c in GRAD_CASES}
-    ops = registered_ops()
+    ops = _product_ops()
     missing = sorted(
         n for n, cls in ops.items()
         if cls.differentiable and n not in graded and n not in EXEMPT

@@ -1,0 +1,145 @@
+"""tf.gradients: the reverse walk, fan-in sums, un-broadcasting, stops, higher order, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import flowzero as tf
+from flowzero.framework.graph import apply_op
+from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
+from flowzero.testing.gradient_check import assert_gradients_close, numerical_gradient
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    tf.reset_default_graph()
+    yield
+
+
+@register_op("TestOnlyNoGradient")
+class _NoGradient(OpDef):
+    """y = x (an op whose author forgot the gradient)."""
+
+    def infer(self, x: Any) -> TensorSpec:
+        return spec(x.shape, x.dtype)
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        return x
+
+
+@register_op("TestOnlyNotDifferentiable")
+class _NotDifferentiable(_NoGradient):
+    """y = x (no gradient on purpose)."""
+
+    differentiable = False
+
+
+def test_fan_out_contributions_are_summed() -> None:
+    x = tf.constant(2.0)
+    y = x * x + x * 3.0 + x  # dy/dx = 2x + 4
+    (g,) = tf.gradients(y, [x])
+    with tf.Session() as sess:
+        assert sess.run(g) == 8.0
+
+
+def test_higher_order_derivatives() -> None:
+    x = tf.constant(3.0)
+    y = x * x * x
+    (d1,) = tf.gradients(y, [x])
+    (d2,) = tf.gradients(d1, [x])
+    (d3,) = tf.gradients(d2, [x])
+    with tf.Session() as sess:
+        assert sess.run([d1, d2, d3]) == [27.0, 18.0, 6.0]
+
+
+def test_unbroadcasting_happens_once_in_the_walk() -> None:
+    x = tf.placeholder(tf.float32, [None, 3])
+    b = tf.Variable([1.0, 2.0, 3.0])
+    s = tf.Variable(2.0)
+    y = (x + b) * s
+    gb, gs = tf.gradients(tf.reduce_sum(y), [b, s])
+    assert gb.shape.as_list() == [3] and gs.shape.as_list() == []
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        xv = np.ones((4, 3), np.float32)
+        gbv, gsv = sess.run([gb, gs], {x: xv})
+    np.testing.assert_allclose(gbv, [8.0, 8.0, 8.0])
+    np.testing.assert_allclose(gsv, (xv + [1, 2, 3]).sum())
+
+
+def test_unconnected_x_gives_none_or_zero() -> None:
+    x = tf.constant(1.0)
+    z = tf.constant([1.0, 2.0])
+    y = x * 2.0
+    assert tf.gradients(y, [z]) == [None]
+    (g,) = tf.gradients(y, [z], unconnected_gradients="zero")
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(g), [0.0, 0.0])
+
+
+def test_stop_gradient_op_and_argument() -> None:
+    x = tf.constant(3.0)
+    a = x * 2.0
+    y = tf.stop_gradient(a) * x + a  # d/dx = a + 2 = 8 with the stop
+    (g,) = tf.gradients(y, [x])
+    (g2,) = tf.gradients(a * x, [x], stop_gradients=[a])  # a held constant: d/dx = a = 6
+    with tf.Session() as sess:
+        assert sess.run(g) == 8.0
+        assert sess.run(g2) == 6.0
+
+
+def test_grad_ys_weights_the_outputs() -> None:
+    x = tf.constant([1.0, 2.0])
+    y = x * x
+    (g,) = tf.gradients(y, [x], grad_ys=[tf.constant([10.0, 100.0])])
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(g), [20.0, 400.0])
+    with pytest.raises(ValueError, match="grad_ys"):
+        tf.gradients(y, [x], grad_ys=[1.0, 2.0])
+
+
+def test_several_ys_sum() -> None:
+    x = tf.constant(2.0)
+    (g,) = tf.gradients([x * x, x * 3.0], [x])
+    with tf.Session() as sess:
+        assert sess.run(g) == 7.0
+
+
+def test_missing_gradient_is_a_lookup_error_naming_op_and_fix() -> None:
+    x = tf.constant(1.0)
+    y = apply_op(_NoGradient, [x], name="forgot") * 2.0
+    with pytest.raises(LookupError, match="TestOnlyNoGradient.*stop_gradient"):
+        tf.gradients(y, [x])
+
+
+def test_not_differentiable_op_blocks_gradient() -> None:
+    x = tf.constant(1.0)
+    y = apply_op(_NotDifferentiable, [x]) * 2.0
+    assert tf.gradients(y, [x]) == [None]
+
+
+def test_gradients_are_graph_ops_in_gradients_scope() -> None:
+    x = tf.constant(1.0)
+    (g,) = tf.gradients(x * x, [x])
+    assert g.op.name.startswith("gradients/")
+
+
+def test_book_numerical_gradient() -> None:
+    def f(x: np.ndarray) -> float:
+        return float(np.sum(x**2))
+
+    np.testing.assert_allclose(numerical_gradient(f, np.array([3.0, 4.0])), [6.0, 8.0],
+                               rtol=1e-6)
+
+
+def test_gradient_check_on_a_small_network() -> None:
+    def net(x, w1, w2):
+        h = tf.matmul(x, w1) * tf.matmul(x, w1)
+        return tf.reduce_sum(tf.matmul(h, w2))
+
+    rng = np.random.default_rng(0)
+    assert_gradients_close(net, [rng.normal(size=(3, 4)), rng.normal(size=(4, 5)),
+                                 rng.normal(size=(5, 2))])
