@@ -7,6 +7,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     array_ops,
     control_ops,
     math_ops,
+    random_ops,
     reduction_ops,
     state_ops,
 )
