@@ -10,8 +10,7 @@ from typing import Any
 
 import numpy as np
 
-
-_pybool = type(True)
+_pybool = bool
 
 
 class DType:

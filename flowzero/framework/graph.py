@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from flowzero.framework import dtypes as _dtypes
-from flowzero.framework import errors
 from flowzero.framework.registry import OpDef, TensorSpec
 from flowzero.framework.shapes import Dimension, TensorShape, as_shape
 

@@ -239,7 +239,10 @@ def scalar() -> TensorShape:
 
 
 # -- shared shape rules ------------------------------------------------------------------------
-def broadcast_dims(a: Sequence[int | None], b: Sequence[int | None]) -> tuple[int | None, ...] | None:
+Dims = tuple[int | None, ...]
+
+
+def broadcast_dims(a: Sequence[int | None], b: Sequence[int | None]) -> Dims | None:
     """NumPy broadcasting of two known-rank dim tuples; None when they cannot broadcast."""
     n = max(len(a), len(b))
     a = (1,) * (n - len(a)) + tuple(a)

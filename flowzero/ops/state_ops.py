@@ -14,8 +14,8 @@ import numpy as np
 from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
-from flowzero.ops.common import TypeError_
 from flowzero.framework.shapes import TensorShape, as_shape
+from flowzero.ops.common import TypeError_
 from flowzero.runtime.plan import RunContext, VarCell
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from flowzero.framework import errors
 from flowzero.framework.graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
 from flowzero.runtime.plan import Plan, RunContext
 
@@ -353,8 +352,8 @@ def _check_feed(t: Tensor, v: Any) -> np.ndarray:
         except ValueError as e:
             raise ValueError(f"Cannot feed a ragged or malformed value to '{t.name}': {e}") \
                 from None
-        if t.dtype.is_integer or t.dtype.is_bool:
-            if src.dtype.kind == "f" and src.size and not np.all(np.isfinite(src) & (src == np.round(src))):
+        if (t.dtype.is_integer or t.dtype.is_bool) and src.dtype.kind == "f" and src.size:
+            if not np.all(np.isfinite(src) & (src == np.round(src))):
                 raise TypeError(
                     f"Cannot feed value of dtype {src.dtype} to Tensor '{t.name}' of dtype "
                     f"{t.dtype.name}: non-integral values would be truncated. Cast it first."

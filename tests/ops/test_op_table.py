@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 import flowzero  # noqa: F401 - registers ops
+import tests.ops as _pkg
 from flowzero.framework.registry import registered_ops
 from flowzero.testing.op_cases import OpCase, check_forward, check_gradient, check_second_order
-
-import tests.ops as _pkg
 
 # Op types whose behaviour is tested elsewhere (not as a pure function of inputs).
 EXEMPT = {
