@@ -1,0 +1,36 @@
+"""tf.train: optimizers, learning-rate schedules and the global step.
+
+The book's ("Deep Learning from Scratch" ch. 6) optimizers live in `tf.train.book`.
+"""
+
+from flowzero.train import book
+from flowzero.train.adadelta import AdadeltaOptimizer
+from flowzero.train.adagrad import AdagradOptimizer
+from flowzero.train.adam import AdamOptimizer
+from flowzero.train.gradient_descent import GradientDescentOptimizer
+from flowzero.train.momentum import MomentumOptimizer
+from flowzero.train.optimizer import Optimizer
+from flowzero.train.rmsprop import RMSPropOptimizer
+from flowzero.train.training_util import (
+    assert_global_step,
+    create_global_step,
+    get_global_step,
+    get_or_create_global_step,
+    global_step,
+)
+
+__all__ = [
+    "Optimizer",
+    "GradientDescentOptimizer",
+    "MomentumOptimizer",
+    "AdagradOptimizer",
+    "RMSPropOptimizer",
+    "AdamOptimizer",
+    "AdadeltaOptimizer",
+    "book",
+    "get_global_step",
+    "create_global_step",
+    "get_or_create_global_step",
+    "assert_global_step",
+    "global_step",
+]

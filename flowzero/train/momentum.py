@@ -1,0 +1,76 @@
+"""tf.train.MomentumOptimizer and its update op, ApplyMomentum."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework.graph import Tensor
+from flowzero.framework.registry import register_op
+from flowzero.runtime.plan import VarCell
+from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
+
+
+@register_op("ApplyMomentum")
+class ApplyMomentum(ApplyOp):
+    """accum = accum * momentum + grad; var -= lr * accum (nesterov: var -= grad * lr +
+    accum * momentum * lr), in place."""
+
+    n_refs = 2
+    args = ("lr", "grad", "momentum")
+
+    def compute(self, var_cell: VarCell, accum_cell: VarCell, lr: np.ndarray, grad: np.ndarray,
+                momentum: np.ndarray) -> np.ndarray:
+        var, accum = var_cell.read(), accum_cell.read()
+        self.check_grad(var, grad)
+        lr, mu = scalar_of(lr, var.dtype), scalar_of(momentum, var.dtype)
+        accum *= mu
+        accum += grad
+        if self.attrs.get("use_nesterov", False):
+            var -= grad * lr + accum * mu * lr
+        else:
+            var -= accum * lr
+        return var
+
+
+class MomentumOptimizer(Optimizer):
+    """Gradient descent with momentum (TF's formulation: the learning rate scales the
+    accumulated velocity, not the gradient)::
+
+        accumulation = momentum * accumulation + gradient
+        variable -= learning_rate * accumulation
+
+    With use_nesterov=True: variable -= learning_rate * (gradient + momentum * accumulation).
+
+    Args:
+        learning_rate: a float, a scalar Tensor or a callable returning one.
+        momentum: a float, a scalar Tensor or a callable returning one.
+        use_locking: accepted for TF compatibility.
+        name: name scope of the update ops (default "Momentum"); slots are `<var>/Momentum`.
+        use_nesterov: use Nesterov momentum.
+
+    Example:
+        >>> train_op = tf.train.MomentumOptimizer(0.01, momentum=0.9).minimize(loss)
+    """
+
+    def __init__(self, learning_rate: Any, momentum: Any, use_locking: bool = False,
+                 name: str = "Momentum", use_nesterov: bool = False) -> None:
+        super().__init__(use_locking, name)
+        self._learning_rate = learning_rate
+        self._momentum = momentum
+        self._use_nesterov = bool(use_nesterov)
+
+    def _create_slots(self, var_list: list[Any]) -> None:
+        for v in var_list:
+            self._zeros_slot(v, "momentum", self._name)
+
+    def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
+        mom = self.get_slot(var, "momentum")
+        return apply_op(ApplyMomentum, [var._ref(), mom._ref()],
+                        [self._hyper("learning_rate", self._learning_rate, var), grad,
+                         self._hyper("momentum", self._momentum, var)],
+                        use_locking=self._use_locking, use_nesterov=self._use_nesterov)
+
+
+__all__ = ["MomentumOptimizer"]
