@@ -92,6 +92,8 @@ class Mean(_Reduce):
             s = np.sum(x, axis=axes, keepdims=kd, dtype=x.dtype)
             if n == 0:
                 return np.zeros_like(np.asarray(s))
+            if x.dtype.kind == "u":
+                return np.asarray(s // n, dtype=x.dtype)
             q = np.where(s >= 0, s // n, -((-s) // n))  # C-style division, as TF's kernel
             return np.asarray(q, dtype=x.dtype)
         acc = np.float32 if x.dtype == np.float16 else x.dtype  # float16 sums overflow
@@ -206,7 +208,7 @@ class Prod(_Reduce):
 
 
 @register_op("Any")
-class Any_(_Reduce):
+class ReduceAny(_Reduce):
     """y = logical or of x over axis."""
 
     kinds = "b"
@@ -217,7 +219,7 @@ class Any_(_Reduce):
 
 
 @register_op("All")
-class All(_Reduce):
+class ReduceAll(_Reduce):
     """y = logical and of x over axis."""
 
     kinds = "b"
@@ -408,14 +410,14 @@ def reduce_any(input_tensor: Any, axis: Any = None, keepdims: bool | None = None
                name: str | None = None, reduction_indices: Any = None,
                keep_dims: bool | None = None) -> Tensor:
     """Logical or across `axis` (all when None) of a bool tensor."""
-    return _reduce(Any_, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+    return _reduce(ReduceAny, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_all(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
                name: str | None = None, reduction_indices: Any = None,
                keep_dims: bool | None = None) -> Tensor:
     """Logical and across `axis` (all when None) of a bool tensor."""
-    return _reduce(All, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+    return _reduce(ReduceAll, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
