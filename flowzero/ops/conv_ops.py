@@ -1,0 +1,769 @@
+"""Convolution and pooling: Conv2D and its two backprop ops, MaxPool, AvgPool and their grads.
+
+Layout is NHWC by default, NCHW via `data_format`; kernels work in NHWC internally (an NCHW
+input is a transposed view). Padding follows TF exactly: VALID, SAME (out = ceil(in / stride),
+pad_top = total // 2, the extra row/column at the bottom/right) or explicit [before, after]
+pairs.
+
+Speed (DESIGN.md §6): Conv2D is im2col over a strided view of the padded input plus one GEMM;
+the backward kernels are their own ops (Conv2DBackpropInput = GEMM + col2im over the kh*kw
+filter taps, Conv2DBackpropFilter = im2col + one GEMM). Pooling loops over the kh*kw window
+offsets, each a strided view of the whole batch (for non-overlapping windows these are exactly
+the views of the reshape (n, oh, kh, ow, kw, c)); NOTE: measured faster than reducing a
+reshaped array over its two window axes. No loop ever runs over pixels, and everything stays in
+the input's dtype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from flowzero.framework.graph import Tensor, apply_op
+from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
+from flowzero.framework.shapes import TensorShape
+from flowzero.ops.array_ops import _shape_like, _static_shape_value, zeros_like
+from flowzero.ops.common import TypeError_, binary_operands
+
+# im2col buffers above this many bytes are built a batch slice at a time (bounded memory).
+_COLS_BYTES = 1 << 28
+
+
+class _Geom(NamedTuple):
+    fmt: str
+    strides: tuple[int, int]
+    dilations: tuple[int, int]
+    ksize: tuple[int, int]            # pools only; (0, 0) for convolutions
+    padding: str                      # "SAME" | "VALID" | "EXPLICIT"
+    pads: tuple[int, int, int, int]   # explicit (top, bottom, left, right)
+
+
+def _nhwc_dims(dims: Any, fmt: str) -> tuple[Any, Any, Any, Any]:
+    """(n, h, w, c) of a 4-entry shape/list given in `fmt` order."""
+    n, a, b, c = dims
+    return (n, a, b, c) if fmt == "NHWC" else (n, b, c, a)
+
+
+def _fmt_dims(n: Any, h: Any, w: Any, c: Any, fmt: str) -> tuple[Any, ...]:
+    return (n, h, w, c) if fmt == "NHWC" else (n, c, h, w)
+
+
+def _to_nhwc(x: np.ndarray, fmt: str) -> np.ndarray:
+    return x if fmt == "NHWC" else x.transpose(0, 2, 3, 1)
+
+
+def _from_nhwc(y: np.ndarray, fmt: str) -> np.ndarray:
+    return y if fmt == "NHWC" else np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+
+
+def _pad(x: np.ndarray, pads: tuple[int, int, int, int], fill: Any = 0) -> np.ndarray:
+    """x (NHWC) padded in H and W with `fill` (no copy when there is nothing to pad)."""
+    t, b, left, r = pads
+    if not (t or b or left or r):
+        return x
+    n, h, w, c = x.shape
+    out = np.full((n, h + t + b, w + left + r, c), fill, dtype=x.dtype)
+    out[:, t:t + h, left:left + w] = x
+    return out
+
+
+def _crop(xp: np.ndarray, pads: tuple[int, int, int, int], h: int, w: int) -> np.ndarray:
+    t, _, left, _ = pads
+    if xp.shape[1] == h and xp.shape[2] == w:
+        return xp
+    return np.ascontiguousarray(xp[:, t:t + h, left:left + w])
+
+
+def _tap(a: np.ndarray, i: int, j: int, oh: int, ow: int, sh: int, sw: int) -> np.ndarray:
+    """The view a[:, i + sh*y, j + sw*x] for y < oh, x < ow: one window offset, all windows."""
+    return a[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+
+
+def _im2col(xp: np.ndarray, oh: int, ow: int, kh: int, kw: int, g: _Geom) -> np.ndarray:
+    """Rows = output pixels, columns = (kh, kw, c) patch entries: (n*oh*ow, kh*kw*c)."""
+    n, _, _, c = xp.shape
+    s0, s1, s2, s3 = xp.strides
+    (sh, sw), (dh, dw) = g.strides, g.dilations
+    # Safe: the geometry guarantees (oh-1)*sh + (kh-1)*dh < padded height (same for width).
+    v = as_strided(xp, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3),
+                   writeable=False)
+    return v.reshape(n * oh * ow, kh * kw * c)
+
+
+def _batches(n: int, bytes_per_item: int) -> Iterator[slice]:
+    step = max(1, _COLS_BYTES // max(bytes_per_item, 1))
+    for i in range(0, n, step):
+        yield slice(i, min(i + step, n))
+
+
+def _out_dim(size: int | None, k: int, s: int, d: int, mode: str, before: int, after: int
+             ) -> tuple[int | None, int, int]:
+    """TF's output size and (before, after) padding of one spatial dimension."""
+    ek = (k - 1) * d + 1
+    if size is None:
+        return None, before, after
+    if mode == "VALID":
+        return (size - ek) // s + 1, 0, 0
+    if mode == "SAME":
+        out = -(-size // s)
+        total = max((out - 1) * s + ek - size, 0)
+        return out, total // 2, total - total // 2
+    return (size + before + after - ek) // s + 1, before, after
+
+
+class _Windowed(OpDef):
+    """Attr parsing and output geometry shared by the convolution and pooling ops."""
+
+    pooling: ClassVar[bool] = False
+
+    def _geom(self) -> _Geom:
+        a = self.attrs
+        fmt = a.get("data_format", "NHWC")
+        if fmt not in ("NHWC", "NCHW"):
+            raise self.error(f"data_format must be 'NHWC' or 'NCHW'; got {fmt!r}.")
+        strides = self._pair("strides", a.get("strides"), fmt)
+        dil = self._pair("dilations", a.get("dilations", [1, 1, 1, 1]), fmt)
+        ksize = self._pair("ksize", a.get("ksize"), fmt) if self.pooling else (0, 0)
+        padding = a.get("padding")
+        pads = (0, 0, 0, 0)
+        if padding == "EXPLICIT":
+            ep = list(a.get("explicit_paddings", []))
+            if len(ep) != 8 or any(p < 0 for p in ep):
+                raise self.error(f"explicit padding must be 4 non-negative [before, after] "
+                                 f"pairs, one per dimension of {fmt}; got {a.get('pad_arg')}.")
+            n, h, w, c = _nhwc_dims([ep[0:2], ep[2:4], ep[4:6], ep[6:8]], fmt)
+            if any(n) or any(c):
+                raise self.error(f"explicit padding in the batch and depth dimensions must be 0;"
+                                 f" got {a.get('pad_arg')} ({fmt}).")
+            pads = (h[0], h[1], w[0], w[1])
+        elif padding not in ("SAME", "VALID"):
+            hint = ""
+            if isinstance(padding, str) and padding.upper() in ("SAME", "VALID"):
+                hint = f" Did you mean padding='{padding.upper()}'?"
+            raise self.error(f"padding must be 'SAME', 'VALID' or a list of [before, after] "
+                             f"pairs; got {padding!r}.{hint}")
+        return _Geom(fmt, strides, dil, ksize, padding, pads)
+
+    def _pair(self, name: str, value: Any, fmt: str) -> tuple[int, int]:
+        v = list(value) if isinstance(value, (list, tuple)) else value
+        if not isinstance(v, list) or len(v) != 4:
+            raise self.error(f"{name} must have 4 entries, one per dimension of {fmt} (or 1 or 2"
+                             f" for the spatial dimensions); got {name}={value}.")
+        n, h, w, c = _nhwc_dims(v, fmt)
+        if n != 1 or c != 1:
+            raise self.error(f"{name} in the batch and depth dimensions must be 1; got "
+                             f"{name}={v} ({fmt}).")
+        if h < 1 or w < 1:
+            raise self.error(f"{name} must be positive; got {name}={v}.")
+        return int(h), int(w)
+
+    def _out_hw(self, h: int | None, w: int | None, kh: int | None, kw: int | None, g: _Geom,
+                got: str) -> tuple[int | None, int | None, tuple[int, int, int, int]]:
+        """Output height/width and (top, bottom, left, right) padding; raises when empty."""
+        if kh is None or kw is None:
+            return None, None, g.pads
+        oh, t, b = _out_dim(h, kh, g.strides[0], g.dilations[0], g.padding, *g.pads[:2])
+        ow, left, r = _out_dim(w, kw, g.strides[1], g.dilations[1], g.padding, *g.pads[2:])
+        if (oh is not None and oh <= 0) or (ow is not None and ow <= 0):
+            what = "window" if self.pooling else "filter"
+            ek = ((kh - 1) * g.dilations[0] + 1, (kw - 1) * g.dilations[1] + 1)
+            dil = f", dilated to {ek[0]}x{ek[1]}" if g.dilations != (1, 1) else ""
+            raise self.error(
+                f"the {what} ({kh}x{kw}{dil}) must fit in the padded input "
+                f"({h}x{w}, padding={g.padding!r}); got {got}. Use padding='SAME' or a smaller "
+                f"{what}."
+            )
+        return oh, ow, (t, b, left, r)
+
+    def _dims4(self, t: Tensor, what: str) -> tuple[Any, ...]:
+        s = t.shape.known
+        if s is None:
+            return (None,) * 4
+        if len(s) != 4:
+            raise self.error(f"{what} must be rank 4; got {what}: {t.shape}.")
+        return s
+
+    def _float(self, *named: tuple[str, Tensor], kinds: str = "f") -> None:
+        (n0, t0) = named[0]
+        for n, t in named[1:]:
+            if t.dtype is not t0.dtype:
+                raise self.error(f"{n0} and {n} must have the same dtype; got {n0}: "
+                                 f"{t0.dtype.name}, {n}: {t.dtype.name}. Use tf.cast.",
+                                 cls=TypeError_)
+        if t0.dtype.np.kind not in kinds:
+            kind = "floating" if kinds == "f" else "real numeric"
+            raise self.error(f"{n0} must have a {kind} dtype; got {t0.dtype.name}.",
+                             cls=TypeError_)
+
+    def _sizes(self, t: Tensor, what: str) -> tuple[Any, ...]:
+        if t.dtype.np.kind not in "iu":
+            raise self.error(f"{what} must be an int32/int64 shape vector; got {t.dtype.name}.",
+                             cls=TypeError_)
+        s = _static_shape_value(t)
+        if s.known is not None and len(s.known) != 4:
+            raise self.error(f"{what} must have 4 entries; got {what}: {s}.")
+        return s.known if s.known is not None else (None,) * 4
+
+    def _same_attrs(self) -> dict[str, Any]:
+        return dict(self.attrs)
+
+
+def _compat(a: Any, b: Any) -> bool:
+    return a is None or b is None or a == b
+
+
+def _shape_str(dims: Any) -> str:
+    return str(TensorShape(list(dims)))
+
+
+# -- Conv2D and its two backprop ops ---------------------------------------------------------
+class _Conv(_Windowed):
+    def _conv_geometry(self, xd: Any, wd: Any, g: _Geom, got: str
+                       ) -> tuple[Any, Any, tuple[int, int, int, int]]:
+        _, h, w, c = _nhwc_dims(xd, g.fmt)
+        kh, kw, ci, _ = wd
+        if not _compat(c, ci):
+            hint = ""
+            alt = "NCHW" if g.fmt == "NHWC" else "NHWC"
+            if _nhwc_dims(xd, alt)[3] == ci:
+                hint = f" Did you mean data_format='{alt}'?"
+            raise self.error(f"input depth must equal filter in_channels; got {got}.{hint}")
+        return self._out_hw(h, w, kh, kw, g, got)
+
+    def _check_out(self, xd: Any, wd: Any, dyd: Any, g: _Geom, got: str
+                   ) -> tuple[Any, Any, tuple[int, int, int, int]]:
+        n, oh_, ow_, co = _nhwc_dims(dyd, g.fmt)
+        if not _compat(co, wd[3]):
+            raise self.error(f"out_backprop depth must equal filter out_channels; got {got}.")
+        if not _compat(n, xd[0]):
+            raise self.error(f"out_backprop and the input must have the same batch size; "
+                             f"got {got}.")
+        oh, ow, pads = self._conv_geometry(xd, wd, g, got)
+        if not (_compat(oh, oh_) and _compat(ow, ow_)):
+            raise self.error(f"out_backprop must have the Conv2D output size for this input, "
+                             f"filter, strides and padding ({oh}x{ow}); got {got}.")
+        return oh, ow, pads
+
+
+@register_op("Conv2D")
+class Conv2D(_Conv):
+    """y[n, i, j, o] = sum_{p, q, c} x_pad[n, i*sh + p*dh, j*sw + q*dw, c] * w[p, q, c, o]."""
+
+    def infer(self, x: Tensor, w: Tensor) -> TensorSpec:
+        g = self._geom()
+        self._float(("input", x), ("filter", w))
+        xd, wd = self._dims4(x, "input"), self._dims4(w, "filter")
+        got = f"input: {x.shape}, filter: {w.shape}"
+        oh, ow, _ = self._conv_geometry(xd, wd, g, got)
+        return spec(_fmt_dims(_nhwc_dims(xd, g.fmt)[0], oh, ow, wd[3], g.fmt), x.dtype)
+
+    def compute(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        g = self._geom()
+        x = _to_nhwc(x, g.fmt)
+        n, h, wd, c = x.shape
+        kh, kw, _, co = w.shape
+        oh, ow, pads = self._conv_geometry(_fmt_dims(*x.shape, g.fmt), w.shape, g,
+                                           f"input: {_shape_str(x.shape)} (NHWC), filter: "
+                                           f"{_shape_str(w.shape)}")
+        xp = _pad(x, pads)
+        w2 = w.reshape(kh * kw * c, co)
+        y = np.empty((n, oh, ow, co), dtype=x.dtype)
+        for b in _batches(n, oh * ow * kh * kw * c * x.itemsize):
+            np.matmul(_im2col(xp[b], oh, ow, kh, kw, g), w2, out=y[b].reshape(-1, co))
+        return _from_nhwc(y, g.fmt)
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        x, w = op.inputs
+        a = self._same_attrs()
+        return [apply_op(Conv2DBackpropInput, [_shape_like(x), w, dy], a),
+                apply_op(Conv2DBackpropFilter, [x, _shape_like(w), dy], a)]
+
+
+@register_op("Conv2DBackpropInput")
+class Conv2DBackpropInput(_Conv):
+    """dx = d(sum(dy * Conv2D(x, w)))/dx for x of shape input_sizes (the transposed conv)."""
+
+    def infer(self, sizes: Tensor, w: Tensor, dy: Tensor) -> TensorSpec:
+        g = self._geom()
+        self._float(("filter", w), ("out_backprop", dy))
+        xd = self._sizes(sizes, "input_sizes")
+        wd, dyd = self._dims4(w, "filter"), self._dims4(dy, "out_backprop")
+        self._check_out(xd, wd, dyd, g, f"input_sizes: {_shape_str(xd)}, filter: {w.shape}, "
+                                        f"out_backprop: {dy.shape}")
+        return spec(xd, w.dtype)
+
+    def compute(self, sizes: np.ndarray, w: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        g = self._geom()
+        xd = tuple(int(s) for s in sizes)
+        n, h, wd, c = _nhwc_dims(xd, g.fmt)
+        dy = _to_nhwc(dy, g.fmt)
+        kh, kw, _, co = w.shape
+        got = (f"input_sizes: {list(xd)}, filter: {_shape_str(w.shape)}, out_backprop: "
+               f"{_shape_str(dy.shape)} (NHWC)")
+        oh, ow, pads = self._check_out(_fmt_dims(n, h, wd, c, g.fmt), w.shape,
+                                       _fmt_dims(*dy.shape, g.fmt), g, got)
+        (sh, sw), (dh, dw) = g.strides, g.dilations
+        dxp = np.zeros((n, h + pads[0] + pads[1], wd + pads[2] + pads[3], c), dtype=dy.dtype)
+        w2 = w.reshape(kh * kw * c, co)
+        for b in _batches(n, oh * ow * kh * kw * c * dy.itemsize):
+            dcol = (dy[b].reshape(-1, co) @ w2.T).reshape(-1, oh, ow, kh, kw, c)
+            dxb = dxp[b]
+            for p in range(kh):           # col2im: one strided add per filter tap
+                for q in range(kw):
+                    _tap(dxb, p * dh, q * dw, oh, ow, sh, sw)[...] += dcol[:, :, :, p, q]
+        return _from_nhwc(_crop(dxp, pads, h, wd), g.fmt)
+
+    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
+        _, w, dy = op.inputs
+        a = self._same_attrs()
+        return [None, apply_op(Conv2DBackpropFilter, [ddx, _shape_like(w), dy], a),
+                apply_op(Conv2D, [ddx, w], a)]
+
+
+@register_op("Conv2DBackpropFilter")
+class Conv2DBackpropFilter(_Conv):
+    """dw[p, q, c, o] = sum_{n, i, j} x_pad[n, i*sh + p*dh, j*sw + q*dw, c] * dy[n, i, j, o]."""
+
+    def infer(self, x: Tensor, sizes: Tensor, dy: Tensor) -> TensorSpec:
+        g = self._geom()
+        self._float(("input", x), ("out_backprop", dy))
+        wd = self._sizes(sizes, "filter_sizes")
+        xd, dyd = self._dims4(x, "input"), self._dims4(dy, "out_backprop")
+        self._check_out(xd, wd, dyd, g, f"input: {x.shape}, filter_sizes: {_shape_str(wd)}, "
+                                        f"out_backprop: {dy.shape}")
+        return spec(wd, x.dtype)
+
+    def compute(self, x: np.ndarray, sizes: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        g = self._geom()
+        x, dy = _to_nhwc(x, g.fmt), _to_nhwc(dy, g.fmt)
+        kh, kw, c, co = (int(s) for s in sizes)
+        got = (f"input: {_shape_str(x.shape)}, filter_sizes: {[kh, kw, c, co]}, out_backprop: "
+               f"{_shape_str(dy.shape)} (NHWC)")
+        oh, ow, pads = self._check_out(_fmt_dims(*x.shape, g.fmt), (kh, kw, c, co),
+                                       _fmt_dims(*dy.shape, g.fmt), g, got)
+        xp = _pad(x, pads)
+        dw = None
+        for b in _batches(x.shape[0], oh * ow * kh * kw * c * x.itemsize):
+            part = _im2col(xp[b], oh, ow, kh, kw, g).T @ dy[b].reshape(-1, co)
+            dw = part if dw is None else np.add(dw, part, out=dw)
+        if dw is None:  # empty batch
+            dw = np.zeros((kh * kw * c, co), dtype=x.dtype)
+        return dw.reshape(kh, kw, c, co)
+
+    def gradient(self, op: Any, ddw: Tensor) -> list[Any]:
+        x, _, dy = op.inputs
+        a = self._same_attrs()
+        return [apply_op(Conv2DBackpropInput, [_shape_like(x), ddw, dy], a), None,
+                apply_op(Conv2D, [x, ddw], a)]
+
+
+# -- pooling -----------------------------------------------------------------------------------
+class _Pool(_Windowed):
+    pooling = True
+    kinds: ClassVar[str] = "f"
+
+    def _pool_geometry(self, xd: Any, g: _Geom, got: str
+                       ) -> tuple[Any, int | None, int | None, tuple[int, int, int, int]]:
+        n, h, w, c = _nhwc_dims(xd, g.fmt)
+        oh, ow, pads = self._out_hw(h, w, g.ksize[0], g.ksize[1], g, got)
+        return (n, h, w, c), oh, ow, pads
+
+    def _out_spec(self, x: Tensor) -> tuple[_Geom, tuple[Any, ...]]:
+        g = self._geom()
+        self._float(("input", x), kinds=self.kinds)
+        (n, _, _, c), oh, ow, _ = self._pool_geometry(self._dims4(x, "input"), g,
+                                                      f"input: {x.shape}")
+        return g, _fmt_dims(n, oh, ow, c, g.fmt)
+
+    def _plan(self, x: np.ndarray, g: _Geom) -> tuple[Any, Any, tuple[int, int, int, int]]:
+        _, oh, ow, pads = self._pool_geometry(_fmt_dims(*x.shape, g.fmt), g,
+                                              f"input: {_shape_str(x.shape)} (NHWC)")
+        return oh, ow, pads
+
+    def _check_like(self, what: str, t: Tensor, dims: tuple[Any, ...]) -> None:
+        if t.shape.known is not None and not t.shape.is_compatible_with(dims):
+            raise self.error(f"{what} must have the pooled shape {_shape_str(dims)}; got "
+                             f"{what}: {t.shape}.")
+
+
+def _lowest(dtype: np.dtype) -> Any:
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _argmax_masks(x: np.ndarray, y: np.ndarray, g: _Geom, oh: int, ow: int,
+                  pads: tuple[int, int, int, int]) -> Iterator[tuple[int, int, np.ndarray]]:
+    """For each window offset (row-major), the mask of windows whose max sits there first."""
+    xp = _pad(x, pads, _lowest(x.dtype))
+    taken = np.zeros(y.shape, dtype=bool)
+    m = np.empty(y.shape, dtype=bool)
+    for p in range(g.ksize[0]):
+        for q in range(g.ksize[1]):
+            np.equal(_tap(xp, p, q, oh, ow, *g.strides), y, out=m)
+            np.greater(m, taken, out=m)     # m & ~taken: ties go to the first position (TF)
+            np.logical_or(taken, m, out=taken)
+            yield p, q, m
+
+
+@register_op("MaxPool")
+class MaxPool(_Pool):
+    """y[n, i, j, c] = max over the window at (i*sh, j*sw) of x[n, ., ., c] (padding ignored)."""
+
+    kinds = "fiu"
+
+    def infer(self, x: Tensor) -> TensorSpec:
+        return spec(self._out_spec(x)[1], x.dtype)
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        g = self._geom()
+        x = _to_nhwc(x, g.fmt)
+        oh, ow, pads = self._plan(x, g)
+        xp = _pad(x, pads, _lowest(x.dtype))
+        y: Any = None
+        for p in range(g.ksize[0]):
+            for q in range(g.ksize[1]):
+                t = _tap(xp, p, q, oh, ow, *g.strides)
+                y = np.array(t) if y is None else np.maximum(y, t, out=y)
+        return _from_nhwc(y, g.fmt)
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [apply_op(MaxPoolGrad, [op.inputs[0], op.outputs[0], dy], self._same_attrs())]
+
+
+@register_op("MaxPoolGrad")
+class MaxPoolGrad(_Pool):
+    """dx = grad routed to the (first) argmax of each window of orig_input, summed."""
+
+    def infer(self, x: Tensor, y: Tensor, dy: Tensor) -> TensorSpec:
+        _, dims = self._out_spec(x)
+        self._float(("orig_input", x), ("orig_output", y), ("grad", dy))
+        self._check_like("orig_output", y, dims)
+        self._check_like("grad", dy, dims)
+        return spec(x.shape if x.shape.known is not None else [None] * 4, x.dtype)
+
+    def compute(self, x: np.ndarray, y: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        g = self._geom()
+        x, y, dy = _to_nhwc(x, g.fmt), _to_nhwc(y, g.fmt), _to_nhwc(dy, g.fmt)
+        n, h, w, c = x.shape
+        oh, ow, pads = self._plan(x, g)
+        dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
+        for p, q, m in _argmax_masks(x, y, g, oh, ow, pads):
+            d = _tap(dxp, p, q, oh, ow, *g.strides)
+            np.add(d, dy, out=d, where=m)
+        return _from_nhwc(_crop(dxp, pads, h, w), g.fmt)
+
+    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
+        x, y, _ = op.inputs
+        return [zeros_like(x), zeros_like(y),
+                apply_op(MaxPoolGradGrad, [x, y, ddx], self._same_attrs())]
+
+
+@register_op("MaxPoolGradGrad")
+class MaxPoolGradGrad(_Pool):
+    """y[n, i, j, c] = grad at the (first) argmax of the window (i, j) of orig_input."""
+
+    def infer(self, x: Tensor, y: Tensor, gx: Tensor) -> TensorSpec:
+        _, dims = self._out_spec(x)
+        self._float(("orig_input", x), ("orig_output", y), ("grad", gx))
+        self._check_like("orig_output", y, dims)
+        if not gx.shape.is_compatible_with(x.shape):
+            raise self.error(f"grad must have the shape of orig_input; got orig_input: "
+                             f"{x.shape}, grad: {gx.shape}.")
+        return spec(dims, x.dtype)
+
+    def compute(self, x: np.ndarray, y: np.ndarray, gx: np.ndarray) -> np.ndarray:
+        g = self._geom()
+        x, y, gx = _to_nhwc(x, g.fmt), _to_nhwc(y, g.fmt), _to_nhwc(gx, g.fmt)
+        oh, ow, pads = self._plan(x, g)
+        gp = _pad(gx, pads)
+        out = np.zeros(y.shape, dtype=gx.dtype)
+        for p, q, m in _argmax_masks(x, y, g, oh, ow, pads):
+            np.copyto(out, _tap(gp, p, q, oh, ow, *g.strides), where=m)
+        return _from_nhwc(out, g.fmt)
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        x, y, _ = op.inputs
+        return [zeros_like(x), zeros_like(y),
+                apply_op(MaxPoolGrad, [x, y, dy], self._same_attrs())]
+
+
+def _avg_counts(h: int, w: int, oh: int, ow: int, g: _Geom, pads: tuple[int, ...],
+                dtype: np.dtype) -> np.ndarray | float:
+    """How many real (unpadded) inputs each window averages: (oh, ow, 1), or a scalar."""
+    kh, kw = g.ksize
+    if not any(pads):
+        return float(kh * kw)
+
+    def valid(size: int, out: int, k: int, s: int, before: int) -> np.ndarray:
+        start = np.arange(out) * s - before
+        return np.minimum(start + k, size) - np.maximum(start, 0)
+
+    rows = valid(h, oh, kh, g.strides[0], pads[0])
+    cols = valid(w, ow, kw, g.strides[1], pads[2])
+    return np.multiply.outer(rows, cols).astype(dtype)[:, :, None]
+
+
+@register_op("AvgPool")
+class AvgPool(_Pool):
+    """y[n, i, j, c] = mean of x over the window at (i*sh, j*sw), padding excluded (TF)."""
+
+    def infer(self, x: Tensor) -> TensorSpec:
+        return spec(self._out_spec(x)[1], x.dtype)
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        g = self._geom()
+        x = _to_nhwc(x, g.fmt)
+        oh, ow, pads = self._plan(x, g)
+        xp = _pad(x, pads)
+        y: Any = None
+        for p in range(g.ksize[0]):
+            for q in range(g.ksize[1]):
+                t = _tap(xp, p, q, oh, ow, *g.strides)
+                y = np.array(t) if y is None else np.add(y, t, out=y)
+        y = np.divide(y, _avg_counts(x.shape[1], x.shape[2], oh, ow, g, pads, x.dtype), out=y)
+        return _from_nhwc(y, g.fmt)
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [apply_op(AvgPoolGrad, [_shape_like(op.inputs[0]), dy], self._same_attrs())]
+
+
+@register_op("AvgPoolGrad")
+class AvgPoolGrad(_Pool):
+    """dx = each grad[n, i, j, c] / count spread evenly over its window's real inputs."""
+
+    def infer(self, sizes: Tensor, dy: Tensor) -> TensorSpec:
+        g = self._geom()
+        xd = self._sizes(sizes, "orig_input_shape")
+        self._float(("grad", dy))
+        (n, _, _, c), oh, ow, _ = self._pool_geometry(xd, g, f"orig_input_shape: "
+                                                      f"{_shape_str(xd)}")
+        self._check_like("grad", dy, _fmt_dims(n, oh, ow, c, g.fmt))
+        return spec(xd, dy.dtype)
+
+    def compute(self, sizes: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        g = self._geom()
+        n, h, w, c = _nhwc_dims([int(s) for s in sizes], g.fmt)
+        dy = _to_nhwc(dy, g.fmt)
+        _, oh, ow, pads = self._pool_geometry(_fmt_dims(n, h, w, c, g.fmt), g,
+                                              f"orig_input_shape: {list(sizes)}")
+        if dy.shape != (n, oh, ow, c):
+            raise self.error(f"grad must have the pooled shape {(n, oh, ow, c)} (NHWC); got "
+                             f"{dy.shape}.")
+        gq = np.divide(dy, _avg_counts(h, w, oh, ow, g, pads, dy.dtype), dtype=dy.dtype)
+        dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
+        for p in range(g.ksize[0]):
+            for q in range(g.ksize[1]):
+                _tap(dxp, p, q, oh, ow, *g.strides)[...] += gq
+        return _from_nhwc(_crop(dxp, pads, h, w), g.fmt)
+
+    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
+        return [None, apply_op(AvgPool, [ddx], self._same_attrs())]
+
+
+# -- public functions --------------------------------------------------------------------------
+def _four(value: Any, fmt: str) -> Any:
+    """An int, [v], [h, w] or 4-list as TF's 4-entry attr in `fmt` order (others unchanged)."""
+    if isinstance(value, (int, np.integer)):
+        value = [int(value)]
+    if not isinstance(value, (list, tuple)):
+        return value
+    v = [int(getattr(d, "value", d)) for d in value]
+    if len(v) == 1:
+        v = v * 2
+    if len(v) == 2:
+        return [1, 1, v[0], v[1]] if fmt == "NCHW" else [1, v[0], v[1], 1]
+    return v
+
+
+def _attrs(strides: Any, padding: Any, data_format: Any, dilations: Any = None,
+           ksize: Any = None) -> dict[str, Any]:
+    fmt = data_format.decode() if isinstance(data_format, bytes) else data_format
+    a: dict[str, Any] = {"data_format": fmt, "strides": _four(strides, fmt)}
+    if ksize is not None:
+        a["ksize"] = _four(ksize, fmt)
+    else:
+        a["dilations"] = _four(dilations if dilations is not None else 1, fmt)
+    if isinstance(padding, bytes):
+        padding = padding.decode()
+    if isinstance(padding, (list, tuple)):
+        a["pad_arg"] = [list(p) if isinstance(p, (list, tuple)) else p for p in padding]
+        try:
+            flat = [int(v) for pair in padding for v in pair]
+            ok = all(len(pair) == 2 for pair in padding)
+        except (TypeError, ValueError):
+            flat, ok = [], False
+        a["padding"], a["explicit_paddings"] = "EXPLICIT", flat if ok else []
+    else:
+        a["padding"], a["explicit_paddings"] = padding, []
+    return a
+
+
+def _one_of(a: Any, b: Any, fn: str, names: str) -> Any:
+    if (a is None) == (b is None):
+        raise ValueError(f"{fn}: pass exactly one of {names}.")
+    return a if a is not None else b
+
+
+def conv2d(input: Any, filter: Any = None, strides: Any = None, padding: Any = None,  # noqa: A002
+           use_cudnn_on_gpu: bool = True, data_format: str = "NHWC", dilations: Any = None,
+           name: str | None = None, filters: Any = None) -> Tensor:
+    """2-D convolution (cross-correlation, as TF) of a batch of images with a filter bank.
+
+    Args:
+        input: 4-D tensor [batch, height, width, in_channels] (NCHW: [batch, in_channels,
+            height, width]).
+        filter: 4-D tensor [filter_height, filter_width, in_channels, out_channels]; TF2's
+            name `filters` is accepted too.
+        strides: 4 ints in data_format order, batch and depth 1 (or 1 or 2 spatial ints).
+        padding: 'SAME', 'VALID' or explicit pairs, e.g. [[0, 0], [1, 1], [2, 2], [0, 0]].
+        data_format: 'NHWC' (default) or 'NCHW'.
+        dilations: 4 ints like strides (atrous convolution); default no dilation.
+        name: node name (default "Conv2D").
+
+    Returns:
+        A tensor [batch, out_height, out_width, out_channels] of input's dtype.
+
+    Raises:
+        InvalidArgumentError: at build time, when channels, rank, strides, padding or
+            data_format are wrong, or the filter does not fit with padding='VALID'.
+
+    Example:
+        >>> x = tf.placeholder(tf.float32, [None, 28, 28, 1])
+        >>> w = tf.Variable(tf.truncated_normal([5, 5, 1, 30], stddev=0.01))
+        >>> tf.nn.conv2d(x, w, strides=[1, 1, 1, 1], padding="VALID")   # -> (?, 24, 24, 30)
+    """
+    filter = _one_of(filter, filters, "conv2d", "filter or filters")  # noqa: A001
+    x, w = binary_operands(input, filter, "Conv2D")
+    return apply_op(Conv2D, [x, w], _attrs(strides, padding, data_format, dilations), name=name)
+
+
+def _sizes_operand(sizes: Any) -> Any:
+    if isinstance(sizes, Tensor):
+        return sizes
+    if isinstance(sizes, TensorShape):
+        sizes = sizes.as_list()
+    return np.asarray([int(getattr(d, "value", d)) for d in sizes], dtype=np.int32)
+
+
+def conv2d_backprop_input(input_sizes: Any, filter: Any = None,  # noqa: A002
+                          out_backprop: Any = None, strides: Any = None, padding: Any = None,
+                          use_cudnn_on_gpu: bool = True, data_format: str = "NHWC",
+                          dilations: Any = None, name: str | None = None,
+                          filters: Any = None) -> Tensor:
+    """Gradient of conv2d with respect to its input (a tensor of shape `input_sizes`).
+
+    Args:
+        input_sizes: the input's shape, 4 ints (or an int32 tensor) in data_format order.
+        filter: [filter_height, filter_width, in_channels, out_channels].
+        out_backprop: the gradient of conv2d's output [batch, out_height, out_width,
+            out_channels].
+        strides, padding, data_format, dilations: those of the forward conv2d.
+
+    Raises:
+        InvalidArgumentError: at build time, when out_backprop's size or depth does not match
+            what conv2d would produce for input_sizes and filter.
+    """
+    filter = _one_of(filter, filters, "conv2d_backprop_input", "filter or filters")  # noqa: A001
+    w, dy = binary_operands(filter, out_backprop, "Conv2DBackpropInput")
+    return apply_op(Conv2DBackpropInput, [_sizes_operand(input_sizes), w, dy],
+                    _attrs(strides, padding, data_format, dilations), name=name)
+
+
+def conv2d_backprop_filter(input: Any, filter_sizes: Any, out_backprop: Any,  # noqa: A002
+                           strides: Any, padding: Any, use_cudnn_on_gpu: bool = True,
+                           data_format: str = "NHWC", dilations: Any = None,
+                           name: str | None = None) -> Tensor:
+    """Gradient of conv2d with respect to its filter (a tensor of shape `filter_sizes`).
+
+    Args:
+        input: the forward conv2d's input.
+        filter_sizes: [filter_height, filter_width, in_channels, out_channels].
+        out_backprop: the gradient of conv2d's output.
+        strides, padding, data_format, dilations: those of the forward conv2d.
+    """
+    x, dy = binary_operands(input, out_backprop, "Conv2DBackpropFilter")
+    return apply_op(Conv2DBackpropFilter, [x, _sizes_operand(filter_sizes), dy],
+                    _attrs(strides, padding, data_format, dilations), name=name)
+
+
+def conv2d_transpose(value: Any = None, filter: Any = None,  # noqa: A002
+                     output_shape: Any = None, strides: Any = None, padding: str = "SAME",
+                     data_format: str = "NHWC", name: str | None = None, input: Any = None,  # noqa: A002
+                     filters: Any = None, dilations: Any = None) -> Tensor:
+    """Transposed convolution ("deconvolution"): the gradient of conv2d w.r.t. its input.
+
+    Args:
+        value: 4-D input [batch, height, width, in_channels] (TF2 name: `input`).
+        filter: [height, width, output_channels, in_channels] — note the order (TF2: `filters`).
+        output_shape: the output's shape, 4 ints or a 1-D int32 tensor, data_format order.
+        strides, padding, data_format, dilations: as conv2d (of the conv this one inverts).
+
+    Example:
+        >>> up = tf.nn.conv2d_transpose(h, w, [batch, 14, 14, 16], [1, 2, 2, 1], "SAME")
+    """
+    value = _one_of(value, input, "conv2d_transpose", "value or input")
+    filter = _one_of(filter, filters, "conv2d_transpose", "filter or filters")  # noqa: A001
+    return conv2d_backprop_input(output_shape, filter, value, strides, padding,
+                                 data_format=data_format, dilations=dilations,
+                                 name=name or "conv2d_transpose")
+
+
+def max_pool(value: Any = None, ksize: Any = None, strides: Any = None, padding: Any = None,
+             data_format: str = "NHWC", name: str | None = None, input: Any = None  # noqa: A002
+             ) -> Tensor:
+    """Max pooling over height and width.
+
+    Args:
+        value: 4-D tensor in data_format (TF2 name: `input`).
+        ksize: window size, 4 ints in data_format order with batch and depth 1 (or 1 or 2).
+        strides: as ksize.
+        padding: 'SAME' (padding never wins the max), 'VALID' or explicit pairs.
+
+    Example:
+        >>> tf.nn.max_pool(h, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+    """
+    value = _one_of(value, input, "max_pool", "value or input")
+    return apply_op(MaxPool, [value], _attrs(strides, padding, data_format, ksize=ksize),
+                    name=name)
+
+
+def avg_pool(value: Any = None, ksize: Any = None, strides: Any = None, padding: Any = None,
+             data_format: str = "NHWC", name: str | None = None, input: Any = None  # noqa: A002
+             ) -> Tensor:
+    """Average pooling over height and width; with 'SAME' each window averages only its real
+    (unpadded) inputs, as TF. Arguments as max_pool (explicit padding is not supported).
+    """
+    value = _one_of(value, input, "avg_pool", "value or input")
+    attrs = _attrs(strides, padding, data_format, ksize=ksize)
+    if attrs["padding"] == "EXPLICIT":
+        raise ValueError("avg_pool: explicit padding is not supported (TF's AvgPool has none);"
+                         " pad with tf.pad and use padding='VALID'.")
+    return apply_op(AvgPool, [value], attrs, name=name)
+
+
+def max_pool_grad(orig_input: Any, orig_output: Any, grad: Any, ksize: Any, strides: Any,
+                  padding: Any, data_format: str = "NHWC", name: str | None = None) -> Tensor:
+    """The gradient of max_pool (TF's gen_nn_ops.max_pool_grad)."""
+    return apply_op(MaxPoolGrad, [orig_input, orig_output, grad],
+                    _attrs(strides, padding, data_format, ksize=ksize), name=name)
+
+
+def max_pool_grad_grad(orig_input: Any, orig_output: Any, grad: Any, ksize: Any, strides: Any,
+                       padding: Any, data_format: str = "NHWC", name: str | None = None
+                       ) -> Tensor:
+    """The gradient of max_pool_grad w.r.t. its grad (TF's gen_nn_ops.max_pool_grad_grad)."""
+    return apply_op(MaxPoolGradGrad, [orig_input, orig_output, grad],
+                    _attrs(strides, padding, data_format, ksize=ksize), name=name)
+
+
+def avg_pool_grad(orig_input_shape: Any, grad: Any, ksize: Any, strides: Any, padding: Any,
+                  data_format: str = "NHWC", name: str | None = None) -> Tensor:
+    """The gradient of avg_pool (TF's gen_nn_ops.avg_pool_grad)."""
+    return apply_op(AvgPoolGrad, [_sizes_operand(orig_input_shape), grad],
+                    _attrs(strides, padding, data_format, ksize=ksize), name=name)
+
+
+__all__ = ["conv2d", "conv2d_transpose", "conv2d_backprop_input", "conv2d_backprop_filter",
+           "max_pool", "avg_pool"]
