@@ -440,11 +440,10 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool | None 
     with g.as_default(), g.name_scope(name or "ReduceLogSumExp") as scope:
         x = convert_to_tensor(input_tensor)
         raw_max = reduce_max(x, axis, keepdims=True)
-        is_finite = getattr(math_ops, "is_finite", None)
-        where = getattr(array_ops, "where", None) or getattr(math_ops, "where", None)
-        if is_finite is not None and where is not None:
-            raw_max = where(is_finite(raw_max), raw_max, array_ops.zeros_like(raw_max))
-        m = control_ops.stop_gradient(raw_max)
+        # NOTE: TF replaces a non-finite max by 0; clipping it to the finite range gives the
+        # same results (-inf for an all -inf slice, inf for one holding inf, nan for nan).
+        m = control_ops.stop_gradient(math_ops.clip_by_value(
+            raw_max, float(x.dtype.min), float(x.dtype.max)))
         s = reduce_sum(math_ops.exp(math_ops.subtract(x, m)), axis, keepdims=kd)
         if not kd:
             m = array_ops.reshape(m, s.shape.as_list() if s.shape.is_fully_defined()
