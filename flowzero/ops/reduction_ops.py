@@ -126,12 +126,10 @@ def _reduced_count(x: Tensor, y: Tensor, attrs: dict[str, Any]) -> Any:
                                       dtype=x.dtype, name="count")
     from flowzero.ops import math_ops
 
-    cast = getattr(math_ops, "cast", None)
-    if cast is None:  # NOTE: no Cast op yet: count by summing ones (O(n), dynamic shapes only)
-        return reduce_sum(array_ops.ones_like(x), axes, keepdims=True)
+    # size(x) / size(y); when y is empty so is x, and the nan never reaches a value
     n_in = reduce_prod(array_ops.shape(x, out_type=dtypes.int64))
     n_out = reduce_prod(array_ops.shape(y, out_type=dtypes.int64))
-    return math_ops.realdiv(cast(n_in, x.dtype), cast(n_out, x.dtype))
+    return math_ops.realdiv(math_ops.cast(n_in, x.dtype), math_ops.cast(n_out, x.dtype))
 
 
 class _MinOrMax(_Reduce):
@@ -155,6 +153,8 @@ class _MinOrMax(_Reduce):
         from flowzero.ops import math_ops
 
         x = op.inputs[0]
+        if not x.dtype.is_floating:
+            return [None]
         y = _restore_dims(op.outputs[0], x, self.attrs)
         dy = _restore_dims(dy, x, self.attrs)
         hits = math_ops.cast(math_ops.equal(y, x), dy.dtype)
