@@ -6,11 +6,9 @@ Importing this package registers every op type.
 from flowzero.ops import (  # noqa: F401 - imported for registration
     array_ops,
     control_ops,
-    loss_ops,
-    loss_ops,
     conv_ops,
+    loss_ops,
     math_ops,
-    nn_ops,
     nn_ops,
     random_ops,
     reduction_ops,
