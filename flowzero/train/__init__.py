@@ -1,5 +1,8 @@
 """tf.train: optimizers, learning-rate schedules and the global step.
 
+Clipping (tf.clip_by_global_norm, tf.clip_by_norm, ...) is top-level in TF1; it lives in
+flowzero.train.clip and is re-exported by flowzero/__init__.py.
+
 The book's ("Deep Learning from Scratch" ch. 6) optimizers live in `tf.train.book`.
 """
 
@@ -8,6 +11,14 @@ from flowzero.train.adadelta import AdadeltaOptimizer
 from flowzero.train.adagrad import AdagradOptimizer
 from flowzero.train.adam import AdamOptimizer
 from flowzero.train.gradient_descent import GradientDescentOptimizer
+from flowzero.train.learning_rate import (
+    cosine_decay,
+    exponential_decay,
+    inverse_time_decay,
+    natural_exp_decay,
+    piecewise_constant,
+    polynomial_decay,
+)
 from flowzero.train.momentum import MomentumOptimizer
 from flowzero.train.optimizer import Optimizer
 from flowzero.train.rmsprop import RMSPropOptimizer
@@ -28,6 +39,12 @@ __all__ = [
     "AdamOptimizer",
     "AdadeltaOptimizer",
     "book",
+    "exponential_decay",
+    "piecewise_constant",
+    "polynomial_decay",
+    "natural_exp_decay",
+    "inverse_time_decay",
+    "cosine_decay",
     "get_global_step",
     "create_global_step",
     "get_or_create_global_step",

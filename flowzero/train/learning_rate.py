@@ -1,0 +1,169 @@
+"""Learning-rate schedules (TF1's tf.train.*_decay), as graph composites of math ops.
+
+Each takes the global step as a tensor or Variable and returns a scalar tensor to pass as an
+optimizer's learning rate; it is recomputed on every Session.run, so it follows the step.
+
+    step = tf.train.get_or_create_global_step()
+    lr = tf.train.exponential_decay(0.1, step, decay_steps=1000, decay_rate=0.96)
+    train_op = tf.train.GradientDescentOptimizer(lr).minimize(loss, global_step=step)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flowzero.framework.graph import Tensor, convert_to_tensor, graph_of
+from flowzero.ops import math_ops
+
+
+def _lr_and_step(fn: str, learning_rate: Any, global_step: Any) -> tuple[Tensor, Tensor]:
+    if global_step is None:
+        raise ValueError(f"global_step is required for {fn}.")
+    lr = convert_to_tensor(learning_rate, name="learning_rate")
+    if not lr.dtype.is_floating:
+        raise ValueError(f"{fn}: learning_rate must be floating point; got {lr.dtype.name}.")
+    return lr, math_ops.cast(global_step, lr.dtype)
+
+
+def _scope(name: str | None, default: str, values: list[Any]) -> Any:
+    g = graph_of([v for v in values if v is not None], default)
+    return g, g.name_scope(name or default)
+
+
+def exponential_decay(learning_rate: Any, global_step: Any, decay_steps: Any, decay_rate: Any,
+                      staircase: bool = False, name: str | None = None) -> Tensor:
+    """learning_rate * decay_rate ^ (global_step / decay_steps); with staircase=True the
+    exponent is floored, so the rate drops every `decay_steps` steps.
+
+    Raises:
+        ValueError: global_step is None.
+
+    Example:
+        >>> lr = tf.train.exponential_decay(0.1, step, 100000, 0.96, staircase=True)
+    """
+    g, scope = _scope(name, "ExponentialDecay", [learning_rate, global_step])
+    with g.as_default(), scope:
+        lr, step = _lr_and_step("exponential_decay", learning_rate, global_step)
+        p = math_ops.truediv(step, math_ops.cast(decay_steps, lr.dtype))
+        if staircase:
+            p = math_ops.floor(p)
+        return math_ops.multiply(lr, math_ops.pow(math_ops.cast(decay_rate, lr.dtype), p),
+                                 name=name)
+
+
+def piecewise_constant(x: Any, boundaries: list[Any], values: list[Any],
+                       name: str | None = None) -> Tensor:
+    """values[0] while x <= boundaries[0], values[1] while boundaries[0] < x <= boundaries[1],
+    ..., values[-1] once x > boundaries[-1].
+
+    Raises:
+        ValueError: len(values) != len(boundaries) + 1, or the values' dtypes differ.
+
+    Example:
+        >>> lr = tf.train.piecewise_constant(step, [100000, 110000], [1.0, 0.5, 0.1])
+    """
+    if len(boundaries) != len(values) - 1:
+        raise ValueError("The length of boundaries should be 1 less than the length of values")
+    g, scope = _scope(name, "PiecewiseConstant", [x, *boundaries, *values])
+    with g.as_default(), scope:
+        x = convert_to_tensor(x)
+        vals = [convert_to_tensor(v) for v in values]
+        for v in vals[1:]:
+            if v.dtype is not vals[0].dtype:
+                raise ValueError(f"Values must have elements all with the same dtype "
+                                 f"({vals[0].dtype.name} vs {v.dtype.name}).")
+        bounds = [b if isinstance(b, Tensor) else convert_to_tensor(b, dtype=x.dtype)
+                  for b in boundaries]
+        dt = vals[0].dtype
+        # Exactly one interval holds x; sum_i values[i] * [x in interval i] is that value
+        # exactly (the other terms are +0).
+        terms = []
+        for i, v in enumerate(vals):
+            conds = []
+            if i > 0:
+                conds.append(math_ops.greater(x, bounds[i - 1]))
+            if i < len(bounds):
+                conds.append(math_ops.less_equal(x, bounds[i]))
+            inside = conds[0] if len(conds) == 1 else math_ops.logical_and(*conds)
+            terms.append(math_ops.multiply(v, math_ops.cast(inside, dt)))
+        if len(terms) == 1:
+            return math_ops.multiply(vals[0], 1, name=name)
+        return math_ops.add_n(terms, name=name)
+
+
+def polynomial_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
+                     end_learning_rate: Any = 0.0001, power: Any = 1.0, cycle: bool = False,
+                     name: str | None = None) -> Tensor:
+    """(learning_rate - end_learning_rate) * (1 - step / decay_steps) ^ power +
+    end_learning_rate, with step = min(global_step, decay_steps); with cycle=True,
+    decay_steps is instead multiplied by ceil(global_step / decay_steps) (at least 1)."""
+    g, scope = _scope(name, "PolynomialDecay", [learning_rate, global_step])
+    with g.as_default(), scope:
+        lr, step = _lr_and_step("polynomial_decay", learning_rate, global_step)
+        dt = lr.dtype
+        end_lr = math_ops.cast(end_learning_rate, dt)
+        power_t = math_ops.cast(power, dt)
+        steps = math_ops.cast(decay_steps, dt)
+        if cycle:
+            mult = math_ops.maximum(math_ops.ceil(math_ops.truediv(step, steps)),
+                                    convert_to_tensor(1.0, dtype=dt))
+            steps = math_ops.multiply(steps, mult)
+        else:
+            step = math_ops.minimum(step, steps)
+        p = math_ops.truediv(step, steps)
+        return math_ops.add(
+            math_ops.multiply(math_ops.subtract(lr, end_lr),
+                              math_ops.pow(math_ops.subtract(1.0, p), power_t)),
+            end_lr, name=name)
+
+
+def natural_exp_decay(learning_rate: Any, global_step: Any, decay_steps: Any, decay_rate: Any,
+                      staircase: bool = False, name: str | None = None) -> Tensor:
+    """learning_rate * exp(-decay_rate * global_step / decay_steps) (exponent floored with
+    staircase=True)."""
+    g, scope = _scope(name, "NaturalExpDecay", [learning_rate, global_step])
+    with g.as_default(), scope:
+        lr, step = _lr_and_step("natural_exp_decay", learning_rate, global_step)
+        p = math_ops.truediv(step, math_ops.cast(decay_steps, lr.dtype))
+        if staircase:
+            p = math_ops.floor(p)
+        rate = math_ops.cast(decay_rate, lr.dtype)
+        return math_ops.multiply(lr, math_ops.exp(math_ops.multiply(math_ops.negative(rate),
+                                                                    p)), name=name)
+
+
+def inverse_time_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
+                       decay_rate: Any, staircase: bool = False,
+                       name: str | None = None) -> Tensor:
+    """learning_rate / (1 + decay_rate * global_step / decay_steps) (floored with
+    staircase=True)."""
+    g, scope = _scope(name, "InverseTimeDecay", [learning_rate, global_step])
+    with g.as_default(), scope:
+        lr, step = _lr_and_step("inverse_time_decay", learning_rate, global_step)
+        p = math_ops.truediv(step, math_ops.cast(decay_steps, lr.dtype))
+        if staircase:
+            p = math_ops.floor(p)
+        denom = math_ops.add(1.0, math_ops.multiply(math_ops.cast(decay_rate, lr.dtype), p))
+        return math_ops.truediv(lr, denom, name=name)
+
+
+def cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, alpha: Any = 0.0,
+                 name: str | None = None) -> Tensor:
+    """learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * step / decay_steps)) + alpha), with
+    step = min(global_step, decay_steps) (SGDR without restarts)."""
+    g, scope = _scope(name, "CosineDecay", [learning_rate, global_step])
+    with g.as_default(), scope:
+        lr, step = _lr_and_step("cosine_decay", learning_rate, global_step)
+        dt = lr.dtype
+        steps = math_ops.cast(decay_steps, dt)
+        frac = math_ops.truediv(math_ops.minimum(step, steps), steps)
+        cosine = math_ops.multiply(0.5, math_ops.add(1.0, math_ops.cos(
+            math_ops.multiply(math.pi, frac))))
+        a = math_ops.cast(alpha, dt)
+        decayed = math_ops.add(math_ops.multiply(math_ops.subtract(1.0, a), cosine), a)
+        return math_ops.multiply(lr, decayed, name=name)
+
+
+__all__ = ["exponential_decay", "piecewise_constant", "polynomial_decay", "natural_exp_decay",
+           "inverse_time_decay", "cosine_decay"]

@@ -1,0 +1,28 @@
+"""Op-table entries for the optimizers' in-place update ops (flowzero/train/).
+
+They mutate variable storage, so they are not pure functions of their inputs: each one is
+tested step by step against a NumPy reference of its update rule in
+tests/train/test_optimizers.py.
+"""
+
+CASES: list = []
+
+_WHERE = "in-place variable update; tests/train/test_optimizers.py"
+
+EXEMPT = {
+    op: _WHERE
+    for op in (
+        "ApplyGradientDescent",
+        "ApplyMomentum",
+        "ApplyAdagrad",
+        "ApplyRMSProp",
+        "ApplyCenteredRMSProp",
+        "ApplyAdam",
+        "ApplyAdadelta",
+        "BookApplyMomentum",
+        "BookApplyNesterov",
+        "BookApplyAdaGrad",
+        "BookApplyRMSprop",
+        "BookApplyAdam",
+    )
+}
