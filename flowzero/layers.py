@@ -748,6 +748,12 @@ def l2_regularizer(scale: float, scope: str | None = None) -> Callable[[Any], An
 
 
 
-__all__ = ["Layer", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten",
-           "Dropout", "BatchNormalization", "dense", "conv2d", "max_pooling2d",
-           "average_pooling2d", "flatten", "dropout", "batch_normalization", "l2_regularizer"]
+# TF1's alternative class names.
+Convolution2D = Conv2D
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+
+__all__ = ["Layer", "Dense", "Conv2D", "Convolution2D", "MaxPooling2D", "MaxPool2D",
+           "AveragePooling2D", "AvgPool2D", "Flatten", "Dropout", "BatchNormalization",
+           "dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
+           "batch_normalization", "l2_regularizer"]

@@ -429,6 +429,45 @@ def test_batch_norm_training_placeholder_selects_at_run_time() -> None:
     np.testing.assert_allclose(got_mv, 0.8 + 0.2 * xv.var(0), rtol=1e-5)
 
 
+def _numeric_grad(sess, loss, x, xv, eps=1e-6):
+    g = np.zeros_like(xv)
+    for idx in np.ndindex(*xv.shape):
+        hi, lo = xv.copy(), xv.copy()
+        hi[idx] += eps
+        lo[idx] -= eps
+        g[idx] = (sess.run(loss, {x: hi}) - sess.run(loss, {x: lo})) / (2 * eps)
+    return g
+
+
+@pytest.mark.parametrize("shape, axis", [((6, 3), -1), ((2, 3, 2, 2), 1)])
+def test_gradients_through_layers_match_central_differences(shape, axis) -> None:
+    xv = RNG.standard_normal(shape)
+    x = tf.placeholder(tf.float64, shape)
+    h = layers.batch_normalization(x, axis=axis, training=True,
+                                   gamma_initializer=tf.constant_initializer(1.7),
+                                   beta_initializer=tf.constant_initializer(0.2))
+    y = layers.dense(layers.flatten(h), 2, activation=nn_ops.tanh)
+    w = tf.constant(RNG.uniform(0.5, 1.5, (shape[0], 2)))
+    loss = tf.reduce_sum(y * w)
+    params = tf.trainable_variables()
+    grads = tf.gradients(loss, [x] + params)
+    with tf.Session() as sess:
+        _run_init(sess)
+        sym = sess.run(grads, {x: xv})
+        np.testing.assert_allclose(sym[0], _numeric_grad(sess, loss, x, xv), rtol=1e-5,
+                                   atol=1e-7)
+        gamma = params[0]
+        gv = sess.run(gamma)
+        num = np.zeros_like(gv)
+        for i in range(gv.size):
+            for sign in (1, -1):
+                g2 = gv.copy()
+                g2[i] += sign * 1e-6
+                gamma.load(g2, sess)
+                num[i] += sign * sess.run(loss, {x: xv}) / 2e-6
+        np.testing.assert_allclose(sym[1], num, rtol=1e-5, atol=1e-7)
+
+
 def _bn_regression_graph():
     x = tf.placeholder(tf.float32, [None, 2])
     h = layers.batch_normalization(x, momentum=0.5, training=True)
