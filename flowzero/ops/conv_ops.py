@@ -306,14 +306,31 @@ class Conv2DBackpropInput(_Conv):
         oh, ow, pads = self._check_out(_fmt_dims(n, h, wd, c, g.fmt), w.shape,
                                        _fmt_dims(*dy.shape, g.fmt), g, got)
         (sh, sw), (dh, dw) = g.strides, g.dilations
-        dxp = np.zeros((n, h + pads[0] + pads[1], wd + pads[2] + pads[3], c), dtype=dy.dtype)
+        hp, wp = h + pads[0] + pads[1], wd + pads[2] + pads[3]
         w2 = w.reshape(kh * kw * c, co)
+        # col2im: one strided add per filter tap. NOTE: with few input channels (first layers)
+        # accumulating (c, n, h, w) planes is measured ~2-3x faster than NHWC, with many slower.
+        planes = c <= 16
+        dxp = np.zeros((c, n, hp, wp) if planes else (n, hp, wp, c), dtype=dy.dtype)
         for b in _batches(n, oh * ow * kh * kw * c * dy.itemsize):
-            dcol = (dy[b].reshape(-1, co) @ w2.T).reshape(-1, oh, ow, kh, kw, c)
-            dxb = dxp[b]
-            for p in range(kh):           # col2im: one strided add per filter tap
-                for q in range(kw):
-                    _tap(dxb, p * dh, q * dw, oh, ow, sh, sw)[...] += dcol[:, :, :, p, q]
+            dy2 = dy[b].reshape(-1, co)
+            if planes:
+                cols = (w2 @ dy2.T).reshape(kh, kw, c, -1, oh, ow)
+                dxb = dxp[:, b].transpose(1, 2, 3, 0)       # an NHWC view of the planes
+                for p in range(kh):
+                    for q in range(kw):
+                        _tap(dxb, p * dh, q * dw, oh, ow, sh, sw)[...] += \
+                            cols[p, q].transpose(1, 2, 3, 0)
+            else:
+                cols = (dy2 @ w2.T).reshape(-1, oh, ow, kh, kw, c)
+                dxb = dxp[b]
+                for p in range(kh):
+                    for q in range(kw):
+                        _tap(dxb, p * dh, q * dw, oh, ow, sh, sw)[...] += cols[:, :, :, p, q]
+        if planes:
+            dxp = dxp.transpose(1, 2, 3, 0)
+            if g.fmt == "NHWC" and not any(pads):
+                return np.ascontiguousarray(dxp)
         return _from_nhwc(_crop(dxp, pads, h, wd), g.fmt)
 
     def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
@@ -389,6 +406,28 @@ class _Pool(_Windowed):
                              f"{what}: {t.shape}.")
 
 
+def _tiles(g: _Geom, pads: tuple[int, ...]) -> bool:
+    """True when the windows tile the (cropped) input: stride == window, no padding."""
+    return g.strides == g.ksize and not any(pads)
+
+
+def _tiled(x: np.ndarray, g: _Geom, oh: int, ow: int) -> np.ndarray:
+    """x (NHWC) as (n, oh, kh, ow, kw, c): window (i, j) is [:, i, :, j, :, :]."""
+    (kh, kw), (n, _, _, c) = g.ksize, x.shape
+    return x[:, :oh * kh, :ow * kw].reshape(n, oh, kh, ow, kw, c)
+
+
+def _untile(dx6: np.ndarray, h: int, w: int) -> np.ndarray:
+    """The inverse of _tiled for a gradient: zeros where VALID cropped rows/columns off."""
+    n, oh, kh, ow, kw, c = dx6.shape
+    dx = dx6.reshape(n, oh * kh, ow * kw, c)
+    if (oh * kh, ow * kw) == (h, w):
+        return dx
+    out = np.zeros((n, h, w, c), dtype=dx.dtype)
+    out[:, :oh * kh, :ow * kw] = dx
+    return out
+
+
 def _lowest(dtype: np.dtype) -> Any:
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
@@ -448,10 +487,20 @@ class MaxPoolGrad(_Pool):
         x, y, dy = _to_nhwc(x, g.fmt), _to_nhwc(y, g.fmt), _to_nhwc(dy, g.fmt)
         n, h, w, c = x.shape
         oh, ow, pads = self._plan(x, g)
+        if _tiles(g, pads):
+            # Windows tile the input: one comparison over the (n, oh, kh, ow, kw, c) reshape
+            # finds every max; unless a window holds a tie, that is the routing mask.
+            eq = _tiled(x, g, oh, ow) == y[:, :, None, :, None, :]
+            if np.count_nonzero(eq) == y.size:
+                dx6 = np.multiply(eq, dy[:, :, None, :, None, :], dtype=dy.dtype)
+                return _from_nhwc(_untile(dx6, h, w), g.fmt)
         dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
+        routed = np.empty(dy.shape, dtype=dy.dtype)
         for p, q, m in _argmax_masks(x, y, g, oh, ow, pads):
+            # NOTE: dense multiply + add is ~5x faster than np.add(..., where=m) here.
+            np.multiply(dy, m, out=routed)
             d = _tap(dxp, p, q, oh, ow, *g.strides)
-            np.add(d, dy, out=d, where=m)
+            d += routed
         return _from_nhwc(_crop(dxp, pads, h, w), g.fmt)
 
     def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
@@ -552,6 +601,10 @@ class AvgPoolGrad(_Pool):
             raise self.error(f"grad must have the pooled shape {(n, oh, ow, c)} (NHWC); got "
                              f"{dy.shape}.")
         gq = np.divide(dy, _avg_counts(h, w, oh, ow, g, pads, dy.dtype), dtype=dy.dtype)
+        if _tiles(g, pads):
+            dx6 = np.broadcast_to(gq[:, :, None, :, None, :], (n, oh, g.ksize[0], ow,
+                                                               g.ksize[1], c))
+            return _from_nhwc(_untile(dx6, h, w), g.fmt)
         dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
         for p in range(g.ksize[0]):
             for q in range(g.ksize[1]):
