@@ -51,6 +51,7 @@ from flowzero.ops.array_ops import *  # noqa: F403
 from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
 from flowzero.ops.control_ops import tuple_ as tuple  # noqa: A001
 from flowzero.ops.math_ops import *  # noqa: F403
+from flowzero.ops.random_ops import *  # noqa: F403
 from flowzero.ops.reduction_ops import *  # noqa: F403
 from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
 from flowzero.runtime.session import (

@@ -703,9 +703,10 @@ def set_random_seed(seed: int) -> None:
 DEFAULT_GRAPH_SEED = 87654321
 
 
-def get_seed(op_seed: int | None) -> tuple[int | None, int | None]:
-    """TF's seed rule: (graph seed, op seed) for a new random op on the default graph."""
-    g = get_default_graph()
+def get_seed(op_seed: int | None, graph: Graph | None = None
+             ) -> tuple[int | None, int | None]:
+    """TF's seed rule: (graph seed, op seed) for a new random op on `graph` (default graph)."""
+    g = graph if graph is not None else get_default_graph()
     graph_seed = g.seed
     if graph_seed is not None:
         if op_seed is None:
