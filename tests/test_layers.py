@@ -645,3 +645,28 @@ def test_xor_with_gradient_descent_optimizer() -> None:
             sess.run(train_op, feed)
         p = sess.run(prob, feed)
     np.testing.assert_array_equal((p > 0.5).astype(np.float32), XOR_Y)
+
+
+def test_contrib_apply_regularization_and_l1_l2() -> None:
+    w1 = tf.get_variable("w1", [2, 3], initializer=tf.constant_initializer(2.0))
+    w2 = tf.get_variable("w2", [4], initializer=tf.constant_initializer(-1.0))
+    penalty = contrib_layers.apply_regularization(
+        contrib_layers.l1_l2_regularizer(scale_l1=0.1, scale_l2=0.2), [w1, w2])
+    assert tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES) == [penalty]
+    with tf.Session() as sess:
+        _run_init(sess)
+        got = sess.run(penalty)
+    l1 = 0.1 * (6 * 2 + 4 * 1)
+    l2 = 0.2 * (6 * 4 + 4 * 1) / 2
+    np.testing.assert_allclose(got, l1 + l2, rtol=1e-6)
+    with pytest.raises(ValueError, match="No weights"):
+        contrib_layers.apply_regularization(contrib_layers.l2_regularizer(0.1), [])
+
+
+def test_conv2d_class_attributes_and_aliases() -> None:
+    conv = layers.Conv2D(6, 5, padding="same", kernel_regularizer=layers.l2_regularizer(0.1))
+    y = conv(tf.placeholder(tf.float32, [None, 8, 8, 2]))
+    assert y.shape.as_list() == [None, 8, 8, 6]
+    assert conv.kernel.name == "conv2d/kernel:0" and conv.bias.name == "conv2d/bias:0"
+    assert conv.weights == [conv.kernel, conv.bias] and len(conv.losses) == 1
+    assert layers.Convolution2D is layers.Conv2D and layers.MaxPool2D is layers.MaxPooling2D
