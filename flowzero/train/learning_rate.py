@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from flowzero.framework.graph import Tensor, convert_to_tensor, graph_of
-from flowzero.ops import math_ops
+from flowzero.ops import control_ops, math_ops
 
 
 def _lr_and_step(fn: str, learning_rate: Any, global_step: Any) -> tuple[Tensor, Tensor]:
@@ -76,6 +76,8 @@ def piecewise_constant(x: Any, boundaries: list[Any], values: list[Any],
         bounds = [b if isinstance(b, Tensor) else convert_to_tensor(b, dtype=x.dtype)
                   for b in boundaries]
         dt = vals[0].dtype
+        if not bounds:
+            return control_ops.identity(vals[0], name=name)
         # Exactly one interval holds x; sum_i values[i] * [x in interval i] is that value
         # exactly (the other terms are +0).
         terms = []
@@ -87,8 +89,6 @@ def piecewise_constant(x: Any, boundaries: list[Any], values: list[Any],
                 conds.append(math_ops.less_equal(x, bounds[i]))
             inside = conds[0] if len(conds) == 1 else math_ops.logical_and(*conds)
             terms.append(math_ops.multiply(v, math_ops.cast(inside, dt)))
-        if len(terms) == 1:
-            return math_ops.multiply(vals[0], 1, name=name)
         return math_ops.add_n(terms, name=name)
 
 

@@ -16,6 +16,7 @@ import pytest
 
 import flowzero as tf
 import flowzero.train as train
+from flowzero.train import clip
 
 STEPS = 20
 TOL = 1e-6
@@ -590,3 +591,199 @@ def test_update_ops_guard_in_apply_gradients() -> None:
         sess.run(op)
         # the moving average saw w before its update (1.0), and w was updated once
         assert sess.run(moving) == 0.5 and sess.run(w) == [0.0]
+
+
+# -- learning-rate schedules ---------------------------------------------------------------
+def np_exponential(lr, s, ds, rate, staircase=False):
+    p = np.floor(s / ds) if staircase else s / ds
+    return lr * rate**p
+
+
+def np_piecewise(x, boundaries, values):
+    for b, v in zip(boundaries, values):
+        if x <= b:
+            return v
+    return values[-1]
+
+
+def np_polynomial(lr, s, ds, end=0.0001, power=1.0, cycle=False):
+    if cycle:
+        ds = ds * max(1.0, np.ceil(s / ds))
+    else:
+        s = min(s, ds)
+    return (lr - end) * (1 - s / ds) ** power + end
+
+
+def np_natural_exp(lr, s, ds, rate, staircase=False):
+    p = np.floor(s / ds) if staircase else s / ds
+    return lr * np.exp(-rate * p)
+
+
+def np_inverse_time(lr, s, ds, rate, staircase=False):
+    p = np.floor(s / ds) if staircase else s / ds
+    return lr / (1 + rate * p)
+
+
+def np_cosine(lr, s, ds, alpha=0.0):
+    s = min(s, ds)
+    return lr * ((1 - alpha) * 0.5 * (1 + np.cos(np.pi * s / ds)) + alpha)
+
+
+SCHEDULES = [
+    ("exponential", lambda s: train.exponential_decay(0.1, s, 10, 0.5),
+     lambda s: np_exponential(0.1, s, 10, 0.5)),
+    ("exponential-staircase", lambda s: train.exponential_decay(0.1, s, 7, 0.9, staircase=True),
+     lambda s: np_exponential(0.1, s, 7, 0.9, True)),
+    ("piecewise", lambda s: train.piecewise_constant(s, [5, 15], [1.0, 0.5, 0.1]),
+     lambda s: np_piecewise(s, [5, 15], [1.0, 0.5, 0.1])),
+    ("piecewise-one", lambda s: train.piecewise_constant(s, [], [0.3]), lambda s: 0.3),
+    ("polynomial", lambda s: train.polynomial_decay(0.1, s, 20),
+     lambda s: np_polynomial(0.1, s, 20)),
+    ("polynomial-power-cycle",
+     lambda s: train.polynomial_decay(0.1, s, 7, end_learning_rate=0.01, power=2.0, cycle=True),
+     lambda s: np_polynomial(0.1, s, 7, 0.01, 2.0, cycle=True)),
+    ("natural_exp", lambda s: train.natural_exp_decay(0.1, s, 10, 0.5),
+     lambda s: np_natural_exp(0.1, s, 10, 0.5)),
+    ("natural_exp-staircase", lambda s: train.natural_exp_decay(0.1, s, 4, 0.5, staircase=True),
+     lambda s: np_natural_exp(0.1, s, 4, 0.5, True)),
+    ("inverse_time", lambda s: train.inverse_time_decay(0.1, s, 10, 0.5),
+     lambda s: np_inverse_time(0.1, s, 10, 0.5)),
+    ("inverse_time-staircase",
+     lambda s: train.inverse_time_decay(0.1, s, 3, 0.5, staircase=True),
+     lambda s: np_inverse_time(0.1, s, 3, 0.5, True)),
+    ("cosine", lambda s: train.cosine_decay(0.1, s, 20), lambda s: np_cosine(0.1, s, 20)),
+    ("cosine-alpha", lambda s: train.cosine_decay(0.1, s, 20, alpha=0.2),
+     lambda s: np_cosine(0.1, s, 20, 0.2)),
+]
+
+
+@pytest.mark.parametrize("build,ref", [(b, r) for _, b, r in SCHEDULES],
+                         ids=[n for n, _, _ in SCHEDULES])
+def test_learning_rate_schedule_matches_numpy(build: Any, ref: Any) -> None:
+    step = tf.placeholder(tf.int64, [])
+    lr = build(step)
+    assert lr.dtype == tf.float32 and lr.shape.as_list() == []
+    with tf.Session() as sess:
+        for s in range(0, 31):
+            got = sess.run(lr, {step: s})
+            np.testing.assert_allclose(got, ref(s), rtol=2e-6, atol=0, err_msg=f"step {s}")
+
+
+def test_schedules_require_global_step() -> None:
+    with pytest.raises(ValueError, match="global_step is required for exponential_decay"):
+        train.exponential_decay(0.1, None, 10, 0.5)
+    with pytest.raises(ValueError, match="1 less than the length of values"):
+        train.piecewise_constant(tf.constant(1), [1, 2], [0.1, 0.2])
+    with pytest.raises(ValueError, match="same dtype"):
+        train.piecewise_constant(tf.constant(1), [1], [tf.constant(0.1),
+                                                       tf.constant(np.float64(0.2))])
+
+
+def test_decayed_learning_rate_drives_training_with_the_global_step() -> None:
+    w = tf.Variable([4.0], name="w")
+    step = train.get_or_create_global_step()
+    lr = train.exponential_decay(0.1, step, 2, 0.5, staircase=True)
+    op = train.GradientDescentOptimizer(lr).minimize(tf.reduce_sum(w * w), global_step=step)
+    want = np.array([4.0])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for s in range(6):
+            want = want - np_exponential(0.1, s, 2, 0.5, True) * 2 * want
+            sess.run(op)
+            np.testing.assert_allclose(sess.run(w), want, rtol=1e-6)
+        assert sess.run(step) == 6
+
+
+# -- clipping ------------------------------------------------------------------------------
+def test_clip_by_global_norm_values() -> None:
+    a = np.array([3.0, 4.0], np.float32)
+    b = np.array([[12.0]], np.float32)
+    (ca, none, cb), norm = clip.clip_by_global_norm([tf.constant(a), None, tf.constant(b)], 6.5)
+    assert none is None
+    (ua, ub), unclipped_norm = clip.clip_by_global_norm([tf.constant(a), tf.constant(b)], 100.)
+    with tf.Session() as sess:
+        got_a, got_b, got_norm, ga, gb, gn = sess.run([ca, cb, norm, ua, ub, unclipped_norm])
+    want_norm = np.sqrt((a**2).sum() + (b**2).sum())
+    np.testing.assert_allclose(got_norm, want_norm, rtol=1e-6)
+    np.testing.assert_allclose(got_a, a * 6.5 / want_norm, rtol=1e-6)
+    np.testing.assert_allclose(got_b, b * 6.5 / want_norm, rtol=1e-6)
+    np.testing.assert_allclose(ga, a, rtol=1e-6)
+    np.testing.assert_allclose(gb, b, rtol=1e-6)
+    assert got_a.dtype == np.float32 and gn == want_norm
+
+
+# NOTE: the Sub kernel lets NumPy warn on inf - inf (TF is silent); the NaN is the point here.
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_clip_by_global_norm_use_norm_inf_and_errors() -> None:
+    t = tf.constant([1.0, 1.0])
+    (c,), n = clip.clip_by_global_norm([t], 1.0, use_norm=tf.constant(4.0))
+    (cinf,), _ = clip.clip_by_global_norm([tf.constant([np.inf, 1.0])], 1.0)
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(c), [0.25, 0.25])
+        assert sess.run(n) == 4.0
+        assert np.isnan(sess.run(cinf)).all()
+    with pytest.raises(TypeError, match="t_list should be a sequence"):
+        clip.clip_by_global_norm(t, 1.0)
+    assert np.isclose(tf.Session().run(clip.global_norm([t, None, tf.constant([2.0])])),
+                      np.sqrt(6.0))
+
+
+def test_clip_by_norm_values_axes_and_zero() -> None:
+    x = np.array([[3.0, 4.0], [0.3, 0.4]], np.float32)
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(clip.clip_by_norm(tf.constant(x), 1.0)),
+                                   x / np.sqrt((x**2).sum()), rtol=1e-6)
+        np.testing.assert_allclose(sess.run(clip.clip_by_norm(tf.constant(x), 1.0, axes=[1])),
+                                   [[0.6, 0.8], [0.3, 0.4]], rtol=1e-6)
+        np.testing.assert_allclose(sess.run(clip.clip_by_norm(tf.constant(x), 10.0)), x)
+        zero = tf.constant(np.zeros(3))
+        dz, = tf.gradients(tf.reduce_sum(clip.clip_by_norm(zero, 1.0)), [zero])
+        np.testing.assert_array_equal(sess.run(clip.clip_by_norm(zero, 1.0)), np.zeros(3))
+        np.testing.assert_array_equal(sess.run(dz), np.ones(3))  # finite at zero
+        np.testing.assert_allclose(
+            sess.run(clip.clip_by_average_norm(tf.constant([3.0, 4.0]), 1.0)), [1.2, 1.6])
+
+
+def test_clip_by_global_norm_in_a_training_step() -> None:
+    w = tf.Variable([30.0, 40.0], name="w")
+    opt = train.GradientDescentOptimizer(1.0)
+    grads, vars_ = zip(*opt.compute_gradients(tf.reduce_sum(w * w)))
+    clipped, _ = clip.clip_by_global_norm(list(grads), 5.0)
+    op = opt.apply_gradients(zip(clipped, vars_))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(op)
+        np.testing.assert_allclose(sess.run(w), [27.0, 36.0], rtol=1e-6)
+
+
+def test_namespaces_export_what_they_list() -> None:
+    for mod in (train, clip, train.book):
+        for name in mod.__all__:
+            assert getattr(mod, name) is not None, f"{mod.__name__}.{name}"
+
+
+def test_adam_with_mixed_dtypes_keeps_each_dtype() -> None:
+    w32 = tf.Variable(np.ones(2, np.float32), name="w32")
+    w64 = tf.Variable(np.ones(2), name="w64")
+    opt = train.AdamOptimizer(0.1)
+    op = opt.minimize(tf.reduce_sum(w32 * w32) + tf.cast(tf.reduce_sum(w64 * w64), tf.float32))
+    assert opt._get_non_slot_variable("beta1_power").dtype == tf.float32
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(op)
+        a, b = sess.run([w32, w64])
+    assert a.dtype == np.float32 and b.dtype == np.float64
+    np.testing.assert_allclose(a, 0.9, rtol=1e-6)
+    np.testing.assert_allclose(b, 0.9, rtol=1e-6)
+
+
+def test_apply_op_requires_variable_refs() -> None:
+    from flowzero.train.gradient_descent import ApplyGradientDescent
+    from flowzero.train.optimizer import apply_op
+
+    x = tf.constant([1.0, 2.0])
+    with pytest.raises(TypeError, match="ApplyGradientDescent.*var must be a Variable's ref"):
+        apply_op(ApplyGradientDescent, [x], [tf.constant(0.1), x])
+    w = tf.Variable([1.0, 2.0], name="w")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="alpha must be a scalar"):
+        apply_op(ApplyGradientDescent, [w._ref()], [tf.constant([0.1]), x])
