@@ -64,7 +64,16 @@ class Add(BinaryOp):
 
 
 def add(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x + y elementwise, with broadcasting."""
+    """x + y elementwise, with broadcasting.
+
+    Args:
+        x: a numeric Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A Tensor of the broadcast shape and x's dtype.
+    """
     return _binary(Add, x, y, name)
 
 
@@ -80,7 +89,16 @@ class Sub(BinaryOp):
 
 
 def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x - y elementwise, with broadcasting."""
+    """x - y elementwise, with broadcasting.
+
+    Args:
+        x: a numeric Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A Tensor of the broadcast shape and x's dtype.
+    """
     return _binary(Sub, x, y, name)
 
 
@@ -97,7 +115,16 @@ class Mul(BinaryOp):
 
 
 def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x * y elementwise, with broadcasting."""
+    """x * y elementwise, with broadcasting.
+
+    Args:
+        x: a numeric Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A Tensor of the broadcast shape and x's dtype.
+    """
     return _binary(Mul, x, y, name)
 
 
@@ -138,7 +165,16 @@ class RealDiv(BinaryOp):
 
 
 def realdiv(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x / y elementwise for floating-point tensors (no integer conversion)."""
+    """x / y elementwise for floating-point tensors (no integer conversion).
+
+    Args:
+        x: a floating-point Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A Tensor of the broadcast shape and x's dtype.
+    """
     return _binary(RealDiv, x, y, name)
 
 
@@ -257,7 +293,16 @@ class TruncateDiv(_IntDivision):
 
 
 def truncatediv(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """Integer x / y rounded toward zero (C semantics), e.g. -7 / 2 -> -3."""
+    """Integer x / y rounded toward zero (C semantics), e.g. -7 / 2 -> -3.
+
+    Args:
+        x: an integer Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A Tensor of the broadcast shape and x's dtype.
+    """
     return _binary(TruncateDiv, x, y, name)
 
 
@@ -274,7 +319,16 @@ class TruncateMod(_IntDivision):
 
 
 def truncatemod(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """Integer remainder with C semantics (the sign of x), e.g. -7 % 3 -> -1."""
+    """Integer remainder with C semantics (the sign of x), e.g. -7 % 3 -> -1.
+
+    Args:
+        x: an integer Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A Tensor of the broadcast shape and x's dtype.
+    """
     return _binary(TruncateMod, x, y, name)
 
 
@@ -340,7 +394,16 @@ class SquaredDifference(BinaryOp):
 
 
 def squared_difference(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """(x - y) ** 2 elementwise, with broadcasting."""
+    """(x - y) ** 2 elementwise, with broadcasting.
+
+    Args:
+        x: a float or signed integer Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A Tensor of the broadcast shape and x's dtype.
+    """
     return _binary(SquaredDifference, x, y, name)
 
 
@@ -360,7 +423,16 @@ class Maximum(BinaryOp):
 
 
 def maximum(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """max(x, y) elementwise, with broadcasting (the gradient goes to x on ties)."""
+    """max(x, y) elementwise, with broadcasting (the gradient goes to x on ties).
+
+    Args:
+        x: a float or integer Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A Tensor of the broadcast shape and x's dtype.
+    """
     return _binary(Maximum, x, y, name)
 
 
@@ -380,7 +452,16 @@ class Minimum(BinaryOp):
 
 
 def minimum(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """min(x, y) elementwise, with broadcasting (the gradient goes to x on ties)."""
+    """min(x, y) elementwise, with broadcasting (the gradient goes to x on ties).
+
+    Args:
+        x: a float or integer Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A Tensor of the broadcast shape and x's dtype.
+    """
     return _binary(Minimum, x, y, name)
 
 
@@ -398,7 +479,15 @@ class Neg(UnaryOp):
 
 
 def negative(x: Any, name: str | None = None) -> Tensor:
-    """-x elementwise."""
+    """-x elementwise.
+
+    Args:
+        x: a numeric Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's shape and dtype.
+    """
     return apply_op(Neg, [x], name=name)
 
 
@@ -432,7 +521,18 @@ class AddN(OpDef):
 
 
 def add_n(inputs: list[Any], name: str | None = None) -> Tensor:
-    """Sums a list of tensors of the same shape and dtype."""
+    """Sums a list of tensors of the same shape and dtype.
+
+    Args:
+        inputs: a non-empty list of Tensors, all of one shape and dtype.
+        name: optional node name.
+
+    Returns:
+        A Tensor of that shape and dtype.
+
+    Raises:
+        ValueError: `inputs` is not a non-empty list.
+    """
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise ValueError("add_n: inputs must be a non-empty list of tensors.")
     return apply_op(AddN, list(inputs), name=name)
@@ -473,7 +573,15 @@ class Sign(UnaryOp):
 
 
 def sign(x: Any, name: str | None = None) -> Tensor:
-    """The sign of x elementwise (-1, 0 or 1, in x's dtype; NaN stays NaN)."""
+    """The sign of x elementwise (-1, 0 or 1, in x's dtype; NaN stays NaN).
+
+    Args:
+        x: a float or signed integer Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's shape and dtype.
+    """
     return _unary(Sign, x, name)
 
 
@@ -491,7 +599,15 @@ class Square(UnaryOp):
 
 
 def square(x: Any, name: str | None = None) -> Tensor:
-    """x * x elementwise."""
+    """x * x elementwise.
+
+    Args:
+        x: a float or signed integer Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's shape and dtype.
+    """
     return _unary(Square, x, name)
 
 
@@ -541,7 +657,15 @@ class Rsqrt(UnaryOp):
 
 
 def rsqrt(x: Any, name: str | None = None) -> Tensor:
-    """1 / sqrt(x) elementwise."""
+    """1 / sqrt(x) elementwise.
+
+    Args:
+        x: a floating-point Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's shape and dtype.
+    """
     return _unary(Rsqrt, x, name)
 
 
@@ -560,7 +684,15 @@ class Reciprocal(UnaryOp):
 
 
 def reciprocal(x: Any, name: str | None = None) -> Tensor:
-    """1 / x elementwise, for a floating-point tensor (TF 0.x name: `tf.inv`)."""
+    """1 / x elementwise, for a floating-point tensor (TF 0.x name: `tf.inv`).
+
+    Args:
+        x: a floating-point Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's shape and dtype.
+    """
     return _unary(Reciprocal, x, name)
 
 
@@ -609,7 +741,15 @@ class Expm1(UnaryOp):
 
 
 def expm1(x: Any, name: str | None = None) -> Tensor:
-    """exp(x) - 1 elementwise, accurate for small x."""
+    """exp(x) - 1 elementwise, accurate for small x.
+
+    Args:
+        x: a floating-point Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's shape and dtype.
+    """
     return _unary(Expm1, x, name)
 
 
@@ -655,7 +795,15 @@ class Log1p(UnaryOp):
 
 
 def log1p(x: Any, name: str | None = None) -> Tensor:
-    """log(1 + x) elementwise, accurate for small x."""
+    """log(1 + x) elementwise, accurate for small x.
+
+    Args:
+        x: a floating-point Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's shape and dtype.
+    """
     return _unary(Log1p, x, name)
 
 
@@ -674,7 +822,15 @@ class Sin(UnaryOp):
 
 
 def sin(x: Any, name: str | None = None) -> Tensor:
-    """Sine elementwise (radians)."""
+    """Sine elementwise (radians).
+
+    Args:
+        x: a floating-point Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's shape and dtype.
+    """
     return _unary(Sin, x, name)
 
 
@@ -693,7 +849,15 @@ class Cos(UnaryOp):
 
 
 def cos(x: Any, name: str | None = None) -> Tensor:
-    """Cosine elementwise (radians)."""
+    """Cosine elementwise (radians).
+
+    Args:
+        x: a floating-point Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's shape and dtype.
+    """
     return _unary(Cos, x, name)
 
 
@@ -709,7 +873,15 @@ class Floor(UnaryOp):
 
 
 def floor(x: Any, name: str | None = None) -> Tensor:
-    """Rounds down elementwise, keeping the floating-point dtype."""
+    """Rounds down elementwise, keeping the floating-point dtype.
+
+    Args:
+        x: a floating-point Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's shape and dtype.
+    """
     return _unary(Floor, x, name)
 
 
@@ -725,7 +897,15 @@ class Ceil(UnaryOp):
 
 
 def ceil(x: Any, name: str | None = None) -> Tensor:
-    """Rounds up elementwise, keeping the floating-point dtype."""
+    """Rounds up elementwise, keeping the floating-point dtype.
+
+    Args:
+        x: a floating-point Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's shape and dtype.
+    """
     return _unary(Ceil, x, name)
 
 
@@ -796,7 +976,16 @@ class NotEqual(_Compare):
 
 
 def not_equal(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x != y elementwise, as a bool tensor."""
+    """x != y elementwise, as a bool tensor.
+
+    Args:
+        x: a Tensor of any dtype (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A bool Tensor of the broadcast shape.
+    """
     return _binary(NotEqual, x, y, name)
 
 
@@ -809,7 +998,16 @@ class Less(_Compare):
 
 
 def less(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x < y elementwise, as a bool tensor (also the `<` operator)."""
+    """x < y elementwise, as a bool tensor (also the `<` operator).
+
+    Args:
+        x: a float or integer Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A bool Tensor of the broadcast shape.
+    """
     return _binary(Less, x, y, name)
 
 
@@ -822,7 +1020,16 @@ class LessEqual(_Compare):
 
 
 def less_equal(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x <= y elementwise, as a bool tensor (also the `<=` operator)."""
+    """x <= y elementwise, as a bool tensor (also the `<=` operator).
+
+    Args:
+        x: a float or integer Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A bool Tensor of the broadcast shape.
+    """
     return _binary(LessEqual, x, y, name)
 
 
@@ -835,7 +1042,16 @@ class Greater(_Compare):
 
 
 def greater(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x > y elementwise, as a bool tensor (also the `>` operator)."""
+    """x > y elementwise, as a bool tensor (also the `>` operator).
+
+    Args:
+        x: a float or integer Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A bool Tensor of the broadcast shape.
+    """
     return _binary(Greater, x, y, name)
 
 
@@ -848,7 +1064,16 @@ class GreaterEqual(_Compare):
 
 
 def greater_equal(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x >= y elementwise, as a bool tensor (also the `>=` operator)."""
+    """x >= y elementwise, as a bool tensor (also the `>=` operator).
+
+    Args:
+        x: a float or integer Tensor (or convertible value).
+        y: a Tensor of x's dtype, broadcast-compatible with x (a Python number takes x's dtype).
+        name: optional node name.
+
+    Returns:
+        A bool Tensor of the broadcast shape.
+    """
     return _binary(GreaterEqual, x, y, name)
 
 
@@ -865,7 +1090,16 @@ class LogicalAnd(BinaryOp):
 
 
 def logical_and(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x AND y elementwise for bool tensors, with broadcasting (also `x & y`)."""
+    """x AND y elementwise for bool tensors, with broadcasting (also `x & y`).
+
+    Args:
+        x: a bool Tensor (or convertible value).
+        y: a bool Tensor, broadcast-compatible with x.
+        name: optional node name.
+
+    Returns:
+        A bool Tensor of the broadcast shape.
+    """
     return _binary(LogicalAnd, x, y, name)
 
 
@@ -881,7 +1115,16 @@ class LogicalOr(BinaryOp):
 
 
 def logical_or(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x OR y elementwise for bool tensors, with broadcasting (also `x | y`)."""
+    """x OR y elementwise for bool tensors, with broadcasting (also `x | y`).
+
+    Args:
+        x: a bool Tensor (or convertible value).
+        y: a bool Tensor, broadcast-compatible with x.
+        name: optional node name.
+
+    Returns:
+        A bool Tensor of the broadcast shape.
+    """
     return _binary(LogicalOr, x, y, name)
 
 
@@ -897,12 +1140,29 @@ class LogicalNot(UnaryOp):
 
 
 def logical_not(x: Any, name: str | None = None) -> Tensor:
-    """NOT x elementwise for a bool tensor (also `~x`)."""
+    """NOT x elementwise for a bool tensor (also `~x`).
+
+    Args:
+        x: a bool Tensor (or convertible value).
+        name: optional node name.
+
+    Returns:
+        A bool Tensor of x's shape.
+    """
     return _unary(LogicalNot, x, name)
 
 
 def logical_xor(x: Any, y: Any, name: str = "LogicalXor") -> Tensor:
-    """x XOR y elementwise for bool tensors (also `x ^ y`); (x | y) & ~(x & y), as TF1."""
+    """x XOR y elementwise for bool tensors (also `x ^ y`); (x | y) & ~(x & y), as TF1.
+
+    Args:
+        x: a bool Tensor (or convertible value).
+        y: a bool Tensor, broadcast-compatible with x.
+        name: name scope (default "LogicalXor").
+
+    Returns:
+        A bool Tensor of the broadcast shape.
+    """
     x, y = binary_operands(x, y, "LogicalXor")
     with x.graph.name_scope(name):
         return logical_and(logical_or(x, y), logical_not(logical_and(x, y)))
@@ -955,22 +1215,54 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
 
 
 def to_float(x: Any, name: str = "ToFloat") -> Tensor:
-    """cast(x, tf.float32)."""
+    """cast(x, tf.float32).
+
+    Args:
+        x: a Tensor (or convertible value).
+        name: node name (default "ToFloat").
+
+    Returns:
+        A Tensor of x's shape and type float32 (x itself if it has it).
+    """
     return cast(x, dtypes.float32, name=name)
 
 
 def to_double(x: Any, name: str = "ToDouble") -> Tensor:
-    """cast(x, tf.float64)."""
+    """cast(x, tf.float64).
+
+    Args:
+        x: a Tensor (or convertible value).
+        name: node name (default "ToDouble").
+
+    Returns:
+        A Tensor of x's shape and type float64 (x itself if it has it).
+    """
     return cast(x, dtypes.float64, name=name)
 
 
 def to_int32(x: Any, name: str = "ToInt32") -> Tensor:
-    """cast(x, tf.int32)."""
+    """cast(x, tf.int32).
+
+    Args:
+        x: a Tensor (or convertible value).
+        name: node name (default "ToInt32").
+
+    Returns:
+        A Tensor of x's shape and type int32 (x itself if it has it).
+    """
     return cast(x, dtypes.int32, name=name)
 
 
 def to_int64(x: Any, name: str = "ToInt64") -> Tensor:
-    """cast(x, tf.int64)."""
+    """cast(x, tf.int64).
+
+    Args:
+        x: a Tensor (or convertible value).
+        name: node name (default "ToInt64").
+
+    Returns:
+        A Tensor of x's shape and type int64 (x itself if it has it).
+    """
     return cast(x, dtypes.int64, name=name)
 
 
