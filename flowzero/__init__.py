@@ -93,4 +93,8 @@ from flowzero.variables import (
     zeros_initializer,
 )
 
+from flowzero import contrib, layers, losses, nn, train
+from flowzero.nn import sigmoid, tanh
+from flowzero.train.clip import *  # noqa: F403
+
 __version__ = "0.1.0"

@@ -515,15 +515,20 @@ def variable_scope(name_or_scope: Any, default_name: str | None = None, values: 
         name_ns = name_or_scope.original_name_scope or full
         base = name_or_scope
     else:
+        prefix = f"{parent.name}/" if parent.name else ""
+        counts = st["scope_counts"]
         if name_or_scope is None:
-            prefix = f"{parent.name}/" if parent.name else ""
-            counts = st["scope_counts"]
-            i = counts.get(prefix + default_name, 0)
-            counts[prefix + default_name] = i + 1
-            leaf = default_name if i == 0 else f"{default_name}_{i}"
+            # TF's unique default name: the first of name, name_1, ... never opened before
+            # (by default or by explicit name) under this parent scope.
+            leaf = default_name
+            i = 0
+            while counts.get(prefix + leaf, 0) > 0:
+                i += 1
+                leaf = f"{default_name}_{i}"
         else:
             leaf = name_or_scope
-        full = f"{parent.name}/{leaf}" if parent.name else leaf
+        full = prefix + leaf
+        counts[full] = counts.get(full, 0) + 1
         name_ns = None
         base = parent
     if reuse is False:
@@ -550,8 +555,7 @@ def variable_scope(name_or_scope: Any, default_name: str | None = None, values: 
                 scope.original_name_scope = ns
                 yield scope
         else:
-            leaf_name = full.rsplit("/", 1)[-1]
-            with g.name_scope(leaf_name) as ns:
+            with g.name_scope(leaf) as ns:
                 scope.original_name_scope = ns
                 yield scope
     finally:
