@@ -16,7 +16,7 @@ the input's dtype.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -30,6 +30,9 @@ from flowzero.ops.common import TypeError_, binary_operands
 
 # im2col buffers above this many bytes are built a batch slice at a time (bounded memory).
 _COLS_BYTES = 1 << 28
+
+# The "got ..." part of an error message, built only when an error is raised (not every run).
+Got = Callable[[], str]
 
 
 class _Geom(NamedTuple):
@@ -161,7 +164,7 @@ class _Windowed(OpDef):
         return int(h), int(w)
 
     def _out_hw(self, h: int | None, w: int | None, kh: int | None, kw: int | None, g: _Geom,
-                got: str) -> tuple[int | None, int | None, tuple[int, int, int, int]]:
+                got: Got) -> tuple[int | None, int | None, tuple[int, int, int, int]]:
         """Output height/width and (top, bottom, left, right) padding; raises when empty."""
         if kh is None or kw is None:
             return None, None, g.pads
@@ -173,7 +176,7 @@ class _Windowed(OpDef):
             dil = f", dilated to {ek[0]}x{ek[1]}" if g.dilations != (1, 1) else ""
             raise self.error(
                 f"the {what} ({kh}x{kw}{dil}) must fit in the padded input "
-                f"({h}x{w}, padding={g.padding!r}); got {got}. Use padding='SAME' or a smaller "
+                f"({h}x{w}, padding={g.padding!r}); got {got()}. Use padding='SAME' or a smaller "
                 f"{what}."
             )
         return oh, ow, (t, b, left, r)
@@ -221,7 +224,7 @@ def _shape_str(dims: Any) -> str:
 
 # -- Conv2D and its two backprop ops ---------------------------------------------------------
 class _Conv(_Windowed):
-    def _conv_geometry(self, xd: Any, wd: Any, g: _Geom, got: str
+    def _conv_geometry(self, xd: Any, wd: Any, g: _Geom, got: Got
                        ) -> tuple[Any, Any, tuple[int, int, int, int]]:
         _, h, w, c = _nhwc_dims(xd, g.fmt)
         kh, kw, ci, _ = wd
@@ -230,21 +233,21 @@ class _Conv(_Windowed):
             alt = "NCHW" if g.fmt == "NHWC" else "NHWC"
             if _nhwc_dims(xd, alt)[3] == ci:
                 hint = f" Did you mean data_format='{alt}'?"
-            raise self.error(f"input depth must equal filter in_channels; got {got}.{hint}")
+            raise self.error(f"input depth must equal filter in_channels; got {got()}.{hint}")
         return self._out_hw(h, w, kh, kw, g, got)
 
-    def _check_out(self, xd: Any, wd: Any, dyd: Any, g: _Geom, got: str
+    def _check_out(self, xd: Any, wd: Any, dyd: Any, g: _Geom, got: Got
                    ) -> tuple[Any, Any, tuple[int, int, int, int]]:
         n, oh_, ow_, co = _nhwc_dims(dyd, g.fmt)
         if not _compat(co, wd[3]):
-            raise self.error(f"out_backprop depth must equal filter out_channels; got {got}.")
+            raise self.error(f"out_backprop depth must equal filter out_channels; got {got()}.")
         if not _compat(n, xd[0]):
             raise self.error(f"out_backprop and the input must have the same batch size; "
-                             f"got {got}.")
+                             f"got {got()}.")
         oh, ow, pads = self._conv_geometry(xd, wd, g, got)
         if not (_compat(oh, oh_) and _compat(ow, ow_)):
             raise self.error(f"out_backprop must have the Conv2D output size for this input, "
-                             f"filter, strides and padding ({oh}x{ow}); got {got}.")
+                             f"filter, strides and padding ({oh}x{ow}); got {got()}.")
         return oh, ow, pads
 
 
@@ -256,8 +259,8 @@ class Conv2D(_Conv):
         g = self._geom()
         self._float(("input", x), ("filter", w))
         xd, wd = self._dims4(x, "input"), self._dims4(w, "filter")
-        got = f"input: {x.shape}, filter: {w.shape}"
-        oh, ow, _ = self._conv_geometry(xd, wd, g, got)
+        oh, ow, _ = self._conv_geometry(xd, wd, g,
+                                        lambda: f"input: {x.shape}, filter: {w.shape}")
         return spec(_fmt_dims(_nhwc_dims(xd, g.fmt)[0], oh, ow, wd[3], g.fmt), x.dtype)
 
     def compute(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -265,9 +268,9 @@ class Conv2D(_Conv):
         x = _to_nhwc(x, g.fmt)
         n, h, wd, c = x.shape
         kh, kw, _, co = w.shape
-        oh, ow, pads = self._conv_geometry(_fmt_dims(*x.shape, g.fmt), w.shape, g,
-                                           f"input: {_shape_str(x.shape)} (NHWC), filter: "
-                                           f"{_shape_str(w.shape)}")
+        oh, ow, pads = self._conv_geometry(
+            _fmt_dims(*x.shape, g.fmt), w.shape, g,
+            lambda: f"input: {_shape_str(x.shape)} (NHWC), filter: {_shape_str(w.shape)}")
         xp = _pad(x, pads)
         w2 = w.reshape(kh * kw * c, co)
         y = np.empty((n, oh, ow, co), dtype=x.dtype)
@@ -291,8 +294,8 @@ class Conv2DBackpropInput(_Conv):
         self._float(("filter", w), ("out_backprop", dy))
         xd = self._sizes(sizes, "input_sizes")
         wd, dyd = self._dims4(w, "filter"), self._dims4(dy, "out_backprop")
-        self._check_out(xd, wd, dyd, g, f"input_sizes: {_shape_str(xd)}, filter: {w.shape}, "
-                                        f"out_backprop: {dy.shape}")
+        self._check_out(xd, wd, dyd, g, lambda: f"input_sizes: {_shape_str(xd)}, filter: "
+                                                f"{w.shape}, out_backprop: {dy.shape}")
         return spec(xd, w.dtype)
 
     def compute(self, sizes: np.ndarray, w: np.ndarray, dy: np.ndarray) -> np.ndarray:
@@ -301,10 +304,10 @@ class Conv2DBackpropInput(_Conv):
         n, h, wd, c = _nhwc_dims(xd, g.fmt)
         dy = _to_nhwc(dy, g.fmt)
         kh, kw, _, co = w.shape
-        got = (f"input_sizes: {list(xd)}, filter: {_shape_str(w.shape)}, out_backprop: "
-               f"{_shape_str(dy.shape)} (NHWC)")
-        oh, ow, pads = self._check_out(_fmt_dims(n, h, wd, c, g.fmt), w.shape,
-                                       _fmt_dims(*dy.shape, g.fmt), g, got)
+        oh, ow, pads = self._check_out(
+            _fmt_dims(n, h, wd, c, g.fmt), w.shape, _fmt_dims(*dy.shape, g.fmt), g,
+            lambda: f"input_sizes: {list(xd)}, filter: {_shape_str(w.shape)}, out_backprop: "
+                    f"{_shape_str(dy.shape)} (NHWC)")
         (sh, sw), (dh, dw) = g.strides, g.dilations
         hp, wp = h + pads[0] + pads[1], wd + pads[2] + pads[3]
         w2 = w.reshape(kh * kw * c, co)
@@ -349,18 +352,18 @@ class Conv2DBackpropFilter(_Conv):
         self._float(("input", x), ("out_backprop", dy))
         wd = self._sizes(sizes, "filter_sizes")
         xd, dyd = self._dims4(x, "input"), self._dims4(dy, "out_backprop")
-        self._check_out(xd, wd, dyd, g, f"input: {x.shape}, filter_sizes: {_shape_str(wd)}, "
-                                        f"out_backprop: {dy.shape}")
+        self._check_out(xd, wd, dyd, g, lambda: f"input: {x.shape}, filter_sizes: "
+                                                f"{_shape_str(wd)}, out_backprop: {dy.shape}")
         return spec(wd, x.dtype)
 
     def compute(self, x: np.ndarray, sizes: np.ndarray, dy: np.ndarray) -> np.ndarray:
         g = self._geom()
         x, dy = _to_nhwc(x, g.fmt), _to_nhwc(dy, g.fmt)
         kh, kw, c, co = (int(s) for s in sizes)
-        got = (f"input: {_shape_str(x.shape)}, filter_sizes: {[kh, kw, c, co]}, out_backprop: "
-               f"{_shape_str(dy.shape)} (NHWC)")
-        oh, ow, pads = self._check_out(_fmt_dims(*x.shape, g.fmt), (kh, kw, c, co),
-                                       _fmt_dims(*dy.shape, g.fmt), g, got)
+        oh, ow, pads = self._check_out(
+            _fmt_dims(*x.shape, g.fmt), (kh, kw, c, co), _fmt_dims(*dy.shape, g.fmt), g,
+            lambda: f"input: {_shape_str(x.shape)}, filter_sizes: {[kh, kw, c, co]}, "
+                    f"out_backprop: {_shape_str(dy.shape)} (NHWC)")
         xp = _pad(x, pads)
         dw = None
         for b in _batches(x.shape[0], oh * ow * kh * kw * c * x.itemsize):
@@ -382,7 +385,7 @@ class _Pool(_Windowed):
     pooling = True
     kinds: ClassVar[str] = "f"
 
-    def _pool_geometry(self, xd: Any, g: _Geom, got: str
+    def _pool_geometry(self, xd: Any, g: _Geom, got: Got
                        ) -> tuple[Any, int | None, int | None, tuple[int, int, int, int]]:
         n, h, w, c = _nhwc_dims(xd, g.fmt)
         oh, ow, pads = self._out_hw(h, w, g.ksize[0], g.ksize[1], g, got)
@@ -392,12 +395,12 @@ class _Pool(_Windowed):
         g = self._geom()
         self._float(("input", x), kinds=self.kinds)
         (n, _, _, c), oh, ow, _ = self._pool_geometry(self._dims4(x, "input"), g,
-                                                      f"input: {x.shape}")
+                                                      lambda: f"input: {x.shape}")
         return g, _fmt_dims(n, oh, ow, c, g.fmt)
 
     def _plan(self, x: np.ndarray, g: _Geom) -> tuple[Any, Any, tuple[int, int, int, int]]:
         _, oh, ow, pads = self._pool_geometry(_fmt_dims(*x.shape, g.fmt), g,
-                                              f"input: {_shape_str(x.shape)} (NHWC)")
+                                              lambda: f"input: {_shape_str(x.shape)} (NHWC)")
         return oh, ow, pads
 
     def _check_like(self, what: str, t: Tensor, dims: tuple[Any, ...]) -> None:
@@ -586,8 +589,8 @@ class AvgPoolGrad(_Pool):
         g = self._geom()
         xd = self._sizes(sizes, "orig_input_shape")
         self._float(("grad", dy))
-        (n, _, _, c), oh, ow, _ = self._pool_geometry(xd, g, f"orig_input_shape: "
-                                                      f"{_shape_str(xd)}")
+        (n, _, _, c), oh, ow, _ = self._pool_geometry(
+            xd, g, lambda: f"orig_input_shape: {_shape_str(xd)}")
         self._check_like("grad", dy, _fmt_dims(n, oh, ow, c, g.fmt))
         return spec(xd, dy.dtype)
 
@@ -596,7 +599,7 @@ class AvgPoolGrad(_Pool):
         n, h, w, c = _nhwc_dims([int(s) for s in sizes], g.fmt)
         dy = _to_nhwc(dy, g.fmt)
         _, oh, ow, pads = self._pool_geometry(_fmt_dims(n, h, w, c, g.fmt), g,
-                                              f"orig_input_shape: {list(sizes)}")
+                                              lambda: f"orig_input_shape: {list(sizes)}")
         if dy.shape != (n, oh, ow, c):
             raise self.error(f"grad must have the pooled shape {(n, oh, ow, c)} (NHWC); got "
                              f"{dy.shape}.")
