@@ -332,7 +332,7 @@ class Reshape(OpDef):
         if any(d < -1 for d in given):
             raise self.error(f"dimensions must be >= -1; got shape {dims_p}.")
         if None in dims_p:
-            return spec([None if d is None or d == -1 else d for d in dims_p], x.dtype)
+            return spec(_reshape_partial(x, shape_, dims_p), x.dtype)
         dims = [int(d) for d in dims_p]  # type: ignore[arg-type]
         n = x.shape.num_elements()
         known = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
@@ -357,6 +357,46 @@ class Reshape(OpDef):
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         return [reshape(dy, _shape_like(op.inputs[0])), None]
+
+
+def _dim_source(t: Tensor, i: int) -> tuple[Tensor, int] | None:
+    """(x, k) when element i of the shape vector t is `tf.shape(x)[k]`, else None."""
+    op = t.op
+    if op.type != "Pack" or i >= len(op.inputs):
+        return None
+    e = op.inputs[i].op
+    if e.type != "StridedSlice" or e.inputs[0].op.type != "Shape" or \
+            e.get_attr("shrink_axis_mask") != 1:
+        return None
+    k = static_value(e.inputs[1])
+    x = e.inputs[0].op.inputs[0]
+    if k is None or x.shape.ndims is None:
+        return None
+    return x, int(np.asarray(k).reshape(-1)[0]) % max(x.shape.ndims, 1)
+
+
+def _reshape_partial(x: Tensor, shape_: Tensor, dims: list[int | None]) -> list[int | None]:
+    """Static output dims when some target entries are computed. As TF, an entry that is
+    `tf.shape(x)[k]` of the reshaped x itself cancels x's dimension k, so the -1 in
+    `reshape(x, [tf.shape(x)[0], -1])` is still known when x's other dimensions are."""
+    out = [None if d is None or d == -1 else d for d in dims]
+    if -1 not in dims or x.shape.ndims is None:
+        return out
+    x_dims = list(x.shape.known)  # type: ignore[arg-type]
+    for i, d in enumerate(dims):
+        if d is None:
+            src = _dim_source(shape_, i)
+            # (a known dim of x would have been read as an int already)
+            if src is None or src[0] is not x or x_dims[src[1]] is not None:
+                return out
+            x_dims[src[1]] = 1  # cancels: the same unknown size on both sides
+    if None in x_dims:
+        return out
+    known_out = int(np.prod([d for d in dims if d is not None and d != -1], dtype=np.int64))
+    n = int(np.prod(x_dims, dtype=np.int64))
+    if known_out and n % known_out == 0:
+        out[dims.index(-1)] = n // known_out
+    return out
 
 
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
@@ -1723,7 +1763,11 @@ class Tile(OpDef):
         x, multiples = op.inputs
         r = x.shape.ndims
         if r is None:
-            raise NotImplementedError("gradient of Tile needs the input's rank")
+            m = _partial_ints(multiples)
+            if m is None:
+                raise NotImplementedError("gradient of Tile needs the input's rank (or the "
+                                          "length of multiples)")
+            r = len(m)
         if r == 0:
             return [dy, None]
         mv = static_value(multiples)
