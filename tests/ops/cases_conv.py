@@ -300,6 +300,10 @@ CASES = [
     OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 3, 3, 1], S2, "SAME"),
            lambda x: ref_max_pool(x, (3, 3), (2, 2), "SAME"), [distinct(1, 5, 5, 2)],
            name="grad-overlap-same"),
+    OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 3, 3, 1], S2,
+                                                  [[0, 0], [1, 0], [1, 2], [0, 0]]),
+           lambda x: ref_max_pool(x, (3, 3), (2, 2), ((1, 0), (1, 2))), [distinct(1, 5, 4, 2)],
+           name="grad-explicit-padding"),
     OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 2, 2, 1], S1, "VALID") *
            conv_ops.max_pool(x, [1, 2, 2, 1], S1, "VALID"),
            lambda x: ref_max_pool(x, (2, 2), (1, 1), "VALID") ** 2, [distinct(1, 4, 4, 2)],
