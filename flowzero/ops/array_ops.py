@@ -212,6 +212,10 @@ def _partial_ints(t: Tensor) -> list[int | None] | None:
         return list(op.inputs[0].shape.known)
     if op.type == "Identity":
         return _partial_ints(op.inputs[0])
+    if op.type == "Rank":
+        return [op.inputs[0].shape.ndims]
+    if op.type == "Size":
+        return [op.inputs[0].shape.num_elements()]
     if op.type == "Pack" and op.get_attr("axis") in (0, -1) and all(
             i.shape.ndims == 0 for i in op.inputs):
         out: list[int | None] = []
@@ -559,6 +563,13 @@ def _outputs(arrays: list[np.ndarray]) -> Any:
     """A multi-output kernel's result: the plan stores a 1-output op's result as is, so a list
     of one array is returned as that array."""
     return arrays[0] if len(arrays) == 1 else arrays
+
+
+def _dtype_of(v: Any) -> dtypes.DType:
+    """The dtype `v` has (a Tensor) or would get from convert_to_tensor (TF's defaults)."""
+    if _is_tensorish(v):
+        return convert_to_tensor(v).dtype
+    return dtypes.as_dtype(dtypes.infer_numpy(_plain(v, None, "value")).dtype)
 
 
 def _as_list(out: Any) -> list[Tensor]:
@@ -982,9 +993,11 @@ def stack(values: Any, axis: int = 0, name: str = "stack") -> Tensor:
     values = list(values)
     if not values:
         raise ValueError("stack: values must be a non-empty list.")
-    if not _has_tensor(values):
-        return constant(np.stack([dtypes.infer_numpy(_plain(v, None, "stack")) for v in values],
-                                 axis=axis), name=name)
+    if not _has_tensor(values):  # as TF: a list of plain values is one constant
+        arr = dtypes.infer_numpy(_plain(values, None, "stack"))
+        if not -arr.ndim <= axis < arr.ndim:
+            raise ValueError(f"stack: axis {axis} is out of range for {arr.ndim - 1}-D values.")
+        return constant(np.moveaxis(arr, 0, axis), name=name)
     with _graph_for(values):
         return apply_op(Pack, _convert_list(values), {"axis": int(axis), "N": len(values)},
                         name=name)
@@ -1459,12 +1472,11 @@ def _getitem(tensor: Any, key: Any) -> Tensor:
                 begin.append(0 if lo is None else lo)
                 end.append(0 if hi is None else hi)
                 strides.append(1 if st is None else st)
-            elif k is Ellipsis:
-                masks["ellipsis_mask"] |= bit
-                begin.append(0), end.append(0), strides.append(1)
-            elif k is None:
-                masks["new_axis_mask"] |= bit
-                begin.append(0), end.append(0), strides.append(1)
+            elif k is Ellipsis or k is None:
+                masks["ellipsis_mask" if k is Ellipsis else "new_axis_mask"] |= bit
+                begin.append(0)
+                end.append(0)
+                strides.append(1)
             else:
                 ix = _index_part(k, "an index")
                 masks["shrink_axis_mask"] |= bit
@@ -1715,12 +1727,10 @@ def one_hot(indices: Any, depth: Any, on_value: Any = None, off_value: Any = Non
     with _graph_for(indices, depth, on_value, off_value):
         if dtype is not None:
             dt: Any = dtypes.as_dtype(dtype)
-        else:
-            given = [v for v in (on_value, off_value) if v is not None]
-            dt = convert_to_tensor(given[0]).dtype if given else dtypes.float32
-            if given and not _is_tensorish(given[0]) and len(given) == 2 and \
-                    _is_tensorish(given[1]):
-                dt = convert_to_tensor(given[1]).dtype
+        else:  # a Tensor's dtype first, then a Python value's (TF's defaults), else float32
+            given = sorted((v for v in (on_value, off_value) if v is not None),
+                           key=lambda v: not _is_tensorish(v))
+            dt = _dtype_of(given[0]) if given else dtypes.float32
         on = convert_to_tensor(1 if on_value is None else on_value,
                                dtype=None if _is_tensorish(on_value) else dt)
         off = convert_to_tensor(0 if off_value is None else off_value,
@@ -2113,6 +2123,14 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
 _RANGE_DTYPES = (dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64)
 
 
+def _static_scalar(t: Tensor) -> Any:
+    """A scalar's build-time value (ints also through Shape/Rank/Size/slices), or None."""
+    v = static_value(t)
+    if v is not None:
+        return np.asarray(v).reshape(-1)[0].item()
+    return _scalar_int(t) if t.dtype.is_integer else None
+
+
 def _range_size(self: OpDef, s: Any, limit: Any, d: Any) -> int:
     if d == 0:
         raise self.error("requires delta != 0; got delta 0.")
@@ -2139,10 +2157,10 @@ class Range(OpDef):
         for t, nm in ((start, "start"), (limit, "limit"), (delta, "delta")):
             if t.shape.ndims not in (None, 0):
                 raise self.error(f"{nm} must be a scalar; got shape {t.shape}.")
-        vals = [static_value(t) for t in (start, limit, delta)]
+        vals = [_static_scalar(t) for t in (start, limit, delta)]
         if any(v is None for v in vals):
             return spec([None], start.dtype)
-        return spec([_range_size(self, *(np.asarray(v).item() for v in vals))], start.dtype)
+        return spec([_range_size(self, *vals)], start.dtype)
 
     def compute(self, start: np.ndarray, limit: np.ndarray, delta: np.ndarray) -> np.ndarray:
         s, lim, d = start.item(), limit.item(), delta.item()
@@ -2175,8 +2193,7 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # n
             dt = dtypes.as_dtype(dtype)
         else:
             order = list(_RANGE_DTYPES)
-            found = [convert_to_tensor(a).dtype if _is_tensorish(a) else
-                     dtypes.as_dtype(dtypes.infer_numpy(a).dtype) for a in args]
+            found = [_dtype_of(a) for a in args]
             dt = max(found, key=lambda d: order.index(d) if d in order else -1)
         ts = []
         for a in args:
