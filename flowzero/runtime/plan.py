@@ -231,16 +231,21 @@ class Plan:
 
 
 def _may_alias_state(t: Tensor, fed: set[Tensor]) -> bool:
-    """True if the fetched value may be (a view of) variable storage that later runs mutate."""
-    seen = 0
-    while seen < 1000:
-        if t in fed:
-            return False
+    """True if the fetched value may be (a view of) variable storage that later runs mutate.
+
+    Follows every input of ops that may return an input or a view of one (`forwards_input`),
+    back to an op whose output is state (`aliases_state`).
+    """
+    seen: set[Tensor] = set()
+    stack = [t]
+    while stack:
+        t = stack.pop()
+        if t in seen or t in fed:
+            continue
+        seen.add(t)
         od = t.op._opdef
         if od.aliases_state:
             return True
-        if not od.forwards_input or not t.op._inputs:
-            return False
-        t = t.op._inputs[0]
-        seen += 1
-    return True
+        if od.forwards_input:
+            stack.extend(t.op._inputs)
+    return False

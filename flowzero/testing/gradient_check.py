@@ -20,6 +20,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     `x` is perturbed in place and restored; `f(x)` must return a scalar.
     """
     grad = np.zeros_like(x, dtype=np.float64)
+    if x.size == 0:
+        return grad
     it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
     while not it.finished:
         idx = it.multi_index
@@ -98,8 +100,11 @@ def assert_second_order_close(build: Callable[..., Any], inputs: Sequence[np.nda
         import flowzero as tf
 
         y = build(*xs)
-        (dx,) = tf.gradients(tf.reduce_sum(y * tf.constant(
-            _projection(tuple(y.shape.as_list()), 1), dtype=tf.float64)), [xs[wrt]])
+        if y.shape.is_fully_defined():
+            weights = tf.constant(_projection(tuple(y.shape.as_list()), 1), dtype=y.dtype)
+        else:  # output shape known only at run time: weight every output equally
+            weights = tf.ones_like(y)
+        (dx,) = tf.gradients(tf.reduce_sum(y * weights), [xs[wrt]])
         return dx
 
     assert_gradients_close(first, inputs, [wrt], rtol=rtol, atol=atol, eps=eps)
