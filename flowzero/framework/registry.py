@@ -11,7 +11,7 @@ Registering the same type twice fails and names the file:line of the first regis
 
 from __future__ import annotations
 
-import inspect
+import sys
 from typing import Any, ClassVar, NamedTuple
 
 from flowzero.framework import dtypes as _dtypes
@@ -84,10 +84,10 @@ def register_op(type_name: str) -> Any:
     """Class decorator: registers an OpDef subclass under its TF op type name."""
 
     def deco(cls: type[OpDef]) -> type[OpDef]:
-        try:
-            where = f"{inspect.getsourcefile(cls)}:{inspect.getsourcelines(cls)[1]}"
-        except (OSError, TypeError):
-            where = cls.__module__
+        # The decorator runs in the defining module's frame: file:line for free (inspect's
+        # source lookup would re-parse the module for every op and slow `import flowzero`).
+        caller = sys._getframe(1)
+        where = f"{caller.f_code.co_filename}:{caller.f_lineno}"
         if type_name in _REGISTRY:
             raise KeyError(
                 f"Op type '{type_name}' is already registered at {_WHERE[type_name]}; "

@@ -186,3 +186,22 @@ def test_device_scope_is_accepted() -> None:
     with tf.device("/cpu:0"):
         c = tf.constant(1.0)
     assert c.device == ""
+
+
+def test_duplicate_op_registration_names_the_first_place() -> None:
+    from flowzero.framework.registry import OpDef, register_op
+
+    with pytest.raises(KeyError, match=r"'MatMul' is already registered at .*\.py:\d+"):
+        @register_op("MatMul")
+        class Again(OpDef):
+            """y = nothing."""
+
+
+def test_tuple_gates_all_values() -> None:
+    v = tf.Variable(0)
+    inc = tf.assign_add(v, 1)
+    a, b = tf.tuple([tf.constant(1), tf.constant(2)], control_inputs=[inc])
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        assert sess.run(a) == 1 and sess.run(v) == 1
+        assert sess.run(b) == 2 and sess.run(v) == 2
