@@ -1,0 +1,140 @@
+"""What the orchestrator and the workers agree on: workloads, cases, metrics, settings.
+
+NumPy-free and flowzero-free on purpose: the orchestrator imports it before anything heavy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+PEERS = ("flowzero", "tf1", "torch", "jax", "numpy")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
+THREADS = 2
+
+# What `python -c "import X"` imports for W5, per peer.
+IMPORT_MODULE = {"flowzero": "flowzero", "tf1": "tensorflow", "torch": "torch", "jax": "jax",
+                 "numpy": "numpy"}
+# The module that says whether a peer is installed (its worker code lives in bench.peers).
+PEER_MODULE = {"flowzero": "bench.peers.flowzero_peer", "tf1": "bench.peers.tf1_peer",
+               "torch": "bench.peers.torch_peer", "jax": "bench.peers.jax_peer",
+               "numpy": "bench.peers.numpy_book"}
+# Peers that run under the repo's own interpreter (same NumPy/BLAS as flowzero); the others run
+# under --python-peers.
+OWN_INTERPRETER = ("flowzero", "numpy")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One reported number of a case: its unit and whether lower is better."""
+
+    name: str
+    unit: str
+    lower_is_better: bool = True
+    ratio: bool = True  # False: show the difference to flowzero instead of a ratio
+
+
+STEP_MS = Metric("step", "ms")
+CALL_US = Metric("call", "µs")
+
+# workload -> title, cases (name -> human label), metrics
+WORKLOAD_DEFS: dict[str, dict[str, Any]] = {
+    "W1": {"title": "Session.run latency (tiny graph, cached plan)",
+           "cases": {"matmul": "matmul([[3,3]],[[2],[2]]) fetched",
+                     "feed_mul": "mul(input1, input2) with feed_dict"},
+           "metrics": [CALL_US]},
+    "W2": {"title": "TwoLayerNet train step, SGD 0.1",
+           "cases": {"h50_b100": "hidden 50, batch 100", "h100_b100": "hidden 100, batch 100",
+                     "h50_b1000": "hidden 50, batch 1000"},
+           "metrics": [STEP_MS]},
+    "W3": {"title": "SimpleConvNet train step, batch 100",
+           "cases": {"sgd_b100": "SGD 0.1", "adam_b100": "Adam 1e-3"},
+           "metrics": [STEP_MS]},
+    "W4": {"title": "20 epochs of W2 (h50 b100) on the bundled subset",
+           "cases": {"20ep": "wall time and final test accuracy"},
+           "metrics": [Metric("wall", "s"), Metric("test_acc", "acc", False, ratio=False)]},
+    "W5": {"title": "python -c 'import <framework>'",
+           "cases": {"import": "fresh interpreter"},
+           "metrics": [Metric("wall", "s"), Metric("peak_rss", "MB")]},
+    "W6": {"title": "peak RSS of a 2,000-step W2 run (h50 b100)",
+           "cases": {"2000steps": "whole process"},
+           "metrics": [Metric("peak_rss", "MB")]},
+}
+
+W2_CASES = {"h50_b100": (50, 100), "h100_b100": (100, 100), "h50_b1000": (50, 1000)}
+W3_CASES = {"sgd_b100": "sgd", "adam_b100": "adam"}
+LR_SGD = 0.1
+LR_ADAM = 1e-3
+W4_EPOCHS = 20
+W4_BATCH = 100
+W6_STEPS = 2000
+
+
+@dataclass
+class Settings:
+    """Timing knobs, handed to every worker."""
+
+    warmup_s: float = 1.0
+    window_s: float = 0.5
+    windows: int = 5
+    import_reps: int = 3  # W5 imports per peer per round
+    smoke: bool = False
+
+    @classmethod
+    def for_smoke(cls) -> Settings:
+        return cls(warmup_s=0.0, window_s=0.0, windows=2, import_reps=1, smoke=True)
+
+
+def thread_env(base: dict[str, str] | None = None, threads: int = THREADS) -> dict[str, str]:
+    """The environment every child runs with: the same thread count for every library."""
+    env = dict(os.environ if base is None else base)
+    n = str(threads)
+    env.update({
+        "OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n,
+        "BLIS_NUM_THREADS": n, "VECLIB_MAXIMUM_THREADS": n, "NUMEXPR_NUM_THREADS": n,
+        "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "XLA_FLAGS": (env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=true "
+                      f"intra_op_parallelism_threads={n}").strip(),
+        "JAX_PLATFORMS": "cpu",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    })
+    return env
+
+
+def write_json_atomic(path: str, obj: Any) -> None:
+    """Writes JSON to a temp file beside `path`, fsyncs, then renames over `path`."""
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json.tmp", dir=d)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f, indent=1, sort_keys=False, default=_jsonable)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _jsonable(o: Any) -> Any:
+    if hasattr(o, "item"):  # NumPy scalars
+        return o.item()
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    return str(o)
+
+
+def median(xs: list[float]) -> float:
+    s = sorted(xs)
+    n = len(s)
+    if n == 0:
+        return float("nan")
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])

@@ -1,0 +1,85 @@
+"""flowzero: the book's networks from flowzero.models, one `sess.run(train_op, feed)` per step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import flowzero as tf
+from flowzero.models.simple_conv_net import SimpleConvNet
+from flowzero.models.two_layer_net import TwoLayerNet
+
+NAME = "flowzero"
+
+
+def info() -> dict[str, Any]:
+    return {"flowzero": getattr(tf, "__version__", "0.1.0"), "numpy": np.__version__}
+
+
+def setup(threads: int) -> None:
+    """flowzero's kernels are NumPy; the BLAS pool is sized by the environment."""
+
+
+def _load(params: dict[str, Any], w: dict[str, np.ndarray], sess: Any) -> None:
+    for k, v in params.items():
+        v.load(w[k], sess)
+
+
+class TwoLayer:
+    def __init__(self, w: dict[str, np.ndarray], lr: float) -> None:
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            self.net = TwoLayerNet(hidden_size=w["W1"].shape[1], seed=0)
+            self.train_op = tf.train.GradientDescentOptimizer(lr).minimize(self.net.loss)
+            init = tf.global_variables_initializer()
+        self.sess = tf.Session(graph=self.graph)
+        self.sess.run(init)
+        _load(self.net.params, w, self.sess)
+
+    def prepare(self, x: np.ndarray, t: np.ndarray) -> Any:
+        return {self.net.x: x, self.net.t: t}
+
+    def step(self, batch: Any) -> None:
+        self.sess.run(self.train_op, batch)
+
+    def sync(self) -> None:
+        pass
+
+    def loss(self, batch: Any) -> float:
+        return float(self.sess.run(self.net.loss, batch))
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
+        return float(self.sess.run(self.net.accuracy, {self.net.x: x, self.net.t: t}))
+
+
+class Conv(TwoLayer):
+    """SimpleConvNet in NHWC, weights HWIO (the canonical layout)."""
+
+    def __init__(self, w: dict[str, np.ndarray], optimizer: str, lr: float) -> None:
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            self.net = SimpleConvNet(seed=0)
+            opt = (tf.train.GradientDescentOptimizer(lr) if optimizer == "sgd"
+                   else tf.train.AdamOptimizer(lr))
+            self.train_op = opt.minimize(self.net.loss)
+            init = tf.global_variables_initializer()
+        self.sess = tf.Session(graph=self.graph)
+        self.sess.run(init)
+        _load(self.net.params, w, self.sess)
+
+
+def w1(kind: str) -> Any:
+    """The tutorial's graphs; the returned callable is one cached `Session.run`."""
+    g = tf.Graph()
+    with g.as_default():
+        if kind == "matmul":
+            product = tf.matmul(tf.constant([[3.0, 3.0]]), tf.constant([[2.0], [2.0]]))
+            sess = tf.Session(graph=g)
+            return lambda: sess.run(product)
+        input1 = tf.placeholder(tf.float32)
+        input2 = tf.placeholder(tf.float32)
+        output = tf.multiply(input1, input2)
+    sess = tf.Session(graph=g)
+    feed = {input1: np.array([7.0], np.float32), input2: np.array([2.0], np.float32)}
+    return lambda: sess.run(output, feed_dict=feed)

@@ -1,0 +1,313 @@
+"""The hand-written NumPy peer, in the style of "Deep Learning from Scratch" (our own code).
+
+Layers with hand-written backward passes (Affine, Relu, SoftmaxWithLoss, Convolution via
+im2col, Pooling via im2col + argmax), NCHW as in the book, parameters updated in place
+(`params[key] -= lr * grads[key]`). Two deliberate differences from the book's listings, both
+only to stay float32 end to end: the scratch buffers of im2col/col2im/pool-backward take the
+input's dtype (the book's `np.zeros` is float64), and Adam's scalar step size is a Python float.
+Like the book, the first Affine/Convolution layer still computes the gradient w.r.t. its input.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from bench.data import conv_weights_nchw, nhwc_to_nchw
+
+NAME = "numpy"
+
+
+def info() -> dict[str, Any]:
+    return {"numpy": np.__version__}
+
+
+def setup(threads: int) -> None:
+    """NumPy's BLAS pool is sized by OPENBLAS_NUM_THREADS etc. in the environment."""
+
+
+# -- the book's functions ----------------------------------------------------------------------
+def softmax(x: np.ndarray) -> np.ndarray:
+    x = x - np.max(x, axis=-1, keepdims=True)
+    e = np.exp(x)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
+    batch_size = y.shape[0]
+    return float(-np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size)
+
+
+def im2col(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1,
+           pad: int = 0) -> np.ndarray:
+    n, c, h, w = input_data.shape
+    out_h = (h + 2 * pad - filter_h) // stride + 1
+    out_w = (w + 2 * pad - filter_w) // stride + 1
+    img = np.pad(input_data, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant")
+    col = np.zeros((n, c, filter_h, filter_w, out_h, out_w), dtype=input_data.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * out_h
+        for x in range(filter_w):
+            x_max = x + stride * out_w
+            col[:, :, y, x, :, :] = img[:, :, y:y_max:stride, x:x_max:stride]
+    return col.transpose(0, 4, 5, 1, 2, 3).reshape(n * out_h * out_w, -1)
+
+
+def col2im(col: np.ndarray, input_shape: tuple[int, ...], filter_h: int, filter_w: int,
+           stride: int = 1, pad: int = 0) -> np.ndarray:
+    n, c, h, w = input_shape
+    out_h = (h + 2 * pad - filter_h) // stride + 1
+    out_w = (w + 2 * pad - filter_w) // stride + 1
+    col = col.reshape(n, out_h, out_w, c, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((n, c, h + 2 * pad + stride - 1, w + 2 * pad + stride - 1), dtype=col.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * out_h
+        for x in range(filter_w):
+            x_max = x + stride * out_w
+            img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]
+    return img[:, :, pad:h + pad, pad:w + pad]
+
+
+# -- the book's layers -------------------------------------------------------------------------
+class Relu:
+    def __init__(self) -> None:
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.mask = x <= 0
+        out = x.copy()
+        out[self.mask] = 0
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dout[self.mask] = 0
+        return dout
+
+
+class Affine:
+    def __init__(self, w: np.ndarray, b: np.ndarray) -> None:
+        self.W, self.b = w, b
+        self.x: np.ndarray | None = None
+        self.original_x_shape: tuple[int, ...] = ()
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.original_x_shape = x.shape
+        x = x.reshape(x.shape[0], -1)
+        self.x = x
+        return np.dot(self.x, self.W) + self.b
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dx = np.dot(dout, self.W.T)
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        return dx.reshape(*self.original_x_shape)
+
+
+class SoftmaxWithLoss:
+    def __init__(self) -> None:
+        self.y: np.ndarray | None = None
+        self.t: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        self.t = t
+        self.y = softmax(x)
+        return cross_entropy_error(self.y, self.t)
+
+    def backward(self, dout: float = 1) -> np.ndarray:
+        batch_size = self.t.shape[0]
+        dx = self.y.copy()
+        dx[np.arange(batch_size), self.t] -= 1
+        return dx / batch_size
+
+
+class Convolution:
+    def __init__(self, w: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0) -> None:
+        self.W, self.b, self.stride, self.pad = w, b, stride, pad
+        self.x: np.ndarray | None = None
+        self.col: np.ndarray | None = None
+        self.col_W: np.ndarray | None = None
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        fn, c, fh, fw = self.W.shape
+        n, c, h, w = x.shape
+        out_h = 1 + (h + 2 * self.pad - fh) // self.stride
+        out_w = 1 + (w + 2 * self.pad - fw) // self.stride
+        col = im2col(x, fh, fw, self.stride, self.pad)
+        col_w = self.W.reshape(fn, -1).T
+        out = np.dot(col, col_w) + self.b
+        out = out.reshape(n, out_h, out_w, -1).transpose(0, 3, 1, 2)
+        self.x, self.col, self.col_W = x, col, col_w
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        fn, c, fh, fw = self.W.shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, fn)
+        self.db = np.sum(dout, axis=0)
+        self.dW = np.dot(self.col.T, dout).transpose(1, 0).reshape(fn, c, fh, fw)
+        dcol = np.dot(dout, self.col_W.T)
+        return col2im(dcol, self.x.shape, fh, fw, self.stride, self.pad)
+
+
+class Pooling:
+    def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0) -> None:
+        self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
+        self.x: np.ndarray | None = None
+        self.arg_max: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        n, c, h, w = x.shape
+        out_h = 1 + (h - self.pool_h) // self.stride
+        out_w = 1 + (w - self.pool_w) // self.stride
+        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        col = col.reshape(-1, self.pool_h * self.pool_w)
+        self.arg_max = np.argmax(col, axis=1)
+        out = np.max(col, axis=1)
+        self.x = x
+        return out.reshape(n, out_h, out_w, c).transpose(0, 3, 1, 2)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dout = dout.transpose(0, 2, 3, 1)
+        pool_size = self.pool_h * self.pool_w
+        dmax = np.zeros((dout.size, pool_size), dtype=dout.dtype)
+        dmax[np.arange(self.arg_max.size), self.arg_max.flatten()] = dout.flatten()
+        dmax = dmax.reshape(dout.shape + (pool_size,))
+        dcol = dmax.reshape(dmax.shape[0] * dmax.shape[1] * dmax.shape[2], -1)
+        return col2im(dcol, self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
+
+
+# -- the book's optimizers ---------------------------------------------------------------------
+class SGD:
+    def __init__(self, lr: float = 0.01) -> None:
+        self.lr = lr
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        for key in params:
+            params[key] -= self.lr * grads[key]
+
+
+class Adam:
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999) -> None:
+        self.lr, self.beta1, self.beta2 = lr, beta1, beta2
+        self.iter = 0
+        self.m: dict[str, np.ndarray] | None = None
+        self.v: dict[str, np.ndarray] | None = None
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        if self.m is None or self.v is None:
+            self.m = {k: np.zeros_like(v) for k, v in params.items()}
+            self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.iter += 1
+        lr_t = self.lr * (1.0 - self.beta2 ** self.iter) ** 0.5 / (1.0 - self.beta1 ** self.iter)
+        for key in params:
+            self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
+            self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
+            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
+
+
+# -- the book's networks -----------------------------------------------------------------------
+class _Net:
+    params: dict[str, np.ndarray]
+    layers: OrderedDict[str, Any]
+    last_layer: SoftmaxWithLoss
+    grad_keys: dict[str, tuple[str, str]]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    def loss(self, x: np.ndarray, t: np.ndarray) -> float:
+        return self.last_layer.forward(self.predict(x), t)
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
+        y = np.argmax(self.predict(x), axis=1)
+        return float(np.sum(y == t)) / x.shape[0]
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        self.loss(x, t)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(list(self.layers.values())):
+            dout = layer.backward(dout)
+        return {k: getattr(self.layers[name], attr) for k, (name, attr) in self.grad_keys.items()}
+
+
+class TwoLayerNetBook(_Net):
+    def __init__(self, w: dict[str, np.ndarray]) -> None:
+        self.params = {k: v.copy() for k, v in w.items()}
+        p = self.params
+        self.layers = OrderedDict()
+        self.layers["Affine1"] = Affine(p["W1"], p["b1"])
+        self.layers["Relu1"] = Relu()
+        self.layers["Affine2"] = Affine(p["W2"], p["b2"])
+        self.last_layer = SoftmaxWithLoss()
+        self.grad_keys = {"W1": ("Affine1", "dW"), "b1": ("Affine1", "db"),
+                          "W2": ("Affine2", "dW"), "b2": ("Affine2", "db")}
+
+
+class SimpleConvNetBook(_Net):
+    def __init__(self, w_nchw: dict[str, np.ndarray]) -> None:
+        self.params = {k: v.copy() for k, v in w_nchw.items()}
+        p = self.params
+        self.layers = OrderedDict()
+        self.layers["Conv1"] = Convolution(p["W1"], p["b1"], 1, 0)
+        self.layers["Relu1"] = Relu()
+        self.layers["Pool1"] = Pooling(2, 2, stride=2)
+        self.layers["Affine1"] = Affine(p["W2"], p["b2"])
+        self.layers["Relu2"] = Relu()
+        self.layers["Affine2"] = Affine(p["W3"], p["b3"])
+        self.last_layer = SoftmaxWithLoss()
+        self.grad_keys = {"W1": ("Conv1", "dW"), "b1": ("Conv1", "db"),
+                          "W2": ("Affine1", "dW"), "b2": ("Affine1", "db"),
+                          "W3": ("Affine2", "dW"), "b3": ("Affine2", "db")}
+
+
+# -- the harness interface ---------------------------------------------------------------------
+class TwoLayer:
+    """W2/W4/W6: one `step` = the book's gradient() + optimizer.update()."""
+
+    def __init__(self, w: dict[str, np.ndarray], lr: float) -> None:
+        self.net = TwoLayerNetBook(w)
+        self.opt = SGD(lr)
+
+    def prepare(self, x: np.ndarray, t: np.ndarray) -> Any:
+        return x, t
+
+    def step(self, batch: Any) -> None:
+        self.opt.update(self.net.params, self.net.gradient(*batch))
+
+    def sync(self) -> None:
+        pass
+
+    def loss(self, batch: Any) -> float:
+        return self.net.loss(*batch)
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
+        return self.net.accuracy(x, t)
+
+
+class Conv(TwoLayer):
+    """W3: the book's SimpleConvNet in NCHW (weights converted from the canonical NHWC)."""
+
+    def __init__(self, w: dict[str, np.ndarray], optimizer: str, lr: float) -> None:
+        self.net = SimpleConvNetBook(conv_weights_nchw(w))
+        self.opt = SGD(lr) if optimizer == "sgd" else Adam(lr)
+
+    def prepare(self, x: np.ndarray, t: np.ndarray) -> Any:
+        return nhwc_to_nchw(x), t
+
+
+def w1(kind: str) -> Any:
+    """W1: the same tiny computation as plain NumPy calls."""
+    if kind == "matmul":
+        a = np.array([[3.0, 3.0]], np.float32)
+        b = np.array([[2.0], [2.0]], np.float32)
+        return lambda: np.matmul(a, b)
+    x1 = np.array([7.0], np.float32)
+    x2 = np.array([2.0], np.float32)
+    return lambda: np.multiply(x1, x2)

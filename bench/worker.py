@@ -1,0 +1,217 @@
+"""One fresh process = one workload x one peer: `python -m bench.worker SPEC.json`.
+
+SPEC (written by bench.cli): {"peer", "workload", "data", "out", "settings": {...}} or
+{"peer", "info": true, "out"}. The result goes to SPEC["out"] as JSON (atomically); stdout and
+stderr are left to the frameworks' chatter. Exit status 0 unless the harness itself broke.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from bench.common import (
+    IMPORT_MODULE,
+    LR_ADAM,
+    LR_SGD,
+    PEER_MODULE,
+    THREADS,
+    W2_CASES,
+    W3_CASES,
+    W4_BATCH,
+    W4_EPOCHS,
+    W6_STEPS,
+    Settings,
+    write_json_atomic,
+)
+
+now = time.perf_counter
+
+
+def vm_hwm_mb() -> float | None:
+    """Peak resident set of this process so far (VmHWM), in MB (10^6 bytes)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
+    return None
+
+
+def time_windows(fn: Callable[[], Any], sync: Callable[[], Any], st: Settings,
+                 min_warmup: int = 3) -> tuple[list[float], int]:
+    """Warm up, calibrate calls per window to ~window_s, then time `windows` windows.
+
+    Returns (seconds per call for each window, calls per window).
+    """
+    t0, n = now(), 0
+    while n < (1 if st.smoke else min_warmup) or now() - t0 < st.warmup_s:
+        fn()
+        n += 1
+    sync()
+    k = 1
+    while True:  # calibration: double until a batch takes a tenth of a window
+        t0 = now()
+        for _ in range(k):
+            fn()
+        sync()
+        dt = now() - t0
+        if st.smoke or dt >= st.window_s / 10 or k >= 1 << 24:
+            break
+        k *= 2
+    per_window = max(1, int(round(st.window_s / max(dt / k, 1e-9))))
+    samples = []
+    for _ in range(st.windows):
+        t0 = now()
+        for _ in range(per_window):
+            fn()
+        sync()
+        samples.append((now() - t0) / per_window)
+    return samples, per_window
+
+
+def _stepper(model: Any, batches: list[Any]) -> Callable[[], None]:
+    it = [0]
+    nb = len(batches)
+
+    def fn() -> None:
+        model.step(batches[it[0] % nb])
+        it[0] += 1
+
+    return fn
+
+
+def run_w1(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
+    out = {}
+    for kind in ("matmul", "feed_mul"):
+        fn = peer.w1("matmul" if kind == "matmul" else "feed")
+        samples, n = time_windows(fn, lambda: None, st)
+        out[kind] = {"metrics": {"call": [s * 1e6 for s in samples]},
+                     "extra": {"calls_per_window": n}}
+    return out
+
+
+def run_w2(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
+    out = {}
+    for case, (hidden, bsz) in W2_CASES.items():
+        model = peer.TwoLayer(data.two_layer_weights(hidden), LR_SGD)
+        batches = [model.prepare(*data.batch(bsz, i)) for i in range(10)]
+        loss0 = model.loss(batches[0])
+        samples, n = time_windows(_stepper(model, batches), model.sync, st)
+        out[case] = {"metrics": {"step": [s * 1e3 for s in samples]},
+                     "extra": {"loss0": loss0, "steps_per_window": n,
+                               "steps_per_s": 1.0 / sorted(samples)[len(samples) // 2]}}
+    return out
+
+
+def run_w3(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
+    out = {}
+    for case, opt in W3_CASES.items():
+        model = peer.Conv(data.conv_weights(), opt, LR_SGD if opt == "sgd" else LR_ADAM)
+        batches = [model.prepare(*data.batch(100, i, images=True))
+                   for i in range(2 if st.smoke else 10)]
+        loss0 = model.loss(batches[0])
+        samples, n = time_windows(_stepper(model, batches), model.sync, st, min_warmup=2)
+        out[case] = {"metrics": {"step": [s * 1e3 for s in samples]},
+                     "extra": {"loss0": loss0, "steps_per_window": n,
+                               "steps_per_s": 1.0 / sorted(samples)[len(samples) // 2]}}
+    return out
+
+
+def run_w4(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
+    """20 epochs over the training subset in the run's fixed shuffles; build time excluded."""
+    xtr, ttr, perms = data["x_train"], data["t_train"], data["w4_perms"]
+    epochs = 1 if st.smoke else W4_EPOCHS
+    steps = 2 if st.smoke else len(xtr) // W4_BATCH
+    model = peer.TwoLayer(data.two_layer_weights(50), LR_SGD)
+    loss0 = model.loss(model.prepare(xtr[:W4_BATCH], ttr[:W4_BATCH]))
+    t0 = now()
+    for ep in range(epochs):
+        perm = perms[ep]
+        for i in range(steps):
+            idx = perm[i * W4_BATCH:(i + 1) * W4_BATCH]
+            model.step(model.prepare(xtr[idx], ttr[idx]))
+    model.sync()
+    acc = model.accuracy(data["x_test"], data["t_test"])
+    wall = now() - t0
+    return {"20ep": {"metrics": {"wall": [wall], "test_acc": [acc]},
+                     "extra": {"loss0": loss0, "epochs": epochs, "steps": epochs * steps,
+                               "train_acc": model.accuracy(xtr, ttr)}}}
+
+
+def run_w6(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
+    """2,000 W2 steps (h50 b100); the peak RSS is this process's VmHWM at the end."""
+    model = peer.TwoLayer(data.two_layer_weights(50), LR_SGD)
+    batches = [model.prepare(*data.batch(100, i)) for i in range(10)]
+    steps = 20 if st.smoke else W6_STEPS
+    t0 = now()
+    for i in range(steps):
+        model.step(batches[i % 10])
+    model.sync()
+    wall = now() - t0
+    return {"2000steps": {"metrics": {"peak_rss": [vm_hwm_mb()]},
+                          "extra": {"steps": steps, "wall_s": wall,
+                                    "final_loss": model.loss(batches[0])}}}
+
+
+RUNNERS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4, "W6": run_w6}
+
+
+def blas_info() -> Any:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed"
+    return [{k: d.get(k) for k in ("user_api", "internal_api", "num_threads", "version",
+                                   "architecture", "threading_layer", "prefix")}
+            for d in threadpool_info()]
+
+
+def main(argv: list[str]) -> int:
+    with open(argv[0]) as f:
+        spec = json.load(f)
+    res: dict[str, Any] = {"peer": spec["peer"], "workload": spec.get("workload"),
+                           "pid": os.getpid(), "python": sys.executable,
+                           "python_version": sys.version.split()[0]}
+    t_start = now()
+    try:
+        peer = importlib.import_module(PEER_MODULE[spec["peer"]])
+    except ImportError as e:
+        # Only the framework's own absence is "not installed"; anything else is a failure.
+        missing = isinstance(e, ModuleNotFoundError) and e.name is not None and \
+            e.name.split(".")[0] == IMPORT_MODULE[spec["peer"]]
+        res.update(status="not installed" if missing else "error",
+                   error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc()[-4000:])
+        write_json_atomic(spec["out"], res)
+        return 0
+    res["import_s"] = now() - t_start
+    try:
+        peer.setup(THREADS)
+        if spec.get("info"):
+            res.update(status="ok", versions=peer.info(), blas=blas_info())
+        else:
+            from bench.data import Data
+
+            st = Settings(**spec["settings"])
+            res["cases"] = RUNNERS[spec["workload"]](peer, Data(spec["data"]), st)
+            res["status"] = "ok"
+            res["blas"] = blas_info()
+    except Exception as e:  # noqa: BLE001 - reported in the results, never a crash
+        res.update(status="error", error=f"{type(e).__name__}: {e}",
+                   traceback=traceback.format_exc()[-4000:])
+    res["vm_hwm_mb"] = vm_hwm_mb()
+    res["wall_s"] = now() - t_start
+    write_json_atomic(spec["out"], res)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
