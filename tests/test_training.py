@@ -14,7 +14,7 @@ from flowzero.testing.gradient_check import numerical_gradient
 
 @pytest.fixture(scope="module")
 def digits():
-    (x, t), (xt, tt) = mnist.load_mnist(normalize=True, flatten=True)
+    (x, t), (xt, tt) = mnist.load_mnist(normalize=True, flatten=True, source="subset")
     return x, t.astype(np.int32), xt, tt.astype(np.int32)
 
 
