@@ -20,3 +20,18 @@ def digits():
 def fresh_graph():
     tf.reset_default_graph()
     yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_blas_thread():
+    """NOTE: these graphs are small (GEMMs of ~100 x 784), and on a 2-core machine shared with
+    other processes a multi-threaded BLAS spins its threads against them: measured 67 s vs 7.6 s
+    for test_multi_layer_net.py at load average 5. One BLAS thread per module here, restored
+    afterwards."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: without it the tests are only slower under load
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
