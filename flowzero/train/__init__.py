@@ -22,6 +22,22 @@ from flowzero.train.learning_rate import (
 from flowzero.train.momentum import MomentumOptimizer
 from flowzero.train.optimizer import Optimizer
 from flowzero.train.rmsprop import RMSPropOptimizer
+from flowzero.train.saver import (
+    CheckpointReader,
+    CheckpointState,
+    NewCheckpointReader,
+    Saver,
+    checkpoint_exists,
+    export_meta_graph,
+    get_checkpoint_state,
+    import_meta_graph,
+    latest_checkpoint,
+    list_variables,
+    load_checkpoint,
+    load_variable,
+    update_checkpoint_state,
+    write_graph,
+)
 from flowzero.train.training_util import (
     assert_global_step,
     create_global_step,
@@ -50,4 +66,18 @@ __all__ = [
     "get_or_create_global_step",
     "assert_global_step",
     "global_step",
+    "Saver",
+    "CheckpointReader",
+    "CheckpointState",
+    "NewCheckpointReader",
+    "checkpoint_exists",
+    "export_meta_graph",
+    "get_checkpoint_state",
+    "import_meta_graph",
+    "latest_checkpoint",
+    "list_variables",
+    "load_checkpoint",
+    "load_variable",
+    "update_checkpoint_state",
+    "write_graph",
 ]

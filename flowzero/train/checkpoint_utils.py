@@ -1,0 +1,391 @@
+"""Checkpoint files and the `checkpoint` state file; reading checkpoints without a graph.
+
+A checkpoint with prefix P (e.g. `ckpt/model.ckpt-100`) is
+
+- `P.index`: JSON (format, version, global step, variables with dtype and shape, the data
+  file's name, size and SHA-256) — written last, so it is the commit of the checkpoint;
+- `P.npz` (or `P.alt.npz` when P was overwritten): one array per variable, keyed by
+  the checkpoint key (the variable's op name), a plain `.npz` read with allow_pickle=False;
+- `P.meta` (+ `P.meta.npz`): the meta graph, optional (see tf.train.export_meta_graph).
+
+The `checkpoint` state file next to them is TF's text format (CheckpointState). The full
+description is in docs/checkpoints.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import dtypes as _dtypes
+from flowzero.framework import errors
+from flowzero.framework.serialization import (
+    atomic_write,
+    delete_json_with_arrays,
+    read_json_with_arrays,
+    write_json_with_arrays,
+)
+
+CHECKPOINT_FORMAT = "flowzero.checkpoint"
+CHECKPOINT_VERSION = 1
+INDEX_SUFFIX = ".index"
+
+
+class _MissingCheckpointError(errors.NotFoundError, ValueError):
+    """No checkpoint at a path (TF1 raises ValueError here, TF2 NotFoundError: both catch it)."""
+
+
+# -- checkpoint files -----------------------------------------------------------------------
+def checkpoint_exists(checkpoint_prefix: str) -> bool:
+    """True if a complete checkpoint with this prefix exists (its index file is committed)."""
+    return os.path.isfile(os.fspath(checkpoint_prefix) + INDEX_SUFFIX)
+
+
+def write_checkpoint(prefix: str, values: dict[str, np.ndarray], global_step: int | None = None,
+                     meta_graph_file: str | None = None) -> None:
+    """Writes the checkpoint `prefix` atomically: data (.npz) first, then the JSON index.
+
+    Raises:
+        tf.errors.UnimplementedError: a value is a string (object) array.
+    """
+    variables = []
+    for key, arr in values.items():
+        if arr.dtype.hasobject:
+            raise errors.UnimplementedError(
+                None, None, f"Cannot save '{key}': string variables are not supported by the "
+                "checkpoint format (it stores plain NumPy arrays, never pickle).")
+        variables.append({"key": key, "dtype": _dtypes.as_dtype(arr.dtype).name,
+                          "shape": list(arr.shape)})
+    from flowzero import __version__
+
+    doc = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
+           "global_step": global_step, "timestamp": time.time(),
+           "flowzero_version": __version__, "meta_graph_file": meta_graph_file,
+           "variables": variables}
+    write_json_with_arrays(prefix + INDEX_SUFFIX, doc, values, as_text=True, sidecar_base=prefix)
+
+
+def read_checkpoint_index(prefix: str) -> dict[str, Any]:
+    """The JSON index of checkpoint `prefix` (without reading its data)."""
+    from flowzero.framework.serialization import read_json
+
+    path = os.fspath(prefix) + INDEX_SUFFIX
+    if not os.path.isfile(path):
+        _raise_missing(prefix)
+    doc = read_json(path, "checkpoint index")
+    _check_index(doc, path)
+    return doc
+
+
+def read_checkpoint(prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """(index, {key: array}) of checkpoint `prefix`, verifying the data's SHA-256.
+
+    Raises:
+        tf.errors.NotFoundError (also a ValueError): there is no checkpoint at `prefix`.
+        tf.errors.DataLossError: the index or the data is corrupted, truncated or missing.
+    """
+    path = os.fspath(prefix) + INDEX_SUFFIX
+    if not os.path.isfile(path):
+        _raise_missing(prefix)
+    doc, arrays = read_json_with_arrays(path, "checkpoint index")
+    _check_index(doc, path)
+    for v in doc["variables"]:
+        arr = arrays.get(v["key"])
+        if arr is None or list(arr.shape) != v["shape"] \
+                or _dtypes.as_dtype(arr.dtype).name != v["dtype"]:
+            raise errors.DataLossError(None, None, f"Checkpoint {prefix}: the data for "
+                                       f"'{v['key']}' does not match its index entry.")
+    return doc, arrays
+
+
+def _check_index(doc: Any, path: str) -> None:
+    if not isinstance(doc, dict) or doc.get("format") != CHECKPOINT_FORMAT \
+            or not isinstance(doc.get("variables"), list):
+        raise errors.DataLossError(None, None, f"{path} is not a flowzero checkpoint index.")
+    if not isinstance(doc.get("version"), int) or doc["version"] > CHECKPOINT_VERSION:
+        raise errors.UnimplementedError(
+            None, None, f"{path} has checkpoint format version {doc.get('version')!r}; this "
+            f"flowzero reads up to version {CHECKPOINT_VERSION}.")
+
+
+def _raise_missing(prefix: str) -> None:
+    hint = ""
+    if os.path.isdir(prefix):
+        hint = (" It is a directory: pass a checkpoint prefix such as "
+                "tf.train.latest_checkpoint(dir).")
+    elif os.path.exists(prefix + ".npz") or os.path.exists(prefix + ".alt.npz"):
+        hint = " Its data file exists but the index does not: the save did not complete."
+    raise _MissingCheckpointError(
+        None, None, f"The passed save_path is not a valid checkpoint: {prefix} "
+        f"({prefix}{INDEX_SUFFIX} not found).{hint}")
+
+
+def delete_checkpoint(prefix: str, meta_graph_suffix: str = "meta") -> None:
+    """Deletes checkpoint `prefix`'s files, the index first (so nothing half-deleted restores)."""
+    delete_json_with_arrays(prefix + INDEX_SUFFIX, sidecar_base=prefix)
+    delete_json_with_arrays(f"{prefix}.{meta_graph_suffix}")
+
+
+# -- the `checkpoint` state file ------------------------------------------------------------
+_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "a": b"\a", "b": b"\b", "f": b"\f",
+            "v": b"\v", "\\": b"\\", "'": b"'", '"': b'"', "?": b"?"}
+_QUOTE = re.compile(r'[\\"\x00-\x1f\x7f]')
+
+
+def _quote(s: str) -> str:
+    """A protobuf text-format string literal: C escapes, non-ASCII kept as UTF-8."""
+    def esc(m: re.Match[str]) -> str:
+        c = m.group()
+        named = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+        return named.get(c, f"\\{ord(c):03o}")
+
+    return '"' + _QUOTE.sub(esc, s) + '"'
+
+
+def _unquote(body: str) -> str:
+    """The inverse of _quote, also reading TF's octal-escaped UTF-8 and \\xHH escapes."""
+    out = bytearray()
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c != "\\":
+            out += c.encode("utf-8")
+            i += 1
+            continue
+        if i + 1 >= len(body):
+            raise ValueError("string ends with a backslash")
+        e = body[i + 1]
+        if e in _ESCAPES:
+            out += _ESCAPES[e]
+            i += 2
+        elif e in "01234567":
+            j = i + 1
+            while j < min(i + 4, len(body)) and body[j] in "01234567":
+                j += 1
+            out.append(int(body[i + 1:j], 8) & 0xFF)
+            i = j
+        elif e in "xX":
+            j = i + 2
+            while j < min(i + 4, len(body)) and body[j] in "0123456789abcdefABCDEF":
+                j += 1
+            if j == i + 2:
+                raise ValueError("\\x escape without hex digits")
+            out.append(int(body[i + 2:j], 16))
+            i = j
+        else:
+            raise ValueError(f"unknown escape \\{e}")
+    return out.decode("utf-8")
+
+
+class CheckpointState:
+    """TF's CheckpointState: the newest checkpoint and the ones still kept, oldest first."""
+
+    def __init__(self, model_checkpoint_path: str = "",
+                 all_model_checkpoint_paths: list[str] | None = None,
+                 all_model_checkpoint_timestamps: list[float] | None = None,
+                 last_preserved_timestamp: float | None = None) -> None:
+        self.model_checkpoint_path = model_checkpoint_path
+        self.all_model_checkpoint_paths = list(all_model_checkpoint_paths or [])
+        self.all_model_checkpoint_timestamps = list(all_model_checkpoint_timestamps or [])
+        self.last_preserved_timestamp = last_preserved_timestamp
+
+    def to_text(self) -> str:
+        """The protobuf text format TF writes (and `tf.train.get_checkpoint_state` reads)."""
+
+        q = _quote
+        lines = [f"model_checkpoint_path: {q(self.model_checkpoint_path)}"]
+        lines += [f"all_model_checkpoint_paths: {q(p)}" for p in self.all_model_checkpoint_paths]
+        lines += [f"all_model_checkpoint_timestamps: {t!r}"
+                  for t in self.all_model_checkpoint_timestamps]
+        if self.last_preserved_timestamp is not None:
+            lines.append(f"last_preserved_timestamp: {self.last_preserved_timestamp!r}")
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_text(cls, text: str) -> CheckpointState:
+        """Parses the text format; ValueError on a malformed line."""
+        st = cls()
+        for n, line in enumerate(text.splitlines(), 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, sep, raw = line.partition(":")
+            if not sep:
+                raise ValueError(f"line {n}: expected 'field: value'; got {line!r}")
+            key, raw = key.strip(), raw.strip()
+            if key in ("model_checkpoint_path", "all_model_checkpoint_paths"):
+                if len(raw) < 2 or raw[0] != raw[-1] or raw[0] not in "\"'":
+                    raise ValueError(f"line {n}: {key} must be a quoted string; got {raw!r}")
+                value = _unquote(raw[1:-1])
+                if key == "model_checkpoint_path":
+                    st.model_checkpoint_path = value
+                else:
+                    st.all_model_checkpoint_paths.append(value)
+            elif key == "all_model_checkpoint_timestamps":
+                st.all_model_checkpoint_timestamps.append(float(raw))
+            elif key == "last_preserved_timestamp":
+                st.last_preserved_timestamp = float(raw)
+            else:
+                raise ValueError(f"line {n}: unknown field {key!r}")
+        return st
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+
+def _state_path(checkpoint_dir: str, latest_filename: str | None) -> str:
+    name = latest_filename or "checkpoint"
+    if os.path.basename(name) != name or name in (".", ".."):
+        raise ValueError(f"latest_filename must be a file name, not a path; got {name!r}.")
+    return os.path.join(os.fspath(checkpoint_dir), name)
+
+
+def update_checkpoint_state(save_dir: str, model_checkpoint_path: str,
+                            all_model_checkpoint_paths: list[str] | None = None,
+                            latest_filename: str | None = None,
+                            all_model_checkpoint_timestamps: list[float] | None = None,
+                            last_preserved_timestamp: float | None = None,
+                            save_relative_paths: bool = True) -> None:
+    """Writes the state file `save_dir/checkpoint` atomically.
+
+    Paths are stored relative to `save_dir` when `save_relative_paths` (so the directory can be
+    moved), else absolute; never relative to the current directory.
+    """
+    all_paths = list(all_model_checkpoint_paths or [])
+    if not all_paths or all_paths[-1] != model_checkpoint_path:
+        all_paths = [p for p in all_paths if p != model_checkpoint_path] + [model_checkpoint_path]
+    base = os.path.abspath(save_dir)
+
+    def fmt(p: str) -> str:
+        p = os.path.abspath(p)
+        if save_relative_paths and os.path.dirname(p) == base:
+            return os.path.basename(p)
+        return p
+
+    st = CheckpointState(fmt(model_checkpoint_path), [fmt(p) for p in all_paths],
+                         all_model_checkpoint_timestamps, last_preserved_timestamp)
+    path = _state_path(save_dir, latest_filename)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    atomic_write(path, lambda f: f.write(st.to_text().encode("utf-8")))
+
+
+def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None
+                         ) -> CheckpointState | None:
+    """The CheckpointState in `checkpoint_dir/checkpoint`, or None if there is none.
+
+    Relative paths in the file are resolved against `checkpoint_dir`; an absolute path whose
+    file is gone but whose name exists in `checkpoint_dir` (the directory was moved) resolves
+    there. A corrupted state file warns and gives None.
+    """
+    path = _state_path(checkpoint_dir, latest_filename)
+    try:
+        with open(path, encoding="utf-8") as f:
+            st = CheckpointState.from_text(f.read())
+    except FileNotFoundError:
+        return None
+    except (ValueError, UnicodeDecodeError) as e:
+        warnings.warn(f"{path}: cannot parse the checkpoint state file ({e}).", RuntimeWarning,
+                      stacklevel=2)
+        return None
+    if not st.model_checkpoint_path:
+        return None
+
+    def resolve(p: str) -> str:
+        if not os.path.isabs(p):
+            return os.path.join(os.fspath(checkpoint_dir), p)
+        moved = os.path.join(os.fspath(checkpoint_dir), os.path.basename(p))
+        if not checkpoint_exists(p) and checkpoint_exists(moved):
+            return moved
+        return p
+
+    st.model_checkpoint_path = resolve(st.model_checkpoint_path)
+    st.all_model_checkpoint_paths = [resolve(p) for p in st.all_model_checkpoint_paths]
+    return st
+
+
+def latest_checkpoint(checkpoint_dir: str, latest_filename: str | None = None) -> str | None:
+    """The prefix of the newest complete checkpoint in `checkpoint_dir`, or None.
+
+    That is the state file's model_checkpoint_path if its index exists, else the newest of
+    all_model_checkpoint_paths that does (a checkpoint deleted by hand is skipped).
+    """
+    st = get_checkpoint_state(checkpoint_dir, latest_filename)
+    if st is None:
+        return None
+    for p in [st.model_checkpoint_path] + st.all_model_checkpoint_paths[::-1]:
+        if checkpoint_exists(p):
+            return p
+    return None
+
+
+# -- reading checkpoints without a graph ----------------------------------------------------
+def _resolve(ckpt_dir_or_file: str) -> str:
+    if ckpt_dir_or_file is None:
+        raise ValueError("Checkpoint path is None.")
+    p = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(p):
+        latest = latest_checkpoint(p)
+        if latest is None:
+            raise ValueError(f"Couldn't find 'checkpoint' file or checkpoints in given "
+                             f"directory {p}")
+        return latest
+    return p
+
+
+class CheckpointReader:
+    """Reads the values of one checkpoint (TF's NewCheckpointReader)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = _resolve(prefix)
+        self.index, self._values = read_checkpoint(self.prefix)
+
+    def has_tensor(self, name: str) -> bool:
+        return name in self._values
+
+    def get_tensor(self, name: str) -> np.ndarray:
+        try:
+            return self._values[name].copy()
+        except KeyError:
+            raise errors.NotFoundError(None, None, f"Key {name} not found in checkpoint "
+                                       f"{self.prefix}") from None
+
+    def get_variable_to_shape_map(self) -> dict[str, list[int]]:
+        return {v["key"]: list(v["shape"]) for v in self.index["variables"]}
+
+    def get_variable_to_dtype_map(self) -> dict[str, _dtypes.DType]:
+        return {v["key"]: _dtypes.as_dtype(v["dtype"]) for v in self.index["variables"]}
+
+    @property
+    def global_step(self) -> int | None:
+        return self.index.get("global_step")
+
+
+def load_checkpoint(ckpt_dir_or_file: str) -> CheckpointReader:
+    """A CheckpointReader for a checkpoint prefix, or the latest checkpoint of a directory."""
+    return CheckpointReader(ckpt_dir_or_file)
+
+
+NewCheckpointReader = load_checkpoint
+
+
+def load_variable(ckpt_dir_or_file: str, name: str) -> np.ndarray:
+    """The value of variable `name` (its key, e.g. 'dense/kernel') in a checkpoint."""
+    if name.endswith(":0"):
+        name = name[:-2]
+    return load_checkpoint(ckpt_dir_or_file).get_tensor(name)
+
+
+def list_variables(ckpt_dir_or_file: str) -> list[tuple[str, list[int]]]:
+    """[(key, shape)] of a checkpoint's variables, sorted by key (reads only the index)."""
+    doc = read_checkpoint_index(_resolve(ckpt_dir_or_file))
+    return sorted((v["key"], list(v["shape"])) for v in doc["variables"])
+
+
+__all__ = ["CheckpointState", "CheckpointReader", "NewCheckpointReader", "checkpoint_exists",
+           "get_checkpoint_state", "latest_checkpoint", "update_checkpoint_state",
+           "load_checkpoint", "load_variable", "list_variables"]
