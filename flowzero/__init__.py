@@ -48,11 +48,22 @@ from flowzero.framework.graph import (
 )
 from flowzero.framework.shapes import Dimension, TensorShape
 from flowzero.ops.array_ops import *  # noqa: F403
+from flowzero.ops.cast_ops import *  # noqa: F403
 from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
 from flowzero.ops.control_ops import tuple_ as tuple  # noqa: A001
+from flowzero.ops.division_ops import *  # noqa: F403
+from flowzero.ops.indexing_ops import *  # noqa: F403
+from flowzero.ops.linalg_ops import *  # noqa: F403
+from flowzero.ops.logic_ops import *  # noqa: F403
+from flowzero.ops.manip_ops import *  # noqa: F403
 from flowzero.ops.math_ops import *  # noqa: F403
+from flowzero.ops.pad_ops import *  # noqa: F403
 from flowzero.ops.random_ops import *  # noqa: F403
+from flowzero.ops.range_ops import *  # noqa: F403
 from flowzero.ops.reduction_ops import *  # noqa: F403
+from flowzero.ops.reshape_ops import *  # noqa: F403
+from flowzero.ops.slicing_ops import *  # noqa: F403
+from flowzero.ops.unary_ops import *  # noqa: F403
 from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
 from flowzero.runtime.session import (
     ConfigProto,

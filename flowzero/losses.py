@@ -24,7 +24,21 @@ from flowzero.framework.graph import (
     graph_of,
 )
 from flowzero.framework.shapes import broadcast_shapes
-from flowzero.ops import array_ops, control_ops, loss_ops, math_ops, nn_ops, reduction_ops
+from flowzero.ops import (
+    activation_ops,
+    array_ops,
+    cast_ops,
+    control_ops,
+    division_ops,
+    indexing_ops,
+    logic_ops,
+    loss_ops,
+    math_ops,
+    nn_ops,
+    reduction_ops,
+    reshape_ops,
+    unary_ops,
+)
 
 
 class Reduction:
@@ -98,22 +112,22 @@ def _as_float(x: Any, like: Tensor | None = None, name: str | None = None) -> Te
         t = convert_to_tensor(x)
         target = like.dtype if like is not None else (
             t.dtype if t.dtype.is_floating else dtypes.float32)
-        return t if t.dtype is target else math_ops.cast(t, target)
+        return t if t.dtype is target else cast_ops.cast(t, target)
     if like is not None:
         return convert_to_tensor(x, dtype=like.dtype, name=name)
     t = convert_to_tensor(x, name=name)
-    return t if t.dtype.is_floating else math_ops.cast(t, dtypes.float32)
+    return t if t.dtype.is_floating else cast_ops.cast(t, dtypes.float32)
 
 
 def _div_no_nan(num: Tensor, den: Tensor) -> Tensor:
     """num / den, and 0 where den is 0 (TF's safe division of an all-zero-weight loss)."""
-    zero = math_ops.cast(math_ops.equal(den, 0), den.dtype)
-    return math_ops.realdiv(num, den + zero) * (1 - zero)
+    zero = cast_ops.cast(logic_ops.equal(den, 0), den.dtype)
+    return division_ops.realdiv(num, den + zero) * (1 - zero)
 
 
 def _num_present(losses: Tensor, weights: Tensor) -> Tensor:
     """Number of elements of `losses` whose (broadcast) weight is non-zero."""
-    present = math_ops.cast(math_ops.not_equal(weights, 0), losses.dtype)
+    present = cast_ops.cast(logic_ops.not_equal(weights, 0), losses.dtype)
     return reduction_ops.reduce_sum(present * array_ops.ones_like(losses))
 
 
@@ -180,7 +194,7 @@ def absolute_difference(labels: Any, predictions: Any, weights: Any = 1.0,
     """Weighted |predictions - labels|, reduced (see compute_weighted_loss)."""
     labels, predictions = _pair(labels, predictions, "absolute_difference")
     with labels.graph.as_default(), labels.graph.name_scope(scope or "absolute_difference") as sc:
-        losses = math_ops.abs(predictions - labels)
+        losses = unary_ops.abs(predictions - labels)
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
@@ -206,7 +220,7 @@ def huber_loss(labels: Any, predictions: Any, weights: Any = 1.0, delta: float =
     with e = predictions - labels."""
     labels, predictions = _pair(labels, predictions, "huber_loss")
     with labels.graph.as_default(), labels.graph.name_scope(scope or "huber_loss") as sc:
-        abs_error = math_ops.abs(predictions - labels)
+        abs_error = unary_ops.abs(predictions - labels)
         quadratic = math_ops.minimum(abs_error, delta)
         linear = abs_error - quadratic  # |e| - delta where |e| > delta, else 0
         losses = 0.5 * quadratic * quadratic + delta * linear
@@ -220,8 +234,8 @@ def log_loss(labels: Any, predictions: Any, weights: Any = 1.0, epsilon: float =
     -labels * log(p + epsilon) - (1 - labels) * log(1 - p + epsilon)."""
     labels, predictions = _pair(labels, predictions, "log_loss")
     with labels.graph.as_default(), labels.graph.name_scope(scope or "log_loss") as sc:
-        losses = (-labels * math_ops.log(predictions + epsilon)
-                  - (1 - labels) * math_ops.log(1 - predictions + epsilon))
+        losses = (-labels * unary_ops.log(predictions + epsilon)
+                  - (1 - labels) * unary_ops.log(1 - predictions + epsilon))
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
@@ -231,7 +245,7 @@ def hinge_loss(labels: Any, logits: Any, weights: Any = 1.0, scope: str | None =
     """Weighted hinge loss max(0, 1 - (2 * labels - 1) * logits), labels in {0, 1}."""
     labels, logits = _pair(labels, logits, "hinge_loss")
     with labels.graph.as_default(), labels.graph.name_scope(scope or "hinge_loss") as sc:
-        losses = nn_ops.relu(1 - (2 * labels - 1) * logits)
+        losses = activation_ops.relu(1 - (2 * labels - 1) * logits)
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
@@ -323,7 +337,7 @@ def sum_of_squares(y: Any, t: Any, name: str | None = None) -> Tensor:
     with g.as_default(), g.name_scope(name or "sum_of_squares") as sc:
         y = _as_float(y, name="y")
         t = _as_float(t, like=y, name="t")
-        return math_ops.multiply(0.5, reduction_ops.reduce_sum(math_ops.square(y - t)),
+        return math_ops.multiply(0.5, reduction_ops.reduce_sum(unary_ops.square(y - t)),
                                  name=sc)
 
 
@@ -356,27 +370,27 @@ def cross_entropy_error(y: Any, t: Any, name: str | None = None) -> Tensor:
         if ry is None or rt is None:
             raise ValueError("cross_entropy_error: the ranks of y and t must be known.")
         if ry == 1:  # a batch of one, as the book's reshape(1, size)
-            y = array_ops.reshape(y, [1, -1])
-            t = array_ops.reshape(t, [1, -1] if rt == 1 else [1])
+            y = reshape_ops.reshape(y, [1, -1])
+            t = reshape_ops.reshape(t, [1, -1] if rt == 1 else [1])
             ry, rt = 2, rt + 1
         if rt == ry:
             t = _as_float(t, like=y)
-            total = reduction_ops.reduce_sum(t * math_ops.log(y + _BOOK_DELTA))
+            total = reduction_ops.reduce_sum(t * unary_ops.log(y + _BOOK_DELTA))
         elif rt == ry - 1:
             if not (t.dtype.is_integer):
-                t = math_ops.cast(t, dtypes.int32)
+                t = cast_ops.cast(t, dtypes.int32)
             depth = y.shape.known[-1]  # type: ignore[index]
             if depth is None:
                 depth = array_ops.shape(y)[-1]
             picked = reduction_ops.reduce_sum(
-                y * array_ops.one_hot(t, depth, dtype=y.dtype), -1)
-            total = reduction_ops.reduce_sum(math_ops.log(picked + _BOOK_DELTA))
+                y * indexing_ops.one_hot(t, depth, dtype=y.dtype), -1)
+            total = reduction_ops.reduce_sum(unary_ops.log(picked + _BOOK_DELTA))
         else:
             raise ValueError(f"cross_entropy_error: t must be one-hot (the shape of y, "
                              f"{y.shape}) or class labels (y's shape without the last axis); "
                              f"got t of shape {t.shape}.")
-        batch = math_ops.cast(array_ops.shape(y)[0], y.dtype)
-        return math_ops.negative(math_ops.realdiv(total, batch), name=sc)
+        batch = cast_ops.cast(array_ops.shape(y)[0], y.dtype)
+        return unary_ops.negative(division_ops.realdiv(total, batch), name=sc)
 
 
 __all__ = ["Reduction", "absolute_difference", "add_loss", "compute_weighted_loss",

@@ -9,13 +9,22 @@ Example:
     >>> loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y_, logits=h))
 """
 
+from flowzero.ops.activation_ops import (
+    elu,
+    leaky_relu,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    softplus,
+    softsign,
+    tanh,
+)
 from flowzero.ops.conv_ops import (
-    avg_pool,
     conv2d,
     conv2d_backprop_filter,
     conv2d_backprop_input,
     conv2d_transpose,
-    max_pool,
 )
 from flowzero.ops.loss_ops import (
     sigmoid_cross_entropy_with_logits,
@@ -24,32 +33,19 @@ from flowzero.ops.loss_ops import (
     sparse_softmax_cross_entropy_with_logits,
     weighted_cross_entropy_with_logits,
 )
-from flowzero.ops.nn_ops import (
+from flowzero.ops.nn_impl import (
     batch_normalization,
-    bias_add,
     crelu,
     dropout,
-    elu,
     embedding_lookup,
     fused_batch_norm,
-    in_top_k,
-    l2_loss,
     l2_normalize,
-    leaky_relu,
-    log_softmax,
     moments,
-    relu,
-    relu6,
     relu_layer,
-    selu,
-    sigmoid,
-    softmax,
-    softplus,
-    softsign,
-    tanh,
-    top_k,
     xw_plus_b,
 )
+from flowzero.ops.nn_ops import bias_add, in_top_k, l2_loss, log_softmax, softmax, top_k
+from flowzero.ops.pool_ops import avg_pool, max_pool
 
 __all__ = [
     "avg_pool", "batch_normalization", "bias_add", "conv2d", "conv2d_backprop_filter",

@@ -9,7 +9,7 @@ import pytest
 import flowzero as tf
 import flowzero.contrib.layers as contrib_layers
 import flowzero.layers as layers
-from flowzero.ops import nn_ops
+from flowzero.ops import activation_ops
 
 RNG = np.random.default_rng(0)
 
@@ -57,7 +57,8 @@ def test_dense_variable_names_shapes_and_collections() -> None:
 def test_dense_matches_numpy() -> None:
     xv = RNG.standard_normal((5, 3)).astype(np.float32)
     x = tf.placeholder(tf.float32, [None, 3])
-    y = layers.dense(x, 4, activation=nn_ops.relu, bias_initializer=tf.constant_initializer(0.3))
+    y = layers.dense(x, 4, activation=activation_ops.relu,
+                     bias_initializer=tf.constant_initializer(0.3))
     kernel, bias = tf.trainable_variables()
     with tf.Session() as sess:
         _run_init(sess)
@@ -188,7 +189,7 @@ def test_conv2d_channels_first_matches_channels_last_and_numpy() -> None:
     xv = RNG.standard_normal((2, 6, 5, 3)).astype(np.float32)
     x = tf.placeholder(tf.float32, [None, 6, 5, 3])
     xc = tf.placeholder(tf.float32, [None, 3, 6, 5])
-    y = layers.conv2d(x, 4, (3, 2), activation=nn_ops.relu,
+    y = layers.conv2d(x, 4, (3, 2), activation=activation_ops.relu,
                       bias_initializer=tf.constant_initializer(0.1))
     yc = layers.conv2d(xc, 4, (3, 2), data_format="channels_first", name="cf")
     assert yc.shape.as_list() == [None, 4, 4, 4] and y.shape.as_list() == [None, 4, 4, 4]
@@ -446,7 +447,7 @@ def test_gradients_through_layers_match_central_differences(shape, axis) -> None
     h = layers.batch_normalization(x, axis=axis, training=True,
                                    gamma_initializer=tf.constant_initializer(1.7),
                                    beta_initializer=tf.constant_initializer(0.2))
-    y = layers.dense(layers.flatten(h), 2, activation=nn_ops.tanh)
+    y = layers.dense(layers.flatten(h), 2, activation=activation_ops.tanh)
     w = tf.constant(RNG.uniform(0.5, 1.5, (shape[0], 2)))
     loss = tf.reduce_sum(y * w)
     params = tf.trainable_variables()
@@ -612,9 +613,9 @@ def _xor_net():
     tf.set_random_seed(0)
     x = tf.placeholder(tf.float32, [None, 2])
     t = tf.placeholder(tf.float32, [None, 1])
-    h = layers.dense(x, 8, activation=nn_ops.tanh, name="hidden")
+    h = layers.dense(x, 8, activation=activation_ops.tanh, name="hidden")
     logits = layers.dense(h, 1, name="out")
-    prob = nn_ops.sigmoid(logits)
+    prob = activation_ops.sigmoid(logits)
     loss = tf.reduce_mean(tf.square(prob - t))
     return x, t, prob, loss
 

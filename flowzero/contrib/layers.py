@@ -24,7 +24,7 @@ from flowzero.framework.graph import (
     get_default_graph,
     name_scope,
 )
-from flowzero.ops import array_ops, math_ops, reduction_ops
+from flowzero.ops import array_ops, math_ops, reduction_ops, unary_ops
 
 Regularizer = Callable[[Any], Any]
 
@@ -79,7 +79,7 @@ def l1_regularizer(scale: float, scope: str | None = None) -> Regularizer:
     def l1(weights: Any) -> Tensor:
         w = convert_to_tensor(weights)
         with name_scope(scope, "l1_regularizer") as name:
-            total = reduction_ops.reduce_sum(math_ops.abs(w))
+            total = reduction_ops.reduce_sum(unary_ops.abs(w))
             return _scaled(scale, total, w, name)
 
     return l1
@@ -185,7 +185,7 @@ xavier_initializer_conv2d = xavier_initializer
 # -- layers ------------------------------------------------------------------------------------
 def flatten(inputs: Any, outputs_collections: Any = None, scope: str | None = None) -> Tensor:
     """Flattens `inputs` to [batch_size, k], keeping the batch dimension (scope "Flatten")."""
-    from flowzero.layers import _flatten_tensor
+    from flowzero.layers.core import _flatten_tensor
 
     x = convert_to_tensor(inputs)
     with name_scope(scope, "Flatten"):
@@ -206,13 +206,14 @@ def fully_connected(inputs: Any, num_outputs: int, activation_fn: Any = "relu",
 
     `biases_initializer=None` (or a normalizer_fn) drops the bias, as TF.
     """
-    from flowzero.layers import _bias_add, _dense_matmul
+    from flowzero.layers.base import _bias_add
+    from flowzero.layers.core import _dense_matmul
     from flowzero.variables import get_variable, variable_scope, zeros_initializer
 
     if activation_fn == "relu":
-        from flowzero.ops import nn_ops
+        from flowzero.ops import activation_ops
 
-        activation_fn = nn_ops.relu
+        activation_fn = activation_ops.relu
     if biases_initializer == "zeros":
         biases_initializer = zeros_initializer()
     x = convert_to_tensor(inputs)

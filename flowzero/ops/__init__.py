@@ -4,13 +4,27 @@ Importing this package registers every op type.
 """
 
 from flowzero.ops import (  # noqa: F401 - imported for registration
+    activation_ops,
     array_ops,
+    cast_ops,
     control_ops,
     conv_ops,
+    division_ops,
+    indexing_ops,
+    linalg_ops,
+    logic_ops,
     loss_ops,
+    manip_ops,
     math_ops,
+    nn_impl,
     nn_ops,
+    pad_ops,
+    pool_ops,
     random_ops,
+    range_ops,
     reduction_ops,
+    reshape_ops,
+    slicing_ops,
     state_ops,
+    unary_ops,
 )

@@ -1,4 +1,5 @@
-"""Shared building blocks for op definitions: elementwise base classes and input checks."""
+"""Shared building blocks for op definitions: elementwise base classes, input checks, argument
+conversion, and what an int tensor says at build time."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from flowzero.framework import dtypes, errors
-from flowzero.framework.graph import Tensor, convert_to_tensor, graph_of
+from flowzero.framework.graph import Operation, Tensor, apply_op, convert_to_tensor, graph_of
 from flowzero.framework.registry import OpDef, TensorSpec, spec
 from flowzero.framework.shapes import TensorShape, broadcast_shapes
 
@@ -115,3 +116,169 @@ def static_value(t: Tensor) -> np.ndarray | None:
 
 def unknown(t: Tensor) -> TensorShape:
     return TensorShape(None)
+
+
+# -- elementwise op helpers --------------------------------------------------------------------
+def _binary(cls: type[OpDef], x: Any, y: Any, name: str | None) -> Tensor:
+    x, y = binary_operands(x, y, cls.type)
+    return apply_op(cls, [x, y], name=name)
+
+
+def _unary(cls: type[OpDef], x: Any, name: str | None) -> Tensor:
+    return apply_op(cls, [x], name=name)
+
+
+def _quiet() -> Any:
+    # A fresh errstate per call: one shared instance is not safe across threads in NumPy 2.
+    return np.errstate(all="ignore")
+
+
+# -- argument helpers --------------------------------------------------------------------------
+def _flat(values: Any) -> list[Any]:
+    if isinstance(values, (list, tuple)):
+        return [v for x in values for v in _flat(x)]
+    return [values]
+
+
+def _has_tensor(v: Any) -> bool:
+    return any(_is_tensorish(x) for x in _flat(v))
+
+
+def _graph_for(*values: Any) -> Any:
+    """`with` context: the graph of the Tensors among `values` (the default graph if none), so
+    the constants an op function makes land next to its inputs."""
+    return graph_of(_flat(list(values)), "array_ops").as_default()
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _plain(v: Any, unknown: int | None, name: str) -> Any:
+    """Nested ints with Dimensions unwrapped and None mapped to `unknown`."""
+    if isinstance(v, (list, tuple)):
+        return [_plain(x, unknown, name) for x in v]
+    v = getattr(v, "value", v)  # tf.Dimension
+    if v is None:
+        if unknown is None:
+            raise ValueError(f"{name}: cannot convert an unknown dimension (None) to an int.")
+        return unknown
+    return v
+
+
+def _convert_list(values: list[Any]) -> list[Tensor]:
+    """Converts values to Tensors, giving Python/NumPy values the dtype of the first Tensor."""
+    dt = next((convert_to_tensor(v).dtype for v in values if _is_tensorish(v)), None)
+    return [convert_to_tensor(v) if _has_tensor(v) else convert_to_tensor(v, dtype=dt)
+            for v in values]
+
+
+def _outputs(arrays: list[np.ndarray]) -> Any:
+    """A multi-output kernel's result: the plan stores a 1-output op's result as is, so a list
+    of one array is returned as that array."""
+    return arrays[0] if len(arrays) == 1 else arrays
+
+
+def _dtype_of(v: Any) -> dtypes.DType:
+    """The dtype `v` has (a Tensor) or would get from convert_to_tensor (TF's defaults)."""
+    if _is_tensorish(v):
+        return convert_to_tensor(v).dtype
+    return dtypes.as_dtype(dtypes.infer_numpy(_plain(v, None, "value")).dtype)
+
+
+def _as_list(out: Any) -> list[Tensor]:
+    """apply_op's result for a multi-output op as a list (1 output: a Tensor; 0: an Operation)."""
+    if isinstance(out, Tensor):
+        return [out]
+    if isinstance(out, Operation):
+        return []
+    return list(out)
+
+
+def _require_int(self: OpDef, t: Tensor, what: str) -> None:
+    if t.dtype is not dtypes.int32 and t.dtype is not dtypes.int64:
+        raise self.error(f"{what} must be int32 or int64; got {t.dtype.name}.", cls=TypeError_)
+
+
+def _require_same_dtype(self: OpDef, ts: Any, what: str = "values") -> None:
+    for i, t in enumerate(ts[1:], 1):
+        if t.dtype is not ts[0].dtype:
+            raise self.error(f"all {what} must have the same dtype; got {what}[0]: "
+                             f"{ts[0].dtype.name}, {what}[{i}]: {t.dtype.name}. Use tf.cast.",
+                             cls=TypeError_)
+
+
+def _axis_in(self: OpDef, a: int, r: int, what: str = "axis") -> int:
+    """`a` normalized into [0, r), or the op's InvalidArgumentError."""
+    if not -r <= a < r:
+        raise self.error(f"{what} {a} is out of range for a tensor of rank {r}; expected "
+                         f"{what} in [{-r}, {r}).")
+    return a % r
+
+
+# -- what an int tensor says at build time -----------------------------------------------------
+def _static_shape_value(t: Tensor) -> TensorShape:
+    """What a 1-D shape tensor says statically (unknown entries where it is computed)."""
+    if t.op.type == "Shape":
+        return t.op.inputs[0].shape
+    p = _partial_ints(t)
+    if p is None:
+        return TensorShape(None)
+    return TensorShape([d if d is not None and d >= 0 else None for d in p])
+
+
+def _partial_ints(t: Tensor) -> list[int | None] | None:
+    """The elements of a 0-D/1-D int tensor as far as they are known at build time: an int where
+    static, None where computed; None when even the number of elements is unknown.
+
+    Sees through Pack, ConcatV2 and StridedSlice of shapes, so `[tf.shape(x)[0], -1]` keeps
+    what is known of x's first dimension.
+    """
+    v = static_value(t)
+    if v is not None:
+        return [int(d) for d in np.asarray(v).reshape(-1)]
+    op = t.op
+    if op.type == "Shape" and op.inputs[0].shape.known is not None:
+        return list(op.inputs[0].shape.known)
+    if op.type == "Identity":
+        return _partial_ints(op.inputs[0])
+    if op.type == "Rank":
+        return [op.inputs[0].shape.ndims]
+    if op.type == "Size":
+        return [op.inputs[0].shape.num_elements()]
+    if op.type == "Pack" and op.get_attr("axis") in (0, -1) and all(
+            i.shape.ndims == 0 for i in op.inputs):
+        out: list[int | None] = []
+        for i in op.inputs:
+            p = _partial_ints(i)
+            out.append(p[0] if p is not None and len(p) == 1 else None)
+        return out
+    if op.type == "ConcatV2" and all(i.shape.ndims == 1 for i in op.inputs[:-1]):
+        parts = [_partial_ints(i) for i in op.inputs[:-1]]
+        if all(p is not None for p in parts):
+            return [d for p in parts for d in p]  # type: ignore[union-attr]
+    if op.type == "StridedSlice" and op.inputs[0].shape.ndims == 1:
+        src = _partial_ints(op.inputs[0])
+        bes = [static_value(i) for i in op.inputs[1:]]
+        if src is not None and all(b is not None for b in bes):
+            from flowzero.ops.slicing_ops import _strided_index
+
+            try:
+                picked = np.array(src, dtype=object)[_strided_index(*bes, op.opdef.attrs)]
+            except (IndexError, ValueError):
+                picked = None
+            if picked is not None:
+                return [None if d is None else int(d)
+                        for d in np.asarray(picked, dtype=object).reshape(-1)]
+    nd = t.shape.ndims
+    if nd == 0:
+        return [None]
+    if nd == 1 and t.shape.known[0] is not None:  # type: ignore[index]
+        return [None] * t.shape.known[0]  # type: ignore[index]
+    return None
+
+
+def _scalar_int(t: Tensor) -> int | None:
+    """The value of a scalar (or 1-element) int tensor if static, else None."""
+    p = _partial_ints(t)
+    return p[0] if p is not None and len(p) == 1 else None

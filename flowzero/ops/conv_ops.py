@@ -1,4 +1,5 @@
-"""Convolution and pooling: Conv2D and its two backprop ops, MaxPool, AvgPool and their grads.
+"""Convolution: Conv2D and its two backprop ops, and the windowed-op machinery that pooling
+(pool_ops) shares.
 
 Layout is NHWC by default, NCHW via `data_format`; kernels work in NHWC internally (an NCHW
 input is a transposed view). Padding follows TF exactly: VALID, SAME (out = ceil(in / stride),
@@ -7,11 +8,8 @@ pairs.
 
 Speed (DESIGN.md §6): Conv2D is im2col over a strided view of the padded input plus one GEMM;
 the backward kernels are their own ops (Conv2DBackpropInput = GEMM + col2im over the kh*kw
-filter taps, Conv2DBackpropFilter = im2col + one GEMM). Pooling loops over the kh*kw window
-offsets, each a strided view of the whole batch (for non-overlapping windows these are exactly
-the views of the reshape (n, oh, kh, ow, kw, c)); NOTE: measured faster than reducing a
-reshaped array over its two window axes. No loop ever runs over pixels, and everything stays in
-the input's dtype.
+filter taps, Conv2DBackpropFilter = im2col + one GEMM). No loop ever runs over pixels, and
+everything stays in the input's dtype.
 """
 
 from __future__ import annotations
@@ -25,8 +23,8 @@ from numpy.lib.stride_tricks import as_strided
 from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
-from flowzero.ops.array_ops import _shape_like, _static_shape_value, zeros_like
-from flowzero.ops.common import TypeError_, binary_operands
+from flowzero.ops.array_ops import _shape_like
+from flowzero.ops.common import TypeError_, _static_shape_value, binary_operands
 
 # im2col buffers above this many bytes are built a batch slice at a time (bounded memory).
 _COLS_BYTES = 1 << 28
@@ -380,244 +378,6 @@ class Conv2DBackpropFilter(_Conv):
                 apply_op(Conv2D, [x, ddw], a)]
 
 
-# -- pooling -----------------------------------------------------------------------------------
-class _Pool(_Windowed):
-    pooling = True
-    kinds: ClassVar[str] = "f"
-
-    def _pool_geometry(self, xd: Any, g: _Geom, got: Got
-                       ) -> tuple[Any, int | None, int | None, tuple[int, int, int, int]]:
-        n, h, w, c = _nhwc_dims(xd, g.fmt)
-        oh, ow, pads = self._out_hw(h, w, g.ksize[0], g.ksize[1], g, got)
-        return (n, h, w, c), oh, ow, pads
-
-    def _out_spec(self, x: Tensor) -> tuple[_Geom, tuple[Any, ...]]:
-        g = self._geom()
-        self._float(("input", x), kinds=self.kinds)
-        (n, _, _, c), oh, ow, _ = self._pool_geometry(self._dims4(x, "input"), g,
-                                                      lambda: f"input: {x.shape}")
-        return g, _fmt_dims(n, oh, ow, c, g.fmt)
-
-    def _plan(self, x: np.ndarray, g: _Geom) -> tuple[Any, Any, tuple[int, int, int, int]]:
-        _, oh, ow, pads = self._pool_geometry(_fmt_dims(*x.shape, g.fmt), g,
-                                              lambda: f"input: {_shape_str(x.shape)} (NHWC)")
-        return oh, ow, pads
-
-    def _check_like(self, what: str, t: Tensor, dims: tuple[Any, ...]) -> None:
-        if t.shape.known is not None and not t.shape.is_compatible_with(dims):
-            raise self.error(f"{what} must have the pooled shape {_shape_str(dims)}; got "
-                             f"{what}: {t.shape}.")
-
-
-def _tiles(g: _Geom, pads: tuple[int, ...]) -> bool:
-    """True when the windows tile the (cropped) input: stride == window, no padding."""
-    return g.strides == g.ksize and not any(pads)
-
-
-def _tiled(x: np.ndarray, g: _Geom, oh: int, ow: int) -> np.ndarray:
-    """x (NHWC) as (n, oh, kh, ow, kw, c): window (i, j) is [:, i, :, j, :, :]."""
-    (kh, kw), (n, _, _, c) = g.ksize, x.shape
-    return x[:, :oh * kh, :ow * kw].reshape(n, oh, kh, ow, kw, c)
-
-
-def _untile(dx6: np.ndarray, h: int, w: int) -> np.ndarray:
-    """The inverse of _tiled for a gradient: zeros where VALID cropped rows/columns off."""
-    n, oh, kh, ow, kw, c = dx6.shape
-    dx = dx6.reshape(n, oh * kh, ow * kw, c)
-    if (oh * kh, ow * kw) == (h, w):
-        return dx
-    out = np.zeros((n, h, w, c), dtype=dx.dtype)
-    out[:, :oh * kh, :ow * kw] = dx
-    return out
-
-
-def _lowest(dtype: np.dtype) -> Any:
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
-
-
-def _argmax_masks(x: np.ndarray, y: np.ndarray, g: _Geom, oh: int, ow: int,
-                  pads: tuple[int, int, int, int]) -> Iterator[tuple[int, int, np.ndarray]]:
-    """For each window offset (row-major), the mask of windows whose max sits there first."""
-    xp = _pad(x, pads, _lowest(x.dtype))
-    taken = np.zeros(y.shape, dtype=bool)
-    m = np.empty(y.shape, dtype=bool)
-    for p in range(g.ksize[0]):
-        for q in range(g.ksize[1]):
-            np.equal(_tap(xp, p, q, oh, ow, *g.strides), y, out=m)
-            np.greater(m, taken, out=m)     # m & ~taken: ties go to the first position (TF)
-            np.logical_or(taken, m, out=taken)
-            yield p, q, m
-
-
-@register_op("MaxPool")
-class MaxPool(_Pool):
-    """y[n, i, j, c] = max over the window at (i*sh, j*sw) of x[n, ., ., c] (padding ignored)."""
-
-    kinds = "fiu"
-
-    def infer(self, x: Tensor) -> TensorSpec:
-        return spec(self._out_spec(x)[1], x.dtype)
-
-    def compute(self, x: np.ndarray) -> np.ndarray:
-        g = self._geom()
-        x = _to_nhwc(x, g.fmt)
-        oh, ow, pads = self._plan(x, g)
-        xp = _pad(x, pads, _lowest(x.dtype))
-        y: Any = None
-        for p in range(g.ksize[0]):
-            for q in range(g.ksize[1]):
-                t = _tap(xp, p, q, oh, ow, *g.strides)
-                y = np.array(t) if y is None else np.maximum(y, t, out=y)
-        return _from_nhwc(y, g.fmt)
-
-    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        return [apply_op(MaxPoolGrad, [op.inputs[0], op.outputs[0], dy], self._same_attrs())]
-
-
-@register_op("MaxPoolGrad")
-class MaxPoolGrad(_Pool):
-    """dx = grad routed to the (first) argmax of each window of orig_input, summed."""
-
-    def infer(self, x: Tensor, y: Tensor, dy: Tensor) -> TensorSpec:
-        _, dims = self._out_spec(x)
-        self._float(("orig_input", x), ("orig_output", y), ("grad", dy))
-        self._check_like("orig_output", y, dims)
-        self._check_like("grad", dy, dims)
-        return spec(x.shape if x.shape.known is not None else [None] * 4, x.dtype)
-
-    def compute(self, x: np.ndarray, y: np.ndarray, dy: np.ndarray) -> np.ndarray:
-        g = self._geom()
-        x, y, dy = _to_nhwc(x, g.fmt), _to_nhwc(y, g.fmt), _to_nhwc(dy, g.fmt)
-        n, h, w, c = x.shape
-        oh, ow, pads = self._plan(x, g)
-        if _tiles(g, pads):
-            # Windows tile the input: one comparison over the (n, oh, kh, ow, kw, c) reshape
-            # finds every max; unless a window holds a tie, that is the routing mask.
-            eq = _tiled(x, g, oh, ow) == y[:, :, None, :, None, :]
-            if np.count_nonzero(eq) == y.size:
-                dx6 = np.multiply(eq, dy[:, :, None, :, None, :], dtype=dy.dtype)
-                return _from_nhwc(_untile(dx6, h, w), g.fmt)
-        dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
-        routed = np.empty(dy.shape, dtype=dy.dtype)
-        for p, q, m in _argmax_masks(x, y, g, oh, ow, pads):
-            # NOTE: dense multiply + add is ~5x faster than np.add(..., where=m) here.
-            np.multiply(dy, m, out=routed)
-            d = _tap(dxp, p, q, oh, ow, *g.strides)
-            d += routed
-        return _from_nhwc(_crop(dxp, pads, h, w), g.fmt)
-
-    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
-        x, y, _ = op.inputs
-        return [zeros_like(x), zeros_like(y),
-                apply_op(MaxPoolGradGrad, [x, y, ddx], self._same_attrs())]
-
-
-@register_op("MaxPoolGradGrad")
-class MaxPoolGradGrad(_Pool):
-    """y[n, i, j, c] = grad at the (first) argmax of the window (i, j) of orig_input."""
-
-    def infer(self, x: Tensor, y: Tensor, gx: Tensor) -> TensorSpec:
-        _, dims = self._out_spec(x)
-        self._float(("orig_input", x), ("orig_output", y), ("grad", gx))
-        self._check_like("orig_output", y, dims)
-        if not gx.shape.is_compatible_with(x.shape):
-            raise self.error(f"grad must have the shape of orig_input; got orig_input: "
-                             f"{x.shape}, grad: {gx.shape}.")
-        return spec(dims, x.dtype)
-
-    def compute(self, x: np.ndarray, y: np.ndarray, gx: np.ndarray) -> np.ndarray:
-        g = self._geom()
-        x, y, gx = _to_nhwc(x, g.fmt), _to_nhwc(y, g.fmt), _to_nhwc(gx, g.fmt)
-        oh, ow, pads = self._plan(x, g)
-        gp = _pad(gx, pads)
-        out = np.zeros(y.shape, dtype=gx.dtype)
-        for p, q, m in _argmax_masks(x, y, g, oh, ow, pads):
-            np.copyto(out, _tap(gp, p, q, oh, ow, *g.strides), where=m)
-        return _from_nhwc(out, g.fmt)
-
-    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        x, y, _ = op.inputs
-        return [zeros_like(x), zeros_like(y),
-                apply_op(MaxPoolGrad, [x, y, dy], self._same_attrs())]
-
-
-def _avg_counts(h: int, w: int, oh: int, ow: int, g: _Geom, pads: tuple[int, ...],
-                dtype: np.dtype) -> np.ndarray | float:
-    """How many real (unpadded) inputs each window averages: (oh, ow, 1), or a scalar."""
-    kh, kw = g.ksize
-    if not any(pads):
-        return float(kh * kw)
-
-    def valid(size: int, out: int, k: int, s: int, before: int) -> np.ndarray:
-        start = np.arange(out) * s - before
-        return np.minimum(start + k, size) - np.maximum(start, 0)
-
-    rows = valid(h, oh, kh, g.strides[0], pads[0])
-    cols = valid(w, ow, kw, g.strides[1], pads[2])
-    return np.multiply.outer(rows, cols).astype(dtype)[:, :, None]
-
-
-@register_op("AvgPool")
-class AvgPool(_Pool):
-    """y[n, i, j, c] = mean of x over the window at (i*sh, j*sw), padding excluded (TF)."""
-
-    def infer(self, x: Tensor) -> TensorSpec:
-        return spec(self._out_spec(x)[1], x.dtype)
-
-    def compute(self, x: np.ndarray) -> np.ndarray:
-        g = self._geom()
-        x = _to_nhwc(x, g.fmt)
-        oh, ow, pads = self._plan(x, g)
-        xp = _pad(x, pads)
-        y: Any = None
-        for p in range(g.ksize[0]):
-            for q in range(g.ksize[1]):
-                t = _tap(xp, p, q, oh, ow, *g.strides)
-                y = np.array(t) if y is None else np.add(y, t, out=y)
-        y = np.divide(y, _avg_counts(x.shape[1], x.shape[2], oh, ow, g, pads, x.dtype), out=y)
-        return _from_nhwc(y, g.fmt)
-
-    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        return [apply_op(AvgPoolGrad, [_shape_like(op.inputs[0]), dy], self._same_attrs())]
-
-
-@register_op("AvgPoolGrad")
-class AvgPoolGrad(_Pool):
-    """dx = each grad[n, i, j, c] / count spread evenly over its window's real inputs."""
-
-    def infer(self, sizes: Tensor, dy: Tensor) -> TensorSpec:
-        g = self._geom()
-        xd = self._sizes(sizes, "orig_input_shape")
-        self._float(("grad", dy))
-        (n, _, _, c), oh, ow, _ = self._pool_geometry(
-            xd, g, lambda: f"orig_input_shape: {_shape_str(xd)}")
-        self._check_like("grad", dy, _fmt_dims(n, oh, ow, c, g.fmt))
-        return spec(xd, dy.dtype)
-
-    def compute(self, sizes: np.ndarray, dy: np.ndarray) -> np.ndarray:
-        g = self._geom()
-        n, h, w, c = _nhwc_dims([int(s) for s in sizes], g.fmt)
-        dy = _to_nhwc(dy, g.fmt)
-        _, oh, ow, pads = self._pool_geometry(_fmt_dims(n, h, w, c, g.fmt), g,
-                                              lambda: f"orig_input_shape: {list(sizes)}")
-        if dy.shape != (n, oh, ow, c):
-            raise self.error(f"grad must have the pooled shape {(n, oh, ow, c)} (NHWC); got "
-                             f"{dy.shape}.")
-        gq = np.divide(dy, _avg_counts(h, w, oh, ow, g, pads, dy.dtype), dtype=dy.dtype)
-        if _tiles(g, pads):
-            dx6 = np.broadcast_to(gq[:, :, None, :, None, :], (n, oh, g.ksize[0], ow,
-                                                               g.ksize[1], c))
-            return _from_nhwc(_untile(dx6, h, w), g.fmt)
-        dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
-        for p in range(g.ksize[0]):
-            for q in range(g.ksize[1]):
-                _tap(dxp, p, q, oh, ow, *g.strides)[...] += gq
-        return _from_nhwc(_crop(dxp, pads, h, w), g.fmt)
-
-    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
-        return [None, apply_op(AvgPool, [ddx], self._same_attrs())]
-
-
 # -- public functions --------------------------------------------------------------------------
 def _four(value: Any, fmt: str) -> Any:
     """An int, [v], [h, w] or 4-list as TF's 4-entry attr in `fmt` order (others unchanged)."""
@@ -766,60 +526,4 @@ def conv2d_transpose(value: Any = None, filter: Any = None,  # noqa: A002
                                  name=name or "conv2d_transpose")
 
 
-def max_pool(value: Any = None, ksize: Any = None, strides: Any = None, padding: Any = None,
-             data_format: str = "NHWC", name: str | None = None, input: Any = None  # noqa: A002
-             ) -> Tensor:
-    """Max pooling over height and width.
-
-    Args:
-        value: 4-D tensor in data_format (TF2 name: `input`).
-        ksize: window size, 4 ints in data_format order with batch and depth 1 (or 1 or 2).
-        strides: as ksize.
-        padding: 'SAME' (padding never wins the max), 'VALID' or explicit pairs.
-
-    Example:
-        >>> tf.nn.max_pool(h, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
-    """
-    value = _one_of(value, input, "max_pool", "value or input")
-    return apply_op(MaxPool, [value], _attrs(strides, padding, data_format, ksize=ksize),
-                    name=name)
-
-
-def avg_pool(value: Any = None, ksize: Any = None, strides: Any = None, padding: Any = None,
-             data_format: str = "NHWC", name: str | None = None, input: Any = None  # noqa: A002
-             ) -> Tensor:
-    """Average pooling over height and width; with 'SAME' each window averages only its real
-    (unpadded) inputs, as TF. Arguments as max_pool (explicit padding is not supported).
-    """
-    value = _one_of(value, input, "avg_pool", "value or input")
-    attrs = _attrs(strides, padding, data_format, ksize=ksize)
-    if attrs["padding"] == "EXPLICIT":
-        raise ValueError("avg_pool: explicit padding is not supported (TF's AvgPool has none);"
-                         " pad with tf.pad and use padding='VALID'.")
-    return apply_op(AvgPool, [value], attrs, name=name)
-
-
-def max_pool_grad(orig_input: Any, orig_output: Any, grad: Any, ksize: Any, strides: Any,
-                  padding: Any, data_format: str = "NHWC", name: str | None = None) -> Tensor:
-    """The gradient of max_pool (TF's gen_nn_ops.max_pool_grad)."""
-    return apply_op(MaxPoolGrad, [orig_input, orig_output, grad],
-                    _attrs(strides, padding, data_format, ksize=ksize), name=name)
-
-
-def max_pool_grad_grad(orig_input: Any, orig_output: Any, grad: Any, ksize: Any, strides: Any,
-                       padding: Any, data_format: str = "NHWC", name: str | None = None
-                       ) -> Tensor:
-    """The gradient of max_pool_grad w.r.t. its grad (TF's gen_nn_ops.max_pool_grad_grad)."""
-    return apply_op(MaxPoolGradGrad, [orig_input, orig_output, grad],
-                    _attrs(strides, padding, data_format, ksize=ksize), name=name)
-
-
-def avg_pool_grad(orig_input_shape: Any, grad: Any, ksize: Any, strides: Any, padding: Any,
-                  data_format: str = "NHWC", name: str | None = None) -> Tensor:
-    """The gradient of avg_pool (TF's gen_nn_ops.avg_pool_grad)."""
-    return apply_op(AvgPoolGrad, [_sizes_operand(orig_input_shape), grad],
-                    _attrs(strides, padding, data_format, ksize=ksize), name=name)
-
-
-__all__ = ["conv2d", "conv2d_transpose", "conv2d_backprop_input", "conv2d_backprop_filter",
-           "max_pool", "avg_pool"]
+__all__ = ["conv2d", "conv2d_transpose", "conv2d_backprop_input", "conv2d_backprop_filter"]

@@ -16,7 +16,7 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, graph_of
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
-from flowzero.ops import math_ops, nn_ops, reduction_ops
+from flowzero.ops import activation_ops, cast_ops, math_ops, nn_ops, reduction_ops, unary_ops
 from flowzero.ops.common import TypeError_, static_value
 
 
@@ -92,7 +92,7 @@ class SoftmaxCrossEntropyWithLogits(OpDef):
         a = self.attrs["axis"]
         d = _keep_axis(dloss, logits, a)
         dlogits = d * op.outputs[1]
-        dlabels = d * math_ops.negative(nn_ops.log_softmax(logits, axis=a))
+        dlabels = d * unary_ops.negative(nn_ops.log_softmax(logits, axis=a))
         if not _is_zero(dbackprop):  # second order: backprop is an output too
             dlogits = dlogits + _softmax_jvp(dbackprop, logits, a)
             dlabels = dlabels - dbackprop
@@ -114,7 +114,7 @@ def _operands(labels: Any, logits: Any, fn: str) -> tuple[Tensor, Tensor]:
         if isinstance(labels, Tensor) or hasattr(labels, "_as_tensor"):
             labels = convert_to_tensor(labels)
             if labels.dtype is not logits.dtype:
-                labels = math_ops.cast(labels, logits.dtype)
+                labels = cast_ops.cast(labels, logits.dtype)
         else:
             labels = convert_to_tensor(labels, dtype=logits.dtype, name="labels")
     return labels, logits
@@ -300,7 +300,7 @@ def sigmoid_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
     labels, logits = _operands(labels, logits, fn)
     _same_shape(labels, logits, fn)
     with logits.graph.as_default(), logits.graph.name_scope(name or "logistic_loss") as sc:
-        return math_ops.subtract(nn_ops.softplus(logits), logits * labels, name=sc)
+        return math_ops.subtract(activation_ops.softplus(logits), logits * labels, name=sc)
 
 
 def weighted_cross_entropy_with_logits(targets: Any = None, logits: Any = None,
@@ -324,8 +324,8 @@ def weighted_cross_entropy_with_logits(targets: Any = None, logits: Any = None,
         q = pos_weight if isinstance(pos_weight, Tensor) else convert_to_tensor(
             pos_weight, dtype=x.dtype)
         log_weight = 1 + (q - 1) * z
-        return math_ops.add((1 - z) * x, log_weight * nn_ops.softplus(math_ops.negative(x)),
-                            name=sc)
+        return math_ops.add((1 - z) * x,
+                            log_weight * activation_ops.softplus(unary_ops.negative(x)), name=sc)
 
 
 __all__ = ["softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",

@@ -20,7 +20,7 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, get_seed, graph_of
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
-from flowzero.ops.common import TypeError_, _kind_words
+from flowzero.ops.common import TypeError_, _kind_words, _static_shape_value
 
 _FLOATS = (dtypes.float16, dtypes.float32, dtypes.float64)
 
@@ -42,8 +42,6 @@ class _RandomOp(OpDef):
         return dt
 
     def _check_shape(self, shape_: Tensor) -> TensorShape:
-        from flowzero.ops.array_ops import _static_shape_value
-
         if shape_.dtype not in (dtypes.int32, dtypes.int64):
             raise self.error(f"shape must be int32 or int64; got {shape_.dtype.name}.",
                              cls=TypeError_)
@@ -341,7 +339,7 @@ def random_gamma(shape: Any, alpha: Any, beta: Any = None, dtype: Any = dtypes.f
     """Samples from Gamma(alpha, beta) (beta = rate, default 1), of shape `shape + alpha.shape`
     (alpha and beta broadcast together). Not differentiable here (TF differentiates w.r.t.
     alpha)."""
-    from flowzero.ops import array_ops, math_ops
+    from flowzero.ops import array_ops, division_ops, math_ops
 
     dt = _float_dtype(dtype, "random_gamma")
     g = graph_of([shape, alpha, beta] if beta is not None else [shape, alpha], "random_gamma")
@@ -352,8 +350,8 @@ def random_gamma(shape: Any, alpha: Any, beta: Any = None, dtype: Any = dtypes.f
             return apply_op(RandomGamma, [shape_t, a], {"dtype": dt, **_seeded(seed)})
         b = convert_to_tensor(beta, dtype=dt, name="beta")
         a = math_ops.add(a, array_ops.zeros_like(b))  # broadcast alpha against beta
-        return math_ops.realdiv(apply_op(RandomGamma, [shape_t, a], {"dtype": dt,
-                                                                      **_seeded(seed)}), b)
+        return division_ops.realdiv(apply_op(RandomGamma, [shape_t, a], {"dtype": dt,
+                                                                         **_seeded(seed)}), b)
 
 
 __all__ = ["random_normal", "truncated_normal", "random_uniform", "random_shuffle",

@@ -102,14 +102,14 @@ class Mean(_Reduce):
             return np.asarray(np.true_divide(s, n), dtype=x.dtype)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        from flowzero.ops import array_ops, math_ops
+        from flowzero.ops import array_ops, division_ops
 
         x, y = op.inputs[0], op.outputs[0]
         if not (x.dtype.is_floating or x.dtype.is_complex):
             return [None]
         sum_grad = array_ops.broadcast_to(_restore_dims(dy, x, self.attrs),
                                           array_ops._shape_like(x))
-        return [math_ops.realdiv(sum_grad, _reduced_count(x, y, self.attrs))]
+        return [division_ops.realdiv(sum_grad, _reduced_count(x, y, self.attrs))]
 
 
 def _reduced_count(x: Tensor, y: Tensor, attrs: dict[str, Any]) -> Any:
@@ -124,12 +124,12 @@ def _reduced_count(x: Tensor, y: Tensor, attrs: dict[str, Any]) -> Any:
         if all(d is not None for d in dims):
             return array_ops.constant(max(int(np.prod(dims, dtype=np.int64)), 1),
                                       dtype=x.dtype, name="count")
-    from flowzero.ops import math_ops
+    from flowzero.ops import cast_ops, division_ops
 
     # size(x) / size(y); when y is empty so is x, and the nan never reaches a value
     n_in = reduce_prod(array_ops.shape(x, out_type=dtypes.int64))
     n_out = reduce_prod(array_ops.shape(y, out_type=dtypes.int64))
-    return math_ops.realdiv(math_ops.cast(n_in, x.dtype), math_ops.cast(n_out, x.dtype))
+    return division_ops.realdiv(cast_ops.cast(n_in, x.dtype), cast_ops.cast(n_out, x.dtype))
 
 
 class _MinOrMax(_Reduce):
@@ -150,16 +150,16 @@ class _MinOrMax(_Reduce):
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         # dy goes to the positions equal to the extremum, split evenly among ties (as TF).
-        from flowzero.ops import math_ops
+        from flowzero.ops import cast_ops, division_ops, logic_ops, math_ops
 
         x = op.inputs[0]
         if not x.dtype.is_floating:
             return [None]
         y = _restore_dims(op.outputs[0], x, self.attrs)
         dy = _restore_dims(dy, x, self.attrs)
-        hits = math_ops.cast(math_ops.equal(y, x), dy.dtype)
+        hits = cast_ops.cast(logic_ops.equal(y, x), dy.dtype)
         n_hits = reduce_sum(hits, self.attrs["axis"], keepdims=True)
-        return [math_ops.multiply(math_ops.realdiv(hits, n_hits), dy)]
+        return [math_ops.multiply(division_ops.realdiv(hits, n_hits), dy)]
 
 
 @register_op("Max")
@@ -192,18 +192,18 @@ class Prod(_Reduce):
         # of it, i.e. where (zeros in the slice) - z_i == 0, and 0 elsewhere; so zeros are exact
         # (TF's cumprod formulation gives the same values).
         # NOTE: the second derivative is exact away from zeros only.
-        from flowzero.ops import math_ops
+        from flowzero.ops import cast_ops, division_ops, logic_ops, math_ops
 
         x = op.inputs[0]
         if not (x.dtype.is_floating or x.dtype.is_complex):
             return [None]
         axes = self.attrs["axis"]
-        z = math_ops.cast(math_ops.equal(x, 0), x.dtype)
+        z = cast_ops.cast(logic_ops.equal(x, 0), x.dtype)
         x_nz = math_ops.add(x, z)  # zeros replaced by ones
         p_nz = reduce_prod(x_nz, axes, keepdims=True)
         zeros_left_out = math_ops.subtract(reduce_sum(z, axes, keepdims=True), z)
-        keep = math_ops.cast(math_ops.equal(zeros_left_out, 0), x.dtype)
-        others = math_ops.multiply(math_ops.realdiv(p_nz, x_nz), keep)
+        keep = cast_ops.cast(logic_ops.equal(zeros_left_out, 0), x.dtype)
+        others = math_ops.multiply(division_ops.realdiv(p_nz, x_nz), keep)
         return [math_ops.multiply(_restore_dims(dy, x, self.attrs), others)]
 
 
@@ -231,7 +231,7 @@ class ReduceAll(_Reduce):
 
 def _restore_dims(dy: Tensor, x: Tensor, attrs: dict[str, Any]) -> Tensor:
     """dy with the reduced axes put back as size-1 dims (so it broadcasts against x)."""
-    from flowzero.ops import array_ops
+    from flowzero.ops import reshape_ops
 
     axes = attrs["axis"]
     if attrs["keepdims"] or axes is None:
@@ -241,8 +241,8 @@ def _restore_dims(dy: Tensor, x: Tensor, attrs: dict[str, Any]) -> Tensor:
         raise NotImplementedError("gradient of a reduction over an input of unknown rank")
     kept = reduced_shape(x.shape, axes, True)
     if kept.is_fully_defined():
-        return array_ops.reshape(dy, kept.as_list())
-    return array_ops.reshape(dy, _kept_shape_tensor(x, axes))
+        return reshape_ops.reshape(dy, kept.as_list())
+    return reshape_ops.reshape(dy, _kept_shape_tensor(x, axes))
 
 
 def _kept_shape_tensor(x: Tensor, axes: tuple[int, ...]) -> Tensor:
@@ -430,7 +430,7 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool | None 
     Example:
         >>> sess.run(tf.reduce_logsumexp([1000., 1000.]))   # 1000.6931, no overflow
     """
-    from flowzero.ops import array_ops, control_ops, math_ops
+    from flowzero.ops import array_ops, cast_ops, control_ops, math_ops, reshape_ops, unary_ops
 
     if axis is not None and reduction_indices is not None:
         raise ValueError("Can not specify both 'axis' and 'reduction_indices'.")
@@ -442,20 +442,20 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool | None 
         raw_max = reduce_max(x, axis, keepdims=True)
         # NOTE: TF replaces a non-finite max by 0; clipping it to the finite range gives the
         # same results (-inf for an all -inf slice, inf for one holding inf, nan for nan).
-        m = control_ops.stop_gradient(math_ops.clip_by_value(
+        m = control_ops.stop_gradient(cast_ops.clip_by_value(
             raw_max, float(x.dtype.min), float(x.dtype.max)))
-        s = reduce_sum(math_ops.exp(math_ops.subtract(x, m)), axis, keepdims=kd)
+        s = reduce_sum(unary_ops.exp(math_ops.subtract(x, m)), axis, keepdims=kd)
         if not kd:
-            m = array_ops.reshape(m, s.shape.as_list() if s.shape.is_fully_defined()
-                                  else array_ops.shape(s))
-        return math_ops.add(math_ops.log(s), m, name=scope)
+            m = reshape_ops.reshape(m, s.shape.as_list() if s.shape.is_fully_defined()
+                                    else array_ops.shape(s))
+        return math_ops.add(unary_ops.log(s), m, name=scope)
 
 
 def count_nonzero(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
                   dtype: Any = dtypes.int64, name: str | None = None,
                   reduction_indices: Any = None, keep_dims: bool | None = None) -> Tensor:
     """Number of nonzero (or True) elements across `axis`, as `dtype` (int64)."""
-    from flowzero.ops import math_ops
+    from flowzero.ops import cast_ops, logic_ops
 
     if axis is not None and reduction_indices is not None:
         raise ValueError("Can not specify both 'axis' and 'reduction_indices'.")
@@ -464,9 +464,9 @@ def count_nonzero(input_tensor: Any, axis: Any = None, keepdims: bool | None = N
     g = graph_of([input_tensor], "count_nonzero")
     with g.as_default(), g.name_scope(name or "count_nonzero") as scope:
         x = convert_to_tensor(input_tensor)
-        nz = x if x.dtype is dtypes.bool else math_ops.not_equal(x, np.zeros((), x.dtype.np))
-        counts = reduce_sum(math_ops.cast(nz, dtypes.int64), axis, keepdims=kd)
-        return math_ops.cast(counts, dtypes.as_dtype(dtype), name=scope)
+        nz = x if x.dtype is dtypes.bool else logic_ops.not_equal(x, np.zeros((), x.dtype.np))
+        counts = reduce_sum(cast_ops.cast(nz, dtypes.int64), axis, keepdims=kd)
+        return cast_ops.cast(counts, dtypes.as_dtype(dtype), name=scope)
 
 
 __all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any",

@@ -9,7 +9,7 @@ import numpy as np
 from flowzero.framework import dtypes
 from flowzero.framework.graph import Operation, Tensor
 from flowzero.framework.registry import register_op
-from flowzero.ops import control_ops, math_ops, state_ops
+from flowzero.ops import cast_ops, control_ops, math_ops, state_ops
 from flowzero.runtime.plan import VarCell
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
 
@@ -115,7 +115,7 @@ class AdamOptimizer(Optimizer):
             for name, p, beta in (("beta1", b1p, self._beta1), ("beta2", b2p, self._beta2)):
                 beta = self._hyper(name, beta, p)
                 if beta.dtype is not p.dtype:
-                    beta = math_ops.cast(beta, p.dtype)
+                    beta = cast_ops.cast(beta, p.dtype)
                 updates.append(state_ops.assign(p, math_ops.multiply(p.value(), beta)))
         return control_ops.group(*update_ops, *updates, name=name_scope)
 

@@ -11,15 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from flowzero.framework.graph import Tensor, convert_to_tensor, graph_of
-from flowzero.ops import control_ops, math_ops, reduction_ops
+from flowzero.ops import (
+    cast_ops,
+    control_ops,
+    division_ops,
+    logic_ops,
+    math_ops,
+    reduction_ops,
+    unary_ops,
+)
 
 
 def _safe_norm(sq_sum: Tensor) -> Tensor:
     # sqrt(s), with a zero (not NaN) gradient at s == 0: sqrt(s + [s <= 0]) * [s > 0].
     dt = sq_sum.dtype
-    positive = math_ops.cast(math_ops.greater(sq_sum, 0), dt)
-    safe = math_ops.add(sq_sum, math_ops.cast(math_ops.less_equal(sq_sum, 0), dt))
-    return math_ops.multiply(math_ops.sqrt(safe), positive)
+    positive = cast_ops.cast(logic_ops.greater(sq_sum, 0), dt)
+    safe = math_ops.add(sq_sum, cast_ops.cast(logic_ops.less_equal(sq_sum, 0), dt))
+    return math_ops.multiply(unary_ops.sqrt(safe), positive)
 
 
 def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = None) -> Tensor:
@@ -36,7 +44,7 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = No
             if not isinstance(clip_norm, Tensor) else clip_norm
         l2sum = reduction_ops.reduce_sum(math_ops.multiply(t, t), axes, keepdims=True)
         l2norm = _safe_norm(l2sum)
-        clipped = math_ops.truediv(math_ops.multiply(t, clip), math_ops.maximum(l2norm, clip))
+        clipped = division_ops.truediv(math_ops.multiply(t, clip), math_ops.maximum(l2norm, clip))
         return control_ops.identity(clipped, name="clip_by_norm" if name is None else name)
 
 
@@ -56,7 +64,7 @@ def global_norm(t_list: Any, name: str | None = None) -> Tensor:
         ts = [convert_to_tensor(t) for t in ts]
         sums = [reduction_ops.reduce_sum(math_ops.multiply(t, t)) for t in ts]
         total = sums[0] if len(sums) == 1 else math_ops.add_n(sums)
-        return math_ops.sqrt(total, name="global_norm")
+        return unary_ops.sqrt(total, name="global_norm")
 
 
 def clip_by_global_norm(t_list: Any, clip_norm: Any, use_norm: Any = None,
@@ -85,10 +93,10 @@ def clip_by_global_norm(t_list: Any, clip_norm: Any, use_norm: Any = None,
     with g.as_default(), g.name_scope(name or "clip_by_global_norm"):
         use_norm = convert_to_tensor(use_norm)
         dt = use_norm.dtype
-        clip = math_ops.cast(clip_norm, dt)
+        clip = cast_ops.cast(clip_norm, dt)
         one = convert_to_tensor(1.0, dtype=dt)
-        scale = math_ops.multiply(clip, math_ops.minimum(math_ops.truediv(one, use_norm),
-                                                         math_ops.truediv(one, clip)))
+        scale = math_ops.multiply(clip, math_ops.minimum(division_ops.truediv(one, use_norm),
+                                                         division_ops.truediv(one, clip)))
         # + (norm - norm): NaN when the norm is inf, zero otherwise.
         scale = math_ops.add(scale, math_ops.subtract(use_norm, use_norm))
         out: list[Any] = []
@@ -98,7 +106,7 @@ def clip_by_global_norm(t_list: Any, clip_norm: Any, use_norm: Any = None,
                 continue
             t = convert_to_tensor(t)
             out.append(control_ops.identity(
-                math_ops.multiply(t, math_ops.cast(scale, t.dtype)), name=f"clipped_{i}"))
+                math_ops.multiply(t, cast_ops.cast(scale, t.dtype)), name=f"clipped_{i}"))
         return out, use_norm
 
 
@@ -107,11 +115,11 @@ def clip_by_average_norm(t: Any, clip_norm: Any, name: str | None = None) -> Ten
     g = graph_of([t, clip_norm], "clip_by_average_norm")
     with g.as_default(), g.name_scope(name or "clip_by_average_norm"):
         t = convert_to_tensor(t, name="t")
-        clip = math_ops.cast(clip_norm, t.dtype)
-        n = math_ops.cast(_size(t), t.dtype)
-        avg = math_ops.truediv(_safe_norm(reduction_ops.reduce_sum(math_ops.multiply(t, t))), n)
-        return math_ops.truediv(math_ops.multiply(t, clip), math_ops.maximum(avg, clip),
-                                name="clip_by_average_norm")
+        clip = cast_ops.cast(clip_norm, t.dtype)
+        n = cast_ops.cast(_size(t), t.dtype)
+        avg = division_ops.truediv(_safe_norm(reduction_ops.reduce_sum(math_ops.multiply(t, t))), n)
+        return division_ops.truediv(math_ops.multiply(t, clip), math_ops.maximum(avg, clip),
+                                    name="clip_by_average_norm")
 
 
 def _size(t: Tensor) -> Any:

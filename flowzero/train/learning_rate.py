@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from flowzero.framework.graph import Tensor, convert_to_tensor, graph_of
-from flowzero.ops import control_ops, math_ops
+from flowzero.ops import cast_ops, control_ops, division_ops, logic_ops, math_ops, unary_ops
 
 
 def _lr_and_step(fn: str, learning_rate: Any, global_step: Any) -> tuple[Tensor, Tensor]:
@@ -23,7 +23,7 @@ def _lr_and_step(fn: str, learning_rate: Any, global_step: Any) -> tuple[Tensor,
     lr = convert_to_tensor(learning_rate, name="learning_rate")
     if not lr.dtype.is_floating:
         raise ValueError(f"{fn}: learning_rate must be floating point; got {lr.dtype.name}.")
-    return lr, math_ops.cast(global_step, lr.dtype)
+    return lr, cast_ops.cast(global_step, lr.dtype)
 
 
 def _scope(name: str | None, default: str, values: list[Any]) -> Any:
@@ -45,10 +45,10 @@ def exponential_decay(learning_rate: Any, global_step: Any, decay_steps: Any, de
     g, scope = _scope(name, "ExponentialDecay", [learning_rate, global_step])
     with g.as_default(), scope:
         lr, step = _lr_and_step("exponential_decay", learning_rate, global_step)
-        p = math_ops.truediv(step, math_ops.cast(decay_steps, lr.dtype))
+        p = division_ops.truediv(step, cast_ops.cast(decay_steps, lr.dtype))
         if staircase:
-            p = math_ops.floor(p)
-        return math_ops.multiply(lr, math_ops.pow(math_ops.cast(decay_rate, lr.dtype), p),
+            p = unary_ops.floor(p)
+        return math_ops.multiply(lr, math_ops.pow(cast_ops.cast(decay_rate, lr.dtype), p),
                                  name=name)
 
 
@@ -84,11 +84,11 @@ def piecewise_constant(x: Any, boundaries: list[Any], values: list[Any],
         for i, v in enumerate(vals):
             conds = []
             if i > 0:
-                conds.append(math_ops.greater(x, bounds[i - 1]))
+                conds.append(logic_ops.greater(x, bounds[i - 1]))
             if i < len(bounds):
-                conds.append(math_ops.less_equal(x, bounds[i]))
-            inside = conds[0] if len(conds) == 1 else math_ops.logical_and(*conds)
-            terms.append(math_ops.multiply(v, math_ops.cast(inside, dt)))
+                conds.append(logic_ops.less_equal(x, bounds[i]))
+            inside = conds[0] if len(conds) == 1 else logic_ops.logical_and(*conds)
+            terms.append(math_ops.multiply(v, cast_ops.cast(inside, dt)))
         return math_ops.add_n(terms, name=name)
 
 
@@ -102,16 +102,16 @@ def polynomial_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
     with g.as_default(), scope:
         lr, step = _lr_and_step("polynomial_decay", learning_rate, global_step)
         dt = lr.dtype
-        end_lr = math_ops.cast(end_learning_rate, dt)
-        power_t = math_ops.cast(power, dt)
-        steps = math_ops.cast(decay_steps, dt)
+        end_lr = cast_ops.cast(end_learning_rate, dt)
+        power_t = cast_ops.cast(power, dt)
+        steps = cast_ops.cast(decay_steps, dt)
         if cycle:
-            mult = math_ops.maximum(math_ops.ceil(math_ops.truediv(step, steps)),
+            mult = math_ops.maximum(unary_ops.ceil(division_ops.truediv(step, steps)),
                                     convert_to_tensor(1.0, dtype=dt))
             steps = math_ops.multiply(steps, mult)
         else:
             step = math_ops.minimum(step, steps)
-        p = math_ops.truediv(step, steps)
+        p = division_ops.truediv(step, steps)
         return math_ops.add(
             math_ops.multiply(math_ops.subtract(lr, end_lr),
                               math_ops.pow(math_ops.subtract(1.0, p), power_t)),
@@ -125,12 +125,12 @@ def natural_exp_decay(learning_rate: Any, global_step: Any, decay_steps: Any, de
     g, scope = _scope(name, "NaturalExpDecay", [learning_rate, global_step])
     with g.as_default(), scope:
         lr, step = _lr_and_step("natural_exp_decay", learning_rate, global_step)
-        p = math_ops.truediv(step, math_ops.cast(decay_steps, lr.dtype))
+        p = division_ops.truediv(step, cast_ops.cast(decay_steps, lr.dtype))
         if staircase:
-            p = math_ops.floor(p)
-        rate = math_ops.cast(decay_rate, lr.dtype)
-        return math_ops.multiply(lr, math_ops.exp(math_ops.multiply(math_ops.negative(rate),
-                                                                    p)), name=name)
+            p = unary_ops.floor(p)
+        rate = cast_ops.cast(decay_rate, lr.dtype)
+        return math_ops.multiply(lr, unary_ops.exp(math_ops.multiply(unary_ops.negative(rate),
+                                                                     p)), name=name)
 
 
 def inverse_time_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
@@ -141,11 +141,11 @@ def inverse_time_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
     g, scope = _scope(name, "InverseTimeDecay", [learning_rate, global_step])
     with g.as_default(), scope:
         lr, step = _lr_and_step("inverse_time_decay", learning_rate, global_step)
-        p = math_ops.truediv(step, math_ops.cast(decay_steps, lr.dtype))
+        p = division_ops.truediv(step, cast_ops.cast(decay_steps, lr.dtype))
         if staircase:
-            p = math_ops.floor(p)
-        denom = math_ops.add(1.0, math_ops.multiply(math_ops.cast(decay_rate, lr.dtype), p))
-        return math_ops.truediv(lr, denom, name=name)
+            p = unary_ops.floor(p)
+        denom = math_ops.add(1.0, math_ops.multiply(cast_ops.cast(decay_rate, lr.dtype), p))
+        return division_ops.truediv(lr, denom, name=name)
 
 
 def cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, alpha: Any = 0.0,
@@ -156,11 +156,11 @@ def cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, alpha: 
     with g.as_default(), scope:
         lr, step = _lr_and_step("cosine_decay", learning_rate, global_step)
         dt = lr.dtype
-        steps = math_ops.cast(decay_steps, dt)
-        frac = math_ops.truediv(math_ops.minimum(step, steps), steps)
-        cosine = math_ops.multiply(0.5, math_ops.add(1.0, math_ops.cos(
+        steps = cast_ops.cast(decay_steps, dt)
+        frac = division_ops.truediv(math_ops.minimum(step, steps), steps)
+        cosine = math_ops.multiply(0.5, math_ops.add(1.0, unary_ops.cos(
             math_ops.multiply(math.pi, frac))))
-        a = math_ops.cast(alpha, dt)
+        a = cast_ops.cast(alpha, dt)
         decayed = math_ops.add(math_ops.multiply(math_ops.subtract(1.0, a), cosine), a)
         return math_ops.multiply(lr, decayed, name=name)
 

@@ -7,7 +7,7 @@ import numpy as np
 
 import flowzero as tf
 from flowzero.framework.graph import apply_op
-from flowzero.ops import array_ops
+from flowzero.ops import indexing_ops, pad_ops, slicing_ops
 from flowzero.testing.op_cases import OpCase, rand
 
 i32 = np.int32
@@ -106,7 +106,7 @@ def _ref_scatter_nd(idx, upd, shape):
 # -- private builders for the gradient-only ops --------------------------------------------------
 def _strided_grad(dy):
     # the adjoint of x[1:, ::-2] for x of shape (3, 5)
-    return apply_op(array_ops.StridedSliceGrad,
+    return apply_op(slicing_ops.StridedSliceGrad,
                     [tf.constant([3, 5]), tf.constant([1, 0]), tf.constant([0, 0]),
                      tf.constant([1, -2]), dy],
                     {"begin_mask": 2, "end_mask": 3, "ellipsis_mask": 0, "new_axis_mask": 0,
@@ -286,7 +286,7 @@ CASES = [
            [rand(2, 4)], name="neg_axis"),
     OpCase("GatherV2", lambda p, i: tf.gather(p, i), lambda p, i: p[i],
            [np.array([b"a", b"b", b"c"], object), _ints(2, 0)], name="string", grad=False),
-    OpCase("GatherGrad", lambda d, i: array_ops._gather_grad(d, i, [4, 2], 0),
+    OpCase("GatherGrad", lambda d, i: indexing_ops._gather_grad(d, i, [4, 2], 0),
            lambda d, i: _ref_gather_grad(d, i, 4), [rand(3, 2), _ints(1, 3, 1)],
            second_order=True, unknown_shapes=True),
     OpCase("GatherNd", lambda p: tf.gather_nd(p, [[0, 1], [1, 2], [0, 1]]),
@@ -339,12 +339,12 @@ CASES = [
            lambda x: _ref_mirror(x, [(2, 1), (0, 3)], True) ** 2, [rand(2, 3)],
            name="symmetric", second_order=True),
     OpCase("MirrorPadGrad",
-           lambda d: apply_op(array_ops.MirrorPadGrad, [d, tf.constant([[1, 2], [0, 1]])],
+           lambda d: apply_op(pad_ops.MirrorPadGrad, [d, tf.constant([[1, 2], [0, 1]])],
                               {"mode": "REFLECT"}),
            lambda d: _ref_mirror_grad(d, [(1, 2), (0, 1)], False), [rand(6, 3)],
            second_order=True),
     OpCase("MirrorPadGrad",
-           lambda d: apply_op(array_ops.MirrorPadGrad, [d, tf.constant([[2, 2]])],
+           lambda d: apply_op(pad_ops.MirrorPadGrad, [d, tf.constant([[2, 2]])],
                               {"mode": "SYMMETRIC"}),
            lambda d: _ref_mirror_grad(d, [(2, 2)], True), [rand(6)], name="symmetric"),
     # -- ReverseV2 ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from flowzero.ops import conv_ops
+from flowzero.ops import conv_ops, pool_ops
 from flowzero.testing.op_cases import OpCase, rand
 
 
@@ -277,103 +277,103 @@ CASES = [
            lambda x, dy: ref_backprop_filter(nhwc(x), (3, 2, 2, 2), nhwc(dy), (2, 2), "SAME"),
            [rand(1, 2, 5, 4), rand(1, 2, 3, 2, seed=7)], name="grad-nchw"),
     # MaxPool.
-    OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 2, 2, 1], S2, "VALID"),
+    OpCase("MaxPool", lambda x: pool_ops.max_pool(x, [1, 2, 2, 1], S2, "VALID"),
            lambda x: ref_max_pool(x, (2, 2), (2, 2), "VALID"), [rand(2, 6, 8, 3)],
            name="2x2-s2-valid-tiled", grad=False),
-    OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 2, 2, 1], S2, "VALID"),
+    OpCase("MaxPool", lambda x: pool_ops.max_pool(x, [1, 2, 2, 1], S2, "VALID"),
            lambda x: ref_max_pool(x, (2, 2), (2, 2), "VALID"), [rand(2, 7, 5, 3)],
            name="2x2-s2-valid-odd", grad=False),
-    OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 3, 3, 1], S2, "SAME"),
+    OpCase("MaxPool", lambda x: pool_ops.max_pool(x, [1, 3, 3, 1], S2, "SAME"),
            lambda x: ref_max_pool(x, (3, 3), (2, 2), "SAME"), [rand(2, 7, 6, 3)],
            name="3x3-s2-same-odd", grad=False),
-    OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 1, 3, 3], [1, 1, 1, 2], "SAME",
+    OpCase("MaxPool", lambda x: pool_ops.max_pool(x, [1, 1, 3, 3], [1, 1, 1, 2], "SAME",
                                                   data_format="NCHW"),
            lambda x: nchw(ref_max_pool(nhwc(x), (3, 3), (1, 2), "SAME")), [rand(2, 3, 5, 6)],
            name="nchw-same", grad=False),
-    OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 2, 2, 1], S2, "SAME"),
+    OpCase("MaxPool", lambda x: pool_ops.max_pool(x, [1, 2, 2, 1], S2, "SAME"),
            lambda x: ref_max_pool(x, (2, 2), (2, 2), "SAME"),
            [np.arange(2 * 5 * 5 * 2, dtype=np.int32).reshape(2, 5, 5, 2) % 7], name="int32",
            grad=False),
-    OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 2, 2, 1], S2, "VALID"),
+    OpCase("MaxPool", lambda x: pool_ops.max_pool(x, [1, 2, 2, 1], S2, "VALID"),
            lambda x: ref_max_pool(x, (2, 2), (2, 2), "VALID"), [distinct(1, 4, 4, 2)],
            name="grad-tiled"),
-    OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 3, 3, 1], S2, "SAME"),
+    OpCase("MaxPool", lambda x: pool_ops.max_pool(x, [1, 3, 3, 1], S2, "SAME"),
            lambda x: ref_max_pool(x, (3, 3), (2, 2), "SAME"), [distinct(1, 5, 5, 2)],
            name="grad-overlap-same"),
-    OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 3, 3, 1], S2,
+    OpCase("MaxPool", lambda x: pool_ops.max_pool(x, [1, 3, 3, 1], S2,
                                                   [[0, 0], [1, 0], [1, 2], [0, 0]]),
            lambda x: ref_max_pool(x, (3, 3), (2, 2), ((1, 0), (1, 2))), [distinct(1, 5, 4, 2)],
            name="grad-explicit-padding"),
-    OpCase("MaxPool", lambda x: conv_ops.max_pool(x, [1, 2, 2, 1], S1, "VALID") *
-           conv_ops.max_pool(x, [1, 2, 2, 1], S1, "VALID"),
+    OpCase("MaxPool", lambda x: pool_ops.max_pool(x, [1, 2, 2, 1], S1, "VALID") *
+           pool_ops.max_pool(x, [1, 2, 2, 1], S1, "VALID"),
            lambda x: ref_max_pool(x, (2, 2), (1, 1), "VALID") ** 2, [distinct(1, 4, 4, 2)],
            name="squared-2nd-order", second_order=True),
     # MaxPoolGrad: ties go to the first position of the window (row-major), as TF.
     OpCase("MaxPoolGrad",
-           lambda x, dy: conv_ops.max_pool_grad(
-               x, conv_ops.max_pool(x, [1, 2, 2, 1], S1, "SAME"), dy, [1, 2, 2, 1], S1, "SAME"),
+           lambda x, dy: pool_ops.max_pool_grad(
+               x, pool_ops.max_pool(x, [1, 2, 2, 1], S1, "SAME"), dy, [1, 2, 2, 1], S1, "SAME"),
            lambda x, dy: ref_max_pool_grad(x, dy, (2, 2), (1, 1), "SAME"),
            [np.round(rand(2, 4, 5, 2) * 2).astype(np.float32), rand(2, 4, 5, 2, seed=3)],
            name="ties-overlap-same", grad=False),
     OpCase("MaxPoolGrad",
-           lambda x, dy: conv_ops.max_pool_grad(
-               x, conv_ops.max_pool(x, [1, 2, 2, 1], S2, "VALID"), dy, [1, 2, 2, 1], S2,
+           lambda x, dy: pool_ops.max_pool_grad(
+               x, pool_ops.max_pool(x, [1, 2, 2, 1], S2, "VALID"), dy, [1, 2, 2, 1], S2,
                "VALID"),
            lambda x, dy: ref_max_pool_grad(x, dy, (2, 2), (2, 2), "VALID"),
            [np.round(rand(2, 5, 6, 2) * 2).astype(np.float32), rand(2, 2, 3, 2, seed=3)],
            name="ties-tiled-leftover", grad=False),
     OpCase("MaxPoolGrad",
-           lambda x, dy: conv_ops.max_pool_grad(
-               x, conv_ops.max_pool(x, [1, 2, 2, 1], S2, "SAME"), dy, [1, 2, 2, 1], S2, "SAME"),
+           lambda x, dy: pool_ops.max_pool_grad(
+               x, pool_ops.max_pool(x, [1, 2, 2, 1], S2, "SAME"), dy, [1, 2, 2, 1], S2, "SAME"),
            lambda x, dy: ref_max_pool_grad(x, dy, (2, 2), (2, 2), "SAME"),
            [distinct(2, 4, 6, 3), rand(2, 2, 3, 3, seed=3)], name="tiled-same-even",
            grad=False),
     OpCase("MaxPoolGrad",
-           lambda x, dy: conv_ops.max_pool_grad(
-               x, conv_ops.max_pool(x, [1, 3, 3, 1], S2, "SAME"), dy, [1, 3, 3, 1], S2, "SAME"),
+           lambda x, dy: pool_ops.max_pool_grad(
+               x, pool_ops.max_pool(x, [1, 3, 3, 1], S2, "SAME"), dy, [1, 3, 3, 1], S2, "SAME"),
            lambda x, dy: ref_max_pool_grad(x, dy, (3, 3), (2, 2), "SAME"),
            [distinct(1, 5, 5, 2), rand(1, 3, 3, 2, seed=3)], name="grad"),
     OpCase("MaxPoolGrad",
-           lambda x, dy: conv_ops.max_pool_grad(
-               x, conv_ops.max_pool(x, [1, 1, 2, 2], [1, 1, 2, 2], "VALID",
+           lambda x, dy: pool_ops.max_pool_grad(
+               x, pool_ops.max_pool(x, [1, 1, 2, 2], [1, 1, 2, 2], "VALID",
                                     data_format="NCHW"),
                dy, [1, 1, 2, 2], [1, 1, 2, 2], "VALID", data_format="NCHW"),
            lambda x, dy: nchw(ref_max_pool_grad(nhwc(x), nhwc(dy), (2, 2), (2, 2), "VALID")),
            [distinct(1, 2, 5, 4), rand(1, 2, 2, 2, seed=3)], name="grad-nchw-leftover"),
     OpCase("MaxPoolGradGrad",
-           lambda x, g: conv_ops.max_pool_grad_grad(
-               x, conv_ops.max_pool(x, [1, 3, 3, 1], S2, "SAME"), g, [1, 3, 3, 1], S2, "SAME"),
+           lambda x, g: pool_ops.max_pool_grad_grad(
+               x, pool_ops.max_pool(x, [1, 3, 3, 1], S2, "SAME"), g, [1, 3, 3, 1], S2, "SAME"),
            lambda x, g: ref_max_pool_grad_grad(x, g, (3, 3), (2, 2), "SAME"),
            [distinct(2, 5, 6, 2), rand(2, 5, 6, 2, seed=3)], name="grad"),
     OpCase("MaxPoolGradGrad",
-           lambda x, g: conv_ops.max_pool_grad_grad(
-               x, conv_ops.max_pool(x, [1, 2, 2, 1], S1, "VALID"), g, [1, 2, 2, 1], S1, "VALID"),
+           lambda x, g: pool_ops.max_pool_grad_grad(
+               x, pool_ops.max_pool(x, [1, 2, 2, 1], S1, "VALID"), g, [1, 2, 2, 1], S1, "VALID"),
            lambda x, g: ref_max_pool_grad_grad(x, g, (2, 2), (1, 1), "VALID"),
            [np.round(rand(1, 4, 4, 2) * 2).astype(np.float32), rand(1, 4, 4, 2, seed=3)],
            name="ties", grad=False),
     # AvgPool: SAME divides by the number of real (unpadded) inputs, as TF.
-    OpCase("AvgPool", lambda x: conv_ops.avg_pool(x, [1, 2, 2, 1], S2, "VALID"),
+    OpCase("AvgPool", lambda x: pool_ops.avg_pool(x, [1, 2, 2, 1], S2, "VALID"),
            lambda x: ref_avg_pool(x, (2, 2), (2, 2), "VALID"), [rand(2, 6, 7, 3)],
            name="2x2-s2-valid-odd", grad=False),
-    OpCase("AvgPool", lambda x: conv_ops.avg_pool(x, [1, 3, 3, 1], S2, "SAME"),
+    OpCase("AvgPool", lambda x: pool_ops.avg_pool(x, [1, 3, 3, 1], S2, "SAME"),
            lambda x: ref_avg_pool(x, (3, 3), (2, 2), "SAME"), [rand(2, 7, 6, 3)],
            name="3x3-s2-same-odd", grad=False),
-    OpCase("AvgPool", lambda x: conv_ops.avg_pool(x, [1, 1, 2, 3], [1, 1, 1, 2], "SAME",
+    OpCase("AvgPool", lambda x: pool_ops.avg_pool(x, [1, 1, 2, 3], [1, 1, 1, 2], "SAME",
                                                   data_format="NCHW"),
            lambda x: nchw(ref_avg_pool(nhwc(x), (2, 3), (1, 2), "SAME")), [rand(2, 3, 5, 6)],
            name="nchw-same", grad=False),
-    OpCase("AvgPool", lambda x: conv_ops.avg_pool(x, [1, 3, 3, 1], S2, "SAME"),
+    OpCase("AvgPool", lambda x: pool_ops.avg_pool(x, [1, 3, 3, 1], S2, "SAME"),
            lambda x: ref_avg_pool(x, (3, 3), (2, 2), "SAME"), [rand(1, 5, 5, 2)],
            name="grad-same", second_order=True),
-    OpCase("AvgPool", lambda x: conv_ops.avg_pool(x, [1, 2, 2, 1], S2, "VALID"),
+    OpCase("AvgPool", lambda x: pool_ops.avg_pool(x, [1, 2, 2, 1], S2, "VALID"),
            lambda x: ref_avg_pool(x, (2, 2), (2, 2), "VALID"), [rand(1, 5, 4, 2)],
            name="grad-valid-leftover"),
     OpCase("AvgPoolGrad",
-           lambda dy: conv_ops.avg_pool_grad([2, 7, 6, 3], dy, [1, 3, 3, 1], S2, "SAME"),
+           lambda dy: pool_ops.avg_pool_grad([2, 7, 6, 3], dy, [1, 3, 3, 1], S2, "SAME"),
            lambda dy: ref_avg_pool_grad((2, 7, 6, 3), dy, (3, 3), (2, 2), "SAME"),
            [rand(2, 4, 3, 3)], name="same-s2-odd"),
     OpCase("AvgPoolGrad",
-           lambda dy: conv_ops.avg_pool_grad([1, 2, 5, 4], dy, [1, 1, 2, 2], [1, 1, 2, 2],
+           lambda dy: pool_ops.avg_pool_grad([1, 2, 5, 4], dy, [1, 1, 2, 2], [1, 1, 2, 2],
                                              "VALID", data_format="NCHW"),
            lambda dy: nchw(ref_avg_pool_grad((1, 5, 4, 2), nhwc(dy), (2, 2), (2, 2), "VALID")),
            [rand(1, 2, 2, 2)], name="nchw-valid-leftover", second_order=True),

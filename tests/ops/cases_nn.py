@@ -11,7 +11,7 @@ which TF's backprop (softmax - labels) assumes.
 import numpy as np
 
 import flowzero.nn as nn
-from flowzero.ops import loss_ops, nn_ops
+from flowzero.ops import activation_ops, loss_ops, nn_ops
 from flowzero.testing.op_cases import OpCase, away_from, rand
 
 SELU_ALPHA = 1.6732632423543772
@@ -72,7 +72,7 @@ CASES = [
     OpCase("Relu", nn.relu, lambda x: np.maximum(x, 0), [np.float32(-1.5)], name="scalar"),
     OpCase("Relu", nn.relu, lambda x: np.maximum(x, 0),
            [np.array([[-3, 0, 4]], dtype=np.int32)], name="int32", grad=False),
-    OpCase("ReluGrad", nn_ops.relu_grad, lambda dy, y: dy * (y > 0),
+    OpCase("ReluGrad", activation_ops.relu_grad, lambda dy, y: dy * (y > 0),
            [rand(3, 4, seed=3), X_AWAY0], second_order=True),
     OpCase("Relu6", nn.relu6, lambda x: np.minimum(np.maximum(x, 0), 6), [X_RELU6]),
     OpCase("LeakyRelu", nn.leaky_relu, lambda x: np.where(x > 0, x, 0.2 * x), [X_AWAY0]),

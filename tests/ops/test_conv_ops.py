@@ -9,7 +9,7 @@ import pytest
 
 import flowzero as tf
 from flowzero.framework.errors import InvalidArgumentError
-from flowzero.ops import conv_ops
+from flowzero.ops import conv_ops, pool_ops
 from tests.ops.cases_conv import ref_avg_pool, ref_conv2d, ref_max_pool
 
 S1 = [1, 1, 1, 1]
@@ -98,13 +98,13 @@ def test_pool_errors():
         x = _ph([None, 6, 6, 3])
         with pytest.raises(InvalidArgumentError, match=r"MaxPool 'MaxPool': ksize in the batch"
                                                        r" and depth dimensions must be 1"):
-            conv_ops.max_pool(x, [1, 2, 2, 3], [1, 2, 2, 1], "VALID")
+            pool_ops.max_pool(x, [1, 2, 2, 3], [1, 2, 2, 1], "VALID")
         with pytest.raises(InvalidArgumentError, match=r"window \(7x7\) must fit"):
-            conv_ops.avg_pool(x, [1, 7, 7, 1], [1, 1, 1, 1], "VALID")
+            pool_ops.avg_pool(x, [1, 7, 7, 1], [1, 1, 1, 1], "VALID")
         with pytest.raises(TypeError, match="AvgPool 'AvgPool': input must have a floating"):
-            conv_ops.avg_pool(_ph([1, 4, 4, 1], tf.int32), [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+            pool_ops.avg_pool(_ph([1, 4, 4, 1], tf.int32), [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
         with pytest.raises(ValueError, match="explicit padding is not supported"):
-            conv_ops.avg_pool(x, 2, 2, [[0, 0], [1, 1], [1, 1], [0, 0]])
+            pool_ops.avg_pool(x, 2, 2, [[0, 0], [1, 1], [1, 1], [0, 0]])
 
 
 def test_backprop_ops_check_out_backprop():
@@ -143,9 +143,9 @@ def test_static_shapes_keep_unknown_batch():
         w = _ph([5, 5, 1, 30])
         y = conv_ops.conv2d(x, w, S1, "VALID")
         assert y.shape.as_list() == [None, 24, 24, 30]
-        p = conv_ops.max_pool(y, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+        p = pool_ops.max_pool(y, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
         assert p.shape.as_list() == [None, 12, 12, 30]
-        a = conv_ops.avg_pool(_ph([None, 7, 7, 3]), [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
+        a = pool_ops.avg_pool(_ph([None, 7, 7, 3]), [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
         assert a.shape.as_list() == [None, 4, 4, 3]
         n = conv_ops.conv2d(_ph([None, 3, 9, 8]), _ph([3, 3, 3, 5]), [1, 1, 2, 2], "SAME",
                             data_format="NCHW")
@@ -170,8 +170,8 @@ def test_dtype_in_is_dtype_out_forward_and_backward(dtype):
         dt = tf.as_dtype(dtype)
         x, w = _ph([None, 9, 9, 3], dt), _ph([3, 3, 3, 4], dt)
         y = conv_ops.conv2d(x, w, [1, 2, 2, 1], "SAME")
-        p = conv_ops.max_pool(y, [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
-        a = conv_ops.avg_pool(y, [1, 2, 2, 1], [1, 1, 1, 1], "SAME")
+        p = pool_ops.max_pool(y, [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
+        a = pool_ops.avg_pool(y, [1, 2, 2, 1], [1, 1, 1, 1], "SAME")
         loss = tf.reduce_sum(p) + tf.reduce_sum(a)
         grads = tf.gradients(loss, [x, w])
         t = conv_ops.conv2d_transpose(y, w, [2, 9, 9, 3], [1, 2, 2, 1], "SAME")
@@ -210,8 +210,8 @@ def test_accepts_tf2_style_scalar_and_pair_arguments():
     xv = rng.standard_normal((1, 6, 6, 2)).astype(np.float32)
     with tf.Graph().as_default() as g:
         x = tf.constant(xv)
-        a = conv_ops.max_pool(input=x, ksize=2, strides=[2, 2], padding="VALID")
-        b = conv_ops.avg_pool(x, [3, 3], 1, "SAME")
+        a = pool_ops.max_pool(input=x, ksize=2, strides=[2, 2], padding="VALID")
+        b = pool_ops.avg_pool(x, [3, 3], 1, "SAME")
         with tf.Session(graph=g) as sess:
             av, bv = sess.run([a, b])
     np.testing.assert_allclose(av, ref_max_pool(xv, (2, 2), (2, 2), "VALID"))
@@ -237,8 +237,8 @@ def test_matches_tensorflow(padding, strides, dilations):
     with tf.Graph().as_default() as g:
         x = tf.constant(xv)
         y = conv_ops.conv2d(x, wv, strides, padding, dilations=dilations)
-        p = conv_ops.max_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], padding)
-        a = conv_ops.avg_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], padding)
+        p = pool_ops.max_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], padding)
+        a = pool_ops.avg_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], padding)
         with tf.Session(graph=g) as sess:
             got, got_pool, got_avg = sess.run([y, p, a])
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

@@ -1,0 +1,210 @@
+"""The tf.layers base class, Layer, and the argument helpers the layers share."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import dtypes
+from flowzero.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
+from flowzero.framework.shapes import TensorShape
+from flowzero.ops import cast_ops, math_ops
+from flowzero.variables import Variable, get_variable, variable_scope, zeros_initializer
+
+_ZEROS = zeros_initializer()  # TF's default bias initializer (stateless, so one is shared)
+
+
+# -- argument helpers --------------------------------------------------------------------------
+
+
+def _tuple(value: Any, n: int, what: str) -> tuple[int, ...]:
+    """An int or n ints as an n-tuple (TF's normalize_tuple)."""
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return (int(value),) * n
+    try:
+        out = tuple(int(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"The `{what}` argument must be a tuple of {n} integers; got "
+                         f"{value!r}.") from None
+    if len(out) != n:
+        raise ValueError(f"The `{what}` argument must be a tuple of {n} integers; got "
+                         f"{value!r}.")
+    return out
+
+
+def _padding(padding: str) -> str:
+    p = str(padding).upper()
+    if p not in ("VALID", "SAME"):
+        raise ValueError(f"The `padding` argument must be one of 'valid', 'same'; got "
+                         f"{padding!r}.")
+    return p
+
+
+def _data_format(data_format: str) -> str:
+    df = str(data_format).lower()
+    if df not in ("channels_last", "channels_first"):
+        raise ValueError(f"The `data_format` argument must be one of 'channels_first', "
+                         f"'channels_last'; got {data_format!r}.")
+    return "NHWC" if df == "channels_last" else "NCHW"
+
+
+def _static_bool(flag: Any) -> bool | None:
+    """A Python bool when `flag` is known at build time (bool or constant), else None."""
+    if isinstance(flag, (bool, np.bool_)):
+        return bool(flag)
+    if isinstance(flag, Tensor):
+        from flowzero.ops.common import static_value
+
+        v = static_value(flag)
+        return None if v is None else bool(np.asarray(v))
+    if isinstance(flag, Variable):
+        return None
+    return bool(flag)
+
+
+def _select(flag: Tensor, if_true: Tensor, if_false: Tensor) -> Tensor:
+    """`if_true` where the bool scalar `flag` holds, else `if_false` (tf.cond's job, which does
+    not exist yet): t * c + f * (1 - c), exact for c in {0, 1} and finite values."""
+    c = cast_ops.cast(flag, if_true.dtype)
+    return math_ops.add(if_true * c, if_false * (1.0 - c), name="cond")
+
+
+def _check_training(training: Any) -> Any:
+    if isinstance(training, (Tensor, Variable)):
+        t = convert_to_tensor(training)
+        if t.dtype is not dtypes.bool:
+            raise TypeError(f"`training` must be a Python bool or a bool Tensor; got a "
+                            f"{t.dtype.name} tensor {t.name}.")
+        return t
+    return training
+
+
+def _nn() -> Any:
+    from flowzero import nn
+
+    return nn
+
+
+def _bias_add(x: Tensor, bias: Any, data_format: str = "NHWC") -> Tensor:
+    nn = _nn()
+    return nn.bias_add(x, bias, data_format=data_format, name="BiasAdd")
+
+
+# -- the base class ----------------------------------------------------------------------------
+class Layer:
+    """TF1's tf.layers.Layer: a callable owning variables made under its variable scope.
+
+    The first call opens `variable_scope(name, default_name=<layer type>, reuse=reuse)`,
+    builds the variables there and remembers the scope; later calls re-enter it with reuse.
+    """
+
+    _base_name = "layer"
+
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
+                 activity_regularizer: Callable[[Any], Any] | None = None,
+                 _reuse: Any = None, **kwargs: Any) -> None:
+        self.trainable = bool(trainable)
+        self._given_name = name
+        self._dtype = None if dtype is None else dtypes.as_dtype(dtype)
+        self.activity_regularizer = activity_regularizer
+        self._reuse = _reuse
+        self._scope: Any = None
+        self.built = False
+        self._trainable_weights: list[Variable] = []
+        self._non_trainable_weights: list[Variable] = []
+        self._updates: list[Any] = []
+        self._losses: list[Tensor] = []
+
+    @property
+    def name(self) -> str:
+        if self._scope is not None:
+            return self._scope.name
+        return self._given_name or self._base_name
+
+    @property
+    def dtype(self) -> Any:
+        return self._dtype
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        return list(self._trainable_weights) if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        if self.trainable:
+            return list(self._non_trainable_weights)
+        return self._trainable_weights + self._non_trainable_weights
+
+    @property
+    def weights(self) -> list[Variable]:
+        return self.trainable_weights + self.non_trainable_weights
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    @property
+    def updates(self) -> list[Any]:
+        return list(self._updates)
+
+    @property
+    def losses(self) -> list[Tensor]:
+        return list(self._losses)
+
+    def add_weight(self, name: str, shape: Any, dtype: Any = None, initializer: Any = None,
+                   regularizer: Any = None, trainable: bool = True, constraint: Any = None
+                   ) -> Variable:
+        """get_variable in the layer's scope; tracks it (and its regularization loss)."""
+        g = get_default_graph()
+        n_before = len(g.get_collection(GraphKeys.REGULARIZATION_LOSSES))
+        v = get_variable(name, shape, dtype=dtype or self._dtype, initializer=initializer,
+                         regularizer=regularizer, trainable=trainable and self.trainable,
+                         constraint=constraint)
+        (self._trainable_weights if trainable else self._non_trainable_weights).append(v)
+        self._losses.extend(g.get_collection(GraphKeys.REGULARIZATION_LOSSES)[n_before:])
+        return v
+
+    def add_update(self, update: Any) -> None:
+        self._updates.append(update)
+        get_default_graph().add_to_collection(GraphKeys.UPDATE_OPS, update)
+
+    def add_loss(self, loss: Tensor) -> None:
+        self._losses.append(loss)
+        get_default_graph().add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
+
+    def build(self, input_shape: TensorShape) -> None:
+        """Creates the variables (subclasses); runs once, inside the layer's scope."""
+
+    def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
+        raise NotImplementedError
+
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Tensor:
+        x = convert_to_tensor(inputs)
+        if self._dtype is None:
+            self._dtype = x.dtype if x.dtype.is_floating else dtypes.float32
+        if self._scope is None:
+            scope_cm = variable_scope(self._given_name, default_name=self._base_name,
+                                      reuse=self._reuse)
+        else:
+            scope_cm = variable_scope(self._scope, reuse=True)
+        with x.graph.as_default(), scope_cm as scope:
+            if self._scope is None:
+                self._scope = scope
+            if not self.built:
+                self.build(x.shape)
+                self.built = True
+            out = self.call(x, *args, **kwargs)
+            if self.activity_regularizer is not None:
+                with get_default_graph().name_scope("ActivityRegularizer"):
+                    loss = self.activity_regularizer(out)
+                if loss is not None:
+                    self.add_loss(loss)
+        return out
+
+    apply = __call__
+
+
+__all__ = ["Layer"]

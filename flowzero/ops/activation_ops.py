@@ -1,0 +1,258 @@
+"""Activation ops: the rectifiers (relu, relu6, leaky_relu, elu, selu) and the smooth squashing
+functions (sigmoid, tanh, softplus, softsign).
+
+Kernels are fused only where numerical stability needs it (Sigmoid and Softplus never overflow)
+or where TF has a fused backward op (ReluGrad). Gradients are graph ops, so second derivatives
+come for free.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework.graph import Tensor, apply_op
+from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
+from flowzero.ops import cast_ops, logic_ops, unary_ops
+from flowzero.ops.common import TypeError_, UnaryOp
+
+
+def _quiet() -> Any:
+    # Underflow of exp(-large) to 0 is expected and harmless here; never let it warn.
+    return np.errstate(under="ignore")
+
+
+def _mask(cond: Tensor, like: Tensor) -> Tensor:
+    return cast_ops.cast(cond, like.dtype)
+
+
+# -- rectifiers --------------------------------------------------------------------------------
+@register_op("Relu")
+class Relu(UnaryOp):
+    """y = max(x, 0)."""
+
+    kinds = "fi"
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, x.dtype.type(0))
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [relu_grad(dy, op.outputs[0])]
+
+
+def relu(features: Any, name: str | None = None) -> Tensor:
+    """Rectified linear unit, max(features, 0), elementwise.
+
+    Example:
+        >>> sess.run(tf.nn.relu([-1., 0., 2.]))
+        array([0., 0., 2.], dtype=float32)
+    """
+    return apply_op(Relu, [features], name=name)
+
+
+@register_op("ReluGrad")
+class ReluGrad(OpDef):
+    """dx = dy * (y > 0): the fused backward pass of Relu (y may be Relu's input or output)."""
+
+    def infer(self, dy: Tensor, y: Tensor) -> TensorSpec:
+        if dy.dtype is not y.dtype:
+            raise self.error(f"gradients and features must have the same dtype; got "
+                             f"{dy.dtype.name} and {y.dtype.name}.", cls=TypeError_)
+        if not dy.shape.is_compatible_with(y.shape):
+            raise self.error(f"gradients and features must have the same shape; got "
+                             f"{dy.shape} and {y.shape}.")
+        return spec(dy.shape.merge_with(y.shape), dy.dtype)
+
+    def compute(self, dy: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.where(y > 0, dy, dy.dtype.type(0))
+
+    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
+        # Linear in dy with the same mask; the mask is piecewise constant in y.
+        return [relu_grad(ddx, op.inputs[1]), None]
+
+
+def relu_grad(gradients: Any, features: Any, name: str | None = None) -> Tensor:
+    """gradients * (features > 0), the backward pass of relu."""
+    return apply_op(ReluGrad, [gradients, features], name=name)
+
+
+@register_op("Relu6")
+class Relu6(UnaryOp):
+    """y = min(max(x, 0), 6)."""
+
+    kinds = "fi"
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        return np.clip(x, x.dtype.type(0), x.dtype.type(6))
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        x = op.inputs[0]
+        inside = logic_ops.logical_and(logic_ops.greater(x, 0), logic_ops.less(x, 6))
+        return [dy * _mask(inside, dy)]
+
+
+def relu6(features: Any, name: str | None = None) -> Tensor:
+    """min(max(features, 0), 6) elementwise."""
+    return apply_op(Relu6, [features], name=name)
+
+
+@register_op("LeakyRelu")
+class LeakyRelu(UnaryOp):
+    """y = x if x > 0 else alpha * x."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        return np.where(x > 0, x, x * x.dtype.type(self.attrs["alpha"]))
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        alpha = self.attrs["alpha"]
+        pos = _mask(logic_ops.greater(op.inputs[0], 0), dy)
+        return [dy * (pos * (1.0 - alpha) + alpha)]
+
+
+def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:
+    """features where positive, else alpha * features (TF's default alpha is 0.2)."""
+    return apply_op(LeakyRelu, [features], {"alpha": float(alpha)}, name=name)
+
+
+@register_op("Elu")
+class Elu(UnaryOp):
+    """y = x if x > 0 else exp(x) - 1."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        with _quiet():
+            return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        # exp(x) = y + 1 on the negative side; written with y so it never overflows.
+        pos = _mask(logic_ops.greater(op.inputs[0], 0), dy)
+        return [dy * (pos + (1 - pos) * (op.outputs[0] + 1))]
+
+
+def elu(features: Any, name: str | None = None) -> Tensor:
+    """Exponential linear unit: features if > 0, else exp(features) - 1."""
+    return apply_op(Elu, [features], name=name)
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@register_op("Selu")
+class Selu(UnaryOp):
+    """y = scale * (x if x > 0 else alpha * (exp(x) - 1))."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        t = x.dtype.type
+        with _quiet():
+            neg = t(SELU_ALPHA) * np.expm1(np.minimum(x, 0))
+        return t(SELU_SCALE) * np.where(x > 0, x, neg)
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        pos = _mask(logic_ops.greater(op.inputs[0], 0), dy)
+        neg_slope = op.outputs[0] + SELU_SCALE * SELU_ALPHA  # = scale * alpha * exp(x)
+        return [dy * (pos * SELU_SCALE + (1 - pos) * neg_slope)]
+
+
+def selu(features: Any, name: str | None = None) -> Tensor:
+    """Scaled ELU (Klambauer et al. 2017) with TF's alpha and scale."""
+    return apply_op(Selu, [features], name=name)
+
+
+# -- smooth squashing functions ----------------------------------------------------------------
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    with _quiet():
+        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    one = x.dtype.type(1)
+    return np.where(x >= 0, one / (one + e), e / (one + e))
+
+
+@register_op("Sigmoid")
+class Sigmoid(UnaryOp):
+    """y = 1 / (1 + exp(-x))."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        return _stable_sigmoid(x)
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        y = op.outputs[0]
+        return [dy * y * (1 - y)]
+
+
+def sigmoid(x: Any, name: str | None = None) -> Tensor:
+    """Logistic sigmoid 1 / (1 + exp(-x)), elementwise; finite for any input.
+
+    Example:
+        >>> sess.run(tf.sigmoid([0., 1e4, -1e4]))
+        array([0.5, 1. , 0. ], dtype=float32)
+    """
+    return apply_op(Sigmoid, [x], name=name)
+
+
+@register_op("Tanh")
+class Tanh(UnaryOp):
+    """y = tanh(x)."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        y = op.outputs[0]
+        return [dy * (1 - y * y)]
+
+
+def tanh(x: Any, name: str | None = None) -> Tensor:
+    """Hyperbolic tangent, elementwise."""
+    return apply_op(Tanh, [x], name=name)
+
+
+@register_op("Softplus")
+class Softplus(UnaryOp):
+    """y = log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|))."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        with _quiet():
+            return np.maximum(x, x.dtype.type(0)) + np.log1p(np.exp(-np.abs(x)))
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [dy * sigmoid(op.inputs[0])]
+
+
+def softplus(features: Any, name: str | None = None) -> Tensor:
+    """log(exp(features) + 1) elementwise, without overflow for large inputs."""
+    return apply_op(Softplus, [features], name=name)
+
+
+@register_op("Softsign")
+class Softsign(UnaryOp):
+    """y = x / (1 + |x|)."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        return x / (x.dtype.type(1) + np.abs(x))
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        d = 1 + unary_ops.abs(op.inputs[0])
+        return [dy / (d * d)]
+
+
+def softsign(features: Any, name: str | None = None) -> Tensor:
+    """features / (abs(features) + 1) elementwise."""
+    return apply_op(Softsign, [features], name=name)
+
+
+__all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "tanh", "softplus",
+           "softsign"]
