@@ -179,7 +179,7 @@ class Operation:
     """A node in a Graph: an OpDef instance wired to input Tensors, producing output Tensors."""
 
     __slots__ = ("_graph", "_name", "_opdef", "_inputs", "_outputs", "_control_inputs",
-                 "_id", "_traceback", "_control_outputs", "__weakref__")
+                 "_id", "_traceback", "_control_outputs", "_multi", "__weakref__")
 
     def __init__(self, graph: Graph, name: str, opdef: OpDef, inputs: list[Tensor],
                  output_specs: list[TensorSpec], control_inputs: list[Operation]) -> None:
@@ -190,6 +190,9 @@ class Operation:
         self._control_inputs = list(control_inputs)
         self._control_outputs: list[Operation] = []
         self._outputs = [Tensor(self, i, s.dtype, s.shape) for i, s in enumerate(output_specs)]
+        # True when infer() declared a list of outputs: compute() then returns a sequence, even
+        # of one array (Split into 1, Unstack of length 1); else it returns the array itself.
+        self._multi = False
         self._id = 0
         self._traceback = _user_frame()
 
@@ -428,6 +431,7 @@ class Graph:
             else:
                 self.unique_name(base, mark_as_used=True)
             op = Operation(self, node_name, opdef, inputs, specs, self._current_control_inputs())
+            op._multi = not isinstance(out, TensorSpec)
             op._id = len(self._ops)
             self._ops.append(op)
             self._ops_by_name[node_name] = op
@@ -653,7 +657,7 @@ def apply_op(opdef_cls: type[OpDef], inputs: list[Any], attrs: dict[str, Any] | 
                    for x in inputs]
     op = g.create_op(opdef_cls, tensors, attrs or {}, name)
     outs = op._outputs
-    if len(outs) == 1:
+    if not op._multi:
         return outs[0]
     if not outs:
         return op

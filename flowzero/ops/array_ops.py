@@ -23,7 +23,6 @@ from flowzero.ops.common import (
     _graph_for,
     _has_tensor,
     _is_tensorish,
-    _outputs,
     _plain,
     _require_same_dtype,
     _static_shape_value,
@@ -483,7 +482,7 @@ class Unpack(OpDef):
         if x.shape[a] != self.attrs["num"]:
             raise self.error(f"num must equal dimension {a} of value; got num "
                              f"{self.attrs['num']}, value shape {x.shape}.")
-        return _outputs(list(np.moveaxis(x, a, 0)))
+        return list(np.moveaxis(x, a, 0))
 
     def gradient(self, op: Any, *dys: Tensor) -> list[Any]:
         return [stack(list(dys), axis=self.attrs["axis"])]

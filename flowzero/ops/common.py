@@ -173,12 +173,6 @@ def _convert_list(values: list[Any]) -> list[Tensor]:
             for v in values]
 
 
-def _outputs(arrays: list[np.ndarray]) -> Any:
-    """A multi-output kernel's result: the plan stores a 1-output op's result as is, so a list
-    of one array is returned as that array."""
-    return arrays[0] if len(arrays) == 1 else arrays
-
-
 def _dtype_of(v: Any) -> dtypes.DType:
     """The dtype `v` has (a Tensor) or would get from convert_to_tensor (TF's defaults)."""
     if _is_tensorish(v):

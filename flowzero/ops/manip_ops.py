@@ -18,7 +18,6 @@ from flowzero.ops.common import (
     _graph_for,
     _is_int,
     _is_tensorish,
-    _outputs,
     _partial_ints,
     _require_int,
     _require_same_dtype,
@@ -160,7 +159,7 @@ class Split(OpDef):
         if x.shape[a] % n:
             raise self.error(f"num_split {n} must evenly divide dimension {a} of value; got "
                              f"value shape {x.shape}.")
-        return _outputs(np.split(x, n, axis=a))
+        return np.split(x, n, axis=a)
 
     def gradient(self, op: Any, *dys: Tensor) -> list[Any]:
         return [None, concat(list(dys), op.inputs[0])]
@@ -211,7 +210,7 @@ class SplitV(OpDef):
                 ) -> list[np.ndarray]:
         a = _axis_in(self, int(axis), x.ndim)
         sizes = self._sizes([int(s) for s in size_splits], x.shape[a])
-        return _outputs(np.split(x, np.cumsum(sizes)[:-1], axis=a))
+        return np.split(x, np.cumsum(sizes)[:-1], axis=a)
 
     def gradient(self, op: Any, *dys: Tensor) -> list[Any]:
         return [concat(list(dys), op.inputs[2]), None, None]
@@ -379,7 +378,7 @@ class IdentityN(OpDef):
 
     def compute(self, *xs: np.ndarray) -> list[np.ndarray]:
         # NOTE: the plan's aliasing check follows input 0 only, so the others are copied.
-        return _outputs([xs[0]] + [np.array(x) for x in xs[1:]]) if xs else []
+        return [xs[0]] + [np.array(x) for x in xs[1:]] if xs else []
 
     def gradient(self, op: Any, *dys: Tensor) -> list[Any]:
         return list(dys)

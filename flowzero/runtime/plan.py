@@ -150,7 +150,7 @@ class Plan:
             for s in ins:
                 last_use[s] = i
             outs = op._outputs
-            if len(outs) == 1:
+            if not op._multi:
                 out: Any = slot(outs[0])
             elif not outs:
                 out = None

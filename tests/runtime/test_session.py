@@ -242,3 +242,13 @@ def test_growing_graph_between_runs_warns_once() -> None:
             inc = tf.assign_add(v, 1.0)
             for _ in range(200):
                 sess.run(inc)
+
+
+def test_multi_output_ops_with_one_output_fetch_arrays() -> None:
+    x = tf.constant([[1.0, 2.0]])
+    (row,) = tf.unstack(x)
+    (part,) = tf.split(x, 1, axis=1)
+    with tf.Session() as sess:
+        got_row, got_part = sess.run([row, part])
+    np.testing.assert_array_equal(got_row, [1.0, 2.0])
+    np.testing.assert_array_equal(got_part, [[1.0, 2.0]])
