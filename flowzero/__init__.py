@@ -104,8 +104,16 @@ from flowzero.variables import (
     zeros_initializer,
 )
 
-from flowzero import contrib, layers, losses, nn, train
+from flowzero import contrib, layers, losses, nn, summary, train
 from flowzero.nn import sigmoid, tanh
 from flowzero.train.clip import *  # noqa: F403
+
+# TF 0.x summary names that old tutorials use.
+scalar_summary = summary.scalar
+histogram_summary = summary.histogram
+image_summary = summary.image
+merge_summary = summary.merge
+merge_all_summaries = summary.merge_all
+train.SummaryWriter = summary.FileWriter
 
 __version__ = "0.1.0"
