@@ -1,0 +1,54 @@
+"""tf.saved_model: export a trained graph for serving, and load it back.
+
+An export is a directory: the serialized graph (JSON + .npz), the variable values (a flowzero
+checkpoint: JSON index + .npz, never pickle) and a JSON descriptor naming the meta graphs, their
+tags and signatures. It is written into a temp directory and renamed into place, so a model
+server watching `BASE/NAME/` never sees half of one. docs/deploy.md has the details.
+
+Example:
+    >>> tf.saved_model.simple_save(sess, "models/mnist/1", inputs={"x": net.x},
+    ...                            outputs={"probabilities": tf.nn.softmax(net.logits)})
+    >>> with tf.Session(graph=tf.Graph()) as sess:
+    ...     meta = tf.saved_model.loader.load(sess, ["serve"], "models/mnist/1")
+    ...     sig = meta.signature_def["serving_default"]
+    ...     sess.run(sig.outputs["probabilities"].name, {sig.inputs["x"].name: images})
+"""
+
+from flowzero.saved_model import (
+    builder,
+    loader,
+    signature_constants,
+    signature_def_utils,
+    tag_constants,
+)
+from flowzero.saved_model import signature_def_utils as utils
+from flowzero.saved_model.builder import SavedModelBuilder
+from flowzero.saved_model.export import export_model
+from flowzero.saved_model.format import (
+    ExportDirectoryExistsError,
+    MetaGraphDef,
+    contains_saved_model,
+)
+from flowzero.saved_model.loader import load
+from flowzero.saved_model.signature_constants import (
+    CLASSIFY_METHOD_NAME,
+    DEFAULT_SERVING_SIGNATURE_DEF_KEY,
+    PREDICT_METHOD_NAME,
+    REGRESS_METHOD_NAME,
+)
+from flowzero.saved_model.signature_def_utils import (
+    SignatureDef,
+    TensorInfo,
+    build_signature_def,
+    build_tensor_info,
+    predict_signature_def,
+)
+from flowzero.saved_model.simple_save import simple_save
+from flowzero.saved_model.tag_constants import SERVING, TRAINING
+
+__all__ = ["builder", "loader", "signature_constants", "signature_def_utils", "tag_constants",
+           "utils", "SavedModelBuilder", "simple_save", "load", "export_model",
+           "contains_saved_model", "ExportDirectoryExistsError", "MetaGraphDef", "SignatureDef",
+           "TensorInfo", "build_signature_def", "build_tensor_info", "predict_signature_def",
+           "DEFAULT_SERVING_SIGNATURE_DEF_KEY", "PREDICT_METHOD_NAME", "CLASSIFY_METHOD_NAME",
+           "REGRESS_METHOD_NAME", "SERVING", "TRAINING"]

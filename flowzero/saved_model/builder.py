@@ -1,0 +1,206 @@
+"""SavedModelBuilder: writes a SavedModel directory (graph + variables + signatures).
+
+Everything is written into a hidden temp directory next to `export_dir`
+(`.<name>.tmp-<pid>-<hex>`) and renamed onto `export_dir` in `save()`, so a model server that
+polls the parent directory never sees half an export, and a crash leaves no `export_dir` at
+all. Like TF, an existing non-empty `export_dir` is refused (an empty one is replaced).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flowzero.framework.graph import GraphKeys
+from flowzero.framework.serialization import _fsync_dir, _json_bytes, _pid_alive, atomic_write
+from flowzero.saved_model import format as fmt
+from flowzero.saved_model.signature_def_utils import SignatureDef
+from flowzero.train.saver import Saver, export_meta_graph
+
+_TMP_DIR_RE = re.compile(r"^\.(?P<target>.+)\.tmp-(?P<pid>\d+)-[0-9a-f]{8}$")
+
+
+def _check_not_exported(export_dir: str) -> None:
+    if os.path.lexists(export_dir):
+        if not os.path.isdir(export_dir) or os.listdir(export_dir):
+            raise fmt.ExportDirectoryExistsError(
+                f"Export directory already exists, and isn't empty. Please choose a different "
+                f"export directory (for a model server, the next version number), or delete "
+                f"all the contents of the specified directory: {export_dir}")
+
+
+def remove_stale_export_dirs(parent: str) -> list[str]:
+    """Deletes temp export directories left in `parent` by builders whose process is gone."""
+    removed = []
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return removed
+    for name in names:
+        m = _TMP_DIR_RE.match(name)
+        path = os.path.join(parent, name)
+        if not m or not os.path.isdir(path) or os.path.islink(path):
+            continue
+        pid = int(m.group("pid"))
+        if pid == os.getpid() or _pid_alive(pid):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _tags(tags: Any) -> tuple[str, ...]:
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, Iterable):
+        raise TypeError(f"tags must be a list of strings; got {tags!r}.")
+    out = tuple(tags)
+    if not out or not all(isinstance(t, str) and t for t in out):
+        raise ValueError(f"tags must be a non-empty list of non-empty strings; got {tags!r}.")
+    return out
+
+
+def _signature_map(signature_def_map: Any) -> dict[str, SignatureDef]:
+    if signature_def_map is None:
+        return {}
+    if not isinstance(signature_def_map, Mapping):
+        raise TypeError("signature_def_map must be a dict {name: SignatureDef}.")
+    out = {}
+    for k, v in signature_def_map.items():
+        if not isinstance(k, str) or not k or not isinstance(v, SignatureDef):
+            raise TypeError(f"signature_def_map entries must be name -> SignatureDef (from "
+                            f"signature_def_utils.predict_signature_def); got {k!r}: {v!r}.")
+        out[k] = v
+    return out
+
+
+class SavedModelBuilder:
+    """Builds a SavedModel (TF's tf.saved_model.builder.SavedModelBuilder).
+
+    Example:
+        >>> b = tf.saved_model.builder.SavedModelBuilder("models/mnist/1")
+        >>> sig = tf.saved_model.signature_def_utils.predict_signature_def(
+        ...     {"x": net.x}, {"probabilities": probs})
+        >>> b.add_meta_graph_and_variables(sess, [tf.saved_model.tag_constants.SERVING],
+        ...     signature_def_map={"serving_default": sig})
+        >>> b.save()
+        'models/mnist/1'
+    """
+
+    def __init__(self, export_dir: Any) -> None:
+        self._export_dir = os.fspath(export_dir)
+        _check_not_exported(self._export_dir)
+        self._tmp: str | None = None
+        self._graph: Any = None
+        self._meta: list[dict[str, Any]] = []
+        self._saved = False
+
+    def _tmp_dir(self) -> str:
+        if self._tmp is None:
+            target = os.path.abspath(self._export_dir)
+            parent = os.path.dirname(target)
+            os.makedirs(parent, exist_ok=True)
+            remove_stale_export_dirs(parent)
+            tmp = os.path.join(parent, f".{os.path.basename(target)}.tmp-{os.getpid()}-"
+                                       f"{secrets.token_hex(4)}")
+            os.mkdir(tmp)
+            self._tmp = tmp
+        return self._tmp
+
+    def _add(self, sess: Any, graph: Any, tags: Any, signature_def_map: Any) -> None:
+        if self._saved:
+            raise RuntimeError("This SavedModelBuilder has already saved; make a new one.")
+        tag_tuple = _tags(tags)
+        if any(set(m["tags"]) == set(tag_tuple) for m in self._meta):
+            raise ValueError(f"A meta graph with tags {list(tag_tuple)} was already added.")
+        sigs = _signature_map(signature_def_map)
+        for name, sig in sigs.items():
+            for part in (sig.inputs, sig.outputs):
+                for info in part.values():
+                    try:
+                        graph.get_tensor_by_name(info.name)
+                    except (KeyError, ValueError):
+                        raise ValueError(f"Signature {name!r} names tensor {info.name!r}, "
+                                         "which is not in the session's graph.") from None
+        tmp = self._tmp_dir()
+        file = f"meta_graph_{len(self._meta)}.json"
+        var_list = graph.get_collection(GraphKeys.GLOBAL_VARIABLES)
+        saver = Saver(var_list, allow_empty=True, max_to_keep=None)
+        export_meta_graph(os.path.join(tmp, file), graph=graph, saver=saver,
+                          meta_info_def={"tags": list(tag_tuple)},
+                          signature_def={k: v.to_json() for k, v in sigs.items()})
+        if sess is not None:
+            prefix = os.path.join(tmp, fmt.VARIABLES_DIRECTORY, fmt.VARIABLES_FILENAME)
+            saver.save(sess, prefix, write_meta_graph=False, write_state=False)
+        self._meta.append({"tags": list(tag_tuple), "file": file, "signatures": list(sigs)})
+
+    def add_meta_graph_and_variables(self, sess: Any, tags: Any,
+                                     signature_def_map: Any = None, assets_collection: Any = None,
+                                     legacy_init_op: Any = None, clear_devices: bool = False,
+                                     main_op: Any = None, strip_default_attrs: bool = False,
+                                     saver: Any = None, **_: Any) -> None:
+        """Adds the session's graph under `tags` with its signatures, and saves the values of
+        all its global variables. Call it once, first; TF's other arguments are ignored."""
+        if self._graph is not None:
+            raise AssertionError("Variables and assets have already been saved. Please invoke "
+                                 "`add_meta_graph()` instead.")
+        if sess is None:
+            raise TypeError("add_meta_graph_and_variables needs a Session; got None.")
+        self._add(sess, sess.graph, tags, signature_def_map)
+        self._graph = sess.graph
+
+    def add_meta_graph(self, tags: Any, signature_def_map: Any = None, **_: Any) -> None:
+        """Adds another tag set for the same graph (same variables), e.g. other signatures."""
+        if self._graph is None:
+            raise AssertionError("Graph state including variables and assets has not been "
+                                 "saved yet. Please invoke `add_meta_graph_and_variables()` "
+                                 "first.")
+        self._add(None, self._graph, tags, signature_def_map)
+
+    def save(self, as_text: bool = False) -> str:
+        """Writes the descriptor and renames the export into place. Returns `export_dir`.
+
+        Raises:
+            ExportDirectoryExistsError: `export_dir` was created (non-empty) meanwhile; the
+                export stays nowhere (its temp directory is removed).
+        """
+        if self._graph is None or self._tmp is None:
+            raise AssertionError("Nothing to save: call add_meta_graph_and_variables() first.")
+        if self._saved:
+            raise RuntimeError("This SavedModelBuilder has already saved.")
+        from flowzero import __version__
+
+        doc = {"format": fmt.SAVED_MODEL_FORMAT, "version": fmt.SAVED_MODEL_VERSION,
+               "flowzero_version": __version__, "created": time.time(),
+               "variables": f"{fmt.VARIABLES_DIRECTORY}/{fmt.VARIABLES_FILENAME}",
+               "meta_graphs": self._meta}
+        tmp = self._tmp
+        atomic_write(os.path.join(tmp, fmt.DESCRIPTOR_FILENAME),
+                     lambda f: f.write(_json_bytes(doc, as_text=True)))
+        _fsync_dir(os.path.join(tmp, fmt.VARIABLES_DIRECTORY))
+        _fsync_dir(tmp)
+        target = os.path.abspath(self._export_dir)
+        try:
+            _check_not_exported(target)
+            os.rename(tmp, target)  # atomic; replaces an empty directory, as TF allows
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            self._tmp = None
+            raise
+        _fsync_dir(os.path.dirname(target))
+        self._saved = True
+        self._tmp = None
+        return self._export_dir
+
+    def __del__(self) -> None:
+        tmp = getattr(self, "_tmp", None)
+        if tmp and not getattr(self, "_saved", True):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+__all__ = ["SavedModelBuilder", "remove_stale_export_dirs"]

@@ -1,0 +1,148 @@
+"""Signatures: which tensors a served model reads and writes (TF's SignatureDef / TensorInfo).
+
+TensorFlow keeps these as protocol buffers; here they are small immutable Python objects that
+turn into JSON (`to_json`) and back (`from_json`, which checks every field, since the JSON comes
+from a file on disk).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowzero.framework import dtypes as _dtypes
+from flowzero.framework import errors
+from flowzero.framework.graph import Tensor
+from flowzero.framework.shapes import TensorShape
+from flowzero.saved_model import signature_constants as sc
+
+_KEY_RE = re.compile(r"^[A-Za-z0-9_.\-/]{1,200}$")
+
+
+def _bad(where: str, what: str) -> errors.DataLossError:
+    return errors.DataLossError(None, None, f"{where}: {what}")
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """One tensor of a signature: its graph name (`op:index`), dtype and static shape.
+
+    `shape` is a list with None for unknown dims (the batch dim, usually), or None when even the
+    rank is unknown.
+    """
+
+    name: str
+    dtype: _dtypes.DType
+    shape: tuple[int | None, ...] | None
+
+    @property
+    def tensor_shape(self) -> TensorShape:
+        return TensorShape(None if self.shape is None else list(self.shape))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype.name,
+                "shape": None if self.shape is None else list(self.shape)}
+
+    @classmethod
+    def from_json(cls, d: Any, where: str = "tensor info") -> TensorInfo:
+        if not isinstance(d, dict):
+            raise _bad(where, f"expected an object; got {type(d).__name__}")
+        name, dtype, shape = d.get("name"), d.get("dtype"), d.get("shape")
+        if not isinstance(name, str) or not re.fullmatch(r"[^:\s]+:\d+", name):
+            raise _bad(where, f"'name' must be a tensor name like 'scope/x:0'; got {name!r}")
+        try:
+            dt = _dtypes.as_dtype(dtype) if isinstance(dtype, str) else None
+        except TypeError:
+            dt = None
+        if dt is None:
+            raise _bad(where, f"unknown dtype {dtype!r}")
+        if shape is not None:
+            if not isinstance(shape, list) or not all(
+                    s is None or (type(s) is int and s >= 0) for s in shape):
+                raise _bad(where, f"'shape' must be a list of sizes (null for unknown); "
+                                  f"got {shape!r}")
+            shape = tuple(shape)
+        return cls(name, dt, shape)
+
+
+@dataclass(frozen=True)
+class SignatureDef:
+    """Named inputs and outputs of one way to call a model, plus the method name."""
+
+    inputs: Mapping[str, TensorInfo] = field(default_factory=dict)
+    outputs: Mapping[str, TensorInfo] = field(default_factory=dict)
+    method_name: str = sc.PREDICT_METHOD_NAME
+
+    def to_json(self) -> dict[str, Any]:
+        return {"inputs": {k: v.to_json() for k, v in self.inputs.items()},
+                "outputs": {k: v.to_json() for k, v in self.outputs.items()},
+                "method_name": self.method_name}
+
+    @classmethod
+    def from_json(cls, d: Any, where: str = "signature") -> SignatureDef:
+        if not isinstance(d, dict):
+            raise _bad(where, f"expected an object; got {type(d).__name__}")
+        parts = {}
+        for part in ("inputs", "outputs"):
+            m = d.get(part)
+            if not isinstance(m, dict):
+                raise _bad(where, f"'{part}' must be an object")
+            for k in m:
+                if not _KEY_RE.match(k):
+                    raise _bad(where, f"invalid {part[:-1]} key {k!r}")
+            parts[part] = {k: TensorInfo.from_json(v, f"{where} {part[:-1]} {k!r}")
+                           for k, v in m.items()}
+        method = d.get("method_name", sc.PREDICT_METHOD_NAME)
+        if not isinstance(method, str):
+            raise _bad(where, "'method_name' must be a string")
+        return cls(parts["inputs"], parts["outputs"], method)
+
+
+def build_tensor_info(tensor: Any) -> TensorInfo:
+    """The TensorInfo of a graph tensor (TF's tf.saved_model.utils.build_tensor_info)."""
+    t = tensor._as_tensor(None) if hasattr(tensor, "_as_tensor") else tensor
+    if not isinstance(t, Tensor):
+        raise TypeError(f"build_tensor_info needs a tf.Tensor; got {type(tensor).__name__}.")
+    dims = t.shape.known
+    return TensorInfo(t.name, t.dtype, None if dims is None else tuple(dims))
+
+
+def _infos(m: Any, what: str) -> dict[str, TensorInfo]:
+    if not isinstance(m, Mapping) or not m:
+        raise ValueError(f"Signature {what} must be a non-empty dict {{key: tensor}}; "
+                         f"got {m!r}.")
+    out = {}
+    for k, v in m.items():
+        if not isinstance(k, str) or not _KEY_RE.match(k):
+            raise ValueError(f"Signature {what} key {k!r} is invalid: use letters, digits and "
+                             "_ . - / (at most 200).")
+        out[k] = v if isinstance(v, TensorInfo) else build_tensor_info(v)
+    return out
+
+
+def build_signature_def(inputs: Any = None, outputs: Any = None,
+                        method_name: str | None = None) -> SignatureDef:
+    """A SignatureDef from {key: Tensor or TensorInfo} dicts."""
+    return SignatureDef(_infos(inputs, "inputs"), _infos(outputs, "outputs"),
+                        method_name or sc.PREDICT_METHOD_NAME)
+
+
+def predict_signature_def(inputs: Mapping[str, Any], outputs: Mapping[str, Any]
+                          ) -> SignatureDef:
+    """A Predict signature: any named inputs to any named outputs.
+
+    Example:
+        >>> sig = predict_signature_def({"x": net.x}, {"probabilities": probs})
+    """
+    return build_signature_def(inputs, outputs, sc.PREDICT_METHOD_NAME)
+
+
+def is_valid_signature(signature_def: Any) -> bool:
+    return (isinstance(signature_def, SignatureDef) and bool(signature_def.inputs)
+            and bool(signature_def.outputs))
+
+
+__all__ = ["TensorInfo", "SignatureDef", "build_tensor_info", "build_signature_def",
+           "predict_signature_def", "is_valid_signature"]
