@@ -1,0 +1,10 @@
+"""`python -m flowzero.serving --model-base-path BASE --model-name NAME --port 8501`."""
+
+from __future__ import annotations
+
+import sys
+
+from flowzero.serving.cli_commands import main
+
+if __name__ == "__main__":
+    sys.exit(main())

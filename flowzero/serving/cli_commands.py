@@ -1,0 +1,238 @@
+"""`flowzero export` and `flowzero serve`: argparse subcommands for flowzero's CLI.
+
+The CLI wires them in with:
+
+    from flowzero.serving.cli_commands import add_export_command, add_serve_command
+    add_export_command(subparsers)   # subparsers = parser.add_subparsers(...)
+    add_serve_command(subparsers)
+
+and then calls `args.func(args)`, which returns the exit status (0 ok, 1 failure, 2 usage).
+Nothing here imports starlette or uvicorn until a server actually starts, so `flowzero --help`
+works without the serving extra. `python -m flowzero.serving` runs the same `serve` command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(f"flowzero: error: {message}", file=sys.stderr, flush=True)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {v}")
+    return v
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0; got {text!r}") from None
+    if not v >= 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0; got {text}")
+    return v
+
+
+def _size(text: str) -> int:
+    """Bytes, with an optional k/m/g suffix (powers of 1024): 16m."""
+    t = text.strip().lower()
+    mult = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}.get(t[-1:], 1)
+    try:
+        v = int(float(t[:-1] if mult > 1 else t) * mult)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a size like 16m; got {text!r}") from None
+    if v < 1024:
+        raise argparse.ArgumentTypeError(f"expected at least 1k; got {text!r}")
+    return v
+
+
+def _model_names(values: list[str]) -> tuple[str, ...]:
+    from flowzero.serving.repository import check_model_name
+
+    names = tuple(n.strip() for v in values for n in v.split(",") if n.strip())
+    for n in names:
+        check_model_name(n)
+    return names
+
+
+# ---------------------------------------------------------------------------------------------
+# flowzero export
+
+
+def add_export_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Registers `export`: checkpoint -> SavedModel (BASE/NAME/<version>)."""
+    p = subparsers.add_parser(
+        "export", help="export a trained checkpoint as a SavedModel for serving",
+        description="Writes the model trained into --checkpoint as a SavedModel (graph, "
+                    "variables and the serving_default signature x -> logits, probabilities, "
+                    "classes) to --out, atomically. Serve it with `flowzero serve`.")
+    p.add_argument("--checkpoint", required=True, metavar="DIR",
+                   help="a checkpoint directory (its newest checkpoint), a run directory, or a "
+                        "checkpoint prefix")
+    p.add_argument("--model", default=None, metavar="NAME",
+                   help="the model (two_layer_net, ...); default: from the run's run.json")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="the export directory, e.g. models/mnist/1 (must not exist; the last "
+                        "part is the version a model server sees)")
+    p.set_defaults(func=run_export)
+    return p
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from flowzero.framework import errors
+    from flowzero.saved_model.export import export_model
+    from flowzero.serving.repository import parse_version
+
+    if parse_version(os.path.basename(os.path.normpath(args.out))) is None:
+        print(f"flowzero: note: {args.out!r} does not end in an integer version directory; "
+              "a model server needs BASE/NAME/<version>/", file=sys.stderr)
+    try:
+        info = export_model(args.checkpoint, args.model, args.out)
+    except FileExistsError as e:
+        _err(f"{e} (export the next version number instead)")
+        return EXIT_ERROR
+    except (errors.OpError, ValueError, OSError, RuntimeError) as e:
+        _err(str(e))
+        return EXIT_ERROR
+    sig = info["signature"]
+    ins = ", ".join(f"{k} {v['dtype']}{v['shape']}" for k, v in sig["inputs"].items())
+    outs = ", ".join(f"{k} {v['dtype']}{v['shape']}" for k, v in sig["outputs"].items())
+    print(f"exported {info['model']} from {info['checkpoint']} to {info['export_dir']}")
+    print(f"  signature serving_default: {ins} -> {outs}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# flowzero serve
+
+
+def add_serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model-base-path", required=True, metavar="BASE",
+                   help="directory holding NAME/<version>/ exports")
+    p.add_argument("--model-name", required=True, action="append", metavar="NAME",
+                   help="model to serve (repeat, or comma-separate, for several)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: %(default)s; 0.0.0.0 for all)")
+    p.add_argument("--port", type=_positive_int, default=8501,
+                   help="TCP port (default: %(default)s, TF Serving's REST port)")
+    p.add_argument("--uds", metavar="PATH", help="listen on this unix socket instead of TCP")
+    p.add_argument("--poll-interval", type=_non_negative_float, default=2.0, metavar="SECONDS",
+                   help="how often to look for new versions (0: never; default %(default)s)")
+    p.add_argument("--max-body-size", type=_size, default="16m", metavar="SIZE",
+                   help="larger request bodies get 413 (default: %(default)s)")
+    p.add_argument("--inference-threads", type=_positive_int, default=2, metavar="N",
+                   help="threads that parse and run requests, per process (default: 2)")
+    p.add_argument("--sessions-per-model", type=_positive_int, default=1, metavar="N",
+                   help="Sessions per model version, i.e. requests run at once (default: 1)")
+    p.add_argument("--no-demo", action="store_true", help="do not serve the demo page at /")
+    p.add_argument("--log-level", default="info",
+                   choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--production", action="store_true",
+                   help="run gunicorn with deploy/gunicorn.conf.py's settings (ASGI workers on "
+                        "a unix socket, pidfile, logs, graceful HUP reload) instead of uvicorn")
+    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                   help="with --production: worker processes (default: one per CPU)")
+    p.add_argument("--run-dir", default=None, metavar="DIR",
+                   help="with --production: socket/pidfile directory (default /run/flowzero)")
+    p.add_argument("--log-dir", default=None, metavar="DIR",
+                   help="with --production: access/error log directory, '-' for stderr "
+                        "(default /var/log/flowzero)")
+
+
+def add_serve_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Registers `serve`: the REST server (TF Serving + KServe v2 APIs)."""
+    p = subparsers.add_parser(
+        "serve", help="serve exported models over HTTP (TF Serving REST API, KServe v2)",
+        description="Serves the newest version under BASE/NAME/ and switches to new versions "
+                    "without a restart. Development: uvicorn on --host/--port. Production: "
+                    "--production (gunicorn), see docs/deploy.md.")
+    add_serve_arguments(p)
+    p.set_defaults(func=run_serve)
+    return p
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from flowzero.serving.config import ServingConfig
+
+    return ServingConfig(model_base_path=args.model_base_path,
+                         model_names=_model_names(args.model_name),
+                         poll_interval_s=args.poll_interval, max_body_bytes=args.max_body_size,
+                         inference_threads=args.inference_threads,
+                         sessions_per_model=args.sessions_per_model,
+                         enable_demo=not args.no_demo)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    try:
+        config = _config(args)
+    except ValueError as e:
+        _err(str(e))
+        return EXIT_USAGE
+    if not os.path.isdir(config.model_base_path):
+        _err(f"--model-base-path {config.model_base_path!r} is not a directory")
+        return EXIT_ERROR
+    if args.production:
+        return _run_gunicorn(args, config)
+    try:
+        import uvicorn
+
+        from flowzero.serving.app import create_app
+    except ImportError as e:
+        _err(f"{e.name} is not installed: pip install 'flowzero[serving]'")
+        return EXIT_ERROR
+    import logging
+
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    kw: dict[str, Any] = {"uds": args.uds} if args.uds else {"host": args.host,
+                                                               "port": args.port}
+    uvicorn.run(create_app(config), log_level=args.log_level, **kw)
+    return EXIT_OK
+
+
+def _run_gunicorn(args: argparse.Namespace, config: Any) -> int:
+    exe = shutil.which("gunicorn")
+    if exe is None:
+        _err("gunicorn is not installed: pip install 'flowzero[serving]'")
+        return EXIT_ERROR
+    env = dict(os.environ, **config.to_env())
+    if args.workers:
+        env["FLOWZERO_WORKERS"] = str(args.workers)
+    if args.run_dir:
+        env["FLOWZERO_RUN_DIR"] = os.path.abspath(args.run_dir)
+    if args.log_dir:
+        env["FLOWZERO_LOG_DIR"] = args.log_dir if args.log_dir == "-" else \
+            os.path.abspath(args.log_dir)
+    if args.uds:
+        env["FLOWZERO_BIND"] = f"unix:{os.path.abspath(args.uds)}"
+    env["FLOWZERO_LOG_LEVEL"] = args.log_level
+    argv = [exe, "-c", "python:flowzero.serving.gunicorn_conf"]
+    sys.stdout.flush()
+    os.execve(exe, argv, env)  # gunicorn's master replaces this process (signals go to it)
+    return EXIT_ERROR  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m flowzero.serving ...`: the serve command on its own."""
+    p = argparse.ArgumentParser(prog="python -m flowzero.serving",
+                                description="Serve exported flowzero models over HTTP.")
+    add_serve_arguments(p)
+    args = p.parse_args(argv)
+    return run_serve(args)
+
+
+__all__ = ["add_export_command", "add_serve_command", "add_serve_arguments", "run_export",
+           "run_serve", "main"]

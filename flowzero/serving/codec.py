@@ -1,0 +1,261 @@
+"""JSON <-> NumPy for the two REST dialects, with no HTTP and no ML in here.
+
+TensorFlow Serving's REST API (https://www.tensorflow.org/tfx/serving/api_rest):
+- row format: {"signature_name": ..., "instances": [...]} -> {"predictions": [...]}; each
+  instance is one value (a single-input signature) or an object {input: value};
+- columnar format: {"inputs": value or {input: value}} -> {"outputs": value or {output: value}};
+- {"b64": "..."} stands for bytes (string inputs); string outputs whose name ends in "_bytes"
+  come back as {"b64": ...}.
+
+The KServe v2 / Open Inference Protocol is in kserve.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import numpy as np
+import orjson
+
+from flowzero.saved_model.signature_def_utils import SignatureDef, TensorInfo
+from flowzero.serving.servable import ServingError, check_input
+
+_NUMPY = orjson.OPT_SERIALIZE_NUMPY
+
+TF_DTYPES = {"float32": "DT_FLOAT", "float64": "DT_DOUBLE", "float16": "DT_HALF",
+             "int8": "DT_INT8", "int16": "DT_INT16", "int32": "DT_INT32", "int64": "DT_INT64",
+             "uint8": "DT_UINT8", "uint16": "DT_UINT16", "bool": "DT_BOOL",
+             "string": "DT_STRING", "complex64": "DT_COMPLEX64",
+             "complex128": "DT_COMPLEX128"}
+
+
+def parse_json(body: bytes) -> Any:
+    """orjson.loads; malformed JSON is a 400 in TF Serving's words."""
+    if not body:
+        raise ServingError(400, "JSON Parse error: The document is empty.")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as e:
+        raise ServingError(400, f"JSON Parse error: {e}") from None
+
+
+def dumps(obj: Any) -> bytes:
+    return orjson.dumps(obj, option=_NUMPY)
+
+
+def error_body(message: str) -> bytes:
+    return orjson.dumps({"error": message})
+
+
+# -- values -> arrays ---------------------------------------------------------------------------
+def _is_b64(v: Any) -> bool:
+    return isinstance(v, dict) and len(v) == 1 and "b64" in v
+
+
+def _decode_strings(key: str, v: Any) -> Any:
+    if isinstance(v, list):
+        return [_decode_strings(key, x) for x in v]
+    if _is_b64(v):
+        if not isinstance(v["b64"], str):
+            raise ServingError(400, f"Input '{key}': a \"b64\" value must be a string.")
+        try:
+            return base64.b64decode(v["b64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ServingError(400, f"Input '{key}': invalid base64 in a \"b64\" value.") \
+                from None
+    if isinstance(v, str):
+        return v.encode("utf-8")
+    raise ServingError(400, f"Input '{key}' expects strings; got a {type(v).__name__} value.")
+
+
+def _string_array(key: str, value: Any) -> np.ndarray:
+    items = _decode_strings(key, value)
+    shape: list[int] = []
+    probe = items
+    while isinstance(probe, list):
+        shape.append(len(probe))
+        if not probe:
+            break
+        probe = probe[0]
+    arr = np.empty(tuple(shape), dtype=object)
+    try:
+        if shape:
+            flat = _flatten(items, shape, key)
+            arr.reshape(-1)[:] = flat
+        else:
+            arr[()] = items
+    except ValueError:
+        raise ServingError(400, f"Input '{key}': ragged lists (sub-lists of unequal length).") \
+            from None
+    return arr
+
+
+def _flatten(items: Any, shape: list[int], key: str) -> list[Any]:
+    out: list[Any] = []
+
+    def walk(x: Any, depth: int) -> None:
+        if depth == len(shape):
+            if isinstance(x, list):
+                raise ValueError
+            out.append(x)
+            return
+        if not isinstance(x, list) or len(x) != shape[depth]:
+            raise ValueError
+        for y in x:
+            walk(y, depth + 1)
+
+    walk(items, 0)
+    return out
+
+
+def _contains_b64(v: Any, depth: int = 0) -> bool:
+    if _is_b64(v):
+        return True
+    if isinstance(v, list) and v and depth < 64:
+        return _contains_b64(v[0], depth + 1)
+    return False
+
+
+def to_array(key: str, info: TensorInfo, value: Any) -> np.ndarray:
+    """A JSON value for input `key` as a checked array of the signature's dtype and shape."""
+    want = info.dtype.np
+    if want.kind == "O":
+        return check_input(key, info, _string_array(key, value))
+    try:
+        if want.kind == "f":
+            arr = np.asarray(value, dtype=want)  # fast path: straight to float32
+            # NOTE: JSON has no NaN; a NaN here was a null (or a string), never a number.
+            if arr.size and np.isnan(arr).any():
+                raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got "
+                                        "null or non-numeric values.")
+        else:
+            arr = np.asarray(value)
+    except (ValueError, TypeError) as e:
+        if _contains_b64(value):
+            raise ServingError(400, f"Input '{key}' is {info.dtype.name}: {{\"b64\": ...}} "
+                                    "values are only for string inputs.") from None
+        if "inhomogeneous" in str(e) or "sequence" in str(e):
+            raise ServingError(400, f"Input '{key}': ragged lists (sub-lists of unequal "
+                                    "length) cannot form a tensor.") from None
+        raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got "
+                                f"values that are not numbers ({e}).") from None
+    if arr.dtype.kind == "O":
+        raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got mixed "
+                                "or non-numeric values.")
+    return check_input(key, info, arr)
+
+
+# -- TF Serving predict ------------------------------------------------------------------------
+def decode_predict(doc: Any, sig: SignatureDef) -> tuple[dict[str, np.ndarray], str, int]:
+    """({input: array}, "row" | "columnar", batch size) of a parsed :predict body."""
+    if not isinstance(doc, dict):
+        raise ServingError(400, "The request body must be a JSON object with \"instances\" "
+                                "or \"inputs\".")
+    has_rows, has_cols = "instances" in doc, "inputs" in doc
+    if has_rows == has_cols:
+        raise ServingError(400, "Missing 'inputs' or 'instances' key" if not has_rows else
+                           "Not both 'inputs' and 'instances' may be given.")
+    keys = list(sig.inputs)
+    if has_rows:
+        rows = doc["instances"]
+        if not isinstance(rows, list) or not rows:
+            raise ServingError(400, "\"instances\" must be a non-empty list.")
+        named = isinstance(rows[0], dict) and not _is_b64(rows[0])
+        if len(keys) > 1 and not named:
+            raise ServingError(400, f"The signature takes several inputs {sorted(keys)}: each "
+                                    "instance must be an object {input: value}.")
+        if named:
+            cols: dict[str, list[Any]] = {k: [] for k in keys}
+            for i, row in enumerate(rows):
+                if not isinstance(row, dict) or set(row) != set(keys):
+                    got = sorted(row) if isinstance(row, dict) else type(row).__name__
+                    raise ServingError(400, f"Instance {i} must be an object with exactly the "
+                                            f"inputs {sorted(keys)}; got {got}.")
+                for k in keys:
+                    cols[k].append(row[k])
+            feeds = {k: to_array(k, sig.inputs[k], v) for k, v in cols.items()}
+        else:
+            feeds = {keys[0]: to_array(keys[0], sig.inputs[keys[0]], rows)}
+        return feeds, "row", len(rows)
+    value = doc["inputs"]
+    if isinstance(value, dict) and not _is_b64(value):
+        unknown = [k for k in value if k not in sig.inputs]
+        missing = [k for k in keys if k not in value]
+        if unknown or missing:
+            raise ServingError(400, f"\"inputs\" must name exactly the signature's inputs "
+                                    f"{sorted(keys)}; unknown: {unknown}, missing: {missing}.")
+        feeds = {k: to_array(k, sig.inputs[k], v) for k, v in value.items()}
+    else:
+        if len(keys) > 1:
+            raise ServingError(400, f"The signature takes several inputs {sorted(keys)}: "
+                                    "\"inputs\" must be an object {input: value}.")
+        feeds = {keys[0]: to_array(keys[0], sig.inputs[keys[0]], value)}
+    batch = max((a.shape[0] for a in feeds.values() if a.ndim), default=1)
+    return feeds, "columnar", batch
+
+
+def _jsonable(key: str, arr: np.ndarray) -> Any:
+    if arr.dtype.kind == "O":
+        enc = (lambda b: {"b64": base64.b64encode(b).decode()}) if key.endswith("_bytes") else \
+            (lambda b: b.decode("utf-8", "replace") if isinstance(b, bytes) else str(b))
+        return np.vectorize(enc, otypes=[object])(arr).tolist() if arr.size else arr.tolist()
+    if arr.dtype == np.float16:
+        arr = arr.astype(np.float32)
+    if arr.dtype.kind == "c":
+        return np.stack([arr.real, arr.imag], axis=-1).tolist()
+    if arr.ndim == 0:
+        return arr.item()
+    return np.ascontiguousarray(arr)
+
+
+def encode_predict(outputs: dict[str, np.ndarray], fmt: str) -> bytes:
+    """The :predict response body for `outputs` in the request's format."""
+    if fmt == "columnar":
+        if len(outputs) == 1:
+            (k, v), = outputs.items()
+            return dumps({"outputs": _jsonable(k, v)})
+        return dumps({"outputs": {k: _jsonable(k, v) for k, v in outputs.items()}})
+    sizes = {k: (v.shape[0] if v.ndim else None) for k, v in outputs.items()}
+    if len(set(sizes.values())) != 1 or None in sizes.values():
+        raise ServingError(400, f"The row format needs every output to have the same 0th "
+                                f"(batch) dimension; got {sizes}. Use the columnar format "
+                                "(\"inputs\") for this signature.")
+    if len(outputs) == 1:
+        (k, v), = outputs.items()
+        return dumps({"predictions": _jsonable(k, v)})
+    cols = {k: _jsonable(k, v) for k, v in outputs.items()}
+    n = next(iter(sizes.values()))
+    rows = [{k: (c[i] if not isinstance(c, np.ndarray) or c.ndim > 1 else c[i].item())
+             for k, c in cols.items()} for i in range(n)]
+    return dumps({"predictions": rows})
+
+
+# -- metadata / status ------------------------------------------------------------------------
+def tensor_info_json(info: TensorInfo) -> dict[str, Any]:
+    shape = info.shape
+    return {"dtype": TF_DTYPES.get(info.dtype.name, "DT_INVALID"),
+            "tensor_shape": {"dim": [] if shape is None else
+                             [{"size": str(-1 if d is None else d), "name": ""} for d in shape],
+                             "unknown_rank": shape is None},
+            "name": info.name}
+
+
+def signature_json(sig: SignatureDef) -> dict[str, Any]:
+    return {"inputs": {k: tensor_info_json(v) for k, v in sig.inputs.items()},
+            "outputs": {k: tensor_info_json(v) for k, v in sig.outputs.items()},
+            "method_name": sig.method_name}
+
+
+def metadata_json(name: str, version: int, signatures: dict[str, SignatureDef]) -> bytes:
+    return dumps({"model_spec": {"name": name, "signature_name": "", "version": str(version)},
+                  "metadata": {"signature_def": {
+                      "signature_def": {k: signature_json(s) for k, s in signatures.items()}}}})
+
+
+def status_json(states: list[Any]) -> bytes:
+    return dumps({"model_version_status": [
+        {"version": str(s.version), "state": s.state,
+         "status": {"error_code": "OK" if not s.error else "UNKNOWN",
+                    "error_message": s.error}} for s in states]})

@@ -1,0 +1,99 @@
+"""Server configuration: one dataclass, filled from command-line flags or environment variables.
+
+The environment is how gunicorn workers get their settings (deploy/gunicorn.conf.py and the
+systemd unit set them):
+
+| variable | setting | default |
+|---|---|---|
+| FLOWZERO_MODEL_BASE_PATH | model_base_path | (required) |
+| FLOWZERO_MODEL_NAME | model_names (comma-separated) | (required) |
+| FLOWZERO_POLL_INTERVAL | poll_interval_s | 2 |
+| FLOWZERO_MAX_BODY_BYTES | max_body_bytes | 16777216 |
+| FLOWZERO_INFERENCE_THREADS | inference_threads | 2 |
+| FLOWZERO_SESSIONS_PER_MODEL | sessions_per_model | 1 |
+| FLOWZERO_DEMO | enable_demo (0/1) | 1 |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flowzero.serving.repository import check_model_name
+
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServingConfig:
+    """What the app serves and its limits.
+
+    Attributes:
+        model_base_path: the directory holding `NAME/<version>/` exports.
+        model_names: the models to serve (each a directory under model_base_path).
+        poll_interval_s: seconds between scans for new versions (0 = never re-scan).
+        max_body_bytes: request bodies larger than this get 413 (checked while reading).
+        inference_threads: the thread pool that parses, runs and encodes requests, so the
+            event loop stays free.
+        sessions_per_model: Sessions per loaded version (requests running at once per model).
+        enable_demo: serve the drawing demo at GET /.
+    """
+
+    model_base_path: str
+    model_names: tuple[str, ...]
+    poll_interval_s: float = 2.0
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    inference_threads: int = 2
+    sessions_per_model: int = 1
+    enable_demo: bool = True
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.model_names:
+            raise ValueError("at least one model name is needed")
+        for n in self.model_names:
+            check_model_name(n)
+        if not self.poll_interval_s >= 0:
+            raise ValueError(f"poll_interval_s must be >= 0; got {self.poll_interval_s}")
+        if self.max_body_bytes < 1024:
+            raise ValueError(f"max_body_bytes must be at least 1024; got {self.max_body_bytes}")
+        if self.inference_threads < 1 or self.sessions_per_model < 1:
+            raise ValueError("inference_threads and sessions_per_model must be >= 1")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ServingConfig:
+        """The configuration in FLOWZERO_* environment variables (table above)."""
+        e = os.environ if env is None else env
+        base = e.get("FLOWZERO_MODEL_BASE_PATH")
+        names = e.get("FLOWZERO_MODEL_NAME", "")
+        if not base or not names:
+            raise ValueError("set FLOWZERO_MODEL_BASE_PATH and FLOWZERO_MODEL_NAME (the models "
+                             "to serve: BASE/NAME/<version>/)")
+
+        def num(key: str, default: float, kind: type = int) -> float:
+            raw = e.get(key)
+            if raw is None or raw == "":
+                return default
+            try:
+                return kind(raw)
+            except ValueError:
+                raise ValueError(f"{key}={raw!r} is not a number") from None
+
+        return cls(model_base_path=base,
+                   model_names=tuple(n.strip() for n in names.split(",") if n.strip()),
+                   poll_interval_s=float(num("FLOWZERO_POLL_INTERVAL", 2.0, float)),
+                   max_body_bytes=int(num("FLOWZERO_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
+                   inference_threads=int(num("FLOWZERO_INFERENCE_THREADS", 2)),
+                   sessions_per_model=int(num("FLOWZERO_SESSIONS_PER_MODEL", 1)),
+                   enable_demo=e.get("FLOWZERO_DEMO", "1") not in ("0", "false", "no"))
+
+    def to_env(self) -> dict[str, str]:
+        """The environment variables that from_env reads back as this configuration."""
+        return {"FLOWZERO_MODEL_BASE_PATH": os.path.abspath(self.model_base_path),
+                "FLOWZERO_MODEL_NAME": ",".join(self.model_names),
+                "FLOWZERO_POLL_INTERVAL": repr(self.poll_interval_s),
+                "FLOWZERO_MAX_BODY_BYTES": str(self.max_body_bytes),
+                "FLOWZERO_INFERENCE_THREADS": str(self.inference_threads),
+                "FLOWZERO_SESSIONS_PER_MODEL": str(self.sessions_per_model),
+                "FLOWZERO_DEMO": "1" if self.enable_demo else "0"}
