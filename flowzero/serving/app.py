@@ -320,6 +320,13 @@ def create_app(config: ServingConfig, repository: ModelRepository | None = None)
 def app_from_env() -> Starlette:
     """The app configured by FLOWZERO_* environment variables (for gunicorn:
     `flowzero.serving.app:app_from_env()`)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
-                                                   "%(message)s")
+    gunicorn_log = logging.getLogger("gunicorn.error")
+    ours = logging.getLogger("flowzero")
+    if gunicorn_log.handlers:  # under gunicorn: into its error log, at its level
+        ours.handlers = list(gunicorn_log.handlers)
+        ours.setLevel(gunicorn_log.level)
+        ours.propagate = False
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                                                       "%(message)s")
     return create_app(ServingConfig.from_env())

@@ -75,6 +75,16 @@ keepalive = 75
 # its group; nginx reaches it by being in that group (docs/deploy.md).
 umask = int(os.environ.get("FLOWZERO_UMASK", "007"), 8)
 proc_name = "flowzero-serving"
+# gunicorn >= 27's control socket (gunicornc): next to the pidfile, not in $HOME.
+control_socket = os.path.join(run_dir, "gunicorn.ctl")
+
+# gunicorn opens the log files while it reads this file; systemd's RuntimeDirectory and
+# LogsDirectory create these directories in production, this covers a manual start.
+for _d in {run_dir, log_dir} - {"-"}:
+    try:
+        os.makedirs(_d, exist_ok=True)
+    except OSError:
+        pass
 
 # One metrics file set per worker, added up by /metrics (prometheus_client multiprocess mode).
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(run_dir, "metrics"))
@@ -85,8 +95,6 @@ def on_starting(server: Any) -> None:
     d = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d, exist_ok=True)
-    for directory in {run_dir, log_dir} - {"-"}:
-        os.makedirs(directory, exist_ok=True)
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -1,0 +1,230 @@
+"""The real deployment: gunicorn (deploy/gunicorn.conf.py: 2 ASGI workers on a unix socket)
+behind nginx (deploy/nginx/flowzero.conf) on a loopback port.
+
+Skipped, with the reason, where nginx or gunicorn is not installed (.ci/run installs both).
+All traffic goes to 127.0.0.1; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import orjson
+import pytest
+
+from tests.serving._deploy import (
+    REPO,
+    Deployment,
+    children,
+    find_nginx,
+    have_gunicorn,
+)
+
+pytestmark = [
+    pytest.mark.skipif(find_nginx() is None,
+                       reason="nginx is not installed (apt-get install nginx)"),
+    pytest.mark.skipif(not have_gunicorn(),
+                       reason="gunicorn is not installed (pip install 'flowzero[serving]')"),
+]
+
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def dep(trained, tmp_path_factory):
+    pytest.importorskip("starlette", reason="the serving extra is not installed")
+    base = tmp_path_factory.mktemp("deploy") / "models"
+    shutil.copytree(os.path.join(trained.base, "mnist", "1"), base / "mnist" / "1")
+    d = Deployment(str(base), "mnist", workers=2)
+    try:
+        d.start()
+    except RuntimeError as e:
+        d.stop()
+        pytest.fail(str(e))
+    yield d
+    d.stop()
+
+
+def _predict(dep, x, timeout=10.0):
+    status, body, _ = dep.request("POST", "/v1/models/mnist:predict",
+                                  orjson.dumps({"instances": x}, option=orjson.OPT_SERIALIZE_NUMPY),
+                                  JSON, timeout=timeout)
+    return status, body
+
+
+def test_predict_through_nginx_equals_session_run(dep, trained):
+    x = trained.x_test[:10]
+    status, body = _predict(dep, x)
+    assert status == 200, body
+    preds = orjson.loads(body)["predictions"]
+    want = trained.reference(x)
+    np.testing.assert_array_equal(np.float32([p["probabilities"] for p in preds]),
+                                  want["probabilities"])
+    assert [p["classes"] for p in preds] == want["classes"].tolist()
+    # binary KServe v2 through nginx too
+    raw = x.astype("<f4").tobytes()
+    head = orjson.dumps({"inputs": [{"name": "x", "shape": [10, 784], "datatype": "FP32",
+                                     "parameters": {"binary_data_size": len(raw)}}],
+                         "parameters": {"binary_data_output": True}})
+    status, body, headers = dep.request("POST", "/v2/models/mnist/infer", head + raw,
+                                        {"Inference-Header-Content-Length": str(len(head))})
+    assert status == 200, body
+    n = int(headers["inference-header-content-length"])
+    outs = orjson.loads(body[:n])["outputs"]
+    assert outs[0]["name"] == "logits"
+    np.testing.assert_array_equal(
+        np.frombuffer(body[n:n + outs[0]["parameters"]["binary_data_size"]], "<f4")
+        .reshape(10, 10), want["logits"])
+
+
+def test_socket_is_group_only_not_0777(dep):
+    st = os.stat(dep.sock)
+    assert stat.S_ISSOCK(st.st_mode)
+    assert stat.S_IMODE(st.st_mode) == 0o770, oct(st.st_mode)
+    if dep.group:  # we are root: nginx's worker runs as nobody and gets in through the group
+        import grp
+
+        assert st.st_gid == grp.getgrnam(dep.group).gr_gid
+
+
+def test_nginx_limits_and_errors(dep):
+    status, body, _ = dep.request("POST", "/v1/models/mnist:predict", b"{nope", JSON)
+    assert status == 400 and b"JSON Parse error" in body
+    status, body, _ = dep.request("GET", "/v1/models/nope")
+    assert status == 404 and orjson.loads(body)["error"]
+    big = b" " * (17 * 1024 * 1024)  # over nginx's client_max_body_size 16m
+    status, _, _ = dep.request("POST", "/v1/models/mnist:predict", big, JSON, timeout=30)
+    assert status == 413
+
+
+def test_metrics_add_up_all_workers(dep, trained):
+    x = trained.x_test[:3]
+    for _ in range(6):
+        assert _predict(dep, x)[0] == 200
+    status, body, _ = dep.request("GET", "/metrics")
+    assert status == 200
+    total = sum(float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
+                if line.startswith("flowzero_serving_requests_total{")
+                and 'api="predict"' in line and 'code="200"' in line)
+    assert total >= 6
+
+
+def _load(dep, x, n_requests, seconds, threads=8):
+    """n_requests predicts spread over about `seconds`; returns their statuses."""
+    statuses: list[int] = []
+    lock = threading.Lock()
+    gap = seconds * threads / n_requests
+    deadline = time.monotonic() + seconds + 30
+
+    def worker(k):
+        for _ in range(n_requests // threads):
+            if time.monotonic() > deadline:
+                break
+            try:
+                status, _ = _predict(dep, x, timeout=30)
+            except OSError as e:
+                status = -1
+                print("request failed:", e)
+            with lock:
+                statuses.append(status)
+            time.sleep(gap)
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(worker, range(threads)))
+    return statuses
+
+
+def test_hup_reload_under_load_loses_no_request(dep, trained):
+    x = trained.x_test[:2]
+    old = children(dep.master_pid)
+    assert len(old) == 2
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("s", _load(dep, x, 200, 2.0)))
+    t.start()
+    time.sleep(0.5)
+    os.kill(dep.master_pid, signal.SIGHUP)
+    t.join(timeout=60)
+    statuses = result["s"]
+    assert len(statuses) == 200
+    failed = [s for s in statuses if s != 200]
+    assert failed == [], f"{len(failed)} of 200 failed: {sorted(set(failed))}\n{dep.logs()}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (set(children(dep.master_pid)) & set(old)
+                                           or len(children(dep.master_pid)) != 2):
+        time.sleep(0.1)
+    new = children(dep.master_pid)
+    assert len(new) == 2 and not set(new) & set(old), (old, new)  # workers were replaced
+
+
+def test_kill_9_a_worker_keeps_answering(dep, trained):
+    x = trained.x_test[:2]
+    workers = children(dep.master_pid)
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    statuses = _load(dep, x, 40, 1.0, threads=4)
+    assert statuses.count(200) == len(statuses) == 40, statuses
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (len(children(dep.master_pid)) != 2
+                                           or workers[0] in children(dep.master_pid)):
+        time.sleep(0.1)
+    assert len(children(dep.master_pid)) == 2  # gunicorn replaced it
+    assert _predict(dep, x)[0] == 200
+
+
+def test_new_version_through_nginx_without_restart(dep, trained):
+    from flowzero import saved_model
+
+    src = os.path.join(dep.base, "mnist", "1")
+    # A new version: the same model (a copy), as version 2, written atomically by the builder.
+    import flowzero as tf
+
+    g = tf.Graph()
+    with g.as_default():
+        sess = tf.Session(graph=g)
+        meta = saved_model.loader.load(sess, ["serve"], src)
+        sig = meta.signature_def["serving_default"]
+        saved_model.simple_save(
+            sess, os.path.join(dep.base, "mnist", "2"),
+            inputs={"x": g.get_tensor_by_name(sig.inputs["x"].name)},
+            outputs={"probabilities": g.get_tensor_by_name(sig.outputs["probabilities"].name)})
+    try:
+        deadline = time.monotonic() + 20
+        versions = set()
+        while time.monotonic() < deadline:
+            # both workers must switch: ask several times (requests spread over the workers)
+            seen = {orjson.loads(dep.request("GET", "/v1/models/mnist")[1])
+                    ["model_version_status"][0]["version"] for _ in range(6)}
+            if seen == {"2"}:
+                versions = seen
+                break
+            time.sleep(0.2)
+        assert versions == {"2"}
+        status, body = _predict(dep, trained.x_test[:2])
+        assert status == 200, body
+        # one output now: each prediction is the bare list of 10 probabilities
+        np.testing.assert_array_equal(np.float32(orjson.loads(body)["predictions"]),
+                                      trained.reference(trained.x_test[:2])["probabilities"])
+    finally:
+        shutil.rmtree(os.path.join(dep.base, "mnist", "2"))
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                    reason="systemd-analyze is not installed")
+def test_systemd_units_verify():
+    for unit in ("flowzero.service", "flowzero.socket"):
+        r = subprocess.run(["systemd-analyze", "verify",
+                            os.path.join(REPO, "deploy", "systemd", unit)],
+                           capture_output=True, text=True, timeout=60)
+        # The unit names /srv/flowzero/venv/bin/gunicorn, which this machine does not have.
+        problems = [line for line in (r.stdout + r.stderr).splitlines()
+                    if line.strip() and "is not executable" not in line
+                    and "No such file or directory" not in line]
+        assert problems == [], problems
