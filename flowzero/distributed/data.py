@@ -1,0 +1,106 @@
+"""Data parallelism's bookkeeping: each rank's shard of every epoch, and rank-0-only output.
+
+`shard_indices` / `iterate_shard` split every epoch into disjoint, equal shards: all ranks draw
+the same seeded permutation of the samples (seeded by (seed, epoch)), global batch `i` is
+`perm[i*B*n : (i+1)*B*n]` for n ranks and B samples per rank, and rank `r` takes its `r`-th
+block of B. So:
+
+- the shards of one epoch are disjoint and together hold every sample of the full global
+  batches (the remainder, fewer than B*n samples, is dropped: every rank must take the same
+  number of steps, or the others would wait for it in an allreduce);
+- n ranks with B each see, step by step, exactly the batches of one process with batch B*n
+  and the same seed, so DistributedOptimizer reproduces single-process training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from . import comm
+
+
+def steps_per_epoch(num_samples: int, batch_size: int, num_ranks: int | None = None) -> int:
+    """How many steps each rank takes per epoch: full global batches of batch_size * ranks."""
+    n = comm.size() if num_ranks is None else num_ranks
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be positive; got {batch_size}.")
+    return num_samples // (batch_size * n)
+
+
+def shard_indices(num_samples: int, batch_size: int, epoch: int, seed: int = 0, *,
+                  shuffle: bool = True, rank: int | None = None,
+                  num_ranks: int | None = None) -> np.ndarray:
+    """This rank's sample indices for `epoch`, in step order (steps_per_epoch * batch_size).
+
+    Args:
+        num_samples: size of the training set.
+        batch_size: samples per step on each rank.
+        epoch: the epoch number (every epoch has its own permutation).
+        seed: the same on every rank.
+        shuffle: False: global batch i is samples i*B*n .. (i+1)*B*n - 1 in order.
+        rank, num_ranks: default to this process's rank() and size().
+
+    Raises:
+        ValueError: the set holds fewer samples than one global batch (batch_size * ranks).
+    """
+    r = comm.rank() if rank is None else rank
+    n = comm.size() if num_ranks is None else num_ranks
+    if not 0 <= r < n:
+        raise ValueError(f"rank must be in [0, {n}); got {r}.")
+    steps = steps_per_epoch(num_samples, batch_size, n)
+    if steps == 0:
+        raise ValueError(f"{num_samples} samples do not fill one global batch of "
+                         f"{batch_size} x {n} ranks = {batch_size * n}; use a smaller "
+                         "batch_size.")
+    order = np.random.default_rng([int(seed), int(epoch)]).permutation(num_samples) \
+        if shuffle else np.arange(num_samples)
+    blocks = order[:steps * batch_size * n].reshape(steps, n, batch_size)
+    return blocks[:, r, :].reshape(-1)
+
+
+def iterate_shard(x: np.ndarray, t: np.ndarray, batch_size: int, epoch: int, seed: int = 0,
+                  *, shuffle: bool = True, rank: int | None = None,
+                  num_ranks: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """One epoch of this rank's mini-batches: (x_batch, t_batch) of `batch_size` each.
+
+    Every rank yields the same number of batches (see shard_indices).
+
+    Example:
+        >>> for epoch in range(epochs):
+        ...     for xb, tb in dist.iterate_shard(x_train, t_train, 100, epoch, seed=0):
+        ...         sess.run(train_op, {x: xb, t: tb})
+    """
+    x, t = np.asarray(x), np.asarray(t)
+    if len(x) != len(t):
+        raise ValueError(f"iterate_shard: inputs and labels must have the same number of "
+                         f"samples; got {len(x)} and {len(t)}.")
+    idx = shard_indices(len(x), batch_size, epoch, seed, shuffle=shuffle, rank=rank,
+                        num_ranks=num_ranks)
+    for start in range(0, len(idx), batch_size):
+        sel = idx[start:start + batch_size]
+        yield x[sel], t[sel]
+
+
+def shard_range(num_samples: int, rank: int | None = None,
+                num_ranks: int | None = None) -> slice:
+    """A contiguous, nearly equal slice of `num_samples` for this rank (no sample dropped): for
+    evaluation, where each rank scores its part of the test set and `average_metrics(...,
+    weight=count)` combines the results."""
+    r = comm.rank() if rank is None else rank
+    n = comm.size() if num_ranks is None else num_ranks
+    base, extra = divmod(num_samples, n)
+    start = r * base + min(r, extra)
+    return slice(start, start + base + (1 if r < extra else 0))
+
+
+def root_print(*args: Any, **kwargs: Any) -> None:
+    """print() on rank 0 only."""
+    if comm.is_root():
+        kwargs.setdefault("flush", True)
+        print(*args, **kwargs)
+
+
+__all__ = ["iterate_shard", "root_print", "shard_indices", "shard_range", "steps_per_epoch"]
