@@ -12,6 +12,7 @@ systemd unit set them):
 | FLOWZERO_INFERENCE_THREADS | inference_threads | 2 |
 | FLOWZERO_SESSIONS_PER_MODEL | sessions_per_model | 1 |
 | FLOWZERO_DEMO | enable_demo (0/1) | 1 |
+| FLOWZERO_BLAS_THREADS | blas_threads (0: leave BLAS alone) | 1 |
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class ServingConfig:
             event loop stays free.
         sessions_per_model: Sessions per loaded version (requests running at once per model).
         enable_demo: serve the drawing demo at GET /.
+        blas_threads: BLAS threads per process (threadpoolctl; None leaves BLAS alone).
     """
 
     model_base_path: str
@@ -47,6 +49,7 @@ class ServingConfig:
     inference_threads: int = 2
     sessions_per_model: int = 1
     enable_demo: bool = True
+    blas_threads: int | None = 1
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -86,7 +89,8 @@ class ServingConfig:
                    max_body_bytes=int(num("FLOWZERO_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
                    inference_threads=int(num("FLOWZERO_INFERENCE_THREADS", 2)),
                    sessions_per_model=int(num("FLOWZERO_SESSIONS_PER_MODEL", 1)),
-                   enable_demo=e.get("FLOWZERO_DEMO", "1") not in ("0", "false", "no"))
+                   enable_demo=e.get("FLOWZERO_DEMO", "1") not in ("0", "false", "no"),
+                   blas_threads=int(num("FLOWZERO_BLAS_THREADS", 1)) or None)
 
     def to_env(self) -> dict[str, str]:
         """The environment variables that from_env reads back as this configuration."""
@@ -96,4 +100,5 @@ class ServingConfig:
                 "FLOWZERO_MAX_BODY_BYTES": str(self.max_body_bytes),
                 "FLOWZERO_INFERENCE_THREADS": str(self.inference_threads),
                 "FLOWZERO_SESSIONS_PER_MODEL": str(self.sessions_per_model),
-                "FLOWZERO_DEMO": "1" if self.enable_demo else "0"}
+                "FLOWZERO_DEMO": "1" if self.enable_demo else "0",
+                "FLOWZERO_BLAS_THREADS": str(self.blas_threads or 0)}
