@@ -22,8 +22,8 @@ from typing import Any
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
-def _err(message: str) -> None:
-    print(f"flowzero: error: {message}", file=sys.stderr, flush=True)
+def _err(message: str, command: str = "serve") -> None:
+    print(f"flowzero {command}: error: {message}", file=sys.stderr, flush=True)
 
 
 def _positive_int(text: str) -> int:
@@ -102,10 +102,10 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         info = export_model(args.checkpoint, args.model, args.out)
     except FileExistsError as e:
-        _err(f"{e} (export the next version number instead)")
+        _err(f"{e} (export the next version number instead)", "export")
         return EXIT_ERROR
     except (errors.OpError, ValueError, OSError, RuntimeError) as e:
-        _err(str(e))
+        _err(str(e), "export")
         return EXIT_ERROR
     sig = info["signature"]
     ins = ", ".join(f"{k} {v['dtype']}{v['shape']}" for k, v in sig["inputs"].items())

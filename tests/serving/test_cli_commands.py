@@ -28,7 +28,7 @@ def test_export_command(trained, tmp_path, capsys):
     assert (out / "saved_model.json").is_file()
     assert args.func(args) == 1  # exists: refused, one line, no traceback
     err = capsys.readouterr().err
-    assert err.startswith("flowzero: error: Export directory already exists") and \
+    assert err.startswith("flowzero export: error: Export directory already exists") and \
         "Traceback" not in err
     args = _parser().parse_args(["export", "--checkpoint", str(tmp_path / "none"),
                                  "--model", "two_layer_net", "--out", str(tmp_path / "x" / "1")])

@@ -201,8 +201,10 @@ def test_export_model_from_run_config(trained, tmp_path):
     saver = tf.train.Saver(trained.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES))
     prefix = saver.save(trained.sess, str(run / "checkpoints" / "model.ckpt"), global_step=1,
                         write_meta_graph=False)
-    (run / "run.json").write_text(json.dumps(
-        {"model": "two_layer_net", "model_kwargs": {"hidden_size": 50, "seed": 3}}))
+    # as `flowzero train --out run` writes it: run/checkpoints/run.json
+    (run / "checkpoints" / "run.json").write_text(json.dumps(
+        {"format": "flowzero.run", "version": 1, "model": "two_layer_net",
+         "model_kwargs": {"hidden_size": 50, "seed": 3}, "image_input": False}))
     out = str(tmp_path / "export")
     info = export_model(str(run), None, out)
     assert info["source"] == "run_config" and info["checkpoint"] == prefix
