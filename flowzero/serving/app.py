@@ -149,9 +149,13 @@ class ServingApp:
             raise ServingError(404, f"Invalid model version {raw!r}: versions are integers.")
         return name, version
 
-    async def _offload(self, fn: Callable[..., Reply], *args: Any) -> Reply:
+    async def _offload(self, fn: Callable[..., Reply], *args: Any, size: int = 0) -> Reply:
         if self.pool is None:  # used without its lifespan (e.g. a bare TestClient)
             raise ServingError(503, "The server is starting or stopping; try again.")
+        if size <= self.config.inline_max_bytes:
+            # NOTE: opt-in (inline_max_bytes, default 0): a tiny request of a small model runs
+            # in well under the thread hand-off's own cost; never for big bodies.
+            return fn(*args)
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
     def endpoint(self, api: str, handler: Callable[[Request], Any]) -> Callable[..., Any]:
@@ -201,7 +205,7 @@ class ServingApp:
         if verb != "predict":
             raise ServingError(404, f"Unknown method :{verb}; flowzero serves :predict.")
         body = await read_body(request, self.config.max_body_bytes)
-        return await self._offload(self._predict, name, version, body)
+        return await self._offload(self._predict, name, version, body, size=len(body))
 
     def _predict(self, name: str, version: int | None, body: bytes) -> Reply:
         doc = codec.parse_json(body)
@@ -246,7 +250,7 @@ class ServingApp:
         name, version = self._model(request)
         body = await read_body(request, self.config.max_body_bytes)
         return await self._offload(self._infer, name, version, body,
-                                   request.headers.get(kserve.HEADER))
+                                   request.headers.get(kserve.HEADER), size=len(body))
 
     def _infer(self, name: str, version: int | None, body: bytes,
                header_length: str | None) -> Reply:

@@ -385,3 +385,14 @@ def test_app_without_lifespan_answers_503(base):
     c = TestClient(app, raise_server_exceptions=False)  # no `with`: no lifespan, no models
     _err(c.post("/v1/models/mnist:predict", json={"instances": [[0.0] * 784]}), 503, "starting")
     assert c.get("/healthz").status_code == 503
+
+
+def test_inline_small_requests_give_the_same_answers(base, trained):
+    app = create_app(ServingConfig(base, ("mnist",), poll_interval_s=0,
+                                   inline_max_bytes=1 << 20))
+    x = trained.x_test[:2]
+    with TestClient(app) as c:
+        r = c.post("/v1/models/mnist:predict", json={"inputs": x.tolist()})
+        np.testing.assert_array_equal(np.float32(r.json()["outputs"]["probabilities"]),
+                                      trained.reference(x)["probabilities"])
+        _err(c.post("/v1/models/mnist:predict", content=b"{"), 400, "JSON Parse error")
