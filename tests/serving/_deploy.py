@@ -105,6 +105,9 @@ class Deployment:
     def start(self, timeout: float = 60.0) -> Deployment:
         as_root = os.geteuid() == 0
         self.tmp = tempfile.mkdtemp(prefix="flowzero-deploy-")
+        # nginx's worker (nobody, when we are root) writes large bodies and responses to its
+        # *_temp paths in here, so it must be able to traverse the prefix directory.
+        os.chmod(self.tmp, 0o755)
         # The socket directory nginx's worker (nobody:nogroup when we are root) may traverse:
         # group nogroup, mode 0750, as /run/flowzero is for www-data in production.
         self.run_dir = tempfile.mkdtemp(prefix="flowzero-run-")
