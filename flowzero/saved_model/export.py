@@ -102,6 +102,26 @@ def _model_config(doc: Any) -> dict[str, Any] | None:
     return {"model": model, "kwargs": dict(kwargs), "dtype": doc.get("dtype", "float32")}
 
 
+def _model_classes() -> dict[str, type]:
+    """The book's models by their CLI names (flowzero.experiments.zoo's table when present)."""
+    try:
+        from flowzero.experiments.zoo import MODELS
+    except ImportError:  # NOTE: the CLI's zoo is optional here; the names are the scopes
+        from flowzero import models as m
+
+        return {"two_layer_net": m.TwoLayerNet, "simple_conv_net": m.SimpleConvNet,
+                "multi_layer_net": m.MultiLayerNet,
+                "multi_layer_net_extend": m.MultiLayerNetExtend,
+                "deep_conv_net": m.DeepConvNet}
+    return {name: spec.cls for name, spec in MODELS.items()}
+
+
+def _check_model_name(name: str) -> None:
+    known = _model_classes()
+    if name not in known:
+        raise ValueError(f"unknown model {name!r}; choose from: {', '.join(known)}")
+
+
 def _serving_outputs(logits: Any) -> dict[str, Any]:
     with tf.name_scope("serving"):
         return {"logits": logits,
@@ -110,11 +130,16 @@ def _serving_outputs(logits: Any) -> dict[str, Any]:
 
 
 def _from_run_config(cfg: dict[str, Any], prefix: str) -> tuple[Any, Any, dict[str, Any]]:
-    from flowzero.experiments.zoo import build_model
-
+    _check_model_name(cfg["model"])
     g = tf.Graph()
     with g.as_default():
-        net = build_model(cfg["model"], cfg["kwargs"], dtype=tf.as_dtype(cfg["dtype"]))
+        dtype = tf.as_dtype(cfg["dtype"])
+        try:  # the CLI's own builder (it may add fixed constructor arguments)
+            from flowzero.experiments.zoo import build_model
+        except ImportError:
+            net = _model_classes()[cfg["model"]](**cfg["kwargs"], dtype=dtype)
+        else:
+            net = build_model(cfg["model"], cfg["kwargs"], dtype=dtype)
         outputs = _serving_outputs(net.logits)
         sess = tf.Session(graph=g)
         tf.train.Saver(g.get_collection(GraphKeys.GLOBAL_VARIABLES)).restore(sess, prefix)
@@ -157,7 +182,7 @@ def export_model(checkpoint: str, model_name: str | None, out_dir: str) -> dict[
     Args:
         checkpoint: a checkpoint directory (its newest checkpoint is used), a run directory
             holding `checkpoints/`, or a checkpoint prefix.
-        model_name: one of flowzero.experiments.zoo.MODELS (two_layer_net, ...); None takes it
+        model_name: one of the book's models by its CLI name (two_layer_net, ...); None takes it
             from the run config.
         out_dir: the export directory, usually `BASE/NAME/<version>`; must not exist.
 
@@ -174,9 +199,7 @@ def export_model(checkpoint: str, model_name: str | None, out_dir: str) -> dict[
     prefix = resolve_checkpoint(checkpoint)
     cfg = find_run_config(prefix)
     if model_name is not None:
-        from flowzero.experiments.zoo import model_spec
-
-        model_spec(model_name)  # ValueError listing the valid names
+        _check_model_name(model_name)  # ValueError listing the valid names
     if cfg is not None and model_name is not None and cfg["model"] != model_name:
         raise ValueError(f"The run config {cfg['path']} says the checkpoint is a {cfg['model']}"
                          f", not a {model_name}.")
