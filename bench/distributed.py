@@ -123,8 +123,10 @@ def allreduce_sizes(args: argparse.Namespace) -> dict[str, Any]:
         buf = np.ones(int(mb * 1e6 / 4), np.float32)
         reps = max(5, min(50, int(200 / max(mb, 1))))
         res: dict[str, list[float]] = {"mpi4py_blocking": [], "flowzero": [], "iallreduce_test": []}
-        for _ in range(reps):
-            for kind in res:
+        kinds = list(res)
+        for rep in range(reps):
+            # Rotate the order: the call right after an Iallreduce was measured slower.
+            for kind in kinds[rep % 3:] + kinds[:rep % 3]:
                 comm.Barrier()
                 t0 = time.perf_counter()
                 if kind == "mpi4py_blocking":
@@ -265,9 +267,12 @@ def main() -> None:
         if dist.is_root():
             print("RESULT " + json.dumps(res), flush=True)
         return
-    result = orchestrate(args)
+    result = orchestrate(args) if args.rounds else {"summary": {}, "load_min_max": [0, 0],
+                                                    "cpus": os.cpu_count()}
     if args.sizes:
+        before = _load()
         result["allreduce_ms"] = _microbench(args)
+        result["allreduce_load"] = [before, _load()]
     print()
     print(table(result))
     if args.sizes:
@@ -277,7 +282,8 @@ def main() -> None:
             print(f"| {mb} | {r['mpi4py_blocking']:.3f} | {r['flowzero']:.3f} | "
                   f"{r['iallreduce_test']:.3f} |")
     print(f"\ncpus: {result['cpus']}, load average (1 min) during the runs: "
-          f"{result['load_min_max'][0]}-{result['load_min_max'][1]}")
+          f"{result['load_min_max'][0]}-{result['load_min_max'][1]}"
+          + (f"; around the allreduce sizes: {result['allreduce_load']}" if args.sizes else ""))
     if args.out:
         with open(args.out, "w") as f:
             json.dump(result, f, indent=1)
