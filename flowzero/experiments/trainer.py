@@ -1,0 +1,173 @@
+"""The book's training loop (common/trainer.py, ch. 5 train_neuralnet.py) for a flowzero graph.
+
+Each step draws a random mini-batch with replacement, as the book's
+`np.random.choice(train_size, batch_size)`; an epoch is `ceil(train_size / batch_size)` steps,
+after which train and test accuracy are measured. Everything random comes from one seeded
+generator, so the same seed gives the same run.
+
+The loop knows nothing about progress bars, checkpoints or TensorBoard: the caller passes
+`Hooks` (the `flowzero train` command adds all three through them).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from flowzero.datasets import random_batch
+from flowzero.experiments.zoo import Data, training_feed
+
+EVAL_BATCH = 500  # images per forward pass when measuring accuracy (bounds conv memory)
+
+
+def predict(sess: Any, net: Any, x: np.ndarray, batch: int = EVAL_BATCH) -> np.ndarray:
+    """The predicted class of every image in `x` (argmax of the logits), in test mode."""
+    out = [np.argmax(sess.run(net.logits, {net.x: x[i:i + batch]}), axis=1)
+           for i in range(0, len(x), batch)]
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def accuracy(sess: Any, net: Any, x: np.ndarray, t: np.ndarray) -> tuple[float, int]:
+    """(fraction correct, number correct) of the predictions for `x` against labels `t`."""
+    correct = int(np.sum(predict(sess, net, x) == t))
+    return (correct / len(t) if len(t) else 0.0), correct
+
+
+@dataclass
+class EpochRecord:
+    """Accuracies after `epoch` (0: the initial weights) at `iteration`; `loss` is the mean
+    training loss over the epoch's steps (None for epoch 0)."""
+
+    epoch: int
+    iteration: int
+    loss: float | None
+    train_acc: float
+    test_acc: float
+    seconds: float
+
+
+@dataclass
+class TrainResult:
+    epochs: list[EpochRecord] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)  # one per step
+    iterations: int = 0
+    stopped: bool = False  # True when Hooks.should_stop ended the run early
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"epochs": [asdict(r) for r in self.epochs], "losses": self.losses,
+                "iterations": self.iterations, "stopped": self.stopped,
+                "seconds": self.seconds}
+
+
+class Hooks:
+    """Callbacks of `Trainer.run`; the defaults do nothing."""
+
+    def epoch_start(self, epoch: int, n_epochs: int, steps: int) -> None:
+        """Epoch `epoch` of `n_epochs` begins; it will take `steps` steps."""
+
+    def step(self, iteration: int, loss: float, batch_acc: float) -> None:
+        """Step `iteration` (1-based, over the whole run) is done."""
+
+    def epoch_end(self, record: EpochRecord) -> None:
+        """An epoch ended and was evaluated (also called once for epoch 0)."""
+
+    def stopped(self, iteration: int) -> None:
+        """`should_stop` ended the run after `iteration` steps."""
+
+    def should_stop(self) -> bool:
+        """Checked before every step; True ends the run there."""
+        return False
+
+
+class Trainer:
+    """Trains `net` with `train_op` on `data` (already shaped for the model).
+
+    Args:
+        net: a flowzero.models network (x, t, loss, accuracy, logits[, training]).
+        train_op: the op one step runs (an optimizer's minimize()).
+        data: the training and test sets.
+        batch_size: samples per step.
+        epochs / iters: how long to train (exactly one of them); with `iters`, the last epoch
+            may be shorter than the others.
+        seed: seeds the mini-batch sampling.
+        eval_samples: measure train accuracy on the first `eval_samples` training samples only
+            (the book's ch. 7 Trainer uses 1,000); None: all of them. Test accuracy always uses
+            the whole test set.
+        record_initial: evaluate the initial weights as epoch 0 (as the book's loops, which
+            also measure before the first epoch ends).
+    """
+
+    def __init__(self, net: Any, train_op: Any, data: Data, batch_size: int, *,
+                 epochs: int | None = None, iters: int | None = None, seed: int = 0,
+                 eval_samples: int | None = None, record_initial: bool = True) -> None:
+        if (epochs is None) == (iters is None):
+            raise ValueError("give exactly one of epochs and iters")
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be positive; got {batch_size}")
+        self.net, self.train_op, self.data = net, train_op, data
+        self.batch_size = batch_size
+        self.iters_per_epoch = max(math.ceil(len(data.x_train) / batch_size), 1)
+        self.total_iters = iters if iters is not None else epochs * self.iters_per_epoch
+        if self.total_iters < 0:
+            raise ValueError(f"the number of steps must not be negative; got {self.total_iters}")
+        self.n_epochs = math.ceil(self.total_iters / self.iters_per_epoch)
+        self.rng = np.random.default_rng(seed)
+        self.eval_samples = eval_samples
+        self.record_initial = record_initial
+        self._feed_extra = training_feed(net)
+        self.result = TrainResult()
+
+    def evaluate(self, sess: Any, epoch: int, iteration: int, loss: float | None,
+                 started: float) -> EpochRecord:
+        d = self.data
+        n = len(d.x_train) if self.eval_samples is None else self.eval_samples
+        train_acc, _ = accuracy(sess, self.net, d.x_train[:n], d.t_train[:n])
+        test_acc, _ = accuracy(sess, self.net, d.x_test, d.t_test)
+        return EpochRecord(epoch, iteration, loss, train_acc, test_acc,
+                           time.perf_counter() - started)
+
+    def run(self, sess: Any, hooks: Hooks | None = None) -> TrainResult:
+        """Runs the whole schedule in `sess` (variables already initialised)."""
+        hooks = hooks or Hooks()
+        net, d = self.net, self.data
+        fetches = [net.loss, net.accuracy, self.train_op]
+        # Kept on self and updated after every step, so a caller that catches an exception
+        # (a second Ctrl-C) still knows how far the run got.
+        result = self.result = TrainResult()
+        t0 = time.perf_counter()
+        if self.record_initial:
+            record = self.evaluate(sess, 0, 0, None, t0)
+            result.epochs.append(record)
+            hooks.epoch_end(record)
+        it = 0
+        for epoch in range(1, self.n_epochs + 1):
+            started = time.perf_counter()
+            steps = min(self.iters_per_epoch, self.total_iters - it)
+            hooks.epoch_start(epoch, self.n_epochs, steps)
+            epoch_losses: list[float] = []
+            for _ in range(steps):
+                if hooks.should_stop():
+                    result.stopped = True
+                    break
+                xb, tb = random_batch(d.x_train, d.t_train, self.batch_size, self.rng,
+                                      replace=True)
+                loss, acc, _ = sess.run(fetches, {net.x: xb, net.t: tb, **self._feed_extra})
+                it += 1
+                epoch_losses.append(float(loss))
+                result.losses.append(float(loss))
+                result.iterations = it
+                hooks.step(it, float(loss), float(acc))
+            if result.stopped:
+                hooks.stopped(it)
+                break
+            mean_loss = float(np.mean(epoch_losses)) if epoch_losses else None
+            record = self.evaluate(sess, epoch, it, mean_loss, started)
+            result.epochs.append(record)
+            hooks.epoch_end(record)
+        result.seconds = time.perf_counter() - t0
+        return result
