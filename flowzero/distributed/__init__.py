@@ -25,7 +25,6 @@ from .comm import (
     DEFAULT_TIMEOUT,
     DistributedError,
     abort,
-    average_metrics,
     barrier,
     collective_stats,
     init,
@@ -38,7 +37,14 @@ from .comm import (
     rank,
     size,
 )
-from .data import iterate_shard, root_print, shard_indices, shard_range, steps_per_epoch
+from .data import (
+    average_metrics,
+    iterate_shard,
+    root_print,
+    shard_indices,
+    shard_range,
+    steps_per_epoch,
+)
 from .ops import (
     Average,
     Sum,

@@ -1,4 +1,5 @@
-"""Data parallelism's bookkeeping: each rank's shard of every epoch, and rank-0-only output.
+"""Data parallelism's bookkeeping: each rank's shard of every epoch, metrics averaged across
+ranks, and rank-0-only output.
 
 `shard_indices` / `iterate_shard` split every epoch into disjoint, equal shards: all ranks draw
 the same seeded permutation of the samples (seeded by (seed, epoch)), global batch `i` is
@@ -96,6 +97,46 @@ def shard_range(num_samples: int, rank: int | None = None,
     return slice(start, start + base + (1 if r < extra else 0))
 
 
+def average_metrics(values: Any, weight: float | None = None) -> Any:
+    """The mean over ranks of a float, a sequence of floats or a {name: float} dict.
+
+    Args:
+        values: this rank's metrics (e.g. loss and accuracy on its shard).
+        weight: this rank's weight (e.g. its number of samples) for a weighted mean; None:
+            every rank counts the same.
+
+    Returns:
+        The same structure with every value replaced by the mean across ranks (Python floats).
+        Every rank receives the result; only the root usually prints it.
+    """
+    st = comm._ensure()
+    keys: list[Any] = []
+    if isinstance(values, dict):
+        keys = list(values)
+        flat = [float(values[k]) for k in keys]
+    elif isinstance(values, (list, tuple)):
+        flat = [float(v) for v in values]
+    else:
+        flat = [float(values)]
+    w = 1.0 if weight is None else float(weight)
+    buf = np.array([v * w for v in flat] + [w], dtype=np.float64)
+    if st.size > 1:
+        if not comm.agree("average_metrics", (len(flat), comm._sig_hash(keys))):
+            raise ValueError("average_metrics: every rank must pass the same metrics (the "
+                             f"same keys in the same order); this rank (rank {st.rank}) passed "
+                             f"{len(flat)}: {keys or 'unnamed'}.")
+        comm.allreduce_inplace(buf, average=False, what="average_metrics")
+    total_w = buf[-1]
+    means = [float(v / total_w) if total_w else float("nan") for v in buf[:-1]]
+    if isinstance(values, dict):
+        return dict(zip(keys, means))
+    if isinstance(values, (list, tuple)):
+        if hasattr(values, "_fields"):
+            return type(values)(*means)
+        return tuple(means) if isinstance(values, tuple) else means
+    return means[0]
+
+
 def root_print(*args: Any, **kwargs: Any) -> None:
     """print() on rank 0 only."""
     if comm.is_root():
@@ -103,4 +144,5 @@ def root_print(*args: Any, **kwargs: Any) -> None:
         print(*args, **kwargs)
 
 
-__all__ = ["iterate_shard", "root_print", "shard_indices", "shard_range", "steps_per_epoch"]
+__all__ = ["average_metrics", "iterate_shard", "root_print", "shard_indices", "shard_range",
+           "steps_per_epoch"]

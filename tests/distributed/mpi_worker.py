@@ -130,6 +130,11 @@ def collectives() -> dict[str, np.ndarray]:
         out["after_mismatch"] = sess.run(dist.allreduce(b_in, op=dist.Sum), {b_in: np.ones(3)})
     out["metrics"] = np.array(list(dist.average_metrics({"a": float(r), "b": 1.0}).values()))
     out["weighted"] = np.array(dist.average_metrics(float(r), weight=r + 1))
+    try:
+        dist.average_metrics({f"metric_of_rank_{r}": 1.0})
+        out["metrics_mismatch"] = np.array("no error")
+    except ValueError as e:
+        out["metrics_mismatch"] = np.array(str(e))
     dist.barrier()
     out["rank_size"] = np.array([r, n, dist.local_rank(), dist.local_size()])
     return out

@@ -101,6 +101,7 @@ def test_broadcast_and_helpers(coll: list[dict[str, np.ndarray]]) -> None:
         np.testing.assert_array_equal(c["broadcast"], np.full(3, 1.5, np.float32))
         np.testing.assert_allclose(c["metrics"], [0.5, 1.0])
         np.testing.assert_allclose(c["weighted"], 2 / 3)  # (0 * 1 + 1 * 2) / 3
+        assert "same keys in the same order" in str(c["metrics_mismatch"])
 
 
 def test_mismatched_shapes_fail_on_every_rank_without_a_hang(
