@@ -104,7 +104,7 @@ from flowzero.variables import (
     zeros_initializer,
 )
 
-from flowzero import contrib, layers, losses, nn, summary, train
+from flowzero import contrib, layers, losses, nn, saved_model, summary, train
 from flowzero.nn import sigmoid, tanh
 from flowzero.train.clip import *  # noqa: F403
 

@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (train, evaluate, gradcheck, graph, book):
         module.add_parser(sub)
+    from flowzero.serving.cli_commands import add_export_command, add_serve_command
+
+    add_export_command(sub)
+    add_serve_command(sub)
     return parser
 
 
