@@ -59,7 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with blas_threads(getattr(args, "threads", None)):
             return int(args.func(args))
     except CLIError as exc:
-        print(f"flowzero {args.command}: error: {exc}", file=sys.stderr)
+        message = f"flowzero {args.command}: error: {exc}"
+        dist = sys.modules.get("flowzero.distributed")  # imported only by commands that use it
+        if dist is not None and dist.is_initialized() and dist.size() > 1:
+            # Under mpirun: end every rank now (MPI_Abort), not after the others' watchdog.
+            dist.abort(f"{message} (rank {dist.rank()} of {dist.size()})", exc.code)
+        print(message, file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print(f"flowzero {args.command}: interrupted", file=sys.stderr)

@@ -11,6 +11,14 @@ What a run writes into --out DIR:
     DIR/logs/events.out.tfevents.*        TensorBoard: epoch scalars, weight histograms, graph
 
 Ctrl-C stops after the current step, saves a checkpoint and the metrics, and exits with 130.
+
+Under `mpirun -np N flowzero train ...` (flowzero.distributed) the same command trains
+data-parallel: every rank builds the same graph with a DistributedOptimizer (gradients averaged
+each step), starts from rank 0's initial weights, and trains on its own disjoint shard of every
+epoch with --batch-size samples per step (a global batch of N x --batch-size; an epoch is
+train size // (N x batch) steps). Losses and accuracies are averaged across ranks; only rank 0
+prints, draws, logs to TensorBoard and writes checkpoints, run.json and metrics.json. The
+learning rate is not scaled (docs/distributed.md).
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from flowzero.cli.common import (
 )
 from flowzero.cli.progress import Board, ConsoleHooks, StopOnSigint, progress_bar_class
 from flowzero.experiments import plots
-from flowzero.experiments.trainer import Trainer, accuracy
+from flowzero.experiments.trainer import Trainer, accuracy, distributed_accuracy
 from flowzero.experiments.zoo import (
     MODELS,
     OPTIMIZERS,
@@ -74,7 +82,7 @@ def add_parser(sub: Any) -> None:
                    help="learning rate (default: the model's with its optimizer, else the "
                         "book's default for the optimizer)")
     p.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
-                   help="mini-batch size (default: 100)")
+                   help="mini-batch size (default: 100); under mpirun, per rank")
     length = p.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=positive_int, default=None, metavar="N",
                         help="epochs of ceil(train size / batch size) random mini-batches "
@@ -171,11 +179,23 @@ class Prepared:
     saver: Any
     board: Board | None
     paths: dict[str, str]
+    world: int = 1  # MPI ranks (flowzero.distributed); 1: a plain single-process run
+    bcast: Any = None  # broadcast_global_variables(0) when world > 1
 
 
 def run(args: argparse.Namespace) -> int:
+    import flowzero.distributed as dist
+
     parser = args.parser
     s = resolve(args, parser)
+    # A no-op without a multi-rank launch (mpi4py is then never imported).
+    try:
+        dist.init()
+    except dist.DistributedError as exc:
+        raise CLIError(str(exc)) from None
+    world = dist.size()
+    if not dist.is_root():  # only rank 0 prints, draws and logs
+        s.quiet, s.plot, s.tensorboard = True, False, False
     spec = MODELS[s.model]
     out = ensure_dir(s.out, parser)
     ckpt_dir = os.path.join(out, CHECKPOINT_DIR)
@@ -188,26 +208,38 @@ def run(args: argparse.Namespace) -> int:
     tf.reset_default_graph()
     net = build_model(s.model, s.model_kwargs)
     global_step = tf.train.get_or_create_global_step()
-    train_op = make_optimizer(s.optimizer, s.lr).minimize(net.loss, global_step=global_step)
+    opt = make_optimizer(s.optimizer, s.lr)
+    if world > 1:
+        opt = dist.DistributedOptimizer(opt)  # one fused allreduce of the gradients per step
+    train_op = opt.minimize(net.loss, global_step=global_step)
+    bcast = dist.broadcast_global_variables(0) if world > 1 else None
     board = Board.create(paths["logdir"], net) if s.tensorboard else None
     saver = tf.train.Saver(max_to_keep=5)
-    trainer = Trainer(net, train_op, data, s.batch_size, epochs=s.epochs, iters=s.iters,
-                      seed=s.seed, eval_samples=s.eval_samples)
+    try:
+        trainer = Trainer(net, train_op, data, s.batch_size, epochs=s.epochs, iters=s.iters,
+                          seed=s.seed, eval_samples=s.eval_samples, distributed=world > 1)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
     config = {"format": "flowzero.run", "version": 1, "model": s.model,
               "model_kwargs": s.model_kwargs, "image_input": spec.image_input,
               "optimizer": s.optimizer, "lr": s.lr, "batch_size": s.batch_size,
               "epochs": s.epochs, "iters": s.iters, "seed": s.seed, "data": s.data,
               "data_source": data.source_info(), "checkpoint_name": CHECKPOINT_NAME,
               "flowzero_version": tf.__version__}
-    write_json(os.path.join(ckpt_dir, RUN_FILE), config)
+    if world > 1:
+        config["ranks"] = world
+    if dist.is_root():
+        write_json(os.path.join(ckpt_dir, RUN_FILE), config)
     if s.iters is None:
         length = (f"{trainer.n_epochs} epochs x {trainer.iters_per_epoch} steps = "
                   f"{trainer.total_iters} steps")
     else:
         length = f"{trainer.total_iters} steps (an epoch is {trainer.iters_per_epoch} steps)"
-    say(f"model: {s.model} {s.model_kwargs}; {s.optimizer} lr {s.lr}, batch {s.batch_size}, "
-        f"{length}", s.quiet)
-    prepared = Prepared(s, data, net, trainer, saver, board, paths)
+    batch = (f"batch {s.batch_size}" if world == 1 else
+             f"{world} ranks x batch {s.batch_size} = {world * s.batch_size}")
+    say(f"model: {s.model} {s.model_kwargs}; {s.optimizer} lr {s.lr}, {batch}, {length}",
+        s.quiet)
+    prepared = Prepared(s, data, net, trainer, saver, board, paths, world, bcast)
     # From here to the end, a first Ctrl-C only asks to stop: the checkpoint, the metrics and
     # the plot are still written.
     with StopOnSigint() as stop:
@@ -219,11 +251,19 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
     s, data, net, trainer, board, paths = p.settings, p.data, p.net, p.trainer, p.board, p.paths
     saved: dict[str, Any] = {"path": None, "iteration": -1}
     prefix = os.path.join(paths["checkpoint_dir"], CHECKPOINT_NAME)
+    root = True
+    if p.world > 1:
+        import flowzero.distributed as dist
+
+        root = dist.is_root()
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
+        if p.bcast is not None:
+            sess.run(p.bcast)  # every rank starts from rank 0's weights
 
         def save(iteration: int) -> None:
-            saved["path"] = p.saver.save(sess, prefix, global_step=iteration)
+            if root:  # the other ranks hold the same weights
+                saved["path"] = p.saver.save(sess, prefix, global_step=iteration)
             saved["iteration"] = iteration
 
         if board is not None:
@@ -236,12 +276,26 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
             hooks.stopped(trainer.result.iterations)
             result = trainer.result
             result.stopped = True
+            if p.world > 1:
+                # The other ranks may be inside a collective: save here (rank 0) and end the
+                # whole job, rather than leave them waiting for the watchdog.
+                save(result.iterations)
+                dist.abort(f"flowzero train: interrupted (rank {dist.rank()}); the job ends"
+                           + (f"; checkpoint: {saved['path']}" if root else ""),
+                           EXIT_INTERRUPTED)
         if saved["iteration"] != result.iterations:
             save(result.iterations)
-        test_acc, test_correct = accuracy(sess, net, data.x_test, data.t_test)
+        if p.world > 1:
+            test_acc, test_correct = distributed_accuracy(sess, net, data.x_test, data.t_test)
+        else:
+            test_acc, test_correct = accuracy(sess, net, data.x_test, data.t_test)
         if board is not None:
             board.close()
     interrupted = result.stopped or stop.requested
+    if p.world > 1:  # one exit status for the whole job
+        interrupted = dist.average_metrics(float(interrupted)) > 0
+        if not root:
+            return EXIT_INTERRUPTED if interrupted or stop.requested else 0
     wall = time.perf_counter() - started
 
     epochs = result.epochs
@@ -272,6 +326,9 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
         "logdir": paths["logdir"] if board is not None else None,
         "args": _json_args(args), "flowzero_version": tf.__version__,
     }
+    if p.world > 1:
+        metrics["ranks"] = p.world
+        metrics["global_batch_size"] = p.world * s.batch_size
     write_json(paths["metrics"], metrics)
 
     if interrupted:

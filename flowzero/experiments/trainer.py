@@ -7,6 +7,13 @@ generator, so the same seed gives the same run.
 
 The loop knows nothing about progress bars, checkpoints or TensorBoard: the caller passes
 `Hooks` (the `flowzero train` command adds all three through them).
+
+With `distributed=True` (several MPI ranks, flowzero.distributed; `train_op` from a
+DistributedOptimizer) each rank trains on its own shard of every epoch
+(`dist.iterate_shard`, `batch_size` samples per rank and step, an epoch is
+`dist.steps_per_epoch` steps), and every number the hooks and the result see is the same on all
+ranks: step losses averaged across ranks, accuracies over the whole sets (each rank scores its
+`dist.shard_range` and the counts are summed), and the stop decision agreed after every step.
 """
 
 from __future__ import annotations
@@ -34,6 +41,19 @@ def predict(sess: Any, net: Any, x: np.ndarray, batch: int = EVAL_BATCH) -> np.n
 def accuracy(sess: Any, net: Any, x: np.ndarray, t: np.ndarray) -> tuple[float, int]:
     """(fraction correct, number correct) of the predictions for `x` against labels `t`."""
     correct = int(np.sum(predict(sess, net, x) == t))
+    return (correct / len(t) if len(t) else 0.0), correct
+
+
+def distributed_accuracy(sess: Any, net: Any, x: np.ndarray, t: np.ndarray) -> tuple[float, int]:
+    """`accuracy` over all of `x`, with the work split across MPI ranks: each rank scores its
+    `dist.shard_range` and the correct counts are summed (a collective: call it on every rank).
+    Gives exactly what `accuracy` gives in one process."""
+    import flowzero.distributed as dist
+
+    part = dist.shard_range(len(t))
+    _, local = accuracy(sess, net, x[part], t[part])
+    # The mean of integer counts over ranks, times the number of ranks: their exact sum.
+    correct = int(round(dist.average_metrics(float(local)) * dist.size()))
     return (correct / len(t) if len(t) else 0.0), correct
 
 
@@ -100,18 +120,32 @@ class Trainer:
             the whole test set.
         record_initial: evaluate the initial weights as epoch 0 (as the book's loops, which
             also measure before the first epoch ends).
+        distributed: data-parallel over the ranks of flowzero.distributed (see the module
+            docstring); False (default): one process, the book's sampling with replacement.
     """
 
     def __init__(self, net: Any, train_op: Any, data: Data, batch_size: int, *,
                  epochs: int | None = None, iters: int | None = None, seed: int = 0,
-                 eval_samples: int | None = None, record_initial: bool = True) -> None:
+                 eval_samples: int | None = None, record_initial: bool = True,
+                 distributed: bool = False) -> None:
         if (epochs is None) == (iters is None):
             raise ValueError("give exactly one of epochs and iters")
         if batch_size <= 0:
             raise ValueError(f"batch_size must be positive; got {batch_size}")
         self.net, self.train_op, self.data = net, train_op, data
         self.batch_size = batch_size
-        self.iters_per_epoch = max(math.ceil(len(data.x_train) / batch_size), 1)
+        self.distributed = distributed
+        self.seed = seed
+        if distributed:
+            import flowzero.distributed as dist
+
+            self.iters_per_epoch = dist.steps_per_epoch(len(data.x_train), batch_size)
+            if self.iters_per_epoch == 0:
+                raise ValueError(
+                    f"{len(data.x_train)} training samples do not fill one global batch of "
+                    f"{batch_size} x {dist.size()} ranks; use a smaller batch size")
+        else:
+            self.iters_per_epoch = max(math.ceil(len(data.x_train) / batch_size), 1)
         self.total_iters = iters if iters is not None else epochs * self.iters_per_epoch
         if self.total_iters < 0:
             raise ValueError(f"the number of steps must not be negative; got {self.total_iters}")
@@ -126,8 +160,9 @@ class Trainer:
                  started: float) -> EpochRecord:
         d = self.data
         n = len(d.x_train) if self.eval_samples is None else self.eval_samples
-        train_acc, _ = accuracy(sess, self.net, d.x_train[:n], d.t_train[:n])
-        test_acc, _ = accuracy(sess, self.net, d.x_test, d.t_test)
+        score = distributed_accuracy if self.distributed else accuracy
+        train_acc, _ = score(sess, self.net, d.x_train[:n], d.t_train[:n])
+        test_acc, _ = score(sess, self.net, d.x_test, d.t_test)
         return EpochRecord(epoch, iteration, loss, train_acc, test_acc,
                            time.perf_counter() - started)
 
@@ -145,18 +180,25 @@ class Trainer:
             result.epochs.append(record)
             hooks.epoch_end(record)
         it = 0
+        stop_agreed = False  # distributed: the ranks' joint stop decision after the last step
         for epoch in range(1, self.n_epochs + 1):
             started = time.perf_counter()
             steps = min(self.iters_per_epoch, self.total_iters - it)
             hooks.epoch_start(epoch, self.n_epochs, steps)
             epoch_losses: list[float] = []
+            batches = self._shard(epoch) if self.distributed else None
             for _ in range(steps):
-                if hooks.should_stop():
+                if (stop_agreed if self.distributed else hooks.should_stop()):
                     result.stopped = True
                     break
-                xb, tb = random_batch(d.x_train, d.t_train, self.batch_size, self.rng,
-                                      replace=True)
+                if batches is not None:
+                    xb, tb = next(batches)
+                else:
+                    xb, tb = random_batch(d.x_train, d.t_train, self.batch_size, self.rng,
+                                          replace=True)
                 loss, acc, _ = sess.run(fetches, {net.x: xb, net.t: tb, **self._feed_extra})
+                if self.distributed:
+                    loss, acc, stop_agreed = self._agree(loss, acc, hooks.should_stop())
                 it += 1
                 epoch_losses.append(float(loss))
                 result.losses.append(float(loss))
@@ -171,3 +213,19 @@ class Trainer:
             hooks.epoch_end(record)
         result.seconds = time.perf_counter() - t0
         return result
+
+    def _shard(self, epoch: int) -> Any:
+        """This rank's batches of `epoch` (1-based here; 0-based for dist.iterate_shard)."""
+        import flowzero.distributed as dist
+
+        d = self.data
+        return dist.iterate_shard(d.x_train, d.t_train, self.batch_size, epoch - 1, self.seed)
+
+    @staticmethod
+    def _agree(loss: float, acc: float, stop: bool) -> tuple[float, float, bool]:
+        """One collective per step: the loss and batch accuracy averaged over the ranks, and
+        whether any rank wants to stop (so that all ranks stop after the same step)."""
+        import flowzero.distributed as dist
+
+        loss, acc, stop_any = dist.average_metrics([float(loss), float(acc), float(stop)])
+        return loss, acc, stop_any > 0
