@@ -13,6 +13,7 @@ import datetime as _dt
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from typing import Any
@@ -70,7 +71,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     t = sub.add_parser("table", help="print the table of a results JSON")
     t.add_argument("path")
+    t.add_argument("--markdown", action="store_true", help="as a Markdown table")
     return ap
+
+
+def _git_state() -> dict[str, Any]:
+    """Which flowzero was measured: HEAD, and the files under flowzero/ that differ from it."""
+    def git(*a: str) -> str:
+        try:
+            return subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True,
+                                  timeout=30).stdout
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    dirty = [ln[3:] for ln in git("status", "--porcelain", "--", "flowzero").splitlines()]
+    return {"commit": git("rev-parse", "HEAD").strip(), "uncommitted_flowzero_files": dirty}
 
 
 def _log(quiet: bool, msg: str) -> None:
@@ -105,6 +120,7 @@ class Runner:
                          "window_s": st.window_s, "windows": st.windows,
                          "import_reps": st.import_reps, "smoke": st.smoke,
                          "workloads": args.workloads},
+            "flowzero_source": _git_state(),
             "interpreters": {p: self.python[p] for p in args.peers},
             "peers": {},
         }
@@ -189,7 +205,8 @@ class Runner:
                                                        "data": self.doc["data"]["path"],
                                                        "settings": vars(self.settings)})
                             rec["round"] = rnd
-                        rec.pop("traceback", None) if rec.get("status") == "ok" else None
+                        if rec.get("status") == "ok":
+                            rec.pop("traceback", None)
                         self.runs.append(rec)
                         _log(a.quiet, f"round {rnd + 1}/{a.rounds} {w} {p:9s} "
                                       f"{rec.get('status')}"
@@ -221,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.cmd == "table":
         with open(args.path) as f:
-            print(report.table(json.load(f)))
+            doc = json.load(f)
+        print(report.markdown(doc) if args.markdown else report.table(doc))
         return 0
     if args.rounds < 1:
         print("--rounds must be >= 1", file=sys.stderr)

@@ -164,3 +164,32 @@ def summary(doc: dict[str, Any]) -> str:
                     f"{fmt(cells[p].get('median')) if p in cells else '':>11s}"
                     for p in peers))
     return "\n".join(lines)
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    """The results as a Markdown table: median (min-max) and ratio peer/flowzero per cell."""
+    rows = doc.get("results", [])
+    peers = [p for p in PEERS if any(r["peer"] == p for r in rows)]
+    head = "| workload | case | metric | " + " | ".join(peers) + " |"
+    lines = [head, "|" + "---|" * (3 + len(peers))]
+    for w, wd in WORKLOAD_DEFS.items():
+        for case in wd["cases"]:
+            for m in wd["metrics"]:
+                cells = {r["peer"]: r for r in rows
+                         if r["workload"] == w and r["case"] == case and r["metric"] == m.name}
+                if not cells:
+                    continue
+                out = []
+                for p in peers:
+                    r = cells.get(p)
+                    if r is None or r.get("median") is None:
+                        out.append(r["status"] if r else "")
+                        continue
+                    cell = f"{fmt(r['median'])} ({fmt(r['min'])}–{fmt(r['max'])})"
+                    if p != "flowzero" and r.get("ratio") is not None:
+                        cell += f" **×{r['ratio']:.2f}**"
+                    elif p != "flowzero" and r.get("diff") is not None:
+                        cell += f" Δ{r['diff']:+.4f}"
+                    out.append(cell)
+                lines.append(f"| {w} | {case} | {m.name} [{m.unit}] | " + " | ".join(out) + " |")
+    return "\n".join(lines)
