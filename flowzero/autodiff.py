@@ -149,13 +149,15 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                             f"{op.type}): {e}. Wrap its input in tf.stop_gradient()."
                         ) from None
                     in_grads = list(in_grads) + [None] * (len(op.inputs) - len(in_grads))
+                    exact = op._opdef.exact_input_gradients(op)
                     for inp, dx in zip(op.inputs, in_grads):
                         if dx is None or inp.op not in between:
                             continue
                         if not _is_differentiable_dtype(inp):
                             continue
                         dx = convert_to_tensor(dx)
-                        contributions.setdefault(inp, []).append(_unbroadcast(dx, inp))
+                        contributions.setdefault(inp, []).append(
+                            dx if exact else _unbroadcast(dx, inp))
 
             result: list[Tensor | None] = []
             for x in xs_t:

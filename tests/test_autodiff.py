@@ -143,3 +143,21 @@ def test_gradient_check_on_a_small_network() -> None:
     rng = np.random.default_rng(0)
     assert_gradients_close(net, [rng.normal(size=(3, 4)), rng.normal(size=(4, 5)),
                                  rng.normal(size=(5, 2))])
+
+
+def test_exact_shape_gradients_skip_unbroadcasting() -> None:
+    # MatMul/Relu/Mean gradients already have their inputs' shapes: no SumTo in the backward
+    # pass of a dense layer with an unknown batch size (only the bias needs one).
+    x = tf.placeholder(tf.float32, [None, 4])
+    w = tf.Variable(tf.ones([4, 3]))
+    b = tf.Variable(tf.zeros([3]))
+    loss = tf.reduce_mean(tf.nn.relu(tf.matmul(x, w) + b))
+    gw, gb = tf.gradients(loss, [w, b])
+    types = [op.type for op in tf.get_default_graph().get_operations()
+             if op.name.startswith("gradients/")]
+    assert types.count("SumTo") == 2  # the Add's two inputs: x@w (no-op at run time) and b
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        gwv, gbv = sess.run([gw, gb], {x: np.ones((5, 4), np.float32)})
+    np.testing.assert_allclose(gwv, np.full((4, 3), 1 / 3), rtol=1e-6)
+    np.testing.assert_allclose(gbv, np.full(3, 1 / 3), rtol=1e-6)

@@ -47,6 +47,9 @@ class OpDef:
     stateful: ClassVar[bool] = False
     # True = must be fed (Placeholder): the plan refuses to run it.
     requires_feed: ClassVar[bool] = False
+    # True = gradient() returns, for every input, a tensor of exactly that input's run-time
+    # shape (no broadcasting happened in the forward pass), so autodiff needs no SumTo.
+    grads_match_inputs: ClassVar[bool] = False
 
     __slots__ = ("attrs", "node_name")
 
@@ -59,6 +62,10 @@ class OpDef:
 
     def compute(self, *arrays: Any) -> Any:
         raise NotImplementedError(f"{self.type}: compute() is not implemented")
+
+    def exact_input_gradients(self, op: Any) -> bool:
+        """Whether autodiff may skip un-broadcasting this op's input gradients."""
+        return self.grads_match_inputs
 
     def gradient(self, op: Any, *dys: Any) -> list[Any]:
         raise errors.LookupGradientError(

@@ -55,6 +55,8 @@ def relu(features: Any, name: str | None = None) -> Tensor:
 class ReluGrad(OpDef):
     """dx = dy * (y > 0): the fused backward pass of Relu (y may be Relu's input or output)."""
 
+    grads_match_inputs = True  # no broadcasting between the inputs
+
     def infer(self, dy: Tensor, y: Tensor) -> TensorSpec:
         if dy.dtype is not y.dtype:
             raise self.error(f"gradients and features must have the same dtype; got "

@@ -26,6 +26,8 @@ def shape_str(t: Any) -> str:
 
 
 class UnaryOp(OpDef):
+    # An elementwise function of one input: dy has x's shape, so every gradient does too.
+    grads_match_inputs = True
     """y = f(x) elementwise; output has x's shape and dtype (unless `out_dtype` says otherwise)."""
 
     # None = any dtype; else a tuple of dtype kinds that x may have ("f", "i", "u", "b", "c").

@@ -18,6 +18,10 @@ class MatMul(OpDef):
     """z = op(a) @ op(b), op = transpose where transpose_a / transpose_b (batched over leading
     dims)."""
 
+    def exact_input_gradients(self, op: Any) -> bool:
+        # Plain matrices never broadcast; batched operands may (then autodiff sums them back).
+        return all(t.shape.ndims == 2 for t in op.inputs)
+
     def infer(self, a: Tensor, b: Tensor) -> TensorSpec:
         ta, tb = self.attrs["transpose_a"], self.attrs["transpose_b"]
         if a.dtype is not b.dtype:

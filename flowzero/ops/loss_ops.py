@@ -189,6 +189,8 @@ class SparseSoftmaxCrossEntropyWithLogits(OpDef):
     """loss = -log_softmax(logits)[label]; backprop = softmax(logits) - one_hot(label)
     (classes along the last axis)."""
 
+    grads_match_inputs = True  # no broadcasting between the inputs
+
     def infer(self, logits: Tensor, labels: Tensor) -> list[TensorSpec]:
         if not logits.dtype.is_floating:
             raise self.error(f"logits must be floating point; got {logits.dtype.name}.",

@@ -119,6 +119,8 @@ def _channel_axis(data_format: str | None) -> int:
 class BiasAdd(OpDef):
     """y = value + bias, bias added along the channel axis (last for NHWC, 1 for NCHW)."""
 
+    grads_match_inputs = True  # no broadcasting between the inputs
+
     def infer(self, value: Tensor, bias: Tensor) -> TensorSpec:
         if value.dtype is not bias.dtype:
             raise self.error(f"value and bias must have the same dtype; got value: "

@@ -69,6 +69,8 @@ class _Reduce(OpDef):
 class Sum(_Reduce):
     """y = sum of x over axis."""
 
+    grads_match_inputs = True  # the gradient is broadcast to x's shape explicitly
+
     def compute(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(np.sum(x, axis=self._axes(x), keepdims=self.attrs["keepdims"],
                                  dtype=x.dtype))
@@ -83,6 +85,8 @@ class Sum(_Reduce):
 @register_op("Mean")
 class Mean(_Reduce):
     """y = mean of x over axis (integer inputs: sum // count, truncated toward zero, as TF)."""
+
+    grads_match_inputs = True  # the gradient is broadcast to x's shape explicitly
 
     def compute(self, x: np.ndarray) -> np.ndarray:
         axes = self._axes(x)
@@ -107,6 +111,13 @@ class Mean(_Reduce):
         x, y = op.inputs[0], op.outputs[0]
         if not (x.dtype.is_floating or x.dtype.is_complex):
             return [None]
+        if self.attrs["axis"] is None and not x.shape.is_fully_defined():
+            # The common loss case, mean over everything of a batch of unknown size: divide the
+            # scalar first, then broadcast once (5 ops instead of a dynamic count over shapes).
+            from flowzero.ops import cast_ops
+
+            count = cast_ops.cast(array_ops.size(x), x.dtype)
+            return [array_ops.broadcast_to(division_ops.realdiv(dy, count), array_ops.shape(x))]
         sum_grad = array_ops.broadcast_to(_restore_dims(dy, x, self.attrs),
                                           array_ops._shape_like(x))
         return [division_ops.realdiv(sum_grad, _reduced_count(x, y, self.attrs))]

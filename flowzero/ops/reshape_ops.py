@@ -27,6 +27,8 @@ from flowzero.ops.common import (
 class Reshape(OpDef):
     """y = x with the given shape (one dim may be -1: inferred from the size)."""
 
+    grads_match_inputs = True  # the gradient is reshaped to x's shape explicitly
+
     forwards_input = True
 
     def infer(self, x: Tensor, shape_: Tensor) -> TensorSpec:
