@@ -104,6 +104,33 @@ def _argmax_masks(x: np.ndarray, y: np.ndarray, g: _Geom, oh: int, ow: int,
             yield p, q, m
 
 
+def _tiled_max_grad(x: np.ndarray, y: np.ndarray, dy: np.ndarray, g: _Geom, oh: int,
+                    ow: int) -> np.ndarray:
+    """MaxPoolGrad when the windows tile the input, as (n, oh, kh, ow, kw, c).
+
+    One comparison over the (n, oh, kh, ow, kw, c) reshape finds every max; the window offsets
+    are then walked in row-major order on views of it, so each window's gradient goes to its
+    first max (TF's rule, ties included) exactly as _argmax_masks routes it, and a window with
+    no element equal to y (a NaN max) gets none.
+    """
+    eq = _tiled(x, g, oh, ow) == y[:, :, None, :, None, :]
+    dx6 = np.empty(eq.shape, dtype=dy.dtype)
+    taken: Any = None
+    m = np.empty(y.shape, dtype=bool)
+    offsets = [(p, q) for p in range(g.ksize[0]) for q in range(g.ksize[1])]
+    for i, (p, q) in enumerate(offsets):
+        e = eq[:, :, p, :, q, :]
+        if taken is None:
+            np.multiply(dy, e, out=dx6[:, :, p, :, q, :])
+            taken = np.array(e)
+            continue
+        np.greater(e, taken, out=m)         # e & ~taken: ties go to the first position (TF)
+        np.multiply(dy, m, out=dx6[:, :, p, :, q, :])
+        if i + 1 < len(offsets):
+            np.logical_or(taken, m, out=taken)
+    return dx6
+
+
 @register_op("MaxPool")
 class MaxPool(_Pool):
     """y[n, i, j, c] = max over the window at (i*sh, j*sw) of x[n, ., ., c] (padding ignored)."""
@@ -146,12 +173,7 @@ class MaxPoolGrad(_Pool):
         n, h, w, c = x.shape
         oh, ow, pads = self._plan(x, g)
         if _tiles(g, pads):
-            # Windows tile the input: one comparison over the (n, oh, kh, ow, kw, c) reshape
-            # finds every max; unless a window holds a tie, that is the routing mask.
-            eq = _tiled(x, g, oh, ow) == y[:, :, None, :, None, :]
-            if np.count_nonzero(eq) == y.size:
-                dx6 = np.multiply(eq, dy[:, :, None, :, None, :], dtype=dy.dtype)
-                return _from_nhwc(_untile(dx6, h, w), g.fmt)
+            return _from_nhwc(_untile(_tiled_max_grad(x, y, dy, g, oh, ow), h, w), g.fmt)
         dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
         routed = np.empty(dy.shape, dtype=dy.dtype)
         for p, q, m in _argmax_masks(x, y, g, oh, ow, pads):
