@@ -6,6 +6,7 @@ This module is the public TF1 namespace only: re-exports, plus the TF 0.x aliase
 tutorials use (tf.sub, tf.mul, tf.neg, tf.div, tf.initialize_all_variables).
 """
 
+from flowzero import contrib, layers, losses, nn, train
 from flowzero import ops as _ops  # noqa: F401 - registers every op type
 from flowzero.autodiff import gradients
 from flowzero.framework import errors
@@ -47,6 +48,7 @@ from flowzero.framework.graph import (
     set_random_seed,
 )
 from flowzero.framework.shapes import Dimension, TensorShape
+from flowzero.nn import sigmoid, tanh
 from flowzero.ops.array_ops import *  # noqa: F403
 from flowzero.ops.cast_ops import *  # noqa: F403
 from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
@@ -63,8 +65,8 @@ from flowzero.ops.range_ops import *  # noqa: F403
 from flowzero.ops.reduction_ops import *  # noqa: F403
 from flowzero.ops.reshape_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
-from flowzero.ops.unary_ops import *  # noqa: F403
 from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
+from flowzero.ops.unary_ops import *  # noqa: F403
 from flowzero.runtime.session import (
     ConfigProto,
     GPUOptions,
@@ -74,6 +76,7 @@ from flowzero.runtime.session import (
     Session,
     get_default_session,
 )
+from flowzero.train.clip import *  # noqa: F403
 from flowzero.variables import (
     AUTO_REUSE,
     Variable,
@@ -104,16 +107,26 @@ from flowzero.variables import (
     zeros_initializer,
 )
 
-from flowzero import contrib, layers, losses, nn, saved_model, summary, train
-from flowzero.nn import sigmoid, tanh
-from flowzero.train.clip import *  # noqa: F403
+# Imported on first use, so that `import flowzero` stays light: tf.summary, tf.saved_model,
+# and the TF 0.x summary names that old tutorials use.
+_LAZY_MODULES = frozenset({"summary", "saved_model"})
+_SUMMARY_ALIASES = {
+    "scalar_summary": "scalar", "histogram_summary": "histogram", "image_summary": "image",
+    "merge_summary": "merge", "merge_all_summaries": "merge_all",
+}
 
-# TF 0.x summary names that old tutorials use.
-scalar_summary = summary.scalar
-histogram_summary = summary.histogram
-image_summary = summary.image
-merge_summary = summary.merge
-merge_all_summaries = summary.merge_all
-train.SummaryWriter = summary.FileWriter
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _LAZY_MODULES:
+        value: object = importlib.import_module(f"flowzero.{name}")
+    elif name in _SUMMARY_ALIASES:
+        value = getattr(importlib.import_module("flowzero.summary"), _SUMMARY_ALIASES[name])
+    else:
+        raise AttributeError(f"module 'flowzero' has no attribute '{name}'")
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"

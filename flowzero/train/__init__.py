@@ -22,22 +22,6 @@ from flowzero.train.learning_rate import (
 from flowzero.train.momentum import MomentumOptimizer
 from flowzero.train.optimizer import Optimizer
 from flowzero.train.rmsprop import RMSPropOptimizer
-from flowzero.train.saver import (
-    CheckpointReader,
-    CheckpointState,
-    NewCheckpointReader,
-    Saver,
-    checkpoint_exists,
-    export_meta_graph,
-    get_checkpoint_state,
-    import_meta_graph,
-    latest_checkpoint,
-    list_variables,
-    load_checkpoint,
-    load_variable,
-    update_checkpoint_state,
-    write_graph,
-)
 from flowzero.train.training_util import (
     assert_global_step,
     create_global_step,
@@ -81,3 +65,27 @@ __all__ = [
     "update_checkpoint_state",
     "write_graph",
 ]
+
+
+# Checkpointing (Saver, graph export) is imported on first use: `import flowzero` stays light.
+_SAVER_NAMES = frozenset({
+    "CheckpointReader", "CheckpointState", "NewCheckpointReader", "Saver", "checkpoint_exists",
+    "export_meta_graph", "get_checkpoint_state", "import_meta_graph", "latest_checkpoint",
+    "list_variables", "load_checkpoint", "load_variable", "update_checkpoint_state",
+    "write_graph",
+})
+
+
+def __getattr__(name: str) -> object:
+    if name in _SAVER_NAMES:
+        from flowzero.train import saver
+
+        value = getattr(saver, name)
+    elif name == "SummaryWriter":  # TF 0.x name of tf.summary.FileWriter
+        from flowzero.summary import FileWriter
+
+        value = FileWriter
+    else:
+        raise AttributeError(f"module 'flowzero.train' has no attribute '{name}'")
+    globals()[name] = value
+    return value
