@@ -159,6 +159,33 @@ def distinct(*shape, seed=0):
         np.float32)
 
 
+def _four(k, fmt):
+    return [1, 1, k, k] if fmt == "NCHW" else [1, k, k, 1]
+
+
+def _as_nhwc(a, fmt):
+    return nhwc(a) if fmt == "NCHW" else a
+
+
+def _in_fmt(a, fmt):
+    return nchw(a) if fmt == "NCHW" else a
+
+
+def _pooled_shape(shape, k, fmt):
+    """VALID k x k / stride k output shape (leftover rows/columns cropped)."""
+    if fmt == "NCHW":
+        return (shape[0], shape[1], shape[2] // k, shape[3] // k)
+    return (shape[0], shape[1] // k, shape[2] // k, shape[3])
+
+
+def _tie_heavy(*shape_and_dtype):
+    """relu(rand) with the first half of axis 1 blank (rows; NCHW: channels): most windows tie."""
+    *shape, dtype = shape_and_dtype
+    x = np.maximum(rand(*shape, seed=6), 0).astype(dtype)
+    x[:, : shape[1] // 2] = 0
+    return x
+
+
 # -- rows --------------------------------------------------------------------------------------
 S1, S2 = [1, 1, 1, 1], [1, 2, 2, 1]
 
@@ -340,6 +367,24 @@ CASES = [
                dy, [1, 1, 2, 2], [1, 1, 2, 2], "VALID", data_format="NCHW"),
            lambda x, dy: nchw(ref_max_pool_grad(nhwc(x), nhwc(dy), (2, 2), (2, 2), "VALID")),
            [distinct(1, 2, 5, 4), rand(1, 2, 2, 2, seed=3)], name="grad-nchw-leftover"),
+    # Tie-heavy tiling (stride == window) rows: relu'd inputs with blank (all-zero) regions, as
+    # after conv -> ReLU on MNIST; the gradient still goes to each window's first max.
+    *[OpCase("MaxPoolGrad",
+             lambda x, dy, k=k, fmt=fmt: pool_ops.max_pool_grad(
+                 x, pool_ops.max_pool(x, _four(k, fmt), _four(k, fmt), "VALID", data_format=fmt),
+                 dy, _four(k, fmt), _four(k, fmt), "VALID", data_format=fmt),
+             lambda x, dy, k=k, fmt=fmt: _in_fmt(ref_max_pool_grad(
+                 _as_nhwc(x, fmt), _as_nhwc(dy, fmt), (k, k), (k, k), "VALID"), fmt),
+             [x, rand(*_pooled_shape(x.shape, k, fmt), seed=5, dtype=x.dtype)],
+             name=f"ties-tiled-{kind}-{k}x{k}-{fmt.lower()}-{x.dtype.name}", grad=False)
+      for kind, k, fmt, x in [
+          ("relu", 2, "NHWC", _tie_heavy(2, 8, 10, 3, np.float32)),
+          ("relu", 3, "NHWC", _tie_heavy(2, 9, 10, 3, np.float64)),
+          ("relu", 2, "NCHW", _tie_heavy(2, 3, 8, 7, np.float64)),
+          ("quantized", 3, "NCHW", np.round(rand(2, 3, 9, 9, seed=7) * 2)),
+          ("quantized", 2, "NHWC", np.round(rand(2, 6, 6, 3, seed=8) * 2).astype(np.float64)),
+          ("zeros", 2, "NHWC", np.zeros((1, 4, 6, 2), np.float32)),
+          ("zeros", 3, "NCHW", np.zeros((1, 2, 6, 7), np.float64))]],
     OpCase("MaxPoolGradGrad",
            lambda x, g: pool_ops.max_pool_grad_grad(
                x, pool_ops.max_pool(x, [1, 3, 3, 1], S2, "SAME"), g, [1, 3, 3, 1], S2, "SAME"),
