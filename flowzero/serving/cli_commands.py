@@ -19,31 +19,13 @@ import shutil
 import sys
 from typing import Any
 
+from flowzero.cli.common import non_negative_float, positive_int
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def _err(message: str, command: str = "serve") -> None:
     print(f"flowzero {command}: error: {message}", file=sys.stderr, flush=True)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {v}")
-    return v
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0; got {text!r}") from None
-    if not v >= 0 or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0; got {text}")
-    return v
 
 
 def _size(text: str) -> int:
@@ -126,16 +108,16 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
                    help="model to serve (repeat, or comma-separate, for several)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: %(default)s; 0.0.0.0 for all)")
-    p.add_argument("--port", type=_positive_int, default=8501,
+    p.add_argument("--port", type=positive_int, default=8501,
                    help="TCP port (default: %(default)s, TF Serving's REST port)")
     p.add_argument("--uds", metavar="PATH", help="listen on this unix socket instead of TCP")
-    p.add_argument("--poll-interval", type=_non_negative_float, default=2.0, metavar="SECONDS",
+    p.add_argument("--poll-interval", type=non_negative_float, default=2.0, metavar="SECONDS",
                    help="how often to look for new versions (0: never; default %(default)s)")
     p.add_argument("--max-body-size", type=_size, default="16m", metavar="SIZE",
                    help="larger request bodies get 413 (default: %(default)s)")
-    p.add_argument("--inference-threads", type=_positive_int, default=2, metavar="N",
+    p.add_argument("--inference-threads", type=positive_int, default=2, metavar="N",
                    help="threads that parse and run requests, per process (default: 2)")
-    p.add_argument("--sessions-per-model", type=_positive_int, default=1, metavar="N",
+    p.add_argument("--sessions-per-model", type=positive_int, default=1, metavar="N",
                    help="Sessions per model version, i.e. requests run at once (default: 1)")
     p.add_argument("--no-demo", action="store_true", help="do not serve the demo page at /")
     p.add_argument("--log-level", default="info",
@@ -143,7 +125,7 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--production", action="store_true",
                    help="run gunicorn with deploy/gunicorn.conf.py's settings (ASGI workers on "
                         "a unix socket, pidfile, logs, graceful HUP reload) instead of uvicorn")
-    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--workers", type=positive_int, default=None, metavar="N",
                    help="with --production: worker processes (default: one per CPU)")
     p.add_argument("--run-dir", default=None, metavar="DIR",
                    help="with --production: socket/pidfile directory (default /run/flowzero)")
