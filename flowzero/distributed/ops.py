@@ -20,7 +20,7 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Operation, Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.ops import array_ops, manip_ops, reduction_ops, reshape_ops, slicing_ops
-from flowzero.ops.common import TypeError_
+from flowzero.ops.common import DTypeError
 from flowzero.runtime.plan import VarCell
 from flowzero.variables import Variable, global_variables
 
@@ -57,7 +57,7 @@ def _check_reducible(self: OpDef, x: Tensor, reduce_op: str) -> None:
     ok = dt.is_floating or dt.is_complex or (reduce_op == Sum and dt.is_integer)
     if not ok:
         raise self.error(f"{reduce_op} needs a floating point tensor (integers: sum only); "
-                         f"got {dt.name} '{x.op.name}'.", cls=TypeError_)
+                         f"got {dt.name} '{x.op.name}'.", cls=DTypeError)
 
 
 # -- allreduce -----------------------------------------------------------------------------------
@@ -270,10 +270,10 @@ class MpiBroadcastVariables(OpDef):
         for r in refs:
             if r.op.type != "VariableV2":
                 raise self.error(f"inputs must be Variables' refs; got {r.op.type} "
-                                 f"'{r.op.name}'.", cls=TypeError_)
+                                 f"'{r.op.name}'.", cls=DTypeError)
             if r.dtype.np.kind == "O":
                 raise self.error(f"cannot broadcast {r.dtype.name} variable '{r.op.name}'.",
-                                 cls=TypeError_)
+                                 cls=DTypeError)
         return []
 
     def compute(self, *cells: VarCell) -> None:

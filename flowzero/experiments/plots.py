@@ -63,6 +63,18 @@ def smooth_curve(x: Sequence[float]) -> np.ndarray:
     return y[5:len(y) - 5]
 
 
+def _accuracy_axes(ax: Any, x: Any, train: Sequence[float], test: Sequence[float]) -> None:
+    """The book's accuracy axes: train 'o' solid, test 's' dashed, y 0-1, legend lower right."""
+    every = max(len(x) // 20, 1)
+    ax.plot(x, train, marker="o", label="train", markevery=every)
+    ax.plot(x, test, marker="s", label="test", markevery=every, linestyle="--")
+    ax.set_xlabel("epochs")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(0, 1.0)
+    ax.xaxis.set_major_locator(_integer_ticks())
+    ax.legend(loc="lower right")
+
+
 def accuracy_curve(path: str, train_acc: Sequence[float], test_acc: Sequence[float],
                    title: str | None = None, epochs: Sequence[int] | None = None) -> str:
     """The book's accuracy figure (ch. 5/6/7): train and test accuracy per epoch, markers 'o'
@@ -70,14 +82,7 @@ def accuracy_curve(path: str, train_acc: Sequence[float], test_acc: Sequence[flo
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     x = np.arange(len(train_acc)) if epochs is None else np.asarray(epochs)
-    every = max(len(x) // 20, 1)
-    ax.plot(x, train_acc, marker="o", label="train", markevery=every)
-    ax.plot(x, test_acc, marker="s", label="test", markevery=every, linestyle="--")
-    ax.set_xlabel("epochs")
-    ax.set_ylabel("accuracy")
-    ax.set_ylim(0, 1.0)
-    ax.xaxis.set_major_locator(_integer_ticks())
-    ax.legend(loc="lower right")
+    _accuracy_axes(ax, x, train_acc, test_acc)
     if title:
         ax.set_title(title)
     fig.tight_layout()
@@ -156,16 +161,8 @@ def multi_accuracy(path: str, curves: dict[str, tuple[Sequence[float], Sequence[
     n = len(curves)
     fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.2), squeeze=False)
     for ax, (label, (train, test)) in zip(axes[0], curves.items()):
-        x = np.arange(len(train))
-        every = max(len(x) // 20, 1)
-        ax.plot(x, train, marker="o", markevery=every, label="train")
-        ax.plot(x, test, marker="s", markevery=every, linestyle="--", label="test")
+        _accuracy_axes(ax, np.arange(len(train)), train, test)
         ax.set_title(label, fontsize=10)
-        ax.set_xlabel("epochs")
-        ax.set_ylabel("accuracy")
-        ax.set_ylim(0, 1.0)
-        ax.xaxis.set_major_locator(_integer_ticks())
-        ax.legend(loc="lower right")
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -15,7 +15,7 @@ import numpy as np
 from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.ops import cast_ops, logic_ops, unary_ops
-from flowzero.ops.common import TypeError_, UnaryOp
+from flowzero.ops.common import DTypeError, UnaryOp
 
 
 def _quiet() -> Any:
@@ -60,7 +60,7 @@ class ReluGrad(OpDef):
     def infer(self, dy: Tensor, y: Tensor) -> TensorSpec:
         if dy.dtype is not y.dtype:
             raise self.error(f"gradients and features must have the same dtype; got "
-                             f"{dy.dtype.name} and {y.dtype.name}.", cls=TypeError_)
+                             f"{dy.dtype.name} and {y.dtype.name}.", cls=DTypeError)
         if not dy.shape.is_compatible_with(y.shape):
             raise self.error(f"gradients and features must have the same shape; got "
                              f"{dy.shape} and {y.shape}.")

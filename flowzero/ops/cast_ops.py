@@ -11,7 +11,7 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, graph_of
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import broadcast_shapes
-from flowzero.ops.common import TypeError_, _quiet, binary_operands
+from flowzero.ops.common import DTypeError, _quiet, binary_operands
 from flowzero.ops.logic_ops import greater, less, logical_not, logical_or
 
 
@@ -30,7 +30,7 @@ class Cast(OpDef):
         if (x.dtype is dtypes.string) != (dst is dtypes.string):
             raise self.error(f"cannot cast between string and numbers; got {x.dtype.name} to "
                              f"{dst.name}. Parse strings with a string op instead.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         return spec(x.shape, dst)
 
     def compute(self, x: np.ndarray) -> np.ndarray:
@@ -155,10 +155,10 @@ class ClipByValue(OpDef):
         for nm, v in (("clip_value_min", lo), ("clip_value_max", hi)):
             if v.dtype is not t.dtype:
                 raise self.error(f"t and {nm} must have the same dtype; got t: {t.dtype.name}, "
-                                 f"{nm}: {v.dtype.name}. Use tf.cast.", cls=TypeError_)
+                                 f"{nm}: {v.dtype.name}. Use tf.cast.", cls=DTypeError)
         if t.dtype.np.kind not in "fiu":
             raise self.error(f"t must be a real number tensor; got {t.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         b = broadcast_shapes(t.shape, lo.shape, hi.shape)
         if b is None or not b.is_compatible_with(t.shape):
             raise self.error(f"clip_value_min and clip_value_max must be scalars or broadcast to "

@@ -13,7 +13,7 @@ from flowzero.framework.registry import OpDef, TensorSpec, spec
 from flowzero.framework.shapes import TensorShape, broadcast_shapes
 
 
-class TypeError_(errors.InvalidArgumentError, TypeError):  # noqa: N801
+class DTypeError(errors.InvalidArgumentError, TypeError):
     """A dtype mismatch found while building an op.
 
     NOTE: TF raises TypeError for these ('Input y of Add has type int32 that does not match
@@ -38,7 +38,7 @@ class UnaryOp(OpDef):
         if self.kinds is not None and x.dtype.np.kind not in self.kinds:
             raise self.error(
                 f"x must have a {_kind_words(self.kinds)} dtype; got {x.dtype.name}.",
-                cls=TypeError_,
+                cls=DTypeError,
             )
         return spec(x.shape, self.out_dtype or x.dtype)
 
@@ -54,12 +54,12 @@ class BinaryOp(OpDef):
             raise self.error(
                 f"x and y must have the same dtype; got x: {x.dtype.name}, y: {y.dtype.name}. "
                 "Use tf.cast to convert one of them.",
-                cls=TypeError_,
+                cls=DTypeError,
             )
         if self.kinds is not None and x.dtype.np.kind not in self.kinds:
             raise self.error(
                 f"inputs must have a {_kind_words(self.kinds)} dtype; got {x.dtype.name}.",
-                cls=TypeError_,
+                cls=DTypeError,
             )
         shape = broadcast_shapes(x.shape, y.shape)
         if shape is None:
@@ -193,7 +193,7 @@ def _as_list(out: Any) -> list[Tensor]:
 
 def _require_int(self: OpDef, t: Tensor, what: str) -> None:
     if t.dtype is not dtypes.int32 and t.dtype is not dtypes.int64:
-        raise self.error(f"{what} must be int32 or int64; got {t.dtype.name}.", cls=TypeError_)
+        raise self.error(f"{what} must be int32 or int64; got {t.dtype.name}.", cls=DTypeError)
 
 
 def _require_same_dtype(self: OpDef, ts: Any, what: str = "values") -> None:
@@ -201,7 +201,7 @@ def _require_same_dtype(self: OpDef, ts: Any, what: str = "values") -> None:
         if t.dtype is not ts[0].dtype:
             raise self.error(f"all {what} must have the same dtype; got {what}[0]: "
                              f"{ts[0].dtype.name}, {what}[{i}]: {t.dtype.name}. Use tf.cast.",
-                             cls=TypeError_)
+                             cls=DTypeError)
 
 
 def _axis_in(self: OpDef, a: int, r: int, what: str = "axis") -> int:

@@ -24,7 +24,7 @@ from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.ops.array_ops import _shape_like
-from flowzero.ops.common import TypeError_, _static_shape_value, binary_operands
+from flowzero.ops.common import DTypeError, _static_shape_value, binary_operands
 
 # im2col buffers above this many bytes are built a batch slice at a time (bounded memory).
 _COLS_BYTES = 1 << 28
@@ -193,16 +193,16 @@ class _Windowed(OpDef):
             if t.dtype is not t0.dtype:
                 raise self.error(f"{n0} and {n} must have the same dtype; got {n0}: "
                                  f"{t0.dtype.name}, {n}: {t.dtype.name}. Use tf.cast.",
-                                 cls=TypeError_)
+                                 cls=DTypeError)
         if t0.dtype.np.kind not in kinds:
             kind = "floating" if kinds == "f" else "real numeric"
             raise self.error(f"{n0} must have a {kind} dtype; got {t0.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
 
     def _sizes(self, t: Tensor, what: str) -> tuple[Any, ...]:
         if t.dtype.np.kind not in "iu":
             raise self.error(f"{what} must be an int32/int64 shape vector; got {t.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         s = _static_shape_value(t)
         if s.known is not None and len(s.known) != 4:
             raise self.error(f"{what} must have 4 entries; got {what}: {s}.")

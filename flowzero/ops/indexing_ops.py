@@ -12,7 +12,7 @@ from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.ops.array_ops import _int_operand, _shape_like, shape, zeros_like
 from flowzero.ops.common import (
-    TypeError_,
+    DTypeError,
     _axis_in,
     _dtype_of,
     _graph_for,
@@ -210,11 +210,11 @@ class OneHot(OpDef):
     def infer(self, indices: Tensor, depth: Tensor, on: Tensor, off: Tensor) -> TensorSpec:
         if indices.dtype.np.kind not in "iu":
             raise self.error(f"indices must be integers; got {indices.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         _require_int(self, depth, "depth")
         if on.dtype is not off.dtype:
             raise self.error(f"on_value and off_value must have the same dtype; got "
-                             f"{on.dtype.name} and {off.dtype.name}.", cls=TypeError_)
+                             f"{on.dtype.name} and {off.dtype.name}.", cls=DTypeError)
         for t, nm in ((depth, "depth"), (on, "on_value"), (off, "off_value")):
             if t.shape.ndims not in (None, 0):
                 raise self.error(f"{nm} must be a scalar; got shape {t.shape}.")
@@ -289,10 +289,10 @@ class Select(OpDef):
 
     def infer(self, cond: Tensor, x: Tensor, y: Tensor) -> TensorSpec:
         if cond.dtype is not dtypes.bool:
-            raise self.error(f"condition must be bool; got {cond.dtype.name}.", cls=TypeError_)
+            raise self.error(f"condition must be bool; got {cond.dtype.name}.", cls=DTypeError)
         if x.dtype is not y.dtype:
             raise self.error(f"x and y must have the same dtype; got x: {x.dtype.name}, y: "
-                             f"{y.dtype.name}. Use tf.cast.", cls=TypeError_)
+                             f"{y.dtype.name}. Use tf.cast.", cls=DTypeError)
         if not x.shape.is_compatible_with(y.shape):
             raise self.error(f"x and y must have the same shape (no broadcasting in TF1 "
                              f"tf.where); got x: {x.shape}, y: {y.shape}.")

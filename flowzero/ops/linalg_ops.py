@@ -9,7 +9,7 @@ import numpy as np
 from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, broadcast_shapes
-from flowzero.ops.common import TypeError_, binary_operands
+from flowzero.ops.common import DTypeError, binary_operands
 
 
 # -- matmul ------------------------------------------------------------------------------------
@@ -26,9 +26,9 @@ class MatMul(OpDef):
         ta, tb = self.attrs["transpose_a"], self.attrs["transpose_b"]
         if a.dtype is not b.dtype:
             raise self.error(f"a and b must have the same dtype; got a: {a.dtype.name}, "
-                             f"b: {b.dtype.name}. Use tf.cast.", cls=TypeError_)
+                             f"b: {b.dtype.name}. Use tf.cast.", cls=DTypeError)
         if a.dtype.np.kind not in "fic":
-            raise self.error(f"a must be numeric; got {a.dtype.name}.", cls=TypeError_)
+            raise self.error(f"a must be numeric; got {a.dtype.name}.", cls=DTypeError)
         sa, sb = a.shape.known, b.shape.known
         for nm, s in (("a", sa), ("b", sb)):
             if s is not None and len(s) < 2:

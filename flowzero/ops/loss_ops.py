@@ -17,7 +17,7 @@ from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, graph_
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.ops import activation_ops, cast_ops, math_ops, nn_ops, reduction_ops, unary_ops
-from flowzero.ops.common import TypeError_, static_value
+from flowzero.ops.common import DTypeError, static_value
 
 
 def _log_softmax(logits: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
@@ -57,11 +57,11 @@ class SoftmaxCrossEntropyWithLogits(OpDef):
     def infer(self, logits: Tensor, labels: Tensor) -> list[TensorSpec]:
         if not logits.dtype.is_floating:
             raise self.error(f"logits must be floating point; got {logits.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         if labels.dtype is not logits.dtype:
             raise self.error(f"labels must have the logits' dtype; got logits: "
                              f"{logits.dtype.name}, labels: {labels.dtype.name}. Use tf.cast.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         if not logits.shape.is_compatible_with(labels.shape):
             raise self.error(f"logits and labels must have the same shape; got logits: "
                              f"{logits.shape}, labels: {labels.shape}.")
@@ -194,10 +194,10 @@ class SparseSoftmaxCrossEntropyWithLogits(OpDef):
     def infer(self, logits: Tensor, labels: Tensor) -> list[TensorSpec]:
         if not logits.dtype.is_floating:
             raise self.error(f"logits must be floating point; got {logits.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         if labels.dtype not in (dtypes.int32, dtypes.int64):
             raise self.error(f"labels must be int32 or int64 class indices; got "
-                             f"{labels.dtype.name}.", cls=TypeError_)
+                             f"{labels.dtype.name}.", cls=DTypeError)
         ls, gs = labels.shape, logits.shape
         if gs.ndims == 0:
             raise self.error("logits must have rank >= 1; got a scalar.")

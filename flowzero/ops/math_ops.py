@@ -22,7 +22,7 @@ from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.ops import unary_ops
 from flowzero.ops.cast_ops import _mask
-from flowzero.ops.common import BinaryOp, TypeError_, _binary, _quiet, binary_operands
+from flowzero.ops.common import BinaryOp, DTypeError, _binary, _quiet, binary_operands
 from flowzero.ops.division_ops import floordiv, floormod, truediv
 from flowzero.ops.linalg_ops import matmul
 from flowzero.ops.logic_ops import (
@@ -281,7 +281,7 @@ class AddN(OpDef):
             if x.dtype is not xs[0].dtype:
                 raise self.error(f"all inputs must have the same dtype; got inputs[0]: "
                                  f"{xs[0].dtype.name}, inputs[{i}]: {x.dtype.name}.",
-                                 cls=TypeError_)
+                                 cls=DTypeError)
             if not shape.is_compatible_with(x.shape):
                 raise self.error(f"all inputs must have the same shape; got inputs[0]: "
                                  f"{xs[0].shape}, inputs[{i}]: {x.shape}.")

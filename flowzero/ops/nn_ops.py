@@ -18,7 +18,7 @@ from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.ops import array_ops, indexing_ops, reduction_ops, unary_ops
 from flowzero.ops.activation_ops import _quiet
-from flowzero.ops.common import TypeError_, static_value
+from flowzero.ops.common import DTypeError, static_value
 
 
 # -- softmax -----------------------------------------------------------------------------------
@@ -26,7 +26,7 @@ class _SoftmaxBase(OpDef):
     def infer(self, x: Tensor) -> TensorSpec:
         if not x.dtype.is_floating:
             raise self.error(f"logits must be floating point; got {x.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         nd = x.shape.ndims
         if nd is not None:
             if nd == 0:
@@ -124,7 +124,7 @@ class BiasAdd(OpDef):
     def infer(self, value: Tensor, bias: Tensor) -> TensorSpec:
         if value.dtype is not bias.dtype:
             raise self.error(f"value and bias must have the same dtype; got value: "
-                             f"{value.dtype.name}, bias: {bias.dtype.name}.", cls=TypeError_)
+                             f"{value.dtype.name}, bias: {bias.dtype.name}.", cls=DTypeError)
         if bias.shape.ndims not in (None, 1):
             raise self.error(f"bias must be 1-D; got shape {bias.shape}.")
         nd = value.shape.ndims
@@ -216,10 +216,10 @@ class TopKV2(OpDef):
     def infer(self, x: Tensor, k: Tensor) -> list[TensorSpec]:
         if x.dtype.np.kind not in "fiu":
             raise self.error(f"input must be real numeric; got {x.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         if k.dtype not in (dtypes.int32, dtypes.int64) or k.shape.ndims not in (None, 0):
             raise self.error(f"k must be a scalar int32; got {k.dtype.name} of shape "
-                             f"{k.shape}.", cls=TypeError_)
+                             f"{k.shape}.", cls=DTypeError)
         kv = static_value(k)
         nd = x.shape.ndims
         if nd is None:
@@ -285,10 +285,10 @@ class InTopK(OpDef):
     def infer(self, predictions: Tensor, targets: Tensor) -> TensorSpec:
         if not predictions.dtype.is_floating:
             raise self.error(f"predictions must be floating point; got "
-                             f"{predictions.dtype.name}.", cls=TypeError_)
+                             f"{predictions.dtype.name}.", cls=DTypeError)
         if targets.dtype not in (dtypes.int32, dtypes.int64):
             raise self.error(f"targets must be int32 or int64; got {targets.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         if predictions.shape.ndims not in (None, 2):
             raise self.error(f"predictions must be 2-D; got shape {predictions.shape}.")
         if targets.shape.ndims not in (None, 1):
@@ -331,7 +331,7 @@ class L2Loss(OpDef):
 
     def infer(self, x: Tensor) -> TensorSpec:
         if not x.dtype.is_floating:
-            raise self.error(f"t must be floating point; got {x.dtype.name}.", cls=TypeError_)
+            raise self.error(f"t must be floating point; got {x.dtype.name}.", cls=DTypeError)
         return spec([], x.dtype)
 
     def compute(self, x: np.ndarray) -> np.ndarray:

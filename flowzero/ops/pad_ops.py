@@ -13,7 +13,7 @@ from flowzero.framework.shapes import TensorShape
 from flowzero.ops import slicing_ops
 from flowzero.ops.array_ops import _index_dtype_const, _int_operand, _shape_like, constant, shape
 from flowzero.ops.common import (
-    TypeError_,
+    DTypeError,
     _graph_for,
     _is_tensorish,
     _partial_ints,
@@ -53,7 +53,7 @@ class _PadBase(OpDef):
         for t in rest:
             if t.dtype is not x.dtype:
                 raise self.error(f"constant_values must have x's dtype {x.dtype.name}; got "
-                                 f"{t.dtype.name}.", cls=TypeError_)
+                                 f"{t.dtype.name}.", cls=DTypeError)
             if t.shape.ndims not in (None, 0):
                 raise self.error(f"constant_values must be a scalar; got shape {t.shape}.")
         p = _partial_ints(paddings)

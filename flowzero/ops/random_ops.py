@@ -20,7 +20,7 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, get_seed, graph_of
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
-from flowzero.ops.common import TypeError_, _kind_words, _static_shape_value
+from flowzero.ops.common import DTypeError, _kind_words, _static_shape_value
 
 _FLOATS = (dtypes.float16, dtypes.float32, dtypes.float64)
 
@@ -38,13 +38,13 @@ class _RandomOp(OpDef):
         dt = self.attrs["dtype"]
         if dt not in self.allowed:
             raise self.error(f"dtype must be one of {[d.name for d in self.allowed]}; got "
-                             f"{dt.name}.", cls=TypeError_)
+                             f"{dt.name}.", cls=DTypeError)
         return dt
 
     def _check_shape(self, shape_: Tensor) -> TensorShape:
         if shape_.dtype not in (dtypes.int32, dtypes.int64):
             raise self.error(f"shape must be int32 or int64; got {shape_.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         if shape_.shape.ndims not in (None, 1):
             raise self.error(f"shape must be a 1-D tensor; got a tensor of shape "
                              f"{shape_.shape}.")
@@ -126,7 +126,7 @@ class RandomUniformInt(_RandomOp):
         for nm, t in (("minval", minval), ("maxval", maxval)):
             if t.dtype is not dt:
                 raise self.error(f"{nm} must have dtype {dt.name}; got {t.dtype.name}.",
-                                 cls=TypeError_)
+                                 cls=DTypeError)
             if t.shape.ndims not in (None, 0):
                 raise self.error(f"{nm} must be a scalar; got shape {t.shape}.")
         return spec(self._check_shape(shape_), dt)
@@ -162,7 +162,7 @@ class Multinomial(_RandomOp):
 
         if not logits.dtype.is_floating:
             raise self.error(f"logits must be floating point; got {logits.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         if logits.shape.ndims not in (None, 2):
             raise self.error(f"logits must be 2-D [batch_size, num_classes]; got shape "
                              f"{logits.shape}.")
@@ -171,7 +171,7 @@ class Multinomial(_RandomOp):
         out = self.attrs["output_dtype"]
         if out not in (dtypes.int32, dtypes.int64):
             raise self.error(f"output_dtype must be int32 or int64; got {out.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         n = static_value(num_samples)
         batch = logits.shape[0].value if logits.shape.ndims == 2 else None
         return spec([batch, None if n is None else int(n)], out)
@@ -203,7 +203,7 @@ class RandomGamma(_RandomOp):
     def infer(self, shape_: Tensor, alpha: Tensor) -> TensorSpec:
         if alpha.dtype not in _FLOATS:
             raise self.error(f"alpha must have a {_kind_words('f')} dtype; got "
-                             f"{alpha.dtype.name}.", cls=TypeError_)
+                             f"{alpha.dtype.name}.", cls=DTypeError)
         return spec(self._check_shape(shape_).concatenate(alpha.shape), alpha.dtype)
 
     def compute(self, ctx: Any, shape_: np.ndarray, alpha: np.ndarray) -> np.ndarray:

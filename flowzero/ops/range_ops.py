@@ -11,7 +11,7 @@ from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.ops.array_ops import _int_operand, constant, ones_like, zeros_like
 from flowzero.ops.common import (
-    TypeError_,
+    DTypeError,
     _convert_list,
     _dtype_of,
     _graph_for,
@@ -56,7 +56,7 @@ class Range(OpDef):
         _require_same_dtype(self, [start, limit, delta], "inputs")
         if start.dtype not in _RANGE_DTYPES:
             raise self.error(f"start/limit/delta must be int32, int64, float32 or float64; got "
-                             f"{start.dtype.name}.", cls=TypeError_)
+                             f"{start.dtype.name}.", cls=DTypeError)
         for t, nm in ((start, "start"), (limit, "limit"), (delta, "delta")):
             if t.shape.ndims not in (None, 0):
                 raise self.error(f"{nm} must be a scalar; got shape {t.shape}.")
@@ -123,7 +123,7 @@ class LinSpace(OpDef):
     def infer(self, start: Tensor, stop: Tensor, num: Tensor) -> TensorSpec:
         if start.dtype not in (dtypes.float32, dtypes.float64) or stop.dtype is not start.dtype:
             raise self.error(f"start and stop must both be float32 or both float64; got "
-                             f"{start.dtype.name} and {stop.dtype.name}.", cls=TypeError_)
+                             f"{start.dtype.name} and {stop.dtype.name}.", cls=DTypeError)
         _require_int(self, num, "num")
         for t, nm in ((start, "start"), (stop, "stop"), (num, "num")):
             if t.shape.ndims not in (None, 0):

@@ -14,7 +14,7 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, graph_of
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, reduced_shape
-from flowzero.ops.common import TypeError_, _kind_words
+from flowzero.ops.common import DTypeError, _kind_words
 
 
 def _norm_axes(axis: Any) -> tuple[int, ...] | None:
@@ -43,7 +43,7 @@ class _Reduce(OpDef):
     def infer(self, x: Tensor) -> TensorSpec:
         if self.kinds is not None and x.dtype.np.kind not in self.kinds:
             raise self.error(f"input must have a {_kind_words(self.kinds)} dtype; got "
-                             f"{x.dtype.name}.", cls=TypeError_)
+                             f"{x.dtype.name}.", cls=DTypeError)
         axes = self.attrs["axis"]
         nd = x.shape.ndims
         if axes is not None and nd is not None:
@@ -274,11 +274,11 @@ class _ArgReduce(OpDef):
 
     def infer(self, x: Tensor) -> TensorSpec:
         if x.dtype.np.kind not in "fiub":
-            raise self.error(f"input must be real numeric; got {x.dtype.name}.", cls=TypeError_)
+            raise self.error(f"input must be real numeric; got {x.dtype.name}.", cls=DTypeError)
         out = self.attrs["output_type"]
         if out not in (dtypes.int32, dtypes.int64):
             raise self.error(f"output_type must be int32 or int64; got {out.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         a, nd = self.attrs["axis"], x.shape.ndims
         if nd is None:
             return spec(TensorShape(None), out)

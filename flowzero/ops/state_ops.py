@@ -15,7 +15,7 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, as_shape
-from flowzero.ops.common import TypeError_
+from flowzero.ops.common import DTypeError
 from flowzero.runtime.plan import RunContext, VarCell
 
 
@@ -57,10 +57,10 @@ class ReadVariableOp(OpDef):
 def _check_ref(self: OpDef, ref: Tensor, value: Tensor, validate_shape: bool) -> None:
     if ref.op.type != "VariableV2":
         raise self.error(f"the first input must be a Variable; got {ref.op.type} "
-                         f"'{ref.op.name}'.", cls=TypeError_)
+                         f"'{ref.op.name}'.", cls=DTypeError)
     if value.dtype is not ref.dtype:
         raise self.error(f"value must have the variable's dtype {ref.dtype.name}; got "
-                         f"{value.dtype.name}. Use tf.cast.", cls=TypeError_)
+                         f"{value.dtype.name}. Use tf.cast.", cls=DTypeError)
     if validate_shape and not ref.shape.is_compatible_with(value.shape):
         raise self.error(f"value shape must match the variable's; got variable "
                          f"'{ref.op.name}': {ref.shape}, value: {value.shape}. Pass "

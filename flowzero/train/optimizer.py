@@ -25,7 +25,7 @@ from flowzero.framework.graph import (
 )
 from flowzero.framework.registry import OpDef, TensorSpec, spec
 from flowzero.ops import array_ops, control_ops, state_ops
-from flowzero.ops.common import TypeError_
+from flowzero.ops.common import DTypeError
 from flowzero.variables import Variable
 
 # -- the in-place update ops' shared checks ----------------------------------------------------
@@ -58,26 +58,26 @@ class ApplyOp(OpDef):
             what = "var" if i == 0 else f"slot {i}"
             if ref.op.type != "VariableV2":
                 raise self.error(f"{what} must be a Variable's ref; got {ref.op.type} "
-                                 f"'{ref.op.name}'. Pass variable._ref().", cls=TypeError_)
+                                 f"'{ref.op.name}'. Pass variable._ref().", cls=DTypeError)
             if ref.dtype is not var.dtype or not ref.shape.is_compatible_with(var.shape):
                 raise self.error(f"{what} '{ref.op.name}' must match var '{var.op.name}'; got "
                                  f"{ref.dtype.name} {ref.shape} vs {var.dtype.name} "
-                                 f"{var.shape}.", cls=TypeError_)
+                                 f"{var.shape}.", cls=DTypeError)
         if not (var.dtype.is_floating or var.dtype.is_complex):
             raise self.error(f"var must be floating point; got {var.dtype.name}.",
-                             cls=TypeError_)
+                             cls=DTypeError)
         for name, t in zip(self.args, inputs[self.n_refs:]):
             if name == self.grad_arg:
                 if t.dtype is not var.dtype:
                     raise self.error(f"grad must have the variable's dtype {var.dtype.name}; "
-                                     f"got {t.dtype.name}. Use tf.cast.", cls=TypeError_)
+                                     f"got {t.dtype.name}. Use tf.cast.", cls=DTypeError)
                 if not t.shape.is_compatible_with(var.shape):
                     raise self.error(f"var and grad must have the same shape; got var "
                                      f"'{var.op.name}': {var.shape}, grad: {t.shape}.")
                 continue
             if t.dtype.np.kind not in "fiu":
                 raise self.error(f"{name} must be a real scalar; got {t.dtype.name}.",
-                                 cls=TypeError_)
+                                 cls=DTypeError)
             if t.shape.known is not None and len(t.shape.known) != 0:
                 raise self.error(f"{name} must be a scalar; got shape {t.shape}.")
         return spec(var.shape, var.dtype)
