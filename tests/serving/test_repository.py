@@ -81,8 +81,11 @@ def test_version_switch_without_restart(trained, tmp_path):
         r = c.post("/v1/models/mnist:predict", json={"inputs": x.tolist()})
         np.testing.assert_array_equal(np.float32(r.json()["outputs"]["probabilities"]), want1)
         _export_scaled(trained, str(base / "mnist" / "2"), 3.0)
-        assert _wait(lambda: c.get("/v1/models/mnist").json()["model_version_status"][0]
-                     ["version"] == "2"), c.get("/v1/models/mnist").json()
+        # while version 2 loads, the status lists it first as LOADING and 1 still answers
+        assert _wait(lambda: {"version": "2", "state": "AVAILABLE"} in [
+            {k: s[k] for k in ("version", "state")}
+            for s in c.get("/v1/models/mnist").json()["model_version_status"]]), \
+            c.get("/v1/models/mnist").json()
         r = c.post("/v1/models/mnist:predict", json={"inputs": x.tolist()})
         got = np.float32(r.json()["outputs"]["logits"])
         np.testing.assert_allclose(got, trained.reference(x)["logits"] * 3.0, rtol=1e-6)
