@@ -26,16 +26,36 @@ def _is_differentiable_dtype(t: Tensor) -> bool:
     return t.dtype.is_floating or t.dtype.is_complex
 
 
-def _unbroadcast(g: Tensor, x: Tensor) -> Tensor:
-    """Sums `g` down to x's shape where broadcasting made it larger (no-op when equal)."""
+def _unbroadcast(g: Tensor, x: Tensor, others: list[Tensor]) -> Tensor:
+    """Sums `g` down to x's shape where broadcasting made it larger (no-op when equal).
+
+    `others` are the op's other inputs: an axis of unknown size in x needs no sum when no other
+    input reaches that axis with a size other than 1 (the batch axis of `matmul(x, W) + b`).
+    """
     gs, xs = g.shape, x.shape
     if gs.is_fully_defined() and xs.is_fully_defined() and gs == xs:
         return g
     if xs.known is not None and gs.known is not None and len(gs.known) == len(xs.known) and all(
-        a == b and a is not None for a, b in zip(gs.known, xs.known)
+        _owned_axis(i, a, b, others, len(xs.known)) for i, (a, b) in enumerate(zip(gs.known,
+                                                                                 xs.known))
     ):
         return g
     return array_ops.sum_to(g, array_ops._shape_like(x))
+
+
+def _owned_axis(i: int, out: int | None, dim: int | None, others: list[Tensor], rank: int
+                ) -> bool:
+    """Whether axis i of an input with size `dim` is certainly the output's size `out`."""
+    if dim is not None and (dim != 1 or out == 1):
+        return True  # broadcasting never grows a size other than 1
+    for o in others:
+        ok = o.shape.known
+        if ok is None:
+            return False
+        j = i - (rank - len(ok))
+        if j >= 0 and ok[j] != 1:
+            return False  # another input may reach this axis with a larger size
+    return True
 
 
 def _sum(parts: list[Tensor]) -> Tensor:
@@ -150,14 +170,15 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                         ) from None
                     in_grads = list(in_grads) + [None] * (len(op.inputs) - len(in_grads))
                     exact = op._opdef.exact_input_gradients(op)
-                    for inp, dx in zip(op.inputs, in_grads):
+                    for k, (inp, dx) in enumerate(zip(op.inputs, in_grads)):
                         if dx is None or inp.op not in between:
                             continue
                         if not _is_differentiable_dtype(inp):
                             continue
                         dx = convert_to_tensor(dx)
                         contributions.setdefault(inp, []).append(
-                            dx if exact else _unbroadcast(dx, inp))
+                            dx if exact else _unbroadcast(
+                                dx, inp, [o for m, o in enumerate(op.inputs) if m != k]))
 
             result: list[Tensor | None] = []
             for x in xs_t:

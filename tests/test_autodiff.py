@@ -146,8 +146,8 @@ def test_gradient_check_on_a_small_network() -> None:
 
 
 def test_exact_shape_gradients_skip_unbroadcasting() -> None:
-    # MatMul/Relu/Mean gradients already have their inputs' shapes: no SumTo in the backward
-    # pass of a dense layer with an unknown batch size (only the bias needs one).
+    # MatMul/Relu/Mean gradients already have their inputs' shapes, and x@w's unknown batch
+    # axis is reached by no other input of the Add: only the bias needs a SumTo.
     x = tf.placeholder(tf.float32, [None, 4])
     w = tf.Variable(tf.ones([4, 3]))
     b = tf.Variable(tf.zeros([3]))
@@ -155,9 +155,40 @@ def test_exact_shape_gradients_skip_unbroadcasting() -> None:
     gw, gb = tf.gradients(loss, [w, b])
     types = [op.type for op in tf.get_default_graph().get_operations()
              if op.name.startswith("gradients/")]
-    assert types.count("SumTo") == 2  # the Add's two inputs: x@w (no-op at run time) and b
+    assert types.count("SumTo") == 1
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         gwv, gbv = sess.run([gw, gb], {x: np.ones((5, 4), np.float32)})
     np.testing.assert_allclose(gwv, np.full((4, 3), 1 / 3), rtol=1e-6)
     np.testing.assert_allclose(gbv, np.full(3, 1 / 3), rtol=1e-6)
+
+
+@pytest.mark.parametrize("a_shape, b_shape, a_val, b_val, sums", [
+    ([None, 3], [3], (5, 3), (3,), 1),           # dense-layer bias: only b is summed
+    ([None, 3], [None, 3], (5, 3), (5, 3), 2),   # both unknown: either may broadcast
+    ([None, 3], [1, 3], (5, 3), (1, 3), 1),      # b's size-1 axis: a owns the batch axis
+    ([None, 1], [None, 3], (5, 1), (5, 3), 2),   # a's size-1 axis grows
+    ([None, None], [3], (5, 3), (3,), 2),        # a's last axis may be 1 (b reaches it)
+    (None, [3], (5, 3), (3,), 2),                # unknown rank
+])
+def test_unbroadcasting_is_skipped_only_where_the_shapes_prove_it(a_shape, b_shape, a_val,
+                                                                   b_val, sums) -> None:
+    a = tf.placeholder(tf.float64, a_shape)
+    b = tf.placeholder(tf.float64, b_shape)
+    ga, gb = tf.gradients(tf.reduce_sum((a + b) * (a * b)), [a, b])
+    types = [op.type for op in tf.get_default_graph().get_operations()
+             if op.name.startswith("gradients/") and "add_grad" in op.name.lower()]
+    assert types.count("SumTo") == sums
+    rng = np.random.default_rng(1)
+    av, bv = rng.normal(size=a_val), rng.normal(size=b_val)
+    with tf.Session() as sess:
+        gav, gbv = sess.run([ga, gb], {a: av, b: bv})
+    s = av + bv
+    want_a = (av * bv + s * bv).sum(axis=tuple(i for i in range(2) if av.shape[i] == 1 and
+                                                s.shape[i] != 1), keepdims=True)
+    want_b = av * bv + s * av
+    want_b = want_b.reshape(-1, *want_b.shape[-1:]).sum(0) if bv.ndim == 1 else \
+        want_b.sum(axis=tuple(i for i in range(2) if bv.shape[i] == 1 and s.shape[i] != 1),
+                   keepdims=True)
+    np.testing.assert_allclose(gav, want_a.reshape(av.shape), rtol=1e-12)
+    np.testing.assert_allclose(gbv, want_b.reshape(bv.shape), rtol=1e-12)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from flowzero.framework.graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
+from flowzero.runtime import allocator
 from flowzero.runtime.plan import Plan, RunContext
 
 
@@ -140,6 +141,7 @@ class BaseSession:
 
     def __init__(self, target: str = "", graph: Graph | None = None,
                  config: Any = None) -> None:
+        allocator.configure()  # once per process: big step buffers reused without page faults
         self._graph = graph if graph is not None else get_default_graph()
         self._closed = False
         self._ctx = RunContext()
