@@ -14,7 +14,7 @@ import numpy as np
 
 from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
-from flowzero.ops import cast_ops, logic_ops, unary_ops
+from flowzero.ops import cast_ops, fastpaths, logic_ops, unary_ops
 from flowzero.ops.common import DTypeError, UnaryOp
 
 
@@ -35,10 +35,22 @@ class Relu(UnaryOp):
     kinds = "fi"
 
     def compute(self, x: np.ndarray) -> np.ndarray:
-        return np.maximum(x, x.dtype.type(0))
+        return fastpaths.relu(x)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        return [relu_grad(dy, op.outputs[0])]
+        y = op.outputs[0]
+        pool_grad = dy.op
+        if pool_grad.type == "MaxPoolGrad" and pool_grad.inputs[0] is y:
+            pooled = pool_grad.inputs[1]
+            if (pooled.op.type == "MaxPool" and pooled.op.inputs[0] is y
+                    and pooled.op.opdef.attrs == pool_grad.opdef.attrs):
+                # relu then max_pool (every conv net): a window's max is routed to an element
+                # equal to it, so that element is > 0 exactly when the pooled value is. Masking
+                # the pooled gradient first gives the same dx with a quarter of the work.
+                return [apply_op(type(pool_grad.opdef), [y, pooled,
+                                                         relu_grad(pool_grad.inputs[2], pooled)],
+                                 dict(pool_grad.opdef.attrs))]
+        return [relu_grad(dy, y)]
 
 
 def relu(features: Any, name: str | None = None) -> Tensor:

@@ -16,7 +16,7 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, graph_of
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
-from flowzero.ops import array_ops, indexing_ops, reduction_ops, unary_ops
+from flowzero.ops import array_ops, fastpaths, indexing_ops, reduction_ops, unary_ops
 from flowzero.ops.activation_ops import _quiet
 from flowzero.ops.common import DTypeError, static_value
 
@@ -146,9 +146,9 @@ class BiasAdd(OpDef):
         a = self.attrs["axis"]
         if value.shape[a] != bias.shape[0]:
             raise self.error(self._size_message(value.shape[a], bias.shape[0], value.shape))
-        if a == 1:
-            bias = bias.reshape((-1,) + (1,) * (value.ndim - 2))
-        return value + bias
+        if a % value.ndim == value.ndim - 1:
+            return fastpaths.add_channel_bias(value, bias)
+        return value + bias.reshape((-1,) + (1,) * (value.ndim - 2))
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         return [dy, apply_op(BiasAddGrad, [dy], dict(self.attrs))]
@@ -165,6 +165,8 @@ class BiasAddGrad(OpDef):
 
     def compute(self, dy: np.ndarray) -> np.ndarray:
         a = self.attrs["axis"] % dy.ndim
+        if a == dy.ndim - 1:
+            return fastpaths.sum_to_channels(dy)
         return np.sum(dy, axis=tuple(i for i in range(dy.ndim) if i != a), dtype=dy.dtype)
 
     def gradient(self, op: Any, ddb: Tensor) -> list[Any]:

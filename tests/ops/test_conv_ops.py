@@ -9,6 +9,7 @@ import pytest
 
 import flowzero as tf
 from flowzero.framework.errors import InvalidArgumentError
+from flowzero.framework.graph import apply_op
 from flowzero.ops import conv_ops, pool_ops
 from tests.ops.cases_conv import ref_avg_pool, ref_conv2d, ref_max_pool
 
@@ -244,3 +245,51 @@ def test_matches_tensorflow(padding, strides, dilations):
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(got_pool, want_pool)
     np.testing.assert_allclose(got_avg, want_avg, rtol=1e-5, atol=1e-6)
+
+
+# -- relu then max_pool: the fused gradient ---------------------------------------------------
+@pytest.mark.parametrize("fmt", ["NHWC", "NCHW"])
+@pytest.mark.parametrize("k, s, pad", [(2, 2, "VALID"), (3, 2, "SAME"), (3, 1, "VALID"),
+                                       (2, 2, "SAME")])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_then_max_pool_gradient_masks_the_pooled_gradient(fmt, k, s, pad, dtype):
+    from flowzero.ops.activation_ops import relu_grad
+    from flowzero.ops.pool_ops import MaxPoolGrad
+
+    tfd = tf.as_dtype(dtype)
+    x = tf.placeholder(tfd, [None, 7, 7, 3] if fmt == "NHWC" else [None, 3, 7, 7])
+    ksize, strides = ([1, k, k, 1], [1, s, s, 1]) if fmt == "NHWC" else ([1, 1, k, k],
+                                                                         [1, 1, s, s])
+    r = tf.nn.relu(x)
+    p = tf.nn.max_pool(r, ksize, strides, pad, data_format=fmt)
+    dp = tf.placeholder(tfd, p.shape)
+    gx, = tf.gradients(p, [x], grad_ys=[dp])
+    assert gx.op.type == "MaxPoolGrad" and gx.op.inputs[2].op.type == "ReluGrad"
+    assert gx.op.inputs[2].shape.as_list() == p.shape.as_list()  # masked at the pooled size
+    # the unfused composition TF builds: route to the first max, then relu's mask
+    unfused = relu_grad(apply_op(MaxPoolGrad, [r, p, dp], dict(p.op.opdef.attrs)), r)
+    rng = np.random.default_rng(3)
+    xv = rng.normal(size=(4,) + tuple(x.shape.as_list()[1:])).astype(dtype)
+    xv[0] = 0.0                                  # all-zero windows: every tap ties at 0
+    xv[1] = np.round(xv[1])                      # positive ties
+    xv[2, :2] = -1.0                             # windows with nothing above 0
+    with tf.Session() as sess:
+        pv = sess.run(p, {x: xv})
+        dpv = rng.normal(size=pv.shape).astype(dtype)
+        got, want = sess.run([gx, unfused], {x: xv, dp: dpv})
+    np.testing.assert_array_equal(got, want)
+
+
+def test_relu_gradient_keeps_the_plain_path_when_the_pool_is_not_its_only_use():
+    x = tf.placeholder(tf.float64, [None, 4, 4, 1])
+    r = tf.nn.relu(x)
+    p = tf.nn.max_pool(r, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    gx, = tf.gradients(tf.reduce_sum(p) + tf.reduce_sum(r * r), [x])
+    assert gx.op.type == "ReluGrad"
+    xv = np.random.default_rng(0).normal(size=(2, 4, 4, 1))
+    with tf.Session() as sess:
+        got = sess.run(gx, {x: xv})
+    rv = np.maximum(xv, 0)
+    pooled_mask = (rv.reshape(2, 2, 2, 2, 2, 1).max(axis=(2, 4), keepdims=True)
+                   == rv.reshape(2, 2, 2, 2, 2, 1)).reshape(xv.shape)
+    np.testing.assert_allclose(got, (pooled_mask + 2 * rv) * (xv > 0), rtol=1e-12)
