@@ -208,6 +208,14 @@ class ServingApp:
         return await self._offload(self._predict, name, version, body, size=len(body))
 
     def _predict(self, name: str, version: int | None, body: bytes) -> Reply:
+        dense = codec.parse_dense(body)
+        if dense is not None:  # one numeric tensor, parsed without Python objects
+            sig_name, fmt, arr = dense
+            with self.repo.acquire(name, version) as s:
+                key, sig = s.signature(sig_name)
+                feeds = codec.decode_dense(arr, sig)
+                if feeds is not None:
+                    return self._run(s, name, key, feeds, fmt, arr.shape[0])
         doc = codec.parse_json(body)
         sig_name = doc.get("signature_name") if isinstance(doc, dict) else None
         if sig_name is not None and not isinstance(sig_name, str):
@@ -215,9 +223,13 @@ class ServingApp:
         with self.repo.acquire(name, version) as s:
             key, sig = s.signature(sig_name)
             feeds, fmt, batch = codec.decode_predict(doc, sig)
-            t0 = time.perf_counter()
-            outputs = s.run(key, feeds)
-            metrics.INFERENCE.labels(name).observe(time.perf_counter() - t0)
+            return self._run(s, name, key, feeds, fmt, batch)
+
+    @staticmethod
+    def _run(s: Any, name: str, key: str, feeds: dict[str, Any], fmt: str, batch: int) -> Reply:
+        t0 = time.perf_counter()
+        outputs = s.run(key, feeds)
+        metrics.INFERENCE.labels(name).observe(time.perf_counter() - t0)
         return Reply(200, codec.encode_predict(outputs, fmt), batch=batch)
 
     # -- KServe v2 -----------------------------------------------------------------------------
