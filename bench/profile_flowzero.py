@@ -36,7 +36,8 @@ def _replay(plan: Any, feed_values: list[Any], reps: int) -> dict[tuple[str, str
         vals: list[Any] = [None] * plan.nslots
         for s, v in zip(plan.feed_slots, feed_values):
             vals[s] = v
-        for (fn, ins, out, frees), op in zip(plan.steps, plan.ops):
+        labels = getattr(plan, "labels", None) or [op.type for op in plan.ops]
+        for (fn, ins, out, frees), op, label in zip(plan.steps, plan.ops, labels):
             args = [vals[j] for j in ins]
             t0 = now()
             r = fn(*args)
@@ -49,7 +50,7 @@ def _replay(plan: Any, feed_values: list[Any], reps: int) -> dict[tuple[str, str
                         vals[s] = v
             for s in frees:
                 vals[s] = None
-            per[(op.type, op.name)].append(dt)
+            per[(label, op.name)].append(dt)
     return per
 
 

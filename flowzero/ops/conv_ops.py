@@ -23,6 +23,7 @@ from numpy.lib.stride_tricks import as_strided
 from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
+from flowzero.ops import fastpaths
 from flowzero.ops.array_ops import _shape_like
 from flowzero.ops.common import DTypeError, _static_shape_value, binary_operands
 
@@ -100,7 +101,8 @@ def _im2col(xp: np.ndarray, oh: int, ow: int, kh: int, kw: int, g: _Geom) -> np.
     return v.reshape(n * oh * ow, kh * kw * c)
 
 
-def _cols_t(xp: np.ndarray, oh: int, ow: int, kh: int, kw: int, g: _Geom) -> np.ndarray:
+def _cols_t(xp: np.ndarray, oh: int, ow: int, kh: int, kw: int, g: _Geom,
+            ones_row: bool = False) -> np.ndarray:
     """The transpose of _im2col, (kh*kw*c, n*oh*ow), built one filter tap at a time.
 
     With few input channels the 6-D strided copy of _im2col moves one element per inner
@@ -109,11 +111,15 @@ def _cols_t(xp: np.ndarray, oh: int, ow: int, kh: int, kw: int, g: _Geom) -> np.
     """
     n, _, _, c = xp.shape
     (sh, sw), (dh, dw) = g.strides, g.dilations
-    out = np.empty((kh, kw, c, n, oh, ow), dtype=xp.dtype)
+    k = kh * kw * c
+    flat = np.empty((k + ones_row) * n * oh * ow, dtype=xp.dtype)
+    out = flat[:k * n * oh * ow].reshape(kh, kw, c, n, oh, ow)
     for p in range(kh):
         for q in range(kw):
             out[p, q] = _tap(xp, p * dh, q * dw, oh, ow, sh, sw).transpose(3, 0, 1, 2)
-    return out.reshape(kh * kw * c, n * oh * ow)
+    if ones_row:  # a last row of ones: the bias rides along in the GEMM (fused_conv2d)
+        flat[k * n * oh * ow:] = 1
+    return flat.reshape(k + ones_row, n * oh * ow)
 
 
 def _batches(n: int, bytes_per_item: int) -> Iterator[slice]:
@@ -284,6 +290,14 @@ class Conv2D(_Conv):
         return spec(_fmt_dims(_nhwc_dims(xd, g.fmt)[0], oh, ow, wd[3], g.fmt), x.dtype)
 
     def compute(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return self.compute_fused(x, w)
+
+    def compute_fused(self, x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None,
+                      relu: bool = False) -> np.ndarray:
+        """The convolution, then `+ bias` along the channels and max(., 0) when asked: the
+        kernel of the plan's Conv2D+BiasAdd(+Relu) fusion (TF's _FusedConv2D). With few input
+        channels the bias is one more row of the GEMM; otherwise it and the relu are applied in
+        place, so the activation is written once instead of three times."""
         g = self._geom()
         x = _to_nhwc(x, g.fmt)
         n, h, wd, c = x.shape
@@ -293,11 +307,18 @@ class Conv2D(_Conv):
             lambda: f"input: {_shape_str(x.shape)} (NHWC), filter: {_shape_str(w.shape)}")
         xp = _pad(x, pads)
         w2 = w.reshape(kh * kw * c, co)
+        few = c <= _FEW_CHANNELS_FORWARD
+        if bias is not None and few:
+            w2 = np.concatenate([w2, bias.reshape(1, co).astype(w2.dtype, copy=False)])
         y = np.empty((n, oh, ow, co), dtype=x.dtype)
         for b in _batches(n, oh * ow * kh * kw * c * x.itemsize):
-            cols = (_cols_t(xp[b], oh, ow, kh, kw, g).T if c <= _FEW_CHANNELS_FORWARD
+            cols = (_cols_t(xp[b], oh, ow, kh, kw, g, ones_row=bias is not None).T if few
                     else _im2col(xp[b], oh, ow, kh, kw, g))
             np.matmul(cols, w2, out=y[b].reshape(-1, co))
+        if bias is not None and not few:
+            fastpaths.add_channel_bias(y, bias, out=y)
+        if relu:
+            fastpaths.relu(y, out=y)
         return _from_nhwc(y, g.fmt)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:

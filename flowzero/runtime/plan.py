@@ -15,6 +15,7 @@ import numpy as np
 
 from flowzero.framework import errors
 from flowzero.framework.graph import Operation, Tensor
+from flowzero.runtime import fusion
 
 
 class VarCell:
@@ -92,6 +93,30 @@ def _wrap_kernel_error(exc: BaseException, op: Operation) -> errors.OpError:
     return cls(None, op, f"{op.type} '{op.name}': {type(exc).__name__}: {exc}{where}")
 
 
+def _fused_step(chain: fusion.Chain) -> Any:
+    """The step function of a fused chain: its kernel, or, when that raises, the chain op by
+    op, so an error is the one the unfused plan raises and names the op that fails."""
+    kernel = chain.kernel
+
+    def run(*args: Any) -> Any:
+        try:
+            return kernel(*args)
+        except Exception:  # noqa: BLE001 - rerun unfused below; it raises the real error
+            pass
+        vals = dict(zip(chain.inputs, args))
+        for op in chain.ops:
+            try:
+                r = op._opdef.compute(*[vals[t] for t in op._inputs])
+            except Exception as exc:  # noqa: BLE001 - attributed to this op
+                err = _wrap_kernel_error(exc, op)
+                err._names_its_op = True  # type: ignore[attr-defined]
+                raise err from exc
+            vals[op._outputs[0]] = r
+        return r
+
+    return run
+
+
 def _copy_fetch(v: Any) -> Any:
     if isinstance(v, VarCell):  # the variable node itself was fetched: its current value
         return v.read().copy()
@@ -142,13 +167,20 @@ class Plan:
             if op._opdef.requires_feed:
                 self._raise_unfed(op, needed)
 
-        # 3. slots and steps.
+        # 3. slots and steps; chains of ops that every network has run as one fused kernel.
+        chains = fusion.find_chains(order, {t for t in targets if isinstance(t, Tensor)}, fed)
+        inner = {op for c in chains.values() for op in c.ops[:-1]}
         steps: list[tuple[Any, tuple[int, ...], Any, Operation]] = []
+        labels: list[str] = []
         last_use: dict[int, int] = {}
-        for i, op in enumerate(order):
-            ins = tuple(slot(t) for t in op._inputs)
+        for op in order:
+            if op in inner:
+                continue
+            chain = chains.get(op)
+            inputs = op._inputs if chain is None else chain.inputs
+            ins = tuple(slot(t) for t in inputs)
             for s in ins:
-                last_use[s] = i
+                last_use[s] = len(steps)
             outs = op._outputs
             if not op._multi:
                 out: Any = slot(outs[0])
@@ -156,9 +188,14 @@ class Plan:
                 out = None
             else:
                 out = tuple(slot(t) for t in outs)
-            fn = op._opdef.compute
-            if op._opdef.needs_context:
-                fn = functools.partial(fn, ctx)
+            if chain is not None:
+                fn = _fused_step(chain)
+                labels.append("+".join(o.type for o in chain.ops))
+            else:
+                fn = op._opdef.compute
+                if op._opdef.needs_context:
+                    fn = functools.partial(fn, ctx)
+                labels.append(op.type)
             steps.append((fn, ins, out, op))
 
         self.fetch_slots: list[int | None] = []
@@ -187,7 +224,8 @@ class Plan:
         self.nslots = len(slot_of)
         self.feed_slots = [slot_of[t] for t in feeds]
         self.steps = [(fn, ins, out, tuple(fr)) for (fn, ins, out, _), fr in zip(steps, frees)]
-        self.ops = [op for (_, _, _, op) in steps]
+        self.ops = [op for (_, _, _, op) in steps]  # a fused step: its chain's last op
+        self.labels = labels  # op types per step, "Conv2D+BiasAdd+Relu" for a fused one
         self.copy_flags = copy_flags
         self.any_copy = any(copy_flags)
 
@@ -223,6 +261,8 @@ class Plan:
                     vals[s] = None
                 i += 1
         except Exception as exc:  # noqa: BLE001 - re-raised as a typed OpError naming the op
+            if getattr(exc, "_names_its_op", False):  # from a fused chain, rerun op by op
+                raise
             raise _wrap_kernel_error(exc, self.ops[i]) from exc
         out_vals = [None if s is None else vals[s] for s in self.fetch_slots]
         if self.any_copy:

@@ -1,0 +1,106 @@
+"""Plan-level fusion: which chains fuse, that fused plans compute what unfused ones do, and that
+errors inside a fused chain still name the op that fails."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import flowzero as tf
+from flowzero.framework import errors
+from flowzero.runtime import fusion
+
+
+def _labels(sess):
+    return [lab for plan, *_ in sess._plans.values() for lab in plan.labels]
+
+
+def _both(fetches, feed, monkeypatch):
+    """(fused, unfused) results of the same fetches in two fresh sessions."""
+    out = []
+    for enabled in (True, False):
+        monkeypatch.setattr(fusion, "ENABLED", enabled)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            out.append((sess.run(fetches, feed), _labels(sess)))
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["NHWC", "NCHW"])
+@pytest.mark.parametrize("channels", [1, 3, 8])  # bias in the GEMM (few channels) or in place
+@pytest.mark.parametrize("relu", [True, False])
+def test_conv_bias_relu_fuses_and_matches(fmt, channels, relu, monkeypatch):
+    rng = np.random.default_rng(0)
+    shape = [None, 9, 9, channels] if fmt == "NHWC" else [None, channels, 9, 9]
+    x = tf.placeholder(tf.float64, shape)
+    w = tf.constant(rng.normal(size=(3, 3, channels, 4)))
+    b = tf.constant(rng.normal(size=4))
+    y = tf.nn.bias_add(tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME", data_format=fmt), b,
+                       data_format=fmt)
+    y = tf.nn.relu(y) if relu else y
+    loss = tf.reduce_sum(y * y)
+    gw, = tf.gradients(loss, [w])
+    xv = rng.normal(size=[2] + shape[1:])
+    (fused, lab_f), (plain, lab_p) = _both([y, gw], {x: xv}, monkeypatch)
+    want = "Conv2D+BiasAdd+Relu" if relu else "Conv2D+BiasAdd"
+    assert want in lab_f and want not in lab_p
+    for a, c in zip(fused, plain):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_dense_layer_fuses_bit_identically(monkeypatch):
+    rng = np.random.default_rng(1)
+    x = tf.placeholder(tf.float32, [None, 6])
+    w = tf.Variable(rng.normal(size=(6, 5)).astype(np.float32))
+    b = tf.Variable(rng.normal(size=5).astype(np.float32))
+    h = tf.nn.relu(tf.matmul(x, w) + b)
+    out = b + tf.matmul(h, w[:5])  # the bias on the left, no relu
+    xv = rng.normal(size=(7, 6)).astype(np.float32)
+    (fused, lab_f), (plain, _) = _both([h, out], {x: xv}, monkeypatch)
+    assert "MatMul+Add+Relu" in lab_f and "MatMul+Add" in lab_f
+    for a, c in zip(fused, plain):
+        np.testing.assert_array_equal(a, c)
+
+
+def test_no_fusion_when_an_intermediate_is_seen(monkeypatch):
+    x = tf.placeholder(tf.float32, [None, 3])
+    w = tf.ones([3, 2])
+    z = tf.matmul(x, w)
+    a = z + tf.ones([2])
+    y = tf.nn.relu(a)
+    xv = np.arange(6, dtype=np.float32).reshape(2, 3) - 3
+    with tf.Session() as sess:
+        zv, yv = sess.run([z, y], {x: xv})  # z is fetched: not fused away
+        assert "MatMul+Add+Relu" not in _labels(sess) and "MatMul+Add" not in _labels(sess)
+        np.testing.assert_array_equal(yv, np.maximum(zv + 1, 0))
+    a2 = tf.identity(a)  # a second consumer of the Add
+    with tf.Session() as sess:
+        sess.run([y, a2], {x: xv})
+        assert "MatMul+Add+Relu" not in _labels(sess)
+    with tf.Session() as sess:  # z fed: the chain starts later
+        yv = sess.run(y, {x: xv, z: np.ones((2, 2), np.float32)})
+        np.testing.assert_array_equal(yv, np.full((2, 2), 2, np.float32))
+
+
+def test_a_broadcasting_bias_falls_back_to_the_ops(monkeypatch):
+    x = tf.placeholder(tf.float32, [None, 3])
+    bias = tf.placeholder(tf.float32, [None])  # rank 1 but of unknown length
+    y = tf.nn.relu(tf.matmul(x, tf.ones([3, 1])) + bias)
+    with tf.Session() as sess:
+        got = sess.run(y, {x: np.ones((2, 3), np.float32), bias: np.array([-4, 1, 2], np.float32)})
+        assert "MatMul+Add+Relu" in _labels(sess)
+    np.testing.assert_array_equal(got, np.maximum(3 + np.array([[-4, 1, 2]] * 2), 0))
+
+
+def test_errors_in_a_fused_chain_name_the_failing_op():
+    x = tf.placeholder(tf.float32, [None, 5, 5, 1])
+    b = tf.placeholder(tf.float32, [None])
+    conv = tf.nn.conv2d(x, tf.ones([3, 3, 1, 2]), [1, 1, 1, 1], "VALID")
+    y = tf.nn.relu(tf.nn.bias_add(conv, b, name="the_bias"))
+    with tf.Session() as sess:
+        with pytest.raises(errors.InvalidArgumentError) as e:
+            sess.run(y, {x: np.ones((1, 5, 5, 1), np.float32), b: np.ones(3, np.float32)})
+        assert "Conv2D+BiasAdd+Relu" in _labels(sess)
+    msg = str(e.value)
+    assert "BiasAdd 'the_bias'" in msg and "length 3" in msg and msg.count("BiasAdd 'the_bias'") == 1
+    assert e.value.op is not None and e.value.op.name == "the_bias"
