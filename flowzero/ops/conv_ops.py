@@ -293,11 +293,16 @@ class Conv2D(_Conv):
         return self.compute_fused(x, w)
 
     def compute_fused(self, x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None,
-                      relu: bool = False) -> np.ndarray:
+                      relu: bool = False, keep_cols: bool = False) -> Any:
         """The convolution, then `+ bias` along the channels and max(., 0) when asked: the
         kernel of the plan's Conv2D+BiasAdd(+Relu) fusion (TF's _FusedConv2D). With few input
         channels the bias is one more row of the GEMM; otherwise it and the relu are applied in
-        place, so the activation is written once instead of three times."""
+        place, so the activation is written once instead of three times.
+
+        keep_cols: return (y, patches) where patches is the (kh*kw*c [+1], n*oh*ow) matrix the
+        filter gradient of the same step can reuse (Conv2DBackpropFilter.compute's `cols`), or
+        None when it was not built that way (many channels, or built in batch slices).
+        """
         g = self._geom()
         x = _to_nhwc(x, g.fmt)
         n, h, wd, c = x.shape
@@ -311,7 +316,9 @@ class Conv2D(_Conv):
         if bias is not None and few:
             w2 = np.concatenate([w2, bias.reshape(1, co).astype(w2.dtype, copy=False)])
         y = np.empty((n, oh, ow, co), dtype=x.dtype)
-        for b in _batches(n, oh * ow * kh * kw * c * x.itemsize):
+        slices = list(_batches(n, oh * ow * kh * kw * c * x.itemsize))
+        cols: Any = None
+        for b in slices:
             cols = (_cols_t(xp[b], oh, ow, kh, kw, g, ones_row=bias is not None).T if few
                     else _im2col(xp[b], oh, ow, kh, kw, g))
             np.matmul(cols, w2, out=y[b].reshape(-1, co))
@@ -319,6 +326,8 @@ class Conv2D(_Conv):
             fastpaths.add_channel_bias(y, bias, out=y)
         if relu:
             fastpaths.relu(y, out=y)
+        if keep_cols:
+            return _from_nhwc(y, g.fmt), (cols.T if few and len(slices) == 1 else None)
         return _from_nhwc(y, g.fmt)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
@@ -399,7 +408,10 @@ class Conv2DBackpropFilter(_Conv):
                                                 f"{_shape_str(wd)}, out_backprop: {dy.shape}")
         return spec(wd, x.dtype)
 
-    def compute(self, x: np.ndarray, sizes: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray, sizes: np.ndarray, dy: np.ndarray,
+                cols: np.ndarray | None = None) -> np.ndarray:
+        """`cols`: the patch matrix the forward Conv2D of the same step built from this x
+        (Conv2D.compute_fused's keep_cols), which saves building it again."""
         g = self._geom()
         x, dy = _to_nhwc(x, g.fmt), _to_nhwc(dy, g.fmt)
         kh, kw, c, co = (int(s) for s in sizes)
@@ -407,6 +419,9 @@ class Conv2DBackpropFilter(_Conv):
             _fmt_dims(*x.shape, g.fmt), (kh, kw, c, co), _fmt_dims(*dy.shape, g.fmt), g,
             lambda: f"input: {_shape_str(x.shape)}, filter_sizes: {[kh, kw, c, co]}, "
                     f"out_backprop: {_shape_str(dy.shape)} (NHWC)")
+        k = kh * kw * c
+        if cols is not None and cols.shape[0] >= k and cols.shape[1] == dy.size // max(co, 1):
+            return (cols[:k] @ dy.reshape(-1, co)).reshape(kh, kw, c, co)
         xp = _pad(x, pads)
         dw = None
         for b in _batches(x.shape[0], oh * ow * kh * kw * c * x.itemsize):

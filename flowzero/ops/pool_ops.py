@@ -153,6 +153,31 @@ class MaxPool(_Pool):
             np.maximum(y, t, out=y)
         return _from_nhwc(y, g.fmt)
 
+    def compute_with_argmax(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(y, first) where first[n, i, j, c] (uint8, NHWC) is the row-major offset of the first
+        element of window (i, j) equal to its max, 255 where none is (a NaN max): what
+        MaxPoolGrad.compute's `first` takes, so a plan that runs both in one step never reads
+        the (4x larger) input again for the gradient. None when the windows do not tile."""
+        g = self._geom()
+        xn = _to_nhwc(x, g.fmt)
+        oh, ow, pads = self._plan(xn, g)
+        kh, kw = g.ksize
+        if not _tiles(g, pads) or kh * kw > 255:
+            return self.compute(x), None
+        x6 = _tiled(xn, g, oh, ow)
+        taps = [x6[:, :, p, :, q, :] for p in range(kh) for q in range(kw)]
+        y = np.array(taps[0]) if len(taps) == 1 else np.maximum(taps[0], taps[1])
+        for t in taps[2:]:
+            np.maximum(y, t, out=y)
+        first = np.full(y.shape, 255, dtype=np.uint8)
+        ne = np.empty(y.shape, dtype=bool)
+        for k in range(len(taps) - 1, -1, -1):  # last to first: the first match wins
+            np.not_equal(taps[k], y, out=ne)
+            first -= k                          # first = k + (first - k) * ne, mod 256
+            np.multiply(first, ne, out=first)
+            first += k
+        return _from_nhwc(y, g.fmt), first
+
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         return [apply_op(MaxPoolGrad, [op.inputs[0], op.outputs[0], dy], self._same_attrs())]
 
@@ -168,11 +193,23 @@ class MaxPoolGrad(_Pool):
         self._check_like("grad", dy, dims)
         return spec(x.shape if x.shape.known is not None else [None] * 4, x.dtype)
 
-    def compute(self, x: np.ndarray, y: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray, y: np.ndarray, dy: np.ndarray,
+                first: np.ndarray | None = None) -> np.ndarray:
+        """`first`: MaxPool.compute_with_argmax's window offsets for this x and y (the plan
+        passes them when the forward ran in the same step); dx then comes from them and dy
+        alone, without reading x."""
         g = self._geom()
         x, y, dy = _to_nhwc(x, g.fmt), _to_nhwc(y, g.fmt), _to_nhwc(dy, g.fmt)
         n, h, w, c = x.shape
         oh, ow, pads = self._plan(x, g)
+        if first is not None and _tiles(g, pads) and first.shape == dy.shape:
+            kh, kw = g.ksize
+            dx6 = np.empty((n, oh, kh, ow, kw, c), dtype=dy.dtype)
+            m = np.empty(dy.shape, dtype=bool)
+            for k in range(kh * kw):
+                np.equal(first, k, out=m)
+                np.multiply(dy, m, out=dx6[:, :, k // kw, :, k % kw, :])
+            return _from_nhwc(_untile(dx6, h, w), g.fmt)
         if _tiles(g, pads):
             return _from_nhwc(_untile(_tiled_max_grad(x, y, dy, g, oh, ow), h, w), g.fmt)
         dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)

@@ -14,6 +14,11 @@ Fused chains:
 - Conv2D -> BiasAdd [-> Relu]  (channel axes agreeing)   -> Conv2D.compute_fused
 - MatMul -> Add or BiasAdd with a bias operand [-> Relu] -> matmul, then the bias and the relu
   in place on the matmul's fresh output.
+
+Hand-overs (a training step runs forward and backward in one plan):
+- Conv2D's patch matrix goes to the Conv2DBackpropFilter of the same input (built once);
+- MaxPool's first-max offsets go to its MaxPoolGrad, which then never reads the (4x larger)
+  pooled input again.
 """
 
 from __future__ import annotations
@@ -88,10 +93,10 @@ def _conv_chain(conv: Operation, only_user: Any) -> Chain | None:
     ops = [conv, bias_add] + ([relu] if relu is not None else [])
     conv_def, with_relu = conv._opdef, relu is not None
 
-    def kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, keep: bool = False) -> Any:
         if b.ndim != 1 or b.shape[0] != w.shape[-1] or w.ndim != 4:
             raise _Unfusable
-        return conv_def.compute_fused(x, w, b, with_relu)
+        return conv_def.compute_fused(x, w, b, with_relu, keep_cols=keep)
 
     return Chain(ops, [conv._inputs[0], conv._inputs[1], bias_add._inputs[1]], kernel)
 
@@ -130,6 +135,49 @@ def _matmul_chain(mm: Operation, only_user: Any) -> Chain | None:
         return out
 
     return Chain(ops, [mm._inputs[0], mm._inputs[1], bias], kernel)
+
+
+# -- hand-overs: a forward step's by-product that a backward step of the same run reuses ------
+def find_handovers(order: list[Operation], chains: dict[Operation, Chain]
+                   ) -> dict[Operation, Operation]:
+    """{consumer op: producer step's op} for backward ops that can reuse what the forward op
+    built in the same run: Conv2DBackpropFilter the patch matrix of its Conv2D (same input,
+    same geometry), MaxPoolGrad the first-max offsets of its MaxPool (same input and output).
+    The producer step's op is the chain's last op when the forward op was fused."""
+    if not ENABLED:
+        return {}
+    step_of = {op: op for op in order}
+    for last, c in chains.items():
+        for op in c.ops:
+            step_of[op] = last
+    convs = {op._inputs[0]: op for op in order if op.type == "Conv2D"}
+    pools = {(op._inputs[0], op._outputs[0]): op for op in order if op.type == "MaxPool"}
+    found: dict[Operation, Operation] = {}
+    taken: set[Operation] = set()
+    for op in order:
+        if op.type == "Conv2DBackpropFilter":
+            fwd = convs.get(op._inputs[0])
+        elif op.type == "MaxPoolGrad":
+            fwd = pools.get((op._inputs[0], op._inputs[1]))
+        else:
+            continue
+        if (fwd is None or fwd in taken or fwd._id > op._id
+                or fwd._opdef._same_attrs() != op._opdef._same_attrs()):
+            continue
+        taken.add(fwd)
+        found[op] = step_of[fwd]
+    return found
+
+
+def producer(op: Operation, chain: Chain | None) -> Callable[..., Any]:
+    """The step function of `op` (or of its chain) that also returns the hand-over value."""
+    if chain is not None:
+        kernel = chain.kernel
+        return lambda *args: kernel(*args, keep=True)
+    od = op._opdef
+    if op.type == "Conv2D":
+        return lambda x, w: od.compute_fused(x, w, keep_cols=True)
+    return od.compute_with_argmax  # MaxPool
 
 
 class _Unfusable(Exception):

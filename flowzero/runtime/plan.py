@@ -93,10 +93,11 @@ def _wrap_kernel_error(exc: BaseException, op: Operation) -> errors.OpError:
     return cls(None, op, f"{op.type} '{op.name}': {type(exc).__name__}: {exc}{where}")
 
 
-def _fused_step(chain: fusion.Chain) -> Any:
-    """The step function of a fused chain: its kernel, or, when that raises, the chain op by
-    op, so an error is the one the unfused plan raises and names the op that fails."""
-    kernel = chain.kernel
+def _fused_step(chain: fusion.Chain, kernel: Any) -> Any:
+    """The step function of a fused chain: `kernel`, or, when that raises, the chain op by
+    op, so an error is the one the unfused plan raises and names the op that fails (with no
+    hand-over value: its consumer then computes without it)."""
+    hands_over = kernel is not chain.kernel
 
     def run(*args: Any) -> Any:
         try:
@@ -112,7 +113,7 @@ def _fused_step(chain: fusion.Chain) -> Any:
                 err._names_its_op = True  # type: ignore[attr-defined]
                 raise err from exc
             vals[op._outputs[0]] = r
-        return r
+        return (r, None) if hands_over else r
 
     return run
 
@@ -169,6 +170,8 @@ class Plan:
 
         # 3. slots and steps; chains of ops that every network has run as one fused kernel.
         chains = fusion.find_chains(order, {t for t in targets if isinstance(t, Tensor)}, fed)
+        handovers = fusion.find_handovers(order, chains)
+        hidden = {p: slot(("handover", p)) for p in set(handovers.values())}  # type: ignore
         inner = {op for c in chains.values() for op in c.ops[:-1]}
         steps: list[tuple[Any, tuple[int, ...], Any, Operation]] = []
         labels: list[str] = []
@@ -179,6 +182,8 @@ class Plan:
             chain = chains.get(op)
             inputs = op._inputs if chain is None else chain.inputs
             ins = tuple(slot(t) for t in inputs)
+            if op in handovers:  # the by-product of a forward step, as a last argument
+                ins += (hidden[handovers[op]],)
             for s in ins:
                 last_use[s] = len(steps)
             outs = op._outputs
@@ -188,14 +193,18 @@ class Plan:
                 out = None
             else:
                 out = tuple(slot(t) for t in outs)
-            if chain is not None:
-                fn = _fused_step(chain)
-                labels.append("+".join(o.type for o in chain.ops))
+            if op in hidden:  # also hands a by-product to a later step
+                out = (out, hidden[op])
+                fn = fusion.producer(op, chain)
+                if chain is not None:
+                    fn = _fused_step(chain, fn)
+            elif chain is not None:
+                fn = _fused_step(chain, chain.kernel)
             else:
                 fn = op._opdef.compute
                 if op._opdef.needs_context:
                     fn = functools.partial(fn, ctx)
-                labels.append(op.type)
+            labels.append(op.type if chain is None else "+".join(o.type for o in chain.ops))
             steps.append((fn, ins, out, op))
 
         self.fetch_slots: list[int | None] = []

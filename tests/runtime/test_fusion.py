@@ -104,3 +104,64 @@ def test_errors_in_a_fused_chain_name_the_failing_op():
     msg = str(e.value)
     assert "BiasAdd 'the_bias'" in msg and "length 3" in msg and msg.count("BiasAdd 'the_bias'") == 1
     assert e.value.op is not None and e.value.op.name == "the_bias"
+
+
+def _train_steps(enabled, monkeypatch, optimizer):
+    from flowzero.models.simple_conv_net import SimpleConvNet
+
+    monkeypatch.setattr(fusion, "ENABLED", enabled)
+    rng = np.random.default_rng(2)
+    x = rng.random((8, 28, 28, 1), dtype=np.float32)
+    x[:, :4] = 0.0  # blank rows: tied windows after the relu, as on MNIST
+    t = rng.integers(0, 10, 8)
+    g = tf.Graph()
+    with g.as_default():
+        net = SimpleConvNet(seed=0)
+        train = optimizer().minimize(net.loss)
+        init = tf.global_variables_initializer()
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        for _ in range(3):
+            sess.run(train, {net.x: x, net.t: t})
+        plan = max((p for p, *_ in sess._plans.values()), key=lambda p: len(p.steps))
+        return sess.run(net.params), plan
+
+
+@pytest.mark.parametrize("optimizer", [lambda: tf.train.GradientDescentOptimizer(0.1),
+                                       lambda: tf.train.AdamOptimizer(1e-3)])
+def test_a_conv_net_trains_the_same_with_fusion_and_hand_overs(optimizer, monkeypatch):
+    fused, plan = _train_steps(True, monkeypatch, optimizer)
+    plain, plain_plan = _train_steps(False, monkeypatch, optimizer)
+    steps = dict(zip(plan.labels, plan.steps))
+    # the pool gradient and the filter gradient take the forward's by-product as a last input
+    assert len(steps["MaxPoolGrad"][1]) == 4 and len(steps["Conv2DBackpropFilter"][1]) == 4
+    assert "Conv2D+BiasAdd+Relu" in plan.labels and "MatMul+Add+Relu" in plan.labels
+    assert "Conv2D+BiasAdd+Relu" not in plain_plan.labels
+    for k in plain:
+        # the bias summed inside the conv GEMM rounds differently in float32; nothing else does
+        np.testing.assert_allclose(fused[k], plain[k], rtol=2e-5, atol=1e-6, err_msg=k)
+
+
+def test_hand_overs_are_exact_and_optional():
+    # MaxPoolGrad from the forward's first-max offsets equals routing from the input itself,
+    # ties and NaN windows included; a MaxPoolGrad whose pooled output is fed runs without it
+    x = tf.placeholder(tf.float64, [None, 4, 4, 2])
+    p = tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    dp = tf.placeholder(tf.float64, [None, 2, 2, 2])
+    gx, = tf.gradients(p, [x], grad_ys=[dp])
+    xv = np.round(np.random.default_rng(4).normal(size=(3, 4, 4, 2)))
+    xv[0, :2, :2, 0] = np.nan
+    dpv = np.random.default_rng(5).normal(size=(3, 2, 2, 2))
+    with tf.Session() as sess:
+        got = sess.run(gx, {x: xv, dp: dpv})
+        pv = sess.run(p, {x: xv})
+        fed = sess.run(gx, {x: xv, dp: dpv, p: pv})  # MaxPool pruned: no hand-over
+    want = np.zeros_like(xv)
+    for n, i, j, c in np.ndindex(3, 2, 2, 2):
+        win = xv[n, 2 * i:2 * i + 2, 2 * j:2 * j + 2, c].reshape(-1)
+        hits = np.flatnonzero(win == np.nanmax(win) if not np.isnan(win).any() else [])
+        if hits.size:
+            a, b = divmod(hits[0], 2)
+            want[n, 2 * i + a, 2 * j + b, c] = dpv[n, i, j, c]
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(fed, want)
