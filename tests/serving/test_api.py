@@ -396,3 +396,34 @@ def test_inline_small_requests_give_the_same_answers(base, trained):
         np.testing.assert_array_equal(np.float32(r.json()["outputs"]["probabilities"]),
                                       trained.reference(x)["probabilities"])
         _err(c.post("/v1/models/mnist:predict", content=b"{"), 400, "JSON Parse error")
+
+
+def test_inline_runs_only_small_requests_of_fast_models(base):
+    import asyncio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flowzero.serving.app import ServingApp
+
+    def where(name, *args):
+        return threading.current_thread().name
+
+    async def offload(app, size):
+        return await app._offload(where, "mnist", size=size)
+
+    app = ServingApp(ServingConfig(base, ("mnist",), poll_interval_s=0))
+    app.pool = ThreadPoolExecutor(1, thread_name_prefix="pool")
+    try:
+        main = threading.current_thread().name
+        assert asyncio.run(offload(app, 100)).startswith("pool")  # latency unknown yet
+        app._observe_run("mnist", 2e-4)
+        assert asyncio.run(offload(app, 100)) == main                # small and fast: inline
+        assert asyncio.run(offload(app, 70000)).startswith("pool")   # big body
+        for _ in range(20):
+            app._observe_run("mnist", 5e-3)                         # the model got slow
+        assert asyncio.run(offload(app, 100)).startswith("pool")
+        off = ServingApp(ServingConfig(base, ("mnist",), poll_interval_s=0, inline_max_bytes=0))
+        off.pool, off._run_s["mnist"] = app.pool, 1e-5
+        assert asyncio.run(offload(off, 10)).startswith("pool")
+    finally:
+        app.pool.shutdown()
