@@ -34,12 +34,23 @@ class ApplyAdam(ApplyOp):
         lr, beta1, beta2 = scalar_of(lr, dt), scalar_of(beta1, dt), scalar_of(beta2, dt)
         epsilon = scalar_of(epsilon, dt)
         alpha = lr * np.sqrt(one - b2p) / (one - b1p)
-        m += (grad - m) * (one - beta1)
-        v += (np.square(grad) - v) * (one - beta2)
+        # The same operations in the same order as the formulas above (so the same rounding),
+        # through two scratch buffers instead of a temporary per operation.
+        t = np.subtract(grad, m, dtype=dt)
+        t *= one - beta1
+        m += t                                   # m += (grad - m) * (1 - beta1)
+        np.square(grad, out=t)
+        t -= v
+        t *= one - beta2
+        v += t                                   # v += (grad^2 - v) * (1 - beta2)
         if self.attrs.get("use_nesterov", False):
             var -= ((grad * (one - beta1) + beta1 * m) * alpha) / (np.sqrt(v) + epsilon)
-        else:
-            var -= (m * alpha) / (np.sqrt(v) + epsilon)
+            return var
+        u = np.multiply(m, alpha, dtype=dt)
+        np.sqrt(v, out=t)
+        t += epsilon
+        u /= t
+        var -= u                                 # var -= m * alpha / (sqrt(v) + epsilon)
         return var
 
 
