@@ -238,7 +238,7 @@ class SumTo(OpDef):
             return x
         lead = x.ndim - len(target)
         if lead > 0 and x.size and x.shape[lead:] == target:  # a bias gradient: leading axes
-            return np.add.reduce(x.reshape((-1,) + target), axis=0, dtype=x.dtype)
+            return np.asarray(np.add.reduce(x.reshape((-1,) + target), axis=0, dtype=x.dtype))
         axes = tuple(range(lead)) + tuple(
             lead + i for i, d in enumerate(target) if d == 1 and x.shape[lead + i] != 1
         )

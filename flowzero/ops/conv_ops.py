@@ -299,9 +299,10 @@ class Conv2D(_Conv):
         channels the bias is one more row of the GEMM; otherwise it and the relu are applied in
         place, so the activation is written once instead of three times.
 
-        keep_cols: return (y, patches) where patches is the (kh*kw*c [+1], n*oh*ow) matrix the
-        filter gradient of the same step can reuse (Conv2DBackpropFilter.compute's `cols`), or
-        None when it was not built that way (many channels, or built in batch slices).
+        keep_cols: return (y, (patches, (kh, kw, c))) where patches is the
+        (kh*kw*c [+1], n*oh*ow) matrix the filter gradient of the same step can reuse
+        (Conv2DBackpropFilter.compute's `cols`), or (y, None) when it was not built that way
+        (many channels, or built in batch slices).
         """
         g = self._geom()
         x = _to_nhwc(x, g.fmt)
@@ -327,7 +328,8 @@ class Conv2D(_Conv):
         if relu:
             fastpaths.relu(y, out=y)
         if keep_cols:
-            return _from_nhwc(y, g.fmt), (cols.T if few and len(slices) == 1 else None)
+            kept = (cols.T, (kh, kw, c)) if few and len(slices) == 1 else None
+            return _from_nhwc(y, g.fmt), kept
         return _from_nhwc(y, g.fmt)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
@@ -409,9 +411,10 @@ class Conv2DBackpropFilter(_Conv):
         return spec(wd, x.dtype)
 
     def compute(self, x: np.ndarray, sizes: np.ndarray, dy: np.ndarray,
-                cols: np.ndarray | None = None) -> np.ndarray:
-        """`cols`: the patch matrix the forward Conv2D of the same step built from this x
-        (Conv2D.compute_fused's keep_cols), which saves building it again."""
+                cols: Any = None) -> np.ndarray:
+        """`cols`: (patch matrix, (kh, kw, c)) as the forward Conv2D of the same step built it
+        from this x (Conv2D.compute_fused's keep_cols); it saves building the matrix again and
+        is used only when its (kh, kw, c) are this filter's."""
         g = self._geom()
         x, dy = _to_nhwc(x, g.fmt), _to_nhwc(dy, g.fmt)
         kh, kw, c, co = (int(s) for s in sizes)
@@ -420,8 +423,9 @@ class Conv2DBackpropFilter(_Conv):
             lambda: f"input: {_shape_str(x.shape)}, filter_sizes: {[kh, kw, c, co]}, "
                     f"out_backprop: {_shape_str(dy.shape)} (NHWC)")
         k = kh * kw * c
-        if cols is not None and cols.shape[0] >= k and cols.shape[1] == dy.size // max(co, 1):
-            return (cols[:k] @ dy.reshape(-1, co)).reshape(kh, kw, c, co)
+        if cols is not None and cols[1] == (kh, kw, c) and \
+                cols[0].shape[1] == dy.size // max(co, 1):
+            return (cols[0][:k] @ dy.reshape(-1, co)).reshape(kh, kw, c, co)
         xp = _pad(x, pads)
         dw = None
         for b in _batches(x.shape[0], oh * ow * kh * kw * c * x.itemsize):

@@ -10,7 +10,8 @@ avoid the same cost with their own caching allocators (or with jemalloc/tcmalloc
 flowzero's kernels are NumPy, whose buffers come from malloc, so the fix is one-time malloc
 tuning: serve requests up to `MMAP_THRESHOLD` from the heap and keep up to `TRIM_THRESHOLD` of
 freed memory there instead of trimming it. The cost is that memory freed after a peak stays in
-the process (bounded by TRIM_THRESHOLD above the live size) until it is reused.
+the process (bounded by TRIM_THRESHOLD above the live size, per glibc arena: a server whose
+threads allocate in several arenas can keep a multiple of it) until it is reused.
 
 It is applied once per process when the first Session is created, only on glibc, and never when
 `FLOWZERO_MALLOC=system` is set (or when the process already set MALLOC_MMAP_THRESHOLD_ /

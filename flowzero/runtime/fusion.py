@@ -62,6 +62,11 @@ def find_chains(order: list[Operation], fetched: set[Tensor], fed: set[Tensor]
             return None
         return u[0]
 
+    # A fused chain runs where its last op runs. That is only the same as running its ops
+    # where they stand when nothing in between has side effects (an assign to a variable the
+    # chain reads) and nothing waits on an inner op through a control dependency.
+    position = {op: i for i, op in enumerate(order)}
+    waited_on = {c for op in order for c in op._control_inputs}
     chains: dict[Operation, Chain] = {}
     for op in order:
         if op.type == "Conv2D":
@@ -70,8 +75,12 @@ def find_chains(order: list[Operation], fetched: set[Tensor], fed: set[Tensor]
             chain = _matmul_chain(op, only_user)
         else:
             continue
-        if chain is not None:
-            chains[chain.ops[-1]] = chain
+        if chain is None or any(o in waited_on for o in chain.ops[:-1]):
+            continue
+        between = order[position[chain.ops[0]] + 1:position[chain.ops[-1]]]
+        if any(o._opdef.stateful or o._control_inputs for o in between):
+            continue
+        chains[chain.ops[-1]] = chain
     return chains
 
 
@@ -150,13 +159,20 @@ def find_handovers(order: list[Operation], chains: dict[Operation, Chain]
     for last, c in chains.items():
         for op in c.ops:
             step_of[op] = last
-    convs = {op._inputs[0]: op for op in order if op.type == "Conv2D"}
+    # The patch matrix depends on the input, the geometry and the filter's (kh, kw, c) only:
+    # a filter gradient matches a conv of the same input whose filter has its filter_sizes
+    # (statically, or as Shape(that filter)). The kernels check (kh, kw, c) again at run time.
+    convs: dict[Tensor, list[Operation]] = {}
+    for op in order:
+        if op.type == "Conv2D":
+            convs.setdefault(op._inputs[0], []).append(op)
     pools = {(op._inputs[0], op._outputs[0]): op for op in order if op.type == "MaxPool"}
     found: dict[Operation, Operation] = {}
     taken: set[Operation] = set()
     for op in order:
         if op.type == "Conv2DBackpropFilter":
-            fwd = convs.get(op._inputs[0])
+            fwd = next((c for c in convs.get(op._inputs[0], [])
+                        if c not in taken and _same_filter(op._inputs[1], c._inputs[1])), None)
         elif op.type == "MaxPoolGrad":
             fwd = pools.get((op._inputs[0], op._inputs[1]))
         else:
@@ -167,6 +183,17 @@ def find_handovers(order: list[Operation], chains: dict[Operation, Chain]
         taken.add(fwd)
         found[op] = step_of[fwd]
     return found
+
+
+def _same_filter(sizes: Tensor, w: Tensor) -> bool:
+    if sizes.op.type == "Shape":
+        return sizes.op._inputs[0] is w
+    from flowzero.ops.common import static_value
+
+    v = static_value(sizes)
+    dims = w.shape.known
+    return v is not None and dims is not None and None not in dims and \
+        [int(d) for d in v.reshape(-1)] == list(dims)
 
 
 def producer(op: Operation, chain: Chain | None) -> Callable[..., Any]:

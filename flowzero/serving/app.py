@@ -109,6 +109,7 @@ class ServingApp:
         self.pool: ThreadPoolExecutor | None = None
         self.started = False
         self._run_s: dict[str, float] = {}  # model -> recent Session.run time (moving average)
+        self._in_pool = 0  # requests handed to the pool and not yet answered
 
     # -- lifetime ----------------------------------------------------------------------------
     async def startup(self) -> None:
@@ -155,14 +156,19 @@ class ServingApp:
                        size: int = 0) -> Reply:
         if self.pool is None:  # used without its lifespan (e.g. a bare TestClient)
             raise ServingError(503, "The server is starting or stopping; try again.")
-        if size <= self.config.inline_max_bytes and \
+        if size <= self.config.inline_max_bytes and not self._in_pool and \
                 self._run_s.get(name, INLINE_MAX_RUN_S) < INLINE_MAX_RUN_S:
             # A small body for a model that answers in well under a millisecond: running it
             # here costs less than the hand-off to the pool (1-instance TwoLayerNet through
             # nginx: 1,239-1,562 -> 1,476-2,869 requests/s in three paired runs). Big bodies,
-            # slow models and a model's first request always go to the pool.
+            # slow models, a model's first request, and any request while the pool is busy
+            # (the loop must never wait there for a Session) go to the pool.
             return fn(name, *args)
-        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, name, *args)
+        self._in_pool += 1  # only the event loop's thread touches it
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.pool, fn, name, *args)
+        finally:
+            self._in_pool -= 1
 
     def _observe_run(self, name: str, seconds: float) -> None:
         metrics.INFERENCE.labels(name).observe(seconds)

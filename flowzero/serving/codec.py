@@ -167,8 +167,8 @@ def parse_dense(body: bytes) -> tuple[str | None, str, np.ndarray] | None:
     than those rows and the outer list (strings, which could hold one, are refused). Anything
     that does not fit returns None and goes through the general parser, which words the errors.
     """
-    if _simdjson is None or len(body) < _DENSE_MIN_BYTES:
-        return None
+    if _simdjson is None or len(body) < _DENSE_MIN_BYTES or body.startswith(b"\xef\xbb\xbf"):
+        return None  # (a UTF-8 BOM: orjson refuses it, and its error is the one to give)
     try:
         doc = _simdjson.Parser().parse(body)
         if not isinstance(doc, _simdjson.Object):

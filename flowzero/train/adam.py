@@ -36,7 +36,8 @@ class ApplyAdam(ApplyOp):
         alpha = lr * np.sqrt(one - b2p) / (one - b1p)
         # The same operations in the same order as the formulas above (so the same rounding),
         # through two scratch buffers instead of a temporary per operation.
-        t = np.subtract(grad, m, dtype=dt)
+        t = np.empty_like(m, dtype=dt)  # arrays even for a 0-d variable (ufuncs give scalars)
+        np.subtract(grad, m, out=t)
         t *= one - beta1
         m += t                                   # m += (grad - m) * (1 - beta1)
         np.square(grad, out=t)
@@ -46,7 +47,7 @@ class ApplyAdam(ApplyOp):
         if self.attrs.get("use_nesterov", False):
             var -= ((grad * (one - beta1) + beta1 * m) * alpha) / (np.sqrt(v) + epsilon)
             return var
-        u = np.multiply(m, alpha, dtype=dt)
+        u = np.multiply(m, alpha, out=np.empty_like(m, dtype=dt))
         np.sqrt(v, out=t)
         t += epsilon
         u /= t

@@ -165,3 +165,43 @@ def test_hand_overs_are_exact_and_optional():
             want[n, 2 * i + a, 2 * j + b, c] = dpv[n, i, j, c]
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(fed, want)
+
+
+@pytest.mark.parametrize("first", ["1x3", "3x1"])
+def test_filter_gradients_take_the_patches_of_their_own_conv(first, monkeypatch):
+    # two convs read the same input with filters of the same size but other shapes: each
+    # filter gradient must use its own conv's patch matrix (or none)
+    rng = np.random.default_rng(0)
+    x = tf.placeholder(tf.float32, [2, 6, 6, 1])
+    ws = {"1x3": tf.Variable(rng.normal(size=(1, 3, 1, 2)).astype(np.float32)),
+          "3x1": tf.Variable(rng.normal(size=(3, 1, 1, 2)).astype(np.float32))}
+    second = "3x1" if first == "1x3" else "1x3"
+    ys = {k: tf.nn.conv2d(x, ws[k], [1, 1, 1, 1], "SAME") for k in (first, second)}
+    loss = sum(tf.reduce_sum(y * y) for y in ys.values())
+    g_second, = tf.gradients(loss, [ws[second]])
+    g_first, = tf.gradients(loss, [ws[first]])
+    xv = rng.normal(size=(2, 6, 6, 1)).astype(np.float32)
+    (together, _), (plain, _) = _both([g_first, g_second], {x: xv}, monkeypatch)
+    monkeypatch.setattr(fusion, "ENABLED", True)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        alone = [sess.run(g_first, {x: xv}), sess.run(g_second, {x: xv})]
+    for a, b, c in zip(together, plain, alone):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("control", [True, False])
+def test_no_fusion_across_a_side_effect_or_a_control_dependency(control):
+    # the assign must see the matmul run first: through a control dependency, or simply by
+    # creation order (the plan's execution order)
+    w = tf.Variable(np.ones((2, 2), np.float32))
+    mm = tf.matmul(tf.constant(np.ones((1, 2), np.float32)), w)
+    with tf.control_dependencies([mm] if control else []):
+        upd = tf.assign_add(w, 10 * tf.ones([2, 2]))
+    y = mm + tf.constant([1.0, 1.0])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        yv, _ = sess.run([y, upd])
+        assert "MatMul+Add" not in _labels(sess)
+    np.testing.assert_array_equal(yv, [[3.0, 3.0]])

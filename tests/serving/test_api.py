@@ -419,6 +419,9 @@ def test_inline_runs_only_small_requests_of_fast_models(base):
         app._observe_run("mnist", 2e-4)
         assert asyncio.run(offload(app, 100)) == main                # small and fast: inline
         assert asyncio.run(offload(app, 70000)).startswith("pool")   # big body
+        app._in_pool = 1                                             # the pool is busy
+        assert asyncio.run(offload(app, 100)).startswith("pool")
+        app._in_pool = 0
         for _ in range(20):
             app._observe_run("mnist", 5e-3)                         # the model got slow
         assert asyncio.run(offload(app, 100)).startswith("pool")

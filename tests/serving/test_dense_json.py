@@ -90,6 +90,7 @@ BAD = {
     "named instances": "{\"instances\": [{\"x\": [%s]}]}" % ROW,
     "empty": "{\"instances\": []}" + " " * 5000,
     "truncated": "{\"instances\": [[%s]" % ROW,
+    "byte order mark": "\ufeff{\"instances\": [[%s]]}" % ROW,
 }
 
 

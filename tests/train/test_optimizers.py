@@ -787,3 +787,20 @@ def test_apply_op_requires_variable_refs() -> None:
     w = tf.Variable([1.0, 2.0], name="w")
     with pytest.raises(tf.errors.InvalidArgumentError, match="alpha must be a scalar"):
         apply_op(ApplyGradientDescent, [w._ref()], [tf.constant([0.1]), x])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_updates_scalar_and_vector_variables_alike(dtype):
+    # one step from the same state: a 0-d variable must move exactly as one element of a 1-d one
+    b = tf.Variable(np.asarray(1.0, dtype))
+    v = tf.Variable(np.asarray([1.0, 1.0], dtype))
+    loss = tf.square(b - 3.0) + tf.reduce_sum(tf.square(v - 3.0))
+    step = tf.train.AdamOptimizer(0.1).minimize(loss)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for _ in range(3):
+            sess.run(step)
+        bv, vv = sess.run([b, v])
+    assert np.ndim(bv) == 0
+    np.testing.assert_array_equal(np.float64(bv), np.float64(vv[0]))
+    assert 1.0 < float(bv) < 3.0
