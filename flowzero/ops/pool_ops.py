@@ -104,6 +104,17 @@ def _argmax_masks(x: np.ndarray, y: np.ndarray, g: _Geom, oh: int, ow: int,
             yield p, q, m
 
 
+def _max_of(taps: list[np.ndarray]) -> np.ndarray:
+    """The elementwise max of the window-offset views, in a fresh array (no copy of the first
+    view when there are several)."""
+    if len(taps) == 1:
+        return np.array(taps[0])
+    y = np.maximum(taps[0], taps[1])
+    for t in taps[2:]:
+        np.maximum(y, t, out=y)
+    return y
+
+
 def _tiled_max_grad(x: np.ndarray, y: np.ndarray, dy: np.ndarray, g: _Geom, oh: int,
                     ow: int) -> np.ndarray:
     """MaxPoolGrad when the windows tile the input, as (n, oh, kh, ow, kw, c).
@@ -144,14 +155,8 @@ class MaxPool(_Pool):
         x = _to_nhwc(x, g.fmt)
         oh, ow, pads = self._plan(x, g)
         xp = _pad(x, pads, _lowest(x.dtype))
-        taps = [_tap(xp, p, q, oh, ow, *g.strides)
-                for p in range(g.ksize[0]) for q in range(g.ksize[1])]
-        if len(taps) == 1:
-            return _from_nhwc(np.array(taps[0]), g.fmt)
-        y = np.maximum(taps[0], taps[1])  # no copy of the first tap
-        for t in taps[2:]:
-            np.maximum(y, t, out=y)
-        return _from_nhwc(y, g.fmt)
+        return _from_nhwc(_max_of([_tap(xp, p, q, oh, ow, *g.strides)
+                                   for p in range(g.ksize[0]) for q in range(g.ksize[1])]), g.fmt)
 
     def compute_with_argmax(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(y, first) where first[n, i, j, c] (uint8, NHWC) is the row-major offset of the first
@@ -166,9 +171,7 @@ class MaxPool(_Pool):
             return self.compute(x), None
         x6 = _tiled(xn, g, oh, ow)
         taps = [x6[:, :, p, :, q, :] for p in range(kh) for q in range(kw)]
-        y = np.array(taps[0]) if len(taps) == 1 else np.maximum(taps[0], taps[1])
-        for t in taps[2:]:
-            np.maximum(y, t, out=y)
+        y = _max_of(taps)
         first = np.full(y.shape, 255, dtype=np.uint8)
         ne = np.empty(y.shape, dtype=bool)
         for k in range(len(taps) - 1, -1, -1):  # last to first: the first match wins
