@@ -292,9 +292,38 @@ def encode_predict(outputs: dict[str, np.ndarray], fmt: str) -> bytes:
         return dumps({"predictions": _jsonable(k, v)})
     cols = {k: _jsonable(k, v) for k, v in outputs.items()}
     n = next(iter(sizes.values()))
+    fast = _rows_of_numeric_columns(cols, n)
+    if fast is not None:
+        return fast
     rows = [{k: (c[i] if not isinstance(c, np.ndarray) or c.ndim > 1 else c[i].item())
              for k, c in cols.items()} for i in range(n)]
     return dumps({"predictions": rows})
+
+
+def _rows_of_numeric_columns(cols: dict[str, Any], n: int) -> bytes | None:
+    """{"predictions": [{name: row i of each column}, ...]} for numeric array columns, by
+    serializing each column once and cutting its text into rows; None for anything else.
+
+    NOTE: one orjson call per row and column cost ~0.2 ms for 100 rows of the TwoLayerNet's two
+    outputs, 9 % of a serving worker's time. A number's text holds no bracket or comma, so a
+    column's rows are exactly the pieces between the separators "],[" (one bracket more on each
+    side per extra dimension).
+    """
+    if not all(isinstance(c, np.ndarray) and c.dtype.kind in "biuf" and c.ndim and c.size
+               for c in cols.values()):
+        return None  # (an empty dimension shortens the text's nesting: the general path)
+    pieces, slots = [], []
+    for c in cols.values():
+        d = c.ndim
+        opened, closed = b"[" * (d - 1), b"]" * (d - 1)
+        part = dumps(c)[d:-d].split(closed + b"," + opened)
+        if len(part) != n:
+            return None
+        pieces.append(part)
+        slots.append(opened + b"%b" + closed)
+    row = b"{" + b",".join(dumps(k).replace(b"%", b"%%") + b":" + slot
+                           for k, slot in zip(cols, slots)) + b"}"
+    return b'{"predictions":[' + b",".join([row % r for r in zip(*pieces)]) + b"]}"
 
 
 # -- metadata / status ------------------------------------------------------------------------

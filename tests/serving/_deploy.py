@@ -9,6 +9,7 @@ from __future__ import annotations
 import grp
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
@@ -60,9 +61,16 @@ def children(pid: int) -> list[int]:
     return sorted(out)
 
 
-def nginx_conf(tmp: str, sock: str, port: int, as_root: bool, group: str | None) -> str:
+def nginx_conf(tmp: str, run_dir: str, port: int, as_root: bool, group: str | None,
+               workers: int) -> str:
     site = open(SITE).read()
-    site = site.replace("unix:/run/flowzero/flowzero.sock", f"unix:{sock}")
+    # One worker socket line per worker, as docs/deploy.md says to write them.
+    pattern = re.compile(r"^( *server unix:/run/flowzero/worker-)\d+(\.sock[^\n]*\n)", re.M)
+    first = pattern.search(site)
+    assert first, "deploy/nginx/flowzero.conf lists no worker socket"
+    ours = "".join(f"{first.group(1)}{i}{first.group(2)}" for i in range(workers))
+    site = pattern.sub(lambda m: ours if m.start() == first.start() else "", site)
+    site = site.replace("unix:/run/flowzero/", f"unix:{run_dir}/")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
     site = site.replace("listen [::]:80;", "")
     site = site.replace("/var/log/nginx/", tmp + "/")
@@ -96,6 +104,7 @@ class Deployment:
     gunicorn: Any = None
     nginx: Any = None
     env: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)  # on top of the FLOWZERO_* set
 
     @property
     def master_pid(self) -> int:
@@ -128,6 +137,7 @@ class Deployment:
                         FLOWZERO_WORKERS=str(self.workers), FLOWZERO_POLL_INTERVAL="1",
                         PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        self.env.update(self.extra_env)
         argv = [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONF]
         if self.group:  # workers run with the shared group; the socket is chowned to it
             argv += ["--group", self.group]
@@ -136,7 +146,8 @@ class Deployment:
                                          start_new_session=True)
         conf = os.path.join(self.tmp, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(nginx_conf(self.tmp, self.sock, self.port, as_root, self.group))
+            f.write(nginx_conf(self.tmp, self.run_dir, self.port, as_root, self.group,
+                               self.workers))
         self.nginx = subprocess.Popen([find_nginx(), "-p", self.tmp, "-c", conf],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                       start_new_session=True)
@@ -145,14 +156,22 @@ class Deployment:
             for p, name in ((self.gunicorn, "gunicorn"), (self.nginx, "nginx")):
                 if p.poll() is not None:
                     raise RuntimeError(f"{name} exited with {p.returncode}: {self.logs()}")
+            # NOTE: the first request through nginx waits for the workers' sockets, as traffic
+            # does on a real host: nginx rests a socket that refused a connection for 2 s, and
+            # a worker killed meanwhile (test_deploy) could leave no other upstream to retry on.
             try:
-                if self.request("GET", "/healthz", timeout=2)[0] == 200 and \
-                        len(children(self.master_pid)) == self.workers:
+                if len(children(self.master_pid)) == self.workers and \
+                        all(os.path.exists(self.worker_socket(i)) for i in range(self.workers)
+                            if self.env.get("FLOWZERO_WORKER_SOCKETS", "1") != "0") and \
+                        self.request("GET", "/healthz", timeout=2)[0] == 200:
                     return self
             except (OSError, ValueError, http.client.HTTPException):
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"the deployment did not come up in {timeout} s: {self.logs()}")
+
+    def worker_socket(self, slot: int) -> str:
+        return os.path.join(self.run_dir, f"worker-{slot}.sock")
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None, timeout: float = 10.0
@@ -167,7 +186,7 @@ class Deployment:
 
     def logs(self) -> str:
         out = []
-        for name in ("logs/error.log", "nginx-error.log"):
+        for name in ("logs/error.log", "nginx-error.log", "flowzero.error.log"):
             p = os.path.join(self.tmp, name)
             if os.path.exists(p):
                 out.append(f"--- {name}\n" + open(p, errors="replace").read()[-3000:])

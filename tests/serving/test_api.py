@@ -398,35 +398,87 @@ def test_inline_small_requests_give_the_same_answers(base, trained):
         _err(c.post("/v1/models/mnist:predict", content=b"{"), 400, "JSON Parse error")
 
 
-def test_inline_runs_only_small_requests_of_fast_models(base):
+def test_inline_runs_only_requests_of_a_cheap_kind(base):
+    import asyncio
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flowzero.serving.app import INLINE_MAX_S, ServingApp
+
+    def where(name, spin=0.0):
+        t0 = time.thread_time()
+        while time.thread_time() - t0 < spin:  # CPU time, as the cost is measured
+            pass
+        return threading.current_thread().name
+
+    async def offload(app, size, spin=0.0):
+        return await app._offload(where, "mnist", spin, size=size)
+
+    app = ServingApp(ServingConfig(base, ("mnist",), poll_interval_s=0))
+    app.pool = ThreadPoolExecutor(1, thread_name_prefix="pool")
+    try:
+        main = threading.current_thread().name
+        assert asyncio.run(offload(app, 100)).startswith("pool")  # cost unknown yet
+        assert asyncio.run(offload(app, 100)) == main              # cheap: inline
+        assert asyncio.run(offload(app, 120)) == main              # same size class
+        assert asyncio.run(offload(app, 70000)).startswith("pool")  # another class: unknown
+        assert asyncio.run(offload(app, 70000)) == main
+        assert asyncio.run(offload(app, (1 << 20) + 1)).startswith("pool")  # over the cap
+        assert asyncio.run(offload(app, (1 << 20) + 1)).startswith("pool")
+        app._in_pool = app._in_pool_costly = 1  # costly work in the pool: do not wait for it
+        assert asyncio.run(offload(app, 100)).startswith("pool")
+        app._in_pool = app._in_pool_costly = 0
+        for _ in range(20):                                         # requests got slow
+            asyncio.run(offload(app, 100, spin=2 * INLINE_MAX_S))
+        assert asyncio.run(offload(app, 100)).startswith("pool")
+        off = ServingApp(ServingConfig(base, ("mnist",), poll_interval_s=0, inline_max_bytes=0))
+        off.pool, off._cost[("mnist", 4)] = app.pool, 1e-5
+        assert asyncio.run(offload(off, 10)).startswith("pool")
+    finally:
+        app.pool.shutdown()
+
+
+def test_cheap_requests_wait_for_a_pool_of_cheap_work_then_run_inline(base):
+    """A worker that started under load (every first request in the pool) goes inline as soon
+    as the pool drains, instead of feeding the pool forever."""
     import asyncio
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from flowzero.serving.app import ServingApp
 
-    def where(name, *args):
+    def where(name, gate):
+        if gate is not None:
+            assert gate.wait(5)
         return threading.current_thread().name
 
-    async def offload(app, size):
-        return await app._offload(where, "mnist", size=size)
+    async def scenario(app):
+        main = threading.current_thread().name
+        gate_a, gate_b = threading.Event(), threading.Event()
+        # A: cost unknown, so it counts as costly; B, known cheap by then, joins the pool
+        # because costly work is there.
+        a = asyncio.ensure_future(app._offload(where, "mnist", gate_a, size=100))
+        await asyncio.sleep(0.05)
+        app._cost[("mnist", 7)] = 1e-4
+        b = asyncio.ensure_future(app._offload(where, "mnist", gate_b, size=100))
+        await asyncio.sleep(0.05)
+        assert (app._in_pool, app._in_pool_costly) == (2, 1)
+        gate_a.set()
+        assert (await a).startswith("pool")
+        assert (app._in_pool, app._in_pool_costly) == (1, 0)
+        # C: only cheap work (B) in the pool now, so C waits for it, then runs inline.
+        c = asyncio.ensure_future(app._offload(where, "mnist", None, size=100))
+        await asyncio.sleep(0.05)
+        assert not c.done() and app._in_pool == 1
+        gate_b.set()
+        assert (await b).startswith("pool")
+        assert await c == main
+        assert app._in_pool == 0 and app._pool_idle.is_set()
 
     app = ServingApp(ServingConfig(base, ("mnist",), poll_interval_s=0))
     app.pool = ThreadPoolExecutor(1, thread_name_prefix="pool")
     try:
-        main = threading.current_thread().name
-        assert asyncio.run(offload(app, 100)).startswith("pool")  # latency unknown yet
-        app._observe_run("mnist", 2e-4)
-        assert asyncio.run(offload(app, 100)) == main                # small and fast: inline
-        assert asyncio.run(offload(app, 70000)).startswith("pool")   # big body
-        app._in_pool = 1                                             # the pool is busy
-        assert asyncio.run(offload(app, 100)).startswith("pool")
-        app._in_pool = 0
-        for _ in range(20):
-            app._observe_run("mnist", 5e-3)                         # the model got slow
-        assert asyncio.run(offload(app, 100)).startswith("pool")
-        off = ServingApp(ServingConfig(base, ("mnist",), poll_interval_s=0, inline_max_bytes=0))
-        off.pool, off._run_s["mnist"] = app.pool, 1e-5
-        assert asyncio.run(offload(off, 10)).startswith("pool")
+        asyncio.run(scenario(app))
     finally:
         app.pool.shutdown()

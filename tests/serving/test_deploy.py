@@ -7,10 +7,13 @@ All traffic goes to 127.0.0.1; every loop is bounded in count and time.
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
+import socket
 import stat
+import struct
 import subprocess
 import threading
 import time
@@ -95,6 +98,61 @@ def test_socket_is_group_only_not_0777(dep):
         assert st.st_gid == grp.getgrnam(dep.group).gr_gid
 
 
+def _listener_pid(path):
+    """The pid of the process listening on the unix socket `path` (SO_PEERCRED)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(path)
+        pid, _, _ = struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                     struct.calcsize("3i")))
+        return pid
+
+
+def _healthz_over(path):
+    class Conn(http.client.HTTPConnection):
+        def connect(self):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(self.timeout)
+            self.sock.connect(path)
+
+    c = Conn("localhost", timeout=10)
+    try:
+        c.request("GET", "/healthz")
+        return c.getresponse().status
+    finally:
+        c.close()
+
+
+def _wait_for_worker_sockets(dep, old_pids=(), timeout=20.0):
+    """{slot: pid} once each slot's socket is held by a live worker not in old_pids."""
+    deadline = time.monotonic() + timeout
+    while True:
+        live = set(children(dep.master_pid)) - set(old_pids)
+        try:
+            held = {slot: _listener_pid(dep.worker_socket(slot)) for slot in range(dep.workers)}
+        except OSError:
+            held = {}
+        if len(live) == dep.workers and set(held.values()) == live:
+            return held
+        if time.monotonic() > deadline:
+            raise AssertionError(f"worker sockets {held}, workers {sorted(live)}\n{dep.logs()}")
+        time.sleep(0.1)
+
+
+def test_each_worker_listens_on_a_socket_of_its_own(dep):
+    held = _wait_for_worker_sockets(dep)
+    assert sorted(held.values()) == children(dep.master_pid)  # one slot each
+    shared = os.stat(dep.sock)
+    for slot in held:
+        st = os.stat(dep.worker_socket(slot))
+        assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o770, oct(st.st_mode)
+        assert (st.st_uid, st.st_gid) == (shared.st_uid, shared.st_gid)
+        assert _healthz_over(dep.worker_socket(slot)) == 200
+    assert _healthz_over(dep.sock) == 200  # the shared socket: nginx's backup
+    assert sorted(f for f in os.listdir(dep.run_dir) if f.startswith("worker-")) == \
+        ["worker-0.sock", "worker-1.sock"]
+
+
 def test_nginx_limits_and_errors(dep):
     status, body, _ = dep.request("POST", "/v1/models/mnist:predict", b"{nope", JSON)
     assert status == 400 and b"JSON Parse error" in body
@@ -162,20 +220,30 @@ def test_hup_reload_under_load_loses_no_request(dep, trained):
         time.sleep(0.1)
     new = children(dep.master_pid)
     assert len(new) == 2 and not set(new) & set(old), (old, new)  # workers were replaced
+    # The new workers took the slots over; the old ones left no socket file behind.
+    assert sorted(_wait_for_worker_sockets(dep, old).values()) == new
+    assert sorted(f for f in os.listdir(dep.run_dir) if f.startswith("worker-")) == \
+        ["worker-0.sock", "worker-1.sock"]
 
 
 def test_kill_9_a_worker_keeps_answering(dep, trained):
     x = trained.x_test[:2]
+    held = _wait_for_worker_sockets(dep)
     workers = children(dep.master_pid)
     assert len(workers) == 2
-    os.kill(workers[0], signal.SIGKILL)
+    victim = workers[0]
+    slot = next(s for s, pid in held.items() if pid == victim)
+    os.kill(victim, signal.SIGKILL)
+    # Its socket file stays, refusing connections: nginx sends those requests to the other.
     statuses = _load(dep, x, 40, 1.0, threads=4)
-    assert statuses.count(200) == len(statuses) == 40, statuses
+    assert statuses.count(200) == len(statuses) == 40, (statuses, dep.logs())
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and (len(children(dep.master_pid)) != 2
-                                           or workers[0] in children(dep.master_pid)):
+                                           or victim in children(dep.master_pid)):
         time.sleep(0.1)
     assert len(children(dep.master_pid)) == 2  # gunicorn replaced it
+    now = _wait_for_worker_sockets(dep)
+    assert now[slot] not in workers  # the replacement took the dead worker's slot
     assert _predict(dep, x)[0] == 200
 
 
@@ -214,6 +282,27 @@ def test_new_version_through_nginx_without_restart(dep, trained):
                                       trained.reference(trained.x_test[:2])["probabilities"])
     finally:
         shutil.rmtree(os.path.join(dep.base, "mnist", "2"))
+
+
+def test_without_worker_sockets_nginx_falls_back_to_the_shared_one(trained, tmp_path):
+    """FLOWZERO_WORKER_SOCKETS=0 (or a site listing sockets no worker holds): the requests go
+    to the shared socket, nginx's backup server, and all succeed."""
+    pytest.importorskip("starlette", reason="the serving extra is not installed")
+    base = tmp_path / "models"
+    shutil.copytree(os.path.join(trained.base, "mnist", "1"), base / "mnist" / "1")
+    d = Deployment(str(base), "mnist", workers=2, extra_env={"FLOWZERO_WORKER_SOCKETS": "0"})
+    try:
+        d.start()
+        assert not [f for f in os.listdir(d.run_dir) if f.startswith("worker-")]
+        x = trained.x_test[:2]
+        statuses = _load(d, x, 24, 0.5, threads=4)
+        assert statuses == [200] * 24, statuses
+        status, body = _predict(d, x)
+        np.testing.assert_array_equal(np.float32(orjson.loads(body)["predictions"][0]
+                                                 ["probabilities"]),
+                                      trained.reference(x)["probabilities"][0])
+    finally:
+        d.stop()
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None,
