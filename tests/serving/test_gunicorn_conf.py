@@ -1,0 +1,89 @@
+"""flowzero.serving.gunicorn_conf's settings and worker-socket hooks, without starting gunicorn.
+
+The module sets environment variables when imported (BLAS threads, the metrics directory), so
+each check runs in a child interpreter. test_deploy.py runs the hooks inside real gunicorn.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip("gunicorn", reason="gunicorn is not installed (pip install 'flowzero[serving]')")
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _run(tmp_path, body: str, **env: str) -> str:
+    script = textwrap.dedent("""
+        import os, socket, types
+        from flowzero.serving import gunicorn_conf as conf
+    """) + textwrap.dedent(body)
+    full_env = dict(os.environ, FLOWZERO_RUN_DIR=str(tmp_path / "run"),
+                    FLOWZERO_LOG_DIR=str(tmp_path / "log"),
+                    PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""), **env)
+    full_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    r = subprocess.run([sys.executable, "-c", script], env=full_env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_event_loop_and_heartbeat_directory(tmp_path):
+    out = _run(tmp_path, """
+        print(conf.asgi_loop)
+        print(conf.worker_tmp_dir)
+        print(conf.worker_sockets)
+    """).split()
+    assert out[0] == "asyncio"  # never "auto": uvloop lost large bodies under load
+    assert os.path.isdir(out[1]) and out[1] in ("/dev/shm", str(tmp_path / "run"))
+    assert out[2] == "True"
+    out = _run(tmp_path, "print(conf.asgi_loop, conf.worker_tmp_dir, conf.worker_sockets)",
+               FLOWZERO_ASGI_LOOP="uvloop", FLOWZERO_WORKER_TMP_DIR="/somewhere",
+               FLOWZERO_WORKER_SOCKETS="0").split()
+    assert out == ["uvloop", "/somewhere", "False"]
+
+
+def test_slots_go_to_the_least_held_and_replacements_take_the_dead_ones(tmp_path):
+    out = _run(tmp_path, """
+        W = types.SimpleNamespace
+        server = W(WORKERS={}, num_workers=2)
+        def spawn(pid):
+            w = W()
+            conf.pre_fork(server, w)
+            server.WORKERS[pid] = w
+            return w.flowzero_slot
+        print(spawn(1), spawn(2))          # a fresh start: 0 1
+        del server.WORKERS[1]              # worker 1 (slot 0) was killed
+        print(spawn(3))                    # its replacement: 0
+        print(spawn(4), spawn(5))          # a reload: the new ones share, then take over: 0 1
+        server.num_workers = 3             # TTIN
+        print(spawn(6))                    # 2
+    """)
+    assert out.split() == ["0", "1", "0", "0", "1", "2"]
+
+
+def test_a_worker_socket_is_bound_and_removed_only_by_its_owner(tmp_path):
+    out = _run(tmp_path, """
+        import logging
+        cfg = types.SimpleNamespace(umask=0o007, uid=os.getuid(), gid=os.getgid(), backlog=16,
+                                    reuse_port=False)
+        server = types.SimpleNamespace(cfg=cfg, log=logging.getLogger("t"))
+        path = conf.worker_socket_path(0)
+        old = types.SimpleNamespace(flowzero_slot=0, sockets=["shared"])
+        conf.post_fork(server, old)
+        print(old.sockets[0], str(old.sockets[1]) == "unix:" + path)
+        print(oct(os.stat(path).st_mode & 0o777))
+        new = types.SimpleNamespace(flowzero_slot=0, sockets=["shared"])
+        conf.post_fork(server, new)        # a reload: the new worker takes the path over
+        conf.worker_exit(server, old)      # the old one leaves: the path is not its any more
+        c = socket.socket(socket.AF_UNIX); c.connect(path); c.close()
+        print("kept")
+        conf.worker_exit(server, new)
+        print(os.path.exists(path))
+    """)
+    assert out.split() == ["shared", "True", "0o770", "kept", "False"]
