@@ -14,7 +14,7 @@ can also be set from the environment (the systemd unit does), so one file serves
 | FLOWZERO_TIMEOUT | timeout (s) | 60 |
 | FLOWZERO_UMASK | umask (octal) | 007: the socket is rw for its owner and group only |
 | FLOWZERO_BLAS_THREADS | OPENBLAS/OMP/MKL_NUM_THREADS of each worker | 1 |
-| FLOWZERO_WORKER_SOCKETS | 1: each worker also listens on $FLOWZERO_RUN_DIR/worker-<slot>.sock | 1 |
+| FLOWZERO_WORKER_SOCKETS | 1: each worker also listens on $FLOWZERO_RUN_DIR/worker-<n>.sock | 1 |
 | FLOWZERO_ASGI_LOOP | asgi_loop (the asgi worker's event loop) | asyncio |
 | FLOWZERO_WORKER_TMP_DIR | worker_tmp_dir (the heartbeat files) | /dev/shm, else the run dir |
 

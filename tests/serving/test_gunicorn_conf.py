@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 
-pytest.importorskip("gunicorn", reason="gunicorn is not installed (pip install 'flowzero[serving]')")
+pytest.importorskip("gunicorn", reason="gunicorn is not installed (the serving extra)")
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
