@@ -122,6 +122,8 @@ class ServingApp:
         if self.started:
             return
         limit_blas_threads(self.config.blas_threads)
+        self._pool_idle = asyncio.Event()  # on this loop (a test may start the app again)
+        self._pool_idle.set()
         self.pool = ThreadPoolExecutor(max_workers=self.config.inference_threads,
                                        thread_name_prefix="flowzero-inference")
         await asyncio.get_running_loop().run_in_executor(self.pool, self.repo.start)
