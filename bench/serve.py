@@ -11,6 +11,12 @@ Python load generator, each case bounded in time:
 
     python bench/serve.py                    # 10 s per case, 16 connections
     python bench/serve.py --duration 5 --connections 8 --json results.json
+    python bench/serve.py --rounds 3 --cases predict-100     # medians over 3 rounds
+
+Besides requests/s and latency, each case reports the CPU time the gunicorn workers and nginx
+spent per request (from /proc): on a saturated machine that, not the wall clock, shows whether
+a change made the server cheaper. This machine's speed changes over minutes, so compare
+changes in rounds that alternate them, and quote medians.
 
 Results go to docs/deploy.md by hand; say what else ran on the machine (load average).
 """
@@ -35,7 +41,22 @@ import orjson
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tests.serving._deploy import Deployment, find_nginx  # noqa: E402
+from tests.serving._deploy import Deployment, children, find_nginx  # noqa: E402
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each live pid (Linux /proc; {} elsewhere)."""
+    out = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+    return out
 
 
 def export_two_layer_net(base: str) -> None:
@@ -164,6 +185,7 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     p.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     p.add_argument("--cases", nargs="+", choices=list(cases()), default=list(cases()))
+    p.add_argument("--rounds", type=int, default=1, help="run the cases this many times")
     p.add_argument("--json", metavar="FILE", help="also write the results here")
     args = p.parse_args()
     if find_nginx() is None:
@@ -178,27 +200,47 @@ def main() -> int:
     results = {"generator": gen,
                "worker_class": os.environ.get("FLOWZERO_WORKER_CLASS", "asgi"),
                "connections": args.connections, "duration_s": args.duration,
-               "workers": args.workers, "cpus": os.cpu_count(),
+               "workers": args.workers, "cpus": os.cpu_count(), "rounds": args.rounds,
                "load_average_before": os.getloadavg(), "cases": {}}
     try:
-        for name, (path, body, headers) in cases().items():
-            if name not in args.cases:
-                continue
-            status, _, _ = dep.request("POST", path, body, headers)  # warm-up + check
-            assert status == 200, (name, status)
-            if gen == "wrk":
-                r = run_wrk(f"http://127.0.0.1:{dep.port}{path}", body, headers,
-                            args.duration, args.connections, 2)
-            else:
-                r = run_python(dep.port, path, body, headers, args.duration, args.connections)
-            r["body_bytes"] = len(body)
-            results["cases"][name] = r
-            print(f"{name:14s} {r['requests_per_s']:9.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
-                  f"p99 {r['p99_ms']:7.2f} ms  failed {int(r['failed'])}  "
-                  f"({len(body)} B bodies)", flush=True)
+        for rnd in range(args.rounds):
+            for name, (path, body, headers) in cases().items():
+                if name not in args.cases:
+                    continue
+                status, _, _ = dep.request("POST", path, body, headers)  # warm-up + check
+                assert status == 200, (name, status)
+                workers = children(dep.master_pid)
+                nginx = children(dep.nginx.pid)
+                before = cpu_seconds(workers + nginx)
+                if gen == "wrk":
+                    r = run_wrk(f"http://127.0.0.1:{dep.port}{path}", body, headers,
+                                args.duration, args.connections, 2)
+                else:
+                    r = run_python(dep.port, path, body, headers, args.duration,
+                                   args.connections)
+                after = cpu_seconds(workers + nginx)
+                n = max(r["requests"], 1.0)
+                spent = {p: after[p] - before[p] for p in after if p in before}
+                r["worker_cpu_ms_per_request"] = 1e3 * sum(spent.get(p, 0.0)
+                                                           for p in workers) / n
+                r["nginx_cpu_ms_per_request"] = 1e3 * sum(spent.get(p, 0.0) for p in nginx) / n
+                r["body_bytes"] = len(body)
+                results["cases"].setdefault(name, []).append(r)
+                print(f"{name:14s} {r['requests_per_s']:9.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
+                      f"p99 {r['p99_ms']:7.2f} ms  failed {int(r['failed'])}  CPU/request: "
+                      f"workers {r['worker_cpu_ms_per_request']:.2f} ms, nginx "
+                      f"{r['nginx_cpu_ms_per_request']:.2f} ms  ({len(body)} B bodies"
+                      f"{f', round {rnd + 1}' if args.rounds > 1 else ''})", flush=True)
     finally:
         dep.stop()
         shutil.rmtree(base, ignore_errors=True)
+    if args.rounds > 1:
+        for name, runs in results["cases"].items():
+            med = {k: float(np.median([r[k] for r in runs])) for k in
+                   ("requests_per_s", "p50_ms", "p99_ms", "worker_cpu_ms_per_request")}
+            print(f"{name:14s} median of {len(runs)}: {med['requests_per_s']:.1f} req/s, p50 "
+                  f"{med['p50_ms']:.2f} ms, p99 {med['p99_ms']:.2f} ms, workers "
+                  f"{med['worker_cpu_ms_per_request']:.2f} ms CPU/request")
     results["load_average_after"] = os.getloadavg()
     print(f"load average before {results['load_average_before']}, after "
           f"{results['load_average_after']}; generator {gen}, {args.connections} connections, "
