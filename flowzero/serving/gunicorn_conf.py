@@ -161,7 +161,7 @@ def post_worker_init(worker: Any) -> None:
 
     NOTE: imported modules and the app live as long as the worker. Without this a full
     collection walked them all: 21-23 ms, once every ~10 s per worker under load, a pause for
-    every request in flight (the p99.9 of 100-instance requests)."""
+    every request in flight."""
     import gc
 
     gc.collect()
