@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections import Counter
 from typing import Any
 
 
@@ -127,11 +126,19 @@ def worker_socket_path(slot: int) -> str:
 
 
 def pre_fork(server: Any, worker: Any) -> None:
-    """Master, before a worker forks: give it the slot fewest live workers hold (a replacement
-    for a dead worker gets its slot; during a HUP reload the new workers share slots with the
-    old ones, which they take over)."""
-    held = Counter(getattr(w, "flowzero_slot", None) for w in server.WORKERS.values())
-    worker.flowzero_slot = min(range(max(1, server.num_workers)), key=lambda i: (held[i], i))
+    """Master, before a worker forks: give it a slot 0..workers-1 that no live worker holds,
+    else the slot whose holder is oldest (gunicorn's `age`: spawn order).
+
+    A replacement for a dead worker gets the free slot. In a HUP reload each new worker takes
+    the slot of an old one, which is about to stop (the newest holder of a path is the one
+    listening on it). After a TTOU left a slot empty, the next reload fills it again."""
+    newest: dict[int, int] = {}
+    for w in server.WORKERS.values():
+        slot = getattr(w, "flowzero_slot", None)
+        if slot is not None:
+            newest[slot] = max(newest.get(slot, -1), w.age)
+    worker.flowzero_slot = min(range(max(1, server.num_workers)),
+                               key=lambda i: (newest.get(i, -1), i))
 
 
 def post_fork(server: Any, worker: Any) -> None:

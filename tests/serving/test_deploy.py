@@ -247,6 +247,29 @@ def test_kill_9_a_worker_keeps_answering(dep, trained):
     assert _predict(dep, x)[0] == 200
 
 
+def test_ttin_ttou_then_hup_leaves_every_slot_held(dep, trained):
+    """One worker more (TTIN), one fewer (TTOU: gunicorn stops the oldest, whose slot empties),
+    then a HUP reload: requests succeed throughout, and the new workers hold slots 0 and 1."""
+    x = trained.x_test[:2]
+    _wait_for_worker_sockets(dep)
+    os.kill(dep.master_pid, signal.SIGTTIN)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not os.path.exists(dep.worker_socket(2)):
+        time.sleep(0.1)
+    assert os.path.exists(dep.worker_socket(2)), dep.logs()
+    os.kill(dep.master_pid, signal.SIGTTOU)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(children(dep.master_pid)) != 2:
+        time.sleep(0.1)
+    assert len(children(dep.master_pid)) == 2
+    assert _load(dep, x, 24, 0.5, threads=4) == [200] * 24  # an empty slot is only rested
+    old = children(dep.master_pid)
+    os.kill(dep.master_pid, signal.SIGHUP)
+    held = _wait_for_worker_sockets(dep, old)  # the old ones may still be draining
+    assert sorted(held) == [0, 1] and not set(held.values()) & set(old)
+    assert _load(dep, x, 24, 0.5, threads=4) == [200] * 24
+
+
 def test_new_version_through_nginx_without_restart(dep, trained):
     from flowzero import saved_model
 

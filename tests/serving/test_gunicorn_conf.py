@@ -48,23 +48,32 @@ def test_event_loop_and_heartbeat_directory(tmp_path):
     assert out == ["uvloop", "/somewhere", "False"]
 
 
-def test_slots_go_to_the_least_held_and_replacements_take_the_dead_ones(tmp_path):
+def test_slots_go_free_first_then_to_the_oldest_holder(tmp_path):
     out = _run(tmp_path, """
         W = types.SimpleNamespace
         server = W(WORKERS={}, num_workers=2)
-        def spawn(pid):
-            w = W()
+        age = [0]
+        def spawn():
+            age[0] += 1
+            w = W(age=age[0])
             conf.pre_fork(server, w)
-            server.WORKERS[pid] = w
+            server.WORKERS[age[0]] = w
             return w.flowzero_slot
-        print(spawn(1), spawn(2))          # a fresh start: 0 1
-        del server.WORKERS[1]              # worker 1 (slot 0) was killed
-        print(spawn(3))                    # its replacement: 0
-        print(spawn(4), spawn(5))          # a reload: the new ones share, then take over: 0 1
+        def stop(*ages):
+            for a in ages:
+                del server.WORKERS[a]
+        print(spawn(), spawn())            # a fresh start (ages 1, 2): 0 1
+        stop(1)                            # kill -9 of slot 0's worker
+        print(spawn())                     # its replacement (3): 0
+        print(spawn(), spawn())            # a HUP: new 4, 5 take over 2's and 3's slots: 1 0
+        stop(2, 3)                         # the old ones stop
         server.num_workers = 3             # TTIN
-        print(spawn(6))                    # 2
+        print(spawn())                     # 6: 2
+        server.num_workers = 2             # TTOU stops the oldest (4, slot 1)
+        stop(4)
+        print(spawn(), spawn())            # the next HUP (7, 8): the empty slot 1, then 0
     """)
-    assert out.split() == ["0", "1", "0", "0", "1", "2"]
+    assert out.split() == ["0", "1", "0", "1", "0", "2", "1", "0"]
 
 
 def test_a_worker_socket_is_bound_and_removed_only_by_its_owner(tmp_path):
