@@ -41,22 +41,12 @@ import orjson
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tests.serving._deploy import Deployment, children, find_nginx  # noqa: E402
-
-_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU seconds of each live pid (Linux /proc; {} elsewhere)."""
-    out = {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
-    return out
+from tests.serving._deploy import (  # noqa: E402
+    Deployment,
+    children,
+    cpu_seconds,
+    find_nginx,
+)
 
 
 def export_two_layer_net(base: str) -> None:

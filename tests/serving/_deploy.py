@@ -44,21 +44,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return stat[stat.rfind(")") + 2:].split()
+
+
 def children(pid: int) -> list[int]:
     """Live child pids of `pid` (from /proc), zombies excluded."""
     out = []
     for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
+        fields = _stat(d) if d.isdigit() else None
+        if fields and int(fields[1]) == pid and fields[0] != "Z":
             out.append(int(d))
     return sorted(out)
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each live pid (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        fields = _stat(pid)
+        if fields:
+            out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return out
 
 
 def nginx_conf(tmp: str, run_dir: str, port: int, as_root: bool, group: str | None,
