@@ -1,4 +1,4 @@
-"""The public TF1 namespace: the names old tutorials use exist, and `import flowzero` stays light."""
+"""The public TF1 namespace: the names old tutorials use exist; `import flowzero` stays light."""
 
 from __future__ import annotations
 

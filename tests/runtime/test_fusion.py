@@ -102,7 +102,8 @@ def test_errors_in_a_fused_chain_name_the_failing_op():
             sess.run(y, {x: np.ones((1, 5, 5, 1), np.float32), b: np.ones(3, np.float32)})
         assert "Conv2D+BiasAdd+Relu" in _labels(sess)
     msg = str(e.value)
-    assert "BiasAdd 'the_bias'" in msg and "length 3" in msg and msg.count("BiasAdd 'the_bias'") == 1
+    assert "BiasAdd 'the_bias'" in msg and "length 3" in msg
+    assert msg.count("BiasAdd 'the_bias'") == 1
     assert e.value.op is not None and e.value.op.name == "the_bias"
 
 

@@ -68,29 +68,39 @@ def test_numbers_parse_exactly_as_the_general_parser_does():
 
 
 ROW = ",".join(["0.123456"] * 784)
+
+
+def fill(template: str, *parts: str) -> str:
+    """`template` with each "@" replaced by the next of `parts`."""
+    for part in parts:
+        template = template.replace("@", part, 1)
+    return template
+
+
 BAD = {
-    "ragged rows": "{\"instances\": [[%s], [%s, 1]]}" % (ROW, ROW),
-    "ragged, same total": "{\"instances\": [[%s, 1], [%s], [%s]]}" % (ROW, ROW, ROW[4:]),
-    "nested deeper": "{\"instances\": [[%s], [%s]]}" % (ROW, ROW.replace("0.123456", "[0.5]", 1)),
-    "a number among rows": "{\"instances\": [[%s], 3]}" % ROW,
-    "null": "{\"instances\": [[%s], [%s]]}" % (ROW, ROW.replace("0.123456", "null", 1)),
-    "bool": "{\"instances\": [[%s], [%s]]}" % (ROW, ROW.replace("0.123456", "true", 1)),
-    "string": "{\"instances\": [[%s], [%s]]}" % (ROW, ROW.replace("0.123456", "\"x\"", 1)),
-    "b64": "{\"instances\": [[%s], [%s]]}" % (ROW, ROW.replace("0.123456", "{\"b64\": \"AA==\"}", 1)),
-    "wrong width": "{\"instances\": [[%s, 1], [%s, 1]]}" % (ROW, ROW),
-    "both keys": "{\"instances\": [[%s]], \"inputs\": [[%s]]}" % (ROW, ROW),
-    "duplicate key": "{\"instances\": [[%s]], \"instances\": 5}" % ROW,
-    "unknown key": "{\"instances\": [[%s]], \"extra\": [1]}" % ROW,
-    "bracket in name": "{\"instances\": [[%s]], \"signature_name\": \"a[\"}" % ROW,
-    "name not a string": "{\"instances\": [[%s]], \"signature_name\": 3}" % ROW,
-    "unknown signature": "{\"instances\": [[%s]], \"signature_name\": \"nope\"}" % ROW,
-    "overflow": "{\"instances\": [[%s]]}" % ROW.replace("0.123456", "1e400", 1),
-    "trailing garbage": "{\"instances\": [[%s]]} x" % ROW,
-    "not an object": "[[%s]]" % ROW,
-    "named instances": "{\"instances\": [{\"x\": [%s]}]}" % ROW,
+    "ragged rows": fill("{\"instances\": [[@], [@, 1]]}", ROW, ROW),
+    "ragged, same total": fill("{\"instances\": [[@, 1], [@], [@]]}", ROW, ROW, ROW[4:]),
+    "nested deeper": fill("{\"instances\": [[@], [@]]}", ROW, ROW.replace("0.123456", "[0.5]", 1)),
+    "a number among rows": fill("{\"instances\": [[@], 3]}", ROW),
+    "null": fill("{\"instances\": [[@], [@]]}", ROW, ROW.replace("0.123456", "null", 1)),
+    "bool": fill("{\"instances\": [[@], [@]]}", ROW, ROW.replace("0.123456", "true", 1)),
+    "string": fill("{\"instances\": [[@], [@]]}", ROW, ROW.replace("0.123456", "\"x\"", 1)),
+    "b64": fill("{\"instances\": [[@], [@]]}", ROW,
+                ROW.replace("0.123456", "{\"b64\": \"AA==\"}", 1)),
+    "wrong width": fill("{\"instances\": [[@, 1], [@, 1]]}", ROW, ROW),
+    "both keys": fill("{\"instances\": [[@]], \"inputs\": [[@]]}", ROW, ROW),
+    "duplicate key": fill("{\"instances\": [[@]], \"instances\": 5}", ROW),
+    "unknown key": fill("{\"instances\": [[@]], \"extra\": [1]}", ROW),
+    "bracket in name": fill("{\"instances\": [[@]], \"signature_name\": \"a[\"}", ROW),
+    "name not a string": fill("{\"instances\": [[@]], \"signature_name\": 3}", ROW),
+    "unknown signature": fill("{\"instances\": [[@]], \"signature_name\": \"nope\"}", ROW),
+    "overflow": fill("{\"instances\": [[@]]}", ROW.replace("0.123456", "1e400", 1)),
+    "trailing garbage": fill("{\"instances\": [[@]]} x", ROW),
+    "not an object": fill("[[@]]", ROW),
+    "named instances": fill("{\"instances\": [{\"x\": [@]}]}", ROW),
     "empty": "{\"instances\": []}" + " " * 5000,
-    "truncated": "{\"instances\": [[%s]" % ROW,
-    "byte order mark": "\ufeff{\"instances\": [[%s]]}" % ROW,
+    "truncated": fill("{\"instances\": [[@]", ROW),
+    "byte order mark": fill("\ufeff{\"instances\": [[@]]}", ROW),
 }
 
 
