@@ -59,7 +59,7 @@ def _apply() -> str:
         import ctypes  # only here: `import flowzero` stays light
 
         mallopt = ctypes.CDLL(None).mallopt  # the process's own libc
-    except (OSError, ValueError, AttributeError, ImportError):  # musl, odd builds: as is
+    except (OSError, ValueError, AttributeError, ImportError):  # musl, odd builds: no tuning
         return "unsupported"
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
