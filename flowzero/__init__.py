@@ -17,6 +17,7 @@ from flowzero.framework.dtypes import (
     complex64,
     complex128,
     double,
+    variant,
     float16,
     float32,
     float64,
@@ -51,11 +52,15 @@ from flowzero.framework.shapes import Dimension, TensorShape
 from flowzero.nn import sigmoid, tanh
 from flowzero.ops.array_ops import *  # noqa: F403
 from flowzero.ops.cast_ops import *  # noqa: F403
+from flowzero.ops.control_flow_ops import case, cond, while_loop
 from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
 from flowzero.ops.control_ops import tuple_ as tuple  # noqa: A001
 from flowzero.ops.division_ops import *  # noqa: F403
+from flowzero.ops.functional_ops import foldl, foldr, map_fn, scan
 from flowzero.ops.indexing_ops import *  # noqa: F403
 from flowzero.ops.linalg_ops import *  # noqa: F403
+from flowzero.ops.logging_ops import Assert, Print
+from flowzero.ops.logging_ops import print_v2 as print  # noqa: A001
 from flowzero.ops.logic_ops import *  # noqa: F403
 from flowzero.ops.manip_ops import *  # noqa: F403
 from flowzero.ops.math_ops import *  # noqa: F403
@@ -65,6 +70,7 @@ from flowzero.ops.range_ops import *  # noqa: F403
 from flowzero.ops.reduction_ops import *  # noqa: F403
 from flowzero.ops.reshape_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
+from flowzero.ops.tensor_array_ops import TensorArray
 from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
 from flowzero.ops.unary_ops import *  # noqa: F403
 from flowzero.runtime.session import (

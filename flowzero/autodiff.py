@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowzero.framework import errors
+from flowzero.framework import dtypes, errors, function
 from flowzero.framework.graph import Operation, Tensor, convert_to_tensor, graph_of
-from flowzero.ops import array_ops, math_ops
+from flowzero.ops import array_ops, math_ops, tensor_array_ops
 
 
 def _as_x(x: Any) -> Tensor:
@@ -23,7 +23,14 @@ def _as_x(x: Any) -> Tensor:
 
 
 def _is_differentiable_dtype(t: Tensor) -> bool:
-    return t.dtype.is_floating or t.dtype.is_complex
+    # variant: a TensorArray handle, whose gradient is a (sparse) gradient TensorArray.
+    return t.dtype.is_floating or t.dtype.is_complex or t.dtype is dtypes.variant
+
+
+def _zeros_for(t: Tensor) -> Tensor:
+    if t.dtype is dtypes.variant:
+        return tensor_array_ops.zero_grad()
+    return array_ops.zeros_like(t)
 
 
 def _unbroadcast(g: Tensor, x: Tensor, others: list[Tensor]) -> Tensor:
@@ -61,6 +68,8 @@ def _owned_axis(i: int, out: int | None, dim: int | None, others: list[Tensor], 
 def _sum(parts: list[Tensor]) -> Tensor:
     if len(parts) == 1:
         return parts[0]
+    if parts[0].dtype is dtypes.variant:
+        return tensor_array_ops.add_grads(parts)
     if len(parts) == 2:
         return math_ops.add(parts[0], parts[1])
     return math_ops.add_n(parts)
@@ -155,10 +164,8 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                 ):
                     continue  # nothing upstream of this x needs a gradient
                 with g.name_scope(f"{op.name}_grad"):
-                    dys_full = [
-                        d if d is not None else array_ops.zeros_like(t)
-                        for t, d in zip(outs, summed)
-                    ]
+                    dys_full = [d if d is not None else _zeros_for(t)
+                                for t, d in zip(outs, summed)]
                     try:
                         in_grads = op._opdef.gradient(op, *dys_full)
                     except errors.LookupGradientError:
@@ -185,9 +192,13 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                 parts = contributions.get(x)
                 if parts is None:
                     if unconnected_gradients == "zero":
-                        result.append(array_ops.zeros_like(x))
+                        result.append(_zeros_for(x))
                     else:
                         result.append(None)
                 else:
                     result.append(_sum(parts) if len(parts) > 1 else parts[0])
     return result
+
+
+# Control-flow kernels build the gradients of their bodies with this very function.
+function.gradients_fn = gradients

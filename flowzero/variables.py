@@ -55,7 +55,7 @@ class Variable:
         self._graph = g
         self._trainable = bool(trainable)
         self._constraint = constraint
-        with g.as_default(), g.control_dependencies(None), \
+        with g.as_default(), g._outside_bodies(), g.control_dependencies(None), \
                 g.name_scope(name or "Variable") as scope:
             node_name = scope[:-1]
             with g.name_scope("Initializer"):

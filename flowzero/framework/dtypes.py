@@ -128,6 +128,10 @@ _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, boo
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32, int=int32)
 _BY_NP = {d.np: d for d in _ALL}
+# A TensorArray handle (or another opaque runtime object) flowing through the graph, as TF's
+# DT_VARIANT. Never inferred from a NumPy dtype: object arrays stay strings.
+variant = DType("variant", np.object_)
+_BY_NAME["variant"] = variant
 _BY_NP[np.dtype("S")] = string
 _BY_NP[np.dtype("U")] = string
 

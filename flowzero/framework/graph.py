@@ -179,7 +179,7 @@ class Operation:
     """A node in a Graph: an OpDef instance wired to input Tensors, producing output Tensors."""
 
     __slots__ = ("_graph", "_name", "_opdef", "_inputs", "_outputs", "_control_inputs",
-                 "_id", "_traceback", "_control_outputs", "_multi", "__weakref__")
+                 "_id", "_traceback", "_control_outputs", "_multi", "_body", "__weakref__")
 
     def __init__(self, graph: Graph, name: str, opdef: OpDef, inputs: list[Tensor],
                  output_specs: list[TensorSpec], control_inputs: list[Operation]) -> None:
@@ -195,6 +195,8 @@ class Operation:
         self._multi = False
         self._id = 0
         self._traceback = _user_frame()
+        # The function body (framework/function.py) this op was built in; None = top level.
+        self._body: Any = None
 
     @property
     def name(self) -> str:
@@ -311,6 +313,8 @@ class Graph:
         self._lock = threading.RLock()
         # Per-graph state owned by higher layers (variable store, gradient registry hooks...).
         self._attachments: dict[str, Any] = {}
+        # Function bodies being built (innermost last): new ops belong to the innermost one.
+        self._body_stack: list[Any] = []
 
     # -- properties ----------------------------------------------------------------------------
     @property
@@ -381,6 +385,26 @@ class Graph:
         finally:
             self._name_stack = old
 
+    # -- function bodies (control flow) ---------------------------------------------------------
+    @contextlib.contextmanager
+    def _building_body(self, body: Any) -> Iterator[None]:
+        """Ops created inside belong to `body` (a framework.function.Body) until it closes."""
+        self._body_stack.append(body)
+        try:
+            yield
+        finally:
+            self._body_stack.pop()
+
+    @contextlib.contextmanager
+    def _outside_bodies(self) -> Iterator[None]:
+        """Ops created inside belong to the top level even while a body is being built (TF's
+        init_scope): variables and their initializers, created once, not per iteration."""
+        old, self._body_stack = self._body_stack, []
+        try:
+            yield
+        finally:
+            self._body_stack = old
+
     # -- control dependencies ------------------------------------------------------------------
     @contextlib.contextmanager
     def control_dependencies(self, control_inputs: Any) -> Iterator[None]:
@@ -433,6 +457,9 @@ class Graph:
             op = Operation(self, node_name, opdef, inputs, specs, self._current_control_inputs())
             op._multi = not isinstance(out, TensorSpec)
             op._id = len(self._ops)
+            if self._body_stack:
+                op._body = self._body_stack[-1]
+                op._body.ops.append(op)
             self._ops.append(op)
             self._ops_by_name[node_name] = op
             for t in inputs:

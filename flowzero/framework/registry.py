@@ -63,6 +63,12 @@ class OpDef:
     def compute(self, *arrays: Any) -> Any:
         raise NotImplementedError(f"{self.type}: compute() is not implemented")
 
+    def kernel_for(self, live: tuple[bool, ...]) -> Any:
+        """The kernel a plan runs for this node when only the outputs marked in `live` are
+        read (fetched or consumed); None = `compute`. An op whose extra outputs cost work to
+        produce (a loop's record for its gradient) skips that work when nobody reads them."""
+        return None
+
     def exact_input_gradients(self, op: Any) -> bool:
         """Whether autodiff may skip un-broadcasting this op's input gradients."""
         return self.grads_match_inputs

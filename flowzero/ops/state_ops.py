@@ -16,7 +16,7 @@ from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, as_shape
 from flowzero.ops.common import DTypeError
-from flowzero.runtime.plan import RunContext, VarCell
+from flowzero.runtime.state import RunContext, VarCell
 
 
 @register_op("VariableV2")

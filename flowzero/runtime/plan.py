@@ -16,53 +16,9 @@ import numpy as np
 from flowzero.framework import errors
 from flowzero.framework.graph import Operation, Tensor
 from flowzero.runtime import fusion
+from flowzero.runtime.state import RunContext, VarCell
 
-
-class VarCell:
-    """One variable's storage in one Session. `value` is None until initialized."""
-
-    __slots__ = ("name", "value")
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.value: np.ndarray | None = None
-
-    def read(self) -> np.ndarray:
-        """The value; FailedPreconditionError naming the variable if it was never initialized."""
-        if self.value is None:
-            short = self.name.rsplit("/", 1)[-1]
-            raise errors.FailedPreconditionError(
-                None, None,
-                f"Attempting to use uninitialized value {self.name}. Run its initializer "
-                f"first: sess.run(tf.global_variables_initializer()) for all variables, or "
-                f"sess.run({short}.initializer) for this one.",
-            )
-        return self.value
-
-
-class RunContext:
-    """Per-session state that stateful kernels receive: variable storage and RNG streams."""
-
-    def __init__(self) -> None:
-        self.variables: dict[str, VarCell] = {}
-        self.rngs: dict[Any, np.random.Generator] = {}
-
-    def cell(self, name: str) -> VarCell:
-        c = self.variables.get(name)
-        if c is None:
-            c = self.variables[name] = VarCell(name)
-        return c
-
-    def rng(self, key: Any, seed: tuple[int | None, int | None]) -> np.random.Generator:
-        """The RNG stream of one random op: seeded ones replay identically in every session."""
-        g = self.rngs.get(key)
-        if g is None:
-            if seed[0] is None and seed[1] is None:
-                g = np.random.default_rng()
-            else:
-                g = np.random.default_rng([int(seed[0] or 0), int(seed[1] or 0)])
-            self.rngs[key] = g
-        return g
+__all__ = ["Plan", "RunContext", "VarCell"]
 
 
 # Exceptions from NumPy inside a kernel map to TF's classes.
@@ -173,6 +129,8 @@ class Plan:
         handovers = fusion.find_handovers(order, chains)
         hidden = {p: slot(("handover", p)) for p in set(handovers.values())}  # type: ignore
         inner = {op for c in chains.values() for op in c.ops[:-1]}
+        read = {t for op in order for t in op._inputs} | {t for t in targets
+                                                           if isinstance(t, Tensor)}
         steps: list[tuple[Any, tuple[int, ...], Any, Operation]] = []
         labels: list[str] = []
         last_use: dict[int, int] = {}
@@ -202,6 +160,10 @@ class Plan:
                 fn = _fused_step(chain, chain.kernel)
             else:
                 fn = op._opdef.compute
+                if op._multi and outs:
+                    special = op._opdef.kernel_for(tuple(t in read for t in outs))
+                    if special is not None:
+                        fn = special
                 if op._opdef.needs_context:
                     fn = functools.partial(fn, ctx)
             labels.append(op.type if chain is None else "+".join(o.type for o in chain.ops))
@@ -298,3 +260,6 @@ def _may_alias_state(t: Tensor, fed: set[Tensor]) -> bool:
         if od.forwards_input:
             stack.extend(t.op._inputs)
     return False
+
+
+RunContext.plan_factory = Plan

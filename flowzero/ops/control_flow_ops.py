@@ -1,0 +1,651 @@
+"""Control flow as graph ops: tf.cond, tf.case, tf.while_loop — with gradients.
+
+Each construct is one op whose branches or body are function Bodies (framework/function.py),
+compiled once per session into ordinary plans and run by the op's kernel:
+
+- `If(pred, *captures)` runs the plan of the taken branch only (its side effects included).
+- `While(*loop_vars, *captures[, max_iterations])` runs the condition's plan and the body's
+  plan per iteration, the body's outputs feeding the next iteration.
+
+Both have one more output, a *record* (a variant): what their gradient needs from the forward
+pass. `tf.gradients` of the construct builds the gradient of its body with tf.gradients (a new
+Body) and an `IfGrad` / `WhileGrad` op that runs it; every forward tensor the gradient body
+reads is added to the forward op's `saved` list, and the forward kernel keeps those values per
+iteration in the record — only when a plan reads the record (a training step), never in a
+forward-only run. The backward loop runs the gradient body once per recorded iteration, in
+reverse, summing the gradients of captured tensors (weights used at every step) as it goes;
+the record dies with its last reader, as any intermediate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import dtypes, errors, function, nest
+from flowzero.framework.function import Body
+from flowzero.framework.graph import (
+    Operation,
+    Tensor,
+    _user_frame,
+    apply_op,
+    convert_to_tensor,
+    get_default_graph,
+)
+from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
+from flowzero.framework.shapes import TensorShape, as_shape
+from flowzero.ops import array_ops, tensor_array_ops
+from flowzero.ops.tensor_array_ops import TensorArray, TensorArrayValue, accumulate, own
+from flowzero.runtime.state import RunContext
+
+
+def _differentiable(t: Tensor) -> bool:
+    return t.dtype.is_floating or t.dtype.is_complex or t.dtype is dtypes.variant
+
+
+def _zero_grad_for(x: Tensor) -> Tensor:
+    if x.dtype is dtypes.variant:
+        return tensor_array_ops.zero_grad()
+    return array_ops.zeros_like(x)
+
+
+def _specs(ts: list[Tensor]) -> list[TensorSpec]:
+    return [spec(t.shape, t.dtype) for t in ts]
+
+
+# -- leaves: Tensors and TensorArrays ----------------------------------------------------------
+def _to_leaf_tensor(x: Any, what: str) -> Tensor:
+    if isinstance(x, TensorArray):
+        return x.handle
+    if isinstance(x, Operation):
+        raise TypeError(f"{what}: an Operation cannot be a loop variable ({x.name}).")
+    return convert_to_tensor(x)
+
+
+def _from_leaf(like: Any, t: Tensor) -> Any:
+    if isinstance(like, TensorArray):
+        return like._with(t)
+    return t
+
+
+# -- the gradient body: shared by If and While ------------------------------------------------
+class _GradBody:
+    """The gradient of a Body: args [dys..., captures...], outputs [grads of xs...].
+
+    Its captures are either tensors of the forward body (taken from the forward op's record:
+    `saved_index`) or outer tensors (inputs of the gradient op: `outer`)."""
+
+    def __init__(self, fwd: Body, fwd_opdef: OpDef, saved_key: Any, ys: list[Tensor],
+                 xs: list[Tensor], scope: str) -> None:
+        g = fwd.graph
+        body = Body(g, scope)
+        with body.building():
+            dys = [body.add_arg(y.shape, y.dtype, "dy") for y in ys]
+            assert function.gradients_fn is not None
+            grads = function.gradients_fn(ys, xs, grad_ys=dys)
+            grads = [gr if gr is not None else _zero_grad_for(x) for gr, x in zip(grads, xs)]
+        body.close(grads)
+        self.body = body
+        saved: list[Tensor] = fwd_opdef.attrs["saved"].setdefault(saved_key, [])
+        # Per capture arg of the gradient body: ("saved", index) or ("outer", index).
+        self.sources: list[tuple[str, int]] = []
+        self.outer: list[Tensor] = []
+        for t in body.captures:
+            if fwd.owns(t.op):
+                if t not in saved:
+                    saved.append(t)
+                self.sources.append(("saved", saved.index(t)))
+            else:
+                self.outer.append(t)
+                self.sources.append(("outer", len(self.outer) - 1))
+
+    def feeds(self, dys: list[Any], saved: list[Any], outer: tuple[Any, ...]) -> list[Any]:
+        return dys + [saved[i] if kind == "saved" else outer[i] for kind, i in self.sources]
+
+
+def _no_second_order(op_type: str) -> Callable[..., Any]:
+    def gradient(self: OpDef, op: Any, *dys: Any) -> list[Any]:
+        raise errors.LookupGradientError(
+            f"No gradient defined for operation '{op.name}' (op type: {op_type}): second "
+            "derivatives through control flow are not supported yet. Wrap the first "
+            "gradient in tf.stop_gradient() if it should be a constant."
+        )
+
+    return gradient
+
+
+# -- cond --------------------------------------------------------------------------------------
+@register_op("If")
+class If(OpDef):
+    """outputs = true_branch(captures) if pred else false_branch(captures); only the taken
+    branch runs. Last output: the record of the taken branch (for the gradient)."""
+
+    needs_context = True
+    stateful = True  # branches may assign, print, draw random numbers
+
+    def infer(self, pred: Tensor, *captures: Tensor) -> list[TensorSpec]:
+        return self.attrs["out_specs"] + [spec([], dtypes.variant)]
+
+    def _run(self, ctx: RunContext, record: bool, pred: np.ndarray, *caps: Any) -> list[Any]:
+        a = self.attrs
+        b = 0 if bool(pred) else 1
+        body: Body = a["branches"][b]
+        saved = a["saved"].get(b, []) if record else []
+        plan = ctx.subplan((id(self), b, tuple(saved)), body.outputs + saved, body.args)
+        lo = a["split"][b]
+        out = plan.run(list(caps[lo:lo + len(body.captures)]))
+        m = len(body.outputs)
+        return out[:m] + [(b, out[m:]) if record else None]
+
+    def compute(self, ctx: RunContext, pred: np.ndarray, *caps: Any) -> list[Any]:
+        return self._run(ctx, True, pred, *caps)
+
+    def kernel_for(self, live: tuple[bool, ...]) -> Any:
+        if live[-1]:
+            return None
+        return lambda ctx, pred, *caps: self._run(ctx, False, pred, *caps)
+
+    def gradient(self, op: Any, *dys: Any) -> list[Any]:
+        a = self.attrs
+        outs = op.outputs[:-1]
+        diff = [k for k, t in enumerate(outs) if _differentiable(t)]
+        grads: list[Any] = [None] * len(op.inputs)
+        gbs: list[_GradBody] = []
+        xs_per: list[list[int]] = []
+        for b, body in enumerate(a["branches"]):
+            xs_idx = [j for j, t in enumerate(body.capture_args()) if _differentiable(t)]
+            xs_per.append(xs_idx)
+            gbs.append(_GradBody(body, self, b, [body.outputs[k] for k in diff],
+                                 [body.capture_args()[j] for j in xs_idx],
+                                 f"{op.name}_grad/branch_{b}"))
+        dy_t = [_dy_or_zero(dys[k], outs[k]) for k in diff]
+        fwd_caps = [op.inputs[1 + a["split"][b] + j] for b in (0, 1) for j in xs_per[b]]
+        outer = gbs[0].outer + gbs[1].outer
+        results = apply_op(IfGrad, [op.outputs[-1], *dy_t, *fwd_caps, *outer], {
+            "grad_bodies": gbs, "xs": xs_per, "n_dy": len(dy_t),
+            "out_specs": _specs(fwd_caps)}, name=f"{op.name}_grad/IfGrad")
+        results = results if isinstance(results, list) else [results]
+        k = 0
+        for b in (0, 1):
+            for j in xs_per[b]:
+                grads[1 + a["split"][b] + j] = results[k]
+                k += 1
+        return grads
+
+
+@register_op("IfGrad")
+class IfGrad(OpDef):
+    """The gradients of an If's captured inputs: the taken branch's gradient body run on its
+    record; zeros for the other branch's captures."""
+
+    needs_context = True
+
+    def infer(self, record: Tensor, *rest: Tensor) -> list[TensorSpec]:
+        return list(self.attrs["out_specs"])
+
+    def compute(self, ctx: RunContext, record: Any, *rest: Any) -> list[Any]:
+        a = self.attrs
+        n_dy = a["n_dy"]
+        dys = list(rest[:n_dy])
+        nx = [len(a["xs"][0]), len(a["xs"][1])]
+        fwd_caps = rest[n_dy:n_dy + nx[0] + nx[1]]
+        outer_all = rest[n_dy + nx[0] + nx[1]:]
+        b, saved = record
+        gb: _GradBody = a["grad_bodies"][b]
+        outer = outer_all[:len(a["grad_bodies"][0].outer)] if b == 0 else \
+            outer_all[len(a["grad_bodies"][0].outer):]
+        plan = ctx.subplan((id(self), b), gb.body.outputs, gb.body.args)
+        got = plan.run(gb.feeds(dys, saved, outer))
+        out: list[Any] = []
+        for br in (0, 1):
+            caps = fwd_caps[:nx[0]] if br == 0 else fwd_caps[nx[0]:]
+            out.extend(got if br == b else [_zeros_value(c) for c in caps])
+        return out
+
+    gradient = _no_second_order("IfGrad")
+
+
+def _zeros_value(v: Any) -> Any:
+    if isinstance(v, TensorArrayValue):
+        return tensor_array_ops.grad_array(v)
+    return np.zeros_like(v)
+
+
+def _dy_or_zero(dy: Any, t: Tensor) -> Tensor:
+    if dy is not None:
+        return dy
+    return _zero_grad_for(t)
+
+
+def _build_branch(fn: Callable[[], Any], scope: str, what: str) -> tuple[Body, Any, list[Any]]:
+    g = get_default_graph()
+    body = Body(g, scope)
+    with body.building():
+        result = fn()
+        if result is None:
+            raise ValueError(f"{what} must return a value (a Tensor, an Operation or a "
+                             "structure of them); it returned None.")
+        leaves = [x if isinstance(x, Operation) else _to_leaf_tensor(x, what)
+                  for x in nest.flatten(result)]
+    body.close(leaves)
+    return body, result, leaves
+
+
+def cond(pred: Any, true_fn: Callable[[], Any] | None = None,
+         false_fn: Callable[[], Any] | None = None, strict: bool = False,
+         name: str | None = None, fn1: Any = None, fn2: Any = None) -> Any:
+    """`true_fn()` if `pred` else `false_fn()`, as one op; only the taken branch runs.
+
+    Args:
+        pred: a scalar bool tensor (not a Python bool).
+        true_fn/false_fn: callables returning the same structure of tensors (same dtypes).
+        strict: return one-element lists/tuples as they are (else they are unpacked).
+
+    Returns:
+        The taken branch's result, in its structure.
+
+    Raises:
+        TypeError: pred is a Python bool or not a bool tensor; the branches' dtypes differ.
+        ValueError: the branches return different structures.
+
+    Example:
+        >>> y = tf.cond(x > 0, lambda: x * 2.0, lambda: -x)
+    """
+    true_fn = true_fn if true_fn is not None else fn1
+    false_fn = false_fn if false_fn is not None else fn2
+    if not callable(true_fn):
+        raise TypeError("cond: true_fn must be callable.")
+    if not callable(false_fn):
+        raise TypeError("cond: false_fn must be callable.")
+    if isinstance(pred, (bool, np.bool_)):
+        raise TypeError("cond: pred must not be a Python bool (use a tf.bool tensor, or a "
+                        "Python if statement).")
+    pred = convert_to_tensor(pred)
+    if pred.dtype is not dtypes.bool:
+        raise TypeError(f"cond: pred must be a bool tensor; got {pred.dtype.name} tensor "
+                        f"'{pred.name}'.")
+    if pred.shape.ndims not in (None, 0):
+        raise ValueError(f"cond: pred must be a scalar; got shape {pred.shape} "
+                         f"('{pred.name}').")
+    g = pred.graph
+    with g.as_default(), g.name_scope(name or "cond") as scope:
+        base = scope[:-1]
+        tb, tres, tleaves = _build_branch(true_fn, f"{base}/true", "cond: true_fn")
+        fb, fres, fleaves = _build_branch(false_fn, f"{base}/false", "cond: false_fn")
+        try:
+            nest.assert_same_structure(tres, fres, check_types=False)
+        except (ValueError, TypeError) as e:
+            raise ValueError(
+                f"cond '{base}' (at {_user_frame()}): true_fn and false_fn must return the "
+                f"same structure; got {nest.structure_string(tres)} and "
+                f"{nest.structure_string(fres)}. ({e})"
+            ) from None
+        out_specs = []
+        for k, (t, f) in enumerate(zip(tb.outputs, fb.outputs)):
+            if t.dtype is not f.dtype:
+                raise TypeError(
+                    f"cond '{base}': output {k} of true_fn has dtype {t.dtype.name} but the "
+                    f"one of false_fn has {f.dtype.name}; cast one of them.")
+            out_specs.append(spec(_most_specific(t.shape, f.shape), t.dtype))
+        controls = tb.control_captures + [c for c in fb.control_captures
+                                          if c not in tb.control_captures]
+        with g.control_dependencies(controls or None) if controls else _nullcontext():
+            outs = apply_op(If, [pred, *tb.captures, *fb.captures], {
+                "branches": (tb, fb), "split": (0, len(tb.captures)), "out_specs": out_specs,
+                "saved": {}}, name=base + "/")
+    if_op = outs[0].op
+    flat = [if_op if isinstance(leaf, Operation) else o
+            for leaf, o in zip(tleaves, outs[:-1])]
+    result = nest.pack_sequence_as(tres, [_from_leaf(x, t) if isinstance(x, TensorArray) else t
+                                          for x, t in zip(nest.flatten(tres), flat)])
+    if not strict and isinstance(result, (list, tuple)) and len(result) == 1 \
+            and not hasattr(result, "_fields"):
+        return result[0]
+    return result
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *a: Any) -> None:
+        return None
+
+
+def _most_specific(a: TensorShape, b: TensorShape) -> TensorShape:
+    """The shape both branches' outputs certainly have (unknown where they differ)."""
+    if a.known is None or b.known is None or len(a.known) != len(b.known):
+        return TensorShape(None)
+    return TensorShape([x if x == y else None for x, y in zip(a.known, b.known)])
+
+
+def case(pred_fn_pairs: Any, default: Callable[[], Any] | None = None, exclusive: bool = False,
+         strict: bool = False, name: str = "case") -> Any:
+    """The result of the first callable whose predicate is true (else `default()`).
+
+    Args:
+        pred_fn_pairs: a list of (bool tensor, callable) pairs, or a dict of them.
+        default: called when no predicate holds (required unless a pair is certain to).
+        exclusive: also check at run time that at most one predicate is true.
+
+    Raises:
+        TypeError: a pair is not (bool tensor, callable).
+        InvalidArgumentError: (at run time) exclusive and more than one predicate is true.
+    """
+    pairs = list(pred_fn_pairs.items()) if isinstance(pred_fn_pairs, dict) else \
+        list(pred_fn_pairs)
+    for p in pairs:
+        if not isinstance(p, (tuple, list)) or len(p) != 2 or not callable(p[1]):
+            raise TypeError(f"case: each pair must be (predicate, callable); got {p!r}.")
+    if not pairs:
+        if default is None:
+            raise ValueError("case: no pred_fn_pairs and no default.")
+        return default()
+    g = get_default_graph()
+    with g.name_scope(name):
+        preds = [convert_to_tensor(p) for p, _ in pairs]
+        for p in preds:
+            if p.dtype is not dtypes.bool:
+                raise TypeError(f"case: predicate '{p.name}' must be a bool tensor; got "
+                                f"{p.dtype.name}.")
+        if exclusive and len(preds) > 1:
+            from flowzero.ops import cast_ops, logging_ops, math_ops
+
+            count = math_ops.add_n([cast_ops.cast(p, dtypes.int32) for p in preds])
+            check = logging_ops.Assert(count <= 1, [
+                "Input error: exclusive=True for tf.case, more than one condition is true."])
+            with g.control_dependencies([check]):
+                preds = [array_ops.identity(p) for p in preds]
+        if default is None:
+            # TF: the last pair's fn acts as the default.
+            default = pairs[-1][1]
+            pairs, preds = pairs[:-1], preds[:-1]
+            if not pairs:
+                return default()
+
+        def chain(i: int) -> Any:
+            if i == len(pairs):
+                return default()
+            return cond(preds[i], pairs[i][1], lambda: chain(i + 1), strict=strict)
+
+        return chain(0)
+
+
+# -- while_loop --------------------------------------------------------------------------------
+@register_op("While")
+class While(OpDef):
+    """loop_vars = body(loop_vars) while cond(loop_vars) (and fewer than max iterations).
+    Last output: the record of every iteration's saved values (for the gradient)."""
+
+    needs_context = True
+    stateful = True
+
+    def infer(self, *inputs: Tensor) -> list[TensorSpec]:
+        return self.attrs["out_specs"] + [spec([], dtypes.variant)]
+
+    def _run(self, ctx: RunContext, record: bool, *vals: Any) -> list[Any]:
+        a = self.attrs
+        n, nc, nb = a["n"], a["nc"], a["nb"]
+        loop = list(vals[:n])
+        ccaps = list(vals[n:n + nc])
+        bcaps = list(vals[n + nc:n + nc + nb])
+        limit = int(vals[-1]) if a["has_max"] else -1
+        cb: Body = a["cond"]
+        bb: Body = a["body"]
+        saved = a["saved"].get(0, []) if record else []
+        cplan = ctx.subplan((id(self), "cond"), cb.outputs, cb.args)
+        bplan = ctx.subplan((id(self), "body", tuple(saved)), bb.outputs + saved, bb.args)
+        tape: list[list[Any]] | None = [] if record else None
+        i = 0
+        while i != limit and cplan.run(loop + ccaps)[0]:
+            out = bplan.run(loop + bcaps)
+            loop = out[:n]
+            if tape is not None:
+                tape.append(out[n:])
+            i += 1
+        return loop + [tape]
+
+    def compute(self, ctx: RunContext, *vals: Any) -> list[Any]:
+        return self._run(ctx, True, *vals)
+
+    def kernel_for(self, live: tuple[bool, ...]) -> Any:
+        if live[-1]:
+            return None
+        return lambda ctx, *vals: self._run(ctx, False, *vals)
+
+    def gradient(self, op: Any, *dys: Any) -> list[Any]:
+        a = self.attrs
+        if not a["back_prop"]:
+            return [None] * len(op.inputs)
+        n, nc = a["n"], a["nc"]
+        bb: Body = a["body"]
+        diff_loop = [i for i in range(n) if _differentiable(bb.args[i])]
+        cap_args = bb.capture_args()
+        diff_caps = [j for j, t in enumerate(cap_args) if _differentiable(t)]
+        xs = [bb.args[i] for i in diff_loop] + [cap_args[j] for j in diff_caps]
+        ys = [bb.outputs[i] for i in diff_loop]
+        gb = _GradBody(bb, self, 0, ys, xs, f"{op.name}_grad/body")
+        dy_t = [_dy_or_zero(dys[i], op.outputs[i]) for i in diff_loop]
+        fwd_caps = [op.inputs[n + nc + j] for j in diff_caps]
+        specs = _specs([op.inputs[i] for i in diff_loop]) + _specs(fwd_caps)
+        results = apply_op(WhileGrad, [op.outputs[-1], *dy_t, *fwd_caps, *gb.outer], {
+            "grad_body": gb, "n_dy": len(dy_t), "n_caps": len(fwd_caps), "out_specs": specs,
+        }, name=f"{op.name}_grad/WhileGrad")
+        results = results if isinstance(results, list) else [results]
+        grads: list[Any] = [None] * len(op.inputs)
+        for k, i in enumerate(diff_loop):
+            grads[i] = results[k]
+        for k, j in enumerate(diff_caps):
+            grads[n + nc + j] = results[len(diff_loop) + k]
+        return grads
+
+
+@register_op("WhileGrad")
+class WhileGrad(OpDef):
+    """The gradients of a While's loop-var inputs and captured inputs: the body's gradient
+    body run once per recorded iteration, last first; captured inputs' gradients summed."""
+
+    needs_context = True
+
+    def infer(self, record: Tensor, *rest: Tensor) -> list[TensorSpec]:
+        return list(self.attrs["out_specs"])
+
+    def compute(self, ctx: RunContext, tape: Any, *rest: Any) -> list[Any]:
+        a = self.attrs
+        n_dy, n_caps = a["n_dy"], a["n_caps"]
+        gb: _GradBody = a["grad_body"]
+        dys = list(rest[:n_dy])
+        fwd_caps = rest[n_dy:n_dy + n_caps]
+        outer = rest[n_dy + n_caps:]
+        if tape is None:
+            raise errors.InternalError(None, None, "WhileGrad: the forward loop kept no record.")
+        plan = ctx.subplan((id(self), "grad"), gb.body.outputs, gb.body.args)
+        acc: list[Any] = [None] * n_caps
+        for saved in reversed(tape):
+            got = plan.run(gb.feeds(dys, saved, outer))
+            dys = got[:n_dy]
+            for j, g in enumerate(got[n_dy:]):
+                acc[j] = own(g) if acc[j] is None else accumulate(acc[j], g)
+        caps = [acc[j] if acc[j] is not None else _zeros_value(fwd_caps[j])
+                for j in range(n_caps)]
+        return dys + caps
+
+    gradient = _no_second_order("WhileGrad")
+
+
+def _invariant_shapes(loop_leaves: list[Any], shape_invariants: Any, structure: Any
+                      ) -> list[TensorShape]:
+    if shape_invariants is None:
+        return [TensorShape([]) if isinstance(x, TensorArray) else x.shape for x in loop_leaves]
+    try:
+        flat_inv = nest.flatten(shape_invariants)
+        nest.assert_same_structure(structure, shape_invariants, check_types=False)
+    except (ValueError, TypeError):
+        flat_inv = []
+    if len(flat_inv) != len(loop_leaves):
+        raise ValueError(
+            f"while_loop: shape_invariants must have the structure of loop_vars "
+            f"({nest.structure_string(structure)}); got "
+            f"{nest.structure_string(shape_invariants)}.")
+    out = []
+    for k, (x, inv) in enumerate(zip(loop_leaves, flat_inv)):
+        if isinstance(x, TensorArray):
+            out.append(TensorShape([]))
+            continue
+        s = as_shape(inv)
+        if not s.is_compatible_with(x.shape) or (
+                s.known is not None and x.shape.known is not None
+                and any(a is not None and b is None for a, b in zip(s.known, x.shape.known))):
+            raise ValueError(
+                f"while_loop: the shape invariant specified for loop var {k} ('{x.name}') is "
+                f"not compatible with its initial shape: invariant {s}, initial {x.shape}.")
+        out.append(s)
+    return out
+
+
+def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: Any,
+               shape_invariants: Any = None, parallel_iterations: int = 10,
+               back_prop: bool = True, swap_memory: bool = False, name: str | None = None,
+               maximum_iterations: Any = None, return_same_structure: bool = False) -> Any:
+    """Repeats `body` while `cond` is true, as one op (TF 1.15 semantics).
+
+    Args:
+        cond: a callable taking the loop vars and returning a scalar bool tensor.
+        body: a callable taking the loop vars and returning their next values (same
+            structure; a one-element list or tuple may be returned for a single var).
+        loop_vars: a tensor, TensorArray, or a (nested) tuple/list/namedtuple/dict of them.
+        shape_invariants: per loop var, a shape it keeps (None dims may change); default:
+            the initial shapes.
+        back_prop: whether tf.gradients may differentiate through the loop.
+        parallel_iterations, swap_memory: accepted (iterations run in order, on the CPU).
+        maximum_iterations: an upper bound on the iterations (int or int scalar tensor).
+
+    Returns:
+        The loop vars after the last iteration, in loop_vars' structure (a single var alone).
+
+    Raises:
+        ValueError: body returns another structure, or a var's shape leaves its invariant.
+        TypeError: cond returns a non-bool; body changes a var's dtype.
+
+    Example:
+        >>> i = tf.constant(0)
+        >>> r = tf.while_loop(lambda i: i < 10, lambda i: i + 1, [i])   # 10
+    """
+    if not callable(cond):
+        raise TypeError("while_loop: cond must be callable.")
+    if not callable(body):
+        raise TypeError("while_loop: body must be callable.")
+    if loop_vars is None or (nest.is_sequence(loop_vars) and not nest.flatten(loop_vars)):
+        raise ValueError("while_loop: no loop variables provided.")
+    single = not nest.is_sequence(loop_vars)
+    structure = [loop_vars] if single else loop_vars
+    leaves_in = nest.flatten(structure)
+    g = None
+    for x in leaves_in:
+        t = x.handle if isinstance(x, TensorArray) else x
+        if isinstance(t, Tensor):
+            g = t.graph
+            break
+    g = g or get_default_graph()
+    with g.as_default(), g.name_scope(name or "while") as scope:
+        base = scope[:-1]
+        leaves = [x if isinstance(x, TensorArray) else _to_leaf_tensor(x, "while_loop")
+                  for x in leaves_in]
+        tensors = [_to_leaf_tensor(x, "while_loop") for x in leaves]
+        shapes = _invariant_shapes(leaves, shape_invariants, structure)
+        names = [f"loop_var_{k}" for k in range(len(leaves))]
+        arg_specs = [(s, t.dtype, nm) for s, t, nm in zip(shapes, tensors, names)]
+
+        def rebuild(args: list[Tensor]) -> Any:
+            packed = nest.pack_sequence_as(structure, [_from_leaf(x, a)
+                                                       for x, a in zip(leaves, args)])
+            return packed
+
+        # The condition.
+        cb = Body(g, f"{base}/cond")
+        with cb.building():
+            cargs = [cb.add_arg(s, d, nm) for s, d, nm in arg_specs]
+            cv = rebuild(cargs)
+            pred = cond(cv[0]) if single else cond(*cv)
+            pred = convert_to_tensor(pred)
+            if pred.dtype is not dtypes.bool or pred.shape.ndims not in (None, 0):
+                raise TypeError(
+                    f"while_loop '{base}': cond must return a scalar bool tensor; got "
+                    f"{pred.dtype.name} tensor of shape {pred.shape}.")
+        cb.close([pred])
+
+        # The body.
+        bb = Body(g, f"{base}/body")
+        with bb.building():
+            bargs = [bb.add_arg(s, d, nm) for s, d, nm in arg_specs]
+            bv = rebuild(bargs)
+            res = body(bv[0]) if single else body(*bv)
+            if single and not (nest.is_sequence(res) and len(nest.flatten(res)) == 1
+                               and isinstance(res, (list, tuple))):
+                res = [res]
+            elif not single and isinstance(structure, (list, tuple)) and \
+                    not isinstance(res, (list, tuple)) and len(leaves) == 1:
+                res = [res]
+            try:
+                nest.assert_same_structure(structure, res, check_types=False)
+            except (ValueError, TypeError):
+                raise ValueError(
+                    f"while_loop '{base}' (at {_user_frame()}): body must return the structure "
+                    f"of loop_vars, {nest.structure_string(structure)} "
+                    f"({len(leaves)} vars); got {nest.structure_string(res)} "
+                    f"({len(nest.flatten(res))} vars)."
+                ) from None
+            outs = [_to_leaf_tensor(x, "while_loop body") for x in nest.flatten(res)]
+            for k, (o, t, s) in enumerate(zip(outs, tensors, shapes)):
+                if o.dtype is not t.dtype:
+                    raise TypeError(
+                        f"while_loop '{base}': body changes the dtype of loop var {k} from "
+                        f"{t.dtype.name} to {o.dtype.name}.")
+                if not _keeps_shape(s, o.shape):
+                    raise ValueError(
+                        f"while_loop '{base}': the shape of loop var {k} ('{t.name}') changes "
+                        f"in the body: it enters with shape {s} and the body returns "
+                        f"{o.shape} ('{o.name}'). Pass shape_invariants to allow it, e.g. "
+                        f"{_relaxed(s, o.shape)}.")
+        bb.close(outs)
+
+        extra: list[Tensor] = []
+        if maximum_iterations is not None:
+            mi = convert_to_tensor(maximum_iterations)
+            if not mi.dtype.is_integer or mi.shape.ndims not in (None, 0):
+                raise TypeError(f"while_loop '{base}': maximum_iterations must be an int "
+                                f"scalar; got {mi.dtype.name} of shape {mi.shape}.")
+            extra.append(mi)
+        controls = cb.control_captures + [c for c in bb.control_captures
+                                          if c not in cb.control_captures]
+        out_specs = [spec(s, t.dtype) for s, t in zip(shapes, tensors)]
+        ctx = g.control_dependencies(controls) if controls else _nullcontext()
+        with ctx:
+            result = apply_op(While, [*tensors, *cb.captures, *bb.captures, *extra], {
+                "cond": cb, "body": bb, "n": len(tensors), "nc": len(cb.captures),
+                "nb": len(bb.captures), "has_max": bool(extra), "back_prop": bool(back_prop),
+                "parallel_iterations": parallel_iterations, "swap_memory": swap_memory,
+                "out_specs": out_specs, "saved": {}}, name=base + "/")
+    packed = rebuild(result[:-1])
+    if single and not return_same_structure:
+        return packed[0]
+    return packed
+
+
+def _keeps_shape(inv: TensorShape, out: TensorShape) -> bool:
+    if inv.known is None:
+        return True
+    if out.known is None:
+        return False
+    if len(inv.known) != len(out.known):
+        return False
+    return all(a is None or a == b for a, b in zip(inv.known, out.known))
+
+
+def _relaxed(a: TensorShape, b: TensorShape) -> str:
+    if a.known is None or b.known is None or len(a.known) != len(b.known):
+        return "tf.TensorShape(None)"
+    dims = ["None" if x != y else str(x) for x, y in zip(a.known, b.known)]
+    return f"tf.TensorShape([{', '.join(dims)}])"

@@ -1,0 +1,78 @@
+"""Per-session state that stateful kernels receive: variable cells, RNG streams, sub-plans.
+
+This module sits below the op catalogue and the optimizers (they import it) and above nothing
+but the framework: it must not import `runtime.plan` (the plan module registers itself here as
+the factory of sub-plans, which control-flow kernels ask for).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import errors
+
+
+class VarCell:
+    """One variable's storage in one Session. `value` is None until initialized."""
+
+    __slots__ = ("name", "value")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.value: np.ndarray | None = None
+
+    def read(self) -> np.ndarray:
+        """The value; FailedPreconditionError naming the variable if it was never initialized."""
+        if self.value is None:
+            short = self.name.rsplit("/", 1)[-1]
+            raise errors.FailedPreconditionError(
+                None, None,
+                f"Attempting to use uninitialized value {self.name}. Run its initializer "
+                f"first: sess.run(tf.global_variables_initializer()) for all variables, or "
+                f"sess.run({short}.initializer) for this one.",
+            )
+        return self.value
+
+
+class RunContext:
+    """Per-session state that stateful kernels receive: variable storage, RNG streams, and the
+    compiled plans of function bodies (a loop body is planned once per session, then run per
+    iteration)."""
+
+    # Set by runtime.plan at import: (targets, feeds, ctx) -> an object with .run(feed_values).
+    plan_factory: Callable[[list[Any], list[Any], RunContext], Any] | None = None
+
+    def __init__(self) -> None:
+        self.variables: dict[str, VarCell] = {}
+        self.rngs: dict[Any, np.random.Generator] = {}
+        self.subplans: dict[Any, Any] = {}
+
+    def cell(self, name: str) -> VarCell:
+        c = self.variables.get(name)
+        if c is None:
+            c = self.variables[name] = VarCell(name)
+        return c
+
+    def rng(self, key: Any, seed: tuple[int | None, int | None]) -> np.random.Generator:
+        """The RNG stream of one random op: seeded ones replay identically in every session."""
+        g = self.rngs.get(key)
+        if g is None:
+            if seed[0] is None and seed[1] is None:
+                g = np.random.default_rng()
+            else:
+                g = np.random.default_rng([int(seed[0] or 0), int(seed[1] or 0)])
+            self.rngs[key] = g
+        return g
+
+    def subplan(self, key: Any, targets: list[Any], feeds: list[Any]) -> Any:
+        """The cached plan computing `targets` from `feeds` (a function body), built once."""
+        p = self.subplans.get(key)
+        if p is None:
+            factory = RunContext.plan_factory
+            if factory is None:  # pragma: no cover - runtime.plan is imported with flowzero
+                raise RuntimeError("no plan factory registered (import flowzero.runtime.plan)")
+            p = self.subplans[key] = factory(targets, feeds, self)
+        return p
