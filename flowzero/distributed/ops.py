@@ -21,7 +21,7 @@ from flowzero.framework.graph import Operation, Tensor, apply_op, convert_to_ten
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.ops import array_ops, manip_ops, reduction_ops, reshape_ops, slicing_ops
 from flowzero.ops.common import DTypeError
-from flowzero.runtime.plan import VarCell
+from flowzero.runtime.state import VarCell
 from flowzero.variables import Variable, global_variables
 
 from . import comm

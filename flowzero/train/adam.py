@@ -10,7 +10,7 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Operation, Tensor
 from flowzero.framework.registry import register_op
 from flowzero.ops import cast_ops, control_ops, math_ops, state_ops
-from flowzero.runtime.plan import VarCell
+from flowzero.runtime.state import VarCell
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
 
 

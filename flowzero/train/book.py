@@ -21,7 +21,7 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor
 from flowzero.framework.registry import register_op
 from flowzero.ops import state_ops
-from flowzero.runtime.plan import VarCell
+from flowzero.runtime.state import VarCell
 from flowzero.train.gradient_descent import GradientDescentOptimizer
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
 
