@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
+
 from flowzero.framework import dtypes as _dtypes
 from flowzero.framework.graph import Graph, Operation, Tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
@@ -66,8 +68,9 @@ class Body:
 
     def add_arg(self, shape: Any, dtype: Any, name: str = "arg") -> Tensor:
         """A new explicit argument (call inside `building()`, before any capture exists)."""
-        t = self.graph.create_op(Arg, [], {"shape": as_shape(shape),
-                                           "dtype": _dtypes.as_dtype(dtype)}, name)._outputs[0]
+        with self.graph.control_dependencies(None):
+            t = self.graph.create_op(Arg, [], {"shape": as_shape(shape),
+                                               "dtype": _dtypes.as_dtype(dtype)}, name)._outputs[0]
         self.args.append(t)
         self.n_explicit += 1
         return t
@@ -99,7 +102,7 @@ class Body:
                 )
             a = outer.get(t)
             if a is None:
-                with self.building():
+                with self.building(), self.graph.control_dependencies(None):
                     a = self.graph.create_op(Arg, [], {"shape": t.shape, "dtype": t.dtype},
                                              "capture")._outputs[0]
                 outer[t] = a
@@ -158,17 +161,4 @@ class _RunMarker(OpDef):
         return spec([], _dtypes.bool)
 
     def compute(self) -> Any:
-        import numpy as np
-
         return np.True_
-
-
-def build_body(graph: Graph, scope: str, fn: Callable[..., Any],
-               arg_specs: list[tuple[Any, Any, str]]) -> tuple[Body, Any]:
-    """Builds `fn(*args)` as a Body with args of the given (shape, dtype, name); returns the
-    (still open for outputs) body and fn's raw result. Call `body.close(flat_outputs)` next."""
-    body = Body(graph, scope)
-    with body.building():
-        args = [body.add_arg(s, d, n) for s, d, n in arg_specs]
-        result = fn(*args)
-    return body, result

@@ -17,6 +17,7 @@ directory, fsync, os.replace) and an `.npz` writer/reader that refuses object ar
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import math
@@ -32,6 +33,7 @@ import numpy as np
 
 from flowzero.framework import dtypes as _dtypes
 from flowzero.framework import errors
+from flowzero.framework.function import Body
 from flowzero.framework.graph import Graph, GraphKeys, Operation, Tensor, get_default_graph
 from flowzero.framework.registry import get_op_class
 from flowzero.framework.shapes import Dimension, TensorShape
@@ -284,6 +286,14 @@ class _Encoder:
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
+        self.bodies: dict[Body, int] = {}  # control-flow bodies, numbered as met
+
+    def body_id(self, b: Body) -> int:
+        if b not in self.bodies:
+            if b.parent is not None:
+                self.body_id(b.parent)
+            self.bodies[b] = len(self.bodies)
+        return self.bodies[b]
 
     def encode(self, v: Any, where: tuple[str, str, str]) -> Any:
         if v is None or isinstance(v, (bool, str)):
@@ -316,6 +326,10 @@ class _Encoder:
                 key = f"{key}#{len(self.arrays)}"
             self.arrays[key] = v
             return {_TAG: "ndarray", "key": key, "dtype": v.dtype.str, "shape": list(v.shape)}
+        if isinstance(v, Tensor):
+            return {_TAG: "tensor", "name": v.name}
+        if isinstance(v, Body):
+            return {_TAG: "body", "id": self.body_id(v)}
         if isinstance(v, list):
             return [self.encode(x, where) for x in v]
         if isinstance(v, tuple):
@@ -332,16 +346,16 @@ class _Encoder:
         )
 
 
-def _decode(v: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
+def _decode(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None) -> Any:
     if isinstance(v, list):
-        return [_decode(x, arrays, where) for x in v]
+        return [_decode(x, arrays, where, refs) for x in v]
     if not isinstance(v, dict):
         return v
     tag = v.get(_TAG)
     if tag == "float":
         return float(v["value"])
     if tag == "complex":
-        return complex(_decode(v["real"], arrays, where), _decode(v["imag"], arrays, where))
+        return complex(_decode(v["real"], arrays, where, refs), _decode(v["imag"], arrays, where, refs))
     if tag == "bytes":
         return base64.b64decode(v["b64"])
     if tag == "dtype":
@@ -353,10 +367,10 @@ def _decode(v: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
     if tag == "np_dtype":
         return np.dtype(v["str"])
     if tag == "np_scalar":
-        return np.dtype(v["dtype"]).type(_decode(v["value"], arrays, where))
+        return np.dtype(v["dtype"]).type(_decode(v["value"], arrays, where, refs))
     if tag == "object_array":
         out = np.empty(len(v["items"]), dtype=object)
-        out[:] = [_decode(x, arrays, where) for x in v["items"]]
+        out[:] = [_decode(x, arrays, where, refs) for x in v["items"]]
         return out.reshape(v["shape"])
     if tag == "ndarray":
         arr = arrays.get(v["key"])
@@ -369,16 +383,21 @@ def _decode(v: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
                 f"{list(arr.shape)} in the .npz; the graph recorded {v['dtype']} {v['shape']}.")
         return arr.copy()
     if tag == "tuple":
-        return tuple(_decode(x, arrays, where) for x in v["items"])
+        return tuple(_decode(x, arrays, where, refs) for x in v["items"])
+    if tag in ("tensor", "body"):
+        if refs is None:
+            raise errors.DataLossError(None, None, f"{where}: a {tag} reference outside a graph.")
+        return refs.tensor(v["name"], where) if tag == "tensor" else refs.body(v["id"], where)
     if tag == "dict":
-        return {_decode(k, arrays, where): _decode(x, arrays, where) for k, x in v["items"]}
+        return {_decode(k, arrays, where, refs): _decode(x, arrays, where, refs) for k, x in v["items"]}
     raise errors.DataLossError(None, None, f"{where}: unknown value tag {tag!r} in the graph "
                                "document (written by a newer flowzero?).")
 
 
-def _decode_checked(v: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
+def _decode_checked(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None
+                    ) -> Any:
     try:
-        return _decode(v, arrays, where)
+        return _decode(v, arrays, where, refs)
     except errors.OpError:
         raise
     except (KeyError, TypeError, ValueError) as e:
@@ -460,9 +479,14 @@ def graph_to_dict(graph: Graph | None = None, collection_list: Any = None) -> Gr
     g = graph if graph is not None else get_default_graph()
     enc = _Encoder()
     nodes = []
-    for op in g.get_operations():
-        attrs = {k: enc.encode(v, (op.type, op.name, k)) for k, v in op.opdef.attrs.items()}
-        nodes.append({
+    # A body's capture args are made when the body closes, after the ops that read them: emit
+    # every _Arg (they have no inputs) first, so each node's inputs precede it.
+    ops = g.get_operations()
+    ops = [o for o in ops if o.type == "_Arg"] + [o for o in ops if o.type != "_Arg"]
+    for op in ops:
+        attrs = {k: enc.encode(v, (op.type, op.name, k)) for k, v in op.opdef.attrs.items()
+                 if not k.startswith("_")}
+        node = {
             "name": op.name,
             "op": op.type,
             "inputs": [t.name for t in op.inputs],
@@ -470,7 +494,10 @@ def graph_to_dict(graph: Graph | None = None, collection_list: Any = None) -> Gr
             "attrs": attrs,
             "outputs": [{"dtype": t.dtype.name, "shape": _shape_json(t.shape)}
                         for t in op.outputs],
-        })
+        }
+        if op._body is not None:
+            node["body"] = enc.body_id(op._body)
+        nodes.append(node)
     keys = g.get_all_collection_keys() if collection_list is None else list(collection_list)
     collections: dict[str, list[Any]] = {}
     for key in keys:
@@ -482,6 +509,13 @@ def graph_to_dict(graph: Graph | None = None, collection_list: Any = None) -> Gr
         collections[key] = [x for x in items if x is not None]
     doc = {"format": GRAPH_FORMAT, "version": GRAPH_VERSION, "seed": g.seed, "nodes": nodes,
            "collections": collections}
+    if enc.bodies:
+        doc["bodies"] = [{
+            "scope": b.scope, "parent": None if b.parent is None else enc.bodies[b.parent],
+            "args": [t.name for t in b.args], "n_explicit": b.n_explicit,
+            "captures": [t.name for t in b.captures], "outputs": [t.name for t in b.outputs],
+            "control_captures": [c.name for c in b.control_captures],
+        } for b in enc.bodies]
     return GraphDocument(doc, enc.arrays)
 
 
@@ -528,6 +562,7 @@ def graph_from_dict(doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = 
     if g.seed is None and doc.get("seed") is not None:
         g.seed = int(doc["seed"])
     late_controls: list[tuple[Operation, str]] = []
+    refs = _Refs(g, scoped, doc.get("bodies", []))
     for i, node in enumerate(_field(doc, "nodes", list, "graph document")):
         where = f"node #{i}"
         if not isinstance(node, dict):
@@ -543,7 +578,7 @@ def graph_from_dict(doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = 
             raise ValueError(f"Cannot import node '{name}': the graph already has an op of "
                              "that name. Import into a new tf.Graph or pass import_scope.")
         cls = get_op_class(op_type)
-        attrs = {k: _decode_checked(v, arrays, f"{where} attr '{k}'")
+        attrs = {k: _decode_checked(v, arrays, f"{where} attr '{k}'", refs)
                  for k, v in _field(node, "attrs", dict, where).items()}
         inputs = []
         for t in _field(node, "inputs", list, where):
@@ -558,7 +593,9 @@ def graph_from_dict(doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = 
                 controls.append(g.get_operation_by_name(scoped(c)))
             except (KeyError, TypeError):
                 late.append(c)
-        with g.control_dependencies(None), g.control_dependencies(controls):
+        body = refs.body(node["body"], where) if node.get("body") is not None else None
+        with g.control_dependencies(None), g.control_dependencies(controls), \
+                g._building_body(body) if body is not None else contextlib.nullcontext():
             op = g.create_op(cls, inputs, attrs, name + "/")
         late_controls.extend((op, c) for c in late)
         try:
@@ -574,8 +611,52 @@ def graph_from_dict(doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = 
             raise errors.DataLossError(None, None, f"graph document: '{op.name}' has control "
                                        f"input {c!r}, which is not in the graph.") from None
         op._add_control_input(target)
+    refs.fill_bodies()
     _import_collections(g, doc.get("collections", {}), scoped)
     return g
+
+
+class _Refs:
+    """Resolves tensor and body references in attrs while a graph is imported."""
+
+    def __init__(self, g: Graph, scoped: Callable[[str], str], table: Any) -> None:
+        self.g = g
+        self.scoped = scoped
+        if not isinstance(table, list):
+            raise errors.DataLossError(None, None, "graph document: 'bodies' is not a list.")
+        self.table = table
+        self.bodies: list[Body] = []
+        for k, entry in enumerate(table):
+            where = f"graph document body #{k}"
+            b = Body(g, scoped(_field(entry, "scope", str, where)))
+            parent = entry.get("parent")
+            if parent is not None:
+                if not isinstance(parent, int) or not 0 <= parent < k:
+                    raise errors.DataLossError(None, None, f"{where}: bad parent {parent!r}.")
+                b.parent = self.bodies[parent]
+            self.bodies.append(b)
+
+    def body(self, i: Any, where: str) -> Body:
+        if not isinstance(i, int) or not 0 <= i < len(self.bodies):
+            raise errors.DataLossError(None, None, f"{where}: no body #{i!r} in the document.")
+        return self.bodies[i]
+
+    def tensor(self, name: Any, where: str) -> Tensor:
+        try:
+            return self.g.get_tensor_by_name(self.scoped(name))
+        except (KeyError, ValueError, TypeError):
+            raise errors.DataLossError(None, None, f"{where}: refers to tensor {name!r}, which "
+                                       "no earlier node produces.") from None
+
+    def fill_bodies(self) -> None:
+        for k, (b, entry) in enumerate(zip(self.bodies, self.table)):
+            where = f"graph document body #{k}"
+            b.args = [self.tensor(n, where) for n in _field(entry, "args", list, where)]
+            b.n_explicit = _field(entry, "n_explicit", int, where)
+            b.captures = [self.tensor(n, where) for n in _field(entry, "captures", list, where)]
+            b.outputs = [self.tensor(n, where) for n in _field(entry, "outputs", list, where)]
+            b.control_captures = [self.g.get_operation_by_name(self.scoped(n))
+                                  for n in _field(entry, "control_captures", list, where)]
 
 
 def _field(d: dict[str, Any], key: str, kind: type, where: str) -> Any:

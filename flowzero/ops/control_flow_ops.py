@@ -19,6 +19,7 @@ the record dies with its last reader, as any intermediate.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +52,11 @@ def _zero_grad_for(x: Tensor) -> Tensor:
     return array_ops.zeros_like(x)
 
 
+def _out_specs(od: OpDef) -> list[TensorSpec]:
+    # (shape, dtype) pairs: TensorSpecs when built, plain pairs when read from a graph file.
+    return [spec(s, d) for s, d in od.attrs["out_specs"]]
+
+
 def _specs(ts: list[Tensor]) -> list[TensorSpec]:
     return [spec(t.shape, t.dtype) for t in ts]
 
@@ -71,38 +77,36 @@ def _from_leaf(like: Any, t: Tensor) -> Any:
 
 
 # -- the gradient body: shared by If and While ------------------------------------------------
-class _GradBody:
-    """The gradient of a Body: args [dys..., captures...], outputs [grads of xs...].
+def _grad_body(fwd: Body, fwd_opdef: OpDef, saved_key: Any, ys: list[Tensor],
+               xs: list[Tensor], scope: str) -> tuple[Body, list[tuple[str, int]], list[Tensor]]:
+    """The gradient of a Body: a Body with args [dys..., captures...] and outputs [grads of
+    xs...], the source of each capture — ("saved", k): the forward op's record, entry k
+    (added to the forward op's `saved` list) or ("outer", k): the k-th outer tensor — and those
+    outer tensors (inputs of the gradient op)."""
+    g = fwd.graph
+    body = Body(g, scope)
+    with body.building():
+        dys = [body.add_arg(y.shape, y.dtype, "dy") for y in ys]
+        assert function.gradients_fn is not None
+        grads = function.gradients_fn(ys, xs, grad_ys=dys)
+        grads = [gr if gr is not None else _zero_grad_for(x) for gr, x in zip(grads, xs)]
+    body.close(grads)
+    saved: list[Tensor] = fwd_opdef.attrs["saved"].setdefault(saved_key, [])
+    sources: list[tuple[str, int]] = []
+    outer: list[Tensor] = []
+    for t in body.captures:
+        if fwd.owns(t.op):
+            if t not in saved:
+                saved.append(t)
+            sources.append(("saved", saved.index(t)))
+        else:
+            outer.append(t)
+            sources.append(("outer", len(outer) - 1))
+    return body, sources, outer
 
-    Its captures are either tensors of the forward body (taken from the forward op's record:
-    `saved_index`) or outer tensors (inputs of the gradient op: `outer`)."""
 
-    def __init__(self, fwd: Body, fwd_opdef: OpDef, saved_key: Any, ys: list[Tensor],
-                 xs: list[Tensor], scope: str) -> None:
-        g = fwd.graph
-        body = Body(g, scope)
-        with body.building():
-            dys = [body.add_arg(y.shape, y.dtype, "dy") for y in ys]
-            assert function.gradients_fn is not None
-            grads = function.gradients_fn(ys, xs, grad_ys=dys)
-            grads = [gr if gr is not None else _zero_grad_for(x) for gr, x in zip(grads, xs)]
-        body.close(grads)
-        self.body = body
-        saved: list[Tensor] = fwd_opdef.attrs["saved"].setdefault(saved_key, [])
-        # Per capture arg of the gradient body: ("saved", index) or ("outer", index).
-        self.sources: list[tuple[str, int]] = []
-        self.outer: list[Tensor] = []
-        for t in body.captures:
-            if fwd.owns(t.op):
-                if t not in saved:
-                    saved.append(t)
-                self.sources.append(("saved", saved.index(t)))
-            else:
-                self.outer.append(t)
-                self.sources.append(("outer", len(self.outer) - 1))
-
-    def feeds(self, dys: list[Any], saved: list[Any], outer: tuple[Any, ...]) -> list[Any]:
-        return dys + [saved[i] if kind == "saved" else outer[i] for kind, i in self.sources]
+def _grad_feeds(sources: list[Any], dys: list[Any], saved: list[Any], outer: Any) -> list[Any]:
+    return dys + [saved[i] if kind == "saved" else outer[i] for kind, i in sources]
 
 
 def _no_second_order(op_type: str) -> Callable[..., Any]:
@@ -126,7 +130,7 @@ class If(OpDef):
     stateful = True  # branches may assign, print, draw random numbers
 
     def infer(self, pred: Tensor, *captures: Tensor) -> list[TensorSpec]:
-        return self.attrs["out_specs"] + [spec([], dtypes.variant)]
+        return _out_specs(self) + [spec([], dtypes.variant)]
 
     def _run(self, ctx: RunContext, record: bool, pred: np.ndarray, *caps: Any) -> list[Any]:
         a = self.attrs
@@ -152,19 +156,21 @@ class If(OpDef):
         outs = op.outputs[:-1]
         diff = [k for k, t in enumerate(outs) if _differentiable(t)]
         grads: list[Any] = [None] * len(op.inputs)
-        gbs: list[_GradBody] = []
-        xs_per: list[list[int]] = []
+        gbs, sources, outers, xs_per = [], [], [], []
         for b, body in enumerate(a["branches"]):
             xs_idx = [j for j, t in enumerate(body.capture_args()) if _differentiable(t)]
             xs_per.append(xs_idx)
-            gbs.append(_GradBody(body, self, b, [body.outputs[k] for k in diff],
-                                 [body.capture_args()[j] for j in xs_idx],
-                                 f"{op.name}_grad/branch_{b}"))
+            gb, src, out = _grad_body(body, self, b, [body.outputs[k] for k in diff],
+                                      [body.capture_args()[j] for j in xs_idx],
+                                      f"{op.name}_grad/branch_{b}")
+            gbs.append(gb)
+            sources.append(src)
+            outers.append(out)
         dy_t = [_dy_or_zero(dys[k], outs[k]) for k in diff]
         fwd_caps = [op.inputs[1 + a["split"][b] + j] for b in (0, 1) for j in xs_per[b]]
-        outer = gbs[0].outer + gbs[1].outer
-        results = apply_op(IfGrad, [op.outputs[-1], *dy_t, *fwd_caps, *outer], {
-            "grad_bodies": gbs, "xs": xs_per, "n_dy": len(dy_t),
+        results = apply_op(IfGrad, [op.outputs[-1], *dy_t, *fwd_caps, *outers[0], *outers[1]], {
+            "grad_bodies": tuple(gbs), "sources": tuple(sources), "xs": tuple(xs_per),
+            "n_outer": (len(outers[0]), len(outers[1])), "n_dy": len(dy_t),
             "out_specs": _specs(fwd_caps)}, name=f"{op.name}_grad/IfGrad")
         results = results if isinstance(results, list) else [results]
         k = 0
@@ -183,7 +189,7 @@ class IfGrad(OpDef):
     needs_context = True
 
     def infer(self, record: Tensor, *rest: Tensor) -> list[TensorSpec]:
-        return list(self.attrs["out_specs"])
+        return _out_specs(self)
 
     def compute(self, ctx: RunContext, record: Any, *rest: Any) -> list[Any]:
         a = self.attrs
@@ -193,11 +199,11 @@ class IfGrad(OpDef):
         fwd_caps = rest[n_dy:n_dy + nx[0] + nx[1]]
         outer_all = rest[n_dy + nx[0] + nx[1]:]
         b, saved = record
-        gb: _GradBody = a["grad_bodies"][b]
-        outer = outer_all[:len(a["grad_bodies"][0].outer)] if b == 0 else \
-            outer_all[len(a["grad_bodies"][0].outer):]
-        plan = ctx.subplan((id(self), b), gb.body.outputs, gb.body.args)
-        got = plan.run(gb.feeds(dys, saved, outer))
+        gb: Body = a["grad_bodies"][b]
+        n0 = a["n_outer"][0]
+        outer = outer_all[:n0] if b == 0 else outer_all[n0:]
+        plan = ctx.subplan((id(self), b), gb.outputs, gb.args)
+        got = plan.run(_grad_feeds(a["sources"][b], dys, saved, outer))
         out: list[Any] = []
         for br in (0, 1):
             caps = fwd_caps[:nx[0]] if br == 0 else fwd_caps[nx[0]:]
@@ -291,7 +297,7 @@ def cond(pred: Any, true_fn: Callable[[], Any] | None = None,
             out_specs.append(spec(_most_specific(t.shape, f.shape), t.dtype))
         controls = tb.control_captures + [c for c in fb.control_captures
                                           if c not in tb.control_captures]
-        with g.control_dependencies(controls or None) if controls else _nullcontext():
+        with g.control_dependencies(controls) if controls else contextlib.nullcontext():
             outs = apply_op(If, [pred, *tb.captures, *fb.captures], {
                 "branches": (tb, fb), "split": (0, len(tb.captures)), "out_specs": out_specs,
                 "saved": {}}, name=base + "/")
@@ -304,14 +310,6 @@ def cond(pred: Any, true_fn: Callable[[], Any] | None = None,
             and not hasattr(result, "_fields"):
         return result[0]
     return result
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *a: Any) -> None:
-        return None
 
 
 def _most_specific(a: TensorShape, b: TensorShape) -> TensorShape:
@@ -383,7 +381,7 @@ class While(OpDef):
     stateful = True
 
     def infer(self, *inputs: Tensor) -> list[TensorSpec]:
-        return self.attrs["out_specs"] + [spec([], dtypes.variant)]
+        return _out_specs(self) + [spec([], dtypes.variant)]
 
     def _run(self, ctx: RunContext, record: bool, *vals: Any) -> list[Any]:
         a = self.attrs
@@ -426,13 +424,13 @@ class While(OpDef):
         diff_caps = [j for j, t in enumerate(cap_args) if _differentiable(t)]
         xs = [bb.args[i] for i in diff_loop] + [cap_args[j] for j in diff_caps]
         ys = [bb.outputs[i] for i in diff_loop]
-        gb = _GradBody(bb, self, 0, ys, xs, f"{op.name}_grad/body")
+        gb, sources, outer = _grad_body(bb, self, 0, ys, xs, f"{op.name}_grad/body")
         dy_t = [_dy_or_zero(dys[i], op.outputs[i]) for i in diff_loop]
         fwd_caps = [op.inputs[n + nc + j] for j in diff_caps]
         specs = _specs([op.inputs[i] for i in diff_loop]) + _specs(fwd_caps)
-        results = apply_op(WhileGrad, [op.outputs[-1], *dy_t, *fwd_caps, *gb.outer], {
-            "grad_body": gb, "n_dy": len(dy_t), "n_caps": len(fwd_caps), "out_specs": specs,
-        }, name=f"{op.name}_grad/WhileGrad")
+        results = apply_op(WhileGrad, [op.outputs[-1], *dy_t, *fwd_caps, *outer], {
+            "grad_body": gb, "sources": sources, "n_dy": len(dy_t), "n_caps": len(fwd_caps),
+            "out_specs": specs}, name=f"{op.name}_grad/WhileGrad")
         results = results if isinstance(results, list) else [results]
         grads: list[Any] = [None] * len(op.inputs)
         for k, i in enumerate(diff_loop):
@@ -450,21 +448,22 @@ class WhileGrad(OpDef):
     needs_context = True
 
     def infer(self, record: Tensor, *rest: Tensor) -> list[TensorSpec]:
-        return list(self.attrs["out_specs"])
+        return _out_specs(self)
 
     def compute(self, ctx: RunContext, tape: Any, *rest: Any) -> list[Any]:
         a = self.attrs
         n_dy, n_caps = a["n_dy"], a["n_caps"]
-        gb: _GradBody = a["grad_body"]
+        gb: Body = a["grad_body"]
+        sources = a["sources"]
         dys = list(rest[:n_dy])
         fwd_caps = rest[n_dy:n_dy + n_caps]
         outer = rest[n_dy + n_caps:]
         if tape is None:
             raise errors.InternalError(None, None, "WhileGrad: the forward loop kept no record.")
-        plan = ctx.subplan((id(self), "grad"), gb.body.outputs, gb.body.args)
+        plan = ctx.subplan((id(self), "grad"), gb.outputs, gb.args)
         acc: list[Any] = [None] * n_caps
         for saved in reversed(tape):
-            got = plan.run(gb.feeds(dys, saved, outer))
+            got = plan.run(_grad_feeds(sources, dys, saved, outer))
             dys = got[:n_dy]
             for j, g in enumerate(got[n_dy:]):
                 acc[j] = own(g) if acc[j] is None else accumulate(acc[j], g)
@@ -621,7 +620,7 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
         controls = cb.control_captures + [c for c in bb.control_captures
                                           if c not in cb.control_captures]
         out_specs = [spec(s, t.dtype) for s, t in zip(shapes, tensors)]
-        ctx = g.control_dependencies(controls) if controls else _nullcontext()
+        ctx = g.control_dependencies(controls) if controls else contextlib.nullcontext()
         with ctx:
             result = apply_op(While, [*tensors, *cb.captures, *bb.captures, *extra], {
                 "cond": cb, "body": bb, "n": len(tensors), "nc": len(cb.captures),

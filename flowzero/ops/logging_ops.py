@@ -41,8 +41,9 @@ class PrintOp(OpDef):
     def compute(self, x: np.ndarray, *data: Any) -> np.ndarray:
         a = self.attrs
         n = a.get("first_n", -1)
-        if n is None or n < 0 or a["_count"][0] < n:
-            a["_count"][0] += 1
+        printed = getattr(self, "_printed", 0)
+        if n is None or n < 0 or printed < n:
+            self._printed = printed + 1
             parts = [_fmt(d, a.get("summarize", 3)) for d in data]
             print((a.get("message") or "") + "".join(parts), file=sys.stderr)
         return x
@@ -60,7 +61,7 @@ def Print(input_: Any, data: Any, message: str | None = None, first_n: int | Non
     """
     return apply_op(PrintOp, [input_, *_data_tensors(data)], {
         "message": message, "first_n": -1 if first_n is None else first_n,
-        "summarize": 3 if summarize is None else summarize, "_count": [0]}, name=name)
+        "summarize": 3 if summarize is None else summarize}, name=name)
 
 
 @register_op("PrintV2")
