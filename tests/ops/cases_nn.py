@@ -87,6 +87,13 @@ CASES = [
     OpCase("Sigmoid", nn.sigmoid, _sigmoid, [X], second_order=True),
     OpCase("Sigmoid", nn.sigmoid, _sigmoid, [np.float32(0.3)], name="scalar"),
     OpCase("Tanh", nn.tanh, np.tanh, [X], second_order=True),
+    # TF's fused gradient kernels, built directly (y in (0, 1) / (-1, 1), dy anything).
+    OpCase("SigmoidGrad", activation_ops.sigmoid_grad,
+           lambda y, dy: dy * y * (1 - y), [rand(3, 4, low=0.05, high=0.95), rand(3, 4, seed=3)],
+           second_order=True),
+    OpCase("TanhGrad", activation_ops.tanh_grad,
+           lambda y, dy: dy * (1 - y * y), [rand(3, 4, low=-0.9, high=0.9), rand(3, 4, seed=3)],
+           second_order=True),
     OpCase("Softplus", nn.softplus, lambda x: np.log(1 + np.exp(x)), [X], second_order=True,
            rtol=1e-5),
     OpCase("Softsign", nn.softsign, lambda x: x / (1 + np.abs(x)), [X_AWAY0],
