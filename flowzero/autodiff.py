@@ -164,8 +164,11 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                 ):
                     continue  # nothing upstream of this x needs a gradient
                 with g.name_scope(f"{op.name}_grad"):
-                    dys_full = [d if d is not None else _zeros_for(t)
-                                for t, d in zip(outs, summed)]
+                    if op._opdef.none_for_missing_grads:
+                        dys_full: list[Any] = summed
+                    else:
+                        dys_full = [d if d is not None else _zeros_for(t)
+                                    for t, d in zip(outs, summed)]
                     try:
                         in_grads = op._opdef.gradient(op, *dys_full)
                     except errors.LookupGradientError:

@@ -50,6 +50,9 @@ class OpDef:
     # True = gradient() returns, for every input, a tensor of exactly that input's run-time
     # shape (no broadcasting happened in the forward pass), so autodiff needs no SumTo.
     grads_match_inputs: ClassVar[bool] = False
+    # True = gradient() receives None (not zeros) for outputs no gradient reached: ops with
+    # many outputs of which usually few are differentiated (a fused LSTM step, a loop).
+    none_for_missing_grads: ClassVar[bool] = False
 
     __slots__ = ("attrs", "node_name")
 

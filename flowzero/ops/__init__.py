@@ -27,6 +27,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     range_ops,
     reduction_ops,
     reshape_ops,
+    rnn_ops,
     slicing_ops,
     state_ops,
     tensor_array_ops,

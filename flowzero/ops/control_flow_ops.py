@@ -128,6 +128,7 @@ class If(OpDef):
 
     needs_context = True
     stateful = True  # branches may assign, print, draw random numbers
+    none_for_missing_grads = True
 
     def infer(self, pred: Tensor, *captures: Tensor) -> list[TensorSpec]:
         return _out_specs(self) + [spec([], dtypes.variant)]
@@ -349,13 +350,13 @@ def case(pred_fn_pairs: Any, default: Callable[[], Any] | None = None, exclusive
                 raise TypeError(f"case: predicate '{p.name}' must be a bool tensor; got "
                                 f"{p.dtype.name}.")
         if exclusive and len(preds) > 1:
-            from flowzero.ops import cast_ops, logging_ops, math_ops
+            from flowzero.ops import cast_ops, control_ops, logging_ops, math_ops
 
             count = math_ops.add_n([cast_ops.cast(p, dtypes.int32) for p in preds])
             check = logging_ops.Assert(count <= 1, [
                 "Input error: exclusive=True for tf.case, more than one condition is true."])
             with g.control_dependencies([check]):
-                preds = [array_ops.identity(p) for p in preds]
+                preds = [control_ops.identity(p) for p in preds]
         if default is None:
             # TF: the last pair's fn acts as the default.
             default = pairs[-1][1]
@@ -379,6 +380,7 @@ class While(OpDef):
 
     needs_context = True
     stateful = True
+    none_for_missing_grads = True
 
     def infer(self, *inputs: Tensor) -> list[TensorSpec]:
         return _out_specs(self) + [spec([], dtypes.variant)]
@@ -628,7 +630,10 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
                 "parallel_iterations": parallel_iterations, "swap_memory": swap_memory,
                 "out_specs": out_specs, "saved": {}}, name=base + "/")
     packed = rebuild(result[:-1])
-    if single and not return_same_structure:
+    # TF 1.15: one loop var comes back alone, even when given as [x] (unless
+    # return_same_structure).
+    if single or (not return_same_structure and len(leaves) == 1
+                  and isinstance(packed, (list, tuple))):
         return packed[0]
     return packed
 
