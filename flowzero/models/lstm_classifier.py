@@ -36,14 +36,15 @@ class LSTMClassifier:
         limit = np.sqrt(6.0 / (depth + hidden_size + 4 * hidden_size))
         kernel = rng.uniform(-limit, limit, (depth + hidden_size, 4 * hidden_size)).astype(npdt)
         w_out = (weight_init_std * rng.standard_normal((hidden_size, output_size))).astype(npdt)
-        with tf.variable_scope("lstm_classifier"):
+        # The scope's initializer reaches the one variable the cell creates without its own
+        # (the kernel; the bias starts at zeros): the seeded kernel is its initial value.
+        with tf.variable_scope("lstm_classifier",
+                               initializer=tf.constant_initializer(kernel)):
             self.x = tf.placeholder(dtype, [None, input_size], name="x")
             self.t = tf.placeholder(tf.int32, [None], name="t")
             rows = tf.reshape(self.x, [-1, steps, depth])
             cell = tf.nn.rnn_cell.BasicLSTMCell(hidden_size)
-            outputs, state = tf.nn.dynamic_rnn(cell, rows, dtype=dtype)
-            self.kernel, self.bias = cell.variables if hasattr(cell, "variables") else \
-                cell.weights
+            _, state = tf.nn.dynamic_rnn(cell, rows, dtype=dtype)
             w = tf.Variable(w_out, name="W")
             b = tf.Variable(np.zeros(output_size, npdt), name="b")
             self.logits = tf.matmul(state.h, w) + b
@@ -51,10 +52,5 @@ class LSTMClassifier:
                 labels=self.t, logits=self.logits), name="loss")
             correct = tf.equal(tf.argmax(self.logits, 1, output_type=tf.int32), self.t)
             self.accuracy = tf.reduce_mean(tf.cast(correct, dtype), name="accuracy")
-        self.params = {"kernel": self.kernel, "bias": self.bias, "W": w, "b": b}
-        self._init = {"kernel": kernel, "W": w_out}
-
-    def load_initial(self, sess: Any) -> None:
-        """Sets the seeded initial weights (after the variables' initializer ran)."""
-        for k, v in self._init.items():
-            self.params[k].load(v, sess)
+        lstm_kernel, lstm_bias = cell.trainable_variables
+        self.params = {"kernel": lstm_kernel, "bias": lstm_bias, "W": w, "b": b}
