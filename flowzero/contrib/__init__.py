@@ -1,5 +1,6 @@
-"""tf.contrib: the few TF1 contrib pieces that old tutorials use (`tf.contrib.layers`)."""
+"""tf.contrib: the few TF1 contrib pieces that old tutorials use (`tf.contrib.layers`,
+`tf.contrib.rnn`)."""
 
-from flowzero.contrib import layers
+from flowzero.contrib import layers, rnn
 
-__all__ = ["layers"]
+__all__ = ["layers", "rnn"]

@@ -155,7 +155,7 @@ class LSTMBlockCellGrad(OpDef):
         raise errors.LookupGradientError(
             f"No gradient defined for operation '{op.name}' (op type: LSTMBlockCellGrad): "
             "second derivatives of the fused LSTM cell are not supported; build the cell "
-            "from primitive ops (BasicLSTMCell(..., activation=tf.nn.tanh) with fused=False) "
+            "from primitive ops (pass activation=tf.tanh to BasicLSTMCell explicitly) "
             "if you need them.")
 
 

@@ -1,7 +1,8 @@
 """tf.nn: TF1's neural-network namespace (re-exports only; the ops live in flowzero/ops/).
 
 Activations, softmax and cross entropies, bias_add, normalization, dropout, top-k, l2_loss,
-and the convolution and pooling ops.
+the convolution and pooling ops, and the recurrent networks: the cells in `tf.nn.rnn_cell` and
+static_rnn / dynamic_rnn and their bidirectional forms (flowzero/nn/rnn_cell*.py, rnn.py).
 
 Example:
     >>> import flowzero as tf
@@ -9,6 +10,13 @@ Example:
     >>> loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y_, logits=h))
 """
 
+from flowzero.nn import rnn_cell
+from flowzero.nn.rnn import (
+    bidirectional_dynamic_rnn,
+    dynamic_rnn,
+    static_bidirectional_rnn,
+    static_rnn,
+)
 from flowzero.ops.activation_ops import (
     elu,
     leaky_relu,
@@ -48,12 +56,44 @@ from flowzero.ops.nn_ops import bias_add, in_top_k, l2_loss, log_softmax, softma
 from flowzero.ops.pool_ops import avg_pool, max_pool
 
 __all__ = [
-    "avg_pool", "batch_normalization", "bias_add", "conv2d", "conv2d_backprop_filter",
-    "conv2d_backprop_input", "conv2d_transpose", "crelu", "dropout", "elu", "embedding_lookup",
-    "fused_batch_norm", "in_top_k", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax",
-    "max_pool", "moments", "relu", "relu6", "relu_layer", "selu", "sigmoid",
-    "sigmoid_cross_entropy_with_logits", "softmax", "softmax_cross_entropy_with_logits",
-    "softmax_cross_entropy_with_logits_v2", "softplus", "softsign",
-    "sparse_softmax_cross_entropy_with_logits", "tanh", "top_k",
-    "weighted_cross_entropy_with_logits", "xw_plus_b",
+    "avg_pool",
+    "batch_normalization",
+    "bias_add",
+    "bidirectional_dynamic_rnn",
+    "conv2d",
+    "conv2d_backprop_filter",
+    "conv2d_backprop_input",
+    "conv2d_transpose",
+    "crelu",
+    "dropout",
+    "dynamic_rnn",
+    "elu",
+    "embedding_lookup",
+    "fused_batch_norm",
+    "in_top_k",
+    "l2_loss",
+    "l2_normalize",
+    "leaky_relu",
+    "log_softmax",
+    "max_pool",
+    "moments",
+    "relu",
+    "relu6",
+    "relu_layer",
+    "rnn_cell",
+    "selu",
+    "sigmoid",
+    "sigmoid_cross_entropy_with_logits",
+    "softmax",
+    "softmax_cross_entropy_with_logits",
+    "softmax_cross_entropy_with_logits_v2",
+    "softplus",
+    "softsign",
+    "sparse_softmax_cross_entropy_with_logits",
+    "static_bidirectional_rnn",
+    "static_rnn",
+    "tanh",
+    "top_k",
+    "weighted_cross_entropy_with_logits",
+    "xw_plus_b",
 ]

@@ -1,0 +1,375 @@
+"""tf.contrib.rnn: TF1's contrib RNN namespace.
+
+The core cells and static_rnn are re-exported from tf.nn; this module adds LSTMBlockCell (TF's
+fused-kernel LSTM: the fused `LSTMBlockCell` op of flowzero/ops/rnn_ops.py, or the composite
+math of LSTMCell with peepholes / clipping), the layer-normalized LayerNormBasicLSTMCell, and the
+stacked bidirectional helpers. Composites of existing ops only (no kernels here).
+
+Example:
+    >>> cells_fw = [tf.contrib.rnn.LSTMBlockCell(64) for _ in range(2)]
+    >>> cells_bw = [tf.contrib.rnn.LSTMBlockCell(64) for _ in range(2)]
+    >>> out, states_fw, states_bw = tf.contrib.rnn.stack_bidirectional_dynamic_rnn(
+    ...     cells_fw, cells_bw, x, sequence_length=lengths, dtype=tf.float32)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flowzero.framework.graph import Tensor
+from flowzero.framework.shapes import TensorShape
+from flowzero.nn.rnn import (
+    bidirectional_dynamic_rnn,
+    static_bidirectional_rnn,
+    static_rnn,
+)
+from flowzero.nn.rnn_cell_base import LSTMStateTuple, RNNCell, _activation
+from flowzero.nn.rnn_cell_impl import BasicLSTMCell, BasicRNNCell, GRUCell, LSTMCell
+from flowzero.nn.rnn_cell_wrappers import (
+    DeviceWrapper,
+    DropoutWrapper,
+    MultiRNNCell,
+    ResidualWrapper,
+)
+from flowzero.ops import (
+    activation_ops,
+    cast_ops,
+    linalg_ops,
+    manip_ops,
+    nn_impl,
+    nn_ops,
+    rnn_ops,
+)
+from flowzero.variables import (
+    constant_initializer,
+    get_variable,
+    variable_scope,
+    zeros_initializer,
+)
+
+# -- cells -------------------------------------------------------------------------------------
+
+
+class LSTMBlockCell(RNNCell):
+    """TF's LSTMBlockCell: the LSTM of BasicLSTMCell (+ optional peepholes and cell clipping),
+    with TF's variable names `lstm_cell/kernel` and `lstm_cell/bias`, so its checkpoints load
+    into an LSTMCell and back.
+
+    i, j, f, o = split([x, h] @ kernel + bias, 4);
+    c = sigmoid(f + forget_bias [+ w_f_diag * c_prev]) * c_prev
+        + sigmoid(i [+ w_i_diag * c_prev]) * tanh(j), clipped to cell_clip when it is > 0;
+    h = sigmoid(o [+ w_o_diag * c]) * tanh(c).
+
+    Without peepholes and clipping a step is one fused `LSTMBlockCell` op (first-order
+    gradients only); with them it is built from primitive ops.
+
+    Args:
+        num_units: the number of units.
+        forget_bias: added to the forget gate's pre-activation.
+        cell_clip: clip the cell state to this magnitude (None or <= 0: no clipping).
+        use_peephole: add the peephole weights `w_i_diag`, `w_f_diag`, `w_o_diag`.
+        dtype: the variables' dtype (default: the first inputs').
+        reuse: re-use the variables of an existing scope of the same name.
+        name: the variable scope's name (default "lstm_cell").
+    """
+
+    def __init__(
+        self,
+        num_units: int,
+        forget_bias: float = 1.0,
+        cell_clip: Any = None,
+        use_peephole: bool = False,
+        dtype: Any = None,
+        reuse: Any = None,
+        name: str = "lstm_cell",
+    ) -> None:
+        super().__init__(name=name, dtype=dtype, _reuse=reuse)
+        self._num_units = int(num_units)
+        self._forget_bias = forget_bias
+        self._cell_clip = cell_clip if cell_clip is not None else -1
+        self._use_peephole = bool(use_peephole)
+
+    @property
+    def state_size(self) -> LSTMStateTuple:
+        return LSTMStateTuple(self._num_units, self._num_units)
+
+    @property
+    def output_size(self) -> int:
+        return self._num_units
+
+    def build(self, inputs_shape: TensorShape) -> None:
+        depth = self._input_depth_of(inputs_shape)
+        n = self._num_units
+        self._kernel = self._add_kernel("kernel", depth + n, 4 * n, depth)
+        self._bias = self.add_variable("bias", [4 * n], initializer=zeros_initializer())
+        if self._use_peephole:
+            self._w_i_diag = self.add_variable("w_i_diag", [n])
+            self._w_f_diag = self.add_variable("w_f_diag", [n])
+            self._w_o_diag = self.add_variable("w_o_diag", [n])
+
+    def call(self, inputs: Tensor, state: Any) -> tuple[Tensor, LSTMStateTuple]:
+        c_prev, h_prev = state
+        if not self._use_peephole and self._cell_clip <= 0:
+            # TF's fused step kernel (flowzero has it for this case: no peepholes, no clip).
+            _, c, _, _, _, _, h = rnn_ops.lstm_block_cell(
+                inputs, c_prev, h_prev, self._kernel, self._bias, float(self._forget_bias)
+            )
+            return h, LSTMStateTuple(c, h)
+        sigmoid, tanh = activation_ops.sigmoid, activation_ops.tanh
+        gates = nn_ops.bias_add(
+            linalg_ops.matmul(manip_ops.concat([inputs, h_prev], 1), self._kernel), self._bias
+        )
+        i, j, f, o = manip_ops.split(gates, 4, axis=1)
+        if self._use_peephole:
+            i = i + self._w_i_diag * c_prev
+            f = f + self._w_f_diag * c_prev
+        c = sigmoid(f + self._forget_bias) * c_prev + sigmoid(i) * tanh(j)
+        if self._cell_clip > 0:
+            c = cast_ops.clip_by_value(c, -self._cell_clip, self._cell_clip)
+        if self._use_peephole:
+            o = o + self._w_o_diag * c
+        h = sigmoid(o) * tanh(c)
+        return h, LSTMStateTuple(c, h)
+
+
+class LayerNormBasicLSTMCell(RNNCell):
+    """An LSTM with layer normalization (Ba et al. 2016) and recurrent dropout (Semeniuta et
+    al. 2016), TF's contrib cell.
+
+    i, j, f, o = split([x, h] @ kernel (+ bias without layer norm), 4), each gate layer
+    normalized (over its units, epsilon 1e-12) with its own gain and shift;
+    g = dropout(activation(j)); c = LN_state(c_prev * sigmoid(f + forget_bias)
+    + sigmoid(i) * g); h = activation(c) * sigmoid(o).
+
+    Variables: `kernel` [depth + units, 4 * units]; with layer_norm, `input/gamma`,
+    `input/beta`, `transform/...`, `forget/...`, `output/...`, `state/...` [units] (the gate
+    scopes are TF's names for i, j, f, o and c), and no `bias`; without, `bias` [4 * units].
+
+    Args:
+        num_units: the number of units.
+        forget_bias: added to the forget gate's pre-activation.
+        input_size: deprecated in TF; ignored.
+        activation: the inner nonlinearity (default tanh).
+        layer_norm: apply layer normalization.
+        norm_gain, norm_shift: the initial gain (gamma) and shift (beta).
+        dropout_keep_prob: keep probability of the recurrent dropout on g (float or tensor).
+        dropout_prob_seed: the dropout's seed.
+        reuse: re-use the variables of an existing scope of the same name.
+    """
+
+    def __init__(
+        self,
+        num_units: int,
+        forget_bias: float = 1.0,
+        input_size: Any = None,
+        activation: Any = None,
+        layer_norm: bool = True,
+        norm_gain: float = 1.0,
+        norm_shift: float = 0.0,
+        dropout_keep_prob: Any = 1.0,
+        dropout_prob_seed: int | None = None,
+        reuse: Any = None,
+    ) -> None:
+        super().__init__(_reuse=reuse)
+        self._num_units = int(num_units)
+        self._activation: Callable[..., Any] = _activation(activation)
+        self._forget_bias = forget_bias
+        self._keep_prob = dropout_keep_prob
+        self._seed = dropout_prob_seed
+        self._layer_norm = bool(layer_norm)
+        self._norm_gain = norm_gain
+        self._norm_shift = norm_shift
+
+    @property
+    def state_size(self) -> LSTMStateTuple:
+        return LSTMStateTuple(self._num_units, self._num_units)
+
+    @property
+    def output_size(self) -> int:
+        return self._num_units
+
+    def build(self, inputs_shape: TensorShape) -> None:
+        self._input_depth_of(inputs_shape)
+
+    def _norm(self, x: Tensor, scope: str) -> Tensor:
+        shape = x.shape.as_list()[-1:]
+        with variable_scope(scope):
+            gamma = self._var("gamma", shape, x.dtype, constant_initializer(self._norm_gain))
+            beta = self._var("beta", shape, x.dtype, constant_initializer(self._norm_shift))
+            mean, variance = nn_impl.moments(x, [1], keep_dims=True)
+            return nn_impl.batch_normalization(x, mean, variance, beta, gamma, 1e-12)
+
+    def call(self, inputs: Tensor, state: Any) -> tuple[Tensor, LSTMStateTuple]:
+        c, h = state
+        args = manip_ops.concat([inputs, h], 1)
+        depth = args.shape.as_list()[-1]
+        kernel = self._var("kernel", [depth, 4 * self._num_units], args.dtype)
+        concat = linalg_ops.matmul(args, kernel)
+        if not self._layer_norm:
+            bias = self._var("bias", [4 * self._num_units], args.dtype)
+            concat = nn_ops.bias_add(concat, bias)
+        i, j, f, o = manip_ops.split(concat, 4, axis=1)
+        if self._layer_norm:
+            i = self._norm(i, "input")
+            j = self._norm(j, "transform")
+            f = self._norm(f, "forget")
+            o = self._norm(o, "output")
+        g = self._activation(j)
+        if not isinstance(self._keep_prob, float) or self._keep_prob < 1:
+            g = nn_impl.dropout(g, keep_prob=self._keep_prob, seed=self._seed)
+        new_c = c * activation_ops.sigmoid(f + self._forget_bias) + activation_ops.sigmoid(i) * g
+        if self._layer_norm:
+            new_c = self._norm(new_c, "state")
+        new_h = self._activation(new_c) * activation_ops.sigmoid(o)
+        return new_h, LSTMStateTuple(new_c, new_h)
+
+    def _var(self, name: str, shape: list[Any], dtype: Any, initializer: Any = None) -> Any:
+        # NOTE: TF's cell makes its variables in call() (it is no LayerRNNCell), with
+        # get_variable under the cell's scope: created on the first call, re-used after.
+        v = get_variable(name, shape, dtype=dtype, initializer=initializer)
+        if v not in self._trainable_weights:
+            self._trainable_weights.append(v)
+        return v
+
+
+# -- stacked bidirectional ---------------------------------------------------------------------
+def _check_stack_args(
+    cells_fw: Any, cells_bw: Any, initial_states_fw: Any, initial_states_bw: Any
+) -> None:
+    if not cells_fw:
+        raise ValueError("Must specify at least one fw cell for BidirectionalRNN.")
+    if not cells_bw:
+        raise ValueError("Must specify at least one bw cell for BidirectionalRNN.")
+    if not isinstance(cells_fw, list):
+        raise ValueError("cells_fw must be a list of RNNCells (one per layer).")
+    if not isinstance(cells_bw, list):
+        raise ValueError("cells_bw must be a list of RNNCells (one per layer).")
+    if len(cells_fw) != len(cells_bw):
+        raise ValueError(
+            f"Forward and Backward cells must have the same depth; got "
+            f"{len(cells_fw)} and {len(cells_bw)}."
+        )
+    for states, what in ((initial_states_fw, "fw"), (initial_states_bw, "bw")):
+        if states is not None and (
+            not isinstance(states, (list, tuple)) or len(states) != len(cells_fw)
+        ):
+            raise ValueError(
+                f"initial_states_{what} must be a list of state tensors (one per "
+                f"layer, {len(cells_fw)})."
+            )
+
+
+def stack_bidirectional_rnn(
+    cells_fw: list[Any],
+    cells_bw: list[Any],
+    inputs: Sequence[Any],
+    initial_states_fw: Any = None,
+    initial_states_bw: Any = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    scope: Any = None,
+) -> tuple[list[Tensor], tuple[Any, ...], tuple[Any, ...]]:
+    """Layers of static_bidirectional_rnn, each fed the previous layer's concatenated outputs.
+
+    Layer k's variables live under `stack_bidirectional_rnn/cell_k/bidirectional_rnn/{fw,bw}`.
+
+    Returns:
+        (outputs, output_states_fw, output_states_bw): the last layer's outputs (a list of T
+        [batch, fw + bw] tensors) and the final states of every layer.
+
+    Raises:
+        ValueError: empty or unequal cell lists, initial states of the wrong length, or empty
+            inputs.
+    """
+    _check_stack_args(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
+    if not inputs:
+        raise ValueError("stack_bidirectional_rnn: inputs must not be empty")
+    states_fw, states_bw = [], []
+    prev_layer = list(inputs)
+    with variable_scope(scope or "stack_bidirectional_rnn"):
+        for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw)):
+            with variable_scope(f"cell_{i}"):
+                prev_layer, state_fw, state_bw = static_bidirectional_rnn(
+                    cell_fw,
+                    cell_bw,
+                    prev_layer,
+                    initial_state_fw=initial_states_fw[i] if initial_states_fw else None,
+                    initial_state_bw=initial_states_bw[i] if initial_states_bw else None,
+                    sequence_length=sequence_length,
+                    dtype=dtype,
+                )
+            states_fw.append(state_fw)
+            states_bw.append(state_bw)
+    return prev_layer, tuple(states_fw), tuple(states_bw)
+
+
+def stack_bidirectional_dynamic_rnn(
+    cells_fw: list[Any],
+    cells_bw: list[Any],
+    inputs: Any,
+    initial_states_fw: Any = None,
+    initial_states_bw: Any = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    parallel_iterations: int | None = None,
+    time_major: bool = False,
+    scope: Any = None,
+    swap_memory: bool = False,
+) -> tuple[Tensor, tuple[Any, ...], tuple[Any, ...]]:
+    """Layers of bidirectional_dynamic_rnn, each fed the previous layer's outputs
+    concatenated on the depth axis.
+
+    Layer k's variables live under
+    `stack_bidirectional_rnn/cell_k/bidirectional_rnn/{fw,bw}`.
+
+    Returns:
+        (outputs, output_states_fw, output_states_bw): the last layer's outputs
+        [batch, time, fw + bw] ([time, batch, ...] when time_major) and every layer's final
+        states.
+
+    Raises:
+        ValueError: empty or unequal cell lists, or initial states of the wrong length.
+    """
+    _check_stack_args(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
+    states_fw, states_bw = [], []
+    prev_layer = inputs
+    with variable_scope(scope or "stack_bidirectional_rnn"):
+        for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw)):
+            with variable_scope(f"cell_{i}"):
+                outputs, (state_fw, state_bw) = bidirectional_dynamic_rnn(
+                    cell_fw,
+                    cell_bw,
+                    prev_layer,
+                    initial_state_fw=initial_states_fw[i] if initial_states_fw else None,
+                    initial_state_bw=initial_states_bw[i] if initial_states_bw else None,
+                    sequence_length=sequence_length,
+                    parallel_iterations=parallel_iterations,
+                    dtype=dtype,
+                    swap_memory=swap_memory,
+                    time_major=time_major,
+                )
+                prev_layer = manip_ops.concat(list(outputs), 2)
+            states_fw.append(state_fw)
+            states_bw.append(state_bw)
+    return prev_layer, tuple(states_fw), tuple(states_bw)
+
+
+__all__ = [
+    "BasicLSTMCell",
+    "BasicRNNCell",
+    "DeviceWrapper",
+    "DropoutWrapper",
+    "GRUCell",
+    "LSTMBlockCell",
+    "LSTMCell",
+    "LSTMStateTuple",
+    "LayerNormBasicLSTMCell",
+    "MultiRNNCell",
+    "RNNCell",
+    "ResidualWrapper",
+    "stack_bidirectional_dynamic_rnn",
+    "stack_bidirectional_rnn",
+    "static_bidirectional_rnn",
+    "static_rnn",
+]
