@@ -560,6 +560,12 @@ def variable_scope(name_or_scope: Any, default_name: str | None = None, values: 
                 yield scope
     finally:
         st["scope"] = parent
+        # As TF1: leaving a scope resets the default-name counters under it, so re-entering
+        # it (with reuse=True, to share) names its sub-scopes from scratch ('rnn', not 'rnn_1').
+        sub = full + "/"
+        counts = st["scope_counts"]
+        for k in [k for k in counts if k.startswith(sub)]:
+            counts[k] = 0
 
 
 def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: Any = None,

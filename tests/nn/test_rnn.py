@@ -484,13 +484,6 @@ def test_dynamic_rnn_scope_argument_and_cell_reuse() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    reason="flowzero.variables: leaving a named variable_scope does not reset "
-    "the default-name counts of its sub-scopes (TF1's "
-    "close_variable_subscopes), so the second cell is named "
-    "basic_lstm_cell_1 and reuse=True finds nothing",
-    strict=False,
-)
 def test_a_new_cell_in_a_reused_scope_shares_the_first_ones_variables() -> None:
     x = tf.placeholder(tf.float32, [B, T, D])
     with tf.variable_scope("model"):
