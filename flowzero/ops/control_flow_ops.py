@@ -135,6 +135,8 @@ class If(OpDef):
 
     def _run(self, ctx: RunContext, record: bool, pred: np.ndarray, *caps: Any) -> list[Any]:
         a = self.attrs
+        if np.ndim(pred) != 0:
+            raise self.error(f"pred must be a scalar; got shape {np.shape(pred)}.")
         b = 0 if bool(pred) else 1
         body: Body = a["branches"][b]
         saved = a["saved"].get(b, []) if record else []
@@ -281,6 +283,8 @@ def cond(pred: Any, true_fn: Callable[[], Any] | None = None,
         base = scope[:-1]
         tb, tres, tleaves = _build_branch(true_fn, f"{base}/true", "cond: true_fn")
         fb, fres, fleaves = _build_branch(false_fn, f"{base}/false", "cond: false_fn")
+        if not strict:  # TF 1.15: singletons unpacked before the structures are compared
+            tres, fres = _unpack_singleton(tres), _unpack_singleton(fres)
         try:
             nest.assert_same_structure(tres, fres, check_types=False)
         except (ValueError, TypeError) as e:
@@ -307,10 +311,12 @@ def cond(pred: Any, true_fn: Callable[[], Any] | None = None,
             for leaf, o in zip(tleaves, outs[:-1])]
     result = nest.pack_sequence_as(tres, [_from_leaf(x, t) if isinstance(x, TensorArray) else t
                                           for x, t in zip(nest.flatten(tres), flat)])
-    if not strict and isinstance(result, (list, tuple)) and len(result) == 1 \
-            and not hasattr(result, "_fields"):
-        return result[0]
     return result
+
+
+def _unpack_singleton(res: Any) -> Any:
+    # A one-element list or tuple (namedtuples included, as TF) stands for its element.
+    return res[0] if isinstance(res, (list, tuple)) and len(res) == 1 else res
 
 
 def _most_specific(a: TensorShape, b: TensorShape) -> TensorShape:
@@ -399,7 +405,7 @@ class While(OpDef):
         bplan = ctx.subplan((id(self), "body", tuple(saved)), bb.outputs + saved, bb.args)
         tape: list[list[Any]] | None = [] if record else None
         i = 0
-        while i != limit and cplan.run(loop + ccaps)[0]:
+        while i != limit and _scalar_pred(self, cplan.run(loop + ccaps)[0]):
             out = bplan.run(loop + bcaps)
             loop = out[:n]
             if tape is not None:
@@ -440,6 +446,12 @@ class While(OpDef):
         for k, j in enumerate(diff_caps):
             grads[n + nc + j] = results[len(diff_loop) + k]
         return grads
+
+
+def _scalar_pred(op: OpDef, p: Any) -> bool:
+    if np.ndim(p) != 0:
+        raise op.error(f"cond must return a scalar; got shape {np.shape(p)}.")
+    return bool(p)
 
 
 @register_op("WhileGrad")

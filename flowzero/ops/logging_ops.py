@@ -12,16 +12,97 @@ from flowzero.framework.graph import Operation, Tensor, apply_op, convert_to_ten
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 
 
-def _fmt(v: Any, summarize: int) -> str:
-    a = np.asarray(v)
-    if a.dtype.kind == "O" and a.ndim == 0:
-        x = a[()]
-        return x.decode() if isinstance(x, bytes) else str(x)
-    if summarize is not None and summarize >= 0 and a.size > summarize:
-        flat = a.reshape(-1)[:summarize]
-        return "[" + " ".join(str(x) for x in flat) + "...]"
-    return np.array2string(a, separator=" ", threshold=max(summarize or 3, 3)) \
-        if a.ndim else str(a)
+def _elem(x: Any, v2: bool) -> str:
+    """One element as TF prints it: shortest round-trip %g digits (6 or 9 for float32 and
+    smaller, 15 or 17 for float64), bools as 1/0, strings raw (quoted by tf.print)."""
+    if isinstance(x, (bytes, str)):
+        t = x.decode("utf-8", "replace") if isinstance(x, bytes) else x
+        return f'"{t}"' if v2 else t
+    if isinstance(x, (bool, np.bool_)):
+        return "1" if x else "0"
+    if isinstance(x, np.complexfloating):
+        return f"({_elem(x.real, v2)},{_elem(x.imag, v2)})"
+    if isinstance(x, (float, np.floating)):
+        if isinstance(x, (float, np.float64)):
+            t = f"{x:.15g}"
+            return t if float(t) == x or x != x else f"{x:.17g}"
+        f = np.float32(x)
+        t = f"{f:.6g}"
+        return t if np.float32(t) == f or f != f else f"{f:.9g}"
+    return str(x)
+
+
+def _summarize(a: np.ndarray, summarize: int) -> str:
+    """TF's Tensor::SummarizeValue (tf.Print, tf.Assert): the first `summarize` elements in
+    row-major order, nested in brackets without separators between rows ("[[1 2][3...]...]")."""
+    n = a.size
+    limit = n if summarize is None or summarize < 0 else min(summarize, n)
+    flat = a.reshape(-1)
+    if a.ndim == 0:
+        return (_elem(flat[0], False) if limit else "") + ("..." if n > limit else "")
+    out: list[str] = []
+    pos = [0]
+
+    def dim(d: int) -> None:
+        if pos[0] >= limit:
+            return
+        count = a.shape[d]
+        if d == a.ndim - 1:
+            for i in range(count):
+                if pos[0] >= limit:
+                    if d != 0:
+                        out.append("...")
+                    return
+                if i > 0:
+                    out.append(" ")
+                out.append(_elem(flat[pos[0]], False))
+                pos[0] += 1
+            return
+        for _ in range(count):
+            opened = pos[0] < limit
+            if opened:
+                out.append("[")
+            dim(d + 1)
+            if pos[0] < limit or opened:
+                out.append("]")
+
+    dim(0)
+    return "".join(out) + ("..." if n > limit else "")
+
+
+def _summarize_v2(a: np.ndarray, summarize: int) -> str:
+    """tf.print's format: NumPy-like, `summarize` elements at each end of every dimension."""
+    if a.ndim == 0:
+        return _elem(a[()], True)
+    ends = a.size if summarize is None or summarize < 0 else summarize
+    out: list[str] = []
+
+    def spacing(d: int) -> None:
+        if d == a.ndim - 1:
+            out.append(" ")
+        else:
+            out.append("\n" * (a.ndim - d - 1) + " " * (d + 1))
+
+    def dim(d: int, idx: tuple[int, ...]) -> None:
+        if d == a.ndim:
+            out.append(_elem(a[idx], True))
+            return
+        out.append("[")
+        count = a.shape[d]
+        for i in range(min(ends, count)):
+            if i > 0:
+                spacing(d)
+            dim(d + 1, idx + (i,))
+        if count > 2 * ends:
+            spacing(d)
+            out.append("...")
+        for i in range(max(ends, count - ends), count):
+            spacing(d)
+            dim(d + 1, idx + (i,))
+        out.append("]")
+
+    dim(0, ())
+    return "".join(out)
 
 
 def _data_tensors(data: Any) -> list[Tensor]:
@@ -44,7 +125,8 @@ class PrintOp(OpDef):
         printed = getattr(self, "_printed", 0)
         if n is None or n < 0 or printed < n:
             self._printed = printed + 1
-            parts = [_fmt(d, a.get("summarize", 3)) for d in data]
+            parts = ["[" + _summarize(np.asarray(d), a.get("summarize", 3)) + "]"
+                     for d in data]
             print((a.get("message") or "") + "".join(parts), file=sys.stderr)
         return x
 
@@ -80,7 +162,8 @@ class PrintV2(OpDef):
         parts = []
         vals = iter(data)
         for kind in a["kinds"]:
-            parts.append(next(texts) if kind == "s" else _fmt(next(vals), a["summarize"]))
+            parts.append(next(texts) if kind == "s"
+                         else _summarize_v2(np.asarray(next(vals)), a["summarize"]))
         stream = sys.stdout if a["output_stream"] in ("stdout", sys.stdout) else sys.stderr
         print(a["sep"].join(parts), end=a["end"], file=stream)
         return None
@@ -119,9 +202,9 @@ class AssertOp(OpDef):
 
     def compute(self, condition: np.ndarray, *data: Any) -> None:
         if not np.all(condition):
-            shown = ", ".join(_fmt(d, self.attrs.get("summarize", 3)) for d in data)
-            raise errors.InvalidArgumentError(
-                None, None, f"assertion failed: [{shown}]")
+            shown = " ".join("[" + _summarize(np.asarray(d), self.attrs.get("summarize", 3))
+                             + "]" for d in data)
+            raise errors.InvalidArgumentError(None, None, f"assertion failed: {shown}")
         return None
 
 

@@ -59,7 +59,7 @@ class TensorArrayValue:
                 raise self._error(f"Tried to write to index {i} but array is not resizeable "
                                   f"and size is: {n}")
             self.items.extend([None] * (i + 1 - n))
-        if v.dtype != self.dtype:
+        if v.dtype != self.dtype and not self.grad:
             v = v.astype(self.dtype)
         old = self.items[i]
         if old is not None:
@@ -84,7 +84,7 @@ class TensorArrayValue:
                                   "after a previous read (perhaps try setting "
                                   "clear_after_read = false?)")
             if like is not None:
-                return np.zeros(like.shape, self.dtype)
+                return np.zeros(like.shape, like.dtype)
             if self.element_shape.is_fully_defined():
                 return np.zeros(self.element_shape.as_list(), self.dtype)
             raise self._error(f"Could not read from TensorArray index {i}: it has not yet "
@@ -147,6 +147,15 @@ class _TAOp(OpDef):
 
     def _index(self, i: Any) -> int:
         return int(i)
+
+    def _element_shape(self, ta: TensorArrayValue) -> TensorShape:
+        """The run-time element shape, completed by the one the Python wrapper learnt at build
+        time (from writes inside a loop body, which the creating op never saw)."""
+        es = ta.element_shape
+        static = self.attrs.get("element_shape")
+        if not es.is_fully_defined() and static is not None and static.is_compatible_with(es):
+            es = es.merge_with(static)
+        return es
 
 
 def _check_handle(self: OpDef, handle: Tensor) -> None:
@@ -232,7 +241,7 @@ class TensorArrayGatherV3(_TAOp):
         ta = self._ta(h)
         items = [ta.read(int(i)) for i in idx.reshape(-1)]
         if not items:
-            es = ta.element_shape
+            es = self._element_shape(ta)
             if not es.is_fully_defined():
                 raise ta._error("Tried to gather 0 elements with an element shape that is not "
                                 "fully defined.")
@@ -291,7 +300,11 @@ class TensorArrayConcatV3(_TAOp):
         ta = self._ta(h)
         items = [ta.read(i) for i in range(len(ta.items))]
         if not items:
-            return [np.zeros([0], ta.dtype), np.zeros([0], np.int64)]
+            # TF: the shape after the first dimension, where it is known.
+            rest = (self._element_shape(ta).known or (None,))[1:]
+            if any(d is None for d in rest):
+                rest = ()
+            return [np.zeros([0, *rest], ta.dtype), np.zeros([0], np.int64)]
         return [np.concatenate(items), np.array([v.shape[0] for v in items], np.int64)]
 
     def gradient(self, op: Any, dy: Tensor, dlengths: Tensor) -> list[Any]:
@@ -323,7 +336,7 @@ class TensorArraySplitV3(_TAOp):
         return ta
 
     def gradient(self, op: Any, dh: Tensor) -> list[Any]:
-        return [dh, apply_op(TensorArrayGradConcat, [dh, op.inputs[1]]), None]
+        return [dh, apply_op(TensorArrayGradConcat, [dh, op.inputs[1], op.inputs[2]]), None]
 
 
 @register_op("TensorArraySizeV3")
@@ -339,22 +352,32 @@ class TensorArraySizeV3(_TAOp):
 
 
 # -- gradient arrays ---------------------------------------------------------------------------
+# Each is linear in its array-valued input, and its gradient is its transposed partner
+# (GradWrite <-> GradRead, GradScatter <-> GradGather, GradSplit <-> GradConcat), so second
+# derivatives through TensorArray reads and writes come from the same ops.
 @register_op("TensorArrayGradWrite")
 class TensorArrayGradWrite(_TAOp):
     """y = a gradient array holding dy at `index` (the gradient of a read)."""
+
+    differentiable = True
 
     def infer(self, index: Tensor, dy: Tensor) -> TensorSpec:
         return spec([], dtypes.variant)
 
     def compute(self, i: np.ndarray, dy: np.ndarray) -> TensorArrayValue:
         g = grad_array(dtype=dy.dtype)
-        g.write(int(i), dy)
+        g.write(int(i), np.asarray(dy))
         return g
+
+    def gradient(self, op: Any, dh: Tensor) -> list[Any]:
+        return [None, apply_op(TensorArrayGradRead, [dh, op.inputs[0], op.inputs[1]])]
 
 
 @register_op("TensorArrayGradScatter")
 class TensorArrayGradScatter(_TAOp):
     """y = a gradient array holding dy[k] at indices[k] (the gradient of a gather)."""
+
+    differentiable = True
 
     def infer(self, indices: Tensor, dy: Tensor) -> TensorSpec:
         return spec([], dtypes.variant)
@@ -365,10 +388,15 @@ class TensorArrayGradScatter(_TAOp):
             g.write(int(i), dy[k])
         return g
 
+    def gradient(self, op: Any, dh: Tensor) -> list[Any]:
+        return [None, apply_op(TensorArrayGradGather, [dh, op.inputs[0], op.inputs[1]])]
+
 
 @register_op("TensorArrayGradSplit")
 class TensorArrayGradSplit(_TAOp):
     """y = a gradient array holding the pieces of dy split by lengths (gradient of concat)."""
+
+    differentiable = True
 
     def infer(self, dy: Tensor, lengths: Tensor) -> TensorSpec:
         return spec([], dtypes.variant)
@@ -381,10 +409,15 @@ class TensorArrayGradSplit(_TAOp):
             start += int(n)
         return g
 
+    def gradient(self, op: Any, dh: Tensor) -> list[Any]:
+        return [apply_op(TensorArrayGradConcat, [dh, op.inputs[0], op.inputs[1]]), None]
+
 
 @register_op("TensorArrayGradRead")
 class TensorArrayGradRead(_TAOp):
     """y = dh[index], zeros shaped like `value` where dh has nothing (gradient of a write)."""
+
+    differentiable = True
 
     def infer(self, dh: Tensor, index: Tensor, value: Tensor) -> TensorSpec:
         return spec(value.shape, value.dtype)
@@ -392,12 +425,17 @@ class TensorArrayGradRead(_TAOp):
     def compute(self, dh: Any, i: np.ndarray, value: np.ndarray) -> np.ndarray:
         if dh is None:
             return np.zeros_like(value)
-        return self._ta(dh).read(int(i), like=value)
+        return self._ta(dh).read(int(i), like=np.asarray(value))
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [apply_op(TensorArrayGradWrite, [op.inputs[1], dy]), None, None]
 
 
 @register_op("TensorArrayGradGather")
 class TensorArrayGradGather(_TAOp):
     """y = stack(dh[i] for i in indices), zeros where dh has nothing (gradient of scatter)."""
+
+    differentiable = True
 
     def infer(self, dh: Tensor, indices: Tensor, value: Tensor) -> TensorSpec:
         return spec(value.shape, value.dtype)
@@ -411,31 +449,41 @@ class TensorArrayGradGather(_TAOp):
                     out[k] = ta.items[int(i)]
         return out
 
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [apply_op(TensorArrayGradScatter, [op.inputs[1], dy]), None, None]
+
 
 @register_op("TensorArrayGradConcat")
 class TensorArrayGradConcat(_TAOp):
-    """y = concat of dh's pieces, zeros where dh has nothing (gradient of split)."""
+    """y = concat of dh's pieces (split by lengths), zeros where dh has nothing (gradient of
+    split)."""
 
-    def infer(self, dh: Tensor, value: Tensor) -> TensorSpec:
+    differentiable = True
+
+    def infer(self, dh: Tensor, value: Tensor, lengths: Tensor) -> TensorSpec:
         return spec(value.shape, value.dtype)
 
-    def compute(self, dh: Any, value: np.ndarray) -> np.ndarray:
-        # Split wrote pieces of value in order; without lengths here, recover them from dh.
+    def compute(self, dh: Any, value: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         out = np.zeros_like(value)
         if dh is not None:
+            items = self._ta(dh).items
             start = 0
-            for v in self._ta(dh).items:
-                if v is None:
-                    raise errors.UnimplementedError(
-                        None, None, "gradient of TensorArray.split with an unread piece")
-                out[start:start + v.shape[0]] = v
-                start += v.shape[0]
+            for k, n in enumerate(lengths.reshape(-1)):
+                n = int(n)
+                if k < len(items) and items[k] is not None:
+                    out[start:start + n] = items[k]
+                start += n
         return out
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [apply_op(TensorArrayGradSplit, [dy, op.inputs[2]]), None, None]
 
 
 @register_op("TensorArrayGradAdd")
 class TensorArrayGradAdd(_TAOp):
     """y = the sum of gradient arrays (a new array; inputs untouched)."""
+
+    differentiable = True
 
     def infer(self, *hs: Tensor) -> TensorSpec:
         return spec([], dtypes.variant)
@@ -447,6 +495,9 @@ class TensorArrayGradAdd(_TAOp):
                 continue
             out = own(h) if out is None else out.merge(h)
         return out
+
+    def gradient(self, op: Any, dh: Tensor) -> list[Any]:
+        return [dh] * len(op.inputs)
 
 
 @register_op("TensorArrayGradZeros")

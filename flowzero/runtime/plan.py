@@ -206,6 +206,15 @@ class Plan:
         shape = "unknown" if t.shape.known is None else \
             "[" + ",".join("?" if d is None else str(d) for d in t.shape.known) + "]"
         by = needed.get(op)
+        if op.type == "_Arg":  # a body's argument is fed only by its If/While
+            user = f"op '{by.name}' (created at {by.traceback})" if by is not None else op.name
+            raise errors.InvalidArgumentError(
+                None, op,
+                f"{user} belongs to the control-flow body '{op._body.scope}' (a cond branch or "
+                "while_loop body) and cannot run outside it: a tensor created inside the body "
+                "is fetched or used outside. Return it from the branch or loop body and use "
+                "the corresponding output instead.",
+            )
         chain = f" (needed by op '{by.name}' of type {by.type}, created at {by.traceback})" \
             if by is not None else ""
         raise errors.InvalidArgumentError(
