@@ -17,7 +17,6 @@ from flowzero.framework.dtypes import (
     complex64,
     complex128,
     double,
-    variant,
     float16,
     float32,
     float64,
@@ -29,6 +28,7 @@ from flowzero.framework.dtypes import (
     string,
     uint8,
     uint16,
+    variant,
 )
 from flowzero.framework.graph import (
     Graph,
@@ -70,8 +70,8 @@ from flowzero.ops.range_ops import *  # noqa: F403
 from flowzero.ops.reduction_ops import *  # noqa: F403
 from flowzero.ops.reshape_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
-from flowzero.ops.tensor_array_ops import TensorArray
 from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
+from flowzero.ops.tensor_array_ops import TensorArray
 from flowzero.ops.unary_ops import *  # noqa: F403
 from flowzero.runtime.session import (
     ConfigProto,

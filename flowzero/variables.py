@@ -62,6 +62,11 @@ class Variable:
                 init = initial_value() if callable(initial_value) else initial_value
                 init = convert_to_tensor(init, dtype=dtype, name="initial_value") \
                     if not isinstance(init, Tensor) else init
+            if init.op._body is not None:
+                raise ValueError(
+                    f"Initializer for variable {node_name}/ is from inside a control-flow "
+                    "construct, such as a loop or conditional. When creating a variable inside "
+                    "a loop or conditional, use a lambda as the initializer.")
             if dtype is not None and init.dtype is not dtypes.as_dtype(dtype):
                 raise ValueError(f"Variable '{node_name}': initial_value has dtype "
                                  f"{init.dtype.name}, expected {dtypes.as_dtype(dtype).name}.")

@@ -355,7 +355,8 @@ def _decode(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None)
     if tag == "float":
         return float(v["value"])
     if tag == "complex":
-        return complex(_decode(v["real"], arrays, where, refs), _decode(v["imag"], arrays, where, refs))
+        return complex(_decode(v["real"], arrays, where, refs),
+                       _decode(v["imag"], arrays, where, refs))
     if tag == "bytes":
         return base64.b64decode(v["b64"])
     if tag == "dtype":
@@ -389,7 +390,8 @@ def _decode(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None)
             raise errors.DataLossError(None, None, f"{where}: a {tag} reference outside a graph.")
         return refs.tensor(v["name"], where) if tag == "tensor" else refs.body(v["id"], where)
     if tag == "dict":
-        return {_decode(k, arrays, where, refs): _decode(x, arrays, where, refs) for k, x in v["items"]}
+        return {_decode(k, arrays, where, refs): _decode(x, arrays, where, refs)
+                for k, x in v["items"]}
     raise errors.DataLossError(None, None, f"{where}: unknown value tag {tag!r} in the graph "
                                "document (written by a newer flowzero?).")
 

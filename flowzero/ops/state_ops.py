@@ -55,7 +55,8 @@ class ReadVariableOp(OpDef):
 
 
 def _check_ref(self: OpDef, ref: Tensor, value: Tensor, validate_shape: bool) -> None:
-    if ref.op.type != "VariableV2":
+    # A body's capture of a variable's storage (an _Arg) is fed the same cell at run time.
+    if ref.op.type not in ("VariableV2", "_Arg"):
         raise self.error(f"the first input must be a Variable; got {ref.op.type} "
                          f"'{ref.op.name}'.", cls=DTypeError)
     if value.dtype is not ref.dtype:

@@ -505,13 +505,6 @@ def test_get_variable_inside_a_while_body_lives_outside():
         assert sess.run("lv/acc:0") == 6.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (variables.py): tf.Variable whose initial value is computed inside a loop "
-    "body is accepted; TF 1.15 raises ValueError at build time. flowzero lifts the "
-    "initializer out of the body and only fails when it runs (InvalidArgumentError: the "
-    "body's op cannot run outside it)",
-)
 def test_variable_initialized_from_a_loop_tensor_is_a_build_time_error():
     def body(i, y):
         v = tf.Variable(y * 2.0, name="bad")
