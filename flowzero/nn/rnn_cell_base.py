@@ -23,6 +23,7 @@ from flowzero.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_d
 from flowzero.framework.shapes import TensorShape, as_shape
 from flowzero.layers.base import Layer
 from flowzero.ops import activation_ops, array_ops, cast_ops, manip_ops, reshape_ops
+from flowzero.ops.common import static_value
 from flowzero.variables import get_variable_scope, variable_scope
 
 
@@ -84,8 +85,6 @@ def _zeros(batch_size: Any, size: Any, dtype: Any) -> Tensor:
     if not isinstance(batch_size, (Tensor,)) and not hasattr(batch_size, "_as_tensor"):
         return array_ops.zeros([int(batch_size)] + dims, dtype=dtype)
     b = convert_to_tensor(batch_size)
-    from flowzero.ops.common import static_value
-
     known = static_value(b)
     if known is not None:
         return array_ops.zeros([int(known)] + dims, dtype=dtype)

@@ -24,6 +24,7 @@ from flowzero.nn.rnn_cell_base import (
     zero_state_tensors,
 )
 from flowzero.ops import division_ops, manip_ops, nn_impl, random_ops, slicing_ops, unary_ops
+from flowzero.ops.common import static_value
 from flowzero.variables import variable_scope
 
 
@@ -176,8 +177,6 @@ def _static_keep_prob(value: Any, what: str) -> Any:
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         known: Any = float(value)
     else:
-        from flowzero.ops.common import static_value
-
         t = convert_to_tensor(value)
         v = static_value(t)
         if v is None:

@@ -37,7 +37,14 @@ from flowzero.framework.graph import (
 )
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, as_shape
-from flowzero.ops import array_ops, tensor_array_ops
+from flowzero.ops import (
+    array_ops,
+    cast_ops,
+    control_ops,
+    logging_ops,
+    math_ops,
+    tensor_array_ops,
+)
 from flowzero.ops.tensor_array_ops import TensorArray, TensorArrayValue, accumulate, own
 from flowzero.runtime.state import RunContext
 
@@ -356,8 +363,6 @@ def case(pred_fn_pairs: Any, default: Callable[[], Any] | None = None, exclusive
                 raise TypeError(f"case: predicate '{p.name}' must be a bool tensor; got "
                                 f"{p.dtype.name}.")
         if exclusive and len(preds) > 1:
-            from flowzero.ops import cast_ops, control_ops, logging_ops, math_ops
-
             count = math_ops.add_n([cast_ops.cast(p, dtypes.int32) for p in preds])
             check = logging_ops.Assert(count <= 1, [
                 "Input error: exclusive=True for tf.case, more than one condition is true."])

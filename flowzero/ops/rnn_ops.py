@@ -36,6 +36,8 @@ class LSTMBlockCell(OpDef):
 
     # dy for outputs nobody differentiates (usually all but cs and h) arrive as None.
     none_for_missing_grads = True
+    # The gradient kernel checks the shapes (no broadcasting): no un-broadcasting needed.
+    grads_match_inputs = True
 
     def infer(self, x: Tensor, cs_prev: Tensor, h_prev: Tensor, w: Tensor, b: Tensor
               ) -> list[TensorSpec]:

@@ -24,6 +24,7 @@ from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, as_shape
 from flowzero.ops import array_ops, range_ops
 from flowzero.ops.common import static_value
+from flowzero.ops.control_ops import no_op
 
 
 class TensorArrayValue:
@@ -692,8 +693,6 @@ class TensorArray:
         return self
 
     def close(self, name: str | None = None) -> Any:
-        from flowzero.ops.control_ops import no_op
-
         return no_op(name=name or "TensorArrayClose")
 
     def __repr__(self) -> str:
