@@ -9,7 +9,7 @@ tutorials use (tf.sub, tf.mul, tf.neg, tf.div, tf.initialize_all_variables).
 from flowzero import contrib, layers, losses, nn, train
 from flowzero import ops as _ops  # noqa: F401 - registers every op type
 from flowzero.autodiff import gradients
-from flowzero.framework import errors
+from flowzero.framework import errors, nest
 from flowzero.framework.dtypes import (
     DType,
     as_dtype,
