@@ -108,6 +108,15 @@ class LSTMBlockCell(RNNCell):
             self._w_f_diag = self.add_variable("w_f_diag", [n])
             self._w_o_diag = self.add_variable("w_o_diag", [n])
 
+    def _fused_sequence_ok(self) -> bool:
+        return not self._use_peephole and self._cell_clip <= 0
+
+    def _sequence(self, inputs: Tensor, state: Any) -> tuple[Tensor, LSTMStateTuple]:
+        c_prev, h_prev = state
+        out = rnn_ops.block_lstm(inputs, c_prev, h_prev, self._kernel, self._bias,
+                                 float(self._forget_bias))
+        return out[6], LSTMStateTuple(out[7], out[8])
+
     def call(self, inputs: Tensor, state: Any) -> tuple[Tensor, LSTMStateTuple]:
         c_prev, h_prev = state
         if not self._use_peephole and self._cell_clip <= 0:

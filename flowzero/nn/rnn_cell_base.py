@@ -240,6 +240,27 @@ class RNNCell(Layer):
         """
         flat_inputs = [convert_to_tensor(x) for x in nest.flatten(inputs)]
         inputs = nest.pack_sequence_as(inputs, flat_inputs)
+        return self._in_scope(inputs, flat_inputs, state, scope,
+                              lambda: self.call(inputs, state))
+
+    def _call_sequence(self, inputs: Tensor, state: Any) -> tuple[Any, Any] | None:
+        """Runs the cell over every step of `inputs` ([time, batch, depth]) as one fused op:
+        (outputs [time, batch, output_size], final state), with the variables `__call__`
+        would create; None when the cell has no fused sequence kernel for its settings."""
+        if not self._fused_sequence_ok():
+            return None
+        x = convert_to_tensor(inputs)
+        step = _StepShape(x)
+        return self._in_scope(step, [step], state, None, lambda: self._sequence(x, state))
+
+    def _fused_sequence_ok(self) -> bool:
+        return False
+
+    def _sequence(self, inputs: Tensor, state: Any) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def _in_scope(self, inputs: Any, flat_inputs: list[Any], state: Any, scope: Any,
+                  run: Any) -> Any:
         first = flat_inputs[0]
         if self._dtype is None:
             self._dtype = first.dtype if first.dtype.is_floating else dtypes.float32
@@ -268,7 +289,7 @@ class RNNCell(Layer):
                 self.built = True
             else:
                 self._check_input_depth(first)
-            return self.call(inputs, state)
+            return run()
 
     # -- helpers for the built-in cells --------------------------------------------------------
     def _input_depth_of(self, inputs_shape: Any) -> int:
@@ -364,3 +385,13 @@ class RNNCell(Layer):
 
 
 __all__ = ["RNNCell", "LSTMStateTuple", "assert_like_rnncell", "zero_state_tensors"]
+
+
+class _StepShape:
+    """One step of a [time, batch, depth] tensor, as the cell's shape checks see it."""
+
+    def __init__(self, x: Tensor) -> None:
+        known = x.shape.known
+        self.shape = as_shape(None if known is None else known[1:])
+        self.dtype = x.dtype
+        self.graph = x.graph

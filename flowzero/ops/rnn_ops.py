@@ -166,3 +166,187 @@ def lstm_block_cell(x: Any, cs_prev: Any, h_prev: Any, w: Any, b: Any,
     """One fused LSTM step; returns [i, cs, f, o, ci, co, h] as TF's `LSTMBlockCell` op."""
     return apply_op(LSTMBlockCell, [x, cs_prev, h_prev, w, b],
                     {"forget_bias": float(forget_bias)}, name=name or "LSTMBlockCell")
+
+
+# -- the whole sequence as one op --------------------------------------------------------------
+@register_op("BlockLSTM")
+class BlockLSTM(OpDef):
+    """LSTMBlockCell over every step of x [time, batch, depth] from (cs_prev, h_prev); outputs
+    i, cs, f, o, ci, co, h for every step ([time, batch, units]) and the last cs and h.
+
+    The input projection of all steps is one GEMM before the loop, and the weight gradient one
+    GEMM after it; only `h @ w_h` runs per step (TF's BlockLSTM, PyTorch's nn.LSTM)."""
+
+    none_for_missing_grads = True
+    grads_match_inputs = True
+
+    def infer(self, x: Tensor, cs_prev: Tensor, h_prev: Tensor, w: Tensor, b: Tensor
+              ) -> list[TensorSpec]:
+        if x.shape.ndims not in (None, 3):
+            raise self.error(f"x must be [time, batch, depth]; got shape {x.shape}.")
+        step = LSTMBlockCell(self.attrs, self.node_name).infer(
+            _StepView(x), cs_prev, h_prev, w, b)[0]
+        t = _dim(x.shape, 0)
+        seq = spec(TensorShape([t]).concatenate(step.shape), step.dtype)
+        return [seq] * 7 + [step, step]
+
+    def compute(self, x: np.ndarray, cs_prev: np.ndarray, h_prev: np.ndarray, w: np.ndarray,
+                b: np.ndarray) -> list[np.ndarray]:
+        n_t, batch, depth = x.shape
+        u = cs_prev.shape[1]
+        if w.shape != (depth + u, 4 * u) or b.shape != (4 * u,):
+            raise self.error(f"w must be [{depth} + {u}, {4 * u}] and b [{4 * u}]; got "
+                             f"w: {w.shape}, b: {b.shape}.")
+        if not (batch == cs_prev.shape[0] == h_prev.shape[0]):
+            raise self.error(f"x, cs_prev and h_prev must share the batch size; got "
+                             f"{x.shape}, {cs_prev.shape}, {h_prev.shape}.")
+        dt = x.dtype
+        half = dt.type(0.5)
+        # sigmoid(z) = 0.5 + 0.5 tanh(z / 2): with the i, f, o columns of the weights and bias
+        # halved up front, one tanh over all four gates per step does every activation.
+        w_s = w.copy()
+        bias = b.copy()
+        bias[2 * u:3 * u] += dt.type(self.attrs.get("forget_bias", 1.0))
+        for lo in (0, 2 * u, 3 * u):
+            w_s[:, lo:lo + u] *= half
+            bias[lo:lo + u] *= half
+        # [time * batch, 4u]: every step's input projection, in one GEMM.
+        xw = x.reshape(n_t * batch, depth) @ w_s[:depth]
+        xw += bias
+        xw = xw.reshape(n_t, batch, 4 * u)
+        w_h = w_s[depth:]
+        outs = [np.empty((n_t, batch, u), dt) for _ in range(7)]
+        i_s, cs_s, f_s, o_s, ci_s, co_s, h_s = outs
+        c, h = cs_prev, h_prev
+        tmp = np.empty((batch, u), dt)
+        for t in range(n_t):
+            g = xw[t]
+            g += h @ w_h
+            np.tanh(g, out=g)
+            i, ci, f, o = i_s[t], ci_s[t], f_s[t], o_s[t]
+            for y, lo in ((i, 0), (f, 2 * u), (o, 3 * u)):
+                np.multiply(g[:, lo:lo + u], half, out=y)
+                y += half
+            np.copyto(ci, g[:, u:2 * u])
+            cs = cs_s[t]
+            np.multiply(ci, i, out=cs)
+            np.multiply(c, f, out=tmp)
+            cs += tmp
+            np.tanh(cs, out=co_s[t])
+            np.multiply(co_s[t], o, out=h_s[t])
+            c, h = cs, h_s[t]
+        return [*outs, c.copy(), h.copy()]
+
+    def gradient(self, op: Any, *dys: Any) -> list[Any]:
+        x, cs_prev, h_prev, w, b = op.inputs
+        i, cs, f, o, ci, co, h = op.outputs[:7]
+        dcs, dh, dcs_last, dh_last = dys[1], dys[6], dys[7], dys[8]
+        if any(dys[k] is not None for k in (0, 2, 3, 4, 5)):
+            raise errors.UnimplementedError(
+                None, None, f"BlockLSTM '{op.name}': gradients reaching the gate outputs "
+                "(i, f, o, ci, co) are not supported; only cs, h and the last state.")
+        zero = convert_to_tensor(np.zeros((), x.dtype.np))
+        return apply_op(BlockLSTMGrad, [
+            x, cs_prev, h_prev, w, i, cs, f, o, ci, co, h,
+            *[d if d is not None else zero for d in (dcs, dh, dcs_last, dh_last)]],
+            name=None)
+
+
+class _StepView:
+    """x [time, batch, depth] seen as one step's [batch, depth] (for the shape rule)."""
+
+    def __init__(self, x: Tensor) -> None:
+        self.dtype = x.dtype
+        known = x.shape.known
+        self.shape = TensorShape(None if known is None else known[1:])
+
+
+def _sigmoid_into(x: np.ndarray, out: np.ndarray) -> None:
+    np.multiply(x, x.dtype.type(0.5), out=out)
+    np.tanh(out, out=out)
+    out *= x.dtype.type(0.5)
+    out += x.dtype.type(0.5)
+
+
+@register_op("BlockLSTMGrad")
+class BlockLSTMGrad(OpDef):
+    """dx, dcs_prev, dh_prev, dw, db of a BlockLSTM, from the gradients of its cs and h
+    sequences and of its last cs and h (backpropagation through time in one kernel)."""
+
+    def infer(self, x: Tensor, cs_prev: Tensor, h_prev: Tensor, w: Tensor, *rest: Tensor
+              ) -> list[TensorSpec]:
+        units = _dim(cs_prev.shape, 1)
+        return [spec(x.shape, x.dtype), spec(cs_prev.shape, x.dtype),
+                spec(h_prev.shape, x.dtype), spec(w.shape, x.dtype),
+                spec(TensorShape([None if units is None else 4 * units]), x.dtype)]
+
+    def compute(self, x: np.ndarray, cs_prev: np.ndarray, h_prev: np.ndarray, w: np.ndarray,
+                i_s: np.ndarray, cs_s: np.ndarray, f_s: np.ndarray, o_s: np.ndarray,
+                ci_s: np.ndarray, co_s: np.ndarray, h_s: np.ndarray, dcs_seq: np.ndarray,
+                dh_seq: np.ndarray, dcs_last: np.ndarray, dh_last: np.ndarray
+                ) -> list[np.ndarray]:
+        n_t, batch, depth = x.shape
+        u = cs_prev.shape[1]
+        dt = x.dtype
+        one = dt.type(1)
+        w_h_t = np.ascontiguousarray(w[depth:].T)  # [4u, u]
+        d_all = np.empty((n_t, batch, 4 * u), dt)
+        dh_next = np.broadcast_to(dh_last, (batch, u)).astype(dt, copy=True)
+        dcs_next = np.broadcast_to(dcs_last, (batch, u)).astype(dt, copy=True)
+        seq_dh = np.ndim(dh_seq) != 0
+        seq_dcs = np.ndim(dcs_seq) != 0
+        tmp = np.empty((batch, u), dt)
+        for t in range(n_t - 1, -1, -1):
+            i, f, o, ci, co = i_s[t], f_s[t], o_s[t], ci_s[t], co_s[t]
+            dh = dh_next
+            if seq_dh:
+                dh += dh_seq[t]
+            d = d_all[t]
+            di, dci, df, do = d[:, :u], d[:, u:2 * u], d[:, 2 * u:3 * u], d[:, 3 * u:]
+            # dcs_t = dcs_next (+ dcs_seq[t]) + dh * o * (1 - co^2)
+            np.multiply(co, co, out=tmp)
+            np.subtract(one, tmp, out=tmp)
+            tmp *= o
+            tmp *= dh
+            dcs = dcs_next
+            dcs += tmp
+            if seq_dcs:
+                dcs += dcs_seq[t]
+            np.multiply(dh, co, out=do)
+            np.multiply(dcs, ci, out=di)
+            np.multiply(dcs, i, out=dci)
+            np.multiply(dcs, cs_s[t - 1] if t > 0 else cs_prev, out=df)
+            for g, y in ((di, i), (df, f), (do, o)):  # sigmoid': y (1 - y)
+                g *= y
+                np.subtract(one, y, out=tmp)
+                g *= tmp
+            np.multiply(ci, ci, out=tmp)
+            np.subtract(one, tmp, out=tmp)
+            dci *= tmp
+            dcs_next = dcs * f
+            dh_next = d @ w_h_t
+        d2 = d_all.reshape(n_t * batch, 4 * u)
+        dx = (d2 @ w[:depth].T).reshape(n_t, batch, depth)
+        dw = np.empty_like(w)
+        np.matmul(x.reshape(n_t * batch, depth).T, d2, out=dw[:depth])
+        if n_t:
+            h_prev_s = np.concatenate([h_prev[None], h_s[:-1]]).reshape(n_t * batch, u)
+            np.matmul(h_prev_s.T, d2, out=dw[depth:])
+        else:
+            dw[depth:] = 0
+        db = d2.sum(axis=0)
+        return [dx, dcs_next, dh_next, dw, db]
+
+    def gradient(self, op: Any, *dys: Any) -> list[Any]:
+        raise errors.LookupGradientError(
+            f"No gradient defined for operation '{op.name}' (op type: BlockLSTMGrad): second "
+            "derivatives of the fused LSTM are not supported; pass activation=tf.tanh to "
+            "BasicLSTMCell to build it from primitive ops if you need them.")
+
+
+def block_lstm(x: Any, cs_prev: Any, h_prev: Any, w: Any, b: Any, forget_bias: float = 1.0,
+               name: str | None = None) -> list[Tensor]:
+    """The fused LSTM over a whole [time, batch, depth] sequence; returns [i, cs, f, o, ci, co,
+    h] (each [time, batch, units]) and the last cs and h."""
+    return apply_op(BlockLSTM, [x, cs_prev, h_prev, w, b], {"forget_bias": float(forget_bias)},
+                    name=name or "BlockLSTM")

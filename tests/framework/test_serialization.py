@@ -199,14 +199,19 @@ def test_assignment_inside_a_cond_branch_round_trips():
 
 
 def _lstm_training_graph():
-    """A dynamic_rnn LSTM with its Adam step: the fused LSTMBlockCell and its gradient kernel
-    inside a while loop and its gradient loop."""
+    """dynamic_rnn LSTMs with their Adam step: the fused sequence kernel and its gradient, and
+    the fused step kernel and its gradient inside a while loop and its gradient loop."""
     g = tf.Graph()
     with g.as_default():
         tf.set_random_seed(3)
         x = tf.placeholder(tf.float32, [None, 4, 3], name="x")
-        _, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(5), x, dtype=tf.float32)
-        loss = tf.reduce_mean(tf.square(state.h), name="loss")
+        # One sequence kernel (BlockLSTM), and a while loop of step kernels (LSTMBlockCell),
+        # which dynamic_rnn builds when it has sequence lengths.
+        _, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(5), x, dtype=tf.float32,
+                                     scope="fused")
+        _, state2 = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(5), x, dtype=tf.float32,
+                                      sequence_length=[4, 2], scope="loop")
+        loss = tf.reduce_mean(tf.square(state.h) + tf.square(state2.h), name="loss")
         tf.train.AdamOptimizer(0.01).minimize(loss, name="train")
     return g
 

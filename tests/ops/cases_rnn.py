@@ -22,24 +22,97 @@ def _lstm_reference(x, c, h, w, b, forget_bias=1.0):
 
 
 def _inputs(rng):
-    return [rand(B, D, seed=1), rand(B, U, seed=2), rand(B, U, seed=3),
-            0.4 * rand(D + U, 4 * U, seed=4), 0.2 * rand(4 * U, seed=5)]
+    return [
+        rand(B, D, seed=1),
+        rand(B, U, seed=2),
+        rand(B, U, seed=3),
+        0.4 * rand(D + U, 4 * U, seed=4),
+        0.2 * rand(4 * U, seed=5),
+    ]
 
 
 CASES = [
-    OpCase("LSTMBlockCell", lambda x, c, h, w, b: rnn_ops.lstm_block_cell(x, c, h, w, b),
-           _lstm_reference, _inputs, rtol=1e-5, atol=1e-6),
+    OpCase(
+        "LSTMBlockCell",
+        lambda x, c, h, w, b: rnn_ops.lstm_block_cell(x, c, h, w, b),
+        _lstm_reference,
+        _inputs,
+        rtol=1e-5,
+        atol=1e-6,
+    ),
     # The usual use (only cs and h differentiated) and one that reaches every gate output.
-    OpCase("LSTMBlockCell", lambda x, c, h, w, b: rnn_ops.lstm_block_cell(x, c, h, w, b)[6],
-           lambda *a: _lstm_reference(*a)[6], _inputs, name="h", rtol=1e-5, atol=1e-6),
-    OpCase("LSTMBlockCell",
-           lambda x, c, h, w, b: rnn_ops.lstm_block_cell(x, c, h, w, b, forget_bias=0.0)[1],
-           lambda *a: _lstm_reference(*a, forget_bias=0.0)[1], _inputs, name="cs_fb0",
-           rtol=1e-5, atol=1e-6),
+    OpCase(
+        "LSTMBlockCell",
+        lambda x, c, h, w, b: rnn_ops.lstm_block_cell(x, c, h, w, b)[6],
+        lambda *a: _lstm_reference(*a)[6],
+        _inputs,
+        name="h",
+        rtol=1e-5,
+        atol=1e-6,
+    ),
+    OpCase(
+        "LSTMBlockCell",
+        lambda x, c, h, w, b: rnn_ops.lstm_block_cell(x, c, h, w, b, forget_bias=0.0)[1],
+        lambda *a: _lstm_reference(*a, forget_bias=0.0)[1],
+        _inputs,
+        name="cs_fb0",
+        rtol=1e-5,
+        atol=1e-6,
+    ),
+]
+
+T = 4
+
+
+def _block_reference(x, c, h, w, b, forget_bias=1.0):
+    seqs = [[] for _ in range(7)]
+    for t in range(x.shape[0]):
+        step = _lstm_reference(x[t], c, h, w, b, forget_bias)
+        for k in range(7):
+            seqs[k].append(step[k])
+        c, h = step[1], step[6]
+    return [np.stack(s) for s in seqs] + [c, h]
+
+
+def _block_inputs(rng):
+    return [rand(T, B, D, seed=6)] + _inputs(rng)[1:]
+
+
+CASES += [
+    OpCase(
+        "BlockLSTM",
+        lambda x, c, h, w, b: rnn_ops.block_lstm(x, c, h, w, b),
+        _block_reference,
+        _block_inputs,
+        grad=False,
+        rtol=1e-5,
+        atol=1e-6,
+    ),
+    # Gradients through the sequences of cs and h and the last state, as dynamic_rnn reads.
+    OpCase(
+        "BlockLSTM",
+        lambda x, c, h, w, b: [rnn_ops.block_lstm(x, c, h, w, b)[k] for k in (1, 6, 7, 8)],
+        lambda *a: [_block_reference(*a)[k] for k in (1, 6, 7, 8)],
+        _block_inputs,
+        name="cs_h_last",
+        rtol=1e-5,
+        atol=1e-6,
+    ),
+    OpCase(
+        "BlockLSTM",
+        lambda x, c, h, w, b: rnn_ops.block_lstm(x, c, h, w, b, forget_bias=0.5)[6],
+        lambda *a: _block_reference(*a, forget_bias=0.5)[6],
+        _block_inputs,
+        name="h_fb05",
+        rtol=1e-5,
+        atol=1e-6,
+    ),
 ]
 
 EXEMPT = {
+    "BlockLSTMGrad": "the gradient kernel of BlockLSTM: checked by BlockLSTM's gradient rows "
+    "here; its own gradient raises on purpose (tests/nn/test_lstm_block.py)",
     "LSTMBlockCellGrad": "the gradient kernel of LSTMBlockCell: checked by LSTMBlockCell's "
-                         "gradient rows here; its own gradient raises on purpose "
-                         "(tests/nn/test_lstm_block.py)",
+    "gradient rows here; its own gradient raises on purpose "
+    "(tests/nn/test_lstm_block.py)",
 }
