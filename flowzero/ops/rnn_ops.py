@@ -219,9 +219,11 @@ class BlockLSTM(OpDef):
         i_s, cs_s, f_s, o_s, ci_s, co_s, h_s = outs
         c, h = cs_prev, h_prev
         tmp = np.empty((batch, u), dt)
+        hw = np.empty((batch, 4 * u), dt)
         for t in range(n_t):
             g = xw[t]
-            g += h @ w_h
+            np.matmul(h, w_h, out=hw)
+            g += hw
             np.tanh(g, out=g)
             i, ci, f, o = i_s[t], ci_s[t], f_s[t], o_s[t]
             for y, lo in ((i, 0), (f, 2 * u), (o, 3 * u)):
@@ -327,13 +329,14 @@ class BlockLSTMGrad(OpDef):
             dh_next = d @ w_h_t
         d2 = d_all.reshape(n_t * batch, 4 * u)
         dx = (d2 @ w[:depth].T).reshape(n_t, batch, depth)
-        dw = np.empty_like(w)
-        np.matmul(x.reshape(n_t * batch, depth).T, d2, out=dw[:depth])
+        # The weight gradient of every step at once: concat(x_t, h_{t-1})^T @ d_t summed over
+        # t is one [depth + u, time * batch] @ [time * batch, 4u] GEMM.
+        xh = np.empty((n_t, batch, depth + u), dt)
+        xh[:, :, :depth] = x
         if n_t:
-            h_prev_s = np.concatenate([h_prev[None], h_s[:-1]]).reshape(n_t * batch, u)
-            np.matmul(h_prev_s.T, d2, out=dw[depth:])
-        else:
-            dw[depth:] = 0
+            xh[0, :, depth:] = h_prev
+            xh[1:, :, depth:] = h_s[:-1]
+        dw = xh.reshape(n_t * batch, depth + u).T @ d2
         db = d2.sum(axis=0)
         return [dx, dcs_next, dh_next, dw, db]
 
