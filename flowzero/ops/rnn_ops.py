@@ -171,11 +171,17 @@ def lstm_block_cell(x: Any, cs_prev: Any, h_prev: Any, w: Any, b: Any,
 # -- the whole sequence as one op --------------------------------------------------------------
 @register_op("BlockLSTM")
 class BlockLSTM(OpDef):
-    """LSTMBlockCell over every step of x [time, batch, depth] from (cs_prev, h_prev); outputs
-    i, cs, f, o, ci, co, h for every step ([time, batch, units]) and the last cs and h.
+    """LSTMBlockCell over every step of x [time, batch, depth] from (cs_prev, h_prev).
 
-    The input projection of all steps is one GEMM before the loop, and the weight gradient one
-    GEMM after it; only `h @ w_h` runs per step (TF's BlockLSTM, PyTorch's nn.LSTM)."""
+    Outputs, as TF's BlockLSTM, i, cs, f, o, ci, co, h for every step ([time, batch, units]);
+    then the last cs and h; then two by-products for the gradient kernel, computed only when a
+    plan reads them (a training step): per step, the four gates' factors of the chain rule
+    ([time, batch, 4 units]: ci·i', i·ci', cs_prev·f', co·o') and o·(1 - co²).
+
+    The input projection of every step is one GEMM before the loop and the weight gradient
+    one GEMM after the backward loop; per step, only `h @ w_h`, one tanh over all four gates
+    and the state arithmetic remain (TF's BlockLSTM, PyTorch's nn.LSTM). Gate sequences nobody
+    reads are never written."""
 
     none_for_missing_grads = True
     grads_match_inputs = True
@@ -188,10 +194,22 @@ class BlockLSTM(OpDef):
             _StepView(x), cs_prev, h_prev, w, b)[0]
         t = _dim(x.shape, 0)
         seq = spec(TensorShape([t]).concatenate(step.shape), step.dtype)
-        return [seq] * 7 + [step, step]
+        known = step.shape.known
+        gates = TensorShape(None if known is None else
+                            [t, known[0], None if known[1] is None else 4 * known[1]])
+        return [seq] * 7 + [step, step, spec(gates, step.dtype), seq]
 
     def compute(self, x: np.ndarray, cs_prev: np.ndarray, h_prev: np.ndarray, w: np.ndarray,
-                b: np.ndarray) -> list[np.ndarray]:
+                b: np.ndarray) -> list[Any]:
+        return self._run((True,) * 11, x, cs_prev, h_prev, w, b)
+
+    def kernel_for(self, live: tuple[bool, ...]) -> Any:
+        if all(live):
+            return None
+        return lambda *arrays: self._run(live, *arrays)
+
+    def _run(self, live: tuple[bool, ...], x: np.ndarray, cs_prev: np.ndarray,
+             h_prev: np.ndarray, w: np.ndarray, b: np.ndarray) -> list[Any]:
         n_t, batch, depth = x.shape
         u = cs_prev.shape[1]
         if w.shape != (depth + u, 4 * u) or b.shape != (4 * u,):
@@ -201,7 +219,13 @@ class BlockLSTM(OpDef):
             raise self.error(f"x, cs_prev and h_prev must share the batch size; got "
                              f"{x.shape}, {cs_prev.shape}, {h_prev.shape}.")
         dt = x.dtype
-        half = dt.type(0.5)
+        half, one = dt.type(0.5), dt.type(1)
+        grad = live[9] or live[10]
+        # The gradient kernel reads f and h of every step besides the factors.
+        keep = [live[0], live[1], live[2] or grad, live[3], live[4], live[5], live[6] or grad]
+        seqs = [np.empty((n_t, batch, u), dt) if k else None for k in keep]
+        fac = np.empty((n_t, batch, 4 * u), dt) if grad else None
+        fac_c = np.empty((n_t, batch, u), dt) if grad else None
         # sigmoid(z) = 0.5 + 0.5 tanh(z / 2): with the i, f, o columns of the weights and bias
         # halved up front, one tanh over all four gates per step does every activation.
         w_s = w.copy()
@@ -210,47 +234,66 @@ class BlockLSTM(OpDef):
         for lo in (0, 2 * u, 3 * u):
             w_s[:, lo:lo + u] *= half
             bias[lo:lo + u] *= half
-        # [time * batch, 4u]: every step's input projection, in one GEMM.
-        xw = x.reshape(n_t * batch, depth) @ w_s[:depth]
+        # d gate / d pre-activation from the tanh t of each gate: 0.25 (1 - t^2) for the
+        # sigmoid gates, 1 - t^2 for the tanh gate.
+        k_row = np.full(4 * u, 0.25, dt)
+        k_row[u:2 * u] = 1
+        xw = x.reshape(n_t * batch, depth) @ w_s[:depth]  # every step's input projection
         xw += bias
         xw = xw.reshape(n_t, batch, 4 * u)
         w_h = w_s[depth:]
-        outs = [np.empty((n_t, batch, u), dt) for _ in range(7)]
-        i_s, cs_s, f_s, o_s, ci_s, co_s, h_s = outs
-        c, h = cs_prev, h_prev
-        tmp = np.empty((batch, u), dt)
         hw = np.empty((batch, 4 * u), dt)
+        # Steps whose sequences nobody reads go to temporaries (cs and h double-buffered: a
+        # step reads the previous ones).
+        tmp = [[np.empty((batch, u), dt)] * 2 for _ in range(7)]
+        tmp[1][1] = np.empty((batch, u), dt)
+        tmp[6][1] = np.empty((batch, u), dt)
+        c, h = cs_prev, h_prev
         for t in range(n_t):
             g = xw[t]
             np.matmul(h, w_h, out=hw)
             g += hw
             np.tanh(g, out=g)
-            i, ci, f, o = i_s[t], ci_s[t], f_s[t], o_s[t]
+            if grad:
+                d = fac[t]
+                np.multiply(g, g, out=d)
+                np.subtract(one, d, out=d)
+                d *= k_row
+            i, cs, f, o, ci, co, hn = (q[t] if q is not None else tmp[k][t % 2]
+                                       for k, q in enumerate(seqs))
             for y, lo in ((i, 0), (f, 2 * u), (o, 3 * u)):
                 np.multiply(g[:, lo:lo + u], half, out=y)
                 y += half
             np.copyto(ci, g[:, u:2 * u])
-            cs = cs_s[t]
-            np.multiply(ci, i, out=cs)
-            np.multiply(c, f, out=tmp)
-            cs += tmp
-            np.tanh(cs, out=co_s[t])
-            np.multiply(co_s[t], o, out=h_s[t])
-            c, h = cs, h_s[t]
-        return [*outs, c.copy(), h.copy()]
+            np.multiply(c, f, out=cs)
+            np.multiply(ci, i, out=hw[:, :u])
+            cs += hw[:, :u]
+            np.tanh(cs, out=co)
+            if grad:
+                d4 = fac[t].reshape(batch, 4, u)
+                d4[:, 0] *= ci
+                d4[:, 1] *= i
+                d4[:, 2] *= c
+                d4[:, 3] *= co
+                a = fac_c[t]
+                np.multiply(co, co, out=a)
+                np.subtract(one, a, out=a)
+                a *= o
+            np.multiply(co, o, out=hn)
+            c, h = cs, hn
+        return [*seqs, np.array(c, copy=True), np.array(h, copy=True), fac, fac_c]
 
     def gradient(self, op: Any, *dys: Any) -> list[Any]:
         x, cs_prev, h_prev, w, b = op.inputs
-        i, cs, f, o, ci, co, h = op.outputs[:7]
-        dcs, dh, dcs_last, dh_last = dys[1], dys[6], dys[7], dys[8]
-        if any(dys[k] is not None for k in (0, 2, 3, 4, 5)):
+        outs = op.outputs
+        if any(dys[k] is not None for k in (0, 2, 3, 4, 5, 9, 10)):
             raise errors.UnimplementedError(
                 None, None, f"BlockLSTM '{op.name}': gradients reaching the gate outputs "
                 "(i, f, o, ci, co) are not supported; only cs, h and the last state.")
         zero = convert_to_tensor(np.zeros((), x.dtype.np))
         return apply_op(BlockLSTMGrad, [
-            x, cs_prev, h_prev, w, i, cs, f, o, ci, co, h,
-            *[d if d is not None else zero for d in (dcs, dh, dcs_last, dh_last)]],
+            x, h_prev, w, outs[2], outs[6], outs[9], outs[10],
+            *[d if d is not None else zero for d in (dys[1], dys[6], dys[7], dys[8])]],
             name=None)
 
 
@@ -263,34 +306,25 @@ class _StepView:
         self.shape = TensorShape(None if known is None else known[1:])
 
 
-def _sigmoid_into(x: np.ndarray, out: np.ndarray) -> None:
-    np.multiply(x, x.dtype.type(0.5), out=out)
-    np.tanh(out, out=out)
-    out *= x.dtype.type(0.5)
-    out += x.dtype.type(0.5)
-
-
 @register_op("BlockLSTMGrad")
 class BlockLSTMGrad(OpDef):
     """dx, dcs_prev, dh_prev, dw, db of a BlockLSTM, from the gradients of its cs and h
-    sequences and of its last cs and h (backpropagation through time in one kernel)."""
+    sequences and of its last cs and h: backpropagation through time in one kernel, from the
+    chain-rule factors the forward kernel kept."""
 
-    def infer(self, x: Tensor, cs_prev: Tensor, h_prev: Tensor, w: Tensor, *rest: Tensor
-              ) -> list[TensorSpec]:
-        units = _dim(cs_prev.shape, 1)
-        return [spec(x.shape, x.dtype), spec(cs_prev.shape, x.dtype),
+    def infer(self, x: Tensor, h_prev: Tensor, w: Tensor, *rest: Tensor) -> list[TensorSpec]:
+        units = _dim(h_prev.shape, 1)
+        return [spec(x.shape, x.dtype), spec(h_prev.shape, x.dtype),
                 spec(h_prev.shape, x.dtype), spec(w.shape, x.dtype),
                 spec(TensorShape([None if units is None else 4 * units]), x.dtype)]
 
-    def compute(self, x: np.ndarray, cs_prev: np.ndarray, h_prev: np.ndarray, w: np.ndarray,
-                i_s: np.ndarray, cs_s: np.ndarray, f_s: np.ndarray, o_s: np.ndarray,
-                ci_s: np.ndarray, co_s: np.ndarray, h_s: np.ndarray, dcs_seq: np.ndarray,
+    def compute(self, x: np.ndarray, h_prev: np.ndarray, w: np.ndarray, f_s: np.ndarray,
+                h_s: np.ndarray, fac: np.ndarray, fac_c: np.ndarray, dcs_seq: np.ndarray,
                 dh_seq: np.ndarray, dcs_last: np.ndarray, dh_last: np.ndarray
                 ) -> list[np.ndarray]:
         n_t, batch, depth = x.shape
-        u = cs_prev.shape[1]
+        u = h_prev.shape[1]
         dt = x.dtype
-        one = dt.type(1)
         w_h_t = np.ascontiguousarray(w[depth:].T)  # [4u, u]
         d_all = np.empty((n_t, batch, 4 * u), dt)
         dh_next = np.broadcast_to(dh_last, (batch, u)).astype(dt, copy=True)
@@ -299,34 +333,20 @@ class BlockLSTMGrad(OpDef):
         seq_dcs = np.ndim(dcs_seq) != 0
         tmp = np.empty((batch, u), dt)
         for t in range(n_t - 1, -1, -1):
-            i, f, o, ci, co = i_s[t], f_s[t], o_s[t], ci_s[t], co_s[t]
             dh = dh_next
             if seq_dh:
                 dh += dh_seq[t]
-            d = d_all[t]
-            di, dci, df, do = d[:, :u], d[:, u:2 * u], d[:, 2 * u:3 * u], d[:, 3 * u:]
-            # dcs_t = dcs_next (+ dcs_seq[t]) + dh * o * (1 - co^2)
-            np.multiply(co, co, out=tmp)
-            np.subtract(one, tmp, out=tmp)
-            tmp *= o
-            tmp *= dh
-            dcs = dcs_next
+            dcs = dcs_next  # + dh * o * (1 - co^2)
+            np.multiply(dh, fac_c[t], out=tmp)
             dcs += tmp
             if seq_dcs:
                 dcs += dcs_seq[t]
-            np.multiply(dh, co, out=do)
-            np.multiply(dcs, ci, out=di)
-            np.multiply(dcs, i, out=dci)
-            np.multiply(dcs, cs_s[t - 1] if t > 0 else cs_prev, out=df)
-            for g, y in ((di, i), (df, f), (do, o)):  # sigmoid': y (1 - y)
-                g *= y
-                np.subtract(one, y, out=tmp)
-                g *= tmp
-            np.multiply(ci, ci, out=tmp)
-            np.subtract(one, tmp, out=tmp)
-            dci *= tmp
-            dcs_next = dcs * f
-            dh_next = d @ w_h_t
+            d4 = d_all[t].reshape(batch, 4, u)
+            f4 = fac[t].reshape(batch, 4, u)
+            np.multiply(f4[:, :3], dcs[:, None, :], out=d4[:, :3])  # i, ci, f: by dcs
+            np.multiply(f4[:, 3], dh, out=d4[:, 3])  # o: by dh
+            dcs_next = np.multiply(dcs, f_s[t], out=dcs)
+            dh_next = d_all[t] @ w_h_t
         d2 = d_all.reshape(n_t * batch, 4 * u)
         dx = (d2 @ w[:depth].T).reshape(n_t, batch, depth)
         # The weight gradient of every step at once: concat(x_t, h_{t-1})^T @ d_t summed over

@@ -65,13 +65,19 @@ T = 4
 
 
 def _block_reference(x, c, h, w, b, forget_bias=1.0):
+    """The step reference, step by step; then the last state and the chain-rule factors the
+    gradient kernel reads: [ci i', i ci', c_prev f', co o'] and o (1 - co^2)."""
     seqs = [[] for _ in range(7)]
+    fac, fac_c = [], []
     for t in range(x.shape[0]):
-        step = _lstm_reference(x[t], c, h, w, b, forget_bias)
-        for k in range(7):
-            seqs[k].append(step[k])
-        c, h = step[1], step[6]
-    return [np.stack(s) for s in seqs] + [c, h]
+        i, cs, f, o, ci, co, hn = _lstm_reference(x[t], c, h, w, b, forget_bias)
+        for k, v in enumerate((i, cs, f, o, ci, co, hn)):
+            seqs[k].append(v)
+        fac.append(np.concatenate([ci * i * (1 - i), i * (1 - ci * ci), c * f * (1 - f),
+                                   co * o * (1 - o)], axis=1))
+        fac_c.append(o * (1 - co * co))
+        c, h = cs, hn
+    return [np.stack(s) for s in seqs] + [c, h, np.stack(fac), np.stack(fac_c)]
 
 
 def _block_inputs(rng):
