@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PEERS = ("flowzero", "tf1", "torch", "jax", "numpy")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
 THREADS = 2
 
 # What `python -c "import X"` imports for W5, per peer.
@@ -22,6 +22,11 @@ IMPORT_MODULE = {"flowzero": "flowzero", "tf1": "tensorflow", "torch": "torch", 
 PEER_MODULE = {"flowzero": "bench.peers.flowzero_peer", "tf1": "bench.peers.tf1_peer",
                "torch": "bench.peers.torch_peer", "jax": "bench.peers.jax_peer",
                "numpy": "bench.peers.numpy_book"}
+# Environment a workload's worker sets before it imports its peer (hence any framework).
+# W7: TF 2.16+ with Keras 3 has no tf.compat.v1.nn.rnn_cell.BasicLSTMCell; with
+# TF_USE_LEGACY_KERAS=1 (and the tf_keras package) it comes from tf_keras. Only W7 gets it:
+# tf_keras instead of keras 3 adds ~9 MB to a TF1 process's peak RSS, which W6 would count.
+WORKLOAD_ENV: dict[str, dict[str, str]] = {"W7": {"TF_USE_LEGACY_KERAS": "1"}}
 # Peers that run under the repo's own interpreter (same NumPy/BLAS as flowzero); the others run
 # under --python-peers.
 OWN_INTERPRETER = ("flowzero", "numpy")
@@ -39,8 +44,10 @@ class Metric:
 
 STEP_MS = Metric("step", "ms")
 CALL_US = Metric("call", "µs")
+PEAK_RSS_MB = Metric("peak_rss", "MB")
 
-# workload -> title, cases (name -> human label), metrics
+# workload -> title, cases (name -> human label), metrics; optionally "case_metrics"
+# (case -> metrics) where the cases of a workload do not all report the same metrics.
 WORKLOAD_DEFS: dict[str, dict[str, Any]] = {
     "W1": {"title": "Session.run latency (tiny graph, cached plan)",
            "cases": {"matmul": "matmul([[3,3]],[[2],[2]]) fetched",
@@ -61,8 +68,20 @@ WORKLOAD_DEFS: dict[str, dict[str, Any]] = {
            "metrics": [Metric("wall", "s"), Metric("peak_rss", "MB")]},
     "W6": {"title": "peak RSS of a 2,000-step W2 run (h50 b100)",
            "cases": {"2000steps": "whole process"},
-           "metrics": [Metric("peak_rss", "MB")]},
+           "metrics": [PEAK_RSS_MB]},
+    "W7": {"title": "LSTM classifier train step (MNIST rows: 28 steps x 28, LSTM 128, dense 10, "
+                    "batch 128, Adam 1e-3)",
+           "cases": {"adam_b128": "one train step",
+                     "500steps": "peak RSS of the whole process after 500 steps"},
+           "metrics": [STEP_MS, PEAK_RSS_MB],
+           "case_metrics": {"adam_b128": [STEP_MS], "500steps": [PEAK_RSS_MB]}},
 }
+
+
+def case_metrics(wd: dict[str, Any], case: str) -> list[Metric]:
+    """The metrics a case of a workload reports (all of the workload's unless it says)."""
+    return wd.get("case_metrics", {}).get(case, wd["metrics"])
+
 
 W2_CASES = {"h50_b100": (50, 100), "h100_b100": (100, 100), "h50_b1000": (50, 1000)}
 W3_CASES = {"sgd_b100": "sgd", "adam_b100": "adam"}
@@ -71,6 +90,11 @@ LR_ADAM = 1e-3
 W4_EPOCHS = 20
 W4_BATCH = 100
 W6_STEPS = 2000
+# W7: MNIST digits as 28 rows (time steps) of 28 pixels through one LSTM layer
+W7_DEPTH, W7_HIDDEN, W7_BATCH = 28, 128, 128
+W7_FORGET_BIAS = 1.0  # BasicLSTMCell's default, added to the f gate's pre-activation
+W7_CHECK_STEPS = 3  # loss3: the loss on batch 0 after this many steps (cross-peer check)
+W7_RSS_STEPS = 500
 
 
 @dataclass

@@ -6,10 +6,17 @@ Weights follow the recipe of flowzero.models (a `default_rng(seed)` drawing
 `0.01 * N(0, 1)` in declaration order, zero biases), so they equal `TwoLayerNet(seed=0)`'s and
 `SimpleConvNet(seed=0)`'s; the workers load them into every framework explicitly anyway.
 
+W7's LSTM weights follow LSTMClassifier's recipe (`default_rng(seed)`: the fused kernel
+uniform in +-sqrt(6 / (fan_in + fan_out)), then the output layer `0.1 * N(0, 1)`; biases zero),
+so they equal `LSTMClassifier(seed=0)`'s.
+
 Canonical layouts (what `load()` returns): images (N, 784) and (N, 28, 28, 1) NHWC; the conv
 filter HWIO (5, 5, 1, 30); the first affine layer of the conv net (4320, 100) with rows in NHWC
 flatten order (h, w, c). `conv_weights_nchw()` converts both for NCHW peers so that all peers
-compute the same function.
+compute the same function. The LSTM kernel is TF's fused BasicLSTMCell layout (28 + 128, 512):
+rows = concat([x_t, h_prev]), columns = the gates i, j, f, o (j: the tanh candidate), 128 each;
+the bias (512,) in the same column order, with no forget bias in it (the cell adds
+W7_FORGET_BIAS = 1.0 to f). `lstm_weights_torch()` converts it for PyTorch's nn.LSTM.
 """
 
 from __future__ import annotations
@@ -22,9 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from bench.common import W7_BATCH, W7_DEPTH, W7_FORGET_BIAS, W7_HIDDEN
+
 SEED = 0
 WEIGHT_INIT_STD = 0.01
-N_BATCHES = 10  # W2/W3/W6 cycle through this many fixed batches
+N_BATCHES = 10  # W2/W3/W6/W7 cycle through this many fixed batches
 
 
 def _two_layer(rng: np.random.Generator, hidden: int) -> dict[str, np.ndarray]:
@@ -43,6 +52,17 @@ def _conv(rng: np.random.Generator) -> dict[str, np.ndarray]:
     return {"W1": randn(5, 5, 1, 30), "b1": np.zeros(30, np.float32),
             "W2": randn(4320, 100), "b2": np.zeros(100, np.float32),
             "W3": randn(100, 10), "b3": np.zeros(10, np.float32)}
+
+
+def _lstm(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    fan_in, units = W7_DEPTH + W7_HIDDEN, 4 * W7_HIDDEN
+    limit = np.sqrt(6.0 / (fan_in + units))  # glorot_uniform, as LSTMClassifier
+    return {
+        "kernel": rng.uniform(-limit, limit, (fan_in, units)).astype(np.float32),
+        "W": (0.1 * rng.standard_normal((W7_HIDDEN, 10))).astype(np.float32),
+        "bias": np.zeros(units, np.float32),
+        "b": np.zeros(10, np.float32),
+    }
 
 
 def prepare(path: str, seed: int = SEED) -> dict[str, str]:
@@ -65,6 +85,12 @@ def prepare(path: str, seed: int = SEED) -> dict[str, str]:
         arrays[f"batches_{b}"] = np.stack([rng.choice(n, b, replace=False)
                                            for _ in range(N_BATCHES)]).astype(np.int64)
     arrays["w4_perms"] = np.stack([rng.permutation(n) for _ in range(20)]).astype(np.int64)
+    for k, v in _lstm(np.random.default_rng(seed)).items():
+        arrays[f"lstm_{k}"] = v
+    # W7's batches from their own generator, so that adding them left W2-W6's data unchanged
+    rng7 = np.random.default_rng(seed + 2)
+    arrays[f"batches_{W7_BATCH}"] = np.stack([rng7.choice(n, W7_BATCH, replace=False)
+                                      for _ in range(N_BATCHES)]).astype(np.int64)
     np.savez(path, **arrays)
     return {"path": path, "mnist": source, "seed": str(seed), "train": str(n),
             "test": str(len(xte))}
@@ -111,6 +137,10 @@ class Data:
     def conv_weights(self) -> dict[str, np.ndarray]:
         return {k: self[f"conv_{k}"] for k in ("W1", "b1", "W2", "b2", "W3", "b3")}
 
+    def lstm_weights(self) -> dict[str, np.ndarray]:
+        """W7: kernel (156, 512) in TF's layout, bias (512,), W (128, 10), b (10,)."""
+        return {k: self[f"lstm_{k}"] for k in ("kernel", "bias", "W", "b")}
+
     def batch(self, size: int, i: int, images: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The i-th fixed training batch: (x, t); x is (B, 784) or (B, 28, 28, 1) NHWC."""
         idx = self[f"batches_{size}"][i % N_BATCHES]
@@ -131,3 +161,25 @@ def conv_weights_nchw(w: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def nhwc_to_nchw(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+
+def lstm_weights_torch(w: dict[str, np.ndarray],
+                       forget_bias: float = W7_FORGET_BIAS) -> dict[str, np.ndarray]:
+    """W7's canonical weights for torch.nn.LSTM (gate order i, f, g, o; weight (4H, in)).
+
+    TF's columns i, j, f, o become PyTorch's rows i, f, g(=j), o; the kernel's first 28 rows
+    (x) give weight_ih, the other 128 (h) weight_hh; TF's constant forget bias is folded into
+    bias_ih's f rows, and bias_hh is zero (the peer keeps it out of training so that one bias
+    is learnt, as in TF).
+    """
+    kernel, bias = w["kernel"], w["bias"]
+    h = kernel.shape[1] // 4
+    idx = np.concatenate([np.arange(0, h), np.arange(2 * h, 3 * h), np.arange(h, 2 * h),
+                          np.arange(3 * h, 4 * h)])
+    k = kernel[:, idx]
+    b = bias[idx].copy()
+    b[h:2 * h] += np.float32(forget_bias)
+    d = kernel.shape[0] - h
+    return {"weight_ih": np.ascontiguousarray(k[:d].T),
+            "weight_hh": np.ascontiguousarray(k[d:].T), "bias_ih": b.astype(np.float32),
+            "bias_hh": np.zeros(4 * h, np.float32), "W": w["W"], "b": w["b"]}

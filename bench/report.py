@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bench.common import PEERS, WORKLOAD_DEFS, median
+from bench.common import PEERS, WORKLOAD_DEFS, case_metrics, median
 
 
 def aggregate(runs: list[dict[str, Any]], peers: list[str]) -> list[dict[str, Any]]:
@@ -17,7 +17,7 @@ def aggregate(runs: list[dict[str, Any]], peers: list[str]) -> list[dict[str, An
     rows: list[dict[str, Any]] = []
     for w, wd in WORKLOAD_DEFS.items():
         for case in wd["cases"]:
-            for m in wd["metrics"]:
+            for m in case_metrics(wd, case):
                 by_peer: dict[str, dict[str, Any]] = {}
                 for p in peers:
                     rounds: list[list[float]] = []
@@ -76,6 +76,8 @@ def _note(row: dict[str, Any]) -> str:
     ex = row["extra"][0] if row.get("extra") else {}
     if "loss0" in ex and row["metric"] != "test_acc":
         notes.append(f"loss@0 {ex['loss0']:.5f}")
+    if "loss3" in ex:
+        notes.append(f"loss@3 {ex['loss3']:.5f}")
     if "train_acc" in ex and row["metric"] == "test_acc":
         notes.append(f"train acc {ex['train_acc']:.4f}")
     if row.get("status") != "ok":
@@ -127,7 +129,7 @@ def table(doc: dict[str, Any]) -> str:
         lines.append(f"  {'case / metric [unit]':30s} {'peer':9s} {'median':>10s} "
                      f"{'min-max':>19s} {'ratio':>7s}  note")
         for case in wd["cases"]:
-            for m in wd["metrics"]:
+            for m in case_metrics(wd, case):
                 first = True
                 for r in wrows:
                     if r["case"] != case or r["metric"] != m.name:
@@ -154,7 +156,7 @@ def summary(doc: dict[str, Any]) -> str:
     lines = ["summary (medians)", "  " + f"{'':34s}" + "".join(f"{p:>11s}" for p in peers)]
     for w, wd in WORKLOAD_DEFS.items():
         for case in wd["cases"]:
-            for m in wd["metrics"]:
+            for m in case_metrics(wd, case):
                 cells = {r["peer"]: r for r in rows
                          if r["workload"] == w and r["case"] == case and r["metric"] == m.name}
                 if not cells:
@@ -174,7 +176,7 @@ def markdown(doc: dict[str, Any]) -> str:
     lines = [head, "|" + "---|" * (3 + len(peers))]
     for w, wd in WORKLOAD_DEFS.items():
         for case in wd["cases"]:
-            for m in wd["metrics"]:
+            for m in case_metrics(wd, case):
                 cells = {r["peer"]: r for r in rows
                          if r["workload"] == w and r["case"] == case and r["metric"] == m.name}
                 if not cells:

@@ -27,6 +27,10 @@ from bench.common import (
     W4_BATCH,
     W4_EPOCHS,
     W6_STEPS,
+    W7_BATCH,
+    W7_CHECK_STEPS,
+    W7_RSS_STEPS,
+    WORKLOAD_ENV,
     Settings,
     write_json_atomic,
 )
@@ -162,7 +166,35 @@ def run_w6(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
                                     "final_loss": model.loss(batches[0])}}}
 
 
-RUNNERS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4, "W6": run_w6}
+def run_w7(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
+    """The LSTM classifier, in one process: loss@0 and loss@3 (on batch 0, after steps on
+    batches 0, 1, 2: the cross-peer check), then on to 500 steps and the process's VmHWM (as
+    W6; data loading included), then the timed windows of single steps."""
+    model = peer.LSTM(data.lstm_weights(), LR_ADAM)
+    batches = [model.prepare(*data.batch(W7_BATCH, i)) for i in range(10)]
+    loss0 = model.loss(batches[0])
+    for i in range(W7_CHECK_STEPS):
+        model.step(batches[i])
+    loss3 = model.loss(batches[0])
+    steps = W7_CHECK_STEPS + 2 if st.smoke else W7_RSS_STEPS
+    t0 = now()
+    for i in range(W7_CHECK_STEPS, steps):
+        model.step(batches[i % 10])
+    model.sync()
+    wall = now() - t0
+    rss = vm_hwm_mb()
+    final = model.loss(batches[0])
+    samples, n = time_windows(_stepper(model, batches), model.sync, st, min_warmup=2)
+    return {"adam_b128": {"metrics": {"step": [s * 1e3 for s in samples]},
+                          "extra": {"loss0": loss0, "loss3": loss3, "steps_per_window": n,
+                                    "steps_per_s": 1.0 / sorted(samples)[len(samples) // 2]}},
+            "500steps": {"metrics": {"peak_rss": [rss]},
+                         "extra": {"steps": steps, "wall_s_after_check": wall,
+                                   "final_loss": final}}}
+
+
+RUNNERS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4, "W6": run_w6,
+           "W7": run_w7}
 
 
 def blas_info() -> Any:
@@ -181,6 +213,7 @@ def main(argv: list[str]) -> int:
     res: dict[str, Any] = {"peer": spec["peer"], "workload": spec.get("workload"),
                            "pid": os.getpid(), "python": sys.executable,
                            "python_version": sys.version.split()[0]}
+    os.environ.update(WORKLOAD_ENV.get(spec.get("workload") or "", {}))
     t_start = now()
     try:
         peer = importlib.import_module(PEER_MODULE[spec["peer"]])

@@ -1,6 +1,8 @@
-"""The benchmark harness must not rot: run the flowzero side of every workload for a few steps.
+"""The benchmark harness must not rot: run the flowzero and NumPy sides of every workload for a
+few steps (both run under this interpreter).
 
-Not a timed test: `--smoke` numbers mean nothing. Needs no peer (tf1/torch/jax are optional).
+Not a timed test: `--smoke` numbers mean nothing. Needs no peer (tf1/torch/jax are optional;
+tests/test_bench_w7.py runs them where a peer interpreter is configured).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,6 +23,7 @@ WORKLOAD_CASES = {
     "W4": {("20ep", "wall"), ("20ep", "test_acc")},
     "W5": {("import", "wall"), ("import", "peak_rss")},
     "W6": {("2000steps", "peak_rss")},
+    "W7": {("adam_b128", "step"), ("500steps", "peak_rss")},
 }
 
 
@@ -31,7 +35,7 @@ def _bench(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     out = tmp_path_factory.mktemp("bench") / "smoke.json"
-    proc = _bench("run", "--smoke", "--peers", "flowzero", "--rounds", "1", "--quiet",
+    proc = _bench("run", "--smoke", "--peers", "flowzero,numpy", "--rounds", "1", "--quiet",
                   "--out", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(out.read_text()), proc.stdout
@@ -57,11 +61,30 @@ def test_smoke_runs_every_workload_for_flowzero(smoke: tuple[dict, str]) -> None
                 assert row["diff"] == 0
             else:
                 assert row["ratio"] == pytest.approx(1.0)
+    numpy_rows = {(r["workload"], r["case"], r["metric"]): r for r in doc["results"]
+                  if r["peer"] == "numpy"}
+    for w, cases in WORKLOAD_CASES.items():
+        for case, metric in cases:
+            row = numpy_rows.get((w, case, metric))
+            assert row is not None and row["status"] == "ok", (w, case, metric, row)
     assert doc["machine"]["cpu_model"]
     assert doc["loadavg"]["during"] is not None
     # the same initial weights and batch give the untrained network's loss, ~ln(10)
     loss0 = rows[("W2", "h50_b100", "step")]["extra"][0]["loss0"]
     assert loss0 == pytest.approx(2.3026, abs=0.01)
+
+
+def test_w7_flowzero_and_numpy_agree(smoke: tuple[dict, str]) -> None:
+    """The same weights and batches give the same losses: before training and after 3 Adam
+    steps (flowzero's graph + autodiff vs the hand-written BPTT)."""
+    doc, _ = smoke
+    ex = {r["peer"]: r["extra"][0] for r in doc["results"]
+          if (r["workload"], r["case"], r["metric"]) == ("W7", "adam_b128", "step")}
+    assert ex["flowzero"]["loss0"] == pytest.approx(2.3, abs=0.05)  # untrained: ~ln(10)
+    assert ex["flowzero"]["loss3"] < ex["flowzero"]["loss0"]
+    for key in ("loss0", "loss3"):
+        np.testing.assert_allclose(ex["numpy"][key], ex["flowzero"][key], rtol=1e-4,
+                                   err_msg=key)
 
 
 def test_smoke_prints_the_table(smoke: tuple[dict, str], tmp_path: Path) -> None:
@@ -74,6 +97,7 @@ def test_smoke_prints_the_table(smoke: tuple[dict, str], tmp_path: Path) -> None
     again = _bench("table", str(path), timeout=60)
     assert again.returncode == 0, again.stderr
     assert "W3 sgd_b100 step [ms]" in again.stdout
+    assert "W7 500steps peak_rss [MB]" in again.stdout
 
 
 def test_missing_peer_is_reported_not_a_crash(tmp_path: Path) -> None:

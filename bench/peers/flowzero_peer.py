@@ -1,4 +1,5 @@
-"""flowzero: the book's networks from flowzero.models, one `sess.run(train_op, feed)` per step."""
+"""flowzero: the book's networks (and W7's LSTMClassifier) from flowzero.models, one
+`sess.run(train_op, feed)` per step."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import numpy as np
 
 import flowzero as tf
+from flowzero.models.lstm_classifier import LSTMClassifier
 from flowzero.models.simple_conv_net import SimpleConvNet
 from flowzero.models.two_layer_net import TwoLayerNet
 
@@ -63,6 +65,20 @@ class Conv(TwoLayer):
             opt = (tf.train.GradientDescentOptimizer(lr) if optimizer == "sgd"
                    else tf.train.AdamOptimizer(lr))
             self.train_op = opt.minimize(self.net.loss)
+            init = tf.global_variables_initializer()
+        self.sess = tf.Session(graph=self.graph)
+        self.sess.run(init)
+        _load(self.net.params, w, self.sess)
+
+
+class LSTM(TwoLayer):
+    """W7: LSTMClassifier (BasicLSTMCell + dynamic_rnn over the 28 rows), Adam."""
+
+    def __init__(self, w: dict[str, np.ndarray], lr: float) -> None:
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            self.net = LSTMClassifier(hidden_size=w["W"].shape[0], seed=0)
+            self.train_op = tf.train.AdamOptimizer(lr).minimize(self.net.loss)
             init = tf.global_variables_initializer()
         self.sess = tf.Session(graph=self.graph)
         self.sess.run(init)

@@ -2,7 +2,9 @@
 on the device before timing. Steps are dispatched asynchronously, as a JAX training loop runs;
 the timer blocks on the parameters at the end of each window. Max-pooling is by reshape (much
 faster under XLA CPU than reduce_window's select-and-scatter gradient); Adam is written out
-(TF's formula, eps 1e-8) since optax is not a dependency."""
+(TF's formula, eps 1e-8) since optax is not a dependency. W7's LSTM is `jax.lax.scan` over
+the 28 rows with BasicLSTMCell's math (fused kernel on concat([x, h]), gates i, j, f, o,
+forget bias 1.0), differentiated by jax.grad through the scan."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from bench.common import W7_FORGET_BIAS
 
 NAME = "jax"
 
@@ -44,6 +48,25 @@ def _cnn(p: dict[str, Any], x: Any) -> Any:
     h = h.reshape(n, 12, 2, 12, 2, 30).max(axis=(2, 4)).reshape(n, 4320)
     h = jax.nn.relu(h @ p["W2"] + p["b2"])
     return h @ p["W3"] + p["b3"]
+
+
+def _lstm(p: dict[str, Any], x: Any) -> Any:
+    hidden = p["W"].shape[0]
+    depth = p["kernel"].shape[0] - hidden
+    n = x.shape[0]
+    xs = x.reshape(n, -1, depth).transpose(1, 0, 2)  # time-major for scan
+
+    def cell(carry: Any, x_t: Any) -> Any:
+        c, h = carry
+        z = jnp.concatenate([x_t, h], axis=1) @ p["kernel"] + p["bias"]
+        i, j, f, o = jnp.split(z, 4, axis=1)
+        c = c * jax.nn.sigmoid(f + W7_FORGET_BIAS) + jax.nn.sigmoid(i) * jnp.tanh(j)
+        h = jnp.tanh(c) * jax.nn.sigmoid(o)
+        return (c, h), None
+
+    zeros = jnp.zeros((n, hidden), x.dtype)
+    (_, h), _ = jax.lax.scan(cell, (zeros, zeros), xs)
+    return h @ p["W"] + p["b"]
 
 
 def _sgd_step(predict: Any, lr: float) -> Any:
@@ -113,6 +136,15 @@ class Conv(TwoLayer):
             self._params = lambda s: s[0]
         self._loss = jax.jit(lambda q, x, t: _xent(self.predict(q, x), t))
         self._logits = jax.jit(self.predict)
+
+
+class LSTM(Conv):
+    """W7: the jitted Adam step over the scanned LSTM."""
+
+    predict = staticmethod(_lstm)
+
+    def __init__(self, w: dict[str, np.ndarray], lr: float) -> None:
+        super().__init__(w, "adam", lr)
 
 
 def w1(kind: str) -> Any:

@@ -6,6 +6,12 @@ im2col, Pooling via im2col + argmax), NCHW as in the book, parameters updated in
 only to stay float32 end to end: the scratch buffers of im2col/col2im/pool-backward take the
 input's dtype (the book's `np.zeros` is float64), and Adam's scalar step size is a Python float.
 Like the book, the first Affine/Convolution layer still computes the gradient w.r.t. its input.
+
+W7's LSTM follows the book's sequel ("Deep Learning from Scratch 2": an LSTM layer with a
+hand-written backward, TimeLSTM running it over the time steps forward and back (BPTT) and
+summing the weights' gradients), with two changes to compute TF's BasicLSTMCell: the fused
+weights keep TF's gate order i, j, f, o (the book's is f, g, i, o) and the forget bias 1.0 is
+added to f; Adam uses TF's epsilon 1e-8 there (the book's 1e-7 is kept for W3).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.common import W7_FORGET_BIAS
 from bench.data import conv_weights_nchw, nhwc_to_nchw
 
 NAME = "numpy"
@@ -33,6 +40,10 @@ def softmax(x: np.ndarray) -> np.ndarray:
     x = x - np.max(x, axis=-1, keepdims=True)
     e = np.exp(x)
     return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
 
 
 def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
@@ -181,6 +192,124 @@ class Pooling:
         return col2im(dcol, self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
 
 
+class LSTMLayer:
+    """The book's LSTM (one time step); params [Wx, Wh, b], columns gates i, j, f, o (TF's
+    fused layout). Renamed: `LSTM` is the harness's W7 class below."""
+
+    def __init__(self, wx: np.ndarray, wh: np.ndarray, b: np.ndarray,
+                 forget_bias: float = W7_FORGET_BIAS) -> None:
+        self.params = [wx, wh, b]
+        self.grads = [np.zeros_like(wx), np.zeros_like(wh), np.zeros_like(b)]
+        self.forget_bias = forget_bias
+        self.cache: tuple[np.ndarray, ...] | None = None
+
+    def forward(self, x: np.ndarray, h_prev: np.ndarray,
+                c_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        wx, wh, b = self.params
+        n, h = h_prev.shape
+        a = np.dot(x, wx) + np.dot(h_prev, wh) + b
+        i = sigmoid(a[:, :h])
+        g = np.tanh(a[:, h:2 * h])
+        f = sigmoid(a[:, 2 * h:3 * h] + self.forget_bias)
+        o = sigmoid(a[:, 3 * h:])
+        c_next = f * c_prev + g * i
+        h_next = o * np.tanh(c_next)
+        self.cache = (x, h_prev, c_prev, i, f, g, o, c_next)
+        return h_next, c_next
+
+    def backward(self, dh_next: np.ndarray,
+                 dc_next: np.ndarray | int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        wx, wh, b = self.params
+        x, h_prev, c_prev, i, f, g, o, c_next = self.cache
+        tanh_c_next = np.tanh(c_next)
+        ds = dc_next + (dh_next * o) * (1 - tanh_c_next ** 2)
+        dc_prev = ds * f
+        di = ds * g
+        df = ds * c_prev
+        do = dh_next * tanh_c_next
+        dg = ds * i
+        di *= i * (1 - i)
+        df *= f * (1 - f)
+        do *= o * (1 - o)
+        dg *= (1 - g ** 2)
+        da = np.hstack((di, dg, df, do))
+        self.grads[0][...] = np.dot(x.T, da)
+        self.grads[1][...] = np.dot(h_prev.T, da)
+        self.grads[2][...] = da.sum(axis=0)
+        dx = np.dot(da, wx.T)
+        dh_prev = np.dot(da, wh.T)
+        return dx, dh_prev, dc_prev
+
+
+class TimeLSTM:
+    """The LSTM over T steps of xs (N, T, D) -> hs (N, T, H); backward is BPTT."""
+
+    def __init__(self, wx: np.ndarray, wh: np.ndarray, b: np.ndarray) -> None:
+        self.params = [wx, wh, b]
+        self.grads = [np.zeros_like(wx), np.zeros_like(wh), np.zeros_like(b)]
+        self.layers: list[LSTMLayer] = []
+
+    def forward(self, xs: np.ndarray) -> np.ndarray:
+        wx, wh, b = self.params
+        n, t_len, _ = xs.shape
+        h_size = wh.shape[0]
+        self.layers = []
+        hs = np.empty((n, t_len, h_size), dtype=xs.dtype)
+        h = np.zeros((n, h_size), dtype=xs.dtype)
+        c = np.zeros((n, h_size), dtype=xs.dtype)
+        for t in range(t_len):
+            layer = LSTMLayer(*self.params)
+            h, c = layer.forward(xs[:, t, :], h, c)
+            hs[:, t, :] = h
+            self.layers.append(layer)
+        return hs
+
+    def backward(self, dhs: np.ndarray) -> np.ndarray:
+        wx, wh, b = self.params
+        n, t_len, _ = dhs.shape
+        dxs = np.empty((n, t_len, wx.shape[0]), dtype=dhs.dtype)
+        dh: np.ndarray | int = 0
+        dc: np.ndarray | int = 0
+        grads: list[Any] = [0, 0, 0]
+        for t in reversed(range(t_len)):
+            layer = self.layers[t]
+            dx, dh, dc = layer.backward(dhs[:, t, :] + dh, dc)
+            dxs[:, t, :] = dx
+            for k, grad in enumerate(layer.grads):
+                grads[k] += grad
+        for k, grad in enumerate(grads):
+            self.grads[k][...] = grad
+        return dxs
+
+    @property
+    def dWx(self) -> np.ndarray:  # noqa: N802 - the book's gradient names
+        return self.grads[0]
+
+    @property
+    def dWh(self) -> np.ndarray:  # noqa: N802
+        return self.grads[1]
+
+    @property
+    def db(self) -> np.ndarray:
+        return self.grads[2]
+
+
+class LastStep:
+    """hs (N, T, H) -> hs[:, -1]: the classifier reads the last hidden state only."""
+
+    def __init__(self) -> None:
+        self.shape: tuple[int, ...] = ()
+
+    def forward(self, hs: np.ndarray) -> np.ndarray:
+        self.shape = hs.shape
+        return hs[:, -1, :]
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dhs = np.zeros(self.shape, dtype=dout.dtype)
+        dhs[:, -1, :] = dout
+        return dhs
+
+
 # -- the book's optimizers ---------------------------------------------------------------------
 class SGD:
     def __init__(self, lr: float = 0.01) -> None:
@@ -192,8 +321,9 @@ class SGD:
 
 
 class Adam:
-    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999) -> None:
-        self.lr, self.beta1, self.beta2 = lr, beta1, beta2
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-7) -> None:
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
         self.iter = 0
         self.m: dict[str, np.ndarray] | None = None
         self.v: dict[str, np.ndarray] | None = None
@@ -207,7 +337,7 @@ class Adam:
         for key in params:
             self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
             self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
-            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
+            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + self.eps)
 
 
 # -- the book's networks -----------------------------------------------------------------------
@@ -267,6 +397,25 @@ class SimpleConvNetBook(_Net):
                           "W3": ("Affine2", "dW"), "b3": ("Affine2", "db")}
 
 
+class LSTMClassifierBook(_Net):
+    """TimeLSTM over the rows -> the last h -> Affine -> SoftmaxWithLoss; input (N, T, D)."""
+
+    def __init__(self, w: dict[str, np.ndarray]) -> None:
+        hidden = w["W"].shape[0]
+        depth = w["kernel"].shape[0] - hidden
+        self.params = {"Wx": w["kernel"][:depth].copy(), "Wh": w["kernel"][depth:].copy(),
+                       "b_lstm": w["bias"].copy(), "W": w["W"].copy(), "b": w["b"].copy()}
+        p = self.params
+        self.layers = OrderedDict()
+        self.layers["TimeLSTM"] = TimeLSTM(p["Wx"], p["Wh"], p["b_lstm"])
+        self.layers["LastStep"] = LastStep()
+        self.layers["Affine"] = Affine(p["W"], p["b"])
+        self.last_layer = SoftmaxWithLoss()
+        self.grad_keys = {"Wx": ("TimeLSTM", "dWx"), "Wh": ("TimeLSTM", "dWh"),
+                          "b_lstm": ("TimeLSTM", "db"), "W": ("Affine", "dW"),
+                          "b": ("Affine", "db")}
+
+
 # -- the harness interface ---------------------------------------------------------------------
 class TwoLayer:
     """W2/W4/W6: one `step` = the book's gradient() + optimizer.update()."""
@@ -300,6 +449,21 @@ class Conv(TwoLayer):
 
     def prepare(self, x: np.ndarray, t: np.ndarray) -> Any:
         return nhwc_to_nchw(x), t
+
+
+class LSTM(TwoLayer):
+    """W7: the LSTM classifier with BPTT and Adam (eps 1e-8, as TF's AdamOptimizer)."""
+
+    def __init__(self, w: dict[str, np.ndarray], lr: float) -> None:
+        self.net = LSTMClassifierBook(w)
+        self.opt = Adam(lr, eps=1e-8)
+        self.depth = w["kernel"].shape[0] - w["W"].shape[0]
+
+    def prepare(self, x: np.ndarray, t: np.ndarray) -> Any:
+        return x.reshape(len(x), -1, self.depth), t
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
+        return self.net.accuracy(*self.prepare(x, t))
 
 
 def w1(kind: str) -> Any:

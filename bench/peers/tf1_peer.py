@@ -1,6 +1,11 @@
 """TensorFlow in TF1 graph mode (tf.compat.v1 with v2 behaviour disabled): the same graphs as
 flowzero's models, NHWC, one `sess.run(train_op, feed_dict)` per step, intra/inter-op threads
-set in the session config."""
+set in the session config.
+
+NOTE: W7's tf.nn.rnn_cell.BasicLSTMCell exists with TF 2.16+ only where TF_USE_LEGACY_KERAS=1
+was set before TensorFlow was imported (and tf_keras is installed): the worker sets it for W7
+only (bench.common.WORKLOAD_ENV), so that W1-W6 measure TensorFlow as before.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import tensorflow as _tf
+
+from bench.common import W7_FORGET_BIAS
 
 tf = _tf.compat.v1
 tf.disable_v2_behavior()
@@ -89,6 +96,34 @@ class Conv(TwoLayer):
             opt = (tf.train.GradientDescentOptimizer(lr) if optimizer == "sgd"
                    else tf.train.AdamOptimizer(lr))
             self._finish(logits, opt)
+
+
+class LSTM(TwoLayer):
+    """W7: BasicLSTMCell (forget_bias 1.0) + dynamic_rnn over the 28 rows, Adam; the cell's
+    kernel and bias are loaded after the initializer ran (they are created by the cell)."""
+
+    def __init__(self, w: dict[str, np.ndarray], lr: float) -> None:
+        hidden = w["W"].shape[0]
+        depth = w["kernel"].shape[0] - hidden
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            self.x = tf.placeholder(tf.float32, [None, 784])
+            self.t = tf.placeholder(tf.int32, [None])
+            rows = tf.reshape(self.x, [-1, 784 // depth, depth])
+            try:
+                cell = tf.nn.rnn_cell.BasicLSTMCell(hidden, forget_bias=W7_FORGET_BIAS)
+            except (AttributeError, ImportError) as e:
+                raise RuntimeError(
+                    "tf1 W7: tf.compat.v1.nn.rnn_cell.BasicLSTMCell is unavailable; set "
+                    "TF_USE_LEGACY_KERAS=1 before importing tensorflow and install tf_keras "
+                    f"({type(e).__name__}: {e})") from e
+            _, state = tf.nn.dynamic_rnn(cell, rows, dtype=tf.float32)
+            p = {k: tf.Variable(w[k], name=k) for k in ("W", "b")}
+            logits = tf.matmul(state.h, p["W"]) + p["b"]
+            self._finish(logits, tf.train.AdamOptimizer(lr))
+            cell_vars = {v.op.name.rsplit("/", 1)[-1]: v for v in cell.variables}
+        for k in ("kernel", "bias"):
+            cell_vars[k].load(w[k], self.sess)
 
 
 def w1(kind: str) -> Any:

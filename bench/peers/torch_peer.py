@@ -1,5 +1,6 @@
 """PyTorch eager: nn.Sequential models, torch.optim.SGD/Adam, NCHW; batches are converted to
-tensors before timing (torch.from_numpy, int64 labels), as a DataLoader would hand them over."""
+tensors before timing (torch.from_numpy, int64 labels), as a DataLoader would hand them over.
+W7: nn.LSTM(28, 128, batch_first=True) + nn.Linear on the last hidden state."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - the conventional name
 from torch import nn
 
-from bench.data import conv_weights_nchw, nhwc_to_nchw
+from bench.data import conv_weights_nchw, lstm_weights_torch, nhwc_to_nchw
 
 NAME = "torch"
 
@@ -80,6 +81,41 @@ class Conv(TwoLayer):
 
     def prepare(self, x: np.ndarray, t: np.ndarray) -> Any:
         return torch.from_numpy(nhwc_to_nchw(x)), torch.from_numpy(t.astype(np.int64))
+
+
+class _LSTMNet(nn.Module):
+    def __init__(self, depth: int, hidden: int) -> None:
+        super().__init__()
+        self.depth = depth
+        self.lstm = nn.LSTM(depth, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, (h, _) = self.lstm(x)
+        return self.fc(h[-1])
+
+
+class LSTM(TwoLayer):
+    """W7 from TF's fused kernel (bench.data.lstm_weights_torch). NOTE: bias_hh stays zero and
+    out of training (requires_grad False): PyTorch's two biases, both learnt, would make the
+    effective bias move twice as fast under Adam as TF's one."""
+
+    def __init__(self, w: dict[str, np.ndarray], lr: float) -> None:
+        tw = lstm_weights_torch(w)
+        hidden = w["W"].shape[0]
+        self.model = _LSTMNet(w["kernel"].shape[0] - hidden, hidden)
+        with torch.no_grad():
+            for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(self.model.lstm, k + "_l0").copy_(torch.from_numpy(tw[k]))
+        _set(self.model.fc, w["W"].T, w["b"])
+        self.model.lstm.bias_hh_l0.requires_grad_(False)
+        self.opt = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad],
+                                    lr=lr)
+
+    def prepare(self, x: np.ndarray, t: np.ndarray) -> Any:
+        d = self.model.depth
+        return (torch.from_numpy(np.ascontiguousarray(x.reshape(len(x), -1, d))),
+                torch.from_numpy(t.astype(np.int64)))
 
 
 def w1(kind: str) -> Any:
