@@ -62,21 +62,25 @@ class Body:
     @contextmanager
     def building(self) -> Iterator[None]:
         """Ops created inside belong to this body, named under its scope."""
-        with self.graph.as_default(), self.graph._building_body(self), \
-                self.graph.name_scope(self.scope + "/"):
+        with (
+            self.graph.as_default(),
+            self.graph._building_body(self),
+            self.graph.name_scope(self.scope + "/"),
+        ):
             yield
 
     def add_arg(self, shape: Any, dtype: Any, name: str = "arg") -> Tensor:
         """A new explicit argument (call inside `building()`, before any capture exists)."""
         with self.graph.control_dependencies(None):
-            t = self.graph.create_op(Arg, [], {"shape": as_shape(shape),
-                                               "dtype": _dtypes.as_dtype(dtype)}, name)._outputs[0]
+            t = self.graph.create_op(
+                Arg, [], {"shape": as_shape(shape), "dtype": _dtypes.as_dtype(dtype)}, name
+            )._outputs[0]
         self.args.append(t)
         self.n_explicit += 1
         return t
 
     def capture_args(self) -> list[Tensor]:
-        return self.args[self.n_explicit:]
+        return self.args[self.n_explicit :]
 
     def owns(self, op: Operation) -> bool:
         """Whether `op` was built in this body or in a body nested in it."""
@@ -103,8 +107,9 @@ class Body:
             a = outer.get(t)
             if a is None:
                 with self.building(), self.graph.control_dependencies(None):
-                    a = self.graph.create_op(Arg, [], {"shape": t.shape, "dtype": t.dtype},
-                                             "capture")._outputs[0]
+                    a = self.graph.create_op(
+                        Arg, [], {"shape": t.shape, "dtype": t.dtype}, "capture"
+                    )._outputs[0]
                 outer[t] = a
                 self.args.append(a)
                 self.captures.append(t)
@@ -124,8 +129,10 @@ class Body:
                 if c._body is self:
                     continue
                 if self.owns(c):
-                    raise ValueError(f"Op '{op.name}' waits on op '{c.name}' inside a nested "
-                                     "control-flow body; that is not allowed.")
+                    raise ValueError(
+                        f"Op '{op.name}' waits on op '{c.name}' inside a nested "
+                        "control-flow body; that is not allowed."
+                    )
                 op._control_inputs.remove(c)
                 c._control_outputs.remove(op)
                 if c not in self.control_captures:

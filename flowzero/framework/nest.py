@@ -105,16 +105,17 @@ def assert_same_structure(a: Any, b: Any, check_types: bool = True) -> None:
             )
         if not sx:
             return
-        if check_types and type(x) is not type(y) and not (
-                isinstance(x, Mapping) and isinstance(y, Mapping)):
+        if (
+            check_types
+            and type(x) is not type(y)
+            and not (isinstance(x, Mapping) and isinstance(y, Mapping))
+        ):
             raise TypeError(
                 "The two structures don't have the same sequence type: "
                 f"{type(x).__name__} vs {type(y).__name__} ({_describe(a)} vs {_describe(b)})."
             )
         if isinstance(x, Mapping) and sorted(x) != sorted(y):
-            raise ValueError(
-                f"The two dicts don't have the same keys: {sorted(x)} vs {sorted(y)}."
-            )
+            raise ValueError(f"The two dicts don't have the same keys: {sorted(x)} vs {sorted(y)}.")
         cx, cy = _children(x), _children(y)
         if len(cx) != len(cy):
             raise ValueError(

@@ -24,12 +24,20 @@ class LSTMClassifier:
         logits, loss (mean softmax cross-entropy), accuracy, params (dict name -> Variable).
     """
 
-    def __init__(self, input_size: int = 784, hidden_size: int = 128, output_size: int = 10,
-                 steps: int = 28, weight_init_std: float = 0.1, seed: int | None = 0,
-                 dtype: Any = tf.float32) -> None:
+    def __init__(
+        self,
+        input_size: int = 784,
+        hidden_size: int = 128,
+        output_size: int = 10,
+        steps: int = 28,
+        weight_init_std: float = 0.1,
+        seed: int | None = 0,
+        dtype: Any = tf.float32,
+    ) -> None:
         if input_size % steps:
-            raise ValueError(f"LSTMClassifier: input_size {input_size} is not a multiple of "
-                             f"steps {steps}.")
+            raise ValueError(
+                f"LSTMClassifier: input_size {input_size} is not a multiple of steps {steps}."
+            )
         depth = input_size // steps
         rng = np.random.default_rng(seed)
         npdt = tf.as_dtype(dtype).as_numpy_dtype
@@ -38,8 +46,7 @@ class LSTMClassifier:
         w_out = (weight_init_std * rng.standard_normal((hidden_size, output_size))).astype(npdt)
         # The scope's initializer reaches the one variable the cell creates without its own
         # (the kernel; the bias starts at zeros): the seeded kernel is its initial value.
-        with tf.variable_scope("lstm_classifier",
-                               initializer=tf.constant_initializer(kernel)):
+        with tf.variable_scope("lstm_classifier", initializer=tf.constant_initializer(kernel)):
             self.x = tf.placeholder(dtype, [None, input_size], name="x")
             self.t = tf.placeholder(tf.int32, [None], name="t")
             rows = tf.reshape(self.x, [-1, steps, depth])
@@ -48,8 +55,10 @@ class LSTMClassifier:
             w = tf.Variable(w_out, name="W")
             b = tf.Variable(np.zeros(output_size, npdt), name="b")
             self.logits = tf.matmul(state.h, w) + b
-            self.loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=self.t, logits=self.logits), name="loss")
+            self.loss = tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=self.t, logits=self.logits),
+                name="loss",
+            )
             correct = tf.equal(tf.argmax(self.logits, 1, output_type=tf.int32), self.t)
             self.accuracy = tf.reduce_mean(tf.cast(correct, dtype), name="accuracy")
         lstm_kernel, lstm_bias = cell.trainable_variables

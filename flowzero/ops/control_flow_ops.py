@@ -84,8 +84,9 @@ def _from_leaf(like: Any, t: Tensor) -> Any:
 
 
 # -- the gradient body: shared by If and While ------------------------------------------------
-def _grad_body(fwd: Body, fwd_opdef: OpDef, saved_key: Any, ys: list[Tensor],
-               xs: list[Tensor], scope: str) -> tuple[Body, list[tuple[str, int]], list[Tensor]]:
+def _grad_body(
+    fwd: Body, fwd_opdef: OpDef, saved_key: Any, ys: list[Tensor], xs: list[Tensor], scope: str
+) -> tuple[Body, list[tuple[str, int]], list[Tensor]]:
     """The gradient of a Body: a Body with args [dys..., captures...] and outputs [grads of
     xs...], the source of each capture — ("saved", k): the forward op's record, entry k
     (added to the forward op's `saved` list) or ("outer", k): the k-th outer tensor — and those
@@ -149,7 +150,7 @@ class If(OpDef):
         saved = a["saved"].get(b, []) if record else []
         plan = ctx.subplan((id(self), b, tuple(saved)), body.outputs + saved, body.args)
         lo = a["split"][b]
-        out = plan.run(list(caps[lo:lo + len(body.captures)]))
+        out = plan.run(list(caps[lo : lo + len(body.captures)]))
         m = len(body.outputs)
         return out[:m] + [(b, out[m:]) if record else None]
 
@@ -170,18 +171,32 @@ class If(OpDef):
         for b, body in enumerate(a["branches"]):
             xs_idx = [j for j, t in enumerate(body.capture_args()) if _differentiable(t)]
             xs_per.append(xs_idx)
-            gb, src, out = _grad_body(body, self, b, [body.outputs[k] for k in diff],
-                                      [body.capture_args()[j] for j in xs_idx],
-                                      f"{op.name}_grad/branch_{b}")
+            gb, src, out = _grad_body(
+                body,
+                self,
+                b,
+                [body.outputs[k] for k in diff],
+                [body.capture_args()[j] for j in xs_idx],
+                f"{op.name}_grad/branch_{b}",
+            )
             gbs.append(gb)
             sources.append(src)
             outers.append(out)
         dy_t = [_dy_or_zero(dys[k], outs[k]) for k in diff]
         fwd_caps = [op.inputs[1 + a["split"][b] + j] for b in (0, 1) for j in xs_per[b]]
-        results = apply_op(IfGrad, [op.outputs[-1], *dy_t, *fwd_caps, *outers[0], *outers[1]], {
-            "grad_bodies": tuple(gbs), "sources": tuple(sources), "xs": tuple(xs_per),
-            "n_outer": (len(outers[0]), len(outers[1])), "n_dy": len(dy_t),
-            "out_specs": _specs(fwd_caps)}, name=f"{op.name}_grad/IfGrad")
+        results = apply_op(
+            IfGrad,
+            [op.outputs[-1], *dy_t, *fwd_caps, *outers[0], *outers[1]],
+            {
+                "grad_bodies": tuple(gbs),
+                "sources": tuple(sources),
+                "xs": tuple(xs_per),
+                "n_outer": (len(outers[0]), len(outers[1])),
+                "n_dy": len(dy_t),
+                "out_specs": _specs(fwd_caps),
+            },
+            name=f"{op.name}_grad/IfGrad",
+        )
         results = results if isinstance(results, list) else [results]
         k = 0
         for b in (0, 1):
@@ -206,8 +221,8 @@ class IfGrad(OpDef):
         n_dy = a["n_dy"]
         dys = list(rest[:n_dy])
         nx = [len(a["xs"][0]), len(a["xs"][1])]
-        fwd_caps = rest[n_dy:n_dy + nx[0] + nx[1]]
-        outer_all = rest[n_dy + nx[0] + nx[1]:]
+        fwd_caps = rest[n_dy : n_dy + nx[0] + nx[1]]
+        outer_all = rest[n_dy + nx[0] + nx[1] :]
         b, saved = record
         gb: Body = a["grad_bodies"][b]
         n0 = a["n_outer"][0]
@@ -216,7 +231,7 @@ class IfGrad(OpDef):
         got = plan.run(_grad_feeds(a["sources"][b], dys, saved, outer))
         out: list[Any] = []
         for br in (0, 1):
-            caps = fwd_caps[:nx[0]] if br == 0 else fwd_caps[nx[0]:]
+            caps = fwd_caps[: nx[0]] if br == 0 else fwd_caps[nx[0] :]
             out.extend(got if br == b else [_zeros_value(c) for c in caps])
         return out
 
@@ -241,17 +256,27 @@ def _build_branch(fn: Callable[[], Any], scope: str, what: str) -> tuple[Body, A
     with body.building():
         result = fn()
         if result is None:
-            raise ValueError(f"{what} must return a value (a Tensor, an Operation or a "
-                             "structure of them); it returned None.")
-        leaves = [x if isinstance(x, Operation) else _to_leaf_tensor(x, what)
-                  for x in nest.flatten(result)]
+            raise ValueError(
+                f"{what} must return a value (a Tensor, an Operation or a "
+                "structure of them); it returned None."
+            )
+        leaves = [
+            x if isinstance(x, Operation) else _to_leaf_tensor(x, what)
+            for x in nest.flatten(result)
+        ]
     body.close(leaves)
     return body, result, leaves
 
 
-def cond(pred: Any, true_fn: Callable[[], Any] | None = None,
-         false_fn: Callable[[], Any] | None = None, strict: bool = False,
-         name: str | None = None, fn1: Any = None, fn2: Any = None) -> Any:
+def cond(
+    pred: Any,
+    true_fn: Callable[[], Any] | None = None,
+    false_fn: Callable[[], Any] | None = None,
+    strict: bool = False,
+    name: str | None = None,
+    fn1: Any = None,
+    fn2: Any = None,
+) -> Any:
     """`true_fn()` if `pred` else `false_fn()`, as one op; only the taken branch runs.
 
     Args:
@@ -276,15 +301,16 @@ def cond(pred: Any, true_fn: Callable[[], Any] | None = None,
     if not callable(false_fn):
         raise TypeError("cond: false_fn must be callable.")
     if isinstance(pred, (bool, np.bool_)):
-        raise TypeError("cond: pred must not be a Python bool (use a tf.bool tensor, or a "
-                        "Python if statement).")
+        raise TypeError(
+            "cond: pred must not be a Python bool (use a tf.bool tensor, or a Python if statement)."
+        )
     pred = convert_to_tensor(pred)
     if pred.dtype is not dtypes.bool:
-        raise TypeError(f"cond: pred must be a bool tensor; got {pred.dtype.name} tensor "
-                        f"'{pred.name}'.")
+        raise TypeError(
+            f"cond: pred must be a bool tensor; got {pred.dtype.name} tensor '{pred.name}'."
+        )
     if pred.shape.ndims not in (None, 0):
-        raise ValueError(f"cond: pred must be a scalar; got shape {pred.shape} "
-                         f"('{pred.name}').")
+        raise ValueError(f"cond: pred must be a scalar; got shape {pred.shape} ('{pred.name}').")
     g = pred.graph
     with g.as_default(), g.name_scope(name or "cond") as scope:
         base = scope[:-1]
@@ -305,19 +331,33 @@ def cond(pred: Any, true_fn: Callable[[], Any] | None = None,
             if t.dtype is not f.dtype:
                 raise TypeError(
                     f"cond '{base}': output {k} of true_fn has dtype {t.dtype.name} but the "
-                    f"one of false_fn has {f.dtype.name}; cast one of them.")
+                    f"one of false_fn has {f.dtype.name}; cast one of them."
+                )
             out_specs.append(spec(_most_specific(t.shape, f.shape), t.dtype))
-        controls = tb.control_captures + [c for c in fb.control_captures
-                                          if c not in tb.control_captures]
+        controls = tb.control_captures + [
+            c for c in fb.control_captures if c not in tb.control_captures
+        ]
         with g.control_dependencies(controls) if controls else contextlib.nullcontext():
-            outs = apply_op(If, [pred, *tb.captures, *fb.captures], {
-                "branches": (tb, fb), "split": (0, len(tb.captures)), "out_specs": out_specs,
-                "saved": {}}, name=base + "/")
+            outs = apply_op(
+                If,
+                [pred, *tb.captures, *fb.captures],
+                {
+                    "branches": (tb, fb),
+                    "split": (0, len(tb.captures)),
+                    "out_specs": out_specs,
+                    "saved": {},
+                },
+                name=base + "/",
+            )
     if_op = outs[0].op
-    flat = [if_op if isinstance(leaf, Operation) else o
-            for leaf, o in zip(tleaves, outs[:-1])]
-    result = nest.pack_sequence_as(tres, [_from_leaf(x, t) if isinstance(x, TensorArray) else t
-                                          for x, t in zip(nest.flatten(tres), flat)])
+    flat = [if_op if isinstance(leaf, Operation) else o for leaf, o in zip(tleaves, outs[:-1])]
+    result = nest.pack_sequence_as(
+        tres,
+        [
+            _from_leaf(x, t) if isinstance(x, TensorArray) else t
+            for x, t in zip(nest.flatten(tres), flat)
+        ],
+    )
     return result
 
 
@@ -333,8 +373,13 @@ def _most_specific(a: TensorShape, b: TensorShape) -> TensorShape:
     return TensorShape([x if x == y else None for x, y in zip(a.known, b.known)])
 
 
-def case(pred_fn_pairs: Any, default: Callable[[], Any] | None = None, exclusive: bool = False,
-         strict: bool = False, name: str = "case") -> Any:
+def case(
+    pred_fn_pairs: Any,
+    default: Callable[[], Any] | None = None,
+    exclusive: bool = False,
+    strict: bool = False,
+    name: str = "case",
+) -> Any:
     """The result of the first callable whose predicate is true (else `default()`).
 
     Args:
@@ -346,8 +391,7 @@ def case(pred_fn_pairs: Any, default: Callable[[], Any] | None = None, exclusive
         TypeError: a pair is not (bool tensor, callable).
         InvalidArgumentError: (at run time) exclusive and more than one predicate is true.
     """
-    pairs = list(pred_fn_pairs.items()) if isinstance(pred_fn_pairs, dict) else \
-        list(pred_fn_pairs)
+    pairs = list(pred_fn_pairs.items()) if isinstance(pred_fn_pairs, dict) else list(pred_fn_pairs)
     for p in pairs:
         if not isinstance(p, (tuple, list)) or len(p) != 2 or not callable(p[1]):
             raise TypeError(f"case: each pair must be (predicate, callable); got {p!r}.")
@@ -360,12 +404,15 @@ def case(pred_fn_pairs: Any, default: Callable[[], Any] | None = None, exclusive
         preds = [convert_to_tensor(p) for p, _ in pairs]
         for p in preds:
             if p.dtype is not dtypes.bool:
-                raise TypeError(f"case: predicate '{p.name}' must be a bool tensor; got "
-                                f"{p.dtype.name}.")
+                raise TypeError(
+                    f"case: predicate '{p.name}' must be a bool tensor; got {p.dtype.name}."
+                )
         if exclusive and len(preds) > 1:
             count = math_ops.add_n([cast_ops.cast(p, dtypes.int32) for p in preds])
-            check = logging_ops.Assert(count <= 1, [
-                "Input error: exclusive=True for tf.case, more than one condition is true."])
+            check = logging_ops.Assert(
+                count <= 1,
+                ["Input error: exclusive=True for tf.case, more than one condition is true."],
+            )
             with g.control_dependencies([check]):
                 preds = [control_ops.identity(p) for p in preds]
         if default is None:
@@ -400,8 +447,8 @@ class While(OpDef):
         a = self.attrs
         n, nc, nb = a["n"], a["nc"], a["nb"]
         loop = list(vals[:n])
-        ccaps = list(vals[n:n + nc])
-        bcaps = list(vals[n + nc:n + nc + nb])
+        ccaps = list(vals[n : n + nc])
+        bcaps = list(vals[n + nc : n + nc + nb])
         limit = int(vals[-1]) if a["has_max"] else -1
         cb: Body = a["cond"]
         bb: Body = a["body"]
@@ -441,9 +488,18 @@ class While(OpDef):
         dy_t = [_dy_or_zero(dys[i], op.outputs[i]) for i in diff_loop]
         fwd_caps = [op.inputs[n + nc + j] for j in diff_caps]
         specs = _specs([op.inputs[i] for i in diff_loop]) + _specs(fwd_caps)
-        results = apply_op(WhileGrad, [op.outputs[-1], *dy_t, *fwd_caps, *outer], {
-            "grad_body": gb, "sources": sources, "n_dy": len(dy_t), "n_caps": len(fwd_caps),
-            "out_specs": specs}, name=f"{op.name}_grad/WhileGrad")
+        results = apply_op(
+            WhileGrad,
+            [op.outputs[-1], *dy_t, *fwd_caps, *outer],
+            {
+                "grad_body": gb,
+                "sources": sources,
+                "n_dy": len(dy_t),
+                "n_caps": len(fwd_caps),
+                "out_specs": specs,
+            },
+            name=f"{op.name}_grad/WhileGrad",
+        )
         results = results if isinstance(results, list) else [results]
         grads: list[Any] = [None] * len(op.inputs)
         for k, i in enumerate(diff_loop):
@@ -475,8 +531,8 @@ class WhileGrad(OpDef):
         gb: Body = a["grad_body"]
         sources = a["sources"]
         dys = list(rest[:n_dy])
-        fwd_caps = rest[n_dy:n_dy + n_caps]
-        outer = rest[n_dy + n_caps:]
+        fwd_caps = rest[n_dy : n_dy + n_caps]
+        outer = rest[n_dy + n_caps :]
         if tape is None:
             raise errors.InternalError(None, None, "WhileGrad: the forward loop kept no record.")
         plan = ctx.subplan((id(self), "grad"), gb.outputs, gb.args)
@@ -486,15 +542,15 @@ class WhileGrad(OpDef):
             dys = got[:n_dy]
             for j, g in enumerate(got[n_dy:]):
                 acc[j] = own(g) if acc[j] is None else accumulate(acc[j], g)
-        caps = [acc[j] if acc[j] is not None else _zeros_value(fwd_caps[j])
-                for j in range(n_caps)]
+        caps = [acc[j] if acc[j] is not None else _zeros_value(fwd_caps[j]) for j in range(n_caps)]
         return dys + caps
 
     gradient = _no_second_order("WhileGrad")
 
 
-def _invariant_shapes(loop_leaves: list[Any], shape_invariants: Any, structure: Any
-                      ) -> list[TensorShape]:
+def _invariant_shapes(
+    loop_leaves: list[Any], shape_invariants: Any, structure: Any
+) -> list[TensorShape]:
     if shape_invariants is None:
         return [TensorShape([]) if isinstance(x, TensorArray) else x.shape for x in loop_leaves]
     try:
@@ -506,7 +562,8 @@ def _invariant_shapes(loop_leaves: list[Any], shape_invariants: Any, structure: 
         raise ValueError(
             f"while_loop: shape_invariants must have the structure of loop_vars "
             f"({nest.structure_string(structure)}); got "
-            f"{nest.structure_string(shape_invariants)}.")
+            f"{nest.structure_string(shape_invariants)}."
+        )
     out = []
     for k, (x, inv) in enumerate(zip(loop_leaves, flat_inv)):
         if isinstance(x, TensorArray):
@@ -514,19 +571,30 @@ def _invariant_shapes(loop_leaves: list[Any], shape_invariants: Any, structure: 
             continue
         s = as_shape(inv)
         if not s.is_compatible_with(x.shape) or (
-                s.known is not None and x.shape.known is not None
-                and any(a is not None and b is None for a, b in zip(s.known, x.shape.known))):
+            s.known is not None
+            and x.shape.known is not None
+            and any(a is not None and b is None for a, b in zip(s.known, x.shape.known))
+        ):
             raise ValueError(
                 f"while_loop: the shape invariant specified for loop var {k} ('{x.name}') is "
-                f"not compatible with its initial shape: invariant {s}, initial {x.shape}.")
+                f"not compatible with its initial shape: invariant {s}, initial {x.shape}."
+            )
         out.append(s)
     return out
 
 
-def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: Any,
-               shape_invariants: Any = None, parallel_iterations: int = 10,
-               back_prop: bool = True, swap_memory: bool = False, name: str | None = None,
-               maximum_iterations: Any = None, return_same_structure: bool = False) -> Any:
+def while_loop(
+    cond: Callable[..., Any],
+    body: Callable[..., Any],
+    loop_vars: Any,
+    shape_invariants: Any = None,
+    parallel_iterations: int = 10,
+    back_prop: bool = True,
+    swap_memory: bool = False,
+    name: str | None = None,
+    maximum_iterations: Any = None,
+    return_same_structure: bool = False,
+) -> Any:
     """Repeats `body` while `cond` is true, as one op (TF 1.15 semantics).
 
     Args:
@@ -569,16 +637,18 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
     g = g or get_default_graph()
     with g.as_default(), g.name_scope(name or "while") as scope:
         base = scope[:-1]
-        leaves = [x if isinstance(x, TensorArray) else _to_leaf_tensor(x, "while_loop")
-                  for x in leaves_in]
+        leaves = [
+            x if isinstance(x, TensorArray) else _to_leaf_tensor(x, "while_loop") for x in leaves_in
+        ]
         tensors = [_to_leaf_tensor(x, "while_loop") for x in leaves]
         shapes = _invariant_shapes(leaves, shape_invariants, structure)
         names = [f"loop_var_{k}" for k in range(len(leaves))]
         arg_specs = [(s, t.dtype, nm) for s, t, nm in zip(shapes, tensors, names)]
 
         def rebuild(args: list[Tensor]) -> Any:
-            packed = nest.pack_sequence_as(structure, [_from_leaf(x, a)
-                                                       for x, a in zip(leaves, args)])
+            packed = nest.pack_sequence_as(
+                structure, [_from_leaf(x, a) for x, a in zip(leaves, args)]
+            )
             return packed
 
         # The condition.
@@ -591,7 +661,8 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
             if pred.dtype is not dtypes.bool or pred.shape.ndims not in (None, 0):
                 raise TypeError(
                     f"while_loop '{base}': cond must return a scalar bool tensor; got "
-                    f"{pred.dtype.name} tensor of shape {pred.shape}.")
+                    f"{pred.dtype.name} tensor of shape {pred.shape}."
+                )
         cb.close([pred])
 
         # The body.
@@ -600,11 +671,18 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
             bargs = [bb.add_arg(s, d, nm) for s, d, nm in arg_specs]
             bv = rebuild(bargs)
             res = body(bv[0]) if single else body(*bv)
-            if single and not (nest.is_sequence(res) and len(nest.flatten(res)) == 1
-                               and isinstance(res, (list, tuple))):
+            if single and not (
+                nest.is_sequence(res)
+                and len(nest.flatten(res)) == 1
+                and isinstance(res, (list, tuple))
+            ):
                 res = [res]
-            elif not single and isinstance(structure, (list, tuple)) and \
-                    not isinstance(res, (list, tuple)) and len(leaves) == 1:
+            elif (
+                not single
+                and isinstance(structure, (list, tuple))
+                and not isinstance(res, (list, tuple))
+                and len(leaves) == 1
+            ):
                 res = [res]
             try:
                 nest.assert_same_structure(structure, res, check_types=False)
@@ -620,37 +698,56 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
                 if o.dtype is not t.dtype:
                     raise TypeError(
                         f"while_loop '{base}': body changes the dtype of loop var {k} from "
-                        f"{t.dtype.name} to {o.dtype.name}.")
+                        f"{t.dtype.name} to {o.dtype.name}."
+                    )
                 if not _keeps_shape(s, o.shape):
                     raise ValueError(
                         f"while_loop '{base}': the shape of loop var {k} ('{t.name}') changes "
                         f"in the body: it enters with shape {s} and the body returns "
                         f"{o.shape} ('{o.name}'). Pass shape_invariants to allow it, e.g. "
-                        f"{_relaxed(s, o.shape)}.")
+                        f"{_relaxed(s, o.shape)}."
+                    )
         bb.close(outs)
 
         extra: list[Tensor] = []
         if maximum_iterations is not None:
             mi = convert_to_tensor(maximum_iterations)
             if not mi.dtype.is_integer or mi.shape.ndims not in (None, 0):
-                raise TypeError(f"while_loop '{base}': maximum_iterations must be an int "
-                                f"scalar; got {mi.dtype.name} of shape {mi.shape}.")
+                raise TypeError(
+                    f"while_loop '{base}': maximum_iterations must be an int "
+                    f"scalar; got {mi.dtype.name} of shape {mi.shape}."
+                )
             extra.append(mi)
-        controls = cb.control_captures + [c for c in bb.control_captures
-                                          if c not in cb.control_captures]
+        controls = cb.control_captures + [
+            c for c in bb.control_captures if c not in cb.control_captures
+        ]
         out_specs = [spec(s, t.dtype) for s, t in zip(shapes, tensors)]
         ctx = g.control_dependencies(controls) if controls else contextlib.nullcontext()
         with ctx:
-            result = apply_op(While, [*tensors, *cb.captures, *bb.captures, *extra], {
-                "cond": cb, "body": bb, "n": len(tensors), "nc": len(cb.captures),
-                "nb": len(bb.captures), "has_max": bool(extra), "back_prop": bool(back_prop),
-                "parallel_iterations": parallel_iterations, "swap_memory": swap_memory,
-                "out_specs": out_specs, "saved": {}}, name=base + "/")
+            result = apply_op(
+                While,
+                [*tensors, *cb.captures, *bb.captures, *extra],
+                {
+                    "cond": cb,
+                    "body": bb,
+                    "n": len(tensors),
+                    "nc": len(cb.captures),
+                    "nb": len(bb.captures),
+                    "has_max": bool(extra),
+                    "back_prop": bool(back_prop),
+                    "parallel_iterations": parallel_iterations,
+                    "swap_memory": swap_memory,
+                    "out_specs": out_specs,
+                    "saved": {},
+                },
+                name=base + "/",
+            )
     packed = rebuild(result[:-1])
     # TF 1.15: one loop var comes back alone, even when given as [x] (unless
     # return_same_structure).
-    if single or (not return_same_structure and len(leaves) == 1
-                  and isinstance(packed, (list, tuple))):
+    if single or (
+        not return_same_structure and len(leaves) == 1 and isinstance(packed, (list, tuple))
+    ):
         return packed[0]
     return packed
 

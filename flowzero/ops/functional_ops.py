@@ -24,27 +24,49 @@ def _inputs(elems: Any, what: str) -> tuple[list[Tensor], Any, Tensor, int | Non
         raise ValueError(f"{what}: elems must not be empty.")
     for e in flat:
         if e.shape.ndims == 0:
-            raise ValueError(f"{what}: elements in elems must be 1+ dimensional; got "
-                             f"'{e.name}' of shape {e.shape}.")
-    static_n = next((e.shape.known[0] for e in flat
-                     if e.shape.known is not None and e.shape.known[0] is not None), None)
-    n = array_ops.constant(static_n, dtype=dtypes.int32) if static_n is not None else \
-        array_ops.shape(flat[0])[0]
+            raise ValueError(
+                f"{what}: elements in elems must be 1+ dimensional; got "
+                f"'{e.name}' of shape {e.shape}."
+            )
+    static_n = next(
+        (
+            e.shape.known[0]
+            for e in flat
+            if e.shape.known is not None and e.shape.known[0] is not None
+        ),
+        None,
+    )
+    n = (
+        array_ops.constant(static_n, dtype=dtypes.int32)
+        if static_n is not None
+        else array_ops.shape(flat[0])[0]
+    )
     return flat, elems, n, static_n
 
 
 def _unstacked(flat: list[Tensor], n: Tensor) -> list[TensorArray]:
     tas = []
     for k, e in enumerate(flat):
-        ta = TensorArray(e.dtype, size=n, element_shape=TensorShape(
-            None if e.shape.known is None else e.shape.known[1:]), name=f"elems_ta_{k}")
+        ta = TensorArray(
+            e.dtype,
+            size=n,
+            element_shape=TensorShape(None if e.shape.known is None else e.shape.known[1:]),
+            name=f"elems_ta_{k}",
+        )
         tas.append(ta.unstack(e))
     return tas
 
 
-def map_fn(fn: Callable[..., Any], elems: Any, dtype: Any = None, parallel_iterations: Any = None,
-           back_prop: bool = True, swap_memory: bool = False, infer_shape: bool = True,
-           name: str | None = None) -> Any:
+def map_fn(
+    fn: Callable[..., Any],
+    elems: Any,
+    dtype: Any = None,
+    parallel_iterations: Any = None,
+    back_prop: bool = True,
+    swap_memory: bool = False,
+    infer_shape: bool = True,
+    name: str | None = None,
+) -> Any:
     """`fn` applied to each slice `elems[i]` (of every tensor in a nested `elems`), stacked.
 
     Args:
@@ -61,8 +83,10 @@ def map_fn(fn: Callable[..., Any], elems: Any, dtype: Any = None, parallel_itera
         out_dtypes = nest.flatten(dtype) if dtype is not None else [e.dtype for e in flat]
         out_struct = dtype if dtype is not None else structure
         in_tas = _unstacked(flat, n)
-        out_tas = [TensorArray(d, size=n, infer_shape=infer_shape, name=f"result_ta_{k}")
-                   for k, d in enumerate(out_dtypes)]
+        out_tas = [
+            TensorArray(d, size=n, infer_shape=infer_shape, name=f"result_ta_{k}")
+            for k, d in enumerate(out_dtypes)
+        ]
 
         def body(i: Tensor, *tas: TensorArray) -> Any:
             x = nest.pack_sequence_as(structure, [ta.read(i) for ta in in_tas])
@@ -73,12 +97,14 @@ def map_fn(fn: Callable[..., Any], elems: Any, dtype: Any = None, parallel_itera
                     f"map_fn: fn returned {len(ys)} tensors ({nest.structure_string(y)}) but "
                     f"{len(tas)} were expected from dtype/elems "
                     f"({nest.structure_string(out_struct)}); pass dtype= with fn's output "
-                    "structure.")
+                    "structure."
+                )
             return (i + 1, *[ta.write(i, v) for ta, v in zip(tas, ys)])
 
         i0 = array_ops.constant(0, dtype=dtypes.int32)
-        res = while_loop(lambda i, *_: i < n, body, (i0, *out_tas), back_prop=back_prop,
-                         swap_memory=swap_memory)
+        res = while_loop(
+            lambda i, *_: i < n, body, (i0, *out_tas), back_prop=back_prop, swap_memory=swap_memory
+        )
         outs = [ta.stack() for ta in res[1:]]
         for o in outs:
             if static_n is not None and o.shape.known is not None:
@@ -86,9 +112,17 @@ def map_fn(fn: Callable[..., Any], elems: Any, dtype: Any = None, parallel_itera
         return nest.pack_sequence_as(out_struct, outs)
 
 
-def scan(fn: Callable[..., Any], elems: Any, initializer: Any = None,
-         parallel_iterations: int = 10, back_prop: bool = True, swap_memory: bool = False,
-         infer_shape: bool = True, reverse: bool = False, name: str | None = None) -> Any:
+def scan(
+    fn: Callable[..., Any],
+    elems: Any,
+    initializer: Any = None,
+    parallel_iterations: int = 10,
+    back_prop: bool = True,
+    swap_memory: bool = False,
+    infer_shape: bool = True,
+    reverse: bool = False,
+    name: str | None = None,
+) -> Any:
     """The running results of `acc = fn(acc, elems[i])`, stacked (TF's tf.scan).
 
     Without `initializer`, the first element is the first accumulator (and first output).
@@ -98,9 +132,14 @@ def scan(fn: Callable[..., Any], elems: Any, initializer: Any = None,
         flat, structure, n, static_n = _inputs(elems, "scan")
         in_tas = _unstacked(flat, n)
         if initializer is None:
-            first = array_ops.constant(n.op.get_attr("value") - 1 if reverse and
-                                       n.op.type == "Const" else 0, dtype=dtypes.int32) \
-                if not reverse or n.op.type == "Const" else n - 1
+            first = (
+                array_ops.constant(
+                    n.op.get_attr("value") - 1 if reverse and n.op.type == "Const" else 0,
+                    dtype=dtypes.int32,
+                )
+                if not reverse or n.op.type == "Const"
+                else n - 1
+            )
             acc_struct = structure
             acc0 = [ta.read(first) for ta in _unstacked(flat, n)]
             start = 1
@@ -108,8 +147,10 @@ def scan(fn: Callable[..., Any], elems: Any, initializer: Any = None,
             acc_struct = initializer
             acc0 = [convert_to_tensor(a) for a in nest.flatten(initializer)]
             start = 0
-        out_tas = [TensorArray(a.dtype, size=n, infer_shape=infer_shape, name=f"result_ta_{k}")
-                   for k, a in enumerate(acc0)]
+        out_tas = [
+            TensorArray(a.dtype, size=n, infer_shape=infer_shape, name=f"result_ta_{k}")
+            for k, a in enumerate(acc0)
+        ]
         if start == 1:
             idx0 = n - 1 if reverse else 0
             out_tas = [ta.write(idx0, a) for ta, a in zip(out_tas, acc0)]
@@ -122,22 +163,30 @@ def scan(fn: Callable[..., Any], elems: Any, initializer: Any = None,
             a = fn(nest.pack_sequence_as(acc_struct, accs), x)
             new = [convert_to_tensor(v) for v in nest.flatten(a)]
             if len(new) != nacc:
-                raise ValueError(f"scan: fn returned {len(new)} tensors but the accumulator "
-                                 f"has {nacc} ({nest.structure_string(acc_struct)}).")
+                raise ValueError(
+                    f"scan: fn returned {len(new)} tensors but the accumulator "
+                    f"has {nacc} ({nest.structure_string(acc_struct)})."
+                )
             return (i + 1, *new, *[ta.write(k, v) for ta, v in zip(tas, new)])
 
         i0 = array_ops.constant(start, dtype=dtypes.int32)
-        res = while_loop(lambda i, *_: i < n, body, (i0, *acc0, *out_tas), back_prop=back_prop,
-                         swap_memory=swap_memory)
-        outs = [ta.stack() for ta in res[1 + nacc:]]
+        res = while_loop(
+            lambda i, *_: i < n,
+            body,
+            (i0, *acc0, *out_tas),
+            back_prop=back_prop,
+            swap_memory=swap_memory,
+        )
+        outs = [ta.stack() for ta in res[1 + nacc :]]
         for o in outs:
             if static_n is not None and o.shape.known is not None:
                 o.set_shape([static_n, *o.shape.known[1:]])
         return nest.pack_sequence_as(acc_struct, outs)
 
 
-def _fold(fn: Callable[..., Any], elems: Any, initializer: Any, back_prop: bool, reverse: bool,
-          name: str) -> Any:
+def _fold(
+    fn: Callable[..., Any], elems: Any, initializer: Any, back_prop: bool, reverse: bool, name: str
+) -> Any:
     g = get_default_graph()
     with g.name_scope(name):
         flat, structure, n, _ = _inputs(elems, name)
@@ -163,15 +212,27 @@ def _fold(fn: Callable[..., Any], elems: Any, initializer: Any, back_prop: bool,
         return nest.pack_sequence_as(acc_struct, list(res[1:]))
 
 
-def foldl(fn: Callable[..., Any], elems: Any, initializer: Any = None,
-          parallel_iterations: int = 10, back_prop: bool = True, swap_memory: bool = False,
-          name: str | None = None) -> Any:
+def foldl(
+    fn: Callable[..., Any],
+    elems: Any,
+    initializer: Any = None,
+    parallel_iterations: int = 10,
+    back_prop: bool = True,
+    swap_memory: bool = False,
+    name: str | None = None,
+) -> Any:
     """`acc = fn(acc, elems[i])` for i = 0, 1, ...; returns the last acc."""
     return _fold(fn, elems, initializer, back_prop, False, name or "foldl")
 
 
-def foldr(fn: Callable[..., Any], elems: Any, initializer: Any = None,
-          parallel_iterations: int = 10, back_prop: bool = True, swap_memory: bool = False,
-          name: str | None = None) -> Any:
+def foldr(
+    fn: Callable[..., Any],
+    elems: Any,
+    initializer: Any = None,
+    parallel_iterations: int = 10,
+    back_prop: bool = True,
+    swap_memory: bool = False,
+    name: str | None = None,
+) -> Any:
     """`acc = fn(acc, elems[i])` for i = n-1, ..., 0; returns the last acc."""
     return _fold(fn, elems, initializer, back_prop, True, name or "foldr")

@@ -125,8 +125,7 @@ class PrintOp(OpDef):
         printed = getattr(self, "_printed", 0)
         if n is None or n < 0 or printed < n:
             self._printed = printed + 1
-            parts = ["[" + _summarize(np.asarray(d), a.get("summarize", 3)) + "]"
-                     for d in data]
+            parts = ["[" + _summarize(np.asarray(d), a.get("summarize", 3)) + "]" for d in data]
             print((a.get("message") or "") + "".join(parts), file=sys.stderr)
         return x
 
@@ -134,16 +133,29 @@ class PrintOp(OpDef):
         return [dy] + [None] * (len(op.inputs) - 1)
 
 
-def Print(input_: Any, data: Any, message: str | None = None, first_n: int | None = None,  # noqa: N802
-          summarize: int | None = None, name: str | None = None) -> Tensor:
+def Print(  # noqa: N802 - TF's public name
+    input_: Any,
+    data: Any,
+    message: str | None = None,
+    first_n: int | None = None,  # noqa: N802
+    summarize: int | None = None,
+    name: str | None = None,
+) -> Tensor:
     """Returns `input_` unchanged; printing `message` and `data` (to stderr) each time it runs.
 
     Example:
         >>> x = tf.Print(x, [tf.shape(x), x], message="x: ")
     """
-    return apply_op(PrintOp, [input_, *_data_tensors(data)], {
-        "message": message, "first_n": -1 if first_n is None else first_n,
-        "summarize": 3 if summarize is None else summarize}, name=name)
+    return apply_op(
+        PrintOp,
+        [input_, *_data_tensors(data)],
+        {
+            "message": message,
+            "first_n": -1 if first_n is None else first_n,
+            "summarize": 3 if summarize is None else summarize,
+        },
+        name=name,
+    )
 
 
 @register_op("PrintV2")
@@ -162,15 +174,24 @@ class PrintV2(OpDef):
         parts = []
         vals = iter(data)
         for kind in a["kinds"]:
-            parts.append(next(texts) if kind == "s"
-                         else _summarize_v2(np.asarray(next(vals)), a["summarize"]))
+            parts.append(
+                next(texts)
+                if kind == "s"
+                else _summarize_v2(np.asarray(next(vals)), a["summarize"])
+            )
         stream = sys.stdout if a["output_stream"] in ("stdout", sys.stdout) else sys.stderr
         print(a["sep"].join(parts), end=a["end"], file=stream)
         return None
 
 
-def print_v2(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3,
-             sep: str = " ", end: str = "\n", name: str | None = None) -> Operation:
+def print_v2(
+    *inputs: Any,
+    output_stream: Any = sys.stderr,
+    summarize: int = 3,
+    sep: str = " ",
+    end: str = "\n",
+    name: str | None = None,
+) -> Operation:
     """`tf.print`: an op that prints Python strings and tensor values when it runs."""
     kinds: list[str] = []
     texts: list[str] = []
@@ -183,9 +204,19 @@ def print_v2(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3,
             kinds.append("t")
             tensors.append(convert_to_tensor(x))
     stream = "stdout" if output_stream is sys.stdout else "stderr"
-    return apply_op(PrintV2, tensors, {"kinds": kinds, "template": texts, "summarize": summarize,
-                                       "sep": sep, "end": end, "output_stream": stream},
-                    name=name)
+    return apply_op(
+        PrintV2,
+        tensors,
+        {
+            "kinds": kinds,
+            "template": texts,
+            "summarize": summarize,
+            "sep": sep,
+            "end": end,
+            "output_stream": stream,
+        },
+        name=name,
+    )
 
 
 @register_op("Assert")
@@ -202,14 +233,23 @@ class AssertOp(OpDef):
 
     def compute(self, condition: np.ndarray, *data: Any) -> None:
         if not np.all(condition):
-            shown = " ".join("[" + _summarize(np.asarray(d), self.attrs.get("summarize", 3))
-                             + "]" for d in data)
+            shown = " ".join(
+                "[" + _summarize(np.asarray(d), self.attrs.get("summarize", 3)) + "]" for d in data
+            )
             raise errors.InvalidArgumentError(None, None, f"assertion failed: {shown}")
         return None
 
 
-def Assert(condition: Any, data: Any, summarize: int | None = None,  # noqa: N802
-           name: str | None = None) -> Operation:
+def Assert(  # noqa: N802 - TF's public name
+    condition: Any,
+    data: Any,
+    summarize: int | None = None,  # noqa: N802
+    name: str | None = None,
+) -> Operation:
     """An op that fails the run with `data` in its message when `condition` is false."""
-    return apply_op(AssertOp, [convert_to_tensor(condition), *_data_tensors(data)],
-                    {"summarize": 3 if summarize is None else summarize}, name=name)
+    return apply_op(
+        AssertOp,
+        [convert_to_tensor(condition), *_data_tensors(data)],
+        {"summarize": 3 if summarize is None else summarize},
+        name=name,
+    )

@@ -29,6 +29,18 @@ def _dim(s: TensorShape, i: int) -> int | None:
     return None if s.known is None else s.known[i]
 
 
+def _grad_specs(x: Tensor, state: Tensor, w: Tensor) -> list[TensorSpec]:
+    """dx, dcs_prev, dh_prev, dw, db: the gradient kernels' outputs, shaped as the inputs."""
+    units = _dim(state.shape, 1)
+    return [
+        spec(x.shape, x.dtype),
+        spec(state.shape, x.dtype),
+        spec(state.shape, x.dtype),
+        spec(w.shape, x.dtype),
+        spec(TensorShape([None if units is None else 4 * units]), x.dtype),
+    ]
+
+
 @register_op("LSTMBlockCell")
 class LSTMBlockCell(OpDef):
     """[i, ci, f, o] = act(concat(x, h_prev) @ w + b) with f's bias + forget_bias;
@@ -39,55 +51,72 @@ class LSTMBlockCell(OpDef):
     # The gradient kernel checks the shapes (no broadcasting): no un-broadcasting needed.
     grads_match_inputs = True
 
-    def infer(self, x: Tensor, cs_prev: Tensor, h_prev: Tensor, w: Tensor, b: Tensor
-              ) -> list[TensorSpec]:
+    def infer(
+        self, x: Tensor, cs_prev: Tensor, h_prev: Tensor, w: Tensor, b: Tensor
+    ) -> list[TensorSpec]:
         for t, name in ((x, "x"), (cs_prev, "cs_prev"), (h_prev, "h_prev"), (w, "w"), (b, "b")):
             if t.dtype is not x.dtype or not t.dtype.is_floating:
-                raise self.error(f"inputs must share one floating dtype; got x: "
-                                 f"{x.dtype.name}, {name}: {t.dtype.name}.")
-        for t, rank, name in ((x, 2, "x"), (cs_prev, 2, "cs_prev"), (h_prev, 2, "h_prev"),
-                              (w, 2, "w"), (b, 1, "b")):
+                raise self.error(
+                    f"inputs must share one floating dtype; got x: "
+                    f"{x.dtype.name}, {name}: {t.dtype.name}."
+                )
+        for t, rank, name in (
+            (x, 2, "x"),
+            (cs_prev, 2, "cs_prev"),
+            (h_prev, 2, "h_prev"),
+            (w, 2, "w"),
+            (b, 1, "b"),
+        ):
             if t.shape.ndims not in (None, rank):
                 raise self.error(f"{name} must have rank {rank}; got shape {t.shape}.")
         units = _dim(cs_prev.shape, 1) or _dim(h_prev.shape, 1)
         depth = _dim(x.shape, 1)
         rows, cols = _dim(w.shape, 0), _dim(w.shape, 1)
         if cols is not None and units is not None and cols != 4 * units:
-            raise self.error(f"w must have 4 * units = {4 * units} columns; got w: {w.shape}, "
-                             f"cs_prev: {cs_prev.shape}.")
-        if rows is not None and depth is not None and units is not None \
-                and rows != depth + units:
-            raise self.error(f"w must have input depth + units = {depth} + {units} rows; got "
-                             f"w: {w.shape}, x: {x.shape}.")
+            raise self.error(
+                f"w must have 4 * units = {4 * units} columns; got w: {w.shape}, "
+                f"cs_prev: {cs_prev.shape}."
+            )
+        if rows is not None and depth is not None and units is not None and rows != depth + units:
+            raise self.error(
+                f"w must have input depth + units = {depth} + {units} rows; got "
+                f"w: {w.shape}, x: {x.shape}."
+            )
         batch = _dim(x.shape, 0) or _dim(h_prev.shape, 0) or _dim(cs_prev.shape, 0)
         out = spec(TensorShape([batch, units]), x.dtype)
         return [out] * 7
 
-    def compute(self, x: np.ndarray, cs_prev: np.ndarray, h_prev: np.ndarray, w: np.ndarray,
-                b: np.ndarray) -> list[np.ndarray]:
+    def compute(
+        self, x: np.ndarray, cs_prev: np.ndarray, h_prev: np.ndarray, w: np.ndarray, b: np.ndarray
+    ) -> list[np.ndarray]:
         units = cs_prev.shape[1]
         if w.shape != (x.shape[1] + units, 4 * units) or b.shape != (4 * units,):
-            raise self.error(f"w must be [{x.shape[1]} + {units}, {4 * units}] and b "
-                             f"[{4 * units}]; got w: {w.shape}, b: {b.shape}.")
+            raise self.error(
+                f"w must be [{x.shape[1]} + {units}, {4 * units}] and b "
+                f"[{4 * units}]; got w: {w.shape}, b: {b.shape}."
+            )
         if not (x.shape[0] == cs_prev.shape[0] == h_prev.shape[0]):
-            raise self.error(f"x, cs_prev and h_prev must share the batch size; got "
-                             f"{x.shape}, {cs_prev.shape}, {h_prev.shape}.")
+            raise self.error(
+                f"x, cs_prev and h_prev must share the batch size; got "
+                f"{x.shape}, {cs_prev.shape}, {h_prev.shape}."
+            )
         gates = np.concatenate([x, h_prev], axis=1) @ w
         gates += b
         u = units
-        gates[:, 2 * u:3 * u] += gates.dtype.type(self.attrs.get("forget_bias", 1.0))
+        gates[:, 2 * u : 3 * u] += gates.dtype.type(self.attrs.get("forget_bias", 1.0))
         i = _stable_sigmoid(gates[:, :u])
-        ci = np.tanh(gates[:, u:2 * u])
-        f = _stable_sigmoid(gates[:, 2 * u:3 * u])
-        o = _stable_sigmoid(gates[:, 3 * u:])
+        ci = np.tanh(gates[:, u : 2 * u])
+        f = _stable_sigmoid(gates[:, 2 * u : 3 * u])
+        o = _stable_sigmoid(gates[:, 3 * u :])
         cs = ci * i
         cs += cs_prev * f
         co = np.tanh(cs)
         h = co * o
         return [i, cs, f, o, ci, co, h]
 
-    def gradient(self, op: Any, di: Any, dcs: Any, df: Any, do: Any, dci: Any, dco: Any,
-                 dh: Any) -> list[Any]:
+    def gradient(
+        self, op: Any, di: Any, dcs: Any, df: Any, do: Any, dci: Any, dco: Any, dh: Any
+    ) -> list[Any]:
         x, cs_prev, h_prev, w, b = op.inputs
         i, cs, f, o, ci, co, h = op.outputs
         zero = convert_to_tensor(np.zeros((), x.dtype.np))
@@ -97,10 +126,24 @@ class LSTMBlockCell(OpDef):
             extra = [d if d is not None else zero for d in extra]
         else:
             extra = []
-        grads = apply_op(LSTMBlockCellGrad, [
-            x, cs_prev, h_prev, w, i, f, o, ci, co,
-            dcs if dcs is not None else zero, dh if dh is not None else zero, *extra],
-            name=None)
+        grads = apply_op(
+            LSTMBlockCellGrad,
+            [
+                x,
+                cs_prev,
+                h_prev,
+                w,
+                i,
+                f,
+                o,
+                ci,
+                co,
+                dcs if dcs is not None else zero,
+                dh if dh is not None else zero,
+                *extra,
+            ],
+            name=None,
+        )
         dx, dcs_prev, dh_prev, dw, db = grads
         return [dx, dcs_prev, dh_prev, dw, db]
 
@@ -110,16 +153,26 @@ class LSTMBlockCellGrad(OpDef):
     """dx, dcs_prev, dh_prev, dw, db of one LSTMBlockCell step, from dcs and dh (and, when
     given, gradients of the gates i, f, o, ci and of co)."""
 
-    def infer(self, x: Tensor, cs_prev: Tensor, h_prev: Tensor, w: Tensor, *rest: Tensor
-              ) -> list[TensorSpec]:
-        units = _dim(cs_prev.shape, 1)
-        return [spec(x.shape, x.dtype), spec(cs_prev.shape, x.dtype),
-                spec(h_prev.shape, x.dtype), spec(w.shape, x.dtype),
-                spec(TensorShape([None if units is None else 4 * units]), x.dtype)]
+    def infer(
+        self, x: Tensor, cs_prev: Tensor, h_prev: Tensor, w: Tensor, *rest: Tensor
+    ) -> list[TensorSpec]:
+        return _grad_specs(x, h_prev, w)
 
-    def compute(self, x: np.ndarray, cs_prev: np.ndarray, h_prev: np.ndarray, w: np.ndarray,
-                i: np.ndarray, f: np.ndarray, o: np.ndarray, ci: np.ndarray, co: np.ndarray,
-                dcs: np.ndarray, dh: np.ndarray, *extra: np.ndarray) -> list[np.ndarray]:
+    def compute(
+        self,
+        x: np.ndarray,
+        cs_prev: np.ndarray,
+        h_prev: np.ndarray,
+        w: np.ndarray,
+        i: np.ndarray,
+        f: np.ndarray,
+        o: np.ndarray,
+        ci: np.ndarray,
+        co: np.ndarray,
+        dcs: np.ndarray,
+        dh: np.ndarray,
+        *extra: np.ndarray,
+    ) -> list[np.ndarray]:
         u = cs_prev.shape[1]
         one = x.dtype.type(1)
         # dcs_total = dcs + dh * o * (1 - co^2) (+ dco * (1 - co^2))
@@ -131,7 +184,7 @@ class LSTMBlockCellGrad(OpDef):
         t *= dco
         dcs_t = np.add(t, dcs, out=t) if np.shape(dcs) == t.shape else t + dcs
         d = np.empty((x.shape[0], 4 * u), x.dtype)
-        di, dci, df, do = d[:, :u], d[:, u:2 * u], d[:, 2 * u:3 * u], d[:, 3 * u:]
+        di, dci, df, do = d[:, :u], d[:, u : 2 * u], d[:, 2 * u : 3 * u], d[:, 3 * u :]
         np.multiply(dcs_t, ci, out=di)
         np.multiply(dcs_t, i, out=dci)
         np.multiply(dcs_t, cs_prev, out=df)
@@ -158,14 +211,26 @@ class LSTMBlockCellGrad(OpDef):
             f"No gradient defined for operation '{op.name}' (op type: LSTMBlockCellGrad): "
             "second derivatives of the fused LSTM cell are not supported; build the cell "
             "from primitive ops (pass activation=tf.tanh to BasicLSTMCell explicitly) "
-            "if you need them.")
+            "if you need them."
+        )
 
 
-def lstm_block_cell(x: Any, cs_prev: Any, h_prev: Any, w: Any, b: Any,
-                    forget_bias: float = 1.0, name: str | None = None) -> list[Tensor]:
+def lstm_block_cell(
+    x: Any,
+    cs_prev: Any,
+    h_prev: Any,
+    w: Any,
+    b: Any,
+    forget_bias: float = 1.0,
+    name: str | None = None,
+) -> list[Tensor]:
     """One fused LSTM step; returns [i, cs, f, o, ci, co, h] as TF's `LSTMBlockCell` op."""
-    return apply_op(LSTMBlockCell, [x, cs_prev, h_prev, w, b],
-                    {"forget_bias": float(forget_bias)}, name=name or "LSTMBlockCell")
+    return apply_op(
+        LSTMBlockCell,
+        [x, cs_prev, h_prev, w, b],
+        {"forget_bias": float(forget_bias)},
+        name=name or "LSTMBlockCell",
+    )
 
 
 # -- the whole sequence as one op --------------------------------------------------------------
@@ -186,21 +251,25 @@ class BlockLSTM(OpDef):
     none_for_missing_grads = True
     grads_match_inputs = True
 
-    def infer(self, x: Tensor, cs_prev: Tensor, h_prev: Tensor, w: Tensor, b: Tensor
-              ) -> list[TensorSpec]:
+    def infer(
+        self, x: Tensor, cs_prev: Tensor, h_prev: Tensor, w: Tensor, b: Tensor
+    ) -> list[TensorSpec]:
         if x.shape.ndims not in (None, 3):
             raise self.error(f"x must be [time, batch, depth]; got shape {x.shape}.")
-        step = LSTMBlockCell(self.attrs, self.node_name).infer(
-            _StepView(x), cs_prev, h_prev, w, b)[0]
+        step = LSTMBlockCell(self.attrs, self.node_name).infer(_StepView(x), cs_prev, h_prev, w, b)[
+            0
+        ]
         t = _dim(x.shape, 0)
         seq = spec(TensorShape([t]).concatenate(step.shape), step.dtype)
         known = step.shape.known
-        gates = TensorShape(None if known is None else
-                            [t, known[0], None if known[1] is None else 4 * known[1]])
+        gates = TensorShape(
+            None if known is None else [t, known[0], None if known[1] is None else 4 * known[1]]
+        )
         return [seq] * 7 + [step, step, spec(gates, step.dtype), seq]
 
-    def compute(self, x: np.ndarray, cs_prev: np.ndarray, h_prev: np.ndarray, w: np.ndarray,
-                b: np.ndarray) -> list[Any]:
+    def compute(
+        self, x: np.ndarray, cs_prev: np.ndarray, h_prev: np.ndarray, w: np.ndarray, b: np.ndarray
+    ) -> list[Any]:
         return self._run((True,) * 11, x, cs_prev, h_prev, w, b)
 
     def kernel_for(self, live: tuple[bool, ...]) -> Any:
@@ -208,16 +277,27 @@ class BlockLSTM(OpDef):
             return None
         return lambda *arrays: self._run(live, *arrays)
 
-    def _run(self, live: tuple[bool, ...], x: np.ndarray, cs_prev: np.ndarray,
-             h_prev: np.ndarray, w: np.ndarray, b: np.ndarray) -> list[Any]:
+    def _run(
+        self,
+        live: tuple[bool, ...],
+        x: np.ndarray,
+        cs_prev: np.ndarray,
+        h_prev: np.ndarray,
+        w: np.ndarray,
+        b: np.ndarray,
+    ) -> list[Any]:
         n_t, batch, depth = x.shape
         u = cs_prev.shape[1]
         if w.shape != (depth + u, 4 * u) or b.shape != (4 * u,):
-            raise self.error(f"w must be [{depth} + {u}, {4 * u}] and b [{4 * u}]; got "
-                             f"w: {w.shape}, b: {b.shape}.")
+            raise self.error(
+                f"w must be [{depth} + {u}, {4 * u}] and b [{4 * u}]; got "
+                f"w: {w.shape}, b: {b.shape}."
+            )
         if not (batch == cs_prev.shape[0] == h_prev.shape[0]):
-            raise self.error(f"x, cs_prev and h_prev must share the batch size; got "
-                             f"{x.shape}, {cs_prev.shape}, {h_prev.shape}.")
+            raise self.error(
+                f"x, cs_prev and h_prev must share the batch size; got "
+                f"{x.shape}, {cs_prev.shape}, {h_prev.shape}."
+            )
         dt = x.dtype
         half, one = dt.type(0.5), dt.type(1)
         grad = live[9] or live[10]
@@ -230,14 +310,14 @@ class BlockLSTM(OpDef):
         # halved up front, one tanh over all four gates per step does every activation.
         w_s = w.copy()
         bias = b.copy()
-        bias[2 * u:3 * u] += dt.type(self.attrs.get("forget_bias", 1.0))
+        bias[2 * u : 3 * u] += dt.type(self.attrs.get("forget_bias", 1.0))
         for lo in (0, 2 * u, 3 * u):
-            w_s[:, lo:lo + u] *= half
-            bias[lo:lo + u] *= half
+            w_s[:, lo : lo + u] *= half
+            bias[lo : lo + u] *= half
         # d gate / d pre-activation from the tanh t of each gate: 0.25 (1 - t^2) for the
         # sigmoid gates, 1 - t^2 for the tanh gate.
         k_row = np.full(4 * u, 0.25, dt)
-        k_row[u:2 * u] = 1
+        k_row[u : 2 * u] = 1
         xw = x.reshape(n_t * batch, depth) @ w_s[:depth]  # every step's input projection
         xw += bias
         xw = xw.reshape(n_t, batch, 4 * u)
@@ -259,12 +339,13 @@ class BlockLSTM(OpDef):
                 np.multiply(g, g, out=d)
                 np.subtract(one, d, out=d)
                 d *= k_row
-            i, cs, f, o, ci, co, hn = (q[t] if q is not None else tmp[k][t % 2]
-                                       for k, q in enumerate(seqs))
+            i, cs, f, o, ci, co, hn = (
+                q[t] if q is not None else tmp[k][t % 2] for k, q in enumerate(seqs)
+            )
             for y, lo in ((i, 0), (f, 2 * u), (o, 3 * u)):
-                np.multiply(g[:, lo:lo + u], half, out=y)
+                np.multiply(g[:, lo : lo + u], half, out=y)
                 y += half
-            np.copyto(ci, g[:, u:2 * u])
+            np.copyto(ci, g[:, u : 2 * u])
             np.multiply(c, f, out=cs)
             np.multiply(ci, i, out=hw[:, :u])
             cs += hw[:, :u]
@@ -288,13 +369,26 @@ class BlockLSTM(OpDef):
         outs = op.outputs
         if any(dys[k] is not None for k in (0, 2, 3, 4, 5, 9, 10)):
             raise errors.UnimplementedError(
-                None, None, f"BlockLSTM '{op.name}': gradients reaching the gate outputs "
-                "(i, f, o, ci, co) are not supported; only cs, h and the last state.")
+                None,
+                None,
+                f"BlockLSTM '{op.name}': gradients reaching the gate outputs "
+                "(i, f, o, ci, co) are not supported; only cs, h and the last state.",
+            )
         zero = convert_to_tensor(np.zeros((), x.dtype.np))
-        return apply_op(BlockLSTMGrad, [
-            x, h_prev, w, outs[2], outs[6], outs[9], outs[10],
-            *[d if d is not None else zero for d in (dys[1], dys[6], dys[7], dys[8])]],
-            name=None)
+        return apply_op(
+            BlockLSTMGrad,
+            [
+                x,
+                h_prev,
+                w,
+                outs[2],
+                outs[6],
+                outs[9],
+                outs[10],
+                *[d if d is not None else zero for d in (dys[1], dys[6], dys[7], dys[8])],
+            ],
+            name=None,
+        )
 
 
 class _StepView:
@@ -313,15 +407,22 @@ class BlockLSTMGrad(OpDef):
     chain-rule factors the forward kernel kept."""
 
     def infer(self, x: Tensor, h_prev: Tensor, w: Tensor, *rest: Tensor) -> list[TensorSpec]:
-        units = _dim(h_prev.shape, 1)
-        return [spec(x.shape, x.dtype), spec(h_prev.shape, x.dtype),
-                spec(h_prev.shape, x.dtype), spec(w.shape, x.dtype),
-                spec(TensorShape([None if units is None else 4 * units]), x.dtype)]
+        return _grad_specs(x, h_prev, w)
 
-    def compute(self, x: np.ndarray, h_prev: np.ndarray, w: np.ndarray, f_s: np.ndarray,
-                h_s: np.ndarray, fac: np.ndarray, fac_c: np.ndarray, dcs_seq: np.ndarray,
-                dh_seq: np.ndarray, dcs_last: np.ndarray, dh_last: np.ndarray
-                ) -> list[np.ndarray]:
+    def compute(
+        self,
+        x: np.ndarray,
+        h_prev: np.ndarray,
+        w: np.ndarray,
+        f_s: np.ndarray,
+        h_s: np.ndarray,
+        fac: np.ndarray,
+        fac_c: np.ndarray,
+        dcs_seq: np.ndarray,
+        dh_seq: np.ndarray,
+        dcs_last: np.ndarray,
+        dh_last: np.ndarray,
+    ) -> list[np.ndarray]:
         n_t, batch, depth = x.shape
         u = h_prev.shape[1]
         dt = x.dtype
@@ -364,12 +465,24 @@ class BlockLSTMGrad(OpDef):
         raise errors.LookupGradientError(
             f"No gradient defined for operation '{op.name}' (op type: BlockLSTMGrad): second "
             "derivatives of the fused LSTM are not supported; pass activation=tf.tanh to "
-            "BasicLSTMCell to build it from primitive ops if you need them.")
+            "BasicLSTMCell to build it from primitive ops if you need them."
+        )
 
 
-def block_lstm(x: Any, cs_prev: Any, h_prev: Any, w: Any, b: Any, forget_bias: float = 1.0,
-               name: str | None = None) -> list[Tensor]:
+def block_lstm(
+    x: Any,
+    cs_prev: Any,
+    h_prev: Any,
+    w: Any,
+    b: Any,
+    forget_bias: float = 1.0,
+    name: str | None = None,
+) -> list[Tensor]:
     """The fused LSTM over a whole [time, batch, depth] sequence; returns [i, cs, f, o, ci, co,
     h] (each [time, batch, units]) and the last cs and h."""
-    return apply_op(BlockLSTM, [x, cs_prev, h_prev, w, b], {"forget_bias": float(forget_bias)},
-                    name=name or "BlockLSTM")
+    return apply_op(
+        BlockLSTM,
+        [x, cs_prev, h_prev, w, b],
+        {"forget_bias": float(forget_bias)},
+        name=name or "BlockLSTM",
+    )

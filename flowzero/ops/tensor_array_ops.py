@@ -30,12 +30,27 @@ from flowzero.ops.control_ops import no_op
 class TensorArrayValue:
     """The run-time value of a TensorArray handle: `items[i]` is an array or None (unset)."""
 
-    __slots__ = ("items", "dtype", "element_shape", "dynamic_size", "clear_after_read",
-                 "name", "cleared", "grad")
+    __slots__ = (
+        "items",
+        "dtype",
+        "element_shape",
+        "dynamic_size",
+        "clear_after_read",
+        "name",
+        "cleared",
+        "grad",
+    )
 
-    def __init__(self, size: int, dtype: np.dtype, element_shape: TensorShape,
-                 dynamic_size: bool, clear_after_read: bool, name: str,
-                 grad: bool = False) -> None:
+    def __init__(
+        self,
+        size: int,
+        dtype: np.dtype,
+        element_shape: TensorShape,
+        dynamic_size: bool,
+        clear_after_read: bool,
+        name: str,
+        grad: bool = False,
+    ) -> None:
         self.items: list[Any] = [None] * size
         self.dtype = dtype
         self.element_shape = element_shape
@@ -57,21 +72,26 @@ class TensorArrayValue:
             raise self._error(f"Tried to write to index {i} but it is negative.")
         if i >= n:
             if not (self.dynamic_size or self.grad):
-                raise self._error(f"Tried to write to index {i} but array is not resizeable "
-                                  f"and size is: {n}")
+                raise self._error(
+                    f"Tried to write to index {i} but array is not resizeable and size is: {n}"
+                )
             self.items.extend([None] * (i + 1 - n))
         if v.dtype != self.dtype and not self.grad:
             v = v.astype(self.dtype)
         old = self.items[i]
         if old is not None:
             if not self.grad:
-                raise self._error(f"Could not write to TensorArray index {i} because it has "
-                                  "already been written to.")
+                raise self._error(
+                    f"Could not write to TensorArray index {i} because it has "
+                    "already been written to."
+                )
             v = old + v
         elif not self.element_shape.is_compatible_with(v.shape):
-            raise self._error(f"Could not write to TensorArray index {i}: value shape "
-                              f"{v.shape} is incompatible with the element shape "
-                              f"{self.element_shape}.")
+            raise self._error(
+                f"Could not write to TensorArray index {i}: value shape "
+                f"{v.shape} is incompatible with the element shape "
+                f"{self.element_shape}."
+            )
         self.items[i] = v
 
     def read(self, i: int, like: np.ndarray | None = None) -> np.ndarray:
@@ -81,15 +101,19 @@ class TensorArrayValue:
         v = self.items[i] if i < n else None
         if v is None:
             if self.cleared is not None and i in self.cleared:
-                raise self._error(f"Could not read index {i} twice because it was cleared "
-                                  "after a previous read (perhaps try setting "
-                                  "clear_after_read = false?)")
+                raise self._error(
+                    f"Could not read index {i} twice because it was cleared "
+                    "after a previous read (perhaps try setting "
+                    "clear_after_read = false?)"
+                )
             if like is not None:
                 return np.zeros(like.shape, like.dtype)
             if self.element_shape.is_fully_defined():
                 return np.zeros(self.element_shape.as_list(), self.dtype)
-            raise self._error(f"Could not read from TensorArray index {i}: it has not yet "
-                              "been written to, and the element shape is not fully defined.")
+            raise self._error(
+                f"Could not read from TensorArray index {i}: it has not yet "
+                "been written to, and the element shape is not fully defined."
+            )
         if self.clear_after_read and not self.grad:
             self.items[i] = None
             if self.cleared is None:
@@ -105,8 +129,15 @@ class TensorArrayValue:
         return self
 
     def copy(self) -> TensorArrayValue:
-        c = TensorArrayValue(0, self.dtype, self.element_shape, self.dynamic_size,
-                             self.clear_after_read, self.name, self.grad)
+        c = TensorArrayValue(
+            0,
+            self.dtype,
+            self.element_shape,
+            self.dynamic_size,
+            self.clear_after_read,
+            self.name,
+            self.grad,
+        )
         c.items = list(self.items)
         return c
 
@@ -115,8 +146,9 @@ def grad_array(like: TensorArrayValue | None = None, dtype: Any = np.float32) ->
     """An empty gradient array (all zeros) for a forward array `like`."""
     if like is None:
         return TensorArrayValue(0, np.dtype(dtype), TensorShape(None), True, False, "grad", True)
-    return TensorArrayValue(0, like.dtype, like.element_shape, True, False, f"{like.name}/grad",
-                            True)
+    return TensorArrayValue(
+        0, like.dtype, like.element_shape, True, False, f"{like.name}/grad", True
+    )
 
 
 def accumulate(acc: Any, g: Any) -> Any:
@@ -161,8 +193,10 @@ class _TAOp(OpDef):
 
 def _check_handle(self: OpDef, handle: Tensor) -> None:
     if handle.dtype is not dtypes.variant:
-        raise self.error(f"the handle must be a TensorArray (variant) tensor; got "
-                         f"{handle.dtype.name} tensor '{handle.name}'.")
+        raise self.error(
+            f"the handle must be a TensorArray (variant) tensor; got "
+            f"{handle.dtype.name} tensor '{handle.name}'."
+        )
 
 
 def _check_index(self: OpDef, index: Tensor, what: str = "index") -> None:
@@ -182,8 +216,14 @@ class TensorArrayV3(_TAOp):
 
     def compute(self, size: np.ndarray) -> TensorArrayValue:
         a = self.attrs
-        return TensorArrayValue(int(size), a["dtype"].np, a["element_shape"], a["dynamic_size"],
-                                a["clear_after_read"], a["tensor_array_name"] or self.node_name)
+        return TensorArrayValue(
+            int(size),
+            a["dtype"].np,
+            a["element_shape"],
+            a["dynamic_size"],
+            a["clear_after_read"],
+            a["tensor_array_name"] or self.node_name,
+        )
 
 
 @register_op("TensorArrayWriteV3")
@@ -235,8 +275,7 @@ class TensorArrayGatherV3(_TAOp):
         _check_handle(self, handle)
         _check_index(self, indices, "indices")
         n = indices.shape.known[0] if indices.shape.known else None
-        return spec(TensorShape([n]).concatenate(self.attrs["element_shape"]),
-                    self.attrs["dtype"])
+        return spec(TensorShape([n]).concatenate(self.attrs["element_shape"]), self.attrs["dtype"])
 
     def compute(self, h: Any, idx: np.ndarray) -> np.ndarray:
         ta = self._ta(h)
@@ -244,15 +283,18 @@ class TensorArrayGatherV3(_TAOp):
         if not items:
             es = self._element_shape(ta)
             if not es.is_fully_defined():
-                raise ta._error("Tried to gather 0 elements with an element shape that is not "
-                                "fully defined.")
+                raise ta._error(
+                    "Tried to gather 0 elements with an element shape that is not fully defined."
+                )
             return np.zeros([0] + es.as_list(), ta.dtype)
         first = items[0].shape
         for k, v in enumerate(items):
             if v.shape != first:
-                raise ta._error(f"Could not stack elements of different shapes: element "
-                                f"{int(idx[0])} has shape {first} but element {int(idx[k])} "
-                                f"has shape {v.shape}.")
+                raise ta._error(
+                    f"Could not stack elements of different shapes: element "
+                    f"{int(idx[0])} has shape {first} but element {int(idx[k])} "
+                    f"has shape {v.shape}."
+                )
         return np.stack(items)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
@@ -275,8 +317,10 @@ class TensorArrayScatterV3(_TAOp):
         ta = self._ta(h)
         idx = idx.reshape(-1)
         if v.ndim == 0 or v.shape[0] != idx.shape[0]:
-            raise ta._error(f"value's first dimension must match the number of indices "
-                            f"({idx.shape[0]}); got value shape {v.shape}.")
+            raise ta._error(
+                f"value's first dimension must match the number of indices "
+                f"({idx.shape[0]}); got value shape {v.shape}."
+            )
         for k, i in enumerate(idx):
             ta.write(int(i), v[k])
         return ta
@@ -328,11 +372,13 @@ class TensorArraySplitV3(_TAOp):
         ta = self._ta(h)
         lengths = lengths.reshape(-1).astype(np.int64)
         if v.ndim == 0 or int(lengths.sum()) != v.shape[0]:
-            raise ta._error(f"Expected sum of lengths to be equal to values.shape[0], but sum "
-                            f"of lengths is {int(lengths.sum())} and value's shape is {v.shape}.")
+            raise ta._error(
+                f"Expected sum of lengths to be equal to values.shape[0], but sum "
+                f"of lengths is {int(lengths.sum())} and value's shape is {v.shape}."
+            )
         start = 0
         for k, n in enumerate(lengths):
-            ta.write(k, v[start:start + int(n)])
+            ta.write(k, v[start : start + int(n)])
             start += int(n)
         return ta
 
@@ -406,7 +452,7 @@ class TensorArrayGradSplit(_TAOp):
         g = grad_array(dtype=dy.dtype)
         start = 0
         for k, n in enumerate(lengths.reshape(-1)):
-            g.write(k, dy[start:start + int(n)])
+            g.write(k, dy[start : start + int(n)])
             start += int(n)
         return g
 
@@ -472,7 +518,7 @@ class TensorArrayGradConcat(_TAOp):
             for k, n in enumerate(lengths.reshape(-1)):
                 n = int(n)
                 if k < len(items) and items[k] is not None:
-                    out[start:start + n] = items[k]
+                    out[start : start + n] = items[k]
                 start += n
         return out
 
@@ -525,11 +571,24 @@ def zero_grad() -> Tensor:
 class _Meta:
     """Static facts shared by every wrapper of one array (in and out of loop bodies)."""
 
-    __slots__ = ("dtype", "element_shape", "infer_shape", "dynamic_size", "clear_after_read",
-                 "name")
+    __slots__ = (
+        "dtype",
+        "element_shape",
+        "infer_shape",
+        "dynamic_size",
+        "clear_after_read",
+        "name",
+    )
 
-    def __init__(self, dtype: dtypes.DType, element_shape: TensorShape, infer_shape: bool,
-                 dynamic_size: bool, clear_after_read: bool, name: str) -> None:
+    def __init__(
+        self,
+        dtype: dtypes.DType,
+        element_shape: TensorShape,
+        infer_shape: bool,
+        dynamic_size: bool,
+        clear_after_read: bool,
+        name: str,
+    ) -> None:
         self.dtype = dtype
         self.element_shape = element_shape
         self.infer_shape = infer_shape
@@ -558,18 +617,33 @@ class TensorArray:
         >>> ta.stack()  # [1., 2., 3.]
     """
 
-    def __init__(self, dtype: Any, size: Any = None, dynamic_size: Any = None,
-                 clear_after_read: Any = None, tensor_array_name: str | None = None,
-                 handle: Any = None, flow: Any = None, infer_shape: bool = True,
-                 element_shape: Any = None, colocate_with_first_write_call: bool = True,
-                 name: str | None = None, _meta: _Meta | None = None) -> None:
+    def __init__(
+        self,
+        dtype: Any,
+        size: Any = None,
+        dynamic_size: Any = None,
+        clear_after_read: Any = None,
+        tensor_array_name: str | None = None,
+        handle: Any = None,
+        flow: Any = None,
+        infer_shape: bool = True,
+        element_shape: Any = None,
+        colocate_with_first_write_call: bool = True,
+        name: str | None = None,
+        _meta: _Meta | None = None,
+    ) -> None:
         dt = dtypes.as_dtype(dtype)
         if _meta is not None:
             self._meta = _meta
         else:
-            self._meta = _Meta(dt, as_shape(element_shape), bool(infer_shape),
-                               bool(dynamic_size), True if clear_after_read is None
-                               else bool(clear_after_read), tensor_array_name or "")
+            self._meta = _Meta(
+                dt,
+                as_shape(element_shape),
+                bool(infer_shape),
+                bool(dynamic_size),
+                True if clear_after_read is None else bool(clear_after_read),
+                tensor_array_name or "",
+            )
         if handle is None:
             handle = flow
         if handle is not None:
@@ -577,11 +651,18 @@ class TensorArray:
             return
         if size is None:
             raise ValueError("TensorArray: size must be given when no handle or flow is.")
-        self._handle = apply_op(TensorArrayV3, [convert_to_tensor(size, dtype=dtypes.int32)], {
-            "dtype": dt, "element_shape": self._meta.element_shape,
-            "dynamic_size": self._meta.dynamic_size,
-            "clear_after_read": self._meta.clear_after_read,
-            "tensor_array_name": tensor_array_name or ""}, name=name or "TensorArray")
+        self._handle = apply_op(
+            TensorArrayV3,
+            [convert_to_tensor(size, dtype=dtypes.int32)],
+            {
+                "dtype": dt,
+                "element_shape": self._meta.element_shape,
+                "dynamic_size": self._meta.dynamic_size,
+                "clear_after_read": self._meta.clear_after_read,
+                "tensor_array_name": tensor_array_name or "",
+            },
+            name=name or "TensorArray",
+        )
 
     # -- facts ---------------------------------------------------------------------------------
     @property
@@ -610,9 +691,11 @@ class TensorArray:
     def _learn_shape(self, shape: TensorShape, what: str) -> None:
         m = self._meta
         if not m.element_shape.is_compatible_with(shape):
-            raise ValueError(f"TensorArray {what}: inconsistent shapes: saw {shape} but "
-                             f"expected {m.element_shape} (from an earlier write or "
-                             "element_shape).")
+            raise ValueError(
+                f"TensorArray {what}: inconsistent shapes: saw {shape} but "
+                f"expected {m.element_shape} (from an earlier write or "
+                "element_shape)."
+            )
         if m.infer_shape:
             m.element_shape = m.element_shape.merge_with(shape)
 
@@ -622,8 +705,10 @@ class TensorArray:
     def _value(self, value: Any, what: str) -> Tensor:
         v = convert_to_tensor(value, dtype=self.dtype if not isinstance(value, Tensor) else None)
         if v.dtype is not self.dtype:
-            raise TypeError(f"TensorArray {what}: value has dtype {v.dtype.name} but the "
-                            f"TensorArray holds {self.dtype.name}.")
+            raise TypeError(
+                f"TensorArray {what}: value has dtype {v.dtype.name} but the "
+                f"TensorArray holds {self.dtype.name}."
+            )
         return v
 
     # -- writes --------------------------------------------------------------------------------
@@ -631,8 +716,11 @@ class TensorArray:
         """A TensorArray with `value` at `index` (each index may be written once)."""
         v = self._value(value, "write")
         self._learn_shape(v.shape, "write")
-        h = apply_op(TensorArrayWriteV3, [self._handle, convert_to_tensor(index,
-                     dtype=dtypes.int32), v], name=name or "TensorArrayWrite")
+        h = apply_op(
+            TensorArrayWriteV3,
+            [self._handle, convert_to_tensor(index, dtype=dtypes.int32), v],
+            name=name or "TensorArrayWrite",
+        )
         return self._with(h)
 
     def scatter(self, indices: Any, value: Any, name: str | None = None) -> TensorArray:
@@ -640,34 +728,51 @@ class TensorArray:
         v = self._value(value, "scatter")
         if v.shape.known:
             self._learn_shape(TensorShape(v.shape.known[1:]), "scatter")
-        h = apply_op(TensorArrayScatterV3, [self._handle, convert_to_tensor(
-            indices, dtype=dtypes.int32), v], name=name or "TensorArrayScatter")
+        h = apply_op(
+            TensorArrayScatterV3,
+            [self._handle, convert_to_tensor(indices, dtype=dtypes.int32), v],
+            name=name or "TensorArrayScatter",
+        )
         return self._with(h)
 
     def unstack(self, value: Any, name: str | None = None) -> TensorArray:
         """A TensorArray whose element i is value[i]."""
         v = self._value(value, "unstack")
-        n = array_ops.shape(v)[0] if v.shape.known is None or v.shape.known[0] is None \
+        n = (
+            array_ops.shape(v)[0]
+            if v.shape.known is None or v.shape.known[0] is None
             else v.shape.known[0]
+        )
         return self.scatter(range_ops.range(0, n), v, name=name or "TensorArrayUnstack")
 
     def split(self, value: Any, lengths: Any, name: str | None = None) -> TensorArray:
         """A TensorArray whose elements are the pieces of `value` split by `lengths` (axis 0)."""
         v = self._value(value, "split")
-        h = apply_op(TensorArraySplitV3, [self._handle, v, convert_to_tensor(
-            lengths, dtype=dtypes.int64)], name=name or "TensorArraySplit")
+        h = apply_op(
+            TensorArraySplitV3,
+            [self._handle, v, convert_to_tensor(lengths, dtype=dtypes.int64)],
+            name=name or "TensorArraySplit",
+        )
         return self._with(h)
 
     # -- reads ---------------------------------------------------------------------------------
     def read(self, index: Any, name: str | None = None) -> Tensor:
         """The element at `index`."""
-        return apply_op(TensorArrayReadV3, [self._handle, convert_to_tensor(
-            index, dtype=dtypes.int32)], self._attrs(), name=name or "TensorArrayRead")
+        return apply_op(
+            TensorArrayReadV3,
+            [self._handle, convert_to_tensor(index, dtype=dtypes.int32)],
+            self._attrs(),
+            name=name or "TensorArrayRead",
+        )
 
     def gather(self, indices: Any, name: str | None = None) -> Tensor:
         """The elements at `indices`, stacked along a new first axis."""
-        return apply_op(TensorArrayGatherV3, [self._handle, convert_to_tensor(
-            indices, dtype=dtypes.int32)], self._attrs(), name=name or "TensorArrayGather")
+        return apply_op(
+            TensorArrayGatherV3,
+            [self._handle, convert_to_tensor(indices, dtype=dtypes.int32)],
+            self._attrs(),
+            name=name or "TensorArrayGather",
+        )
 
     def stack(self, name: str | None = None) -> Tensor:
         """Every element, stacked along a new first axis."""
@@ -678,8 +783,9 @@ class TensorArray:
 
     def concat(self, name: str | None = None) -> Tensor:
         """Every element, concatenated along axis 0."""
-        return apply_op(TensorArrayConcatV3, [self._handle], self._attrs(),
-                        name=name or "TensorArrayConcat")[0]
+        return apply_op(
+            TensorArrayConcatV3, [self._handle], self._attrs(), name=name or "TensorArrayConcat"
+        )[0]
 
     def size(self, name: str | None = None) -> Tensor:
         """The number of elements (int32 scalar)."""

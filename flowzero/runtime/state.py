@@ -29,7 +29,8 @@ class VarCell:
         if self.value is None:
             short = self.name.rsplit("/", 1)[-1]
             raise errors.FailedPreconditionError(
-                None, None,
+                None,
+                None,
                 f"Attempting to use uninitialized value {self.name}. Run its initializer "
                 f"first: sess.run(tf.global_variables_initializer()) for all variables, or "
                 f"sess.run({short}.initializer) for this one.",

@@ -25,8 +25,9 @@ def test_lstm_trains_evaluates_and_exports(tmp_path) -> None:
     assert "8 epochs x 32 steps = 256 steps" in result.stdout
     m = json.loads((out / "metrics.json").read_text())
     assert m["model"] == "lstm" and m["model_kwargs"] == {"hidden_size": 128, "seed": 0}
-    assert (out / "checkpoints" / "model.ckpt-256.index").exists() or \
-        list((out / "checkpoints").glob("model.ckpt-256*"))
+    assert (out / "checkpoints" / "model.ckpt-256.index").exists() or list(
+        (out / "checkpoints").glob("model.ckpt-256*")
+    )
 
     ev = run_cli("eval", "--checkpoint", str(out), tmp=tmp_path)
     assert ev.returncode == 0, ev.stderr
