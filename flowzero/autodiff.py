@@ -178,7 +178,12 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                             f"No gradient defined for operation '{op.name}' (op type: "
                             f"{op.type}): {e}. Wrap its input in tf.stop_gradient()."
                         ) from None
-                    in_grads = list(in_grads) + [None] * (len(op.inputs) - len(in_grads))
+                    in_grads = list(in_grads)
+                    if len(in_grads) != len(op.inputs):
+                        raise errors.InternalError(
+                            None, op,
+                            f"Gradient function of {op.type} '{op.name}' returned "
+                            f"{len(in_grads)} entries for its {len(op.inputs)} inputs.")
                     exact = op._opdef.exact_input_gradients(op)
                     for k, (inp, dx) in enumerate(zip(op.inputs, in_grads)):
                         if dx is None or inp.op not in between:
@@ -186,6 +191,12 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                         if not _is_differentiable_dtype(inp):
                             continue
                         dx = convert_to_tensor(dx)
+                        if exact and not dx.shape.is_compatible_with(inp.shape):
+                            raise errors.InternalError(
+                                None, op,
+                                f"Gradient function of {op.type} '{op.name}' returned shape "
+                                f"{dx.shape} for input {k} ('{inp.name}') of shape "
+                                f"{inp.shape}.")
                         contributions.setdefault(inp, []).append(
                             dx if exact else _unbroadcast(
                                 dx, inp, [o for m, o in enumerate(op.inputs) if m != k]))

@@ -37,6 +37,46 @@ class _NotDifferentiable(_NoGradient):
     differentiable = False
 
 
+@register_op("TestOnlyShortGradient")
+class _ShortGradient(OpDef):
+    """z = x * y, whose gradient function forgets its second input."""
+
+    def infer(self, x: Any, y: Any) -> TensorSpec:
+        return spec(x.shape, x.dtype)
+
+    def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x * y
+
+    def gradient(self, op: Any, dz: Any) -> list[Any]:
+        return [dz * op.inputs[1]]
+
+
+@register_op("TestOnlyMisshapenGradient")
+class _MisshapenGradient(_NoGradient):
+    """y = x, whose exact gradient has the wrong shape."""
+
+    grads_match_inputs = True
+
+    def gradient(self, op: Any, dy: Any) -> list[Any]:
+        return [tf.reshape(dy, [-1, 1])]
+
+
+def test_a_gradient_function_with_the_wrong_number_of_entries_fails_loudly() -> None:
+    x, y = tf.constant(2.0), tf.constant(3.0)
+    z = apply_op(_ShortGradient, [x, y], name="short")
+    with pytest.raises(tf.errors.InternalError, match="TestOnlyShortGradient 'short'.*1 entries "
+                       "for its 2 inputs"):
+        tf.gradients(z, [x, y])
+
+
+def test_an_exact_gradient_of_the_wrong_shape_fails_loudly() -> None:
+    x = tf.constant([1.0, 2.0, 3.0])
+    z = apply_op(_MisshapenGradient, [x], name="bent")
+    with pytest.raises(tf.errors.InternalError, match=r"TestOnlyMisshapenGradient 'bent'.*shape "
+                       r"\(3, 1\) for input 0"):
+        tf.gradients(z, [x])
+
+
 def test_fan_out_contributions_are_summed() -> None:
     x = tf.constant(2.0)
     y = x * x + x * 3.0 + x  # dy/dx = 2x + 4
