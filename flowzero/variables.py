@@ -22,6 +22,7 @@ from flowzero.framework.graph import (
     convert_to_tensor,
     get_default_graph,
 )
+from flowzero.framework.serialization import register_variable_type
 from flowzero.framework.shapes import TensorShape, as_shape
 from flowzero.ops import array_ops, control_ops, state_ops
 
@@ -88,6 +89,22 @@ class Variable:
         if trainable and GraphKeys.TRAINABLE_VARIABLES not in cols:
             cols.append(GraphKeys.TRAINABLE_VARIABLES)
         g.add_to_collections(cols, self)
+
+    @classmethod
+    def _from_nodes(cls, storage: Tensor, initializer: Operation, snapshot: Tensor,
+                    initial_value: Tensor, trainable: bool = True) -> Variable:
+        """A Variable wrapping existing nodes (its VariableV2, Assign and read), adding no ops:
+        what a graph file's variables come back as (TF's `variable_def=`)."""
+        v = cls.__new__(cls)
+        v._graph = storage.graph
+        v._trainable = bool(trainable)
+        v._constraint = None
+        v._variable = storage
+        v._initial_value = initial_value
+        v._initializer_op = initializer
+        v._snapshot = snapshot
+        v._name = storage.op.name
+        return v
 
     # -- identity ------------------------------------------------------------------------------
     @property
@@ -659,3 +676,6 @@ _install_variable_operators()
 
 __all__ = ["Variable", "get_variable", "variable_scope", "AUTO_REUSE", "global_variables",
            "trainable_variables", "global_variables_initializer"]
+
+
+register_variable_type(Variable, Variable._from_nodes)

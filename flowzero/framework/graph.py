@@ -36,6 +36,35 @@ def _user_frame() -> str:
     return f"{f.f_code.co_filename}:{f.f_lineno}"
 
 
+class _Hooks:
+    """What the graph layer needs from the layers above it, registered by them at import (as
+    TF's tensor conversion registry): the graph never imports the runtime or the ops."""
+
+    session_for: Any = None  # runtime.session: (graph, session, what) -> Session
+    reset_sessions: Any = None  # runtime.session: drop InteractiveSessions of the old graph
+    constant: Any = None  # ops.array_ops.constant
+    stack: Any = None  # ops.array_ops.stack
+
+
+def register_runtime(session_for: Any, reset_sessions: Any) -> None:
+    """Called by runtime.session: how Tensor.eval / Operation.run find their session."""
+    _Hooks.session_for = session_for
+    _Hooks.reset_sessions = reset_sessions
+
+
+def register_conversion(constant: Any, stack: Any) -> None:
+    """Called by ops.array_ops: how convert_to_tensor builds constants and packs lists."""
+    _Hooks.constant = constant
+    _Hooks.stack = stack
+
+
+def _hook(name: str) -> Any:
+    fn = getattr(_Hooks, name)
+    if fn is None:  # pragma: no cover - `import flowzero` registers every hook
+        raise RuntimeError(f"flowzero is not fully imported (no '{name}' hook): import flowzero.")
+    return fn
+
+
 class GraphKeys:
     """Standard collection names, as TF1's `tf.GraphKeys`."""
 
@@ -123,9 +152,7 @@ class Tensor:
 
     def eval(self, feed_dict: Any = None, session: Any = None) -> Any:
         """Runs the graph up to this tensor in `session` (default: the default session)."""
-        from flowzero.runtime.session import _session_for
-
-        return _session_for(self.graph, session, "eval()").run(self, feed_dict)
+        return _hook("session_for")(self.graph, session, "eval()").run(self, feed_dict)
 
     def __repr__(self) -> str:
         return f"<tf.Tensor '{self.name}' shape={self._shape} dtype={self._dtype.name}>"
@@ -252,9 +279,7 @@ class Operation:
 
     def run(self, feed_dict: Any = None, session: Any = None) -> None:
         """Runs this op in `session` (default: the default session)."""
-        from flowzero.runtime.session import _session_for
-
-        _session_for(self._graph, session, "run()").run(self, feed_dict)
+        _hook("session_for")(self._graph, session, "run()").run(self, feed_dict)
 
     def __repr__(self) -> str:
         ins = ", ".join(t.name for t in self._inputs)
@@ -291,9 +316,8 @@ def reset_default_graph() -> None:
             "Do not use tf.reset_default_graph() to clear nested graphs. If you need a cleared "
             "graph, exit the nesting and create a new graph."
         )
-    from flowzero.runtime import session as _session
-
-    _session._reset_default_session_stack()
+    if _Hooks.reset_sessions is not None:
+        _Hooks.reset_sessions()
     _global_default_graph = Graph()
 
 
@@ -631,13 +655,9 @@ def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None,
     if value is None:
         raise TypeError("Can't convert None to a Tensor. Did a function return nothing?")
     if isinstance(value, (list, tuple)) and any(_contains_tensor(v) for v in value):
-        from flowzero.ops import array_ops  # stack of tensors, as TF's autopacking
-
-        return array_ops.stack(list(value), name=name or "packed")
-    from flowzero.ops import array_ops
-
-    return array_ops.constant(_normalize_value(value), dtype=dtype or preferred_dtype,
-                              name=name or "Const")
+        return _hook("stack")(list(value), name=name or "packed")  # TF's autopacking
+    return _hook("constant")(_normalize_value(value), dtype=dtype or preferred_dtype,
+                             name=name or "Const")
 
 
 def _contains_tensor(v: Any) -> bool:

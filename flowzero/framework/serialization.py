@@ -412,10 +412,21 @@ def _shape_json(s: TensorShape) -> list[int | None] | None:
 
 
 # -- variables ------------------------------------------------------------------------------
-def _is_variable(obj: Any) -> bool:
-    from flowzero.variables import Variable
+class _VariableHooks:
+    """tf.Variable, registered by flowzero.variables at import (the graph layer sits below)."""
 
-    return isinstance(obj, Variable)
+    cls: Any = None
+    from_nodes: Any = None
+
+
+def register_variable_type(cls: Any, from_nodes: Any) -> None:
+    """Called by flowzero.variables: its Variable class and how to wrap existing nodes."""
+    _VariableHooks.cls = cls
+    _VariableHooks.from_nodes = from_nodes
+
+
+def _is_variable(obj: Any) -> bool:
+    return _VariableHooks.cls is not None and isinstance(obj, _VariableHooks.cls)
 
 
 def _variable_json(v: Any) -> dict[str, Any]:
@@ -426,25 +437,12 @@ def _variable_json(v: Any) -> dict[str, Any]:
 
 def variable_from_nodes(storage: Tensor, initializer: Operation, snapshot: Tensor,
                         initial_value: Tensor, trainable: bool = True) -> Any:
-    """A tf.Variable wrapping existing nodes (VariableV2, its Assign, its read), adding no ops.
-
-    NOTE: variables.py has no constructor from existing nodes (TF's `variable_def=`), so this
-    fills the attributes Variable.__init__ sets. Keep it in step with Variable.__init__.
-    """
-    from flowzero.variables import Variable
-
+    """A tf.Variable wrapping existing nodes (VariableV2, its Assign, its read), adding no ops."""
     if storage.op.type != "VariableV2":
         raise ValueError(f"'{storage.op.name}' is a {storage.op.type}, not a VariableV2 node.")
-    v = Variable.__new__(Variable)
-    v._graph = storage.graph
-    v._trainable = bool(trainable)
-    v._constraint = None
-    v._variable = storage
-    v._initial_value = initial_value
-    v._initializer_op = initializer
-    v._snapshot = snapshot
-    v._name = storage.op.name
-    return v
+    if _VariableHooks.from_nodes is None:  # pragma: no cover - import flowzero registers it
+        raise RuntimeError("flowzero is not fully imported (no Variable type): import flowzero.")
+    return _VariableHooks.from_nodes(storage, initializer, snapshot, initial_value, trainable)
 
 
 # -- graphs ---------------------------------------------------------------------------------

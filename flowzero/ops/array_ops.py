@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from flowzero.framework import dtypes
-from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
+from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, register_conversion
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, as_shape
 from flowzero.ops.common import (
@@ -522,3 +522,6 @@ __all__ = [
     "broadcast_to", "sum_to", "fill", "zeros", "ones", "zeros_like", "ones_like", "stack",
     "unstack",
 ]
+
+
+register_conversion(constant, stack)

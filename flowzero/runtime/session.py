@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from flowzero.framework.graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
+from flowzero.framework.graph import (
+    Graph,
+    Operation,
+    Tensor,
+    _graph_stack,
+    get_default_graph,
+    register_runtime,
+)
 from flowzero.runtime import allocator
 from flowzero.runtime.plan import Plan, RunContext
 
@@ -379,3 +386,6 @@ def _check_feed(t: Tensor, v: Any) -> np.ndarray:
                 f"{t._shape}."
             )
     return arr
+
+
+register_runtime(_session_for, _reset_default_session_stack)
