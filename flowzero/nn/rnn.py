@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flowzero.framework import dtypes, nest
-from flowzero.framework.graph import Tensor, convert_to_tensor, get_default_graph
+from flowzero.framework.graph import Tensor, _user_frame, convert_to_tensor, get_default_graph
 from flowzero.framework.shapes import TensorShape, as_shape
 from flowzero.nn.rnn_cell_base import assert_like_rnncell
 from flowzero.ops import (
@@ -88,13 +88,14 @@ def _prepare_sequence_length(sequence_length: Any, static_batch: int | None, fn:
     s = cast_ops.cast(convert_to_tensor(sequence_length), dtypes.int32)
     if s.shape.ndims not in (None, 1):
         raise ValueError(
-            f"{fn}: sequence_length must be a vector of length batch_size, but saw shape: {s.shape}"
+            f"{fn} (at {_user_frame()}): sequence_length must be a vector of length "
+            f"batch_size, but saw shape: {s.shape}"
         )
     n = s.shape.as_list()[0] if s.shape.ndims == 1 else None
     if n is not None and static_batch is not None and n != static_batch:
         raise ValueError(
-            f"{fn}: sequence_length must be a vector of length batch_size "
-            f"({static_batch}); got shape {s.shape}."
+            f"{fn} (at {_user_frame()}): sequence_length must be a vector of length "
+            f"batch_size ({static_batch}); got shape {s.shape}."
         )
     return control_ops.identity(s, name="sequence_length")
 

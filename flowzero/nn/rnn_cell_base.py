@@ -19,7 +19,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flowzero.framework import dtypes, nest
-from flowzero.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
+from flowzero.framework.graph import (
+    GraphKeys,
+    Tensor,
+    _user_frame,
+    convert_to_tensor,
+    get_default_graph,
+)
 from flowzero.framework.shapes import TensorShape, as_shape
 from flowzero.layers.base import Layer
 from flowzero.ops import activation_ops, array_ops, cast_ops, manip_ops, reshape_ops
@@ -321,9 +327,9 @@ class RNNCell(Layer):
         got = None if shape.ndims is None else shape.as_list()[-1]
         if self._input_depth is not None and got is not None and got != self._input_depth:
             raise ValueError(
-                f"{type(self).__name__} '{self.name}': expected inputs of depth "
-                f"{self._input_depth} (its variables were built for that); got "
-                f"depth {got}, inputs shape {shape}."
+                f"{type(self).__name__} '{self.name}' (called at {_user_frame()}): expected "
+                f"inputs of depth {self._input_depth} (its variables were built for that); "
+                f"got depth {got}, inputs shape {shape}."
             )
 
     def _add_kernel(

@@ -321,8 +321,8 @@ def test_wrong_input_depth_on_second_call_names_the_cell_and_depths() -> None:
         cell(tf.placeholder(tf.float32, [None, 3]), state)
         with pytest.raises(
             ValueError,
-            match=r"BasicLSTMCell 'rnn/basic_lstm_cell': expected "
-            r"inputs of depth 3.*got depth 5",
+            match=r"BasicLSTMCell 'rnn/basic_lstm_cell' \(called at .*test_rnn_cell.py:\d+\): "
+            r"expected inputs of depth 3.*got depth 5",
         ):
             cell(tf.placeholder(tf.float32, [None, 5]), state)
 
