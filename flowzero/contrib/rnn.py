@@ -17,14 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flowzero.framework.graph import Tensor
+from flowzero.framework import dtypes
+from flowzero.framework.graph import Tensor, convert_to_tensor
 from flowzero.framework.shapes import TensorShape
 from flowzero.nn.rnn import (
     bidirectional_dynamic_rnn,
     static_bidirectional_rnn,
     static_rnn,
 )
-from flowzero.nn.rnn_cell_base import LSTMStateTuple, RNNCell, _activation
+from flowzero.nn.rnn_cell_base import LSTMStateTuple, RNNCell, _activation, _StepShape
 from flowzero.nn.rnn_cell_impl import BasicLSTMCell, BasicRNNCell, GRUCell, LSTMCell
 from flowzero.nn.rnn_cell_wrappers import (
     DeviceWrapper,
@@ -34,11 +35,16 @@ from flowzero.nn.rnn_cell_wrappers import (
 )
 from flowzero.ops import (
     activation_ops,
+    array_ops,
     cast_ops,
+    indexing_ops,
     linalg_ops,
+    logic_ops,
     manip_ops,
     nn_impl,
     nn_ops,
+    range_ops,
+    reshape_ops,
     rnn_ops,
 )
 from flowzero.variables import (
@@ -243,6 +249,78 @@ class LayerNormBasicLSTMCell(RNNCell):
 
 
 # -- stacked bidirectional ---------------------------------------------------------------------
+class LSTMBlockFusedCell(LSTMBlockCell):
+    """TF's fused LSTM (`tf.contrib.rnn.LSTMBlockFusedCell`): the whole sequence in one call.
+
+    Called on time-major inputs, not step by step: `cell(inputs, initial_state=None,
+    dtype=None, sequence_length=None)` -> (outputs [time, batch, units], LSTMStateTuple(c, h)).
+    Its variables are LSTMBlockCell's (`lstm_cell/kernel`, `bias`, the peepholes), so the two
+    share checkpoints. Without peepholes and clipping it is one `BlockLSTM` op; otherwise the
+    steps are unrolled. With `sequence_length`, outputs past a sequence's length are zeros and
+    the final state is the one at its last valid step (the initial state for length 0).
+
+    Example:
+        >>> cell = tf.contrib.rnn.LSTMBlockFusedCell(128)
+        >>> outputs, (c, h) = cell(x_time_major, dtype=tf.float32)
+    """
+
+    def __call__(self, inputs: Any, initial_state: Any = None, dtype: Any = None,
+                 sequence_length: Any = None, scope: Any = None) -> tuple[Any, LSTMStateTuple]:
+        is_list = isinstance(inputs, (list, tuple))
+        x = array_ops.stack(list(inputs)) if is_list else convert_to_tensor(inputs)
+        if x.shape.ndims != 3 or x.shape.as_list()[2] is None:
+            raise ValueError(
+                f"LSTMBlockFusedCell '{self.name}': inputs must be [time, batch, depth] with "
+                f"a known depth; got shape {x.shape}.")
+        dims = x.shape.as_list()
+        batch: Any = dims[1] if dims[1] is not None else array_ops.shape(x)[1]
+        if initial_state is None:
+            if dtype is None:
+                raise ValueError(f"LSTMBlockFusedCell '{self.name}': either initial_state "
+                                 "or dtype needs to be specified.")
+            z = array_ops.zeros(array_ops.stack([batch, self._num_units]), dtype=dtype)
+            initial_state = (z, z)
+        elif len(initial_state) != 2:
+            raise ValueError(f"LSTMBlockFusedCell '{self.name}': initial_state must be a "
+                             f"(cell_state, output) pair; got {len(initial_state)} items.")
+        c0, h0 = (convert_to_tensor(t) for t in initial_state)
+        step = _StepShape(x)
+        outputs, cs = self._in_scope(step, [step], (c0, h0), scope,
+                                     lambda: self._sequence_states(x, c0, h0))
+        if sequence_length is None:
+            c, h = cs[-1], outputs[-1]
+        else:
+            seq = cast_ops.cast(convert_to_tensor(sequence_length), dtypes.int32)
+            n_t = array_ops.shape(x)[0]
+            valid = logic_ops.less(reshape_ops.expand_dims(range_ops.range(0, n_t), 1),
+                                   reshape_ops.expand_dims(seq, 0))  # [time, batch]
+            outputs = outputs * reshape_ops.expand_dims(cast_ops.cast(valid, outputs.dtype), 2)
+            # The state after step len-1 (the initial state for len 0): row `len` of
+            # [initial; states] for each sequence.
+            rows = seq * batch + range_ops.range(0, batch)
+            c, h = (
+                indexing_ops.gather(reshape_ops.reshape(manip_ops.concat(
+                    [reshape_ops.expand_dims(first, 0), seqs], 0), [-1, self._num_units]), rows)
+                for first, seqs in ((c0, cs), (h0, outputs)))
+        if is_list:
+            outputs = array_ops.unstack(outputs)
+        return outputs, LSTMStateTuple(c, h)
+
+    def _sequence_states(self, x: Tensor, c0: Tensor, h0: Tensor) -> tuple[Tensor, Tensor]:
+        """(h of every step, cs of every step), [time, batch, units] each."""
+        if self._fused_sequence_ok():
+            out = rnn_ops.block_lstm(x, c0, h0, self._kernel, self._bias,
+                                     float(self._forget_bias))
+            return out[6], out[1]
+        hs, cs = [], []
+        state = LSTMStateTuple(c0, h0)
+        for x_t in array_ops.unstack(x):  # peepholes or clipping: the composite step, unrolled
+            h, state = self.call(x_t, state)
+            hs.append(h)
+            cs.append(state.c)
+        return array_ops.stack(hs), array_ops.stack(cs)
+
+
 def _check_stack_args(
     cells_fw: Any, cells_bw: Any, initial_states_fw: Any, initial_states_bw: Any
 ) -> None:
@@ -371,6 +449,7 @@ __all__ = [
     "DropoutWrapper",
     "GRUCell",
     "LSTMBlockCell",
+    "LSTMBlockFusedCell",
     "LSTMCell",
     "LSTMStateTuple",
     "LayerNormBasicLSTMCell",

@@ -101,3 +101,42 @@ def test_wrong_shapes_name_the_op_and_the_shapes():
         rnn_ops.block_lstm(x, c, c, tf.zeros([9, 4 * U]), tf.zeros([4 * U]))
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"LSTMBlockCell.*4 \* units"):
         rnn_ops.lstm_block_cell(x[0], c, c, tf.zeros([D + U, 3 * U]), tf.zeros([4 * U]))
+
+
+@pytest.mark.parametrize("peephole", [False, True])
+@pytest.mark.parametrize("with_lengths", [False, True])
+def test_lstm_block_fused_cell_matches_dynamic_rnn_over_lstm_block_cell(peephole, with_lengths):
+    rng = np.random.default_rng(3)
+    xv = rng.standard_normal((T, B, D))
+    lengths = np.array([T, 2, 0], np.int32) if with_lengths else None
+    results = []
+    for fused in (True, False):
+        g = tf.Graph()
+        with g.as_default():
+            tf.set_random_seed(5)
+            x = tf.placeholder(tf.float64, [T, None, D])
+            seq = None if lengths is None else tf.constant(lengths)
+            if fused:
+                cell = tf.contrib.rnn.LSTMBlockFusedCell(U, use_peephole=peephole)
+                out, state = cell(x, dtype=tf.float64, sequence_length=seq)
+            else:
+                cell = tf.contrib.rnn.LSTMBlockCell(U, use_peephole=peephole)
+                out, state = tf.nn.dynamic_rnn(
+                    cell, x, dtype=tf.float64, time_major=True, sequence_length=seq
+                )
+            names = sorted(v.op.name.removeprefix("rnn/") for v in tf.global_variables())
+            vs = sorted(tf.trainable_variables(), key=lambda v: v.op.name.removeprefix("rnn/"))
+            loss = tf.reduce_sum(out * out) + tf.reduce_sum(state.c) + tf.reduce_sum(state.h)
+            grads = tf.gradients(loss, [x] + vs)
+            with tf.Session(graph=g) as sess:
+                sess.run(tf.global_variables_initializer())
+                if results:
+                    for v, w in zip(vs, results[0][2]):
+                        v.load(w, sess)
+                weights = [sess.run(v) for v in vs]
+                vals = sess.run([out, state.c, state.h, *grads], {x: xv})
+        results.append((names, vals, weights))
+    (n1, v1, _), (n2, v2, _) = results
+    assert n1 == n2 and "lstm_cell/kernel" in n1
+    for k, (a, b) in enumerate(zip(v1, v2)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=f"#{k}")
