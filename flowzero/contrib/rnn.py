@@ -321,6 +321,22 @@ class LSTMBlockFusedCell(LSTMBlockCell):
         return array_ops.stack(hs), array_ops.stack(cs)
 
 
+class GRUBlockCell(GRUCell):
+    """TF's `tf.contrib.rnn.GRUBlockCell` (and `GRUBlockCellV2`): GRUCell's math and variable
+    names (`gru_cell/gates/kernel`, `.../candidate/bias`), so their checkpoints are shared.
+    TF 1.x also accepted the width as `cell_size`."""
+
+    def __init__(self, num_units: int | None = None, cell_size: int | None = None,
+                 reuse: Any = None, name: str = "gru_cell") -> None:
+        units = num_units if num_units is not None else cell_size
+        if units is None:
+            raise ValueError("GRUBlockCell: give num_units (or cell_size).")
+        super().__init__(units, reuse=reuse, name=name)
+
+
+GRUBlockCellV2 = GRUBlockCell
+
+
 def _check_stack_args(
     cells_fw: Any, cells_bw: Any, initial_states_fw: Any, initial_states_bw: Any
 ) -> None:
@@ -447,6 +463,8 @@ __all__ = [
     "BasicRNNCell",
     "DeviceWrapper",
     "DropoutWrapper",
+    "GRUBlockCell",
+    "GRUBlockCellV2",
     "GRUCell",
     "LSTMBlockCell",
     "LSTMBlockFusedCell",

@@ -219,3 +219,16 @@ def test_stack_bidirectional_rnn_static() -> None:
             tf.zeros([1, 2, 2]),
             dtype=tf.float32,
         )
+
+
+def test_gru_block_cell_is_gru_cell_with_its_names() -> None:
+    x = tf.placeholder(tf.float32, [None, 4, 3])
+    tf.nn.dynamic_rnn(tf.contrib.rnn.GRUBlockCell(cell_size=5), x, dtype=tf.float32)
+    assert sorted(v.op.name for v in tf.global_variables()) == [
+        "rnn/gru_cell/candidate/bias",
+        "rnn/gru_cell/candidate/kernel",
+        "rnn/gru_cell/gates/bias",
+        "rnn/gru_cell/gates/kernel",
+    ]
+    with pytest.raises(ValueError, match="num_units"):
+        tf.contrib.rnn.GRUBlockCell()
