@@ -6,9 +6,24 @@ This module is the public TF1 namespace only: re-exports, plus the TF 0.x aliase
 tutorials use (tf.sub, tf.mul, tf.neg, tf.div, tf.initialize_all_variables).
 """
 
-from flowzero import contrib, layers, losses, nn, train
+# TF 1.15's sub-namespaces (tf.math, tf.linalg, tf.random, ...), bound to the functions above,
+# and tf.compat.v1 (flowzero itself) with TF 2.x's switches back to TF1 behaviour (no-ops here).
+from flowzero import (
+    compat,  # noqa: E402
+    contrib,
+    layers,
+    losses,
+    nn,
+    train,
+)
 from flowzero import ops as _ops  # noqa: F401 - registers every op type
 from flowzero.autodiff import gradients
+from flowzero.compat import (  # noqa: E402
+    disable_eager_execution,
+    disable_v2_behavior,
+    enable_v2_behavior,
+    executing_eagerly,
+)
 from flowzero.framework import errors, nest
 from flowzero.framework.dtypes import (
     DType,
@@ -112,6 +127,9 @@ from flowzero.variables import (
     variance_scaling_initializer,
     zeros_initializer,
 )
+
+globals().update(compat.build(__import__(__name__)))
+compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 
 # Imported on first use, so that `import flowzero` stays light: tf.summary, tf.saved_model,
 # and the TF 0.x summary names that old tutorials use.

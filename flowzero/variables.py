@@ -21,8 +21,8 @@ from flowzero.framework.graph import (
     Tensor,
     convert_to_tensor,
     get_default_graph,
+    register_variable_type,
 )
-from flowzero.framework.serialization import register_variable_type
 from flowzero.framework.shapes import TensorShape, as_shape
 from flowzero.ops import array_ops, control_ops, state_ops
 

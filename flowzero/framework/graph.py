@@ -44,6 +44,14 @@ class _Hooks:
     reset_sessions: Any = None  # runtime.session: drop InteractiveSessions of the old graph
     constant: Any = None  # ops.array_ops.constant
     stack: Any = None  # ops.array_ops.stack
+    variable_type: Any = None  # variables.Variable (graph files hold variables)
+    variable_from_nodes: Any = None  # variables.Variable._from_nodes
+
+
+def register_variable_type(cls: Any, from_nodes: Any) -> None:
+    """Called by flowzero.variables: its Variable class and how to wrap existing nodes."""
+    _Hooks.variable_type = cls
+    _Hooks.variable_from_nodes = from_nodes
 
 
 def register_runtime(session_for: Any, reset_sessions: Any) -> None:

@@ -34,7 +34,15 @@ import numpy as np
 from flowzero.framework import dtypes as _dtypes
 from flowzero.framework import errors
 from flowzero.framework.function import Body
-from flowzero.framework.graph import Graph, GraphKeys, Operation, Tensor, get_default_graph
+from flowzero.framework.graph import (
+    Graph,
+    GraphKeys,
+    Operation,
+    Tensor,
+    _hook,
+    _Hooks,
+    get_default_graph,
+)
 from flowzero.framework.registry import get_op_class
 from flowzero.framework.shapes import Dimension, TensorShape
 
@@ -412,21 +420,9 @@ def _shape_json(s: TensorShape) -> list[int | None] | None:
 
 
 # -- variables ------------------------------------------------------------------------------
-class _VariableHooks:
-    """tf.Variable, registered by flowzero.variables at import (the graph layer sits below)."""
-
-    cls: Any = None
-    from_nodes: Any = None
-
-
-def register_variable_type(cls: Any, from_nodes: Any) -> None:
-    """Called by flowzero.variables: its Variable class and how to wrap existing nodes."""
-    _VariableHooks.cls = cls
-    _VariableHooks.from_nodes = from_nodes
-
-
 def _is_variable(obj: Any) -> bool:
-    return _VariableHooks.cls is not None and isinstance(obj, _VariableHooks.cls)
+    cls = _Hooks.variable_type
+    return cls is not None and isinstance(obj, cls)
 
 
 def _variable_json(v: Any) -> dict[str, Any]:
@@ -440,9 +436,7 @@ def variable_from_nodes(storage: Tensor, initializer: Operation, snapshot: Tenso
     """A tf.Variable wrapping existing nodes (VariableV2, its Assign, its read), adding no ops."""
     if storage.op.type != "VariableV2":
         raise ValueError(f"'{storage.op.name}' is a {storage.op.type}, not a VariableV2 node.")
-    if _VariableHooks.from_nodes is None:  # pragma: no cover - import flowzero registers it
-        raise RuntimeError("flowzero is not fully imported (no Variable type): import flowzero.")
-    return _VariableHooks.from_nodes(storage, initializer, snapshot, initial_value, trainable)
+    return _hook("variable_from_nodes")(storage, initializer, snapshot, initial_value, trainable)
 
 
 # -- graphs ---------------------------------------------------------------------------------

@@ -10,13 +10,6 @@ Example:
     >>> loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y_, logits=h))
 """
 
-from flowzero.nn import rnn_cell
-from flowzero.nn.rnn import (
-    bidirectional_dynamic_rnn,
-    dynamic_rnn,
-    static_bidirectional_rnn,
-    static_rnn,
-)
 from flowzero.ops.activation_ops import (
     elu,
     leaky_relu,
@@ -97,3 +90,19 @@ __all__ = [
     "weighted_cross_entropy_with_logits",
     "xw_plus_b",
 ]
+
+# The recurrent networks load on first use (`import flowzero` stays light).
+_RNN_NAMES = {"bidirectional_dynamic_rnn", "dynamic_rnn", "static_bidirectional_rnn", "static_rnn"}
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name == "rnn_cell":
+        value: object = importlib.import_module("flowzero.nn.rnn_cell")
+    elif name in _RNN_NAMES:
+        value = getattr(importlib.import_module("flowzero.nn.rnn"), name)
+    else:
+        raise AttributeError(f"module 'flowzero.nn' has no attribute '{name}'")
+    globals()[name] = value
+    return value
