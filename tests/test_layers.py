@@ -671,3 +671,35 @@ def test_conv2d_class_attributes_and_aliases() -> None:
     assert conv.kernel.name == "conv2d/kernel:0" and conv.bias.name == "conv2d/bias:0"
     assert conv.weights == [conv.kernel, conv.bias] and len(conv.losses) == 1
     assert layers.Convolution2D is layers.Conv2D and layers.MaxPool2D is layers.MaxPooling2D
+
+
+def test_activation_names_as_tf_1_15_layers_accept_them() -> None:
+    x = tf.placeholder(tf.float32, [None, 4])
+    assert tf.layers.dense(x, 3, activation="relu").op.type == "Relu"
+    img = tf.placeholder(tf.float32, [None, 5, 5, 1])
+    assert tf.layers.conv2d(img, 2, 3, activation="tanh").op.type == "Tanh"
+    with pytest.raises(ValueError, match="Unknown activation 'relux'.*'relu'"):
+        tf.layers.dense(x, 3, activation="relux")
+
+
+def test_a_network_built_twice_in_a_reused_scope_shares_its_layers() -> None:
+    # The "tower" pattern: re-entering the scope with reuse=True restarts the default layer
+    # names (conv2d, conv2d_1, dense), as TF does.
+    x = tf.placeholder(tf.float32, [None, 8, 8, 1])
+
+    def net(inputs):
+        h = tf.layers.conv2d(inputs, 4, 3)
+        h = tf.layers.conv2d(h, 4, 3)
+        return tf.layers.dense(tf.layers.flatten(h), 2)
+
+    with tf.variable_scope("ConvNet"):
+        a = net(x)
+    with tf.variable_scope("ConvNet", reuse=True):
+        b = net(x)
+    assert [v.op.name for v in tf.global_variables()] == [
+        "ConvNet/conv2d/kernel", "ConvNet/conv2d/bias", "ConvNet/conv2d_1/kernel",
+        "ConvNet/conv2d_1/bias", "ConvNet/dense/kernel", "ConvNet/dense/bias"]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        xv = np.ones((2, 8, 8, 1), np.float32)
+        np.testing.assert_array_equal(*sess.run([a, b], {x: xv}))

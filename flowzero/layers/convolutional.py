@@ -8,6 +8,7 @@ from typing import Any
 from flowzero.framework.graph import Tensor
 from flowzero.framework.shapes import TensorShape
 from flowzero.layers.base import _ZEROS, Layer, _bias_add, _data_format, _padding, _tuple
+from flowzero.ops import activation_ops
 from flowzero.variables import Variable
 
 
@@ -36,7 +37,7 @@ class Conv2D(Layer):
         self.dilation_rate = _tuple(dilation_rate, 2, "dilation_rate")
         self.padding = _padding(padding)
         self.data_format = _data_format(data_format)
-        self.activation = activation
+        self.activation = activation_ops.resolve(activation)
         self.use_bias = use_bias
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer

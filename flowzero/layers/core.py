@@ -19,7 +19,7 @@ from flowzero.layers.base import (
     _select,
     _static_bool,
 )
-from flowzero.ops import array_ops, control_ops, linalg_ops, reshape_ops
+from flowzero.ops import activation_ops, array_ops, control_ops, linalg_ops, reshape_ops
 from flowzero.variables import Variable
 
 
@@ -58,7 +58,7 @@ class Dense(Layer):
         super().__init__(trainable=trainable, name=name,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.units = int(units)
-        self.activation = activation
+        self.activation = activation_ops.resolve(activation)
         self.use_bias = use_bias
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer

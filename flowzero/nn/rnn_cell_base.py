@@ -40,34 +40,9 @@ def _to_snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
-_ACTIVATIONS: dict[str, Callable[..., Any]] = {
-    "tanh": activation_ops.tanh,
-    "sigmoid": activation_ops.sigmoid,
-    "relu": activation_ops.relu,
-    "relu6": activation_ops.relu6,
-    "elu": activation_ops.elu,
-    "selu": activation_ops.selu,
-    "softplus": activation_ops.softplus,
-    "softsign": activation_ops.softsign,
-    "linear": lambda x: x,
-}
-
-
 def _activation(activation: Any) -> Callable[..., Any]:
     """A callable activation; None means tanh, a string names one (TF accepts Keras names)."""
-    if activation is None:
-        return activation_ops.tanh
-    if isinstance(activation, str):
-        try:
-            return _ACTIVATIONS[activation]
-        except KeyError:
-            raise ValueError(
-                f"Unknown activation {activation!r}; expected a callable or one "
-                f"of {sorted(_ACTIVATIONS)}."
-            ) from None
-    if not callable(activation):
-        raise TypeError(f"activation must be callable or a name; got {activation!r}.")
-    return activation
+    return activation_ops.resolve(activation, default=activation_ops.tanh)
 
 
 def _check_supported_dtype(dtype: Any) -> None:

@@ -334,3 +334,31 @@ def softsign(features: Any, name: str | None = None) -> Tensor:
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "tanh", "softplus",
            "softsign"]
+
+
+# Activation names as TF 1.15's Keras-based layers and cells accept them (`activation="relu"`).
+_BY_NAME: dict[str, Any] = {
+    "relu": relu, "relu6": relu6, "elu": elu, "selu": selu, "sigmoid": sigmoid, "tanh": tanh,
+    "softplus": softplus, "softsign": softsign, "linear": lambda x: x,
+}
+
+
+def resolve(activation: Any, default: Any = None, what: str = "activation") -> Any:
+    """The callable for `activation`: a callable as given, a name ("relu", "tanh", ...) looked
+    up, None as `default`.
+
+    Raises:
+        ValueError: an unknown name (the message lists the known ones).
+        TypeError: neither a callable nor a name.
+    """
+    if activation is None:
+        return default
+    if isinstance(activation, str):
+        try:
+            return _BY_NAME[activation]
+        except KeyError:
+            raise ValueError(f"Unknown {what} {activation!r}; expected a callable or one of "
+                             f"{sorted(_BY_NAME)}.") from None
+    if not callable(activation):
+        raise TypeError(f"{what} must be a callable or a name; got {activation!r}.")
+    return activation
