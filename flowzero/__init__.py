@@ -134,6 +134,8 @@ compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 # Imported on first use, so that `import flowzero` stays light: tf.summary, tf.saved_model,
 # and the TF 0.x summary names that old tutorials use.
 _LAZY_MODULES = frozenset({"summary", "saved_model"})
+# TF1's process-level modules (flowzero/platform/), also on first use.
+_PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
 _SUMMARY_ALIASES = {
     "scalar_summary": "scalar", "histogram_summary": "histogram", "image_summary": "image",
     "merge_summary": "merge", "merge_all_summaries": "merge_all",
@@ -145,6 +147,11 @@ def __getattr__(name: str) -> object:
 
     if name in _LAZY_MODULES:
         value: object = importlib.import_module(f"flowzero.{name}")
+    elif name in _PLATFORM:
+        value = importlib.import_module(f"flowzero.platform.{_PLATFORM[name]}")
+    elif name == "io":  # tf.io: its gfile so far
+        value = compat.Namespace("flowzero.io", "tf.io: TF 1.15's names that flowzero implements.")
+        value.gfile = importlib.import_module("flowzero.platform.gfile")  # type: ignore[attr-defined]
     elif name in _SUMMARY_ALIASES:
         value = getattr(importlib.import_module("flowzero.summary"), _SUMMARY_ALIASES[name])
     else:
