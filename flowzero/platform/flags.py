@@ -132,7 +132,7 @@ def _bool(text: str) -> bool:
     raise ValueError(f"expected a boolean, got {text!r}")
 
 
-def DEFINE_string(name: str, default: Any, help: str = "", **kw: Any) -> None:  # noqa: N802, A002
+def DEFINE_string(name: str, default: Any, help: str = "", **kw: Any) -> None:
     FLAGS._define(name, default, help, str, "string")
 
 
@@ -140,7 +140,7 @@ def DEFINE_integer(
     name: str,
     default: Any,
     help: str = "",
-    lower_bound: Any = None,  # noqa: N802, A002
+    lower_bound: Any = None,
     upper_bound: Any = None,
     **kw: Any,
 ) -> None:
@@ -155,18 +155,18 @@ def DEFINE_integer(
     FLAGS._define(name, default, help, parse, "integer")
 
 
-def DEFINE_float(name: str, default: Any, help: str = "", **kw: Any) -> None:  # noqa: N802, A002
+def DEFINE_float(name: str, default: Any, help: str = "", **kw: Any) -> None:
     FLAGS._define(name, default, help, float, "float")
 
 
-def DEFINE_boolean(name: str, default: Any, help: str = "", **kw: Any) -> None:  # noqa: N802, A002
+def DEFINE_boolean(name: str, default: Any, help: str = "", **kw: Any) -> None:
     FLAGS._define(name, default, help, _bool, "bool")
 
 
 DEFINE_bool = DEFINE_boolean
 
 
-def DEFINE_list(name: str, default: Any, help: str = "", **kw: Any) -> None:  # noqa: N802, A002
+def DEFINE_list(name: str, default: Any, help: str = "", **kw: Any) -> None:
     FLAGS._define(name, default, help, lambda t: [x for x in t.split(",") if x], "list")
 
 
@@ -174,7 +174,7 @@ def DEFINE_enum(
     name: str,
     default: Any,
     enum_values: Sequence[str],
-    help: str = "",  # noqa: N802, A002
+    help: str = "",
     **kw: Any,
 ) -> None:
     def parse(text: str) -> str:
