@@ -63,6 +63,9 @@ from flowzero.framework.graph import (
     reset_default_graph,
     set_random_seed,
 )
+from flowzero.framework.registry import RegisterGradient
+from flowzero.framework.registry import not_differentiable as NotDifferentiable  # noqa: N812
+from flowzero.framework.registry import not_differentiable as no_gradient
 from flowzero.framework.shapes import Dimension, TensorShape
 from flowzero.nn import sigmoid, tanh
 from flowzero.ops.array_ops import *  # noqa: F403
@@ -84,6 +87,7 @@ from flowzero.ops.random_ops import *  # noqa: F403
 from flowzero.ops.range_ops import *  # noqa: F403
 from flowzero.ops.reduction_ops import *  # noqa: F403
 from flowzero.ops.reshape_ops import *  # noqa: F403
+from flowzero.ops.script_ops import custom_gradient, numpy_function, py_func
 from flowzero.ops.slicing_ops import *  # noqa: F403
 from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
 from flowzero.ops.tensor_array_ops import TensorArray

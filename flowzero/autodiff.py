@@ -12,6 +12,7 @@ from typing import Any
 
 from flowzero.framework import dtypes, errors, function
 from flowzero.framework.graph import Operation, Tensor, convert_to_tensor, graph_of
+from flowzero.framework.registry import registered_gradient
 from flowzero.ops import array_ops, math_ops, tensor_array_ops
 
 
@@ -136,6 +137,7 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                 stack.extend(c for c in t._consumers if c in back)
 
         contributions: dict[Tensor, list[Tensor]] = {}
+        overrides = g._attachments.get("op_gradient_overrides", {})
         with g.name_scope(name):
             for y, gy in zip(ys_t, gys):
                 if gy is None:
@@ -157,7 +159,8 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                     else:
                         summed.append(_sum(d) if len(d) > 1 else d[0])
                         contributions[t] = [summed[-1]]
-                if op in stop_ops or not op._opdef.differentiable:
+                override = overrides.get(op)
+                if op in stop_ops or (override is None and not op._opdef.differentiable):
                     continue
                 if all(t in x_set for t in outs) and not any(
                     i.op in between for i in op.inputs
@@ -170,7 +173,10 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                         dys_full = [d if d is not None else _zeros_for(t)
                                     for t, d in zip(outs, summed)]
                     try:
-                        in_grads = op._opdef.gradient(op, *dys_full)
+                        if override is not None:
+                            in_grads = registered_gradient(override)(op, *dys_full)
+                        else:
+                            in_grads = op._opdef.gradient(op, *dys_full)
                     except errors.LookupGradientError:
                         raise
                     except NotImplementedError as e:
@@ -178,7 +184,9 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                             f"No gradient defined for operation '{op.name}' (op type: "
                             f"{op.type}): {e}. Wrap its input in tf.stop_gradient()."
                         ) from None
-                    in_grads = list(in_grads)
+                    # TF accepts a lone tensor from a one-input op's gradient function.
+                    in_grads = list(in_grads) if isinstance(in_grads, (list, tuple)) \
+                        else [in_grads]
                     if len(in_grads) != len(op.inputs):
                         raise errors.InternalError(
                             None, op,

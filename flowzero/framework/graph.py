@@ -492,6 +492,10 @@ class Graph:
             if self._body_stack:
                 op._body = self._body_stack[-1]
                 op._body.ops.append(op)
+            overrides = self._attachments.get("gradient_override_map")
+            if overrides and opdef_cls.type in overrides:
+                self._attachments.setdefault("op_gradient_overrides", {})[op] = \
+                    overrides[opdef_cls.type]
             self._ops.append(op)
             self._ops_by_name[node_name] = op
             for t in inputs:
@@ -593,6 +597,8 @@ class Graph:
 
     @contextlib.contextmanager
     def gradient_override_map(self, op_type_map: dict[str, str]) -> Iterator[None]:
+        """Ops of the mapped types built inside use the gradient function registered (with
+        tf.RegisterGradient) under the mapped name instead of their own."""
         old = self._attachments.get("gradient_override_map", {})
         self._attachments["gradient_override_map"] = {**old, **op_type_map}
         try:

@@ -127,3 +127,47 @@ def get_op_class(type_name: str) -> type[OpDef]:
 def registered_ops() -> dict[str, type[OpDef]]:
     """All registered op types (a copy), for the op-table meta-test and graph loading."""
     return dict(_REGISTRY)
+
+
+# -- gradient functions by name (tf.RegisterGradient, used through gradient_override_map) ------
+_GRADIENTS: dict[str, Any] = {}
+
+
+class RegisterGradient:
+    """`@tf.RegisterGradient("Name")`: registers `fn(op, *grads) -> [grad per input]` under a
+    name that `graph.gradient_override_map({"OpType": "Name"})` gives to ops built inside it.
+
+    Raises:
+        KeyError: the name is registered already (or is a built-in op type's).
+    """
+
+    def __init__(self, op_type: str) -> None:
+        if not isinstance(op_type, str):
+            raise TypeError("RegisterGradient expects a string op type name.")
+        self._op_type = op_type
+
+    def __call__(self, fn: Any) -> Any:
+        if self._op_type in _GRADIENTS or self._op_type in _REGISTRY:
+            raise KeyError(f"Registering two gradient with name '{self._op_type}'! (Previous "
+                           "registration was a built-in op type or an earlier RegisterGradient.)")
+        _GRADIENTS[self._op_type] = fn
+        return fn
+
+
+def registered_gradient(name: str) -> Any:
+    """The function RegisterGradient registered under `name`.
+
+    Raises:
+        LookupGradientError: nothing is registered under it.
+    """
+    try:
+        return _GRADIENTS[name]
+    except KeyError:
+        raise errors.LookupGradientError(
+            f"gradient_override_map names gradient '{name}', which no tf.RegisterGradient "
+            "registered.") from None
+
+
+def not_differentiable(op_type: str) -> None:
+    """`tf.NotDifferentiable(op_type)`: ops of this type pass no gradient (TF's no_gradient)."""
+    get_op_class(op_type).differentiable = False

@@ -236,6 +236,9 @@ def test_every_registered_op_type_is_round_tripped_by_this_file():
     covered |= {o.type for o in _control_flow_graph()[0].get_operations()}
     covered |= {o.type for o in _lstm_training_graph().get_operations()}
     product = {k for k in registered_ops() if not k.startswith("TestOnly")}
+    # A Python function cannot be stored; writing its graph is a clear TypeError
+    # (tests/test_script_ops.py), as TF cannot restore a py_func in another process either.
+    product -= {"PyFunc"}
     assert not product - covered, (
         f"op types that no test round-trips: {sorted(product - covered)}. Give them an op-table "
         "row or use them in _every_optimizer_state_and_random_op_graph.")
