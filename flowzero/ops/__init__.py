@@ -32,5 +32,6 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     slicing_ops,
     state_ops,
     tensor_array_ops,
+    trig_ops,
     unary_ops,
 )
