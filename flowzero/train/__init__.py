@@ -20,6 +20,7 @@ from flowzero.train.learning_rate import (
     polynomial_decay,
 )
 from flowzero.train.momentum import MomentumOptimizer
+from flowzero.train.moving_averages import ExponentialMovingAverage
 from flowzero.train.optimizer import Optimizer
 from flowzero.train.rmsprop import RMSPropOptimizer
 from flowzero.train.training_util import (
@@ -31,6 +32,7 @@ from flowzero.train.training_util import (
 )
 
 __all__ = [
+    "ExponentialMovingAverage",
     "Optimizer",
     "GradientDescentOptimizer",
     "MomentumOptimizer",
