@@ -28,6 +28,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     reduction_ops,
     reshape_ops,
     rnn_ops,
+    scan_ops,
     script_ops,
     slicing_ops,
     state_ops,

@@ -56,3 +56,25 @@ def test_matches_tensorflow(name):
     got = _run(fz, name, xv)
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("fn", ["cumsum", "cumprod"])
+@pytest.mark.parametrize(
+    "exclusive, reverse", [(False, False), (True, False), (False, True), (True, True)]
+)
+def test_scans_match_tensorflow(fn, exclusive, reverse):
+    import tensorflow as real_tf
+
+    xv = np.random.default_rng(2).uniform(0.5, 1.5, (3, 4))
+
+    def run(tf):
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float64, xv.shape)
+            y = getattr(tf, fn)(x, axis=1, exclusive=exclusive, reverse=reverse)
+            (dx,) = tf.gradients(tf.reduce_sum(y * y), [x])
+            with tf.Session(graph=g) as sess:
+                return sess.run([y, dx], {x: xv})
+
+    for a, b in zip(run(fz), run(real_tf.compat.v1)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
