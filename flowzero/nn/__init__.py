@@ -43,7 +43,10 @@ from flowzero.ops.nn_impl import (
     l2_normalize,
     moments,
     relu_layer,
+    swish,
+    weighted_moments,
     xw_plus_b,
+    zero_fraction,
 )
 from flowzero.ops.nn_ops import bias_add, in_top_k, l2_loss, log_softmax, softmax, top_k
 from flowzero.ops.pool_ops import avg_pool, max_pool
@@ -73,6 +76,9 @@ __all__ = [
     "relu",
     "relu6",
     "relu_layer",
+    "swish",
+    "weighted_moments",
+    "zero_fraction",
     "rnn_cell",
     "selu",
     "sigmoid",

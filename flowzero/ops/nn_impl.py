@@ -17,13 +17,14 @@ from flowzero.ops import (
     division_ops,
     indexing_ops,
     linalg_ops,
+    logic_ops,
     manip_ops,
     math_ops,
     reduction_ops,
     reshape_ops,
     unary_ops,
 )
-from flowzero.ops.activation_ops import relu
+from flowzero.ops.activation_ops import relu, sigmoid
 from flowzero.ops.nn_ops import _channel_axis, bias_add
 
 
@@ -276,5 +277,42 @@ def embedding_lookup(params: Any, ids: Any, partition_strategy: str = "mod",
     return indexing_ops.gather(params, ids, name=name or "embedding_lookup")
 
 
-__all__ = ["dropout", "moments", "batch_normalization", "fused_batch_norm", "l2_normalize",
+def weighted_moments(x: Any, axes: Any, frequency_weights: Any, name: str | None = None,
+                     keep_dims: bool | None = None, keepdims: bool | None = None
+                     ) -> tuple[Tensor, Tensor]:
+    """Frequency-weighted mean and (biased) variance of `x` over `axes` (TF's
+    tf.nn.weighted_moments): sum(w x) / sum(w), sum(w (x - mean)^2) / sum(w), with the
+    weights broadcast against x."""
+    kd = bool(keepdims if keepdims is not None else keep_dims)
+    axes = [axes] if np.isscalar(axes) else list(axes)
+    g, scope = _scope([x, frequency_weights], name, "weighted_moments")
+    with g.as_default(), scope:
+        x = convert_to_tensor(x)
+        w = cast_ops.cast(convert_to_tensor(frequency_weights), x.dtype)
+        w_sum = reduction_ops.reduce_sum(w * array_ops.ones_like(x), axes, keepdims=True)
+        divisor = division_ops.truediv(1.0, w_sum)
+        mean_k = math_ops.multiply(reduction_ops.reduce_sum(w * x, axes, keepdims=True), divisor)
+        dev = math_ops.squared_difference(x, control_ops.stop_gradient(mean_k))
+        var_k = math_ops.multiply(reduction_ops.reduce_sum(w * dev, axes, keepdims=True), divisor)
+        if kd:
+            return mean_k, var_k
+        return (reduction_ops.reduce_sum(mean_k, axes, name="mean"),
+                reduction_ops.reduce_sum(var_k, axes, name="variance"))
+
+
+def swish(features: Any, name: str | None = None) -> Tensor:
+    """x * sigmoid(x) (Ramachandran et al. 2017), TF's tf.nn.swish."""
+    x = convert_to_tensor(features)
+    return math_ops.multiply(x, sigmoid(x), name=name or "swish")
+
+
+def zero_fraction(value: Any, name: str | None = None) -> Tensor:
+    """The fraction of zeros in `value` (a float32 scalar), e.g. of a ReLU's outputs."""
+    v = convert_to_tensor(value)
+    zero = cast_ops.cast(logic_ops.equal(v, array_ops.zeros_like(v)), dtypes.float32)
+    return reduction_ops.reduce_mean(zero, name=name or "zero_fraction")
+
+
+__all__ = ["swish", "weighted_moments", "zero_fraction",
+           "dropout", "moments", "batch_normalization", "fused_batch_norm", "l2_normalize",
            "crelu", "xw_plus_b", "relu_layer", "embedding_lookup"]

@@ -13,10 +13,13 @@ from flowzero.train.adam import AdamOptimizer
 from flowzero.train.gradient_descent import GradientDescentOptimizer
 from flowzero.train.learning_rate import (
     cosine_decay,
+    cosine_decay_restarts,
     exponential_decay,
     inverse_time_decay,
+    linear_cosine_decay,
     natural_exp_decay,
     piecewise_constant,
+    piecewise_constant_decay,
     polynomial_decay,
 )
 from flowzero.train.momentum import MomentumOptimizer

@@ -165,5 +165,59 @@ def cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, alpha: 
         return math_ops.multiply(lr, decayed, name=name)
 
 
-__all__ = ["exponential_decay", "piecewise_constant", "polynomial_decay", "natural_exp_decay",
-           "inverse_time_decay", "cosine_decay"]
+def linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
+                        num_periods: Any = 0.5, alpha: Any = 0.0, beta: Any = 0.001,
+                        name: str | None = None) -> Tensor:
+    """learning_rate * ((alpha + linear) * cosine + beta), with step = min(global_step,
+    decay_steps), linear = (decay_steps - step) / decay_steps and cosine =
+    0.5 * (1 + cos(pi * 2 * num_periods * step / decay_steps)) (TF's linear_cosine_decay)."""
+    g, scope = _scope(name, "LinearCosineDecay", [learning_rate, global_step])
+    with g.as_default(), scope:
+        lr, step = _lr_and_step("linear_cosine_decay", learning_rate, global_step)
+        dt = lr.dtype
+        steps = cast_ops.cast(decay_steps, dt)
+        step = math_ops.minimum(step, steps)
+        linear = division_ops.truediv(math_ops.subtract(steps, step), steps)
+        fraction = math_ops.multiply(2.0 * math.pi, math_ops.multiply(
+            cast_ops.cast(num_periods, dt), division_ops.truediv(step, steps)))
+        cosine = math_ops.multiply(0.5, math_ops.add(1.0, unary_ops.cos(fraction)))
+        decayed = math_ops.add(math_ops.multiply(math_ops.add(cast_ops.cast(alpha, dt), linear),
+                                                 cosine), cast_ops.cast(beta, dt))
+        return math_ops.multiply(lr, decayed, name=name)
+
+
+def cosine_decay_restarts(learning_rate: Any, global_step: Any, first_decay_steps: Any,
+                          t_mul: float = 2.0, m_mul: float = 1.0, alpha: Any = 0.0,
+                          name: str | None = None) -> Tensor:
+    """SGDR (Loshchilov & Hutter): cosine decay over periods of first_decay_steps * t_mul^i
+    steps, the peak multiplied by m_mul at each restart (TF's cosine_decay_restarts)."""
+    g, scope = _scope(name, "SGDRDecay", [learning_rate, global_step])
+    with g.as_default(), scope:
+        lr, step = _lr_and_step("cosine_decay_restarts", learning_rate, global_step)
+        dt = lr.dtype
+        frac = division_ops.truediv(step, cast_ops.cast(first_decay_steps, dt))
+        if t_mul == 1.0:
+            i = unary_ops.floor(frac)
+            frac = math_ops.subtract(frac, i)
+        else:
+            # i = floor(log(1 - frac (1 - t_mul)) / log(t_mul)); frac within the period
+            i = unary_ops.floor(division_ops.truediv(
+                unary_ops.log(math_ops.subtract(1.0, math_ops.multiply(frac, 1.0 - t_mul))),
+                math.log(t_mul)))
+            done = division_ops.truediv(math_ops.subtract(1.0, math_ops.pow(t_mul, i)),
+                                        1.0 - t_mul)
+            frac = division_ops.truediv(math_ops.subtract(frac, done), math_ops.pow(t_mul, i))
+        peak = math_ops.pow(cast_ops.cast(m_mul, dt), i)
+        cosine = math_ops.multiply(0.5, math_ops.multiply(peak, math_ops.add(1.0, unary_ops.cos(
+            math_ops.multiply(math.pi, frac)))))
+        a = cast_ops.cast(alpha, dt)
+        decayed = math_ops.add(math_ops.multiply(math_ops.subtract(1.0, a), cosine), a)
+        return math_ops.multiply(lr, decayed, name=name)
+
+
+piecewise_constant_decay = piecewise_constant
+
+
+__all__ = ["exponential_decay", "piecewise_constant", "piecewise_constant_decay",
+           "polynomial_decay", "natural_exp_decay", "inverse_time_decay", "cosine_decay",
+           "linear_cosine_decay", "cosine_decay_restarts"]
