@@ -62,10 +62,13 @@ def record() -> dict[str, dict[str, str | None]]:
 
     v1 = real_tf.compat.v1
     by_id: dict[int, list[str]] = {}
+    by_core: dict[int, list[str]] = {}  # behind deprecation wrappers
     for prefix, mod in (("", v1), ("nn.", v1.nn)):
         for n in dir(mod):
             if not n.startswith("_"):
-                by_id.setdefault(id(getattr(mod, n)), []).append(prefix + n)
+                obj = getattr(mod, n)
+                by_id.setdefault(id(obj), []).append(prefix + n)
+                by_core.setdefault(id(_core(obj)), []).append(prefix + n)
     out: dict[str, dict[str, str | None]] = {}
     for ns in NAMESPACES:
         mod = getattr(v1, ns)
@@ -79,6 +82,8 @@ def record() -> dict[str, dict[str, str | None]]:
                 names[n] = aliases[0]
             elif hasattr(v1, n) and _same_function(obj, getattr(v1, n)):
                 names[n] = n
+            elif by_core.get(id(_core(obj))):
+                names[n] = sorted(by_core[id(_core(obj))], key=len)[0]
             else:
                 names[n] = None
         out[ns] = names

@@ -37,9 +37,11 @@ def test_common_names_are_there():
 
 
 def test_a_name_with_other_semantics_is_not_bound_to_the_root_one():
-    # tf.linalg.transpose swaps the last two axes; tf.transpose reverses all of them.
-    with pytest.raises(AttributeError, match=r"does not implement tf\.linalg\.transpose"):
-        tf.linalg.transpose  # noqa: B018
+    # tf.linalg.transpose swaps the last two axes (TF binds it to matrix_transpose, not to
+    # tf.transpose); tf.random.split is TF 2's stateless seed split, not tf.split.
+    assert tf.linalg.transpose is tf.matrix_transpose
+    with pytest.raises(AttributeError, match=r"does not implement tf\.random\.split"):
+        tf.random.split  # noqa: B018
 
 
 def test_a_missing_name_says_flowzero_lacks_it():

@@ -19,6 +19,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     loss_ops,
     manip_ops,
     math_ops,
+    matrix_ops,
     nn_impl,
     nn_ops,
     pad_ops,
