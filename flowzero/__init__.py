@@ -140,7 +140,7 @@ compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 
 # Imported on first use, so that `import flowzero` stays light: tf.summary, tf.saved_model,
 # and the TF 0.x summary names that old tutorials use.
-_LAZY_MODULES = frozenset({"summary", "saved_model"})
+_LAZY_MODULES = frozenset({"summary", "saved_model", "metrics"})
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
 _SUMMARY_ALIASES = {
