@@ -36,6 +36,7 @@ from flowzero.ops.loss_ops import (
 )
 from flowzero.ops.nn_impl import (
     batch_normalization,
+    conv1d,
     crelu,
     dropout,
     embedding_lookup,
@@ -55,6 +56,7 @@ __all__ = [
     "avg_pool",
     "batch_normalization",
     "bias_add",
+    "conv1d",
     "bidirectional_dynamic_rnn",
     "conv2d",
     "conv2d_backprop_filter",

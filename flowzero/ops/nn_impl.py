@@ -25,6 +25,7 @@ from flowzero.ops import (
     unary_ops,
 )
 from flowzero.ops.activation_ops import relu, sigmoid
+from flowzero.ops.conv_ops import conv2d
 from flowzero.ops.nn_ops import _channel_axis, bias_add
 
 
@@ -300,6 +301,32 @@ def weighted_moments(x: Any, axes: Any, frequency_weights: Any, name: str | None
                 reduction_ops.reduce_sum(var_k, axes, name="variance"))
 
 
+def conv1d(value: Any = None, filters: Any = None, stride: Any = None, padding: Any = None,
+           use_cudnn_on_gpu: Any = None, data_format: str | None = None,
+           name: str | None = None, input: Any = None, dilations: Any = None  # noqa: A002
+           ) -> Tensor:
+    """1-D convolution of [batch, width, in_channels] with filters [filter_width, in_channels,
+    out_channels] (NWC; "NCW" too), as TF: a conv2d over a height of 1."""
+    value = input if value is None else value
+    if value is None or filters is None or stride is None or padding is None:
+        raise TypeError("conv1d: value, filters, stride and padding are required.")
+    fmt = data_format or "NWC"
+    if fmt not in ("NWC", "NCW"):
+        raise ValueError(f"conv1d: data_format must be 'NWC' or 'NCW'; got {fmt!r}.")
+    s = int(stride[0] if isinstance(stride, (list, tuple)) else stride)
+    d = 1 if dilations is None else int(dilations[0] if isinstance(dilations, (list, tuple))
+                                        else dilations)
+    g, scope = _scope([value, filters], name, "conv1d")
+    with g.as_default(), scope:
+        x = reshape_ops.expand_dims(convert_to_tensor(value), 1 if fmt == "NWC" else 2)
+        w = reshape_ops.expand_dims(convert_to_tensor(filters), 0)
+        if fmt == "NWC":
+            y = conv2d(x, w, [1, 1, s, 1], padding, data_format="NHWC", dilations=[1, 1, d, 1])
+            return reshape_ops.squeeze(y, [1])
+        y = conv2d(x, w, [1, 1, 1, s], padding, data_format="NCHW", dilations=[1, 1, 1, d])
+        return reshape_ops.squeeze(y, [2])
+
+
 def swish(features: Any, name: str | None = None) -> Tensor:
     """x * sigmoid(x) (Ramachandran et al. 2017), TF's tf.nn.swish."""
     x = convert_to_tensor(features)
@@ -313,6 +340,6 @@ def zero_fraction(value: Any, name: str | None = None) -> Tensor:
     return reduction_ops.reduce_mean(zero, name=name or "zero_fraction")
 
 
-__all__ = ["swish", "weighted_moments", "zero_fraction",
+__all__ = ["conv1d", "swish", "weighted_moments", "zero_fraction",
            "dropout", "moments", "batch_normalization", "fused_batch_norm", "l2_normalize",
            "crelu", "xw_plus_b", "relu_layer", "embedding_lookup"]
