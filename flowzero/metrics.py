@@ -198,6 +198,29 @@ def _bool_pair(labels: Any, predictions: Any, what: str) -> tuple[Tensor, Tensor
     return as_bool[0], as_bool[1]
 
 
+# Which (label, prediction) pairs each confusion count counts.
+_CONFUSION = {
+    "true_positives": lambda lab, pred: logic_ops.logical_and(lab, pred),
+    "false_positives": lambda lab, pred: logic_ops.logical_and(logic_ops.logical_not(lab), pred),
+    "false_negatives": lambda lab, pred: logic_ops.logical_and(lab, logic_ops.logical_not(pred)),
+}
+
+
+def _confusion(
+    kind: str,
+    labels: Any,
+    predictions: Any,
+    weights: Any,
+    metrics_collections: Any,
+    updates_collections: Any,
+    name: str | None,
+) -> tuple[Tensor, Tensor]:
+    with variable_scope(name, kind):
+        lab, pred = _bool_pair(labels, predictions, kind)
+        var, update = _count(_CONFUSION[kind](lab, pred), weights, "count")
+    return _collect(var.value(), update, metrics_collections, updates_collections)
+
+
 def true_positives(
     labels: Any,
     predictions: Any,
@@ -207,10 +230,15 @@ def true_positives(
     name: str | None = None,
 ) -> tuple[Tensor, Tensor]:
     """The (weighted) count of label and prediction both true."""
-    with variable_scope(name, "true_positives"):
-        lab, pred = _bool_pair(labels, predictions, "true_positives")
-        var, update = _count(logic_ops.logical_and(lab, pred), weights, "count")
-    return _collect(var.value(), update, metrics_collections, updates_collections)
+    return _confusion(
+        "true_positives",
+        labels,
+        predictions,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
 
 
 def false_positives(
@@ -222,12 +250,15 @@ def false_positives(
     name: str | None = None,
 ) -> tuple[Tensor, Tensor]:
     """The (weighted) count of a true prediction with a false label."""
-    with variable_scope(name, "false_positives"):
-        lab, pred = _bool_pair(labels, predictions, "false_positives")
-        var, update = _count(
-            logic_ops.logical_and(logic_ops.logical_not(lab), pred), weights, "count"
-        )
-    return _collect(var.value(), update, metrics_collections, updates_collections)
+    return _confusion(
+        "false_positives",
+        labels,
+        predictions,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
 
 
 def false_negatives(
@@ -239,12 +270,15 @@ def false_negatives(
     name: str | None = None,
 ) -> tuple[Tensor, Tensor]:
     """The (weighted) count of a false prediction with a true label."""
-    with variable_scope(name, "false_negatives"):
-        lab, pred = _bool_pair(labels, predictions, "false_negatives")
-        var, update = _count(
-            logic_ops.logical_and(lab, logic_ops.logical_not(pred)), weights, "count"
-        )
-    return _collect(var.value(), update, metrics_collections, updates_collections)
+    return _confusion(
+        "false_negatives",
+        labels,
+        predictions,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
 
 
 def _pair_ratio(
