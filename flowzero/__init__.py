@@ -6,11 +6,10 @@ This module is the public TF1 namespace only: re-exports, plus the TF 0.x aliase
 tutorials use (tf.sub, tf.mul, tf.neg, tf.div, tf.initialize_all_variables).
 """
 
-# TF 1.15's sub-namespaces (tf.math, tf.linalg, tf.random, ...), bound to the functions above,
-# and tf.compat.v1 (flowzero itself) with TF 2.x's switches back to TF1 behaviour (no-ops here).
 from flowzero import (
-    compat,  # noqa: E402
+    compat,
     contrib,
+    data,
     layers,
     losses,
     nn,
@@ -18,7 +17,7 @@ from flowzero import (
 )
 from flowzero import ops as _ops  # noqa: F401 - registers every op type
 from flowzero.autodiff import gradients
-from flowzero.compat import (  # noqa: E402
+from flowzero.compat import (
     disable_eager_execution,
     disable_v2_behavior,
     enable_v2_behavior,
@@ -135,6 +134,8 @@ from flowzero.variables import (
     zeros_initializer,
 )
 
+# TF 1.15's sub-namespaces (tf.math, tf.linalg, tf.random, ...), bound to the functions above,
+# and tf.compat.v1 (flowzero itself); disable_v2_behavior() and friends are accepted no-ops.
 globals().update(compat.build(__import__(__name__)))
 compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 

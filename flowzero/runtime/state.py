@@ -50,6 +50,7 @@ class RunContext:
         self.variables: dict[str, VarCell] = {}
         self.rngs: dict[Any, np.random.Generator] = {}
         self.subplans: dict[Any, Any] = {}
+        self.iterators: dict[str, Any] = {}  # tf.data iterators' positions
 
     def cell(self, name: str) -> VarCell:
         c = self.variables.get(name)

@@ -237,6 +237,8 @@ def test_every_registered_op_type_is_round_tripped_by_this_file():
     covered |= {o.type for o in _lstm_training_graph().get_operations()}
     # Built only by a gradient: the 'wide' MatrixDiagPart row's gradient round-trips it.
     covered |= {"MatrixSetDiagLike"}
+    # tests/data/test_dataset.py round-trips one-shot and initializable iterators.
+    covered |= {"MakeIterator", "IteratorGetNext"}
     product = {k for k in registered_ops() if not k.startswith("TestOnly")}
     # A Python function cannot be stored; writing its graph is a clear TypeError
     # (tests/test_script_ops.py), as TF cannot restore a py_func in another process either.

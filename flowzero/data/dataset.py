@@ -1,0 +1,487 @@
+"""tf.data.Dataset and its iterators, as TF1 programs use them.
+
+A Dataset is a description: a tree of nodes (source tensors, then transformations), built in
+Python. An iterator turns it into graph ops: `IteratorGetNext` (and, for an initializable
+iterator, `MakeIterator`, its initializer), whose attrs hold the tree (a graph file stores it)
+and whose inputs are the tree's tensors. At run time the session keeps each iterator's state
+(a Python generator over NumPy values) in its RunContext; `map` and `filter` functions are
+function Bodies (framework/function.py), planned once and run per element.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from collections.abc import Iterator as PyIterator
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import dtypes, errors, nest
+from flowzero.framework.function import Body
+from flowzero.framework.graph import (
+    Tensor,
+    apply_op,
+    convert_to_tensor,
+    get_default_graph,
+)
+from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
+from flowzero.framework.shapes import TensorShape
+from flowzero.runtime.state import RunContext
+
+_iterator_ids = itertools.count()
+
+
+class Dataset:
+    """A pipeline of elements: each element a (nested) structure of tensors."""
+
+    def __init__(self, node: dict[str, Any], structure: Any, specs: list[TensorSpec]) -> None:
+        self._node = node
+        self._structure = structure  # the element's nesting, leaves are indices into specs
+        self._specs = specs
+
+    # -- facts ---------------------------------------------------------------------------------
+    @property
+    def output_types(self) -> Any:
+        return nest.pack_sequence_as(self._structure, [s.dtype for s in self._specs])
+
+    @property
+    def output_shapes(self) -> Any:
+        return nest.pack_sequence_as(self._structure, [s.shape for s in self._specs])
+
+    output_classes = property(lambda self: nest.map_structure(lambda _: Tensor, self._structure))
+
+    def _derive(
+        self, node: dict[str, Any], specs: list[TensorSpec] | None = None, structure: Any = None
+    ) -> Dataset:
+        return Dataset(
+            node,
+            self._structure if structure is None else structure,
+            self._specs if specs is None else specs,
+        )
+
+    # -- sources -------------------------------------------------------------------------------
+    @staticmethod
+    def from_tensor_slices(tensors: Any) -> Dataset:
+        """The elements are the slices of `tensors` along their first axis."""
+        flat = [convert_to_tensor(t) for t in nest.flatten(tensors)]
+        firsts = {t.shape.known[0] for t in flat if t.shape.known and t.shape.known[0] is not None}
+        if len(firsts) > 1:
+            raise ValueError(
+                f"Dataset.from_tensor_slices: the tensors' first dimensions "
+                f"differ: {sorted(firsts)}."
+            )
+        for t in flat:
+            if t.shape.ndims == 0:
+                raise ValueError(
+                    f"Dataset.from_tensor_slices: '{t.name}' is a scalar; slicing needs rank >= 1."
+                )
+        specs = [
+            spec(TensorShape(None if t.shape.known is None else t.shape.known[1:]), t.dtype)
+            for t in flat
+        ]
+        return Dataset({"op": "slices", "tensors": flat}, _indices(tensors), specs)
+
+    @staticmethod
+    def from_tensors(tensors: Any) -> Dataset:
+        """One element: `tensors` itself."""
+        flat = [convert_to_tensor(t) for t in nest.flatten(tensors)]
+        return Dataset(
+            {"op": "tensors", "tensors": flat},
+            _indices(tensors),
+            [spec(t.shape, t.dtype) for t in flat],
+        )
+
+    @staticmethod
+    def range(*args: int) -> Dataset:
+        """int64 elements range(start, stop, step), as Python's range."""
+        r = range(*[int(a) for a in args])
+        return Dataset(
+            {"op": "range", "start": r.start, "stop": r.stop, "step": r.step},
+            0,
+            [spec([], dtypes.int64)],
+        )
+
+    @staticmethod
+    def zip(datasets: Any) -> Dataset:
+        """Elements that pair up the elements of `datasets` (a structure of datasets)."""
+        flat = nest.flatten(datasets)
+        specs, offset, parts = [], 0, []
+        for d in flat:
+            parts.append(nest.map_structure(lambda i, o=offset: i + o, d._structure))
+            specs += d._specs
+            offset += len(d._specs)
+        return Dataset(
+            {"op": "zip", "children": [d._node for d in flat]},
+            nest.pack_sequence_as(datasets, parts),
+            specs,
+        )
+
+    # -- transformations -----------------------------------------------------------------------
+    def batch(self, batch_size: int, drop_remainder: bool = False) -> Dataset:
+        """Consecutive elements stacked along a new first axis."""
+        n = int(batch_size)
+        if n <= 0:
+            raise ValueError(f"Dataset.batch: batch_size must be positive; got {batch_size}.")
+        first = n if drop_remainder else None
+        specs = [spec(TensorShape([first]).concatenate(s.shape), s.dtype) for s in self._specs]
+        return self._derive(
+            {"op": "batch", "child": self._node, "n": n, "drop": bool(drop_remainder)}, specs
+        )
+
+    def shuffle(
+        self, buffer_size: int, seed: int | None = None, reshuffle_each_iteration: bool = True
+    ) -> Dataset:
+        """Elements drawn at random from a buffer of the next `buffer_size`."""
+        if int(buffer_size) <= 0:
+            raise ValueError(f"Dataset.shuffle: buffer_size must be positive; got {buffer_size}.")
+        return self._derive(
+            {
+                "op": "shuffle",
+                "child": self._node,
+                "buffer": int(buffer_size),
+                "seed": None if seed is None else int(seed),
+                "reshuffle": bool(reshuffle_each_iteration),
+            }
+        )
+
+    def repeat(self, count: int | None = None) -> Dataset:
+        """The elements `count` times over (forever for None or -1)."""
+        c = -1 if count is None else int(count)
+        return self._derive({"op": "repeat", "child": self._node, "count": c})
+
+    def take(self, count: int) -> Dataset:
+        return self._derive({"op": "take", "child": self._node, "count": int(count)})
+
+    def skip(self, count: int) -> Dataset:
+        return self._derive({"op": "skip", "child": self._node, "count": int(count)})
+
+    def prefetch(self, buffer_size: Any = None) -> Dataset:
+        """Accepted: elements are produced on demand in the session's thread."""
+        return self
+
+    def cache(self, filename: str = "") -> Dataset:
+        """Accepted: sources are in memory already."""
+        return self
+
+    def map(self, map_func: Callable[..., Any], num_parallel_calls: Any = None) -> Dataset:
+        """Each element through `map_func` (graph ops built once, run per element)."""
+        body, result = self._body(map_func, "map")
+        outs = [convert_to_tensor(x) for x in nest.flatten(result)]
+        body.close(outs)
+        return Dataset(
+            {"op": "map", "child": self._node, "body": body, "captures": list(body.captures)},
+            _indices(result),
+            [spec(t.shape, t.dtype) for t in body.outputs],
+        )
+
+    def filter(self, predicate: Callable[..., Any]) -> Dataset:
+        """The elements for which `predicate` returns a true bool scalar."""
+        body, result = self._body(predicate, "filter")
+        pred = convert_to_tensor(result)
+        if pred.dtype is not dtypes.bool or pred.shape.ndims not in (None, 0):
+            raise TypeError(
+                f"Dataset.filter: predicate must return a bool scalar; got "
+                f"{pred.dtype.name} of shape {pred.shape}."
+            )
+        body.close([pred])
+        return self._derive(
+            {"op": "filter", "child": self._node, "body": body, "captures": list(body.captures)}
+        )
+
+    def _body(self, fn: Callable[..., Any], what: str) -> tuple[Body, Any]:
+        g = get_default_graph()
+        body = Body(g, g.unique_name(f"Dataset_{what}"))
+        with body.building():
+            args = [body.add_arg(s.shape, s.dtype, f"arg_{k}") for k, s in enumerate(self._specs)]
+            element = nest.pack_sequence_as(self._structure, args)
+            if isinstance(element, tuple) and not hasattr(element, "_fields"):
+                result = fn(*element)
+            else:
+                result = fn(element)
+        return body, result
+
+    # -- iterators -----------------------------------------------------------------------------
+    def make_one_shot_iterator(self) -> Iterator:
+        return Iterator(self, initializable=False)
+
+    def make_initializable_iterator(self, shared_name: str | None = None) -> Iterator:
+        return Iterator(self, initializable=True)
+
+    def __iter__(self) -> PyIterator[Any]:
+        raise TypeError(
+            "tf.data.Dataset is not iterable in graph mode: make an iterator "
+            "(dataset.make_one_shot_iterator()) and run its get_next()."
+        )
+
+
+def _indices(structure: Any) -> Any:
+    flat = nest.flatten(structure)
+    return nest.pack_sequence_as(structure, list(range(len(flat))))
+
+
+def _collect(node: Any, tensors: list[Tensor]) -> Any:
+    """A copy of the tree with every Tensor replaced by {"input": k} (k into `tensors`)."""
+    if isinstance(node, Tensor):
+        if node not in tensors:
+            tensors.append(node)
+        return {"input": tensors.index(node)}
+    if isinstance(node, dict):
+        return {k: _collect(v, tensors) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_collect(v, tensors) for v in node]
+    return node
+
+
+class Iterator:
+    """`dataset.make_one_shot_iterator()` / `make_initializable_iterator()`."""
+
+    def __init__(self, dataset: Dataset, initializable: bool) -> None:
+        self._dataset = dataset
+        self._key = f"iterator_{next(_iterator_ids)}"
+        tensors: list[Tensor] = []
+        tree = _collect(dataset._node, tensors)
+        self._attrs = {
+            "tree": tree,
+            "key": self._key,
+            "out_specs": [(s.shape, s.dtype) for s in dataset._specs],
+        }
+        self._tensors = tensors
+        self._initializer = None
+        if initializable:
+            self._initializer = apply_op(
+                MakeIterator, tensors, dict(self._attrs), name="MakeIterator"
+            )
+
+    @property
+    def initializer(self) -> Any:
+        if self._initializer is None:
+            raise ValueError(
+                "A one-shot iterator has no initializer; use "
+                "make_initializable_iterator() to re-initialize."
+            )
+        return self._initializer
+
+    @property
+    def output_types(self) -> Any:
+        return self._dataset.output_types
+
+    @property
+    def output_shapes(self) -> Any:
+        return self._dataset.output_shapes
+
+    def get_next(self, name: str | None = None) -> Any:
+        """The next element, as tensors in the dataset's structure (OutOfRangeError at the
+        end)."""
+        inputs = self._tensors if self._initializer is None else []
+        outs = apply_op(
+            IteratorGetNext,
+            inputs,
+            dict(self._attrs, one_shot=self._initializer is None),
+            name=name or "IteratorGetNext",
+        )
+        outs = outs if isinstance(outs, list) else [outs]
+        return nest.pack_sequence_as(self._dataset._structure, outs)
+
+
+def make_one_shot_iterator(dataset: Dataset) -> Iterator:
+    """`tf.compat.v1.data.make_one_shot_iterator(dataset)`."""
+    return dataset.make_one_shot_iterator()
+
+
+def make_initializable_iterator(dataset: Dataset, shared_name: str | None = None) -> Iterator:
+    """`tf.compat.v1.data.make_initializable_iterator(dataset)`."""
+    return dataset.make_initializable_iterator()
+
+
+# -- run time ----------------------------------------------------------------------------------
+def _elements(
+    node: dict[str, Any], values: list[Any], ctx: RunContext, key: str
+) -> PyIterator[tuple[Any, ...]]:
+    op = node["op"]
+    if op == "slices":
+        arrays = [values[t["input"]] for t in node["tensors"]]
+        n = arrays[0].shape[0]
+        if any(a.shape[0] != n for a in arrays):
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"Dataset.from_tensor_slices: the components' first dimensions "
+                f"differ: {[a.shape[0] for a in arrays]}.",
+            )
+        return (tuple(a[i] for a in arrays) for i in range(n))
+    if op == "tensors":
+        return iter([tuple(values[t["input"]] for t in node["tensors"])])
+    if op == "range":
+        return ((np.int64(i),) for i in range(node["start"], node["stop"], node["step"]))
+    if op == "zip":
+        kids = [_elements(c, values, ctx, key) for c in node["children"]]
+        return (tuple(v for part in parts for v in part) for parts in zip(*kids))
+    child = node["child"]
+    if op == "batch":
+        fast = _sliced_batches(child, values, node["n"], node["drop"])
+        if fast is not None:
+            return fast
+        return _batches(_elements(child, values, ctx, key), node["n"], node["drop"])
+    if op == "shuffle":
+        return _shuffled(lambda: _elements(child, values, ctx, key), node, ctx, key)
+    if op == "repeat":
+        return _repeated(lambda: _elements(child, values, ctx, key), node["count"])
+    if op == "take":
+        return (
+            itertools.islice(_elements(child, values, ctx, key), max(node["count"], 0))
+            if node["count"] >= 0
+            else _elements(child, values, ctx, key)
+        )
+    if op == "skip":
+        return itertools.islice(_elements(child, values, ctx, key), max(node["count"], 0), None)
+    if op in ("map", "filter"):
+        body: Body = node["body"]
+        caps = [values[t["input"]] for t in node["captures"]]
+        plan = ctx.subplan((key, op, id(body)), body.outputs, body.args)
+        src = _elements(child, values, ctx, key)
+        if op == "map":
+            return (tuple(plan.run(list(e) + caps)) for e in src)
+        return (e for e in src if bool(plan.run(list(e) + caps)[0]))
+    raise errors.DataLossError(None, None, f"unknown dataset node {op!r}")
+
+
+def _sliced_batches(
+    child: dict[str, Any], values: list[Any], n: int, drop: bool
+) -> PyIterator[tuple[Any, ...]] | None:
+    """Batches of from_tensor_slices (possibly repeated) cut as array ranges, not stacked
+    element by element: what makes a get_next cost no more than feeding the same batch."""
+    count = 1
+    if child["op"] == "repeat" and child["child"]["op"] == "slices":
+        count, child = child["count"], child["child"]
+    if child["op"] != "slices":
+        return None
+    arrays = [values[t["input"]] for t in child["tensors"]]
+    size = arrays[0].shape[0]
+    if any(a.shape[0] != size for a in arrays):
+        return None  # the element path raises the error
+    return _range_batches(arrays, size, count, n, drop)
+
+
+def _range_batches(
+    arrays: list[Any], size: int, count: int, n: int, drop: bool
+) -> PyIterator[tuple[Any, ...]]:
+    epoch, pos = 0, 0
+    if size == 0:
+        return
+    while count < 0 or epoch < count:
+        if pos + n <= size:  # within one epoch: slices (views; batches are read-only use)
+            yield tuple(a[pos : pos + n] for a in arrays)
+            pos += n
+        else:  # across the epoch boundary (or the last, short batch)
+            parts: list[list[Any]] = [[] for _ in arrays]
+            need = n
+            while need and (count < 0 or epoch < count):
+                take = min(need, size - pos)
+                for part, a in zip(parts, arrays):
+                    part.append(a[pos : pos + take])
+                need -= take
+                pos += take
+                if pos == size:
+                    epoch, pos = epoch + 1, 0
+            if need and drop:
+                return
+            yield tuple(np.concatenate(p) for p in parts)
+            continue
+        if pos == size:
+            epoch, pos = epoch + 1, 0
+
+
+def _batches(src: PyIterator[tuple[Any, ...]], n: int, drop: bool) -> PyIterator[tuple[Any, ...]]:
+    while True:
+        chunk = list(itertools.islice(src, n))
+        if not chunk or (drop and len(chunk) < n):
+            return
+        try:
+            yield tuple(np.stack(parts) for parts in zip(*chunk))
+        except ValueError as e:
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"Dataset.batch: cannot batch elements of different shapes "
+                f"({e}); use padded shapes or batch(1).",
+            ) from None
+
+
+def _shuffled(
+    make: Callable[[], PyIterator[Any]], node: dict[str, Any], ctx: RunContext, key: str
+) -> PyIterator[Any]:
+    seed = node["seed"]
+    rng = (
+        ctx.rng((key, "shuffle", id(node)), (seed, seed))
+        if node["reshuffle"] or seed is None
+        else np.random.default_rng(seed)
+    )
+    buf: list[Any] = []
+    for e in make():
+        buf.append(e)
+        if len(buf) >= node["buffer"]:
+            yield buf.pop(int(rng.integers(len(buf))))
+    while buf:
+        yield buf.pop(int(rng.integers(len(buf))))
+
+
+def _repeated(make: Callable[[], PyIterator[Any]], count: int) -> PyIterator[Any]:
+    k = 0
+    while count < 0 or k < count:
+        yielded = False
+        for e in make():
+            yielded = True
+            yield e
+        if not yielded:
+            return
+        k += 1
+
+
+class _IteratorOp(OpDef):
+    needs_context = True
+    stateful = True
+    differentiable = False
+
+
+@register_op("MakeIterator")
+class MakeIterator(_IteratorOp):
+    """(Re)starts an iterator over its dataset (the initializer of an initializable one)."""
+
+    def infer(self, *tensors: Tensor) -> list[TensorSpec]:
+        return []
+
+    def compute(self, ctx: RunContext, *values: Any) -> None:
+        a = self.attrs
+        ctx.iterators[a["key"]] = _elements(a["tree"], list(values), ctx, a["key"])
+        return None
+
+
+@register_op("IteratorGetNext")
+class IteratorGetNext(_IteratorOp):
+    """The iterator's next element (OutOfRangeError at the end of the dataset)."""
+
+    # Batches may be views of the source arrays: a fetched one is copied, so the caller
+    # cannot change the dataset by writing into it.
+    aliases_state = True
+
+    def infer(self, *tensors: Tensor) -> list[TensorSpec]:
+        return [spec(s, d) for s, d in self.attrs["out_specs"]]
+
+    def compute(self, ctx: RunContext, *values: Any) -> list[Any]:
+        a = self.attrs
+        it = ctx.iterators.get(a["key"])
+        if it is None:
+            if not a["one_shot"]:
+                raise errors.FailedPreconditionError(
+                    None,
+                    None,
+                    "GetNext() failed because the iterator has not been "
+                    "initialized. Ensure that you have run the initializer "
+                    "operation for this iterator before getting the next element.",
+                )
+            it = ctx.iterators[a["key"]] = _elements(a["tree"], list(values), ctx, a["key"])
+        try:
+            return list(next(it))
+        except StopIteration:
+            raise errors.OutOfRangeError(None, None, "End of sequence") from None
