@@ -234,9 +234,72 @@ def _collect(node: Any, tensors: list[Tensor]) -> Any:
 
 
 class Iterator:
-    """`dataset.make_one_shot_iterator()` / `make_initializable_iterator()`."""
+    """`dataset.make_one_shot_iterator()` / `make_initializable_iterator()`, or a reinitializable
+    one from `Iterator.from_structure(types, shapes)` whose `make_initializer(dataset)` points
+    it at any dataset of that structure (switching between training and validation data)."""
+
+    @staticmethod
+    def from_structure(
+        output_types: Any,
+        output_shapes: Any = None,
+        shared_name: str | None = None,
+        output_classes: Any = None,
+    ) -> Iterator:
+        flat_types = [dtypes.as_dtype(t) for t in nest.flatten(output_types)]
+        flat_shapes = (
+            [TensorShape(None)] * len(flat_types)
+            if output_shapes is None
+            else [
+                s if isinstance(s, TensorShape) else TensorShape(s)
+                for s in nest.flatten(output_shapes)
+            ]
+        )
+        if len(flat_shapes) != len(flat_types):
+            raise ValueError(
+                "Iterator.from_structure: output_types and output_shapes have different structures."
+            )
+        proto = Dataset(
+            {"op": "unset"},
+            _indices(output_types),
+            [spec(s, t) for s, t in zip(flat_shapes, flat_types)],
+        )
+        it = Iterator.__new__(Iterator)
+        it._dataset = proto
+        it._key = f"iterator_{next(_iterator_ids)}"
+        it._attrs = {
+            "tree": {"op": "unset"},
+            "key": it._key,
+            "out_specs": [(s.shape, s.dtype) for s in proto._specs],
+        }
+        it._tensors = []
+        it._initializer = None
+        it._reinitializable = True
+        return it
+
+    def make_initializer(self, dataset: Dataset, name: str | None = None) -> Any:
+        """The op that (re)starts this iterator over `dataset` (same types, compatible
+        shapes)."""
+        mine = self._dataset._specs
+        if len(dataset._specs) != len(mine) or any(
+            a.dtype is not b.dtype or not a.shape.is_compatible_with(b.shape)
+            for a, b in zip(dataset._specs, mine)
+        ):
+            raise TypeError(
+                "Iterator.make_initializer: the dataset's elements "
+                f"{[(s.dtype.name, str(s.shape)) for s in dataset._specs]} do not match the "
+                f"iterator's {[(s.dtype.name, str(s.shape)) for s in mine]}."
+            )
+        tensors: list[Tensor] = []
+        tree = _collect(dataset._node, tensors)
+        return apply_op(
+            MakeIterator,
+            tensors,
+            {"tree": tree, "key": self._key, "out_specs": self._attrs["out_specs"]},
+            name=name or "make_initializer",
+        )
 
     def __init__(self, dataset: Dataset, initializable: bool) -> None:
+        self._reinitializable = False
         self._dataset = dataset
         self._key = f"iterator_{next(_iterator_ids)}"
         tensors: list[Tensor] = []
@@ -255,6 +318,11 @@ class Iterator:
 
     @property
     def initializer(self) -> Any:
+        if self._initializer is None and self._reinitializable:
+            raise ValueError(
+                "An iterator from Iterator.from_structure has no initializer of "
+                "its own; use iterator.make_initializer(dataset)."
+            )
         if self._initializer is None:
             raise ValueError(
                 "A one-shot iterator has no initializer; use "
@@ -273,11 +341,11 @@ class Iterator:
     def get_next(self, name: str | None = None) -> Any:
         """The next element, as tensors in the dataset's structure (OutOfRangeError at the
         end)."""
-        inputs = self._tensors if self._initializer is None else []
+        one_shot = self._initializer is None and not self._reinitializable
         outs = apply_op(
             IteratorGetNext,
-            inputs,
-            dict(self._attrs, one_shot=self._initializer is None),
+            self._tensors if one_shot else [],
+            dict(self._attrs, one_shot=one_shot),
             name=name or "IteratorGetNext",
         )
         outs = outs if isinstance(outs, list) else [outs]

@@ -225,3 +225,21 @@ def test_a_fetched_batch_is_a_copy():
         first = sess.run(nxt)
         first *= 100  # must not reach the dataset
         np.testing.assert_array_equal(sess.run(nxt), X)
+
+
+def test_a_reinitializable_iterator_switches_between_datasets():
+    train = tf.data.Dataset.from_tensor_slices((X, Y)).batch(4)
+    val = tf.data.Dataset.from_tensor_slices((X[:2] + 100, Y[:2])).batch(4)
+    it = tf.data.Iterator.from_structure(train.output_types, train.output_shapes)
+    nxt = it.get_next()
+    train_init, val_init = it.make_initializer(train), it.make_initializer(val)
+    with tf.Session() as sess:
+        sess.run(train_init)
+        assert len(_drain(sess, nxt)) == 2
+        sess.run(val_init)
+        (got,) = _drain(sess, nxt)
+        np.testing.assert_array_equal(got[0], X[:2] + 100)
+    with pytest.raises(TypeError, match="do not match"):
+        it.make_initializer(tf.data.Dataset.range(3))
+    with pytest.raises(ValueError, match="make_initializer"):
+        it.initializer  # noqa: B018
