@@ -27,6 +27,7 @@ from flowzero.framework.graph import (
 )
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
+from flowzero.ops.common import static_value
 from flowzero.runtime.state import RunContext
 
 _iterator_ids = itertools.count()
@@ -129,6 +130,56 @@ class Dataset:
             {"op": "batch", "child": self._node, "n": n, "drop": bool(drop_remainder)}, specs
         )
 
+    def padded_batch(
+        self,
+        batch_size: int,
+        padded_shapes: Any,
+        padding_values: Any = None,
+        drop_remainder: bool = False,
+    ) -> Dataset:
+        """Batches of elements padded to a common shape: each component to its
+        `padded_shapes` entry (None or -1 dims: the longest in the batch), with
+        `padding_values` (default 0)."""
+        n = int(batch_size)
+        if n <= 0:
+            raise ValueError(
+                f"Dataset.padded_batch: batch_size must be positive; got {batch_size}."
+            )
+        shapes = [
+            TensorShape(p) if not isinstance(p, TensorShape) else p
+            for p in _flatten_up_to(self._structure, padded_shapes)
+        ]
+        if len(shapes) != len(self._specs):
+            raise ValueError(
+                f"Dataset.padded_batch: padded_shapes has {len(shapes)} "
+                f"components; the elements have {len(self._specs)}."
+            )
+        dims = [[None if d is None or d < 0 else int(d) for d in (sh.known or [])] for sh in shapes]
+        for d, s in zip(dims, self._specs):
+            if s.shape.ndims is not None and len(d) != s.shape.ndims:
+                raise ValueError(
+                    f"Dataset.padded_batch: padded shape {d} does not match the "
+                    f"rank of the component's shape {s.shape}."
+                )
+        pads = (
+            [0] * len(shapes)
+            if padding_values is None
+            else _flatten_up_to(self._structure, padding_values)
+        )
+        first = n if drop_remainder else None
+        specs = [spec(TensorShape([first, *d]), s.dtype) for d, s in zip(dims, self._specs)]
+        return self._derive(
+            {
+                "op": "padded_batch",
+                "child": self._node,
+                "n": n,
+                "drop": bool(drop_remainder),
+                "dims": dims,
+                "pads": [_constant_pad(p) for p in pads],
+            },
+            specs,
+        )
+
     def shuffle(
         self, buffer_size: int, seed: int | None = None, reshuffle_each_iteration: bool = True
     ) -> Dataset:
@@ -213,6 +264,30 @@ class Dataset:
             "tf.data.Dataset is not iterable in graph mode: make an iterator "
             "(dataset.make_one_shot_iterator()) and run its get_next()."
         )
+
+
+def _constant_pad(p: Any) -> float:
+    if isinstance(p, Tensor):
+        v = static_value(p)
+        if v is None:
+            raise ValueError(f"Dataset.padded_batch: padding value '{p.name}' must be a constant.")
+        p = v
+    return float(np.asarray(p))
+
+
+def _flatten_up_to(structure: Any, value: Any) -> list[Any]:
+    """`value`'s parts at the leaves of `structure` (a leaf of value may itself be a list, as
+    a shape [None, 3] is)."""
+    if not nest.is_sequence(structure):
+        return [value]
+    keys = sorted(structure) if isinstance(structure, dict) else range(len(structure))
+    try:
+        return [x for k in keys for x in _flatten_up_to(structure[k], value[k])]
+    except (KeyError, IndexError, TypeError):
+        raise ValueError(
+            f"{value!r} does not have the structure of the dataset's elements "
+            f"({nest.structure_string(structure)})."
+        ) from None
 
 
 def _indices(structure: Any) -> Any:
@@ -391,6 +466,8 @@ def _elements(
         if fast is not None:
             return fast
         return _batches(_elements(child, values, ctx, key), node["n"], node["drop"])
+    if op == "padded_batch":
+        return _padded_batches(_elements(child, values, ctx, key), node)
     if op == "shuffle":
         return _shuffled(lambda: _elements(child, values, ctx, key), node, ctx, key)
     if op == "repeat":
@@ -474,6 +551,35 @@ def _batches(src: PyIterator[tuple[Any, ...]], n: int, drop: bool) -> PyIterator
                 f"Dataset.batch: cannot batch elements of different shapes "
                 f"({e}); use padded shapes or batch(1).",
             ) from None
+
+
+def _padded_batches(
+    src: PyIterator[tuple[Any, ...]], node: dict[str, Any]
+) -> PyIterator[tuple[Any, ...]]:
+    n, drop = node["n"], node["drop"]
+    while True:
+        chunk = list(itertools.islice(src, n))
+        if not chunk or (drop and len(chunk) < n):
+            return
+        out = []
+        for k, (dims, pad) in enumerate(zip(node["dims"], node["pads"])):
+            parts = [np.asarray(e[k]) for e in chunk]
+            target = []
+            for axis, d in enumerate(dims):
+                longest = max(p.shape[axis] for p in parts)
+                if d is not None and longest > d:
+                    raise errors.InvalidArgumentError(
+                        None,
+                        None,
+                        f"Dataset.padded_batch: component {k} has size {longest} "
+                        f"in axis {axis}, more than its padded shape {dims}.",
+                    )
+                target.append(longest if d is None else d)
+            batch = np.full([len(parts), *target], pad, dtype=parts[0].dtype)
+            for i, p in enumerate(parts):
+                batch[(i, *[slice(0, m) for m in p.shape])] = p
+            out.append(batch)
+        yield tuple(out)
 
 
 def _shuffled(

@@ -243,3 +243,64 @@ def test_a_reinitializable_iterator_switches_between_datasets():
         it.make_initializer(tf.data.Dataset.range(3))
     with pytest.raises(ValueError, match="make_initializer"):
         it.initializer  # noqa: B018
+
+
+def test_padded_batch_pads_to_the_longest_or_the_given_shape():
+    seqs = [[1, 2, 3], [4], [5, 6]]
+    lens = np.array([3, 1, 2], np.int64)
+    padded = np.zeros((3, 3), np.int64)
+    for i, s in enumerate(seqs):
+        padded[i, : len(s)] = s
+    ds = (
+        tf.data.Dataset.from_tensor_slices((padded, lens))
+        .map(lambda row, n: (row[: tf.cast(n, tf.int32)], n))
+        .padded_batch(2, padded_shapes=([None], []), padding_values=(-1, 0))
+    )
+    nxt = ds.make_one_shot_iterator().get_next()
+    assert nxt[0].shape.as_list() == [None, None]
+    with tf.Session() as sess:
+        got = _drain(sess, nxt)
+    np.testing.assert_array_equal(got[0][0], [[1, 2, 3], [4, -1, -1]])
+    np.testing.assert_array_equal(got[1][0], [[5, 6]])
+    fixed = tf.data.Dataset.from_tensor_slices(padded[:, :2]).padded_batch(3, [4])
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(
+            sess.run(fixed.make_one_shot_iterator().get_next()),
+            np.pad(padded[:, :2], ((0, 0), (0, 2))),
+        )
+    too_small = tf.data.Dataset.from_tensor_slices(padded).padded_batch(3, [2])
+    with (
+        tf.Session() as sess,
+        pytest.raises(tf.errors.InvalidArgumentError, match="more than its padded shape"),
+    ):
+        sess.run(too_small.make_one_shot_iterator().get_next())
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None, reason="tensorflow is not installed"
+)
+def test_padded_batch_matches_tensorflow():
+    import tensorflow as real_tf
+
+    rows = np.array([[1, 2, 3], [4, 0, 0], [5, 6, 0]], np.int64)
+    lens = np.array([3, 1, 2], np.int64)
+
+    def run(mod):
+        g = mod.Graph()
+        with g.as_default():
+            ds = (
+                mod.data.Dataset.from_tensor_slices((rows, lens))
+                .map(lambda r, n: (r[: mod.cast(n, mod.int32)], n))
+                .padded_batch(
+                    2,
+                    padded_shapes=([None], []),
+                    padding_values=(mod.constant(-1, mod.int64), mod.constant(0, mod.int64)),
+                )
+            )
+            nxt = mod.compat.v1.data.make_one_shot_iterator(ds).get_next()
+            with mod.Session(graph=g) as sess:
+                return _drain_mod(mod, sess, nxt)
+
+    for a, b in zip(run(tf), run(real_tf.compat.v1)):
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y)
