@@ -94,6 +94,44 @@ class Dataset:
         )
 
     @staticmethod
+    def from_generator(
+        generator: Callable[..., Any],
+        output_types: Any,
+        output_shapes: Any = None,
+        args: Any = None,
+    ) -> Dataset:
+        """The elements a Python generator yields (`generator(*args)` called anew at each
+        iterator initialization), converted to `output_types` and checked against
+        `output_shapes`. A graph holding one cannot be written to a graph file (as py_func)."""
+        if not callable(generator):
+            raise TypeError(
+                f"Dataset.from_generator: generator must be callable; got {generator!r}."
+            )
+        types = [dtypes.as_dtype(t) for t in nest.flatten(output_types)]
+        shapes = (
+            [TensorShape(None)] * len(types)
+            if output_shapes is None
+            else [
+                sh if isinstance(sh, TensorShape) else TensorShape(sh)
+                for sh in _flatten_up_to(output_types, output_shapes)
+            ]
+        )
+        arg_tensors = [convert_to_tensor(a) for a in (args or [])]
+        specs = [spec(sh, t) for sh, t in zip(shapes, types)]
+        return Dataset(
+            {
+                "op": "generator",
+                "fn": generator,
+                "args": arg_tensors,
+                "types": types,
+                "shapes": shapes,
+                "structure": _indices(output_types),
+            },
+            _indices(output_types),
+            specs,
+        )
+
+    @staticmethod
     def range(*args: int) -> Dataset:
         """int64 elements range(start, stop, step), as Python's range."""
         r = range(*[int(a) for a in args])
@@ -455,6 +493,8 @@ def _elements(
         return (tuple(a[i] for a in arrays) for i in range(n))
     if op == "tensors":
         return iter([tuple(values[t["input"]] for t in node["tensors"])])
+    if op == "generator":
+        return _generated(node, [values[t["input"]] for t in node["args"]])
     if op == "range":
         return ((np.int64(i),) for i in range(node["start"], node["stop"], node["step"]))
     if op == "zip":
@@ -551,6 +591,50 @@ def _batches(src: PyIterator[tuple[Any, ...]], n: int, drop: bool) -> PyIterator
                 f"Dataset.batch: cannot batch elements of different shapes "
                 f"({e}); use padded shapes or batch(1).",
             ) from None
+
+
+def _element_parts(structure: Any, element: Any, k: int) -> list[Any]:
+    try:
+        return _flatten_up_to(structure, element)
+    except ValueError:
+        raise errors.InvalidArgumentError(
+            None,
+            None,
+            f"Dataset.from_generator: element {k} does not have the structure of "
+            f"output_types ({nest.structure_string(structure)}).",
+        ) from None
+
+
+def _generated(node: dict[str, Any], args: list[Any]) -> PyIterator[tuple[Any, ...]]:
+    types, shapes = node["types"], node["shapes"]
+    for k, element in enumerate(node["fn"](*args)):
+        parts = _element_parts(node["structure"], element, k)
+        if len(parts) != len(types):
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"Dataset.from_generator: element {k} has {len(parts)} "
+                f"components; output_types declares {len(types)}.",
+            )
+        out = []
+        for j, (v, t, sh) in enumerate(zip(parts, types, shapes)):
+            try:
+                a = np.asarray(v).astype(t.np, copy=False)
+            except (TypeError, ValueError) as e:
+                raise errors.InvalidArgumentError(
+                    None,
+                    None,
+                    f"Dataset.from_generator: element {k}, component {j} cannot be a {t.name}: {e}",
+                ) from None
+            if not sh.is_compatible_with(a.shape):
+                raise errors.InvalidArgumentError(
+                    None,
+                    None,
+                    f"Dataset.from_generator: element {k}, component {j} has "
+                    f"shape {a.shape}, not the declared {sh}.",
+                )
+            out.append(a)
+        yield tuple(out)
 
 
 def _padded_batches(

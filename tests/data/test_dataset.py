@@ -304,3 +304,29 @@ def test_padded_batch_matches_tensorflow():
     for a, b in zip(run(tf), run(real_tf.compat.v1)):
         for x, y in zip(a, b):
             np.testing.assert_array_equal(x, y)
+
+
+def test_from_generator_converts_and_checks_each_element():
+    def gen(n):
+        for i in range(int(n)):
+            yield [i] * (i + 1), float(i)
+
+    n = tf.placeholder(tf.int64, [])
+    ds = tf.data.Dataset.from_generator(gen, (tf.int32, tf.float32), ([None], []), args=[n])
+    it = ds.padded_batch(2, ([None], [])).make_initializable_iterator()
+    nxt = it.get_next()
+    with tf.Session() as sess:
+        sess.run(it.initializer, {n: 3})
+        got = _drain(sess, nxt)
+    np.testing.assert_array_equal(got[0][0], [[0, 0], [1, 1]])
+    np.testing.assert_array_equal(got[1][0], [[2, 2, 2]])
+    assert got[0][1].dtype == np.float32
+
+    bad = tf.data.Dataset.from_generator(lambda: iter([[1, 2]]), tf.int32, [3])
+    with (
+        tf.Session() as sess,
+        pytest.raises(tf.errors.InvalidArgumentError, match=r"element 0.*shape \(2,\).*declared"),
+    ):
+        sess.run(bad.make_one_shot_iterator().get_next())
+    with pytest.raises(TypeError, match="callable"):
+        tf.data.Dataset.from_generator(3, tf.int32)
