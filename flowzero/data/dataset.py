@@ -609,13 +609,6 @@ def _generated(node: dict[str, Any], args: list[Any]) -> PyIterator[tuple[Any, .
     types, shapes = node["types"], node["shapes"]
     for k, element in enumerate(node["fn"](*args)):
         parts = _element_parts(node["structure"], element, k)
-        if len(parts) != len(types):
-            raise errors.InvalidArgumentError(
-                None,
-                None,
-                f"Dataset.from_generator: element {k} has {len(parts)} "
-                f"components; output_types declares {len(types)}.",
-            )
         out = []
         for j, (v, t, sh) in enumerate(zip(parts, types, shapes)):
             try:

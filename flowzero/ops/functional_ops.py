@@ -44,6 +44,12 @@ def _inputs(elems: Any, what: str) -> tuple[list[Tensor], Any, Tensor, int | Non
     return flat, elems, n, static_n
 
 
+def _first_element(flat: list[Tensor], n: Tensor, reverse: bool) -> list[Tensor]:
+    """The element scan/fold start from without an initializer (the last one if reverse)."""
+    first = n - 1 if reverse else array_ops.constant(0, dtype=dtypes.int32)
+    return [ta.read(first) for ta in _unstacked(flat, n)]
+
+
 def _unstacked(flat: list[Tensor], n: Tensor) -> list[TensorArray]:
     tas = []
     for k, e in enumerate(flat):
@@ -132,16 +138,8 @@ def scan(
         flat, structure, n, static_n = _inputs(elems, "scan")
         in_tas = _unstacked(flat, n)
         if initializer is None:
-            first = (
-                array_ops.constant(
-                    n.op.get_attr("value") - 1 if reverse and n.op.type == "Const" else 0,
-                    dtype=dtypes.int32,
-                )
-                if not reverse or n.op.type == "Const"
-                else n - 1
-            )
             acc_struct = structure
-            acc0 = [ta.read(first) for ta in _unstacked(flat, n)]
+            acc0 = _first_element(flat, n, reverse)
             start = 1
         else:
             acc_struct = initializer
@@ -192,9 +190,8 @@ def _fold(
         flat, structure, n, _ = _inputs(elems, name)
         in_tas = _unstacked(flat, n)
         if initializer is None:
-            first = n - 1 if reverse else array_ops.constant(0, dtype=dtypes.int32)
             acc_struct = structure
-            acc0 = [ta.read(first) for ta in _unstacked(flat, n)]
+            acc0 = _first_element(flat, n, reverse)
             start = 1
         else:
             acc_struct = initializer
