@@ -8,13 +8,18 @@ compiled once per session into ordinary plans and run by the op's kernel:
   plan per iteration, the body's outputs feeding the next iteration.
 
 Both have one more output, a *record* (a variant): what their gradient needs from the forward
-pass. `tf.gradients` of the construct builds the gradient of its body with tf.gradients (a new
-Body) and an `IfGrad` / `WhileGrad` op that runs it; every forward tensor the gradient body
-reads is added to the forward op's `saved` list, and the forward kernel keeps those values per
-iteration in the record — only when a plan reads the record (a training step), never in a
-forward-only run. The backward loop runs the gradient body once per recorded iteration, in
-reverse, summing the gradients of captured tensors (weights used at every step) as it goes;
-the record dies with its last reader, as any intermediate.
+pass — the values of the body's tensors that the gradient reads (the forward op's `saved`
+list), kept only when a plan reads the record (a training step), never in a forward-only run.
+The record dies with its last reader, as any intermediate.
+
+- The gradient of an If is another If on the same pred, whose branches are the branches'
+  gradients (built with tf.gradients); they read the forward branch's values through an
+  `IfSaved` op, whose own gradient is built the same way — so second and higher derivatives
+  through tf.cond work, as in TF 1.15.
+- The gradient of a While is a `WhileGrad` op that runs the body's gradient once per recorded
+  iteration, in reverse, summing the gradients of captured tensors (weights used at every
+  step) as it goes. It has no gradient of its own: TF 1.15 has no second derivatives through
+  tf.while_loop either (it returns None for them; flowzero says so).
 """
 
 from __future__ import annotations
@@ -121,8 +126,9 @@ def _no_second_order(op_type: str) -> Callable[..., Any]:
     def gradient(self: OpDef, op: Any, *dys: Any) -> list[Any]:
         raise errors.LookupGradientError(
             f"No gradient defined for operation '{op.name}' (op type: {op_type}): second "
-            "derivatives through control flow are not supported yet. Wrap the first "
-            "gradient in tf.stop_gradient() if it should be a constant."
+            "derivatives through tf.while_loop are not supported (TF 1.15 has none either). "
+            "Wrap the first gradient in tf.stop_gradient() if it should be a constant, or "
+            "unroll the loop in Python."
         )
 
     return gradient
@@ -163,79 +169,159 @@ class If(OpDef):
         return lambda ctx, pred, *caps: self._run(ctx, False, pred, *caps)
 
     def gradient(self, op: Any, *dys: Any) -> list[Any]:
-        a = self.attrs
         outs = op.outputs[:-1]
-        diff = [k for k, t in enumerate(outs) if _differentiable(t)]
-        grads: list[Any] = [None] * len(op.inputs)
-        gbs, sources, outers, xs_per = [], [], [], []
-        for b, body in enumerate(a["branches"]):
-            xs_idx = [j for j, t in enumerate(body.capture_args()) if _differentiable(t)]
-            xs_per.append(xs_idx)
-            gb, src, out = _grad_body(
-                body,
-                self,
-                b,
-                [body.outputs[k] for k in diff],
-                [body.capture_args()[j] for j in xs_idx],
-                f"{op.name}_grad/branch_{b}",
-            )
-            gbs.append(gb)
-            sources.append(src)
-            outers.append(out)
-        dy_t = [_dy_or_zero(dys[k], outs[k]) for k in diff]
-        fwd_caps = [op.inputs[1 + a["split"][b] + j] for b in (0, 1) for j in xs_per[b]]
-        results = apply_op(
-            IfGrad,
-            [op.outputs[-1], *dy_t, *fwd_caps, *outers[0], *outers[1]],
-            {
-                "grad_bodies": tuple(gbs),
-                "sources": tuple(sources),
-                "xs": tuple(xs_per),
-                "n_outer": (len(outers[0]), len(outers[1])),
-                "n_dy": len(dy_t),
-                "out_specs": _specs(fwd_caps),
-            },
-            name=f"{op.name}_grad/IfGrad",
-        )
-        results = results if isinstance(results, list) else [results]
-        k = 0
-        for b in (0, 1):
-            for j in xs_per[b]:
-                grads[1 + a["split"][b] + j] = results[k]
-                k += 1
+        keys = [("out", k) for k, t in enumerate(outs) if _differentiable(t)]
+        gys = [_dy_or_zero(dys[k], outs[k]) for _, k in keys]
+        grads = _if_vjp(op, op.outputs[-1], op.inputs[0], list(op.inputs[1:]), keys, gys)
+        return [None, *grads]
+
+
+def _if_vjp(
+    fwd: Operation,
+    record: Tensor,
+    pred: Tensor,
+    caps: list[Tensor],
+    keys: list[tuple[Any, ...]],
+    gys: list[Tensor],
+) -> list[Any]:
+    """The gradients of the If `fwd`'s captured inputs, given gradients `gys` of some of its
+    values — ("out", k): output k; ("saved", b, k): entry k of branch b's record — as
+    another If on the same pred whose branches are the branches' gradients (zeros for the
+    captures of the branch not taken).
+
+    `record`, `pred` and `caps` stand for fwd's record output and inputs where the gradient
+    is built (fwd's own tensors, or their captures inside another gradient's branch). The
+    forward values a gradient branch reads come out of the record through an `IfSaved` op,
+    whose gradient is again this function: so the gradient of a gradient is one more If.
+    """
+    a = fwd._opdef.attrs
+    g = fwd.graph
+    branches: tuple[Body, Body] = a["branches"]
+    xs_pos = [
+        (b, j)
+        for b, body in enumerate(branches)
+        for j, t in enumerate(body.capture_args())
+        if _differentiable(t)
+    ]
+    grads: list[Any] = [None] * len(caps)
+    if not xs_pos or not keys:
         return grads
+    fwd_in = [caps[a["split"][b] + j] for b, j in xs_pos]
+    gbs: list[Body] = []
+    for b, body in enumerate(branches):
+        gb = Body(g, f"{fwd.name}_grad/branch_{b}")
+        saved: list[Tensor] = a["saved"].get(b, [])
+        ys, ys_g = [], []
+        for key, gy in zip(keys, gys):
+            if key[0] == "out":
+                ys.append(body.outputs[key[1]])
+                ys_g.append(gy)
+            elif key[1] == b:
+                ys.append(saved[key[2]])
+                ys_g.append(gy)
+        with gb.building():
+            mine = [body.capture_args()[j] for bb, j in xs_pos if bb == b]
+            got = iter(function.gradients_fn(ys, mine, grad_ys=ys_g) if ys else [])
+            res: list[Tensor] = []
+            for (bb, _), outer_x in zip(xs_pos, fwd_in):
+                if bb == b:
+                    gr = next(got, None)
+                    res.append(gr if gr is not None else _zero_grad_for(outer_x))
+                else:
+                    res.append(apply_op(BranchZeros, [outer_x], name="zeros"))
+        gb.close(res)
+        gbs.append(gb)
+    # The forward branches' values the gradient branches read come out of the record.
+    entries: dict[Tensor, tuple[int, int]] = {}
+    for b, gb in enumerate(gbs):
+        lst = a["saved"].setdefault(b, [])
+        for t in gb.captures:
+            if branches[b].owns(t.op):
+                if t not in lst:
+                    lst.append(t)
+                entries[t] = (b, lst.index(t))
+    branch_caps = [list(gb.captures) for gb in gbs]
+    if entries:
+        inner = list(entries)
+        vals = apply_op(
+            IfSaved,
+            [record, pred, *caps],
+            {
+                "forward": fwd.name,
+                "entries": tuple(entries[t] for t in inner),
+                "out_specs": _specs(inner),
+            },
+            name=f"{fwd.name}_grad/IfSaved",
+        )
+        by_t = dict(zip(inner, vals if isinstance(vals, list) else [vals]))
+        branch_caps = [[by_t.get(t, t) for t in c] for c in branch_caps]
+    controls = gbs[0].control_captures + [
+        c for c in gbs[1].control_captures if c not in gbs[0].control_captures
+    ]
+    with g.control_dependencies(controls) if controls else contextlib.nullcontext():
+        results = apply_op(
+            If,
+            [pred, *branch_caps[0], *branch_caps[1]],
+            {
+                "branches": tuple(gbs),
+                "split": (0, len(branch_caps[0])),
+                "out_specs": _specs(fwd_in),
+                "saved": {},
+            },
+            name=f"{fwd.name}_grad/If",
+        )
+    for (b, j), r in zip(xs_pos, results[:-1]):
+        grads[a["split"][b] + j] = r
+    return grads
 
 
-@register_op("IfGrad")
-class IfGrad(OpDef):
-    """The gradients of an If's captured inputs: the taken branch's gradient body run on its
-    record; zeros for the other branch's captures."""
+@register_op("IfSaved")
+class IfSaved(OpDef):
+    """The values an If kept for its gradient: entries (branch, k) of its record; a
+    placeholder zero for the entries of the branch not taken (only that branch's gradient
+    reads them). Its other inputs are the If's pred and captured inputs, so that gradients
+    of these values flow on to them (through `_if_vjp`)."""
 
-    needs_context = True
+    none_for_missing_grads = True
 
-    def infer(self, record: Tensor, *rest: Tensor) -> list[TensorSpec]:
+    def infer(self, record: Tensor, pred: Tensor, *caps: Tensor) -> list[TensorSpec]:
         return _out_specs(self)
 
-    def compute(self, ctx: RunContext, record: Any, *rest: Any) -> list[Any]:
-        a = self.attrs
-        n_dy = a["n_dy"]
-        dys = list(rest[:n_dy])
-        nx = [len(a["xs"][0]), len(a["xs"][1])]
-        fwd_caps = rest[n_dy : n_dy + nx[0] + nx[1]]
-        outer_all = rest[n_dy + nx[0] + nx[1] :]
-        b, saved = record
-        gb: Body = a["grad_bodies"][b]
-        n0 = a["n_outer"][0]
-        outer = outer_all[:n0] if b == 0 else outer_all[n0:]
-        plan = ctx.subplan((id(self), b), gb.outputs, gb.args)
-        got = plan.run(_grad_feeds(a["sources"][b], dys, saved, outer))
-        out: list[Any] = []
-        for br in (0, 1):
-            caps = fwd_caps[: nx[0]] if br == 0 else fwd_caps[nx[0] :]
-            out.extend(got if br == b else [_zeros_value(c) for c in caps])
-        return out
+    def compute(self, record: Any, pred: Any, *caps: Any) -> list[Any]:
+        if record is None:
+            raise errors.InternalError(None, None, "IfSaved: the If kept no record.")
+        taken, vals = record
+        return [
+            vals[k] if b == taken else _untaken(sp.dtype)
+            for (b, k), sp in zip(self.attrs["entries"], _out_specs(self))
+        ]
 
-    gradient = _no_second_order("IfGrad")
+    def gradient(self, op: Any, *dys: Any) -> list[Any]:
+        fwd = op.graph.get_operation_by_name(self.attrs["forward"])
+        keys = [("saved", b, k) for (b, k), d in zip(self.attrs["entries"], dys) if d is not None]
+        gys = [d for d in dys if d is not None]
+        grads = _if_vjp(fwd, op.inputs[0], op.inputs[1], list(op.inputs[2:]), keys, gys)
+        return [None, None, *grads]
+
+
+def _untaken(dtype: dtypes.DType) -> Any:
+    # Stands for a value the branch not taken never computed: only that branch's gradient
+    # reads it (and never runs); a scalar zero keeps sums of gradients flowing to it valid.
+    return None if dtype is dtypes.variant else np.zeros((), dtype.as_numpy_dtype)
+
+
+@register_op("BranchZeros")
+class BranchZeros(OpDef):
+    """zeros_like(x) in a gradient branch, for an input of the branch not taken (which may be a
+    value that branch never computed: an `IfSaved` placeholder)."""
+
+    differentiable = False
+
+    def infer(self, x: Tensor) -> TensorSpec:
+        return spec(x.shape, x.dtype)
+
+    def compute(self, x: Any) -> Any:
+        return None if x is None else _zeros_value(x)
 
 
 def _zeros_value(v: Any) -> Any:

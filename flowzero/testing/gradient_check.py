@@ -100,6 +100,7 @@ def assert_second_order_close(build: Callable[..., Any], inputs: Sequence[np.nda
         import flowzero as tf
 
         y = build(*xs)
+        y = y[0] if isinstance(y, (list, tuple)) else y
         if y.shape.is_fully_defined():
             weights = tf.constant(_projection(tuple(y.shape.as_list()), 1), dtype=y.dtype)
         else:  # output shape known only at run time: weight every output equally

@@ -1,11 +1,13 @@
 """Op-table rows for control flow: If (tf.cond/tf.case), While (tf.while_loop, map_fn, scan,
 foldl, foldr), the TensorArray ops, and tf.Print.
 
-Every row goes through the public API; the references are plain Python/NumPy loops. Gradients
-flow through If/While (first order only: their gradient ops refuse a second derivative on
-purpose, see tests/ops/test_control_flow.py); TensorArray rows outside loops also check the
-second order.
+Every row goes through the public API; the references are plain Python/NumPy loops. Every If
+row also checks the second order (the gradient of an If is an If); While rows are first order
+only (as in TF 1.15, see tests/ops/test_control_flow.py); TensorArray rows outside loops also
+check the second order.
 """
+
+import dataclasses
 
 import numpy as np
 
@@ -124,6 +126,26 @@ IF_CASES = [
     OpCase("If", _case, _ref_case, [np.array([0.2, 0.3], np.float32)], "case_middle"),
     OpCase("If", _case, _ref_case, [np.array([0.9, 0.8], np.float32)], "case_first"),
     OpCase("If", _case, _ref_case, [np.array([-0.9, 0.2], np.float32)], "case_default"),
+]
+IF_CASES = [dataclasses.replace(c, second_order=True) for c in IF_CASES]
+
+
+def _cond_grad(x):
+    # The first gradient of a cond reads the taken branch's values through IfSaved; checking
+    # its gradient (and the gradient of that) is cond's second and third derivative.
+    y = tf.cond(tf.reduce_sum(x) > 0, lambda: x * x * x, lambda: tf.sin(x) * x)
+    return tf.gradients(tf.reduce_sum(y), x)[0]
+
+
+def _ref_cond_grad(x):
+    return 3 * x * x if x.sum() > 0 else np.cos(x) * x + np.sin(x)
+
+
+IF_CASES += [
+    OpCase("IfSaved", _cond_grad, _ref_cond_grad, [_pos(2, 3)], "cond_grad_true", True,
+           second_order=True),
+    OpCase("IfSaved", _cond_grad, _ref_cond_grad, [_neg(2, 3)], "cond_grad_false", True,
+           second_order=True),
 ]
 
 
@@ -530,8 +552,8 @@ CASES = IF_CASES + WHILE_CASES + TA_CASES + PRINT_CASES
 
 _CF = "tests/ops/test_control_flow.py"
 EXEMPT = {
-    "IfGrad": "gradient-only: every If row's gradient check runs it; second order refused in "
-    + _CF,
+    "BranchZeros": "gradient-only (zeros for the captures of the branch not taken): every If "
+    "row's gradient checks, both branches",
     "WhileGrad": "gradient-only: every While row's gradient check runs it; second order "
     "refused in " + _CF,
     "_Arg": "a function body's argument (fed by If/While): every If/While row",

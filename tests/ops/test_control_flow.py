@@ -156,18 +156,38 @@ def test_cond_branches_must_agree():
         tf.cond(p, lambda: None, lambda: tf.constant(1))
 
 
-def test_second_derivative_through_cond_is_refused():
+def test_second_and_third_derivatives_through_cond():
     x = tf.placeholder(tf.float64, [])
-    y = tf.cond(x > 0, lambda: x * x * x, lambda: -x)
+    y = tf.cond(x > 0, lambda: x * x * x, lambda: tf.sin(x))
     (dx,) = tf.gradients(y, x)
-    with pytest.raises(
-        tf.errors.LookupGradientError, match="IfGrad.*second derivatives through control flow"
-    ):
-        tf.gradients(dx, x)
-    # The advertised way out: a stopped first gradient is a constant.
-    (ddx,) = tf.gradients(tf.stop_gradient(dx) * x, x)
+    (ddx,) = tf.gradients(dx, x)
+    (d3x,) = tf.gradients(ddx, x)
     with tf.Session() as sess:
-        assert sess.run(ddx, {x: 2.0}) == 12.0
+        assert sess.run([dx, ddx, d3x], {x: 2.0}) == [12.0, 12.0, 6.0]
+        np.testing.assert_allclose(
+            sess.run([dx, ddx, d3x], {x: -1.0}), [np.cos(-1.0), -np.sin(-1.0), -np.cos(-1.0)]
+        )
+
+
+def test_gradient_penalty_through_cond_trains():
+    # WGAN-GP's penalty: the norm of a gradient, minimised, through a tensor-controlled cond
+    # (as tf.layers.batch_normalization(training=tensor) builds).
+    x = tf.placeholder(tf.float32, [None, 3])
+    training = tf.placeholder(tf.bool, [])
+    w = tf.Variable(np.full((3, 1), 2.0, np.float32))
+    h = tf.matmul(x, w)
+    out = tf.cond(training, lambda: tf.tanh(h) * 1.5, lambda: tf.tanh(h))
+    (gx,) = tf.gradients(tf.reduce_sum(out), x)
+    norm = tf.sqrt(tf.reduce_sum(tf.square(gx), axis=1))
+    penalty = tf.reduce_mean(tf.square(norm - 1.0))
+    step = tf.train.GradientDescentOptimizer(0.05).minimize(penalty)
+    data = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        first = sess.run(penalty, {x: data, training: True})
+        for _ in range(100):
+            sess.run(step, {x: data, training: True})
+        assert sess.run(penalty, {x: data, training: True}) < 0.1 * first
 
 
 # -- case ---------------------------------------------------------------------------------------

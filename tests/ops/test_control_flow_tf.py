@@ -253,6 +253,49 @@ PROGRAMS = [
 ]
 
 
+def cond_gradient_program(tf, x, w):
+    # The first gradient inside the program; the harness takes its gradient: second order.
+    y = tf.cond(tf.reduce_sum(x) > 0, lambda: tf.sin(x * w) * x, lambda: tf.exp(x) * w)
+    return tf.gradients(tf.reduce_sum(y * y), [x, w])
+
+
+def nested_cond_gradient_program(tf, x):
+    s = tf.reduce_sum(x)
+    y = tf.cond(
+        s > 0, lambda: tf.cond(s > 1, lambda: x * x * x, lambda: tf.tanh(x)), lambda: x * s
+    )
+    return tf.gradients(tf.reduce_sum(tf.sin(y)), x)
+
+
+def case_gradient_program(tf, x):
+    s = tf.reduce_sum(x)
+    y = tf.case(
+        [(s > 1.0, lambda: x * x), (s > 0.0, lambda: tf.sin(x) * s)], default=lambda: tf.exp(-x)
+    )
+    return tf.gradients(tf.reduce_sum(y * x), x)
+
+
+SECOND_ORDER = [
+    (cond_gradient_program, [np.abs(_f(3)), _f(3)]),
+    (cond_gradient_program, [-np.abs(_f(3)), _f(3)]),
+    (nested_cond_gradient_program, [np.abs(_f(3)) + 0.5]),
+    (nested_cond_gradient_program, [np.abs(_f(3)) * 0.2]),
+    (nested_cond_gradient_program, [-np.abs(_f(3))]),
+    (case_gradient_program, [np.array([0.2, 0.3])]),
+    (case_gradient_program, [np.array([0.9, 0.8])]),
+    (case_gradient_program, [np.array([-0.9, 0.2])]),
+]
+
+
+@pytest.mark.parametrize(
+    "program, inputs",
+    SECOND_ORDER,
+    ids=[f"{p.__name__}-{k}" for k, (p, _) in enumerate(SECOND_ORDER)],
+)
+def test_second_derivatives_through_cond_match_tensorflow(tf1, program, inputs):
+    _compare(tf1, program, inputs)
+
+
 @pytest.mark.parametrize(
     "program, inputs", PROGRAMS, ids=[f"{p.__name__}-{k}" for k, (p, _) in enumerate(PROGRAMS)]
 )
