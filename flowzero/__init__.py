@@ -82,7 +82,6 @@ from flowzero.ops.logic_ops import *  # noqa: F403
 from flowzero.ops.manip_ops import *  # noqa: F403
 from flowzero.ops.math_ops import *  # noqa: F403
 from flowzero.ops.matrix_ops import *  # noqa: F403
-from flowzero.ops.pad_ops import *  # noqa: F403
 from flowzero.ops.random_ops import *  # noqa: F403
 from flowzero.ops.range_ops import *  # noqa: F403
 from flowzero.ops.reduction_ops import *  # noqa: F403

@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -24,107 +23,19 @@ from flowzero.framework.graph import (
     get_default_graph,
     name_scope,
 )
-from flowzero.ops import array_ops, math_ops, reduction_ops, unary_ops
+from flowzero.layers.base import _bias_add
+from flowzero.layers.core import _dense_matmul, _flatten_tensor
 
-Regularizer = Callable[[Any], Any]
-
-
-# -- regularizers ------------------------------------------------------------------------------
-def _check_scale(scale: Any) -> bool:
-    """Validates `scale` as TF does; True when it is 0 (the regularizer is disabled)."""
-    if isinstance(scale, numbers.Integral) and not isinstance(scale, bool):
-        raise ValueError(f"scale cannot be an integer: {scale}")
-    if isinstance(scale, numbers.Real):
-        if scale < 0.0:
-            raise ValueError(f"Setting a scale less than 0 on a regularizer: {scale:g}.")
-        return scale == 0.0
-    return False
-
-
-def _scaled(scale: Any, value: Tensor, weights: Tensor, name: str) -> Tensor:
-    my_scale = convert_to_tensor(scale, dtype=weights.dtype, name="scale")
-    return math_ops.multiply(my_scale, value, name=name)
-
-
-def l2_regularizer(scale: float, scope: str | None = None) -> Regularizer:
-    """A regularizer `fn(weights) = scale * sum(weights ** 2) / 2` (TF's scale * l2_loss).
-
-    Args:
-        scale: a non-negative float; 0 disables the regularizer (the function returns None,
-            which get_variable ignores).
-        scope: name scope of the loss ops (default "l2_regularizer").
-
-    Raises:
-        ValueError: `scale` is an integer or negative.
-    """
-    if _check_scale(scale):
-        return lambda _: None
-
-    def l2(weights: Any) -> Tensor:
-        w = convert_to_tensor(weights)
-        with name_scope(scope, "l2_regularizer") as name:
-            from flowzero.ops import nn_ops
-
-            return _scaled(scale, nn_ops.l2_loss(w), w, name)
-
-    return l2
-
-
-def l1_regularizer(scale: float, scope: str | None = None) -> Regularizer:
-    """A regularizer `fn(weights) = scale * sum(|weights|)`; 0 disables it (see l2_regularizer).
-    """
-    if _check_scale(scale):
-        return lambda _: None
-
-    def l1(weights: Any) -> Tensor:
-        w = convert_to_tensor(weights)
-        with name_scope(scope, "l1_regularizer") as name:
-            total = reduction_ops.reduce_sum(unary_ops.abs(w))
-            return _scaled(scale, total, w, name)
-
-    return l1
-
-
-def l1_l2_regularizer(scale_l1: float = 1.0, scale_l2: float = 1.0,
-                      scope: str | None = None) -> Regularizer:
-    """The sum of l1_regularizer(scale_l1) and l2_regularizer(scale_l2)."""
-    return sum_regularizer([l1_regularizer(scale_l1), l2_regularizer(scale_l2)], scope=scope)
-
-
-def sum_regularizer(regularizer_list: list[Regularizer | None],
-                    scope: str | None = None) -> Regularizer:
-    """A regularizer that adds up the (non-None) results of `regularizer_list`."""
-    regs = [r for r in regularizer_list if r is not None]
-    if not regs:
-        return lambda _: None
-
-    def total(weights: Any) -> Tensor | None:
-        with name_scope(scope, "sum_regularizer") as name:
-            parts = [p for p in (r(weights) for r in regs) if p is not None]
-            if not parts:
-                return None
-            if len(parts) == 1:
-                return parts[0]
-            return math_ops.add_n(parts, name=name)
-
-    return total
-
-
-def apply_regularization(regularizer: Regularizer, weights_list: list[Any] | None = None
-                         ) -> Tensor:
-    """Sums `regularizer(w)` over `weights_list` (default: the WEIGHTS collection) and adds the
-    sum to REGULARIZATION_LOSSES."""
-    g = get_default_graph()
-    if weights_list is None:
-        weights_list = g.get_collection(GraphKeys.WEIGHTS)
-    if not weights_list:
-        raise ValueError("No weights to regularize.")
-    with name_scope("get_regularization_penalty"):
-        parts = [p for p in (regularizer(w) for w in weights_list) if p is not None]
-        penalty = math_ops.add_n(parts, name="get_regularization_penalty") if parts else \
-            array_ops.constant(0.0)
-    g.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, penalty)
-    return penalty
+# The regularizers live below tf.layers and tf.contrib.layers, which both hand them out.
+from flowzero.layers.regularizers import (
+    apply_regularization,
+    l1_l2_regularizer,
+    l1_regularizer,
+    l2_regularizer,
+    sum_regularizer,
+)
+from flowzero.ops import activation_ops, random_ops
+from flowzero.variables import get_variable, variable_scope, zeros_initializer
 
 
 # -- initializers ------------------------------------------------------------------------------
@@ -148,8 +59,6 @@ def variance_scaling_initializer(factor: float = 2.0, mode: str = "FAN_IN",
         raise TypeError(f"Unknown mode {mode} [FAN_IN, FAN_OUT, FAN_AVG]")
 
     def _initializer(shape: Any, dtype: Any = dt, partition_info: Any = None) -> Tensor:
-        from flowzero.ops import random_ops
-
         d = dtypes.as_dtype(dtype)
         if not d.is_floating:
             raise TypeError("Cannot create initializer for non-floating point type.")
@@ -185,8 +94,6 @@ xavier_initializer_conv2d = xavier_initializer
 # -- layers ------------------------------------------------------------------------------------
 def flatten(inputs: Any, outputs_collections: Any = None, scope: str | None = None) -> Tensor:
     """Flattens `inputs` to [batch_size, k], keeping the batch dimension (scope "Flatten")."""
-    from flowzero.layers.core import _flatten_tensor
-
     x = convert_to_tensor(inputs)
     with name_scope(scope, "Flatten"):
         out = _flatten_tensor(x)
@@ -206,13 +113,7 @@ def fully_connected(inputs: Any, num_outputs: int, activation_fn: Any = "relu",
 
     `biases_initializer=None` (or a normalizer_fn) drops the bias, as TF.
     """
-    from flowzero.layers.base import _bias_add
-    from flowzero.layers.core import _dense_matmul
-    from flowzero.variables import get_variable, variable_scope, zeros_initializer
-
     if activation_fn == "relu":
-        from flowzero.ops import activation_ops
-
         activation_fn = activation_ops.relu
     if biases_initializer == "zeros":
         biases_initializer = zeros_initializer()

@@ -19,6 +19,7 @@ from flowzero.layers.base import (
     _select,
     _static_bool,
 )
+from flowzero.layers.regularizers import l2_regularizer
 from flowzero.ops import activation_ops, array_ops, control_ops, linalg_ops, reshape_ops
 from flowzero.variables import Variable
 
@@ -210,14 +211,6 @@ def dropout(inputs: Any, rate: float = 0.5, noise_shape: Any = None, seed: int |
         >>> h = tf.layers.dropout(h, rate=0.3, training=is_training)
     """
     return Dropout(rate, noise_shape, seed, name)(inputs, training=training)
-
-
-# -- regularizers ------------------------------------------------------------------------------
-def l2_regularizer(scale: float, scope: str | None = None) -> Callable[[Any], Any]:
-    """tf.contrib.layers.l2_regularizer, here for convenience: fn(w) = scale * sum(w**2) / 2."""
-    from flowzero.contrib.layers import l2_regularizer as _l2
-
-    return _l2(scale, scope)
 
 
 __all__ = ["Dense", "Flatten", "Dropout", "dense", "flatten", "dropout",

@@ -22,7 +22,6 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     matrix_ops,
     nn_impl,
     nn_ops,
-    pad_ops,
     pool_ops,
     random_ops,
     range_ops,

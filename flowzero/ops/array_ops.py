@@ -1,7 +1,7 @@
 """Array ops: constants, placeholders, shape/size/rank, broadcast_to/sum_to, fills, stack.
 
 The rest of TF's array_ops is split by family: reshape_ops (reshape, expand_dims, squeeze,
-transpose), manip_ops (concat, split, tile, reverse), pad_ops, slicing_ops (slice, strided_slice,
+transpose), manip_ops (concat, split, tile, reverse), slicing_ops (slice, strided_slice, pad,
 Tensor.__getitem__), indexing_ops (gather, scatter_nd, one_hot, where, boolean_mask) and
 range_ops (range, lin_space).
 """
@@ -277,9 +277,7 @@ class Fill(OpDef):
         return np.full(tuple(int(d) for d in dims), value, dtype=value.dtype)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        from flowzero.ops import reduction_ops
-
-        return [None, reduction_ops.reduce_sum(dy)]
+        return [None, sum_to(dy, [])]
 
 
 def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:

@@ -118,34 +118,6 @@ def to_int64(x: Any, name: str = "ToInt64") -> Tensor:
     return cast(x, dtypes.int64, name=name)
 
 
-def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
-    """Casts to `dtype`, first clamping values to its range (no integer wrap-around).
-
-    Example:
-        >>> tf.saturate_cast(tf.constant([300., -5.]), tf.uint8)   # -> [255, 0]
-    """
-    from flowzero.ops.math_ops import maximum, minimum
-
-    dst = dtypes.as_dtype(dtype)
-    with graph_of([value], "saturate_cast").as_default():
-        value = convert_to_tensor(value)
-    src = value.dtype
-    if src.is_numeric and dst.is_numeric and not src.is_complex and not dst.is_complex:
-        with value.graph.name_scope(name or "saturate_cast"):
-            lo, hi = np.array(dst.min).astype(src.np), np.array(dst.max).astype(src.np)
-            if src.is_floating:
-                # NOTE: float32(int32.max) rounds up past the range; step back below it.
-                if float(hi) > float(dst.max):
-                    hi = np.nextafter(hi, np.array(0, src.np))
-                if float(lo) < float(dst.min):
-                    lo = np.nextafter(lo, np.array(0, src.np))
-            if float(src.min) < float(dst.min):
-                value = maximum(value, lo)
-            if float(src.max) > float(dst.max):
-                value = minimum(value, hi)
-    return cast(value, dst, name=name)
-
-
 # -- clipping ----------------------------------------------------------------------------------
 @register_op("ClipByValue")
 class ClipByValue(OpDef):
@@ -209,5 +181,5 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
 
 
 __all__ = [
-    "cast", "to_float", "to_double", "to_int32", "to_int64", "saturate_cast", "clip_by_value",
+    "cast", "to_float", "to_double", "to_int32", "to_int64", "clip_by_value",
 ]

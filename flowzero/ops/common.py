@@ -223,6 +223,26 @@ def _static_shape_value(t: Tensor) -> TensorShape:
     return TensorShape([d if d is not None and d >= 0 else None for d in p])
 
 
+def _strided_index(begin: Any, end: Any, strides: Any, attrs: dict[str, Any]) -> tuple:
+    """The NumPy index equal to a TF strided-slice spec (values as ints)."""
+    idx: list[Any] = []
+    for i in range(len(begin)):
+        bit = 1 << i
+        if attrs["ellipsis_mask"] & bit:
+            idx.append(Ellipsis)
+        elif attrs["new_axis_mask"] & bit:
+            idx.append(None)
+        elif attrs["shrink_axis_mask"] & bit:
+            idx.append(int(begin[i]))
+        else:
+            if int(strides[i]) == 0:
+                raise ValueError(f"strides[{i}] must be non-zero")
+            idx.append(slice(None if attrs["begin_mask"] & bit else int(begin[i]),
+                              None if attrs["end_mask"] & bit else int(end[i]),
+                              int(strides[i])))
+    return tuple(idx)
+
+
 def _partial_ints(t: Tensor) -> list[int | None] | None:
     """The elements of a 0-D/1-D int tensor as far as they are known at build time: an int where
     static, None where computed; None when even the number of elements is unknown.
@@ -257,8 +277,6 @@ def _partial_ints(t: Tensor) -> list[int | None] | None:
         src = _partial_ints(op.inputs[0])
         bes = [static_value(i) for i in op.inputs[1:]]
         if src is not None and all(b is not None for b in bes):
-            from flowzero.ops.slicing_ops import _strided_index
-
             try:
                 picked = np.array(src, dtype=object)[_strided_index(*bes, op.opdef.attrs)]
             except (IndexError, ValueError):

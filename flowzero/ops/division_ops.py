@@ -37,11 +37,9 @@ class RealDiv(BinaryOp):
             return np.true_divide(x, y)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        from flowzero.ops.math_ops import multiply
-        from flowzero.ops.unary_ops import negative
-
+        # Tensor operators (bound by math_ops) keep this module below math_ops and unary_ops.
         x, y = op.inputs
-        return [realdiv(dy, y), negative(multiply(dy, realdiv(realdiv(x, y), y)))]
+        return [realdiv(dy, y), -(dy * realdiv(realdiv(x, y), y))]
 
 
 def realdiv(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -133,10 +131,8 @@ class FloorMod(_IntDivision):
             return np.mod(x, y)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        from flowzero.ops.unary_ops import negative
-
         x, y = op.inputs
-        return [dy, negative(dy) * floordiv(x, y)]
+        return [dy, -dy * floordiv(x, y)]
 
 
 def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:

@@ -9,6 +9,7 @@ import numpy as np
 from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, broadcast_shapes
+from flowzero.ops import reshape_ops
 from flowzero.ops.common import DTypeError, binary_operands
 
 
@@ -138,8 +139,6 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
     Example:
         >>> tf.tensordot(x, w, axes=1)   # x: (batch, t, d), w: (d, k) -> (batch, t, k)
     """
-    from flowzero.ops import reshape_ops
-
     a, b = binary_operands(a, b, "tensordot")
     sa, sb = a.shape.known, b.shape.known
     if sa is None or sb is None:

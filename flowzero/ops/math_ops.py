@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from flowzero.framework.graph import Tensor, apply_op
+from flowzero.framework import dtypes
+from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, graph_of
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
-from flowzero.ops import unary_ops
+from flowzero.ops import cast_ops, unary_ops
 from flowzero.ops.cast_ops import _mask
 from flowzero.ops.common import BinaryOp, DTypeError, _binary, _quiet, binary_operands
 from flowzero.ops.division_ops import floordiv, floormod, truediv
@@ -349,9 +350,36 @@ sub = subtract
 mul = multiply
 neg = negative
 
+# -- a cast that clamps first ---------------------------------------------------------------
+def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
+    """Casts to `dtype`, first clamping values to its range (no integer wrap-around).
+
+    Example:
+        >>> tf.saturate_cast(tf.constant([300., -5.]), tf.uint8)   # -> [255, 0]
+    """
+    dst = dtypes.as_dtype(dtype)
+    with graph_of([value], "saturate_cast").as_default():
+        value = convert_to_tensor(value)
+    src = value.dtype
+    if src.is_numeric and dst.is_numeric and not src.is_complex and not dst.is_complex:
+        with value.graph.name_scope(name or "saturate_cast"):
+            lo, hi = np.array(dst.min).astype(src.np), np.array(dst.max).astype(src.np)
+            if src.is_floating:
+                # NOTE: float32(int32.max) rounds up past the range; step back below it.
+                if float(hi) > float(dst.max):
+                    hi = np.nextafter(hi, np.array(0, src.np))
+                if float(lo) < float(dst.min):
+                    lo = np.nextafter(lo, np.array(0, src.np))
+            if float(src.min) < float(dst.min):
+                value = maximum(value, lo)
+            if float(src.max) > float(dst.max):
+                value = minimum(value, hi)
+    return cast_ops.cast(value, dst, name=name)
+
+
 __all__ = [
     "add", "subtract", "multiply", "scalar_mul", "pow", "squared_difference", "maximum",
-    "minimum", "add_n",
+    "minimum", "add_n", "saturate_cast",
     # TF 0.x aliases
     "sub", "mul", "neg",
 ]

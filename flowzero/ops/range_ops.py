@@ -9,7 +9,8 @@ import numpy as np
 from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
-from flowzero.ops.array_ops import _int_operand, constant, ones_like, zeros_like
+from flowzero.ops.array_ops import _int_operand, constant, ones_like, sum_to, zeros_like
+from flowzero.ops.cast_ops import cast
 from flowzero.ops.common import (
     DTypeError,
     _convert_list,
@@ -103,12 +104,6 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # n
             if _is_tensorish(a):
                 t = convert_to_tensor(a)
                 if t.dtype is not dt:
-                    from flowzero.ops import cast_ops
-
-                    cast = getattr(cast_ops, "cast", None)
-                    if cast is None:
-                        raise TypeError(f"range: argument {t!r} has dtype {t.dtype.name}, not "
-                                        f"{dt.name}; cast it first.")
                     t = cast(t, dt)
                 ts.append(t)
             else:
@@ -140,11 +135,9 @@ class LinSpace(OpDef):
         return np.linspace(start, stop, n, dtype=start.dtype)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        from flowzero.ops import reduction_ops
-
         start, _, num = op.inputs
         t = lin_space(zeros_like(start), ones_like(start), num)  # i / (num - 1)
-        return [reduction_ops.reduce_sum(dy * (1 - t)), reduction_ops.reduce_sum(dy * t), None]
+        return [sum_to(dy * (1 - t), []), sum_to(dy * t, []), None]
 
 
 def lin_space(start: Any, stop: Any, num: Any, name: str | None = None) -> Tensor:

@@ -14,15 +14,23 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, graph_of
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, reduced_shape
-from flowzero.ops.common import DTypeError, _kind_words
+from flowzero.ops import (
+    array_ops,
+    cast_ops,
+    control_ops,
+    division_ops,
+    logic_ops,
+    math_ops,
+    reshape_ops,
+    unary_ops,
+)
+from flowzero.ops.common import DTypeError, _kind_words, static_value
 
 
 def _norm_axes(axis: Any) -> tuple[int, ...] | None:
     if axis is None:
         return None
     if isinstance(axis, Tensor):
-        from flowzero.ops.common import static_value
-
         v = static_value(axis)
         if v is None:
             raise ValueError("reduction axis must be known when the graph is built (a Python "
@@ -76,8 +84,6 @@ class Sum(_Reduce):
                                  dtype=x.dtype))
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        from flowzero.ops import array_ops
-
         x = op.inputs[0]
         return [array_ops.broadcast_to(_restore_dims(dy, x, self.attrs), array_ops._shape_like(x))]
 
@@ -106,16 +112,12 @@ class Mean(_Reduce):
             return np.asarray(np.true_divide(s, n), dtype=x.dtype)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        from flowzero.ops import array_ops, division_ops
-
         x, y = op.inputs[0], op.outputs[0]
         if not (x.dtype.is_floating or x.dtype.is_complex):
             return [None]
         if self.attrs["axis"] is None and not x.shape.is_fully_defined():
             # The common loss case, mean over everything of a batch of unknown size: divide the
             # scalar first, then broadcast once (5 ops instead of a dynamic count over shapes).
-            from flowzero.ops import cast_ops
-
             count = cast_ops.cast(array_ops.size(x), x.dtype)
             return [array_ops.broadcast_to(division_ops.realdiv(dy, count), array_ops.shape(x))]
         sum_grad = array_ops.broadcast_to(_restore_dims(dy, x, self.attrs),
@@ -125,8 +127,6 @@ class Mean(_Reduce):
 
 def _reduced_count(x: Tensor, y: Tensor, attrs: dict[str, Any]) -> Any:
     """How many elements of x went into each element of y, in x's dtype (static when known)."""
-    from flowzero.ops import array_ops
-
     axes = attrs["axis"]
     known = x.shape.known
     if known is not None:
@@ -135,8 +135,6 @@ def _reduced_count(x: Tensor, y: Tensor, attrs: dict[str, Any]) -> Any:
         if all(d is not None for d in dims):
             return array_ops.constant(max(int(np.prod(dims, dtype=np.int64)), 1),
                                       dtype=x.dtype, name="count")
-    from flowzero.ops import cast_ops, division_ops
-
     # size(x) / size(y); when y is empty so is x, and the nan never reaches a value
     n_in = reduce_prod(array_ops.shape(x, out_type=dtypes.int64))
     n_out = reduce_prod(array_ops.shape(y, out_type=dtypes.int64))
@@ -161,8 +159,6 @@ class _MinOrMax(_Reduce):
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         # dy goes to the positions equal to the extremum, split evenly among ties (as TF).
-        from flowzero.ops import cast_ops, division_ops, logic_ops, math_ops
-
         x = op.inputs[0]
         if not x.dtype.is_floating:
             return [None]
@@ -203,8 +199,6 @@ class Prod(_Reduce):
         # of it, i.e. where (zeros in the slice) - z_i == 0, and 0 elsewhere; so zeros are exact
         # (TF's cumprod formulation gives the same values).
         # NOTE: the second derivative is exact away from zeros only.
-        from flowzero.ops import cast_ops, division_ops, logic_ops, math_ops
-
         x = op.inputs[0]
         if not (x.dtype.is_floating or x.dtype.is_complex):
             return [None]
@@ -242,8 +236,6 @@ class ReduceAll(_Reduce):
 
 def _restore_dims(dy: Tensor, x: Tensor, attrs: dict[str, Any]) -> Tensor:
     """dy with the reduced axes put back as size-1 dims (so it broadcasts against x)."""
-    from flowzero.ops import reshape_ops
-
     axes = attrs["axis"]
     if attrs["keepdims"] or axes is None:
         return dy  # already broadcastable: same rank, or a scalar
@@ -257,8 +249,6 @@ def _restore_dims(dy: Tensor, x: Tensor, attrs: dict[str, Any]) -> Tensor:
 
 
 def _kept_shape_tensor(x: Tensor, axes: tuple[int, ...]) -> Tensor:
-    from flowzero.ops import array_ops, math_ops
-
     nd = x.shape.ndims or 0
     mask = np.ones(nd, dtype=np.int32)
     for a in axes:
@@ -441,8 +431,6 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool | None 
     Example:
         >>> sess.run(tf.reduce_logsumexp([1000., 1000.]))   # 1000.6931, no overflow
     """
-    from flowzero.ops import array_ops, cast_ops, control_ops, math_ops, reshape_ops, unary_ops
-
     if axis is not None and reduction_indices is not None:
         raise ValueError("Can not specify both 'axis' and 'reduction_indices'.")
     axis = reduction_indices if axis is None else axis
@@ -466,8 +454,6 @@ def count_nonzero(input_tensor: Any, axis: Any = None, keepdims: bool | None = N
                   dtype: Any = dtypes.int64, name: str | None = None,
                   reduction_indices: Any = None, keep_dims: bool | None = None) -> Tensor:
     """Number of nonzero (or True) elements across `axis`, as `dtype` (int64)."""
-    from flowzero.ops import cast_ops, logic_ops
-
     if axis is not None and reduction_indices is not None:
         raise ValueError("Can not specify both 'axis' and 'reduction_indices'.")
     axis = reduction_indices if axis is None else axis

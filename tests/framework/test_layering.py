@@ -48,3 +48,50 @@ def test_session_state_sits_below_the_ops() -> None:
             assert module not in ("flowzero.runtime.plan", "flowzero.runtime.session"), (
                 f"{path.relative_to(PKG)}:{line} imports {module}; per-session state is in "
                 "flowzero.runtime.state")
+
+
+ENGINE = ("framework", "runtime", "ops")
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def test_the_engine_import_graph_has_no_cycles() -> None:
+    """framework/, runtime/, ops/, autodiff and variables import each other without a cycle,
+    counting imports inside functions too (a lazy import that closes a loop hides a cycle)."""
+    paths = [p for d in ENGINE for p in (PKG / d).glob("*.py")]
+    paths += [PKG / "autodiff.py", PKG / "variables.py"]
+    names = {_module_name(p): p for p in paths}
+    edges: dict[str, set[str]] = {m: set() for m in names}
+    for m, p in names.items():
+        for module, _, _ in _imports(p):
+            targets = [module]  # `from flowzero.ops import x` names flowzero.ops.x
+            if module in ("flowzero.ops", "flowzero.framework", "flowzero.runtime"):
+                targets = [
+                    f"{module}.{a.name}"
+                    for node in ast.walk(ast.parse(p.read_text()))
+                    if isinstance(node, ast.ImportFrom) and node.module == module
+                    for a in node.names
+                ]
+            edges[m].update(t for t in targets if t in names and t != m)
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(m: str) -> None:
+        state[m] = 1
+        path.append(m)
+        for t in sorted(edges[m]):
+            if state.get(t) == 1:
+                cycle = path[path.index(t) :] + [t]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if t not in state:
+                visit(t)
+        path.pop()
+        state[m] = 2
+
+    for m in sorted(names):
+        if m not in state:
+            visit(m)

@@ -7,7 +7,7 @@ import numpy as np
 
 import flowzero as tf
 from flowzero.framework.graph import apply_op
-from flowzero.ops import indexing_ops, pad_ops, slicing_ops
+from flowzero.ops import indexing_ops, slicing_ops
 from flowzero.testing.op_cases import OpCase, rand
 
 i32 = np.int32
@@ -339,12 +339,12 @@ CASES = [
            lambda x: _ref_mirror(x, [(2, 1), (0, 3)], True) ** 2, [rand(2, 3)],
            name="symmetric", second_order=True),
     OpCase("MirrorPadGrad",
-           lambda d: apply_op(pad_ops.MirrorPadGrad, [d, tf.constant([[1, 2], [0, 1]])],
+           lambda d: apply_op(slicing_ops.MirrorPadGrad, [d, tf.constant([[1, 2], [0, 1]])],
                               {"mode": "REFLECT"}),
            lambda d: _ref_mirror_grad(d, [(1, 2), (0, 1)], False), [rand(6, 3)],
            second_order=True),
     OpCase("MirrorPadGrad",
-           lambda d: apply_op(pad_ops.MirrorPadGrad, [d, tf.constant([[2, 2]])],
+           lambda d: apply_op(slicing_ops.MirrorPadGrad, [d, tf.constant([[2, 2]])],
                               {"mode": "SYMMETRIC"}),
            lambda d: _ref_mirror_grad(d, [(2, 2)], True), [rand(6)], name="symmetric"),
     # -- ReverseV2 ---------------------------------------------------------------------------
