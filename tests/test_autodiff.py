@@ -13,12 +13,6 @@ from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.testing.gradient_check import assert_gradients_close, numerical_gradient
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 @register_op("TestOnlyNoGradient")
 class _NoGradient(OpDef):
     """y = x (an op whose author forgot the gradient)."""

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # runs every bench workload
+
 REPO = Path(__file__).resolve().parents[1]
 WORKLOAD_CASES = {
     "W1": {("matmul", "call"), ("feed_mul", "call")},

@@ -14,12 +14,6 @@ from flowzero.ops import activation_ops
 RNG = np.random.default_rng(0)
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def _train():
     """flowzero.train, or a skip naming why (the optimizers land separately)."""
     try:

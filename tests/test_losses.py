@@ -18,12 +18,6 @@ PREDS = RNG.uniform(size=(4, 3))
 W_ROW = np.array([[1.0], [0.0], [2.0], [0.5]])  # one weight per example, one of them zero
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def _run(fetches, feed=None):
     with tf.Session() as sess:
         return sess.run(fetches, feed)

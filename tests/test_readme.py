@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -27,6 +29,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert _commands()[1] in (ROOT / ".ci" / "run").read_text()
 
 
+@pytest.mark.slow
 def test_readme_main_job_runs(tmp_path: Path) -> None:
     main_job = _commands()[0].split("&&", 1)[1].strip()
     assert main_job.startswith("flowzero ")

@@ -10,12 +10,6 @@ import flowzero as tf
 from flowzero.framework import serialization
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def test_py_func_runs_python_on_the_values_with_the_declared_dtypes():
     x = tf.placeholder(tf.float32, [3])
     y = tf.py_func(lambda a: np.sinh(a), [x], tf.float32)

@@ -33,13 +33,6 @@ KEEP_ALL = {ea_mod.SCALARS: 0, ea_mod.HISTOGRAMS: 0, ea_mod.IMAGES: 0,
             ea_mod.COMPRESSED_HISTOGRAMS: 0, ea_mod.GRAPH: 0, ea_mod.TENSORS: 0}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    tf.reset_default_graph()
-    yield
-    tf.reset_default_graph()
-
-
 def _load(logdir) -> ea_mod.EventAccumulator:
     acc = ea_mod.EventAccumulator(str(logdir), size_guidance=KEEP_ALL)
     acc.Reload()

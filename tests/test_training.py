@@ -18,12 +18,6 @@ def digits():
     return x, t.astype(np.int32), xt, tt.astype(np.int32)
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def _train(net, train_op, x, t, steps: int, batch: int, seed: int = 0) -> list[float]:
     rng = np.random.default_rng(seed)
     sess = tf.get_default_session()
@@ -41,6 +35,7 @@ def _falls_on_average(losses: list[float], windows: int = 5) -> None:
     assert all(means[i + 1] < means[i] * 1.1 for i in range(windows - 1)), means
 
 
+@pytest.mark.slow
 def test_book_gradient_check_two_layer_net(digits) -> None:
     """The book's ch. 5 check: backprop vs numerical gradient on 3 real images, float64."""
     x, t, _, _ = digits
@@ -98,6 +93,7 @@ def test_two_layer_net_learns_digits(digits) -> None:
     assert test_acc > 0.86, test_acc  # measured 0.895
 
 
+@pytest.mark.slow
 def test_small_conv_net_learns_digits(digits) -> None:
     x, t, xt, tt = digits
     net = SimpleConvNet(filter_num=8, hidden_size=32, seed=0)

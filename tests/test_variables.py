@@ -8,12 +8,6 @@ import pytest
 import flowzero as tf
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def test_variable_nodes_and_names() -> None:
     v = tf.Variable([1.0, 2.0], name="w")
     assert v.name == "w:0" and v.op.name == "w" and v.op.type == "VariableV2"

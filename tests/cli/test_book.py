@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from flowzero.experiments import EXPERIMENTS
 from tests.cli.conftest import HAVE_MATPLOTLIB, run_cli
 
 
+@pytest.mark.slow
 def test_every_book_experiment_quick(tmp_path: Path) -> None:
     result = run_cli("book", "all", "--quick", "--data", "subset", "--out", "book",
                      tmp=tmp_path, timeout=300)

@@ -27,6 +27,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+@pytest.mark.slow
 def test_default_run_reaches_the_measured_accuracy_in_well_under_a_minute(default_run) -> None:
     result, _ = default_run
     acc = float(result.value(r"^test accuracy: ([0-9.]+)"))
@@ -167,6 +168,7 @@ def test_save_every_and_missing_optional_packages(tmp_path: Path) -> None:
     assert [e["iteration"] for e in m["epochs"]] == [0, 30]  # a 30-step (partial) epoch
 
 
+@pytest.mark.slow
 def test_simple_conv_net_learns(tmp_path: Path) -> None:
     """The ch. 7 network from the command line, 2 of its 20 default epochs (measured: test
     accuracy 0.871 after 2 epochs; 0.948 after the full 20, see docs/book.md)."""

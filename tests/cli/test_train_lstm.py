@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 import flowzero as tf
 from tests.cli.conftest import run_cli
+
+pytestmark = pytest.mark.slow  # trains the LSTM classifier
 
 # Measured: seed 0, the defaults (Adam 5e-3, batch 128, 8 epochs of the 4,000-digit subset)
 # end at test accuracy 0.943 (0.942 through the while-loop form).

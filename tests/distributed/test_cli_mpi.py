@@ -13,7 +13,7 @@ import pytest
 
 from .launcher import clean_env, mpirun_command, requires_mpi, run
 
-pytestmark = requires_mpi
+pytestmark = [requires_mpi, pytest.mark.slow]  # mpirun jobs
 
 HAVE_TENSORBOARD = all(importlib.util.find_spec(m) is not None
                        for m in ("tensorboard", "tensorboardX"))

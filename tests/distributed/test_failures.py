@@ -13,7 +13,7 @@ import pytest
 from . import mpi_worker
 from .launcher import requires_mpi, run_worker
 
-pytestmark = requires_mpi
+pytestmark = [requires_mpi, pytest.mark.slow]  # mpirun jobs
 
 BOUND = 60  # seconds: far above what the job needs to end (measured: 2-7 s)
 

@@ -13,7 +13,7 @@ import flowzero as tf
 from . import mpi_worker
 from .launcher import requires_mpi, run_worker
 
-pytestmark = requires_mpi
+pytestmark = [requires_mpi, pytest.mark.slow]  # mpirun jobs
 
 
 @pytest.fixture(scope="module")

@@ -18,12 +18,6 @@ from .launcher import mpi_missing, run_python
 dist.init()
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def test_rank_and_size_without_a_launcher() -> None:
     assert (dist.rank(), dist.size(), dist.local_rank(), dist.local_size()) == (0, 1, 0, 1)
     assert dist.is_root() and dist.is_initialized()

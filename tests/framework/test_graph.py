@@ -8,12 +8,6 @@ import pytest
 import flowzero as tf
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def test_tensor_properties_and_unique_names() -> None:
     a = tf.constant([[1.0, 2.0]], name="x")
     b = tf.constant(3.0, name="x")

@@ -27,12 +27,6 @@ from flowzero.models import SimpleConvNet, TwoLayerNet
 from tests.ops.test_op_table import CASES, _ids
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def _through_files(doc: GraphDocument) -> GraphDocument:
     """What a reader in another process sees: JSON text and an .npz loaded without pickle."""
     text = json.dumps(doc.doc, allow_nan=False)

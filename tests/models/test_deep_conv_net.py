@@ -91,6 +91,7 @@ def test_gradient_check_tiny_version() -> None:
     check_param_gradients(net.loss, net.params, feed, eps=1e-6, atol=1e-7)
 
 
+@pytest.mark.slow
 def test_short_training_run(digits) -> None:
     """A forward/backward smoke run: 80 Adam steps (the book's optimizer, lr 1e-3) on batches of
     32 real digits; the training loss falls, and so does the test-time loss on 300 held-out

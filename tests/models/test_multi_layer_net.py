@@ -142,6 +142,7 @@ def test_gradient_check_tiny_net(activation) -> None:
     check_param_gradients(net.loss, net.params, feed)
 
 
+@pytest.mark.slow
 def test_book_gradient_check_on_digits(digits) -> None:
     """The book's ch. 5 check on 3 real images with the default He init (float64)."""
     x, t, _, _ = digits
@@ -151,6 +152,7 @@ def test_book_gradient_check_on_digits(digits) -> None:
 
 
 # -- training on real digits -------------------------------------------------------------------
+@pytest.mark.slow
 def test_he_init_learns_and_std_001_does_not(digits) -> None:
     """The book's ch. 6 weight-init comparison: with 3 ReLU layers of 100, He init learns in 300
     SGD steps while std 0.01 leaves the signal vanished and the loss stuck at ln(10)."""

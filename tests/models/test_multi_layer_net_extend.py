@@ -192,6 +192,7 @@ def test_gradient_check_tiny_net(training) -> None:
 
 
 # -- training on real digits -------------------------------------------------------------------
+@pytest.mark.slow
 def test_batch_norm_learns_where_the_plain_net_does_not(digits) -> None:
     """The book's ch. 6 batch-norm experiment: 5 ReLU layers of 100 with std-0.01 weights; with
     batch norm SGD learns in 300 steps, without it the signal vanishes (chance)."""
@@ -213,6 +214,7 @@ def test_batch_norm_learns_where_the_plain_net_does_not(digits) -> None:
     assert acc[False] < 0.2, acc  # measured 0.084-0.109
 
 
+@pytest.mark.slow
 def test_dropout_net_learns(digits) -> None:
     x, t, xt, tt = digits
     net = MultiLayerNetExtend(784, [100, 100, 100], 10, use_dropout=True, dropout_ration=0.2,

@@ -14,12 +14,6 @@ contrib_rnn = tf.contrib.rnn
 B, D, N = 3, 4, 5
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def _names(variables) -> list[str]:
     return [v.op.name for v in variables]
 

@@ -15,12 +15,6 @@ rnn_cell = tf.nn.rnn_cell
 B, T, D, N = 3, 5, 4, 6  # batch, time, depth, units
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def _names(variables) -> list[str]:
     return [v.op.name for v in variables]
 

@@ -17,12 +17,6 @@ RNG = np.random.default_rng(0)
 B, D = 3, 5  # batch, input depth
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def _names(variables) -> list[str]:
     return [v.op.name for v in variables]
 

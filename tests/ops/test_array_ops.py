@@ -19,12 +19,6 @@ def run(fetches, feed=None, graph=None):
         return sess.run(fetches, feed)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 # -- error paths: build time -------------------------------------------------------------------
 def test_reshape_incompatible_size_at_build_time():
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"Reshape.*cannot reshape.*6"):

@@ -20,12 +20,6 @@ from flowzero.testing.gradient_check import numerical_gradient
 Pair = collections.namedtuple("Pair", "a b")
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 # -- cond: only the taken branch runs ----------------------------------------------------------
 def test_cond_runs_only_the_taken_branch_side_effects():
     hits_t = tf.Variable(0.0, name="hits_t")

@@ -17,12 +17,6 @@ from flowzero.testing import gradient_check
 from flowzero.testing.op_cases import rand
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def run(*fetches, feed=None):
     with tf.Session() as sess:
         out = sess.run(list(fetches), feed)

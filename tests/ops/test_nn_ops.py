@@ -28,12 +28,6 @@ def _run(fetches, feed=None, graph=None):
         return sess.run(fetches, feed)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 @pytest.fixture
 def strict():
     """Any NumPy floating-point warning or Python warning fails the test."""

@@ -18,12 +18,6 @@ from flowzero.ops import random_ops as rops
 N = 100_000
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def _run(fetches, feed=None, graph=None):
     with tf.Session(graph=graph) as sess:
         return sess.run(fetches, feed)

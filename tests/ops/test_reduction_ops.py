@@ -15,12 +15,6 @@ def _run(t, feed=None):
         return sess.run(t, feed)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 X = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 11.5
 
 

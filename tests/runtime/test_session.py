@@ -11,12 +11,6 @@ import pytest
 import flowzero as tf
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def test_fetch_structures() -> None:
     a = tf.constant(1.0, name="a")
     b = tf.constant([2, 3], name="b")

@@ -25,6 +25,7 @@ DRIVER = next((p for p in ("/usr/bin/chromedriver", shutil.which("chromedriver")
                if p and os.access(p, os.X_OK)), None)
 
 pytestmark = [
+    pytest.mark.slow,  # a headless browser
     pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed "
                                                 "(apt-get install chromium)"),
     pytest.mark.skipif(DRIVER is None, reason="chromedriver is not installed "

@@ -32,6 +32,7 @@ from tests.serving._deploy import (
 )
 
 pytestmark = [
+    pytest.mark.slow,  # nginx + gunicorn deployments
     pytest.mark.skipif(find_nginx() is None,
                        reason="nginx is not installed (apt-get install nginx)"),
     pytest.mark.skipif(not have_gunicorn(),

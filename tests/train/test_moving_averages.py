@@ -9,12 +9,6 @@ import pytest
 import flowzero as tf
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def test_shadow_tracks_the_variable_with_the_decay_and_num_updates():
     w = tf.Variable([1.0, 2.0], name="w")
     step = tf.Variable(0, trainable=False, name="step")

@@ -22,12 +22,6 @@ STEPS = 20
 TOL = 1e-6
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 # -- NumPy references (from TF's docs / training_ops.cc, and the book's common/optimizer.py) ---
 # A reference is a function (w, g, state, t) -> new w, with `state` a dict it fills on the
 # first call (t = 1, 2, ...). All math in float64.

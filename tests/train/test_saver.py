@@ -29,12 +29,6 @@ X = np.random.default_rng(0).random((16, 784), dtype=np.float32)
 T = (np.arange(16) % 10).astype(np.int32)
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def _trained_net(steps: int = 3, seed: int = 0):
     """A TwoLayerNet + Adam + global step in a new graph, trained a few steps in `sess`."""
     g = tf.Graph()
@@ -555,6 +549,7 @@ def _check_consistent(directory: str) -> str:
     return f"{os.path.basename(latest)}={seen[latest]}"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 @pytest.mark.parametrize("scenario", ["step", "same_prefix"])
 def test_kill_at_every_commit_point_of_a_save(tmp_path, scenario):
@@ -598,6 +593,7 @@ _SAVE_LOOP = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_sigkill_during_save_of_a_large_variable_leaves_a_restorable_checkpoint(tmp_path):
     mid_save = 0
