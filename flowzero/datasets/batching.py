@@ -32,10 +32,10 @@ def _check_pair(x: np.ndarray, t: np.ndarray, who: str) -> None:
                          f"{len(x)} inputs and {len(t)} labels.")
 
 
-def _check_batch_size(batch_size: int, n: int, who: str) -> None:
+def _check_batch_size(batch_size: int, n: int | None, who: str) -> None:
     if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
         raise ValueError(f"{who}: batch_size must be a positive integer; got {batch_size!r}.")
-    if batch_size > n:
+    if n is not None and batch_size > n:
         raise ValueError(f"{who}: batch_size must be at most the number of samples ({n}); got "
                          f"{batch_size}.")
 
@@ -98,13 +98,14 @@ class DataSet:
         """The next `batch_size` samples, as TF1's `DataSet.next_batch`.
 
         Args:
-            batch_size: 1 to `num_examples`.
+            batch_size: a positive int. Larger than `num_examples` (a big batch on the bundled
+                subset), it takes the whole epoch and then the start of the next, as TF1 does.
             shuffle: reshuffle at the start of each epoch (the first included).
 
         Returns:
             (images, labels) of the batch (copies).
         """
-        _check_batch_size(batch_size, self._n, "DataSet.next_batch")
+        _check_batch_size(batch_size, None, "DataSet.next_batch")
         start = self._index_in_epoch
         if self._epochs_completed == 0 and start == 0 and shuffle:
             self._perm = self._rng.permutation(self._n)
