@@ -384,11 +384,18 @@ def write_json_with_arrays(json_path: str, doc: dict[str, Any], arrays: dict[str
     directory = os.path.dirname(os.path.abspath(json_path))
     sidecar = os.path.join(directory, name)
     atomic_write(sidecar, lambda f: write_npz(f, arrays))
-    doc = dict(doc, arrays_file=name, arrays_sha256=sha256_file(sidecar),
-               arrays_bytes=os.path.getsize(sidecar))
-    atomic_write(json_path, lambda f: f.write(_json_bytes(doc, as_text)))
+    try:
+        doc = dict(doc, arrays_file=name, arrays_sha256=sha256_file(sidecar),
+                   arrays_bytes=os.path.getsize(sidecar))
+        atomic_write(json_path, lambda f: f.write(_json_bytes(doc, as_text)))
+    except BaseException:
+        # (e.g. a full disk) the JSON still names the previous sidecar, or nothing: this one
+        # belongs to no committed pair
+        with contextlib.suppress(OSError):
+            os.unlink(sidecar)
+        raise
     other = os.path.join(directory, names[1] if name == names[0] else names[0])
-    if os.path.exists(other):
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(other)
 
 
@@ -398,9 +405,9 @@ def read_json_with_arrays(json_path: str, what: str = "file",
     """Reads a pair written by write_json_with_arrays, verifying the sidecar's SHA-256.
 
     If the sidecar is missing or does not match and the JSON meanwhile names another one (a
-    concurrent overwrite committed), the read is retried once.
+    concurrent overwrite committed), the read is retried (a few times).
     """
-    for attempt in range(2):
+    for attempt in range(_READ_ATTEMPTS):
         doc = read_json(json_path, what)
         if not isinstance(doc, dict):
             raise errors.DataLossError(None, None, f"{what} {json_path} is not a JSON object.")
@@ -416,8 +423,10 @@ def read_json_with_arrays(json_path: str, what: str = "file",
                                  (declared or declared_arrays)(doc))
         except errors.DataLossError:
             again = read_json(json_path, what)
-            if attempt or not isinstance(again, dict) or again.get("arrays_file") == name:
-                raise
+            if attempt == _READ_ATTEMPTS - 1 or not isinstance(again, dict) or (
+                    again.get("arrays_file"), again.get("arrays_sha256")) == (
+                    name, doc.get("arrays_sha256")):
+                raise  # not a concurrent overwrite: the pair itself is damaged
     raise AssertionError("unreachable")
 
 
@@ -443,6 +452,27 @@ def declared_arrays(doc: Any) -> dict[str, tuple[Any, list[int]]] | None:
             else:
                 stack.extend(x.values())
     return out
+
+
+_READ_ATTEMPTS = 5
+
+
+@contextlib.contextmanager
+def directory_lock(directory: str, name: str) -> Any:
+    """Holds an exclusive lock on `directory/.<name>.lock` (flock) for the block, so that
+    writers of one directory (threads or processes) take turns. A no-op where there is no
+    flock (Windows)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(os.path.join(directory, f".{name}.lock"), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # (closing releases the lock)
 
 
 def delete_json_with_arrays(json_path: str, sidecar_base: str | None = None) -> None:
@@ -538,9 +568,13 @@ def _decode(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None)
     if tag == "dtype":
         return _dtypes.as_dtype(v["name"])
     if tag == "shape":
-        return TensorShape(v["dims"])
+        dims = v["dims"]
+        if dims is not None:
+            for d in dims:
+                _check_dim(d, where)
+        return TensorShape(dims)
     if tag == "dimension":
-        return Dimension(v["value"])
+        return Dimension(_check_dim(v["value"], where))
     if tag == "np_dtype":
         return np.dtype(v["str"])
     if tag == "np_scalar":
@@ -572,13 +606,27 @@ def _decode(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None)
                                "document (written by a newer flowzero?).")
 
 
+_MAX_DIM = 2**62  # no dimension a graph can hold (its element count must fit int64 too)
+
+
+def _check_dim(d: Any, where: str) -> Any:
+    # flowzero writes None for an unknown dimension, never a negative number.
+    if d is not None and (type(d) is not int or not 0 <= d < _MAX_DIM):
+        raise errors.DataLossError(None, None, f"{where}: invalid shape dimension {d!r:.40} "
+                                   f"(a graph file holds integers in [0, 2**62) or null).")
+    return d
+
+
 def _decode_checked(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None
                     ) -> Any:
     try:
         return _decode(v, arrays, where, refs)
     except errors.OpError:
         raise
-    except (KeyError, TypeError, ValueError) as e:
+    except RecursionError:
+        raise errors.DataLossError(None, None, f"{where}: the value nests too deeply "
+                                   "(corrupted or crafted).") from None
+    except (KeyError, TypeError, ValueError, OverflowError, MemoryError) as e:
         raise errors.DataLossError(None, None, f"{where}: malformed value {v!r:.120} "
                                    f"({type(e).__name__}: {e}).") from None
 
@@ -722,7 +770,10 @@ def graph_from_dict(doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = 
         return prefix + name
 
     if g.seed is None and doc.get("seed") is not None:
-        g.seed = int(doc["seed"])
+        seed = doc["seed"]
+        if type(seed) is not int or not -(2**63) <= seed < 2**63:
+            raise errors.DataLossError(None, None, f"graph document: invalid seed {seed!r:.40}.")
+        g.seed = seed
     late_controls: list[tuple[Operation, str]] = []
     refs = _Refs(g, scoped, doc.get("bodies", []))
     for i, node in enumerate(_field(doc, "nodes", list, "graph document")):
@@ -758,7 +809,11 @@ def graph_from_dict(doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = 
         body = refs.body(node["body"], where) if node.get("body") is not None else None
         with g.control_dependencies(None), g.control_dependencies(controls), \
                 g._building_body(body) if body is not None else contextlib.nullcontext():
-            op = g.create_op(cls, inputs, attrs, name + "/")
+            try:
+                op = g.create_op(cls, inputs, attrs, name + "/")
+            except (OverflowError, RecursionError, MemoryError) as e:
+                raise errors.DataLossError(None, None, f"graph document: {where} cannot be "
+                                           f"re-created: {type(e).__name__}: {e}") from None
         late_controls.extend((op, c) for c in late)
         try:
             _check_outputs(op, _field(node, "outputs", list, where), where)
