@@ -9,8 +9,7 @@ import json
 import pytest
 
 import flowzero as tf
-from flowzero.framework import errors
-from flowzero.framework import serialization as S
+from flowzero.framework import errors, serialization
 
 
 @pytest.fixture
@@ -20,7 +19,7 @@ def graph_file(tmp_path):
         x = tf.placeholder(tf.float32, [None, 3], name="x")
         y = tf.add(x, tf.constant([[1.0, 2.0, 3.0]]), name="y")
         tf.reshape(y, [-1], name="z")
-    path = S.write_graph(g, str(tmp_path), "g.json")
+    path = serialization.write_graph(g, str(tmp_path), "g.json")
     with open(path) as f:
         return path, json.load(f)
 
@@ -42,42 +41,66 @@ def _variant(graph_file, mutate):
     return path
 
 
-@pytest.mark.parametrize("mutate,fragment", [
-    (lambda d: _node(d, "x")["attrs"].__setitem__("junk", json.loads("[" * 900 + "]" * 900)),
-     "nests too deeply"),
-    (lambda d: _node(d, "x")["attrs"].__setitem__("shape", {"$type": "shape",
-                                                           "dims": [10**40, 3]}),
-     "invalid shape dimension"),
-    (lambda d: _node(d, "x")["attrs"].__setitem__("shape", {"$type": "shape",
-                                                           "dims": [2**62, 2**62]}),
-     "invalid shape dimension"),
-    (lambda d: _node(d, "x")["attrs"].__setitem__("shape", {"$type": "shape", "dims": [-5, 3]}),
-     "invalid shape dimension -5"),
-    (lambda d: _node(d, "x")["attrs"].__setitem__("junk", {"$type": "np_scalar", "dtype": "<f4",
-                                                           "value": 10**400}),
-     "attr 'junk': malformed value"),
-    (lambda d: _node(d, "x")["attrs"].__setitem__("junk", {"$type": "object_array", "items": [],
-                                                           "shape": [2**40, 2**40]}),
-     "attr 'junk': malformed value"),
-    (lambda d: d.__setitem__("seed", 10**400), "invalid seed"),
-])
+@pytest.mark.parametrize(
+    "mutate,fragment",
+    [
+        (
+            lambda d: _node(d, "x")["attrs"].__setitem__("junk", json.loads("[" * 900 + "]" * 900)),
+            "nests too deeply",
+        ),
+        (
+            lambda d: _node(d, "x")["attrs"].__setitem__(
+                "shape", {"$type": "shape", "dims": [10**40, 3]}
+            ),
+            "invalid shape dimension",
+        ),
+        (
+            lambda d: _node(d, "x")["attrs"].__setitem__(
+                "shape", {"$type": "shape", "dims": [2**62, 2**62]}
+            ),
+            "invalid shape dimension",
+        ),
+        (
+            lambda d: _node(d, "x")["attrs"].__setitem__(
+                "shape", {"$type": "shape", "dims": [-5, 3]}
+            ),
+            "invalid shape dimension -5",
+        ),
+        (
+            lambda d: _node(d, "x")["attrs"].__setitem__(
+                "junk", {"$type": "np_scalar", "dtype": "<f4", "value": 10**400}
+            ),
+            "attr 'junk': malformed value",
+        ),
+        (
+            lambda d: _node(d, "x")["attrs"].__setitem__(
+                "junk", {"$type": "object_array", "items": [], "shape": [2**40, 2**40]}
+            ),
+            "attr 'junk': malformed value",
+        ),
+        (lambda d: d.__setitem__("seed", 10**400), "invalid seed"),
+    ],
+)
 def test_crafted_values_are_data_loss_naming_the_node(graph_file, mutate, fragment):
     path = _variant(graph_file, mutate)
     with pytest.raises(errors.DataLossError, match=fragment):
-        S.load_graph(path)
+        serialization.load_graph(path)
 
 
-@pytest.mark.parametrize("text,fragment", [
-    ("[" * 200_000 + "]" * 200_000, "nests its JSON too deeply"),
-    ('{"format": "flowzero.graph", "version": 1, "seed": 1e400, "nodes": []}', "out of range"),
-    ('{"format": "flowzero.graph", "version": 1, "seed": Infinity, "nodes": []}', "Infinity"),
-    ('{"format": "flowzero.graph", "version": 1, "seed": NaN, "nodes": []}', "NaN"),
-])
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("[" * 200_000 + "]" * 200_000, "nests its JSON too deeply"),
+        ('{"format": "flowzero.graph", "version": 1, "seed": 1e400, "nodes": []}', "out of range"),
+        ('{"format": "flowzero.graph", "version": 1, "seed": Infinity, "nodes": []}', "Infinity"),
+        ('{"format": "flowzero.graph", "version": 1, "seed": NaN, "nodes": []}', "NaN"),
+    ],
+)
 def test_crafted_json_text_is_data_loss_naming_the_file(graph_file, text, fragment):
     path, _ = graph_file
     _write(path, text=text)
     with pytest.raises(errors.DataLossError, match=fragment) as info:
-        S.load_graph(path)
+        serialization.load_graph(path)
     assert path in str(info.value)
 
 
@@ -98,8 +121,10 @@ def test_meta_graph_with_deep_nesting_is_data_loss(tmp_path):
 
 @pytest.mark.parametrize("shape", [[-5, 784], [None, -2], -3])
 def test_placeholder_dims_below_minus_one_are_invalid(shape):
-    with tf.Graph().as_default(), pytest.raises(errors.InvalidArgumentError,
-                                                match=r"Placeholder 'p'.*dimension -\d"):
+    with (
+        tf.Graph().as_default(),
+        pytest.raises(errors.InvalidArgumentError, match=r"Placeholder 'p'.*dimension -\d"),
+    ):
         tf.placeholder(tf.float32, shape, name="p")
     with tf.Graph().as_default(), pytest.raises(errors.InvalidArgumentError):
         tf.placeholder_with_default(tf.zeros([2, 784]), shape, name="p")

@@ -22,11 +22,21 @@ MAX_CONNECTIONS = 24
 ROW = orjson.dumps({"instances": [[0.5] * 784]})
 
 
-def _request(body: bytes = ROW, path: str = "/v1/models/mnist:predict", extra: bytes = b"",
-             method: bytes = b"POST") -> bytes:
-    return (method + b" " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: "
-            b"application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n" + extra
-            + b"\r\n" + body)
+def _request(
+    body: bytes = ROW,
+    path: str = "/v1/models/mnist:predict",
+    extra: bytes = b"",
+    method: bytes = b"POST",
+) -> bytes:
+    return (
+        method + b" " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        b"application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n"
+        + extra
+        + b"\r\n"
+        + body
+    )
 
 
 def _connect(path: str, timeout: float = 10.0) -> socket.socket:
@@ -62,7 +72,7 @@ def _closed_by_server(s: socket.socket, within: float) -> bool:
         return s.recv(1) == b""
     except (ConnectionResetError, BrokenPipeError):
         return True
-    except socket.timeout:
+    except TimeoutError:
         return False
 
 
@@ -80,15 +90,42 @@ def server(trained, tmp_path_factory):
     sock = str(tmp / "s.sock")
     log = tmp / "server.log"
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    argv = [sys.executable, "-m", "flowzero.serving", "--model-base-path", trained.base,
-            "--model-name", "mnist", "--uds", sock, "--poll-interval", "0",
-            "--log-level", "info", "--max-body-size", "2m", "--max-inflight-size", "3m",
-            "--max-parse-size", "16m", "--body-timeout", "1.5", "--header-timeout", "1",
-            "--keep-alive-timeout", "1", "--max-connections", str(MAX_CONNECTIONS),
-            "--log-rate", "5", "--no-demo"]
+    argv = [
+        sys.executable,
+        "-m",
+        "flowzero.serving",
+        "--model-base-path",
+        trained.base,
+        "--model-name",
+        "mnist",
+        "--uds",
+        sock,
+        "--poll-interval",
+        "0",
+        "--log-level",
+        "info",
+        "--max-body-size",
+        "2m",
+        "--max-inflight-size",
+        "3m",
+        "--max-parse-size",
+        "16m",
+        "--body-timeout",
+        "1.5",
+        "--header-timeout",
+        "1",
+        "--keep-alive-timeout",
+        "1",
+        "--max-connections",
+        str(MAX_CONNECTIONS),
+        "--log-rate",
+        "5",
+        "--no-demo",
+    ]
     with open(log, "wb") as out:
-        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env,
-                             start_new_session=True)
+        p = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if p.poll() is not None:
