@@ -421,7 +421,7 @@ def read_json_with_arrays(json_path: str, what: str = "file",
                                            f"{name}, which is missing.")
             return doc, read_npz(sidecar, doc.get("arrays_sha256"), f"array file of {what}",
                                  (declared or declared_arrays)(doc))
-        except errors.DataLossError:
+        except (errors.DataLossError, errors.NotFoundError):
             again = read_json(json_path, what)
             if attempt == _READ_ATTEMPTS - 1 or not isinstance(again, dict) or (
                     again.get("arrays_file"), again.get("arrays_sha256")) == (

@@ -103,22 +103,26 @@ def test_v2_well_typed_data_is_answered(client):
     assert _ok_kinds(client, _v2("i8", "INT8", [2], [-128, 127]))["i8_out"] == [-128, 127]
 
 
-def test_v2_shape_whose_product_overflows_int64_is_400(client):
-    shape = [2**31 - 1] * 3  # each dim valid; the product is beyond int64
-    for extra in ({}, {"parameters": {"binary_data_size": 4}}):
-        doc = _v2("f", "FP32", shape, [1.0])
-        doc["inputs"][0].update(extra)
-        if extra:
-            del doc["inputs"][0]["data"]
-            body = orjson.dumps(doc)
-            r = client.post(
-                "/v2/models/kinds/infer",
-                content=body + b"\0" * 4,
-                headers={"Inference-Header-Content-Length": str(len(body))},
-            )
-        else:
-            r = client.post("/v2/models/kinds/infer", json=doc)
-        _err(r, 400, "'f'")
+@pytest.mark.parametrize(
+    "shape,data",
+    [
+        ([2**31 - 1] * 3, [1.0]),  # each dim valid; the product is beyond int64
+        ([2**30, 2**30, 16], []),  # the product is 2**64: 0 in int64 arithmetic
+    ],
+)
+def test_v2_shape_whose_product_overflows_int64_is_400(client, shape, data):
+    r = client.post("/v2/models/kinds/infer", json=_v2("f", "FP32", shape, data))
+    _err(r, 400, "Input 'f'")
+    doc = _v2("f", "FP32", shape, None)
+    del doc["inputs"][0]["data"]
+    doc["inputs"][0]["parameters"] = {"binary_data_size": 4 * len(data)}
+    body = orjson.dumps(doc)
+    r = client.post(
+        "/v2/models/kinds/infer",
+        content=body + b"\0" * (4 * len(data)),
+        headers={"Inference-Header-Content-Length": str(len(body))},
+    )
+    _err(r, 400, "Input 'f'")
 
 
 def test_v2_huge_bytes_shape_with_little_binary_data_is_400(client):
