@@ -46,6 +46,8 @@ JSON = "application/json"
 # A request may run on the event loop itself when requests like it (same model, body size
 # within a factor of two) took less CPU time than this; anything slower goes to the pool.
 INLINE_MAX_S = 5e-3
+# Bodies up to this size are not counted against max_inflight_bytes (see ServingApp._reserve).
+SMALL_BODY_BYTES = 64 * 1024
 
 
 class Reply:
@@ -78,10 +80,10 @@ def declared_length(request: Request, limit: int) -> int | None:
 
 
 async def read_body(request: Request, limit: int,
-                    on_chunk: Callable[[int], None] | None = None) -> bytes:
+                    on_chunk: Callable[[bytes, int], None] | None = None) -> bytes:
     """The request body, refusing (413) as soon as it is known to exceed `limit` bytes.
 
-    `on_chunk(total bytes so far)` runs after each chunk (it may raise to stop the read).
+    `on_chunk(chunk, total bytes so far)` runs after each chunk (it may raise to stop).
     """
     declared_length(request, limit)
     chunks = []
@@ -92,7 +94,7 @@ async def read_body(request: Request, limit: int,
             raise ServingError(413, f"Request body exceeds the limit of {limit} bytes "
                                     "(max_body_bytes).")
         if on_chunk is not None:
-            on_chunk(size)
+            on_chunk(chunk, size)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -181,23 +183,27 @@ class ServingApp:
             raise ServingError(404, f"Invalid model version {raw!r}: versions are integers.")
         return name, version
 
-    async def _body(self, request: Request) -> bytes:
-        """The request body, within the limits: max_body_bytes (413), the bytes in flight
-        across requests (max_inflight_bytes: 503 with Retry-After) and body_timeout_s (408).
+    async def _body(self, request: Request, json_bytes: int | None = None) -> bytes:
+        """The request body, within the limits: max_body_bytes (413), the memory its JSON (the
+        first `json_bytes` bytes; None: all) could take once parsed (max_parse_bytes: 413,
+        counted as the chunks arrive), the bytes in flight across requests
+        (max_inflight_bytes: 503 with Retry-After) and body_timeout_s (408).
 
         The bytes stay reserved until the request is answered (endpoint releases them).
         """
         cfg = self.config
-        declared = declared_length(request, cfg.max_body_bytes) or 0
-        self._reserve(request, declared)
+        declared = declared_length(request, cfg.max_body_bytes)
+        self._reserve(request, declared or 0)
+        meter = codec.ParseCostMeter(cfg.max_parse_bytes, declared, json_bytes)
 
-        def grow(size: int) -> None:  # chunked bodies (no Content-Length) reserve as they come
+        def on_chunk(chunk: bytes, size: int) -> None:
+            meter.feed(chunk)
             held = request.scope.get("flowzero.reserved", 0)
-            if size > held:
+            if size > held:  # chunked bodies (no Content-Length) reserve as they come
                 self._reserve(request, size - held)
 
         try:
-            return await asyncio.wait_for(read_body(request, cfg.max_body_bytes, grow),
+            return await asyncio.wait_for(read_body(request, cfg.max_body_bytes, on_chunk),
                                           cfg.body_timeout_s)
         except asyncio.TimeoutError:
             raise ServingError(408, f"The request body did not arrive within "
@@ -205,6 +211,9 @@ class ServingApp:
 
     def _reserve(self, request: Request, n: int) -> None:
         limit = self.config.max_inflight_bytes
+        if request.scope.get("flowzero.reserved", 0) + n <= SMALL_BODY_BYTES:
+            return  # NOTE: small bodies are bounded by the connection cap, not by this budget,
+            # so that large ones cannot starve ordinary traffic
         if n and self._inflight + n > limit:
             metrics.REJECTED.labels("inflight_bytes").inc()
             raise ServingError(503, f"The server is holding {self._inflight} bytes of request "
@@ -325,7 +334,6 @@ class ServingApp:
         return await self._offload(self._predict, name, version, body, size=len(body))
 
     def _predict(self, name: str, version: int | None, body: bytes) -> Reply:
-        codec.check_parse_cost(body, self.config.max_parse_bytes)
         dense = codec.parse_dense(body)
         if dense is not None:  # one numeric tensor, parsed without Python objects
             sig_name, fmt, arr = dense
@@ -380,13 +388,13 @@ class ServingApp:
 
     async def v2_infer(self, request: Request) -> Reply:
         name, version = self._model(request)
-        body = await self._body(request)
+        body = await self._body(request, kserve.json_length(request.headers.get(kserve.HEADER)))
         return await self._offload(self._infer, name, version, body,
                                    request.headers.get(kserve.HEADER), size=len(body))
 
     def _infer(self, name: str, version: int | None, body: bytes,
                header_length: str | None) -> Reply:
-        doc, binary = kserve.split_body(body, header_length, self.config.max_parse_bytes)
+        doc, binary = kserve.split_body(body, header_length)
         params = doc.get("parameters") if isinstance(doc, dict) else None
         sig_name = params.get("signature_name") if isinstance(params, dict) else None
         if sig_name is not None and not isinstance(sig_name, str):

@@ -67,21 +67,53 @@ def parse_cost(body: bytes) -> int:
     a = np.frombuffer(body, np.uint8)
     containers = np.count_nonzero(a == ord("{")) + np.count_nonzero(a == ord("["))
     items = np.count_nonzero(a == ord(",")) + np.count_nonzero(a == ord(":")) + 1
-    strings = np.count_nonzero(a == ord('"')) // 2
+    quotes = np.count_nonzero(a == ord('"'))
     return (len(body) + _COST_CONTAINER * int(containers) + _COST_ITEM * int(items)
-            + _COST_STRING * int(strings))
+            + _COST_STRING * (int(quotes) + 1) // 2)
+
+
+class ParseCostMeter:
+    """parse_cost, counted chunk by chunk as a body arrives: ServingError(413) as soon as the
+    bound passes `limit` (ServingConfig.max_parse_bytes), before the rest is even received.
+
+    Only the first `json_bytes` bytes count (KServe's binary tensors follow the JSON); None:
+    all of them. A body whose declared length (`expected`) cannot reach the limit even at the
+    worst ratio of memory to text is not scanned at all.
+    """
+
+    def __init__(self, limit: int, expected: int | None = None,
+                 json_bytes: int | None = None) -> None:
+        self.limit = limit
+        self.json_bytes = json_bytes
+        size = expected if json_bytes is None or expected is None else min(expected, json_bytes)
+        self.active = size is None or size * _COST_PER_BYTE > limit
+        self.seen = 0
+        self.cost = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.active:
+            return
+        if self.json_bytes is not None:
+            chunk = chunk[:max(0, self.json_bytes - self.seen)]
+        self.seen += len(chunk)
+        if chunk:
+            self.cost += parse_cost(chunk)
+            self.check()
+
+    def check(self) -> None:
+        if self.cost > self.limit:
+            raise ServingError(413, f"The request body could take more than {self.limit} bytes "
+                                    "once parsed (max_parse_bytes): send fewer or larger values "
+                                    "per request.")
 
 
 def check_parse_cost(body: bytes, limit: int) -> None:
     """ServingError(413) when parsing `body` could take more than `limit` bytes of memory
-    (ServingConfig.max_parse_bytes); bodies too small to reach it are not scanned."""
-    if len(body) * _COST_PER_BYTE <= limit:
-        return
-    cost = parse_cost(body)
-    if cost > limit:
-        raise ServingError(413, f"The request body ({len(body)} bytes) could take up to {cost} "
-                                f"bytes once parsed, more than the limit of {limit} "
-                                "(max_parse_bytes): send fewer or larger values per request.")
+    (the whole-body form of ParseCostMeter)."""
+    if len(body) * _COST_PER_BYTE > limit:
+        meter = ParseCostMeter(limit, len(body))
+        meter.feed(body)
+        meter.check()
 
 
 def dumps(obj: Any) -> bytes:

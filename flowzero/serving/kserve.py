@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from flowzero.saved_model.signature_def_utils import SignatureDef, TensorInfo
-from flowzero.serving.codec import check_parse_cost, dumps, parse_json
+from flowzero.serving.codec import dumps, parse_json
 from flowzero.serving.servable import ServingError, check_input, element_index, shape_str
 
 HEADER = "inference-header-content-length"
@@ -50,13 +50,21 @@ def model_metadata(name: str, versions: list[int], sig: SignatureDef) -> bytes:
                   "outputs": [_tensor_meta(k, v) for k, v in sig.outputs.items()]})
 
 
-def split_body(body: bytes, header_length: str | None, max_parse_bytes: int | None = None
-               ) -> tuple[Any, bytes]:
-    """(parsed JSON header, the binary rest) of an infer request body; 413 when the JSON
-    could take more than `max_parse_bytes` once parsed (codec.check_parse_cost)."""
+def json_length(header_length: str | None) -> int | None:
+    """The JSON part's length an infer request declares (None: all of it, or not a length,
+    which split_body refuses)."""
     if header_length is None:
-        if max_parse_bytes is not None:
-            check_parse_cost(body, max_parse_bytes)
+        return None
+    try:
+        n = int(header_length)
+    except ValueError:
+        return None
+    return n if n >= 0 else None
+
+
+def split_body(body: bytes, header_length: str | None) -> tuple[Any, bytes]:
+    """(parsed JSON header, the binary rest) of an infer request body."""
+    if header_length is None:
         return parse_json(body), b""
     try:
         n = int(header_length)
@@ -65,8 +73,6 @@ def split_body(body: bytes, header_length: str | None, max_parse_bytes: int | No
     if n < 0 or n > len(body):
         raise ServingError(400, f"Inference-Header-Content-Length {header_length!r} is not a "
                                 f"length within the {len(body)}-byte body.")
-    if max_parse_bytes is not None:
-        check_parse_cost(body[:n], max_parse_bytes)
     return parse_json(body[:n]), body[n:]
 
 

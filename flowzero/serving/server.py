@@ -133,10 +133,16 @@ def protocol_class(limits: ServerLimits) -> type:
                 self._cancel_head_timer()
 
         def eof_received(self) -> bool | None:
+            import h11
+
             self._eof = True
-            if self.cycle is not None and not self.cycle.response_complete:
-                return True  # keep the sending side open: the response is still to come
-            return None
+            if (
+                self.cycle is not None
+                and not self.cycle.response_complete
+                and self.conn.their_state is h11.DONE
+            ):
+                return True  # the request is complete: keep the sending side open for its answer
+            return None  # (mid-request, EOF is a disconnect: the app hears of it and stops)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()

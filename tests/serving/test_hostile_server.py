@@ -276,3 +276,19 @@ def test_bodies_that_parse_big_and_fail_keep_memory_bounded(server):
     grown_mb = (_peak_rss_kb(p.pid) - base) / 1024
     assert grown_mb < 150, grown_mb
     _predict_ok(sock)
+
+
+def test_a_client_gone_mid_body_frees_its_share_at_once(server):
+    _, sock, _ = server
+    size = 2 * 1024 * 1024 - 100
+    for _ in range(3):  # each would hold 2 of the 3 MB in flight if it were not released
+        s = _connect(sock)
+        s.sendall(_request(b" " * size)[:4096])
+        time.sleep(0.2)
+        s.close()
+    time.sleep(0.2)
+    s = _connect(sock)
+    s.sendall(_request(b" " * size))  # not JSON: 400 once it is all read, not 503
+    status, _, text = _read_response(s)
+    s.close()
+    assert status == 400, text
