@@ -100,6 +100,7 @@ def install_log_rate_limit(
 
 def protocol_class(limits: ServerLimits) -> type:
     """uvicorn's h11 protocol with the header timeout, the connection cap and half-close."""
+    import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class LimitedH11Protocol(H11Protocol):  # type: ignore[misc]
@@ -133,8 +134,6 @@ def protocol_class(limits: ServerLimits) -> type:
                 self._cancel_head_timer()
 
         def eof_received(self) -> bool | None:
-            import h11
-
             self._eof = True
             if (
                 self.cycle is not None
