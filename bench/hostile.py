@@ -17,6 +17,9 @@ status codes; the server's peak RSS (VmHWM) and the bytes it logged.
     python -m bench.hostile                         # 10 s per phase, 32 x 16 MB bombs
     python -m bench.hostile --json bench/results/hostile.json
     python -m bench.hostile --repo /path/to/other/checkout --bombs 8   # another version
+    python -m bench.hostile --serve-args "--production --workers 2"   # gunicorn's workers
+
+Peak RSS is the largest VmHWM among the serving processes (each gunicorn worker apart).
 
 The export is trained here (a few seconds) unless --model-base-path names one (BASE/mnist/1).
 """
@@ -100,21 +103,38 @@ def connect(path: str, timeout: float = 30.0) -> socket.socket:
     return s
 
 
+def serving_pids(pid: int) -> list[int]:
+    """The processes that serve: gunicorn's workers (the children of its master), or `pid`."""
+    kids: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                kids += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return kids or [pid]
+
+
 def peak_rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    """The largest VmHWM among the serving processes (each gunicorn worker apart), MB."""
+    peaks = []
+    for p in serving_pids(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                peaks += [int(x.split()[1]) / 1024 for x in f if x.startswith("VmHWM:")]
+        except OSError:
+            pass
+    return max(peaks, default=float("nan"))
 
 
 def reset_peak(pid: int) -> None:
     # Linux >= 4.0: writing 5 to clear_refs resets VmHWM to the current RSS.
-    try:
-        with open(f"/proc/{pid}/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
+    for p in serving_pids(pid):
+        try:
+            with open(f"/proc/{p}/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            pass
 
 
 class Phase:
@@ -240,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     sock = os.path.join(tmp, "s.sock")
     log_path = os.path.join(tmp, "server.log")
     env = dict(os.environ, PYTHONPATH=args.repo, OPENBLAS_NUM_THREADS="1")
+    extra = args.serve_args.split()
+    if "--production" in extra:
+        extra += ["--run-dir", os.path.join(tmp, "run"), "--log-dir", "-"]
     argv_serve = [
         sys.executable,
         "-m",
@@ -255,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         "--log-level",
         "warning",
         "--no-demo",
-        *args.serve_args.split(),
+        *extra,
     ]
     with open(log_path, "wb") as log:
         server = subprocess.Popen(

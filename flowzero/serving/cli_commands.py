@@ -138,7 +138,7 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
                         "%(default)s; not with --production)")
     p.add_argument("--log-rate", type=int, default=20, metavar="N",
                    help="log records per message per 10 s, the rest counted (0: no limit; "
-                        "default %(default)s)")
+                        "default %(default)s; not with --production)")
     p.add_argument("--load-timeout", type=positive_float, default=300.0, metavar="SECONDS",
                    help="a model version still loading after this is given up (default "
                         "%(default)s)")
