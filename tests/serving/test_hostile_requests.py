@@ -337,3 +337,23 @@ def test_fuzz_bodies_never_500(client, doc):
             "model_version",
             "id",
         }, r.text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("FLOWZERO_SLOW_TESTS"),
+    reason="slow: set FLOWZERO_SLOW_TESTS=1 to fuzz at length",
+)
+@hypothesis.settings(
+    max_examples=3000, deadline=None, suppress_health_check=list(hypothesis.HealthCheck)
+)
+@hypothesis.given(
+    doc=st.one_of(
+        _json,
+        st.fixed_dictionaries({"inputs": st.lists(_tensor, max_size=4)}),
+        st.fixed_dictionaries({"instances": _json}),
+        st.fixed_dictionaries({"inputs": _json}),
+    )
+)
+def test_fuzz_bodies_never_500_at_length(client, doc):
+    test_fuzz_bodies_never_500.hypothesis.inner_test(client, doc)
