@@ -96,7 +96,10 @@ def run(args: argparse.Namespace) -> int:
     x, t = (data.x_test, data.t_test) if args.split == "test" else (data.x_train, data.t_train)
 
     tf.reset_default_graph()
-    net = build_model(config["model"], config["model_kwargs"])
+    try:
+        net = build_model(config["model"], config.get("model_kwargs", {}))
+    except tf.errors.InvalidArgumentError as exc:
+        raise CLIError(f"--checkpoint: {os.path.join(ckpt_dir, RUN_FILE)!r}: {exc}") from None
     saver = tf.train.Saver()
     with tf.Session() as sess:
         try:
@@ -114,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     say("confusion matrix (rows: true digit, columns: predicted):")
     say(format_confusion(matrix))
     result = {"format": "flowzero.eval", "version": 1, "checkpoint": prefix,
-              "model": config["model"], "model_kwargs": config["model_kwargs"],
+              "model": config["model"], "model_kwargs": config.get("model_kwargs", {}),
               "split": args.split, "data": {"spec": args.data or config.get("data", "auto"),
                                              "source": data.source_info()},
               "accuracy": acc, "correct": correct, "total": len(t),

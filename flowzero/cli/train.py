@@ -229,7 +229,10 @@ def run(args: argparse.Namespace) -> int:
     if world > 1:
         config["ranks"] = world
     if dist.is_root():
-        write_json(os.path.join(ckpt_dir, RUN_FILE), config)
+        try:
+            write_json(os.path.join(ckpt_dir, RUN_FILE), config)
+        except OSError as exc:
+            raise CLIError(_write_error(exc)) from None
     if s.iters is None:
         length = (f"{trainer.n_epochs} epochs x {trainer.iters_per_epoch} steps = "
                   f"{trainer.total_iters} steps")
@@ -243,7 +246,21 @@ def run(args: argparse.Namespace) -> int:
     # From here to the end, a first Ctrl-C only asks to stop: the checkpoint, the metrics and
     # the plot are still written.
     with StopOnSigint() as stop:
-        return _train_and_report(prepared, stop, args, started)
+        try:
+            return _train_and_report(prepared, stop, args, started)
+        except (OSError, tf.errors.ResourceExhaustedError) as exc:  # a full disk, mostly
+            raise CLIError(_write_error(exc)) from None
+
+
+def _write_error(exc: BaseException) -> str:
+    """One line for a failed write: what, where, and what to do about a full disk."""
+    if isinstance(exc, OSError) and exc.strerror:
+        text = f"{exc.strerror}: {exc.filename!r}" if exc.filename else exc.strerror
+    else:
+        text = str(exc)
+    hint = " (free some space, or pass --out on another disk)" \
+        if "space" in text.lower() else ""
+    return f"cannot write the run's files: {text}{hint}"
 
 
 def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,

@@ -104,9 +104,26 @@ def model_spec(name: str) -> ModelSpec:
 
 
 def build_model(name: str, kwargs: dict[str, Any], dtype: Any = tf.float32) -> Any:
-    """The model `name` built into the default graph with constructor arguments `kwargs`."""
+    """The model `name` built into the default graph with constructor arguments `kwargs`.
+
+    Raises:
+        tf.errors.InvalidArgumentError: `kwargs` is not an object of arguments the model takes
+            (e.g. a run.json edited by hand), naming the model and the arguments.
+    """
     spec = model_spec(name)
-    return spec.cls(**{**spec.base_kwargs, **kwargs}, dtype=dtype)
+    if not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
+        raise tf.errors.InvalidArgumentError(
+            None, None, f"{name}: model_kwargs must be an object of constructor arguments; got "
+            f"{kwargs!r:.120}.")
+    try:
+        return spec.cls(**{**spec.base_kwargs, **kwargs}, dtype=dtype)
+    except tf.errors.OpError:
+        raise
+    except (TypeError, ValueError, OverflowError, MemoryError) as e:
+        # NOTE: the constructor's own words say which argument; the traceback adds nothing.
+        raise tf.errors.InvalidArgumentError(
+            None, None, f"{name}: cannot build the model with model_kwargs {kwargs!r:.200}: "
+            f"{type(e).__name__}: {e}") from None
 
 
 def make_optimizer(name: str, lr: float | None = None) -> Any:

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import contextvars
 import hashlib
 import json
 import math
 import os
 import re
 import secrets
+import stat
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -139,9 +141,80 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+# -- reading files from strangers --------------------------------------------------------------
+class ReadLimits(NamedTuple):
+    """What reading a checkpoint, graph or SavedModel file accepts (see read_limits)."""
+
+    max_file_bytes: int | None = None  # any one file, and the arrays unpacked from an .npz
+    root: str | None = None  # a symlink must resolve to a file inside this directory
+
+
+_LIMITS: contextvars.ContextVar[ReadLimits] = contextvars.ContextVar(
+    "flowzero_read_limits", default=ReadLimits())  # noqa: B039 (a NamedTuple: immutable)
+
+
+@contextlib.contextmanager
+def read_limits(max_file_bytes: int | None = None, root: str | None = None) -> Any:
+    """Within the block (this thread), files are read only under these limits: at most
+    `max_file_bytes` per file and per unpacked `.npz`, and symlinks only to files in `root`.
+
+    Every read refuses what is not a regular file (a FIFO would block the reader forever, a
+    device such as /dev/zero never ends) whatever the limits.
+    """
+    token = _LIMITS.set(ReadLimits(max_file_bytes,
+                                   None if root is None else os.path.realpath(root)))
+    try:
+        yield
+    finally:
+        _LIMITS.reset(token)
+
+
+def open_regular(path: str, what: str = "file") -> IO[bytes]:
+    """`path` opened for reading in binary, once known to be a regular file within the limits.
+
+    Raises:
+        tf.errors.NotFoundError: it does not exist.
+        tf.errors.DataLossError: it is a FIFO, a device, a directory or a symlink leaving the
+            limits' root, or it is larger than their max_file_bytes.
+    """
+    limits = _LIMITS.get()
+    path = os.fspath(path)
+    if limits.root is not None:  # (a symlinked file, or a symlinked directory on its way)
+        real = os.path.realpath(path)
+        if os.path.commonpath([real, limits.root]) != limits.root:
+            raise errors.DataLossError(None, None, f"{what} {path} resolves to {real}, "
+                                       f"outside {limits.root}; refused.")
+    # NOTE: O_NONBLOCK so that opening a FIFO returns at once (fstat then refuses it) instead
+    # of waiting for a writer; it changes nothing for a regular file.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise errors.NotFoundError(None, None, f"{what} {path} does not exist.") from None
+    except OSError as e:
+        raise errors.DataLossError(None, None, f"{what} {path} cannot be opened: "
+                                   f"{e.strerror}.") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a directory" if \
+                stat.S_ISDIR(st.st_mode) else "a device or special file"
+            raise errors.DataLossError(None, None, f"{what} {path} is {kind}, not a regular "
+                                       "file; refused.")
+        if limits.max_file_bytes is not None and st.st_size > limits.max_file_bytes:
+            raise errors.DataLossError(None, None, f"{what} {path} has {st.st_size} bytes, "
+                                       f"more than the limit of {limits.max_file_bytes}.")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def sha256_file(path: str) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -163,15 +236,22 @@ def write_npz(f: IO[bytes], arrays: dict[str, np.ndarray]) -> None:
                 np.lib.format.write_array(member, arr, allow_pickle=False)
 
 
-def read_npz(path: str, expected_sha256: str | None = None, what: str = "file"
+def read_npz(path: str, expected_sha256: str | None = None, what: str = "file",
+             declared: dict[str, tuple[Any, list[int]]] | None = None
              ) -> dict[str, np.ndarray]:
-    """Reads every array of an `.npz` (allow_pickle=False), checking its SHA-256 first.
+    """Reads every array of an `.npz` (no pickle), checking its SHA-256 first.
+
+    Nothing is allocated before it is checked: each member's `.npy` header must describe
+    exactly the bytes the zip directory declares for it, the total must stay within the
+    read limits (read_limits), and with `declared` ({key: (dtype, shape)}, from the index that
+    names the file) every member must be one of those keys with that dtype and shape.
 
     Raises:
         tf.errors.NotFoundError: the file does not exist.
-        tf.errors.DataLossError: its checksum differs or it cannot be parsed.
+        tf.errors.DataLossError: its checksum differs, it cannot be parsed, or it holds
+            members or sizes its index does not declare.
     """
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         raise errors.NotFoundError(None, None, f"{what} {path} does not exist.")
     if expected_sha256 is not None:
         got = sha256_file(path)
@@ -180,11 +260,60 @@ def read_npz(path: str, expected_sha256: str | None = None, what: str = "file"
                 None, None, f"{what} {path} is corrupted or truncated: its SHA-256 is {got}, "
                 f"the index recorded {expected_sha256}.")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as e:
+        with open_regular(path, what) as f, zipfile.ZipFile(f) as zf:
+            return _read_members(zf, path, what, declared)
+    except errors.OpError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError,
+            OverflowError, NotImplementedError) as e:
         raise errors.DataLossError(None, None, f"{what} {path} cannot be read as an .npz: "
                                    f"{type(e).__name__}: {e}") from None
+
+
+def _read_members(zf: zipfile.ZipFile, path: str, what: str,
+                  declared: dict[str, tuple[Any, list[int]]] | None) -> dict[str, np.ndarray]:
+    limit = _LIMITS.get().max_file_bytes
+    infos = zf.infolist()
+    total = sum(i.file_size for i in infos)
+    if limit is not None and total > limit:
+        raise errors.DataLossError(None, None, f"{what} {path} unpacks to {total} bytes, more "
+                                   f"than the limit of {limit}.")
+    out: dict[str, np.ndarray] = {}
+    for info in infos:
+        key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+        where = f"{what} {path}: member {info.filename!r}"
+        if declared is not None and key not in declared:
+            raise errors.DataLossError(None, None, f"{where} is not listed in its index.")
+        with zf.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise errors.DataLossError(None, None, f"{where}: unsupported .npy version "
+                                           f"{version}.")
+            if dtype.hasobject:
+                raise errors.DataLossError(None, None, f"{where} holds Python objects (would "
+                                           "need pickle); refused.")
+            nbytes = math.prod(shape) * dtype.itemsize
+            if nbytes != info.file_size - member.tell():
+                raise errors.DataLossError(None, None, f"{where}: its header describes "
+                                           f"{nbytes} bytes of data, the zip declares "
+                                           f"{info.file_size - member.tell()}.")
+            if declared is not None:
+                want_dtype, want_shape = declared[key]
+                if dtype != np.dtype(want_dtype) or list(shape) != list(want_shape):
+                    raise errors.DataLossError(None, None, f"{where} holds {dtype.str} "
+                                               f"{list(shape)}; its index declares "
+                                               f"{np.dtype(want_dtype).str} {list(want_shape)}.")
+            data = member.read(nbytes)
+            if len(data) != nbytes:
+                raise errors.DataLossError(None, None, f"{where} is truncated.")
+        arr = np.frombuffer(data, dtype=dtype)
+        out[key] = (arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)).copy() \
+            if arr.size else np.zeros(shape, dtype)
+    return out
 
 
 def _json_bytes(doc: Any, as_text: bool = True) -> bytes:
@@ -195,16 +324,29 @@ def _json_bytes(doc: Any, as_text: bool = True) -> bytes:
 
 def read_json(path: str, what: str = "file") -> Any:
     """Parses a JSON file; DataLossError (naming the file) if it is not valid JSON."""
+    with open_regular(path, what) as f:
+        raw = f.read()
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise errors.NotFoundError(None, None, f"{what} {path} does not exist.") from None
-    try:
-        return json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant,
+                          parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError) as e:
         raise errors.DataLossError(None, None, f"{what} {path} is not valid JSON "
                                    f"(corrupted?): {e}") from None
+    except RecursionError:
+        raise errors.DataLossError(None, None, f"{what} {path} nests its JSON too deeply "
+                                   "(corrupted or crafted).") from None
+
+
+def _no_constant(name: str) -> Any:
+    # flowzero never writes NaN/Infinity literals (non-finite floats are tagged strings).
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def _finite_float(text: str) -> float:
+    v = float(text)
+    if not math.isfinite(v):
+        raise ValueError(f"number {text[:30]} is out of range")
+    return v
 
 
 def _safe_sibling(json_path: str, name: Any, what: str) -> str:
@@ -242,22 +384,30 @@ def write_json_with_arrays(json_path: str, doc: dict[str, Any], arrays: dict[str
     directory = os.path.dirname(os.path.abspath(json_path))
     sidecar = os.path.join(directory, name)
     atomic_write(sidecar, lambda f: write_npz(f, arrays))
-    doc = dict(doc, arrays_file=name, arrays_sha256=sha256_file(sidecar),
-               arrays_bytes=os.path.getsize(sidecar))
-    atomic_write(json_path, lambda f: f.write(_json_bytes(doc, as_text)))
+    try:
+        doc = dict(doc, arrays_file=name, arrays_sha256=sha256_file(sidecar),
+                   arrays_bytes=os.path.getsize(sidecar))
+        atomic_write(json_path, lambda f: f.write(_json_bytes(doc, as_text)))
+    except BaseException:
+        # (e.g. a full disk) the JSON still names the previous sidecar, or nothing: this one
+        # belongs to no committed pair
+        with contextlib.suppress(OSError):
+            os.unlink(sidecar)
+        raise
     other = os.path.join(directory, names[1] if name == names[0] else names[0])
-    if os.path.exists(other):
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(other)
 
 
-def read_json_with_arrays(json_path: str, what: str = "file"
+def read_json_with_arrays(json_path: str, what: str = "file",
+                          declared: Callable[[dict[str, Any]], Any] | None = None
                           ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Reads a pair written by write_json_with_arrays, verifying the sidecar's SHA-256.
 
     If the sidecar is missing or does not match and the JSON meanwhile names another one (a
-    concurrent overwrite committed), the read is retried once.
+    concurrent overwrite committed), the read is retried (a few times).
     """
-    for attempt in range(2):
+    for attempt in range(_READ_ATTEMPTS):
         doc = read_json(json_path, what)
         if not isinstance(doc, dict):
             raise errors.DataLossError(None, None, f"{what} {json_path} is not a JSON object.")
@@ -269,12 +419,60 @@ def read_json_with_arrays(json_path: str, what: str = "file"
             if not os.path.exists(sidecar):
                 raise errors.DataLossError(None, None, f"{what} {json_path} names array file "
                                            f"{name}, which is missing.")
-            return doc, read_npz(sidecar, doc.get("arrays_sha256"), f"array file of {what}")
-        except errors.DataLossError:
+            return doc, read_npz(sidecar, doc.get("arrays_sha256"), f"array file of {what}",
+                                 (declared or declared_arrays)(doc))
+        except (errors.DataLossError, errors.NotFoundError):
             again = read_json(json_path, what)
-            if attempt or not isinstance(again, dict) or again.get("arrays_file") == name:
-                raise
+            if attempt == _READ_ATTEMPTS - 1 or not isinstance(again, dict) or (
+                    again.get("arrays_file"), again.get("arrays_sha256")) == (
+                    name, doc.get("arrays_sha256")):
+                raise  # not a concurrent overwrite: the pair itself is damaged
     raise AssertionError("unreachable")
+
+
+def declared_arrays(doc: Any) -> dict[str, tuple[Any, list[int]]] | None:
+    """{key: (dtype, shape)} of every `{"$type": "ndarray"}` value in a graph document (the
+    arrays its `.npz` must hold, and only those); None when they are malformed."""
+    out: dict[str, tuple[Any, list[int]]] = {}
+    stack = [doc]
+    while stack:  # no recursion: a crafted document may nest deeply
+        x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            if x.get(_TAG) == "ndarray":
+                key, dtype, shape = x.get("key"), x.get("dtype"), x.get("shape")
+                if not isinstance(key, str) or not isinstance(shape, list) or not all(
+                        type(d) is int and d >= 0 for d in shape):
+                    return None
+                try:
+                    out[key] = (np.dtype(dtype), shape)
+                except TypeError:
+                    return None
+            else:
+                stack.extend(x.values())
+    return out
+
+
+_READ_ATTEMPTS = 5
+
+
+@contextlib.contextmanager
+def directory_lock(directory: str, name: str) -> Any:
+    """Holds an exclusive lock on `directory/.<name>.lock` (flock) for the block, so that
+    writers of one directory (threads or processes) take turns. A no-op where there is no
+    flock (Windows)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(os.path.join(directory, f".{name}.lock"), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # (closing releases the lock)
 
 
 def delete_json_with_arrays(json_path: str, sidecar_base: str | None = None) -> None:
@@ -370,9 +568,13 @@ def _decode(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None)
     if tag == "dtype":
         return _dtypes.as_dtype(v["name"])
     if tag == "shape":
-        return TensorShape(v["dims"])
+        dims = v["dims"]
+        if dims is not None:
+            for d in dims:
+                _check_dim(d, where)
+        return TensorShape(dims)
     if tag == "dimension":
-        return Dimension(v["value"])
+        return Dimension(_check_dim(v["value"], where))
     if tag == "np_dtype":
         return np.dtype(v["str"])
     if tag == "np_scalar":
@@ -404,13 +606,27 @@ def _decode(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None)
                                "document (written by a newer flowzero?).")
 
 
+_MAX_DIM = 2**62  # no dimension a graph can hold (its element count must fit int64 too)
+
+
+def _check_dim(d: Any, where: str) -> Any:
+    # flowzero writes None for an unknown dimension, never a negative number.
+    if d is not None and (type(d) is not int or not 0 <= d < _MAX_DIM):
+        raise errors.DataLossError(None, None, f"{where}: invalid shape dimension {d!r:.40} "
+                                   f"(a graph file holds integers in [0, 2**62) or null).")
+    return d
+
+
 def _decode_checked(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None
                     ) -> Any:
     try:
         return _decode(v, arrays, where, refs)
     except errors.OpError:
         raise
-    except (KeyError, TypeError, ValueError) as e:
+    except RecursionError:
+        raise errors.DataLossError(None, None, f"{where}: the value nests too deeply "
+                                   "(corrupted or crafted).") from None
+    except (KeyError, TypeError, ValueError, OverflowError, MemoryError) as e:
         raise errors.DataLossError(None, None, f"{where}: malformed value {v!r:.120} "
                                    f"({type(e).__name__}: {e}).") from None
 
@@ -554,7 +770,10 @@ def graph_from_dict(doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = 
         return prefix + name
 
     if g.seed is None and doc.get("seed") is not None:
-        g.seed = int(doc["seed"])
+        seed = doc["seed"]
+        if type(seed) is not int or not -(2**63) <= seed < 2**63:
+            raise errors.DataLossError(None, None, f"graph document: invalid seed {seed!r:.40}.")
+        g.seed = seed
     late_controls: list[tuple[Operation, str]] = []
     refs = _Refs(g, scoped, doc.get("bodies", []))
     for i, node in enumerate(_field(doc, "nodes", list, "graph document")):
@@ -590,7 +809,11 @@ def graph_from_dict(doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = 
         body = refs.body(node["body"], where) if node.get("body") is not None else None
         with g.control_dependencies(None), g.control_dependencies(controls), \
                 g._building_body(body) if body is not None else contextlib.nullcontext():
-            op = g.create_op(cls, inputs, attrs, name + "/")
+            try:
+                op = g.create_op(cls, inputs, attrs, name + "/")
+            except (OverflowError, RecursionError, MemoryError) as e:
+                raise errors.DataLossError(None, None, f"graph document: {where} cannot be "
+                                           f"re-created: {type(e).__name__}: {e}") from None
         late_controls.extend((op, c) for c in late)
         try:
             _check_outputs(op, _field(node, "outputs", list, where), where)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from flowzero.framework import dtypes
+from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, register_conversion
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, as_shape
@@ -137,7 +137,23 @@ def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tenso
         array([[2., 4.]], dtype=float32)
     """
     return apply_op(Placeholder, [], {"dtype": dtypes.as_dtype(dtype),
-                                      "shape": as_shape(shape)}, name=name)
+                                      "shape": _placeholder_shape(shape, name)}, name=name)
+
+
+def _placeholder_shape(shape: Any, name: str | None) -> Any:
+    """as_shape(shape), refusing dimensions below -1 (-1 and None: unknown)."""
+    if shape is not None and not isinstance(shape, TensorShape):
+        dims = [shape] if isinstance(shape, (int, np.integer)) else shape
+        try:
+            bad = [d for d in dims if isinstance(d, (int, np.integer)) and d < -1]
+        except TypeError:
+            bad = []
+        if bad:
+            raise errors.InvalidArgumentError(
+                None, None, f"Placeholder '{name or 'Placeholder'}': shape {list(dims)} has "
+                f"dimension {int(bad[0])}; each dimension must be >= 0, or None / -1 for an "
+                "unknown size.")
+    return as_shape(shape)
 
 
 @register_op("PlaceholderWithDefault")
@@ -162,7 +178,8 @@ class PlaceholderWithDefault(OpDef):
 
 def placeholder_with_default(input: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """A placeholder that yields `input` when it is not fed."""
-    return apply_op(PlaceholderWithDefault, [input], {"shape": as_shape(shape)}, name=name)
+    return apply_op(PlaceholderWithDefault, [input], {"shape": _placeholder_shape(shape, name)},
+                    name=name)
 
 
 # -- shape queries -----------------------------------------------------------------------------

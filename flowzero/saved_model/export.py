@@ -204,7 +204,11 @@ def export_model(checkpoint: str, model_name: str | None, out_dir: str) -> dict[
         raise ValueError(f"The run config {cfg['path']} says the checkpoint is a {cfg['model']}"
                          f", not a {model_name}.")
     if cfg is not None:
-        sess, x, outputs = _from_run_config(cfg, prefix)
+        try:
+            sess, x, outputs = _from_run_config(cfg, prefix)
+        except errors.InvalidArgumentError as e:
+            raise errors.InvalidArgumentError(None, None, f"The run config {cfg['path']}: "
+                                              f"{e.message}") from None
         source, model_name = "run_config", cfg["model"]
     elif model_name is None:
         raise ValueError(f"No run.json next to {prefix}: say which model it is (--model).")

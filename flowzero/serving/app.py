@@ -46,6 +46,8 @@ JSON = "application/json"
 # A request may run on the event loop itself when requests like it (same model, body size
 # within a factor of two) took less CPU time than this; anything slower goes to the pool.
 INLINE_MAX_S = 5e-3
+# Bodies up to this size are not counted against max_inflight_bytes (see ServingApp._reserve).
+SMALL_BODY_BYTES = 64 * 1024
 
 
 class Reply:
@@ -60,17 +62,30 @@ class Reply:
         self.batch = batch
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing (413) as soon as it is known to exceed `limit` bytes."""
+def declared_length(request: Request, limit: int) -> int | None:
+    """The request's Content-Length (None when it sends chunks); 413 above `limit`."""
     declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            n = int(declared)
-        except ValueError:
-            raise ServingError(400, f"Invalid Content-Length {declared!r}.") from None
-        if n > limit:
-            raise ServingError(413, f"Request body of {n} bytes exceeds the limit of {limit} "
-                                    "bytes (max_body_bytes).")
+    if declared is None:
+        return None
+    try:
+        n = int(declared)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise ServingError(400, f"Invalid Content-Length {declared!r}.")
+    if n > limit:
+        raise ServingError(413, f"Request body of {n} bytes exceeds the limit of {limit} "
+                                "bytes (max_body_bytes).")
+    return n
+
+
+async def read_body(request: Request, limit: int,
+                    on_chunk: Callable[[bytes, int], None] | None = None) -> bytes:
+    """The request body, refusing (413) as soon as it is known to exceed `limit` bytes.
+
+    `on_chunk(chunk, total bytes so far)` runs after each chunk (it may raise to stop).
+    """
+    declared_length(request, limit)
     chunks = []
     size = 0
     async for chunk in request.stream():
@@ -78,8 +93,14 @@ async def read_body(request: Request, limit: int) -> bytes:
         if size > limit:
             raise ServingError(413, f"Request body exceeds the limit of {limit} bytes "
                                     "(max_body_bytes).")
+        if on_chunk is not None:
+            on_chunk(chunk, size)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def error_reply(e: ServingError) -> Reply:
+    return Reply(e.status, codec.error_body(e.message), headers=e.headers)
 
 
 def limit_blas_threads(n: int | None) -> None:
@@ -106,7 +127,8 @@ class ServingApp:
         self.config = config
         self.repo = repository or ModelRepository(
             config.model_base_path, list(config.model_names), config.poll_interval_s,
-            config.sessions_per_model)
+            config.sessions_per_model, load_timeout_s=config.load_timeout_s,
+            max_file_bytes=config.max_model_file_bytes)
         self.repo.listeners.append(lambda name, v: metrics.VERSION.labels(name).set(v))
         self.pool: ThreadPoolExecutor | None = None
         self.started = False
@@ -116,6 +138,7 @@ class ServingApp:
         self._in_pool_costly = 0  # ... of which the ones too slow to run inline
         self._pool_idle = asyncio.Event()
         self._pool_idle.set()
+        self._inflight = 0  # body bytes reserved by requests in progress (event loop only)
 
     # -- lifetime ----------------------------------------------------------------------------
     async def startup(self) -> None:
@@ -160,6 +183,45 @@ class ServingApp:
             raise ServingError(404, f"Invalid model version {raw!r}: versions are integers.")
         return name, version
 
+    async def _body(self, request: Request, json_bytes: int | None = None) -> bytes:
+        """The request body, within the limits: max_body_bytes (413), the memory its JSON (the
+        first `json_bytes` bytes; None: all) could take once parsed (max_parse_bytes: 413,
+        counted as the chunks arrive), the bytes in flight across requests
+        (max_inflight_bytes: 503 with Retry-After) and body_timeout_s (408).
+
+        The bytes stay reserved until the request is answered (endpoint releases them).
+        """
+        cfg = self.config
+        declared = declared_length(request, cfg.max_body_bytes)
+        self._reserve(request, declared or 0)
+        meter = codec.ParseCostMeter(cfg.max_parse_bytes, declared, json_bytes)
+
+        def on_chunk(chunk: bytes, size: int) -> None:
+            meter.feed(chunk)
+            held = request.scope.get("flowzero.reserved", 0)
+            if size > held:  # chunked bodies (no Content-Length) reserve as they come
+                self._reserve(request, size - held)
+
+        try:
+            return await asyncio.wait_for(read_body(request, cfg.max_body_bytes, on_chunk),
+                                          cfg.body_timeout_s)
+        except asyncio.TimeoutError:
+            raise ServingError(408, f"The request body did not arrive within "
+                                    f"{cfg.body_timeout_s:g} s (body_timeout_s).") from None
+
+    def _reserve(self, request: Request, n: int) -> None:
+        limit = self.config.max_inflight_bytes
+        if request.scope.get("flowzero.reserved", 0) + n <= SMALL_BODY_BYTES:
+            return  # NOTE: small bodies are bounded by the connection cap, not by this budget,
+            # so that large ones cannot starve ordinary traffic
+        if n and self._inflight + n > limit:
+            metrics.REJECTED.labels("inflight_bytes").inc()
+            raise ServingError(503, f"The server is holding {self._inflight} bytes of request "
+                                    f"bodies (limit {limit}, max_inflight_bytes); retry later.",
+                               {"Retry-After": "1"})
+        self._inflight += n
+        request.scope["flowzero.reserved"] = request.scope.get("flowzero.reserved", 0) + n
+
     async def _offload(self, fn: Callable[..., Reply], name: str, *args: Any,
                        size: int = 0) -> Reply:
         """fn(name, *args) on the event loop when requests like this one are cheap, else on the
@@ -202,6 +264,15 @@ class ServingApp:
         t0 = time.thread_time()
         try:
             return fn(*args)
+        except ServingError as e:
+            # NOTE: answered here, not re-raised: the traceback would keep the frames, and the
+            # parsed body in them, alive until the event loop got to it (9 GB under 32
+            # concurrent 16 MB bodies that parse but fail validation).
+            return error_reply(e)
+        except Exception:
+            log.exception("request to model %s failed", args[0] if args else "?")
+            return Reply(500, codec.error_body("Internal error while handling the request; "
+                                               "see the server log."))
         finally:
             spent = time.thread_time() - t0
             # NOTE: a racy read-modify-write across threads only blurs the average a little.
@@ -219,11 +290,13 @@ class ServingApp:
             try:
                 reply = await handler(request)
             except ServingError as e:
-                reply = Reply(e.status, codec.error_body(e.message))
+                reply = error_reply(e)
             except Exception:  # a bug: log it, answer without a traceback
                 log.exception("%s %s failed", request.method, request.url.path)
                 reply = Reply(500, codec.error_body("Internal error while handling the "
                                                     "request; see the server log."))
+            finally:
+                self._inflight -= request.scope.pop("flowzero.reserved", 0)
             metrics.REQUESTS.labels(label, api, str(reply.status)).inc()
             metrics.LATENCY.labels(label, api).observe(time.perf_counter() - started)
             if reply.batch is not None:
@@ -257,7 +330,7 @@ class ServingApp:
                                     ":predict.")
         if verb != "predict":
             raise ServingError(404, f"Unknown method :{verb}; flowzero serves :predict.")
-        body = await read_body(request, self.config.max_body_bytes)
+        body = await self._body(request)
         return await self._offload(self._predict, name, version, body, size=len(body))
 
     def _predict(self, name: str, version: int | None, body: bytes) -> Reply:
@@ -275,7 +348,9 @@ class ServingApp:
             raise ServingError(400, "\"signature_name\" must be a string.")
         with self.repo.acquire(name, version) as s:
             key, sig = s.signature(sig_name)
-            feeds, fmt, batch = codec.decode_predict(doc, sig)
+            # (a float input refuses true/false: the walk for them only when the body has one)
+            feeds, fmt, batch = codec.decode_predict(
+                doc, sig, scan_bools=b"true" in body or b"false" in body)
             return self._run(s, name, key, feeds, fmt, batch)
 
     def _run(self, s: Any, name: str, key: str, feeds: dict[str, Any], fmt: str,
@@ -313,7 +388,7 @@ class ServingApp:
 
     async def v2_infer(self, request: Request) -> Reply:
         name, version = self._model(request)
-        body = await read_body(request, self.config.max_body_bytes)
+        body = await self._body(request, kserve.json_length(request.headers.get(kserve.HEADER)))
         return await self._offload(self._infer, name, version, body,
                                    request.headers.get(kserve.HEADER), size=len(body))
 

@@ -19,7 +19,7 @@ import shutil
 import sys
 from typing import Any
 
-from flowzero.cli.common import non_negative_float, positive_int
+from flowzero.cli.common import non_negative_float, positive_float, positive_int
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -119,6 +119,32 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
                    help="threads that parse and run requests, per process (default: 2)")
     p.add_argument("--sessions-per-model", type=positive_int, default=1, metavar="N",
                    help="Sessions per model version, i.e. requests run at once (default: 1)")
+    p.add_argument("--max-inflight-size", type=_size, default="128m", metavar="SIZE",
+                   help="request bodies held at once (503 + Retry-After beyond; default: "
+                        "%(default)s)")
+    p.add_argument("--max-parse-size", type=_size, default="128m", metavar="SIZE",
+                   help="memory one request's JSON may take once parsed (413 beyond; "
+                        "default: %(default)s)")
+    p.add_argument("--body-timeout", type=positive_float, default=60.0, metavar="SECONDS",
+                   help="a request body must arrive within this (408; default %(default)s)")
+    p.add_argument("--header-timeout", type=positive_float, default=10.0, metavar="SECONDS",
+                   help="a request head must arrive within this of connecting, or the "
+                        "connection closes (default %(default)s; not with --production)")
+    p.add_argument("--keep-alive-timeout", type=positive_float, default=5.0, metavar="SECONDS",
+                   help="idle time between requests before a connection closes (default "
+                        "%(default)s; not with --production)")
+    p.add_argument("--max-connections", type=positive_int, default=1000, metavar="N",
+                   help="open connections at most; more are closed at once (default "
+                        "%(default)s; not with --production)")
+    p.add_argument("--log-rate", type=int, default=20, metavar="N",
+                   help="log records per message per 10 s, the rest counted (0: no limit; "
+                        "default %(default)s; not with --production)")
+    p.add_argument("--load-timeout", type=positive_float, default=300.0, metavar="SECONDS",
+                   help="a model version still loading after this is given up (default "
+                        "%(default)s)")
+    p.add_argument("--max-model-file-size", type=_size, default="4g", metavar="SIZE",
+                   help="largest file (and unpacked arrays) a model version may hold "
+                        "(default: %(default)s)")
     p.add_argument("--no-demo", action="store_true", help="do not serve the demo page at /")
     p.add_argument("--log-level", default="info",
                    choices=["critical", "error", "warning", "info", "debug"])
@@ -154,7 +180,11 @@ def _config(args: argparse.Namespace) -> Any:
                          poll_interval_s=args.poll_interval, max_body_bytes=args.max_body_size,
                          inference_threads=args.inference_threads,
                          sessions_per_model=args.sessions_per_model,
-                         enable_demo=not args.no_demo)
+                         enable_demo=not args.no_demo,
+                         max_inflight_bytes=args.max_inflight_size,
+                         max_parse_bytes=args.max_parse_size,
+                         body_timeout_s=args.body_timeout, load_timeout_s=args.load_timeout,
+                         max_model_file_bytes=args.max_model_file_size)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -169,8 +199,9 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.production:
         return _run_gunicorn(args, config)
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401
 
+        from flowzero.serving import server
         from flowzero.serving.app import create_app
     except ImportError as e:
         _err(f"{e.name} is not installed: pip install 'flowzero[serving]'")
@@ -181,7 +212,10 @@ def run_serve(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     kw: dict[str, Any] = {"uds": args.uds} if args.uds else {"host": args.host,
                                                                "port": args.port}
-    uvicorn.run(create_app(config), log_level=args.log_level, **kw)
+    limits = server.ServerLimits(header_timeout_s=args.header_timeout,
+                                 keep_alive_s=args.keep_alive_timeout,
+                                 max_connections=args.max_connections, log_rate=args.log_rate)
+    server.run(create_app(config), limits, log_level=args.log_level, **kw)
     return EXIT_OK
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import orjson
 
 from flowzero.saved_model.signature_def_utils import SignatureDef, TensorInfo
-from flowzero.serving.servable import ServingError, check_input
+from flowzero.serving.servable import ServingError, check_finite, check_input
 
 try:  # optional (the serving extra installs it): numbers parsed straight into a buffer
     import simdjson as _simdjson
@@ -44,6 +45,75 @@ def parse_json(body: bytes) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as e:
         raise ServingError(400, f"JSON Parse error: {e}") from None
+
+
+# Upper bounds, in bytes, of what orjson builds per JSON token on 64-bit CPython: a dict with
+# its first keys (184 bytes with one key) or a list, a number or a list slot, a str object.
+_COST_CONTAINER = 128
+_COST_ITEM = 32
+_COST_STRING = 64
+# No JSON text takes more than this many bytes of Python objects per byte ("{}," is three
+# bytes for a 64-byte dict and its 8-byte list slot; '{"a":1},' eight for 184 + 8 + 28).
+_COST_PER_BYTE = 27
+
+
+def parse_cost(body: bytes) -> int:
+    """An upper bound of the memory orjson.loads(body) takes, in bytes (~2 ms per MB).
+
+    NOTE: counted from the structural characters, the ones inside strings included (which can
+    only raise the bound): one object or array per '{' / '[', one item per ',' or ':', one
+    string per two '"'.
+    """
+    a = np.frombuffer(body, np.uint8)
+    containers = np.count_nonzero(a == ord("{")) + np.count_nonzero(a == ord("["))
+    items = np.count_nonzero(a == ord(",")) + np.count_nonzero(a == ord(":")) + 1
+    quotes = np.count_nonzero(a == ord('"'))
+    return (len(body) + _COST_CONTAINER * int(containers) + _COST_ITEM * int(items)
+            + _COST_STRING * (int(quotes) + 1) // 2)
+
+
+class ParseCostMeter:
+    """parse_cost, counted chunk by chunk as a body arrives: ServingError(413) as soon as the
+    bound passes `limit` (ServingConfig.max_parse_bytes), before the rest is even received.
+
+    Only the first `json_bytes` bytes count (KServe's binary tensors follow the JSON); None:
+    all of them. A body whose declared length (`expected`) cannot reach the limit even at the
+    worst ratio of memory to text is not scanned at all.
+    """
+
+    def __init__(self, limit: int, expected: int | None = None,
+                 json_bytes: int | None = None) -> None:
+        self.limit = limit
+        self.json_bytes = json_bytes
+        size = expected if json_bytes is None or expected is None else min(expected, json_bytes)
+        self.active = size is None or size * _COST_PER_BYTE > limit
+        self.seen = 0
+        self.cost = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.active:
+            return
+        if self.json_bytes is not None:
+            chunk = chunk[:max(0, self.json_bytes - self.seen)]
+        self.seen += len(chunk)
+        if chunk:
+            self.cost += parse_cost(chunk)
+            self.check()
+
+    def check(self) -> None:
+        if self.cost > self.limit:
+            raise ServingError(413, f"The request body could take more than {self.limit} bytes "
+                                    "once parsed (max_parse_bytes): send fewer or larger values "
+                                    "per request.")
+
+
+def check_parse_cost(body: bytes, limit: int) -> None:
+    """ServingError(413) when parsing `body` could take more than `limit` bytes of memory
+    (the whole-body form of ParseCostMeter)."""
+    if len(body) * _COST_PER_BYTE > limit:
+        meter = ParseCostMeter(limit, len(body))
+        meter.feed(body)
+        meter.check()
 
 
 def dumps(obj: Any) -> bytes:
@@ -123,20 +193,50 @@ def _contains_b64(v: Any, depth: int = 0) -> bool:
     return False
 
 
-def to_array(key: str, info: TensorInfo, value: Any) -> np.ndarray:
-    """A JSON value for input `key` as a checked array of the signature's dtype and shape."""
+def first_leaf(value: Any, bad: Callable[[Any], bool]) -> tuple[list[int], Any] | None:
+    """(index path, leaf) of the first non-list leaf of nested lists for which `bad` is true,
+    depth first, without recursion; None if there is none."""
+    stack: list[tuple[list[int], Any]] = [([], value)]
+    while stack:
+        path, x = stack.pop()
+        if isinstance(x, list):
+            stack.extend((path + [i], y) for i, y in reversed(list(enumerate(x))))
+        elif bad(x):
+            return path, x
+    return None
+
+
+def _is_bool(x: Any) -> bool:
+    return isinstance(x, bool)
+
+
+def to_array(key: str, info: TensorInfo, value: Any, scan_bools: bool = True) -> np.ndarray:
+    """A JSON value for input `key` as a checked array of the signature's dtype and shape.
+
+    Numeric inputs refuse true/false (NumPy would take them as 1/0); `scan_bools=False` skips
+    that walk when the caller knows the body holds no such literal.
+    """
     want = info.dtype.np
     if want.kind == "O":
         return check_input(key, info, _string_array(key, value))
+    if scan_bools and want.kind in "iuf":
+        found = first_leaf(value, _is_bool)
+        if found is not None:
+            raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; element "
+                                    f"{found[0]} is {_json_text(found[1])}.")
     try:
         if want.kind == "f":
-            arr = np.asarray(value, dtype=want)  # fast path: straight to float32
-            # NOTE: JSON has no NaN; a NaN here was a null (or a string), never a number.
-            if arr.size and np.isnan(arr).any():
-                raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got "
-                                        "null or non-numeric values.")
+            with np.errstate(over="ignore", invalid="ignore"):
+                arr = np.asarray(value, dtype=want)  # fast path: straight to float32
+            # NOTE: JSON has no NaN or infinity: either was a null, or a number out of range.
+            if arr.size and not np.isfinite(arr).all():
+                with np.errstate(over="ignore", invalid="ignore"):
+                    check_finite(key, info.dtype.name, arr, np.asarray(value, np.float64))
         else:
             arr = np.asarray(value)
+    except OverflowError:
+        raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got an "
+                                "integer out of range.") from None
     except (ValueError, TypeError) as e:
         if _contains_b64(value):
             raise ServingError(400, f"Input '{key}' is {info.dtype.name}: {{\"b64\": ...}} "
@@ -150,6 +250,13 @@ def to_array(key: str, info: TensorInfo, value: Any) -> np.ndarray:
         raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got mixed "
                                 "or non-numeric values.")
     return check_input(key, info, arr)
+
+
+def _json_text(x: Any) -> str:
+    try:
+        return orjson.dumps(x).decode()[:40]
+    except TypeError:
+        return repr(x)[:40]
 
 
 # -- TF Serving predict ------------------------------------------------------------------------
@@ -213,8 +320,10 @@ def decode_dense(arr: np.ndarray, sig: SignatureDef) -> dict[str, np.ndarray] | 
     return {key: check_input(key, info, arr)}
 
 
-def decode_predict(doc: Any, sig: SignatureDef) -> tuple[dict[str, np.ndarray], str, int]:
-    """({input: array}, "row" | "columnar", batch size) of a parsed :predict body."""
+def decode_predict(doc: Any, sig: SignatureDef, scan_bools: bool = True
+                   ) -> tuple[dict[str, np.ndarray], str, int]:
+    """({input: array}, "row" | "columnar", batch size) of a parsed :predict body
+    (`scan_bools`: see to_array)."""
     if not isinstance(doc, dict):
         raise ServingError(400, "The request body must be a JSON object with \"instances\" "
                                 "or \"inputs\".")
@@ -240,9 +349,9 @@ def decode_predict(doc: Any, sig: SignatureDef) -> tuple[dict[str, np.ndarray], 
                                             f"inputs {sorted(keys)}; got {got}.")
                 for k in keys:
                     cols[k].append(row[k])
-            feeds = {k: to_array(k, sig.inputs[k], v) for k, v in cols.items()}
+            feeds = {k: to_array(k, sig.inputs[k], v, scan_bools) for k, v in cols.items()}
         else:
-            feeds = {keys[0]: to_array(keys[0], sig.inputs[keys[0]], rows)}
+            feeds = {keys[0]: to_array(keys[0], sig.inputs[keys[0]], rows, scan_bools)}
         return feeds, "row", len(rows)
     value = doc["inputs"]
     if isinstance(value, dict) and not _is_b64(value):
@@ -251,12 +360,12 @@ def decode_predict(doc: Any, sig: SignatureDef) -> tuple[dict[str, np.ndarray], 
         if unknown or missing:
             raise ServingError(400, f"\"inputs\" must name exactly the signature's inputs "
                                     f"{sorted(keys)}; unknown: {unknown}, missing: {missing}.")
-        feeds = {k: to_array(k, sig.inputs[k], v) for k, v in value.items()}
+        feeds = {k: to_array(k, sig.inputs[k], v, scan_bools) for k, v in value.items()}
     else:
         if len(keys) > 1:
             raise ServingError(400, f"The signature takes several inputs {sorted(keys)}: "
                                     "\"inputs\" must be an object {input: value}.")
-        feeds = {keys[0]: to_array(keys[0], sig.inputs[keys[0]], value)}
+        feeds = {keys[0]: to_array(keys[0], sig.inputs[keys[0]], value, scan_bools)}
     batch = max((a.shape[0] for a in feeds.values() if a.ndim), default=1)
     return feeds, "columnar", batch
 
@@ -351,5 +460,5 @@ def metadata_json(name: str, version: int, signatures: dict[str, SignatureDef]) 
 def status_json(states: list[Any]) -> bytes:
     return dumps({"model_version_status": [
         {"version": str(s.version), "state": s.state,
-         "status": {"error_code": "OK" if not s.error else "UNKNOWN",
+         "status": {"error_code": "OK" if not s.error else (s.error_code or "UNKNOWN"),
                     "error_message": s.error}} for s in states]})

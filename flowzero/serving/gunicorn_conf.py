@@ -17,6 +17,8 @@ can also be set from the environment (the systemd unit does), so one file serves
 | FLOWZERO_WORKER_SOCKETS | 1: each worker also listens on $FLOWZERO_RUN_DIR/worker-<n>.sock | 1 |
 | FLOWZERO_ASGI_LOOP | asgi_loop (the asgi worker's event loop) | asyncio |
 | FLOWZERO_WORKER_TMP_DIR | worker_tmp_dir (the heartbeat files) | /dev/shm, else the run dir |
+| FLOWZERO_WORKER_CONNECTIONS | worker_connections (open connections per worker) | 1000 |
+| FLOWZERO_KEEPALIVE | keepalive (s) | 75 |
 
 plus the app's FLOWZERO_MODEL_BASE_PATH / FLOWZERO_MODEL_NAME / ... (flowzero.serving.config).
 
@@ -78,7 +80,13 @@ timeout = int(os.environ.get("FLOWZERO_TIMEOUT", "60"))
 # NOTE: longer than nginx's upstream keepalive_timeout (deploy/nginx), so nginx, not gunicorn,
 # closes idle upstream connections: a POST sent on a connection the server just closed is a
 # 502 that nginx does not retry.
-keepalive = 75
+keepalive = int(os.environ.get("FLOWZERO_KEEPALIVE", "75"))
+# Connections one worker holds at most, and the request head's limits (gunicorn's defaults,
+# spelled out: docs/deploy.md's limits table lists them beside nginx's and the app's).
+worker_connections = int(os.environ.get("FLOWZERO_WORKER_CONNECTIONS", "1000"))
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 # NOTE: gunicorn's default umask 0 makes the socket 0777. 007 keeps it to the service user and
 # its group; nginx reaches it by being in that group (docs/deploy.md).
 umask = int(os.environ.get("FLOWZERO_UMASK", "007"), 8)

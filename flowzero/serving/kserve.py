@@ -14,6 +14,7 @@ Input and output names are the signature's keys (`x`, `probabilities`, ...); the
 
 from __future__ import annotations
 
+import math
 import struct
 from typing import Any
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from flowzero.saved_model.signature_def_utils import SignatureDef, TensorInfo
 from flowzero.serving.codec import dumps, parse_json
-from flowzero.serving.servable import ServingError, check_input, shape_str
+from flowzero.serving.servable import ServingError, check_input, element_index, shape_str
 
 HEADER = "inference-header-content-length"
 
@@ -47,6 +48,18 @@ def model_metadata(name: str, versions: list[int], sig: SignatureDef) -> bytes:
     return dumps({"name": name, "versions": [str(v) for v in versions], "platform": "flowzero",
                   "inputs": [_tensor_meta(k, v) for k, v in sig.inputs.items()],
                   "outputs": [_tensor_meta(k, v) for k, v in sig.outputs.items()]})
+
+
+def json_length(header_length: str | None) -> int | None:
+    """The JSON part's length an infer request declares (None: all of it, or not a length,
+    which split_body refuses)."""
+    if header_length is None:
+        return None
+    try:
+        n = int(header_length)
+    except ValueError:
+        return None
+    return n if n >= 0 else None
 
 
 def split_body(body: bytes, header_length: str | None) -> tuple[Any, bytes]:
@@ -105,6 +118,57 @@ def _flat_data(key: str, data: Any) -> list[Any]:
     return data
 
 
+# The JSON types the v2 protocol allows in 'data' for each datatype (bool is not a number).
+_JSON_TYPES = {"BOOL": ((bool,), "true or false"), "BYTES": ((str,), "strings")}
+_INTEGERS = ((int,), "integers")
+_NUMBERS = ((int, float), "numbers")
+
+
+def _data_array(key: str, datatype: str, flat: list[Any], shape: tuple[int, ...]
+                ) -> np.ndarray:
+    """'data' as an array of `datatype`, every element checked: its JSON type, and its range
+    (INT8 300, or FP32 1e39, which would become inf) -> 400 naming the element."""
+    allowed, what = _JSON_TYPES.get(datatype) or (
+        _NUMBERS if datatype.startswith("FP") else _INTEGERS)
+    if not set(map(type, flat)) <= set(allowed):
+        i = next(i for i, x in enumerate(flat) if type(x) not in allowed)
+        raise ServingError(400, f"Input '{key}': element {element_index(shape, i)} of 'data' "
+                                f"is {_json_text(flat[i])}; datatype {datatype} takes {what}.")
+    if datatype == "BYTES":
+        arr = np.empty(len(flat), dtype=object)
+        arr[:] = [x.encode("utf-8") for x in flat]
+        return arr
+    dt = NP_OF_V2[datatype]
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        bad = next((i for i, x in enumerate(flat) if not info.min <= x <= info.max), None) \
+            if flat and not info.min <= min(flat) <= max(flat) <= info.max else None
+        if bad is not None:
+            raise ServingError(400, f"Input '{key}': element {element_index(shape, bad)} of "
+                                    f"'data' is {flat[bad]}, outside {datatype}'s range "
+                                    f"[{info.min}, {info.max}].")
+        return np.asarray(flat, dtype=dt)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            arr = np.asarray(flat, dtype=dt)
+    except OverflowError:  # an integer beyond any float
+        i = next(i for i, x in enumerate(flat) if isinstance(x, int) and abs(x) > 2**1000)
+        raise ServingError(400, f"Input '{key}': element {element_index(shape, i)} of 'data' "
+                                f"is out of range for {datatype}.") from None
+    if arr.size and not np.isfinite(arr).all():
+        i = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise ServingError(400, f"Input '{key}': element {element_index(shape, i)} of 'data' "
+                                f"is {_json_text(flat[i])}, out of range for {datatype}.")
+    return arr
+
+
+def _json_text(x: Any) -> str:
+    try:
+        return dumps(x).decode()[:40]
+    except TypeError:
+        return repr(x)[:40]
+
+
 def decode_infer(doc: Any, binary: bytes, sig: SignatureDef
                  ) -> tuple[dict[str, np.ndarray], list[str], set[str], dict[str, Any]]:
     """(feeds, output keys, binary output keys, response extras) of an infer request."""
@@ -129,7 +193,7 @@ def decode_infer(doc: Any, binary: bytes, sig: SignatureDef
         if key in feeds:
             raise ServingError(400, f"Input '{key}' is given twice.")
         shape = _shape(key, t.get("shape"))
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        count = math.prod(shape)  # a Python int: no overflow, compared before allocating
         datatype, want = t.get("datatype"), v2_dtype(info)
         if datatype != want:
             raise ServingError(400, f"Input '{key}' has datatype {datatype!r}, but the model "
@@ -143,6 +207,10 @@ def decode_infer(doc: Any, binary: bytes, sig: SignatureDef
             raw = binary[pos:pos + size]
             pos += size
             if datatype == "BYTES":
+                if count > size // 4:  # each element takes at least its 4-byte length
+                    raise ServingError(400, f"Input '{key}': shape {shape_str(shape)} needs "
+                                            f"{count} BYTES elements; {size} bytes cannot "
+                                            "hold them.")
                 arr = _bytes_elements(key, raw, count)
             else:
                 dt = NP_OF_V2[datatype]
@@ -159,17 +227,7 @@ def decode_infer(doc: Any, binary: bytes, sig: SignatureDef
             if len(flat) != count:
                 raise ServingError(400, f"Input '{key}': shape {shape_str(shape)} needs "
                                         f"{count} values; 'data' has {len(flat)}.")
-            try:
-                if datatype == "BYTES":
-                    if not all(isinstance(s, str) for s in flat):
-                        raise TypeError("BYTES data must be strings")
-                    arr = np.empty(count, dtype=object)
-                    arr[:] = [s.encode("utf-8") for s in flat]
-                else:
-                    arr = np.asarray(flat, dtype=NP_OF_V2[datatype])
-            except (TypeError, ValueError) as e:
-                raise ServingError(400, f"Input '{key}': 'data' does not fit datatype "
-                                        f"{datatype}: {e}") from None
+            arr = _data_array(key, datatype, flat, shape)
         feeds[key] = check_input(key, info, arr.reshape(shape))
     if pos != len(binary):
         raise ServingError(400, f"{len(binary) - pos} bytes of binary data are not claimed by "

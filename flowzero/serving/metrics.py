@@ -33,6 +33,8 @@ INFERENCE = Histogram("flowzero_serving_inference_seconds", "Session.run time, s
                       ["model"],
                       buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                0.05, 0.1, 0.25, 1.0))
+REJECTED = Counter("flowzero_serving_rejected", "Requests refused by a server limit before "
+                   "parsing", ["limit"])
 VERSION = Gauge("flowzero_serving_model_version", "The model version being served",
                 ["model"], multiprocess_mode="max")
 

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from flowzero.framework import errors
+from flowzero.framework.serialization import read_limits
 from flowzero.saved_model.format import DESCRIPTOR_FILENAME
 from flowzero.serving.servable import Servable, ServingError
 
@@ -54,6 +56,7 @@ class VersionState:
     version: int
     state: str  # TF Serving's: START, LOADING, AVAILABLE, UNLOADING, END
     error: str = ""
+    error_code: str = ""  # TF's canonical code name of a failed load, e.g. DATA_LOSS
 
 
 class _Model:
@@ -63,7 +66,8 @@ class _Model:
         self.current: Servable | None = None
         self.draining: list[Servable] = []
         self.loading: int | None = None
-        self.failed: dict[int, tuple[float, str]] = {}  # version -> (descriptor mtime, error)
+        # version -> (descriptor mtime, error, error code)
+        self.failed: dict[int, tuple[float, str, str]] = {}
 
 
 class ModelRepository:
@@ -75,15 +79,25 @@ class ModelRepository:
         poll_interval_s: seconds between scans for new versions (0: no polling thread; call
             `poll()` yourself).
         sessions_per_model: Sessions per loaded version (how many requests run at once).
+        load_timeout_s: a version still loading after this many seconds is given up (failed,
+            with a DEADLINE_EXCEEDED error in its status) and the scan goes on; None: no limit.
+        max_file_bytes: the largest file (and unpacked array data) a version may hold.
+
+    A version is read as a stranger's files: only regular files (never a FIFO or a device),
+    symlinks only to files inside its own directory, sizes checked before reading.
     """
 
     def __init__(self, base_path: str, model_names: list[str] | tuple[str, ...],
-                 poll_interval_s: float = 2.0, sessions_per_model: int = 1) -> None:
+                 poll_interval_s: float = 2.0, sessions_per_model: int = 1,
+                 load_timeout_s: float | None = None, max_file_bytes: int | None = None
+                 ) -> None:
         if not model_names:
             raise ValueError("no model names to serve")
         self.base_path = os.path.abspath(base_path)
         self.poll_interval_s = float(poll_interval_s)
         self.sessions_per_model = int(sessions_per_model)
+        self.load_timeout_s = load_timeout_s
+        self.max_file_bytes = max_file_bytes
         self._models = {n: _Model(n, os.path.join(self.base_path, check_model_name(n)))
                         for n in model_names}
         self._lock = threading.RLock()
@@ -155,10 +169,10 @@ class ModelRepository:
         m.loading = version
         log.info("model %s: loading version %d from %s", m.name, version, path)
         try:
-            servable = Servable(m.name, version, path, self.sessions_per_model)
+            servable = self._load_servable(m.name, version, path)
         except Exception as e:
             msg = f"{type(e).__name__}: {e}"
-            m.failed[version] = (mtime, msg)
+            m.failed[version] = (mtime, msg, _error_code(e))
             log.error("model %s: version %d failed to load: %s", m.name, version, msg)
             return False
         finally:
@@ -175,6 +189,36 @@ class ModelRepository:
         for f in self.listeners:
             f(m.name, version)
         return True
+
+    def _load_servable(self, name: str, version: int, path: str) -> Servable:
+        """Servable(...) under the read limits, given up after load_timeout_s.
+
+        NOTE: a load that hangs cannot be interrupted from outside its thread; it is left
+        behind (a daemon thread), and should it ever finish, what it loaded is closed.
+        """
+        done = threading.Event()
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                with read_limits(self.max_file_bytes, root=path):
+                    box["servable"] = Servable(name, version, path, self.sessions_per_model)
+            except BaseException as e:  # handed to the waiting thread
+                box["error"] = e
+            done.set()
+            if box.get("abandoned") and "servable" in box:
+                box["servable"].close()
+
+        t = threading.Thread(target=work, name=f"flowzero-load-{name}-{version}", daemon=True)
+        t.start()
+        if not done.wait(self.load_timeout_s):
+            box["abandoned"] = True
+            raise errors.DeadlineExceededError(
+                None, None, f"loading {path} took longer than {self.load_timeout_s:g} s "
+                "(load_timeout_s); given up")
+        if "error" in box:
+            raise box["error"]
+        return box["servable"]
 
     # -- polling thread ------------------------------------------------------------------------
     def start(self) -> None:
@@ -259,7 +303,16 @@ class ModelRepository:
             if m.current is not None:
                 out.append(VersionState(m.current.version, "AVAILABLE"))
             out += [VersionState(s.version, "UNLOADING") for s in draining]
-            for v, (_, err) in sorted(m.failed.items(), reverse=True)[:3]:
+            for v, (_, err, code) in sorted(m.failed.items(), reverse=True)[:3]:
                 if all(s.version != v for s in out):
-                    out.append(VersionState(v, "END", err))
+                    out.append(VersionState(v, "END", err, code))
         return out
+
+
+def _error_code(e: BaseException) -> str:
+    """TF's canonical error code name for a failed load (UNKNOWN for a non-TF error)."""
+    if isinstance(e, errors.OpError):
+        names = {getattr(errors, n): n for n in dir(errors) if n.isupper() and
+                 isinstance(getattr(errors, n), int)}
+        return names.get(e.error_code, "UNKNOWN")
+    return "UNKNOWN"

@@ -31,10 +31,12 @@ class ServingError(Exception):
     """A request the server refuses: `status` is the HTTP status, the message is for the
     client (TF Serving's {"error": "..."})."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None
+                 ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers  # e.g. Retry-After on a 503
 
 
 def shape_str(shape: Any) -> str:
@@ -78,13 +80,41 @@ def check_input(key: str, info: TensorInfo, value: np.ndarray) -> np.ndarray:
                 raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got "
                                         "complex numbers.")
             with np.errstate(over="ignore", invalid="ignore"):
-                arr = arr.astype(want)
+                cast = arr.astype(want)
+            if want.kind == "f" and kind in "iuf":
+                check_finite(key, info.dtype.name, cast, arr)
+            arr = cast
     dims = info.shape
     if dims is not None and (arr.ndim != len(dims) or any(
             d is not None and d != s for d, s in zip(dims, arr.shape))):
         raise ServingError(400, f"Input '{key}' has shape {shape_str(arr.shape)}, but the "
                                 f"signature expects {shape_str(dims)} (-1: any size).")
     return arr
+
+
+def element_index(shape: tuple[int, ...], flat_index: int) -> str:
+    """`[i, j, ...]` of the element at `flat_index` in a row-major array of `shape`."""
+    if not shape:
+        return "[]"
+    return "[" + ", ".join(str(int(i)) for i in np.unravel_index(flat_index, shape)) + "]"
+
+
+def check_finite(key: str, dtype_name: str, arr: np.ndarray, source: np.ndarray | None = None
+                 ) -> None:
+    """ServingError(400) naming the first element of `arr` that is not finite: a null (NaN)
+    or a number beyond the range of `dtype_name` (1e39 as float32). JSON has no NaN or
+    infinity, so neither was ever a value the client meant."""
+    if not arr.size:
+        return
+    finite = np.isfinite(arr)
+    if finite.all():
+        return
+    i = int(np.flatnonzero(~finite.reshape(-1))[0])
+    was = (source if source is not None else arr).reshape(-1)[i]
+    what = "null or not a number" if np.isnan(was) else \
+        f"{float(was):g}, out of range for {dtype_name}"
+    raise ServingError(400, f"Input '{key}' expects finite {dtype_name} values; element "
+                            f"{element_index(arr.shape, i)} is {what}.")
 
 
 class _Runner:

@@ -92,7 +92,7 @@ def read_checkpoint(prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]
     path = os.fspath(prefix) + INDEX_SUFFIX
     if not os.path.isfile(path):
         _raise_missing(prefix)
-    doc, arrays = read_json_with_arrays(path, "checkpoint index")
+    doc, arrays = read_json_with_arrays(path, "checkpoint index", _declared_variables)
     _check_index(doc, path)
     for v in doc["variables"]:
         arr = arrays.get(v["key"])
@@ -101,6 +101,22 @@ def read_checkpoint(prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]
             raise errors.DataLossError(None, None, f"Checkpoint {prefix}: the data for "
                                        f"'{v['key']}' does not match its index entry.")
     return doc, arrays
+
+
+def _declared_variables(doc: Any) -> dict[str, tuple[Any, list[int]]] | None:
+    """{key: (dtype, shape)} the index lists: the only arrays its data file may hold."""
+    out: dict[str, tuple[Any, list[int]]] = {}
+    for v in doc.get("variables") or [] if isinstance(doc, dict) else []:
+        try:
+            shape = v["shape"]
+            if not isinstance(shape, list) or not all(type(d) is int and d >= 0
+                                                      for d in shape):
+                raise TypeError("bad shape")
+            out[v["key"]] = (_dtypes.as_dtype(v["dtype"]).np, shape)
+        except (KeyError, TypeError, ValueError):
+            raise errors.DataLossError(None, None, f"Checkpoint index entry {v!r:.120} is "
+                                       "malformed.") from None
+    return out
 
 
 def _check_index(doc: Any, path: str) -> None:

@@ -12,6 +12,7 @@ variable storage directly.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 import warnings
@@ -23,6 +24,8 @@ from flowzero.framework import errors
 from flowzero.framework.graph import Graph, GraphKeys, Tensor, get_default_graph
 from flowzero.framework.serialization import (
     GraphDocument,
+    delete_json_with_arrays,
+    directory_lock,
     graph_from_dict,
     graph_to_dict,
     read_json_with_arrays,
@@ -249,7 +252,26 @@ class Saver:
         values = {e.key: _cell(sess, e.ref.op.name).read() for e in self._entries}
         abs_prefix = os.path.abspath(prefix)
         save_dir = os.path.dirname(abs_prefix)
-        os.makedirs(save_dir, exist_ok=True)
+        try:
+            os.makedirs(save_dir, exist_ok=True)
+            # NOTE: writers of one directory take turns (two of them saving the same step at
+            # once would otherwise pick the same file names and remove each other's).
+            with directory_lock(save_dir, name):
+                self._save_files(sess, save_path, prefix, abs_prefix, save_dir, step, values,
+                                 name, latest_filename, meta_graph_suffix, write_meta_graph,
+                                 write_state)
+        except OSError as e:
+            if e.errno == errno.ENOSPC:
+                raise errors.ResourceExhaustedError(
+                    None, None, f"Saving checkpoint {prefix}: no space left on device "
+                    f"({e.filename or save_dir}); nothing of this checkpoint was kept.") from None
+            raise
+        return prefix
+
+    def _save_files(self, sess: Any, save_path: str, prefix: str, abs_prefix: str,
+                    save_dir: str, step: int | None, values: dict[str, np.ndarray], name: str,
+                    latest_filename: str | None, meta_graph_suffix: str,
+                    write_meta_graph: bool, write_state: bool) -> None:
         remove_stale_temp_files(save_dir, os.path.basename(save_path))
         remove_stale_temp_files(save_dir, name)
         meta_file = None
@@ -259,8 +281,13 @@ class Saver:
                 meta_file = f"{os.path.basename(abs_prefix)}.{meta_graph_suffix}"
             except TypeError as e:  # an attr the graph format cannot store: keep the values
                 warnings.warn(f"Saver.save: the meta graph was not written ({e}); the "
-                              "checkpoint itself is.", RuntimeWarning, stacklevel=2)
-        write_checkpoint(abs_prefix, values, step, meta_file)
+                              "checkpoint itself is.", RuntimeWarning, stacklevel=3)
+        try:
+            write_checkpoint(abs_prefix, values, step, meta_file)
+        except BaseException:
+            if meta_file is not None:  # it belongs to a checkpoint that was not written
+                delete_json_with_arrays(f"{abs_prefix}.{meta_graph_suffix}")
+            raise
         if write_state:
             self._record(prefix)
             update_checkpoint_state(
@@ -268,7 +295,6 @@ class Saver:
                 latest_filename, [t for _, t in self._last_checkpoints],
                 self._last_preserved_timestamp, self._save_relative_paths)
             self._delete_old(meta_graph_suffix)
-        return prefix
 
     def _record(self, prefix: str) -> None:
         ap = os.path.abspath(prefix)

@@ -160,8 +160,11 @@ def test_nginx_limits_and_errors(dep):
     status, body, _ = dep.request("GET", "/v1/models/nope")
     assert status == 404 and orjson.loads(body)["error"]
     big = b" " * (17 * 1024 * 1024)  # over nginx's client_max_body_size 16m
-    status, _, _ = dep.request("POST", "/v1/models/mnist:predict", big, JSON, timeout=30)
+    status, body, headers = dep.request("POST", "/v1/models/mnist:predict", big, JSON,
+                                        timeout=30)
     assert status == 413
+    # nginx's own answer, in TF Serving's JSON shape (not its HTML page)
+    assert "client_max_body_size" in orjson.loads(body)["error"], body
 
 
 def test_metrics_add_up_all_workers(dep, trained):
