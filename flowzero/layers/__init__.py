@@ -29,7 +29,14 @@ Example:
 """
 
 from flowzero.layers.base import Layer
-from flowzero.layers.convolutional import Conv2D, Convolution2D, conv2d
+from flowzero.layers.convolutional import (
+    Conv2D,
+    Conv2DTranspose,
+    Convolution2D,
+    Convolution2DTranspose,
+    conv2d,
+    conv2d_transpose,
+)
 from flowzero.layers.core import Dense, Dropout, Flatten, dense, dropout, flatten, l2_regularizer
 from flowzero.layers.normalization import BatchNormalization, batch_normalization
 from flowzero.layers.pooling import (
@@ -41,7 +48,8 @@ from flowzero.layers.pooling import (
     max_pooling2d,
 )
 
-__all__ = ["Layer", "Dense", "Conv2D", "Convolution2D", "MaxPooling2D", "MaxPool2D",
+__all__ = ["Layer", "Dense", "Conv2D", "Convolution2D", "Conv2DTranspose", "Convolution2DTranspose",
+           "conv2d_transpose", "MaxPooling2D", "MaxPool2D",
            "AveragePooling2D", "AvgPool2D", "Flatten", "Dropout", "BatchNormalization",
            "dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
            "batch_normalization", "l2_regularizer"]

@@ -1,4 +1,5 @@
-"""Convolution layers: Conv2D (alias Convolution2D) and conv2d."""
+"""Convolution layers: Conv2D (alias Convolution2D) and conv2d; Conv2DTranspose (alias
+Convolution2DTranspose) and conv2d_transpose."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from flowzero.framework.graph import Tensor
 from flowzero.framework.shapes import TensorShape
 from flowzero.layers.base import _ZEROS, Layer, _bias_add, _data_format, _padding, _tuple
-from flowzero.ops import activation_ops
+from flowzero.ops import activation_ops, array_ops, conv_ops
 from flowzero.variables import Variable
 
 
@@ -55,7 +56,7 @@ class Conv2D(Layer):
         if channels is None:
             raise ValueError("The channel dimension of the inputs should be defined. Found "
                              f"`None`. (layer '{self.name}', inputs of shape {input_shape})")
-        self.kernel = self.add_weight("kernel", [*self.kernel_size, channels, self.filters],
+        self.kernel = self.add_weight("kernel", self._kernel_shape(channels),
                                       initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
@@ -65,9 +66,10 @@ class Conv2D(Layer):
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
 
-    def call(self, inputs: Tensor) -> Tensor:
-        from flowzero.ops import conv_ops
+    def _kernel_shape(self, channels: int) -> list[int]:
+        return [*self.kernel_size, channels, self.filters]
 
+    def call(self, inputs: Tensor) -> Tensor:
         out = conv_ops.conv2d(inputs, self.kernel, strides=list(self.strides),
                               padding=self.padding, data_format=self.data_format,
                               dilations=list(self.dilation_rate), name="Conv2D")
@@ -104,7 +106,100 @@ def conv2d(inputs: Any, filters: int, kernel_size: Any, strides: Any = (1, 1),
     return layer(inputs)
 
 
-# TF1's alternative class name.
-Convolution2D = Conv2D
+# -- conv2d_transpose --------------------------------------------------------------------------
+def _deconv_length(size: Any, kernel: int, stride: int, padding: str) -> Any:
+    """The output length of a transposed convolution along one axis (TF's deconv rule)."""
+    if padding == "VALID":
+        return size * stride + max(kernel - stride, 0)
+    return size * stride
 
-__all__ = ["Conv2D", "Convolution2D", "conv2d"]
+
+class Conv2DTranspose(Conv2D):
+    """Transposed 2-D convolution layer ("deconvolution"): the gradient of a conv2d with respect
+    to its input, plus a bias and an activation.
+
+    Variables: `kernel` [kh, kw, filters, in_channels] (note the order, as TF) and `bias`
+    [filters], scope "conv2d_transpose". The output is `in * stride` per spatial axis for
+    'same' padding, `in * stride + max(kernel - stride, 0)` for 'valid'.
+    """
+
+    _base_name = "conv2d_transpose"
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
+                 padding: str = "valid", data_format: str = "channels_last",
+                 activation: Callable[[Any], Any] | None = None, use_bias: bool = True,
+                 kernel_initializer: Any = None, bias_initializer: Any = _ZEROS,
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, trainable: bool = True, name: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(filters, kernel_size, strides, padding, data_format, (1, 1),
+                         activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, trainable, name, **kwargs)
+
+    def _kernel_shape(self, channels: int) -> list[int]:
+        return [*self.kernel_size, self.filters, channels]
+
+    def call(self, inputs: Tensor) -> Tensor:
+        nchw = self.data_format == "NCHW"
+        h_axis, w_axis = (2, 3) if nchw else (1, 2)
+        dyn = array_ops.shape(inputs)
+        static = inputs.shape.as_list()
+
+        def dim(axis: int) -> Any:
+            return static[axis] if static[axis] is not None else dyn[axis]
+
+        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        out_h = _deconv_length(dim(h_axis), kh, sh, self.padding)
+        out_w = _deconv_length(dim(w_axis), kw, sw, self.padding)
+        batch = dyn[0]
+        dims = [batch, self.filters, out_h, out_w] if nchw else [batch, out_h, out_w, self.filters]
+        strides = [1, 1, sh, sw] if nchw else [1, sh, sw, 1]
+        out = conv_ops.conv2d_transpose(inputs, self.kernel, array_ops.stack(dims), strides,
+                                        padding=self.padding, data_format=self.data_format,
+                                        name="conv2d_transpose")
+        known = [static[0], *([self.filters] if nchw else []),
+                 out_h if isinstance(out_h, int) else None,
+                 out_w if isinstance(out_w, int) else None,
+                 *([] if nchw else [self.filters])]
+        out.set_shape(known)
+        if self.bias is not None:
+            out = _bias_add(out, self.bias, data_format=self.data_format)
+        return self.activation(out) if self.activation is not None else out
+
+
+def conv2d_transpose(inputs: Any, filters: int, kernel_size: Any, strides: Any = (1, 1),
+                     padding: str = "valid", data_format: str = "channels_last",
+                     activation: Callable[[Any], Any] | None = None, use_bias: bool = True,
+                     kernel_initializer: Any = None, bias_initializer: Any = _ZEROS,
+                     kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                     activity_regularizer: Any = None, kernel_constraint: Any = None,
+                     bias_constraint: Any = None, trainable: bool = True,
+                     name: str | None = None, reuse: Any = None) -> Tensor:
+    """Functional transposed 2-D convolution layer (the generator's upsampling in a DCGAN).
+
+    Args:
+        inputs: 4-D tensor with known channels (see conv2d).
+        filters: number of output channels.
+        kernel_size, strides: an int or 2 ints.
+        padding: 'valid' or 'same'; the output is `in * stride` ('same') or
+            `in * stride + max(kernel - stride, 0)` ('valid') per spatial axis.
+        Others: as conv2d.
+
+    Example:
+        >>> up = tf.layers.conv2d_transpose(h, 64, 5, strides=2, padding="same")  # 7x7 -> 14x14
+    """
+    layer = Conv2DTranspose(filters, kernel_size, strides, padding, data_format, activation,
+                            use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                            bias_regularizer, activity_regularizer, kernel_constraint,
+                            bias_constraint, trainable, name, _reuse=reuse)
+    return layer(inputs)
+
+
+# TF1's alternative class names.
+Convolution2D = Conv2D
+Convolution2DTranspose = Conv2DTranspose
+
+__all__ = ["Conv2D", "Convolution2D", "conv2d", "Conv2DTranspose", "Convolution2DTranspose",
+           "conv2d_transpose"]
