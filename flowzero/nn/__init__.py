@@ -50,9 +50,12 @@ from flowzero.ops.nn_impl import (
     zero_fraction,
 )
 from flowzero.ops.nn_ops import bias_add, in_top_k, l2_loss, log_softmax, softmax, top_k
+from flowzero.ops.normalization_ops import local_response_normalization, lrn
 from flowzero.ops.pool_ops import avg_pool, max_pool
 
 __all__ = [
+    "local_response_normalization",
+    "lrn",
     "avg_pool",
     "batch_normalization",
     "bias_add",

@@ -22,6 +22,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     matrix_ops,
     nn_impl,
     nn_ops,
+    normalization_ops,
     pool_ops,
     random_ops,
     range_ops,
