@@ -17,6 +17,7 @@ from flowzero.experiments.zoo import MODELS, OPTIMIZERS, check_data_spec, model_
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a Ctrl-C'd process
+DEFAULT_MODEL = "two_layer_net"  # the README's main job
 
 
 class CLIError(Exception):
@@ -107,8 +108,9 @@ def weight_init(text: str) -> float | str:
 def add_model_arguments(p: argparse.ArgumentParser, *, required: bool = False,
                         training_flags: bool = True) -> None:
     p.add_argument("--model", type=model_name, required=required,
-                   default=None if required else "two_layer_net", metavar="NAME",
-                   help=f"one of: {', '.join(MODELS)} (default: %(default)s)")
+                   default=None if required else DEFAULT_MODEL, metavar="NAME",
+                   help=f"one of: {', '.join(MODELS)}"
+                        + ("" if required else f" (default: {DEFAULT_MODEL})"))
     p.add_argument("--hidden", type=positive_int, nargs="+", metavar="N",
                    help="hidden layer width(s): one for two_layer_net / the conv nets, one per "
                         "layer for the multi_layer nets")
