@@ -90,15 +90,15 @@ class Board:
             return None
         return cls(logdir, net)
 
-    def open(self, graph: Any, resumed_at: int | None = None) -> None:
-        """A new event file with the graph. `resumed_at`: the step a resumed run continues
-        from; a SessionLog START just after it makes TensorBoard drop what the earlier run
-        logged past its checkpoint (TF's restart convention), so the files read as one run.
-        The graph is the same as the earlier file's and is not written twice."""
-        self.writer = tf.summary.FileWriter(self.logdir, graph if resumed_at is None else None)
-        if resumed_at is not None:
+    def open(self, graph: Any, purge_from: int | None = None) -> None:
+        """A new event file with the graph. `purge_from` (a resumed run): a SessionLog START
+        at that step makes TensorBoard drop what the earlier run logged from there on (TF's
+        restart convention; the resumed run logs it again), so the files read as one run. The
+        graph is the same as the earlier file's and is not written twice."""
+        self.writer = tf.summary.FileWriter(self.logdir, graph if purge_from is None else None)
+        if purge_from is not None:
             start = tf.summary.SessionLog(status=tf.summary.SessionLog.START)
-            self.writer.add_session_log(start, global_step=resumed_at + 1)
+            self.writer.add_session_log(start, global_step=purge_from)
 
     def epoch(self, sess: Any, record: EpochRecord) -> None:
         feed = {self.train_acc: record.train_acc, self.test_acc: record.test_acc}

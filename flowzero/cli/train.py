@@ -328,7 +328,7 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
             saved["iteration"] = iteration
 
         if board is not None:
-            board.open(sess.graph, resumed_at=p.resume.iteration if p.resume else None)
+            board.open(sess.graph, purge_from=_purge_from(p.resume, trainer.iters_per_epoch))
         hooks = ConsoleHooks(sess, stop, s.quiet, progress_bar_class(s.quiet), save,
                              s.save_every, board, trainer.n_epochs)
         try:
@@ -413,3 +413,11 @@ def _data_line(source: Any) -> str:
     if source.name == "subset":
         return line + ", bundled; --data full for all 70000)"
     return line + f") from {source.location}"
+
+
+def _purge_from(resume: Resume | None, iters_per_epoch: int) -> int | None:
+    """The first step whose TensorBoard records a resumed run writes anew: the step after its
+    checkpoint, or the checkpoint's own step when that ended an epoch cut short (--iters)."""
+    if resume is None:
+        return None
+    return resume.iteration + (0 if resume.iteration % iters_per_epoch else 1)

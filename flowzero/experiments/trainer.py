@@ -186,6 +186,8 @@ class Trainer:
         if resume is not None:
             it = result.iterations = resume.iterations
             result.epochs, result.losses = list(resume.epochs), list(resume.losses[:it])
+            if it % ipe and result.epochs and result.epochs[-1].iteration == it:
+                result.epochs.pop()  # a run cut short mid-epoch (--iters): that epoch goes on
         elif self.record_initial:
             record = self.evaluate(sess, 0, 0, None, t0)
             result.epochs.append(record)
