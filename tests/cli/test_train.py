@@ -169,7 +169,7 @@ def test_save_every_and_missing_optional_packages(tmp_path: Path) -> None:
 
 def test_simple_conv_net_learns(tmp_path: Path) -> None:
     """The ch. 7 network from the command line, 2 of its 20 default epochs (measured: test
-    accuracy 0.871 after 2 epochs; 0.948 after the full 20, see docs/book.md)."""
+    accuracy 0.871 after 2 epochs; 0.949 after the full 20, see docs/cli.md's Measured table)."""
     out = tmp_path / "scn"
     result = run_cli("train", "--model", "simple_conv_net", "--epochs", "2", "--data",
                      "subset", "--no-plot", "--no-tensorboard", "--out", str(out),
