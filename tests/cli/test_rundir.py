@@ -5,12 +5,16 @@ that was never stopped)."""
 from __future__ import annotations
 
 import json
+import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.cli.conftest import HAVE_TENSORBOARD, run_cli
+from tests.cli.conftest import HAVE_TENSORBOARD, cli_env, run_cli
 
 FAST = ("--no-plot", "--data", "subset")
 
@@ -143,3 +147,51 @@ def test_resume_keeps_the_runs_settings(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
     m = _metrics(out)
     assert m["lr"] == 0.05 and m["model_kwargs"]["hidden_size"] == 20 and m["iterations"] == 20
+
+
+def test_resume_after_ctrl_c(tmp_path: Path) -> None:
+    """A run stopped by Ctrl-C somewhere inside an epoch and resumed to N steps equals a run
+    of N steps."""
+    out = tmp_path / "stopped"
+    argv = [
+        sys.executable,
+        "-m",
+        "flowzero",
+        "train",
+        "--iters",
+        "1000000",
+        "--out",
+        str(out),
+        *FAST,
+        "--no-tensorboard",
+    ]
+    proc = subprocess.Popen(
+        argv,
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in proc.stdout:  # training: the first epoch has ended
+            if re.match(r"epoch\s+1/", line):
+                break
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    stopped_at = _metrics(out)["iterations"]
+    total = stopped_at + 45
+    resumed = _train(tmp_path, out, "--resume", "--iters", str(total), "--no-tensorboard")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"(step {stopped_at} of {total}," in resumed.stdout
+    straight = tmp_path / "straight"
+    assert _train(tmp_path, straight, "--iters", str(total), "--no-tensorboard").returncode == 0
+    a, b = _metrics(straight), _metrics(out)
+    assert b["loss"] == a["loss"] and b["test_acc"] == a["test_acc"]
+    assert [e["iteration"] for e in b["epochs"]] == [e["iteration"] for e in a["epochs"]]
+    assert b["interrupted"] is False
