@@ -254,3 +254,12 @@ def _umask() -> int:
 def read_json(path: str) -> Any:
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def data_line(source: Any) -> str:
+    """One short line: which MNIST, how big, and where from when it is not the bundled one
+    (the commands' JSON files keep the whole description, with the reason)."""
+    line = f"MNIST {source.name} ({source.n_train} train / {source.n_test} test"
+    if source.name == "subset":
+        return line + ", bundled; --data full for all 70000)"
+    return line + f") from {source.location}"

@@ -43,6 +43,7 @@ from flowzero.cli.common import (
     CLIError,
     add_model_arguments,
     add_threads_argument,
+    data_line,
     data_spec,
     ensure_dir,
     model_kwargs,
@@ -251,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
 
     data = load(s.data).for_model(spec.image_input)
-    say(f"data: {_data_line(data.source)}", s.quiet)
+    say(f"data: {data_line(data.source)}", s.quiet)
     tf.reset_default_graph()
     net = build_model(s.model, s.model_kwargs)
     global_step = tf.train.get_or_create_global_step()
@@ -404,15 +405,6 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
     if board is not None:
         say(f"tensorboard: tensorboard --logdir {paths['logdir']}")
     return EXIT_INTERRUPTED if interrupted or stop.requested else 0
-
-
-def _data_line(source: Any) -> str:
-    """One short line: which MNIST, how big, and where from when it is not the bundled one
-    (the full reason is in metrics.json's data.source)."""
-    line = f"MNIST {source.name} ({source.n_train} train / {source.n_test} test"
-    if source.name == "subset":
-        return line + ", bundled; --data full for all 70000)"
-    return line + f") from {source.location}"
 
 
 def _purge_from(resume: Resume | None, iters_per_epoch: int) -> int | None:
