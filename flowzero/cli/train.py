@@ -241,9 +241,10 @@ def run(args: argparse.Namespace) -> int:
     out = ensure_dir(s.out, parser)
     if dist.is_root() and args.overwrite:
         removed, kept = clear_run(out)
-        note(f"--overwrite: removed {removed} file(s) of the earlier run in {out}"
-             + (f"; {kept} other entr{'y' if kept == 1 else 'ies'} left as they were"
-                if kept else ""))
+        if removed:
+            note(f"--overwrite: removed {removed} file(s) of the earlier run in {out}"
+                 + (f"; {kept} other entr{'y' if kept == 1 else 'ies'} left as they were"
+                    if kept else ""))
     elif dist.is_root() and resume is None:
         refuse_to_mix(out)
     ckpt_dir = os.path.join(out, CHECKPOINT_DIR)
