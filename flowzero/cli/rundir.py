@@ -184,7 +184,7 @@ def load_resume(out: str) -> Resume:
 
 
 # ---------------------------------------------------------------------------------------------
-# --resume
+# The flags of a resumed run
 
 
 def fill_defaults(args: argparse.Namespace) -> None:
@@ -218,7 +218,12 @@ def adopt(
     if args.model not in MODELS:
         raise CLIError(f"--resume: the run's model {args.model!r} is unknown")
     args.seed = same("--seed", args.seed, "seed")
-    args.data = same("--data", args.data, "data")
+    # 'auto' means whatever is there now: resume on the data the run actually used.
+    used = (saved.get("data_source") or {}).get("name")
+    if saved.get("data") == "auto" and used in ("subset", "full") and args.data in (None, used):
+        args.data = used
+    else:
+        args.data = same("--data", args.data, "data")
     args.optimizer = same("--optimizer", args.optimizer, "optimizer")
     args.lr = same("--lr", args.lr, "lr")
     args.batch_size = same("--batch-size", args.batch_size, "batch_size")

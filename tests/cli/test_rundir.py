@@ -195,3 +195,16 @@ def test_resume_after_ctrl_c(tmp_path: Path) -> None:
     assert b["loss"] == a["loss"] and b["test_acc"] == a["test_acc"]
     assert [e["iteration"] for e in b["epochs"]] == [e["iteration"] for e in a["epochs"]]
     assert b["interrupted"] is False
+
+
+def test_resume_of_an_auto_run_stays_on_the_data_it_used(tmp_path: Path) -> None:
+    """`--data auto` picks full MNIST once it is cached: a resumed run keeps the data set its
+    first part trained on (here the bundled subset)."""
+    out = tmp_path / "run"
+    first = run_cli("train", "--out", str(out), "--iters", "5", "--no-plot", tmp=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert json.loads((out / "checkpoints" / "run.json").read_text())["data"] == "auto"
+    again = run_cli("train", "--out", str(out), "--iters", "10", "--resume", tmp=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert _metrics(out)["data"]["spec"] == "subset"
+    assert _train(tmp_path, out, "--resume", "--iters", "15").returncode == 0  # --data subset
