@@ -74,10 +74,39 @@ def refuse_to_mix(out: str) -> None:
         )
 
 
+def _is_flowzero_run(out: str) -> bool:
+    """Whether `out` holds a run's own record (its run.json or metrics.json), so that the
+    files named like a run's there are flowzero's and not, say, another program's events."""
+    for path, fmt in (
+        (os.path.join(out, CHECKPOINT_DIR, RUN_FILE), "flowzero.run"),
+        (os.path.join(out, METRICS_FILE), "flowzero.metrics"),
+    ):
+        try:
+            if read_json(path).get("format") == fmt:
+                return True
+        except (OSError, ValueError, AttributeError):
+            continue
+    return False
+
+
 def clear_run(out: str) -> tuple[int, int]:
     """Removes an earlier run's files from `out` (and its checkpoints/ and logs/ directories
-    when nothing else is left in them). Returns (files removed, other entries kept)."""
+    when nothing else is left in them). Returns (files removed, other entries kept).
+
+    Raises:
+        CLIError: files named like a run's but no run.json or metrics.json of flowzero's:
+            they may be someone else's, so nothing is removed.
+    """
     files = run_files(out)
+    if files and not _is_flowzero_run(out):
+        shown = ", ".join(os.path.relpath(f, out) for f in files[:3])
+        raise CLIError(
+            f"--overwrite: {os.path.abspath(out)} has files named like a run's ({shown}"
+            f"{', ...' if len(files) > 3 else ''}) but no flowzero run.json or metrics.json, "
+            "so they may not be flowzero's; nothing was removed. Remove them yourself or "
+            "choose another --out",
+            EXIT_USAGE,
+        )
     for f in files:
         os.remove(f)
     for sub in (CHECKPOINT_DIR, LOG_DIR):

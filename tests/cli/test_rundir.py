@@ -208,3 +208,20 @@ def test_resume_of_an_auto_run_stays_on_the_data_it_used(tmp_path: Path) -> None
     assert again.returncode == 0, again.stderr
     assert _metrics(out)["data"]["spec"] == "subset"
     assert _train(tmp_path, out, "--resume", "--iters", "15").returncode == 0  # --data subset
+
+
+def test_overwrite_leaves_files_that_only_look_like_a_runs(tmp_path: Path) -> None:
+    """Another program's TensorBoard events in DIR/logs: not a flowzero run, so --overwrite
+    removes nothing and says so (and a plain run still refuses to mix with them)."""
+    out = tmp_path / "mine"
+    (out / "logs").mkdir(parents=True)
+    events = out / "logs" / "events.out.tfevents.1700000000.host"
+    events.write_bytes(b"their events")
+    plain = _train(tmp_path, out, "--iters", "5")
+    assert plain.returncode == 2 and "already holds a training run (logs)" in plain.stderr
+    over = _train(tmp_path, out, "--iters", "5", "--overwrite")
+    assert over.returncode == 2, over.stderr
+    assert "no flowzero run.json or metrics.json" in over.stderr
+    assert "nothing was removed" in over.stderr
+    assert events.read_bytes() == b"their events"
+    assert not (out / "checkpoints").exists()
