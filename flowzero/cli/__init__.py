@@ -1,7 +1,7 @@
 """The `flowzero` command: train, evaluate, gradient-check and draw the book's networks, and
 run the book's chapter experiments.
 
-    flowzero train --model two_layer_net          # ~10 s on the bundled MNIST subset
+    flowzero train --model two_layer_net          # seconds on the bundled MNIST subset
     flowzero eval --checkpoint runs/two_layer_net
     flowzero gradcheck --model two_layer_net
     flowzero graph --model simple_conv_net --out graph.svg

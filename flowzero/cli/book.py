@@ -6,7 +6,7 @@ import argparse
 import time
 from typing import Any
 
-from flowzero.cli.common import add_threads_argument, data_spec, ensure_dir, note, say
+from flowzero.cli.common import add_threads_argument, data_line, data_spec, ensure_dir, note, say
 from flowzero.cli.train import load
 from flowzero.experiments import EXPERIMENTS, run_experiment
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     out = ensure_dir(args.out, args.parser)
     names = list(EXPERIMENTS) if args.experiment == "all" else [args.experiment]
     data = load(args.data)
-    say(f"data: {data.source}")
+    say(f"data: {data_line(data.source)}")
     for name in names:
         started = time.perf_counter()
         say(f"{name}: {EXPERIMENTS[name][1]}{' (quick)' if args.quick else ''}")

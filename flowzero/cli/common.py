@@ -17,6 +17,7 @@ from flowzero.experiments.zoo import MODELS, OPTIMIZERS, check_data_spec, model_
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a Ctrl-C'd process
+DEFAULT_MODEL = "two_layer_net"  # the README's main job
 
 
 class CLIError(Exception):
@@ -107,8 +108,9 @@ def weight_init(text: str) -> float | str:
 def add_model_arguments(p: argparse.ArgumentParser, *, required: bool = False,
                         training_flags: bool = True) -> None:
     p.add_argument("--model", type=model_name, required=required,
-                   default=None if required else "two_layer_net", metavar="NAME",
-                   help=f"one of: {', '.join(MODELS)} (default: %(default)s)")
+                   default=None if required else DEFAULT_MODEL, metavar="NAME",
+                   help=f"one of: {', '.join(MODELS)}"
+                        + ("" if required else f" (default: {DEFAULT_MODEL})"))
     p.add_argument("--hidden", type=positive_int, nargs="+", metavar="N",
                    help="hidden layer width(s): one for two_layer_net / the conv nets, one per "
                         "layer for the multi_layer nets")
@@ -252,3 +254,12 @@ def _umask() -> int:
 def read_json(path: str) -> Any:
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def data_line(source: Any) -> str:
+    """One short line: which MNIST, how big, and where from when it is not the bundled one
+    (the commands' JSON files keep the whole description, with the reason)."""
+    line = f"MNIST {source.name} ({source.n_train} train / {source.n_test} test"
+    if source.name == "subset":
+        return line + ", bundled; --data full for all 70000)"
+    return line + f") from {source.location}"

@@ -20,6 +20,7 @@ from flowzero.cli.common import (
     EXIT_USAGE,
     CLIError,
     add_threads_argument,
+    data_line,
     data_spec,
     read_json,
     say,
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     matrix = confusion_matrix(t, predictions)
 
     say(f"checkpoint: {prefix} ({config['model']})")
-    say(f"data: {data.source}")
+    say(f"data: {data_line(data.source)}")
     say(f"{args.split} accuracy: {acc:.4f} ({correct}/{len(t)})")
     say("confusion matrix (rows: true digit, columns: predicted):")
     say(format_confusion(matrix))

@@ -90,8 +90,15 @@ class Board:
             return None
         return cls(logdir, net)
 
-    def open(self, graph: Any) -> None:
-        self.writer = tf.summary.FileWriter(self.logdir, graph)
+    def open(self, graph: Any, purge_from: int | None = None) -> None:
+        """A new event file with the graph. `purge_from` (a resumed run): a SessionLog START
+        at that step makes TensorBoard drop what the earlier run logged from there on (TF's
+        restart convention; the resumed run logs it again), so the files read as one run. The
+        graph is the same as the earlier file's and is not written twice."""
+        self.writer = tf.summary.FileWriter(self.logdir, graph if purge_from is None else None)
+        if purge_from is not None:
+            start = tf.summary.SessionLog(status=tf.summary.SessionLog.START)
+            self.writer.add_session_log(start, global_step=purge_from)
 
     def epoch(self, sess: Any, record: EpochRecord) -> None:
         feed = {self.train_acc: record.train_acc, self.test_acc: record.test_acc}
@@ -154,7 +161,7 @@ class ConsoleHooks(Hooks):
         head = f"epoch {record.epoch:>{width}}/{self.n_epochs}"
         loss = "initial weights" if record.loss is None else f"loss {record.loss:.4f}"
         say(f"{head}  {loss:<15}  train acc {record.train_acc:.4f}  "
-            f"test acc {record.test_acc:.4f}  ({record.seconds:.1f} s)")
+            f"test acc {record.test_acc:.4f}  ({record.seconds:.3f} s)")
 
     def stopped(self, iteration: int) -> None:
         self._close_bar()

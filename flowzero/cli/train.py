@@ -9,8 +9,14 @@ What a run writes into --out DIR:
     DIR/metrics.json                      per-epoch accuracies, the loss curve, wall time, ...
     DIR/training_curve.png                the book's accuracy-per-epoch figure
     DIR/logs/events.out.tfevents.*        TensorBoard: epoch scalars, weight histograms, graph
+    DIR/checkpoints/train_state-<step>.json   beside each checkpoint: the sampler's random
+                                          state, epoch records and losses (for --resume)
 
 Ctrl-C stops after the current step, saves a checkpoint and the metrics, and exits with 130.
+
+A directory that already holds a run is never mixed with a new one: the command refuses unless
+--resume (continue from the latest checkpoint, exactly as if never stopped) or --overwrite
+(remove that run's files, and only those) says what to do (flowzero.cli.rundir).
 
 Under `mpirun -np N flowzero train ...` (flowzero.distributed) the same command trains
 data-parallel: every rank builds the same graph with a DistributedOptimizer (gradients averaged
@@ -31,10 +37,13 @@ from typing import Any
 
 import flowzero as tf
 from flowzero.cli.common import (
+    DEFAULT_MODEL,
     EXIT_INTERRUPTED,
+    EXIT_USAGE,
     CLIError,
     add_model_arguments,
     add_threads_argument,
+    data_line,
     data_spec,
     ensure_dir,
     model_kwargs,
@@ -47,6 +56,22 @@ from flowzero.cli.common import (
     write_json,
 )
 from flowzero.cli.progress import Board, ConsoleHooks, StopOnSigint, progress_bar_class
+from flowzero.cli.rundir import (
+    CHECKPOINT_DIR,
+    CHECKPOINT_NAME,
+    LOG_DIR,
+    METRICS_FILE,
+    PLOT_FILE,
+    RUN_FILE,
+    Resume,
+    adopt,
+    clear_run,
+    fill_defaults,
+    load_resume,
+    refuse_to_mix,
+    restore,
+    save_state,
+)
 from flowzero.experiments import plots
 from flowzero.experiments.trainer import Trainer, accuracy, distributed_accuracy
 from flowzero.experiments.zoo import (
@@ -58,12 +83,8 @@ from flowzero.experiments.zoo import (
     make_optimizer,
 )
 
-CHECKPOINT_DIR = "checkpoints"
-CHECKPOINT_NAME = "model.ckpt"
-RUN_FILE = "run.json"
-METRICS_FILE = "metrics.json"
-PLOT_FILE = "training_curve.png"
-LOG_DIR = "logs"
+__all__ = ["CHECKPOINT_DIR", "CHECKPOINT_NAME", "LOG_DIR", "METRICS_FILE", "PLOT_FILE",
+           "RUN_FILE", "add_parser", "load", "run"]
 
 
 def add_parser(sub: Any) -> None:
@@ -89,14 +110,22 @@ def add_parser(sub: Any) -> None:
                              "(default: 17 for the fully connected nets, 20 for the conv nets)")
     length.add_argument("--iters", type=positive_int, default=None, metavar="N",
                         help="train for N steps instead of whole epochs")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=int, default=None,
                    help="seeds the initial weights and the mini-batch sampling (default: 0)")
-    p.add_argument("--data", type=data_spec, default="auto", metavar="auto|subset|full|PATH",
+    p.add_argument("--data", type=data_spec, default=None, metavar="auto|subset|full|PATH",
                    help="MNIST: 'auto' (full if present in the data directory, else the bundled "
                         "subset), 'subset', 'full' (downloads), or a directory holding the four "
                         "MNIST .gz files (default: auto)")
     p.add_argument("--out", default=None, metavar="DIR",
-                   help="output directory (default: runs/<model>)")
+                   help="output directory (default: runs/<model>); one that holds a run "
+                        "needs --resume or --overwrite")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true",
+                       help="continue the run in --out from its latest checkpoint: its "
+                            "settings, step count and mini-batch order; --epochs/--iters may "
+                            "give a longer total")
+    again.add_argument("--overwrite", action="store_true",
+                       help="replace the run in --out (removes only the files a run writes)")
     p.add_argument("--save-every", type=positive_int, default=None, metavar="N",
                    help="also save a checkpoint every N steps (the last 5 are kept)")
     p.add_argument("--eval-samples", type=non_negative_int, default=None, metavar="N",
@@ -107,7 +136,8 @@ def add_parser(sub: Any) -> None:
     add_threads_argument(p)
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar or per-epoch lines; just the result")
-    p.set_defaults(func=run, parser=p)
+    # None: not given (--resume then takes the saved run's value); see rundir.fill_defaults.
+    p.set_defaults(func=run, parser=p, model=None)
 
 
 @dataclass
@@ -147,7 +177,8 @@ def resolve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Settin
     return Settings(
         model=args.model, model_kwargs=model_kwargs(args, parser), optimizer=optimizer, lr=lr,
         batch_size=args.batch_size or d["batch_size"], epochs=epochs, iters=args.iters,
-        seed=args.seed, data=args.data, out=args.out or os.path.join("runs", args.model),
+        seed=args.seed, data=args.data,
+        out=os.path.abspath(args.out or os.path.join("runs", args.model)),
         save_every=args.save_every, eval_samples=eval_samples or None,
         plot=not args.no_plot, tensorboard=not args.no_tensorboard, quiet=args.quiet)
 
@@ -181,30 +212,48 @@ class Prepared:
     paths: dict[str, str]
     world: int = 1  # MPI ranks (flowzero.distributed); 1: a plain single-process run
     bcast: Any = None  # broadcast_global_variables(0) when world > 1
+    resume: Resume | None = None
 
 
 def run(args: argparse.Namespace) -> int:
     import flowzero.distributed as dist
 
     parser = args.parser
-    s = resolve(args, parser)
     # A no-op without a multi-rank launch (mpi4py is then never imported).
     try:
         dist.init()
     except dist.DistributedError as exc:
         raise CLIError(str(exc)) from None
     world = dist.size()
+    resume = None
+    if args.resume:
+        where = os.path.abspath(args.out or os.path.join("runs", args.model or DEFAULT_MODEL))
+        resume = load_resume(where)
+        saved_kwargs = adopt(args, parser, resume.config, world)
+        s = resolve(args, parser)
+        s.model_kwargs = saved_kwargs
+    else:
+        fill_defaults(args)
+        s = resolve(args, parser)
     if not dist.is_root():  # only rank 0 prints, draws and logs
         s.quiet, s.plot, s.tensorboard = True, False, False
     spec = MODELS[s.model]
     out = ensure_dir(s.out, parser)
+    if dist.is_root() and args.overwrite:
+        removed, kept = clear_run(out)
+        if removed:
+            note(f"--overwrite: removed {removed} file(s) of the earlier run in {out}"
+                 + (f"; {kept} other entr{'y' if kept == 1 else 'ies'} left as they were"
+                    if kept else ""))
+    elif dist.is_root() and resume is None:
+        refuse_to_mix(out)
     ckpt_dir = os.path.join(out, CHECKPOINT_DIR)
     paths = {"checkpoint_dir": ckpt_dir, "metrics": os.path.join(out, METRICS_FILE),
              "plot": os.path.join(out, PLOT_FILE), "logdir": os.path.join(out, LOG_DIR)}
     started = time.perf_counter()
 
     data = load(s.data).for_model(spec.image_input)
-    say(f"data: {data.source}", s.quiet)
+    say(f"data: {data_line(data.source)}", s.quiet)
     tf.reset_default_graph()
     net = build_model(s.model, s.model_kwargs)
     global_step = tf.train.get_or_create_global_step()
@@ -220,6 +269,11 @@ def run(args: argparse.Namespace) -> int:
                           seed=s.seed, eval_samples=s.eval_samples, distributed=world > 1)
     except ValueError as exc:
         raise CLIError(str(exc)) from None
+    if resume is not None and resume.iteration >= trainer.total_iters:
+        raise CLIError(
+            f"--resume: the run in {out} has trained {resume.iteration} of its "
+            f"{trainer.total_iters} steps already; give a longer total with --epochs N or "
+            f"--iters N (counted from the run's start)", EXIT_USAGE)
     config = {"format": "flowzero.run", "version": 1, "model": s.model,
               "model_kwargs": s.model_kwargs, "image_input": spec.image_input,
               "optimizer": s.optimizer, "lr": s.lr, "batch_size": s.batch_size,
@@ -242,7 +296,11 @@ def run(args: argparse.Namespace) -> int:
              f"{world} ranks x batch {s.batch_size} = {world * s.batch_size}")
     say(f"model: {s.model} {s.model_kwargs}; {s.optimizer} lr {s.lr}, {batch}, {length}",
         s.quiet)
-    prepared = Prepared(s, data, net, trainer, saver, board, paths, world, bcast)
+    if resume is not None:
+        done = resume.iteration / trainer.iters_per_epoch
+        say(f"resuming: {resume.checkpoint} (step {resume.iteration} of "
+            f"{trainer.total_iters}, {done:g} of {trainer.n_epochs} epochs done)", s.quiet)
+    prepared = Prepared(s, data, net, trainer, saver, board, paths, world, bcast, resume)
     # From here to the end, a first Ctrl-C only asks to stop: the checkpoint, the metrics and
     # the plot are still written.
     with StopOnSigint() as stop:
@@ -275,20 +333,25 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
         root = dist.is_root()
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
+        if p.resume is not None:
+            restore(sess, p.saver, trainer.rng, p.resume)
+            saved.update(path=p.resume.checkpoint, iteration=p.resume.iteration)
         if p.bcast is not None:
             sess.run(p.bcast)  # every rank starts from rank 0's weights
 
         def save(iteration: int) -> None:
             if root:  # the other ranks hold the same weights
                 saved["path"] = p.saver.save(sess, prefix, global_step=iteration)
+                save_state(paths["checkpoint_dir"], iteration, trainer.rng.bit_generator.state,
+                           trainer.result)
             saved["iteration"] = iteration
 
         if board is not None:
-            board.open(sess.graph)
+            board.open(sess.graph, purge_from=_purge_from(p.resume, trainer.iters_per_epoch))
         hooks = ConsoleHooks(sess, stop, s.quiet, progress_bar_class(s.quiet), save,
                              s.save_every, board, trainer.n_epochs)
         try:
-            result = trainer.run(sess, hooks)
+            result = trainer.run(sess, hooks, p.resume.result if p.resume else None)
         except KeyboardInterrupt:  # a second Ctrl-C mid-step: save what we have
             hooks.stopped(trainer.result.iterations)
             result = trainer.result
@@ -339,6 +402,7 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
                   "test_total": len(data.t_test),
                   "train_acc": epochs[-1].train_acc if epochs else None},
         "wall_time_s": wall, "train_time_s": result.seconds,
+        "resumed_from": p.resume.iteration if p.resume else None,
         "checkpoint": saved["path"], "plot": plot_path,
         "logdir": paths["logdir"] if board is not None else None,
         "args": _json_args(args), "flowzero_version": tf.__version__,
@@ -359,3 +423,11 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
     if board is not None:
         say(f"tensorboard: tensorboard --logdir {paths['logdir']}")
     return EXIT_INTERRUPTED if interrupted or stop.requested else 0
+
+
+def _purge_from(resume: Resume | None, iters_per_epoch: int) -> int | None:
+    """The first step whose TensorBoard records a resumed run writes anew: the step after its
+    checkpoint, or the checkpoint's own step when that ended an epoch cut short (--iters)."""
+    if resume is None:
+        return None
+    return resume.iteration + (0 if resume.iteration % iters_per_epoch else 1)

@@ -166,27 +166,41 @@ class Trainer:
         return EpochRecord(epoch, iteration, loss, train_acc, test_acc,
                            time.perf_counter() - started)
 
-    def run(self, sess: Any, hooks: Hooks | None = None) -> TrainResult:
-        """Runs the whole schedule in `sess` (variables already initialised)."""
+    def run(self, sess: Any, hooks: Hooks | None = None,
+            resume: TrainResult | None = None) -> TrainResult:
+        """Runs the whole schedule in `sess` (variables already initialised).
+
+        With `resume` (the result of an earlier run of the same schedule up to its
+        `iterations`, whose variables `sess` holds and whose sampler state `self.rng` has) the
+        run goes on from the step after it: the epoch count, the epoch records and the losses
+        continue, and an epoch cut short is finished.
+        """
         hooks = hooks or Hooks()
-        net, d = self.net, self.data
+        net, d, ipe = self.net, self.data, self.iters_per_epoch
         fetches = [net.loss, net.accuracy, self.train_op]
         # Kept on self and updated after every step, so a caller that catches an exception
         # (a second Ctrl-C) still knows how far the run got.
         result = self.result = TrainResult()
         t0 = time.perf_counter()
-        if self.record_initial:
+        it = 0
+        if resume is not None:
+            it = result.iterations = resume.iterations
+            result.epochs, result.losses = list(resume.epochs), list(resume.losses[:it])
+            if it % ipe and result.epochs and result.epochs[-1].iteration == it:
+                result.epochs.pop()  # a run cut short mid-epoch (--iters): that epoch goes on
+        elif self.record_initial:
             record = self.evaluate(sess, 0, 0, None, t0)
             result.epochs.append(record)
             hooks.epoch_end(record)
-        it = 0
         stop_agreed = False  # distributed: the ranks' joint stop decision after the last step
-        for epoch in range(1, self.n_epochs + 1):
+        for epoch in range(it // ipe + 1, self.n_epochs + 1):
             started = time.perf_counter()
-            steps = min(self.iters_per_epoch, self.total_iters - it)
+            first = (epoch - 1) * ipe  # steps before this epoch
+            steps = min(epoch * ipe, self.total_iters) - it
+            if steps <= 0:  # a resumed run that had already finished
+                break
             hooks.epoch_start(epoch, self.n_epochs, steps)
-            epoch_losses: list[float] = []
-            batches = self._shard(epoch) if self.distributed else None
+            batches = self._shard(epoch, it - first) if self.distributed else None
             for _ in range(steps):
                 if (stop_agreed if self.distributed else hooks.should_stop()):
                     result.stopped = True
@@ -200,13 +214,13 @@ class Trainer:
                 if self.distributed:
                     loss, acc, stop_agreed = self._agree(loss, acc, hooks.should_stop())
                 it += 1
-                epoch_losses.append(float(loss))
                 result.losses.append(float(loss))
                 result.iterations = it
                 hooks.step(it, float(loss), float(acc))
             if result.stopped:
                 hooks.stopped(it)
                 break
+            epoch_losses = result.losses[first:it]
             mean_loss = float(np.mean(epoch_losses)) if epoch_losses else None
             record = self.evaluate(sess, epoch, it, mean_loss, started)
             result.epochs.append(record)
@@ -214,12 +228,17 @@ class Trainer:
         result.seconds = time.perf_counter() - t0
         return result
 
-    def _shard(self, epoch: int) -> Any:
-        """This rank's batches of `epoch` (1-based here; 0-based for dist.iterate_shard)."""
+    def _shard(self, epoch: int, skip: int = 0) -> Any:
+        """This rank's batches of `epoch` (1-based here; 0-based for dist.iterate_shard),
+        without the first `skip` (already trained on before a resume)."""
+        import itertools
+
         import flowzero.distributed as dist
 
         d = self.data
-        return dist.iterate_shard(d.x_train, d.t_train, self.batch_size, epoch - 1, self.seed)
+        batches = dist.iterate_shard(d.x_train, d.t_train, self.batch_size, epoch - 1,
+                                     self.seed)
+        return itertools.islice(batches, skip, None)
 
     @staticmethod
     def _agree(loss: float, acc: float, stop: bool) -> tuple[float, float, bool]:

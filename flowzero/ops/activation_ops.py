@@ -336,10 +336,23 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "tanh", "sof
            "softsign"]
 
 
-# Activation names as TF 1.15's Keras-based layers and cells accept them (`activation="relu"`).
+def _softmax(x: Any) -> Tensor:
+    from flowzero.ops import nn_ops  # nn_ops imports this module
+
+    return nn_ops.softmax(x, axis=-1)
+
+
+def _hard_sigmoid(x: Any) -> Tensor:
+    """Keras' piecewise-linear sigmoid: clip(0.2 x + 0.5, 0, 1)."""
+    return cast_ops.clip_by_value(0.2 * x + 0.5, 0.0, 1.0)
+
+
+# Activation names as TF 1.15's Keras-based layers and cells accept them (`activation="relu"`),
+# and relu6.
 _BY_NAME: dict[str, Any] = {
     "relu": relu, "relu6": relu6, "elu": elu, "selu": selu, "sigmoid": sigmoid, "tanh": tanh,
-    "softplus": softplus, "softsign": softsign, "linear": lambda x: x,
+    "softplus": softplus, "softsign": softsign, "linear": lambda x: x, "softmax": _softmax,
+    "exponential": unary_ops.exp, "hard_sigmoid": _hard_sigmoid,
 }
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from flowzero.cli.common import non_negative_float, positive_float, positive_int
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8501
 
 
 def _err(message: str, command: str = "serve") -> None:
@@ -106,10 +107,12 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
                    help="directory holding NAME/<version>/ exports")
     p.add_argument("--model-name", required=True, action="append", metavar="NAME",
                    help="model to serve (repeat, or comma-separate, for several)")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default: %(default)s; 0.0.0.0 for all)")
-    p.add_argument("--port", type=positive_int, default=8501,
-                   help="TCP port (default: %(default)s, TF Serving's REST port)")
+    p.add_argument("--host", default=None,
+                   help=f"address to listen on (default: {DEFAULT_HOST}; 0.0.0.0 for all); "
+                        "not with --production or --uds")
+    p.add_argument("--port", type=positive_int, default=None,
+                   help=f"TCP port (default: {DEFAULT_PORT}, TF Serving's REST port); not "
+                        "with --production or --uds")
     p.add_argument("--uds", metavar="PATH", help="listen on this unix socket instead of TCP")
     p.add_argument("--poll-interval", type=non_negative_float, default=2.0, metavar="SECONDS",
                    help="how often to look for new versions (0: never; default %(default)s)")
@@ -187,7 +190,31 @@ def _config(args: argparse.Namespace) -> Any:
                          max_model_file_bytes=args.max_model_file_size)
 
 
+def _ignored_flags(args: argparse.Namespace) -> str | None:
+    """Why this combination of flags cannot be honoured as given (None: it can). Each case
+    would otherwise leave a flag without effect."""
+    tcp = [f for f, v in (("--host", args.host), ("--port", args.port)) if v is not None]
+    if args.production and tcp:
+        return (f"{' and '.join(tcp)} cannot be used with --production: gunicorn then listens "
+                "on a unix socket for nginx (RUN_DIR/flowzero.sock, RUN_DIR from --run-dir, "
+                "default /run/flowzero; or --uds PATH), and nginx's `listen` line in "
+                "deploy/nginx/flowzero.conf sets the public port (see docs/deploy.md). To "
+                f"serve on TCP port {args.port or DEFAULT_PORT} without nginx, drop --production")
+    if args.uds and tcp:
+        return f"{' and '.join(tcp)} cannot be used with --uds (a unix socket has no address)"
+    alone = [f for f, v in (("--workers", args.workers), ("--run-dir", args.run_dir),
+                            ("--log-dir", args.log_dir)) if v is not None]
+    if alone and not args.production:
+        return (f"{', '.join(alone)} only take{'s' if len(alone) == 1 else ''} effect with "
+                "--production (gunicorn); the development server is one uvicorn process")
+    return None
+
+
 def run_serve(args: argparse.Namespace) -> int:
+    problem = _ignored_flags(args)
+    if problem is not None:
+        _err(problem)
+        return EXIT_USAGE
     try:
         config = _config(args)
     except ValueError as e:
@@ -210,8 +237,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    kw: dict[str, Any] = {"uds": args.uds} if args.uds else {"host": args.host,
-                                                               "port": args.port}
+    kw: dict[str, Any] = {"uds": args.uds} if args.uds else {
+        "host": args.host or DEFAULT_HOST, "port": args.port or DEFAULT_PORT}
     limits = server.ServerLimits(header_timeout_s=args.header_timeout,
                                  keep_alive_s=args.keep_alive_timeout,
                                  max_connections=args.max_connections, log_rate=args.log_rate)

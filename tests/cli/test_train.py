@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import json
+import re
 import struct
 from pathlib import Path
 
@@ -171,7 +172,7 @@ def test_save_every_and_missing_optional_packages(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_simple_conv_net_learns(tmp_path: Path) -> None:
     """The ch. 7 network from the command line, 2 of its 20 default epochs (measured: test
-    accuracy 0.871 after 2 epochs; 0.948 after the full 20, see docs/book.md)."""
+    accuracy 0.871 after 2 epochs; 0.949 after the full 20, see docs/cli.md's Measured table)."""
     out = tmp_path / "scn"
     result = run_cli("train", "--model", "simple_conv_net", "--epochs", "2", "--data",
                      "subset", "--no-plot", "--no-tensorboard", "--out", str(out),
@@ -181,3 +182,23 @@ def test_simple_conv_net_learns(tmp_path: Path) -> None:
     m = json.loads((out / "metrics.json").read_text())
     assert (m["optimizer"], m["lr"], m["iterations"]) == ("adam", 0.001, 80)
     assert m["model_kwargs"] == {"hidden_size": 100, "seed": 0}
+
+
+def test_short_data_line_and_epoch_times_in_milliseconds(default_run) -> None:
+    result, _ = default_run
+    (data,) = [ln for ln in result.stdout.splitlines() if ln.startswith("data: ")]
+    assert data == "data: MNIST subset (4000 train / 1000 test, bundled; --data full for all 70000)"
+    epochs = [ln for ln in result.stdout.splitlines() if ln.startswith("epoch ")]
+    assert all(re.search(r"  \(\d+\.\d{3} s\)$", ln) for ln in epochs), epochs
+    assert not any(ln.endswith("(0.000 s)") for ln in epochs), epochs
+
+
+def test_printed_paths_are_absolute_for_a_relative_out(tmp_path: Path) -> None:
+    result = run_cli("train", "--iters", "5", "--data", "subset", "--out", "rel/run",
+                     "--no-plot", tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    run = tmp_path.resolve() / "rel" / "run"
+    assert f"checkpoint:  {run / 'checkpoints' / 'model.ckpt-5'}\n" in result.stdout
+    assert f"metrics:     {run / 'metrics.json'}\n" in result.stdout
+    if HAVE_TENSORBOARD:
+        assert f"tensorboard: tensorboard --logdir {run / 'logs'}\n" in result.stdout

@@ -40,7 +40,11 @@ def test_serve_arguments(tmp_path, capsys):
     p = _parser()
     args = p.parse_args(["serve", "--model-base-path", str(tmp_path), "--model-name", "a,b",
                          "--model-name", "c", "--max-body-size", "2m", "--poll-interval", "0"])
-    assert args.max_body_size == 2 * 1024 * 1024 and args.port == 8501
+    assert args.max_body_size == 2 * 1024 * 1024
+    # None: not given (the development server then uses 127.0.0.1:8501; with --production or
+    # --uds a given --host/--port is refused, tests/serving/test_serve_flags.py)
+    assert args.port is None and args.host is None
+    assert (cli_commands.DEFAULT_HOST, cli_commands.DEFAULT_PORT) == ("127.0.0.1", 8501)
     cfg = cli_commands._config(args)
     assert cfg.model_names == ("a", "b", "c") and cfg.poll_interval_s == 0
     args = p.parse_args(["serve", "--model-base-path", str(tmp_path), "--model-name", "../etc"])
