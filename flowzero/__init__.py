@@ -139,8 +139,8 @@ globals().update(compat.build(__import__(__name__)))
 compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 
 # Imported on first use, so that `import flowzero` stays light: tf.summary, tf.saved_model,
-# and the TF 0.x summary names that old tutorials use.
-_LAZY_MODULES = frozenset({"summary", "saved_model", "metrics"})
+# tf.metrics, tf.image, and the TF 0.x summary names that old tutorials use.
+_LAZY_MODULES = frozenset({"summary", "saved_model", "metrics", "image"})
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
 _SUMMARY_ALIASES = {

@@ -38,11 +38,18 @@ class Namespace(types.ModuleType):
         )
 
 
+# Namespaces that are modules of their own (flowzero/<name>.py, imported on first use), which
+# bind TF's root aliases themselves.
+MODULES = frozenset({"image"})
+
+
 def build(root: Any) -> dict[str, Namespace]:
     """The sub-namespaces with at least one name flowzero has, each name bound to the very
     object at flowzero's root (`tf.math.log1p is tf.log1p`)."""
     made: dict[str, Namespace] = {}
     for ns, names in NAMESPACES.items():
+        if ns in MODULES:
+            continue
         mod = Namespace(f"flowzero.{ns}", f"tf.{ns}: TF 1.15's names that flowzero implements.")
         for name, target in names.items():
             obj = _resolve(root, target) if target is not None else None

@@ -21,6 +21,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     math_ops,
     matrix_ops,
     nn_impl,
+    image_ops,
     nn_ops,
     normalization_ops,
     pool_ops,

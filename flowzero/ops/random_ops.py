@@ -354,5 +354,46 @@ def random_gamma(shape: Any, alpha: Any, beta: Any = None, dtype: Any = dtypes.f
                                                                          **_seeded(seed)}), b)
 
 
+def random_crop(value: Any, size: Any, seed: int | None = None, name: str | None = None
+                ) -> Tensor:
+    """A slice of `value` of shape `size` at a random offset (a new one every run), as TF1's
+    tf.random_crop (also tf.image.random_crop): the crop of data augmentation.
+
+    Args:
+        value: a Tensor of rank len(size).
+        size: the crop's shape, ints or a 1-D int32 Tensor (-1 is not allowed).
+        seed: op-level seed.
+
+    Raises:
+        ValueError: static sizes larger than value's shape.
+
+    Example:
+        >>> img = tf.random_crop(img, [24, 24, 3])   # a 24x24 patch of a 32x32x3 image
+    """
+    from flowzero.ops import array_ops, division_ops, slicing_ops
+
+    g = graph_of([value, size], "random_crop")
+    with g.as_default(), g.name_scope(name or "random_crop") as scope:
+        x = convert_to_tensor(value, name="value")
+        if not isinstance(size, Tensor):
+            sv = [int(v) for v in size]
+            known = x.shape.known
+            if known is not None:
+                if len(sv) != len(known):
+                    raise ValueError(f"random_crop: size {sv} has {len(sv)} entries for "
+                                     f"value of rank {len(known)} ('{x.name}').")
+                bad = [i for i, (a, b) in enumerate(zip(sv, known)) if b is not None and a > b]
+                if bad or any(v < 0 for v in sv):
+                    raise ValueError(f"random_crop: need 0 <= size <= value's shape; got size "
+                                     f"{sv} for shape {x.shape} ('{x.name}').")
+        size_t = convert_to_tensor(size, dtype=dtypes.int32, name="size")
+        shape = array_ops.shape(x)
+        limit = shape - size_t + 1
+        draw = random_uniform(array_ops.shape(shape), maxval=np.iinfo(np.int32).max,
+                              dtype=dtypes.int32, seed=seed)
+        offset = division_ops.floormod(draw, limit)
+        return slicing_ops.slice(x, offset, size_t, name=scope)
+
+
 __all__ = ["random_normal", "truncated_normal", "random_uniform", "random_shuffle",
-           "multinomial", "random_gamma"]
+           "multinomial", "random_gamma", "random_crop"]

@@ -1,0 +1,238 @@
+"""Image resizing kernels: ResizeBilinear and ResizeNearestNeighbor (TF1's resize ops, with
+`align_corners` and `half_pixel_centers`) and their gradient ops.
+
+Both resizes are separable and linear in the image: out = Ry · image · Rxᵀ per channel, with
+Ry [out_h, in_h] and Rx [out_w, in_w] the interpolation matrices (two nonzeros per row for
+bilinear, one for nearest). A kernel is two tensordots with them, and the gradient the same
+with the matrices transposed — whose own gradient is the resize again.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import dtypes
+from flowzero.framework.graph import Tensor, apply_op
+from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
+from flowzero.framework.shapes import TensorShape
+from flowzero.ops import array_ops
+from flowzero.ops.common import DTypeError, static_value
+
+
+@functools.lru_cache(maxsize=256)
+def _matrix(
+    out: int, inp: int, bilinear: bool, align_corners: bool, half_pixel: bool
+) -> np.ndarray:
+    """The [out, inp] matrix taking a length-`inp` axis to length `out`, as TF's kernels."""
+    if align_corners and out > 1:
+        scale = (inp - 1) / (out - 1)
+    else:
+        scale = inp / out
+    m = np.zeros((out, inp), np.float64)
+    dst = np.arange(out, dtype=np.float64)
+    if bilinear:
+        src = (dst + 0.5) * scale - 0.5 if half_pixel else dst * scale
+        lo_f = np.floor(src)
+        lerp = src - lo_f
+        lo = np.clip(lo_f, 0, inp - 1).astype(np.int64)
+        hi = np.clip(np.ceil(src), 0, inp - 1).astype(np.int64)
+        np.add.at(m, (np.arange(out), lo), 1.0 - lerp)
+        np.add.at(m, (np.arange(out), hi), lerp)
+    else:
+        if align_corners:
+            src = np.round(dst * scale)
+        elif half_pixel:
+            src = np.floor((dst + 0.5) * scale)
+        else:
+            src = np.floor(dst * scale)
+        m[np.arange(out), np.minimum(src.astype(np.int64), inp - 1)] = 1.0
+    return m
+
+
+class _Resize(OpDef):
+    bilinear: bool = True
+
+    def _mats(
+        self, out_h: int, out_w: int, in_h: int, in_w: int, dt: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        a = self.attrs
+        args = (self.bilinear, bool(a["align_corners"]), bool(a["half_pixel_centers"]))
+        return _matrix(out_h, in_h, *args).astype(dt), _matrix(out_w, in_w, *args).astype(dt)
+
+    def _apply(self, x: np.ndarray, ry: np.ndarray, rx: np.ndarray) -> np.ndarray:
+        # [b, h, w, c] -> [b, out_h, w, c] -> [b, out_h, out_w, c]
+        y = np.einsum("oh,bhwc->bowc", ry, x, optimize=True)
+        return np.einsum("pw,bowc->bopc", rx, y, optimize=True)
+
+
+def _check_images(op: OpDef, x: Tensor, what: str) -> None:
+    if x.shape.ndims not in (None, 4):
+        raise op.error(f"{what} must be 4-D [batch, height, width, channels]; got shape {x.shape}.")
+    if x.dtype.np.kind not in "fiu":
+        raise op.error(f"{what} must be a real number tensor; got {x.dtype.name}.", cls=DTypeError)
+
+
+def _size_value(op: OpDef, size: np.ndarray) -> tuple[int, int]:
+    s = np.asarray(size).reshape(-1)
+    if s.shape != (2,) or (s <= 0).any():
+        raise op.error(f"size must be 2 positive ints [new_height, new_width]; got {s.tolist()}.")
+    return int(s[0]), int(s[1])
+
+
+class _ResizeForward(_Resize):
+    def infer(self, images: Tensor, size: Tensor) -> TensorSpec:
+        _check_images(self, images, "images")
+        sv = static_value(size)
+        known = images.shape.known
+        b = known[0] if known else None
+        c = known[3] if known else None
+        hw: list[int | None] = [None, None]
+        if sv is not None:
+            hw = list(_size_value(self, sv))
+        return spec(TensorShape([b, *hw, c]), self._out_dtype(images.dtype))
+
+    def _out_dtype(self, dt: dtypes.DType) -> dtypes.DType:
+        return (
+            dtypes.float32
+            if self.bilinear and dt.np.kind != "f"
+            else (dtypes.float32 if self.bilinear and dt is dtypes.float16 else dt)
+        )
+
+    def compute(self, x: np.ndarray, size: np.ndarray) -> np.ndarray:
+        out_h, out_w = _size_value(self, size)
+        out_dt = self._out_dtype(dtypes.as_dtype(x.dtype)).np
+        ry, rx = self._mats(
+            out_h, out_w, x.shape[1], x.shape[2], np.float64 if out_dt == np.float64 else np.float32
+        )
+        y = self._apply(x.astype(ry.dtype, copy=False), ry, rx)
+        if not self.bilinear and x.dtype.kind in "iu":
+            return np.rint(y).astype(x.dtype)
+        return y.astype(out_dt, copy=False)
+
+
+@register_op("ResizeBilinear")
+class ResizeBilinear(_ResizeForward):
+    """y[b, i, j, c] = bilinear interpolation of images at the source point of (i, j)."""
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [apply_op(ResizeBilinearGrad, [dy, op.inputs[0]], dict(self.attrs)), None]
+
+
+@register_op("ResizeNearestNeighbor")
+class ResizeNearestNeighbor(_ResizeForward):
+    """y[b, i, j, c] = images at the nearest source pixel of (i, j)."""
+
+    bilinear = False
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [
+            apply_op(
+                ResizeNearestNeighborGrad,
+                [dy, array_ops.shape(op.inputs[0])[1:3]],
+                dict(self.attrs),
+            ),
+            None,
+        ]
+
+
+class _ResizeBackward(_Resize):
+    """dx of a resize: dy taken back through the transposed interpolation matrices."""
+
+    def _in_hw(self, ref: np.ndarray) -> tuple[int, int]:
+        raise NotImplementedError
+
+    def compute(self, dy: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        in_h, in_w = self._in_hw(ref)
+        ry, rx = self._mats(dy.shape[1], dy.shape[2], in_h, in_w, dy.dtype)
+        return self._apply(dy, ry.T, rx.T).astype(dy.dtype, copy=False)
+
+
+@register_op("ResizeBilinearGrad")
+class ResizeBilinearGrad(_ResizeBackward):
+    """dx[b, h, w, c] of ResizeBilinear, from dy and the original image (for its shape)."""
+
+    def infer(self, dy: Tensor, original: Tensor) -> TensorSpec:
+        return spec(original.shape, dy.dtype)
+
+    def _in_hw(self, ref: np.ndarray) -> tuple[int, int]:
+        return ref.shape[1], ref.shape[2]
+
+    def compute(self, dy: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        return super().compute(dy, ref).astype(ref.dtype if ref.dtype.kind == "f" else dy.dtype)
+
+    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
+        # Linear in dy: its gradient is the forward resize, to dy's size.
+        size = array_ops.shape(op.inputs[0])[1:3]
+        return [apply_op(ResizeBilinear, [ddx, size], dict(self.attrs)), None]
+
+
+@register_op("ResizeNearestNeighborGrad")
+class ResizeNearestNeighborGrad(_ResizeBackward):
+    """dx of ResizeNearestNeighbor: each dy pixel added to its source pixel."""
+
+    bilinear = False
+
+    def infer(self, dy: Tensor, size: Tensor) -> TensorSpec:
+        sv = static_value(size)
+        known = dy.shape.known
+        hw = [None, None] if sv is None else [int(v) for v in np.asarray(sv).reshape(-1)]
+        return spec(
+            TensorShape([known[0] if known else None, *hw, known[3] if known else None]), dy.dtype
+        )
+
+    def _in_hw(self, ref: np.ndarray) -> tuple[int, int]:
+        return _size_value(self, ref)
+
+    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
+        size = array_ops.shape(op.inputs[0])[1:3]
+        return [apply_op(ResizeNearestNeighbor, [ddx, size], dict(self.attrs)), None]
+
+
+def _resize(
+    cls: type[OpDef],
+    images: Any,
+    size: Any,
+    align_corners: bool,
+    half_pixel_centers: bool,
+    name: str | None,
+) -> Tensor:
+    if align_corners and half_pixel_centers:
+        raise ValueError("If half_pixel_centers is True, align_corners must be False.")
+    if not isinstance(size, Tensor):
+        size = array_ops.constant(np.asarray(size, np.int32), name="size")
+    return apply_op(
+        cls,
+        [images, size],
+        {"align_corners": bool(align_corners), "half_pixel_centers": bool(half_pixel_centers)},
+        name=name,
+    )
+
+
+def resize_bilinear(
+    images: Any,
+    size: Any,
+    align_corners: bool = False,
+    name: str | None = None,
+    half_pixel_centers: bool = False,
+) -> Tensor:
+    """Bilinear resize of a 4-D [batch, height, width, channels] batch to `size` (float32 out,
+    float64 for float64 images), as TF1's tf.image.resize_bilinear."""
+    return _resize(ResizeBilinear, images, size, align_corners, half_pixel_centers, name)
+
+
+def resize_nearest_neighbor(
+    images: Any,
+    size: Any,
+    align_corners: bool = False,
+    name: str | None = None,
+    half_pixel_centers: bool = False,
+) -> Tensor:
+    """Nearest-neighbour resize of a 4-D batch to `size` (images' dtype), as TF1's
+    tf.image.resize_nearest_neighbor."""
+    return _resize(ResizeNearestNeighbor, images, size, align_corners, half_pixel_centers, name)
+
+
+__all__: list[str] = []  # public through tf.image (flowzero/image.py)
