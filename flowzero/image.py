@@ -169,21 +169,20 @@ def _pad(x: Tensor, off_h: Any, off_w: Any, th: Any, tw: Any) -> Tensor:
     return slicing_ops.pad(x, array_ops.stack([array_ops.stack(r) for r in pads]))
 
 
+def _box(off_h: Any, off_w: Any, th: Any, tw: Any, fn: str) -> list[Any]:
+    names = ("offset_height", "offset_width", "target_height", "target_width")
+    return [_int(v, n, fn) for v, n in zip((off_h, off_w, th, tw), names)]
+
+
 def crop_to_bounding_box(
     image: Any, offset_height: int, offset_width: int, target_height: int, target_width: int
 ) -> Tensor:
     """image[offset_height : offset_height + target_height, offset_width : ...]."""
     with name_scope(None, "crop_to_bounding_box"):
         x, single = _image(image, "crop_to_bounding_box")
-        args = [
-            _int(v, n, "crop_to_bounding_box")
-            for v, n in (
-                (offset_height, "offset_height"),
-                (offset_width, "offset_width"),
-                (target_height, "target_height"),
-                (target_width, "target_width"),
-            )
-        ]
+        args = _box(
+            offset_height, offset_width, target_height, target_width, "crop_to_bounding_box"
+        )
         h, w = _hw(x)
         if all(isinstance(v, int) for v in (*args, h, w)) and (
             args[0] + args[2] > h or args[1] + args[3] > w
@@ -200,15 +199,7 @@ def pad_to_bounding_box(
     """Zero-pads `image` to target_height x target_width, placing it at the offsets."""
     with name_scope(None, "pad_to_bounding_box"):
         x, single = _image(image, "pad_to_bounding_box")
-        args = [
-            _int(v, n, "pad_to_bounding_box")
-            for v, n in (
-                (offset_height, "offset_height"),
-                (offset_width, "offset_width"),
-                (target_height, "target_height"),
-                (target_width, "target_width"),
-            )
-        ]
+        args = _box(offset_height, offset_width, target_height, target_width, "pad_to_bounding_box")
         return _back(_pad(x, *args), single)
 
 
