@@ -34,8 +34,11 @@ from flowzero.layers.convolutional import (
     Conv2DTranspose,
     Convolution2D,
     Convolution2DTranspose,
+    SeparableConv2D,
+    SeparableConvolution2D,
     conv2d,
     conv2d_transpose,
+    separable_conv2d,
 )
 from flowzero.layers.core import Dense, Dropout, Flatten, dense, dropout, flatten, l2_regularizer
 from flowzero.layers.normalization import BatchNormalization, batch_normalization
@@ -49,7 +52,8 @@ from flowzero.layers.pooling import (
 )
 
 __all__ = ["Layer", "Dense", "Conv2D", "Convolution2D", "Conv2DTranspose", "Convolution2DTranspose",
-           "conv2d_transpose", "MaxPooling2D", "MaxPool2D",
+           "conv2d_transpose", "SeparableConv2D", "SeparableConvolution2D", "separable_conv2d",
+           "MaxPooling2D", "MaxPool2D",
            "AveragePooling2D", "AvgPool2D", "Flatten", "Dropout", "BatchNormalization",
            "dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
            "batch_normalization", "l2_regularizer"]

@@ -1,5 +1,5 @@
 """Convolution layers: Conv2D (alias Convolution2D) and conv2d; Conv2DTranspose (alias
-Convolution2DTranspose) and conv2d_transpose."""
+Convolution2DTranspose) and conv2d_transpose; SeparableConv2D and separable_conv2d."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from flowzero.framework.graph import Tensor
 from flowzero.framework.shapes import TensorShape
 from flowzero.layers.base import _ZEROS, Layer, _bias_add, _data_format, _padding, _tuple
-from flowzero.ops import activation_ops, array_ops, conv_ops
+from flowzero.ops import activation_ops, array_ops, conv_ops, depthwise_conv_ops
 from flowzero.variables import Variable
 
 
@@ -197,9 +197,102 @@ def conv2d_transpose(inputs: Any, filters: int, kernel_size: Any, strides: Any =
     return layer(inputs)
 
 
+# -- separable_conv2d --------------------------------------------------------------------------
+class SeparableConv2D(Conv2D):
+    """Depthwise-separable 2-D convolution layer: a depthwise convolution (each input channel
+    with `depth_multiplier` filters), then a 1x1 convolution to `filters` channels, bias and
+    activation.
+
+    Variables: `depthwise_kernel` [kh, kw, in_channels, depth_multiplier], `pointwise_kernel`
+    [1, 1, in_channels * depth_multiplier, filters] and `bias`, scope "separable_conv2d".
+    """
+
+    _base_name = "separable_conv2d"
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
+                 padding: str = "valid", data_format: str = "channels_last",
+                 dilation_rate: Any = (1, 1), depth_multiplier: int = 1,
+                 activation: Callable[[Any], Any] | None = None, use_bias: bool = True,
+                 depthwise_initializer: Any = None, pointwise_initializer: Any = None,
+                 bias_initializer: Any = _ZEROS, depthwise_regularizer: Any = None,
+                 pointwise_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, depthwise_constraint: Any = None,
+                 pointwise_constraint: Any = None, bias_constraint: Any = None,
+                 trainable: bool = True, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, None, bias_initializer, None, bias_regularizer,
+                         activity_regularizer, None, bias_constraint, trainable, name, **kwargs)
+        self.depth_multiplier = int(depth_multiplier)
+        self.depthwise_initializer, self.pointwise_initializer = (depthwise_initializer,
+                                                                  pointwise_initializer)
+        self.depthwise_regularizer, self.pointwise_regularizer = (depthwise_regularizer,
+                                                                  pointwise_regularizer)
+        self.depthwise_constraint, self.pointwise_constraint = (depthwise_constraint,
+                                                                pointwise_constraint)
+        self.depthwise_kernel: Variable | None = None
+        self.pointwise_kernel: Variable | None = None
+
+    def build(self, input_shape: TensorShape) -> None:
+        axis = 1 if self.data_format == "NCHW" else -1
+        if input_shape.ndims != 4 or input_shape[axis].value is None:
+            raise ValueError(f"Inputs to layer {self.name} must be 4-D with known channels; "
+                             f"got {input_shape}.")
+        channels = input_shape[axis].value
+        self.depthwise_kernel = self.add_weight(
+            "depthwise_kernel", [*self.kernel_size, channels, self.depth_multiplier],
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self.pointwise_kernel = self.add_weight(
+            "pointwise_kernel", [1, 1, channels * self.depth_multiplier, self.filters],
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", [self.filters],
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        nchw = self.data_format == "NCHW"
+        sh, sw = self.strides
+        strides = [1, 1, sh, sw] if nchw else [1, sh, sw, 1]
+        out = depthwise_conv_ops.separable_conv2d(
+            inputs, self.depthwise_kernel, self.pointwise_kernel, strides, self.padding,
+            rate=list(self.dilation_rate), data_format=self.data_format)
+        if self.bias is not None:
+            out = _bias_add(out, self.bias, data_format=self.data_format)
+        return self.activation(out) if self.activation is not None else out
+
+
+def separable_conv2d(inputs: Any, filters: int, kernel_size: Any, strides: Any = (1, 1),
+                     padding: str = "valid", data_format: str = "channels_last",
+                     dilation_rate: Any = (1, 1), depth_multiplier: int = 1,
+                     activation: Callable[[Any], Any] | None = None, use_bias: bool = True,
+                     depthwise_initializer: Any = None, pointwise_initializer: Any = None,
+                     bias_initializer: Any = _ZEROS, depthwise_regularizer: Any = None,
+                     pointwise_regularizer: Any = None, bias_regularizer: Any = None,
+                     activity_regularizer: Any = None, depthwise_constraint: Any = None,
+                     pointwise_constraint: Any = None, bias_constraint: Any = None,
+                     trainable: bool = True, name: str | None = None, reuse: Any = None
+                     ) -> Tensor:
+    """Functional depthwise-separable convolution layer (MobileNet's block).
+
+    Example:
+        >>> h = tf.layers.separable_conv2d(x, 64, 3, padding="same", activation=tf.nn.relu)
+    """
+    layer = SeparableConv2D(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                            depth_multiplier, activation, use_bias, depthwise_initializer,
+                            pointwise_initializer, bias_initializer, depthwise_regularizer,
+                            pointwise_regularizer, bias_regularizer, activity_regularizer,
+                            depthwise_constraint, pointwise_constraint, bias_constraint,
+                            trainable, name, _reuse=reuse)
+    return layer(inputs)
+
+
 # TF1's alternative class names.
 Convolution2D = Conv2D
 Convolution2DTranspose = Conv2DTranspose
+SeparableConvolution2D = SeparableConv2D
 
 __all__ = ["Conv2D", "Convolution2D", "conv2d", "Conv2DTranspose", "Convolution2DTranspose",
-           "conv2d_transpose"]
+           "conv2d_transpose", "SeparableConv2D", "SeparableConvolution2D", "separable_conv2d"]

@@ -27,6 +27,11 @@ from flowzero.ops.conv_ops import (
     conv2d_backprop_input,
     conv2d_transpose,
 )
+from flowzero.ops.depthwise_conv_ops import (
+    depthwise_conv2d,
+    depthwise_conv2d_native,
+    separable_conv2d,
+)
 from flowzero.ops.loss_ops import (
     sigmoid_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits,
@@ -54,6 +59,9 @@ from flowzero.ops.normalization_ops import local_response_normalization, lrn
 from flowzero.ops.pool_ops import avg_pool, max_pool
 
 __all__ = [
+    "depthwise_conv2d",
+    "depthwise_conv2d_native",
+    "separable_conv2d",
     "local_response_normalization",
     "lrn",
     "avg_pool",

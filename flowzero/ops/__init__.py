@@ -10,6 +10,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     control_flow_ops,
     control_ops,
     conv_ops,
+    depthwise_conv_ops,
     division_ops,
     functional_ops,
     image_ops,

@@ -1,7 +1,7 @@
-"""tf.layers.conv2d_transpose / Conv2DTranspose: TF's variable names and kernel layout, TF's
-output-size rule, values and gradients equal to TensorFlow's from the same weights (skipped
-without TensorFlow; the op's own gradient is checked in the op table), and a DCGAN-style
-generator that trains."""
+"""tf.layers.conv2d_transpose / Conv2DTranspose and separable_conv2d / SeparableConv2D: TF's
+variable names and kernel layouts, TF's output-size rules, values and gradients equal to
+TensorFlow's from the same weights (skipped without TensorFlow; the ops' own gradients are
+checked in the op table), and a DCGAN-style generator that trains."""
 
 from __future__ import annotations
 
@@ -79,25 +79,25 @@ def test_a_small_generator_learns_a_target_image():
         assert sess.run(loss) < 0.3 * first
 
 
-@pytest.mark.skipif(
+needs_tf = pytest.mark.skipif(
     importlib.util.find_spec("tensorflow") is None or importlib.util.find_spec("tf_keras") is None,
     reason="tensorflow and tf_keras are not installed",
 )
-@pytest.mark.parametrize("k, s, pad, fmt", CONFIGS)
-def test_values_and_gradients_match_tensorflow(k, s, pad, fmt):
+
+
+def _same_weights(build, shape):
+    """(flowzero's, TensorFlow's) [output, d input, d variables...] of sum(y * y), with
+    TensorFlow's initial weights loaded into flowzero's variables by name."""
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     import tensorflow as real_tf
 
-    tf1 = real_tf.compat.v1
-    rng = np.random.default_rng(1)
-    shape = (2, 3, 4, 5) if fmt == "channels_first" else (2, 4, 5, 3)
-    xv = rng.normal(size=shape)
+    xv = np.random.default_rng(1).normal(size=shape)
 
     def run(tf, weights=None):
         g = tf.Graph()
         with g.as_default():
             x = tf.placeholder(tf.float64, shape)
-            y = _build(tf, x, k, s, pad, fmt)
+            y = build(tf, x)
             variables = tf.trainable_variables()
             grads = tf.gradients(tf.reduce_sum(y * y), [x, *variables])
             with tf.Session(graph=g) as sess:
@@ -108,8 +108,46 @@ def test_values_and_gradients_match_tensorflow(k, s, pad, fmt):
                 got = sess.run([y, *grads], {x: xv})
                 return got, {v.name: sess.run(v) for v in variables}, y.shape.as_list()
 
-    want, weights, want_shape = run(tf1)
+    want, weights, want_shape = run(real_tf.compat.v1)
     got, _, got_shape = run(fz, weights)
     assert got_shape == want_shape
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+@needs_tf
+@pytest.mark.parametrize("k, s, pad, fmt", CONFIGS)
+def test_transpose_values_and_gradients_match_tensorflow(k, s, pad, fmt):
+    shape = (2, 3, 4, 5) if fmt == "channels_first" else (2, 4, 5, 3)
+    _same_weights(lambda tf, x: _build(tf, x, k, s, pad, fmt), shape)
+
+
+@needs_tf
+@pytest.mark.parametrize(
+    "k, s, pad, mult", [(3, 1, "same", 1), (3, 2, "valid", 2), (2, 1, "valid", 3)]
+)
+def test_separable_values_and_gradients_match_tensorflow(k, s, pad, mult):
+    def build(tf, x):
+        return tf.layers.separable_conv2d(
+            x,
+            4,
+            k,
+            strides=s,
+            padding=pad,
+            depth_multiplier=mult,
+            activation=tf.nn.relu,
+            bias_initializer=tf.constant_initializer(0.1),
+        )
+
+    _same_weights(build, (2, 6, 7, 3))
+
+
+def test_separable_variables_and_shapes():
+    x = fz.placeholder(fz.float32, [None, 8, 8, 3])
+    y = fz.layers.separable_conv2d(x, 5, 3, depth_multiplier=2, padding="same")
+    assert y.shape.as_list() == [None, 8, 8, 5]
+    assert {v.name: v.shape.as_list() for v in fz.trainable_variables()} == {
+        "separable_conv2d/depthwise_kernel:0": [3, 3, 3, 2],
+        "separable_conv2d/pointwise_kernel:0": [1, 1, 6, 5],
+        "separable_conv2d/bias:0": [5],
+    }
