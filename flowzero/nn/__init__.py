@@ -21,6 +21,12 @@ from flowzero.ops.activation_ops import (
     softsign,
     tanh,
 )
+from flowzero.ops.candidate_sampling_ops import (
+    log_uniform_candidate_sampler,
+    nce_loss,
+    sampled_softmax_loss,
+    uniform_candidate_sampler,
+)
 from flowzero.ops.conv_ops import (
     conv2d,
     conv2d_backprop_filter,
@@ -59,6 +65,10 @@ from flowzero.ops.normalization_ops import local_response_normalization, lrn
 from flowzero.ops.pool_ops import avg_pool, max_pool
 
 __all__ = [
+    "log_uniform_candidate_sampler",
+    "nce_loss",
+    "sampled_softmax_loss",
+    "uniform_candidate_sampler",
     "depthwise_conv2d",
     "depthwise_conv2d_native",
     "separable_conv2d",
