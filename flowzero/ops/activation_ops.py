@@ -14,13 +14,9 @@ import numpy as np
 
 from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
-from flowzero.ops import cast_ops, fastpaths, logic_ops, unary_ops
+from flowzero.ops import cast_ops, fastpaths, logic_ops, nn_ops, unary_ops
 from flowzero.ops.common import DTypeError, UnaryOp
-
-
-def _quiet() -> Any:
-    # Underflow of exp(-large) to 0 is expected and harmless here; never let it warn.
-    return np.errstate(under="ignore")
+from flowzero.ops.common import _quiet_underflow as _quiet
 
 
 def _mask(cond: Tensor, like: Tensor) -> Tensor:
@@ -337,8 +333,6 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "tanh", "sof
 
 
 def _softmax(x: Any) -> Tensor:
-    from flowzero.ops import nn_ops  # nn_ops imports this module
-
     return nn_ops.softmax(x, axis=-1)
 
 

@@ -135,6 +135,11 @@ def _quiet() -> Any:
     return np.errstate(all="ignore")
 
 
+def _quiet_underflow() -> Any:
+    # Underflow of exp(-large) to 0 is expected and harmless in activations; never let it warn.
+    return np.errstate(under="ignore")
+
+
 # -- argument helpers --------------------------------------------------------------------------
 def _flat(values: Any) -> list[Any]:
     if isinstance(values, (list, tuple)):

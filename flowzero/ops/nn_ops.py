@@ -17,8 +17,8 @@ from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, graph_
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.ops import array_ops, fastpaths, indexing_ops, reduction_ops, unary_ops
-from flowzero.ops.activation_ops import _quiet
 from flowzero.ops.common import DTypeError, static_value
+from flowzero.ops.common import _quiet_underflow as _quiet
 
 
 # -- softmax -----------------------------------------------------------------------------------
