@@ -30,7 +30,9 @@ from flowzero.ops import (
     division_ops,
     logic_ops,
     math_ops,
+    matrix_ops,
     reduction_ops,
+    reshape_ops,
     state_ops,
     unary_ops,
 )
@@ -330,8 +332,393 @@ def recall(
         )
 
 
+# -- metrics at thresholds: the confusion counts for many cut-offs of a score ---------------------
+_KEPSILON = 1e-7  # TF's: the first threshold is just below 0, the last just above 1
+
+
+def _default_thresholds(num_thresholds: int) -> list[float]:
+    if num_thresholds < 2:
+        raise ValueError(f"tf.metrics: num_thresholds must be > 1; got {num_thresholds}.")
+    inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+    return [0.0 - _KEPSILON, *inner, 1.0 + _KEPSILON]
+
+
+def _at_thresholds(
+    labels: Any,
+    predictions: Any,
+    thresholds: list[float],
+    weights: Any,
+    kinds: tuple[str, ...],
+    what: str,
+) -> dict[str, tuple[Variable, Tensor]]:
+    """{kind: (variable [n], update)} for kinds among tp, fn, tn, fp: the weighted counts of
+    each (label, prediction > threshold) pair, for every threshold."""
+    labels = convert_to_tensor(labels)
+    predictions = _float(predictions)
+    _check_same_shape(labels, predictions, what)
+    lab = (
+        labels
+        if labels.dtype is dtypes.bool
+        else logic_ops.not_equal(labels, array_ops.zeros_like(labels))
+    )
+    n = len(thresholds)
+    pred = reshape_ops.reshape(predictions, [1, -1])
+    lab_row = reshape_ops.reshape(lab, [1, -1])
+    w = _weights_like(predictions, weights)
+    w_row = reshape_ops.reshape(w, [1, -1])
+    th = array_ops.constant([[t] for t in thresholds], dtype=dtypes.float32)
+    above = logic_ops.greater(pred, th)  # [n, batch]
+    not_lab = logic_ops.logical_not(lab_row)
+    cond = {
+        "tp": lambda: logic_ops.logical_and(lab_row, above),
+        "fn": lambda: logic_ops.logical_and(lab_row, logic_ops.logical_not(above)),
+        "tn": lambda: logic_ops.logical_and(not_lab, logic_ops.logical_not(above)),
+        "fp": lambda: logic_ops.logical_and(not_lab, above),
+    }
+    out: dict[str, tuple[Variable, Tensor]] = {}
+    names = {
+        "tp": "true_positives",
+        "fn": "false_negatives",
+        "tn": "true_negatives",
+        "fp": "false_positives",
+    }
+    for k in kinds:
+        var = Variable(
+            array_ops.zeros([n], dtype=dtypes.float32),
+            trainable=False,
+            name=names[k],
+            collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
+        )
+        counted = cast_ops.cast(cond[k](), dtypes.float32) * w_row
+        out[k] = (var, state_ops.assign_add(var, reduction_ops.reduce_sum(counted, axis=1)))
+    return out
+
+
+def _auc_from(tp: Any, fn: Any, tn: Any, fp: Any, n: int, curve: str, summation: str) -> Tensor:
+    eps = 1e-7
+    if curve == "PR" and summation == "careful_interpolation":
+        dtp = tp[: n - 1] - tp[1:]
+        p = tp + fp
+        dp = math_ops.maximum(p[: n - 1] - p[1:], 0.0)
+        slope = _where_ratio(dtp, dp, "prec_slope")
+        intercept = tp[1:] - slope * p[1:]
+        both = logic_ops.logical_and(
+            logic_ops.greater(p[: n - 1], 0.0), logic_ops.greater(p[1:], 0.0)
+        )
+        ratio = where(
+            both,
+            _where_ratio(p[: n - 1], math_ops.maximum(p[1:], 0.0), "r"),
+            array_ops.ones_like(p[1:]),
+        )
+        safe_log = unary_ops.log(math_ops.maximum(ratio, 1e-30))
+        terms = _where_ratio(
+            slope * (dtp + intercept * safe_log), math_ops.maximum(tp[1:] + fn[1:], 0.0), "terms"
+        )
+        return reduction_ops.reduce_sum(terms, name="interpolate_pr_auc")
+    rec = (tp + eps) / (tp + fn + eps)
+    if curve == "ROC":
+        x, y = fp / (fp + tn + eps), rec
+    else:
+        x, y = rec, (tp + eps) / (tp + fp + eps)
+    dx = x[: n - 1] - x[1:]
+    if summation == "minoring":
+        height = math_ops.minimum(y[: n - 1], y[1:])
+    elif summation == "majoring":
+        height = math_ops.maximum(y[: n - 1], y[1:])
+    else:  # trapezoidal (and careful_interpolation on ROC, as TF)
+        height = (y[: n - 1] + y[1:]) / 2.0
+    return reduction_ops.reduce_sum(dx * height)
+
+
+def auc(
+    labels: Any,
+    predictions: Any,
+    weights: Any = None,
+    num_thresholds: int = 200,
+    metrics_collections: Any = None,
+    updates_collections: Any = None,
+    curve: str = "ROC",
+    name: str | None = None,
+    summation_method: str = "trapezoidal",
+    thresholds: Any = None,
+) -> tuple[Tensor, Tensor]:
+    """The area under the ROC or precision-recall curve, from confusion counts at
+    `num_thresholds` cut-offs of the scores (TF1's Riemann-sum estimate).
+
+    Args:
+        labels: bool (or 0/1) labels, predictions' shape.
+        predictions: scores in [0, 1].
+        curve: 'ROC' or 'PR'.
+        summation_method: 'trapezoidal' (default), 'careful_interpolation' (PR: TF's
+            interpolated precision; ROC: trapezoidal), 'minoring' or 'majoring'.
+        thresholds: explicit cut-offs (then num_thresholds is ignored).
+
+    Example:
+        >>> auc, auc_update = tf.metrics.auc(labels, tf.sigmoid(logits))
+    """
+    if curve not in ("ROC", "PR"):
+        raise ValueError(f"tf.metrics.auc: curve must be 'ROC' or 'PR'; got {curve!r}.")
+    if summation_method not in ("trapezoidal", "careful_interpolation", "minoring", "majoring"):
+        raise ValueError(f"tf.metrics.auc: invalid summation_method {summation_method!r}.")
+    if thresholds is not None:
+        th = [0.0 - _KEPSILON, *[float(t) for t in thresholds], 1.0 + _KEPSILON]
+    else:
+        th = _default_thresholds(num_thresholds)
+    n = len(th)
+    with variable_scope(name, "auc"):
+        c = _at_thresholds(labels, predictions, th, weights, ("tp", "fn", "tn", "fp"), "auc")
+        value = _auc_from(
+            *(c[k][0].value() for k in ("tp", "fn", "tn", "fp")), n, curve, summation_method
+        )
+        update = _auc_from(*(c[k][1] for k in ("tp", "fn", "tn", "fp")), n, curve, summation_method)
+    return _collect(value, update, metrics_collections, updates_collections)
+
+
+def _counts_at_thresholds(
+    kind: str,
+    labels: Any,
+    predictions: Any,
+    thresholds: Any,
+    weights: Any,
+    metrics_collections: Any,
+    updates_collections: Any,
+    name: str | None,
+) -> tuple[Tensor, Tensor]:
+    long = {
+        "tp": "true_positives",
+        "fn": "false_negatives",
+        "tn": "true_negatives",
+        "fp": "false_positives",
+    }[kind]
+    with variable_scope(name, f"{long}_at_thresholds"):
+        var, update = _at_thresholds(
+            labels,
+            predictions,
+            [float(t) for t in thresholds],
+            weights,
+            (kind,),
+            f"{long}_at_thresholds",
+        )[kind]
+    return _collect(var.value(), update, metrics_collections, updates_collections)
+
+
+def true_positives_at_thresholds(
+    labels: Any,
+    predictions: Any,
+    thresholds: Any,
+    weights: Any = None,
+    metrics_collections: Any = None,
+    updates_collections: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Weighted counts of (label true, prediction > t) for each threshold t."""
+    return _counts_at_thresholds(
+        "tp",
+        labels,
+        predictions,
+        thresholds,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
+
+
+def false_positives_at_thresholds(
+    labels: Any,
+    predictions: Any,
+    thresholds: Any,
+    weights: Any = None,
+    metrics_collections: Any = None,
+    updates_collections: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Weighted counts of (label false, prediction > t) for each threshold t."""
+    return _counts_at_thresholds(
+        "fp",
+        labels,
+        predictions,
+        thresholds,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
+
+
+def true_negatives_at_thresholds(
+    labels: Any,
+    predictions: Any,
+    thresholds: Any,
+    weights: Any = None,
+    metrics_collections: Any = None,
+    updates_collections: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Weighted counts of (label false, prediction <= t) for each threshold t."""
+    return _counts_at_thresholds(
+        "tn",
+        labels,
+        predictions,
+        thresholds,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
+
+
+def false_negatives_at_thresholds(
+    labels: Any,
+    predictions: Any,
+    thresholds: Any,
+    weights: Any = None,
+    metrics_collections: Any = None,
+    updates_collections: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Weighted counts of (label true, prediction <= t) for each threshold t."""
+    return _counts_at_thresholds(
+        "fn",
+        labels,
+        predictions,
+        thresholds,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
+
+
+def _ratio_at_thresholds(
+    num_kind: str,
+    other_kind: str,
+    scope: str,
+    labels: Any,
+    predictions: Any,
+    thresholds: Any,
+    weights: Any,
+    metrics_collections: Any,
+    updates_collections: Any,
+    name: str | None,
+) -> tuple[Tensor, Tensor]:
+    eps = 1e-7
+    with variable_scope(name, scope):
+        c = _at_thresholds(
+            labels,
+            predictions,
+            [float(t) for t in thresholds],
+            weights,
+            (num_kind, other_kind),
+            scope,
+        )
+        (a, a_up), (b, b_up) = c[num_kind], c[other_kind]
+        value = a.value() / (a.value() + b.value() + eps)
+        update = a_up / (a_up + b_up + eps)
+    return _collect(value, update, metrics_collections, updates_collections)
+
+
+def precision_at_thresholds(
+    labels: Any,
+    predictions: Any,
+    thresholds: Any,
+    weights: Any = None,
+    metrics_collections: Any = None,
+    updates_collections: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """tp / (tp + fp) of `prediction > t`, for each threshold t."""
+    return _ratio_at_thresholds(
+        "tp",
+        "fp",
+        "precision_at_thresholds",
+        labels,
+        predictions,
+        thresholds,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
+
+
+def recall_at_thresholds(
+    labels: Any,
+    predictions: Any,
+    thresholds: Any,
+    weights: Any = None,
+    metrics_collections: Any = None,
+    updates_collections: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """tp / (tp + fn) of `prediction > t`, for each threshold t."""
+    return _ratio_at_thresholds(
+        "tp",
+        "fn",
+        "recall_at_thresholds",
+        labels,
+        predictions,
+        thresholds,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
+
+
+# -- mean IoU ------------------------------------------------------------------------------------
+def mean_iou(
+    labels: Any,
+    predictions: Any,
+    num_classes: int,
+    weights: Any = None,
+    metrics_collections: Any = None,
+    updates_collections: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """The mean over classes of intersection / union (segmentation's IoU), from a running
+    confusion matrix; classes that never appear are left out of the mean, as TF.
+
+    Returns:
+        (mean_iou, update_op): update_op returns the updated confusion matrix, as TF.
+    """
+    with variable_scope(name, "mean_iou"):
+        total = Variable(
+            array_ops.zeros([num_classes, num_classes], dtype=dtypes.float64),
+            trainable=False,
+            name="total_confusion_matrix",
+            collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
+        )
+        cm = matrix_ops.confusion_matrix(labels, predictions, num_classes, weights, dtypes.float64)
+        update = state_ops.assign_add(total, cm)
+
+        def compute(m: Any) -> Tensor:
+            rows = reduction_ops.reduce_sum(m, axis=0)
+            cols = reduction_ops.reduce_sum(m, axis=1)
+            diag = matrix_ops.diag_part(m)
+            den = rows + cols - diag
+            valid = reduction_ops.reduce_sum(
+                cast_ops.cast(logic_ops.not_equal(den, 0.0), dtypes.float64)
+            )
+            iou = diag / where(logic_ops.greater(den, 0.0), den, array_ops.ones_like(den))
+            return cast_ops.cast(
+                _where_ratio(reduction_ops.reduce_sum(iou), valid, "mean_iou"), dtypes.float32
+            )
+
+        value = compute(total.value())
+    return _collect(value, update, metrics_collections, updates_collections)
+
+
 __all__ = [
     "accuracy",
+    "auc",
+    "mean_iou",
+    "true_positives_at_thresholds",
+    "false_positives_at_thresholds",
+    "true_negatives_at_thresholds",
+    "false_negatives_at_thresholds",
+    "precision_at_thresholds",
+    "recall_at_thresholds",
     "mean",
     "mean_squared_error",
     "mean_absolute_error",
