@@ -119,6 +119,17 @@ def _every_optimizer_state_and_random_op_graph():
             w = tf.Variable(np.linspace(-1, 1, 3).astype(np.float32), name=f"w{i}")
             loss = tf.reduce_sum(tf.square(tf.reduce_sum(x * w, axis=1) - 1.0))
             trains.append(opt.minimize(loss, var_list=[w]))
+        # Image kernels whose gradient ops the op table's forward rows do not build.
+        v = tf.Variable(np.linspace(0, 1, 32).reshape(1, 4, 4, 2).astype(np.float32), name="v")
+        dw = tf.Variable(np.ones((2, 2, 2, 1), np.float32), name="dw")
+        image_loss = (tf.reduce_sum(tf.nn.depthwise_conv2d(v, dw, [1, 1, 1, 1], "SAME"))
+                      + tf.reduce_sum(tf.nn.lrn(v, 1))
+                      + tf.reduce_sum(tf.image.resize_bilinear(v, [3, 3]))
+                      + tf.reduce_sum(tf.image.resize_nearest_neighbor(v, [5, 5])))
+        trains.append(tf.train.GradientDescentOptimizer(0.1).minimize(image_loss))
+        classes = tf.constant([[1], [3]], tf.int64)
+        extra += [tf.nn.log_uniform_candidate_sampler(classes, 1, 2, True, 5, seed=3)[0],
+                  tf.nn.uniform_candidate_sampler(classes, 1, 2, False, 5, seed=4)[0]]
     return g, [down] + extra, trains
 
 
