@@ -140,8 +140,9 @@ globals().update(compat.build(__import__(__name__)))
 compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 
 # Imported on first use, so that `import flowzero` stays light: tf.summary, tf.saved_model,
-# and the TF 0.x summary names that old tutorials use.
-_LAZY_MODULES = frozenset({"summary", "saved_model", "metrics"})
+# tf.metrics, tf.estimator, tf.feature_column, the queues (tf.FIFOQueue, ...), and the TF 0.x
+# summary names that old tutorials use.
+_LAZY_MODULES = frozenset({"summary", "saved_model", "metrics", "estimator", "feature_column"})
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
 _SUMMARY_ALIASES = {

@@ -69,6 +69,8 @@ def _require_global_step(hook: str) -> Any:
 def _as_graph_element(x: Any) -> Any:
     if isinstance(x, (Tensor, Operation)) or hasattr(x, "_as_graph_element"):
         return x  # tensors, ops and Variables fetch as they are
+    if isinstance(x, str) and ":" not in x:
+        x += ":0"  # an op name names its first output, as TF's hooks read it
     return get_default_graph().as_graph_element(x)
 
 
@@ -446,7 +448,7 @@ class SummarySaverHook(SessionRunHook):
             self._next_step
         )
         requests: dict[str, Any] = {"global_step": self._global_step_tensor}
-        if self._request_summary:
+        if self._request_summary and self._summary_writer is not None:
             op = self._get_summary_op()
             if op is not None:
                 requests["summary"] = op
