@@ -90,7 +90,13 @@ from flowzero.ops.reshape_ops import *  # noqa: F403
 from flowzero.ops.scan_ops import cumprod, cumsum
 from flowzero.ops.script_ops import custom_gradient, numpy_function, py_func
 from flowzero.ops.slicing_ops import *  # noqa: F403
-from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
+from flowzero.ops.state_ops import (
+    assign,
+    assign_add,
+    assign_sub,
+    count_up_to,
+    is_variable_initialized,
+)
 from flowzero.ops.tensor_array_ops import TensorArray
 from flowzero.ops.trig_ops import *  # noqa: F403
 from flowzero.ops.unary_ops import *  # noqa: F403
@@ -145,6 +151,7 @@ compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 _LAZY_MODULES = frozenset({"summary", "saved_model", "metrics", "estimator", "feature_column"})
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
+_QUEUES = frozenset({"QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue"})
 _SUMMARY_ALIASES = {
     "scalar_summary": "scalar", "histogram_summary": "histogram", "image_summary": "image",
     "merge_summary": "merge", "merge_all_summaries": "merge_all",
@@ -161,6 +168,8 @@ def __getattr__(name: str) -> object:
     elif name == "io":  # tf.io: its gfile so far
         value = compat.Namespace("flowzero.io", "tf.io: TF 1.15's names that flowzero implements.")
         value.gfile = importlib.import_module("flowzero.platform.gfile")  # type: ignore[attr-defined]
+    elif name in _QUEUES:
+        value = getattr(importlib.import_module("flowzero.ops.data_flow_ops"), name)
     elif name in _SUMMARY_ALIASES:
         value = getattr(importlib.import_module("flowzero.summary"), _SUMMARY_ALIASES[name])
     else:

@@ -733,6 +733,7 @@ class IteratorGetNext(_IteratorOp):
                 )
             it = ctx.iterators[a["key"]] = _elements(a["tree"], list(values), ctx, a["key"])
         try:
-            return list(next(it))
+            with ctx.iterator_lock:  # a Python generator cannot be advanced by two threads at once
+                return list(next(it))
         except StopIteration:
             raise errors.OutOfRangeError(None, None, "End of sequence") from None

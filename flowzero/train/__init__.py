@@ -100,7 +100,7 @@ _LAZY_NAMES = {
     **dict.fromkeys([
         "input_producer", "string_input_producer", "range_input_producer",
         "slice_input_producer", "limit_epochs", "batch", "shuffle_batch", "batch_join",
-        "shuffle_batch_join", "maybe_batch", "maybe_shuffle_batch",
+        "shuffle_batch_join",
     ], "input"),
 }
 __all__ += sorted(_LAZY_NAMES)

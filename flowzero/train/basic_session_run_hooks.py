@@ -378,6 +378,7 @@ class CheckpointSaverHook(SessionRunHook):
             # A graph that reads Python data (py_func, from_generator) has no meta graph file;
             # the checkpoint itself is complete, and that is what a restart needs.
             warnings.filterwarnings("ignore", message="Saver.save: the meta graph")
+            warnings.filterwarnings("ignore", message="Graph serialization skips an item")
             self._get_saver().save(session, self._save_path, global_step=step)
         if self._summary_writer is not None:
             self._summary_writer.add_session_log(_session_log("CHECKPOINT"), step)
