@@ -168,6 +168,8 @@ def __getattr__(name: str) -> object:
     elif name == "io":  # tf.io: its gfile so far
         value = compat.Namespace("flowzero.io", "tf.io: TF 1.15's names that flowzero implements.")
         value.gfile = importlib.import_module("flowzero.platform.gfile")  # type: ignore[attr-defined]
+    elif name in ("enable_eager_execution", "GradientTape"):
+        value = getattr(importlib.import_module("flowzero.eager"), name)
     elif name in _QUEUES:
         value = getattr(importlib.import_module("flowzero.ops.data_flow_ops"), name)
     elif name in _SUMMARY_ALIASES:
