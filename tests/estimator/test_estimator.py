@@ -269,7 +269,8 @@ def test_import_flowzero_stays_light():
     code = (
         "import sys, flowzero; print(any(m.startswith(('flowzero.estimator', "
         "'flowzero.feature_column', 'flowzero.train.monitored_session', "
-        "'flowzero.train.queue_runner', 'flowzero.ops.data_flow_ops')) for m in sys.modules))"
+        "'flowzero.train.queue_runner', 'flowzero.ops.data_flow_ops', 'flowzero.eager')) "
+        "for m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
