@@ -80,6 +80,9 @@ def test_variables_optimizers_and_control_flow():
         assert int(i) == 5 and float(s) == 10.0
         it = tf.contrib.eager.Iterator(tf.data.Dataset.from_tensor_slices(np.arange(3)))
         assert [int(e) for e in it] == [0, 1, 2]
+        ds = tf.data.Dataset.from_tensor_slices((np.arange(4), np.arange(4) * 2)).batch(3)
+        assert [(list(a.numpy()), list(b.numpy())) for a, b in ds] == \
+            [([0, 1, 2], [0, 2, 4]), ([3], [6])]
     """)
 
 
