@@ -36,10 +36,13 @@ def main(checkpoint_dir=None, last_step=300, batch_size=100):
         x = tf.placeholder(tf.float32, [None, 784])
         predict = tf.argmax(tf.matmul(x, w) + b, 1)
 
+        # Runs once when the loop ends, on the trained values: the test-set predictions.
+        final = tf.train.FinalOpsHook({"predict": predict, "step": step}, {x: x_test})
         hooks = [
             tf.train.StopAtStepHook(last_step=last_step),
             tf.train.NanTensorHook(loss),
             tf.train.LoggingTensorHook({"loss": loss, "step": step}, every_n_iter=100),
+            final,
         ]
         with tf.train.MonitoredTrainingSession(
             checkpoint_dir=checkpoint_dir,
@@ -49,8 +52,8 @@ def main(checkpoint_dir=None, last_step=300, batch_size=100):
         ) as sess:
             while not sess.should_stop():
                 sess.run(train_op)
-            accuracy = float(np.mean(sess.run(predict, {x: x_test}) == y_test))
-            final_step = sess.run(step)
+        accuracy = float(np.mean(final.final_ops_values["predict"] == y_test))
+        final_step = final.final_ops_values["step"]
     print(f"step {final_step}: test accuracy {accuracy:.3f}")
     return final_step, accuracy
 

@@ -432,6 +432,8 @@ class _MonitoredSession:
     ) -> Any:
         """Session.run through the hooks; returns the values of `fetches` only."""
         sess = self._tf_sess()
+        if self.should_stop():
+            raise RuntimeError("Run called even after should_stop requested.")
         run_context = SessionRunContext(SessionRunArgs(fetches, feed_dict, options), sess)
         hook_fetches: list[Any] = []
         feeds = dict(feed_dict) if feed_dict else {}
