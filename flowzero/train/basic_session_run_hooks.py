@@ -458,9 +458,10 @@ class SummarySaverHook(SessionRunHook):
     def after_run(self, run_context: SessionRunContext, run_values: SessionRunValues) -> None:
         if self._summary_writer is None:
             return
-        global_step = int(run_values.results["global_step"]) + 1
-        if self._next_step is None or self._request_summary:
-            global_step = int(run_context.session.run(self._global_step_tensor))
+        # NOTE: TF estimates the step after this run as the fetched value + 1, the fetch being
+        # read before the train op's increment. A flowzero fetch of a variable is its value at
+        # the end of the run, so the step is read anew instead (a cached one-fetch run).
+        global_step = int(run_context.session.run(self._global_step_tensor))
         if self._next_step is None:
             self._summary_writer.add_session_log(_session_log("START"), global_step)
         if self._request_summary:

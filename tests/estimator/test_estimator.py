@@ -280,3 +280,20 @@ def test_import_flowzero_stays_light():
         env={**os.environ, "PYTHONPATH": os.getcwd()},
     )
     assert out.stdout.strip() == "False"
+
+
+def test_summaries_in_model_dir(tmp_path):
+    pytest.importorskip("tensorboardX")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    est = _est(tmp_path, save_summary_steps=10)
+    est.train(_train_fn(), steps=25)
+    res = est.evaluate(_eval_fn())
+    tf.summary.FileWriterCache.clear()
+    train = EventAccumulator(str(tmp_path))
+    train.Reload()
+    assert [e.step for e in train.Scalars("loss")] == [1, 11, 21]
+    evl = EventAccumulator(str(tmp_path / "eval"))
+    evl.Reload()
+    (mae,) = evl.Scalars("mae")
+    assert mae.step == 25 and mae.value == pytest.approx(res["mae"], rel=1e-6)
