@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 from flowzero.framework import errors
-from flowzero.framework.graph import GraphKeys, get_default_graph
+from flowzero.framework.graph import GraphKeys, _hook, get_default_graph
 from flowzero.platform import tf_logging as logging
 
 
@@ -181,16 +181,8 @@ def start_queue_runners(
         >>> coord = tf.train.Coordinator()
         >>> threads = tf.train.start_queue_runners(sess=sess, coord=coord)
     """
-    if sess is None:
-        from flowzero.runtime.session import get_default_session
-
-        sess = get_default_session()
-        if sess is None:
-            raise ValueError(
-                "Cannot start queue runners: No default session is registered. "
-                "Use `with sess.as_default()` or pass an explicit session to "
-                "tf.start_queue_runners(sess=sess)"
-            )
+    if sess is None:  # the default session, found as Tensor.eval finds it
+        sess = _hook("session_for")(get_default_graph(), None, "start queue runners")
     if hasattr(sess, "_tf_sess"):  # a MonitoredSession: its queues run in its own session
         sess = sess._tf_sess()
     threads: list[threading.Thread] = []

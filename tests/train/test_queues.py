@@ -321,3 +321,50 @@ def test_session_run_from_many_threads():
         assert not errors_, errors_[0]
         assert sorted(seen) == list(range(400))  # each element exactly once
         assert sess.run(counter) == 8 * 25  # no lost increment
+
+
+def test_queue_ops_and_count_up_to_round_trip_through_a_graph_file(tmp_path):
+    from flowzero.framework.serialization import load_graph, write_graph
+
+    epochs = tf.Variable(tf.zeros([], tf.int64), name="epochs")
+    tick = tf.count_up_to(epochs, 2, name="tick")
+    q = tf.FIFOQueue(8, [tf.int32, tf.string], shapes=[[], []], name="q")
+    enq = q.enqueue_many([[1, 2, 3], [b"a", b"b", b"c"]], name="enq")
+    one = q.dequeue(name="one")
+    enq1 = q.enqueue([4, b"d"], name="enq1")
+    many = q.dequeue_many(2, name="many")
+    rest = q.dequeue_up_to(5, name="rest")
+    size, closed, close = q.size(name="size"), q.is_closed(name="closed"), q.close(name="close")
+    path = write_graph(tf.get_default_graph(), str(tmp_path), "queues.json")
+    results = []
+    for g in (tf.get_default_graph(), load_graph(path)):
+        with g.as_default(), tf.Session(graph=g) as sess:
+
+            def run(name, g=g, sess=sess):
+                return sess.run(
+                    g.get_tensor_by_name(name) if ":" in name else g.get_operation_by_name(name)
+                )
+
+            run("epochs/Assign")
+            got = [run("tick:0"), run("tick:0")]
+            with pytest.raises(tf.errors.OutOfRangeError, match="Reached limit of 2"):
+                run("tick:0")
+            run("enq")
+            got += [
+                list(sess.run([g.get_tensor_by_name(f"one:{i}") for i in (0, 1)])),
+                run("size:0"),
+                run("closed:0"),
+            ]
+            run("enq1")
+            got += [
+                [list(v) for v in sess.run([g.get_tensor_by_name(f"many:{i}") for i in (0, 1)])]
+            ]
+            run("close")
+            got += [
+                [list(v) for v in sess.run([g.get_tensor_by_name(f"rest:{i}") for i in (0, 1)])],
+                run("closed:0"),
+            ]
+            results.append(got)
+    assert results[0] == results[1]
+    assert results[0] == [0, 1, [1, b"a"], 2, False, [[2, 3], [b"b", b"c"]], [[4], [b"d"]], True]
+    assert all(x is not None for x in (tick, enq, one, enq1, many, rest, size, closed, close))
