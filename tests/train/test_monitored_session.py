@@ -297,15 +297,18 @@ def _mts_run(mod, d):
         train = mod.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=step)
         hooks = [mod.train.StopAtStepHook(last_step=10)]
         n = 0
-        with mod.train.MonitoredTrainingSession(checkpoint_dir=d, hooks=hooks,
-                                                save_checkpoint_steps=4,
-                                                save_summaries_steps=None) as sess:
+        with mod.train.MonitoredTrainingSession(
+            checkpoint_dir=d, hooks=hooks, save_checkpoint_steps=4, save_summaries_steps=None
+        ) as sess:
             while not sess.should_stop():
                 sess.run(train)
                 n += 1
         final = mod.train.load_variable(d, "Variable")
-    steps = sorted(int(f.split("-")[1].split(".")[0]) for f in os.listdir(d)
-                   if f.startswith("model.ckpt-") and f.endswith(".index"))
+    steps = sorted(
+        int(f.split("-")[1].split(".")[0])
+        for f in os.listdir(d)
+        if f.startswith("model.ckpt-") and f.endswith(".index")
+    )
     return n, steps, final
 
 
