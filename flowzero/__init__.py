@@ -89,7 +89,13 @@ from flowzero.ops.reshape_ops import *  # noqa: F403
 from flowzero.ops.scan_ops import cumprod, cumsum
 from flowzero.ops.script_ops import custom_gradient, numpy_function, py_func
 from flowzero.ops.slicing_ops import *  # noqa: F403
-from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
+from flowzero.ops.state_ops import (
+    assign,
+    assign_add,
+    assign_sub,
+    count_up_to,
+    is_variable_initialized,
+)
 from flowzero.ops.tensor_array_ops import TensorArray
 from flowzero.ops.trig_ops import *  # noqa: F403
 from flowzero.ops.unary_ops import *  # noqa: F403
@@ -139,10 +145,13 @@ globals().update(compat.build(__import__(__name__)))
 compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 
 # Imported on first use, so that `import flowzero` stays light: tf.summary, tf.saved_model,
-# tf.metrics, tf.image, and the TF 0.x summary names that old tutorials use.
-_LAZY_MODULES = frozenset({"summary", "saved_model", "metrics", "image"})
+# tf.metrics, tf.image, tf.estimator, tf.feature_column, the queues (tf.FIFOQueue, ...), and the
+# TF 0.x summary names that old tutorials use.
+_LAZY_MODULES = frozenset({"summary", "saved_model", "metrics", "image", "estimator",
+                           "feature_column"})
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
+_QUEUES = frozenset({"QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue"})
 _SUMMARY_ALIASES = {
     "scalar_summary": "scalar", "histogram_summary": "histogram", "image_summary": "image",
     "merge_summary": "merge", "merge_all_summaries": "merge_all",
@@ -159,6 +168,10 @@ def __getattr__(name: str) -> object:
     elif name == "io":  # tf.io: its gfile so far
         value = compat.Namespace("flowzero.io", "tf.io: TF 1.15's names that flowzero implements.")
         value.gfile = importlib.import_module("flowzero.platform.gfile")  # type: ignore[attr-defined]
+    elif name in ("enable_eager_execution", "GradientTape"):
+        value = getattr(importlib.import_module("flowzero.eager"), name)
+    elif name in _QUEUES:
+        value = getattr(importlib.import_module("flowzero.ops.data_flow_ops"), name)
     elif name in _SUMMARY_ALIASES:
         value = getattr(importlib.import_module("flowzero.summary"), _SUMMARY_ALIASES[name])
     else:

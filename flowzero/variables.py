@@ -151,27 +151,40 @@ class Variable:
         return self._constraint
 
     # -- conversion ----------------------------------------------------------------------------
+    def _read(self) -> Tensor:
+        # NOTE: in eager execution the snapshot is the value at creation; every use reads anew.
+        if getattr(self._graph, "_eager", False):
+            return state_ops.read_variable(self._variable, name="read")
+        return self._snapshot
+
     def _as_tensor(self, dtype: Any = None) -> Tensor:
         if dtype is not None and dtypes.as_dtype(dtype) is not self.dtype:
             raise ValueError(
                 f"Incompatible type conversion requested to type '{dtypes.as_dtype(dtype).name}'"
                 f" for variable of type '{self.dtype.name}' ({self._name})."
             )
-        return self._snapshot
+        return self._read()
 
     def _as_graph_element(self) -> Tensor:
-        return self._snapshot
+        return self._read()
+
+    def numpy(self) -> Any:
+        """The current value (eager execution only)."""
+        if not getattr(self._graph, "_eager", False):
+            raise NotImplementedError("numpy() is only available when eager execution is "
+                                      "enabled; use sess.run(v) in graph mode.")
+        return self._read().numpy()
 
     def _ref(self) -> Tensor:
         return self._variable
 
     def value(self) -> Tensor:
         """The tensor that reads the variable (`v/read:0`)."""
-        return self._snapshot
+        return self._read()
 
     def read_value(self) -> Tensor:
         """A fresh read of the variable (an Identity of `value()`)."""
-        return control_ops.identity(self._snapshot, name="read")
+        return control_ops.identity(self._read(), name="read")
 
     def initialized_value(self) -> Tensor:
         """The initial value, for initializing another variable from this one."""
@@ -208,6 +221,9 @@ class Variable:
         self._snapshot.set_shape(shape)
 
     def __repr__(self) -> str:
+        if getattr(self._graph, "_eager", False):
+            return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
+                    f"numpy={self.numpy()!r}>")
         return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}_ref>"
 
     def __hash__(self) -> int:
@@ -220,13 +236,16 @@ class Variable:
         raise TypeError("Using a tf.Variable as a Python `bool` is not allowed.")
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if getattr(self._graph, "_eager", False):
+            a = np.asarray(self.numpy())
+            return a if dtype is None else a.astype(dtype)
         raise NotImplementedError(
             f"Cannot convert a symbolic Variable ({self.name}) to a numpy array. Use "
             "sess.run(v) or v.eval()."
         )
 
     def __iter__(self) -> Iterator[Tensor]:
-        return iter(self._snapshot)
+        return iter(self._read())
 
 
 def _install_variable_operators() -> None:
@@ -244,7 +263,7 @@ def _install_variable_operators() -> None:
             continue
 
         def make(fn: Any) -> Any:
-            return lambda self, *a: fn(self._snapshot, *a)
+            return lambda self, *a: fn(self._read(), *a)
 
         setattr(Variable, n, make(fn))
     Variable.__array_priority__ = 100  # type: ignore[attr-defined]

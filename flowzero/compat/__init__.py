@@ -66,7 +66,8 @@ def build(root: Any) -> dict[str, Namespace]:
 
 
 def disable_eager_execution() -> None:
-    """Accepted: flowzero always builds graphs (TF1's behaviour)."""
+    """Accepted: graph building is TF1's default (eager execution is only on after
+    tf.enable_eager_execution())."""
 
 
 def disable_v2_behavior() -> None:
@@ -80,5 +81,8 @@ def enable_v2_behavior() -> None:
 
 
 def executing_eagerly() -> bool:
-    """False: flowzero always builds graphs."""
-    return False
+    """Whether ops run as soon as they are called: after tf.enable_eager_execution(), outside
+    any `with tf.Graph().as_default():`."""
+    from flowzero.framework.graph import get_default_graph
+
+    return bool(getattr(get_default_graph(), "_eager", False))

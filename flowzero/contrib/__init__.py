@@ -1,17 +1,17 @@
 """tf.contrib: the few TF1 contrib pieces that old tutorials use (`tf.contrib.layers`,
-`tf.contrib.rnn`)."""
+`tf.contrib.rnn`, `tf.contrib.eager`)."""
 
 from flowzero.contrib import layers
 
 
 def __getattr__(name: str) -> object:
-    # tf.contrib.rnn loads on first use (`import flowzero` stays light).
+    # tf.contrib.rnn and tf.contrib.eager load on first use (`import flowzero` stays light).
     import importlib
 
-    if name != "rnn":
+    if name not in ("rnn", "eager"):
         raise AttributeError(f"module 'flowzero.contrib' has no attribute '{name}'")
-    value = importlib.import_module("flowzero.contrib.rnn")
+    value = importlib.import_module(f"flowzero.contrib.{name}")
     globals()[name] = value
     return value
 
-__all__ = ["layers", "rnn"]
+__all__ = ["layers", "rnn", "eager"]

@@ -298,10 +298,21 @@ class Dataset:
         return Iterator(self, initializable=True)
 
     def __iter__(self) -> PyIterator[Any]:
-        raise TypeError(
-            "tf.data.Dataset is not iterable in graph mode: make an iterator "
-            "(dataset.make_one_shot_iterator()) and run its get_next()."
-        )
+        if not getattr(get_default_graph(), "_eager", False):
+            raise TypeError(
+                "tf.data.Dataset is not iterable in graph mode: make an iterator "
+                "(dataset.make_one_shot_iterator()) and run its get_next()."
+            )
+        return self._eager_elements()
+
+    def _eager_elements(self) -> PyIterator[Any]:
+        # Eager execution: each get_next() runs at once; the end of the data ends the loop.
+        it = self.make_one_shot_iterator()
+        while True:
+            try:
+                yield it.get_next()
+            except errors.OutOfRangeError:
+                return
 
 
 def _constant_pad(p: Any) -> float:
@@ -733,6 +744,7 @@ class IteratorGetNext(_IteratorOp):
                 )
             it = ctx.iterators[a["key"]] = _elements(a["tree"], list(values), ctx, a["key"])
         try:
-            return list(next(it))
+            with ctx.iterator_lock:  # a Python generator cannot be advanced by two threads at once
+                return list(next(it))
         except StopIteration:
             raise errors.OutOfRangeError(None, None, "End of sequence") from None

@@ -398,6 +398,9 @@ def cond(
     if pred.shape.ndims not in (None, 0):
         raise ValueError(f"cond: pred must be a scalar; got shape {pred.shape} ('{pred.name}').")
     g = pred.graph
+    if getattr(g, "_eager", False):  # eager execution: the taken branch just runs
+        res = true_fn() if bool(pred) else false_fn()
+        return res if strict else _unpack_singleton(res)
     with g.as_default(), g.name_scope(name or "cond") as scope:
         base = scope[:-1]
         tb, tres, tleaves = _build_branch(true_fn, f"{base}/true", "cond: true_fn")
@@ -669,6 +672,21 @@ def _invariant_shapes(
     return out
 
 
+def _eager_while(cond: Callable[..., Any], body: Callable[..., Any], structure: Any,
+                 single: bool, maximum_iterations: Any) -> Any:
+    vars_ = structure
+    limit = None if maximum_iterations is None else int(maximum_iterations)
+    k = 0
+    while (limit is None or k < limit) and bool(cond(*vars_)):
+        out = body(*vars_)
+        if single and isinstance(out, (list, tuple)) and len(out) == 1:
+            out = out[0]
+        vars_ = [out] if single else (list(out) if isinstance(out, (list, tuple)) else [out])
+        k += 1
+    return vars_[0] if single else (type(structure)(vars_) if isinstance(structure, tuple)
+                                    and not hasattr(structure, "_fields") else vars_)
+
+
 def while_loop(
     cond: Callable[..., Any],
     body: Callable[..., Any],
@@ -721,6 +739,8 @@ def while_loop(
             g = t.graph
             break
     g = g or get_default_graph()
+    if getattr(g, "_eager", False):  # eager execution: a Python loop over eager ops
+        return _eager_while(cond, body, structure, single, maximum_iterations)
     with g.as_default(), g.name_scope(name or "while") as scope:
         base = scope[:-1]
         leaves = [

@@ -7,11 +7,12 @@ values therefore live in the Session, as in TF1: two sessions on one graph hold 
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
 
-from flowzero.framework import dtypes
+from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, as_shape
@@ -126,6 +127,40 @@ class AssignSub(_AssignUpdate):
         return cur
 
 
+_count_lock = threading.Lock()
+
+
+@register_op("CountUpTo")
+class CountUpTo(OpDef):
+    """y = ref; ref += 1, unless ref >= limit: then OutOfRangeError (an epoch counter)."""
+
+    stateful = True
+    differentiable = False
+
+    def infer(self, ref: Tensor) -> TensorSpec:
+        if not ref.dtype.is_integer:
+            raise self.error(f"ref must be an integer variable; got {ref.dtype.name}.")
+        return spec(ref.shape, ref.dtype)
+
+    def compute(self, cell: VarCell) -> np.ndarray:
+        with _count_lock:  # queue-runner threads count the same epochs
+            cur = cell.read()
+            if cur >= self.attrs["limit"]:
+                raise errors.OutOfRangeError(None, None, f"Reached limit of "
+                                             f"{self.attrs['limit']}")
+            old = cur.copy()
+            cur += 1
+        return old
+
+
+def count_up_to(ref: Any, limit: int, name: str | None = None) -> Tensor:
+    """Increments the integer variable `ref` until it reaches `limit`; returns its value
+    before the increment. Past the limit, running it raises OutOfRangeError."""
+    r = _ref_of(ref)
+    with r.graph.as_default():
+        return apply_op(CountUpTo, [r], {"limit": int(limit)}, name=name or "CountUpTo")
+
+
 @register_op("IsVariableInitialized")
 class IsVariableInitialized(OpDef):
     """y = whether the variable `ref` holds a value in this session."""
@@ -220,4 +255,5 @@ def read_variable(ref: Tensor, name: str = "read") -> Tensor:
     return apply_op(ReadVariableOp, [ref], name=name)
 
 
-__all__ = ["assign", "assign_add", "assign_sub", "is_variable_initialized", "TensorShape"]
+__all__ = ["assign", "assign_add", "assign_sub", "count_up_to", "is_variable_initialized",
+           "TensorShape"]

@@ -289,6 +289,7 @@ class BaseSession:
         """Frees the session's variable values; later `run` calls raise RuntimeError."""
         self._closed = True
         self._plans.clear()
+        self._ctx.close()  # wakes runs blocked on a queue (another thread's) with an error
         self._ctx = RunContext()
         if self in _session_stack.stack:
             _session_stack.stack.remove(self)

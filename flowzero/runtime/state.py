@@ -7,6 +7,7 @@ the factory of sub-plans, which control-flow kernels ask for).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -51,12 +52,37 @@ class RunContext:
         self.rngs: dict[Any, np.random.Generator] = {}
         self.subplans: dict[Any, Any] = {}
         self.iterators: dict[str, Any] = {}  # tf.data iterators' positions
+        # Stateful objects that ops share within the session (queues), by key; each may have
+        # a cancel() that close() calls, to wake the threads blocked on it.
+        self.resources: dict[str, Any] = {}
+        # NOTE: several threads may run the session at once (queue runners feeding a training
+        # loop): every get-or-create below goes through dict.setdefault, which is atomic, so
+        # two threads never end up with two different cells for one variable.
+        self.lock = threading.RLock()
+        self.iterator_lock = threading.RLock()  # a Python generator: one thread at a time
 
     def cell(self, name: str) -> VarCell:
         c = self.variables.get(name)
         if c is None:
-            c = self.variables[name] = VarCell(name)
+            c = self.variables.setdefault(name, VarCell(name))
         return c
+
+    def resource(self, key: str, make: Callable[[], Any]) -> Any:
+        """The session's object under `key` (a queue), created by `make()` on first use."""
+        r = self.resources.get(key)
+        if r is None:
+            with self.lock:
+                r = self.resources.get(key)
+                if r is None:
+                    r = self.resources[key] = make()
+        return r
+
+    def close(self) -> None:
+        """Cancels what threads may be blocked on (pending queue operations)."""
+        for r in list(self.resources.values()):
+            cancel = getattr(r, "cancel", None)
+            if cancel is not None:
+                cancel()
 
     def rng(self, key: Any, seed: tuple[int | None, int | None]) -> np.random.Generator:
         """The RNG stream of one random op: seeded ones replay identically in every session."""
@@ -66,7 +92,7 @@ class RunContext:
                 g = np.random.default_rng()
             else:
                 g = np.random.default_rng([int(seed[0] or 0), int(seed[1] or 0)])
-            self.rngs[key] = g
+            g = self.rngs.setdefault(key, g)
         return g
 
     def subplan(self, key: Any, targets: list[Any], feeds: list[Any]) -> Any:
@@ -76,5 +102,5 @@ class RunContext:
             factory = RunContext.plan_factory
             if factory is None:  # pragma: no cover - runtime.plan is imported with flowzero
                 raise RuntimeError("no plan factory registered (import flowzero.runtime.plan)")
-            p = self.subplans[key] = factory(targets, feeds, self)
+            p = self.subplans.setdefault(key, factory(targets, feeds, self))
         return p

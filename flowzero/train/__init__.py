@@ -81,11 +81,42 @@ _SAVER_NAMES = frozenset({
 })
 
 
+# Training loops (MonitoredSession and its hooks, Coordinator, queue input pipelines), also on
+# first use: name -> the flowzero.train module that defines it.
+_LAZY_NAMES = {
+    **dict.fromkeys([
+        "MonitoredTrainingSession", "MonitoredSession", "SingularMonitoredSession", "Scaffold",
+        "SessionManager", "SessionCreator", "ChiefSessionCreator", "WorkerSessionCreator",
+    ], "monitored_session"),
+    **dict.fromkeys(["SessionRunHook", "SessionRunArgs", "SessionRunContext",
+                     "SessionRunValues"], "session_run_hook"),
+    **dict.fromkeys([
+        "StopAtStepHook", "NanTensorHook", "NanLossDuringTrainingError", "LoggingTensorHook",
+        "CheckpointSaverHook", "CheckpointSaverListener", "SummarySaverHook", "StepCounterHook",
+        "FinalOpsHook", "FeedFnHook", "SecondOrStepTimer",
+    ], "basic_session_run_hooks"),
+    **dict.fromkeys(["Coordinator", "LooperThread"], "coordinator"),
+    **dict.fromkeys(["QueueRunner", "start_queue_runners", "add_queue_runner"], "queue_runner"),
+    **dict.fromkeys([
+        "input_producer", "string_input_producer", "range_input_producer",
+        "slice_input_producer", "limit_epochs", "batch", "shuffle_batch", "batch_join",
+        "shuffle_batch_join",
+    ], "input"),
+}
+__all__ += sorted(_LAZY_NAMES)
+
+
 def __getattr__(name: str) -> object:
+    import importlib
+
     if name in _SAVER_NAMES:
         from flowzero.train import saver
 
         value = getattr(saver, name)
+    elif name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"flowzero.train.{_LAZY_NAMES[name]}"), name)
+    elif name == "queue_runner":  # tf.train.queue_runner.QueueRunner
+        value = importlib.import_module("flowzero.train.queue_runner")
     elif name == "SummaryWriter":  # TF 0.x name of tf.summary.FileWriter
         from flowzero.summary import FileWriter
 

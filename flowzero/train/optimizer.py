@@ -192,6 +192,8 @@ class Optimizer:
                 something that is not a Variable.
             ValueError: `loss` or a variable is not floating point.
         """
+        if getattr(get_default_graph(), "_eager", False):
+            return self._eager_gradients(loss, var_list, grad_loss)
         if callable(loss) and not isinstance(loss, Tensor):
             loss = loss()
         if gate_gradients not in (self.GATE_NONE, self.GATE_OP, self.GATE_GRAPH):
@@ -215,6 +217,24 @@ class Optimizer:
                           colocate_gradients_with_ops=colocate_gradients_with_ops)
         if gate_gradients == self.GATE_GRAPH:
             grads = control_ops.tuple_(grads)
+        return list(zip(grads, var_list))
+
+    def _eager_gradients(self, loss: Any, var_list: Any, grad_loss: Any
+                         ) -> list[tuple[Tensor | None, Variable]]:
+        """Eager execution: `loss` is a function, differentiated on a GradientTape."""
+        from flowzero.eager.backprop import GradientTape
+
+        if not callable(loss) or isinstance(loss, Tensor):
+            raise RuntimeError("`loss` passed to Optimizer.compute_gradients should be a "
+                               "function when eager execution is enabled.")
+        with GradientTape() as tape:
+            value = loss()
+        if var_list is None:
+            var_list = tape.watched_variables()
+        var_list = list(var_list)
+        if not var_list:
+            raise ValueError("No variables to optimize.")
+        grads = tape.gradient(value, var_list, output_gradients=grad_loss)
         return list(zip(grads, var_list))
 
     def apply_gradients(self, grads_and_vars: Any, global_step: Any = None,

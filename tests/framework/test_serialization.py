@@ -244,6 +244,10 @@ def test_every_registered_op_type_is_round_tripped_by_this_file():
     covered |= {"MatrixSetDiagLike"}
     # tests/data/test_dataset.py round-trips one-shot and initializable iterators.
     covered |= {"MakeIterator", "IteratorGetNext"}
+    # tests/train/test_queues.py round-trips the queue ops and CountUpTo.
+    covered |= {"CountUpTo", "QueueEnqueueV2", "QueueEnqueueManyV2", "QueueDequeueV2",
+                "QueueDequeueManyV2", "QueueDequeueUpToV2", "QueueCloseV2", "QueueSizeV2",
+                "QueueIsClosedV2"}
     product = {k for k in registered_ops() if not k.startswith("TestOnly")}
     # A Python function cannot be stored; writing its graph is a clear TypeError
     # (tests/test_script_ops.py), as TF cannot restore a py_func in another process either.

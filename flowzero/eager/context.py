@@ -1,0 +1,203 @@
+"""TF1 eager execution: ops run as soon as they are called, on the same OpDefs and kernels.
+
+`tf.enable_eager_execution()` makes the default graph an EagerGraph. Building an op there
+infers its output specs as always, then runs its kernel at once on the inputs' values: the
+outputs are EagerTensors, which hold their value (`.numpy()`). Variables are initialized when
+they are created (their Assign runs immediately) and every use reads their current value.
+Nothing is kept: an op is linked to its inputs (for gradients) only while a GradientTape
+records.
+
+`with tf.Graph().as_default():` still builds a graph inside an eager program, as in TF.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import errors
+from flowzero.framework.graph import Graph, Operation, Tensor, _graph_stack
+from flowzero.framework.registry import OpDef, TensorSpec
+from flowzero.framework.shapes import TensorShape
+from flowzero.runtime.state import RunContext, VarCell
+
+
+class EagerTensor(Tensor):
+    """A Tensor with a value: the output of an op that has already run."""
+
+    __slots__ = ("_value",)
+
+    def numpy(self) -> Any:
+        """The value as a NumPy array (a NumPy scalar for rank 0, as TF's `.numpy()`)."""
+        v = self._value
+        if isinstance(v, VarCell):
+            v = v.read()
+        return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = np.asarray(self.numpy())
+        return a if dtype is None else a.astype(dtype)
+
+    def __repr__(self) -> str:
+        return (
+            f"<tf.Tensor: id={id(self)}, shape={self.shape}, dtype={self.dtype.name}, "
+            f"numpy={self.numpy()!r}>"
+        )
+
+    def __str__(self) -> str:
+        return f"tf.Tensor({self.numpy()}, shape={self.shape}, dtype={self.dtype.name})"
+
+    def __bool__(self) -> bool:
+        return bool(self.numpy())
+
+    def __float__(self) -> float:
+        return float(self.numpy())
+
+    def __int__(self) -> int:
+        return int(self.numpy())
+
+    def __index__(self) -> int:
+        return int(self.numpy())
+
+    def __len__(self) -> int:
+        if not self.shape.ndims:
+            raise TypeError("Scalar tensor has no `len()`")
+        return int(np.shape(self.numpy())[0])
+
+    def __format__(self, spec: str) -> str:
+        return format(self.numpy(), spec)
+
+    def eval(self, feed_dict: Any = None, session: Any = None) -> Any:
+        return self.numpy()
+
+
+class EagerGraph(Graph):
+    """The default graph of an eager program: it runs ops instead of keeping them."""
+
+    _eager = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ctx = RunContext()
+        self._ids = itertools.count()
+        self._tapes = threading.local()
+        self._tape_refs: dict[Operation, int] = {}  # op -> how many tapes recorded it
+
+    # -- recording -----------------------------------------------------------------------------
+    def active_tapes(self) -> list[Any]:
+        stack = getattr(self._tapes, "stack", None)
+        if stack is None:
+            stack = self._tapes.stack = []
+        return [t for t in stack if t._recording]
+
+    def push_tape(self, tape: Any) -> None:
+        self.active_tapes()
+        self._tapes.stack.append(tape)
+
+    def pop_tape(self, tape: Any) -> None:
+        stack = self._tapes.stack
+        if tape in stack:
+            stack.remove(tape)
+
+    # -- running -------------------------------------------------------------------------------
+    def create_op(
+        self, opdef_cls: type[OpDef], inputs: list[Tensor], attrs: dict[str, Any], name: str | None
+    ) -> Operation:
+        if opdef_cls.requires_feed:
+            raise RuntimeError(
+                f"tf.placeholder() is not compatible with eager execution "
+                f"(a {opdef_cls.type} must be fed, and eager ops run at once: "
+                "pass the value itself)."
+            )
+        if self._body_stack:  # a cond/while body being traced: build it as a graph would
+            return super().create_op(opdef_cls, inputs, attrs, name)
+        base = name if name else opdef_cls.type
+        node_name = base[:-1] if base.endswith("/") else self.unique_name(base)
+        opdef = opdef_cls(attrs, node_name)
+        out = opdef.infer(*inputs)
+        specs = [out] if isinstance(out, TensorSpec) else list(out)
+        op = Operation(self, node_name, opdef, inputs, specs, [])
+        op._multi = not isinstance(out, TensorSpec)
+        op._id = next(self._ids)
+        values = [_value_of(t) for t in inputs]
+        fn = opdef.compute
+        try:
+            result = fn(self._ctx, *values) if opdef.needs_context else fn(*values)
+        except errors.OpError as e:
+            raise type(e)(
+                None,
+                op,
+                e.message
+                if f"'{node_name}'" in e.message
+                else f"{opdef_cls.type} '{node_name}': {e.message}",
+            ) from None
+        except (ValueError, TypeError, IndexError, ZeroDivisionError, FloatingPointError) as e:
+            raise errors.InvalidArgumentError(
+                None, op, f"{opdef_cls.type} '{node_name}': {type(e).__name__}: {e}"
+            ) from None
+        results = [result] if not op._multi else list(result or [])
+        outs = []
+        for i, (s, v) in enumerate(zip(specs, results)):
+            if not isinstance(v, VarCell):
+                v = np.asarray(v)
+                if opdef.aliases_state:  # a view of variable storage: later writes must not
+                    v = v.copy()  # change a value already returned
+            t = EagerTensor(
+                op, i, s.dtype, s.shape if isinstance(v, VarCell) else TensorShape(list(v.shape))
+            )
+            t._value = v
+            outs.append(t)
+        op._outputs = outs
+        tapes = self.active_tapes()
+        if tapes:
+            for t in inputs:
+                t._consumers.append(op)
+            for tape in tapes:
+                tape._record(op)
+        return op
+
+
+def _value_of(t: Tensor) -> Any:
+    v = getattr(t, "_value", None)
+    if v is None:
+        raise ValueError(
+            f"Tensor '{t.name}' was built in a graph, not run eagerly: a graph "
+            "tensor cannot be an eager op's input."
+        )
+    return v
+
+
+_lock = threading.Lock()
+
+
+def enable_eager_execution(
+    config: Any = None, device_policy: Any = None, execution_mode: Any = None
+) -> None:
+    """Runs every op as soon as it is called (TF1's tf.enable_eager_execution()).
+
+    Raises:
+        ValueError: called after graph ops were created in the default graph (it must come
+            first in the program, as in TF).
+    """
+    from flowzero.framework import graph as graph_mod
+
+    with _lock:
+        g = graph_mod._global_default_graph
+        if isinstance(g, EagerGraph):
+            return
+        if (g is not None and g.get_operations()) or _graph_stack.stack:
+            raise ValueError("tf.enable_eager_execution must be called at program startup.")
+        graph_mod._global_default_graph = EagerGraph()
+
+
+def executing_eagerly() -> bool:
+    """True when ops run at once: eager execution is on and no graph is the default."""
+    from flowzero.framework.graph import get_default_graph
+
+    return getattr(get_default_graph(), "_eager", False)
+
+
+__all__ = ["EagerTensor", "EagerGraph", "enable_eager_execution", "executing_eagerly"]

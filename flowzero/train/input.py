@@ -1,0 +1,415 @@
+"""Queue-based input pipelines (TF1 before tf.data): producers and batchers.
+
+    filenames = tf.train.string_input_producer(["a.png", "b.png"], num_epochs=2)
+    image = tf.image.decode_png(tf.read_file(filenames.dequeue()))
+    images = tf.train.shuffle_batch([image], batch_size=32, capacity=200, min_after_dequeue=50)
+
+Each function adds a queue and a QueueRunner (in the QUEUE_RUNNERS collection) whose threads
+fill it once `tf.train.start_queue_runners` runs (MonitoredSession starts them itself).
+`num_epochs` counts passes in a local variable, so run `tf.local_variables_initializer()`;
+after the last pass the pipeline's dequeues raise OutOfRangeError.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowzero.framework import dtypes, nest
+from flowzero.framework.graph import (
+    GraphKeys,
+    Tensor,
+    control_dependencies,
+    convert_to_tensor,
+    get_default_graph,
+)
+from flowzero.ops.data_flow_ops import FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue
+from flowzero.train.queue_runner import QueueRunner, add_queue_runner
+
+
+def _tf() -> Any:
+    import flowzero
+
+    return flowzero
+
+
+def limit_epochs(tensor: Any, num_epochs: int | None = None, name: str | None = None) -> Tensor:
+    """`tensor`, `num_epochs` times; then OutOfRangeError (None: forever).
+
+    The count is the local variable `<name>/epochs`: run tf.local_variables_initializer().
+    """
+    tf = _tf()
+    if num_epochs is None:
+        return convert_to_tensor(tensor)
+    if num_epochs <= 0:
+        raise ValueError(f"num_epochs must be > 0 not {num_epochs}.")
+    g = get_default_graph()
+    with g.name_scope(name or "limit_epochs"):
+        t = convert_to_tensor(tensor)
+        epochs = tf.Variable(
+            tf.zeros([], tf.int64),
+            name="epochs",
+            trainable=False,
+            collections=[GraphKeys.LOCAL_VARIABLES],
+        )
+        counter = tf.count_up_to(epochs, num_epochs)
+        with control_dependencies([counter]):
+            return tf.identity(t, name="fraction_of_epochs")
+
+
+def input_producer(
+    input_tensor: Any,
+    element_shape: Any = None,
+    num_epochs: int | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    capacity: int = 32,
+    shared_name: str | None = None,
+    summary_name: str | None = None,
+    name: str | None = None,
+    cancel_op: Any = None,
+) -> FIFOQueue:
+    """A queue fed with the rows of `input_tensor` (shuffled each epoch if `shuffle`),
+    `num_epochs` times. Returns the queue; dequeue from it."""
+    tf = _tf()
+    g = get_default_graph()
+    with g.name_scope(name or "input_producer"):
+        t = convert_to_tensor(input_tensor)
+        shape = t.shape.as_list()[1:] if t.shape.ndims is not None else None
+        if element_shape is not None:
+            shape = list(element_shape)
+        if shape is None or any(d is None for d in shape):
+            raise ValueError(
+                "Either `input_tensor` must have a fully defined shape below "
+                "dimension 0, or `element_shape` must be specified."
+            )
+        t = limit_epochs(t, num_epochs)
+        if shuffle:
+            t = tf.random_shuffle(t, seed=seed)
+        q = FIFOQueue(
+            capacity=capacity,
+            dtypes=[t.dtype],
+            shapes=[shape],
+            shared_name=shared_name,
+            name="fifo_queue",
+        )
+        enq = q.enqueue_many([t])
+        add_queue_runner(QueueRunner(q, [enq], cancel_op=cancel_op))
+        return q
+
+
+def string_input_producer(
+    string_tensor: Any,
+    num_epochs: int | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    capacity: int = 32,
+    shared_name: str | None = None,
+    name: str | None = None,
+    cancel_op: Any = None,
+) -> FIFOQueue:
+    """A queue of the strings (file names) in `string_tensor`, shuffled each epoch if
+    `shuffle`, `num_epochs` times.
+
+    Example:
+        >>> queue = tf.train.string_input_producer(["f1.csv", "f2.csv"], num_epochs=1)
+        >>> name = queue.dequeue()
+    """
+    from flowzero.ops.common import static_value
+
+    t = convert_to_tensor(string_tensor, dtype=dtypes.string)
+    v = static_value(t)
+    if v is not None and v.size == 0:
+        raise ValueError("string_input_producer requires a non-null input tensor")
+    return input_producer(
+        t,
+        [],
+        num_epochs,
+        shuffle,
+        seed,
+        capacity,
+        shared_name,
+        name=name or "input_producer",
+        cancel_op=cancel_op,
+    )
+
+
+def range_input_producer(
+    limit: int,
+    num_epochs: int | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    capacity: int = 32,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> FIFOQueue:
+    """A queue of the integers 0 .. limit-1 (int32), shuffled each epoch if `shuffle`."""
+    tf = _tf()
+    with get_default_graph().name_scope(name or "input_producer"):
+        r = tf.range(limit)
+    return input_producer(
+        r, [], num_epochs, shuffle, seed, capacity, shared_name, name=name or "input_producer"
+    )
+
+
+def slice_input_producer(
+    tensor_list: Any,
+    num_epochs: int | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    capacity: int = 32,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> list[Tensor]:
+    """One row of each tensor in `tensor_list` per dequeue (the same row index for all),
+    shuffled each epoch if `shuffle`, `num_epochs` times.
+
+    Example:
+        >>> image, label = tf.train.slice_input_producer([images, labels], num_epochs=5)
+    """
+    tf = _tf()
+    tensors = [convert_to_tensor(t) for t in tensor_list]
+    if not tensors:
+        raise ValueError("Expected at least one tensor in slice_input_producer().")
+    n = tensors[0].shape.as_list()[0] if tensors[0].shape.ndims else None
+    with get_default_graph().name_scope(name or "input_producer"):
+        size = n if n is not None else tf.shape(tensors[0])[0]
+        for t in tensors[1:]:
+            m = t.shape.as_list()[0] if t.shape.ndims else None
+            if n is not None and m is not None and m != n:
+                raise ValueError(
+                    f"slice_input_producer: all tensors need the same first "
+                    f"dimension; got {n} and {m}."
+                )
+        queue = range_input_producer(
+            size,
+            num_epochs=num_epochs,
+            shuffle=shuffle,
+            seed=seed,
+            capacity=capacity,
+            shared_name=shared_name,
+        )
+        index = queue.dequeue()
+        return [tf.gather(t, index) for t in tensors]
+
+
+# -- batching ----------------------------------------------------------------------------------
+def _flatten(tensors: Any) -> tuple[list[Tensor], Any]:
+    if isinstance(tensors, Tensor):
+        return [tensors], None
+    flat = [convert_to_tensor(t) for t in nest.flatten(tensors)]
+    if not flat:
+        raise ValueError("Cannot batch an empty list of tensors.")
+    return flat, tensors
+
+
+def _shapes(
+    flat: list[Tensor], shapes: Any, enqueue_many: bool, dynamic_pad: bool
+) -> list[list[int | None]]:
+    if shapes is not None:
+        return [list(s) for s in shapes]
+    out = []
+    for t in flat:
+        if t.shape.ndims is None:
+            raise ValueError(
+                f"All shapes must be fully defined: tensor '{t.name}' has an "
+                "unknown rank. Pass shapes=."
+            )
+        s = t.shape.as_list()[1:] if enqueue_many else t.shape.as_list()
+        if not dynamic_pad and any(d is None for d in s):
+            raise ValueError(
+                f"All shapes must be fully defined: {[x.shape for x in flat]} "
+                "(pass shapes=, or dynamic_pad=True to pad)."
+            )
+        out.append(s)
+    return out
+
+
+def _batch(
+    tensors_list: list[Any],
+    batch_size: int,
+    capacity: int,
+    enqueue_many: bool,
+    shapes: Any,
+    dynamic_pad: bool,
+    allow_smaller_final_batch: bool,
+    name: str,
+    queue_factory: Any,
+    threads_per_list: int,
+) -> Any:
+    if batch_size is None or (isinstance(batch_size, int) and batch_size <= 0):
+        raise ValueError(f"batch_size must be a positive int; got {batch_size!r}.")
+    flats = [_flatten(t) for t in tensors_list]
+    flat0, structure = flats[0]
+    for f, _ in flats[1:]:
+        if [t.dtype for t in f] != [t.dtype for t in flat0]:
+            raise ValueError("batch_join: every tensor list must have the same dtypes.")
+    with get_default_graph().name_scope(name):
+        shp = _shapes(flat0, shapes, enqueue_many, dynamic_pad)
+        q = queue_factory([t.dtype for t in flat0], shp)
+        enqueue = q.enqueue_many if enqueue_many else q.enqueue
+        ops = [enqueue(f) for f, _ in flats for _ in range(threads_per_list)]
+        add_queue_runner(QueueRunner(q, ops))
+        out = (
+            q.dequeue_up_to(batch_size) if allow_smaller_final_batch else q.dequeue_many(batch_size)
+        )
+    out = out if isinstance(out, list) else [out]
+    if structure is None:
+        return out[0]
+    return nest.pack_sequence_as(structure, out)
+
+
+def batch(
+    tensors: Any,
+    batch_size: int,
+    num_threads: int = 1,
+    capacity: int = 32,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    dynamic_pad: bool = False,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """Batches `tensors` (a tensor, list or dict) through a FIFO queue filled by
+    `num_threads` threads. The result has the structure of `tensors`, each with a leading
+    batch dimension; with allow_smaller_final_batch the last batch may be smaller.
+
+    Example:
+        >>> image_batch, label_batch = tf.train.batch([image, label], batch_size=32)
+    """
+
+    def factory(dts: list[Any], shp: list[Any]) -> Any:
+        if dynamic_pad:
+            return PaddingFIFOQueue(capacity, dts, shp, shared_name=shared_name)
+        return FIFOQueue(capacity, dts, shp, shared_name=shared_name)
+
+    return _batch(
+        [tensors],
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        dynamic_pad,
+        allow_smaller_final_batch,
+        name or "batch",
+        factory,
+        num_threads,
+    )
+
+
+def batch_join(
+    tensors_list: Any,
+    batch_size: int,
+    capacity: int = 32,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    dynamic_pad: bool = False,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """Like batch, with one enqueue thread per tensor list in `tensors_list`."""
+
+    def factory(dts: list[Any], shp: list[Any]) -> Any:
+        if dynamic_pad:
+            return PaddingFIFOQueue(capacity, dts, shp, shared_name=shared_name)
+        return FIFOQueue(capacity, dts, shp, shared_name=shared_name)
+
+    return _batch(
+        list(tensors_list),
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        dynamic_pad,
+        allow_smaller_final_batch,
+        name or "batch_join",
+        factory,
+        1,
+    )
+
+
+def shuffle_batch(
+    tensors: Any,
+    batch_size: int,
+    capacity: int,
+    min_after_dequeue: int,
+    num_threads: int = 1,
+    seed: int | None = None,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """Batches `tensors` in random order: a RandomShuffleQueue that keeps at least
+    `min_after_dequeue` elements to draw from (until its input ends).
+
+    Example:
+        >>> images, labels = tf.train.shuffle_batch([image, label], batch_size=32,
+        ...     capacity=1000, min_after_dequeue=500, seed=1)
+    """
+
+    def factory(dts: list[Any], shp: list[Any]) -> Any:
+        return RandomShuffleQueue(
+            capacity, min_after_dequeue, dts, shp, seed=seed, shared_name=shared_name
+        )
+
+    return _batch(
+        [tensors],
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        False,
+        allow_smaller_final_batch,
+        name or "shuffle_batch",
+        factory,
+        num_threads,
+    )
+
+
+def shuffle_batch_join(
+    tensors_list: Any,
+    batch_size: int,
+    capacity: int,
+    min_after_dequeue: int,
+    seed: int | None = None,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """Like shuffle_batch, with one enqueue thread per tensor list in `tensors_list`."""
+
+    def factory(dts: list[Any], shp: list[Any]) -> Any:
+        return RandomShuffleQueue(
+            capacity, min_after_dequeue, dts, shp, seed=seed, shared_name=shared_name
+        )
+
+    return _batch(
+        list(tensors_list),
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        False,
+        allow_smaller_final_batch,
+        name or "shuffle_batch_join",
+        factory,
+        1,
+    )
+
+
+__all__ = [
+    "limit_epochs",
+    "input_producer",
+    "string_input_producer",
+    "range_input_producer",
+    "slice_input_producer",
+    "batch",
+    "batch_join",
+    "shuffle_batch",
+    "shuffle_batch_join",
+]
