@@ -24,6 +24,8 @@ WORKLOAD_CASES = {
     "W5": {("import", "wall"), ("import", "peak_rss")},
     "W6": {("2000steps", "peak_rss")},
     "W7": {("adam_b128", "step"), ("500steps", "peak_rss")},
+    "W8": {(f"{net}_{load}{v}", "step") for net in ("w2", "w3")
+           for load in ("idle", "busy1", "busyall") for v in ("", "_1t", "_all")},
 }
 
 

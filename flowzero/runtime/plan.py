@@ -231,7 +231,14 @@ class Plan:
 
     def run(self, feed_values: list[Any]) -> list[Any]:
         if not self.threaded:
-            return self._run(feed_values)
+            # A plan whose loop or branch bodies switch threads switches too from then on, so
+            # that its bodies' switches happen inside one run, not once per iteration.
+            st = threads.state
+            before = st.outermost
+            out = self._run(feed_values)
+            if st.outermost != before:
+                self.threaded = True
+            return out
         threads.enter()
         try:
             return self._run(feed_values)

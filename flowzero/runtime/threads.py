@@ -192,8 +192,11 @@ def _entry_points(lib: Any) -> tuple[Any, Any] | None:
     if dll is None:
         return None
     if api == "openblas":
-        names = [(f"{p}openblas_set_num_threads{s}", f"{p}openblas_get_num_threads{s}")
-                 for p in ("", "scipy_") for s in ("", "64_")]
+        names = [
+            (f"{p}openblas_set_num_threads{s}", f"{p}openblas_get_num_threads{s}")
+            for p in ("", "scipy_")
+            for s in ("", "64_")
+        ]
     elif api == "mkl":
         names = [("MKL_Set_Num_Threads", "MKL_Get_Max_Threads")]
     elif api == "blis":
@@ -238,6 +241,7 @@ class _State:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.depth = 0
+        self.outermost = 0  # how many runs began with no run around them (they may be bodies)
         self.outside = 0  # the BLAS's thread count when the outermost run began
         self.current = 0  # what it is set to now (inside runs)
         self.blas: _Blas | None = None
@@ -248,7 +252,7 @@ class _State:
         self.sample: Callable[[int], float] = _runnable_others
 
 
-_state = _State()
+state = _state = _State()
 
 
 def free_cores() -> int:
@@ -271,7 +275,11 @@ class ThreadPolicy:
 
     def __init__(self, config: Any = None) -> None:
         self.enabled = os.environ.get(ENV_POLICY, "1").strip().lower() not in (
-            "0", "false", "no", "off")
+            "0",
+            "false",
+            "no",
+            "off",
+        )
         intra = _config_threads(config, "intra_op_parallelism_threads")
         _config_threads(config, "inter_op_parallelism_threads")  # checked; ops run one by one
         env = os.environ.get(ENV_THREADS, "").strip()
@@ -316,8 +324,11 @@ def _env_threads(text: str) -> int:
     except ValueError:
         n = -1
     if n < 0:
-        warnings.warn(f"{ENV_THREADS}={text!r} is not a thread count (an integer >= 0); "
-                      "ignored.", RuntimeWarning, stacklevel=4)
+        warnings.warn(
+            f"{ENV_THREADS}={text!r} is not a thread count (an integer >= 0); ignored.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
         return 0
     return n
 
@@ -340,8 +351,9 @@ def _fixed_one(fn: Callable[..., Any]) -> Callable[..., Any]:
     return step
 
 
-def _sized(fn: Callable[..., Any], size: Callable[[tuple[Any, ...]], tuple[int, int]],
-           cap: int) -> Callable[..., Any]:
+def _sized(
+    fn: Callable[..., Any], size: Callable[[tuple[Any, ...]], tuple[int, int]], cap: int
+) -> Callable[..., Any]:
     st = _state
 
     def step(*args: Any) -> Any:
@@ -367,6 +379,7 @@ def enter() -> None:
     st = _state
     with st.lock:
         if st.depth == 0:
+            st.outermost += 1
             if st.blas is None:
                 st.blas = _Blas()
             st.outside = st.current = st.blas.get()
