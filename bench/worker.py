@@ -264,13 +264,15 @@ def run_w8(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
                 per_window = {v: time_windows(fn, models[v].sync, calib, min_warmup=2)[1]
                               for v, fn in fns.items()}
                 samples: dict[str, list[float]] = {v: [] for v in fns}
+                cpu: dict[str, list[float]] = {v: [] for v in fns}  # all threads' CPU time
                 for _ in range(st.windows):
                     for v, fn in fns.items():
-                        t0 = now()
+                        t0, c0 = now(), time.process_time()
                         for _ in range(per_window[v]):
                             fn()
                         models[v].sync()
                         samples[v].append((now() - t0) / per_window[v] * 1e3)
+                        cpu[v].append((time.process_time() - c0) / per_window[v] * 1e3)
                         if v == "_all":  # let the BLAS's spinning workers go to sleep first
                             time.sleep(0.0 if st.smoke else 0.2)
                 at_end = _load_now()
@@ -283,7 +285,8 @@ def run_w8(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
                 out[f"{net}_{load}{v}"] = {
                     "metrics": {"step": samples[v]},
                     "extra": {"busy_loops": n_busy, "cores": cores, "load_start": at_start,
-                              "load_end": at_end, "steps_per_window": per_window[v]}}
+                              "load_end": at_end, "steps_per_window": per_window[v],
+                              "cpu_ms_per_step": cpu[v]}}
     return out
 
 
