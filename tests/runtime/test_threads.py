@@ -304,3 +304,17 @@ def test_openblas_num_threads_env_is_respected(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split()[-1] == "1"
+
+
+def test_without_threadpoolctl_the_policy_is_inert(monkeypatch):
+    """threadpoolctl is a dependency, but a broken or missing install must not break runs."""
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # `import threadpoolctl` fails
+    monkeypatch.setattr(threads._state, "blas", None)
+    monkeypatch.setattr(threads._state, "current", 0)
+    monkeypatch.setattr(threads._state, "outside", 0)
+    g, x, y, feed = _matmul_graph(1000, 784, 50)
+    with tf.Session(graph=g) as sess:
+        np.testing.assert_allclose(sess.run(y, feed)[0, :3], [784.0] * 3)
+        np.testing.assert_allclose(sess.run(y, {x: np.ones((10, 784), np.float32)})[0, :1], [784])
+    assert threads._state.blas.setters == []
+    assert threads._state.depth == 0
