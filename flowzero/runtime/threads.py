@@ -10,7 +10,8 @@ on a 2-core machine with one busy loop beside it: a TwoLayerNet step 1.5 ms with
 and splits an op only when its cost model says it pays; flowzero does the same with the BLAS.
 
 The rule, per op that calls a GEMM (`_GEMMS` below: MatMul, the Conv2D family, BlockLSTM and
-their fused chains), from the GEMM's m x k @ k x n:
+their fused chains; like fusion.py, this module names the op types it knows about, so that the
+op catalogue stays free of thread concerns), from the GEMM's m x k @ k x n:
 - m·k·n < SMALL_WORK: the BLAS already runs it on one thread; the op is left alone, so plans of
   tiny ops never touch the thread count.
 - m·k·n >= PARALLEL_WORK and m·n >= PARALLEL_OUTPUTS (the BLAS splits the output, not the
@@ -50,6 +51,7 @@ SPIN_S = 0.2  # after a multi-threaded GEMM, the BLAS's workers spin for up to a
 
 ENV_THREADS = "FLOWZERO_NUM_THREADS"
 ENV_POLICY = "FLOWZERO_THREAD_POLICY"
+_OFF = ("0", "false", "no", "off")
 
 DONT_CARE = 0  # the op is left alone
 
@@ -164,7 +166,7 @@ class _Blas:
         self.setters: list[Any] = []
         self.getters: list[Any] = []
         try:
-            from threadpoolctl import ThreadpoolController
+            from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
         except ImportError:
             return
         try:
@@ -266,7 +268,8 @@ def free_cores() -> int:
         st.others = seen if st.sampled_at < 0 else 0.5 * (st.others + seen)
         st.sampled_at = now
     # NOTE: a quarter of a thread's worth of doubt goes to "busy": a spinning BLAS thread that
-    # loses its core costs 10x, an idle core left unused costs at most 2x on a large GEMM.
+    # loses its core cost a whole step 15-30x here, an idle core left unused at most 2x on a
+    # large GEMM.
     return max(1, math.floor(st.cores + 0.25 - st.others))
 
 
@@ -274,12 +277,7 @@ class ThreadPolicy:
     """One Session's thread settings (its ConfigProto and the environment at creation)."""
 
     def __init__(self, config: Any = None) -> None:
-        self.enabled = os.environ.get(ENV_POLICY, "1").strip().lower() not in (
-            "0",
-            "false",
-            "no",
-            "off",
-        )
+        self.enabled = os.environ.get(ENV_POLICY, "1").strip().lower() not in _OFF
         intra = _config_threads(config, "intra_op_parallelism_threads")
         _config_threads(config, "inter_op_parallelism_threads")  # checked; ops run one by one
         env = os.environ.get(ENV_THREADS, "").strip()
