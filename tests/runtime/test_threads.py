@@ -280,6 +280,27 @@ def test_real_blas_one_thread_inside_restored_after(monkeypatch):
         assert after == before
 
 
+def test_real_blas_large_op_on_a_free_machine_gets_the_cap(monkeypatch):
+    """The multi-threaded branch with the real BLAS: 1 thread outside, the session's config
+    asks for 2, the machine looks free: 2 inside the run, 1 again after it."""
+    pytest.importorskip("threadpoolctl")
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    monkeypatch.delenv(threads.ENV_POLICY, raising=False)
+    monkeypatch.setattr(threads._state, "sample", lambda ours: 0.0)
+    monkeypatch.setattr(threads._state, "cores", 2)
+    monkeypatch.setattr(threads._state, "sampled_at", -1.0)
+    with threadpool_limits(limits=1, user_api="blas"):
+        if threads._Blas().get() != 1:
+            pytest.skip("no BLAS whose threads can be set")
+        g, x, y, feed = _matmul_graph(1000, 784, 50)
+        config = tf.ConfigProto(intra_op_parallelism_threads=2)
+        with tf.Session(graph=g, config=config) as sess:
+            assert _blas_threads_inside(sess, y, feed) == 2
+        after = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        assert after and set(after) == {1}
+
+
 def test_openblas_num_threads_env_is_respected(tmp_path):
     """A user's OPENBLAS_NUM_THREADS=1 (read by the BLAS when NumPy loads) is the cap."""
     pytest.importorskip("threadpoolctl")
