@@ -24,10 +24,12 @@ from bench.common import (
     OWN_INTERPRETER,
     PEERS,
     THREADS,
+    USER_ENV_WORKLOADS,
     WORKLOADS,
     Settings,
     median,
     thread_env,
+    user_env,
     write_json_atomic,
 )
 from bench.procs import run_child
@@ -105,6 +107,7 @@ class Runner:
         self.env = thread_env()
         self.env["PYTHONPATH"] = REPO + (os.pathsep + self.env["PYTHONPATH"]
                                          if self.env.get("PYTHONPATH") else "")
+        self.user_env = user_env(self.env)
         peer_py = args.python_peers or (DEFAULT_PEER_PYTHON if os.path.exists(DEFAULT_PEER_PYTHON)
                                         else sys.executable)
         self.python = {p: sys.executable if p in OWN_INTERPRETER else peer_py for p in PEERS}
@@ -135,7 +138,8 @@ class Runner:
         la = machine.loadavg()
         if la:
             self.loads.append(la[0])
-        ch = run_child([self.python[peer], "-m", "bench.worker", spec_path], self.env, REPO,
+        env = self.user_env if spec.get("workload") in USER_ENV_WORKLOADS else self.env
+        ch = run_child([self.python[peer], "-m", "bench.worker", spec_path], env, REPO,
                        self.args.timeout)
         rec: dict[str, Any] = {"peer": peer, "workload": spec.get("workload"), "rc": ch.rc,
                                "child_wall_s": ch.wall_s,

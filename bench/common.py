@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PEERS = ("flowzero", "tf1", "torch", "jax", "numpy")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8")
 THREADS = 2
 
 # What `python -c "import X"` imports for W5, per peer.
@@ -78,6 +78,30 @@ WORKLOAD_DEFS: dict[str, dict[str, Any]] = {
 }
 
 
+# W8: W2 (h50 b100) and W3 (SGD) as a user's script runs them (no thread settings anywhere), on
+# the machine as it is, beside one busy loop, and beside one busy loop per core. flowzero also
+# runs pinned to one thread and with its thread policy off (the BLAS's default: all cores).
+W8_NETS = ("w2", "w3")
+W8_LOADS = {"idle": 0, "busy1": 1, "busyall": -1}  # busy loops; -1: one per core
+W8_VARIANTS = {"": {}, "_1t": {"FLOWZERO_NUM_THREADS": "1"},
+               "_all": {"FLOWZERO_THREAD_POLICY": "0"}}  # flowzero only
+W8_CASES = {f"{net}_{load}{v}": (net, load, v) for net in W8_NETS for load in W8_LOADS
+            for v in W8_VARIANTS}
+WORKLOAD_DEFS["W8"] = {
+    "title": "W2 h50 b100 / W3 SGD step in a user's script (no thread settings), idle, one busy "
+             "loop, one busy loop per core; flowzero also pinned to 1 thread (_1t) and with its "
+             "thread policy off (_all: the BLAS's default threads)",
+    "cases": {c: f"{net} {load} {v[1:] or 'default'}" for c, (net, load, v) in W8_CASES.items()},
+    "metrics": [STEP_MS]}
+# Workloads whose children get the user's environment (user_env) instead of thread_env, and
+# whose peers keep their own thread defaults (setup(0)).
+USER_ENV_WORKLOADS = ("W8",)
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+               "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "GOTO_NUM_THREADS",
+               "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "XLA_FLAGS",
+               "FLOWZERO_NUM_THREADS", "FLOWZERO_THREAD_POLICY")
+
+
 def case_metrics(wd: dict[str, Any], case: str) -> list[Metric]:
     """The metrics a case of a workload reports (all of the workload's unless it says)."""
     return wd.get("case_metrics", {}).get(case, wd["metrics"])
@@ -127,6 +151,15 @@ def thread_env(base: dict[str, str] | None = None, threads: int = THREADS) -> di
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
     })
+    return env
+
+
+def user_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a user's script: no thread settings for any library."""
+    env = {k: v for k, v in (os.environ if base is None else base).items()
+           if k not in THREAD_VARS}
+    env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "JAX_PLATFORMS": "cpu",
+                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"})
     return env
 
 

@@ -7,9 +7,11 @@ stderr are left to the frameworks' chatter. Exit status 0 unless the harness its
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
+import subprocess
 import sys
 import time
 import traceback
@@ -22,6 +24,7 @@ from bench.common import (
     LR_SGD,
     PEER_MODULE,
     THREADS,
+    USER_ENV_WORKLOADS,
     W2_CASES,
     W3_CASES,
     W4_BATCH,
@@ -30,6 +33,9 @@ from bench.common import (
     W7_BATCH,
     W7_CHECK_STEPS,
     W7_RSS_STEPS,
+    W8_LOADS,
+    W8_NETS,
+    W8_VARIANTS,
     WORKLOAD_ENV,
     Settings,
     write_json_atomic,
@@ -193,8 +199,101 @@ def run_w7(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
                                    "final_loss": final}}}
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _load_now() -> dict[str, Any]:
+    """The 1-minute load average and the threads running system-wide right now."""
+    rec: dict[str, Any] = {"loadavg1": os.getloadavg()[0]}
+    try:
+        with open("/proc/loadavg") as f:
+            rec["running"] = int(f.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return rec
+
+
+def _busy_loops(n: int) -> list[subprocess.Popen[bytes]]:
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL) for _ in range(n)]
+
+
+def _w8_model(peer: Any, data: Any, net: str, env: dict[str, str]) -> Any:
+    """A W2 (h50 b100) or W3 (SGD) model, built with `env` set (flowzero reads its thread
+    settings when a Session is created)."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        if net == "w2":
+            return peer.TwoLayer(data.two_layer_weights(50), LR_SGD)
+        return peer.Conv(data.conv_weights(), "sgd", LR_SGD)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run_w8(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
+    """W2 and W3 steps with no thread settings, at three loads; this process starts the busy
+    loops itself. flowzero's variants (pinned to one thread, policy off) are timed window by
+    window in turn with its default, so that they share the same moments of the machine."""
+    variants = W8_VARIANTS if peer.NAME == "flowzero" else {"": {}}
+    cores = _cores()
+    calib = dataclasses.replace(st, windows=0)
+    out: dict[str, Any] = {}
+    for net in W8_NETS:
+        models = {v: _w8_model(peer, data, net, env) for v, env in variants.items()}
+        images = net == "w3"
+        batches = {v: [m.prepare(*data.batch(100, i, images=images))
+                       for i in range(2 if st.smoke else 10)] for v, m in models.items()}
+        for load, busy in W8_LOADS.items():
+            n_busy = cores if busy < 0 else busy
+            if st.smoke:  # the harness, not the load: smoke runs share CI machines
+                n_busy = 0
+            procs = _busy_loops(n_busy)
+            try:
+                if procs:
+                    time.sleep(0.1 if st.smoke else 1.0)  # let them take their cores
+                at_start = _load_now()
+                fns = {v: _stepper(m, batches[v]) for v, m in models.items()}
+                per_window = {v: time_windows(fn, models[v].sync, calib, min_warmup=2)[1]
+                              for v, fn in fns.items()}
+                samples: dict[str, list[float]] = {v: [] for v in fns}
+                cpu: dict[str, list[float]] = {v: [] for v in fns}  # all threads' CPU time
+                for _ in range(st.windows):
+                    for v, fn in fns.items():
+                        t0, c0 = now(), time.process_time()
+                        for _ in range(per_window[v]):
+                            fn()
+                        models[v].sync()
+                        samples[v].append((now() - t0) / per_window[v] * 1e3)
+                        cpu[v].append((time.process_time() - c0) / per_window[v] * 1e3)
+                        if v == "_all":  # let the BLAS's spinning workers go to sleep first
+                            time.sleep(0.0 if st.smoke else 0.2)
+                at_end = _load_now()
+            finally:
+                for p in procs:
+                    p.kill()
+                for p in procs:
+                    p.wait()
+            for v in fns:
+                out[f"{net}_{load}{v}"] = {
+                    "metrics": {"step": samples[v]},
+                    "extra": {"busy_loops": n_busy, "cores": cores, "load_start": at_start,
+                              "load_end": at_end, "steps_per_window": per_window[v],
+                              "cpu_ms_per_step": cpu[v]}}
+    return out
+
+
 RUNNERS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4, "W6": run_w6,
-           "W7": run_w7}
+           "W7": run_w7, "W8": run_w8}
 
 
 def blas_info() -> Any:
@@ -227,7 +326,7 @@ def main(argv: list[str]) -> int:
         return 0
     res["import_s"] = now() - t_start
     try:
-        peer.setup(THREADS)
+        peer.setup(0 if spec.get("workload") in USER_ENV_WORKLOADS else THREADS)
         if spec.get("info"):
             res.update(status="ok", versions=peer.info(), blas=blas_info())
         else:

@@ -26,10 +26,12 @@ WORKLOAD_CASES = {
     "W5": {("import", "wall"), ("import", "peak_rss")},
     "W6": {("2000steps", "peak_rss")},
     "W7": {("adam_b128", "step"), ("500steps", "peak_rss")},
+    "W8": {(f"{net}_{load}{v}", "step") for net in ("w2", "w3")
+           for load in ("idle", "busy1", "busyall") for v in ("", "_1t", "_all")},
 }
 
 
-def _bench(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bench", *args], cwd=REPO, text=True,
                           capture_output=True, timeout=timeout)
 
@@ -112,3 +114,16 @@ def test_missing_peer_is_reported_not_a_crash(tmp_path: Path) -> None:
     assert doc["peers"]["torch"]["status"] == "not installed"
     assert "torch" in proc.stdout and "not installed" in proc.stdout
     assert [r["peer"] for r in doc["results"]] == ["flowzero", "flowzero"]
+
+
+def test_w8_busy_loops_start_and_stop() -> None:
+    """W8's load (smoke runs skip it): loops that run until the worker kills them."""
+    from bench.worker import _busy_loops
+
+    procs = _busy_loops(2)
+    try:
+        assert all(p.poll() is None for p in procs)
+    finally:
+        for p in procs:
+            p.kill()
+    assert all(p.wait(timeout=10) != 0 for p in procs)

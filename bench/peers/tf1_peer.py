@@ -34,6 +34,8 @@ def setup(threads: int) -> None:
 
 
 def _session(graph: Any) -> Any:
+    if _THREADS <= 0:  # a user's script: TensorFlow's own thread pools
+        return tf.Session(graph=graph)
     cfg = tf.ConfigProto(intra_op_parallelism_threads=_THREADS,
                          inter_op_parallelism_threads=_THREADS)
     return tf.Session(graph=graph, config=cfg)

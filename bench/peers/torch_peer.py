@@ -23,6 +23,8 @@ def info() -> dict[str, Any]:
 
 
 def setup(threads: int) -> None:
+    if threads <= 0:  # a user's script: PyTorch's own defaults
+        return
     torch.set_num_threads(threads)
     try:
         torch.set_num_interop_threads(threads)

@@ -15,7 +15,7 @@ import numpy as np
 
 from flowzero.framework import errors
 from flowzero.framework.graph import Operation, Tensor
-from flowzero.runtime import fusion
+from flowzero.runtime import fusion, threads
 from flowzero.runtime.state import RunContext, VarCell
 
 __all__ = ["Plan", "RunContext", "VarCell"]
@@ -133,6 +133,8 @@ class Plan:
                                                            if isinstance(t, Tensor)}
         steps: list[tuple[Any, tuple[int, ...], Any, Operation]] = []
         labels: list[str] = []
+        policy: threads.ThreadPolicy | None = ctx.threads
+        self.threaded = False  # some step may switch the BLAS's thread count
         last_use: dict[int, int] = {}
         for op in order:
             if op in inner:
@@ -166,6 +168,10 @@ class Plan:
                         fn = special
                 if op._opdef.needs_context:
                     fn = functools.partial(fn, ctx)
+            if policy is not None:
+                plain = fn
+                fn = policy.wrap(fn, [op] if chain is None else chain.ops, list(inputs))
+                self.threaded = self.threaded or fn is not plain
             labels.append(op.type if chain is None else "+".join(o.type for o in chain.ops))
             steps.append((fn, ins, out, op))
 
@@ -224,6 +230,22 @@ class Plan:
         )
 
     def run(self, feed_values: list[Any]) -> list[Any]:
+        if not self.threaded:
+            # A plan whose loop or branch bodies switch threads switches too from then on, so
+            # that its bodies' switches happen inside one run, not once per iteration.
+            st = threads.state
+            before = st.outermost
+            out = self._run(feed_values)
+            if st.outermost != before:
+                self.threaded = True
+            return out
+        threads.enter()
+        try:
+            return self._run(feed_values)
+        finally:
+            threads.leave()
+
+    def _run(self, feed_values: list[Any]) -> list[Any]:
         vals: list[Any] = [None] * self.nslots
         for s, v in zip(self.feed_slots, feed_values):
             vals[s] = v

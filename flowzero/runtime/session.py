@@ -24,6 +24,7 @@ from flowzero.framework.graph import (
 )
 from flowzero.runtime import allocator
 from flowzero.runtime.plan import Plan, RunContext
+from flowzero.runtime.threads import ThreadPolicy
 
 
 class _SessionStack(threading.local):
@@ -119,7 +120,15 @@ def _as_scalar(v: Any) -> Any:
 
 
 class ConfigProto:
-    """Accepts TF1's session config keywords; flowzero has no knobs that need them."""
+    """TF1's session config. flowzero reads `intra_op_parallelism_threads` (> 0: at most that
+    many BLAS threads per op; 0: flowzero picks, see flowzero/runtime/threads.py) and accepts
+    `inter_op_parallelism_threads` (a plan runs its ops one after another, so it changes
+    nothing); the other keywords (gpu_options, allow_soft_placement, ...) are kept as given."""
+
+    intra_op_parallelism_threads = 0
+    inter_op_parallelism_threads = 0
+    allow_soft_placement = False
+    log_device_placement = False
 
     def __init__(self, **kwargs: Any) -> None:
         self.__dict__.update(kwargs)
@@ -151,7 +160,8 @@ class BaseSession:
         allocator.configure()  # once per process: big step buffers reused without page faults
         self._graph = graph if graph is not None else get_default_graph()
         self._closed = False
-        self._ctx = RunContext()
+        self._threads = ThreadPolicy(config)
+        self._ctx = RunContext(self._threads)
         self._plans: dict[tuple[Any, ...], tuple[Plan, Any, list[Any]]] = {}
         self.plans_built = 0
         self._last_version = self._graph.version
@@ -290,7 +300,7 @@ class BaseSession:
         self._closed = True
         self._plans.clear()
         self._ctx.close()  # wakes runs blocked on a queue (another thread's) with an error
-        self._ctx = RunContext()
+        self._ctx = RunContext(self._threads)
         if self in _session_stack.stack:
             _session_stack.stack.remove(self)
 

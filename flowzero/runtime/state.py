@@ -47,7 +47,8 @@ class RunContext:
     # Set by runtime.plan at import: (targets, feeds, ctx) -> an object with .run(feed_values).
     plan_factory: Callable[[list[Any], list[Any], RunContext], Any] | None = None
 
-    def __init__(self) -> None:
+    def __init__(self, threads: Any = None) -> None:
+        self.threads = threads  # the session's runtime.threads.ThreadPolicy (None: no policy)
         self.variables: dict[str, VarCell] = {}
         self.rngs: dict[Any, np.random.Generator] = {}
         self.subplans: dict[Any, Any] = {}
