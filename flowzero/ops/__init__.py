@@ -32,6 +32,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     scan_ops,
     script_ops,
     slicing_ops,
+    special_ops,
     state_ops,
     tensor_array_ops,
     trig_ops,
