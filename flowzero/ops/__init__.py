@@ -31,6 +31,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     rnn_ops,
     scan_ops,
     script_ops,
+    segment_ops,
     slicing_ops,
     special_ops,
     state_ops,

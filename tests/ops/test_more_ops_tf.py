@@ -1,0 +1,103 @@
+"""The special functions, segment reductions, sorting, scatter and linear-algebra ops against
+real TensorFlow: values and gradients (skipped where TensorFlow is not installed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import flowzero as fz
+
+tf_real = pytest.importorskip("tensorflow")
+TF = tf_real.compat.v1
+
+
+def _run(tf, build, arrays, grad=True):
+    """Builds `build(*placeholders)` in a fresh graph of `tf`; returns its value(s) and, if
+    `grad`, the gradients of sum(y^2 + y/2) with respect to the float inputs."""
+    g = tf.Graph()
+    with g.as_default():
+        phs = [tf.placeholder(tf.as_dtype(a.dtype), a.shape) for a in arrays]
+        out = build(tf, *phs)
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        fetch = list(outs)
+        if grad:
+            y = outs[0]
+            xs = [p for p, a in zip(phs, arrays) if a.dtype.kind == "f"]
+            fetch += tf.gradients(tf.reduce_sum(y * y + 0.5 * y), xs)
+        with tf.Session(graph=g) as sess:
+            return sess.run(fetch, dict(zip(phs, arrays)))
+
+
+def _same(build, arrays, grad=True, rtol=1e-10, atol=1e-12):
+    got = _run(fz, build, arrays, grad)
+    want = _run(TF, build, arrays, grad)
+    assert len(got) == len(want)
+    for a, b in zip(got, want):
+        a, b = np.asarray(a), np.asarray(b)
+        assert a.shape == b.shape, (a.shape, b.shape)
+        if b.dtype.kind in "biuO":
+            np.testing.assert_array_equal(a, b)
+        else:
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+RNG = np.random.default_rng(3)
+X = RNG.uniform(-3, 3, (3, 4))
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc", "lgamma", "digamma", "log_sigmoid"])
+def test_special_functions(name):
+    x = X.copy()
+    if name in ("lgamma", "digamma"):
+        x[0] = [-0.5, -2.3, 0.1, 17.5]
+    _same(lambda tf, x: getattr(tf.math, name)(x), [x], rtol=1e-9)
+
+
+def test_polygamma():
+    a = np.array([0.0, 1.0, 2.0, 3.0])
+    x = np.array([0.7, 2.5, 11.0, 0.2])
+    _same(lambda tf, a, x: tf.math.polygamma(a, x), [a, x], grad=False, rtol=1e-9)
+
+
+SEG = [
+    ("segment_sum", None),
+    ("segment_mean", None),
+    ("segment_max", None),
+    ("segment_min", None),
+    ("segment_prod", None),
+    ("unsorted_segment_sum", 4),
+    ("unsorted_segment_mean", 4),
+    ("unsorted_segment_max", 3),
+    ("unsorted_segment_min", 3),
+    ("unsorted_segment_prod", 4),
+    ("unsorted_segment_sqrt_n", 4),
+]
+
+
+@pytest.mark.parametrize("name, n", SEG)
+def test_segment_reductions(name, n):
+    data = RNG.uniform(0.5, 2.0, (6, 2))
+    data[3, 0] = data[2, 0]  # a tie inside a segment
+    if n is None:
+        ids = np.array([0, 0, 1, 1, 1, 3], np.int32)
+        _same(lambda tf, d: getattr(tf.math, name)(d, ids), [data])
+    else:
+        ids = np.array([2, 0, 1, -1, 1, 0], np.int32)
+        _same(lambda tf, d: getattr(tf.math, name)(d, ids, n), [data])
+
+
+def test_unsorted_segment_prod_with_zeros():
+    data = np.array([0.0, 2.0, 3.0, 0.0, 0.0, 4.0, 5.0])
+    ids = np.array([0, 0, 1, 1, 2, 2, 2], np.int32)
+    _same(lambda tf, d: tf.math.unsorted_segment_prod(d, ids, 3), [data])
+
+
+@pytest.mark.parametrize("kw", [{}, {"minlength": 7}, {"maxlength": 2}, {"weights": True}])
+def test_bincount(kw):
+    arr = np.array([[1, 4, 1], [0, 4, 4]], np.int32)
+    if kw.get("weights"):
+        w = np.arange(6.0).reshape(2, 3)
+        _same(lambda tf, a, w: tf.math.bincount(a, weights=w), [arr, w], grad=False)
+    else:
+        _same(lambda tf, a: tf.math.bincount(a, **kw), [arr], grad=False)
