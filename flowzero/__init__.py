@@ -91,6 +91,7 @@ from flowzero.ops.scan_ops import cumprod, cumsum
 from flowzero.ops.script_ops import custom_gradient, numpy_function, py_func
 from flowzero.ops.segment_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
+from flowzero.ops.sort_ops import *  # noqa: F403
 from flowzero.ops.special_ops import *  # noqa: F403
 from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
 from flowzero.ops.tensor_array_ops import TensorArray

@@ -33,6 +33,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     script_ops,
     segment_ops,
     slicing_ops,
+    sort_ops,
     special_ops,
     state_ops,
     tensor_array_ops,

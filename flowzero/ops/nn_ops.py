@@ -243,8 +243,9 @@ class TopKV2(OpDef):
     def compute(self, x: np.ndarray, k: np.ndarray) -> list[np.ndarray]:
         kv = int(k)
         self._check_k(kv, x.shape[-1])
-        keys = x.astype(np.int64) if x.dtype.kind == "u" else x
-        idx = np.argsort(-keys, axis=-1, kind="stable")[..., :kv]
+        # ~x reverses the order of any integer dtype without -x's overflow at the minimum.
+        keys = ~x if x.dtype.kind in "iu" else -x
+        idx = np.argsort(keys, axis=-1, kind="stable")[..., :kv]
         return [np.take_along_axis(x, idx, axis=-1), idx.astype(np.int32)]
 
     def gradient(self, op: Any, dvalues: Tensor, dindices: Tensor) -> list[Any]:

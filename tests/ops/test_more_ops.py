@@ -57,3 +57,27 @@ def test_bincount_rejects_negative_values():
         y = tf.bincount([1, -2, 0])
     with pytest.raises(InvalidArgumentError, match="Bincount.*non-negative; got -2"):
         _run(y)
+
+
+def test_sort_direction_is_checked():
+    with tf.Graph().as_default(), pytest.raises(ValueError, match="ASCENDING"):
+        tf.sort([1.0, 2.0], direction="UP")
+
+
+def test_sort_with_unknown_rank_on_another_axis():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32)
+        y = tf.argsort(x, axis=0)
+    got = _run(y, {x: [[3.0, 1.0], [1.0, 2.0], [2.0, 0.0]]})
+    assert got.tolist() == [[1, 2], [2, 0], [0, 1]]
+
+
+def test_unique_needs_a_vector():
+    with tf.Graph().as_default(), pytest.raises(InvalidArgumentError, match="Unique.*vector"):
+        tf.unique(tf.zeros([2, 2]))
+
+
+def test_setdiff1d_needs_one_dtype():
+    with tf.Graph().as_default(), pytest.raises(InvalidArgumentError, match="ListDiff.*dtype"):
+        tf.setdiff1d(tf.constant([1, 2]), tf.constant([1.0]))

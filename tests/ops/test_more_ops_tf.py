@@ -101,3 +101,27 @@ def test_bincount(kw):
         _same(lambda tf, a, w: tf.math.bincount(a, weights=w), [arr, w], grad=False)
     else:
         _same(lambda tf, a: tf.math.bincount(a, **kw), [arr], grad=False)
+
+
+@pytest.mark.parametrize("direction", ["ASCENDING", "DESCENDING"])
+@pytest.mark.parametrize("axis", [-1, 0, 1])
+def test_sort_and_argsort(direction, axis):
+    x = RNG.integers(0, 4, (3, 4, 2)).astype(np.float64)  # many ties
+    _same(lambda tf, x: tf.sort(x, axis=axis, direction=direction), [x])
+    _same(lambda tf, x: tf.argsort(x, axis=axis, direction=direction, stable=True), [x], grad=False)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8])
+def test_sort_integers(dtype):
+    info = np.iinfo(dtype)
+    x = np.array([3, info.max, info.min, 0, 3, 1], dtype)
+    _same(lambda tf, x: tf.sort(x), [x], grad=False)
+    _same(lambda tf, x: tf.argsort(x, direction="DESCENDING", stable=True), [x], grad=False)
+
+
+def test_unique_and_setdiff1d():
+    x = np.array([4, 1, 4, 0, 1, 9, 4], np.int64)
+    y = np.array([1, 7], np.int64)
+    _same(lambda tf, x: tf.unique(x, out_idx=tf.int64), [x], grad=False)
+    _same(lambda tf, x: tf.unique_with_counts(x), [x], grad=False)
+    _same(lambda tf, x, y: tf.setdiff1d(x, y), [x, y], grad=False)
