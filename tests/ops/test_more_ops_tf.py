@@ -125,3 +125,21 @@ def test_unique_and_setdiff1d():
     _same(lambda tf, x: tf.unique(x, out_idx=tf.int64), [x], grad=False)
     _same(lambda tf, x: tf.unique_with_counts(x), [x], grad=False)
     _same(lambda tf, x, y: tf.setdiff1d(x, y), [x, y], grad=False)
+
+
+@pytest.mark.parametrize(
+    "eq, shapes",
+    [
+        ("ij,jk->ik", [(2, 3), (3, 4)]),
+        ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+        ("ij->ji", [(2, 3)]),
+        ("ii->i", [(3, 3)]),
+        ("ij,j->j", [(2, 3), (3,)]),
+        ("ab,bc,cd->ad", [(2, 3), (3, 2), (2, 2)]),
+        ("...ij,...jk->...ik", [(1, 2, 3), (4, 3, 2)]),
+        ("i,j", [(2,), (3,)]),
+    ],
+)
+def test_einsum(eq, shapes):
+    arrays = [RNG.normal(size=s) for s in shapes]
+    _same(lambda tf, *xs: tf.einsum(eq, *xs), arrays)
