@@ -89,8 +89,10 @@ from flowzero.ops.range_ops import *  # noqa: F403
 from flowzero.ops.reduction_ops import *  # noqa: F403
 from flowzero.ops.reshape_ops import *  # noqa: F403
 from flowzero.ops.scan_ops import cumprod, cumsum
+from flowzero.ops.scatter_ops import *  # noqa: F403
 from flowzero.ops.script_ops import custom_gradient, numpy_function, py_func
 from flowzero.ops.segment_ops import *  # noqa: F403
+from flowzero.ops.select_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
 from flowzero.ops.sort_ops import *  # noqa: F403
 from flowzero.ops.special_ops import *  # noqa: F403

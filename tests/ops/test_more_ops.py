@@ -3,6 +3,7 @@ scatter, partition, spectral and decomposition ops (their values: the op table).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import flowzero as tf
@@ -81,3 +82,107 @@ def test_unique_needs_a_vector():
 def test_setdiff1d_needs_one_dtype():
     with tf.Graph().as_default(), pytest.raises(InvalidArgumentError, match="ListDiff.*dtype"):
         tf.setdiff1d(tf.constant([1, 2]), tf.constant([1.0]))
+
+
+VAR_SCATTERS = [
+    ("scatter_update", [1, 3], [[9.0, 9.0], [7.0, 7.0]], lambda v, i, u: _set(v, i, u)),
+    ("scatter_add", [1, 1], [[1.0, 2.0], [3.0, 4.0]], lambda v, i, u: _ufunc(np.add, v, i, u)),
+    ("scatter_sub", [0, 2], [[1.0, 2.0], [3.0, 4.0]], lambda v, i, u: _ufunc(np.subtract, v, i, u)),
+    ("scatter_mul", [2, 2], [[2.0, 2.0], [3.0, 0.5]], lambda v, i, u: _ufunc(np.multiply, v, i, u)),
+    ("scatter_div", [3], [[2.0, 4.0]], lambda v, i, u: _ufunc(np.divide, v, i, u)),
+    (
+        "scatter_max",
+        [0, 3],
+        [[5.0, -5.0], [0.0, 100.0]],
+        lambda v, i, u: _ufunc(np.maximum, v, i, u),
+    ),
+    (
+        "scatter_min",
+        [0, 3],
+        [[5.0, -5.0], [0.0, 100.0]],
+        lambda v, i, u: _ufunc(np.minimum, v, i, u),
+    ),
+    ("scatter_nd_update", [[0, 1], [3, 0]], [50.0, 60.0], lambda v, i, u: _set_nd(v, i, u)),
+    ("scatter_nd_add", [[0, 1], [0, 1]], [50.0, 60.0], lambda v, i, u: _ufunc_nd(np.add, v, i, u)),
+    (
+        "scatter_nd_sub",
+        [[2], [0]],
+        [[1.0, 1.0], [2.0, 2.0]],
+        lambda v, i, u: _ufunc_nd(np.subtract, v, i, u),
+    ),
+]
+
+
+def _set(v, i, u):
+    v[i] = u
+    return v
+
+
+def _ufunc(f, v, i, u):
+    f.at(v, i, u)
+    return v
+
+
+def _set_nd(v, i, u):
+    i = np.asarray(i)
+    v[tuple(i[..., j] for j in range(i.shape[-1]))] = u
+    return v
+
+
+def _ufunc_nd(f, v, i, u):
+    i = np.asarray(i)
+    f.at(v, tuple(i[..., j] for j in range(i.shape[-1])), u)
+    return v
+
+
+@pytest.mark.parametrize("fn, idx, upd, ref", VAR_SCATTERS, ids=[r[0] for r in VAR_SCATTERS])
+def test_variable_scatters(fn, idx, upd, ref):
+    init = np.arange(8, dtype=np.float32).reshape(4, 2) + 1
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(init)
+        op = getattr(tf, fn)(v, idx, upd)
+        assert op.shape.as_list() == [4, 2] and op.dtype == tf.float32
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            got = sess.run(op)
+            again = sess.run(v)
+    want = ref(init.copy(), np.asarray(idx), np.asarray(upd, np.float32))
+    np.testing.assert_allclose(got, want)
+    np.testing.assert_allclose(again, want)
+
+
+def test_scatter_needs_a_variable_and_checks_indices():
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(tf.zeros([3, 2]))
+        with pytest.raises(InvalidArgumentError, match="ScatterAdd.*updates must have shape"):
+            tf.scatter_add(v, [0, 1], tf.ones([3, 2]))
+        bad = tf.scatter_update(v, [0, 5], tf.ones([2, 2]))
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+            with pytest.raises(InvalidArgumentError, match=r"indices\[1\] = 5 is not in \[0, 3\)"):
+                sess.run(bad)
+
+
+def test_tensor_scatter_checks_updates_shape():
+    with tf.Graph().as_default(), pytest.raises(InvalidArgumentError, match="TensorScatterAdd"):
+        tf.tensor_scatter_nd_add(tf.zeros([4, 3]), [[1], [2]], tf.ones([2, 2]))
+
+
+def test_where_v2_broadcasts_but_compat_v1_where_does_not():
+    with tf.Graph().as_default():
+        assert tf.where_v2([True, False], tf.zeros([2, 2]), 1.0).shape.as_list() == [2, 2]
+        with pytest.raises(InvalidArgumentError, match="no broadcasting"):
+            tf.compat.v1.where([True, False], tf.zeros([2, 2]), tf.ones([1, 2]))
+
+
+def test_einsum_errors():
+    with tf.Graph().as_default():
+        a, b = tf.zeros([2, 3]), tf.zeros([4, 5])
+        with pytest.raises(ValueError, match="2 inputs; got 1"):
+            tf.einsum("ij,jk->ik", a)
+        with pytest.raises(InvalidArgumentError, match="Einsum.*dimension 'j' is 3"):
+            tf.einsum("ij,jk->ik", a, b)
+        with pytest.raises(ValueError, match="rank 2 but subscripts 'ijk'"):
+            tf.einsum("ijk->k", a)
