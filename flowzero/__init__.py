@@ -84,6 +84,7 @@ from flowzero.ops.manip_ops import *  # noqa: F403
 from flowzero.ops.math_ops import *  # noqa: F403
 from flowzero.ops.matrix_ops import *  # noqa: F403
 from flowzero.ops.pad_ops import *  # noqa: F403
+from flowzero.ops.partition_ops import *  # noqa: F403
 from flowzero.ops.random_ops import *  # noqa: F403
 from flowzero.ops.range_ops import *  # noqa: F403
 from flowzero.ops.reduction_ops import *  # noqa: F403
@@ -95,6 +96,7 @@ from flowzero.ops.segment_ops import *  # noqa: F403
 from flowzero.ops.select_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
 from flowzero.ops.sort_ops import *  # noqa: F403
+from flowzero.ops.space_ops import *  # noqa: F403
 from flowzero.ops.special_ops import *  # noqa: F403
 from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
 from flowzero.ops.tensor_array_ops import TensorArray

@@ -51,6 +51,7 @@ from flowzero.ops.nn_impl import (
 )
 from flowzero.ops.nn_ops import bias_add, in_top_k, l2_loss, log_softmax, softmax, top_k
 from flowzero.ops.pool_ops import avg_pool, max_pool
+from flowzero.ops.space_ops import depth_to_space, space_to_depth
 
 __all__ = [
     "avg_pool",
@@ -63,6 +64,7 @@ __all__ = [
     "conv2d_backprop_input",
     "conv2d_transpose",
     "crelu",
+    "depth_to_space",
     "dropout",
     "dynamic_rnn",
     "elu",
@@ -90,6 +92,7 @@ __all__ = [
     "softmax_cross_entropy_with_logits_v2",
     "softplus",
     "softsign",
+    "space_to_depth",
     "sparse_softmax_cross_entropy_with_logits",
     "static_bidirectional_rnn",
     "static_rnn",

@@ -186,3 +186,35 @@ def test_einsum_errors():
             tf.einsum("ij,jk->ik", a, b)
         with pytest.raises(ValueError, match="rank 2 but subscripts 'ijk'"):
             tf.einsum("ijk->k", a)
+
+
+def test_dynamic_partition_out_of_range_names_the_entry():
+    g = tf.Graph()
+    with g.as_default():
+        parts = tf.dynamic_partition(tf.constant([1.0, 2.0, 3.0]), [0, 4, 1], 2)
+    with pytest.raises(InvalidArgumentError, match=r"partitions\[1\] = 4 is not in \[0, 2\)"):
+        _run(parts[0])
+
+
+def test_dynamic_stitch_needs_matching_lists():
+    with tf.Graph().as_default(), pytest.raises(ValueError, match="as many indices"):
+        tf.dynamic_stitch([[0], [1]], [[1.0]])
+
+
+def test_space_to_depth_checks_divisibility():
+    with tf.Graph().as_default(), pytest.raises(InvalidArgumentError, match="divisible by"):
+        tf.space_to_depth(tf.zeros([1, 5, 4, 3]), 2)
+    with tf.Graph().as_default(), pytest.raises(InvalidArgumentError, match="block_size"):
+        tf.depth_to_space(tf.zeros([1, 2, 2, 8]), 3)
+
+
+def test_extract_image_patches_checks_arguments():
+    with tf.Graph().as_default():
+        with pytest.raises(ValueError, match=r"ksizes must be \[1, rows, cols, 1\]"):
+            tf.extract_image_patches(
+                tf.zeros([1, 4, 4, 1]), [2, 2], [1, 1, 1, 1], [1, 1, 1, 1], "VALID"
+            )
+        with pytest.raises(InvalidArgumentError, match="do not fit"):
+            tf.extract_image_patches(
+                tf.zeros([1, 4, 4, 1]), [1, 5, 5, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID"
+            )

@@ -188,3 +188,35 @@ def test_variable_row_scatters(fn):
         np.testing.assert_allclose(got[:3], run(TF)[:3])
     else:
         np.testing.assert_allclose(run(fz), run(TF))
+
+
+def test_dynamic_partition_and_stitch():
+    data = RNG.normal(size=(2, 3, 2))
+    parts = np.array([[1, 0, 2], [0, 0, 1]], np.int32)
+    _same(lambda tf, d: tf.concat(tf.dynamic_partition(d, parts, 3), 0), [data])
+    a, b = RNG.normal(size=(2, 3)), RNG.normal(size=(2, 1, 3))
+    _same(lambda tf, a, b: tf.dynamic_stitch([[0, 3], [[1], [2]]], [a, b]), [a, b])
+
+
+@pytest.mark.parametrize("bs", [2, 3])
+def test_space_to_depth_and_back(bs):
+    x = RNG.normal(size=(2, 2 * bs, 3 * bs, 2))
+    _same(lambda tf, x: tf.space_to_depth(x, bs), [x])
+    y = RNG.normal(size=(1, 2, 3, 2 * bs * bs))
+    _same(lambda tf, y: tf.nn.depth_to_space(y, bs), [y])
+
+
+@pytest.mark.parametrize(
+    "k, s, r, padding",
+    [
+        ((2, 2), (1, 1), (1, 1), "VALID"),
+        ((3, 2), (2, 3), (1, 1), "SAME"),
+        ((2, 3), (1, 2), (2, 1), "SAME"),
+        ((3, 3), (2, 2), (2, 2), "VALID"),
+    ],
+)
+def test_extract_image_patches(k, s, r, padding):
+    x = RNG.normal(size=(2, 7, 8, 3))
+    _same(
+        lambda tf, x: tf.extract_image_patches(x, [1, *k, 1], [1, *s, 1], [1, *r, 1], padding), [x]
+    )
