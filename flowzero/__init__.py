@@ -69,6 +69,7 @@ from flowzero.framework.shapes import Dimension, TensorShape
 from flowzero.nn import sigmoid, tanh
 from flowzero.ops.array_ops import *  # noqa: F403
 from flowzero.ops.cast_ops import *  # noqa: F403
+from flowzero.ops.complex_ops import *  # noqa: F403
 from flowzero.ops.control_flow_ops import case, cond, while_loop
 from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
 from flowzero.ops.control_ops import tuple_ as tuple  # noqa: A001
@@ -98,6 +99,7 @@ from flowzero.ops.slicing_ops import *  # noqa: F403
 from flowzero.ops.sort_ops import *  # noqa: F403
 from flowzero.ops.space_ops import *  # noqa: F403
 from flowzero.ops.special_ops import *  # noqa: F403
+from flowzero.ops.spectral_ops import *  # noqa: F403
 from flowzero.ops.state_ops import assign, assign_add, assign_sub, is_variable_initialized
 from flowzero.ops.tensor_array_ops import TensorArray
 from flowzero.ops.trig_ops import *  # noqa: F403

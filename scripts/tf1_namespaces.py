@@ -28,6 +28,8 @@ NAMESPACES = [
     "io",
     "image",
     "strings",
+    "signal",
+    "spectral",
 ]
 OUT = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "flowzero", "compat", "_tf1_names.py"

@@ -38,14 +38,30 @@ class Namespace(types.ModuleType):
         )
 
 
+# Names TF 1.15 has only inside a namespace (no root alias): the flowzero function each is.
+_NAMESPACE_ONLY: dict[str, dict[str, str]] = {
+    "signal": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
+    "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
+}
+
+
+def _namespace_only(ns: str, name: str) -> Any:
+    path = _NAMESPACE_ONLY.get(ns, {}).get(name)
+    if path is None:
+        return None
+    module, attr = path.rsplit(".", 1)
+    return getattr(sys.modules[f"flowzero.ops.{module}"], attr)
+
+
 def build(root: Any) -> dict[str, Namespace]:
     """The sub-namespaces with at least one name flowzero has, each name bound to the very
-    object at flowzero's root (`tf.math.log1p is tf.log1p`)."""
+    object at flowzero's root (`tf.math.log1p is tf.log1p`), or for a name TF has only in the
+    namespace, to flowzero's function for it."""
     made: dict[str, Namespace] = {}
     for ns, names in NAMESPACES.items():
         mod = Namespace(f"flowzero.{ns}", f"tf.{ns}: TF 1.15's names that flowzero implements.")
         for name, target in names.items():
-            obj = _resolve(root, target) if target is not None else None
+            obj = _resolve(root, target) if target is not None else _namespace_only(ns, name)
             if obj is not None:
                 setattr(mod, name, obj)
         if any(not k.startswith("__") for k in vars(mod)):

@@ -218,3 +218,16 @@ def test_extract_image_patches_checks_arguments():
             tf.extract_image_patches(
                 tf.zeros([1, 4, 4, 1]), [1, 5, 5, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID"
             )
+
+
+def test_spectral_namespaces():
+    assert tf.signal.fft is tf.fft and tf.spectral.ifft2d is tf.ifft2d
+    assert tf.signal.rfft is tf.spectral.rfft
+    assert tf.compat.v1.signal.irfft is tf.spectral.irfft
+    with pytest.raises(AttributeError, match=r"does not implement tf\.signal\.stft"):
+        tf.signal.stft  # noqa: B018
+
+
+def test_fft_needs_complex_input():
+    with tf.Graph().as_default(), pytest.raises(InvalidArgumentError, match="FFT.*complex64"):
+        tf.fft(tf.zeros([4]))

@@ -220,3 +220,36 @@ def test_extract_image_patches(k, s, r, padding):
     _same(
         lambda tf, x: tf.extract_image_patches(x, [1, *k, 1], [1, *s, 1], [1, *r, 1], padding), [x]
     )
+
+
+@pytest.mark.parametrize("name", ["fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d"])
+def test_complex_transforms(name):
+    re, im = RNG.normal(size=(2, 3, 4)), RNG.normal(size=(2, 3, 4))
+    w = RNG.normal(size=(2, 3, 4))
+
+    def build(tf, re, im):
+        z = getattr(tf.signal, name)(tf.complex(re, im))
+        return tf.real(z) * w + tf.imag(z * tf.conj(z))
+
+    _same(build, [re, im], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("n", [None, [4], [9]])
+def test_real_transforms(n):
+    x = RNG.normal(size=(3, 6))
+    _same(
+        lambda tf, x: tf.abs(tf.real(tf.signal.rfft(x, n))) + tf.imag(tf.signal.rfft(x, n)),
+        [x],
+        grad=n != [4],  # TensorFlow's own RFFT gradient fails when fft_length crops
+        rtol=1e-9,
+        atol=1e-9,
+    )
+    re, im = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4))
+    # TensorFlow's own IRFFT gradient fails when the input is not fft_length // 2 + 1 long.
+    _same(
+        lambda tf, re, im: tf.signal.irfft(tf.complex(re, im), n),
+        [re, im],
+        grad=n is None,
+        rtol=1e-9,
+        atol=1e-9,
+    )
