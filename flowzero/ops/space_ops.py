@@ -125,9 +125,9 @@ class DepthToSpace(_BlockOp):
 
 
 def space_to_depth(
-    input: Any,
+    input: Any,  # noqa: A002
     block_size: int,
-    name: str | None = None,  # noqa: A002
+    name: str | None = None,
     data_format: str = "NHWC",
 ) -> Tensor:
     """Moves each block_size x block_size block of pixels into the depth dimension.
@@ -144,9 +144,9 @@ def space_to_depth(
 
 
 def depth_to_space(
-    input: Any,
+    input: Any,  # noqa: A002
     block_size: int,
-    name: str | None = None,  # noqa: A002
+    name: str | None = None,
     data_format: str = "NHWC",
 ) -> Tensor:
     """Moves depth into block_size x block_size blocks of pixels (space_to_depth's inverse)."""

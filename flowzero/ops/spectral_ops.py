@@ -126,7 +126,9 @@ class RFFT(OpDef):
         k = x.shape.known
         if k is None:
             return spec(TensorShape(None), _COMPLEX_OF[x.dtype])
-        return spec(list(k[:-1]) + [None if length is None else length // 2 + 1], _COMPLEX_OF[x.dtype])
+        return spec(
+            list(k[:-1]) + [None if length is None else length // 2 + 1], _COMPLEX_OF[x.dtype]
+        )
 
     def compute(self, x: np.ndarray, n: np.ndarray) -> np.ndarray:
         length = int(n.reshape(-1)[0])
@@ -200,7 +202,9 @@ class IRFFTAdjoint(OpDef):
         k = dx.shape.known
         ln = static_value(length)
         last = None if ln is None else int(ln)
-        return spec(TensorShape(None) if k is None else list(k[:-1]) + [last], _COMPLEX_OF[dx.dtype])
+        return spec(
+            TensorShape(None) if k is None else list(k[:-1]) + [last], _COMPLEX_OF[dx.dtype]
+        )
 
     def compute(self, dx: np.ndarray, n: np.ndarray, length: np.ndarray) -> np.ndarray:
         nn, ln = int(n.reshape(-1)[0]), int(length)
