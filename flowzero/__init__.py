@@ -73,6 +73,7 @@ from flowzero.ops.complex_ops import *  # noqa: F403
 from flowzero.ops.control_flow_ops import case, cond, while_loop
 from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
 from flowzero.ops.control_ops import tuple_ as tuple  # noqa: A001
+from flowzero.ops.decomposition_ops import *  # noqa: F403
 from flowzero.ops.division_ops import *  # noqa: F403
 from flowzero.ops.einsum_ops import *  # noqa: F403
 from flowzero.ops.functional_ops import foldl, foldr, map_fn, scan

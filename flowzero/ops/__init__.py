@@ -11,6 +11,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     control_flow_ops,
     control_ops,
     conv_ops,
+    decomposition_ops,
     division_ops,
     einsum_ops,
     functional_ops,

@@ -231,3 +231,36 @@ def test_spectral_namespaces():
 def test_fft_needs_complex_input():
     with tf.Graph().as_default(), pytest.raises(InvalidArgumentError, match="FFT.*complex64"):
         tf.fft(tf.zeros([4]))
+
+
+def test_cholesky_of_a_non_positive_definite_matrix():
+    g = tf.Graph()
+    with g.as_default():
+        y = tf.cholesky(tf.constant([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.raises(InvalidArgumentError, match="Cholesky.*positive definite"):
+        _run(y)
+
+
+def test_decompositions_check_their_inputs():
+    with tf.Graph().as_default():
+        with pytest.raises(InvalidArgumentError, match="Cholesky.*square"):
+            tf.cholesky(tf.zeros([2, 3]))
+        with pytest.raises(InvalidArgumentError, match="Svd.*float"):
+            tf.svd(tf.zeros([2, 3], tf.int32))
+        with pytest.raises(InvalidArgumentError, match="MatrixBandPart.*rank >= 2"):
+            tf.matrix_band_part(tf.zeros([3]), 0, 0)
+
+
+def test_qr_gradient_of_a_wide_matrix_says_it_is_not_implemented():
+    with tf.Graph().as_default():
+        x = tf.zeros([2, 3])
+        q, r = tf.qr(x)
+        with pytest.raises(LookupError, match="Qr.*M >= N"):
+            tf.gradients(tf.reduce_sum(r), [x])
+
+
+def test_linalg_namespace_binds_the_decompositions():
+    assert tf.linalg.band_part is tf.matrix_band_part
+    assert tf.linalg.cholesky is tf.cholesky and tf.linalg.qr is tf.qr
+    assert tf.linalg.svd is tf.svd and tf.linalg.eigh is tf.self_adjoint_eig
+    assert tf.linalg.eigvalsh is tf.self_adjoint_eigvals and tf.linalg.einsum is tf.einsum

@@ -253,3 +253,45 @@ def test_real_transforms(n):
         rtol=1e-9,
         atol=1e-9,
     )
+
+
+def _spd(tf, x):
+    return tf.matmul(x, x, transpose_b=True) + 3.0 * tf.eye(3, dtype=tf.float64)
+
+
+@pytest.mark.parametrize(
+    "name, shape",
+    [
+        ("band", (3, 4)),
+        ("cholesky", (2, 3, 3)),
+        ("qr", (4, 3)),
+        ("svd", (4, 3)),
+        ("svd", (3, 5)),
+        ("svd_values", (3, 3)),
+        ("eig", (2, 3, 3)),
+        ("eigvals", (3, 3)),
+    ],
+)
+def test_decompositions(name, shape):
+    x = RNG.normal(size=shape)
+
+    def build(tf, x):
+        if name == "band":
+            return tf.linalg.band_part(x, 1, 0)
+        if name == "cholesky":
+            return tf.linalg.cholesky(_spd(tf, x))
+        if name == "qr":
+            q, r = tf.linalg.qr(x)
+            return tf.abs(q) + tf.reduce_sum(tf.matmul(r, r, transpose_a=True))
+        if name == "svd":
+            s, u, v = tf.linalg.svd(x)
+            return tf.reduce_sum(tf.abs(u)) + tf.matmul(v * s, v, transpose_b=True)
+        if name == "svd_values":
+            return tf.linalg.svd(x, compute_uv=False)
+        sym = tf.matmul(x, x, transpose_b=True)
+        if name == "eig":
+            e, v = tf.linalg.eigh(sym)
+            return tf.abs(v) * e[..., None, :]
+        return tf.linalg.eigvalsh(sym)
+
+    _same(build, [x], rtol=1e-8, atol=1e-10)
