@@ -174,7 +174,7 @@ def __getattr__(name: str) -> object:
     elif name in _SUMMARY_ALIASES:
         value = getattr(importlib.import_module("flowzero.summary"), _SUMMARY_ALIASES[name])
     else:
-        raise AttributeError(f"module 'flowzero' has no attribute '{name}'")
+        raise compat.missing_attribute("", name, importlib.import_module(__name__))
     globals()[name] = value
     return value
 

@@ -342,3 +342,12 @@ __all__ = [
     "precision",
     "recall",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A name TF 1.15's tf.metrics has and flowzero lacks says so (flowzero.compat)."""
+    import importlib
+
+    from flowzero.compat import missing_attribute
+
+    raise missing_attribute("metrics", name, importlib.import_module(__name__))

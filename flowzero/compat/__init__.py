@@ -23,19 +23,39 @@ def _resolve(root: Any, path: str) -> Any:
     return obj
 
 
+def missing_attribute(namespace: str, name: str, module: Any) -> AttributeError:
+    """The AttributeError for `tf.<namespace>.<name>` that flowzero lacks: for a name TF 1.15
+    has, one that says so and points to docs/compat.md (no "Did you mean" guess at another
+    function); for any other name, Python's own, with its suggestions.
+
+    Args:
+        namespace: "" for the root, else e.g. "nn" or "io.gfile".
+        name: the attribute looked up.
+        module: the flowzero module it was looked up on.
+    """
+    from flowzero.compat._tf1_public import PUBLIC  # loaded only when a name is missing
+
+    label = "tf" + (f".{namespace}" if namespace else "")
+    tf_names = PUBLIC.get(namespace, ())
+    if name in tf_names or name in NAMESPACES.get(namespace, {}):
+        return AttributeError(
+            f"flowzero does not implement {label}.{name} (TF 1.15 has it); docs/compat.md "
+            f"lists what flowzero implements.",
+            name=name,
+            obj=None,  # no suggestion: another function of a similar name is not the answer
+        )
+    return AttributeError(f"module '{module.__name__}' has no attribute '{name}'", name=name,
+                          obj=module)
+
+
 class Namespace(types.ModuleType):
     """One of TF 1.15's sub-namespaces, holding the names flowzero implements; a missing name
-    is an AttributeError that says so (instead of Python's "did you mean")."""
+    is an AttributeError that says so (see missing_attribute)."""
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        known = name in NAMESPACES.get(self.__name__.split(".", 1)[1], {})
-        raise AttributeError(
-            f"flowzero does not implement tf.{self.__name__.split('.', 1)[1]}.{name}"
-            + (" (TF 1.15 has it)" if known else "")
-            + "; see the README's 'Not supported yet' for what is missing."
-        )
+        raise missing_attribute(self.__name__.split(".", 1)[1], name, self)
 
 
 # Names TF 1.15 has only inside a namespace (no root alias): the flowzero function each is.

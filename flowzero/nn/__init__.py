@@ -114,6 +114,8 @@ def __getattr__(name: str) -> object:
     elif name in _RNN_NAMES:
         value = getattr(importlib.import_module("flowzero.nn.rnn"), name)
     else:
-        raise AttributeError(f"module 'flowzero.nn' has no attribute '{name}'")
+        from flowzero.compat import missing_attribute
+
+        raise missing_attribute("nn", name, importlib.import_module(__name__))
     globals()[name] = value
     return value
