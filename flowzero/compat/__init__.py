@@ -15,9 +15,12 @@ from flowzero.compat._tf1_names import NAMESPACES
 
 
 def _resolve(root: Any, path: str) -> Any:
+    # A module's own names only: a miss must not run its __getattr__ (which would import
+    # lazy modules, or load the name list behind its error message, at `import flowzero`).
     obj = root
     for part in path.split("."):
-        obj = getattr(obj, part, None)
+        obj = vars(obj).get(part) if isinstance(obj, types.ModuleType) else getattr(obj, part,
+                                                                                      None)
         if obj is None:
             return None
     return obj
