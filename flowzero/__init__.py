@@ -73,6 +73,7 @@ from flowzero.ops.complex_ops import *  # noqa: F403
 from flowzero.ops.control_flow_ops import case, cond, while_loop
 from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
 from flowzero.ops.control_ops import tuple_ as tuple  # noqa: A001
+from flowzero.ops.counter_ops import *  # noqa: F403
 from flowzero.ops.decomposition_ops import *  # noqa: F403
 from flowzero.ops.division_ops import *  # noqa: F403
 from flowzero.ops.einsum_ops import *  # noqa: F403
@@ -97,6 +98,7 @@ from flowzero.ops.script_ops import custom_gradient, numpy_function, py_func
 from flowzero.ops.segment_ops import *  # noqa: F403
 from flowzero.ops.select_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
+from flowzero.ops.solve_ops import *  # noqa: F403
 from flowzero.ops.sort_ops import *  # noqa: F403
 from flowzero.ops.space_ops import *  # noqa: F403
 from flowzero.ops.special_ops import *  # noqa: F403

@@ -463,6 +463,45 @@ def bincount(
         return apply_op(Bincount, [a, size, w], name=name or "bincount")
 
 
+
+
+def confusion_matrix(labels: Any, predictions: Any, num_classes: Any = None,
+                     dtype: Any = dtypes.int32, name: str | None = None,
+                     weights: Any = None) -> Tensor:
+    """The [num_classes, num_classes] matrix counting (or summing `weights` over) the pairs
+    (labels[i], predictions[i]): rows are true classes, columns predicted ones.
+
+    Args:
+        labels, predictions: 1-D int Tensors of one length, values in [0, num_classes).
+        num_classes: default max(labels, predictions) + 1.
+        dtype: the result's dtype (weights are cast to it).
+        weights: optional 1-D Tensor of per-pair weights.
+
+    Raises:
+        InvalidArgumentError: at run time, a value outside [0, num_classes).
+
+    Example:
+        >>> sess.run(tf.confusion_matrix([1, 2, 4], [2, 2, 4]))  # 5 x 5: (1,2), (2,2), (4,4)
+    """
+    from flowzero.ops.array_ops import constant, stack
+    from flowzero.ops.indexing_ops import scatter_nd
+    from flowzero.ops.reduction_ops import reduce_max
+
+    with _graph_for(labels, predictions, num_classes, weights):
+        lab = cast(convert_to_tensor(labels), dtypes.int64)
+        pred = cast(convert_to_tensor(predictions), dtypes.int64)
+        if num_classes is None:
+            both = concat([reshape(lab, [-1]), reshape(pred, [-1]), constant([-1], dtypes.int64)],
+                          0)
+            n: Any = reduce_max(both) + 1
+        else:
+            n = cast(_int_operand(num_classes, "num_classes"), dtypes.int64)
+        idx = stack([lab, pred], axis=1)
+        dt = dtypes.as_dtype(dtype)
+        vals = ones_like(lab, dtype=dt) if weights is None else cast(weights, dt)
+        return scatter_nd(idx, vals, stack([n, n]), name=name or "confusion_matrix")
+
+
 __all__ = [
     "segment_sum",
     "segment_mean",
@@ -476,4 +515,5 @@ __all__ = [
     "unsorted_segment_mean",
     "unsorted_segment_sqrt_n",
     "bincount",
+    "confusion_matrix",
 ]

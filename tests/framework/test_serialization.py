@@ -243,6 +243,8 @@ def _scatter_and_gradient_only_graph():
                  lambda: tf.scatter_nd_update(v, [[0, 1]], [9.0]),
                  lambda: tf.scatter_nd_add(v, [[3, 0]], [1.5]),
                  lambda: tf.scatter_nd_sub(v, [[1]], [[1.0, 1.0]])]
+        counter = tf.Variable(0, name="counter")
+        steps.append(lambda: tf.cast(tf.count_up_to(counter, 5), tf.float32) + v)
         out = tf.no_op()
         for step in steps:  # one after the other
             with tf.control_dependencies([out]):
@@ -261,7 +263,7 @@ def test_scatters_and_gradient_only_ops_round_trip():
     results = []
     for graph in (g, g2):
         with graph.as_default(), tf.Session(graph=graph) as sess:
-            sess.run("v/Assign")
+            sess.run(["v/Assign", "counter/Assign"])
             results.append(sess.run([f.name for f in fetches]))
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)

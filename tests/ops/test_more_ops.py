@@ -264,3 +264,35 @@ def test_linalg_namespace_binds_the_decompositions():
     assert tf.linalg.cholesky is tf.cholesky and tf.linalg.qr is tf.qr
     assert tf.linalg.svd is tf.svd and tf.linalg.eigh is tf.self_adjoint_eig
     assert tf.linalg.eigvalsh is tf.self_adjoint_eigvals and tf.linalg.einsum is tf.einsum
+
+
+def test_count_up_to():
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(0, name="counter")
+        step = tf.count_up_to(v, 2)
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+            assert [sess.run(step), sess.run(step)] == [0, 1]
+            with pytest.raises(tf.errors.OutOfRangeError, match="Reached limit of 2"):
+                sess.run(step)
+            assert sess.run(v) == 2
+        with pytest.raises(InvalidArgumentError, match="CountUpTo.*int32 or int64"):
+            tf.count_up_to(tf.Variable(0.0), 3)
+
+
+def test_solves_check_shapes_and_singularity():
+    with tf.Graph().as_default():
+        with pytest.raises(InvalidArgumentError, match="MatrixSolve.*as many rows"):
+            tf.matrix_solve(tf.ones([3, 3]), tf.ones([2, 1]))
+        y = tf.matrix_solve(tf.ones([2, 2]), tf.ones([2, 1]))
+        with pytest.raises(InvalidArgumentError, match="not invertible"):
+            _run(y)
+
+
+def test_confusion_matrix_rejects_labels_out_of_range():
+    g = tf.Graph()
+    with g.as_default():
+        cm = tf.confusion_matrix([0, 3], [0, 1], num_classes=2)
+    with pytest.raises(InvalidArgumentError, match=r"is not in \[0, 2\)"):
+        _run(cm)

@@ -295,3 +295,55 @@ def test_decompositions(name, shape):
         return tf.linalg.eigvalsh(sym)
 
     _same(build, [x], rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "fn", ["solve", "triangular_solve_lower", "triangular_solve_upper", "cholesky_solve"]
+)
+@pytest.mark.parametrize("adjoint", [False, True])
+def test_solves(fn, adjoint):
+    a = RNG.normal(size=(2, 3, 3)) + 3 * np.eye(3)
+    b = RNG.normal(size=(2, 3, 2))
+
+    def build(tf, a, b):
+        if fn == "solve":
+            return tf.linalg.solve(a, b, adjoint=adjoint)
+        if fn == "cholesky_solve":
+            chol = tf.linalg.cholesky(tf.matmul(a, a, transpose_b=True))
+            return tf.linalg.cholesky_solve(chol, b)
+        return tf.linalg.triangular_solve(a, b, lower=fn.endswith("lower"), adjoint=adjoint)
+
+    _same(build, [a, b], rtol=1e-8, atol=1e-10)
+
+
+def test_confusion_matrix():
+    lab = np.array([1, 2, 4, 2], np.int32)
+    pred = np.array([2, 2, 4, 0], np.int32)
+    w = np.array([0.5, 1.0, 2.0, 3.0])
+    _same(lambda tf, lab, pred: tf.confusion_matrix(lab, pred), [lab, pred], grad=False)
+    _same(
+        lambda tf, w: tf.math.confusion_matrix(
+            lab, pred, num_classes=6, weights=w, dtype=tf.float64
+        ),
+        [w],
+    )
+
+
+def test_count_up_to_like_tensorflow():
+    def run(tf):
+        g = tf.Graph()
+        with g.as_default():
+            v = tf.Variable(3, dtype=tf.int64)
+            step = tf.count_up_to(v, 5)
+            out = []
+            with tf.Session() as sess:
+                sess.run(tf.global_variables_initializer())
+                out += [sess.run(step), sess.run(step)]
+                try:
+                    sess.run(step)
+                except tf.errors.OutOfRangeError:
+                    out.append("done")
+                out.append(sess.run(v))
+            return out
+
+    assert run(fz) == run(TF)
