@@ -63,6 +63,8 @@ class Namespace(types.ModuleType):
 
 # Names TF 1.15 has only inside a namespace (no root alias): the flowzero function each is.
 _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
+    "math": {"erfinv": "special_ops.erfinv", "ndtri": "special_ops.ndtri",
+             "xlogy": "special_ops.xlogy", "xdivy": "special_ops.xdivy"},
     "signal": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
 }

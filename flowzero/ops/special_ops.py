@@ -1,4 +1,5 @@
-"""Special functions: erf, erfc, lgamma, digamma, polygamma, and log_sigmoid.
+"""Special functions: erf, erfc, erfinv, ndtri, lgamma, digamma, polygamma, zeta, lbeta,
+xlogy, xdivy, and log_sigmoid.
 
 NumPy has none of them. erf/erfc apply the C library's `math.erf`/`math.erfc` to each element
 (exact to the last bit, no extra dependency); lgamma, digamma and polygamma are vectorized
@@ -111,6 +112,35 @@ _EM = [
 ]
 
 
+def _zeta64(s: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Hurwitz zeta(s, q) = sum_k (q + k)^-s, for s > 1 (inf at s = 1 and at the poles
+    q = 0, -1, ...; NaN for s < 1): the recurrence up to _LARGE, then Euler-Maclaurin."""
+    s, q = np.broadcast_arrays(np.asarray(s, np.float64), np.asarray(q, np.float64))
+    with _quiet():
+        pole = (q <= 0) & (q == np.floor(q))
+        good = (s > 1) & np.isfinite(q) & ~pole
+        ss = np.where(good, s, 2.0)
+        z = np.where(good, q, _LARGE).astype(np.float64)
+        acc = np.zeros_like(z)
+        while True:  # zeta(s, z) = zeta(s, z + 1) + z^-s
+            m = z < _LARGE
+            if not m.any():
+                break
+            acc[m] += z[m] ** -ss[m]
+            z[m] += 1.0
+        tail = z ** (1.0 - ss) / (ss - 1.0) + 0.5 * z**-ss
+        rising = ss.copy()  # s (s + 1) ... (s + 2j - 2)
+        power = z ** (-ss - 1.0)
+        for j, c in enumerate(_EM):
+            tail += c * rising * power
+            rising = rising * (ss + 2 * j + 1) * (ss + 2 * j + 2)
+            power = power / (z * z)
+        out = acc + tail
+        out = np.where(q == np.inf, 0.0, out)
+        out = np.where(pole | (s == 1), np.inf, out)
+        return np.where(np.isnan(s) | np.isnan(q) | (s < 1), np.nan, out)
+
+
 def _polygamma64(n: np.ndarray, x: np.ndarray) -> np.ndarray:
     """psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x) for integer n >= 1; digamma for n = 0."""
     n, x = np.broadcast_arrays(n.astype(np.float64), x.astype(np.float64))
@@ -121,31 +151,46 @@ def _polygamma64(n: np.ndarray, x: np.ndarray) -> np.ndarray:
     if not ok.any():
         return out
     s, q = n[ok] + 1.0, x[ok]
-
     with _quiet():
-        pole = (q <= 0) & (q == np.floor(q))
-        q0 = np.where(np.isfinite(q) & ~pole, q, _LARGE)
-        z, acc = q0.copy(), np.zeros_like(q0)
-        while True:  # zeta(s, z) = zeta(s, z + 1) + z^-s
-            m = z < _LARGE
-            if not m.any():
-                break
-            acc[m] += z[m] ** -s[m]
-            z[m] += 1.0
-        tail = z ** (1.0 - s) / (s - 1.0) + 0.5 * z**-s
-        rising = s.copy()  # s (s + 1) ... (s + 2j - 2)
-        power = z ** (-s - 1.0)
-        for j, c in enumerate(_EM):
-            tail += c * rising * power
-            rising = rising * (s + 2 * j + 1) * (s + 2 * j + 2)
-            power = power / (z * z)
-        zeta = acc + tail
         sign = np.where(np.mod(s, 2.0) == 0, 1.0, -1.0)  # (-1)^(n+1), s = n + 1
-        fact = np.exp(_lgamma64(s))  # n! = Gamma(n + 1)
-        val = sign * fact * zeta
-        val = np.where(pole, np.inf, val)
-        out[ok] = np.where(q == np.inf, 0.0, np.where(np.isnan(q), np.nan, val))
+        out[ok] = sign * np.exp(_lgamma64(s)) * _zeta64(s, q)  # n! = Gamma(n + 1)
     return out
+
+
+def _erfinv64(x: np.ndarray, one_minus: np.ndarray | None = None) -> np.ndarray:
+    """erf^-1(x): an approximation good to ~2e-3, then Newton steps, on erf(y) = |x| in the
+    middle and on log erfc(y) = log(1 - |x|) in the tails (1 - |x| given exactly by the
+    caller as `one_minus` where it knows it, as ndtri does)."""
+    with _quiet():
+        ax = np.abs(x)
+        c = 1 - ax if one_minus is None else one_minus
+        inside = (c > 0) & (ax <= 1)
+        a = 0.147  # Winitzki's approximation as the start
+        ln = np.log(np.where(inside, c * (1 + ax), 1.0))
+        b = 2 / (np.pi * a) + ln / 2
+        y = np.sqrt(np.sqrt(b * b - ln / a) - b)
+        tail = ax > 0.5
+        log_c = np.log(np.where(inside, c, 1.0))
+        for _ in range(4):
+            slope = _TWO_OVER_SQRT_PI * np.exp(-y * y)
+            step = (_apply_py(_ERF, y) - ax) / -slope
+            if tail.any():
+                e = _apply_py(_ERFC, y)
+                step = np.where(tail, (np.log(e) - log_c) * e / slope, step)
+            y = y + np.where(inside, step, 0.0)
+        y = np.where(c == 0, np.inf, np.where(inside, y, np.nan))
+        return np.copysign(y, x)
+
+
+def _ndtri64(p: np.ndarray) -> np.ndarray:
+    """The standard normal quantile: -sqrt(2) erfcinv(2p) below 1/2 (2p exact), else
+    sqrt(2) erfinv(2p - 1) (exact there too)."""
+    with _quiet():
+        low = p < 0.5
+        x = np.where(low, 1 - 2 * p, 2 * p - 1)
+        y = _erfinv64(x, np.where(low, 2 * p, 1 - x))
+        y = np.where((p < 0) | (p > 1), np.nan, y)
+        return np.sqrt(2.0) * np.where(low, -y, y)
 
 
 class _Special(UnaryOp):
@@ -209,6 +254,82 @@ class Digamma(_Special):
         return [dy * polygamma(np.ones((), x.dtype.np), x)]
 
 
+@register_op("Erfinv")
+class Erfinv(_Special):
+    """y = erf^-1(x) on (-1, 1) (+-inf at +-1, NaN outside)."""
+
+    def _f64(self, x: np.ndarray) -> np.ndarray:
+        return _erfinv64(x)
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        y = op.outputs[0]  # d erfinv / dx = sqrt(pi) / 2 exp(y^2)
+        return [dy * (math.sqrt(math.pi) / 2 * exp(square(y)))]
+
+
+@register_op("Ndtri")
+class Ndtri(_Special):
+    """y = the standard normal quantile of p: Phi(y) = p on (0, 1)."""
+
+    def _f64(self, x: np.ndarray) -> np.ndarray:
+        return _ndtri64(x)
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        y = op.outputs[0]  # d ndtri / dp = sqrt(2 pi) exp(y^2 / 2)
+        return [dy * (math.sqrt(2 * math.pi) * exp(0.5 * square(y)))]
+
+
+@register_op("Zeta")
+class Zeta(BinaryOp):
+    """z = the Hurwitz zeta function sum_k (q + k)^-x (x > 1)."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray, q: np.ndarray) -> np.ndarray:
+        return np.asarray(_zeta64(x, q)).astype(x.dtype, copy=False)
+
+    def gradient(self, op: Any, dz: Tensor) -> list[Any]:
+        x, q = op.inputs  # d zeta / dq = -x zeta(x + 1, q); none for x (as TF)
+        return [None, dz * negative(x) * zeta(x + 1, q)]
+
+
+@register_op("Xlogy")
+class Xlogy(BinaryOp):
+    """z = 0 if x == 0 else x log(y)."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with _quiet():
+            return np.where(x == 0, np.zeros((), x.dtype), x * np.log(y)).astype(x.dtype)
+
+    def gradient(self, op: Any, dz: Tensor) -> list[Any]:
+        x, y = op.inputs
+        nonzero = _nonzero(x)
+        return [dz * xlogy(nonzero, y), dz * xdivy(x, y)]
+
+
+@register_op("Xdivy")
+class Xdivy(BinaryOp):
+    """z = 0 if x == 0 else x / y."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with _quiet():
+            return np.where(x == 0, np.zeros((), x.dtype), x / y).astype(x.dtype)
+
+    def gradient(self, op: Any, dz: Tensor) -> list[Any]:
+        x, y = op.inputs
+        return [dz * xdivy(_nonzero(x), y), dz * xdivy(negative(x), square(y))]
+
+
+def _nonzero(x: Tensor) -> Tensor:
+    from flowzero.ops.cast_ops import cast
+    from flowzero.ops.logic_ops import not_equal
+
+    return cast(not_equal(x, 0), x.dtype)
+
+
 @register_op("Polygamma")
 class Polygamma(BinaryOp):
     """y = psi^(a)(x), the a-th derivative of digamma (a a non-negative integer value)."""
@@ -257,6 +378,48 @@ def polygamma(a: Any, x: Any, name: str | None = None) -> Tensor:
     return _binary(Polygamma, a, x, name)
 
 
+def erfinv(x: Any, name: str | None = None) -> Tensor:
+    """The inverse error function, elementwise (+-inf at +-1, NaN outside [-1, 1])."""
+    return apply_op(Erfinv, [x], name=name)
+
+
+def ndtri(x: Any, name: str | None = None) -> Tensor:
+    """The standard normal quantile function (the inverse of the normal CDF), elementwise."""
+    return apply_op(Ndtri, [x], name=name)
+
+
+def zeta(x: Any, q: Any, name: str | None = None) -> Tensor:
+    """The Hurwitz zeta function sum_{k >= 0} (q + k)^-x, elementwise with broadcasting.
+
+    Example:
+        >>> sess.run(tf.zeta(2.0, 1.0))   # pi^2 / 6 = 1.6449341
+    """
+    return _binary(Zeta, x, q, name)
+
+
+def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x * log(y), and 0 where x == 0 (even where log(y) is not finite)."""
+    return _binary(Xlogy, x, y, name)
+
+
+def xdivy(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x / y, and 0 where x == 0 (even where y == 0)."""
+    return _binary(Xdivy, x, y, name)
+
+
+def lbeta(x: Any, name: str | None = None) -> Tensor:
+    """log|B(x)| = sum(lgamma(x)) - lgamma(sum(x)) over the last dimension.
+
+    Example:
+        >>> sess.run(tf.lbeta([1.0, 1.0]))   # log B(1, 1) = 0
+    """
+    from flowzero.ops.common import _graph_for
+    from flowzero.ops.reduction_ops import reduce_sum
+
+    with _graph_for(x):
+        return reduce_sum(lgamma(x), -1) - lgamma(reduce_sum(x, -1), name=name or "lbeta")
+
+
 def log_sigmoid(x: Any, name: str | None = None) -> Tensor:
     """log(1 / (1 + exp(-x))) = -softplus(-x), elementwise, without overflow.
 
@@ -270,4 +433,4 @@ def log_sigmoid(x: Any, name: str | None = None) -> Tensor:
         return negative(softplus(negative(x)), name=name or "LogSigmoid")
 
 
-__all__ = ["erf", "erfc", "lgamma", "digamma", "polygamma", "log_sigmoid"]
+__all__ = ["erf", "erfc", "lgamma", "digamma", "polygamma", "log_sigmoid", "zeta", "lbeta"]

@@ -35,6 +35,45 @@ def _trigamma_ref(x):
     )
 
 
+def _inv(f, lo, hi):
+    """f's inverse by bisection, in float64 (monotone increasing f)."""
+
+    def one(v):
+        a, b = lo, hi
+        for _ in range(200):
+            m = 0.5 * (a + b)
+            a, b = (m, b) if f(m) < v else (a, m)
+        return 0.5 * (a + b)
+
+    return lambda x: np.vectorize(one, otypes=[np.float64])(x).astype(x.dtype)
+
+
+def _phi(v):
+    return 0.5 * math.erfc(-v / math.sqrt(2))
+
+
+def _ndtri_ref(p):
+    # the upper half by symmetry, where 1 - p is exact and _phi resolves it
+    low = _inv(_phi, -40, 40)
+    return np.where(p > 0.5, -low(1 - p), low(p)).astype(p.dtype)
+
+
+def _zeta_ref(s):
+    # the sum to far out plus the integral of the tail and half its first term
+    n = 200000
+    k = np.arange(n, dtype=np.float64)
+    return lambda q: (
+        np.array(
+            [
+                np.sum((v + k) ** -s) + (v + n) ** (1 - s) / (s - 1) + 0.5 * (v + n) ** -s
+                for v in np.ravel(q)
+            ]
+        )
+        .reshape(np.shape(q))
+        .astype(q.dtype)
+    )
+
+
 CASES = [
     OpCase("Erf", tf.erf, _vec(math.erf), [X], second_order=True),
     OpCase("Erf", tf.erf, _vec(math.erf), [X.astype(np.float64)], name="f64", rtol=1e-15),
@@ -63,5 +102,100 @@ CASES = [
         wrt=[1],
         rtol=1e-8,
         grad_rtol=1e-5,
+    ),
+    OpCase(
+        "Erfinv",
+        tf.math.erfinv,
+        _inv(math.erf, -6, 6),
+        [rand(3, 4, low=-0.99, high=0.99)],
+        rtol=1e-5,
+        second_order=True,
+    ),
+    OpCase(
+        "Erfinv",
+        tf.math.erfinv,
+        _inv(math.erf, -6, 6),
+        [np.array([0.0, 0.5, -0.999999, 0.9999999999], np.float64)],
+        name="f64_tails",
+        rtol=1e-9,
+        grad=False,
+    ),
+    OpCase(
+        "Ndtri",
+        tf.math.ndtri,
+        _ndtri_ref,
+        [rand(3, 4, low=0.01, high=0.99)],
+        rtol=1e-5,
+        second_order=True,
+    ),
+    OpCase(
+        "Ndtri",
+        tf.math.ndtri,
+        _ndtri_ref,
+        [np.array([1e-300, 1e-20, 0.5, 1 - 1e-12], np.float64)],
+        name="f64_tails",
+        rtol=1e-9,
+        grad=False,
+    ),
+    OpCase(
+        "Zeta",
+        lambda q: tf.zeta(np.float64(2.5), q),
+        _zeta_ref(2.5),
+        [np.array([0.4, 1.0, 3.7, 20.0])],
+        rtol=1e-9,
+        grad_rtol=1e-5,
+        second_order=True,
+    ),
+    OpCase(
+        "Zeta",
+        lambda x, q: tf.zeta(x, q),
+        lambda x, q: np.array(
+            [_zeta_ref(float(a))(np.array([b]))[0] for a, b in zip(x, q)], x.dtype
+        ),
+        [np.array([1.5, 3.0, 6.0], np.float32), np.array([2.0, 0.5, 1.0], np.float32)],
+        name="float32",
+        rtol=1e-5,
+        wrt=[1],
+    ),
+    OpCase(
+        "Xlogy",
+        tf.math.xlogy,
+        lambda x, y: np.where(x == 0, 0, x * np.log(y)).astype(x.dtype),
+        [np.array([0.0, 1.5, -2.0, 0.5]), np.array([0.0, 2.0, 0.5, 3.0])],
+        wrt=[1],
+    ),
+    OpCase(
+        "Xlogy",
+        tf.math.xlogy,
+        lambda x, y: (x * np.log(y)).astype(x.dtype),
+        [rand(3, 4), rand(3, 4, low=0.5, high=2.0, seed=3)],
+        name="smooth",
+        second_order=True,
+    ),
+    OpCase(
+        "Xdivy",
+        tf.math.xdivy,
+        lambda x, y: np.where(x == 0, 0, x / np.where(y == 0, 1, y)).astype(x.dtype),
+        [np.array([0.0, 1.5, -2.0]), np.array([0.0, 2.0, 0.5])],
+        wrt=[1],
+    ),
+    OpCase(
+        "Xdivy",
+        tf.math.xdivy,
+        lambda x, y: (x / y).astype(x.dtype),
+        [rand(3, 4), rand(3, 4, low=0.5, high=2.0, seed=3)],
+        name="smooth",
+        second_order=True,
+    ),
+    OpCase(
+        "Lgamma",
+        tf.lbeta,
+        lambda x: (np.sum(_vec(math.lgamma)(x), -1) - _vec(math.lgamma)(np.sum(x, -1))).astype(
+            x.dtype
+        ),
+        [rand(2, 3, low=0.5, high=3.0)],
+        name="lbeta",
+        rtol=1e-5,
+        atol=1e-6,
     ),
 ]
