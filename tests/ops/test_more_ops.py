@@ -296,3 +296,20 @@ def test_confusion_matrix_rejects_labels_out_of_range():
         cm = tf.confusion_matrix([0, 3], [0, 1], num_classes=2)
     with pytest.raises(InvalidArgumentError, match=r"is not in \[0, 2\)"):
         _run(cm)
+
+
+def test_sort_and_top_k_gradients_need_no_static_shape():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float64)
+        y = tf.sort(x, direction="DESCENDING")
+        w = tf.cast(tf.range(tf.shape(x)[-1]), tf.float64)
+        (dx,) = tf.gradients(tf.reduce_sum(y * w), [x])
+        v, _ = tf.nn.top_k(x, 2)
+        (dk,) = tf.gradients(tf.reduce_sum(v), [x])
+    xv = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+    with tf.Session(graph=g) as sess:
+        got, got_k = sess.run([dx, dk], {x: xv})
+    # d/dx_j of sum_i w_i * sorted_i: the rank (descending) of x_j
+    np.testing.assert_array_equal(got, [[0.0, 2.0, 1.0], [2.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(got_k, [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
