@@ -86,6 +86,7 @@ from flowzero.ops.logic_ops import *  # noqa: F403
 from flowzero.ops.manip_ops import *  # noqa: F403
 from flowzero.ops.math_ops import *  # noqa: F403
 from flowzero.ops.matrix_ops import *  # noqa: F403
+from flowzero.ops.more_math_ops import *  # noqa: F403
 from flowzero.ops.pad_ops import *  # noqa: F403
 from flowzero.ops.partition_ops import *  # noqa: F403
 from flowzero.ops.random_ops import *  # noqa: F403

@@ -63,8 +63,17 @@ class Namespace(types.ModuleType):
 
 # Names TF 1.15 has only inside a namespace (no root alias): the flowzero function each is.
 _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
-    "math": {"erfinv": "special_ops.erfinv", "ndtri": "special_ops.ndtri",
-             "xlogy": "special_ops.xlogy", "xdivy": "special_ops.xdivy"},
+    "math": {
+        "erfinv": "special_ops.erfinv", "ndtri": "special_ops.ndtri",
+        "xlogy": "special_ops.xlogy", "xdivy": "special_ops.xdivy",
+        "multiply_no_nan": "more_math_ops.multiply_no_nan",
+        "reciprocal_no_nan": "more_math_ops.reciprocal_no_nan",
+        "cumulative_logsumexp": "more_math_ops.cumulative_logsumexp",
+        "reduce_variance": "more_math_ops.reduce_variance",
+        "reduce_std": "more_math_ops.reduce_std",
+        "reduce_euclidean_norm": "more_math_ops.reduce_euclidean_norm",
+        "polyval": "more_math_ops.polyval",
+    },
     "signal": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
 }

@@ -24,6 +24,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     manip_ops,
     math_ops,
     matrix_ops,
+    more_math_ops,
     nn_impl,
     nn_ops,
     pad_ops,

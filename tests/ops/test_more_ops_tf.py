@@ -366,3 +366,42 @@ def test_special_binary_functions(name):
         a = a + 1.5
         b = b + 0.1
     _same(lambda tf, a, b: getattr(tf.math, name)(a, b), [a, b], rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["atan2", "div_no_nan", "multiply_no_nan"])
+def test_more_math_binary(name):
+    a = RNG.normal(size=(3, 4))
+    b = RNG.normal(size=(3, 4))
+    b[0, :2] = 0.0
+    fn = {"div_no_nan": "divide_no_nan"}.get(name, name)
+    _same(lambda tf, a, b: getattr(tf.math, fn)(a, b), [a, b], grad=name != "div_no_nan")
+    if name == "div_no_nan":  # d/dy at y == 0 is where TF's rule is a convention: compare all
+        _same(lambda tf, a, b: tf.div_no_nan(a, b), [a, b])
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"exclusive": True}, {"reverse": True}, {"exclusive": True, "reverse": True, "axis": 1}],
+)
+def test_cumulative_logsumexp(kw):
+    x = RNG.normal(size=(3, 4)) * 3
+    _same(lambda tf, x: tf.exp(tf.math.cumulative_logsumexp(x, **kw)), [x], rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["reduce_variance", "reduce_std", "reduce_euclidean_norm"])
+def test_more_reductions(name):
+    x = RNG.normal(size=(3, 4))
+    _same(lambda tf, x: getattr(tf.math, name)(x, axis=1, keepdims=True), [x], rtol=1e-9)
+
+
+def test_rint_polyval_and_monotone():
+    x = np.array([0.5, 1.5, -2.5, 2.4, -0.6, 3.0])
+    _same(lambda tf, x: tf.math.rint(x), [x], grad=False)
+    _same(lambda tf, x: tf.math.polyval([np.float64(c) for c in (2.0, -1.0, 0.5)], x), [x])
+    for v in ([1, 2, 2, 3], [1, 2, 3], [3, 1], [7]):
+        a = np.array(v, np.int32)
+        _same(
+            lambda tf, a: [tf.math.is_non_decreasing(a), tf.math.is_strictly_increasing(a)],
+            [a],
+            grad=False,
+        )
