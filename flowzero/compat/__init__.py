@@ -66,6 +66,8 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
     "math": {
         "erfinv": "special_ops.erfinv", "ndtri": "special_ops.ndtri",
         "xlogy": "special_ops.xlogy", "xdivy": "special_ops.xdivy",
+        "xlog1py": "special_ops.xlog1py", "erfcinv": "special_ops.erfcinv",
+        "nextafter": "more_math_ops.nextafter",
         "multiply_no_nan": "more_math_ops.multiply_no_nan",
         "reciprocal_no_nan": "more_math_ops.reciprocal_no_nan",
         "cumulative_logsumexp": "more_math_ops.cumulative_logsumexp",

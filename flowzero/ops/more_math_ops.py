@@ -82,6 +82,47 @@ class MulNoNan(BinaryOp):
         return [multiply_no_nan(dz, y), multiply_no_nan(x, dz)]
 
 
+@register_op("NextAfter")
+class NextAfter(BinaryOp):
+    """z = the next representable value after x in the direction of y."""
+
+    kinds = "f"
+    differentiable = False  # as TF
+
+    def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.nextafter(x, y)
+
+
+def nextafter(x1: Any, x2: Any, name: str | None = None) -> Tensor:
+    """The next representable floating-point value after x1 towards x2, elementwise."""
+    return _binary(NextAfter, x1, x2, name)
+
+
+def angle(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """The argument of a complex tensor, atan2(imag, real); for a real tensor pi where it is
+    negative, else 0 (as TF)."""
+    from flowzero.ops.array_ops import ones_like, zeros_like
+    from flowzero.ops.complex_ops import imag, real
+    from flowzero.ops.logic_ops import less
+    from flowzero.ops.select_ops import where_v2
+
+    with _graph_for(input):
+        z = convert_to_tensor(input)
+        if z.dtype.is_complex:
+            return atan2(imag(z), real(z), name=name)
+        return where_v2(less(z, 0), np.pi * ones_like(z), zeros_like(z), name=name)
+
+
+def accumulate_n(
+    inputs: Any, shape: Any = None, tensor_dtype: Any = None, name: str | None = None
+) -> Tensor:
+    """The elementwise sum of a list of tensors (tf.add_n; TF's accumulation order is not
+    observable here)."""
+    from flowzero.ops.math_ops import add_n
+
+    return add_n(inputs, name=name)
+
+
 def atan2(y: Any, x: Any, name: str | None = None) -> Tensor:
     """The angle of (x, y) from the positive x axis, elementwise, in [-pi, pi]."""
     return _binary(Atan2, y, x, name)
@@ -263,4 +304,12 @@ def is_strictly_increasing(x: Any, name: str | None = None) -> Tensor:
     return _monotone(x, True, name)
 
 
-__all__ = ["atan2", "rint", "div_no_nan", "is_non_decreasing", "is_strictly_increasing"]
+__all__ = [
+    "atan2",
+    "rint",
+    "div_no_nan",
+    "is_non_decreasing",
+    "is_strictly_increasing",
+    "angle",
+    "accumulate_n",
+]

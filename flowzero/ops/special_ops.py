@@ -323,6 +323,21 @@ class Xdivy(BinaryOp):
         return [dz * xdivy(_nonzero(x), y), dz * xdivy(negative(x), square(y))]
 
 
+@register_op("Xlog1py")
+class Xlog1py(BinaryOp):
+    """z = 0 if x == 0 else x log(1 + y)."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with _quiet():
+            return np.where(x == 0, np.zeros((), x.dtype), x * np.log1p(y)).astype(x.dtype)
+
+    def gradient(self, op: Any, dz: Tensor) -> list[Any]:
+        x, y = op.inputs
+        return [dz * xlog1py(_nonzero(x), y), dz * xdivy(x, y + 1)]
+
+
 def _nonzero(x: Tensor) -> Tensor:
     from flowzero.ops.cast_ops import cast
     from flowzero.ops.logic_ops import not_equal
@@ -405,6 +420,22 @@ def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:
 def xdivy(x: Any, y: Any, name: str | None = None) -> Tensor:
     """x / y, and 0 where x == 0 (even where y == 0)."""
     return _binary(Xdivy, x, y, name)
+
+
+def xlog1py(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x * log1p(y), and 0 where x == 0."""
+    return _binary(Xlog1py, x, y, name)
+
+
+def erfcinv(x: Any, name: str | None = None) -> Tensor:
+    """The inverse of erfc on (0, 2), elementwise: -ndtri(x / 2) / sqrt(2), which keeps full
+    precision for tiny x."""
+    from flowzero.framework.graph import convert_to_tensor
+    from flowzero.ops.common import _graph_for
+
+    with _graph_for(x):
+        t = convert_to_tensor(x)
+        return negative(ndtri(0.5 * t)) * math.sqrt(0.5)
 
 
 def lbeta(x: Any, name: str | None = None) -> Tensor:

@@ -138,4 +138,25 @@ CASES = [
         name="is_strictly_increasing",
         grad=False,
     ),
+    OpCase(
+        "NextAfter",
+        tf.math.nextafter,
+        np.nextafter,
+        [np.array([1.0, 0.0, -2.0], np.float32), np.array([2.0, -1.0, -2.0], np.float32)],
+        grad=False,
+    ),
+    OpCase(
+        "Atan2",
+        lambda re, im: tf.angle(tf.complex(re, im)),
+        lambda re, im: np.angle(re + 1j * im).astype(re.dtype),
+        [X, Y],
+        name="angle",
+    ),
+    OpCase(
+        "AddN",
+        lambda a, b: tf.accumulate_n([a, b, a]),
+        lambda a, b: 2 * a + b,
+        [X, Y],
+        name="accumulate_n",
+    ),
 ]

@@ -198,4 +198,28 @@ CASES = [
         rtol=1e-5,
         atol=1e-6,
     ),
+    OpCase(
+        "Xlog1py",
+        tf.math.xlog1py,
+        lambda x, y: np.where(x == 0, 0, x * np.log1p(y)).astype(x.dtype),
+        [np.array([0.0, 1.5, -2.0]), np.array([-1.0, 2.0, 0.5])],
+        wrt=[1],
+    ),
+    OpCase(
+        "Xlog1py",
+        tf.math.xlog1py,
+        lambda x, y: (x * np.log1p(y)).astype(x.dtype),
+        [rand(3, 4), rand(3, 4, low=0.5, high=2.0, seed=3)],
+        name="smooth",
+        second_order=True,
+    ),
+    OpCase(
+        "Ndtri",
+        tf.math.erfcinv,
+        lambda x: _inv(lambda v: -math.erfc(v), -30, 30)(-x),
+        [np.array([1e-20, 0.3, 1.0, 1.7])],
+        name="erfcinv",
+        rtol=1e-9,
+        grad=False,
+    ),
 ]

@@ -405,3 +405,15 @@ def test_rint_polyval_and_monotone():
             [a],
             grad=False,
         )
+
+
+def test_erfcinv_xlog1py_nextafter_angle_accumulate_n():
+    c = np.array([1e-20, 0.3, 1.0, 1.7])
+    _same(lambda tf, c: tf.math.erfcinv(c), [c], grad=False, rtol=1e-9)
+    a, b = np.array([0.0, 1.5, -2.0, 0.3]), np.array([-1.0, 2.0, 0.5, 4.0])
+    _same(lambda tf, a, b: tf.math.xlog1py(a, b), [a, b])
+    _same(lambda tf, a, b: tf.math.nextafter(a, b), [a, b], grad=False, rtol=0, atol=0)
+    re, im = RNG.normal(size=(2, 3)), RNG.normal(size=(2, 3))
+    _same(lambda tf, re, im: tf.math.angle(tf.complex(re, im)), [re, im])
+    _same(lambda tf, re: tf.math.angle(re), [re], grad=False)
+    _same(lambda tf, re, im: tf.math.accumulate_n([re, im, re]), [re, im])
