@@ -36,6 +36,8 @@ def missing_attribute(namespace: str, name: str, module: Any) -> AttributeError:
         name: the attribute looked up.
         module: the flowzero module it was looked up on.
     """
+    if name.startswith("__"):  # Python's own probes (__wrapped__, __path__, ...)
+        return AttributeError(f"module '{module.__name__}' has no attribute '{name}'")
     from flowzero.compat._tf1_public import PUBLIC  # loaded only when a name is missing
 
     label = "tf" + (f".{namespace}" if namespace else "")
@@ -65,8 +67,8 @@ class Namespace(types.ModuleType):
 _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
     "math": {
         "erfinv": "special_ops.erfinv", "ndtri": "special_ops.ndtri",
-        "xlogy": "special_ops.xlogy", "xdivy": "special_ops.xdivy",
-        "xlog1py": "special_ops.xlog1py", "erfcinv": "special_ops.erfcinv",
+        "xlogy": "more_math_ops.xlogy", "xdivy": "more_math_ops.xdivy",
+        "xlog1py": "more_math_ops.xlog1py", "erfcinv": "special_ops.erfcinv",
         "nextafter": "more_math_ops.nextafter",
         "multiply_no_nan": "more_math_ops.multiply_no_nan",
         "reciprocal_no_nan": "more_math_ops.reciprocal_no_nan",

@@ -16,6 +16,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     division_ops,
     einsum_ops,
     functional_ops,
+    histogram_ops,
     indexing_ops,
     linalg_ops,
     logging_ops,

@@ -8,7 +8,6 @@ Equations are normalized at build time: spaces dropped, an implicit output made 
 
 from __future__ import annotations
 
-import string
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,7 @@ from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.ops.common import DTypeError, _convert_list, _graph_for
 
-_LETTERS = string.ascii_letters
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _parse(equation: str, ranks: list[int | None]) -> tuple[list[str], str]:

@@ -1,6 +1,7 @@
-"""More of tf.math: atan2, rint, the NaN-safe divide/multiply/reciprocal, cumulative_logsumexp,
-and the composites reduce_variance/reduce_std/reduce_euclidean_norm, polyval,
-is_non_decreasing and is_strictly_increasing."""
+"""More of tf.math: atan2, rint, nextafter, angle, accumulate_n, the NaN-safe
+divide/multiply/reciprocal and xlogy/xdivy/xlog1py, cumulative_logsumexp, and the composites
+reduce_variance/reduce_std/reduce_euclidean_norm, polyval, is_non_decreasing and
+is_strictly_increasing."""
 
 from __future__ import annotations
 
@@ -121,6 +122,74 @@ def accumulate_n(
     from flowzero.ops.math_ops import add_n
 
     return add_n(inputs, name=name)
+
+
+@register_op("Xlogy")
+class Xlogy(BinaryOp):
+    """z = 0 if x == 0 else x log(y)."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with _quiet():
+            return np.where(x == 0, np.zeros((), x.dtype), x * np.log(y)).astype(x.dtype)
+
+    def gradient(self, op: Any, dz: Tensor) -> list[Any]:
+        x, y = op.inputs
+        nonzero = _nonzero(x)
+        return [dz * xlogy(nonzero, y), dz * xdivy(x, y)]
+
+
+@register_op("Xdivy")
+class Xdivy(BinaryOp):
+    """z = 0 if x == 0 else x / y."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with _quiet():
+            return np.where(x == 0, np.zeros((), x.dtype), x / y).astype(x.dtype)
+
+    def gradient(self, op: Any, dz: Tensor) -> list[Any]:
+        x, y = op.inputs
+        return [dz * xdivy(_nonzero(x), y), dz * xdivy(negative(x), square(y))]
+
+
+@register_op("Xlog1py")
+class Xlog1py(BinaryOp):
+    """z = 0 if x == 0 else x log(1 + y)."""
+
+    kinds = "f"
+
+    def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with _quiet():
+            return np.where(x == 0, np.zeros((), x.dtype), x * np.log1p(y)).astype(x.dtype)
+
+    def gradient(self, op: Any, dz: Tensor) -> list[Any]:
+        x, y = op.inputs
+        return [dz * xlog1py(_nonzero(x), y), dz * xdivy(x, y + 1)]
+
+
+def _nonzero(x: Tensor) -> Tensor:
+    from flowzero.ops.cast_ops import cast
+    from flowzero.ops.logic_ops import not_equal
+
+    return cast(not_equal(x, 0), x.dtype)
+
+
+def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x * log(y), and 0 where x == 0 (even where log(y) is not finite)."""
+    return _binary(Xlogy, x, y, name)
+
+
+def xdivy(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x / y, and 0 where x == 0 (even where y == 0)."""
+    return _binary(Xdivy, x, y, name)
+
+
+def xlog1py(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x * log1p(y), and 0 where x == 0."""
+    return _binary(Xlog1py, x, y, name)
 
 
 def atan2(y: Any, x: Any, name: str | None = None) -> Tensor:

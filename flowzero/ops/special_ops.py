@@ -1,5 +1,5 @@
-"""Special functions: erf, erfc, erfinv, ndtri, lgamma, digamma, polygamma, zeta, lbeta,
-xlogy, xdivy, and log_sigmoid.
+"""Special functions: erf, erfc, erfinv, erfcinv, ndtri, lgamma, digamma, polygamma, zeta,
+lbeta and log_sigmoid.
 
 NumPy has none of them. erf/erfc apply the C library's `math.erf`/`math.erfc` to each element
 (exact to the last bit, no extra dependency); lgamma, digamma and polygamma are vectorized
@@ -292,59 +292,6 @@ class Zeta(BinaryOp):
         return [None, dz * negative(x) * zeta(x + 1, q)]
 
 
-@register_op("Xlogy")
-class Xlogy(BinaryOp):
-    """z = 0 if x == 0 else x log(y)."""
-
-    kinds = "f"
-
-    def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        with _quiet():
-            return np.where(x == 0, np.zeros((), x.dtype), x * np.log(y)).astype(x.dtype)
-
-    def gradient(self, op: Any, dz: Tensor) -> list[Any]:
-        x, y = op.inputs
-        nonzero = _nonzero(x)
-        return [dz * xlogy(nonzero, y), dz * xdivy(x, y)]
-
-
-@register_op("Xdivy")
-class Xdivy(BinaryOp):
-    """z = 0 if x == 0 else x / y."""
-
-    kinds = "f"
-
-    def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        with _quiet():
-            return np.where(x == 0, np.zeros((), x.dtype), x / y).astype(x.dtype)
-
-    def gradient(self, op: Any, dz: Tensor) -> list[Any]:
-        x, y = op.inputs
-        return [dz * xdivy(_nonzero(x), y), dz * xdivy(negative(x), square(y))]
-
-
-@register_op("Xlog1py")
-class Xlog1py(BinaryOp):
-    """z = 0 if x == 0 else x log(1 + y)."""
-
-    kinds = "f"
-
-    def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        with _quiet():
-            return np.where(x == 0, np.zeros((), x.dtype), x * np.log1p(y)).astype(x.dtype)
-
-    def gradient(self, op: Any, dz: Tensor) -> list[Any]:
-        x, y = op.inputs
-        return [dz * xlog1py(_nonzero(x), y), dz * xdivy(x, y + 1)]
-
-
-def _nonzero(x: Tensor) -> Tensor:
-    from flowzero.ops.cast_ops import cast
-    from flowzero.ops.logic_ops import not_equal
-
-    return cast(not_equal(x, 0), x.dtype)
-
-
 @register_op("Polygamma")
 class Polygamma(BinaryOp):
     """y = psi^(a)(x), the a-th derivative of digamma (a a non-negative integer value)."""
@@ -410,21 +357,6 @@ def zeta(x: Any, q: Any, name: str | None = None) -> Tensor:
         >>> sess.run(tf.zeta(2.0, 1.0))   # pi^2 / 6 = 1.6449341
     """
     return _binary(Zeta, x, q, name)
-
-
-def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x * log(y), and 0 where x == 0 (even where log(y) is not finite)."""
-    return _binary(Xlogy, x, y, name)
-
-
-def xdivy(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x / y, and 0 where x == 0 (even where y == 0)."""
-    return _binary(Xdivy, x, y, name)
-
-
-def xlog1py(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x * log1p(y), and 0 where x == 0."""
-    return _binary(Xlog1py, x, y, name)
 
 
 def erfcinv(x: Any, name: str | None = None) -> Tensor:

@@ -1,4 +1,5 @@
-"""Op-table rows for the segment reductions and bincount (flowzero/ops/segment_ops.py)."""
+"""Op-table rows for the segment reductions (flowzero/ops/segment_ops.py) and bincount
+(flowzero/ops/histogram_ops.py)."""
 
 import numpy as np
 

@@ -1,5 +1,5 @@
 """Op-table rows for the linear solves (flowzero/ops/solve_ops.py) and confusion_matrix (a
-ScatterNd composite in flowzero/ops/segment_ops.py); CountUpTo is session state."""
+ScatterNd composite in flowzero/ops/histogram_ops.py); CountUpTo is session state."""
 
 import numpy as np
 
