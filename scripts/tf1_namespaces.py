@@ -140,9 +140,14 @@ def write_public(public: dict[str, list[str]], path: str = PUBLIC_OUT) -> None:
         "",
         "PUBLIC: dict[str, tuple[str, ...]] = {",
     ]
-    for ns in sorted(public):
+    for ns in sorted(public):  # laid out as ruff format would
+        names = public[ns]
+        if len(names) < 2:
+            inner = "".join(f"{json.dumps(n)}," for n in names)
+            lines.append(f"    {json.dumps(ns)}: ({inner}),")
+            continue
         lines.append(f"    {json.dumps(ns)}: (")
-        lines.extend(f"        {json.dumps(n)}," for n in public[ns])
+        lines.extend(f"        {json.dumps(n)}," for n in names)
         lines.append("    ),")
     lines.append("}")
     tmp = path + ".tmp"

@@ -601,9 +601,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "zeros_like",
         "zeta",
     ),
-    "app": (
-        "run",
-    ),
+    "app": ("run",),
     "audio": (
         "decode_wav",
         "encode_wav",
@@ -1476,8 +1474,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "disable_mixed_precision_graph_rewrite",
         "enable_mixed_precision_graph_rewrite",
     ),
-    "mlir": (
-    ),
+    "mlir": (),
     "nest": (
         "assert_same_structure",
         "flatten",
@@ -2072,11 +2069,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "warm_start",
         "write_graph",
     ),
-    "types": (
-    ),
-    "user_ops": (
-        "my_fact",
-    ),
+    "types": (),
+    "user_ops": ("my_fact",),
     "version": (
         "COMPILER_VERSION",
         "GIT_VERSION",
@@ -2085,6 +2079,5 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "GRAPH_DEF_VERSION_MIN_PRODUCER",
         "VERSION",
     ),
-    "xla": (
-    ),
+    "xla": (),
 }

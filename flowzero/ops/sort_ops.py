@@ -28,8 +28,10 @@ def _sort_along(values: Tensor, axis: int, descending: bool, want_indices: bool)
             raise ValueError(f"sort: axis {axis} is out of range for rank {r}.")
         axis %= r
     elif axis < -1:
-        raise ValueError(f"sort: a negative axis other than -1 needs '{values.name}' to have a "
-                         f"known rank; got {values.shape}.")
+        raise ValueError(
+            f"sort: a negative axis other than -1 needs '{values.name}' to have a "
+            f"known rank; got {values.shape}."
+        )
     dt = values.dtype
     if descending:
         keys = values
