@@ -1,6 +1,6 @@
-"""Scatter ops: tensor_scatter_nd_update/add/sub (new tensors), and the in-place updates of a
-variable's rows (scatter_update/add/sub/mul/div/max/min) and of its elements addressed by
-index tuples (scatter_nd_update/add/sub).
+"""Scatter ops: tensor_scatter_nd_update/add/sub/max/min (new tensors), and the in-place
+updates of a variable's rows (scatter_update/add/sub/mul/div/max/min) and of its elements
+addressed by index tuples (scatter_nd_update/add/sub).
 
 Row scatters: `updates` has shape indices.shape + ref.shape[1:]. N-d scatters: the last
 dimension of `indices` (K) addresses ref's first K dimensions, and `updates` has shape
@@ -142,6 +142,36 @@ class TensorScatterSub(_TensorScatter):
         return [dy, None, negative(gather_nd(dy, op.inputs[1]))]
 
 
+class _TensorScatterMinMax(_TensorScatter):
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        # TF's rule: the gradient goes to whichever of tensor and updates won, split on ties.
+        from flowzero.ops.array_ops import shape
+        from flowzero.ops.cast_ops import cast
+        from flowzero.ops.indexing_ops import scatter_nd
+        from flowzero.ops.logic_ops import equal
+
+        x, indices, u = op.inputs
+        out = op.outputs[0]
+        x_won = cast(equal(x, out), dy.dtype)
+        u_won = cast(equal(u, gather_nd(out, indices)), dy.dtype)
+        winners = x_won + scatter_nd(indices, u_won, shape(x, out_type=indices.dtype))
+        return [dy * x_won / winners, None, gather_nd(dy / winners, indices) * u_won]
+
+
+@register_op("TensorScatterMax")
+class TensorScatterMax(_TensorScatterMinMax):
+    """y = tensor with y[indices[i..., :]] = max(y[...], updates[i...])."""
+
+    mode = "max"
+
+
+@register_op("TensorScatterMin")
+class TensorScatterMin(_TensorScatterMinMax):
+    """y = tensor with y[indices[i..., :]] = min(y[...], updates[i...])."""
+
+    mode = "min"
+
+
 def _tensor_scatter(
     cls: type[OpDef], tensor: Any, indices: Any, updates: Any, name: str | None
 ) -> Tensor:
@@ -175,6 +205,20 @@ def tensor_scatter_nd_sub(
 ) -> Tensor:
     """A copy of `tensor` with `updates` subtracted at `indices` (repeats accumulate)."""
     return _tensor_scatter(TensorScatterSub, tensor, indices, updates, name)
+
+
+def tensor_scatter_nd_max(
+    tensor: Any, indices: Any, updates: Any, name: str | None = None
+) -> Tensor:
+    """A copy of `tensor` with each slice at `indices` the maximum of itself and `updates`."""
+    return _tensor_scatter(TensorScatterMax, tensor, indices, updates, name)
+
+
+def tensor_scatter_nd_min(
+    tensor: Any, indices: Any, updates: Any, name: str | None = None
+) -> Tensor:
+    """A copy of `tensor` with each slice at `indices` the minimum of itself and `updates`."""
+    return _tensor_scatter(TensorScatterMin, tensor, indices, updates, name)
 
 
 # -- variable scatters (in place) --------------------------------------------------------------
@@ -338,6 +382,8 @@ __all__ = [
     "tensor_scatter_nd_update",
     "tensor_scatter_nd_add",
     "tensor_scatter_nd_sub",
+    "tensor_scatter_nd_max",
+    "tensor_scatter_nd_min",
     "tensor_scatter_update",
     "tensor_scatter_add",
     "tensor_scatter_sub",

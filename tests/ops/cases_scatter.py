@@ -18,6 +18,10 @@ def _scatter(mode, t, idx, u):
         out[at] = u
     elif mode == "add":
         np.add.at(out, at, u)
+    elif mode == "max":
+        np.maximum.at(out, at, u)
+    elif mode == "min":
+        np.minimum.at(out, at, u)
     else:
         np.subtract.at(out, at, u)
     return out
@@ -86,6 +90,26 @@ CASES = [
         ],
         name="int_fed_indices",
         grad=False,
+    ),
+    OpCase(
+        "TensorScatterMax",
+        lambda t, u: tf.tensor_scatter_nd_max(t, IDX2, u),
+        lambda t, u: _scatter("max", t, IDX2, u),
+        [T, rand(3, seed=6)],
+        second_order=True,
+    ),
+    OpCase(
+        "TensorScatterMin",
+        lambda t, u: tf.tensor_scatter_nd_min(t, IDX, u),
+        lambda t, u: _scatter("min", t, IDX, u),
+        [T, rand(2, 3, seed=5)],
+    ),
+    OpCase(
+        "TensorScatterMax",
+        lambda t, u: tf.tensor_scatter_nd_max(t, [[0], [2]], u),
+        lambda t, u: _scatter("max", t, np.array([[0], [2]]), u),
+        [np.array([1.0, 5.0, 3.0]), np.array([1.0, 2.0])],
+        name="tie",
     ),
 ]
 

@@ -153,7 +153,14 @@ def test_where_v2_broadcasts_like_tensorflow():
 
 
 @pytest.mark.parametrize(
-    "fn", ["tensor_scatter_nd_update", "tensor_scatter_nd_add", "tensor_scatter_nd_sub"]
+    "fn",
+    [
+        "tensor_scatter_nd_update",
+        "tensor_scatter_nd_add",
+        "tensor_scatter_nd_sub",
+        "tensor_scatter_nd_max",
+        "tensor_scatter_nd_min",
+    ],
 )
 def test_tensor_scatter(fn):
     t = RNG.normal(size=(4, 3))
