@@ -69,11 +69,15 @@ from flowzero.framework.shapes import Dimension, TensorShape
 from flowzero.nn import sigmoid, tanh
 from flowzero.ops.array_ops import *  # noqa: F403
 from flowzero.ops.cast_ops import *  # noqa: F403
+from flowzero.ops.complex_ops import *  # noqa: F403
 from flowzero.ops.control_flow_ops import case, cond, while_loop
 from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
 from flowzero.ops.control_ops import tuple_ as tuple  # noqa: A001
+from flowzero.ops.decomposition_ops import *  # noqa: F403
 from flowzero.ops.division_ops import *  # noqa: F403
+from flowzero.ops.einsum_ops import *  # noqa: F403
 from flowzero.ops.functional_ops import foldl, foldr, map_fn, scan
+from flowzero.ops.histogram_ops import *  # noqa: F403
 from flowzero.ops.indexing_ops import *  # noqa: F403
 from flowzero.ops.linalg_ops import *  # noqa: F403
 from flowzero.ops.logging_ops import Assert, Print
@@ -82,13 +86,23 @@ from flowzero.ops.logic_ops import *  # noqa: F403
 from flowzero.ops.manip_ops import *  # noqa: F403
 from flowzero.ops.math_ops import *  # noqa: F403
 from flowzero.ops.matrix_ops import *  # noqa: F403
+from flowzero.ops.more_math_ops import *  # noqa: F403
+from flowzero.ops.partition_ops import *  # noqa: F403
 from flowzero.ops.random_ops import *  # noqa: F403
 from flowzero.ops.range_ops import *  # noqa: F403
 from flowzero.ops.reduction_ops import *  # noqa: F403
 from flowzero.ops.reshape_ops import *  # noqa: F403
 from flowzero.ops.scan_ops import cumprod, cumsum
+from flowzero.ops.scatter_ops import *  # noqa: F403
 from flowzero.ops.script_ops import custom_gradient, numpy_function, py_func
+from flowzero.ops.segment_ops import *  # noqa: F403
+from flowzero.ops.select_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
+from flowzero.ops.solve_ops import *  # noqa: F403
+from flowzero.ops.sort_ops import *  # noqa: F403
+from flowzero.ops.space_ops import *  # noqa: F403
+from flowzero.ops.special_ops import *  # noqa: F403
+from flowzero.ops.spectral_ops import *  # noqa: F403
 from flowzero.ops.state_ops import (
     assign,
     assign_add,
@@ -175,7 +189,7 @@ def __getattr__(name: str) -> object:
     elif name in _SUMMARY_ALIASES:
         value = getattr(importlib.import_module("flowzero.summary"), _SUMMARY_ALIASES[name])
     else:
-        raise AttributeError(f"module 'flowzero' has no attribute '{name}'")
+        raise compat.missing_attribute("", name, importlib.import_module(__name__))
     globals()[name] = value
     return value
 

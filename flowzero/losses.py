@@ -398,3 +398,12 @@ __all__ = ["Reduction", "absolute_difference", "add_loss", "compute_weighted_los
            "get_regularization_losses", "get_total_loss", "hinge_loss", "huber_loss",
            "log_loss", "mean_squared_error", "sigmoid_cross_entropy", "softmax_cross_entropy",
            "sparse_softmax_cross_entropy", "sum_of_squares", "sum_squared_error"]
+
+
+def __getattr__(name: str) -> object:
+    """A name TF 1.15's tf.losses has and flowzero lacks says so (flowzero.compat)."""
+    import importlib
+
+    from flowzero.compat import missing_attribute
+
+    raise missing_attribute("losses", name, importlib.import_module(__name__))

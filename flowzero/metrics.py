@@ -28,6 +28,7 @@ from flowzero.ops import (
     array_ops,
     cast_ops,
     division_ops,
+    histogram_ops,
     logic_ops,
     math_ops,
     matrix_ops,
@@ -689,7 +690,10 @@ def mean_iou(
             name="total_confusion_matrix",
             collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
         )
-        cm = matrix_ops.confusion_matrix(labels, predictions, num_classes, weights, dtypes.float64)
+        flat = [None if t is None else reshape_ops.reshape(convert_to_tensor(t), [-1])
+                for t in (labels, predictions, weights)]
+        cm = histogram_ops.confusion_matrix(flat[0], flat[1], num_classes, dtypes.float64,
+                                            weights=flat[2])
         update = state_ops.assign_add(total, cm)
 
         def compute(m: Any) -> Tensor:
@@ -729,3 +733,12 @@ __all__ = [
     "precision",
     "recall",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A name TF 1.15's tf.metrics has and flowzero lacks says so (flowzero.compat)."""
+    import importlib
+
+    from flowzero.compat import missing_attribute
+
+    raise missing_attribute("metrics", name, importlib.import_module(__name__))

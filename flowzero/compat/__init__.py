@@ -15,27 +15,80 @@ from flowzero.compat._tf1_names import NAMESPACES
 
 
 def _resolve(root: Any, path: str) -> Any:
+    # A module's own names only: a miss must not run its __getattr__ (which would import
+    # lazy modules, or load the name list behind its error message, at `import flowzero`).
     obj = root
     for part in path.split("."):
-        obj = getattr(obj, part, None)
+        obj = vars(obj).get(part) if isinstance(obj, types.ModuleType) else getattr(obj, part,
+                                                                                      None)
         if obj is None:
             return None
     return obj
 
 
+def missing_attribute(namespace: str, name: str, module: Any) -> AttributeError:
+    """The AttributeError for `tf.<namespace>.<name>` that flowzero lacks: for a name TF 1.15
+    has, one that says so and points to docs/compat.md (no "Did you mean" guess at another
+    function); for any other name, Python's own, with its suggestions.
+
+    Args:
+        namespace: "" for the root, else e.g. "nn" or "io.gfile".
+        name: the attribute looked up.
+        module: the flowzero module it was looked up on.
+    """
+    if name.startswith("__"):  # Python's own probes (__wrapped__, __path__, ...)
+        return AttributeError(f"module '{module.__name__}' has no attribute '{name}'")
+    from flowzero.compat._tf1_public import PUBLIC  # loaded only when a name is missing
+
+    label = "tf" + (f".{namespace}" if namespace else "")
+    tf_names = PUBLIC.get(namespace, ())
+    if name in tf_names or name in NAMESPACES.get(namespace, {}):
+        return AttributeError(
+            f"flowzero does not implement {label}.{name} (TF 1.15 has it); docs/compat.md "
+            f"lists what flowzero implements.",
+            name=name,
+            obj=None,  # no suggestion: another function of a similar name is not the answer
+        )
+    return AttributeError(f"module '{module.__name__}' has no attribute '{name}'", name=name,
+                          obj=module)
+
+
 class Namespace(types.ModuleType):
     """One of TF 1.15's sub-namespaces, holding the names flowzero implements; a missing name
-    is an AttributeError that says so (instead of Python's "did you mean")."""
+    is an AttributeError that says so (see missing_attribute)."""
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        known = name in NAMESPACES.get(self.__name__.split(".", 1)[1], {})
-        raise AttributeError(
-            f"flowzero does not implement tf.{self.__name__.split('.', 1)[1]}.{name}"
-            + (" (TF 1.15 has it)" if known else "")
-            + "; see the README's 'Not supported yet' for what is missing."
-        )
+        raise missing_attribute(self.__name__.split(".", 1)[1], name, self)
+
+
+# Names TF 1.15 has only inside a namespace (no root alias): the flowzero function each is.
+_NAMESPACE_ONLY: dict[str, dict[str, str]] = {
+    "math": {
+        "erfinv": "special_ops.erfinv", "ndtri": "special_ops.ndtri",
+        "xlogy": "more_math_ops.xlogy", "xdivy": "more_math_ops.xdivy",
+        "xlog1py": "more_math_ops.xlog1py", "erfcinv": "special_ops.erfcinv",
+        "nextafter": "more_math_ops.nextafter",
+        "multiply_no_nan": "more_math_ops.multiply_no_nan",
+        "reciprocal_no_nan": "more_math_ops.reciprocal_no_nan",
+        "cumulative_logsumexp": "more_math_ops.cumulative_logsumexp",
+        "reduce_variance": "more_math_ops.reduce_variance",
+        "reduce_std": "more_math_ops.reduce_std",
+        "reduce_euclidean_norm": "more_math_ops.reduce_euclidean_norm",
+        "polyval": "more_math_ops.polyval",
+    },
+    "signal": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
+    "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
+}
+
+
+def _namespace_only(ns: str, name: str) -> Any:
+    path = _NAMESPACE_ONLY.get(ns, {}).get(name)
+    if path is None:
+        return None
+    module, attr = path.rsplit(".", 1)
+    return getattr(sys.modules[f"flowzero.ops.{module}"], attr)
 
 
 # Namespaces that are modules of their own (flowzero/<name>.py, imported on first use), which
@@ -45,14 +98,15 @@ MODULES = frozenset({"image"})
 
 def build(root: Any) -> dict[str, Namespace]:
     """The sub-namespaces with at least one name flowzero has, each name bound to the very
-    object at flowzero's root (`tf.math.log1p is tf.log1p`)."""
+    object at flowzero's root (`tf.math.log1p is tf.log1p`), or for a name TF has only in the
+    namespace, to flowzero's function for it."""
     made: dict[str, Namespace] = {}
     for ns, names in NAMESPACES.items():
         if ns in MODULES:
             continue
         mod = Namespace(f"flowzero.{ns}", f"tf.{ns}: TF 1.15's names that flowzero implements.")
         for name, target in names.items():
-            obj = _resolve(root, target) if target is not None else None
+            obj = _resolve(root, target) if target is not None else _namespace_only(ns, name)
             if obj is not None:
                 setattr(mod, name, obj)
         if any(not k.startswith("__") for k in vars(mod)):

@@ -8,3 +8,12 @@ from flowzero.data.dataset import (
 )
 
 __all__ = ["Dataset", "Iterator", "make_initializable_iterator", "make_one_shot_iterator"]
+
+
+def __getattr__(name: str) -> object:
+    """A name TF 1.15's tf.data has and flowzero lacks says so (flowzero.compat)."""
+    import importlib
+
+    from flowzero.compat import missing_attribute
+
+    raise missing_attribute("data", name, importlib.import_module(__name__))

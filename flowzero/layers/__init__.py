@@ -57,3 +57,12 @@ __all__ = ["Layer", "Dense", "Conv2D", "Convolution2D", "Conv2DTranspose", "Conv
            "AveragePooling2D", "AvgPool2D", "Flatten", "Dropout", "BatchNormalization",
            "dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
            "batch_normalization", "l2_regularizer"]
+
+
+def __getattr__(name: str) -> object:
+    """A name TF 1.15's tf.layers has and flowzero lacks says so (flowzero.compat)."""
+    import importlib
+
+    from flowzero.compat import missing_attribute
+
+    raise missing_attribute("layers", name, importlib.import_module(__name__))

@@ -63,6 +63,7 @@ from flowzero.ops.nn_impl import (
 from flowzero.ops.nn_ops import bias_add, in_top_k, l2_loss, log_softmax, softmax, top_k
 from flowzero.ops.normalization_ops import local_response_normalization, lrn
 from flowzero.ops.pool_ops import avg_pool, max_pool
+from flowzero.ops.space_ops import depth_to_space, space_to_depth
 
 __all__ = [
     "log_uniform_candidate_sampler",
@@ -84,6 +85,7 @@ __all__ = [
     "conv2d_backprop_input",
     "conv2d_transpose",
     "crelu",
+    "depth_to_space",
     "dropout",
     "dynamic_rnn",
     "elu",
@@ -111,6 +113,7 @@ __all__ = [
     "softmax_cross_entropy_with_logits_v2",
     "softplus",
     "softsign",
+    "space_to_depth",
     "sparse_softmax_cross_entropy_with_logits",
     "static_bidirectional_rnn",
     "static_rnn",
@@ -132,6 +135,8 @@ def __getattr__(name: str) -> object:
     elif name in _RNN_NAMES:
         value = getattr(importlib.import_module("flowzero.nn.rnn"), name)
     else:
-        raise AttributeError(f"module 'flowzero.nn' has no attribute '{name}'")
+        from flowzero.compat import missing_attribute
+
+        raise missing_attribute("nn", name, importlib.import_module(__name__))
     globals()[name] = value
     return value

@@ -99,6 +99,10 @@ class Mul(BinaryOp):
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         x, y = op.inputs
+        if dy.dtype.is_complex:  # TF's convention for complex values: dy * conj(y)
+            from flowzero.ops.complex_ops import conj
+
+            return [multiply(dy, conj(y)), multiply(conj(x), dy)]
         return [multiply(dy, y), multiply(x, dy)]
 
 

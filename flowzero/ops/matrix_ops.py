@@ -8,13 +8,11 @@ from typing import Any
 import numpy as np
 
 from flowzero.framework import dtypes
-from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, name_scope
+from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.ops import (
     array_ops,
-    cast_ops,
-    indexing_ops,
     math_ops,
     reduction_ops,
     reshape_ops,
@@ -279,35 +277,7 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any = 
         return result
 
 
-# -- confusion matrix ----------------------------------------------------------------------------
-def confusion_matrix(labels: Any, predictions: Any, num_classes: Any = None, weights: Any = None,
-                     dtype: Any = dtypes.int32, name: str | None = None) -> Tensor:
-    """[num_classes, num_classes] counts: entry (i, j) = (weighted) number of examples with label
-    i predicted as j (TF1's tf.confusion_matrix / tf.math.confusion_matrix).
-
-    num_classes: a Python int (default: max(labels, predictions) + 1, known only at run time).
-    """
-    with name_scope(name, "confusion_matrix"):
-        lab = cast_ops.cast(reshape_ops.reshape(convert_to_tensor(labels), [-1]), dtypes.int64)
-        pred = cast_ops.cast(reshape_ops.reshape(convert_to_tensor(predictions), [-1]),
-                             dtypes.int64)
-        if num_classes is None:
-            num_classes = cast_ops.cast(math_ops.maximum(reduction_ops.reduce_max(lab),
-                                                         reduction_ops.reduce_max(pred)) + 1,
-                                        dtypes.int32)
-        dt = dtypes.as_dtype(dtype)
-        work = dtypes.float64  # exact counts up to 2**53, any weights
-        one_lab = indexing_ops.one_hot(lab, num_classes, dtype=work)
-        one_pred = indexing_ops.one_hot(pred, num_classes, dtype=work)
-        if weights is not None:
-            w = cast_ops.cast(reshape_ops.reshape(convert_to_tensor(weights), [-1, 1]), work)
-            one_pred = one_pred * w
-        cm = matmul(one_lab, one_pred, transpose_a=True)
-        return cast_ops.cast(cm, dt)
-
-
 __all__ = [
-    "confusion_matrix",
     "norm",
     "matrix_diag",
     "matrix_diag_part",

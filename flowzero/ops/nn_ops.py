@@ -16,7 +16,7 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, graph_of
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
-from flowzero.ops import array_ops, fastpaths, indexing_ops, reduction_ops, unary_ops
+from flowzero.ops import array_ops, fastpaths, reduction_ops, unary_ops
 from flowzero.ops.common import DTypeError, static_value
 from flowzero.ops.common import _quiet_underflow as _quiet
 
@@ -243,20 +243,28 @@ class TopKV2(OpDef):
     def compute(self, x: np.ndarray, k: np.ndarray) -> list[np.ndarray]:
         kv = int(k)
         self._check_k(kv, x.shape[-1])
-        keys = x.astype(np.int64) if x.dtype.kind == "u" else x
-        idx = np.argsort(-keys, axis=-1, kind="stable")[..., :kv]
+        # ~x reverses the order of any integer dtype without -x's overflow at the minimum.
+        keys = ~x if x.dtype.kind in "iu" else -x
+        idx = np.argsort(keys, axis=-1, kind="stable")[..., :kv]
         return [np.take_along_axis(x, idx, axis=-1), idx.astype(np.int32)]
 
     def gradient(self, op: Any, dvalues: Tensor, dindices: Tensor) -> list[Any]:
-        # Scatter dvalues back to the chosen positions: sum_k one_hot(indices_k) * dvalues_k.
+        # Scatter dvalues back to the chosen positions: each row's indices offset by the row's
+        # start in x flattened, summed into a vector of x's size (no [k, n] one-hot per row,
+        # and no static shapes needed).
+        from flowzero.ops import reshape_ops
+        from flowzero.ops.range_ops import range as range_
+        from flowzero.ops.segment_ops import unsorted_segment_sum
+
         x, idx = op.inputs[0], op.outputs[1]
-        depth = x.shape.known[-1] if x.shape.known is not None else None
-        if depth is None:
-            raise NotImplementedError("TopKV2 gradient needs a static last dimension")
-        hot = indexing_ops.one_hot(idx, depth, dtype=dvalues.dtype)
-        scattered = hot * reduction_ops._restore_dims(
-            dvalues, hot, {"axis": (-1,), "keepdims": False})
-        return [reduction_ops.reduce_sum(scattered, -2), None]
+        sx = array_ops.shape(x)
+        n = sx[-1]
+        rows = reduction_ops.reduce_prod(sx[:-1])
+        flat_idx = reshape_ops.reshape(idx, [rows, -1]) + reshape_ops.reshape(
+            range_(rows) * n, [-1, 1])
+        flat = unsorted_segment_sum(reshape_ops.reshape(dvalues, [-1]),
+                                    reshape_ops.reshape(flat_idx, [-1]), rows * n)
+        return [reshape_ops.reshape(flat, sx), None]
 
 
 def top_k(input: Any, k: Any = 1, sorted: bool = True,  # noqa: A002

@@ -37,7 +37,11 @@ _LAZY_PROTOS = {"Summary": "summary_pb2", "Event": "event_pb2", "SessionLog": "e
 def __getattr__(name: str) -> Any:
     module = _LAZY_PROTOS.get(name)
     if module is None:
-        raise AttributeError(f"module 'flowzero.summary' has no attribute '{name}'")
+        import importlib
+
+        from flowzero.compat import missing_attribute
+
+        raise missing_attribute("summary", name, importlib.import_module(__name__))
     import importlib
 
     return getattr(importlib.import_module(f"tensorboard.compat.proto.{module}"), name)

@@ -122,6 +122,10 @@ def __getattr__(name: str) -> object:
 
         value = FileWriter
     else:
-        raise AttributeError(f"module 'flowzero.train' has no attribute '{name}'")
+        import importlib
+
+        from flowzero.compat import missing_attribute
+
+        raise missing_attribute("train", name, importlib.import_module(__name__))
     globals()[name] = value
     return value

@@ -235,11 +235,51 @@ def test_lstm_training_step_round_trips():
     np.testing.assert_array_equal(results[0], results[1])
 
 
+def _scatter_and_gradient_only_graph():
+    """The in-place variable scatters, and ops only a gradient builds."""
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(np.arange(8, dtype=np.float32).reshape(4, 2) + 1, name="v")
+        rows, upd = [2, 0], np.array([[2.0, 3.0], [4.0, 5.0]], np.float32)
+        steps = [lambda: tf.scatter_update(v, [1], [[7.0, 8.0]]),
+                 lambda: tf.scatter_add(v, rows, upd), lambda: tf.scatter_sub(v, rows, upd),
+                 lambda: tf.scatter_mul(v, rows, upd), lambda: tf.scatter_div(v, rows, upd),
+                 lambda: tf.scatter_max(v, rows, upd), lambda: tf.scatter_min(v, rows, upd),
+                 lambda: tf.scatter_nd_update(v, [[0, 1]], [9.0]),
+                 lambda: tf.scatter_nd_add(v, [[3, 0]], [1.5]),
+                 lambda: tf.scatter_nd_sub(v, [[1]], [[1.0, 1.0]])]
+        counter = tf.Variable(0, name="counter")
+        steps.append(lambda: tf.cast(tf.count_up_to(counter, 5), tf.float32) + v)
+        out = tf.no_op()
+        for step in steps:  # one after the other
+            with tf.control_dependencies([out]):
+                out = tf.identity(step())
+        x = tf.placeholder_with_default(np.ones((1, 4, 4, 1), np.float32), [1, 4, 4, 1],
+                                        name="img")
+        p = tf.extract_image_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+        (dx,) = tf.gradients(tf.reduce_sum(p * p), [x])
+    return g, [out, dx]
+
+
+def test_scatters_and_gradient_only_ops_round_trip():
+    g, fetches = _scatter_and_gradient_only_graph()
+    g2 = _round_trip(g)
+    _assert_same_structure(g, g2)
+    results = []
+    for graph in (g, g2):
+        with graph.as_default(), tf.Session(graph=graph) as sess:
+            sess.run(["v/Assign", "counter/Assign"])
+            results.append(sess.run([f.name for f in fetches]))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_every_registered_op_type_is_round_tripped_by_this_file():
     g, _, _ = _every_optimizer_state_and_random_op_graph()
     covered = {c.op for c in CASES} | {o.type for o in g.get_operations()}
     covered |= {o.type for o in _control_flow_graph()[0].get_operations()}
     covered |= {o.type for o in _lstm_training_graph().get_operations()}
+    covered |= {o.type for o in _scatter_and_gradient_only_graph()[0].get_operations()}
     # Built only by a gradient: the 'wide' MatrixDiagPart row's gradient round-trips it.
     covered |= {"MatrixSetDiagLike"}
     # tests/data/test_dataset.py round-trips one-shot and initializable iterators.

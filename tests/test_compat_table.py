@@ -1,0 +1,90 @@
+"""docs/compat.md is current (scripts/compat_table.py would write it as committed), and a name
+TensorFlow 1.15 has but flowzero lacks is an AttributeError that says so."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+
+import flowzero as tf
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _generator():
+    path = os.path.join(ROOT, "scripts", "compat_table.py")
+    spec = importlib.util.spec_from_file_location("compat_table", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_committed_table_is_what_the_generator_writes_now():
+    with open(os.path.join(ROOT, "docs", "compat.md")) as f:
+        committed = f.read()
+    assert committed == _generator().render(), (
+        "docs/compat.md is out of date (a public name was added or removed): run "
+        "python scripts/compat_table.py"
+    )
+
+
+def test_table_counts_the_names_flowzero_has():
+    table = _generator().status()
+    root = dict(table[""])
+    assert root["einsum"] and root["segment_sum"] and root["Session"]
+    assert not root["roll"]
+    assert dict(table["linalg"])["svd"] and dict(table["signal"])["rfft"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "roll",
+        "nn.conv3d",
+        "train.FtrlOptimizer",
+        "math.bessel_i0",
+        "layers.conv3d",
+        "data.TextLineDataset",
+        "metrics.auc",
+        "image.resize_images",
+    ],
+)
+def test_a_tensorflow_name_flowzero_lacks_says_so(path):
+    *ns, name = path.split(".")
+    obj = tf
+    for part in ns:
+        obj = getattr(obj, part)
+    with pytest.raises(
+        AttributeError,
+        match=rf"does not implement tf\.{path} \(TF 1\.15 has "
+        r"it\); docs/compat\.md",
+    ) as info:
+        getattr(obj, name)
+    assert info.value.name == name
+    assert not hasattr(obj, name)
+
+
+def test_a_typo_keeps_pythons_suggestion():
+    out = subprocess.run(
+        [sys.executable, "-c", "import flowzero as tf; tf.nn.reluu"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": ROOT},
+        timeout=120,
+    )
+    assert "module 'flowzero.nn' has no attribute 'reluu'" in out.stderr
+    assert "Did you mean: 'relu'" in out.stderr
+    out = subprocess.run(
+        [sys.executable, "-c", "import flowzero as tf; tf.roll"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": ROOT},
+        timeout=120,
+    )
+    assert "does not implement tf.roll" in out.stderr and "Did you mean" not in out.stderr
