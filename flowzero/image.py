@@ -469,3 +469,12 @@ __all__ = [
     "image_gradients",
     "random_crop",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A name TF 1.15's tf.image has and flowzero lacks says so (flowzero.compat)."""
+    import importlib
+
+    from flowzero.compat import missing_attribute
+
+    raise missing_attribute("image", name, importlib.import_module(__name__))

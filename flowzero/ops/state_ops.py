@@ -138,9 +138,12 @@ class CountUpTo(OpDef):
     differentiable = False
 
     def infer(self, ref: Tensor) -> TensorSpec:
-        if not ref.dtype.is_integer:
-            raise self.error(f"ref must be an integer variable; got {ref.dtype.name}.")
-        return spec(ref.shape, ref.dtype)
+        if ref.dtype not in (dtypes.int32, dtypes.int64):
+            raise self.error(f"ref must be an int32 or int64 variable; got {ref.dtype.name}.",
+                             cls=DTypeError)
+        if ref.shape.ndims not in (None, 0):
+            raise self.error(f"ref must be a scalar variable; got shape {ref.shape}.")
+        return spec([], ref.dtype)
 
     def compute(self, cell: VarCell) -> np.ndarray:
         with _count_lock:  # queue-runner threads count the same epochs
