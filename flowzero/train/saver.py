@@ -42,7 +42,7 @@ from flowzero.train.checkpoint_utils import (
     list_variables,
     load_checkpoint,
     load_variable,
-    read_checkpoint,
+    open_checkpoint,
     update_checkpoint_state,
     write_checkpoint,
 )
@@ -303,29 +303,31 @@ class Saver:
             raise ValueError("Can't load save_path when it is None.")
         self._check_session(sess)
         save_path = os.fspath(save_path)
-        _, values = read_checkpoint(save_path)
-        updates = []
-        for e in self._entries:
-            arr = values.get(e.key)
-            if arr is None:
+        reader = open_checkpoint(save_path)
+        wanted = []
+        for e in self._entries:  # check names, dtypes and shapes before reading any data
+            if e.key not in reader:
                 raise errors.NotFoundError(
                     None, None, f"Key {e.key} not found in checkpoint {save_path} (needed to "
                     f"restore variable '{e.ref.op.name}'). Build the same model, or pass "
                     f"var_list to restore a subset; tf.train.list_variables lists the keys.")
+            dtype, shape = reader.dtype_and_shape(e.key)
             want = e.ref.dtype
-            if arr.dtype != want.np:
+            if dtype != want.np:
                 raise errors.InvalidArgumentError(
                     None, None, f"Restoring '{e.key}' from checkpoint {save_path}: the "
-                    f"checkpoint holds dtype {arr.dtype.name}, the variable '{e.ref.op.name}' "
+                    f"checkpoint holds dtype {dtype.name}, the variable '{e.ref.op.name}' "
                     f"has dtype {want.name}.")
-            if not e.ref.shape.is_compatible_with(arr.shape):
+            if not e.ref.shape.is_compatible_with(shape):
                 raise errors.InvalidArgumentError(
                     None, None, f"Restoring '{e.key}' from checkpoint {save_path}: shapes "
                     f"differ; the variable '{e.ref.op.name}' has shape {e.ref.shape}, the "
-                    f"checkpoint has shape {_shape_str(arr.shape)}. (Assign requires shapes "
+                    f"checkpoint has shape {_shape_str(shape)}. (Assign requires shapes "
                     f"of both tensors to match. lhs shape= {e.ref.shape} rhs shape= "
-                    f"{_shape_str(arr.shape)})")
-            updates.append((e.ref.op.name, arr))
+                    f"{_shape_str(shape)})")
+            wanted.append(e)
+        # Every value is read (and its checksum verified) before any variable changes.
+        updates = [(e.ref.op.name, reader.read(e.key)) for e in wanted]
         for op_name, arr in updates:
             _cell(sess, op_name).value = np.require(arr, requirements=["C", "W", "O"])
 

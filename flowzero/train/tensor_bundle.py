@@ -21,6 +21,7 @@ tensor straight into the array that is returned (one copy in memory), and verifi
 
 from __future__ import annotations
 
+import glob
 import os
 import struct
 from typing import Any
@@ -502,11 +503,51 @@ def write_bundle(prefix: str, tensors: dict[str, np.ndarray]) -> None:
 
     directory = os.path.dirname(os.path.abspath(prefix))
     os.makedirs(directory, exist_ok=True)
-    atomic_write(data_filename(prefix), write_data)
-    header = pb.BundleHeaderProto(num_shards=1, endianness=0)
+    # NOTE: overwriting a bundle must not touch the data file its index still names, or a crash
+    # between the two renames would leave an index over foreign bytes. So the data goes to the
+    # other of two namings: `data-00000-of-00001`, or shard 0 of 2 (`data-00000-of-00002`,
+    # plus an empty `data-00001-of-00002`), which TensorFlow reads like any sharded bundle.
+    num_shards = 2 if _current_shards(prefix) == 1 else 1
+    atomic_write(data_filename(prefix, 0, num_shards), write_data)
+    if num_shards == 2:
+        atomic_write(data_filename(prefix, 1, 2), lambda f: None)
+    header = pb.BundleHeaderProto(num_shards=num_shards, endianness=0)
     header.version.producer = _BUNDLE_VERSION
     table = sstable.build_table([(_HEADER_KEY, header.SerializeToString()), *entries])
     atomic_write(prefix + INDEX_SUFFIX, lambda f: f.write(table))
+    keep = {data_filename(prefix, s, num_shards) for s in range(num_shards)}
+    for path in data_files(prefix):
+        if path not in keep:
+            _unlink(path)
+
+
+def _current_shards(prefix: str) -> int | None:
+    if not is_bundle(prefix):
+        return None
+    try:
+        return BundleReader(prefix).num_shards
+    except errors.OpError:
+        return None
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def data_files(prefix: str) -> list[str]:
+    """The data files present for bundle `prefix` (any shard naming)."""
+    pattern = glob.escape(os.fspath(prefix)) + ".data-[0-9][0-9][0-9][0-9][0-9]-of-[0-9]*"
+    return sorted(glob.glob(pattern))
+
+
+def delete_bundle(prefix: str) -> None:
+    """Deletes bundle `prefix`: the index first (so nothing half-deleted reads), then its data."""
+    _unlink(os.fspath(prefix) + INDEX_SUFFIX)
+    for path in data_files(prefix):
+        _unlink(path)
 
 
 __all__ = [
