@@ -1,0 +1,339 @@
+"""The one table of how flowzero op types read and write as TensorFlow NodeDefs.
+
+Most flowzero op types are TF's own, with TF's attrs. What differs is listed here and only here:
+
+- export (`export_node`): TF's type attrs (`T`, `Tidx`, `Tshape`, ...) that flowzero infers
+  from its inputs instead; flowzero-only attrs left out (BiasAdd's `axis`); reductions and
+  ArgMax, whose axis flowzero keeps as an attr while TF reads it from a second input (a Const
+  node is added); a read of a reference variable is TF's `Identity`.
+- import (`IMPORTERS`, `import_attrs`): the reverse, plus TF op types that flowzero builds from
+  its own ops (`AddV2` -> `Add`, `VarHandleOp` -> `VariableV2`, `FusedBatchNormV3` for
+  inference -> its arithmetic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import dtypes, errors
+from flowzero.framework.graph import Graph, Operation, Tensor
+from flowzero.framework.registry import get_op_class
+from flowzero.framework.shapes import TensorShape
+
+# -- export ---------------------------------------------------------------------------------
+# Attrs that flowzero keeps for itself (never written to a NodeDef).
+_FLOWZERO_ONLY: dict[str, frozenset[str]] = {
+    "BiasAdd": frozenset({"axis"}),
+    "Softmax": frozenset({"axis"}),
+    "LogSoftmax": frozenset({"axis"}),
+    "SoftmaxCrossEntropyWithLogits": frozenset({"axis"}),
+    "Assign": frozenset({"dtype", "var_shape"}),
+    "PlaceholderWithDefault": frozenset(),
+}
+# Attrs TF added after 1.15 whose default value is omitted, so that older TF reads the node.
+_OMIT_IF_DEFAULT = {"explicit_paddings": [], "dilations": [1, 1, 1, 1]}
+_REDUCTIONS = frozenset({"Sum", "Mean", "Max", "Min", "Prod", "All", "Any"})
+_NO_INPUT_T = frozenset({"Const", "Placeholder", "VariableV2", "NoOp", "PlaceholderWithDefault",
+                         "RandomStandardNormal", "RandomUniform", "TruncatedNormal",
+                         "IsVariableInitialized", "Range", "LinSpace", "Shape", "Size",
+                         "Rank", "Cast", "GatherV2", "RandomUniformInt",
+                         "ReportUninitializedVariables"})
+
+
+class ExportedNode:
+    """What export_node makes of one Operation: its TF type, attrs, inputs, and any extra
+    nodes (name, type, inputs, attrs) that must precede it (e.g. a reduction's axis Const)."""
+
+    __slots__ = ("op_type", "attrs", "inputs", "extra")
+
+    def __init__(self, op_type: str, attrs: dict[str, Any], inputs: list[str]) -> None:
+        self.op_type = op_type
+        self.attrs = attrs
+        self.inputs = inputs
+        self.extra: list[tuple[str, str, list[str], dict[str, Any]]] = []
+
+
+def tensor_ref(t: Tensor) -> str:
+    """A NodeDef input string: `node` for output 0, else `node:i`."""
+    return t.op.name if t.value_index == 0 else f"{t.op.name}:{t.value_index}"
+
+
+def _const_node(name: str, value: np.ndarray) -> tuple[str, str, list[str], dict[str, Any]]:
+    arr = np.asarray(value)
+    return (name, "Const", [], {"dtype": dtypes.as_dtype(arr.dtype), "value": arr})
+
+
+def export_node(op: Operation) -> ExportedNode:
+    """The TF NodeDef form of a flowzero Operation (before protobuf encoding)."""
+    ins = list(op.inputs)
+    node = ExportedNode(op.type, {}, [tensor_ref(t) for t in ins])
+    drop = _FLOWZERO_ONLY.get(op.type, frozenset())
+    for key, value in op.opdef.attrs.items():
+        if key in drop or key.startswith("_") or value is None:
+            continue
+        if key in _OMIT_IF_DEFAULT and list(value) == _OMIT_IF_DEFAULT[key]:
+            continue
+        node.attrs[key] = value
+    a = node.attrs
+    t = op.type
+    if ins and t not in _NO_INPUT_T:
+        a.setdefault("T", ins[0].dtype)
+    if t == "ReadVariableOp":
+        node.op_type = "Identity"  # a read of a reference (VariableV2) variable
+    elif t == "VariableV2":
+        a.update(container="", shared_name="")
+    elif t == "Assign":
+        a.update(T=ins[1].dtype, use_locking=True)
+    elif t in ("AssignAdd", "AssignSub"):
+        a.update(T=ins[1].dtype, use_locking=False)
+    elif t == "PlaceholderWithDefault":
+        a["dtype"] = ins[0].dtype
+        a.pop("T", None)
+    elif t == "Const":
+        a["value"] = np.asarray(a["value"])
+    elif t in ("Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits"):
+        axis = op.opdef.attrs.get("axis", -1)
+        rank = ins[0].shape.ndims
+        if axis != -1 and (rank is None or axis != rank - 1):
+            raise errors.UnimplementedError(
+                None, None, f"{t} '{op.name}': TensorFlow's {t} works on the last axis only; "
+                f"this one uses axis {axis}.")
+    elif t in _REDUCTIONS or t in ("ArgMax", "ArgMin"):
+        _export_axis(op, node)
+    elif t == "Cast":
+        a["Truncate"] = False
+    elif t in ("Reshape",):
+        a["Tshape"] = ins[1].dtype
+    elif t in ("ConcatV2",):
+        a.update(N=len(ins) - 1, Tidx=ins[-1].dtype)
+    elif t == "ExpandDims":
+        a["Tdim"] = ins[1].dtype
+    elif t == "Fill":
+        a.update(T=ins[1].dtype, index_type=ins[0].dtype)
+    elif t == "Range":
+        a["Tidx"] = ins[0].dtype
+    elif t == "LinSpace":
+        a.update(T=ins[0].dtype, Tidx=ins[2].dtype)
+    elif t == "Transpose":
+        a["Tperm"] = ins[1].dtype
+    elif t in ("Pad", "PadV2", "MirrorPad"):
+        a["Tpaddings"] = ins[1].dtype
+    elif t == "Tile":
+        a["Tmultiples"] = ins[1].dtype
+    elif t in ("Slice", "StridedSlice"):
+        a["Index"] = ins[1].dtype
+    elif t == "GatherV2":
+        a.update(Tparams=ins[0].dtype, Tindices=ins[1].dtype, Taxis=ins[2].dtype, batch_dims=0)
+    elif t == "Split":
+        a["T"] = ins[1].dtype
+    elif t == "SplitV":
+        a["Tlen"] = ins[1].dtype
+    elif t in ("Shape", "Size", "Rank"):
+        a["T"] = ins[0].dtype
+    elif t in ("Pack", "AddN"):
+        a["N"] = len(ins)
+    elif t == "OneHot":
+        a.update(T=ins[2].dtype, TI=ins[0].dtype)
+    elif t in ("Cumsum", "Cumprod", "ReverseV2", "BroadcastTo"):
+        a["Tidx"] = ins[1].dtype
+    elif t in ("RandomStandardNormal", "RandomUniform", "TruncatedNormal"):
+        a.update(T=ins[0].dtype, seed=int(a.get("seed") or 0), seed2=int(a.get("seed2") or 0))
+    elif t == "Select":
+        a["T"] = ins[1].dtype
+    elif t == "SparseSoftmaxCrossEntropyWithLogits":
+        a["Tlabels"] = ins[1].dtype
+    elif t == "InTopK":
+        a["T"] = ins[1].dtype
+    elif t == "Conv2D":
+        a.setdefault("use_cudnn_on_gpu", True)
+    elif t == "IsVariableInitialized":
+        a["dtype"] = ins[0].dtype
+    return node
+
+
+def _export_axis(op: Operation, node: ExportedNode) -> None:
+    x = op.inputs[0]
+    axis = op.opdef.attrs.get("axis")
+    a = node.attrs
+    a.pop("axis", None)
+    keep = a.pop("keepdims", None)
+    if op.type in ("ArgMax", "ArgMin"):
+        a.update(Tidx=dtypes.int32, output_type=a.get("output_type", dtypes.int64))
+        value = np.array(int(axis if axis is not None else 0), np.int32)
+        name = f"{op.name}/dimension"
+    else:
+        a.update(Tidx=dtypes.int32, keep_dims=bool(keep))
+        if axis is None:
+            rank = x.shape.ndims
+            if rank is None:
+                raise errors.UnimplementedError(
+                    None, None, f"{op.type} '{op.name}': reducing over all axes of a tensor "
+                    "of unknown rank has no TensorFlow NodeDef form here; give x a known rank.")
+            axis = tuple(range(rank))
+        value = np.array(list(np.atleast_1d(axis)) if not np.isscalar(axis) else int(axis),
+                         np.int32)
+        name = f"{op.name}/reduction_indices"
+    node.extra.append(_const_node(name, value))
+    node.inputs.insert(1, name)
+
+
+# -- import ---------------------------------------------------------------------------------
+# TF's type attrs: flowzero infers these from the inputs (they are checked, not stored).
+_TYPE_ATTRS = frozenset({
+    "T", "Tidx", "Tshape", "Tpaddings", "Tmultiples", "Tperm", "Tparams", "Tindices", "Taxis",
+    "Index", "Tdim", "index_type", "Tlen", "TI", "Tlabels", "Tout", "Tk", "Truncate",
+    "use_cudnn_on_gpu", "container", "shared_name", "use_locking", "batch_dims",
+    "allowed_devices", "debug_name",
+})
+# TF type -> flowzero op type, where only the name differs.
+RENAMED = {"AddV2": "Add", "BatchMatMulV2": "BatchMatMul", "Snapshot": "Identity",
+           "VarHandleOp": "VariableV2", "VarIsInitializedOp": "IsVariableInitialized",
+           "Conv2DBackpropInput": "Conv2DBackpropInput", "StopGradient": "StopGradient",
+           "PreventGradient": "Identity", "CheckNumerics": "Identity"}
+_STR_ATTRS = frozenset({"padding", "data_format"})
+
+
+def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    """flowzero attrs from decoded TF attrs: type attrs dropped, text attrs as str, and the
+    flowzero-only attrs that TF's op implies added."""
+    out = {}
+    for k, v in attrs.items():
+        if k in _TYPE_ATTRS or k.startswith("_"):
+            continue
+        if isinstance(v, bytes) and k in _STR_ATTRS:
+            v = v.decode("utf-8", "replace")
+        out[k] = v
+    if tf_type == "BiasAdd":
+        out["axis"] = 1 if out.get("data_format", "NHWC") == "NCHW" else -1
+        out.setdefault("data_format", "NHWC")
+    elif tf_type in ("Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits"):
+        out["axis"] = -1
+    elif tf_type in ("Conv2D", "MaxPool", "AvgPool"):
+        out.setdefault("data_format", "NHWC")
+        out.setdefault("explicit_paddings", [])
+        if tf_type == "Conv2D":
+            out.setdefault("dilations", [1, 1, 1, 1])
+    elif tf_type in ("RandomStandardNormal", "RandomUniform", "TruncatedNormal"):
+        seed, seed2 = int(out.get("seed", 0)), int(out.get("seed2", 0))
+        out["seed"], out["seed2"] = (seed, seed2) if seed or seed2 else (None, None)
+    elif tf_type == "PlaceholderWithDefault":
+        out.pop("dtype", None)
+    elif tf_type in ("Placeholder", "VarHandleOp", "VariableV2", "PlaceholderV2"):
+        out.setdefault("shape", TensorShape(None))
+        out.pop("shared_name", None)
+    elif tf_type in ("ReadVariableOp",):
+        out.pop("dtype", None)
+    elif tf_type in ("Squeeze",):
+        out["squeeze_dims"] = list(out.get("squeeze_dims", []))
+    elif tf_type == "Cast":
+        out.pop("Truncate", None)
+    return out
+
+
+class ImportContext:
+    """What an importer gets: the graph, the node (name, attrs decoded), where (for errors)."""
+
+    __slots__ = ("graph", "name", "tf_type", "attrs", "where", "const_value")
+
+    def __init__(self, graph: Graph, name: str, tf_type: str, attrs: dict[str, Any], where: str,
+                 const_value: Callable[[Tensor], Any]) -> None:
+        self.graph = graph
+        self.name = name
+        self.tf_type = tf_type
+        self.attrs = attrs
+        self.where = where
+        self.const_value = const_value
+
+    def make(self, op_type: str, inputs: list[Tensor], attrs: dict[str, Any],
+             name: str | None = None) -> Operation:
+        return self.graph.create_op(get_op_class(op_type), inputs, attrs,
+                                    (name or self.name) + "/")
+
+    def constant(self, t: Tensor, what: str) -> Any:
+        value = self.const_value(t)
+        if value is None:
+            raise errors.UnimplementedError(
+                None, None, f"{self.where}: flowzero needs {what} ('{t.name}') to be a "
+                f"constant; it is computed by {t.op.type} '{t.op.name}'.")
+        return value
+
+
+def _reduction(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    if len(inputs) != 2:
+        raise errors.InvalidArgumentError(
+            None, None, f"{ctx.where}: expects 2 inputs (input, reduction_indices); got "
+            f"{len(inputs)}.")
+    axis = np.asarray(ctx.constant(inputs[1], "the reduction axes"))
+    attrs = {"axis": tuple(int(x) for x in axis.reshape(-1)) if axis.ndim else int(axis),
+             "keepdims": bool(ctx.attrs.get("keep_dims", False))}
+    return ctx.make(ctx.tf_type, [inputs[0]], attrs).outputs
+
+
+def _argmax(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    axis = int(np.asarray(ctx.constant(inputs[1], "the dimension")))
+    attrs = {"axis": axis, "output_type": ctx.attrs.get("output_type", dtypes.int64)}
+    return ctx.make(ctx.tf_type, [inputs[0]], attrs).outputs
+
+
+def _assign_variable(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    ref, value = inputs
+    ctx.make("Assign", [ref, value], {"validate_shape": True, "dtype": ref.dtype,
+                                      "var_shape": ref.shape})
+    return []  # TF's AssignVariableOp has no outputs
+
+
+def _assign(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    ref, value = inputs
+    attrs = {"validate_shape": bool(ctx.attrs.get("validate_shape", True)), "dtype": ref.dtype,
+             "var_shape": ref.shape}
+    return ctx.make("Assign", [ref, value], attrs).outputs
+
+
+def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    if ctx.attrs.get("is_training", True):
+        raise errors.UnimplementedError(
+            None, None, f"{ctx.where}: FusedBatchNorm with is_training=True is not supported "
+            "on import (export the graph for inference: training=False).")
+    fmt = ctx.attrs.get("data_format", b"NHWC")
+    fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
+    x, scale, offset, mean, var = inputs[:5]
+    eps = float(ctx.attrs.get("epsilon", 1e-4))
+    g, n = ctx.graph, ctx.name
+
+    def const(suffix: str, value: Any) -> Tensor:
+        arr = np.asarray(value)
+        return ctx.make("Const", [], {"value": arr, "dtype": dtypes.as_dtype(arr.dtype)},
+                        f"{n}/{suffix}").outputs[0]
+
+    def per_channel(t: Tensor, suffix: str) -> Tensor:
+        if fmt == "NHWC":
+            return t
+        shape = const(f"{suffix}_shape", np.array([-1, 1, 1], np.int32))
+        return ctx.make("Reshape", [t, shape], {}, f"{n}/{suffix}_reshaped").outputs[0]
+
+    eps_t = const("epsilon", np.asarray(eps, dtype=var.dtype.np))
+    inv = ctx.make("Rsqrt", [ctx.make("Add", [var, eps_t], {}, f"{n}/var_eps").outputs[0]], {},
+                   f"{n}/rsqrt").outputs[0]
+    factor = ctx.make("Mul", [inv, scale], {}, f"{n}/factor").outputs[0]
+    shift = ctx.make("Sub", [offset, ctx.make("Mul", [mean, factor], {}, f"{n}/mean_factor")
+                             .outputs[0]], {}, f"{n}/shift").outputs[0]
+    scaled = ctx.make("Mul", [x, per_channel(factor, "factor")], {}, f"{n}/scaled").outputs[0]
+    y = ctx.make("Add", [scaled, per_channel(shift, "shift")], {}).outputs[0]
+    del g
+    # (y, batch_mean, batch_variance, reserve_space_1, reserve_space_2[, reserve_space_3])
+    return [y, mean, var, mean, var, mean]
+
+
+IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
+    **{t: _reduction for t in _REDUCTIONS},
+    "ArgMax": _argmax,
+    "ArgMin": _argmax,
+    "AssignVariableOp": _assign_variable,
+    "Assign": _assign,
+    "FusedBatchNorm": _fused_batch_norm,
+    "FusedBatchNormV2": _fused_batch_norm,
+    "FusedBatchNormV3": _fused_batch_norm,
+}
