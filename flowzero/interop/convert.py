@@ -14,11 +14,19 @@ from flowzero.proto import attr_value_pb2, tensor_pb2, tensor_shape_pb2, types_p
 
 # flowzero dtype name <-> TF DataType enum value.
 _ENUM_BY_NAME = {
-    "float16": types_pb2.DT_HALF, "float32": types_pb2.DT_FLOAT, "float64": types_pb2.DT_DOUBLE,
-    "int8": types_pb2.DT_INT8, "int16": types_pb2.DT_INT16, "int32": types_pb2.DT_INT32,
-    "int64": types_pb2.DT_INT64, "uint8": types_pb2.DT_UINT8, "uint16": types_pb2.DT_UINT16,
-    "bool": types_pb2.DT_BOOL, "complex64": types_pb2.DT_COMPLEX64,
-    "complex128": types_pb2.DT_COMPLEX128, "string": types_pb2.DT_STRING,
+    "float16": types_pb2.DT_HALF,
+    "float32": types_pb2.DT_FLOAT,
+    "float64": types_pb2.DT_DOUBLE,
+    "int8": types_pb2.DT_INT8,
+    "int16": types_pb2.DT_INT16,
+    "int32": types_pb2.DT_INT32,
+    "int64": types_pb2.DT_INT64,
+    "uint8": types_pb2.DT_UINT8,
+    "uint16": types_pb2.DT_UINT16,
+    "bool": types_pb2.DT_BOOL,
+    "complex64": types_pb2.DT_COMPLEX64,
+    "complex128": types_pb2.DT_COMPLEX128,
+    "string": types_pb2.DT_STRING,
     "variant": types_pb2.DT_VARIANT,
 }
 _NAME_BY_ENUM = {v: k for k, v in _ENUM_BY_NAME.items()}
@@ -42,7 +50,8 @@ def dtype_enum(dtype: Any) -> int:
         return _ENUM_BY_NAME[d.name]
     except KeyError:
         raise errors.InvalidArgumentError(
-            None, None, f"dtype {d.name} has no TensorFlow DataType.") from None
+            None, None, f"dtype {d.name} has no TensorFlow DataType."
+        ) from None
 
 
 def dtype_from_enum(value: int, where: str) -> dtypes.DType:
@@ -59,8 +68,11 @@ def dtype_from_enum(value: int, where: str) -> dtypes.DType:
         except ValueError:
             label = f"DataType {value}"
         raise errors.InvalidArgumentError(
-            None, None, f"{where}: dtype {label} is not supported by flowzero (it has "
-            f"{', '.join(sorted(_ENUM_BY_NAME))}).")
+            None,
+            None,
+            f"{where}: dtype {label} is not supported by flowzero (it has "
+            f"{', '.join(sorted(_ENUM_BY_NAME))}).",
+        )
     return dtypes.as_dtype(name)
 
 
@@ -70,8 +82,8 @@ def shape_proto(shape: Any) -> Any:
     if dims is None:
         return tensor_shape_pb2.TensorShapeProto(unknown_rank=True)
     return tensor_shape_pb2.TensorShapeProto(
-        dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=-1 if d is None else int(d))
-             for d in dims])
+        dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=-1 if d is None else int(d)) for d in dims]
+    )
 
 
 def shape_from_proto(proto: Any, where: str) -> TensorShape:
@@ -87,13 +99,16 @@ def shape_from_proto(proto: Any, where: str) -> TensorShape:
     for d in proto.dim:
         if d.size < -1:
             raise errors.InvalidArgumentError(
-                None, None, f"{where}: shape has dimension {d.size} (must be >= -1).")
+                None, None, f"{where}: shape has dimension {d.size} (must be >= -1)."
+            )
         dims.append(None if d.size == -1 else int(d.size))
         n *= max(int(d.size), 1)
         if n > MAX_ELEMENTS:
             raise errors.InvalidArgumentError(
-                None, None, f"{where}: shape {[x.size for x in proto.dim]} has more than "
-                f"2^40 elements.")
+                None,
+                None,
+                f"{where}: shape {[x.size for x in proto.dim]} has more than 2^40 elements.",
+            )
     return TensorShape(dims)
 
 
@@ -116,10 +131,19 @@ def tensor_proto(value: Any, dtype: Any = None) -> Any:
 
 # TensorProto field holding each dtype's values when `tensor_content` is empty.
 _VAL_FIELD = {
-    "float32": "float_val", "float64": "double_val", "int32": "int_val", "int16": "int_val",
-    "int8": "int_val", "uint8": "int_val", "uint16": "int_val", "int64": "int64_val",
-    "bool": "bool_val", "float16": "half_val", "complex64": "scomplex_val",
-    "complex128": "dcomplex_val", "string": "string_val",
+    "float32": "float_val",
+    "float64": "double_val",
+    "int32": "int_val",
+    "int16": "int_val",
+    "int8": "int_val",
+    "uint8": "int_val",
+    "uint16": "int_val",
+    "int64": "int64_val",
+    "bool": "bool_val",
+    "float16": "half_val",
+    "complex64": "scomplex_val",
+    "complex128": "dcomplex_val",
+    "string": "string_val",
 }
 
 
@@ -134,22 +158,26 @@ def array_from_tensor_proto(t: Any, where: str) -> np.ndarray:
     shape = shape_from_proto(t.tensor_shape, where)
     if shape.known is None or any(d is None for d in shape.known):
         raise errors.InvalidArgumentError(
-            None, None, f"{where}: a tensor value needs a fully known shape; got {shape}.")
+            None, None, f"{where}: a tensor value needs a fully known shape; got {shape}."
+        )
     dims = tuple(int(d) for d in shape.known)
     n = int(np.prod(dims, dtype=np.int64)) if dims else 1
     if dt is dtypes.string:
         vals = list(t.string_val)
-        return _filled(np.array(vals, dtype=object) if vals else np.empty(0, object), n, dims,
-                       dt, where)
+        return _filled(
+            np.array(vals, dtype=object) if vals else np.empty(0, object), n, dims, dt, where
+        )
     np_dt = dt.np
     if t.tensor_content:
         want = n * np_dt.itemsize
         if len(t.tensor_content) != want:
             raise errors.InvalidArgumentError(
-                None, None, f"{where}: tensor_content has {len(t.tensor_content)} bytes; "
-                f"{dt.name} {list(dims)} needs {want}.")
-        return np.frombuffer(t.tensor_content, np_dt.newbyteorder("<")).astype(
-            np_dt).reshape(dims)
+                None,
+                None,
+                f"{where}: tensor_content has {len(t.tensor_content)} bytes; "
+                f"{dt.name} {list(dims)} needs {want}.",
+            )
+        return np.frombuffer(t.tensor_content, np_dt.newbyteorder("<")).astype(np_dt).reshape(dims)
     field = _VAL_FIELD[dt.name]
     raw = getattr(t, field)
     if dt.name == "float16":
@@ -158,31 +186,38 @@ def array_from_tensor_proto(t: Any, where: str) -> np.ndarray:
         flat = np.array(raw, dtype=np.float32 if dt.name == "complex64" else np.float64)
         if flat.size % 2:
             raise errors.InvalidArgumentError(
-                None, None, f"{where}: {field} has an odd number of values.")
+                None, None, f"{where}: {field} has an odd number of values."
+            )
         vals = flat[0::2] + 1j * flat[1::2]
     else:
         vals = np.array(raw, dtype=np_dt)
     return _filled(vals.astype(np_dt, copy=False), n, dims, dt, where)
 
 
-def _filled(vals: np.ndarray, n: int, dims: tuple[int, ...], dt: dtypes.DType, where: str
-            ) -> np.ndarray:
+def _filled(
+    vals: np.ndarray, n: int, dims: tuple[int, ...], dt: dtypes.DType, where: str
+) -> np.ndarray:
     if vals.size == n:
         return vals.reshape(dims).copy()
     if vals.size > n:
         raise errors.InvalidArgumentError(
-            None, None, f"{where}: tensor has {vals.size} values for shape {list(dims)} "
-            f"({n} elements).")
+            None,
+            None,
+            f"{where}: tensor has {vals.size} values for shape {list(dims)} ({n} elements).",
+        )
     itemsize = 8 if dt is dtypes.string else dt.np.itemsize
     if n * itemsize > MAX_EXPANDED_BYTES:
         raise errors.InvalidArgumentError(
-            None, None, f"{where}: a {dt.name} tensor of shape {list(dims)} "
-            f"({n * itemsize} bytes) is larger than the 1 GiB a file may expand a value to.")
+            None,
+            None,
+            f"{where}: a {dt.name} tensor of shape {list(dims)} "
+            f"({n * itemsize} bytes) is larger than the 1 GiB a file may expand a value to.",
+        )
     # TF repeats the last value given (zero / empty when none) to fill the shape.
     fill = vals[-1] if vals.size else (b"" if dt is dtypes.string else 0)
     out = np.empty(n, dtype=dt.np)
     out[: vals.size] = vals
-    out[vals.size:] = fill
+    out[vals.size :] = fill
     return out.reshape(dims)
 
 

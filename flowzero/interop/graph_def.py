@@ -60,8 +60,9 @@ def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = Fal
         except errors.UnimplementedError:
             if not tensorboard:
                 raise
-            ex = op_mapping.ExportedNode(op.type, dict(op.opdef.attrs),
-                                         [op_mapping.tensor_ref(t) for t in op.inputs])
+            ex = op_mapping.ExportedNode(
+                op.type, dict(op.opdef.attrs), [op_mapping.tensor_ref(t) for t in op.inputs]
+            )
         if tensorboard:
             ex.extra = []
             ex.inputs = [op_mapping.tensor_ref(t) for t in op.inputs]
@@ -74,8 +75,11 @@ def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = Fal
         node.input.extend(ex.inputs)
         node.input.extend(f"^{c.name}" for c in op.control_inputs)
         for key, value in ex.attrs.items():
-            if tensorboard and isinstance(value, np.ndarray) and \
-                    _approx_bytes(value) > TENSORBOARD_MAX_TENSOR_BYTES:
+            if (
+                tensorboard
+                and isinstance(value, np.ndarray)
+                and _approx_bytes(value) > TENSORBOARD_MAX_TENSOR_BYTES
+            ):
                 continue
             try:
                 _set_attr(node, key, value, op.name)
@@ -87,9 +91,13 @@ def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = Fal
             with contextlib.suppress(errors.InvalidArgumentError):
                 node.attr["dtype"].type = convert.dtype_enum(outputs[0].dtype)
         if add_shapes and outputs:
-            node.attr["_output_shapes"].CopyFrom(attr_value_pb2.AttrValue(
-                list=attr_value_pb2.AttrValue.ListValue(
-                    shape=[convert.shape_proto(t.shape) for t in outputs])))
+            node.attr["_output_shapes"].CopyFrom(
+                attr_value_pb2.AttrValue(
+                    list=attr_value_pb2.AttrValue.ListValue(
+                        shape=[convert.shape_proto(t.shape) for t in outputs]
+                    )
+                )
+            )
     return gd
 
 
@@ -126,7 +134,7 @@ def _find_cycle(remaining: set[str], deps: dict[str, list[str]]) -> list[str]:
     while True:
         nxt = next(d for d in deps[node] if d in remaining)
         if nxt in seen:
-            return path[seen[nxt]:] + [nxt]
+            return path[seen[nxt] :] + [nxt]
         seen[nxt] = len(path)
         path.append(nxt)
         node = nxt
@@ -154,9 +162,12 @@ def _topological_order(nodes: list[Any], deps: dict[str, list[str]], where: str)
         remaining = {n for n, k in waiting.items() if k > 0}
         cycle = _find_cycle(remaining, deps)
         raise errors.InvalidArgumentError(
-            None, None, f"{where}: the graph has a cycle: {' <- '.join(cycle)} (nodes are "
+            None,
+            None,
+            f"{where}: the graph has a cycle: {' <- '.join(cycle)} (nodes are "
             f"listed consumer first; {len(remaining)} nodes cannot be ordered). TF1 while "
-            "loops (Enter/Merge/NextIteration) are not supported.")
+            "loops (Enter/Merge/NextIteration) are not supported.",
+        )
     return order
 
 
@@ -166,18 +177,24 @@ def _normalize_input_map(input_map: Any) -> dict[str, Tensor]:
         if not isinstance(key, str):
             raise TypeError(f"input_map keys must be tensor names (str); got {key!r}.")
         if not isinstance(value, Tensor):
-            raise TypeError(f"input_map['{key}'] must be a tf.Tensor; got "
-                            f"{type(value).__name__}.")
+            raise TypeError(f"input_map['{key}'] must be a tf.Tensor; got {type(value).__name__}.")
         key = key.lstrip("^")
         out[key if ":" in key else f"{key}:0"] = value
     return out
 
 
-def import_graph_def(graph_def: Any, input_map: Any = None, return_elements: Any = None,
-                     name: str | None = None, op_dict: Any = None,
-                     producer_op_list: Any = None, *, graph: Graph | None = None,
-                     skip_types: frozenset[str] = frozenset(), where: str = "GraphDef"
-                     ) -> Any:
+def import_graph_def(
+    graph_def: Any,
+    input_map: Any = None,
+    return_elements: Any = None,
+    name: str | None = None,
+    op_dict: Any = None,
+    producer_op_list: Any = None,
+    *,
+    graph: Graph | None = None,
+    skip_types: frozenset[str] = frozenset(),
+    where: str = "GraphDef",
+) -> Any:
     """Imports a TensorFlow GraphDef into the default graph, as TF's `tf.import_graph_def`.
 
     Args:
@@ -206,8 +223,11 @@ def import_graph_def(graph_def: Any, input_map: Any = None, return_elements: Any
     if len(graph_def.library.function):
         fn = graph_def.library.function[0].signature.name
         raise errors.UnimplementedError(
-            None, None, f"{where}: the graph has a function library (e.g. '{fn}'); flowzero "
-            "imports graphs without functions (TF1 graph mode).")
+            None,
+            None,
+            f"{where}: the graph has a function library (e.g. '{fn}'); flowzero "
+            "imports graphs without functions (TF1 graph mode).",
+        )
     imap = _normalize_input_map(input_map)
     g = graph if graph is not None else get_default_graph()
 
@@ -217,7 +237,8 @@ def import_graph_def(graph_def: Any, input_map: Any = None, return_elements: Any
             raise errors.InvalidArgumentError(None, None, f"{where}: a node has no name.")
         if n.name in by_name:
             raise errors.InvalidArgumentError(
-                None, None, f"{where}: node name '{n.name}' is used twice.")
+                None, None, f"{where}: node name '{n.name}' is used twice."
+            )
         by_name[n.name] = n
     parsed: dict[str, list[tuple[bool, str, int]]] = {}
     for n in nodes:
@@ -225,8 +246,11 @@ def import_graph_def(graph_def: Any, input_map: Any = None, return_elements: Any
         for ctrl, src, _ in parsed[n.name]:
             if src not in by_name:
                 raise errors.InvalidArgumentError(
-                    None, None, f"{where}: node '{n.name}' ({n.op}) has input "
-                    f"'{'^' if ctrl else ''}{src}', which is not a node of the graph.")
+                    None,
+                    None,
+                    f"{where}: node '{n.name}' ({n.op}) has input "
+                    f"'{'^' if ctrl else ''}{src}', which is not a node of the graph.",
+                )
 
     # Leave out the skipped types and everything downstream of them.
     skipped = {n.name for n in nodes if n.op in skip_types}
@@ -241,10 +265,15 @@ def import_graph_def(graph_def: Any, input_map: Any = None, return_elements: Any
     for n in kept:
         if not _supported(n.op):
             raise errors.NotFoundError(
-                None, None, f"{where}: node '{n.name}' has op type '{n.op}', which flowzero "
-                "does not implement.")
-    deps = {n.name: [src for ctrl, src, k in parsed[n.name]
-                     if ctrl or f"{src}:{k}" not in imap] for n in kept}
+                None,
+                None,
+                f"{where}: node '{n.name}' has op type '{n.op}', which flowzero "
+                "does not implement.",
+            )
+    deps = {
+        n.name: [src for ctrl, src, k in parsed[n.name] if ctrl or f"{src}:{k}" not in imap]
+        for n in kept
+    }
     order = _topological_order(kept, deps, where)
 
     if name is None:
@@ -276,31 +305,41 @@ def import_graph_def(graph_def: Any, input_map: Any = None, return_elements: Any
                 outs = outputs[src]
                 if k >= len(outs):
                     raise errors.InvalidArgumentError(
-                        None, None, f"{node_where}: input '{key}' does not exist; "
-                        f"'{src}' has {len(outs)} outputs.")
+                        None,
+                        None,
+                        f"{node_where}: input '{key}' does not exist; "
+                        f"'{src}' has {len(outs)} outputs.",
+                    )
                 inputs.append(outs[k])
-            attrs = {key: convert.value_from_attr(av, f"{node_where} attr '{key}'")
-                     for key, av in n.attr.items() if not key.startswith("_")}
+            attrs = {
+                key: convert.value_from_attr(av, f"{node_where} attr '{key}'")
+                for key, av in n.attr.items()
+                if not key.startswith("_")
+            }
             before = len(g._ops)
             try:
                 with g.control_dependencies(controls):
-                    outs = _build(g, prefix + n.name, n.op, inputs, attrs, node_where,
-                                  const_value)
+                    outs = _build(g, prefix + n.name, n.op, inputs, attrs, node_where, const_value)
             except errors.OpError as e:
                 if node_where in str(e.message):
                     raise
                 raise type(e)(None, None, f"{node_where}: {e.message}") from None
             except (ValueError, TypeError, KeyError, IndexError) as e:
                 raise errors.InvalidArgumentError(
-                    None, None, f"{node_where}: cannot be built: {e}") from None
+                    None, None, f"{node_where}: cannot be built: {e}"
+                ) from None
             made = g._ops[before:]
             outputs[n.name] = outs
-            node_ops[n.name] = next((o for o in made if o.name == prefix + n.name),
-                                    made[-1] if made else (outs[0].op if outs else None))
+            node_ops[n.name] = next(
+                (o for o in made if o.name == prefix + n.name),
+                made[-1] if made else (outs[0].op if outs else None),
+            )
     unused = set(imap) - used_map
     if unused:
-        raise ValueError(f"Attempted to map inputs that were not found in graph_def: "
-                         f"[{', '.join(sorted(unused))}]")
+        raise ValueError(
+            f"Attempted to map inputs that were not found in graph_def: "
+            f"[{', '.join(sorted(unused))}]"
+        )
     if return_elements is None:
         return None
     result = []
@@ -315,14 +354,26 @@ def import_graph_def(graph_def: Any, input_map: Any = None, return_elements: Any
     return result
 
 
-def _build(g: Graph, name: str, tf_type: str, inputs: list[Tensor], attrs: dict[str, Any],
-           where: str, const_value: Any) -> list[Tensor]:
+def _build(
+    g: Graph,
+    name: str,
+    tf_type: str,
+    inputs: list[Tensor],
+    attrs: dict[str, Any],
+    where: str,
+    const_value: Any,
+) -> list[Tensor]:
     ctx = op_mapping.ImportContext(g, name, tf_type, attrs, where, const_value)
     importer = op_mapping.IMPORTERS.get(tf_type)
     if importer is not None:
         return list(importer(ctx, inputs))
     fz_type = op_mapping.RENAMED.get(tf_type, tf_type)
     fz_attrs = op_mapping.import_attrs(tf_type, attrs)
+    if fz_type == "Identity" and len(inputs) == 1 and inputs[0].op.type == "VariableV2":
+        fz_type = "ReadVariableOp"  # TF's read of a reference variable
+        fz_attrs = {}
+    elif fz_type not in op_mapping.REF_CONSUMERS and any(t.op.type == "VariableV2" for t in inputs):
+        inputs = [_read(g, t) if t.op.type == "VariableV2" else t for t in inputs]
     if tf_type == "Const":
         value = fz_attrs.get("value")
         if not isinstance(value, np.ndarray):
@@ -330,10 +381,19 @@ def _build(g: Graph, name: str, tf_type: str, inputs: list[Tensor], attrs: dict[
         dt = fz_attrs.get("dtype")
         if dt is not None and dt.np != value.dtype and not (dt.name == "string"):
             raise errors.InvalidArgumentError(
-                None, None, f"{where}: dtype attr {dt.name} differs from its value's dtype "
-                f"{value.dtype}.")
+                None,
+                None,
+                f"{where}: dtype attr {dt.name} differs from its value's dtype {value.dtype}.",
+            )
     op = g.create_op(get_op_class(fz_type), inputs, fz_attrs, name + "/")
     return op.outputs
+
+
+def _read(g: Graph, ref: Tensor) -> Tensor:
+    """A ReadVariableOp of a variable's storage (TF reads reference tensors implicitly)."""
+    return g.create_op(
+        get_op_class("ReadVariableOp"), [ref], {}, g.unique_name(f"{ref.op.name}/read") + "/"
+    ).outputs[0]
 
 
 def parse_graph_def(data: bytes, where: str) -> Any:
@@ -348,8 +408,9 @@ def parse_graph_def(data: bytes, where: str) -> Any:
     try:
         gd.ParseFromString(data)
     except (DecodeError, RuntimeError, ValueError) as e:
-        raise errors.DataLossError(None, None, f"{where} is not a valid GraphDef (truncated "
-                                   f"or corrupted?): {e}") from None
+        raise errors.DataLossError(
+            None, None, f"{where} is not a valid GraphDef (truncated or corrupted?): {e}"
+        ) from None
     return gd
 
 
@@ -365,8 +426,9 @@ def parse_graph_def_text(text: str | bytes, where: str) -> Any:
     try:
         text_format.Parse(text, gd, allow_unknown_field=True)
     except (text_format.ParseError, UnicodeDecodeError, ValueError) as e:
-        raise errors.DataLossError(None, None, f"{where} is not a valid text GraphDef: {e}"
-                                   ) from None
+        raise errors.DataLossError(
+            None, None, f"{where} is not a valid text GraphDef: {e}"
+        ) from None
     return gd
 
 

@@ -22,6 +22,7 @@ from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Graph, Operation, Tensor
 from flowzero.framework.registry import get_op_class
 from flowzero.framework.shapes import TensorShape
+from flowzero.interop import convert
 
 # -- export ---------------------------------------------------------------------------------
 # Attrs that flowzero keeps for itself (never written to a NodeDef).
@@ -31,16 +32,35 @@ _FLOWZERO_ONLY: dict[str, frozenset[str]] = {
     "LogSoftmax": frozenset({"axis"}),
     "SoftmaxCrossEntropyWithLogits": frozenset({"axis"}),
     "Assign": frozenset({"dtype", "var_shape"}),
-    "PlaceholderWithDefault": frozenset(),
+    "Conv2D": frozenset({"pad_arg"}),  # the padding as given, for error messages
+    "MaxPool": frozenset({"pad_arg"}),
+    "AvgPool": frozenset({"pad_arg"}),
 }
 # Attrs TF added after 1.15 whose default value is omitted, so that older TF reads the node.
 _OMIT_IF_DEFAULT = {"explicit_paddings": [], "dilations": [1, 1, 1, 1]}
 _REDUCTIONS = frozenset({"Sum", "Mean", "Max", "Min", "Prod", "All", "Any"})
-_NO_INPUT_T = frozenset({"Const", "Placeholder", "VariableV2", "NoOp", "PlaceholderWithDefault",
-                         "RandomStandardNormal", "RandomUniform", "TruncatedNormal",
-                         "IsVariableInitialized", "Range", "LinSpace", "Shape", "Size",
-                         "Rank", "Cast", "GatherV2", "RandomUniformInt",
-                         "ReportUninitializedVariables"})
+_NO_INPUT_T = frozenset(
+    {
+        "Const",
+        "Placeholder",
+        "VariableV2",
+        "NoOp",
+        "PlaceholderWithDefault",
+        "RandomStandardNormal",
+        "RandomUniform",
+        "TruncatedNormal",
+        "IsVariableInitialized",
+        "Range",
+        "LinSpace",
+        "Shape",
+        "Size",
+        "Rank",
+        "Cast",
+        "GatherV2",
+        "RandomUniformInt",
+        "ReportUninitializedVariables",
+    }
+)
 
 
 class ExportedNode:
@@ -74,12 +94,20 @@ def export_node(op: Operation) -> ExportedNode:
     for key, value in op.opdef.attrs.items():
         if key in drop or key.startswith("_") or value is None:
             continue
+        if convert.attr_value(value) is None:
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"{op.type} '{op.name}': attr '{key}' (a "
+                f"{type(value).__name__}) has no TensorFlow GraphDef form; flowzero's control "
+                "flow (cond / while_loop bodies) is not exported to TensorFlow's format yet.",
+            )
         if key in _OMIT_IF_DEFAULT and list(value) == _OMIT_IF_DEFAULT[key]:
             continue
         node.attrs[key] = value
     a = node.attrs
     t = op.type
-    if ins and t not in _NO_INPUT_T:
+    if ins and t not in _NO_INPUT_T and t not in ("All", "Any"):
         a.setdefault("T", ins[0].dtype)
     if t == "ReadVariableOp":
         node.op_type = "Identity"  # a read of a reference (VariableV2) variable
@@ -99,8 +127,11 @@ def export_node(op: Operation) -> ExportedNode:
         rank = ins[0].shape.ndims
         if axis != -1 and (rank is None or axis != rank - 1):
             raise errors.UnimplementedError(
-                None, None, f"{t} '{op.name}': TensorFlow's {t} works on the last axis only; "
-                f"this one uses axis {axis}.")
+                None,
+                None,
+                f"{t} '{op.name}': TensorFlow's {t} works on the last axis only; "
+                f"this one uses axis {axis}.",
+            )
     elif t in _REDUCTIONS or t in ("ArgMax", "ArgMin"):
         _export_axis(op, node)
     elif t == "Cast":
@@ -125,6 +156,9 @@ def export_node(op: Operation) -> ExportedNode:
         a["Tmultiples"] = ins[1].dtype
     elif t in ("Slice", "StridedSlice"):
         a["Index"] = ins[1].dtype
+    elif t == "GatherNd":
+        a.pop("T", None)
+        a.update(Tparams=ins[0].dtype, Tindices=ins[1].dtype)
     elif t == "GatherV2":
         a.update(Tparams=ins[0].dtype, Tindices=ins[1].dtype, Taxis=ins[2].dtype, batch_dims=0)
     elif t == "Split":
@@ -170,11 +204,15 @@ def _export_axis(op: Operation, node: ExportedNode) -> None:
             rank = x.shape.ndims
             if rank is None:
                 raise errors.UnimplementedError(
-                    None, None, f"{op.type} '{op.name}': reducing over all axes of a tensor "
-                    "of unknown rank has no TensorFlow NodeDef form here; give x a known rank.")
+                    None,
+                    None,
+                    f"{op.type} '{op.name}': reducing over all axes of a tensor "
+                    "of unknown rank has no TensorFlow NodeDef form here; give x a known rank.",
+                )
             axis = tuple(range(rank))
-        value = np.array(list(np.atleast_1d(axis)) if not np.isscalar(axis) else int(axis),
-                         np.int32)
+        value = np.array(
+            list(np.atleast_1d(axis)) if not np.isscalar(axis) else int(axis), np.int32
+        )
         name = f"{op.name}/reduction_indices"
     node.extra.append(_const_node(name, value))
     node.inputs.insert(1, name)
@@ -182,18 +220,67 @@ def _export_axis(op: Operation, node: ExportedNode) -> None:
 
 # -- import ---------------------------------------------------------------------------------
 # TF's type attrs: flowzero infers these from the inputs (they are checked, not stored).
-_TYPE_ATTRS = frozenset({
-    "T", "Tidx", "Tshape", "Tpaddings", "Tmultiples", "Tperm", "Tparams", "Tindices", "Taxis",
-    "Index", "Tdim", "index_type", "Tlen", "TI", "Tlabels", "Tout", "Tk", "Truncate",
-    "use_cudnn_on_gpu", "container", "shared_name", "use_locking", "batch_dims",
-    "allowed_devices", "debug_name",
-})
+_TYPE_ATTRS = frozenset(
+    {
+        "T",
+        "Tidx",
+        "Tshape",
+        "Tpaddings",
+        "Tmultiples",
+        "Tperm",
+        "Tparams",
+        "Tindices",
+        "Taxis",
+        "Index",
+        "Tdim",
+        "index_type",
+        "Tlen",
+        "TI",
+        "Tlabels",
+        "Tout",
+        "Tk",
+        "Truncate",
+        "use_cudnn_on_gpu",
+        "container",
+        "shared_name",
+        "use_locking",
+        "batch_dims",
+        "allowed_devices",
+        "debug_name",
+    }
+)
 # TF type -> flowzero op type, where only the name differs.
-RENAMED = {"AddV2": "Add", "BatchMatMulV2": "BatchMatMul", "Snapshot": "Identity",
-           "VarHandleOp": "VariableV2", "VarIsInitializedOp": "IsVariableInitialized",
-           "Conv2DBackpropInput": "Conv2DBackpropInput", "StopGradient": "StopGradient",
-           "PreventGradient": "Identity", "CheckNumerics": "Identity"}
-_STR_ATTRS = frozenset({"padding", "data_format"})
+RENAMED = {
+    "AddV2": "Add",
+    "BatchMatMulV2": "BatchMatMul",
+    "Snapshot": "Identity",
+    "VarHandleOp": "VariableV2",
+    "VarIsInitializedOp": "IsVariableInitialized",
+    "Conv2DBackpropInput": "Conv2DBackpropInput",
+    "StopGradient": "StopGradient",
+    "PreventGradient": "Identity",
+    "CheckNumerics": "Identity",
+}
+# flowzero op types that take a variable's storage (a reference) as an input; any other op
+# reading a VariableV2 output directly (TF dereferences refs implicitly) gets a ReadVariableOp.
+REF_CONSUMERS = frozenset(
+    {
+        "Assign",
+        "AssignAdd",
+        "AssignSub",
+        "IsVariableInitialized",
+        "ReadVariableOp",
+        "ApplyGradientDescent",
+        "ApplyMomentum",
+        "ApplyAdam",
+        "ApplyAdagrad",
+        "ApplyAdadelta",
+        "ApplyRMSProp",
+        "ApplyCenteredRMSProp",
+        "ReportUninitializedVariables",
+        "MpiBroadcastVariables",
+    }
+)
 
 
 def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -203,8 +290,11 @@ def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
     for k, v in attrs.items():
         if k in _TYPE_ATTRS or k.startswith("_"):
             continue
-        if isinstance(v, bytes) and k in _STR_ATTRS:
-            v = v.decode("utf-8", "replace")
+        if isinstance(v, bytes):  # flowzero keeps text attrs as str
+            try:
+                v = v.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
         out[k] = v
     if tf_type == "BiasAdd":
         out["axis"] = 1 if out.get("data_format", "NHWC") == "NCHW" else -1
@@ -238,8 +328,15 @@ class ImportContext:
 
     __slots__ = ("graph", "name", "tf_type", "attrs", "where", "const_value")
 
-    def __init__(self, graph: Graph, name: str, tf_type: str, attrs: dict[str, Any], where: str,
-                 const_value: Callable[[Tensor], Any]) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        name: str,
+        tf_type: str,
+        attrs: dict[str, Any],
+        where: str,
+        const_value: Callable[[Tensor], Any],
+    ) -> None:
         self.graph = graph
         self.name = name
         self.tf_type = tf_type
@@ -247,28 +344,35 @@ class ImportContext:
         self.where = where
         self.const_value = const_value
 
-    def make(self, op_type: str, inputs: list[Tensor], attrs: dict[str, Any],
-             name: str | None = None) -> Operation:
-        return self.graph.create_op(get_op_class(op_type), inputs, attrs,
-                                    (name or self.name) + "/")
+    def make(
+        self, op_type: str, inputs: list[Tensor], attrs: dict[str, Any], name: str | None = None
+    ) -> Operation:
+        return self.graph.create_op(get_op_class(op_type), inputs, attrs, (name or self.name) + "/")
 
     def constant(self, t: Tensor, what: str) -> Any:
         value = self.const_value(t)
         if value is None:
             raise errors.UnimplementedError(
-                None, None, f"{self.where}: flowzero needs {what} ('{t.name}') to be a "
-                f"constant; it is computed by {t.op.type} '{t.op.name}'.")
+                None,
+                None,
+                f"{self.where}: flowzero needs {what} ('{t.name}') to be a "
+                f"constant; it is computed by {t.op.type} '{t.op.name}'.",
+            )
         return value
 
 
 def _reduction(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     if len(inputs) != 2:
         raise errors.InvalidArgumentError(
-            None, None, f"{ctx.where}: expects 2 inputs (input, reduction_indices); got "
-            f"{len(inputs)}.")
+            None,
+            None,
+            f"{ctx.where}: expects 2 inputs (input, reduction_indices); got {len(inputs)}.",
+        )
     axis = np.asarray(ctx.constant(inputs[1], "the reduction axes"))
-    attrs = {"axis": tuple(int(x) for x in axis.reshape(-1)) if axis.ndim else int(axis),
-             "keepdims": bool(ctx.attrs.get("keep_dims", False))}
+    attrs = {
+        "axis": tuple(int(x) for x in axis.reshape(-1)) if axis.ndim else int(axis),
+        "keepdims": bool(ctx.attrs.get("keep_dims", False)),
+    }
     return ctx.make(ctx.tf_type, [inputs[0]], attrs).outputs
 
 
@@ -280,23 +384,30 @@ def _argmax(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
 
 def _assign_variable(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     ref, value = inputs
-    ctx.make("Assign", [ref, value], {"validate_shape": True, "dtype": ref.dtype,
-                                      "var_shape": ref.shape})
+    ctx.make(
+        "Assign", [ref, value], {"validate_shape": True, "dtype": ref.dtype, "var_shape": ref.shape}
+    )
     return []  # TF's AssignVariableOp has no outputs
 
 
 def _assign(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     ref, value = inputs
-    attrs = {"validate_shape": bool(ctx.attrs.get("validate_shape", True)), "dtype": ref.dtype,
-             "var_shape": ref.shape}
+    attrs = {
+        "validate_shape": bool(ctx.attrs.get("validate_shape", True)),
+        "dtype": ref.dtype,
+        "var_shape": ref.shape,
+    }
     return ctx.make("Assign", [ref, value], attrs).outputs
 
 
 def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     if ctx.attrs.get("is_training", True):
         raise errors.UnimplementedError(
-            None, None, f"{ctx.where}: FusedBatchNorm with is_training=True is not supported "
-            "on import (export the graph for inference: training=False).")
+            None,
+            None,
+            f"{ctx.where}: FusedBatchNorm with is_training=True is not supported "
+            "on import (export the graph for inference: training=False).",
+        )
     fmt = ctx.attrs.get("data_format", b"NHWC")
     fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
     x, scale, offset, mean, var = inputs[:5]
@@ -305,8 +416,9 @@ def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
 
     def const(suffix: str, value: Any) -> Tensor:
         arr = np.asarray(value)
-        return ctx.make("Const", [], {"value": arr, "dtype": dtypes.as_dtype(arr.dtype)},
-                        f"{n}/{suffix}").outputs[0]
+        return ctx.make(
+            "Const", [], {"value": arr, "dtype": dtypes.as_dtype(arr.dtype)}, f"{n}/{suffix}"
+        ).outputs[0]
 
     def per_channel(t: Tensor, suffix: str) -> Tensor:
         if fmt == "NHWC":
@@ -315,11 +427,16 @@ def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
         return ctx.make("Reshape", [t, shape], {}, f"{n}/{suffix}_reshaped").outputs[0]
 
     eps_t = const("epsilon", np.asarray(eps, dtype=var.dtype.np))
-    inv = ctx.make("Rsqrt", [ctx.make("Add", [var, eps_t], {}, f"{n}/var_eps").outputs[0]], {},
-                   f"{n}/rsqrt").outputs[0]
+    inv = ctx.make(
+        "Rsqrt", [ctx.make("Add", [var, eps_t], {}, f"{n}/var_eps").outputs[0]], {}, f"{n}/rsqrt"
+    ).outputs[0]
     factor = ctx.make("Mul", [inv, scale], {}, f"{n}/factor").outputs[0]
-    shift = ctx.make("Sub", [offset, ctx.make("Mul", [mean, factor], {}, f"{n}/mean_factor")
-                             .outputs[0]], {}, f"{n}/shift").outputs[0]
+    shift = ctx.make(
+        "Sub",
+        [offset, ctx.make("Mul", [mean, factor], {}, f"{n}/mean_factor").outputs[0]],
+        {},
+        f"{n}/shift",
+    ).outputs[0]
     scaled = ctx.make("Mul", [x, per_channel(factor, "factor")], {}, f"{n}/scaled").outputs[0]
     y = ctx.make("Add", [scaled, per_channel(shift, "shift")], {}).outputs[0]
     del g

@@ -1,0 +1,242 @@
+"""GraphDef both ways: TF-written frozen graphs (.pb and .pbtxt) import and predict as
+TensorFlow did; every op-table row exports to a GraphDef and imports back with identical
+results; attrs are TF's; bad GraphDefs fail with typed errors naming the node."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from google.protobuf import text_format
+
+import flowzero as tf
+from flowzero.framework import errors
+from flowzero.interop.graph_def import import_graph_def, parse_graph_def, read_graph_def
+from flowzero.proto import graph_pb2, types_pb2
+from tests.interop.helpers import (
+    FIXTURES,
+    IMPORTABLE,
+    NO_TF_FORM,
+    expected,
+    io_spec,
+    op_table_graph,
+)
+from tests.ops.test_op_table import CASES, _ids
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    tf.reset_default_graph()
+    yield
+
+
+@pytest.mark.parametrize("fmt", ["frozen.pb", "frozen.pbtxt"])
+@pytest.mark.parametrize("model", IMPORTABLE)
+def test_tf_frozen_graphs_predict_as_tensorflow(model, fmt):
+    spec, want = io_spec(model), expected(model)
+    gd = read_graph_def(str(FIXTURES / model / fmt))
+    outs = tf.import_graph_def(gd, return_elements=list(spec["outputs"].values()))
+    g = tf.get_default_graph()
+    x = g.get_tensor_by_name("import/" + spec["inputs"]["x"])
+    with tf.Session() as sess:
+        got = sess.run(outs, {x: want["x"]})
+    for key, value in zip(spec["outputs"], got):
+        np.testing.assert_allclose(value, want[key], rtol=1e-5, atol=1e-5, err_msg=key)
+
+
+def test_tf_lstm_graph_names_the_unsupported_while_loop():
+    gd = read_graph_def(str(FIXTURES / "lstm" / "frozen.pb"))
+    with pytest.raises(
+        errors.NotFoundError,
+        match=r"lstm/frozen.pb: node 'rnn/while/Enter' "
+        r"has op type 'Enter'",
+    ):
+        import_graph_def(gd, where=str(FIXTURES / "lstm" / "frozen.pb"))
+
+
+def test_graph_def_text_format_round_trips():
+    gd = read_graph_def(str(FIXTURES / "convnet" / "frozen.pb"))
+    text = text_format.MessageToString(gd)
+    assert text_format.Parse(text, graph_pb2.GraphDef()) == gd
+    assert tf.GraphDef is graph_pb2.GraphDef
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+def test_every_op_table_row_exports_and_imports_back(case):
+    g, phs, outs, arrays = op_table_graph(case)
+    if case.op in NO_TF_FORM:
+        try:
+            gd = g.as_graph_def()
+        except errors.UnimplementedError:
+            return
+    else:
+        gd = g.as_graph_def()
+    gd = graph_pb2.GraphDef.FromString(gd.SerializeToString())
+    g2 = tf.Graph()
+    with g2.as_default():
+        import_graph_def(gd, name="")
+    with tf.Session(graph=g) as s:
+        want = s.run(outs, dict(zip(phs, arrays)))
+    with tf.Session(graph=g2) as s:
+        got = s.run([o.name for o in outs], {p.name: a for p, a in zip(phs, arrays)})
+    for o, w, v in zip(outs, want, got):
+        np.testing.assert_array_equal(np.asarray(v), np.asarray(w), err_msg=o.name)
+
+
+def test_exported_attrs_are_tensorflows():
+    x = tf.placeholder(tf.float32, [None, 8, 8, 1], name="x")
+    w = tf.Variable(tf.ones([3, 3, 1, 2]), name="w")
+    c = tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME", name="conv")
+    b = tf.nn.bias_add(c, [1.0, 2.0], name="bias")
+    p = tf.nn.max_pool(b, [1, 2, 2, 1], [1, 2, 2, 1], "VALID", name="pool")
+    m = tf.matmul(tf.reshape(p, [-1, 32]), tf.ones([32, 3]), transpose_b=False, name="mm")
+    tf.reduce_mean(m, axis=1, keepdims=True, name="mean")
+    nodes = {n.name: n for n in tf.get_default_graph().as_graph_def().node}
+    assert nodes["w"].op == "VariableV2" and nodes["w"].attr["dtype"].type == types_pb2.DT_FLOAT
+    assert [d.size for d in nodes["w"].attr["shape"].shape.dim] == [3, 3, 1, 2]
+    assert nodes["w/read"].op == "Identity" and nodes["w/read"].attr["T"].type == 1
+    assert nodes["w/Assign"].op == "Assign" and set(nodes["w/Assign"].attr) == {
+        "T",
+        "validate_shape",
+        "use_locking",
+    }
+    conv = nodes["conv"]
+    assert list(conv.input) == ["x", "w/read"]
+    assert conv.attr["padding"].s == b"SAME" and conv.attr["data_format"].s == b"NHWC"
+    assert list(conv.attr["strides"].list.i) == [1, 1, 1, 1]
+    assert set(nodes["bias"].attr) == {"T", "data_format"}
+    assert list(nodes["pool"].attr["ksize"].list.i) == [1, 2, 2, 1]
+    assert nodes["mm"].attr["transpose_a"].b is False and nodes["mm"].attr["T"].type == 1
+    mean = nodes["mean"]
+    assert list(mean.input) == ["mm", "mean/reduction_indices"]
+    assert mean.attr["keep_dims"].b is True
+    assert (
+        nodes["mean/reduction_indices"].attr["value"].tensor.tensor_content
+        == np.array([1], np.int32).tobytes()
+    )
+    with tf.Session() as sess:
+        assert sess.graph_def == tf.get_default_graph().as_graph_def()
+
+
+def test_input_map_return_elements_and_name_scope():
+    g1 = tf.Graph()
+    with g1.as_default():
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        tf.identity(x * 3.0 + 1.0, name="y")
+    gd = g1.as_graph_def()
+    z = tf.constant([[1.0, 2.0]], name="z")
+    y, op = tf.import_graph_def(gd, input_map={"x:0": z}, return_elements=["y:0", "y"], name="net")
+    assert y.name == "net/y:0" and op.name == "net/y"
+    (y2,) = tf.import_graph_def(gd, input_map={"x": z}, return_elements=["y:0"])
+    assert y2.name == "import/y:0"
+    (y3,) = tf.import_graph_def(gd, input_map={"x": z}, return_elements=["y:0"])
+    assert y3.name == "import_1/y:0"  # a second import gets a fresh scope
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run([y, y2, y3]), [[[4.0, 7.0]]] * 3)
+    with pytest.raises(ValueError, match="not found in graph_def: \\[nope:0\\]"):
+        tf.import_graph_def(gd, input_map={"nope:0": z})
+    with pytest.raises(ValueError, match="return_element 'absent:0' not found"):
+        tf.import_graph_def(gd, return_elements=["absent:0"])
+
+
+def test_imported_variables_run_their_initializers_and_are_read():
+    g1 = tf.Graph()
+    with g1.as_default():
+        v = tf.Variable([1.0, 2.0], name="v")
+        tf.multiply(v, 2.0, name="twice")
+    g2 = tf.Graph()
+    with g2.as_default():
+        tf.import_graph_def(g1.as_graph_def(), name="")
+        with tf.Session() as sess:
+            sess.run("v/Assign")
+            np.testing.assert_allclose(sess.run("twice:0"), [2.0, 4.0])
+
+
+# -- bad input -------------------------------------------------------------------------------
+def _gd(text: str) -> graph_pb2.GraphDef:
+    return text_format.Parse(text, graph_pb2.GraphDef())
+
+
+_CONST = (
+    'node { name: "%s" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } } '
+    'attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { } '
+    "float_val: 1 } } } }"
+)
+
+
+def test_unknown_op_is_not_found_naming_type_and_node():
+    gd = _gd(_CONST % "a" + ' node { name: "b" op: "FancyNewOp" input: "a" }')
+    with pytest.raises(errors.NotFoundError, match="m.pb: node 'b' has op type 'FancyNewOp'"):
+        import_graph_def(gd, where="m.pb")
+
+
+def test_cycle_is_invalid_argument_naming_the_nodes():
+    gd = _gd(
+        _CONST % "a" + ' node { name: "b" op: "Add" input: "a" input: "c" }'
+        ' node { name: "c" op: "Add" input: "a" input: "b" }'
+    )
+    with pytest.raises(errors.InvalidArgumentError, match=r"cycle: b <- c <- b"):
+        import_graph_def(gd)
+    assert tf.get_default_graph().get_operations() == []  # checked before building anything
+
+
+def test_missing_input_duplicate_name_and_bad_output_index():
+    with pytest.raises(errors.InvalidArgumentError, match="node 'b' \\(Neg\\) has input 'zz'"):
+        import_graph_def(_gd(' node { name: "b" op: "Neg" input: "zz" }'))
+    with pytest.raises(errors.InvalidArgumentError, match="'a' is used twice"):
+        import_graph_def(_gd(_CONST % "a" + _CONST % "a"))
+    with pytest.raises(errors.InvalidArgumentError, match="input 'a:3' does not exist"):
+        import_graph_def(_gd(_CONST % "a" + ' node { name: "b" op: "Neg" input: "a:3" }'))
+
+
+def test_unknown_dtype_names_the_node():
+    gd = _gd(
+        'node { name: "p" op: "Placeholder" attr { key: "dtype" value { type: DT_BFLOAT16 } } }'
+    )
+    with pytest.raises(
+        errors.InvalidArgumentError,
+        match="node 'p' \\(Placeholder\\) attr 'dtype': dtype DT_BFLOAT16 is not supported",
+    ):
+        import_graph_def(gd)
+    gd = _gd('node { name: "p" op: "Placeholder" attr { key: "dtype" value { type: 77 } } }')
+    with pytest.raises(errors.InvalidArgumentError, match="DataType 77"):
+        import_graph_def(gd)
+
+
+def test_absurd_shapes_fail_before_allocating():
+    huge = (
+        'node { name: "c" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } } '
+        'attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: '
+        "%d } dim { size: %d } } float_val: 1 } } } }"
+    )
+    with pytest.raises(
+        errors.InvalidArgumentError, match="node 'c' \\(Const\\).*larger than the 1 GiB"
+    ):
+        import_graph_def(_gd(huge % (1 << 20, 1 << 18)))
+    with pytest.raises(errors.InvalidArgumentError, match="more than 2\\^40 elements"):
+        import_graph_def(_gd(huge % (1 << 30, 1 << 30)))
+    with pytest.raises(errors.InvalidArgumentError, match="dimension -5"):
+        import_graph_def(_gd(huge % (-5, 2)))
+    bad_content = (
+        'node { name: "c" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } '
+        '} attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim '
+        '{ size: 1000000 } } tensor_content: "abcd" } } } }'
+    )
+    with pytest.raises(
+        errors.InvalidArgumentError,
+        match="tensor_content has 4 bytes; float32 \\[1000000\\] needs 4000000",
+    ):
+        import_graph_def(_gd(bad_content))
+
+
+def test_truncated_and_corrupted_files_are_data_loss(tmp_path):
+    data = (FIXTURES / "convnet" / "frozen.pb").read_bytes()
+    with pytest.raises(errors.DataLossError, match="m.pb is not a valid GraphDef"):
+        parse_graph_def(data[: len(data) // 2], "m.pb")
+    bad = tmp_path / "bad.pbtxt"
+    bad.write_text("node { name: 'x' op: ")
+    with pytest.raises(errors.DataLossError, match="bad.pbtxt is not a valid text GraphDef"):
+        read_graph_def(str(bad))
+    noise = tmp_path / "noise.pb"
+    noise.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(errors.DataLossError, match="noise.pb"):
+        read_graph_def(str(noise))
