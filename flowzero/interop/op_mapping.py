@@ -38,6 +38,23 @@ _FLOWZERO_ONLY: dict[str, frozenset[str]] = {
 }
 # Attrs TF added after 1.15 whose default value is omitted, so that older TF reads the node.
 _OMIT_IF_DEFAULT = {"explicit_paddings": [], "dilations": [1, 1, 1, 1]}
+# flowzero op types whose inputs differ from TF's op of the same name.
+_NO_TF_FORM = frozenset(
+    {
+        "TensorArrayV3",
+        "TensorArrayWriteV3",
+        "TensorArrayReadV3",
+        "TensorArrayGatherV3",
+        "TensorArrayScatterV3",
+        "TensorArrayConcatV3",
+        "TensorArraySplitV3",
+        "TensorArraySizeV3",
+        "LSTMBlockCell",
+        "BlockLSTM",
+        "LSTMBlockCellGrad",
+        "BlockLSTMGrad",
+    }
+)
 _REDUCTIONS = frozenset({"Sum", "Mean", "Max", "Min", "Prod", "All", "Any"})
 _NO_INPUT_T = frozenset(
     {
@@ -107,6 +124,13 @@ def export_node(op: Operation) -> ExportedNode:
         node.attrs[key] = value
     a = node.attrs
     t = op.type
+    if t in _NO_TF_FORM:
+        raise errors.UnimplementedError(
+            None,
+            None,
+            f"{t} '{op.name}': flowzero's {t} has other inputs than "
+            f"TensorFlow's; it has no TensorFlow GraphDef form yet.",
+        )
     if ins and t not in _NO_INPUT_T and t not in ("All", "Any"):
         a.setdefault("T", ins[0].dtype)
     if t == "ReadVariableOp":
@@ -156,6 +180,19 @@ def export_node(op: Operation) -> ExportedNode:
         a["Tmultiples"] = ins[1].dtype
     elif t in ("Slice", "StridedSlice"):
         a["Index"] = ins[1].dtype
+    elif t == "MatMul" and any((x.shape.ndims or 2) > 2 for x in ins):
+        node.op_type = "BatchMatMulV2"
+        a["adj_x"], a["adj_y"] = a.pop("transpose_a", False), a.pop("transpose_b", False)
+    elif t in ("Conv2DBackpropInput", "AvgPoolGrad"):
+        a["T"] = ins[1].dtype
+    elif t == "ScatterNd":
+        a.update(T=ins[1].dtype, Tindices=ins[0].dtype)
+    elif t == "StridedSliceGrad":
+        a.update(T=ins[4].dtype, Index=ins[0].dtype)
+    elif t == "Print":
+        a["U"] = [x.dtype for x in ins[1:]]
+    elif t == "IdentityN":
+        a["T"] = [x.dtype for x in ins]
     elif t == "GatherNd":
         a.pop("T", None)
         a.update(Tparams=ins[0].dtype, Tindices=ins[1].dtype)
@@ -382,6 +419,14 @@ def _argmax(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make(ctx.tf_type, [inputs[0]], attrs).outputs
 
 
+def _batch_matmul(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    attrs = {
+        "transpose_a": bool(ctx.attrs.get("adj_x", False)),
+        "transpose_b": bool(ctx.attrs.get("adj_y", False)),
+    }
+    return ctx.make("MatMul", list(inputs), attrs).outputs
+
+
 def _assign_variable(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     ref, value = inputs
     ctx.make(
@@ -447,6 +492,9 @@ def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
 IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     **{t: _reduction for t in _REDUCTIONS},
     "ArgMax": _argmax,
+    "BatchMatMul": _batch_matmul,
+    "BatchMatMulV2": _batch_matmul,
+    "BatchMatMulV3": _batch_matmul,
     "ArgMin": _argmax,
     "AssignVariableOp": _assign_variable,
     "Assign": _assign,

@@ -46,13 +46,19 @@ def op_table_graph(case: Any) -> tuple[tf.Graph, list[Any], list[tf.Tensor], lis
     return g, phs, outs, arrays
 
 
-# Rows whose graphs have no TensorFlow GraphDef form: flowzero's control flow (bodies) and
-# softmaxes over an axis other than the last.
+# Rows whose graphs have no TensorFlow GraphDef form: flowzero's control flow (bodies), its
+# TensorArray and fused LSTM ops (other inputs than TF's), softmaxes over an axis other than
+# the last.
 NO_TF_FORM = {
     "If",
     "While",
-    "TensorArrayWriteV3",
     "Softmax",
     "LogSoftmax",
     "SoftmaxCrossEntropyWithLogits",
+    "LSTMBlockCell",
+    "BlockLSTM",
 }
+
+
+def has_no_tf_form(op_type: str) -> bool:
+    return op_type in NO_TF_FORM or op_type.startswith("TensorArray")

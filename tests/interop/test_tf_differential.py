@@ -1,0 +1,87 @@
+"""flowzero's files read by real TensorFlow: every op-table row's GraphDef runs in TensorFlow
+with flowzero's results. Runs only where TensorFlow is installed (skipped otherwise)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import flowzero as tf
+from flowzero.framework import errors
+from tests.interop.helpers import op_table_graph
+from tests.ops.test_op_table import CASES, _ids
+
+real = pytest.importorskip("tensorflow")
+v1 = real.compat.v1
+
+# Random numbers are NumPy's in flowzero, Philox in TF: such rows cannot agree.
+_RANDOM = {
+    "RandomStandardNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "RandomShuffle",
+    "RandomGamma",
+    "Multinomial",
+    "RandomUniformInt",
+}
+
+# Rows where flowzero's op is more general than TensorFlow's CPU kernel (TF refuses them).
+_TF_REFUSES = {
+    "Round-int": "TF's Round has no integer kernel",
+    "Where-scalar": "TF's Where has no 0-d kernel",
+    "ClipByValue-broadcast_bounds": "TF's ClipByValue needs bounds of x's shape or scalars",
+    "SoftmaxCrossEntropyWithLogits-v1_3d": "TF's op is rank 2 only",
+    "MaxPoolGrad-ties-tiled-relu-2x2-nchw-float64": "TF's CPU MaxPool is NHWC only",
+    "MaxPoolGrad-ties-tiled-zeros-3x3-nchw-float64": "TF's CPU MaxPool is NHWC only",
+}
+
+
+def _tf_has(op_type: str) -> bool:
+    from tensorflow.python.framework import op_def_registry
+
+    return op_def_registry.get(op_type) is not None
+
+
+def run_in_tf(graph_def, fetches, feeds):
+    """Imports `graph_def` (flowzero's message) into a new TF graph and runs it."""
+    tg = real.Graph()
+    with tg.as_default():
+        v1.import_graph_def(v1.GraphDef.FromString(graph_def.SerializeToString()), name="")
+        with v1.Session(graph=tg) as sess:
+            return sess.run(fetches, feeds)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, marks=pytest.mark.xfail(reason=_TF_REFUSES[i], strict=True))
+        if i in _TF_REFUSES
+        else c
+        for c, i in zip(CASES, _ids(CASES))
+    ],
+    ids=_ids(CASES),
+)
+def test_op_table_rows_run_in_tensorflow_with_flowzeros_results(case):
+    g, phs, outs, arrays = op_table_graph(case)
+    try:
+        gd = g.as_graph_def()
+    except errors.UnimplementedError:
+        pytest.skip("no TensorFlow GraphDef form (flowzero control flow / softmax axis)")
+    types = {n.op for n in gd.node}
+    if types & _RANDOM:
+        pytest.skip("random numbers differ by design")
+    missing = sorted(t for t in types if not _tf_has(t))
+    if missing:
+        pytest.skip(f"flowzero-only op types {missing}")
+    with tf.Session(graph=g) as s:
+        want = s.run(outs, dict(zip(phs, arrays)))
+    got = run_in_tf(gd, [o.name for o in outs], {p.name: a for p, a in zip(phs, arrays)})
+    for o, w, v in zip(outs, want, got):
+        w, v = np.asarray(w), np.asarray(v)
+        assert v.dtype == w.dtype, o.name
+        if w.dtype.kind in "fc":
+            np.testing.assert_allclose(
+                v, w, rtol=max(case.rtol, 1e-5), atol=max(case.atol, 1e-6), err_msg=o.name
+            )
+        else:
+            np.testing.assert_array_equal(v, w, err_msg=o.name)
