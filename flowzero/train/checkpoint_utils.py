@@ -150,6 +150,10 @@ class _LegacyReader:
     def read(self, name: str) -> np.ndarray:
         return self._get(name).copy()
 
+    def read_many(self, names: list[str]) -> dict[str, np.ndarray]:
+        # The arrays were loaded for this reader alone: no copy needed.
+        return {k: np.require(self._get(k), requirements=["C", "W", "O"]) for k in names}
+
     def _get(self, name: str) -> np.ndarray:
         try:
             return self._values[name]
@@ -160,7 +164,7 @@ class _LegacyReader:
 
 def open_checkpoint(prefix: str) -> Any:
     """A reader of checkpoint `prefix` in either format: `.keys()`, `.dtype_and_shape(key)`,
-    `.read(key)` (tensor_bundle.BundleReader for TF's format).
+    `.read(key)`, `.read_many(keys)` (tensor_bundle.BundleReader for TF's format).
 
     Raises:
         tf.errors.NotFoundError (also a ValueError): there is no checkpoint at `prefix`.
@@ -194,7 +198,7 @@ def read_checkpoint(prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]
     reader = open_checkpoint(prefix)
     if isinstance(reader, _LegacyReader):
         return reader.index, reader._values
-    return _bundle_doc(os.fspath(prefix), reader), {k: reader.read(k) for k in reader.keys()}
+    return _bundle_doc(os.fspath(prefix), reader), reader.read_many(reader.keys())
 
 
 def _read_legacy(prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -326,10 +326,12 @@ class Saver:
                     f"of both tensors to match. lhs shape= {e.ref.shape} rhs shape= "
                     f"{_shape_str(shape)})")
             wanted.append(e)
-        # Every value is read (and its checksum verified) before any variable changes.
-        updates = [(e.ref.op.name, reader.read(e.key)) for e in wanted]
-        for op_name, arr in updates:
-            _cell(sess, op_name).value = np.require(arr, requirements=["C", "W", "O"])
+        # Every value is read (and its checksum verified) before any variable changes. The
+        # arrays are the reader's own (fresh, C-contiguous, writable; for TF's format views of
+        # one buffer holding them all), so they become the variables' storage without a copy.
+        values = reader.read_many([e.key for e in wanted])
+        for e in wanted:
+            _cell(sess, e.ref.op.name).value = np.require(values[e.key], requirements=["C", "W"])
 
     # -- meta graph ----------------------------------------------------------------------------
     def export_meta_graph(self, filename: str | None = None, collection_list: Any = None,

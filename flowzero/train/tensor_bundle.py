@@ -24,6 +24,7 @@ from __future__ import annotations
 import glob
 import os
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,8 @@ INDEX_SUFFIX = ".index"
 MAX_DIMS = 254  # TensorShape's limit
 _HEADER_KEY = b""
 _BUNDLE_VERSION = 1  # kTensorBundleVersion: what this code writes and reads
-_CHUNK = 1 << 22  # bytes read (and checksummed) at a time
+_CHUNK = 1 << 23  # bytes read (and checksummed) at a time
+_THREAD_MIN = 1 << 24  # bulk reads from this size on checksum on a second thread
 
 # TF DataType enum value <-> NumPy dtype (types.proto).
 _NP_BY_ENUM: dict[int, np.dtype] = {
@@ -280,7 +282,47 @@ class BundleReader:
             return self._read_sliced(name, entry)
         return self._read_entry(name, entry)
 
-    def _read_entry(self, name: str, entry: Any) -> np.ndarray:
+    def read_many(self, names: list[str]) -> dict[str, np.ndarray]:
+        """{name: value} for `names`, every entry checked before anything is read.
+
+        The numeric tensors are read into one buffer allocated once (the returned arrays are
+        views of it, each C-contiguous, writable and 64-byte aligned): one large allocation
+        instead of many is about twice as fast to fill on Linux (huge pages), and the memory
+        is still one copy of the tensors.
+        """
+        plan = []
+        total = 0
+        for name in names:
+            entry = self._entry(name)
+            if len(entry.slices) or entry.dtype == _DT_STRING:
+                plan.append((name, entry, -1))
+                continue
+            dt, shape, _, _, size = self._check(name, entry)
+            plan.append((name, entry, total))
+            total += -(-size // 64) * 64
+        buf = np.empty(total, dtype=np.uint8)
+        out: dict[str, Any] = {}
+        # NOTE: with the hardware CRC, checksumming on a second thread while the next chunk is
+        # read hides most of its cost; the NumPy CRC holds the GIL, so it stays inline.
+        pool = None
+        if total >= _THREAD_MIN and crc32c.accelerated():
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(1)
+        try:
+            for name, entry, start in plan:
+                if start < 0:
+                    out[name] = self.read(name)
+                    continue
+                dt, shape, *_ = self._check(name, entry)
+                view = buf[start : start + int(entry.size)].view(dt).reshape(shape)
+                out[name] = self._start_read(name, entry, view, pool)
+            return {k: v() if callable(v) else v for k, v in out.items()}
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _check(self, name: str, entry: Any) -> tuple[Any, tuple[int, ...], int, str, int]:
         dt = self._np_dtype(name, entry.dtype)
         shape = self._shape(name, entry)
         shard, offset, size = int(entry.shard_id), int(entry.offset), int(entry.size)
@@ -302,10 +344,32 @@ class BundleReader:
                 f"data file ({self._data_size(shard)} bytes)",
                 path,
             )
+        return dt, shape, count, path, size
+
+    def _read_entry(self, name: str, entry: Any, out: np.ndarray | None = None) -> np.ndarray:
+        dt, shape, count, path, _ = self._check(name, entry)
         if dt is None:
             return self._read_strings(name, entry, shape, count, path)
-        out = np.empty(shape, dtype=dt)
-        crc = 0
+        return self._start_read(name, entry, out, None)()
+
+    def _start_read(
+        self, name: str, entry: Any, out: np.ndarray | None, pool: Any
+    ) -> Callable[[], np.ndarray]:
+        """Reads a numeric tensor's bytes into `out`; returns the step that verifies its CRC.
+
+        With `pool` (one worker thread), the CRC of each chunk runs there while the next chunk
+        is read, in order; the returned step waits for it.
+        """
+        dt, shape, _, path, size = self._check(name, entry)
+        offset = int(entry.offset)
+        if out is None:
+            out = np.empty(shape, dtype=dt)
+        crc = [0]
+        pending = []
+
+        def add(chunk: np.ndarray) -> None:
+            crc[0] = crc32c.extend(crc[0], chunk)
+
         if size:
             flat = out.reshape(-1).view(np.uint8)
             with open(path, "rb") as f:
@@ -316,18 +380,27 @@ class BundleReader:
                     got = f.readinto(memoryview(view))
                     if not got:
                         self._loss(name, f"the data file ended at byte {offset + pos}", path)
-                    crc = crc32c.extend(crc, view[:got])
+                    if pool is None:
+                        add(view[:got])
+                    else:
+                        pending.append(pool.submit(add, view[:got]))
                     pos += got
-        if crc32c.mask(crc) != entry.crc32c:
-            self._loss(
-                name,
-                f"CRC-32C mismatch (stored {crc32c.unmask(entry.crc32c):#010x}, "
-                f"computed {crc:#010x})",
-                path,
-            )
-        if self.big_endian and dt.itemsize > 1:
-            out = out.byteswap(inplace=True).view(dt.newbyteorder("="))
-        return out
+
+        def finish() -> np.ndarray:
+            for fut in pending:
+                fut.result()
+            if crc32c.mask(crc[0]) != entry.crc32c:
+                self._loss(
+                    name,
+                    f"CRC-32C mismatch (stored {crc32c.unmask(entry.crc32c):#010x}, "
+                    f"computed {crc[0]:#010x})",
+                    path,
+                )
+            if self.big_endian and dt.itemsize > 1:
+                return out.byteswap(inplace=True).view(dt.newbyteorder("="))
+            return out
+
+        return finish
 
     def _read_strings(
         self, name: str, entry: Any, shape: tuple[int, ...], count: int, path: str
@@ -412,7 +485,7 @@ class BundleReader:
 def read_bundle(prefix: str) -> dict[str, np.ndarray]:
     """{name: value} of every tensor of the bundle `prefix`."""
     reader = BundleReader(prefix)
-    return {k: reader.read(k) for k in reader.keys()}
+    return reader.read_many(reader.keys())
 
 
 def is_bundle(prefix: str) -> bool:

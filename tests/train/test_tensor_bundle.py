@@ -353,3 +353,25 @@ def test_fixture_copies_damaged_are_data_loss(tmp_path):
     with pytest.raises(errors.DataLossError, match="tensor 'conv1/weights'"):
         reader.get_tensor("conv1/weights")
     assert tensor_bundle.is_bundle(prefix)
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_read_many_gives_aligned_writable_values_and_checks_every_crc(
+    bundle, monkeypatch, threaded
+):
+    prefix, vals = bundle
+    if threaded:  # the checksums run on a second thread (normally only for >= 16 MB)
+        monkeypatch.setattr(tensor_bundle, "_THREAD_MIN", 0)
+        monkeypatch.setattr(tensor_bundle, "_CHUNK", 8)
+    got = BundleReader(prefix).read_many(sorted(vals))
+    assert _same(got, vals)
+    for k, v in got.items():
+        if v.dtype != object:
+            assert v.flags.c_contiguous and v.flags.writeable, k
+            assert v.__array_interface__["data"][0] % 64 == 0, k
+    data = prefix + ".data-00000-of-00001"
+    raw = bytearray(open(data, "rb").read())
+    raw[BundleReader(prefix)._entry("b").offset + 3] ^= 0x10
+    open(data, "wb").write(bytes(raw))
+    with pytest.raises(errors.DataLossError, match="tensor 'b'.*CRC-32C mismatch"):
+        BundleReader(prefix).read_many(sorted(vals))
