@@ -300,7 +300,9 @@ class BundleReader:
             dt, shape, _, _, size = self._check(name, entry)
             plan.append((name, entry, total))
             total += -(-size // 64) * 64
-        buf = np.empty(total, dtype=np.uint8)
+        raw = np.empty(total + 64, dtype=np.uint8)
+        skip = -raw.ctypes.data % 64
+        buf = raw[skip : skip + total]
         out: dict[str, Any] = {}
         # NOTE: with the hardware CRC, checksumming on a second thread while the next chunk is
         # read hides most of its cost; the NumPy CRC holds the GIL, so it stays inline.
