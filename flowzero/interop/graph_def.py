@@ -10,6 +10,7 @@ ops, in a topological order, through op_mapping's table.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from typing import Any
 
@@ -447,3 +448,39 @@ def read_graph_def(path: str) -> Any:
         except errors.DataLossError:
             pass
         raise
+
+
+def write_graph(graph_or_graph_def: Any, logdir: str, name: str, as_text: bool = True) -> str:
+    """Writes a graph as TensorFlow does (`tf.train.write_graph` / `tf.io.write_graph`): a
+    GraphDef, binary or text (`as_text=True`, TF's default), atomically; directories are
+    created as needed.
+
+    Args:
+        graph_or_graph_def: a `tf.Graph` or a GraphDef message (flowzero's or TensorFlow's);
+            a flowzero graph document (`serialization.graph_to_dict`) is written in flowzero's
+            JSON format instead, as before.
+        logdir, name: the file is `logdir/name`.
+
+    Returns:
+        The path written.
+    """
+    from google.protobuf import text_format
+
+    from flowzero.framework import serialization
+
+    if isinstance(graph_or_graph_def, (tuple, dict)):
+        return serialization.write_graph(graph_or_graph_def, logdir, name, as_text)
+    if isinstance(graph_or_graph_def, Graph):
+        gd = graph_or_graph_def.as_graph_def()
+    elif getattr(getattr(graph_or_graph_def, "DESCRIPTOR", None), "name", None) == "GraphDef":
+        gd = graph_or_graph_def
+    else:
+        raise TypeError(
+            f"write_graph expects a tf.Graph or a GraphDef; got "
+            f"{type(graph_or_graph_def).__name__}."
+        )
+    path = os.path.join(os.fspath(logdir), os.fspath(name))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    data = text_format.MessageToString(gd).encode() if as_text else gd.SerializeToString()
+    serialization.atomic_write(path, lambda f: f.write(data))
+    return path

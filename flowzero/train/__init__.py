@@ -77,7 +77,6 @@ _SAVER_NAMES = frozenset({
     "CheckpointReader", "CheckpointState", "NewCheckpointReader", "Saver", "checkpoint_exists",
     "export_meta_graph", "get_checkpoint_state", "import_meta_graph", "latest_checkpoint",
     "list_variables", "load_checkpoint", "load_variable", "update_checkpoint_state",
-    "write_graph",
 })
 
 
@@ -86,6 +85,10 @@ def __getattr__(name: str) -> object:
         from flowzero.train import saver
 
         value = getattr(saver, name)
+    elif name == "write_graph":  # TensorFlow's GraphDef file (flowzero/interop)
+        from flowzero.interop.graph_def import write_graph
+
+        value = write_graph
     elif name == "SummaryWriter":  # TF 0.x name of tf.summary.FileWriter
         from flowzero.summary import FileWriter
 

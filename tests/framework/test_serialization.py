@@ -23,6 +23,7 @@ from flowzero.framework.serialization import (
     read_graph,
     write_npz,
 )
+from flowzero.framework.serialization import write_graph as write_json_graph
 from flowzero.models import SimpleConvNet, TwoLayerNet
 from tests.ops.test_op_table import CASES, _ids
 
@@ -452,7 +453,8 @@ def test_write_graph_files_are_json_and_npz_without_pickle(tmp_path):
     with g.as_default():
         x = tf.placeholder(tf.float32, [None, 3], name="x")
         tf.matmul(x, tf.constant(np.arange(6, dtype=np.float32).reshape(3, 2)), name="y")
-    path = tf.train.write_graph(g, str(tmp_path / "sub" / "dir"), "graph.json")
+    # flowzero's own JSON graph files (tf.train.write_graph writes TensorFlow's GraphDef).
+    path = write_json_graph(g, str(tmp_path / "sub" / "dir"), "graph.json")
     assert path == str(tmp_path / "sub" / "dir" / "graph.json")
     doc = json.loads(open(path).read())
     assert doc["format"] == "flowzero.graph" and doc["version"] == 1
@@ -462,7 +464,7 @@ def test_write_graph_files_are_json_and_npz_without_pickle(tmp_path):
     with np.load(path + ".npz", allow_pickle=False) as z:
         np.testing.assert_array_equal(z[node["attrs"]["value"]["key"]],
                                       np.arange(6).reshape(3, 2))
-    compact = tf.train.write_graph(g, str(tmp_path), "c.json", as_text=False)
+    compact = write_json_graph(g, str(tmp_path), "c.json", as_text=False)
     assert "\n" not in open(compact).read().strip()
     g2 = load_graph(path)
     with tf.Session(graph=g2) as sess:
