@@ -55,9 +55,12 @@ def test_export_is_json_and_npz_only(trained):
     assert desc["format"] == "flowzero.saved_model" and desc["version"] == 1
     assert desc["meta_graphs"] == [{"tags": ["serve"], "file": "meta_graph_0.json",
                                     "signatures": ["serving_default"]}]
-    for npz in ("meta_graph_0.json.npz", "variables/variables.npz"):
-        with np.load(os.path.join(export, npz), allow_pickle=False) as z:
-            assert all(z[k].dtype != object for k in z.files)
+    with np.load(os.path.join(export, "meta_graph_0.json.npz"), allow_pickle=False) as z:
+        assert all(z[k].dtype != object for k in z.files)
+    # The variables are a checkpoint in TensorFlow's V2 format.
+    assert sorted(os.listdir(os.path.join(export, "variables"))) == [
+        "variables.data-00000-of-00001", "variables.index"]
+    assert tf.train.list_variables(os.path.join(export, "variables", "variables"))
 
 
 def test_refuses_non_empty_export_dir_but_takes_an_empty_one(trained, tmp_path):
@@ -168,10 +171,10 @@ def test_loader_rejects_damaged_exports(trained, tmp_path):
         _load(bad)
     flipped = str(tmp_path / "flipped")
     copy_export(src, flipped)
-    with open(os.path.join(flipped, "variables", "variables.npz"), "r+b") as f:
+    with open(os.path.join(flipped, "variables", "variables.data-00000-of-00001"), "r+b") as f:
         f.seek(200)
         f.write(b"\xff\xff\xff\xff")
-    with pytest.raises(tf.errors.DataLossError, match="SHA-256"):
+    with pytest.raises(tf.errors.DataLossError, match="variables.*CRC-32C mismatch"):
         _load(flipped)
 
 
