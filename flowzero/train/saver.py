@@ -339,9 +339,14 @@ class Saver:
                           clear_devices: bool = False, clear_extraneous_savers: bool = False,
                           strip_default_attrs: bool = False, save_debug_info: bool = False,
                           graph: Graph | None = None) -> GraphDocument:
-        """tf.train.export_meta_graph of this Saver's graph, recording this Saver."""
-        return export_meta_graph(filename, collection_list=collection_list, as_text=as_text,
-                                 graph=graph if graph is not None else self._graph, saver=self)
+        """tf.train.export_meta_graph of this Saver's graph, recording this Saver: TensorFlow's
+        MetaGraphDef (flowzero/interop/meta_graph.py), or flowzero's JSON meta graph for a
+        graph whose ops have no TensorFlow form (flowzero's control-flow bodies)."""
+        from flowzero.interop import meta_graph
+
+        return meta_graph.export_meta_graph(
+            filename, collection_list=collection_list, as_text=as_text,
+            graph=graph if graph is not None else self._graph, saver=self)
 
 
 def _graph_of(var_list: Any) -> Graph:
@@ -425,8 +430,13 @@ def export_meta_graph(filename: str | None = None, meta_info_def: Any = None,
     return GraphDocument(doc, dict(gdoc.arrays))
 
 
-def read_meta_graph(filename: str) -> GraphDocument:
-    """Reads a meta graph file (verifying its arrays' SHA-256) without importing it."""
+def read_meta_graph(filename: str) -> Any:
+    """Reads a meta graph file without importing it: TensorFlow's MetaGraphDef (returned as
+    the message), or flowzero's JSON meta graph (verifying its arrays' SHA-256)."""
+    from flowzero.interop import meta_graph
+
+    if not meta_graph.is_json_meta_graph(os.fspath(filename)):
+        return meta_graph.read_meta_graph(os.fspath(filename))
     doc, arrays = read_json_with_arrays(os.fspath(filename), "meta graph file")
     if not isinstance(doc, dict) or doc.get("format") != META_GRAPH_FORMAT:
         raise errors.DataLossError(None, None, f"{filename} is not a flowzero meta graph.")
