@@ -375,3 +375,18 @@ def test_read_many_gives_aligned_writable_values_and_checks_every_crc(
     open(data, "wb").write(bytes(raw))
     with pytest.raises(errors.DataLossError, match="tensor 'b'.*CRC-32C mismatch"):
         BundleReader(prefix).read_many(sorted(vals))
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_saver_restores_tf_fixture_checkpoints_into_variables_of_the_same_names(model):
+    d = FIXTURES / model
+    with np.load(d / "variables.npz", allow_pickle=False) as z:
+        want = {k: z[k] for k in z.files}
+    g = tf.Graph()
+    with g.as_default():
+        variables = {k: tf.Variable(np.zeros_like(v), name=k) for k, v in want.items()}
+        sess = tf.Session(graph=g)
+        sess.run(tf.global_variables_initializer())
+        tf.train.Saver().restore(sess, tf.train.latest_checkpoint(str(d / "ckpt")))
+    for k, v in want.items():
+        _assert_exact(sess.run(variables[k]), v, k)

@@ -81,6 +81,8 @@ def test_tensorflow_restores_flowzero_saver_checkpoints_fresh_and_overwritten(tm
         np.testing.assert_array_equal(got[k], want[k], err_msg=k)
         assert got[k].dtype == want[k].dtype, k
     assert tf_real.train.latest_checkpoint(str(tmp_path)) == p
+    state = tf1.train.get_checkpoint_state(str(tmp_path))  # flowzero's state file, read by TF
+    assert state.model_checkpoint_path == p and list(state.all_model_checkpoint_paths) == [p]
     # Saved again under the same prefix: the data moves to the other shard naming; TF reads it.
     with g.as_default():
         sess.run(variables["layer/W"].assign(np.full((3, 2), -7.0, np.float32)))
