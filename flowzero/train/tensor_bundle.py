@@ -119,7 +119,8 @@ def slice_key(name: str, extents: list[tuple[int, int]]) -> bytes:
     length -1 = the whole dimension): OrderedCode of 0, the name, the rank, the extents."""
     out = bytearray()
     _num_increasing(out, 0)
-    out += name.encode("utf-8").replace(b"\xff", b"\xff\x00").replace(b"\x00", b"\x00\xff")
+    for b in name.encode("utf-8"):  # 0x00 and 0xff are escaped, 0x00 0x01 ends the string
+        out += b"\x00\xff" if b == 0 else b"\xff\x00" if b == 0xFF else bytes((b,))
     out += b"\x00\x01"
     _num_increasing(out, len(extents))
     for start, length in extents:
@@ -188,8 +189,9 @@ class BundleReader:
         raise errors.DataLossError(
             None,
             None,
-            f"Checkpoint {file or self.index_path}, tensor '{name}': {what}. The "
-            "checkpoint is truncated or corrupted.",
+            f"Checkpoint {file or self.index_path}"
+            + (f", tensor '{name}'" if name else "")
+            + f": {what}. The checkpoint is truncated or corrupted.",
         )
 
     def _parse(self, msg: Any, raw: bytes, name: str, what: str) -> None:
