@@ -263,6 +263,8 @@ def import_graph_def(
                 skipped.add(n.name)
                 changed = True
     kept = [n for n in nodes if n.name not in skipped]
+    if any(n.op in op_mapping.SUMMARY_TYPES for n in kept):
+        import flowzero.summary  # noqa: F401 - registers the summary op types
     for n in kept:
         if not _supported(n.op):
             raise errors.NotFoundError(

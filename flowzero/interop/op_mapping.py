@@ -55,6 +55,9 @@ _NO_TF_FORM = frozenset(
         "BlockLSTMGrad",
     }
 )
+# Summary ops whose tag flowzero keeps as an attr (TF: a string input).
+_TAGGED_SUMMARIES = frozenset({"ScalarSummary", "HistogramSummary", "ImageSummary"})
+SUMMARY_TYPES = _TAGGED_SUMMARIES | {"MergeSummary"}
 _REDUCTIONS = frozenset({"Sum", "Mean", "Max", "Min", "Prod", "All", "Any"})
 _NO_INPUT_T = frozenset(
     {
@@ -180,6 +183,20 @@ def export_node(op: Operation) -> ExportedNode:
         a["Tmultiples"] = ins[1].dtype
     elif t in ("Slice", "StridedSlice"):
         a["Index"] = ins[1].dtype
+    elif t in _TAGGED_SUMMARIES:  # TF reads the tag from a string input
+        tag = a.pop("tag")
+        node.extra.append(
+            _const_node(
+                f"{op.name}/tag",
+                np.array(tag.encode() if isinstance(tag, str) else tag, dtype=object),
+            )
+        )
+        node.inputs.insert(0, f"{op.name}/tag")
+        if t == "ImageSummary":
+            a["bad_color"] = np.asarray(a.get("bad_color", [255, 0, 0, 255]), np.uint8)
+    elif t == "MergeSummary":
+        a.pop("T", None)
+        a["N"] = len(ins)
     elif t == "MatMul" and any((x.shape.ndims or 2) > 2 for x in ins):
         node.op_type = "BatchMatMulV2"
         a["adj_x"], a["adj_y"] = a.pop("transpose_a", False), a.pop("transpose_b", False)
@@ -419,6 +436,17 @@ def _argmax(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make(ctx.tf_type, [inputs[0]], attrs).outputs
 
 
+def _tagged_summary(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    tag = ctx.constant(inputs[0], "the summary tag")
+    tag = np.asarray(tag).item()
+    attrs = {"tag": tag.decode("utf-8", "replace") if isinstance(tag, bytes) else str(tag)}
+    if ctx.tf_type == "ImageSummary":
+        attrs["max_images"] = int(ctx.attrs.get("max_images", 3))
+        bad = ctx.attrs.get("bad_color")
+        attrs["bad_color"] = np.asarray(bad if bad is not None else [255, 0, 0, 255], np.uint8)
+    return ctx.make(ctx.tf_type, inputs[1:], attrs).outputs
+
+
 def _batch_matmul(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     attrs = {
         "transpose_a": bool(ctx.attrs.get("adj_x", False)),
@@ -493,6 +521,7 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     **{t: _reduction for t in _REDUCTIONS},
     "ArgMax": _argmax,
     "BatchMatMul": _batch_matmul,
+    **{t: _tagged_summary for t in _TAGGED_SUMMARIES},
     "BatchMatMulV2": _batch_matmul,
     "BatchMatMulV3": _batch_matmul,
     "ArgMin": _argmax,

@@ -85,3 +85,28 @@ def test_op_table_rows_run_in_tensorflow_with_flowzeros_results(case):
             )
         else:
             np.testing.assert_array_equal(v, w, err_msg=o.name)
+
+
+def test_tensorflow_restores_flowzeros_meta_graph_and_checkpoint(tmp_path):
+    from tests.interop.test_meta_graph import _train_model
+
+    tf.reset_default_graph()
+    x, y_, probs, train = _train_model()
+    rng = np.random.RandomState(1)
+    xs, ys = rng.randn(5, 4).astype(np.float32), rng.randint(0, 3, 5).astype(np.int32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for _ in range(4):
+            sess.run(train, {x: xs, y_: ys})
+        want = sess.run(probs, {x: xs})
+        prefix = tf.train.Saver().save(sess, str(tmp_path / "model.ckpt"), global_step=4)
+    tg = real.Graph()
+    with tg.as_default():
+        saver = v1.train.import_meta_graph(prefix + ".meta")
+        with v1.Session(graph=tg) as sess:
+            saver.restore(sess, prefix)
+            np.testing.assert_allclose(sess.run("probs:0", {"x:0": xs}), want, rtol=1e-5, atol=1e-6)
+            assert sess.run("global_step:0") == 4
+            sess.run("train", {"x:0": xs, "labels:0": ys})  # TF trains on from flowzero's state
+            assert sess.run("global_step:0") == 5
+            assert len(v1.trainable_variables()) == 4
