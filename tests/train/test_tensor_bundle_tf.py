@@ -108,3 +108,22 @@ def test_flowzero_restores_a_tensorflow_saver_checkpoint(tmp_path):
         fz.train.Saver({k: variables[k] for k in want}).restore(sess2, path)
     for k, v in want.items():
         np.testing.assert_array_equal(sess2.run(variables[k]), v, err_msg=k)
+
+
+def test_flowzero_reads_tensorflow_partitioned_variables_with_large_extents(tmp_path):
+    g = tf1.Graph()
+    with g.as_default():
+        v = tf1.get_variable(
+            "table/emb",
+            [20000, 3],
+            tf1.float32,
+            tf1.random_normal_initializer(seed=2),
+            partitioner=tf1.fixed_size_partitioner(3),
+        )
+        with tf1.Session(graph=g) as sess:
+            sess.run(tf1.global_variables_initializer())
+            want = sess.run(tf1.convert_to_tensor(v))
+            path = tf1.train.Saver().save(sess, str(tmp_path / "p.ckpt"))
+    reader = fz.train.NewCheckpointReader(path)
+    assert reader.get_variable_to_shape_map() == {"table/emb": [20000, 3]}
+    np.testing.assert_array_equal(reader.get_tensor("table/emb"), want)
