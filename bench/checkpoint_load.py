@@ -1,17 +1,18 @@
 """Loading a TensorFlow V2 checkpoint vs `np.fromfile` of the same bytes.
 
-    python -m bench.checkpoint_load [--mb 100] [--tensors 20] [--repeat 7] [--out FILE]
+    python -m bench.checkpoint_load [--mb 100] [--tensors 20] [--repeat 15] [--out FILE]
 
 Writes a checkpoint of `--tensors` float32 tensors totalling `--mb` MB, reads the data file
-once to warm the page cache, then takes the best of `--repeat` runs of
+once to warm the page cache, then times `--repeat` interleaved runs of
 
 - baseline: `np.fromfile(data_file, np.uint8)` (the bytes, one read, no checks);
 - flowzero: `BundleReader(prefix).read_many(all names)`, what Saver.restore does (index
   parsed, every entry checked, each tensor read into its final place and its CRC-32C
   verified);
 
-and reports the ratio and the peak memory traced while loading (one copy of the tensors is
-the floor). Numbers depend on the machine and its load; they are printed, not asserted.
+and reports the ratio of the best times, the median of the run-by-run ratios, and the peak
+memory traced while loading (one copy of the tensors is the floor). Numbers depend on the
+machine and its load; they are printed, not asserted.
 """
 
 from __future__ import annotations
@@ -30,20 +31,17 @@ from flowzero.train import crc32c
 from flowzero.train.tensor_bundle import BundleReader, data_filename, write_bundle
 
 
-def _best(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+def _time(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mb", type=float, default=100.0)
     ap.add_argument("--tensors", type=int, default=20)
-    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--out", default=None, help="also write the results as JSON here")
     args = ap.parse_args()
     n = int(args.mb * 1e6 / 4 / args.tensors)
@@ -65,8 +63,13 @@ def main() -> None:
             r = BundleReader(prefix)
             return r.read_many(r.keys())
 
-        t_base = _best(lambda: np.fromfile(data, np.uint8), args.repeat)
-        t_load = _best(load, args.repeat)
+        # Interleaved, so that a change in the machine's load hits both sides alike.
+        base, ours = [], []
+        for _ in range(args.repeat):
+            base.append(_time(lambda: np.fromfile(data, np.uint8)))
+            ours.append(_time(load))
+        pair = sorted(o / b for o, b in zip(ours, base))
+        t_base, t_load = min(base), min(ours)
         tracemalloc.start()
         load()
         _, peak = tracemalloc.get_traced_memory()
@@ -78,6 +81,7 @@ def main() -> None:
         "np_fromfile_s": round(t_base, 5),
         "flowzero_load_s": round(t_load, 5),
         "ratio": round(t_load / t_base, 3),
+        "median_pair_ratio": round(pair[len(pair) // 2], 3),
         "peak_traced_bytes": peak,
         "peak_over_data": round(peak / size, 3),
         "crc32c_accelerated": crc32c.accelerated(),

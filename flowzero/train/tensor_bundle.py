@@ -24,7 +24,6 @@ from __future__ import annotations
 import glob
 import os
 import struct
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -38,7 +37,6 @@ MAX_DIMS = 254  # TensorShape's limit
 _HEADER_KEY = b""
 _BUNDLE_VERSION = 1  # kTensorBundleVersion: what this code writes and reads
 _CHUNK = 1 << 23  # bytes read (and checksummed) at a time
-_THREAD_MIN = 1 << 24  # bulk reads from this size on checksum on a second thread
 
 # TF DataType enum value <-> NumPy dtype (types.proto).
 _NP_BY_ENUM: dict[int, np.dtype] = {
@@ -306,25 +304,14 @@ class BundleReader:
         skip = -raw.ctypes.data % 64
         buf = raw[skip : skip + total]
         out: dict[str, Any] = {}
-        # NOTE: with the hardware CRC, checksumming on a second thread while the next chunk is
-        # read hides most of its cost; the NumPy CRC holds the GIL, so it stays inline.
-        pool = None
-        if total >= _THREAD_MIN and crc32c.accelerated():
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(1)
-        try:
-            for name, entry, start in plan:
-                if start < 0:
-                    out[name] = self.read(name)
-                    continue
-                dt, shape, *_ = self._check(name, entry)
-                view = buf[start : start + int(entry.size)].view(dt).reshape(shape)
-                out[name] = self._start_read(name, entry, view, pool)
-            return {k: v() if callable(v) else v for k, v in out.items()}
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+        for name, entry, start in plan:
+            if start < 0:
+                out[name] = self.read(name)
+                continue
+            dt, shape, *_ = self._check(name, entry)
+            view = buf[start : start + int(entry.size)].view(dt).reshape(shape)
+            out[name] = self._read_entry(name, entry, view)
+        return out
 
     def _check(self, name: str, entry: Any) -> tuple[Any, tuple[int, ...], int, str, int]:
         dt = self._np_dtype(name, entry.dtype)
@@ -351,29 +338,15 @@ class BundleReader:
         return dt, shape, count, path, size
 
     def _read_entry(self, name: str, entry: Any, out: np.ndarray | None = None) -> np.ndarray:
-        dt, shape, count, path, _ = self._check(name, entry)
+        """Reads tensor `name` into `out` (a fresh array if None), checking its CRC-32C chunk by
+        chunk while the chunk is still in the CPU's cache."""
+        dt, shape, count, path, size = self._check(name, entry)
         if dt is None:
             return self._read_strings(name, entry, shape, count, path)
-        return self._start_read(name, entry, out, None)()
-
-    def _start_read(
-        self, name: str, entry: Any, out: np.ndarray | None, pool: Any
-    ) -> Callable[[], np.ndarray]:
-        """Reads a numeric tensor's bytes into `out`; returns the step that verifies its CRC.
-
-        With `pool` (one worker thread), the CRC of each chunk runs there while the next chunk
-        is read, in order; the returned step waits for it.
-        """
-        dt, shape, _, path, size = self._check(name, entry)
         offset = int(entry.offset)
         if out is None:
             out = np.empty(shape, dtype=dt)
-        crc = [0]
-        pending = []
-
-        def add(chunk: np.ndarray) -> None:
-            crc[0] = crc32c.extend(crc[0], chunk)
-
+        crc = 0
         if size:
             flat = out.reshape(-1).view(np.uint8)
             with open(path, "rb") as f:
@@ -384,27 +357,18 @@ class BundleReader:
                     got = f.readinto(memoryview(view))
                     if not got:
                         self._loss(name, f"the data file ended at byte {offset + pos}", path)
-                    if pool is None:
-                        add(view[:got])
-                    else:
-                        pending.append(pool.submit(add, view[:got]))
+                    crc = crc32c.extend(crc, view[:got])
                     pos += got
-
-        def finish() -> np.ndarray:
-            for fut in pending:
-                fut.result()
-            if crc32c.mask(crc[0]) != entry.crc32c:
-                self._loss(
-                    name,
-                    f"CRC-32C mismatch (stored {crc32c.unmask(entry.crc32c):#010x}, "
-                    f"computed {crc[0]:#010x})",
-                    path,
-                )
-            if self.big_endian and dt.itemsize > 1:
-                return out.byteswap(inplace=True).view(dt.newbyteorder("="))
-            return out
-
-        return finish
+        if crc32c.mask(crc) != entry.crc32c:
+            self._loss(
+                name,
+                f"CRC-32C mismatch (stored {crc32c.unmask(entry.crc32c):#010x}, "
+                f"computed {crc:#010x})",
+                path,
+            )
+        if self.big_endian and dt.itemsize > 1:
+            return out.byteswap(inplace=True).view(dt.newbyteorder("="))
+        return out
 
     def _read_strings(
         self, name: str, entry: Any, shape: tuple[int, ...], count: int, path: str
