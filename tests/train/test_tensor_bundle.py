@@ -385,3 +385,38 @@ def test_saver_restores_tf_fixture_checkpoints_into_variables_of_the_same_names(
         tf.train.Saver().restore(sess, tf.train.latest_checkpoint(str(d / "ckpt")))
     for k, v in want.items():
         _assert_exact(sess.run(variables[k]), v, k)
+
+
+def test_a_big_endian_bundle_reads_as_native_values(tmp_path):
+    from flowzero.proto import tensor_bundle_pb2 as pb
+
+    vals = {
+        "a": np.arange(6, dtype=np.float32).reshape(2, 3),
+        "b": np.array([1, -2], np.int64),
+        "c": np.array([True, False]),
+    }
+    data = b""
+    entries = []
+    for name, v in vals.items():
+        raw = v.astype(v.dtype.newbyteorder(">")).tobytes()
+        e = pb.BundleEntryProto(
+            dtype=tensor_bundle.dtype_enum(v.dtype),
+            offset=len(data),
+            size=len(raw),
+            crc32c=crc32c.mask(crc32c.value(raw)),
+        )
+        for d in v.shape:
+            e.shape.dim.add(size=d)
+        entries.append((name.encode(), e.SerializeToString()))
+        data += raw
+    header = pb.BundleHeaderProto(num_shards=1, endianness=1)
+    prefix = str(tmp_path / "be")
+    open(prefix + ".data-00000-of-00001", "wb").write(data)
+    open(prefix + ".index", "wb").write(
+        sstable.build_table([(b"", header.SerializeToString()), *entries])
+    )
+    r = BundleReader(prefix)
+    for got in (dict(zip(vals, map(r.read, vals))), r.read_many(list(vals))):
+        for k, v in vals.items():
+            assert got[k].dtype == v.dtype and got[k].dtype.isnative, k
+            np.testing.assert_array_equal(got[k], v, err_msg=k)
