@@ -55,6 +55,7 @@ def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = Fal
     gd = graph_pb2.GraphDef()
     gd.versions.producer = PRODUCER
     gd.versions.min_consumer = MIN_CONSUMER
+    used = {op.name for op in graph.get_operations()}
     for op in graph.get_operations():
         try:
             ex = op_mapping.export_node(op)
@@ -68,6 +69,13 @@ def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = Fal
             ex.extra = []
             ex.inputs = [op_mapping.tensor_ref(t) for t in op.inputs]
         for name, op_type, inputs, attrs in ex.extra:
+            if name in used:  # a helper node's name taken by an op of the graph
+                k, base = 1, name
+                while f"{base}_{k}" in used:
+                    k += 1
+                name = f"{base}_{k}"
+                ex.inputs = [name if i == base else i for i in ex.inputs]
+            used.add(name)
             extra = gd.node.add(name=name, op=op_type)
             extra.input.extend(inputs)
             for key, value in attrs.items():

@@ -240,3 +240,19 @@ def test_truncated_and_corrupted_files_are_data_loss(tmp_path):
     noise.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(errors.DataLossError, match="noise.pb"):
         read_graph_def(str(noise))
+
+
+def test_helper_node_names_never_clash_with_the_graphs():
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    tf.constant(1, name="s/reduction_indices")  # the name the Sum's axis node would take
+    tf.reduce_sum(x, 1, name="s")
+    gd = tf.get_default_graph().as_graph_def()
+    names = [n.name for n in gd.node]
+    assert len(names) == len(set(names))
+    s = {n.name: n for n in gd.node}["s"]
+    assert list(s.input) == ["x", "s/reduction_indices_1"]
+    g2 = tf.Graph()
+    with g2.as_default():
+        import_graph_def(gd, name="")
+        with tf.Session() as sess:
+            np.testing.assert_allclose(sess.run("s:0", {"x:0": [[1.0, 2.0, 3.0]]}), [6.0])
