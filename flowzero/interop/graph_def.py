@@ -202,6 +202,7 @@ def import_graph_def(
     *,
     graph: Graph | None = None,
     skip_types: frozenset[str] = frozenset(),
+    skip_scopes: tuple[str, ...] = (),
     where: str = "GraphDef",
 ) -> Any:
     """Imports a TensorFlow GraphDef into the default graph, as TF's `tf.import_graph_def`.
@@ -215,6 +216,7 @@ def import_graph_def(
         graph: the graph to import into (default: the default graph).
         skip_types: op types to leave out, with everything that depends on them (the saver
             subgraph of a MetaGraphDef).
+        skip_scopes: name scopes (`save/`) whose nodes are left out, likewise.
         where: how errors name the source (e.g. the file path).
 
     Returns:
@@ -262,7 +264,11 @@ def import_graph_def(
                 )
 
     # Leave out the skipped types and everything downstream of them.
-    skipped = {n.name for n in nodes if n.op in skip_types}
+    skipped = {
+        n.name
+        for n in nodes
+        if n.op in skip_types or (skip_scopes and n.name.startswith(skip_scopes))
+    }
     changed = bool(skipped)
     while changed:
         changed = False

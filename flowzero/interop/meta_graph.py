@@ -324,7 +324,17 @@ def import_meta_graph_def(
     """
     g = graph if graph is not None else get_default_graph()
     scope = (import_scope or "").rstrip("/")
-    import_graph_def(mg.graph_def, name=scope, graph=g, skip_types=SAVER_OP_TYPES, where=where)
+    # The saver's own scope (`save/` of `save/restore_all`) goes too: TF's sharded savers
+    # build file names with string ops flowzero does not need.
+    saver_scope = mg.saver_def.restore_op_name.rpartition("/")[0]
+    import_graph_def(
+        mg.graph_def,
+        name=scope,
+        graph=g,
+        skip_types=SAVER_OP_TYPES,
+        skip_scopes=(saver_scope + "/",) if saver_scope else (),
+        where=where,
+    )
     prefix = f"{scope}/" if scope else ""
     made: dict[str, Any] = dict(variables_by_name(g))
     before = set(made)

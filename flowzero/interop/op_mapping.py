@@ -210,6 +210,8 @@ def export_node(op: Operation) -> ExportedNode:
         a["U"] = [x.dtype for x in ins[1:]]
     elif t == "IdentityN":
         a["T"] = [x.dtype for x in ins]
+    elif t == "SumTo":
+        _export_sum_to(op, node)
     elif t == "GatherNd":
         a.pop("T", None)
         a.update(Tparams=ins[0].dtype, Tindices=ins[1].dtype)
@@ -240,6 +242,35 @@ def export_node(op: Operation) -> ExportedNode:
     elif t == "IsVariableInitialized":
         a["dtype"] = ins[0].dtype
     return node
+
+
+def _export_sum_to(op: Operation, node: ExportedNode) -> None:
+    """flowzero's SumTo(x, shape) (un-broadcasting in gradients) as TF's Sum + Reshape, for a
+    target shape known statically (summing over size-1 axes changes nothing)."""
+    x, target = op.inputs[0], op.outputs[0]
+    dims, rank = target.shape.known, x.shape.ndims
+    if dims is None or rank is None or any(d is None for d in dims) or len(dims) > rank:
+        raise errors.UnimplementedError(
+            None,
+            None,
+            f"SumTo '{op.name}': un-broadcasting to a shape not known before run "
+            f"time ({target.shape}) has no TensorFlow GraphDef form here.",
+        )
+    lead = rank - len(dims)
+    axes = list(range(lead)) + [lead + i for i, d in enumerate(dims) if d == 1]
+    sum_name = f"{op.name}/Sum"
+    node.extra.append(_const_node(f"{op.name}/Sum/reduction_indices", np.array(axes, np.int32)))
+    node.extra.append(
+        (
+            sum_name,
+            "Sum",
+            [node.inputs[0], f"{op.name}/Sum/reduction_indices"],
+            {"T": x.dtype, "Tidx": dtypes.int32, "keep_dims": False},
+        )
+    )
+    node.op_type = "Reshape"
+    node.inputs = [sum_name, node.inputs[1]]
+    node.attrs = {"T": x.dtype, "Tshape": op.inputs[1].dtype}
 
 
 def _export_axis(op: Operation, node: ExportedNode) -> None:

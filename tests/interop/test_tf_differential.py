@@ -110,3 +110,48 @@ def test_tensorflow_restores_flowzeros_meta_graph_and_checkpoint(tmp_path):
             sess.run("train", {"x:0": xs, "labels:0": ys})  # TF trains on from flowzero's state
             assert sess.run("global_step:0") == 5
             assert len(v1.trainable_variables()) == 4
+
+
+def _flowzero_conv_bn_model(export_dir: str) -> tuple[np.ndarray, np.ndarray]:
+    """Trains a small conv net with batch norm in flowzero and exports it (simple_save);
+    returns (input, flowzero's probabilities)."""
+    rng = np.random.RandomState(3)
+    xs = rng.rand(6, 8, 8, 1).astype(np.float32)
+    ys = rng.randint(0, 3, 6).astype(np.int32)
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(1)
+        x = tf.placeholder(tf.float32, [None, 8, 8, 1], name="x")
+        labels = tf.placeholder(tf.int32, [None], name="labels")
+        training = tf.placeholder_with_default(False, [], name="training")
+        h = tf.layers.conv2d(x, 4, 3, padding="same", activation=tf.nn.relu, name="conv")
+        h = tf.layers.batch_normalization(h, training=training, name="bn")
+        h = tf.layers.max_pooling2d(h, 2, 2)
+        logits = tf.layers.dense(tf.layers.flatten(h), 3, name="fc")
+        probs = tf.nn.softmax(logits, name="probs")
+        loss = tf.losses.sparse_softmax_cross_entropy(labels, logits)
+        with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+            train = tf.train.AdamOptimizer(0.01).minimize(loss)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for _ in range(5):
+                sess.run(train, {x: xs, labels: ys, training: True})
+            want = sess.run(probs, {x: xs})
+            tf.saved_model.simple_save(sess, export_dir, inputs={"x": x}, outputs={"probs": probs})
+    return xs, want
+
+
+def test_tensorflow_loads_flowzeros_saved_model(tmp_path):
+    export = str(tmp_path / "model" / "1")
+    xs, want = _flowzero_conv_bn_model(export)
+    tg = real.Graph()
+    with v1.Session(graph=tg) as sess:
+        meta = v1.saved_model.loader.load(sess, ["serve"], export)
+        sig = meta.signature_def["serving_default"]
+        assert sig.method_name == "tensorflow/serving/predict"
+        got = sess.run(sig.outputs["probs"].name, {sig.inputs["x"].name: xs})
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    # And TF 2's loader (what TF Serving's SavedModel bundle does for TF1 graphs).
+    loaded = real.saved_model.load(export, tags=["serve"])
+    fn = loaded.signatures["serving_default"]
+    np.testing.assert_allclose(fn(x=real.constant(xs))["probs"].numpy(), want, rtol=1e-5, atol=1e-6)
