@@ -154,6 +154,11 @@ _PROTO_NAMES = frozenset({
 _INTEROP = {
     "import_graph_def": ("flowzero.interop.graph_def", "import_graph_def"),
     "graph_util": ("flowzero.interop.graph_util", None),
+    # TF1's summary protos: tensorboard's (the `tensorboard` extra), as tf.summary uses them.
+    "Summary": ("tensorboard.compat.proto.summary_pb2", "Summary"),
+    "HistogramProto": ("tensorboard.compat.proto.summary_pb2", "HistogramProto"),
+    "Event": ("tensorboard.compat.proto.event_pb2", "Event"),
+    "SessionLog": ("tensorboard.compat.proto.event_pb2", "SessionLog"),
 }
 _SUMMARY_ALIASES = {
     "scalar_summary": "scalar", "histogram_summary": "histogram", "image_summary": "image",

@@ -256,3 +256,26 @@ def test_helper_node_names_never_clash_with_the_graphs():
         import_graph_def(gd, name="")
         with tf.Session() as sess:
             np.testing.assert_allclose(sess.run("s:0", {"x:0": [[1.0, 2.0, 3.0]]}), [6.0])
+
+
+def test_protobuf_messages_are_tfs_names_loaded_on_first_use():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, flowzero as tf; assert 'google.protobuf' not in sys.modules; "
+        "gd = tf.GraphDef(); assert 'google.protobuf' in sys.modules; "
+        "print(type(gd).DESCRIPTOR.full_name, tf.MetaGraphDef.DESCRIPTOR.full_name, "
+        "tf.SaverDef.DESCRIPTOR.full_name, tf.compat.v1.NodeDef.DESCRIPTOR.full_name)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.split() == [
+        "tensorflow.GraphDef",
+        "tensorflow.MetaGraphDef",
+        "tensorflow.SaverDef",
+        "tensorflow.NodeDef",
+    ]
+    summary = tf.Summary(value=[tf.Summary.Value(tag="a", simple_value=1.0)])
+    assert tf.Event(summary=summary).summary.value[0].tag == "a"
