@@ -279,3 +279,59 @@ def test_protobuf_messages_are_tfs_names_loaded_on_first_use():
     ]
     summary = tf.Summary(value=[tf.Summary.Value(tag="a", simple_value=1.0)])
     assert tf.Event(summary=summary).summary.value[0].tag == "a"
+
+
+def _float_const(name: str, values: list[float]) -> str:
+    return (
+        f'node {{ name: "{name}" op: "Const" attr {{ key: "dtype" value {{ type: DT_FLOAT }} }} '
+        f'attr {{ key: "value" value {{ tensor {{ dtype: DT_FLOAT tensor_shape {{ dim {{ size: '
+        f"{len(values)} }} }} {' '.join(f'float_val: {v}' for v in values)} }} }} }} }}"
+    )
+
+
+def test_resource_variables_import_as_flowzero_variables():
+    # What TF writes for a resource variable: VarHandleOp, AssignVariableOp, ReadVariableOp.
+    gd = _gd(
+        'node { name: "v" op: "VarHandleOp" attr { key: "dtype" value { type: DT_FLOAT } } '
+        'attr { key: "shape" value { shape { dim { size: 2 } } } } '
+        'attr { key: "shared_name" value { s: "v" } } }'
+        + _float_const("init", [1.5, -2.0])
+        + ' node { name: "v/Assign" op: "AssignVariableOp" input: "v" input: "init" '
+        'attr { key: "dtype" value { type: DT_FLOAT } } }'
+        ' node { name: "v/Read" op: "ReadVariableOp" input: "v" '
+        'attr { key: "dtype" value { type: DT_FLOAT } } }'
+        ' node { name: "y" op: "Mul" input: "v/Read" input: "v/Read" '
+        'attr { key: "T" value { type: DT_FLOAT } } }'
+    )
+    import_graph_def(gd, name="")
+    with tf.Session() as sess:
+        sess.run("v/Assign")
+        np.testing.assert_allclose(sess.run("y:0"), [2.25, 4.0])
+    assert tf.get_default_graph().get_operation_by_name("v").type == "VariableV2"
+
+
+def test_fused_batch_norm_for_inference_imports_as_its_arithmetic():
+    x = np.random.RandomState(0).randn(2, 3, 3, 2).astype(np.float32)
+    scale, offset, mean, var = [0.5, 2.0], [0.1, -0.3], [0.2, -1.0], [1.5, 0.25]
+    gd = _gd(
+        'node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }'
+        + _float_const("scale", scale)
+        + _float_const("offset", offset)
+        + _float_const("mean", mean)
+        + _float_const("var", var)
+        + ' node { name: "bn" op: "FusedBatchNormV3" input: "x" input: "scale" input: "offset" '
+        'input: "mean" input: "var" attr { key: "T" value { type: DT_FLOAT } } '
+        'attr { key: "U" value { type: DT_FLOAT } } '
+        'attr { key: "epsilon" value { f: 0.001 } } '
+        'attr { key: "is_training" value { b: false } } }'
+    )
+    (y,) = import_graph_def(gd, return_elements=["bn:0"], name="")
+    want = (x - np.float32(mean)) / np.sqrt(np.float32(var) + np.float32(0.001)) * np.float32(
+        scale
+    ) + np.float32(offset)
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(y, {"x:0": x}), want, rtol=1e-5, atol=1e-6)
+    tf.reset_default_graph()
+    training = str(gd).replace("b: false", "b: true")
+    with pytest.raises(errors.UnimplementedError, match="is_training=True"):
+        import_graph_def(_gd(training), name="")

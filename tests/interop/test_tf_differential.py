@@ -155,3 +155,39 @@ def test_tensorflow_loads_flowzeros_saved_model(tmp_path):
     loaded = real.saved_model.load(export, tags=["serve"])
     fn = loaded.signatures["serving_default"]
     np.testing.assert_allclose(fn(x=real.constant(xs))["probs"].numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_tensorflow_resource_variables_and_fused_batch_norm_import():
+    """A TF graph with resource variables (constant initializers) and a fused batch norm:
+    flowzero imports it, runs TF's initializers and predicts as TF does."""
+    rng = np.random.RandomState(5)
+    xs = rng.rand(3, 6, 6, 2).astype(np.float32)
+    tg = real.Graph()
+    with tg.as_default():
+        x = v1.placeholder(real.float32, [None, 6, 6, 2], name="x")
+        with v1.variable_scope("net", use_resource=True):
+            k = v1.get_variable("k", initializer=rng.randn(3, 3, 2, 4).astype(np.float32))
+            h = real.nn.conv2d(x, k, [1, 1, 1, 1], "SAME")
+            gamma = v1.get_variable("gamma", initializer=rng.rand(4).astype(np.float32) + 0.5)
+            beta = v1.get_variable("beta", initializer=rng.randn(4).astype(np.float32))
+            mean = v1.get_variable("mean", initializer=rng.randn(4).astype(np.float32))
+            var = v1.get_variable("var", initializer=rng.rand(4).astype(np.float32) + 0.1)
+            y, _, _ = v1.nn.fused_batch_norm(
+                h, gamma, beta, mean, var, epsilon=0.001, is_training=False
+            )
+        out = real.identity(real.nn.relu(y), name="out")
+        init = v1.global_variables_initializer()
+        with v1.Session(graph=tg) as sess:
+            sess.run(init)
+            want = sess.run(out, {x: xs})
+        gd = tg.as_graph_def()
+    types = {n.op for n in gd.node}
+    assert {"VarHandleOp", "AssignVariableOp", "ReadVariableOp"} <= types
+    assert types & {"FusedBatchNormV3", "FusedBatchNormV2", "FusedBatchNorm"}
+    g = tf.Graph()
+    with g.as_default():
+        tf.import_graph_def(gd.SerializeToString(), name="")
+        with tf.Session() as sess:
+            sess.run(init.name)
+            got = sess.run("out:0", {"x:0": xs})
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
