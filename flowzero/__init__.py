@@ -152,7 +152,7 @@ _PROTO_NAMES = frozenset({
     "OpDef", "OpList", "FunctionDef", "FunctionDefLibrary", "VariableDef", "SavedModel",
 })
 _INTEROP = {
-    "import_graph_def": ("flowzero.interop.graph_def", "import_graph_def"),
+    "import_graph_def": ("flowzero.interop.importer", "import_graph_def"),
     "graph_util": ("flowzero.interop.graph_util", None),
     # TF1's summary protos: tensorboard's (the `tensorboard` extra), as tf.summary uses them.
     "Summary": ("tensorboard.compat.proto.summary_pb2", "Summary"),

@@ -25,7 +25,8 @@ from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Graph, GraphKeys, Operation, Tensor, get_default_graph
 from flowzero.framework.serialization import atomic_write, variable_from_nodes, variables_by_name
 from flowzero.interop import convert
-from flowzero.interop.graph_def import import_graph_def, to_graph_def
+from flowzero.interop.graph_def import to_graph_def
+from flowzero.interop.importer import import_graph_def
 from flowzero.proto import meta_graph_pb2, saver_pb2, variable_pb2
 
 # TF's saver ops: import leaves them (and what depends on them) out.

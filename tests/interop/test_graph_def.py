@@ -10,7 +10,8 @@ from google.protobuf import text_format
 
 import flowzero as tf
 from flowzero.framework import errors
-from flowzero.interop.graph_def import import_graph_def, parse_graph_def, read_graph_def
+from flowzero.interop.graph_def import parse_graph_def, read_graph_def
+from flowzero.interop.importer import import_graph_def
 from flowzero.proto import graph_pb2, types_pb2
 from tests.interop.helpers import (
     FIXTURES,
