@@ -15,7 +15,7 @@ import numpy as np
 from flowzero.framework import errors
 from flowzero.framework.graph import Graph, Operation, Tensor, get_default_graph
 from flowzero.framework.registry import get_op_class, registered_ops
-from flowzero.interop import convert, op_mapping
+from flowzero.interop import convert, op_mapping, tf1_loops
 from flowzero.interop.graph_def import parse_graph_def
 
 _INPUT_RE = re.compile(r"^(\^)?([^:^]+)(?::(\d+))?$")
@@ -48,33 +48,31 @@ def _find_cycle(remaining: set[str], deps: dict[str, list[str]]) -> list[str]:
         node = nxt
 
 
-def _topological_order(nodes: list[Any], deps: dict[str, list[str]], where: str) -> list[Any]:
-    by_name = {n.name: n for n in nodes}
-    waiting = {n.name: len(set(deps[n.name])) for n in nodes}
-    users: dict[str, list[str]] = {n.name: [] for n in nodes}
+def _topological_order(units: list[str], deps: dict[str, list[str]], where: str) -> list[str]:
+    waiting = {u: len(set(deps[u])) for u in units}
+    users: dict[str, list[str]] = {u: [] for u in units}
     for name, ds in deps.items():
         for d in set(ds):
             users[d].append(name)
-    ready = [n.name for n in nodes if waiting[n.name] == 0]
+    ready = [u for u in units if waiting[u] == 0]
     order = []
     i = 0
     while i < len(ready):
         name = ready[i]
         i += 1
-        order.append(by_name[name])
+        order.append(name)
         for u in users[name]:
             waiting[u] -= 1
             if waiting[u] == 0:
                 ready.append(u)
-    if len(order) != len(nodes):
+    if len(order) != len(units):
         remaining = {n for n, k in waiting.items() if k > 0}
         cycle = _find_cycle(remaining, deps)
         raise errors.InvalidArgumentError(
             None,
             None,
             f"{where}: the graph has a cycle: {' <- '.join(cycle)} (nodes are "
-            f"listed consumer first; {len(remaining)} nodes cannot be ordered). TF1 while "
-            "loops (Enter/Merge/NextIteration) are not supported.",
+            f"listed consumer first; {len(remaining)} nodes cannot be ordered).",
         )
     return order
 
@@ -178,7 +176,13 @@ def import_graph_def(
     kept = [n for n in nodes if n.name not in skipped]
     if any(n.op in op_mapping.SUMMARY_TYPES for n in kept):
         import flowzero.summary  # noqa: F401 - registers the summary op types
+    frames = []
+    if any(n.op in ("Enter", "RefEnter") for n in kept):
+        frames = tf1_loops.find_frames(kept, by_name, parsed, where)
+    frame_of = {m: f for f in frames for m in f.members}
     for n in kept:
+        if n.name in frame_of and n.op in tf1_loops.STRUCTURE_TYPES:
+            continue
         if not _supported(n.op):
             raise errors.NotFoundError(
                 None,
@@ -186,11 +190,25 @@ def import_graph_def(
                 f"{where}: node '{n.name}' has op type '{n.op}', which flowzero "
                 "does not implement.",
             )
-    deps = {
-        n.name: [src for ctrl, src, k in parsed[n.name] if ctrl or f"{src}:{k}" not in imap]
-        for n in kept
-    }
-    order = _topological_order(kept, deps, where)
+
+    def unit(name: str) -> str:  # a TF1 loop is one unit of the order
+        f = frame_of.get(name)
+        return f.key if f is not None else name
+
+    units: list[str] = []
+    deps: dict[str, list[str]] = {}
+    for n in kept:
+        u = unit(n.name)
+        if u not in deps:
+            units.append(u)
+            deps[u] = []
+        deps[u].extend(
+            unit(src)
+            for ctrl, src, k in parsed[n.name]
+            if (ctrl or f"{src}:{k}" not in imap) and unit(src) != u
+        )
+    frame_by_key = {f.key: f for f in frames}
+    order = _topological_order(units, deps, where)
 
     if name is None:
         name = "import"
@@ -204,46 +222,66 @@ def import_graph_def(
     def const_value(t: Tensor) -> Any:
         return t.op.opdef.attrs.get("value") if t.op.type == "Const" else None
 
+    def tensor(src: str, k: int, node_where: str) -> Tensor:
+        key = f"{src}:{k}"
+        if key in imap:
+            used_map.add(key)
+            return imap[key]
+        outs = outputs[src]
+        if k >= len(outs):
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"{node_where}: input '{key}' does not exist; '{src}' has {len(outs)} outputs.",
+            )
+        return outs[k]
+
+    def build(n: Any, inputs: list[Tensor], name: str, absolute: bool) -> list[Tensor]:
+        node_where = f"{where}: node '{n.name}' ({n.op})"
+        attrs = {
+            key: convert.value_from_attr(av, f"{node_where} attr '{key}'")
+            for key, av in n.attr.items()
+            if not key.startswith("_")
+        }
+        try:
+            return _build(g, name, n.op, inputs, attrs, node_where, const_value, absolute)
+        except errors.OpError as e:
+            if node_where in str(e.message):
+                raise
+            raise type(e)(None, None, f"{node_where}: {e.message}") from None
+        except (ValueError, TypeError, KeyError, IndexError) as e:
+            raise errors.InvalidArgumentError(
+                None, None, f"{node_where}: cannot be built: {e}"
+            ) from None
+
     with g.as_default(), g.control_dependencies(None):
-        for n in order:
-            node_where = f"{where}: node '{n.name}' ({n.op})"
-            inputs: list[Tensor] = []
-            controls: list[Operation] = []
-            for ctrl, src, k in parsed[n.name]:
-                if ctrl:
-                    controls.append(node_ops[src])
-                    continue
-                key = f"{src}:{k}"
-                if key in imap:
-                    inputs.append(imap[key])
-                    used_map.add(key)
-                    continue
-                outs = outputs[src]
-                if k >= len(outs):
-                    raise errors.InvalidArgumentError(
-                        None,
-                        None,
-                        f"{node_where}: input '{key}' does not exist; "
-                        f"'{src}' has {len(outs)} outputs.",
+        for u in order:
+            frame = frame_by_key.get(u)
+            if frame is not None:
+                where_f = f"{where}: while loop '{frame.name}'"
+                try:
+                    exits = tf1_loops.build_frame(
+                        frame,
+                        by_name,
+                        parsed,
+                        lambda src, k, w=where_f: tensor(src, k, w),
+                        lambda n, ins: build(n, ins, n.name.rsplit("/", 1)[-1], False),
+                        where_f,
                     )
-                inputs.append(outs[k])
-            attrs = {
-                key: convert.value_from_attr(av, f"{node_where} attr '{key}'")
-                for key, av in n.attr.items()
-                if not key.startswith("_")
-            }
+                except (ValueError, TypeError) as e:
+                    raise errors.InvalidArgumentError(
+                        None, None, f"{where_f}: cannot be built: {e}"
+                    ) from None
+                for exit_name, t in exits.items():
+                    outputs[exit_name] = [t]
+                    node_ops[exit_name] = t.op
+                continue
+            n = by_name[u]
+            inputs = [tensor(src, k, n.name) for ctrl, src, k in parsed[n.name] if not ctrl]
+            controls = [node_ops[src] for ctrl, src, _ in parsed[n.name] if ctrl]
             before = len(g._ops)
-            try:
-                with g.control_dependencies(controls):
-                    outs = _build(g, prefix + n.name, n.op, inputs, attrs, node_where, const_value)
-            except errors.OpError as e:
-                if node_where in str(e.message):
-                    raise
-                raise type(e)(None, None, f"{node_where}: {e.message}") from None
-            except (ValueError, TypeError, KeyError, IndexError) as e:
-                raise errors.InvalidArgumentError(
-                    None, None, f"{node_where}: cannot be built: {e}"
-                ) from None
+            with g.control_dependencies([c for c in controls if c is not None]):
+                outs = build(n, inputs, prefix + n.name, True)
             made = g._ops[before:]
             outputs[n.name] = outs
             node_ops[n.name] = next(
@@ -278,8 +316,9 @@ def _build(
     attrs: dict[str, Any],
     where: str,
     const_value: Any,
+    absolute: bool = True,
 ) -> list[Tensor]:
-    ctx = op_mapping.ImportContext(g, name, tf_type, attrs, where, const_value)
+    ctx = op_mapping.ImportContext(g, name, tf_type, attrs, where, const_value, absolute)
     importer = op_mapping.IMPORTERS.get(tf_type)
     if importer is not None:
         return list(importer(ctx, inputs))
@@ -301,7 +340,7 @@ def _build(
                 None,
                 f"{where}: dtype attr {dt.name} differs from its value's dtype {value.dtype}.",
             )
-    op = g.create_op(get_op_class(fz_type), inputs, fz_attrs, name + "/")
+    op = g.create_op(get_op_class(fz_type), inputs, fz_attrs, name + "/" if absolute else name)
     return op.outputs
 
 

@@ -411,7 +411,7 @@ def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
 class ImportContext:
     """What an importer gets: the graph, the node (name, attrs decoded), where (for errors)."""
 
-    __slots__ = ("graph", "name", "tf_type", "attrs", "where", "const_value")
+    __slots__ = ("graph", "name", "tf_type", "attrs", "where", "const_value", "absolute")
 
     def __init__(
         self,
@@ -421,7 +421,9 @@ class ImportContext:
         attrs: dict[str, Any],
         where: str,
         const_value: Callable[[Tensor], Any],
+        absolute: bool = True,
     ) -> None:
+        self.absolute = absolute  # False inside a loop body: names nest under its scope
         self.graph = graph
         self.name = name
         self.tf_type = tf_type
@@ -432,7 +434,10 @@ class ImportContext:
     def make(
         self, op_type: str, inputs: list[Tensor], attrs: dict[str, Any], name: str | None = None
     ) -> Operation:
-        return self.graph.create_op(get_op_class(op_type), inputs, attrs, (name or self.name) + "/")
+        name = name or self.name
+        return self.graph.create_op(
+            get_op_class(op_type), inputs, attrs, name + "/" if self.absolute else name
+        )
 
     def constant(self, t: Tensor, what: str) -> Any:
         value = self.const_value(t)
@@ -476,6 +481,53 @@ def _tagged_summary(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
         bad = ctx.attrs.get("bad_color")
         attrs["bad_color"] = np.asarray(bad if bad is not None else [255, 0, 0, 255], np.uint8)
     return ctx.make(ctx.tf_type, inputs[1:], attrs).outputs
+
+
+# TF's TensorArray ops take (handle, ..., flow) and return a new flow; flowzero's take and
+# return one handle (a variant whose value is the array). The flow is what loops carry, so
+# flowzero's handle stands for TF's flow (and for TF's handle, output 0 of TensorArrayV3).
+def _ta_attrs(ctx: ImportContext) -> dict[str, Any]:
+    shape = ctx.attrs.get("element_shape")
+    return {
+        "dtype": ctx.attrs["dtype"],
+        "element_shape": shape if isinstance(shape, TensorShape) else TensorShape(None),
+    }
+
+
+def _tensor_array(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    name = ctx.attrs.get("tensor_array_name", b"")
+    attrs = {
+        **_ta_attrs(ctx),
+        "dynamic_size": bool(ctx.attrs.get("dynamic_size", False)),
+        "clear_after_read": bool(ctx.attrs.get("clear_after_read", True)),
+        "tensor_array_name": name.decode() if isinstance(name, bytes) else str(name),
+    }
+    handle = ctx.make("TensorArrayV3", [inputs[0]], attrs).outputs[0]
+    return [handle, handle]
+
+
+def _ta_write(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    _, index, value, flow = inputs
+    return ctx.make("TensorArrayWriteV3", [flow, index, value], {}).outputs
+
+
+def _ta_scatter(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    _, indices, value, flow = inputs
+    return ctx.make("TensorArrayScatterV3", [flow, indices, value], {}).outputs
+
+
+def _ta_read(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    _, index, flow = inputs
+    return ctx.make("TensorArrayReadV3", [flow, index], _ta_attrs(ctx)).outputs
+
+
+def _ta_gather(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    _, indices, flow = inputs
+    return ctx.make("TensorArrayGatherV3", [flow, indices], _ta_attrs(ctx)).outputs
+
+
+def _ta_size(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    return ctx.make("TensorArraySizeV3", [inputs[1]], {}).outputs
 
 
 def _batch_matmul(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
@@ -549,6 +601,12 @@ def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
 
 
 IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
+    "TensorArrayV3": _tensor_array,
+    "TensorArrayWriteV3": _ta_write,
+    "TensorArrayScatterV3": _ta_scatter,
+    "TensorArrayReadV3": _ta_read,
+    "TensorArrayGatherV3": _ta_gather,
+    "TensorArraySizeV3": _ta_size,
     **{t: _reduction for t in _REDUCTIONS},
     "ArgMax": _argmax,
     "BatchMatMul": _batch_matmul,

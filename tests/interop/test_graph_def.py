@@ -44,14 +44,56 @@ def test_tf_frozen_graphs_predict_as_tensorflow(model, fmt):
         np.testing.assert_allclose(value, want[key], rtol=1e-5, atol=1e-5, err_msg=key)
 
 
-def test_tf_lstm_graph_names_the_unsupported_while_loop():
+def test_tf_lstm_while_loop_imports_as_one_while_op():
     gd = read_graph_def(str(FIXTURES / "lstm" / "frozen.pb"))
-    with pytest.raises(
-        errors.NotFoundError,
-        match=r"lstm/frozen.pb: node 'rnn/while/Enter' "
-        r"has op type 'Enter'",
-    ):
-        import_graph_def(gd, where=str(FIXTURES / "lstm" / "frozen.pb"))
+    assert {"Enter", "Merge", "Switch", "NextIteration", "LoopCond", "Exit"} <= {
+        n.op for n in gd.node
+    }
+    import_graph_def(gd, name="")
+    types = [op.type for op in tf.get_default_graph().get_operations()]
+    assert types.count("While") == 1 and "Enter" not in types
+    assert {"TensorArrayV3", "TensorArrayScatterV3", "TensorArrayGatherV3"} <= set(types)
+
+
+def _loop_text(extra: str = "") -> str:
+    """A TF1 while loop counting i from 0 to 5 (what tf.while_loop writes)."""
+    return (
+        'node { name: "zero" op: "Const" attr { key: "dtype" value { type: DT_INT32 } } '
+        'attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { } int_val: 0 } } } }'
+        ' node { name: "five" op: "Const" attr { key: "dtype" value { type: DT_INT32 } } '
+        'attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { } int_val: 5 } } } }'
+        ' node { name: "w/Enter" op: "Enter" input: "zero" '
+        'attr { key: "frame_name" value { s: "w/ctx" } } }'
+        ' node { name: "w/limit" op: "Enter" input: "five" '
+        'attr { key: "frame_name" value { s: "w/ctx" } } '
+        'attr { key: "is_constant" value { b: true } } }'
+        ' node { name: "w/Merge" op: "Merge" input: "w/Enter" input: "w/Next" }'
+        ' node { name: "w/Less" op: "Less" input: "w/Merge" input: "w/limit" }'
+        ' node { name: "w/LoopCond" op: "LoopCond" input: "w/Less" }'
+        ' node { name: "w/Switch" op: "Switch" input: "w/Merge" input: "w/LoopCond" }'
+        ' node { name: "w/Identity" op: "Identity" input: "w/Switch:1" }'
+        ' node { name: "w/one" op: "Const" input: "^w/Identity" '
+        'attr { key: "dtype" value { type: DT_INT32 } } '
+        'attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { } int_val: 1 } } } }'
+        ' node { name: "w/add" op: "AddV2" input: "w/Identity" input: "w/one" }'
+        ' node { name: "w/Next" op: "NextIteration" input: "w/add" }'
+        ' node { name: "w/Exit" op: "Exit" input: "w/Switch" }' + extra
+    )
+
+
+def test_hand_written_tf1_loop_and_malformed_loops():
+    (out,) = import_graph_def(_gd(_loop_text()), return_elements=["w/Exit:0"], name="")
+    with tf.Session() as sess:
+        assert sess.run(out) == 5
+    no_next = _loop_text().replace('input: "w/Enter" input: "w/Next"', 'input: "w/Enter"')
+    with pytest.raises(errors.InvalidArgumentError, match="Merge 'w/Merge' of while loop 'w/ctx'"):
+        import_graph_def(_gd(no_next), name="x")
+    nested = _loop_text(
+        ' node { name: "w/inner" op: "Enter" input: "w/Identity" '
+        'attr { key: "frame_name" value { s: "w/inner_ctx" } } }'
+    )
+    with pytest.raises(errors.UnimplementedError, match="nested TF1 while loops"):
+        import_graph_def(_gd(nested), name="y")
 
 
 def test_graph_def_text_format_round_trips():

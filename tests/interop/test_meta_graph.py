@@ -39,12 +39,6 @@ def test_tf_meta_graph_and_checkpoint_restore_to_tfs_predictions(model):
         np.testing.assert_allclose(value, want[key], rtol=1e-5, atol=1e-5, err_msg=key)
 
 
-def test_tf_lstm_meta_graph_names_the_unsupported_while_loop():
-    path = str(FIXTURES / "lstm" / "ckpt" / "model.ckpt-7.meta")
-    with pytest.raises(errors.NotFoundError, match="model.ckpt-7.meta: node 'rnn/while/Enter'"):
-        tf.train.import_meta_graph(path)
-
-
 def _train_model():
     x = tf.placeholder(tf.float32, [None, 4], name="x")
     y_ = tf.placeholder(tf.int32, [None], name="labels")

@@ -38,11 +38,6 @@ def test_tf_saved_models_predict_as_tensorflow(model):
     assert saved_model.loader.read_saved_model_signatures(export)["serving_default"] == sig
 
 
-def test_tf_lstm_saved_model_names_the_unsupported_while_loop():
-    with pytest.raises(errors.NotFoundError, match="saved_model.pb: node 'rnn/while/Enter'"):
-        _load(str(FIXTURES / "lstm" / "saved_model"))
-
-
 def test_tf_saved_model_is_served_over_http(tmp_path):
     pytest.importorskip("starlette", reason="the serving extra is not installed")
     pytest.importorskip("prometheus_client", reason="the serving extra is not installed")
