@@ -368,6 +368,44 @@ REF_CONSUMERS = frozenset(
 )
 
 
+# TF's default values of the attrs flowzero reads, for NodeDefs written without them.
+_TF_DEFAULTS: dict[str, dict[str, Any]] = {
+    "MatMul": {"transpose_a": False, "transpose_b": False},
+    "Pack": {"axis": 0},
+    "Unpack": {"axis": 0},
+    "Cumsum": {"exclusive": False, "reverse": False},
+    "Cumprod": {"exclusive": False, "reverse": False},
+    "TopKV2": {"sorted": True},
+    "StridedSlice": {
+        m: 0
+        for m in ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
+    },
+    "Shape": {"out_type": dtypes.int32},
+    "Size": {"out_type": dtypes.int32},
+    "LeakyRelu": {"alpha": 0.2},
+    "OneHot": {"axis": -1},
+    "Squeeze": {"squeeze_dims": []},
+    "Assign": {"validate_shape": True},
+    "InTopK": {},
+    "ArgMax": {"output_type": dtypes.int64},
+    "ArgMin": {"output_type": dtypes.int64},
+    "Conv2D": {"data_format": "NHWC", "dilations": [1, 1, 1, 1], "explicit_paddings": []},
+    "MaxPool": {"data_format": "NHWC", "explicit_paddings": []},
+    "AvgPool": {"data_format": "NHWC", "explicit_paddings": []},
+    "BiasAdd": {"data_format": "NHWC"},
+    "Conv2DBackpropInput": {
+        "data_format": "NHWC",
+        "dilations": [1, 1, 1, 1],
+        "explicit_paddings": [],
+    },
+    "Conv2DBackpropFilter": {
+        "data_format": "NHWC",
+        "dilations": [1, 1, 1, 1],
+        "explicit_paddings": [],
+    },
+}
+
+
 def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
     """flowzero attrs from decoded TF attrs: type attrs dropped, text attrs as str, and the
     flowzero-only attrs that TF's op implies added."""
@@ -381,6 +419,9 @@ def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
             except UnicodeDecodeError:
                 pass
         out[k] = v
+    # TF leaves out attrs that equal their default (MetaInfoDef.stripped_default_attrs).
+    for k, v in _TF_DEFAULTS.get(tf_type, {}).items():
+        out.setdefault(k, list(v) if isinstance(v, list) else v)
     if tf_type == "BiasAdd":
         out["axis"] = 1 if out.get("data_format", "NHWC") == "NCHW" else -1
         out.setdefault("data_format", "NHWC")

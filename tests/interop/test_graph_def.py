@@ -379,3 +379,45 @@ def test_fused_batch_norm_for_inference_imports_as_its_arithmetic():
     training = str(gd).replace("b: false", "b: true")
     with pytest.raises(errors.UnimplementedError, match="is_training=True"):
         import_graph_def(_gd(training), name="")
+
+
+@pytest.mark.parametrize("model", IMPORTABLE)
+def test_graphs_without_default_valued_attrs_import(model):
+    """TF may leave out attrs equal to their defaults (stripped_default_attrs)."""
+    spec, want = io_spec(model), expected(model)
+    gd = read_graph_def(str(FIXTURES / model / "frozen.pb"))
+    defaults = {
+        "transpose_a": False,
+        "transpose_b": False,
+        "data_format": b"NHWC",
+        "keep_dims": False,
+        "axis": 0,
+        "use_cudnn_on_gpu": True,
+        "dilations": [1, 1, 1, 1],
+        "explicit_paddings": [],
+        "begin_mask": 0,
+        "end_mask": 0,
+        "ellipsis_mask": 0,
+        "new_axis_mask": 0,
+        "shrink_axis_mask": 0,
+    }
+    stripped = 0
+    for n in gd.node:
+        for key, value in defaults.items():
+            if key in n.attr:
+                got = convert_value(n.attr[key])
+                if got == value:
+                    del n.attr[key]
+                    stripped += 1
+    assert stripped > 0
+    outs = import_graph_def(gd, return_elements=list(spec["outputs"].values()), name="")
+    with tf.Session() as sess:
+        got = sess.run(outs, {spec["inputs"]["x"]: want["x"]})
+    for key, value in zip(spec["outputs"], got):
+        np.testing.assert_allclose(value, want[key], rtol=1e-5, atol=1e-5, err_msg=key)
+
+
+def convert_value(av):
+    from flowzero.interop.convert import value_from_attr
+
+    return value_from_attr(av, "test")
