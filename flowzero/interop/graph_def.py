@@ -16,7 +16,7 @@ import numpy as np
 
 from flowzero.framework import errors
 from flowzero.framework.graph import Graph
-from flowzero.interop import convert, op_mapping
+from flowzero.interop import convert, op_mapping, tf1_export
 from flowzero.proto import attr_value_pb2, graph_pb2
 
 # GraphDef version stamps written (TF 1.15's producer; any TF since reads it).
@@ -52,8 +52,57 @@ def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = Fal
     gd = graph_pb2.GraphDef()
     gd.versions.producer = PRODUCER
     gd.versions.min_consumer = MIN_CONSUMER
-    used = {op.name for op in graph.get_operations()}
+    w = _Writer(gd, graph, add_shapes, tensorboard)
     for op in graph.get_operations():
+        if not tensorboard and op._body is not None:
+            continue  # written with its loop (tf1_export)
+        w.emit(op)
+    return gd
+
+
+class _Writer:
+    """Writes Operations as NodeDefs. Inside a loop written in TF1's form, tensors are renamed
+    (`remap`: a body argument is its `Merge` / `Identity`) and TensorArray handles stand for TF's
+    (handle, flow) pairs (`tensor_arrays`)."""
+
+    def __init__(self, gd: Any, graph: Graph, add_shapes: bool, tensorboard: bool) -> None:
+        self.gd = gd
+        self.add_shapes = add_shapes
+        self.tensorboard = tensorboard
+        self.used = {op.name for op in graph.get_operations()}
+        self.remap: dict[str, str] = {}
+        self.tensor_arrays: dict[Any, tuple[str, str]] = {}
+
+    def ref(self, t: Any) -> str:
+        r = op_mapping.tensor_ref(t)
+        return self.remap.get(r, r)
+
+    def unique(self, name: str) -> str:
+        k, base = 1, name
+        while name in self.used:
+            name = f"{base}_{k}"
+            k += 1
+        self.used.add(name)
+        return name
+
+    def node(self, name: str, op_type: str, inputs: list[str], attrs: dict[str, Any]) -> Any:
+        node = self.gd.node.add(name=name, op=op_type)
+        node.input.extend(inputs)
+        for key, value in attrs.items():
+            if hasattr(value, "WhichOneof"):
+                node.attr[key].CopyFrom(value)
+            else:
+                _set_attr(node, key, value, name)
+        return node
+
+    def emit(self, op: Any, pivot: str | None = None) -> None:
+        """Writes `op`; inside a TF1 loop, `pivot` is the node that puts input-less nodes (and
+        helper constants) in the loop's frame."""
+        controls = (f"^{pivot}",) if pivot and not op.inputs else ()
+        tensorboard = self.tensorboard
+        if not tensorboard and (op.type == "While" or op.type in tf1_export.TENSOR_ARRAY_TYPES):
+            tf1_export.emit(self, op)
+            return
         try:
             ex = op_mapping.export_node(op)
         except errors.UnimplementedError:
@@ -65,21 +114,19 @@ def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = Fal
         if tensorboard:
             ex.extra = []
             ex.inputs = [op_mapping.tensor_ref(t) for t in op.inputs]
+        ex.inputs = [self.remap.get(i, i) for i in ex.inputs]
         for name, op_type, inputs, attrs in ex.extra:
-            if name in used:  # a helper node's name taken by an op of the graph
-                k, base = 1, name
-                while f"{base}_{k}" in used:
-                    k += 1
-                name = f"{base}_{k}"
+            if name in self.used:  # a helper node's name taken by an op of the graph
+                base = name
+                name = self.unique(name)
                 ex.inputs = [name if i == base else i for i in ex.inputs]
-            used.add(name)
-            extra = gd.node.add(name=name, op=op_type)
-            extra.input.extend(inputs)
-            for key, value in attrs.items():
-                _set_attr(extra, key, value, name)
-        node = gd.node.add(name=op.name, op=ex.op_type)
+            self.used.add(name)
+            ins = [self.remap.get(i, i) for i in inputs] or ([f"^{pivot}"] if pivot else [])
+            self.node(name, op_type, ins, attrs)
+        node = self.gd.node.add(name=op.name, op=ex.op_type)
         node.input.extend(ex.inputs)
         node.input.extend(f"^{c.name}" for c in op.control_inputs)
+        node.input.extend(controls)
         for key, value in ex.attrs.items():
             if (
                 tensorboard
@@ -96,7 +143,7 @@ def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = Fal
         if tensorboard and outputs and "dtype" not in node.attr:
             with contextlib.suppress(errors.InvalidArgumentError):
                 node.attr["dtype"].type = convert.dtype_enum(outputs[0].dtype)
-        if add_shapes and outputs:
+        if self.add_shapes and outputs:
             node.attr["_output_shapes"].CopyFrom(
                 attr_value_pb2.AttrValue(
                     list=attr_value_pb2.AttrValue.ListValue(
@@ -104,7 +151,6 @@ def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = Fal
                     )
                 )
             )
-    return gd
 
 
 def _approx_bytes(arr: np.ndarray) -> int:

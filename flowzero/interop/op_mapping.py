@@ -41,14 +41,8 @@ _OMIT_IF_DEFAULT = {"explicit_paddings": [], "dilations": [1, 1, 1, 1]}
 # flowzero op types whose inputs differ from TF's op of the same name.
 _NO_TF_FORM = frozenset(
     {
-        "TensorArrayV3",
-        "TensorArrayWriteV3",
-        "TensorArrayReadV3",
-        "TensorArrayGatherV3",
-        "TensorArrayScatterV3",
         "TensorArrayConcatV3",
         "TensorArraySplitV3",
-        "TensorArraySizeV3",
         "LSTMBlockCell",
         "BlockLSTM",
         "LSTMBlockCellGrad",
@@ -641,7 +635,17 @@ def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return [y, mean, var, mean, var, mean]
 
 
+def _pass_through(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """IdentityN (what a TF1 loop's results are gathered under); of TensorArray flows, its
+    outputs are its inputs (flowzero's IdentityN would turn the arrays into ndarrays)."""
+    if any(t.dtype is dtypes.variant for t in inputs):
+        return list(inputs)
+    attrs = {k: v for k, v in ctx.attrs.items() if k != "T"}
+    return ctx.make("IdentityN", list(inputs), attrs).outputs
+
+
 IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
+    "IdentityN": _pass_through,
     "TensorArrayV3": _tensor_array,
     "TensorArrayWriteV3": _ta_write,
     "TensorArrayScatterV3": _ta_scatter,

@@ -112,18 +112,28 @@ def test_import_scope_prefixes_names_and_keeps_checkpoint_keys(tmp_path):
         np.testing.assert_allclose(sess.run("net/probs:0", {"net/x:0": np.ones((1, 4))}), want)
 
 
-def test_json_meta_graphs_still_import_and_control_flow_keeps_json(tmp_path):
+def test_while_loops_are_tf1_loops_and_conds_keep_json(tmp_path):
     i = tf.constant(0)
     v = tf.Variable(2.0, name="v")
     out = tf.while_loop(lambda k, a: k < 3, lambda k, a: (k + 1, a * v), [i, tf.constant(1.0)])
     tf.identity(out[1], name="out")
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        prefix = tf.train.Saver().save(sess, str(tmp_path / "loop"))
-    assert open(prefix + ".meta", "rb").read(1) == b"{"  # no TF form for flowzero's loop
+        loop = tf.train.Saver().save(sess, str(tmp_path / "loop"))
+    mg = read_meta_graph(loop + ".meta")  # TF's protobuf: the loop in TF1's form
+    assert {"Enter", "Merge", "Switch", "LoopCond", "NextIteration", "Exit"} <= {
+        n.op for n in mg.graph_def.node
+    }
+    tf.reset_default_graph()
+    c = tf.Variable(2.0, name="c")
+    tf.identity(tf.cond(c > 1.0, lambda: c * 4.0, lambda: c), name="out")
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        branch = tf.train.Saver().save(sess, str(tmp_path / "cond"))
+    assert open(branch + ".meta", "rb").read(1) == b"{"  # no TF form for flowzero's cond
     old = str(tmp_path / "old.meta")
     saver_module.export_meta_graph(old, graph=tf.get_default_graph())
-    for path in (prefix + ".meta", old):
+    for path, prefix in ((loop + ".meta", loop), (branch + ".meta", branch), (old, branch)):
         tf.reset_default_graph()
         saver = tf.train.import_meta_graph(path)
         with tf.Session() as sess:

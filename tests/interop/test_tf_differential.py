@@ -191,3 +191,33 @@ def test_tensorflow_resource_variables_and_fused_batch_norm_import():
             sess.run(init.name)
             got = sess.run("out:0", {"x:0": xs})
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_tensorflow_runs_flowzeros_lstm_saved_model_and_meta_graph(tmp_path):
+    """flowzero's dynamic_rnn (a While with TensorArrays) written as TF1 dataflow loops."""
+    rng = np.random.RandomState(7)
+    xs = rng.rand(4, 5, 3).astype(np.float32)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 5, 3], name="x")
+        out, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(6), x, dtype=tf.float32)
+        y = tf.layers.dense(out[:, -1], 2, name="fc")
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            want = sess.run({"y": y, "c": state.c}, {x: xs})
+            export = str(tmp_path / "lstm" / "1")
+            tf.saved_model.simple_save(
+                sess, export, inputs={"x": x}, outputs={"y": y, "c": state.c}
+            )
+            prefix = tf.train.Saver().save(sess, str(tmp_path / "ckpt" / "m"))
+    with v1.Session(graph=real.Graph()) as sess:
+        meta = v1.saved_model.loader.load(sess, ["serve"], export)
+        sig = meta.signature_def["serving_default"]
+        got = sess.run({k: sig.outputs[k].name for k in ("y", "c")}, {sig.inputs["x"].name: xs})
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-6, err_msg=k)
+    tg = real.Graph()
+    with tg.as_default(), v1.Session(graph=tg) as sess:
+        saver = v1.train.import_meta_graph(prefix + ".meta")
+        saver.restore(sess, prefix)
+        np.testing.assert_allclose(sess.run(y.name, {"x:0": xs}), want["y"], rtol=1e-5, atol=1e-6)
