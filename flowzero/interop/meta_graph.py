@@ -393,6 +393,34 @@ def _import_collection(g: Graph, key: str, cd: Any, prefix: str, made: dict[str,
         return
 
 
+def saver_keys(mg: Any) -> dict[str, str]:
+    """{variable op name: checkpoint key} read from the saver subgraph (RestoreV2's
+    tensor_names and the Assigns of its outputs); empty when there is none or it is not the
+    plain form (partitioned variables are restored under their own names)."""
+    scope = mg.saver_def.restore_op_name.rpartition("/")[0]
+    if not scope:
+        return {}
+    nodes = {n.name: n for n in mg.graph_def.node if n.name.startswith(scope + "/")}
+    restore = next((n for n in nodes.values() if n.op == "RestoreV2"), None)
+    if restore is None or len(restore.input) < 3:
+        return {}
+    names_node = nodes.get(restore.input[1])
+    slices_node = nodes.get(restore.input[2])
+    if names_node is None or names_node.op != "Const" or "value" not in names_node.attr:
+        return {}
+    keys = [k.decode("utf-8", "replace") for k in names_node.attr["value"].tensor.string_val]
+    if slices_node is not None and any(slices_node.attr["value"].tensor.string_val):
+        return {}
+    out: dict[str, str] = {}
+    for n in nodes.values():
+        if n.op != "Assign" or len(n.input) < 2:
+            continue
+        src, _, k = n.input[1].partition(":")
+        if src == restore.name and int(k or 0) < len(keys):
+            out[n.input[0].split(":")[0]] = keys[int(k or 0)]
+    return out
+
+
 def saver_from_meta_graph(mg: Any, variables: dict[str, Any], import_scope: str | None) -> Any:
     """A flowzero Saver over the imported variables, keyed as the checkpoint (op names)."""
     from flowzero.train.saver import Saver
@@ -401,6 +429,10 @@ def saver_from_meta_graph(mg: Any, variables: dict[str, Any], import_scope: str 
     var_list = {name[len(prefix) :]: v for name, v in variables.items() if name.startswith(prefix)}
     if not var_list:
         return None
+    keys = saver_keys(mg)  # a Saver built with other names than the variables' own
+    if keys:
+        by_op = dict(var_list)
+        var_list = {keys.get(op_name, op_name): v for op_name, v in by_op.items()}
     sd = mg.saver_def
     kwargs: dict[str, Any] = {}
     if mg.HasField("saver_def"):

@@ -603,8 +603,11 @@ def test_meta_graph_round_trip_in_memory_and_with_import_scope(tmp_path):
             sess.run(tf.global_variables_initializer())
             path = saver.save(sess, str(tmp_path / "ckpt"), write_meta_graph=False)
             want = sess.run(net.logits, {net.x: np.ones((1, 4), np.float32)})
-    assert meta.doc["saver_def"]["var_list"]["renamed_W1"] == "two_layer_net/W1"
-    assert "MatMul" in meta.doc["meta_info_def"]["stripped_op_list"]
+    # TensorFlow's MetaGraphDef: the keys are the saver subgraph's RestoreV2 tensor names.
+    names = {n.name: n for n in meta.graph_def.node}["save/RestoreV2/tensor_names"]
+    assert b"renamed_W1" in names.attr["value"].tensor.string_val
+    assert meta.saver_def.max_to_keep == 7
+    assert "MatMul" in {n.op for n in meta.graph_def.node}
     for source in (str(tmp_path / "m.meta"), meta):
         with tf.Graph().as_default() as g2:
             restored = tf.train.import_meta_graph(source, import_scope="imported")
