@@ -18,6 +18,8 @@ from flowzero.framework.registry import get_op_class, registered_ops
 from flowzero.interop import convert, op_mapping, tf1_loops
 from flowzero.interop.graph_def import parse_graph_def
 
+# Ops that call a Python function of the process that built the graph.
+_PYTHON_FUNCTION_TYPES = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
 _INPUT_RE = re.compile(r"^(\^)?([^:^]+)(?::(\d+))?$")
 
 
@@ -181,6 +183,13 @@ def import_graph_def(
         frames = tf1_loops.find_frames(kept, by_name, parsed, where)
     frame_of = {m: f for f in frames for m in f.members}
     for n in kept:
+        if n.op in _PYTHON_FUNCTION_TYPES:
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"{where}: node '{n.name}' is a {n.op}: its Python function is not in the file "
+                "(only a process-local token), and flowzero never runs code from a file.",
+            )
         if n.name in frame_of and n.op in tf1_loops.STRUCTURE_TYPES:
             continue
         if not _supported(n.op):

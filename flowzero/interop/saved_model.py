@@ -108,7 +108,8 @@ def signature_from_proto(sig: Any, where: str) -> Any:
     parts = {}
     for part in ("inputs", "outputs"):
         infos = {}
-        for key, info in getattr(sig, part).items():
+        # Sorted: a protobuf map has no order (TF Serving's outputs have none either).
+        for key, info in sorted(getattr(sig, part).items()):
             w = f"{where} {part[:-1]} {key!r}"
             if info.WhichOneof("encoding") != "name":
                 raise errors.UnimplementedError(

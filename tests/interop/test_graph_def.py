@@ -421,3 +421,15 @@ def convert_value(av):
     from flowzero.interop.convert import value_from_attr
 
     return value_from_attr(av, "test")
+
+
+def test_python_function_nodes_are_refused():
+    gd = _gd(
+        _CONST
+        % "a"
+        + ' node { name: "f" op: "PyFunc" input: "a" attr { key: "token" value { s: "pyfunc_0" } }'
+        ' attr { key: "Tin" value { list { type: DT_FLOAT } } }'
+        ' attr { key: "Tout" value { list { type: DT_FLOAT } } } }'
+    )
+    with pytest.raises(errors.UnimplementedError, match="node 'f' is a PyFunc.*never runs code"):
+        import_graph_def(gd)
