@@ -15,7 +15,7 @@ import numpy as np
 from flowzero.framework import errors
 from flowzero.framework.graph import Graph, Operation, Tensor, get_default_graph
 from flowzero.framework.registry import get_op_class, registered_ops
-from flowzero.interop import convert, op_mapping, tf1_loops
+from flowzero.interop import convert, op_mapping, tf1_conds, tf1_loops
 from flowzero.interop.graph_def import parse_graph_def
 
 # Ops that call a Python function of the process that built the graph.
@@ -181,7 +181,11 @@ def import_graph_def(
     frames = []
     if any(n.op in ("Enter", "RefEnter") for n in kept):
         frames = tf1_loops.find_frames(kept, by_name, parsed, where)
-    frame_of = {m: f for f in frames for m in f.members}
+    frame_of: dict[str, Any] = {m: f for f in frames for m in f.members}
+    conds = []
+    if any(n.op in ("Merge", "RefMerge") and n.name not in frame_of for n in kept):
+        conds = tf1_conds.find_conds(kept, by_name, parsed, set(frame_of), where)
+    frame_of.update({m: c for c in conds for m in c.members})  # loops and conds: units
     for n in kept:
         if n.op in _PYTHON_FUNCTION_TYPES:
             raise errors.UnimplementedError(
@@ -200,7 +204,7 @@ def import_graph_def(
                 "does not implement.",
             )
 
-    def unit(name: str) -> str:  # a TF1 loop is one unit of the order
+    def unit(name: str) -> str:  # a TF1 loop or cond is one unit of the order
         f = frame_of.get(name)
         return f.key if f is not None else name
 
@@ -216,7 +220,8 @@ def import_graph_def(
             for ctrl, src, k in parsed[n.name]
             if (ctrl or f"{src}:{k}" not in imap) and unit(src) != u
         )
-    frame_by_key = {f.key: f for f in frames}
+    frame_by_key: dict[str, Any] = {f.key: f for f in frames}
+    cond_by_key = {c.key: c for c in conds}
     order = _topological_order(units, deps, where)
 
     if name is None:
@@ -265,6 +270,33 @@ def import_graph_def(
 
     with g.as_default(), g.control_dependencies(None):
         for u in order:
+            cnd = cond_by_key.get(u)
+            if cnd is not None:
+                where_c = f"{where}: tf.cond on '{cnd.pred[0]}'"
+                used_index = any(
+                    src in cnd.merges and k == 1
+                    for n in kept
+                    for ctrl, src, k in parsed[n.name]
+                    if not ctrl
+                )
+                try:
+                    merged = tf1_conds.build_cond(
+                        cnd,
+                        by_name,
+                        parsed,
+                        lambda src, k, w=where_c: tensor(src, k, w),
+                        lambda n, ins: build(n, ins, n.name.rsplit("/", 1)[-1], False),
+                        used_index,
+                        where_c,
+                    )
+                except (ValueError, TypeError) as e:
+                    raise errors.InvalidArgumentError(
+                        None, None, f"{where_c}: cannot be built: {e}"
+                    ) from None
+                for merge_name, t in merged.items():
+                    outputs[merge_name] = [t]
+                    node_ops[merge_name] = t.op
+                continue
             frame = frame_by_key.get(u)
             if frame is not None:
                 where_f = f"{where}: while loop '{frame.name}'"

@@ -635,6 +635,26 @@ def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return [y, mean, var, mean, var, mean]
 
 
+def _select_v2(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's SelectV2 broadcasts its three inputs; flowzero's Select needs equal shapes: the
+    inputs are broadcast to the shape of cond + x + y (only that sum's shape is used)."""
+    c, x, y = inputs
+    if not x.dtype.is_numeric:
+        raise errors.UnimplementedError(
+            None, None, f"{ctx.where}: SelectV2 of {x.dtype.name} values is not supported."
+        )
+    n = ctx.name
+    total = ctx.make("Add", [x, y], {}, f"{n}/xy").outputs[0]
+    cast = ctx.make("Cast", [c], {"SrcT": c.dtype, "DstT": x.dtype}, f"{n}/cond_as_x")
+    total = ctx.make("Add", [total, cast.outputs[0]], {}, f"{n}/all").outputs[0]
+    shape = ctx.make("Shape", [total], {"out_type": dtypes.int32}, f"{n}/shape").outputs[0]
+    c, x, y = (
+        ctx.make("BroadcastTo", [t, shape], {}, f"{n}/{k}").outputs[0]
+        for t, k in ((c, "cond_b"), (x, "x_b"), (y, "y_b"))
+    )
+    return ctx.make("Select", [c, x, y], {}).outputs
+
+
 def _pass_through(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     """IdentityN (what a TF1 loop's results are gathered under); of TensorArray flows, its
     outputs are its inputs (flowzero's IdentityN would turn the arrays into ndarrays)."""
@@ -646,6 +666,7 @@ def _pass_through(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
 
 IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "IdentityN": _pass_through,
+    "SelectV2": _select_v2,
     "TensorArrayV3": _tensor_array,
     "TensorArrayWriteV3": _ta_write,
     "TensorArrayScatterV3": _ta_scatter,

@@ -433,3 +433,29 @@ def test_python_function_nodes_are_refused():
     )
     with pytest.raises(errors.UnimplementedError, match="node 'f' is a PyFunc.*never runs code"):
         import_graph_def(gd)
+
+
+def test_tf1_conds_import_as_flowzero_conds():
+    """dense -> batch norm -> dropout switched by a `training` placeholder, written by TF
+    (scripts/make_tf_interop_fixtures.py): three TF1 tf.conds (Switch / Merge)."""
+    path = FIXTURES.parent / "tf_interop" / "cond_frozen.pb"
+    with np.load(FIXTURES.parent / "tf_interop" / "cond_expected.npz") as z:
+        xs, want = z["x"], z["y"]
+    gd = read_graph_def(str(path))
+    assert {"Switch", "Merge"} <= {n.op for n in gd.node}
+    (y,) = import_graph_def(gd, return_elements=["y:0"], name="", where=str(path))
+    types = [op.type for op in tf.get_default_graph().get_operations()]
+    assert types.count("If") == 3 and "Switch" not in types
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(y, {"x:0": xs}), want, rtol=1e-5, atol=1e-6)
+        dropped = sess.run(y, {"x:0": xs, "training:0": True})  # the other branches run too
+    assert dropped.shape == want.shape
+
+
+def test_merge_without_switch_is_refused():
+    gd = _gd(
+        _CONST % "a" + _CONST % "b" + ' node { name: "m" op: "Merge" input: "a" input: "b" '
+        'attr { key: "T" value { type: DT_FLOAT } } attr { key: "N" value { i: 2 } } }'
+    )
+    with pytest.raises(errors.UnimplementedError, match="Merge 'm' merges values that come"):
+        import_graph_def(gd)
