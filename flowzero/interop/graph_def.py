@@ -100,7 +100,9 @@ class _Writer:
         helper constants) in the loop's frame."""
         controls = (f"^{pivot}",) if pivot and not op.inputs else ()
         tensorboard = self.tensorboard
-        if not tensorboard and (op.type == "While" or op.type in tf1_export.TENSOR_ARRAY_TYPES):
+        if not tensorboard and (
+            op.type in ("While", "If") or op.type in tf1_export.TENSOR_ARRAY_TYPES
+        ):
             tf1_export.emit(self, op)
             return
         try:

@@ -49,8 +49,13 @@ def _pred_of(switch: str, by_name: dict[str, Any], parsed: dict[str, Any]) -> tu
     return src, k
 
 
-def find_conds(nodes: list[Any], by_name: dict[str, Any], parsed: dict[str, Any],
-               in_loops: set[str], where: str) -> list[Cond]:
+def find_conds(
+    nodes: list[Any],
+    by_name: dict[str, Any],
+    parsed: dict[str, Any],
+    in_loops: set[str],
+    where: str,
+) -> list[Cond]:
     """The TF1 conditionals outside loops, each with its member nodes."""
     consumers: dict[str, list[str]] = {n.name: [] for n in nodes}
     for n in nodes:
@@ -66,14 +71,20 @@ def find_conds(nodes: list[Any], by_name: dict[str, Any], parsed: dict[str, Any]
             hit = _switch_above(src, k, by_name, parsed, in_loops)
             if hit is None:
                 raise errors.UnimplementedError(
-                    None, None, f"{where}: Merge '{n.name}' merges values that come from no "
-                    "Switch; only tf.cond's Switch/Merge form is imported.")
+                    None,
+                    None,
+                    f"{where}: Merge '{n.name}' merges values that come from no "
+                    "Switch; only tf.cond's Switch/Merge form is imported.",
+                )
             found.append(hit)
         preds = {_pred_of(s, by_name, parsed) for s, _ in found}
         if len(preds) != 1 or sorted(b for _, b in found) != [0, 1]:
             raise errors.UnimplementedError(
-                None, None, f"{where}: Merge '{n.name}' is not the result of one tf.cond "
-                "(nested conds are not imported).")
+                None,
+                None,
+                f"{where}: Merge '{n.name}' is not the result of one tf.cond "
+                "(nested conds are not imported).",
+            )
         # One predicate may drive several tf.conds: each has its own name scope.
         pred = preds.pop()
         scope = n.name.rpartition("/")[0]
@@ -84,8 +95,9 @@ def find_conds(nodes: list[Any], by_name: dict[str, Any], parsed: dict[str, Any]
     return list(conds.values())
 
 
-def _switch_above(src: str, k: int, by_name: dict[str, Any], parsed: dict[str, Any],
-                  in_loops: set[str]) -> tuple[str, int] | None:
+def _switch_above(
+    src: str, k: int, by_name: dict[str, Any], parsed: dict[str, Any], in_loops: set[str]
+) -> tuple[str, int] | None:
     """The (Switch, output) a branch value descends from (data or control edges)."""
     seen = set()
     stack = [(src, k)]
@@ -100,11 +112,24 @@ def _switch_above(src: str, k: int, by_name: dict[str, Any], parsed: dict[str, A
     return None
 
 
-def _members(c: Cond, nodes: list[Any], by_name: dict[str, Any], parsed: dict[str, Any],
-             consumers: dict[str, list[str]], in_loops: set[str], where: str) -> None:
+def _members(
+    c: Cond,
+    nodes: list[Any],
+    by_name: dict[str, Any],
+    parsed: dict[str, Any],
+    consumers: dict[str, list[str]],
+    in_loops: set[str],
+    where: str,
+) -> None:
     inside = c.scope + "/" if c.scope else ""
-    switches = {n.name for n in nodes if n.op in _SWITCH and n.name not in in_loops
-                and n.name.startswith(inside) and _pred_of(n.name, by_name, parsed) == c.pred}
+    switches = {
+        n.name
+        for n in nodes
+        if n.op in _SWITCH
+        and n.name not in in_loops
+        and n.name.startswith(inside)
+        and _pred_of(n.name, by_name, parsed) == c.pred
+    }
     c.switches = switches
     # Upstream of the Merges, down to the Switches: the branch bodies.
     upstream: set[str] = set()
@@ -117,39 +142,52 @@ def _members(c: Cond, nodes: list[Any], by_name: dict[str, Any], parsed: dict[st
         stack.extend(s for _, s, _ in parsed[name])
     for s in switches:
         for out in (0, 1):
-            frontier = [u for u in consumers[s]
-                        if any(src == s and kk == out for _, src, kk in parsed[u])]
+            frontier = [
+                u for u in consumers[s] if any(src == s and kk == out for _, src, kk in parsed[u])
+            ]
             seen: set[str] = set()
             while frontier:
                 name = frontier.pop()
-                if name in seen or name not in upstream or name in c.merges:
+                if name in seen or name in c.merges:
                     continue
                 seen.add(name)
                 prev = c.branch.get(name)
                 if prev is not None and prev != out:
                     raise errors.UnimplementedError(
-                        None, None, f"{where}: node '{name}' is in both branches of the "
-                        f"tf.cond on '{c.pred[0]}'.")
+                        None,
+                        None,
+                        f"{where}: node '{name}' is in both branches of the "
+                        f"tf.cond on '{c.pred[0]}'.",
+                    )
                 c.branch[name] = out
                 frontier.extend(consumers[name])
     for name in upstream:
         if name not in c.branch and name not in switches and by_name[name].op in _SWITCH:
             raise errors.UnimplementedError(
-                None, None, f"{where}: a tf.cond inside the tf.cond on '{c.pred[0]}' "
-                f"('{name}'); nested conds are not imported.")
+                None,
+                None,
+                f"{where}: a tf.cond inside the tf.cond on '{c.pred[0]}' "
+                f"('{name}'); nested conds are not imported.",
+            )
     c.members = set(c.branch) | switches | set(c.merges)
 
 
-def build_cond(c: Cond, by_name: dict[str, Any], parsed: dict[str, Any],
-               outer: Callable[[str, int], Tensor],
-               build_op: Callable[[Any, list[Tensor]], list[Tensor]], used_index: bool,
-               where: str) -> dict[str, Tensor]:
+def build_cond(
+    c: Cond,
+    by_name: dict[str, Any],
+    parsed: dict[str, Any],
+    outer: Callable[[str, int], Tensor],
+    build_op: Callable[[Any, list[Tensor]], list[Tensor]],
+    used_index: bool,
+    where: str,
+) -> dict[str, Tensor]:
     """Builds the conditional with flowzero's cond. Returns {Merge name: result tensor}."""
     from flowzero.ops.control_flow_ops import cond
 
     if used_index:
         raise errors.UnimplementedError(
-            None, None, f"{where}: a Merge's value_index output is used; not imported.")
+            None, None, f"{where}: a Merge's value_index output is used; not imported."
+        )
 
     def side(out: int) -> Callable[[], list[Tensor]]:
         def fn() -> list[Tensor]:

@@ -51,8 +51,79 @@ def _is_ta(t: Any) -> bool:
 def emit(w: Any, op: Any) -> None:
     if op.type == "While":
         _emit_while(w, op)
+    elif op.type == "If":
+        _emit_if(w, op)
     else:
         _emit_tensor_array(w, op)
+
+
+def _emit_if(w: Any, op: Any) -> None:
+    """flowzero's If as TF1's tf.cond: Switch(x, pred) lets each outer tensor into the branch
+    that runs (output 1: true, 0: false), constants hang on a pivot (`switch_t` / `switch_f`),
+    and each result is Merge(false_value, true_value)."""
+    a = op.opdef.attrs
+    where = f"If '{op.name}'"
+    branches = a["branches"]
+    for body in branches:
+        for inner in body.ops:
+            if inner.type in ("While", "If", "WhileGrad", "IfGrad"):
+                raise errors.UnimplementedError(
+                    None,
+                    None,
+                    f"{where}: holds {inner.type} '{inner.name}'; nested control "
+                    "flow has no TensorFlow GraphDef form here yet.",
+                )
+    if op.outputs[-1].consumers():
+        raise errors.UnimplementedError(
+            None, None, f"{where}: its gradient (IfGrad) has no TensorFlow GraphDef form."
+        )
+    base = f"{op.name}/tf1"
+    pred = w.ref(op.inputs[0])
+    psw = w.unique(f"{base}/Switch")
+    w.node(psw, "Switch", [pred, pred], {"T": dtypes.bool})
+    pivots = []
+    for out, label in ((1, "switch_t"), (0, "switch_f")):
+        pv = w.unique(f"{base}/{label}")
+        w.node(pv, "Identity", [f"{psw}:{out}" if out else psw], {"T": dtypes.bool})
+        pivots.append(pv)
+    pred_id = w.unique(f"{base}/pred_id")
+    w.node(pred_id, "Identity", [pred], {"T": dtypes.bool})
+    saved = (dict(w.remap), dict(w.tensor_arrays))
+    results: list[list[str]] = []
+    for b, body in enumerate(branches):  # 0: true (Switch output 1), 1: false (output 0)
+        out = 1 - b
+
+        def let_in(t: Any, b_out: int = out) -> str:
+            if _is_ta(t):
+                raise errors.UnimplementedError(
+                    None,
+                    None,
+                    f"{where}: a TensorArray enters a branch; not written in "
+                    "TensorFlow's form yet.",
+                )
+            sw = w.unique(f"{base}/Switch")
+            w.node(sw, "Switch", [w.ref(t), pred_id], {"T": t.dtype})
+            return f"{sw}:{b_out}" if b_out else sw
+
+        lo = a["split"][b]
+        for j, arg in enumerate(body.args):
+            w.remap[op_mapping_ref(arg)] = let_in(op.inputs[1 + lo + j])
+        for inner in body.ops:
+            if inner.type == "_Arg":
+                continue
+            for t in inner.inputs:
+                r = op_mapping_ref(t)
+                if t.op._body is not body and r not in w.remap:
+                    w.remap[r] = let_in(t)
+            w.emit(inner, pivots[b])
+        results.append([w.ref(t) for t in body.outputs])
+        w.remap, w.tensor_arrays = dict(saved[0]), dict(saved[1])
+    merges = []
+    for k, t in enumerate(op.outputs[:-1]):
+        m = w.unique(f"{base}/Merge")
+        w.node(m, "Merge", [results[1][k], results[0][k]], {"T": t.dtype, "N": 2})
+        merges.append(m)
+    w.node(op.name, "IdentityN", merges, {"T": [t.dtype for t in op.outputs[:-1]]})
 
 
 def _pair(w: Any, t: Any, where: str) -> tuple[str, str]:

@@ -112,33 +112,33 @@ def test_import_scope_prefixes_names_and_keeps_checkpoint_keys(tmp_path):
         np.testing.assert_allclose(sess.run("net/probs:0", {"net/x:0": np.ones((1, 4))}), want)
 
 
-def test_while_loops_are_tf1_loops_and_conds_keep_json(tmp_path):
+def test_loops_and_conds_are_tf1_form_other_graphs_keep_json(tmp_path):
     i = tf.constant(0)
     v = tf.Variable(2.0, name="v")
     out = tf.while_loop(lambda k, a: k < 3, lambda k, a: (k + 1, a * v), [i, tf.constant(1.0)])
-    tf.identity(out[1], name="out")
+    tf.identity(tf.cond(v > 1.0, lambda: out[1], lambda: v), name="out")
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        loop = tf.train.Saver().save(sess, str(tmp_path / "loop"))
-    mg = read_meta_graph(loop + ".meta")  # TF's protobuf: the loop in TF1's form
+        flow = tf.train.Saver().save(sess, str(tmp_path / "flow"))
+    mg = read_meta_graph(flow + ".meta")  # TF's protobuf: the loop and the cond in TF1's form
     assert {"Enter", "Merge", "Switch", "LoopCond", "NextIteration", "Exit"} <= {
         n.op for n in mg.graph_def.node
     }
     tf.reset_default_graph()
-    c = tf.Variable(2.0, name="c")
-    tf.identity(tf.cond(c > 1.0, lambda: c * 4.0, lambda: c), name="out")
+    c = tf.Variable([[2.0, 1.0]], name="c")
+    tf.reduce_sum(tf.nn.softmax(c, axis=0) * 8.0, name="out")  # no TF form: softmax on axis 0
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        branch = tf.train.Saver().save(sess, str(tmp_path / "cond"))
-    assert open(branch + ".meta", "rb").read(1) == b"{"  # no TF form for flowzero's cond
+        other = tf.train.Saver().save(sess, str(tmp_path / "other"))
+    assert open(other + ".meta", "rb").read(1) == b"{"  # flowzero's JSON meta graph
     old = str(tmp_path / "old.meta")
     saver_module.export_meta_graph(old, graph=tf.get_default_graph())
-    for path, prefix in ((loop + ".meta", loop), (branch + ".meta", branch), (old, branch)):
+    for path, prefix in ((flow + ".meta", flow), (other + ".meta", other), (old, other)):
         tf.reset_default_graph()
         saver = tf.train.import_meta_graph(path)
         with tf.Session() as sess:
             saver.restore(sess, prefix)
-            assert sess.run("out:0") == 8.0
+            assert sess.run("out:0") == (8.0 if prefix == flow else 16.0)
 
 
 def test_export_meta_graph_as_text_and_without_file(tmp_path):
