@@ -15,6 +15,7 @@ from flowzero import (
     nn,
     train,
 )
+from flowzero import interop as _interop  # noqa: F401 - Graph.as_graph_def (loads lazily)
 from flowzero import ops as _ops  # noqa: F401 - registers every op type
 from flowzero.autodiff import gradients
 from flowzero.compat import (
@@ -166,6 +167,21 @@ _LAZY_MODULES = frozenset({"summary", "saved_model", "metrics", "image", "estima
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
 _QUEUES = frozenset({"QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue"})
+# TensorFlow's file formats (flowzero/interop, protobuf), also on first use.
+_PROTO_NAMES = frozenset({
+    "GraphDef", "NodeDef", "AttrValue", "NameAttrList", "TensorProto", "TensorShapeProto",
+    "MetaGraphDef", "SaverDef", "SignatureDef", "TensorInfo", "CollectionDef", "VersionDef",
+    "OpDef", "OpList", "FunctionDef", "FunctionDefLibrary", "VariableDef", "SavedModel",
+})
+_INTEROP = {
+    "import_graph_def": ("flowzero.interop.importer", "import_graph_def"),
+    "graph_util": ("flowzero.interop.graph_util", None),
+    # TF1's summary protos: tensorboard's (the `tensorboard` extra), as tf.summary uses them.
+    "Summary": ("tensorboard.compat.proto.summary_pb2", "Summary"),
+    "HistogramProto": ("tensorboard.compat.proto.summary_pb2", "HistogramProto"),
+    "Event": ("tensorboard.compat.proto.event_pb2", "Event"),
+    "SessionLog": ("tensorboard.compat.proto.event_pb2", "SessionLog"),
+}
 _SUMMARY_ALIASES = {
     "scalar_summary": "scalar", "histogram_summary": "histogram", "image_summary": "image",
     "merge_summary": "merge", "merge_all_summaries": "merge_all",
@@ -186,6 +202,12 @@ def __getattr__(name: str) -> object:
         value = getattr(importlib.import_module("flowzero.eager"), name)
     elif name in _QUEUES:
         value = getattr(importlib.import_module("flowzero.ops.data_flow_ops"), name)
+    elif name in _PROTO_NAMES:  # tf.GraphDef, tf.MetaGraphDef, ...: TF's protobuf messages
+        value = getattr(importlib.import_module("flowzero.proto"), name)
+    elif name in _INTEROP:
+        module, attr = _INTEROP[name]
+        value = importlib.import_module(module)
+        value = getattr(value, attr) if attr else value
     elif name in _SUMMARY_ALIASES:
         value = getattr(importlib.import_module("flowzero.summary"), _SUMMARY_ALIASES[name])
     else:

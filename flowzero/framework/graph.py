@@ -46,12 +46,18 @@ class _Hooks:
     stack: Any = None  # ops.array_ops.stack
     variable_type: Any = None  # variables.Variable (graph files hold variables)
     variable_from_nodes: Any = None  # variables.Variable._from_nodes
+    graph_def: Any = None  # interop: (graph, add_shapes) -> a TensorFlow GraphDef message
 
 
 def register_variable_type(cls: Any, from_nodes: Any) -> None:
     """Called by flowzero.variables: its Variable class and how to wrap existing nodes."""
     _Hooks.variable_type = cls
     _Hooks.variable_from_nodes = from_nodes
+
+
+def register_graph_def_exporter(fn: Any) -> None:
+    """Called by flowzero.interop: how Graph.as_graph_def writes TensorFlow's GraphDef."""
+    _Hooks.graph_def = fn
 
 
 def register_runtime(session_for: Any, reset_sessions: Any) -> None:
@@ -467,6 +473,19 @@ class Graph:
                 if o not in out:
                     out.append(o)
         return out
+
+    def as_graph_def(self, from_version: int | None = None, add_shapes: bool = False) -> Any:
+        """This graph as a TensorFlow `GraphDef` protobuf (TF's op types and attrs), which
+        `tf.import_graph_def` here or in TensorFlow reads back.
+
+        Args:
+            from_version: accepted for TF's signature; the whole graph is written.
+            add_shapes: add each node's `_output_shapes` attr.
+
+        Raises:
+            tf.errors.UnimplementedError: an op has no TensorFlow form.
+        """
+        return _hook("graph_def")(self, add_shapes)
 
     # -- op creation ---------------------------------------------------------------------------
     def create_op(self, opdef_cls: type[OpDef], inputs: list[Tensor], attrs: dict[str, Any],

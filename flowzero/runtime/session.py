@@ -176,7 +176,8 @@ class BaseSession:
 
     @property
     def graph_def(self) -> Any:
-        return self._graph
+        """The session's graph as a TensorFlow GraphDef protobuf (`graph.as_graph_def()`)."""
+        return self._graph.as_graph_def()
 
     @property
     def sess_str(self) -> str:

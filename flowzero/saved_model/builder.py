@@ -1,4 +1,6 @@
-"""SavedModelBuilder: writes a SavedModel directory (graph + variables + signatures).
+"""SavedModelBuilder: writes a SavedModel directory (graph + variables + signatures), in
+TensorFlow's layout (saved_model.pb, flowzero/interop/saved_model.py) when every op of the graph
+has a TensorFlow form, else in flowzero's JSON layout (saved_model/format.py).
 
 Everything is written into a hidden temp directory next to `export_dir`
 (`.<name>.tmp-<pid>-<hex>`) and renamed onto `export_dir` in `save()`, so a model server that
@@ -16,6 +18,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flowzero.framework import errors
 from flowzero.framework.graph import GraphKeys
 from flowzero.framework.serialization import _fsync_dir, _json_bytes, _pid_alive, atomic_write
 from flowzero.saved_model import format as fmt
@@ -98,6 +101,8 @@ class SavedModelBuilder:
         self._tmp: str | None = None
         self._graph: Any = None
         self._meta: list[dict[str, Any]] = []
+        self._pending: list[tuple[str, Any, Any, tuple[str, ...], dict[str, Any]]] = []
+        self._tf_meta_graphs: list[Any] | None = []
         self._saved = False
 
     def _tmp_dir(self) -> str:
@@ -131,9 +136,17 @@ class SavedModelBuilder:
         file = f"meta_graph_{len(self._meta)}.json"
         var_list = graph.get_collection(GraphKeys.GLOBAL_VARIABLES)
         saver = Saver(var_list, allow_empty=True, max_to_keep=None)
-        export_meta_graph(os.path.join(tmp, file), graph=graph, saver=saver,
-                          meta_info_def={"tags": list(tag_tuple)},
-                          signature_def={k: v.to_json() for k, v in sigs.items()})
+        # TensorFlow's layout (saved_model.pb) when every op has a TF form; else flowzero's
+        # JSON layout for the whole export, written in save().
+        self._pending.append((file, graph, saver, tag_tuple, sigs))
+        if self._tf_meta_graphs is not None:
+            from flowzero.interop import saved_model as tf_saved_model
+
+            try:
+                self._tf_meta_graphs.append(
+                    tf_saved_model.meta_graph_for(graph, saver, tag_tuple, sigs))
+            except errors.UnimplementedError:
+                self._tf_meta_graphs = None
         if sess is not None:
             prefix = os.path.join(tmp, fmt.VARIABLES_DIRECTORY, fmt.VARIABLES_FILENAME)
             saver.save(sess, prefix, write_meta_graph=False, write_state=False)
@@ -175,13 +188,23 @@ class SavedModelBuilder:
             raise RuntimeError("This SavedModelBuilder has already saved.")
         from flowzero import __version__
 
-        doc = {"format": fmt.SAVED_MODEL_FORMAT, "version": fmt.SAVED_MODEL_VERSION,
-               "flowzero_version": __version__, "created": time.time(),
-               "variables": f"{fmt.VARIABLES_DIRECTORY}/{fmt.VARIABLES_FILENAME}",
-               "meta_graphs": self._meta}
         tmp = self._tmp
-        atomic_write(os.path.join(tmp, fmt.DESCRIPTOR_FILENAME),
-                     lambda f: f.write(_json_bytes(doc, as_text=True)))
+        if self._tf_meta_graphs is not None:
+            from flowzero.interop import saved_model as tf_saved_model
+
+            data = tf_saved_model.saved_model_bytes(self._tf_meta_graphs)
+            atomic_write(os.path.join(tmp, tf_saved_model.PB_FILENAME), lambda f: f.write(data))
+        else:
+            for file, graph, saver, tag_tuple, sigs in self._pending:
+                export_meta_graph(os.path.join(tmp, file), graph=graph, saver=saver,
+                                  meta_info_def={"tags": list(tag_tuple)},
+                                  signature_def={k: v.to_json() for k, v in sigs.items()})
+            doc = {"format": fmt.SAVED_MODEL_FORMAT, "version": fmt.SAVED_MODEL_VERSION,
+                   "flowzero_version": __version__, "created": time.time(),
+                   "variables": f"{fmt.VARIABLES_DIRECTORY}/{fmt.VARIABLES_FILENAME}",
+                   "meta_graphs": self._meta}
+            atomic_write(os.path.join(tmp, fmt.DESCRIPTOR_FILENAME),
+                         lambda f: f.write(_json_bytes(doc, as_text=True)))
         _fsync_dir(os.path.join(tmp, fmt.VARIABLES_DIRECTORY))
         _fsync_dir(tmp)
         target = os.path.abspath(self._export_dir)

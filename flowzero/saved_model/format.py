@@ -35,6 +35,8 @@ from flowzero.saved_model.signature_def_utils import SignatureDef
 SAVED_MODEL_FORMAT = "flowzero.saved_model"
 SAVED_MODEL_VERSION = 1
 DESCRIPTOR_FILENAME = "saved_model.json"
+# TensorFlow's layout (flowzero/interop/saved_model.py), which the builder writes when it can.
+TF_SAVED_MODEL_FILENAMES = ("saved_model.pb", "saved_model.pbtxt")
 VARIABLES_DIRECTORY = "variables"
 VARIABLES_FILENAME = "variables"
 _FILE_RE = re.compile(r"^meta_graph_\d{1,6}\.json$")
@@ -83,10 +85,21 @@ def descriptor_path(export_dir: str) -> str:
 def contains_saved_model(export_dir: Any) -> bool:
     """True when `export_dir` holds a SavedModel descriptor (TF's
     tf.saved_model.contains_saved_model / loader.maybe_saved_model_directory)."""
+    return model_file(export_dir) is not None
+
+
+def model_file(export_dir: Any) -> str | None:
+    """The file that makes `export_dir` a SavedModel: flowzero's descriptor or TensorFlow's
+    saved_model.pb / .pbtxt; None if there is none."""
     try:
-        return os.path.isfile(descriptor_path(os.fspath(export_dir)))
+        d = os.fspath(export_dir)
     except TypeError:
-        return False
+        return None
+    for name in (DESCRIPTOR_FILENAME, *TF_SAVED_MODEL_FILENAMES):
+        path = os.path.join(d, name)
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def read_descriptor(export_dir: str) -> Descriptor:

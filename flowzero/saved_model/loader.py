@@ -1,7 +1,10 @@
 """loader.load: a SavedModel back into a Session (TF's tf.saved_model.loader.load).
 
-Reading an export never unpickles anything: the descriptor and the meta graph are JSON, the
-arrays are `.npz` files read with allow_pickle=False and checked against their SHA-256.
+Two layouts are read: TensorFlow's (`saved_model.pb` + a V2 checkpoint in `variables/`, written
+by TensorFlow or by flowzero; flowzero/interop/saved_model.py) and flowzero's earlier one
+(`saved_model.json`). Reading an export never unpickles anything: the descriptor and the meta
+graph are JSON or protobuf, arrays are read with allow_pickle=False and checked (SHA-256,
+CRC-32C).
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ def _find(desc: fmt.Descriptor, tags: tuple[str, ...]) -> fmt.MetaGraphEntry:
     available = [list(e.tags) for e in desc.meta_graphs]
     raise RuntimeError(f"MetaGraphDef associated with tags {list(tags)!r} could not be found "
                        f"in SavedModel {desc.export_dir}. Available tag-sets: {available}.")
+
+
+def _tf_format(export_dir: Any) -> bool:
+    """Whether `export_dir` holds TensorFlow's layout (saved_model.pb / .pbtxt) rather than
+    flowzero's earlier one (saved_model.json)."""
+    d = os.fspath(export_dir)
+    return not os.path.isfile(fmt.descriptor_path(d)) and any(
+        os.path.isfile(os.path.join(d, n)) for n in fmt.TF_SAVED_MODEL_FILENAMES)
 
 
 def load(sess: Any, tags: Any, export_dir: Any, import_scope: str | None = None,
@@ -44,6 +55,10 @@ def load(sess: Any, tags: Any, export_dir: Any, import_scope: str | None = None,
         tf.errors.DataLossError: a file is corrupted or malformed.
     """
     tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
+    if _tf_format(export_dir):  # saved_model.pb: TensorFlow's layout (flowzero/interop)
+        from flowzero.interop import saved_model as tf_saved_model
+
+        return tf_saved_model.load(sess, tag_tuple, export_dir, import_scope)
     desc = fmt.read_descriptor(os.fspath(export_dir))
     entry = _find(desc, tag_tuple)
     meta_path = os.path.join(desc.export_dir, entry.file)
@@ -70,6 +85,10 @@ def read_saved_model_signatures(export_dir: Any, tags: Any = ("serve",)
                                 ) -> dict[str, Any]:
     """The signatures of the meta graph tagged `tags`, without importing anything."""
     tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
+    if _tf_format(export_dir):
+        from flowzero.interop import saved_model as tf_saved_model
+
+        return tf_saved_model.read_signatures(export_dir, tag_tuple)
     desc = fmt.read_descriptor(os.fspath(export_dir))
     entry = _find(desc, tag_tuple)
     meta_path = os.path.join(desc.export_dir, entry.file)

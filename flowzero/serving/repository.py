@@ -25,7 +25,7 @@ from typing import Any
 
 from flowzero.framework import errors
 from flowzero.framework.serialization import read_limits
-from flowzero.saved_model.format import DESCRIPTOR_FILENAME
+from flowzero.saved_model.format import DESCRIPTOR_FILENAME, model_file
 from flowzero.serving.servable import Servable, ServingError
 
 log = logging.getLogger("flowzero.serving")
@@ -123,7 +123,7 @@ class ModelRepository:
             v = parse_version(e.name)
             if v is None or not e.is_dir():
                 continue  # temp dirs (.1.tmp-...), files, anything not an integer
-            if os.path.isfile(os.path.join(e.path, DESCRIPTOR_FILENAME)):
+            if model_file(e.path) is not None:  # flowzero's or TensorFlow's SavedModel
                 found.append(v)
         return sorted(found)
 
@@ -152,7 +152,8 @@ class ModelRepository:
                 return
             path = os.path.join(m.directory, str(v))
             try:
-                mtime = os.stat(os.path.join(path, DESCRIPTOR_FILENAME)).st_mtime
+                mtime = os.stat(model_file(path) or os.path.join(path, DESCRIPTOR_FILENAME)
+                                ).st_mtime
             except OSError:
                 continue
             failed = m.failed.get(v)

@@ -4,7 +4,7 @@ Records are written by tensorboardX's `EventsWriter` (TFRecord framing, CRC32C, 
 `brain.Event:2` header), synchronously, under a lock: `flush()` returns only when everything
 added so far is on disk. A pending count forces a flush every `max_queue` events and a daemon
 thread flushes every `flush_secs` seconds, as TF1's writer does. Graphs are converted to
-tensorboard's `GraphDef` by `flowzero.summary.graph_def.to_graph_def`.
+a `GraphDef` by `flowzero.summary.graph_def.to_graph_def`.
 """
 
 from __future__ import annotations

@@ -75,9 +75,8 @@ __all__ = [
 # Checkpointing (Saver, graph export) is imported on first use: `import flowzero` stays light.
 _SAVER_NAMES = frozenset({
     "CheckpointReader", "CheckpointState", "NewCheckpointReader", "Saver", "checkpoint_exists",
-    "export_meta_graph", "get_checkpoint_state", "import_meta_graph", "latest_checkpoint",
+    "get_checkpoint_state", "latest_checkpoint",
     "list_variables", "load_checkpoint", "load_variable", "update_checkpoint_state",
-    "write_graph",
 })
 
 
@@ -117,6 +116,14 @@ def __getattr__(name: str) -> object:
         value = getattr(importlib.import_module(f"flowzero.train.{_LAZY_NAMES[name]}"), name)
     elif name == "queue_runner":  # tf.train.queue_runner.QueueRunner
         value = importlib.import_module("flowzero.train.queue_runner")
+    elif name == "write_graph":  # TensorFlow's GraphDef file (flowzero/interop)
+        from flowzero.interop.graph_def import write_graph
+
+        value = write_graph
+    elif name in ("export_meta_graph", "import_meta_graph"):  # TF's MetaGraphDef
+        from flowzero.interop import meta_graph
+
+        value = getattr(meta_graph, name)
     elif name == "SummaryWriter":  # TF 0.x name of tf.summary.FileWriter
         from flowzero.summary import FileWriter
 

@@ -1,15 +1,16 @@
 """Checkpoint files and the `checkpoint` state file; reading checkpoints without a graph.
 
-A checkpoint with prefix P (e.g. `ckpt/model.ckpt-100`) is
+A checkpoint with prefix P (e.g. `ckpt/model.ckpt-100`) is written in TensorFlow's V2 format
+(flowzero/train/tensor_bundle.py), so TensorFlow restores it:
 
-- `P.index`: JSON (format, version, global step, variables with dtype and shape, the data
-  file's name, size and SHA-256) — written last, so it is the commit of the checkpoint;
-- `P.npz` (or `P.alt.npz` when P was overwritten): one array per variable, keyed by
-  the checkpoint key (the variable's op name), a plain `.npz` read with allow_pickle=False;
-- `P.meta` (+ `P.meta.npz`): the meta graph, optional (see tf.train.export_meta_graph).
+- `P.index`: a sorted string table of BundleEntryProtos (dtype, shape, place in the data file,
+  CRC-32C) — written last, so it is the commit of the checkpoint;
+- `P.data-00000-of-00001` (or shard 0 of 2 when P was overwritten): the raw tensors;
+- `P.meta`: the meta graph, optional (see tf.train.export_meta_graph).
 
-The `checkpoint` state file next to them is TF's text format (CheckpointState). The full
-description is in docs/checkpoints.md.
+Checkpoints written by earlier flowzero versions (a JSON `P.index` + `P.npz`) still read: the
+format is told by the index's content. The `checkpoint` state file next to them is TF's text
+format (CheckpointState). The full description is in docs/checkpoints.md.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from flowzero.framework.serialization import (
     read_json_with_arrays,
     write_json_with_arrays,
 )
+from flowzero.train import tensor_bundle
 
 CHECKPOINT_FORMAT = "flowzero.checkpoint"
 CHECKPOINT_VERSION = 1
@@ -48,7 +50,29 @@ def checkpoint_exists(checkpoint_prefix: str) -> bool:
 
 def write_checkpoint(prefix: str, values: dict[str, np.ndarray], global_step: int | None = None,
                      meta_graph_file: str | None = None) -> None:
-    """Writes the checkpoint `prefix` atomically: data (.npz) first, then the JSON index.
+    """Writes the checkpoint `prefix` in TensorFlow's V2 format, atomically (data, then index).
+
+    `global_step` and `meta_graph_file` are not stored: TF's format keeps the step in the name
+    and the meta graph beside the checkpoint as `<prefix>.meta`.
+
+    Raises:
+        tf.errors.InvalidArgumentError: a value's dtype has no TensorFlow counterpart.
+    """
+    tensor_bundle.write_bundle(prefix, values)
+    # An older flowzero-format checkpoint at this prefix is superseded: drop its data.
+    for stale in (prefix + ".npz", prefix + ".alt.npz"):
+        try:
+            os.unlink(stale)
+        except FileNotFoundError:
+            pass
+
+
+def write_flowzero_checkpoint(prefix: str, values: dict[str, np.ndarray],
+                              global_step: int | None = None,
+                              meta_graph_file: str | None = None) -> None:
+    """Writes the checkpoint `prefix` in flowzero's earlier format (JSON index + `.npz`).
+
+    Kept so that tools and tests can make such checkpoints; Saver writes TF's format.
 
     Raises:
         tf.errors.UnimplementedError: a value is a string (object) array.
@@ -58,7 +82,7 @@ def write_checkpoint(prefix: str, values: dict[str, np.ndarray], global_step: in
         if arr.dtype.hasobject:
             raise errors.UnimplementedError(
                 None, None, f"Cannot save '{key}': string variables are not supported by the "
-                "checkpoint format (it stores plain NumPy arrays, never pickle).")
+                "flowzero checkpoint format (it stores plain NumPy arrays, never pickle).")
         variables.append({"key": key, "dtype": _dtypes.as_dtype(arr.dtype).name,
                           "shape": list(arr.shape)})
     from flowzero import __version__
@@ -71,24 +95,113 @@ def write_checkpoint(prefix: str, values: dict[str, np.ndarray], global_step: in
 
 
 def read_checkpoint_index(prefix: str) -> dict[str, Any]:
-    """The JSON index of checkpoint `prefix` (without reading its data)."""
+    """A description of checkpoint `prefix` without reading its data: `format`, `variables`
+    ([{key, dtype, shape}] sorted by key), `global_step` (TF's format: from a `-N` name
+    suffix) and `meta_graph_file` (the `.meta` beside it, or None)."""
     from flowzero.framework.serialization import read_json
 
-    path = os.fspath(prefix) + INDEX_SUFFIX
+    prefix = os.fspath(prefix)
+    path = prefix + INDEX_SUFFIX
     if not os.path.isfile(path):
         _raise_missing(prefix)
+    if not _is_flowzero_format(prefix):
+        return _bundle_doc(prefix, tensor_bundle.BundleReader(prefix))
     doc = read_json(path, "checkpoint index")
     _check_index(doc, path)
     return doc
 
 
+def _bundle_doc(prefix: str, reader: tensor_bundle.BundleReader) -> dict[str, Any]:
+    variables = []
+    for key in reader.keys():
+        dt, shape = reader.dtype_and_shape(key)
+        variables.append({"key": key, "dtype": _dtype_name(dt), "shape": list(shape)})
+    m = re.search(r"-(\d+)$", prefix)
+    meta = prefix + ".meta"
+    return {"format": "tensorflow.v2", "global_step": int(m.group(1)) if m else None,
+            "meta_graph_file": os.path.basename(meta) if os.path.isfile(meta) else None,
+            "variables": variables}
+
+
+def _dtype_name(dt: np.dtype) -> str:
+    try:
+        return _dtypes.as_dtype(dt).name
+    except (TypeError, ValueError, KeyError):
+        return np.dtype(dt).name
+
+
+class _LegacyReader:
+    """A flowzero-format checkpoint behind BundleReader's interface (all read at once)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.index, self._values = _read_legacy(prefix)
+
+    def keys(self) -> list[str]:
+        return sorted(self._values)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def dtype_and_shape(self, name: str) -> tuple[np.dtype, tuple[int, ...]]:
+        arr = self._get(name)
+        return arr.dtype, arr.shape
+
+    def read(self, name: str) -> np.ndarray:
+        return self._get(name).copy()
+
+    def read_many(self, names: list[str]) -> dict[str, np.ndarray]:
+        # The arrays were loaded for this reader alone: no copy needed.
+        return {k: np.require(self._get(k), requirements=["C", "W", "O"]) for k in names}
+
+    def _get(self, name: str) -> np.ndarray:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise errors.NotFoundError(None, None, f"Key {name} not found in checkpoint "
+                                       f"{self.prefix}") from None
+
+
+def open_checkpoint(prefix: str) -> Any:
+    """A reader of checkpoint `prefix` in either format: `.keys()`, `.dtype_and_shape(key)`,
+    `.read(key)`, `.read_many(keys)` (tensor_bundle.BundleReader for TF's format).
+
+    Raises:
+        tf.errors.NotFoundError (also a ValueError): there is no checkpoint at `prefix`.
+        tf.errors.DataLossError: the index is corrupted or truncated.
+    """
+    prefix = os.fspath(prefix)
+    if not os.path.isfile(prefix + INDEX_SUFFIX):
+        _raise_missing(prefix)
+    if not _is_flowzero_format(prefix):
+        return tensor_bundle.BundleReader(prefix)
+    return _LegacyReader(prefix)
+
+
+def _is_flowzero_format(prefix: str) -> bool:
+    """True if `<prefix>.index` is flowzero's earlier JSON index (it starts with '{'); anything
+    else, a damaged file included, is read as TensorFlow's format."""
+    try:
+        with open(os.fspath(prefix) + INDEX_SUFFIX, "rb") as f:
+            return f.read(64).lstrip()[:1] == b"{"
+    except OSError:
+        return False
+
+
 def read_checkpoint(prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """(index, {key: array}) of checkpoint `prefix`, verifying the data's SHA-256.
+    """(index, {key: array}) of checkpoint `prefix` (either format), verifying the data.
 
     Raises:
         tf.errors.NotFoundError (also a ValueError): there is no checkpoint at `prefix`.
         tf.errors.DataLossError: the index or the data is corrupted, truncated or missing.
     """
+    reader = open_checkpoint(prefix)
+    if isinstance(reader, _LegacyReader):
+        return reader.index, reader._values
+    return _bundle_doc(os.fspath(prefix), reader), reader.read_many(reader.keys())
+
+
+def _read_legacy(prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     path = os.fspath(prefix) + INDEX_SUFFIX
     if not os.path.isfile(path):
         _raise_missing(prefix)
@@ -134,7 +247,8 @@ def _raise_missing(prefix: str) -> None:
     if os.path.isdir(prefix):
         hint = (" It is a directory: pass a checkpoint prefix such as "
                 "tf.train.latest_checkpoint(dir).")
-    elif os.path.exists(prefix + ".npz") or os.path.exists(prefix + ".alt.npz"):
+    elif os.path.exists(prefix + ".npz") or os.path.exists(prefix + ".alt.npz") \
+            or tensor_bundle.data_files(prefix):
         hint = " Its data file exists but the index does not: the save did not complete."
     raise _MissingCheckpointError(
         None, None, f"The passed save_path is not a valid checkpoint: {prefix} "
@@ -143,6 +257,7 @@ def _raise_missing(prefix: str) -> None:
 
 def delete_checkpoint(prefix: str, meta_graph_suffix: str = "meta") -> None:
     """Deletes checkpoint `prefix`'s files, the index first (so nothing half-deleted restores)."""
+    tensor_bundle.delete_bundle(prefix)
     delete_json_with_arrays(prefix + INDEX_SUFFIX, sidecar_base=prefix)
     delete_json_with_arrays(f"{prefix}.{meta_graph_suffix}")
 
@@ -354,31 +469,58 @@ def _resolve(ckpt_dir_or_file: str) -> str:
 
 
 class CheckpointReader:
-    """Reads the values of one checkpoint (TF's NewCheckpointReader)."""
+    """Reads the values of one checkpoint (TF's NewCheckpointReader), either format.
+
+    Tensors are read (and their CRCs verified) when asked for, one at a time.
+    """
 
     def __init__(self, prefix: str) -> None:
         self.prefix = _resolve(prefix)
-        self.index, self._values = read_checkpoint(self.prefix)
+        self._reader = open_checkpoint(self.prefix)
 
     def has_tensor(self, name: str) -> bool:
-        return name in self._values
+        return name in self._reader
 
     def get_tensor(self, name: str) -> np.ndarray:
-        try:
-            return self._values[name].copy()
-        except KeyError:
+        if name not in self._reader:
             raise errors.NotFoundError(None, None, f"Key {name} not found in checkpoint "
-                                       f"{self.prefix}") from None
+                                       f"{self.prefix}")
+        return self._reader.read(name)
 
     def get_variable_to_shape_map(self) -> dict[str, list[int]]:
-        return {v["key"]: list(v["shape"]) for v in self.index["variables"]}
+        return {k: list(self._reader.dtype_and_shape(k)[1]) for k in self._reader.keys()}
 
-    def get_variable_to_dtype_map(self) -> dict[str, _dtypes.DType]:
-        return {v["key"]: _dtypes.as_dtype(v["dtype"]) for v in self.index["variables"]}
+    def get_variable_to_dtype_map(self) -> dict[str, Any]:
+        return {k: _as_dtype(self._reader.dtype_and_shape(k)[0]) for k in self._reader.keys()}
+
+    def debug_string(self) -> bytes:
+        """One line per tensor, `name (DT_FLOAT) [2,3]`, sorted by name (as TF's)."""
+        lines = []
+        for k in self._reader.keys():
+            dt, shape = self._reader.dtype_and_shape(k)
+            enum = tensor_bundle.dtype_enum(dt)
+            from flowzero.proto import types_pb2
+
+            dims = ",".join(str(d) for d in shape)
+            lines.append(f"{k} ({types_pb2.DataType.Name(enum)}) [{dims}]\n")
+        return "".join(lines).encode("utf-8")
+
+    @property
+    def index(self) -> dict[str, Any]:
+        if isinstance(self._reader, _LegacyReader):
+            return self._reader.index
+        return _bundle_doc(self.prefix, self._reader)
 
     @property
     def global_step(self) -> int | None:
         return self.index.get("global_step")
+
+
+def _as_dtype(dt: np.dtype) -> Any:
+    try:
+        return _dtypes.as_dtype(dt)
+    except (TypeError, ValueError, KeyError):
+        return np.dtype(dt)
 
 
 def load_checkpoint(ckpt_dir_or_file: str) -> CheckpointReader:
@@ -398,10 +540,12 @@ def load_variable(ckpt_dir_or_file: str, name: str) -> np.ndarray:
 
 def list_variables(ckpt_dir_or_file: str) -> list[tuple[str, list[int]]]:
     """[(key, shape)] of a checkpoint's variables, sorted by key (reads only the index)."""
-    doc = read_checkpoint_index(_resolve(ckpt_dir_or_file))
-    return sorted((v["key"], list(v["shape"])) for v in doc["variables"])
+    reader = open_checkpoint(_resolve(ckpt_dir_or_file))
+    return sorted((k, list(reader.dtype_and_shape(k)[1])) for k in reader.keys())
 
 
 __all__ = ["CheckpointState", "CheckpointReader", "NewCheckpointReader", "checkpoint_exists",
            "get_checkpoint_state", "latest_checkpoint", "update_checkpoint_state",
-           "load_checkpoint", "load_variable", "list_variables"]
+           "load_checkpoint", "load_variable", "list_variables", "open_checkpoint",
+           "read_checkpoint", "read_checkpoint_index", "write_checkpoint",
+           "write_flowzero_checkpoint"]

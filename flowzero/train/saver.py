@@ -45,7 +45,7 @@ from flowzero.train.checkpoint_utils import (
     list_variables,
     load_checkpoint,
     load_variable,
-    read_checkpoint,
+    open_checkpoint,
     update_checkpoint_state,
     write_checkpoint,
 )
@@ -329,31 +329,35 @@ class Saver:
             raise ValueError("Can't load save_path when it is None.")
         self._check_session(sess)
         save_path = os.fspath(save_path)
-        _, values = read_checkpoint(save_path)
-        updates = []
-        for e in self._entries:
-            arr = values.get(e.key)
-            if arr is None:
+        reader = open_checkpoint(save_path)
+        wanted = []
+        for e in self._entries:  # check names, dtypes and shapes before reading any data
+            if e.key not in reader:
                 raise errors.NotFoundError(
                     None, None, f"Key {e.key} not found in checkpoint {save_path} (needed to "
                     f"restore variable '{e.ref.op.name}'). Build the same model, or pass "
                     f"var_list to restore a subset; tf.train.list_variables lists the keys.")
+            dtype, shape = reader.dtype_and_shape(e.key)
             want = e.ref.dtype
-            if arr.dtype != want.np:
+            if dtype != want.np:
                 raise errors.InvalidArgumentError(
                     None, None, f"Restoring '{e.key}' from checkpoint {save_path}: the "
-                    f"checkpoint holds dtype {arr.dtype.name}, the variable '{e.ref.op.name}' "
+                    f"checkpoint holds dtype {dtype.name}, the variable '{e.ref.op.name}' "
                     f"has dtype {want.name}.")
-            if not e.ref.shape.is_compatible_with(arr.shape):
+            if not e.ref.shape.is_compatible_with(shape):
                 raise errors.InvalidArgumentError(
                     None, None, f"Restoring '{e.key}' from checkpoint {save_path}: shapes "
                     f"differ; the variable '{e.ref.op.name}' has shape {e.ref.shape}, the "
-                    f"checkpoint has shape {_shape_str(arr.shape)}. (Assign requires shapes "
+                    f"checkpoint has shape {_shape_str(shape)}. (Assign requires shapes "
                     f"of both tensors to match. lhs shape= {e.ref.shape} rhs shape= "
-                    f"{_shape_str(arr.shape)})")
-            updates.append((e.ref.op.name, arr))
-        for op_name, arr in updates:
-            _cell(sess, op_name).value = np.require(arr, requirements=["C", "W", "O"])
+                    f"{_shape_str(shape)})")
+            wanted.append(e)
+        # Every value is read (and its checksum verified) before any variable changes. The
+        # arrays are the reader's own (fresh, C-contiguous, writable; for TF's format views of
+        # one buffer holding them all), so they become the variables' storage without a copy.
+        values = reader.read_many([e.key for e in wanted])
+        for e in wanted:
+            _cell(sess, e.ref.op.name).value = np.require(values[e.key], requirements=["C", "W"])
 
     # -- meta graph ----------------------------------------------------------------------------
     def export_meta_graph(self, filename: str | None = None, collection_list: Any = None,
@@ -361,9 +365,14 @@ class Saver:
                           clear_devices: bool = False, clear_extraneous_savers: bool = False,
                           strip_default_attrs: bool = False, save_debug_info: bool = False,
                           graph: Graph | None = None) -> GraphDocument:
-        """tf.train.export_meta_graph of this Saver's graph, recording this Saver."""
-        return export_meta_graph(filename, collection_list=collection_list, as_text=as_text,
-                                 graph=graph if graph is not None else self._graph, saver=self)
+        """tf.train.export_meta_graph of this Saver's graph, recording this Saver: TensorFlow's
+        MetaGraphDef (flowzero/interop/meta_graph.py), or flowzero's JSON meta graph for a
+        graph whose ops have no TensorFlow form (flowzero's control-flow bodies)."""
+        from flowzero.interop import meta_graph
+
+        return meta_graph.export_meta_graph(
+            filename, collection_list=collection_list, as_text=as_text,
+            graph=graph if graph is not None else self._graph, saver=self)
 
 
 def _graph_of(var_list: Any) -> Graph:
@@ -447,8 +456,13 @@ def export_meta_graph(filename: str | None = None, meta_info_def: Any = None,
     return GraphDocument(doc, dict(gdoc.arrays))
 
 
-def read_meta_graph(filename: str) -> GraphDocument:
-    """Reads a meta graph file (verifying its arrays' SHA-256) without importing it."""
+def read_meta_graph(filename: str) -> Any:
+    """Reads a meta graph file without importing it: TensorFlow's MetaGraphDef (returned as
+    the message), or flowzero's JSON meta graph (verifying its arrays' SHA-256)."""
+    from flowzero.interop import meta_graph
+
+    if not meta_graph.is_json_meta_graph(os.fspath(filename)):
+        return meta_graph.read_meta_graph(os.fspath(filename))
     doc, arrays = read_json_with_arrays(os.fspath(filename), "meta graph file")
     if not isinstance(doc, dict) or doc.get("format") != META_GRAPH_FORMAT:
         raise errors.DataLossError(None, None, f"{filename} is not a flowzero meta graph.")

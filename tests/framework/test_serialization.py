@@ -23,6 +23,7 @@ from flowzero.framework.serialization import (
     read_graph,
     write_npz,
 )
+from flowzero.framework.serialization import write_graph as write_json_graph
 from flowzero.models import SimpleConvNet, TwoLayerNet
 from tests.ops.test_op_table import CASES, _ids
 
@@ -501,7 +502,8 @@ def test_write_graph_files_are_json_and_npz_without_pickle(tmp_path):
     with g.as_default():
         x = tf.placeholder(tf.float32, [None, 3], name="x")
         tf.matmul(x, tf.constant(np.arange(6, dtype=np.float32).reshape(3, 2)), name="y")
-    path = tf.train.write_graph(g, str(tmp_path / "sub" / "dir"), "graph.json")
+    # flowzero's own JSON graph files (tf.train.write_graph writes TensorFlow's GraphDef).
+    path = write_json_graph(g, str(tmp_path / "sub" / "dir"), "graph.json")
     assert path == str(tmp_path / "sub" / "dir" / "graph.json")
     doc = json.loads(open(path).read())
     assert doc["format"] == "flowzero.graph" and doc["version"] == 1
@@ -511,7 +513,7 @@ def test_write_graph_files_are_json_and_npz_without_pickle(tmp_path):
     with np.load(path + ".npz", allow_pickle=False) as z:
         np.testing.assert_array_equal(z[node["attrs"]["value"]["key"]],
                                       np.arange(6).reshape(3, 2))
-    compact = tf.train.write_graph(g, str(tmp_path), "c.json", as_text=False)
+    compact = write_json_graph(g, str(tmp_path), "c.json", as_text=False)
     assert "\n" not in open(compact).read().strip()
     g2 = load_graph(path)
     with tf.Session(graph=g2) as sess:
@@ -650,8 +652,11 @@ def test_meta_graph_round_trip_in_memory_and_with_import_scope(tmp_path):
             sess.run(tf.global_variables_initializer())
             path = saver.save(sess, str(tmp_path / "ckpt"), write_meta_graph=False)
             want = sess.run(net.logits, {net.x: np.ones((1, 4), np.float32)})
-    assert meta.doc["saver_def"]["var_list"]["renamed_W1"] == "two_layer_net/W1"
-    assert "MatMul" in meta.doc["meta_info_def"]["stripped_op_list"]
+    # TensorFlow's MetaGraphDef: the keys are the saver subgraph's RestoreV2 tensor names.
+    names = {n.name: n for n in meta.graph_def.node}["save/RestoreV2/tensor_names"]
+    assert b"renamed_W1" in names.attr["value"].tensor.string_val
+    assert meta.saver_def.max_to_keep == 7
+    assert "MatMul" in {n.op for n in meta.graph_def.node}
     for source in (str(tmp_path / "m.meta"), meta):
         with tf.Graph().as_default() as g2:
             restored = tf.train.import_meta_graph(source, import_scope="imported")

@@ -65,4 +65,4 @@ def copy_export(src: str, dst: str) -> None:
     import shutil
 
     shutil.copytree(src, dst)
-    assert os.path.isfile(os.path.join(dst, "saved_model.json"))
+    assert os.path.isfile(os.path.join(dst, "saved_model.pb"))

@@ -25,7 +25,7 @@ def test_export_command(trained, tmp_path, capsys):
     assert args.func(args) == 0
     text = capsys.readouterr().out
     assert "exported two_layer_net" in text and "x float32[None, 784]" in text
-    assert (out / "saved_model.json").is_file()
+    assert (out / "saved_model.pb").is_file()  # TensorFlow's SavedModel layout
     assert args.func(args) == 1  # exists: refused, one line, no traceback
     err = capsys.readouterr().err
     assert err.startswith("flowzero export: error: Export directory already exists") and \

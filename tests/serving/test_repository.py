@@ -124,7 +124,7 @@ def test_broken_version_keeps_the_old_one(trained, tmp_path):
     repo.poll()
     bad = base / "mnist" / "2"
     copy_export(os.path.join(trained.base, "mnist", "1"), str(bad))
-    with open(bad / "variables" / "variables.npz", "r+b") as f:
+    with open(bad / "variables" / "variables.data-00000-of-00001", "r+b") as f:
         f.seek(100)
         f.write(b"garbage!")
     repo.poll()

@@ -30,8 +30,7 @@ def test_constants():
 
 def test_export_load_predict_equals_session_run(trained):
     export = os.path.join(trained.base, "mnist", "1")
-    assert sorted(os.listdir(export)) == ["meta_graph_0.json", "meta_graph_0.json.npz",
-                                          "saved_model.json", "variables"]
+    assert sorted(os.listdir(export)) == ["saved_model.pb", "variables"]  # TensorFlow's
     sess, meta = _load(export)
     assert meta.meta_info_def.tags == ("serve",)
     sig = meta.signature_def["serving_default"]
@@ -49,15 +48,52 @@ def test_export_load_predict_equals_session_run(trained):
     assert acc > 0.5, acc  # it really is the trained model
 
 
-def test_export_is_json_and_npz_only(trained):
+def test_export_is_tensorflows_saved_model(trained):
+    from flowzero.proto import saved_model_pb2
+
     export = os.path.join(trained.base, "mnist", "1")
+    sm = saved_model_pb2.SavedModel.FromString(
+        open(os.path.join(export, "saved_model.pb"), "rb").read())
+    assert sm.saved_model_schema_version == 1 and len(sm.meta_graphs) == 1
+    mg = sm.meta_graphs[0]
+    assert list(mg.meta_info_def.tags) == ["serve"]
+    assert list(mg.signature_def) == ["serving_default"]
+    assert mg.signature_def["serving_default"].inputs["x"].name == "two_layer_net/x:0"
+    assert mg.saver_def.restore_op_name == "save/restore_all"
+    # The variables are a checkpoint in TensorFlow's V2 format.
+    assert sorted(os.listdir(os.path.join(export, "variables"))) == [
+        "variables.data-00000-of-00001", "variables.index"]
+    assert tf.train.list_variables(os.path.join(export, "variables", "variables"))
+
+
+def _json_layout_export(path: str) -> None:
+    """A SavedModel in flowzero's JSON layout: what the builder writes for a graph with
+    ops that have no TensorFlow form (a softmax over axis 0)."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None], name="x")
+        w = tf.Variable(2.0, name="w")
+        y = tf.reduce_sum(tf.nn.softmax(tf.stack([x, x]), axis=0), 0) * w * 4.0
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            saved_model.simple_save(sess, path, inputs={"x": x}, outputs={"y": y})
+
+
+def test_json_layout_for_graphs_without_tf_form_still_written_and_loaded(tmp_path):
+    export = str(tmp_path / "loop")
+    _json_layout_export(export)
+    assert sorted(os.listdir(export)) == ["meta_graph_0.json", "meta_graph_0.json.npz",
+                                          "saved_model.json", "variables"]
     desc = json.load(open(os.path.join(export, "saved_model.json")))
     assert desc["format"] == "flowzero.saved_model" and desc["version"] == 1
     assert desc["meta_graphs"] == [{"tags": ["serve"], "file": "meta_graph_0.json",
                                     "signatures": ["serving_default"]}]
-    for npz in ("meta_graph_0.json.npz", "variables/variables.npz"):
-        with np.load(os.path.join(export, npz), allow_pickle=False) as z:
-            assert all(z[k].dtype != object for k in z.files)
+    with np.load(os.path.join(export, "meta_graph_0.json.npz"), allow_pickle=False) as z:
+        assert all(z[k].dtype != object for k in z.files)
+    sess, meta = _load(export)
+    sig = meta.signature_def["serving_default"]
+    out = sess.run(sig.outputs["y"].name, {sig.inputs["x"].name: [1.0, 3.0]})
+    np.testing.assert_allclose(out, [8.0, 8.0])
 
 
 def test_refuses_non_empty_export_dir_but_takes_an_empty_one(trained, tmp_path):
@@ -150,8 +186,15 @@ def test_loader_rejects_damaged_exports(trained, tmp_path):
     src = os.path.join(trained.base, "mnist", "1")
     with pytest.raises(tf.errors.NotFoundError, match="does not exist"):
         _load(str(tmp_path))
+    cut = str(tmp_path / "cut")
+    copy_export(src, cut)
+    pb = os.path.join(cut, "saved_model.pb")
+    data = open(pb, "rb").read()
+    open(pb, "wb").write(data[: len(data) // 2])
+    with pytest.raises(tf.errors.DataLossError, match="saved_model.pb is not a valid SavedModel"):
+        _load(cut)
     bad = str(tmp_path / "bad")
-    copy_export(src, bad)
+    _json_layout_export(bad)  # flowzero's earlier layout: its descriptor is checked too
     desc_path = os.path.join(bad, "saved_model.json")
     desc = json.load(open(desc_path))
     desc["meta_graphs"][0]["file"] = "../../etc/passwd"
@@ -168,10 +211,10 @@ def test_loader_rejects_damaged_exports(trained, tmp_path):
         _load(bad)
     flipped = str(tmp_path / "flipped")
     copy_export(src, flipped)
-    with open(os.path.join(flipped, "variables", "variables.npz"), "r+b") as f:
+    with open(os.path.join(flipped, "variables", "variables.data-00000-of-00001"), "r+b") as f:
         f.seek(200)
         f.write(b"\xff\xff\xff\xff")
-    with pytest.raises(tf.errors.DataLossError, match="SHA-256"):
+    with pytest.raises(tf.errors.DataLossError, match="variables.*CRC-32C mismatch"):
         _load(flipped)
 
 

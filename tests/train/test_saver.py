@@ -6,7 +6,6 @@ variable, always leaves a latest checkpoint that restores exactly one complete s
 from __future__ import annotations
 
 import glob
-import hashlib
 import json
 import os
 import shutil
@@ -22,6 +21,8 @@ import pytest
 import flowzero as tf
 from flowzero.framework import errors
 from flowzero.models import TwoLayerNet
+from flowzero.train import tensor_bundle
+from flowzero.train.checkpoint_utils import read_checkpoint_index, write_flowzero_checkpoint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -157,7 +158,7 @@ def test_global_step_naming_int_variable_and_padding(tmp_path, monkeypatch):
     assert st.model_checkpoint_path == os.path.join("ckpt", "p-00000005")
     with open("ckpt/checkpoint") as f:
         assert 'model_checkpoint_path: "p-00000005"' in f.read()
-    idx = json.loads((tmp_path / "ckpt" / "model.ckpt-42.index").read_text())
+    idx = read_checkpoint_index(str(tmp_path / "ckpt" / "model.ckpt-42"))
     assert idx["global_step"] == 42
 
 
@@ -170,8 +171,10 @@ def test_max_to_keep_deletes_old_checkpoints_and_updates_state(tmp_path):
         assert not glob.glob(p + ".*"), f"{p} not deleted"
         assert not tf.train.checkpoint_exists(p)
     for p in paths[3:]:
-        assert sorted(os.path.basename(f) for f in glob.glob(p + ".*")) == sorted(
-            os.path.basename(p) + s for s in (".index", ".npz", ".meta", ".meta.npz"))
+        files = {os.path.basename(f) for f in glob.glob(p + ".*")}
+        base = os.path.basename(p)
+        assert {base + s for s in (".index", ".data-00000-of-00001", ".meta")} <= files
+        assert not files & {base + ".npz", base + ".alt.npz"}, files
     st = tf.train.get_checkpoint_state(str(tmp_path))
     assert st.model_checkpoint_path == paths[-1]
     assert st.all_model_checkpoint_paths == paths[-2:]
@@ -360,7 +363,7 @@ def test_failed_restore_changes_nothing(saved):
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "delete"])
 def test_corrupted_or_truncated_data_is_data_loss(saved, damage):
-    data = saved + ".npz"
+    data = saved + ".data-00000-of-00001"
     raw = bytearray(open(data, "rb").read())
     if damage == "flip":
         raw[len(raw) // 2] ^= 0xFF
@@ -380,7 +383,7 @@ def test_corrupted_or_truncated_data_is_data_loss(saved, damage):
 def test_corrupted_index_is_data_loss_and_missing_checkpoint_not_found(saved, tmp_path):
     with open(saved + ".index", "r+b") as f:
         f.truncate(20)
-    with pytest.raises(errors.DataLossError, match="not valid JSON"):
+    with pytest.raises(errors.DataLossError, match=r"model\.ckpt-1\.index.*truncated"):
         _restore_into(saved, layer__W=np.zeros((2, 3), np.float32))
     for bad in (str(tmp_path / "nope"), str(tmp_path)):
         with pytest.raises(errors.NotFoundError, match="not a valid checkpoint"):
@@ -419,41 +422,80 @@ def test_save_errors(tmp_path):
 
 
 # -- format ------------------------------------------------------------------------------------
-def test_on_disk_format_is_npz_plus_json_index(saved):
-    idx = json.loads(open(saved + ".index").read())
-    assert idx["format"] == "flowzero.checkpoint" and idx["version"] == 1
-    assert idx["global_step"] == 1 and idx["arrays_file"] == "model.ckpt-1.npz"
+def test_on_disk_format_is_tensorflow_v2(saved):
+    files = sorted(os.listdir(os.path.dirname(saved)))
+    assert "model.ckpt-1.index" in files and "model.ckpt-1.data-00000-of-00001" in files
+    assert not [f for f in files if f.endswith(".npz") and not f.startswith("model.ckpt-1.meta")]
+    idx = read_checkpoint_index(saved)
+    assert idx["format"] == "tensorflow.v2" and idx["global_step"] == 1
     assert idx["meta_graph_file"] == "model.ckpt-1.meta"
     assert idx["variables"] == [{"key": "layer/W", "dtype": "float32", "shape": [2, 3]},
                                 {"key": "layer/b", "dtype": "float32", "shape": [3]}]
-    data = saved + ".npz"
-    assert idx["arrays_sha256"] == hashlib.sha256(open(data, "rb").read()).hexdigest()
-    assert idx["arrays_bytes"] == os.path.getsize(data)
-    with np.load(data, allow_pickle=False) as z:  # a plain .npz, no pickle needed
-        assert sorted(z.files) == ["layer/W", "layer/b"]
-        np.testing.assert_array_equal(z["layer/W"], np.arange(6).reshape(2, 3))
+    reader = tensor_bundle.BundleReader(saved)
+    np.testing.assert_array_equal(reader.read("layer/W"), np.arange(6).reshape(2, 3))
+    # The data file is the raw little-endian bytes, one tensor after another.
+    raw = open(saved + ".data-00000-of-00001", "rb").read()
+    assert raw == np.arange(6, dtype="<f4").tobytes() + np.ones(3, "<f4").tobytes()
+
+
+def test_earlier_flowzero_format_checkpoints_still_restore(tmp_path):
+    prefix = str(tmp_path / "old.ckpt-5")
+    w = np.arange(6, dtype=np.float32).reshape(2, 3)
+    write_flowzero_checkpoint(prefix, {"layer/W": w, "layer/b": np.ones(3, np.float32)}, 5)
+    assert json.loads(open(prefix + ".index").read())["format"] == "flowzero.checkpoint"
+    got, _ = _restore_into(prefix, layer__W=np.zeros((2, 3), np.float32),
+                           layer__b=np.zeros(3, np.float32))
+    np.testing.assert_array_equal(got["layer__W"], w)
+    assert tf.train.list_variables(prefix) == [("layer/W", [2, 3]), ("layer/b", [3])]
+    reader = tf.train.NewCheckpointReader(prefix)
+    assert reader.global_step == 5 and reader.get_variable_to_dtype_map()["layer/b"] == tf.float32
+    # Saving over it writes TensorFlow's format and drops the old data file.
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(np.full((2, 3), 4.0, np.float32), name="layer/W")
+        sess = tf.Session(graph=g)
+        sess.run(v.initializer)
+        tf.train.Saver().save(sess, prefix, write_meta_graph=False)
+    assert not os.path.exists(prefix + ".npz") and tensor_bundle.is_bundle(prefix)
+    np.testing.assert_array_equal(tf.train.load_variable(prefix, "layer/W"), np.full((2, 3), 4))
+    # A damaged old-format index is still told apart and reported as such.
+    write_flowzero_checkpoint(prefix, {"layer/W": w})
+    with open(prefix + ".index", "r+b") as f:
+        f.truncate(20)
+    with pytest.raises(errors.DataLossError, match="not valid JSON"):
+        tf.train.NewCheckpointReader(prefix)
 
 
 def test_overwriting_a_prefix_alternates_data_files(tmp_path):
     v, sess = _simple(value=1.0)
     saver = tf.train.Saver()
     p = saver.save(sess, str(tmp_path / "m"))
-    assert os.path.exists(p + ".npz")
+    one, two = p + ".data-00000-of-00001", p + ".data-00000-of-00002"
+    assert os.path.exists(one) and not os.path.exists(two)
     sess.run(v.assign(np.full((2, 3), 2.0, np.float32)))
     saver.save(sess, str(tmp_path / "m"))
-    assert not os.path.exists(p + ".npz") and os.path.exists(p + ".alt.npz")
+    # The index still names the old data file until it is replaced: the new data goes aside.
+    assert not os.path.exists(one) and os.path.exists(two)
+    assert os.path.getsize(p + ".data-00001-of-00002") == 0
     sess.run(v.assign(np.zeros((2, 3), np.float32)))
     saver.restore(sess, p)
     np.testing.assert_array_equal(sess.run(v), np.full((2, 3), 2.0))
+    saver.save(sess, str(tmp_path / "m"))
+    assert os.path.exists(one) and not os.path.exists(two)
+    assert not os.path.exists(p + ".data-00001-of-00002")
     assert saver.last_checkpoints == [p]
 
 
-def test_string_variables_are_refused_clearly(tmp_path):
-    v = tf.Variable(tf.constant(["a", "b"]), name="words")
+def test_string_variables_save_and_restore(tmp_path):
+    v = tf.Variable(tf.constant(["a", "bé", ""]), name="words")
     sess = tf.Session()
     sess.run(v.initializer)
-    with pytest.raises(errors.UnimplementedError, match="words"):
-        tf.train.Saver().save(sess, str(tmp_path / "m"), write_meta_graph=False)
+    p = tf.train.Saver().save(sess, str(tmp_path / "m"), write_meta_graph=False)
+    got = tf.train.load_variable(p, "words")
+    assert got.dtype == object and list(got) == [b"a", "bé".encode(), b""]
+    sess.run(v.assign(tf.constant(["x", "y", "z"])))
+    tf.train.Saver().restore(sess, p)
+    assert [s if isinstance(s, bytes) else s.encode() for s in sess.run(v)] == list(got)
 
 
 def test_recover_last_checkpoints_after_restart(tmp_path):
@@ -654,6 +696,6 @@ def test_a_graph_the_format_cannot_store_still_saves_its_values(tmp_path):
                                      {"fn": print}, "opaque")
     with pytest.warns(RuntimeWarning, match="meta graph was not written.*attr 'fn'"):
         p = tf.train.Saver().save(sess, str(tmp_path / "m"))
-    assert json.loads(open(p + ".index").read())["meta_graph_file"] is None
+    assert read_checkpoint_index(p)["meta_graph_file"] is None
     assert not os.path.exists(p + ".meta")
     tf.train.Saver().restore(sess, p)

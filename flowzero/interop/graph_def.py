@@ -1,0 +1,252 @@
+"""flowzero Graph -> TensorFlow GraphDef, and GraphDef files.
+
+`to_graph_def(graph)` writes one NodeDef per Operation with TF's op types and attrs (through
+op_mapping.export_node), so that TensorFlow's `import_graph_def` builds the same computation;
+the other direction is importer.py. `write_graph` / `read_graph_def` are TF's `.pb` / `.pbtxt`
+files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import errors
+from flowzero.framework.graph import Graph
+from flowzero.interop import convert, op_mapping, tf1_export
+from flowzero.proto import attr_value_pb2, graph_pb2
+
+# GraphDef version stamps written (TF 1.15's producer; any TF since reads it).
+PRODUCER = 134
+MIN_CONSUMER = 0
+# Attr tensors up to this size stay in the TensorBoard form of a graph (TensorBoard drops
+# larger ones anyway).
+TENSORBOARD_MAX_TENSOR_BYTES = 1024
+
+
+def _set_attr(node: Any, key: str, value: Any, where: str) -> None:
+    av = convert.attr_value(value)
+    if av is not None:
+        node.attr[key].CopyFrom(av)
+
+
+def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = False) -> Any:
+    """The GraphDef of a flowzero Graph.
+
+    Args:
+        graph: a `tf.Graph`.
+        add_shapes: add each node's `_output_shapes` attr (TF's `add_shapes=True`).
+        tensorboard: the form for TensorBoard's Graphs tab: exactly one node per Operation
+            (no helper Const nodes), every node with a `dtype`, large constants left out, and
+            no error for ops TF could not run.
+
+    Returns:
+        A `GraphDef` (flowzero.proto.graph_pb2) with nodes in creation order.
+
+    Raises:
+        tf.errors.UnimplementedError: an op has no TF form (not in `tensorboard` mode).
+    """
+    gd = graph_pb2.GraphDef()
+    gd.versions.producer = PRODUCER
+    gd.versions.min_consumer = MIN_CONSUMER
+    w = _Writer(gd, graph, add_shapes, tensorboard)
+    for op in graph.get_operations():
+        if not tensorboard and op._body is not None:
+            continue  # written with its loop (tf1_export)
+        w.emit(op)
+    return gd
+
+
+class _Writer:
+    """Writes Operations as NodeDefs. Inside a loop written in TF1's form, tensors are renamed
+    (`remap`: a body argument is its `Merge` / `Identity`) and TensorArray handles stand for TF's
+    (handle, flow) pairs (`tensor_arrays`)."""
+
+    def __init__(self, gd: Any, graph: Graph, add_shapes: bool, tensorboard: bool) -> None:
+        self.gd = gd
+        self.add_shapes = add_shapes
+        self.tensorboard = tensorboard
+        self.used = {op.name for op in graph.get_operations()}
+        self.remap: dict[str, str] = {}
+        self.tensor_arrays: dict[Any, tuple[str, str]] = {}
+
+    def ref(self, t: Any) -> str:
+        r = op_mapping.tensor_ref(t)
+        return self.remap.get(r, r)
+
+    def unique(self, name: str) -> str:
+        k, base = 1, name
+        while name in self.used:
+            name = f"{base}_{k}"
+            k += 1
+        self.used.add(name)
+        return name
+
+    def node(self, name: str, op_type: str, inputs: list[str], attrs: dict[str, Any]) -> Any:
+        node = self.gd.node.add(name=name, op=op_type)
+        node.input.extend(inputs)
+        for key, value in attrs.items():
+            if hasattr(value, "WhichOneof"):
+                node.attr[key].CopyFrom(value)
+            else:
+                _set_attr(node, key, value, name)
+        return node
+
+    def emit(self, op: Any, pivot: str | None = None) -> None:
+        """Writes `op`; inside a TF1 loop, `pivot` is the node that puts input-less nodes (and
+        helper constants) in the loop's frame."""
+        controls = (f"^{pivot}",) if pivot and not op.inputs else ()
+        tensorboard = self.tensorboard
+        if not tensorboard and (
+            op.type in ("While", "If") or op.type in tf1_export.TENSOR_ARRAY_TYPES
+        ):
+            tf1_export.emit(self, op)
+            return
+        try:
+            ex = op_mapping.export_node(op)
+        except errors.UnimplementedError:
+            if not tensorboard:
+                raise
+            ex = op_mapping.ExportedNode(
+                op.type, dict(op.opdef.attrs), [op_mapping.tensor_ref(t) for t in op.inputs]
+            )
+        if tensorboard:
+            ex.extra = []
+            ex.inputs = [op_mapping.tensor_ref(t) for t in op.inputs]
+        ex.inputs = [self.remap.get(i, i) for i in ex.inputs]
+        for name, op_type, inputs, attrs in ex.extra:
+            if name in self.used:  # a helper node's name taken by an op of the graph
+                base = name
+                name = self.unique(name)
+                ex.inputs = [name if i == base else i for i in ex.inputs]
+            self.used.add(name)
+            ins = [self.remap.get(i, i) for i in inputs] or ([f"^{pivot}"] if pivot else [])
+            self.node(name, op_type, ins, attrs)
+        node = self.gd.node.add(name=op.name, op=ex.op_type)
+        node.input.extend(ex.inputs)
+        node.input.extend(f"^{c.name}" for c in op.control_inputs)
+        node.input.extend(controls)
+        for key, value in ex.attrs.items():
+            if (
+                tensorboard
+                and isinstance(value, np.ndarray)
+                and _approx_bytes(value) > TENSORBOARD_MAX_TENSOR_BYTES
+            ):
+                continue
+            try:
+                _set_attr(node, key, value, op.name)
+            except errors.InvalidArgumentError:
+                if not tensorboard:
+                    raise
+        outputs = op.outputs
+        if tensorboard and outputs and "dtype" not in node.attr:
+            with contextlib.suppress(errors.InvalidArgumentError):
+                node.attr["dtype"].type = convert.dtype_enum(outputs[0].dtype)
+        if self.add_shapes and outputs:
+            node.attr["_output_shapes"].CopyFrom(
+                attr_value_pb2.AttrValue(
+                    list=attr_value_pb2.AttrValue.ListValue(
+                        shape=[convert.shape_proto(t.shape) for t in outputs]
+                    )
+                )
+            )
+
+
+def _approx_bytes(arr: np.ndarray) -> int:
+    if arr.dtype.kind not in "OSU":
+        return arr.nbytes
+    if arr.size > TENSORBOARD_MAX_TENSOR_BYTES:
+        return arr.size
+    return sum(len(x) if isinstance(x, (bytes, str)) else 8 for x in arr.flat)
+
+
+def parse_graph_def(data: bytes, where: str) -> Any:
+    """A GraphDef from its binary form.
+
+    Raises:
+        tf.errors.DataLossError: the bytes are not a GraphDef (truncated or corrupted).
+    """
+    from google.protobuf.message import DecodeError
+
+    gd = graph_pb2.GraphDef()
+    try:
+        gd.ParseFromString(data)
+    except (DecodeError, RuntimeError, ValueError) as e:
+        raise errors.DataLossError(
+            None, None, f"{where} is not a valid GraphDef (truncated or corrupted?): {e}"
+        ) from None
+    return gd
+
+
+def parse_graph_def_text(text: str | bytes, where: str) -> Any:
+    """A GraphDef from TF's text format (`.pbtxt`); unknown fields are ignored.
+
+    Raises:
+        tf.errors.DataLossError: the text does not parse as a GraphDef.
+    """
+    from google.protobuf import text_format
+
+    gd = graph_pb2.GraphDef()
+    try:
+        text_format.Parse(text, gd, allow_unknown_field=True)
+    except (text_format.ParseError, UnicodeDecodeError, ValueError) as e:
+        raise errors.DataLossError(
+            None, None, f"{where} is not a valid text GraphDef: {e}"
+        ) from None
+    return gd
+
+
+def read_graph_def(path: str) -> Any:
+    """A GraphDef file, binary (`.pb`) or text (`.pbtxt`, `.txt`, or any file that is not a
+    valid binary GraphDef but is valid text)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if path.endswith((".pbtxt", ".txt")):
+        return parse_graph_def_text(data, path)
+    try:
+        return parse_graph_def(data, path)
+    except errors.DataLossError:
+        try:
+            return parse_graph_def_text(data, path)
+        except errors.DataLossError:
+            pass
+        raise
+
+
+def write_graph(graph_or_graph_def: Any, logdir: str, name: str, as_text: bool = True) -> str:
+    """Writes a graph as TensorFlow does (`tf.train.write_graph` / `tf.io.write_graph`): a
+    GraphDef, binary or text (`as_text=True`, TF's default), atomically; directories are
+    created as needed.
+
+    Args:
+        graph_or_graph_def: a `tf.Graph` or a GraphDef message (flowzero's or TensorFlow's);
+            a flowzero graph document (`serialization.graph_to_dict`) is written in flowzero's
+            JSON format instead, as before.
+        logdir, name: the file is `logdir/name`.
+
+    Returns:
+        The path written.
+    """
+    from google.protobuf import text_format
+
+    from flowzero.framework import serialization
+
+    if isinstance(graph_or_graph_def, (tuple, dict)):
+        return serialization.write_graph(graph_or_graph_def, logdir, name, as_text)
+    if isinstance(graph_or_graph_def, Graph):
+        gd = graph_or_graph_def.as_graph_def()
+    elif getattr(getattr(graph_or_graph_def, "DESCRIPTOR", None), "name", None) == "GraphDef":
+        gd = graph_or_graph_def
+    else:
+        raise TypeError(
+            f"write_graph expects a tf.Graph or a GraphDef; got "
+            f"{type(graph_or_graph_def).__name__}."
+        )
+    path = os.path.join(os.fspath(logdir), os.fspath(name))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    data = text_format.MessageToString(gd).encode() if as_text else gd.SerializeToString()
+    serialization.atomic_write(path, lambda f: f.write(data))
+    return path

@@ -1,0 +1,392 @@
+"""`tf.import_graph_def`: a TensorFlow GraphDef -> flowzero ops.
+
+The whole GraphDef is checked first (unique names, known op types, inputs that exist, no
+cycle); only then are flowzero ops built, in a topological order, through op_mapping's table.
+Every error names the source (`where`, e.g. the file) and the node.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import errors
+from flowzero.framework.graph import Graph, Operation, Tensor, get_default_graph
+from flowzero.framework.registry import get_op_class, registered_ops
+from flowzero.interop import convert, op_mapping, tf1_conds, tf1_loops
+from flowzero.interop.graph_def import parse_graph_def
+
+# Ops that call a Python function of the process that built the graph.
+_PYTHON_FUNCTION_TYPES = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
+_INPUT_RE = re.compile(r"^(\^)?([^:^]+)(?::(\d+))?$")
+
+
+def _parse_input(s: str, where: str) -> tuple[bool, str, int]:
+    m = _INPUT_RE.match(s)
+    if m is None:
+        raise errors.InvalidArgumentError(None, None, f"{where}: malformed input {s!r}.")
+    return bool(m.group(1)), m.group(2), int(m.group(3) or 0)
+
+
+def _supported(op_type: str) -> bool:
+    if op_type in op_mapping.IMPORTERS:
+        return True
+    return op_mapping.RENAMED.get(op_type, op_type) in registered_ops()
+
+
+def _find_cycle(remaining: set[str], deps: dict[str, list[str]]) -> list[str]:
+    """One cycle among `remaining` (nodes Kahn's sort could not order), as a list of names."""
+    start = min(remaining)
+    path, seen = [start], {start: 0}
+    node = start
+    while True:
+        nxt = next(d for d in deps[node] if d in remaining)
+        if nxt in seen:
+            return path[seen[nxt] :] + [nxt]
+        seen[nxt] = len(path)
+        path.append(nxt)
+        node = nxt
+
+
+def _topological_order(units: list[str], deps: dict[str, list[str]], where: str) -> list[str]:
+    waiting = {u: len(set(deps[u])) for u in units}
+    users: dict[str, list[str]] = {u: [] for u in units}
+    for name, ds in deps.items():
+        for d in set(ds):
+            users[d].append(name)
+    ready = [u for u in units if waiting[u] == 0]
+    order = []
+    i = 0
+    while i < len(ready):
+        name = ready[i]
+        i += 1
+        order.append(name)
+        for u in users[name]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                ready.append(u)
+    if len(order) != len(units):
+        remaining = {n for n, k in waiting.items() if k > 0}
+        cycle = _find_cycle(remaining, deps)
+        raise errors.InvalidArgumentError(
+            None,
+            None,
+            f"{where}: the graph has a cycle: {' <- '.join(cycle)} (nodes are "
+            f"listed consumer first; {len(remaining)} nodes cannot be ordered).",
+        )
+    return order
+
+
+def _normalize_input_map(input_map: Any) -> dict[str, Tensor]:
+    out: dict[str, Tensor] = {}
+    for key, value in (input_map or {}).items():
+        if not isinstance(key, str):
+            raise TypeError(f"input_map keys must be tensor names (str); got {key!r}.")
+        if not isinstance(value, Tensor):
+            raise TypeError(f"input_map['{key}'] must be a tf.Tensor; got {type(value).__name__}.")
+        key = key.lstrip("^")
+        out[key if ":" in key else f"{key}:0"] = value
+    return out
+
+
+def import_graph_def(
+    graph_def: Any,
+    input_map: Any = None,
+    return_elements: Any = None,
+    name: str | None = None,
+    op_dict: Any = None,
+    producer_op_list: Any = None,
+    *,
+    graph: Graph | None = None,
+    skip_types: frozenset[str] = frozenset(),
+    skip_scopes: tuple[str, ...] = (),
+    where: str = "GraphDef",
+) -> Any:
+    """Imports a TensorFlow GraphDef into the default graph, as TF's `tf.import_graph_def`.
+
+    Args:
+        graph_def: a GraphDef message (flowzero.proto or TensorFlow's own), or its bytes.
+        input_map: `{"name:i": tensor}` — uses of those outputs read `tensor` instead.
+        return_elements: names to return: `"node"` gives the Operation, `"node:i"` the Tensor.
+        name: prefix for the imported names (default "import"; "" for none).
+        op_dict, producer_op_list: accepted for TF's signature; unused.
+        graph: the graph to import into (default: the default graph).
+        skip_types: op types to leave out, with everything that depends on them (the saver
+            subgraph of a MetaGraphDef).
+        skip_scopes: name scopes (`save/`) whose nodes are left out, likewise.
+        where: how errors name the source (e.g. the file path).
+
+    Returns:
+        The list of `return_elements`, or None.
+
+    Raises:
+        tf.errors.NotFoundError: a node's op type is not implemented by flowzero.
+        tf.errors.InvalidArgumentError: duplicate names, a missing input, a cycle, a bad attr
+            value (unknown dtype, bad shape, bad tensor), or ops that do not fit together.
+    """
+    del op_dict, producer_op_list
+    if isinstance(graph_def, (bytes, bytearray, memoryview)):
+        graph_def = parse_graph_def(bytes(graph_def), where)
+    nodes = list(graph_def.node)
+    if len(graph_def.library.function):
+        fn = graph_def.library.function[0].signature.name
+        raise errors.UnimplementedError(
+            None,
+            None,
+            f"{where}: the graph has a function library (e.g. '{fn}'); flowzero "
+            "imports graphs without functions (TF1 graph mode).",
+        )
+    imap = _normalize_input_map(input_map)
+    g = graph if graph is not None else get_default_graph()
+
+    by_name: dict[str, Any] = {}
+    for n in nodes:
+        if not n.name:
+            raise errors.InvalidArgumentError(None, None, f"{where}: a node has no name.")
+        if n.name in by_name:
+            raise errors.InvalidArgumentError(
+                None, None, f"{where}: node name '{n.name}' is used twice."
+            )
+        by_name[n.name] = n
+    parsed: dict[str, list[tuple[bool, str, int]]] = {}
+    for n in nodes:
+        parsed[n.name] = [_parse_input(s, f"{where}: node '{n.name}'") for s in n.input]
+        for ctrl, src, _ in parsed[n.name]:
+            if src not in by_name:
+                raise errors.InvalidArgumentError(
+                    None,
+                    None,
+                    f"{where}: node '{n.name}' ({n.op}) has input "
+                    f"'{'^' if ctrl else ''}{src}', which is not a node of the graph.",
+                )
+
+    # Leave out the skipped types and everything downstream of them.
+    skipped = {
+        n.name
+        for n in nodes
+        if n.op in skip_types or (skip_scopes and n.name.startswith(skip_scopes))
+    }
+    changed = bool(skipped)
+    while changed:
+        changed = False
+        for n in nodes:
+            if n.name not in skipped and any(src in skipped for _, src, _ in parsed[n.name]):
+                skipped.add(n.name)
+                changed = True
+    kept = [n for n in nodes if n.name not in skipped]
+    if any(n.op in op_mapping.SUMMARY_TYPES for n in kept):
+        import flowzero.summary  # noqa: F401 - registers the summary op types
+    frames = []
+    if any(n.op in ("Enter", "RefEnter") for n in kept):
+        frames = tf1_loops.find_frames(kept, by_name, parsed, where)
+    frame_of: dict[str, Any] = {m: f for f in frames for m in f.members}
+    conds = []
+    if any(n.op in ("Merge", "RefMerge") and n.name not in frame_of for n in kept):
+        conds = tf1_conds.find_conds(kept, by_name, parsed, set(frame_of), where)
+    frame_of.update({m: c for c in conds for m in c.members})  # loops and conds: units
+    for n in kept:
+        if n.op in _PYTHON_FUNCTION_TYPES:
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"{where}: node '{n.name}' is a {n.op}: its Python function is not in the file "
+                "(only a process-local token), and flowzero never runs code from a file.",
+            )
+        if n.name in frame_of and n.op in tf1_loops.STRUCTURE_TYPES:
+            continue
+        if not _supported(n.op):
+            raise errors.NotFoundError(
+                None,
+                None,
+                f"{where}: node '{n.name}' has op type '{n.op}', which flowzero "
+                "does not implement.",
+            )
+
+    def unit(name: str) -> str:  # a TF1 loop or cond is one unit of the order
+        f = frame_of.get(name)
+        return f.key if f is not None else name
+
+    units: list[str] = []
+    deps: dict[str, list[str]] = {}
+    for n in kept:
+        u = unit(n.name)
+        if u not in deps:
+            units.append(u)
+            deps[u] = []
+        deps[u].extend(
+            unit(src)
+            for ctrl, src, k in parsed[n.name]
+            if (ctrl or f"{src}:{k}" not in imap) and unit(src) != u
+        )
+    frame_by_key: dict[str, Any] = {f.key: f for f in frames}
+    cond_by_key = {c.key: c for c in conds}
+    order = _topological_order(units, deps, where)
+
+    if name is None:
+        name = "import"
+    prefix = ""
+    if name:
+        prefix = g.unique_name(name.rstrip("/")) + "/"
+    used_map: set[str] = set()
+    outputs: dict[str, list[Tensor]] = {}
+    node_ops: dict[str, Operation] = {}
+
+    def const_value(t: Tensor) -> Any:
+        return t.op.opdef.attrs.get("value") if t.op.type == "Const" else None
+
+    def tensor(src: str, k: int, node_where: str) -> Tensor:
+        key = f"{src}:{k}"
+        if key in imap:
+            used_map.add(key)
+            return imap[key]
+        outs = outputs[src]
+        if k >= len(outs):
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"{node_where}: input '{key}' does not exist; '{src}' has {len(outs)} outputs.",
+            )
+        return outs[k]
+
+    def build(n: Any, inputs: list[Tensor], name: str, absolute: bool) -> list[Tensor]:
+        node_where = f"{where}: node '{n.name}' ({n.op})"
+        attrs = {
+            key: convert.value_from_attr(av, f"{node_where} attr '{key}'")
+            for key, av in n.attr.items()
+            if not key.startswith("_")
+        }
+        try:
+            return _build(g, name, n.op, inputs, attrs, node_where, const_value, absolute)
+        except errors.OpError as e:
+            if node_where in str(e.message):
+                raise
+            raise type(e)(None, None, f"{node_where}: {e.message}") from None
+        except (ValueError, TypeError, KeyError, IndexError) as e:
+            raise errors.InvalidArgumentError(
+                None, None, f"{node_where}: cannot be built: {e}"
+            ) from None
+
+    with g.as_default(), g.control_dependencies(None):
+        for u in order:
+            cnd = cond_by_key.get(u)
+            if cnd is not None:
+                where_c = f"{where}: tf.cond on '{cnd.pred[0]}'"
+                used_index = any(
+                    src in cnd.merges and k == 1
+                    for n in kept
+                    for ctrl, src, k in parsed[n.name]
+                    if not ctrl
+                )
+                try:
+                    merged = tf1_conds.build_cond(
+                        cnd,
+                        by_name,
+                        parsed,
+                        lambda src, k, w=where_c: tensor(src, k, w),
+                        lambda n, ins: build(n, ins, n.name.rsplit("/", 1)[-1], False),
+                        used_index,
+                        where_c,
+                    )
+                except (ValueError, TypeError) as e:
+                    raise errors.InvalidArgumentError(
+                        None, None, f"{where_c}: cannot be built: {e}"
+                    ) from None
+                for merge_name, t in merged.items():
+                    outputs[merge_name] = [t]
+                    node_ops[merge_name] = t.op
+                continue
+            frame = frame_by_key.get(u)
+            if frame is not None:
+                where_f = f"{where}: while loop '{frame.name}'"
+                try:
+                    exits = tf1_loops.build_frame(
+                        frame,
+                        by_name,
+                        parsed,
+                        lambda src, k, w=where_f: tensor(src, k, w),
+                        lambda n, ins: build(n, ins, n.name.rsplit("/", 1)[-1], False),
+                        where_f,
+                    )
+                except (ValueError, TypeError) as e:
+                    raise errors.InvalidArgumentError(
+                        None, None, f"{where_f}: cannot be built: {e}"
+                    ) from None
+                for exit_name, t in exits.items():
+                    outputs[exit_name] = [t]
+                    node_ops[exit_name] = t.op
+                continue
+            n = by_name[u]
+            inputs = [tensor(src, k, n.name) for ctrl, src, k in parsed[n.name] if not ctrl]
+            controls = [node_ops[src] for ctrl, src, _ in parsed[n.name] if ctrl]
+            before = len(g._ops)
+            with g.control_dependencies([c for c in controls if c is not None]):
+                outs = build(n, inputs, prefix + n.name, True)
+            made = g._ops[before:]
+            outputs[n.name] = outs
+            node_ops[n.name] = next(
+                (o for o in made if o.name == prefix + n.name),
+                made[-1] if made else (outs[0].op if outs else None),
+            )
+    unused = set(imap) - used_map
+    if unused:
+        raise ValueError(
+            f"Attempted to map inputs that were not found in graph_def: "
+            f"[{', '.join(sorted(unused))}]"
+        )
+    if return_elements is None:
+        return None
+    result = []
+    for r in return_elements:
+        ctrl, src, k = _parse_input(r, f"{where}: return_elements")
+        if src not in node_ops and src not in outputs:
+            raise ValueError(f"Requested return_element '{r}' not found in graph_def.")
+        if ":" in r:
+            result.append(outputs[src][k])
+        else:
+            result.append(node_ops[src])
+    return result
+
+
+def _build(
+    g: Graph,
+    name: str,
+    tf_type: str,
+    inputs: list[Tensor],
+    attrs: dict[str, Any],
+    where: str,
+    const_value: Any,
+    absolute: bool = True,
+) -> list[Tensor]:
+    ctx = op_mapping.ImportContext(g, name, tf_type, attrs, where, const_value, absolute)
+    importer = op_mapping.IMPORTERS.get(tf_type)
+    if importer is not None:
+        return list(importer(ctx, inputs))
+    fz_type = op_mapping.RENAMED.get(tf_type, tf_type)
+    fz_attrs = op_mapping.import_attrs(tf_type, attrs)
+    if fz_type == "Identity" and len(inputs) == 1 and inputs[0].op.type == "VariableV2":
+        fz_type = "ReadVariableOp"  # TF's read of a reference variable
+        fz_attrs = {}
+    elif fz_type not in op_mapping.REF_CONSUMERS and any(t.op.type == "VariableV2" for t in inputs):
+        inputs = [_read(g, t) if t.op.type == "VariableV2" else t for t in inputs]
+    if tf_type == "Const":
+        value = fz_attrs.get("value")
+        if not isinstance(value, np.ndarray):
+            raise errors.InvalidArgumentError(None, None, f"{where}: has no tensor 'value'.")
+        dt = fz_attrs.get("dtype")
+        if dt is not None and dt.np != value.dtype and not (dt.name == "string"):
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"{where}: dtype attr {dt.name} differs from its value's dtype {value.dtype}.",
+            )
+    op = g.create_op(get_op_class(fz_type), inputs, fz_attrs, name + "/" if absolute else name)
+    return op.outputs
+
+
+def _read(g: Graph, ref: Tensor) -> Tensor:
+    """A ReadVariableOp of a variable's storage (TF reads reference tensors implicitly)."""
+    return g.create_op(
+        get_op_class("ReadVariableOp"), [ref], {}, g.unique_name(f"{ref.op.name}/read") + "/"
+    ).outputs[0]

@@ -1,0 +1,602 @@
+"""TensorFlow's V2 checkpoint format (the "tensor bundle"), read and written.
+
+A bundle with prefix P is two files:
+
+- `P.index`: a sorted string table (flowzero/train/sstable.py). The empty key holds a
+  BundleHeaderProto (number of data shards, byte order, format version); every other key is a
+  tensor name whose value is a BundleEntryProto: dtype, shape, shard, offset and size in the
+  data file, and the masked CRC-32C of the tensor's bytes.
+- `P.data-00000-of-00001` (shard s of n: `P.data-<s:05d>-of-<n:05d>`): the tensors' bytes one
+  after the other, little-endian, C order. A string tensor is its lengths as varint64s, the
+  masked CRC-32C of the lengths (each as a little-endian uint32, or uint64 when larger), then
+  the bytes of each string; its entry's CRC covers the lengths, that CRC and the strings.
+
+A variable saved in slices (tf.fixed_size_partitioner) has an entry with its full shape and
+the slices' extents, and one entry per slice under a binary key (TF's OrderedCode encoding of
+the name and the extents); `read` assembles the full value.
+
+Reading checks every length, offset and shape against the files before allocating, reads each
+tensor straight into the array that is returned (one copy in memory), and verifies its CRC.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import struct
+from typing import Any
+
+import numpy as np
+
+from flowzero.framework import errors
+from flowzero.framework.serialization import atomic_write
+from flowzero.train import crc32c, sstable
+
+INDEX_SUFFIX = ".index"
+MAX_DIMS = 254  # TensorShape's limit
+_HEADER_KEY = b""
+_BUNDLE_VERSION = 1  # kTensorBundleVersion: what this code writes and reads
+_CHUNK = 1 << 23  # bytes read (and checksummed) at a time
+
+# TF DataType enum value <-> NumPy dtype (types.proto).
+_NP_BY_ENUM: dict[int, np.dtype] = {
+    1: np.dtype("<f4"),
+    2: np.dtype("<f8"),
+    3: np.dtype("<i4"),
+    4: np.dtype("u1"),
+    5: np.dtype("<i2"),
+    6: np.dtype("i1"),
+    8: np.dtype("<c8"),
+    9: np.dtype("<i8"),
+    10: np.dtype("?"),
+    17: np.dtype("<u2"),
+    18: np.dtype("<c16"),
+    19: np.dtype("<f2"),
+    22: np.dtype("<u4"),
+    23: np.dtype("<u8"),
+}
+_DT_STRING = 7
+_ENUM_BY_KIND = {(d.kind, d.itemsize): e for e, d in _NP_BY_ENUM.items()}
+_UNSUPPORTED = {
+    11: "qint8",
+    12: "quint8",
+    13: "qint32",
+    14: "bfloat16",
+    15: "qint16",
+    16: "quint16",
+    20: "resource",
+    21: "variant",
+}
+
+
+def data_filename(prefix: str, shard: int = 0, num_shards: int = 1) -> str:
+    """`<prefix>.data-<shard>-of-<num_shards>`, as TF names a bundle's data files."""
+    return f"{prefix}.data-{shard:05d}-of-{num_shards:05d}"
+
+
+def _pb() -> Any:
+    from flowzero.proto import tensor_bundle_pb2
+
+    return tensor_bundle_pb2
+
+
+def dtype_enum(dtype: np.dtype) -> int:
+    """The TF DataType enum value of a NumPy dtype (object and bytes/str arrays: DT_STRING)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "OSU":
+        return _DT_STRING
+    e = _ENUM_BY_KIND.get((dtype.kind, dtype.itemsize))
+    if e is None:
+        raise errors.InvalidArgumentError(
+            None, None, f"dtype {dtype} has no TensorFlow DataType that a checkpoint can hold."
+        )
+    return e
+
+
+# -- slices (partitioned variables) -------------------------------------------------------------
+def _num_increasing(out: bytearray, v: int) -> None:
+    raw = v.to_bytes((v.bit_length() + 7) // 8, "big") if v else b""
+    out.append(len(raw))
+    out += raw
+
+
+def _signed_num_increasing(out: bytearray, v: int) -> None:
+    x = ~v if v < 0 else v
+    n = 1
+    while x >= 1 << (7 * n - 1):
+        n += 1
+    if n > 8:
+        raise ValueError(f"slice extent {v} is too large")
+    raw = bytearray((v & ((1 << (8 * n)) - 1)).to_bytes(n, "big"))
+    raw[0] ^= (0xFF << (8 - n)) & 0xFF
+    out += raw
+
+
+def slice_key(name: str, extents: list[tuple[int, int]]) -> bytes:
+    """The key TF stores one slice of tensor `name` under ((start, length) per dimension;
+    length -1 = the whole dimension): OrderedCode of 0, the name, the rank, the extents."""
+    out = bytearray()
+    _num_increasing(out, 0)
+    for b in name.encode("utf-8"):  # 0x00 and 0xff are escaped, 0x00 0x01 ends the string
+        out += b"\x00\xff" if b == 0 else b"\xff\x00" if b == 0xFF else bytes((b,))
+    out += b"\x00\x01"
+    _num_increasing(out, len(extents))
+    for start, length in extents:
+        _signed_num_increasing(out, start)
+        _signed_num_increasing(out, length)
+    return bytes(out)
+
+
+# -- reading ------------------------------------------------------------------------------------
+class BundleReader:
+    """Reads a V2 checkpoint (TensorFlow's tensor bundle) with prefix `prefix`.
+
+    Raises (from the constructor):
+        tf.errors.NotFoundError: `<prefix>.index` does not exist.
+        tf.errors.DataLossError: the index is truncated or corrupted, or its header is bad.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = os.fspath(prefix)
+        self.index_path = self.prefix + INDEX_SUFFIX
+        try:
+            with open(self.index_path, "rb") as f:
+                buf = f.read()
+        except FileNotFoundError:
+            raise errors.NotFoundError(
+                None, None, f"Checkpoint index {self.index_path} not found."
+            ) from None
+        except OSError as e:
+            raise errors.DataLossError(
+                None, None, f"Cannot read checkpoint index {self.index_path}: {e}"
+            ) from None
+        items = sstable.read_table(buf, self.index_path)
+        if not items or items[0][0] != _HEADER_KEY:
+            self._loss("", "it has no header entry (the empty key)")
+        header = _pb().BundleHeaderProto()
+        self._parse(header, items[0][1], "", "header")
+        if header.num_shards < 1 or header.num_shards > 1 << 20:
+            self._loss("", f"the header names {header.num_shards} data shards")
+        if (
+            header.version.min_consumer > _BUNDLE_VERSION
+            or _BUNDLE_VERSION in header.version.bad_consumers
+        ):
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"Checkpoint {self.index_path} needs a newer reader (format version "
+                f"{header.version.producer}, min consumer {header.version.min_consumer}).",
+            )
+        self.num_shards = int(header.num_shards)
+        self.big_endian = header.endianness == 1
+        self._raw: dict[str, bytes] = {}
+        self._slices: dict[bytes, bytes] = {}
+        for key, value in items[1:]:
+            if key[:1] == b"\x00":  # a slice of a partitioned variable
+                self._slices[key] = value
+                continue
+            try:
+                self._raw[key.decode("utf-8")] = value
+            except UnicodeDecodeError:
+                self._loss(repr(key), "a tensor name is not UTF-8")
+        self._entries: dict[str, Any] = {}
+        self._sizes: dict[int, int] = {}
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _loss(self, name: str, what: str, file: str | None = None) -> None:
+        raise errors.DataLossError(
+            None,
+            None,
+            f"Checkpoint {file or self.index_path}"
+            + (f", tensor '{name}'" if name else "")
+            + f": {what}. The checkpoint is truncated or corrupted.",
+        )
+
+    def _parse(self, msg: Any, raw: bytes, name: str, what: str) -> None:
+        from google.protobuf.message import DecodeError
+
+        try:
+            msg.ParseFromString(raw)
+        except (DecodeError, ValueError, RuntimeError) as e:
+            self._loss(name, f"its {what} record does not parse ({e})")
+
+    def _entry(self, name: str, raw: bytes | None = None) -> Any:
+        entry = self._entries.get(name) if raw is None else None
+        if entry is None:
+            if raw is None:
+                raw = self._raw.get(name)
+                if raw is None:
+                    raise errors.NotFoundError(
+                        None, None, f"Key {name} not found in checkpoint {self.prefix}."
+                    )
+            entry = _pb().BundleEntryProto()
+            self._parse(entry, raw, name, "entry")
+            self._entries[name] = entry
+        return entry
+
+    def _shape(self, name: str, entry: Any) -> tuple[int, ...]:
+        if entry.shape.unknown_rank or len(entry.shape.dim) > MAX_DIMS:
+            self._loss(name, "its shape is not a valid tensor shape")
+        shape = tuple(int(d.size) for d in entry.shape.dim)
+        n = 1
+        for d in shape:
+            if d < 0:
+                self._loss(name, f"its shape {list(shape)} has a negative dimension")
+            n *= d
+        if n >= 1 << 62:
+            self._loss(name, f"its shape {list(shape)} is absurdly large")
+        return shape
+
+    def _np_dtype(self, name: str, enum: int) -> np.dtype | None:
+        if enum == _DT_STRING:
+            return None
+        dt = _NP_BY_ENUM.get(enum)
+        if dt is None:
+            if enum in _UNSUPPORTED:
+                raise errors.UnimplementedError(
+                    None,
+                    None,
+                    f"Checkpoint {self.index_path}, tensor '{name}': dtype "
+                    f"{_UNSUPPORTED[enum]} is not supported by flowzero.",
+                )
+            self._loss(name, f"unknown dtype enum {enum}")
+        return dt.newbyteorder(">") if self.big_endian and dt.itemsize > 1 else dt
+
+    def _data_size(self, shard: int) -> int:
+        size = self._sizes.get(shard)
+        if size is None:
+            path = data_filename(self.prefix, shard, self.num_shards)
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                raise errors.DataLossError(
+                    None, None, f"Checkpoint {self.prefix}: its data file {path} is missing."
+                ) from None
+            self._sizes[shard] = size
+        return size
+
+    # -- public -------------------------------------------------------------------------------
+    def keys(self) -> list[str]:
+        """The tensor names, sorted (slices of partitioned variables appear as the whole)."""
+        return list(self._raw)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+    def dtype_and_shape(self, name: str) -> tuple[np.dtype, tuple[int, ...]]:
+        """(NumPy dtype, shape) of tensor `name`; dtype object for strings."""
+        entry = self._entry(name)
+        dt = self._np_dtype(name, entry.dtype)
+        return (np.dtype(object) if dt is None else dt.newbyteorder("=")), self._shape(name, entry)
+
+    def read(self, name: str) -> np.ndarray:
+        """The value of tensor `name` (a fresh array; strings as an object array of bytes).
+
+        Raises:
+            tf.errors.NotFoundError: no tensor `name`.
+            tf.errors.DataLossError: its entry or bytes are inconsistent, truncated or fail the
+                CRC (names the file and the tensor).
+        """
+        entry = self._entry(name)
+        if len(entry.slices):
+            return self._read_sliced(name, entry)
+        return self._read_entry(name, entry)
+
+    def read_many(self, names: list[str]) -> dict[str, np.ndarray]:
+        """{name: value} for `names`, every entry checked before anything is read.
+
+        The numeric tensors are read into one buffer allocated once (the returned arrays are
+        views of it, each C-contiguous, writable and 64-byte aligned): one large allocation
+        instead of many is about twice as fast to fill on Linux (huge pages), and the memory
+        is still one copy of the tensors.
+        """
+        plan = []
+        total = 0
+        for name in names:
+            entry = self._entry(name)
+            if len(entry.slices) or entry.dtype == _DT_STRING:
+                plan.append((name, entry, -1))
+                continue
+            dt, shape, _, _, size = self._check(name, entry)
+            plan.append((name, entry, total))
+            total += -(-size // 64) * 64
+        raw = np.empty(total + 64, dtype=np.uint8)
+        skip = -raw.ctypes.data % 64
+        buf = raw[skip : skip + total]
+        out: dict[str, Any] = {}
+        for name, entry, start in plan:
+            if start < 0:
+                out[name] = self.read(name)
+                continue
+            dt, shape, *_ = self._check(name, entry)
+            view = buf[start : start + int(entry.size)].view(dt).reshape(shape)
+            out[name] = self._read_entry(name, entry, view)
+        return out
+
+    def _check(self, name: str, entry: Any) -> tuple[Any, tuple[int, ...], int, str, int]:
+        dt = self._np_dtype(name, entry.dtype)
+        shape = self._shape(name, entry)
+        shard, offset, size = int(entry.shard_id), int(entry.offset), int(entry.size)
+        if not 0 <= shard < self.num_shards:
+            self._loss(name, f"its shard {shard} is not one of the {self.num_shards} data files")
+        path = data_filename(self.prefix, shard, self.num_shards)
+        count = int(np.prod(shape, dtype=object))
+        if dt is not None and size != count * dt.itemsize:
+            self._loss(
+                name,
+                f"its entry says {size} bytes, but shape {list(shape)} of "
+                f"{dt.name} takes {count * dt.itemsize}",
+                path,
+            )
+        if offset < 0 or size < 0 or offset + size > self._data_size(shard):
+            self._loss(
+                name,
+                f"its bytes [{offset}, {offset + size}) lie past the end of the "
+                f"data file ({self._data_size(shard)} bytes)",
+                path,
+            )
+        return dt, shape, count, path, size
+
+    def _read_entry(self, name: str, entry: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Reads tensor `name` into `out` (a fresh array if None), checking its CRC-32C chunk by
+        chunk while the chunk is still in the CPU's cache."""
+        dt, shape, count, path, size = self._check(name, entry)
+        if dt is None:
+            return self._read_strings(name, entry, shape, count, path)
+        offset = int(entry.offset)
+        if out is None:
+            out = np.empty(shape, dtype=dt)
+        crc = 0
+        if size:
+            flat = out.reshape(-1).view(np.uint8)
+            with open(path, "rb") as f:
+                f.seek(offset)
+                pos = 0
+                while pos < size:
+                    view = flat[pos : pos + _CHUNK]
+                    got = f.readinto(memoryview(view))
+                    if not got:
+                        self._loss(name, f"the data file ended at byte {offset + pos}", path)
+                    crc = crc32c.extend(crc, view[:got])
+                    pos += got
+        if crc32c.mask(crc) != entry.crc32c:
+            self._loss(
+                name,
+                f"CRC-32C mismatch (stored {crc32c.unmask(entry.crc32c):#010x}, "
+                f"computed {crc:#010x})",
+                path,
+            )
+        if self.big_endian and dt.itemsize > 1:
+            return out.byteswap(inplace=True).view(dt.newbyteorder("="))
+        return out
+
+    def _read_strings(
+        self, name: str, entry: Any, shape: tuple[int, ...], count: int, path: str
+    ) -> np.ndarray:
+        size = int(entry.size)
+        if count > size:  # every string needs at least its one-byte length
+            self._loss(name, f"{count} strings cannot fit in {size} bytes", path)
+        with open(path, "rb") as f:
+            f.seek(int(entry.offset))
+            buf = f.read(size)
+        if len(buf) != size:
+            self._loss(name, "the data file is shorter than its entry says", path)
+        out = np.empty(count, dtype=object)
+        crc = 0
+        lengths = []
+        pos = 0
+        try:
+            for _ in range(count):
+                n, pos = sstable._varint(buf, pos, size)
+                lengths.append(n)
+                crc = crc32c.extend(crc, struct.pack("<I" if n <= 0xFFFFFFFF else "<Q", n))
+        except sstable._Corrupt:
+            self._loss(name, "a string length is malformed", path)
+        if pos + 4 + sum(lengths) != size:
+            self._loss(name, "its string lengths do not add up to its size", path)
+        (stored,) = struct.unpack_from("<I", buf, pos)
+        if crc32c.unmask(stored) != crc:
+            self._loss(name, "the CRC-32C of its string lengths does not match", path)
+        crc = crc32c.extend(crc, buf[pos : pos + 4])
+        pos += 4
+        for i, n in enumerate(lengths):
+            out[i] = buf[pos : pos + n]
+            pos += n
+        crc = crc32c.extend(crc, buf[pos - sum(lengths) : pos])
+        if crc32c.mask(crc) != entry.crc32c:
+            self._loss(name, "CRC-32C mismatch", path)
+        return out.reshape(shape)
+
+    def _read_sliced(self, name: str, entry: Any) -> np.ndarray:
+        shape = self._shape(name, entry)
+        dt = self._np_dtype(name, entry.dtype)
+        if dt is None:
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"Checkpoint {self.index_path}: '{name}' is a partitioned string tensor.",
+            )
+        out = np.empty(shape, dtype=dt.newbyteorder("="))
+        covered = 0
+        for sl in entry.slices:
+            if len(sl.extent) not in (0, len(shape)):
+                self._loss(name, f"a slice has {len(sl.extent)} extents for rank {len(shape)}")
+            extents = []
+            index = []
+            for d, ext in enumerate(sl.extent or [None] * len(shape)):
+                start = int(ext.start) if ext is not None else 0
+                full = ext is None or not ext.HasField("length")
+                length = shape[d] if full else int(ext.length)
+                if start < 0 or length < 0 or start + length > shape[d]:
+                    self._loss(
+                        name,
+                        f"a slice's extent {start}:{start + length} is outside "
+                        f"dimension {d} of {list(shape)}",
+                    )
+                extents.append((start, -1 if full else length))
+                index.append(slice(start, start + length))
+            key = slice_key(name, extents)
+            raw = self._slices.get(key)
+            if raw is None:
+                self._loss(name, f"the slice {extents} has no entry")
+            part = self._read_entry(name, self._entry(f"{name} slice {extents}", raw))
+            target = out[tuple(index)]
+            if part.shape != target.shape:
+                self._loss(name, f"the slice {extents} holds shape {list(part.shape)}")
+            target[...] = part
+            covered += part.size
+        if covered != out.size:
+            self._loss(name, f"its slices cover {covered} of its {out.size} elements")
+        return out
+
+
+def read_bundle(prefix: str) -> dict[str, np.ndarray]:
+    """{name: value} of every tensor of the bundle `prefix`."""
+    reader = BundleReader(prefix)
+    return reader.read_many(reader.keys())
+
+
+def is_bundle(prefix: str) -> bool:
+    """True if `<prefix>.index` looks like a tensor bundle's index (the table's magic number)."""
+    try:
+        with open(os.fspath(prefix) + INDEX_SUFFIX, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() < sstable.FOOTER_SIZE:
+                return False
+            f.seek(-8, os.SEEK_END)
+            return struct.unpack("<Q", f.read(8))[0] == sstable.MAGIC
+    except OSError:
+        return False
+
+
+# -- writing ------------------------------------------------------------------------------------
+def _string_bytes(name: str, arr: np.ndarray) -> tuple[list[bytes], bytes, int]:
+    items = []
+    for s in arr.reshape(-1).tolist():
+        if isinstance(s, str):
+            s = s.encode("utf-8")
+        elif not isinstance(s, (bytes, bytearray, np.bytes_)):
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"Tensor '{name}': a string tensor holds a {type(s).__name__}, not bytes or str.",
+            )
+        items.append(bytes(s))
+    lengths = bytearray()
+    crc = 0
+    for s in items:
+        sstable.put_varint(lengths, len(s))
+        crc = crc32c.extend(crc, struct.pack("<I" if len(s) <= 0xFFFFFFFF else "<Q", len(s)))
+    masked = struct.pack("<I", crc32c.mask(crc))
+    crc = crc32c.extend(crc, masked)
+    head = bytes(lengths) + masked
+    for s in items:
+        crc = crc32c.extend(crc, s)
+    return items, head, crc
+
+
+def write_bundle(prefix: str, tensors: dict[str, np.ndarray]) -> None:
+    """Writes `tensors` as a V2 checkpoint with prefix `prefix` (TF's tensor bundle).
+
+    The data file is written first, then the index (the commit), each to a temp file renamed
+    over the target, so an interrupted write leaves the previous bundle readable.
+
+    Raises:
+        tf.errors.InvalidArgumentError: an empty or non-string name, or a dtype TF cannot hold.
+    """
+    prefix = os.fspath(prefix)
+    pb = _pb()
+    arrays: list[tuple[str, np.ndarray]] = []
+    for name in sorted(tensors):
+        if not isinstance(name, str) or not name or name.startswith("\x00"):
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"Checkpoint {prefix}: tensor names must be non-empty strings; got {name!r}.",
+            )
+        arr = np.asarray(tensors[name])
+        dtype_enum(arr.dtype)  # raises on a dtype TF cannot hold
+        arrays.append((name, arr))
+    entries: list[tuple[bytes, bytes]] = []
+
+    def write_data(f: Any) -> None:
+        offset = 0
+        for name, arr in arrays:
+            entry = pb.BundleEntryProto(dtype=dtype_enum(arr.dtype), offset=offset)
+            for d in arr.shape:
+                entry.shape.dim.add(size=d)
+            if entry.dtype == _DT_STRING:
+                items, head, crc = _string_bytes(name, arr)
+                f.write(head)
+                for s in items:
+                    f.write(s)
+                size = len(head) + sum(len(s) for s in items)
+            else:
+                data = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
+                flat = data.reshape(-1).view(np.uint8)
+                crc = crc32c.value(flat)
+                f.write(memoryview(flat))
+                size = flat.size
+            entry.size = size
+            entry.crc32c = crc32c.mask(crc)
+            offset += size
+            entries.append((name.encode("utf-8"), entry.SerializeToString()))
+
+    directory = os.path.dirname(os.path.abspath(prefix))
+    os.makedirs(directory, exist_ok=True)
+    # NOTE: overwriting a bundle must not touch the data file its index still names, or a crash
+    # between the two renames would leave an index over foreign bytes. So the data goes to the
+    # other of two namings: `data-00000-of-00001`, or shard 0 of 2 (`data-00000-of-00002`,
+    # plus an empty `data-00001-of-00002`), which TensorFlow reads like any sharded bundle.
+    num_shards = 2 if _current_shards(prefix) == 1 else 1
+    atomic_write(data_filename(prefix, 0, num_shards), write_data)
+    if num_shards == 2:
+        atomic_write(data_filename(prefix, 1, 2), lambda f: None)
+    header = pb.BundleHeaderProto(num_shards=num_shards, endianness=0)
+    header.version.producer = _BUNDLE_VERSION
+    table = sstable.build_table([(_HEADER_KEY, header.SerializeToString()), *entries])
+    atomic_write(prefix + INDEX_SUFFIX, lambda f: f.write(table))
+    keep = {data_filename(prefix, s, num_shards) for s in range(num_shards)}
+    for path in data_files(prefix):
+        if path not in keep:
+            _unlink(path)
+
+
+def _current_shards(prefix: str) -> int | None:
+    if not is_bundle(prefix):
+        return None
+    try:
+        return BundleReader(prefix).num_shards
+    except errors.OpError:
+        return None
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def data_files(prefix: str) -> list[str]:
+    """The data files present for bundle `prefix` (any shard naming)."""
+    pattern = glob.escape(os.fspath(prefix)) + ".data-[0-9][0-9][0-9][0-9][0-9]-of-[0-9]*"
+    return sorted(glob.glob(pattern))
+
+
+def delete_bundle(prefix: str) -> None:
+    """Deletes bundle `prefix`: the index first (so nothing half-deleted reads), then its data."""
+    _unlink(os.fspath(prefix) + INDEX_SUFFIX)
+    for path in data_files(prefix):
+        _unlink(path)
+
+
+__all__ = [
+    "BundleReader",
+    "data_filename",
+    "dtype_enum",
+    "is_bundle",
+    "read_bundle",
+    "slice_key",
+    "write_bundle",
+]
