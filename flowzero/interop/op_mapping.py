@@ -400,6 +400,18 @@ _TF_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+def _text(v: Any) -> Any:
+    """flowzero keeps text attrs (and lists of them) as str."""
+    if isinstance(v, bytes):
+        try:
+            return v.decode("utf-8")
+        except UnicodeDecodeError:
+            return v
+    if isinstance(v, list) and v and all(isinstance(x, bytes) for x in v):
+        return [_text(x) for x in v]
+    return v
+
+
 def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
     """flowzero attrs from decoded TF attrs: type attrs dropped, text attrs as str, and the
     flowzero-only attrs that TF's op implies added."""
@@ -407,12 +419,7 @@ def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
     for k, v in attrs.items():
         if k in _TYPE_ATTRS or k.startswith("_"):
             continue
-        if isinstance(v, bytes):  # flowzero keeps text attrs as str
-            try:
-                v = v.decode("utf-8")
-            except UnicodeDecodeError:
-                pass
-        out[k] = v
+        out[k] = _text(v)
     # TF leaves out attrs that equal their default (MetaInfoDef.stripped_default_attrs).
     for k, v in _TF_DEFAULTS.get(tf_type, {}).items():
         out.setdefault(k, list(v) if isinstance(v, list) else v)

@@ -66,7 +66,7 @@ def _emit_if(w: Any, op: Any) -> None:
     branches = a["branches"]
     for body in branches:
         for inner in body.ops:
-            if inner.type in ("While", "If", "WhileGrad", "IfGrad"):
+            if inner.type in ("While", "If", "WhileGrad", "IfSaved"):
                 raise errors.UnimplementedError(
                     None,
                     None,
@@ -75,7 +75,7 @@ def _emit_if(w: Any, op: Any) -> None:
                 )
     if op.outputs[-1].consumers():
         raise errors.UnimplementedError(
-            None, None, f"{where}: its gradient (IfGrad) has no TensorFlow GraphDef form."
+            None, None, f"{where}: its gradient has no TensorFlow GraphDef form."
         )
     base = f"{op.name}/tf1"
     pred = w.ref(op.inputs[0])
@@ -192,7 +192,7 @@ def _emit_while(w: Any, op: Any) -> None:
     where = f"While '{op.name}'"
     for body in (cb, bb):
         for inner in body.ops:
-            if inner.type in ("While", "If", "WhileGrad", "IfGrad"):
+            if inner.type in ("While", "If", "WhileGrad", "IfSaved"):
                 raise errors.UnimplementedError(
                     None,
                     None,

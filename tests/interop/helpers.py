@@ -50,6 +50,7 @@ def op_table_graph(case: Any) -> tuple[tf.Graph, list[Any], list[tf.Tensor], lis
 # the last.
 NO_TF_FORM = {
     "If",
+    "IfSaved",  # a gradient through tf.cond: TF1's form (stacks) is not written
     "While",
     "Softmax",
     "LogSoftmax",
