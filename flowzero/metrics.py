@@ -475,196 +475,50 @@ def auc(
     return _collect(value, update, metrics_collections, updates_collections)
 
 
-def _counts_at_thresholds(
-    kind: str,
-    labels: Any,
-    predictions: Any,
-    thresholds: Any,
-    weights: Any,
-    metrics_collections: Any,
-    updates_collections: Any,
-    name: str | None,
-) -> tuple[Tensor, Tensor]:
-    long = {
-        "tp": "true_positives",
-        "fn": "false_negatives",
-        "tn": "true_negatives",
-        "fp": "false_positives",
-    }[kind]
-    with variable_scope(name, f"{long}_at_thresholds"):
-        var, update = _at_thresholds(
-            labels,
-            predictions,
-            [float(t) for t in thresholds],
-            weights,
-            (kind,),
-            f"{long}_at_thresholds",
-        )[kind]
-    return _collect(var.value(), update, metrics_collections, updates_collections)
+def _at_thresholds_metric(num: str, other: str | None, scope: str, doc: str) -> Any:
+    """A tf.metrics function `scope(labels, predictions, thresholds, weights=None,
+    metrics_collections=None, updates_collections=None, name=None)`: the weighted count `num`
+    (tp, fn, tn, fp) at each threshold, or num / (num + other) when `other` is given."""
+
+    def metric(labels: Any, predictions: Any, thresholds: Any, weights: Any = None,
+               metrics_collections: Any = None, updates_collections: Any = None,
+               name: str | None = None) -> tuple[Tensor, Tensor]:
+        kinds = (num,) if other is None else (num, other)
+        with variable_scope(name, scope):
+            c = _at_thresholds(labels, predictions, [float(t) for t in thresholds], weights,
+                               kinds, scope)
+            (a, a_up) = c[num]
+            if other is None:
+                value, update = a.value(), a_up
+            else:
+                (b, b_up) = c[other]
+                value = a.value() / (a.value() + b.value() + 1e-7)
+                update = a_up / (a_up + b_up + 1e-7)
+        return _collect(value, update, metrics_collections, updates_collections)
+
+    metric.__name__ = metric.__qualname__ = scope
+    metric.__doc__ = doc
+    return metric
 
 
-def true_positives_at_thresholds(
-    labels: Any,
-    predictions: Any,
-    thresholds: Any,
-    weights: Any = None,
-    metrics_collections: Any = None,
-    updates_collections: Any = None,
-    name: str | None = None,
-) -> tuple[Tensor, Tensor]:
-    """Weighted counts of (label true, prediction > t) for each threshold t."""
-    return _counts_at_thresholds(
-        "tp",
-        labels,
-        predictions,
-        thresholds,
-        weights,
-        metrics_collections,
-        updates_collections,
-        name,
-    )
-
-
-def false_positives_at_thresholds(
-    labels: Any,
-    predictions: Any,
-    thresholds: Any,
-    weights: Any = None,
-    metrics_collections: Any = None,
-    updates_collections: Any = None,
-    name: str | None = None,
-) -> tuple[Tensor, Tensor]:
-    """Weighted counts of (label false, prediction > t) for each threshold t."""
-    return _counts_at_thresholds(
-        "fp",
-        labels,
-        predictions,
-        thresholds,
-        weights,
-        metrics_collections,
-        updates_collections,
-        name,
-    )
-
-
-def true_negatives_at_thresholds(
-    labels: Any,
-    predictions: Any,
-    thresholds: Any,
-    weights: Any = None,
-    metrics_collections: Any = None,
-    updates_collections: Any = None,
-    name: str | None = None,
-) -> tuple[Tensor, Tensor]:
-    """Weighted counts of (label false, prediction <= t) for each threshold t."""
-    return _counts_at_thresholds(
-        "tn",
-        labels,
-        predictions,
-        thresholds,
-        weights,
-        metrics_collections,
-        updates_collections,
-        name,
-    )
-
-
-def false_negatives_at_thresholds(
-    labels: Any,
-    predictions: Any,
-    thresholds: Any,
-    weights: Any = None,
-    metrics_collections: Any = None,
-    updates_collections: Any = None,
-    name: str | None = None,
-) -> tuple[Tensor, Tensor]:
-    """Weighted counts of (label true, prediction <= t) for each threshold t."""
-    return _counts_at_thresholds(
-        "fn",
-        labels,
-        predictions,
-        thresholds,
-        weights,
-        metrics_collections,
-        updates_collections,
-        name,
-    )
-
-
-def _ratio_at_thresholds(
-    num_kind: str,
-    other_kind: str,
-    scope: str,
-    labels: Any,
-    predictions: Any,
-    thresholds: Any,
-    weights: Any,
-    metrics_collections: Any,
-    updates_collections: Any,
-    name: str | None,
-) -> tuple[Tensor, Tensor]:
-    eps = 1e-7
-    with variable_scope(name, scope):
-        c = _at_thresholds(
-            labels,
-            predictions,
-            [float(t) for t in thresholds],
-            weights,
-            (num_kind, other_kind),
-            scope,
-        )
-        (a, a_up), (b, b_up) = c[num_kind], c[other_kind]
-        value = a.value() / (a.value() + b.value() + eps)
-        update = a_up / (a_up + b_up + eps)
-    return _collect(value, update, metrics_collections, updates_collections)
-
-
-def precision_at_thresholds(
-    labels: Any,
-    predictions: Any,
-    thresholds: Any,
-    weights: Any = None,
-    metrics_collections: Any = None,
-    updates_collections: Any = None,
-    name: str | None = None,
-) -> tuple[Tensor, Tensor]:
-    """tp / (tp + fp) of `prediction > t`, for each threshold t."""
-    return _ratio_at_thresholds(
-        "tp",
-        "fp",
-        "precision_at_thresholds",
-        labels,
-        predictions,
-        thresholds,
-        weights,
-        metrics_collections,
-        updates_collections,
-        name,
-    )
-
-
-def recall_at_thresholds(
-    labels: Any,
-    predictions: Any,
-    thresholds: Any,
-    weights: Any = None,
-    metrics_collections: Any = None,
-    updates_collections: Any = None,
-    name: str | None = None,
-) -> tuple[Tensor, Tensor]:
-    """tp / (tp + fn) of `prediction > t`, for each threshold t."""
-    return _ratio_at_thresholds(
-        "tp",
-        "fn",
-        "recall_at_thresholds",
-        labels,
-        predictions,
-        thresholds,
-        weights,
-        metrics_collections,
-        updates_collections,
-        name,
-    )
+true_positives_at_thresholds = _at_thresholds_metric(
+    "tp", None, "true_positives_at_thresholds",
+    "Weighted counts of (label true, prediction > t) for each threshold t.")
+false_positives_at_thresholds = _at_thresholds_metric(
+    "fp", None, "false_positives_at_thresholds",
+    "Weighted counts of (label false, prediction > t) for each threshold t.")
+true_negatives_at_thresholds = _at_thresholds_metric(
+    "tn", None, "true_negatives_at_thresholds",
+    "Weighted counts of (label false, prediction <= t) for each threshold t.")
+false_negatives_at_thresholds = _at_thresholds_metric(
+    "fn", None, "false_negatives_at_thresholds",
+    "Weighted counts of (label true, prediction <= t) for each threshold t.")
+precision_at_thresholds = _at_thresholds_metric(
+    "tp", "fp", "precision_at_thresholds",
+    "tp / (tp + fp) of `prediction > t`, for each threshold t.")
+recall_at_thresholds = _at_thresholds_metric(
+    "tp", "fn", "recall_at_thresholds",
+    "tp / (tp + fn) of `prediction > t`, for each threshold t.")
 
 
 # -- mean IoU ------------------------------------------------------------------------------------
