@@ -16,6 +16,7 @@ import numpy as np
 
 from flowzero.framework import errors
 from flowzero.framework.graph import Graph
+from flowzero.framework.serialization import open_regular
 from flowzero.interop import convert, op_mapping, tf1_export
 from flowzero.proto import attr_value_pb2, graph_pb2
 
@@ -190,9 +191,9 @@ def parse_graph_def_text(text: str | bytes, where: str) -> Any:
     from google.protobuf import text_format
 
     gd = graph_pb2.GraphDef()
-    try:
+    try:  # (RecursionError: crafted text nested deeper than the parser recurses)
         text_format.Parse(text, gd, allow_unknown_field=True)
-    except (text_format.ParseError, UnicodeDecodeError, ValueError) as e:
+    except (text_format.ParseError, UnicodeDecodeError, ValueError, RecursionError) as e:
         raise errors.DataLossError(
             None, None, f"{where} is not a valid text GraphDef: {e}"
         ) from None
@@ -202,7 +203,7 @@ def parse_graph_def_text(text: str | bytes, where: str) -> Any:
 def read_graph_def(path: str) -> Any:
     """A GraphDef file, binary (`.pb`) or text (`.pbtxt`, `.txt`, or any file that is not a
     valid binary GraphDef but is valid text)."""
-    with open(path, "rb") as f:
+    with open_regular(path, "GraphDef file") as f:
         data = f.read()
     if path.endswith((".pbtxt", ".txt")):
         return parse_graph_def_text(data, path)

@@ -23,7 +23,12 @@ import numpy as np
 
 from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Graph, GraphKeys, Operation, Tensor, get_default_graph
-from flowzero.framework.serialization import atomic_write, variable_from_nodes, variables_by_name
+from flowzero.framework.serialization import (
+    atomic_write,
+    open_regular,
+    variable_from_nodes,
+    variables_by_name,
+)
 from flowzero.interop import convert
 from flowzero.interop.graph_def import to_graph_def
 from flowzero.interop.importer import import_graph_def
@@ -270,9 +275,9 @@ def write_meta_graph(path: str, mg: Any, as_text: bool = False) -> None:
 def is_json_meta_graph(path: str) -> bool:
     """Whether `path` is a flowzero JSON meta graph (the format before TF's)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path, "meta graph file") as f:
             head = f.read(64).lstrip()
-    except OSError:
+    except (OSError, errors.OpError):  # (read_meta_graph reports it)
         return False
     return head.startswith(b"{")
 
@@ -287,20 +292,18 @@ def read_meta_graph(path: str) -> Any:
     from google.protobuf import text_format
     from google.protobuf.message import DecodeError
 
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise errors.NotFoundError(None, None, f"meta graph file {path} does not exist.") from None
+    # Regular files only, within the read limits (read_limits): size checked before reading.
+    with open_regular(path, "meta graph file") as f:
+        data = f.read()
     mg = meta_graph_pb2.MetaGraphDef()
     try:
         mg.ParseFromString(data)
         return mg
     except (DecodeError, RuntimeError, ValueError) as e:
         binary_error = e
-    try:
+    try:  # (RecursionError: crafted text nested deeper than the parser recurses)
         return text_format.Parse(data, meta_graph_pb2.MetaGraphDef(), allow_unknown_field=True)
-    except (text_format.ParseError, UnicodeDecodeError, ValueError):
+    except (text_format.ParseError, UnicodeDecodeError, ValueError, RecursionError):
         raise errors.DataLossError(
             None,
             None,

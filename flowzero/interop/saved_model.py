@@ -24,6 +24,7 @@ from typing import Any
 
 from flowzero.framework import errors
 from flowzero.framework.graph import Graph
+from flowzero.framework.serialization import open_regular
 from flowzero.interop import convert
 from flowzero.interop.meta_graph import build_meta_graph, import_meta_graph_def
 from flowzero.proto import meta_graph_pb2, saved_model_pb2
@@ -43,8 +44,8 @@ def saved_model_file(export_dir: Any) -> str | None:
     """The TF SavedModel file in `export_dir` (`saved_model.pb`, else `.pbtxt`), or None."""
     for name in (PB_FILENAME, PBTXT_FILENAME):
         path = os.path.join(os.fspath(export_dir), name)
-        if os.path.isfile(path):
-            return path
+        if os.path.lexists(path) and not os.path.isdir(path):  # (read_saved_model refuses
+            return path  # a FIFO or a device as such)
     return None
 
 
@@ -66,12 +67,13 @@ def read_saved_model(export_dir: Any) -> Any:
             f"SavedModel file does not exist at: "
             f"{os.fspath(export_dir)}/{{{PB_FILENAME}|{PBTXT_FILENAME}}}",
         )
-    size = os.path.getsize(path)
-    if size > MAX_PB_BYTES:
-        raise errors.DataLossError(
-            None, None, f"{path} is {size} bytes; a SavedModel file is at most 2 GiB."
-        )
-    with open(path, "rb") as f:
+    # Regular files only, within the read limits (read_limits): size checked before reading.
+    with open_regular(path, "SavedModel file") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_PB_BYTES:
+            raise errors.DataLossError(
+                None, None, f"{path} is {size} bytes; a SavedModel file is at most 2 GiB."
+            )
         data = f.read()
     sm = saved_model_pb2.SavedModel()
     try:

@@ -10,6 +10,7 @@ all. Like TF, an existing non-empty `export_dir` is refused (an empty one is rep
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -150,6 +151,10 @@ class SavedModelBuilder:
         if sess is not None:
             prefix = os.path.join(tmp, fmt.VARIABLES_DIRECTORY, fmt.VARIABLES_FILENAME)
             saver.save(sess, prefix, write_meta_graph=False, write_state=False)
+            # The export holds TF's files only: the writers' lock of this private temp
+            # directory is not one of them.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(os.path.dirname(prefix), ".checkpoint.lock"))
         self._meta.append({"tags": list(tag_tuple), "file": file, "signatures": list(sigs)})
 
     def add_meta_graph_and_variables(self, sess: Any, tags: Any,

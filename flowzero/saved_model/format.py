@@ -90,14 +90,18 @@ def contains_saved_model(export_dir: Any) -> bool:
 
 def model_file(export_dir: Any) -> str | None:
     """The file that makes `export_dir` a SavedModel: flowzero's descriptor or TensorFlow's
-    saved_model.pb / .pbtxt; None if there is none."""
+    saved_model.pb / .pbtxt; None if there is none.
+
+    Any entry of that name but a directory counts (a FIFO, a device, a symlink): reading it
+    then refuses it with a DataLossError, rather than the export passing unseen.
+    """
     try:
         d = os.fspath(export_dir)
     except TypeError:
         return None
     for name in (DESCRIPTOR_FILENAME, *TF_SAVED_MODEL_FILENAMES):
         path = os.path.join(d, name)
-        if os.path.isfile(path):
+        if os.path.lexists(path) and not os.path.isdir(path):
             return path
     return None
 
@@ -112,7 +116,7 @@ def read_descriptor(export_dir: str) -> Descriptor:
     """
     export_dir = os.fspath(export_dir)
     path = descriptor_path(export_dir)
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         raise errors.NotFoundError(None, None, f"SavedModel file does not exist at: {path} "
                                    f"(no {DESCRIPTOR_FILENAME} in {export_dir}).")
     doc = read_json(path, "SavedModel descriptor")

@@ -29,9 +29,8 @@ def _find(desc: fmt.Descriptor, tags: tuple[str, ...]) -> fmt.MetaGraphEntry:
 def _tf_format(export_dir: Any) -> bool:
     """Whether `export_dir` holds TensorFlow's layout (saved_model.pb / .pbtxt) rather than
     flowzero's earlier one (saved_model.json)."""
-    d = os.fspath(export_dir)
-    return not os.path.isfile(fmt.descriptor_path(d)) and any(
-        os.path.isfile(os.path.join(d, n)) for n in fmt.TF_SAVED_MODEL_FILENAMES)
+    path = fmt.model_file(export_dir)
+    return path is not None and os.path.basename(path) != fmt.DESCRIPTOR_FILENAME
 
 
 def load(sess: Any, tags: Any, export_dir: Any, import_scope: str | None = None,

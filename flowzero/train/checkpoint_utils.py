@@ -28,6 +28,7 @@ from flowzero.framework import errors
 from flowzero.framework.serialization import (
     atomic_write,
     delete_json_with_arrays,
+    open_regular,
     read_json_with_arrays,
     write_json_with_arrays,
 )
@@ -102,10 +103,11 @@ def read_checkpoint_index(prefix: str) -> dict[str, Any]:
 
     prefix = os.fspath(prefix)
     path = prefix + INDEX_SUFFIX
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         _raise_missing(prefix)
     if not _is_flowzero_format(prefix):
-        return _bundle_doc(prefix, tensor_bundle.BundleReader(prefix))
+        with tensor_bundle.BundleReader(prefix) as reader:
+            return _bundle_doc(prefix, reader)
     doc = read_json(path, "checkpoint index")
     _check_index(doc, path)
     return doc
@@ -154,6 +156,9 @@ class _LegacyReader:
         # The arrays were loaded for this reader alone: no copy needed.
         return {k: np.require(self._get(k), requirements=["C", "W", "O"]) for k in names}
 
+    def close(self) -> None:
+        """Nothing to close: the files were read at once."""
+
     def _get(self, name: str) -> np.ndarray:
         try:
             return self._values[name]
@@ -171,7 +176,8 @@ def open_checkpoint(prefix: str) -> Any:
         tf.errors.DataLossError: the index is corrupted or truncated.
     """
     prefix = os.fspath(prefix)
-    if not os.path.isfile(prefix + INDEX_SUFFIX):
+    # (lexists, not isfile: a FIFO or a device in the index's place is refused as such)
+    if not os.path.lexists(prefix + INDEX_SUFFIX):
         _raise_missing(prefix)
     if not _is_flowzero_format(prefix):
         return tensor_bundle.BundleReader(prefix)
@@ -182,9 +188,9 @@ def _is_flowzero_format(prefix: str) -> bool:
     """True if `<prefix>.index` is flowzero's earlier JSON index (it starts with '{'); anything
     else, a damaged file included, is read as TensorFlow's format."""
     try:
-        with open(os.fspath(prefix) + INDEX_SUFFIX, "rb") as f:
+        with open_regular(os.fspath(prefix) + INDEX_SUFFIX, "checkpoint index") as f:
             return f.read(64).lstrip()[:1] == b"{"
-    except OSError:
+    except (OSError, errors.OpError):  # (the reader of TF's format reports it)
         return False
 
 
@@ -198,12 +204,13 @@ def read_checkpoint(prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]
     reader = open_checkpoint(prefix)
     if isinstance(reader, _LegacyReader):
         return reader.index, reader._values
-    return _bundle_doc(os.fspath(prefix), reader), reader.read_many(reader.keys())
+    with reader:
+        return _bundle_doc(os.fspath(prefix), reader), reader.read_many(reader.keys())
 
 
 def _read_legacy(prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     path = os.fspath(prefix) + INDEX_SUFFIX
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         _raise_missing(prefix)
     doc, arrays = read_json_with_arrays(path, "checkpoint index", _declared_variables)
     _check_index(doc, path)
@@ -415,11 +422,11 @@ def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None
     """
     path = _state_path(checkpoint_dir, latest_filename)
     try:
-        with open(path, encoding="utf-8") as f:
-            st = CheckpointState.from_text(f.read())
-    except FileNotFoundError:
+        with open_regular(path, "checkpoint state file") as f:
+            st = CheckpointState.from_text(f.read().decode("utf-8"))
+    except errors.NotFoundError:
         return None
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, errors.DataLossError) as e:
         warnings.warn(f"{path}: cannot parse the checkpoint state file ({e}).", RuntimeWarning,
                       stacklevel=2)
         return None
@@ -541,7 +548,10 @@ def load_variable(ckpt_dir_or_file: str, name: str) -> np.ndarray:
 def list_variables(ckpt_dir_or_file: str) -> list[tuple[str, list[int]]]:
     """[(key, shape)] of a checkpoint's variables, sorted by key (reads only the index)."""
     reader = open_checkpoint(_resolve(ckpt_dir_or_file))
-    return sorted((k, list(reader.dtype_and_shape(k)[1])) for k in reader.keys())
+    try:
+        return sorted((k, list(reader.dtype_and_shape(k)[1])) for k in reader.keys())
+    finally:
+        reader.close()
 
 
 __all__ = ["CheckpointState", "CheckpointReader", "NewCheckpointReader", "checkpoint_exists",

@@ -24,7 +24,6 @@ from flowzero.framework import errors
 from flowzero.framework.graph import Graph, GraphKeys, Tensor, get_default_graph
 from flowzero.framework.serialization import (
     GraphDocument,
-    delete_json_with_arrays,
     directory_lock,
     graph_from_dict,
     graph_to_dict,
@@ -274,26 +273,33 @@ class Saver:
                     write_meta_graph: bool, write_state: bool) -> None:
         remove_stale_temp_files(save_dir, os.path.basename(save_path))
         remove_stale_temp_files(save_dir, name)
+        existed = checkpoint_exists(abs_prefix)
+        kept = (list(self._last_checkpoints), list(self._to_delete))
         meta_file = None
-        if write_meta_graph:
-            try:
-                self.export_meta_graph(f"{abs_prefix}.{meta_graph_suffix}", graph=sess.graph)
-                meta_file = f"{os.path.basename(abs_prefix)}.{meta_graph_suffix}"
-            except TypeError as e:  # an attr the graph format cannot store: keep the values
-                warnings.warn(f"Saver.save: the meta graph was not written ({e}); the "
-                              "checkpoint itself is.", RuntimeWarning, stacklevel=3)
         try:
+            if write_meta_graph:
+                try:
+                    self.export_meta_graph(f"{abs_prefix}.{meta_graph_suffix}", graph=sess.graph)
+                    meta_file = f"{os.path.basename(abs_prefix)}.{meta_graph_suffix}"
+                except TypeError as e:  # an attr the graph format cannot store: keep the values
+                    warnings.warn(f"Saver.save: the meta graph was not written ({e}); the "
+                                  "checkpoint itself is.", RuntimeWarning, stacklevel=3)
             write_checkpoint(abs_prefix, values, step, meta_file)
+            if write_state:
+                self._record(prefix)
+                update_checkpoint_state(
+                    save_dir, abs_prefix, [os.path.abspath(p) for p, _ in self._last_checkpoints],
+                    latest_filename, [t for _, t in self._last_checkpoints],
+                    self._last_preserved_timestamp, self._save_relative_paths)
         except BaseException:
-            if meta_file is not None:  # it belongs to a checkpoint that was not written
-                delete_json_with_arrays(f"{abs_prefix}.{meta_graph_suffix}")
+            # (e.g. a full disk) a new checkpoint that the state file does not list is removed
+            # whole: index, data and meta graph. An overwritten one keeps its previous index
+            # and data (write_bundle removes the new data), and the meta graph of this graph.
+            self._last_checkpoints, self._to_delete = kept
+            if not existed:
+                delete_checkpoint(abs_prefix, meta_graph_suffix)
             raise
         if write_state:
-            self._record(prefix)
-            update_checkpoint_state(
-                save_dir, abs_prefix, [os.path.abspath(p) for p, _ in self._last_checkpoints],
-                latest_filename, [t for _, t in self._last_checkpoints],
-                self._last_preserved_timestamp, self._save_relative_paths)
             self._delete_old(meta_graph_suffix)
 
     def _record(self, prefix: str) -> None:
@@ -330,6 +336,12 @@ class Saver:
         self._check_session(sess)
         save_path = os.fspath(save_path)
         reader = open_checkpoint(save_path)
+        try:
+            self._restore_from(sess, save_path, reader)
+        finally:
+            reader.close()
+
+    def _restore_from(self, sess: Any, save_path: str, reader: Any) -> None:
         wanted = []
         for e in self._entries:  # check names, dtypes and shapes before reading any data
             if e.key not in reader:

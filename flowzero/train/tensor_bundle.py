@@ -17,6 +17,9 @@ the name and the extents); `read` assembles the full value.
 
 Reading checks every length, offset and shape against the files before allocating, reads each
 tensor straight into the array that is returned (one copy in memory), and verifies its CRC.
+Files are opened as a stranger's (serialization.open_regular: regular files only, within the
+read limits). The data files are opened right after the index, and kept open, so a writer that
+replaces the bundle meanwhile (its new data goes to another file name) cannot pull them away.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from __future__ import annotations
 import glob
 import os
 import struct
-from typing import Any
+import threading
+from typing import IO, Any
 
 import numpy as np
 
 from flowzero.framework import errors
-from flowzero.framework.serialization import atomic_write
+from flowzero.framework.serialization import atomic_write, open_regular
 from flowzero.train import crc32c, sstable
 
 INDEX_SUFFIX = ".index"
@@ -37,6 +41,7 @@ MAX_DIMS = 254  # TensorShape's limit
 _HEADER_KEY = b""
 _BUNDLE_VERSION = 1  # kTensorBundleVersion: what this code writes and reads
 _CHUNK = 1 << 23  # bytes read (and checksummed) at a time
+_OPEN_ATTEMPTS = 5  # index + data files read again while a writer keeps replacing them
 
 # TF DataType enum value <-> NumPy dtype (types.proto).
 _NP_BY_ENUM: dict[int, np.dtype] = {
@@ -139,10 +144,22 @@ class BundleReader:
     def __init__(self, prefix: str) -> None:
         self.prefix = os.fspath(prefix)
         self.index_path = self.prefix + INDEX_SUFFIX
+        self._files: dict[int, IO[bytes]] = {}
+        self._lock = threading.Lock()
+        for attempt in range(_OPEN_ATTEMPTS):
+            buf = self._read_index()
+            self._load_index(buf)
+            # NOTE: the index read again after its data files are open: unchanged, those files
+            # are the ones it names (a writer renames new data in before it commits an index).
+            self._open_data_files()
+            if attempt == _OPEN_ATTEMPTS - 1 or self._read_index() == buf:
+                break
+
+    def _read_index(self) -> bytes:
         try:
-            with open(self.index_path, "rb") as f:
-                buf = f.read()
-        except FileNotFoundError:
+            with open_regular(self.index_path, "checkpoint index") as f:
+                return f.read()
+        except errors.NotFoundError:
             raise errors.NotFoundError(
                 None, None, f"Checkpoint index {self.index_path} not found."
             ) from None
@@ -150,6 +167,35 @@ class BundleReader:
             raise errors.DataLossError(
                 None, None, f"Cannot read checkpoint index {self.index_path}: {e}"
             ) from None
+
+    def _open_data_files(self) -> None:
+        """Opens the data shards, up to the first one missing (reading a tensor there reports
+        it)."""
+        self.close()
+        for shard in range(self.num_shards):
+            try:
+                self._files[shard] = open_regular(
+                    data_filename(self.prefix, shard, self.num_shards), "checkpoint data file")
+            except errors.NotFoundError:
+                return
+
+    def close(self) -> None:
+        """Closes the data files (reading after this opens them again)."""
+        files, self._files = self._files, {}
+        for f in files.values():
+            f.close()
+
+    def __enter__(self) -> BundleReader:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_files", None):
+            self.close()
+
+    def _load_index(self, buf: bytes) -> None:
         items = sstable.read_table(buf, self.index_path)
         if not items or items[0][0] != _HEADER_KEY:
             self._loss("", "it has no header entry (the empty key)")
@@ -180,7 +226,6 @@ class BundleReader:
             except UnicodeDecodeError:
                 self._loss(repr(key), "a tensor name is not UTF-8")
         self._entries: dict[str, Any] = {}
-        self._sizes: dict[int, int] = {}
 
     # -- helpers ------------------------------------------------------------------------------
     def _loss(self, name: str, what: str, file: str | None = None) -> None:
@@ -242,18 +287,30 @@ class BundleReader:
             self._loss(name, f"unknown dtype enum {enum}")
         return dt.newbyteorder(">") if self.big_endian and dt.itemsize > 1 else dt
 
-    def _data_size(self, shard: int) -> int:
-        size = self._sizes.get(shard)
-        if size is None:
+    def _data_file(self, shard: int) -> IO[bytes]:
+        f = self._files.get(shard)
+        if f is None:
             path = data_filename(self.prefix, shard, self.num_shards)
             try:
-                size = os.path.getsize(path)
-            except OSError:
+                f = open_regular(path, "checkpoint data file")
+            except errors.NotFoundError:
                 raise errors.DataLossError(
                     None, None, f"Checkpoint {self.prefix}: its data file {path} is missing."
                 ) from None
-            self._sizes[shard] = size
-        return size
+            self._files[shard] = f
+        return f
+
+    def _data_size(self, shard: int) -> int:
+        return os.fstat(self._data_file(shard).fileno()).st_size
+
+    def _read_at(self, shard: int, offset: int, view: memoryview) -> int:
+        """Reads into `view` from byte `offset` of data file `shard`; the count read."""
+        f = self._data_file(shard)
+        if hasattr(os, "preadv"):  # no shared file position: threads may read at once
+            return os.preadv(f.fileno(), [view], offset)
+        with self._lock:
+            f.seek(offset)
+            return f.readinto(view)
 
     # -- public -------------------------------------------------------------------------------
     def keys(self) -> list[str]:
@@ -349,16 +406,14 @@ class BundleReader:
         crc = 0
         if size:
             flat = out.reshape(-1).view(np.uint8)
-            with open(path, "rb") as f:
-                f.seek(offset)
-                pos = 0
-                while pos < size:
-                    view = flat[pos : pos + _CHUNK]
-                    got = f.readinto(memoryview(view))
-                    if not got:
-                        self._loss(name, f"the data file ended at byte {offset + pos}", path)
-                    crc = crc32c.extend(crc, view[:got])
-                    pos += got
+            pos = 0
+            while pos < size:
+                view = flat[pos : pos + _CHUNK]
+                got = self._read_at(int(entry.shard_id), offset + pos, memoryview(view))
+                if not got:
+                    self._loss(name, f"the data file ended at byte {offset + pos}", path)
+                crc = crc32c.extend(crc, view[:got])
+                pos += got
         if crc32c.mask(crc) != entry.crc32c:
             self._loss(
                 name,
@@ -376,9 +431,9 @@ class BundleReader:
         size = int(entry.size)
         if count > size:  # every string needs at least its one-byte length
             self._loss(name, f"{count} strings cannot fit in {size} bytes", path)
-        with open(path, "rb") as f:
-            f.seek(int(entry.offset))
-            buf = f.read(size)
+        raw = bytearray(size)
+        got = self._read_at(int(entry.shard_id), int(entry.offset), memoryview(raw)) if size else 0
+        buf = bytes(raw[:got])
         if len(buf) != size:
             self._loss(name, "the data file is shorter than its entry says", path)
         out = np.empty(count, dtype=object)
@@ -452,20 +507,20 @@ class BundleReader:
 
 def read_bundle(prefix: str) -> dict[str, np.ndarray]:
     """{name: value} of every tensor of the bundle `prefix`."""
-    reader = BundleReader(prefix)
-    return reader.read_many(reader.keys())
+    with BundleReader(prefix) as reader:
+        return reader.read_many(reader.keys())
 
 
 def is_bundle(prefix: str) -> bool:
     """True if `<prefix>.index` looks like a tensor bundle's index (the table's magic number)."""
     try:
-        with open(os.fspath(prefix) + INDEX_SUFFIX, "rb") as f:
+        with open_regular(os.fspath(prefix) + INDEX_SUFFIX, "checkpoint index") as f:
             f.seek(0, os.SEEK_END)
             if f.tell() < sstable.FOOTER_SIZE:
                 return False
             f.seek(-8, os.SEEK_END)
             return struct.unpack("<Q", f.read(8))[0] == sstable.MAGIC
-    except OSError:
+    except (OSError, errors.OpError):
         return False
 
 
@@ -549,14 +604,21 @@ def write_bundle(prefix: str, tensors: dict[str, np.ndarray]) -> None:
     # other of two namings: `data-00000-of-00001`, or shard 0 of 2 (`data-00000-of-00002`,
     # plus an empty `data-00001-of-00002`), which TensorFlow reads like any sharded bundle.
     num_shards = 2 if _current_shards(prefix) == 1 else 1
-    atomic_write(data_filename(prefix, 0, num_shards), write_data)
-    if num_shards == 2:
-        atomic_write(data_filename(prefix, 1, 2), lambda f: None)
-    header = pb.BundleHeaderProto(num_shards=num_shards, endianness=0)
-    header.version.producer = _BUNDLE_VERSION
-    table = sstable.build_table([(_HEADER_KEY, header.SerializeToString()), *entries])
-    atomic_write(prefix + INDEX_SUFFIX, lambda f: f.write(table))
     keep = {data_filename(prefix, s, num_shards) for s in range(num_shards)}
+    try:
+        atomic_write(data_filename(prefix, 0, num_shards), write_data)
+        if num_shards == 2:
+            atomic_write(data_filename(prefix, 1, 2), lambda f: None)
+        header = pb.BundleHeaderProto(num_shards=num_shards, endianness=0)
+        header.version.producer = _BUNDLE_VERSION
+        table = sstable.build_table([(_HEADER_KEY, header.SerializeToString()), *entries])
+        atomic_write(prefix + INDEX_SUFFIX, lambda f: f.write(table))
+    except BaseException:
+        # (e.g. a full disk) the new data files belong to no index: the previous bundle, if
+        # any, names the other files and stays readable
+        for path in keep:
+            _unlink(path)
+        raise
     for path in data_files(prefix):
         if path not in keep:
             _unlink(path)
@@ -566,7 +628,8 @@ def _current_shards(prefix: str) -> int | None:
     if not is_bundle(prefix):
         return None
     try:
-        return BundleReader(prefix).num_shards
+        with BundleReader(prefix) as reader:
+            return reader.num_shards
     except errors.OpError:
         return None
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from flowzero.cli import main
-from flowzero.framework import serialization
 from tests.cli.conftest import run_cli
 
 
@@ -91,19 +90,26 @@ def _checkpoint_files(run: Path) -> list[str]:
     return sorted(n for n in os.listdir(d) if n.startswith("model.ckpt"))
 
 
+@pytest.mark.parametrize("full_at", [".data-", ".index"])
 def test_train_on_a_full_disk_simulated(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    full_at: str,
 ) -> None:
     monkeypatch.setenv("FLOWZERO_DATA_DIR", str(tmp_path / "no-mnist-here"))
     monkeypatch.setenv("FLOWZERO_DOWNLOAD", "0")
-    real = serialization.write_npz
+    real = os.replace
 
-    def write_npz(f, arrays):
-        if any(k.endswith("W1") for k in arrays):  # the checkpoint's data, not the meta graph
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(f, arrays)
+    def replace(src, dst, *args, **kwargs):
+        # The disk fills while the checkpoint's data, or its index, is written (after its
+        # meta graph).
+        name = os.path.basename(dst)
+        if name.startswith("model.ckpt") and full_at in name:
+            raise OSError(errno.ENOSPC, "No space left on device", dst)
+        return real(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(serialization, "write_npz", write_npz)
+    monkeypatch.setattr(os, "replace", replace)
     out = tmp_path / "run"
     code = main(
         [

@@ -105,11 +105,14 @@ def test_crafted_json_text_is_data_loss_naming_the_file(graph_file, text, fragme
 
 
 def test_meta_graph_with_deep_nesting_is_data_loss(tmp_path):
+    # flowzero's earlier JSON meta graph, which import_meta_graph still reads.
+    from flowzero.train import saver as json_saver
+
     g = tf.Graph()
     with g.as_default():
         tf.Variable([1.0, 2.0], name="v")
         path = str(tmp_path / "m.meta")
-        tf.train.export_meta_graph(path)
+        json_saver.export_meta_graph(path)
     with open(path) as f:
         doc = json.load(f)
     doc["graph_def"]["nodes"][0]["attrs"]["junk"] = json.loads("[" * 950 + "]" * 950)
@@ -117,6 +120,46 @@ def test_meta_graph_with_deep_nesting_is_data_loss(tmp_path):
         json.dump(doc, f)
     with tf.Graph().as_default(), pytest.raises(errors.DataLossError):
         tf.train.import_meta_graph(path)
+
+
+def _nested_func_attrs(mg, depth):
+    av = mg.graph_def.node[0].attr["junk"]
+    for _ in range(depth):
+        av.func.name = "f"
+        av = av.func.attr["x"]
+    av.i = 1
+    return mg.SerializeToString()
+
+
+_NESTED_TEXT = (b"graph_def { node { name: 'a' attr { key: 'k' value { "
+                + b"func { name: 'f' attr { key: 'x' value { " * 3000
+                + b"} } } " * 3000 + b"} } } }")
+
+
+@pytest.mark.parametrize("kind", ["deep", "deep_text", "garbage", "brace_then_garbage",
+                                  "truncated"])
+def test_crafted_protobuf_meta_graph_is_data_loss_naming_the_file(tmp_path, kind):
+    from flowzero.proto import meta_graph_pb2
+
+    g = tf.Graph()
+    with g.as_default():
+        tf.Variable([1.0, 2.0], name="v")
+        path = str(tmp_path / "m.meta")
+        tf.train.export_meta_graph(path)  # TensorFlow's MetaGraphDef
+    with open(path, "rb") as f:
+        data = f.read()
+    crafted = {
+        "deep": lambda: _nested_func_attrs(meta_graph_pb2.MetaGraphDef.FromString(data), 1000),
+        "deep_text": lambda: _NESTED_TEXT,
+        "garbage": lambda: bytes(range(256)) * 64,
+        "brace_then_garbage": lambda: b"{" + bytes(range(128, 256)) * 8,
+        "truncated": lambda: data[: len(data) // 2],
+    }[kind]()
+    with open(path, "wb") as f:
+        f.write(crafted)
+    with tf.Graph().as_default(), pytest.raises(errors.DataLossError) as info:
+        tf.train.import_meta_graph(path)
+    assert path in str(info.value)
 
 
 @pytest.mark.parametrize("shape", [[-5, 784], [None, -2], -3])

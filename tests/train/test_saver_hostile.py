@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import flowzero as tf
-from flowzero.framework import errors, serialization
+from flowzero.framework import errors
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 N = 25_000  # float32: 100 KB of checkpoint data
@@ -54,37 +54,73 @@ def small_disk(tmp_path):
         subprocess.run(["umount", str(d)], check=False)
 
 
-def _check_full_disk_save(d):
+def _check_full_disk_save(d, fill=lambda: None):
     g, v, sess, saver = _model(1.0)
     prefix = os.path.join(d, "model.ckpt")
     first = saver.save(sess, prefix, global_step=1)
     before = _files(d)
+    fill()
     with pytest.raises(errors.ResourceExhaustedError, match="no space left on device") as info:
         saver.save(sess, prefix, global_step=2)
     assert "model.ckpt-2" in str(info.value)
-    # Nothing of checkpoint 2 is left (no .meta without its data, no temp files); 1 restores.
+    # Nothing of checkpoint 2 is left (no .meta, .index or data file without the others, no
+    # temp files); 1 restores.
     assert _files(d) == before, (before, _files(d))
     assert tf.train.latest_checkpoint(d) == first
     saver.restore(sess, first)
     np.testing.assert_array_equal(sess.run(v), np.ones(N, np.float32))
+    # Once there is room again, the next save works.
+    return saver, sess, prefix
 
 
 def test_full_disk_on_a_real_tmpfs(small_disk):
     _check_full_disk_save(small_disk)
 
 
-def test_full_disk_simulated(tmp_path, monkeypatch):
-    real = serialization.write_npz
-    calls = {"n": 0}
+@pytest.mark.parametrize(
+    "target",
+    ["model.ckpt-2.meta", "model.ckpt-2.data-00000-of-00001", "model.ckpt-2.index", "checkpoint"],
+)
+def test_full_disk_simulated(tmp_path, monkeypatch, target):
+    """The disk fills while one file of the second save is written: atomic_write meets
+    ENOSPC (here when it renames its temp file into place)."""
+    real = os.replace
+    full = {"on": False}
 
-    def write_npz(f, arrays):
-        calls["n"] += 1
-        if calls["n"] > 2:  # the first save's meta graph and data go through
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(f, arrays)
+    def replace(src, dst, *args, **kwargs):
+        if full["on"] and os.path.basename(dst) == target:
+            raise OSError(errno.ENOSPC, "No space left on device", dst)
+        return real(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(serialization, "write_npz", write_npz)
-    _check_full_disk_save(str(tmp_path))
+    monkeypatch.setattr(os, "replace", replace)
+    saver, sess, prefix = _check_full_disk_save(str(tmp_path), lambda: full.update(on=True))
+    full["on"] = False
+    assert saver.save(sess, prefix, global_step=2) == prefix + "-2"
+    assert tf.train.latest_checkpoint(str(tmp_path)) == prefix + "-2"
+
+
+def test_full_disk_while_overwriting_a_step_keeps_the_old_files(tmp_path, monkeypatch):
+    g, v, sess, saver = _model(1.0)
+    prefix = os.path.join(str(tmp_path), "model.ckpt")
+    saver.save(sess, prefix, global_step=1)
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if os.path.basename(dst) == "model.ckpt-1.index":
+            raise OSError(errno.ENOSPC, "No space left on device", dst)
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with g.as_default():
+        sess.run(v.assign(tf.fill([N], 2.0)))
+    with pytest.raises(errors.ResourceExhaustedError, match="model.ckpt-1"):
+        saver.save(sess, prefix, global_step=1)
+    # The earlier files of step 1 are untouched and no new data file is left beside them.
+    assert [n for n in _files(str(tmp_path)) if ".data-" in n] == [
+        "model.ckpt-1.data-00000-of-00001"]
+    assert os.path.exists(prefix + "-1.meta")
+    saver.restore(sess, prefix + "-1")
+    np.testing.assert_array_equal(sess.run(v), np.ones(N, np.float32))
 
 
 _WRITER = """
@@ -136,6 +172,61 @@ def test_two_processes_saving_the_same_step(tmp_path):
     assert float(sess.run(v)[0]) in (1.0, 2.0)
     leftovers = [n for n in os.listdir(d) if ".tmp-" in n]
     assert not leftovers, leftovers
+
+
+_READER = """
+import resource, sys, warnings
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))  # reading /dev/zero ends here
+import flowzero as tf
+call, d = sys.argv[1], sys.argv[2]
+prefix = d + "/model.ckpt-1"
+calls = {
+    "state": lambda: tf.train.latest_checkpoint(d),
+    "meta": lambda: tf.train.import_meta_graph(prefix + ".meta"),
+    "index": lambda: tf.train.list_variables(prefix),
+    "data": lambda: tf.train.load_variable(prefix, "v"),
+}
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    try:
+        print("returned", calls[call]())
+    except Exception as e:
+        print("raised", type(e).__name__, e)
+for w in caught:
+    print("warned", w.message)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"),
+                    reason="no FIFOs or no /dev/zero here")
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+@pytest.mark.parametrize("call,name", [("state", "checkpoint"), ("meta", "model.ckpt-1.meta"),
+                                       ("index", "model.ckpt-1.index"),
+                                       ("data", "model.ckpt-1.data-00000-of-00001")])
+def test_checkpoint_files_that_are_no_regular_files_are_refused(tmp_path, call, name, kind):
+    """A FIFO would block its reader forever, /dev/zero never ends: each file of a checkpoint
+    directory is refused as such (the state file: a warning, as for a corrupted one)."""
+    g, v, sess, saver = _model(1.0)
+    d = str(tmp_path)
+    saver.save(sess, os.path.join(d, "model.ckpt"), global_step=1)
+    os.unlink(os.path.join(d, name))
+    if kind == "fifo":
+        os.mkfifo(os.path.join(d, name))
+    else:
+        os.symlink("/dev/zero", os.path.join(d, name))
+    env = dict(os.environ, PYTHONPATH=REPO, OPENBLAS_NUM_THREADS="1")
+    try:
+        r = subprocess.run([sys.executable, "-c", _READER, call, d], env=env,
+                           capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"reading {name} ({kind}) blocked")
+    out = r.stdout
+    assert r.returncode == 0, r.stderr
+    what = "FIFO" if kind == "fifo" else "device"
+    if call == "state":
+        assert out.startswith("returned None") and "warned" in out and what in out, out
+    else:
+        assert out.startswith("raised DataLossError") and what in out and name in out, out
 
 
 def test_session_shared_by_threads():
