@@ -1,10 +1,12 @@
 """tf.train.Saver: save and restore variable values; meta graphs (export/import_meta_graph).
 
-A save writes the checkpoint `<path>-<step>`: the values as an `.npz` (no pickle), the meta
-graph, then the JSON index (the commit), then the `checkpoint` state file, then deletes
-checkpoints beyond `max_to_keep`. Every file is written atomically (temp file in the same
-directory, fsync, os.replace), so a process killed during a save leaves the previous checkpoint
-restorable and never a checkpoint that restores garbage. docs/checkpoints.md has the formats.
+A save writes the checkpoint `<path>-<step>` in TensorFlow's V2 format (train/tensor_bundle.py):
+the data file, the meta graph (TF's MetaGraphDef), then the `.index` (the commit), then the
+`checkpoint` state file, then deletes checkpoints beyond `max_to_keep`; flowzero's earlier
+format (JSON index + `.npz`, no pickle) is still read. Every file is written atomically (temp
+file in the same directory, fsync, os.replace) under the directory's writer lock, so a process
+killed during a save leaves the previous checkpoint restorable and never a checkpoint that
+restores garbage. docs/checkpoints.md has the formats.
 
 Saving and restoring add no graph ops: values are read from and written to the session's
 variable storage directly.
