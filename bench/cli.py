@@ -37,8 +37,10 @@ from bench.procs import run_child
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_PEER_PYTHON = "/opt/bench-peers/bin/python"
 DEFAULT_OUT = os.path.join(REPO, "bench", "results", "latest.json")
-_PRINT_HWM = ("import sys\nfor _l in open('/proc/self/status'):\n"
-              "    _l.startswith('VmHWM:') and sys.stdout.write(_l)\n")
+_PRINT_HWM = (
+    "import sys\nfor _l in open('/proc/self/status'):\n"
+    "    _l.startswith('VmHWM:') and sys.stdout.write(_l)\n"
+)
 
 
 def _csv(choices: tuple[str, ...]) -> Any:
@@ -58,9 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run workloads x peers and print the table")
     r.add_argument("--workloads", type=_csv(WORKLOADS), default=list(WORKLOADS))
     r.add_argument("--peers", type=_csv(PEERS), default=list(PEERS))
-    r.add_argument("--python-peers", default=None,
-                   help="interpreter for tf1/torch/jax (default: "
-                        f"{DEFAULT_PEER_PYTHON} if it exists, else this one)")
+    r.add_argument(
+        "--python-peers",
+        default=None,
+        help="interpreter for tf1/torch/jax (default: "
+        f"{DEFAULT_PEER_PYTHON} if it exists, else this one)",
+    )
     r.add_argument("--rounds", type=int, default=3)
     r.add_argument("--out", default=DEFAULT_OUT, help="JSON results (written atomically)")
     r.add_argument("--warmup", type=float, default=None, help="warm-up seconds per case")
@@ -68,8 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--windows", type=int, default=None, help="timed windows per case")
     r.add_argument("--import-reps", type=int, default=None, help="W5 imports per round")
     r.add_argument("--timeout", type=float, default=900.0, help="seconds per child")
-    r.add_argument("--smoke", action="store_true",
-                   help="a few steps of everything, to check the harness (numbers mean nothing)")
+    r.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a few steps of everything, to check the harness (numbers mean nothing)",
+    )
     r.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     t = sub.add_parser("table", help="print the table of a results JSON")
     t.add_argument("path")
@@ -79,10 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _git_state() -> dict[str, Any]:
     """Which flowzero was measured: HEAD, and the files under flowzero/ that differ from it."""
+
     def git(*a: str) -> str:
         try:
-            return subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True,
-                                  timeout=30).stdout
+            return subprocess.run(
+                ["git", *a], cwd=REPO, capture_output=True, text=True, timeout=30
+            ).stdout
         except (OSError, subprocess.SubprocessError):
             return ""
 
@@ -99,17 +109,23 @@ class Runner:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         st = Settings.for_smoke() if args.smoke else Settings()
-        for name, val in (("warmup_s", args.warmup), ("window_s", args.window),
-                          ("windows", args.windows), ("import_reps", args.import_reps)):
+        for name, val in (
+            ("warmup_s", args.warmup),
+            ("window_s", args.window),
+            ("windows", args.windows),
+            ("import_reps", args.import_reps),
+        ):
             if val is not None:
                 setattr(st, name, val)
         self.settings = st
         self.env = thread_env()
-        self.env["PYTHONPATH"] = REPO + (os.pathsep + self.env["PYTHONPATH"]
-                                         if self.env.get("PYTHONPATH") else "")
+        self.env["PYTHONPATH"] = REPO + (
+            os.pathsep + self.env["PYTHONPATH"] if self.env.get("PYTHONPATH") else ""
+        )
         self.user_env = user_env(self.env)
-        peer_py = args.python_peers or (DEFAULT_PEER_PYTHON if os.path.exists(DEFAULT_PEER_PYTHON)
-                                        else sys.executable)
+        peer_py = args.python_peers or (
+            DEFAULT_PEER_PYTHON if os.path.exists(DEFAULT_PEER_PYTHON) else sys.executable
+        )
         self.python = {p: sys.executable if p in OWN_INTERPRETER else peer_py for p in PEERS}
         self.tmp = tempfile.mkdtemp(prefix="flowzero-bench-")
         self.loads: list[float] = []
@@ -119,10 +135,16 @@ class Runner:
             "command": "python -m bench " + " ".join(sys.argv[1:]),
             "started": _dt.datetime.now().isoformat(timespec="seconds"),
             "machine": machine.describe(self.env),
-            "settings": {"rounds": args.rounds, "threads": THREADS, "warmup_s": st.warmup_s,
-                         "window_s": st.window_s, "windows": st.windows,
-                         "import_reps": st.import_reps, "smoke": st.smoke,
-                         "workloads": args.workloads},
+            "settings": {
+                "rounds": args.rounds,
+                "threads": THREADS,
+                "warmup_s": st.warmup_s,
+                "window_s": st.window_s,
+                "windows": st.windows,
+                "import_reps": st.import_reps,
+                "smoke": st.smoke,
+                "workloads": args.workloads,
+            },
             "flowzero_source": _git_state(),
             "interpreters": {p: self.python[p] for p in args.peers},
             "peers": {},
@@ -139,11 +161,16 @@ class Runner:
         if la:
             self.loads.append(la[0])
         env = self.user_env if spec.get("workload") in USER_ENV_WORKLOADS else self.env
-        ch = run_child([self.python[peer], "-m", "bench.worker", spec_path], env, REPO,
-                       self.args.timeout)
-        rec: dict[str, Any] = {"peer": peer, "workload": spec.get("workload"), "rc": ch.rc,
-                               "child_wall_s": ch.wall_s,
-                               "loadavg": la}
+        ch = run_child(
+            [self.python[peer], "-m", "bench.worker", spec_path], env, REPO, self.args.timeout
+        )
+        rec: dict[str, Any] = {
+            "peer": peer,
+            "workload": spec.get("workload"),
+            "rc": ch.rc,
+            "child_wall_s": ch.wall_s,
+            "loadavg": la,
+        }
         if ch.missing:
             rec.update(status="not installed", error=f"no interpreter: {ch.missing}")
             return rec
@@ -159,12 +186,25 @@ class Runner:
         ok = []
         for p in self.args.peers:
             rec = self._spec_child(p, {"peer": p, "info": True})
-            keep = {k: rec.get(k) for k in ("status", "error", "versions", "blas", "python",
-                                            "python_version", "import_s", "vm_hwm_mb")}
+            keep = {
+                k: rec.get(k)
+                for k in (
+                    "status",
+                    "error",
+                    "versions",
+                    "blas",
+                    "python",
+                    "python_version",
+                    "import_s",
+                    "vm_hwm_mb",
+                )
+            }
             keep["interpreter"] = self.python[p]
             self.doc["peers"][p] = {k: v for k, v in keep.items() if v is not None}
-            _log(self.args.quiet, f"peer {p:9s} {rec.get('status')} "
-                                  f"{rec.get('versions') or rec.get('error', '')}")
+            _log(
+                self.args.quiet,
+                f"peer {p:9s} {rec.get('status')} {rec.get('versions') or rec.get('error', '')}",
+            )
             if rec.get("status") == "ok":
                 ok.append(p)
         return ok
@@ -177,15 +217,24 @@ class Runner:
         # forked child's ru_maxrss (wait4/RUSAGE_CHILDREN) also counts this launcher's pages.
         code = f"import {IMPORT_MODULE[peer]}\n" + _PRINT_HWM
         ch = run_child([self.python[peer], "-c", code], self.env, REPO, self.args.timeout)
-        rec: dict[str, Any] = {"peer": peer, "workload": "W5", "round": rnd, "rc": ch.rc,
-                               "loadavg": la}
+        rec: dict[str, Any] = {
+            "peer": peer,
+            "workload": "W5",
+            "round": rnd,
+            "rc": ch.rc,
+            "loadavg": la,
+        }
         hwm = [ln for ln in ch.stdout_tail.splitlines() if ln.startswith("VmHWM:")]
         if ch.missing or ch.rc != 0 or not hwm:
             rec.update(status="error", error=ch.missing or ch.stderr_tail[-600:])
         else:
             rss = int(hwm[-1].split()[1]) * 1024 / 1e6
-            rec.update(status="ok", cases={"import": {"metrics": {
-                "wall": [ch.wall_s], "peak_rss": [rss]}, "extra": {}}})
+            rec.update(
+                status="ok",
+                cases={
+                    "import": {"metrics": {"wall": [ch.wall_s], "peak_rss": [rss]}, "extra": {}}
+                },
+            )
         return rec
 
     # -- the run -------------------------------------------------------------------------------
@@ -197,7 +246,7 @@ class Runner:
 
             self.doc["data"] = prepare(os.path.join(self.tmp, "data.npz"))
         for rnd in range(a.rounds):
-            order = peers[rnd % len(peers):] + peers[:rnd % len(peers)] if peers else []
+            order = peers[rnd % len(peers) :] + peers[: rnd % len(peers)] if peers else []
             for w in a.workloads:
                 reps = self.settings.import_reps if w == "W5" else 1
                 for _ in range(reps):
@@ -205,17 +254,29 @@ class Runner:
                         if w == "W5":
                             rec = self.run_import(p, rnd)
                         else:
-                            rec = self._spec_child(p, {"peer": p, "workload": w,
-                                                       "data": self.doc["data"]["path"],
-                                                       "settings": vars(self.settings)})
+                            rec = self._spec_child(
+                                p,
+                                {
+                                    "peer": p,
+                                    "workload": w,
+                                    "data": self.doc["data"]["path"],
+                                    "settings": vars(self.settings),
+                                },
+                            )
                             rec["round"] = rnd
                         if rec.get("status") == "ok":
                             rec.pop("traceback", None)
                         self.runs.append(rec)
-                        _log(a.quiet, f"round {rnd + 1}/{a.rounds} {w} {p:9s} "
-                                      f"{rec.get('status')}"
-                                      + (f" ({rec.get('error', '')[:200]})"
-                                         if rec.get("status") != "ok" else ""))
+                        _log(
+                            a.quiet,
+                            f"round {rnd + 1}/{a.rounds} {w} {p:9s} "
+                            f"{rec.get('status')}"
+                            + (
+                                f" ({rec.get('error', '')[:200]})"
+                                if rec.get("status") != "ok"
+                                else ""
+                            ),
+                        )
             self._write(final=False)
         self._write(final=True)
         print(report.table(self.doc))
@@ -226,13 +287,15 @@ class Runner:
     def _write(self, final: bool) -> None:
         self.doc["loadavg"] = {
             "start": self.doc["machine"].get("loadavg_start"),
-            "during": ([min(self.loads), median(self.loads), max(self.loads)]
-                       if self.loads else None),
+            "during": (
+                [min(self.loads), median(self.loads), max(self.loads)] if self.loads else None
+            ),
             "end": machine.loadavg(),
             "samples": self.loads,
         }
-        self.doc["finished" if final else "updated"] = \
-            _dt.datetime.now().isoformat(timespec="seconds")
+        self.doc["finished" if final else "updated"] = _dt.datetime.now().isoformat(
+            timespec="seconds"
+        )
         self.doc["results"] = report.aggregate(self.runs, list(self.doc["peers"]))
         self.doc["runs"] = self.runs
         write_json_atomic(self.args.out, self.doc)

@@ -16,12 +16,21 @@ WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8")
 THREADS = 2
 
 # What `python -c "import X"` imports for W5, per peer.
-IMPORT_MODULE = {"flowzero": "flowzero", "tf1": "tensorflow", "torch": "torch", "jax": "jax",
-                 "numpy": "numpy"}
+IMPORT_MODULE = {
+    "flowzero": "flowzero",
+    "tf1": "tensorflow",
+    "torch": "torch",
+    "jax": "jax",
+    "numpy": "numpy",
+}
 # The module that says whether a peer is installed (its worker code lives in bench.peers).
-PEER_MODULE = {"flowzero": "bench.peers.flowzero_peer", "tf1": "bench.peers.tf1_peer",
-               "torch": "bench.peers.torch_peer", "jax": "bench.peers.jax_peer",
-               "numpy": "bench.peers.numpy_book"}
+PEER_MODULE = {
+    "flowzero": "bench.peers.flowzero_peer",
+    "tf1": "bench.peers.tf1_peer",
+    "torch": "bench.peers.torch_peer",
+    "jax": "bench.peers.jax_peer",
+    "numpy": "bench.peers.numpy_book",
+}
 # Environment a workload's worker sets before it imports its peer (hence any framework).
 # W7: TF 2.16+ with Keras 3 has no tf.compat.v1.nn.rnn_cell.BasicLSTMCell; with
 # TF_USE_LEGACY_KERAS=1 (and the tf_keras package) it comes from tf_keras. Only W7 gets it:
@@ -49,32 +58,53 @@ PEAK_RSS_MB = Metric("peak_rss", "MB")
 # workload -> title, cases (name -> human label), metrics; optionally "case_metrics"
 # (case -> metrics) where the cases of a workload do not all report the same metrics.
 WORKLOAD_DEFS: dict[str, dict[str, Any]] = {
-    "W1": {"title": "Session.run latency (tiny graph, cached plan)",
-           "cases": {"matmul": "matmul([[3,3]],[[2],[2]]) fetched",
-                     "feed_mul": "mul(input1, input2) with feed_dict"},
-           "metrics": [CALL_US]},
-    "W2": {"title": "TwoLayerNet train step, SGD 0.1",
-           "cases": {"h50_b100": "hidden 50, batch 100", "h100_b100": "hidden 100, batch 100",
-                     "h50_b1000": "hidden 50, batch 1000"},
-           "metrics": [STEP_MS]},
-    "W3": {"title": "SimpleConvNet train step, batch 100",
-           "cases": {"sgd_b100": "SGD 0.1", "adam_b100": "Adam 1e-3"},
-           "metrics": [STEP_MS]},
-    "W4": {"title": "20 epochs of W2 (h50 b100) on the bundled subset",
-           "cases": {"20ep": "wall time and final test accuracy"},
-           "metrics": [Metric("wall", "s"), Metric("test_acc", "acc", False, ratio=False)]},
-    "W5": {"title": "python -c 'import <framework>'",
-           "cases": {"import": "fresh interpreter"},
-           "metrics": [Metric("wall", "s"), Metric("peak_rss", "MB")]},
-    "W6": {"title": "peak RSS of a 2,000-step W2 run (h50 b100)",
-           "cases": {"2000steps": "whole process"},
-           "metrics": [PEAK_RSS_MB]},
-    "W7": {"title": "LSTM classifier train step (MNIST rows: 28 steps x 28, LSTM 128, dense 10, "
-                    "batch 128, Adam 1e-3)",
-           "cases": {"adam_b128": "one train step",
-                     "500steps": "peak RSS of the whole process after 500 steps"},
-           "metrics": [STEP_MS, PEAK_RSS_MB],
-           "case_metrics": {"adam_b128": [STEP_MS], "500steps": [PEAK_RSS_MB]}},
+    "W1": {
+        "title": "Session.run latency (tiny graph, cached plan)",
+        "cases": {
+            "matmul": "matmul([[3,3]],[[2],[2]]) fetched",
+            "feed_mul": "mul(input1, input2) with feed_dict",
+        },
+        "metrics": [CALL_US],
+    },
+    "W2": {
+        "title": "TwoLayerNet train step, SGD 0.1",
+        "cases": {
+            "h50_b100": "hidden 50, batch 100",
+            "h100_b100": "hidden 100, batch 100",
+            "h50_b1000": "hidden 50, batch 1000",
+        },
+        "metrics": [STEP_MS],
+    },
+    "W3": {
+        "title": "SimpleConvNet train step, batch 100",
+        "cases": {"sgd_b100": "SGD 0.1", "adam_b100": "Adam 1e-3"},
+        "metrics": [STEP_MS],
+    },
+    "W4": {
+        "title": "20 epochs of W2 (h50 b100) on the bundled subset",
+        "cases": {"20ep": "wall time and final test accuracy"},
+        "metrics": [Metric("wall", "s"), Metric("test_acc", "acc", False, ratio=False)],
+    },
+    "W5": {
+        "title": "python -c 'import <framework>'",
+        "cases": {"import": "fresh interpreter"},
+        "metrics": [Metric("wall", "s"), Metric("peak_rss", "MB")],
+    },
+    "W6": {
+        "title": "peak RSS of a 2,000-step W2 run (h50 b100)",
+        "cases": {"2000steps": "whole process"},
+        "metrics": [PEAK_RSS_MB],
+    },
+    "W7": {
+        "title": "LSTM classifier train step (MNIST rows: 28 steps x 28, LSTM 128, dense 10, "
+        "batch 128, Adam 1e-3)",
+        "cases": {
+            "adam_b128": "one train step",
+            "500steps": "peak RSS of the whole process after 500 steps",
+        },
+        "metrics": [STEP_MS, PEAK_RSS_MB],
+        "case_metrics": {"adam_b128": [STEP_MS], "500steps": [PEAK_RSS_MB]},
+    },
 }
 
 
@@ -83,23 +113,38 @@ WORKLOAD_DEFS: dict[str, dict[str, Any]] = {
 # runs pinned to one thread and with its thread policy off (the BLAS's default: all cores).
 W8_NETS = ("w2", "w3")
 W8_LOADS = {"idle": 0, "busy1": 1, "busyall": -1}  # busy loops; -1: one per core
-W8_VARIANTS = {"": {}, "_1t": {"FLOWZERO_NUM_THREADS": "1"},
-               "_all": {"FLOWZERO_THREAD_POLICY": "0"}}  # flowzero only
-W8_CASES = {f"{net}_{load}{v}": (net, load, v) for net in W8_NETS for load in W8_LOADS
-            for v in W8_VARIANTS}
+W8_VARIANTS = {
+    "": {},
+    "_1t": {"FLOWZERO_NUM_THREADS": "1"},
+    "_all": {"FLOWZERO_THREAD_POLICY": "0"},
+}  # flowzero only
+W8_CASES = {
+    f"{net}_{load}{v}": (net, load, v) for net in W8_NETS for load in W8_LOADS for v in W8_VARIANTS
+}
 WORKLOAD_DEFS["W8"] = {
     "title": "W2 h50 b100 / W3 SGD step in a user's script (no thread settings), idle, one busy "
-             "loop, one busy loop per core; flowzero also pinned to 1 thread (_1t) and with its "
-             "thread policy off (_all: the BLAS's default threads)",
+    "loop, one busy loop per core; flowzero also pinned to 1 thread (_1t) and with its "
+    "thread policy off (_all: the BLAS's default threads)",
     "cases": {c: f"{net} {load} {v[1:] or 'default'}" for c, (net, load, v) in W8_CASES.items()},
-    "metrics": [STEP_MS]}
+    "metrics": [STEP_MS],
+}
 # Workloads whose children get the user's environment (user_env) instead of thread_env, and
 # whose peers keep their own thread defaults (setup(0)).
 USER_ENV_WORKLOADS = ("W8",)
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-               "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "GOTO_NUM_THREADS",
-               "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "XLA_FLAGS",
-               "FLOWZERO_NUM_THREADS", "FLOWZERO_THREAD_POLICY")
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "GOTO_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "XLA_FLAGS",
+    "FLOWZERO_NUM_THREADS",
+    "FLOWZERO_THREAD_POLICY",
+)
 
 
 def case_metrics(wd: dict[str, Any], case: str) -> list[Metric]:
@@ -140,26 +185,40 @@ def thread_env(base: dict[str, str] | None = None, threads: int = THREADS) -> di
     """The environment every child runs with: the same thread count for every library."""
     env = dict(os.environ if base is None else base)
     n = str(threads)
-    env.update({
-        "OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n,
-        "BLIS_NUM_THREADS": n, "VECLIB_MAXIMUM_THREADS": n, "NUMEXPR_NUM_THREADS": n,
-        "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n,
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "XLA_FLAGS": (env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=true "
-                      f"intra_op_parallelism_threads={n}").strip(),
-        "JAX_PLATFORMS": "cpu",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-    })
+    env.update(
+        {
+            "OMP_NUM_THREADS": n,
+            "OPENBLAS_NUM_THREADS": n,
+            "MKL_NUM_THREADS": n,
+            "BLIS_NUM_THREADS": n,
+            "VECLIB_MAXIMUM_THREADS": n,
+            "NUMEXPR_NUM_THREADS": n,
+            "TF_NUM_INTRAOP_THREADS": n,
+            "TF_NUM_INTEROP_THREADS": n,
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "XLA_FLAGS": (
+                env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=true "
+                f"intra_op_parallelism_threads={n}"
+            ).strip(),
+            "JAX_PLATFORMS": "cpu",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+        }
+    )
     return env
 
 
 def user_env(base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a user's script: no thread settings for any library."""
-    env = {k: v for k, v in (os.environ if base is None else base).items()
-           if k not in THREAD_VARS}
-    env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "JAX_PLATFORMS": "cpu",
-                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"})
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k not in THREAD_VARS}
+    env.update(
+        {
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "JAX_PLATFORMS": "cpu",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+        }
+    )
     return env
 
 

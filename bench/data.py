@@ -49,9 +49,14 @@ def _conv(rng: np.random.Generator) -> dict[str, np.ndarray]:
     def randn(*shape: int) -> np.ndarray:
         return (WEIGHT_INIT_STD * rng.standard_normal(shape)).astype(np.float32)
 
-    return {"W1": randn(5, 5, 1, 30), "b1": np.zeros(30, np.float32),
-            "W2": randn(4320, 100), "b2": np.zeros(100, np.float32),
-            "W3": randn(100, 10), "b3": np.zeros(10, np.float32)}
+    return {
+        "W1": randn(5, 5, 1, 30),
+        "b1": np.zeros(30, np.float32),
+        "W2": randn(4320, 100),
+        "b2": np.zeros(100, np.float32),
+        "W3": randn(100, 10),
+        "b3": np.zeros(10, np.float32),
+    }
 
 
 def _lstm(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -82,18 +87,25 @@ def prepare(path: str, seed: int = SEED) -> dict[str, str]:
     rng = np.random.default_rng(seed + 1)
     n = len(xtr)
     for b in (100, 1000):
-        arrays[f"batches_{b}"] = np.stack([rng.choice(n, b, replace=False)
-                                           for _ in range(N_BATCHES)]).astype(np.int64)
+        arrays[f"batches_{b}"] = np.stack(
+            [rng.choice(n, b, replace=False) for _ in range(N_BATCHES)]
+        ).astype(np.int64)
     arrays["w4_perms"] = np.stack([rng.permutation(n) for _ in range(20)]).astype(np.int64)
     for k, v in _lstm(np.random.default_rng(seed)).items():
         arrays[f"lstm_{k}"] = v
     # W7's batches from their own generator, so that adding them left W2-W6's data unchanged
     rng7 = np.random.default_rng(seed + 2)
-    arrays[f"batches_{W7_BATCH}"] = np.stack([rng7.choice(n, W7_BATCH, replace=False)
-                                      for _ in range(N_BATCHES)]).astype(np.int64)
+    arrays[f"batches_{W7_BATCH}"] = np.stack(
+        [rng7.choice(n, W7_BATCH, replace=False) for _ in range(N_BATCHES)]
+    ).astype(np.int64)
     np.savez(path, **arrays)
-    return {"path": path, "mnist": source, "seed": str(seed), "train": str(n),
-            "test": str(len(xte))}
+    return {
+        "path": path,
+        "mnist": source,
+        "seed": str(seed),
+        "train": str(n),
+        "test": str(len(xte)),
+    }
 
 
 def _load_subset() -> tuple[Any, Any, str]:
@@ -108,15 +120,17 @@ def _load_subset() -> tuple[Any, Any, str]:
         spec = importlib.util.find_spec("flowzero")
         if spec is None or spec.origin is None:
             raise
-        path = os.path.join(os.path.dirname(spec.origin), "datasets", "data",
-                            "mnist_subset.npz")
+        path = os.path.join(os.path.dirname(spec.origin), "datasets", "data", "mnist_subset.npz")
         with open(path, "rb") as f:
             raw = f.read()
         digest = hashlib.sha256(raw).hexdigest()
         with np.load(io.BytesIO(raw), allow_pickle=False) as d:
-            return ((d["x_train"], d["y_train"]), (d["x_test"], d["y_test"]),
-                    f"{path} read directly (sha256 {digest}; flowzero failed to import: "
-                    f"{type(e).__name__}: {e})")
+            return (
+                (d["x_train"], d["y_train"]),
+                (d["x_test"], d["y_test"]),
+                f"{path} read directly (sha256 {digest}; flowzero failed to import: "
+                f"{type(e).__name__}: {e})",
+            )
 
 
 class Data:
@@ -155,7 +169,8 @@ def conv_weights_nchw(w: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out = dict(w)
     out["W1"] = np.ascontiguousarray(w["W1"].transpose(3, 2, 0, 1))
     out["W2"] = np.ascontiguousarray(
-        w["W2"].reshape(12, 12, 30, -1).transpose(2, 0, 1, 3).reshape(4320, -1))
+        w["W2"].reshape(12, 12, 30, -1).transpose(2, 0, 1, 3).reshape(4320, -1)
+    )
     return out
 
 
@@ -163,8 +178,9 @@ def nhwc_to_nchw(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
 
 
-def lstm_weights_torch(w: dict[str, np.ndarray],
-                       forget_bias: float = W7_FORGET_BIAS) -> dict[str, np.ndarray]:
+def lstm_weights_torch(
+    w: dict[str, np.ndarray], forget_bias: float = W7_FORGET_BIAS
+) -> dict[str, np.ndarray]:
     """W7's canonical weights for torch.nn.LSTM (gate order i, f, g, o; weight (4H, in)).
 
     TF's columns i, j, f, o become PyTorch's rows i, f, g(=j), o; the kernel's first 28 rows
@@ -174,12 +190,18 @@ def lstm_weights_torch(w: dict[str, np.ndarray],
     """
     kernel, bias = w["kernel"], w["bias"]
     h = kernel.shape[1] // 4
-    idx = np.concatenate([np.arange(0, h), np.arange(2 * h, 3 * h), np.arange(h, 2 * h),
-                          np.arange(3 * h, 4 * h)])
+    idx = np.concatenate(
+        [np.arange(0, h), np.arange(2 * h, 3 * h), np.arange(h, 2 * h), np.arange(3 * h, 4 * h)]
+    )
     k = kernel[:, idx]
     b = bias[idx].copy()
-    b[h:2 * h] += np.float32(forget_bias)
+    b[h : 2 * h] += np.float32(forget_bias)
     d = kernel.shape[0] - h
-    return {"weight_ih": np.ascontiguousarray(k[:d].T),
-            "weight_hh": np.ascontiguousarray(k[d:].T), "bias_ih": b.astype(np.float32),
-            "bias_hh": np.zeros(4 * h, np.float32), "W": w["W"], "b": w["b"]}
+    return {
+        "weight_ih": np.ascontiguousarray(k[:d].T),
+        "weight_hh": np.ascontiguousarray(k[d:].T),
+        "bias_ih": b.astype(np.float32),
+        "bias_hh": np.zeros(4 * h, np.float32),
+        "W": w["W"],
+        "b": w["b"],
+    }

@@ -96,15 +96,21 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     ar = stats.get("allreduce", {"seconds": 0.0, "calls": 0})
     chk = stats.get("check", {"seconds": 0.0, "calls": 0})
     return {
-        "ranks": n, "batch_per_rank": batch, "global_batch": batch * n, "steps": args.steps,
-        "seconds": seconds, "steps_per_s": args.steps / seconds,
+        "ranks": n,
+        "batch_per_rank": batch,
+        "global_batch": batch * n,
+        "steps": args.steps,
+        "seconds": seconds,
+        "steps_per_s": args.steps / seconds,
         "samples_per_s": args.steps * batch * n / seconds,
         "cpu_ms_per_sample": 1e3 * cpu_all / (args.steps * batch * n),
         "allreduce_ms_per_step": 1e3 * ar["seconds"] / args.steps,
         "shape_check_ms_per_step": 1e3 * chk["seconds"] / args.steps,
         "allreduce_alone_ms": 1e3 * statistics.median(alone) if n > 1 else 0.0,
         "check_alone_ms": 1e3 * statistics.median(check_alone) if n > 1 else 0.0,
-        "gradient_mb": n_params * 4 / 1e6, "params": n_params, "weights_spread": spread,
+        "gradient_mb": n_params * 4 / 1e6,
+        "params": n_params,
+        "weights_spread": spread,
     }
 
 
@@ -126,7 +132,7 @@ def allreduce_sizes(args: argparse.Namespace) -> dict[str, Any]:
         kinds = list(res)
         for rep in range(reps):
             # Rotate the order: the call right after an Iallreduce was measured slower.
-            for kind in kinds[rep % 3:] + kinds[:rep % 3]:
+            for kind in kinds[rep % 3 :] + kinds[: rep % 3]:
                 comm.Barrier()
                 t0 = time.perf_counter()
                 if kind == "mpi4py_blocking":
@@ -145,8 +151,11 @@ def allreduce_sizes(args: argparse.Namespace) -> dict[str, Any]:
 
 # -- the orchestrator ----------------------------------------------------------------------------
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OMPI_", "PMI_", "PMIX_", "FLOWZERO_MPI"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OMPI_", "PMI_", "PMIX_", "FLOWZERO_MPI"))
+    }
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, env.get("PYTHONPATH")]))
@@ -154,8 +163,19 @@ def _env() -> dict[str, str]:
 
 
 def _launch(ranks: int, args: argparse.Namespace, scaling: str) -> dict[str, Any]:
-    me = [sys.executable, os.path.abspath(__file__), "--worker", "--scaling", scaling,
-          "--batch", str(args.batch), "--steps", str(args.steps), "--warmup", str(args.warmup)]
+    me = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        "--scaling",
+        scaling,
+        "--batch",
+        str(args.batch),
+        "--steps",
+        str(args.steps),
+        "--warmup",
+        str(args.warmup),
+    ]
     if ranks == 1:
         cmd = me
     else:
@@ -166,20 +186,33 @@ def _launch(ranks: int, args: argparse.Namespace, scaling: str) -> dict[str, Any
     res = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=1800)
     lines = [ln for ln in res.stdout.splitlines() if ln.startswith("RESULT ")]
     if res.returncode != 0 or not lines:
-        raise SystemExit(f"{' '.join(cmd)} failed ({res.returncode}):\n{res.stdout[-2000:]}"
-                         f"\n{res.stderr[-2000:]}")
-    return json.loads(lines[0][len("RESULT "):])
+        raise SystemExit(
+            f"{' '.join(cmd)} failed ({res.returncode}):\n{res.stdout[-2000:]}"
+            f"\n{res.stderr[-2000:]}"
+        )
+    return json.loads(lines[0][len("RESULT ") :])
 
 
 def _microbench(args: argparse.Namespace) -> dict[str, Any]:
     mpirun = shutil.which("mpirun") or "mpirun"
-    cmd = [mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2", sys.executable,
-           os.path.abspath(__file__), "--worker", "--microbench", "--sizes", args.sizes]
+    cmd = [
+        mpirun,
+        "--allow-run-as-root",
+        "--oversubscribe",
+        "-np",
+        "2",
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        "--microbench",
+        "--sizes",
+        args.sizes,
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=1800)
     lines = [ln for ln in res.stdout.splitlines() if ln.startswith("RESULT ")]
     if res.returncode != 0 or not lines:
         raise SystemExit(f"allreduce microbenchmark failed:\n{res.stdout[-2000:]}")
-    return json.loads(lines[0][len("RESULT "):])
+    return json.loads(lines[0][len("RESULT ") :])
 
 
 def _load() -> list[float]:
@@ -191,7 +224,7 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
     runs: dict[str, list[dict[str, Any]]] = {}
     loads = []
     for rnd in range(args.rounds):
-        order = ranks[rnd % len(ranks):] + ranks[:rnd % len(ranks)]
+        order = ranks[rnd % len(ranks) :] + ranks[: rnd % len(ranks)]
         for scaling in args.scalings.split(","):
             for n in order:
                 before = _load()
@@ -199,20 +232,36 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
                 res["load_before"], res["load_after"] = before, _load()
                 loads.append(before)
                 runs.setdefault(f"{scaling}-{n}", []).append(res)
-                print(f"round {rnd + 1} {scaling:6s} ranks={n}: {res['steps_per_s']:.2f} "
-                      f"steps/s, {res['samples_per_s']:.0f} samples/s, allreduce "
-                      f"{res['allreduce_ms_per_step']:.2f} ms/step (alone "
-                      f"{res['allreduce_alone_ms']:.2f} ms), load {before}", flush=True)
+                print(
+                    f"round {rnd + 1} {scaling:6s} ranks={n}: {res['steps_per_s']:.2f} "
+                    f"steps/s, {res['samples_per_s']:.0f} samples/s, allreduce "
+                    f"{res['allreduce_ms_per_step']:.2f} ms/step (alone "
+                    f"{res['allreduce_alone_ms']:.2f} ms), load {before}",
+                    flush=True,
+                )
     summary = {}
     for key, rs in runs.items():
-        med = {k: statistics.median(r[k] for r in rs)
-               for k in ("steps_per_s", "samples_per_s", "cpu_ms_per_sample",
-                         "allreduce_ms_per_step",
-                         "shape_check_ms_per_step", "allreduce_alone_ms", "check_alone_ms")}
-        med.update(ranks=rs[0]["ranks"], batch_per_rank=rs[0]["batch_per_rank"],
-                   gradient_mb=rs[0]["gradient_mb"],
-                   samples_per_s_range=[min(r["samples_per_s"] for r in rs),
-                                        max(r["samples_per_s"] for r in rs)])
+        med = {
+            k: statistics.median(r[k] for r in rs)
+            for k in (
+                "steps_per_s",
+                "samples_per_s",
+                "cpu_ms_per_sample",
+                "allreduce_ms_per_step",
+                "shape_check_ms_per_step",
+                "allreduce_alone_ms",
+                "check_alone_ms",
+            )
+        }
+        med.update(
+            ranks=rs[0]["ranks"],
+            batch_per_rank=rs[0]["batch_per_rank"],
+            gradient_mb=rs[0]["gradient_mb"],
+            samples_per_s_range=[
+                min(r["samples_per_s"] for r in rs),
+                max(r["samples_per_s"] for r in rs),
+            ],
+        )
         summary[key] = med
     for scaling in args.scalings.split(","):
         base = summary.get(f"{scaling}-1")
@@ -221,27 +270,35 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
             if base and s:
                 s["efficiency"] = s["samples_per_s"] / (n * base["samples_per_s"])
                 s["speedup"] = s["samples_per_s"] / base["samples_per_s"]
-    return {"cpus": os.cpu_count(), "runs": runs, "summary": summary,
-            "load_min_max": [min(x[0] for x in loads), max(x[0] for x in loads)],
-            "settings": vars(args)}
+    return {
+        "cpus": os.cpu_count(),
+        "runs": runs,
+        "summary": summary,
+        "load_min_max": [min(x[0] for x in loads), max(x[0] for x in loads)],
+        "settings": vars(args),
+    }
 
 
 def table(result: dict[str, Any]) -> str:
-    rows = ["| scaling | ranks | batch/rank | steps/s | samples/s (min-max) | speedup | "
-            "efficiency | CPU ms/sample | in collectives, ms/step (allreduce + check) | "
-            "transfer alone, ms (allreduce + check) |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| scaling | ranks | batch/rank | steps/s | samples/s (min-max) | speedup | "
+        "efficiency | CPU ms/sample | in collectives, ms/step (allreduce + check) | "
+        "transfer alone, ms (allreduce + check) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for key, s in result["summary"].items():
         scaling = key.split("-")[0]
         lo, hi = s["samples_per_s_range"]
-        rows.append(f"| {scaling} | {s['ranks']} | {s['batch_per_rank']} | "
-                    f"{s['steps_per_s']:.2f} | {s['samples_per_s']:.0f} ({lo:.0f}-{hi:.0f}) | "
-                    f"{s.get('speedup', 1.0):.2f}x | {100 * s.get('efficiency', 1.0):.0f}% | "
-                    f"{s['cpu_ms_per_sample']:.3f} | "
-                    f"{s['allreduce_ms_per_step'] + s['shape_check_ms_per_step']:.2f} "
-                    f"({s['allreduce_ms_per_step']:.2f} + {s['shape_check_ms_per_step']:.2f}) | "
-                    f"{s['allreduce_alone_ms'] + s['check_alone_ms']:.2f} "
-                    f"({s['allreduce_alone_ms']:.2f} + {s['check_alone_ms']:.3f}) |")
+        rows.append(
+            f"| {scaling} | {s['ranks']} | {s['batch_per_rank']} | "
+            f"{s['steps_per_s']:.2f} | {s['samples_per_s']:.0f} ({lo:.0f}-{hi:.0f}) | "
+            f"{s.get('speedup', 1.0):.2f}x | {100 * s.get('efficiency', 1.0):.0f}% | "
+            f"{s['cpu_ms_per_sample']:.3f} | "
+            f"{s['allreduce_ms_per_step'] + s['shape_check_ms_per_step']:.2f} "
+            f"({s['allreduce_ms_per_step']:.2f} + {s['shape_check_ms_per_step']:.2f}) | "
+            f"{s['allreduce_alone_ms'] + s['check_alone_ms']:.2f} "
+            f"({s['allreduce_alone_ms']:.2f} + {s['check_alone_ms']:.3f}) |"
+        )
     return "\n".join(rows)
 
 
@@ -255,8 +312,11 @@ def main() -> None:
     ap.add_argument("--scalings", default="weak,strong")
     ap.add_argument("--scaling", default="weak", help=argparse.SUPPRESS)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--sizes", default="0.1,1,1.7,10,40",
-                    help="MB of the allreduce microbenchmark (2 ranks); '' skips it")
+    ap.add_argument(
+        "--sizes",
+        default="0.1,1,1.7,10,40",
+        help="MB of the allreduce microbenchmark (2 ranks); '' skips it",
+    )
     ap.add_argument("--microbench", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--out", help="write the full results as JSON here")
     args = ap.parse_args()
@@ -267,8 +327,11 @@ def main() -> None:
         if dist.is_root():
             print("RESULT " + json.dumps(res), flush=True)
         return
-    result = orchestrate(args) if args.rounds else {"summary": {}, "load_min_max": [0, 0],
-                                                    "cpus": os.cpu_count()}
+    result = (
+        orchestrate(args)
+        if args.rounds
+        else {"summary": {}, "load_min_max": [0, 0], "cpus": os.cpu_count()}
+    )
     if args.sizes:
         before = _load()
         result["allreduce_ms"] = _microbench(args)
@@ -279,11 +342,15 @@ def main() -> None:
         print("\n| MB | mpi4py Allreduce ms | flowzero allreduce ms | Iallreduce + Test ms |")
         print("|---|---|---|---|")
         for mb, r in result["allreduce_ms"].items():
-            print(f"| {mb} | {r['mpi4py_blocking']:.3f} | {r['flowzero']:.3f} | "
-                  f"{r['iallreduce_test']:.3f} |")
-    print(f"\ncpus: {result['cpus']}, load average (1 min) during the runs: "
-          f"{result['load_min_max'][0]}-{result['load_min_max'][1]}"
-          + (f"; around the allreduce sizes: {result['allreduce_load']}" if args.sizes else ""))
+            print(
+                f"| {mb} | {r['mpi4py_blocking']:.3f} | {r['flowzero']:.3f} | "
+                f"{r['iallreduce_test']:.3f} |"
+            )
+    print(
+        f"\ncpus: {result['cpus']}, load average (1 min) during the runs: "
+        f"{result['load_min_max'][0]}-{result['load_min_max'][1]}"
+        + (f"; around the allreduce sizes: {result['allreduce_load']}" if args.sizes else "")
+    )
     if args.out:
         with open(args.out, "w") as f:
             json.dump(result, f, indent=1)

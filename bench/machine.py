@@ -23,8 +23,9 @@ def _cpuinfo() -> dict[str, Any]:
             info[k] = v
         if k == "flags" and "simd" not in info:
             flags = set(v.split())
-            info["simd"] = [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni")
-                            if f in flags]
+            info["simd"] = [
+                f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni") if f in flags
+            ]
     return info
 
 
@@ -52,9 +53,17 @@ def describe(env: dict[str, str]) -> dict[str, Any]:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count()
-    keys = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "XLA_FLAGS",
-            "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OPENBLAS_CORETYPE",
-            "OPENBLAS_L2_SIZE", "TF_ENABLE_ONEDNN_OPTS")
+    keys = (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "XLA_FLAGS",
+        "TF_NUM_INTRAOP_THREADS",
+        "TF_NUM_INTEROP_THREADS",
+        "OPENBLAS_CORETYPE",
+        "OPENBLAS_L2_SIZE",
+        "TF_ENABLE_ONEDNN_OPTS",
+    )
     return {
         "cpu_model": cpu.get("model name", platform.processor() or "unknown"),
         "cpu": cpu,

@@ -28,8 +28,9 @@ def run_child(argv: list[str], env: dict[str, str], cwd: str, timeout_s: float) 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         try:
-            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                 env=env, cwd=cwd)
+            p = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=cwd
+            )
         except OSError as e:  # FileNotFoundError, PermissionError, exec format error
             return ChildResult(-1, 0.0, 0.0, False, "", "", missing=f"{argv[0]}: {e}")
         killed = threading.Event()
@@ -51,5 +52,6 @@ def run_child(argv: list[str], env: dict[str, str], cwd: str, timeout_s: float) 
             f.seek(0, os.SEEK_END)
             f.seek(max(0, f.tell() - 3000))
             tails.append(f.read().decode("utf-8", "replace"))
-        return ChildResult(p.returncode, wall, ru.ru_maxrss * 1024 / 1e6, killed.is_set(),
-                           tails[0], tails[1])
+        return ChildResult(
+            p.returncode, wall, ru.ru_maxrss * 1024 / 1e6, killed.is_set(), tails[0], tails[1]
+        )

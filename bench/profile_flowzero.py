@@ -61,12 +61,14 @@ def _table(per: dict[tuple[str, str], list[float]], reps: int, step_s: float) ->
         by_type[typ] += sum(ts) / reps
         count[typ] += 1
     kern = sum(by_type.values())
-    lines = [f"  sess.run step            {step_s * 1e3:9.3f} ms",
-             f"  kernels (sum)            {kern * 1e3:9.3f} ms  ({len(per)} ops/step)",
-             f"  engine overhead          {(step_s - kern) * 1e3:9.3f} ms  "
-             f"({(step_s - kern) / step_s:.0%} of the step; "
-             f"{(step_s - kern) / max(len(per), 1) * 1e6:.2f} µs per op)",
-             "  by op type (ms/step, share of kernel time, ops):"]
+    lines = [
+        f"  sess.run step            {step_s * 1e3:9.3f} ms",
+        f"  kernels (sum)            {kern * 1e3:9.3f} ms  ({len(per)} ops/step)",
+        f"  engine overhead          {(step_s - kern) * 1e3:9.3f} ms  "
+        f"({(step_s - kern) / step_s:.0%} of the step; "
+        f"{(step_s - kern) / max(len(per), 1) * 1e6:.2f} µs per op)",
+        "  by op type (ms/step, share of kernel time, ops):",
+    ]
     for typ, t in sorted(by_type.items(), key=lambda kv: -kv[1]):
         lines.append(f"    {typ:34s} {t * 1e3:8.3f}  {t / kern:5.1%}  x{count[typ]}")
     top = sorted(per.items(), key=lambda kv: -sum(kv[1]))[:8]
@@ -149,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
                 if a.case and case != a.case:
                     continue
                 print(f"W3 {case}")
-                model = flowzero_peer.Conv(data.conv_weights(), opt,
-                                           LR_SGD if opt == "sgd" else LR_ADAM)
+                model = flowzero_peer.Conv(
+                    data.conv_weights(), opt, LR_SGD if opt == "sgd" else LR_ADAM
+                )
                 batch = model.prepare(*data.batch(100, 0, images=True))
                 profile_model(model, batch, max(a.steps // 10, 5), a.cprofile)
     return 0

@@ -35,13 +35,26 @@ def aggregate(runs: list[dict[str, Any]], peers: list[str]) -> list[dict[str, An
                     if status is None:
                         continue
                     samples = [v for rr in rounds for v in rr]
-                    row = {"workload": w, "case": case, "metric": m.name, "unit": m.unit,
-                           "lower_is_better": m.lower_is_better, "peer": p,
-                           "status": "ok" if samples else status, "error": error,
-                           "samples": samples, "rounds": rounds, "extra": extras}
+                    row = {
+                        "workload": w,
+                        "case": case,
+                        "metric": m.name,
+                        "unit": m.unit,
+                        "lower_is_better": m.lower_is_better,
+                        "peer": p,
+                        "status": "ok" if samples else status,
+                        "error": error,
+                        "samples": samples,
+                        "rounds": rounds,
+                        "extra": extras,
+                    }
                     if samples:
-                        row.update(median=median(samples), min=min(samples), max=max(samples),
-                                   round_medians=[median(rr) for rr in rounds if rr])
+                        row.update(
+                            median=median(samples),
+                            min=min(samples),
+                            max=max(samples),
+                            round_medians=[median(rr) for rr in rounds if rr],
+                        )
                     by_peer[p] = row
                 base = by_peer.get("flowzero", {}).get("median")
                 for row in by_peer.values():
@@ -89,35 +102,46 @@ def table(doc: dict[str, Any]) -> str:
     """The readable report: machine, peers, then one block per workload."""
     lines: list[str] = []
     mach = doc.get("machine", {})
-    lines.append(f"flowzero bench - {doc.get('started', '')} - rounds: "
-                 f"{doc.get('settings', {}).get('rounds')}"
-                 + (" (SMOKE: numbers mean nothing)" if doc.get("settings", {}).get("smoke")
-                    else ""))
-    lines.append(f"machine: {mach.get('cpu_model')} {mach.get('cpu', {}).get('simd', '')}, "
-                 f"{mach.get('cpus_usable')} usable cores, {mach.get('mem_total_gb')} GB, "
-                 f"{mach.get('kernel')}, Python {mach.get('python')}")
+    lines.append(
+        f"flowzero bench - {doc.get('started', '')} - rounds: "
+        f"{doc.get('settings', {}).get('rounds')}"
+        + (" (SMOKE: numbers mean nothing)" if doc.get("settings", {}).get("smoke") else "")
+    )
+    lines.append(
+        f"machine: {mach.get('cpu_model')} {mach.get('cpu', {}).get('simd', '')}, "
+        f"{mach.get('cpus_usable')} usable cores, {mach.get('mem_total_gb')} GB, "
+        f"{mach.get('kernel')}, Python {mach.get('python')}"
+    )
     te = mach.get("thread_env", {})
-    lines.append(f"threads: {doc.get('settings', {}).get('threads')} for every peer "
-                 f"(OMP/OPENBLAS/MKL_NUM_THREADS={te.get('OPENBLAS_NUM_THREADS')}, TF "
-                 "intra/inter-op, torch.set_num_threads, XLA intra_op_parallelism_threads)")
+    lines.append(
+        f"threads: {doc.get('settings', {}).get('threads')} for every peer "
+        f"(OMP/OPENBLAS/MKL_NUM_THREADS={te.get('OPENBLAS_NUM_THREADS')}, TF "
+        "intra/inter-op, torch.set_num_threads, XLA intra_op_parallelism_threads)"
+    )
     la = doc.get("loadavg", {})
-    lines.append(f"load average (1 min): start {la.get('start')}, at each child launch "
-                 f"min/median/max {la.get('during')}, end {la.get('end')}")
+    lines.append(
+        f"load average (1 min): start {la.get('start')}, at each child launch "
+        f"min/median/max {la.get('during')}, end {la.get('end')}"
+    )
     lines.append("peers:")
     for p, inf in doc.get("peers", {}).items():
         if inf.get("status") != "ok":
             lines.append(f"  {p:9s} {inf.get('status')}: {inf.get('error', '')[:100]}")
             continue
-        vers = ", ".join(f"{k} {v}" for k, v in inf.get("versions", {}).items()
-                         if isinstance(v, str))
+        vers = ", ".join(
+            f"{k} {v}" for k, v in inf.get("versions", {}).items() if isinstance(v, str)
+        )
         blas = inf.get("blas")
         if isinstance(blas, list):
-            blas = "; ".join(f"{b.get('internal_api')} {b.get('version')} "
-                             f"{b.get('architecture') or ''} x{b.get('num_threads')}"
-                             for b in blas)
+            blas = "; ".join(
+                f"{b.get('internal_api')} {b.get('version')} "
+                f"{b.get('architecture') or ''} x{b.get('num_threads')}"
+                for b in blas
+            )
         lines.append(f"  {p:9s} {vers} | BLAS/OpenMP: {blas}")
-    lines.append("ratio = peer / flowzero (> 1: flowzero faster or smaller); "
-                 "for accuracy: peer - flowzero")
+    lines.append(
+        "ratio = peer / flowzero (> 1: flowzero faster or smaller); for accuracy: peer - flowzero"
+    )
     rows = doc.get("results", [])
     for w, wd in WORKLOAD_DEFS.items():
         wrows = [r for r in rows if r["workload"] == w]
@@ -126,8 +150,10 @@ def table(doc: dict[str, Any]) -> str:
         lines.append("")
         cases = "; ".join(f"{c}: {lab}" for c, lab in wd["cases"].items())
         lines.append(f"{w}  {wd['title']} ({cases})")
-        lines.append(f"  {'case / metric [unit]':30s} {'peer':9s} {'median':>10s} "
-                     f"{'min-max':>19s} {'ratio':>7s}  note")
+        lines.append(
+            f"  {'case / metric [unit]':30s} {'peer':9s} {'median':>10s} "
+            f"{'min-max':>19s} {'ratio':>7s}  note"
+        )
         for case in wd["cases"]:
             for m in case_metrics(wd, case):
                 first = True
@@ -140,10 +166,17 @@ def table(doc: dict[str, Any]) -> str:
                         lines.append(f"  {head:30s} {r['peer']:9s} {r['status']:>10s}")
                         continue
                     rng = f"{fmt(r['min'])}-{fmt(r['max'])}"
-                    ratio = (f"{r['ratio']:.2f}" if r.get("ratio") is not None else
-                             f"{r['diff']:+.4f}" if r.get("diff") is not None else "-")
-                    lines.append(f"  {head:30s} {r['peer']:9s} {fmt(r['median']):>10s} "
-                                 f"{rng:>19s} {ratio:>7s}  {_note(r)}")
+                    ratio = (
+                        f"{r['ratio']:.2f}"
+                        if r.get("ratio") is not None
+                        else f"{r['diff']:+.4f}"
+                        if r.get("diff") is not None
+                        else "-"
+                    )
+                    lines.append(
+                        f"  {head:30s} {r['peer']:9s} {fmt(r['median']):>10s} "
+                        f"{rng:>19s} {ratio:>7s}  {_note(r)}"
+                    )
     lines.append("")
     lines.append(summary(doc))
     return "\n".join(lines)
@@ -157,14 +190,21 @@ def summary(doc: dict[str, Any]) -> str:
     for w, wd in WORKLOAD_DEFS.items():
         for case in wd["cases"]:
             for m in case_metrics(wd, case):
-                cells = {r["peer"]: r for r in rows
-                         if r["workload"] == w and r["case"] == case and r["metric"] == m.name}
+                cells = {
+                    r["peer"]: r
+                    for r in rows
+                    if r["workload"] == w and r["case"] == case and r["metric"] == m.name
+                }
                 if not cells:
                     continue
                 label = f"{w} {case} {m.name} [{m.unit}]"
-                lines.append("  " + f"{label:34s}" + "".join(
-                    f"{fmt(cells[p].get('median')) if p in cells else '':>11s}"
-                    for p in peers))
+                lines.append(
+                    "  "
+                    + f"{label:34s}"
+                    + "".join(
+                        f"{fmt(cells[p].get('median')) if p in cells else '':>11s}" for p in peers
+                    )
+                )
     return "\n".join(lines)
 
 
@@ -177,8 +217,11 @@ def markdown(doc: dict[str, Any]) -> str:
     for w, wd in WORKLOAD_DEFS.items():
         for case in wd["cases"]:
             for m in case_metrics(wd, case):
-                cells = {r["peer"]: r for r in rows
-                         if r["workload"] == w and r["case"] == case and r["metric"] == m.name}
+                cells = {
+                    r["peer"]: r
+                    for r in rows
+                    if r["workload"] == w and r["case"] == case and r["metric"] == m.name
+                }
                 if not cells:
                     continue
                 out = []

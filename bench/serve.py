@@ -59,10 +59,15 @@ def export_two_layer_net(base: str) -> None:
         net = TwoLayerNet(seed=0)
         sess = tf.Session(graph=g)
         sess.run(tf.global_variables_initializer())
-        saved_model.simple_save(sess, os.path.join(base, "mnist", "1"), inputs={"x": net.x},
-                                outputs={"probabilities": tf.nn.softmax(net.logits),
-                                         "classes": tf.argmax(net.logits, 1,
-                                                              output_type=tf.int32)})
+        saved_model.simple_save(
+            sess,
+            os.path.join(base, "mnist", "1"),
+            inputs={"x": net.x},
+            outputs={
+                "probabilities": tf.nn.softmax(net.logits),
+                "classes": tf.argmax(net.logits, 1, output_type=tf.int32),
+            },
+        )
 
 
 def cases() -> dict[str, tuple[str, bytes, dict[str, str]]]:
@@ -74,16 +79,31 @@ def cases() -> dict[str, tuple[str, bytes, dict[str, str]]]:
         return orjson.dumps(o, option=orjson.OPT_SERIALIZE_NUMPY)
 
     raw = x100.astype("<f4").tobytes()
-    head = dumps({"inputs": [{"name": "x", "shape": [100, 784], "datatype": "FP32",
-                              "parameters": {"binary_data_size": len(raw)}}],
-                  "parameters": {"binary_data_output": True}})
+    head = dumps(
+        {
+            "inputs": [
+                {
+                    "name": "x",
+                    "shape": [100, 784],
+                    "datatype": "FP32",
+                    "parameters": {"binary_data_size": len(raw)},
+                }
+            ],
+            "parameters": {"binary_data_output": True},
+        }
+    )
     js = {"Content-Type": "application/json"}
     return {
         "predict-1": ("/v1/models/mnist:predict", dumps({"instances": x1}), js),
         "predict-100": ("/v1/models/mnist:predict", dumps({"instances": x100}), js),
-        "infer-100-bin": ("/v2/models/mnist/infer", head + raw,
-                          {"Inference-Header-Content-Length": str(len(head)),
-                           "Content-Type": "application/octet-stream"}),
+        "infer-100-bin": (
+            "/v2/models/mnist/infer",
+            head + raw,
+            {
+                "Inference-Header-Content-Length": str(len(head)),
+                "Content-Type": "application/octet-stream",
+            },
+        ),
     }
 
 
@@ -98,8 +118,9 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
-def run_wrk(url: str, body: bytes, headers: dict[str, str], duration: float,
-            connections: int, threads: int) -> dict[str, float]:
+def run_wrk(
+    url: str, body: bytes, headers: dict[str, str], duration: float, connections: int, threads: int
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         body_file = os.path.join(tmp, "body.bin")
         with open(body_file, "wb") as f:
@@ -107,27 +128,49 @@ def run_wrk(url: str, body: bytes, headers: dict[str, str], duration: float,
         lua = os.path.join(tmp, "post.lua")
         hdrs = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
         with open(lua, "w") as f:
-            f.write(f'wrk.method = "POST"\n{hdrs}\nlocal fh = io.open("{body_file}", "rb")\n'
-                    'wrk.body = fh:read("*all")\nfh:close()\n')
-        out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d",
-                              f"{duration:g}s", "--timeout", "10s", "--latency", "-s", lua, url],
-                             capture_output=True, text=True, timeout=duration + 60).stdout
-    res: dict[str, float] = {"requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)",
-                                                                 out).group(1))}
+            f.write(
+                f'wrk.method = "POST"\n{hdrs}\nlocal fh = io.open("{body_file}", "rb")\n'
+                'wrk.body = fh:read("*all")\nfh:close()\n'
+            )
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                str(threads),
+                "-c",
+                str(connections),
+                "-d",
+                f"{duration:g}s",
+                "--timeout",
+                "10s",
+                "--latency",
+                "-s",
+                lua,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=duration + 60,
+        ).stdout
+    res: dict[str, float] = {
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    }
     for pct in ("50", "99"):
         res[f"p{pct}_ms"] = _ms(re.search(rf"^\s+{pct}%\s+(\S+)", out, re.M).group(1))
     total = re.search(r"(\d+) requests in", out)
     res["requests"] = float(total.group(1)) if total else 0.0
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     err = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    res["failed"] = float(bad.group(1) if bad else 0) + (sum(map(float, err.groups()))
-                                                          if err else 0.0)
+    res["failed"] = float(bad.group(1) if bad else 0) + (
+        sum(map(float, err.groups())) if err else 0.0
+    )
     return res
 
 
 # -- Python load generator (when wrk is missing) -------------------------------------------------
-def run_python(port: int, path: str, body: bytes, headers: dict[str, str], duration: float,
-               connections: int) -> dict[str, float]:
+def run_python(
+    port: int, path: str, body: bytes, headers: dict[str, str], duration: float, connections: int
+) -> dict[str, float]:
     lat: list[float] = []
     failed = [0]
     lock = threading.Lock()
@@ -163,9 +206,13 @@ def run_python(port: int, path: str, body: bytes, headers: dict[str, str], durat
         t.join(timeout=duration + 30)
     wall = time.monotonic() - t0
     a = np.array(lat) * 1e3
-    return {"requests_per_s": len(a) / wall, "p50_ms": float(np.percentile(a, 50)),
-            "p99_ms": float(np.percentile(a, 99)), "requests": float(len(a)),
-            "failed": float(failed[0])}
+    return {
+        "requests_per_s": len(a) / wall,
+        "p50_ms": float(np.percentile(a, 50)),
+        "p99_ms": float(np.percentile(a, 99)),
+        "requests": float(len(a)),
+        "failed": float(failed[0]),
+    }
 
 
 def main() -> int:
@@ -187,11 +234,17 @@ def main() -> int:
     base = tempfile.mkdtemp(prefix="flowzero-bench-")
     export_two_layer_net(base)
     dep = Deployment(base, "mnist", workers=args.workers).start()
-    results = {"generator": gen,
-               "worker_class": os.environ.get("FLOWZERO_WORKER_CLASS", "asgi"),
-               "connections": args.connections, "duration_s": args.duration,
-               "workers": args.workers, "cpus": os.cpu_count(), "rounds": args.rounds,
-               "load_average_before": os.getloadavg(), "cases": {}}
+    results = {
+        "generator": gen,
+        "worker_class": os.environ.get("FLOWZERO_WORKER_CLASS", "asgi"),
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "rounds": args.rounds,
+        "load_average_before": os.getloadavg(),
+        "cases": {},
+    }
     try:
         for rnd in range(args.rounds):
             for name, (path, body, headers) in cases().items():
@@ -203,38 +256,51 @@ def main() -> int:
                 nginx = children(dep.nginx.pid)
                 before = cpu_seconds(workers + nginx)
                 if gen == "wrk":
-                    r = run_wrk(f"http://127.0.0.1:{dep.port}{path}", body, headers,
-                                args.duration, args.connections, 2)
+                    r = run_wrk(
+                        f"http://127.0.0.1:{dep.port}{path}",
+                        body,
+                        headers,
+                        args.duration,
+                        args.connections,
+                        2,
+                    )
                 else:
-                    r = run_python(dep.port, path, body, headers, args.duration,
-                                   args.connections)
+                    r = run_python(dep.port, path, body, headers, args.duration, args.connections)
                 after = cpu_seconds(workers + nginx)
                 n = max(r["requests"], 1.0)
                 spent = {p: after[p] - before[p] for p in after if p in before}
-                r["worker_cpu_ms_per_request"] = 1e3 * sum(spent.get(p, 0.0)
-                                                           for p in workers) / n
+                r["worker_cpu_ms_per_request"] = 1e3 * sum(spent.get(p, 0.0) for p in workers) / n
                 r["nginx_cpu_ms_per_request"] = 1e3 * sum(spent.get(p, 0.0) for p in nginx) / n
                 r["body_bytes"] = len(body)
                 results["cases"].setdefault(name, []).append(r)
-                print(f"{name:14s} {r['requests_per_s']:9.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
-                      f"p99 {r['p99_ms']:7.2f} ms  failed {int(r['failed'])}  CPU/request: "
-                      f"workers {r['worker_cpu_ms_per_request']:.2f} ms, nginx "
-                      f"{r['nginx_cpu_ms_per_request']:.2f} ms  ({len(body)} B bodies"
-                      f"{f', round {rnd + 1}' if args.rounds > 1 else ''})", flush=True)
+                print(
+                    f"{name:14s} {r['requests_per_s']:9.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
+                    f"p99 {r['p99_ms']:7.2f} ms  failed {int(r['failed'])}  CPU/request: "
+                    f"workers {r['worker_cpu_ms_per_request']:.2f} ms, nginx "
+                    f"{r['nginx_cpu_ms_per_request']:.2f} ms  ({len(body)} B bodies"
+                    f"{f', round {rnd + 1}' if args.rounds > 1 else ''})",
+                    flush=True,
+                )
     finally:
         dep.stop()
         shutil.rmtree(base, ignore_errors=True)
     if args.rounds > 1:
         for name, runs in results["cases"].items():
-            med = {k: float(np.median([r[k] for r in runs])) for k in
-                   ("requests_per_s", "p50_ms", "p99_ms", "worker_cpu_ms_per_request")}
-            print(f"{name:14s} median of {len(runs)}: {med['requests_per_s']:.1f} req/s, p50 "
-                  f"{med['p50_ms']:.2f} ms, p99 {med['p99_ms']:.2f} ms, workers "
-                  f"{med['worker_cpu_ms_per_request']:.2f} ms CPU/request")
+            med = {
+                k: float(np.median([r[k] for r in runs]))
+                for k in ("requests_per_s", "p50_ms", "p99_ms", "worker_cpu_ms_per_request")
+            }
+            print(
+                f"{name:14s} median of {len(runs)}: {med['requests_per_s']:.1f} req/s, p50 "
+                f"{med['p50_ms']:.2f} ms, p99 {med['p99_ms']:.2f} ms, workers "
+                f"{med['worker_cpu_ms_per_request']:.2f} ms CPU/request"
+            )
     results["load_average_after"] = os.getloadavg()
-    print(f"load average before {results['load_average_before']}, after "
-          f"{results['load_average_after']}; generator {gen}, {args.connections} connections, "
-          f"{args.workers} gunicorn workers, {os.cpu_count()} CPUs")
+    print(
+        f"load average before {results['load_average_before']}, after "
+        f"{results['load_average_after']}; generator {gen}, {args.connections} connections, "
+        f"{args.workers} gunicorn workers, {os.cpu_count()} CPUs"
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -56,8 +56,9 @@ def vm_hwm_mb() -> float | None:
     return None
 
 
-def time_windows(fn: Callable[[], Any], sync: Callable[[], Any], st: Settings,
-                 min_warmup: int = 3) -> tuple[list[float], int]:
+def time_windows(
+    fn: Callable[[], Any], sync: Callable[[], Any], st: Settings, min_warmup: int = 3
+) -> tuple[list[float], int]:
     """Warm up, calibrate calls per window to ~window_s, then time `windows` windows.
 
     Returns (seconds per call for each window, calls per window).
@@ -104,8 +105,10 @@ def run_w1(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     for kind in ("matmul", "feed_mul"):
         fn = peer.w1("matmul" if kind == "matmul" else "feed")
         samples, n = time_windows(fn, lambda: None, st)
-        out[kind] = {"metrics": {"call": [s * 1e6 for s in samples]},
-                     "extra": {"calls_per_window": n}}
+        out[kind] = {
+            "metrics": {"call": [s * 1e6 for s in samples]},
+            "extra": {"calls_per_window": n},
+        }
     return out
 
 
@@ -116,9 +119,14 @@ def run_w2(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
         batches = [model.prepare(*data.batch(bsz, i)) for i in range(10)]
         loss0 = model.loss(batches[0])
         samples, n = time_windows(_stepper(model, batches), model.sync, st)
-        out[case] = {"metrics": {"step": [s * 1e3 for s in samples]},
-                     "extra": {"loss0": loss0, "steps_per_window": n,
-                               "steps_per_s": 1.0 / sorted(samples)[len(samples) // 2]}}
+        out[case] = {
+            "metrics": {"step": [s * 1e3 for s in samples]},
+            "extra": {
+                "loss0": loss0,
+                "steps_per_window": n,
+                "steps_per_s": 1.0 / sorted(samples)[len(samples) // 2],
+            },
+        }
     return out
 
 
@@ -126,13 +134,19 @@ def run_w3(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     out = {}
     for case, opt in W3_CASES.items():
         model = peer.Conv(data.conv_weights(), opt, LR_SGD if opt == "sgd" else LR_ADAM)
-        batches = [model.prepare(*data.batch(100, i, images=True))
-                   for i in range(2 if st.smoke else 10)]
+        batches = [
+            model.prepare(*data.batch(100, i, images=True)) for i in range(2 if st.smoke else 10)
+        ]
         loss0 = model.loss(batches[0])
         samples, n = time_windows(_stepper(model, batches), model.sync, st, min_warmup=2)
-        out[case] = {"metrics": {"step": [s * 1e3 for s in samples]},
-                     "extra": {"loss0": loss0, "steps_per_window": n,
-                               "steps_per_s": 1.0 / sorted(samples)[len(samples) // 2]}}
+        out[case] = {
+            "metrics": {"step": [s * 1e3 for s in samples]},
+            "extra": {
+                "loss0": loss0,
+                "steps_per_window": n,
+                "steps_per_s": 1.0 / sorted(samples)[len(samples) // 2],
+            },
+        }
     return out
 
 
@@ -147,14 +161,22 @@ def run_w4(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     for ep in range(epochs):
         perm = perms[ep]
         for i in range(steps):
-            idx = perm[i * W4_BATCH:(i + 1) * W4_BATCH]
+            idx = perm[i * W4_BATCH : (i + 1) * W4_BATCH]
             model.step(model.prepare(xtr[idx], ttr[idx]))
     model.sync()
     acc = model.accuracy(data["x_test"], data["t_test"])
     wall = now() - t0
-    return {"20ep": {"metrics": {"wall": [wall], "test_acc": [acc]},
-                     "extra": {"loss0": loss0, "epochs": epochs, "steps": epochs * steps,
-                               "train_acc": model.accuracy(xtr, ttr)}}}
+    return {
+        "20ep": {
+            "metrics": {"wall": [wall], "test_acc": [acc]},
+            "extra": {
+                "loss0": loss0,
+                "epochs": epochs,
+                "steps": epochs * steps,
+                "train_acc": model.accuracy(xtr, ttr),
+            },
+        }
+    }
 
 
 def run_w6(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
@@ -167,9 +189,12 @@ def run_w6(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
         model.step(batches[i % 10])
     model.sync()
     wall = now() - t0
-    return {"2000steps": {"metrics": {"peak_rss": [vm_hwm_mb()]},
-                          "extra": {"steps": steps, "wall_s": wall,
-                                    "final_loss": model.loss(batches[0])}}}
+    return {
+        "2000steps": {
+            "metrics": {"peak_rss": [vm_hwm_mb()]},
+            "extra": {"steps": steps, "wall_s": wall, "final_loss": model.loss(batches[0])},
+        }
+    }
 
 
 def run_w7(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
@@ -191,12 +216,21 @@ def run_w7(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     rss = vm_hwm_mb()
     final = model.loss(batches[0])
     samples, n = time_windows(_stepper(model, batches), model.sync, st, min_warmup=2)
-    return {"adam_b128": {"metrics": {"step": [s * 1e3 for s in samples]},
-                          "extra": {"loss0": loss0, "loss3": loss3, "steps_per_window": n,
-                                    "steps_per_s": 1.0 / sorted(samples)[len(samples) // 2]}},
-            "500steps": {"metrics": {"peak_rss": [rss]},
-                         "extra": {"steps": steps, "wall_s_after_check": wall,
-                                   "final_loss": final}}}
+    return {
+        "adam_b128": {
+            "metrics": {"step": [s * 1e3 for s in samples]},
+            "extra": {
+                "loss0": loss0,
+                "loss3": loss3,
+                "steps_per_window": n,
+                "steps_per_s": 1.0 / sorted(samples)[len(samples) // 2],
+            },
+        },
+        "500steps": {
+            "metrics": {"peak_rss": [rss]},
+            "extra": {"steps": steps, "wall_s_after_check": wall, "final_loss": final},
+        },
+    }
 
 
 def _cores() -> int:
@@ -218,9 +252,15 @@ def _load_now() -> dict[str, Any]:
 
 
 def _busy_loops(n: int) -> list[subprocess.Popen[bytes]]:
-    return [subprocess.Popen([sys.executable, "-c", "while True: pass"],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL) for _ in range(n)]
+    return [
+        subprocess.Popen(
+            [sys.executable, "-c", "while True: pass"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(n)
+    ]
 
 
 def _w8_model(peer: Any, data: Any, net: str, env: dict[str, str]) -> Any:
@@ -251,8 +291,10 @@ def run_w8(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     for net in W8_NETS:
         models = {v: _w8_model(peer, data, net, env) for v, env in variants.items()}
         images = net == "w3"
-        batches = {v: [m.prepare(*data.batch(100, i, images=images))
-                       for i in range(2 if st.smoke else 10)] for v, m in models.items()}
+        batches = {
+            v: [m.prepare(*data.batch(100, i, images=images)) for i in range(2 if st.smoke else 10)]
+            for v, m in models.items()
+        }
         for load, busy in W8_LOADS.items():
             n_busy = cores if busy < 0 else busy
             if st.smoke:  # the harness, not the load: smoke runs share CI machines
@@ -263,8 +305,10 @@ def run_w8(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
                     time.sleep(0.1 if st.smoke else 1.0)  # let them take their cores
                 at_start = _load_now()
                 fns = {v: _stepper(m, batches[v]) for v, m in models.items()}
-                per_window = {v: time_windows(fn, models[v].sync, calib, min_warmup=2)[1]
-                              for v, fn in fns.items()}
+                per_window = {
+                    v: time_windows(fn, models[v].sync, calib, min_warmup=2)[1]
+                    for v, fn in fns.items()
+                }
                 samples: dict[str, list[float]] = {v: [] for v in fns}
                 cpu: dict[str, list[float]] = {v: [] for v in fns}  # all threads' CPU time
                 for _ in range(st.windows):
@@ -286,14 +330,27 @@ def run_w8(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
             for v in fns:
                 out[f"{net}_{load}{v}"] = {
                     "metrics": {"step": samples[v]},
-                    "extra": {"busy_loops": n_busy, "cores": cores, "load_start": at_start,
-                              "load_end": at_end, "steps_per_window": per_window[v],
-                              "cpu_ms_per_step": cpu[v]}}
+                    "extra": {
+                        "busy_loops": n_busy,
+                        "cores": cores,
+                        "load_start": at_start,
+                        "load_end": at_end,
+                        "steps_per_window": per_window[v],
+                        "cpu_ms_per_step": cpu[v],
+                    },
+                }
     return out
 
 
-RUNNERS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4, "W6": run_w6,
-           "W7": run_w7, "W8": run_w8}
+RUNNERS = {
+    "W1": run_w1,
+    "W2": run_w2,
+    "W3": run_w3,
+    "W4": run_w4,
+    "W6": run_w6,
+    "W7": run_w7,
+    "W8": run_w8,
+}
 
 
 def blas_info() -> Any:
@@ -301,27 +358,49 @@ def blas_info() -> Any:
         from threadpoolctl import threadpool_info
     except ImportError:
         return "threadpoolctl not installed"
-    return [{k: d.get(k) for k in ("user_api", "internal_api", "num_threads", "version",
-                                   "architecture", "threading_layer", "prefix")}
-            for d in threadpool_info()]
+    return [
+        {
+            k: d.get(k)
+            for k in (
+                "user_api",
+                "internal_api",
+                "num_threads",
+                "version",
+                "architecture",
+                "threading_layer",
+                "prefix",
+            )
+        }
+        for d in threadpool_info()
+    ]
 
 
 def main(argv: list[str]) -> int:
     with open(argv[0]) as f:
         spec = json.load(f)
-    res: dict[str, Any] = {"peer": spec["peer"], "workload": spec.get("workload"),
-                           "pid": os.getpid(), "python": sys.executable,
-                           "python_version": sys.version.split()[0]}
+    res: dict[str, Any] = {
+        "peer": spec["peer"],
+        "workload": spec.get("workload"),
+        "pid": os.getpid(),
+        "python": sys.executable,
+        "python_version": sys.version.split()[0],
+    }
     os.environ.update(WORKLOAD_ENV.get(spec.get("workload") or "", {}))
     t_start = now()
     try:
         peer = importlib.import_module(PEER_MODULE[spec["peer"]])
     except ImportError as e:
         # Only the framework's own absence is "not installed"; anything else is a failure.
-        missing = isinstance(e, ModuleNotFoundError) and e.name is not None and \
-            e.name.split(".")[0] == IMPORT_MODULE[spec["peer"]]
-        res.update(status="not installed" if missing else "error",
-                   error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc()[-4000:])
+        missing = (
+            isinstance(e, ModuleNotFoundError)
+            and e.name is not None
+            and e.name.split(".")[0] == IMPORT_MODULE[spec["peer"]]
+        )
+        res.update(
+            status="not installed" if missing else "error",
+            error=f"{type(e).__name__}: {e}",
+            traceback=traceback.format_exc()[-4000:],
+        )
         write_json_atomic(spec["out"], res)
         return 0
     res["import_s"] = now() - t_start
@@ -337,8 +416,11 @@ def main(argv: list[str]) -> int:
             res["status"] = "ok"
             res["blas"] = blas_info()
     except Exception as e:  # noqa: BLE001 - reported in the results, never a crash
-        res.update(status="error", error=f"{type(e).__name__}: {e}",
-                   traceback=traceback.format_exc()[-4000:])
+        res.update(
+            status="error",
+            error=f"{type(e).__name__}: {e}",
+            traceback=traceback.format_exc()[-4000:],
+        )
     res["vm_hwm_mb"] = vm_hwm_mb()
     res["wall_s"] = now() - t_start
     write_json_atomic(spec["out"], res)

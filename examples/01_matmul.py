@@ -2,8 +2,8 @@
 
 import flowzero as tf
 
-matrix1 = tf.constant([[3., 3.]])
-matrix2 = tf.constant([[2.], [2.]])
+matrix1 = tf.constant([[3.0, 3.0]])
+matrix2 = tf.constant([[2.0], [2.0]])
 product = tf.matmul(matrix1, matrix2)
 sess = tf.Session()
 result = sess.run(product)

@@ -162,17 +162,35 @@ compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 # Imported on first use, so that `import flowzero` stays light: tf.summary, tf.saved_model,
 # tf.metrics, tf.image, tf.estimator, tf.feature_column, the queues (tf.FIFOQueue, ...), and the
 # TF 0.x summary names that old tutorials use.
-_LAZY_MODULES = frozenset({"summary", "saved_model", "metrics", "image", "estimator",
-                           "feature_column"})
+_LAZY_MODULES = frozenset(
+    {"summary", "saved_model", "metrics", "image", "estimator", "feature_column"}
+)
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
 _QUEUES = frozenset({"QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue"})
 # TensorFlow's file formats (flowzero/interop, protobuf), also on first use.
-_PROTO_NAMES = frozenset({
-    "GraphDef", "NodeDef", "AttrValue", "NameAttrList", "TensorProto", "TensorShapeProto",
-    "MetaGraphDef", "SaverDef", "SignatureDef", "TensorInfo", "CollectionDef", "VersionDef",
-    "OpDef", "OpList", "FunctionDef", "FunctionDefLibrary", "VariableDef", "SavedModel",
-})
+_PROTO_NAMES = frozenset(
+    {
+        "GraphDef",
+        "NodeDef",
+        "AttrValue",
+        "NameAttrList",
+        "TensorProto",
+        "TensorShapeProto",
+        "MetaGraphDef",
+        "SaverDef",
+        "SignatureDef",
+        "TensorInfo",
+        "CollectionDef",
+        "VersionDef",
+        "OpDef",
+        "OpList",
+        "FunctionDef",
+        "FunctionDefLibrary",
+        "VariableDef",
+        "SavedModel",
+    }
+)
 _INTEROP = {
     "import_graph_def": ("flowzero.interop.importer", "import_graph_def"),
     "graph_util": ("flowzero.interop.graph_util", None),
@@ -183,8 +201,11 @@ _INTEROP = {
     "SessionLog": ("tensorboard.compat.proto.event_pb2", "SessionLog"),
 }
 _SUMMARY_ALIASES = {
-    "scalar_summary": "scalar", "histogram_summary": "histogram", "image_summary": "image",
-    "merge_summary": "merge", "merge_all_summaries": "merge_all",
+    "scalar_summary": "scalar",
+    "histogram_summary": "histogram",
+    "image_summary": "image",
+    "merge_summary": "merge",
+    "merge_all_summaries": "merge_all",
 }
 
 

@@ -43,16 +43,20 @@ def _unbroadcast(g: Tensor, x: Tensor, others: list[Tensor]) -> Tensor:
     gs, xs = g.shape, x.shape
     if gs.is_fully_defined() and xs.is_fully_defined() and gs == xs:
         return g
-    if xs.known is not None and gs.known is not None and len(gs.known) == len(xs.known) and all(
-        _owned_axis(i, a, b, others, len(xs.known)) for i, (a, b) in enumerate(zip(gs.known,
-                                                                                 xs.known))
+    if (
+        xs.known is not None
+        and gs.known is not None
+        and len(gs.known) == len(xs.known)
+        and all(
+            _owned_axis(i, a, b, others, len(xs.known))
+            for i, (a, b) in enumerate(zip(gs.known, xs.known))
+        )
     ):
         return g
     return array_ops.sum_to(g, array_ops._shape_like(x))
 
 
-def _owned_axis(i: int, out: int | None, dim: int | None, others: list[Tensor], rank: int
-                ) -> bool:
+def _owned_axis(i: int, out: int | None, dim: int | None, others: list[Tensor], rank: int) -> bool:
     """Whether axis i of an input with size `dim` is certainly the output's size `out`."""
     if dim is not None and (dim != 1 or out == 1):
         return True  # broadcasting never grows a size other than 1
@@ -76,10 +80,17 @@ def _sum(parts: list[Tensor]) -> Tensor:
     return math_ops.add_n(parts)
 
 
-def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
-              colocate_gradients_with_ops: bool = False, gate_gradients: bool = False,
-              aggregation_method: Any = None, stop_gradients: Any = None,
-              unconnected_gradients: str = "none") -> list[Tensor | None]:
+def gradients(
+    ys: Any,
+    xs: Any,
+    grad_ys: Any = None,
+    name: str = "gradients",
+    colocate_gradients_with_ops: bool = False,
+    gate_gradients: bool = False,
+    aggregation_method: Any = None,
+    stop_gradients: Any = None,
+    unconnected_gradients: str = "none",
+) -> list[Tensor | None]:
     """Symbolic gradients of sum(ys) with respect to each of `xs`.
 
     Args:
@@ -162,16 +173,15 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                 override = overrides.get(op)
                 if op in stop_ops or (override is None and not op._opdef.differentiable):
                     continue
-                if all(t in x_set for t in outs) and not any(
-                    i.op in between for i in op.inputs
-                ):
+                if all(t in x_set for t in outs) and not any(i.op in between for i in op.inputs):
                     continue  # nothing upstream of this x needs a gradient
                 with g.name_scope(f"{op.name}_grad"):
                     if op._opdef.none_for_missing_grads:
                         dys_full: list[Any] = summed
                     else:
-                        dys_full = [d if d is not None else _zeros_for(t)
-                                    for t, d in zip(outs, summed)]
+                        dys_full = [
+                            d if d is not None else _zeros_for(t) for t, d in zip(outs, summed)
+                        ]
                     try:
                         if override is not None:
                             in_grads = registered_gradient(override)(op, *dys_full)
@@ -185,13 +195,14 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                             f"{op.type}): {e}. Wrap its input in tf.stop_gradient()."
                         ) from None
                     # TF accepts a lone tensor from a one-input op's gradient function.
-                    in_grads = list(in_grads) if isinstance(in_grads, (list, tuple)) \
-                        else [in_grads]
+                    in_grads = list(in_grads) if isinstance(in_grads, (list, tuple)) else [in_grads]
                     if len(in_grads) != len(op.inputs):
                         raise errors.InternalError(
-                            None, op,
+                            None,
+                            op,
                             f"Gradient function of {op.type} '{op.name}' returned "
-                            f"{len(in_grads)} entries for its {len(op.inputs)} inputs.")
+                            f"{len(in_grads)} entries for its {len(op.inputs)} inputs.",
+                        )
                     exact = op._opdef.exact_input_gradients(op)
                     for k, (inp, dx) in enumerate(zip(op.inputs, in_grads)):
                         if dx is None or inp.op not in between:
@@ -201,13 +212,19 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
                         dx = convert_to_tensor(dx)
                         if exact and not dx.shape.is_compatible_with(inp.shape):
                             raise errors.InternalError(
-                                None, op,
+                                None,
+                                op,
                                 f"Gradient function of {op.type} '{op.name}' returned shape "
                                 f"{dx.shape} for input {k} ('{inp.name}') of shape "
-                                f"{inp.shape}.")
+                                f"{inp.shape}.",
+                            )
                         contributions.setdefault(inp, []).append(
-                            dx if exact else _unbroadcast(
-                                dx, inp, [o for m, o in enumerate(op.inputs) if m != k]))
+                            dx
+                            if exact
+                            else _unbroadcast(
+                                dx, inp, [o for m, o in enumerate(op.inputs) if m != k]
+                            )
+                        )
 
             result: list[Tensor | None] = []
             for x in xs_t:

@@ -53,8 +53,7 @@ class Reduction:
 
     @classmethod
     def all(cls) -> tuple[str, ...]:
-        return (cls.NONE, cls.SUM, cls.MEAN, cls.SUM_OVER_BATCH_SIZE,
-                cls.SUM_BY_NONZERO_WEIGHTS)
+        return (cls.NONE, cls.SUM, cls.MEAN, cls.SUM_OVER_BATCH_SIZE, cls.SUM_BY_NONZERO_WEIGHTS)
 
     @classmethod
     def validate(cls, key: str) -> None:
@@ -80,8 +79,9 @@ def get_regularization_losses(scope: str | None = None) -> list[Any]:
     return get_collection(GraphKeys.REGULARIZATION_LOSSES, scope)
 
 
-def get_regularization_loss(scope: str | None = None,
-                            name: str = "total_regularization_loss") -> Tensor:
+def get_regularization_loss(
+    scope: str | None = None, name: str = "total_regularization_loss"
+) -> Tensor:
     """The sum of the regularization losses (a float32 0.0 when there are none)."""
     losses = get_regularization_losses(scope)
     if losses:
@@ -89,8 +89,9 @@ def get_regularization_loss(scope: str | None = None,
     return array_ops.constant(0.0, dtype=dtypes.float32, name=name)
 
 
-def get_total_loss(add_regularization_losses: bool = True, name: str = "total_loss",
-                   scope: str | None = None) -> Tensor:
+def get_total_loss(
+    add_regularization_losses: bool = True, name: str = "total_loss", scope: str | None = None
+) -> Tensor:
     """Sum of the LOSSES collection (plus the regularization losses by default).
 
     Raises:
@@ -100,8 +101,10 @@ def get_total_loss(add_regularization_losses: bool = True, name: str = "total_lo
     if add_regularization_losses:
         losses += get_regularization_losses(scope)
     if not losses:
-        raise ValueError("get_total_loss: no losses found (nothing in tf.GraphKeys.LOSSES or "
-                         "REGULARIZATION_LOSSES). Create a loss with tf.losses.* first.")
+        raise ValueError(
+            "get_total_loss: no losses found (nothing in tf.GraphKeys.LOSSES or "
+            "REGULARIZATION_LOSSES). Create a loss with tf.losses.* first."
+        )
     return math_ops.add_n(losses, name=name)
 
 
@@ -110,8 +113,9 @@ def _as_float(x: Any, like: Tensor | None = None, name: str | None = None) -> Te
     """A float tensor: `like`'s dtype if given, else x's own float dtype (ints -> float32)."""
     if isinstance(x, Tensor) or hasattr(x, "_as_tensor"):
         t = convert_to_tensor(x)
-        target = like.dtype if like is not None else (
-            t.dtype if t.dtype.is_floating else dtypes.float32)
+        target = (
+            like.dtype if like is not None else (t.dtype if t.dtype.is_floating else dtypes.float32)
+        )
         return t if t.dtype is target else cast_ops.cast(t, target)
     if like is not None:
         return convert_to_tensor(x, dtype=like.dtype, name=name)
@@ -131,9 +135,13 @@ def _num_present(losses: Tensor, weights: Tensor) -> Tensor:
     return reduction_ops.reduce_sum(present * array_ops.ones_like(losses))
 
 
-def compute_weighted_loss(losses: Any, weights: Any = 1.0, scope: str | None = None,
-                          loss_collection: str | None = GraphKeys.LOSSES,
-                          reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+def compute_weighted_loss(
+    losses: Any,
+    weights: Any = 1.0,
+    scope: str | None = None,
+    loss_collection: str | None = GraphKeys.LOSSES,
+    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
+) -> Tensor:
     """Weights `losses` elementwise and reduces them as `reduction` says.
 
     Args:
@@ -153,18 +161,20 @@ def compute_weighted_loss(losses: Any, weights: Any = 1.0, scope: str | None = N
         losses = _as_float(losses)
         w = _as_float(weights, like=losses, name="weights")
         b = broadcast_shapes(losses.shape, w.shape)
-        if b is None or (b.is_fully_defined() and losses.shape.is_fully_defined()
-                         and b != losses.shape):
-            raise ValueError(f"weights can not be broadcast to values; got weights: {w.shape}, "
-                             f"values: {losses.shape}.")
+        if b is None or (
+            b.is_fully_defined() and losses.shape.is_fully_defined() and b != losses.shape
+        ):
+            raise ValueError(
+                f"weights can not be broadcast to values; got weights: {w.shape}, "
+                f"values: {losses.shape}."
+            )
         weighted = math_ops.multiply(losses, w)
         if reduction == Reduction.NONE:
             loss = weighted
         else:
             loss = reduction_ops.reduce_sum(weighted)
             if reduction == Reduction.MEAN:
-                loss = _div_no_nan(loss, reduction_ops.reduce_sum(
-                    array_ops.ones_like(losses) * w))
+                loss = _div_no_nan(loss, reduction_ops.reduce_sum(array_ops.ones_like(losses) * w))
             elif reduction == Reduction.SUM_BY_NONZERO_WEIGHTS:
                 loss = _div_no_nan(loss, _num_present(losses, w))
             elif reduction == Reduction.SUM_OVER_BATCH_SIZE:
@@ -182,15 +192,21 @@ def _pair(labels: Any, predictions: Any, fn: str) -> tuple[Tensor, Tensor]:
         predictions = _as_float(predictions, name="predictions")
         labels = _as_float(labels, like=predictions, name="labels")
     if not predictions.shape.is_compatible_with(labels.shape):
-        raise ValueError(f"{fn}: shapes of labels {labels.shape} and predictions "
-                         f"{predictions.shape} are incompatible.")
+        raise ValueError(
+            f"{fn}: shapes of labels {labels.shape} and predictions "
+            f"{predictions.shape} are incompatible."
+        )
     return labels, predictions
 
 
-def absolute_difference(labels: Any, predictions: Any, weights: Any = 1.0,
-                        scope: str | None = None,
-                        loss_collection: str | None = GraphKeys.LOSSES,
-                        reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+def absolute_difference(
+    labels: Any,
+    predictions: Any,
+    weights: Any = 1.0,
+    scope: str | None = None,
+    loss_collection: str | None = GraphKeys.LOSSES,
+    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
+) -> Tensor:
     """Weighted |predictions - labels|, reduced (see compute_weighted_loss)."""
     labels, predictions = _pair(labels, predictions, "absolute_difference")
     with labels.graph.as_default(), labels.graph.name_scope(scope or "absolute_difference") as sc:
@@ -198,10 +214,14 @@ def absolute_difference(labels: Any, predictions: Any, weights: Any = 1.0,
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
-def mean_squared_error(labels: Any, predictions: Any, weights: Any = 1.0,
-                       scope: str | None = None,
-                       loss_collection: str | None = GraphKeys.LOSSES,
-                       reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+def mean_squared_error(
+    labels: Any,
+    predictions: Any,
+    weights: Any = 1.0,
+    scope: str | None = None,
+    loss_collection: str | None = GraphKeys.LOSSES,
+    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
+) -> Tensor:
     """Weighted (predictions - labels) ** 2, reduced (the mean by default).
 
     Example:
@@ -213,9 +233,15 @@ def mean_squared_error(labels: Any, predictions: Any, weights: Any = 1.0,
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
-def huber_loss(labels: Any, predictions: Any, weights: Any = 1.0, delta: float = 1.0,
-               scope: str | None = None, loss_collection: str | None = GraphKeys.LOSSES,
-               reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+def huber_loss(
+    labels: Any,
+    predictions: Any,
+    weights: Any = 1.0,
+    delta: float = 1.0,
+    scope: str | None = None,
+    loss_collection: str | None = GraphKeys.LOSSES,
+    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
+) -> Tensor:
     """Weighted Huber loss: 0.5 * e ** 2 where |e| <= delta, else delta * (|e| - 0.5 * delta),
     with e = predictions - labels."""
     labels, predictions = _pair(labels, predictions, "huber_loss")
@@ -227,21 +253,33 @@ def huber_loss(labels: Any, predictions: Any, weights: Any = 1.0, delta: float =
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
-def log_loss(labels: Any, predictions: Any, weights: Any = 1.0, epsilon: float = 1e-7,
-             scope: str | None = None, loss_collection: str | None = GraphKeys.LOSSES,
-             reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+def log_loss(
+    labels: Any,
+    predictions: Any,
+    weights: Any = 1.0,
+    epsilon: float = 1e-7,
+    scope: str | None = None,
+    loss_collection: str | None = GraphKeys.LOSSES,
+    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
+) -> Tensor:
     """Weighted binary log loss of probabilities:
     -labels * log(p + epsilon) - (1 - labels) * log(1 - p + epsilon)."""
     labels, predictions = _pair(labels, predictions, "log_loss")
     with labels.graph.as_default(), labels.graph.name_scope(scope or "log_loss") as sc:
-        losses = (-labels * unary_ops.log(predictions + epsilon)
-                  - (1 - labels) * unary_ops.log(1 - predictions + epsilon))
+        losses = -labels * unary_ops.log(predictions + epsilon) - (1 - labels) * unary_ops.log(
+            1 - predictions + epsilon
+        )
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
-def hinge_loss(labels: Any, logits: Any, weights: Any = 1.0, scope: str | None = None,
-               loss_collection: str | None = GraphKeys.LOSSES,
-               reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+def hinge_loss(
+    labels: Any,
+    logits: Any,
+    weights: Any = 1.0,
+    scope: str | None = None,
+    loss_collection: str | None = GraphKeys.LOSSES,
+    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
+) -> Tensor:
     """Weighted hinge loss max(0, 1 - (2 * labels - 1) * logits), labels in {0, 1}."""
     labels, logits = _pair(labels, logits, "hinge_loss")
     with labels.graph.as_default(), labels.graph.name_scope(scope or "hinge_loss") as sc:
@@ -249,11 +287,16 @@ def hinge_loss(labels: Any, logits: Any, weights: Any = 1.0, scope: str | None =
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
-def cosine_distance(labels: Any, predictions: Any, axis: int | None = None,
-                    weights: Any = 1.0, scope: str | None = None,
-                    loss_collection: str | None = GraphKeys.LOSSES,
-                    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
-                    dim: int | None = None) -> Tensor:
+def cosine_distance(
+    labels: Any,
+    predictions: Any,
+    axis: int | None = None,
+    weights: Any = 1.0,
+    scope: str | None = None,
+    loss_collection: str | None = GraphKeys.LOSSES,
+    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
+    dim: int | None = None,
+) -> Tensor:
     """Weighted 1 - sum(labels * predictions, axis) of unit-normalized inputs."""
     axis = dim if axis is None else axis
     if axis is None:
@@ -264,26 +307,39 @@ def cosine_distance(labels: Any, predictions: Any, axis: int | None = None,
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
-def sigmoid_cross_entropy(multi_class_labels: Any, logits: Any, weights: Any = 1.0,
-                          label_smoothing: float = 0, scope: str | None = None,
-                          loss_collection: str | None = GraphKeys.LOSSES,
-                          reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+def sigmoid_cross_entropy(
+    multi_class_labels: Any,
+    logits: Any,
+    weights: Any = 1.0,
+    label_smoothing: float = 0,
+    scope: str | None = None,
+    loss_collection: str | None = GraphKeys.LOSSES,
+    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
+) -> Tensor:
     """Weighted sigmoid cross entropy (stable). With label_smoothing s, labels become
     labels * (1 - s) + 0.5 * s."""
     labels, logits = _pair(multi_class_labels, logits, "sigmoid_cross_entropy")
-    with labels.graph.as_default(), labels.graph.name_scope(
-            scope or "sigmoid_cross_entropy_loss") as sc:
+    with (
+        labels.graph.as_default(),
+        labels.graph.name_scope(scope or "sigmoid_cross_entropy_loss") as sc,
+    ):
         if label_smoothing:
             labels = labels * (1 - label_smoothing) + 0.5 * label_smoothing
-        losses = loss_ops.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits,
-                                                            name="xentropy")
+        losses = loss_ops.sigmoid_cross_entropy_with_logits(
+            labels=labels, logits=logits, name="xentropy"
+        )
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
-def softmax_cross_entropy(onehot_labels: Any, logits: Any, weights: Any = 1.0,
-                          label_smoothing: float = 0, scope: str | None = None,
-                          loss_collection: str | None = GraphKeys.LOSSES,
-                          reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+def softmax_cross_entropy(
+    onehot_labels: Any,
+    logits: Any,
+    weights: Any = 1.0,
+    label_smoothing: float = 0,
+    scope: str | None = None,
+    loss_collection: str | None = GraphKeys.LOSSES,
+    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
+) -> Tensor:
     """Weighted softmax cross entropy of [batch, classes] logits against one-hot labels.
 
     With label_smoothing s, labels become labels * (1 - s) + s / num_classes. weights is a
@@ -293,29 +349,39 @@ def softmax_cross_entropy(onehot_labels: Any, logits: Any, weights: Any = 1.0,
         >>> loss = tf.losses.softmax_cross_entropy(tf.one_hot(y, 10), logits)
     """
     labels, logits = _pair(onehot_labels, logits, "softmax_cross_entropy")
-    with labels.graph.as_default(), labels.graph.name_scope(
-            scope or "softmax_cross_entropy_loss") as sc:
+    with (
+        labels.graph.as_default(),
+        labels.graph.name_scope(scope or "softmax_cross_entropy_loss") as sc,
+    ):
         labels = control_ops.stop_gradient(labels)
         if label_smoothing:
             n = labels.shape.known[-1] if labels.shape.known else None
-            num_classes: Any = n if n is not None else reduction_ops.reduce_sum(
-                array_ops.ones_like(labels), -1, keepdims=True)
+            num_classes: Any = (
+                n
+                if n is not None
+                else reduction_ops.reduce_sum(array_ops.ones_like(labels), -1, keepdims=True)
+            )
             labels = labels * (1 - label_smoothing) + label_smoothing / num_classes
-        losses = loss_ops.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits,
-                                                               name="xentropy")
+        losses = loss_ops.softmax_cross_entropy_with_logits_v2(
+            labels=labels, logits=logits, name="xentropy"
+        )
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
-def sparse_softmax_cross_entropy(labels: Any, logits: Any, weights: Any = 1.0,
-                                 scope: str | None = None,
-                                 loss_collection: str | None = GraphKeys.LOSSES,
-                                 reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+def sparse_softmax_cross_entropy(
+    labels: Any,
+    logits: Any,
+    weights: Any = 1.0,
+    scope: str | None = None,
+    loss_collection: str | None = GraphKeys.LOSSES,
+    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
+) -> Tensor:
     """Weighted softmax cross entropy of [batch, classes] logits against int class labels."""
     g = graph_of([labels, logits], "sparse_softmax_cross_entropy")
     with g.as_default(), g.name_scope(scope or "sparse_softmax_cross_entropy_loss") as sc:
-        losses = loss_ops.sparse_softmax_cross_entropy_with_logits(labels=labels,
-                                                                   logits=logits,
-                                                                   name="xentropy")
+        losses = loss_ops.sparse_softmax_cross_entropy_with_logits(
+            labels=labels, logits=logits, name="xentropy"
+        )
         return compute_weighted_loss(losses, weights, sc, loss_collection, reduction)
 
 
@@ -337,8 +403,7 @@ def sum_of_squares(y: Any, t: Any, name: str | None = None) -> Tensor:
     with g.as_default(), g.name_scope(name or "sum_of_squares") as sc:
         y = _as_float(y, name="y")
         t = _as_float(t, like=y, name="t")
-        return math_ops.multiply(0.5, reduction_ops.reduce_sum(unary_ops.square(y - t)),
-                                 name=sc)
+        return math_ops.multiply(0.5, reduction_ops.reduce_sum(unary_ops.square(y - t)), name=sc)
 
 
 sum_squared_error = sum_of_squares
@@ -382,22 +447,39 @@ def cross_entropy_error(y: Any, t: Any, name: str | None = None) -> Tensor:
             depth = y.shape.known[-1]  # type: ignore[index]
             if depth is None:
                 depth = array_ops.shape(y)[-1]
-            picked = reduction_ops.reduce_sum(
-                y * indexing_ops.one_hot(t, depth, dtype=y.dtype), -1)
+            picked = reduction_ops.reduce_sum(y * indexing_ops.one_hot(t, depth, dtype=y.dtype), -1)
             total = reduction_ops.reduce_sum(unary_ops.log(picked + _BOOK_DELTA))
         else:
-            raise ValueError(f"cross_entropy_error: t must be one-hot (the shape of y, "
-                             f"{y.shape}) or class labels (y's shape without the last axis); "
-                             f"got t of shape {t.shape}.")
+            raise ValueError(
+                f"cross_entropy_error: t must be one-hot (the shape of y, "
+                f"{y.shape}) or class labels (y's shape without the last axis); "
+                f"got t of shape {t.shape}."
+            )
         batch = cast_ops.cast(array_ops.shape(y)[0], y.dtype)
         return unary_ops.negative(division_ops.realdiv(total, batch), name=sc)
 
 
-__all__ = ["Reduction", "absolute_difference", "add_loss", "compute_weighted_loss",
-           "cosine_distance", "cross_entropy_error", "get_losses", "get_regularization_loss",
-           "get_regularization_losses", "get_total_loss", "hinge_loss", "huber_loss",
-           "log_loss", "mean_squared_error", "sigmoid_cross_entropy", "softmax_cross_entropy",
-           "sparse_softmax_cross_entropy", "sum_of_squares", "sum_squared_error"]
+__all__ = [
+    "Reduction",
+    "absolute_difference",
+    "add_loss",
+    "compute_weighted_loss",
+    "cosine_distance",
+    "cross_entropy_error",
+    "get_losses",
+    "get_regularization_loss",
+    "get_regularization_losses",
+    "get_total_loss",
+    "hinge_loss",
+    "huber_loss",
+    "log_loss",
+    "mean_squared_error",
+    "sigmoid_cross_entropy",
+    "softmax_cross_entropy",
+    "sparse_softmax_cross_entropy",
+    "sum_of_squares",
+    "sum_squared_error",
+]
 
 
 def __getattr__(name: str) -> object:

@@ -480,13 +480,20 @@ def _at_thresholds_metric(num: str, other: str | None, scope: str, doc: str) -> 
     metrics_collections=None, updates_collections=None, name=None)`: the weighted count `num`
     (tp, fn, tn, fp) at each threshold, or num / (num + other) when `other` is given."""
 
-    def metric(labels: Any, predictions: Any, thresholds: Any, weights: Any = None,
-               metrics_collections: Any = None, updates_collections: Any = None,
-               name: str | None = None) -> tuple[Tensor, Tensor]:
+    def metric(
+        labels: Any,
+        predictions: Any,
+        thresholds: Any,
+        weights: Any = None,
+        metrics_collections: Any = None,
+        updates_collections: Any = None,
+        name: str | None = None,
+    ) -> tuple[Tensor, Tensor]:
         kinds = (num,) if other is None else (num, other)
         with variable_scope(name, scope):
-            c = _at_thresholds(labels, predictions, [float(t) for t in thresholds], weights,
-                               kinds, scope)
+            c = _at_thresholds(
+                labels, predictions, [float(t) for t in thresholds], weights, kinds, scope
+            )
             (a, a_up) = c[num]
             if other is None:
                 value, update = a.value(), a_up
@@ -502,23 +509,38 @@ def _at_thresholds_metric(num: str, other: str | None, scope: str, doc: str) -> 
 
 
 true_positives_at_thresholds = _at_thresholds_metric(
-    "tp", None, "true_positives_at_thresholds",
-    "Weighted counts of (label true, prediction > t) for each threshold t.")
+    "tp",
+    None,
+    "true_positives_at_thresholds",
+    "Weighted counts of (label true, prediction > t) for each threshold t.",
+)
 false_positives_at_thresholds = _at_thresholds_metric(
-    "fp", None, "false_positives_at_thresholds",
-    "Weighted counts of (label false, prediction > t) for each threshold t.")
+    "fp",
+    None,
+    "false_positives_at_thresholds",
+    "Weighted counts of (label false, prediction > t) for each threshold t.",
+)
 true_negatives_at_thresholds = _at_thresholds_metric(
-    "tn", None, "true_negatives_at_thresholds",
-    "Weighted counts of (label false, prediction <= t) for each threshold t.")
+    "tn",
+    None,
+    "true_negatives_at_thresholds",
+    "Weighted counts of (label false, prediction <= t) for each threshold t.",
+)
 false_negatives_at_thresholds = _at_thresholds_metric(
-    "fn", None, "false_negatives_at_thresholds",
-    "Weighted counts of (label true, prediction <= t) for each threshold t.")
+    "fn",
+    None,
+    "false_negatives_at_thresholds",
+    "Weighted counts of (label true, prediction <= t) for each threshold t.",
+)
 precision_at_thresholds = _at_thresholds_metric(
-    "tp", "fp", "precision_at_thresholds",
-    "tp / (tp + fp) of `prediction > t`, for each threshold t.")
+    "tp",
+    "fp",
+    "precision_at_thresholds",
+    "tp / (tp + fp) of `prediction > t`, for each threshold t.",
+)
 recall_at_thresholds = _at_thresholds_metric(
-    "tp", "fn", "recall_at_thresholds",
-    "tp / (tp + fn) of `prediction > t`, for each threshold t.")
+    "tp", "fn", "recall_at_thresholds", "tp / (tp + fn) of `prediction > t`, for each threshold t."
+)
 
 
 # -- mean IoU ------------------------------------------------------------------------------------
@@ -544,10 +566,13 @@ def mean_iou(
             name="total_confusion_matrix",
             collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
         )
-        flat = [None if t is None else reshape_ops.reshape(convert_to_tensor(t), [-1])
-                for t in (labels, predictions, weights)]
-        cm = histogram_ops.confusion_matrix(flat[0], flat[1], num_classes, dtypes.float64,
-                                            weights=flat[2])
+        flat = [
+            None if t is None else reshape_ops.reshape(convert_to_tensor(t), [-1])
+            for t in (labels, predictions, weights)
+        ]
+        cm = histogram_ops.confusion_matrix(
+            flat[0], flat[1], num_classes, dtypes.float64, weights=flat[2]
+        )
         update = state_ops.assign_add(total, cm)
 
         def compute(m: Any) -> Tensor:

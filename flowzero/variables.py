@@ -43,34 +43,55 @@ class Variable:
         >>> sess.run(state.initializer); sess.run(state.assign_add(1))
     """
 
-    def __init__(self, initial_value: Any = None, trainable: bool = True,
-                 collections: Any = None, validate_shape: bool = True,
-                 caching_device: Any = None, name: str | None = None,
-                 variable_def: Any = None, dtype: Any = None, expected_shape: Any = None,
-                 import_scope: Any = None, constraint: Any = None, use_resource: Any = None,
-                 synchronization: Any = None, aggregation: Any = None,
-                 shape: Any = None) -> None:
+    def __init__(
+        self,
+        initial_value: Any = None,
+        trainable: bool = True,
+        collections: Any = None,
+        validate_shape: bool = True,
+        caching_device: Any = None,
+        name: str | None = None,
+        variable_def: Any = None,
+        dtype: Any = None,
+        expected_shape: Any = None,
+        import_scope: Any = None,
+        constraint: Any = None,
+        use_resource: Any = None,
+        synchronization: Any = None,
+        aggregation: Any = None,
+        shape: Any = None,
+    ) -> None:
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
         g = initial_value.graph if isinstance(initial_value, Tensor) else get_default_graph()
         self._graph = g
         self._trainable = bool(trainable)
         self._constraint = constraint
-        with g.as_default(), g._outside_bodies(), g.control_dependencies(None), \
-                g.name_scope(name or "Variable") as scope:
+        with (
+            g.as_default(),
+            g._outside_bodies(),
+            g.control_dependencies(None),
+            g.name_scope(name or "Variable") as scope,
+        ):
             node_name = scope[:-1]
             with g.name_scope("Initializer"):
                 init = initial_value() if callable(initial_value) else initial_value
-                init = convert_to_tensor(init, dtype=dtype, name="initial_value") \
-                    if not isinstance(init, Tensor) else init
+                init = (
+                    convert_to_tensor(init, dtype=dtype, name="initial_value")
+                    if not isinstance(init, Tensor)
+                    else init
+                )
             if init.op._body is not None:
                 raise ValueError(
                     f"Initializer for variable {node_name}/ is from inside a control-flow "
                     "construct, such as a loop or conditional. When creating a variable inside "
-                    "a loop or conditional, use a lambda as the initializer.")
+                    "a loop or conditional, use a lambda as the initializer."
+                )
             if dtype is not None and init.dtype is not dtypes.as_dtype(dtype):
-                raise ValueError(f"Variable '{node_name}': initial_value has dtype "
-                                 f"{init.dtype.name}, expected {dtypes.as_dtype(dtype).name}.")
+                raise ValueError(
+                    f"Variable '{node_name}': initial_value has dtype "
+                    f"{init.dtype.name}, expected {dtypes.as_dtype(dtype).name}."
+                )
             var_shape = init.shape if validate_shape else TensorShape(None)
             if shape is not None:
                 var_shape = as_shape(shape)
@@ -82,7 +103,8 @@ class Variable:
             self._variable = state_ops.variable_op(var_shape, init.dtype, name=scope)
             self._initial_value = init
             self._initializer_op = state_ops.assign(
-                self._variable, init, validate_shape=validate_shape, name="Assign").op
+                self._variable, init, validate_shape=validate_shape, name="Assign"
+            ).op
             self._snapshot = state_ops.read_variable(self._variable, name="read")
         self._name = node_name
         cols = list(collections) if collections is not None else [GraphKeys.GLOBAL_VARIABLES]
@@ -91,8 +113,14 @@ class Variable:
         g.add_to_collections(cols, self)
 
     @classmethod
-    def _from_nodes(cls, storage: Tensor, initializer: Operation, snapshot: Tensor,
-                    initial_value: Tensor, trainable: bool = True) -> Variable:
+    def _from_nodes(
+        cls,
+        storage: Tensor,
+        initializer: Operation,
+        snapshot: Tensor,
+        initial_value: Tensor,
+        trainable: bool = True,
+    ) -> Variable:
         """A Variable wrapping existing nodes (its VariableV2, Assign and read), adding no ops:
         what a graph file's variables come back as (TF's `variable_def=`)."""
         v = cls.__new__(cls)
@@ -171,8 +199,10 @@ class Variable:
     def numpy(self) -> Any:
         """The current value (eager execution only)."""
         if not getattr(self._graph, "_eager", False):
-            raise NotImplementedError("numpy() is only available when eager execution is "
-                                      "enabled; use sess.run(v) in graph mode.")
+            raise NotImplementedError(
+                "numpy() is only available when eager execution is "
+                "enabled; use sess.run(v) in graph mode."
+            )
         return self._read().numpy()
 
     def _ref(self) -> Tensor:
@@ -191,16 +221,31 @@ class Variable:
         return self._initial_value
 
     # -- assignment ----------------------------------------------------------------------------
-    def assign(self, value: Any, use_locking: bool = False, name: str | None = None,
-               read_value: bool = True) -> Tensor:
+    def assign(
+        self,
+        value: Any,
+        use_locking: bool = False,
+        name: str | None = None,
+        read_value: bool = True,
+    ) -> Tensor:
         return state_ops.assign(self._variable, value, name=name)
 
-    def assign_add(self, delta: Any, use_locking: bool = False, name: str | None = None,
-                   read_value: bool = True) -> Tensor:
+    def assign_add(
+        self,
+        delta: Any,
+        use_locking: bool = False,
+        name: str | None = None,
+        read_value: bool = True,
+    ) -> Tensor:
         return state_ops.assign_add(self._variable, delta, name=name)
 
-    def assign_sub(self, delta: Any, use_locking: bool = False, name: str | None = None,
-                   read_value: bool = True) -> Tensor:
+    def assign_sub(
+        self,
+        delta: Any,
+        use_locking: bool = False,
+        name: str | None = None,
+        read_value: bool = True,
+    ) -> Tensor:
         return state_ops.assign_sub(self._variable, delta, name=name)
 
     def load(self, value: Any, session: Any = None) -> None:
@@ -222,8 +267,10 @@ class Variable:
 
     def __repr__(self) -> str:
         if getattr(self._graph, "_eager", False):
-            return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
-                    f"numpy={self.numpy()!r}>")
+            return (
+                f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
+                f"numpy={self.numpy()!r}>"
+            )
         return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}_ref>"
 
     def __hash__(self) -> int:
@@ -250,13 +297,43 @@ class Variable:
 
 def _install_variable_operators() -> None:
     # Operators on a Variable act on its read tensor: v + 1, v @ w, -v, v[0], ...
-    names = [n for n in dir(Tensor) if n.startswith("__") and n.endswith("__") and n not in {
-        "__init__", "__repr__", "__str__", "__hash__", "__eq__", "__ne__", "__bool__",
-        "__iter__", "__array__", "__getattribute__", "__setattr__", "__delattr__", "__class__",
-        "__dict__", "__doc__", "__module__", "__new__", "__reduce__", "__reduce_ex__",
-        "__sizeof__", "__subclasshook__", "__init_subclass__", "__format__", "__dir__",
-        "__slots__", "__weakref__", "__getstate__", "__array_priority__",
-    }]
+    names = [
+        n
+        for n in dir(Tensor)
+        if n.startswith("__")
+        and n.endswith("__")
+        and n
+        not in {
+            "__init__",
+            "__repr__",
+            "__str__",
+            "__hash__",
+            "__eq__",
+            "__ne__",
+            "__bool__",
+            "__iter__",
+            "__array__",
+            "__getattribute__",
+            "__setattr__",
+            "__delattr__",
+            "__class__",
+            "__dict__",
+            "__doc__",
+            "__module__",
+            "__new__",
+            "__reduce__",
+            "__reduce_ex__",
+            "__sizeof__",
+            "__subclasshook__",
+            "__init_subclass__",
+            "__format__",
+            "__dir__",
+            "__slots__",
+            "__weakref__",
+            "__getstate__",
+            "__array_priority__",
+        }
+    ]
     for n in names:
         fn = getattr(Tensor, n)
         if not callable(fn):
@@ -310,8 +387,9 @@ initialize_variables = variables_initializer
 initialize_local_variables = local_variables_initializer
 
 
-def report_uninitialized_variables(var_list: list[Variable] | None = None,
-                                   name: str = "report_uninitialized_variables") -> Tensor:
+def report_uninitialized_variables(
+    var_list: list[Variable] | None = None, name: str = "report_uninitialized_variables"
+) -> Tensor:
     """A 1-D string tensor with the names of the variables not yet initialized."""
     var_list = global_variables() if var_list is None else var_list
     return state_ops.report_uninitialized([v._ref() for v in var_list], name=name)
@@ -348,57 +426,77 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
-    def __init__(self, value: Any = 0, dtype: Any = dtypes.float32,
-                 verify_shape: bool = False) -> None:
+    def __init__(
+        self, value: Any = 0, dtype: Any = dtypes.float32, verify_shape: bool = False
+    ) -> None:
         super().__init__(dtype)
         self.value = value
         self.verify_shape = verify_shape
 
     def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
-        return array_ops.constant(self.value, dtype=self._dt(dtype), shape=shape,
-                                  verify_shape=self.verify_shape)
+        return array_ops.constant(
+            self.value, dtype=self._dt(dtype), shape=shape, verify_shape=self.verify_shape
+        )
 
 
 class RandomNormal(Initializer):
-    def __init__(self, mean: float = 0.0, stddev: float = 1.0, seed: int | None = None,
-                 dtype: Any = dtypes.float32) -> None:
+    def __init__(
+        self,
+        mean: float = 0.0,
+        stddev: float = 1.0,
+        seed: int | None = None,
+        dtype: Any = dtypes.float32,
+    ) -> None:
         super().__init__(dtype)
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
     def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
         from flowzero.ops import random_ops
 
-        return random_ops.random_normal(shape, self.mean, self.stddev, self._dt(dtype),
-                                        seed=self.seed)
+        return random_ops.random_normal(
+            shape, self.mean, self.stddev, self._dt(dtype), seed=self.seed
+        )
 
 
 class TruncatedNormal(RandomNormal):
     def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
         from flowzero.ops import random_ops
 
-        return random_ops.truncated_normal(shape, self.mean, self.stddev, self._dt(dtype),
-                                           seed=self.seed)
+        return random_ops.truncated_normal(
+            shape, self.mean, self.stddev, self._dt(dtype), seed=self.seed
+        )
 
 
 class RandomUniform(Initializer):
-    def __init__(self, minval: float = 0.0, maxval: float | None = None,
-                 seed: int | None = None, dtype: Any = dtypes.float32) -> None:
+    def __init__(
+        self,
+        minval: float = 0.0,
+        maxval: float | None = None,
+        seed: int | None = None,
+        dtype: Any = dtypes.float32,
+    ) -> None:
         super().__init__(dtype)
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
     def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
         from flowzero.ops import random_ops
 
-        return random_ops.random_uniform(shape, self.minval, self.maxval, self._dt(dtype),
-                                         seed=self.seed)
+        return random_ops.random_uniform(
+            shape, self.minval, self.maxval, self._dt(dtype), seed=self.seed
+        )
 
 
 class VarianceScaling(Initializer):
     """TF's variance_scaling_initializer: std = sqrt(scale / n), n from fan_in/out/avg."""
 
-    def __init__(self, scale: float = 1.0, mode: str = "fan_in",
-                 distribution: str = "truncated_normal", seed: int | None = None,
-                 dtype: Any = dtypes.float32) -> None:
+    def __init__(
+        self,
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
+        seed: int | None = None,
+        dtype: Any = dtypes.float32,
+    ) -> None:
         super().__init__(dtype)
         if scale <= 0.0:
             raise ValueError(f"`scale` must be a positive float; got {scale}.")
@@ -416,8 +514,7 @@ class VarianceScaling(Initializer):
 
         dims = as_shape(shape).as_list()
         fan_in, fan_out = _compute_fans(dims)
-        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[
-            self.mode]
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, n)
         dt = self._dt(dtype)
         if self.distribution == "truncated_normal":
@@ -441,13 +538,15 @@ def _compute_fans(shape: list[int]) -> tuple[float, float]:
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-def glorot_uniform_initializer(seed: int | None = None, dtype: Any = dtypes.float32
-                               ) -> VarianceScaling:
+def glorot_uniform_initializer(
+    seed: int | None = None, dtype: Any = dtypes.float32
+) -> VarianceScaling:
     return VarianceScaling(1.0, "fan_avg", "uniform", seed, dtype)
 
 
-def glorot_normal_initializer(seed: int | None = None, dtype: Any = dtypes.float32
-                              ) -> VarianceScaling:
+def glorot_normal_initializer(
+    seed: int | None = None, dtype: Any = dtypes.float32
+) -> VarianceScaling:
     return VarianceScaling(1.0, "fan_avg", "truncated_normal", seed, dtype)
 
 
@@ -480,9 +579,15 @@ AUTO_REUSE = _ReuseMode()
 class VariableScope:
     """A variable scope: name prefix, reuse flag, default initializer/regularizer/dtype."""
 
-    def __init__(self, reuse: Any, name: str = "", initializer: Any = None,
-                 regularizer: Any = None, dtype: Any = dtypes.float32,
-                 original_name_scope: str = "") -> None:
+    def __init__(
+        self,
+        reuse: Any,
+        name: str = "",
+        initializer: Any = None,
+        regularizer: Any = None,
+        dtype: Any = dtypes.float32,
+        original_name_scope: str = "",
+    ) -> None:
         self._name = name
         self._reuse = reuse
         self._initializer = initializer
@@ -526,8 +631,11 @@ class VariableScope:
 def _store(g: Any) -> dict[str, Any]:
     st = g._attachments.get("variable_store")
     if st is None:
-        st = g._attachments["variable_store"] = {"vars": {}, "scope": VariableScope(False),
-                                                 "scope_counts": {}}
+        st = g._attachments["variable_store"] = {
+            "vars": {},
+            "scope": VariableScope(False),
+            "scope_counts": {},
+        }
     return st
 
 
@@ -536,11 +644,21 @@ def get_variable_scope() -> VariableScope:
 
 
 @contextlib.contextmanager
-def variable_scope(name_or_scope: Any, default_name: str | None = None, values: Any = None,
-                   initializer: Any = None, regularizer: Any = None, caching_device: Any = None,
-                   partitioner: Any = None, custom_getter: Any = None, reuse: Any = None,
-                   dtype: Any = None, use_resource: Any = None, constraint: Any = None,
-                   auxiliary_name_scope: bool = True) -> Iterator[VariableScope]:
+def variable_scope(
+    name_or_scope: Any,
+    default_name: str | None = None,
+    values: Any = None,
+    initializer: Any = None,
+    regularizer: Any = None,
+    caching_device: Any = None,
+    partitioner: Any = None,
+    custom_getter: Any = None,
+    reuse: Any = None,
+    dtype: Any = None,
+    use_resource: Any = None,
+    constraint: Any = None,
+    auxiliary_name_scope: bool = True,
+) -> Iterator[VariableScope]:
     """Opens a variable scope (and a matching name scope) for get_variable.
 
     reuse=True re-uses existing variables (missing ones are an error), tf.AUTO_REUSE creates
@@ -575,14 +693,16 @@ def variable_scope(name_or_scope: Any, default_name: str | None = None, values: 
     if reuse is False:
         new_reuse: Any = False
     elif reuse is None:
-        new_reuse = parent.reuse if not isinstance(name_or_scope, VariableScope) \
-            else name_or_scope.reuse
+        new_reuse = (
+            parent.reuse if not isinstance(name_or_scope, VariableScope) else name_or_scope.reuse
+        )
         if parent.reuse is True or parent.reuse is AUTO_REUSE:
             new_reuse = parent.reuse
     else:
         new_reuse = reuse
     scope = VariableScope(
-        new_reuse, full,
+        new_reuse,
+        full,
         initializer if initializer is not None else base.initializer,
         regularizer if regularizer is not None else base.regularizer,
         dtype if dtype is not None else base.dtype,
@@ -609,11 +729,22 @@ def variable_scope(name_or_scope: Any, default_name: str | None = None, values: 
             counts[k] = 0
 
 
-def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: Any = None,
-                 regularizer: Any = None, trainable: bool = True, collections: Any = None,
-                 caching_device: Any = None, partitioner: Any = None, validate_shape: bool = True,
-                 use_resource: Any = None, custom_getter: Any = None, constraint: Any = None,
-                 **kwargs: Any) -> Variable:
+def get_variable(
+    name: str,
+    shape: Any = None,
+    dtype: Any = None,
+    initializer: Any = None,
+    regularizer: Any = None,
+    trainable: bool = True,
+    collections: Any = None,
+    caching_device: Any = None,
+    partitioner: Any = None,
+    validate_shape: bool = True,
+    use_resource: Any = None,
+    custom_getter: Any = None,
+    constraint: Any = None,
+    **kwargs: Any,
+) -> Variable:
     """Gets an existing variable `scope/name` or creates it (TF1's variable sharing).
 
     Raises:
@@ -635,12 +766,16 @@ def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: A
                 f"{existing.op.traceback}"
             )
         if shape is not None and not existing.shape.is_compatible_with(as_shape(shape)):
-            raise ValueError(f"Trying to share variable {full}, but specified shape "
-                             f"{as_shape(shape)} and found shape {existing.shape}.")
+            raise ValueError(
+                f"Trying to share variable {full}, but specified shape "
+                f"{as_shape(shape)} and found shape {existing.shape}."
+            )
         if dtype is not None and dtypes.as_dtype(dtype) is not existing.dtype:
-            raise ValueError(f"Trying to share variable {full}, but specified dtype "
-                             f"{dtypes.as_dtype(dtype).name} and found dtype "
-                             f"{existing.dtype.name}.")
+            raise ValueError(
+                f"Trying to share variable {full}, but specified dtype "
+                f"{dtypes.as_dtype(dtype).name} and found dtype "
+                f"{existing.dtype.name}."
+            )
         return existing
     if reuse is True:
         raise ValueError(
@@ -662,12 +797,15 @@ def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: A
             as_shape(shape).assert_is_compatible_with(init.shape)
     else:
         if shape is None:
-            raise ValueError(f"Shape of a new variable ({full}) must be fully defined, but "
-                             "instead was <unknown>.")
+            raise ValueError(
+                f"Shape of a new variable ({full}) must be fully defined, but "
+                "instead was <unknown>."
+            )
         s = as_shape(shape)
         if not s.is_fully_defined():
-            raise ValueError(f"Shape of a new variable ({full}) must be fully defined, but "
-                             f"instead was {s}.")
+            raise ValueError(
+                f"Shape of a new variable ({full}) must be fully defined, but instead was {s}."
+            )
         fn = init
         dims = s.as_list()
 
@@ -675,8 +813,15 @@ def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: A
             return fn(dims, dtype=dt) if not isinstance(fn, type) else fn()(dims, dtype=dt)
 
     with g.name_scope(None), g.name_scope(f"{scope.name}/" if scope.name else None):
-        v = Variable(initial, trainable=trainable, collections=collections, name=name,
-                     dtype=dt, validate_shape=validate_shape, constraint=constraint)
+        v = Variable(
+            initial,
+            trainable=trainable,
+            collections=collections,
+            name=name,
+            dtype=dt,
+            validate_shape=validate_shape,
+            constraint=constraint,
+        )
     st["vars"][full] = v
     reg = regularizer if regularizer is not None else scope.regularizer
     if reg is not None:
@@ -693,8 +838,15 @@ def _reset_store_for_tests(g: Any) -> None:
 
 _install_variable_operators()
 
-__all__ = ["Variable", "get_variable", "variable_scope", "AUTO_REUSE", "global_variables",
-           "trainable_variables", "global_variables_initializer"]
+__all__ = [
+    "Variable",
+    "get_variable",
+    "variable_scope",
+    "AUTO_REUSE",
+    "global_variables",
+    "trainable_variables",
+    "global_variables_initializer",
+]
 
 
 register_variable_type(Variable, Variable._from_nodes)

@@ -33,8 +33,11 @@ def main() -> None:
         rows = np.loadtxt(f, delimiter=",", dtype=np.int64)
     if rows.shape != (5000, 785):
         raise SystemExit(f"expected 5000 rows of 784 pixels + label; got {rows.shape}")
-    if rows[:, :784].min() < 0 or rows[:, :784].max() > 255 or not np.isin(rows[:, 784],
-                                                                            range(10)).all():
+    if (
+        rows[:, :784].min() < 0
+        or rows[:, :784].max() > 255
+        or not np.isin(rows[:, 784], range(10)).all()
+    ):
         raise SystemExit("pixel values must be 0..255 and labels 0..9")
     x = rows[:, :784].astype(np.uint8).reshape(-1, 28, 28)
     y = rows[:, 784].astype(np.uint8)
@@ -44,8 +47,9 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".npz")
     os.close(fd)
-    np.savez_compressed(tmp, x_train=x[:N_TRAIN], y_train=y[:N_TRAIN], x_test=x[N_TRAIN:],
-                        y_test=y[N_TRAIN:])
+    np.savez_compressed(
+        tmp, x_train=x[:N_TRAIN], y_train=y[:N_TRAIN], x_test=x[N_TRAIN:], y_test=y[N_TRAIN:]
+    )
     os.replace(tmp, out)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     print(f"wrote {out} ({out.stat().st_size} bytes, sha256 {digest})")

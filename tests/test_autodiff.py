@@ -58,16 +58,20 @@ class _MisshapenGradient(_NoGradient):
 def test_a_gradient_function_with_the_wrong_number_of_entries_fails_loudly() -> None:
     x, y = tf.constant(2.0), tf.constant(3.0)
     z = apply_op(_ShortGradient, [x, y], name="short")
-    with pytest.raises(tf.errors.InternalError, match="TestOnlyShortGradient 'short'.*1 entries "
-                       "for its 2 inputs"):
+    with pytest.raises(
+        tf.errors.InternalError, match="TestOnlyShortGradient 'short'.*1 entries for its 2 inputs"
+    ):
         tf.gradients(z, [x, y])
 
 
 def test_an_exact_gradient_of_the_wrong_shape_fails_loudly() -> None:
     x = tf.constant([1.0, 2.0, 3.0])
     z = apply_op(_MisshapenGradient, [x], name="bent")
-    with pytest.raises(tf.errors.InternalError, match=r"TestOnlyMisshapenGradient 'bent'.*shape "
-                       r"\(3, 1\) for input 0"):
+    with pytest.raises(
+        tf.errors.InternalError,
+        match=r"TestOnlyMisshapenGradient 'bent'.*shape "
+        r"\(3, 1\) for input 0",
+    ):
         tf.gradients(z, [x])
 
 
@@ -165,8 +169,7 @@ def test_book_numerical_gradient() -> None:
     def f(x: np.ndarray) -> float:
         return float(np.sum(x**2))
 
-    np.testing.assert_allclose(numerical_gradient(f, np.array([3.0, 4.0])), [6.0, 8.0],
-                               rtol=1e-6)
+    np.testing.assert_allclose(numerical_gradient(f, np.array([3.0, 4.0])), [6.0, 8.0], rtol=1e-6)
 
 
 def test_gradient_check_on_a_small_network() -> None:
@@ -175,8 +178,9 @@ def test_gradient_check_on_a_small_network() -> None:
         return tf.reduce_sum(tf.matmul(h, w2))
 
     rng = np.random.default_rng(0)
-    assert_gradients_close(net, [rng.normal(size=(3, 4)), rng.normal(size=(4, 5)),
-                                 rng.normal(size=(5, 2))])
+    assert_gradients_close(
+        net, [rng.normal(size=(3, 4)), rng.normal(size=(4, 5)), rng.normal(size=(5, 2))]
+    )
 
 
 def test_exact_shape_gradients_skip_unbroadcasting() -> None:
@@ -187,8 +191,11 @@ def test_exact_shape_gradients_skip_unbroadcasting() -> None:
     b = tf.Variable(tf.zeros([3]))
     loss = tf.reduce_mean(tf.nn.relu(tf.matmul(x, w) + b))
     gw, gb = tf.gradients(loss, [w, b])
-    types = [op.type for op in tf.get_default_graph().get_operations()
-             if op.name.startswith("gradients/")]
+    types = [
+        op.type
+        for op in tf.get_default_graph().get_operations()
+        if op.name.startswith("gradients/")
+    ]
     assert types.count("SumTo") == 1
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
@@ -197,32 +204,44 @@ def test_exact_shape_gradients_skip_unbroadcasting() -> None:
     np.testing.assert_allclose(gbv, np.full(3, 1 / 3), rtol=1e-6)
 
 
-@pytest.mark.parametrize("a_shape, b_shape, a_val, b_val, sums", [
-    ([None, 3], [3], (5, 3), (3,), 1),           # dense-layer bias: only b is summed
-    ([None, 3], [None, 3], (5, 3), (5, 3), 2),   # both unknown: either may broadcast
-    ([None, 3], [1, 3], (5, 3), (1, 3), 1),      # b's size-1 axis: a owns the batch axis
-    ([None, 1], [None, 3], (5, 1), (5, 3), 2),   # a's size-1 axis grows
-    ([None, None], [3], (5, 3), (3,), 2),        # a's last axis may be 1 (b reaches it)
-    (None, [3], (5, 3), (3,), 2),                # unknown rank
-])
-def test_unbroadcasting_is_skipped_only_where_the_shapes_prove_it(a_shape, b_shape, a_val,
-                                                                   b_val, sums) -> None:
+@pytest.mark.parametrize(
+    "a_shape, b_shape, a_val, b_val, sums",
+    [
+        ([None, 3], [3], (5, 3), (3,), 1),  # dense-layer bias: only b is summed
+        ([None, 3], [None, 3], (5, 3), (5, 3), 2),  # both unknown: either may broadcast
+        ([None, 3], [1, 3], (5, 3), (1, 3), 1),  # b's size-1 axis: a owns the batch axis
+        ([None, 1], [None, 3], (5, 1), (5, 3), 2),  # a's size-1 axis grows
+        ([None, None], [3], (5, 3), (3,), 2),  # a's last axis may be 1 (b reaches it)
+        (None, [3], (5, 3), (3,), 2),  # unknown rank
+    ],
+)
+def test_unbroadcasting_is_skipped_only_where_the_shapes_prove_it(
+    a_shape, b_shape, a_val, b_val, sums
+) -> None:
     a = tf.placeholder(tf.float64, a_shape)
     b = tf.placeholder(tf.float64, b_shape)
     ga, gb = tf.gradients(tf.reduce_sum((a + b) * (a * b)), [a, b])
-    types = [op.type for op in tf.get_default_graph().get_operations()
-             if op.name.startswith("gradients/") and "add_grad" in op.name.lower()]
+    types = [
+        op.type
+        for op in tf.get_default_graph().get_operations()
+        if op.name.startswith("gradients/") and "add_grad" in op.name.lower()
+    ]
     assert types.count("SumTo") == sums
     rng = np.random.default_rng(1)
     av, bv = rng.normal(size=a_val), rng.normal(size=b_val)
     with tf.Session() as sess:
         gav, gbv = sess.run([ga, gb], {a: av, b: bv})
     s = av + bv
-    want_a = (av * bv + s * bv).sum(axis=tuple(i for i in range(2) if av.shape[i] == 1 and
-                                                s.shape[i] != 1), keepdims=True)
+    want_a = (av * bv + s * bv).sum(
+        axis=tuple(i for i in range(2) if av.shape[i] == 1 and s.shape[i] != 1), keepdims=True
+    )
     want_b = av * bv + s * av
-    want_b = want_b.reshape(-1, *want_b.shape[-1:]).sum(0) if bv.ndim == 1 else \
-        want_b.sum(axis=tuple(i for i in range(2) if bv.shape[i] == 1 and s.shape[i] != 1),
-                   keepdims=True)
+    want_b = (
+        want_b.reshape(-1, *want_b.shape[-1:]).sum(0)
+        if bv.ndim == 1
+        else want_b.sum(
+            axis=tuple(i for i in range(2) if bv.shape[i] == 1 and s.shape[i] != 1), keepdims=True
+        )
+    )
     np.testing.assert_allclose(gav, want_a.reshape(av.shape), rtol=1e-12)
     np.testing.assert_allclose(gbv, want_b.reshape(bv.shape), rtol=1e-12)

@@ -26,21 +26,31 @@ WORKLOAD_CASES = {
     "W5": {("import", "wall"), ("import", "peak_rss")},
     "W6": {("2000steps", "peak_rss")},
     "W7": {("adam_b128", "step"), ("500steps", "peak_rss")},
-    "W8": {(f"{net}_{load}{v}", "step") for net in ("w2", "w3")
-           for load in ("idle", "busy1", "busyall") for v in ("", "_1t", "_all")},
+    "W8": {
+        (f"{net}_{load}{v}", "step")
+        for net in ("w2", "w3")
+        for load in ("idle", "busy1", "busyall")
+        for v in ("", "_1t", "_all")
+    },
 }
 
 
 def _bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=REPO, text=True,
-                          capture_output=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args],
+        cwd=REPO,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     out = tmp_path_factory.mktemp("bench") / "smoke.json"
-    proc = _bench("run", "--smoke", "--peers", "flowzero,numpy", "--rounds", "1", "--quiet",
-                  "--out", str(out))
+    proc = _bench(
+        "run", "--smoke", "--peers", "flowzero,numpy", "--rounds", "1", "--quiet", "--out", str(out)
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(out.read_text()), proc.stdout
 
@@ -49,8 +59,11 @@ def test_smoke_runs_every_workload_for_flowzero(smoke: tuple[dict, str]) -> None
     doc, _ = smoke
     assert doc["settings"]["smoke"] is True
     assert doc["peers"]["flowzero"]["status"] == "ok"
-    rows = {(r["workload"], r["case"], r["metric"]): r for r in doc["results"]
-            if r["peer"] == "flowzero"}
+    rows = {
+        (r["workload"], r["case"], r["metric"]): r
+        for r in doc["results"]
+        if r["peer"] == "flowzero"
+    }
     for w, cases in WORKLOAD_CASES.items():
         for case, metric in cases:
             row = rows.get((w, case, metric))
@@ -65,8 +78,9 @@ def test_smoke_runs_every_workload_for_flowzero(smoke: tuple[dict, str]) -> None
                 assert row["diff"] == 0
             else:
                 assert row["ratio"] == pytest.approx(1.0)
-    numpy_rows = {(r["workload"], r["case"], r["metric"]): r for r in doc["results"]
-                  if r["peer"] == "numpy"}
+    numpy_rows = {
+        (r["workload"], r["case"], r["metric"]): r for r in doc["results"] if r["peer"] == "numpy"
+    }
     for w, cases in WORKLOAD_CASES.items():
         for case, metric in cases:
             row = numpy_rows.get((w, case, metric))
@@ -82,13 +96,15 @@ def test_w7_flowzero_and_numpy_agree(smoke: tuple[dict, str]) -> None:
     """The same weights and batches give the same losses: before training and after 3 Adam
     steps (flowzero's graph + autodiff vs the hand-written BPTT)."""
     doc, _ = smoke
-    ex = {r["peer"]: r["extra"][0] for r in doc["results"]
-          if (r["workload"], r["case"], r["metric"]) == ("W7", "adam_b128", "step")}
+    ex = {
+        r["peer"]: r["extra"][0]
+        for r in doc["results"]
+        if (r["workload"], r["case"], r["metric"]) == ("W7", "adam_b128", "step")
+    }
     assert ex["flowzero"]["loss0"] == pytest.approx(2.3, abs=0.05)  # untrained: ~ln(10)
     assert ex["flowzero"]["loss3"] < ex["flowzero"]["loss0"]
     for key in ("loss0", "loss3"):
-        np.testing.assert_allclose(ex["numpy"][key], ex["flowzero"][key], rtol=1e-4,
-                                   err_msg=key)
+        np.testing.assert_allclose(ex["numpy"][key], ex["flowzero"][key], rtol=1e-4, err_msg=key)
 
 
 def test_smoke_prints_the_table(smoke: tuple[dict, str], tmp_path: Path) -> None:
@@ -106,9 +122,21 @@ def test_smoke_prints_the_table(smoke: tuple[dict, str], tmp_path: Path) -> None
 
 def test_missing_peer_is_reported_not_a_crash(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    proc = _bench("run", "--smoke", "--workloads", "W5", "--peers", "flowzero,torch",
-                  "--python-peers", str(tmp_path / "no-such-venv" / "python"), "--quiet",
-                  "--rounds", "1", "--out", str(out))
+    proc = _bench(
+        "run",
+        "--smoke",
+        "--workloads",
+        "W5",
+        "--peers",
+        "flowzero,torch",
+        "--python-peers",
+        str(tmp_path / "no-such-venv" / "python"),
+        "--quiet",
+        "--rounds",
+        "1",
+        "--out",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     doc = json.loads(out.read_text())
     assert doc["peers"]["torch"]["status"] == "not installed"

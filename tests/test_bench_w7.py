@@ -46,9 +46,12 @@ def _torch_cell(w, x, h, c):  # torch.nn.LSTM's documented equations, gates i, f
 def test_lstm_weights_torch_maps_tf_gates() -> None:
     rng = np.random.default_rng(0)
     depth, hidden, n = 5, 3, 4
-    w = {"kernel": rng.standard_normal((depth + hidden, 4 * hidden)).astype(np.float32),
-         "bias": rng.standard_normal(4 * hidden).astype(np.float32),
-         "W": np.zeros((hidden, 10), np.float32), "b": np.zeros(10, np.float32)}
+    w = {
+        "kernel": rng.standard_normal((depth + hidden, 4 * hidden)).astype(np.float32),
+        "bias": rng.standard_normal(4 * hidden).astype(np.float32),
+        "W": np.zeros((hidden, 10), np.float32),
+        "b": np.zeros(10, np.float32),
+    }
     tw = lstm_weights_torch(w, FORGET_BIAS)
     assert tw["weight_ih"].shape == (4 * hidden, depth)
     assert tw["weight_hh"].shape == (4 * hidden, hidden)
@@ -61,7 +64,8 @@ def test_lstm_weights_torch_maps_tf_gates() -> None:
 
 def _peer_python() -> str | None:
     py = os.environ.get("BENCH_PYTHON_PEERS") or (
-        DEFAULT_PEER_PYTHON if os.path.exists(DEFAULT_PEER_PYTHON) else None)
+        DEFAULT_PEER_PYTHON if os.path.exists(DEFAULT_PEER_PYTHON) else None
+    )
     return py if py and os.path.exists(py) else None
 
 
@@ -72,9 +76,29 @@ def w7_all_peers(tmp_path_factory: pytest.TempPathFactory) -> dict:
         pytest.skip("no peer interpreter (set BENCH_PYTHON_PEERS=/path/to/python)")
     out = tmp_path_factory.mktemp("bench") / "w7.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "bench", "run", "--smoke", "--workloads", "W7", "--peers",
-         "flowzero,tf1,torch,jax,numpy", "--python-peers", py, "--rounds", "1", "--quiet",
-         "--out", str(out)], cwd=REPO, text=True, capture_output=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "run",
+            "--smoke",
+            "--workloads",
+            "W7",
+            "--peers",
+            "flowzero,tf1,torch,jax,numpy",
+            "--python-peers",
+            py,
+            "--rounds",
+            "1",
+            "--quiet",
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        text=True,
+        capture_output=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(out.read_text())
 
@@ -84,8 +108,11 @@ def test_w7_peers_give_flowzeros_losses(w7_all_peers: dict, peer: str) -> None:
     doc = w7_all_peers
     if doc["peers"][peer]["status"] == "not installed":
         pytest.skip(f"{peer} not installed in {doc['peers'][peer].get('interpreter')}")
-    rows = {r["peer"]: r for r in doc["results"]
-            if (r["workload"], r["case"], r["metric"]) == ("W7", "adam_b128", "step")}
+    rows = {
+        r["peer"]: r
+        for r in doc["results"]
+        if (r["workload"], r["case"], r["metric"]) == ("W7", "adam_b128", "step")
+    }
     assert rows[peer]["status"] == "ok", rows[peer].get("error")
     ours, theirs = rows["flowzero"]["extra"][0], rows[peer]["extra"][0]
     for key in ("loss0", "loss3"):

@@ -21,8 +21,13 @@ EXPECTED = {
 
 @pytest.mark.parametrize("script", sorted(EXPECTED))
 def test_seed_example_prints_what_tensorflow_prints(script: str) -> None:
-    out = subprocess.run([sys.executable, str(EXAMPLES / script)], capture_output=True,
-                         text=True, timeout=120, check=False)
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLES / script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout == EXPECTED[script]
 

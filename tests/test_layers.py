@@ -38,10 +38,17 @@ def test_dense_variable_names_shapes_and_collections() -> None:
     y1 = layers.dense(y, 2, use_bias=False)
     layers.dense(y1, 5, name="frozen", trainable=False)
     assert _names(tf.global_variables()) == [
-        "dense/kernel:0", "dense/bias:0", "dense_1/kernel:0", "frozen/kernel:0",
-        "frozen/bias:0"]
-    assert _names(tf.trainable_variables()) == ["dense/kernel:0", "dense/bias:0",
-                                                "dense_1/kernel:0"]
+        "dense/kernel:0",
+        "dense/bias:0",
+        "dense_1/kernel:0",
+        "frozen/kernel:0",
+        "frozen/bias:0",
+    ]
+    assert _names(tf.trainable_variables()) == [
+        "dense/kernel:0",
+        "dense/bias:0",
+        "dense_1/kernel:0",
+    ]
     kernel, bias = tf.global_variables()[:2]
     assert kernel.shape.as_list() == [3, 4] and bias.shape.as_list() == [4]
     assert y.shape.as_list() == [None, 4] and y1.shape.as_list() == [None, 2]
@@ -51,8 +58,9 @@ def test_dense_variable_names_shapes_and_collections() -> None:
 def test_dense_matches_numpy() -> None:
     xv = RNG.standard_normal((5, 3)).astype(np.float32)
     x = tf.placeholder(tf.float32, [None, 3])
-    y = layers.dense(x, 4, activation=activation_ops.relu,
-                     bias_initializer=tf.constant_initializer(0.3))
+    y = layers.dense(
+        x, 4, activation=activation_ops.relu, bias_initializer=tf.constant_initializer(0.3)
+    )
     kernel, bias = tf.trainable_variables()
     with tf.Session() as sess:
         _run_init(sess)
@@ -85,15 +93,16 @@ def test_dense_rank_above_two_applies_on_last_axis(shape) -> None:
     with tf.Session() as sess:
         _run_init(sess)
         out, w, b, g = sess.run([y, kernel, bias, dk], {x: xv})
-    np.testing.assert_allclose(out, np.einsum("...i,ij->...j", xv, w) + b, rtol=1e-5,
-                               atol=1e-5)
-    np.testing.assert_allclose(g, np.repeat(xv.reshape(-1, 3).sum(0)[:, None], 4, 1),
-                               rtol=1e-4)
+    np.testing.assert_allclose(out, np.einsum("...i,ij->...j", xv, w) + b, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(g, np.repeat(xv.reshape(-1, 3).sum(0)[:, None], 4, 1), rtol=1e-4)
 
 
 def test_dense_unknown_last_dimension_is_an_error_naming_layer_and_shape() -> None:
-    with pytest.raises(ValueError, match=r"The last dimension of the inputs to `Dense` should "
-                       r"be defined\. Found `None`\..*'dense'.*\(\?, \?\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"The last dimension of the inputs to `Dense` should "
+        r"be defined\. Found `None`\..*'dense'.*\(\?, \?\)",
+    ):
         layers.dense(tf.placeholder(tf.float32, [None, None]), 3)
     with pytest.raises(ValueError, match="last dimension.*Found `None`"):
         layers.dense(tf.placeholder(tf.float32), 3, name="fc")
@@ -143,10 +152,14 @@ def test_layer_object_called_twice_shares_variables() -> None:
 
 def test_kernel_regularizer_adds_the_numpy_loss() -> None:
     x = tf.placeholder(tf.float32, [None, 3])
-    y = layers.dense(x, 4, kernel_regularizer=contrib_layers.l2_regularizer(0.1),
-                     bias_regularizer=layers.l2_regularizer(0.5),
-                     bias_initializer=tf.constant_initializer(2.0),
-                     activity_regularizer=contrib_layers.l1_regularizer(0.01))
+    y = layers.dense(
+        x,
+        4,
+        kernel_regularizer=contrib_layers.l2_regularizer(0.1),
+        bias_regularizer=layers.l2_regularizer(0.5),
+        bias_initializer=tf.constant_initializer(2.0),
+        activity_regularizer=contrib_layers.l1_regularizer(0.01),
+    )
     losses = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
     assert len(losses) == 3
     kernel, bias = tf.trainable_variables()
@@ -154,19 +167,22 @@ def test_kernel_regularizer_adds_the_numpy_loss() -> None:
     with tf.Session() as sess:
         _run_init(sess)
         lk, lb, la, w, out = sess.run(losses + [kernel, y], {x: xv})
-    np.testing.assert_allclose(lk, 0.1 * np.sum(w ** 2) / 2, rtol=1e-5)
-    np.testing.assert_allclose(lb, 0.5 * 4 * 2.0 ** 2 / 2, rtol=1e-6)
+    np.testing.assert_allclose(lk, 0.1 * np.sum(w**2) / 2, rtol=1e-5)
+    np.testing.assert_allclose(lb, 0.5 * 4 * 2.0**2 / 2, rtol=1e-6)
     np.testing.assert_allclose(la, 0.01 * np.abs(out).sum(), rtol=1e-5)
 
 
 # -- conv2d and pooling ------------------------------------------------------------------------
-@pytest.mark.parametrize("kwargs, expected", [
-    ({}, [None, 26, 26, 8]),
-    ({"padding": "same"}, [None, 28, 28, 8]),
-    ({"strides": 2}, [None, 13, 13, 8]),
-    ({"strides": (2, 1), "padding": "SAME"}, [None, 14, 28, 8]),
-    ({"dilation_rate": 2}, [None, 24, 24, 8]),
-])
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        ({}, [None, 26, 26, 8]),
+        ({"padding": "same"}, [None, 28, 28, 8]),
+        ({"strides": 2}, [None, 13, 13, 8]),
+        ({"strides": (2, 1), "padding": "SAME"}, [None, 14, 28, 8]),
+        ({"dilation_rate": 2}, [None, 24, 24, 8]),
+    ],
+)
 def test_conv2d_output_shapes(kwargs, expected) -> None:
     x = tf.placeholder(tf.float32, [None, 28, 28, 3])
     y = layers.conv2d(x, 8, 3, **kwargs)
@@ -183,8 +199,9 @@ def test_conv2d_channels_first_matches_channels_last_and_numpy() -> None:
     xv = RNG.standard_normal((2, 6, 5, 3)).astype(np.float32)
     x = tf.placeholder(tf.float32, [None, 6, 5, 3])
     xc = tf.placeholder(tf.float32, [None, 3, 6, 5])
-    y = layers.conv2d(x, 4, (3, 2), activation=activation_ops.relu,
-                      bias_initializer=tf.constant_initializer(0.1))
+    y = layers.conv2d(
+        x, 4, (3, 2), activation=activation_ops.relu, bias_initializer=tf.constant_initializer(0.1)
+    )
     yc = layers.conv2d(xc, 4, (3, 2), data_format="channels_first", name="cf")
     assert yc.shape.as_list() == [None, 4, 4, 4] and y.shape.as_list() == [None, 4, 4, 4]
     kernel, bias, kernel_cf, _ = tf.global_variables()
@@ -197,7 +214,7 @@ def test_conv2d_channels_first_matches_channels_last_and_numpy() -> None:
     ref = np.zeros((2, 4, 4, 4), np.float32)
     for i in range(4):
         for j in range(4):
-            ref[:, i, j, :] = np.einsum("nhwc,hwco->no", xv[:, i:i + 3, j:j + 2, :], w)
+            ref[:, i, j, :] = np.einsum("nhwc,hwco->no", xv[:, i : i + 3, j : j + 2, :], w)
     np.testing.assert_allclose(out, np.maximum(ref + 0.1, 0), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(out_cf, ref.transpose(0, 3, 1, 2), rtol=1e-4, atol=1e-5)
 
@@ -213,15 +230,24 @@ def test_conv2d_errors() -> None:
         layers.conv2d(tf.placeholder(tf.float32, [None, 8, 8, 3]), 4, (3, 3, 3))
 
 
-@pytest.mark.parametrize("fn, kwargs, expected", [
-    (layers.max_pooling2d, {"pool_size": 2, "strides": 2}, [None, 14, 14, 3]),
-    (layers.max_pooling2d, {"pool_size": 3, "strides": 2}, [None, 13, 13, 3]),
-    (layers.max_pooling2d, {"pool_size": 3, "strides": 2, "padding": "same"},
-     [None, 14, 14, 3]),
-    (layers.average_pooling2d, {"pool_size": (2, 4), "strides": (2, 4)}, [None, 14, 7, 3]),
-    (layers.average_pooling2d, {"pool_size": 3, "strides": 1, "padding": "same"},
-     [None, 28, 28, 3]),
-])
+@pytest.mark.parametrize(
+    "fn, kwargs, expected",
+    [
+        (layers.max_pooling2d, {"pool_size": 2, "strides": 2}, [None, 14, 14, 3]),
+        (layers.max_pooling2d, {"pool_size": 3, "strides": 2}, [None, 13, 13, 3]),
+        (
+            layers.max_pooling2d,
+            {"pool_size": 3, "strides": 2, "padding": "same"},
+            [None, 14, 14, 3],
+        ),
+        (layers.average_pooling2d, {"pool_size": (2, 4), "strides": (2, 4)}, [None, 14, 7, 3]),
+        (
+            layers.average_pooling2d,
+            {"pool_size": 3, "strides": 1, "padding": "same"},
+            [None, 28, 28, 3],
+        ),
+    ],
+)
 def test_pooling_shapes(fn, kwargs, expected) -> None:
     y = fn(tf.placeholder(tf.float32, [None, 28, 28, 3]), **kwargs)
     assert y.shape.as_list() == expected
@@ -233,8 +259,7 @@ def test_pooling_values_names_and_channels_first() -> None:
     x = tf.placeholder(tf.float32, [None, 4, 4, 3])
     mp = layers.max_pooling2d(x, 2, 2)
     ap = layers.average_pooling2d(x, 2, 2)
-    mp_cf = layers.max_pooling2d(tf.transpose(x, [0, 3, 1, 2]), 2, 2,
-                                 data_format="channels_first")
+    mp_cf = layers.max_pooling2d(tf.transpose(x, [0, 3, 1, 2]), 2, 2, data_format="channels_first")
     assert mp.op.name == "max_pooling2d/MaxPool" and ap.op.name == "average_pooling2d/AvgPool"
     assert layers.MaxPooling2D(2, 2)(x).op.name == "max_pooling2d_2/MaxPool"
     with tf.Session() as sess:
@@ -246,14 +271,17 @@ def test_pooling_values_names_and_channels_first() -> None:
 
 
 # -- flatten -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("shape, expected", [
-    ([None, 7, 7, 64], [None, 3136]),
-    ([8, 7, 7, 64], [8, 3136]),
-    ([None, 5], [None, 5]),
-    ([4, None, 3], [4, None]),
-    ([None, None, 3], [None, None]),
-    ([None], [None, 1]),
-])
+@pytest.mark.parametrize(
+    "shape, expected",
+    [
+        ([None, 7, 7, 64], [None, 3136]),
+        ([8, 7, 7, 64], [8, 3136]),
+        ([None, 5], [None, 5]),
+        ([4, None, 3], [4, None]),
+        ([None, None, 3], [None, None]),
+        ([None], [None, 1]),
+    ],
+)
 def test_flatten_keeps_batch_and_static_shape(shape, expected) -> None:
     x = tf.placeholder(tf.float32, shape)
     y = layers.flatten(x)
@@ -319,16 +347,26 @@ def test_batch_norm_variables_and_collections() -> None:
     layers.batch_normalization(x, training=True)
     layers.batch_normalization(x, center=False, name="bn2")
     assert _names(tf.global_variables()) == [
-        "batch_normalization/gamma:0", "batch_normalization/beta:0",
-        "batch_normalization/moving_mean:0", "batch_normalization/moving_variance:0",
-        "bn2/gamma:0", "bn2/moving_mean:0", "bn2/moving_variance:0"]
-    assert _names(tf.trainable_variables()) == ["batch_normalization/gamma:0",
-                                                "batch_normalization/beta:0", "bn2/gamma:0"]
+        "batch_normalization/gamma:0",
+        "batch_normalization/beta:0",
+        "batch_normalization/moving_mean:0",
+        "batch_normalization/moving_variance:0",
+        "bn2/gamma:0",
+        "bn2/moving_mean:0",
+        "bn2/moving_variance:0",
+    ]
+    assert _names(tf.trainable_variables()) == [
+        "batch_normalization/gamma:0",
+        "batch_normalization/beta:0",
+        "bn2/gamma:0",
+    ]
     assert all(v.shape.as_list() == [4] for v in tf.global_variables())
     # training=False (a Python bool) adds no update ops, as TF.
     updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
-    assert [u.op.name for u in updates] == ["batch_normalization/AssignMovingAvg",
-                                            "batch_normalization/AssignMovingAvg_1"]
+    assert [u.op.name for u in updates] == [
+        "batch_normalization/AssignMovingAvg",
+        "batch_normalization/AssignMovingAvg_1",
+    ]
     with tf.Session() as sess:
         _run_init(sess)
         g, b, mm, mv = sess.run(tf.global_variables()[:4])
@@ -339,9 +377,13 @@ def test_batch_norm_variables_and_collections() -> None:
 def test_batch_norm_training_output_and_moving_averages_2d() -> None:
     xv = RNG.normal(3.0, 2.0, (16, 4)).astype(np.float32)
     x = tf.placeholder(tf.float32, [None, 4])
-    y = layers.batch_normalization(x, momentum=0.9, training=True,
-                                   gamma_initializer=tf.constant_initializer(1.5),
-                                   beta_initializer=tf.constant_initializer(-0.5))
+    y = layers.batch_normalization(
+        x,
+        momentum=0.9,
+        training=True,
+        gamma_initializer=tf.constant_initializer(1.5),
+        beta_initializer=tf.constant_initializer(-0.5),
+    )
     updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
     _, _, moving_mean, moving_var = tf.global_variables()
     with tf.Session() as sess:
@@ -360,8 +402,9 @@ def test_batch_norm_training_output_and_moving_averages_2d() -> None:
     np.testing.assert_allclose(mv2, 0.9 * mv + 0.1 * var, rtol=1e-5)
 
 
-@pytest.mark.parametrize("axis, fused, bessel", [(-1, None, True), (1, None, True),
-                                                  (-1, False, False), (2, None, False)])
+@pytest.mark.parametrize(
+    "axis, fused, bessel", [(-1, None, True), (1, None, True), (-1, False, False), (2, None, False)]
+)
 def test_batch_norm_4d_axis_and_tf1_fused_variance(axis, fused, bessel) -> None:
     xv = RNG.normal(1.0, 3.0, (4, 3, 5, 6)).astype(np.float32)
     x = tf.placeholder(tf.float32, [None, 3, 5, 6])
@@ -377,8 +420,9 @@ def test_batch_norm_4d_axis_and_tf1_fused_variance(axis, fused, bessel) -> None:
     shape = [1, 1, 1, 1]
     shape[axis] = ch
     mean, var = xv.mean(red), xv.var(red)
-    np.testing.assert_allclose(out, _bn_ref(xv, mean.reshape(shape), var.reshape(shape), 1, 0),
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        out, _bn_ref(xv, mean.reshape(shape), var.reshape(shape), 1, 0), rtol=1e-4, atol=1e-4
+    )
     n = xv.size / ch
     batch_var = var * n / (n - 1) if bessel else var
     np.testing.assert_allclose(mm, 0.5 * mean, rtol=1e-5)
@@ -394,11 +438,18 @@ def test_batch_norm_inference_uses_moving_statistics() -> None:
     assert len(tf.global_variables()) == 4 and y_train.op.name.startswith("bn_1/")
     with tf.Session() as sess:
         _run_init(sess)
-        sess.run([mm.assign([1.0, 2.0, 3.0]), mv.assign([4.0, 0.25, 1.0]),
-                  gamma.assign([2.0, 1.0, 0.5]), beta.assign([0.0, 1.0, -1.0])])
+        sess.run(
+            [
+                mm.assign([1.0, 2.0, 3.0]),
+                mv.assign([4.0, 0.25, 1.0]),
+                gamma.assign([2.0, 1.0, 0.5]),
+                beta.assign([0.0, 1.0, -1.0]),
+            ]
+        )
         out = sess.run(y, {x: xv})
-    ref = _bn_ref(xv, np.array([1, 2, 3]), np.array([4, 0.25, 1]), np.array([2, 1, 0.5]),
-                  np.array([0, 1, -1]))
+    ref = _bn_ref(
+        xv, np.array([1, 2, 3]), np.array([4, 0.25, 1]), np.array([2, 1, 0.5]), np.array([0, 1, -1])
+    )
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)
 
 
@@ -418,8 +469,9 @@ def test_batch_norm_training_placeholder_selects_at_run_time() -> None:
         out_train, *_ = sess.run([y] + updates, {x: xv, is_training: True})
         got_mm, got_mv = sess.run([mm, mv])
     np.testing.assert_allclose(out_eval, _bn_ref(xv, 0, 1, 1, 0), rtol=1e-5)
-    np.testing.assert_allclose(out_train, _bn_ref(xv, xv.mean(0), xv.var(0), 1, 0), rtol=1e-4,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        out_train, _bn_ref(xv, xv.mean(0), xv.var(0), 1, 0), rtol=1e-4, atol=1e-5
+    )
     np.testing.assert_allclose(got_mm, 0.2 * xv.mean(0), rtol=1e-5)
     np.testing.assert_allclose(got_mv, 0.8 + 0.2 * xv.var(0), rtol=1e-5)
 
@@ -438,9 +490,13 @@ def _numeric_grad(sess, loss, x, xv, eps=1e-6):
 def test_gradients_through_layers_match_central_differences(shape, axis) -> None:
     xv = RNG.standard_normal(shape)
     x = tf.placeholder(tf.float64, shape)
-    h = layers.batch_normalization(x, axis=axis, training=True,
-                                   gamma_initializer=tf.constant_initializer(1.7),
-                                   beta_initializer=tf.constant_initializer(0.2))
+    h = layers.batch_normalization(
+        x,
+        axis=axis,
+        training=True,
+        gamma_initializer=tf.constant_initializer(1.7),
+        beta_initializer=tf.constant_initializer(0.2),
+    )
     y = layers.dense(layers.flatten(h), 2, activation=activation_ops.tanh)
     w = tf.constant(RNG.uniform(0.5, 1.5, (shape[0], 2)))
     loss = tf.reduce_sum(y * w)
@@ -449,8 +505,7 @@ def test_gradients_through_layers_match_central_differences(shape, axis) -> None
     with tf.Session() as sess:
         _run_init(sess)
         sym = sess.run(grads, {x: xv})
-        np.testing.assert_allclose(sym[0], _numeric_grad(sess, loss, x, xv), rtol=1e-5,
-                                   atol=1e-7)
+        np.testing.assert_allclose(sym[0], _numeric_grad(sess, loss, x, xv), rtol=1e-5, atol=1e-7)
         gamma = params[0]
         gv = sess.run(gamma)
         num = np.zeros_like(gv)
@@ -518,11 +573,12 @@ def test_contrib_l2_l1_and_sum_regularizers() -> None:
     w = tf.constant(wv)
     l2 = contrib_layers.l2_regularizer(0.3)(w)
     l1 = contrib_layers.l1_regularizer(0.2)(w)
-    both = contrib_layers.sum_regularizer([contrib_layers.l2_regularizer(0.3),
-                                           contrib_layers.l1_regularizer(0.2), None])(w)
+    both = contrib_layers.sum_regularizer(
+        [contrib_layers.l2_regularizer(0.3), contrib_layers.l1_regularizer(0.2), None]
+    )(w)
     with tf.Session() as sess:
         v2, v1, vb = sess.run([l2, l1, both])
-    np.testing.assert_allclose(v2, 0.3 * np.sum(wv ** 2) / 2, rtol=1e-5)
+    np.testing.assert_allclose(v2, 0.3 * np.sum(wv**2) / 2, rtol=1e-5)
     np.testing.assert_allclose(v1, 0.2 * np.abs(wv).sum(), rtol=1e-5)
     np.testing.assert_allclose(vb, v1 + v2, rtol=1e-5)
     assert l2.op.name == "l2_regularizer" and l2.dtype == tf.float32
@@ -534,8 +590,12 @@ def test_contrib_l2_l1_and_sum_regularizers() -> None:
 
 
 def test_get_variable_with_contrib_regularizer_and_zero_scale() -> None:
-    v = tf.get_variable("w", [2, 2], initializer=tf.constant_initializer(3.0),
-                        regularizer=contrib_layers.l2_regularizer(0.5))
+    v = tf.get_variable(
+        "w",
+        [2, 2],
+        initializer=tf.constant_initializer(3.0),
+        regularizer=contrib_layers.l2_regularizer(0.5),
+    )
     tf.get_variable("u", [2], regularizer=contrib_layers.l2_regularizer(0.0))
     (loss,) = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
     assert loss.op.name.startswith(v.op.name + "/Regularizer/")
@@ -547,8 +607,9 @@ def test_get_variable_with_contrib_regularizer_and_zero_scale() -> None:
 def test_xavier_initializer_is_glorot() -> None:
     tf.set_random_seed(3)
     u = tf.get_variable("u", [200, 300], initializer=contrib_layers.xavier_initializer())
-    n = tf.get_variable("n", [200, 300],
-                        initializer=contrib_layers.xavier_initializer(uniform=False))
+    n = tf.get_variable(
+        "n", [200, 300], initializer=contrib_layers.xavier_initializer(uniform=False)
+    )
     c = tf.get_variable("c", [3, 3, 16, 32], initializer=contrib_layers.xavier_initializer())
     with tf.Session() as sess:
         _run_init(sess)
@@ -564,11 +625,16 @@ def test_xavier_initializer_is_glorot() -> None:
 
 def test_variance_scaling_initializer_contrib_semantics() -> None:
     tf.set_random_seed(4)
-    he = tf.get_variable("he", [400, 100],
-                         initializer=contrib_layers.variance_scaling_initializer())
-    uni = tf.get_variable("uni", [400, 100], initializer=contrib_layers
-                          .variance_scaling_initializer(factor=1.0, mode="FAN_OUT",
-                                                        uniform=True))
+    he = tf.get_variable(
+        "he", [400, 100], initializer=contrib_layers.variance_scaling_initializer()
+    )
+    uni = tf.get_variable(
+        "uni",
+        [400, 100],
+        initializer=contrib_layers.variance_scaling_initializer(
+            factor=1.0, mode="FAN_OUT", uniform=True
+        ),
+    )
     with tf.Session() as sess:
         _run_init(sess)
         hv, uv = sess.run([he, uni])
@@ -587,15 +653,17 @@ def test_contrib_fully_connected() -> None:
     y = contrib_layers.fully_connected(x, 4)
     z = contrib_layers.fully_connected(y, 2, activation_fn=None, scope="logits")
     assert _names(tf.global_variables()) == [
-        "fully_connected/weights:0", "fully_connected/biases:0", "logits/weights:0",
-        "logits/biases:0"]
+        "fully_connected/weights:0",
+        "fully_connected/biases:0",
+        "logits/weights:0",
+        "logits/biases:0",
+    ]
     assert _names(tf.model_variables()) == _names(tf.global_variables())
     xv = RNG.standard_normal((5, 3)).astype(np.float32)
     with tf.Session() as sess:
         _run_init(sess)
         out, w1, b1, w2, b2 = sess.run([z] + tf.global_variables(), {x: xv})
-    np.testing.assert_allclose(out, np.maximum(xv @ w1 + b1, 0) @ w2 + b2, rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(out, np.maximum(xv @ w1 + b1, 0) @ w2 + b2, rtol=1e-5, atol=1e-6)
 
 
 # -- end to end --------------------------------------------------------------------------------
@@ -646,7 +714,8 @@ def test_contrib_apply_regularization_and_l1_l2() -> None:
     w1 = tf.get_variable("w1", [2, 3], initializer=tf.constant_initializer(2.0))
     w2 = tf.get_variable("w2", [4], initializer=tf.constant_initializer(-1.0))
     penalty = contrib_layers.apply_regularization(
-        contrib_layers.l1_l2_regularizer(scale_l1=0.1, scale_l2=0.2), [w1, w2])
+        contrib_layers.l1_l2_regularizer(scale_l1=0.1, scale_l2=0.2), [w1, w2]
+    )
     assert tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES) == [penalty]
     with tf.Session() as sess:
         _run_init(sess)
@@ -691,8 +760,13 @@ def test_a_network_built_twice_in_a_reused_scope_shares_its_layers() -> None:
     with tf.variable_scope("ConvNet", reuse=True):
         b = net(x)
     assert [v.op.name for v in tf.global_variables()] == [
-        "ConvNet/conv2d/kernel", "ConvNet/conv2d/bias", "ConvNet/conv2d_1/kernel",
-        "ConvNet/conv2d_1/bias", "ConvNet/dense/kernel", "ConvNet/dense/bias"]
+        "ConvNet/conv2d/kernel",
+        "ConvNet/conv2d/bias",
+        "ConvNet/conv2d_1/kernel",
+        "ConvNet/conv2d_1/bias",
+        "ConvNet/dense/kernel",
+        "ConvNet/dense/bias",
+    ]
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         xv = np.ones((2, 8, 8, 1), np.float32)

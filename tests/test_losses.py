@@ -30,8 +30,12 @@ def _reduce(per_elem, weights, reduction):
     if reduction == R.NONE:
         return weighted
     total = weighted.sum()
-    den = {R.SUM: 1.0, R.MEAN: w.sum(), R.SUM_OVER_BATCH_SIZE: per_elem.size,
-           R.SUM_BY_NONZERO_WEIGHTS: np.count_nonzero(w)}[reduction]
+    den = {
+        R.SUM: 1.0,
+        R.MEAN: w.sum(),
+        R.SUM_OVER_BATCH_SIZE: per_elem.size,
+        R.SUM_BY_NONZERO_WEIGHTS: np.count_nonzero(w),
+    }[reduction]
     return 0.0 if den == 0 else total / den
 
 
@@ -45,22 +49,35 @@ def _log_softmax(x):
 
 
 PER_ELEMENT = {
-    "absolute_difference": (lambda **kw: losses.absolute_difference(LABELS, PREDS, **kw),
-                            np.abs(PREDS - LABELS)),
-    "mean_squared_error": (lambda **kw: losses.mean_squared_error(LABELS, PREDS, **kw),
-                           (PREDS - LABELS) ** 2),
-    "huber_loss": (lambda **kw: losses.huber_loss(LABELS, 3 * PREDS, delta=0.5, **kw),
-                   np.where(np.abs(3 * PREDS - LABELS) <= 0.5,
-                            0.5 * (3 * PREDS - LABELS) ** 2,
-                            0.5 * (np.abs(3 * PREDS - LABELS) - 0.25))),
-    "log_loss": (lambda **kw: losses.log_loss(LABELS, PREDS, **kw),
-                 -LABELS * np.log(PREDS + 1e-7) - (1 - LABELS) * np.log(1 - PREDS + 1e-7)),
-    "hinge_loss": (lambda **kw: losses.hinge_loss((LABELS > 0.5) * 1.0, PREDS * 4 - 2, **kw),
-                   np.maximum(0, 1 - (2 * (LABELS > 0.5) - 1) * (PREDS * 4 - 2))),
+    "absolute_difference": (
+        lambda **kw: losses.absolute_difference(LABELS, PREDS, **kw),
+        np.abs(PREDS - LABELS),
+    ),
+    "mean_squared_error": (
+        lambda **kw: losses.mean_squared_error(LABELS, PREDS, **kw),
+        (PREDS - LABELS) ** 2,
+    ),
+    "huber_loss": (
+        lambda **kw: losses.huber_loss(LABELS, 3 * PREDS, delta=0.5, **kw),
+        np.where(
+            np.abs(3 * PREDS - LABELS) <= 0.5,
+            0.5 * (3 * PREDS - LABELS) ** 2,
+            0.5 * (np.abs(3 * PREDS - LABELS) - 0.25),
+        ),
+    ),
+    "log_loss": (
+        lambda **kw: losses.log_loss(LABELS, PREDS, **kw),
+        -LABELS * np.log(PREDS + 1e-7) - (1 - LABELS) * np.log(1 - PREDS + 1e-7),
+    ),
+    "hinge_loss": (
+        lambda **kw: losses.hinge_loss((LABELS > 0.5) * 1.0, PREDS * 4 - 2, **kw),
+        np.maximum(0, 1 - (2 * (LABELS > 0.5) - 1) * (PREDS * 4 - 2)),
+    ),
     "sigmoid_cross_entropy": (
         lambda **kw: losses.sigmoid_cross_entropy(LABELS, PREDS * 6 - 3, **kw),
         -LABELS * np.log(_sigmoid(PREDS * 6 - 3))
-        - (1 - LABELS) * np.log(1 - _sigmoid(PREDS * 6 - 3))),
+        - (1 - LABELS) * np.log(1 - _sigmoid(PREDS * 6 - 3)),
+    ),
 }
 
 
@@ -103,8 +120,9 @@ def test_softmax_cross_entropy_weights_and_label_smoothing():
     np.testing.assert_allclose(_run(loss), (per_row * w).sum() / 3, rtol=1e-12)
     smooth = onehot * 0.9 + 0.1 / 5
     loss_s = losses.softmax_cross_entropy(onehot, logits, label_smoothing=0.1)
-    np.testing.assert_allclose(_run(loss_s), (-(smooth * _log_softmax(logits)).sum(-1)).mean(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(loss_s), (-(smooth * _log_softmax(logits)).sum(-1)).mean(), rtol=1e-12
+    )
     # unknown class count: the smoothing divisor is computed at run time
     ph = tf.placeholder(tf.float64, [None, None])
     loss_d = losses.softmax_cross_entropy(ph, logits, label_smoothing=0.1)
@@ -122,8 +140,9 @@ def test_sparse_softmax_cross_entropy_and_sigmoid_label_smoothing():
     x = PREDS * 6 - 3
     zs = z * 0.8 + 0.5 * 0.2
     want = (-zs * np.log(_sigmoid(x)) - (1 - zs) * np.log(1 - _sigmoid(x))).mean()
-    np.testing.assert_allclose(_run(losses.sigmoid_cross_entropy(z, x, label_smoothing=0.2)),
-                               want, rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(losses.sigmoid_cross_entropy(z, x, label_smoothing=0.2)), want, rtol=1e-12
+    )
     lab = tf.placeholder(tf.int32, [None])
     bad = losses.sparse_softmax_cross_entropy(lab, logits)
     with pytest.raises(InvalidArgumentError, match="label value of 4"):
@@ -141,13 +160,19 @@ def test_cosine_distance():
 
 def test_gradients_of_tf_losses():
     w = np.array([[1.0], [0.0], [2.0], [0.5]])
-    for fn in (losses.mean_squared_error, losses.absolute_difference, losses.log_loss,
-               losses.huber_loss):
+    for fn in (
+        losses.mean_squared_error,
+        losses.absolute_difference,
+        losses.log_loss,
+        losses.huber_loss,
+    ):
         gradient_check.assert_gradients_close(
-            lambda p, fn=fn: fn(LABELS, p, weights=w), [PREDS + 0.01], rtol=1e-5)
+            lambda p, fn=fn: fn(LABELS, p, weights=w), [PREDS + 0.01], rtol=1e-5
+        )
     gradient_check.assert_gradients_close(
         lambda lg: losses.softmax_cross_entropy(np.eye(3)[[0, 2, 1, 1]], lg, label_smoothing=0.1),
-        [RNG.normal(size=(4, 3))])
+        [RNG.normal(size=(4, 3))],
+    )
 
 
 def test_collections_add_loss_and_totals():
@@ -161,9 +186,17 @@ def test_collections_add_loss_and_totals():
     tf.add_to_collection(tf.GraphKeys.REGULARIZATION_LOSSES, tf.constant(0.75))
     reg = losses.get_regularization_loss()
     assert reg.dtype == tf.float32
-    np.testing.assert_allclose(_run([reg, losses.get_total_loss(),
-                                     losses.get_total_loss(add_regularization_losses=False), b]),
-                               [1.0, 5.5, 4.5, 2.0])
+    np.testing.assert_allclose(
+        _run(
+            [
+                reg,
+                losses.get_total_loss(),
+                losses.get_total_loss(add_regularization_losses=False),
+                b,
+            ]
+        ),
+        [1.0, 5.5, 4.5, 2.0],
+    )
     assert len(losses.get_regularization_losses()) == 2
 
 
@@ -195,17 +228,29 @@ Y_WRONG = [0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0]
 
 
 def test_book_worked_examples():
-    got = _run([losses.sum_of_squares(Y_RIGHT, T), losses.cross_entropy_error(Y_RIGHT, T),
-                losses.sum_squared_error(Y_WRONG, T), losses.cross_entropy_error(Y_WRONG, T)])
-    np.testing.assert_allclose(got, [0.0975, 0.510825457099338, 0.5975, 2.302584092994546],
-                               rtol=1e-6)
+    got = _run(
+        [
+            losses.sum_of_squares(Y_RIGHT, T),
+            losses.cross_entropy_error(Y_RIGHT, T),
+            losses.sum_squared_error(Y_WRONG, T),
+            losses.cross_entropy_error(Y_WRONG, T),
+        ]
+    )
+    np.testing.assert_allclose(
+        got, [0.0975, 0.510825457099338, 0.5975, 2.302584092994546], rtol=1e-6
+    )
     # in float64 the book's numbers are exact to the printed digits
-    got64 = _run([losses.sum_of_squares(np.array(Y_RIGHT), T),
-                  losses.cross_entropy_error(np.array(Y_RIGHT), T),
-                  losses.sum_of_squares(np.array(Y_WRONG), T),
-                  losses.cross_entropy_error(np.array(Y_WRONG), T)])
-    np.testing.assert_allclose(got64, [0.0975, 0.510825457099338, 0.5975, 2.302584092994546],
-                               rtol=1e-14)
+    got64 = _run(
+        [
+            losses.sum_of_squares(np.array(Y_RIGHT), T),
+            losses.cross_entropy_error(np.array(Y_RIGHT), T),
+            losses.sum_of_squares(np.array(Y_WRONG), T),
+            losses.cross_entropy_error(np.array(Y_WRONG), T),
+        ]
+    )
+    np.testing.assert_allclose(
+        got64, [0.0975, 0.510825457099338, 0.5975, 2.302584092994546], rtol=1e-14
+    )
     assert tf.get_collection(tf.GraphKeys.LOSSES) == []  # the book's plain functions
 
 
@@ -214,24 +259,32 @@ def test_book_cross_entropy_batches_one_hot_and_labels_agree():
     labels = np.array([2, 2, 7])
     onehot = np.eye(10)[labels]
     want = -np.sum(np.log(y[np.arange(3), labels] + 1e-7)) / 3  # the book's label version
-    got = _run([losses.cross_entropy_error(y, onehot), losses.cross_entropy_error(y, labels),
-                losses.cross_entropy_error(np.array(Y_WRONG), 2),
-                losses.cross_entropy_error(np.array(Y_WRONG), np.eye(10)[2])])
+    got = _run(
+        [
+            losses.cross_entropy_error(y, onehot),
+            losses.cross_entropy_error(y, labels),
+            losses.cross_entropy_error(np.array(Y_WRONG), 2),
+            losses.cross_entropy_error(np.array(Y_WRONG), np.eye(10)[2]),
+        ]
+    )
     np.testing.assert_allclose(got[:2], [want, want], rtol=1e-14)
     np.testing.assert_allclose(got[2:], [2.302584092994546] * 2, rtol=1e-14)
     # with run-time batch size
     yp = tf.placeholder(tf.float64, [None, 10])
     tp = tf.placeholder(tf.int64, [None])
-    np.testing.assert_allclose(_run(losses.cross_entropy_error(yp, tp), {yp: y, tp: labels}),
-                               want, rtol=1e-14)
-    gradient_check.assert_gradients_close(lambda v: losses.cross_entropy_error(v, labels),
-                                          [y + 0.05])
+    np.testing.assert_allclose(
+        _run(losses.cross_entropy_error(yp, tp), {yp: y, tp: labels}), want, rtol=1e-14
+    )
+    gradient_check.assert_gradients_close(
+        lambda v: losses.cross_entropy_error(v, labels), [y + 0.05]
+    )
     with pytest.raises(ValueError, match="one-hot.*class labels"):
         losses.cross_entropy_error(y, np.zeros((3, 10, 1)))
 
 
 def test_book_sum_of_squares_batch():
     y, t = RNG.uniform(size=(5, 3)), RNG.uniform(size=(5, 3))
-    np.testing.assert_allclose(_run(losses.sum_of_squares(y, t)), 0.5 * np.sum((y - t) ** 2),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(losses.sum_of_squares(y, t)), 0.5 * np.sum((y - t) ** 2), rtol=1e-12
+    )
     assert losses.sum_squared_error is losses.sum_of_squares

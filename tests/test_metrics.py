@@ -100,8 +100,11 @@ def test_matches_tensorflow(weighted):
 
 # -- auc, the at-thresholds metrics, mean_iou -----------------------------------------------------
 SCORES = [
-    (np.array([1, 0, 1, 1, 0, 0]), np.array([0.9, 0.4, 0.35, 0.8, 0.1, 0.7]),
-     np.array([1.0, 2.0, 1.0, 0.5, 1.0, 1.0])),
+    (
+        np.array([1, 0, 1, 1, 0, 0]),
+        np.array([0.9, 0.4, 0.35, 0.8, 0.1, 0.7]),
+        np.array([1.0, 2.0, 1.0, 0.5, 1.0, 1.0]),
+    ),
     (np.array([0, 1, 1, 0]), np.array([0.2, 0.65, 0.5, 0.55]), np.array([1.0, 1.0, 3.0, 1.0])),
 ]
 THRESHOLDS = [0.0, 0.3, 0.5, 0.75, 1.0]
@@ -140,8 +143,10 @@ def _stream_scores(mod, weighted):
             sess.run(mod.local_variables_initializer())
             out = []
             for (yv, sv, wv), (ly, lp, lw) in zip(SCORES, SEG):
-                sess.run([m[1] for m in metrics] + [iou[1]],
-                         {y: yv, s: sv, w: wv, seg_y: ly, seg_p: lp, seg_w: lw})
+                sess.run(
+                    [m[1] for m in metrics] + [iou[1]],
+                    {y: yv, s: sv, w: wv, seg_y: ly, seg_p: lp, seg_w: lw},
+                )
             out = sess.run([m[0] for m in metrics] + [iou[0]])
     return out
 
@@ -176,8 +181,9 @@ def test_confusion_matrix_matches_numpy():
     np.add.at(want, (labels, preds), 1)
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(tf.confusion_matrix(labels, preds)), want)
-        got = sess.run(tf.math.confusion_matrix(labels, preds, 5, weights=np.arange(5.0),
-                                                dtype=tf.float32))
+        got = sess.run(
+            tf.math.confusion_matrix(labels, preds, 5, weights=np.arange(5.0), dtype=tf.float32)
+        )
     wantw = np.zeros((5, 5), np.float32)
     np.add.at(wantw, (labels, preds), np.arange(5.0))
     np.testing.assert_array_equal(got, wantw)

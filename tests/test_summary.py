@@ -29,8 +29,14 @@ from flowzero.models import TwoLayerNet  # noqa: E402
 from flowzero.summary.png import decode_png  # noqa: E402
 from flowzero.summary.summary_ops import default_bucket_limits  # noqa: E402
 
-KEEP_ALL = {ea_mod.SCALARS: 0, ea_mod.HISTOGRAMS: 0, ea_mod.IMAGES: 0,
-            ea_mod.COMPRESSED_HISTOGRAMS: 0, ea_mod.GRAPH: 0, ea_mod.TENSORS: 0}
+KEEP_ALL = {
+    ea_mod.SCALARS: 0,
+    ea_mod.HISTOGRAMS: 0,
+    ea_mod.IMAGES: 0,
+    ea_mod.COMPRESSED_HISTOGRAMS: 0,
+    ea_mod.GRAPH: 0,
+    ea_mod.TENSORS: 0,
+}
 
 
 def _load(logdir) -> ea_mod.EventAccumulator:
@@ -91,8 +97,9 @@ def test_scalar_summary_proto_and_scoped_tags():
 
 
 def test_scalar_of_non_scalar_fails_at_build_time_naming_op_and_shape():
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"ScalarSummary 'weights'.*scalar.*got shape \(2, 3\)"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"ScalarSummary 'weights'.*scalar.*got shape \(2, 3\)"
+    ):
         tf.summary.scalar("weights", tf.zeros([2, 3]))
 
 
@@ -101,8 +108,9 @@ def test_scalar_of_non_scalar_fails_at_run_time_when_shape_unknown():
     s = tf.summary.scalar("loss", x)
     with tf.Session() as sess:
         assert summary_pb2.Summary.FromString(sess.run(s, {x: 2.0})).value[0].simple_value == 2
-        with pytest.raises(tf.errors.InvalidArgumentError,
-                           match=r"ScalarSummary 'loss'.*got shape \(2,\)"):
+        with pytest.raises(
+            tf.errors.InvalidArgumentError, match=r"ScalarSummary 'loss'.*got shape \(2,\)"
+        ):
             sess.run(s, {x: [1.0, 2.0]})
 
 
@@ -116,7 +124,8 @@ def test_scalar_of_bool_or_string_is_a_type_error():
 def test_histogram_matches_tf_buckets_and_stats():
     rng = np.random.default_rng(0)
     vals = np.concatenate([rng.normal(0, 1, 500), [0.0, 0.0, -3e-13, 1e-12, 7.0]]).astype(
-        np.float32)
+        np.float32
+    )
     h = tf.summary.histogram("w", tf.constant(vals))
     with tf.Session() as sess:
         proto = summary_pb2.Summary.FromString(sess.run(h)).value[0]
@@ -124,8 +133,9 @@ def test_histogram_matches_tf_buckets_and_stats():
     v64 = vals.astype(np.float64)
     histo = proto.histo
     assert (histo.num, histo.min, histo.max) == (v64.size, v64.min(), v64.max())
-    np.testing.assert_allclose([histo.sum, histo.sum_squares], [v64.sum(), (v64 ** 2).sum()],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        [histo.sum, histo.sum_squares], [v64.sum(), (v64**2).sum()], rtol=1e-12
+    )
     limits, counts = _reference_histogram(vals)
     np.testing.assert_array_equal(histo.bucket_limit, limits)
     np.testing.assert_array_equal(histo.bucket, counts)
@@ -144,8 +154,10 @@ def test_histogram_nan_fails_at_run_time():
     x = tf.placeholder(tf.float32, [None])
     h = tf.summary.histogram("acts", x)
     with tf.Session() as sess:
-        with pytest.raises(tf.errors.InvalidArgumentError,
-                           match="HistogramSummary 'acts'.*Nan in summary histogram"):
+        with pytest.raises(
+            tf.errors.InvalidArgumentError,
+            match="HistogramSummary 'acts'.*Nan in summary histogram",
+        ):
             sess.run(h, {x: [1.0, np.nan]})
 
 
@@ -158,8 +170,9 @@ def test_image_uint8_float_and_tags():
     signed = np.array([[[[-2.0], [0.0], [1.0], [np.nan]]]], np.float32)  # 1x1x4x1
     sg = tf.summary.image("signed", tf.constant(signed), max_outputs=5)
     with tf.Session() as sess:
-        s_rgb, s_gray, s_signed = (summary_pb2.Summary.FromString(r)
-                                   for r in sess.run([im, one, sg]))
+        s_rgb, s_gray, s_signed = (
+            summary_pb2.Summary.FromString(r) for r in sess.run([im, one, sg])
+        )
     assert [v.tag for v in s_rgb.value] == ["rgb/image/0", "rgb/image/1"]
     for i, v in enumerate(s_rgb.value):
         assert (v.image.height, v.image.width, v.image.colorspace) == (5, 6, 3)
@@ -168,11 +181,11 @@ def test_image_uint8_float_and_tags():
     # Non-negative floats: TF scales each image by 255 / its max and truncates.
     expect = (gray[0] * np.float32(255.0 / gray[0].max())).astype(np.uint8)
     assert expect.max() == 255
-    np.testing.assert_array_equal(_png_pixels(s_gray.value[0].image.encoded_image_string),
-                                  expect)
+    np.testing.assert_array_equal(_png_pixels(s_gray.value[0].image.encoded_image_string), expect)
     # With negatives: 128 + 127 * x / max|x|; a non-finite pixel is red (gray channel: 255).
     np.testing.assert_array_equal(
-        _png_pixels(s_signed.value[0].image.encoded_image_string)[0, :, 0], [1, 128, 191, 255])
+        _png_pixels(s_signed.value[0].image.encoded_image_string)[0, :, 0], [1, 128, 191, 255]
+    )
     assert [v.tag for v in s_signed.value] == ["signed/image/0"]
 
 
@@ -185,8 +198,10 @@ def test_image_bad_shapes():
         tf.summary.image("im3", tf.zeros([1, 3, 3, 1], tf.int32))
     x = tf.placeholder(tf.float32)
     s = tf.summary.image("im4", x)
-    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
-                                             match=r"ImageSummary 'im4'.*\(3, 3\)"):
+    with (
+        tf.Session() as sess,
+        pytest.raises(tf.errors.InvalidArgumentError, match=r"ImageSummary 'im4'.*\(3, 3\)"),
+    ):
         sess.run(s, {x: np.zeros((3, 3))})
 
 
@@ -212,21 +227,29 @@ def test_merge_all_merge_and_collections():
 
 def test_merge_duplicate_tag_and_non_string_inputs():
     a = tf.summary.scalar("dup", 1.0)
-    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
-                                             match="Duplicate tag dup found"):
+    with (
+        tf.Session() as sess,
+        pytest.raises(tf.errors.InvalidArgumentError, match="Duplicate tag dup found"),
+    ):
         sess.run(tf.summary.merge([a, a]))
     with pytest.raises(TypeError, match="MergeSummary.*input 0.*string"):
         tf.summary.merge([tf.constant(1.0)])
 
 
 def test_import_flowzero_summary_stays_light():
-    code = ("import sys, flowzero, flowzero.summary as s; "
-            "heavy = [m for m in sys.modules if m.split('.')[0] in "
-            "('tensorboard', 'tensorboardX', 'google', 'torch')]; "
-            "assert not heavy, heavy; s.scalar('x', 1.0); assert not "
-            "[m for m in sys.modules if m.startswith('tensorboard')]; print('ok')")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = (
+        "import sys, flowzero, flowzero.summary as s; "
+        "heavy = [m for m in sys.modules if m.split('.')[0] in "
+        "('tensorboard', 'tensorboardX', 'google', 'torch')]; "
+        "assert not heavy, heavy; s.scalar('x', 1.0); assert not "
+        "[m for m in sys.modules if m.startswith('tensorboard')]; print('ok')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
     assert out.returncode == 0, out.stderr
     assert tf.summary.Summary is summary_pb2.Summary
     assert tf.summary.Event is event_pb2.Event
@@ -342,8 +365,7 @@ def test_graph_def_control_inputs_multi_outputs_consts_and_tensorboard_ui(tmp_pa
         warnings.simplefilter("ignore", DeprecationWarning)
         from tensorboard.plugins.graph.graphs_plugin import process_graph
 
-    process_graph.prepare_graph_for_ui(gd, limit_attr_size=1024,
-                                       large_attrs_key="_too_large_attrs")
+    process_graph.prepare_graph_for_ui(gd, limit_attr_size=1024, large_attrs_key="_too_large_attrs")
     assert {n.name for n in gd.node} == set(nodes)
 
 
@@ -379,7 +401,8 @@ def test_add_summary_accepts_protos_and_rejects_tensors(tmp_path):
 
 def _scalar_bytes(tag, value):
     return summary_pb2.Summary(
-        value=[summary_pb2.Summary.Value(tag=tag, simple_value=value)]).SerializeToString()
+        value=[summary_pb2.Summary.Value(tag=tag, simple_value=value)]
+    ).SerializeToString()
 
 
 def test_flush_close_reopen_semantics(tmp_path):

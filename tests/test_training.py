@@ -64,11 +64,13 @@ def test_softmax_regression_learns_digits(digits) -> None:
     w = tf.Variable(tf.zeros([784, 10]))
     b = tf.Variable(tf.zeros([10]))
     logits = tf.matmul(images, w) + b
-    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
-                                                                         logits=logits))
+    loss = tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    )
     train = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
-    acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), labels),
-                                 tf.float32))
+    acc = tf.reduce_mean(
+        tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), labels), tf.float32)
+    )
     rng = np.random.default_rng(0)
     losses = []
     with tf.Session() as sess:

@@ -34,8 +34,10 @@ def test_read_assign_and_overloads() -> None:
 def test_uninitialized_read_names_variable_and_fix() -> None:
     v = tf.Variable(1.0, name="weights")
     with tf.Session() as sess:
-        with pytest.raises(tf.errors.FailedPreconditionError,
-                           match="uninitialized value weights.*global_variables_initializer"):
+        with pytest.raises(
+            tf.errors.FailedPreconditionError,
+            match="uninitialized value weights.*global_variables_initializer",
+        ):
             sess.run(v + 1.0)
         with pytest.raises(tf.errors.FailedPreconditionError, match="weights"):
             sess.run(tf.assign_add(v, 1.0))
@@ -136,18 +138,23 @@ def test_initializer_values() -> None:
     vs = {
         "zeros": tf.get_variable("zeros", shapes, initializer=tf.zeros_initializer()),
         "ones": tf.get_variable("ones", shapes, initializer=tf.ones_initializer()),
-        "const": tf.get_variable("const", [2, 2], initializer=tf.constant_initializer(
-            [[1, 2], [3, 4]])),
-        "normal": tf.get_variable("normal", shapes,
-                                  initializer=tf.random_normal_initializer(1.0, 2.0)),
-        "trunc": tf.get_variable("trunc", shapes,
-                                 initializer=tf.truncated_normal_initializer(0.0, 1.0)),
-        "uniform": tf.get_variable("uniform", shapes,
-                                   initializer=tf.random_uniform_initializer(-2.0, 3.0)),
+        "const": tf.get_variable(
+            "const", [2, 2], initializer=tf.constant_initializer([[1, 2], [3, 4]])
+        ),
+        "normal": tf.get_variable(
+            "normal", shapes, initializer=tf.random_normal_initializer(1.0, 2.0)
+        ),
+        "trunc": tf.get_variable(
+            "trunc", shapes, initializer=tf.truncated_normal_initializer(0.0, 1.0)
+        ),
+        "uniform": tf.get_variable(
+            "uniform", shapes, initializer=tf.random_uniform_initializer(-2.0, 3.0)
+        ),
         "glorot": tf.get_variable("glorot", shapes, initializer=tf.glorot_uniform_initializer()),
         "default": tf.get_variable("default", shapes),
-        "he": tf.get_variable("he", shapes,
-                              initializer=tf.variance_scaling_initializer(2.0, "fan_in")),
+        "he": tf.get_variable(
+            "he", shapes, initializer=tf.variance_scaling_initializer(2.0, "fan_in")
+        ),
     }
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())

@@ -30,10 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flowzero",
         description="flowzero: TensorFlow 1.x graph mode on NumPy. Train the networks of "
-                    "'Deep Learning from Scratch' on MNIST (offline: a 5,000-digit subset is "
-                    "bundled), evaluate checkpoints, check gradients, draw graphs, and rerun "
-                    "the book's experiments.",
-        epilog="Run 'flowzero <command> --help' for a command's options. Docs: docs/cli.md.")
+        "'Deep Learning from Scratch' on MNIST (offline: a 5,000-digit subset is "
+        "bundled), evaluate checkpoints, check gradients, draw graphs, and rerun "
+        "the book's experiments.",
+        epilog="Run 'flowzero <command> --help' for a command's options. Docs: docs/cli.md.",
+    )
     from flowzero import __version__
 
     parser.add_argument("--version", action="version", version=f"flowzero {__version__}")

@@ -98,37 +98,66 @@ def weight_init(text: str) -> float | str:
         return positive_float(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            f"expected a positive std, 'he' or 'xavier'; got {text!r}") from None
+            f"expected a positive std, 'he' or 'xavier'; got {text!r}"
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------
 # The model flags (train, gradcheck and graph share them)
 
 
-def add_model_arguments(p: argparse.ArgumentParser, *, required: bool = False,
-                        training_flags: bool = True) -> None:
-    p.add_argument("--model", type=model_name, required=required,
-                   default=None if required else DEFAULT_MODEL, metavar="NAME",
-                   help=f"one of: {', '.join(MODELS)}"
-                        + ("" if required else f" (default: {DEFAULT_MODEL})"))
-    p.add_argument("--hidden", type=positive_int, nargs="+", metavar="N",
-                   help="hidden layer width(s): one for two_layer_net / the conv nets, one per "
-                        "layer for the multi_layer nets")
-    p.add_argument("--weight-init", type=weight_init, metavar="STD|he|xavier",
-                   help="initial weight scale: a std, or 'he' / 'xavier' (multi_layer nets)")
-    p.add_argument("--weight-decay", type=non_negative_float, metavar="LAMBDA",
-                   help="the book's L2 weight decay lambda (multi_layer nets)")
-    p.add_argument("--batchnorm", action="store_true",
-                   help="batch normalization after each hidden affine layer "
-                        "(multi_layer_net_extend)")
+def add_model_arguments(
+    p: argparse.ArgumentParser, *, required: bool = False, training_flags: bool = True
+) -> None:
+    p.add_argument(
+        "--model",
+        type=model_name,
+        required=required,
+        default=None if required else DEFAULT_MODEL,
+        metavar="NAME",
+        help=f"one of: {', '.join(MODELS)}" + ("" if required else f" (default: {DEFAULT_MODEL})"),
+    )
+    p.add_argument(
+        "--hidden",
+        type=positive_int,
+        nargs="+",
+        metavar="N",
+        help="hidden layer width(s): one for two_layer_net / the conv nets, one per "
+        "layer for the multi_layer nets",
+    )
+    p.add_argument(
+        "--weight-init",
+        type=weight_init,
+        metavar="STD|he|xavier",
+        help="initial weight scale: a std, or 'he' / 'xavier' (multi_layer nets)",
+    )
+    p.add_argument(
+        "--weight-decay",
+        type=non_negative_float,
+        metavar="LAMBDA",
+        help="the book's L2 weight decay lambda (multi_layer nets)",
+    )
+    p.add_argument(
+        "--batchnorm",
+        action="store_true",
+        help="batch normalization after each hidden affine layer (multi_layer_net_extend)",
+    )
     if training_flags:
-        p.add_argument("--dropout", type=ratio, metavar="RATIO",
-                       help="the book's dropout, RATIO of units dropped in training "
-                            "(multi_layer_net_extend, deep_conv_net)")
+        p.add_argument(
+            "--dropout",
+            type=ratio,
+            metavar="RATIO",
+            help="the book's dropout, RATIO of units dropped in training "
+            "(multi_layer_net_extend, deep_conv_net)",
+        )
 
 
-_OPTION_FLAGS = {"weight_init": "--weight-init", "weight_decay": "--weight-decay",
-                 "dropout": "--dropout", "batchnorm": "--batchnorm"}
+_OPTION_FLAGS = {
+    "weight_init": "--weight-init",
+    "weight_decay": "--weight-decay",
+    "dropout": "--dropout",
+    "batchnorm": "--batchnorm",
+}
 
 
 def _models_with(option: str) -> str:
@@ -146,14 +175,18 @@ def model_kwargs(args: argparse.Namespace, parser: argparse.ArgumentParser) -> d
     given["batchnorm"] = given["batchnorm"] or None
     for opt, value in given.items():
         if value is not None and opt not in spec.options:
-            parser.error(f"{_OPTION_FLAGS[opt]} is not supported by {args.model} "
-                         f"(models that take it: {_models_with(opt)})")
+            parser.error(
+                f"{_OPTION_FLAGS[opt]} is not supported by {args.model} "
+                f"(models that take it: {_models_with(opt)})"
+            )
     kwargs: dict[str, Any] = {}
     default_hidden = inspect.signature(spec.cls).parameters[spec.hidden].default
     if spec.hidden == "hidden_size":
         if args.hidden and len(args.hidden) != 1:
-            parser.error(f"--hidden: {args.model} has one hidden layer; give one width, got "
-                         f"{len(args.hidden)}")
+            parser.error(
+                f"--hidden: {args.model} has one hidden layer; give one width, got "
+                f"{len(args.hidden)}"
+            )
         kwargs["hidden_size"] = args.hidden[0] if args.hidden else default_hidden
     else:
         kwargs["hidden_size_list"] = list(args.hidden or default_hidden)
@@ -185,10 +218,15 @@ def optimizer_names() -> list[str]:
 
 
 def add_threads_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=positive_int, default=None, metavar="N",
-                   help="BLAS threads (default: 1: the book's networks multiply small "
-                        "matrices, and extra threads mostly wait on each other; measured "
-                        "2-5x slower with 2 threads on a busy 2-core machine)")
+    p.add_argument(
+        "--threads",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="BLAS threads (default: 1: the book's networks multiply small "
+        "matrices, and extra threads mostly wait on each other; measured "
+        "2-5x slower with 2 threads on a busy 2-core machine)",
+    )
 
 
 @contextlib.contextmanager
@@ -199,8 +237,10 @@ def blas_threads(n: int | None) -> Iterator[None]:
         from threadpoolctl import threadpool_limits
     except ImportError:
         if n is not None:
-            note("--threads needs the threadpoolctl package (pip install threadpoolctl); "
-                 "or set OPENBLAS_NUM_THREADS / OMP_NUM_THREADS")
+            note(
+                "--threads needs the threadpoolctl package (pip install threadpoolctl); "
+                "or set OPENBLAS_NUM_THREADS / OMP_NUM_THREADS"
+            )
         yield
         return
     with threadpool_limits(limits=n or 1, user_api="blas"):

@@ -65,10 +65,12 @@ def graph_to_dot(graph: Any, title: str | None = None, rankdir: str = "TB") -> s
                 node = node.children.setdefault(part, _Scope(path))
         node.ops.append((ids[op.name], op))
 
-    lines = ["digraph flowzero {",
-             f"  rankdir={rankdir};",
-             '  node [fontname="Helvetica", fontsize=10];',
-             '  edge [fontname="Helvetica", fontsize=8, color="#555555"];']
+    lines = [
+        "digraph flowzero {",
+        f"  rankdir={rankdir};",
+        '  node [fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=8, color="#555555"];',
+    ]
     if title:
         lines.append(f"  label={quote(title)}; labelloc=t; fontsize=14;")
 
@@ -77,12 +79,16 @@ def graph_to_dot(graph: Any, title: str | None = None, rankdir: str = "TB") -> s
             # The op type; below it the op's own name when that says more (x, W1, loss).
             short = op.name.rsplit("/", 1)[-1]
             label = op.type if short.split("_")[0] == op.type else f"{op.type}\n{short}"
-            lines.append(f"{indent}{node_id} [label={quote(label)}, tooltip={quote(op.name)}, "
-                         f"{_STYLE.get(op.type, _DEFAULT_STYLE)}];")
+            lines.append(
+                f"{indent}{node_id} [label={quote(label)}, tooltip={quote(op.name)}, "
+                f"{_STYLE.get(op.type, _DEFAULT_STYLE)}];"
+            )
         for child in scope.children.values():
             lines.append(f"{indent}subgraph {cluster_id(child.path)} {{")
-            lines.append(f"{indent}  label={quote(child.path.rsplit('/', 1)[-1])}; "
-                         f'style="rounded"; color="#888888"; fontname="Helvetica";')
+            lines.append(
+                f"{indent}  label={quote(child.path.rsplit('/', 1)[-1])}; "
+                f'style="rounded"; color="#888888"; fontname="Helvetica";'
+            )
             emit(child, indent + "  ")
             lines.append(f"{indent}}}")
 

@@ -33,19 +33,38 @@ from flowzero.experiments.zoo import build_model, model_spec
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
-        "eval", help="accuracy and confusion matrix of a trained checkpoint",
+        "eval",
+        help="accuracy and confusion matrix of a trained checkpoint",
         description="Restore a checkpoint written by `flowzero train` and report its accuracy "
-                    "and confusion matrix (rows: true digit, columns: predicted).")
-    p.add_argument("--checkpoint", required=True, metavar="DIR",
-                   help="a `flowzero train` output directory, its checkpoints/ directory, or "
-                        "one checkpoint prefix (default: the latest checkpoint)")
-    p.add_argument("--data", type=data_spec, default=None, metavar="auto|subset|full|PATH",
-                   help="MNIST to evaluate on (default: what the run was trained on)")
-    p.add_argument("--split", choices=("test", "train"), default="test",
-                   help="which part of the data set (default: test)")
+        "and confusion matrix (rows: true digit, columns: predicted).",
+    )
+    p.add_argument(
+        "--checkpoint",
+        required=True,
+        metavar="DIR",
+        help="a `flowzero train` output directory, its checkpoints/ directory, or "
+        "one checkpoint prefix (default: the latest checkpoint)",
+    )
+    p.add_argument(
+        "--data",
+        type=data_spec,
+        default=None,
+        metavar="auto|subset|full|PATH",
+        help="MNIST to evaluate on (default: what the run was trained on)",
+    )
+    p.add_argument(
+        "--split",
+        choices=("test", "train"),
+        default="test",
+        help="which part of the data set (default: test)",
+    )
     add_threads_argument(p)
-    p.add_argument("--json", default=None, metavar="FILE",
-                   help="where to save the result (default: eval.json beside the checkpoint)")
+    p.add_argument(
+        "--json",
+        default=None,
+        metavar="FILE",
+        help="where to save the result (default: eval.json beside the checkpoint)",
+    )
     p.set_defaults(func=run, parser=p)
 
 
@@ -56,18 +75,23 @@ def locate(path: str) -> tuple[str, str, dict[str, Any]]:
     if os.path.isdir(path):
         ckpt_dir = path
         if not os.path.isfile(os.path.join(path, RUN_FILE)) and os.path.isdir(
-                os.path.join(path, CHECKPOINT_DIR)):
+            os.path.join(path, CHECKPOINT_DIR)
+        ):
             ckpt_dir = os.path.join(path, CHECKPOINT_DIR)
         prefix = tf.train.latest_checkpoint(ckpt_dir)
         if prefix is None:
-            raise CLIError(f"--checkpoint: no checkpoint in {ckpt_dir!r} (expected the output "
-                           "directory of `flowzero train`)")
+            raise CLIError(
+                f"--checkpoint: no checkpoint in {ckpt_dir!r} (expected the output "
+                "directory of `flowzero train`)"
+            )
     else:
         ckpt_dir, prefix = os.path.dirname(path) or ".", path
     run_file = os.path.join(ckpt_dir, RUN_FILE)
     if not os.path.isfile(run_file):
-        raise CLIError(f"--checkpoint: {run_file!r} is missing; flowzero eval needs the "
-                       "run.json that `flowzero train` writes beside its checkpoints")
+        raise CLIError(
+            f"--checkpoint: {run_file!r} is missing; flowzero eval needs the "
+            "run.json that `flowzero train` writes beside its checkpoints"
+        )
     try:
         config = read_json(run_file)
         model_spec(config["model"])
@@ -117,14 +141,23 @@ def run(args: argparse.Namespace) -> int:
     say(f"{args.split} accuracy: {acc:.4f} ({correct}/{len(t)})")
     say("confusion matrix (rows: true digit, columns: predicted):")
     say(format_confusion(matrix))
-    result = {"format": "flowzero.eval", "version": 1, "checkpoint": prefix,
-              "model": config["model"], "model_kwargs": config.get("model_kwargs", {}),
-              "split": args.split, "data": {"spec": args.data or config.get("data", "auto"),
-                                             "source": data.source_info()},
-              "accuracy": acc, "correct": correct, "total": len(t),
-              "confusion_matrix": matrix.tolist(),
-              "per_class_accuracy": [float(matrix[i, i] / row) if (row := matrix[i].sum())
-                                     else None for i in range(len(matrix))]}
+    result = {
+        "format": "flowzero.eval",
+        "version": 1,
+        "checkpoint": prefix,
+        "model": config["model"],
+        "model_kwargs": config.get("model_kwargs", {}),
+        "split": args.split,
+        "data": {"spec": args.data or config.get("data", "auto"), "source": data.source_info()},
+        "accuracy": acc,
+        "correct": correct,
+        "total": len(t),
+        "confusion_matrix": matrix.tolist(),
+        "per_class_accuracy": [
+            float(matrix[i, i] / row) if (row := matrix[i].sum()) else None
+            for i in range(len(matrix))
+        ],
+    }
     out = args.json or os.path.join(ckpt_dir, "eval.json")
     try:
         write_json(out, result)

@@ -44,9 +44,13 @@ from flowzero.cli.train import load
 from flowzero.experiments.zoo import MODELS, build_model
 
 # Entries per parameter checked by default: all for the book's own check, a sample elsewhere.
-DEFAULT_MAX_ENTRIES = {"two_layer_net": 0, "multi_layer_net": 1000,
-                       "multi_layer_net_extend": 1000, "simple_conv_net": 100,
-                       "deep_conv_net": 25}
+DEFAULT_MAX_ENTRIES = {
+    "two_layer_net": 0,
+    "multi_layer_net": 1000,
+    "multi_layer_net_extend": 1000,
+    "simple_conv_net": 100,
+    "deep_conv_net": 25,
+}
 N_IMAGES = 3
 BOOK_EPS = 1e-4
 CONV_EPS = 1e-6
@@ -54,24 +58,44 @@ CONV_EPS = 1e-6
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
-        "gradcheck", help="the book's gradient check: backprop vs numerical gradients",
+        "gradcheck",
+        help="the book's gradient check: backprop vs numerical gradients",
         description="Compare backprop gradients with central differences on 3 real MNIST "
-                    "images in float64; print the mean |difference| per parameter, as the "
-                    "book's gradient_check.py. Exit status 1 when one exceeds --tol.")
+        "images in float64; print the mean |difference| per parameter, as the "
+        "book's gradient_check.py. Exit status 1 when one exceeds --tol.",
+    )
     add_model_arguments(p, training_flags=False)
-    p.add_argument("--max-entries", type=non_negative_int, default=None, metavar="N",
-                   help="check at most N entries of each parameter, sampled with --seed "
-                        "(0: all; default: all for two_layer_net, 100-1000 for larger models)")
-    p.add_argument("--eps", type=positive_float, default=None,
-                   help="central-difference step (default: 1e-4, the book's h; 1e-6 for the "
-                        "conv nets)")
-    p.add_argument("--tol", type=positive_float, default=1e-6,
-                   help="largest acceptable mean |difference| (default: 1e-6)")
-    p.add_argument("--seed", type=int, default=0,
-                   help="initial weights and entry sampling (default: 0)")
+    p.add_argument(
+        "--max-entries",
+        type=non_negative_int,
+        default=None,
+        metavar="N",
+        help="check at most N entries of each parameter, sampled with --seed "
+        "(0: all; default: all for two_layer_net, 100-1000 for larger models)",
+    )
+    p.add_argument(
+        "--eps",
+        type=positive_float,
+        default=None,
+        help="central-difference step (default: 1e-4, the book's h; 1e-6 for the conv nets)",
+    )
+    p.add_argument(
+        "--tol",
+        type=positive_float,
+        default=1e-6,
+        help="largest acceptable mean |difference| (default: 1e-6)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="initial weights and entry sampling (default: 0)"
+    )
     add_threads_argument(p)
-    p.add_argument("--data", type=data_spec, default="subset", metavar="auto|subset|full|PATH",
-                   help="where the 3 images come from (default: subset)")
+    p.add_argument(
+        "--data",
+        type=data_spec,
+        default="subset",
+        metavar="auto|subset|full|PATH",
+        help="where the 3 images come from (default: subset)",
+    )
     p.set_defaults(func=run, parser=p)
 
 
@@ -79,21 +103,24 @@ def run(args: argparse.Namespace) -> int:
     kwargs = model_kwargs(args, args.parser)
     spec = MODELS[args.model]
     data = load(args.data).for_model(spec.image_input)
-    max_entries = (DEFAULT_MAX_ENTRIES[args.model] if args.max_entries is None
-                   else args.max_entries)
+    max_entries = DEFAULT_MAX_ENTRIES[args.model] if args.max_entries is None else args.max_entries
     eps = args.eps or (CONV_EPS if spec.image_input else BOOK_EPS)
 
     tf.reset_default_graph()
     net = build_model(args.model, kwargs, dtype=tf.float64)
-    feed: dict[Any, Any] = {net.x: data.x_train[:N_IMAGES].astype(np.float64),
-                            net.t: data.t_train[:N_IMAGES]}
+    feed: dict[Any, Any] = {
+        net.x: data.x_train[:N_IMAGES].astype(np.float64),
+        net.t: data.t_train[:N_IMAGES],
+    }
     if getattr(net, "training", None) is not None:
         feed[net.training] = bool(kwargs.get("use_batchnorm"))
     names = list(net.params)
     grads = tf.gradients(net.loss, [net.params[k] for k in names])
     rng = np.random.default_rng(args.seed)
-    say(f"gradient check: {args.model} {kwargs}, float64, {N_IMAGES} images "
-        f"({data.source.name} MNIST), eps {eps:g}")
+    say(
+        f"gradient check: {args.model} {kwargs}, float64, {N_IMAGES} images "
+        f"({data.source.name} MNIST), eps {eps:g}"
+    )
     worst = 0.0
     started = time.perf_counter()
     with tf.Session() as sess:
@@ -103,8 +130,7 @@ def run(args: argparse.Namespace) -> int:
             for k in names:
                 if k.startswith("b"):
                     size = values[k].shape
-                    values[k] = (rng.choice([-1.0, 1.0], size)
-                                 * rng.uniform(0.02, 0.1, size))
+                    values[k] = rng.choice([-1.0, 1.0], size) * rng.uniform(0.02, 0.1, size)
         feed.update({net.params[k].value(): values[k] for k in names})
         backprop = dict(zip(names, sess.run(grads, feed)))
         for name in names:
@@ -129,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
             sampled = f"  ({len(idx)} of {flat.size} entries)" if len(idx) < flat.size else ""
             say(f"{name}:{diff:.1e}{sampled}")
     ok = worst < args.tol
-    say(f"{'ok' if ok else 'FAILED'}: largest mean |backprop - numerical| = {worst:.1e} "
-        f"({'<' if ok else '>='} {args.tol:g}) in {time.perf_counter() - started:.1f} s")
+    say(
+        f"{'ok' if ok else 'FAILED'}: largest mean |backprop - numerical| = {worst:.1e} "
+        f"({'<' if ok else '>='} {args.tol:g}) in {time.perf_counter() - started:.1f} s"
+    )
     return 0 if ok else EXIT_ERROR

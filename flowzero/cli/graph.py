@@ -19,20 +19,30 @@ RENDERED = (".png", ".svg", ".pdf")
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
-        "graph", help="draw a model's graph (Graphviz DOT; PNG/SVG with Graphviz installed)",
+        "graph",
+        help="draw a model's graph (Graphviz DOT; PNG/SVG with Graphviz installed)",
         description="Build a model's graph and write it as Graphviz DOT: name scopes are "
-                    "clusters, nodes are labelled with their op types, edges with shapes. "
-                    "Without --out the DOT text goes to stdout. With --out FILE.png or "
-                    "FILE.svg, FILE.dot is written too and rendered with Graphviz's `dot` "
-                    "when it is installed.")
+        "clusters, nodes are labelled with their op types, edges with shapes. "
+        "Without --out the DOT text goes to stdout. With --out FILE.png or "
+        "FILE.svg, FILE.dot is written too and rendered with Graphviz's `dot` "
+        "when it is installed.",
+    )
     add_model_arguments(p)
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
-    p.add_argument("--train", action="store_true",
-                   help="include the gradients and the optimizer's update ops (SGD)")
-    p.add_argument("--out", default=None, metavar="FILE.dot|.png|.svg",
-                   help="where to write the drawing (default: DOT text on stdout)")
-    p.add_argument("--rankdir", choices=("TB", "LR"), default="TB",
-                   help="layout direction (default: TB)")
+    p.add_argument(
+        "--train",
+        action="store_true",
+        help="include the gradients and the optimizer's update ops (SGD)",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="FILE.dot|.png|.svg",
+        help="where to write the drawing (default: DOT text on stdout)",
+    )
+    p.add_argument(
+        "--rankdir", choices=("TB", "LR"), default="TB", help="layout direction (default: TB)"
+    )
     p.set_defaults(func=run, parser=p)
 
 
@@ -41,16 +51,24 @@ def render(dot_text: str, out: str) -> bool:
     note) when the `dot` program is not installed."""
     exe = shutil.which("dot")
     if exe is None:
-        note(f"Graphviz's `dot` program is not installed, so {out} was not drawn; the DOT text "
-             "is beside it (install Graphviz: apt install graphviz / brew install graphviz)")
+        note(
+            f"Graphviz's `dot` program is not installed, so {out} was not drawn; the DOT text "
+            "is beside it (install Graphviz: apt install graphviz / brew install graphviz)"
+        )
         return False
     fmt = os.path.splitext(out)[1][1:]
     try:
-        subprocess.run([exe, f"-T{fmt}", "-o", out], input=dot_text.encode(), check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [exe, f"-T{fmt}", "-o", out],
+            input=dot_text.encode(),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     except subprocess.CalledProcessError as exc:
-        raise CLIError(f"dot failed on {out}: {exc.stderr.decode(errors='replace').strip()}"
-                       ) from None
+        raise CLIError(
+            f"dot failed on {out}: {exc.stderr.decode(errors='replace').strip()}"
+        ) from None
     except subprocess.TimeoutExpired:
         raise CLIError(f"dot took over 120 s drawing {out}") from None
     return True

@@ -32,16 +32,20 @@ class StopOnSigint:
 
     def __exit__(self, *exc: object) -> None:
         if self._installed:
-            signal.signal(signal.SIGINT, self._previous if self._previous is not None
-                          else signal.default_int_handler)
+            signal.signal(
+                signal.SIGINT,
+                self._previous if self._previous is not None else signal.default_int_handler,
+            )
             self._installed = False
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
-        note("Ctrl-C: stopping after this step and saving a checkpoint "
-             "(press Ctrl-C again to quit at once)")
+        note(
+            "Ctrl-C: stopping after this step and saving a checkpoint "
+            "(press Ctrl-C again to quit at once)"
+        )
 
 
 def progress_bar_class(quiet: bool) -> Any:
@@ -51,8 +55,9 @@ def progress_bar_class(quiet: bool) -> Any:
     try:
         from tqdm import tqdm
     except ImportError:
-        note("tqdm is not installed: one line per epoch instead of a progress bar "
-             "(pip install tqdm)")
+        note(
+            "tqdm is not installed: one line per epoch instead of a progress bar (pip install tqdm)"
+        )
         return None
     return tqdm
 
@@ -70,8 +75,10 @@ class Board:
             self.test_acc = tf.placeholder(tf.float32, [], name="test_accuracy")
         with tf.name_scope("epoch"):
             loss_summary = tf.summary.scalar("loss", self.loss)
-            acc = [tf.summary.scalar("train_accuracy", self.train_acc),
-                   tf.summary.scalar("test_accuracy", self.test_acc)]
+            acc = [
+                tf.summary.scalar("train_accuracy", self.train_acc),
+                tf.summary.scalar("test_accuracy", self.test_acc),
+            ]
         with tf.name_scope("params"):
             hists = [tf.summary.histogram(k, v) for k, v in net.params.items()]
         self.acc_op = tf.summary.merge(acc + hists)
@@ -85,8 +92,10 @@ class Board:
             import tensorboard.compat.proto.summary_pb2  # noqa: F401
             import tensorboardX  # noqa: F401
         except Exception as exc:  # ImportError, or a broken install
-            note(f"TensorBoard logs skipped: tensorboard/tensorboardX not available ({exc}); "
-                 "pip install 'flowzero[tensorboard]'")
+            note(
+                f"TensorBoard logs skipped: tensorboard/tensorboardX not available ({exc}); "
+                "pip install 'flowzero[tensorboard]'"
+            )
             return None
         return cls(logdir, net)
 
@@ -118,8 +127,17 @@ class Board:
 class ConsoleHooks(Hooks):
     """Progress bar (or plain lines), periodic checkpoints, TensorBoard, Ctrl-C."""
 
-    def __init__(self, sess: Any, stop: StopOnSigint, quiet: bool, bar_class: Any,
-                 save: Any, save_every: int | None, board: Board | None, n_epochs: int) -> None:
+    def __init__(
+        self,
+        sess: Any,
+        stop: StopOnSigint,
+        quiet: bool,
+        bar_class: Any,
+        save: Any,
+        save_every: int | None,
+        board: Board | None,
+        n_epochs: int,
+    ) -> None:
         self.sess, self.stop, self.quiet, self.bar_class = sess, stop, quiet, bar_class
         self.save, self.save_every, self.board = save, save_every, board
         self.bar: Any = None
@@ -132,16 +150,22 @@ class ConsoleHooks(Hooks):
         self._loss_sum, self._steps = 0.0, 0
         if self.bar_class is not None:
             width = len(str(n_epochs))
-            self.bar = self.bar_class(total=steps, desc=f"epoch {epoch:>{width}}/{n_epochs}",
-                                      unit="step", leave=False, file=sys.stderr,
-                                      dynamic_ncols=True)
+            self.bar = self.bar_class(
+                total=steps,
+                desc=f"epoch {epoch:>{width}}/{n_epochs}",
+                unit="step",
+                leave=False,
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
 
     def step(self, iteration: int, loss: float, batch_acc: float) -> None:
         self._loss_sum += loss
         self._steps += 1
         if self.bar is not None:
-            self.bar.set_postfix(loss=f"{self._loss_sum / self._steps:.4f}",
-                                 acc=f"{batch_acc:.3f}", refresh=False)
+            self.bar.set_postfix(
+                loss=f"{self._loss_sum / self._steps:.4f}", acc=f"{batch_acc:.3f}", refresh=False
+            )
             self.bar.update(1)
         if self.save_every and iteration % self.save_every == 0:
             self.save(iteration)
@@ -160,8 +184,10 @@ class ConsoleHooks(Hooks):
         width = len(str(self.n_epochs))
         head = f"epoch {record.epoch:>{width}}/{self.n_epochs}"
         loss = "initial weights" if record.loss is None else f"loss {record.loss:.4f}"
-        say(f"{head}  {loss:<15}  train acc {record.train_acc:.4f}  "
-            f"test acc {record.test_acc:.4f}  ({record.seconds:.3f} s)")
+        say(
+            f"{head}  {loss:<15}  train acc {record.train_acc:.4f}  "
+            f"test acc {record.test_acc:.4f}  ({record.seconds:.3f} s)"
+        )
 
     def stopped(self, iteration: int) -> None:
         self._close_bar()

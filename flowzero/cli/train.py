@@ -83,59 +83,123 @@ from flowzero.experiments.zoo import (
     make_optimizer,
 )
 
-__all__ = ["CHECKPOINT_DIR", "CHECKPOINT_NAME", "LOG_DIR", "METRICS_FILE", "PLOT_FILE",
-           "RUN_FILE", "add_parser", "load", "run"]
+__all__ = [
+    "CHECKPOINT_DIR",
+    "CHECKPOINT_NAME",
+    "LOG_DIR",
+    "METRICS_FILE",
+    "PLOT_FILE",
+    "RUN_FILE",
+    "add_parser",
+    "load",
+    "run",
+]
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
-        "train", help="train one of the book's networks on MNIST",
+        "train",
+        help="train one of the book's networks on MNIST",
         description="Train one of the book's networks on MNIST (the bundled 4,000/1,000 "
-                    "subset unless full MNIST is in the data directory). Writes a checkpoint, "
-                    "metrics.json, training_curve.png and TensorBoard logs into --out. "
-                    "Unset options take the model's defaults (the book's settings, scaled to "
-                    "the subset); see docs/cli.md.")
+        "subset unless full MNIST is in the data directory). Writes a checkpoint, "
+        "metrics.json, training_curve.png and TensorBoard logs into --out. "
+        "Unset options take the model's defaults (the book's settings, scaled to "
+        "the subset); see docs/cli.md.",
+    )
     add_model_arguments(p)
-    p.add_argument("--optimizer", choices=optimizer_names(), default=None,
-                   help="the book's optimizer (default: the model's, e.g. sgd for "
-                        "two_layer_net, adam for the conv nets)")
-    p.add_argument("--lr", type=positive_float, default=None,
-                   help="learning rate (default: the model's with its optimizer, else the "
-                        "book's default for the optimizer)")
-    p.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
-                   help="mini-batch size (default: 100); under mpirun, per rank")
+    p.add_argument(
+        "--optimizer",
+        choices=optimizer_names(),
+        default=None,
+        help="the book's optimizer (default: the model's, e.g. sgd for "
+        "two_layer_net, adam for the conv nets)",
+    )
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        default=None,
+        help="learning rate (default: the model's with its optimizer, else the "
+        "book's default for the optimizer)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="mini-batch size (default: 100); under mpirun, per rank",
+    )
     length = p.add_mutually_exclusive_group()
-    length.add_argument("--epochs", type=positive_int, default=None, metavar="N",
-                        help="epochs of ceil(train size / batch size) random mini-batches "
-                             "(default: 17 for the fully connected nets, 20 for the conv nets)")
-    length.add_argument("--iters", type=positive_int, default=None, metavar="N",
-                        help="train for N steps instead of whole epochs")
-    p.add_argument("--seed", type=int, default=None,
-                   help="seeds the initial weights and the mini-batch sampling (default: 0)")
-    p.add_argument("--data", type=data_spec, default=None, metavar="auto|subset|full|PATH",
-                   help="MNIST: 'auto' (full if present in the data directory, else the bundled "
-                        "subset), 'subset', 'full' (downloads), or a directory holding the four "
-                        "MNIST .gz files (default: auto)")
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help="output directory (default: runs/<model>); one that holds a run "
-                        "needs --resume or --overwrite")
+    length.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="epochs of ceil(train size / batch size) random mini-batches "
+        "(default: 17 for the fully connected nets, 20 for the conv nets)",
+    )
+    length.add_argument(
+        "--iters",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="train for N steps instead of whole epochs",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seeds the initial weights and the mini-batch sampling (default: 0)",
+    )
+    p.add_argument(
+        "--data",
+        type=data_spec,
+        default=None,
+        metavar="auto|subset|full|PATH",
+        help="MNIST: 'auto' (full if present in the data directory, else the bundled "
+        "subset), 'subset', 'full' (downloads), or a directory holding the four "
+        "MNIST .gz files (default: auto)",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="output directory (default: runs/<model>); one that holds a run "
+        "needs --resume or --overwrite",
+    )
     again = p.add_mutually_exclusive_group()
-    again.add_argument("--resume", action="store_true",
-                       help="continue the run in --out from its latest checkpoint: its "
-                            "settings, step count and mini-batch order; --epochs/--iters may "
-                            "give a longer total")
-    again.add_argument("--overwrite", action="store_true",
-                       help="replace the run in --out (removes only the files a run writes)")
-    p.add_argument("--save-every", type=positive_int, default=None, metavar="N",
-                   help="also save a checkpoint every N steps (the last 5 are kept)")
-    p.add_argument("--eval-samples", type=non_negative_int, default=None, metavar="N",
-                   help="measure the per-epoch train accuracy on the first N training samples "
-                        "(0: all; default: all, 1000 for the conv nets as the book)")
+    again.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out from its latest checkpoint: its "
+        "settings, step count and mini-batch order; --epochs/--iters may "
+        "give a longer total",
+    )
+    again.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the run in --out (removes only the files a run writes)",
+    )
+    p.add_argument(
+        "--save-every",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="also save a checkpoint every N steps (the last 5 are kept)",
+    )
+    p.add_argument(
+        "--eval-samples",
+        type=non_negative_int,
+        default=None,
+        metavar="N",
+        help="measure the per-epoch train accuracy on the first N training samples "
+        "(0: all; default: all, 1000 for the conv nets as the book)",
+    )
     p.add_argument("--no-plot", action="store_true", help="do not draw training_curve.png")
     p.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
     add_threads_argument(p)
-    p.add_argument("--quiet", action="store_true",
-                   help="no progress bar or per-epoch lines; just the result")
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress bar or per-epoch lines; just the result"
+    )
     # None: not given (--resume then takes the saved run's value); see rundir.fill_defaults.
     p.set_defaults(func=run, parser=p, model=None)
 
@@ -175,12 +239,22 @@ def resolve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Settin
         epochs = d["epochs"]
     eval_samples = args.eval_samples if args.eval_samples is not None else d.get("eval_samples")
     return Settings(
-        model=args.model, model_kwargs=model_kwargs(args, parser), optimizer=optimizer, lr=lr,
-        batch_size=args.batch_size or d["batch_size"], epochs=epochs, iters=args.iters,
-        seed=args.seed, data=args.data,
+        model=args.model,
+        model_kwargs=model_kwargs(args, parser),
+        optimizer=optimizer,
+        lr=lr,
+        batch_size=args.batch_size or d["batch_size"],
+        epochs=epochs,
+        iters=args.iters,
+        seed=args.seed,
+        data=args.data,
         out=os.path.abspath(args.out or os.path.join("runs", args.model)),
-        save_every=args.save_every, eval_samples=eval_samples or None,
-        plot=not args.no_plot, tensorboard=not args.no_tensorboard, quiet=args.quiet)
+        save_every=args.save_every,
+        eval_samples=eval_samples or None,
+        plot=not args.no_plot,
+        tensorboard=not args.no_tensorboard,
+        quiet=args.quiet,
+    )
 
 
 def load(spec: str) -> Data:
@@ -242,14 +316,23 @@ def run(args: argparse.Namespace) -> int:
     if dist.is_root() and args.overwrite:
         removed, kept = clear_run(out)
         if removed:
-            note(f"--overwrite: removed {removed} file(s) of the earlier run in {out}"
-                 + (f"; {kept} other entr{'y' if kept == 1 else 'ies'} left as they were"
-                    if kept else ""))
+            note(
+                f"--overwrite: removed {removed} file(s) of the earlier run in {out}"
+                + (
+                    f"; {kept} other entr{'y' if kept == 1 else 'ies'} left as they were"
+                    if kept
+                    else ""
+                )
+            )
     elif dist.is_root() and resume is None:
         refuse_to_mix(out)
     ckpt_dir = os.path.join(out, CHECKPOINT_DIR)
-    paths = {"checkpoint_dir": ckpt_dir, "metrics": os.path.join(out, METRICS_FILE),
-             "plot": os.path.join(out, PLOT_FILE), "logdir": os.path.join(out, LOG_DIR)}
+    paths = {
+        "checkpoint_dir": ckpt_dir,
+        "metrics": os.path.join(out, METRICS_FILE),
+        "plot": os.path.join(out, PLOT_FILE),
+        "logdir": os.path.join(out, LOG_DIR),
+    }
     started = time.perf_counter()
 
     data = load(s.data).for_model(spec.image_input)
@@ -265,21 +348,43 @@ def run(args: argparse.Namespace) -> int:
     board = Board.create(paths["logdir"], net) if s.tensorboard else None
     saver = tf.train.Saver(max_to_keep=5)
     try:
-        trainer = Trainer(net, train_op, data, s.batch_size, epochs=s.epochs, iters=s.iters,
-                          seed=s.seed, eval_samples=s.eval_samples, distributed=world > 1)
+        trainer = Trainer(
+            net,
+            train_op,
+            data,
+            s.batch_size,
+            epochs=s.epochs,
+            iters=s.iters,
+            seed=s.seed,
+            eval_samples=s.eval_samples,
+            distributed=world > 1,
+        )
     except ValueError as exc:
         raise CLIError(str(exc)) from None
     if resume is not None and resume.iteration >= trainer.total_iters:
         raise CLIError(
             f"--resume: the run in {out} has trained {resume.iteration} of its "
             f"{trainer.total_iters} steps already; give a longer total with --epochs N or "
-            f"--iters N (counted from the run's start)", EXIT_USAGE)
-    config = {"format": "flowzero.run", "version": 1, "model": s.model,
-              "model_kwargs": s.model_kwargs, "image_input": spec.image_input,
-              "optimizer": s.optimizer, "lr": s.lr, "batch_size": s.batch_size,
-              "epochs": s.epochs, "iters": s.iters, "seed": s.seed, "data": s.data,
-              "data_source": data.source_info(), "checkpoint_name": CHECKPOINT_NAME,
-              "flowzero_version": tf.__version__}
+            f"--iters N (counted from the run's start)",
+            EXIT_USAGE,
+        )
+    config = {
+        "format": "flowzero.run",
+        "version": 1,
+        "model": s.model,
+        "model_kwargs": s.model_kwargs,
+        "image_input": spec.image_input,
+        "optimizer": s.optimizer,
+        "lr": s.lr,
+        "batch_size": s.batch_size,
+        "epochs": s.epochs,
+        "iters": s.iters,
+        "seed": s.seed,
+        "data": s.data,
+        "data_source": data.source_info(),
+        "checkpoint_name": CHECKPOINT_NAME,
+        "flowzero_version": tf.__version__,
+    }
     if world > 1:
         config["ranks"] = world
     if dist.is_root():
@@ -288,18 +393,25 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CLIError(_write_error(exc)) from None
     if s.iters is None:
-        length = (f"{trainer.n_epochs} epochs x {trainer.iters_per_epoch} steps = "
-                  f"{trainer.total_iters} steps")
+        length = (
+            f"{trainer.n_epochs} epochs x {trainer.iters_per_epoch} steps = "
+            f"{trainer.total_iters} steps"
+        )
     else:
         length = f"{trainer.total_iters} steps (an epoch is {trainer.iters_per_epoch} steps)"
-    batch = (f"batch {s.batch_size}" if world == 1 else
-             f"{world} ranks x batch {s.batch_size} = {world * s.batch_size}")
-    say(f"model: {s.model} {s.model_kwargs}; {s.optimizer} lr {s.lr}, {batch}, {length}",
-        s.quiet)
+    batch = (
+        f"batch {s.batch_size}"
+        if world == 1
+        else f"{world} ranks x batch {s.batch_size} = {world * s.batch_size}"
+    )
+    say(f"model: {s.model} {s.model_kwargs}; {s.optimizer} lr {s.lr}, {batch}, {length}", s.quiet)
     if resume is not None:
         done = resume.iteration / trainer.iters_per_epoch
-        say(f"resuming: {resume.checkpoint} (step {resume.iteration} of "
-            f"{trainer.total_iters}, {done:g} of {trainer.n_epochs} epochs done)", s.quiet)
+        say(
+            f"resuming: {resume.checkpoint} (step {resume.iteration} of "
+            f"{trainer.total_iters}, {done:g} of {trainer.n_epochs} epochs done)",
+            s.quiet,
+        )
     prepared = Prepared(s, data, net, trainer, saver, board, paths, world, bcast, resume)
     # From here to the end, a first Ctrl-C only asks to stop: the checkpoint, the metrics and
     # the plot are still written.
@@ -316,13 +428,13 @@ def _write_error(exc: BaseException) -> str:
         text = f"{exc.strerror}: {exc.filename!r}" if exc.filename else exc.strerror
     else:
         text = str(exc)
-    hint = " (free some space, or pass --out on another disk)" \
-        if "space" in text.lower() else ""
+    hint = " (free some space, or pass --out on another disk)" if "space" in text.lower() else ""
     return f"cannot write the run's files: {text}{hint}"
 
 
-def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
-                      started: float) -> int:
+def _train_and_report(
+    p: Prepared, stop: StopOnSigint, args: argparse.Namespace, started: float
+) -> int:
     s, data, net, trainer, board, paths = p.settings, p.data, p.net, p.trainer, p.board, p.paths
     saved: dict[str, Any] = {"path": None, "iteration": -1}
     prefix = os.path.join(paths["checkpoint_dir"], CHECKPOINT_NAME)
@@ -342,14 +454,26 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
         def save(iteration: int) -> None:
             if root:  # the other ranks hold the same weights
                 saved["path"] = p.saver.save(sess, prefix, global_step=iteration)
-                save_state(paths["checkpoint_dir"], iteration, trainer.rng.bit_generator.state,
-                           trainer.result)
+                save_state(
+                    paths["checkpoint_dir"],
+                    iteration,
+                    trainer.rng.bit_generator.state,
+                    trainer.result,
+                )
             saved["iteration"] = iteration
 
         if board is not None:
             board.open(sess.graph, purge_from=_purge_from(p.resume, trainer.iters_per_epoch))
-        hooks = ConsoleHooks(sess, stop, s.quiet, progress_bar_class(s.quiet), save,
-                             s.save_every, board, trainer.n_epochs)
+        hooks = ConsoleHooks(
+            sess,
+            stop,
+            s.quiet,
+            progress_bar_class(s.quiet),
+            save,
+            s.save_every,
+            board,
+            trainer.n_epochs,
+        )
         try:
             result = trainer.run(sess, hooks, p.resume.result if p.resume else None)
         except KeyboardInterrupt:  # a second Ctrl-C mid-step: save what we have
@@ -360,9 +484,11 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
                 # The other ranks may be inside a collective: save here (rank 0) and end the
                 # whole job, rather than leave them waiting for the watchdog.
                 save(result.iterations)
-                dist.abort(f"flowzero train: interrupted (rank {dist.rank()}); the job ends"
-                           + (f"; checkpoint: {saved['path']}" if root else ""),
-                           EXIT_INTERRUPTED)
+                dist.abort(
+                    f"flowzero train: interrupted (rank {dist.rank()}); the job ends"
+                    + (f"; checkpoint: {saved['path']}" if root else ""),
+                    EXIT_INTERRUPTED,
+                )
         if saved["iteration"] != result.iterations:
             save(result.iterations)
         if p.world > 1:
@@ -383,29 +509,46 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
     if s.plot:
         try:
             plot_path = plots.accuracy_curve(
-                paths["plot"], [r.train_acc for r in epochs], [r.test_acc for r in epochs],
+                paths["plot"],
+                [r.train_acc for r in epochs],
+                [r.test_acc for r in epochs],
                 title=f"{s.model} on MNIST {data.source.name}",
-                epochs=[r.epoch for r in epochs])
+                epochs=[r.epoch for r in epochs],
+            )
         except plots.MissingPlotting as exc:
             note(f"plot skipped: {exc}")
     metrics = {
-        "format": "flowzero.metrics", "version": 1, "model": s.model,
-        "model_kwargs": s.model_kwargs, "optimizer": s.optimizer, "lr": s.lr,
-        "batch_size": s.batch_size, "seed": s.seed,
-        "iters_per_epoch": trainer.iters_per_epoch, "planned_iterations": trainer.total_iters,
-        "iterations": result.iterations, "interrupted": interrupted,
+        "format": "flowzero.metrics",
+        "version": 1,
+        "model": s.model,
+        "model_kwargs": s.model_kwargs,
+        "optimizer": s.optimizer,
+        "lr": s.lr,
+        "batch_size": s.batch_size,
+        "seed": s.seed,
+        "iters_per_epoch": trainer.iters_per_epoch,
+        "planned_iterations": trainer.total_iters,
+        "iterations": result.iterations,
+        "interrupted": interrupted,
         "data": {"spec": s.data, "source": data.source_info()},
         "epochs": [asdict(r) for r in epochs],
-        "train_acc": [r.train_acc for r in epochs], "test_acc": [r.test_acc for r in epochs],
+        "train_acc": [r.train_acc for r in epochs],
+        "test_acc": [r.test_acc for r in epochs],
         "loss": result.losses,
-        "final": {"test_acc": test_acc, "test_correct": test_correct,
-                  "test_total": len(data.t_test),
-                  "train_acc": epochs[-1].train_acc if epochs else None},
-        "wall_time_s": wall, "train_time_s": result.seconds,
+        "final": {
+            "test_acc": test_acc,
+            "test_correct": test_correct,
+            "test_total": len(data.t_test),
+            "train_acc": epochs[-1].train_acc if epochs else None,
+        },
+        "wall_time_s": wall,
+        "train_time_s": result.seconds,
         "resumed_from": p.resume.iteration if p.resume else None,
-        "checkpoint": saved["path"], "plot": plot_path,
+        "checkpoint": saved["path"],
+        "plot": plot_path,
         "logdir": paths["logdir"] if board is not None else None,
-        "args": _json_args(args), "flowzero_version": tf.__version__,
+        "args": _json_args(args),
+        "flowzero_version": tf.__version__,
     }
     if p.world > 1:
         metrics["ranks"] = p.world
@@ -414,8 +557,10 @@ def _train_and_report(p: Prepared, stop: StopOnSigint, args: argparse.Namespace,
 
     if interrupted:
         say(f"interrupted after {result.iterations} of {trainer.total_iters} steps")
-    say(f"test accuracy: {test_acc:.4f} ({test_correct}/{len(data.t_test)}, MNIST "
-        f"{data.source.name}) after {result.iterations} steps in {wall:.1f} s")
+    say(
+        f"test accuracy: {test_acc:.4f} ({test_correct}/{len(data.t_test)}, MNIST "
+        f"{data.source.name}) after {result.iterations} steps in {wall:.1f} s"
+    )
     say(f"checkpoint:  {saved['path']}")
     say(f"metrics:     {paths['metrics']}")
     if plot_path:

@@ -19,8 +19,7 @@ def _resolve(root: Any, path: str) -> Any:
     # lazy modules, or load the name list behind its error message, at `import flowzero`).
     obj = root
     for part in path.split("."):
-        obj = vars(obj).get(part) if isinstance(obj, types.ModuleType) else getattr(obj, part,
-                                                                                      None)
+        obj = vars(obj).get(part) if isinstance(obj, types.ModuleType) else getattr(obj, part, None)
         if obj is None:
             return None
     return obj
@@ -49,8 +48,9 @@ def missing_attribute(namespace: str, name: str, module: Any) -> AttributeError:
             name=name,
             obj=None,  # no suggestion: another function of a similar name is not the answer
         )
-    return AttributeError(f"module '{module.__name__}' has no attribute '{name}'", name=name,
-                          obj=module)
+    return AttributeError(
+        f"module '{module.__name__}' has no attribute '{name}'", name=name, obj=module
+    )
 
 
 class Namespace(types.ModuleType):
@@ -66,9 +66,12 @@ class Namespace(types.ModuleType):
 # Names TF 1.15 has only inside a namespace (no root alias): the flowzero function each is.
 _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
     "math": {
-        "erfinv": "special_ops.erfinv", "ndtri": "special_ops.ndtri",
-        "xlogy": "more_math_ops.xlogy", "xdivy": "more_math_ops.xdivy",
-        "xlog1py": "more_math_ops.xlog1py", "erfcinv": "special_ops.erfcinv",
+        "erfinv": "special_ops.erfinv",
+        "ndtri": "special_ops.ndtri",
+        "xlogy": "more_math_ops.xlogy",
+        "xdivy": "more_math_ops.xdivy",
+        "xlog1py": "more_math_ops.xlog1py",
+        "erfcinv": "special_ops.erfcinv",
         "nextafter": "more_math_ops.nextafter",
         "multiply_no_nan": "more_math_ops.multiply_no_nan",
         "reciprocal_no_nan": "more_math_ops.reciprocal_no_nan",

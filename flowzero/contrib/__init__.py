@@ -14,4 +14,5 @@ def __getattr__(name: str) -> object:
     globals()[name] = value
     return value
 
+
 __all__ = ["layers", "rnn", "eager"]

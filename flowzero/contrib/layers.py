@@ -40,9 +40,13 @@ from flowzero.variables import get_variable, variable_scope, zeros_initializer
 
 
 # -- initializers ------------------------------------------------------------------------------
-def variance_scaling_initializer(factor: float = 2.0, mode: str = "FAN_IN",
-                                 uniform: bool = False, seed: int | None = None,
-                                 dtype: Any = dtypes.float32) -> Callable[..., Tensor]:
+def variance_scaling_initializer(
+    factor: float = 2.0,
+    mode: str = "FAN_IN",
+    uniform: bool = False,
+    seed: int | None = None,
+    dtype: Any = dtypes.float32,
+) -> Callable[..., Tensor]:
     """TF contrib's variance scaling: stddev (or limit) from `factor / n`, n = FAN_IN, FAN_OUT
     or FAN_AVG of the shape (conv kernels multiply in the receptive field).
 
@@ -82,8 +86,9 @@ def variance_scaling_initializer(factor: float = 2.0, mode: str = "FAN_IN",
     return _initializer
 
 
-def xavier_initializer(uniform: bool = True, seed: int | None = None,
-                       dtype: Any = dtypes.float32) -> Callable[..., Tensor]:
+def xavier_initializer(
+    uniform: bool = True, seed: int | None = None, dtype: Any = dtypes.float32
+) -> Callable[..., Tensor]:
     """Glorot & Bengio (2010): variance scaling with factor 1 over FAN_AVG (uniform by
     default: U(-sqrt(6 / (fan_in + fan_out)), +sqrt(6 / (fan_in + fan_out))))."""
     return variance_scaling_initializer(1.0, "FAN_AVG", uniform, seed, dtype)
@@ -102,13 +107,22 @@ def flatten(inputs: Any, outputs_collections: Any = None, scope: str | None = No
     return out
 
 
-def fully_connected(inputs: Any, num_outputs: int, activation_fn: Any = "relu",
-                    normalizer_fn: Any = None, normalizer_params: Any = None,
-                    weights_initializer: Any = None, weights_regularizer: Any = None,
-                    biases_initializer: Any = "zeros", biases_regularizer: Any = None,
-                    reuse: Any = None, variables_collections: Any = None,
-                    outputs_collections: Any = None, trainable: bool = True,
-                    scope: str | None = None) -> Tensor:
+def fully_connected(
+    inputs: Any,
+    num_outputs: int,
+    activation_fn: Any = "relu",
+    normalizer_fn: Any = None,
+    normalizer_params: Any = None,
+    weights_initializer: Any = None,
+    weights_regularizer: Any = None,
+    biases_initializer: Any = "zeros",
+    biases_regularizer: Any = None,
+    reuse: Any = None,
+    variables_collections: Any = None,
+    outputs_collections: Any = None,
+    trainable: bool = True,
+    scope: str | None = None,
+) -> Tensor:
     """contrib's dense layer: variables `fully_connected/weights` and `.../biases` (also in
     MODEL_VARIABLES), activation tf.nn.relu by default (pass None for a linear layer).
 
@@ -121,21 +135,34 @@ def fully_connected(inputs: Any, num_outputs: int, activation_fn: Any = "relu",
     x = convert_to_tensor(inputs)
     in_dim = x.shape[-1].value if x.shape.ndims else None
     if in_dim is None:
-        raise ValueError(f"fully_connected: the last dimension of the inputs must be defined; "
-                         f"got inputs of shape {x.shape}.")
+        raise ValueError(
+            f"fully_connected: the last dimension of the inputs must be defined; "
+            f"got inputs of shape {x.shape}."
+        )
     cols = _var_collections(variables_collections)
     with variable_scope(scope, default_name="fully_connected", reuse=reuse) as sc:
-        w = get_variable("weights", [in_dim, num_outputs], dtype=x.dtype,
-                         initializer=weights_initializer or xavier_initializer(),
-                         regularizer=weights_regularizer, trainable=trainable,
-                         collections=cols)
+        w = get_variable(
+            "weights",
+            [in_dim, num_outputs],
+            dtype=x.dtype,
+            initializer=weights_initializer or xavier_initializer(),
+            regularizer=weights_regularizer,
+            trainable=trainable,
+            collections=cols,
+        )
         out = _dense_matmul(x, w, num_outputs)
         if normalizer_fn is not None:
             out = normalizer_fn(out, **(normalizer_params or {}))
         elif biases_initializer is not None:
-            b = get_variable("biases", [num_outputs], dtype=x.dtype,
-                             initializer=biases_initializer, regularizer=biases_regularizer,
-                             trainable=trainable, collections=cols)
+            b = get_variable(
+                "biases",
+                [num_outputs],
+                dtype=x.dtype,
+                initializer=biases_initializer,
+                regularizer=biases_regularizer,
+                trainable=trainable,
+                collections=cols,
+            )
             out = _bias_add(out, b)
         if activation_fn is not None:
             out = activation_fn(out)
@@ -147,16 +174,31 @@ class _ContribBatchNorm(BatchNormalization):
     _base_name = "BatchNorm"
 
 
-def batch_norm(inputs: Any, decay: float = 0.999, center: bool = True, scale: bool = False,
-               epsilon: float = 0.001, activation_fn: Any = None,
-               param_initializers: Any = None, param_regularizers: Any = None,
-               updates_collections: Any = GraphKeys.UPDATE_OPS, is_training: Any = True,
-               reuse: Any = None, variables_collections: Any = None,
-               outputs_collections: Any = None, trainable: bool = True,
-               batch_weights: Any = None, fused: bool | None = None,
-               data_format: str = "NHWC", zero_debias_moving_mean: bool = False,
-               scope: str | None = None, renorm: bool = False, renorm_clipping: Any = None,
-               renorm_decay: float = 0.99, adjustment: Any = None) -> Tensor:
+def batch_norm(
+    inputs: Any,
+    decay: float = 0.999,
+    center: bool = True,
+    scale: bool = False,
+    epsilon: float = 0.001,
+    activation_fn: Any = None,
+    param_initializers: Any = None,
+    param_regularizers: Any = None,
+    updates_collections: Any = GraphKeys.UPDATE_OPS,
+    is_training: Any = True,
+    reuse: Any = None,
+    variables_collections: Any = None,
+    outputs_collections: Any = None,
+    trainable: bool = True,
+    batch_weights: Any = None,
+    fused: bool | None = None,
+    data_format: str = "NHWC",
+    zero_debias_moving_mean: bool = False,
+    scope: str | None = None,
+    renorm: bool = False,
+    renorm_clipping: Any = None,
+    renorm_decay: float = 0.99,
+    adjustment: Any = None,
+) -> Tensor:
     """contrib's batch normalization (TF1's tf.contrib.layers.batch_norm), as tf.layers'
     BatchNormalization with contrib's defaults and names: scope "BatchNorm", variables `beta`,
     `gamma` (only with scale=True), `moving_mean`, `moving_variance`; decay 0.999.
@@ -179,9 +221,12 @@ def batch_norm(inputs: Any, decay: float = 0.999, center: bool = True, scale: bo
     Example:
         >>> h = tf.contrib.layers.batch_norm(h, is_training=is_training, scale=True)
     """
-    for flag, what in ((batch_weights is not None, "batch_weights"),
-                       (zero_debias_moving_mean, "zero_debias_moving_mean"), (renorm, "renorm"),
-                       (adjustment is not None, "adjustment")):
+    for flag, what in (
+        (batch_weights is not None, "batch_weights"),
+        (zero_debias_moving_mean, "zero_debias_moving_mean"),
+        (renorm, "renorm"),
+        (adjustment is not None, "adjustment"),
+    ):
         if flag:
             raise ValueError(f"contrib.layers.batch_norm: {what} is not supported.")
     if data_format not in ("NHWC", "NCHW"):
@@ -193,12 +238,21 @@ def batch_norm(inputs: Any, decay: float = 0.999, center: bool = True, scale: bo
         raise ValueError(f"Inputs {x.name} has undefined rank.")
     axis = 1 if data_format == "NCHW" and x.shape.ndims > 2 else -1
     layer = _ContribBatchNorm(
-        axis=axis, momentum=decay, epsilon=epsilon, center=center, scale=scale,
-        beta_initializer=inits.get("beta"), gamma_initializer=inits.get("gamma"),
+        axis=axis,
+        momentum=decay,
+        epsilon=epsilon,
+        center=center,
+        scale=scale,
+        beta_initializer=inits.get("beta"),
+        gamma_initializer=inits.get("gamma"),
         moving_mean_initializer=inits.get("moving_mean"),
         moving_variance_initializer=inits.get("moving_variance"),
-        beta_regularizer=regs.get("beta"), gamma_regularizer=regs.get("gamma"), fused=fused,
-        trainable=trainable, name=scope, _reuse=reuse,
+        beta_regularizer=regs.get("beta"),
+        gamma_regularizer=regs.get("gamma"),
+        fused=fused,
+        trainable=trainable,
+        name=scope,
+        _reuse=reuse,
     )
     out = layer(x, training=is_training)
     g = get_default_graph()
@@ -209,8 +263,11 @@ def batch_norm(inputs: Any, decay: float = 0.999, center: bool = True, scale: bo
             with g.control_dependencies(layer.updates):
                 out = control_ops.identity(out)
         else:
-            for c in [updates_collections] if isinstance(updates_collections, str) else \
-                    updates_collections:
+            for c in (
+                [updates_collections]
+                if isinstance(updates_collections, str)
+                else updates_collections
+            ):
                 for u in layer.updates:
                     g.add_to_collection(c, u)
     for v in layer.trainable_weights + layer.non_trainable_weights:
@@ -219,8 +276,11 @@ def batch_norm(inputs: Any, decay: float = 0.999, center: bool = True, scale: bo
     if variables_collections is not None:
         for v in layer.trainable_weights + layer.non_trainable_weights:
             short = v.op.name.rsplit("/", 1)[-1]
-            cols = variables_collections.get(short) if isinstance(variables_collections, dict) \
+            cols = (
+                variables_collections.get(short)
+                if isinstance(variables_collections, dict)
                 else variables_collections
+            )
             for c in [cols] if isinstance(cols, str) else cols or []:
                 g.add_to_collection(c, v)
     if activation_fn is not None:
@@ -246,6 +306,16 @@ def _collect(collections: Any, value: Tensor, alias: str | None = None) -> None:
         g.add_to_collection(c, value)
 
 
-__all__ = ["l1_regularizer", "l2_regularizer", "l1_l2_regularizer", "sum_regularizer",
-           "apply_regularization", "variance_scaling_initializer", "xavier_initializer",
-           "xavier_initializer_conv2d", "flatten", "fully_connected", "batch_norm"]
+__all__ = [
+    "l1_regularizer",
+    "l2_regularizer",
+    "l1_l2_regularizer",
+    "sum_regularizer",
+    "apply_regularization",
+    "variance_scaling_initializer",
+    "xavier_initializer",
+    "xavier_initializer_conv2d",
+    "flatten",
+    "fully_connected",
+    "batch_norm",
+]

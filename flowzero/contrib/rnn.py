@@ -119,8 +119,9 @@ class LSTMBlockCell(RNNCell):
 
     def _sequence(self, inputs: Tensor, state: Any) -> tuple[Tensor, LSTMStateTuple]:
         c_prev, h_prev = state
-        out = rnn_ops.block_lstm(inputs, c_prev, h_prev, self._kernel, self._bias,
-                                 float(self._forget_bias))
+        out = rnn_ops.block_lstm(
+            inputs, c_prev, h_prev, self._kernel, self._bias, float(self._forget_bias)
+        )
         return out[6], LSTMStateTuple(out[7], out[8])
 
     def call(self, inputs: Tensor, state: Any) -> tuple[Tensor, LSTMStateTuple]:
@@ -264,44 +265,63 @@ class LSTMBlockFusedCell(LSTMBlockCell):
         >>> outputs, (c, h) = cell(x_time_major, dtype=tf.float32)
     """
 
-    def __call__(self, inputs: Any, initial_state: Any = None, dtype: Any = None,
-                 sequence_length: Any = None, scope: Any = None) -> tuple[Any, LSTMStateTuple]:
+    def __call__(
+        self,
+        inputs: Any,
+        initial_state: Any = None,
+        dtype: Any = None,
+        sequence_length: Any = None,
+        scope: Any = None,
+    ) -> tuple[Any, LSTMStateTuple]:
         is_list = isinstance(inputs, (list, tuple))
         x = array_ops.stack(list(inputs)) if is_list else convert_to_tensor(inputs)
         if x.shape.ndims != 3 or x.shape.as_list()[2] is None:
             raise ValueError(
                 f"LSTMBlockFusedCell '{self.name}': inputs must be [time, batch, depth] with "
-                f"a known depth; got shape {x.shape}.")
+                f"a known depth; got shape {x.shape}."
+            )
         dims = x.shape.as_list()
         batch: Any = dims[1] if dims[1] is not None else array_ops.shape(x)[1]
         if initial_state is None:
             if dtype is None:
-                raise ValueError(f"LSTMBlockFusedCell '{self.name}': either initial_state "
-                                 "or dtype needs to be specified.")
+                raise ValueError(
+                    f"LSTMBlockFusedCell '{self.name}': either initial_state "
+                    "or dtype needs to be specified."
+                )
             z = array_ops.zeros(array_ops.stack([batch, self._num_units]), dtype=dtype)
             initial_state = (z, z)
         elif len(initial_state) != 2:
-            raise ValueError(f"LSTMBlockFusedCell '{self.name}': initial_state must be a "
-                             f"(cell_state, output) pair; got {len(initial_state)} items.")
+            raise ValueError(
+                f"LSTMBlockFusedCell '{self.name}': initial_state must be a "
+                f"(cell_state, output) pair; got {len(initial_state)} items."
+            )
         c0, h0 = (convert_to_tensor(t) for t in initial_state)
         step = _StepShape(x)
-        outputs, cs = self._in_scope(step, [step], (c0, h0), scope,
-                                     lambda: self._sequence_states(x, c0, h0))
+        outputs, cs = self._in_scope(
+            step, [step], (c0, h0), scope, lambda: self._sequence_states(x, c0, h0)
+        )
         if sequence_length is None:
             c, h = cs[-1], outputs[-1]
         else:
             seq = cast_ops.cast(convert_to_tensor(sequence_length), dtypes.int32)
             n_t = array_ops.shape(x)[0]
-            valid = logic_ops.less(reshape_ops.expand_dims(range_ops.range(0, n_t), 1),
-                                   reshape_ops.expand_dims(seq, 0))  # [time, batch]
+            valid = logic_ops.less(
+                reshape_ops.expand_dims(range_ops.range(0, n_t), 1), reshape_ops.expand_dims(seq, 0)
+            )  # [time, batch]
             outputs = outputs * reshape_ops.expand_dims(cast_ops.cast(valid, outputs.dtype), 2)
             # The state after step len-1 (the initial state for len 0): row `len` of
             # [initial; states] for each sequence.
             rows = seq * batch + range_ops.range(0, batch)
             c, h = (
-                indexing_ops.gather(reshape_ops.reshape(manip_ops.concat(
-                    [reshape_ops.expand_dims(first, 0), seqs], 0), [-1, self._num_units]), rows)
-                for first, seqs in ((c0, cs), (h0, outputs)))
+                indexing_ops.gather(
+                    reshape_ops.reshape(
+                        manip_ops.concat([reshape_ops.expand_dims(first, 0), seqs], 0),
+                        [-1, self._num_units],
+                    ),
+                    rows,
+                )
+                for first, seqs in ((c0, cs), (h0, outputs))
+            )
         if is_list:
             outputs = array_ops.unstack(outputs)
         return outputs, LSTMStateTuple(c, h)
@@ -309,8 +329,7 @@ class LSTMBlockFusedCell(LSTMBlockCell):
     def _sequence_states(self, x: Tensor, c0: Tensor, h0: Tensor) -> tuple[Tensor, Tensor]:
         """(h of every step, cs of every step), [time, batch, units] each."""
         if self._fused_sequence_ok():
-            out = rnn_ops.block_lstm(x, c0, h0, self._kernel, self._bias,
-                                     float(self._forget_bias))
+            out = rnn_ops.block_lstm(x, c0, h0, self._kernel, self._bias, float(self._forget_bias))
             return out[6], out[1]
         hs, cs = [], []
         state = LSTMStateTuple(c0, h0)
@@ -326,8 +345,13 @@ class GRUBlockCell(GRUCell):
     names (`gru_cell/gates/kernel`, `.../candidate/bias`), so their checkpoints are shared.
     TF 1.x also accepted the width as `cell_size`."""
 
-    def __init__(self, num_units: int | None = None, cell_size: int | None = None,
-                 reuse: Any = None, name: str = "gru_cell") -> None:
+    def __init__(
+        self,
+        num_units: int | None = None,
+        cell_size: int | None = None,
+        reuse: Any = None,
+        name: str = "gru_cell",
+    ) -> None:
         units = num_units if num_units is not None else cell_size
         if units is None:
             raise ValueError("GRUBlockCell: give num_units (or cell_size).")

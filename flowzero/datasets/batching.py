@@ -28,16 +28,19 @@ def _generator(seed: Seed) -> np.random.Generator:
 
 def _check_pair(x: np.ndarray, t: np.ndarray, who: str) -> None:
     if len(x) != len(t):
-        raise ValueError(f"{who}: inputs and labels must have the same number of samples; got "
-                         f"{len(x)} inputs and {len(t)} labels.")
+        raise ValueError(
+            f"{who}: inputs and labels must have the same number of samples; got "
+            f"{len(x)} inputs and {len(t)} labels."
+        )
 
 
 def _check_batch_size(batch_size: int, n: int | None, who: str) -> None:
     if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
         raise ValueError(f"{who}: batch_size must be a positive integer; got {batch_size!r}.")
     if n is not None and batch_size > n:
-        raise ValueError(f"{who}: batch_size must be at most the number of samples ({n}); got "
-                         f"{batch_size}.")
+        raise ValueError(
+            f"{who}: batch_size must be at most the number of samples ({n}); got {batch_size}."
+        )
 
 
 class DataSet:
@@ -87,9 +90,11 @@ class DataSet:
         return self._n
 
     def __repr__(self) -> str:
-        return (f"DataSet(num_examples={self._n}, images={self._images.shape} "
-                f"{self._images.dtype}, labels={self._labels.shape} {self._labels.dtype}, "
-                f"epochs_completed={self._epochs_completed})")
+        return (
+            f"DataSet(num_examples={self._n}, images={self._images.shape} "
+            f"{self._images.dtype}, labels={self._labels.shape} {self._labels.dtype}, "
+            f"epochs_completed={self._epochs_completed})"
+        )
 
     def _take(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self._images[idx], self._labels[idx]
@@ -116,26 +121,38 @@ class DataSet:
             if shuffle:
                 self._perm = self._rng.permutation(self._n)
             self._index_in_epoch = batch_size - len(rest)
-            return self._take(np.concatenate([rest, self._perm[:self._index_in_epoch]]))
+            return self._take(np.concatenate([rest, self._perm[: self._index_in_epoch]]))
         self._index_in_epoch = start + batch_size
-        return self._take(self._perm[start:self._index_in_epoch])
+        return self._take(self._perm[start : self._index_in_epoch])
 
-    def batches(self, batch_size: int, shuffle: bool = True, drop_last: bool = False
-                ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def batches(
+        self, batch_size: int, shuffle: bool = True, drop_last: bool = False
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """One epoch of batches drawn with this DataSet's generator (see iterate_minibatches).
 
         Independent of `next_batch`'s position; each call is a new epoch with a new order.
         """
-        return iterate_minibatches(self._images, self._labels, batch_size, shuffle=shuffle,
-                                   seed=self._rng, drop_last=drop_last)
+        return iterate_minibatches(
+            self._images,
+            self._labels,
+            batch_size,
+            shuffle=shuffle,
+            seed=self._rng,
+            drop_last=drop_last,
+        )
 
 
 Dataset = DataSet
 
 
-def iterate_minibatches(x: np.ndarray, t: np.ndarray, batch_size: int, shuffle: bool = True,
-                        seed: Seed = None, drop_last: bool = False
-                        ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def iterate_minibatches(
+    x: np.ndarray,
+    t: np.ndarray,
+    batch_size: int,
+    shuffle: bool = True,
+    seed: Seed = None,
+    drop_last: bool = False,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """One epoch over (x, t) in batches; every sample appears exactly once.
 
     Args:
@@ -160,18 +177,23 @@ def iterate_minibatches(x: np.ndarray, t: np.ndarray, batch_size: int, shuffle: 
     _check_pair(x, t, "iterate_minibatches")
     n = len(x)
     if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"iterate_minibatches: batch_size must be a positive integer; got "
-                         f"{batch_size!r}.")
+        raise ValueError(
+            f"iterate_minibatches: batch_size must be a positive integer; got {batch_size!r}."
+        )
     order = _generator(seed).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         yield x[idx], t[idx]
 
 
-def random_batch(x: np.ndarray, t: np.ndarray, batch_size: int,
-                 rng: np.random.Generator | np.random.RandomState | int | None = None,
-                 replace: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def random_batch(
+    x: np.ndarray,
+    t: np.ndarray,
+    batch_size: int,
+    rng: np.random.Generator | np.random.RandomState | int | None = None,
+    replace: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """The book's mini-batch step: `batch_size` random samples, drawn afresh each call.
 
         batch_mask = rng.choice(train_size, batch_size, replace=False)
@@ -196,8 +218,9 @@ def random_batch(x: np.ndarray, t: np.ndarray, batch_size: int,
     if not replace:
         _check_batch_size(batch_size, len(x), "random_batch")
     elif not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"random_batch: batch_size must be a positive integer; got "
-                         f"{batch_size!r}.")
+        raise ValueError(
+            f"random_batch: batch_size must be a positive integer; got {batch_size!r}."
+        )
     if rng is None:
         mask = np.random.choice(len(x), batch_size, replace=replace)
     elif isinstance(rng, (np.random.Generator, np.random.RandomState)):

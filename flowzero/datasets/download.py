@@ -61,7 +61,8 @@ def verify_file(path: Path, spec: FileSpec, label: str | None = None) -> None:
         raise DataIntegrityError(
             f"{label or path}: checksum mismatch: expected {spec.size} bytes with sha256 "
             f"{spec.sha256}; got {size} bytes with sha256 {digest}. The file is corrupt, "
-            "truncated or a different file; delete it so that it is fetched again.")
+            "truncated or a different file; delete it so that it is fetched again."
+        )
 
 
 @contextlib.contextmanager
@@ -91,8 +92,15 @@ def _progress_bar(total: int | None, desc: str, enabled: bool) -> Any:
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
-                file=sys.stderr, leave=False)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        file=sys.stderr,
+        leave=False,
+    )
 
 
 def _stream(url: str, out: IO[bytes], timeout: float, progress: bool, spec: FileSpec) -> None:
@@ -103,8 +111,9 @@ def _stream(url: str, out: IO[bytes], timeout: float, progress: bool, spec: File
         length = resp.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         if total is not None and total != spec.size:
-            raise DataIntegrityError(f"the server announces {total} bytes; {spec.name} has "
-                                     f"{spec.size}")
+            raise DataIntegrityError(
+                f"the server announces {total} bytes; {spec.name} has {spec.size}"
+            )
         bar = _progress_bar(total, spec.name, progress)
         got = 0
         try:
@@ -122,9 +131,15 @@ def _stream(url: str, out: IO[bytes], timeout: float, progress: bool, spec: File
             raise DataIntegrityError(f"the connection closed after {got} of {total} bytes")
 
 
-def fetch(spec: FileSpec, dest_dir: Path, mirrors: Sequence[str], *,
-          timeout: float = DEFAULT_TIMEOUT, progress: bool = True,
-          log: Callable[[str], None] | None = None) -> Path:
+def fetch(
+    spec: FileSpec,
+    dest_dir: Path,
+    mirrors: Sequence[str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> Path:
     """Downloads `spec.name` into `dest_dir`, trying each mirror (a base URL) in order.
 
     A mirror that fails (unreachable, HTTP error, timeout, wrong size or checksum) is reported
@@ -160,4 +175,3 @@ def fetch(spec: FileSpec, dest_dir: Path, mirrors: Sequence[str], *,
                 log(f"failed ({type(e).__name__}: {e}); trying the next mirror")
     tried = "\n".join(f"    {f}" for f in failures) or "    (no mirrors configured)"
     raise DataUnavailableError(f"could not download {spec.name}; every mirror failed:\n{tried}")
-

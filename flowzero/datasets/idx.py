@@ -49,34 +49,46 @@ def parse_idx(buf: bytes, name: str = "<bytes>") -> np.ndarray:
         IDXError: the magic number, the header or the data length is wrong.
     """
     if len(buf) < 4:
-        raise IDXError(f"{name}: not an IDX file: {len(buf)} bytes, shorter than the 4-byte "
-                       "magic number. The file is truncated; delete it and fetch it again.")
+        raise IDXError(
+            f"{name}: not an IDX file: {len(buf)} bytes, shorter than the 4-byte "
+            "magic number. The file is truncated; delete it and fetch it again."
+        )
     zero0, zero1, code, ndim = buf[0], buf[1], buf[2], buf[3]
     magic = int.from_bytes(buf[:4], "big")
     if zero0 or zero1:
-        raise IDXError(f"{name}: bad IDX magic number 0x{magic:08X}; the first two bytes must be "
-                       "zero. Is this an IDX file (gzip files must be decompressed first)?")
+        raise IDXError(
+            f"{name}: bad IDX magic number 0x{magic:08X}; the first two bytes must be "
+            "zero. Is this an IDX file (gzip files must be decompressed first)?"
+        )
     if code not in IDX_DTYPES:
-        raise IDXError(f"{name}: unknown IDX type code 0x{code:02X} in magic number "
-                       f"0x{magic:08X}; expected one of "
-                       f"{', '.join(f'0x{c:02X}' for c in IDX_DTYPES)}.")
+        raise IDXError(
+            f"{name}: unknown IDX type code 0x{code:02X} in magic number "
+            f"0x{magic:08X}; expected one of "
+            f"{', '.join(f'0x{c:02X}' for c in IDX_DTYPES)}."
+        )
     if ndim == 0:
         raise IDXError(f"{name}: IDX magic number 0x{magic:08X} declares 0 dimensions.")
     header = 4 + 4 * ndim
     if len(buf) < header:
-        raise IDXError(f"{name}: truncated IDX header: {ndim} dimensions need {header} bytes; "
-                       f"the file has {len(buf)}.")
+        raise IDXError(
+            f"{name}: truncated IDX header: {ndim} dimensions need {header} bytes; "
+            f"the file has {len(buf)}."
+        )
     dims = tuple(int(d) for d in np.frombuffer(buf, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[code]
     want = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
     have = len(buf) - header
     if have < want:
-        raise IDXError(f"{name}: truncated IDX data: shape {dims} of {dtype.newbyteorder('=')} "
-                       f"needs {want} bytes after the header; the file has {have}. Delete the "
-                       "file and fetch it again.")
+        raise IDXError(
+            f"{name}: truncated IDX data: shape {dims} of {dtype.newbyteorder('=')} "
+            f"needs {want} bytes after the header; the file has {have}. Delete the "
+            "file and fetch it again."
+        )
     if have > want:
-        raise IDXError(f"{name}: {have - want} unexpected trailing bytes after the IDX data "
-                       f"(shape {dims} needs {want} bytes; the file has {have}).")
+        raise IDXError(
+            f"{name}: {have - want} unexpected trailing bytes after the IDX data "
+            f"(shape {dims} needs {want} bytes; the file has {have})."
+        )
     flat = np.frombuffer(buf, dtype=dtype, count=want // dtype.itemsize, offset=header)
     return flat.astype(dtype.newbyteorder("="), copy=True).reshape(dims)
 
@@ -86,8 +98,9 @@ def decompress(raw: bytes, name: str) -> bytes:
     try:
         return gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
-        raise IDXError(f"{name}: corrupt or truncated gzip data ({e}). Delete the file and "
-                       "fetch it again.") from e
+        raise IDXError(
+            f"{name}: corrupt or truncated gzip data ({e}). Delete the file and fetch it again."
+        ) from e
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
@@ -114,8 +127,10 @@ def to_idx_bytes(array: np.ndarray) -> bytes:
     a = np.asarray(array)
     code = _CODES.get(a.dtype.newbyteorder("="))
     if code is None:
-        raise ValueError(f"to_idx_bytes: IDX has no type for dtype {a.dtype}; use one of "
-                         "uint8, int8, int16, int32, float32, float64.")
+        raise ValueError(
+            f"to_idx_bytes: IDX has no type for dtype {a.dtype}; use one of "
+            "uint8, int8, int16, int32, float32, float64."
+        )
     if not 1 <= a.ndim <= 255:
         raise ValueError(f"to_idx_bytes: IDX needs 1 to 255 dimensions; got {a.ndim}.")
     head = bytes([0, 0, code, a.ndim]) + np.asarray(a.shape, dtype=">u4").tobytes()

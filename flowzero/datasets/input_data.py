@@ -29,10 +29,16 @@ class Datasets(NamedTuple):
     test: DataSet
 
 
-def read_data_sets(train_dir: str | os.PathLike[str] | None = None, one_hot: bool = False,
-                   dtype: Any = np.float32, reshape: bool = True,
-                   validation_size: int | None = None, seed: int | None = None,
-                   source: str = "auto", download: bool | None = None) -> Datasets:
+def read_data_sets(
+    train_dir: str | os.PathLike[str] | None = None,
+    one_hot: bool = False,
+    dtype: Any = np.float32,
+    reshape: bool = True,
+    validation_size: int | None = None,
+    seed: int | None = None,
+    source: str = "auto",
+    download: bool | None = None,
+) -> Datasets:
     """TF1's `tensorflow.examples.tutorials.mnist.input_data.read_data_sets`.
 
     Args:
@@ -60,8 +66,10 @@ def read_data_sets(train_dir: str | os.PathLike[str] | None = None, one_hot: boo
     if validation_size is None:
         validation_size = 5000 if src.name == "full" else 500
     if not 0 <= validation_size <= len(xtr):
-        raise ValueError(f"read_data_sets: validation_size must be between 0 and {len(xtr)} "
-                         f"(the {src.name} set's training images); got {validation_size}.")
+        raise ValueError(
+            f"read_data_sets: validation_size must be between 0 and {len(xtr)} "
+            f"(the {src.name} set's training images); got {validation_size}."
+        )
 
     def images(x: np.ndarray) -> np.ndarray:
         x = x.reshape(len(x), 784) if reshape else x.reshape(len(x), 28, 28, 1)

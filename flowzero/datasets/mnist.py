@@ -48,9 +48,20 @@ from flowzero.datasets.download import (
 from flowzero.datasets.idx import DataIntegrityError, IDXError, read_idx
 
 __all__ = [
-    "COUNTS", "FILES", "MIRRORS", "DataIntegrityError", "DataUnavailableError", "IDXError",
-    "Source", "download", "get_data_dir", "last_source", "load_data", "load_full",
-    "load_mnist", "load_subset",
+    "COUNTS",
+    "FILES",
+    "MIRRORS",
+    "DataIntegrityError",
+    "DataUnavailableError",
+    "IDXError",
+    "Source",
+    "download",
+    "get_data_dir",
+    "last_source",
+    "load_data",
+    "load_full",
+    "load_mnist",
+    "load_subset",
 ]
 
 logger = logging.getLogger(__name__)
@@ -61,14 +72,26 @@ SUBSET_SHA256 = "2d08a2e7b222682d740f8a8720a88f7bfeeacbbdcf4f7927737b279b513ded5
 # CVDF mirror (tensorflow/datasets: tensorflow_datasets/url_checksums/mnist.txt). The mirrors
 # serve the same bytes as LeCun's original site (torchvision pins the same files by MD5).
 FILES: dict[str, FileSpec] = {
-    "x_train": FileSpec("train-images-idx3-ubyte.gz", 9912422,
-                        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
-    "y_train": FileSpec("train-labels-idx1-ubyte.gz", 28881,
-                        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
-    "x_test": FileSpec("t10k-images-idx3-ubyte.gz", 1648877,
-                       "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-    "y_test": FileSpec("t10k-labels-idx1-ubyte.gz", 4542,
-                       "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+    "x_train": FileSpec(
+        "train-images-idx3-ubyte.gz",
+        9912422,
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    ),
+    "y_train": FileSpec(
+        "train-labels-idx1-ubyte.gz",
+        28881,
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    ),
+    "x_test": FileSpec(
+        "t10k-images-idx3-ubyte.gz",
+        1648877,
+        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    ),
+    "y_test": FileSpec(
+        "t10k-labels-idx1-ubyte.gz",
+        4542,
+        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    ),
 }
 COUNTS = {"train": 60000, "test": 10000}
 MIRRORS: tuple[str, ...] = (
@@ -92,8 +115,10 @@ class Source(NamedTuple):
     reason: str
 
     def __str__(self) -> str:
-        return (f"MNIST {self.name} ({self.n_train} train / {self.n_test} test) from "
-                f"{self.location}: {self.reason}")
+        return (
+            f"MNIST {self.name} ({self.n_train} train / {self.n_test} test) from "
+            f"{self.location}: {self.reason}"
+        )
 
 
 last_source: Source | None = None
@@ -137,14 +162,17 @@ def _missing(d: Path) -> list[str]:
 
 
 def _offline_help(d: Path, mirrors: tuple[str, ...], what: str) -> str:
-    files = "\n".join(f"    {s.name}  ({s.size:,} bytes, sha256 {s.sha256})"
-                      for s in FILES.values())
-    return (f"full MNIST is not available: {what}\n"
-            f"To use it offline, put these four files (the standard gzip IDX files) in {d}:\n"
-            f"{files}\n"
-            "or point FLOWZERO_DATA_DIR (or data_dir=) at the directory that holds them.\n"
-            f"Mirrors: {', '.join(mirrors) or '(none)'}\n"
-            "Without them, source='subset' (or 'auto') uses the bundled 5,000-digit subset.")
+    files = "\n".join(
+        f"    {s.name}  ({s.size:,} bytes, sha256 {s.sha256})" for s in FILES.values()
+    )
+    return (
+        f"full MNIST is not available: {what}\n"
+        f"To use it offline, put these four files (the standard gzip IDX files) in {d}:\n"
+        f"{files}\n"
+        "or point FLOWZERO_DATA_DIR (or data_dir=) at the directory that holds them.\n"
+        f"Mirrors: {', '.join(mirrors) or '(none)'}\n"
+        "Without them, source='subset' (or 'auto') uses the bundled 5,000-digit subset."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,8 +188,10 @@ def load_subset() -> Arrays:
     ref = resources.files("flowzero.datasets") / "data" / "mnist_subset.npz"
     raw = ref.read_bytes()
     if hashlib.sha256(raw).hexdigest() != SUBSET_SHA256:
-        raise OSError(f"bundled MNIST subset {ref} is corrupt (sha256 mismatch); reinstall "
-                      "flowzero or rebuild it with scripts/make_mnist_subset.py.")
+        raise OSError(
+            f"bundled MNIST subset {ref} is corrupt (sha256 mismatch); reinstall "
+            "flowzero or rebuild it with scripts/make_mnist_subset.py."
+        )
     with np.load(io.BytesIO(raw), allow_pickle=False) as d:
         return (d["x_train"], d["y_train"]), (d["x_test"], d["y_test"])
 
@@ -170,9 +200,13 @@ def load_subset() -> Arrays:
 # The full set: files -> verified -> parsed -> cached
 
 
-def download(data_dir: str | os.PathLike[str] | None = None, *,
-             mirrors: tuple[str, ...] | list[str] | None = None,
-             timeout: float = DEFAULT_TIMEOUT, progress: bool = True) -> Path:
+def download(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    mirrors: tuple[str, ...] | list[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: bool = True,
+) -> Path:
     """Downloads whichever of the four MNIST files are missing; returns the data directory.
 
     Files already present are left alone (`load_full` verifies them). Each missing file is
@@ -186,8 +220,9 @@ def download(data_dir: str | os.PathLike[str] | None = None, *,
     return _fetch_missing(get_data_dir(data_dir), mirrors, timeout, progress)
 
 
-def _fetch_missing(d: Path, mirrors: tuple[str, ...] | list[str] | None, timeout: float,
-                   progress: bool) -> Path:
+def _fetch_missing(
+    d: Path, mirrors: tuple[str, ...] | list[str] | None, timeout: float, progress: bool
+) -> Path:
     urls = _mirrors(mirrors)
 
     def say(msg: str) -> None:
@@ -226,24 +261,37 @@ def _save_cache(path: Path, arrays: Arrays) -> None:
     (xtr, ytr), (xte, yte) = arrays
     try:
         with atomic_path(path) as tmp, open(tmp, "wb") as f:
-            np.savez(f, format=np.array(_CACHE_FORMAT), x_train=xtr, y_train=ytr, x_test=xte,
-                     y_test=yte, sha256=np.array([s.sha256 for s in FILES.values()]))
+            np.savez(
+                f,
+                format=np.array(_CACHE_FORMAT),
+                x_train=xtr,
+                y_train=ytr,
+                x_test=xte,
+                y_test=yte,
+                sha256=np.array([s.sha256 for s in FILES.values()]),
+            )
             f.flush()
             os.fsync(f.fileno())
     except OSError as e:
-        warnings.warn(f"could not write the MNIST cache {path} ({e}); the data loads fine but "
-                      "will be parsed again next time.", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"could not write the MNIST cache {path} ({e}); the data loads fine but "
+            "will be parsed again next time.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def _check_arrays(arrays: Arrays, name: str) -> None:
     for (x, y), split in zip(arrays, ("train", "test")):
         n = COUNTS[split]
         if x.shape != (n, 28, 28) or x.dtype != np.uint8:
-            raise DataIntegrityError(f"{name}: {split} images must be uint8 ({n}, 28, 28); got "
-                                     f"{x.dtype} {x.shape}.")
+            raise DataIntegrityError(
+                f"{name}: {split} images must be uint8 ({n}, 28, 28); got {x.dtype} {x.shape}."
+            )
         if y.shape != (n,) or y.dtype != np.uint8 or (n and int(y.max()) > 9):
-            raise DataIntegrityError(f"{name}: {split} labels must be uint8 ({n},) in 0..9; "
-                                     f"got {y.dtype} {y.shape}.")
+            raise DataIntegrityError(
+                f"{name}: {split} labels must be uint8 ({n},) in 0..9; got {y.dtype} {y.shape}."
+            )
 
 
 def _parse(d: Path) -> Arrays:
@@ -254,8 +302,11 @@ def _parse(d: Path) -> Arrays:
         a = read_idx(path)
         images = key.startswith("x")
         if a.dtype != np.uint8 or a.ndim != (3 if images else 1):
-            kind = "images (magic 2051: uint8, 3 dims)" if images else \
-                "labels (magic 2049: uint8, 1 dim)"
+            kind = (
+                "images (magic 2051: uint8, 3 dims)"
+                if images
+                else "labels (magic 2049: uint8, 1 dim)"
+            )
             raise IDXError(f"{path}: expected MNIST {kind}; got {a.dtype} with {a.ndim} dims.")
         arrays[key] = a
     out = (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
@@ -263,9 +314,14 @@ def _parse(d: Path) -> Arrays:
     return out
 
 
-def load_full(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True,
-              mirrors: tuple[str, ...] | list[str] | None = None,
-              timeout: float = DEFAULT_TIMEOUT, progress: bool = True) -> Arrays:
+def load_full(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = True,
+    mirrors: tuple[str, ...] | list[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: bool = True,
+) -> Arrays:
     """The full MNIST as uint8 ((x_train (60000, 28, 28), y_train), (x_test, y_test)).
 
     Uses the cache `mnist.npz` when it was built from the expected files; otherwise verifies
@@ -292,9 +348,14 @@ def load_full(data_dir: str | os.PathLike[str] | None = None, *, download: bool 
     missing = _missing(d)
     if missing:
         if not download:
-            raise DataUnavailableError(_offline_help(
-                d, _mirrors(mirrors), f"missing {', '.join(missing)} in {d}, and downloading is "
-                "off (download=False or FLOWZERO_DOWNLOAD=0)."))
+            raise DataUnavailableError(
+                _offline_help(
+                    d,
+                    _mirrors(mirrors),
+                    f"missing {', '.join(missing)} in {d}, and downloading is "
+                    "off (download=False or FLOWZERO_DOWNLOAD=0).",
+                )
+            )
         _fetch_missing(d, mirrors, timeout, progress)
     arrays = _parse(d)
     _save_cache(cache, arrays)
@@ -311,12 +372,15 @@ def _record(src: Source) -> None:
     logger.info("%s", src)
 
 
-def _resolve(source: str, data_dir: str | os.PathLike[str] | None,
-             download: bool | None) -> tuple[Arrays, Source]:
+def _resolve(
+    source: str, data_dir: str | os.PathLike[str] | None, download: bool | None
+) -> tuple[Arrays, Source]:
     if source not in SOURCES:
-        raise ValueError(f"MNIST source must be one of {', '.join(map(repr, SOURCES))}; got "
-                         f"{source!r}. For files in a directory, pass source='full', "
-                         "data_dir=DIR.")
+        raise ValueError(
+            f"MNIST source must be one of {', '.join(map(repr, SOURCES))}; got "
+            f"{source!r}. For files in a directory, pass source='full', "
+            "data_dir=DIR."
+        )
     d = get_data_dir(data_dir)
     env = _env_flag("FLOWZERO_DOWNLOAD")
     if source == "subset":
@@ -344,13 +408,17 @@ def _resolve(source: str, data_dir: str | os.PathLike[str] | None,
             except DataUnavailableError as e:
                 logger.warning("%s", e)
                 first = str(e).splitlines()[0].removeprefix("full MNIST is not available: ")
-                why = (f"source='auto': full MNIST could not be downloaded into {d} ("
-                       f"{first.rstrip(':')}); using the bundled subset")
+                why = (
+                    f"source='auto': full MNIST could not be downloaded into {d} ("
+                    f"{first.rstrip(':')}); using the bundled subset"
+                )
                 arrays = load_subset()
         else:
-            why = (f"source='auto': full MNIST not in {d} (missing {len(missing)} of "
-                   f"{len(FILES)} files; set FLOWZERO_DOWNLOAD=1 or use source='full' to "
-                   "download it); using the bundled subset")
+            why = (
+                f"source='auto': full MNIST not in {d} (missing {len(missing)} of "
+                f"{len(FILES)} files; set FLOWZERO_DOWNLOAD=1 or use source='full' to "
+                "download it); using the bundled subset"
+            )
             arrays = load_subset()
     ref = resources.files("flowzero.datasets") / "data" / "mnist_subset.npz"
     (xtr, _), (xte, _) = arrays
@@ -362,8 +430,11 @@ def _full_source(d: Path, arrays: Arrays, why: str) -> Source:
     return Source("full", str(d), len(xtr), len(xte), why)
 
 
-def load_data(source: str = "auto", data_dir: str | os.PathLike[str] | None = None,
-              download: bool | None = None) -> Arrays:
+def load_data(
+    source: str = "auto",
+    data_dir: str | os.PathLike[str] | None = None,
+    download: bool | None = None,
+) -> Arrays:
     """Keras/TF's `mnist.load_data()`: ((x_train, y_train), (x_test, y_test)), all uint8.
 
     Images are (N, 28, 28) 0-255, labels (N,) 0-9. `mnist.last_source` says which set was used.
@@ -385,9 +456,15 @@ def _one_hot(labels: np.ndarray, n: int = 10) -> np.ndarray:
     return out
 
 
-def load_mnist(normalize: bool = True, flatten: bool = True, one_hot_label: bool = False,
-               source: str = "auto", data_dir: str | os.PathLike[str] | None = None,
-               download: bool | None = None, with_source: bool = False) -> Any:
+def load_mnist(
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    source: str = "auto",
+    data_dir: str | os.PathLike[str] | None = None,
+    download: bool | None = None,
+    with_source: bool = False,
+) -> Any:
     """The book's `load_mnist`.
 
     Args:

@@ -115,17 +115,24 @@ def init(mpi: bool | None = None, timeout: float | None = -1.0) -> None:
     if mpi is None:
         forced = os.environ.get("FLOWZERO_MPI", "").strip().lower() in ("1", "true", "yes")
         # PMIx alone does not tell the size: ask MPI (a PMIx launch is an MPI launch).
-        mpi = forced or (n is not None and n > 1) or \
-            (n is None and any(v in os.environ for v in _LAUNCH_VARS))
+        mpi = (
+            forced
+            or (n is not None and n > 1)
+            or (n is None and any(v in os.environ for v in _LAUNCH_VARS))
+        )
     if not mpi:
         _state.initialized = True
         return
     if n is not None and n > 1:
-        why = f"this process was started by an MPI launcher with {n} ranks " \
-              f"({_launch_description()})"
+        why = (
+            f"this process was started by an MPI launcher with {n} ranks ({_launch_description()})"
+        )
     else:
-        why = "MPI was requested" if n is None else \
-            f"an MPI launch was detected ({_launch_description()})"
+        why = (
+            "MPI was requested"
+            if n is None
+            else f"an MPI launch was detected ({_launch_description()})"
+        )
     mod = _import_mpi(why)
     comm = mod.COMM_WORLD
     _state.mpi, _state.comm = mod, comm
@@ -209,8 +216,9 @@ class _Watchdog:
         self.timeout = float(timeout)
         self.interval = min(1.0, max(0.05, self.timeout / 20))
         self.active: tuple[float, str] | None = None
-        self._thread = threading.Thread(target=self._watch, name="flowzero-mpi-watchdog",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._watch, name="flowzero-mpi-watchdog", daemon=True
+        )
         self._thread.start()
 
     def _watch(self) -> None:
@@ -225,12 +233,14 @@ class _Watchdog:
                 return
 
     def _fire(self, what: str, waited: float) -> None:
-        msg = (f"flowzero.distributed: rank {_state.rank} of {_state.size}: {what} did not "
-               f"complete within {self.timeout:g} s (waited {waited:.1f} s). Another rank has "
-               "died, is stuck, or ran a different sequence of collectives (every rank must "
-               "run the same ops in the same order). Aborting the MPI job; restart from the "
-               "last checkpoint (docs/distributed.md). Raise FLOWZERO_MPI_TIMEOUT if a rank "
-               "legitimately takes longer between steps.")
+        msg = (
+            f"flowzero.distributed: rank {_state.rank} of {_state.size}: {what} did not "
+            f"complete within {self.timeout:g} s (waited {waited:.1f} s). Another rank has "
+            "died, is stuck, or ran a different sequence of collectives (every rank must "
+            "run the same ops in the same order). Aborting the MPI job; restart from the "
+            "last checkpoint (docs/distributed.md). Raise FLOWZERO_MPI_TIMEOUT if a rank "
+            "legitimately takes longer between steps."
+        )
         mpi = _state.mpi
         if mpi is not None and mpi.Query_thread() != mpi.THREAD_MULTIPLE:
             os.write(2, (msg + "\n").encode())
@@ -246,15 +256,18 @@ def _install_excepthook() -> None:
         sys.stderr.flush()
         # NOTE: without this, the failed rank would hang in MPI_Finalize at exit while the
         # others wait in their next collective (the mpi4py FAQ's deadlock).
-        abort(f"flowzero.distributed: rank {_state.rank} of {_state.size}: uncaught "
-              f"{exc_type.__name__}; aborting the MPI job so the other ranks do not wait.")
+        abort(
+            f"flowzero.distributed: rank {_state.rank} of {_state.size}: uncaught "
+            f"{exc_type.__name__}; aborting the MPI job so the other ranks do not wait."
+        )
 
     sys.excepthook = hook
 
 
 # -- collectives on NumPy arrays ----------------------------------------------------------------
-def _timed(kind: str, what: str, nbytes: int, fn: Callable[..., Any], *args: Any,
-           **kwargs: Any) -> Any:
+def _timed(
+    kind: str, what: str, nbytes: int, fn: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
     wd = _state.watchdog
     t0 = time.monotonic()
     if wd is not None:
@@ -298,12 +311,26 @@ def agree(what: str, signature: tuple[int, ...]) -> bool:
     sig = np.asarray(signature, dtype=np.int64)
     buf = np.concatenate([sig, -sig])
     _timed("check", what, 0, st.comm.Allreduce, st.mpi.IN_PLACE, buf, op=st.mpi.MAX)
-    return bool(np.array_equal(buf[:len(sig)], -buf[len(sig):]))
+    return bool(np.array_equal(buf[: len(sig)], -buf[len(sig) :]))
 
 
-_REDUCE_DTYPES = {np.dtype(t) for t in (np.float32, np.float64, np.int8, np.int16, np.int32,
-                                        np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
-                                        np.complex64, np.complex128)}
+_REDUCE_DTYPES = {
+    np.dtype(t)
+    for t in (
+        np.float32,
+        np.float64,
+        np.int8,
+        np.int16,
+        np.int32,
+        np.int64,
+        np.uint8,
+        np.uint16,
+        np.uint32,
+        np.uint64,
+        np.complex64,
+        np.complex128,
+    )
+}
 
 
 def allreduce_inplace(buf: np.ndarray, average: bool, what: str = "allreduce") -> np.ndarray:
@@ -320,10 +347,8 @@ def allreduce_inplace(buf: np.ndarray, average: bool, what: str = "allreduce") -
         np.copyto(buf, wide, casting="unsafe")
         return buf
     if buf.dtype not in _REDUCE_DTYPES:
-        raise TypeError(f"{what}: cannot reduce dtype {buf.dtype}; use a float or integer "
-                        "tensor.")
-    _timed("allreduce", what, buf.nbytes, st.comm.Allreduce, st.mpi.IN_PLACE, buf,
-           op=st.mpi.SUM)
+        raise TypeError(f"{what}: cannot reduce dtype {buf.dtype}; use a float or integer tensor.")
+    _timed("allreduce", what, buf.nbytes, st.comm.Allreduce, st.mpi.IN_PLACE, buf, op=st.mpi.SUM)
     if average:
         if buf.dtype.kind in "fc":
             buf *= buf.dtype.type(1.0 / st.size)
@@ -358,9 +383,11 @@ def allgather_rows(x: np.ndarray, what: str = "allgather") -> list[np.ndarray]:
     metas = np.empty((st.size, 2), dtype=np.int64)
     _timed("check", what, 0, st.comm.Allgather, meta, metas)
     if len(set(metas[:, 1].tolist())) != 1:
-        raise ValueError(f"{what}: every rank must gather tensors with the same dtype and "
-                         f"the same shape after dimension 0; this rank (rank {st.rank}) has "
-                         f"{x.dtype} {x.shape}.")
+        raise ValueError(
+            f"{what}: every rank must gather tensors with the same dtype and "
+            f"the same shape after dimension 0; this rank (rank {st.rank}) has "
+            f"{x.dtype} {x.shape}."
+        )
     counts = metas[:, 0]
     row_bytes = int(np.prod(trailing, dtype=np.int64)) * x.dtype.itemsize
     out = np.empty((int(counts.sum()), *trailing), dtype=x.dtype)
@@ -368,8 +395,14 @@ def allgather_rows(x: np.ndarray, what: str = "allgather") -> list[np.ndarray]:
     displs = np.concatenate([[0], np.cumsum(nbytes)[:-1]])
     send = x.reshape(-1).view(np.uint8)
     recv = out.reshape(-1).view(np.uint8)
-    _timed("allgather", what, out.nbytes, st.comm.Allgatherv, send,
-           [recv, nbytes.tolist(), displs.tolist(), st.mpi.BYTE])
+    _timed(
+        "allgather",
+        what,
+        out.nbytes,
+        st.comm.Allgatherv,
+        send,
+        [recv, nbytes.tolist(), displs.tolist(), st.mpi.BYTE],
+    )
     if x.ndim == 0:
         out = out.reshape(-1)
     return [out, counts]

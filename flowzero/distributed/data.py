@@ -31,9 +31,16 @@ def steps_per_epoch(num_samples: int, batch_size: int, num_ranks: int | None = N
     return num_samples // (batch_size * n)
 
 
-def shard_indices(num_samples: int, batch_size: int, epoch: int, seed: int = 0, *,
-                  shuffle: bool = True, rank: int | None = None,
-                  num_ranks: int | None = None) -> np.ndarray:
+def shard_indices(
+    num_samples: int,
+    batch_size: int,
+    epoch: int,
+    seed: int = 0,
+    *,
+    shuffle: bool = True,
+    rank: int | None = None,
+    num_ranks: int | None = None,
+) -> np.ndarray:
     """This rank's sample indices for `epoch`, in step order (steps_per_epoch * batch_size).
 
     Args:
@@ -53,18 +60,31 @@ def shard_indices(num_samples: int, batch_size: int, epoch: int, seed: int = 0, 
         raise ValueError(f"rank must be in [0, {n}); got {r}.")
     steps = steps_per_epoch(num_samples, batch_size, n)
     if steps == 0:
-        raise ValueError(f"{num_samples} samples do not fill one global batch of "
-                         f"{batch_size} x {n} ranks = {batch_size * n}; use a smaller "
-                         "batch_size.")
-    order = np.random.default_rng([int(seed), int(epoch)]).permutation(num_samples) \
-        if shuffle else np.arange(num_samples)
-    blocks = order[:steps * batch_size * n].reshape(steps, n, batch_size)
+        raise ValueError(
+            f"{num_samples} samples do not fill one global batch of "
+            f"{batch_size} x {n} ranks = {batch_size * n}; use a smaller "
+            "batch_size."
+        )
+    order = (
+        np.random.default_rng([int(seed), int(epoch)]).permutation(num_samples)
+        if shuffle
+        else np.arange(num_samples)
+    )
+    blocks = order[: steps * batch_size * n].reshape(steps, n, batch_size)
     return blocks[:, r, :].reshape(-1)
 
 
-def iterate_shard(x: np.ndarray, t: np.ndarray, batch_size: int, epoch: int, seed: int = 0,
-                  *, shuffle: bool = True, rank: int | None = None,
-                  num_ranks: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def iterate_shard(
+    x: np.ndarray,
+    t: np.ndarray,
+    batch_size: int,
+    epoch: int,
+    seed: int = 0,
+    *,
+    shuffle: bool = True,
+    rank: int | None = None,
+    num_ranks: int | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """One epoch of this rank's mini-batches: (x_batch, t_batch) of `batch_size` each.
 
     Every rank yields the same number of batches (see shard_indices).
@@ -76,17 +96,19 @@ def iterate_shard(x: np.ndarray, t: np.ndarray, batch_size: int, epoch: int, see
     """
     x, t = np.asarray(x), np.asarray(t)
     if len(x) != len(t):
-        raise ValueError(f"iterate_shard: inputs and labels must have the same number of "
-                         f"samples; got {len(x)} and {len(t)}.")
-    idx = shard_indices(len(x), batch_size, epoch, seed, shuffle=shuffle, rank=rank,
-                        num_ranks=num_ranks)
+        raise ValueError(
+            f"iterate_shard: inputs and labels must have the same number of "
+            f"samples; got {len(x)} and {len(t)}."
+        )
+    idx = shard_indices(
+        len(x), batch_size, epoch, seed, shuffle=shuffle, rank=rank, num_ranks=num_ranks
+    )
     for start in range(0, len(idx), batch_size):
-        sel = idx[start:start + batch_size]
+        sel = idx[start : start + batch_size]
         yield x[sel], t[sel]
 
 
-def shard_range(num_samples: int, rank: int | None = None,
-                num_ranks: int | None = None) -> slice:
+def shard_range(num_samples: int, rank: int | None = None, num_ranks: int | None = None) -> slice:
     """A contiguous, nearly equal slice of `num_samples` for this rank (no sample dropped): for
     evaluation, where each rank scores its part of the test set and `average_metrics(...,
     weight=count)` combines the results."""
@@ -122,9 +144,11 @@ def average_metrics(values: Any, weight: float | None = None) -> Any:
     buf = np.array([v * w for v in flat] + [w], dtype=np.float64)
     if st.size > 1:
         if not comm.agree("average_metrics", (len(flat), comm._sig_hash(keys))):
-            raise ValueError("average_metrics: every rank must pass the same metrics (the "
-                             f"same keys in the same order); this rank (rank {st.rank}) passed "
-                             f"{len(flat)}: {keys or 'unnamed'}.")
+            raise ValueError(
+                "average_metrics: every rank must pass the same metrics (the "
+                f"same keys in the same order); this rank (rank {st.rank}) passed "
+                f"{len(flat)}: {keys or 'unnamed'}."
+            )
         comm.allreduce_inplace(buf, average=False, what="average_metrics")
     total_w = buf[-1]
     means = [float(v / total_w) if total_w else float("nan") for v in buf[:-1]]
@@ -144,5 +168,11 @@ def root_print(*args: Any, **kwargs: Any) -> None:
         print(*args, **kwargs)
 
 
-__all__ = ["average_metrics", "iterate_shard", "root_print", "shard_indices", "shard_range",
-           "steps_per_epoch"]
+__all__ = [
+    "average_metrics",
+    "iterate_shard",
+    "root_print",
+    "shard_indices",
+    "shard_range",
+    "steps_per_epoch",
+]

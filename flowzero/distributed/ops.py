@@ -47,17 +47,22 @@ def _sig(*parts: Any) -> int:
 
 def _check_agree(self: OpDef, what: str, signature: tuple[int, ...], mine: str) -> None:
     if not comm.agree(f"{self.type} '{self.node_name}'", signature):
-        raise self.error(f"ranks disagree on {what}; this rank (rank {comm.rank()}) has "
-                         f"{mine}. Every rank must pass tensors of the same shape and dtype "
-                         "to each collective, in the same order.")
+        raise self.error(
+            f"ranks disagree on {what}; this rank (rank {comm.rank()}) has "
+            f"{mine}. Every rank must pass tensors of the same shape and dtype "
+            "to each collective, in the same order."
+        )
 
 
 def _check_reducible(self: OpDef, x: Tensor, reduce_op: str) -> None:
     dt = x.dtype
     ok = dt.is_floating or dt.is_complex or (reduce_op == Sum and dt.is_integer)
     if not ok:
-        raise self.error(f"{reduce_op} needs a floating point tensor (integers: sum only); "
-                         f"got {dt.name} '{x.op.name}'.", cls=DTypeError)
+        raise self.error(
+            f"{reduce_op} needs a floating point tensor (integers: sum only); "
+            f"got {dt.name} '{x.op.name}'.",
+            cls=DTypeError,
+        )
 
 
 # -- allreduce -----------------------------------------------------------------------------------
@@ -76,10 +81,15 @@ class MpiAllreduce(OpDef):
         if comm.size() == 1:
             return x
         buf = np.array(x, copy=True, order="C")
-        _check_agree(self, "the tensor", (buf.size, _sig(buf.shape, buf.dtype.str)),
-                     f"{buf.dtype} {buf.shape}")
-        return comm.allreduce_inplace(buf, self.attrs["reduce_op"] == Average,
-                                      f"{self.type} '{self.node_name}'")
+        _check_agree(
+            self,
+            "the tensor",
+            (buf.size, _sig(buf.shape, buf.dtype.str)),
+            f"{buf.dtype} {buf.shape}",
+        )
+        return comm.allreduce_inplace(
+            buf, self.attrs["reduce_op"] == Average, f"{self.type} '{self.node_name}'"
+        )
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         # d(sum_r x_r)/dx_r = 1 for every rank's output: the gradient is the same reduction
@@ -87,8 +97,9 @@ class MpiAllreduce(OpDef):
         return [allreduce(dy, op=self.attrs["reduce_op"])]
 
 
-def allreduce(tensor: Any, average: bool | None = None, name: str | None = None,
-              op: str | None = None) -> Tensor:
+def allreduce(
+    tensor: Any, average: bool | None = None, name: str | None = None, op: str | None = None
+) -> Tensor:
     """The elementwise average (default) or sum of `tensor` over all ranks.
 
     Args:
@@ -105,8 +116,9 @@ def allreduce(tensor: Any, average: bool | None = None, name: str | None = None,
         >>> total = dist.allreduce(count, op=dist.Sum)
     """
     t = convert_to_tensor(tensor)
-    return apply_op(MpiAllreduce, [t], {"reduce_op": _reduce_op(average, op)},
-                    name=name or "MpiAllreduce")
+    return apply_op(
+        MpiAllreduce, [t], {"reduce_op": _reduce_op(average, op)}, name=name or "MpiAllreduce"
+    )
 
 
 # -- grouped (fused) allreduce -------------------------------------------------------------------
@@ -132,20 +144,26 @@ class MpiGroupedAllreduce(OpDef):
         for i, x in enumerate(xs):
             groups.setdefault(x.dtype, []).append(i)
         total = sum(x.size for x in xs)
-        _check_agree(self, "the tensors", (len(xs), total,
-                                           _sig([(x.shape, x.dtype.str) for x in xs])),
-                     f"{len(xs)} tensors of {total} elements")
+        _check_agree(
+            self,
+            "the tensors",
+            (len(xs), total, _sig([(x.shape, x.dtype.str) for x in xs])),
+            f"{len(xs)} tensors of {total} elements",
+        )
         outs: list[Any] = [None] * len(xs)
         for idx in groups.values():
             # Packing costs one copy (which the allreduce needs anyway: inputs are never
             # modified); the outputs are views into the reduced buffer.
-            flat = np.concatenate([xs[i].reshape(-1) for i in idx]) if len(idx) > 1 \
+            flat = (
+                np.concatenate([xs[i].reshape(-1) for i in idx])
+                if len(idx) > 1
                 else np.array(xs[idx[0]], copy=True, order="C").reshape(-1)
+            )
             comm.allreduce_inplace(flat, self.attrs["reduce_op"] == Average, what)
             off = 0
             for i in idx:
                 n = xs[i].size
-                outs[i] = flat[off:off + n].reshape(xs[i].shape)
+                outs[i] = flat[off : off + n].reshape(xs[i].shape)
                 off += n
         return outs
 
@@ -153,16 +171,21 @@ class MpiGroupedAllreduce(OpDef):
         return grouped_allreduce(list(dys), op=self.attrs["reduce_op"])
 
 
-def grouped_allreduce(tensors: list[Any], average: bool | None = None, name: str | None = None,
-                      op: str | None = None) -> list[Tensor]:
+def grouped_allreduce(
+    tensors: list[Any], average: bool | None = None, name: str | None = None, op: str | None = None
+) -> list[Tensor]:
     """Allreduces every tensor of `tensors` with ONE collective per dtype (a fused buffer).
 
     Same arguments as `allreduce`; returns a list of Tensors in the order given. This is what
     DistributedOptimizer uses for the gradients: one MPI call per step, not one per variable.
     """
     ts = [convert_to_tensor(t) for t in tensors]
-    out = apply_op(MpiGroupedAllreduce, ts, {"reduce_op": _reduce_op(average, op)},
-                   name=name or "MpiGroupedAllreduce")
+    out = apply_op(
+        MpiGroupedAllreduce,
+        ts,
+        {"reduce_op": _reduce_op(average, op)},
+        name=name or "MpiGroupedAllreduce",
+    )
     return list(out)
 
 
@@ -198,7 +221,8 @@ class MpiAllgather(OpDef):
         offset = reduction_ops.reduce_sum(slicing_ops.slice(counts, [0], [comm.rank()]))
         shp = array_ops.shape(x)
         begin = manip_ops.concat(
-            [reshape_ops.reshape(offset, [1]), array_ops.zeros_like(shp[1:])], 0)
+            [reshape_ops.reshape(offset, [1]), array_ops.zeros_like(shp[1:])], 0
+        )
         return [slicing_ops.slice(total, begin, shp)]
 
 
@@ -216,10 +240,15 @@ def allgather(tensor: Any, name: str | None = None) -> Tensor:
 
 # -- broadcast -----------------------------------------------------------------------------------
 def _check_root(root_rank: Any) -> int:
-    if not isinstance(root_rank, (int, np.integer)) or isinstance(root_rank, bool) \
-            or not 0 <= int(root_rank) < comm.size():
-        raise ValueError(f"root_rank must be an int in [0, {comm.size()}) (the number of "
-                         f"ranks); got {root_rank!r}.")
+    if (
+        not isinstance(root_rank, (int, np.integer))
+        or isinstance(root_rank, bool)
+        or not 0 <= int(root_rank) < comm.size()
+    ):
+        raise ValueError(
+            f"root_rank must be an int in [0, {comm.size()}) (the number of "
+            f"ranks); got {root_rank!r}."
+        )
     return int(root_rank)
 
 
@@ -239,10 +268,13 @@ class MpiBroadcast(OpDef):
         buf = np.array(x, copy=True, order="C")
         if buf.dtype.kind == "O":
             raise self.error(f"cannot broadcast {buf.dtype} tensors; only numeric and bool.")
-        _check_agree(self, "the tensor", (buf.size, _sig(buf.shape, buf.dtype.str)),
-                     f"{buf.dtype} {buf.shape}")
-        return comm.bcast_bytes(buf, self.attrs["root_rank"],
-                                f"{self.type} '{self.node_name}'")
+        _check_agree(
+            self,
+            "the tensor",
+            (buf.size, _sig(buf.shape, buf.dtype.str)),
+            f"{buf.dtype} {buf.shape}",
+        )
+        return comm.bcast_bytes(buf, self.attrs["root_rank"], f"{self.type} '{self.node_name}'")
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         # Only the root's x reaches any output: it gets every rank's upstream gradient summed.
@@ -255,8 +287,9 @@ class MpiBroadcast(OpDef):
 def broadcast(tensor: Any, root_rank: int, name: str | None = None) -> Tensor:
     """`tensor`'s value on rank `root_rank`, on every rank (same shape and dtype everywhere)."""
     t = convert_to_tensor(tensor)
-    return apply_op(MpiBroadcast, [t], {"root_rank": _check_root(root_rank)},
-                    name=name or "MpiBroadcast")
+    return apply_op(
+        MpiBroadcast, [t], {"root_rank": _check_root(root_rank)}, name=name or "MpiBroadcast"
+    )
 
 
 @register_op("MpiBroadcastVariables")
@@ -269,11 +302,14 @@ class MpiBroadcastVariables(OpDef):
     def infer(self, *refs: Tensor) -> list[TensorSpec]:
         for r in refs:
             if r.op.type != "VariableV2":
-                raise self.error(f"inputs must be Variables' refs; got {r.op.type} "
-                                 f"'{r.op.name}'.", cls=DTypeError)
+                raise self.error(
+                    f"inputs must be Variables' refs; got {r.op.type} '{r.op.name}'.",
+                    cls=DTypeError,
+                )
             if r.dtype.np.kind == "O":
-                raise self.error(f"cannot broadcast {r.dtype.name} variable '{r.op.name}'.",
-                                 cls=DTypeError)
+                raise self.error(
+                    f"cannot broadcast {r.dtype.name} variable '{r.op.name}'.", cls=DTypeError
+                )
         return []
 
     def compute(self, *cells: VarCell) -> None:
@@ -281,24 +317,31 @@ class MpiBroadcastVariables(OpDef):
             return None
         values = [np.ascontiguousarray(c.read()) for c in cells]
         total = sum(v.nbytes for v in values)
-        _check_agree(self, "the variables",
-                     (len(values), total,
-                      _sig([(c.name, v.shape, v.dtype.str) for c, v in zip(cells, values)])),
-                     f"{len(values)} variables of {total} bytes")
+        _check_agree(
+            self,
+            "the variables",
+            (
+                len(values),
+                total,
+                _sig([(c.name, v.shape, v.dtype.str) for c, v in zip(cells, values)]),
+            ),
+            f"{len(values)} variables of {total} bytes",
+        )
         buf = np.concatenate([v.reshape(-1).view(np.uint8) for v in values])
         root = self.attrs["root_rank"]
         comm.bcast_bytes(buf, root, f"{self.type} '{self.node_name}'")
         if comm.rank() != root:
             off = 0
             for c, v in zip(cells, values):
-                chunk = buf[off:off + v.nbytes].view(v.dtype).reshape(v.shape)
+                chunk = buf[off : off + v.nbytes].view(v.dtype).reshape(v.shape)
                 np.copyto(c.value, chunk)  # in place: reads that alias the storage see it
                 off += v.nbytes
         return None
 
 
-def broadcast_variables(variables: list[Variable], root_rank: int,
-                        name: str | None = None) -> Operation:
+def broadcast_variables(
+    variables: list[Variable], root_rank: int, name: str | None = None
+) -> Operation:
     """An op that assigns each of `variables` its value on rank `root_rank` (one broadcast)."""
     variables = list(variables)
     root = _check_root(root_rank)
@@ -309,8 +352,12 @@ def broadcast_variables(variables: list[Variable], root_rank: int,
         from flowzero.ops import control_ops
 
         return control_ops.no_op(name=name or "MpiBroadcastVariables")
-    return apply_op(MpiBroadcastVariables, [v._ref() for v in variables], {"root_rank": root},
-                    name=name or "MpiBroadcastVariables")
+    return apply_op(
+        MpiBroadcastVariables,
+        [v._ref() for v in variables],
+        {"root_rank": root},
+        name=name or "MpiBroadcastVariables",
+    )
 
 
 def broadcast_global_variables(root_rank: int = 0) -> Operation:
@@ -325,5 +372,13 @@ def broadcast_global_variables(root_rank: int = 0) -> Operation:
     return broadcast_variables(global_variables(), root_rank, name="broadcast_global_variables")
 
 
-__all__ = ["Average", "Sum", "allgather", "allreduce", "broadcast", "broadcast_global_variables",
-           "broadcast_variables", "grouped_allreduce"]
+__all__ = [
+    "Average",
+    "Sum",
+    "allgather",
+    "allreduce",
+    "broadcast",
+    "broadcast_global_variables",
+    "broadcast_variables",
+    "grouped_allreduce",
+]

@@ -33,17 +33,20 @@ class DistributedOptimizer(Optimizer):
         >>> train_op = dist.DistributedOptimizer(opt).minimize(loss)
     """
 
-    def __init__(self, optimizer: Optimizer, name: str | None = None, use_locking: bool = False,
-                 average: bool = True) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        name: str | None = None,
+        use_locking: bool = False,
+        average: bool = True,
+    ) -> None:
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"DistributedOptimizer wraps a tf.train.Optimizer; got "
-                            f"{optimizer!r}.")
+            raise TypeError(f"DistributedOptimizer wraps a tf.train.Optimizer; got {optimizer!r}.")
         super().__init__(use_locking, name or "Distributed" + optimizer.get_name())
         self._optimizer = optimizer
         self._reduce_op = Average if average else Sum
 
-    def compute_gradients(self, *args: Any, **kwargs: Any
-                          ) -> list[tuple[Tensor | None, Variable]]:
+    def compute_gradients(self, *args: Any, **kwargs: Any) -> list[tuple[Tensor | None, Variable]]:
         """The wrapped optimizer's (gradient, variable) pairs, every gradient replaced by its
         average over all ranks (None gradients stay None)."""
         pairs = self._optimizer.compute_gradients(*args, **kwargs)
@@ -54,12 +57,12 @@ class DistributedOptimizer(Optimizer):
             reduced = iter(grouped_allreduce(grads, op=self._reduce_op, name="allreduce"))
         return [(None if g is None else next(reduced), v) for g, v in pairs]
 
-    def apply_gradients(self, grads_and_vars: Any, global_step: Any = None,
-                        name: str | None = None) -> Operation:
+    def apply_gradients(
+        self, grads_and_vars: Any, global_step: Any = None, name: str | None = None
+    ) -> Operation:
         """The wrapped optimizer's apply_gradients (pass the averaged pairs from
         compute_gradients)."""
-        return self._optimizer.apply_gradients(grads_and_vars, global_step=global_step,
-                                               name=name)
+        return self._optimizer.apply_gradients(grads_and_vars, global_step=global_step, name=name)
 
     def get_slot(self, var: Any, name: str) -> Variable | None:
         return self._optimizer.get_slot(var, name)

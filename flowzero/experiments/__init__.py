@@ -37,9 +37,14 @@ EXPERIMENTS: dict[str, tuple[Callable[..., Record], str]] = {
 }
 
 
-def run_experiment(name: str, out: str = os.path.join("runs", "book"), quick: bool = False,
-                   seed: int = 0, data: str | Data = "auto", log: Log | None = None
-                   ) -> tuple[Record, str]:
+def run_experiment(
+    name: str,
+    out: str = os.path.join("runs", "book"),
+    quick: bool = False,
+    seed: int = 0,
+    data: str | Data = "auto",
+    log: Log | None = None,
+) -> tuple[Record, str]:
     """Runs experiment `name`, writes `<out>/<name>.json` (and `<out>/<name>.png` when
     matplotlib is installed); returns the Record and the JSON path.
 
@@ -62,8 +67,9 @@ def run_experiment(name: str, out: str = os.path.join("runs", "book"), quick: bo
         except plots.MissingPlotting:
             record.figure = None
     seconds = time.perf_counter() - started
-    path = write_json(os.path.join(out, f"{name}.json"),
-                      record.as_dict(dataset, seed, quick, seconds))
+    path = write_json(
+        os.path.join(out, f"{name}.json"), record.as_dict(dataset, seed, quick, seconds)
+    )
     return record, path
 
 

@@ -57,10 +57,10 @@ def smooth_curve(x: Sequence[float]) -> np.ndarray:
     window_len = 11
     if len(x) < window_len:
         return x
-    s = np.r_[x[window_len - 1:0:-1], x, x[-1:-window_len:-1]]
+    s = np.r_[x[window_len - 1 : 0 : -1], x, x[-1:-window_len:-1]]
     w = np.kaiser(window_len, 2)
     y = np.convolve(w / w.sum(), s, mode="valid")
-    return y[5:len(y) - 5]
+    return y[5 : len(y) - 5]
 
 
 def _accuracy_axes(ax: Any, x: Any, train: Sequence[float], test: Sequence[float]) -> None:
@@ -75,8 +75,13 @@ def _accuracy_axes(ax: Any, x: Any, train: Sequence[float], test: Sequence[float
     ax.legend(loc="lower right")
 
 
-def accuracy_curve(path: str, train_acc: Sequence[float], test_acc: Sequence[float],
-                   title: str | None = None, epochs: Sequence[int] | None = None) -> str:
+def accuracy_curve(
+    path: str,
+    train_acc: Sequence[float],
+    test_acc: Sequence[float],
+    title: str | None = None,
+    epochs: Sequence[int] | None = None,
+) -> str:
     """The book's accuracy figure (ch. 5/6/7): train and test accuracy per epoch, markers 'o'
     and 's', x "epochs", y "accuracy", y from 0 to 1, legend lower right."""
     plt = _pyplot()
@@ -92,8 +97,12 @@ def accuracy_curve(path: str, train_acc: Sequence[float], test_acc: Sequence[flo
         plt.close(fig)
 
 
-def loss_curves(path: str, curves: dict[str, Sequence[float]], title: str | None = None,
-                ylim: tuple[float, float] | None = (0, 1)) -> str:
+def loss_curves(
+    path: str,
+    curves: dict[str, Sequence[float]],
+    title: str | None = None,
+    ylim: tuple[float, float] | None = (0, 1),
+) -> str:
     """The book's ch. 6 comparison figure: smoothed training loss per iteration, one line per
     run (markers 'o', 'x', 's', 'D' every 100 iterations as the book)."""
     plt = _pyplot()
@@ -101,8 +110,13 @@ def loss_curves(path: str, curves: dict[str, Sequence[float]], title: str | None
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     for i, (label, losses) in enumerate(curves.items()):
         y = smooth_curve(losses)
-        ax.plot(np.arange(len(y)), y, marker=markers[i % len(markers)],
-                markevery=max(len(y) // 20, 1), label=label)
+        ax.plot(
+            np.arange(len(y)),
+            y,
+            marker=markers[i % len(markers)],
+            markevery=max(len(y) // 20, 1),
+            label=label,
+        )
     ax.set_xlabel("iterations")
     ax.set_ylabel("loss")
     if ylim is not None:
@@ -132,8 +146,7 @@ def accuracy_grid(path: str, panels: list[dict[str, Any]], title: str | None = N
     for k, panel in enumerate(panels):
         ax = axes[k // cols][k % cols]
         for j, (label, acc) in enumerate(panel["curves"].items()):
-            ax.plot(np.arange(len(acc)), acc, linestyle=styles[j % 2], label=label,
-                    markevery=2)
+            ax.plot(np.arange(len(acc)), acc, linestyle=styles[j % 2], label=label, markevery=2)
         ax.set_title(panel["title"], fontsize=9)
         ax.set_ylim(0, 1.0)
         if k % cols == 0:
@@ -153,8 +166,9 @@ def accuracy_grid(path: str, panels: list[dict[str, Any]], title: str | None = N
         plt.close(fig)
 
 
-def multi_accuracy(path: str, curves: dict[str, tuple[Sequence[float], Sequence[float]]],
-                   title: str | None = None) -> str:
+def multi_accuracy(
+    path: str, curves: dict[str, tuple[Sequence[float], Sequence[float]]], title: str | None = None
+) -> str:
     """Train (solid, 'o') and test (dashed, 's') accuracy per epoch for several runs in one
     figure (the book's overfitting / weight-decay / dropout plots, side by side)."""
     plt = _pyplot()

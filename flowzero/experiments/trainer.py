@@ -33,8 +33,10 @@ EVAL_BATCH = 500  # images per forward pass when measuring accuracy (bounds conv
 
 def predict(sess: Any, net: Any, x: np.ndarray, batch: int = EVAL_BATCH) -> np.ndarray:
     """The predicted class of every image in `x` (argmax of the logits), in test mode."""
-    out = [np.argmax(sess.run(net.logits, {net.x: x[i:i + batch]}), axis=1)
-           for i in range(0, len(x), batch)]
+    out = [
+        np.argmax(sess.run(net.logits, {net.x: x[i : i + batch]}), axis=1)
+        for i in range(0, len(x), batch)
+    ]
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
@@ -79,9 +81,13 @@ class TrainResult:
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"epochs": [asdict(r) for r in self.epochs], "losses": self.losses,
-                "iterations": self.iterations, "stopped": self.stopped,
-                "seconds": self.seconds}
+        return {
+            "epochs": [asdict(r) for r in self.epochs],
+            "losses": self.losses,
+            "iterations": self.iterations,
+            "stopped": self.stopped,
+            "seconds": self.seconds,
+        }
 
 
 class Hooks:
@@ -124,10 +130,20 @@ class Trainer:
             docstring); False (default): one process, the book's sampling with replacement.
     """
 
-    def __init__(self, net: Any, train_op: Any, data: Data, batch_size: int, *,
-                 epochs: int | None = None, iters: int | None = None, seed: int = 0,
-                 eval_samples: int | None = None, record_initial: bool = True,
-                 distributed: bool = False) -> None:
+    def __init__(
+        self,
+        net: Any,
+        train_op: Any,
+        data: Data,
+        batch_size: int,
+        *,
+        epochs: int | None = None,
+        iters: int | None = None,
+        seed: int = 0,
+        eval_samples: int | None = None,
+        record_initial: bool = True,
+        distributed: bool = False,
+    ) -> None:
         if (epochs is None) == (iters is None):
             raise ValueError("give exactly one of epochs and iters")
         if batch_size <= 0:
@@ -143,7 +159,8 @@ class Trainer:
             if self.iters_per_epoch == 0:
                 raise ValueError(
                     f"{len(data.x_train)} training samples do not fill one global batch of "
-                    f"{batch_size} x {dist.size()} ranks; use a smaller batch size")
+                    f"{batch_size} x {dist.size()} ranks; use a smaller batch size"
+                )
         else:
             self.iters_per_epoch = max(math.ceil(len(data.x_train) / batch_size), 1)
         self.total_iters = iters if iters is not None else epochs * self.iters_per_epoch
@@ -156,18 +173,21 @@ class Trainer:
         self._feed_extra = training_feed(net)
         self.result = TrainResult()
 
-    def evaluate(self, sess: Any, epoch: int, iteration: int, loss: float | None,
-                 started: float) -> EpochRecord:
+    def evaluate(
+        self, sess: Any, epoch: int, iteration: int, loss: float | None, started: float
+    ) -> EpochRecord:
         d = self.data
         n = len(d.x_train) if self.eval_samples is None else self.eval_samples
         score = distributed_accuracy if self.distributed else accuracy
         train_acc, _ = score(sess, self.net, d.x_train[:n], d.t_train[:n])
         test_acc, _ = score(sess, self.net, d.x_test, d.t_test)
-        return EpochRecord(epoch, iteration, loss, train_acc, test_acc,
-                           time.perf_counter() - started)
+        return EpochRecord(
+            epoch, iteration, loss, train_acc, test_acc, time.perf_counter() - started
+        )
 
-    def run(self, sess: Any, hooks: Hooks | None = None,
-            resume: TrainResult | None = None) -> TrainResult:
+    def run(
+        self, sess: Any, hooks: Hooks | None = None, resume: TrainResult | None = None
+    ) -> TrainResult:
         """Runs the whole schedule in `sess` (variables already initialised).
 
         With `resume` (the result of an earlier run of the same schedule up to its
@@ -202,14 +222,15 @@ class Trainer:
             hooks.epoch_start(epoch, self.n_epochs, steps)
             batches = self._shard(epoch, it - first) if self.distributed else None
             for _ in range(steps):
-                if (stop_agreed if self.distributed else hooks.should_stop()):
+                if stop_agreed if self.distributed else hooks.should_stop():
                     result.stopped = True
                     break
                 if batches is not None:
                     xb, tb = next(batches)
                 else:
-                    xb, tb = random_batch(d.x_train, d.t_train, self.batch_size, self.rng,
-                                          replace=True)
+                    xb, tb = random_batch(
+                        d.x_train, d.t_train, self.batch_size, self.rng, replace=True
+                    )
                 loss, acc, _ = sess.run(fetches, {net.x: xb, net.t: tb, **self._feed_extra})
                 if self.distributed:
                     loss, acc, stop_agreed = self._agree(loss, acc, hooks.should_stop())
@@ -236,8 +257,7 @@ class Trainer:
         import flowzero.distributed as dist
 
         d = self.data
-        batches = dist.iterate_shard(d.x_train, d.t_train, self.batch_size, epoch - 1,
-                                     self.seed)
+        batches = dist.iterate_shard(d.x_train, d.t_train, self.batch_size, epoch - 1, self.seed)
         return itertools.islice(batches, skip, None)
 
     @staticmethod

@@ -48,37 +48,59 @@ MODELS: dict[str, ModelSpec] = {
     # ch. 5 train_neuralnet.py: hidden 50, SGD lr 0.1, batch 100, 10,000 iterations
     # (~17 epochs of 60,000); here 17 epochs of the 4,000-digit subset = 680 iterations.
     "two_layer_net": ModelSpec(
-        TwoLayerNet, "ch. 4/5", False, "hidden_size",
+        TwoLayerNet,
+        "ch. 4/5",
+        False,
+        "hidden_size",
         {"optimizer": "sgd", "lr": 0.1, "batch_size": 100, "epochs": 17},
-        frozenset({"weight_init"})),
+        frozenset({"weight_init"}),
+    ),
     "multi_layer_net": ModelSpec(
-        MultiLayerNet, "ch. 6", False, "hidden_size_list",
+        MultiLayerNet,
+        "ch. 6",
+        False,
+        "hidden_size_list",
         {"optimizer": "sgd", "lr": 0.1, "batch_size": 100, "epochs": 17},
-        frozenset({"weight_init", "weight_decay"})),
+        frozenset({"weight_init", "weight_decay"}),
+    ),
     "multi_layer_net_extend": ModelSpec(
-        MultiLayerNetExtend, "ch. 6", False, "hidden_size_list",
+        MultiLayerNetExtend,
+        "ch. 6",
+        False,
+        "hidden_size_list",
         {"optimizer": "sgd", "lr": 0.1, "batch_size": 100, "epochs": 17},
-        frozenset({"weight_init", "weight_decay", "dropout", "batchnorm"})),
+        frozenset({"weight_init", "weight_decay", "dropout", "batchnorm"}),
+    ),
     # ch. 7 train_convnet.py: 20 epochs, batch 100, Adam lr 0.001, train accuracy per epoch
     # on 1,000 samples.
     "simple_conv_net": ModelSpec(
-        SimpleConvNet, "ch. 7", True, "hidden_size",
-        {"optimizer": "adam", "lr": 0.001, "batch_size": 100, "epochs": 20,
-         "eval_samples": 1000},
-        frozenset({"weight_init"})),
+        SimpleConvNet,
+        "ch. 7",
+        True,
+        "hidden_size",
+        {"optimizer": "adam", "lr": 0.001, "batch_size": 100, "epochs": 20, "eval_samples": 1000},
+        frozenset({"weight_init"}),
+    ),
     # ch. 8 train_deepnet.py: the same schedule as ch. 7.
     "deep_conv_net": ModelSpec(
-        DeepConvNet, "ch. 8", True, "hidden_size",
-        {"optimizer": "adam", "lr": 0.001, "batch_size": 100, "epochs": 20,
-         "eval_samples": 1000},
-        frozenset({"dropout"})),
+        DeepConvNet,
+        "ch. 8",
+        True,
+        "hidden_size",
+        {"optimizer": "adam", "lr": 0.001, "batch_size": 100, "epochs": 20, "eval_samples": 1000},
+        frozenset({"dropout"}),
+    ),
     # Not in the book: its recurrent counterpart (the rows of a digit as a sequence), batch
     # 128 as TF1's MNIST-LSTM tutorials; Adam at 5e-3 (their 1e-3 needs ~3x the epochs on the
     # 4,000-digit subset): ~0.93 test accuracy after 8 epochs.
     "lstm": ModelSpec(
-        LSTMClassifier, "RNN", False, "hidden_size",
+        LSTMClassifier,
+        "RNN",
+        False,
+        "hidden_size",
         {"optimizer": "adam", "lr": 0.005, "batch_size": 128, "epochs": 8},
-        frozenset({"weight_init"})),
+        frozenset({"weight_init"}),
+    ),
 }
 
 # The book's optimizers (common/optimizer.py) with the book's default learning rates.
@@ -113,8 +135,11 @@ def build_model(name: str, kwargs: dict[str, Any], dtype: Any = tf.float32) -> A
     spec = model_spec(name)
     if not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
         raise tf.errors.InvalidArgumentError(
-            None, None, f"{name}: model_kwargs must be an object of constructor arguments; got "
-            f"{kwargs!r:.120}.")
+            None,
+            None,
+            f"{name}: model_kwargs must be an object of constructor arguments; got "
+            f"{kwargs!r:.120}.",
+        )
     try:
         return spec.cls(**{**spec.base_kwargs, **kwargs}, dtype=dtype)
     except tf.errors.OpError:
@@ -122,8 +147,11 @@ def build_model(name: str, kwargs: dict[str, Any], dtype: Any = tf.float32) -> A
     except (TypeError, ValueError, OverflowError, MemoryError) as e:
         # NOTE: the constructor's own words say which argument; the traceback adds nothing.
         raise tf.errors.InvalidArgumentError(
-            None, None, f"{name}: cannot build the model with model_kwargs {kwargs!r:.200}: "
-            f"{type(e).__name__}: {e}") from None
+            None,
+            None,
+            f"{name}: cannot build the model with model_kwargs {kwargs!r:.200}: "
+            f"{type(e).__name__}: {e}",
+        ) from None
 
 
 def make_optimizer(name: str, lr: float | None = None) -> Any:
@@ -132,8 +160,9 @@ def make_optimizer(name: str, lr: float | None = None) -> Any:
     try:
         cls_name, default_lr = OPTIMIZERS[name]
     except KeyError:
-        raise ValueError(f"unknown optimizer {name!r}; choose from: "
-                         f"{', '.join(OPTIMIZERS)}") from None
+        raise ValueError(
+            f"unknown optimizer {name!r}; choose from: {', '.join(OPTIMIZERS)}"
+        ) from None
     return getattr(tf.train.book, cls_name)(lr=default_lr if lr is None else lr)
 
 
@@ -161,8 +190,13 @@ class Data:
         """Images as (N, 28, 28, 1) for the conv nets, (N, 784) otherwise."""
         if not image_input:
             return self
-        return Data(self.x_train.reshape(-1, 28, 28, 1), self.t_train,
-                    self.x_test.reshape(-1, 28, 28, 1), self.t_test, self.source)
+        return Data(
+            self.x_train.reshape(-1, 28, 28, 1),
+            self.t_train,
+            self.x_test.reshape(-1, 28, 28, 1),
+            self.t_test,
+            self.source,
+        )
 
     def take_train(self, n: int) -> Data:
         """The first `n` training samples (the book's overfitting and batch-norm runs)."""
@@ -170,8 +204,13 @@ class Data:
 
     def source_info(self) -> dict[str, Any]:
         s = self.source
-        return {"name": s.name, "location": s.location, "n_train": s.n_train,
-                "n_test": s.n_test, "reason": s.reason}
+        return {
+            "name": s.name,
+            "location": s.location,
+            "n_train": s.n_train,
+            "n_test": s.n_test,
+            "reason": s.reason,
+        }
 
 
 def check_data_spec(spec: str) -> str:
@@ -180,8 +219,10 @@ def check_data_spec(spec: str) -> str:
         return spec
     if not os.path.isdir(spec):
         what = "is not a directory" if os.path.exists(spec) else "does not exist"
-        raise ValueError(f"data directory {spec!r} {what}; use 'auto', 'subset', 'full' or a "
-                         "directory holding the four MNIST .gz files (see docs/data.md)")
+        raise ValueError(
+            f"data directory {spec!r} {what}; use 'auto', 'subset', 'full' or a "
+            "directory holding the four MNIST .gz files (see docs/data.md)"
+        )
     return spec
 
 
@@ -193,7 +234,6 @@ def load_data(spec: str = "auto") -> Data:
     if spec in ("auto", "subset", "full"):
         arrays = mnist.load_mnist(source=spec, with_source=True)
     else:
-        arrays = mnist.load_mnist(source="full", data_dir=spec, download=False,
-                                  with_source=True)
+        arrays = mnist.load_mnist(source="full", data_dir=spec, download=False, with_source=True)
     (x, t), (xt, tt), source = arrays
     return Data(x, t.astype(np.int32), xt, tt.astype(np.int32), source)

@@ -123,8 +123,21 @@ complex64 = DType("complex64", np.complex64)
 complex128 = DType("complex128", np.complex128)
 string = DType("string", np.object_)
 
-_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, bool, complex64,
-        complex128, string)
+_ALL = (
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    bool,
+    complex64,
+    complex128,
+    string,
+)
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32, int=int32)
 _BY_NP = {d.np: d for d in _ALL}

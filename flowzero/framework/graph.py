@@ -113,8 +113,9 @@ class Tensor:
 
     __slots__ = ("_op", "_value_index", "_dtype", "_shape", "_consumers", "__weakref__")
 
-    def __init__(self, op: Operation, value_index: int, dtype: _dtypes.DType,
-                 shape: TensorShape) -> None:
+    def __init__(
+        self, op: Operation, value_index: int, dtype: _dtypes.DType, shape: TensorShape
+    ) -> None:
         self._op = op
         self._value_index = value_index
         self._dtype = dtype
@@ -173,7 +174,7 @@ class Tensor:
         return f"<tf.Tensor '{self.name}' shape={self._shape} dtype={self._dtype.name}>"
 
     def __str__(self) -> str:
-        return (f'Tensor("{self.name}", shape={self._shape}, dtype={self._dtype.name})')
+        return f'Tensor("{self.name}", shape={self._shape}, dtype={self._dtype.name})'
 
     def __hash__(self) -> int:
         return id(self)
@@ -220,11 +221,30 @@ class Tensor:
 class Operation:
     """A node in a Graph: an OpDef instance wired to input Tensors, producing output Tensors."""
 
-    __slots__ = ("_graph", "_name", "_opdef", "_inputs", "_outputs", "_control_inputs",
-                 "_id", "_traceback", "_control_outputs", "_multi", "_body", "__weakref__")
+    __slots__ = (
+        "_graph",
+        "_name",
+        "_opdef",
+        "_inputs",
+        "_outputs",
+        "_control_inputs",
+        "_id",
+        "_traceback",
+        "_control_outputs",
+        "_multi",
+        "_body",
+        "__weakref__",
+    )
 
-    def __init__(self, graph: Graph, name: str, opdef: OpDef, inputs: list[Tensor],
-                 output_specs: list[TensorSpec], control_inputs: list[Operation]) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        name: str,
+        opdef: OpDef,
+        inputs: list[Tensor],
+        output_specs: list[TensorSpec],
+        control_inputs: list[Operation],
+    ) -> None:
         self._graph = graph
         self._name = name
         self._opdef = opdef
@@ -488,8 +508,9 @@ class Graph:
         return _hook("graph_def")(self, add_shapes)
 
     # -- op creation ---------------------------------------------------------------------------
-    def create_op(self, opdef_cls: type[OpDef], inputs: list[Tensor], attrs: dict[str, Any],
-                  name: str | None) -> Operation:
+    def create_op(
+        self, opdef_cls: type[OpDef], inputs: list[Tensor], attrs: dict[str, Any], name: str | None
+    ) -> Operation:
         """Creates a node: names it, infers its outputs' shapes and dtypes, wires it in."""
         if self._finalized:
             raise RuntimeError("Graph is finalized and cannot be modified.")
@@ -514,8 +535,9 @@ class Graph:
                 op._body.ops.append(op)
             overrides = self._attachments.get("gradient_override_map")
             if overrides and opdef_cls.type in overrides:
-                self._attachments.setdefault("op_gradient_overrides", {})[op] = \
-                    overrides[opdef_cls.type]
+                self._attachments.setdefault("op_gradient_overrides", {})[op] = overrides[
+                    opdef_cls.type
+                ]
             self._ops.append(op)
             self._ops_by_name[node_name] = op
             for t in inputs:
@@ -543,7 +565,7 @@ class Graph:
         if not sep or not idx.isdigit():
             raise ValueError(
                 f"The name '{name}' looks like an (invalid) Operation name, not a Tensor. "
-                "Tensor names must be of the form \"<op_name>:<output_index>\"."
+                'Tensor names must be of the form "<op_name>:<output_index>".'
             )
         op = self._ops_by_name.get(op_name)
         if op is None:
@@ -559,8 +581,9 @@ class Graph:
             )
         return op._outputs[i]
 
-    def as_graph_element(self, obj: Any, allow_tensor: bool = True,
-                         allow_operation: bool = True) -> Any:
+    def as_graph_element(
+        self, obj: Any, allow_tensor: bool = True, allow_operation: bool = True
+    ) -> Any:
         """Resolves a Tensor, Operation, name string or tensor-like object in this graph."""
         if isinstance(obj, str):
             if ":" in obj and allow_tensor:
@@ -662,8 +685,13 @@ def _normalize_value(value: Any) -> Any:
     return value
 
 
-def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None,
-                      preferred_dtype: Any = None, graph: Graph | None = None) -> Tensor:
+def convert_to_tensor(
+    value: Any,
+    dtype: Any = None,
+    name: str | None = None,
+    preferred_dtype: Any = None,
+    graph: Graph | None = None,
+) -> Tensor:
     """Converts a Tensor, Variable, NumPy array or Python value to a Tensor.
 
     Python floats become float32, ints int32 (TF's rules; never an implicit float64). A Python
@@ -684,14 +712,17 @@ def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None,
     if hasattr(value, "_as_tensor"):
         return value._as_tensor(dtype)
     if isinstance(value, Operation):
-        raise TypeError(f"Can't convert Operation '{value.name}' to Tensor (its outputs are "
-                        f"tensors: {[t.name for t in value.outputs]}).")
+        raise TypeError(
+            f"Can't convert Operation '{value.name}' to Tensor (its outputs are "
+            f"tensors: {[t.name for t in value.outputs]})."
+        )
     if value is None:
         raise TypeError("Can't convert None to a Tensor. Did a function return nothing?")
     if isinstance(value, (list, tuple)) and any(_contains_tensor(v) for v in value):
         return _hook("stack")(list(value), name=name or "packed")  # TF's autopacking
-    return _hook("constant")(_normalize_value(value), dtype=dtype or preferred_dtype,
-                             name=name or "Const")
+    return _hook("constant")(
+        _normalize_value(value), dtype=dtype or preferred_dtype, name=name or "Const"
+    )
 
 
 def _contains_tensor(v: Any) -> bool:
@@ -725,8 +756,13 @@ def graph_of(inputs: list[Any], op_name: str) -> Graph:
     return g if g is not None else get_default_graph()
 
 
-def apply_op(opdef_cls: type[OpDef], inputs: list[Any], attrs: dict[str, Any] | None = None,
-             name: str | None = None, dtype_hint: Any = None) -> Any:
+def apply_op(
+    opdef_cls: type[OpDef],
+    inputs: list[Any],
+    attrs: dict[str, Any] | None = None,
+    name: str | None = None,
+    dtype_hint: Any = None,
+) -> Any:
     """Builds an op node from Tensors (or convertible values) and returns its output(s).
 
     Single-output ops return the Tensor, multi-output ops the list of Tensors, no-output ops the
@@ -734,8 +770,10 @@ def apply_op(opdef_cls: type[OpDef], inputs: list[Any], attrs: dict[str, Any] | 
     """
     g = graph_of(inputs, opdef_cls.type)
     with g.as_default():
-        tensors = [convert_to_tensor(x, dtype=dtype_hint) if not isinstance(x, Tensor) else x
-                   for x in inputs]
+        tensors = [
+            convert_to_tensor(x, dtype=dtype_hint) if not isinstance(x, Tensor) else x
+            for x in inputs
+        ]
     op = g.create_op(opdef_cls, tensors, attrs or {}, name)
     outs = op._outputs
     if not op._multi:
@@ -746,8 +784,7 @@ def apply_op(opdef_cls: type[OpDef], inputs: list[Any], attrs: dict[str, Any] | 
 
 
 # -- module-level conveniences (tf.*) ----------------------------------------------------------
-def name_scope(name: str | None, default_name: str | None = None, values: Any = None
-               ) -> Any:
+def name_scope(name: str | None, default_name: str | None = None, values: Any = None) -> Any:
     """`tf.name_scope(name, default_name=None, values=None)` on the default graph (or values')."""
     g = graph_of(list(values), "name_scope") if values else get_default_graph()
     return g.name_scope(name if name is not None else default_name)
@@ -756,7 +793,8 @@ def name_scope(name: str | None, default_name: str | None = None, values: Any = 
 def control_dependencies(control_inputs: Any) -> Any:
     if control_inputs:
         return graph_of(list(control_inputs), "control_dependencies").control_dependencies(
-            control_inputs)
+            control_inputs
+        )
     return get_default_graph().control_dependencies(control_inputs)
 
 
@@ -788,8 +826,7 @@ def set_random_seed(seed: int) -> None:
 DEFAULT_GRAPH_SEED = 87654321
 
 
-def get_seed(op_seed: int | None, graph: Graph | None = None
-             ) -> tuple[int | None, int | None]:
+def get_seed(op_seed: int | None, graph: Graph | None = None) -> tuple[int | None, int | None]:
     """TF's seed rule: (graph seed, op seed) for a new random op on `graph` (default graph)."""
     g = graph if graph is not None else get_default_graph()
     graph_seed = g.seed

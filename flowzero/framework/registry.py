@@ -83,8 +83,9 @@ class OpDef:
         )
 
     # -- helpers for messages in the style of DESIGN.md §5 --------------------------------------
-    def error(self, message: str, cls: type[errors.OpError] = errors.InvalidArgumentError
-              ) -> errors.OpError:
+    def error(
+        self, message: str, cls: type[errors.OpError] = errors.InvalidArgumentError
+    ) -> errors.OpError:
         """An error `<OpType> '<node name>': <message>` to raise from infer or compute."""
         return cls(None, None, f"{self.type} '{self.node_name}': {message}")
 
@@ -148,8 +149,10 @@ class RegisterGradient:
 
     def __call__(self, fn: Any) -> Any:
         if self._op_type in _GRADIENTS or self._op_type in _REGISTRY:
-            raise KeyError(f"Registering two gradient with name '{self._op_type}'! (Previous "
-                           "registration was a built-in op type or an earlier RegisterGradient.)")
+            raise KeyError(
+                f"Registering two gradient with name '{self._op_type}'! (Previous "
+                "registration was a built-in op type or an earlier RegisterGradient.)"
+            )
         _GRADIENTS[self._op_type] = fn
         return fn
 
@@ -165,7 +168,8 @@ def registered_gradient(name: str) -> Any:
     except KeyError:
         raise errors.LookupGradientError(
             f"gradient_override_map names gradient '{name}', which no tf.RegisterGradient "
-            "registered.") from None
+            "registered."
+        ) from None
 
 
 def not_differentiable(op_type: str) -> None:

@@ -85,8 +85,9 @@ def atomic_write(path: str, write: Callable[[IO[bytes]], None]) -> None:
     file `.<name>.tmp-<pid>-<random>` that nothing reads (see remove_stale_temp_files).
     """
     directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}-"
-                                  f"{secrets.token_hex(4)}")
+    tmp = os.path.join(
+        directory, f".{os.path.basename(path)}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    )
     # NOTE: os.open with 0o666 (not mkstemp's 0o600) so the umask decides who may read the
     # file, e.g. a serving process in a shared group.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
@@ -150,7 +151,9 @@ class ReadLimits(NamedTuple):
 
 
 _LIMITS: contextvars.ContextVar[ReadLimits] = contextvars.ContextVar(
-    "flowzero_read_limits", default=ReadLimits())  # noqa: B039 (a NamedTuple: immutable)
+    "flowzero_read_limits",
+    default=ReadLimits(),  # noqa: B039 (a NamedTuple: immutable)
+)
 
 
 @contextlib.contextmanager
@@ -161,8 +164,9 @@ def read_limits(max_file_bytes: int | None = None, root: str | None = None) -> A
     Every read refuses what is not a regular file (a FIFO would block the reader forever, a
     device such as /dev/zero never ends) whatever the limits.
     """
-    token = _LIMITS.set(ReadLimits(max_file_bytes,
-                                   None if root is None else os.path.realpath(root)))
+    token = _LIMITS.set(
+        ReadLimits(max_file_bytes, None if root is None else os.path.realpath(root))
+    )
     try:
         yield
     finally:
@@ -182,8 +186,9 @@ def open_regular(path: str, what: str = "file") -> IO[bytes]:
     if limits.root is not None:  # (a symlinked file, or a symlinked directory on its way)
         real = os.path.realpath(path)
         if os.path.commonpath([real, limits.root]) != limits.root:
-            raise errors.DataLossError(None, None, f"{what} {path} resolves to {real}, "
-                                       f"outside {limits.root}; refused.")
+            raise errors.DataLossError(
+                None, None, f"{what} {path} resolves to {real}, outside {limits.root}; refused."
+            )
     # NOTE: O_NONBLOCK so that opening a FIFO returns at once (fstat then refuses it) instead
     # of waiting for a writer; it changes nothing for a regular file.
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -192,18 +197,29 @@ def open_regular(path: str, what: str = "file") -> IO[bytes]:
     except FileNotFoundError:
         raise errors.NotFoundError(None, None, f"{what} {path} does not exist.") from None
     except OSError as e:
-        raise errors.DataLossError(None, None, f"{what} {path} cannot be opened: "
-                                   f"{e.strerror}.") from None
+        raise errors.DataLossError(
+            None, None, f"{what} {path} cannot be opened: {e.strerror}."
+        ) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a directory" if \
-                stat.S_ISDIR(st.st_mode) else "a device or special file"
-            raise errors.DataLossError(None, None, f"{what} {path} is {kind}, not a regular "
-                                       "file; refused.")
+            kind = (
+                "a FIFO"
+                if stat.S_ISFIFO(st.st_mode)
+                else "a directory"
+                if stat.S_ISDIR(st.st_mode)
+                else "a device or special file"
+            )
+            raise errors.DataLossError(
+                None, None, f"{what} {path} is {kind}, not a regular file; refused."
+            )
         if limits.max_file_bytes is not None and st.st_size > limits.max_file_bytes:
-            raise errors.DataLossError(None, None, f"{what} {path} has {st.st_size} bytes, "
-                                       f"more than the limit of {limits.max_file_bytes}.")
+            raise errors.DataLossError(
+                None,
+                None,
+                f"{what} {path} has {st.st_size} bytes, "
+                f"more than the limit of {limits.max_file_bytes}.",
+            )
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
@@ -230,15 +246,19 @@ def write_npz(f: IO[bytes], arrays: dict[str, np.ndarray]) -> None:
         for key, arr in arrays.items():
             arr = np.asanyarray(arr)
             if arr.dtype.hasobject:
-                raise ValueError(f"Cannot store '{key}' (dtype {arr.dtype}): object arrays "
-                                 "would need pickle.")
+                raise ValueError(
+                    f"Cannot store '{key}' (dtype {arr.dtype}): object arrays would need pickle."
+                )
             with zf.open(key + ".npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, arr, allow_pickle=False)
 
 
-def read_npz(path: str, expected_sha256: str | None = None, what: str = "file",
-             declared: dict[str, tuple[Any, list[int]]] | None = None
-             ) -> dict[str, np.ndarray]:
+def read_npz(
+    path: str,
+    expected_sha256: str | None = None,
+    what: str = "file",
+    declared: dict[str, tuple[Any, list[int]]] | None = None,
+) -> dict[str, np.ndarray]:
     """Reads every array of an `.npz` (no pickle), checking its SHA-256 first.
 
     Nothing is allocated before it is checked: each member's `.npy` header must describe
@@ -257,27 +277,41 @@ def read_npz(path: str, expected_sha256: str | None = None, what: str = "file",
         got = sha256_file(path)
         if got != expected_sha256:
             raise errors.DataLossError(
-                None, None, f"{what} {path} is corrupted or truncated: its SHA-256 is {got}, "
-                f"the index recorded {expected_sha256}.")
+                None,
+                None,
+                f"{what} {path} is corrupted or truncated: its SHA-256 is {got}, "
+                f"the index recorded {expected_sha256}.",
+            )
     try:
         with open_regular(path, what) as f, zipfile.ZipFile(f) as zf:
             return _read_members(zf, path, what, declared)
     except errors.OpError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError,
-            OverflowError, NotImplementedError) as e:
-        raise errors.DataLossError(None, None, f"{what} {path} cannot be read as an .npz: "
-                                   f"{type(e).__name__}: {e}") from None
+    except (
+        zipfile.BadZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        KeyError,
+        TypeError,
+        OverflowError,
+        NotImplementedError,
+    ) as e:
+        raise errors.DataLossError(
+            None, None, f"{what} {path} cannot be read as an .npz: {type(e).__name__}: {e}"
+        ) from None
 
 
-def _read_members(zf: zipfile.ZipFile, path: str, what: str,
-                  declared: dict[str, tuple[Any, list[int]]] | None) -> dict[str, np.ndarray]:
+def _read_members(
+    zf: zipfile.ZipFile, path: str, what: str, declared: dict[str, tuple[Any, list[int]]] | None
+) -> dict[str, np.ndarray]:
     limit = _LIMITS.get().max_file_bytes
     infos = zf.infolist()
     total = sum(i.file_size for i in infos)
     if limit is not None and total > limit:
-        raise errors.DataLossError(None, None, f"{what} {path} unpacks to {total} bytes, more "
-                                   f"than the limit of {limit}.")
+        raise errors.DataLossError(
+            None, None, f"{what} {path} unpacks to {total} bytes, more than the limit of {limit}."
+        )
     out: dict[str, np.ndarray] = {}
     for info in infos:
         key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
@@ -291,28 +325,41 @@ def _read_members(zf: zipfile.ZipFile, path: str, what: str,
             elif version == (2, 0):
                 shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
             else:
-                raise errors.DataLossError(None, None, f"{where}: unsupported .npy version "
-                                           f"{version}.")
+                raise errors.DataLossError(
+                    None, None, f"{where}: unsupported .npy version {version}."
+                )
             if dtype.hasobject:
-                raise errors.DataLossError(None, None, f"{where} holds Python objects (would "
-                                           "need pickle); refused.")
+                raise errors.DataLossError(
+                    None, None, f"{where} holds Python objects (would need pickle); refused."
+                )
             nbytes = math.prod(shape) * dtype.itemsize
             if nbytes != info.file_size - member.tell():
-                raise errors.DataLossError(None, None, f"{where}: its header describes "
-                                           f"{nbytes} bytes of data, the zip declares "
-                                           f"{info.file_size - member.tell()}.")
+                raise errors.DataLossError(
+                    None,
+                    None,
+                    f"{where}: its header describes "
+                    f"{nbytes} bytes of data, the zip declares "
+                    f"{info.file_size - member.tell()}.",
+                )
             if declared is not None:
                 want_dtype, want_shape = declared[key]
                 if dtype != np.dtype(want_dtype) or list(shape) != list(want_shape):
-                    raise errors.DataLossError(None, None, f"{where} holds {dtype.str} "
-                                               f"{list(shape)}; its index declares "
-                                               f"{np.dtype(want_dtype).str} {list(want_shape)}.")
+                    raise errors.DataLossError(
+                        None,
+                        None,
+                        f"{where} holds {dtype.str} "
+                        f"{list(shape)}; its index declares "
+                        f"{np.dtype(want_dtype).str} {list(want_shape)}.",
+                    )
             data = member.read(nbytes)
             if len(data) != nbytes:
                 raise errors.DataLossError(None, None, f"{where} is truncated.")
         arr = np.frombuffer(data, dtype=dtype)
-        out[key] = (arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)).copy() \
-            if arr.size else np.zeros(shape, dtype)
+        out[key] = (
+            (arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)).copy()
+            if arr.size
+            else np.zeros(shape, dtype)
+        )
     return out
 
 
@@ -327,14 +374,17 @@ def read_json(path: str, what: str = "file") -> Any:
     with open_regular(path, what) as f:
         raw = f.read()
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant,
-                          parse_float=_finite_float)
+        return json.loads(
+            raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float
+        )
     except (UnicodeDecodeError, ValueError) as e:
-        raise errors.DataLossError(None, None, f"{what} {path} is not valid JSON "
-                                   f"(corrupted?): {e}") from None
+        raise errors.DataLossError(
+            None, None, f"{what} {path} is not valid JSON (corrupted?): {e}"
+        ) from None
     except RecursionError:
-        raise errors.DataLossError(None, None, f"{what} {path} nests its JSON too deeply "
-                                   "(corrupted or crafted).") from None
+        raise errors.DataLossError(
+            None, None, f"{what} {path} nests its JSON too deeply (corrupted or crafted)."
+        ) from None
 
 
 def _no_constant(name: str) -> Any:
@@ -351,10 +401,17 @@ def _finite_float(text: str) -> float:
 
 def _safe_sibling(json_path: str, name: Any, what: str) -> str:
     # A sidecar is named by its bare file name next to the JSON: never a path elsewhere.
-    if not isinstance(name, str) or not name or name in (".", "..") or "/" in name \
-            or "\\" in name or "\x00" in name:
-        raise errors.DataLossError(None, None, f"{what} {json_path} names an invalid array "
-                                   f"file {name!r}.")
+    if (
+        not isinstance(name, str)
+        or not name
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\x00" in name
+    ):
+        raise errors.DataLossError(
+            None, None, f"{what} {json_path} names an invalid array file {name!r}."
+        )
     return os.path.join(os.path.dirname(os.path.abspath(json_path)), name)
 
 
@@ -363,8 +420,13 @@ def _sidecar_names(json_path: str, sidecar_base: str | None) -> list[str]:
     return [base + ".npz", base + ".alt.npz"]
 
 
-def write_json_with_arrays(json_path: str, doc: dict[str, Any], arrays: dict[str, np.ndarray],
-                           as_text: bool = True, sidecar_base: str | None = None) -> None:
+def write_json_with_arrays(
+    json_path: str,
+    doc: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    as_text: bool = True,
+    sidecar_base: str | None = None,
+) -> None:
     """Writes `doc` to `json_path` and `arrays` to a sidecar `.npz` in the same directory.
 
     The sidecar is `<sidecar_base>.npz` (default base: `json_path`), written atomically first;
@@ -385,8 +447,12 @@ def write_json_with_arrays(json_path: str, doc: dict[str, Any], arrays: dict[str
     sidecar = os.path.join(directory, name)
     atomic_write(sidecar, lambda f: write_npz(f, arrays))
     try:
-        doc = dict(doc, arrays_file=name, arrays_sha256=sha256_file(sidecar),
-                   arrays_bytes=os.path.getsize(sidecar))
+        doc = dict(
+            doc,
+            arrays_file=name,
+            arrays_sha256=sha256_file(sidecar),
+            arrays_bytes=os.path.getsize(sidecar),
+        )
         atomic_write(json_path, lambda f: f.write(_json_bytes(doc, as_text)))
     except BaseException:
         # (e.g. a full disk) the JSON still names the previous sidecar, or nothing: this one
@@ -399,9 +465,9 @@ def write_json_with_arrays(json_path: str, doc: dict[str, Any], arrays: dict[str
         os.unlink(other)
 
 
-def read_json_with_arrays(json_path: str, what: str = "file",
-                          declared: Callable[[dict[str, Any]], Any] | None = None
-                          ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def read_json_with_arrays(
+    json_path: str, what: str = "file", declared: Callable[[dict[str, Any]], Any] | None = None
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Reads a pair written by write_json_with_arrays, verifying the sidecar's SHA-256.
 
     If the sidecar is missing or does not match and the JSON meanwhile names another one (a
@@ -417,15 +483,23 @@ def read_json_with_arrays(json_path: str, what: str = "file",
         sidecar = _safe_sibling(json_path, name, what)
         try:
             if not os.path.exists(sidecar):
-                raise errors.DataLossError(None, None, f"{what} {json_path} names array file "
-                                           f"{name}, which is missing.")
-            return doc, read_npz(sidecar, doc.get("arrays_sha256"), f"array file of {what}",
-                                 (declared or declared_arrays)(doc))
+                raise errors.DataLossError(
+                    None, None, f"{what} {json_path} names array file {name}, which is missing."
+                )
+            return doc, read_npz(
+                sidecar,
+                doc.get("arrays_sha256"),
+                f"array file of {what}",
+                (declared or declared_arrays)(doc),
+            )
         except (errors.DataLossError, errors.NotFoundError):
             again = read_json(json_path, what)
-            if attempt == _READ_ATTEMPTS - 1 or not isinstance(again, dict) or (
-                    again.get("arrays_file"), again.get("arrays_sha256")) == (
-                    name, doc.get("arrays_sha256")):
+            if (
+                attempt == _READ_ATTEMPTS - 1
+                or not isinstance(again, dict)
+                or (again.get("arrays_file"), again.get("arrays_sha256"))
+                == (name, doc.get("arrays_sha256"))
+            ):
                 raise  # not a concurrent overwrite: the pair itself is damaged
     raise AssertionError("unreachable")
 
@@ -442,8 +516,11 @@ def declared_arrays(doc: Any) -> dict[str, tuple[Any, list[int]]] | None:
         elif isinstance(x, dict):
             if x.get(_TAG) == "ndarray":
                 key, dtype, shape = x.get("key"), x.get("dtype"), x.get("shape")
-                if not isinstance(key, str) or not isinstance(shape, list) or not all(
-                        type(d) is int and d >= 0 for d in shape):
+                if (
+                    not isinstance(key, str)
+                    or not isinstance(shape, list)
+                    or not all(type(d) is int and d >= 0 for d in shape)
+                ):
                     return None
                 try:
                     out[key] = (np.dtype(dtype), shape)
@@ -511,8 +588,11 @@ class _Encoder:
         if isinstance(v, float):
             return v if math.isfinite(v) else {_TAG: "float", "value": repr(v)}
         if isinstance(v, complex):
-            return {_TAG: "complex", "real": self.encode(v.real, where),
-                    "imag": self.encode(v.imag, where)}
+            return {
+                _TAG: "complex",
+                "real": self.encode(v.real, where),
+                "imag": self.encode(v.imag, where),
+            }
         if isinstance(v, bytes):
             return {_TAG: "bytes", "b64": base64.b64encode(v).decode("ascii")}
         if isinstance(v, _dtypes.DType):
@@ -525,8 +605,11 @@ class _Encoder:
             return {_TAG: "np_dtype", "str": v.str}
         if isinstance(v, np.ndarray):
             if v.dtype.hasobject:
-                return {_TAG: "object_array", "shape": list(v.shape),
-                        "items": [self.encode(x, where) for x in v.reshape(-1).tolist()]}
+                return {
+                    _TAG: "object_array",
+                    "shape": list(v.shape),
+                    "items": [self.encode(x, where) for x in v.reshape(-1).tolist()],
+                }
             key = f"{where[1]}:{where[2]}"
             if key in self.arrays:
                 key = f"{key}#{len(self.arrays)}"
@@ -541,8 +624,10 @@ class _Encoder:
         if isinstance(v, tuple):
             return {_TAG: "tuple", "items": [self.encode(x, where) for x in v]}
         if isinstance(v, dict):
-            return {_TAG: "dict", "items": [[self.encode(k, where), self.encode(x, where)]
-                                            for k, x in v.items()]}
+            return {
+                _TAG: "dict",
+                "items": [[self.encode(k, where), self.encode(x, where)] for k, x in v.items()],
+            }
         op_type, node, attr = where
         raise TypeError(
             f"{op_type} '{node}': attr '{attr}' holds a {type(v).__module__}."
@@ -561,8 +646,9 @@ def _decode(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None)
     if tag == "float":
         return float(v["value"])
     if tag == "complex":
-        return complex(_decode(v["real"], arrays, where, refs),
-                       _decode(v["imag"], arrays, where, refs))
+        return complex(
+            _decode(v["real"], arrays, where, refs), _decode(v["imag"], arrays, where, refs)
+        )
     if tag == "bytes":
         return base64.b64decode(v["b64"])
     if tag == "dtype":
@@ -586,12 +672,16 @@ def _decode(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None)
     if tag == "ndarray":
         arr = arrays.get(v["key"])
         if arr is None:
-            raise errors.DataLossError(None, None, f"{where}: array '{v['key']}' is missing "
-                                       "from the graph's .npz.")
+            raise errors.DataLossError(
+                None, None, f"{where}: array '{v['key']}' is missing from the graph's .npz."
+            )
         if arr.dtype.str != v["dtype"] or list(arr.shape) != v["shape"]:
             raise errors.DataLossError(
-                None, None, f"{where}: array '{v['key']}' has dtype {arr.dtype.str} shape "
-                f"{list(arr.shape)} in the .npz; the graph recorded {v['dtype']} {v['shape']}.")
+                None,
+                None,
+                f"{where}: array '{v['key']}' has dtype {arr.dtype.str} shape "
+                f"{list(arr.shape)} in the .npz; the graph recorded {v['dtype']} {v['shape']}.",
+            )
         return arr.copy()
     if tag == "tuple":
         return tuple(_decode(x, arrays, where, refs) for x in v["items"])
@@ -600,10 +690,14 @@ def _decode(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None)
             raise errors.DataLossError(None, None, f"{where}: a {tag} reference outside a graph.")
         return refs.tensor(v["name"], where) if tag == "tensor" else refs.body(v["id"], where)
     if tag == "dict":
-        return {_decode(k, arrays, where, refs): _decode(x, arrays, where, refs)
-                for k, x in v["items"]}
-    raise errors.DataLossError(None, None, f"{where}: unknown value tag {tag!r} in the graph "
-                               "document (written by a newer flowzero?).")
+        return {
+            _decode(k, arrays, where, refs): _decode(x, arrays, where, refs) for k, x in v["items"]
+        }
+    raise errors.DataLossError(
+        None,
+        None,
+        f"{where}: unknown value tag {tag!r} in the graph document (written by a newer flowzero?).",
+    )
 
 
 _MAX_DIM = 2**62  # no dimension a graph can hold (its element count must fit int64 too)
@@ -612,23 +706,28 @@ _MAX_DIM = 2**62  # no dimension a graph can hold (its element count must fit in
 def _check_dim(d: Any, where: str) -> Any:
     # flowzero writes None for an unknown dimension, never a negative number.
     if d is not None and (type(d) is not int or not 0 <= d < _MAX_DIM):
-        raise errors.DataLossError(None, None, f"{where}: invalid shape dimension {d!r:.40} "
-                                   f"(a graph file holds integers in [0, 2**62) or null).")
+        raise errors.DataLossError(
+            None,
+            None,
+            f"{where}: invalid shape dimension {d!r:.40} "
+            f"(a graph file holds integers in [0, 2**62) or null).",
+        )
     return d
 
 
-def _decode_checked(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None
-                    ) -> Any:
+def _decode_checked(v: Any, arrays: dict[str, np.ndarray], where: str, refs: Any = None) -> Any:
     try:
         return _decode(v, arrays, where, refs)
     except errors.OpError:
         raise
     except RecursionError:
-        raise errors.DataLossError(None, None, f"{where}: the value nests too deeply "
-                                   "(corrupted or crafted).") from None
+        raise errors.DataLossError(
+            None, None, f"{where}: the value nests too deeply (corrupted or crafted)."
+        ) from None
     except (KeyError, TypeError, ValueError, OverflowError, MemoryError) as e:
-        raise errors.DataLossError(None, None, f"{where}: malformed value {v!r:.120} "
-                                   f"({type(e).__name__}: {e}).") from None
+        raise errors.DataLossError(
+            None, None, f"{where}: malformed value {v!r:.120} ({type(e).__name__}: {e})."
+        ) from None
 
 
 def _shape_json(s: TensorShape) -> list[int | None] | None:
@@ -642,13 +741,23 @@ def _is_variable(obj: Any) -> bool:
 
 
 def _variable_json(v: Any) -> dict[str, Any]:
-    return {"kind": "variable", "name": v.op.name, "initializer": v.initializer.name,
-            "snapshot": v.value().name, "initial_value": v.initial_value.name,
-            "trainable": bool(v.trainable)}
+    return {
+        "kind": "variable",
+        "name": v.op.name,
+        "initializer": v.initializer.name,
+        "snapshot": v.value().name,
+        "initial_value": v.initial_value.name,
+        "trainable": bool(v.trainable),
+    }
 
 
-def variable_from_nodes(storage: Tensor, initializer: Operation, snapshot: Tensor,
-                        initial_value: Tensor, trainable: bool = True) -> Any:
+def variable_from_nodes(
+    storage: Tensor,
+    initializer: Operation,
+    snapshot: Tensor,
+    initial_value: Tensor,
+    trainable: bool = True,
+) -> Any:
     """A tf.Variable wrapping existing nodes (VariableV2, its Assign, its read), adding no ops."""
     if storage.op.type != "VariableV2":
         raise ValueError(f"'{storage.op.name}' is a {storage.op.type}, not a VariableV2 node.")
@@ -666,9 +775,12 @@ def _collection_item(key: str, item: Any) -> dict[str, Any] | None:
     try:
         return {"kind": "value", "value": _Encoder().encode(item, ("collection", key, "item"))}
     except TypeError:
-        warnings.warn(f"Graph serialization skips an item of collection '{key}': a "
-                      f"{type(item).__qualname__} cannot be stored.", RuntimeWarning,
-                      stacklevel=4)
+        warnings.warn(
+            f"Graph serialization skips an item of collection '{key}': a "
+            f"{type(item).__qualname__} cannot be stored.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
         return None
 
 
@@ -694,16 +806,18 @@ def graph_to_dict(graph: Graph | None = None, collection_list: Any = None) -> Gr
     ops = g.get_operations()
     ops = [o for o in ops if o.type == "_Arg"] + [o for o in ops if o.type != "_Arg"]
     for op in ops:
-        attrs = {k: enc.encode(v, (op.type, op.name, k)) for k, v in op.opdef.attrs.items()
-                 if not k.startswith("_")}
+        attrs = {
+            k: enc.encode(v, (op.type, op.name, k))
+            for k, v in op.opdef.attrs.items()
+            if not k.startswith("_")
+        }
         node = {
             "name": op.name,
             "op": op.type,
             "inputs": [t.name for t in op.inputs],
             "control_inputs": [c.name for c in op.control_inputs],
             "attrs": attrs,
-            "outputs": [{"dtype": t.dtype.name, "shape": _shape_json(t.shape)}
-                        for t in op.outputs],
+            "outputs": [{"dtype": t.dtype.name, "shape": _shape_json(t.shape)} for t in op.outputs],
         }
         if op._body is not None:
             node["body"] = enc.body_id(op._body)
@@ -712,35 +826,61 @@ def graph_to_dict(graph: Graph | None = None, collection_list: Any = None) -> Gr
     collections: dict[str, list[Any]] = {}
     for key in keys:
         if not isinstance(key, str):
-            warnings.warn(f"Graph serialization skips collection {key!r}: its key is not a "
-                          "string.", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"Graph serialization skips collection {key!r}: its key is not a string.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
             continue
         items = [_collection_item(key, x) for x in g.get_collection(key)]
         collections[key] = [x for x in items if x is not None]
-    doc = {"format": GRAPH_FORMAT, "version": GRAPH_VERSION, "seed": g.seed, "nodes": nodes,
-           "collections": collections}
+    doc = {
+        "format": GRAPH_FORMAT,
+        "version": GRAPH_VERSION,
+        "seed": g.seed,
+        "nodes": nodes,
+        "collections": collections,
+    }
     if enc.bodies:
-        doc["bodies"] = [{
-            "scope": b.scope, "parent": None if b.parent is None else enc.bodies[b.parent],
-            "args": [t.name for t in b.args], "n_explicit": b.n_explicit,
-            "captures": [t.name for t in b.captures], "outputs": [t.name for t in b.outputs],
-            "control_captures": [c.name for c in b.control_captures],
-        } for b in enc.bodies]
+        doc["bodies"] = [
+            {
+                "scope": b.scope,
+                "parent": None if b.parent is None else enc.bodies[b.parent],
+                "args": [t.name for t in b.args],
+                "n_explicit": b.n_explicit,
+                "captures": [t.name for t in b.captures],
+                "outputs": [t.name for t in b.outputs],
+                "control_captures": [c.name for c in b.control_captures],
+            }
+            for b in enc.bodies
+        ]
     return GraphDocument(doc, enc.arrays)
 
 
 def _check_format(doc: Any, fmt: str, version: int, what: str) -> None:
     if not isinstance(doc, dict) or doc.get("format") != fmt:
-        raise errors.DataLossError(None, None, f"{what} is not a {fmt} document (format "
-                                   f"{doc.get('format') if isinstance(doc, dict) else None!r}).")
+        raise errors.DataLossError(
+            None,
+            None,
+            f"{what} is not a {fmt} document (format "
+            f"{doc.get('format') if isinstance(doc, dict) else None!r}).",
+        )
     if not isinstance(doc.get("version"), int) or doc["version"] > version:
-        raise errors.UnimplementedError(None, None, f"{what} has {fmt} version "
-                                        f"{doc.get('version')!r}; this flowzero reads up to "
-                                        f"version {version}.")
+        raise errors.UnimplementedError(
+            None,
+            None,
+            f"{what} has {fmt} version "
+            f"{doc.get('version')!r}; this flowzero reads up to "
+            f"version {version}.",
+        )
 
 
-def graph_from_dict(doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = None,
-                    graph: Graph | None = None, import_scope: str | None = None) -> Graph:
+def graph_from_dict(
+    doc: dict[str, Any],
+    arrays: dict[str, np.ndarray] | None = None,
+    graph: Graph | None = None,
+    import_scope: str | None = None,
+) -> Graph:
     """Re-creates a serialized graph's ops (and collections) in `graph` (default: a new Graph).
 
     Every node goes through `Graph.create_op` with its registered OpDef class: shapes and
@@ -788,18 +928,25 @@ def graph_from_dict(doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = 
         except KeyError:
             pass
         else:
-            raise ValueError(f"Cannot import node '{name}': the graph already has an op of "
-                             "that name. Import into a new tf.Graph or pass import_scope.")
+            raise ValueError(
+                f"Cannot import node '{name}': the graph already has an op of "
+                "that name. Import into a new tf.Graph or pass import_scope."
+            )
         cls = get_op_class(op_type)
-        attrs = {k: _decode_checked(v, arrays, f"{where} attr '{k}'", refs)
-                 for k, v in _field(node, "attrs", dict, where).items()}
+        attrs = {
+            k: _decode_checked(v, arrays, f"{where} attr '{k}'", refs)
+            for k, v in _field(node, "attrs", dict, where).items()
+        }
         inputs = []
         for t in _field(node, "inputs", list, where):
             try:
                 inputs.append(g.get_tensor_by_name(scoped(t)))
             except (KeyError, ValueError, TypeError):
-                raise errors.DataLossError(None, None, f"graph document: {where} has input "
-                                           f"{t!r}, which no earlier node produces.") from None
+                raise errors.DataLossError(
+                    None,
+                    None,
+                    f"graph document: {where} has input {t!r}, which no earlier node produces.",
+                ) from None
         controls, late = [], []
         for c in _field(node, "control_inputs", list, where):
             try:
@@ -807,26 +954,38 @@ def graph_from_dict(doc: dict[str, Any], arrays: dict[str, np.ndarray] | None = 
             except (KeyError, TypeError):
                 late.append(c)
         body = refs.body(node["body"], where) if node.get("body") is not None else None
-        with g.control_dependencies(None), g.control_dependencies(controls), \
-                g._building_body(body) if body is not None else contextlib.nullcontext():
+        with (
+            g.control_dependencies(None),
+            g.control_dependencies(controls),
+            g._building_body(body) if body is not None else contextlib.nullcontext(),
+        ):
             try:
                 op = g.create_op(cls, inputs, attrs, name + "/")
             except (OverflowError, RecursionError, MemoryError) as e:
-                raise errors.DataLossError(None, None, f"graph document: {where} cannot be "
-                                           f"re-created: {type(e).__name__}: {e}") from None
+                raise errors.DataLossError(
+                    None,
+                    None,
+                    f"graph document: {where} cannot be re-created: {type(e).__name__}: {e}",
+                ) from None
         late_controls.extend((op, c) for c in late)
         try:
             _check_outputs(op, _field(node, "outputs", list, where), where)
         except (KeyError, TypeError) as e:
-            raise errors.DataLossError(None, None, f"graph document: {where} has malformed "
-                                       f"outputs ({type(e).__name__}: {e}).") from None
+            raise errors.DataLossError(
+                None,
+                None,
+                f"graph document: {where} has malformed outputs ({type(e).__name__}: {e}).",
+            ) from None
         _mark_scopes_used(g, name)
     for op, c in late_controls:
         try:
             target = g.get_operation_by_name(scoped(c))
         except (KeyError, TypeError):
-            raise errors.DataLossError(None, None, f"graph document: '{op.name}' has control "
-                                       f"input {c!r}, which is not in the graph.") from None
+            raise errors.DataLossError(
+                None,
+                None,
+                f"graph document: '{op.name}' has control input {c!r}, which is not in the graph.",
+            ) from None
         op._add_control_input(target)
     refs.fill_bodies()
     _import_collections(g, doc.get("collections", {}), scoped)
@@ -862,8 +1021,9 @@ class _Refs:
         try:
             return self.g.get_tensor_by_name(self.scoped(name))
         except (KeyError, ValueError, TypeError):
-            raise errors.DataLossError(None, None, f"{where}: refers to tensor {name!r}, which "
-                                       "no earlier node produces.") from None
+            raise errors.DataLossError(
+                None, None, f"{where}: refers to tensor {name!r}, which no earlier node produces."
+            ) from None
 
     def fill_bodies(self) -> None:
         for k, (b, entry) in enumerate(zip(self.bodies, self.table)):
@@ -872,32 +1032,42 @@ class _Refs:
             b.n_explicit = _field(entry, "n_explicit", int, where)
             b.captures = [self.tensor(n, where) for n in _field(entry, "captures", list, where)]
             b.outputs = [self.tensor(n, where) for n in _field(entry, "outputs", list, where)]
-            b.control_captures = [self.g.get_operation_by_name(self.scoped(n))
-                                  for n in _field(entry, "control_captures", list, where)]
+            b.control_captures = [
+                self.g.get_operation_by_name(self.scoped(n))
+                for n in _field(entry, "control_captures", list, where)
+            ]
 
 
 def _field(d: dict[str, Any], key: str, kind: type, where: str) -> Any:
     v = d.get(key)
     if not isinstance(v, kind):
-        raise errors.DataLossError(None, None, f"graph document: {where} has no valid "
-                                   f"'{key}' ({kind.__name__}); got {v!r:.80}.")
+        raise errors.DataLossError(
+            None,
+            None,
+            f"graph document: {where} has no valid '{key}' ({kind.__name__}); got {v!r:.80}.",
+        )
     return v
 
 
 def _check_outputs(op: Operation, saved: list[dict[str, Any]], where: str) -> None:
     outs = op.outputs
     if len(outs) != len(saved):
-        raise ValueError(f"{where}: re-created op has {len(outs)} outputs; the saved graph "
-                         f"had {len(saved)}.")
+        raise ValueError(
+            f"{where}: re-created op has {len(outs)} outputs; the saved graph had {len(saved)}."
+        )
     for t, s in zip(outs, saved):
         want_dtype = _dtypes.as_dtype(s["dtype"])
         if t.dtype is not want_dtype:
-            raise ValueError(f"{where}: output {t.value_index} re-inferred as dtype "
-                             f"{t.dtype.name}; the saved graph had {want_dtype.name}.")
+            raise ValueError(
+                f"{where}: output {t.value_index} re-inferred as dtype "
+                f"{t.dtype.name}; the saved graph had {want_dtype.name}."
+            )
         want = TensorShape(s["shape"])
         if not t.shape.is_compatible_with(want):
-            raise ValueError(f"{where}: output {t.value_index} re-inferred with shape "
-                             f"{t.shape}; the saved graph had {want}.")
+            raise ValueError(
+                f"{where}: output {t.value_index} re-inferred with shape "
+                f"{t.shape}; the saved graph had {want}."
+            )
         t.set_shape(want)
 
 
@@ -910,11 +1080,15 @@ def _mark_scopes_used(g: Graph, name: str) -> None:
         g._names_in_use.setdefault(key, 1)
 
 
-def _import_collections(g: Graph, collections: dict[str, Any],
-                        scoped: Callable[[str], str]) -> None:
+def _import_collections(
+    g: Graph, collections: dict[str, Any], scoped: Callable[[str], str]
+) -> None:
     made: dict[str, Any] = {
-        v.op.name: v for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES)
-        + g.get_collection(GraphKeys.LOCAL_VARIABLES) if _is_variable(v)}
+        v.op.name: v
+        for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES)
+        + g.get_collection(GraphKeys.LOCAL_VARIABLES)
+        if _is_variable(v)
+    }
     if not isinstance(collections, dict):
         raise errors.DataLossError(None, None, "graph document: 'collections' is not an object.")
     for key, items in collections.items():
@@ -922,13 +1096,18 @@ def _import_collections(g: Graph, collections: dict[str, Any],
             try:
                 _import_item(g, key, item, made, scoped)
             except (KeyError, TypeError, AttributeError) as e:
-                raise errors.DataLossError(None, None, f"graph document: collection '{key}' has "
-                                           f"a malformed or dangling item {item!r:.120} "
-                                           f"({type(e).__name__}: {e}).") from None
+                raise errors.DataLossError(
+                    None,
+                    None,
+                    f"graph document: collection '{key}' has "
+                    f"a malformed or dangling item {item!r:.120} "
+                    f"({type(e).__name__}: {e}).",
+                ) from None
 
 
-def _import_item(g: Graph, key: str, item: dict[str, Any], made: dict[str, Any],
-                 scoped: Callable[[str], str]) -> None:
+def _import_item(
+    g: Graph, key: str, item: dict[str, Any], made: dict[str, Any], scoped: Callable[[str], str]
+) -> None:
     kind = item.get("kind")
     if kind == "variable":
         name = scoped(item["name"])
@@ -939,25 +1118,28 @@ def _import_item(g: Graph, key: str, item: dict[str, Any], made: dict[str, Any],
                 g.get_operation_by_name(scoped(item["initializer"])),
                 g.get_tensor_by_name(scoped(item["snapshot"])),
                 g.get_tensor_by_name(scoped(item["initial_value"])),
-                item.get("trainable", True))
+                item.get("trainable", True),
+            )
         g.add_to_collection(key, v)
     elif kind == "tensor":
         g.add_to_collection(key, g.get_tensor_by_name(scoped(item["name"])))
     elif kind == "operation":
         g.add_to_collection(key, g.get_operation_by_name(scoped(item["name"])))
     elif kind == "value":
-        g.add_to_collection(key, _decode_checked(item["value"], {},
-                                                 f"collection '{key}'"))
+        g.add_to_collection(key, _decode_checked(item["value"], {}, f"collection '{key}'"))
     else:
-        raise errors.DataLossError(None, None, f"collection '{key}': unknown item kind "
-                                   f"{kind!r}.")
+        raise errors.DataLossError(None, None, f"collection '{key}': unknown item kind {kind!r}.")
 
 
 def variables_by_name(graph: Graph) -> dict[str, Any]:
     """The graph's Variable objects (global, local, trainable collections) by op name."""
     out: dict[str, Any] = {}
-    for key in (GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES,
-                GraphKeys.TRAINABLE_VARIABLES, GraphKeys.MODEL_VARIABLES):
+    for key in (
+        GraphKeys.GLOBAL_VARIABLES,
+        GraphKeys.LOCAL_VARIABLES,
+        GraphKeys.TRAINABLE_VARIABLES,
+        GraphKeys.MODEL_VARIABLES,
+    ):
         for v in graph.get_collection(key):
             if _is_variable(v):
                 out.setdefault(v.op.name, v)
@@ -972,8 +1154,10 @@ def _as_document(graph_or_graph_def: Any) -> GraphDocument:
         return GraphDocument(*graph_or_graph_def)
     if isinstance(graph_or_graph_def, dict):
         return GraphDocument(graph_or_graph_def, {})
-    raise TypeError(f"Expected a tf.Graph or a (doc, arrays) GraphDocument; got "
-                    f"{type(graph_or_graph_def).__name__}.")
+    raise TypeError(
+        f"Expected a tf.Graph or a (doc, arrays) GraphDocument; got "
+        f"{type(graph_or_graph_def).__name__}."
+    )
 
 
 def write_graph(graph_or_graph_def: Any, logdir: str, name: str, as_text: bool = True) -> str:
@@ -1005,6 +1189,17 @@ def load_graph(path: str, graph: Graph | None = None, import_scope: str | None =
     return graph_from_dict(doc.doc, doc.arrays, graph=graph, import_scope=import_scope)
 
 
-__all__ = ["GraphDocument", "graph_to_dict", "graph_from_dict", "write_graph", "read_graph",
-           "load_graph", "variable_from_nodes", "atomic_write", "write_npz", "read_npz",
-           "write_json_with_arrays", "read_json_with_arrays"]
+__all__ = [
+    "GraphDocument",
+    "graph_to_dict",
+    "graph_from_dict",
+    "write_graph",
+    "read_graph",
+    "load_graph",
+    "variable_from_nodes",
+    "atomic_write",
+    "write_npz",
+    "read_npz",
+    "write_json_with_arrays",
+    "read_json_with_arrays",
+]

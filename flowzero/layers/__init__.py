@@ -51,12 +51,33 @@ from flowzero.layers.pooling import (
     max_pooling2d,
 )
 
-__all__ = ["Layer", "Dense", "Conv2D", "Convolution2D", "Conv2DTranspose", "Convolution2DTranspose",
-           "conv2d_transpose", "SeparableConv2D", "SeparableConvolution2D", "separable_conv2d",
-           "MaxPooling2D", "MaxPool2D",
-           "AveragePooling2D", "AvgPool2D", "Flatten", "Dropout", "BatchNormalization",
-           "dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
-           "batch_normalization", "l2_regularizer"]
+__all__ = [
+    "Layer",
+    "Dense",
+    "Conv2D",
+    "Convolution2D",
+    "Conv2DTranspose",
+    "Convolution2DTranspose",
+    "conv2d_transpose",
+    "SeparableConv2D",
+    "SeparableConvolution2D",
+    "separable_conv2d",
+    "MaxPooling2D",
+    "MaxPool2D",
+    "AveragePooling2D",
+    "AvgPool2D",
+    "Flatten",
+    "Dropout",
+    "BatchNormalization",
+    "dense",
+    "conv2d",
+    "max_pooling2d",
+    "average_pooling2d",
+    "flatten",
+    "dropout",
+    "batch_normalization",
+    "l2_regularizer",
+]
 
 
 def __getattr__(name: str) -> object:

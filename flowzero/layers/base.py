@@ -27,27 +27,28 @@ def _tuple(value: Any, n: int, what: str) -> tuple[int, ...]:
     try:
         out = tuple(int(v) for v in value)
     except (TypeError, ValueError):
-        raise ValueError(f"The `{what}` argument must be a tuple of {n} integers; got "
-                         f"{value!r}.") from None
+        raise ValueError(
+            f"The `{what}` argument must be a tuple of {n} integers; got {value!r}."
+        ) from None
     if len(out) != n:
-        raise ValueError(f"The `{what}` argument must be a tuple of {n} integers; got "
-                         f"{value!r}.")
+        raise ValueError(f"The `{what}` argument must be a tuple of {n} integers; got {value!r}.")
     return out
 
 
 def _padding(padding: str) -> str:
     p = str(padding).upper()
     if p not in ("VALID", "SAME"):
-        raise ValueError(f"The `padding` argument must be one of 'valid', 'same'; got "
-                         f"{padding!r}.")
+        raise ValueError(f"The `padding` argument must be one of 'valid', 'same'; got {padding!r}.")
     return p
 
 
 def _data_format(data_format: str) -> str:
     df = str(data_format).lower()
     if df not in ("channels_last", "channels_first"):
-        raise ValueError(f"The `data_format` argument must be one of 'channels_first', "
-                         f"'channels_last'; got {data_format!r}.")
+        raise ValueError(
+            f"The `data_format` argument must be one of 'channels_first', "
+            f"'channels_last'; got {data_format!r}."
+        )
     return "NHWC" if df == "channels_last" else "NCHW"
 
 
@@ -76,8 +77,10 @@ def _check_training(training: Any) -> Any:
     if isinstance(training, (Tensor, Variable)):
         t = convert_to_tensor(training)
         if t.dtype is not dtypes.bool:
-            raise TypeError(f"`training` must be a Python bool or a bool Tensor; got a "
-                            f"{t.dtype.name} tensor {t.name}.")
+            raise TypeError(
+                f"`training` must be a Python bool or a bool Tensor; got a "
+                f"{t.dtype.name} tensor {t.name}."
+            )
         return t
     return training
 
@@ -103,9 +106,15 @@ class Layer:
 
     _base_name = "layer"
 
-    def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
-                 activity_regularizer: Callable[[Any], Any] | None = None,
-                 _reuse: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        trainable: bool = True,
+        name: str | None = None,
+        dtype: Any = None,
+        activity_regularizer: Callable[[Any], Any] | None = None,
+        _reuse: Any = None,
+        **kwargs: Any,
+    ) -> None:
         self.trainable = bool(trainable)
         self._given_name = name
         self._dtype = None if dtype is None else dtypes.as_dtype(dtype)
@@ -154,15 +163,28 @@ class Layer:
     def losses(self) -> list[Tensor]:
         return list(self._losses)
 
-    def add_weight(self, name: str, shape: Any, dtype: Any = None, initializer: Any = None,
-                   regularizer: Any = None, trainable: bool = True, constraint: Any = None
-                   ) -> Variable:
+    def add_weight(
+        self,
+        name: str,
+        shape: Any,
+        dtype: Any = None,
+        initializer: Any = None,
+        regularizer: Any = None,
+        trainable: bool = True,
+        constraint: Any = None,
+    ) -> Variable:
         """get_variable in the layer's scope; tracks it (and its regularization loss)."""
         g = get_default_graph()
         n_before = len(g.get_collection(GraphKeys.REGULARIZATION_LOSSES))
-        v = get_variable(name, shape, dtype=dtype or self._dtype, initializer=initializer,
-                         regularizer=regularizer, trainable=trainable and self.trainable,
-                         constraint=constraint)
+        v = get_variable(
+            name,
+            shape,
+            dtype=dtype or self._dtype,
+            initializer=initializer,
+            regularizer=regularizer,
+            trainable=trainable and self.trainable,
+            constraint=constraint,
+        )
         (self._trainable_weights if trainable else self._non_trainable_weights).append(v)
         self._losses.extend(g.get_collection(GraphKeys.REGULARIZATION_LOSSES)[n_before:])
         return v
@@ -186,8 +208,9 @@ class Layer:
         if self._dtype is None:
             self._dtype = x.dtype if x.dtype.is_floating else dtypes.float32
         if self._scope is None:
-            scope_cm = variable_scope(self._given_name, default_name=self._base_name,
-                                      reuse=self._reuse)
+            scope_cm = variable_scope(
+                self._given_name, default_name=self._base_name, reuse=self._reuse
+            )
         else:
             scope_cm = variable_scope(self._scope, reuse=True)
         with x.graph.as_default(), scope_cm as scope:

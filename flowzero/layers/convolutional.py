@@ -22,16 +22,30 @@ class Conv2D(Layer):
 
     _base_name = "conv2d"
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
-                 padding: str = "valid", data_format: str = "channels_last",
-                 dilation_rate: Any = (1, 1), activation: Callable[[Any], Any] | None = None,
-                 use_bias: bool = True, kernel_initializer: Any = None,
-                 bias_initializer: Any = _ZEROS, kernel_regularizer: Any = None,
-                 bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None,
-                 trainable: bool = True, name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(trainable=trainable, name=name,
-                         activity_regularizer=activity_regularizer, **kwargs)
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = (1, 1),
+        padding: str = "valid",
+        data_format: str = "channels_last",
+        dilation_rate: Any = (1, 1),
+        activation: Callable[[Any], Any] | None = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = _ZEROS,
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            trainable=trainable, name=name, activity_regularizer=activity_regularizer, **kwargs
+        )
         self.filters = int(filters)
         self.kernel_size = _tuple(kernel_size, 2, "kernel_size")
         self.strides = _tuple(strides, 2, "strides")
@@ -48,44 +62,73 @@ class Conv2D(Layer):
 
     def build(self, input_shape: TensorShape) -> None:
         if input_shape.ndims is not None and input_shape.ndims != 4:
-            raise ValueError(f"Input 0 of layer {self.name} is incompatible with the layer: "
-                             f"expected ndim=4, found ndim={input_shape.ndims}. Full shape "
-                             f"received: {input_shape}")
+            raise ValueError(
+                f"Input 0 of layer {self.name} is incompatible with the layer: "
+                f"expected ndim=4, found ndim={input_shape.ndims}. Full shape "
+                f"received: {input_shape}"
+            )
         axis = 1 if self.data_format == "NCHW" else -1
         channels = input_shape[axis].value if input_shape.ndims else None
         if channels is None:
-            raise ValueError("The channel dimension of the inputs should be defined. Found "
-                             f"`None`. (layer '{self.name}', inputs of shape {input_shape})")
-        self.kernel = self.add_weight("kernel", self._kernel_shape(channels),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+            raise ValueError(
+                "The channel dimension of the inputs should be defined. Found "
+                f"`None`. (layer '{self.name}', inputs of shape {input_shape})"
+            )
+        self.kernel = self.add_weight(
+            "kernel",
+            self._kernel_shape(channels),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         if self.use_bias:
-            self.bias = self.add_weight("bias", [self.filters],
-                                        initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+            self.bias = self.add_weight(
+                "bias",
+                [self.filters],
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
 
     def _kernel_shape(self, channels: int) -> list[int]:
         return [*self.kernel_size, channels, self.filters]
 
     def call(self, inputs: Tensor) -> Tensor:
-        out = conv_ops.conv2d(inputs, self.kernel, strides=list(self.strides),
-                              padding=self.padding, data_format=self.data_format,
-                              dilations=list(self.dilation_rate), name="Conv2D")
+        out = conv_ops.conv2d(
+            inputs,
+            self.kernel,
+            strides=list(self.strides),
+            padding=self.padding,
+            data_format=self.data_format,
+            dilations=list(self.dilation_rate),
+            name="Conv2D",
+        )
         if self.bias is not None:
             out = _bias_add(out, self.bias, data_format=self.data_format)
         return self.activation(out) if self.activation is not None else out
 
 
-def conv2d(inputs: Any, filters: int, kernel_size: Any, strides: Any = (1, 1),
-           padding: str = "valid", data_format: str = "channels_last",
-           dilation_rate: Any = (1, 1), activation: Callable[[Any], Any] | None = None,
-           use_bias: bool = True, kernel_initializer: Any = None,
-           bias_initializer: Any = _ZEROS, kernel_regularizer: Any = None,
-           bias_regularizer: Any = None, activity_regularizer: Any = None,
-           kernel_constraint: Any = None, bias_constraint: Any = None, trainable: bool = True,
-           name: str | None = None, reuse: Any = None) -> Tensor:
+def conv2d(
+    inputs: Any,
+    filters: int,
+    kernel_size: Any,
+    strides: Any = (1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    dilation_rate: Any = (1, 1),
+    activation: Callable[[Any], Any] | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    kernel_regularizer: Any = None,
+    bias_regularizer: Any = None,
+    activity_regularizer: Any = None,
+    kernel_constraint: Any = None,
+    bias_constraint: Any = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+) -> Tensor:
     """Functional 2-D convolution layer.
 
     Args:
@@ -99,10 +142,26 @@ def conv2d(inputs: Any, filters: int, kernel_size: Any, strides: Any = (1, 1),
     Example:
         >>> h = tf.layers.conv2d(images, 32, 5, padding="same", activation=tf.nn.relu)
     """
-    layer = Conv2D(filters, kernel_size, strides, padding, data_format, dilation_rate,
-                   activation, use_bias, kernel_initializer, bias_initializer,
-                   kernel_regularizer, bias_regularizer, activity_regularizer,
-                   kernel_constraint, bias_constraint, trainable, name, _reuse=reuse)
+    layer = Conv2D(
+        filters,
+        kernel_size,
+        strides,
+        padding,
+        data_format,
+        dilation_rate,
+        activation,
+        use_bias,
+        kernel_initializer,
+        bias_initializer,
+        kernel_regularizer,
+        bias_regularizer,
+        activity_regularizer,
+        kernel_constraint,
+        bias_constraint,
+        trainable,
+        name,
+        _reuse=reuse,
+    )
     return layer(inputs)
 
 
@@ -125,18 +184,46 @@ class Conv2DTranspose(Conv2D):
 
     _base_name = "conv2d_transpose"
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
-                 padding: str = "valid", data_format: str = "channels_last",
-                 activation: Callable[[Any], Any] | None = None, use_bias: bool = True,
-                 kernel_initializer: Any = None, bias_initializer: Any = _ZEROS,
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, kernel_constraint: Any = None,
-                 bias_constraint: Any = None, trainable: bool = True, name: str | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(filters, kernel_size, strides, padding, data_format, (1, 1),
-                         activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, trainable, name, **kwargs)
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = (1, 1),
+        padding: str = "valid",
+        data_format: str = "channels_last",
+        activation: Callable[[Any], Any] | None = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = _ZEROS,
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            (1, 1),
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            trainable,
+            name,
+            **kwargs,
+        )
 
     def _kernel_shape(self, channels: int) -> list[int]:
         return [*self.kernel_size, self.filters, channels]
@@ -156,27 +243,48 @@ class Conv2DTranspose(Conv2D):
         batch = dyn[0]
         dims = [batch, self.filters, out_h, out_w] if nchw else [batch, out_h, out_w, self.filters]
         strides = [1, 1, sh, sw] if nchw else [1, sh, sw, 1]
-        out = conv_ops.conv2d_transpose(inputs, self.kernel, array_ops.stack(dims), strides,
-                                        padding=self.padding, data_format=self.data_format,
-                                        name="conv2d_transpose")
-        known = [static[0], *([self.filters] if nchw else []),
-                 out_h if isinstance(out_h, int) else None,
-                 out_w if isinstance(out_w, int) else None,
-                 *([] if nchw else [self.filters])]
+        out = conv_ops.conv2d_transpose(
+            inputs,
+            self.kernel,
+            array_ops.stack(dims),
+            strides,
+            padding=self.padding,
+            data_format=self.data_format,
+            name="conv2d_transpose",
+        )
+        known = [
+            static[0],
+            *([self.filters] if nchw else []),
+            out_h if isinstance(out_h, int) else None,
+            out_w if isinstance(out_w, int) else None,
+            *([] if nchw else [self.filters]),
+        ]
         out.set_shape(known)
         if self.bias is not None:
             out = _bias_add(out, self.bias, data_format=self.data_format)
         return self.activation(out) if self.activation is not None else out
 
 
-def conv2d_transpose(inputs: Any, filters: int, kernel_size: Any, strides: Any = (1, 1),
-                     padding: str = "valid", data_format: str = "channels_last",
-                     activation: Callable[[Any], Any] | None = None, use_bias: bool = True,
-                     kernel_initializer: Any = None, bias_initializer: Any = _ZEROS,
-                     kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                     activity_regularizer: Any = None, kernel_constraint: Any = None,
-                     bias_constraint: Any = None, trainable: bool = True,
-                     name: str | None = None, reuse: Any = None) -> Tensor:
+def conv2d_transpose(
+    inputs: Any,
+    filters: int,
+    kernel_size: Any,
+    strides: Any = (1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    activation: Callable[[Any], Any] | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    kernel_regularizer: Any = None,
+    bias_regularizer: Any = None,
+    activity_regularizer: Any = None,
+    kernel_constraint: Any = None,
+    bias_constraint: Any = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+) -> Tensor:
     """Functional transposed 2-D convolution layer (the generator's upsampling in a DCGAN).
 
     Args:
@@ -190,10 +298,25 @@ def conv2d_transpose(inputs: Any, filters: int, kernel_size: Any, strides: Any =
     Example:
         >>> up = tf.layers.conv2d_transpose(h, 64, 5, strides=2, padding="same")  # 7x7 -> 14x14
     """
-    layer = Conv2DTranspose(filters, kernel_size, strides, padding, data_format, activation,
-                            use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                            bias_regularizer, activity_regularizer, kernel_constraint,
-                            bias_constraint, trainable, name, _reuse=reuse)
+    layer = Conv2DTranspose(
+        filters,
+        kernel_size,
+        strides,
+        padding,
+        data_format,
+        activation,
+        use_bias,
+        kernel_initializer,
+        bias_initializer,
+        kernel_regularizer,
+        bias_regularizer,
+        activity_regularizer,
+        kernel_constraint,
+        bias_constraint,
+        trainable,
+        name,
+        _reuse=reuse,
+    )
     return layer(inputs)
 
 
@@ -209,83 +332,169 @@ class SeparableConv2D(Conv2D):
 
     _base_name = "separable_conv2d"
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
-                 padding: str = "valid", data_format: str = "channels_last",
-                 dilation_rate: Any = (1, 1), depth_multiplier: int = 1,
-                 activation: Callable[[Any], Any] | None = None, use_bias: bool = True,
-                 depthwise_initializer: Any = None, pointwise_initializer: Any = None,
-                 bias_initializer: Any = _ZEROS, depthwise_regularizer: Any = None,
-                 pointwise_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, depthwise_constraint: Any = None,
-                 pointwise_constraint: Any = None, bias_constraint: Any = None,
-                 trainable: bool = True, name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         activation, use_bias, None, bias_initializer, None, bias_regularizer,
-                         activity_regularizer, None, bias_constraint, trainable, name, **kwargs)
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = (1, 1),
+        padding: str = "valid",
+        data_format: str = "channels_last",
+        dilation_rate: Any = (1, 1),
+        depth_multiplier: int = 1,
+        activation: Callable[[Any], Any] | None = None,
+        use_bias: bool = True,
+        depthwise_initializer: Any = None,
+        pointwise_initializer: Any = None,
+        bias_initializer: Any = _ZEROS,
+        depthwise_regularizer: Any = None,
+        pointwise_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        depthwise_constraint: Any = None,
+        pointwise_constraint: Any = None,
+        bias_constraint: Any = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            None,
+            bias_initializer,
+            None,
+            bias_regularizer,
+            activity_regularizer,
+            None,
+            bias_constraint,
+            trainable,
+            name,
+            **kwargs,
+        )
         self.depth_multiplier = int(depth_multiplier)
-        self.depthwise_initializer, self.pointwise_initializer = (depthwise_initializer,
-                                                                  pointwise_initializer)
-        self.depthwise_regularizer, self.pointwise_regularizer = (depthwise_regularizer,
-                                                                  pointwise_regularizer)
-        self.depthwise_constraint, self.pointwise_constraint = (depthwise_constraint,
-                                                                pointwise_constraint)
+        self.depthwise_initializer, self.pointwise_initializer = (
+            depthwise_initializer,
+            pointwise_initializer,
+        )
+        self.depthwise_regularizer, self.pointwise_regularizer = (
+            depthwise_regularizer,
+            pointwise_regularizer,
+        )
+        self.depthwise_constraint, self.pointwise_constraint = (
+            depthwise_constraint,
+            pointwise_constraint,
+        )
         self.depthwise_kernel: Variable | None = None
         self.pointwise_kernel: Variable | None = None
 
     def build(self, input_shape: TensorShape) -> None:
         axis = 1 if self.data_format == "NCHW" else -1
         if input_shape.ndims != 4 or input_shape[axis].value is None:
-            raise ValueError(f"Inputs to layer {self.name} must be 4-D with known channels; "
-                             f"got {input_shape}.")
+            raise ValueError(
+                f"Inputs to layer {self.name} must be 4-D with known channels; got {input_shape}."
+            )
         channels = input_shape[axis].value
         self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", [*self.kernel_size, channels, self.depth_multiplier],
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint)
+            "depthwise_kernel",
+            [*self.kernel_size, channels, self.depth_multiplier],
+            initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+        )
         self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", [1, 1, channels * self.depth_multiplier, self.filters],
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint)
+            "pointwise_kernel",
+            [1, 1, channels * self.depth_multiplier, self.filters],
+            initializer=self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint,
+        )
         if self.use_bias:
-            self.bias = self.add_weight("bias", [self.filters],
-                                        initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+            self.bias = self.add_weight(
+                "bias",
+                [self.filters],
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
 
     def call(self, inputs: Tensor) -> Tensor:
         nchw = self.data_format == "NCHW"
         sh, sw = self.strides
         strides = [1, 1, sh, sw] if nchw else [1, sh, sw, 1]
         out = depthwise_conv_ops.separable_conv2d(
-            inputs, self.depthwise_kernel, self.pointwise_kernel, strides, self.padding,
-            rate=list(self.dilation_rate), data_format=self.data_format)
+            inputs,
+            self.depthwise_kernel,
+            self.pointwise_kernel,
+            strides,
+            self.padding,
+            rate=list(self.dilation_rate),
+            data_format=self.data_format,
+        )
         if self.bias is not None:
             out = _bias_add(out, self.bias, data_format=self.data_format)
         return self.activation(out) if self.activation is not None else out
 
 
-def separable_conv2d(inputs: Any, filters: int, kernel_size: Any, strides: Any = (1, 1),
-                     padding: str = "valid", data_format: str = "channels_last",
-                     dilation_rate: Any = (1, 1), depth_multiplier: int = 1,
-                     activation: Callable[[Any], Any] | None = None, use_bias: bool = True,
-                     depthwise_initializer: Any = None, pointwise_initializer: Any = None,
-                     bias_initializer: Any = _ZEROS, depthwise_regularizer: Any = None,
-                     pointwise_regularizer: Any = None, bias_regularizer: Any = None,
-                     activity_regularizer: Any = None, depthwise_constraint: Any = None,
-                     pointwise_constraint: Any = None, bias_constraint: Any = None,
-                     trainable: bool = True, name: str | None = None, reuse: Any = None
-                     ) -> Tensor:
+def separable_conv2d(
+    inputs: Any,
+    filters: int,
+    kernel_size: Any,
+    strides: Any = (1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    dilation_rate: Any = (1, 1),
+    depth_multiplier: int = 1,
+    activation: Callable[[Any], Any] | None = None,
+    use_bias: bool = True,
+    depthwise_initializer: Any = None,
+    pointwise_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    depthwise_regularizer: Any = None,
+    pointwise_regularizer: Any = None,
+    bias_regularizer: Any = None,
+    activity_regularizer: Any = None,
+    depthwise_constraint: Any = None,
+    pointwise_constraint: Any = None,
+    bias_constraint: Any = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+) -> Tensor:
     """Functional depthwise-separable convolution layer (MobileNet's block).
 
     Example:
         >>> h = tf.layers.separable_conv2d(x, 64, 3, padding="same", activation=tf.nn.relu)
     """
-    layer = SeparableConv2D(filters, kernel_size, strides, padding, data_format, dilation_rate,
-                            depth_multiplier, activation, use_bias, depthwise_initializer,
-                            pointwise_initializer, bias_initializer, depthwise_regularizer,
-                            pointwise_regularizer, bias_regularizer, activity_regularizer,
-                            depthwise_constraint, pointwise_constraint, bias_constraint,
-                            trainable, name, _reuse=reuse)
+    layer = SeparableConv2D(
+        filters,
+        kernel_size,
+        strides,
+        padding,
+        data_format,
+        dilation_rate,
+        depth_multiplier,
+        activation,
+        use_bias,
+        depthwise_initializer,
+        pointwise_initializer,
+        bias_initializer,
+        depthwise_regularizer,
+        pointwise_regularizer,
+        bias_regularizer,
+        activity_regularizer,
+        depthwise_constraint,
+        pointwise_constraint,
+        bias_constraint,
+        trainable,
+        name,
+        _reuse=reuse,
+    )
     return layer(inputs)
 
 
@@ -294,5 +503,14 @@ Convolution2D = Conv2D
 Convolution2DTranspose = Conv2DTranspose
 SeparableConvolution2D = SeparableConv2D
 
-__all__ = ["Conv2D", "Convolution2D", "conv2d", "Conv2DTranspose", "Convolution2DTranspose",
-           "conv2d_transpose", "SeparableConv2D", "SeparableConvolution2D", "separable_conv2d"]
+__all__ = [
+    "Conv2D",
+    "Convolution2D",
+    "conv2d",
+    "Conv2DTranspose",
+    "Convolution2DTranspose",
+    "conv2d_transpose",
+    "SeparableConv2D",
+    "SeparableConvolution2D",
+    "separable_conv2d",
+]

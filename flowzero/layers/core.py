@@ -50,14 +50,25 @@ class Dense(Layer):
 
     _base_name = "dense"
 
-    def __init__(self, units: int, activation: Callable[[Any], Any] | None = None,
-                 use_bias: bool = True, kernel_initializer: Any = None,
-                 bias_initializer: Any = _ZEROS, kernel_regularizer: Any = None,
-                 bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None,
-                 trainable: bool = True, name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(trainable=trainable, name=name,
-                         activity_regularizer=activity_regularizer, **kwargs)
+    def __init__(
+        self,
+        units: int,
+        activation: Callable[[Any], Any] | None = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = _ZEROS,
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            trainable=trainable, name=name, activity_regularizer=activity_regularizer, **kwargs
+        )
         self.units = int(units)
         self.activation = activation_ops.resolve(activation)
         self.use_bias = use_bias
@@ -70,22 +81,33 @@ class Dense(Layer):
     def build(self, input_shape: TensorShape) -> None:
         ndims = input_shape.ndims
         if ndims is not None and ndims < 2:
-            raise ValueError(f"Input 0 of layer {self.name} is incompatible with the layer: "
-                             f"expected min_ndim=2, found ndim={ndims}. Full shape received: "
-                             f"{input_shape}")
+            raise ValueError(
+                f"Input 0 of layer {self.name} is incompatible with the layer: "
+                f"expected min_ndim=2, found ndim={ndims}. Full shape received: "
+                f"{input_shape}"
+            )
         last = input_shape[-1].value if ndims else None
         if last is None:
-            raise ValueError("The last dimension of the inputs to `Dense` should be defined. "
-                             f"Found `None`. (layer '{self.name}', inputs of shape "
-                             f"{input_shape})")
-        self.kernel = self.add_weight("kernel", [last, self.units],
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+            raise ValueError(
+                "The last dimension of the inputs to `Dense` should be defined. "
+                f"Found `None`. (layer '{self.name}', inputs of shape "
+                f"{input_shape})"
+            )
+        self.kernel = self.add_weight(
+            "kernel",
+            [last, self.units],
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         if self.use_bias:
-            self.bias = self.add_weight("bias", [self.units], initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+            self.bias = self.add_weight(
+                "bias",
+                [self.units],
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
 
     def call(self, inputs: Tensor) -> Tensor:
         out = _dense_matmul(inputs, self.kernel, self.units)
@@ -94,12 +116,22 @@ class Dense(Layer):
         return self.activation(out) if self.activation is not None else out
 
 
-def dense(inputs: Any, units: int, activation: Callable[[Any], Any] | None = None,
-          use_bias: bool = True, kernel_initializer: Any = None,
-          bias_initializer: Any = _ZEROS, kernel_regularizer: Any = None,
-          bias_regularizer: Any = None, activity_regularizer: Any = None,
-          kernel_constraint: Any = None, bias_constraint: Any = None, trainable: bool = True,
-          name: str | None = None, reuse: Any = None) -> Tensor:
+def dense(
+    inputs: Any,
+    units: int,
+    activation: Callable[[Any], Any] | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    kernel_regularizer: Any = None,
+    bias_regularizer: Any = None,
+    activity_regularizer: Any = None,
+    kernel_constraint: Any = None,
+    bias_constraint: Any = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+) -> Tensor:
     """Functional Dense: `activation(inputs @ kernel + bias)`; inputs of rank > 2 are
     multiplied on their last axis.
 
@@ -120,9 +152,21 @@ def dense(inputs: Any, units: int, activation: Callable[[Any], Any] | None = Non
     Example:
         >>> h = tf.layers.dense(x, 64, activation=tf.nn.relu, name="fc1")  # fc1/kernel:0
     """
-    layer = Dense(units, activation, use_bias, kernel_initializer, bias_initializer,
-                  kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
-                  bias_constraint, trainable, name, _reuse=reuse)
+    layer = Dense(
+        units,
+        activation,
+        use_bias,
+        kernel_initializer,
+        bias_initializer,
+        kernel_regularizer,
+        bias_regularizer,
+        activity_regularizer,
+        kernel_constraint,
+        bias_constraint,
+        trainable,
+        name,
+        _reuse=reuse,
+    )
     return layer(inputs)
 
 
@@ -130,8 +174,9 @@ def dense(inputs: Any, units: int, activation: Callable[[Any], Any] | None = Non
 def _flatten_tensor(x: Tensor, name: str = "Reshape") -> Tensor:
     """x as [batch, prod(other dims)], the static shape kept where known."""
     if x.shape.ndims is None:
-        raise ValueError(f"flatten: the inputs' rank must be known; got {x.name} of shape "
-                         f"{x.shape}.")
+        raise ValueError(
+            f"flatten: the inputs' rank must be known; got {x.name} of shape {x.shape}."
+        )
     dims = x.shape.as_list()
     if not dims:
         raise ValueError(f"flatten: inputs must have a batch dimension; got a scalar {x.name}.")
@@ -153,8 +198,9 @@ class Flatten(Layer):
 
     _base_name = "flatten"
 
-    def __init__(self, data_format: str = "channels_last", name: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, data_format: str = "channels_last", name: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.data_format = _data_format(data_format)
 
@@ -166,8 +212,7 @@ class Flatten(Layer):
         return _flatten_tensor(x)
 
 
-def flatten(inputs: Any, name: str | None = None, data_format: str = "channels_last"
-            ) -> Tensor:
+def flatten(inputs: Any, name: str | None = None, data_format: str = "channels_last") -> Tensor:
     """Flattens `inputs` to [batch, k] keeping the batch dimension (static shape where known).
 
     Example:
@@ -182,8 +227,14 @@ class Dropout(Layer):
 
     _base_name = "dropout"
 
-    def __init__(self, rate: float = 0.5, noise_shape: Any = None, seed: int | None = None,
-                 name: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        rate: float = 0.5,
+        noise_shape: Any = None,
+        seed: int | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.rate = rate
         self.noise_shape = noise_shape
@@ -194,15 +245,22 @@ class Dropout(Layer):
         flag = _static_bool(training)
         if flag is False:
             return control_ops.identity(inputs)
-        dropped = _nn().dropout(inputs, rate=self.rate, noise_shape=self.noise_shape,
-                                seed=self.seed)
+        dropped = _nn().dropout(
+            inputs, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed
+        )
         if flag is True:
             return dropped
         return _select(training, dropped, inputs)
 
 
-def dropout(inputs: Any, rate: float = 0.5, noise_shape: Any = None, seed: int | None = None,
-            training: Any = False, name: str | None = None) -> Tensor:
+def dropout(
+    inputs: Any,
+    rate: float = 0.5,
+    noise_shape: Any = None,
+    seed: int | None = None,
+    training: Any = False,
+    name: str | None = None,
+) -> Tensor:
     """Randomly zeroes a fraction `rate` of the inputs and scales the rest by 1 / (1 - rate),
     when `training` (a Python bool or a bool Tensor, e.g. a placeholder fed per run).
 
@@ -213,5 +271,4 @@ def dropout(inputs: Any, rate: float = 0.5, noise_shape: Any = None, seed: int |
     return Dropout(rate, noise_shape, seed, name)(inputs, training=training)
 
 
-__all__ = ["Dense", "Flatten", "Dropout", "dense", "flatten", "dropout",
-           "l2_regularizer"]
+__all__ = ["Dense", "Flatten", "Dropout", "dense", "flatten", "dropout", "l2_regularizer"]

@@ -27,13 +27,26 @@ class BatchNormalization(Layer):
 
     _base_name = "batch_normalization"
 
-    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
-                 center: bool = True, scale: bool = True, beta_initializer: Any = None,
-                 gamma_initializer: Any = None, moving_mean_initializer: Any = None,
-                 moving_variance_initializer: Any = None, beta_regularizer: Any = None,
-                 gamma_regularizer: Any = None, beta_constraint: Any = None,
-                 gamma_constraint: Any = None, fused: bool | None = None,
-                 trainable: bool = True, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = None,
+        gamma_initializer: Any = None,
+        moving_mean_initializer: Any = None,
+        moving_variance_initializer: Any = None,
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        fused: bool | None = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(trainable=trainable, name=name, **kwargs)
         from flowzero.variables import ones_initializer
 
@@ -60,29 +73,47 @@ class BatchNormalization(Layer):
             raise ValueError(f"Input has undefined rank: {input_shape} (layer '{self.name}').")
         axis = self.axis + ndims if self.axis < 0 else self.axis
         if not 0 <= axis < ndims:
-            raise ValueError(f"Invalid axis: {self.axis} for inputs of rank {ndims} (layer "
-                             f"'{self.name}').")
+            raise ValueError(
+                f"Invalid axis: {self.axis} for inputs of rank {ndims} (layer '{self.name}')."
+            )
         self.axis = axis
         channels = input_shape[axis].value
         if channels is None:
-            raise ValueError(f"Input has undefined `axis` dimension. Input shape: {input_shape}"
-                             f" (layer '{self.name}', axis {axis}).")
+            raise ValueError(
+                f"Input has undefined `axis` dimension. Input shape: {input_shape}"
+                f" (layer '{self.name}', axis {axis})."
+            )
         # TF1 uses its fused kernel for 4-D inputs normalized over the channel axis (1 or 3);
         # that kernel feeds the moving variance the *unbiased* batch variance (n / (n - 1)).
         self._bessel = (self.fused is not False) and ndims == 4 and axis in (1, 3)
         dt = self._dtype if self._dtype not in (dtypes.float16,) else dtypes.float32
         shape = [channels]
         if self.scale:
-            self.gamma = self.add_weight("gamma", shape, dt, self.gamma_initializer,
-                                         self.gamma_regularizer, True, self.gamma_constraint)
+            self.gamma = self.add_weight(
+                "gamma",
+                shape,
+                dt,
+                self.gamma_initializer,
+                self.gamma_regularizer,
+                True,
+                self.gamma_constraint,
+            )
         if self.center:
-            self.beta = self.add_weight("beta", shape, dt, self.beta_initializer,
-                                        self.beta_regularizer, True, self.beta_constraint)
-        self.moving_mean = self.add_weight("moving_mean", shape, dt,
-                                           self.moving_mean_initializer, trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", shape, dt,
-                                               self.moving_variance_initializer,
-                                               trainable=False)
+            self.beta = self.add_weight(
+                "beta",
+                shape,
+                dt,
+                self.beta_initializer,
+                self.beta_regularizer,
+                True,
+                self.beta_constraint,
+            )
+        self.moving_mean = self.add_weight(
+            "moving_mean", shape, dt, self.moving_mean_initializer, trainable=False
+        )
+        self.moving_variance = self.add_weight(
+            "moving_variance", shape, dt, self.moving_variance_initializer, trainable=False
+        )
 
     def _assign_moving_average(self, variable: Variable, value: Tensor, decay: Any) -> Tensor:
         # TF: variable -= (variable - value) * (1 - momentum)
@@ -118,10 +149,10 @@ class BatchNormalization(Layer):
                 variance = _select(training, variance, self.moving_variance.value())
                 moving_var_in = _select(training, moving_var_in, self.moving_variance.value())
             self.add_update(self._assign_moving_average(self.moving_mean, mean, decay))
-            self.add_update(self._assign_moving_average(self.moving_variance, moving_var_in,
-                                                        decay))
-        out = nn.batch_normalization(inputs, bcast(mean), bcast(variance), bcast(self.beta),
-                                     bcast(self.gamma), self.epsilon)
+            self.add_update(self._assign_moving_average(self.moving_variance, moving_var_in, decay))
+        out = nn.batch_normalization(
+            inputs, bcast(mean), bcast(variance), bcast(self.beta), bcast(self.gamma), self.epsilon
+        )
         out.set_shape(inputs.shape)
         return out
 
@@ -136,17 +167,32 @@ class BatchNormalization(Layer):
         return n / math_ops.maximum(n - 1.0, 1.0)
 
 
-def batch_normalization(inputs: Any, axis: int = -1, momentum: float = 0.99,
-                        epsilon: float = 1e-3, center: bool = True, scale: bool = True,
-                        beta_initializer: Any = None, gamma_initializer: Any = None,
-                        moving_mean_initializer: Any = None,
-                        moving_variance_initializer: Any = None, beta_regularizer: Any = None,
-                        gamma_regularizer: Any = None, beta_constraint: Any = None,
-                        gamma_constraint: Any = None, training: Any = False,
-                        trainable: bool = True, name: str | None = None, reuse: Any = None,
-                        renorm: bool = False, renorm_clipping: Any = None,
-                        renorm_momentum: float = 0.99, fused: bool | None = None,
-                        virtual_batch_size: Any = None, adjustment: Any = None) -> Tensor:
+def batch_normalization(
+    inputs: Any,
+    axis: int = -1,
+    momentum: float = 0.99,
+    epsilon: float = 1e-3,
+    center: bool = True,
+    scale: bool = True,
+    beta_initializer: Any = None,
+    gamma_initializer: Any = None,
+    moving_mean_initializer: Any = None,
+    moving_variance_initializer: Any = None,
+    beta_regularizer: Any = None,
+    gamma_regularizer: Any = None,
+    beta_constraint: Any = None,
+    gamma_constraint: Any = None,
+    training: Any = False,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+    renorm: bool = False,
+    renorm_clipping: Any = None,
+    renorm_momentum: float = 0.99,
+    fused: bool | None = None,
+    virtual_batch_size: Any = None,
+    adjustment: Any = None,
+) -> Tensor:
     """Batch normalization: `gamma * (x - mean) / sqrt(var + epsilon) + beta` per channel.
 
     With training=True the batch's mean and (biased) variance over every axis but `axis` are
@@ -181,13 +227,29 @@ def batch_normalization(inputs: Any, axis: int = -1, momentum: float = 0.99,
         >>> train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)   # also runs UPDATE_OPS
     """
     if renorm or virtual_batch_size is not None or adjustment is not None:
-        raise ValueError("batch_normalization: renorm, virtual_batch_size and adjustment are "
-                         "not supported by flowzero.")
-    layer = BatchNormalization(axis, momentum, epsilon, center, scale, beta_initializer,
-                               gamma_initializer, moving_mean_initializer,
-                               moving_variance_initializer, beta_regularizer,
-                               gamma_regularizer, beta_constraint, gamma_constraint, fused,
-                               trainable, name, _reuse=reuse)
+        raise ValueError(
+            "batch_normalization: renorm, virtual_batch_size and adjustment are "
+            "not supported by flowzero."
+        )
+    layer = BatchNormalization(
+        axis,
+        momentum,
+        epsilon,
+        center,
+        scale,
+        beta_initializer,
+        gamma_initializer,
+        moving_mean_initializer,
+        moving_variance_initializer,
+        beta_regularizer,
+        gamma_regularizer,
+        beta_constraint,
+        gamma_constraint,
+        fused,
+        trainable,
+        name,
+        _reuse=reuse,
+    )
     return layer(inputs, training=training)
 
 

@@ -13,9 +13,15 @@ from flowzero.layers.base import Layer, _data_format, _padding, _tuple
 class _Pooling2D(Layer):
     _op = ""
 
-    def __init__(self, pool_size: Any, strides: Any, padding: str = "valid",
-                 data_format: str = "channels_last", name: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        pool_size: Any,
+        strides: Any,
+        padding: str = "valid",
+        data_format: str = "channels_last",
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.pool_size = _tuple(pool_size, 2, "pool_size")
         self.strides = _tuple(strides, 2, "strides")
@@ -26,8 +32,14 @@ class _Pooling2D(Layer):
         from flowzero.ops import pool_ops
 
         fn = pool_ops.max_pool if self._op == "MaxPool" else pool_ops.avg_pool
-        return fn(inputs, ksize=list(self.pool_size), strides=list(self.strides),
-                  padding=self.padding, data_format=self.data_format, name=self._op)
+        return fn(
+            inputs,
+            ksize=list(self.pool_size),
+            strides=list(self.strides),
+            padding=self.padding,
+            data_format=self.data_format,
+            name=self._op,
+        )
 
 
 class MaxPooling2D(_Pooling2D):
@@ -42,8 +54,14 @@ class AveragePooling2D(_Pooling2D):
     _base_name, _op = "average_pooling2d", "AvgPool"
 
 
-def max_pooling2d(inputs: Any, pool_size: Any, strides: Any, padding: str = "valid",
-                  data_format: str = "channels_last", name: str | None = None) -> Tensor:
+def max_pooling2d(
+    inputs: Any,
+    pool_size: Any,
+    strides: Any,
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Tensor:
     """Max pooling: pool_size and strides are an int or 2 ints; padding 'valid' or 'same'.
 
     Example:
@@ -52,8 +70,14 @@ def max_pooling2d(inputs: Any, pool_size: Any, strides: Any, padding: str = "val
     return MaxPooling2D(pool_size, strides, padding, data_format, name)(inputs)
 
 
-def average_pooling2d(inputs: Any, pool_size: Any, strides: Any, padding: str = "valid",
-                      data_format: str = "channels_last", name: str | None = None) -> Tensor:
+def average_pooling2d(
+    inputs: Any,
+    pool_size: Any,
+    strides: Any,
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Tensor:
     """Average pooling; arguments as max_pooling2d."""
     return AveragePooling2D(pool_size, strides, padding, data_format, name)(inputs)
 
@@ -62,5 +86,11 @@ def average_pooling2d(inputs: Any, pool_size: Any, strides: Any, padding: str = 
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
 
-__all__ = ["MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D", "max_pooling2d",
-           "average_pooling2d"]
+__all__ = [
+    "MaxPooling2D",
+    "MaxPool2D",
+    "AveragePooling2D",
+    "AvgPool2D",
+    "max_pooling2d",
+    "average_pooling2d",
+]

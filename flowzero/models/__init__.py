@@ -7,5 +7,11 @@ from flowzero.models.multi_layer_net_extend import MultiLayerNetExtend
 from flowzero.models.simple_conv_net import SimpleConvNet
 from flowzero.models.two_layer_net import TwoLayerNet
 
-__all__ = ["TwoLayerNet", "SimpleConvNet", "MultiLayerNet", "MultiLayerNetExtend", "DeepConvNet",
-           "LSTMClassifier"]
+__all__ = [
+    "TwoLayerNet",
+    "SimpleConvNet",
+    "MultiLayerNet",
+    "MultiLayerNetExtend",
+    "DeepConvNet",
+    "LSTMClassifier",
+]

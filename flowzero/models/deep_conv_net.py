@@ -54,13 +54,20 @@ class DeepConvNet:
         >>> sess.run(train, {net.x: xb.reshape(-1, 28, 28, 1), net.t: tb, net.training: True})
     """
 
-    def __init__(self, input_dim: tuple[int, int, int] = (1, 28, 28),
-                 conv_params: Sequence[dict[str, int]] = BOOK_CONV_PARAMS,
-                 hidden_size: int = 50, output_size: int = 10, dropout_ratio: float = 0.5,
-                 seed: int | None = 0, dtype: Any = tf.float32) -> None:
+    def __init__(
+        self,
+        input_dim: tuple[int, int, int] = (1, 28, 28),
+        conv_params: Sequence[dict[str, int]] = BOOK_CONV_PARAMS,
+        hidden_size: int = 50,
+        output_size: int = 10,
+        dropout_ratio: float = 0.5,
+        seed: int | None = 0,
+        dtype: Any = tf.float32,
+    ) -> None:
         if len(conv_params) != 6:
-            raise ValueError(f"DeepConvNet needs 6 conv_params (3 blocks of 2); got "
-                             f"{len(conv_params)}.")
+            raise ValueError(
+                f"DeepConvNet needs 6 conv_params (3 blocks of 2); got {len(conv_params)}."
+            )
         if not 0.0 <= dropout_ratio < 1.0:
             raise ValueError(f"dropout_ratio must be in [0, 1); got {dropout_ratio}.")
         c, hgt, wid = input_dim
@@ -98,21 +105,28 @@ class DeepConvNet:
             for i, cp in enumerate(self.conv_params, start=1):
                 pad, s = cp["pad"], cp["stride"]
                 with tf.name_scope(f"conv{i}"):
-                    h = tf.nn.conv2d(h, p[f"W{i}"], strides=[1, s, s, 1],
-                                     padding=[[0, 0], [pad, pad], [pad, pad], [0, 0]])
+                    h = tf.nn.conv2d(
+                        h,
+                        p[f"W{i}"],
+                        strides=[1, s, s, 1],
+                        padding=[[0, 0], [pad, pad], [pad, pad], [0, 0]],
+                    )
                     h = tf.nn.relu(tf.nn.bias_add(h, p[f"b{i}"]))
                 if i % 2 == 0:
                     with tf.name_scope(f"pool{i // 2}"):
-                        h = tf.nn.max_pool(h, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1],
-                                           padding="VALID")
+                        h = tf.nn.max_pool(
+                            h, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID"
+                        )
             h = tf.reshape(h, [-1, flat])
             base = None if seed is None else seed * 1000
             with tf.name_scope("affine7"):
                 h = tf.nn.relu(tf.matmul(h, p["W7"]) + p["b7"])
-                h = book_dropout(h, dropout_ratio, self.training, None if base is None
-                                 else base + 7)
+                h = book_dropout(
+                    h, dropout_ratio, self.training, None if base is None else base + 7
+                )
             with tf.name_scope("affine8"):
                 h = tf.matmul(h, p["W8"]) + p["b8"]
-                self.logits = book_dropout(h, dropout_ratio, self.training, None if base is None
-                                           else base + 8)
+                self.logits = book_dropout(
+                    h, dropout_ratio, self.training, None if base is None else base + 8
+                )
             self.loss, self.accuracy = classifier_outputs(self.logits, self.t, dtype)

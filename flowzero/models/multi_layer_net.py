@@ -29,13 +29,16 @@ def init_scale(weight_init_std: float | str, fan_in: int) -> float:
             return float(np.sqrt(2.0 / fan_in))
         if key in ("sigmoid", "xavier"):
             return float(np.sqrt(1.0 / fan_in))
-        raise ValueError(f"weight_init_std must be 'relu'/'he', 'sigmoid'/'xavier' or a number; "
-                         f"got {weight_init_std!r}.")
+        raise ValueError(
+            f"weight_init_std must be 'relu'/'he', 'sigmoid'/'xavier' or a number; "
+            f"got {weight_init_std!r}."
+        )
     return float(weight_init_std)
 
 
-def affine_init(sizes: Sequence[int], weight_init_std: float | str, seed: int | None,
-                npdt: Any) -> dict[str, np.ndarray]:
+def affine_init(
+    sizes: Sequence[int], weight_init_std: float | str, seed: int | None, npdt: Any
+) -> dict[str, np.ndarray]:
     """The book's W1, b1, W2, b2, ... for layer widths `sizes` (input first, output last):
     `init_scale(...) * N(0, 1)` from a NumPy generator seeded with `seed`, biases zero."""
     rng = np.random.default_rng(seed)
@@ -60,16 +63,20 @@ def weight_decay_term(params: dict[str, Any], weight_decay_lambda: float, dtype:
     if not weight_decay_lambda:
         return tf.constant(0.0, dtype, name="weight_decay")
     with tf.name_scope("weight_decay"):
-        squares = [tf.reduce_sum(tf.square(v)) for k, v in params.items()
-                   if k.startswith("W")]
+        squares = [tf.reduce_sum(tf.square(v)) for k, v in params.items() if k.startswith("W")]
         return tf.multiply(0.5 * weight_decay_lambda, tf.add_n(squares), name="value")
 
 
-def classifier_outputs(logits: Any, t: Any, dtype: Any, loss_name: str = "loss",
-                       ) -> tuple[Any, Any]:
+def classifier_outputs(
+    logits: Any,
+    t: Any,
+    dtype: Any,
+    loss_name: str = "loss",
+) -> tuple[Any, Any]:
     """(mean softmax cross-entropy, accuracy) of `logits` against int labels `t`."""
-    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=t, logits=logits),
-                          name=loss_name)
+    loss = tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=t, logits=logits), name=loss_name
+    )
     correct = tf.equal(tf.argmax(logits, 1, output_type=tf.int32), t)
     return loss, tf.reduce_mean(tf.cast(correct, dtype), name="accuracy")
 
@@ -98,10 +105,17 @@ class MultiLayerNet:
         >>> train = tf.train.GradientDescentOptimizer(0.01).minimize(net.loss)
     """
 
-    def __init__(self, input_size: int = 784, hidden_size_list: Sequence[int] = (100, 100, 100),
-                 output_size: int = 10, activation: str = "relu",
-                 weight_init_std: float | str = "relu", weight_decay_lambda: float = 0.0,
-                 seed: int | None = 0, dtype: Any = tf.float32) -> None:
+    def __init__(
+        self,
+        input_size: int = 784,
+        hidden_size_list: Sequence[int] = (100, 100, 100),
+        output_size: int = 10,
+        activation: str = "relu",
+        weight_init_std: float | str = "relu",
+        weight_decay_lambda: float = 0.0,
+        seed: int | None = 0,
+        dtype: Any = tf.float32,
+    ) -> None:
         act = check_activation(activation)
         self.hidden_size_list = list(hidden_size_list)
         self.weight_decay_lambda = weight_decay_lambda
@@ -119,7 +133,8 @@ class MultiLayerNet:
                     h = act(tf.matmul(h, p[f"W{i}"]) + p[f"b{i}"])
             with tf.name_scope(f"affine{n_layers}"):
                 self.logits = tf.matmul(h, p[f"W{n_layers}"]) + p[f"b{n_layers}"]
-            self.data_loss, self.accuracy = classifier_outputs(self.logits, self.t, dtype,
-                                                               "data_loss")
+            self.data_loss, self.accuracy = classifier_outputs(
+                self.logits, self.t, dtype, "data_loss"
+            )
             self.weight_decay = weight_decay_term(p, weight_decay_lambda, dtype)
             self.loss = tf.add(self.data_loss, self.weight_decay, name="loss")

@@ -45,13 +45,21 @@ def select(flag: Any, if_true: Any, if_false: Any) -> Any:
 def book_dropout(h: Any, ratio: float, training: Any, seed: int | None) -> Any:
     """The book's Dropout: `h * (uniform > ratio)` when training, `h * (1 - ratio)` otherwise."""
     with tf.name_scope("dropout"):
-        keep = tf.cast(tf.random_uniform(tf.shape(h), dtype=h.dtype, seed=seed) > ratio,
-                       h.dtype, name="mask")
+        keep = tf.cast(
+            tf.random_uniform(tf.shape(h), dtype=h.dtype, seed=seed) > ratio, h.dtype, name="mask"
+        )
         return select(training, h * keep, h * (1.0 - ratio))
 
 
-def book_batch_norm(h: Any, gamma: Any, beta: Any, running_mean: Any, running_var: Any,
-                    training: Any, axes: Sequence[int] = (0,)) -> Any:
+def book_batch_norm(
+    h: Any,
+    gamma: Any,
+    beta: Any,
+    running_mean: Any,
+    running_var: Any,
+    training: Any,
+    axes: Sequence[int] = (0,),
+) -> Any:
     """The book's BatchNormalization over `axes`, adding its running-average updates to
     tf.GraphKeys.UPDATE_OPS (they leave the averages unchanged when `training` is False)."""
     with tf.name_scope("batch_norm"):
@@ -88,12 +96,20 @@ class MultiLayerNetExtend:
         >>> sess.run(train, {net.x: xb, net.t: tb, net.training: True})
     """
 
-    def __init__(self, input_size: int = 784, hidden_size_list: Sequence[int] = (100, 100, 100),
-                 output_size: int = 10, activation: str = "relu",
-                 weight_init_std: float | str = "relu", weight_decay_lambda: float = 0.0,
-                 use_dropout: bool = False, dropout_ration: float = 0.5,
-                 use_batchnorm: bool = False, seed: int | None = 0,
-                 dtype: Any = tf.float32) -> None:
+    def __init__(
+        self,
+        input_size: int = 784,
+        hidden_size_list: Sequence[int] = (100, 100, 100),
+        output_size: int = 10,
+        activation: str = "relu",
+        weight_init_std: float | str = "relu",
+        weight_decay_lambda: float = 0.0,
+        use_dropout: bool = False,
+        dropout_ration: float = 0.5,
+        use_batchnorm: bool = False,
+        seed: int | None = 0,
+        dtype: Any = tf.float32,
+    ) -> None:
         act = check_activation(activation)
         if not 0.0 <= dropout_ration < 1.0:
             raise ValueError(f"dropout_ration must be in [0, 1); got {dropout_ration}.")
@@ -117,17 +133,23 @@ class MultiLayerNetExtend:
             self.t = tf.placeholder(tf.int32, [None], name="t")
             self.training = tf.placeholder_with_default(False, [], name="training")
             self.params = {k: tf.Variable(v, name=k) for k, v in init.items()}
-            self.running_stats = {k: tf.Variable(v, trainable=False, name=k)
-                                  for k, v in stats.items()}
+            self.running_stats = {
+                k: tf.Variable(v, trainable=False, name=k) for k, v in stats.items()
+            }
             p, s = self.params, self.running_stats
             h = self.x
             for i in range(1, n_hidden + 1):
                 with tf.name_scope(f"layer{i}"):
                     h = tf.matmul(h, p[f"W{i}"]) + p[f"b{i}"]
                     if use_batchnorm:
-                        h = book_batch_norm(h, p[f"gamma{i}"], p[f"beta{i}"],
-                                            s[f"running_mean{i}"], s[f"running_var{i}"],
-                                            self.training)
+                        h = book_batch_norm(
+                            h,
+                            p[f"gamma{i}"],
+                            p[f"beta{i}"],
+                            s[f"running_mean{i}"],
+                            s[f"running_var{i}"],
+                            self.training,
+                        )
                     h = act(h)
                     if use_dropout:
                         op_seed = None if seed is None else seed * 1000 + i
@@ -135,7 +157,8 @@ class MultiLayerNetExtend:
             last = n_hidden + 1
             with tf.name_scope(f"affine{last}"):
                 self.logits = tf.matmul(h, p[f"W{last}"]) + p[f"b{last}"]
-            self.data_loss, self.accuracy = classifier_outputs(self.logits, self.t, dtype,
-                                                               "data_loss")
+            self.data_loss, self.accuracy = classifier_outputs(
+                self.logits, self.t, dtype, "data_loss"
+            )
             self.weight_decay = weight_decay_term(p, weight_decay_lambda, dtype)
             self.loss = tf.add(self.data_loss, self.weight_decay, name="loss")

@@ -20,10 +20,17 @@ class SimpleConvNet:
         logits, loss, accuracy, params.
     """
 
-    def __init__(self, input_dim: tuple[int, int, int] = (1, 28, 28), filter_num: int = 30,
-                 filter_size: int = 5, hidden_size: int = 100, output_size: int = 10,
-                 weight_init_std: float = 0.01, seed: int | None = 0,
-                 dtype: Any = tf.float32) -> None:
+    def __init__(
+        self,
+        input_dim: tuple[int, int, int] = (1, 28, 28),
+        filter_num: int = 30,
+        filter_size: int = 5,
+        hidden_size: int = 100,
+        output_size: int = 10,
+        weight_init_std: float = 0.01,
+        seed: int | None = 0,
+        dtype: Any = tf.float32,
+    ) -> None:
         c, hgt, wid = input_dim
         conv_out = hgt - filter_size + 1
         pool_out = filter_num * (conv_out // 2) * (conv_out // 2)
@@ -56,7 +63,9 @@ class SimpleConvNet:
                 h = tf.nn.relu(tf.matmul(h, p["W2"]) + p["b2"])
             with tf.name_scope("affine2"):
                 self.logits = tf.matmul(h, p["W3"]) + p["b3"]
-            self.loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=self.t, logits=self.logits), name="loss")
+            self.loss = tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=self.t, logits=self.logits),
+                name="loss",
+            )
             correct = tf.equal(tf.argmax(self.logits, 1, output_type=tf.int32), self.t)
             self.accuracy = tf.reduce_mean(tf.cast(correct, dtype), name="accuracy")

@@ -22,9 +22,15 @@ class TwoLayerNet:
         logits, loss (mean softmax cross-entropy), accuracy, params (dict name -> Variable).
     """
 
-    def __init__(self, input_size: int = 784, hidden_size: int = 50, output_size: int = 10,
-                 weight_init_std: float = 0.01, seed: int | None = 0,
-                 dtype: Any = tf.float32) -> None:
+    def __init__(
+        self,
+        input_size: int = 784,
+        hidden_size: int = 50,
+        output_size: int = 10,
+        weight_init_std: float = 0.01,
+        seed: int | None = 0,
+        dtype: Any = tf.float32,
+    ) -> None:
         rng = np.random.default_rng(seed)
         npdt = tf.as_dtype(dtype).as_numpy_dtype
         init = {
@@ -42,7 +48,9 @@ class TwoLayerNet:
                 h = tf.nn.relu(tf.matmul(self.x, p["W1"]) + p["b1"])
             with tf.name_scope("affine2"):
                 self.logits = tf.matmul(h, p["W2"]) + p["b2"]
-            self.loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=self.t, logits=self.logits), name="loss")
+            self.loss = tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=self.t, logits=self.logits),
+                name="loss",
+            )
             correct = tf.equal(tf.argmax(self.logits, 1, output_type=tf.int32), self.t)
             self.accuracy = tf.reduce_mean(tf.cast(correct, dtype), name="accuracy")

@@ -516,18 +516,30 @@ def dynamic_rnn(
         state = _initial_state(cell, initial_state, batch_size, dtype, "dynamic_rnn")
         time_major_inputs = nest.pack_sequence_as(inputs, flat_input)
         fused = None
-        if sequence_length is None and len(flat_input) == 1 and fusion.ENABLED \
-                and flat_input[0].shape.as_list()[0] != 0:
+        if (
+            sequence_length is None
+            and len(flat_input) == 1
+            and fusion.ENABLED
+            and flat_input[0].shape.as_list()[0] != 0
+        ):
             # A cell with a fused sequence kernel (BasicLSTMCell, LSTMBlockCell) runs every
             # step in one op, as TF's LSTMBlockFusedCell: same variables, same numbers.
-            fused = cell._call_sequence(flat_input[0], state) \
-                if hasattr(cell, "_call_sequence") else None
+            fused = (
+                cell._call_sequence(flat_input[0], state)
+                if hasattr(cell, "_call_sequence")
+                else None
+            )
         if fused is not None:
             outputs, final_state = fused
         else:
             outputs, final_state = _dynamic_rnn_loop(
-                cell, time_major_inputs, state, parallel_iterations, swap_memory,
-                sequence_length, dtype
+                cell,
+                time_major_inputs,
+                state,
+                parallel_iterations,
+                swap_memory,
+                sequence_length,
+                dtype,
             )
         if not time_major:
             outputs = nest.map_structure(_transpose_batch_time, outputs)

@@ -221,8 +221,7 @@ class RNNCell(Layer):
         """
         flat_inputs = [convert_to_tensor(x) for x in nest.flatten(inputs)]
         inputs = nest.pack_sequence_as(inputs, flat_inputs)
-        return self._in_scope(inputs, flat_inputs, state, scope,
-                              lambda: self.call(inputs, state))
+        return self._in_scope(inputs, flat_inputs, state, scope, lambda: self.call(inputs, state))
 
     def _call_sequence(self, inputs: Tensor, state: Any) -> tuple[Any, Any] | None:
         """Runs the cell over every step of `inputs` ([time, batch, depth]) as one fused op:
@@ -240,8 +239,9 @@ class RNNCell(Layer):
     def _sequence(self, inputs: Tensor, state: Any) -> tuple[Any, Any]:
         raise NotImplementedError
 
-    def _in_scope(self, inputs: Any, flat_inputs: list[Any], state: Any, scope: Any,
-                  run: Any) -> Any:
+    def _in_scope(
+        self, inputs: Any, flat_inputs: list[Any], state: Any, scope: Any, run: Any
+    ) -> Any:
         first = flat_inputs[0]
         if self._dtype is None:
             self._dtype = first.dtype if first.dtype.is_floating else dtypes.float32

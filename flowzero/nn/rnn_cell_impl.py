@@ -247,11 +247,15 @@ class BasicLSTMCell(RNNCell):
     def _sequence(self, inputs: Tensor, state: Any) -> tuple[Tensor, Any]:
         n = self._num_units
         c, h = _split_lstm_state(state, self._state_is_tuple, n, n)
-        out = rnn_ops.block_lstm(inputs, c, h, self._kernel, self._bias,
-                                 forget_bias=float(self._forget_bias))
+        out = rnn_ops.block_lstm(
+            inputs, c, h, self._kernel, self._bias, forget_bias=float(self._forget_bias)
+        )
         new_c, new_h = out[7], out[8]
-        new_state = (LSTMStateTuple(new_c, new_h) if self._state_is_tuple
-                     else manip_ops.concat([new_c, new_h], 1))
+        new_state = (
+            LSTMStateTuple(new_c, new_h)
+            if self._state_is_tuple
+            else manip_ops.concat([new_c, new_h], 1)
+        )
         return out[6], new_state
 
     def call(self, inputs: Tensor, state: Any) -> tuple[Tensor, Any]:

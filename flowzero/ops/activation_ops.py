@@ -38,14 +38,21 @@ class Relu(UnaryOp):
         pool_grad = dy.op
         if pool_grad.type == "MaxPoolGrad" and pool_grad.inputs[0] is y:
             pooled = pool_grad.inputs[1]
-            if (pooled.op.type == "MaxPool" and pooled.op.inputs[0] is y
-                    and pooled.op.opdef.attrs == pool_grad.opdef.attrs):
+            if (
+                pooled.op.type == "MaxPool"
+                and pooled.op.inputs[0] is y
+                and pooled.op.opdef.attrs == pool_grad.opdef.attrs
+            ):
                 # relu then max_pool (every conv net): a window's max is routed to an element
                 # equal to it, so that element is > 0 exactly when the pooled value is. Masking
                 # the pooled gradient first gives the same dx with a quarter of the work.
-                return [apply_op(type(pool_grad.opdef), [y, pooled,
-                                                         relu_grad(pool_grad.inputs[2], pooled)],
-                                 dict(pool_grad.opdef.attrs))]
+                return [
+                    apply_op(
+                        type(pool_grad.opdef),
+                        [y, pooled, relu_grad(pool_grad.inputs[2], pooled)],
+                        dict(pool_grad.opdef.attrs),
+                    )
+                ]
         return [relu_grad(dy, y)]
 
 
@@ -67,11 +74,15 @@ class ReluGrad(OpDef):
 
     def infer(self, dy: Tensor, y: Tensor) -> TensorSpec:
         if dy.dtype is not y.dtype:
-            raise self.error(f"gradients and features must have the same dtype; got "
-                             f"{dy.dtype.name} and {y.dtype.name}.", cls=DTypeError)
+            raise self.error(
+                f"gradients and features must have the same dtype; got "
+                f"{dy.dtype.name} and {y.dtype.name}.",
+                cls=DTypeError,
+            )
         if not dy.shape.is_compatible_with(y.shape):
-            raise self.error(f"gradients and features must have the same shape; got "
-                             f"{dy.shape} and {y.shape}.")
+            raise self.error(
+                f"gradients and features must have the same shape; got {dy.shape} and {y.shape}."
+            )
         return spec(dy.shape.merge_with(y.shape), dy.dtype)
 
     def compute(self, dy: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -277,11 +288,11 @@ def tanh_grad(y: Any, dy: Any, name: str | None = None) -> Tensor:
 
 def _same_float_pair(self: OpDef, y: Tensor, dy: Tensor) -> TensorSpec:
     if y.dtype is not dy.dtype or not y.dtype.is_floating:
-        raise self.error(f"y and dy must share a floating dtype; got y: {y.dtype.name}, "
-                         f"dy: {dy.dtype.name}.")
+        raise self.error(
+            f"y and dy must share a floating dtype; got y: {y.dtype.name}, dy: {dy.dtype.name}."
+        )
     if not y.shape.is_compatible_with(dy.shape):
-        raise self.error(f"y and dy must have the same shape; got y: {y.shape}, "
-                         f"dy: {dy.shape}.")
+        raise self.error(f"y and dy must have the same shape; got y: {y.shape}, dy: {dy.shape}.")
     return spec(y.shape.merge_with(dy.shape), y.dtype)
 
 
@@ -328,8 +339,7 @@ def softsign(features: Any, name: str | None = None) -> Tensor:
     return apply_op(Softsign, [features], name=name)
 
 
-__all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "tanh", "softplus",
-           "softsign"]
+__all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "tanh", "softplus", "softsign"]
 
 
 def _softmax(x: Any) -> Tensor:
@@ -344,9 +354,18 @@ def _hard_sigmoid(x: Any) -> Tensor:
 # Activation names as TF 1.15's Keras-based layers and cells accept them (`activation="relu"`),
 # and relu6.
 _BY_NAME: dict[str, Any] = {
-    "relu": relu, "relu6": relu6, "elu": elu, "selu": selu, "sigmoid": sigmoid, "tanh": tanh,
-    "softplus": softplus, "softsign": softsign, "linear": lambda x: x, "softmax": _softmax,
-    "exponential": unary_ops.exp, "hard_sigmoid": _hard_sigmoid,
+    "relu": relu,
+    "relu6": relu6,
+    "elu": elu,
+    "selu": selu,
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "softplus": softplus,
+    "softsign": softsign,
+    "linear": lambda x: x,
+    "softmax": _softmax,
+    "exponential": unary_ops.exp,
+    "hard_sigmoid": _hard_sigmoid,
 }
 
 
@@ -364,8 +383,9 @@ def resolve(activation: Any, default: Any = None, what: str = "activation") -> A
         try:
             return _BY_NAME[activation]
         except KeyError:
-            raise ValueError(f"Unknown {what} {activation!r}; expected a callable or one of "
-                             f"{sorted(_BY_NAME)}.") from None
+            raise ValueError(
+                f"Unknown {what} {activation!r}; expected a callable or one of {sorted(_BY_NAME)}."
+            ) from None
     if not callable(activation):
         raise TypeError(f"{what} must be a callable or a name; got {activation!r}.")
     return activation

@@ -49,29 +49,42 @@ def _to_array(value: Any, dtype: dtypes.DType | None, op: str) -> np.ndarray:
     if dtype is None:
         arr = dtypes.infer_numpy(value)
         if arr.dtype.kind == "O" and not all(isinstance(x, bytes) for x in arr.flat):
-            raise TypeError(f"{op}: cannot convert {value!r} to a Tensor: mixed or unsupported "
-                            "element types.")
+            raise TypeError(
+                f"{op}: cannot convert {value!r} to a Tensor: mixed or unsupported element types."
+            )
         return arr
     if dtype is dtypes.string:
         return dtypes.infer_numpy(value).astype(object)
     src = np.asarray(value)
     if src.dtype.kind == "O" or src.dtype.kind in "SU":
         raise TypeError(f"{op}: cannot convert {value!r} to a Tensor of dtype {dtype.name}.")
-    if (dtype.is_integer or dtype.is_bool) and src.dtype.kind in "fc" and src.size and not \
-            np.all(src == np.round(src)):
+    if (
+        (dtype.is_integer or dtype.is_bool)
+        and src.dtype.kind in "fc"
+        and src.size
+        and not np.all(src == np.round(src))
+    ):
         raise TypeError(
             f"{op}: expected {dtype.name}, got {value!r} of type '{type(value).__name__}' "
             "instead (non-integral values would be truncated)."
         )
-    if dtype.is_integer and src.size and src.dtype.kind in "iu" and (
-        src.max() > np.iinfo(dtype.np).max or src.min() < np.iinfo(dtype.np).min
+    if (
+        dtype.is_integer
+        and src.size
+        and src.dtype.kind in "iu"
+        and (src.max() > np.iinfo(dtype.np).max or src.min() < np.iinfo(dtype.np).min)
     ):
         raise ValueError(f"{op}: value {value!r} is out of range for dtype {dtype.name}.")
     return src.astype(dtype.np)
 
 
-def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Const",
-             verify_shape: bool = False) -> Tensor:
+def constant(
+    value: Any,
+    dtype: Any = None,
+    shape: Any = None,
+    name: str = "Const",
+    verify_shape: bool = False,
+) -> Tensor:
     """A constant tensor.
 
     Args:
@@ -107,8 +120,12 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Cons
                 )
     arr = np.array(arr, copy=True)  # own the storage: later changes to `value` do not leak in
     arr.flags.writeable = False
-    return apply_op(Const, [], {"value": arr, "dtype": dtypes.as_dtype(arr.dtype) if dt is None
-                                else dt}, name=name)
+    return apply_op(
+        Const,
+        [],
+        {"value": arr, "dtype": dtypes.as_dtype(arr.dtype) if dt is None else dt},
+        name=name,
+    )
 
 
 # -- Placeholder -------------------------------------------------------------------------------
@@ -136,8 +153,12 @@ def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tenso
         >>> sess.run(x * 2, feed_dict={x: [[1, 2]]})
         array([[2., 4.]], dtype=float32)
     """
-    return apply_op(Placeholder, [], {"dtype": dtypes.as_dtype(dtype),
-                                      "shape": _placeholder_shape(shape, name)}, name=name)
+    return apply_op(
+        Placeholder,
+        [],
+        {"dtype": dtypes.as_dtype(dtype), "shape": _placeholder_shape(shape, name)},
+        name=name,
+    )
 
 
 def _placeholder_shape(shape: Any, name: str | None) -> Any:
@@ -150,9 +171,12 @@ def _placeholder_shape(shape: Any, name: str | None) -> Any:
             bad = []
         if bad:
             raise errors.InvalidArgumentError(
-                None, None, f"Placeholder '{name or 'Placeholder'}': shape {list(dims)} has "
+                None,
+                None,
+                f"Placeholder '{name or 'Placeholder'}': shape {list(dims)} has "
                 f"dimension {int(bad[0])}; each dimension must be >= 0, or None / -1 for an "
-                "unknown size.")
+                "unknown size.",
+            )
     return as_shape(shape)
 
 
@@ -165,8 +189,10 @@ class PlaceholderWithDefault(OpDef):
     def infer(self, x: Tensor) -> TensorSpec:
         shape = as_shape(self.attrs["shape"])
         if not shape.is_compatible_with(x.shape):
-            raise self.error(f"default value of shape {x.shape} is incompatible with the "
-                             f"placeholder shape {shape}.")
+            raise self.error(
+                f"default value of shape {x.shape} is incompatible with the "
+                f"placeholder shape {shape}."
+            )
         return spec(shape, x.dtype)
 
     def compute(self, x: np.ndarray) -> np.ndarray:
@@ -178,8 +204,9 @@ class PlaceholderWithDefault(OpDef):
 
 def placeholder_with_default(input: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """A placeholder that yields `input` when it is not fed."""
-    return apply_op(PlaceholderWithDefault, [input], {"shape": _placeholder_shape(shape, name)},
-                    name=name)
+    return apply_op(
+        PlaceholderWithDefault, [input], {"shape": _placeholder_shape(shape, name)}, name=name
+    )
 
 
 # -- shape queries -----------------------------------------------------------------------------
@@ -207,8 +234,11 @@ def _shape_operand(shape_: Any) -> Any:
         return shape_
     if isinstance(shape_, TensorShape):
         shape_ = shape_.as_list()
-    return constant([int(d) for d in shape_] if not np.isscalar(shape_) else [int(shape_)],
-                    dtype=dtypes.int32, name="shape")
+    return constant(
+        [int(d) for d in shape_] if not np.isscalar(shape_) else [int(shape_)],
+        dtype=dtypes.int32,
+        name="shape",
+    )
 
 
 # -- broadcasting pair used by autodiff ---------------------------------------------------------
@@ -302,27 +332,29 @@ def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
     return apply_op(Fill, [_shape_operand(dims), value], name=name)
 
 
-def _filled_like(tensor: Any, value: float, dtype: Any, name: str | None, default: str
-                 ) -> Tensor:
+def _filled_like(tensor: Any, value: float, dtype: Any, name: str | None, default: str) -> Tensor:
     from flowzero.framework.graph import convert_to_tensor
 
     t = convert_to_tensor(tensor)
     dt = dtypes.as_dtype(dtype) if dtype is not None else t.dtype
     with t.graph.as_default():
         if t.shape.is_fully_defined():
-            return constant(np.full(t.shape.as_list(), value, dtype=dt.np), dtype=dt,
-                            name=name or default)
+            return constant(
+                np.full(t.shape.as_list(), value, dtype=dt.np), dtype=dt, name=name or default
+            )
         return fill(shape(t), constant(value, dtype=dt), name=name or default)
 
 
-def zeros_like(tensor: Any, dtype: Any = None, name: str | None = None,
-               optimize: bool = True) -> Tensor:
+def zeros_like(
+    tensor: Any, dtype: Any = None, name: str | None = None, optimize: bool = True
+) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of `tensor`."""
     return _filled_like(tensor, 0, dtype, name, "zeros_like")
 
 
-def ones_like(tensor: Any, dtype: Any = None, name: str | None = None,
-              optimize: bool = True) -> Tensor:
+def ones_like(
+    tensor: Any, dtype: Any = None, name: str | None = None, optimize: bool = True
+) -> Tensor:
     """Ones with the shape (and dtype, unless given) of `tensor`."""
     return _filled_like(tensor, 1, dtype, name, "ones_like")
 
@@ -430,8 +462,10 @@ class Pack(OpDef):
         s = values[0].shape
         for i, v in enumerate(values[1:], 1):
             if not s.is_compatible_with(v.shape):
-                raise self.error(f"all values must have the same shape; got values[0]: "
-                                 f"{values[0].shape}, values[{i}]: {v.shape}.")
+                raise self.error(
+                    f"all values must have the same shape; got values[0]: "
+                    f"{values[0].shape}, values[{i}]: {v.shape}."
+                )
             s = s.merge_with(v.shape)
         if s.ndims is None:
             return spec(TensorShape(None), values[0].dtype)
@@ -442,8 +476,10 @@ class Pack(OpDef):
     def compute(self, *values: np.ndarray) -> np.ndarray:
         for i, v in enumerate(values[1:], 1):
             if v.shape != values[0].shape:
-                raise self.error(f"all values must have the same shape; got values[0]: "
-                                 f"{values[0].shape}, values[{i}]: {v.shape}.")
+                raise self.error(
+                    f"all values must have the same shape; got values[0]: "
+                    f"{values[0].shape}, values[{i}]: {v.shape}."
+                )
         return np.stack(values, axis=_axis_in(self, self.attrs["axis"], values[0].ndim + 1))
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
@@ -472,8 +508,9 @@ def stack(values: Any, axis: int = 0, name: str = "stack") -> Tensor:
             raise ValueError(f"stack: axis {axis} is out of range for {arr.ndim - 1}-D values.")
         return constant(np.moveaxis(arr, 0, axis), name=name)
     with _graph_for(values):
-        return apply_op(Pack, _convert_list(values), {"axis": int(axis), "N": len(values)},
-                        name=name)
+        return apply_op(
+            Pack, _convert_list(values), {"axis": int(axis), "N": len(values)}, name=name
+        )
 
 
 @register_op("Unpack")
@@ -490,23 +527,27 @@ class Unpack(OpDef):
         a = _axis_in(self, self.attrs["axis"], r)
         dims = list(x.shape.known)  # type: ignore[arg-type]
         if dims[a] is not None and dims[a] != num:
-            raise self.error(f"num must equal dimension {a} of value; got num {num}, value "
-                             f"shape {x.shape}.")
-        return [spec(dims[:a] + dims[a + 1:], x.dtype)] * num
+            raise self.error(
+                f"num must equal dimension {a} of value; got num {num}, value shape {x.shape}."
+            )
+        return [spec(dims[:a] + dims[a + 1 :], x.dtype)] * num
 
     def compute(self, x: np.ndarray) -> list[np.ndarray]:
         a = _axis_in(self, self.attrs["axis"], x.ndim)
         if x.shape[a] != self.attrs["num"]:
-            raise self.error(f"num must equal dimension {a} of value; got num "
-                             f"{self.attrs['num']}, value shape {x.shape}.")
+            raise self.error(
+                f"num must equal dimension {a} of value; got num "
+                f"{self.attrs['num']}, value shape {x.shape}."
+            )
         return list(np.moveaxis(x, a, 0))
 
     def gradient(self, op: Any, *dys: Tensor) -> list[Any]:
         return [stack(list(dys), axis=self.attrs["axis"])]
 
 
-def unstack(value: Any, num: int | None = None, axis: int = 0, name: str = "unstack"
-            ) -> list[Tensor]:
+def unstack(
+    value: Any, num: int | None = None, axis: int = 0, name: str = "unstack"
+) -> list[Tensor]:
     """Splits `value` along `axis` into a list of tensors of one rank less.
 
     Args:
@@ -525,16 +566,28 @@ def unstack(value: Any, num: int | None = None, axis: int = 0, name: str = "unst
         if num is None:
             r = value.shape.ndims
             if r is None or not -r <= axis < r or value.shape.known[axis] is None:  # type: ignore
-                raise ValueError(f"unstack: cannot infer num from shape {value.shape} (axis "
-                                 f"{axis}); pass num=.")
+                raise ValueError(
+                    f"unstack: cannot infer num from shape {value.shape} (axis {axis}); pass num=."
+                )
             num = value.shape.known[axis]  # type: ignore[index]
-        return _as_list(apply_op(Unpack, [value], {"num": int(num), "axis": int(axis)},
-                                 name=name))
+        return _as_list(apply_op(Unpack, [value], {"num": int(num), "axis": int(axis)}, name=name))
 
 
 __all__ = [
-    "constant", "placeholder", "placeholder_with_default", "shape", "size", "rank",
-    "broadcast_to", "sum_to", "fill", "zeros", "ones", "zeros_like", "ones_like", "stack",
+    "constant",
+    "placeholder",
+    "placeholder_with_default",
+    "shape",
+    "size",
+    "rank",
+    "broadcast_to",
+    "sum_to",
+    "fill",
+    "zeros",
+    "ones",
+    "zeros_like",
+    "ones_like",
+    "stack",
     "unstack",
 ]
 

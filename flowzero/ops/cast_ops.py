@@ -28,9 +28,11 @@ class Cast(OpDef):
     def infer(self, x: Tensor) -> TensorSpec:
         dst = self.attrs["DstT"]
         if (x.dtype is dtypes.string) != (dst is dtypes.string):
-            raise self.error(f"cannot cast between string and numbers; got {x.dtype.name} to "
-                             f"{dst.name}. Parse strings with a string op instead.",
-                             cls=DTypeError)
+            raise self.error(
+                f"cannot cast between string and numbers; got {x.dtype.name} to "
+                f"{dst.name}. Parse strings with a string op instead.",
+                cls=DTypeError,
+            )
         return spec(x.shape, dst)
 
     def compute(self, x: np.ndarray) -> np.ndarray:
@@ -126,36 +128,46 @@ class ClipByValue(OpDef):
     def infer(self, t: Tensor, lo: Tensor, hi: Tensor) -> TensorSpec:
         for nm, v in (("clip_value_min", lo), ("clip_value_max", hi)):
             if v.dtype is not t.dtype:
-                raise self.error(f"t and {nm} must have the same dtype; got t: {t.dtype.name}, "
-                                 f"{nm}: {v.dtype.name}. Use tf.cast.", cls=DTypeError)
+                raise self.error(
+                    f"t and {nm} must have the same dtype; got t: {t.dtype.name}, "
+                    f"{nm}: {v.dtype.name}. Use tf.cast.",
+                    cls=DTypeError,
+                )
         if t.dtype.np.kind not in "fiu":
-            raise self.error(f"t must be a real number tensor; got {t.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(f"t must be a real number tensor; got {t.dtype.name}.", cls=DTypeError)
         b = broadcast_shapes(t.shape, lo.shape, hi.shape)
         if b is None or not b.is_compatible_with(t.shape):
-            raise self.error(f"clip_value_min and clip_value_max must be scalars or broadcast to "
-                             f"t's shape; got t: {t.shape}, clip_value_min: {lo.shape}, "
-                             f"clip_value_max: {hi.shape}.")
+            raise self.error(
+                f"clip_value_min and clip_value_max must be scalars or broadcast to "
+                f"t's shape; got t: {t.shape}, clip_value_min: {lo.shape}, "
+                f"clip_value_max: {hi.shape}."
+            )
         return spec(t.shape.merge_with(b) if b.ndims is not None else t.shape, t.dtype)
 
     def compute(self, t: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         out = np.maximum(np.minimum(t, hi), lo)  # lo wins if lo > hi, as TF1's composite
         if out.shape != np.shape(t):
-            raise self.error(f"clip_value_min and clip_value_max must broadcast to t's shape; "
-                             f"got t: {np.shape(t)}, clip_value_min: {np.shape(lo)}, "
-                             f"clip_value_max: {np.shape(hi)}.")
+            raise self.error(
+                f"clip_value_min and clip_value_max must broadcast to t's shape; "
+                f"got t: {np.shape(t)}, clip_value_min: {np.shape(lo)}, "
+                f"clip_value_max: {np.shape(hi)}."
+            )
         return out
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         t, lo, hi = op.inputs
         below, above = less(t, lo), greater(t, hi)
         inside = logical_not(logical_or(below, above))
-        return [dy * _mask(inside, dy.dtype), dy * _mask(below, dy.dtype),
-                dy * _mask(above, dy.dtype)]
+        return [
+            dy * _mask(inside, dy.dtype),
+            dy * _mask(below, dy.dtype),
+            dy * _mask(above, dy.dtype),
+        ]
 
 
-def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
-                  name: str | None = None) -> Tensor:
+def clip_by_value(
+    t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None
+) -> Tensor:
     """Clips values of `t` to [clip_value_min, clip_value_max].
 
     Args:
@@ -181,5 +193,10 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
 
 
 __all__ = [
-    "cast", "to_float", "to_double", "to_int32", "to_int64", "clip_by_value",
+    "cast",
+    "to_float",
+    "to_double",
+    "to_int32",
+    "to_int64",
+    "clip_by_value",
 ]

@@ -69,8 +69,14 @@ class BinaryOp(OpDef):
         return spec(shape, self.out_dtype or x.dtype)
 
 
-_KIND_WORDS = {"f": "floating", "i": "signed integer", "u": "unsigned integer", "b": "bool",
-               "c": "complex", "O": "string"}
+_KIND_WORDS = {
+    "f": "floating",
+    "i": "signed integer",
+    "u": "unsigned integer",
+    "b": "bool",
+    "c": "complex",
+    "O": "string",
+}
 
 
 def _kind_words(kinds: str) -> str:
@@ -83,8 +89,11 @@ def binary_operands(x: Any, y: Any, op_name: str) -> tuple[Tensor, Tensor]:
     with g.as_default():
         if isinstance(x, Tensor) or hasattr(x, "_as_tensor"):
             x = convert_to_tensor(x)
-            y = convert_to_tensor(y, dtype=x.dtype) if not _is_tensorish(y) else \
-                convert_to_tensor(y)
+            y = (
+                convert_to_tensor(y, dtype=x.dtype)
+                if not _is_tensorish(y)
+                else convert_to_tensor(y)
+            )
         elif _is_tensorish(y):
             y = convert_to_tensor(y)
             x = convert_to_tensor(x, dtype=y.dtype)
@@ -176,8 +185,9 @@ def _plain(v: Any, unknown: int | None, name: str) -> Any:
 def _convert_list(values: list[Any]) -> list[Tensor]:
     """Converts values to Tensors, giving Python/NumPy values the dtype of the first Tensor."""
     dt = next((convert_to_tensor(v).dtype for v in values if _is_tensorish(v)), None)
-    return [convert_to_tensor(v) if _has_tensor(v) else convert_to_tensor(v, dtype=dt)
-            for v in values]
+    return [
+        convert_to_tensor(v) if _has_tensor(v) else convert_to_tensor(v, dtype=dt) for v in values
+    ]
 
 
 def _dtype_of(v: Any) -> dtypes.DType:
@@ -204,16 +214,19 @@ def _require_int(self: OpDef, t: Tensor, what: str) -> None:
 def _require_same_dtype(self: OpDef, ts: Any, what: str = "values") -> None:
     for i, t in enumerate(ts[1:], 1):
         if t.dtype is not ts[0].dtype:
-            raise self.error(f"all {what} must have the same dtype; got {what}[0]: "
-                             f"{ts[0].dtype.name}, {what}[{i}]: {t.dtype.name}. Use tf.cast.",
-                             cls=DTypeError)
+            raise self.error(
+                f"all {what} must have the same dtype; got {what}[0]: "
+                f"{ts[0].dtype.name}, {what}[{i}]: {t.dtype.name}. Use tf.cast.",
+                cls=DTypeError,
+            )
 
 
 def _axis_in(self: OpDef, a: int, r: int, what: str = "axis") -> int:
     """`a` normalized into [0, r), or the op's InvalidArgumentError."""
     if not -r <= a < r:
-        raise self.error(f"{what} {a} is out of range for a tensor of rank {r}; expected "
-                         f"{what} in [{-r}, {r}).")
+        raise self.error(
+            f"{what} {a} is out of range for a tensor of rank {r}; expected {what} in [{-r}, {r})."
+        )
     return a % r
 
 
@@ -242,9 +255,13 @@ def _strided_index(begin: Any, end: Any, strides: Any, attrs: dict[str, Any]) ->
         else:
             if int(strides[i]) == 0:
                 raise ValueError(f"strides[{i}] must be non-zero")
-            idx.append(slice(None if attrs["begin_mask"] & bit else int(begin[i]),
-                              None if attrs["end_mask"] & bit else int(end[i]),
-                              int(strides[i])))
+            idx.append(
+                slice(
+                    None if attrs["begin_mask"] & bit else int(begin[i]),
+                    None if attrs["end_mask"] & bit else int(end[i]),
+                    int(strides[i]),
+                )
+            )
     return tuple(idx)
 
 
@@ -267,8 +284,11 @@ def _partial_ints(t: Tensor) -> list[int | None] | None:
         return [op.inputs[0].shape.ndims]
     if op.type == "Size":
         return [op.inputs[0].shape.num_elements()]
-    if op.type == "Pack" and op.get_attr("axis") in (0, -1) and all(
-            i.shape.ndims == 0 for i in op.inputs):
+    if (
+        op.type == "Pack"
+        and op.get_attr("axis") in (0, -1)
+        and all(i.shape.ndims == 0 for i in op.inputs)
+    ):
         out: list[int | None] = []
         for i in op.inputs:
             p = _partial_ints(i)
@@ -287,8 +307,10 @@ def _partial_ints(t: Tensor) -> list[int | None] | None:
             except (IndexError, ValueError):
                 picked = None
             if picked is not None:
-                return [None if d is None else int(d)
-                        for d in np.asarray(picked, dtype=object).reshape(-1)]
+                return [
+                    None if d is None else int(d)
+                    for d in np.asarray(picked, dtype=object).reshape(-1)
+                ]
     nd = t.shape.ndims
     if nd == 0:
         return [None]

@@ -672,8 +672,13 @@ def _invariant_shapes(
     return out
 
 
-def _eager_while(cond: Callable[..., Any], body: Callable[..., Any], structure: Any,
-                 single: bool, maximum_iterations: Any) -> Any:
+def _eager_while(
+    cond: Callable[..., Any],
+    body: Callable[..., Any],
+    structure: Any,
+    single: bool,
+    maximum_iterations: Any,
+) -> Any:
     vars_ = structure
     limit = None if maximum_iterations is None else int(maximum_iterations)
     k = 0
@@ -683,8 +688,15 @@ def _eager_while(cond: Callable[..., Any], body: Callable[..., Any], structure: 
             out = out[0]
         vars_ = [out] if single else (list(out) if isinstance(out, (list, tuple)) else [out])
         k += 1
-    return vars_[0] if single else (type(structure)(vars_) if isinstance(structure, tuple)
-                                    and not hasattr(structure, "_fields") else vars_)
+    return (
+        vars_[0]
+        if single
+        else (
+            type(structure)(vars_)
+            if isinstance(structure, tuple) and not hasattr(structure, "_fields")
+            else vars_
+        )
+    )
 
 
 def while_loop(

@@ -88,19 +88,20 @@ def group(*inputs: Any, name: str | None = None) -> Operation:
     g = ops[0].graph if ops else get_default_graph()
     for o in ops:
         if o.graph is not g:
-            raise ValueError(f"group: Operation {o.name} is from a different graph than the "
-                             "other inputs.")
+            raise ValueError(
+                f"group: Operation {o.name} is from a different graph than the other inputs."
+            )
     with g.as_default(), g.control_dependencies(ops):
         return no_op(name=name or "group_deps")
 
 
-def tuple_(tensors: list[Any], name: str | None = None, control_inputs: Any = None
-           ) -> list[Any]:
+def tuple_(tensors: list[Any], name: str | None = None, control_inputs: Any = None) -> list[Any]:
     """Tensors with the same values as `tensors`, each available only after all are computed."""
     gate = group(*[t for t in tensors if t is not None], *(control_inputs or []))
     with control_dependencies([gate]):
-        return [identity(t) if isinstance(t, Tensor) else (None if t is None else gate)
-                for t in tensors]
+        return [
+            identity(t) if isinstance(t, Tensor) else (None if t is None else gate) for t in tensors
+        ]
 
 
 def convert(x: Any) -> Tensor:

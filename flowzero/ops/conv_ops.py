@@ -44,9 +44,9 @@ class _Geom(NamedTuple):
     fmt: str
     strides: tuple[int, int]
     dilations: tuple[int, int]
-    ksize: tuple[int, int]            # pools only; (0, 0) for convolutions
-    padding: str                      # "SAME" | "VALID" | "EXPLICIT"
-    pads: tuple[int, int, int, int]   # explicit (top, bottom, left, right)
+    ksize: tuple[int, int]  # pools only; (0, 0) for convolutions
+    padding: str  # "SAME" | "VALID" | "EXPLICIT"
+    pads: tuple[int, int, int, int]  # explicit (top, bottom, left, right)
 
 
 def _nhwc_dims(dims: Any, fmt: str) -> tuple[Any, Any, Any, Any]:
@@ -74,7 +74,7 @@ def _pad(x: np.ndarray, pads: tuple[int, int, int, int], fill: Any = 0) -> np.nd
         return x
     n, h, w, c = x.shape
     out = np.full((n, h + t + b, w + left + r, c), fill, dtype=x.dtype)
-    out[:, t:t + h, left:left + w] = x
+    out[:, t : t + h, left : left + w] = x
     return out
 
 
@@ -82,12 +82,12 @@ def _crop(xp: np.ndarray, pads: tuple[int, int, int, int], h: int, w: int) -> np
     t, _, left, _ = pads
     if xp.shape[1] == h and xp.shape[2] == w:
         return xp
-    return np.ascontiguousarray(xp[:, t:t + h, left:left + w])
+    return np.ascontiguousarray(xp[:, t : t + h, left : left + w])
 
 
 def _tap(a: np.ndarray, i: int, j: int, oh: int, ow: int, sh: int, sw: int) -> np.ndarray:
     """The view a[:, i + sh*y, j + sw*x] for y < oh, x < ow: one window offset, all windows."""
-    return a[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+    return a[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]
 
 
 def _im2col(xp: np.ndarray, oh: int, ow: int, kh: int, kw: int, g: _Geom) -> np.ndarray:
@@ -96,13 +96,15 @@ def _im2col(xp: np.ndarray, oh: int, ow: int, kh: int, kw: int, g: _Geom) -> np.
     s0, s1, s2, s3 = xp.strides
     (sh, sw), (dh, dw) = g.strides, g.dilations
     # Safe: the geometry guarantees (oh-1)*sh + (kh-1)*dh < padded height (same for width).
-    v = as_strided(xp, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3),
-                   writeable=False)
+    v = as_strided(
+        xp, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False
+    )
     return v.reshape(n * oh * ow, kh * kw * c)
 
 
-def _cols_t(xp: np.ndarray, oh: int, ow: int, kh: int, kw: int, g: _Geom,
-            ones_row: bool = False) -> np.ndarray:
+def _cols_t(
+    xp: np.ndarray, oh: int, ow: int, kh: int, kw: int, g: _Geom, ones_row: bool = False
+) -> np.ndarray:
     """The transpose of _im2col, (kh*kw*c, n*oh*ow), built one filter tap at a time.
 
     With few input channels the 6-D strided copy of _im2col moves one element per inner
@@ -113,12 +115,12 @@ def _cols_t(xp: np.ndarray, oh: int, ow: int, kh: int, kw: int, g: _Geom,
     (sh, sw), (dh, dw) = g.strides, g.dilations
     k = kh * kw * c
     flat = np.empty((k + ones_row) * n * oh * ow, dtype=xp.dtype)
-    out = flat[:k * n * oh * ow].reshape(kh, kw, c, n, oh, ow)
+    out = flat[: k * n * oh * ow].reshape(kh, kw, c, n, oh, ow)
     for p in range(kh):
         for q in range(kw):
             out[p, q] = _tap(xp, p * dh, q * dw, oh, ow, sh, sw).transpose(3, 0, 1, 2)
     if ones_row:  # a last row of ones: the bias rides along in the GEMM (fused_conv2d)
-        flat[k * n * oh * ow:] = 1
+        flat[k * n * oh * ow :] = 1
     return flat.reshape(k + ones_row, n * oh * ow)
 
 
@@ -128,8 +130,9 @@ def _batches(n: int, bytes_per_item: int) -> Iterator[slice]:
         yield slice(i, min(i + step, n))
 
 
-def _out_dim(size: int | None, k: int, s: int, d: int, mode: str, before: int, after: int
-             ) -> tuple[int | None, int, int]:
+def _out_dim(
+    size: int | None, k: int, s: int, d: int, mode: str, before: int, after: int
+) -> tuple[int | None, int, int]:
     """TF's output size and (before, after) padding of one spatial dimension."""
     ek = (k - 1) * d + 1
     if size is None:
@@ -161,36 +164,46 @@ class _Windowed(OpDef):
         if padding == "EXPLICIT":
             ep = list(a.get("explicit_paddings", []))
             if len(ep) != 8 or any(p < 0 for p in ep):
-                raise self.error(f"explicit padding must be 4 non-negative [before, after] "
-                                 f"pairs, one per dimension of {fmt}; got {a.get('pad_arg')}.")
+                raise self.error(
+                    f"explicit padding must be 4 non-negative [before, after] "
+                    f"pairs, one per dimension of {fmt}; got {a.get('pad_arg')}."
+                )
             n, h, w, c = _nhwc_dims([ep[0:2], ep[2:4], ep[4:6], ep[6:8]], fmt)
             if any(n) or any(c):
-                raise self.error(f"explicit padding in the batch and depth dimensions must be 0;"
-                                 f" got {a.get('pad_arg')} ({fmt}).")
+                raise self.error(
+                    f"explicit padding in the batch and depth dimensions must be 0;"
+                    f" got {a.get('pad_arg')} ({fmt})."
+                )
             pads = (h[0], h[1], w[0], w[1])
         elif padding not in ("SAME", "VALID"):
             hint = ""
             if isinstance(padding, str) and padding.upper() in ("SAME", "VALID"):
                 hint = f" Did you mean padding='{padding.upper()}'?"
-            raise self.error(f"padding must be 'SAME', 'VALID' or a list of [before, after] "
-                             f"pairs; got {padding!r}.{hint}")
+            raise self.error(
+                f"padding must be 'SAME', 'VALID' or a list of [before, after] "
+                f"pairs; got {padding!r}.{hint}"
+            )
         return _Geom(fmt, strides, dil, ksize, padding, pads)
 
     def _pair(self, name: str, value: Any, fmt: str) -> tuple[int, int]:
         v = list(value) if isinstance(value, (list, tuple)) else value
         if not isinstance(v, list) or len(v) != 4:
-            raise self.error(f"{name} must have 4 entries, one per dimension of {fmt} (or 1 or 2"
-                             f" for the spatial dimensions); got {name}={value}.")
+            raise self.error(
+                f"{name} must have 4 entries, one per dimension of {fmt} (or 1 or 2"
+                f" for the spatial dimensions); got {name}={value}."
+            )
         n, h, w, c = _nhwc_dims(v, fmt)
         if n != 1 or c != 1:
-            raise self.error(f"{name} in the batch and depth dimensions must be 1; got "
-                             f"{name}={v} ({fmt}).")
+            raise self.error(
+                f"{name} in the batch and depth dimensions must be 1; got {name}={v} ({fmt})."
+            )
         if h < 1 or w < 1:
             raise self.error(f"{name} must be positive; got {name}={v}.")
         return int(h), int(w)
 
-    def _out_hw(self, h: int | None, w: int | None, kh: int | None, kw: int | None, g: _Geom,
-                got: Got) -> tuple[int | None, int | None, tuple[int, int, int, int]]:
+    def _out_hw(
+        self, h: int | None, w: int | None, kh: int | None, kw: int | None, g: _Geom, got: Got
+    ) -> tuple[int | None, int | None, tuple[int, int, int, int]]:
         """Output height/width and (top, bottom, left, right) padding; raises when empty."""
         if kh is None or kw is None:
             return None, None, g.pads
@@ -219,18 +232,20 @@ class _Windowed(OpDef):
         (n0, t0) = named[0]
         for n, t in named[1:]:
             if t.dtype is not t0.dtype:
-                raise self.error(f"{n0} and {n} must have the same dtype; got {n0}: "
-                                 f"{t0.dtype.name}, {n}: {t.dtype.name}. Use tf.cast.",
-                                 cls=DTypeError)
+                raise self.error(
+                    f"{n0} and {n} must have the same dtype; got {n0}: "
+                    f"{t0.dtype.name}, {n}: {t.dtype.name}. Use tf.cast.",
+                    cls=DTypeError,
+                )
         if t0.dtype.np.kind not in kinds:
             kind = "floating" if kinds == "f" else "real numeric"
-            raise self.error(f"{n0} must have a {kind} dtype; got {t0.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(f"{n0} must have a {kind} dtype; got {t0.dtype.name}.", cls=DTypeError)
 
     def _sizes(self, t: Tensor, what: str) -> tuple[Any, ...]:
         if t.dtype.np.kind not in "iu":
-            raise self.error(f"{what} must be an int32/int64 shape vector; got {t.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(
+                f"{what} must be an int32/int64 shape vector; got {t.dtype.name}.", cls=DTypeError
+            )
         s = _static_shape_value(t)
         if s.known is not None and len(s.known) != 4:
             raise self.error(f"{what} must have 4 entries; got {what}: {s}.")
@@ -250,8 +265,9 @@ def _shape_str(dims: Any) -> str:
 
 # -- Conv2D and its two backprop ops ---------------------------------------------------------
 class _Conv(_Windowed):
-    def _conv_geometry(self, xd: Any, wd: Any, g: _Geom, got: Got
-                       ) -> tuple[Any, Any, tuple[int, int, int, int]]:
+    def _conv_geometry(
+        self, xd: Any, wd: Any, g: _Geom, got: Got
+    ) -> tuple[Any, Any, tuple[int, int, int, int]]:
         _, h, w, c = _nhwc_dims(xd, g.fmt)
         kh, kw, ci, _ = wd
         if not _compat(c, ci):
@@ -262,18 +278,22 @@ class _Conv(_Windowed):
             raise self.error(f"input depth must equal filter in_channels; got {got()}.{hint}")
         return self._out_hw(h, w, kh, kw, g, got)
 
-    def _check_out(self, xd: Any, wd: Any, dyd: Any, g: _Geom, got: Got
-                   ) -> tuple[Any, Any, tuple[int, int, int, int]]:
+    def _check_out(
+        self, xd: Any, wd: Any, dyd: Any, g: _Geom, got: Got
+    ) -> tuple[Any, Any, tuple[int, int, int, int]]:
         n, oh_, ow_, co = _nhwc_dims(dyd, g.fmt)
         if not _compat(co, wd[3]):
             raise self.error(f"out_backprop depth must equal filter out_channels; got {got()}.")
         if not _compat(n, xd[0]):
-            raise self.error(f"out_backprop and the input must have the same batch size; "
-                             f"got {got()}.")
+            raise self.error(
+                f"out_backprop and the input must have the same batch size; got {got()}."
+            )
         oh, ow, pads = self._conv_geometry(xd, wd, g, got)
         if not (_compat(oh, oh_) and _compat(ow, ow_)):
-            raise self.error(f"out_backprop must have the Conv2D output size for this input, "
-                             f"filter, strides and padding ({oh}x{ow}); got {got()}.")
+            raise self.error(
+                f"out_backprop must have the Conv2D output size for this input, "
+                f"filter, strides and padding ({oh}x{ow}); got {got()}."
+            )
         return oh, ow, pads
 
 
@@ -285,15 +305,20 @@ class Conv2D(_Conv):
         g = self._geom()
         self._float(("input", x), ("filter", w))
         xd, wd = self._dims4(x, "input"), self._dims4(w, "filter")
-        oh, ow, _ = self._conv_geometry(xd, wd, g,
-                                        lambda: f"input: {x.shape}, filter: {w.shape}")
+        oh, ow, _ = self._conv_geometry(xd, wd, g, lambda: f"input: {x.shape}, filter: {w.shape}")
         return spec(_fmt_dims(_nhwc_dims(xd, g.fmt)[0], oh, ow, wd[3], g.fmt), x.dtype)
 
     def compute(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return self.compute_fused(x, w)
 
-    def compute_fused(self, x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None,
-                      relu: bool = False, keep_cols: bool = False) -> Any:
+    def compute_fused(
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        bias: np.ndarray | None = None,
+        relu: bool = False,
+        keep_cols: bool = False,
+    ) -> Any:
         """The convolution, then `+ bias` along the channels and max(., 0) when asked: the
         kernel of the plan's Conv2D+BiasAdd(+Relu) fusion (TF's _FusedConv2D). With few input
         channels the bias is one more row of the GEMM; otherwise it and the relu are applied in
@@ -309,8 +334,11 @@ class Conv2D(_Conv):
         n, h, wd, c = x.shape
         kh, kw, _, co = w.shape
         oh, ow, pads = self._conv_geometry(
-            _fmt_dims(*x.shape, g.fmt), w.shape, g,
-            lambda: f"input: {_shape_str(x.shape)} (NHWC), filter: {_shape_str(w.shape)}")
+            _fmt_dims(*x.shape, g.fmt),
+            w.shape,
+            g,
+            lambda: f"input: {_shape_str(x.shape)} (NHWC), filter: {_shape_str(w.shape)}",
+        )
         xp = _pad(x, pads)
         w2 = w.reshape(kh * kw * c, co)
         few = c <= _FEW_CHANNELS_FORWARD
@@ -320,8 +348,11 @@ class Conv2D(_Conv):
         slices = list(_batches(n, oh * ow * kh * kw * c * x.itemsize))
         cols: Any = None
         for b in slices:
-            cols = (_cols_t(xp[b], oh, ow, kh, kw, g, ones_row=bias is not None).T if few
-                    else _im2col(xp[b], oh, ow, kh, kw, g))
+            cols = (
+                _cols_t(xp[b], oh, ow, kh, kw, g, ones_row=bias is not None).T
+                if few
+                else _im2col(xp[b], oh, ow, kh, kw, g)
+            )
             np.matmul(cols, w2, out=y[b].reshape(-1, co))
         if bias is not None and not few:
             fastpaths.add_channel_bias(y, bias, out=y)
@@ -335,8 +366,10 @@ class Conv2D(_Conv):
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         x, w = op.inputs
         a = self._same_attrs()
-        return [apply_op(Conv2DBackpropInput, [_shape_like(x), w, dy], a),
-                apply_op(Conv2DBackpropFilter, [x, _shape_like(w), dy], a)]
+        return [
+            apply_op(Conv2DBackpropInput, [_shape_like(x), w, dy], a),
+            apply_op(Conv2DBackpropFilter, [x, _shape_like(w), dy], a),
+        ]
 
 
 @register_op("Conv2DBackpropInput")
@@ -348,8 +381,13 @@ class Conv2DBackpropInput(_Conv):
         self._float(("filter", w), ("out_backprop", dy))
         xd = self._sizes(sizes, "input_sizes")
         wd, dyd = self._dims4(w, "filter"), self._dims4(dy, "out_backprop")
-        self._check_out(xd, wd, dyd, g, lambda: f"input_sizes: {_shape_str(xd)}, filter: "
-                                                f"{w.shape}, out_backprop: {dy.shape}")
+        self._check_out(
+            xd,
+            wd,
+            dyd,
+            g,
+            lambda: f"input_sizes: {_shape_str(xd)}, filter: {w.shape}, out_backprop: {dy.shape}",
+        )
         return spec(xd, w.dtype)
 
     def compute(self, sizes: np.ndarray, w: np.ndarray, dy: np.ndarray) -> np.ndarray:
@@ -359,9 +397,15 @@ class Conv2DBackpropInput(_Conv):
         dy = _to_nhwc(dy, g.fmt)
         kh, kw, _, co = w.shape
         oh, ow, pads = self._check_out(
-            _fmt_dims(n, h, wd, c, g.fmt), w.shape, _fmt_dims(*dy.shape, g.fmt), g,
-            lambda: f"input_sizes: {list(xd)}, filter: {_shape_str(w.shape)}, out_backprop: "
-                    f"{_shape_str(dy.shape)} (NHWC)")
+            _fmt_dims(n, h, wd, c, g.fmt),
+            w.shape,
+            _fmt_dims(*dy.shape, g.fmt),
+            g,
+            lambda: (
+                f"input_sizes: {list(xd)}, filter: {_shape_str(w.shape)}, out_backprop: "
+                f"{_shape_str(dy.shape)} (NHWC)"
+            ),
+        )
         (sh, sw), (dh, dw) = g.strides, g.dilations
         hp, wp = h + pads[0] + pads[1], wd + pads[2] + pads[3]
         w2 = w.reshape(kh * kw * c, co)
@@ -373,11 +417,12 @@ class Conv2DBackpropInput(_Conv):
             dy2 = dy[b].reshape(-1, co)
             if planes:
                 cols = (w2 @ dy2.T).reshape(kh, kw, c, -1, oh, ow)
-                dxb = dxp[:, b].transpose(1, 2, 3, 0)       # an NHWC view of the planes
+                dxb = dxp[:, b].transpose(1, 2, 3, 0)  # an NHWC view of the planes
                 for p in range(kh):
                     for q in range(kw):
-                        _tap(dxb, p * dh, q * dw, oh, ow, sh, sw)[...] += \
-                            cols[p, q].transpose(1, 2, 3, 0)
+                        _tap(dxb, p * dh, q * dw, oh, ow, sh, sw)[...] += cols[p, q].transpose(
+                            1, 2, 3, 0
+                        )
             else:
                 cols = (dy2 @ w2.T).reshape(-1, oh, ow, kh, kw, c)
                 dxb = dxp[b]
@@ -393,8 +438,11 @@ class Conv2DBackpropInput(_Conv):
     def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
         _, w, dy = op.inputs
         a = self._same_attrs()
-        return [None, apply_op(Conv2DBackpropFilter, [ddx, _shape_like(w), dy], a),
-                apply_op(Conv2D, [ddx, w], a)]
+        return [
+            None,
+            apply_op(Conv2DBackpropFilter, [ddx, _shape_like(w), dy], a),
+            apply_op(Conv2D, [ddx, w], a),
+        ]
 
 
 @register_op("Conv2DBackpropFilter")
@@ -406,12 +454,18 @@ class Conv2DBackpropFilter(_Conv):
         self._float(("input", x), ("out_backprop", dy))
         wd = self._sizes(sizes, "filter_sizes")
         xd, dyd = self._dims4(x, "input"), self._dims4(dy, "out_backprop")
-        self._check_out(xd, wd, dyd, g, lambda: f"input: {x.shape}, filter_sizes: "
-                                                f"{_shape_str(wd)}, out_backprop: {dy.shape}")
+        self._check_out(
+            xd,
+            wd,
+            dyd,
+            g,
+            lambda: f"input: {x.shape}, filter_sizes: {_shape_str(wd)}, out_backprop: {dy.shape}",
+        )
         return spec(wd, x.dtype)
 
-    def compute(self, x: np.ndarray, sizes: np.ndarray, dy: np.ndarray,
-                cols: Any = None) -> np.ndarray:
+    def compute(
+        self, x: np.ndarray, sizes: np.ndarray, dy: np.ndarray, cols: Any = None
+    ) -> np.ndarray:
         """`cols`: (patch matrix, (kh, kw, c)) as the forward Conv2D of the same step built it
         from this x (Conv2D.compute_fused's keep_cols); it saves building the matrix again and
         is used only when its (kh, kw, c) are this filter's."""
@@ -419,18 +473,30 @@ class Conv2DBackpropFilter(_Conv):
         x, dy = _to_nhwc(x, g.fmt), _to_nhwc(dy, g.fmt)
         kh, kw, c, co = (int(s) for s in sizes)
         oh, ow, pads = self._check_out(
-            _fmt_dims(*x.shape, g.fmt), (kh, kw, c, co), _fmt_dims(*dy.shape, g.fmt), g,
-            lambda: f"input: {_shape_str(x.shape)}, filter_sizes: {[kh, kw, c, co]}, "
-                    f"out_backprop: {_shape_str(dy.shape)} (NHWC)")
+            _fmt_dims(*x.shape, g.fmt),
+            (kh, kw, c, co),
+            _fmt_dims(*dy.shape, g.fmt),
+            g,
+            lambda: (
+                f"input: {_shape_str(x.shape)}, filter_sizes: {[kh, kw, c, co]}, "
+                f"out_backprop: {_shape_str(dy.shape)} (NHWC)"
+            ),
+        )
         k = kh * kw * c
-        if cols is not None and cols[1] == (kh, kw, c) and \
-                cols[0].shape[1] == dy.size // max(co, 1):
+        if (
+            cols is not None
+            and cols[1] == (kh, kw, c)
+            and cols[0].shape[1] == dy.size // max(co, 1)
+        ):
             return (cols[0][:k] @ dy.reshape(-1, co)).reshape(kh, kw, c, co)
         xp = _pad(x, pads)
         dw = None
         for b in _batches(x.shape[0], oh * ow * kh * kw * c * x.itemsize):
-            cols_t = (_cols_t(xp[b], oh, ow, kh, kw, g) if c <= _FEW_CHANNELS_FILTER
-                      else _im2col(xp[b], oh, ow, kh, kw, g).T)
+            cols_t = (
+                _cols_t(xp[b], oh, ow, kh, kw, g)
+                if c <= _FEW_CHANNELS_FILTER
+                else _im2col(xp[b], oh, ow, kh, kw, g).T
+            )
             part = cols_t @ dy[b].reshape(-1, co)
             dw = part if dw is None else np.add(dw, part, out=dw)
         if dw is None:  # empty batch
@@ -440,8 +506,11 @@ class Conv2DBackpropFilter(_Conv):
     def gradient(self, op: Any, ddw: Tensor) -> list[Any]:
         x, _, dy = op.inputs
         a = self._same_attrs()
-        return [apply_op(Conv2DBackpropInput, [_shape_like(x), ddw, dy], a), None,
-                apply_op(Conv2D, [x, ddw], a)]
+        return [
+            apply_op(Conv2DBackpropInput, [_shape_like(x), ddw, dy], a),
+            None,
+            apply_op(Conv2D, [x, ddw], a),
+        ]
 
 
 # -- public functions --------------------------------------------------------------------------
@@ -459,8 +528,9 @@ def _four(value: Any, fmt: str) -> Any:
     return v
 
 
-def _attrs(strides: Any, padding: Any, data_format: Any, dilations: Any = None,
-           ksize: Any = None) -> dict[str, Any]:
+def _attrs(
+    strides: Any, padding: Any, data_format: Any, dilations: Any = None, ksize: Any = None
+) -> dict[str, Any]:
     fmt = data_format.decode() if isinstance(data_format, bytes) else data_format
     a: dict[str, Any] = {"data_format": fmt, "strides": _four(strides, fmt)}
     if ksize is not None:
@@ -488,9 +558,17 @@ def _one_of(a: Any, b: Any, fn: str, names: str) -> Any:
     return a if a is not None else b
 
 
-def conv2d(input: Any, filter: Any = None, strides: Any = None, padding: Any = None,  # noqa: A002
-           use_cudnn_on_gpu: bool = True, data_format: str = "NHWC", dilations: Any = None,
-           name: str | None = None, filters: Any = None) -> Tensor:
+def conv2d(
+    input: Any,  # noqa: A002
+    filter: Any = None,  # noqa: A002
+    strides: Any = None,
+    padding: Any = None,  # noqa: A002
+    use_cudnn_on_gpu: bool = True,
+    data_format: str = "NHWC",
+    dilations: Any = None,
+    name: str | None = None,
+    filters: Any = None,
+) -> Tensor:
     """2-D convolution (cross-correlation, as TF) of a batch of images with a filter bank.
 
     Args:
@@ -529,11 +607,18 @@ def _sizes_operand(sizes: Any) -> Any:
     return np.asarray([int(getattr(d, "value", d)) for d in sizes], dtype=np.int32)
 
 
-def conv2d_backprop_input(input_sizes: Any, filter: Any = None,  # noqa: A002
-                          out_backprop: Any = None, strides: Any = None, padding: Any = None,
-                          use_cudnn_on_gpu: bool = True, data_format: str = "NHWC",
-                          dilations: Any = None, name: str | None = None,
-                          filters: Any = None) -> Tensor:
+def conv2d_backprop_input(
+    input_sizes: Any,
+    filter: Any = None,  # noqa: A002
+    out_backprop: Any = None,
+    strides: Any = None,
+    padding: Any = None,
+    use_cudnn_on_gpu: bool = True,
+    data_format: str = "NHWC",
+    dilations: Any = None,
+    name: str | None = None,
+    filters: Any = None,
+) -> Tensor:
     """Gradient of conv2d with respect to its input (a tensor of shape `input_sizes`).
 
     Args:
@@ -549,14 +634,25 @@ def conv2d_backprop_input(input_sizes: Any, filter: Any = None,  # noqa: A002
     """
     filter = _one_of(filter, filters, "conv2d_backprop_input", "filter or filters")  # noqa: A001
     w, dy = binary_operands(filter, out_backprop, "Conv2DBackpropInput")
-    return apply_op(Conv2DBackpropInput, [_sizes_operand(input_sizes), w, dy],
-                    _attrs(strides, padding, data_format, dilations), name=name)
+    return apply_op(
+        Conv2DBackpropInput,
+        [_sizes_operand(input_sizes), w, dy],
+        _attrs(strides, padding, data_format, dilations),
+        name=name,
+    )
 
 
-def conv2d_backprop_filter(input: Any, filter_sizes: Any, out_backprop: Any,  # noqa: A002
-                           strides: Any, padding: Any, use_cudnn_on_gpu: bool = True,
-                           data_format: str = "NHWC", dilations: Any = None,
-                           name: str | None = None) -> Tensor:
+def conv2d_backprop_filter(
+    input: Any,  # noqa: A002
+    filter_sizes: Any,
+    out_backprop: Any,  # noqa: A002
+    strides: Any,
+    padding: Any,
+    use_cudnn_on_gpu: bool = True,
+    data_format: str = "NHWC",
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
     """Gradient of conv2d with respect to its filter (a tensor of shape `filter_sizes`).
 
     Args:
@@ -566,14 +662,26 @@ def conv2d_backprop_filter(input: Any, filter_sizes: Any, out_backprop: Any,  # 
         strides, padding, data_format, dilations: those of the forward conv2d.
     """
     x, dy = binary_operands(input, out_backprop, "Conv2DBackpropFilter")
-    return apply_op(Conv2DBackpropFilter, [x, _sizes_operand(filter_sizes), dy],
-                    _attrs(strides, padding, data_format, dilations), name=name)
+    return apply_op(
+        Conv2DBackpropFilter,
+        [x, _sizes_operand(filter_sizes), dy],
+        _attrs(strides, padding, data_format, dilations),
+        name=name,
+    )
 
 
-def conv2d_transpose(value: Any = None, filter: Any = None,  # noqa: A002
-                     output_shape: Any = None, strides: Any = None, padding: str = "SAME",
-                     data_format: str = "NHWC", name: str | None = None, input: Any = None,  # noqa: A002
-                     filters: Any = None, dilations: Any = None) -> Tensor:
+def conv2d_transpose(
+    value: Any = None,
+    filter: Any = None,  # noqa: A002
+    output_shape: Any = None,
+    strides: Any = None,
+    padding: str = "SAME",
+    data_format: str = "NHWC",
+    name: str | None = None,
+    input: Any = None,  # noqa: A002
+    filters: Any = None,
+    dilations: Any = None,
+) -> Tensor:
     """Transposed convolution ("deconvolution"): the gradient of conv2d w.r.t. its input.
 
     Args:
@@ -587,9 +695,16 @@ def conv2d_transpose(value: Any = None, filter: Any = None,  # noqa: A002
     """
     value = _one_of(value, input, "conv2d_transpose", "value or input")
     filter = _one_of(filter, filters, "conv2d_transpose", "filter or filters")  # noqa: A001
-    return conv2d_backprop_input(output_shape, filter, value, strides, padding,
-                                 data_format=data_format, dilations=dilations,
-                                 name=name or "conv2d_transpose")
+    return conv2d_backprop_input(
+        output_shape,
+        filter,
+        value,
+        strides,
+        padding,
+        data_format=data_format,
+        dilations=dilations,
+        name=name or "conv2d_transpose",
+    )
 
 
 __all__ = ["conv2d", "conv2d_transpose", "conv2d_backprop_input", "conv2d_backprop_filter"]

@@ -22,8 +22,10 @@ class _IntDivision(BinaryOp):
     def _check_divisor(self, y: np.ndarray) -> None:
         y = np.asarray(y)
         if y.dtype.kind in "iu" and not np.all(y):
-            raise self.error("integer division by zero; got a zero in y. Mask or offset the "
-                             "divisor, or cast both operands to float.")
+            raise self.error(
+                "integer division by zero; got a zero in y. Mask or offset the "
+                "divisor, or cast both operands to float."
+            )
 
 
 @register_op("RealDiv")
@@ -213,6 +215,14 @@ def truncatemod(x: Any, y: Any, name: str | None = None) -> Tensor:
 divide = truediv
 
 __all__ = [
-    "realdiv", "truediv", "divide", "div", "floordiv", "floor_div", "floormod", "mod",
-    "truncatediv", "truncatemod",
+    "realdiv",
+    "truediv",
+    "divide",
+    "div",
+    "floordiv",
+    "floor_div",
+    "floormod",
+    "mod",
+    "truncatediv",
+    "truncatemod",
 ]

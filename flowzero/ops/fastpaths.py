@@ -45,19 +45,22 @@ def relu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     if not n or (out is not None and not out.flags.c_contiguous):
         return np.maximum(x, x.dtype.type(0), out=out)
     rows = x.reshape(-1, n)
-    return np.maximum(rows, _zeros_row(n, x.dtype),
-                      out=None if out is None else out.reshape(-1, n)).reshape(x.shape)
+    return np.maximum(
+        rows, _zeros_row(n, x.dtype), out=None if out is None else out.reshape(-1, n)
+    ).reshape(x.shape)
 
 
-def add_channel_bias(value: np.ndarray, bias: np.ndarray, out: np.ndarray | None = None
-                     ) -> np.ndarray:
+def add_channel_bias(
+    value: np.ndarray, bias: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """value + bias along value's last axis (into `out`, which may be value)."""
     c = value.shape[-1]
     n = _row_length(value.shape) if value.flags.c_contiguous and c else 0
     if not n or (out is not None and not out.flags.c_contiguous):
         return np.add(value, bias, out=out)
-    return np.add(value.reshape(-1, n), np.tile(bias, n // c),
-                  out=None if out is None else out.reshape(-1, n)).reshape(value.shape)
+    return np.add(
+        value.reshape(-1, n), np.tile(bias, n // c), out=None if out is None else out.reshape(-1, n)
+    ).reshape(value.shape)
 
 
 def sum_to_channels(dy: np.ndarray) -> np.ndarray:

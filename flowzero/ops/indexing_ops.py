@@ -51,7 +51,7 @@ class GatherV2(OpDef):
             return spec([None] * (r + ir - 1), params.dtype)
         a = _axis_in(self, a, r)
         p = list(params.shape.known)  # type: ignore[arg-type]
-        return spec(p[:a] + list(indices.shape.known) + p[a + 1:], params.dtype)  # type: ignore
+        return spec(p[:a] + list(indices.shape.known) + p[a + 1 :], params.dtype)  # type: ignore
 
     def compute(self, params: np.ndarray, indices: np.ndarray, axis: np.ndarray) -> np.ndarray:
         a = _axis_in(self, int(axis), params.ndim)
@@ -79,7 +79,7 @@ class GatherGrad(OpDef):
         out = np.zeros(tuple(int(d) for d in shape_), dtype=dy.dtype)
         a = self.attrs["axis"] % out.ndim
         idx = indices.reshape(-1)
-        d = dy.reshape(out.shape[:a] + (idx.size,) + out.shape[a + 1:])
+        d = dy.reshape(out.shape[:a] + (idx.size,) + out.shape[a + 1 :])
         np.add.at(np.moveaxis(out, a, 0), idx, np.moveaxis(d, a, 0))
         return out
 
@@ -91,8 +91,9 @@ def _gather_grad(dy: Any, indices: Any, shape_: Any, axis: int) -> Tensor:
     return apply_op(GatherGrad, [dy, indices, _int_operand(shape_, "shape")], {"axis": int(axis)})
 
 
-def gather(params: Any, indices: Any, validate_indices: Any = None, name: str | None = None,
-           axis: Any = 0) -> Tensor:
+def gather(
+    params: Any, indices: Any, validate_indices: Any = None, name: str | None = None, axis: Any = 0
+) -> Tensor:
     """Gathers slices of `params` along `axis` at `indices`.
 
     The output shape is params.shape[:axis] + indices.shape + params.shape[axis+1:].
@@ -106,8 +107,11 @@ def gather(params: Any, indices: Any, validate_indices: Any = None, name: str | 
         array([30, 10, 30], dtype=int32)
     """
     with _graph_for(params, indices, axis):
-        return apply_op(GatherV2, [params, _int_operand(indices, "indices"),
-                                   _int_operand(axis, "axis")], name=name)
+        return apply_op(
+            GatherV2,
+            [params, _int_operand(indices, "indices"), _int_operand(axis, "axis")],
+            name=name,
+        )
 
 
 @register_op("GatherNd")
@@ -123,10 +127,14 @@ class GatherNd(OpDef):
             return spec(TensorShape(None), params.dtype)
         k = ish.known[-1]  # type: ignore[index]
         if k > r:
-            raise self.error(f"index depth {k} (indices.shape[-1]) must be <= rank of params "
-                             f"{r}; got params: {params.shape}, indices: {ish}.")
-        return spec(list(ish.known[:-1]) + list(params.shape.known[k:]),  # type: ignore
-                    params.dtype)
+            raise self.error(
+                f"index depth {k} (indices.shape[-1]) must be <= rank of params "
+                f"{r}; got params: {params.shape}, indices: {ish}."
+            )
+        return spec(
+            list(ish.known[:-1]) + list(params.shape.known[k:]),  # type: ignore
+            params.dtype,
+        )
 
     def compute(self, params: np.ndarray, indices: np.ndarray) -> np.ndarray:
         k = indices.shape[-1]
@@ -140,8 +148,11 @@ class GatherNd(OpDef):
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         params, indices = op.inputs
-        sx = _shape_like(params) if indices.dtype is dtypes.int32 else \
-            shape(params, out_type=indices.dtype)
+        sx = (
+            _shape_like(params)
+            if indices.dtype is dtypes.int32
+            else shape(params, out_type=indices.dtype)
+        )
         return [scatter_nd(indices, dy, sx), None]
 
 
@@ -165,14 +176,15 @@ class ScatterNd(OpDef):
         _require_int(self, shape_, "shape")
         return spec(_static_shape_value(shape_), updates.dtype)
 
-    def compute(self, indices: np.ndarray, updates: np.ndarray, shape_: np.ndarray
-                ) -> np.ndarray:
+    def compute(self, indices: np.ndarray, updates: np.ndarray, shape_: np.ndarray) -> np.ndarray:
         out = np.zeros(tuple(int(d) for d in shape_), dtype=updates.dtype)
         k = indices.shape[-1]
         want = indices.shape[:-1] + out.shape[k:]
         if updates.shape != want:
-            raise self.error(f"updates must have shape indices.shape[:-1] + shape[{k}:] = "
-                             f"{want}; got {updates.shape}.")
+            raise self.error(
+                f"updates must have shape indices.shape[:-1] + shape[{k}:] = "
+                f"{want}; got {updates.shape}."
+            )
         for j in range(k):
             _check_indices(self, indices[..., j], out.shape[j], f"indices[..., {j}]")
         if k == 0:
@@ -185,8 +197,12 @@ class ScatterNd(OpDef):
         return [None, gather_nd(dy, op.inputs[0]), None]
 
 
-def scatter_nd(indices: Any, updates: Any, shape: Any, name: str | None = None  # noqa: A002
-               ) -> Tensor:
+def scatter_nd(
+    indices: Any,
+    updates: Any,
+    shape: Any,
+    name: str | None = None,  # noqa: A002
+) -> Tensor:
     """A tensor of `shape`, zero except for `updates` added at `indices` (duplicates sum).
 
     Example:
@@ -209,12 +225,14 @@ class OneHot(OpDef):
 
     def infer(self, indices: Tensor, depth: Tensor, on: Tensor, off: Tensor) -> TensorSpec:
         if indices.dtype.np.kind not in "iu":
-            raise self.error(f"indices must be integers; got {indices.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(f"indices must be integers; got {indices.dtype.name}.", cls=DTypeError)
         _require_int(self, depth, "depth")
         if on.dtype is not off.dtype:
-            raise self.error(f"on_value and off_value must have the same dtype; got "
-                             f"{on.dtype.name} and {off.dtype.name}.", cls=DTypeError)
+            raise self.error(
+                f"on_value and off_value must have the same dtype; got "
+                f"{on.dtype.name} and {off.dtype.name}.",
+                cls=DTypeError,
+            )
         for t, nm in ((depth, "depth"), (on, "on_value"), (off, "off_value")):
             if t.shape.ndims not in (None, 0):
                 raise self.error(f"{nm} must be a scalar; got shape {t.shape}.")
@@ -226,14 +244,14 @@ class OneHot(OpDef):
             return spec(TensorShape(None), on.dtype)
         a = self.attrs["axis"]
         if not -1 <= a <= r:
-            raise self.error(f"axis must be -1 or in [0, {r}] for indices of rank {r}; got "
-                             f"{a}.")
+            raise self.error(f"axis must be -1 or in [0, {r}] for indices of rank {r}; got {a}.")
         dims = list(indices.shape.known)  # type: ignore[arg-type]
         a = r if a == -1 else a
         return spec(dims[:a] + [d] + dims[a:], on.dtype)
 
-    def compute(self, indices: np.ndarray, depth: np.ndarray, on: np.ndarray, off: np.ndarray
-                ) -> np.ndarray:
+    def compute(
+        self, indices: np.ndarray, depth: np.ndarray, on: np.ndarray, off: np.ndarray
+    ) -> np.ndarray:
         d = int(depth)
         if d < 0:
             raise self.error(f"depth must be non-negative; got {d}.")
@@ -243,8 +261,15 @@ class OneHot(OpDef):
         return out if a in (-1, indices.ndim) else np.moveaxis(out, -1, a)
 
 
-def one_hot(indices: Any, depth: Any, on_value: Any = None, off_value: Any = None,
-            axis: int | None = None, dtype: Any = None, name: str | None = None) -> Tensor:
+def one_hot(
+    indices: Any,
+    depth: Any,
+    on_value: Any = None,
+    off_value: Any = None,
+    axis: int | None = None,
+    dtype: Any = None,
+    name: str | None = None,
+) -> Tensor:
     """One-hot encoding of integer `indices` with `depth` classes.
 
     Args:
@@ -263,15 +288,23 @@ def one_hot(indices: Any, depth: Any, on_value: Any = None, off_value: Any = Non
         if dtype is not None:
             dt: Any = dtypes.as_dtype(dtype)
         else:  # a Tensor's dtype first, then a Python value's (TF's defaults), else float32
-            given = sorted((v for v in (on_value, off_value) if v is not None),
-                           key=lambda v: not _is_tensorish(v))
+            given = sorted(
+                (v for v in (on_value, off_value) if v is not None),
+                key=lambda v: not _is_tensorish(v),
+            )
             dt = _dtype_of(given[0]) if given else dtypes.float32
-        on = convert_to_tensor(1 if on_value is None else on_value,
-                               dtype=None if _is_tensorish(on_value) else dt)
-        off = convert_to_tensor(0 if off_value is None else off_value,
-                                dtype=None if _is_tensorish(off_value) else dt)
-        return apply_op(OneHot, [indices, _int_operand(depth, "depth"), on, off],
-                        {"axis": -1 if axis is None else int(axis)}, name=name or "one_hot")
+        on = convert_to_tensor(
+            1 if on_value is None else on_value, dtype=None if _is_tensorish(on_value) else dt
+        )
+        off = convert_to_tensor(
+            0 if off_value is None else off_value, dtype=None if _is_tensorish(off_value) else dt
+        )
+        return apply_op(
+            OneHot,
+            [indices, _int_operand(depth, "depth"), on, off],
+            {"axis": -1 if axis is None else int(axis)},
+            name=name or "one_hot",
+        )
 
 
 # -- where / select ----------------------------------------------------------------------------
@@ -291,23 +324,31 @@ class Select(OpDef):
         if cond.dtype is not dtypes.bool:
             raise self.error(f"condition must be bool; got {cond.dtype.name}.", cls=DTypeError)
         if x.dtype is not y.dtype:
-            raise self.error(f"x and y must have the same dtype; got x: {x.dtype.name}, y: "
-                             f"{y.dtype.name}. Use tf.cast.", cls=DTypeError)
+            raise self.error(
+                f"x and y must have the same dtype; got x: {x.dtype.name}, y: "
+                f"{y.dtype.name}. Use tf.cast.",
+                cls=DTypeError,
+            )
         if not x.shape.is_compatible_with(y.shape):
-            raise self.error(f"x and y must have the same shape (no broadcasting in TF1 "
-                             f"tf.where); got x: {x.shape}, y: {y.shape}.")
+            raise self.error(
+                f"x and y must have the same shape (no broadcasting in TF1 "
+                f"tf.where); got x: {x.shape}, y: {y.shape}."
+            )
         s = x.shape.merge_with(y.shape)
         if not self._cond_ok(cond.shape, s):
-            raise self.error(f"condition must have x's shape, be a scalar, or be a vector of "
-                             f"length x.shape[0]; got condition: {cond.shape}, x: {s}.")
+            raise self.error(
+                f"condition must have x's shape, be a scalar, or be a vector of "
+                f"length x.shape[0]; got condition: {cond.shape}, x: {s}."
+            )
         return spec(s, x.dtype)
 
     def compute(self, cond: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        if x.shape != y.shape or not self._cond_ok(TensorShape(cond.shape),
-                                                   TensorShape(x.shape)):
-            raise self.error(f"condition must have x's shape, be a scalar, or be a vector of "
-                             f"length x.shape[0], and x and y the same shape; got condition: "
-                             f"{cond.shape}, x: {x.shape}, y: {y.shape}.")
+        if x.shape != y.shape or not self._cond_ok(TensorShape(cond.shape), TensorShape(x.shape)):
+            raise self.error(
+                f"condition must have x's shape, be a scalar, or be a vector of "
+                f"length x.shape[0], and x and y the same shape; got condition: "
+                f"{cond.shape}, x: {x.shape}, y: {y.shape}."
+            )
         if cond.ndim == 1 and x.ndim > 1:
             cond = cond.reshape((-1,) + (1,) * (x.ndim - 1))
         return np.where(cond, x, y)
@@ -361,8 +402,7 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
 
 
 # -- boolean_mask ------------------------------------------------------------------------------
-def boolean_mask(tensor: Any, mask: Any, name: str = "boolean_mask", axis: Any = None
-                 ) -> Tensor:
+def boolean_mask(tensor: Any, mask: Any, name: str = "boolean_mask", axis: Any = None) -> Tensor:
     """The entries of `tensor` where the bool `mask` is true (mask covers dimensions
     [axis, axis + rank(mask)), which collapse into one of unknown size).
 
@@ -387,18 +427,23 @@ def boolean_mask(tensor: Any, mask: Any, name: str = "boolean_mask", axis: Any =
         if ts.ndims is not None:
             if a < 0:
                 a += ts.ndims
-            if not ts[a:a + k].is_compatible_with(m.shape) or a + k > ts.ndims:
-                raise ValueError(f"boolean_mask: mask of shape {m.shape} does not fit tensor "
-                                 f"of shape {ts} at axis {a}.")
+            if not ts[a : a + k].is_compatible_with(m.shape) or a + k > ts.ndims:
+                raise ValueError(
+                    f"boolean_mask: mask of shape {m.shape} does not fit tensor "
+                    f"of shape {ts} at axis {a}."
+                )
         elif a < 0:
             raise ValueError("boolean_mask: a negative axis needs the tensor's rank.")
-        if ts.ndims is not None and all(d is not None for i, d in enumerate(ts.known)  # type: ignore
-                                        if not a <= i < a + k):
+        if ts.ndims is not None and all(
+            d is not None
+            for i, d in enumerate(ts.known)  # type: ignore
+            if not a <= i < a + k
+        ):
             known = list(ts.known)  # type: ignore[arg-type]
-            new_shape: Any = known[:a] + [-1] + known[a + k:]
+            new_shape: Any = known[:a] + [-1] + known[a + k :]
         else:
             s = shape(t)
-            new_shape = concat([s[:a], [-1], s[a + k:]], 0)
+            new_shape = concat([s[:a], [-1], s[a + k :]], 0)
         flat = reshape(t, new_shape)
         idx = squeeze(where(reshape(m, [-1])), axis=[1])
         return gather(flat, idx, axis=a, name=name)

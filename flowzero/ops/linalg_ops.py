@@ -26,15 +26,20 @@ class MatMul(OpDef):
     def infer(self, a: Tensor, b: Tensor) -> TensorSpec:
         ta, tb = self.attrs["transpose_a"], self.attrs["transpose_b"]
         if a.dtype is not b.dtype:
-            raise self.error(f"a and b must have the same dtype; got a: {a.dtype.name}, "
-                             f"b: {b.dtype.name}. Use tf.cast.", cls=DTypeError)
+            raise self.error(
+                f"a and b must have the same dtype; got a: {a.dtype.name}, "
+                f"b: {b.dtype.name}. Use tf.cast.",
+                cls=DTypeError,
+            )
         if a.dtype.np.kind not in "fic":
             raise self.error(f"a must be numeric; got {a.dtype.name}.", cls=DTypeError)
         sa, sb = a.shape.known, b.shape.known
         for nm, s in (("a", sa), ("b", sb)):
             if s is not None and len(s) < 2:
-                raise self.error(f"{nm} must be at least rank 2; got {nm}: {TensorShape(s)}. "
-                                 "Use tf.reshape or tf.expand_dims to make a matrix.")
+                raise self.error(
+                    f"{nm} must be at least rank 2; got {nm}: {TensorShape(s)}. "
+                    "Use tf.reshape or tf.expand_dims to make a matrix."
+                )
         if sa is None or sb is None:
             return spec(TensorShape(None), a.dtype)
         m, ka = (sa[-1], sa[-2]) if ta else (sa[-2], sa[-1])
@@ -70,13 +75,23 @@ class MatMul(OpDef):
             return [matmul(dy, b), matmul(dy, a, transpose_a=True)]
         if ta and not tb:
             return [matmul(b, dy, transpose_b=True), matmul(a, dy)]
-        return [matmul(b, dy, transpose_a=True, transpose_b=True),
-                matmul(dy, a, transpose_a=True, transpose_b=True)]
+        return [
+            matmul(b, dy, transpose_a=True, transpose_b=True),
+            matmul(dy, a, transpose_a=True, transpose_b=True),
+        ]
 
 
-def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
-           adjoint_a: bool = False, adjoint_b: bool = False, a_is_sparse: bool = False,
-           b_is_sparse: bool = False, name: str | None = None) -> Tensor:
+def matmul(
+    a: Any,
+    b: Any,
+    transpose_a: bool = False,
+    transpose_b: bool = False,
+    adjoint_a: bool = False,
+    adjoint_b: bool = False,
+    a_is_sparse: bool = False,
+    b_is_sparse: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """Matrix product `a @ b` (batched over leading dimensions).
 
     Raises:
@@ -86,26 +101,37 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
         >>> tf.matmul(tf.constant([[3., 3.]]), tf.constant([[2.], [2.]]))  # -> [[12.]]
     """
     a, b = binary_operands(a, b, "MatMul")
-    return apply_op(MatMul, [a, b], {"transpose_a": bool(transpose_a or adjoint_a),
-                                     "transpose_b": bool(transpose_b or adjoint_b)}, name=name)
+    return apply_op(
+        MatMul,
+        [a, b],
+        {
+            "transpose_a": bool(transpose_a or adjoint_a),
+            "transpose_b": bool(transpose_b or adjoint_b),
+        },
+        name=name,
+    )
 
 
 def _tensordot_axes(axes: Any, ra: int, rb: int) -> tuple[list[int], list[int]]:
     if isinstance(axes, (int, np.integer)):
         if not 0 <= axes <= min(ra, rb):
-            raise ValueError(f"tensordot: axes must be in [0, {min(ra, rb)}] for inputs of rank "
-                             f"{ra} and {rb}; got {axes}.")
+            raise ValueError(
+                f"tensordot: axes must be in [0, {min(ra, rb)}] for inputs of rank "
+                f"{ra} and {rb}; got {axes}."
+            )
         return list(range(ra - axes, ra)), list(range(axes))
     try:
         a_axes, b_axes = axes
     except (TypeError, ValueError):
-        raise ValueError(f"tensordot: axes must be an int or a pair of axis lists; got "
-                         f"{axes!r}.") from None
+        raise ValueError(
+            f"tensordot: axes must be an int or a pair of axis lists; got {axes!r}."
+        ) from None
     a_axes = [int(a_axes)] if np.isscalar(a_axes) else [int(i) for i in a_axes]
     b_axes = [int(b_axes)] if np.isscalar(b_axes) else [int(i) for i in b_axes]
     if len(a_axes) != len(b_axes):
-        raise ValueError(f"tensordot: the two axis lists must have the same length; got "
-                         f"{a_axes} and {b_axes}.")
+        raise ValueError(
+            f"tensordot: the two axis lists must have the same length; got {a_axes} and {b_axes}."
+        )
     for axs, r in ((a_axes, ra), (b_axes, rb)):
         if any(not -r <= i < r for i in axs):
             raise ValueError(f"tensordot: axis out of range in {axs} for a rank-{r} input.")
@@ -142,13 +168,16 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
     a, b = binary_operands(a, b, "tensordot")
     sa, sb = a.shape.known, b.shape.known
     if sa is None or sb is None:
-        raise ValueError(f"tensordot: inputs must have known ranks; got a: {a.shape}, "
-                         f"b: {b.shape}.")
+        raise ValueError(
+            f"tensordot: inputs must have known ranks; got a: {a.shape}, b: {b.shape}."
+        )
     a_axes, b_axes = _tensordot_axes(axes, len(sa), len(sb))
     for i, j in zip(a_axes, b_axes):
         if sa[i] is not None and sb[j] is not None and sa[i] != sb[j]:
-            raise ValueError(f"tensordot: contracted dimensions must match; got a: {a.shape} "
-                             f"axis {i}, b: {b.shape} axis {j}.")
+            raise ValueError(
+                f"tensordot: contracted dimensions must match; got a: {a.shape} "
+                f"axis {i}, b: {b.shape} axis {j}."
+            )
     free_a = [i for i in range(len(sa)) if i not in a_axes]
     free_b = [i for i in range(len(sb)) if i not in b_axes]
     k_dims = [sa[i] if sa[i] is not None else sb[j] for i, j in zip(a_axes, b_axes)]
@@ -157,8 +186,10 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
     if any(sum(d is None for d in g) > 1 for g in groups) or (
         None in k_dims and (None in groups[0] or None in groups[2])
     ):
-        raise ValueError(f"tensordot: too many unknown dimensions to flatten statically; got "
-                         f"a: {a.shape}, b: {b.shape}. Give the placeholders more static dims.")
+        raise ValueError(
+            f"tensordot: too many unknown dimensions to flatten statically; got "
+            f"a: {a.shape}, b: {b.shape}. Give the placeholders more static dims."
+        )
     with a.graph.name_scope(name or "Tensordot"):
         perm_a, perm_b = free_a + a_axes, b_axes + free_b
         at = a if perm_a == list(range(len(sa))) else reshape_ops.transpose(a, perm_a)

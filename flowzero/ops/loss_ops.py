@@ -63,15 +63,20 @@ class SoftmaxCrossEntropyWithLogits(OpDef):
 
     def infer(self, logits: Tensor, labels: Tensor) -> list[TensorSpec]:
         if not logits.dtype.is_floating:
-            raise self.error(f"logits must be floating point; got {logits.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(
+                f"logits must be floating point; got {logits.dtype.name}.", cls=DTypeError
+            )
         if labels.dtype is not logits.dtype:
-            raise self.error(f"labels must have the logits' dtype; got logits: "
-                             f"{logits.dtype.name}, labels: {labels.dtype.name}. Use tf.cast.",
-                             cls=DTypeError)
+            raise self.error(
+                f"labels must have the logits' dtype; got logits: "
+                f"{logits.dtype.name}, labels: {labels.dtype.name}. Use tf.cast.",
+                cls=DTypeError,
+            )
         if not logits.shape.is_compatible_with(labels.shape):
-            raise self.error(f"logits and labels must have the same shape; got logits: "
-                             f"{logits.shape}, labels: {labels.shape}.")
+            raise self.error(
+                f"logits and labels must have the same shape; got logits: "
+                f"{logits.shape}, labels: {labels.shape}."
+            )
         shape = logits.shape.merge_with(labels.shape)
         if shape.ndims is None:
             return [spec(TensorShape(None), logits.dtype), spec(shape, logits.dtype)]
@@ -85,8 +90,10 @@ class SoftmaxCrossEntropyWithLogits(OpDef):
 
     def compute(self, logits: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
         if logits.shape != labels.shape:
-            raise self.error(f"logits and labels must have the same shape; got logits: "
-                             f"{logits.shape}, labels: {labels.shape}.")
+            raise self.error(
+                f"logits and labels must have the same shape; got logits: "
+                f"{logits.shape}, labels: {labels.shape}."
+            )
         a = self.attrs["axis"]
         log_sm, sm = _log_softmax(logits, a)
         loss = -np.sum(labels * log_sm, axis=a)
@@ -106,11 +113,13 @@ class SoftmaxCrossEntropyWithLogits(OpDef):
         return [dlogits, dlabels]
 
 
-def raw_softmax_cross_entropy_with_logits(features: Any, labels: Any, axis: int = -1,
-                                          name: str | None = None) -> tuple[Tensor, Tensor]:
+def raw_softmax_cross_entropy_with_logits(
+    features: Any, labels: Any, axis: int = -1, name: str | None = None
+) -> tuple[Tensor, Tensor]:
     """The raw op: (loss per row, backprop = softmax - labels), as TF's raw_ops."""
-    loss, backprop = apply_op(SoftmaxCrossEntropyWithLogits, [features, labels],
-                              {"axis": int(axis)}, name=name)
+    loss, backprop = apply_op(
+        SoftmaxCrossEntropyWithLogits, [features, labels], {"axis": int(axis)}, name=name
+    )
     return loss, backprop
 
 
@@ -134,10 +143,14 @@ def _named_only(fn: str, sentinel: Any, labels: Any, logits: Any) -> None:
         raise ValueError(f"{fn}: both labels and logits must be provided.")
 
 
-def softmax_cross_entropy_with_logits_v2(_sentinel: Any = None, labels: Any = None,
-                                         logits: Any = None, dim: int = -1,
-                                         name: str | None = None, axis: int | None = None
-                                         ) -> Tensor:
+def softmax_cross_entropy_with_logits_v2(
+    _sentinel: Any = None,
+    labels: Any = None,
+    logits: Any = None,
+    dim: int = -1,
+    name: str | None = None,
+    axis: int | None = None,
+) -> Tensor:
     """Cross entropy between softmax(logits) and a label distribution, per row.
 
     One fused, stable kernel: finite for any finite logits. Gradients flow into both logits
@@ -163,15 +176,18 @@ def softmax_cross_entropy_with_logits_v2(_sentinel: Any = None, labels: Any = No
     _named_only(fn, _sentinel, labels, logits)
     labels, logits = _operands(labels, logits, fn)
     a = dim if axis is None else axis
-    loss, _ = apply_op(SoftmaxCrossEntropyWithLogits, [logits, labels], {"axis": int(a)},
-                       name=name)
+    loss, _ = apply_op(SoftmaxCrossEntropyWithLogits, [logits, labels], {"axis": int(a)}, name=name)
     return loss
 
 
-def softmax_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
-                                      logits: Any = None, dim: int = -1,
-                                      name: str | None = None, axis: int | None = None
-                                      ) -> Tensor:
+def softmax_cross_entropy_with_logits(
+    _sentinel: Any = None,
+    labels: Any = None,
+    logits: Any = None,
+    dim: int = -1,
+    name: str | None = None,
+    axis: int | None = None,
+) -> Tensor:
     """TF1's softmax cross entropy: as the _v2 version, but no gradient flows into labels.
 
     Must be called with named arguments (labels=..., logits=...).
@@ -186,8 +202,9 @@ def softmax_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
     labels, logits = _operands(labels, logits, "softmax_cross_entropy_with_logits")
     with labels.graph.as_default():
         labels = control_ops.stop_gradient(labels, name="labels_stop_gradient")
-    return softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits, dim=dim,
-                                                name=name, axis=axis)
+    return softmax_cross_entropy_with_logits_v2(
+        labels=labels, logits=logits, dim=dim, name=name, axis=axis
+    )
 
 
 # -- sparse labels -----------------------------------------------------------------------------
@@ -200,37 +217,50 @@ class SparseSoftmaxCrossEntropyWithLogits(OpDef):
 
     def infer(self, logits: Tensor, labels: Tensor) -> list[TensorSpec]:
         if not logits.dtype.is_floating:
-            raise self.error(f"logits must be floating point; got {logits.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(
+                f"logits must be floating point; got {logits.dtype.name}.", cls=DTypeError
+            )
         if labels.dtype not in (dtypes.int32, dtypes.int64):
-            raise self.error(f"labels must be int32 or int64 class indices; got "
-                             f"{labels.dtype.name}.", cls=DTypeError)
+            raise self.error(
+                f"labels must be int32 or int64 class indices; got {labels.dtype.name}.",
+                cls=DTypeError,
+            )
         ls, gs = labels.shape, logits.shape
         if gs.ndims == 0:
             raise self.error("logits must have rank >= 1; got a scalar.")
         if gs.ndims is not None and ls.ndims is not None and ls.ndims != gs.ndims - 1:
-            raise self.error(f"rank of labels (received {ls.ndims}) should equal rank of logits "
-                             f"minus 1 (received {gs.ndims}); got labels: {ls}, logits: {gs}.")
+            raise self.error(
+                f"rank of labels (received {ls.ndims}) should equal rank of logits "
+                f"minus 1 (received {gs.ndims}); got labels: {ls}, logits: {gs}."
+            )
         rows = TensorShape(None) if gs.ndims is None else TensorShape(gs.known[:-1])  # type: ignore
         if not rows.is_compatible_with(ls):
-            raise self.error(f"labels shape must equal logits shape except for the last "
-                             f"dimension; got labels: {ls}, logits: {gs}.")
+            raise self.error(
+                f"labels shape must equal logits shape except for the last "
+                f"dimension; got labels: {ls}, logits: {gs}."
+            )
         rows = rows.merge_with(ls)
-        full = gs if rows.ndims is None or gs.ndims is None else TensorShape(
-            list(rows.known) + [gs.known[-1]])  # type: ignore[operator,index]
+        full = (
+            gs
+            if rows.ndims is None or gs.ndims is None
+            else TensorShape(list(rows.known) + [gs.known[-1]])
+        )  # type: ignore[operator,index]
         return [spec(rows, logits.dtype), spec(full, logits.dtype)]
 
     def compute(self, logits: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
         if labels.shape != logits.shape[:-1]:
-            raise self.error(f"labels shape must equal logits shape except for the last "
-                             f"dimension; got labels: {labels.shape}, logits: {logits.shape}.")
+            raise self.error(
+                f"labels shape must equal logits shape except for the last "
+                f"dimension; got labels: {labels.shape}, logits: {logits.shape}."
+            )
         n = logits.shape[-1]
         flat = labels.reshape(-1)
         if flat.size and (flat.min() < 0 or flat.max() >= n):
             bad = (flat < 0) | (flat >= n)
             raise self.error(
                 f"Received a label value of {flat[bad][0]} which is outside the valid "
-                f"range of [0, {n}). Label values: {' '.join(map(str, flat))}")
+                f"range of [0, {n}). Label values: {' '.join(map(str, flat))}"
+            )
         if not flat.size:
             return [np.zeros(labels.shape, logits.dtype), np.zeros(logits.shape, logits.dtype)]
         # One pass per step over (rows, classes), the label picked by flat index (the general
@@ -255,9 +285,9 @@ class SparseSoftmaxCrossEntropyWithLogits(OpDef):
         return [dlogits, None]
 
 
-def sparse_softmax_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
-                                             logits: Any = None, name: str | None = None
-                                             ) -> Tensor:
+def sparse_softmax_cross_entropy_with_logits(
+    _sentinel: Any = None, labels: Any = None, logits: Any = None, name: str | None = None
+) -> Tensor:
     """Softmax cross entropy with integer class labels (one per row), fused and stable.
 
     Args:
@@ -281,30 +311,33 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel: Any = None, labels: Any 
         labels = convert_to_tensor(labels, name="labels")
         ls, gs = labels.shape, logits.shape
         if ls.ndims is not None and gs.ndims is not None and ls.ndims != gs.ndims - 1:
-            raise ValueError(f"Rank mismatch: Rank of labels (received {ls.ndims}) should equal "
-                             f"rank of logits minus 1 (received {gs.ndims}).")
+            raise ValueError(
+                f"Rank mismatch: Rank of labels (received {ls.ndims}) should equal "
+                f"rank of logits minus 1 (received {gs.ndims})."
+            )
         loss, _ = apply_op(SparseSoftmaxCrossEntropyWithLogits, [logits, labels], name=name)
     return loss
 
 
-def raw_sparse_softmax_cross_entropy_with_logits(features: Any, labels: Any,
-                                                 name: str | None = None
-                                                 ) -> tuple[Tensor, Tensor]:
+def raw_sparse_softmax_cross_entropy_with_logits(
+    features: Any, labels: Any, name: str | None = None
+) -> tuple[Tensor, Tensor]:
     """The raw op: (loss per row, backprop = softmax - one_hot(labels))."""
-    loss, backprop = apply_op(SparseSoftmaxCrossEntropyWithLogits, [features, labels],
-                              name=name)
+    loss, backprop = apply_op(SparseSoftmaxCrossEntropyWithLogits, [features, labels], name=name)
     return loss, backprop
 
 
 # -- sigmoid family (composites of the stable Softplus) ----------------------------------------
 def _same_shape(labels: Tensor, logits: Tensor, fn: str) -> None:
     if not logits.shape.is_compatible_with(labels.shape):
-        raise ValueError(f"{fn}: logits and labels must have the same shape ({logits.shape} vs "
-                         f"{labels.shape}).")
+        raise ValueError(
+            f"{fn}: logits and labels must have the same shape ({logits.shape} vs {labels.shape})."
+        )
 
 
-def sigmoid_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
-                                      logits: Any = None, name: str | None = None) -> Tensor:
+def sigmoid_cross_entropy_with_logits(
+    _sentinel: Any = None, labels: Any = None, logits: Any = None, name: str | None = None
+) -> Tensor:
     """Elementwise logistic loss -z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x)).
 
     Computed as TF's stable max(x, 0) - x * z + log(1 + exp(-|x|)), which is
@@ -322,9 +355,13 @@ def sigmoid_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
         return math_ops.subtract(activation_ops.softplus(logits), logits * labels, name=sc)
 
 
-def weighted_cross_entropy_with_logits(targets: Any = None, logits: Any = None,
-                                       pos_weight: Any = None, name: str | None = None,
-                                       labels: Any = None) -> Tensor:
+def weighted_cross_entropy_with_logits(
+    targets: Any = None,
+    logits: Any = None,
+    pos_weight: Any = None,
+    name: str | None = None,
+    labels: Any = None,
+) -> Tensor:
     """Sigmoid cross entropy with positives weighted by `pos_weight`:
     pos_weight * z * -log(sigmoid(x)) + (1 - z) * -log(1 - sigmoid(x)).
 
@@ -340,13 +377,21 @@ def weighted_cross_entropy_with_logits(targets: Any = None, logits: Any = None,
     z, x = _operands(targets, logits, fn)
     _same_shape(z, x, fn)
     with x.graph.as_default(), x.graph.name_scope(name or "logistic_loss") as sc:
-        q = pos_weight if isinstance(pos_weight, Tensor) else convert_to_tensor(
-            pos_weight, dtype=x.dtype)
+        q = (
+            pos_weight
+            if isinstance(pos_weight, Tensor)
+            else convert_to_tensor(pos_weight, dtype=x.dtype)
+        )
         log_weight = 1 + (q - 1) * z
-        return math_ops.add((1 - z) * x,
-                            log_weight * activation_ops.softplus(unary_ops.negative(x)), name=sc)
+        return math_ops.add(
+            (1 - z) * x, log_weight * activation_ops.softplus(unary_ops.negative(x)), name=sc
+        )
 
 
-__all__ = ["softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
-           "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
-           "weighted_cross_entropy_with_logits"]
+__all__ = [
+    "softmax_cross_entropy_with_logits",
+    "softmax_cross_entropy_with_logits_v2",
+    "sparse_softmax_cross_entropy_with_logits",
+    "sigmoid_cross_entropy_with_logits",
+    "weighted_cross_entropy_with_logits",
+]

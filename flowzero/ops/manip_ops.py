@@ -45,15 +45,19 @@ class ConcatV2(OpDef):
         r = v0.shape.ndims
         for i, v in known[1:]:
             if v.shape.ndims != r:
-                raise self.error(f"all values must have the same rank; got values[{i0}]: "
-                                 f"{v0.shape} (rank {r}), values[{i}]: {v.shape} (rank "
-                                 f"{v.shape.ndims}). Use tf.reshape or tf.expand_dims first.")
+                raise self.error(
+                    f"all values must have the same rank; got values[{i0}]: "
+                    f"{v0.shape} (rank {r}), values[{i}]: {v.shape} (rank "
+                    f"{v.shape.ndims}). Use tf.reshape or tf.expand_dims first."
+                )
         a = _scalar_int(axis)
         if a is None:
             return spec([None] * r, values[0].dtype)  # type: ignore[operator]
         if r == 0:
-            raise self.error(f"can not concatenate scalars (rank 0); got values[{i0}]: "
-                             f"{v0.shape}. Use tf.stack to join scalars into a vector.")
+            raise self.error(
+                f"can not concatenate scalars (rank 0); got values[{i0}]: "
+                f"{v0.shape}. Use tf.stack to join scalars into a vector."
+            )
         a = _axis_in(self, a, r)  # type: ignore[arg-type]
         out: list[int | None] = list(v0.shape.known)  # type: ignore[arg-type]
         for i, v in known[1:]:
@@ -63,7 +67,8 @@ class ConcatV2(OpDef):
                 if out[k] is not None and d is not None and out[k] != d:
                     raise self.error(
                         f"dimension {k} of all values must match (all but the concat axis "
-                        f"{a}); got values[{i0}]: {v0.shape}, values[{i}]: {v.shape}.")
+                        f"{a}); got values[{i0}]: {v0.shape}, values[{i}]: {v.shape}."
+                    )
                 out[k] = out[k] if out[k] is not None else d
         sizes = [v.shape.known[a] if v.shape.ndims is not None else None for v in values]
         out[a] = None if None in sizes else sum(sizes)  # type: ignore[arg-type]
@@ -74,10 +79,14 @@ class ConcatV2(OpDef):
         r = values[0].ndim
         a = _axis_in(self, axis, r) if r else axis
         for i, v in enumerate(values[1:], 1):
-            if v.ndim != r or v.shape[:a] + v.shape[a + 1:] != values[0].shape[:a] + \
-                    values[0].shape[a + 1:]:
-                raise self.error(f"all dimensions but the concat axis {a} must match; got "
-                                 f"values[0]: {values[0].shape}, values[{i}]: {v.shape}.")
+            if (
+                v.ndim != r
+                or v.shape[:a] + v.shape[a + 1 :] != values[0].shape[:a] + values[0].shape[a + 1 :]
+            ):
+                raise self.error(
+                    f"all dimensions but the concat axis {a} must match; got "
+                    f"values[0]: {values[0].shape}, values[{i}]: {v.shape}."
+                )
         return np.concatenate(values, axis=a)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
@@ -85,18 +94,21 @@ class ConcatV2(OpDef):
         a = _scalar_int(axis)
         r = next((v.shape.ndims for v in values if v.shape.ndims is not None), None)
         if a is None or (a < 0 and r is None):
-            raise NotImplementedError("gradient of ConcatV2 needs a static axis (and a known "
-                                      "rank for a negative axis)")
+            raise NotImplementedError(
+                "gradient of ConcatV2 needs a static axis (and a known rank for a negative axis)"
+            )
         if a < 0:
             a += r  # type: ignore[operator]
         dims = [v.shape.known[a] if v.shape.ndims is not None else None for v in values]
         if None not in dims:
             sizes: Any = constant(np.asarray(dims, np.int32), name="sizes")
         else:
-            sizes = stack([d if d is not None else shape(v)[a] for d, v in zip(dims, values)],
-                          name="sizes")
-        return _as_list(apply_op(SplitV, [dy, sizes, _int_operand(a, "axis")],
-                                 {"num_split": len(values)})) + [None]
+            sizes = stack(
+                [d if d is not None else shape(v)[a] for d, v in zip(dims, values)], name="sizes"
+            )
+        return _as_list(
+            apply_op(SplitV, [dy, sizes, _int_operand(a, "axis")], {"num_split": len(values)})
+        ) + [None]
 
 
 def concat(values: Any, axis: Any, name: str = "concat") -> Tensor:
@@ -125,8 +137,7 @@ def concat(values: Any, axis: Any, name: str = "concat") -> Tensor:
 
         return control_ops.identity(values[0], name=name)
     with _graph_for(values, axis):
-        return apply_op(ConcatV2, _convert_list(values) + [_int_operand(axis, "axis")],
-                        name=name)
+        return apply_op(ConcatV2, _convert_list(values) + [_int_operand(axis, "axis")], name=name)
 
 
 @register_op("Split")
@@ -148,8 +159,10 @@ class Split(OpDef):
         dims = list(x.shape.known)  # type: ignore[arg-type]
         if dims[a] is not None:
             if dims[a] % n:
-                raise self.error(f"num_split {n} must evenly divide dimension {a} of value; "
-                                 f"got value shape {x.shape}.")
+                raise self.error(
+                    f"num_split {n} must evenly divide dimension {a} of value; "
+                    f"got value shape {x.shape}."
+                )
             dims[a] //= n
         return [spec(dims, x.dtype)] * n
 
@@ -157,8 +170,10 @@ class Split(OpDef):
         a = _axis_in(self, int(axis), x.ndim)
         n = self.attrs["num_split"]
         if x.shape[a] % n:
-            raise self.error(f"num_split {n} must evenly divide dimension {a} of value; got "
-                             f"value shape {x.shape}.")
+            raise self.error(
+                f"num_split {n} must evenly divide dimension {a} of value; got "
+                f"value shape {x.shape}."
+            )
         return np.split(x, n, axis=a)
 
     def gradient(self, op: Any, *dys: Tensor) -> list[Any]:
@@ -180,12 +195,13 @@ class SplitV(OpDef):
         total = sum(s for s in sizes if s != -1)  # type: ignore[misc]
         if -1 in sizes:
             if total > d:
-                raise self.error(f"size_splits {sizes} add up to more than the dimension size "
-                                 f"{d}.")
+                raise self.error(f"size_splits {sizes} add up to more than the dimension size {d}.")
             return [d - total if s == -1 else s for s in sizes]
         if total != d:
-            raise self.error(f"size_splits must add up to the dimension size; got "
-                             f"size_splits {sizes} (sum {total}) for dimension size {d}.")
+            raise self.error(
+                f"size_splits must add up to the dimension size; got "
+                f"size_splits {sizes} (sum {total}) for dimension size {d}."
+            )
         return sizes
 
     def infer(self, x: Tensor, size_splits: Tensor, axis: Tensor) -> list[TensorSpec]:
@@ -204,10 +220,9 @@ class SplitV(OpDef):
         a = _axis_in(self, a, r)
         dims = list(x.shape.known)  # type: ignore[arg-type]
         resolved = self._sizes(sizes if sizes is not None else [None] * n, dims[a])
-        return [spec(dims[:a] + [s] + dims[a + 1:], x.dtype) for s in resolved]
+        return [spec(dims[:a] + [s] + dims[a + 1 :], x.dtype) for s in resolved]
 
-    def compute(self, x: np.ndarray, size_splits: np.ndarray, axis: np.ndarray
-                ) -> list[np.ndarray]:
+    def compute(self, x: np.ndarray, size_splits: np.ndarray, axis: np.ndarray) -> list[np.ndarray]:
         a = _axis_in(self, int(axis), x.ndim)
         sizes = self._sizes([int(s) for s in size_splits], x.shape[a])
         return np.split(x, np.cumsum(sizes)[:-1], axis=a)
@@ -216,8 +231,9 @@ class SplitV(OpDef):
         return [concat(list(dys), op.inputs[2]), None, None]
 
 
-def split(value: Any, num_or_size_splits: Any, axis: Any = 0, num: int | None = None,
-          name: str = "split") -> list[Tensor]:
+def split(
+    value: Any, num_or_size_splits: Any, axis: Any = 0, num: int | None = None, name: str = "split"
+) -> list[Tensor]:
     """Splits `value` along `axis` into equal pieces (an int) or pieces of given sizes (a list).
 
     Also accepts the TF 0.x order `split(split_dim, num_split, value)`.
@@ -251,11 +267,13 @@ def split(value: Any, num_or_size_splits: Any, axis: Any = 0, num: int | None = 
         sizes = _int_operand(n, "size_splits")
         if num is None:
             if sizes.shape.ndims != 1 or sizes.shape.known[0] is None:  # type: ignore[index]
-                raise ValueError(f"split: cannot infer num from size_splits of shape "
-                                 f"{sizes.shape}; pass num=.")
+                raise ValueError(
+                    f"split: cannot infer num from size_splits of shape {sizes.shape}; pass num=."
+                )
             num = sizes.shape.known[0]  # type: ignore[index]
-        return _as_list(apply_op(SplitV, [value, sizes, axis_t], {"num_split": int(num)},
-                                 name=name))
+        return _as_list(
+            apply_op(SplitV, [value, sizes, axis_t], {"num_split": int(num)}, name=name)
+        )
 
 
 # -- tile / reverse ----------------------------------------------------------------------------
@@ -268,8 +286,10 @@ class Tile(OpDef):
         m = _partial_ints(multiples)
         r = x.shape.ndims
         if m is not None and r is not None and len(m) != r:
-            raise self.error(f"multiples must have one entry per dimension of x; got "
-                             f"multiples {m} for x of shape {x.shape}.")
+            raise self.error(
+                f"multiples must have one entry per dimension of x; got "
+                f"multiples {m} for x of shape {x.shape}."
+            )
         if m is not None and any(v is not None and v < 0 for v in m):
             raise self.error(f"multiples must be non-negative; got {m}.")
         if r is None and m is None:
@@ -277,13 +297,14 @@ class Tile(OpDef):
         n = r if r is not None else len(m)  # type: ignore[arg-type]
         dims = x.shape.known if r is not None else (None,) * n
         m = m if m is not None else [None] * n
-        return spec([None if d is None or k is None else d * k for d, k in zip(dims, m)],
-                    x.dtype)  # type: ignore[arg-type]
+        return spec([None if d is None or k is None else d * k for d, k in zip(dims, m)], x.dtype)  # type: ignore[arg-type]
 
     def compute(self, x: np.ndarray, multiples: np.ndarray) -> np.ndarray:
         if len(multiples) != x.ndim or (multiples.size and multiples.min() < 0):
-            raise self.error(f"multiples must be non-negative with one entry per dimension of "
-                             f"x; got multiples {multiples.tolist()} for x of shape {x.shape}.")
+            raise self.error(
+                f"multiples must be non-negative with one entry per dimension of "
+                f"x; got multiples {multiples.tolist()} for x of shape {x.shape}."
+            )
         return np.tile(x, tuple(int(m) for m in multiples)) if x.ndim else np.array(x)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
@@ -294,21 +315,27 @@ class Tile(OpDef):
         if r is None:
             m = _partial_ints(multiples)
             if m is None:
-                raise NotImplementedError("gradient of Tile needs the input's rank (or the "
-                                          "length of multiples)")
+                raise NotImplementedError(
+                    "gradient of Tile needs the input's rank (or the length of multiples)"
+                )
             r = len(m)
         if r == 0:
             return [dy, None]
         mv = static_value(multiples)
         if mv is not None and x.shape.is_fully_defined():
-            split: Any = constant(np.stack([np.asarray(mv).reshape(-1),
-                                            np.asarray(x.shape.as_list())], 1).reshape(-1)
-                                  .astype(np.int32), name="split_shape")
+            split: Any = constant(
+                np.stack([np.asarray(mv).reshape(-1), np.asarray(x.shape.as_list())], 1)
+                .reshape(-1)
+                .astype(np.int32),
+                name="split_shape",
+            )
         else:  # [m0, d0, m1, d1, ...]
-            split = reshape(transpose(stack([multiples, shape(x, out_type=multiples.dtype)])),
-                            [-1], name="split_shape")
-        return [reduction_ops.reduce_sum(reshape(dy, split), axis=list(range(0, 2 * r, 2))),
-                None]
+            split = reshape(
+                transpose(stack([multiples, shape(x, out_type=multiples.dtype)])),
+                [-1],
+                name="split_shape",
+            )
+        return [reduction_ops.reduce_sum(reshape(dy, split), axis=list(range(0, 2 * r, 2))), None]
 
 
 def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:  # noqa: A002

@@ -136,8 +136,10 @@ def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Tensor:
     """
     scalar, x = binary_operands(scalar, x, "scalar_mul")
     if scalar.shape.ndims != 0:
-        raise ValueError(f"scalar_mul: only scalar multiply works; got scalar of shape "
-                         f"{scalar.shape}. Use tf.multiply for elementwise products.")
+        raise ValueError(
+            f"scalar_mul: only scalar multiply works; got scalar of shape "
+            f"{scalar.shape}. Use tf.multiply for elementwise products."
+        )
     return multiply(scalar, x, name=name)
 
 
@@ -149,8 +151,10 @@ class Pow(BinaryOp):
 
     def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         if np.asarray(y).dtype.kind in "iu" and np.any(np.asarray(y) < 0):
-            raise self.error("integers to negative integer powers are not allowed; got a "
-                             "negative y. Cast x and y to float.")
+            raise self.error(
+                "integers to negative integer powers are not allowed; got a "
+                "negative y. Cast x and y to float."
+            )
         with _quiet():
             return np.power(x, y)
 
@@ -284,12 +288,16 @@ class AddN(OpDef):
         shape = xs[0].shape
         for i, x in enumerate(xs[1:], 1):
             if x.dtype is not xs[0].dtype:
-                raise self.error(f"all inputs must have the same dtype; got inputs[0]: "
-                                 f"{xs[0].dtype.name}, inputs[{i}]: {x.dtype.name}.",
-                                 cls=DTypeError)
+                raise self.error(
+                    f"all inputs must have the same dtype; got inputs[0]: "
+                    f"{xs[0].dtype.name}, inputs[{i}]: {x.dtype.name}.",
+                    cls=DTypeError,
+                )
             if not shape.is_compatible_with(x.shape):
-                raise self.error(f"all inputs must have the same shape; got inputs[0]: "
-                                 f"{xs[0].shape}, inputs[{i}]: {x.shape}.")
+                raise self.error(
+                    f"all inputs must have the same shape; got inputs[0]: "
+                    f"{xs[0].shape}, inputs[{i}]: {x.shape}."
+                )
             shape = shape.merge_with(x.shape)
         return spec(shape, xs[0].dtype)
 
@@ -328,20 +336,35 @@ def _r(fn: Any) -> Any:
 
 def _install_operators() -> None:
     ops: dict[str, Any] = {
-        "__add__": add, "__radd__": _r(add),
-        "__sub__": subtract, "__rsub__": _r(subtract),
-        "__mul__": multiply, "__rmul__": _r(multiply),
-        "__truediv__": truediv, "__rtruediv__": _r(truediv),
-        "__floordiv__": floordiv, "__rfloordiv__": _r(floordiv),
-        "__mod__": floormod, "__rmod__": _r(floormod),
-        "__pow__": pow, "__rpow__": _r(pow),
-        "__matmul__": matmul, "__rmatmul__": _r(matmul),
-        "__neg__": negative, "__abs__": unary_ops.abs,
+        "__add__": add,
+        "__radd__": _r(add),
+        "__sub__": subtract,
+        "__rsub__": _r(subtract),
+        "__mul__": multiply,
+        "__rmul__": _r(multiply),
+        "__truediv__": truediv,
+        "__rtruediv__": _r(truediv),
+        "__floordiv__": floordiv,
+        "__rfloordiv__": _r(floordiv),
+        "__mod__": floormod,
+        "__rmod__": _r(floormod),
+        "__pow__": pow,
+        "__rpow__": _r(pow),
+        "__matmul__": matmul,
+        "__rmatmul__": _r(matmul),
+        "__neg__": negative,
+        "__abs__": unary_ops.abs,
         # NOTE: not __eq__/__ne__, which compare identity (tensors are dict keys in feeds).
-        "__lt__": less, "__le__": less_equal, "__gt__": greater, "__ge__": greater_equal,
-        "__and__": logical_and, "__rand__": _r(logical_and),
-        "__or__": logical_or, "__ror__": _r(logical_or),
-        "__xor__": logical_xor, "__rxor__": _r(logical_xor),
+        "__lt__": less,
+        "__le__": less_equal,
+        "__gt__": greater,
+        "__ge__": greater_equal,
+        "__and__": logical_and,
+        "__rand__": _r(logical_and),
+        "__or__": logical_or,
+        "__ror__": _r(logical_or),
+        "__xor__": logical_xor,
+        "__rxor__": _r(logical_xor),
         "__invert__": logical_not,
     }
     for k, v in ops.items():
@@ -353,6 +376,7 @@ _install_operators()
 sub = subtract
 mul = multiply
 neg = negative
+
 
 # -- a cast that clamps first ---------------------------------------------------------------
 def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
@@ -382,8 +406,18 @@ def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
 
 
 __all__ = [
-    "add", "subtract", "multiply", "scalar_mul", "pow", "squared_difference", "maximum",
-    "minimum", "add_n", "saturate_cast",
+    "add",
+    "subtract",
+    "multiply",
+    "scalar_mul",
+    "pow",
+    "squared_difference",
+    "maximum",
+    "minimum",
+    "add_n",
+    "saturate_cast",
     # TF 0.x aliases
-    "sub", "mul", "neg",
+    "sub",
+    "mul",
+    "neg",
 ]

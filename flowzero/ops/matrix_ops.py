@@ -217,8 +217,14 @@ def diag_part(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
 
 
 # -- norms -------------------------------------------------------------------------------------
-def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any = None,  # noqa: A002
-         name: str | None = None, keep_dims: Any = None) -> Tensor:
+def norm(
+    tensor: Any,
+    ord: Any = "euclidean",  # noqa: A002
+    axis: Any = None,
+    keepdims: Any = None,  # noqa: A002
+    name: str | None = None,
+    keep_dims: Any = None,
+) -> Tensor:
     """A vector or matrix norm, as TF1's tf.norm (also tf.linalg.norm).
 
     Args:
@@ -242,16 +248,21 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any = 
     keep = bool(keepdims if keepdims is not None else keep_dims)
     is_matrix = isinstance(axis, (list, tuple)) and len(axis) == 2
     if not (is_matrix or axis is None or isinstance(axis, (int, np.integer))):
-        raise ValueError(f"norm: 'axis' must be None, an integer, or a tuple of 2 unique "
-                         f"integers; got {axis}.")
+        raise ValueError(
+            f"norm: 'axis' must be None, an integer, or a tuple of 2 unique integers; got {axis}."
+        )
     if is_matrix:
         if axis[0] == axis[1]:
             raise ValueError(f"norm: 'axis' must be 2 unique integers; got {axis}.")
         if ord not in ("euclidean", "fro", 1, np.inf):
-            raise ValueError(f"norm: 'ord' must be a supported matrix norm in ['euclidean', "
-                             f"'fro', 1, inf]; got {ord}.")
-    elif not (ord in ("euclidean", "fro", np.inf) or
-              (isinstance(ord, (int, float)) and not isinstance(ord, bool) and ord > 0)):
+            raise ValueError(
+                f"norm: 'ord' must be a supported matrix norm in ['euclidean', "
+                f"'fro', 1, inf]; got {ord}."
+            )
+    elif not (
+        ord in ("euclidean", "fro", np.inf)
+        or (isinstance(ord, (int, float)) and not isinstance(ord, bool) and ord > 0)
+    ):
         raise ValueError(f"norm: 'ord' must be a supported vector norm, got {ord}.")
     with convert_to_tensor(tensor).graph.name_scope(name or "norm"):
         x = convert_to_tensor(tensor)
@@ -267,13 +278,17 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any = 
             result = reduction_ops.reduce_max(unary_ops.abs(x), axis=axis, keepdims=True)
         else:
             p = float(ord)
-            s = reduction_ops.reduce_sum(math_ops.pow(unary_ops.abs(x), p), axis=axis,
-                                         keepdims=True)
+            s = reduction_ops.reduce_sum(
+                math_ops.pow(unary_ops.abs(x), p), axis=axis, keepdims=True
+            )
             result = math_ops.pow(s, 1.0 / p)
         if not keep:
             axes = list(axis) if is_matrix else None if axis is None else [axis]
-            result = reshape_ops.squeeze(result, axes) if axes is not None else \
-                reshape_ops.reshape(result, [])
+            result = (
+                reshape_ops.squeeze(result, axes)
+                if axes is not None
+                else reshape_ops.reshape(result, [])
+            )
         return result
 
 

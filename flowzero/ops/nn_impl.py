@@ -35,8 +35,14 @@ def _scope(values: list[Any], name: str | None, default: str) -> Any:
     return g, g.name_scope(name or default)
 
 
-def dropout(x: Any, keep_prob: Any = None, noise_shape: Any = None, seed: int | None = None,
-            name: str | None = None, rate: Any = None) -> Tensor:
+def dropout(
+    x: Any,
+    keep_prob: Any = None,
+    noise_shape: Any = None,
+    seed: int | None = None,
+    name: str | None = None,
+    rate: Any = None,
+) -> Tensor:
     """Inverted dropout: zeroes each element with probability `rate` = 1 - `keep_prob` and
     scales the kept ones by 1 / keep_prob, so the expected value is unchanged.
 
@@ -66,13 +72,17 @@ def dropout(x: Any, keep_prob: Any = None, noise_shape: Any = None, seed: int | 
     with g.as_default(), scope as sc:
         x = convert_to_tensor(x, name="x")
         if not x.dtype.is_floating:
-            raise ValueError(f"dropout: x has to be a floating point tensor since it is going "
-                             f"to be scaled; got a {x.dtype.name} tensor instead.")
+            raise ValueError(
+                f"dropout: x has to be a floating point tensor since it is going "
+                f"to be scaled; got a {x.dtype.name} tensor instead."
+            )
         if keep_prob is not None and not isinstance(keep_prob, Tensor):
             keep_prob = float(keep_prob)
             if not 0 < keep_prob <= 1:
-                raise ValueError(f"dropout: keep_prob must be a scalar tensor or a float in "
-                                 f"the range (0, 1]; got {keep_prob}.")
+                raise ValueError(
+                    f"dropout: keep_prob must be a scalar tensor or a float in "
+                    f"the range (0, 1]; got {keep_prob}."
+                )
             if keep_prob == 1:
                 return x
             keep = convert_to_tensor(keep_prob, dtype=x.dtype, name="keep_prob")
@@ -81,8 +91,10 @@ def dropout(x: Any, keep_prob: Any = None, noise_shape: Any = None, seed: int | 
         elif not isinstance(rate, Tensor):
             rate = float(rate)
             if not 0 <= rate < 1:
-                raise ValueError(f"dropout: rate must be a scalar tensor or a float in the "
-                                 f"range [0, 1); got {rate}.")
+                raise ValueError(
+                    f"dropout: rate must be a scalar tensor or a float in the "
+                    f"range [0, 1); got {rate}."
+                )
             if rate == 0:
                 return x
             keep = convert_to_tensor(1.0 - rate, dtype=x.dtype, name="keep_prob")
@@ -90,8 +102,7 @@ def dropout(x: Any, keep_prob: Any = None, noise_shape: Any = None, seed: int | 
             keep = 1 - cast_ops.cast(rate, x.dtype)
         shape = array_ops._shape_like(x) if noise_shape is None else noise_shape
         # floor(keep + U[0, 1)) is 1 with probability keep, else 0.
-        mask = unary_ops.floor(keep + random_ops.random_uniform(shape, seed=seed,
-                                                                dtype=x.dtype))
+        mask = unary_ops.floor(keep + random_ops.random_uniform(shape, seed=seed, dtype=x.dtype))
         out = math_ops.multiply(division_ops.realdiv(x, keep), mask, name=sc)
         if noise_shape is None:
             out.set_shape(x.shape)
@@ -104,9 +115,14 @@ def _reshape_like(t: Tensor, like: Tensor) -> Tensor:
     return reshape_ops.reshape(t, array_ops.shape(like))
 
 
-def moments(x: Any, axes: Any, shift: Any = None, name: str | None = None,
-            keep_dims: bool | None = None, keepdims: bool | None = None
-            ) -> tuple[Tensor, Tensor]:
+def moments(
+    x: Any,
+    axes: Any,
+    shift: Any = None,
+    name: str | None = None,
+    keep_dims: bool | None = None,
+    keepdims: bool | None = None,
+) -> tuple[Tensor, Tensor]:
     """Mean and (biased) variance of `x` over `axes`.
 
     Args:
@@ -140,8 +156,15 @@ def moments(x: Any, axes: Any, shift: Any = None, name: str | None = None,
         return mean, variance
 
 
-def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: Any,
-                        variance_epsilon: float, name: str | None = None) -> Tensor:
+def batch_normalization(
+    x: Any,
+    mean: Any,
+    variance: Any,
+    offset: Any,
+    scale: Any,
+    variance_epsilon: float,
+    name: str | None = None,
+) -> Tensor:
     """(x - mean) / sqrt(variance + variance_epsilon) * scale + offset.
 
     `offset` and `scale` may be None (0 and 1). mean/variance/offset/scale broadcast against
@@ -150,8 +173,9 @@ def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: An
     g, scope = _scope([x, mean, variance, offset, scale], name, "batchnorm")
     with g.as_default(), scope:
         x = convert_to_tensor(x)
-        inv = unary_ops.rsqrt(convert_to_tensor(variance, dtype=_dt(variance, x)) +
-                              variance_epsilon)
+        inv = unary_ops.rsqrt(
+            convert_to_tensor(variance, dtype=_dt(variance, x)) + variance_epsilon
+        )
         if scale is not None:
             inv = inv * convert_to_tensor(scale, dtype=_dt(scale, x))
         shift = -convert_to_tensor(mean, dtype=_dt(mean, x)) * inv
@@ -165,10 +189,17 @@ def _dt(v: Any, x: Tensor) -> Any:
     return None if isinstance(v, Tensor) or hasattr(v, "_as_tensor") else x.dtype
 
 
-def fused_batch_norm(x: Any, scale: Any, offset: Any = None, mean: Any = None,
-                     variance: Any = None, epsilon: float = 0.001, data_format: str = "NHWC",
-                     is_training: bool = True, name: str | None = None
-                     ) -> tuple[Tensor, Tensor, Tensor]:
+def fused_batch_norm(
+    x: Any,
+    scale: Any,
+    offset: Any = None,
+    mean: Any = None,
+    variance: Any = None,
+    epsilon: float = 0.001,
+    data_format: str = "NHWC",
+    is_training: bool = True,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
     """Batch normalization of a (4-D) tensor over all but the channel axis.
 
     Args:
@@ -205,9 +236,14 @@ def fused_batch_norm(x: Any, scale: Any, offset: Any = None, mean: Any = None,
         if is_training:
             # NOTE: as TF, a given mean/variance is ignored when training.
             batch_mean, batch_var = moments(x, axes)
-            y = batch_normalization(x, per_channel(batch_mean), per_channel(batch_var),
-                                    None if offset_t is None else per_channel(offset_t),
-                                    per_channel(scale_t), epsilon)
+            y = batch_normalization(
+                x,
+                per_channel(batch_mean),
+                per_channel(batch_var),
+                None if offset_t is None else per_channel(offset_t),
+                per_channel(scale_t),
+                epsilon,
+            )
             n_static = [x.shape.known[i] for i in axes]  # type: ignore[index]
             if all(d is not None for d in n_static):
                 n = float(np.prod(n_static))
@@ -217,18 +253,25 @@ def fused_batch_norm(x: Any, scale: Any, offset: Any = None, mean: Any = None,
                 factor = count / math_ops.maximum(count - 1, 1)
             return y, batch_mean, batch_var * factor
         if mean is None or variance is None:
-            raise ValueError("fused_batch_norm: mean and variance are required when "
-                             "is_training=False.")
+            raise ValueError(
+                "fused_batch_norm: mean and variance are required when is_training=False."
+            )
         mean_t = convert_to_tensor(mean, dtype=_dt(mean, x))
         var_t = convert_to_tensor(variance, dtype=_dt(variance, x))
-        y = batch_normalization(x, per_channel(mean_t), per_channel(var_t),
-                                None if offset_t is None else per_channel(offset_t),
-                                per_channel(scale_t), epsilon)
+        y = batch_normalization(
+            x,
+            per_channel(mean_t),
+            per_channel(var_t),
+            None if offset_t is None else per_channel(offset_t),
+            per_channel(scale_t),
+            epsilon,
+        )
         return y, mean_t, var_t
 
 
-def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | None = None,
-                 dim: Any = None) -> Tensor:
+def l2_normalize(
+    x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | None = None, dim: Any = None
+) -> Tensor:
     """x / sqrt(max(sum(x ** 2, axis), epsilon)): unit L2 norm along `axis` (all if None)."""
     if axis is not None and dim is not None:
         raise ValueError("l2_normalize: cannot specify both 'axis' and 'dim'.")
@@ -263,24 +306,36 @@ def relu_layer(x: Any, weights: Any, biases: Any, name: str | None = None) -> Te
         return relu(bias_add(linalg_ops.matmul(x, weights), biases), name=sc)
 
 
-def embedding_lookup(params: Any, ids: Any, partition_strategy: str = "mod",
-                     name: str | None = None, validate_indices: bool = True,
-                     max_norm: Any = None) -> Tensor:
+def embedding_lookup(
+    params: Any,
+    ids: Any,
+    partition_strategy: str = "mod",
+    name: str | None = None,
+    validate_indices: bool = True,
+    max_norm: Any = None,
+) -> Tensor:
     """Rows of `params` picked by `ids` (a gather on axis 0); `params` may be a one-element
     list (unpartitioned)."""
     if isinstance(params, (list, tuple)):
         if len(params) != 1:
-            raise NotImplementedError("embedding_lookup: partitioned params (a list of more "
-                                      "than one tensor) are not supported.")
+            raise NotImplementedError(
+                "embedding_lookup: partitioned params (a list of more "
+                "than one tensor) are not supported."
+            )
         params = params[0]
     if max_norm is not None:
         raise NotImplementedError("embedding_lookup: max_norm is not supported.")
     return indexing_ops.gather(params, ids, name=name or "embedding_lookup")
 
 
-def weighted_moments(x: Any, axes: Any, frequency_weights: Any, name: str | None = None,
-                     keep_dims: bool | None = None, keepdims: bool | None = None
-                     ) -> tuple[Tensor, Tensor]:
+def weighted_moments(
+    x: Any,
+    axes: Any,
+    frequency_weights: Any,
+    name: str | None = None,
+    keep_dims: bool | None = None,
+    keepdims: bool | None = None,
+) -> tuple[Tensor, Tensor]:
     """Frequency-weighted mean and (biased) variance of `x` over `axes` (TF's
     tf.nn.weighted_moments): sum(w x) / sum(w), sum(w (x - mean)^2) / sum(w), with the
     weights broadcast against x."""
@@ -297,14 +352,23 @@ def weighted_moments(x: Any, axes: Any, frequency_weights: Any, name: str | None
         var_k = math_ops.multiply(reduction_ops.reduce_sum(w * dev, axes, keepdims=True), divisor)
         if kd:
             return mean_k, var_k
-        return (reduction_ops.reduce_sum(mean_k, axes, name="mean"),
-                reduction_ops.reduce_sum(var_k, axes, name="variance"))
+        return (
+            reduction_ops.reduce_sum(mean_k, axes, name="mean"),
+            reduction_ops.reduce_sum(var_k, axes, name="variance"),
+        )
 
 
-def conv1d(value: Any = None, filters: Any = None, stride: Any = None, padding: Any = None,
-           use_cudnn_on_gpu: Any = None, data_format: str | None = None,
-           name: str | None = None, input: Any = None, dilations: Any = None  # noqa: A002
-           ) -> Tensor:
+def conv1d(
+    value: Any = None,
+    filters: Any = None,
+    stride: Any = None,
+    padding: Any = None,
+    use_cudnn_on_gpu: Any = None,
+    data_format: str | None = None,
+    name: str | None = None,
+    input: Any = None,  # noqa: A002
+    dilations: Any = None,  # noqa: A002
+) -> Tensor:
     """1-D convolution of [batch, width, in_channels] with filters [filter_width, in_channels,
     out_channels] (NWC; "NCW" too), as TF: a conv2d over a height of 1."""
     value = input if value is None else value
@@ -314,8 +378,11 @@ def conv1d(value: Any = None, filters: Any = None, stride: Any = None, padding: 
     if fmt not in ("NWC", "NCW"):
         raise ValueError(f"conv1d: data_format must be 'NWC' or 'NCW'; got {fmt!r}.")
     s = int(stride[0] if isinstance(stride, (list, tuple)) else stride)
-    d = 1 if dilations is None else int(dilations[0] if isinstance(dilations, (list, tuple))
-                                        else dilations)
+    d = (
+        1
+        if dilations is None
+        else int(dilations[0] if isinstance(dilations, (list, tuple)) else dilations)
+    )
     g, scope = _scope([value, filters], name, "conv1d")
     with g.as_default(), scope:
         x = reshape_ops.expand_dims(convert_to_tensor(value), 1 if fmt == "NWC" else 2)
@@ -340,6 +407,18 @@ def zero_fraction(value: Any, name: str | None = None) -> Tensor:
     return reduction_ops.reduce_mean(zero, name=name or "zero_fraction")
 
 
-__all__ = ["conv1d", "swish", "weighted_moments", "zero_fraction",
-           "dropout", "moments", "batch_normalization", "fused_batch_norm", "l2_normalize",
-           "crelu", "xw_plus_b", "relu_layer", "embedding_lookup"]
+__all__ = [
+    "conv1d",
+    "swish",
+    "weighted_moments",
+    "zero_fraction",
+    "dropout",
+    "moments",
+    "batch_normalization",
+    "fused_batch_norm",
+    "l2_normalize",
+    "crelu",
+    "xw_plus_b",
+    "relu_layer",
+    "embedding_lookup",
+]

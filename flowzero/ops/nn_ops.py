@@ -25,16 +25,17 @@ from flowzero.ops.common import _quiet_underflow as _quiet
 class _SoftmaxBase(OpDef):
     def infer(self, x: Tensor) -> TensorSpec:
         if not x.dtype.is_floating:
-            raise self.error(f"logits must be floating point; got {x.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(f"logits must be floating point; got {x.dtype.name}.", cls=DTypeError)
         nd = x.shape.ndims
         if nd is not None:
             if nd == 0:
                 raise self.error("logits must have rank >= 1; got a scalar.")
             a = self.attrs["axis"]
             if not -nd <= a < nd:
-                raise self.error(f"axis {a} is out of range for logits of shape {x.shape}; "
-                                 f"it must be in [{-nd}, {nd}).")
+                raise self.error(
+                    f"axis {a} is out of range for logits of shape {x.shape}; "
+                    f"it must be in [{-nd}, {nd})."
+                )
         return spec(x.shape, x.dtype)
 
     def _shifted(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,8 +84,9 @@ def _axis_arg(axis: Any, dim: Any, fn: str) -> int:
     return -1 if a is None else int(a)
 
 
-def softmax(logits: Any, axis: int | None = None, name: str | None = None,
-            dim: int | None = None) -> Tensor:
+def softmax(
+    logits: Any, axis: int | None = None, name: str | None = None, dim: int | None = None
+) -> Tensor:
     """Softmax along `axis` (default -1; `dim` is the TF1 spelling), computed stably.
 
     Raises:
@@ -97,11 +99,11 @@ def softmax(logits: Any, axis: int | None = None, name: str | None = None,
     return apply_op(Softmax, [logits], {"axis": _axis_arg(axis, dim, "softmax")}, name=name)
 
 
-def log_softmax(logits: Any, axis: int | None = None, name: str | None = None,
-                dim: int | None = None) -> Tensor:
+def log_softmax(
+    logits: Any, axis: int | None = None, name: str | None = None, dim: int | None = None
+) -> Tensor:
     """log(softmax(logits)) along `axis` (default -1), finite for any finite logits."""
-    return apply_op(LogSoftmax, [logits], {"axis": _axis_arg(axis, dim, "log_softmax")},
-                    name=name)
+    return apply_op(LogSoftmax, [logits], {"axis": _axis_arg(axis, dim, "log_softmax")}, name=name)
 
 
 # -- bias_add ----------------------------------------------------------------------------------
@@ -111,8 +113,9 @@ def _channel_axis(data_format: str | None) -> int:
         return 1
     if fmt.startswith("N") and fmt.endswith("C"):
         return -1
-    raise ValueError(f"bias_add: data_format must be 'NHWC' or 'NCHW' (or N...C / NC...); got "
-                     f"{data_format!r}.")
+    raise ValueError(
+        f"bias_add: data_format must be 'NHWC' or 'NCHW' (or N...C / NC...); got {data_format!r}."
+    )
 
 
 @register_op("BiasAdd")
@@ -123,8 +126,11 @@ class BiasAdd(OpDef):
 
     def infer(self, value: Tensor, bias: Tensor) -> TensorSpec:
         if value.dtype is not bias.dtype:
-            raise self.error(f"value and bias must have the same dtype; got value: "
-                             f"{value.dtype.name}, bias: {bias.dtype.name}.", cls=DTypeError)
+            raise self.error(
+                f"value and bias must have the same dtype; got value: "
+                f"{value.dtype.name}, bias: {bias.dtype.name}.",
+                cls=DTypeError,
+            )
         if bias.shape.ndims not in (None, 1):
             raise self.error(f"bias must be 1-D; got shape {bias.shape}.")
         nd = value.shape.ndims
@@ -139,8 +145,10 @@ class BiasAdd(OpDef):
 
     def _size_message(self, c: Any, b: Any, shape: Any) -> str:
         fmt = self.attrs["data_format"]
-        return (f"bias must have the size of value's channel dimension ({fmt}: dimension "
-                f"{self.attrs['axis']}); got bias of length {b} for value of shape {shape}.")
+        return (
+            f"bias must have the size of value's channel dimension ({fmt}: dimension "
+            f"{self.attrs['axis']}); got bias of length {b} for value of shape {shape}."
+        )
 
     def compute(self, value: np.ndarray, bias: np.ndarray) -> np.ndarray:
         a = self.attrs["axis"]
@@ -175,8 +183,9 @@ class BiasAddGrad(OpDef):
         return [apply_op(BiasAdd, [array_ops.zeros_like(dy), ddb], dict(self.attrs))]
 
 
-def bias_add(value: Any, bias: Any, data_format: str | None = None,
-             name: str | None = None) -> Tensor:
+def bias_add(
+    value: Any, bias: Any, data_format: str | None = None, name: str | None = None
+) -> Tensor:
     """Adds a 1-D `bias` along the channel axis of `value`.
 
     Args:
@@ -195,18 +204,22 @@ def bias_add(value: Any, bias: Any, data_format: str | None = None,
     g = graph_of([value, bias], "BiasAdd")
     with g.as_default():
         value = convert_to_tensor(value)
-        bias = convert_to_tensor(bias, dtype=value.dtype if not isinstance(bias, Tensor)
-                                 else None)
-    return apply_op(BiasAdd, [value, bias], {"data_format": data_format or "NHWC",
-                                             "axis": axis}, name=name)
+        bias = convert_to_tensor(bias, dtype=value.dtype if not isinstance(bias, Tensor) else None)
+    return apply_op(
+        BiasAdd, [value, bias], {"data_format": data_format or "NHWC", "axis": axis}, name=name
+    )
 
 
-def bias_add_grad(out_backprop: Any, data_format: str | None = None,
-                  name: str | None = None) -> Tensor:
+def bias_add_grad(
+    out_backprop: Any, data_format: str | None = None, name: str | None = None
+) -> Tensor:
     """The bias gradient of bias_add: out_backprop summed over all but the channel axis."""
-    return apply_op(BiasAddGrad, [out_backprop], {"data_format": data_format or "NHWC",
-                                                  "axis": _channel_axis(data_format)},
-                    name=name)
+    return apply_op(
+        BiasAddGrad,
+        [out_backprop],
+        {"data_format": data_format or "NHWC", "axis": _channel_axis(data_format)},
+        name=name,
+    )
 
 
 # -- top-k -------------------------------------------------------------------------------------
@@ -217,11 +230,11 @@ class TopKV2(OpDef):
 
     def infer(self, x: Tensor, k: Tensor) -> list[TensorSpec]:
         if x.dtype.np.kind not in "fiu":
-            raise self.error(f"input must be real numeric; got {x.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(f"input must be real numeric; got {x.dtype.name}.", cls=DTypeError)
         if k.dtype not in (dtypes.int32, dtypes.int64) or k.shape.ndims not in (None, 0):
-            raise self.error(f"k must be a scalar int32; got {k.dtype.name} of shape "
-                             f"{k.shape}.", cls=DTypeError)
+            raise self.error(
+                f"k must be a scalar int32; got {k.dtype.name} of shape {k.shape}.", cls=DTypeError
+            )
         kv = static_value(k)
         nd = x.shape.ndims
         if nd is None:
@@ -261,14 +274,20 @@ class TopKV2(OpDef):
         n = sx[-1]
         rows = reduction_ops.reduce_prod(sx[:-1])
         flat_idx = reshape_ops.reshape(idx, [rows, -1]) + reshape_ops.reshape(
-            range_(rows) * n, [-1, 1])
-        flat = unsorted_segment_sum(reshape_ops.reshape(dvalues, [-1]),
-                                    reshape_ops.reshape(flat_idx, [-1]), rows * n)
+            range_(rows) * n, [-1, 1]
+        )
+        flat = unsorted_segment_sum(
+            reshape_ops.reshape(dvalues, [-1]), reshape_ops.reshape(flat_idx, [-1]), rows * n
+        )
         return [reshape_ops.reshape(flat, sx), None]
 
 
-def top_k(input: Any, k: Any = 1, sorted: bool = True,  # noqa: A002
-          name: str | None = None) -> tuple[Tensor, Tensor]:
+def top_k(
+    input: Any,  # noqa: A002
+    k: Any = 1,
+    sorted: bool = True,  # noqa: A002
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
     """The `k` largest entries along the last axis and their int32 indices, largest first.
 
     Among equal values the lower index comes first. The values are differentiable (the
@@ -279,8 +298,9 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True,  # noqa: A002
     """
     g = graph_of([input, k], "TopKV2")
     with g.as_default():
-        k_t = k if isinstance(k, Tensor) else array_ops.constant(int(k), dtype=dtypes.int32,
-                                                                 name="k")
+        k_t = (
+            k if isinstance(k, Tensor) else array_ops.constant(int(k), dtype=dtypes.int32, name="k")
+        )
         vals, idx = apply_op(TopKV2, [input, k_t], {"sorted": bool(sorted)}, name=name)
     return vals, idx
 
@@ -294,11 +314,13 @@ class InTopK(OpDef):
 
     def infer(self, predictions: Tensor, targets: Tensor) -> TensorSpec:
         if not predictions.dtype.is_floating:
-            raise self.error(f"predictions must be floating point; got "
-                             f"{predictions.dtype.name}.", cls=DTypeError)
+            raise self.error(
+                f"predictions must be floating point; got {predictions.dtype.name}.", cls=DTypeError
+            )
         if targets.dtype not in (dtypes.int32, dtypes.int64):
-            raise self.error(f"targets must be int32 or int64; got {targets.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(
+                f"targets must be int32 or int64; got {targets.dtype.name}.", cls=DTypeError
+            )
         if predictions.shape.ndims not in (None, 2):
             raise self.error(f"predictions must be 2-D; got shape {predictions.shape}.")
         if targets.shape.ndims not in (None, 1):
@@ -307,16 +329,21 @@ class InTopK(OpDef):
         if predictions.shape.ndims == 2:
             batch = TensorShape([predictions.shape.known[0]])  # type: ignore[index]
         if not batch.is_compatible_with(targets.shape):
-            raise self.error(f"predictions and targets must have the same batch size; got "
-                             f"predictions: {predictions.shape}, targets: {targets.shape}.")
-        return spec(batch.merge_with(targets.shape) if targets.shape.ndims == 1 else batch,
-                    dtypes.bool)
+            raise self.error(
+                f"predictions and targets must have the same batch size; got "
+                f"predictions: {predictions.shape}, targets: {targets.shape}."
+            )
+        return spec(
+            batch.merge_with(targets.shape) if targets.shape.ndims == 1 else batch, dtypes.bool
+        )
 
     def compute(self, predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
         n, c = predictions.shape
         if targets.shape[0] != n:
-            raise self.error(f"predictions and targets must have the same batch size; got "
-                             f"{predictions.shape} and {targets.shape}.")
+            raise self.error(
+                f"predictions and targets must have the same batch size; got "
+                f"{predictions.shape} and {targets.shape}."
+            )
         ok = (targets >= 0) & (targets < c)
         safe = np.where(ok, targets, 0)
         p = predictions[np.arange(n), safe]

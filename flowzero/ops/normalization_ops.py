@@ -38,8 +38,9 @@ class _LRNBase(OpDef):
         if x.dtype.np.kind != "f":
             raise self.error(f"{what} must be a float tensor; got {x.dtype.name}.", cls=DTypeError)
         if x.shape.ndims not in (None, 4):
-            raise self.error(f"{what} must be 4-D [batch, height, width, depth]; got shape "
-                             f"{x.shape}.")
+            raise self.error(
+                f"{what} must be 4-D [batch, height, width, depth]; got shape {x.shape}."
+            )
 
     def _scale(self, x: np.ndarray) -> np.ndarray:
         r, bias, alpha, _ = self._params()
@@ -59,8 +60,9 @@ class LRN(_LRNBase):
         return np.asarray(x * self._scale(x) ** -beta, dtype=x.dtype)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
-        return [apply_op(LRNGrad, [dy, op.inputs[0], op.outputs[0]], dict(self.attrs),
-                         name="LRNGrad")]
+        return [
+            apply_op(LRNGrad, [dy, op.inputs[0], op.outputs[0]], dict(self.attrs), name="LRNGrad")
+        ]
 
 
 @register_op("LRNGrad")
@@ -78,12 +80,17 @@ class LRNGrad(_LRNBase):
         s = self._scale(x)
         # y = x * s**-beta, so dy_i * x_i * s_i**(-beta - 1) = dy_i * y_i / s_i.
         back = _window_sum(dy * y / s, r)
-        return np.asarray(dy * s ** -beta - 2.0 * alpha * beta * x * back, dtype=x.dtype)
+        return np.asarray(dy * s**-beta - 2.0 * alpha * beta * x * back, dtype=x.dtype)
 
 
-def local_response_normalization(input: Any, depth_radius: int = 5,  # noqa: A002
-                                 bias: float = 1.0, alpha: float = 1.0, beta: float = 0.5,
-                                 name: str | None = None) -> Tensor:
+def local_response_normalization(
+    input: Any,  # noqa: A002
+    depth_radius: int = 5,  # noqa: A002
+    bias: float = 1.0,
+    alpha: float = 1.0,
+    beta: float = 0.5,
+    name: str | None = None,
+) -> Tensor:
     """Local response normalization over the last axis (TF1's tf.nn.lrn).
 
     Args:
@@ -99,8 +106,12 @@ def local_response_normalization(input: Any, depth_radius: int = 5,  # noqa: A00
     """
     if int(depth_radius) < 0:
         raise ValueError(f"lrn: depth_radius must be >= 0; got {depth_radius}.")
-    attrs = {"depth_radius": int(depth_radius), "bias": float(bias), "alpha": float(alpha),
-             "beta": float(beta)}
+    attrs = {
+        "depth_radius": int(depth_radius),
+        "bias": float(bias),
+        "alpha": float(alpha),
+        "beta": float(beta),
+    }
     return apply_op(LRN, [input], attrs, name=name or "LRN")
 
 

@@ -40,8 +40,9 @@ class _Pool(_Windowed):
     pooling = True
     kinds: ClassVar[str] = "f"
 
-    def _pool_geometry(self, xd: Any, g: _Geom, got: Got
-                       ) -> tuple[Any, int | None, int | None, tuple[int, int, int, int]]:
+    def _pool_geometry(
+        self, xd: Any, g: _Geom, got: Got
+    ) -> tuple[Any, int | None, int | None, tuple[int, int, int, int]]:
         n, h, w, c = _nhwc_dims(xd, g.fmt)
         oh, ow, pads = self._out_hw(h, w, g.ksize[0], g.ksize[1], g, got)
         return (n, h, w, c), oh, ow, pads
@@ -49,19 +50,22 @@ class _Pool(_Windowed):
     def _out_spec(self, x: Tensor) -> tuple[_Geom, tuple[Any, ...]]:
         g = self._geom()
         self._float(("input", x), kinds=self.kinds)
-        (n, _, _, c), oh, ow, _ = self._pool_geometry(self._dims4(x, "input"), g,
-                                                      lambda: f"input: {x.shape}")
+        (n, _, _, c), oh, ow, _ = self._pool_geometry(
+            self._dims4(x, "input"), g, lambda: f"input: {x.shape}"
+        )
         return g, _fmt_dims(n, oh, ow, c, g.fmt)
 
     def _plan(self, x: np.ndarray, g: _Geom) -> tuple[Any, Any, tuple[int, int, int, int]]:
-        _, oh, ow, pads = self._pool_geometry(_fmt_dims(*x.shape, g.fmt), g,
-                                              lambda: f"input: {_shape_str(x.shape)} (NHWC)")
+        _, oh, ow, pads = self._pool_geometry(
+            _fmt_dims(*x.shape, g.fmt), g, lambda: f"input: {_shape_str(x.shape)} (NHWC)"
+        )
         return oh, ow, pads
 
     def _check_like(self, what: str, t: Tensor, dims: tuple[Any, ...]) -> None:
         if t.shape.known is not None and not t.shape.is_compatible_with(dims):
-            raise self.error(f"{what} must have the pooled shape {_shape_str(dims)}; got "
-                             f"{what}: {t.shape}.")
+            raise self.error(
+                f"{what} must have the pooled shape {_shape_str(dims)}; got {what}: {t.shape}."
+            )
 
 
 def _tiles(g: _Geom, pads: tuple[int, ...]) -> bool:
@@ -72,7 +76,7 @@ def _tiles(g: _Geom, pads: tuple[int, ...]) -> bool:
 def _tiled(x: np.ndarray, g: _Geom, oh: int, ow: int) -> np.ndarray:
     """x (NHWC) as (n, oh, kh, ow, kw, c): window (i, j) is [:, i, :, j, :, :]."""
     (kh, kw), (n, _, _, c) = g.ksize, x.shape
-    return x[:, :oh * kh, :ow * kw].reshape(n, oh, kh, ow, kw, c)
+    return x[:, : oh * kh, : ow * kw].reshape(n, oh, kh, ow, kw, c)
 
 
 def _untile(dx6: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -82,7 +86,7 @@ def _untile(dx6: np.ndarray, h: int, w: int) -> np.ndarray:
     if (oh * kh, ow * kw) == (h, w):
         return dx
     out = np.zeros((n, h, w, c), dtype=dx.dtype)
-    out[:, :oh * kh, :ow * kw] = dx
+    out[:, : oh * kh, : ow * kw] = dx
     return out
 
 
@@ -90,8 +94,9 @@ def _lowest(dtype: np.dtype) -> Any:
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
-def _argmax_masks(x: np.ndarray, y: np.ndarray, g: _Geom, oh: int, ow: int,
-                  pads: tuple[int, int, int, int]) -> Iterator[tuple[int, int, np.ndarray]]:
+def _argmax_masks(
+    x: np.ndarray, y: np.ndarray, g: _Geom, oh: int, ow: int, pads: tuple[int, int, int, int]
+) -> Iterator[tuple[int, int, np.ndarray]]:
     """For each window offset (row-major), the mask of windows whose max sits there first."""
     xp = _pad(x, pads, _lowest(x.dtype))
     taken = np.zeros(y.shape, dtype=bool)
@@ -99,7 +104,7 @@ def _argmax_masks(x: np.ndarray, y: np.ndarray, g: _Geom, oh: int, ow: int,
     for p in range(g.ksize[0]):
         for q in range(g.ksize[1]):
             np.equal(_tap(xp, p, q, oh, ow, *g.strides), y, out=m)
-            np.greater(m, taken, out=m)     # m & ~taken: ties go to the first position (TF)
+            np.greater(m, taken, out=m)  # m & ~taken: ties go to the first position (TF)
             np.logical_or(taken, m, out=taken)
             yield p, q, m
 
@@ -115,8 +120,9 @@ def _max_of(taps: list[np.ndarray]) -> np.ndarray:
     return y
 
 
-def _tiled_max_grad(x: np.ndarray, y: np.ndarray, dy: np.ndarray, g: _Geom, oh: int,
-                    ow: int) -> np.ndarray:
+def _tiled_max_grad(
+    x: np.ndarray, y: np.ndarray, dy: np.ndarray, g: _Geom, oh: int, ow: int
+) -> np.ndarray:
     """MaxPoolGrad when the windows tile the input, as (n, oh, kh, ow, kw, c).
 
     The window offsets are walked in row-major order on views of the (n, oh, kh, ow, kw, c)
@@ -134,7 +140,7 @@ def _tiled_max_grad(x: np.ndarray, y: np.ndarray, dy: np.ndarray, g: _Geom, oh: 
     for i, (p, q) in enumerate(offsets):
         np.equal(x6[:, :, p, :, q, :], y, out=m)
         if i:
-            np.greater(m, taken, out=m)     # m & ~taken: ties go to the first position (TF)
+            np.greater(m, taken, out=m)  # m & ~taken: ties go to the first position (TF)
         np.multiply(dy, m, out=dx6[:, :, p, :, q, :])
         if i + 1 < len(offsets):
             np.logical_or(taken, m, out=taken)
@@ -155,8 +161,16 @@ class MaxPool(_Pool):
         x = _to_nhwc(x, g.fmt)
         oh, ow, pads = self._plan(x, g)
         xp = _pad(x, pads, _lowest(x.dtype))
-        return _from_nhwc(_max_of([_tap(xp, p, q, oh, ow, *g.strides)
-                                   for p in range(g.ksize[0]) for q in range(g.ksize[1])]), g.fmt)
+        return _from_nhwc(
+            _max_of(
+                [
+                    _tap(xp, p, q, oh, ow, *g.strides)
+                    for p in range(g.ksize[0])
+                    for q in range(g.ksize[1])
+                ]
+            ),
+            g.fmt,
+        )
 
     def compute_with_argmax(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(y, first) where first[n, i, j, c] (uint8, NHWC) is the row-major offset of the first
@@ -176,7 +190,7 @@ class MaxPool(_Pool):
         ne = np.empty(y.shape, dtype=bool)
         for k in range(len(taps) - 1, -1, -1):  # last to first: the first match wins
             np.not_equal(taps[k], y, out=ne)
-            first -= k                          # first = k + (first - k) * ne, mod 256
+            first -= k  # first = k + (first - k) * ne, mod 256
             np.multiply(first, ne, out=first)
             first += k
         return _from_nhwc(y, g.fmt), first
@@ -196,8 +210,9 @@ class MaxPoolGrad(_Pool):
         self._check_like("grad", dy, dims)
         return spec(x.shape if x.shape.known is not None else [None] * 4, x.dtype)
 
-    def compute(self, x: np.ndarray, y: np.ndarray, dy: np.ndarray,
-                first: np.ndarray | None = None) -> np.ndarray:
+    def compute(
+        self, x: np.ndarray, y: np.ndarray, dy: np.ndarray, first: np.ndarray | None = None
+    ) -> np.ndarray:
         """`first`: MaxPool.compute_with_argmax's window offsets for this x and y (the plan
         passes them when the forward ran in the same step); dx then comes from them and dy
         alone, without reading x."""
@@ -226,8 +241,11 @@ class MaxPoolGrad(_Pool):
 
     def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
         x, y, _ = op.inputs
-        return [zeros_like(x), zeros_like(y),
-                apply_op(MaxPoolGradGrad, [x, y, ddx], self._same_attrs())]
+        return [
+            zeros_like(x),
+            zeros_like(y),
+            apply_op(MaxPoolGradGrad, [x, y, ddx], self._same_attrs()),
+        ]
 
 
 @register_op("MaxPoolGradGrad")
@@ -239,8 +257,10 @@ class MaxPoolGradGrad(_Pool):
         self._float(("orig_input", x), ("orig_output", y), ("grad", gx))
         self._check_like("orig_output", y, dims)
         if not gx.shape.is_compatible_with(x.shape):
-            raise self.error(f"grad must have the shape of orig_input; got orig_input: "
-                             f"{x.shape}, grad: {gx.shape}.")
+            raise self.error(
+                f"grad must have the shape of orig_input; got orig_input: "
+                f"{x.shape}, grad: {gx.shape}."
+            )
         return spec(dims, x.dtype)
 
     def compute(self, x: np.ndarray, y: np.ndarray, gx: np.ndarray) -> np.ndarray:
@@ -255,12 +275,12 @@ class MaxPoolGradGrad(_Pool):
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         x, y, _ = op.inputs
-        return [zeros_like(x), zeros_like(y),
-                apply_op(MaxPoolGrad, [x, y, dy], self._same_attrs())]
+        return [zeros_like(x), zeros_like(y), apply_op(MaxPoolGrad, [x, y, dy], self._same_attrs())]
 
 
-def _avg_counts(h: int, w: int, oh: int, ow: int, g: _Geom, pads: tuple[int, ...],
-                dtype: np.dtype) -> np.ndarray | float:
+def _avg_counts(
+    h: int, w: int, oh: int, ow: int, g: _Geom, pads: tuple[int, ...], dtype: np.dtype
+) -> np.ndarray | float:
     """How many real (unpadded) inputs each window averages: (oh, ow, 1), or a scalar."""
     kh, kw = g.ksize
     if not any(pads):
@@ -308,7 +328,8 @@ class AvgPoolGrad(_Pool):
         xd = self._sizes(sizes, "orig_input_shape")
         self._float(("grad", dy))
         (n, _, _, c), oh, ow, _ = self._pool_geometry(
-            xd, g, lambda: f"orig_input_shape: {_shape_str(xd)}")
+            xd, g, lambda: f"orig_input_shape: {_shape_str(xd)}"
+        )
         self._check_like("grad", dy, _fmt_dims(n, oh, ow, c, g.fmt))
         return spec(xd, dy.dtype)
 
@@ -316,15 +337,18 @@ class AvgPoolGrad(_Pool):
         g = self._geom()
         n, h, w, c = _nhwc_dims([int(s) for s in sizes], g.fmt)
         dy = _to_nhwc(dy, g.fmt)
-        _, oh, ow, pads = self._pool_geometry(_fmt_dims(n, h, w, c, g.fmt), g,
-                                              lambda: f"orig_input_shape: {list(sizes)}")
+        _, oh, ow, pads = self._pool_geometry(
+            _fmt_dims(n, h, w, c, g.fmt), g, lambda: f"orig_input_shape: {list(sizes)}"
+        )
         if dy.shape != (n, oh, ow, c):
-            raise self.error(f"grad must have the pooled shape {(n, oh, ow, c)} (NHWC); got "
-                             f"{dy.shape}.")
+            raise self.error(
+                f"grad must have the pooled shape {(n, oh, ow, c)} (NHWC); got {dy.shape}."
+            )
         gq = np.divide(dy, _avg_counts(h, w, oh, ow, g, pads, dy.dtype), dtype=dy.dtype)
         if _tiles(g, pads):
-            dx6 = np.broadcast_to(gq[:, :, None, :, None, :], (n, oh, g.ksize[0], ow,
-                                                               g.ksize[1], c))
+            dx6 = np.broadcast_to(
+                gq[:, :, None, :, None, :], (n, oh, g.ksize[0], ow, g.ksize[1], c)
+            )
             return _from_nhwc(_untile(dx6, h, w), g.fmt)
         dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
         for p in range(g.ksize[0]):
@@ -337,9 +361,15 @@ class AvgPoolGrad(_Pool):
 
 
 # -- public functions --------------------------------------------------------------------------
-def max_pool(value: Any = None, ksize: Any = None, strides: Any = None, padding: Any = None,
-             data_format: str = "NHWC", name: str | None = None, input: Any = None  # noqa: A002
-             ) -> Tensor:
+def max_pool(
+    value: Any = None,
+    ksize: Any = None,
+    strides: Any = None,
+    padding: Any = None,
+    data_format: str = "NHWC",
+    name: str | None = None,
+    input: Any = None,  # noqa: A002
+) -> Tensor:
     """Max pooling over height and width.
 
     Args:
@@ -352,44 +382,85 @@ def max_pool(value: Any = None, ksize: Any = None, strides: Any = None, padding:
         >>> tf.nn.max_pool(h, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
     """
     value = _one_of(value, input, "max_pool", "value or input")
-    return apply_op(MaxPool, [value], _attrs(strides, padding, data_format, ksize=ksize),
-                    name=name)
+    return apply_op(MaxPool, [value], _attrs(strides, padding, data_format, ksize=ksize), name=name)
 
 
-def avg_pool(value: Any = None, ksize: Any = None, strides: Any = None, padding: Any = None,
-             data_format: str = "NHWC", name: str | None = None, input: Any = None  # noqa: A002
-             ) -> Tensor:
+def avg_pool(
+    value: Any = None,
+    ksize: Any = None,
+    strides: Any = None,
+    padding: Any = None,
+    data_format: str = "NHWC",
+    name: str | None = None,
+    input: Any = None,  # noqa: A002
+) -> Tensor:
     """Average pooling over height and width; with 'SAME' each window averages only its real
     (unpadded) inputs, as TF. Arguments as max_pool (explicit padding is not supported).
     """
     value = _one_of(value, input, "avg_pool", "value or input")
     attrs = _attrs(strides, padding, data_format, ksize=ksize)
     if attrs["padding"] == "EXPLICIT":
-        raise ValueError("avg_pool: explicit padding is not supported (TF's AvgPool has none);"
-                         " pad with tf.pad and use padding='VALID'.")
+        raise ValueError(
+            "avg_pool: explicit padding is not supported (TF's AvgPool has none);"
+            " pad with tf.pad and use padding='VALID'."
+        )
     return apply_op(AvgPool, [value], attrs, name=name)
 
 
-def max_pool_grad(orig_input: Any, orig_output: Any, grad: Any, ksize: Any, strides: Any,
-                  padding: Any, data_format: str = "NHWC", name: str | None = None) -> Tensor:
+def max_pool_grad(
+    orig_input: Any,
+    orig_output: Any,
+    grad: Any,
+    ksize: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str = "NHWC",
+    name: str | None = None,
+) -> Tensor:
     """The gradient of max_pool (TF's gen_nn_ops.max_pool_grad)."""
-    return apply_op(MaxPoolGrad, [orig_input, orig_output, grad],
-                    _attrs(strides, padding, data_format, ksize=ksize), name=name)
+    return apply_op(
+        MaxPoolGrad,
+        [orig_input, orig_output, grad],
+        _attrs(strides, padding, data_format, ksize=ksize),
+        name=name,
+    )
 
 
-def max_pool_grad_grad(orig_input: Any, orig_output: Any, grad: Any, ksize: Any, strides: Any,
-                       padding: Any, data_format: str = "NHWC", name: str | None = None
-                       ) -> Tensor:
+def max_pool_grad_grad(
+    orig_input: Any,
+    orig_output: Any,
+    grad: Any,
+    ksize: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str = "NHWC",
+    name: str | None = None,
+) -> Tensor:
     """The gradient of max_pool_grad w.r.t. its grad (TF's gen_nn_ops.max_pool_grad_grad)."""
-    return apply_op(MaxPoolGradGrad, [orig_input, orig_output, grad],
-                    _attrs(strides, padding, data_format, ksize=ksize), name=name)
+    return apply_op(
+        MaxPoolGradGrad,
+        [orig_input, orig_output, grad],
+        _attrs(strides, padding, data_format, ksize=ksize),
+        name=name,
+    )
 
 
-def avg_pool_grad(orig_input_shape: Any, grad: Any, ksize: Any, strides: Any, padding: Any,
-                  data_format: str = "NHWC", name: str | None = None) -> Tensor:
+def avg_pool_grad(
+    orig_input_shape: Any,
+    grad: Any,
+    ksize: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str = "NHWC",
+    name: str | None = None,
+) -> Tensor:
     """The gradient of avg_pool (TF's gen_nn_ops.avg_pool_grad)."""
-    return apply_op(AvgPoolGrad, [_sizes_operand(orig_input_shape), grad],
-                    _attrs(strides, padding, data_format, ksize=ksize), name=name)
+    return apply_op(
+        AvgPoolGrad,
+        [_sizes_operand(orig_input_shape), grad],
+        _attrs(strides, padding, data_format, ksize=ksize),
+        name=name,
+    )
 
 
 __all__ = ["max_pool", "avg_pool"]

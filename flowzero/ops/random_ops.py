@@ -37,17 +37,19 @@ class _RandomOp(OpDef):
     def _check_dtype(self) -> dtypes.DType:
         dt = self.attrs["dtype"]
         if dt not in self.allowed:
-            raise self.error(f"dtype must be one of {[d.name for d in self.allowed]}; got "
-                             f"{dt.name}.", cls=DTypeError)
+            raise self.error(
+                f"dtype must be one of {[d.name for d in self.allowed]}; got {dt.name}.",
+                cls=DTypeError,
+            )
         return dt
 
     def _check_shape(self, shape_: Tensor) -> TensorShape:
         if shape_.dtype not in (dtypes.int32, dtypes.int64):
-            raise self.error(f"shape must be int32 or int64; got {shape_.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(
+                f"shape must be int32 or int64; got {shape_.dtype.name}.", cls=DTypeError
+            )
         if shape_.shape.ndims not in (None, 1):
-            raise self.error(f"shape must be a 1-D tensor; got a tensor of shape "
-                             f"{shape_.shape}.")
+            raise self.error(f"shape must be a 1-D tensor; got a tensor of shape {shape_.shape}.")
         return _static_shape_value(shape_)
 
     def _size(self, shape_: np.ndarray) -> tuple[int, ...]:
@@ -60,8 +62,7 @@ class _RandomOp(OpDef):
         return ctx.rng(self.node_name, (self.attrs["seed"], self.attrs["seed2"]))
 
 
-def _standard_normal(rng: np.random.Generator, size: tuple[int, ...], dt: np.dtype
-                     ) -> np.ndarray:
+def _standard_normal(rng: np.random.Generator, size: tuple[int, ...], dt: np.dtype) -> np.ndarray:
     if dt == np.float64:
         return rng.standard_normal(size)
     return rng.standard_normal(size, dtype=np.float32).astype(dt, copy=False)
@@ -125,14 +126,16 @@ class RandomUniformInt(_RandomOp):
         dt = self._check_dtype()
         for nm, t in (("minval", minval), ("maxval", maxval)):
             if t.dtype is not dt:
-                raise self.error(f"{nm} must have dtype {dt.name}; got {t.dtype.name}.",
-                                 cls=DTypeError)
+                raise self.error(
+                    f"{nm} must have dtype {dt.name}; got {t.dtype.name}.", cls=DTypeError
+                )
             if t.shape.ndims not in (None, 0):
                 raise self.error(f"{nm} must be a scalar; got shape {t.shape}.")
         return spec(self._check_shape(shape_), dt)
 
-    def compute(self, ctx: Any, shape_: np.ndarray, minval: np.ndarray, maxval: np.ndarray
-                ) -> np.ndarray:
+    def compute(
+        self, ctx: Any, shape_: np.ndarray, minval: np.ndarray, maxval: np.ndarray
+    ) -> np.ndarray:
         lo, hi = int(minval), int(maxval)
         size = self._size(shape_)
         if lo >= hi:
@@ -161,17 +164,20 @@ class Multinomial(_RandomOp):
         from flowzero.ops.common import static_value
 
         if not logits.dtype.is_floating:
-            raise self.error(f"logits must be floating point; got {logits.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(
+                f"logits must be floating point; got {logits.dtype.name}.", cls=DTypeError
+            )
         if logits.shape.ndims not in (None, 2):
-            raise self.error(f"logits must be 2-D [batch_size, num_classes]; got shape "
-                             f"{logits.shape}.")
+            raise self.error(
+                f"logits must be 2-D [batch_size, num_classes]; got shape {logits.shape}."
+            )
         if num_samples.dtype is not dtypes.int32 or num_samples.shape.ndims not in (None, 0):
             raise self.error(f"num_samples must be an int32 scalar; got {num_samples!r}.")
         out = self.attrs["output_dtype"]
         if out not in (dtypes.int32, dtypes.int64):
-            raise self.error(f"output_dtype must be int32 or int64; got {out.name}.",
-                             cls=DTypeError)
+            raise self.error(
+                f"output_dtype must be int32 or int64; got {out.name}.", cls=DTypeError
+            )
         n = static_value(num_samples)
         batch = logits.shape[0].value if logits.shape.ndims == 2 else None
         return spec([batch, None if n is None else int(n)], out)
@@ -202,8 +208,10 @@ class RandomGamma(_RandomOp):
 
     def infer(self, shape_: Tensor, alpha: Tensor) -> TensorSpec:
         if alpha.dtype not in _FLOATS:
-            raise self.error(f"alpha must have a {_kind_words('f')} dtype; got "
-                             f"{alpha.dtype.name}.", cls=DTypeError)
+            raise self.error(
+                f"alpha must have a {_kind_words('f')} dtype; got {alpha.dtype.name}.",
+                cls=DTypeError,
+            )
         return spec(self._check_shape(shape_).concatenate(alpha.shape), alpha.dtype)
 
     def compute(self, ctx: Any, shape_: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -224,13 +232,22 @@ def _seeded(seed: Any) -> dict[str, Any]:
 def _float_dtype(dtype: Any, fn: str) -> dtypes.DType:
     dt = dtypes.as_dtype(dtype)
     if dt not in _FLOATS:
-        raise ValueError(f"{fn}: dtype must be a floating point type (float16, float32, "
-                         f"float64); got {dt.name}.")
+        raise ValueError(
+            f"{fn}: dtype must be a floating point type (float16, float32, float64); got {dt.name}."
+        )
     return dt
 
 
-def _scaled(op_cls: type[OpDef], default_name: str, shape: Any, loc: Any, scale: Any,
-            dtype: Any, seed: Any, name: str | None) -> Tensor:
+def _scaled(
+    op_cls: type[OpDef],
+    default_name: str,
+    shape: Any,
+    loc: Any,
+    scale: Any,
+    dtype: Any,
+    seed: Any,
+    name: str | None,
+) -> Tensor:
     from flowzero.ops import array_ops, math_ops
 
     dt = _float_dtype(dtype, default_name)
@@ -243,8 +260,14 @@ def _scaled(op_cls: type[OpDef], default_name: str, shape: Any, loc: Any, scale:
         return math_ops.add(math_ops.multiply(rnd, scale_t), loc_t, name=scope)
 
 
-def random_normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = dtypes.float32,
-                  seed: int | None = None, name: str | None = None) -> Tensor:
+def random_normal(
+    shape: Any,
+    mean: Any = 0.0,
+    stddev: Any = 1.0,
+    dtype: Any = dtypes.float32,
+    seed: int | None = None,
+    name: str | None = None,
+) -> Tensor:
     """Samples from a normal distribution N(mean, stddev²).
 
     Args:
@@ -265,9 +288,14 @@ def random_normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = d
     return _scaled(RandomStandardNormal, "random_normal", shape, mean, stddev, dtype, seed, name)
 
 
-def truncated_normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0,
-                     dtype: Any = dtypes.float32, seed: int | None = None,
-                     name: str | None = None) -> Tensor:
+def truncated_normal(
+    shape: Any,
+    mean: Any = 0.0,
+    stddev: Any = 1.0,
+    dtype: Any = dtypes.float32,
+    seed: int | None = None,
+    name: str | None = None,
+) -> Tensor:
     """Samples from N(mean, stddev²) truncated to mean ± 2 stddev (values beyond are redrawn).
 
     Args and seeds as `random_normal`. The standard deviation of the result is about
@@ -276,8 +304,14 @@ def truncated_normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0,
     return _scaled(TruncatedNormal, "truncated_normal", shape, mean, stddev, dtype, seed, name)
 
 
-def random_uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: Any = dtypes.float32,
-                   seed: int | None = None, name: str | None = None) -> Tensor:
+def random_uniform(
+    shape: Any,
+    minval: Any = 0,
+    maxval: Any = None,
+    dtype: Any = dtypes.float32,
+    seed: int | None = None,
+    name: str | None = None,
+) -> Tensor:
     """Samples uniformly from [minval, maxval).
 
     Floats default to [0, 1). Integer dtypes (int32, int64) need `maxval` and draw uniform
@@ -291,8 +325,10 @@ def random_uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: Any =
 
     dt = dtypes.as_dtype(dtype)
     if dt not in _FLOATS + (dtypes.int32, dtypes.int64):
-        raise ValueError(f"random_uniform: invalid dtype {dt.name}; use float16, float32, "
-                         "float64, int32 or int64.")
+        raise ValueError(
+            f"random_uniform: invalid dtype {dt.name}; use float16, float32, "
+            "float64, int32 or int64."
+        )
     if maxval is None:
         if dt.is_integer:
             raise ValueError(f"random_uniform: must specify maxval for integer dtype {dt.name}.")
@@ -303,8 +339,9 @@ def random_uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: Any =
         lo = convert_to_tensor(minval, dtype=dt, name="min")
         hi = convert_to_tensor(maxval, dtype=dt, name="max")
         if dt.is_integer:
-            return apply_op(RandomUniformInt, [shape_t, lo, hi], {"dtype": dt, **_seeded(seed)},
-                            name=scope)
+            return apply_op(
+                RandomUniformInt, [shape_t, lo, hi], {"dtype": dt, **_seeded(seed)}, name=scope
+            )
         rnd = apply_op(RandomUniform, [shape_t], {"dtype": dt, **_seeded(seed)})
         return math_ops.add(math_ops.multiply(rnd, math_ops.subtract(hi, lo)), lo, name=scope)
 
@@ -317,8 +354,13 @@ def random_shuffle(value: Any, seed: int | None = None, name: str | None = None)
         return apply_op(RandomShuffle, [x], {"dtype": x.dtype, **_seeded(seed)}, name=name)
 
 
-def multinomial(logits: Any, num_samples: Any, seed: int | None = None, name: str | None = None,
-                output_dtype: Any = None) -> Tensor:
+def multinomial(
+    logits: Any,
+    num_samples: Any,
+    seed: int | None = None,
+    name: str | None = None,
+    output_dtype: Any = None,
+) -> Tensor:
     """Draws `num_samples` class indices per row of `logits` ([batch, classes], unnormalized
     log-probabilities). Returns [batch, num_samples] of int64 (or `output_dtype`).
 
@@ -330,12 +372,19 @@ def multinomial(logits: Any, num_samples: Any, seed: int | None = None, name: st
         lg = convert_to_tensor(logits)
         n = convert_to_tensor(num_samples, dtype=dtypes.int32, name="num_samples")
         out = dtypes.int64 if output_dtype is None else dtypes.as_dtype(output_dtype)
-        return apply_op(Multinomial, [lg, n], {"dtype": lg.dtype, "output_dtype": out,
-                                                **_seeded(seed)})
+        return apply_op(
+            Multinomial, [lg, n], {"dtype": lg.dtype, "output_dtype": out, **_seeded(seed)}
+        )
 
 
-def random_gamma(shape: Any, alpha: Any, beta: Any = None, dtype: Any = dtypes.float32,
-                 seed: int | None = None, name: str | None = None) -> Tensor:
+def random_gamma(
+    shape: Any,
+    alpha: Any,
+    beta: Any = None,
+    dtype: Any = dtypes.float32,
+    seed: int | None = None,
+    name: str | None = None,
+) -> Tensor:
     """Samples from Gamma(alpha, beta) (beta = rate, default 1), of shape `shape + alpha.shape`
     (alpha and beta broadcast together). Not differentiable here (TF differentiates w.r.t.
     alpha)."""
@@ -350,12 +399,12 @@ def random_gamma(shape: Any, alpha: Any, beta: Any = None, dtype: Any = dtypes.f
             return apply_op(RandomGamma, [shape_t, a], {"dtype": dt, **_seeded(seed)})
         b = convert_to_tensor(beta, dtype=dt, name="beta")
         a = math_ops.add(a, array_ops.zeros_like(b))  # broadcast alpha against beta
-        return division_ops.realdiv(apply_op(RandomGamma, [shape_t, a], {"dtype": dt,
-                                                                         **_seeded(seed)}), b)
+        return division_ops.realdiv(
+            apply_op(RandomGamma, [shape_t, a], {"dtype": dt, **_seeded(seed)}), b
+        )
 
 
-def random_crop(value: Any, size: Any, seed: int | None = None, name: str | None = None
-                ) -> Tensor:
+def random_crop(value: Any, size: Any, seed: int | None = None, name: str | None = None) -> Tensor:
     """A slice of `value` of shape `size` at a random offset (a new one every run), as TF1's
     tf.random_crop (also tf.image.random_crop): the crop of data augmentation.
 
@@ -380,20 +429,32 @@ def random_crop(value: Any, size: Any, seed: int | None = None, name: str | None
             known = x.shape.known
             if known is not None:
                 if len(sv) != len(known):
-                    raise ValueError(f"random_crop: size {sv} has {len(sv)} entries for "
-                                     f"value of rank {len(known)} ('{x.name}').")
+                    raise ValueError(
+                        f"random_crop: size {sv} has {len(sv)} entries for "
+                        f"value of rank {len(known)} ('{x.name}')."
+                    )
                 bad = [i for i, (a, b) in enumerate(zip(sv, known)) if b is not None and a > b]
                 if bad or any(v < 0 for v in sv):
-                    raise ValueError(f"random_crop: need 0 <= size <= value's shape; got size "
-                                     f"{sv} for shape {x.shape} ('{x.name}').")
+                    raise ValueError(
+                        f"random_crop: need 0 <= size <= value's shape; got size "
+                        f"{sv} for shape {x.shape} ('{x.name}')."
+                    )
         size_t = convert_to_tensor(size, dtype=dtypes.int32, name="size")
         shape = array_ops.shape(x)
         limit = shape - size_t + 1
-        draw = random_uniform(array_ops.shape(shape), maxval=np.iinfo(np.int32).max,
-                              dtype=dtypes.int32, seed=seed)
+        draw = random_uniform(
+            array_ops.shape(shape), maxval=np.iinfo(np.int32).max, dtype=dtypes.int32, seed=seed
+        )
         offset = division_ops.floormod(draw, limit)
         return slicing_ops.slice(x, offset, size_t, name=scope)
 
 
-__all__ = ["random_normal", "truncated_normal", "random_uniform", "random_shuffle",
-           "multinomial", "random_gamma", "random_crop"]
+__all__ = [
+    "random_normal",
+    "truncated_normal",
+    "random_uniform",
+    "random_shuffle",
+    "multinomial",
+    "random_gamma",
+    "random_crop",
+]

@@ -39,10 +39,15 @@ def _range_size(self: OpDef, s: Any, limit: Any, d: Any) -> int:
     if d == 0:
         raise self.error("requires delta != 0; got delta 0.")
     if (d > 0 and s > limit) or (d < 0 and s < limit):
-        raise self.error(f"requires start <= limit when delta > 0 (start >= limit when delta "
-                         f"< 0); got start {s}, limit {limit}, delta {d}.")
-    if isinstance(s, (int, np.integer)) and isinstance(limit, (int, np.integer)) and \
-            isinstance(d, (int, np.integer)):
+        raise self.error(
+            f"requires start <= limit when delta > 0 (start >= limit when delta "
+            f"< 0); got start {s}, limit {limit}, delta {d}."
+        )
+    if (
+        isinstance(s, (int, np.integer))
+        and isinstance(limit, (int, np.integer))
+        and isinstance(d, (int, np.integer))
+    ):
         return int((abs(int(limit) - int(s)) + abs(int(d)) - 1) // abs(int(d)))
     return int(np.ceil(abs((float(limit) - float(s)) / float(d))))
 
@@ -56,8 +61,11 @@ class Range(OpDef):
     def infer(self, start: Tensor, limit: Tensor, delta: Tensor) -> TensorSpec:
         _require_same_dtype(self, [start, limit, delta], "inputs")
         if start.dtype not in _RANGE_DTYPES:
-            raise self.error(f"start/limit/delta must be int32, int64, float32 or float64; got "
-                             f"{start.dtype.name}.", cls=DTypeError)
+            raise self.error(
+                f"start/limit/delta must be int32, int64, float32 or float64; got "
+                f"{start.dtype.name}.",
+                cls=DTypeError,
+            )
         for t, nm in ((start, "start"), (limit, "limit"), (delta, "delta")):
             if t.shape.ndims not in (None, 0):
                 raise self.error(f"{nm} must be a scalar; got shape {t.shape}.")
@@ -75,8 +83,13 @@ class Range(OpDef):
         return (np.arange(n, dtype=np.float64) * d + s).astype(dt)
 
 
-def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # noqa: A001
-          name: str = "range") -> Tensor:
+def range(  # noqa: A001
+    start: Any,
+    limit: Any = None,
+    delta: Any = 1,
+    dtype: Any = None,  # noqa: A001
+    name: str = "range",
+) -> Tensor:
     """[start, start + delta, ...) up to but excluding `limit` (`range(n)` = [0, n)).
 
     Dtype: `dtype` if given; else the widest of the arguments' (Python ints int32, floats
@@ -117,8 +130,11 @@ class LinSpace(OpDef):
 
     def infer(self, start: Tensor, stop: Tensor, num: Tensor) -> TensorSpec:
         if start.dtype not in (dtypes.float32, dtypes.float64) or stop.dtype is not start.dtype:
-            raise self.error(f"start and stop must both be float32 or both float64; got "
-                             f"{start.dtype.name} and {stop.dtype.name}.", cls=DTypeError)
+            raise self.error(
+                f"start and stop must both be float32 or both float64; got "
+                f"{start.dtype.name} and {stop.dtype.name}.",
+                cls=DTypeError,
+            )
         _require_int(self, num, "num")
         for t, nm in ((start, "start"), (stop, "stop"), (num, "num")):
             if t.shape.ndims not in (None, 0):

@@ -33,8 +33,10 @@ def _norm_axes(axis: Any) -> tuple[int, ...] | None:
     if isinstance(axis, Tensor):
         v = static_value(axis)
         if v is None:
-            raise ValueError("reduction axis must be known when the graph is built (a Python "
-                             f"int/list or a constant); got {axis!r}.")
+            raise ValueError(
+                "reduction axis must be known when the graph is built (a Python "
+                f"int/list or a constant); got {axis!r}."
+            )
         axis = v
     a = np.asarray(axis).reshape(-1)
     if a.size and a.dtype.kind not in "iu":
@@ -50,20 +52,26 @@ class _Reduce(OpDef):
 
     def infer(self, x: Tensor) -> TensorSpec:
         if self.kinds is not None and x.dtype.np.kind not in self.kinds:
-            raise self.error(f"input must have a {_kind_words(self.kinds)} dtype; got "
-                             f"{x.dtype.name}.", cls=DTypeError)
+            raise self.error(
+                f"input must have a {_kind_words(self.kinds)} dtype; got {x.dtype.name}.",
+                cls=DTypeError,
+            )
         axes = self.attrs["axis"]
         nd = x.shape.ndims
         if axes is not None and nd is not None:
             for a in axes:
                 if not -max(nd, 1) <= a < max(nd, 1):
-                    raise self.error(f"axis {a} is out of range for input of rank {nd} "
-                                     f"(shape {x.shape}); it must be in [{-max(nd, 1)}, "
-                                     f"{max(nd, 1)}).")
+                    raise self.error(
+                        f"axis {a} is out of range for input of rank {nd} "
+                        f"(shape {x.shape}); it must be in [{-max(nd, 1)}, "
+                        f"{max(nd, 1)})."
+                    )
             canon = [a % max(nd, 1) for a in axes]
             if len(set(canon)) != len(canon):
-                raise self.error(f"axis contains a duplicate dimension; got axis {list(axes)} "
-                                 f"for input of rank {nd}.")
+                raise self.error(
+                    f"axis contains a duplicate dimension; got axis {list(axes)} "
+                    f"for input of rank {nd}."
+                )
         return spec(reduced_shape(x.shape, axes, self.attrs["keepdims"]), x.dtype)
 
     def _axes(self, x: np.ndarray) -> tuple[int, ...] | None:
@@ -80,8 +88,9 @@ class Sum(_Reduce):
     grads_match_inputs = True  # the gradient is broadcast to x's shape explicitly
 
     def compute(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(np.sum(x, axis=self._axes(x), keepdims=self.attrs["keepdims"],
-                                 dtype=x.dtype))
+        return np.asarray(
+            np.sum(x, axis=self._axes(x), keepdims=self.attrs["keepdims"], dtype=x.dtype)
+        )
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         x = op.inputs[0]
@@ -120,8 +129,9 @@ class Mean(_Reduce):
             # scalar first, then broadcast once (5 ops instead of a dynamic count over shapes).
             count = cast_ops.cast(array_ops.size(x), x.dtype)
             return [array_ops.broadcast_to(division_ops.realdiv(dy, count), array_ops.shape(x))]
-        sum_grad = array_ops.broadcast_to(_restore_dims(dy, x, self.attrs),
-                                          array_ops._shape_like(x))
+        sum_grad = array_ops.broadcast_to(
+            _restore_dims(dy, x, self.attrs), array_ops._shape_like(x)
+        )
         return [division_ops.realdiv(sum_grad, _reduced_count(x, y, self.attrs))]
 
 
@@ -130,11 +140,17 @@ def _reduced_count(x: Tensor, y: Tensor, attrs: dict[str, Any]) -> Any:
     axes = attrs["axis"]
     known = x.shape.known
     if known is not None:
-        dims = known if axes is None else [known[a % max(len(known), 1)] for a in axes] \
-            if known else []
+        dims = (
+            known
+            if axes is None
+            else [known[a % max(len(known), 1)] for a in axes]
+            if known
+            else []
+        )
         if all(d is not None for d in dims):
-            return array_ops.constant(max(int(np.prod(dims, dtype=np.int64)), 1),
-                                      dtype=x.dtype, name="count")
+            return array_ops.constant(
+                max(int(np.prod(dims, dtype=np.int64)), 1), dtype=x.dtype, name="count"
+            )
     # size(x) / size(y); when y is empty so is x, and the nan never reaches a value
     n_in = reduce_prod(array_ops.shape(x, out_type=dtypes.int64))
     n_out = reduce_prod(array_ops.shape(y, out_type=dtypes.int64))
@@ -154,8 +170,9 @@ class _MinOrMax(_Reduce):
                 kw["initial"] = -np.inf if self._empty == "min" else np.inf
             else:
                 kw["initial"] = getattr(np.iinfo(x.dtype), self._empty)
-        return np.asarray(fn(x, axis=self._axes(x), keepdims=self.attrs["keepdims"], **kw),
-                          dtype=x.dtype)
+        return np.asarray(
+            fn(x, axis=self._axes(x), keepdims=self.attrs["keepdims"], **kw), dtype=x.dtype
+        )
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         # dy goes to the positions equal to the extremum, split evenly among ties (as TF).
@@ -190,8 +207,9 @@ class Prod(_Reduce):
     """y = product of x over axis."""
 
     def compute(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(np.prod(x, axis=self._axes(x), keepdims=self.attrs["keepdims"],
-                                  dtype=x.dtype))
+        return np.asarray(
+            np.prod(x, axis=self._axes(x), keepdims=self.attrs["keepdims"], dtype=x.dtype)
+        )
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         # dx_i = dy * (product of the other reduced elements). With z = [x == 0] and
@@ -267,20 +285,22 @@ class _ArgReduce(OpDef):
             raise self.error(f"input must be real numeric; got {x.dtype.name}.", cls=DTypeError)
         out = self.attrs["output_type"]
         if out not in (dtypes.int32, dtypes.int64):
-            raise self.error(f"output_type must be int32 or int64; got {out.name}.",
-                             cls=DTypeError)
+            raise self.error(f"output_type must be int32 or int64; got {out.name}.", cls=DTypeError)
         a, nd = self.attrs["axis"], x.shape.ndims
         if nd is None:
             return spec(TensorShape(None), out)
         if not -nd <= a < nd:
-            raise self.error(f"axis {a} is out of range for input of rank {nd} (shape "
-                             f"{x.shape}); it must be in [{-nd}, {nd}).")
+            raise self.error(
+                f"axis {a} is out of range for input of rank {nd} (shape "
+                f"{x.shape}); it must be in [{-nd}, {nd})."
+            )
         return spec(reduced_shape(x.shape, (a,), False), out)
 
     def compute(self, x: np.ndarray) -> np.ndarray:
         if x.shape and x.shape[self.attrs["axis"]] == 0:
-            raise self.error(f"reduction dimension {self.attrs['axis']} is empty (input shape "
-                             f"{x.shape}).")
+            raise self.error(
+                f"reduction dimension {self.attrs['axis']} is empty (input shape {x.shape})."
+            )
         fn = type(self)._np_fn
         return np.asarray(fn(x, axis=self.attrs["axis"]), dtype=self.attrs["output_type"].np)
 
@@ -299,20 +319,27 @@ class ArgMin(_ArgReduce):
     _np_fn = np.argmin
 
 
-def _arg(cls: type[OpDef], x: Any, axis: Any, dimension: Any, name: str | None,
-         output_type: Any) -> Tensor:
+def _arg(
+    cls: type[OpDef], x: Any, axis: Any, dimension: Any, name: str | None, output_type: Any
+) -> Tensor:
     if axis is not None and dimension is not None:
         raise ValueError("Cannot specify both 'axis' and 'dimension'.")
     axis = dimension if axis is None else axis
     axes = _norm_axes(0 if axis is None else axis)
     if axes is None or len(axes) != 1:
         raise ValueError(f"{cls.type}: axis must be a single integer; got {axis!r}.")
-    return apply_op(cls, [x], {"axis": axes[0], "output_type": dtypes.as_dtype(output_type)},
-                    name=name)
+    return apply_op(
+        cls, [x], {"axis": axes[0], "output_type": dtypes.as_dtype(output_type)}, name=name
+    )
 
 
-def argmax(input: Any, axis: Any = None, name: str | None = None,  # noqa: A002
-           dimension: Any = None, output_type: Any = dtypes.int64) -> Tensor:
+def argmax(
+    input: Any,  # noqa: A002
+    axis: Any = None,
+    name: str | None = None,  # noqa: A002
+    dimension: Any = None,
+    output_type: Any = dtypes.int64,
+) -> Tensor:
     """Index of the largest value along `axis` (default 0), as int64 unless `output_type`.
 
     Example:
@@ -322,27 +349,47 @@ def argmax(input: Any, axis: Any = None, name: str | None = None,  # noqa: A002
     return _arg(ArgMax, input, axis, dimension, name, output_type)
 
 
-def argmin(input: Any, axis: Any = None, name: str | None = None,  # noqa: A002
-           dimension: Any = None, output_type: Any = dtypes.int64) -> Tensor:
+def argmin(
+    input: Any,  # noqa: A002
+    axis: Any = None,
+    name: str | None = None,  # noqa: A002
+    dimension: Any = None,
+    output_type: Any = dtypes.int64,
+) -> Tensor:
     """Index of the smallest value along `axis` (default 0), as int64 unless `output_type`."""
     return _arg(ArgMin, input, axis, dimension, name, output_type)
 
 
-def arg_max(input: Any, dimension: Any, name: str | None = None,  # noqa: A002
-            output_type: Any = dtypes.int64) -> Tensor:
+def arg_max(
+    input: Any,  # noqa: A002
+    dimension: Any,
+    name: str | None = None,  # noqa: A002
+    output_type: Any = dtypes.int64,
+) -> Tensor:
     """TF 0.x spelling of `argmax(input, axis=dimension)`."""
     return _arg(ArgMax, input, None, dimension, name, output_type)
 
 
-def arg_min(input: Any, dimension: Any, name: str | None = None,  # noqa: A002
-            output_type: Any = dtypes.int64) -> Tensor:
+def arg_min(
+    input: Any,  # noqa: A002
+    dimension: Any,
+    name: str | None = None,  # noqa: A002
+    output_type: Any = dtypes.int64,
+) -> Tensor:
     """TF 0.x spelling of `argmin(input, axis=dimension)`."""
     return _arg(ArgMin, input, None, dimension, name, output_type)
 
 
 # -- public reduce_* ---------------------------------------------------------------------------
-def _reduce(cls: type[OpDef], x: Any, axis: Any, keepdims: Any, name: str | None,
-            reduction_indices: Any, keep_dims: Any) -> Tensor:
+def _reduce(
+    cls: type[OpDef],
+    x: Any,
+    axis: Any,
+    keepdims: Any,
+    name: str | None,
+    reduction_indices: Any,
+    keep_dims: Any,
+) -> Tensor:
     if axis is not None and reduction_indices is not None:
         raise ValueError("Can not specify both 'axis' and 'reduction_indices'.")
     if keepdims is not None and keep_dims is not None:
@@ -353,9 +400,14 @@ def _reduce(cls: type[OpDef], x: Any, axis: Any, keepdims: Any, name: str | None
     return apply_op(cls, [x], {"axis": _norm_axes(axis), "keepdims": bool(kd)}, name=name)
 
 
-def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
-               name: str | None = None, reduction_indices: Any = None,
-               keep_dims: bool | None = None) -> Tensor:
+def reduce_sum(
+    input_tensor: Any,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keep_dims: bool | None = None,
+) -> Tensor:
     """Sum of elements across `axis` (all when None); the result keeps the input's dtype.
 
     Args:
@@ -374,9 +426,14 @@ def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool | None = None
     return _reduce(Sum, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
-def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
-                name: str | None = None, reduction_indices: Any = None,
-                keep_dims: bool | None = None) -> Tensor:
+def reduce_mean(
+    input_tensor: Any,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keep_dims: bool | None = None,
+) -> Tensor:
     """Mean across `axis` (all when None). Integer inputs give a truncated integer mean, as TF.
 
     Example:
@@ -386,44 +443,74 @@ def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool | None = Non
     return _reduce(Mean, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
-def reduce_max(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
-               name: str | None = None, reduction_indices: Any = None,
-               keep_dims: bool | None = None) -> Tensor:
+def reduce_max(
+    input_tensor: Any,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keep_dims: bool | None = None,
+) -> Tensor:
     """Maximum across `axis` (all when None). The gradient is shared evenly among ties."""
     return _reduce(Max, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
-def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
-               name: str | None = None, reduction_indices: Any = None,
-               keep_dims: bool | None = None) -> Tensor:
+def reduce_min(
+    input_tensor: Any,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keep_dims: bool | None = None,
+) -> Tensor:
     """Minimum across `axis` (all when None). The gradient is shared evenly among ties."""
     return _reduce(Min, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
-def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
-                name: str | None = None, reduction_indices: Any = None,
-                keep_dims: bool | None = None) -> Tensor:
+def reduce_prod(
+    input_tensor: Any,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keep_dims: bool | None = None,
+) -> Tensor:
     """Product across `axis` (all when None); the result keeps the input's dtype."""
     return _reduce(Prod, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
-def reduce_any(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
-               name: str | None = None, reduction_indices: Any = None,
-               keep_dims: bool | None = None) -> Tensor:
+def reduce_any(
+    input_tensor: Any,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keep_dims: bool | None = None,
+) -> Tensor:
     """Logical or across `axis` (all when None) of a bool tensor."""
     return _reduce(ReduceAny, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
-def reduce_all(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
-               name: str | None = None, reduction_indices: Any = None,
-               keep_dims: bool | None = None) -> Tensor:
+def reduce_all(
+    input_tensor: Any,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keep_dims: bool | None = None,
+) -> Tensor:
     """Logical and across `axis` (all when None) of a bool tensor."""
     return _reduce(ReduceAll, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
-def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
-                     name: str | None = None, reduction_indices: Any = None,
-                     keep_dims: bool | None = None) -> Tensor:
+def reduce_logsumexp(
+    input_tensor: Any,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keep_dims: bool | None = None,
+) -> Tensor:
     """log(sum(exp(x))) across `axis`, computed stably as max + log(sum(exp(x - max))).
 
     A non-finite max (all -inf, say) is replaced by 0 so the result is -inf, not nan, as TF.
@@ -441,18 +528,26 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool | None 
         raw_max = reduce_max(x, axis, keepdims=True)
         # NOTE: TF replaces a non-finite max by 0; clipping it to the finite range gives the
         # same results (-inf for an all -inf slice, inf for one holding inf, nan for nan).
-        m = control_ops.stop_gradient(cast_ops.clip_by_value(
-            raw_max, float(x.dtype.min), float(x.dtype.max)))
+        m = control_ops.stop_gradient(
+            cast_ops.clip_by_value(raw_max, float(x.dtype.min), float(x.dtype.max))
+        )
         s = reduce_sum(unary_ops.exp(math_ops.subtract(x, m)), axis, keepdims=kd)
         if not kd:
-            m = reshape_ops.reshape(m, s.shape.as_list() if s.shape.is_fully_defined()
-                                    else array_ops.shape(s))
+            m = reshape_ops.reshape(
+                m, s.shape.as_list() if s.shape.is_fully_defined() else array_ops.shape(s)
+            )
         return math_ops.add(unary_ops.log(s), m, name=scope)
 
 
-def count_nonzero(input_tensor: Any, axis: Any = None, keepdims: bool | None = None,
-                  dtype: Any = dtypes.int64, name: str | None = None,
-                  reduction_indices: Any = None, keep_dims: bool | None = None) -> Tensor:
+def count_nonzero(
+    input_tensor: Any,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    dtype: Any = dtypes.int64,
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keep_dims: bool | None = None,
+) -> Tensor:
     """Number of nonzero (or True) elements across `axis`, as `dtype` (int64)."""
     if axis is not None and reduction_indices is not None:
         raise ValueError("Can not specify both 'axis' and 'reduction_indices'.")
@@ -466,6 +561,18 @@ def count_nonzero(input_tensor: Any, axis: Any = None, keepdims: bool | None = N
         return cast_ops.cast(counts, dtypes.as_dtype(dtype), name=scope)
 
 
-__all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any",
-           "reduce_all", "reduce_logsumexp", "count_nonzero", "argmax", "argmin", "arg_max",
-           "arg_min"]
+__all__ = [
+    "reduce_sum",
+    "reduce_mean",
+    "reduce_max",
+    "reduce_min",
+    "reduce_prod",
+    "reduce_any",
+    "reduce_all",
+    "reduce_logsumexp",
+    "count_nonzero",
+    "argmax",
+    "argmin",
+    "arg_max",
+    "arg_min",
+]

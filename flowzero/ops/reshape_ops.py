@@ -48,21 +48,27 @@ class Reshape(OpDef):
         if -1 in dims:
             if n is not None:
                 if known == 0 or n % known:
-                    raise self.error(f"cannot reshape a tensor of {n} elements (shape {x.shape})"
-                                     f" to {dims}: {n} is not divisible by {known}.")
+                    raise self.error(
+                        f"cannot reshape a tensor of {n} elements (shape {x.shape})"
+                        f" to {dims}: {n} is not divisible by {known}."
+                    )
                 dims = [n // known if d == -1 else d for d in dims]
             return spec([None if d == -1 else d for d in dims], x.dtype)
         if n is not None and n != known:
-            raise self.error(f"cannot reshape a tensor with {n} elements (shape {x.shape}) to "
-                             f"shape {dims} ({known} elements).")
+            raise self.error(
+                f"cannot reshape a tensor with {n} elements (shape {x.shape}) to "
+                f"shape {dims} ({known} elements)."
+            )
         return spec(dims, x.dtype)
 
     def compute(self, x: np.ndarray, shape_: np.ndarray) -> np.ndarray:
         try:
             return x.reshape(tuple(shape_))
         except ValueError:
-            raise self.error(f"cannot reshape a tensor with {x.size} elements (shape "
-                             f"{x.shape}) to shape {list(shape_)}.") from None
+            raise self.error(
+                f"cannot reshape a tensor with {x.size} elements (shape "
+                f"{x.shape}) to shape {list(shape_)}."
+            ) from None
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         return [reshape(dy, _shape_like(op.inputs[0])), None]
@@ -74,8 +80,11 @@ def _dim_source(t: Tensor, i: int) -> tuple[Tensor, int] | None:
     if op.type != "Pack" or i >= len(op.inputs):
         return None
     e = op.inputs[i].op
-    if e.type != "StridedSlice" or e.inputs[0].op.type != "Shape" or \
-            e.get_attr("shrink_axis_mask") != 1:
+    if (
+        e.type != "StridedSlice"
+        or e.inputs[0].op.type != "Shape"
+        or e.get_attr("shrink_axis_mask") != 1
+    ):
         return None
     k = static_value(e.inputs[1])
     x = e.inputs[0].op.inputs[0]
@@ -160,8 +169,12 @@ class ExpandDims(OpDef):
         return [reshape(dy, _shape_like(op.inputs[0])), None]
 
 
-def expand_dims(input: Any, axis: Any = None, name: str | None = None, dim: Any = None  # noqa: A002
-                ) -> Tensor:
+def expand_dims(
+    input: Any,  # noqa: A002
+    axis: Any = None,
+    name: str | None = None,
+    dim: Any = None,  # noqa: A002
+) -> Tensor:
     """Inserts a dimension of size 1 at `axis` (in [-rank-1, rank]; `dim` is the old name).
 
     Example:
@@ -195,8 +208,10 @@ class Squeeze(OpDef):
         norm = {_axis_in(self, a, r) for a in axes}
         for a in sorted(norm):
             if dims[a] is not None and dims[a] != 1:  # type: ignore[index]
-                raise self.error(f"can not squeeze dim[{a}], expected a dimension of 1; got "
-                                 f"{dims[a]} (x has shape {x.shape}).")  # type: ignore[index]
+                raise self.error(
+                    f"can not squeeze dim[{a}], expected a dimension of 1; got "
+                    f"{dims[a]} (x has shape {x.shape})."
+                )  # type: ignore[index]
         return spec([d for i, d in enumerate(dims) if i not in norm], x.dtype)  # type: ignore
 
     def compute(self, x: np.ndarray) -> np.ndarray:
@@ -206,16 +221,22 @@ class Squeeze(OpDef):
         norm = tuple(sorted({_axis_in(self, a, x.ndim) for a in axes}))
         for a in norm:
             if x.shape[a] != 1:
-                raise self.error(f"can not squeeze dim[{a}], expected a dimension of 1; got "
-                                 f"{x.shape[a]} (x has shape {x.shape}).")
+                raise self.error(
+                    f"can not squeeze dim[{a}], expected a dimension of 1; got "
+                    f"{x.shape[a]} (x has shape {x.shape})."
+                )
         return np.squeeze(x, axis=norm)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         return [reshape(dy, _shape_like(op.inputs[0]))]
 
 
-def squeeze(input: Any, axis: Any = None, name: str | None = None,  # noqa: A002
-            squeeze_dims: Any = None) -> Tensor:
+def squeeze(
+    input: Any,  # noqa: A002
+    axis: Any = None,
+    name: str | None = None,  # noqa: A002
+    squeeze_dims: Any = None,
+) -> Tensor:
     """Removes dimensions of size 1 (all of them, or those listed in `axis`).
 
     Raises:
@@ -245,8 +266,10 @@ class Transpose(OpDef):
         if p is None:
             return spec(TensorShape(None if r is None else [None] * r), x.dtype)
         if r is not None and len(p) != r:
-            raise self.error(f"perm must have one entry per dimension of x; got perm {p} for x "
-                             f"of shape {x.shape}.")
+            raise self.error(
+                f"perm must have one entry per dimension of x; got perm {p} for x "
+                f"of shape {x.shape}."
+            )
         if None not in p and sorted(p) != list(range(len(p))):  # type: ignore[type-var]
             raise self.error(f"perm must be a permutation of [0, ..., {len(p) - 1}]; got {p}.")
         if r is None:
@@ -257,20 +280,24 @@ class Transpose(OpDef):
     def compute(self, x: np.ndarray, perm: np.ndarray) -> np.ndarray:
         p = [int(i) for i in perm]
         if sorted(p) != list(range(x.ndim)):
-            raise self.error(f"perm must be a permutation of [0, ..., {x.ndim - 1}]; got {p} "
-                             f"for x of shape {x.shape}.")
+            raise self.error(
+                f"perm must be a permutation of [0, ..., {x.ndim - 1}]; got {p} "
+                f"for x of shape {x.shape}."
+            )
         return np.transpose(x, p)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         perm = op.inputs[1]
         p = static_value(perm)
-        inv = (_index_dtype_const(np.argsort(np.asarray(p).reshape(-1)), perm) if p is not None
-               else invert_permutation(perm))
+        inv = (
+            _index_dtype_const(np.argsort(np.asarray(p).reshape(-1)), perm)
+            if p is not None
+            else invert_permutation(perm)
+        )
         return [transpose(dy, inv), None]
 
 
-def transpose(a: Any, perm: Any = None, name: str = "transpose", conjugate: bool = False
-              ) -> Tensor:
+def transpose(a: Any, perm: Any = None, name: str = "transpose", conjugate: bool = False) -> Tensor:
     """Permutes the dimensions of `a`: output dimension k is input dimension perm[k].
 
     Args:
@@ -291,8 +318,11 @@ def transpose(a: Any, perm: Any = None, name: str = "transpose", conjugate: bool
         a = convert_to_tensor(a)
         if perm is None:
             r = a.shape.ndims
-            perm = (constant(np.arange(r)[::-1].astype(np.int32), name="perm") if r is not None
-                    else range_ops.range(rank(a) - 1, -1, -1, name="perm"))
+            perm = (
+                constant(np.arange(r)[::-1].astype(np.int32), name="perm")
+                if r is not None
+                else range_ops.range(rank(a) - 1, -1, -1, name="perm")
+            )
         return apply_op(Transpose, [a, _int_operand(perm, "perm")], name=name)
 
 

@@ -56,10 +56,11 @@ class Slice(OpDef):
             raise self.error(f"begin must be >= 0; got begin[{i}] = {b}.")
         if s is not None and s < -1:
             raise self.error(f"size must be >= -1; got size[{i}] = {s}.")
-        if d is not None and b is not None and (b > d or (s is not None and s != -1 and
-                                                          b + s > d)):
-            raise self.error(f"expected begin[{i}] + size[{i}] <= {d} (dimension {i}); got "
-                             f"begin[{i}] = {b}, size[{i}] = {s}.")
+        if d is not None and b is not None and (b > d or (s is not None and s != -1 and b + s > d)):
+            raise self.error(
+                f"expected begin[{i}] + size[{i}] <= {d} (dimension {i}); got "
+                f"begin[{i}] = {b}, size[{i}] = {s}."
+            )
 
     def infer(self, x: Tensor, begin: Tensor, size_: Tensor) -> TensorSpec:
         _require_int(self, begin, "begin")
@@ -68,8 +69,10 @@ class Slice(OpDef):
         r = x.shape.ndims
         lengths = {len(v) for v in (b, s) if v is not None} | ({r} if r is not None else set())
         if len(lengths) > 1:
-            raise self.error(f"begin and size must have one entry per dimension of x; got "
-                             f"begin {b}, size {s} for x of shape {x.shape}.")
+            raise self.error(
+                f"begin and size must have one entry per dimension of x; got "
+                f"begin {b}, size {s} for x of shape {x.shape}."
+            )
         if not lengths:
             return spec(TensorShape(None), x.dtype)
         n = lengths.pop()
@@ -86,9 +89,11 @@ class Slice(OpDef):
 
     def compute(self, x: np.ndarray, begin: np.ndarray, size_: np.ndarray) -> np.ndarray:
         if len(begin) != x.ndim or len(size_) != x.ndim:
-            raise self.error(f"begin and size must have one entry per dimension of x; got "
-                             f"begin {begin.tolist()}, size {size_.tolist()} for x of shape "
-                             f"{x.shape}.")
+            raise self.error(
+                f"begin and size must have one entry per dimension of x; got "
+                f"begin {begin.tolist()}, size {size_.tolist()} for x of shape "
+                f"{x.shape}."
+            )
         idx = []
         for i, (b, s, d) in enumerate(zip(begin.tolist(), size_.tolist(), x.shape)):
             self._check(i, b, s, d)
@@ -101,8 +106,7 @@ class Slice(OpDef):
         if bv is not None and x.shape.is_fully_defined() and dy.shape.is_fully_defined():
             b = np.asarray(bv).reshape(-1)
             after = np.asarray(x.shape.as_list()) - np.asarray(dy.shape.as_list()) - b
-            paddings: Any = constant(np.stack([b, after], axis=1).astype(np.int32),
-                                     name="paddings")
+            paddings: Any = constant(np.stack([b, after], axis=1).astype(np.int32), name="paddings")
         else:
             before = begin
             after_t = shape(x, out_type=begin.dtype) - shape(dy, out_type=begin.dtype) - before
@@ -121,23 +125,27 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor
         array([[4, 5]], dtype=int32)
     """
     with _graph_for(input_, begin, size):
-        return apply_op(Slice, [input_, _int_operand(begin, "begin"),
-                                _int_operand(size, "size")], name=name)
+        return apply_op(
+            Slice, [input_, _int_operand(begin, "begin"), _int_operand(size, "size")], name=name
+        )
 
 
 _MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
 
 
-def _strided_shape(self: OpDef, x: TensorShape, b: list[int | None], e: list[int | None],
-                   s: list[int | None]) -> TensorShape:
+def _strided_shape(
+    self: OpDef, x: TensorShape, b: list[int | None], e: list[int | None], s: list[int | None]
+) -> TensorShape:
     """Static output shape of a strided slice; None entries (and unknown dims) give None."""
     at = self.attrs
     n = len(b)
     has = [[bool(at[m] >> i & 1) for i in range(n)] for m in _MASKS]
     bm, em, ell, new, shrink = has
     if sum(ell) > 1:
-        raise self.error(f"only one ellipsis may appear in a slice spec; got ellipsis_mask "
-                         f"{at['ellipsis_mask']}.")
+        raise self.error(
+            f"only one ellipsis may appear in a slice spec; got ellipsis_mask "
+            f"{at['ellipsis_mask']}."
+        )
     for i in range(n):
         if not ell[i] and not new[i] and not shrink[i] and s[i] == 0:
             raise self.error(f"strides must be non-zero; got strides[{i}] = 0.")
@@ -147,29 +155,35 @@ def _strided_shape(self: OpDef, x: TensorShape, b: list[int | None], e: list[int
     dims = list(x.known)  # type: ignore[arg-type]
     consumed = sum(1 for i in range(n) if not ell[i] and not new[i])
     if consumed > r:
-        raise self.error(f"the slice spec indexes {consumed} dimensions but the input has shape "
-                         f"{x} (rank {r}).")
+        raise self.error(
+            f"the slice spec indexes {consumed} dimensions but the input has shape {x} (rank {r})."
+        )
     out: list[int | None] = []
     k = 0  # the input dimension the next spec entry consumes
     for i in range(n):
         if ell[i]:
             m = r - consumed
-            out.extend(dims[k:k + m])
+            out.extend(dims[k : k + m])
             k += m
         elif new[i]:
             out.append(1)
         elif shrink[i]:
             d, bi = dims[k], b[i]
             if d is not None and bi is not None and not -d <= bi < d:
-                raise self.error(f"index {bi} is out of bounds for dimension {k} of size {d} "
-                                 f"(input shape {x}).")
+                raise self.error(
+                    f"index {bi} is out of bounds for dimension {k} of size {d} (input shape {x})."
+                )
             k += 1
         else:
             d = dims[k]
             lo = None if bm[i] else b[i]
             hi = None if em[i] else e[i]
-            if d is None or s[i] is None or (lo is None and not bm[i]) or \
-                    (hi is None and not em[i]):
+            if (
+                d is None
+                or s[i] is None
+                or (lo is None and not bm[i])
+                or (hi is None and not em[i])
+            ):
                 out.append(None)
             else:
                 out.append(len(range(*_slice(lo, hi, s[i]).indices(d))))
@@ -192,51 +206,81 @@ class StridedSlice(OpDef):
         if any(p is None for p in parts):
             return spec(TensorShape(None), x.dtype)
         if len({len(p) for p in parts}) != 1:  # type: ignore[arg-type]
-            raise self.error(f"begin, end and strides must have the same length; got "
-                             f"{parts[0]}, {parts[1]}, {parts[2]}.")
+            raise self.error(
+                f"begin, end and strides must have the same length; got "
+                f"{parts[0]}, {parts[1]}, {parts[2]}."
+            )
         return spec(_strided_shape(self, x.shape, *parts), x.dtype)  # type: ignore[arg-type]
 
-    def compute(self, x: np.ndarray, begin: np.ndarray, end: np.ndarray, strides: np.ndarray
-                ) -> np.ndarray:
+    def compute(
+        self, x: np.ndarray, begin: np.ndarray, end: np.ndarray, strides: np.ndarray
+    ) -> np.ndarray:
         try:
             y = x[_strided_index(begin, end, strides, self.attrs)]
         except IndexError as exc:
-            raise self.error(f"slice out of range for input of shape {x.shape}: {exc}; got "
-                             f"begin {begin.tolist()}, end {end.tolist()}, strides "
-                             f"{strides.tolist()}.") from None
+            raise self.error(
+                f"slice out of range for input of shape {x.shape}: {exc}; got "
+                f"begin {begin.tolist()}, end {end.tolist()}, strides "
+                f"{strides.tolist()}."
+            ) from None
         return y if isinstance(y, np.ndarray) else np.asarray(y, dtype=x.dtype)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         x, begin, end, strides = op.inputs
         sx = _shape_like(x) if begin.dtype is dtypes.int32 else shape(x, out_type=begin.dtype)
-        return [apply_op(StridedSliceGrad, [sx, begin, end, strides, dy], dict(self.attrs)),
-                None, None, None]
+        return [
+            apply_op(StridedSliceGrad, [sx, begin, end, strides, dy], dict(self.attrs)),
+            None,
+            None,
+            None,
+        ]
 
 
 @register_op("StridedSliceGrad")
 class StridedSliceGrad(OpDef):
     """y = zeros(shape) with y[begin:end:strides] = dy (the adjoint of StridedSlice)."""
 
-    def infer(self, shape_: Tensor, begin: Tensor, end: Tensor, strides: Tensor, dy: Tensor
-              ) -> TensorSpec:
+    def infer(
+        self, shape_: Tensor, begin: Tensor, end: Tensor, strides: Tensor, dy: Tensor
+    ) -> TensorSpec:
         return spec(_static_shape_value(shape_), dy.dtype)
 
-    def compute(self, shape_: np.ndarray, begin: np.ndarray, end: np.ndarray,
-                strides: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    def compute(
+        self,
+        shape_: np.ndarray,
+        begin: np.ndarray,
+        end: np.ndarray,
+        strides: np.ndarray,
+        dy: np.ndarray,
+    ) -> np.ndarray:
         out = np.zeros(tuple(int(d) for d in shape_), dtype=dy.dtype)
         out[_strided_index(begin, end, strides, self.attrs)] = dy
         return out
 
     def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
         _, begin, end, strides, _ = op.inputs
-        return [None, None, None, None,
-                strided_slice(ddx, begin, end, strides, **{m: self.attrs[m] for m in _MASKS})]
+        return [
+            None,
+            None,
+            None,
+            None,
+            strided_slice(ddx, begin, end, strides, **{m: self.attrs[m] for m in _MASKS}),
+        ]
 
 
-def strided_slice(input_: Any, begin: Any, end: Any, strides: Any = None, begin_mask: int = 0,
-                  end_mask: int = 0, ellipsis_mask: int = 0, new_axis_mask: int = 0,
-                  shrink_axis_mask: int = 0, var: Any = None, name: str | None = None
-                  ) -> Tensor:
+def strided_slice(
+    input_: Any,
+    begin: Any,
+    end: Any,
+    strides: Any = None,
+    begin_mask: int = 0,
+    end_mask: int = 0,
+    ellipsis_mask: int = 0,
+    new_axis_mask: int = 0,
+    shrink_axis_mask: int = 0,
+    var: Any = None,
+    name: str | None = None,
+) -> Tensor:
     """`input_[begin:end:strides]` with TF's mask arguments (bit i refers to spec entry i).
 
     Args:
@@ -254,11 +298,18 @@ def strided_slice(input_: Any, begin: Any, end: Any, strides: Any = None, begin_
     with _graph_for(input_, begin, end, strides):
         b = _int_operand(begin, "begin")
         e = _int_operand(end, "end")
-        s = _int_operand(strides, "strides") if strides is not None else \
-            ones_like(b, name="strides")
-        attrs = {"begin_mask": int(begin_mask), "end_mask": int(end_mask),
-                 "ellipsis_mask": int(ellipsis_mask), "new_axis_mask": int(new_axis_mask),
-                 "shrink_axis_mask": int(shrink_axis_mask)}
+        s = (
+            _int_operand(strides, "strides")
+            if strides is not None
+            else ones_like(b, name="strides")
+        )
+        attrs = {
+            "begin_mask": int(begin_mask),
+            "end_mask": int(end_mask),
+            "ellipsis_mask": int(ellipsis_mask),
+            "new_axis_mask": int(new_axis_mask),
+            "shrink_axis_mask": int(shrink_axis_mask),
+        }
         return apply_op(StridedSlice, [input_, b, e, s], attrs, name=name)
 
 
@@ -275,7 +326,8 @@ def _index_part(v: Any, name: str) -> Any:
             return t
     raise TypeError(
         "Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
-        f"tf.int32/tf.int64 tensors are valid indices; got {v!r} as {name}.")
+        f"tf.int32/tf.int64 tensors are valid indices; got {v!r} as {name}."
+    )
 
 
 def _pack_index(values: list[Any], name: str) -> Tensor:
@@ -297,8 +349,10 @@ def _getitem(tensor: Any, key: Any) -> Tensor:
         for i, k in enumerate(key):
             bit = 1 << i
             if isinstance(k, _slice):
-                lo, hi, st = (None if v is None else _index_part(v, "a slice bound")
-                              for v in (k.start, k.stop, k.step))
+                lo, hi, st = (
+                    None if v is None else _index_part(v, "a slice bound")
+                    for v in (k.start, k.stop, k.step)
+                )
                 if lo is None:
                     masks["begin_mask"] |= bit
                 if hi is None:
@@ -319,8 +373,14 @@ def _getitem(tensor: Any, key: Any) -> Tensor:
                 begin.append(ix)
                 end.append(ix + 1 if isinstance(ix, int) else ix)  # end is unused for shrink
                 strides.append(1)
-        return strided_slice(tensor, _pack_index(begin, "stack"), _pack_index(end, "stack_1"),
-                             _pack_index(strides, "stack_2"), name="strided_slice", **masks)
+        return strided_slice(
+            tensor,
+            _pack_index(begin, "stack"),
+            _pack_index(end, "stack_1"),
+            _pack_index(strides, "stack_2"),
+            name="strided_slice",
+            **masks,
+        )
 
 
 Tensor.__getitem__ = _getitem  # type: ignore[attr-defined]
@@ -337,27 +397,36 @@ class _PadBase(OpDef):
     def _check(self, i: int, a: int | None, b: int | None, d: int | None) -> None:
         for v in (a, b):
             if v is not None and v < 0:
-                raise self.error(f"paddings must be non-negative; got paddings[{i}] = "
-                                 f"[{a}, {b}].")
+                raise self.error(f"paddings must be non-negative; got paddings[{i}] = [{a}, {b}].")
         lim = self._limit()
         if lim is not None and d is not None:
             for v in (a, b):
                 if v is not None and v > d - lim:
-                    raise self.error(f"paddings must be at most {d - lim} (dimension {i} of "
-                                     f"size {d} in {self.attrs['mode']} mode); got "
-                                     f"paddings[{i}] = [{a}, {b}].")
+                    raise self.error(
+                        f"paddings must be at most {d - lim} (dimension {i} of "
+                        f"size {d} in {self.attrs['mode']} mode); got "
+                        f"paddings[{i}] = [{a}, {b}]."
+                    )
 
     def infer(self, x: Tensor, paddings: Tensor, *rest: Tensor) -> TensorSpec:
         _require_int(self, paddings, "paddings")
         ps = paddings.shape
-        if ps.ndims is not None and (ps.ndims != 2 or ps.known[1] not in (None, 2) or (  # type: ignore
-                x.shape.ndims is not None and ps.known[0] not in (None, x.shape.ndims))):  # type: ignore
-            raise self.error(f"paddings must have shape [rank(x), 2] = [{x.shape.ndims}, 2]; "
-                             f"got {ps}.")
+        if ps.ndims is not None and (
+            ps.ndims != 2
+            or ps.known[1] not in (None, 2)
+            or (  # type: ignore
+                x.shape.ndims is not None and ps.known[0] not in (None, x.shape.ndims)
+            )
+        ):  # type: ignore
+            raise self.error(
+                f"paddings must have shape [rank(x), 2] = [{x.shape.ndims}, 2]; got {ps}."
+            )
         for t in rest:
             if t.dtype is not x.dtype:
-                raise self.error(f"constant_values must have x's dtype {x.dtype.name}; got "
-                                 f"{t.dtype.name}.", cls=DTypeError)
+                raise self.error(
+                    f"constant_values must have x's dtype {x.dtype.name}; got {t.dtype.name}.",
+                    cls=DTypeError,
+                )
             if t.shape.ndims not in (None, 0):
                 raise self.error(f"constant_values must be a scalar; got shape {t.shape}.")
         p = _partial_ints(paddings)
@@ -377,8 +446,10 @@ class _PadBase(OpDef):
 
     def _pads(self, x: np.ndarray, paddings: np.ndarray) -> list[tuple[int, int]]:
         if paddings.shape != (x.ndim, 2):
-            raise self.error(f"paddings must have shape [rank(x), 2] = [{x.ndim}, 2]; got "
-                             f"{list(paddings.shape)}.")
+            raise self.error(
+                f"paddings must have shape [rank(x), 2] = [{x.ndim}, 2]; got "
+                f"{list(paddings.shape)}."
+            )
         pads = [(int(a), int(b)) for a, b in paddings]
         for i, ((a, b), d) in enumerate(zip(pads, x.shape)):
             self._check(i, a, b, d)
@@ -391,8 +462,13 @@ def _pad_grad(x: Tensor, paddings: Tensor, dy: Tensor) -> Tensor:
     if pv is not None:
         begin: Any = constant(np.asarray(pv)[:, 0].astype(np.int32), name="begin")
         return slice(dy, begin, _shape_like(x))
-    begin = reshape(slice(paddings, _index_dtype_const([0, 0], paddings),
-                                      _index_dtype_const([-1, 1], paddings)), [-1], name="begin")
+    begin = reshape(
+        slice(
+            paddings, _index_dtype_const([0, 0], paddings), _index_dtype_const([-1, 1], paddings)
+        ),
+        [-1],
+        name="begin",
+    )
     return slice(dy, begin, shape(x, out_type=paddings.dtype))
 
 
@@ -453,9 +529,15 @@ class MirrorPadGrad(OpDef):
             return spec(TensorShape(None), dy.dtype)
         p = p if p is not None and len(p) == 2 * r else [None] * (2 * r)
         dims = dy.shape.known
-        return spec([None if d is None or p[2 * i] is None or p[2 * i + 1] is None
-                     else d - p[2 * i] - p[2 * i + 1]  # type: ignore[operator]
-                     for i, d in enumerate(dims)], dy.dtype)  # type: ignore[arg-type]
+        return spec(
+            [
+                None
+                if d is None or p[2 * i] is None or p[2 * i + 1] is None
+                else d - p[2 * i] - p[2 * i + 1]  # type: ignore[operator]
+                for i, d in enumerate(dims)
+            ],
+            dy.dtype,
+        )  # type: ignore[arg-type]
 
     def compute(self, dy: np.ndarray, paddings: np.ndarray) -> np.ndarray:
         mode = _MIRROR[self.attrs["mode"]][0]
@@ -465,7 +547,7 @@ class MirrorPadGrad(OpDef):
                 continue
             n = g.shape[ax] - a - b
             src = np.pad(np.arange(n), (a, b), mode=mode)  # padded position -> source index
-            out = np.zeros(g.shape[:ax] + (n,) + g.shape[ax + 1:], dtype=dy.dtype)
+            out = np.zeros(g.shape[:ax] + (n,) + g.shape[ax + 1 :], dtype=dy.dtype)
             np.add.at(np.moveaxis(out, ax, 0), src, np.moveaxis(g, ax, 0))
             g = out
         return g if g is not dy else np.array(dy)
@@ -474,8 +556,13 @@ class MirrorPadGrad(OpDef):
         return [pad(ddx, op.inputs[1], mode=self.attrs["mode"]), None]
 
 
-def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", name: str | None = None,
-        constant_values: Any = 0) -> Tensor:
+def pad(
+    tensor: Any,
+    paddings: Any,
+    mode: str = "CONSTANT",
+    name: str | None = None,
+    constant_values: Any = 0,
+) -> Tensor:
     """Pads `tensor`: paddings[i] = [before, after] entries added to dimension i.
 
     Args:
@@ -502,13 +589,15 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", name: str | None = N
         if m == "CONSTANT":
             if not _is_tensorish(constant_values) and np.all(np.asarray(constant_values) == 0):
                 return apply_op(Pad, [x, p], name=name)
-            cv = convert_to_tensor(constant_values, dtype=None if _is_tensorish(
-                constant_values) else x.dtype)
+            cv = convert_to_tensor(
+                constant_values, dtype=None if _is_tensorish(constant_values) else x.dtype
+            )
             return apply_op(PadV2, [x, p, cv], name=name)
         if m in _MIRROR:
             return apply_op(MirrorPad, [x, p], {"mode": m}, name=name)
-    raise ValueError(f"pad: unknown padding mode {mode!r}; expected CONSTANT, REFLECT or "
-                     "SYMMETRIC.")
+    raise ValueError(
+        f"pad: unknown padding mode {mode!r}; expected CONSTANT, REFLECT or SYMMETRIC."
+    )
 
 
 __all__ = ["slice", "strided_slice", "newaxis", "pad"]

@@ -58,15 +58,22 @@ class ReadVariableOp(OpDef):
 def _check_ref(self: OpDef, ref: Tensor, value: Tensor, validate_shape: bool) -> None:
     # A body's capture of a variable's storage (an _Arg) is fed the same cell at run time.
     if ref.op.type not in ("VariableV2", "_Arg"):
-        raise self.error(f"the first input must be a Variable; got {ref.op.type} "
-                         f"'{ref.op.name}'.", cls=DTypeError)
+        raise self.error(
+            f"the first input must be a Variable; got {ref.op.type} '{ref.op.name}'.",
+            cls=DTypeError,
+        )
     if value.dtype is not ref.dtype:
-        raise self.error(f"value must have the variable's dtype {ref.dtype.name}; got "
-                         f"{value.dtype.name}. Use tf.cast.", cls=DTypeError)
+        raise self.error(
+            f"value must have the variable's dtype {ref.dtype.name}; got "
+            f"{value.dtype.name}. Use tf.cast.",
+            cls=DTypeError,
+        )
     if validate_shape and not ref.shape.is_compatible_with(value.shape):
-        raise self.error(f"value shape must match the variable's; got variable "
-                         f"'{ref.op.name}': {ref.shape}, value: {value.shape}. Pass "
-                         "validate_shape=False to change the variable's shape.")
+        raise self.error(
+            f"value shape must match the variable's; got variable "
+            f"'{ref.op.name}': {ref.shape}, value: {value.shape}. Pass "
+            "validate_shape=False to change the variable's shape."
+        )
 
 
 @register_op("Assign")
@@ -90,8 +97,10 @@ class Assign(OpDef):
         if self.attrs.get("validate_shape", True) and cur is None:
             want = self.attrs.get("var_shape")
             if want is not None and not as_shape(want).is_compatible_with(value.shape):
-                raise self.error(f"value shape {value.shape} does not match the variable's "
-                                 f"shape {as_shape(want)}.")
+                raise self.error(
+                    f"value shape {value.shape} does not match the variable's "
+                    f"shape {as_shape(want)}."
+                )
         # Own a fresh, writable copy: a fed or constant array must never become the storage.
         cell.value = np.array(value, dtype=self.attrs["dtype"].np, copy=True)
         return cell.value
@@ -139,8 +148,9 @@ class CountUpTo(OpDef):
 
     def infer(self, ref: Tensor) -> TensorSpec:
         if ref.dtype not in (dtypes.int32, dtypes.int64):
-            raise self.error(f"ref must be an int32 or int64 variable; got {ref.dtype.name}.",
-                             cls=DTypeError)
+            raise self.error(
+                f"ref must be an int32 or int64 variable; got {ref.dtype.name}.", cls=DTypeError
+            )
         if ref.shape.ndims not in (None, 0):
             raise self.error(f"ref must be a scalar variable; got shape {ref.shape}.")
         return spec([], ref.dtype)
@@ -149,8 +159,7 @@ class CountUpTo(OpDef):
         with _count_lock:  # queue-runner threads count the same epochs
             cur = cell.read()
             if cur >= self.attrs["limit"]:
-                raise errors.OutOfRangeError(None, None, f"Reached limit of "
-                                             f"{self.attrs['limit']}")
+                raise errors.OutOfRangeError(None, None, f"Reached limit of {self.attrs['limit']}")
             old = cur.copy()
             cur += 1
         return old
@@ -212,8 +221,13 @@ def _value_for(ref: Tensor, value: Any) -> Tensor:
     return convert_to_tensor(value, dtype=ref.dtype) if not isinstance(value, Tensor) else value
 
 
-def assign(ref: Any, value: Any, validate_shape: Any = None, use_locking: Any = None,
-           name: str | None = None) -> Tensor:
+def assign(
+    ref: Any,
+    value: Any,
+    validate_shape: Any = None,
+    use_locking: Any = None,
+    name: str | None = None,
+) -> Tensor:
     """Assigns `value` to the variable `ref`; returns the new value once run.
 
     Example:
@@ -224,8 +238,12 @@ def assign(ref: Any, value: Any, validate_shape: Any = None, use_locking: Any = 
     validate = True if validate_shape is None else bool(validate_shape)
     with r.graph.as_default():
         v = _value_for(r, value)
-    return apply_op(Assign, [r, v], {"validate_shape": validate, "dtype": r.dtype,
-                                     "var_shape": r.shape}, name=name)
+    return apply_op(
+        Assign,
+        [r, v],
+        {"validate_shape": validate, "dtype": r.dtype, "var_shape": r.shape},
+        name=name,
+    )
 
 
 def assign_add(ref: Any, value: Any, use_locking: Any = None, name: str | None = None) -> Tensor:
@@ -250,13 +268,20 @@ def is_variable_initialized(variable: Any) -> Tensor:
 
 
 def variable_op(shape: Any, dtype: Any, name: str) -> Tensor:
-    return apply_op(VariableV2, [], {"shape": as_shape(shape), "dtype": dtypes.as_dtype(dtype)},
-                    name=name)
+    return apply_op(
+        VariableV2, [], {"shape": as_shape(shape), "dtype": dtypes.as_dtype(dtype)}, name=name
+    )
 
 
 def read_variable(ref: Tensor, name: str = "read") -> Tensor:
     return apply_op(ReadVariableOp, [ref], name=name)
 
 
-__all__ = ["assign", "assign_add", "assign_sub", "count_up_to", "is_variable_initialized",
-           "TensorShape"]
+__all__ = [
+    "assign",
+    "assign_add",
+    "assign_sub",
+    "count_up_to",
+    "is_variable_initialized",
+    "TensorShape",
+]

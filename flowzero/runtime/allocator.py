@@ -48,8 +48,15 @@ def configure() -> str:
 def _apply() -> str:
     if os.environ.get("FLOWZERO_MALLOC", "").strip().lower() == "system":
         return "system"
-    if any(k in os.environ for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
-                                     "GLIBC_TUNABLES", "LD_PRELOAD")):
+    if any(
+        k in os.environ
+        for k in (
+            "MALLOC_MMAP_THRESHOLD_",
+            "MALLOC_TRIM_THRESHOLD_",
+            "GLIBC_TUNABLES",
+            "LD_PRELOAD",
+        )
+    ):
         return "preset"
     if not sys.platform.startswith("linux"):
         return "unsupported"

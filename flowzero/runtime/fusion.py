@@ -39,15 +39,17 @@ ENABLED = os.environ.get("FLOWZERO_FUSION", "1").strip() not in ("0", "false", "
 class Chain:
     """One fused chain: its ops in order, the slots-to-be of its external inputs, its kernel."""
 
-    def __init__(self, ops: list[Operation], inputs: list[Tensor],
-                 kernel: Callable[..., Any]) -> None:
+    def __init__(
+        self, ops: list[Operation], inputs: list[Tensor], kernel: Callable[..., Any]
+    ) -> None:
         self.ops = ops
         self.inputs = inputs
         self.kernel = kernel
 
 
-def find_chains(order: list[Operation], fetched: set[Tensor], fed: set[Tensor]
-                ) -> dict[Operation, Chain]:
+def find_chains(
+    order: list[Operation], fetched: set[Tensor], fed: set[Tensor]
+) -> dict[Operation, Chain]:
     """{last op of a chain: Chain} for every fusable chain among `order` (a plan's ops)."""
     if not ENABLED:
         return {}
@@ -77,7 +79,7 @@ def find_chains(order: list[Operation], fetched: set[Tensor], fed: set[Tensor]
             continue
         if chain is None or any(o in waited_on for o in chain.ops[:-1]):
             continue
-        between = order[position[chain.ops[0]] + 1:position[chain.ops[-1]]]
+        between = order[position[chain.ops[0]] + 1 : position[chain.ops[-1]]]
         if any(o._opdef.stateful or o._control_inputs for o in between):
             continue
         chains[chain.ops[-1]] = chain
@@ -132,8 +134,12 @@ def _matmul_chain(mm: Operation, only_user: Any) -> Chain | None:
 
     def kernel(a: np.ndarray, b: np.ndarray, bias_v: np.ndarray) -> np.ndarray:
         out = mm_def.compute(a, b)
-        if (out.ndim != 2 or bias_v.ndim > 1 or bias_v.dtype != out.dtype
-                or (bias_v.ndim == 1 and bias_v.shape[0] != out.shape[1])):
+        if (
+            out.ndim != 2
+            or bias_v.ndim > 1
+            or bias_v.dtype != out.dtype
+            or (bias_v.ndim == 1 and bias_v.shape[0] != out.shape[1])
+        ):
             raise _Unfusable  # broadcasting would grow the output: the ops decide
         if bias_v.ndim == 1:
             fastpaths.add_channel_bias(out, bias_v, out=out)
@@ -147,8 +153,9 @@ def _matmul_chain(mm: Operation, only_user: Any) -> Chain | None:
 
 
 # -- hand-overs: a forward step's by-product that a backward step of the same run reuses ------
-def find_handovers(order: list[Operation], chains: dict[Operation, Chain]
-                   ) -> dict[Operation, Operation]:
+def find_handovers(
+    order: list[Operation], chains: dict[Operation, Chain]
+) -> dict[Operation, Operation]:
     """{consumer op: producer step's op} for backward ops that can reuse what the forward op
     built in the same run: Conv2DBackpropFilter the patch matrix of its Conv2D (same input,
     same geometry), MaxPoolGrad the first-max offsets of its MaxPool (same input and output).
@@ -171,14 +178,24 @@ def find_handovers(order: list[Operation], chains: dict[Operation, Chain]
     taken: set[Operation] = set()
     for op in order:
         if op.type == "Conv2DBackpropFilter":
-            fwd = next((c for c in convs.get(op._inputs[0], [])
-                        if c not in taken and _same_filter(op._inputs[1], c._inputs[1])), None)
+            fwd = next(
+                (
+                    c
+                    for c in convs.get(op._inputs[0], [])
+                    if c not in taken and _same_filter(op._inputs[1], c._inputs[1])
+                ),
+                None,
+            )
         elif op.type == "MaxPoolGrad":
             fwd = pools.get((op._inputs[0], op._inputs[1]))
         else:
             continue
-        if (fwd is None or fwd in taken or fwd._id > op._id
-                or fwd._opdef._same_attrs() != op._opdef._same_attrs()):
+        if (
+            fwd is None
+            or fwd in taken
+            or fwd._id > op._id
+            or fwd._opdef._same_attrs() != op._opdef._same_attrs()
+        ):
             continue
         taken.add(fwd)
         found[op] = step_of[fwd]
@@ -192,8 +209,12 @@ def _same_filter(sizes: Tensor, w: Tensor) -> bool:
 
     v = static_value(sizes)
     dims = w.shape.known
-    return v is not None and dims is not None and None not in dims and \
-        [int(d) for d in v.reshape(-1)] == list(dims)
+    return (
+        v is not None
+        and dims is not None
+        and None not in dims
+        and [int(d) for d in v.reshape(-1)] == list(dims)
+    )
 
 
 def producer(op: Operation, chain: Chain | None) -> Callable[..., Any]:

@@ -83,8 +83,9 @@ def _copy_fetch(v: Any) -> Any:
 class Plan:
     """The compiled form of one run signature: fetch tensors/ops + fed tensors."""
 
-    def __init__(self, targets: list[Tensor | Operation], feeds: list[Tensor],
-                 ctx: RunContext) -> None:
+    def __init__(
+        self, targets: list[Tensor | Operation], feeds: list[Tensor], ctx: RunContext
+    ) -> None:
         self.feeds = feeds
         slot_of: dict[Tensor, int] = {}
 
@@ -129,8 +130,9 @@ class Plan:
         handovers = fusion.find_handovers(order, chains)
         hidden = {p: slot(("handover", p)) for p in set(handovers.values())}  # type: ignore
         inner = {op for c in chains.values() for op in c.ops[:-1]}
-        read = {t for op in order for t in op._inputs} | {t for t in targets
-                                                           if isinstance(t, Tensor)}
+        read = {t for op in order for t in op._inputs} | {
+            t for t in targets if isinstance(t, Tensor)
+        }
         steps: list[tuple[Any, tuple[int, ...], Any, Operation]] = []
         labels: list[str] = []
         policy: threads.ThreadPolicy | None = ctx.threads
@@ -209,22 +211,30 @@ class Plan:
     @staticmethod
     def _raise_unfed(op: Operation, needed: dict[Operation, Operation | None]) -> None:
         t = op._outputs[0]
-        shape = "unknown" if t.shape.known is None else \
-            "[" + ",".join("?" if d is None else str(d) for d in t.shape.known) + "]"
+        shape = (
+            "unknown"
+            if t.shape.known is None
+            else "[" + ",".join("?" if d is None else str(d) for d in t.shape.known) + "]"
+        )
         by = needed.get(op)
         if op.type == "_Arg":  # a body's argument is fed only by its If/While
             user = f"op '{by.name}' (created at {by.traceback})" if by is not None else op.name
             raise errors.InvalidArgumentError(
-                None, op,
+                None,
+                op,
                 f"{user} belongs to the control-flow body '{op._body.scope}' (a cond branch or "
                 "while_loop body) and cannot run outside it: a tensor created inside the body "
                 "is fetched or used outside. Return it from the branch or loop body and use "
                 "the corresponding output instead.",
             )
-        chain = f" (needed by op '{by.name}' of type {by.type}, created at {by.traceback})" \
-            if by is not None else ""
+        chain = (
+            f" (needed by op '{by.name}' of type {by.type}, created at {by.traceback})"
+            if by is not None
+            else ""
+        )
         raise errors.InvalidArgumentError(
-            None, op,
+            None,
+            op,
             f"You must feed a value for placeholder tensor '{op.name}' with dtype "
             f"{t.dtype.name} and shape {shape}{chain}. Pass it in feed_dict={{{op.name}: ...}}.",
         )

@@ -79,13 +79,13 @@ def _flatten_fetches(graph: Graph, fetches: Any, flat: list[Any]) -> Any:
         try:
             el = graph.as_graph_element(fetches)
         except (KeyError, ValueError) as e:
-            raise ValueError(f"Fetch argument {fetches!r} cannot be interpreted as a Tensor. "
-                             f"({e})") from None
+            raise ValueError(
+                f"Fetch argument {fetches!r} cannot be interpreted as a Tensor. ({e})"
+            ) from None
         flat.append(el)
         return len(flat) - 1
     if isinstance(fetches, Mapping):
-        return (type(fetches), [(k, _flatten_fetches(graph, v, flat))
-                                for k, v in fetches.items()])
+        return (type(fetches), [(k, _flatten_fetches(graph, v, flat)) for k, v in fetches.items()])
     if isinstance(fetches, tuple) and hasattr(fetches, "_fields"):  # namedtuple
         return ("namedtuple", type(fetches), [_flatten_fetches(graph, v, flat) for v in fetches])
     if isinstance(fetches, (list, tuple)):
@@ -155,8 +155,7 @@ class BaseSession:
 
     _interactive = False
 
-    def __init__(self, target: str = "", graph: Graph | None = None,
-                 config: Any = None) -> None:
+    def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None) -> None:
         allocator.configure()  # once per process: big step buffers reused without page faults
         self._graph = graph if graph is not None else get_default_graph()
         self._closed = False
@@ -184,8 +183,9 @@ class BaseSession:
         return ""
 
     # -- running -------------------------------------------------------------------------------
-    def run(self, fetches: Any, feed_dict: Any = None, options: Any = None,
-            run_metadata: Any = None) -> Any:
+    def run(
+        self, fetches: Any, feed_dict: Any = None, options: Any = None, run_metadata: Any = None
+    ) -> Any:
         """Runs the ops and evaluates the tensors in `fetches`, feeding `feed_dict`.
 
         Args:
@@ -371,8 +371,9 @@ def _check_feed(t: Tensor, v: Any) -> np.ndarray:
         try:
             src = np.asarray(v)
         except ValueError as e:
-            raise ValueError(f"Cannot feed a ragged or malformed value to '{t.name}': {e}") \
-                from None
+            raise ValueError(
+                f"Cannot feed a ragged or malformed value to '{t.name}': {e}"
+            ) from None
         if (t.dtype.is_integer or t.dtype.is_bool) and src.dtype.kind == "f" and src.size:
             if not np.all(np.isfinite(src) & (src == np.round(src))):
                 raise TypeError(

@@ -46,9 +46,29 @@ from flowzero.saved_model.signature_def_utils import (
 from flowzero.saved_model.simple_save import simple_save
 from flowzero.saved_model.tag_constants import SERVING, TRAINING
 
-__all__ = ["builder", "loader", "signature_constants", "signature_def_utils", "tag_constants",
-           "utils", "SavedModelBuilder", "simple_save", "load", "export_model",
-           "contains_saved_model", "ExportDirectoryExistsError", "MetaGraphDef", "SignatureDef",
-           "TensorInfo", "build_signature_def", "build_tensor_info", "predict_signature_def",
-           "DEFAULT_SERVING_SIGNATURE_DEF_KEY", "PREDICT_METHOD_NAME", "CLASSIFY_METHOD_NAME",
-           "REGRESS_METHOD_NAME", "SERVING", "TRAINING"]
+__all__ = [
+    "builder",
+    "loader",
+    "signature_constants",
+    "signature_def_utils",
+    "tag_constants",
+    "utils",
+    "SavedModelBuilder",
+    "simple_save",
+    "load",
+    "export_model",
+    "contains_saved_model",
+    "ExportDirectoryExistsError",
+    "MetaGraphDef",
+    "SignatureDef",
+    "TensorInfo",
+    "build_signature_def",
+    "build_tensor_info",
+    "predict_signature_def",
+    "DEFAULT_SERVING_SIGNATURE_DEF_KEY",
+    "PREDICT_METHOD_NAME",
+    "CLASSIFY_METHOD_NAME",
+    "REGRESS_METHOD_NAME",
+    "SERVING",
+    "TRAINING",
+]

@@ -35,7 +35,8 @@ def _check_not_exported(export_dir: str) -> None:
             raise fmt.ExportDirectoryExistsError(
                 f"Export directory already exists, and isn't empty. Please choose a different "
                 f"export directory (for a model server, the next version number), or delete "
-                f"all the contents of the specified directory: {export_dir}")
+                f"all the contents of the specified directory: {export_dir}"
+            )
 
 
 def remove_stale_export_dirs(parent: str) -> list[str]:
@@ -77,8 +78,10 @@ def _signature_map(signature_def_map: Any) -> dict[str, SignatureDef]:
     out = {}
     for k, v in signature_def_map.items():
         if not isinstance(k, str) or not k or not isinstance(v, SignatureDef):
-            raise TypeError(f"signature_def_map entries must be name -> SignatureDef (from "
-                            f"signature_def_utils.predict_signature_def); got {k!r}: {v!r}.")
+            raise TypeError(
+                f"signature_def_map entries must be name -> SignatureDef (from "
+                f"signature_def_utils.predict_signature_def); got {k!r}: {v!r}."
+            )
         out[k] = v
     return out
 
@@ -112,8 +115,9 @@ class SavedModelBuilder:
             parent = os.path.dirname(target)
             os.makedirs(parent, exist_ok=True)
             remove_stale_export_dirs(parent)
-            tmp = os.path.join(parent, f".{os.path.basename(target)}.tmp-{os.getpid()}-"
-                                       f"{secrets.token_hex(4)}")
+            tmp = os.path.join(
+                parent, f".{os.path.basename(target)}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+            )
             os.mkdir(tmp)
             self._tmp = tmp
         return self._tmp
@@ -131,8 +135,10 @@ class SavedModelBuilder:
                     try:
                         graph.get_tensor_by_name(info.name)
                     except (KeyError, ValueError):
-                        raise ValueError(f"Signature {name!r} names tensor {info.name!r}, "
-                                         "which is not in the session's graph.") from None
+                        raise ValueError(
+                            f"Signature {name!r} names tensor {info.name!r}, "
+                            "which is not in the session's graph."
+                        ) from None
         tmp = self._tmp_dir()
         file = f"meta_graph_{len(self._meta)}.json"
         var_list = graph.get_collection(GraphKeys.GLOBAL_VARIABLES)
@@ -145,7 +151,8 @@ class SavedModelBuilder:
 
             try:
                 self._tf_meta_graphs.append(
-                    tf_saved_model.meta_graph_for(graph, saver, tag_tuple, sigs))
+                    tf_saved_model.meta_graph_for(graph, saver, tag_tuple, sigs)
+                )
             except errors.UnimplementedError:
                 self._tf_meta_graphs = None
         if sess is not None:
@@ -157,16 +164,26 @@ class SavedModelBuilder:
                 os.unlink(os.path.join(os.path.dirname(prefix), ".checkpoint.lock"))
         self._meta.append({"tags": list(tag_tuple), "file": file, "signatures": list(sigs)})
 
-    def add_meta_graph_and_variables(self, sess: Any, tags: Any,
-                                     signature_def_map: Any = None, assets_collection: Any = None,
-                                     legacy_init_op: Any = None, clear_devices: bool = False,
-                                     main_op: Any = None, strip_default_attrs: bool = False,
-                                     saver: Any = None, **_: Any) -> None:
+    def add_meta_graph_and_variables(
+        self,
+        sess: Any,
+        tags: Any,
+        signature_def_map: Any = None,
+        assets_collection: Any = None,
+        legacy_init_op: Any = None,
+        clear_devices: bool = False,
+        main_op: Any = None,
+        strip_default_attrs: bool = False,
+        saver: Any = None,
+        **_: Any,
+    ) -> None:
         """Adds the session's graph under `tags` with its signatures, and saves the values of
         all its global variables. Call it once, first; TF's other arguments are ignored."""
         if self._graph is not None:
-            raise AssertionError("Variables and assets have already been saved. Please invoke "
-                                 "`add_meta_graph()` instead.")
+            raise AssertionError(
+                "Variables and assets have already been saved. Please invoke "
+                "`add_meta_graph()` instead."
+            )
         if sess is None:
             raise TypeError("add_meta_graph_and_variables needs a Session; got None.")
         self._add(sess, sess.graph, tags, signature_def_map)
@@ -175,9 +192,11 @@ class SavedModelBuilder:
     def add_meta_graph(self, tags: Any, signature_def_map: Any = None, **_: Any) -> None:
         """Adds another tag set for the same graph (same variables), e.g. other signatures."""
         if self._graph is None:
-            raise AssertionError("Graph state including variables and assets has not been "
-                                 "saved yet. Please invoke `add_meta_graph_and_variables()` "
-                                 "first.")
+            raise AssertionError(
+                "Graph state including variables and assets has not been "
+                "saved yet. Please invoke `add_meta_graph_and_variables()` "
+                "first."
+            )
         self._add(None, self._graph, tags, signature_def_map)
 
     def save(self, as_text: bool = False) -> str:
@@ -201,15 +220,25 @@ class SavedModelBuilder:
             atomic_write(os.path.join(tmp, tf_saved_model.PB_FILENAME), lambda f: f.write(data))
         else:
             for file, graph, saver, tag_tuple, sigs in self._pending:
-                export_meta_graph(os.path.join(tmp, file), graph=graph, saver=saver,
-                                  meta_info_def={"tags": list(tag_tuple)},
-                                  signature_def={k: v.to_json() for k, v in sigs.items()})
-            doc = {"format": fmt.SAVED_MODEL_FORMAT, "version": fmt.SAVED_MODEL_VERSION,
-                   "flowzero_version": __version__, "created": time.time(),
-                   "variables": f"{fmt.VARIABLES_DIRECTORY}/{fmt.VARIABLES_FILENAME}",
-                   "meta_graphs": self._meta}
-            atomic_write(os.path.join(tmp, fmt.DESCRIPTOR_FILENAME),
-                         lambda f: f.write(_json_bytes(doc, as_text=True)))
+                export_meta_graph(
+                    os.path.join(tmp, file),
+                    graph=graph,
+                    saver=saver,
+                    meta_info_def={"tags": list(tag_tuple)},
+                    signature_def={k: v.to_json() for k, v in sigs.items()},
+                )
+            doc = {
+                "format": fmt.SAVED_MODEL_FORMAT,
+                "version": fmt.SAVED_MODEL_VERSION,
+                "flowzero_version": __version__,
+                "created": time.time(),
+                "variables": f"{fmt.VARIABLES_DIRECTORY}/{fmt.VARIABLES_FILENAME}",
+                "meta_graphs": self._meta,
+            }
+            atomic_write(
+                os.path.join(tmp, fmt.DESCRIPTOR_FILENAME),
+                lambda f: f.write(_json_bytes(doc, as_text=True)),
+            )
         _fsync_dir(os.path.join(tmp, fmt.VARIABLES_DIRECTORY))
         _fsync_dir(tmp)
         target = os.path.abspath(self._export_dir)

@@ -52,14 +52,22 @@ def resolve_checkpoint(checkpoint: str) -> str:
                     if prefix is not None:
                         break
         if prefix is None:
-            raise errors.NotFoundError(None, None, f"No checkpoint in {checkpoint!r}: it has no "
-                                       "'checkpoint' state file naming a complete checkpoint. "
-                                       "Train with `flowzero train --out DIR` first.")
+            raise errors.NotFoundError(
+                None,
+                None,
+                f"No checkpoint in {checkpoint!r}: it has no "
+                "'checkpoint' state file naming a complete checkpoint. "
+                "Train with `flowzero train --out DIR` first.",
+            )
         return prefix
     if checkpoint_exists(checkpoint):
         return checkpoint
-    raise errors.NotFoundError(None, None, f"No checkpoint at {checkpoint!r} (neither a "
-                               "directory nor a checkpoint prefix with an .index file).")
+    raise errors.NotFoundError(
+        None,
+        None,
+        f"No checkpoint at {checkpoint!r} (neither a "
+        "directory nor a checkpoint prefix with an .index file).",
+    )
 
 
 def find_run_config(prefix: str) -> dict[str, Any] | None:
@@ -109,10 +117,13 @@ def _model_classes() -> dict[str, type]:
     except ImportError:  # NOTE: the CLI's zoo is optional here; the names are the scopes
         from flowzero import models as m
 
-        return {"two_layer_net": m.TwoLayerNet, "simple_conv_net": m.SimpleConvNet,
-                "multi_layer_net": m.MultiLayerNet,
-                "multi_layer_net_extend": m.MultiLayerNetExtend,
-                "deep_conv_net": m.DeepConvNet}
+        return {
+            "two_layer_net": m.TwoLayerNet,
+            "simple_conv_net": m.SimpleConvNet,
+            "multi_layer_net": m.MultiLayerNet,
+            "multi_layer_net_extend": m.MultiLayerNetExtend,
+            "deep_conv_net": m.DeepConvNet,
+        }
     return {name: spec.cls for name, spec in MODELS.items()}
 
 
@@ -124,9 +135,11 @@ def _check_model_name(name: str) -> None:
 
 def _serving_outputs(logits: Any) -> dict[str, Any]:
     with tf.name_scope("serving"):
-        return {"logits": logits,
-                "probabilities": tf.nn.softmax(logits, name="probabilities"),
-                "classes": tf.argmax(logits, 1, output_type=tf.int32, name="classes")}
+        return {
+            "logits": logits,
+            "probabilities": tf.nn.softmax(logits, name="probabilities"),
+            "classes": tf.argmax(logits, 1, output_type=tf.int32, name="classes"),
+        }
 
 
 def _from_run_config(cfg: dict[str, Any], prefix: str) -> tuple[Any, Any, dict[str, Any]]:
@@ -150,9 +163,13 @@ def _from_meta_graph(model_name: str, prefix: str) -> tuple[Any, Any, dict[str, 
     index = read_checkpoint_index(prefix)
     meta_file = index.get("meta_graph_file")
     if not meta_file:
-        raise errors.NotFoundError(None, None, f"Checkpoint {prefix} has no meta graph and no "
-                                   "run.json was found next to it, so the model cannot be "
-                                   "rebuilt. Save with write_meta_graph=True.")
+        raise errors.NotFoundError(
+            None,
+            None,
+            f"Checkpoint {prefix} has no meta graph and no "
+            "run.json was found next to it, so the model cannot be "
+            "rebuilt. Save with write_meta_graph=True.",
+        )
     meta_path = os.path.join(os.path.dirname(os.path.abspath(prefix)), os.path.basename(meta_file))
     g = tf.Graph()
     with g.as_default():
@@ -160,15 +177,24 @@ def _from_meta_graph(model_name: str, prefix: str) -> tuple[Any, Any, dict[str, 
         try:
             x = g.get_tensor_by_name(f"{model_name}/x:0")
         except (KeyError, ValueError):
-            raise errors.NotFoundError(None, None, f"The checkpoint's graph has no input "
-                                       f"'{model_name}/x': was it trained as {model_name}?") \
-                from None
+            raise errors.NotFoundError(
+                None,
+                None,
+                f"The checkpoint's graph has no input "
+                f"'{model_name}/x': was it trained as {model_name}?",
+            ) from None
         scope = f"{model_name}/"
-        argmaxes = [op for op in g.get_operations() if op.type == "ArgMax"
-                    and op.name.startswith(scope) and op.inputs[0].shape.ndims == 2]
+        argmaxes = [
+            op
+            for op in g.get_operations()
+            if op.type == "ArgMax" and op.name.startswith(scope) and op.inputs[0].shape.ndims == 2
+        ]
         if not argmaxes:
-            raise errors.NotFoundError(None, None, f"Cannot find {model_name}'s logits in the "
-                                       "checkpoint's graph (no argmax of them).")
+            raise errors.NotFoundError(
+                None,
+                None,
+                f"Cannot find {model_name}'s logits in the checkpoint's graph (no argmax of them).",
+            )
         outputs = _serving_outputs(argmaxes[0].inputs[0])
         sess = tf.Session(graph=g)
         if saver is not None:
@@ -201,14 +227,17 @@ def export_model(checkpoint: str, model_name: str | None, out_dir: str) -> dict[
     if model_name is not None:
         _check_model_name(model_name)  # ValueError listing the valid names
     if cfg is not None and model_name is not None and cfg["model"] != model_name:
-        raise ValueError(f"The run config {cfg['path']} says the checkpoint is a {cfg['model']}"
-                         f", not a {model_name}.")
+        raise ValueError(
+            f"The run config {cfg['path']} says the checkpoint is a {cfg['model']}"
+            f", not a {model_name}."
+        )
     if cfg is not None:
         try:
             sess, x, outputs = _from_run_config(cfg, prefix)
         except errors.InvalidArgumentError as e:
-            raise errors.InvalidArgumentError(None, None, f"The run config {cfg['path']}: "
-                                              f"{e.message}") from None
+            raise errors.InvalidArgumentError(
+                None, None, f"The run config {cfg['path']}: {e.message}"
+            ) from None
         source, model_name = "run_config", cfg["model"]
     elif model_name is None:
         raise ValueError(f"No run.json next to {prefix}: say which model it is (--model).")
@@ -218,13 +247,19 @@ def export_model(checkpoint: str, model_name: str | None, out_dir: str) -> dict[
     try:
         sig = predict_signature_def({"x": x}, outputs)
         b = SavedModelBuilder(out_dir)
-        b.add_meta_graph_and_variables(sess, [SERVING], signature_def_map={
-            DEFAULT_SERVING_SIGNATURE_DEF_KEY: sig})
+        b.add_meta_graph_and_variables(
+            sess, [SERVING], signature_def_map={DEFAULT_SERVING_SIGNATURE_DEF_KEY: sig}
+        )
         b.save()
     finally:
         sess.close()
-    return {"export_dir": out_dir, "checkpoint": prefix, "source": source, "model": model_name,
-            "signature": sig.to_json()}
+    return {
+        "export_dir": out_dir,
+        "checkpoint": prefix,
+        "source": source,
+        "model": model_name,
+        "signature": sig.to_json(),
+    }
 
 
 __all__ = ["export_model", "resolve_checkpoint", "find_run_config"]

@@ -117,8 +117,12 @@ def read_descriptor(export_dir: str) -> Descriptor:
     export_dir = os.fspath(export_dir)
     path = descriptor_path(export_dir)
     if not os.path.lexists(path):
-        raise errors.NotFoundError(None, None, f"SavedModel file does not exist at: {path} "
-                                   f"(no {DESCRIPTOR_FILENAME} in {export_dir}).")
+        raise errors.NotFoundError(
+            None,
+            None,
+            f"SavedModel file does not exist at: {path} "
+            f"(no {DESCRIPTOR_FILENAME} in {export_dir}).",
+        )
     doc = read_json(path, "SavedModel descriptor")
     where = f"SavedModel descriptor {path}"
     if not isinstance(doc, dict) or doc.get("format") != SAVED_MODEL_FORMAT:
@@ -127,16 +131,22 @@ def read_descriptor(export_dir: str) -> Descriptor:
     if type(version) is not int or version < 1:
         raise errors.DataLossError(None, None, f"{where} has an invalid version {version!r}.")
     if version > SAVED_MODEL_VERSION:
-        raise errors.UnimplementedError(None, None, f"{where} has format version {version}; "
-                                        f"this flowzero reads up to {SAVED_MODEL_VERSION}.")
+        raise errors.UnimplementedError(
+            None,
+            None,
+            f"{where} has format version {version}; "
+            f"this flowzero reads up to {SAVED_MODEL_VERSION}.",
+        )
     if doc.get("variables") != f"{VARIABLES_DIRECTORY}/{VARIABLES_FILENAME}":
-        raise errors.DataLossError(None, None, f"{where}: 'variables' must be "
-                                   f"'{VARIABLES_DIRECTORY}/{VARIABLES_FILENAME}'.")
+        raise errors.DataLossError(
+            None,
+            None,
+            f"{where}: 'variables' must be '{VARIABLES_DIRECTORY}/{VARIABLES_FILENAME}'.",
+        )
     entries = []
     mgs = doc.get("meta_graphs")
     if not isinstance(mgs, list) or not mgs:
-        raise errors.DataLossError(None, None, f"{where}: 'meta_graphs' must be a non-empty "
-                                   "list.")
+        raise errors.DataLossError(None, None, f"{where}: 'meta_graphs' must be a non-empty list.")
     for i, mg in enumerate(mgs):
         if not isinstance(mg, dict):
             raise errors.DataLossError(None, None, f"{where}: meta graph {i} is not an object.")
@@ -145,19 +155,25 @@ def read_descriptor(export_dir: str) -> Descriptor:
             raise errors.DataLossError(None, None, f"{where}: meta graph {i} has invalid tags.")
         # NOTE: a bare, fixed-pattern file name: the descriptor can never point outside.
         if not isinstance(file, str) or not _FILE_RE.match(file):
-            raise errors.DataLossError(None, None, f"{where}: meta graph {i} names an invalid "
-                                       f"file {file!r}.")
+            raise errors.DataLossError(
+                None, None, f"{where}: meta graph {i} names an invalid file {file!r}."
+            )
         if not isinstance(sigs, list) or not all(isinstance(s, str) for s in sigs):
-            raise errors.DataLossError(None, None, f"{where}: meta graph {i} has invalid "
-                                       "signature names.")
+            raise errors.DataLossError(
+                None, None, f"{where}: meta graph {i} has invalid signature names."
+            )
         entries.append(MetaGraphEntry(tuple(tags), file, tuple(sigs)))
     return Descriptor(
-        export_dir=os.path.abspath(export_dir), meta_graphs=tuple(entries),
-        variables_prefix=os.path.join(os.path.abspath(export_dir), VARIABLES_DIRECTORY,
-                                      VARIABLES_FILENAME),
+        export_dir=os.path.abspath(export_dir),
+        meta_graphs=tuple(entries),
+        variables_prefix=os.path.join(
+            os.path.abspath(export_dir), VARIABLES_DIRECTORY, VARIABLES_FILENAME
+        ),
         flowzero_version=str(doc.get("flowzero_version", "")),
-        created=float(doc.get("created", 0.0)) if isinstance(doc.get("created"), (int, float))
-        else 0.0)
+        created=float(doc.get("created", 0.0))
+        if isinstance(doc.get("created"), (int, float))
+        else 0.0,
+    )
 
 
 def signatures_from_meta(doc: dict[str, Any], where: str) -> dict[str, SignatureDef]:
@@ -167,6 +183,14 @@ def signatures_from_meta(doc: dict[str, Any], where: str) -> dict[str, Signature
     return {k: SignatureDef.from_json(v, f"{where} signature {k!r}") for k, v in sigs.items()}
 
 
-__all__ = ["SAVED_MODEL_FORMAT", "SAVED_MODEL_VERSION", "DESCRIPTOR_FILENAME",
-           "ExportDirectoryExistsError", "MetaGraphDef", "MetaInfoDef", "Descriptor",
-           "read_descriptor", "contains_saved_model"]
+__all__ = [
+    "SAVED_MODEL_FORMAT",
+    "SAVED_MODEL_VERSION",
+    "DESCRIPTOR_FILENAME",
+    "ExportDirectoryExistsError",
+    "MetaGraphDef",
+    "MetaInfoDef",
+    "Descriptor",
+    "read_descriptor",
+    "contains_saved_model",
+]

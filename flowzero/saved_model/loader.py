@@ -22,8 +22,10 @@ def _find(desc: fmt.Descriptor, tags: tuple[str, ...]) -> fmt.MetaGraphEntry:
         if set(entry.tags) == set(tags):
             return entry
     available = [list(e.tags) for e in desc.meta_graphs]
-    raise RuntimeError(f"MetaGraphDef associated with tags {list(tags)!r} could not be found "
-                       f"in SavedModel {desc.export_dir}. Available tag-sets: {available}.")
+    raise RuntimeError(
+        f"MetaGraphDef associated with tags {list(tags)!r} could not be found "
+        f"in SavedModel {desc.export_dir}. Available tag-sets: {available}."
+    )
 
 
 def _tf_format(export_dir: Any) -> bool:
@@ -33,8 +35,9 @@ def _tf_format(export_dir: Any) -> bool:
     return path is not None and os.path.basename(path) != fmt.DESCRIPTOR_FILENAME
 
 
-def load(sess: Any, tags: Any, export_dir: Any, import_scope: str | None = None,
-         **saver_kwargs: Any) -> MetaGraphDef:
+def load(
+    sess: Any, tags: Any, export_dir: Any, import_scope: str | None = None, **saver_kwargs: Any
+) -> MetaGraphDef:
     """Imports the meta graph tagged `tags` into `sess.graph` and restores its variables.
 
     Args:
@@ -70,9 +73,14 @@ def load(sess: Any, tags: Any, export_dir: Any, import_scope: str | None = None,
         saver.restore(sess, desc.variables_prefix)
     ops = info.get("stripped_op_list", [])
     return MetaGraphDef(
-        MetaInfoDef(tuple(entry.tags), str(info.get("flowzero_version", "")),
-                    tuple(ops) if isinstance(ops, list) else ()),
-        sigs, meta.doc.get("saver_def"))
+        MetaInfoDef(
+            tuple(entry.tags),
+            str(info.get("flowzero_version", "")),
+            tuple(ops) if isinstance(ops, list) else (),
+        ),
+        sigs,
+        meta.doc.get("saver_def"),
+    )
 
 
 def maybe_saved_model_directory(export_dir: Any) -> bool:
@@ -80,8 +88,7 @@ def maybe_saved_model_directory(export_dir: Any) -> bool:
     return contains_saved_model(export_dir)
 
 
-def read_saved_model_signatures(export_dir: Any, tags: Any = ("serve",)
-                                ) -> dict[str, Any]:
+def read_saved_model_signatures(export_dir: Any, tags: Any = ("serve",)) -> dict[str, Any]:
     """The signatures of the meta graph tagged `tags`, without importing anything."""
     tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
     if _tf_format(export_dir):

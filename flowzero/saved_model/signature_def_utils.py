@@ -42,8 +42,11 @@ class TensorInfo:
         return TensorShape(None if self.shape is None else list(self.shape))
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype.name,
-                "shape": None if self.shape is None else list(self.shape)}
+        return {
+            "name": self.name,
+            "dtype": self.dtype.name,
+            "shape": None if self.shape is None else list(self.shape),
+        }
 
     @classmethod
     def from_json(cls, d: Any, where: str = "tensor info") -> TensorInfo:
@@ -60,9 +63,11 @@ class TensorInfo:
             raise _bad(where, f"unknown dtype {dtype!r}")
         if shape is not None:
             if not isinstance(shape, list) or not all(
-                    s is None or (type(s) is int and s >= 0) for s in shape):
-                raise _bad(where, f"'shape' must be a list of sizes (null for unknown); "
-                                  f"got {shape!r}")
+                s is None or (type(s) is int and s >= 0) for s in shape
+            ):
+                raise _bad(
+                    where, f"'shape' must be a list of sizes (null for unknown); got {shape!r}"
+                )
             shape = tuple(shape)
         return cls(name, dt, shape)
 
@@ -76,9 +81,11 @@ class SignatureDef:
     method_name: str = sc.PREDICT_METHOD_NAME
 
     def to_json(self) -> dict[str, Any]:
-        return {"inputs": {k: v.to_json() for k, v in self.inputs.items()},
-                "outputs": {k: v.to_json() for k, v in self.outputs.items()},
-                "method_name": self.method_name}
+        return {
+            "inputs": {k: v.to_json() for k, v in self.inputs.items()},
+            "outputs": {k: v.to_json() for k, v in self.outputs.items()},
+            "method_name": self.method_name,
+        }
 
     @classmethod
     def from_json(cls, d: Any, where: str = "signature") -> SignatureDef:
@@ -92,8 +99,9 @@ class SignatureDef:
             for k in m:
                 if not _KEY_RE.match(k):
                     raise _bad(where, f"invalid {part[:-1]} key {k!r}")
-            parts[part] = {k: TensorInfo.from_json(v, f"{where} {part[:-1]} {k!r}")
-                           for k, v in m.items()}
+            parts[part] = {
+                k: TensorInfo.from_json(v, f"{where} {part[:-1]} {k!r}") for k, v in m.items()
+            }
         method = d.get("method_name", sc.PREDICT_METHOD_NAME)
         if not isinstance(method, str):
             raise _bad(where, "'method_name' must be a string")
@@ -111,26 +119,28 @@ def build_tensor_info(tensor: Any) -> TensorInfo:
 
 def _infos(m: Any, what: str) -> dict[str, TensorInfo]:
     if not isinstance(m, Mapping) or not m:
-        raise ValueError(f"Signature {what} must be a non-empty dict {{key: tensor}}; "
-                         f"got {m!r}.")
+        raise ValueError(f"Signature {what} must be a non-empty dict {{key: tensor}}; got {m!r}.")
     out = {}
     for k, v in m.items():
         if not isinstance(k, str) or not _KEY_RE.match(k):
-            raise ValueError(f"Signature {what} key {k!r} is invalid: use letters, digits and "
-                             "_ . - / (at most 200).")
+            raise ValueError(
+                f"Signature {what} key {k!r} is invalid: use letters, digits and "
+                "_ . - / (at most 200)."
+            )
         out[k] = v if isinstance(v, TensorInfo) else build_tensor_info(v)
     return out
 
 
-def build_signature_def(inputs: Any = None, outputs: Any = None,
-                        method_name: str | None = None) -> SignatureDef:
+def build_signature_def(
+    inputs: Any = None, outputs: Any = None, method_name: str | None = None
+) -> SignatureDef:
     """A SignatureDef from {key: Tensor or TensorInfo} dicts."""
-    return SignatureDef(_infos(inputs, "inputs"), _infos(outputs, "outputs"),
-                        method_name or sc.PREDICT_METHOD_NAME)
+    return SignatureDef(
+        _infos(inputs, "inputs"), _infos(outputs, "outputs"), method_name or sc.PREDICT_METHOD_NAME
+    )
 
 
-def predict_signature_def(inputs: Mapping[str, Any], outputs: Mapping[str, Any]
-                          ) -> SignatureDef:
+def predict_signature_def(inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> SignatureDef:
     """A Predict signature: any named inputs to any named outputs.
 
     Example:
@@ -140,9 +150,18 @@ def predict_signature_def(inputs: Mapping[str, Any], outputs: Mapping[str, Any]
 
 
 def is_valid_signature(signature_def: Any) -> bool:
-    return (isinstance(signature_def, SignatureDef) and bool(signature_def.inputs)
-            and bool(signature_def.outputs))
+    return (
+        isinstance(signature_def, SignatureDef)
+        and bool(signature_def.inputs)
+        and bool(signature_def.outputs)
+    )
 
 
-__all__ = ["TensorInfo", "SignatureDef", "build_tensor_info", "build_signature_def",
-           "predict_signature_def", "is_valid_signature"]
+__all__ = [
+    "TensorInfo",
+    "SignatureDef",
+    "build_tensor_info",
+    "build_signature_def",
+    "predict_signature_def",
+    "is_valid_signature",
+]

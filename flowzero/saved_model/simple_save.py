@@ -10,8 +10,13 @@ from flowzero.saved_model.builder import SavedModelBuilder
 from flowzero.saved_model.signature_def_utils import predict_signature_def
 
 
-def simple_save(session: Any, export_dir: Any, inputs: Mapping[str, Any],
-                outputs: Mapping[str, Any], legacy_init_op: Any = None) -> str:
+def simple_save(
+    session: Any,
+    export_dir: Any,
+    inputs: Mapping[str, Any],
+    outputs: Mapping[str, Any],
+    legacy_init_op: Any = None,
+) -> str:
     """Exports `session`'s graph and variables with one Predict signature, `serving_default`,
     under the `serve` tag: what a model server loads.
 
@@ -30,9 +35,14 @@ def simple_save(session: Any, export_dir: Any, inputs: Mapping[str, Any],
     """
     b = SavedModelBuilder(export_dir)
     b.add_meta_graph_and_variables(
-        session, [tag_constants.SERVING],
-        signature_def_map={signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY:
-                           predict_signature_def(inputs, outputs)})
+        session,
+        [tag_constants.SERVING],
+        signature_def_map={
+            signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY: predict_signature_def(
+                inputs, outputs
+            )
+        },
+    )
     return b.save()
 
 

@@ -21,5 +21,11 @@ def create_app(config: ServingConfig, repository: ModelRepository | None = None)
     return _create(config, repository)
 
 
-__all__ = ["ServingConfig", "ModelRepository", "Servable", "ServingError", "create_app",
-           "check_model_name"]
+__all__ = [
+    "ServingConfig",
+    "ModelRepository",
+    "Servable",
+    "ServingError",
+    "create_app",
+    "check_model_name",
+]

@@ -53,8 +53,14 @@ SMALL_BODY_BYTES = 64 * 1024
 class Reply:
     __slots__ = ("status", "body", "headers", "media_type", "batch")
 
-    def __init__(self, status: int, body: bytes, media_type: str = JSON,
-                 headers: dict[str, str] | None = None, batch: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        body: bytes,
+        media_type: str = JSON,
+        headers: dict[str, str] | None = None,
+        batch: int | None = None,
+    ) -> None:
         self.status = status
         self.body = body
         self.media_type = media_type
@@ -74,13 +80,15 @@ def declared_length(request: Request, limit: int) -> int | None:
     if n < 0:
         raise ServingError(400, f"Invalid Content-Length {declared!r}.")
     if n > limit:
-        raise ServingError(413, f"Request body of {n} bytes exceeds the limit of {limit} "
-                                "bytes (max_body_bytes).")
+        raise ServingError(
+            413, f"Request body of {n} bytes exceeds the limit of {limit} bytes (max_body_bytes)."
+        )
     return n
 
 
-async def read_body(request: Request, limit: int,
-                    on_chunk: Callable[[bytes, int], None] | None = None) -> bytes:
+async def read_body(
+    request: Request, limit: int, on_chunk: Callable[[bytes, int], None] | None = None
+) -> bytes:
     """The request body, refusing (413) as soon as it is known to exceed `limit` bytes.
 
     `on_chunk(chunk, total bytes so far)` runs after each chunk (it may raise to stop).
@@ -91,8 +99,9 @@ async def read_body(request: Request, limit: int,
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise ServingError(413, f"Request body exceeds the limit of {limit} bytes "
-                                    "(max_body_bytes).")
+            raise ServingError(
+                413, f"Request body exceeds the limit of {limit} bytes (max_body_bytes)."
+            )
         if on_chunk is not None:
             on_chunk(chunk, size)
         chunks.append(chunk)
@@ -126,9 +135,13 @@ class ServingApp:
     def __init__(self, config: ServingConfig, repository: ModelRepository | None = None) -> None:
         self.config = config
         self.repo = repository or ModelRepository(
-            config.model_base_path, list(config.model_names), config.poll_interval_s,
-            config.sessions_per_model, load_timeout_s=config.load_timeout_s,
-            max_file_bytes=config.max_model_file_bytes)
+            config.model_base_path,
+            list(config.model_names),
+            config.poll_interval_s,
+            config.sessions_per_model,
+            load_timeout_s=config.load_timeout_s,
+            max_file_bytes=config.max_model_file_bytes,
+        )
         self.repo.listeners.append(lambda name, v: metrics.VERSION.labels(name).set(v))
         self.pool: ThreadPoolExecutor | None = None
         self.started = False
@@ -147,12 +160,14 @@ class ServingApp:
         limit_blas_threads(self.config.blas_threads)
         self._pool_idle = asyncio.Event()  # on this loop (a test may start the app again)
         self._pool_idle.set()
-        self.pool = ThreadPoolExecutor(max_workers=self.config.inference_threads,
-                                       thread_name_prefix="flowzero-inference")
+        self.pool = ThreadPoolExecutor(
+            max_workers=self.config.inference_threads, thread_name_prefix="flowzero-inference"
+        )
         await asyncio.get_running_loop().run_in_executor(self.pool, self.repo.start)
         self.started = True
-        log.info("flowzero serving %s from %s", ", ".join(self.repo.model_names),
-                 self.repo.base_path)
+        log.info(
+            "flowzero serving %s from %s", ", ".join(self.repo.model_names), self.repo.base_path
+        )
 
     async def shutdown(self) -> None:
         if self.pool is not None:
@@ -173,8 +188,11 @@ class ServingApp:
     def _model(self, request: Request) -> tuple[str, int | None]:
         name = request.path_params["name"]
         if not self.repo.has_model(name):
-            raise ServingError(404, f"Servable not found for request: Latest({name}): no such "
-                                    f"model (serving: {', '.join(self.repo.model_names)}).")
+            raise ServingError(
+                404,
+                f"Servable not found for request: Latest({name}): no such "
+                f"model (serving: {', '.join(self.repo.model_names)}).",
+            )
         raw = request.path_params.get("version")
         if raw is None:
             return name, None
@@ -203,11 +221,15 @@ class ServingApp:
                 self._reserve(request, size - held)
 
         try:
-            return await asyncio.wait_for(read_body(request, cfg.max_body_bytes, on_chunk),
-                                          cfg.body_timeout_s)
+            return await asyncio.wait_for(
+                read_body(request, cfg.max_body_bytes, on_chunk), cfg.body_timeout_s
+            )
         except asyncio.TimeoutError:
-            raise ServingError(408, f"The request body did not arrive within "
-                                    f"{cfg.body_timeout_s:g} s (body_timeout_s).") from None
+            raise ServingError(
+                408,
+                f"The request body did not arrive within "
+                f"{cfg.body_timeout_s:g} s (body_timeout_s).",
+            ) from None
 
     def _reserve(self, request: Request, n: int) -> None:
         limit = self.config.max_inflight_bytes
@@ -216,14 +238,18 @@ class ServingApp:
             # so that large ones cannot starve ordinary traffic
         if n and self._inflight + n > limit:
             metrics.REJECTED.labels("inflight_bytes").inc()
-            raise ServingError(503, f"The server is holding {self._inflight} bytes of request "
-                                    f"bodies (limit {limit}, max_inflight_bytes); retry later.",
-                               {"Retry-After": "1"})
+            raise ServingError(
+                503,
+                f"The server is holding {self._inflight} bytes of request "
+                f"bodies (limit {limit}, max_inflight_bytes); retry later.",
+                {"Retry-After": "1"},
+            )
         self._inflight += n
         request.scope["flowzero.reserved"] = request.scope.get("flowzero.reserved", 0) + n
 
-    async def _offload(self, fn: Callable[..., Reply], name: str, *args: Any,
-                       size: int = 0) -> Reply:
+    async def _offload(
+        self, fn: Callable[..., Reply], name: str, *args: Any, size: int = 0
+    ) -> Reply:
         """fn(name, *args) on the event loop when requests like this one are cheap, else on the
         inference pool.
 
@@ -238,8 +264,10 @@ class ServingApp:
         if self.pool is None:  # used without its lifespan (e.g. a bare TestClient)
             raise ServingError(503, "The server is starting or stopping; try again.")
         key = (name, size.bit_length())
-        cheap = size <= self.config.inline_max_bytes and \
-            self._cost.get(key, INLINE_MAX_S) < INLINE_MAX_S
+        cheap = (
+            size <= self.config.inline_max_bytes
+            and self._cost.get(key, INLINE_MAX_S) < INLINE_MAX_S
+        )
         if cheap and self._in_pool and not self._in_pool_costly:
             # Only cheap work in the pool: it is done within milliseconds. Waiting for it
             # (instead of joining it) lets a worker that started under load go inline.
@@ -251,7 +279,8 @@ class ServingApp:
         self._pool_idle.clear()
         try:
             return await asyncio.get_running_loop().run_in_executor(
-                self.pool, self._timed, key, fn, name, *args)
+                self.pool, self._timed, key, fn, name, *args
+            )
         finally:
             self._in_pool -= 1
             self._in_pool_costly -= not cheap
@@ -271,8 +300,10 @@ class ServingApp:
             return error_reply(e)
         except Exception:
             log.exception("request to model %s failed", args[0] if args else "?")
-            return Reply(500, codec.error_body("Internal error while handling the request; "
-                                               "see the server log."))
+            return Reply(
+                500,
+                codec.error_body("Internal error while handling the request; see the server log."),
+            )
         finally:
             spent = time.thread_time() - t0
             # NOTE: a racy read-modify-write across threads only blurs the average a little.
@@ -293,8 +324,12 @@ class ServingApp:
                 reply = error_reply(e)
             except Exception:  # a bug: log it, answer without a traceback
                 log.exception("%s %s failed", request.method, request.url.path)
-                reply = Reply(500, codec.error_body("Internal error while handling the "
-                                                    "request; see the server log."))
+                reply = Reply(
+                    500,
+                    codec.error_body(
+                        "Internal error while handling the request; see the server log."
+                    ),
+                )
             finally:
                 self._inflight -= request.scope.pop("flowzero.reserved", 0)
             metrics.REQUESTS.labels(label, api, str(reply.status)).inc()
@@ -326,8 +361,9 @@ class ServingApp:
         name, version = self._model(request)
         verb = request.path_params["verb"]
         if verb in ("classify", "regress"):
-            raise ServingError(501, f":{verb} is not implemented by flowzero serving; use "
-                                    ":predict.")
+            raise ServingError(
+                501, f":{verb} is not implemented by flowzero serving; use :predict."
+            )
         if verb != "predict":
             raise ServingError(404, f"Unknown method :{verb}; flowzero serves :predict.")
         body = await self._body(request)
@@ -345,16 +381,18 @@ class ServingApp:
         doc = codec.parse_json(body)
         sig_name = doc.get("signature_name") if isinstance(doc, dict) else None
         if sig_name is not None and not isinstance(sig_name, str):
-            raise ServingError(400, "\"signature_name\" must be a string.")
+            raise ServingError(400, '"signature_name" must be a string.')
         with self.repo.acquire(name, version) as s:
             key, sig = s.signature(sig_name)
             # (a float input refuses true/false: the walk for them only when the body has one)
             feeds, fmt, batch = codec.decode_predict(
-                doc, sig, scan_bools=b"true" in body or b"false" in body)
+                doc, sig, scan_bools=b"true" in body or b"false" in body
+            )
             return self._run(s, name, key, feeds, fmt, batch)
 
-    def _run(self, s: Any, name: str, key: str, feeds: dict[str, Any], fmt: str,
-             batch: int) -> Reply:
+    def _run(
+        self, s: Any, name: str, key: str, feeds: dict[str, Any], fmt: str, batch: int
+    ) -> Reply:
         t0 = time.perf_counter()
         outputs = s.run(key, feeds)
         self._observe_run(name, time.perf_counter() - t0)
@@ -364,8 +402,12 @@ class ServingApp:
     async def v2_server(self, request: Request) -> Reply:
         from flowzero import __version__
 
-        return Reply(200, codec.dumps({"name": "flowzero", "version": __version__,
-                                       "extensions": ["binary_tensor_data"]}))
+        return Reply(
+            200,
+            codec.dumps(
+                {"name": "flowzero", "version": __version__, "extensions": ["binary_tensor_data"]}
+            ),
+        )
 
     async def v2_live(self, request: Request) -> Reply:
         return Reply(200, codec.dumps({"live": True}))
@@ -389,11 +431,13 @@ class ServingApp:
     async def v2_infer(self, request: Request) -> Reply:
         name, version = self._model(request)
         body = await self._body(request, kserve.json_length(request.headers.get(kserve.HEADER)))
-        return await self._offload(self._infer, name, version, body,
-                                   request.headers.get(kserve.HEADER), size=len(body))
+        return await self._offload(
+            self._infer, name, version, body, request.headers.get(kserve.HEADER), size=len(body)
+        )
 
-    def _infer(self, name: str, version: int | None, body: bytes,
-               header_length: str | None) -> Reply:
+    def _infer(
+        self, name: str, version: int | None, body: bytes, header_length: str | None
+    ) -> Reply:
         doc, binary = kserve.split_body(body, header_length)
         params = doc.get("parameters") if isinstance(doc, dict) else None
         sig_name = params.get("signature_name") if isinstance(params, dict) else None
@@ -409,15 +453,22 @@ class ServingApp:
         batch = max((a.shape[0] for a in feeds.values() if a.ndim), default=1)
         if n is None:
             return Reply(200, out, batch=batch)
-        return Reply(200, out, "application/octet-stream",
-                     {"Inference-Header-Content-Length": str(n)}, batch=batch)
+        return Reply(
+            200,
+            out,
+            "application/octet-stream",
+            {"Inference-Header-Content-Length": str(n)},
+            batch=batch,
+        )
 
     # -- the rest ------------------------------------------------------------------------------
     async def healthz(self, request: Request) -> Reply:
         models = {n: self.repo.current_version(n) for n in self.repo.model_names}
         ok = self.started and all(v is not None for v in models.values())
-        return Reply(200 if ok else 503, codec.dumps(
-            {"status": "ok" if ok else "unavailable", "models": models}))
+        return Reply(
+            200 if ok else 503,
+            codec.dumps({"status": "ok" if ok else "unavailable", "models": models}),
+        )
 
     async def metrics_page(self, request: Request) -> Reply:
         body, ctype = metrics.render()
@@ -426,8 +477,11 @@ class ServingApp:
     async def demo(self, request: Request) -> Reply:
         if not self.config.enable_demo:
             raise ServingError(404, "The demo page is disabled.")
-        page = resources.files("flowzero.serving").joinpath("static/index.html").read_text(
-            encoding="utf-8")
+        page = (
+            resources.files("flowzero.serving")
+            .joinpath("static/index.html")
+            .read_text(encoding="utf-8")
+        )
         page = page.replace("{{MODEL_NAME}}", html.escape(self.repo.model_names[0]))
         return Reply(200, page.encode(), "text/html; charset=utf-8")
 
@@ -473,8 +527,11 @@ def create_app(config: ServingConfig, repository: ModelRepository | None = None)
     """The Starlette app serving `config`. Models load when the ASGI lifespan starts (uvicorn,
     gunicorn's asgi worker, or `with TestClient(app)`), one Session set per worker process."""
     state = ServingApp(config, repository)
-    app = Starlette(routes=state.routes(), lifespan=state.lifespan,
-                    exception_handlers={HTTPException: _http_error, Exception: _http_error})
+    app = Starlette(
+        routes=state.routes(),
+        lifespan=state.lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _http_error},
+    )
     app.state.serving = state
     return app
 
@@ -489,6 +546,7 @@ def app_from_env() -> Starlette:
         ours.setLevel(gunicorn_log.level)
         ours.propagate = False
     else:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
-                                                       "%(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
     return create_app(ServingConfig.from_env())

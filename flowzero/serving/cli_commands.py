@@ -58,18 +58,32 @@ def _model_names(values: list[str]) -> tuple[str, ...]:
 def add_export_command(subparsers: Any) -> argparse.ArgumentParser:
     """Registers `export`: checkpoint -> SavedModel (BASE/NAME/<version>)."""
     p = subparsers.add_parser(
-        "export", help="export a trained checkpoint as a SavedModel for serving",
+        "export",
+        help="export a trained checkpoint as a SavedModel for serving",
         description="Writes the model trained into --checkpoint as a SavedModel (graph, "
-                    "variables and the serving_default signature x -> logits, probabilities, "
-                    "classes) to --out, atomically. Serve it with `flowzero serve`.")
-    p.add_argument("--checkpoint", required=True, metavar="DIR",
-                   help="a checkpoint directory (its newest checkpoint), a run directory, or a "
-                        "checkpoint prefix")
-    p.add_argument("--model", default=None, metavar="NAME",
-                   help="the model (two_layer_net, ...); default: from the run's run.json")
-    p.add_argument("--out", required=True, metavar="DIR",
-                   help="the export directory, e.g. models/mnist/1 (must not exist; the last "
-                        "part is the version a model server sees)")
+        "variables and the serving_default signature x -> logits, probabilities, "
+        "classes) to --out, atomically. Serve it with `flowzero serve`.",
+    )
+    p.add_argument(
+        "--checkpoint",
+        required=True,
+        metavar="DIR",
+        help="a checkpoint directory (its newest checkpoint), a run directory, or a "
+        "checkpoint prefix",
+    )
+    p.add_argument(
+        "--model",
+        default=None,
+        metavar="NAME",
+        help="the model (two_layer_net, ...); default: from the run's run.json",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="the export directory, e.g. models/mnist/1 (must not exist; the last "
+        "part is the version a model server sees)",
+    )
     p.set_defaults(func=run_export)
     return p
 
@@ -80,8 +94,11 @@ def run_export(args: argparse.Namespace) -> int:
     from flowzero.serving.repository import parse_version
 
     if parse_version(os.path.basename(os.path.normpath(args.out))) is None:
-        print(f"flowzero: note: {args.out!r} does not end in an integer version directory; "
-              "a model server needs BASE/NAME/<version>/", file=sys.stderr)
+        print(
+            f"flowzero: note: {args.out!r} does not end in an integer version directory; "
+            "a model server needs BASE/NAME/<version>/",
+            file=sys.stderr,
+        )
     try:
         info = export_model(args.checkpoint, args.model, args.out)
     except FileExistsError as e:
@@ -103,73 +120,169 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def add_serve_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model-base-path", required=True, metavar="BASE",
-                   help="directory holding NAME/<version>/ exports")
-    p.add_argument("--model-name", required=True, action="append", metavar="NAME",
-                   help="model to serve (repeat, or comma-separate, for several)")
-    p.add_argument("--host", default=None,
-                   help=f"address to listen on (default: {DEFAULT_HOST}; 0.0.0.0 for all); "
-                        "not with --production or --uds")
-    p.add_argument("--port", type=positive_int, default=None,
-                   help=f"TCP port (default: {DEFAULT_PORT}, TF Serving's REST port); not "
-                        "with --production or --uds")
+    p.add_argument(
+        "--model-base-path",
+        required=True,
+        metavar="BASE",
+        help="directory holding NAME/<version>/ exports",
+    )
+    p.add_argument(
+        "--model-name",
+        required=True,
+        action="append",
+        metavar="NAME",
+        help="model to serve (repeat, or comma-separate, for several)",
+    )
+    p.add_argument(
+        "--host",
+        default=None,
+        help=f"address to listen on (default: {DEFAULT_HOST}; 0.0.0.0 for all); "
+        "not with --production or --uds",
+    )
+    p.add_argument(
+        "--port",
+        type=positive_int,
+        default=None,
+        help=f"TCP port (default: {DEFAULT_PORT}, TF Serving's REST port); not "
+        "with --production or --uds",
+    )
     p.add_argument("--uds", metavar="PATH", help="listen on this unix socket instead of TCP")
-    p.add_argument("--poll-interval", type=non_negative_float, default=2.0, metavar="SECONDS",
-                   help="how often to look for new versions (0: never; default %(default)s)")
-    p.add_argument("--max-body-size", type=_size, default="16m", metavar="SIZE",
-                   help="larger request bodies get 413 (default: %(default)s)")
-    p.add_argument("--inference-threads", type=positive_int, default=2, metavar="N",
-                   help="threads that parse and run requests, per process (default: 2)")
-    p.add_argument("--sessions-per-model", type=positive_int, default=1, metavar="N",
-                   help="Sessions per model version, i.e. requests run at once (default: 1)")
-    p.add_argument("--max-inflight-size", type=_size, default="128m", metavar="SIZE",
-                   help="request bodies held at once (503 + Retry-After beyond; default: "
-                        "%(default)s)")
-    p.add_argument("--max-parse-size", type=_size, default="128m", metavar="SIZE",
-                   help="memory one request's JSON may take once parsed (413 beyond; "
-                        "default: %(default)s)")
-    p.add_argument("--body-timeout", type=positive_float, default=60.0, metavar="SECONDS",
-                   help="a request body must arrive within this (408; default %(default)s)")
-    p.add_argument("--header-timeout", type=positive_float, default=10.0, metavar="SECONDS",
-                   help="a request head must arrive within this of connecting, or the "
-                        "connection closes (default %(default)s; not with --production)")
-    p.add_argument("--keep-alive-timeout", type=positive_float, default=5.0, metavar="SECONDS",
-                   help="idle time between requests before a connection closes (default "
-                        "%(default)s; not with --production)")
-    p.add_argument("--max-connections", type=positive_int, default=1000, metavar="N",
-                   help="open connections at most; more are closed at once (default "
-                        "%(default)s; not with --production)")
-    p.add_argument("--log-rate", type=int, default=20, metavar="N",
-                   help="log records per message per 10 s, the rest counted (0: no limit; "
-                        "default %(default)s; not with --production)")
-    p.add_argument("--load-timeout", type=positive_float, default=300.0, metavar="SECONDS",
-                   help="a model version still loading after this is given up (default "
-                        "%(default)s)")
-    p.add_argument("--max-model-file-size", type=_size, default="4g", metavar="SIZE",
-                   help="largest file (and unpacked arrays) a model version may hold "
-                        "(default: %(default)s)")
+    p.add_argument(
+        "--poll-interval",
+        type=non_negative_float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how often to look for new versions (0: never; default %(default)s)",
+    )
+    p.add_argument(
+        "--max-body-size",
+        type=_size,
+        default="16m",
+        metavar="SIZE",
+        help="larger request bodies get 413 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--inference-threads",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="threads that parse and run requests, per process (default: 2)",
+    )
+    p.add_argument(
+        "--sessions-per-model",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="Sessions per model version, i.e. requests run at once (default: 1)",
+    )
+    p.add_argument(
+        "--max-inflight-size",
+        type=_size,
+        default="128m",
+        metavar="SIZE",
+        help="request bodies held at once (503 + Retry-After beyond; default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-parse-size",
+        type=_size,
+        default="128m",
+        metavar="SIZE",
+        help="memory one request's JSON may take once parsed (413 beyond; default: %(default)s)",
+    )
+    p.add_argument(
+        "--body-timeout",
+        type=positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="a request body must arrive within this (408; default %(default)s)",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a request head must arrive within this of connecting, or the "
+        "connection closes (default %(default)s; not with --production)",
+    )
+    p.add_argument(
+        "--keep-alive-timeout",
+        type=positive_float,
+        default=5.0,
+        metavar="SECONDS",
+        help="idle time between requests before a connection closes (default "
+        "%(default)s; not with --production)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=positive_int,
+        default=1000,
+        metavar="N",
+        help="open connections at most; more are closed at once (default "
+        "%(default)s; not with --production)",
+    )
+    p.add_argument(
+        "--log-rate",
+        type=int,
+        default=20,
+        metavar="N",
+        help="log records per message per 10 s, the rest counted (0: no limit; "
+        "default %(default)s; not with --production)",
+    )
+    p.add_argument(
+        "--load-timeout",
+        type=positive_float,
+        default=300.0,
+        metavar="SECONDS",
+        help="a model version still loading after this is given up (default %(default)s)",
+    )
+    p.add_argument(
+        "--max-model-file-size",
+        type=_size,
+        default="4g",
+        metavar="SIZE",
+        help="largest file (and unpacked arrays) a model version may hold (default: %(default)s)",
+    )
     p.add_argument("--no-demo", action="store_true", help="do not serve the demo page at /")
-    p.add_argument("--log-level", default="info",
-                   choices=["critical", "error", "warning", "info", "debug"])
-    p.add_argument("--production", action="store_true",
-                   help="run gunicorn with deploy/gunicorn.conf.py's settings (ASGI workers on "
-                        "a unix socket, pidfile, logs, graceful HUP reload) instead of uvicorn")
-    p.add_argument("--workers", type=positive_int, default=None, metavar="N",
-                   help="with --production: worker processes (default: one per CPU)")
-    p.add_argument("--run-dir", default=None, metavar="DIR",
-                   help="with --production: socket/pidfile directory (default /run/flowzero)")
-    p.add_argument("--log-dir", default=None, metavar="DIR",
-                   help="with --production: access/error log directory, '-' for stderr "
-                        "(default /var/log/flowzero)")
+    p.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    p.add_argument(
+        "--production",
+        action="store_true",
+        help="run gunicorn with deploy/gunicorn.conf.py's settings (ASGI workers on "
+        "a unix socket, pidfile, logs, graceful HUP reload) instead of uvicorn",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="with --production: worker processes (default: one per CPU)",
+    )
+    p.add_argument(
+        "--run-dir",
+        default=None,
+        metavar="DIR",
+        help="with --production: socket/pidfile directory (default /run/flowzero)",
+    )
+    p.add_argument(
+        "--log-dir",
+        default=None,
+        metavar="DIR",
+        help="with --production: access/error log directory, '-' for stderr "
+        "(default /var/log/flowzero)",
+    )
 
 
 def add_serve_command(subparsers: Any) -> argparse.ArgumentParser:
     """Registers `serve`: the REST server (TF Serving + KServe v2 APIs)."""
     p = subparsers.add_parser(
-        "serve", help="serve exported models over HTTP (TF Serving REST API, KServe v2)",
+        "serve",
+        help="serve exported models over HTTP (TF Serving REST API, KServe v2)",
         description="Serves the newest version under BASE/NAME/ and switches to new versions "
-                    "without a restart. Development: uvicorn on --host/--port. Production: "
-                    "--production (gunicorn), see docs/deploy.md.")
+        "without a restart. Development: uvicorn on --host/--port. Production: "
+        "--production (gunicorn), see docs/deploy.md.",
+    )
     add_serve_arguments(p)
     p.set_defaults(func=run_serve)
     return p
@@ -178,16 +291,20 @@ def add_serve_command(subparsers: Any) -> argparse.ArgumentParser:
 def _config(args: argparse.Namespace) -> Any:
     from flowzero.serving.config import ServingConfig
 
-    return ServingConfig(model_base_path=args.model_base_path,
-                         model_names=_model_names(args.model_name),
-                         poll_interval_s=args.poll_interval, max_body_bytes=args.max_body_size,
-                         inference_threads=args.inference_threads,
-                         sessions_per_model=args.sessions_per_model,
-                         enable_demo=not args.no_demo,
-                         max_inflight_bytes=args.max_inflight_size,
-                         max_parse_bytes=args.max_parse_size,
-                         body_timeout_s=args.body_timeout, load_timeout_s=args.load_timeout,
-                         max_model_file_bytes=args.max_model_file_size)
+    return ServingConfig(
+        model_base_path=args.model_base_path,
+        model_names=_model_names(args.model_name),
+        poll_interval_s=args.poll_interval,
+        max_body_bytes=args.max_body_size,
+        inference_threads=args.inference_threads,
+        sessions_per_model=args.sessions_per_model,
+        enable_demo=not args.no_demo,
+        max_inflight_bytes=args.max_inflight_size,
+        max_parse_bytes=args.max_parse_size,
+        body_timeout_s=args.body_timeout,
+        load_timeout_s=args.load_timeout,
+        max_model_file_bytes=args.max_model_file_size,
+    )
 
 
 def _ignored_flags(args: argparse.Namespace) -> str | None:
@@ -195,18 +312,29 @@ def _ignored_flags(args: argparse.Namespace) -> str | None:
     would otherwise leave a flag without effect."""
     tcp = [f for f, v in (("--host", args.host), ("--port", args.port)) if v is not None]
     if args.production and tcp:
-        return (f"{' and '.join(tcp)} cannot be used with --production: gunicorn then listens "
-                "on a unix socket for nginx (RUN_DIR/flowzero.sock, RUN_DIR from --run-dir, "
-                "default /run/flowzero; or --uds PATH), and nginx's `listen` line in "
-                "deploy/nginx/flowzero.conf sets the public port (see docs/deploy.md). To "
-                f"serve on TCP port {args.port or DEFAULT_PORT} without nginx, drop --production")
+        return (
+            f"{' and '.join(tcp)} cannot be used with --production: gunicorn then listens "
+            "on a unix socket for nginx (RUN_DIR/flowzero.sock, RUN_DIR from --run-dir, "
+            "default /run/flowzero; or --uds PATH), and nginx's `listen` line in "
+            "deploy/nginx/flowzero.conf sets the public port (see docs/deploy.md). To "
+            f"serve on TCP port {args.port or DEFAULT_PORT} without nginx, drop --production"
+        )
     if args.uds and tcp:
         return f"{' and '.join(tcp)} cannot be used with --uds (a unix socket has no address)"
-    alone = [f for f, v in (("--workers", args.workers), ("--run-dir", args.run_dir),
-                            ("--log-dir", args.log_dir)) if v is not None]
+    alone = [
+        f
+        for f, v in (
+            ("--workers", args.workers),
+            ("--run-dir", args.run_dir),
+            ("--log-dir", args.log_dir),
+        )
+        if v is not None
+    ]
     if alone and not args.production:
-        return (f"{', '.join(alone)} only take{'s' if len(alone) == 1 else ''} effect with "
-                "--production (gunicorn); the development server is one uvicorn process")
+        return (
+            f"{', '.join(alone)} only take{'s' if len(alone) == 1 else ''} effect with "
+            "--production (gunicorn); the development server is one uvicorn process"
+        )
     return None
 
 
@@ -235,13 +363,20 @@ def run_serve(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     import logging
 
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    kw: dict[str, Any] = {"uds": args.uds} if args.uds else {
-        "host": args.host or DEFAULT_HOST, "port": args.port or DEFAULT_PORT}
-    limits = server.ServerLimits(header_timeout_s=args.header_timeout,
-                                 keep_alive_s=args.keep_alive_timeout,
-                                 max_connections=args.max_connections, log_rate=args.log_rate)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    kw: dict[str, Any] = (
+        {"uds": args.uds}
+        if args.uds
+        else {"host": args.host or DEFAULT_HOST, "port": args.port or DEFAULT_PORT}
+    )
+    limits = server.ServerLimits(
+        header_timeout_s=args.header_timeout,
+        keep_alive_s=args.keep_alive_timeout,
+        max_connections=args.max_connections,
+        log_rate=args.log_rate,
+    )
     server.run(create_app(config), limits, log_level=args.log_level, **kw)
     return EXIT_OK
 
@@ -257,8 +392,9 @@ def _run_gunicorn(args: argparse.Namespace, config: Any) -> int:
     if args.run_dir:
         env["FLOWZERO_RUN_DIR"] = os.path.abspath(args.run_dir)
     if args.log_dir:
-        env["FLOWZERO_LOG_DIR"] = args.log_dir if args.log_dir == "-" else \
-            os.path.abspath(args.log_dir)
+        env["FLOWZERO_LOG_DIR"] = (
+            args.log_dir if args.log_dir == "-" else os.path.abspath(args.log_dir)
+        )
     if args.uds:
         env["FLOWZERO_BIND"] = f"unix:{os.path.abspath(args.uds)}"
     env["FLOWZERO_LOG_LEVEL"] = args.log_level
@@ -270,12 +406,19 @@ def _run_gunicorn(args: argparse.Namespace, config: Any) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m flowzero.serving ...`: the serve command on its own."""
-    p = argparse.ArgumentParser(prog="python -m flowzero.serving",
-                                description="Serve exported flowzero models over HTTP.")
+    p = argparse.ArgumentParser(
+        prog="python -m flowzero.serving", description="Serve exported flowzero models over HTTP."
+    )
     add_serve_arguments(p)
     args = p.parse_args(argv)
     return run_serve(args)
 
 
-__all__ = ["add_export_command", "add_serve_command", "add_serve_arguments", "run_export",
-           "run_serve", "main"]
+__all__ = [
+    "add_export_command",
+    "add_serve_command",
+    "add_serve_arguments",
+    "run_export",
+    "run_serve",
+    "main",
+]

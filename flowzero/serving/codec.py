@@ -30,11 +30,21 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
-TF_DTYPES = {"float32": "DT_FLOAT", "float64": "DT_DOUBLE", "float16": "DT_HALF",
-             "int8": "DT_INT8", "int16": "DT_INT16", "int32": "DT_INT32", "int64": "DT_INT64",
-             "uint8": "DT_UINT8", "uint16": "DT_UINT16", "bool": "DT_BOOL",
-             "string": "DT_STRING", "complex64": "DT_COMPLEX64",
-             "complex128": "DT_COMPLEX128"}
+TF_DTYPES = {
+    "float32": "DT_FLOAT",
+    "float64": "DT_DOUBLE",
+    "float16": "DT_HALF",
+    "int8": "DT_INT8",
+    "int16": "DT_INT16",
+    "int32": "DT_INT32",
+    "int64": "DT_INT64",
+    "uint8": "DT_UINT8",
+    "uint16": "DT_UINT16",
+    "bool": "DT_BOOL",
+    "string": "DT_STRING",
+    "complex64": "DT_COMPLEX64",
+    "complex128": "DT_COMPLEX128",
+}
 
 
 def parse_json(body: bytes) -> Any:
@@ -68,8 +78,12 @@ def parse_cost(body: bytes) -> int:
     containers = np.count_nonzero(a == ord("{")) + np.count_nonzero(a == ord("["))
     items = np.count_nonzero(a == ord(",")) + np.count_nonzero(a == ord(":")) + 1
     quotes = np.count_nonzero(a == ord('"'))
-    return (len(body) + _COST_CONTAINER * int(containers) + _COST_ITEM * int(items)
-            + _COST_STRING * (int(quotes) + 1) // 2)
+    return (
+        len(body)
+        + _COST_CONTAINER * int(containers)
+        + _COST_ITEM * int(items)
+        + _COST_STRING * (int(quotes) + 1) // 2
+    )
 
 
 class ParseCostMeter:
@@ -81,8 +95,9 @@ class ParseCostMeter:
     worst ratio of memory to text is not scanned at all.
     """
 
-    def __init__(self, limit: int, expected: int | None = None,
-                 json_bytes: int | None = None) -> None:
+    def __init__(
+        self, limit: int, expected: int | None = None, json_bytes: int | None = None
+    ) -> None:
         self.limit = limit
         self.json_bytes = json_bytes
         size = expected if json_bytes is None or expected is None else min(expected, json_bytes)
@@ -94,7 +109,7 @@ class ParseCostMeter:
         if not self.active:
             return
         if self.json_bytes is not None:
-            chunk = chunk[:max(0, self.json_bytes - self.seen)]
+            chunk = chunk[: max(0, self.json_bytes - self.seen)]
         self.seen += len(chunk)
         if chunk:
             self.cost += parse_cost(chunk)
@@ -102,9 +117,12 @@ class ParseCostMeter:
 
     def check(self) -> None:
         if self.cost > self.limit:
-            raise ServingError(413, f"The request body could take more than {self.limit} bytes "
-                                    "once parsed (max_parse_bytes): send fewer or larger values "
-                                    "per request.")
+            raise ServingError(
+                413,
+                f"The request body could take more than {self.limit} bytes "
+                "once parsed (max_parse_bytes): send fewer or larger values "
+                "per request.",
+            )
 
 
 def check_parse_cost(body: bytes, limit: int) -> None:
@@ -138,8 +156,7 @@ def _decode_strings(key: str, v: Any) -> Any:
         try:
             return base64.b64decode(v["b64"], validate=True)
         except (binascii.Error, ValueError):
-            raise ServingError(400, f"Input '{key}': invalid base64 in a \"b64\" value.") \
-                from None
+            raise ServingError(400, f"Input '{key}': invalid base64 in a \"b64\" value.") from None
     if isinstance(v, str):
         return v.encode("utf-8")
     raise ServingError(400, f"Input '{key}' expects strings; got a {type(v).__name__} value.")
@@ -162,8 +179,9 @@ def _string_array(key: str, value: Any) -> np.ndarray:
         else:
             arr[()] = items
     except ValueError:
-        raise ServingError(400, f"Input '{key}': ragged lists (sub-lists of unequal length).") \
-            from None
+        raise ServingError(
+            400, f"Input '{key}': ragged lists (sub-lists of unequal length)."
+        ) from None
     return arr
 
 
@@ -222,8 +240,11 @@ def to_array(key: str, info: TensorInfo, value: Any, scan_bools: bool = True) ->
     if scan_bools and want.kind in "iuf":
         found = first_leaf(value, _is_bool)
         if found is not None:
-            raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; element "
-                                    f"{found[0]} is {_json_text(found[1])}.")
+            raise ServingError(
+                400,
+                f"Input '{key}' expects {info.dtype.name} values; element "
+                f"{found[0]} is {_json_text(found[1])}.",
+            )
     try:
         if want.kind == "f":
             with np.errstate(over="ignore", invalid="ignore"):
@@ -235,20 +256,30 @@ def to_array(key: str, info: TensorInfo, value: Any, scan_bools: bool = True) ->
         else:
             arr = np.asarray(value)
     except OverflowError:
-        raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got an "
-                                "integer out of range.") from None
+        raise ServingError(
+            400, f"Input '{key}' expects {info.dtype.name} values; got an integer out of range."
+        ) from None
     except (ValueError, TypeError) as e:
         if _contains_b64(value):
-            raise ServingError(400, f"Input '{key}' is {info.dtype.name}: {{\"b64\": ...}} "
-                                    "values are only for string inputs.") from None
+            raise ServingError(
+                400,
+                f"Input '{key}' is {info.dtype.name}: {{\"b64\": ...}} "
+                "values are only for string inputs.",
+            ) from None
         if "inhomogeneous" in str(e) or "sequence" in str(e):
-            raise ServingError(400, f"Input '{key}': ragged lists (sub-lists of unequal "
-                                    "length) cannot form a tensor.") from None
-        raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got "
-                                f"values that are not numbers ({e}).") from None
+            raise ServingError(
+                400,
+                f"Input '{key}': ragged lists (sub-lists of unequal length) cannot form a tensor.",
+            ) from None
+        raise ServingError(
+            400,
+            f"Input '{key}' expects {info.dtype.name} values; got "
+            f"values that are not numbers ({e}).",
+        ) from None
     if arr.dtype.kind == "O":
-        raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got mixed "
-                                "or non-numeric values.")
+        raise ServingError(
+            400, f"Input '{key}' expects {info.dtype.name} values; got mixed or non-numeric values."
+        )
     return check_input(key, info, arr)
 
 
@@ -283,8 +314,11 @@ def parse_dense(body: bytes) -> tuple[str | None, str, np.ndarray] | None:
             return None
         keys = list(doc.keys())
         fields = [k for k in keys if k in ("instances", "inputs")]
-        if len(fields) != 1 or len(keys) != len(set(keys)) or not set(keys) <= {
-                "instances", "inputs", "signature_name"}:
+        if (
+            len(fields) != 1
+            or len(keys) != len(set(keys))
+            or not set(keys) <= {"instances", "inputs", "signature_name"}
+        ):
             return None
         sig_name = doc.get("signature_name")
         if sig_name is not None and (not isinstance(sig_name, str) or "[" in sig_name):
@@ -300,13 +334,18 @@ def parse_dense(body: bytes) -> tuple[str | None, str, np.ndarray] | None:
                     return None  # ragged or mixed: the general parser says so
             arrays, shape = 1 + n, (n, width)
         flat = np.frombuffer(value.as_buffer(of_type="d"), dtype=np.float64)
-        if flat.size != (n if shape is None else n * shape[1]) or \
-                np.count_nonzero(np.frombuffer(body, np.uint8) == _OPEN) != arrays:
+        if (
+            flat.size != (n if shape is None else n * shape[1])
+            or np.count_nonzero(np.frombuffer(body, np.uint8) == _OPEN) != arrays
+        ):
             return None  # (counted by NumPy: 0.07 ms for 833 KB, bytes.count 0.30 ms)
     except (ValueError, TypeError, RuntimeError, KeyError, IndexError):
         return None
-    return (sig_name, "row" if fields[0] == "instances" else "columnar",
-            flat if shape is None else flat.reshape(shape))
+    return (
+        sig_name,
+        "row" if fields[0] == "instances" else "columnar",
+        flat if shape is None else flat.reshape(shape),
+    )
 
 
 def decode_dense(arr: np.ndarray, sig: SignatureDef) -> dict[str, np.ndarray] | None:
@@ -314,39 +353,51 @@ def decode_dense(arr: np.ndarray, sig: SignatureDef) -> dict[str, np.ndarray] | 
     (None otherwise: the general path decides)."""
     if len(sig.inputs) != 1:
         return None
-    (key, info), = sig.inputs.items()
+    ((key, info),) = sig.inputs.items()
     if info.dtype.np.kind != "f":
         return None
     return {key: check_input(key, info, arr)}
 
 
-def decode_predict(doc: Any, sig: SignatureDef, scan_bools: bool = True
-                   ) -> tuple[dict[str, np.ndarray], str, int]:
+def decode_predict(
+    doc: Any, sig: SignatureDef, scan_bools: bool = True
+) -> tuple[dict[str, np.ndarray], str, int]:
     """({input: array}, "row" | "columnar", batch size) of a parsed :predict body
     (`scan_bools`: see to_array)."""
     if not isinstance(doc, dict):
-        raise ServingError(400, "The request body must be a JSON object with \"instances\" "
-                                "or \"inputs\".")
+        raise ServingError(
+            400, 'The request body must be a JSON object with "instances" or "inputs".'
+        )
     has_rows, has_cols = "instances" in doc, "inputs" in doc
     if has_rows == has_cols:
-        raise ServingError(400, "Missing 'inputs' or 'instances' key" if not has_rows else
-                           "Not both 'inputs' and 'instances' may be given.")
+        raise ServingError(
+            400,
+            "Missing 'inputs' or 'instances' key"
+            if not has_rows
+            else "Not both 'inputs' and 'instances' may be given.",
+        )
     keys = list(sig.inputs)
     if has_rows:
         rows = doc["instances"]
         if not isinstance(rows, list) or not rows:
-            raise ServingError(400, "\"instances\" must be a non-empty list.")
+            raise ServingError(400, '"instances" must be a non-empty list.')
         named = isinstance(rows[0], dict) and not _is_b64(rows[0])
         if len(keys) > 1 and not named:
-            raise ServingError(400, f"The signature takes several inputs {sorted(keys)}: each "
-                                    "instance must be an object {input: value}.")
+            raise ServingError(
+                400,
+                f"The signature takes several inputs {sorted(keys)}: each "
+                "instance must be an object {input: value}.",
+            )
         if named:
             cols: dict[str, list[Any]] = {k: [] for k in keys}
             for i, row in enumerate(rows):
                 if not isinstance(row, dict) or set(row) != set(keys):
                     got = sorted(row) if isinstance(row, dict) else type(row).__name__
-                    raise ServingError(400, f"Instance {i} must be an object with exactly the "
-                                            f"inputs {sorted(keys)}; got {got}.")
+                    raise ServingError(
+                        400,
+                        f"Instance {i} must be an object with exactly the "
+                        f"inputs {sorted(keys)}; got {got}.",
+                    )
                 for k in keys:
                     cols[k].append(row[k])
             feeds = {k: to_array(k, sig.inputs[k], v, scan_bools) for k, v in cols.items()}
@@ -358,13 +409,19 @@ def decode_predict(doc: Any, sig: SignatureDef, scan_bools: bool = True
         unknown = [k for k in value if k not in sig.inputs]
         missing = [k for k in keys if k not in value]
         if unknown or missing:
-            raise ServingError(400, f"\"inputs\" must name exactly the signature's inputs "
-                                    f"{sorted(keys)}; unknown: {unknown}, missing: {missing}.")
+            raise ServingError(
+                400,
+                f'"inputs" must name exactly the signature\'s inputs '
+                f"{sorted(keys)}; unknown: {unknown}, missing: {missing}.",
+            )
         feeds = {k: to_array(k, sig.inputs[k], v, scan_bools) for k, v in value.items()}
     else:
         if len(keys) > 1:
-            raise ServingError(400, f"The signature takes several inputs {sorted(keys)}: "
-                                    "\"inputs\" must be an object {input: value}.")
+            raise ServingError(
+                400,
+                f"The signature takes several inputs {sorted(keys)}: "
+                '"inputs" must be an object {input: value}.',
+            )
         feeds = {keys[0]: to_array(keys[0], sig.inputs[keys[0]], value, scan_bools)}
     batch = max((a.shape[0] for a in feeds.values() if a.ndim), default=1)
     return feeds, "columnar", batch
@@ -372,8 +429,11 @@ def decode_predict(doc: Any, sig: SignatureDef, scan_bools: bool = True
 
 def _jsonable(key: str, arr: np.ndarray) -> Any:
     if arr.dtype.kind == "O":
-        enc = (lambda b: {"b64": base64.b64encode(b).decode()}) if key.endswith("_bytes") else \
-            (lambda b: b.decode("utf-8", "replace") if isinstance(b, bytes) else str(b))
+        enc = (
+            (lambda b: {"b64": base64.b64encode(b).decode()})
+            if key.endswith("_bytes")
+            else (lambda b: b.decode("utf-8", "replace") if isinstance(b, bytes) else str(b))
+        )
         return np.vectorize(enc, otypes=[object])(arr).tolist() if arr.size else arr.tolist()
     if arr.dtype == np.float16:
         arr = arr.astype(np.float32)
@@ -388,24 +448,32 @@ def encode_predict(outputs: dict[str, np.ndarray], fmt: str) -> bytes:
     """The :predict response body for `outputs` in the request's format."""
     if fmt == "columnar":
         if len(outputs) == 1:
-            (k, v), = outputs.items()
+            ((k, v),) = outputs.items()
             return dumps({"outputs": _jsonable(k, v)})
         return dumps({"outputs": {k: _jsonable(k, v) for k, v in outputs.items()}})
     sizes = {k: (v.shape[0] if v.ndim else None) for k, v in outputs.items()}
     if len(set(sizes.values())) != 1 or None in sizes.values():
-        raise ServingError(400, f"The row format needs every output to have the same 0th "
-                                f"(batch) dimension; got {sizes}. Use the columnar format "
-                                "(\"inputs\") for this signature.")
+        raise ServingError(
+            400,
+            f"The row format needs every output to have the same 0th "
+            f"(batch) dimension; got {sizes}. Use the columnar format "
+            '("inputs") for this signature.',
+        )
     if len(outputs) == 1:
-        (k, v), = outputs.items()
+        ((k, v),) = outputs.items()
         return dumps({"predictions": _jsonable(k, v)})
     cols = {k: _jsonable(k, v) for k, v in outputs.items()}
     n = next(iter(sizes.values()))
     fast = _rows_of_numeric_columns(cols, n)
     if fast is not None:
         return fast
-    rows = [{k: (c[i] if not isinstance(c, np.ndarray) or c.ndim > 1 else c[i].item())
-             for k, c in cols.items()} for i in range(n)]
+    rows = [
+        {
+            k: (c[i] if not isinstance(c, np.ndarray) or c.ndim > 1 else c[i].item())
+            for k, c in cols.items()
+        }
+        for i in range(n)
+    ]
     return dumps({"predictions": rows})
 
 
@@ -418,8 +486,10 @@ def _rows_of_numeric_columns(cols: dict[str, Any], n: int) -> bytes | None:
     column's rows are exactly the pieces between the separators "],[" (one bracket more on each
     side per extra dimension).
     """
-    if not all(isinstance(c, np.ndarray) and c.dtype.kind in "biuf" and c.ndim and c.size
-               for c in cols.values()):
+    if not all(
+        isinstance(c, np.ndarray) and c.dtype.kind in "biuf" and c.ndim and c.size
+        for c in cols.values()
+    ):
         return None  # (an empty dimension shortens the text's nesting: the general path)
     pieces, slots = [], []
     for c in cols.values():
@@ -430,35 +500,63 @@ def _rows_of_numeric_columns(cols: dict[str, Any], n: int) -> bytes | None:
             return None
         pieces.append(part)
         slots.append(opened + b"%b" + closed)
-    row = b"{" + b",".join(dumps(k).replace(b"%", b"%%") + b":" + slot
-                           for k, slot in zip(cols, slots)) + b"}"
+    row = (
+        b"{"
+        + b",".join(dumps(k).replace(b"%", b"%%") + b":" + slot for k, slot in zip(cols, slots))
+        + b"}"
+    )
     return b'{"predictions":[' + b",".join([row % r for r in zip(*pieces)]) + b"]}"
 
 
 # -- metadata / status ------------------------------------------------------------------------
 def tensor_info_json(info: TensorInfo) -> dict[str, Any]:
     shape = info.shape
-    return {"dtype": TF_DTYPES.get(info.dtype.name, "DT_INVALID"),
-            "tensor_shape": {"dim": [] if shape is None else
-                             [{"size": str(-1 if d is None else d), "name": ""} for d in shape],
-                             "unknown_rank": shape is None},
-            "name": info.name}
+    return {
+        "dtype": TF_DTYPES.get(info.dtype.name, "DT_INVALID"),
+        "tensor_shape": {
+            "dim": []
+            if shape is None
+            else [{"size": str(-1 if d is None else d), "name": ""} for d in shape],
+            "unknown_rank": shape is None,
+        },
+        "name": info.name,
+    }
 
 
 def signature_json(sig: SignatureDef) -> dict[str, Any]:
-    return {"inputs": {k: tensor_info_json(v) for k, v in sig.inputs.items()},
-            "outputs": {k: tensor_info_json(v) for k, v in sig.outputs.items()},
-            "method_name": sig.method_name}
+    return {
+        "inputs": {k: tensor_info_json(v) for k, v in sig.inputs.items()},
+        "outputs": {k: tensor_info_json(v) for k, v in sig.outputs.items()},
+        "method_name": sig.method_name,
+    }
 
 
 def metadata_json(name: str, version: int, signatures: dict[str, SignatureDef]) -> bytes:
-    return dumps({"model_spec": {"name": name, "signature_name": "", "version": str(version)},
-                  "metadata": {"signature_def": {
-                      "signature_def": {k: signature_json(s) for k, s in signatures.items()}}}})
+    return dumps(
+        {
+            "model_spec": {"name": name, "signature_name": "", "version": str(version)},
+            "metadata": {
+                "signature_def": {
+                    "signature_def": {k: signature_json(s) for k, s in signatures.items()}
+                }
+            },
+        }
+    )
 
 
 def status_json(states: list[Any]) -> bytes:
-    return dumps({"model_version_status": [
-        {"version": str(s.version), "state": s.state,
-         "status": {"error_code": "OK" if not s.error else (s.error_code or "UNKNOWN"),
-                    "error_message": s.error}} for s in states]})
+    return dumps(
+        {
+            "model_version_status": [
+                {
+                    "version": str(s.version),
+                    "state": s.state,
+                    "status": {
+                        "error_code": "OK" if not s.error else (s.error_code or "UNKNOWN"),
+                        "error_message": s.error,
+                    },
+                }
+                for s in states
+            ]
+        }
+    )

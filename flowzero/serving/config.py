@@ -94,16 +94,19 @@ class ServingConfig:
         if self.inference_threads < 1 or self.sessions_per_model < 1:
             raise ValueError("inference_threads and sessions_per_model must be >= 1")
         if self.max_inflight_bytes < self.max_body_bytes:
-            raise ValueError(f"max_inflight_bytes ({self.max_inflight_bytes}) must be at least "
-                             f"max_body_bytes ({self.max_body_bytes})")
+            raise ValueError(
+                f"max_inflight_bytes ({self.max_inflight_bytes}) must be at least "
+                f"max_body_bytes ({self.max_body_bytes})"
+            )
         for key in ("body_timeout_s", "load_timeout_s"):
             if not getattr(self, key) > 0:
                 raise ValueError(f"{key} must be > 0; got {getattr(self, key)}")
         if self.max_parse_bytes < 1024:
             raise ValueError(f"max_parse_bytes must be at least 1024; got {self.max_parse_bytes}")
         if self.max_model_file_bytes < 1024:
-            raise ValueError("max_model_file_bytes must be at least 1024; got "
-                             f"{self.max_model_file_bytes}")
+            raise ValueError(
+                f"max_model_file_bytes must be at least 1024; got {self.max_model_file_bytes}"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServingConfig:
@@ -112,8 +115,10 @@ class ServingConfig:
         base = e.get("FLOWZERO_MODEL_BASE_PATH")
         names = e.get("FLOWZERO_MODEL_NAME", "")
         if not base or not names:
-            raise ValueError("set FLOWZERO_MODEL_BASE_PATH and FLOWZERO_MODEL_NAME (the models "
-                             "to serve: BASE/NAME/<version>/)")
+            raise ValueError(
+                "set FLOWZERO_MODEL_BASE_PATH and FLOWZERO_MODEL_NAME (the models "
+                "to serve: BASE/NAME/<version>/)"
+            )
 
         def num(key: str, default: float, kind: type = int) -> float:
             raw = e.get(key)
@@ -124,36 +129,40 @@ class ServingConfig:
             except ValueError:
                 raise ValueError(f"{key}={raw!r} is not a number") from None
 
-        return cls(model_base_path=base,
-                   model_names=tuple(n.strip() for n in names.split(",") if n.strip()),
-                   poll_interval_s=float(num("FLOWZERO_POLL_INTERVAL", 2.0, float)),
-                   max_body_bytes=int(num("FLOWZERO_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
-                   inference_threads=int(num("FLOWZERO_INFERENCE_THREADS", 2)),
-                   sessions_per_model=int(num("FLOWZERO_SESSIONS_PER_MODEL", 1)),
-                   enable_demo=e.get("FLOWZERO_DEMO", "1") not in ("0", "false", "no"),
-                   blas_threads=int(num("FLOWZERO_BLAS_THREADS", 1)) or None,
-                   inline_max_bytes=int(num("FLOWZERO_INLINE_MAX_BYTES", 1 << 20)),
-                   max_inflight_bytes=int(num("FLOWZERO_MAX_INFLIGHT_BYTES",
-                                              DEFAULT_MAX_INFLIGHT_BYTES)),
-                   max_parse_bytes=int(num("FLOWZERO_MAX_PARSE_BYTES", DEFAULT_MAX_PARSE_BYTES)),
-                   body_timeout_s=float(num("FLOWZERO_BODY_TIMEOUT", 60.0, float)),
-                   load_timeout_s=float(num("FLOWZERO_LOAD_TIMEOUT", 300.0, float)),
-                   max_model_file_bytes=int(num("FLOWZERO_MAX_MODEL_FILE_BYTES",
-                                                DEFAULT_MAX_MODEL_FILE_BYTES)))
+        return cls(
+            model_base_path=base,
+            model_names=tuple(n.strip() for n in names.split(",") if n.strip()),
+            poll_interval_s=float(num("FLOWZERO_POLL_INTERVAL", 2.0, float)),
+            max_body_bytes=int(num("FLOWZERO_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
+            inference_threads=int(num("FLOWZERO_INFERENCE_THREADS", 2)),
+            sessions_per_model=int(num("FLOWZERO_SESSIONS_PER_MODEL", 1)),
+            enable_demo=e.get("FLOWZERO_DEMO", "1") not in ("0", "false", "no"),
+            blas_threads=int(num("FLOWZERO_BLAS_THREADS", 1)) or None,
+            inline_max_bytes=int(num("FLOWZERO_INLINE_MAX_BYTES", 1 << 20)),
+            max_inflight_bytes=int(num("FLOWZERO_MAX_INFLIGHT_BYTES", DEFAULT_MAX_INFLIGHT_BYTES)),
+            max_parse_bytes=int(num("FLOWZERO_MAX_PARSE_BYTES", DEFAULT_MAX_PARSE_BYTES)),
+            body_timeout_s=float(num("FLOWZERO_BODY_TIMEOUT", 60.0, float)),
+            load_timeout_s=float(num("FLOWZERO_LOAD_TIMEOUT", 300.0, float)),
+            max_model_file_bytes=int(
+                num("FLOWZERO_MAX_MODEL_FILE_BYTES", DEFAULT_MAX_MODEL_FILE_BYTES)
+            ),
+        )
 
     def to_env(self) -> dict[str, str]:
         """The environment variables that from_env reads back as this configuration."""
-        return {"FLOWZERO_MODEL_BASE_PATH": os.path.abspath(self.model_base_path),
-                "FLOWZERO_MODEL_NAME": ",".join(self.model_names),
-                "FLOWZERO_POLL_INTERVAL": repr(self.poll_interval_s),
-                "FLOWZERO_MAX_BODY_BYTES": str(self.max_body_bytes),
-                "FLOWZERO_INFERENCE_THREADS": str(self.inference_threads),
-                "FLOWZERO_SESSIONS_PER_MODEL": str(self.sessions_per_model),
-                "FLOWZERO_DEMO": "1" if self.enable_demo else "0",
-                "FLOWZERO_BLAS_THREADS": str(self.blas_threads or 0),
-                "FLOWZERO_INLINE_MAX_BYTES": str(self.inline_max_bytes),
-                "FLOWZERO_MAX_INFLIGHT_BYTES": str(self.max_inflight_bytes),
-                "FLOWZERO_MAX_PARSE_BYTES": str(self.max_parse_bytes),
-                "FLOWZERO_BODY_TIMEOUT": repr(self.body_timeout_s),
-                "FLOWZERO_LOAD_TIMEOUT": repr(self.load_timeout_s),
-                "FLOWZERO_MAX_MODEL_FILE_BYTES": str(self.max_model_file_bytes)}
+        return {
+            "FLOWZERO_MODEL_BASE_PATH": os.path.abspath(self.model_base_path),
+            "FLOWZERO_MODEL_NAME": ",".join(self.model_names),
+            "FLOWZERO_POLL_INTERVAL": repr(self.poll_interval_s),
+            "FLOWZERO_MAX_BODY_BYTES": str(self.max_body_bytes),
+            "FLOWZERO_INFERENCE_THREADS": str(self.inference_threads),
+            "FLOWZERO_SESSIONS_PER_MODEL": str(self.sessions_per_model),
+            "FLOWZERO_DEMO": "1" if self.enable_demo else "0",
+            "FLOWZERO_BLAS_THREADS": str(self.blas_threads or 0),
+            "FLOWZERO_INLINE_MAX_BYTES": str(self.inline_max_bytes),
+            "FLOWZERO_MAX_INFLIGHT_BYTES": str(self.max_inflight_bytes),
+            "FLOWZERO_MAX_PARSE_BYTES": str(self.max_parse_bytes),
+            "FLOWZERO_BODY_TIMEOUT": repr(self.body_timeout_s),
+            "FLOWZERO_LOAD_TIMEOUT": repr(self.load_timeout_s),
+            "FLOWZERO_MAX_MODEL_FILE_BYTES": str(self.max_model_file_bytes),
+        }

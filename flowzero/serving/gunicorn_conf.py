@@ -95,7 +95,8 @@ proc_name = "flowzero-serving"
 # loop, once a second. On a disk-backed /tmp that call can wait for the filesystem's journal
 # (gunicorn's docs warn about it): the worker stalls meanwhile. A tmpfs never makes it wait.
 worker_tmp_dir = os.environ.get("FLOWZERO_WORKER_TMP_DIR") or next(
-    (d for d in ("/dev/shm", run_dir) if os.path.isdir(d) and os.access(d, os.W_OK)), None)
+    (d for d in ("/dev/shm", run_dir) if os.path.isdir(d) and os.access(d, os.W_OK)), None
+)
 # gunicorn >= 27's control socket (gunicornc): next to the pidfile, not in $HOME.
 control_socket = os.path.join(run_dir, "gunicorn.ctl")
 
@@ -145,8 +146,9 @@ def pre_fork(server: Any, worker: Any) -> None:
         slot = getattr(w, "flowzero_slot", None)
         if slot is not None:
             newest[slot] = max(newest.get(slot, -1), w.age)
-    worker.flowzero_slot = min(range(max(1, server.num_workers)),
-                               key=lambda i: (newest.get(i, -1), i))
+    worker.flowzero_slot = min(
+        range(max(1, server.num_workers)), key=lambda i: (newest.get(i, -1), i)
+    )
 
 
 def post_fork(server: Any, worker: Any) -> None:
@@ -163,8 +165,9 @@ def post_fork(server: Any, worker: Any) -> None:
     try:
         listener = UnixSocket(path, server.cfg, server.log)
     except OSError as e:  # the shared socket still serves; say why this one does not
-        server.log.warning("worker socket %s: %s; this worker serves the shared socket only",
-                           path, e)
+        server.log.warning(
+            "worker socket %s: %s; this worker serves the shared socket only", path, e
+        )
         return
     st = os.stat(path)
     worker.flowzero_listener, worker.flowzero_socket_file = listener, (st.st_dev, st.st_ino)

@@ -26,13 +26,33 @@ from flowzero.serving.servable import ServingError, check_input, element_index, 
 
 HEADER = "inference-header-content-length"
 
-V2_DTYPES = {"float32": "FP32", "float64": "FP64", "float16": "FP16", "int8": "INT8",
-             "int16": "INT16", "int32": "INT32", "int64": "INT64", "uint8": "UINT8",
-             "uint16": "UINT16", "bool": "BOOL", "string": "BYTES"}
-NP_OF_V2 = {"FP32": np.dtype("<f4"), "FP64": np.dtype("<f8"), "FP16": np.dtype("<f2"),
-            "INT8": np.dtype("i1"), "INT16": np.dtype("<i2"), "INT32": np.dtype("<i4"),
-            "INT64": np.dtype("<i8"), "UINT8": np.dtype("u1"), "UINT16": np.dtype("<u2"),
-            "UINT32": np.dtype("<u4"), "UINT64": np.dtype("<u8"), "BOOL": np.dtype("?")}
+V2_DTYPES = {
+    "float32": "FP32",
+    "float64": "FP64",
+    "float16": "FP16",
+    "int8": "INT8",
+    "int16": "INT16",
+    "int32": "INT32",
+    "int64": "INT64",
+    "uint8": "UINT8",
+    "uint16": "UINT16",
+    "bool": "BOOL",
+    "string": "BYTES",
+}
+NP_OF_V2 = {
+    "FP32": np.dtype("<f4"),
+    "FP64": np.dtype("<f8"),
+    "FP16": np.dtype("<f2"),
+    "INT8": np.dtype("i1"),
+    "INT16": np.dtype("<i2"),
+    "INT32": np.dtype("<i4"),
+    "INT64": np.dtype("<i8"),
+    "UINT8": np.dtype("u1"),
+    "UINT16": np.dtype("<u2"),
+    "UINT32": np.dtype("<u4"),
+    "UINT64": np.dtype("<u8"),
+    "BOOL": np.dtype("?"),
+}
 
 
 def v2_dtype(info: TensorInfo) -> str:
@@ -40,14 +60,23 @@ def v2_dtype(info: TensorInfo) -> str:
 
 
 def _tensor_meta(key: str, info: TensorInfo) -> dict[str, Any]:
-    return {"name": key, "datatype": v2_dtype(info),
-            "shape": [] if info.shape is None else [-1 if d is None else d for d in info.shape]}
+    return {
+        "name": key,
+        "datatype": v2_dtype(info),
+        "shape": [] if info.shape is None else [-1 if d is None else d for d in info.shape],
+    }
 
 
 def model_metadata(name: str, versions: list[int], sig: SignatureDef) -> bytes:
-    return dumps({"name": name, "versions": [str(v) for v in versions], "platform": "flowzero",
-                  "inputs": [_tensor_meta(k, v) for k, v in sig.inputs.items()],
-                  "outputs": [_tensor_meta(k, v) for k, v in sig.outputs.items()]})
+    return dumps(
+        {
+            "name": name,
+            "versions": [str(v) for v in versions],
+            "platform": "flowzero",
+            "inputs": [_tensor_meta(k, v) for k, v in sig.inputs.items()],
+            "outputs": [_tensor_meta(k, v) for k, v in sig.outputs.items()],
+        }
+    )
 
 
 def json_length(header_length: str | None) -> int | None:
@@ -71,16 +100,23 @@ def split_body(body: bytes, header_length: str | None) -> tuple[Any, bytes]:
     except ValueError:
         n = -1
     if n < 0 or n > len(body):
-        raise ServingError(400, f"Inference-Header-Content-Length {header_length!r} is not a "
-                                f"length within the {len(body)}-byte body.")
+        raise ServingError(
+            400,
+            f"Inference-Header-Content-Length {header_length!r} is not a "
+            f"length within the {len(body)}-byte body.",
+        )
     return parse_json(body[:n]), body[n:]
 
 
 def _shape(key: str, shape: Any) -> tuple[int, ...]:
-    if not isinstance(shape, list) or not all(
-            type(d) is int and 0 <= d < 2**31 for d in shape) or len(shape) > 32:
-        raise ServingError(400, f"Input '{key}': 'shape' must be a list of non-negative "
-                                f"integers; got {shape!r}.")
+    if (
+        not isinstance(shape, list)
+        or not all(type(d) is int and 0 <= d < 2**31 for d in shape)
+        or len(shape) > 32
+    ):
+        raise ServingError(
+            400, f"Input '{key}': 'shape' must be a list of non-negative integers; got {shape!r}."
+        )
     return tuple(shape)
 
 
@@ -94,11 +130,12 @@ def _bytes_elements(key: str, raw: bytes, count: int) -> np.ndarray:
         pos += 4
         if pos + n > len(raw):
             raise ServingError(400, f"Input '{key}': binary BYTES data ends early.")
-        out[i] = bytes(raw[pos:pos + n])
+        out[i] = bytes(raw[pos : pos + n])
         pos += n
     if pos != len(raw):
-        raise ServingError(400, f"Input '{key}': binary BYTES data has {len(raw) - pos} "
-                                "bytes left over.")
+        raise ServingError(
+            400, f"Input '{key}': binary BYTES data has {len(raw) - pos} bytes left over."
+        )
     return out
 
 
@@ -124,16 +161,19 @@ _INTEGERS = ((int,), "integers")
 _NUMBERS = ((int, float), "numbers")
 
 
-def _data_array(key: str, datatype: str, flat: list[Any], shape: tuple[int, ...]
-                ) -> np.ndarray:
+def _data_array(key: str, datatype: str, flat: list[Any], shape: tuple[int, ...]) -> np.ndarray:
     """'data' as an array of `datatype`, every element checked: its JSON type, and its range
     (INT8 300, or FP32 1e39, which would become inf) -> 400 naming the element."""
     allowed, what = _JSON_TYPES.get(datatype) or (
-        _NUMBERS if datatype.startswith("FP") else _INTEGERS)
+        _NUMBERS if datatype.startswith("FP") else _INTEGERS
+    )
     if not set(map(type, flat)) <= set(allowed):
         i = next(i for i, x in enumerate(flat) if type(x) not in allowed)
-        raise ServingError(400, f"Input '{key}': element {element_index(shape, i)} of 'data' "
-                                f"is {_json_text(flat[i])}; datatype {datatype} takes {what}.")
+        raise ServingError(
+            400,
+            f"Input '{key}': element {element_index(shape, i)} of 'data' "
+            f"is {_json_text(flat[i])}; datatype {datatype} takes {what}.",
+        )
     if datatype == "BYTES":
         arr = np.empty(len(flat), dtype=object)
         arr[:] = [x.encode("utf-8") for x in flat]
@@ -141,24 +181,36 @@ def _data_array(key: str, datatype: str, flat: list[Any], shape: tuple[int, ...]
     dt = NP_OF_V2[datatype]
     if dt.kind in "iu":
         info = np.iinfo(dt)
-        bad = next((i for i, x in enumerate(flat) if not info.min <= x <= info.max), None) \
-            if flat and not info.min <= min(flat) <= max(flat) <= info.max else None
+        bad = (
+            next((i for i, x in enumerate(flat) if not info.min <= x <= info.max), None)
+            if flat and not info.min <= min(flat) <= max(flat) <= info.max
+            else None
+        )
         if bad is not None:
-            raise ServingError(400, f"Input '{key}': element {element_index(shape, bad)} of "
-                                    f"'data' is {flat[bad]}, outside {datatype}'s range "
-                                    f"[{info.min}, {info.max}].")
+            raise ServingError(
+                400,
+                f"Input '{key}': element {element_index(shape, bad)} of "
+                f"'data' is {flat[bad]}, outside {datatype}'s range "
+                f"[{info.min}, {info.max}].",
+            )
         return np.asarray(flat, dtype=dt)
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             arr = np.asarray(flat, dtype=dt)
     except OverflowError:  # an integer beyond any float
         i = next(i for i, x in enumerate(flat) if isinstance(x, int) and abs(x) > 2**1000)
-        raise ServingError(400, f"Input '{key}': element {element_index(shape, i)} of 'data' "
-                                f"is out of range for {datatype}.") from None
+        raise ServingError(
+            400,
+            f"Input '{key}': element {element_index(shape, i)} of 'data' "
+            f"is out of range for {datatype}.",
+        ) from None
     if arr.size and not np.isfinite(arr).all():
         i = int(np.flatnonzero(~np.isfinite(arr))[0])
-        raise ServingError(400, f"Input '{key}': element {element_index(shape, i)} of 'data' "
-                                f"is {_json_text(flat[i])}, out of range for {datatype}.")
+        raise ServingError(
+            400,
+            f"Input '{key}': element {element_index(shape, i)} of 'data' "
+            f"is {_json_text(flat[i])}, out of range for {datatype}.",
+        )
     return arr
 
 
@@ -169,8 +221,9 @@ def _json_text(x: Any) -> str:
         return repr(x)[:40]
 
 
-def decode_infer(doc: Any, binary: bytes, sig: SignatureDef
-                 ) -> tuple[dict[str, np.ndarray], list[str], set[str], dict[str, Any]]:
+def decode_infer(
+    doc: Any, binary: bytes, sig: SignatureDef
+) -> tuple[dict[str, np.ndarray], list[str], set[str], dict[str, Any]]:
     """(feeds, output keys, binary output keys, response extras) of an infer request."""
     if not isinstance(doc, dict):
         raise ServingError(400, "The inference request must be a JSON object.")
@@ -188,50 +241,64 @@ def decode_infer(doc: Any, binary: bytes, sig: SignatureDef
         key = t["name"]
         info = sig.inputs.get(key)
         if info is None:
-            raise ServingError(400, f"Unknown input '{key}'; the model takes "
-                                    f"{sorted(sig.inputs)}.")
+            raise ServingError(400, f"Unknown input '{key}'; the model takes {sorted(sig.inputs)}.")
         if key in feeds:
             raise ServingError(400, f"Input '{key}' is given twice.")
         shape = _shape(key, t.get("shape"))
         count = math.prod(shape)  # a Python int: no overflow, compared before allocating
         datatype, want = t.get("datatype"), v2_dtype(info)
         if datatype != want:
-            raise ServingError(400, f"Input '{key}' has datatype {datatype!r}, but the model "
-                                    f"expects {want}.")
+            raise ServingError(
+                400, f"Input '{key}' has datatype {datatype!r}, but the model expects {want}."
+            )
         tparams = t.get("parameters") or {}
         size = tparams.get("binary_data_size") if isinstance(tparams, dict) else None
         if size is not None:
             if type(size) is not int or size < 0 or pos + size > len(binary):
-                raise ServingError(400, f"Input '{key}': binary_data_size {size!r} does not "
-                                        f"fit the {len(binary) - pos} binary bytes left.")
-            raw = binary[pos:pos + size]
+                raise ServingError(
+                    400,
+                    f"Input '{key}': binary_data_size {size!r} does not "
+                    f"fit the {len(binary) - pos} binary bytes left.",
+                )
+            raw = binary[pos : pos + size]
             pos += size
             if datatype == "BYTES":
                 if count > size // 4:  # each element takes at least its 4-byte length
-                    raise ServingError(400, f"Input '{key}': shape {shape_str(shape)} needs "
-                                            f"{count} BYTES elements; {size} bytes cannot "
-                                            "hold them.")
+                    raise ServingError(
+                        400,
+                        f"Input '{key}': shape {shape_str(shape)} needs "
+                        f"{count} BYTES elements; {size} bytes cannot "
+                        "hold them.",
+                    )
                 arr = _bytes_elements(key, raw, count)
             else:
                 dt = NP_OF_V2[datatype]
                 if size != count * dt.itemsize:
-                    raise ServingError(400, f"Input '{key}': shape {shape_str(shape)} of "
-                                            f"{datatype} needs {count * dt.itemsize} bytes; "
-                                            f"got {size}.")
+                    raise ServingError(
+                        400,
+                        f"Input '{key}': shape {shape_str(shape)} of "
+                        f"{datatype} needs {count * dt.itemsize} bytes; "
+                        f"got {size}.",
+                    )
                 arr = np.frombuffer(raw, dtype=dt).astype(info.dtype.np, copy=False)
         else:
             if "data" not in t:
-                raise ServingError(400, f"Input '{key}' has neither 'data' nor "
-                                        "binary_data_size.")
+                raise ServingError(400, f"Input '{key}' has neither 'data' nor binary_data_size.")
             flat = _flat_data(key, t["data"])
             if len(flat) != count:
-                raise ServingError(400, f"Input '{key}': shape {shape_str(shape)} needs "
-                                        f"{count} values; 'data' has {len(flat)}.")
+                raise ServingError(
+                    400,
+                    f"Input '{key}': shape {shape_str(shape)} needs "
+                    f"{count} values; 'data' has {len(flat)}.",
+                )
             arr = _data_array(key, datatype, flat, shape)
         feeds[key] = check_input(key, info, arr.reshape(shape))
     if pos != len(binary):
-        raise ServingError(400, f"{len(binary) - pos} bytes of binary data are not claimed by "
-                                "any input's binary_data_size.")
+        raise ServingError(
+            400,
+            f"{len(binary) - pos} bytes of binary data are not claimed by "
+            "any input's binary_data_size.",
+        )
     missing = [k for k in sig.inputs if k not in feeds]
     if missing:
         raise ServingError(400, f"Missing input(s) {missing}.")
@@ -248,8 +315,9 @@ def decode_infer(doc: Any, binary: bytes, sig: SignatureDef
             if not isinstance(o, dict) or not isinstance(o.get("name"), str):
                 raise ServingError(400, f"outputs[{i}] must be an object with a 'name'.")
             if o["name"] not in sig.outputs:
-                raise ServingError(400, f"Unknown output '{o['name']}'; the model has "
-                                        f"{sorted(sig.outputs)}.")
+                raise ServingError(
+                    400, f"Unknown output '{o['name']}'; the model has {sorted(sig.outputs)}."
+                )
             keys.append(o["name"])
             op = o.get("parameters") or {}
             if all_binary or (isinstance(op, dict) and op.get("binary_data") is True):
@@ -258,8 +326,14 @@ def decode_infer(doc: Any, binary: bytes, sig: SignatureDef
     return feeds, keys, binary_keys, extras
 
 
-def encode_infer(name: str, version: int, outputs: dict[str, np.ndarray], sig: SignatureDef,
-                 binary_keys: set[str], extras: dict[str, Any]) -> tuple[bytes, int | None]:
+def encode_infer(
+    name: str,
+    version: int,
+    outputs: dict[str, np.ndarray],
+    sig: SignatureDef,
+    binary_keys: set[str],
+    extras: dict[str, Any],
+) -> tuple[bytes, int | None]:
     """(body, JSON header length or None) of an infer response."""
     entries = []
     chunks = []
@@ -268,23 +342,30 @@ def encode_infer(name: str, version: int, outputs: dict[str, np.ndarray], sig: S
         e: dict[str, Any] = {"name": key, "datatype": datatype, "shape": list(arr.shape)}
         if key in binary_keys:
             if datatype == "BYTES":
-                raw = b"".join(struct.pack("<I", len(b)) + b for b in
-                               (x if isinstance(x, bytes) else str(x).encode()
-                                for x in arr.reshape(-1)))
+                raw = b"".join(
+                    struct.pack("<I", len(b)) + b
+                    for b in (
+                        x if isinstance(x, bytes) else str(x).encode() for x in arr.reshape(-1)
+                    )
+                )
             else:
                 raw = np.ascontiguousarray(arr, dtype=NP_OF_V2[datatype]).tobytes()
             e["parameters"] = {"binary_data_size": len(raw)}
             chunks.append(raw)
         elif datatype == "BYTES":
-            e["data"] = [x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x)
-                         for x in arr.reshape(-1)]
+            e["data"] = [
+                x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x)
+                for x in arr.reshape(-1)
+            ]
         else:
             flat = arr.reshape(-1)
-            e["data"] = flat.astype(np.float32) if flat.dtype == np.float16 else \
-                np.ascontiguousarray(flat)
+            e["data"] = (
+                flat.astype(np.float32) if flat.dtype == np.float16 else np.ascontiguousarray(flat)
+            )
         entries.append(e)
-    header = dumps({"model_name": name, "model_version": str(version), **extras,
-                    "outputs": entries})
+    header = dumps(
+        {"model_name": name, "model_version": str(version), **extras, "outputs": entries}
+    )
     if not chunks:
         return header, None
     return header + b"".join(chunks), len(header)

@@ -37,8 +37,9 @@ VERSION_RE = re.compile(r"^[0-9]{1,18}$")
 def check_model_name(name: Any) -> str:
     """`name` if it is a valid model name; ValueError otherwise."""
     if not isinstance(name, str) or not NAME_RE.match(name) or name in (".", ".."):
-        raise ValueError(f"invalid model name {name!r}: use 1-128 of A-Z a-z 0-9 _ . - "
-                         "(not '.' or '..')")
+        raise ValueError(
+            f"invalid model name {name!r}: use 1-128 of A-Z a-z 0-9 _ . - (not '.' or '..')"
+        )
     return name
 
 
@@ -87,10 +88,15 @@ class ModelRepository:
     symlinks only to files inside its own directory, sizes checked before reading.
     """
 
-    def __init__(self, base_path: str, model_names: list[str] | tuple[str, ...],
-                 poll_interval_s: float = 2.0, sessions_per_model: int = 1,
-                 load_timeout_s: float | None = None, max_file_bytes: int | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        base_path: str,
+        model_names: list[str] | tuple[str, ...],
+        poll_interval_s: float = 2.0,
+        sessions_per_model: int = 1,
+        load_timeout_s: float | None = None,
+        max_file_bytes: int | None = None,
+    ) -> None:
         if not model_names:
             raise ValueError("no model names to serve")
         self.base_path = os.path.abspath(base_path)
@@ -98,8 +104,9 @@ class ModelRepository:
         self.sessions_per_model = int(sessions_per_model)
         self.load_timeout_s = load_timeout_s
         self.max_file_bytes = max_file_bytes
-        self._models = {n: _Model(n, os.path.join(self.base_path, check_model_name(n)))
-                        for n in model_names}
+        self._models = {
+            n: _Model(n, os.path.join(self.base_path, check_model_name(n))) for n in model_names
+        }
         self._lock = threading.RLock()
         self._poll_lock = threading.Lock()
         self._stop = threading.Event()
@@ -142,8 +149,12 @@ class ModelRepository:
         current = m.current.version if m.current else None
         if not versions:
             if current is not None and not getattr(m, "_warned_empty", False):
-                log.warning("model %s: no version directories left under %s; keeps serving "
-                            "version %d", name, m.directory, current)
+                log.warning(
+                    "model %s: no version directories left under %s; keeps serving version %d",
+                    name,
+                    m.directory,
+                    current,
+                )
                 m._warned_empty = True  # type: ignore[attr-defined]
             return
         m._warned_empty = False  # type: ignore[attr-defined]
@@ -152,8 +163,9 @@ class ModelRepository:
                 return
             path = os.path.join(m.directory, str(v))
             try:
-                mtime = os.stat(model_file(path) or os.path.join(path, DESCRIPTOR_FILENAME)
-                                ).st_mtime
+                mtime = os.stat(
+                    model_file(path) or os.path.join(path, DESCRIPTOR_FILENAME)
+                ).st_mtime
             except OSError:
                 continue
             failed = m.failed.get(v)
@@ -161,8 +173,7 @@ class ModelRepository:
                 continue  # this export failed before and has not changed: try an older one
             if current is not None and v < current:
                 # NOTE: the served version is gone from disk: fall back to the newest left.
-                log.warning("model %s: version %d disappeared; switching to %d", name,
-                            current, v)
+                log.warning("model %s: version %d disappeared; switching to %d", name, current, v)
             if self._load(m, v, path, mtime):
                 return
 
@@ -185,8 +196,12 @@ class ModelRepository:
                 m.draining.append(old)
         if old is not None:
             old.retire()
-        log.info("model %s: serving version %d%s", m.name, version,
-                 f" (version {old.version} draining)" if old else "")
+        log.info(
+            "model %s: serving version %d%s",
+            m.name,
+            version,
+            f" (version {old.version} draining)" if old else "",
+        )
         for f in self.listeners:
             f(m.name, version)
         return True
@@ -215,8 +230,11 @@ class ModelRepository:
         if not done.wait(self.load_timeout_s):
             box["abandoned"] = True
             raise errors.DeadlineExceededError(
-                None, None, f"loading {path} took longer than {self.load_timeout_s:g} s "
-                "(load_timeout_s); given up")
+                None,
+                None,
+                f"loading {path} took longer than {self.load_timeout_s:g} s "
+                "(load_timeout_s); given up",
+            )
         if "error" in box:
             raise box["error"]
         return box["servable"]
@@ -227,8 +245,9 @@ class ModelRepository:
         self.poll()
         if self.poll_interval_s > 0 and self._thread is None:
             self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="flowzero-model-poller",
-                                            daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name="flowzero-model-poller", daemon=True
+            )
             self._thread.start()
 
     def _run(self) -> None:
@@ -260,17 +279,23 @@ class ModelRepository:
         """
         m = self._models.get(name)
         if m is None:
-            raise ServingError(404, f"Servable not found for request: Latest({name})"
-                               if version is None else
-                               f"Servable not found for request: Specific({name}, {version})")
+            raise ServingError(
+                404,
+                f"Servable not found for request: Latest({name})"
+                if version is None
+                else f"Servable not found for request: Specific({name}, {version})",
+            )
         with self._lock:
             s = m.current
             if s is None or (version is not None and s.version != version) or not s.acquire():
                 if version is None:
-                    raise ServingError(404, f"Servable not found for request: Latest({name})"
-                                            " (no version loaded yet)")
-                raise ServingError(404, f"Servable not found for request: Specific({name}, "
-                                        f"{version})")
+                    raise ServingError(
+                        404,
+                        f"Servable not found for request: Latest({name}) (no version loaded yet)",
+                    )
+                raise ServingError(
+                    404, f"Servable not found for request: Specific({name}, {version})"
+                )
         try:
             yield s
         finally:
@@ -313,7 +338,10 @@ class ModelRepository:
 def _error_code(e: BaseException) -> str:
     """TF's canonical error code name for a failed load (UNKNOWN for a non-TF error)."""
     if isinstance(e, errors.OpError):
-        names = {getattr(errors, n): n for n in dir(errors) if n.isupper() and
-                 isinstance(getattr(errors, n), int)}
+        names = {
+            getattr(errors, n): n
+            for n in dir(errors)
+            if n.isupper() and isinstance(getattr(errors, n), int)
+        }
         return names.get(e.error_code, "UNKNOWN")
     return "UNKNOWN"

@@ -31,8 +31,7 @@ class ServingError(Exception):
     """A request the server refuses: `status` is the HTTP status, the message is for the
     client (TF Serving's {"error": "..."})."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None
-                 ) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -54,41 +53,63 @@ def check_input(key: str, info: TensorInfo, value: np.ndarray) -> np.ndarray:
     if arr.dtype != want:
         if want.kind == "O":
             if arr.dtype.kind not in "OSU":
-                raise ServingError(400, f"Input '{key}' expects strings (dtype "
-                                        f"{info.dtype.name}); got {arr.dtype.name} values.")
+                raise ServingError(
+                    400,
+                    f"Input '{key}' expects strings (dtype "
+                    f"{info.dtype.name}); got {arr.dtype.name} values.",
+                )
             arr = arr.astype(object)
         else:
             kind = arr.dtype.kind
             if kind in "OSU":
-                raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got "
-                                        "strings (a {\"b64\": ...} value is only for string "
-                                        "inputs).")
+                raise ServingError(
+                    400,
+                    f"Input '{key}' expects {info.dtype.name} values; got "
+                    'strings (a {"b64": ...} value is only for string '
+                    "inputs).",
+                )
             if want.kind in "iub" and kind == "f":
                 if arr.size and not np.all(np.isfinite(arr) & (arr == np.round(arr))):
-                    raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; "
-                                            "got non-integral numbers.")
-            if want.kind == "b" and kind in "iuf" and arr.size and \
-                    not np.all((arr == 0) | (arr == 1)):
-                raise ServingError(400, f"Input '{key}' expects bool values; got numbers other "
-                                        "than 0 and 1.")
+                    raise ServingError(
+                        400,
+                        f"Input '{key}' expects {info.dtype.name} values; "
+                        "got non-integral numbers.",
+                    )
+            if (
+                want.kind == "b"
+                and kind in "iuf"
+                and arr.size
+                and not np.all((arr == 0) | (arr == 1))
+            ):
+                raise ServingError(
+                    400, f"Input '{key}' expects bool values; got numbers other than 0 and 1."
+                )
             if want.kind in "iu" and kind in "iuf" and arr.size:
                 lo, hi = np.iinfo(want).min, np.iinfo(want).max
                 if arr.min() < lo or arr.max() > hi:
-                    raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; "
-                                            f"got values outside [{lo}, {hi}].")
+                    raise ServingError(
+                        400,
+                        f"Input '{key}' expects {info.dtype.name} values; "
+                        f"got values outside [{lo}, {hi}].",
+                    )
             if want.kind in "iuf" and kind == "c":
-                raise ServingError(400, f"Input '{key}' expects {info.dtype.name} values; got "
-                                        "complex numbers.")
+                raise ServingError(
+                    400, f"Input '{key}' expects {info.dtype.name} values; got complex numbers."
+                )
             with np.errstate(over="ignore", invalid="ignore"):
                 cast = arr.astype(want)
             if want.kind == "f" and kind in "iuf":
                 check_finite(key, info.dtype.name, cast, arr)
             arr = cast
     dims = info.shape
-    if dims is not None and (arr.ndim != len(dims) or any(
-            d is not None and d != s for d, s in zip(dims, arr.shape))):
-        raise ServingError(400, f"Input '{key}' has shape {shape_str(arr.shape)}, but the "
-                                f"signature expects {shape_str(dims)} (-1: any size).")
+    if dims is not None and (
+        arr.ndim != len(dims) or any(d is not None and d != s for d, s in zip(dims, arr.shape))
+    ):
+        raise ServingError(
+            400,
+            f"Input '{key}' has shape {shape_str(arr.shape)}, but the "
+            f"signature expects {shape_str(dims)} (-1: any size).",
+        )
     return arr
 
 
@@ -99,8 +120,9 @@ def element_index(shape: tuple[int, ...], flat_index: int) -> str:
     return "[" + ", ".join(str(int(i)) for i in np.unravel_index(flat_index, shape)) + "]"
 
 
-def check_finite(key: str, dtype_name: str, arr: np.ndarray, source: np.ndarray | None = None
-                 ) -> None:
+def check_finite(
+    key: str, dtype_name: str, arr: np.ndarray, source: np.ndarray | None = None
+) -> None:
     """ServingError(400) naming the first element of `arr` that is not finite: a null (NaN)
     or a number beyond the range of `dtype_name` (1e39 as float32). JSON has no NaN or
     infinity, so neither was ever a value the client meant."""
@@ -111,10 +133,16 @@ def check_finite(key: str, dtype_name: str, arr: np.ndarray, source: np.ndarray 
         return
     i = int(np.flatnonzero(~finite.reshape(-1))[0])
     was = (source if source is not None else arr).reshape(-1)[i]
-    what = "null or not a number" if np.isnan(was) else \
-        f"{float(was):g}, out of range for {dtype_name}"
-    raise ServingError(400, f"Input '{key}' expects finite {dtype_name} values; element "
-                            f"{element_index(arr.shape, i)} is {what}.")
+    what = (
+        "null or not a number"
+        if np.isnan(was)
+        else f"{float(was):g}, out of range for {dtype_name}"
+    )
+    raise ServingError(
+        400,
+        f"Input '{key}' expects finite {dtype_name} values; element "
+        f"{element_index(arr.shape, i)} is {what}.",
+    )
 
 
 class _Runner:
@@ -123,10 +151,14 @@ class _Runner:
     def __init__(self, sess: Session, signatures: Mapping[str, SignatureDef]) -> None:
         self.sess = sess
         g = sess.graph
-        self.inputs = {name: {k: g.get_tensor_by_name(v.name) for k, v in sig.inputs.items()}
-                       for name, sig in signatures.items()}
-        self.outputs = {name: {k: g.get_tensor_by_name(v.name) for k, v in sig.outputs.items()}
-                        for name, sig in signatures.items()}
+        self.inputs = {
+            name: {k: g.get_tensor_by_name(v.name) for k, v in sig.inputs.items()}
+            for name, sig in signatures.items()
+        }
+        self.outputs = {
+            name: {k: g.get_tensor_by_name(v.name) for k, v in sig.outputs.items()}
+            for name, sig in signatures.items()
+        }
 
 
 class Servable:
@@ -164,8 +196,11 @@ class Servable:
             raise
         if not self.signatures:
             self.close()
-            raise errors.NotFoundError(None, None, f"The SavedModel {path} has no signatures "
-                                       "under the 'serve' tag: nothing to serve.")
+            raise errors.NotFoundError(
+                None,
+                None,
+                f"The SavedModel {path} has no signatures under the 'serve' tag: nothing to serve.",
+            )
         self._lock = threading.Lock()
         self._in_flight = 0
         self._retired = False
@@ -214,12 +249,19 @@ class Servable:
         key = name or DEFAULT_SERVING_SIGNATURE_DEF_KEY
         sig = self.signatures.get(key)
         if sig is None:
-            raise ServingError(404, f"Serving signature name: \"{key}\" not found in signature "
-                                    f"def. Available: {sorted(self.signatures)}.")
+            raise ServingError(
+                404,
+                f'Serving signature name: "{key}" not found in signature '
+                f"def. Available: {sorted(self.signatures)}.",
+            )
         return key, sig
 
-    def run(self, signature_name: str, feeds: Mapping[str, np.ndarray],
-            output_keys: list[str] | None = None) -> dict[str, np.ndarray]:
+    def run(
+        self,
+        signature_name: str,
+        feeds: Mapping[str, np.ndarray],
+        output_keys: list[str] | None = None,
+    ) -> dict[str, np.ndarray]:
         """Runs signature `signature_name` on already-checked `feeds` ({input key: array}).
 
         Returns {output key: array} for `output_keys` (default: all outputs).
@@ -241,10 +283,12 @@ class Servable:
         """The feeds converted and checked against `sig`: every input present, no others."""
         missing = [k for k in sig.inputs if k not in feeds]
         if missing:
-            raise ServingError(400, f"Missing input(s) {missing}; the signature takes "
-                                    f"{sorted(sig.inputs)}.")
+            raise ServingError(
+                400, f"Missing input(s) {missing}; the signature takes {sorted(sig.inputs)}."
+            )
         extra = [k for k in feeds if k not in sig.inputs]
         if extra:
-            raise ServingError(400, f"Unknown input(s) {extra}; the signature takes "
-                                    f"{sorted(sig.inputs)}.")
+            raise ServingError(
+                400, f"Unknown input(s) {extra}; the signature takes {sorted(sig.inputs)}."
+            )
         return {k: check_input(k, sig.inputs[k], v) for k, v in feeds.items()}

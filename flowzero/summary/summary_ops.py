@@ -58,8 +58,9 @@ def _string_scalar(data: bytes) -> np.ndarray:
 
 def _check_dtype(op: OpDef, t: Tensor, what: str, allowed: str, words: str) -> None:
     if t.dtype.np.kind not in allowed:
-        raise op.error(f"{what} must be {words}; got {t.dtype.name}. Use tf.cast.",
-                       cls=SummaryTypeError)
+        raise op.error(
+            f"{what} must be {words}; got {t.dtype.name}. Use tf.cast.", cls=SummaryTypeError
+        )
 
 
 # -- ScalarSummary -----------------------------------------------------------------------------
@@ -143,8 +144,10 @@ class HistogramSummary(OpDef):
     def compute(self, x: np.ndarray) -> np.ndarray:
         tag = self.attrs["tag"]
         if x.dtype.kind == "f" and not np.isfinite(x).all():
-            raise self.error(f"Nan in summary histogram for: {tag} (values contain NaN or "
-                             "Inf). Check the tensor for diverging values.")
+            raise self.error(
+                f"Nan in summary histogram for: {tag} (values contain NaN or "
+                "Inf). Check the tensor for diverging values."
+            )
         pb = summary_pb2()
         histo = pb.HistogramProto(**histogram_proto_fields(x))
         s = pb.Summary(value=[pb.Summary.Value(tag=tag, histo=histo)])
@@ -193,8 +196,10 @@ class ImageSummary(OpDef):
 
     def infer(self, x: Tensor) -> TensorSpec:
         if x.dtype is not dtypes.uint8 and not x.dtype.is_floating:
-            raise self.error(f"tensor must be uint8 or float; got {x.dtype.name}. Use tf.cast.",
-                             cls=SummaryTypeError)
+            raise self.error(
+                f"tensor must be uint8 or float; got {x.dtype.name}. Use tf.cast.",
+                cls=SummaryTypeError,
+            )
         dims = x.shape.known
         if dims is not None and (len(dims) != 4 or dims[3] not in (None, 1, 3, 4)):
             raise self._shape_error(x.shape)
@@ -211,9 +216,12 @@ class ImageSummary(OpDef):
             img = image_to_uint8(x[i], bad)
             h, w, c = img.shape
             # TF's tag depends on the number requested, not the number produced.
-            s.value.add(tag=f"{tag}/image/{i}" if max_images > 1 else f"{tag}/image",
-                        image=pb.Summary.Image(height=h, width=w, colorspace=c,
-                                               encoded_image_string=encode_png(img)))
+            s.value.add(
+                tag=f"{tag}/image/{i}" if max_images > 1 else f"{tag}/image",
+                image=pb.Summary.Image(
+                    height=h, width=w, colorspace=c, encoded_image_string=encode_png(img)
+                ),
+            )
         return _string_scalar(s.SerializeToString())
 
 
@@ -227,8 +235,11 @@ class MergeSummary(OpDef):
     def infer(self, *inputs: Tensor) -> TensorSpec:
         for i, t in enumerate(inputs):
             if t.dtype is not dtypes.string:
-                raise self.error(f"input {i} ('{t.name}') must be a string tensor of serialized "
-                                 f"Summary protos; got {t.dtype.name}.", cls=SummaryTypeError)
+                raise self.error(
+                    f"input {i} ('{t.name}') must be a string tensor of serialized "
+                    f"Summary protos; got {t.dtype.name}.",
+                    cls=SummaryTypeError,
+                )
         return spec([], dtypes.string)
 
     def compute(self, *inputs: np.ndarray) -> np.ndarray:
@@ -242,12 +253,13 @@ class MergeSummary(OpDef):
                 try:
                     part.ParseFromString(bytes(data))
                 except DecodeError as exc:
-                    raise self.error("an input is not a serialized Summary proto: "
-                                     f"{exc}.") from exc
+                    raise self.error(f"an input is not a serialized Summary proto: {exc}.") from exc
                 for value in part.value:
                     if value.tag and value.tag in tags:
-                        raise self.error(f"Duplicate tag {value.tag} found in summary inputs. "
-                                         "Give each summary a distinct name.")
+                        raise self.error(
+                            f"Duplicate tag {value.tag} found in summary inputs. "
+                            "Give each summary a distinct name."
+                        )
                     tags.add(value.tag)
                 merged.value.extend(part.value)
         return _string_scalar(merged.SerializeToString())
@@ -264,8 +276,7 @@ def _clean_tag(name: str | None) -> str | None:
 
 
 @contextlib.contextmanager
-def _summary_scope(name: str, family: str | None, values: list[Any]
-                   ) -> Iterator[tuple[str, str]]:
+def _summary_scope(name: str, family: str | None, values: list[Any]) -> Iterator[tuple[str, str]]:
     """(tag, scope) as TF's summary_op_util.summary_scope: the tag is the scoped name, with the
     family prefixed again so TensorBoard shows it in the family's tab."""
     clean = _clean_tag(name)
@@ -284,8 +295,14 @@ def _collect(value: Tensor, collections: Any, default: list[str]) -> None:
         value.graph.add_to_collections(list(keys), value)
 
 
-def _summary(opdef: type[OpDef], name: str, tensor: Any, attrs: dict[str, Any],
-             collections: Any, family: str | None) -> Tensor:
+def _summary(
+    opdef: type[OpDef],
+    name: str,
+    tensor: Any,
+    attrs: dict[str, Any],
+    collections: Any,
+    family: str | None,
+) -> Tensor:
     with _summary_scope(name, family, [tensor]) as (tag, scope):
         t = tensor if isinstance(tensor, Tensor) else convert_to_tensor(tensor)
         val = apply_op(opdef, [t], {"tag": tag, **attrs}, name=scope)
@@ -293,8 +310,7 @@ def _summary(opdef: type[OpDef], name: str, tensor: Any, attrs: dict[str, Any],
     return val
 
 
-def scalar(name: str, tensor: Any, collections: Any = None, family: str | None = None
-           ) -> Tensor:
+def scalar(name: str, tensor: Any, collections: Any = None, family: str | None = None) -> Tensor:
     """A summary of one real number, shown as a curve in TensorBoard's Scalars tab.
 
     Args:
@@ -318,8 +334,7 @@ def scalar(name: str, tensor: Any, collections: Any = None, family: str | None =
     return _summary(ScalarSummary, name, tensor, {}, collections, family)
 
 
-def histogram(name: str, values: Any, collections: Any = None, family: str | None = None
-              ) -> Tensor:
+def histogram(name: str, values: Any, collections: Any = None, family: str | None = None) -> Tensor:
     """A histogram of every element of `values` (TF's default exponential buckets).
 
     Args:
@@ -337,8 +352,9 @@ def histogram(name: str, values: Any, collections: Any = None, family: str | Non
     return _summary(HistogramSummary, name, values, {}, collections, family)
 
 
-def image(name: str, tensor: Any, max_outputs: int = 3, collections: Any = None,
-          family: str | None = None) -> Tensor:
+def image(
+    name: str, tensor: Any, max_outputs: int = 3, collections: Any = None, family: str | None = None
+) -> Tensor:
     """PNG images of the first `max_outputs` entries of a [batch, height, width, c] tensor.
 
     c is 1 (grayscale), 3 (RGB) or 4 (RGBA). uint8 values are used as they are; float values
@@ -360,8 +376,7 @@ def image(name: str, tensor: Any, max_outputs: int = 3, collections: Any = None,
         >>> tf.summary.image("digits", tf.reshape(x, [-1, 28, 28, 1]), max_outputs=4)
     """
     if int(max_outputs) < 1:
-        raise ValueError(f"image summary '{name}': max_outputs must be >= 1; got "
-                         f"{max_outputs}.")
+        raise ValueError(f"image summary '{name}': max_outputs must be >= 1; got {max_outputs}.")
     attrs = {"max_images": int(max_outputs), "bad_color": (255, 0, 0, 255)}
     return _summary(ImageSummary, name, tensor, attrs, collections, family)
 
@@ -390,8 +405,9 @@ def merge(inputs: Any, collections: Any = None, name: str | None = None) -> Tens
     return val
 
 
-def merge_all(key: str = GraphKeys.SUMMARIES, scope: str | None = None,
-              name: str | None = None) -> Tensor | None:
+def merge_all(
+    key: str = GraphKeys.SUMMARIES, scope: str | None = None, name: str | None = None
+) -> Tensor | None:
     """Merges every summary in the default graph's collection `key` (None if there is none).
 
     Example:

@@ -65,8 +65,10 @@ def _step(global_step: Any) -> int:
     if global_step is None:
         return 0
     if isinstance(global_step, Tensor) or hasattr(global_step, "_as_graph_element"):
-        raise TypeError("global_step must be a number; got a symbolic tensor. Run it first: "
-                        "writer.add_summary(s, sess.run(global_step)) or tf.train.global_step.")
+        raise TypeError(
+            "global_step must be a number; got a symbolic tensor. Run it first: "
+            "writer.add_summary(s, sess.run(global_step)) or tf.train.global_step."
+        )
     return int(global_step)
 
 
@@ -92,9 +94,15 @@ class FileWriter:
         ...         writer.add_summary(s, step)
     """
 
-    def __init__(self, logdir: Any, graph: Any = None, max_queue: int = 10,
-                 flush_secs: float = 120, graph_def: Any = None,
-                 filename_suffix: str | None = None) -> None:
+    def __init__(
+        self,
+        logdir: Any,
+        graph: Any = None,
+        max_queue: int = 10,
+        flush_secs: float = 120,
+        graph_def: Any = None,
+        filename_suffix: str | None = None,
+    ) -> None:
         self._logdir = os.fspath(logdir)
         self._max_queue = max(1, int(max_queue))
         self._flush_secs = float(flush_secs)
@@ -119,8 +127,11 @@ class FileWriter:
         self._closed = False
         self._stop = threading.Event()
         self._thread = threading.Thread(
-            target=_flush_loop, args=(weakref.ref(self), self._stop, self._flush_secs),
-            name=f"FileWriter-flush({self._logdir})", daemon=True)
+            target=_flush_loop,
+            args=(weakref.ref(self), self._stop, self._flush_secs),
+            name=f"FileWriter-flush({self._logdir})",
+            daemon=True,
+        )
         self._thread.start()
         _OPEN.add(self)
         if not _atexit_registered:
@@ -178,17 +189,20 @@ class FileWriter:
         """Adds an `Event` proto (tensorboard's or tensorboardX's); wall_time defaults to now."""
         _, event_pb2, _ = _tbx()
         if _proto_name(event) != "Event":
-            raise TypeError(f"add_event expects an Event protocol buffer; got "
-                            f"{type(event).__name__}.")
+            raise TypeError(
+                f"add_event expects an Event protocol buffer; got {type(event).__name__}."
+            )
         if not isinstance(event, event_pb2.Event):
             event = event_pb2.Event.FromString(event.SerializeToString())
         if not event.wall_time:
             event.wall_time = time.time()
         with self._lock:
             if self._closed:
-                warnings.warn("Attempting to use a closed FileWriter. The operation will be a "
-                              "noop unless the FileWriter is explicitly reopened.",
-                              stacklevel=3)
+                warnings.warn(
+                    "Attempting to use a closed FileWriter. The operation will be a "
+                    "noop unless the FileWriter is explicitly reopened.",
+                    stacklevel=3,
+                )
                 return
             self._writer.write_event(event)
             self._pending += 1
@@ -215,8 +229,9 @@ class FileWriter:
         try:
             event.summary.ParseFromString(data)
         except DecodeError as exc:
-            raise ValueError(f"add_summary: the bytes are not a serialized Summary proto "
-                             f"({exc}).") from exc
+            raise ValueError(
+                f"add_summary: the bytes are not a serialized Summary proto ({exc})."
+            ) from exc
         self.add_event(event)
 
     def add_graph(self, graph: Any, global_step: Any = None, graph_def: Any = None) -> None:
@@ -240,17 +255,19 @@ class FileWriter:
             gd = src
         else:
             hint = " Pass sess.graph." if hasattr(src, "graph") else ""
-            raise TypeError(f"add_graph expects a tf.Graph or a GraphDef; got "
-                            f"{type(src).__name__}.{hint}")
-        self.add_event(event_pb2.Event(graph_def=gd.SerializeToString(),
-                                       step=_step(global_step)))
+            raise TypeError(
+                f"add_graph expects a tf.Graph or a GraphDef; got {type(src).__name__}.{hint}"
+            )
+        self.add_event(event_pb2.Event(graph_def=gd.SerializeToString(), step=_step(global_step)))
 
     def add_session_log(self, session_log: Any, global_step: Any = None) -> None:
         """Adds a `SessionLog` proto (e.g. `SessionLog(status=SessionLog.START)` on restart)."""
         _, event_pb2, _ = _tbx()
         if _proto_name(session_log) != "SessionLog":
-            raise TypeError(f"add_session_log expects a SessionLog protocol buffer; got "
-                            f"{type(session_log).__name__}.")
+            raise TypeError(
+                f"add_session_log expects a SessionLog protocol buffer; got "
+                f"{type(session_log).__name__}."
+            )
         event = event_pb2.Event(step=_step(global_step))
         event.session_log.ParseFromString(session_log.SerializeToString())
         self.add_event(event)
@@ -262,16 +279,20 @@ class FileWriter:
 
 def _summary_bytes(summary: Any) -> bytes:
     if isinstance(summary, Tensor) or hasattr(summary, "_as_graph_element"):
-        raise TypeError("add_summary got a symbolic Tensor; run it first: "
-                        "writer.add_summary(sess.run(summary_op), step).")
+        raise TypeError(
+            "add_summary got a symbolic Tensor; run it first: "
+            "writer.add_summary(sess.run(summary_op), step)."
+        )
     if isinstance(summary, np.ndarray) and summary.ndim == 0:
         summary = summary.item()
     if isinstance(summary, (bytes, bytearray, memoryview)):
         return bytes(summary)
     if _proto_name(summary) == "Summary":
         return summary.SerializeToString()
-    raise TypeError(f"add_summary expects the bytes of a serialized Summary (what running a "
-                    f"summary op returns) or a Summary proto; got {type(summary).__name__}.")
+    raise TypeError(
+        f"add_summary expects the bytes of a serialized Summary (what running a "
+        f"summary op returns) or a Summary proto; got {type(summary).__name__}."
+    )
 
 
 class FileWriterCache:

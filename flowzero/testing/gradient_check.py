@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
-                       eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
     """d f / d x by central differences (the book's `numerical_gradient`, any shape).
 
     `x` is perturbed in place and restored; `f(x)` must return a scalar.
@@ -42,22 +43,30 @@ def _projection(shape: tuple[int, ...], seed: int) -> np.ndarray:
     return np.random.default_rng(seed).uniform(0.5, 1.5, size=shape)
 
 
-def gradient_pairs(build: Callable[..., Any], inputs: Sequence[np.ndarray],
-                   wrt: Sequence[int] | None = None, eps: float = 1e-6, seed: int = 0,
-                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+def gradient_pairs(
+    build: Callable[..., Any],
+    inputs: Sequence[np.ndarray],
+    wrt: Sequence[int] | None = None,
+    eps: float = 1e-6,
+    seed: int = 0,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """(symbolic, numerical) gradient of sum(w * build(*inputs)) for each input in `wrt`.
 
     Float inputs are promoted to float64 so central differences are accurate.
     """
     import flowzero as tf
 
-    arrays = [np.array(a, dtype=np.float64) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
-              for a in inputs]
+    arrays = [
+        np.array(a, dtype=np.float64) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
+        for a in inputs
+    ]
     wrt = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"] if wrt is None else list(wrt)
     g = tf.Graph()
     with g.as_default():
-        phs = [tf.placeholder(tf.as_dtype(a.dtype), a.shape, name=f"x{i}")
-               for i, a in enumerate(arrays)]
+        phs = [
+            tf.placeholder(tf.as_dtype(a.dtype), a.shape, name=f"x{i}")
+            for i, a in enumerate(arrays)
+        ]
         y = build(*phs)
         y = y[0] if isinstance(y, (list, tuple)) else y
         w = tf.placeholder(tf.float64, None, name="w")
@@ -71,6 +80,7 @@ def gradient_pairs(build: Callable[..., Any], inputs: Sequence[np.ndarray],
             sym = sess.run([gr if gr is not None else loss for gr in grads], feed)
             out: list[tuple[np.ndarray, np.ndarray]] = []
             for k, i in enumerate(wrt):
+
                 def f(xi: np.ndarray, i: int = i) -> float:
                     fd = dict(feed)
                     fd[phs[i]] = xi
@@ -82,18 +92,29 @@ def gradient_pairs(build: Callable[..., Any], inputs: Sequence[np.ndarray],
     return out
 
 
-def assert_gradients_close(build: Callable[..., Any], inputs: Sequence[np.ndarray],
-                           wrt: Sequence[int] | None = None, rtol: float = 1e-6,
-                           atol: float = 1e-8, eps: float = 1e-6) -> None:
+def assert_gradients_close(
+    build: Callable[..., Any],
+    inputs: Sequence[np.ndarray],
+    wrt: Sequence[int] | None = None,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    eps: float = 1e-6,
+) -> None:
     """Asserts symbolic == numerical gradients (float64) for every input in `wrt`."""
     for k, (sym, num) in enumerate(gradient_pairs(build, inputs, wrt, eps)):
-        np.testing.assert_allclose(sym, num, rtol=rtol, atol=atol,
-                                   err_msg=f"gradient of input {k}: symbolic vs numerical")
+        np.testing.assert_allclose(
+            sym, num, rtol=rtol, atol=atol, err_msg=f"gradient of input {k}: symbolic vs numerical"
+        )
 
 
-def assert_second_order_close(build: Callable[..., Any], inputs: Sequence[np.ndarray],
-                              wrt: int = 0, rtol: float = 1e-5, atol: float = 1e-7,
-                              eps: float = 1e-5) -> None:
+def assert_second_order_close(
+    build: Callable[..., Any],
+    inputs: Sequence[np.ndarray],
+    wrt: int = 0,
+    rtol: float = 1e-5,
+    atol: float = 1e-7,
+    eps: float = 1e-5,
+) -> None:
     """Checks the gradient of a gradient: d/dx (sum(v * dL/dx)) symbolic vs numerical."""
 
     def first(*xs: Any) -> Any:

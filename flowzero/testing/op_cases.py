@@ -66,8 +66,10 @@ def check_forward(case: OpCase, unknown: bool = False) -> None:
     arrays = case.arrays()
     g = tf.Graph()
     with g.as_default():
-        phs = [tf.placeholder(tf.as_dtype(a.dtype), None if unknown else a.shape, name=f"x{i}")
-               for i, a in enumerate(arrays)]
+        phs = [
+            tf.placeholder(tf.as_dtype(a.dtype), None if unknown else a.shape, name=f"x{i}")
+            for i, a in enumerate(arrays)
+        ]
         out = case.build(*phs)
         outs = list(out) if isinstance(out, (list, tuple)) else [out]
         with tf.Session(graph=g) as sess:
@@ -82,31 +84,35 @@ def check_forward(case: OpCase, unknown: bool = False) -> None:
         elif wv.dtype.kind in "biu":
             np.testing.assert_array_equal(gv, wv, err_msg=f"{case.id} output {k}")
         else:
-            np.testing.assert_allclose(gv, wv, rtol=case.rtol, atol=case.atol,
-                                       err_msg=f"{case.id} output {k}")
+            np.testing.assert_allclose(
+                gv, wv, rtol=case.rtol, atol=case.atol, err_msg=f"{case.id} output {k}"
+            )
         assert gv.shape == wv.shape, f"{case.id} output {k}: shape {gv.shape} != {wv.shape}"
         assert t.dtype.np == gv.dtype, (
-            f"{case.id} output {k}: inferred dtype {t.dtype.name}, kernel gave {gv.dtype}")
+            f"{case.id} output {k}: inferred dtype {t.dtype.name}, kernel gave {gv.dtype}"
+        )
         assert t.shape.is_compatible_with(gv.shape), (
-            f"{case.id} output {k}: inferred shape {t.shape} but kernel gave {gv.shape}")
+            f"{case.id} output {k}: inferred shape {t.shape} but kernel gave {gv.shape}"
+        )
         if not unknown and case.unknown_shapes is not None:
             pass
 
 
 def check_gradient(case: OpCase) -> None:
-    gradient_check.assert_gradients_close(case.build, case.arrays(), case.wrt,
-                                          rtol=case.grad_rtol, atol=case.grad_atol)
+    gradient_check.assert_gradients_close(
+        case.build, case.arrays(), case.wrt, rtol=case.grad_rtol, atol=case.grad_atol
+    )
 
 
 def check_second_order(case: OpCase) -> None:
     arrays = case.arrays()
-    wrt = case.wrt[0] if case.wrt else next(i for i, a in enumerate(arrays)
-                                            if a.dtype.kind == "f")
+    wrt = case.wrt[0] if case.wrt else next(i for i, a in enumerate(arrays) if a.dtype.kind == "f")
     gradient_check.assert_second_order_close(case.build, arrays, wrt)
 
 
-def rand(*shape: int, low: float = -1.0, high: float = 1.0, dtype: Any = np.float32,
-         seed: int = 0) -> np.ndarray:
+def rand(
+    *shape: int, low: float = -1.0, high: float = 1.0, dtype: Any = np.float32, seed: int = 0
+) -> np.ndarray:
     """Uniform random test input (float32 unless asked)."""
     return np.random.default_rng(seed + len(shape)).uniform(low, high, shape).astype(dtype)
 

@@ -73,34 +73,75 @@ __all__ = [
 
 
 # Checkpointing (Saver, graph export) is imported on first use: `import flowzero` stays light.
-_SAVER_NAMES = frozenset({
-    "CheckpointReader", "CheckpointState", "NewCheckpointReader", "Saver", "checkpoint_exists",
-    "get_checkpoint_state", "latest_checkpoint",
-    "list_variables", "load_checkpoint", "load_variable", "update_checkpoint_state",
-})
+_SAVER_NAMES = frozenset(
+    {
+        "CheckpointReader",
+        "CheckpointState",
+        "NewCheckpointReader",
+        "Saver",
+        "checkpoint_exists",
+        "get_checkpoint_state",
+        "latest_checkpoint",
+        "list_variables",
+        "load_checkpoint",
+        "load_variable",
+        "update_checkpoint_state",
+    }
+)
 
 
 # Training loops (MonitoredSession and its hooks, Coordinator, queue input pipelines), also on
 # first use: name -> the flowzero.train module that defines it.
 _LAZY_NAMES = {
-    **dict.fromkeys([
-        "MonitoredTrainingSession", "MonitoredSession", "SingularMonitoredSession", "Scaffold",
-        "SessionManager", "SessionCreator", "ChiefSessionCreator", "WorkerSessionCreator",
-    ], "monitored_session"),
-    **dict.fromkeys(["SessionRunHook", "SessionRunArgs", "SessionRunContext",
-                     "SessionRunValues"], "session_run_hook"),
-    **dict.fromkeys([
-        "StopAtStepHook", "NanTensorHook", "NanLossDuringTrainingError", "LoggingTensorHook",
-        "CheckpointSaverHook", "CheckpointSaverListener", "SummarySaverHook", "StepCounterHook",
-        "FinalOpsHook", "FeedFnHook", "SecondOrStepTimer",
-    ], "basic_session_run_hooks"),
+    **dict.fromkeys(
+        [
+            "MonitoredTrainingSession",
+            "MonitoredSession",
+            "SingularMonitoredSession",
+            "Scaffold",
+            "SessionManager",
+            "SessionCreator",
+            "ChiefSessionCreator",
+            "WorkerSessionCreator",
+        ],
+        "monitored_session",
+    ),
+    **dict.fromkeys(
+        ["SessionRunHook", "SessionRunArgs", "SessionRunContext", "SessionRunValues"],
+        "session_run_hook",
+    ),
+    **dict.fromkeys(
+        [
+            "StopAtStepHook",
+            "NanTensorHook",
+            "NanLossDuringTrainingError",
+            "LoggingTensorHook",
+            "CheckpointSaverHook",
+            "CheckpointSaverListener",
+            "SummarySaverHook",
+            "StepCounterHook",
+            "FinalOpsHook",
+            "FeedFnHook",
+            "SecondOrStepTimer",
+        ],
+        "basic_session_run_hooks",
+    ),
     **dict.fromkeys(["Coordinator", "LooperThread"], "coordinator"),
     **dict.fromkeys(["QueueRunner", "start_queue_runners", "add_queue_runner"], "queue_runner"),
-    **dict.fromkeys([
-        "input_producer", "string_input_producer", "range_input_producer",
-        "slice_input_producer", "limit_epochs", "batch", "shuffle_batch", "batch_join",
-        "shuffle_batch_join",
-    ], "input"),
+    **dict.fromkeys(
+        [
+            "input_producer",
+            "string_input_producer",
+            "range_input_producer",
+            "slice_input_producer",
+            "limit_epochs",
+            "batch",
+            "shuffle_batch",
+            "batch_join",
+            "shuffle_batch_join",
+        ],
+        "input",
+    ),
 }
 __all__ += sorted(_LAZY_NAMES)
 

@@ -21,9 +21,16 @@ class ApplyAdadelta(ApplyOp):
     n_refs = 3
     args = ("lr", "rho", "epsilon", "grad")
 
-    def compute(self, var_cell: VarCell, accum_cell: VarCell, accum_update_cell: VarCell,
-                lr: np.ndarray, rho: np.ndarray, epsilon: np.ndarray,
-                grad: np.ndarray) -> np.ndarray:
+    def compute(
+        self,
+        var_cell: VarCell,
+        accum_cell: VarCell,
+        accum_update_cell: VarCell,
+        lr: np.ndarray,
+        rho: np.ndarray,
+        epsilon: np.ndarray,
+        grad: np.ndarray,
+    ) -> np.ndarray:
         var, accum, accum_update = var_cell.read(), accum_cell.read(), accum_update_cell.read()
         self.check_grad(var, grad)
         dt = var.dtype
@@ -51,8 +58,14 @@ class AdadeltaOptimizer(Optimizer):
             (accum) and `<var>/Adadelta_1` (accum_update), both starting at zero.
     """
 
-    def __init__(self, learning_rate: Any = 0.001, rho: Any = 0.95, epsilon: Any = 1e-8,
-                 use_locking: bool = False, name: str = "Adadelta") -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        rho: Any = 0.95,
+        epsilon: Any = 1e-8,
+        use_locking: bool = False,
+        name: str = "Adadelta",
+    ) -> None:
         super().__init__(use_locking, name)
         self._lr = learning_rate
         self._rho = rho
@@ -65,10 +78,17 @@ class AdadeltaOptimizer(Optimizer):
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
         accum, accum_update = self.get_slot(var, "accum"), self.get_slot(var, "accum_update")
-        return apply_op(ApplyAdadelta, [var._ref(), accum._ref(), accum_update._ref()],
-                        [self._hyper("lr", self._lr, var), self._hyper("rho", self._rho, var),
-                         self._hyper("epsilon", self._epsilon, var), grad],
-                        use_locking=self._use_locking)
+        return apply_op(
+            ApplyAdadelta,
+            [var._ref(), accum._ref(), accum_update._ref()],
+            [
+                self._hyper("lr", self._lr, var),
+                self._hyper("rho", self._rho, var),
+                self._hyper("epsilon", self._epsilon, var),
+                grad,
+            ],
+            use_locking=self._use_locking,
+        )
 
 
 __all__ = ["AdadeltaOptimizer"]

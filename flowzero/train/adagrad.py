@@ -20,8 +20,9 @@ class ApplyAdagrad(ApplyOp):
     n_refs = 2
     args = ("lr", "grad")
 
-    def compute(self, var_cell: VarCell, accum_cell: VarCell, lr: np.ndarray,
-                grad: np.ndarray) -> np.ndarray:
+    def compute(
+        self, var_cell: VarCell, accum_cell: VarCell, lr: np.ndarray, grad: np.ndarray
+    ) -> np.ndarray:
         var, accum = var_cell.read(), accum_cell.read()
         self.check_grad(var, grad)
         accum += np.square(grad)
@@ -43,11 +44,17 @@ class AdagradOptimizer(Optimizer):
         ValueError: initial_accumulator_value is not positive.
     """
 
-    def __init__(self, learning_rate: Any, initial_accumulator_value: float = 0.1,
-                 use_locking: bool = False, name: str = "Adagrad") -> None:
+    def __init__(
+        self,
+        learning_rate: Any,
+        initial_accumulator_value: float = 0.1,
+        use_locking: bool = False,
+        name: str = "Adagrad",
+    ) -> None:
         if initial_accumulator_value <= 0.0:
-            raise ValueError(f"initial_accumulator_value must be positive: "
-                             f"{initial_accumulator_value}")
+            raise ValueError(
+                f"initial_accumulator_value must be positive: {initial_accumulator_value}"
+            )
         super().__init__(use_locking, name)
         self._learning_rate = learning_rate
         self._initial_accumulator_value = initial_accumulator_value
@@ -55,14 +62,18 @@ class AdagradOptimizer(Optimizer):
     def _create_slots(self, var_list: list[Any]) -> None:
         for v in var_list:
             init = Constant(self._initial_accumulator_value, dtype=v.dtype)
-            self._get_or_make_slot_with_initializer(v, init, v.shape.as_list(), v.dtype,
-                                                    "accumulator", self._name)
+            self._get_or_make_slot_with_initializer(
+                v, init, v.shape.as_list(), v.dtype, "accumulator", self._name
+            )
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
         acc = self.get_slot(var, "accumulator")
-        return apply_op(ApplyAdagrad, [var._ref(), acc._ref()],
-                        [self._hyper("learning_rate", self._learning_rate, var), grad],
-                        use_locking=self._use_locking)
+        return apply_op(
+            ApplyAdagrad,
+            [var._ref(), acc._ref()],
+            [self._hyper("learning_rate", self._learning_rate, var), grad],
+            use_locking=self._use_locking,
+        )
 
 
 __all__ = ["AdagradOptimizer"]

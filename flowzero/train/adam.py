@@ -22,10 +22,19 @@ class ApplyAdam(ApplyOp):
     n_refs = 3
     args = ("beta1_power", "beta2_power", "lr", "beta1", "beta2", "epsilon", "grad")
 
-    def compute(self, var_cell: VarCell, m_cell: VarCell, v_cell: VarCell,
-                beta1_power: np.ndarray, beta2_power: np.ndarray, lr: np.ndarray,
-                beta1: np.ndarray, beta2: np.ndarray, epsilon: np.ndarray,
-                grad: np.ndarray) -> np.ndarray:
+    def compute(
+        self,
+        var_cell: VarCell,
+        m_cell: VarCell,
+        v_cell: VarCell,
+        beta1_power: np.ndarray,
+        beta2_power: np.ndarray,
+        lr: np.ndarray,
+        beta1: np.ndarray,
+        beta2: np.ndarray,
+        epsilon: np.ndarray,
+        grad: np.ndarray,
+    ) -> np.ndarray:
         var, m, v = var_cell.read(), m_cell.read(), v_cell.read()
         self.check_grad(var, grad)
         dt = var.dtype
@@ -39,11 +48,11 @@ class ApplyAdam(ApplyOp):
         t = np.empty_like(m, dtype=dt)  # arrays even for a 0-d variable (ufuncs give scalars)
         np.subtract(grad, m, out=t)
         t *= one - beta1
-        m += t                                   # m += (grad - m) * (1 - beta1)
+        m += t  # m += (grad - m) * (1 - beta1)
         np.square(grad, out=t)
         t -= v
         t *= one - beta2
-        v += t                                   # v += (grad^2 - v) * (1 - beta2)
+        v += t  # v += (grad^2 - v) * (1 - beta2)
         if self.attrs.get("use_nesterov", False):
             var -= ((grad * (one - beta1) + beta1 * m) * alpha) / (np.sqrt(v) + epsilon)
             return var
@@ -51,7 +60,7 @@ class ApplyAdam(ApplyOp):
         np.sqrt(v, out=t)
         t += epsilon
         u /= t
-        var -= u                                 # var -= m * alpha / (sqrt(v) + epsilon)
+        var -= u  # var -= m * alpha / (sqrt(v) + epsilon)
         return var
 
 
@@ -81,8 +90,15 @@ class AdamOptimizer(Optimizer):
         >>> train_op = tf.train.AdamOptimizer(1e-4).minimize(cross_entropy)
     """
 
-    def __init__(self, learning_rate: Any = 0.001, beta1: Any = 0.9, beta2: Any = 0.999,
-                 epsilon: Any = 1e-8, use_locking: bool = False, name: str = "Adam") -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta1: Any = 0.9,
+        beta2: Any = 0.999,
+        epsilon: Any = 1e-8,
+        use_locking: bool = False,
+        name: str = "Adam",
+    ) -> None:
         super().__init__(use_locking, name)
         self._lr = learning_rate
         self._beta1 = beta1
@@ -94,13 +110,14 @@ class AdamOptimizer(Optimizer):
         from flowzero.framework.graph import get_default_graph
 
         g = get_default_graph()
-        return (self._get_non_slot_variable("beta1_power", graph=g),
-                self._get_non_slot_variable("beta2_power", graph=g))
+        return (
+            self._get_non_slot_variable("beta1_power", graph=g),
+            self._get_non_slot_variable("beta2_power", graph=g),
+        )
 
     def _create_slots(self, var_list: list[Any]) -> None:
         first_var = min(var_list, key=lambda x: x.name)
-        dt = dtypes.float64 if all(v.dtype is dtypes.float64 for v in var_list) \
-            else dtypes.float32
+        dt = dtypes.float64 if all(v.dtype is dtypes.float64 for v in var_list) else dtypes.float32
         for name, value in (("beta1_power", self._beta1), ("beta2_power", self._beta2)):
             value = self._call_if_callable(value)
             init: Any = value if isinstance(value, Tensor) else np.asarray(value, dt.np)
@@ -112,12 +129,21 @@ class AdamOptimizer(Optimizer):
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
         m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
         b1p, b2p = self._get_beta_accumulators()
-        return apply_op(ApplyAdam, [var._ref(), m._ref(), v._ref()],
-                        [b1p.value(), b2p.value(), self._hyper("learning_rate", self._lr, var),
-                         self._hyper("beta1", self._beta1, var),
-                         self._hyper("beta2", self._beta2, var),
-                         self._hyper("epsilon", self._epsilon, var), grad],
-                        use_locking=self._use_locking, use_nesterov=self._use_nesterov)
+        return apply_op(
+            ApplyAdam,
+            [var._ref(), m._ref(), v._ref()],
+            [
+                b1p.value(),
+                b2p.value(),
+                self._hyper("learning_rate", self._lr, var),
+                self._hyper("beta1", self._beta1, var),
+                self._hyper("beta2", self._beta2, var),
+                self._hyper("epsilon", self._epsilon, var),
+                grad,
+            ],
+            use_locking=self._use_locking,
+            use_nesterov=self._use_nesterov,
+        )
 
     def _finish(self, update_ops: list[Any], name_scope: str) -> Operation:
         # The beta powers advance only after every variable used the current ones.

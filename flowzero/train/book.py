@@ -35,8 +35,14 @@ class BookApplyMomentum(ApplyOp):
     n_refs = 2
     args = ("lr", "momentum", "grad")
 
-    def compute(self, var_cell: VarCell, v_cell: VarCell, lr: np.ndarray, momentum: np.ndarray,
-                grad: np.ndarray) -> np.ndarray:
+    def compute(
+        self,
+        var_cell: VarCell,
+        v_cell: VarCell,
+        lr: np.ndarray,
+        momentum: np.ndarray,
+        grad: np.ndarray,
+    ) -> np.ndarray:
         var, v = var_cell.read(), v_cell.read()
         self.check_grad(var, grad)
         v *= scalar_of(momentum, var.dtype)
@@ -52,8 +58,14 @@ class BookApplyNesterov(ApplyOp):
     n_refs = 2
     args = ("lr", "momentum", "grad")
 
-    def compute(self, var_cell: VarCell, v_cell: VarCell, lr: np.ndarray, momentum: np.ndarray,
-                grad: np.ndarray) -> np.ndarray:
+    def compute(
+        self,
+        var_cell: VarCell,
+        v_cell: VarCell,
+        lr: np.ndarray,
+        momentum: np.ndarray,
+        grad: np.ndarray,
+    ) -> np.ndarray:
         var, v = var_cell.read(), v_cell.read()
         self.check_grad(var, grad)
         lr, mu = scalar_of(lr, var.dtype), scalar_of(momentum, var.dtype)
@@ -71,8 +83,14 @@ class BookApplyAdaGrad(ApplyOp):
     n_refs = 2
     args = ("lr", "epsilon", "grad")
 
-    def compute(self, var_cell: VarCell, h_cell: VarCell, lr: np.ndarray, epsilon: np.ndarray,
-                grad: np.ndarray) -> np.ndarray:
+    def compute(
+        self,
+        var_cell: VarCell,
+        h_cell: VarCell,
+        lr: np.ndarray,
+        epsilon: np.ndarray,
+        grad: np.ndarray,
+    ) -> np.ndarray:
         var, h = var_cell.read(), h_cell.read()
         self.check_grad(var, grad)
         h += grad * grad
@@ -87,8 +105,15 @@ class BookApplyRMSprop(ApplyOp):
     n_refs = 2
     args = ("lr", "decay_rate", "epsilon", "grad")
 
-    def compute(self, var_cell: VarCell, h_cell: VarCell, lr: np.ndarray,
-                decay_rate: np.ndarray, epsilon: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    def compute(
+        self,
+        var_cell: VarCell,
+        h_cell: VarCell,
+        lr: np.ndarray,
+        decay_rate: np.ndarray,
+        epsilon: np.ndarray,
+        grad: np.ndarray,
+    ) -> np.ndarray:
         var, h = var_cell.read(), h_cell.read()
         self.check_grad(var, grad)
         rho = scalar_of(decay_rate, var.dtype)
@@ -106,9 +131,18 @@ class BookApplyAdam(ApplyOp):
     n_refs = 3
     args = ("lr", "beta1", "beta2", "epsilon", "t", "grad")
 
-    def compute(self, var_cell: VarCell, m_cell: VarCell, v_cell: VarCell, lr: np.ndarray,
-                beta1: np.ndarray, beta2: np.ndarray, epsilon: np.ndarray, t: np.ndarray,
-                grad: np.ndarray) -> np.ndarray:
+    def compute(
+        self,
+        var_cell: VarCell,
+        m_cell: VarCell,
+        v_cell: VarCell,
+        lr: np.ndarray,
+        beta1: np.ndarray,
+        beta2: np.ndarray,
+        epsilon: np.ndarray,
+        t: np.ndarray,
+        grad: np.ndarray,
+    ) -> np.ndarray:
         var, m, v = var_cell.read(), m_cell.read(), v_cell.read()
         self.check_grad(var, grad)
         dt = var.dtype
@@ -147,15 +181,18 @@ class Momentum(_BookOptimizer):
     op = BookApplyMomentum
     slot_names = ("v",)
 
-    def __init__(self, lr: Any = 0.01, momentum: Any = 0.9, use_locking: bool = False,
-                 name: str = "Momentum") -> None:
+    def __init__(
+        self, lr: Any = 0.01, momentum: Any = 0.9, use_locking: bool = False, name: str = "Momentum"
+    ) -> None:
         super().__init__(use_locking, name)
         self.lr, self.momentum = lr, momentum
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
-        return apply_op(self.op, self._refs(var),
-                        [self._hyper("lr", self.lr, var),
-                         self._hyper("momentum", self.momentum, var), grad])
+        return apply_op(
+            self.op,
+            self._refs(var),
+            [self._hyper("lr", self.lr, var), self._hyper("momentum", self.momentum, var), grad],
+        )
 
 
 class Nesterov(Momentum):
@@ -164,8 +201,9 @@ class Nesterov(Momentum):
 
     op = BookApplyNesterov
 
-    def __init__(self, lr: Any = 0.01, momentum: Any = 0.9, use_locking: bool = False,
-                 name: str = "Nesterov") -> None:
+    def __init__(
+        self, lr: Any = 0.01, momentum: Any = 0.9, use_locking: bool = False, name: str = "Nesterov"
+    ) -> None:
         super().__init__(lr, momentum, use_locking, name)
 
 
@@ -174,15 +212,16 @@ class AdaGrad(_BookOptimizer):
 
     slot_names = ("h",)
 
-    def __init__(self, lr: Any = 0.01, use_locking: bool = False, name: str = "AdaGrad"
-                 ) -> None:
+    def __init__(self, lr: Any = 0.01, use_locking: bool = False, name: str = "AdaGrad") -> None:
         super().__init__(use_locking, name)
         self.lr = lr
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
-        return apply_op(BookApplyAdaGrad, self._refs(var),
-                        [self._hyper("lr", self.lr, var),
-                         self._hyper("epsilon", _BOOK_EPSILON, var), grad])
+        return apply_op(
+            BookApplyAdaGrad,
+            self._refs(var),
+            [self._hyper("lr", self.lr, var), self._hyper("epsilon", _BOOK_EPSILON, var), grad],
+        )
 
 
 class RMSprop(_BookOptimizer):
@@ -191,16 +230,27 @@ class RMSprop(_BookOptimizer):
 
     slot_names = ("h",)
 
-    def __init__(self, lr: Any = 0.01, decay_rate: Any = 0.99, use_locking: bool = False,
-                 name: str = "RMSprop") -> None:
+    def __init__(
+        self,
+        lr: Any = 0.01,
+        decay_rate: Any = 0.99,
+        use_locking: bool = False,
+        name: str = "RMSprop",
+    ) -> None:
         super().__init__(use_locking, name)
         self.lr, self.decay_rate = lr, decay_rate
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
-        return apply_op(BookApplyRMSprop, self._refs(var),
-                        [self._hyper("lr", self.lr, var),
-                         self._hyper("decay_rate", self.decay_rate, var),
-                         self._hyper("epsilon", _BOOK_EPSILON, var), grad])
+        return apply_op(
+            BookApplyRMSprop,
+            self._refs(var),
+            [
+                self._hyper("lr", self.lr, var),
+                self._hyper("decay_rate", self.decay_rate, var),
+                self._hyper("epsilon", _BOOK_EPSILON, var),
+                grad,
+            ],
+        )
 
 
 class Adam(_BookOptimizer):
@@ -214,15 +264,22 @@ class Adam(_BookOptimizer):
 
     slot_names = ("m", "v")
 
-    def __init__(self, lr: Any = 0.001, beta1: Any = 0.9, beta2: Any = 0.999,
-                 use_locking: bool = False, name: str = "Adam") -> None:
+    def __init__(
+        self,
+        lr: Any = 0.001,
+        beta1: Any = 0.9,
+        beta2: Any = 0.999,
+        use_locking: bool = False,
+        name: str = "Adam",
+    ) -> None:
         super().__init__(use_locking, name)
         self.lr, self.beta1, self.beta2 = lr, beta1, beta2
         self._t: Tensor | None = None
 
     def _create_slots(self, var_list: list[Any]) -> None:
-        self._create_non_slot_variable(np.int64(0), "iter", min(var_list, key=lambda x: x.name),
-                                       dtype=dtypes.int64)
+        self._create_non_slot_variable(
+            np.int64(0), "iter", min(var_list, key=lambda x: x.name), dtype=dtypes.int64
+        )
         super()._create_slots(var_list)
 
     def _prepare(self) -> None:
@@ -230,10 +287,18 @@ class Adam(_BookOptimizer):
         self._t = state_ops.assign_add(it, np.int64(1), name="iter_update")
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
-        return apply_op(BookApplyAdam, self._refs(var),
-                        [self._hyper("lr", self.lr, var), self._hyper("beta1", self.beta1, var),
-                         self._hyper("beta2", self.beta2, var),
-                         self._hyper("epsilon", _BOOK_EPSILON, var), self._t, grad])
+        return apply_op(
+            BookApplyAdam,
+            self._refs(var),
+            [
+                self._hyper("lr", self.lr, var),
+                self._hyper("beta1", self.beta1, var),
+                self._hyper("beta2", self.beta2, var),
+                self._hyper("epsilon", _BOOK_EPSILON, var),
+                self._t,
+                grad,
+            ],
+        )
 
 
 __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"]

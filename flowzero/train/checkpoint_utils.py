@@ -49,8 +49,12 @@ def checkpoint_exists(checkpoint_prefix: str) -> bool:
     return os.path.isfile(os.fspath(checkpoint_prefix) + INDEX_SUFFIX)
 
 
-def write_checkpoint(prefix: str, values: dict[str, np.ndarray], global_step: int | None = None,
-                     meta_graph_file: str | None = None) -> None:
+def write_checkpoint(
+    prefix: str,
+    values: dict[str, np.ndarray],
+    global_step: int | None = None,
+    meta_graph_file: str | None = None,
+) -> None:
     """Writes the checkpoint `prefix` in TensorFlow's V2 format, atomically (data, then index).
 
     `global_step` and `meta_graph_file` are not stored: TF's format keeps the step in the name
@@ -68,9 +72,12 @@ def write_checkpoint(prefix: str, values: dict[str, np.ndarray], global_step: in
             pass
 
 
-def write_flowzero_checkpoint(prefix: str, values: dict[str, np.ndarray],
-                              global_step: int | None = None,
-                              meta_graph_file: str | None = None) -> None:
+def write_flowzero_checkpoint(
+    prefix: str,
+    values: dict[str, np.ndarray],
+    global_step: int | None = None,
+    meta_graph_file: str | None = None,
+) -> None:
     """Writes the checkpoint `prefix` in flowzero's earlier format (JSON index + `.npz`).
 
     Kept so that tools and tests can make such checkpoints; Saver writes TF's format.
@@ -82,16 +89,25 @@ def write_flowzero_checkpoint(prefix: str, values: dict[str, np.ndarray],
     for key, arr in values.items():
         if arr.dtype.hasobject:
             raise errors.UnimplementedError(
-                None, None, f"Cannot save '{key}': string variables are not supported by the "
-                "flowzero checkpoint format (it stores plain NumPy arrays, never pickle).")
-        variables.append({"key": key, "dtype": _dtypes.as_dtype(arr.dtype).name,
-                          "shape": list(arr.shape)})
+                None,
+                None,
+                f"Cannot save '{key}': string variables are not supported by the "
+                "flowzero checkpoint format (it stores plain NumPy arrays, never pickle).",
+            )
+        variables.append(
+            {"key": key, "dtype": _dtypes.as_dtype(arr.dtype).name, "shape": list(arr.shape)}
+        )
     from flowzero import __version__
 
-    doc = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-           "global_step": global_step, "timestamp": time.time(),
-           "flowzero_version": __version__, "meta_graph_file": meta_graph_file,
-           "variables": variables}
+    doc = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "global_step": global_step,
+        "timestamp": time.time(),
+        "flowzero_version": __version__,
+        "meta_graph_file": meta_graph_file,
+        "variables": variables,
+    }
     write_json_with_arrays(prefix + INDEX_SUFFIX, doc, values, as_text=True, sidecar_base=prefix)
 
 
@@ -120,9 +136,12 @@ def _bundle_doc(prefix: str, reader: tensor_bundle.BundleReader) -> dict[str, An
         variables.append({"key": key, "dtype": _dtype_name(dt), "shape": list(shape)})
     m = re.search(r"-(\d+)$", prefix)
     meta = prefix + ".meta"
-    return {"format": "tensorflow.v2", "global_step": int(m.group(1)) if m else None,
-            "meta_graph_file": os.path.basename(meta) if os.path.isfile(meta) else None,
-            "variables": variables}
+    return {
+        "format": "tensorflow.v2",
+        "global_step": int(m.group(1)) if m else None,
+        "meta_graph_file": os.path.basename(meta) if os.path.isfile(meta) else None,
+        "variables": variables,
+    }
 
 
 def _dtype_name(dt: np.dtype) -> str:
@@ -163,8 +182,9 @@ class _LegacyReader:
         try:
             return self._values[name]
         except KeyError:
-            raise errors.NotFoundError(None, None, f"Key {name} not found in checkpoint "
-                                       f"{self.prefix}") from None
+            raise errors.NotFoundError(
+                None, None, f"Key {name} not found in checkpoint {self.prefix}"
+            ) from None
 
 
 def open_checkpoint(prefix: str) -> Any:
@@ -216,10 +236,16 @@ def _read_legacy(prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     _check_index(doc, path)
     for v in doc["variables"]:
         arr = arrays.get(v["key"])
-        if arr is None or list(arr.shape) != v["shape"] \
-                or _dtypes.as_dtype(arr.dtype).name != v["dtype"]:
-            raise errors.DataLossError(None, None, f"Checkpoint {prefix}: the data for "
-                                       f"'{v['key']}' does not match its index entry.")
+        if (
+            arr is None
+            or list(arr.shape) != v["shape"]
+            or _dtypes.as_dtype(arr.dtype).name != v["dtype"]
+        ):
+            raise errors.DataLossError(
+                None,
+                None,
+                f"Checkpoint {prefix}: the data for '{v['key']}' does not match its index entry.",
+            )
     return doc, arrays
 
 
@@ -229,37 +255,50 @@ def _declared_variables(doc: Any) -> dict[str, tuple[Any, list[int]]] | None:
     for v in doc.get("variables") or [] if isinstance(doc, dict) else []:
         try:
             shape = v["shape"]
-            if not isinstance(shape, list) or not all(type(d) is int and d >= 0
-                                                      for d in shape):
+            if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
                 raise TypeError("bad shape")
             out[v["key"]] = (_dtypes.as_dtype(v["dtype"]).np, shape)
         except (KeyError, TypeError, ValueError):
-            raise errors.DataLossError(None, None, f"Checkpoint index entry {v!r:.120} is "
-                                       "malformed.") from None
+            raise errors.DataLossError(
+                None, None, f"Checkpoint index entry {v!r:.120} is malformed."
+            ) from None
     return out
 
 
 def _check_index(doc: Any, path: str) -> None:
-    if not isinstance(doc, dict) or doc.get("format") != CHECKPOINT_FORMAT \
-            or not isinstance(doc.get("variables"), list):
+    if (
+        not isinstance(doc, dict)
+        or doc.get("format") != CHECKPOINT_FORMAT
+        or not isinstance(doc.get("variables"), list)
+    ):
         raise errors.DataLossError(None, None, f"{path} is not a flowzero checkpoint index.")
     if not isinstance(doc.get("version"), int) or doc["version"] > CHECKPOINT_VERSION:
         raise errors.UnimplementedError(
-            None, None, f"{path} has checkpoint format version {doc.get('version')!r}; this "
-            f"flowzero reads up to version {CHECKPOINT_VERSION}.")
+            None,
+            None,
+            f"{path} has checkpoint format version {doc.get('version')!r}; this "
+            f"flowzero reads up to version {CHECKPOINT_VERSION}.",
+        )
 
 
 def _raise_missing(prefix: str) -> None:
     hint = ""
     if os.path.isdir(prefix):
-        hint = (" It is a directory: pass a checkpoint prefix such as "
-                "tf.train.latest_checkpoint(dir).")
-    elif os.path.exists(prefix + ".npz") or os.path.exists(prefix + ".alt.npz") \
-            or tensor_bundle.data_files(prefix):
+        hint = (
+            " It is a directory: pass a checkpoint prefix such as tf.train.latest_checkpoint(dir)."
+        )
+    elif (
+        os.path.exists(prefix + ".npz")
+        or os.path.exists(prefix + ".alt.npz")
+        or tensor_bundle.data_files(prefix)
+    ):
         hint = " Its data file exists but the index does not: the save did not complete."
     raise _MissingCheckpointError(
-        None, None, f"The passed save_path is not a valid checkpoint: {prefix} "
-        f"({prefix}{INDEX_SUFFIX} not found).{hint}")
+        None,
+        None,
+        f"The passed save_path is not a valid checkpoint: {prefix} "
+        f"({prefix}{INDEX_SUFFIX} not found).{hint}",
+    )
 
 
 def delete_checkpoint(prefix: str, meta_graph_suffix: str = "meta") -> None:
@@ -270,13 +309,25 @@ def delete_checkpoint(prefix: str, meta_graph_suffix: str = "meta") -> None:
 
 
 # -- the `checkpoint` state file ------------------------------------------------------------
-_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "a": b"\a", "b": b"\b", "f": b"\f",
-            "v": b"\v", "\\": b"\\", "'": b"'", '"': b'"', "?": b"?"}
+_ESCAPES = {
+    "n": b"\n",
+    "r": b"\r",
+    "t": b"\t",
+    "a": b"\a",
+    "b": b"\b",
+    "f": b"\f",
+    "v": b"\v",
+    "\\": b"\\",
+    "'": b"'",
+    '"': b'"',
+    "?": b"?",
+}
 _QUOTE = re.compile(r'[\\"\x00-\x1f\x7f]')
 
 
 def _quote(s: str) -> str:
     """A protobuf text-format string literal: C escapes, non-ASCII kept as UTF-8."""
+
     def esc(m: re.Match[str]) -> str:
         c = m.group()
         named = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
@@ -305,7 +356,7 @@ def _unquote(body: str) -> str:
             j = i + 1
             while j < min(i + 4, len(body)) and body[j] in "01234567":
                 j += 1
-            out.append(int(body[i + 1:j], 8) & 0xFF)
+            out.append(int(body[i + 1 : j], 8) & 0xFF)
             i = j
         elif e in "xX":
             j = i + 2
@@ -313,7 +364,7 @@ def _unquote(body: str) -> str:
                 j += 1
             if j == i + 2:
                 raise ValueError("\\x escape without hex digits")
-            out.append(int(body[i + 2:j], 16))
+            out.append(int(body[i + 2 : j], 16))
             i = j
         else:
             raise ValueError(f"unknown escape \\{e}")
@@ -323,10 +374,13 @@ def _unquote(body: str) -> str:
 class CheckpointState:
     """TF's CheckpointState: the newest checkpoint and the ones still kept, oldest first."""
 
-    def __init__(self, model_checkpoint_path: str = "",
-                 all_model_checkpoint_paths: list[str] | None = None,
-                 all_model_checkpoint_timestamps: list[float] | None = None,
-                 last_preserved_timestamp: float | None = None) -> None:
+    def __init__(
+        self,
+        model_checkpoint_path: str = "",
+        all_model_checkpoint_paths: list[str] | None = None,
+        all_model_checkpoint_timestamps: list[float] | None = None,
+        last_preserved_timestamp: float | None = None,
+    ) -> None:
         self.model_checkpoint_path = model_checkpoint_path
         self.all_model_checkpoint_paths = list(all_model_checkpoint_paths or [])
         self.all_model_checkpoint_timestamps = list(all_model_checkpoint_timestamps or [])
@@ -338,8 +392,9 @@ class CheckpointState:
         q = _quote
         lines = [f"model_checkpoint_path: {q(self.model_checkpoint_path)}"]
         lines += [f"all_model_checkpoint_paths: {q(p)}" for p in self.all_model_checkpoint_paths]
-        lines += [f"all_model_checkpoint_timestamps: {t!r}"
-                  for t in self.all_model_checkpoint_timestamps]
+        lines += [
+            f"all_model_checkpoint_timestamps: {t!r}" for t in self.all_model_checkpoint_timestamps
+        ]
         if self.last_preserved_timestamp is not None:
             lines.append(f"last_preserved_timestamp: {self.last_preserved_timestamp!r}")
         return "\n".join(lines) + "\n"
@@ -383,12 +438,15 @@ def _state_path(checkpoint_dir: str, latest_filename: str | None) -> str:
     return os.path.join(os.fspath(checkpoint_dir), name)
 
 
-def update_checkpoint_state(save_dir: str, model_checkpoint_path: str,
-                            all_model_checkpoint_paths: list[str] | None = None,
-                            latest_filename: str | None = None,
-                            all_model_checkpoint_timestamps: list[float] | None = None,
-                            last_preserved_timestamp: float | None = None,
-                            save_relative_paths: bool = True) -> None:
+def update_checkpoint_state(
+    save_dir: str,
+    model_checkpoint_path: str,
+    all_model_checkpoint_paths: list[str] | None = None,
+    latest_filename: str | None = None,
+    all_model_checkpoint_timestamps: list[float] | None = None,
+    last_preserved_timestamp: float | None = None,
+    save_relative_paths: bool = True,
+) -> None:
     """Writes the state file `save_dir/checkpoint` atomically.
 
     Paths are stored relative to `save_dir` when `save_relative_paths` (so the directory can be
@@ -405,15 +463,20 @@ def update_checkpoint_state(save_dir: str, model_checkpoint_path: str,
             return os.path.basename(p)
         return p
 
-    st = CheckpointState(fmt(model_checkpoint_path), [fmt(p) for p in all_paths],
-                         all_model_checkpoint_timestamps, last_preserved_timestamp)
+    st = CheckpointState(
+        fmt(model_checkpoint_path),
+        [fmt(p) for p in all_paths],
+        all_model_checkpoint_timestamps,
+        last_preserved_timestamp,
+    )
     path = _state_path(save_dir, latest_filename)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     atomic_write(path, lambda f: f.write(st.to_text().encode("utf-8")))
 
 
-def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None
-                         ) -> CheckpointState | None:
+def get_checkpoint_state(
+    checkpoint_dir: str, latest_filename: str | None = None
+) -> CheckpointState | None:
     """The CheckpointState in `checkpoint_dir/checkpoint`, or None if there is none.
 
     Relative paths in the file are resolved against `checkpoint_dir`; an absolute path whose
@@ -427,8 +490,9 @@ def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None
     except errors.NotFoundError:
         return None
     except (ValueError, UnicodeDecodeError, errors.DataLossError) as e:
-        warnings.warn(f"{path}: cannot parse the checkpoint state file ({e}).", RuntimeWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"{path}: cannot parse the checkpoint state file ({e}).", RuntimeWarning, stacklevel=2
+        )
         return None
     if not st.model_checkpoint_path:
         return None
@@ -469,8 +533,9 @@ def _resolve(ckpt_dir_or_file: str) -> str:
     if os.path.isdir(p):
         latest = latest_checkpoint(p)
         if latest is None:
-            raise ValueError(f"Couldn't find 'checkpoint' file or checkpoints in given "
-                             f"directory {p}")
+            raise ValueError(
+                f"Couldn't find 'checkpoint' file or checkpoints in given directory {p}"
+            )
         return latest
     return p
 
@@ -490,8 +555,9 @@ class CheckpointReader:
 
     def get_tensor(self, name: str) -> np.ndarray:
         if name not in self._reader:
-            raise errors.NotFoundError(None, None, f"Key {name} not found in checkpoint "
-                                       f"{self.prefix}")
+            raise errors.NotFoundError(
+                None, None, f"Key {name} not found in checkpoint {self.prefix}"
+            )
         return self._reader.read(name)
 
     def get_variable_to_shape_map(self) -> dict[str, list[int]]:
@@ -554,8 +620,20 @@ def list_variables(ckpt_dir_or_file: str) -> list[tuple[str, list[int]]]:
         reader.close()
 
 
-__all__ = ["CheckpointState", "CheckpointReader", "NewCheckpointReader", "checkpoint_exists",
-           "get_checkpoint_state", "latest_checkpoint", "update_checkpoint_state",
-           "load_checkpoint", "load_variable", "list_variables", "open_checkpoint",
-           "read_checkpoint", "read_checkpoint_index", "write_checkpoint",
-           "write_flowzero_checkpoint"]
+__all__ = [
+    "CheckpointState",
+    "CheckpointReader",
+    "NewCheckpointReader",
+    "checkpoint_exists",
+    "get_checkpoint_state",
+    "latest_checkpoint",
+    "update_checkpoint_state",
+    "load_checkpoint",
+    "load_variable",
+    "list_variables",
+    "open_checkpoint",
+    "read_checkpoint",
+    "read_checkpoint_index",
+    "write_checkpoint",
+    "write_flowzero_checkpoint",
+]

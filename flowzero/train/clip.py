@@ -40,8 +40,11 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = No
     g = graph_of([t, clip_norm], "clip_by_norm")
     with g.as_default(), g.name_scope(name or "clip_by_norm"):
         t = convert_to_tensor(t, name="t")
-        clip = convert_to_tensor(clip_norm, dtype=t.dtype) \
-            if not isinstance(clip_norm, Tensor) else clip_norm
+        clip = (
+            convert_to_tensor(clip_norm, dtype=t.dtype)
+            if not isinstance(clip_norm, Tensor)
+            else clip_norm
+        )
         l2sum = reduction_ops.reduce_sum(math_ops.multiply(t, t), axes, keepdims=True)
         l2norm = _safe_norm(l2sum)
         clipped = division_ops.truediv(math_ops.multiply(t, clip), math_ops.maximum(l2norm, clip))
@@ -67,8 +70,9 @@ def global_norm(t_list: Any, name: str | None = None) -> Tensor:
         return unary_ops.sqrt(total, name="global_norm")
 
 
-def clip_by_global_norm(t_list: Any, clip_norm: Any, use_norm: Any = None,
-                        name: str | None = None) -> tuple[list[Any], Tensor]:
+def clip_by_global_norm(
+    t_list: Any, clip_norm: Any, use_norm: Any = None, name: str | None = None
+) -> tuple[list[Any], Tensor]:
     """Scales every tensor of t_list by clip_norm / max(global_norm, clip_norm).
 
     Args:
@@ -95,8 +99,10 @@ def clip_by_global_norm(t_list: Any, clip_norm: Any, use_norm: Any = None,
         dt = use_norm.dtype
         clip = cast_ops.cast(clip_norm, dt)
         one = convert_to_tensor(1.0, dtype=dt)
-        scale = math_ops.multiply(clip, math_ops.minimum(division_ops.truediv(one, use_norm),
-                                                         division_ops.truediv(one, clip)))
+        scale = math_ops.multiply(
+            clip,
+            math_ops.minimum(division_ops.truediv(one, use_norm), division_ops.truediv(one, clip)),
+        )
         # + (norm - norm): NaN when the norm is inf, zero otherwise.
         scale = math_ops.add(scale, math_ops.subtract(use_norm, use_norm))
         out: list[Any] = []
@@ -105,8 +111,11 @@ def clip_by_global_norm(t_list: Any, clip_norm: Any, use_norm: Any = None,
                 out.append(None)
                 continue
             t = convert_to_tensor(t)
-            out.append(control_ops.identity(
-                math_ops.multiply(t, cast_ops.cast(scale, t.dtype)), name=f"clipped_{i}"))
+            out.append(
+                control_ops.identity(
+                    math_ops.multiply(t, cast_ops.cast(scale, t.dtype)), name=f"clipped_{i}"
+                )
+            )
         return out, use_norm
 
 
@@ -118,8 +127,9 @@ def clip_by_average_norm(t: Any, clip_norm: Any, name: str | None = None) -> Ten
         clip = cast_ops.cast(clip_norm, t.dtype)
         n = cast_ops.cast(_size(t), t.dtype)
         avg = division_ops.truediv(_safe_norm(reduction_ops.reduce_sum(math_ops.multiply(t, t))), n)
-        return division_ops.truediv(math_ops.multiply(t, clip), math_ops.maximum(avg, clip),
-                                    name="clip_by_average_norm")
+        return division_ops.truediv(
+            math_ops.multiply(t, clip), math_ops.maximum(avg, clip), name="clip_by_average_norm"
+        )
 
 
 def _size(t: Tensor) -> Any:

@@ -39,15 +39,17 @@ class GradientDescentOptimizer(Optimizer):
         >>> train_op = tf.train.GradientDescentOptimizer(0.5).minimize(cross_entropy)
     """
 
-    def __init__(self, learning_rate: Any, use_locking: bool = False,
-                 name: str = "GradientDescent") -> None:
+    def __init__(
+        self, learning_rate: Any, use_locking: bool = False, name: str = "GradientDescent"
+    ) -> None:
         super().__init__(use_locking, name)
         self._learning_rate = learning_rate
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
         lr = self._hyper("learning_rate", self._learning_rate, var)
-        return apply_op(ApplyGradientDescent, [var._ref()], [lr, grad],
-                        use_locking=self._use_locking)
+        return apply_op(
+            ApplyGradientDescent, [var._ref()], [lr, grad], use_locking=self._use_locking
+        )
 
 
 __all__ = ["GradientDescentOptimizer"]

@@ -31,8 +31,14 @@ def _scope(name: str | None, default: str, values: list[Any]) -> Any:
     return g, g.name_scope(name or default)
 
 
-def exponential_decay(learning_rate: Any, global_step: Any, decay_steps: Any, decay_rate: Any,
-                      staircase: bool = False, name: str | None = None) -> Tensor:
+def exponential_decay(
+    learning_rate: Any,
+    global_step: Any,
+    decay_steps: Any,
+    decay_rate: Any,
+    staircase: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """learning_rate * decay_rate ^ (global_step / decay_steps); with staircase=True the
     exponent is floored, so the rate drops every `decay_steps` steps.
 
@@ -48,12 +54,14 @@ def exponential_decay(learning_rate: Any, global_step: Any, decay_steps: Any, de
         p = division_ops.truediv(step, cast_ops.cast(decay_steps, lr.dtype))
         if staircase:
             p = unary_ops.floor(p)
-        return math_ops.multiply(lr, math_ops.pow(cast_ops.cast(decay_rate, lr.dtype), p),
-                                 name=name)
+        return math_ops.multiply(
+            lr, math_ops.pow(cast_ops.cast(decay_rate, lr.dtype), p), name=name
+        )
 
 
-def piecewise_constant(x: Any, boundaries: list[Any], values: list[Any],
-                       name: str | None = None) -> Tensor:
+def piecewise_constant(
+    x: Any, boundaries: list[Any], values: list[Any], name: str | None = None
+) -> Tensor:
     """values[0] while x <= boundaries[0], values[1] while boundaries[0] < x <= boundaries[1],
     ..., values[-1] once x > boundaries[-1].
 
@@ -71,10 +79,13 @@ def piecewise_constant(x: Any, boundaries: list[Any], values: list[Any],
         vals = [convert_to_tensor(v) for v in values]
         for v in vals[1:]:
             if v.dtype is not vals[0].dtype:
-                raise ValueError(f"Values must have elements all with the same dtype "
-                                 f"({vals[0].dtype.name} vs {v.dtype.name}).")
-        bounds = [b if isinstance(b, Tensor) else convert_to_tensor(b, dtype=x.dtype)
-                  for b in boundaries]
+                raise ValueError(
+                    f"Values must have elements all with the same dtype "
+                    f"({vals[0].dtype.name} vs {v.dtype.name})."
+                )
+        bounds = [
+            b if isinstance(b, Tensor) else convert_to_tensor(b, dtype=x.dtype) for b in boundaries
+        ]
         dt = vals[0].dtype
         if not bounds:
             return control_ops.identity(vals[0], name=name)
@@ -92,9 +103,15 @@ def piecewise_constant(x: Any, boundaries: list[Any], values: list[Any],
         return math_ops.add_n(terms, name=name)
 
 
-def polynomial_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
-                     end_learning_rate: Any = 0.0001, power: Any = 1.0, cycle: bool = False,
-                     name: str | None = None) -> Tensor:
+def polynomial_decay(
+    learning_rate: Any,
+    global_step: Any,
+    decay_steps: Any,
+    end_learning_rate: Any = 0.0001,
+    power: Any = 1.0,
+    cycle: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """(learning_rate - end_learning_rate) * (1 - step / decay_steps) ^ power +
     end_learning_rate, with step = min(global_step, decay_steps); with cycle=True,
     decay_steps is instead multiplied by ceil(global_step / decay_steps) (at least 1)."""
@@ -106,20 +123,30 @@ def polynomial_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
         power_t = cast_ops.cast(power, dt)
         steps = cast_ops.cast(decay_steps, dt)
         if cycle:
-            mult = math_ops.maximum(unary_ops.ceil(division_ops.truediv(step, steps)),
-                                    convert_to_tensor(1.0, dtype=dt))
+            mult = math_ops.maximum(
+                unary_ops.ceil(division_ops.truediv(step, steps)), convert_to_tensor(1.0, dtype=dt)
+            )
             steps = math_ops.multiply(steps, mult)
         else:
             step = math_ops.minimum(step, steps)
         p = division_ops.truediv(step, steps)
         return math_ops.add(
-            math_ops.multiply(math_ops.subtract(lr, end_lr),
-                              math_ops.pow(math_ops.subtract(1.0, p), power_t)),
-            end_lr, name=name)
+            math_ops.multiply(
+                math_ops.subtract(lr, end_lr), math_ops.pow(math_ops.subtract(1.0, p), power_t)
+            ),
+            end_lr,
+            name=name,
+        )
 
 
-def natural_exp_decay(learning_rate: Any, global_step: Any, decay_steps: Any, decay_rate: Any,
-                      staircase: bool = False, name: str | None = None) -> Tensor:
+def natural_exp_decay(
+    learning_rate: Any,
+    global_step: Any,
+    decay_steps: Any,
+    decay_rate: Any,
+    staircase: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """learning_rate * exp(-decay_rate * global_step / decay_steps) (exponent floored with
     staircase=True)."""
     g, scope = _scope(name, "NaturalExpDecay", [learning_rate, global_step])
@@ -129,13 +156,19 @@ def natural_exp_decay(learning_rate: Any, global_step: Any, decay_steps: Any, de
         if staircase:
             p = unary_ops.floor(p)
         rate = cast_ops.cast(decay_rate, lr.dtype)
-        return math_ops.multiply(lr, unary_ops.exp(math_ops.multiply(unary_ops.negative(rate),
-                                                                     p)), name=name)
+        return math_ops.multiply(
+            lr, unary_ops.exp(math_ops.multiply(unary_ops.negative(rate), p)), name=name
+        )
 
 
-def inverse_time_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
-                       decay_rate: Any, staircase: bool = False,
-                       name: str | None = None) -> Tensor:
+def inverse_time_decay(
+    learning_rate: Any,
+    global_step: Any,
+    decay_steps: Any,
+    decay_rate: Any,
+    staircase: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """learning_rate / (1 + decay_rate * global_step / decay_steps) (floored with
     staircase=True)."""
     g, scope = _scope(name, "InverseTimeDecay", [learning_rate, global_step])
@@ -148,8 +181,13 @@ def inverse_time_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
         return division_ops.truediv(lr, denom, name=name)
 
 
-def cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, alpha: Any = 0.0,
-                 name: str | None = None) -> Tensor:
+def cosine_decay(
+    learning_rate: Any,
+    global_step: Any,
+    decay_steps: Any,
+    alpha: Any = 0.0,
+    name: str | None = None,
+) -> Tensor:
     """learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * step / decay_steps)) + alpha), with
     step = min(global_step, decay_steps) (SGDR without restarts)."""
     g, scope = _scope(name, "CosineDecay", [learning_rate, global_step])
@@ -158,16 +196,23 @@ def cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, alpha: 
         dt = lr.dtype
         steps = cast_ops.cast(decay_steps, dt)
         frac = division_ops.truediv(math_ops.minimum(step, steps), steps)
-        cosine = math_ops.multiply(0.5, math_ops.add(1.0, unary_ops.cos(
-            math_ops.multiply(math.pi, frac))))
+        cosine = math_ops.multiply(
+            0.5, math_ops.add(1.0, unary_ops.cos(math_ops.multiply(math.pi, frac)))
+        )
         a = cast_ops.cast(alpha, dt)
         decayed = math_ops.add(math_ops.multiply(math_ops.subtract(1.0, a), cosine), a)
         return math_ops.multiply(lr, decayed, name=name)
 
 
-def linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
-                        num_periods: Any = 0.5, alpha: Any = 0.0, beta: Any = 0.001,
-                        name: str | None = None) -> Tensor:
+def linear_cosine_decay(
+    learning_rate: Any,
+    global_step: Any,
+    decay_steps: Any,
+    num_periods: Any = 0.5,
+    alpha: Any = 0.0,
+    beta: Any = 0.001,
+    name: str | None = None,
+) -> Tensor:
     """learning_rate * ((alpha + linear) * cosine + beta), with step = min(global_step,
     decay_steps), linear = (decay_steps - step) / decay_steps and cosine =
     0.5 * (1 + cos(pi * 2 * num_periods * step / decay_steps)) (TF's linear_cosine_decay)."""
@@ -178,17 +223,27 @@ def linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
         steps = cast_ops.cast(decay_steps, dt)
         step = math_ops.minimum(step, steps)
         linear = division_ops.truediv(math_ops.subtract(steps, step), steps)
-        fraction = math_ops.multiply(2.0 * math.pi, math_ops.multiply(
-            cast_ops.cast(num_periods, dt), division_ops.truediv(step, steps)))
+        fraction = math_ops.multiply(
+            2.0 * math.pi,
+            math_ops.multiply(cast_ops.cast(num_periods, dt), division_ops.truediv(step, steps)),
+        )
         cosine = math_ops.multiply(0.5, math_ops.add(1.0, unary_ops.cos(fraction)))
-        decayed = math_ops.add(math_ops.multiply(math_ops.add(cast_ops.cast(alpha, dt), linear),
-                                                 cosine), cast_ops.cast(beta, dt))
+        decayed = math_ops.add(
+            math_ops.multiply(math_ops.add(cast_ops.cast(alpha, dt), linear), cosine),
+            cast_ops.cast(beta, dt),
+        )
         return math_ops.multiply(lr, decayed, name=name)
 
 
-def cosine_decay_restarts(learning_rate: Any, global_step: Any, first_decay_steps: Any,
-                          t_mul: float = 2.0, m_mul: float = 1.0, alpha: Any = 0.0,
-                          name: str | None = None) -> Tensor:
+def cosine_decay_restarts(
+    learning_rate: Any,
+    global_step: Any,
+    first_decay_steps: Any,
+    t_mul: float = 2.0,
+    m_mul: float = 1.0,
+    alpha: Any = 0.0,
+    name: str | None = None,
+) -> Tensor:
     """SGDR (Loshchilov & Hutter): cosine decay over periods of first_decay_steps * t_mul^i
     steps, the peak multiplied by m_mul at each restart (TF's cosine_decay_restarts)."""
     g, scope = _scope(name, "SGDRDecay", [learning_rate, global_step])
@@ -201,15 +256,21 @@ def cosine_decay_restarts(learning_rate: Any, global_step: Any, first_decay_step
             frac = math_ops.subtract(frac, i)
         else:
             # i = floor(log(1 - frac (1 - t_mul)) / log(t_mul)); frac within the period
-            i = unary_ops.floor(division_ops.truediv(
-                unary_ops.log(math_ops.subtract(1.0, math_ops.multiply(frac, 1.0 - t_mul))),
-                math.log(t_mul)))
-            done = division_ops.truediv(math_ops.subtract(1.0, math_ops.pow(t_mul, i)),
-                                        1.0 - t_mul)
+            i = unary_ops.floor(
+                division_ops.truediv(
+                    unary_ops.log(math_ops.subtract(1.0, math_ops.multiply(frac, 1.0 - t_mul))),
+                    math.log(t_mul),
+                )
+            )
+            done = division_ops.truediv(math_ops.subtract(1.0, math_ops.pow(t_mul, i)), 1.0 - t_mul)
             frac = division_ops.truediv(math_ops.subtract(frac, done), math_ops.pow(t_mul, i))
         peak = math_ops.pow(cast_ops.cast(m_mul, dt), i)
-        cosine = math_ops.multiply(0.5, math_ops.multiply(peak, math_ops.add(1.0, unary_ops.cos(
-            math_ops.multiply(math.pi, frac)))))
+        cosine = math_ops.multiply(
+            0.5,
+            math_ops.multiply(
+                peak, math_ops.add(1.0, unary_ops.cos(math_ops.multiply(math.pi, frac)))
+            ),
+        )
         a = cast_ops.cast(alpha, dt)
         decayed = math_ops.add(math_ops.multiply(math_ops.subtract(1.0, a), cosine), a)
         return math_ops.multiply(lr, decayed, name=name)
@@ -218,6 +279,14 @@ def cosine_decay_restarts(learning_rate: Any, global_step: Any, first_decay_step
 piecewise_constant_decay = piecewise_constant
 
 
-__all__ = ["exponential_decay", "piecewise_constant", "piecewise_constant_decay",
-           "polynomial_decay", "natural_exp_decay", "inverse_time_decay", "cosine_decay",
-           "linear_cosine_decay", "cosine_decay_restarts"]
+__all__ = [
+    "exponential_decay",
+    "piecewise_constant",
+    "piecewise_constant_decay",
+    "polynomial_decay",
+    "natural_exp_decay",
+    "inverse_time_decay",
+    "cosine_decay",
+    "linear_cosine_decay",
+    "cosine_decay_restarts",
+]

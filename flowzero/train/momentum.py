@@ -20,8 +20,14 @@ class ApplyMomentum(ApplyOp):
     n_refs = 2
     args = ("lr", "grad", "momentum")
 
-    def compute(self, var_cell: VarCell, accum_cell: VarCell, lr: np.ndarray, grad: np.ndarray,
-                momentum: np.ndarray) -> np.ndarray:
+    def compute(
+        self,
+        var_cell: VarCell,
+        accum_cell: VarCell,
+        lr: np.ndarray,
+        grad: np.ndarray,
+        momentum: np.ndarray,
+    ) -> np.ndarray:
         var, accum = var_cell.read(), accum_cell.read()
         self.check_grad(var, grad)
         lr, mu = scalar_of(lr, var.dtype), scalar_of(momentum, var.dtype)
@@ -54,8 +60,14 @@ class MomentumOptimizer(Optimizer):
         >>> train_op = tf.train.MomentumOptimizer(0.01, momentum=0.9).minimize(loss)
     """
 
-    def __init__(self, learning_rate: Any, momentum: Any, use_locking: bool = False,
-                 name: str = "Momentum", use_nesterov: bool = False) -> None:
+    def __init__(
+        self,
+        learning_rate: Any,
+        momentum: Any,
+        use_locking: bool = False,
+        name: str = "Momentum",
+        use_nesterov: bool = False,
+    ) -> None:
         super().__init__(use_locking, name)
         self._learning_rate = learning_rate
         self._momentum = momentum
@@ -67,10 +79,17 @@ class MomentumOptimizer(Optimizer):
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
         mom = self.get_slot(var, "momentum")
-        return apply_op(ApplyMomentum, [var._ref(), mom._ref()],
-                        [self._hyper("learning_rate", self._learning_rate, var), grad,
-                         self._hyper("momentum", self._momentum, var)],
-                        use_locking=self._use_locking, use_nesterov=self._use_nesterov)
+        return apply_op(
+            ApplyMomentum,
+            [var._ref(), mom._ref()],
+            [
+                self._hyper("learning_rate", self._learning_rate, var),
+                grad,
+                self._hyper("momentum", self._momentum, var),
+            ],
+            use_locking=self._use_locking,
+            use_nesterov=self._use_nesterov,
+        )
 
 
 __all__ = ["MomentumOptimizer"]

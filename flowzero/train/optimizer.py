@@ -51,33 +51,45 @@ class ApplyOp(OpDef):
     def infer(self, *inputs: Tensor) -> TensorSpec:
         names = [f"ref{i}" for i in range(self.n_refs)] + list(self.args)
         if len(inputs) != len(names):
-            raise self.error(f"expects {len(names)} inputs ({', '.join(names)}); got "
-                             f"{len(inputs)}.")
+            raise self.error(
+                f"expects {len(names)} inputs ({', '.join(names)}); got {len(inputs)}."
+            )
         var = inputs[0]
         for i, ref in enumerate(inputs[: self.n_refs]):
             what = "var" if i == 0 else f"slot {i}"
             if ref.op.type != "VariableV2":
-                raise self.error(f"{what} must be a Variable's ref; got {ref.op.type} "
-                                 f"'{ref.op.name}'. Pass variable._ref().", cls=DTypeError)
+                raise self.error(
+                    f"{what} must be a Variable's ref; got {ref.op.type} "
+                    f"'{ref.op.name}'. Pass variable._ref().",
+                    cls=DTypeError,
+                )
             if ref.dtype is not var.dtype or not ref.shape.is_compatible_with(var.shape):
-                raise self.error(f"{what} '{ref.op.name}' must match var '{var.op.name}'; got "
-                                 f"{ref.dtype.name} {ref.shape} vs {var.dtype.name} "
-                                 f"{var.shape}.", cls=DTypeError)
+                raise self.error(
+                    f"{what} '{ref.op.name}' must match var '{var.op.name}'; got "
+                    f"{ref.dtype.name} {ref.shape} vs {var.dtype.name} "
+                    f"{var.shape}.",
+                    cls=DTypeError,
+                )
         if not (var.dtype.is_floating or var.dtype.is_complex):
-            raise self.error(f"var must be floating point; got {var.dtype.name}.",
-                             cls=DTypeError)
-        for name, t in zip(self.args, inputs[self.n_refs:]):
+            raise self.error(f"var must be floating point; got {var.dtype.name}.", cls=DTypeError)
+        for name, t in zip(self.args, inputs[self.n_refs :]):
             if name == self.grad_arg:
                 if t.dtype is not var.dtype:
-                    raise self.error(f"grad must have the variable's dtype {var.dtype.name}; "
-                                     f"got {t.dtype.name}. Use tf.cast.", cls=DTypeError)
+                    raise self.error(
+                        f"grad must have the variable's dtype {var.dtype.name}; "
+                        f"got {t.dtype.name}. Use tf.cast.",
+                        cls=DTypeError,
+                    )
                 if not t.shape.is_compatible_with(var.shape):
-                    raise self.error(f"var and grad must have the same shape; got var "
-                                     f"'{var.op.name}': {var.shape}, grad: {t.shape}.")
+                    raise self.error(
+                        f"var and grad must have the same shape; got var "
+                        f"'{var.op.name}': {var.shape}, grad: {t.shape}."
+                    )
                 continue
             if t.dtype.np.kind not in "fiu":
-                raise self.error(f"{name} must be a real scalar; got {t.dtype.name}.",
-                                 cls=DTypeError)
+                raise self.error(
+                    f"{name} must be a real scalar; got {t.dtype.name}.", cls=DTypeError
+                )
             if t.shape.known is not None and len(t.shape.known) != 0:
                 raise self.error(f"{name} must be a scalar; got shape {t.shape}.")
         return spec(var.shape, var.dtype)
@@ -85,12 +97,15 @@ class ApplyOp(OpDef):
     def check_grad(self, var: np.ndarray, grad: np.ndarray) -> None:
         """Run-time shape check (static shapes may have been unknown)."""
         if grad.shape != var.shape:
-            raise self.error(f"var and grad do not have the same shape; got var: "
-                             f"{var.shape}, grad: {grad.shape}.")
+            raise self.error(
+                f"var and grad do not have the same shape; got var: "
+                f"{var.shape}, grad: {grad.shape}."
+            )
 
 
-def apply_op(cls: type[ApplyOp], refs: list[Tensor], args: list[Any], name: str | None = None,
-             **attrs: Any) -> Tensor:
+def apply_op(
+    cls: type[ApplyOp], refs: list[Tensor], args: list[Any], name: str | None = None, **attrs: Any
+) -> Tensor:
     """Builds one update op from variable refs and (scalar, grad) tensors."""
     from flowzero.framework.graph import apply_op as _apply
 
@@ -138,10 +153,17 @@ class Optimizer:
         return self._name
 
     # -- the public API ------------------------------------------------------------------------
-    def minimize(self, loss: Any, global_step: Any = None, var_list: Any = None,
-                 gate_gradients: int = GATE_OP, aggregation_method: Any = None,
-                 colocate_gradients_with_ops: bool = False, name: str | None = None,
-                 grad_loss: Any = None) -> Operation:
+    def minimize(
+        self,
+        loss: Any,
+        global_step: Any = None,
+        var_list: Any = None,
+        gate_gradients: int = GATE_OP,
+        aggregation_method: Any = None,
+        colocate_gradients_with_ops: bool = False,
+        name: str | None = None,
+        grad_loss: Any = None,
+    ) -> Operation:
         """Adds ops that minimize `loss` by updating `var_list`: compute_gradients, then
         apply_gradients (which also runs the UPDATE_OPS collection, see the class docstring).
 
@@ -165,9 +187,13 @@ class Optimizer:
             >>> for _ in range(100): sess.run(train_op, feed_dict={x: xs, y_: ys})
         """
         grads_and_vars = self.compute_gradients(
-            loss, var_list=var_list, gate_gradients=gate_gradients,
+            loss,
+            var_list=var_list,
+            gate_gradients=gate_gradients,
             aggregation_method=aggregation_method,
-            colocate_gradients_with_ops=colocate_gradients_with_ops, grad_loss=grad_loss)
+            colocate_gradients_with_ops=colocate_gradients_with_ops,
+            grad_loss=grad_loss,
+        )
         vars_with_grad = [v for g, v in grads_and_vars if g is not None]
         if not vars_with_grad:
             raise ValueError(
@@ -177,10 +203,15 @@ class Optimizer:
             )
         return self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
 
-    def compute_gradients(self, loss: Any, var_list: Any = None,
-                          gate_gradients: int = GATE_OP, aggregation_method: Any = None,
-                          colocate_gradients_with_ops: bool = False,
-                          grad_loss: Any = None) -> list[tuple[Tensor | None, Variable]]:
+    def compute_gradients(
+        self,
+        loss: Any,
+        var_list: Any = None,
+        gate_gradients: int = GATE_OP,
+        aggregation_method: Any = None,
+        colocate_gradients_with_ops: bool = False,
+        grad_loss: Any = None,
+    ) -> list[tuple[Tensor | None, Variable]]:
         """The gradients of `loss` for the variables in `var_list`.
 
         Returns:
@@ -197,8 +228,10 @@ class Optimizer:
         if callable(loss) and not isinstance(loss, Tensor):
             loss = loss()
         if gate_gradients not in (self.GATE_NONE, self.GATE_OP, self.GATE_GRAPH):
-            raise ValueError(f"gate_gradients must be one of: Optimizer.GATE_NONE, "
-                             f"Optimizer.GATE_OP, Optimizer.GATE_GRAPH. Not {gate_gradients}")
+            raise ValueError(
+                f"gate_gradients must be one of: Optimizer.GATE_NONE, "
+                f"Optimizer.GATE_OP, Optimizer.GATE_GRAPH. Not {gate_gradients}"
+            )
         loss = convert_to_tensor(loss)
         self._assert_valid_dtypes([loss])
         g = loss.graph
@@ -212,21 +245,28 @@ class Optimizer:
             if not isinstance(v, Variable):
                 raise ValueError(f"var_list must contain tf.Variable objects; got {v!r}.")
         self._assert_valid_dtypes([v for v in var_list])
-        grads = gradients(loss, var_list, grad_ys=None if grad_loss is None else [grad_loss],
-                          aggregation_method=aggregation_method,
-                          colocate_gradients_with_ops=colocate_gradients_with_ops)
+        grads = gradients(
+            loss,
+            var_list,
+            grad_ys=None if grad_loss is None else [grad_loss],
+            aggregation_method=aggregation_method,
+            colocate_gradients_with_ops=colocate_gradients_with_ops,
+        )
         if gate_gradients == self.GATE_GRAPH:
             grads = control_ops.tuple_(grads)
         return list(zip(grads, var_list))
 
-    def _eager_gradients(self, loss: Any, var_list: Any, grad_loss: Any
-                         ) -> list[tuple[Tensor | None, Variable]]:
+    def _eager_gradients(
+        self, loss: Any, var_list: Any, grad_loss: Any
+    ) -> list[tuple[Tensor | None, Variable]]:
         """Eager execution: `loss` is a function, differentiated on a GradientTape."""
         from flowzero.eager.backprop import GradientTape
 
         if not callable(loss) or isinstance(loss, Tensor):
-            raise RuntimeError("`loss` passed to Optimizer.compute_gradients should be a "
-                               "function when eager execution is enabled.")
+            raise RuntimeError(
+                "`loss` passed to Optimizer.compute_gradients should be a "
+                "function when eager execution is enabled."
+            )
         with GradientTape() as tape:
             value = loss()
         if var_list is None:
@@ -237,8 +277,9 @@ class Optimizer:
         grads = tape.gradient(value, var_list, output_gradients=grad_loss)
         return list(zip(grads, var_list))
 
-    def apply_gradients(self, grads_and_vars: Any, global_step: Any = None,
-                        name: str | None = None) -> Operation:
+    def apply_gradients(
+        self, grads_and_vars: Any, global_step: Any = None, name: str | None = None
+    ) -> Operation:
         """Adds one in-place update op per (gradient, variable) pair; pairs with a None
         gradient are skipped. Also runs the UPDATE_OPS collection (see the class docstring).
 
@@ -264,13 +305,15 @@ class Optimizer:
                 try:
                     gr = convert_to_tensor(gr)
                 except (TypeError, ValueError) as e:
-                    raise TypeError(f"Gradient must be convertible to a Tensor or None: {gr!r}"
-                                    f" ({e})") from None
+                    raise TypeError(
+                        f"Gradient must be convertible to a Tensor or None: {gr!r} ({e})"
+                    ) from None
             converted.append((gr, v))
         var_list = [v for gr, v in converted if gr is not None]
         if not var_list:
-            raise ValueError(f"No gradients provided for any variable: "
-                             f"{[str(v) for _, v in converted]}.")
+            raise ValueError(
+                f"No gradients provided for any variable: {[str(v) for _, v in converted]}."
+            )
         g = var_list[0].graph
         with g.as_default():
             self._create_slots(var_list)
@@ -278,8 +321,7 @@ class Optimizer:
             update_deps = [u for u in update_deps if u.graph is g]
             self._hyper_cache = {}
             try:
-                with g.control_dependencies(update_deps), \
-                        g.name_scope(name or self._name) as scope:
+                with g.control_dependencies(update_deps), g.name_scope(name or self._name) as scope:
                     self._apply_scope = scope
                     self._prepare()
                     update_ops: list[Any] = []
@@ -341,13 +383,14 @@ class Optimizer:
         valid = self._valid_dtypes()
         for t in tensors:
             if t.dtype not in valid:
-                raise ValueError(f"Invalid type {t.dtype.name} for {t.name}, expected: "
-                                 f"{sorted(d.name for d in valid)}.")
+                raise ValueError(
+                    f"Invalid type {t.dtype.name} for {t.name}, expected: "
+                    f"{sorted(d.name for d in valid)}."
+                )
 
     @staticmethod
     def _call_if_callable(param: Any) -> Any:
-        return param() if callable(param) and not isinstance(param, (Tensor, Variable)) \
-            else param
+        return param() if callable(param) and not isinstance(param, (Tensor, Variable)) else param
 
     def _hyper(self, name: str, value: Any, var: Variable) -> Tensor:
         """A scalar hyper-parameter as a tensor for `var`'s update op.
@@ -373,17 +416,22 @@ class Optimizer:
     def _slot_dict(self, slot_name: str) -> dict[tuple[int, str], Variable]:
         return self._slots.setdefault(slot_name, {})
 
-    def _get_or_make_slot_with_initializer(self, var: Variable, initializer: Callable[..., Any],
-                                           shape: Any, dtype: Any, slot_name: str,
-                                           op_name: str) -> Variable:
+    def _get_or_make_slot_with_initializer(
+        self,
+        var: Variable,
+        initializer: Callable[..., Any],
+        shape: Any,
+        dtype: Any,
+        slot_name: str,
+        op_name: str,
+    ) -> Variable:
         named = self._slot_dict(slot_name)
         key = _var_key(var)
         if key not in named:
             named[key] = _create_slot(var, lambda: initializer(shape, dtype=dtype), op_name)
         return named[key]
 
-    def _get_or_make_slot(self, var: Variable, val: Any, slot_name: str,
-                          op_name: str) -> Variable:
+    def _get_or_make_slot(self, var: Variable, val: Any, slot_name: str, op_name: str) -> Variable:
         named = self._slot_dict(slot_name)
         key = _var_key(var)
         if key not in named:
@@ -392,11 +440,17 @@ class Optimizer:
 
     def _zeros_slot(self, var: Variable, slot_name: str, op_name: str) -> Variable:
         return self._get_or_make_slot_with_initializer(
-            var, lambda shape, dtype: array_ops.zeros(shape, dtype=dtype),
-            var.shape.as_list(), var.dtype, slot_name, op_name)
+            var,
+            lambda shape, dtype: array_ops.zeros(shape, dtype=dtype),
+            var.shape.as_list(),
+            var.dtype,
+            slot_name,
+            op_name,
+        )
 
-    def _create_non_slot_variable(self, initial_value: Any, name: str, colocate_with: Any,
-                                  dtype: Any = None) -> Variable:
+    def _create_non_slot_variable(
+        self, initial_value: Any, name: str, colocate_with: Any, dtype: Any = None
+    ) -> Variable:
         g = colocate_with.graph
         key = (name, id(g))
         v = self._non_slot_dict.get(key)
@@ -416,11 +470,12 @@ def _create_slot(var: Variable, initial: Callable[[], Any], op_name: str) -> Var
     created at the root name scope as TF names slots."""
     g = var.graph
     if not var.shape.is_fully_defined():
-        raise ValueError(f"Cannot create an optimizer slot for variable '{var.op.name}' of "
-                         f"partly unknown shape {var.shape}.")
+        raise ValueError(
+            f"Cannot create an optimizer slot for variable '{var.op.name}' of "
+            f"partly unknown shape {var.shape}."
+        )
     with g.as_default(), g.name_scope(None):
-        return Variable(initial, trainable=False, name=f"{var.op.name}/{op_name}",
-                        dtype=var.dtype)
+        return Variable(initial, trainable=False, name=f"{var.op.name}/{op_name}", dtype=var.dtype)
 
 
 def scalar_of(x: np.ndarray, dtype: np.dtype) -> Any:

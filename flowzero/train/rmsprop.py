@@ -21,9 +21,17 @@ class ApplyRMSProp(ApplyOp):
     n_refs = 3
     args = ("lr", "rho", "momentum", "epsilon", "grad")
 
-    def compute(self, var_cell: VarCell, ms_cell: VarCell, mom_cell: VarCell, lr: np.ndarray,
-                rho: np.ndarray, momentum: np.ndarray, epsilon: np.ndarray,
-                grad: np.ndarray) -> np.ndarray:
+    def compute(
+        self,
+        var_cell: VarCell,
+        ms_cell: VarCell,
+        mom_cell: VarCell,
+        lr: np.ndarray,
+        rho: np.ndarray,
+        momentum: np.ndarray,
+        epsilon: np.ndarray,
+        grad: np.ndarray,
+    ) -> np.ndarray:
         var, ms, mom = var_cell.read(), ms_cell.read(), mom_cell.read()
         self.check_grad(var, grad)
         dt = var.dtype
@@ -44,9 +52,18 @@ class ApplyCenteredRMSProp(ApplyOp):
     n_refs = 4
     args = ("lr", "rho", "momentum", "epsilon", "grad")
 
-    def compute(self, var_cell: VarCell, mg_cell: VarCell, ms_cell: VarCell, mom_cell: VarCell,
-                lr: np.ndarray, rho: np.ndarray, momentum: np.ndarray, epsilon: np.ndarray,
-                grad: np.ndarray) -> np.ndarray:
+    def compute(
+        self,
+        var_cell: VarCell,
+        mg_cell: VarCell,
+        ms_cell: VarCell,
+        mom_cell: VarCell,
+        lr: np.ndarray,
+        rho: np.ndarray,
+        momentum: np.ndarray,
+        epsilon: np.ndarray,
+        grad: np.ndarray,
+    ) -> np.ndarray:
         var, mg = var_cell.read(), mg_cell.read()
         ms, mom = ms_cell.read(), mom_cell.read()
         self.check_grad(var, grad)
@@ -83,9 +100,16 @@ class RMSPropOptimizer(Optimizer):
             (rms), `<var>/RMSProp_1` (mg if centered, else momentum), ...
     """
 
-    def __init__(self, learning_rate: Any, decay: Any = 0.9, momentum: Any = 0.0,
-                 epsilon: Any = 1e-10, use_locking: bool = False, centered: bool = False,
-                 name: str = "RMSProp") -> None:
+    def __init__(
+        self,
+        learning_rate: Any,
+        decay: Any = 0.9,
+        momentum: Any = 0.0,
+        epsilon: Any = 1e-10,
+        use_locking: bool = False,
+        centered: bool = False,
+        name: str = "RMSProp",
+    ) -> None:
         super().__init__(use_locking, name)
         self._learning_rate = learning_rate
         self._decay = decay
@@ -95,24 +119,35 @@ class RMSPropOptimizer(Optimizer):
 
     def _create_slots(self, var_list: list[Any]) -> None:
         for v in var_list:
-            self._get_or_make_slot_with_initializer(v, Ones(dtype=v.dtype), v.shape.as_list(),
-                                                    v.dtype, "rms", self._name)
+            self._get_or_make_slot_with_initializer(
+                v, Ones(dtype=v.dtype), v.shape.as_list(), v.dtype, "rms", self._name
+            )
             if self._centered:
                 self._zeros_slot(v, "mg", self._name)
             self._zeros_slot(v, "momentum", self._name)
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
         rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
-        scalars = [self._hyper("learning_rate", self._learning_rate, var),
-                   self._hyper("decay", self._decay, var),
-                   self._hyper("momentum", self._momentum, var),
-                   self._hyper("epsilon", self._epsilon, var)]
+        scalars = [
+            self._hyper("learning_rate", self._learning_rate, var),
+            self._hyper("decay", self._decay, var),
+            self._hyper("momentum", self._momentum, var),
+            self._hyper("epsilon", self._epsilon, var),
+        ]
         if self._centered:
             mg = self.get_slot(var, "mg")
-            return apply_op(ApplyCenteredRMSProp, [var._ref(), mg._ref(), rms._ref(), mom._ref()],
-                            [*scalars, grad], use_locking=self._use_locking)
-        return apply_op(ApplyRMSProp, [var._ref(), rms._ref(), mom._ref()], [*scalars, grad],
-                        use_locking=self._use_locking)
+            return apply_op(
+                ApplyCenteredRMSProp,
+                [var._ref(), mg._ref(), rms._ref(), mom._ref()],
+                [*scalars, grad],
+                use_locking=self._use_locking,
+            )
+        return apply_op(
+            ApplyRMSProp,
+            [var._ref(), rms._ref(), mom._ref()],
+            [*scalars, grad],
+            use_locking=self._use_locking,
+        )
 
 
 __all__ = ["RMSPropOptimizer"]

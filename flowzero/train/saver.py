@@ -70,8 +70,9 @@ def _ref_tensor(v: Any) -> Tensor:
     if isinstance(ref, Tensor) and ref.op.type == "ReadVariableOp":
         ref = ref.op.inputs[0]
     if not isinstance(ref, Tensor) or ref.op.type != "VariableV2":
-        raise TypeError(f"Saver: var_list entries must be tf.Variable objects (or their "
-                        f"tensors); got {v!r}.")
+        raise TypeError(
+            f"Saver: var_list entries must be tf.Variable objects (or their tensors); got {v!r}."
+        )
     return ref
 
 
@@ -87,14 +88,18 @@ def _entries(var_list: Any, graph: Graph) -> list[_Entry]:
         items = []
         for k, v in var_list.items():
             if not isinstance(k, str) or not k:
-                raise TypeError(f"Saver: var_list dict keys are checkpoint names (non-empty "
-                                f"strings); got {k!r}.")
+                raise TypeError(
+                    f"Saver: var_list dict keys are checkpoint names (non-empty "
+                    f"strings); got {k!r}."
+                )
             items.append(_Entry(k, _ref_tensor(v)))
     elif isinstance(var_list, (list, tuple, set, frozenset)):
         items = [_Entry(r.op.name, r) for r in (_ref_tensor(v) for v in var_list)]
     else:
-        raise TypeError(f"Saver: var_list must be a list or a dict {{name: variable}}; got "
-                        f"{type(var_list).__name__}.")
+        raise TypeError(
+            f"Saver: var_list must be a list or a dict {{name: variable}}; got "
+            f"{type(var_list).__name__}."
+        )
     seen: dict[str, _Entry] = {}
     for e in items:
         if e.key in seen:
@@ -113,11 +118,14 @@ def _check_save_path(save_path: Any, what: str = "save_path") -> str:
         raise ValueError(f"Can't use {what} when it is None.")
     p = os.fspath(save_path)
     if not isinstance(p, str) or not p.strip():
-        raise ValueError(f"{what} must be a non-empty path prefix like 'ckpt/model.ckpt'; got "
-                         f"{save_path!r}.")
+        raise ValueError(
+            f"{what} must be a non-empty path prefix like 'ckpt/model.ckpt'; got {save_path!r}."
+        )
     if p.endswith(("/", os.sep)) or os.path.isdir(p):
-        raise ValueError(f"{what} {p!r} is a directory; pass a file prefix inside it, such as "
-                         f"{os.path.join(p, 'model.ckpt')!r}.")
+        raise ValueError(
+            f"{what} {p!r} is a directory; pass a file prefix inside it, such as "
+            f"{os.path.join(p, 'model.ckpt')!r}."
+        )
     return p
 
 
@@ -144,18 +152,30 @@ class Saver:
         >>> saver.restore(sess, tf.train.latest_checkpoint("ckpt"))
     """
 
-    def __init__(self, var_list: Any = None, reshape: bool = False, sharded: bool = False,
-                 max_to_keep: int | None = 5, keep_checkpoint_every_n_hours: float = 10000.0,
-                 name: str | None = None, restore_sequentially: bool = False,
-                 saver_def: dict[str, Any] | None = None, builder: Any = None,
-                 defer_build: bool = False, allow_empty: bool = False, write_version: Any = None,
-                 pad_step_number: bool = False, save_relative_paths: bool = True,
-                 filename: str | None = None) -> None:
+    def __init__(
+        self,
+        var_list: Any = None,
+        reshape: bool = False,
+        sharded: bool = False,
+        max_to_keep: int | None = 5,
+        keep_checkpoint_every_n_hours: float = 10000.0,
+        name: str | None = None,
+        restore_sequentially: bool = False,
+        saver_def: dict[str, Any] | None = None,
+        builder: Any = None,
+        defer_build: bool = False,
+        allow_empty: bool = False,
+        write_version: Any = None,
+        pad_step_number: bool = False,
+        save_relative_paths: bool = True,
+        filename: str | None = None,
+    ) -> None:
         graph = _graph_of(var_list)
         if saver_def is not None:
             max_to_keep = saver_def.get("max_to_keep", max_to_keep)
-            keep_checkpoint_every_n_hours = saver_def.get("keep_checkpoint_every_n_hours",
-                                                          keep_checkpoint_every_n_hours)
+            keep_checkpoint_every_n_hours = saver_def.get(
+                "keep_checkpoint_every_n_hours", keep_checkpoint_every_n_hours
+            )
             pad_step_number = saver_def.get("pad_step_number", pad_step_number)
             if var_list is None:
                 var_list = _variables_named(graph, saver_def["var_list"], "")
@@ -193,10 +213,13 @@ class Saver:
 
     def as_saver_def(self) -> dict[str, Any]:
         """The JSON-able description a meta graph stores (TF's SaverDef)."""
-        return {"version": 1, "var_list": {e.key: e.ref.op.name for e in self._entries},
-                "max_to_keep": self._max_to_keep,
-                "keep_checkpoint_every_n_hours": self._keep_hours,
-                "pad_step_number": self._pad_step_number}
+        return {
+            "version": 1,
+            "var_list": {e.key: e.ref.op.name for e in self._entries},
+            "max_to_keep": self._max_to_keep,
+            "keep_checkpoint_every_n_hours": self._keep_hours,
+            "pad_step_number": self._pad_step_number,
+        }
 
     saver_def = property(as_saver_def)
 
@@ -210,10 +233,18 @@ class Saver:
         if self._entries and sess.graph is not self._graph:
             raise ValueError("The session's graph is not the graph of the Saver's variables.")
 
-    def save(self, sess: Any, save_path: str, global_step: Any = None,
-             latest_filename: str | None = None, meta_graph_suffix: str = "meta",
-             write_meta_graph: bool = True, write_state: bool = True,
-             strip_default_attrs: bool = False, save_debug_info: bool = False) -> str:
+    def save(
+        self,
+        sess: Any,
+        save_path: str,
+        global_step: Any = None,
+        latest_filename: str | None = None,
+        meta_graph_suffix: str = "meta",
+        write_meta_graph: bool = True,
+        write_state: bool = True,
+        strip_default_attrs: bool = False,
+        save_debug_info: bool = False,
+    ) -> str:
         """Saves the variables' values in `sess` to the checkpoint `save_path[-global_step]`.
 
         Args:
@@ -240,16 +271,16 @@ class Saver:
         if os.path.basename(name) != name:
             raise ValueError(f"latest_filename must be a file name; got {name!r}.")
         if os.path.basename(save_path) == name:
-            raise ValueError(f"'latest_filename' collides with 'save_path': '{name}' and "
-                             f"'{save_path}'")
+            raise ValueError(
+                f"'latest_filename' collides with 'save_path': '{name}' and '{save_path}'"
+            )
         if meta_graph_suffix in _RESERVED_SUFFIXES or "/" in meta_graph_suffix:
             raise ValueError(f"meta_graph_suffix {meta_graph_suffix!r} is reserved or invalid.")
         step = _step_value(sess, global_step)
         if step is None:
             prefix = save_path
         else:
-            prefix = f"{save_path}-{step:08d}" if self._pad_step_number \
-                else f"{save_path}-{step}"
+            prefix = f"{save_path}-{step:08d}" if self._pad_step_number else f"{save_path}-{step}"
         values = {e.key: _cell(sess, e.ref.op.name).read() for e in self._entries}
         abs_prefix = os.path.abspath(prefix)
         save_dir = os.path.dirname(abs_prefix)
@@ -258,21 +289,46 @@ class Saver:
             # NOTE: writers of one directory take turns (two of them saving the same step at
             # once would otherwise pick the same file names and remove each other's).
             with directory_lock(save_dir, name):
-                self._save_files(sess, save_path, prefix, abs_prefix, save_dir, step, values,
-                                 name, latest_filename, meta_graph_suffix, write_meta_graph,
-                                 write_state)
+                self._save_files(
+                    sess,
+                    save_path,
+                    prefix,
+                    abs_prefix,
+                    save_dir,
+                    step,
+                    values,
+                    name,
+                    latest_filename,
+                    meta_graph_suffix,
+                    write_meta_graph,
+                    write_state,
+                )
         except OSError as e:
             if e.errno == errno.ENOSPC:
                 raise errors.ResourceExhaustedError(
-                    None, None, f"Saving checkpoint {prefix}: no space left on device "
-                    f"({e.filename or save_dir}); nothing of this checkpoint was kept.") from None
+                    None,
+                    None,
+                    f"Saving checkpoint {prefix}: no space left on device "
+                    f"({e.filename or save_dir}); nothing of this checkpoint was kept.",
+                ) from None
             raise
         return prefix
 
-    def _save_files(self, sess: Any, save_path: str, prefix: str, abs_prefix: str,
-                    save_dir: str, step: int | None, values: dict[str, np.ndarray], name: str,
-                    latest_filename: str | None, meta_graph_suffix: str,
-                    write_meta_graph: bool, write_state: bool) -> None:
+    def _save_files(
+        self,
+        sess: Any,
+        save_path: str,
+        prefix: str,
+        abs_prefix: str,
+        save_dir: str,
+        step: int | None,
+        values: dict[str, np.ndarray],
+        name: str,
+        latest_filename: str | None,
+        meta_graph_suffix: str,
+        write_meta_graph: bool,
+        write_state: bool,
+    ) -> None:
         remove_stale_temp_files(save_dir, os.path.basename(save_path))
         remove_stale_temp_files(save_dir, name)
         existed = checkpoint_exists(abs_prefix)
@@ -284,15 +340,24 @@ class Saver:
                     self.export_meta_graph(f"{abs_prefix}.{meta_graph_suffix}", graph=sess.graph)
                     meta_file = f"{os.path.basename(abs_prefix)}.{meta_graph_suffix}"
                 except TypeError as e:  # an attr the graph format cannot store: keep the values
-                    warnings.warn(f"Saver.save: the meta graph was not written ({e}); the "
-                                  "checkpoint itself is.", RuntimeWarning, stacklevel=3)
+                    warnings.warn(
+                        f"Saver.save: the meta graph was not written ({e}); the "
+                        "checkpoint itself is.",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
             write_checkpoint(abs_prefix, values, step, meta_file)
             if write_state:
                 self._record(prefix)
                 update_checkpoint_state(
-                    save_dir, abs_prefix, [os.path.abspath(p) for p, _ in self._last_checkpoints],
-                    latest_filename, [t for _, t in self._last_checkpoints],
-                    self._last_preserved_timestamp, self._save_relative_paths)
+                    save_dir,
+                    abs_prefix,
+                    [os.path.abspath(p) for p, _ in self._last_checkpoints],
+                    latest_filename,
+                    [t for _, t in self._last_checkpoints],
+                    self._last_preserved_timestamp,
+                    self._save_relative_paths,
+                )
         except BaseException:
             # (e.g. a full disk) a new checkpoint that the state file does not list is removed
             # whole: index, data and meta graph. An overwritten one keeps its previous index
@@ -306,8 +371,9 @@ class Saver:
 
     def _record(self, prefix: str) -> None:
         ap = os.path.abspath(prefix)
-        self._last_checkpoints = [(p, t) for p, t in self._last_checkpoints
-                                  if os.path.abspath(p) != ap]
+        self._last_checkpoints = [
+            (p, t) for p, t in self._last_checkpoints if os.path.abspath(p) != ap
+        ]
         self._last_checkpoints.append((prefix, time.time()))
         if self._max_to_keep and len(self._last_checkpoints) > self._max_to_keep:
             self._to_delete.append(self._last_checkpoints.pop(0))
@@ -348,23 +414,32 @@ class Saver:
         for e in self._entries:  # check names, dtypes and shapes before reading any data
             if e.key not in reader:
                 raise errors.NotFoundError(
-                    None, None, f"Key {e.key} not found in checkpoint {save_path} (needed to "
+                    None,
+                    None,
+                    f"Key {e.key} not found in checkpoint {save_path} (needed to "
                     f"restore variable '{e.ref.op.name}'). Build the same model, or pass "
-                    f"var_list to restore a subset; tf.train.list_variables lists the keys.")
+                    f"var_list to restore a subset; tf.train.list_variables lists the keys.",
+                )
             dtype, shape = reader.dtype_and_shape(e.key)
             want = e.ref.dtype
             if dtype != want.np:
                 raise errors.InvalidArgumentError(
-                    None, None, f"Restoring '{e.key}' from checkpoint {save_path}: the "
+                    None,
+                    None,
+                    f"Restoring '{e.key}' from checkpoint {save_path}: the "
                     f"checkpoint holds dtype {dtype.name}, the variable '{e.ref.op.name}' "
-                    f"has dtype {want.name}.")
+                    f"has dtype {want.name}.",
+                )
             if not e.ref.shape.is_compatible_with(shape):
                 raise errors.InvalidArgumentError(
-                    None, None, f"Restoring '{e.key}' from checkpoint {save_path}: shapes "
+                    None,
+                    None,
+                    f"Restoring '{e.key}' from checkpoint {save_path}: shapes "
                     f"differ; the variable '{e.ref.op.name}' has shape {e.ref.shape}, the "
                     f"checkpoint has shape {_shape_str(shape)}. (Assign requires shapes "
                     f"of both tensors to match. lhs shape= {e.ref.shape} rhs shape= "
-                    f"{_shape_str(shape)})")
+                    f"{_shape_str(shape)})",
+                )
             wanted.append(e)
         # Every value is read (and its checksum verified) before any variable changes. The
         # arrays are the reader's own (fresh, C-contiguous, writable; for TF's format views of
@@ -374,24 +449,40 @@ class Saver:
             _cell(sess, e.ref.op.name).value = np.require(values[e.key], requirements=["C", "W"])
 
     # -- meta graph ----------------------------------------------------------------------------
-    def export_meta_graph(self, filename: str | None = None, collection_list: Any = None,
-                          as_text: bool = False, export_scope: Any = None,
-                          clear_devices: bool = False, clear_extraneous_savers: bool = False,
-                          strip_default_attrs: bool = False, save_debug_info: bool = False,
-                          graph: Graph | None = None) -> GraphDocument:
+    def export_meta_graph(
+        self,
+        filename: str | None = None,
+        collection_list: Any = None,
+        as_text: bool = False,
+        export_scope: Any = None,
+        clear_devices: bool = False,
+        clear_extraneous_savers: bool = False,
+        strip_default_attrs: bool = False,
+        save_debug_info: bool = False,
+        graph: Graph | None = None,
+    ) -> GraphDocument:
         """tf.train.export_meta_graph of this Saver's graph, recording this Saver: TensorFlow's
         MetaGraphDef (flowzero/interop/meta_graph.py), or flowzero's JSON meta graph for a
         graph whose ops have no TensorFlow form (flowzero's control-flow bodies)."""
         from flowzero.interop import meta_graph
 
         return meta_graph.export_meta_graph(
-            filename, collection_list=collection_list, as_text=as_text,
-            graph=graph if graph is not None else self._graph, saver=self)
+            filename,
+            collection_list=collection_list,
+            as_text=as_text,
+            graph=graph if graph is not None else self._graph,
+            saver=self,
+        )
 
 
 def _graph_of(var_list: Any) -> Graph:
-    items = list(var_list.values()) if isinstance(var_list, dict) else \
-        list(var_list) if isinstance(var_list, (list, tuple, set, frozenset)) else []
+    items = (
+        list(var_list.values())
+        if isinstance(var_list, dict)
+        else list(var_list)
+        if isinstance(var_list, (list, tuple, set, frozenset))
+        else []
+    )
     for v in items:
         try:
             return _ref_tensor(v).graph
@@ -421,20 +512,30 @@ def _step_value(sess: Any, global_step: Any) -> int | None:
         return int(global_step)
     value = np.asarray(sess.run(global_step))
     if value.shape != () or value.dtype.kind not in "iu":
-        raise TypeError(f"global_step must be an int or an integer scalar variable/tensor; got "
-                        f"a value of dtype {value.dtype} and shape {value.shape}.")
+        raise TypeError(
+            f"global_step must be an int or an integer scalar variable/tensor; got "
+            f"a value of dtype {value.dtype} and shape {value.shape}."
+        )
     return int(value)
 
 
 # -- meta graphs ----------------------------------------------------------------------------
-def export_meta_graph(filename: str | None = None, meta_info_def: Any = None,
-                      graph_def: Any = None, saver_def: dict[str, Any] | None = None,
-                      collection_list: Any = None, as_text: bool = False,
-                      graph: Graph | None = None, export_scope: Any = None,
-                      clear_devices: bool = False, clear_extraneous_savers: bool = False,
-                      strip_default_attrs: bool = False, save_debug_info: bool = False,
-                      saver: Saver | None = None,
-                      signature_def: dict[str, Any] | None = None) -> GraphDocument:
+def export_meta_graph(
+    filename: str | None = None,
+    meta_info_def: Any = None,
+    graph_def: Any = None,
+    saver_def: dict[str, Any] | None = None,
+    collection_list: Any = None,
+    as_text: bool = False,
+    graph: Graph | None = None,
+    export_scope: Any = None,
+    clear_devices: bool = False,
+    clear_extraneous_savers: bool = False,
+    strip_default_attrs: bool = False,
+    save_debug_info: bool = False,
+    saver: Saver | None = None,
+    signature_def: dict[str, Any] | None = None,
+) -> GraphDocument:
     """Serializes a graph, its collections and a Saver (TF's MetaGraphDef) and maybe writes it.
 
     Args:
@@ -459,10 +560,20 @@ def export_meta_graph(filename: str | None = None, meta_info_def: Any = None,
     from flowzero import __version__
 
     ops = sorted({n["op"] for n in gdoc.doc["nodes"]})
-    info = {"flowzero_version": __version__, "stripped_op_list": ops, "tags": [],
-            **(meta_info_def or {})}
-    doc = {"format": META_GRAPH_FORMAT, "version": META_GRAPH_VERSION, "meta_info_def": info,
-           "graph_def": gdoc.doc, "saver_def": saver_def, "signature_def": signature_def or {}}
+    info = {
+        "flowzero_version": __version__,
+        "stripped_op_list": ops,
+        "tags": [],
+        **(meta_info_def or {}),
+    }
+    doc = {
+        "format": META_GRAPH_FORMAT,
+        "version": META_GRAPH_VERSION,
+        "meta_info_def": info,
+        "graph_def": gdoc.doc,
+        "saver_def": saver_def,
+        "signature_def": signature_def or {},
+    }
     if filename is not None:
         path = os.path.abspath(os.fspath(filename))
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -481,14 +592,22 @@ def read_meta_graph(filename: str) -> Any:
     if not isinstance(doc, dict) or doc.get("format") != META_GRAPH_FORMAT:
         raise errors.DataLossError(None, None, f"{filename} is not a flowzero meta graph.")
     if not isinstance(doc.get("version"), int) or doc["version"] > META_GRAPH_VERSION:
-        raise errors.UnimplementedError(None, None, f"{filename} has meta graph version "
-                                        f"{doc.get('version')!r}; this flowzero reads up to "
-                                        f"{META_GRAPH_VERSION}.")
+        raise errors.UnimplementedError(
+            None,
+            None,
+            f"{filename} has meta graph version "
+            f"{doc.get('version')!r}; this flowzero reads up to "
+            f"{META_GRAPH_VERSION}.",
+        )
     return GraphDocument({k: v for k, v in doc.items() if not k.startswith("arrays_")}, arrays)
 
 
-def import_meta_graph(meta_graph_or_file: Any, clear_devices: bool = False,
-                      import_scope: str | None = None, **kwargs: Any) -> Saver | None:
+def import_meta_graph(
+    meta_graph_or_file: Any,
+    clear_devices: bool = False,
+    import_scope: str | None = None,
+    **kwargs: Any,
+) -> Saver | None:
     """Re-creates a meta graph's ops, collections and variables in the default graph.
 
     Args:
@@ -510,8 +629,10 @@ def import_meta_graph(meta_graph_or_file: Any, clear_devices: bool = False,
     elif isinstance(meta_graph_or_file, tuple) and len(meta_graph_or_file) == 2:
         meta = GraphDocument(*meta_graph_or_file)
     else:
-        raise TypeError(f"import_meta_graph takes a file name or the GraphDocument that "
-                        f"export_meta_graph returned; got {type(meta_graph_or_file).__name__}.")
+        raise TypeError(
+            f"import_meta_graph takes a file name or the GraphDocument that "
+            f"export_meta_graph returned; got {type(meta_graph_or_file).__name__}."
+        )
     g = get_default_graph()
     before = set(variables_by_name(g))
     graph_from_dict(meta.doc["graph_def"], meta.arrays, graph=g, import_scope=import_scope)
@@ -524,11 +645,24 @@ def import_meta_graph(meta_graph_or_file: Any, clear_devices: bool = False,
     if not new:
         return None
     if import_scope:
-        return Saver({v.op.name[len(prefix):]: v for v in new})
+        return Saver({v.op.name[len(prefix) :]: v for v in new})
     return Saver(new)
 
 
-__all__ = ["Saver", "export_meta_graph", "import_meta_graph", "read_meta_graph", "write_graph",
-           "latest_checkpoint", "get_checkpoint_state", "update_checkpoint_state",
-           "checkpoint_exists", "CheckpointState", "CheckpointReader", "NewCheckpointReader",
-           "load_checkpoint", "load_variable", "list_variables"]
+__all__ = [
+    "Saver",
+    "export_meta_graph",
+    "import_meta_graph",
+    "read_meta_graph",
+    "write_graph",
+    "latest_checkpoint",
+    "get_checkpoint_state",
+    "update_checkpoint_state",
+    "checkpoint_exists",
+    "CheckpointState",
+    "CheckpointReader",
+    "NewCheckpointReader",
+    "load_checkpoint",
+    "load_variable",
+    "list_variables",
+]

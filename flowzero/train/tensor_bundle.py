@@ -175,7 +175,8 @@ class BundleReader:
         for shard in range(self.num_shards):
             try:
                 self._files[shard] = open_regular(
-                    data_filename(self.prefix, shard, self.num_shards), "checkpoint data file")
+                    data_filename(self.prefix, shard, self.num_shards), "checkpoint data file"
+                )
             except errors.NotFoundError:
                 return
 

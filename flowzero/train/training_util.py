@@ -36,14 +36,16 @@ def get_global_step(graph: Any = None) -> Any:
 def assert_global_step(global_step_tensor: Any) -> None:
     """Raises TypeError unless `global_step_tensor` is an integer scalar Variable or Tensor."""
     if not (isinstance(global_step_tensor, Tensor) or hasattr(global_step_tensor, "_ref")):
-        raise TypeError(f"Existing \"global_step\" must be a Variable or Tensor: "
-                        f"{global_step_tensor}.")
+        raise TypeError(
+            f'Existing "global_step" must be a Variable or Tensor: {global_step_tensor}.'
+        )
     if not global_step_tensor.dtype.is_integer:
-        raise TypeError(f"Existing \"global_step\" does not have integer type: "
-                        f"{global_step_tensor.dtype.name}")
+        raise TypeError(
+            f'Existing "global_step" does not have integer type: {global_step_tensor.dtype.name}'
+        )
     shape = global_step_tensor.shape
     if shape.known is not None and len(shape.known) != 0:
-        raise TypeError(f"Existing \"global_step\" is not scalar: {shape}")
+        raise TypeError(f'Existing "global_step" is not scalar: {shape}')
 
 
 def create_global_step(graph: Any = None) -> Any:
@@ -63,9 +65,14 @@ def create_global_step(graph: Any = None) -> Any:
     if get_global_step(g) is not None:
         raise ValueError('"global_step" already exists.')
     with g.as_default(), g.name_scope(None):
-        return get_variable(GraphKeys.GLOBAL_STEP, shape=[], dtype=dtypes.int64,
-                            initializer=Zeros(), trainable=False,
-                            collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP])
+        return get_variable(
+            GraphKeys.GLOBAL_STEP,
+            shape=[],
+            dtype=dtypes.int64,
+            initializer=Zeros(),
+            trainable=False,
+            collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP],
+        )
 
 
 def get_or_create_global_step(graph: Any = None) -> Any:
@@ -80,5 +87,10 @@ def global_step(sess: Any, global_step_tensor: Any) -> int:
     return int(np.asarray(sess.run(global_step_tensor)))
 
 
-__all__ = ["get_global_step", "create_global_step", "get_or_create_global_step",
-           "assert_global_step", "global_step"]
+__all__ = [
+    "get_global_step",
+    "create_global_step",
+    "get_or_create_global_step",
+    "assert_global_step",
+    "global_step",
+]

@@ -24,21 +24,26 @@ DEFAULT_RUN_MARGIN = 0.02
 
 # Optional packages: without them the commands skip the figure / the logs (tested too).
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
-HAVE_TENSORBOARD = all(importlib.util.find_spec(m) is not None
-                       for m in ("tensorboard", "tensorboardX"))
+HAVE_TENSORBOARD = all(
+    importlib.util.find_spec(m) is not None for m in ("tensorboard", "tensorboardX")
+)
 
 
 def cli_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        # "auto" must mean the bundled subset here, even where full MNIST is cached.
-        "FLOWZERO_DATA_DIR": str(tmp / "no-mnist-here"),
-        "FLOWZERO_DOWNLOAD": "0",
-        # NOTE: tiny GEMMs on a shared 2-core machine: threads only contend (see
-        # tests/models/conftest.py).
-        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p),
-    })
+    env.update(
+        {
+            # "auto" must mean the bundled subset here, even where full MNIST is cached.
+            "FLOWZERO_DATA_DIR": str(tmp / "no-mnist-here"),
+            "FLOWZERO_DOWNLOAD": "0",
+            # NOTE: tiny GEMMs on a shared 2-core machine: threads only contend (see
+            # tests/models/conftest.py).
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p),
+        }
+    )
     env.update(extra)
     return env
 
@@ -56,13 +61,23 @@ class Result:
         return m.group(1)
 
 
-def run_cli(*args: str, tmp: Path, timeout: float = 120, env: dict[str, str] | None = None,
-            ) -> Result:
+def run_cli(
+    *args: str,
+    tmp: Path,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+) -> Result:
     """`python -m flowzero *args` in directory `tmp`."""
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "flowzero", *args], cwd=tmp,
-                          env=env or cli_env(tmp), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flowzero", *args],
+        cwd=tmp,
+        env=env or cli_env(tmp),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     return Result(proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - started)
 
 

@@ -14,12 +14,20 @@ from tests.cli.conftest import HAVE_MATPLOTLIB, run_cli
 
 @pytest.mark.slow
 def test_every_book_experiment_quick(tmp_path: Path) -> None:
-    result = run_cli("book", "all", "--quick", "--data", "subset", "--out", "book",
-                     tmp=tmp_path, timeout=300)
+    result = run_cli(
+        "book", "all", "--quick", "--data", "subset", "--out", "book", tmp=tmp_path, timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
-    assert set(EXPERIMENTS) == {"ch5-train", "ch6-optimizers", "ch6-init", "ch6-batchnorm",
-                                "ch6-overfit", "ch6-dropout", "ch7-convnet"}
+    assert set(EXPERIMENTS) == {
+        "ch5-train",
+        "ch6-optimizers",
+        "ch6-init",
+        "ch6-batchnorm",
+        "ch6-overfit",
+        "ch6-dropout",
+        "ch7-convnet",
+    }
     for name in EXPERIMENTS:
         numbers = json.loads((tmp_path / "book" / f"{name}.json").read_text())
         assert numbers["experiment"] == name and numbers["quick"] is True

@@ -14,13 +14,14 @@ from tests.cli.conftest import cli_env, run_cli
 
 
 def _diffs(stdout: str) -> dict[str, float]:
-    return {m.group(1): float(m.group(2))
-            for m in re.finditer(r"^(\w+):([0-9.]+e[-+]\d+)", stdout, re.MULTILINE)}
+    return {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(r"^(\w+):([0-9.]+e[-+]\d+)", stdout, re.MULTILINE)
+    }
 
 
 def test_gradcheck_two_layer_net(tmp_path: Path) -> None:
-    result = run_cli("gradcheck", "--model", "two_layer_net", "--max-entries", "300",
-                     tmp=tmp_path)
+    result = run_cli("gradcheck", "--model", "two_layer_net", "--max-entries", "300", tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     diffs = _diffs(result.stdout)
     assert set(diffs) == {"W1", "b1", "W2", "b2"}, result.stdout
@@ -30,16 +31,35 @@ def test_gradcheck_two_layer_net(tmp_path: Path) -> None:
 
 
 def test_gradcheck_conv_net_and_batchnorm(tmp_path: Path) -> None:
-    result = run_cli("gradcheck", "--model", "simple_conv_net", "--max-entries", "4",
-                     "--hidden", "10", tmp=tmp_path)
+    result = run_cli(
+        "gradcheck",
+        "--model",
+        "simple_conv_net",
+        "--max-entries",
+        "4",
+        "--hidden",
+        "10",
+        tmp=tmp_path,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     diffs = _diffs(result.stdout)
     assert set(diffs) == {"W1", "b1", "W2", "b2", "W3", "b3"}
     assert all(d < 1e-6 for d in diffs.values()), diffs
 
-    result = run_cli("gradcheck", "--model", "multi_layer_net_extend", "--hidden", "8", "8",
-                     "--batchnorm", "--weight-decay", "0.1", "--max-entries", "50",
-                     tmp=tmp_path)
+    result = run_cli(
+        "gradcheck",
+        "--model",
+        "multi_layer_net_extend",
+        "--hidden",
+        "8",
+        "8",
+        "--batchnorm",
+        "--weight-decay",
+        "0.1",
+        "--max-entries",
+        "50",
+        tmp=tmp_path,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     diffs = _diffs(result.stdout)
     assert {"gamma1", "beta2", "W3"} <= set(diffs)
@@ -68,8 +88,9 @@ def test_graph_prints_dot_with_name_scope_clusters(tmp_path: Path) -> None:
 def test_graph_files_with_and_without_graphviz(tmp_path: Path) -> None:
     # Without `dot` on PATH: the .dot file and a one-line note, exit 0.
     env = cli_env(tmp_path, PATH=str(tmp_path / "empty-bin"))
-    result = run_cli("graph", "--model", "simple_conv_net", "--out", "g/scn.svg",
-                     tmp=tmp_path, env=env)
+    result = run_cli(
+        "graph", "--model", "simple_conv_net", "--out", "g/scn.svg", tmp=tmp_path, env=env
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "g" / "scn.dot").read_text().startswith("digraph")
     assert not (tmp_path / "g" / "scn.svg").exists()
@@ -77,8 +98,7 @@ def test_graph_files_with_and_without_graphviz(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     if shutil.which("dot") is None:
         pytest.skip("Graphviz is not installed: rendering not tested")
-    result = run_cli("graph", "--model", "simple_conv_net", "--out", "g/scn.svg",
-                     tmp=tmp_path)
+    result = run_cli("graph", "--model", "simple_conv_net", "--out", "g/scn.svg", tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     svg = (tmp_path / "g" / "scn.svg").read_text()
     assert "<svg" in svg and "conv1" in svg and "MaxPool" in svg

@@ -19,10 +19,25 @@ from tests.cli.conftest import HAVE_MATPLOTLIB, cli_env
 def test_sigint_saves_a_checkpoint_that_restores(tmp_path: Path) -> None:
     out = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "flowzero", "train", "--iters", "1000000", "--data", "subset",
-         "--no-tensorboard", "--out", str(out)],
-        cwd=tmp_path, env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+        [
+            sys.executable,
+            "-m",
+            "flowzero",
+            "train",
+            "--iters",
+            "1000000",
+            "--data",
+            "subset",
+            "--no-tensorboard",
+            "--out",
+            str(out),
+        ],
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines = []
     try:
         for line in proc.stdout:  # wait until it is training: the first epoch has ended

@@ -40,13 +40,15 @@ def test_default_run_reaches_the_measured_accuracy_in_well_under_a_minute(defaul
 
 def test_output_ends_with_accuracy_and_where_things_went(default_run) -> None:
     result, out = default_run
-    expected = [f"checkpoint:  {out / 'checkpoints' / 'model.ckpt-680'}",
-                f"metrics:     {out / 'metrics.json'}"]
+    expected = [
+        f"checkpoint:  {out / 'checkpoints' / 'model.ckpt-680'}",
+        f"metrics:     {out / 'metrics.json'}",
+    ]
     if HAVE_MATPLOTLIB:
         expected.append(f"plot:        {out / 'training_curve.png'}")
     if HAVE_TENSORBOARD:
         expected.append(f"tensorboard: tensorboard --logdir {out / 'logs'}")
-    tail = result.stdout.strip().splitlines()[-len(expected) - 1:]
+    tail = result.stdout.strip().splitlines()[-len(expected) - 1 :]
     assert tail[0].startswith("test accuracy: ")
     assert tail[1:] == expected
     # one line per epoch (0 = the initial weights) with train and test accuracy
@@ -126,8 +128,7 @@ def test_eval_reproduces_the_training_runs_test_accuracy_bit_for_bit(default_run
     ev = json.loads((out / "checkpoints" / "eval.json").read_text())
     assert ev["accuracy"] == train["test_acc"]
     assert ev["correct"] == train["test_correct"] and ev["total"] == 1000
-    assert f"test accuracy: {train['test_acc']:.4f} ({train['test_correct']}/1000)" \
-        in result.stdout
+    assert f"test accuracy: {train['test_acc']:.4f} ({train['test_correct']}/1000)" in result.stdout
     m = np.array(ev["confusion_matrix"])
     assert m.shape == (10, 10) and m.sum() == 1000 and np.trace(m) == ev["correct"]
     assert "true\\pred" in result.stdout
@@ -154,8 +155,19 @@ def test_save_every_and_missing_optional_packages(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
     env["PYTHONPATH"] = f"{stubs}:{env['PYTHONPATH']}"
     out = tmp_path / "run"
-    result = run_cli("train", "--iters", "30", "--save-every", "10", "--data", "subset",
-                     "--out", str(out), tmp=tmp_path, env=env)
+    result = run_cli(
+        "train",
+        "--iters",
+        "30",
+        "--save-every",
+        "10",
+        "--data",
+        "subset",
+        "--out",
+        str(out),
+        tmp=tmp_path,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     notes = [ln for ln in result.stderr.splitlines() if ln.startswith("flowzero: ")]
@@ -174,9 +186,20 @@ def test_simple_conv_net_learns(tmp_path: Path) -> None:
     """The ch. 7 network from the command line, 2 of its 20 default epochs (measured: test
     accuracy 0.871 after 2 epochs; 0.949 after the full 20, see docs/cli.md's Measured table)."""
     out = tmp_path / "scn"
-    result = run_cli("train", "--model", "simple_conv_net", "--epochs", "2", "--data",
-                     "subset", "--no-plot", "--no-tensorboard", "--out", str(out),
-                     tmp=tmp_path)
+    result = run_cli(
+        "train",
+        "--model",
+        "simple_conv_net",
+        "--epochs",
+        "2",
+        "--data",
+        "subset",
+        "--no-plot",
+        "--no-tensorboard",
+        "--out",
+        str(out),
+        tmp=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert float(result.value(r"^test accuracy: ([0-9.]+)")) >= 0.84
     m = json.loads((out / "metrics.json").read_text())
@@ -194,8 +217,9 @@ def test_short_data_line_and_epoch_times_in_milliseconds(default_run) -> None:
 
 
 def test_printed_paths_are_absolute_for_a_relative_out(tmp_path: Path) -> None:
-    result = run_cli("train", "--iters", "5", "--data", "subset", "--out", "rel/run",
-                     "--no-plot", tmp=tmp_path)
+    result = run_cli(
+        "train", "--iters", "5", "--data", "subset", "--out", "rel/run", "--no-plot", tmp=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     run = tmp_path.resolve() / "rel" / "run"
     assert f"checkpoint:  {run / 'checkpoints' / 'model.ckpt-5'}\n" in result.stdout

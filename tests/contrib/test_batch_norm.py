@@ -17,12 +17,19 @@ def test_names_defaults_and_collections():
     y = tf.contrib.layers.batch_norm(x)
     tf.contrib.layers.batch_norm(y, scale=True)
     assert sorted(v.name for v in tf.global_variables()) == [
-        "BatchNorm/beta:0", "BatchNorm/moving_mean:0", "BatchNorm/moving_variance:0",
-        "BatchNorm_1/beta:0", "BatchNorm_1/gamma:0", "BatchNorm_1/moving_mean:0",
+        "BatchNorm/beta:0",
+        "BatchNorm/moving_mean:0",
+        "BatchNorm/moving_variance:0",
+        "BatchNorm_1/beta:0",
+        "BatchNorm_1/gamma:0",
+        "BatchNorm_1/moving_mean:0",
         "BatchNorm_1/moving_variance:0",
     ]
     assert {v.name for v in tf.trainable_variables()} == {
-        "BatchNorm/beta:0", "BatchNorm_1/beta:0", "BatchNorm_1/gamma:0"}
+        "BatchNorm/beta:0",
+        "BatchNorm_1/beta:0",
+        "BatchNorm_1/gamma:0",
+    }
     assert len(tf.get_collection(tf.GraphKeys.UPDATE_OPS)) == 4
     assert len(tf.get_collection(tf.GraphKeys.MODEL_VARIABLES)) == 7
 
@@ -58,13 +65,19 @@ def test_inference_uses_the_moving_averages_and_a_tensor_switch():
     x = tf.placeholder(tf.float64, [None, 4, 4, 3])
     training = tf.placeholder(tf.bool, [])
     y = tf.contrib.layers.batch_norm(
-        x, is_training=training, center=False,
-        param_initializers={"moving_mean": tf.constant_initializer(1.0),
-                            "moving_variance": tf.constant_initializer(4.0)})
+        x,
+        is_training=training,
+        center=False,
+        param_initializers={
+            "moving_mean": tf.constant_initializer(1.0),
+            "moving_variance": tf.constant_initializer(4.0),
+        },
+    )
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        np.testing.assert_allclose(sess.run(y, {x: X, training: False}),
-                                   (X - 1.0) / np.sqrt(4.0 + 0.001), rtol=1e-10)
+        np.testing.assert_allclose(
+            sess.run(y, {x: X, training: False}), (X - 1.0) / np.sqrt(4.0 + 0.001), rtol=1e-10
+        )
         got = sess.run(y, {x: X, training: True})
         assert abs(got.mean()) < 1e-10
 

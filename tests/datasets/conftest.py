@@ -105,7 +105,7 @@ def server(tmp_path: Path) -> Iterator[LocalServer]:
         def do_GET(self) -> None:  # noqa: N802 - stdlib's name
             requests.append(self.path)
             if self.path.startswith("/cut/"):  # announce the whole file, send half, hang up
-                body = (root / self.path[len("/cut/"):]).read_bytes()
+                body = (root / self.path[len("/cut/") :]).read_bytes()
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

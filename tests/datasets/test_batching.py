@@ -110,10 +110,8 @@ def test_iterate_minibatches() -> None:
     again = np.concatenate([tb for _, tb in iterate_minibatches(x, t, 4, seed=0)])
     np.testing.assert_array_equal(again, order)
     g1, g2 = np.random.default_rng(9), np.random.default_rng(9)
-    e = [np.concatenate([tb for _, tb in iterate_minibatches(x, t, 3, seed=g1)])
-         for _ in range(2)]
-    f = [np.concatenate([tb for _, tb in iterate_minibatches(x, t, 3, seed=g2)])
-         for _ in range(2)]
+    e = [np.concatenate([tb for _, tb in iterate_minibatches(x, t, 3, seed=g1)]) for _ in range(2)]
+    f = [np.concatenate([tb for _, tb in iterate_minibatches(x, t, 3, seed=g2)]) for _ in range(2)]
     assert (e[0] != e[1]).any()
     np.testing.assert_array_equal(e[1], f[1])
     plain = list(iterate_minibatches(x, t, 4, shuffle=False, drop_last=True))
@@ -137,8 +135,9 @@ def test_random_batch_like_the_book() -> None:
     np.random.seed(7)
     np.testing.assert_array_equal(a, np.random.choice(100, 10, replace=False))
     legacy = np.random.RandomState(1)
-    np.testing.assert_array_equal(random_batch(x, t, 10, legacy, replace=True)[1],
-                                  np.random.RandomState(1).choice(100, 10))
+    np.testing.assert_array_equal(
+        random_batch(x, t, 10, legacy, replace=True)[1], np.random.RandomState(1).choice(100, 10)
+    )
     assert len(random_batch(x[:5], t[:5], 8, rng, replace=True)[1]) == 8
     with pytest.raises(ValueError, match=r"at most the number of samples \(5\); got 8"):
         random_batch(x[:5], t[:5], 8, rng)

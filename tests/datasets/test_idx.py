@@ -51,15 +51,21 @@ def test_mnist_magic_numbers() -> None:
     assert int.from_bytes(images[4:8], "big") == 3 and len(images) == 16 + 3 * 784
 
 
-@pytest.mark.parametrize("buf, match", [
-    (b"", r"shorter than the 4-byte magic number"),
-    (b"\x00\x00", r"shorter than the 4-byte magic number"),
-    (b"\x01\x00\x08\x01\x00\x00\x00\x00", r"bad IDX magic number 0x01000801"),
-    (b"\x1f\x8b\x08\x00\x00\x00", r"bad IDX magic number 0x1F8B0800.*gzip"),
-    (b"\x00\x00\x07\x01\x00\x00\x00\x00", r"unknown IDX type code 0x07"),
-    (b"\x00\x00\x08\x00", r"declares 0 dimensions"),
-    (b"\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00", r"truncated IDX header: 3 dimensions need 16"),
-])
+@pytest.mark.parametrize(
+    "buf, match",
+    [
+        (b"", r"shorter than the 4-byte magic number"),
+        (b"\x00\x00", r"shorter than the 4-byte magic number"),
+        (b"\x01\x00\x08\x01\x00\x00\x00\x00", r"bad IDX magic number 0x01000801"),
+        (b"\x1f\x8b\x08\x00\x00\x00", r"bad IDX magic number 0x1F8B0800.*gzip"),
+        (b"\x00\x00\x07\x01\x00\x00\x00\x00", r"unknown IDX type code 0x07"),
+        (b"\x00\x00\x08\x00", r"declares 0 dimensions"),
+        (
+            b"\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00",
+            r"truncated IDX header: 3 dimensions need 16",
+        ),
+    ],
+)
 def test_bad_headers(buf: bytes, match: str) -> None:
     with pytest.raises(IDXError, match=r"^my-file: .*" + match):
         parse_idx(buf, "my-file")
@@ -67,8 +73,11 @@ def test_bad_headers(buf: bytes, match: str) -> None:
 
 def test_truncated_and_trailing_data() -> None:
     good = to_idx_bytes(np.zeros((4, 28, 28), np.uint8))
-    with pytest.raises(IDXError, match=r"f: truncated IDX data: shape \(4, 28, 28\) of uint8 "
-                                       r"needs 3136 bytes after the header; the file has 3135"):
+    with pytest.raises(
+        IDXError,
+        match=r"f: truncated IDX data: shape \(4, 28, 28\) of uint8 "
+        r"needs 3136 bytes after the header; the file has 3135",
+    ):
         parse_idx(good[:-1], "f")
     with pytest.raises(IDXError, match=r"f: 2 unexpected trailing bytes"):
         parse_idx(good + b"\x00\x00", "f")

@@ -18,8 +18,12 @@ from flowzero.datasets.idx import DataIntegrityError, IDXError
 
 from .conftest import N_TEST, N_TRAIN, LocalServer, TinyMNIST, closed_port_url
 
-NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+NAMES = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+]
 
 
 def assert_tiny(arrays: mnist.Arrays, tiny: TinyMNIST) -> None:
@@ -61,8 +65,9 @@ def test_load_full_from_local_files(tiny: TinyMNIST, isolated: Path) -> None:
     assert (isolated / "mnist.npz").is_file() and no_part_files(isolated)
 
 
-def test_cache_is_reused(tiny: TinyMNIST, isolated: Path, monkeypatch: pytest.MonkeyPatch,
-                         server: LocalServer) -> None:
+def test_cache_is_reused(
+    tiny: TinyMNIST, isolated: Path, monkeypatch: pytest.MonkeyPatch, server: LocalServer
+) -> None:
     monkeypatch.setattr(mnist, "MIRRORS", (server.url + "/",))
     (server.root / "x").mkdir()
     tiny.write(server.root)
@@ -82,8 +87,9 @@ def test_cache_is_reused(tiny: TinyMNIST, isolated: Path, monkeypatch: pytest.Mo
     assert len(server.requests) == 4
 
 
-def test_stale_cache_is_rebuilt(tiny: TinyMNIST, isolated: Path,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stale_cache_is_rebuilt(
+    tiny: TinyMNIST, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tiny.write(isolated)
     mnist.load_full(download=False)
     (isolated / "mnist.npz").write_bytes(b"not an npz")  # unreadable cache: parse again
@@ -104,15 +110,20 @@ def test_checksum_mismatch_is_a_clear_error(tiny: TinyMNIST, isolated: Path) -> 
     blob[len(blob) // 2] ^= 0xFF
     p.write_bytes(bytes(blob))
     spec = mnist.FILES["x_test"]
-    with pytest.raises(DataIntegrityError, match=(
+    with pytest.raises(
+        DataIntegrityError,
+        match=(
             rf"t10k-images-idx3-ubyte\.gz: checksum mismatch: expected {spec.size} bytes with "
-            rf"sha256 {spec.sha256}; got {spec.size} bytes with sha256 [0-9a-f]{{64}}.*delete")):
+            rf"sha256 {spec.sha256}; got {spec.size} bytes with sha256 [0-9a-f]{{64}}.*delete"
+        ),
+    ):
         mnist.load_full(download=False)
     assert not (isolated / "mnist.npz").exists()
 
 
-def test_corrupt_file_with_matching_digest_names_it(tiny: TinyMNIST, isolated: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_corrupt_file_with_matching_digest_names_it(
+    tiny: TinyMNIST, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # If the known digest were of a broken file, the IDX checks would still catch it.
     import gzip
     import hashlib
@@ -129,14 +140,17 @@ def test_corrupt_file_with_matching_digest_names_it(tiny: TinyMNIST, isolated: P
     swapped = tiny.blobs[NAMES[2]]
     files["y_train"] = dl.FileSpec(NAMES[1], len(swapped), hashlib.sha256(swapped).hexdigest())
     (isolated / NAMES[1]).write_bytes(swapped)
-    with pytest.raises(IDXError, match=r"train-labels-idx1-ubyte\.gz: expected MNIST labels "
-                                       r"\(magic 2049"):
+    with pytest.raises(
+        IDXError,
+        match=r"train-labels-idx1-ubyte\.gz: expected MNIST labels "
+        r"\(magic 2049",
+    ):
         mnist.load_full(download=False)
 
 
 def test_download_first_mirror_failing_second_working(
-        tiny: TinyMNIST, isolated: Path, server: LocalServer,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tiny: TinyMNIST, isolated: Path, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     tiny.write(server.root / "good")
     mirrors = [closed_port_url(), server.url + "/missing/", server.url + "/good"]
     d = mnist.download(mirrors=mirrors, timeout=5)
@@ -149,22 +163,23 @@ def test_download_first_mirror_failing_second_working(
     assert_tiny(mnist.load_full(download=False), tiny)
 
 
-def test_mirror_with_wrong_bytes_is_skipped(tiny: TinyMNIST, isolated: Path,
-                                            server: LocalServer) -> None:
+def test_mirror_with_wrong_bytes_is_skipped(
+    tiny: TinyMNIST, isolated: Path, server: LocalServer
+) -> None:
     tiny.write(server.root / "good")
     bad = tiny.write(server.root / "bad")
     for name in NAMES:
         blob = (bad / name).read_bytes()
         (bad / name).write_bytes(blob[:-1] + bytes([blob[-1] ^ 1]))
     (bad / NAMES[3]).write_bytes(b"x" * 10_000)  # a different size altogether
-    arrays = mnist.load_full(mirrors=[server.url + "/bad/", server.url + "/good/"],
-                             progress=False)
+    arrays = mnist.load_full(mirrors=[server.url + "/bad/", server.url + "/good/"], progress=False)
     assert_tiny(arrays, tiny)
     assert len(server.requests) == 8 and no_part_files(isolated)
 
 
-def test_download_cut_short_leaves_nothing_behind(tiny: TinyMNIST, isolated: Path,
-                                                  server: LocalServer) -> None:
+def test_download_cut_short_leaves_nothing_behind(
+    tiny: TinyMNIST, isolated: Path, server: LocalServer
+) -> None:
     tiny.write(server.root)
     cut = r"/cut/train-images-idx3-ubyte\.gz: DataIntegrityError: the connection closed after"
     with pytest.raises(mnist.DataUnavailableError, match=cut + r" \d+ of \d+ bytes"):
@@ -203,19 +218,23 @@ def test_download_timeout(tiny: TinyMNIST, isolated: Path, silent_port: str) -> 
     assert not isolated.exists() or no_part_files(isolated)
 
 
-def test_download_off_never_touches_the_network(tiny: TinyMNIST, isolated: Path,
-                                                server: LocalServer,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_off_never_touches_the_network(
+    tiny: TinyMNIST, isolated: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tiny.write(server.root)
     monkeypatch.setattr(mnist, "MIRRORS", (server.url,))
-    with pytest.raises(mnist.DataUnavailableError, match=r"(?s)missing train-images.*"
-                                                          r"downloading is off.*put these four"):
+    with pytest.raises(
+        mnist.DataUnavailableError,
+        match=r"(?s)missing train-images.*"
+        r"downloading is off.*put these four",
+    ):
         mnist.load_full(download=False)
     assert server.requests == []
 
 
-def test_mirrors_from_the_environment(tiny: TinyMNIST, isolated: Path, server: LocalServer,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mirrors_from_the_environment(
+    tiny: TinyMNIST, isolated: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tiny.write(server.root / "env")
     monkeypatch.setenv("FLOWZERO_MNIST_MIRRORS", f" {closed_port_url()} , {server.url}/env/ ")
     assert_tiny(mnist.load_full(progress=False), tiny)
@@ -227,8 +246,9 @@ def test_file_url_mirror(tiny: TinyMNIST, isolated: Path, tmp_path: Path) -> Non
     assert_tiny(mnist.load_full(mirrors=[local.as_uri()], progress=False), tiny)
 
 
-def test_progress_bar_with_tqdm(tiny: TinyMNIST, isolated: Path, server: LocalServer,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_bar_with_tqdm(
+    tiny: TinyMNIST, isolated: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bars: list[dict[str, object]] = []
 
     class FakeBar:
@@ -246,27 +266,32 @@ def test_progress_bar_with_tqdm(tiny: TinyMNIST, isolated: Path, server: LocalSe
     tiny.write(server.root)
     mnist.download(mirrors=[server.url], progress=True)
     assert [b["desc"] for b in bars] == NAMES
-    assert all(b["total"] == b["n"] == len(tiny.blobs[b["desc"]]) and b["closed"]  # type: ignore[index]
-               for b in bars)
+    assert all(
+        b["total"] == b["n"] == len(tiny.blobs[b["desc"]]) and b["closed"]  # type: ignore[index]
+        for b in bars
+    )
 
 
-def test_real_tqdm_bar(tiny: TinyMNIST, isolated: Path, server: LocalServer,
-                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_real_tqdm_bar(
+    tiny: TinyMNIST, isolated: Path, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     pytest.importorskip("tqdm")
     tiny.write(server.root)
     assert_tiny(mnist.load_full(mirrors=[server.url], progress=True), tiny)
     assert "train-images-idx3-ubyte.gz" in capsys.readouterr().err
 
 
-def test_no_tqdm_no_bar(tiny: TinyMNIST, isolated: Path, server: LocalServer,
-                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_tqdm_no_bar(
+    tiny: TinyMNIST, isolated: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm -> ImportError
     tiny.write(server.root)
     assert_tiny(mnist.load_full(mirrors=[server.url], progress=True), tiny)
 
 
-def test_failed_cache_write_leaves_no_partial_file(tiny: TinyMNIST, isolated: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_cache_write_leaves_no_partial_file(
+    tiny: TinyMNIST, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tiny.write(isolated)
 
     def savez_then_fail(f: io.BufferedWriter, **arrays: object) -> None:
@@ -297,10 +322,13 @@ def test_atomic_path_keeps_the_old_file(tmp_path: Path) -> None:
 def test_importing_datasets_stays_light() -> None:
     import subprocess
 
-    code = ("import sys, flowzero; before = set(sys.modules); import flowzero.datasets; "
-            "new = set(sys.modules) - before; "
-            "print(sorted(m for m in new if m.split('.')[0] in "
-            "('urllib', 'http', 'tqdm', 'email', 'socket', 'ssl')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import sys, flowzero; before = set(sys.modules); import flowzero.datasets; "
+        "new = set(sys.modules) - before; "
+        "print(sorted(m for m in new if m.split('.')[0] in "
+        "('urllib', 'http', 'tqdm', 'email', 'socket', 'ssl')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]"

@@ -54,9 +54,9 @@ def test_data_dir_argument(tiny: TinyMNIST, tmp_path: Path) -> None:
     assert mnist.last_source.location == str(d)  # type: ignore[union-attr]
 
 
-def test_auto_never_downloads_unless_allowed(tiny: TinyMNIST, isolated: Path,
-                                             server: LocalServer,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_never_downloads_unless_allowed(
+    tiny: TinyMNIST, isolated: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tiny.write(server.root)
     monkeypatch.setattr(mnist, "MIRRORS", (server.url,))
     mnist.load_mnist()
@@ -68,8 +68,9 @@ def test_auto_never_downloads_unless_allowed(tiny: TinyMNIST, isolated: Path,
     assert len(server.requests) == 4
 
 
-def test_auto_download_argument(tiny: TinyMNIST, isolated: Path, server: LocalServer,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_download_argument(
+    tiny: TinyMNIST, isolated: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tiny.write(server.root)
     monkeypatch.setattr(mnist, "MIRRORS", (server.url,))
     monkeypatch.setenv("FLOWZERO_DOWNLOAD", "1")
@@ -79,17 +80,16 @@ def test_auto_download_argument(tiny: TinyMNIST, isolated: Path, server: LocalSe
     assert mnist.last_source.name == "full"  # type: ignore[union-attr]
 
 
-def test_auto_allowed_to_download_but_offline_falls_back(tiny: TinyMNIST, isolated: Path,
-                                                         caplog: pytest.LogCaptureFixture
-                                                         ) -> None:
+def test_auto_allowed_to_download_but_offline_falls_back(
+    tiny: TinyMNIST, isolated: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     t0 = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="flowzero.datasets.mnist"):
         mnist.load_mnist(download=True)
     assert time.monotonic() - t0 < 10
     src = mnist.last_source
     assert src.name == "subset"  # type: ignore[union-attr]
-    assert ("could not download train-images-idx3-ubyte.gz; every mirror failed"
-            in src.reason)  # type: ignore[union-attr]
+    assert "could not download train-images-idx3-ubyte.gz; every mirror failed" in src.reason  # type: ignore[union-attr]
     assert any("put these four files" in r.getMessage() for r in caplog.records)
 
 
@@ -106,8 +106,9 @@ def test_auto_with_some_files_missing(tiny: TinyMNIST, isolated: Path) -> None:
     assert "missing 3 of 4 files" in mnist.last_source.reason  # type: ignore[union-attr]
 
 
-def test_full_source(tiny: TinyMNIST, isolated: Path, server: LocalServer,
-                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_source(
+    tiny: TinyMNIST, isolated: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(mnist.DataUnavailableError, match="put these four files"):
         mnist.load_mnist(source="full")  # mirrors: a closed local port
     tiny.write(server.root)
@@ -130,8 +131,11 @@ def test_subset_source_ignores_the_full_set(tiny: TinyMNIST, isolated: Path) -> 
 
 
 def test_unknown_source() -> None:
-    with pytest.raises(ValueError, match=r"one of 'auto', 'full', 'subset'; got 'mnist'\. For "
-                                         r"files in a directory, pass source='full', data_dir"):
+    with pytest.raises(
+        ValueError,
+        match=r"one of 'auto', 'full', 'subset'; got 'mnist'\. For "
+        r"files in a directory, pass source='full', data_dir",
+    ):
         mnist.load_mnist(source="mnist")
 
 
@@ -148,8 +152,11 @@ def test_book_formats_on_the_full_set(tiny: TinyMNIST, isolated: Path) -> None:
 
 def test_read_data_sets_on_the_subset() -> None:
     ds = read_data_sets(one_hot=True, seed=0)
-    assert (ds.train.num_examples, ds.validation.num_examples, ds.test.num_examples) == \
-        (3500, 500, 1000)
+    assert (ds.train.num_examples, ds.validation.num_examples, ds.test.num_examples) == (
+        3500,
+        500,
+        1000,
+    )
     assert ds.train.images.shape == (3500, 784) and ds.train.images.dtype == np.float32
     assert 0.0 <= ds.train.images.min() and ds.train.images.max() <= 1.0
     assert ds.train.labels.shape == (3500, 10)
@@ -169,8 +176,11 @@ def test_read_data_sets_options(tiny: TinyMNIST, isolated: Path) -> None:
     assert ds.train.images.dtype == np.uint8 and ds.train.labels.dtype == np.uint8
     np.testing.assert_array_equal(ds.validation.images[..., 0], tiny.arrays["x_train"][:2])
     assert read_data_sets(validation_size=0, dtype=tf.float32).validation.num_examples == 0
-    with pytest.raises(ValueError, match=rf"validation_size must be between 0 and {N_TRAIN} "
-                                         r"\(the full set's training images\); got 13"):
+    with pytest.raises(
+        ValueError,
+        match=rf"validation_size must be between 0 and {N_TRAIN} "
+        r"\(the full set's training images\); got 13",
+    ):
         read_data_sets(validation_size=N_TRAIN + 1)
     with pytest.raises(TypeError, match="dtype must be float32 or uint8; got int32"):
         read_data_sets(dtype=np.int32)

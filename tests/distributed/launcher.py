@@ -27,8 +27,10 @@ LAUNCH_VARS = ("OMPI_", "PMI_", "PMIX_", "SLURM_", "MPI_LOCAL", "FLOWZERO_MPI")
 def mpi_missing() -> str | None:
     """Why the mpirun tests cannot run here, or None if they can."""
     if shutil.which("mpirun") is None and shutil.which("mpiexec") is None:
-        return ("mpirun not found: install an MPI (apt-get install -y openmpi-bin "
-                "libopenmpi-dev) to run the multi-rank tests")
+        return (
+            "mpirun not found: install an MPI (apt-get install -y openmpi-bin "
+            "libopenmpi-dev) to run the multi-rank tests"
+        )
     if importlib.util.find_spec("mpi4py") is None:
         return "mpi4py not installed: pip install 'flowzero[mpi]' to run the multi-rank tests"
     return None
@@ -41,8 +43,7 @@ requires_mpi = pytest.mark.skipif(mpi_missing() is not None, reason=mpi_missing(
 def _open_mpi() -> bool:
     exe = shutil.which("mpirun") or shutil.which("mpiexec") or "mpirun"
     try:
-        text = subprocess.run([exe, "--version"], capture_output=True, text=True,
-                              timeout=30).stdout
+        text = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.TimeoutExpired):
         return False
     return "Open MPI" in text or "OpenRTE" in text
@@ -76,8 +77,15 @@ class Result:
 def run(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> Result:
     """Runs `cmd` in its own process group; on timeout kills that group and fails the test."""
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=env or clean_env(), cwd=str(REPO), start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env or clean_env(),
+        cwd=str(REPO),
+        start_new_session=True,
+    )
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -87,10 +95,12 @@ def run(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> Re
     return Result(proc.returncode, out, time.monotonic() - start)
 
 
-def run_worker(np_: int, mode: str, out_dir: Path, timeout: float = 90,
-               **env: str) -> Result:
-    return run(mpirun_command(np_, [sys.executable, str(WORKER), mode, str(out_dir)]),
-               timeout, clean_env(**env))
+def run_worker(np_: int, mode: str, out_dir: Path, timeout: float = 90, **env: str) -> Result:
+    return run(
+        mpirun_command(np_, [sys.executable, str(WORKER), mode, str(out_dir)]),
+        timeout,
+        clean_env(**env),
+    )
 
 
 def run_python(code: str, timeout: float = 60, **env: str) -> Result:

@@ -29,8 +29,9 @@ def digits(n: int = 512) -> tuple[np.ndarray, np.ndarray]:
     return x[:n], t[:n].astype(np.int32)
 
 
-def train(optimizer: str, batch: int, steps: int = STEPS, dtype: object = tf.float32
-          ) -> dict[str, np.ndarray]:
+def train(
+    optimizer: str, batch: int, steps: int = STEPS, dtype: object = tf.float32
+) -> dict[str, np.ndarray]:
     """`steps` steps of a 784-32-10 MLP with the DistributedOptimizer on this rank's shards;
     the initial weights are seeded by this rank (different on every rank) and made equal by
     broadcast_global_variables(0). Returns the final weights, rank 0's initial ones and the
@@ -47,10 +48,14 @@ def train(optimizer: str, batch: int, steps: int = STEPS, dtype: object = tf.flo
         w2 = tf.Variable((0.1 * rng.standard_normal((32, 10))).astype(npdt), name="w2")
         b2 = tf.Variable(np.zeros(10, npdt), name="b2")
         logits = tf.matmul(tf.nn.relu(tf.matmul(x, w1) + b1), w2) + b2
-        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-            labels=t, logits=logits))
-        base = tf.train.GradientDescentOptimizer(0.5) if optimizer == "sgd" \
+        loss = tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=t, logits=logits)
+        )
+        base = (
+            tf.train.GradientDescentOptimizer(0.5)
+            if optimizer == "sgd"
             else tf.train.AdamOptimizer(0.01)
+        )
         train_op = dist.DistributedOptimizer(base).minimize(loss)
         bcast = dist.broadcast_global_variables(0)
         params = [w1, b1, w2, b2]
@@ -83,8 +88,9 @@ def collectives() -> dict[str, np.ndarray]:
     with g.as_default(), tf.Session(graph=g) as sess:
         for shape in [(), (1,), (7,), (3, 5, 7), (1001,)]:
             for dt in (np.float32, np.float64, np.float16):
-                val = (np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) * 0.25
-                       + r + 1).astype(dt)
+                val = (
+                    np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) * 0.25 + r + 1
+                ).astype(dt)
                 ph = tf.placeholder(tf.as_dtype(dt), shape)
                 avg, tot = dist.allreduce(ph), dist.allreduce(ph, op=dist.Sum)
                 a, s = sess.run([avg, tot], {ph: val})
@@ -96,8 +102,9 @@ def collectives() -> dict[str, np.ndarray]:
         p32 = tf.placeholder(tf.float32, [None])
         p64 = tf.placeholder(tf.float64, [2, 3])
         grouped = dist.grouped_allreduce([p32, p64, p32 * 2])
-        res = sess.run(grouped, {p32: np.full(3, r + 1.0, np.float32),
-                                 p64: np.full((2, 3), 10.0 * r)})
+        res = sess.run(
+            grouped, {p32: np.full(3, r + 1.0, np.float32), p64: np.full((2, 3), 10.0 * r)}
+        )
         for i, v in enumerate(res):
             out[f"grouped_{i}"] = v
         # gradient of allreduce = allreduce of the gradient
@@ -110,7 +117,8 @@ def collectives() -> dict[str, np.ndarray]:
         gathered = dist.allgather(ag_in)
         ag_grad = tf.gradients(tf.reduce_sum(gathered) * (r + 1), ag_in)[0]
         out["allgather"], out["allgather_grad"] = sess.run(
-            [gathered, ag_grad], {ag_in: np.full((r + 1, 2), r, np.float32)})
+            [gathered, ag_grad], {ag_in: np.full((r + 1, 2), r, np.float32)}
+        )
         # broadcast from the last rank
         b_in = tf.placeholder(tf.float32, [3])
         out["broadcast"] = sess.run(dist.broadcast(b_in, n - 1), {b_in: np.full(3, r + 0.5)})
@@ -140,8 +148,9 @@ def collectives() -> dict[str, np.ndarray]:
     return out
 
 
-def resumable(ckpt_dir: str, batch: int, total_steps: int = 12, every: int = 5,
-              fail_at: int | None = None) -> dict[str, np.ndarray]:
+def resumable(
+    ckpt_dir: str, batch: int, total_steps: int = 12, every: int = 5, fail_at: int | None = None
+) -> dict[str, np.ndarray]:
     """docs/distributed.md's checkpoint-and-restart recipe: rank 0 saves every `every` steps;
     a restart restores the newest checkpoint on rank 0, broadcasts it, and goes on from its
     global step with the same per-epoch shards. `fail_at`: rank 1 dies after that many
@@ -154,8 +163,9 @@ def resumable(ckpt_dir: str, batch: int, total_steps: int = 12, every: int = 5,
         t = tf.placeholder(tf.int32, [None])
         w = tf.Variable((0.01 * rng.standard_normal((784, 10))).astype(np.float32), name="w")
         b = tf.Variable(np.zeros(10, np.float32), name="b")
-        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-            labels=t, logits=tf.matmul(x, w) + b))
+        loss = tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=t, logits=tf.matmul(x, w) + b)
+        )
         step = tf.train.get_or_create_global_step()
         opt = dist.DistributedOptimizer(tf.train.MomentumOptimizer(0.1, 0.9))
         train_op = opt.minimize(loss, global_step=step)
@@ -172,7 +182,7 @@ def resumable(ckpt_dir: str, batch: int, total_steps: int = 12, every: int = 5,
             for s in range(start, total_steps):
                 epoch, i = divmod(s, per_epoch)
                 idx = dist.shard_indices(len(x_all), batch, epoch, seed=3)
-                sel = idx[i * batch:(i + 1) * batch]
+                sel = idx[i * batch : (i + 1) * batch]
                 sess.run(train_op, {x: x_all[sel], t: t_all[sel]})
                 if (s + 1) % every == 0 and dist.is_root():
                     saver.save(sess, os.path.join(ckpt_dir, "model"), global_step=step)
@@ -211,15 +221,15 @@ def main(argv: list[str]) -> None:
     if mode == "collectives":
         result = collectives()
     elif mode == "train":
-        result = {f"{opt}_{k}": v for opt in ("sgd", "adam")
-                  for k, v in train(opt, BATCH).items()}
+        result = {f"{opt}_{k}": v for opt in ("sgd", "adam") for k, v in train(opt, BATCH).items()}
         result.update({f"f64_{k}": v for k, v in train("adam", BATCH, dtype=tf.float64).items()})
     elif mode == "resume":
         fail_at = os.environ.get("FAIL_AT")
-        result = resumable(os.path.join(out_dir, "ckpt"), BATCH,
-                           fail_at=int(fail_at) if fail_at else None)
+        result = resumable(
+            os.path.join(out_dir, "ckpt"), BATCH, fail_at=int(fail_at) if fail_at else None
+        )
     elif mode.startswith("fail-"):
-        fail(mode[len("fail-"):])
+        fail(mode[len("fail-") :])
         return
     else:
         raise SystemExit(f"unknown mode {mode!r}")

@@ -15,8 +15,9 @@ from .launcher import clean_env, mpirun_command, requires_mpi, run
 
 pytestmark = [requires_mpi, pytest.mark.slow]  # mpirun jobs
 
-HAVE_TENSORBOARD = all(importlib.util.find_spec(m) is not None
-                       for m in ("tensorboard", "tensorboardX"))
+HAVE_TENSORBOARD = all(
+    importlib.util.find_spec(m) is not None for m in ("tensorboard", "tensorboardX")
+)
 
 
 def _env(tmp: Path) -> dict[str, str]:
@@ -32,9 +33,23 @@ def _flowzero(*args: str) -> list[str]:
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     tmp = tmp_path_factory.mktemp("cli-mpi")
     out = tmp / "run"
-    cmd = mpirun_command(2, _flowzero("train", "--model", "two_layer_net", "--iters", "60",
-                                      "--batch-size", "50", "--out", str(out), "--no-plot",
-                                      "--seed", "0"))
+    cmd = mpirun_command(
+        2,
+        _flowzero(
+            "train",
+            "--model",
+            "two_layer_net",
+            "--iters",
+            "60",
+            "--batch-size",
+            "50",
+            "--out",
+            str(out),
+            "--no-plot",
+            "--seed",
+            "0",
+        ),
+    )
     res = run(cmd, timeout=120, env=_env(tmp))
     assert res.returncode == 0, f"mpirun flowzero train failed:\n{res.output[-4000:]}"
     assert "Traceback" not in res.output, res.output
@@ -56,8 +71,7 @@ def test_only_rank_0_prints(trained: tuple[str, Path]) -> None:
 def test_only_rank_0_writes(trained: tuple[str, Path]) -> None:
     _, out = trained
     ckpt = out / "checkpoints"
-    steps = {m.group(1) for p in ckpt.iterdir()
-             if (m := re.match(r"model\.ckpt-(\d+)\.", p.name))}
+    steps = {m.group(1) for p in ckpt.iterdir() if (m := re.match(r"model\.ckpt-(\d+)\.", p.name))}
     assert steps == {"60"}, sorted(p.name for p in ckpt.iterdir())
     assert (ckpt / "run.json").is_file() and (out / "metrics.json").is_file()
     assert not (out / "training_curve.png").exists()  # --no-plot
@@ -72,8 +86,7 @@ def test_only_rank_0_writes(trained: tuple[str, Path]) -> None:
     assert json.loads((ckpt / "run.json").read_text())["ranks"] == 2
 
 
-def test_checkpoint_gives_the_reported_accuracy(trained: tuple[str, Path],
-                                                tmp_path: Path) -> None:
+def test_checkpoint_gives_the_reported_accuracy(trained: tuple[str, Path], tmp_path: Path) -> None:
     output, out = trained
     reported = re.search(r"^test accuracy: ([0-9.]+) \((\d+)/1000", output, re.MULTILINE)
     assert reported, output
@@ -83,17 +96,33 @@ def test_checkpoint_gives_the_reported_accuracy(trained: tuple[str, Path],
     assert m["final"]["test_correct"] == int(reported.group(2))
     assert m["test_acc"][-1] == m["final"]["test_acc"]  # the last epoch's = the final
     # One process, no launcher: rebuild the model from run.json and restore rank 0's weights.
-    res = run(_flowzero("eval", "--checkpoint", str(out), "--json", str(tmp_path / "e.json")),
-              timeout=60, env=_env(tmp_path))
+    res = run(
+        _flowzero("eval", "--checkpoint", str(out), "--json", str(tmp_path / "e.json")),
+        timeout=60,
+        env=_env(tmp_path),
+    )
     assert res.returncode == 0, res.output
     assert f"test accuracy: {acc:.4f} ({reported.group(2)}/1000)" in res.output, res.output
 
 
 def test_a_usage_error_on_every_rank_ends_the_job_at_once(tmp_path: Path) -> None:
     # 4,000 samples do not fill one global batch of 2 x 3,000 (fine in one process).
-    cmd = mpirun_command(2, _flowzero("train", "--model", "two_layer_net", "--iters", "1",
-                                      "--batch-size", "3000", "--out", str(tmp_path / "run"),
-                                      "--no-plot", "--no-tensorboard"))
+    cmd = mpirun_command(
+        2,
+        _flowzero(
+            "train",
+            "--model",
+            "two_layer_net",
+            "--iters",
+            "1",
+            "--batch-size",
+            "3000",
+            "--out",
+            str(tmp_path / "run"),
+            "--no-plot",
+            "--no-tensorboard",
+        ),
+    )
     res = run(cmd, timeout=60, env=_env(tmp_path))
     assert res.returncode != 0, res.output
     assert "flowzero train: error:" in res.output and "global batch" in res.output, res.output

@@ -35,8 +35,10 @@ def test_an_uncaught_exception_on_one_rank_aborts_the_job(tmp_path: Path) -> Non
 def test_a_hung_rank_trips_the_watchdog_of_the_others(tmp_path: Path) -> None:
     res = run_worker(2, "fail-hang", tmp_path, timeout=BOUND, FLOWZERO_MPI_TIMEOUT="3")
     assert res.returncode != 0, res.output
-    assert "rank 0 of 2: MpiGroupedAllreduce 'DistributedGradientDescent/allreduce' did not " \
-           "complete within 3 s" in res.output, res.output
+    assert (
+        "rank 0 of 2: MpiGroupedAllreduce 'DistributedGradientDescent/allreduce' did not "
+        "complete within 3 s" in res.output
+    ), res.output
     assert res.seconds < BOUND
 
 

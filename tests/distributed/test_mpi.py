@@ -43,8 +43,11 @@ def trained(outputs: Path) -> list[dict[str, np.ndarray]]:
 def single() -> dict[str, dict[str, np.ndarray]]:
     """One process (this one: size 1), batch 2B, the same data and seed."""
     b = 2 * mpi_worker.BATCH
-    return {"sgd": mpi_worker.train("sgd", b), "adam": mpi_worker.train("adam", b),
-            "f64": mpi_worker.train("adam", b, dtype=tf.float64)}
+    return {
+        "sgd": mpi_worker.train("sgd", b),
+        "adam": mpi_worker.train("adam", b),
+        "f64": mpi_worker.train("adam", b, dtype=tf.float64),
+    }
 
 
 def test_ranks_know_who_they_are(coll: list[dict[str, np.ndarray]]) -> None:
@@ -54,8 +57,9 @@ def test_ranks_know_who_they_are(coll: list[dict[str, np.ndarray]]) -> None:
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
 @pytest.mark.parametrize("shape", [(), (1,), (7,), (3, 5, 7), (1001,)])
-def test_allreduce_odd_sizes_and_dtypes(coll: list[dict[str, np.ndarray]], shape: tuple,
-                                        dtype: str) -> None:
+def test_allreduce_odd_sizes_and_dtypes(
+    coll: list[dict[str, np.ndarray]], shape: tuple, dtype: str
+) -> None:
     key = f"{dtype}_{'x'.join(map(str, shape)) or 'scalar'}"
     base = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) * 0.25
     vals = [(base + r + 1).astype(dtype).astype(np.float64) for r in range(2)]
@@ -80,7 +84,8 @@ def test_integer_sum_and_grouped_allreduce(coll: list[dict[str, np.ndarray]]) ->
 
 
 def test_gradient_of_allreduce_is_the_allreduce_of_the_gradient(
-        coll: list[dict[str, np.ndarray]]) -> None:
+    coll: list[dict[str, np.ndarray]],
+) -> None:
     # L = sum_r (r+1) * sum(y*y) with y = mean_r x_r; dL/dx_r = mean_r' (r'+1) * 2y.
     y = (np.arange(4.0) + np.arange(4.0) + 1) / 2
     want = (1 * 2 * y + 2 * 2 * y) / 2
@@ -105,7 +110,8 @@ def test_broadcast_and_helpers(coll: list[dict[str, np.ndarray]]) -> None:
 
 
 def test_mismatched_shapes_fail_on_every_rank_without_a_hang(
-        coll: list[dict[str, np.ndarray]]) -> None:
+    coll: list[dict[str, np.ndarray]],
+) -> None:
     for r, c in enumerate(coll):
         msg = str(c["mismatch_error"])
         assert "MpiAllreduce" in msg and "ranks disagree on the tensor" in msg, msg
@@ -116,26 +122,31 @@ def test_mismatched_shapes_fail_on_every_rank_without_a_hang(
 
 
 def test_broadcast_makes_differently_seeded_ranks_identical(
-        trained: list[dict[str, np.ndarray]], single: dict[str, dict[str, np.ndarray]]) -> None:
+    trained: list[dict[str, np.ndarray]], single: dict[str, dict[str, np.ndarray]]
+) -> None:
     for i in range(4):
         # Rank 0's seeded initial weights everywhere (the 1-process run is rank 0's seed).
-        np.testing.assert_array_equal(trained[1][f"sgd_initial_{i}"],
-                                      trained[0][f"sgd_initial_{i}"])
-        np.testing.assert_array_equal(trained[0][f"sgd_initial_{i}"],
-                                      single["sgd"][f"initial_{i}"])
+        np.testing.assert_array_equal(
+            trained[1][f"sgd_initial_{i}"], trained[0][f"sgd_initial_{i}"]
+        )
+        np.testing.assert_array_equal(trained[0][f"sgd_initial_{i}"], single["sgd"][f"initial_{i}"])
 
 
 @pytest.mark.parametrize("opt,atol", [("sgd", 1e-6), ("f64", 1e-6), ("adam", 1e-5)])
 def test_two_ranks_with_batch_b_match_one_process_with_batch_2b(
-        trained: list[dict[str, np.ndarray]], single: dict[str, dict[str, np.ndarray]],
-        opt: str, atol: float) -> None:
+    trained: list[dict[str, np.ndarray]],
+    single: dict[str, dict[str, np.ndarray]],
+    opt: str,
+    atol: float,
+) -> None:
     """SGD (float32) and Adam (float64) to 1e-6. NOTE: Adam in float32 gets 1e-5: it divides
     by sqrt(v) + 1e-8, which magnifies the float32 rounding of near-zero gradients (the two
     runs sum a batch in a different order); measured 6e-7."""
     for i in range(4):
         got = trained[0][f"{opt}_final_{i}"]
-        np.testing.assert_allclose(got, single[opt][f"final_{i}"], rtol=0, atol=atol,
-                                   err_msg=f"{opt} param {i}")
+        np.testing.assert_allclose(
+            got, single[opt][f"final_{i}"], rtol=0, atol=atol, err_msg=f"{opt} param {i}"
+        )
         np.testing.assert_array_equal(trained[1][f"{opt}_final_{i}"], got)  # ranks agree
     np.testing.assert_allclose(trained[0][f"{opt}_losses"], single[opt]["losses"], rtol=1e-5)
     assert not np.array_equal(trained[0][f"{opt}_final_0"], trained[0][f"{opt}_initial_0"])

@@ -11,8 +11,9 @@ import flowzero.distributed as dist
 @pytest.mark.parametrize("ranks", [1, 2, 3, 4])
 def test_shards_are_disjoint_equal_and_rebuild_the_single_process_batches(ranks: int) -> None:
     n, batch = 103, 5
-    shards = [dist.shard_indices(n, batch, epoch=2, seed=9, rank=r, num_ranks=ranks)
-              for r in range(ranks)]
+    shards = [
+        dist.shard_indices(n, batch, epoch=2, seed=9, rank=r, num_ranks=ranks) for r in range(ranks)
+    ]
     steps = n // (batch * ranks)
     assert dist.steps_per_epoch(n, batch, ranks) == steps
     assert all(len(s) == steps * batch for s in shards)
@@ -20,9 +21,10 @@ def test_shards_are_disjoint_equal_and_rebuild_the_single_process_batches(ranks:
     assert len(np.unique(together)) == len(together)  # disjoint, no repeats
     single = dist.shard_indices(n, batch * ranks, epoch=2, seed=9, rank=0, num_ranks=1)
     for step in range(steps):
-        per_rank = [s[step * batch:(step + 1) * batch] for s in shards]
-        np.testing.assert_array_equal(np.concatenate(per_rank),
-                                      single[step * batch * ranks:(step + 1) * batch * ranks])
+        per_rank = [s[step * batch : (step + 1) * batch] for s in shards]
+        np.testing.assert_array_equal(
+            np.concatenate(per_rank), single[step * batch * ranks : (step + 1) * batch * ranks]
+        )
 
 
 def test_shards_are_seeded_per_epoch() -> None:

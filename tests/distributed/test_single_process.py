@@ -27,8 +27,13 @@ def test_rank_and_size_without_a_launcher() -> None:
 def test_collectives_are_the_identity() -> None:
     x = tf.placeholder(tf.float32, [None, 3])
     xv = np.arange(6, dtype=np.float32).reshape(2, 3)
-    outs = [dist.allreduce(x), dist.allreduce(x, op=dist.Sum), dist.allgather(x),
-            dist.broadcast(x, 0), *dist.grouped_allreduce([x, tf.cast(x, tf.float64)])]
+    outs = [
+        dist.allreduce(x),
+        dist.allreduce(x, op=dist.Sum),
+        dist.allgather(x),
+        dist.broadcast(x, 0),
+        *dist.grouped_allreduce([x, tf.cast(x, tf.float64)]),
+    ]
     v = tf.Variable([1.0, 2.0])
     bcast = dist.broadcast_global_variables(0)
     assert isinstance(bcast, tf.Operation)
@@ -43,9 +48,13 @@ def test_collectives_are_the_identity() -> None:
 
 
 def test_gradients_through_the_collectives_are_the_identity() -> None:
-    builds = [lambda a: dist.allreduce(a * a), lambda a: dist.allreduce(a, op=dist.Sum) * a,
-              lambda a: dist.allgather(a) * 3.0, lambda a: dist.broadcast(a * a, 0),
-              lambda a: tf.add_n(dist.grouped_allreduce([a * a, a]))]
+    builds = [
+        lambda a: dist.allreduce(a * a),
+        lambda a: dist.allreduce(a, op=dist.Sum) * a,
+        lambda a: dist.allgather(a) * 3.0,
+        lambda a: dist.broadcast(a * a, 0),
+        lambda a: tf.add_n(dist.grouped_allreduce([a * a, a])),
+    ]
     x = np.random.default_rng(0).uniform(-1, 1, (4, 3))
     for build in builds:
         gradient_check.assert_gradients_close(build, [x], None, rtol=1e-6, atol=1e-8)
@@ -124,14 +133,16 @@ def test_error_messages() -> None:
 
 
 def test_no_mpi4py_import_without_a_launcher() -> None:
-    code = ("import sys, numpy as np, flowzero as tf, flowzero.distributed as d\n"
-            "x = tf.constant(np.ones(3, np.float32))\n"
-            "opt = d.DistributedOptimizer(tf.train.GradientDescentOptimizer(0.1))\n"
-            "w = tf.Variable(np.ones(3, np.float32))\n"
-            "op = opt.minimize(tf.reduce_sum(x * w))\n"
-            "s = tf.Session(); s.run(tf.global_variables_initializer())\n"
-            "s.run([op, d.broadcast_global_variables(0)])\n"
-            "print(d.size(), d.rank(), d.mpi_enabled(), 'mpi4py' in sys.modules)\n")
+    code = (
+        "import sys, numpy as np, flowzero as tf, flowzero.distributed as d\n"
+        "x = tf.constant(np.ones(3, np.float32))\n"
+        "opt = d.DistributedOptimizer(tf.train.GradientDescentOptimizer(0.1))\n"
+        "w = tf.Variable(np.ones(3, np.float32))\n"
+        "op = opt.minimize(tf.reduce_sum(x * w))\n"
+        "s = tf.Session(); s.run(tf.global_variables_initializer())\n"
+        "s.run([op, d.broadcast_global_variables(0)])\n"
+        "print(d.size(), d.rank(), d.mpi_enabled(), 'mpi4py' in sys.modules)\n"
+    )
     res = run_python(code)
     assert res.returncode == 0, res.output
     assert res.output.split() == ["1", "0", "False", "False"]
@@ -152,21 +163,27 @@ def test_multi_rank_launch_without_mpi4py_is_a_clear_error() -> None:
 
 def test_explicit_mpi_request_without_mpi4py_is_a_clear_error() -> None:
     res = run_python(_BLOCK + "d.init(mpi=True)")
-    assert res.returncode != 0 and "MPI was requested, but mpi4py/MPI cannot be loaded" \
-        in res.output
+    assert (
+        res.returncode != 0 and "MPI was requested, but mpi4py/MPI cannot be loaded" in res.output
+    )
 
 
 def test_a_one_rank_launch_needs_no_mpi4py() -> None:
-    res = run_python(_BLOCK + "print(d.size(), d.mpi_enabled())", OMPI_COMM_WORLD_SIZE="1",
-                     OMPI_COMM_WORLD_RANK="0")
+    res = run_python(
+        _BLOCK + "print(d.size(), d.mpi_enabled())",
+        OMPI_COMM_WORLD_SIZE="1",
+        OMPI_COMM_WORLD_RANK="0",
+    )
     assert res.returncode == 0, res.output
     assert res.output.split() == ["1", "False"]
 
 
 @pytest.mark.skipif(mpi_missing() is not None, reason=mpi_missing() or "")
 def test_explicit_request_starts_a_singleton_mpi_job() -> None:
-    res = run_python("import flowzero.distributed as d, sys\n"
-                     "print(d.size(), d.rank(), d.mpi_enabled(), 'mpi4py' in sys.modules)",
-                     FLOWZERO_MPI="1")
+    res = run_python(
+        "import flowzero.distributed as d, sys\n"
+        "print(d.size(), d.rank(), d.mpi_enabled(), 'mpi4py' in sys.modules)",
+        FLOWZERO_MPI="1",
+    )
     assert res.returncode == 0, res.output
     assert res.output.split()[-4:] == ["1", "0", "True", "True"]

@@ -21,18 +21,21 @@ def test_dtype_conversions() -> None:
         tf.as_dtype("nope")
 
 
-@pytest.mark.parametrize("cls,builtin", [
-    (errors.InvalidArgumentError, ValueError),
-    (errors.NotFoundError, LookupError),
-    (errors.FailedPreconditionError, RuntimeError),
-    (errors.OutOfRangeError, IndexError),
-    (errors.ResourceExhaustedError, MemoryError),
-    (errors.UnimplementedError, NotImplementedError),
-    (errors.InternalError, RuntimeError),
-    (errors.PermissionDeniedError, PermissionError),
-    (errors.DeadlineExceededError, TimeoutError),
-    (errors.AlreadyExistsError, FileExistsError),
-])
+@pytest.mark.parametrize(
+    "cls,builtin",
+    [
+        (errors.InvalidArgumentError, ValueError),
+        (errors.NotFoundError, LookupError),
+        (errors.FailedPreconditionError, RuntimeError),
+        (errors.OutOfRangeError, IndexError),
+        (errors.ResourceExhaustedError, MemoryError),
+        (errors.UnimplementedError, NotImplementedError),
+        (errors.InternalError, RuntimeError),
+        (errors.PermissionDeniedError, PermissionError),
+        (errors.DeadlineExceededError, TimeoutError),
+        (errors.AlreadyExistsError, FileExistsError),
+    ],
+)
 def test_error_classes_subclass_builtins(cls, builtin) -> None:
     assert issubclass(cls, errors.OpError) and issubclass(cls, builtin)
     e = cls(None, None, "boom")

@@ -133,11 +133,21 @@ def test_collections() -> None:
     assert tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES, scope="other") == []
 
 
-@pytest.mark.parametrize("value,dtype", [
-    (1.5, tf.float32), (2, tf.int32), (True, tf.bool), ([1.0, 2.0], tf.float32),
-    ([[1, 2]], tf.int32), (np.float64(1.0), tf.float64), (np.arange(3), tf.int64),
-    (np.zeros(2, np.float32), tf.float32), ("hi", tf.string), (2**40, tf.int64),
-])
+@pytest.mark.parametrize(
+    "value,dtype",
+    [
+        (1.5, tf.float32),
+        (2, tf.int32),
+        (True, tf.bool),
+        ([1.0, 2.0], tf.float32),
+        ([[1, 2]], tf.int32),
+        (np.float64(1.0), tf.float64),
+        (np.arange(3), tf.int64),
+        (np.zeros(2, np.float32), tf.float32),
+        ("hi", tf.string),
+        (2**40, tf.int64),
+    ],
+)
 def test_convert_to_tensor_dtype_rules(value, dtype) -> None:
     assert tf.convert_to_tensor(value).dtype == dtype
 
@@ -170,8 +180,9 @@ def test_tensors_compare_by_identity_and_hash() -> None:
 def test_constant_with_shape() -> None:
     assert tf.constant(0.5, shape=[2, 3]).shape.as_list() == [2, 3]
     with tf.Session() as sess:
-        np.testing.assert_array_equal(sess.run(tf.constant([1, 2, 3, 4], shape=[2, 2])),
-                                      [[1, 2], [3, 4]])
+        np.testing.assert_array_equal(
+            sess.run(tf.constant([1, 2, 3, 4], shape=[2, 2])), [[1, 2], [3, 4]]
+        )
     with pytest.raises(TypeError, match="Const"):
         tf.constant([1, 2, 3], shape=[2, 2])
 
@@ -186,6 +197,7 @@ def test_duplicate_op_registration_names_the_first_place() -> None:
     from flowzero.framework.registry import OpDef, register_op
 
     with pytest.raises(KeyError, match=r"'MatMul' is already registered at .*\.py:\d+"):
+
         @register_op("MatMul")
         class Again(OpDef):
             """y = nothing."""

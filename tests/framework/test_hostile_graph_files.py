@@ -131,13 +131,17 @@ def _nested_func_attrs(mg, depth):
     return mg.SerializeToString()
 
 
-_NESTED_TEXT = (b"graph_def { node { name: 'a' attr { key: 'k' value { "
-                + b"func { name: 'f' attr { key: 'x' value { " * 3000
-                + b"} } } " * 3000 + b"} } } }")
+_NESTED_TEXT = (
+    b"graph_def { node { name: 'a' attr { key: 'k' value { "
+    + b"func { name: 'f' attr { key: 'x' value { " * 3000
+    + b"} } } " * 3000
+    + b"} } } }"
+)
 
 
-@pytest.mark.parametrize("kind", ["deep", "deep_text", "garbage", "brace_then_garbage",
-                                  "truncated"])
+@pytest.mark.parametrize(
+    "kind", ["deep", "deep_text", "garbage", "brace_then_garbage", "truncated"]
+)
 def test_crafted_protobuf_meta_graph_is_data_loss_naming_the_file(tmp_path, kind):
     from flowzero.proto import meta_graph_pb2
 

@@ -19,12 +19,18 @@ def _imports(path: Path) -> list[tuple[str, bool, int]]:
     def visit(node: ast.AST, in_function: bool) -> None:
         for child in ast.iter_child_nodes(node):
             inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
-            if isinstance(child, ast.ImportFrom) and child.module and \
-                    child.module.startswith("flowzero"):
+            if (
+                isinstance(child, ast.ImportFrom)
+                and child.module
+                and child.module.startswith("flowzero")
+            ):
                 found.append((child.module, in_function, child.lineno))
             elif isinstance(child, ast.Import):
-                found.extend((a.name, in_function, child.lineno) for a in child.names
-                             if a.name.startswith("flowzero"))
+                found.extend(
+                    (a.name, in_function, child.lineno)
+                    for a in child.names
+                    if a.name.startswith("flowzero")
+                )
             visit(child, inner)
 
     visit(tree, False)
@@ -37,7 +43,8 @@ def test_the_graph_layer_imports_only_itself_and_never_inside_functions(path: Pa
         assert not in_function, f"{path.name}:{line}: function-level import of {module}"
         assert module.startswith("flowzero.framework"), (
             f"{path.name}:{line}: the graph layer imports {module} (a higher floor); register "
-            "a hook from that layer instead (see graph.register_conversion)")
+            "a hook from that layer instead (see graph.register_conversion)"
+        )
 
 
 def test_session_state_sits_below_the_ops() -> None:
@@ -51,7 +58,8 @@ def test_session_state_sits_below_the_ops() -> None:
         for module, _, line in _imports(path):
             assert module not in ("flowzero.runtime.plan", "flowzero.runtime.session"), (
                 f"{path.relative_to(PKG)}:{line} imports {module}; per-session state is in "
-                "flowzero.runtime.state")
+                "flowzero.runtime.state"
+            )
 
 
 ENGINE = ("framework", "runtime", "ops")

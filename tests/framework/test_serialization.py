@@ -52,8 +52,9 @@ def _assert_same_structure(g: tf.Graph, g2: tf.Graph) -> None:
         assert a.type == b.type, a.name
         assert [t.name for t in a.inputs] == [t.name for t in b.inputs], a.name
         assert [c.name for c in a.control_inputs] == [c.name for c in b.control_inputs], a.name
-        assert [(t.dtype, t.shape.known) for t in a.outputs] == \
-            [(t.dtype, t.shape.known) for t in b.outputs], a.name
+        assert [(t.dtype, t.shape.known) for t in a.outputs] == [
+            (t.dtype, t.shape.known) for t in b.outputs
+        ], a.name
         assert sorted(a.opdef.attrs) == sorted(b.opdef.attrs), a.name
 
 
@@ -64,11 +65,16 @@ def test_every_op_table_row_round_trips_with_its_gradients(case):
     g = tf.Graph()
     with g.as_default():
         tf.set_random_seed(7)  # random rows get fixed seeds, so both graphs draw the same
-        phs = [tf.placeholder(tf.as_dtype(a.dtype), a.shape, name=f"x{i}")
-               for i, a in enumerate(arrays)]
+        phs = [
+            tf.placeholder(tf.as_dtype(a.dtype), a.shape, name=f"x{i}")
+            for i, a in enumerate(arrays)
+        ]
         out = case.build(*phs)
-        outs = [o for o in (out if isinstance(out, (list, tuple)) else [out])
-                if isinstance(o, tf.Tensor)]
+        outs = [
+            o
+            for o in (out if isinstance(out, (list, tuple)) else [out])
+            if isinstance(o, tf.Tensor)
+        ]
         floats = [o for o in outs if o.dtype.is_floating]
         wrt = [p for p in phs if p.dtype.is_floating]
         if case.grad and floats and wrt:
@@ -94,12 +100,21 @@ def _every_optimizer_state_and_random_op_graph():
         bump = tf.group(tf.assign_add(counter, 2), name="bump")
         with tf.control_dependencies([bump]):
             down = tf.assign_sub(counter, 1, name="down")
-        noise = tf.random_gamma([2], alpha=[1.0, 2.0], seed=1) + tf.cast(
-            tf.multinomial(tf.log([[0.5, 0.5]]), 3, seed=2), tf.float32)[0, :2]
-        extra = [tf.no_op(name="nothing"), tf.is_variable_initialized(counter),
-                 tf.report_uninitialized_variables(), noise,
-                 tf.random_uniform([2], 0, 5, dtype=tf.int32), tf.random_shuffle([1, 2, 3]),
-                 tf.random_normal([2]), tf.truncated_normal([2]), tf.random_uniform([2])]
+        noise = (
+            tf.random_gamma([2], alpha=[1.0, 2.0], seed=1)
+            + tf.cast(tf.multinomial(tf.log([[0.5, 0.5]]), 3, seed=2), tf.float32)[0, :2]
+        )
+        extra = [
+            tf.no_op(name="nothing"),
+            tf.is_variable_initialized(counter),
+            tf.report_uninitialized_variables(),
+            noise,
+            tf.random_uniform([2], 0, 5, dtype=tf.int32),
+            tf.random_shuffle([1, 2, 3]),
+            tf.random_normal([2]),
+            tf.truncated_normal([2]),
+            tf.random_uniform([2]),
+        ]
         tf.placeholder(tf.float32, [2], name="unfed")
         try:
             import flowzero.summary as summary  # another package's ops; built, not run here
@@ -111,11 +126,20 @@ def _every_optimizer_state_and_random_op_graph():
             summary.image("picture", tf.zeros([1, 4, 4, 1]), max_outputs=1)
             summary.merge_all()
         trains = []
-        opts = [tf.train.GradientDescentOptimizer(0.1), tf.train.MomentumOptimizer(0.1, 0.9),
-                tf.train.AdagradOptimizer(0.1), tf.train.AdadeltaOptimizer(1.0),
-                tf.train.RMSPropOptimizer(0.01), tf.train.RMSPropOptimizer(0.01, centered=True),
-                tf.train.AdamOptimizer(0.01), tf.train.book.Momentum(), tf.train.book.Nesterov(),
-                tf.train.book.AdaGrad(), tf.train.book.RMSprop(), tf.train.book.Adam()]
+        opts = [
+            tf.train.GradientDescentOptimizer(0.1),
+            tf.train.MomentumOptimizer(0.1, 0.9),
+            tf.train.AdagradOptimizer(0.1),
+            tf.train.AdadeltaOptimizer(1.0),
+            tf.train.RMSPropOptimizer(0.01),
+            tf.train.RMSPropOptimizer(0.01, centered=True),
+            tf.train.AdamOptimizer(0.01),
+            tf.train.book.Momentum(),
+            tf.train.book.Nesterov(),
+            tf.train.book.AdaGrad(),
+            tf.train.book.RMSprop(),
+            tf.train.book.Adam(),
+        ]
         for i, opt in enumerate(opts):
             w = tf.Variable(np.linspace(-1, 1, 3).astype(np.float32), name=f"w{i}")
             loss = tf.reduce_sum(tf.square(tf.reduce_sum(x * w, axis=1) - 1.0))
@@ -123,14 +147,18 @@ def _every_optimizer_state_and_random_op_graph():
         # Image kernels whose gradient ops the op table's forward rows do not build.
         v = tf.Variable(np.linspace(0, 1, 32).reshape(1, 4, 4, 2).astype(np.float32), name="v")
         dw = tf.Variable(np.ones((2, 2, 2, 1), np.float32), name="dw")
-        image_loss = (tf.reduce_sum(tf.nn.depthwise_conv2d(v, dw, [1, 1, 1, 1], "SAME"))
-                      + tf.reduce_sum(tf.nn.lrn(v, 1))
-                      + tf.reduce_sum(tf.image.resize_bilinear(v, [3, 3]))
-                      + tf.reduce_sum(tf.image.resize_nearest_neighbor(v, [5, 5])))
+        image_loss = (
+            tf.reduce_sum(tf.nn.depthwise_conv2d(v, dw, [1, 1, 1, 1], "SAME"))
+            + tf.reduce_sum(tf.nn.lrn(v, 1))
+            + tf.reduce_sum(tf.image.resize_bilinear(v, [3, 3]))
+            + tf.reduce_sum(tf.image.resize_nearest_neighbor(v, [5, 5]))
+        )
         trains.append(tf.train.GradientDescentOptimizer(0.1).minimize(image_loss))
         classes = tf.constant([[1], [3]], tf.int64)
-        extra += [tf.nn.log_uniform_candidate_sampler(classes, 1, 2, True, 5, seed=3)[0],
-                  tf.nn.uniform_candidate_sampler(classes, 1, 2, False, 5, seed=4)[0]]
+        extra += [
+            tf.nn.log_uniform_candidate_sampler(classes, 1, 2, True, 5, seed=3)[0],
+            tf.nn.uniform_candidate_sampler(classes, 1, 2, False, 5, seed=4)[0],
+        ]
     return g, [down] + extra, trains
 
 
@@ -146,8 +174,14 @@ def test_optimizers_state_and_random_ops_round_trip():
             names = [f.name for f in fetches]
             for _ in range(3):
                 sess.run([t.name for t in trains])
-            results.append([first, sess.run(names), sess.run(names),
-                            [sess.run(v) for v in tf.global_variables()]])
+            results.append(
+                [
+                    first,
+                    sess.run(names),
+                    sess.run(names),
+                    [sess.run(v) for v in tf.global_variables()],
+                ]
+            )
     for a, b in zip(results[0], results[1]):
         for x, y in zip(a, b):
             np.testing.assert_array_equal(np.asarray(y), np.asarray(x))
@@ -159,20 +193,29 @@ def _control_flow_graph():
     g = tf.Graph()
     with g.as_default():
         x = tf.placeholder_with_default(np.array([0.5, -1.0, 2.0], np.float32), [3], name="x")
-        bump = tf.cond(x[0] > 0, lambda: tf.group(tf.print("pos", output_stream=sys.stdout)),
-                       lambda: tf.group(tf.print("neg", output_stream=sys.stdout)))
+        bump = tf.cond(
+            x[0] > 0,
+            lambda: tf.group(tf.print("pos", output_stream=sys.stdout)),
+            lambda: tf.group(tf.print("neg", output_stream=sys.stdout)),
+        )
         ok = tf.Assert(tf.reduce_all(x < 10.0), ["x:", x])
         shown = tf.print("x:", x, output_stream=sys.stdout)
         ta = tf.TensorArray(tf.float32, size=3, clear_after_read=False).unstack(x)
         pieces = tf.TensorArray(tf.float32, size=2).split(x, [1, 2])
         out = tf.TensorArray(tf.float32, size=3).scatter([2, 0, 1], x * x)
-        _, y, done = tf.while_loop(lambda i, y, t: i < 3,
-                                   lambda i, y, t: (i + 1, y * x, t.write(i, y)),
-                                   [tf.constant(0), x, tf.TensorArray(tf.float32, size=3)])
+        _, y, done = tf.while_loop(
+            lambda i, y, t: i < 3,
+            lambda i, y, t: (i + 1, y * x, t.write(i, y)),
+            [tf.constant(0), x, tf.TensorArray(tf.float32, size=3)],
+        )
         z = tf.cond(x[1] > 0, lambda: x * 2.0, lambda: tf.sin(x))
-        loss = (tf.reduce_sum(ta.read(0) * ta.read(2) + ta.gather([1, 2])) +
-                tf.reduce_sum(pieces.concat()) + tf.reduce_sum(out.stack()) +
-                tf.reduce_sum(y) + tf.reduce_sum(z))
+        loss = (
+            tf.reduce_sum(ta.read(0) * ta.read(2) + ta.gather([1, 2]))
+            + tf.reduce_sum(pieces.concat())
+            + tf.reduce_sum(out.stack())
+            + tf.reduce_sum(y)
+            + tf.reduce_sum(z)
+        )
         (dx,) = tf.gradients(loss, [x])
         (dflow,) = tf.gradients(loss, [done.flow], unconnected_gradients="zero")
     return g, [dx, loss], [bump, ok, shown], dflow
@@ -213,10 +256,16 @@ def _lstm_training_graph():
         x = tf.placeholder(tf.float32, [None, 4, 3], name="x")
         # One sequence kernel (BlockLSTM), and a while loop of step kernels (LSTMBlockCell),
         # which dynamic_rnn builds when it has sequence lengths.
-        _, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(5), x, dtype=tf.float32,
-                                     scope="fused")
-        _, state2 = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(5), x, dtype=tf.float32,
-                                      sequence_length=[4, 2], scope="loop")
+        _, state = tf.nn.dynamic_rnn(
+            tf.nn.rnn_cell.BasicLSTMCell(5), x, dtype=tf.float32, scope="fused"
+        )
+        _, state2 = tf.nn.dynamic_rnn(
+            tf.nn.rnn_cell.BasicLSTMCell(5),
+            x,
+            dtype=tf.float32,
+            sequence_length=[4, 2],
+            scope="loop",
+        )
         loss = tf.reduce_mean(tf.square(state.h) + tf.square(state2.h), name="loss")
         tf.train.AdamOptimizer(0.01).minimize(loss, name="train")
     return g
@@ -242,21 +291,25 @@ def _scatter_and_gradient_only_graph():
     with g.as_default():
         v = tf.Variable(np.arange(8, dtype=np.float32).reshape(4, 2) + 1, name="v")
         rows, upd = [2, 0], np.array([[2.0, 3.0], [4.0, 5.0]], np.float32)
-        steps = [lambda: tf.scatter_update(v, [1], [[7.0, 8.0]]),
-                 lambda: tf.scatter_add(v, rows, upd), lambda: tf.scatter_sub(v, rows, upd),
-                 lambda: tf.scatter_mul(v, rows, upd), lambda: tf.scatter_div(v, rows, upd),
-                 lambda: tf.scatter_max(v, rows, upd), lambda: tf.scatter_min(v, rows, upd),
-                 lambda: tf.scatter_nd_update(v, [[0, 1]], [9.0]),
-                 lambda: tf.scatter_nd_add(v, [[3, 0]], [1.5]),
-                 lambda: tf.scatter_nd_sub(v, [[1]], [[1.0, 1.0]])]
+        steps = [
+            lambda: tf.scatter_update(v, [1], [[7.0, 8.0]]),
+            lambda: tf.scatter_add(v, rows, upd),
+            lambda: tf.scatter_sub(v, rows, upd),
+            lambda: tf.scatter_mul(v, rows, upd),
+            lambda: tf.scatter_div(v, rows, upd),
+            lambda: tf.scatter_max(v, rows, upd),
+            lambda: tf.scatter_min(v, rows, upd),
+            lambda: tf.scatter_nd_update(v, [[0, 1]], [9.0]),
+            lambda: tf.scatter_nd_add(v, [[3, 0]], [1.5]),
+            lambda: tf.scatter_nd_sub(v, [[1]], [[1.0, 1.0]]),
+        ]
         counter = tf.Variable(0, name="counter")
         steps.append(lambda: tf.cast(tf.count_up_to(counter, 5), tf.float32) + v)
         out = tf.no_op()
         for step in steps:  # one after the other
             with tf.control_dependencies([out]):
                 out = tf.identity(step())
-        x = tf.placeholder_with_default(np.ones((1, 4, 4, 1), np.float32), [1, 4, 4, 1],
-                                        name="img")
+        x = tf.placeholder_with_default(np.ones((1, 4, 4, 1), np.float32), [1, 4, 4, 1], name="img")
         p = tf.extract_image_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
         (dx,) = tf.gradients(tf.reduce_sum(p * p), [x])
     return g, [out, dx]
@@ -286,16 +339,25 @@ def test_every_registered_op_type_is_round_tripped_by_this_file():
     # tests/data/test_dataset.py round-trips one-shot and initializable iterators.
     covered |= {"MakeIterator", "IteratorGetNext"}
     # tests/train/test_queues.py round-trips the queue ops and CountUpTo.
-    covered |= {"CountUpTo", "QueueEnqueueV2", "QueueEnqueueManyV2", "QueueDequeueV2",
-                "QueueDequeueManyV2", "QueueDequeueUpToV2", "QueueCloseV2", "QueueSizeV2",
-                "QueueIsClosedV2"}
+    covered |= {
+        "CountUpTo",
+        "QueueEnqueueV2",
+        "QueueEnqueueManyV2",
+        "QueueDequeueV2",
+        "QueueDequeueManyV2",
+        "QueueDequeueUpToV2",
+        "QueueCloseV2",
+        "QueueSizeV2",
+        "QueueIsClosedV2",
+    }
     product = {k for k in registered_ops() if not k.startswith("TestOnly")}
     # A Python function cannot be stored; writing its graph is a clear TypeError
     # (tests/test_script_ops.py), as TF cannot restore a py_func in another process either.
     product -= {"PyFunc"}
     assert not product - covered, (
         f"op types that no test round-trips: {sorted(product - covered)}. Give them an op-table "
-        "row or use them in _every_optimizer_state_and_random_op_graph.")
+        "row or use them in _every_optimizer_state_and_random_op_graph."
+    )
 
 
 # -- the book's networks, trained ----------------------------------------------------------
@@ -336,8 +398,9 @@ def test_two_layer_net_with_adam_and_global_step_round_trips():
 def test_simple_conv_net_with_momentum_round_trips():
     g = tf.Graph()
     with g.as_default():
-        net = SimpleConvNet(input_dim=(1, 10, 10), filter_num=4, filter_size=3, hidden_size=8,
-                            output_size=3, seed=0)
+        net = SimpleConvNet(
+            input_dim=(1, 10, 10), filter_num=4, filter_size=3, hidden_size=8, output_size=3, seed=0
+        )
         train = tf.train.MomentumOptimizer(0.1, 0.9).minimize(net.loss)
     g2 = _round_trip(g)
     _assert_same_structure(g, g2)
@@ -362,8 +425,9 @@ def test_layers_with_batch_norm_dropout_and_get_variable_round_trip():
             train = tf.train.RMSPropOptimizer(0.01).minimize(loss)
     g2 = _round_trip(g)
     _assert_same_structure(g, g2)
-    assert [o.name for o in g2.get_collection(tf.GraphKeys.UPDATE_OPS)] == \
-        [o.name for o in g.get_collection(tf.GraphKeys.UPDATE_OPS)]
+    assert [o.name for o in g2.get_collection(tf.GraphKeys.UPDATE_OPS)] == [
+        o.name for o in g.get_collection(tf.GraphKeys.UPDATE_OPS)
+    ]
     rng = np.random.default_rng(2)
     feeds = (rng.random((4, 5), dtype=np.float32), np.array([0, 1, 2, 1], np.int32))
     _train_and_compare(g, g2, x.name, t.name, train.name, loss.name, feeds)
@@ -374,20 +438,32 @@ def test_random_ops_keep_their_seeds_and_streams():
     g = tf.Graph()
     with g.as_default():
         tf.set_random_seed(1234)
-        ops = [tf.random_normal([3, 4]), tf.random_normal([3, 4], seed=5),
-               tf.truncated_normal([5], stddev=2.0, seed=6), tf.random_uniform([2, 2], 1, 9),
-               tf.random_uniform([4], 0, 10, dtype=tf.int32, seed=2),
-               tf.random_shuffle(tf.range(10), seed=9)]
+        ops = [
+            tf.random_normal([3, 4]),
+            tf.random_normal([3, 4], seed=5),
+            tf.truncated_normal([5], stddev=2.0, seed=6),
+            tf.random_uniform([2, 2], 1, 9),
+            tf.random_uniform([4], 0, 10, dtype=tf.int32, seed=2),
+            tf.random_shuffle(tf.range(10), seed=9),
+        ]
     g2 = _round_trip(g)
     assert g2.seed == 1234
-    kinds = ("RandomStandardNormal", "TruncatedNormal", "RandomUniform", "RandomUniformInt",
-             "RandomShuffle")
+    kinds = (
+        "RandomStandardNormal",
+        "TruncatedNormal",
+        "RandomUniform",
+        "RandomUniformInt",
+        "RandomShuffle",
+    )
     random_ops = [o for o in g.get_operations() if o.type in kinds]
     assert len(random_ops) == len(ops)
     for o in random_ops:
         o2 = g2.get_operation_by_name(o.name)
-        assert (o2.get_attr("seed"), o2.get_attr("seed2")) == \
-            (o.get_attr("seed"), o.get_attr("seed2")) != (None, None)
+        assert (
+            (o2.get_attr("seed"), o2.get_attr("seed2"))
+            == (o.get_attr("seed"), o.get_attr("seed2"))
+            != (None, None)
+        )
     with tf.Session(graph=g) as s:
         want = [s.run(ops), s.run(ops)]  # the stream continues: two different draws
     with tf.Session(graph=g2) as s:
@@ -401,9 +477,14 @@ def test_random_ops_keep_their_seeds_and_streams():
         late = tf.random_uniform([2], name="late")
     with g2.as_default():
         late2 = tf.random_uniform([2], name="late")
-    seeds = [[(o.get_attr("seed"), o.get_attr("seed2")) for o in t.graph.get_operations()
-              if o.type == "RandomUniform" and o.name.startswith("late/")][0]
-             for t in (late, late2)]
+    seeds = [
+        [
+            (o.get_attr("seed"), o.get_attr("seed2"))
+            for o in t.graph.get_operations()
+            if o.type == "RandomUniform" and o.name.startswith("late/")
+        ][0]
+        for t in (late, late2)
+    ]
     assert seeds[0] == seeds[1] and seeds[0][0] == 1234
 
 
@@ -429,8 +510,7 @@ def test_names_shapes_dtypes_and_refined_shapes_are_preserved():
         strs, specials = sess.run(["block/strings:0", "block/specials:0"])
         out = sess.run(e.name, {"scope/ints:0": [[1], [2]], "free:0": np.ones((1, 3))})
     assert list(strs) == [b"x", b"yz"]
-    np.testing.assert_array_equal(specials, np.array([np.nan, np.inf, -np.inf, 1e-45],
-                                                     np.float32))
+    np.testing.assert_array_equal(specials, np.array([np.nan, np.inf, -np.inf, 1e-45], np.float32))
     np.testing.assert_array_equal(out, [[1.0], [2.0]])
     # New ops get fresh names and scopes, not the imported ones.
     with g2.as_default():
@@ -467,8 +547,7 @@ def test_collections_and_variables_come_back_as_variables():
         before = g2.version
         _ = [w2.initializer, w2.value(), w2.op, w2.initial_value]
         assert g2.version == before  # wrapping added no ops
-        train = tf.train.GradientDescentOptimizer(0.25).minimize(
-            g2.get_tensor_by_name("loss:0"))
+        train = tf.train.GradientDescentOptimizer(0.25).minimize(g2.get_tensor_by_name("loss:0"))
         with tf.Session(graph=g2) as sess:
             sess.run(g2.get_collection(tf.GraphKeys.INIT_OP)[0])
             np.testing.assert_array_equal(w2.eval(sess), np.ones((2, 2)))
@@ -511,8 +590,7 @@ def test_write_graph_files_are_json_and_npz_without_pickle(tmp_path):
     node = next(n for n in doc["nodes"] if n["op"] == "Const")
     assert node["attrs"]["value"]["$type"] == "ndarray"
     with np.load(path + ".npz", allow_pickle=False) as z:
-        np.testing.assert_array_equal(z[node["attrs"]["value"]["key"]],
-                                      np.arange(6).reshape(3, 2))
+        np.testing.assert_array_equal(z[node["attrs"]["value"]["key"]], np.arange(6).reshape(3, 2))
     compact = write_json_graph(g, str(tmp_path), "c.json", as_text=False)
     assert "\n" not in open(compact).read().strip()
     g2 = load_graph(path)
@@ -528,6 +606,7 @@ def test_write_graph_files_are_json_and_npz_without_pickle(tmp_path):
 
 
 if "TestOnlySerializationAttrs" not in registered_ops():
+
     @register_op("TestOnlySerializationAttrs")
     class _AnyAttrs(OpDef):
         """y = 0 (a node that only carries attrs)."""
@@ -547,12 +626,23 @@ def _attr_node(**attrs):
 
 def test_attr_values_of_every_supported_type_round_trip():
     attrs = {
-        "none": None, "flag": True, "int": -(2 ** 70), "float": 0.1, "nan": float("nan"),
-        "inf": float("-inf"), "complex": 1 + 2j, "str": "ünïcode", "bytes": b"\x00\xff",
-        "dtype": tf.int64, "shape": tf.TensorShape([None, 3]), "unknown": tf.TensorShape(None),
-        "dim": tf.Dimension(4), "np_dtype": np.dtype("float16"),
+        "none": None,
+        "flag": True,
+        "int": -(2**70),
+        "float": 0.1,
+        "nan": float("nan"),
+        "inf": float("-inf"),
+        "complex": 1 + 2j,
+        "str": "ünïcode",
+        "bytes": b"\x00\xff",
+        "dtype": tf.int64,
+        "shape": tf.TensorShape([None, 3]),
+        "unknown": tf.TensorShape(None),
+        "dim": tf.Dimension(4),
+        "np_dtype": np.dtype("float16"),
         "np_scalars": [np.float32(1.5), np.int8(-3), np.bool_(True), np.float64(np.inf)],
-        "array": np.arange(6, dtype=np.uint16).reshape(2, 3), "empty": np.zeros((0, 2)),
+        "array": np.arange(6, dtype=np.uint16).reshape(2, 3),
+        "empty": np.zeros((0, 2)),
         "objects": np.array([b"a", b"bc"], dtype=object),
         "nested": {"k": (1, [2.5, {"deep": tf.float32}]), 3: "int key", (1, 2): None},
     }
@@ -577,8 +667,11 @@ def test_attr_values_of_every_supported_type_round_trip():
 
 def test_unknown_attr_type_is_a_type_error_naming_op_and_attr():
     g, _ = _attr_node(callback=lambda: 1)
-    with pytest.raises(TypeError, match="TestOnlySerializationAttrs 'carrier': attr "
-                                        "'callback' holds a .*function.*cannot store"):
+    with pytest.raises(
+        TypeError,
+        match="TestOnlySerializationAttrs 'carrier': attr "
+        "'callback' holds a .*function.*cannot store",
+    ):
         graph_to_dict(g)
     g, _ = _attr_node(deep=[1, {"x": object()}])
     with pytest.raises(TypeError, match="attr 'deep' holds a builtins.object"):
@@ -645,8 +738,15 @@ def test_meta_graph_round_trip_in_memory_and_with_import_scope(tmp_path):
     g = tf.Graph()
     with g.as_default():
         net = TwoLayerNet(input_size=4, hidden_size=3, output_size=2, seed=0)
-        saver = tf.train.Saver({"renamed_W1": net.params["W1"], "b1": net.params["b1"],
-                                "W2": net.params["W2"], "b2": net.params["b2"]}, max_to_keep=7)
+        saver = tf.train.Saver(
+            {
+                "renamed_W1": net.params["W1"],
+                "b1": net.params["b1"],
+                "W2": net.params["W2"],
+                "b2": net.params["b2"],
+            },
+            max_to_keep=7,
+        )
         meta = saver.export_meta_graph(str(tmp_path / "m.meta"), as_text=True)
         with tf.Session(graph=g) as sess:
             sess.run(tf.global_variables_initializer())
@@ -663,8 +763,10 @@ def test_meta_graph_round_trip_in_memory_and_with_import_scope(tmp_path):
             assert restored.as_saver_def()["max_to_keep"] == 7
             with tf.Session(graph=g2) as sess:
                 restored.restore(sess, path)
-                got = sess.run("imported/" + net.logits.name,
-                               {"imported/two_layer_net/x:0": np.ones((1, 4), np.float32)})
+                got = sess.run(
+                    "imported/" + net.logits.name,
+                    {"imported/two_layer_net/x:0": np.ones((1, 4), np.float32)},
+                )
             np.testing.assert_array_equal(got, want)
     with tf.Graph().as_default() as no_vars:
         tf.constant(1.0)
@@ -672,17 +774,29 @@ def test_meta_graph_round_trip_in_memory_and_with_import_scope(tmp_path):
         assert tf.train.import_meta_graph(tf.train.export_meta_graph(graph=no_vars)) is None
 
 
-@pytest.mark.parametrize("damage", [
-    lambda d: d["nodes"][0]["attrs"].update(dtype={"$type": "dtype"}),
-    lambda d: d["nodes"][0]["attrs"].update(dtype={"$type": "dtype", "name": "float99"}),
-    lambda d: d["nodes"][0]["outputs"][0].pop("dtype"),
-    lambda d: [c[0].pop("snapshot") for c in d["collections"].values()],
-    lambda d: d["collections"]["variables"][0].update(name="nowhere"),
-    lambda d: d["collections"].update(x=[{"kind": "alien"}]),
-    lambda d: d.update(collections=[]),
-    lambda d: d["nodes"].__setitem__(0, "not a node"),
-], ids=["tag-field", "dtype-name", "outputs", "variable-field", "dangling", "kind", "collections",
-        "node"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d["nodes"][0]["attrs"].update(dtype={"$type": "dtype"}),
+        lambda d: d["nodes"][0]["attrs"].update(dtype={"$type": "dtype", "name": "float99"}),
+        lambda d: d["nodes"][0]["outputs"][0].pop("dtype"),
+        lambda d: [c[0].pop("snapshot") for c in d["collections"].values()],
+        lambda d: d["collections"]["variables"][0].update(name="nowhere"),
+        lambda d: d["collections"].update(x=[{"kind": "alien"}]),
+        lambda d: d.update(collections=[]),
+        lambda d: d["nodes"].__setitem__(0, "not a node"),
+    ],
+    ids=[
+        "tag-field",
+        "dtype-name",
+        "outputs",
+        "variable-field",
+        "dangling",
+        "kind",
+        "collections",
+        "node",
+    ],
+)
 def test_malformed_documents_are_data_loss(damage):
     g = tf.Graph()
     with g.as_default():

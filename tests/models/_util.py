@@ -10,8 +10,9 @@ import flowzero as tf
 from flowzero.testing.gradient_check import numerical_gradient
 
 
-def fixed_uniform_feeds(graph: Any, shapes: list[tuple[int, ...]], seed: int = 0
-                        ) -> dict[Any, np.ndarray]:
+def fixed_uniform_feeds(
+    graph: Any, shapes: list[tuple[int, ...]], seed: int = 0
+) -> dict[Any, np.ndarray]:
     """Fixed values for the graph's RandomUniform ops (the dropout masks' draws), in creation
     order with the given shapes, so that a graph with dropout is a deterministic function of
     its parameters."""
@@ -21,9 +22,14 @@ def fixed_uniform_feeds(graph: Any, shapes: list[tuple[int, ...]], seed: int = 0
     return {op.outputs[0]: rng.uniform(size=shape) for op, shape in zip(ops, shapes)}
 
 
-def check_param_gradients(loss: Any, params: dict[str, Any], feed: dict[Any, Any],
-                          eps: float = 1e-5, atol: float = 1e-7,
-                          values: dict[Any, np.ndarray] | None = None) -> None:
+def check_param_gradients(
+    loss: Any,
+    params: dict[str, Any],
+    feed: dict[Any, Any],
+    eps: float = 1e-5,
+    atol: float = 1e-7,
+    values: dict[Any, np.ndarray] | None = None,
+) -> None:
     """tf.gradients of `loss` w.r.t. each Variable vs central differences of the same graph,
     evaluated by feeding the variable's read tensor (float64 graphs). `values` are loaded into
     their Variables after initialisation."""
@@ -41,12 +47,21 @@ def check_param_gradients(loss: Any, params: dict[str, Any], feed: dict[Any, Any
                 return sess.run(loss, {**feed, var.value(): w})
 
             numerical = numerical_gradient(loss_at, value.copy(), eps=eps)
-            np.testing.assert_allclose(backprop[name], numerical, rtol=1e-5, atol=atol,
-                                       err_msg=f"d loss / d {name}")
+            np.testing.assert_allclose(
+                backprop[name], numerical, rtol=1e-5, atol=atol, err_msg=f"d loss / d {name}"
+            )
 
 
-def train(net: Any, train_op: Any, x: np.ndarray, t: np.ndarray, steps: int, batch: int,
-          seed: int = 0, training: bool | None = None) -> list[float]:
+def train(
+    net: Any,
+    train_op: Any,
+    x: np.ndarray,
+    t: np.ndarray,
+    steps: int,
+    batch: int,
+    seed: int = 0,
+    training: bool | None = None,
+) -> list[float]:
     """`steps` random mini-batches (the book's sampling) in the default session; returns the
     losses. `training` is fed to `net.training` when given."""
     rng = np.random.default_rng(seed)

@@ -80,14 +80,23 @@ def test_gradient_check_tiny_version() -> None:
     (padding 1 and the book's padding 2 on conv4, pools, dropout with fixed draws; float64)."""
     convs = [(2, 1), (2, 1), (3, 1), (3, 2), (2, 1), (2, 1)]  # (filter_num, pad)
     conv_params = [{"filter_num": n, "filter_size": 3, "pad": p, "stride": 1} for n, p in convs]
-    net = DeepConvNet(input_dim=(1, 8, 8), conv_params=conv_params, hidden_size=4,
-                      output_size=3, seed=2, dtype=tf.float64)
+    net = DeepConvNet(
+        input_dim=(1, 8, 8),
+        conv_params=conv_params,
+        hidden_size=4,
+        output_size=3,
+        seed=2,
+        dtype=tf.float64,
+    )
     # 8 -> 8 -> 8, pool 4 -> 4 -> 6 (pad 2), pool 3 -> 3 -> 3, pool 1: 2 features
     assert net.params["W7"].shape.as_list() == [2, 4]
     rng = np.random.default_rng(0)
-    feed = {net.x: rng.uniform(size=(3, 8, 8, 1)), net.t: np.array([0, 2, 1], np.int32),
-            net.training: True,
-            **fixed_uniform_feeds(tf.get_default_graph(), [(3, 4), (3, 3)], seed=1)}
+    feed = {
+        net.x: rng.uniform(size=(3, 8, 8, 1)),
+        net.t: np.array([0, 2, 1], np.int32),
+        net.training: True,
+        **fixed_uniform_feeds(tf.get_default_graph(), [(3, 4), (3, 3)], seed=1),
+    }
     check_param_gradients(net.loss, net.params, feed, eps=1e-6, atol=1e-7)
 
 
@@ -103,8 +112,7 @@ def test_short_training_run(digits) -> None:
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         before = sess.run(net.loss, held_out)
-        losses = train(net, step, x.reshape(-1, 28, 28, 1), t, steps=80, batch=32,
-                       training=True)
+        losses = train(net, step, x.reshape(-1, 28, 28, 1), t, steps=80, batch=32, training=True)
         after, acc = sess.run([net.loss, net.accuracy], held_out)
     means = np.array(losses).reshape(4, -1).mean(axis=1)
     # measured over seeds 0-2: last / first training window 0.82-0.84, held-out loss

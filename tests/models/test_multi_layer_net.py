@@ -35,11 +35,14 @@ def run_init(net):
 
 
 # -- architecture ------------------------------------------------------------------------------
-@pytest.mark.parametrize("hidden, expected", [
-    ([100, 100, 100], 784 * 100 + 100 + 2 * (100 * 100 + 100) + 100 * 10 + 10),  # 99,710
-    ([50], 784 * 50 + 50 + 50 * 10 + 10),                    # the book's TwoLayerNet: 39,760
-    ([100] * 6, 784 * 100 + 100 + 5 * (100 * 100 + 100) + 100 * 10 + 10),  # ch. 6 overfit net
-])
+@pytest.mark.parametrize(
+    "hidden, expected",
+    [
+        ([100, 100, 100], 784 * 100 + 100 + 2 * (100 * 100 + 100) + 100 * 10 + 10),  # 99,710
+        ([50], 784 * 50 + 50 + 50 * 10 + 10),  # the book's TwoLayerNet: 39,760
+        ([100] * 6, 784 * 100 + 100 + 5 * (100 * 100 + 100) + 100 * 10 + 10),  # ch. 6 overfit net
+    ],
+)
 def test_shapes_and_parameter_count(hidden, expected) -> None:
     net = MultiLayerNet(784, hidden, 10)
     sizes = [784, *hidden, 10]
@@ -69,11 +72,17 @@ def test_bad_arguments() -> None:
 
 
 # -- initial weights ---------------------------------------------------------------------------
-@pytest.mark.parametrize("mode, std_of", [
-    ("relu", lambda n: np.sqrt(2.0 / n)), ("he", lambda n: np.sqrt(2.0 / n)),
-    ("sigmoid", lambda n: np.sqrt(1.0 / n)), ("xavier", lambda n: np.sqrt(1.0 / n)),
-    ("XAVIER", lambda n: np.sqrt(1.0 / n)), (0.01, lambda n: 0.01),
-])
+@pytest.mark.parametrize(
+    "mode, std_of",
+    [
+        ("relu", lambda n: np.sqrt(2.0 / n)),
+        ("he", lambda n: np.sqrt(2.0 / n)),
+        ("sigmoid", lambda n: np.sqrt(1.0 / n)),
+        ("xavier", lambda n: np.sqrt(1.0 / n)),
+        ("XAVIER", lambda n: np.sqrt(1.0 / n)),
+        (0.01, lambda n: 0.01),
+    ],
+)
 def test_initial_std_per_mode(mode, std_of) -> None:
     sizes = [784, 300, 100, 10]
     values = run_init(MultiLayerNet(784, sizes[1:-1], 10, weight_init_std=mode, seed=3))
@@ -112,14 +121,23 @@ def test_seeded_initial_weights_are_shared() -> None:
 @pytest.mark.parametrize("lam", [0.0, 0.1])
 def test_loss_and_weight_decay_match_numpy(digits, activation, lam) -> None:
     x, t, _, _ = digits
-    net = MultiLayerNet(784, [40, 30], 10, activation=activation, weight_init_std=activation,
-                        weight_decay_lambda=lam, seed=1, dtype=tf.float64)
+    net = MultiLayerNet(
+        784,
+        [40, 30],
+        10,
+        activation=activation,
+        weight_init_std=activation,
+        weight_decay_lambda=lam,
+        seed=1,
+        dtype=tf.float64,
+    )
     feed = {net.x: x[:20], net.t: t[:20]}
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         values = sess.run(net.params)
         logits, data_loss, decay, loss, acc = sess.run(
-            [net.logits, net.data_loss, net.weight_decay, net.loss, net.accuracy], feed)
+            [net.logits, net.data_loss, net.weight_decay, net.loss, net.accuracy], feed
+        )
     ref_logits = numpy_forward(values, x[:20], activation)
     ref_decay = 0.5 * lam * sum(np.sum(values[f"W{i}"] ** 2) for i in (1, 2, 3))
     np.testing.assert_allclose(logits, ref_logits, rtol=1e-10, atol=1e-12)
@@ -136,8 +154,16 @@ def test_loss_and_weight_decay_match_numpy(digits, activation, lam) -> None:
 def test_gradient_check_tiny_net(activation) -> None:
     """Backprop vs central differences for every parameter, weight decay included (float64)."""
     rng = np.random.default_rng(0)
-    net = MultiLayerNet(6, [5, 4], 3, activation=activation, weight_init_std=0.5,
-                        weight_decay_lambda=0.1, seed=2, dtype=tf.float64)
+    net = MultiLayerNet(
+        6,
+        [5, 4],
+        3,
+        activation=activation,
+        weight_init_std=0.5,
+        weight_decay_lambda=0.1,
+        seed=2,
+        dtype=tf.float64,
+    )
     feed = {net.x: rng.standard_normal((7, 6)), net.t: rng.integers(0, 3, 7).astype(np.int32)}
     check_param_gradients(net.loss, net.params, feed)
 

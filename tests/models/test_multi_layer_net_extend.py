@@ -56,14 +56,16 @@ def batch_norm_values(net, rng) -> dict:
 def test_parameters_in_the_books_order_and_counts() -> None:
     net = MultiLayerNetExtend(784, [100] * 5, 10, use_batchnorm=True, use_dropout=True)
     plain = 784 * 100 + 100 + 4 * (100 * 100 + 100) + 100 * 10 + 10
-    assert list(net.params) == ([f"{p}{i}" for i in range(1, 7) for p in "Wb"]
-                                + [f"{p}{i}" for i in range(1, 6) for p in ("gamma", "beta")])
+    assert list(net.params) == (
+        [f"{p}{i}" for i in range(1, 7) for p in "Wb"]
+        + [f"{p}{i}" for i in range(1, 6) for p in ("gamma", "beta")]
+    )
     assert n_params(net.params) == plain + 5 * 2 * 100  # 121,910
-    assert list(net.running_stats) == [f"running_{s}{i}" for i in range(1, 6)
-                                       for s in ("mean", "var")]
+    assert list(net.running_stats) == [
+        f"running_{s}{i}" for i in range(1, 6) for s in ("mean", "var")
+    ]
     assert set(tf.trainable_variables()) == set(net.params.values())
-    assert set(tf.global_variables()) == set(net.params.values()) | set(
-        net.running_stats.values())
+    assert set(tf.global_variables()) == set(net.params.values()) | set(net.running_stats.values())
     assert len(tf.get_collection(tf.GraphKeys.UPDATE_OPS)) == 10
     assert net.training.dtype == tf.bool and net.training.shape.ndims == 0
     assert net.logits.shape.as_list() == [None, 10]
@@ -97,9 +99,17 @@ def test_without_extensions_it_is_multi_layer_net(digits) -> None:
 def test_forward_matches_the_book(digits, training) -> None:
     x, t, _, _ = digits
     widths, batch, ratio = [30, 20], 16, 0.3
-    net = MultiLayerNetExtend(784, widths, 10, use_batchnorm=True, use_dropout=True,
-                              dropout_ration=ratio, weight_decay_lambda=0.02, seed=5,
-                              dtype=tf.float64)
+    net = MultiLayerNetExtend(
+        784,
+        widths,
+        10,
+        use_batchnorm=True,
+        use_dropout=True,
+        dropout_ration=ratio,
+        weight_decay_lambda=0.02,
+        seed=5,
+        dtype=tf.float64,
+    )
     draws = fixed_uniform_feeds(tf.get_default_graph(), [(batch, w) for w in widths])
     feed = {net.x: x[:batch], net.t: t[:batch], net.training: training, **draws}
     with tf.Session() as sess:
@@ -108,8 +118,15 @@ def test_forward_matches_the_book(digits, training) -> None:
             var.load(value, sess)
         p, stats = sess.run(net.params), sess.run(net.running_stats)
         logits, loss = sess.run([net.logits, net.loss], feed)
-    ref = numpy_forward(p, stats, x[:batch], training=training, use_bn=True,
-                        drop_ratio=ratio, draws=list(draws.values()))
+    ref = numpy_forward(
+        p,
+        stats,
+        x[:batch],
+        training=training,
+        use_bn=True,
+        drop_ratio=ratio,
+        draws=list(draws.values()),
+    )
     np.testing.assert_allclose(logits, ref, rtol=1e-9, atol=1e-10)
     z = ref - ref.max(1, keepdims=True)
     ce = -(z - np.log(np.exp(z).sum(1, keepdims=True)))[np.arange(batch), t[:batch]].mean()
@@ -121,8 +138,11 @@ def test_dropout_is_random_in_training_and_fixed_at_test(digits) -> None:
     x, t, _, _ = digits
     ratio = 0.2
     net = MultiLayerNetExtend(784, [200, 200], 10, use_dropout=True, dropout_ration=ratio)
-    masks = [op.outputs[0] for op in tf.get_default_graph().get_operations()
-             if op.name.endswith("dropout/mask")]
+    masks = [
+        op.outputs[0]
+        for op in tf.get_default_graph().get_operations()
+        if op.name.endswith("dropout/mask")
+    ]
     assert len(masks) == 2
     feed = {net.x: x[:100]}
     with tf.Session() as sess:
@@ -181,12 +201,24 @@ def test_gradient_check_tiny_net(training) -> None:
     running ones at test), the book's dropout with fixed draws and weight decay (float64)."""
     rng = np.random.default_rng(1)
     widths, batch = [5, 4], 6
-    net = MultiLayerNetExtend(6, widths, 3, use_batchnorm=True, use_dropout=True,
-                              dropout_ration=0.3, weight_decay_lambda=0.1, weight_init_std=0.5,
-                              seed=3, dtype=tf.float64)
-    feed = {net.x: rng.standard_normal((batch, 6)), net.t: rng.integers(0, 3, batch, np.int32),
-            net.training: training,
-            **fixed_uniform_feeds(tf.get_default_graph(), [(batch, w) for w in widths])}
+    net = MultiLayerNetExtend(
+        6,
+        widths,
+        3,
+        use_batchnorm=True,
+        use_dropout=True,
+        dropout_ration=0.3,
+        weight_decay_lambda=0.1,
+        weight_init_std=0.5,
+        seed=3,
+        dtype=tf.float64,
+    )
+    feed = {
+        net.x: rng.standard_normal((batch, 6)),
+        net.t: rng.integers(0, 3, batch, np.int32),
+        net.training: training,
+        **fixed_uniform_feeds(tf.get_default_graph(), [(batch, w) for w in widths]),
+    }
     values = batch_norm_values(net, rng)
     check_param_gradients(net.loss, net.params, feed, values=values)
 
@@ -200,8 +232,9 @@ def test_batch_norm_learns_where_the_plain_net_does_not(digits) -> None:
     acc = {}
     for use_bn in (True, False):
         tf.reset_default_graph()
-        net = MultiLayerNetExtend(784, [100] * 5, 10, weight_init_std=0.01,
-                                  use_batchnorm=use_bn, seed=0)
+        net = MultiLayerNetExtend(
+            784, [100] * 5, 10, weight_init_std=0.01, use_batchnorm=use_bn, seed=0
+        )
         step = tf.train.GradientDescentOptimizer(0.1).minimize(net.loss)
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
@@ -217,8 +250,9 @@ def test_batch_norm_learns_where_the_plain_net_does_not(digits) -> None:
 @pytest.mark.slow
 def test_dropout_net_learns(digits) -> None:
     x, t, xt, tt = digits
-    net = MultiLayerNetExtend(784, [100, 100, 100], 10, use_dropout=True, dropout_ration=0.2,
-                              seed=0)
+    net = MultiLayerNetExtend(
+        784, [100, 100, 100], 10, use_dropout=True, dropout_ration=0.2, seed=0
+    )
     step = tf.train.GradientDescentOptimizer(0.1).minimize(net.loss)
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())

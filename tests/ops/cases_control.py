@@ -142,10 +142,24 @@ def _ref_cond_grad(x):
 
 
 IF_CASES += [
-    OpCase("IfSaved", _cond_grad, _ref_cond_grad, [_pos(2, 3)], "cond_grad_true", True,
-           second_order=True),
-    OpCase("IfSaved", _cond_grad, _ref_cond_grad, [_neg(2, 3)], "cond_grad_false", True,
-           second_order=True),
+    OpCase(
+        "IfSaved",
+        _cond_grad,
+        _ref_cond_grad,
+        [_pos(2, 3)],
+        "cond_grad_true",
+        True,
+        second_order=True,
+    ),
+    OpCase(
+        "IfSaved",
+        _cond_grad,
+        _ref_cond_grad,
+        [_neg(2, 3)],
+        "cond_grad_false",
+        True,
+        second_order=True,
+    ),
 ]
 
 

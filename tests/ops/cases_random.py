@@ -5,6 +5,13 @@ CASES: list = []
 
 EXEMPT = {
     op: "tests/ops/test_random_ops.py"
-    for op in ("RandomStandardNormal", "TruncatedNormal", "RandomUniform", "RandomUniformInt",
-               "RandomShuffle", "Multinomial", "RandomGamma")
+    for op in (
+        "RandomStandardNormal",
+        "TruncatedNormal",
+        "RandomUniform",
+        "RandomUniformInt",
+        "RandomShuffle",
+        "Multinomial",
+        "RandomGamma",
+    )
 }

@@ -73,8 +73,11 @@ def _block_reference(x, c, h, w, b, forget_bias=1.0):
         i, cs, f, o, ci, co, hn = _lstm_reference(x[t], c, h, w, b, forget_bias)
         for k, v in enumerate((i, cs, f, o, ci, co, hn)):
             seqs[k].append(v)
-        fac.append(np.concatenate([ci * i * (1 - i), i * (1 - ci * ci), c * f * (1 - f),
-                                   co * o * (1 - o)], axis=1))
+        fac.append(
+            np.concatenate(
+                [ci * i * (1 - i), i * (1 - ci * ci), c * f * (1 - f), co * o * (1 - o)], axis=1
+            )
+        )
         fac_c.append(o * (1 - co * co))
         c, h = cs, hn
     return [np.stack(s) for s in seqs] + [c, h, np.stack(fac), np.stack(fac_c)]

@@ -65,8 +65,10 @@ def test_gather_out_of_range_at_run_time_names_the_op():
     params = tf.constant([1.0, 2.0, 3.0])
     i = tf.placeholder(tf.int32, [None])
     y = tf.gather(params, i, name="lookup")
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"GatherV2 'lookup'.*indices\[1\] = 5 is not in \[0, 3\)"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"GatherV2 'lookup'.*indices\[1\] = 5 is not in \[0, 3\)",
+    ):
         run(y, {i: [0, 5]})
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[0\] = -1"):
         run(y, {i: [-1]})
@@ -84,8 +86,9 @@ def test_gather_nd_and_scatter_nd_out_of_range():
 
 
 def test_slice_errors():
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"Slice.*begin\[0\] \+ size\[0\] <= 3"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Slice.*begin\[0\] \+ size\[0\] <= 3"
+    ):
         tf.slice(tf.zeros([3, 4]), [2, 0], [2, 1])
     with pytest.raises(tf.errors.InvalidArgumentError, match="Slice.*begin must be >= 0"):
         tf.slice(tf.zeros([3, 4]), [-1, 0], [1, 1])
@@ -229,7 +232,7 @@ def test_getitem_with_tensor_indices():
     j = tf.constant(1)
     y1 = x[i]
     y2 = x[i:, j]
-    y3 = x[:, i:i + 2]
+    y3 = x[:, i : i + 2]
     assert y1.shape == (4, 5)
     assert y2.shape.as_list() == [None, 5]
     out = run([y1, y2, y3], {i: 1})
@@ -373,8 +376,9 @@ def test_multi_output_ops_return_lists():
 
 
 def test_one_hot_and_where_values():
-    np.testing.assert_array_equal(run(tf.one_hot([[1], [5]], 3, axis=1)),
-                                  [[[0], [1], [0]], [[0], [0], [0]]])
+    np.testing.assert_array_equal(
+        run(tf.one_hot([[1], [5]], 3, axis=1)), [[[0], [1], [0]], [[0], [0], [0]]]
+    )
     np.testing.assert_array_equal(run(tf.where([[0, 3], [4, 0]])), [[0, 1], [1, 0]])
 
 
@@ -390,8 +394,12 @@ def test_boolean_mask_and_transpose_of_unknown_rank():
 
 # -- property tests ----------------------------------------------------------------------------
 _PART = st.one_of(
-    st.builds(slice, st.none() | st.integers(-7, 7), st.none() | st.integers(-7, 7),
-              st.none() | st.integers(-3, 3).filter(lambda v: v != 0)),
+    st.builds(
+        slice,
+        st.none() | st.integers(-7, 7),
+        st.none() | st.integers(-7, 7),
+        st.none() | st.integers(-3, 3).filter(lambda v: v != 0),
+    ),
     st.integers(-6, 6),
     st.just(None),
     st.just(Ellipsis),

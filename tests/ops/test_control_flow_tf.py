@@ -261,9 +261,7 @@ def cond_gradient_program(tf, x, w):
 
 def nested_cond_gradient_program(tf, x):
     s = tf.reduce_sum(x)
-    y = tf.cond(
-        s > 0, lambda: tf.cond(s > 1, lambda: x * x * x, lambda: tf.tanh(x)), lambda: x * s
-    )
+    y = tf.cond(s > 0, lambda: tf.cond(s > 1, lambda: x * x * x, lambda: tf.tanh(x)), lambda: x * s)
     return tf.gradients(tf.reduce_sum(tf.sin(y)), x)
 
 

@@ -24,32 +24,52 @@ def run(*fetches, feed=None):
 
 
 # -- build-time errors -------------------------------------------------------------------------
-@pytest.mark.parametrize("fn, op", [
-    (tf.floordiv, "FloorDiv"), (tf.floormod, "FloorMod"), (tf.pow, "Pow"),
-    (tf.maximum, "Maximum"), (tf.minimum, "Minimum"), (tf.squared_difference, "SquaredDifference"),
-    (tf.equal, "Equal"), (tf.less, "Less"), (tf.greater_equal, "GreaterEqual"),
-])
+@pytest.mark.parametrize(
+    "fn, op",
+    [
+        (tf.floordiv, "FloorDiv"),
+        (tf.floormod, "FloorMod"),
+        (tf.pow, "Pow"),
+        (tf.maximum, "Maximum"),
+        (tf.minimum, "Minimum"),
+        (tf.squared_difference, "SquaredDifference"),
+        (tf.equal, "Equal"),
+        (tf.less, "Less"),
+        (tf.greater_equal, "GreaterEqual"),
+    ],
+)
 def test_dtype_mismatch_is_a_type_error(fn, op) -> None:
     x = tf.placeholder(tf.float32, [2])
     y = tf.placeholder(tf.int32, [2])
-    with pytest.raises(TypeError, match=f"{op} '.*': x and y must have the same dtype; "
-                                        "got x: float32, y: int32"):
+    with pytest.raises(
+        TypeError, match=f"{op} '.*': x and y must have the same dtype; got x: float32, y: int32"
+    ):
         fn(x, y)
     with pytest.raises(tf.errors.InvalidArgumentError, match=f"{op}.*tf.cast"):
         fn(x, y)
 
 
-@pytest.mark.parametrize("fn, op", [
-    (tf.floordiv, "FloorDiv"), (tf.floormod, "FloorMod"), (tf.pow, "Pow"),
-    (tf.maximum, "Maximum"), (tf.squared_difference, "SquaredDifference"),
-    (tf.not_equal, "NotEqual"), (tf.less_equal, "LessEqual"), (tf.greater, "Greater"),
-])
+@pytest.mark.parametrize(
+    "fn, op",
+    [
+        (tf.floordiv, "FloorDiv"),
+        (tf.floormod, "FloorMod"),
+        (tf.pow, "Pow"),
+        (tf.maximum, "Maximum"),
+        (tf.squared_difference, "SquaredDifference"),
+        (tf.not_equal, "NotEqual"),
+        (tf.less_equal, "LessEqual"),
+        (tf.greater, "Greater"),
+    ],
+)
 def test_non_broadcastable_shapes_fail_at_build_time(fn, op) -> None:
     x = tf.placeholder(tf.float32, [2, 3])
     y = tf.placeholder(tf.float32, [4])
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=rf"{op} '.*': shapes must be broadcast-compatible; "
-                             r"got x: \(2, 3\), y: \(4,\)"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=rf"{op} '.*': shapes must be broadcast-compatible; "
+        r"got x: \(2, 3\), y: \(4,\)",
+    ):
         fn(x, y)
 
 
@@ -63,10 +83,17 @@ def test_logical_ops_need_bools() -> None:
         _ = x | x
 
 
-@pytest.mark.parametrize("fn, op", [
-    (tf.sqrt, "Sqrt"), (tf.log, "Log"), (tf.exp, "Exp"), (tf.floor, "Floor"),
-    (tf.reciprocal, "Reciprocal"), (tf.sin, "Sin"),
-])
+@pytest.mark.parametrize(
+    "fn, op",
+    [
+        (tf.sqrt, "Sqrt"),
+        (tf.log, "Log"),
+        (tf.exp, "Exp"),
+        (tf.floor, "Floor"),
+        (tf.reciprocal, "Reciprocal"),
+        (tf.sin, "Sin"),
+    ],
+)
 def test_float_only_ops_reject_ints(fn, op) -> None:
     with pytest.raises(TypeError, match=f"{op} '.*': x must have a floating dtype; got int32"):
         fn(tf.constant([1, 2]))
@@ -81,12 +108,17 @@ def test_ordering_comparisons_reject_bools_and_strings() -> None:
 
 def test_clip_by_value_errors() -> None:
     t = tf.placeholder(tf.float32, [3])
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"ClipByValue.*broadcast to t's shape; got t: \(3,\), "
-                             r"clip_value_min: \(2, 3\)"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"ClipByValue.*broadcast to t's shape; got t: \(3,\), "
+        r"clip_value_min: \(2, 3\)",
+    ):
         tf.clip_by_value(t, tf.zeros([2, 3]), 1.0)
-    with pytest.raises(TypeError, match="ClipByValue.*t and clip_value_max must have the same "
-                                        "dtype; got t: float32, clip_value_max: int32"):
+    with pytest.raises(
+        TypeError,
+        match="ClipByValue.*t and clip_value_max must have the same "
+        "dtype; got t: float32, clip_value_max: int32",
+    ):
         tf.clip_by_value(t, 0.0, tf.constant(1))
 
 
@@ -108,16 +140,22 @@ def test_scalar_mul_needs_a_scalar() -> None:
 
 
 # -- run-time errors ---------------------------------------------------------------------------
-@pytest.mark.parametrize("fn, op, want", [
-    (tf.floordiv, "FloorDiv", [2, -3]), (tf.floormod, "FloorMod", [0, -1]),
-    (tf.truncatediv, "TruncateDiv", [2, -2]), (tf.truncatemod, "TruncateMod", [0, 1]),
-])
+@pytest.mark.parametrize(
+    "fn, op, want",
+    [
+        (tf.floordiv, "FloorDiv", [2, -3]),
+        (tf.floormod, "FloorMod", [0, -1]),
+        (tf.truncatediv, "TruncateDiv", [2, -2]),
+        (tf.truncatemod, "TruncateMod", [0, 1]),
+    ],
+)
 def test_integer_division_by_zero(fn, op, want) -> None:
     y = tf.placeholder(tf.int32, [2])
     z = fn(tf.constant([4, 5]), y)
     np.testing.assert_array_equal(run(z, feed={y: [2, -2]}), want)
-    with pytest.raises(tf.errors.InvalidArgumentError, match=f"{op} '.*': integer division "
-                                                             "by zero"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=f"{op} '.*': integer division by zero"
+    ):
         run(z, feed={y: [1, 0]})
 
 
@@ -142,16 +180,56 @@ def test_operators_on_tensors() -> None:
     n = tf.constant([7, -7])
     a = tf.constant([True, True, False, False])
     b = tf.constant([True, False, True, False])
-    got = run(x // 2, 20 // n, n % 3, 10 % n, x ** 2, 2 ** x, abs(x), -x, x / 2, 1 / x,
-              x < 0, x <= -7, x > 0, x >= 7, a & b, a | b, a ^ b, ~a, True & b, False | b,
-              True ^ b)
-    want = [[3, -4], [2, -3], [1, 2], [3, -4], [49, 49], [128, 2 ** -7], [7, 7], [-7, 7],
-            [3.5, -3.5], [1 / 7, -1 / 7], [False, True], [False, True], [True, False],
-            [True, False], [1, 0, 0, 0], [1, 1, 1, 0], [0, 1, 1, 0], [0, 0, 1, 1],
-            [1, 0, 1, 0], [1, 0, 1, 0], [0, 1, 0, 1]]
+    got = run(
+        x // 2,
+        20 // n,
+        n % 3,
+        10 % n,
+        x**2,
+        2**x,
+        abs(x),
+        -x,
+        x / 2,
+        1 / x,
+        x < 0,
+        x <= -7,
+        x > 0,
+        x >= 7,
+        a & b,
+        a | b,
+        a ^ b,
+        ~a,
+        True & b,
+        False | b,
+        True ^ b,
+    )
+    want = [
+        [3, -4],
+        [2, -3],
+        [1, 2],
+        [3, -4],
+        [49, 49],
+        [128, 2**-7],
+        [7, 7],
+        [-7, 7],
+        [3.5, -3.5],
+        [1 / 7, -1 / 7],
+        [False, True],
+        [False, True],
+        [True, False],
+        [True, False],
+        [1, 0, 0, 0],
+        [1, 1, 1, 0],
+        [0, 1, 1, 0],
+        [0, 0, 1, 1],
+        [1, 0, 1, 0],
+        [1, 0, 1, 0],
+        [0, 1, 0, 1],
+    ]
     for g, w in zip(got, want):
-        np.testing.assert_allclose(np.asarray(g, dtype=float), np.asarray(w, dtype=float),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            np.asarray(g, dtype=float), np.asarray(w, dtype=float), rtol=1e-6
+        )
     for g in got[10:]:
         assert g.dtype == np.bool_
 
@@ -170,8 +248,23 @@ def test_operators_on_variables() -> None:
     b = tf.Variable([True, False])
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        got = sess.run([v + 1, 2 ** v, v ** 2, v // 2, -v, abs(-v), v < 4.0, v % 2, k // 2,
-                        k % -2, b & [True, True], b | [False, False], ~b])
+        got = sess.run(
+            [
+                v + 1,
+                2**v,
+                v**2,
+                v // 2,
+                -v,
+                abs(-v),
+                v < 4.0,
+                v % 2,
+                k // 2,
+                k % -2,
+                b & [True, True],
+                b | [False, False],
+                ~b,
+            ]
+        )
     assert got[:6] == [4.0, 8.0, 9.0, 1.0, -3.0, 3.0]
     assert bool(got[6]) and got[7] == 1.0 and got[8] == 3 and got[9] == -1
     np.testing.assert_array_equal(got[10], [True, False])
@@ -238,12 +331,14 @@ def test_saturate_cast_clamps() -> None:
     i32 = tf.saturate_cast(tf.constant([3e10, -3e10]), tf.int32)
     a, b = run(u8, i32)
     np.testing.assert_array_equal(a, [255, 0, 7])
-    assert b[0] > 2 ** 30 and b[1] == np.iinfo(np.int32).min
+    assert b[0] > 2**30 and b[1] == np.iinfo(np.int32).min
 
 
 def test_logical_xor_and_equal_on_strings_and_bools() -> None:
-    x, s = run(tf.logical_xor([True, True, False, False], [True, False, True, False]),
-               tf.equal(tf.constant(["a", "b"]), "a"))
+    x, s = run(
+        tf.logical_xor([True, True, False, False], [True, False, True, False]),
+        tf.equal(tf.constant(["a", "b"]), "a"),
+    )
     np.testing.assert_array_equal(x, [False, True, True, False])
     np.testing.assert_array_equal(s, [True, False])
 
@@ -303,16 +398,25 @@ def test_square_gradient_in_float32_stays_float32() -> None:
 
 
 # -- tensordot (needs array_ops.transpose) -----------------------------------------------------
-needs_transpose = pytest.mark.skipif(not hasattr(tf, "transpose"),
-                                     reason="array_ops.transpose not available yet")
+needs_transpose = pytest.mark.skipif(
+    not hasattr(tf, "transpose"), reason="array_ops.transpose not available yet"
+)
 
 
 @needs_transpose
-@pytest.mark.parametrize("sa, sb, axes", [
-    ((3, 4), (4, 5), 1), ((2, 3, 4), (4, 5), 1), ((2, 3, 4), (3, 4, 5), 2),
-    ((2, 3, 4), (4, 3), [[1, 2], [1, 0]]), ((3, 4), (5, 4), [[1], [1]]), ((3,), (3,), 1),
-    ((2, 3), (4,), 0), ((2, 3, 4), (5, 2), [[0], [1]]),
-])
+@pytest.mark.parametrize(
+    "sa, sb, axes",
+    [
+        ((3, 4), (4, 5), 1),
+        ((2, 3, 4), (4, 5), 1),
+        ((2, 3, 4), (3, 4, 5), 2),
+        ((2, 3, 4), (4, 3), [[1, 2], [1, 0]]),
+        ((3, 4), (5, 4), [[1], [1]]),
+        ((3,), (3,), 1),
+        ((2, 3), (4,), 0),
+        ((2, 3, 4), (5, 2), [[0], [1]]),
+    ],
+)
 def test_tensordot_matches_numpy(sa, sb, axes) -> None:
     a, b = rand(*sa), rand(*sb, seed=3)
     want = np.tensordot(a.astype(np.float64), b.astype(np.float64), axes)
@@ -329,8 +433,9 @@ def test_tensordot_with_unknown_batch_dim() -> None:
     z = tf.tensordot(x, w, axes=1)
     assert z.shape.as_list() == [None, 3, 5]
     xv = rand(2, 3, 4)
-    np.testing.assert_allclose(run(z, feed={x: xv}), np.tensordot(xv, rand(4, 5), 1),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        run(z, feed={x: xv}), np.tensordot(xv, rand(4, 5), 1), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_tensordot_bad_axes() -> None:
@@ -347,16 +452,22 @@ def test_tensordot_bad_axes() -> None:
 
 # -- broadcasting property test ----------------------------------------------------------------
 BINARY = {
-    "add": (tf.add, np.add), "maximum": (tf.maximum, np.maximum),
+    "add": (tf.add, np.add),
+    "maximum": (tf.maximum, np.maximum),
     "squared_difference": (tf.squared_difference, lambda x, y: (x - y) ** 2),
-    "less": (tf.less, np.less), "floormod": (tf.floormod, np.mod),
-    "pow": (tf.pow, np.power), "equal": (tf.equal, np.equal),
+    "less": (tf.less, np.less),
+    "floormod": (tf.floormod, np.mod),
+    "pow": (tf.pow, np.power),
+    "equal": (tf.equal, np.equal),
 }
 
 
 @settings(max_examples=40, deadline=None)
-@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=4, max_side=3),
-       op=st.sampled_from(sorted(BINARY)), seed=st.integers(0, 2 ** 16))
+@given(
+    shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=4, max_side=3),
+    op=st.sampled_from(sorted(BINARY)),
+    seed=st.integers(0, 2**16),
+)
 def test_binary_ops_broadcast_like_numpy(shapes, op, seed) -> None:
     (sx, sy), want_shape = shapes.input_shapes, shapes.result_shape
     rng = np.random.default_rng(seed)
@@ -372,5 +483,6 @@ def test_binary_ops_broadcast_like_numpy(shapes, op, seed) -> None:
             got = sess.run(z, {x: xv, y: yv})
     want = ref(xv, yv)
     assert np.shape(got) == want_shape
-    np.testing.assert_allclose(np.asarray(got, dtype=np.float64),
-                               np.asarray(want, dtype=np.float64), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64), rtol=1e-6
+    )

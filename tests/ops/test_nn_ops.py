@@ -40,11 +40,13 @@ def strict():
 STABLE = {
     "softmax_xent": lambda x: nn.softmax_cross_entropy_with_logits_v2(labels=ONEHOT, logits=x),
     "softmax_xent_v1": lambda x: nn.softmax_cross_entropy_with_logits(labels=ONEHOT, logits=x),
-    "sparse_xent": lambda x: nn.sparse_softmax_cross_entropy_with_logits(labels=[0, 2, 1],
-                                                                         logits=x),
+    "sparse_xent": lambda x: nn.sparse_softmax_cross_entropy_with_logits(
+        labels=[0, 2, 1], logits=x
+    ),
     "sigmoid_xent": lambda x: nn.sigmoid_cross_entropy_with_logits(labels=ONEHOT, logits=x),
-    "weighted_xent": lambda x: nn.weighted_cross_entropy_with_logits(targets=ONEHOT, logits=x,
-                                                                     pos_weight=3.0),
+    "weighted_xent": lambda x: nn.weighted_cross_entropy_with_logits(
+        targets=ONEHOT, logits=x, pos_weight=3.0
+    ),
     "log_softmax": nn.log_softmax,
     "softmax": nn.softmax,
     "softplus": nn.softplus,
@@ -117,7 +119,8 @@ def test_gradient_through_the_backprop_output():
 
     p = np.random.default_rng(2).uniform(0.1, 1, (3, 4))
     gradient_check.assert_gradients_close(
-        build, [np.random.default_rng(3).normal(size=(3, 4)), p / p.sum(-1, keepdims=True)])
+        build, [np.random.default_rng(3).normal(size=(3, 4)), p / p.sum(-1, keepdims=True)]
+    )
 
     def sparse(logits):
         return loss_ops.raw_sparse_softmax_cross_entropy_with_logits(logits, [1, 0, 3])[1]
@@ -126,15 +129,19 @@ def test_gradient_through_the_backprop_output():
 
 
 def test_labels_are_cast_to_the_logits_dtype():
-    loss = nn.softmax_cross_entropy_with_logits_v2(labels=tf.constant([[0, 1]]),
-                                                   logits=tf.constant([[0.0, 0.0]]))
+    loss = nn.softmax_cross_entropy_with_logits_v2(
+        labels=tf.constant([[0, 1]]), logits=tf.constant([[0.0, 0.0]])
+    )
     assert loss.dtype == tf.float32
     np.testing.assert_allclose(_run(loss), [np.log(2)], rtol=1e-6)
 
 
 def test_positional_call_is_refused():
-    with pytest.raises(ValueError, match=r"Only call softmax_cross_entropy_with_logits with "
-                                         r"named arguments \(labels=\.\.\., logits=\.\.\.\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Only call softmax_cross_entropy_with_logits with "
+        r"named arguments \(labels=\.\.\., logits=\.\.\.\)",
+    ):
         nn.softmax_cross_entropy_with_logits(ONEHOT, BIG)
     with pytest.raises(ValueError, match="named arguments"):
         nn.softmax_cross_entropy_with_logits_v2(ONEHOT, BIG)
@@ -147,10 +154,12 @@ def test_positional_call_is_refused():
 
 
 def test_labels_logits_shape_mismatch():
-    with pytest.raises(InvalidArgumentError,
-                       match="SoftmaxCrossEntropyWithLogits.*same shape.*logits: .*labels"):
-        nn.softmax_cross_entropy_with_logits_v2(labels=np.zeros((2, 4), np.float32),
-                                                logits=np.zeros((2, 3), np.float32))
+    with pytest.raises(
+        InvalidArgumentError, match="SoftmaxCrossEntropyWithLogits.*same shape.*logits: .*labels"
+    ):
+        nn.softmax_cross_entropy_with_logits_v2(
+            labels=np.zeros((2, 4), np.float32), logits=np.zeros((2, 3), np.float32)
+        )
     # unknown at build time -> caught at run time, naming the op
     a = tf.placeholder(tf.float32, [None, None])
     b = tf.placeholder(tf.float32, [None, None])
@@ -158,24 +167,25 @@ def test_labels_logits_shape_mismatch():
     with pytest.raises(InvalidArgumentError, match="SoftmaxCrossEntropyWithLogits.*same shape"):
         _run(loss, {a: np.zeros((2, 3)), b: np.zeros((2, 4))})
     with pytest.raises(ValueError, match="same shape"):
-        nn.sigmoid_cross_entropy_with_logits(labels=np.zeros((2, 4), np.float32),
-                                             logits=np.zeros((2, 3), np.float32))
+        nn.sigmoid_cross_entropy_with_logits(
+            labels=np.zeros((2, 4), np.float32), logits=np.zeros((2, 3), np.float32)
+        )
 
 
 def test_sparse_labels_out_of_range_at_run_time():
     logits = tf.placeholder(tf.float32, [None, 3])
     labels = tf.placeholder(tf.int32, [None])
-    loss = nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits,
-                                                       name="xent")
+    loss = nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits, name="xent")
     feed = {logits: np.zeros((3, 3))}
-    with pytest.raises(InvalidArgumentError,
-                       match=r"SparseSoftmaxCrossEntropyWithLogits 'xent'.*label value of 3 "
-                             r"which is outside the valid range of \[0, 3\)"):
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"SparseSoftmaxCrossEntropyWithLogits 'xent'.*label value of 3 "
+        r"which is outside the valid range of \[0, 3\)",
+    ):
         _run(loss, {**feed, labels: [0, 3, 1]})
     with pytest.raises(InvalidArgumentError, match="label value of -1"):
         _run(loss, {**feed, labels: [-1, 0, 1]})
-    np.testing.assert_allclose(_run(loss, {**feed, labels: [0, 2, 1]}), [np.log(3)] * 3,
-                               rtol=1e-6)
+    np.testing.assert_allclose(_run(loss, {**feed, labels: [0, 2, 1]}), [np.log(3)] * 3, rtol=1e-6)
 
 
 def test_sparse_label_rank_and_dtype_errors():
@@ -192,19 +202,26 @@ def test_sigmoid_and_weighted_cross_entropy_match_the_definitions():
     x = rng.normal(size=(3, 4))
     z = rng.uniform(size=(3, 4))
     sig = 1 / (1 + np.exp(-x))
-    got = _run([nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
-                nn.weighted_cross_entropy_with_logits(labels=z, logits=x, pos_weight=2.5)])
-    np.testing.assert_allclose(got[0], -z * np.log(sig) - (1 - z) * np.log(1 - sig),
-                               rtol=1e-10)
-    np.testing.assert_allclose(got[1], -2.5 * z * np.log(sig) - (1 - z) * np.log(1 - sig),
-                               rtol=1e-10)
+    got = _run(
+        [
+            nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
+            nn.weighted_cross_entropy_with_logits(labels=z, logits=x, pos_weight=2.5),
+        ]
+    )
+    np.testing.assert_allclose(got[0], -z * np.log(sig) - (1 - z) * np.log(1 - sig), rtol=1e-10)
+    np.testing.assert_allclose(
+        got[1], -2.5 * z * np.log(sig) - (1 - z) * np.log(1 - sig), rtol=1e-10
+    )
     gradient_check.assert_gradients_close(
-        lambda lg, lb: nn.sigmoid_cross_entropy_with_logits(labels=lb, logits=lg), [x, z])
+        lambda lg, lb: nn.sigmoid_cross_entropy_with_logits(labels=lb, logits=lg), [x, z]
+    )
     gradient_check.assert_gradients_close(
-        lambda lg, lb: nn.weighted_cross_entropy_with_logits(targets=lb, logits=lg,
-                                                             pos_weight=0.5), [x, z])
+        lambda lg, lb: nn.weighted_cross_entropy_with_logits(targets=lb, logits=lg, pos_weight=0.5),
+        [x, z],
+    )
     gradient_check.assert_second_order_close(
-        lambda lg: nn.sigmoid_cross_entropy_with_logits(labels=z, logits=lg), [x])
+        lambda lg: nn.sigmoid_cross_entropy_with_logits(labels=z, logits=lg), [x]
+    )
 
 
 # -- dropout -----------------------------------------------------------------------------------
@@ -213,8 +230,9 @@ def test_dropout_keep_prob_one_and_rate_zero_are_identity():
     assert nn.dropout(x, keep_prob=1.0) is x
     assert nn.dropout(x, rate=0.0) is x
     kp = tf.placeholder(tf.float32, [])
-    np.testing.assert_array_equal(_run(nn.dropout(x, keep_prob=kp), {kp: 1.0}),
-                                  [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(
+        _run(nn.dropout(x, keep_prob=kp), {kp: 1.0}), [[1.0, 2.0], [3.0, 4.0]]
+    )
 
 
 def test_dropout_rate_and_scaling():
@@ -301,8 +319,9 @@ def test_moments_and_batch_normalization_gradients():
         m, v = nn.moments(x, [0])
         return nn.batch_normalization(x, m, v, offset, scale, 1e-3)
 
-    gradient_check.assert_gradients_close(bn, [xv, rng.uniform(0.5, 2, 3), rng.normal(size=3)],
-                                          rtol=1e-5)
+    gradient_check.assert_gradients_close(
+        bn, [xv, rng.uniform(0.5, 2, 3), rng.normal(size=3)], rtol=1e-5
+    )
 
 
 def test_batch_normalization_matches_numpy():
@@ -314,8 +333,7 @@ def test_batch_normalization_matches_numpy():
     want = (xv - mean) / np.sqrt(var + 1e-3) * sc + off
     np.testing.assert_allclose(_run(y), want, rtol=1e-5, atol=1e-6)
     y2 = nn.batch_normalization(xv, mean, var, None, None, 1e-3)
-    np.testing.assert_allclose(_run(y2), (xv - mean) / np.sqrt(var + 1e-3), rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(_run(y2), (xv - mean) / np.sqrt(var + 1e-3), rtol=1e-5, atol=1e-6)
     assert y.dtype == tf.float32
 
 
@@ -345,8 +363,9 @@ def test_fused_batch_norm_dynamic_shape_and_inference():
     _, _, bv = nn.fused_batch_norm(x, np.ones(4, np.float32), np.zeros(4, np.float32))
     np.testing.assert_allclose(_run(bv, {x: xv}), xv.reshape(-1, 4).var(0, ddof=1), rtol=1e-5)
     mean, var = rng.normal(size=4).astype(np.float32), rng.uniform(1, 2, 4).astype(np.float32)
-    y, m, v = nn.fused_batch_norm(xv, np.ones(4, np.float32), None, mean=mean, variance=var,
-                                  is_training=False)
+    y, m, v = nn.fused_batch_norm(
+        xv, np.ones(4, np.float32), None, mean=mean, variance=var, is_training=False
+    )
     yv, mv, vv = _run([y, m, v])
     np.testing.assert_allclose(yv, (xv - mean) / np.sqrt(var + 1e-3), rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(mv, mean)
@@ -361,8 +380,9 @@ def test_l2_normalize():
     np.testing.assert_allclose(got[0], [[0.6, 0.8], [0.0, 0.0]], rtol=1e-6)  # zeros stay 0
     np.testing.assert_allclose(got[1], [[1.0, 1.0], [0.0, 0.0]], rtol=1e-6)
     np.testing.assert_allclose(got[2], xv / 5, rtol=1e-6)
-    gradient_check.assert_gradients_close(lambda x: nn.l2_normalize(x, 1),
-                                          [np.random.default_rng(11).normal(size=(3, 4))])
+    gradient_check.assert_gradients_close(
+        lambda x: nn.l2_normalize(x, 1), [np.random.default_rng(11).normal(size=(3, 4))]
+    )
 
 
 # -- top-k -------------------------------------------------------------------------------------
@@ -393,14 +413,16 @@ def test_in_top_k():
 def test_bias_add_layouts_and_gradient():
     rng = np.random.default_rng(12)
     v, b = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=3)
-    np.testing.assert_allclose(_run(nn.bias_add(v, b, data_format="NCHW")),
-                               v + b[:, None, None], rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(nn.bias_add(v, b, data_format="NCHW")), v + b[:, None, None], rtol=1e-12
+    )
     x = tf.placeholder(tf.float64, [2, 3, 4, 5])
     bias = tf.placeholder(tf.float64, [3])
     y = nn.bias_add(x, bias, data_format="NCHW")
     _, db = tf.gradients(tf.reduce_sum(y * y), [x, bias])
-    np.testing.assert_allclose(_run(db, {x: v, bias: b}), (2 * (v + b[:, None, None])).sum(
-        (0, 2, 3)), rtol=1e-10)
+    np.testing.assert_allclose(
+        _run(db, {x: v, bias: b}), (2 * (v + b[:, None, None])).sum((0, 2, 3)), rtol=1e-10
+    )
     assert db.op.type == "BiasAddGrad"  # the fused backward op
 
 
@@ -408,8 +430,7 @@ def test_bias_add_errors():
     with pytest.raises(InvalidArgumentError, match="BiasAdd.*bias of length 4.*shape"):
         nn.bias_add(np.zeros((2, 3), np.float32), np.zeros(4, np.float32))
     with pytest.raises(InvalidArgumentError, match="BiasAdd.*bias of length 4"):
-        nn.bias_add(np.zeros((2, 3, 5, 5), np.float32), np.zeros(4, np.float32),
-                    data_format="NCHW")
+        nn.bias_add(np.zeros((2, 3, 5, 5), np.float32), np.zeros(4, np.float32), data_format="NCHW")
     with pytest.raises(InvalidArgumentError, match="bias must be 1-D"):
         nn.bias_add(np.zeros((2, 3), np.float32), np.zeros((1, 3), np.float32))
     with pytest.raises(TypeError, match="same dtype"):
@@ -432,8 +453,9 @@ def test_relu_second_derivative_is_zero_and_relu_grad_differentiable():
 
 def test_activation_gradients_are_finite_and_exact_at_extremes(strict):
     x = tf.constant([-1e4, -50.0, 50.0, 1e4])
-    grads = _run([tf.gradients(f(x), [x])[0] for f in
-                  (nn.sigmoid, nn.tanh, nn.softplus, nn.elu, nn.selu)])
+    grads = _run(
+        [tf.gradients(f(x), [x])[0] for f in (nn.sigmoid, nn.tanh, nn.softplus, nn.elu, nn.selu)]
+    )
     # sigmoid' = y (1 - y) from the output, as TF: 0 once y rounds to 1 in float32
     np.testing.assert_allclose(grads[0], [0, 1.9287e-22, 0, 0], atol=1e-20, rtol=1e-3)
     np.testing.assert_allclose(grads[1], [0, 0, 0, 0], atol=1e-20)
@@ -468,17 +490,29 @@ def test_xw_plus_b_relu_layer_embedding_lookup_l2_loss():
     rng = np.random.default_rng(13)
     x, w, b = (rng.normal(size=s).astype(np.float32) for s in ((4, 3), (3, 2), (2,)))
     params = rng.normal(size=(5, 2)).astype(np.float32)
-    got = _run([nn.xw_plus_b(x, w, b), nn.relu_layer(x, w, b),
-                nn.embedding_lookup(params, [4, 0, 4]), nn.l2_loss(x)])
+    got = _run(
+        [
+            nn.xw_plus_b(x, w, b),
+            nn.relu_layer(x, w, b),
+            nn.embedding_lookup(params, [4, 0, 4]),
+            nn.l2_loss(x),
+        ]
+    )
     np.testing.assert_allclose(got[0], x @ w + b, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got[1], np.maximum(x @ w + b, 0), rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(got[2], params[[4, 0, 4]])
-    np.testing.assert_allclose(got[3], (x ** 2).sum() / 2, rtol=1e-5)
+    np.testing.assert_allclose(got[3], (x**2).sum() / 2, rtol=1e-5)
 
 
 def test_nn_namespace_has_the_conv_ops():
-    for name in ("conv2d", "conv2d_transpose", "conv2d_backprop_input", "conv2d_backprop_filter",
-                 "max_pool", "avg_pool"):
+    for name in (
+        "conv2d",
+        "conv2d_transpose",
+        "conv2d_backprop_input",
+        "conv2d_backprop_filter",
+        "max_pool",
+        "avg_pool",
+    ):
         assert callable(getattr(nn, name)), name
     for name in nn.__all__:
         assert hasattr(nn, name), name

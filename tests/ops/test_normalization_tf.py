@@ -17,8 +17,11 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.mark.parametrize(
     "args",
-    [{}, {"depth_radius": 4, "bias": 1.0, "alpha": 0.001 / 9, "beta": 0.75},
-     {"depth_radius": 2, "bias": 2.0, "alpha": 0.3, "beta": 0.6}],
+    [
+        {},
+        {"depth_radius": 4, "bias": 1.0, "alpha": 0.001 / 9, "beta": 0.75},
+        {"depth_radius": 2, "bias": 2.0, "alpha": 0.3, "beta": 0.6},
+    ],
 )
 def test_lrn_matches_tensorflow(args):
     import tensorflow as tf

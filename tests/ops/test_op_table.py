@@ -59,8 +59,9 @@ def test_forward_matches_reference(case: OpCase) -> None:
     check_forward(case)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.unknown_shapes],
-                         ids=_ids([c for c in CASES if c.unknown_shapes]))
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.unknown_shapes], ids=_ids([c for c in CASES if c.unknown_shapes])
+)
 def test_forward_with_unknown_shapes(case: OpCase) -> None:
     check_forward(case, unknown=True)
 
@@ -90,8 +91,11 @@ def test_every_differentiable_op_has_a_gradient_row() -> None:
     graded = {c.op for c in GRAD_CASES}
     ops = _product_ops()
     missing = sorted(
-        n for n, cls in ops.items()
-        if cls.differentiable and n not in graded and n not in EXEMPT
+        n
+        for n, cls in ops.items()
+        if cls.differentiable
+        and n not in graded
+        and n not in EXEMPT
         and not getattr(cls, "integer_only", False)
     )
     assert not missing, f"differentiable ops without a gradient row: {missing}"

@@ -28,13 +28,15 @@ def _build_seeded(graph_seed, op_seed=None):
     with g.as_default():
         if graph_seed is not None:
             tf.set_random_seed(graph_seed)
-        ops = [rops.random_normal([3, 4], seed=op_seed),
-               rops.truncated_normal([5], mean=1.0, stddev=2.0, seed=op_seed),
-               rops.random_uniform([2, 2], -3, 3, seed=op_seed),
-               rops.random_uniform([6], 0, 100, dtype=tf.int64, seed=op_seed),
-               rops.random_shuffle(np.arange(10), seed=op_seed),
-               rops.multinomial([[0.0, 1.0, 2.0]], 8, seed=op_seed),
-               rops.random_gamma([4], [0.5, 2.0], seed=op_seed)]
+        ops = [
+            rops.random_normal([3, 4], seed=op_seed),
+            rops.truncated_normal([5], mean=1.0, stddev=2.0, seed=op_seed),
+            rops.random_uniform([2, 2], -3, 3, seed=op_seed),
+            rops.random_uniform([6], 0, 100, dtype=tf.int64, seed=op_seed),
+            rops.random_shuffle(np.arange(10), seed=op_seed),
+            rops.multinomial([[0.0, 1.0, 2.0]], 8, seed=op_seed),
+            rops.random_gamma([4], [0.5, 2.0], seed=op_seed),
+        ]
     return g, ops
 
 
@@ -55,9 +57,15 @@ def test_same_seeds_same_numbers_in_every_new_session(graph_seed, op_seed):
 
 def test_successive_runs_in_one_session_differ():
     tf.set_random_seed(1)
-    ops = [rops.random_normal([8]), rops.truncated_normal([8]), rops.random_uniform([8]),
-           rops.random_uniform([8], 0, 1 << 30, dtype=tf.int32), rops.random_shuffle(np.arange(20)),
-           rops.multinomial([[0.0] * 50], 10), rops.random_gamma([8], 1.0)]
+    ops = [
+        rops.random_normal([8]),
+        rops.truncated_normal([8]),
+        rops.random_uniform([8]),
+        rops.random_uniform([8], 0, 1 << 30, dtype=tf.int32),
+        rops.random_shuffle(np.arange(20)),
+        rops.multinomial([[0.0] * 50], 10),
+        rops.random_gamma([8], 1.0),
+    ]
     with tf.Session() as sess:
         a = sess.run(ops)
         b = sess.run(ops)
@@ -90,8 +98,11 @@ def test_graph_seed_only_gives_each_op_its_own_stream():
 
 def test_same_op_seed_same_numbers_different_op_seed_differs():
     tf.set_random_seed(3)
-    a, b, c = (rops.random_normal([16], seed=9), rops.random_normal([16], seed=9),
-               rops.random_normal([16], seed=10))
+    a, b, c = (
+        rops.random_normal([16], seed=9),
+        rops.random_normal([16], seed=9),
+        rops.random_normal([16], seed=10),
+    )
     av, bv, cv = _run([a, b, c])
     np.testing.assert_array_equal(av, bv)
     assert not np.array_equal(av, cv)
@@ -148,12 +159,21 @@ _SCRIPT = textwrap.dedent("""
 
 def test_same_numbers_in_every_process():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               PYTHONHASHSEED="random")
+    env = dict(
+        os.environ,
+        PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        PYTHONHASHSEED="random",
+    )
     outs = []
     for _ in range(2):
-        p = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True,
-                           env=env, cwd=root, timeout=120)
+        p = subprocess.run(
+            [sys.executable, "-c", _SCRIPT],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+            timeout=120,
+        )
         assert p.returncode == 0, p.stderr
         outs.append(p.stdout.strip())
     assert outs[0] == outs[1]

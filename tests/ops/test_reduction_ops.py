@@ -19,9 +19,16 @@ X = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 11.5
 
 
 # -- build-time errors -------------------------------------------------------------------------
-@pytest.mark.parametrize("fn,op", [(tf.reduce_sum, "Sum"), (tf.reduce_max, "Max"),
-                                   (tf.reduce_mean, "Mean"), (tf.reduce_min, "Min"),
-                                   (tf.reduce_prod, "Prod")])
+@pytest.mark.parametrize(
+    "fn,op",
+    [
+        (tf.reduce_sum, "Sum"),
+        (tf.reduce_max, "Max"),
+        (tf.reduce_mean, "Mean"),
+        (tf.reduce_min, "Min"),
+        (tf.reduce_prod, "Prod"),
+    ],
+)
 @pytest.mark.parametrize("axis", [3, -4, [0, 5]])
 def test_axis_out_of_range_fails_at_build_time(fn, op, axis):
     x = tf.placeholder(tf.float32, [2, 3, 4])
@@ -82,9 +89,16 @@ def test_dynamic_axis_must_be_static():
 
 
 # -- aliases, names, static shapes -------------------------------------------------------------
-@pytest.mark.parametrize("fn,ref", [(tf.reduce_sum, np.sum), (tf.reduce_mean, np.mean),
-                                    (tf.reduce_max, np.max), (tf.reduce_min, np.min),
-                                    (tf.reduce_prod, np.prod)])
+@pytest.mark.parametrize(
+    "fn,ref",
+    [
+        (tf.reduce_sum, np.sum),
+        (tf.reduce_mean, np.mean),
+        (tf.reduce_max, np.max),
+        (tf.reduce_min, np.min),
+        (tf.reduce_prod, np.prod),
+    ],
+)
 def test_keep_dims_and_reduction_indices_aliases(fn, ref):
     x = tf.constant(X)
     a = fn(x, reduction_indices=[0, 2], keep_dims=True)
@@ -127,10 +141,12 @@ def test_unknown_dims_give_partial_static_shapes():
 
 
 # -- dtypes ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("dt", [np.int32, np.int8, np.uint8, np.int64, np.float16, np.float32,
-                                np.float64])
-@pytest.mark.parametrize("fn", [tf.reduce_sum, tf.reduce_mean, tf.reduce_max, tf.reduce_min,
-                                tf.reduce_prod])
+@pytest.mark.parametrize(
+    "dt", [np.int32, np.int8, np.uint8, np.int64, np.float16, np.float32, np.float64]
+)
+@pytest.mark.parametrize(
+    "fn", [tf.reduce_sum, tf.reduce_mean, tf.reduce_max, tf.reduce_min, tf.reduce_prod]
+)
 def test_output_dtype_equals_input_dtype(fn, dt):
     v = (np.arange(6).reshape(2, 3) % 4 + 1).astype(dt)
     x = tf.constant(v)
@@ -144,8 +160,9 @@ def test_int32_values():
     v = np.array([[7, -7, 2], [100000, 100000, 3]], np.int32)
     x = tf.constant(v)
     with tf.Session() as sess:
-        s, m, p, mx = sess.run([tf.reduce_sum(x, 1), tf.reduce_mean(x, 1),
-                                tf.reduce_prod(x, 0), tf.reduce_max(x)])
+        s, m, p, mx = sess.run(
+            [tf.reduce_sum(x, 1), tf.reduce_mean(x, 1), tf.reduce_prod(x, 0), tf.reduce_max(x)]
+        )
     np.testing.assert_array_equal(s, [2, 200003])
     np.testing.assert_array_equal(m, [0, 66667])  # 2 // 3 = 0, 200003 / 3 truncated
     assert m.dtype == np.int32
@@ -180,9 +197,16 @@ def test_argmax_output_types_and_ties():
 def test_reductions_of_empty_inputs():
     e = tf.zeros([0, 3])
     with tf.Session() as sess:
-        s, mx, mn, p, a, al = sess.run([
-            tf.reduce_sum(e, 0), tf.reduce_max(e, 0), tf.reduce_min(e), tf.reduce_prod(e, 0),
-            tf.reduce_any(tf.zeros([0], tf.bool)), tf.reduce_all(tf.zeros([0], tf.bool))])
+        s, mx, mn, p, a, al = sess.run(
+            [
+                tf.reduce_sum(e, 0),
+                tf.reduce_max(e, 0),
+                tf.reduce_min(e),
+                tf.reduce_prod(e, 0),
+                tf.reduce_any(tf.zeros([0], tf.bool)),
+                tf.reduce_all(tf.zeros([0], tf.bool)),
+            ]
+        )
     np.testing.assert_array_equal(s, [0, 0, 0])
     np.testing.assert_array_equal(mx, [-np.inf] * 3)
     assert mn == np.inf
@@ -212,8 +236,13 @@ def test_prod_gradient_with_zeros_is_exact():
 
 def test_mean_gradient_with_unknown_shapes():
     v = np.random.default_rng(1).normal(size=(4, 3))
-    for shape, axis, kd in [([None, 3], 0, False), ([None, None], [1], False),
-                            (None, 1, True), (None, None, False), ([None, 3], None, True)]:
+    for shape, axis, kd in [
+        ([None, 3], 0, False),
+        ([None, None], [1], False),
+        (None, 1, True),
+        (None, None, False),
+        ([None, 3], None, True),
+    ]:
         tf.reset_default_graph()
         x = tf.placeholder(tf.float64, shape)
         y = tf.reduce_mean(x, axis, keepdims=kd)
@@ -221,15 +250,21 @@ def test_mean_gradient_with_unknown_shapes():
         with tf.Session() as sess:
             gv = sess.run(g, {x: v})
         n = v.size if axis is None else v.shape[np.atleast_1d(axis)[0]]
-        np.testing.assert_allclose(gv, np.full(v.shape, 1.0 / n), rtol=1e-12,
-                                   err_msg=f"shape={shape} axis={axis} keepdims={kd}")
+        np.testing.assert_allclose(
+            gv,
+            np.full(v.shape, 1.0 / n),
+            rtol=1e-12,
+            err_msg=f"shape={shape} axis={axis} keepdims={kd}",
+        )
 
 
 def test_max_and_prod_gradients_with_unknown_dims():
     v = np.array([[1.0, 4.0, 4.0], [2.0, 0.5, -3.0]])
     x = tf.placeholder(tf.float64, [None, 3])
-    gmax, gprod = tf.gradients([tf.reduce_max(x, 1)], [x])[0], \
-        tf.gradients(tf.reduce_prod(x, 1), [x])[0]
+    gmax, gprod = (
+        tf.gradients([tf.reduce_max(x, 1)], [x])[0],
+        tf.gradients(tf.reduce_prod(x, 1), [x])[0],
+    )
     with tf.Session() as sess:
         a, b = sess.run([gmax, gprod], {x: v})
     np.testing.assert_allclose(a, [[0, 0.5, 0.5], [1, 0, 0]])
@@ -249,8 +284,11 @@ def test_prod_second_order_no_zeros():
 def test_reduce_logsumexp_is_stable():
     v = np.array([[1000.0, 1000.0, 990.0], [-5.0, 0.0, 3.0]], np.float32)
     x = tf.constant(v)
-    a, b, c = (tf.reduce_logsumexp(x, 1), tf.reduce_logsumexp(x, keepdims=True),
-               tf.reduce_logsumexp(x, reduction_indices=0, keep_dims=True))
+    a, b, c = (
+        tf.reduce_logsumexp(x, 1),
+        tf.reduce_logsumexp(x, keepdims=True),
+        tf.reduce_logsumexp(x, reduction_indices=0, keep_dims=True),
+    )
     with tf.Session() as sess:
         av, bv, cv = sess.run([a, b, c])
     v64 = v.astype(np.float64)
@@ -267,8 +305,9 @@ def test_reduce_logsumexp_is_stable():
 
 
 def test_reduce_logsumexp_gradient_is_softmax():
-    assert_gradients_close(lambda x: tf.reduce_logsumexp(x, 1),
-                           [np.random.default_rng(0).normal(size=(3, 4))])
+    assert_gradients_close(
+        lambda x: tf.reduce_logsumexp(x, 1), [np.random.default_rng(0).normal(size=(3, 4))]
+    )
     v = np.array([[1.0, 2.0, 3.0]])
     x = tf.constant(v)
     (g,) = tf.gradients(tf.reduce_logsumexp(x), [x])
@@ -284,8 +323,11 @@ def test_reduce_logsumexp_of_infinities():
 def test_count_nonzero():
     v = np.array([[0.0, 1.5, 0.0], [2.0, -1.0, 0.0]], np.float32)
     x = tf.constant(v)
-    a, b, c = (tf.count_nonzero(x), tf.count_nonzero(x, 1, keepdims=True),
-               tf.count_nonzero(tf.constant([[True, False]]), axis=1, dtype=tf.int32))
+    a, b, c = (
+        tf.count_nonzero(x),
+        tf.count_nonzero(x, 1, keepdims=True),
+        tf.count_nonzero(tf.constant([[True, False]]), axis=1, dtype=tf.int32),
+    )
     with tf.Session() as sess:
         av, bv, cv = sess.run([a, b, c])
     assert av == 3 and av.dtype == np.int64

@@ -28,16 +28,33 @@ print(allocator.configure(), faults)
 
 
 def _probe(**env: str) -> tuple[str, float]:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in ("FLOWZERO_MALLOC", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
-                          "GLIBC_TUNABLES", "LD_PRELOAD")}
-    out = subprocess.run([sys.executable, "-c", _PROBE], env={**clean, **env}, check=True,
-                         capture_output=True, text=True, timeout=120).stdout.split()
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "FLOWZERO_MALLOC",
+            "MALLOC_MMAP_THRESHOLD_",
+            "MALLOC_TRIM_THRESHOLD_",
+            "GLIBC_TUNABLES",
+            "LD_PRELOAD",
+        )
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        env={**clean, **env},
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout.split()
     return out[0], float(out[1])
 
 
-glibc = pytest.mark.skipif(not sys.platform.startswith("linux")
-                           or not os.confstr("CS_GNU_LIBC_VERSION"), reason="glibc only")
+glibc = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not os.confstr("CS_GNU_LIBC_VERSION"),
+    reason="glibc only",
+)
 
 
 @glibc

@@ -35,11 +35,12 @@ def test_conv_bias_relu_fuses_and_matches(fmt, channels, relu, monkeypatch):
     x = tf.placeholder(tf.float64, shape)
     w = tf.constant(rng.normal(size=(3, 3, channels, 4)))
     b = tf.constant(rng.normal(size=4))
-    y = tf.nn.bias_add(tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME", data_format=fmt), b,
-                       data_format=fmt)
+    y = tf.nn.bias_add(
+        tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME", data_format=fmt), b, data_format=fmt
+    )
     y = tf.nn.relu(y) if relu else y
     loss = tf.reduce_sum(y * y)
-    gw, = tf.gradients(loss, [w])
+    (gw,) = tf.gradients(loss, [w])
     xv = rng.normal(size=[2] + shape[1:])
     (fused, lab_f), (plain, lab_p) = _both([y, gw], {x: xv}, monkeypatch)
     want = "Conv2D+BiasAdd+Relu" if relu else "Conv2D+BiasAdd"
@@ -128,8 +129,10 @@ def _train_steps(enabled, monkeypatch, optimizer):
         return sess.run(net.params), plan
 
 
-@pytest.mark.parametrize("optimizer", [lambda: tf.train.GradientDescentOptimizer(0.1),
-                                       lambda: tf.train.AdamOptimizer(1e-3)])
+@pytest.mark.parametrize(
+    "optimizer",
+    [lambda: tf.train.GradientDescentOptimizer(0.1), lambda: tf.train.AdamOptimizer(1e-3)],
+)
 def test_a_conv_net_trains_the_same_with_fusion_and_hand_overs(optimizer, monkeypatch):
     fused, plan = _train_steps(True, monkeypatch, optimizer)
     plain, plain_plan = _train_steps(False, monkeypatch, optimizer)
@@ -149,7 +152,7 @@ def test_hand_overs_are_exact_and_optional():
     x = tf.placeholder(tf.float64, [None, 4, 4, 2])
     p = tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
     dp = tf.placeholder(tf.float64, [None, 2, 2, 2])
-    gx, = tf.gradients(p, [x], grad_ys=[dp])
+    (gx,) = tf.gradients(p, [x], grad_ys=[dp])
     xv = np.round(np.random.default_rng(4).normal(size=(3, 4, 4, 2)))
     xv[0, :2, :2, 0] = np.nan
     dpv = np.random.default_rng(5).normal(size=(3, 2, 2, 2))
@@ -159,7 +162,7 @@ def test_hand_overs_are_exact_and_optional():
         fed = sess.run(gx, {x: xv, dp: dpv, p: pv})  # MaxPool pruned: no hand-over
     want = np.zeros_like(xv)
     for n, i, j, c in np.ndindex(3, 2, 2, 2):
-        win = xv[n, 2 * i:2 * i + 2, 2 * j:2 * j + 2, c].reshape(-1)
+        win = xv[n, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2, c].reshape(-1)
         hits = np.flatnonzero(win == np.nanmax(win) if not np.isnan(win).any() else [])
         if hits.size:
             a, b = divmod(hits[0], 2)
@@ -174,13 +177,15 @@ def test_filter_gradients_take_the_patches_of_their_own_conv(first, monkeypatch)
     # filter gradient must use its own conv's patch matrix (or none)
     rng = np.random.default_rng(0)
     x = tf.placeholder(tf.float32, [2, 6, 6, 1])
-    ws = {"1x3": tf.Variable(rng.normal(size=(1, 3, 1, 2)).astype(np.float32)),
-          "3x1": tf.Variable(rng.normal(size=(3, 1, 1, 2)).astype(np.float32))}
+    ws = {
+        "1x3": tf.Variable(rng.normal(size=(1, 3, 1, 2)).astype(np.float32)),
+        "3x1": tf.Variable(rng.normal(size=(3, 1, 1, 2)).astype(np.float32)),
+    }
     second = "3x1" if first == "1x3" else "1x3"
     ys = {k: tf.nn.conv2d(x, ws[k], [1, 1, 1, 1], "SAME") for k in (first, second)}
     loss = sum(tf.reduce_sum(y * y) for y in ys.values())
-    g_second, = tf.gradients(loss, [ws[second]])
-    g_first, = tf.gradients(loss, [ws[first]])
+    (g_second,) = tf.gradients(loss, [ws[second]])
+    (g_first,) = tf.gradients(loss, [ws[first]])
     xv = rng.normal(size=(2, 6, 6, 1)).astype(np.float32)
     (together, _), (plain, _) = _both([g_first, g_second], {x: xv}, monkeypatch)
     monkeypatch.setattr(fusion, "ENABLED", True)

@@ -77,8 +77,10 @@ def test_unfed_placeholder_names_it_and_its_consumer() -> None:
     x = tf.placeholder(tf.float32, [None, 2], name="inputs")
     y = tf.multiply(x, 2.0, name="doubled")
     with tf.Session() as sess:
-        with pytest.raises(tf.errors.InvalidArgumentError,
-                           match=r"placeholder tensor 'inputs'.*float32.*\[\?,2\].*doubled"):
+        with pytest.raises(
+            tf.errors.InvalidArgumentError,
+            match=r"placeholder tensor 'inputs'.*float32.*\[\?,2\].*doubled",
+        ):
             sess.run(y)
 
 
@@ -217,8 +219,14 @@ def test_two_sessions_hold_separate_variable_values() -> None:
 def test_options_and_run_metadata_accepted() -> None:
     a = tf.constant(1.0)
     with tf.Session(config=tf.ConfigProto(log_device_placement=False)) as sess:
-        assert sess.run(a, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE),
-                        run_metadata=tf.RunMetadata()) == 1.0
+        assert (
+            sess.run(
+                a,
+                options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE),
+                run_metadata=tf.RunMetadata(),
+            )
+            == 1.0
+        )
 
 
 def test_growing_graph_between_runs_warns_once() -> None:

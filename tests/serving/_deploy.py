@@ -27,7 +27,8 @@ GUNICORN_CONF = os.path.join(REPO, "deploy", "gunicorn.conf.py")
 
 def find_nginx() -> str | None:
     return shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
 
 
 def have_gunicorn() -> bool:
@@ -51,7 +52,7 @@ def _stat(pid: int | str) -> list[str] | None:
             stat = f.read()
     except OSError:
         return None
-    return stat[stat.rfind(")") + 2:].split()
+    return stat[stat.rfind(")") + 2 :].split()
 
 
 def children(pid: int) -> list[int]:
@@ -75,8 +76,9 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
     return out
 
 
-def nginx_conf(tmp: str, run_dir: str, port: int, as_root: bool, group: str | None,
-               workers: int) -> str:
+def nginx_conf(
+    tmp: str, run_dir: str, port: int, as_root: bool, group: str | None, workers: int
+) -> str:
     site = open(SITE).read()
     # One worker socket line per worker, as docs/deploy.md says to write them.
     pattern = re.compile(r"^( *server unix:/run/flowzero/worker-)\d+(\.sock[^\n]*\n)", re.M)
@@ -88,8 +90,10 @@ def nginx_conf(tmp: str, run_dir: str, port: int, as_root: bool, group: str | No
     site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
     site = site.replace("listen [::]:80;", "")
     site = site.replace("/var/log/nginx/", tmp + "/")
-    temps = "\n".join(f"    {k}_temp_path {tmp}/{k}_temp;"
-                      for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temps = "\n".join(
+        f"    {k}_temp_path {tmp}/{k}_temp;"
+        for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     user = f"user nobody {group};" if as_root and group else ""
     return f"""{user}
 daemon off;
@@ -145,26 +149,40 @@ class Deployment:
         os.chmod(self.run_dir, 0o750)
         self.sock = os.path.join(self.run_dir, "flowzero.sock")
         self.port = self.port or free_port()
-        self.env = dict(os.environ, FLOWZERO_MODEL_BASE_PATH=self.base,
-                        FLOWZERO_MODEL_NAME=self.model, FLOWZERO_RUN_DIR=self.run_dir,
-                        FLOWZERO_LOG_DIR=os.path.join(self.tmp, "logs"),
-                        FLOWZERO_WORKERS=str(self.workers), FLOWZERO_POLL_INTERVAL="1",
-                        PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        self.env = dict(
+            os.environ,
+            FLOWZERO_MODEL_BASE_PATH=self.base,
+            FLOWZERO_MODEL_NAME=self.model,
+            FLOWZERO_RUN_DIR=self.run_dir,
+            FLOWZERO_LOG_DIR=os.path.join(self.tmp, "logs"),
+            FLOWZERO_WORKERS=str(self.workers),
+            FLOWZERO_POLL_INTERVAL="1",
+            PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        )
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.env.update(self.extra_env)
         argv = [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONF]
         if self.group:  # workers run with the shared group; the socket is chowned to it
             argv += ["--group", self.group]
-        self.gunicorn = subprocess.Popen(argv, env=self.env, cwd=self.tmp,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                         start_new_session=True)
+        self.gunicorn = subprocess.Popen(
+            argv,
+            env=self.env,
+            cwd=self.tmp,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         conf = os.path.join(self.tmp, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(nginx_conf(self.tmp, self.run_dir, self.port, as_root, self.group,
-                               self.workers))
-        self.nginx = subprocess.Popen([find_nginx(), "-p", self.tmp, "-c", conf],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                      start_new_session=True)
+            f.write(
+                nginx_conf(self.tmp, self.run_dir, self.port, as_root, self.group, self.workers)
+            )
+        self.nginx = subprocess.Popen(
+            [find_nginx(), "-p", self.tmp, "-c", conf],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for p, name in ((self.gunicorn, "gunicorn"), (self.nginx, "nginx")):
@@ -174,10 +192,15 @@ class Deployment:
             # does on a real host: nginx rests a socket that refused a connection for 2 s, and
             # a worker killed meanwhile (test_deploy) could leave no other upstream to retry on.
             try:
-                if len(children(self.master_pid)) == self.workers and \
-                        all(os.path.exists(self.worker_socket(i)) for i in range(self.workers)
-                            if self.env.get("FLOWZERO_WORKER_SOCKETS", "1") != "0") and \
-                        self.request("GET", "/healthz", timeout=2)[0] == 200:
+                if (
+                    len(children(self.master_pid)) == self.workers
+                    and all(
+                        os.path.exists(self.worker_socket(i))
+                        for i in range(self.workers)
+                        if self.env.get("FLOWZERO_WORKER_SOCKETS", "1") != "0"
+                    )
+                    and self.request("GET", "/healthz", timeout=2)[0] == 200
+                ):
                     return self
             except (OSError, ValueError, http.client.HTTPException):
                 pass
@@ -187,9 +210,14 @@ class Deployment:
     def worker_socket(self, slot: int) -> str:
         return os.path.join(self.run_dir, f"worker-{slot}.sock")
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None, timeout: float = 10.0
-                ) -> tuple[int, bytes, dict[str, str]]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 10.0,
+    ) -> tuple[int, bytes, dict[str, str]]:
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             c.request(method, path, body=body, headers=headers or {})

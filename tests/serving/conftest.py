@@ -41,10 +41,11 @@ def trained(tmp_path_factory) -> Trained:
         net = TwoLayerNet(seed=0)
         train = tf.train.GradientDescentOptimizer(0.1).minimize(net.loss)
         with tf.name_scope("serving"):
-            outputs = {"logits": net.logits,
-                       "probabilities": tf.nn.softmax(net.logits, name="probabilities"),
-                       "classes": tf.argmax(net.logits, 1, output_type=tf.int32,
-                                            name="classes")}
+            outputs = {
+                "logits": net.logits,
+                "probabilities": tf.nn.softmax(net.logits, name="probabilities"),
+                "classes": tf.argmax(net.logits, 1, output_type=tf.int32, name="classes"),
+            }
         sess = tf.Session(graph=g)
         sess.run(tf.global_variables_initializer())
         rng = np.random.default_rng(0)
@@ -54,10 +55,12 @@ def trained(tmp_path_factory) -> Trained:
         root = tmp_path_factory.mktemp("trained")
         ckpt = tf.train.Saver().save(sess, str(root / "ckpt" / "model.ckpt"), global_step=150)
         base = root / "models"
-        saved_model.simple_save(sess, str(base / "mnist" / "1"), inputs={"x": net.x},
-                                outputs=outputs)
-    return Trained(g, sess, net, outputs, ckpt, str(base), xt.astype(np.float32),
-                   tt.astype(np.int32))
+        saved_model.simple_save(
+            sess, str(base / "mnist" / "1"), inputs={"x": net.x}, outputs=outputs
+        )
+    return Trained(
+        g, sess, net, outputs, ckpt, str(base), xt.astype(np.float32), tt.astype(np.int32)
+    )
 
 
 def copy_export(src: str, dst: str) -> None:

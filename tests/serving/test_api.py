@@ -34,16 +34,24 @@ def base(trained, tmp_path_factory):
         n = tf.placeholder(tf.float32, [None, 2], name="n")
         k = tf.placeholder(tf.int32, [None], name="k")
         sess = tf.Session(graph=g)
-        saved_model.simple_save(sess, str(root / "strings" / "3"), inputs={"s": s, "n": n, "k": k},
-                                outputs={"echo_bytes": tf.identity(s), "text": tf.identity(s),
-                                         "total": tf.reduce_sum(n, 1) + tf.cast(k, tf.float32)})
+        saved_model.simple_save(
+            sess,
+            str(root / "strings" / "3"),
+            inputs={"s": s, "n": n, "k": k},
+            outputs={
+                "echo_bytes": tf.identity(s),
+                "text": tf.identity(s),
+                "total": tf.reduce_sum(n, 1) + tf.cast(k, tf.float32),
+            },
+        )
     return str(root)
 
 
 @pytest.fixture(scope="module")
 def client(base):
-    app = create_app(ServingConfig(base, ("mnist", "strings"), poll_interval_s=0,
-                                   max_body_bytes=LIMIT))
+    app = create_app(
+        ServingConfig(base, ("mnist", "strings"), poll_interval_s=0, max_body_bytes=LIMIT)
+    )
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
@@ -65,9 +73,15 @@ def _err(r, status, fragment):
 def test_model_status(client):
     r = client.get("/v1/models/mnist")
     assert r.status_code == 200
-    assert r.json() == {"model_version_status": [
-        {"version": "1", "state": "AVAILABLE", "status": {"error_code": "OK",
-                                                          "error_message": ""}}]}
+    assert r.json() == {
+        "model_version_status": [
+            {
+                "version": "1",
+                "state": "AVAILABLE",
+                "status": {"error_code": "OK", "error_message": ""},
+            }
+        ]
+    }
     assert client.get("/v1/models/mnist/versions/1").json() == r.json()
     _err(client.get("/v1/models/mnist/versions/2"), 404, "version 2")
     _err(client.get("/v1/models/mnist/versions/abc"), 404, "integers")
@@ -81,18 +95,29 @@ def test_metadata(client):
     assert meta["model_spec"] == {"name": "mnist", "signature_name": "", "version": "1"}
     sig = meta["metadata"]["signature_def"]["signature_def"]["serving_default"]
     assert sig["method_name"] == "tensorflow/serving/predict"
-    assert sig["inputs"]["x"] == {"dtype": "DT_FLOAT", "name": "two_layer_net/x:0",
-                                  "tensor_shape": {"dim": [{"size": "-1", "name": ""},
-                                                           {"size": "784", "name": ""}],
-                                                   "unknown_rank": False}}
+    assert sig["inputs"]["x"] == {
+        "dtype": "DT_FLOAT",
+        "name": "two_layer_net/x:0",
+        "tensor_shape": {
+            "dim": [{"size": "-1", "name": ""}, {"size": "784", "name": ""}],
+            "unknown_rank": False,
+        },
+    }
     assert sig["outputs"]["classes"]["dtype"] == "DT_INT32"
     assert client.get("/v1/models/mnist/versions/1/metadata").json() == meta
     _err(client.get("/v1/models/mnist/versions/9/metadata"), 404, "Specific(mnist, 9)")
 
 
-@pytest.mark.parametrize("path", ["/v1/models/..%2F..%2Fetc/metadata", "/v1/models/%2e%2e",
-                                  "/v1/models/mnist%00/metadata", "/v2/models/..%2Fmnist",
-                                  "/v1/models/mnist/versions/..%2F1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/models/..%2F..%2Fetc/metadata",
+        "/v1/models/%2e%2e",
+        "/v1/models/mnist%00/metadata",
+        "/v2/models/..%2Fmnist",
+        "/v1/models/mnist/versions/..%2F1",
+    ],
+)
 def test_no_path_traversal(client, path):
     r = client.get(path)
     assert r.status_code == 404, (path, r.text)
@@ -108,16 +133,18 @@ def test_predict_row_format_equals_session_run(client, trained):
     preds = r.json()["predictions"]
     assert len(preds) == 7 and set(preds[0]) == {"logits", "probabilities", "classes"}
     # float32 -> shortest repr -> float32 is exact: bit for bit.
-    np.testing.assert_array_equal(_f32([p["probabilities"] for p in preds]),
-                                  want["probabilities"])
+    np.testing.assert_array_equal(_f32([p["probabilities"] for p in preds]), want["probabilities"])
     np.testing.assert_array_equal(_f32([p["logits"] for p in preds]), want["logits"])
     assert [p["classes"] for p in preds] == want["classes"].tolist()
-    r2 = client.post("/v1/models/mnist/versions/1:predict",
-                     json={"signature_name": "serving_default", "instances": x.tolist()})
+    r2 = client.post(
+        "/v1/models/mnist/versions/1:predict",
+        json={"signature_name": "serving_default", "instances": x.tolist()},
+    )
     assert r2.json() == r.json()
     # named instances: one object per row
-    r3 = client.post("/v1/models/mnist:predict", json={"instances": [{"x": row} for row in
-                                                                    x.tolist()]})
+    r3 = client.post(
+        "/v1/models/mnist:predict", json={"instances": [{"x": row} for row in x.tolist()]}
+    )
     assert r3.json() == r.json()
 
 
@@ -141,53 +168,100 @@ def test_b64_and_multiple_inputs(client):
     preds = r.json()["predictions"]
     assert [base64.b64decode(p["echo_bytes"]["b64"]) for p in preds] == raw
     assert preds[1]["text"] == "plain" and preds[0]["total"] == 6.5
-    r = client.post("/v1/models/strings:predict", json={"inputs": {
-        "s": ["a", {"b64": base64.b64encode(b"b").decode()}], "n": [[0, 0], [1, 1]],
-        "k": [1, 2]}})
+    r = client.post(
+        "/v1/models/strings:predict",
+        json={
+            "inputs": {
+                "s": ["a", {"b64": base64.b64encode(b"b").decode()}],
+                "n": [[0, 0], [1, 1]],
+                "k": [1, 2],
+            }
+        },
+    )
     assert r.status_code == 200, r.text
     assert r.json()["outputs"]["text"] == ["a", "b"]
     assert r.json()["outputs"]["total"] == [1.0, 4.0]
-    _err(client.post("/v1/models/strings:predict", json={"instances": [[1, 2]]}), 400,
-         "several inputs")
-    _err(client.post("/v1/models/strings:predict", json={"inputs": {
-        "s": [{"b64": "***"}], "n": [[0, 0]], "k": [1]}}), 400, "invalid base64")
-    _err(client.post("/v1/models/strings:predict", json={"inputs": {
-        "s": ["a"], "n": [[0, 0]], "k": [1.5]}}), 400, "non-integral")
-    _err(client.post("/v1/models/strings:predict", json={"inputs": {
-        "s": [3], "n": [[0, 0]], "k": [1]}}), 400, "Input 's' expects strings")
-    _err(client.post("/v1/models/strings:predict", json={"instances": [
-        {"s": "a", "n": [0, 0]}]}), 400, "exactly the inputs")
+    _err(
+        client.post("/v1/models/strings:predict", json={"instances": [[1, 2]]}),
+        400,
+        "several inputs",
+    )
+    _err(
+        client.post(
+            "/v1/models/strings:predict",
+            json={"inputs": {"s": [{"b64": "***"}], "n": [[0, 0]], "k": [1]}},
+        ),
+        400,
+        "invalid base64",
+    )
+    _err(
+        client.post(
+            "/v1/models/strings:predict", json={"inputs": {"s": ["a"], "n": [[0, 0]], "k": [1.5]}}
+        ),
+        400,
+        "non-integral",
+    )
+    _err(
+        client.post(
+            "/v1/models/strings:predict", json={"inputs": {"s": [3], "n": [[0, 0]], "k": [1]}}
+        ),
+        400,
+        "Input 's' expects strings",
+    )
+    _err(
+        client.post("/v1/models/strings:predict", json={"instances": [{"s": "a", "n": [0, 0]}]}),
+        400,
+        "exactly the inputs",
+    )
 
 
-@pytest.mark.parametrize("body,status,fragment", [
-    (b"{not json", 400, "JSON Parse error"),
-    (b"", 400, "JSON Parse error"),
-    (b"[1, 2]", 400, "must be a JSON object"),
-    (b'{"foo": 1}', 400, "Missing 'inputs' or 'instances' key"),
-    (b'{"inputs": [], "instances": []}', 400, "Not both"),
-    (b'{"instances": []}', 400, "non-empty list"),
-    (b'{"instances": [[1, 2, 3]]}', 400, "Input 'x' has shape (1, 3), but the signature "
-                                         "expects (-1, 784)"),
-    (b'{"inputs": [1, 2]}', 400, "Input 'x' has shape (2,), but the signature expects "
-                                 "(-1, 784)"),
-    (b'{"instances": [["a", "b"]]}', 400, "Input 'x' expects float32"),
-    (b'{"instances": [{"b64": "AAAA"}]}', 400, "only for string inputs"),
-    (b'{"instances": [[1, 2], [3]]}', 400, "ragged"),
-    (b'{"instances": [[null]]}', 400, "null"),
-    (b'{"inputs": {"x": [[1]], "y": [1]}}', 400, "unknown: ['y']"),
-    (b'{"signature_name": 3, "instances": [[1]]}', 400, "signature_name"),
-    (b'{"signature_name": "nope", "instances": [[1]]}', 404, "\"nope\" not found"),
-])
+@pytest.mark.parametrize(
+    "body,status,fragment",
+    [
+        (b"{not json", 400, "JSON Parse error"),
+        (b"", 400, "JSON Parse error"),
+        (b"[1, 2]", 400, "must be a JSON object"),
+        (b'{"foo": 1}', 400, "Missing 'inputs' or 'instances' key"),
+        (b'{"inputs": [], "instances": []}', 400, "Not both"),
+        (b'{"instances": []}', 400, "non-empty list"),
+        (
+            b'{"instances": [[1, 2, 3]]}',
+            400,
+            "Input 'x' has shape (1, 3), but the signature expects (-1, 784)",
+        ),
+        (
+            b'{"inputs": [1, 2]}',
+            400,
+            "Input 'x' has shape (2,), but the signature expects (-1, 784)",
+        ),
+        (b'{"instances": [["a", "b"]]}', 400, "Input 'x' expects float32"),
+        (b'{"instances": [{"b64": "AAAA"}]}', 400, "only for string inputs"),
+        (b'{"instances": [[1, 2], [3]]}', 400, "ragged"),
+        (b'{"instances": [[null]]}', 400, "null"),
+        (b'{"inputs": {"x": [[1]], "y": [1]}}', 400, "unknown: ['y']"),
+        (b'{"signature_name": 3, "instances": [[1]]}', 400, "signature_name"),
+        (b'{"signature_name": "nope", "instances": [[1]]}', 404, '"nope" not found'),
+    ],
+)
 def test_predict_errors(client, body, status, fragment):
-    _err(client.post("/v1/models/mnist:predict", content=body,
-                     headers={"content-type": "application/json"}), status, fragment)
+    _err(
+        client.post(
+            "/v1/models/mnist:predict", content=body, headers={"content-type": "application/json"}
+        ),
+        status,
+        fragment,
+    )
 
 
 def test_predict_routing_errors(client):
-    _err(client.post("/v1/models/nope:predict", json={"instances": [[1]]}), 404,
-         "Servable not found")
-    _err(client.post("/v1/models/mnist/versions/5:predict", json={"instances": [[1]]}), 404,
-         "Specific(mnist, 5)")
+    _err(
+        client.post("/v1/models/nope:predict", json={"instances": [[1]]}), 404, "Servable not found"
+    )
+    _err(
+        client.post("/v1/models/mnist/versions/5:predict", json={"instances": [[1]]}),
+        404,
+        "Specific(mnist, 5)",
+    )
     _err(client.post("/v1/models/mnist:classify", json={}), 501, "not implemented")
     _err(client.post("/v1/models/mnist:frobnicate", json={}), 404, "Unknown method")
     _err(client.get("/v1/models/mnist:predict"), 404, "no such model")
@@ -206,8 +280,11 @@ def test_body_limit_413(client):
 
     _err(client.post("/v1/models/mnist:predict", content=chunks()), 413, "exceeds the limit")
     _err(client.post("/v2/models/mnist/infer", content=big), 413, "exceeds the limit")
-    _err(client.post("/v1/models/mnist:predict", content=b"{}",
-                     headers={"content-length": "zz"}), 400, "Content-Length")
+    _err(
+        client.post("/v1/models/mnist:predict", content=b"{}", headers={"content-length": "zz"}),
+        400,
+        "Content-Length",
+    )
     assert client.get("/v1/models/mnist").status_code == 200
 
 
@@ -242,9 +319,15 @@ def test_v2_health_and_metadata(client):
 def test_v2_infer_json_equals_session_run(client, trained):
     x = trained.x_test[:5]
     want = trained.reference(x)
-    r = client.post("/v2/models/mnist/infer", json={
-        "id": "req-1", "inputs": [{"name": "x", "shape": [5, 784], "datatype": "FP32",
-                                   "data": x.ravel().tolist()}]})
+    r = client.post(
+        "/v2/models/mnist/infer",
+        json={
+            "id": "req-1",
+            "inputs": [
+                {"name": "x", "shape": [5, 784], "datatype": "FP32", "data": x.ravel().tolist()}
+            ],
+        },
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["model_name"] == "mnist" and body["model_version"] == "1"
@@ -252,27 +335,42 @@ def test_v2_infer_json_equals_session_run(client, trained):
     outs = {o["name"]: o for o in body["outputs"]}
     assert outs["probabilities"]["shape"] == [5, 10]
     assert outs["probabilities"]["datatype"] == "FP32"
-    np.testing.assert_array_equal(_f32(outs["probabilities"]["data"]).reshape(5, 10),
-                                  want["probabilities"])
+    np.testing.assert_array_equal(
+        _f32(outs["probabilities"]["data"]).reshape(5, 10), want["probabilities"]
+    )
     assert outs["classes"]["data"] == want["classes"].tolist()
     # nested data and an output subset
-    r = client.post("/v2/models/mnist/versions/1/infer", json={
-        "inputs": [{"name": "x", "shape": [5, 784], "datatype": "FP32", "data": x.tolist()}],
-        "outputs": [{"name": "classes"}]})
+    r = client.post(
+        "/v2/models/mnist/versions/1/infer",
+        json={
+            "inputs": [{"name": "x", "shape": [5, 784], "datatype": "FP32", "data": x.tolist()}],
+            "outputs": [{"name": "classes"}],
+        },
+    )
     assert [o["name"] for o in r.json()["outputs"]] == ["classes"]
 
 
 def _binary_request(x, outputs=None, all_binary=False):
     raw = np.ascontiguousarray(x, dtype="<f4").tobytes()
-    header = {"inputs": [{"name": "x", "shape": list(x.shape), "datatype": "FP32",
-                          "parameters": {"binary_data_size": len(raw)}}]}
+    header = {
+        "inputs": [
+            {
+                "name": "x",
+                "shape": list(x.shape),
+                "datatype": "FP32",
+                "parameters": {"binary_data_size": len(raw)},
+            }
+        ]
+    }
     if outputs is not None:
         header["outputs"] = outputs
     if all_binary:
         header["parameters"] = {"binary_data_output": True}
     h = orjson.dumps(header)
-    return h + raw, {"Inference-Header-Content-Length": str(len(h)),
-                     "Content-Type": "application/octet-stream"}
+    return h + raw, {
+        "Inference-Header-Content-Length": str(len(h)),
+        "Content-Type": "application/octet-stream",
+    }
 
 
 def _parse_binary_response(r):
@@ -285,7 +383,7 @@ def _parse_binary_response(r):
             out[o["name"]] = np.asarray(o["data"]).reshape(o["shape"])
             continue
         dt = {"FP32": "<f4", "INT32": "<i4"}[o["datatype"]]
-        out[o["name"]] = np.frombuffer(r.content[pos:pos + size], dt).reshape(o["shape"])
+        out[o["name"]] = np.frombuffer(r.content[pos : pos + size], dt).reshape(o["shape"])
         pos += size
     assert pos == len(r.content)
     return out
@@ -294,8 +392,13 @@ def _parse_binary_response(r):
 def test_v2_binary_tensor_data(client, trained):
     x = trained.x_test[:20]  # 62 KB of float32: under the test app's 64 KB body limit
     want = trained.reference(x)
-    body, headers = _binary_request(x, outputs=[
-        {"name": "probabilities", "parameters": {"binary_data": True}}, {"name": "classes"}])
+    body, headers = _binary_request(
+        x,
+        outputs=[
+            {"name": "probabilities", "parameters": {"binary_data": True}},
+            {"name": "classes"},
+        ],
+    )
     r = client.post("/v2/models/mnist/infer", content=body, headers=headers)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/octet-stream"
@@ -303,8 +406,9 @@ def test_v2_binary_tensor_data(client, trained):
     np.testing.assert_array_equal(out["probabilities"], want["probabilities"])
     np.testing.assert_array_equal(out["classes"], want["classes"])
     body, headers = _binary_request(x, all_binary=True)
-    out = _parse_binary_response(client.post("/v2/models/mnist/infer", content=body,
-                                             headers=headers))
+    out = _parse_binary_response(
+        client.post("/v2/models/mnist/infer", content=body, headers=headers)
+    )
     np.testing.assert_array_equal(out["logits"], want["logits"])
     np.testing.assert_array_equal(out["classes"], want["classes"])
 
@@ -312,15 +416,30 @@ def test_v2_binary_tensor_data(client, trained):
 def test_v2_bytes_tensors(client):
     items = [b"\x00\x01", b"hello"]
     raw = b"".join(struct.pack("<I", len(b)) + b for b in items)
-    header = orjson.dumps({
-        "inputs": [{"name": "s", "shape": [2], "datatype": "BYTES",
-                    "parameters": {"binary_data_size": len(raw)}},
-                   {"name": "n", "shape": [2, 2], "datatype": "FP32", "data": [1, 2, 3, 4]},
-                   {"name": "k", "shape": [2], "datatype": "INT32", "data": [0, 1]}],
-        "outputs": [{"name": "echo_bytes", "parameters": {"binary_data": True}},
-                    {"name": "text"}, {"name": "total"}]})
-    r = client.post("/v2/models/strings/infer", content=header + raw,
-                    headers={"Inference-Header-Content-Length": str(len(header))})
+    header = orjson.dumps(
+        {
+            "inputs": [
+                {
+                    "name": "s",
+                    "shape": [2],
+                    "datatype": "BYTES",
+                    "parameters": {"binary_data_size": len(raw)},
+                },
+                {"name": "n", "shape": [2, 2], "datatype": "FP32", "data": [1, 2, 3, 4]},
+                {"name": "k", "shape": [2], "datatype": "INT32", "data": [0, 1]},
+            ],
+            "outputs": [
+                {"name": "echo_bytes", "parameters": {"binary_data": True}},
+                {"name": "text"},
+                {"name": "total"},
+            ],
+        }
+    )
+    r = client.post(
+        "/v2/models/strings/infer",
+        content=header + raw,
+        headers={"Inference-Header-Content-Length": str(len(header))},
+    )
     assert r.status_code == 200, r.text
     n = int(r.headers["inference-header-content-length"])
     head = orjson.loads(r.content[:n])
@@ -330,44 +449,76 @@ def test_v2_bytes_tensors(client):
     assert r.content[n:] == raw
 
 
-@pytest.mark.parametrize("doc,fragment", [
-    ({"inputs": [{"name": "x", "shape": [1, 784], "datatype": "FP64",
-                  "data": [0.0] * 784}]}, "datatype 'FP64'"),
-    ({"inputs": [{"name": "x", "shape": [1, 784], "datatype": "FP32", "data": [0.0] * 10}]},
-     "needs 784 values; 'data' has 10"),
-    ({"inputs": [{"name": "x", "shape": [1, 10], "datatype": "FP32", "data": [0.0] * 10}]},
-     "Input 'x' has shape (1, 10), but the signature expects (-1, 784)"),
-    ({"inputs": [{"name": "y", "shape": [1], "datatype": "FP32", "data": [0]}]},
-     "Unknown input 'y'"),
-    ({"inputs": []}, "non-empty 'inputs'"),
-    ({"inputs": [{"name": "x", "shape": [-1, 784], "datatype": "FP32", "data": []}]},
-     "non-negative integers"),
-    ({"inputs": [{"name": "x", "shape": [1, 784], "datatype": "FP32"}]}, "neither 'data'"),
-    ({"inputs": [{"name": "x", "shape": [1, 784], "datatype": "FP32", "data": [0] * 784}],
-      "outputs": [{"name": "nope"}]}, "Unknown output 'nope'"),
-])
+@pytest.mark.parametrize(
+    "doc,fragment",
+    [
+        (
+            {"inputs": [{"name": "x", "shape": [1, 784], "datatype": "FP64", "data": [0.0] * 784}]},
+            "datatype 'FP64'",
+        ),
+        (
+            {"inputs": [{"name": "x", "shape": [1, 784], "datatype": "FP32", "data": [0.0] * 10}]},
+            "needs 784 values; 'data' has 10",
+        ),
+        (
+            {"inputs": [{"name": "x", "shape": [1, 10], "datatype": "FP32", "data": [0.0] * 10}]},
+            "Input 'x' has shape (1, 10), but the signature expects (-1, 784)",
+        ),
+        (
+            {"inputs": [{"name": "y", "shape": [1], "datatype": "FP32", "data": [0]}]},
+            "Unknown input 'y'",
+        ),
+        ({"inputs": []}, "non-empty 'inputs'"),
+        (
+            {"inputs": [{"name": "x", "shape": [-1, 784], "datatype": "FP32", "data": []}]},
+            "non-negative integers",
+        ),
+        ({"inputs": [{"name": "x", "shape": [1, 784], "datatype": "FP32"}]}, "neither 'data'"),
+        (
+            {
+                "inputs": [{"name": "x", "shape": [1, 784], "datatype": "FP32", "data": [0] * 784}],
+                "outputs": [{"name": "nope"}],
+            },
+            "Unknown output 'nope'",
+        ),
+    ],
+)
 def test_v2_errors(client, doc, fragment):
     _err(client.post("/v2/models/mnist/infer", json=doc), 400, fragment)
 
 
 def test_v2_binary_errors(client, trained):
     body, headers = _binary_request(trained.x_test[:2])
-    _err(client.post("/v2/models/mnist/infer", content=body[:-8], headers=headers), 400,
-         "binary_data_size")
-    _err(client.post("/v2/models/mnist/infer", content=body + b"xx", headers=headers), 400,
-         "not claimed")
-    _err(client.post("/v2/models/mnist/infer", content=body,
-                     headers={"Inference-Header-Content-Length": "99999999"}), 400,
-         "Inference-Header-Content-Length")
+    _err(
+        client.post("/v2/models/mnist/infer", content=body[:-8], headers=headers),
+        400,
+        "binary_data_size",
+    )
+    _err(
+        client.post("/v2/models/mnist/infer", content=body + b"xx", headers=headers),
+        400,
+        "not claimed",
+    )
+    _err(
+        client.post(
+            "/v2/models/mnist/infer",
+            content=body,
+            headers={"Inference-Header-Content-Length": "99999999"},
+        ),
+        400,
+        "Inference-Header-Content-Length",
+    )
     _err(client.post("/v2/models/mnist/infer", content=b"{oops"), 400, "JSON Parse error")
-    _err(client.post("/v2/models/nope/infer", content=body, headers=headers), 404,
-         "Servable not found")
+    _err(
+        client.post("/v2/models/nope/infer", content=body, headers=headers),
+        404,
+        "Servable not found",
+    )
 
 
 # -- health, metrics, demo -------------------------------------------------------------------
 def test_healthz_metrics_demo(client, trained):
-    assert client.get("/healthz").json() == {"status": "ok", "models": {"mnist": 1,
-                                                                        "strings": 3}}
+    assert client.get("/healthz").json() == {"status": "ok", "models": {"mnist": 1, "strings": 3}}
     client.post("/v1/models/mnist:predict", json={"instances": trained.x_test[:4].tolist()})
     text = client.get("/metrics").text
     assert 'flowzero_serving_requests_total{api="predict",code="200",model="mnist"}' in text
@@ -388,13 +539,13 @@ def test_app_without_lifespan_answers_503(base):
 
 
 def test_inline_small_requests_give_the_same_answers(base, trained):
-    app = create_app(ServingConfig(base, ("mnist",), poll_interval_s=0,
-                                   inline_max_bytes=1 << 20))
+    app = create_app(ServingConfig(base, ("mnist",), poll_interval_s=0, inline_max_bytes=1 << 20))
     x = trained.x_test[:2]
     with TestClient(app) as c:
         r = c.post("/v1/models/mnist:predict", json={"inputs": x.tolist()})
-        np.testing.assert_array_equal(np.float32(r.json()["outputs"]["probabilities"]),
-                                      trained.reference(x)["probabilities"])
+        np.testing.assert_array_equal(
+            np.float32(r.json()["outputs"]["probabilities"]), trained.reference(x)["probabilities"]
+        )
         _err(c.post("/v1/models/mnist:predict", content=b"{"), 400, "JSON Parse error")
 
 
@@ -420,8 +571,8 @@ def test_inline_runs_only_requests_of_a_cheap_kind(base):
     try:
         main = threading.current_thread().name
         assert asyncio.run(offload(app, 100)).startswith("pool")  # cost unknown yet
-        assert asyncio.run(offload(app, 100)) == main              # cheap: inline
-        assert asyncio.run(offload(app, 120)) == main              # same size class
+        assert asyncio.run(offload(app, 100)) == main  # cheap: inline
+        assert asyncio.run(offload(app, 120)) == main  # same size class
         assert asyncio.run(offload(app, 70000)).startswith("pool")  # another class: unknown
         assert asyncio.run(offload(app, 70000)) == main
         assert asyncio.run(offload(app, (1 << 20) + 1)).startswith("pool")  # over the cap
@@ -429,7 +580,7 @@ def test_inline_runs_only_requests_of_a_cheap_kind(base):
         app._in_pool = app._in_pool_costly = 1  # costly work in the pool: do not wait for it
         assert asyncio.run(offload(app, 100)).startswith("pool")
         app._in_pool = app._in_pool_costly = 0
-        for _ in range(20):                                         # requests got slow
+        for _ in range(20):  # requests got slow
             asyncio.run(offload(app, 100, spin=2 * INLINE_MAX_S))
         assert asyncio.run(offload(app, 100)).startswith("pool")
         off = ServingApp(ServingConfig(base, ("mnist",), poll_interval_s=0, inline_max_bytes=0))

@@ -19,17 +19,31 @@ import pytest
 
 from tests.serving._deploy import REPO, free_port
 
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "")
-                 if p and os.access(p, os.X_OK)), None)
-DRIVER = next((p for p in ("/usr/bin/chromedriver", shutil.which("chromedriver") or "")
-               if p and os.access(p, os.X_OK)), None)
+CHROMIUM = next(
+    (
+        p
+        for p in ("/usr/bin/chromium", shutil.which("chromium") or "")
+        if p and os.access(p, os.X_OK)
+    ),
+    None,
+)
+DRIVER = next(
+    (
+        p
+        for p in ("/usr/bin/chromedriver", shutil.which("chromedriver") or "")
+        if p and os.access(p, os.X_OK)
+    ),
+    None,
+)
 
 pytestmark = [
     pytest.mark.slow,  # a headless browser
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed "
-                                                "(apt-get install chromium)"),
-    pytest.mark.skipif(DRIVER is None, reason="chromedriver is not installed "
-                                              "(apt-get install chromium-driver)"),
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)"
+    ),
+    pytest.mark.skipif(
+        DRIVER is None, reason="chromedriver is not installed (apt-get install chromium-driver)"
+    ),
 ]
 
 
@@ -40,10 +54,25 @@ def server(trained, tmp_path_factory):
     log = tmp_path_factory.mktemp("browser") / "server.log"
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
     with open(log, "wb") as out:
-        p = subprocess.Popen([sys.executable, "-m", "flowzero.serving", "--model-base-path",
-                              trained.base, "--model-name", "mnist", "--port", str(port),
-                              "--log-level", "warning"], stdout=out, stderr=subprocess.STDOUT,
-                             env=env, start_new_session=True)
+        p = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "flowzero.serving",
+                "--model-base-path",
+                trained.base,
+                "--model-name",
+                "mnist",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -69,19 +98,30 @@ def server(trained, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver",
-                                    reason="selenium is not installed (pip install selenium)")
+    webdriver = pytest.importorskip(
+        "selenium.webdriver", reason="selenium is not installed (pip install selenium)"
+    )
     from selenium.webdriver.chrome.service import Service
 
     os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not download anything
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     profile = tmp_path_factory.mktemp("chromium-profile")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--no-default-browser-check", "--disable-sync",
-                "--disable-extensions", "--disable-default-apps", "--window-size=900,760",
-                f"--user-data-dir={profile}"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-sync",
+        "--disable-extensions",
+        "--disable-default-apps",
+        "--window-size=900,760",
+        f"--user-data-dir={profile}",
+    ):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=opts)
     driver.set_page_load_timeout(30)
@@ -105,23 +145,29 @@ def test_draw_a_digit_and_read_the_bars(server, browser, trained, tmp_path):
     from selenium.webdriver.common.by import By
 
     browser.get(server + "/")
-    _wait(lambda: browser.execute_script("return document.body.dataset.ready === '1'"),
-          what="the page to read the model's metadata")
+    _wait(
+        lambda: browser.execute_script("return document.body.dataset.ready === '1'"),
+        what="the page to read the model's metadata",
+    )
     pad = browser.find_element(By.ID, "pad")
     # A "7": a bar across the top, then down to the lower left (offsets from the centre).
     chain = ActionChains(browser).move_to_element_with_offset(pad, -70, -90).click_and_hold()
     for dx, dy in [(35, 0)] * 4 + [(-10, 25)] * 8:
         chain = chain.move_by_offset(dx, dy).pause(0.01)
     chain.release().perform()
-    _wait(lambda: browser.execute_script(
-        "return window.flowzero.requests > 0 && window.flowzero.lastProbabilities !== null"),
-        what="a prediction")
+    _wait(
+        lambda: browser.execute_script(
+            "return window.flowzero.requests > 0 && window.flowzero.lastProbabilities !== null"
+        ),
+        what="a prediction",
+    )
     time.sleep(0.5)  # let the last (newest) drawing's request finish
     _wait(lambda: browser.execute_script("return !document.hidden"), what="page")
     state = browser.execute_script(
         "return {x: window.flowzero.lastInput, errors: window.flowzero.errors,"
         " bars: Array.from(document.querySelectorAll('.bar')).map(b => b.dataset.prob),"
-        " pred: document.getElementById('prediction').textContent}")
+        " pred: document.getElementById('prediction').textContent}"
+    )
     assert state["errors"] == 0
     x = np.float32(state["x"]).reshape(1, 784)
     assert 20 < int((x > 0.1).sum()) < 400, "the 28x28 input should hold a stroke"

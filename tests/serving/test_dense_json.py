@@ -39,27 +39,34 @@ def test_big_row_and_columnar_requests_take_the_dense_path(trained, client):
     for key, out in (("instances", "predictions"), ("inputs", "outputs")):
         body = _body({key: x, "signature_name": "serving_default"})
         sig, fmt, arr = codec.parse_dense(body)
-        assert (sig, fmt, arr.shape) == ("serving_default", "row" if key == "instances"
-                                         else "columnar", (100, 784))
+        assert (sig, fmt, arr.shape) == (
+            "serving_default",
+            "row" if key == "instances" else "columnar",
+            (100, 784),
+        )
         np.testing.assert_array_equal(arr.astype(np.float32), x)
         r = client.post("/v1/models/mnist:predict", content=body)
         assert r.status_code == 200, r.text
         got = r.json()[out]
         want = trained.reference(x)
         if key == "instances":
-            np.testing.assert_array_equal(np.float32([p["probabilities"] for p in got]),
-                                          want["probabilities"])
+            np.testing.assert_array_equal(
+                np.float32([p["probabilities"] for p in got]), want["probabilities"]
+            )
             assert [p["classes"] for p in got] == want["classes"].tolist()
         else:
-            np.testing.assert_array_equal(np.float32(got["probabilities"]),
-                                          want["probabilities"])
+            np.testing.assert_array_equal(np.float32(got["probabilities"]), want["probabilities"])
 
 
 def test_numbers_parse_exactly_as_the_general_parser_does():
     rng = np.random.default_rng(0)
-    vals = np.concatenate([rng.normal(size=600) * 10.0 ** rng.integers(-40, 40, 600),
-                           [0.0, -0.0, 1, -1, 3.4028235e38, 1e-45, 2 ** 60, 0.1]])
-    text = b"{\"inputs\": [" + b",".join(repr(float(v)).encode() for v in vals) + b", 7]}"
+    vals = np.concatenate(
+        [
+            rng.normal(size=600) * 10.0 ** rng.integers(-40, 40, 600),
+            [0.0, -0.0, 1, -1, 3.4028235e38, 1e-45, 2**60, 0.1],
+        ]
+    )
+    text = b'{"inputs": [' + b",".join(repr(float(v)).encode() for v in vals) + b", 7]}"
     _, _, arr = codec.parse_dense(text)
     want = np.asarray(orjson.loads(text)["inputs"], dtype=np.float64)
     np.testing.assert_array_equal(arr, want)
@@ -78,29 +85,28 @@ def fill(template: str, *parts: str) -> str:
 
 
 BAD = {
-    "ragged rows": fill("{\"instances\": [[@], [@, 1]]}", ROW, ROW),
-    "ragged, same total": fill("{\"instances\": [[@, 1], [@], [@]]}", ROW, ROW, ROW[4:]),
-    "nested deeper": fill("{\"instances\": [[@], [@]]}", ROW, ROW.replace("0.123456", "[0.5]", 1)),
-    "a number among rows": fill("{\"instances\": [[@], 3]}", ROW),
-    "null": fill("{\"instances\": [[@], [@]]}", ROW, ROW.replace("0.123456", "null", 1)),
-    "bool": fill("{\"instances\": [[@], [@]]}", ROW, ROW.replace("0.123456", "true", 1)),
-    "string": fill("{\"instances\": [[@], [@]]}", ROW, ROW.replace("0.123456", "\"x\"", 1)),
-    "b64": fill("{\"instances\": [[@], [@]]}", ROW,
-                ROW.replace("0.123456", "{\"b64\": \"AA==\"}", 1)),
-    "wrong width": fill("{\"instances\": [[@, 1], [@, 1]]}", ROW, ROW),
-    "both keys": fill("{\"instances\": [[@]], \"inputs\": [[@]]}", ROW, ROW),
-    "duplicate key": fill("{\"instances\": [[@]], \"instances\": 5}", ROW),
-    "unknown key": fill("{\"instances\": [[@]], \"extra\": [1]}", ROW),
-    "bracket in name": fill("{\"instances\": [[@]], \"signature_name\": \"a[\"}", ROW),
-    "name not a string": fill("{\"instances\": [[@]], \"signature_name\": 3}", ROW),
-    "unknown signature": fill("{\"instances\": [[@]], \"signature_name\": \"nope\"}", ROW),
-    "overflow": fill("{\"instances\": [[@]]}", ROW.replace("0.123456", "1e400", 1)),
-    "trailing garbage": fill("{\"instances\": [[@]]} x", ROW),
+    "ragged rows": fill('{"instances": [[@], [@, 1]]}', ROW, ROW),
+    "ragged, same total": fill('{"instances": [[@, 1], [@], [@]]}', ROW, ROW, ROW[4:]),
+    "nested deeper": fill('{"instances": [[@], [@]]}', ROW, ROW.replace("0.123456", "[0.5]", 1)),
+    "a number among rows": fill('{"instances": [[@], 3]}', ROW),
+    "null": fill('{"instances": [[@], [@]]}', ROW, ROW.replace("0.123456", "null", 1)),
+    "bool": fill('{"instances": [[@], [@]]}', ROW, ROW.replace("0.123456", "true", 1)),
+    "string": fill('{"instances": [[@], [@]]}', ROW, ROW.replace("0.123456", '"x"', 1)),
+    "b64": fill('{"instances": [[@], [@]]}', ROW, ROW.replace("0.123456", '{"b64": "AA=="}', 1)),
+    "wrong width": fill('{"instances": [[@, 1], [@, 1]]}', ROW, ROW),
+    "both keys": fill('{"instances": [[@]], "inputs": [[@]]}', ROW, ROW),
+    "duplicate key": fill('{"instances": [[@]], "instances": 5}', ROW),
+    "unknown key": fill('{"instances": [[@]], "extra": [1]}', ROW),
+    "bracket in name": fill('{"instances": [[@]], "signature_name": "a["}', ROW),
+    "name not a string": fill('{"instances": [[@]], "signature_name": 3}', ROW),
+    "unknown signature": fill('{"instances": [[@]], "signature_name": "nope"}', ROW),
+    "overflow": fill('{"instances": [[@]]}', ROW.replace("0.123456", "1e400", 1)),
+    "trailing garbage": fill('{"instances": [[@]]} x', ROW),
     "not an object": fill("[[@]]", ROW),
-    "named instances": fill("{\"instances\": [{\"x\": [@]}]}", ROW),
-    "empty": "{\"instances\": []}" + " " * 5000,
-    "truncated": fill("{\"instances\": [[@]", ROW),
-    "byte order mark": fill("\ufeff{\"instances\": [[@]]}", ROW),
+    "named instances": fill('{"instances": [{"x": [@]}]}', ROW),
+    "empty": '{"instances": []}' + " " * 5000,
+    "truncated": fill('{"instances": [[@]', ROW),
+    "byte order mark": fill('\ufeff{"instances": [[@]]}', ROW),
 }
 
 
@@ -123,7 +129,7 @@ def test_only_plain_dense_bodies_are_claimed():
         if case in ("unknown signature", "wrong width", "overflow"):
             continue  # dense and well-formed as JSON: the signature check refuses them later
         assert codec.parse_dense(text.encode()) is None, case
-    assert codec.parse_dense(b"{\"instances\": [[1, 2]]}") is None  # small: orjson is cheaper
+    assert codec.parse_dense(b'{"instances": [[1, 2]]}') is None  # small: orjson is cheaper
 
 
 def _rows_one_by_one(cols: dict[str, np.ndarray]) -> list[dict]:
@@ -144,9 +150,12 @@ def test_row_answers_cut_from_one_serialization_equal_row_by_row(seed):
         if dtype.startswith("float"):
             v = (rng.normal(size=shape) * 10.0 ** rng.integers(-30, 30)).astype(dtype)
         else:
-            v = rng.integers(0 if dtype in ("uint8", "bool") else -1000,
-                             2 if dtype == "bool" else 256, size=shape).astype(dtype)
-        cols[f"out{j}%s\"" if j == 1 else f"out{j}"] = v
+            v = rng.integers(
+                0 if dtype in ("uint8", "bool") else -1000,
+                2 if dtype == "bool" else 256,
+                size=shape,
+            ).astype(dtype)
+        cols[f'out{j}%s"' if j == 1 else f"out{j}"] = v
     fast = codec._rows_of_numeric_columns(cols, n)
     assert fast is not None
     got = orjson.loads(fast)["predictions"]
@@ -160,9 +169,12 @@ def test_row_answers_cut_from_one_serialization_equal_row_by_row(seed):
 
 def test_row_answers_with_empty_or_text_columns_take_the_general_path():
     n = 2
-    assert codec._rows_of_numeric_columns({"a": np.zeros((n, 0, 3)), "b": np.arange(n)}, n) \
+    assert codec._rows_of_numeric_columns({"a": np.zeros((n, 0, 3)), "b": np.arange(n)}, n) is None
+    assert (
+        codec._rows_of_numeric_columns(
+            {"a": np.array([b"x", b"y"], dtype=object), "b": np.arange(n)}, n
+        )
         is None
-    assert codec._rows_of_numeric_columns(
-        {"a": np.array([b"x", b"y"], dtype=object), "b": np.arange(n)}, n) is None
+    )
     body = codec.encode_predict({"a": np.zeros((1, 0, 3)), "b": np.arange(1)}, "row")
     assert orjson.loads(body) == {"predictions": [{"a": [], "b": 0}]}

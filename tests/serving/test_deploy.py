@@ -33,10 +33,12 @@ from tests.serving._deploy import (
 
 pytestmark = [
     pytest.mark.slow,  # nginx + gunicorn deployments
-    pytest.mark.skipif(find_nginx() is None,
-                       reason="nginx is not installed (apt-get install nginx)"),
-    pytest.mark.skipif(not have_gunicorn(),
-                       reason="gunicorn is not installed (pip install 'flowzero[serving]')"),
+    pytest.mark.skipif(
+        find_nginx() is None, reason="nginx is not installed (apt-get install nginx)"
+    ),
+    pytest.mark.skipif(
+        not have_gunicorn(), reason="gunicorn is not installed (pip install 'flowzero[serving]')"
+    ),
 ]
 
 JSON = {"Content-Type": "application/json"}
@@ -58,9 +60,13 @@ def dep(trained, tmp_path_factory):
 
 
 def _predict(dep, x, timeout=10.0):
-    status, body, _ = dep.request("POST", "/v1/models/mnist:predict",
-                                  orjson.dumps({"instances": x}, option=orjson.OPT_SERIALIZE_NUMPY),
-                                  JSON, timeout=timeout)
+    status, body, _ = dep.request(
+        "POST",
+        "/v1/models/mnist:predict",
+        orjson.dumps({"instances": x}, option=orjson.OPT_SERIALIZE_NUMPY),
+        JSON,
+        timeout=timeout,
+    )
     return status, body
 
 
@@ -70,16 +76,31 @@ def test_predict_through_nginx_equals_session_run(dep, trained):
     assert status == 200, body
     preds = orjson.loads(body)["predictions"]
     want = trained.reference(x)
-    np.testing.assert_array_equal(np.float32([p["probabilities"] for p in preds]),
-                                  want["probabilities"])
+    np.testing.assert_array_equal(
+        np.float32([p["probabilities"] for p in preds]), want["probabilities"]
+    )
     assert [p["classes"] for p in preds] == want["classes"].tolist()
     # binary KServe v2 through nginx too
     raw = x.astype("<f4").tobytes()
-    head = orjson.dumps({"inputs": [{"name": "x", "shape": [10, 784], "datatype": "FP32",
-                                     "parameters": {"binary_data_size": len(raw)}}],
-                         "parameters": {"binary_data_output": True}})
-    status, body, headers = dep.request("POST", "/v2/models/mnist/infer", head + raw,
-                                        {"Inference-Header-Content-Length": str(len(head))})
+    head = orjson.dumps(
+        {
+            "inputs": [
+                {
+                    "name": "x",
+                    "shape": [10, 784],
+                    "datatype": "FP32",
+                    "parameters": {"binary_data_size": len(raw)},
+                }
+            ],
+            "parameters": {"binary_data_output": True},
+        }
+    )
+    status, body, headers = dep.request(
+        "POST",
+        "/v2/models/mnist/infer",
+        head + raw,
+        {"Inference-Header-Content-Length": str(len(head))},
+    )
     assert status == 200, body
     n = int(headers["inference-header-content-length"])
     outs = orjson.loads(body[:n])["outputs"]
@@ -90,7 +111,8 @@ def test_predict_through_nginx_equals_session_run(dep, trained):
         size = out["parameters"]["binary_data_size"]
         if out["name"] == "logits":
             np.testing.assert_array_equal(
-                np.frombuffer(body[start:start + size], "<f4").reshape(10, 10), want["logits"])
+                np.frombuffer(body[start : start + size], "<f4").reshape(10, 10), want["logits"]
+            )
         start += size
     assert "logits" in [out["name"] for out in outs]
 
@@ -110,8 +132,9 @@ def _listener_pid(path):
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(5)
         s.connect(path)
-        pid, _, _ = struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                                     struct.calcsize("3i")))
+        pid, _, _ = struct.unpack(
+            "3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        )
         return pid
 
 
@@ -156,8 +179,10 @@ def test_each_worker_listens_on_a_socket_of_its_own(dep):
         assert (st.st_uid, st.st_gid) == (shared.st_uid, shared.st_gid)
         assert _healthz_over(dep.worker_socket(slot)) == 200
     assert _healthz_over(dep.sock) == 200  # the shared socket: nginx's backup
-    assert sorted(f for f in os.listdir(dep.run_dir) if f.startswith("worker-")) == \
-        ["worker-0.sock", "worker-1.sock"]
+    assert sorted(f for f in os.listdir(dep.run_dir) if f.startswith("worker-")) == [
+        "worker-0.sock",
+        "worker-1.sock",
+    ]
 
 
 def test_nginx_limits_and_errors(dep):
@@ -166,8 +191,7 @@ def test_nginx_limits_and_errors(dep):
     status, body, _ = dep.request("GET", "/v1/models/nope")
     assert status == 404 and orjson.loads(body)["error"]
     big = b" " * (17 * 1024 * 1024)  # over nginx's client_max_body_size 16m
-    status, body, headers = dep.request("POST", "/v1/models/mnist:predict", big, JSON,
-                                        timeout=30)
+    status, body, headers = dep.request("POST", "/v1/models/mnist:predict", big, JSON, timeout=30)
     assert status == 413
     # nginx's own answer, in TF Serving's JSON shape (not its HTML page)
     assert "client_max_body_size" in orjson.loads(body)["error"], body
@@ -179,9 +203,13 @@ def test_metrics_add_up_all_workers(dep, trained):
         assert _predict(dep, x)[0] == 200
     status, body, _ = dep.request("GET", "/metrics")
     assert status == 200
-    total = sum(float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
-                if line.startswith("flowzero_serving_requests_total{")
-                and 'api="predict"' in line and 'code="200"' in line)
+    total = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in body.decode().splitlines()
+        if line.startswith("flowzero_serving_requests_total{")
+        and 'api="predict"' in line
+        and 'code="200"' in line
+    )
     assert total >= 6
 
 
@@ -225,15 +253,18 @@ def test_hup_reload_under_load_loses_no_request(dep, trained):
     failed = [s for s in statuses if s != 200]
     assert failed == [], f"{len(failed)} of 200 failed: {sorted(set(failed))}\n{dep.logs()}"
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and (set(children(dep.master_pid)) & set(old)
-                                           or len(children(dep.master_pid)) != 2):
+    while time.monotonic() < deadline and (
+        set(children(dep.master_pid)) & set(old) or len(children(dep.master_pid)) != 2
+    ):
         time.sleep(0.1)
     new = children(dep.master_pid)
     assert len(new) == 2 and not set(new) & set(old), (old, new)  # workers were replaced
     # The new workers took the slots over; the old ones left no socket file behind.
     assert sorted(_wait_for_worker_sockets(dep, old).values()) == new
-    assert sorted(f for f in os.listdir(dep.run_dir) if f.startswith("worker-")) == \
-        ["worker-0.sock", "worker-1.sock"]
+    assert sorted(f for f in os.listdir(dep.run_dir) if f.startswith("worker-")) == [
+        "worker-0.sock",
+        "worker-1.sock",
+    ]
 
 
 def test_kill_9_a_worker_keeps_answering(dep, trained):
@@ -248,8 +279,9 @@ def test_kill_9_a_worker_keeps_answering(dep, trained):
     statuses = _load(dep, x, 40, 1.0, threads=4)
     assert statuses.count(200) == len(statuses) == 40, (statuses, dep.logs())
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and (len(children(dep.master_pid)) != 2
-                                           or victim in children(dep.master_pid)):
+    while time.monotonic() < deadline and (
+        len(children(dep.master_pid)) != 2 or victim in children(dep.master_pid)
+    ):
         time.sleep(0.1)
     assert len(children(dep.master_pid)) == 2  # gunicorn replaced it
     now = _wait_for_worker_sockets(dep)
@@ -293,16 +325,22 @@ def test_new_version_through_nginx_without_restart(dep, trained):
         meta = saved_model.loader.load(sess, ["serve"], src)
         sig = meta.signature_def["serving_default"]
         saved_model.simple_save(
-            sess, os.path.join(dep.base, "mnist", "2"),
+            sess,
+            os.path.join(dep.base, "mnist", "2"),
             inputs={"x": g.get_tensor_by_name(sig.inputs["x"].name)},
-            outputs={"probabilities": g.get_tensor_by_name(sig.outputs["probabilities"].name)})
+            outputs={"probabilities": g.get_tensor_by_name(sig.outputs["probabilities"].name)},
+        )
     try:
         deadline = time.monotonic() + 20
         versions = set()
         while time.monotonic() < deadline:
             # both workers must switch: ask several times (requests spread over the workers)
-            seen = {orjson.loads(dep.request("GET", "/v1/models/mnist")[1])
-                    ["model_version_status"][0]["version"] for _ in range(6)}
+            seen = {
+                orjson.loads(dep.request("GET", "/v1/models/mnist")[1])["model_version_status"][0][
+                    "version"
+                ]
+                for _ in range(6)
+            }
             if seen == {"2"}:
                 versions = seen
                 break
@@ -311,8 +349,10 @@ def test_new_version_through_nginx_without_restart(dep, trained):
         status, body = _predict(dep, trained.x_test[:2])
         assert status == 200, body
         # one output now: each prediction is the bare list of 10 probabilities
-        np.testing.assert_array_equal(np.float32(orjson.loads(body)["predictions"]),
-                                      trained.reference(trained.x_test[:2])["probabilities"])
+        np.testing.assert_array_equal(
+            np.float32(orjson.loads(body)["predictions"]),
+            trained.reference(trained.x_test[:2])["probabilities"],
+        )
     finally:
         shutil.rmtree(os.path.join(dep.base, "mnist", "2"))
 
@@ -331,22 +371,31 @@ def test_without_worker_sockets_nginx_falls_back_to_the_shared_one(trained, tmp_
         statuses = _load(d, x, 24, 0.5, threads=4)
         assert statuses == [200] * 24, statuses
         status, body = _predict(d, x)
-        np.testing.assert_array_equal(np.float32(orjson.loads(body)["predictions"][0]
-                                                 ["probabilities"]),
-                                      trained.reference(x)["probabilities"][0])
+        np.testing.assert_array_equal(
+            np.float32(orjson.loads(body)["predictions"][0]["probabilities"]),
+            trained.reference(x)["probabilities"][0],
+        )
     finally:
         d.stop()
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
-                    reason="systemd-analyze is not installed")
+@pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed"
+)
 def test_systemd_units_verify():
     for unit in ("flowzero.service", "flowzero.socket"):
-        r = subprocess.run(["systemd-analyze", "verify",
-                            os.path.join(REPO, "deploy", "systemd", unit)],
-                           capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            ["systemd-analyze", "verify", os.path.join(REPO, "deploy", "systemd", unit)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         # The unit names /srv/flowzero/venv/bin/gunicorn, which this machine does not have.
-        problems = [line for line in (r.stdout + r.stderr).splitlines()
-                    if line.strip() and "is not executable" not in line
-                    and "No such file or directory" not in line]
+        problems = [
+            line
+            for line in (r.stdout + r.stderr).splitlines()
+            if line.strip()
+            and "is not executable" not in line
+            and "No such file or directory" not in line
+        ]
         assert problems == [], problems

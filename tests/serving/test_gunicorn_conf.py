@@ -23,33 +23,47 @@ def _run(tmp_path, body: str, **env: str) -> str:
         import os, socket, types
         from flowzero.serving import gunicorn_conf as conf
     """) + textwrap.dedent(body)
-    full_env = dict(os.environ, FLOWZERO_RUN_DIR=str(tmp_path / "run"),
-                    FLOWZERO_LOG_DIR=str(tmp_path / "log"),
-                    PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""), **env)
+    full_env = dict(
+        os.environ,
+        FLOWZERO_RUN_DIR=str(tmp_path / "run"),
+        FLOWZERO_LOG_DIR=str(tmp_path / "log"),
+        PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        **env,
+    )
     full_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    r = subprocess.run([sys.executable, "-c", script], env=full_env, capture_output=True,
-                       text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-c", script], env=full_env, capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 0, r.stderr
     return r.stdout
 
 
 def test_event_loop_and_heartbeat_directory(tmp_path):
-    out = _run(tmp_path, """
+    out = _run(
+        tmp_path,
+        """
         print(conf.asgi_loop)
         print(conf.worker_tmp_dir)
         print(conf.worker_sockets)
-    """).split()
+    """,
+    ).split()
     assert out[0] == "asyncio"  # never "auto": uvloop lost large bodies under load
     assert os.path.isdir(out[1]) and out[1] in ("/dev/shm", str(tmp_path / "run"))
     assert out[2] == "True"
-    out = _run(tmp_path, "print(conf.asgi_loop, conf.worker_tmp_dir, conf.worker_sockets)",
-               FLOWZERO_ASGI_LOOP="uvloop", FLOWZERO_WORKER_TMP_DIR="/somewhere",
-               FLOWZERO_WORKER_SOCKETS="0").split()
+    out = _run(
+        tmp_path,
+        "print(conf.asgi_loop, conf.worker_tmp_dir, conf.worker_sockets)",
+        FLOWZERO_ASGI_LOOP="uvloop",
+        FLOWZERO_WORKER_TMP_DIR="/somewhere",
+        FLOWZERO_WORKER_SOCKETS="0",
+    ).split()
     assert out == ["uvloop", "/somewhere", "False"]
 
 
 def test_slots_go_free_first_then_to_the_oldest_holder(tmp_path):
-    out = _run(tmp_path, """
+    out = _run(
+        tmp_path,
+        """
         W = types.SimpleNamespace
         server = W(WORKERS={}, num_workers=2)
         age = [0]
@@ -72,12 +86,15 @@ def test_slots_go_free_first_then_to_the_oldest_holder(tmp_path):
         server.num_workers = 2             # TTOU stops the oldest (4, slot 1)
         stop(4)
         print(spawn(), spawn())            # the next HUP (7, 8): the empty slot 1, then 0
-    """)
+    """,
+    )
     assert out.split() == ["0", "1", "0", "1", "0", "2", "1", "0"]
 
 
 def test_a_worker_socket_is_bound_and_removed_only_by_its_owner(tmp_path):
-    out = _run(tmp_path, """
+    out = _run(
+        tmp_path,
+        """
         import logging
         cfg = types.SimpleNamespace(umask=0o007, uid=os.getuid(), gid=os.getgid(), backlog=16,
                                     reuse_port=False)
@@ -94,5 +111,6 @@ def test_a_worker_socket_is_bound_and_removed_only_by_its_owner(tmp_path):
         print("kept")
         conf.worker_exit(server, new)
         print(os.path.exists(path))
-    """)
+    """,
+    )
     assert out.split() == ["shared", "True", "0o770", "kept", "False"]

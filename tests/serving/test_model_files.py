@@ -34,8 +34,14 @@ DATA = os.path.join("variables", "variables.data-00000-of-00001")
 PB = "saved_model.pb"
 DESCRIPTOR = "saved_model.json"
 # (layout, file) pairs a stranger may have replaced: every file a load reads.
-TARGETS = [("tf", DATA), ("tf", INDEX), ("tf", PB), ("old", VARS), ("old", INDEX),
-           ("old", DESCRIPTOR)]
+TARGETS = [
+    ("tf", DATA),
+    ("tf", INDEX),
+    ("tf", PB),
+    ("old", VARS),
+    ("old", INDEX),
+    ("old", DESCRIPTOR),
+]
 
 
 def _old_layout(trained, dst):
@@ -49,17 +55,34 @@ def _old_layout(trained, dst):
     with g.as_default():
         saver = tf.train.Saver(var_list, max_to_keep=None)
     sig = predict_signature_def({"x": trained.net.x}, trained.outputs)
-    json_saver.export_meta_graph(os.path.join(dst, "meta_graph_0.json"), graph=g, saver=saver,
-                                 meta_info_def={"tags": ["serve"]},
-                                 signature_def={"serving_default": sig.to_json()})
+    json_saver.export_meta_graph(
+        os.path.join(dst, "meta_graph_0.json"),
+        graph=g,
+        saver=saver,
+        meta_info_def={"tags": ["serve"]},
+        signature_def={"serving_default": sig.to_json()},
+    )
     checkpoint_utils.write_flowzero_checkpoint(
         os.path.join(dst, "variables", "variables"),
-        {v.op.name: trained.sess.run(v) for v in var_list})
+        {v.op.name: trained.sess.run(v) for v in var_list},
+    )
     with open(os.path.join(dst, DESCRIPTOR), "w") as f:
-        json.dump({"format": "flowzero.saved_model", "version": 1, "created": 0.0,
-                   "variables": "variables/variables",
-                   "meta_graphs": [{"tags": ["serve"], "file": "meta_graph_0.json",
-                                    "signatures": ["serving_default"]}]}, f)
+        json.dump(
+            {
+                "format": "flowzero.saved_model",
+                "version": 1,
+                "created": 0.0,
+                "variables": "variables/variables",
+                "meta_graphs": [
+                    {
+                        "tags": ["serve"],
+                        "file": "meta_graph_0.json",
+                        "signatures": ["serving_default"],
+                    }
+                ],
+            },
+            f,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -160,11 +183,12 @@ def _edit_bundle_index(export_dir, edit):
     with open(path, "rb") as f:
         items = sstable.read_table(f.read(), path)
     header = tensor_bundle_pb2.BundleHeaderProto.FromString(items[0][1])
-    entries = {k.decode(): tensor_bundle_pb2.BundleEntryProto.FromString(v)
-               for k, v in items[1:]}
+    entries = {k.decode(): tensor_bundle_pb2.BundleEntryProto.FromString(v) for k, v in items[1:]}
     edit(header, entries)
-    table = sstable.build_table([(b"", header.SerializeToString())] + [
-        (k.encode(), e.SerializeToString()) for k, e in sorted(entries.items())])
+    table = sstable.build_table(
+        [(b"", header.SerializeToString())]
+        + [(k.encode(), e.SerializeToString()) for k, e in sorted(entries.items())]
+    )
     with open(path, "wb") as f:
         f.write(table)
 
@@ -200,10 +224,8 @@ def test_symlink_to_dev_zero_is_refused(trained, old_layout, tmp_path, layout, t
     assert time.monotonic() - t0 < 10
 
 
-@pytest.mark.parametrize("layout,target", [("tf", DATA), ("tf", INDEX), ("tf", PB),
-                                           ("old", VARS)])
-def test_symlinks_only_inside_the_version_directory(trained, old_layout, tmp_path, layout,
-                                                    target):
+@pytest.mark.parametrize("layout,target", [("tf", DATA), ("tf", INDEX), ("tf", PB), ("old", VARS)])
+def test_symlinks_only_inside_the_version_directory(trained, old_layout, tmp_path, layout, target):
     export = _export_in(layout, trained, old_layout, tmp_path)
     outside = tmp_path / "elsewhere"
     shutil.move(os.path.join(export, target), outside)
@@ -233,8 +255,10 @@ def test_each_file_of_tensorflows_layout_is_held_to_the_limit(export):
     assert f"bytes, more than the limit of {limit}" in msg and PB in msg
     # ... and the checkpoint's data file stops a read of the checkpoint.
     limit = os.path.getsize(os.path.join(export, DATA)) - 1
-    with read_limits(max_file_bytes=limit, root=export), \
-            pytest.raises(errors.DataLossError) as info:
+    with (
+        read_limits(max_file_bytes=limit, root=export),
+        pytest.raises(errors.DataLossError) as info,
+    ):
         tf.train.list_variables(os.path.join(export, "variables", "variables"))
     assert f"bytes, more than the limit of {limit}" in str(info.value)
     assert DATA in str(info.value)
@@ -326,11 +350,14 @@ def test_truncated_index_is_data_loss_naming_it(export):
     assert INDEX in _timed_load(export)
 
 
-@pytest.mark.parametrize("shape,size", [
-    ([1 << 40, 1 << 40], None),  # more elements than any memory
-    ([1 << 40, 784], None),  # a plausible element count, but not the size the entry gives
-    ([1 << 30], 4 << 30),  # shape and size agree, on 4 GiB that the data file does not hold
-])
+@pytest.mark.parametrize(
+    "shape,size",
+    [
+        ([1 << 40, 1 << 40], None),  # more elements than any memory
+        ([1 << 40, 784], None),  # a plausible element count, but not the size the entry gives
+        ([1 << 30], 4 << 30),  # shape and size agree, on 4 GiB that the data file does not hold
+    ],
+)
 def test_absurd_shape_in_the_bundle_index_is_refused_before_allocating(export, shape, size):
     def edit(header, entries):
         entry = entries[W1]
@@ -394,18 +421,22 @@ def _absurd_shape(export, target):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
-@pytest.mark.parametrize("layout,target,poison,code,fragment", [
-    ("tf", DATA, _fifo, "DATA_LOSS", "FIFO"),
-    ("tf", INDEX, _fifo, "DATA_LOSS", "FIFO"),
-    ("tf", PB, _fifo, "DATA_LOSS", "FIFO"),
-    ("tf", DATA, _truncate, "DATA_LOSS", "past the end of the data file"),
-    ("tf", INDEX, _truncate, "DATA_LOSS", INDEX),
-    ("tf", PB, _truncate, "DATA_LOSS", PB),
-    ("tf", INDEX, _absurd_shape, "INVALID_ARGUMENT", W1),
-    ("old", VARS, _fifo, "DATA_LOSS", "FIFO"),
-])
+@pytest.mark.parametrize(
+    "layout,target,poison,code,fragment",
+    [
+        ("tf", DATA, _fifo, "DATA_LOSS", "FIFO"),
+        ("tf", INDEX, _fifo, "DATA_LOSS", "FIFO"),
+        ("tf", PB, _fifo, "DATA_LOSS", "FIFO"),
+        ("tf", DATA, _truncate, "DATA_LOSS", "past the end of the data file"),
+        ("tf", INDEX, _truncate, "DATA_LOSS", INDEX),
+        ("tf", PB, _truncate, "DATA_LOSS", PB),
+        ("tf", INDEX, _absurd_shape, "INVALID_ARGUMENT", W1),
+        ("old", VARS, _fifo, "DATA_LOSS", "FIFO"),
+    ],
+)
 def test_poisoned_version_fails_and_newer_versions_still_load(
-        trained, old_layout, tmp_path, layout, target, poison, code, fragment):
+    trained, old_layout, tmp_path, layout, target, poison, code, fragment
+):
     base = tmp_path / "models"
     _copy(trained, old_layout, layout, base / "mnist" / "1")
     poisoned = _copy(trained, old_layout, layout, base / "mnist" / "2")
@@ -449,8 +480,7 @@ def test_load_timeout_gives_up_and_the_next_version_loads(trained, tmp_path, mon
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
-@pytest.mark.parametrize("layout,target", [("tf", DATA), ("tf", INDEX), ("tf", PB),
-                                           ("old", VARS)])
+@pytest.mark.parametrize("layout,target", [("tf", DATA), ("tf", INDEX), ("tf", PB), ("old", VARS)])
 def test_failed_version_reason_in_the_status_api(trained, old_layout, tmp_path, layout, target):
     from flowzero.serving import ServingConfig, create_app
     from tests.serving._client import TestClient

@@ -32,9 +32,12 @@ def _export_scaled(trained, export_dir, scale):
         sig = meta.signature_def["serving_default"]
         x = g.get_tensor_by_name(sig.inputs["x"].name)
         logits = g.get_tensor_by_name(sig.outputs["logits"].name) * scale
-        saved_model.simple_save(sess, export_dir, inputs={"x": x},
-                                outputs={"logits": logits,
-                                         "probabilities": tf.nn.softmax(logits)})
+        saved_model.simple_save(
+            sess,
+            export_dir,
+            inputs={"x": x},
+            outputs={"logits": logits, "probabilities": tf.nn.softmax(logits)},
+        )
 
 
 def _wait(pred, timeout=10.0):
@@ -82,16 +85,23 @@ def test_version_switch_without_restart(trained, tmp_path):
         np.testing.assert_array_equal(np.float32(r.json()["outputs"]["probabilities"]), want1)
         _export_scaled(trained, str(base / "mnist" / "2"), 3.0)
         # while version 2 loads, the status lists it first as LOADING and 1 still answers
-        assert _wait(lambda: {"version": "2", "state": "AVAILABLE"} in [
-            {k: s[k] for k in ("version", "state")}
-            for s in c.get("/v1/models/mnist").json()["model_version_status"]]), \
-            c.get("/v1/models/mnist").json()
+        assert _wait(
+            lambda: (
+                {"version": "2", "state": "AVAILABLE"}
+                in [
+                    {k: s[k] for k in ("version", "state")}
+                    for s in c.get("/v1/models/mnist").json()["model_version_status"]
+                ]
+            )
+        ), c.get("/v1/models/mnist").json()
         r = c.post("/v1/models/mnist:predict", json={"inputs": x.tolist()})
         got = np.float32(r.json()["outputs"]["logits"])
         np.testing.assert_allclose(got, trained.reference(x)["logits"] * 3.0, rtol=1e-6)
         assert c.get("/v1/models/mnist/versions/2/metadata").status_code == 200
-        assert c.post("/v1/models/mnist/versions/1:predict",
-                      json={"inputs": x.tolist()}).status_code == 404
+        assert (
+            c.post("/v1/models/mnist/versions/1:predict", json={"inputs": x.tolist()}).status_code
+            == 404
+        )
         assert "flowzero_serving_model_version" in c.get("/metrics").text
 
 
@@ -106,12 +116,13 @@ def test_old_version_drains_before_it_closes(trained, tmp_path):
         repo.poll()
         assert repo.current_version("mnist") == 2
         assert [(s.version, s.state) for s in repo.states("mnist")] == [
-            (2, "AVAILABLE"), (1, "UNLOADING")]
+            (2, "AVAILABLE"),
+            (1, "UNLOADING"),
+        ]
         assert not old.closed
         key, sig = old.signature(None)
         out = old.run(key, old.check_feeds(sig, {"x": x}))  # still answers
-        np.testing.assert_array_equal(out["probabilities"],
-                                      trained.reference(x)["probabilities"])
+        np.testing.assert_array_equal(out["probabilities"], trained.reference(x)["probabilities"])
     assert old.closed
     assert [(s.version, s.state) for s in repo.states("mnist")] == [(2, "AVAILABLE")]
     repo.stop()

@@ -39,8 +39,7 @@ def test_export_load_predict_equals_session_run(trained):
     assert (x.name, x.dtype, x.shape) == ("two_layer_net/x:0", tf.float32, (None, 784))
     assert sig.outputs["probabilities"].shape == (None, 10)
     assert sig.outputs["classes"].dtype == tf.int32
-    got = sess.run({k: v.name for k, v in sig.outputs.items()},
-                   {x.name: trained.x_test[:17]})
+    got = sess.run({k: v.name for k, v in sig.outputs.items()}, {x.name: trained.x_test[:17]})
     want = trained.reference(trained.x_test[:17])
     for k in want:
         np.testing.assert_array_equal(got[k], want[k])
@@ -53,7 +52,8 @@ def test_export_is_tensorflows_saved_model(trained):
 
     export = os.path.join(trained.base, "mnist", "1")
     sm = saved_model_pb2.SavedModel.FromString(
-        open(os.path.join(export, "saved_model.pb"), "rb").read())
+        open(os.path.join(export, "saved_model.pb"), "rb").read()
+    )
     assert sm.saved_model_schema_version == 1 and len(sm.meta_graphs) == 1
     mg = sm.meta_graphs[0]
     assert list(mg.meta_info_def.tags) == ["serve"]
@@ -62,7 +62,9 @@ def test_export_is_tensorflows_saved_model(trained):
     assert mg.saver_def.restore_op_name == "save/restore_all"
     # The variables are a checkpoint in TensorFlow's V2 format.
     assert sorted(os.listdir(os.path.join(export, "variables"))) == [
-        "variables.data-00000-of-00001", "variables.index"]
+        "variables.data-00000-of-00001",
+        "variables.index",
+    ]
     assert tf.train.list_variables(os.path.join(export, "variables", "variables"))
 
 
@@ -82,12 +84,17 @@ def _json_layout_export(path: str) -> None:
 def test_json_layout_for_graphs_without_tf_form_still_written_and_loaded(tmp_path):
     export = str(tmp_path / "loop")
     _json_layout_export(export)
-    assert sorted(os.listdir(export)) == ["meta_graph_0.json", "meta_graph_0.json.npz",
-                                          "saved_model.json", "variables"]
+    assert sorted(os.listdir(export)) == [
+        "meta_graph_0.json",
+        "meta_graph_0.json.npz",
+        "saved_model.json",
+        "variables",
+    ]
     desc = json.load(open(os.path.join(export, "saved_model.json")))
     assert desc["format"] == "flowzero.saved_model" and desc["version"] == 1
-    assert desc["meta_graphs"] == [{"tags": ["serve"], "file": "meta_graph_0.json",
-                                    "signatures": ["serving_default"]}]
+    assert desc["meta_graphs"] == [
+        {"tags": ["serve"], "file": "meta_graph_0.json", "signatures": ["serving_default"]}
+    ]
     with np.load(os.path.join(export, "meta_graph_0.json.npz"), allow_pickle=False) as z:
         assert all(z[k].dtype != object for k in z.files)
     sess, meta = _load(export)
@@ -100,21 +107,35 @@ def test_refuses_non_empty_export_dir_but_takes_an_empty_one(trained, tmp_path):
     with pytest.raises(AssertionError, match="already exists, and isn't empty"):
         saved_model.builder.SavedModelBuilder(os.path.join(trained.base, "mnist", "1"))
     with pytest.raises(FileExistsError):
-        saved_model.simple_save(trained.sess, os.path.join(trained.base, "mnist", "1"),
-                                inputs={"x": trained.net.x}, outputs=trained.outputs)
+        saved_model.simple_save(
+            trained.sess,
+            os.path.join(trained.base, "mnist", "1"),
+            inputs={"x": trained.net.x},
+            outputs=trained.outputs,
+        )
     empty = tmp_path / "empty"
     empty.mkdir()
-    saved_model.simple_save(trained.sess, str(empty), inputs={"x": trained.net.x},
-                            outputs={"logits": trained.net.logits})
+    saved_model.simple_save(
+        trained.sess,
+        str(empty),
+        inputs={"x": trained.net.x},
+        outputs={"logits": trained.net.logits},
+    )
     assert saved_model.contains_saved_model(str(empty))
 
 
 def test_written_atomically_no_partial_export_on_failure(trained, tmp_path, monkeypatch):
     target = tmp_path / "m" / "2"
     b = saved_model.builder.SavedModelBuilder(str(target))
-    b.add_meta_graph_and_variables(trained.sess, ["serve"], signature_def_map={
-        "serving_default": saved_model.signature_def_utils.predict_signature_def(
-            {"x": trained.net.x}, {"logits": trained.net.logits})})
+    b.add_meta_graph_and_variables(
+        trained.sess,
+        ["serve"],
+        signature_def_map={
+            "serving_default": saved_model.signature_def_utils.predict_signature_def(
+                {"x": trained.net.x}, {"logits": trained.net.logits}
+            )
+        },
+    )
     # Before save(): only a hidden temp directory exists, which a model server ignores.
     names = os.listdir(tmp_path / "m")
     assert len(names) == 1 and names[0].startswith(".2.tmp-"), names
@@ -141,14 +162,24 @@ def test_stale_temp_dirs_of_dead_processes_are_removed(tmp_path):
 def test_builder_multiple_tag_sets_and_signatures(trained, tmp_path):
     sdu = saved_model.signature_def_utils
     b = saved_model.builder.SavedModelBuilder(str(tmp_path / "e"))
-    b.add_meta_graph_and_variables(trained.sess, [tag_constants.SERVING], signature_def_map={
-        "serving_default": sdu.predict_signature_def({"x": trained.net.x},
-                                                     {"probabilities":
-                                                      trained.outputs["probabilities"]}),
-        "logits": sdu.predict_signature_def({"images": trained.net.x},
-                                            {"scores": trained.net.logits})})
-    b.add_meta_graph(["serve", "gpu"], signature_def_map={
-        "only": sdu.predict_signature_def({"x": trained.net.x}, {"y": trained.net.logits})})
+    b.add_meta_graph_and_variables(
+        trained.sess,
+        [tag_constants.SERVING],
+        signature_def_map={
+            "serving_default": sdu.predict_signature_def(
+                {"x": trained.net.x}, {"probabilities": trained.outputs["probabilities"]}
+            ),
+            "logits": sdu.predict_signature_def(
+                {"images": trained.net.x}, {"scores": trained.net.logits}
+            ),
+        },
+    )
+    b.add_meta_graph(
+        ["serve", "gpu"],
+        signature_def_map={
+            "only": sdu.predict_signature_def({"x": trained.net.x}, {"y": trained.net.logits})
+        },
+    )
     with pytest.raises(ValueError, match="already added"):
         b.add_meta_graph(["serve"])
     assert b.save() == str(tmp_path / "e")
@@ -170,14 +201,20 @@ def test_builder_errors(trained, tmp_path):
     with pytest.raises(ValueError, match="non-empty dict"):
         saved_model.signature_def_utils.predict_signature_def({}, {"y": trained.net.logits})
     with pytest.raises(ValueError, match="invalid"):
-        saved_model.signature_def_utils.predict_signature_def({"x y": trained.net.x},
-                                                              {"y": trained.net.logits})
+        saved_model.signature_def_utils.predict_signature_def(
+            {"x y": trained.net.x}, {"y": trained.net.logits}
+        )
     other = tf.Graph()
     with other.as_default():
         p = tf.placeholder(tf.float32, [None, 3], name="p")
     with pytest.raises(ValueError, match="not in the session's graph"):
-        b.add_meta_graph_and_variables(trained.sess, ["serve"], signature_def_map={
-            "s": saved_model.signature_def_utils.predict_signature_def({"p": p}, {"q": p})})
+        b.add_meta_graph_and_variables(
+            trained.sess,
+            ["serve"],
+            signature_def_map={
+                "s": saved_model.signature_def_utils.predict_signature_def({"p": p}, {"q": p})
+            },
+        )
 
 
 def test_loader_rejects_damaged_exports(trained, tmp_path):
@@ -242,12 +279,21 @@ def test_export_model_from_run_config(trained, tmp_path):
     run = tmp_path / "run"
     (run / "checkpoints").mkdir(parents=True)
     saver = tf.train.Saver(trained.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES))
-    prefix = saver.save(trained.sess, str(run / "checkpoints" / "model.ckpt"), global_step=1,
-                        write_meta_graph=False)
+    prefix = saver.save(
+        trained.sess, str(run / "checkpoints" / "model.ckpt"), global_step=1, write_meta_graph=False
+    )
     # as `flowzero train --out run` writes it: run/checkpoints/run.json
-    (run / "checkpoints" / "run.json").write_text(json.dumps(
-        {"format": "flowzero.run", "version": 1, "model": "two_layer_net",
-         "model_kwargs": {"hidden_size": 50, "seed": 3}, "image_input": False}))
+    (run / "checkpoints" / "run.json").write_text(
+        json.dumps(
+            {
+                "format": "flowzero.run",
+                "version": 1,
+                "model": "two_layer_net",
+                "model_kwargs": {"hidden_size": 50, "seed": 3},
+                "image_input": False,
+            }
+        )
+    )
     out = str(tmp_path / "export")
     info = export_model(str(run), None, out)
     assert info["source"] == "run_config" and info["checkpoint"] == prefix

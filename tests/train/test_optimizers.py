@@ -30,6 +30,7 @@ TOL = 1e-6
 def ref_gd(lr):
     def step(w, g, s, t):
         return w - lr * g
+
     return step
 
 
@@ -40,6 +41,7 @@ def ref_momentum(lr, mu, nesterov=False):
         if nesterov:
             return w - lr * (g + mu * a)
         return w - lr * a
+
     return step
 
 
@@ -48,12 +50,13 @@ def ref_adagrad(lr, init=0.1):
         a = s.setdefault("accum", np.full_like(w, init))
         a += g * g
         return w - lr * g / np.sqrt(a)
+
     return step
 
 
 def ref_rmsprop(lr, decay=0.9, momentum=0.0, eps=1e-10, centered=False):
     def step(w, g, s, t):
-        ms = s.setdefault("ms", np.ones_like(w))   # TF1 starts the rms slot at ONES
+        ms = s.setdefault("ms", np.ones_like(w))  # TF1 starts the rms slot at ONES
         mom = s.setdefault("mom", np.zeros_like(w))
         mg = s.setdefault("mg", np.zeros_like(w))
         ms[...] = decay * ms + (1 - decay) * g * g
@@ -64,6 +67,7 @@ def ref_rmsprop(lr, decay=0.9, momentum=0.0, eps=1e-10, centered=False):
             denom = ms + eps
         mom[...] = momentum * mom + lr * g / np.sqrt(denom)
         return w - mom
+
     return step
 
 
@@ -79,6 +83,7 @@ def ref_adam(lr=0.001, b1=0.9, b2=0.999, eps=1e-8, q=float):
         m[...] = b1 * m + (1 - b1) * g
         v[...] = b2 * v + (1 - b2) * g * g
         return w - lr_t * m / (np.sqrt(v) + eps)
+
     return step
 
 
@@ -90,6 +95,7 @@ def ref_adadelta(lr=0.001, rho=0.95, eps=1e-8):
         upd = np.sqrt(au + eps) / np.sqrt(acc + eps) * g
         au[...] = rho * au + (1 - rho) * upd * upd
         return w - lr * upd
+
     return step
 
 
@@ -98,6 +104,7 @@ def ref_book_momentum(lr=0.01, mu=0.9):
         v = s.setdefault("v", np.zeros_like(w))
         v[...] = mu * v - lr * g
         return w + v
+
     return step
 
 
@@ -107,6 +114,7 @@ def ref_book_nesterov(lr=0.01, mu=0.9):
         v *= mu
         v -= lr * g
         return w + mu * mu * v - (1 + mu) * lr * g
+
     return step
 
 
@@ -115,6 +123,7 @@ def ref_book_adagrad(lr=0.01):
         h = s.setdefault("h", np.zeros_like(w))
         h += g * g
         return w - lr * g / (np.sqrt(h) + 1e-7)
+
     return step
 
 
@@ -123,6 +132,7 @@ def ref_book_rmsprop(lr=0.01, decay_rate=0.99):
         h = s.setdefault("h", np.zeros_like(w))
         h[...] = decay_rate * h + (1 - decay_rate) * g * g
         return w - lr * g / (np.sqrt(h) + 1e-7)
+
     return step
 
 
@@ -134,6 +144,7 @@ def ref_book_adam(lr=0.001, b1=0.9, b2=0.999):
         m += (1 - b1) * (g - m)
         v += (1 - b2) * (g**2 - v)
         return w - lr_t * m / (np.sqrt(v) + 1e-7)
+
     return step
 
 
@@ -148,30 +159,55 @@ class Spec:
 # the variable's dtype (float32(0.999) != 0.999 matters at 1e-6 for Adam in float32). The
 # book's formulas use Python floats, so their references take the exact values.
 SPECS = [
-    Spec("GradientDescent", lambda: train.GradientDescentOptimizer(0.05),
-         lambda q: ref_gd(q(0.05))),
-    Spec("Momentum", lambda: train.MomentumOptimizer(0.05, 0.9),
-         lambda q: ref_momentum(q(0.05), q(0.9))),
-    Spec("Momentum-nesterov", lambda: train.MomentumOptimizer(0.05, 0.9, use_nesterov=True),
-         lambda q: ref_momentum(q(0.05), q(0.9), nesterov=True)),
-    Spec("Adagrad", lambda: train.AdagradOptimizer(0.3),
-         lambda q: ref_adagrad(q(0.3), q(0.1))),
-    Spec("RMSProp", lambda: train.RMSPropOptimizer(0.05),
-         lambda q: ref_rmsprop(q(0.05), q(0.9), q(0.0), q(1e-10))),
-    Spec("RMSProp-momentum", lambda: train.RMSPropOptimizer(0.02, momentum=0.9),
-         lambda q: ref_rmsprop(q(0.02), q(0.9), q(0.9), q(1e-10))),
-    Spec("RMSProp-centered",
-         lambda: train.RMSPropOptimizer(0.05, decay=0.8, momentum=0.5, epsilon=1e-6,
-                                        centered=True),
-         lambda q: ref_rmsprop(q(0.05), q(0.8), q(0.5), q(1e-6), centered=True)),
-    Spec("Adam", lambda: train.AdamOptimizer(0.1),
-         lambda q: ref_adam(q(0.1), q(0.9), q(0.999), q(1e-8), q)),
-    Spec("Adam-defaults", lambda: train.AdamOptimizer(),
-         lambda q: ref_adam(q(0.001), q(0.9), q(0.999), q(1e-8), q)),
-    Spec("Adadelta", lambda: train.AdadeltaOptimizer(1.0),
-         lambda q: ref_adadelta(q(1.0), q(0.95), q(1e-8))),
-    Spec("Adadelta-defaults", lambda: train.AdadeltaOptimizer(),
-         lambda q: ref_adadelta(q(0.001), q(0.95), q(1e-8))),
+    Spec(
+        "GradientDescent", lambda: train.GradientDescentOptimizer(0.05), lambda q: ref_gd(q(0.05))
+    ),
+    Spec(
+        "Momentum",
+        lambda: train.MomentumOptimizer(0.05, 0.9),
+        lambda q: ref_momentum(q(0.05), q(0.9)),
+    ),
+    Spec(
+        "Momentum-nesterov",
+        lambda: train.MomentumOptimizer(0.05, 0.9, use_nesterov=True),
+        lambda q: ref_momentum(q(0.05), q(0.9), nesterov=True),
+    ),
+    Spec("Adagrad", lambda: train.AdagradOptimizer(0.3), lambda q: ref_adagrad(q(0.3), q(0.1))),
+    Spec(
+        "RMSProp",
+        lambda: train.RMSPropOptimizer(0.05),
+        lambda q: ref_rmsprop(q(0.05), q(0.9), q(0.0), q(1e-10)),
+    ),
+    Spec(
+        "RMSProp-momentum",
+        lambda: train.RMSPropOptimizer(0.02, momentum=0.9),
+        lambda q: ref_rmsprop(q(0.02), q(0.9), q(0.9), q(1e-10)),
+    ),
+    Spec(
+        "RMSProp-centered",
+        lambda: train.RMSPropOptimizer(0.05, decay=0.8, momentum=0.5, epsilon=1e-6, centered=True),
+        lambda q: ref_rmsprop(q(0.05), q(0.8), q(0.5), q(1e-6), centered=True),
+    ),
+    Spec(
+        "Adam",
+        lambda: train.AdamOptimizer(0.1),
+        lambda q: ref_adam(q(0.1), q(0.9), q(0.999), q(1e-8), q),
+    ),
+    Spec(
+        "Adam-defaults",
+        lambda: train.AdamOptimizer(),
+        lambda q: ref_adam(q(0.001), q(0.9), q(0.999), q(1e-8), q),
+    ),
+    Spec(
+        "Adadelta",
+        lambda: train.AdadeltaOptimizer(1.0),
+        lambda q: ref_adadelta(q(1.0), q(0.95), q(1e-8)),
+    ),
+    Spec(
+        "Adadelta-defaults",
+        lambda: train.AdadeltaOptimizer(),
+        lambda q: ref_adadelta(q(0.001), q(0.95), q(1e-8)),
+    ),
     Spec("book.SGD", lambda: train.book.SGD(), lambda q: ref_gd(0.01)),
     Spec("book.Momentum", lambda: train.book.Momentum(), lambda q: ref_book_momentum()),
     Spec("book.Nesterov", lambda: train.book.Nesterov(), lambda q: ref_book_nesterov()),
@@ -200,6 +236,7 @@ def quadratic(dt):
 
     def grads(ws):
         return [2 * A * (ws[0] - C)]
+
     return [w], loss, [W0.astype(dt).astype(np.float64)], grads
 
 
@@ -214,6 +251,7 @@ def regression(dt):
         res = X @ ws[0] + ws[1] - Y
         d = 2 * res / len(X)
         return [X.T @ d, d.sum(0)]
+
     start = [LW0.astype(dt).astype(np.float64), LB0.astype(dt).astype(np.float64)]
     return [w, b], loss, start, grads
 
@@ -240,8 +278,9 @@ def run_case(spec: Spec, problem: str, dt: Any) -> float:
                 assert v.dtype == np.dtype(dt), f"{spec.name}: variable became {v.dtype}"
                 diff = float(np.max(np.abs(v.astype(np.float64) - w)))
                 worst = max(worst, diff)
-                np.testing.assert_allclose(v, w, rtol=0, atol=TOL,
-                                           err_msg=f"{spec.name} {problem} {dt} step {t}")
+                np.testing.assert_allclose(
+                    v, w, rtol=0, atol=TOL, err_msg=f"{spec.name} {problem} {dt} step {t}"
+                )
     return worst
 
 
@@ -255,8 +294,11 @@ def test_matches_numpy_reference(spec: Spec, problem: str, dt: Any) -> None:
 def test_print_max_diff_table() -> None:
     rows = []
     for spec in SPECS:
-        diffs = {(p, np.dtype(dt).name): run_case(spec, p, dt)
-                 for p in PROBLEMS for dt in (np.float64, np.float32)}
+        diffs = {
+            (p, np.dtype(dt).name): run_case(spec, p, dt)
+            for p in PROBLEMS
+            for dt in (np.float64, np.float32)
+        }
         rows.append((spec.name, diffs))
     cols = [(p, d) for p in PROBLEMS for d in ("float64", "float32")]
     print(f"\nmax |flowzero - NumPy reference| over {STEPS} steps (shown with pytest -s)")
@@ -283,8 +325,14 @@ def test_adam_slots_names_and_non_slot_variables() -> None:
     assert opt.get_slot(w, "nope") is None
     assert opt.get_slot(tf.Variable(1.0, name="other"), "m") is None
     names = [v.name for v in opt.variables()]
-    assert names == ["b/Adam:0", "b/Adam_1:0", "beta1_power:0", "beta2_power:0", "w/Adam:0",
-                     "w/Adam_1:0"]
+    assert names == [
+        "b/Adam:0",
+        "b/Adam_1:0",
+        "beta1_power:0",
+        "beta2_power:0",
+        "w/Adam:0",
+        "w/Adam_1:0",
+    ]
     slot = opt.get_slot(w, "m")
     assert not slot.trainable and slot.dtype == tf.float32 and slot.shape.as_list() == [2, 3]
     assert slot in tf.global_variables() and slot not in tf.trainable_variables()
@@ -302,14 +350,22 @@ def test_adam_slots_names_and_non_slot_variables() -> None:
 SLOT_CASES = [
     (lambda: train.MomentumOptimizer(0.1, 0.9), {"momentum": ("w/Momentum:0", 0.0)}),
     (lambda: train.AdagradOptimizer(0.1), {"accumulator": ("w/Adagrad:0", 0.1)}),
-    (lambda: train.AdagradOptimizer(0.1, initial_accumulator_value=0.5, name="Ag"),
-     {"accumulator": ("w/Ag:0", 0.5)}),
-    (lambda: train.RMSPropOptimizer(0.1), {"rms": ("w/RMSProp:0", 1.0),
-                                           "momentum": ("w/RMSProp_1:0", 0.0)}),
-    (lambda: train.RMSPropOptimizer(0.1, centered=True, name="C"),
-     {"rms": ("w/C:0", 1.0), "mg": ("w/C_1:0", 0.0), "momentum": ("w/C_2:0", 0.0)}),
-    (lambda: train.AdadeltaOptimizer(), {"accum": ("w/Adadelta:0", 0.0),
-                                         "accum_update": ("w/Adadelta_1:0", 0.0)}),
+    (
+        lambda: train.AdagradOptimizer(0.1, initial_accumulator_value=0.5, name="Ag"),
+        {"accumulator": ("w/Ag:0", 0.5)},
+    ),
+    (
+        lambda: train.RMSPropOptimizer(0.1),
+        {"rms": ("w/RMSProp:0", 1.0), "momentum": ("w/RMSProp_1:0", 0.0)},
+    ),
+    (
+        lambda: train.RMSPropOptimizer(0.1, centered=True, name="C"),
+        {"rms": ("w/C:0", 1.0), "mg": ("w/C_1:0", 0.0), "momentum": ("w/C_2:0", 0.0)},
+    ),
+    (
+        lambda: train.AdadeltaOptimizer(),
+        {"accum": ("w/Adadelta:0", 0.0), "accum_update": ("w/Adadelta_1:0", 0.0)},
+    ),
     (lambda: train.book.Momentum(), {"v": ("w/Momentum:0", 0.0)}),
     (lambda: train.book.Nesterov(), {"v": ("w/Nesterov:0", 0.0)}),
     (lambda: train.book.AdaGrad(), {"h": ("w/AdaGrad:0", 0.0)}),
@@ -318,8 +374,9 @@ SLOT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("make,slots", SLOT_CASES, ids=[str(sorted(s.values()))
-                                                         for _, s in SLOT_CASES])
+@pytest.mark.parametrize(
+    "make,slots", SLOT_CASES, ids=[str(sorted(s.values())) for _, s in SLOT_CASES]
+)
 def test_slot_names_and_initial_values(make: Any, slots: dict[str, Any]) -> None:
     w = tf.Variable(np.ones(3), name="w")
     opt = make()
@@ -360,8 +417,7 @@ def test_global_step_increments_after_updates() -> None:
     assert train.get_or_create_global_step() is step
     with pytest.raises(ValueError, match="already exists"):
         train.create_global_step()
-    train_op = train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(w * w),
-                                                           global_step=step)
+    train_op = train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(w * w), global_step=step)
     assert train_op.name == "GradientDescent" and train_op.type == "AssignAdd"
     assert train_op in tf.get_collection(tf.GraphKeys.TRAIN_OP)
     with tf.Session() as sess:
@@ -423,9 +479,12 @@ def test_no_gradients_error() -> None:
     v = tf.Variable([2.0], name="v")
     loss = tf.reduce_sum(v * v)
     opt = train.GradientDescentOptimizer(0.1)
-    with pytest.raises(ValueError, match=r"No gradients provided for any variable, check your "
-                       r"graph for ops that do not support gradients, between variables "
-                       r"\[.*'w:0'.*\] and loss"):
+    with pytest.raises(
+        ValueError,
+        match=r"No gradients provided for any variable, check your "
+        r"graph for ops that do not support gradients, between variables "
+        r"\[.*'w:0'.*\] and loss",
+    ):
         opt.minimize(loss, var_list=[w])
     with pytest.raises(ValueError, match="No gradients provided for any variable"):
         opt.apply_gradients([(None, w)])
@@ -447,12 +506,15 @@ def test_integer_loss_is_rejected() -> None:
 
 def test_gradient_dtype_must_match_variable() -> None:
     w = tf.Variable(np.ones(2, np.float32), name="w")
-    with pytest.raises(TypeError, match="ApplyGradientDescent.*grad must have the variable's "
-                       "dtype float32; got float64"):
+    with pytest.raises(
+        TypeError,
+        match="ApplyGradientDescent.*grad must have the variable's dtype float32; got float64",
+    ):
         train.GradientDescentOptimizer(0.1).apply_gradients([(tf.constant(np.ones(2)), w)])
     with pytest.raises(tf.errors.InvalidArgumentError, match="same shape"):
         train.GradientDescentOptimizer(0.1).apply_gradients(
-            [(tf.constant(np.ones(3, np.float32)), w)])
+            [(tf.constant(np.ones(3, np.float32)), w)]
+        )
 
 
 def test_uninitialized_slot_names_itself() -> None:
@@ -465,11 +527,16 @@ def test_uninitialized_slot_names_itself() -> None:
 
 
 # -- in place, dtypes, hyper-parameters as tensors -------------------------------------------
-@pytest.mark.parametrize("make", [lambda: train.GradientDescentOptimizer(0.1),
-                                  lambda: train.AdamOptimizer(0.1),
-                                  lambda: train.RMSPropOptimizer(0.1, centered=True),
-                                  lambda: train.book.Adam()],
-                         ids=["GradientDescent", "Adam", "RMSProp-centered", "book.Adam"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: train.GradientDescentOptimizer(0.1),
+        lambda: train.AdamOptimizer(0.1),
+        lambda: train.RMSPropOptimizer(0.1, centered=True),
+        lambda: train.book.Adam(),
+    ],
+    ids=["GradientDescent", "Adam", "RMSProp-centered", "book.Adam"],
+)
 def test_update_is_in_place_and_fetches_are_copies(make: Any) -> None:
     w = tf.Variable(np.array([1.0, -2.0], np.float32), name="w")
     opt = make()
@@ -483,7 +550,7 @@ def test_update_is_in_place_and_fetches_are_copies(make: Any) -> None:
         sess.run(op)
         assert sess._ctx.cell("w").value is storage
         assert all(sess._ctx.cell(v.op.name).value is s for v, s in zip(opt.variables(), slots))
-        np.testing.assert_array_equal(before, [1.0, -2.0])   # the fetched copy is untouched
+        np.testing.assert_array_equal(before, [1.0, -2.0])  # the fetched copy is untouched
         assert not np.array_equal(storage, before)
         assert storage.dtype == np.float32
 
@@ -492,8 +559,11 @@ def test_train_op_output_fetch_is_a_copy() -> None:
     w = tf.Variable([1.0], name="w")
     opt = train.GradientDescentOptimizer(0.5)
     upd = opt.apply_gradients([(tf.constant([1.0]), w)])
-    apply_t = tf.get_default_graph().get_operation_by_name(
-        "GradientDescent/update_w/ApplyGradientDescent").outputs[0]
+    apply_t = (
+        tf.get_default_graph()
+        .get_operation_by_name("GradientDescent/update_w/ApplyGradientDescent")
+        .outputs[0]
+    )
     with tf.Session() as sess:
         sess.run(w.initializer)
         a = sess.run(apply_t)
@@ -541,8 +611,9 @@ def test_callable_and_variable_hyper_parameters() -> None:
 def test_gate_graph_and_grad_loss() -> None:
     w = tf.Variable([1.0, 2.0], name="w")
     opt = train.GradientDescentOptimizer(0.5)
-    gv = opt.compute_gradients(tf.reduce_sum(w * w), gate_gradients=opt.GATE_GRAPH,
-                               grad_loss=tf.constant(2.0))
+    gv = opt.compute_gradients(
+        tf.reduce_sum(w * w), gate_gradients=opt.GATE_GRAPH, grad_loss=tf.constant(2.0)
+    )
     with tf.Session() as sess:
         sess.run(w.initializer)
         np.testing.assert_allclose(sess.run(gv[0][0]), [4.0, 8.0])
@@ -576,8 +647,9 @@ def test_update_ops_guard_with_the_tf1_idiom_runs_them_once() -> None:
 def test_update_ops_guard_in_apply_gradients() -> None:
     w = tf.Variable([1.0], name="w")
     moving = tf.Variable(0.0, name="moving_mean", trainable=False)
-    tf.add_to_collection(tf.GraphKeys.UPDATE_OPS,
-                         tf.assign(moving, moving * 0.5 + tf.reduce_sum(w) * 0.5))
+    tf.add_to_collection(
+        tf.GraphKeys.UPDATE_OPS, tf.assign(moving, moving * 0.5 + tf.reduce_sum(w) * 0.5)
+    )
     opt = train.GradientDescentOptimizer(0.5)
     op = opt.apply_gradients(opt.compute_gradients(tf.reduce_sum(w * w)))
     with tf.Session() as sess:
@@ -624,35 +696,64 @@ def np_cosine(lr, s, ds, alpha=0.0):
 
 
 SCHEDULES = [
-    ("exponential", lambda s: train.exponential_decay(0.1, s, 10, 0.5),
-     lambda s: np_exponential(0.1, s, 10, 0.5)),
-    ("exponential-staircase", lambda s: train.exponential_decay(0.1, s, 7, 0.9, staircase=True),
-     lambda s: np_exponential(0.1, s, 7, 0.9, True)),
-    ("piecewise", lambda s: train.piecewise_constant(s, [5, 15], [1.0, 0.5, 0.1]),
-     lambda s: np_piecewise(s, [5, 15], [1.0, 0.5, 0.1])),
+    (
+        "exponential",
+        lambda s: train.exponential_decay(0.1, s, 10, 0.5),
+        lambda s: np_exponential(0.1, s, 10, 0.5),
+    ),
+    (
+        "exponential-staircase",
+        lambda s: train.exponential_decay(0.1, s, 7, 0.9, staircase=True),
+        lambda s: np_exponential(0.1, s, 7, 0.9, True),
+    ),
+    (
+        "piecewise",
+        lambda s: train.piecewise_constant(s, [5, 15], [1.0, 0.5, 0.1]),
+        lambda s: np_piecewise(s, [5, 15], [1.0, 0.5, 0.1]),
+    ),
     ("piecewise-one", lambda s: train.piecewise_constant(s, [], [0.3]), lambda s: 0.3),
-    ("polynomial", lambda s: train.polynomial_decay(0.1, s, 20),
-     lambda s: np_polynomial(0.1, s, 20)),
-    ("polynomial-power-cycle",
-     lambda s: train.polynomial_decay(0.1, s, 7, end_learning_rate=0.01, power=2.0, cycle=True),
-     lambda s: np_polynomial(0.1, s, 7, 0.01, 2.0, cycle=True)),
-    ("natural_exp", lambda s: train.natural_exp_decay(0.1, s, 10, 0.5),
-     lambda s: np_natural_exp(0.1, s, 10, 0.5)),
-    ("natural_exp-staircase", lambda s: train.natural_exp_decay(0.1, s, 4, 0.5, staircase=True),
-     lambda s: np_natural_exp(0.1, s, 4, 0.5, True)),
-    ("inverse_time", lambda s: train.inverse_time_decay(0.1, s, 10, 0.5),
-     lambda s: np_inverse_time(0.1, s, 10, 0.5)),
-    ("inverse_time-staircase",
-     lambda s: train.inverse_time_decay(0.1, s, 3, 0.5, staircase=True),
-     lambda s: np_inverse_time(0.1, s, 3, 0.5, True)),
+    (
+        "polynomial",
+        lambda s: train.polynomial_decay(0.1, s, 20),
+        lambda s: np_polynomial(0.1, s, 20),
+    ),
+    (
+        "polynomial-power-cycle",
+        lambda s: train.polynomial_decay(0.1, s, 7, end_learning_rate=0.01, power=2.0, cycle=True),
+        lambda s: np_polynomial(0.1, s, 7, 0.01, 2.0, cycle=True),
+    ),
+    (
+        "natural_exp",
+        lambda s: train.natural_exp_decay(0.1, s, 10, 0.5),
+        lambda s: np_natural_exp(0.1, s, 10, 0.5),
+    ),
+    (
+        "natural_exp-staircase",
+        lambda s: train.natural_exp_decay(0.1, s, 4, 0.5, staircase=True),
+        lambda s: np_natural_exp(0.1, s, 4, 0.5, True),
+    ),
+    (
+        "inverse_time",
+        lambda s: train.inverse_time_decay(0.1, s, 10, 0.5),
+        lambda s: np_inverse_time(0.1, s, 10, 0.5),
+    ),
+    (
+        "inverse_time-staircase",
+        lambda s: train.inverse_time_decay(0.1, s, 3, 0.5, staircase=True),
+        lambda s: np_inverse_time(0.1, s, 3, 0.5, True),
+    ),
     ("cosine", lambda s: train.cosine_decay(0.1, s, 20), lambda s: np_cosine(0.1, s, 20)),
-    ("cosine-alpha", lambda s: train.cosine_decay(0.1, s, 20, alpha=0.2),
-     lambda s: np_cosine(0.1, s, 20, 0.2)),
+    (
+        "cosine-alpha",
+        lambda s: train.cosine_decay(0.1, s, 20, alpha=0.2),
+        lambda s: np_cosine(0.1, s, 20, 0.2),
+    ),
 ]
 
 
-@pytest.mark.parametrize("build,ref", [(b, r) for _, b, r in SCHEDULES],
-                         ids=[n for n, _, _ in SCHEDULES])
+@pytest.mark.parametrize(
+    "build,ref", [(b, r) for _, b, r in SCHEDULES], ids=[n for n, _, _ in SCHEDULES]
+)
 def test_learning_rate_schedule_matches_numpy(build: Any, ref: Any) -> None:
     step = tf.placeholder(tf.int64, [])
     lr = build(step)
@@ -669,8 +770,9 @@ def test_schedules_require_global_step() -> None:
     with pytest.raises(ValueError, match="1 less than the length of values"):
         train.piecewise_constant(tf.constant(1), [1, 2], [0.1, 0.2])
     with pytest.raises(ValueError, match="same dtype"):
-        train.piecewise_constant(tf.constant(1), [1], [tf.constant(0.1),
-                                                       tf.constant(np.float64(0.2))])
+        train.piecewise_constant(
+            tf.constant(1), [1], [tf.constant(0.1), tf.constant(np.float64(0.2))]
+        )
 
 
 def test_decayed_learning_rate_drives_training_with_the_global_step() -> None:
@@ -694,7 +796,7 @@ def test_clip_by_global_norm_values() -> None:
     b = np.array([[12.0]], np.float32)
     (ca, none, cb), norm = clip.clip_by_global_norm([tf.constant(a), None, tf.constant(b)], 6.5)
     assert none is None
-    (ua, ub), unclipped_norm = clip.clip_by_global_norm([tf.constant(a), tf.constant(b)], 100.)
+    (ua, ub), unclipped_norm = clip.clip_by_global_norm([tf.constant(a), tf.constant(b)], 100.0)
     with tf.Session() as sess:
         got_a, got_b, got_norm, ga, gb, gn = sess.run([ca, cb, norm, ua, ub, unclipped_norm])
     want_norm = np.sqrt((a**2).sum() + (b**2).sum())
@@ -718,24 +820,30 @@ def test_clip_by_global_norm_use_norm_inf_and_errors() -> None:
         assert np.isnan(sess.run(cinf)).all()
     with pytest.raises(TypeError, match="t_list should be a sequence"):
         clip.clip_by_global_norm(t, 1.0)
-    assert np.isclose(tf.Session().run(clip.global_norm([t, None, tf.constant([2.0])])),
-                      np.sqrt(6.0))
+    assert np.isclose(
+        tf.Session().run(clip.global_norm([t, None, tf.constant([2.0])])), np.sqrt(6.0)
+    )
 
 
 def test_clip_by_norm_values_axes_and_zero() -> None:
     x = np.array([[3.0, 4.0], [0.3, 0.4]], np.float32)
     with tf.Session() as sess:
-        np.testing.assert_allclose(sess.run(clip.clip_by_norm(tf.constant(x), 1.0)),
-                                   x / np.sqrt((x**2).sum()), rtol=1e-6)
-        np.testing.assert_allclose(sess.run(clip.clip_by_norm(tf.constant(x), 1.0, axes=[1])),
-                                   [[0.6, 0.8], [0.3, 0.4]], rtol=1e-6)
+        np.testing.assert_allclose(
+            sess.run(clip.clip_by_norm(tf.constant(x), 1.0)), x / np.sqrt((x**2).sum()), rtol=1e-6
+        )
+        np.testing.assert_allclose(
+            sess.run(clip.clip_by_norm(tf.constant(x), 1.0, axes=[1])),
+            [[0.6, 0.8], [0.3, 0.4]],
+            rtol=1e-6,
+        )
         np.testing.assert_allclose(sess.run(clip.clip_by_norm(tf.constant(x), 10.0)), x)
         zero = tf.constant(np.zeros(3))
-        dz, = tf.gradients(tf.reduce_sum(clip.clip_by_norm(zero, 1.0)), [zero])
+        (dz,) = tf.gradients(tf.reduce_sum(clip.clip_by_norm(zero, 1.0)), [zero])
         np.testing.assert_array_equal(sess.run(clip.clip_by_norm(zero, 1.0)), np.zeros(3))
         np.testing.assert_array_equal(sess.run(dz), np.ones(3))  # finite at zero
         np.testing.assert_allclose(
-            sess.run(clip.clip_by_average_norm(tf.constant([3.0, 4.0]), 1.0)), [1.2, 1.6])
+            sess.run(clip.clip_by_average_norm(tf.constant([3.0, 4.0]), 1.0)), [1.2, 1.6]
+        )
 
 
 def test_clip_by_global_norm_in_a_training_step() -> None:

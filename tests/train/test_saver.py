@@ -119,9 +119,14 @@ def test_restore_in_a_new_process_gives_bit_identical_predictions(tmp_path, mode
         tf.train.Saver().save(sess, str(tmp_path / "model.ckpt"), global_step=step)
     np.save(tmp_path / "x.npy", X)
     out = str(tmp_path / "pred.npy")
-    p = subprocess.run([sys.executable, "-c", _NEW_PROCESS, str(tmp_path), out, mode,
-                        net.logits.name, net.x.name],
-                       capture_output=True, text=True, env=ENV, cwd=str(tmp_path), timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-c", _NEW_PROCESS, str(tmp_path), out, mode, net.logits.name, net.x.name],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=str(tmp_path),
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     got = np.load(out)
     np.testing.assert_array_equal(got, sess.run(net.logits, {net.x: X}))
@@ -188,8 +193,9 @@ def test_max_to_keep_deletes_old_checkpoints_and_updates_state(tmp_path):
     assert all(tf.train.checkpoint_exists(p) for p in many)
     no_state = tf.train.Saver(max_to_keep=1)
     for i in range(3):
-        no_state.save(sess, str(tmp_path / "ns"), global_step=i, write_state=False,
-                      write_meta_graph=False)
+        no_state.save(
+            sess, str(tmp_path / "ns"), global_step=i, write_state=False, write_meta_graph=False
+        )
     assert all(tf.train.checkpoint_exists(str(tmp_path / f"ns-{i}")) for i in range(3))
     assert not os.path.exists(str(tmp_path / "ns-0.meta"))
 
@@ -231,8 +237,9 @@ def test_latest_checkpoint_none_fallback_and_moved_directory(tmp_path):
 
 
 def test_state_file_is_tf_text_format_and_round_trips(tmp_path):
-    st = tf.train.CheckpointState('a "quoted" \\ päth\n', ["x", 'a "quoted" \\ päth\n'],
-                                  [1.5, 2.5], 1.0)
+    st = tf.train.CheckpointState(
+        'a "quoted" \\ päth\n', ["x", 'a "quoted" \\ päth\n'], [1.5, 2.5], 1.0
+    )
     parsed = tf.train.CheckpointState.from_text(st.to_text())
     assert parsed.model_checkpoint_path == st.model_checkpoint_path
     assert parsed.all_model_checkpoint_paths == st.all_model_checkpoint_paths
@@ -241,14 +248,18 @@ def test_state_file_is_tf_text_format_and_round_trips(tmp_path):
     # A state file as TF writes it.
     (tmp_path / "checkpoint").write_text(
         'model_checkpoint_path: "model.ckpt-2"\nall_model_checkpoint_paths: "model.ckpt-1"\n'
-        'all_model_checkpoint_paths: "model.ckpt-2"\n')
+        'all_model_checkpoint_paths: "model.ckpt-2"\n'
+    )
     st = tf.train.get_checkpoint_state(str(tmp_path))
-    assert st.all_model_checkpoint_paths == [str(tmp_path / "model.ckpt-1"),
-                                             str(tmp_path / "model.ckpt-2")]
+    assert st.all_model_checkpoint_paths == [
+        str(tmp_path / "model.ckpt-1"),
+        str(tmp_path / "model.ckpt-2"),
+    ]
     # TF writes non-ASCII bytes as octal escapes.
     (tmp_path / "checkpoint").write_text('model_checkpoint_path: "caf\\303\\251\\tx-1"\n')
     assert tf.train.get_checkpoint_state(str(tmp_path)).model_checkpoint_path == str(
-        tmp_path / "caf\u00e9\tx-1")
+        tmp_path / "caf\u00e9\tx-1"
+    )
     (tmp_path / "checkpoint").write_text("garbage without a colon\n")
     with pytest.warns(RuntimeWarning, match="cannot parse"):
         assert tf.train.get_checkpoint_state(str(tmp_path)) is None
@@ -329,24 +340,32 @@ def _restore_into(path, **variables):
 
 
 def test_missing_variable_is_not_found_naming_key_and_checkpoint(saved):
-    with pytest.raises(errors.NotFoundError,
-                       match=r"Key layer/extra not found in checkpoint .*model\.ckpt-1"):
-        _restore_into(saved, layer__W=np.zeros((2, 3), np.float32),
-                      layer__extra=np.zeros(2, np.float32))
+    with pytest.raises(
+        errors.NotFoundError, match=r"Key layer/extra not found in checkpoint .*model\.ckpt-1"
+    ):
+        _restore_into(
+            saved, layer__W=np.zeros((2, 3), np.float32), layer__extra=np.zeros(2, np.float32)
+        )
 
 
 def test_shape_mismatch_names_key_and_both_shapes(saved):
-    with pytest.raises(errors.InvalidArgumentError,
-                       match=r"'layer/W'.*shape \(2, 4\).*checkpoint has shape \(2, 3\)"):
-        _restore_into(saved, layer__W=np.zeros((2, 4), np.float32),
-                      layer__b=np.zeros(3, np.float32))
+    with pytest.raises(
+        errors.InvalidArgumentError,
+        match=r"'layer/W'.*shape \(2, 4\).*checkpoint has shape \(2, 3\)",
+    ):
+        _restore_into(
+            saved, layer__W=np.zeros((2, 4), np.float32), layer__b=np.zeros(3, np.float32)
+        )
 
 
 def test_dtype_mismatch_names_key_and_both_dtypes(saved):
-    with pytest.raises(errors.InvalidArgumentError,
-                       match=r"'layer/b'.*checkpoint holds dtype float32.*has dtype float64"):
-        _restore_into(saved, layer__W=np.zeros((2, 3), np.float32),
-                      layer__b=np.zeros(3, np.float64))
+    with pytest.raises(
+        errors.InvalidArgumentError,
+        match=r"'layer/b'.*checkpoint holds dtype float32.*has dtype float64",
+    ):
+        _restore_into(
+            saved, layer__W=np.zeros((2, 3), np.float32), layer__b=np.zeros(3, np.float64)
+        )
 
 
 def test_failed_restore_changes_nothing(saved):
@@ -376,8 +395,9 @@ def test_corrupted_or_truncated_data_is_data_loss(saved, damage):
     else:
         open(data, "wb").write(bytes(raw))
     with pytest.raises(errors.DataLossError, match=r"model\.ckpt-1"):
-        _restore_into(saved, layer__W=np.zeros((2, 3), np.float32),
-                      layer__b=np.zeros(3, np.float32))
+        _restore_into(
+            saved, layer__W=np.zeros((2, 3), np.float32), layer__b=np.zeros(3, np.float32)
+        )
 
 
 def test_corrupted_index_is_data_loss_and_missing_checkpoint_not_found(saved, tmp_path):
@@ -429,8 +449,10 @@ def test_on_disk_format_is_tensorflow_v2(saved):
     idx = read_checkpoint_index(saved)
     assert idx["format"] == "tensorflow.v2" and idx["global_step"] == 1
     assert idx["meta_graph_file"] == "model.ckpt-1.meta"
-    assert idx["variables"] == [{"key": "layer/W", "dtype": "float32", "shape": [2, 3]},
-                                {"key": "layer/b", "dtype": "float32", "shape": [3]}]
+    assert idx["variables"] == [
+        {"key": "layer/W", "dtype": "float32", "shape": [2, 3]},
+        {"key": "layer/b", "dtype": "float32", "shape": [3]},
+    ]
     reader = tensor_bundle.BundleReader(saved)
     np.testing.assert_array_equal(reader.read("layer/W"), np.arange(6).reshape(2, 3))
     # The data file is the raw little-endian bytes, one tensor after another.
@@ -443,8 +465,9 @@ def test_earlier_flowzero_format_checkpoints_still_restore(tmp_path):
     w = np.arange(6, dtype=np.float32).reshape(2, 3)
     write_flowzero_checkpoint(prefix, {"layer/W": w, "layer/b": np.ones(3, np.float32)}, 5)
     assert json.loads(open(prefix + ".index").read())["format"] == "flowzero.checkpoint"
-    got, _ = _restore_into(prefix, layer__W=np.zeros((2, 3), np.float32),
-                           layer__b=np.zeros(3, np.float32))
+    got, _ = _restore_into(
+        prefix, layer__W=np.zeros((2, 3), np.float32), layer__b=np.zeros(3, np.float32)
+    )
     np.testing.assert_array_equal(got["layer__W"], w)
     assert tf.train.list_variables(prefix) == [("layer/W", [2, 3]), ("layer/b", [3])]
     reader = tf.train.NewCheckpointReader(prefix)
@@ -505,11 +528,14 @@ def test_recover_last_checkpoints_after_restart(tmp_path):
         first.save(sess, str(tmp_path / "m"), global_step=i)
     second = tf.train.Saver(max_to_keep=2)
     second.recover_last_checkpoints(
-        tf.train.get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths)
+        tf.train.get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths
+    )
     second.save(sess, str(tmp_path / "m"), global_step=2)
     assert not tf.train.checkpoint_exists(str(tmp_path / "m-0"))
     assert tf.train.get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths == [
-        str(tmp_path / "m-1"), str(tmp_path / "m-2")]
+        str(tmp_path / "m-1"),
+        str(tmp_path / "m-2"),
+    ]
 
 
 # -- crash safety ------------------------------------------------------------------------------
@@ -595,8 +621,13 @@ def _check_consistent(directory: str) -> str:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 @pytest.mark.parametrize("scenario", ["step", "same_prefix"])
 def test_kill_at_every_commit_point_of_a_save(tmp_path, scenario):
-    p = subprocess.run([sys.executable, "-c", _FAULTS, str(tmp_path), scenario],
-                       capture_output=True, text=True, env=ENV, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-c", _FAULTS, str(tmp_path), scenario],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr
     n = int(p.stdout.split()[-1])
     assert n >= 25, f"only {n} kill points: {p.stdout}"
@@ -642,8 +673,13 @@ def test_sigkill_during_save_of_a_large_variable_leaves_a_restorable_checkpoint(
     for attempt, delay in enumerate([0.05, 0.2, 0.45]):
         d = tmp_path / f"run{attempt}"
         d.mkdir()
-        proc = subprocess.Popen([sys.executable, "-c", _SAVE_LOOP, str(d)], env=ENV,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _SAVE_LOOP, str(d)],
+            env=ENV,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert proc.stdout.readline().strip() == "READY", proc.stderr.read()
             time.sleep(delay)
@@ -684,6 +720,7 @@ def test_a_graph_the_format_cannot_store_still_saves_its_values(tmp_path):
     from flowzero.framework.registry import OpDef, register_op, registered_ops, spec
 
     if "TestOnlySaverOpaqueAttr" not in registered_ops():
+
         @register_op("TestOnlySaverOpaqueAttr")
         class _Opaque(OpDef):
             """y = 0."""
@@ -692,8 +729,9 @@ def test_a_graph_the_format_cannot_store_still_saves_its_values(tmp_path):
                 return spec([], tf.float32)
 
     v, sess = _simple()
-    tf.get_default_graph().create_op(registered_ops()["TestOnlySaverOpaqueAttr"], [],
-                                     {"fn": print}, "opaque")
+    tf.get_default_graph().create_op(
+        registered_ops()["TestOnlySaverOpaqueAttr"], [], {"fn": print}, "opaque"
+    )
     with pytest.warns(RuntimeWarning, match="meta graph was not written.*attr 'fn'"):
         p = tf.train.Saver().save(sess, str(tmp_path / "m"))
     assert read_checkpoint_index(p)["meta_graph_file"] is None

@@ -117,7 +117,8 @@ def test_full_disk_while_overwriting_a_step_keeps_the_old_files(tmp_path, monkey
         saver.save(sess, prefix, global_step=1)
     # The earlier files of step 1 are untouched and no new data file is left beside them.
     assert [n for n in _files(str(tmp_path)) if ".data-" in n] == [
-        "model.ckpt-1.data-00000-of-00001"]
+        "model.ckpt-1.data-00000-of-00001"
+    ]
     assert os.path.exists(prefix + "-1.meta")
     saver.restore(sess, prefix + "-1")
     np.testing.assert_array_equal(sess.run(v), np.ones(N, np.float32))
@@ -197,12 +198,20 @@ for w in caught:
 """
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"),
-                    reason="no FIFOs or no /dev/zero here")
+@pytest.mark.skipif(
+    not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"),
+    reason="no FIFOs or no /dev/zero here",
+)
 @pytest.mark.parametrize("kind", ["fifo", "device"])
-@pytest.mark.parametrize("call,name", [("state", "checkpoint"), ("meta", "model.ckpt-1.meta"),
-                                       ("index", "model.ckpt-1.index"),
-                                       ("data", "model.ckpt-1.data-00000-of-00001")])
+@pytest.mark.parametrize(
+    "call,name",
+    [
+        ("state", "checkpoint"),
+        ("meta", "model.ckpt-1.meta"),
+        ("index", "model.ckpt-1.index"),
+        ("data", "model.ckpt-1.data-00000-of-00001"),
+    ],
+)
 def test_checkpoint_files_that_are_no_regular_files_are_refused(tmp_path, call, name, kind):
     """A FIFO would block its reader forever, /dev/zero never ends: each file of a checkpoint
     directory is refused as such (the state file: a warning, as for a corrupted one)."""
@@ -216,8 +225,13 @@ def test_checkpoint_files_that_are_no_regular_files_are_refused(tmp_path, call, 
         os.symlink("/dev/zero", os.path.join(d, name))
     env = dict(os.environ, PYTHONPATH=REPO, OPENBLAS_NUM_THREADS="1")
     try:
-        r = subprocess.run([sys.executable, "-c", _READER, call, d], env=env,
-                           capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            [sys.executable, "-c", _READER, call, d],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"reading {name} ({kind}) blocked")
     out = r.stdout
