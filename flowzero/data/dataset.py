@@ -27,6 +27,7 @@ from flowzero.framework.graph import (
 )
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
+from flowzero.ops import cast_ops
 from flowzero.ops.common import static_value
 from flowzero.runtime.state import RunContext
 
@@ -132,14 +133,19 @@ class Dataset:
         )
 
     @staticmethod
-    def range(*args: int) -> Dataset:
-        """int64 elements range(start, stop, step), as Python's range."""
-        r = range(*[int(a) for a in args])
-        return Dataset(
-            {"op": "range", "start": r.start, "stop": r.stop, "step": r.step},
-            0,
-            [spec([], dtypes.int64)],
-        )
+    def range(*args: Any) -> Dataset:
+        """int64 elements range(start, stop, step), as Python's range; the bounds may be
+        scalar tensors (e.g. inside flat_map's function)."""
+        if any(isinstance(a, Tensor) for a in args):
+            if not 1 <= len(args) <= 3:
+                raise TypeError(f"Dataset.range takes 1 to 3 arguments; got {len(args)}.")
+            full = [0, *args, 1][-3:] if len(args) == 1 else [*args, 1][:3]
+            bounds = [cast_ops.cast(convert_to_tensor(a), dtypes.int64) for a in full]
+            node = {"op": "range", "start": bounds[0], "stop": bounds[1], "step": bounds[2]}
+        else:
+            r = range(*[int(a) for a in args])
+            node = {"op": "range", "start": r.start, "stop": r.stop, "step": r.step}
+        return Dataset(node, 0, [spec([], dtypes.int64)])
 
     @staticmethod
     def zip(datasets: Any) -> Dataset:
@@ -277,6 +283,53 @@ class Dataset:
         return self._derive(
             {"op": "filter", "child": self._node, "body": body, "captures": list(body.captures)}
         )
+
+    def flat_map(self, map_func: Callable[..., Any]) -> Dataset:
+        """Each element through `map_func`, which returns a Dataset; their elements in order.
+
+        Example:
+            >>> ds = tf.data.Dataset.from_tensor_slices(rows).flat_map(
+            ...     lambda row: tf.data.Dataset.from_tensor_slices(row))   # every entry
+        """
+        return self._nested("flat_map", map_func, {})
+
+    def interleave(
+        self,
+        map_func: Callable[..., Any],
+        cycle_length: int = 1,
+        block_length: int = 1,
+        num_parallel_calls: Any = None,
+    ) -> Dataset:
+        """Like flat_map, but `cycle_length` of the returned datasets at a time, taking
+        `block_length` elements from each in turn (an exhausted one is replaced by the next
+        element's dataset), as TF1's interleave."""
+        if int(cycle_length) < 1 or int(block_length) < 1:
+            raise ValueError(
+                f"Dataset.interleave: cycle_length and block_length must be >= 1; "
+                f"got {cycle_length} and {block_length}."
+            )
+        return self._nested(
+            "interleave", map_func, {"cycle": int(cycle_length), "block": int(block_length)}
+        )
+
+    def _nested(self, op: str, map_func: Callable[..., Any], extra: dict[str, Any]) -> Dataset:
+        body, result = self._body(map_func, op)
+        if not isinstance(result, Dataset):
+            raise TypeError(
+                f"Dataset.{op}: map_func must return a Dataset; got {type(result).__name__}."
+            )
+        inner: list[Tensor] = []
+        tree = _collect(result._node, inner)
+        body.close([convert_to_tensor(t) for t in inner])
+        node = {
+            "op": op,
+            "child": self._node,
+            "body": body,
+            "captures": list(body.captures),
+            "inner": tree,
+            **extra,
+        }
+        return Dataset(node, result._structure, result._specs)
 
     def _body(self, fn: Callable[..., Any], what: str) -> tuple[Body, Any]:
         g = get_default_graph()
@@ -507,7 +560,13 @@ def _elements(
     if op == "generator":
         return _generated(node, [values[t["input"]] for t in node["args"]])
     if op == "range":
-        return ((np.int64(i),) for i in range(node["start"], node["stop"], node["step"]))
+        b = [
+            int(values[x["input"]]) if isinstance(x, dict) else x
+            for x in (node["start"], node["stop"], node["step"])
+        ]
+        if b[2] == 0:
+            raise errors.InvalidArgumentError(None, None, "Dataset.range: step must not be 0.")
+        return ((np.int64(i),) for i in range(*b))
     if op == "zip":
         kids = [_elements(c, values, ctx, key) for c in node["children"]]
         return (tuple(v for part in parts for v in part) for parts in zip(*kids))
@@ -531,6 +590,8 @@ def _elements(
         )
     if op == "skip":
         return itertools.islice(_elements(child, values, ctx, key), max(node["count"], 0), None)
+    if op in ("flat_map", "interleave"):
+        return _nested_elements(node, child, values, ctx, key)
     if op in ("map", "filter"):
         body: Body = node["body"]
         caps = [values[t["input"]] for t in node["captures"]]
@@ -540,6 +601,40 @@ def _elements(
             return (tuple(plan.run(list(e) + caps)) for e in src)
         return (e for e in src if bool(plan.run(list(e) + caps)[0]))
     raise errors.DataLossError(None, None, f"unknown dataset node {op!r}")
+
+
+def _nested_elements(
+    node: dict[str, Any], child: Any, values: list[Any], ctx: RunContext, key: str
+) -> PyIterator[tuple[Any, ...]]:
+    """flat_map / interleave: each input element's dataset, from the body run on it."""
+    body: Body = node["body"]
+    caps = [values[t["input"]] for t in node["captures"]]
+    plan = ctx.subplan((key, node["op"], id(body)), body.outputs, body.args)
+    inner_key = f"{key}/{node['op']}"
+
+    def datasets() -> PyIterator[PyIterator[tuple[Any, ...]]]:
+        for e in _elements(child, values, ctx, key):
+            yield _elements(node["inner"], plan.run(list(e) + caps), ctx, inner_key)
+
+    if node["op"] == "flat_map":
+        return (x for ds in datasets() for x in ds)
+    return _interleaved(datasets(), node["cycle"], node["block"])
+
+
+def _interleaved(
+    sources: PyIterator[PyIterator[tuple[Any, ...]]], cycle: int, block: int
+) -> PyIterator[tuple[Any, ...]]:
+    open_: list[PyIterator[tuple[Any, ...]] | None] = [next(sources, None) for _ in range(cycle)]
+    while any(it is not None for it in open_):
+        for k, it in enumerate(open_):
+            taken = 0
+            while it is not None and taken < block:
+                x = next(it, None)
+                if x is None:  # exhausted: the next input element's dataset takes its place,
+                    open_[k] = next(sources, None)  # read from on the next turn (as TF)
+                    break
+                taken += 1
+                yield x
 
 
 def _sliced_batches(

@@ -37,6 +37,18 @@ def _pipelines(mod):
         "repeat_take_skip": d.range(5).repeat(3).skip(2).take(7),
         "zip": d.zip((d.range(3), d.from_tensor_slices(Y))),
         "from_tensors": d.from_tensors((X, Y)).repeat(2),
+        "flat_map": d.from_tensor_slices(X).flat_map(
+            lambda row: d.from_tensor_slices(row * 10.0).map(lambda v: v + 1.0)
+        ),
+        "flat_map_tuple": d.from_tensor_slices((X, Y)).flat_map(
+            lambda a, b: d.from_tensors((a, b)).repeat(2)
+        ),
+        "interleave": d.range(1, 6).interleave(
+            lambda x: d.from_tensors(x).repeat(6), cycle_length=2, block_length=4
+        ),
+        "interleave_uneven": d.range(4).interleave(
+            lambda x: d.range(x + 1).map(lambda v: v * 10 + x), cycle_length=3
+        ),
     }
 
 
@@ -324,3 +336,47 @@ def test_from_generator_converts_and_checks_each_element():
         sess.run(bad.make_one_shot_iterator().get_next())
     with pytest.raises(TypeError, match="callable"):
         tf.data.Dataset.from_generator(3, tf.int32)
+
+
+def test_interleave_is_tfs_documented_order_and_checks_its_arguments():
+    ds = tf.data.Dataset.range(1, 6).interleave(
+        lambda x: tf.data.Dataset.from_tensors(x).repeat(6), cycle_length=2, block_length=4
+    )
+    with tf.Session() as sess:
+        got = _drain(sess, ds.make_one_shot_iterator().get_next())
+    assert got == [
+        1,
+        1,
+        1,
+        1,
+        2,
+        2,
+        2,
+        2,
+        1,
+        1,
+        2,
+        2,
+        3,
+        3,
+        3,
+        3,
+        4,
+        4,
+        4,
+        4,
+        3,
+        3,
+        4,
+        4,
+        5,
+        5,
+        5,
+        5,
+        5,
+        5,
+    ]
+    with pytest.raises(ValueError, match="cycle_length and block_length must be >= 1"):
+        tf.data.Dataset.range(3).interleave(lambda x: tf.data.Dataset.from_tensors(x), 0)
+    with pytest.raises(TypeError, match="flat_map: map_func must return a Dataset; got Tensor"):
+        tf.data.Dataset.range(3).flat_map(lambda x: x * 2)
