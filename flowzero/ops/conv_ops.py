@@ -265,6 +265,13 @@ def _shape_str(dims: Any) -> str:
 
 # -- Conv2D and its two backprop ops ---------------------------------------------------------
 class _Conv(_Windowed):
+    # What the backprop ops' checks call the forward op and its output depth.
+    _forward: ClassVar[str] = "Conv2D"
+    _out_words: ClassVar[str] = "filter out_channels"
+
+    def _out_channels(self, wd: Any) -> Any:
+        return wd[3]
+
     def _conv_geometry(
         self, xd: Any, wd: Any, g: _Geom, got: Got
     ) -> tuple[Any, Any, tuple[int, int, int, int]]:
@@ -282,8 +289,8 @@ class _Conv(_Windowed):
         self, xd: Any, wd: Any, dyd: Any, g: _Geom, got: Got
     ) -> tuple[Any, Any, tuple[int, int, int, int]]:
         n, oh_, ow_, co = _nhwc_dims(dyd, g.fmt)
-        if not _compat(co, wd[3]):
-            raise self.error(f"out_backprop depth must equal filter out_channels; got {got()}.")
+        if not _compat(co, self._out_channels(wd)):
+            raise self.error(f"out_backprop depth must equal {self._out_words}; got {got()}.")
         if not _compat(n, xd[0]):
             raise self.error(
                 f"out_backprop and the input must have the same batch size; got {got()}."
@@ -291,7 +298,7 @@ class _Conv(_Windowed):
         oh, ow, pads = self._conv_geometry(xd, wd, g, got)
         if not (_compat(oh, oh_) and _compat(ow, ow_)):
             raise self.error(
-                f"out_backprop must have the Conv2D output size for this input, "
+                f"out_backprop must have the {self._forward} output size for this input, "
                 f"filter, strides and padding ({oh}x{ow}); got {got()}."
             )
         return oh, ow, pads

@@ -24,9 +24,8 @@ from flowzero.framework.registry import TensorSpec, register_op, spec
 from flowzero.ops import conv_ops
 from flowzero.ops.array_ops import _shape_like
 from flowzero.ops.conv_ops import (
-    Got,
     _attrs,
-    _compat,
+    _Conv,
     _crop,
     _fmt_dims,
     _from_nhwc,
@@ -36,39 +35,15 @@ from flowzero.ops.conv_ops import (
     _shape_str,
     _tap,
     _to_nhwc,
-    _Windowed,
 )
 
 
-class _Depthwise(_Windowed):
-    def _geometry(
-        self, xd: Any, wd: Any, g: _Geom, got: Got
-    ) -> tuple[Any, Any, tuple[int, int, int, int]]:
-        _, h, w, c = _nhwc_dims(xd, g.fmt)
-        kh, kw, ci, _ = wd
-        if not _compat(c, ci):
-            raise self.error(f"input depth must equal filter in_channels; got {got()}.")
-        return self._out_hw(h, w, kh, kw, g, got)
+class _Depthwise(_Conv):
+    _forward = "DepthwiseConv2dNative"
+    _out_words = "in_channels * channel_multiplier"
 
-    def _check_out(
-        self, xd: Any, wd: Any, dyd: Any, g: _Geom, got: Got
-    ) -> tuple[Any, Any, tuple[int, int, int, int]]:
-        n, oh_, ow_, co = _nhwc_dims(dyd, g.fmt)
-        if None not in (wd[2], wd[3]) and not _compat(co, wd[2] * wd[3]):
-            raise self.error(
-                f"out_backprop depth must be in_channels * channel_multiplier; got {got()}."
-            )
-        if not _compat(n, xd[0]):
-            raise self.error(
-                f"out_backprop and the input must have the same batch size; got {got()}."
-            )
-        oh, ow, pads = self._geometry(xd, wd, g, got)
-        if not (_compat(oh, oh_) and _compat(ow, ow_)):
-            raise self.error(
-                f"out_backprop must have the output size of this input, filter, "
-                f"strides and padding ({oh}x{ow}); got {got()}."
-            )
-        return oh, ow, pads
+    def _out_channels(self, wd: Any) -> Any:
+        return None if None in (wd[2], wd[3]) else wd[2] * wd[3]
 
     def _taps(self, g: _Geom, kh: int, kw: int) -> list[tuple[int, int, int, int]]:
         (dh, dw) = g.dilations
@@ -83,7 +58,7 @@ class DepthwiseConv2dNative(_Depthwise):
         g = self._geom()
         self._float(("input", x), ("filter", w))
         xd, wd = self._dims4(x, "input"), self._dims4(w, "filter")
-        oh, ow, _ = self._geometry(xd, wd, g, lambda: f"input: {x.shape}, filter: {w.shape}")
+        oh, ow, _ = self._conv_geometry(xd, wd, g, lambda: f"input: {x.shape}, filter: {w.shape}")
         co = None if None in (wd[2], wd[3]) else wd[2] * wd[3]
         if co is None and _nhwc_dims(xd, g.fmt)[3] is not None and wd[3] is not None:
             co = _nhwc_dims(xd, g.fmt)[3] * wd[3]
@@ -93,7 +68,7 @@ class DepthwiseConv2dNative(_Depthwise):
         g = self._geom()
         x = _to_nhwc(x, g.fmt)
         kh, kw, c, m = w.shape
-        oh, ow, pads = self._geometry(
+        oh, ow, pads = self._conv_geometry(
             _fmt_dims(*x.shape, g.fmt),
             w.shape,
             g,
