@@ -1,6 +1,6 @@
 """The op catalogue: one module per family, each op one OpDef plus its public function.
 
-Importing this package registers every op type.
+Importing this package registers every op type and the fusion table (fusions.py).
 """
 
 from flowzero.ops import (  # noqa: F401 - imported for registration
@@ -17,6 +17,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     division_ops,
     einsum_ops,
     functional_ops,
+    fusions,
     histogram_ops,
     image_ops,
     indexing_ops,
