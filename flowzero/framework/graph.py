@@ -13,6 +13,7 @@ import re
 import sys
 import threading
 from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ _VALID_SCOPE = re.compile(r"^[A-Za-z0-9_.\-/>]*$")
 
 def _user_frame() -> str:
     """file:line of the first stack frame outside the flowzero package (where the user built)."""
-    f = sys._getframe(2)
+    f: FrameType | None = sys._getframe(2)
     while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
         f = f.f_back
     if f is None:
@@ -206,7 +207,7 @@ class Tensor:
                 f"Cannot iterate over Tensor '{self.name}' with unknown first dimension "
                 f"(shape {self._shape})."
             )
-        return iter(self[i] for i in range(dims[0]))
+        return iter(self[i] for i in range(dims[0]))  # type: ignore[index]  # ops install []
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise NotImplementedError(

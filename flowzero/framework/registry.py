@@ -15,6 +15,7 @@ Registering the same type twice fails and names the file:line of the first regis
 
 from __future__ import annotations
 
+import builtins
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ class OpDef:
 
     # -- helpers for messages in the style of DESIGN.md §5 --------------------------------------
     def error(
-        self, message: str, cls: type[errors.OpError] = errors.InvalidArgumentError
+        self, message: str, cls: builtins.type[errors.OpError] = errors.InvalidArgumentError
     ) -> errors.OpError:
         """An error `<OpType> '<node name>': <message>` to raise from infer or compute."""
         return cls(None, None, f"{self.type} '{self.node_name}': {message}")
