@@ -245,6 +245,7 @@ class Operation:
         inputs: list[Tensor],
         output_specs: list[TensorSpec],
         control_inputs: list[Operation],
+        traceback: str | None = None,
     ) -> None:
         self._graph = graph
         self._name = name
@@ -257,7 +258,7 @@ class Operation:
         # of one array (Split into 1, Unstack of length 1); else it returns the array itself.
         self._multi = False
         self._id = 0
-        self._traceback = _user_frame()
+        self._traceback = _user_frame() if traceback is None else traceback
         # The function body (framework/function.py) this op was built in; None = top level.
         self._body: Any = None
 
@@ -770,12 +771,14 @@ def apply_op(
     Operation.
     """
     g = graph_of(inputs, opdef_cls.type)
-    with g.as_default():
-        tensors = [
-            convert_to_tensor(x, dtype=dtype_hint) if not isinstance(x, Tensor) else x
-            for x in inputs
-        ]
-    op = g.create_op(opdef_cls, tensors, attrs or {}, name)
+    tensors = inputs
+    if not all(isinstance(x, Tensor) for x in inputs):
+        with g.as_default():
+            tensors = [
+                convert_to_tensor(x, dtype=dtype_hint) if not isinstance(x, Tensor) else x
+                for x in inputs
+            ]
+    op = g.create_op(opdef_cls, list(tensors), attrs or {}, name)
     outs = op._outputs
     if not op._multi:
         return outs[0]
