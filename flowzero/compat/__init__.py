@@ -83,6 +83,7 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
     },
     "signal": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
+    "sparse": {"from_dense": "sparse_ops.from_dense"},
 }
 
 
