@@ -54,3 +54,108 @@ CASES = [
         grad=False,
     ),
 ]
+
+# -- sparse_math_ops ----------------------------------------------------------------------------
+IND3 = np.array([[0, 0, 1], [0, 2, 0], [1, 1, 1], [1, 2, 1]], np.int64)
+SHAPE3 = np.array([2, 3, 2], np.int64)
+VALS3 = rand(4, seed=3)
+
+
+def _mm(ind, v, shape, b, adj_a=False, adj_b=False):
+    a = _dense(ind, v, shape)
+    a = a.T if adj_a else a
+    return a @ (b.T if adj_b else b)
+
+
+def _red(kind, ind, v, shape, axes, keep=False):
+    """Reduces only the stored values (implicit zeros ignored), 0 where a group is empty."""
+    rank = len(shape)
+    red = sorted({a % rank for a in axes}) if axes else list(range(rank))
+    kept = [1 if d in red else int(shape[d]) for d in range(rank)]
+    out = np.zeros(kept, v.dtype)
+    hit = np.zeros(kept, bool)
+    for ix, x in zip(ind, v):
+        k = tuple(0 if d in red else int(ix[d]) for d in range(rank))
+        out[k] = (out[k] + x) if kind == "sum" else (x if not hit[k] else max(out[k], x))
+        hit[k] = True
+    return out if keep else out.reshape([kept[d] for d in range(rank) if d not in red])
+
+
+for adj_a in (False, True):
+    for adj_b in (False, True):
+        CASES.append(
+            OpCase(
+                "SparseTensorDenseMatMul",
+                lambda v, b, aa=adj_a, ab=adj_b: tf.sparse.matmul(
+                    _sp(IND if not aa else IND, v), b, adjoint_a=aa, adjoint_b=ab
+                ),
+                lambda v, b, aa=adj_a, ab=adj_b: _mm(IND, v, SHAPE, b, aa, ab),
+                [VALS, rand(*((3, 4) if adj_a else (4, 3))[:: -1 if adj_b else 1], seed=7)],
+                name=f"adj_a={adj_a},adj_b={adj_b}",
+                rtol=1e-5,
+                atol=1e-6,
+            )
+        )
+
+CASES += [
+    OpCase(
+        "SparseTensorDenseMatMul",
+        lambda v, b: tf.sparse_tensor_dense_matmul(_sp([[1, 0], [0, 1], [1, 0]], v, [2, 2]), b),
+        lambda v, b: np.array([[0, v[1]], [v[0] + v[2], 0]], v.dtype) @ b,
+        [rand(3), rand(2, 2, seed=2)],
+        name="duplicates_summed",
+        rtol=1e-5,
+    ),
+    OpCase(
+        "SparseReduceSum",
+        lambda v: tf.sparse.reduce_sum(_sp(IND3, v, SHAPE3), axis=1),
+        lambda v: _red("sum", IND3, v, SHAPE3, [1]),
+        [VALS3],
+        second_order=True,
+    ),
+    OpCase(
+        "SparseReduceSum",
+        lambda v: tf.sparse.reduce_sum(_sp(IND3, v, SHAPE3), axis=[0, -1], keepdims=True),
+        lambda v: _red("sum", IND3, v, SHAPE3, [0, -1], keep=True),
+        [VALS3],
+        name="keepdims",
+    ),
+    OpCase(
+        "SparseReduceSum",
+        lambda v: tf.sparse_reduce_sum(_sp(IND3, v, SHAPE3)),
+        lambda v: np.sum(v),
+        [VALS3],
+        name="all",
+    ),
+    OpCase(
+        "SparseReduceMax",
+        lambda v: tf.sparse.reduce_max(_sp(IND3, v, SHAPE3), axis=2),
+        lambda v: _red("max", IND3, v, SHAPE3, [2]),
+        [VALS3],
+        grad=False,
+    ),
+    OpCase(
+        "SparseReduceSumSparse",
+        lambda v: list(tf.sparse.reduce_sum_sparse(_sp(IND3, v, SHAPE3), axis=1)._components()),
+        lambda v: [
+            np.array([[0, 0], [0, 1], [1, 1]]),
+            np.array([v[1], v[0], v[2] + v[3]], v.dtype),
+            np.array([2, 2]),
+        ],
+        [VALS3],
+        grad=False,
+    ),
+    OpCase(
+        "SparseReduceMaxSparse",
+        lambda v: list(
+            tf.sparse.reduce_max_sparse(_sp(IND3, v, SHAPE3), axis=1, keepdims=True)._components()
+        ),
+        lambda v: [
+            np.array([[0, 0, 0], [0, 0, 1], [1, 0, 1]]),
+            np.array([v[1], v[0], max(v[2], v[3])], v.dtype),
+            np.array([2, 1, 2]),
+        ],
+        [VALS3],
+        grad=False,
+    ),
+]
