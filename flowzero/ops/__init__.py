@@ -47,6 +47,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     solve_ops,
     sort_ops,
     space_ops,
+    sparse_array_ops,
     sparse_math_ops,
     sparse_ops,
     special_ops,

@@ -159,3 +159,69 @@ CASES += [
         grad=False,
     ),
 ]
+
+# -- sparse_array_ops ---------------------------------------------------------------------------
+UNSORTED = np.array([[2, 3], [0, 1], [1, 0]], np.int64)
+ORDER = np.array([1, 2, 0])
+
+
+def _fill_ref(v, d):
+    return [
+        np.array([[0, 1], [1, 0], [1, 3], [2, 0], [3, 0]]),
+        np.concatenate([v, [d, d]]).astype(v.dtype),
+        np.array([False, False, True, True]),
+    ]
+
+
+CASES += [
+    OpCase(
+        "SparseReorder",
+        lambda v: list(tf.sparse.reorder(_sp(UNSORTED, v))._components()[:2]),
+        lambda v: [UNSORTED[ORDER], v[ORDER]],
+        [VALS],
+        grad=False,
+    ),
+    OpCase(
+        "SparseReorder",
+        lambda v: tf.sparse.reorder(_sp(UNSORTED, v)).values,
+        lambda v: v[ORDER],
+        [VALS],
+        name="values",
+        second_order=True,
+    ),
+    OpCase(
+        "SparseReshape",
+        lambda i: list(
+            tf.sparse.reshape(tf.SparseTensor(i, VALS, SHAPE), [2, -1, 3])._components()[::2]
+        ),  # fmt: skip
+        lambda i: [
+            np.stack(np.unravel_index(np.ravel_multi_index(i.T, (3, 4)), (2, 2, 3)), 1),
+            np.array([2, 2, 3]),
+        ],
+        [IND],
+        grad=False,
+    ),
+    OpCase(
+        "SparseFillEmptyRows",
+        lambda v, d: [
+            *tf.sparse.fill_empty_rows(tf.SparseTensor([[0, 1], [1, 0], [1, 3]], v, [4, 4]), d)[
+                0
+            ]._components()[:2],
+            tf.sparse.fill_empty_rows(tf.SparseTensor([[0, 1], [1, 0], [1, 3]], v, [4, 4]), d)[1],
+        ],
+        _fill_ref,
+        [VALS, np.float32(0.5)],
+        grad=False,
+    ),
+    OpCase(
+        "SparseFillEmptyRows",
+        lambda v, d: (
+            tf.sparse.fill_empty_rows(tf.SparseTensor([[0, 1], [1, 0], [1, 3]], v, [4, 4]), d)[
+                0
+            ].values
+        ),
+        lambda v, d: _fill_ref(v, d)[1],
+        [VALS, np.float32(0.5)],
+        name="values",
+    ),
+]

@@ -66,3 +66,83 @@ def test_to_dense_and_from_dense() -> None:
         [np.array([4.0, 5.0], np.float32)],
         grad_of=[0],
     )
+
+
+def _a(tf, v):
+    return tf.SparseTensor(IND, v, SHAPE)
+
+
+B = np.array([[0, 0], [2, 1]], np.int64)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda tf, v: tf.sparse.concat(1, [_a(tf, v), tf.SparseTensor(B, v[:2] * 2, [3, 2])]),
+        lambda tf, v: tf.sparse.concat(0, [_a(tf, v), _a(tf, v * 3)]),
+        lambda tf, v: tf.sparse.slice(_a(tf, v), [1, 1], [5, 5]),
+        lambda tf, v: tf.sparse.split(sp_input=_a(tf, v), num_split=3, axis=1),
+        lambda tf, v: tf.sparse.fill_empty_rows(tf.SparseTensor(IND[:2], v[:2], [4, 4]), 7.0),
+        lambda tf, v: tf.sparse.reset_shape(_a(tf, v)),
+        lambda tf, v: tf.sparse.reset_shape(_a(tf, v), [5, 6]),
+        lambda tf, v: tf.sparse.eye(2, 3),
+        lambda tf, v: tf.sparse.expand_dims(_a(tf, v), 1),
+        lambda tf, v: tf.sparse.transpose(_a(tf, v)),
+        lambda tf, v: tf.sparse.reshape(_a(tf, v), [-1, 2]),
+        lambda tf, v: tf.sparse.reorder(tf.SparseTensor(IND[::-1], v, SHAPE)),
+        lambda tf, v: tf.sparse.retain(_a(tf, v), [True, False, True]),
+        lambda tf, v: tf.sparse.reduce_sum(_a(tf, v), 1),
+        lambda tf, v: tf.sparse.reduce_sum(_a(tf, v), [0, 1], keepdims=True),
+        lambda tf, v: tf.sparse.reduce_max(_a(tf, v), 0),
+        lambda tf, v: tf.sparse.reduce_sum_sparse(_a(tf, v), 1),
+        lambda tf, v: tf.sparse.reduce_max_sparse(_a(tf, v), 0),
+        lambda tf, v: tf.sparse.matmul(_a(tf, v), np.arange(8.0, dtype=np.float32).reshape(4, 2)),
+        lambda tf, v: tf.sparse.matmul(
+            _a(tf, v), np.ones((2, 3), np.float32), adjoint_a=True, adjoint_b=True
+        ),
+    ],
+    ids=[
+        "concat1",
+        "concat0",
+        "slice",
+        "split",
+        "fill_empty_rows",
+        "reset_shape",
+        "reset_shape_new",
+        "eye",
+        "expand_dims",
+        "transpose",
+        "reshape",
+        "reorder",
+        "retain",
+        "reduce_sum",
+        "reduce_sum_keep",
+        "reduce_max",
+        "reduce_sum_sparse",
+        "reduce_max_sparse",
+        "matmul",
+        "matmul_adjoint",
+    ],  # fmt: skip
+)
+def test_sparse_ops_equal_tensorflow(build) -> None:
+    same(build, [VALS])
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda tf, v: tf.sparse.reorder(tf.SparseTensor(IND[::-1], v, SHAPE)),
+        lambda tf, v: tf.sparse.fill_empty_rows(tf.SparseTensor(IND[:2], v[:2], [4, 4]), 7.0)[0],
+        lambda tf, v: tf.sparse.reduce_sum(_a(tf, v), 1),
+        lambda tf, v: tf.sparse.matmul(_a(tf, v), np.arange(8.0, dtype=np.float32).reshape(4, 2)),
+        lambda tf, v: tf.sparse.slice(_a(tf, v), [1, 0], [2, 4]),
+    ],
+    ids=["reorder", "fill_empty_rows", "reduce_sum", "matmul", "slice"],
+)
+def test_sparse_gradients_equal_tensorflow(build) -> None:
+    same(build, [VALS], grad_of=[0])
+
+
+def test_matmul_gradient_wrt_dense_equals_tensorflow() -> None:
+    b = np.arange(8.0, dtype=np.float32).reshape(2, 4)
+    same(lambda tf, v, b: tf.sparse.matmul(_a(tf, v), b, adjoint_b=True), [VALS, b], [0, 1])
