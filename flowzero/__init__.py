@@ -104,6 +104,7 @@ from flowzero.ops.solve_ops import *  # noqa: F403
 from flowzero.ops.sort_ops import *  # noqa: F403
 from flowzero.ops.space_ops import *  # noqa: F403
 from flowzero.ops.sparse_array_ops import *  # noqa: F403
+from flowzero.ops.sparse_binary_ops import *  # noqa: F403
 from flowzero.ops.sparse_math_ops import *  # noqa: F403
 from flowzero.ops.sparse_ops import *  # noqa: F403
 from flowzero.ops.special_ops import *  # noqa: F403

@@ -48,6 +48,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     sort_ops,
     space_ops,
     sparse_array_ops,
+    sparse_binary_ops,
     sparse_math_ops,
     sparse_ops,
     special_ops,

@@ -225,3 +225,83 @@ CASES += [
         name="values",
     ),
 ]
+
+# -- sparse_binary_ops --------------------------------------------------------------------------
+B_IND = np.array([[0, 1], [2, 2]], np.int64)
+B_VALS = rand(2, seed=5)
+SM_IND = np.array([[0, 0], [0, 2], [1, 1], [2, 0], [2, 3]], np.int64)
+
+
+def _softmax_ref(v):
+    out = np.empty_like(v)
+    for rows in ([0, 1], [2], [3, 4]):
+        e = np.exp(v[rows] - v[rows].max())
+        out[rows] = e / e.sum()
+    return out
+
+
+CASES += [
+    OpCase(
+        "SparseAdd",
+        lambda a, b: list(tf.sparse.add(_sp(IND, a), _sp(B_IND, b))._components()),
+        lambda a, b: [
+            np.array([[0, 1], [1, 0], [2, 2], [2, 3]]),
+            np.array([a[0] + b[0], a[1], b[1], a[2]], a.dtype),
+            SHAPE,
+        ],
+        [VALS, B_VALS],
+        grad=False,
+    ),
+    OpCase(
+        "SparseAdd",
+        lambda a, b: tf.sparse.add(_sp(IND, a), _sp(B_IND, b)).values,
+        lambda a, b: np.array([a[0] + b[0], a[1], b[1], a[2]], a.dtype),
+        [VALS, B_VALS],
+        name="values",
+    ),
+    OpCase(
+        "SparseAddGrad",
+        lambda d: _add_grad(d),
+        lambda d: [np.array([d[0], 0, d[1]], d.dtype), np.array([d[0], 0], d.dtype)],
+        [rand(2, seed=9)],
+        grad=False,
+    ),
+    OpCase(
+        "SparseSoftmax",
+        lambda v: tf.sparse.softmax(_sp(SM_IND, v)).values,
+        _softmax_ref,
+        [rand(5, seed=11)],
+        second_order=True,
+    ),
+    OpCase(
+        "SparseSparseMaximum",
+        lambda a, b: list(tf.sparse.maximum(_sp(IND, a), _sp(B_IND, b))._components()[:2]),
+        lambda a, b: [
+            np.array([[0, 1], [1, 0], [2, 2], [2, 3]]),
+            np.maximum([a[0], a[1], 0, a[2]], [b[0], 0, b[1], 0]).astype(a.dtype),
+        ],
+        [VALS, B_VALS],
+        grad=False,
+    ),
+    OpCase(
+        "SparseSparseMinimum",
+        lambda a, b: list(tf.sparse.minimum(_sp(IND, a), _sp(B_IND, b))._components()[:2]),
+        lambda a, b: [
+            np.array([[0, 1], [1, 0], [2, 2], [2, 3]]),
+            np.minimum([a[0], a[1], 0, a[2]], [b[0], 0, b[1], 0]).astype(a.dtype),
+        ],
+        [VALS, B_VALS],
+        grad=False,
+    ),
+]
+
+
+def _add_grad(d):
+    from flowzero.framework.graph import apply_op
+    from flowzero.ops.sparse_binary_ops import SparseAddGrad
+
+    return apply_op(
+        SparseAddGrad,
+        [d, tf.constant(IND), tf.constant(B_IND), tf.constant([[0, 1], [2, 3]], tf.int64),
+         tf.constant(SHAPE)],
+    )  # fmt: skip

@@ -146,3 +146,48 @@ def test_sparse_gradients_equal_tensorflow(build) -> None:
 def test_matmul_gradient_wrt_dense_equals_tensorflow() -> None:
     b = np.arange(8.0, dtype=np.float32).reshape(2, 4)
     same(lambda tf, v, b: tf.sparse.matmul(_a(tf, v), b, adjoint_b=True), [VALS, b], [0, 1])
+
+
+def _b(tf, v):
+    return tf.SparseTensor(B, v[:2] * 2 - 1, [3, 4])
+
+
+SM = np.array([[0, 0], [0, 2], [1, 1], [2, 0], [2, 3]], np.int64)
+DATA = np.arange(12.0, dtype=np.float32).reshape(4, 3) / 7
+
+
+@pytest.mark.parametrize(
+    "build,grad_of",
+    [
+        (lambda tf, v: tf.sparse.add(_a(tf, v), _b(tf, v)), [0]),
+        (lambda tf, v: tf.sparse.add(_a(tf, v), _b(tf, v), threshold=0.9), [0]),
+        (lambda tf, v: tf.sparse.add(_a(tf, v), tf.ones([3, 4])), [0]),
+        (lambda tf, v: tf.sparse.maximum(_a(tf, v), _b(tf, v)), None),
+        (lambda tf, v: tf.sparse.minimum(_a(tf, v), _b(tf, v)), None),
+        (
+            lambda tf, v: tf.sparse.softmax(tf.SparseTensor(SM, tf.concat([v, v], 0)[:5], [3, 4])),
+            [0],
+        ),  # fmt: skip
+        (lambda tf, d: tf.sparse.segment_sum(d, [0, 2, 3, 3], [0, 0, 1, 2]), [0]),
+        (lambda tf, d: tf.sparse.segment_mean(d, [0, 2, 3, 3], [0, 0, 2, 2]), [0]),
+        (lambda tf, d: tf.sparse.segment_sqrt_n(d, [0, 2, 3, 3], [0, 0, 2, 2]), [0]),
+        (lambda tf, d: tf.sparse.segment_sum(d, [0, 2, 3], [0, 1, 1], num_segments=3), [0]),
+        (lambda tf, d: tf.sparse.segment_sqrt_n(d, [0, 2, 3], [0, 1, 1], num_segments=3), [0]),
+    ],
+    ids=[
+        "add",
+        "add_threshold",
+        "add_dense",
+        "maximum",
+        "minimum",
+        "softmax",
+        "segment_sum",
+        "segment_mean",
+        "segment_sqrt_n",
+        "segment_sum_num",
+        "segment_sqrt_n_num",
+    ],  # fmt: skip
+)
+def test_sparse_binary_ops_equal_tensorflow(build, grad_of) -> None:
+    arrays = [DATA] if "segment" in str(build.__code__.co_names) else [VALS]
+    same(build, arrays, grad_of)
