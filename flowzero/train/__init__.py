@@ -134,6 +134,7 @@ _LAZY_NAMES = {
         "basic_session_run_hooks",
     ),
     **dict.fromkeys(["Coordinator", "LooperThread"], "coordinator"),
+    **dict.fromkeys(["Checkpoint", "CheckpointManager"], "checkpoint"),
     **dict.fromkeys(["QueueRunner", "start_queue_runners", "add_queue_runner"], "queue_runner"),
     **dict.fromkeys(
         [
