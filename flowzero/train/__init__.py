@@ -135,6 +135,7 @@ _LAZY_NAMES = {
     ),
     **dict.fromkeys(["Coordinator", "LooperThread"], "coordinator"),
     **dict.fromkeys(["Checkpoint", "CheckpointManager"], "checkpoint"),
+    "Supervisor": "supervisor",
     **dict.fromkeys(["QueueRunner", "start_queue_runners", "add_queue_runner"], "queue_runner"),
     **dict.fromkeys(
         [
