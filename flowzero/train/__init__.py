@@ -136,6 +136,10 @@ _LAZY_NAMES = {
     **dict.fromkeys(["Coordinator", "LooperThread"], "coordinator"),
     **dict.fromkeys(["Checkpoint", "CheckpointManager"], "checkpoint"),
     "Supervisor": "supervisor",
+    **dict.fromkeys(
+        ["generate_checkpoint_state_proto", "get_checkpoint_mtimes", "remove_checkpoint"],
+        "checkpoint_management",
+    ),
     **dict.fromkeys(["QueueRunner", "start_queue_runners", "add_queue_runner"], "queue_runner"),
     **dict.fromkeys(
         [
