@@ -98,6 +98,7 @@ from flowzero.ops.scatter_ops import *  # noqa: F403
 from flowzero.ops.script_ops import custom_gradient, numpy_function, py_func
 from flowzero.ops.segment_ops import *  # noqa: F403
 from flowzero.ops.select_ops import *  # noqa: F403
+from flowzero.ops.sequence_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
 from flowzero.ops.solve_ops import *  # noqa: F403
 from flowzero.ops.sort_ops import *  # noqa: F403

@@ -43,6 +43,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     script_ops,
     segment_ops,
     select_ops,
+    sequence_ops,
     slicing_ops,
     solve_ops,
     sort_ops,
