@@ -69,6 +69,7 @@ from flowzero.framework.registry import not_differentiable as no_gradient
 from flowzero.framework.shapes import Dimension, TensorShape
 from flowzero.nn import sigmoid, tanh
 from flowzero.ops.array_ops import *  # noqa: F403
+from flowzero.ops.batch_space_ops import *  # noqa: F403
 from flowzero.ops.cast_ops import *  # noqa: F403
 from flowzero.ops.complex_ops import *  # noqa: F403
 from flowzero.ops.control_flow_ops import case, cond, while_loop
