@@ -81,6 +81,7 @@ from flowzero.ops.einsum_ops import *  # noqa: F403
 from flowzero.ops.functional_ops import foldl, foldr, map_fn, scan
 from flowzero.ops.histogram_ops import *  # noqa: F403
 from flowzero.ops.indexing_ops import *  # noqa: F403
+from flowzero.ops.linalg_more_ops import *  # noqa: F403
 from flowzero.ops.linalg_ops import *  # noqa: F403
 from flowzero.ops.logging_ops import Assert, Print
 from flowzero.ops.logging_ops import print_v2 as print  # noqa: A001
@@ -100,6 +101,7 @@ from flowzero.ops.script_ops import custom_gradient, numpy_function, py_func
 from flowzero.ops.segment_ops import *  # noqa: F403
 from flowzero.ops.select_ops import *  # noqa: F403
 from flowzero.ops.sequence_ops import *  # noqa: F403
+from flowzero.ops.shape_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
 from flowzero.ops.solve_ops import *  # noqa: F403
 from flowzero.ops.sort_ops import *  # noqa: F403
