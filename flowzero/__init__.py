@@ -18,6 +18,7 @@ from flowzero import (
 from flowzero import interop as _interop  # noqa: F401 - Graph.as_graph_def (loads lazily)
 from flowzero import ops as _ops  # noqa: F401 - registers every op type
 from flowzero.autodiff import gradients
+from flowzero.behavior import *  # noqa: F403
 from flowzero.compat import (
     disable_eager_execution,
     disable_v2_behavior,
@@ -64,9 +65,19 @@ from flowzero.framework.graph import (
     set_random_seed,
 )
 from flowzero.framework.registry import RegisterGradient
+from flowzero.framework.registry import not_differentiable as NoGradient  # noqa: N812
 from flowzero.framework.registry import not_differentiable as NotDifferentiable  # noqa: N812
 from flowzero.framework.registry import not_differentiable as no_gradient
 from flowzero.framework.shapes import Dimension, TensorShape
+from flowzero.framework.specs import (
+    AggregationMethod,
+    DeviceSpec,
+    TensorSpec,
+    UnconnectedGradients,
+    VariableAggregation,
+    VariableSynchronization,
+)
+from flowzero.gradient_util import *  # noqa: F403
 from flowzero.nn import sigmoid, tanh
 from flowzero.ops.array_ops import *  # noqa: F403
 from flowzero.ops.batch_space_ops import *  # noqa: F403
@@ -127,6 +138,8 @@ from flowzero.runtime.session import (
     Session,
     get_default_session,
 )
+from flowzero.templates import *  # noqa: F403
+from flowzero.tensor_util import *  # noqa: F403
 from flowzero.train.clip import *  # noqa: F403
 from flowzero.variables import (
     AUTO_REUSE,
