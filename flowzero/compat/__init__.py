@@ -82,6 +82,12 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "polyval": "more_math_ops.polyval",
     },
     "signal": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
+    "linalg": {
+        "adjoint": "linalg_more_ops.adjoint",
+        "matvec": "linalg_more_ops.matvec",
+        "logdet": "linalg_more_ops.logdet",
+        "normalize": "linalg_more_ops.normalize",
+    },
     "initializers": {
         "he_normal": "variables.he_normal",
         "he_uniform": "variables.he_uniform",

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from flowzero.framework.graph import Tensor, apply_op
+from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.ops.common import DTypeError, _graph_for, binary_operands
@@ -125,6 +125,86 @@ def matrix_set_diag(
     with _graph_for(input, diagonal):
         x, d = binary_operands(input, diagonal, "MatrixSetDiag")
         return apply_op(MatrixSetDiag, [x, d], name=name)
+
+
+# -- composites --------------------------------------------------------------------------------
+def adjoint(matrix: Any, name: str | None = None) -> Tensor:
+    """The conjugate transpose of the matrices in the last two axes of `matrix`."""
+    from flowzero.ops.complex_ops import conj
+    from flowzero.ops.matrix_ops import matrix_transpose
+
+    # NOTE: conj explicitly; matrix_transpose(conjugate=True) does not conjugate today.
+    with _graph_for(matrix):
+        m = convert_to_tensor(matrix)
+        return matrix_transpose(conj(m) if m.dtype.is_complex else m, name=name or "adjoint")
+
+
+def matvec(
+    a: Any,
+    b: Any,
+    transpose_a: bool = False,
+    adjoint_a: bool = False,
+    a_is_sparse: bool = False,
+    b_is_sparse: bool = False,
+    name: str | None = None,
+) -> Tensor:
+    """The matrix-vector products a @ b for matrices a [..., M, N] and vectors b [..., N]
+    (a transposed or adjointed first if asked); shape [..., M].
+
+    Example:
+        >>> sess.run(tf.linalg.matvec([[1., 2.], [3., 4.]], [1., 1.]))
+        array([3., 7.], dtype=float32)
+    """
+    from flowzero.ops.linalg_ops import matmul
+    from flowzero.ops.reshape_ops import expand_dims, squeeze
+
+    with _graph_for(a, b):
+        a_t, b_t = binary_operands(a, b, "MatVec")
+        with a_t.graph.name_scope(name or "MatVec"):
+            out = matmul(a_t, expand_dims(b_t, -1), transpose_a=transpose_a, adjoint_a=adjoint_a)
+            return squeeze(out, [-1])
+
+
+def logdet(matrix: Any, name: str | None = None) -> Tensor:
+    """log(det(matrix)) of Hermitian positive definite matrices, as 2 * sum(log(diag(L)))
+    of their Cholesky factor L (stable where det itself would overflow).
+
+    Example:
+        >>> sess.run(tf.linalg.logdet([[4., 0.], [0., 9.]]))   # log 36
+        3.583519
+    """
+    from flowzero.ops.decomposition_ops import cholesky
+    from flowzero.ops.matrix_ops import matrix_diag_part
+    from flowzero.ops.reduction_ops import reduce_sum
+    from flowzero.ops.unary_ops import log
+
+    with _graph_for(matrix):
+        m = convert_to_tensor(matrix)
+        with m.graph.name_scope(name or "logdet"):
+            return 2.0 * reduce_sum(log(matrix_diag_part(cholesky(m))), axis=-1)
+
+
+def normalize(
+    tensor: Any,
+    ord: Any = "euclidean",  # noqa: A002
+    axis: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """(tensor / norm, norm): `tensor` scaled to unit norm along `axis` (tf.norm's ord and
+    axis), and the norm it had (kept dims, for broadcasting back).
+
+    Example:
+        >>> sess.run(tf.linalg.normalize([3., 4.]))
+        (array([0.6, 0.8], dtype=float32), array([5.], dtype=float32))
+    """
+    from flowzero.ops.division_ops import truediv
+    from flowzero.ops.matrix_ops import norm
+
+    with _graph_for(tensor):
+        t = convert_to_tensor(tensor)
+        with t.graph.name_scope(name or "normalize"):
+            n = norm(t, ord=ord, axis=axis, keepdims=True)
+            return truediv(t, n), n
 
 
 __all__ = ["cross", "matrix_set_diag"]

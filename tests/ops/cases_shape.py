@@ -133,3 +133,56 @@ CASES = [
         grad=False,
     ),
 ]
+
+
+# -- tf.linalg composites (flowzero/ops/linalg_more_ops.py) -------------------------------------
+def _spd(rng):
+    a = rng.normal(size=(2, 3, 3))
+    return [a @ np.swapaxes(a, -1, -2) + 3 * np.eye(3)]
+
+
+CASES += [
+    OpCase(
+        "BatchMatMulV2",
+        lambda a, b: tf.linalg.matvec(a, b),
+        lambda a, b: np.einsum("...ij,...j->...i", a, b),
+        [rand(2, 3, 4), rand(2, 4, seed=1)],
+        name="matvec",
+    ),
+    OpCase(
+        "BatchMatMulV2",
+        lambda a, b: tf.linalg.matvec(a, b, transpose_a=True),
+        lambda a, b: np.einsum("ji,j->i", a, b),
+        [rand(3, 4), rand(3, seed=1)],
+        name="matvec_transpose_a",
+    ),
+    OpCase(
+        "Cholesky",
+        lambda m: tf.linalg.logdet(m),
+        lambda m: np.linalg.slogdet(m)[1],
+        _spd,
+        name="logdet",
+        # Cholesky reads one triangle, so its gradient is defined for symmetric
+        # perturbations only; central differences perturb single entries.
+        grad=False,
+    ),
+    OpCase(
+        "Transpose",
+        lambda m: tf.linalg.adjoint(m),
+        lambda m: np.conj(np.swapaxes(m, -1, -2)),
+        [(rand(2, 3) + 1j * rand(2, 3, seed=1)).astype(np.complex64)],
+        name="adjoint",
+        grad=False,
+        unknown_shapes=False,  # matrix_transpose needs a known rank
+    ),
+    OpCase(
+        "Sqrt",
+        lambda x: tf.linalg.normalize(x, axis=1),
+        lambda x: [
+            x / np.linalg.norm(x, axis=1, keepdims=True),
+            np.linalg.norm(x, axis=1, keepdims=True),
+        ],
+        [rand(3, 4) + 2.0],
+        name="normalize",
+    ),
+]
