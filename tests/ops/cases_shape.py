@@ -143,14 +143,14 @@ def _spd(rng):
 
 CASES += [
     OpCase(
-        "BatchMatMulV2",
+        "MatMul",
         lambda a, b: tf.linalg.matvec(a, b),
         lambda a, b: np.einsum("...ij,...j->...i", a, b),
         [rand(2, 3, 4), rand(2, 4, seed=1)],
         name="matvec",
     ),
     OpCase(
-        "BatchMatMulV2",
+        "MatMul",
         lambda a, b: tf.linalg.matvec(a, b, transpose_a=True),
         lambda a, b: np.einsum("ji,j->i", a, b),
         [rand(3, 4), rand(3, seed=1)],
