@@ -18,6 +18,7 @@ from flowzero import (
 from flowzero import interop as _interop  # noqa: F401 - Graph.as_graph_def (loads lazily)
 from flowzero import ops as _ops  # noqa: F401 - registers every op type
 from flowzero.autodiff import gradients
+from flowzero.behavior import *  # noqa: F403
 from flowzero.compat import (
     disable_eager_execution,
     disable_v2_behavior,
@@ -64,12 +65,23 @@ from flowzero.framework.graph import (
     set_random_seed,
 )
 from flowzero.framework.registry import RegisterGradient
+from flowzero.framework.registry import not_differentiable as NoGradient  # noqa: N812
 from flowzero.framework.registry import not_differentiable as NotDifferentiable  # noqa: N812
 from flowzero.framework.registry import not_differentiable as no_gradient
 from flowzero.framework.shapes import Dimension, TensorShape
 from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorValue
+from flowzero.framework.specs import (
+    AggregationMethod,
+    DeviceSpec,
+    TensorSpec,
+    UnconnectedGradients,
+    VariableAggregation,
+    VariableSynchronization,
+)
+from flowzero.gradient_util import *  # noqa: F403
 from flowzero.nn import sigmoid, tanh
 from flowzero.ops.array_ops import *  # noqa: F403
+from flowzero.ops.batch_space_ops import *  # noqa: F403
 from flowzero.ops.cast_ops import *  # noqa: F403
 from flowzero.ops.complex_ops import *  # noqa: F403
 from flowzero.ops.control_flow_ops import case, cond, while_loop
@@ -81,6 +93,7 @@ from flowzero.ops.einsum_ops import *  # noqa: F403
 from flowzero.ops.functional_ops import foldl, foldr, map_fn, scan
 from flowzero.ops.histogram_ops import *  # noqa: F403
 from flowzero.ops.indexing_ops import *  # noqa: F403
+from flowzero.ops.linalg_more_ops import *  # noqa: F403
 from flowzero.ops.linalg_ops import *  # noqa: F403
 from flowzero.ops.logging_ops import Assert, Print
 from flowzero.ops.logging_ops import print_v2 as print  # noqa: A001
@@ -99,6 +112,8 @@ from flowzero.ops.scatter_ops import *  # noqa: F403
 from flowzero.ops.script_ops import custom_gradient, numpy_function, py_func
 from flowzero.ops.segment_ops import *  # noqa: F403
 from flowzero.ops.select_ops import *  # noqa: F403
+from flowzero.ops.sequence_ops import *  # noqa: F403
+from flowzero.ops.shape_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
 from flowzero.ops.solve_ops import *  # noqa: F403
 from flowzero.ops.sort_ops import *  # noqa: F403
@@ -128,6 +143,8 @@ from flowzero.runtime.session import (
     Session,
     get_default_session,
 )
+from flowzero.templates import *  # noqa: F403
+from flowzero.tensor_util import *  # noqa: F403
 from flowzero.train.clip import *  # noqa: F403
 from flowzero.variables import (
     AUTO_REUSE,
@@ -148,11 +165,13 @@ from flowzero.variables import (
     local_variables_initializer,
     model_variables,
     ones_initializer,
+    orthogonal_initializer,
     random_normal_initializer,
     random_uniform_initializer,
     report_uninitialized_variables,
     trainable_variables,
     truncated_normal_initializer,
+    uniform_unit_scaling_initializer,
     variable_scope,
     variables_initializer,
     variance_scaling_initializer,

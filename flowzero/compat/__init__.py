@@ -82,6 +82,19 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "polyval": "more_math_ops.polyval",
     },
     "signal": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
+    "linalg": {
+        "adjoint": "linalg_more_ops.adjoint",
+        "matvec": "linalg_more_ops.matvec",
+        "logdet": "linalg_more_ops.logdet",
+        "normalize": "linalg_more_ops.normalize",
+    },
+    "initializers": {
+        "he_normal": "variables.he_normal",
+        "he_uniform": "variables.he_uniform",
+        "lecun_normal": "variables.lecun_normal",
+        "lecun_uniform": "variables.lecun_uniform",
+        "identity": "variables.Identity",
+    },
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
     "sparse": {
         "from_dense": "sparse_ops.from_dense",
@@ -96,7 +109,8 @@ def _namespace_only(ns: str, name: str) -> Any:
     if path is None:
         return None
     module, attr = path.rsplit(".", 1)
-    return getattr(sys.modules[f"flowzero.ops.{module}"], attr)
+    mod = sys.modules.get(f"flowzero.ops.{module}") or sys.modules[f"flowzero.{module}"]
+    return getattr(mod, attr)
 
 
 # Namespaces that are modules of their own (flowzero/<name>.py, imported on first use), which

@@ -22,6 +22,7 @@ from flowzero.ops.activation_ops import (
     softsign,
     tanh,
 )
+from flowzero.ops.batch_space_ops import space_to_batch
 from flowzero.ops.candidate_sampling_ops import (
     log_uniform_candidate_sampler,
     nce_loss,
@@ -116,6 +117,7 @@ __all__ = [
     "softmax_cross_entropy_with_logits_v2",
     "softplus",
     "softsign",
+    "space_to_batch",
     "space_to_depth",
     "sparse_softmax_cross_entropy_with_logits",
     "static_bidirectional_rnn",
