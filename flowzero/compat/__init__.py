@@ -7,6 +7,7 @@ sub-namespaces (`tf.math`, `tf.linalg`, `tf.random`, ...) bound to flowzero's ro
 
 from __future__ import annotations
 
+import importlib
 import sys
 import types
 from typing import Any
@@ -82,6 +83,13 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "polyval": "more_math_ops.polyval",
     },
     "signal": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
+    "io": {
+        "TFRecordCompressionType": "platform.tf_record.TFRecordCompressionType",
+        "TFRecordOptions": "platform.tf_record.TFRecordOptions",
+        "TFRecordWriter": "platform.tf_record.TFRecordWriter",
+        "tf_record_iterator": "platform.tf_record.tf_record_iterator",
+        "match_filenames_once": "io_ops.match_filenames_once",
+    },
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
 }
 
@@ -91,6 +99,8 @@ def _namespace_only(ns: str, name: str) -> Any:
     if path is None:
         return None
     module, attr = path.rsplit(".", 1)
+    if "." in module:  # outside flowzero.ops, e.g. "platform.tf_record": imported here
+        return getattr(importlib.import_module(f"flowzero.{module}"), attr)
     return getattr(sys.modules[f"flowzero.ops.{module}"], attr)
 
 
@@ -115,8 +125,8 @@ def build(root: Any) -> dict[str, Namespace]:
         if any(not k.startswith("__") for k in vars(mod)):
             made[ns] = mod
     gfile = made.pop("io.gfile", None)
-    if gfile is not None and "io" in made:
-        made["io"].gfile = gfile  # type: ignore[attr-defined]
+    if "io" in made:  # tf.io.gfile: the module of TF's file API
+        made["io"].gfile = gfile or importlib.import_module("flowzero.platform.gfile")  # type: ignore[attr-defined]
     for ns, mod in made.items():
         sys.modules.setdefault(f"flowzero.{ns}", mod)
     return made
