@@ -19,6 +19,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     einsum_ops,
     functional_ops,
     histogram_ops,
+    image_codec_ops,
     image_ops,
     indexing_ops,
     io_ops,
