@@ -171,6 +171,17 @@ _LAZY_MODULES = frozenset(
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
 _QUEUES = frozenset({"QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue"})
+# TF1's readers for queue pipelines (flowzero/ops/reader_ops.py), also on first use.
+_READERS = frozenset(
+    {
+        "ReaderBase",
+        "WholeFileReader",
+        "TextLineReader",
+        "TFRecordReader",
+        "FixedLengthRecordReader",
+        "IdentityReader",
+    }
+)
 # TensorFlow's file formats (flowzero/interop, protobuf), also on first use.
 _PROTO_NAMES = frozenset(
     {
@@ -231,6 +242,8 @@ def __getattr__(name: str) -> object:
         value = getattr(importlib.import_module("flowzero.eager"), name)
     elif name in _QUEUES:
         value = getattr(importlib.import_module("flowzero.ops.data_flow_ops"), name)
+    elif name in _READERS:
+        value = getattr(importlib.import_module("flowzero.ops.reader_ops"), name)
     elif name in _PROTO_NAMES:  # tf.GraphDef, tf.MetaGraphDef, ...: TF's protobuf messages
         value = getattr(importlib.import_module("flowzero.proto"), name)
     elif name in _INTEROP:
