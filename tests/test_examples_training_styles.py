@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
@@ -43,3 +45,12 @@ def test_queue_pipeline_example():
     assert "Done training for 2 epochs, 160 steps." in out  # 2 x 4000 / 50
     acc = float(re.search(r"test accuracy ([\d.]+)", out).group(1))
     assert acc > 0.8, out
+
+
+@pytest.mark.slow
+def test_queue_image_pipeline_example():
+    out = _run(str(EXAMPLES / "queue_image_pipeline.py"), "--steps", "30", "--epochs", "3")
+    m = re.search(r"png pipeline: 30 steps, loss ([\d.]+) -> ([\d.]+)", out)
+    assert m and float(m.group(2)) < float(m.group(1)) - 0.5, out
+    acc = float(re.search(r"tfrecord pipeline: 240 steps, test accuracy ([\d.]+)", out).group(1))
+    assert acc > 0.85, out
