@@ -119,3 +119,23 @@ def test_decode_errors_are_typed():
         tf.decode_csv(["a"], [[True]])
     with pytest.raises(ValueError, match="compression_type"):
         tf.decode_compressed(["a"], "BZ2")
+
+
+def test_parse_example_kernel_makes_varlen_sparse_parts():
+    from flowzero.framework.graph import apply_op
+    from flowzero.ops.parsing_ops import ParseExample, VarLenFeature, _configs
+
+    def ex(vals):
+        e = tf.train.Example()
+        e.features.feature["v"].int64_list.value.extend(vals)
+        return e.SerializeToString()
+
+    with tf.Graph().as_default():
+        attrs = _configs({"v": VarLenFeature(tf.int64)})
+        attrs["names"] = None
+        s = tf.constant(np.array([ex([4, 5]), ex([]), ex([6])], object))
+        ind, val, shape = apply_op(ParseExample, [s], attrs)
+        got = _run([ind, val, shape])
+    np.testing.assert_array_equal(got[0], [[0, 0], [0, 1], [2, 0]])
+    np.testing.assert_array_equal(got[1], [4, 5, 6])
+    np.testing.assert_array_equal(got[2], [3, 2])
