@@ -47,6 +47,16 @@ def test_queue_pipeline_example():
     assert acc > 0.8, out
 
 
+def test_horovod_example_runs_as_one_process_and_resumes(tmp_path):
+    """Without mpirun the Horovod-style example is one rank (its mpirun run:
+    tests/distributed/test_mpi.py)."""
+    script = str(EXAMPLES / "horovod_monitored.py")
+    out = _run(script, "--checkpoint_dir", str(tmp_path), "--last_step", "30")
+    assert "from step 0 to step 30" in out, out
+    out = _run(script, "--checkpoint_dir", str(tmp_path), "--last_step", "40")
+    assert "from step 30 to step 40" in out, out
+
+
 @pytest.mark.slow
 def test_queue_image_pipeline_example():
     out = _run(str(EXAMPLES / "queue_image_pipeline.py"), "--steps", "30", "--epochs", "3")
