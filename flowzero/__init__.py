@@ -87,12 +87,14 @@ from flowzero.ops.complex_ops import *  # noqa: F403
 from flowzero.ops.control_flow_ops import case, cond, while_loop
 from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
 from flowzero.ops.control_ops import tuple_ as tuple  # noqa: A001
+from flowzero.ops.decode_ops import *  # noqa: F403
 from flowzero.ops.decomposition_ops import *  # noqa: F403
 from flowzero.ops.division_ops import *  # noqa: F403
 from flowzero.ops.einsum_ops import *  # noqa: F403
 from flowzero.ops.functional_ops import foldl, foldr, map_fn, scan
 from flowzero.ops.histogram_ops import *  # noqa: F403
 from flowzero.ops.indexing_ops import *  # noqa: F403
+from flowzero.ops.io_ops import *  # noqa: F403
 from flowzero.ops.linalg_more_ops import *  # noqa: F403
 from flowzero.ops.linalg_ops import *  # noqa: F403
 from flowzero.ops.logging_ops import Assert, Print
@@ -102,6 +104,7 @@ from flowzero.ops.manip_ops import *  # noqa: F403
 from flowzero.ops.math_ops import *  # noqa: F403
 from flowzero.ops.matrix_ops import *  # noqa: F403
 from flowzero.ops.more_math_ops import *  # noqa: F403
+from flowzero.ops.parsing_ops import *  # noqa: F403
 from flowzero.ops.partition_ops import *  # noqa: F403
 from flowzero.ops.random_ops import *  # noqa: F403
 from flowzero.ops.range_ops import *  # noqa: F403
@@ -192,6 +195,17 @@ _LAZY_MODULES = frozenset(
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
 _QUEUES = frozenset({"QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue"})
+# TF1's readers for queue pipelines (flowzero/ops/reader_ops.py), also on first use.
+_READERS = frozenset(
+    {
+        "ReaderBase",
+        "WholeFileReader",
+        "TextLineReader",
+        "TFRecordReader",
+        "FixedLengthRecordReader",
+        "IdentityReader",
+    }
+)
 # TensorFlow's file formats (flowzero/interop, protobuf), also on first use.
 _PROTO_NAMES = frozenset(
     {
@@ -243,10 +257,17 @@ def __getattr__(name: str) -> object:
     elif name == "io":  # tf.io: its gfile so far
         value = compat.Namespace("flowzero.io", "tf.io: TF 1.15's names that flowzero implements.")
         value.gfile = importlib.import_module("flowzero.platform.gfile")  # type: ignore[attr-defined]
+    elif name == "python_io":  # tf.python_io: TFRecord files
+        value = compat.Namespace("flowzero.python_io", "tf.python_io: TFRecord files.")
+        tf_record = importlib.import_module("flowzero.platform.tf_record")
+        for n in tf_record.__all__:
+            setattr(value, n, getattr(tf_record, n))
     elif name in ("enable_eager_execution", "GradientTape"):
         value = getattr(importlib.import_module("flowzero.eager"), name)
     elif name in _QUEUES:
         value = getattr(importlib.import_module("flowzero.ops.data_flow_ops"), name)
+    elif name in _READERS:
+        value = getattr(importlib.import_module("flowzero.ops.reader_ops"), name)
     elif name in _PROTO_NAMES:  # tf.GraphDef, tf.MetaGraphDef, ...: TF's protobuf messages
         value = getattr(importlib.import_module("flowzero.proto"), name)
     elif name in _INTEROP:

@@ -470,6 +470,31 @@ __all__ = [
     "random_crop",
 ]
 
+# The image codecs (flowzero/ops/image_codec_ops.py; Pillow loads when one first runs).
+from flowzero.ops.image_codec_ops import (  # noqa: E402
+    decode_bmp,
+    decode_gif,
+    decode_image,
+    decode_jpeg,
+    decode_png,
+    encode_jpeg,
+    encode_png,
+    extract_jpeg_shape,
+    is_jpeg,
+)
+
+__all__ += [
+    "decode_bmp",
+    "decode_gif",
+    "decode_image",
+    "decode_jpeg",
+    "decode_png",
+    "encode_jpeg",
+    "encode_png",
+    "extract_jpeg_shape",
+    "is_jpeg",
+]
+
 
 def __getattr__(name: str) -> object:
     """A name TF 1.15's tf.image has and flowzero lacks says so (flowzero.compat)."""
