@@ -11,6 +11,8 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     complex_ops,
     control_flow_ops,
     control_ops,
+    conv3d_ops,
+    conv_impl,
     conv_ops,
     decomposition_ops,
     depthwise_conv_ops,
