@@ -87,11 +87,27 @@ from flowzero.ops.nn_impl import (
     zero_fraction,
 )
 from flowzero.ops.nn_ops import bias_add, in_top_k, l2_loss, log_softmax, softmax, top_k
+from flowzero.ops.nn_stats_impl import (
+    batch_norm_with_global_normalization,
+    compute_average_loss,
+    log_poisson_loss,
+    normalize_moments,
+    scale_regularization_loss,
+    silu,
+    sufficient_statistics,
+)
 from flowzero.ops.normalization_ops import local_response_normalization, lrn
 from flowzero.ops.pool_ops import avg_pool, max_pool
 from flowzero.ops.space_ops import depth_to_space, space_to_depth
 
 __all__ = [
+    "batch_norm_with_global_normalization",
+    "compute_average_loss",
+    "log_poisson_loss",
+    "normalize_moments",
+    "scale_regularization_loss",
+    "silu",
+    "sufficient_statistics",
     "avg_pool3d",
     "conv3d",
     "conv3d_backprop_filter",

@@ -32,6 +32,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     more_math_ops,
     nn_impl,
     nn_ops,
+    nn_stats_impl,
     normalization_ops,
     partition_ops,
     pool_ops,
