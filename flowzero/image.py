@@ -20,6 +20,18 @@ import numpy as np
 
 from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, convert_to_tensor, name_scope
+from flowzero.image_color import (  # noqa: E402, I001 - appended names (tf.image)
+    adjust_hue,
+    adjust_saturation,
+    hsv_to_rgb,
+    random_hue,
+    random_saturation,
+    rgb_to_hsv,
+    rgb_to_yiq,
+    rgb_to_yuv,
+    yiq_to_rgb,
+    yuv_to_rgb,
+)
 from flowzero.ops import (
     array_ops,
     cast_ops,
@@ -468,6 +480,16 @@ __all__ = [
     "total_variation",
     "image_gradients",
     "random_crop",
+    "adjust_hue",
+    "adjust_saturation",
+    "hsv_to_rgb",
+    "random_hue",
+    "random_saturation",
+    "rgb_to_hsv",
+    "rgb_to_yiq",
+    "rgb_to_yuv",
+    "yiq_to_rgb",
+    "yuv_to_rgb",
 ]
 
 
