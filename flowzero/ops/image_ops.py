@@ -22,17 +22,57 @@ from flowzero.ops import array_ops
 from flowzero.ops.common import DTypeError, static_value
 
 
+def _cubic(t: np.ndarray, a: float) -> np.ndarray:
+    """Keys' cubic convolution kernel at distances t (TF: a = -0.75 legacy, -0.5 with
+    half_pixel_centers)."""
+    t = np.abs(t)
+    near = ((a + 2) * t - (a + 3)) * t * t + 1
+    far = ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+    return np.where(t <= 1, near, np.where(t < 2, far, 0.0))
+
+
 @functools.lru_cache(maxsize=256)
-def _matrix(
-    out: int, inp: int, bilinear: bool, align_corners: bool, half_pixel: bool
-) -> np.ndarray:
-    """The [out, inp] matrix taking a length-`inp` axis to length `out`, as TF's kernels."""
+def _matrix(out: int, inp: int, kind: Any, align_corners: bool, half_pixel: bool) -> np.ndarray:
+    """The [out, inp] matrix taking a length-`inp` axis to length `out`, as TF's kernels.
+
+    kind: True/"bilinear", False/"nearest", "bicubic" or "area".
+    """
+    bilinear = kind is True or kind == "bilinear"
     if align_corners and out > 1:
         scale = (inp - 1) / (out - 1)
     else:
         scale = inp / out
     m = np.zeros((out, inp), np.float64)
     dst = np.arange(out, dtype=np.float64)
+    rows = np.arange(out)
+    if kind == "area":
+        # Output pixel y covers [y*scale, (y+1)*scale) of the input; each input pixel counts
+        # by the length of its overlap, the sum divided by scale (TF's ResizeArea).
+        lo, hi = dst * scale, (dst + 1) * scale
+        for k in range(int(np.ceil(scale)) + 1):
+            i = np.floor(lo) + k
+            w = np.minimum(i + 1, hi) - np.maximum(i, lo)
+            ok = (i < np.ceil(hi)) & (w > 0)
+            np.add.at(m, (rows[ok], np.minimum(i[ok], inp - 1).astype(np.int64)), w[ok] / scale)
+        return m
+    if kind == "bicubic":
+        # NOTE: TF reads the weights from a 1024-entry table (the fractional offset rounded
+        # to 1/1024), with float32 source coordinates; so do we, to agree to float precision.
+        f32 = np.float32
+        d32 = dst.astype(f32)
+        src = (d32 + f32(0.5)) * f32(scale) - f32(0.5) if half_pixel else d32 * f32(scale)
+        base = np.floor(src).astype(np.float64)
+        t = np.rint((src - base) * 1024) / 1024
+        for k in (-1, 0, 1, 2):
+            i = base + k
+            w = _cubic(t - k, -0.5 if half_pixel else -0.75)
+            inside = (i >= 0) & (i <= inp - 1)
+            if half_pixel:  # Keys' rule: taps outside the image get no weight (renormalised)
+                w = np.where(inside, w, 0.0)
+            np.add.at(m, (rows, np.clip(i, 0, inp - 1).astype(np.int64)), w)
+        if half_pixel:
+            m /= m.sum(axis=1, keepdims=True)
+        return m
     if bilinear:
         src = (dst + 0.5) * scale - 0.5 if half_pixel else dst * scale
         lo_f = np.floor(src)
@@ -53,13 +93,14 @@ def _matrix(
 
 
 class _Resize(OpDef):
-    bilinear: bool = True
+    bilinear: bool = True  # a float result (also bicubic and area)
+    kind: Any = True  # _matrix's kind
 
     def _mats(
         self, out_h: int, out_w: int, in_h: int, in_w: int, dt: Any
     ) -> tuple[np.ndarray, np.ndarray]:
         a = self.attrs
-        args = (self.bilinear, bool(a["align_corners"]), bool(a["half_pixel_centers"]))
+        args = (self.kind, bool(a["align_corners"]), bool(a.get("half_pixel_centers", False)))
         return _matrix(out_h, in_h, *args).astype(dt), _matrix(out_w, in_w, *args).astype(dt)
 
     def _apply(self, x: np.ndarray, ry: np.ndarray, rx: np.ndarray) -> np.ndarray:
@@ -126,6 +167,7 @@ class ResizeNearestNeighbor(_ResizeForward):
     """y[b, i, j, c] = images at the nearest source pixel of (i, j)."""
 
     bilinear = False
+    kind = False
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         return [
@@ -174,6 +216,7 @@ class ResizeNearestNeighborGrad(_ResizeBackward):
     """dx of ResizeNearestNeighbor: each dy pixel added to its source pixel."""
 
     bilinear = False
+    kind = False
 
     def infer(self, dy: Tensor, size: Tensor) -> TensorSpec:
         sv = static_value(size)
@@ -189,6 +232,36 @@ class ResizeNearestNeighborGrad(_ResizeBackward):
     def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
         size = array_ops.shape(op.inputs[0])[1:3]
         return [apply_op(ResizeNearestNeighbor, [ddx, size], dict(self.attrs)), None]
+
+
+@register_op("ResizeBicubic")
+class ResizeBicubic(_ResizeForward):
+    """y[b, i, j, c] = Keys cubic interpolation of images (4x4 taps) at the source point."""
+
+    kind = "bicubic"
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [apply_op(ResizeBicubicGrad, [dy, op.inputs[0]], dict(self.attrs)), None]
+
+
+@register_op("ResizeBicubicGrad")
+class ResizeBicubicGrad(ResizeBilinearGrad):
+    """dx[b, h, w, c] of ResizeBicubic, from dy and the original image (for its shape)."""
+
+    kind = "bicubic"
+
+    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
+        size = array_ops.shape(op.inputs[0])[1:3]
+        return [apply_op(ResizeBicubic, [ddx, size], dict(self.attrs)), None]
+
+
+@register_op("ResizeArea")
+class ResizeArea(_ResizeForward):
+    """y[b, i, j, c] = the mean of images over the area pixel (i, j) covers (overlap-weighted).
+    No gradient, as TF."""
+
+    kind = "area"
+    differentiable = False
 
 
 def _resize(
@@ -233,6 +306,27 @@ def resize_nearest_neighbor(
     """Nearest-neighbour resize of a 4-D batch to `size` (images' dtype), as TF1's
     tf.image.resize_nearest_neighbor."""
     return _resize(ResizeNearestNeighbor, images, size, align_corners, half_pixel_centers, name)
+
+
+def resize_bicubic(
+    images: Any,
+    size: Any,
+    align_corners: bool = False,
+    name: str | None = None,
+    half_pixel_centers: bool = False,
+) -> Tensor:
+    """Bicubic resize of a 4-D batch to `size` (float32 out, float64 for float64 images), as
+    TF1's tf.image.resize_bicubic (Keys' kernel, a = -0.75; -0.5 with half_pixel_centers)."""
+    return _resize(ResizeBicubic, images, size, align_corners, half_pixel_centers, name)
+
+
+def resize_area(
+    images: Any, size: Any, align_corners: bool = False, name: str | None = None
+) -> Tensor:
+    """Area resize of a 4-D batch to `size` (each output pixel the overlap-weighted mean of
+    the input pixels it covers; float32 out, float64 for float64 images), as TF1's
+    tf.image.resize_area. Not differentiable (TF has no gradient)."""
+    return _resize(ResizeArea, images, size, align_corners, False, name)
 
 
 __all__: list[str] = []  # public through tf.image (flowzero/image.py)
