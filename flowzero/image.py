@@ -32,6 +32,7 @@ from flowzero.image_color import (  # noqa: E402, I001 - appended names (tf.imag
     yiq_to_rgb,
     yuv_to_rgb,
 )
+from flowzero.image_metrics import psnr, ssim, ssim_multiscale  # noqa: E402, I001
 from flowzero.ops import (
     array_ops,
     cast_ops,
@@ -529,6 +530,9 @@ __all__ = [
     "rgb_to_yuv",
     "yiq_to_rgb",
     "yuv_to_rgb",
+    "psnr",
+    "ssim",
+    "ssim_multiscale",
 ]
 
 
