@@ -48,6 +48,7 @@ from flowzero.ops import (
     unary_ops,
 )
 from flowzero.ops.image_ops import (
+    crop_and_resize,
     resize_area,
     resize_bicubic,
     resize_bilinear,
@@ -497,6 +498,7 @@ __all__ = [
     "resize_image_with_pad",
     "resize_area",
     "resize_bicubic",
+    "crop_and_resize",
     "resize_with_crop_or_pad",
     "crop_to_bounding_box",
     "pad_to_bounding_box",

@@ -329,4 +329,221 @@ def resize_area(
     return _resize(ResizeArea, images, size, align_corners, False, name)
 
 
+# -- crop_and_resize ---------------------------------------------------------------------------
+def _crop_coords(
+    boxes: np.ndarray, size: int, crop: int, lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Source coordinates [num_boxes, crop] along one axis (boxes[:, lo]..boxes[:, hi] in
+    normalised units, size pixels) and whether each is inside the image."""
+    b0, b1 = boxes[:, lo].astype(np.float32), boxes[:, hi].astype(np.float32)
+    if crop > 1:
+        scale = (b1 - b0) * np.float32(size - 1) / np.float32(crop - 1)
+        src = (
+            b0[:, None] * np.float32(size - 1) + np.arange(crop, dtype=np.float32) * scale[:, None]
+        )
+    else:
+        src = np.repeat((np.float32(0.5) * (b0 + b1) * np.float32(size - 1))[:, None], crop, 1)
+    return src, (src >= 0) & (src <= size - 1)
+
+
+class _CropResize(OpDef):
+    def _method(self) -> str:
+        m = self.attrs.get("method", "bilinear")
+        if m not in ("bilinear", "nearest"):
+            raise self.error(f"method must be 'bilinear' or 'nearest'; got {m!r}.")
+        return m
+
+    def _check_boxes(self, boxes: Tensor, box_ind: Tensor) -> None:
+        if boxes.shape.ndims not in (None, 2) or (
+            boxes.shape.ndims == 2 and boxes.shape[1].value not in (None, 4)
+        ):
+            raise self.error(f"boxes must be [num_boxes, 4]; got boxes: {boxes.shape}.")
+        if box_ind.shape.ndims not in (None, 1):
+            raise self.error(f"box_ind must be [num_boxes]; got box_ind: {box_ind.shape}.")
+        if box_ind.dtype.np.kind not in "iu":
+            raise self.error(f"box_ind must be int32; got {box_ind.dtype.name}.", cls=DTypeError)
+        nb, ni = boxes.shape[0].value if boxes.shape.ndims else None, None
+        if box_ind.shape.ndims:
+            ni = box_ind.shape[0].value
+        if nb is not None and ni is not None and nb != ni:
+            raise self.error(
+                f"boxes and box_ind must have the same number of boxes; got boxes: "
+                f"{boxes.shape}, box_ind: {box_ind.shape}."
+            )
+
+    def _plan(
+        self, boxes: np.ndarray, box_ind: np.ndarray, h: int, w: int, ch: int, cw: int, batch: int
+    ) -> tuple[Any, ...]:
+        """Per output pixel: image index, the 2 (or 1) source rows/cols with their weights,
+        and the inside-the-image mask."""
+        if boxes.shape[0] != box_ind.shape[0]:
+            raise self.error(
+                f"boxes and box_ind must have the same number of boxes; got {boxes.shape[0]} "
+                f"and {box_ind.shape[0]}."
+            )
+        if box_ind.size and (box_ind.min() < 0 or box_ind.max() >= batch):
+            raise self.error(
+                f"box_ind must be in [0, {batch}); got values {box_ind.min()}..{box_ind.max()}."
+            )
+        ys, yin = _crop_coords(boxes, h, ch, 0, 2)
+        xs, xin = _crop_coords(boxes, w, cw, 1, 3)
+        inside = yin[:, :, None] & xin[:, None, :]
+        return ys, xs, inside
+
+
+@register_op("CropAndResize")
+class CropAndResize(_CropResize):
+    """y[b, i, j, c] = image[box_ind[b]] sampled (bilinear or nearest) at the i, j-th grid point
+    of box b; extrapolation_value where that point is outside the image."""
+
+    def infer(self, image: Tensor, boxes: Tensor, box_ind: Tensor, size: Tensor) -> TensorSpec:
+        _check_images(self, image, "image")
+        self._method()
+        self._check_boxes(boxes, box_ind)
+        if boxes.dtype.np.kind != "f":
+            raise self.error(f"boxes must be float; got {boxes.dtype.name}.", cls=DTypeError)
+        sv = static_value(size)
+        hw: list[Any] = [None, None] if sv is None else list(_size_value(self, sv))
+        nb = boxes.shape[0].value if boxes.shape.ndims else None
+        c = image.shape[3].value if image.shape.ndims else None
+        return spec(TensorShape([nb, *hw, c]), dtypes.float32)
+
+    def compute(
+        self, image: np.ndarray, boxes: np.ndarray, box_ind: np.ndarray, size: np.ndarray
+    ) -> np.ndarray:
+        ch, cw = _size_value(self, size)
+        n, h, w, c = image.shape
+        ys, xs, inside = self._plan(boxes, box_ind, h, w, ch, cw, n)
+        img = image.astype(np.float32, copy=False)
+        bi = box_ind.astype(np.int64)[:, None, None]
+        if self._method() == "nearest":
+            yi = np.clip(np.floor(ys + 0.5), 0, h - 1).astype(np.int64)[:, :, None]
+            xi = np.clip(np.floor(xs + 0.5), 0, w - 1).astype(np.int64)[:, None, :]
+            out = img[bi, yi, xi]
+        else:
+            y0 = np.clip(np.floor(ys), 0, h - 1).astype(np.int64)
+            y1 = np.clip(np.ceil(ys), 0, h - 1).astype(np.int64)
+            x0 = np.clip(np.floor(xs), 0, w - 1).astype(np.int64)
+            x1 = np.clip(np.ceil(xs), 0, w - 1).astype(np.int64)
+            ly = (ys - np.floor(ys))[:, :, None, None]
+            lx = (xs - np.floor(xs))[:, None, :, None]
+            tl = img[bi, y0[:, :, None], x0[:, None, :]]
+            tr = img[bi, y0[:, :, None], x1[:, None, :]]
+            bl = img[bi, y1[:, :, None], x0[:, None, :]]
+            br = img[bi, y1[:, :, None], x1[:, None, :]]
+            top = tl + (tr - tl) * lx
+            bottom = bl + (br - bl) * lx
+            out = top + (bottom - top) * ly
+        ext = np.float32(self.attrs.get("extrapolation_value", 0.0))
+        return np.where(inside[..., None], out, ext).astype(np.float32)
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        image, boxes, box_ind, _ = op.inputs
+        dimg = apply_op(
+            CropAndResizeGradImage,
+            [dy, boxes, box_ind, array_ops.shape(image)],
+            {"method": self._method(), "T": image.dtype},
+        )
+        return [dimg, None, None, None]
+
+
+@register_op("CropAndResizeGradImage")
+class CropAndResizeGradImage(_CropResize):
+    """dimage: each grads[b, i, j, c] added to the source pixels of grid point (i, j) of box b
+    with its bilinear (or nearest) weights; nothing for points outside the image."""
+
+    def infer(self, dy: Tensor, boxes: Tensor, box_ind: Tensor, size: Tensor) -> TensorSpec:
+        self._method()
+        self._check_boxes(boxes, box_ind)
+        sv = static_value(size)
+        shape = TensorShape(None if sv is None else [int(v) for v in np.asarray(sv)])
+        if sv is None:
+            shape = TensorShape([None, None, None, dy.shape[3].value if dy.shape.ndims else None])
+        return spec(shape, dtypes.as_dtype(self.attrs.get("T", dtypes.float32)))
+
+    def compute(
+        self, dy: np.ndarray, boxes: np.ndarray, box_ind: np.ndarray, size: np.ndarray
+    ) -> np.ndarray:
+        n, h, w, c = (int(v) for v in size)
+        _, ch, cw, _ = dy.shape
+        ys, xs, inside = self._plan(boxes, box_ind, h, w, ch, cw, n)
+        g = np.where(inside[..., None], dy, 0).astype(np.float64)
+        out = np.zeros((n, h, w, c), np.float64)
+        bi = np.broadcast_to(box_ind.astype(np.int64)[:, None, None], inside.shape)
+        if self._method() == "nearest":
+            yi = np.broadcast_to(
+                np.clip(np.floor(ys + 0.5), 0, h - 1).astype(np.int64)[:, :, None], bi.shape
+            )
+            xi = np.broadcast_to(
+                np.clip(np.floor(xs + 0.5), 0, w - 1).astype(np.int64)[:, None, :], bi.shape
+            )
+            np.add.at(out, (bi, yi, xi), g)
+        else:
+            fy, fx = np.floor(ys), np.floor(xs)
+            ly = (ys - fy)[:, :, None]
+            lx = (xs - fx)[:, None, :]
+            y0 = np.clip(fy, 0, h - 1).astype(np.int64)[:, :, None]
+            y1 = np.clip(np.ceil(ys), 0, h - 1).astype(np.int64)[:, :, None]
+            x0 = np.clip(fx, 0, w - 1).astype(np.int64)[:, None, :]
+            x1 = np.clip(np.ceil(xs), 0, w - 1).astype(np.int64)[:, None, :]
+            for yy, xx, wt in (
+                (y0, x0, (1 - ly) * (1 - lx)),
+                (y0, x1, (1 - ly) * lx),
+                (y1, x0, ly * (1 - lx)),
+                (y1, x1, ly * lx),
+            ):
+                yy, xx = np.broadcast_to(yy, bi.shape), np.broadcast_to(xx, bi.shape)
+                np.add.at(out, (bi, yy, xx), g * wt[..., None])
+        dt = dtypes.as_dtype(self.attrs.get("T", dtypes.float32)).np
+        return out.astype(dt)
+
+    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
+        _, boxes, box_ind, size = op.inputs
+        crop = array_ops.shape(op.inputs[0])[1:3]
+        attrs = {"method": self._method(), "extrapolation_value": 0.0}
+        return [apply_op(CropAndResize, [ddx, boxes, box_ind, crop], attrs), None, None, None]
+
+
+def crop_and_resize(
+    image: Any,
+    boxes: Any,
+    box_ind: Any = None,
+    crop_size: Any = None,
+    method: str = "bilinear",
+    extrapolation_value: float = 0.0,
+    name: str | None = None,
+    box_indices: Any = None,
+) -> Tensor:
+    """Crops boxes out of a batch of images and resizes each to crop_size (float32 result).
+
+    Args:
+        image: [batch, height, width, channels].
+        boxes: [num_boxes, 4] float, each [y1, x1, y2, x2] in normalised coordinates (0..1 spans
+            the image; y1 > y2 flips the crop; outside 0..1 extrapolates).
+        box_ind: [num_boxes] int32, the image of each box (TF2 name: box_indices).
+        crop_size: [crop_height, crop_width].
+        method: 'bilinear' or 'nearest'.
+        extrapolation_value: the value of grid points outside the image.
+
+    Returns:
+        [num_boxes, crop_height, crop_width, channels] float32; differentiable w.r.t. image
+        (not boxes).
+    """
+    box_ind = box_indices if box_ind is None else box_ind
+    if box_ind is None or crop_size is None:
+        raise TypeError("crop_and_resize: box_ind and crop_size are required.")
+    if not isinstance(crop_size, Tensor):
+        crop_size = array_ops.constant(np.asarray(crop_size, np.int32), name="crop_size")
+    if not isinstance(boxes, Tensor):
+        boxes = array_ops.constant(np.asarray(boxes, np.float32), name="boxes")
+    if not isinstance(box_ind, Tensor):
+        box_ind = array_ops.constant(np.asarray(box_ind, np.int32), name="box_ind")
+    return apply_op(
+        CropAndResize,
+        [image, boxes, box_ind, crop_size],
+        {"method": method, "extrapolation_value": float(extrapolation_value)},
+        name=name,
+    )
+
+
 __all__: list[str] = []  # public through tf.image (flowzero/image.py)
