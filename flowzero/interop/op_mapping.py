@@ -47,6 +47,7 @@ _NO_TF_FORM = frozenset(
         "BlockLSTM",
         "LSTMBlockCellGrad",
         "BlockLSTMGrad",
+        "ParseExample",  # TF's takes the dense defaults (and keys) as inputs, not attrs
     }
 )
 # Summary ops whose tag flowzero keeps as an attr (TF: a string input).
@@ -141,6 +142,10 @@ def export_node(op: Operation) -> ExportedNode:
     elif t == "PlaceholderWithDefault":
         a["dtype"] = ins[0].dtype
         a.pop("T", None)
+    elif t == "DecodeCSV":  # TF: the separator as a string, the defaults' types as OUT_TYPE
+        a.pop("T", None)
+        a["OUT_TYPE"] = [x.dtype for x in ins[1:]]
+        a["field_delim"] = chr(a["field_delim"])
     elif t == "Const":
         a["value"] = np.asarray(a["value"])
     elif t in ("Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits"):
@@ -447,6 +452,15 @@ def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
         out["squeeze_dims"] = list(out.get("squeeze_dims", []))
     elif tf_type == "Cast":
         out.pop("Truncate", None)
+    elif tf_type == "DecodeCSV":
+        out.pop("OUT_TYPE", None)
+        out["field_delim"] = ord(out.get("field_delim", ","))
+        out.setdefault("use_quote_delim", True)
+        na = out.get("na_value", "")
+        out["na_value"] = na.encode() if isinstance(na, str) else bytes(na)
+        out["select_cols"] = list(out["select_cols"]) if out.get("select_cols") else None
+    elif tf_type == "SerializeTensor":  # the input's dtype, which the kernel records
+        out["T"] = dtypes.as_dtype(attrs["T"])
     return out
 
 

@@ -157,7 +157,19 @@ def _every_optimizer_state_and_random_op_graph():
             + tf.reduce_sum(tf.nn.lrn(v, 1))
             + tf.reduce_sum(tf.image.resize_bilinear(v, [3, 3]))
             + tf.reduce_sum(tf.image.resize_nearest_neighbor(v, [5, 5]))
+            + tf.reduce_sum(tf.image.resize_bicubic(v, [3, 5]))
+            + tf.reduce_sum(tf.image.crop_and_resize(v, [[0.1, 0.2, 0.9, 0.7]], [0], [2, 2]))
         )
+        v3 = tf.Variable(np.linspace(0, 1, 54).reshape(1, 3, 3, 3, 2).astype(np.float32))
+        w3 = tf.Variable(np.full((2, 2, 2, 2, 1), 0.1, np.float32), name="w3")
+        mp3 = tf.nn.max_pool3d(v3, [1, 2, 2, 2, 1], [1, 1, 1, 1, 1], "VALID")
+        image_loss += (
+            tf.reduce_sum(tf.nn.conv3d(v3, w3, [1, 1, 1, 1, 1], "SAME") ** 2)
+            + tf.reduce_sum(mp3**2)
+            + tf.reduce_sum(tf.nn.avg_pool3d(v3, [1, 2, 2, 2, 1], [1, 1, 1, 1, 1], "SAME"))
+        )
+        (dv3,) = tf.gradients(tf.reduce_sum(mp3**2), [v3])
+        extra += tf.gradients(tf.reduce_sum(dv3**2), [v3])  # MaxPool3DGradGrad
         trains.append(tf.train.GradientDescentOptimizer(0.1).minimize(image_loss))
         classes = tf.constant([[1], [3]], tf.int64)
         extra += [
@@ -333,6 +345,22 @@ def test_scatters_and_gradient_only_ops_round_trip():
         np.testing.assert_array_equal(a, b)
 
 
+def test_file_ops_round_trip(tmp_path):
+    g = tf.Graph()
+    with g.as_default():
+        path = tf.placeholder_with_default(str(tmp_path / "a.txt"), [], name="path")
+        write = tf.io.write_file(path, tf.constant(b"hello"))
+        with tf.control_dependencies([write]):
+            read = tf.io.read_file(path)
+        found = tf.io.matching_files(str(tmp_path / "*.txt"))
+    g2 = _round_trip(g)
+    _assert_same_structure(g, g2)
+    for graph in (g, g2):
+        with tf.Session(graph=graph) as sess:
+            got, names = sess.run([read.name, found.name])
+        assert got == b"hello" and [n.decode() for n in names] == [str(tmp_path / "a.txt")]
+
+
 def test_every_registered_op_type_is_round_tripped_by_this_file():
     g, _, _ = _every_optimizer_state_and_random_op_graph()
     covered = {c.op for c in CASES} | {o.type for o in g.get_operations()}
@@ -343,6 +371,7 @@ def test_every_registered_op_type_is_round_tripped_by_this_file():
     covered |= {"MatrixSetDiagLike"}
     # tests/data/test_dataset.py round-trips one-shot and initializable iterators.
     covered |= {"MakeIterator", "IteratorGetNext"}
+    covered |= {"ReadFile", "WriteFile", "MatchingFiles"}  # test_file_ops_round_trip
     # tests/train/test_queues.py round-trips the queue ops and CountUpTo.
     covered |= {
         "CountUpTo",

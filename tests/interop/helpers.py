@@ -57,6 +57,7 @@ NO_TF_FORM = {
     "SoftmaxCrossEntropyWithLogits",
     "LSTMBlockCell",
     "BlockLSTM",
+    "ParseExample",  # its dense defaults are attrs; TF's op takes them as inputs
 }
 
 
