@@ -87,4 +87,5 @@ def test_a_typo_keeps_pythons_suggestion():
         env={**os.environ, "PYTHONPATH": ROOT},
         timeout=120,
     )
-    assert "does not implement tf.CriticalSection" in out.stderr and "Did you mean" not in out.stderr
+    assert "does not implement tf.CriticalSection" in out.stderr
+    assert "Did you mean" not in out.stderr

@@ -60,17 +60,13 @@ class TensorSpec:
         return same and self._shape.is_compatible_with(as_shape(spec_or_tensor.shape))
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, TensorSpec)
-            and self._dtype is other._dtype
-            and self._name == other._name
-            and self._shape.as_list() == other._shape.as_list()
-            if self._shape.ndims is not None and other._shape.ndims is not None
-            else isinstance(other, TensorSpec)
-            and self._shape.ndims == other._shape.ndims
-            and self._dtype is other._dtype
-            and self._name == other._name
-        )
+        if not isinstance(other, TensorSpec):
+            return False
+        if self._dtype is not other._dtype or self._name != other._name:
+            return False
+        if self._shape.ndims is None or other._shape.ndims is None:
+            return self._shape.ndims == other._shape.ndims
+        return self._shape.as_list() == other._shape.as_list()
 
     def __ne__(self, other: object) -> bool:
         return not self == other
