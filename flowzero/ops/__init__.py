@@ -20,6 +20,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     histogram_ops,
     image_ops,
     indexing_ops,
+    io_ops,
     linalg_ops,
     logging_ops,
     logic_ops,

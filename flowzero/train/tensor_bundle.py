@@ -655,8 +655,77 @@ def delete_bundle(prefix: str) -> None:
         _unlink(path)
 
 
+def merge_bundles(prefixes: list[str], destination: str, delete_old_dirs: bool = True) -> None:
+    """Merges the bundles `prefixes` (a sharded save's parts) into one bundle `destination`,
+    as TF's MergeV2Checkpoints: their data files are moved (renamed) to become the
+    destination's shards, one index is written over all their entries, the parts' indexes
+    are deleted, and with `delete_old_dirs` their directories too, once empty.
+
+    Raises:
+        tf.errors.NotFoundError: a part has no index.
+        tf.errors.InvalidArgumentError: no parts, or two parts hold the same tensor name.
+        tf.errors.DataLossError: a part's index is corrupted.
+    """
+    destination = os.fspath(destination)
+    if not prefixes:
+        raise errors.InvalidArgumentError(
+            None, None, f"Merging into {destination}: no checkpoint prefixes given."
+        )
+    pb = _pb()
+    parts = []
+    total = 0
+    for prefix in prefixes:
+        with BundleReader(prefix) as reader:
+            if reader.big_endian:
+                raise errors.UnimplementedError(
+                    None, None, f"Checkpoint {prefix}: a big-endian bundle cannot be merged."
+                )
+            raw = dict(reader._raw)
+            raw.update(reader._slices)
+            parts.append((os.fspath(prefix), reader.num_shards, total, raw))
+            total += reader.num_shards
+    entries: dict[bytes, bytes] = {}
+    for prefix, _, first, raw in parts:
+        for key, value in raw.items():
+            k = key if isinstance(key, bytes) else key.encode("utf-8")
+            if k in entries:
+                raise errors.InvalidArgumentError(
+                    None,
+                    None,
+                    f"Merging into {destination}: tensor {k!r} is in two of the checkpoints "
+                    f"(again in {prefix}).",
+                )
+            entry = pb.BundleEntryProto()
+            entry.ParseFromString(value)
+            entry.shard_id += first
+            entries[k] = entry.SerializeToString()
+    os.makedirs(os.path.dirname(os.path.abspath(destination)), exist_ok=True)
+    for path in data_files(destination):
+        _unlink(path)
+    for prefix, n, first, _ in parts:
+        for s in range(n):
+            os.replace(data_filename(prefix, s, n), data_filename(destination, first + s, total))
+    header = pb.BundleHeaderProto(num_shards=total, endianness=0)
+    header.version.producer = _BUNDLE_VERSION
+    table = sstable.build_table(
+        [(_HEADER_KEY, header.SerializeToString()), *sorted(entries.items())]
+    )
+    atomic_write(destination + INDEX_SUFFIX, lambda f: f.write(table))
+    for prefix, *_ in parts:
+        if os.path.abspath(prefix) != os.path.abspath(destination):
+            _unlink(prefix + INDEX_SUFFIX)
+        if delete_old_dirs:
+            d = os.path.dirname(os.path.abspath(prefix))
+            if d != os.path.dirname(os.path.abspath(destination)):
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    pass  # not empty (TF keeps it then too)
+
+
 __all__ = [
     "BundleReader",
+    "merge_bundles",
     "data_filename",
     "dtype_enum",
     "is_bundle",
