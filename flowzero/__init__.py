@@ -80,6 +80,7 @@ from flowzero.ops.einsum_ops import *  # noqa: F403
 from flowzero.ops.functional_ops import foldl, foldr, map_fn, scan
 from flowzero.ops.histogram_ops import *  # noqa: F403
 from flowzero.ops.indexing_ops import *  # noqa: F403
+from flowzero.ops.io_ops import *  # noqa: F403
 from flowzero.ops.linalg_ops import *  # noqa: F403
 from flowzero.ops.logging_ops import Assert, Print
 from flowzero.ops.logging_ops import print_v2 as print  # noqa: A001

@@ -1,4 +1,5 @@
-"""TensorFlow's checkpoint ops as graph ops: SaveV2, RestoreV2, MergeV2Checkpoints.
+"""TensorFlow's file ops as graph ops: SaveV2, RestoreV2, MergeV2Checkpoints (checkpoints),
+ReadFile and WriteFile (`tf.read_file` / `tf.write_file`: a SavedModel's assets, say).
 
 flowzero's own tf.train.Saver saves and restores without graph ops; these exist so that a
 graph written by TensorFlow runs its own saver subgraph after import, as in TF:
@@ -21,7 +22,8 @@ from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Operation, Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 
-__all__: list[str] = []  # raw ops (tf.raw_ops in TF): reached through the importer
+# The checkpoint ops are raw ops (tf.raw_ops in TF), reached through the importer.
+__all__ = ["read_file", "write_file"]
 
 
 def _text(x: Any) -> str:
@@ -297,3 +299,91 @@ def merge_v2_checkpoints(
         {"delete_old_dirs": bool(delete_old_dirs)},
         name=name or "MergeV2Checkpoints",
     )
+
+
+@register_op("ReadFile")
+class ReadFile(OpDef):
+    """contents = the bytes of the file `filename` (a scalar string)."""
+
+    differentiable = False
+    stateful = True  # the file may change between runs
+
+    def infer(self, filename: Tensor) -> TensorSpec:
+        _check_string_input(self, filename, "filename", 0)
+        return spec([], dtypes.string)
+
+    def compute(self, filename: Any) -> np.ndarray:
+        path = _prefix(self, filename, "filename")
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            raise errors.NotFoundError(
+                None, None, f"ReadFile '{self.node_name}': {path}; No such file or directory"
+            ) from None
+        except IsADirectoryError:
+            raise errors.FailedPreconditionError(
+                None, None, f"ReadFile '{self.node_name}': {path} is a directory."
+            ) from None
+        except OSError as e:
+            raise errors.PermissionDeniedError(
+                None, None, f"ReadFile '{self.node_name}': {path}: {e.strerror}"
+            ) from None
+        out = np.empty((), dtype=object)
+        out[()] = data
+        return out
+
+
+@register_op("WriteFile")
+class WriteFile(OpDef):
+    """Writes `contents` (a scalar string) to the file `filename`, creating its directory."""
+
+    differentiable = False
+    stateful = True
+
+    def infer(self, filename: Tensor, contents: Tensor) -> list:
+        _check_string_input(self, filename, "filename", 0)
+        _check_string_input(self, contents, "contents", 0)
+        return []
+
+    def compute(self, filename: Any, contents: Any) -> None:
+        import os
+
+        path = _prefix(self, filename, "filename")
+        if np.ndim(contents) != 0:
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"WriteFile '{self.node_name}': contents must be a scalar string; got shape "
+                f"{list(np.shape(contents))}.",
+            )
+        data = np.asarray(contents, dtype=object).item()
+        data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise errors.PermissionDeniedError(
+                None, None, f"WriteFile '{self.node_name}': {path}: {e.strerror or e}"
+            ) from None
+        return None
+
+
+def read_file(filename: Any, name: str | None = None) -> Tensor:
+    """The contents of the file `filename`, as a scalar string tensor (`tf.read_file`,
+    `tf.io.read_file`).
+
+    Raises (at run time):
+        tf.errors.NotFoundError: no such file.
+
+    Example:
+        >>> vocab = tf.read_file("assets/vocab.txt")
+    """
+    return apply_op(ReadFile, [_str(filename)], name=name or "ReadFile")
+
+
+def write_file(filename: Any, contents: Any, name: str | None = None) -> Operation:
+    """An op writing the scalar string `contents` to the file `filename` (`tf.write_file`,
+    `tf.io.write_file`); the file's directory is created if missing."""
+    return apply_op(WriteFile, [_str(filename), _str(contents)], name=name or "WriteFile")

@@ -142,3 +142,25 @@ def test_not_differentiable(tmp_path):
         for t in ("SaveV2", "RestoreV2", "MergeV2Checkpoints"):
             assert get_op_class(t).differentiable is False
             assert get_op_class(t).stateful is True
+
+
+def test_read_file_and_write_file(tmp_path):
+    target = str(tmp_path / "new" / "dir" / "f.bin")
+    data = b"\x00bytes\xff\n"
+    with tf.Graph().as_default():
+        w = tf.write_file(target, tf.constant(data))
+        assert isinstance(w, tf.Operation) and w.type == "WriteFile"
+        p = tf.placeholder(tf.string, [])
+        r = tf.io.read_file(p)
+        assert r.dtype == tf.string and r.shape.as_list() == []
+        with tf.Session() as sess:
+            sess.run(w)  # creates the missing directories, as TF
+            assert sess.run(r, {p: target}) == data
+            with pytest.raises(errors.NotFoundError, match="ReadFile.*nope.*No such file"):
+                sess.run(r, {p: str(tmp_path / "nope")})
+            with pytest.raises(errors.FailedPreconditionError, match="is a directory"):
+                sess.run(r, {p: str(tmp_path)})
+        with pytest.raises(TypeError, match="ReadFile.*filename must be a string tensor"):
+            tf.read_file(tf.constant(1))
+    with open(target, "rb") as f:
+        assert f.read() == data
