@@ -32,6 +32,7 @@ WORKLOAD_CASES = {
         for load in ("idle", "busy1", "busyall")
         for v in ("", "_1t", "_all")
     },
+    "W9": {("restore", "load"), ("fromfile", "load")},
 }
 
 

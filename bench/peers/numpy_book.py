@@ -475,3 +475,22 @@ def w1(kind: str) -> Any:
     x1 = np.array([7.0], np.float32)
     x2 = np.array([2.0], np.float32)
     return lambda: np.multiply(x1, x2)
+
+
+def w9_restore(values: dict[str, np.ndarray], directory: str) -> tuple[Any, str]:
+    """W9: the arrays as one raw file, read back into the arrays' places (no format, no
+    checks): the floor every checkpoint format is measured against."""
+    import os
+
+    path = os.path.join(directory, "params.bin")
+    with open(path, "wb") as f:
+        for v in values.values():
+            v.tofile(f)
+    params = {k: np.empty_like(v) for k, v in values.items()}
+
+    def restore() -> None:
+        with open(path, "rb", buffering=0) as f:
+            for v in params.values():
+                f.readinto(memoryview(v.reshape(-1).view(np.uint8)))
+
+    return restore, path

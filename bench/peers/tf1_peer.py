@@ -141,3 +141,19 @@ def w1(kind: str) -> Any:
     sess = _session(g)
     feed = {input1: np.array([7.0], np.float32), input2: np.array([2.0], np.float32)}
     return lambda: sess.run(output, feed_dict=feed)
+
+
+def w9_restore(values: dict[str, np.ndarray], directory: str) -> tuple[Any, str]:
+    """W9: variables saved by tf.train.Saver (V2 checkpoint); returns (restore, data file)."""
+    import glob
+    import os
+
+    graph = tf.Graph()
+    with graph.as_default():
+        for name, v in values.items():
+            tf.Variable(v, name=name)
+        saver = tf.train.Saver()
+        sess = _session(graph)
+        sess.run(tf.global_variables_initializer())
+    prefix = saver.save(sess, os.path.join(directory, "model.ckpt"), write_meta_graph=False)
+    return (lambda: saver.restore(sess, prefix)), glob.glob(prefix + ".data-*")[0]

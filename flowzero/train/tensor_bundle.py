@@ -41,6 +41,20 @@ MAX_DIMS = 254  # TensorShape's limit
 _HEADER_KEY = b""
 _BUNDLE_VERSION = 1  # kTensorBundleVersion: what this code writes and reads
 _CHUNK = 1 << 23  # bytes read (and checksummed) at a time
+_OVERLAP_MIN = 1 << 24  # tensors this large: the CRC runs in a second thread, beside the read
+_OVERLAP_CHUNK = 1 << 22
+_CRC_POOL: Any = None
+
+
+def _crc_pool() -> Any:
+    global _CRC_POOL
+    if _CRC_POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _CRC_POOL = ThreadPoolExecutor(1, thread_name_prefix="flowzero-crc32c")
+    return _CRC_POOL
+
+
 _OPEN_ATTEMPTS = 5  # index + data files read again while a writer keeps replacing them
 
 # TF DataType enum value <-> NumPy dtype (types.proto).
@@ -405,7 +419,9 @@ class BundleReader:
         if out is None:
             out = np.empty(shape, dtype=dt)
         crc = 0
-        if size:
+        if size >= _OVERLAP_MIN and crc32c.accelerated():
+            crc = self._read_overlapped(name, entry, out, size, path)
+        elif size:
             flat = out.reshape(-1).view(np.uint8)
             pos = 0
             while pos < size:
@@ -425,6 +441,32 @@ class BundleReader:
         if self.big_endian and dt.itemsize > 1:
             return out.byteswap(inplace=True).view(dt.newbyteorder("="))
         return out
+
+    def _read_overlapped(self, name: str, entry: Any, out: np.ndarray, size: int, path: str) -> int:
+        """Reads a large tensor chunk by chunk while another thread checksums the chunk read
+        before (both release the GIL): the CRC costs no time beyond the read's."""
+        flat = out.reshape(-1).view(np.uint8)
+        offset, shard = int(entry.offset), int(entry.shard_id)
+        state = [0]
+
+        def extend(chunk: np.ndarray) -> None:  # one worker: runs in submission order
+            state[0] = crc32c.extend(state[0], chunk)
+
+        pool = _crc_pool()
+        pending = []
+        pos = 0
+        try:
+            while pos < size:
+                view = flat[pos : pos + _OVERLAP_CHUNK]
+                got = self._read_at(shard, offset + pos, memoryview(view))
+                if not got:
+                    self._loss(name, f"the data file ended at byte {offset + pos}", path)
+                pending.append(pool.submit(extend, view[:got]))
+                pos += got
+        finally:
+            for f in pending:
+                f.result()
+        return state[0]
 
     def _read_strings(
         self, name: str, entry: Any, shape: tuple[int, ...], count: int, path: str
