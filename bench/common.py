@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PEERS = ("flowzero", "tf1", "torch", "jax", "numpy")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10")
 THREADS = 2
 
 # What `python -c "import X"` imports for W5, per peer.
@@ -136,6 +136,22 @@ WORKLOAD_DEFS["W9"] = {
         "mul": "multiply([7], [2]), result kept",
     },
     "metrics": [CALL_US],
+}
+# W10: restoring a checkpoint of a few large variables in each framework's own format, timed
+# interleaved with `np.fromfile` of the same data file in the same process (the floor: the
+# bytes read once, no checks). flowzero: Saver.restore of a V2 checkpoint, CRC-32C verified.
+W10_MB = 100
+W10_VARS = 4
+W10_REPEAT = 9
+LOAD_MS = Metric("load", "ms")
+WORKLOAD_DEFS["W10"] = {
+    "title": f"Saver.restore of a {W10_MB} MB checkpoint ({W10_VARS} float32 variables), and "
+    "np.fromfile of its data file in the same process, interleaved",
+    "cases": {
+        "restore": "the framework's own restore (flowzero: V2 bundle, CRC-32C checked)",
+        "fromfile": "np.fromfile of the same data file (no checks)",
+    },
+    "metrics": [LOAD_MS],
 }
 # Workloads whose children get the user's environment (user_env) instead of thread_env, and
 # whose peers keep their own thread defaults (setup(0)).

@@ -36,6 +36,9 @@ from bench.common import (
     W8_LOADS,
     W8_NETS,
     W8_VARIANTS,
+    W10_MB,
+    W10_REPEAT,
+    W10_VARS,
     WORKLOAD_ENV,
     Settings,
     write_json_atomic,
@@ -353,6 +356,48 @@ def run_w8(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     return out
 
 
+def run_w10(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
+    """The peer writes W10_VARS variables (W10_MB MB) as its checkpoint and returns its restore;
+    restore and np.fromfile of the data file are timed in turn, W10_REPEAT times, warm cache."""
+    import tempfile
+
+    import numpy as np
+
+    make = getattr(peer, "w10_restore", None)
+    if make is None:
+        raise NotImplementedError(f"W10: no checkpoint restore for peer {peer.NAME}")
+    mb = 8 if st.smoke else W10_MB
+    n = int(mb * 1e6 / 4 / W10_VARS)
+    rng = np.random.default_rng(0)
+    values = {
+        f"layer_{i}/kernel": rng.standard_normal((n // 1000, 1000), np.float32)
+        for i in range(W10_VARS)
+    }
+    with tempfile.TemporaryDirectory() as d:
+        restore, data_file = make(values, d)
+        size = os.path.getsize(data_file)
+        np.fromfile(data_file, np.uint8)  # warm the page cache
+        restore()
+        base, ours = [], []
+        for _ in range(2 if st.smoke else W10_REPEAT):
+            t0 = now()
+            np.fromfile(data_file, np.uint8)
+            base.append(now() - t0)
+            t0 = now()
+            restore()
+            ours.append(now() - t0)
+    pairs = sorted(o / b for o, b in zip(ours, base))
+    extra = {
+        "bytes": size,
+        "ratio_of_best": min(ours) / min(base),
+        "median_pair_ratio": pairs[len(pairs) // 2],
+    }
+    return {
+        "restore": {"metrics": {"load": [t * 1e3 for t in ours]}, "extra": extra},
+        "fromfile": {"metrics": {"load": [t * 1e3 for t in base]}, "extra": extra},
+    }
+
+
 RUNNERS = {
     "W1": run_w1,
     "W2": run_w2,
@@ -362,6 +407,7 @@ RUNNERS = {
     "W7": run_w7,
     "W8": run_w8,
     "W9": run_w9,
+    "W10": run_w10,
 }
 
 

@@ -32,6 +32,8 @@ WORKLOAD_CASES = {
         for load in ("idle", "busy1", "busyall")
         for v in ("", "_1t", "_all")
     },
+    "W9": {("matmul", "call"), ("mul", "call")},
+    "W10": {("restore", "load"), ("fromfile", "load")},
 }
 
 

@@ -111,3 +111,20 @@ def w9(kind: str) -> Any:
     x1 = tf.constant([7.0])
     x2 = tf.constant([2.0])
     return lambda: tf.multiply(x1, x2)
+
+
+def w10_restore(values: dict[str, np.ndarray], directory: str) -> tuple[Any, str]:
+    """W10: variables saved by tf.train.Saver (V2 checkpoint); returns (restore, data file)."""
+    import os
+
+    from flowzero.train.tensor_bundle import data_files
+
+    graph = tf.Graph()
+    with graph.as_default():
+        for name, v in values.items():
+            tf.Variable(v, name=name)
+        saver = tf.train.Saver()
+        sess = tf.Session(graph=graph)
+        sess.run(tf.global_variables_initializer())
+    prefix = saver.save(sess, os.path.join(directory, "model.ckpt"), write_meta_graph=False)
+    return (lambda: saver.restore(sess, prefix)), data_files(prefix)[0]

@@ -480,3 +480,22 @@ def w1(kind: str) -> Any:
 def w9(kind: str) -> Any:
     """The floor: the NumPy call itself."""
     return w1("matmul" if kind == "matmul" else "feed")
+
+
+def w10_restore(values: dict[str, np.ndarray], directory: str) -> tuple[Any, str]:
+    """W10: the arrays as one raw file, read back into the arrays' places (no format, no
+    checks): the floor every checkpoint format is measured against."""
+    import os
+
+    path = os.path.join(directory, "params.bin")
+    with open(path, "wb") as f:
+        for v in values.values():
+            v.tofile(f)
+    params = {k: np.empty_like(v) for k, v in values.items()}
+
+    def restore() -> None:
+        with open(path, "rb", buffering=0) as f:
+            for v in params.values():
+                f.readinto(memoryview(v.reshape(-1).view(np.uint8)))
+
+    return restore, path

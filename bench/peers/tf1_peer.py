@@ -145,3 +145,19 @@ def w1(kind: str) -> Any:
 
 def w9(kind: str) -> Any:
     raise NotImplementedError("TF1 graph mode (v2 behaviour disabled) has no eager ops")
+
+
+def w10_restore(values: dict[str, np.ndarray], directory: str) -> tuple[Any, str]:
+    """W10: variables saved by tf.train.Saver (V2 checkpoint); returns (restore, data file)."""
+    import glob
+    import os
+
+    graph = tf.Graph()
+    with graph.as_default():
+        for name, v in values.items():
+            tf.Variable(v, name=name)
+        saver = tf.train.Saver()
+        sess = _session(graph)
+        sess.run(tf.global_variables_initializer())
+    prefix = saver.save(sess, os.path.join(directory, "model.ckpt"), write_meta_graph=False)
+    return (lambda: saver.restore(sess, prefix)), glob.glob(prefix + ".data-*")[0]

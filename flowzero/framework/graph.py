@@ -108,6 +108,7 @@ class GraphKeys:
     ACTIVATIONS = "activations"
     WEIGHTS = "weights"
     BIASES = "biases"
+    ASSET_FILEPATHS = "asset_filepaths"  # a SavedModel's asset files (path tensors)
     # TF 0.x name
     VARIABLES = GLOBAL_VARIABLES
 

@@ -4,7 +4,9 @@ and SavedModel (`saved_model.pb` + `variables/`), on the protobuf messages of `f
 - convert.py: dtypes, shapes, TensorProtos and AttrValues <-> flowzero / NumPy values;
 - op_mapping.py: the one table of how each flowzero op type reads and writes as a TF NodeDef;
 - graph_def.py: `Graph.as_graph_def()` (export), `tf.train.write_graph`, reading `.pb`/`.pbtxt`;
-- importer.py: `tf.import_graph_def`;
+- importer.py: `tf.import_graph_def`; tf1_conds.py / tf1_loops.py: TF1's Switch / Merge control
+  flow, tf2_functions.py: TF 2.x's If / While nodes with FunctionDef bodies, both imported as
+  flowzero's cond / while_loop;
 - graph_util.py: `tf.graph_util` (freeze, extract a subgraph, strip training nodes);
 - meta_graph.py: `export_meta_graph` / `import_meta_graph` in TF's protobuf;
 - saved_model.py: TF's SavedModel directory layout (reader and builder).

@@ -15,11 +15,12 @@ import numpy as np
 from flowzero.framework import errors
 from flowzero.framework.graph import Graph, Operation, Tensor, get_default_graph
 from flowzero.framework.registry import get_op_class, registered_ops
-from flowzero.interop import convert, op_mapping, tf1_conds, tf1_loops
+from flowzero.interop import convert, op_mapping, tf1_conds, tf1_loops, tf2_functions
 from flowzero.interop.graph_def import parse_graph_def
 
 # Ops that call a Python function of the process that built the graph.
 _PYTHON_FUNCTION_TYPES = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
+_DT_RESOURCE = 20  # types.proto's DT_RESOURCE
 _INPUT_RE = re.compile(r"^(\^)?([^:^]+)(?::(\d+))?$")
 
 
@@ -31,7 +32,7 @@ def _parse_input(s: str, where: str) -> tuple[bool, str, int]:
 
 
 def _supported(op_type: str) -> bool:
-    if op_type in op_mapping.IMPORTERS:
+    if op_type in op_mapping.IMPORTERS or op_type in tf2_functions.FUNCTIONAL_TYPES:
         return True
     return op_mapping.RENAMED.get(op_type, op_type) in registered_ops()
 
@@ -130,14 +131,7 @@ def import_graph_def(
     if isinstance(graph_def, (bytes, bytearray, memoryview)):
         graph_def = parse_graph_def(bytes(graph_def), where)
     nodes = list(graph_def.node)
-    if len(graph_def.library.function):
-        fn = graph_def.library.function[0].signature.name
-        raise errors.UnimplementedError(
-            None,
-            None,
-            f"{where}: the graph has a function library (e.g. '{fn}'); flowzero "
-            "imports graphs without functions (TF1 graph mode).",
-        )
+    lib = tf2_functions.Library(graph_def.library, where)  # TF 2.x's If / While bodies
     imap = _normalize_input_map(input_map)
     g = graph if graph is not None else get_default_graph()
 
@@ -196,7 +190,7 @@ def import_graph_def(
             )
         if n.name in frame_of and n.op in tf1_loops.STRUCTURE_TYPES:
             continue
-        if not _supported(n.op):
+        if not _supported(n.op) and n.op not in lib:
             raise errors.NotFoundError(
                 None,
                 None,
@@ -250,14 +244,32 @@ def import_graph_def(
             )
         return outs[k]
 
-    def build(n: Any, inputs: list[Tensor], name: str, absolute: bool) -> list[Tensor]:
-        node_where = f"{where}: node '{n.name}' ({n.op})"
+    def build(
+        n: Any, inputs: list[Tensor], name: str, absolute: bool, node_where: str = ""
+    ) -> list[Tensor]:
+        node_where = node_where or f"{where}: node '{n.name}' ({n.op})"
+        functional = n.op in tf2_functions.FUNCTIONAL_TYPES or n.op in lib
+        if n.op == "Identity" and n.attr["T"].type == _DT_RESOURCE and len(inputs) == 1:
+            return [inputs[0]]  # a variable's handle passed on (TF 2.x's While outputs)
         attrs = {
             key: convert.value_from_attr(av, f"{node_where} attr '{key}'")
             for key, av in n.attr.items()
-            if not key.startswith("_")
+            if not key.startswith("_") and (not functional or key in tf2_functions.READ_ATTRS)
         }
         try:
+            if functional:
+                op_name = name.rstrip("/") if absolute else name
+                return tf2_functions.build_functional(
+                    lib,
+                    n.op,
+                    n,
+                    attrs,
+                    inputs,
+                    op_name,
+                    lambda nd, ins, w: build(nd, ins, nd.name, False, w),
+                    _supported,
+                    node_where,
+                )
             return _build(g, name, n.op, inputs, attrs, node_where, const_value, absolute)
         except errors.OpError as e:
             if node_where in str(e.message):

@@ -31,10 +31,12 @@ from flowzero.framework.serialization import (
 )
 from flowzero.interop import convert
 from flowzero.interop.graph_def import to_graph_def
-from flowzero.interop.importer import import_graph_def
+from flowzero.interop.importer import _supported, import_graph_def
 from flowzero.proto import meta_graph_pb2, saver_pb2, variable_pb2
 
-# TF's saver ops: import leaves them (and what depends on them) out.
+# TF's saver ops: import leaves them (and what depends on them) out unless flowzero has them
+# all (SaveV2 / RestoreV2 / MergeV2Checkpoints are flowzero ops; a sharded saver's string ops
+# are not).
 SAVER_OP_TYPES = frozenset(
     {
         "SaveV2",
@@ -331,12 +333,20 @@ def import_meta_graph_def(
     # The saver's own scope (`save/` of `save/restore_all`) goes too: TF's sharded savers
     # build file names with string ops flowzero does not need.
     saver_scope = mg.saver_def.restore_op_name.rpartition("/")[0]
+    # A saver subgraph of ops flowzero has (SaveV2 / RestoreV2 / Assign: TF's plain Saver) is
+    # imported and runs as in TF (`sess.run(restore_op_name, {filename_tensor_name: path})`).
+    saver_nodes = [
+        n
+        for n in mg.graph_def.node
+        if n.op in SAVER_OP_TYPES or (saver_scope and n.name.startswith(saver_scope + "/"))
+    ]
+    runnable = bool(saver_nodes) and all(_supported(n.op) for n in saver_nodes)
     import_graph_def(
         mg.graph_def,
         name=scope,
         graph=g,
-        skip_types=SAVER_OP_TYPES,
-        skip_scopes=(saver_scope + "/",) if saver_scope else (),
+        skip_types=frozenset() if runnable else SAVER_OP_TYPES,
+        skip_scopes=(saver_scope + "/",) if saver_scope and not runnable else (),
         where=where,
     )
     prefix = f"{scope}/" if scope else ""

@@ -7,6 +7,9 @@ export_dir/
                                            signature_def), as meta_graph.py builds them
   variables/variables.index                the variables: a V2 checkpoint (tensor bundle),
   variables/variables.data-00000-of-00001  keyed by variable op name
+  assets/                                  files the graph reads (a vocabulary), whose paths
+                                           the loader feeds to their tensors (asset_file_def)
+                                           when it runs the main op
 ```
 
 `load` restores a SavedModel written by TensorFlow 1.x graph code (`simple_save`,
@@ -28,6 +31,7 @@ from flowzero.framework.serialization import open_regular
 from flowzero.interop import convert
 from flowzero.interop.meta_graph import build_meta_graph, import_meta_graph_def
 from flowzero.proto import meta_graph_pb2, saved_model_pb2
+from flowzero.saved_model.constants import ASSETS_DIRECTORY, ASSETS_KEY
 
 PB_FILENAME = "saved_model.pb"
 PBTXT_FILENAME = "saved_model.pbtxt"
@@ -142,18 +146,64 @@ def signature_to_proto(sig: Any) -> Any:
 
 
 # -- write ----------------------------------------------------------------------------------
-def meta_graph_for(graph: Graph, saver: Any, tags: Any, signatures: dict[str, Any]) -> Any:
-    """The MetaGraphDef a SavedModel stores for one tag set.
+def meta_graph_for(
+    graph: Graph,
+    saver: Any,
+    tags: Any,
+    signatures: dict[str, Any],
+    assets: list[tuple[str, Any]] | None = None,
+) -> Any:
+    """The MetaGraphDef a SavedModel stores for one tag set; `assets` [(file name in
+    assets/, path tensor)] become its `asset_file_def`s.
 
     Raises:
         tf.errors.UnimplementedError: the graph has an op without a TensorFlow form.
     """
-    return build_meta_graph(
+    from flowzero.saved_model.signature_def_utils import build_tensor_info
+
+    mg = build_meta_graph(
         graph,
         saver=saver,
         tags=list(tags),
         signature_def={k: signature_to_proto(v) for k, v in signatures.items()},
     )
+    for filename, tensor in assets or []:
+        info = build_tensor_info(tensor)
+        a = mg.asset_file_def.add(filename=filename)
+        a.tensor_info.name = info.name
+        a.tensor_info.dtype = convert.dtype_enum(info.dtype)
+        a.tensor_info.tensor_shape.CopyFrom(convert.shape_proto(info.tensor_shape))
+    return mg
+
+
+def asset_feeds(mg: Any, export_dir: str, import_scope: str | None, where: str) -> dict[str, str]:
+    """{asset tensor name: its file in export_dir/assets/}: what TF's loader feeds when it
+    runs the main op (the asset_file_defs, else the ASSETS_KEY collection's)."""
+    protos = list(mg.asset_file_def)
+    if not protos and ASSETS_KEY in mg.collection_def:
+        for packed in mg.collection_def[ASSETS_KEY].any_list.value:
+            a = meta_graph_pb2.AssetFileDef()
+            if not packed.Unpack(a):
+                raise errors.DataLossError(
+                    None, None, f"{where}: collection {ASSETS_KEY} holds a {packed.type_url}."
+                )
+            protos.append(a)
+    out = {}
+    directory = os.path.join(export_dir, ASSETS_DIRECTORY)
+    for a in protos:
+        name = a.tensor_info.name
+        if not _TENSOR_NAME_RE.match(name) or not a.filename:
+            raise errors.DataLossError(
+                None, None, f"{where}: bad asset file def (tensor {name!r}, file {a.filename!r})."
+            )
+        if os.path.basename(a.filename) != a.filename or a.filename in (".", ".."):
+            raise errors.DataLossError(
+                None, None, f"{where}: asset file name {a.filename!r} is not a plain name."
+            )
+        if import_scope:
+            name = f"{import_scope.rstrip('/')}/{name}"
+        out[name] = os.path.join(directory, a.filename)
+    return out
 
 
 def saved_model_bytes(meta_graphs: list[Any]) -> bytes:
@@ -180,25 +230,24 @@ def load(sess: Any, tags: Any, export_dir: Any, import_scope: str | None = None)
     sigs = {
         k: signature_from_proto(v, f"{where} signature {k!r}") for k, v in mg.signature_def.items()
     }
-    if mg.asset_file_def:
-        raise errors.UnimplementedError(
-            None,
-            None,
-            f"{where}: the meta graph has asset files "
-            f"({mg.asset_file_def[0].filename!r}); flowzero does not load assets.",
-        )
+    feeds = asset_feeds(mg, export_dir, import_scope, where)
     g = sess.graph
     with g.as_default():
         variables = import_meta_graph_def(mg, import_scope, where, graph=g)
         prefix = f"{import_scope.rstrip('/')}/" if import_scope else ""
-        if variables:
-            var_list = {name[len(prefix) :]: v for name, v in variables.items()}
+        # The saver's variables: the global ones (local variables, e.g. what the main op
+        # fills, are not in the checkpoint).
+        local = {id(v) for v in g.get_collection("local_variables")}
+        var_list = {name[len(prefix) :]: v for name, v in variables.items() if id(v) not in local}
+        if var_list:
             Saver(var_list, max_to_keep=None).restore(
                 sess, os.path.join(export_dir, "variables", "variables")
             )
+        # The main op, else the legacy init op (TF runs one), with the assets' paths fed.
         for key in MAIN_OP_COLLECTIONS:
-            for op in g.get_collection(key):
-                sess.run(op)
+            ops = g.get_collection(key)
+            if ops:
+                sess.run(ops[0], feeds)
                 break
     info = MetaInfoDef(
         tuple(mg.meta_info_def.tags),

@@ -9,6 +9,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     batch_space_ops,
     candidate_sampling_ops,
     cast_ops,
+    checkpoint_ops,
     complex_ops,
     control_flow_ops,
     control_ops,

@@ -103,6 +103,12 @@ class MatchingFiles(_FileOp):
         return out
 
 
+def _string_input(x: Any, op: str, what: str) -> Tensor:
+    if isinstance(x, Tensor) and x.dtype is not dtypes.string:
+        raise TypeError(f"{op}: {what} must be a string tensor; got {x.dtype.name} ({x!r}).")
+    return convert_to_tensor(x, dtype=dtypes.string)
+
+
 def read_file(filename: Any, name: str | None = None) -> Tensor:
     """The contents of a file, as a scalar string tensor.
 
@@ -113,7 +119,7 @@ def read_file(filename: Any, name: str | None = None) -> Tensor:
         >>> image = tf.image.decode_png(tf.read_file("cat.png"))
     """
     with _graph_for(filename):
-        f = convert_to_tensor(filename, dtype=dtypes.string)
+        f = _string_input(filename, "ReadFile", "filename")
         return apply_op(ReadFile, [f], {}, name=name or "ReadFile")
 
 
@@ -121,8 +127,8 @@ def write_file(filename: Any, contents: Any, name: str | None = None) -> Any:
     """An op that writes `contents` (a scalar string) to `filename` when run; the file's
     directory is created if needed."""
     with _graph_for(filename, contents):
-        f = convert_to_tensor(filename, dtype=dtypes.string)
-        c = convert_to_tensor(contents, dtype=dtypes.string)
+        f = _string_input(filename, "WriteFile", "filename")
+        c = _string_input(contents, "WriteFile", "contents")
         return apply_op(WriteFile, [f, c], {}, name=name or "WriteFile")
 
 

@@ -19,10 +19,13 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flowzero.framework import errors
-from flowzero.framework.graph import GraphKeys
+import numpy as np
+
+from flowzero.framework import dtypes, errors
+from flowzero.framework.graph import GraphKeys, Operation, Tensor
 from flowzero.framework.serialization import _fsync_dir, _json_bytes, _pid_alive, atomic_write
 from flowzero.saved_model import format as fmt
+from flowzero.saved_model.constants import ASSETS_DIRECTORY, LEGACY_INIT_OP_KEY, MAIN_OP_KEY
 from flowzero.saved_model.signature_def_utils import SignatureDef
 from flowzero.train.saver import Saver, export_meta_graph
 
@@ -86,6 +89,44 @@ def _signature_map(signature_def_map: Any) -> dict[str, SignatureDef]:
     return out
 
 
+def _asset_path(t: Any) -> str:
+    """The path an asset tensor holds (TF's checks and messages)."""
+    if not isinstance(t, Tensor):
+        raise TypeError("Asset path tensor must be a Tensor.")
+    if t.op.type != "Const":
+        raise TypeError("Asset path tensor must be of type constant.")
+    if t.dtype is not dtypes.string:
+        raise TypeError("Asset path tensor must be of type string.")
+    value = t.op.opdef.attrs.get("value")
+    if value is None or np.ndim(value) != 0:
+        raise TypeError("Asset path tensor must be a scalar.")
+    path = np.asarray(value, dtype=object).item()
+    path = path.decode("utf-8") if isinstance(path, bytes) else str(path)
+    if not path:
+        raise ValueError(f"Invalid asset filepath tensor {t.name}")
+    return path
+
+
+def _same_file(a: str, b: str) -> bool:
+    import filecmp
+
+    try:
+        return a == b or filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
+
+
+def _add_main_op(graph: Any, main_op: Any) -> None:
+    if not isinstance(main_op, Operation):
+        raise TypeError(f"main_op needs to be an Operation: {main_op!r}")
+    for key in (MAIN_OP_KEY, LEGACY_INIT_OP_KEY):
+        if graph.get_collection(key):
+            raise ValueError(
+                f"Graph already contains one or more main ops under the collection {key}."
+            )
+    graph.add_to_collection(MAIN_OP_KEY, main_op)
+
+
 class SavedModelBuilder:
     """Builds a SavedModel (TF's tf.saved_model.builder.SavedModelBuilder).
 
@@ -107,6 +148,7 @@ class SavedModelBuilder:
         self._meta: list[dict[str, Any]] = []
         self._pending: list[tuple[str, Any, Any, tuple[str, ...], dict[str, Any]]] = []
         self._tf_meta_graphs: list[Any] | None = []
+        self._assets: dict[str, str] = {}  # file name in assets/ -> source path
         self._saved = False
 
     def _tmp_dir(self) -> str:
@@ -122,7 +164,15 @@ class SavedModelBuilder:
             self._tmp = tmp
         return self._tmp
 
-    def _add(self, sess: Any, graph: Any, tags: Any, signature_def_map: Any) -> None:
+    def _add(
+        self,
+        sess: Any,
+        graph: Any,
+        tags: Any,
+        signature_def_map: Any,
+        assets_collection: Any = None,
+        main_op: Any = None,
+    ) -> None:
         if self._saved:
             raise RuntimeError("This SavedModelBuilder has already saved; make a new one.")
         tag_tuple = _tags(tags)
@@ -139,7 +189,10 @@ class SavedModelBuilder:
                             f"Signature {name!r} names tensor {info.name!r}, "
                             "which is not in the session's graph."
                         ) from None
+        if main_op is not None:
+            _add_main_op(graph, main_op)
         tmp = self._tmp_dir()
+        assets = self._save_assets(tmp, assets_collection)
         file = f"meta_graph_{len(self._meta)}.json"
         var_list = graph.get_collection(GraphKeys.GLOBAL_VARIABLES)
         saver = Saver(var_list, allow_empty=True, max_to_keep=None)
@@ -151,10 +204,17 @@ class SavedModelBuilder:
 
             try:
                 self._tf_meta_graphs.append(
-                    tf_saved_model.meta_graph_for(graph, saver, tag_tuple, sigs)
+                    tf_saved_model.meta_graph_for(graph, saver, tag_tuple, sigs, assets)
                 )
             except errors.UnimplementedError:
                 self._tf_meta_graphs = None
+        if assets and self._tf_meta_graphs is None:
+            raise errors.UnimplementedError(
+                None,
+                None,
+                "SavedModelBuilder: assets are written in TensorFlow's SavedModel layout only, "
+                "and this graph has an op without a TensorFlow form.",
+            )
         if sess is not None:
             prefix = os.path.join(tmp, fmt.VARIABLES_DIRECTORY, fmt.VARIABLES_FILENAME)
             saver.save(sess, prefix, write_meta_graph=False, write_state=False)
@@ -163,6 +223,35 @@ class SavedModelBuilder:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(os.path.dirname(prefix), ".checkpoint.lock"))
         self._meta.append({"tags": list(tag_tuple), "file": file, "signatures": list(sigs)})
+
+    def _save_assets(self, tmp: str, assets_collection: Any) -> list[tuple[str, Any]]:
+        """Copies each asset file (a Const string tensor's path) to `assets/`; returns
+        [(file name in assets/, path tensor)], as TF's builder (same base name, other file:
+        `name_1`)."""
+        if assets_collection is None:
+            return []
+        if isinstance(assets_collection, Tensor):
+            assets_collection = [assets_collection]
+        out = []
+        for t in assets_collection:
+            source = _asset_path(t)
+            base = os.path.basename(source)
+            name, i = base, 1
+            while name in self._assets and not _same_file(self._assets[name], source):
+                name = f"{base}_{i}"
+                i += 1
+            directory = os.path.join(tmp, ASSETS_DIRECTORY)
+            if name not in self._assets:
+                os.makedirs(directory, exist_ok=True)
+                try:
+                    shutil.copyfile(source, os.path.join(directory, name))
+                except FileNotFoundError:
+                    raise errors.NotFoundError(
+                        None, None, f"Asset file {source} (tensor '{t.name}') does not exist."
+                    ) from None
+                self._assets[name] = source
+            out.append((name, t))
+        return out
 
     def add_meta_graph_and_variables(
         self,
@@ -178,7 +267,16 @@ class SavedModelBuilder:
         **_: Any,
     ) -> None:
         """Adds the session's graph under `tags` with its signatures, and saves the values of
-        all its global variables. Call it once, first; TF's other arguments are ignored."""
+        all its global variables. Call it once, first.
+
+        Args:
+            assets_collection: the asset files: Const scalar string tensors holding their
+                paths (usually `tf.get_collection(tf.GraphKeys.ASSET_FILEPATHS)`); each file
+                is copied to `assets/`, and the loader feeds its new path to the tensor when it
+                runs the main op.
+            main_op (or legacy_init_op): an Operation the loader runs after restoring.
+            clear_devices, strip_default_attrs, saver: accepted; unused.
+        """
         if self._graph is not None:
             raise AssertionError(
                 "Variables and assets have already been saved. Please invoke "
@@ -186,10 +284,26 @@ class SavedModelBuilder:
             )
         if sess is None:
             raise TypeError("add_meta_graph_and_variables needs a Session; got None.")
-        self._add(sess, sess.graph, tags, signature_def_map)
+        self._add(
+            sess,
+            sess.graph,
+            tags,
+            signature_def_map,
+            assets_collection,
+            main_op if main_op is not None else legacy_init_op,
+        )
         self._graph = sess.graph
 
-    def add_meta_graph(self, tags: Any, signature_def_map: Any = None, **_: Any) -> None:
+    def add_meta_graph(
+        self,
+        tags: Any,
+        signature_def_map: Any = None,
+        assets_collection: Any = None,
+        legacy_init_op: Any = None,
+        clear_devices: bool = False,
+        main_op: Any = None,
+        **_: Any,
+    ) -> None:
         """Adds another tag set for the same graph (same variables), e.g. other signatures."""
         if self._graph is None:
             raise AssertionError(
@@ -197,7 +311,14 @@ class SavedModelBuilder:
                 "saved yet. Please invoke `add_meta_graph_and_variables()` "
                 "first."
             )
-        self._add(None, self._graph, tags, signature_def_map)
+        self._add(
+            None,
+            self._graph,
+            tags,
+            signature_def_map,
+            assets_collection,
+            main_op if main_op is not None else legacy_init_op,
+        )
 
     def save(self, as_text: bool = False) -> str:
         """Writes the descriptor and renames the export into place. Returns `export_dir`.

@@ -149,12 +149,128 @@ def predict_signature_def(inputs: Mapping[str, Any], outputs: Mapping[str, Any])
     return build_signature_def(inputs, outputs, sc.PREDICT_METHOD_NAME)
 
 
-def is_valid_signature(signature_def: Any) -> bool:
-    return (
-        isinstance(signature_def, SignatureDef)
-        and bool(signature_def.inputs)
-        and bool(signature_def.outputs)
+def classification_signature_def(examples: Any, classes: Any, scores: Any) -> SignatureDef:
+    """A Classify signature (TF Serving's Classify API): serialized tf.Examples in, class
+    names and/or scores out.
+
+    Args:
+        examples: a string tensor (serialized tf.Example protos).
+        classes: a string tensor of class names, or None.
+        scores: a float32 tensor of scores, or None (not both None).
+
+    Raises:
+        ValueError: a missing or wrongly typed tensor (TF's messages).
+    """
+    if examples is None:
+        raise ValueError("Classification examples cannot be None.")
+    if not isinstance(examples, Tensor):
+        raise ValueError("Classification examples must be a string Tensor.")
+    if classes is None and scores is None:
+        raise ValueError("Classification classes and scores cannot both be None.")
+    info = build_tensor_info(examples)
+    if info.dtype is not _dtypes.string:
+        raise ValueError("Classification examples must be a string Tensor.")
+    outputs = {}
+    if classes is not None:
+        c = build_tensor_info(classes)
+        if c.dtype is not _dtypes.string:
+            raise ValueError("Classification classes must be a string Tensor.")
+        outputs[sc.CLASSIFY_OUTPUT_CLASSES] = c
+    if scores is not None:
+        s = build_tensor_info(scores)
+        if s.dtype is not _dtypes.float32:
+            raise ValueError("Classification scores must be a float Tensor.")
+        outputs[sc.CLASSIFY_OUTPUT_SCORES] = s
+    return SignatureDef({sc.CLASSIFY_INPUTS: info}, outputs, sc.CLASSIFY_METHOD_NAME)
+
+
+def regression_signature_def(examples: Any, predictions: Any) -> SignatureDef:
+    """A Regress signature (TF Serving's Regress API): serialized tf.Examples in, float
+    predictions out.
+
+    Raises:
+        ValueError: a missing or wrongly typed tensor (TF's messages).
+    """
+    if examples is None:
+        raise ValueError("Regression examples cannot be None.")
+    if not isinstance(examples, Tensor):
+        raise ValueError("Regression examples must be a string Tensor.")
+    info = build_tensor_info(examples)
+    if info.dtype is not _dtypes.string:
+        raise ValueError("Regression examples must be a string Tensor.")
+    if predictions is None:
+        raise ValueError("Regression predictions cannot be None.")
+    out = build_tensor_info(predictions)
+    if out.dtype is not _dtypes.float32:
+        raise ValueError("Regression predictions must be a float Tensor.")
+    return SignatureDef(
+        {sc.REGRESS_INPUTS: info}, {sc.REGRESS_OUTPUTS: out}, sc.REGRESS_METHOD_NAME
     )
+
+
+def _dtype_of(info: Any) -> Any:
+    dt = info.dtype
+    if isinstance(dt, int):  # a TF TensorInfo message: the DataType enum
+        return {1: _dtypes.float32, 7: _dtypes.string}.get(dt)
+    return dt
+
+
+def is_valid_signature(signature_def: Any) -> bool:
+    """Whether `signature_def` is a valid Predict, Classify or Regress signature, as TF
+    Serving checks (method name, the input / output keys of Classify and Regress, and their
+    dtypes). Takes flowzero's SignatureDef or TensorFlow's message."""
+    if signature_def is None or not hasattr(signature_def, "method_name"):
+        return False
+    method = signature_def.method_name
+    inputs, outputs = signature_def.inputs, signature_def.outputs
+    if method == sc.PREDICT_METHOD_NAME:
+        return bool(len(inputs)) and bool(len(outputs))
+    if method == sc.REGRESS_METHOD_NAME:
+        return (
+            set(inputs.keys()) == {sc.REGRESS_INPUTS}
+            and _dtype_of(inputs[sc.REGRESS_INPUTS]) is _dtypes.string
+            and set(outputs.keys()) == {sc.REGRESS_OUTPUTS}
+            and _dtype_of(outputs[sc.REGRESS_OUTPUTS]) is _dtypes.float32
+        )
+    if method == sc.CLASSIFY_METHOD_NAME:
+        allowed = {sc.CLASSIFY_OUTPUT_CLASSES, sc.CLASSIFY_OUTPUT_SCORES}
+        keys = set(outputs.keys())
+        return (
+            set(inputs.keys()) == {sc.CLASSIFY_INPUTS}
+            and _dtype_of(inputs[sc.CLASSIFY_INPUTS]) is _dtypes.string
+            and bool(keys)
+            and keys <= allowed
+            and (
+                sc.CLASSIFY_OUTPUT_CLASSES not in keys
+                or _dtype_of(outputs[sc.CLASSIFY_OUTPUT_CLASSES]) is _dtypes.string
+            )
+            and (
+                sc.CLASSIFY_OUTPUT_SCORES not in keys
+                or _dtype_of(outputs[sc.CLASSIFY_OUTPUT_SCORES]) is _dtypes.float32
+            )
+        )
+    return False
+
+
+def get_tensor_from_tensor_info(
+    tensor_info: Any, graph: Any = None, import_scope: str | None = None
+) -> Tensor:
+    """The tensor a TensorInfo names, in `graph` (default graph), under `import_scope`.
+
+    Raises:
+        KeyError: no such tensor in the graph.
+        ValueError: a TensorInfo that is not a dense tensor's (TF's coo_sparse, composite).
+    """
+    from flowzero.framework.graph import get_default_graph
+
+    g = graph if graph is not None else get_default_graph()
+    which = tensor_info.WhichOneof("encoding") if hasattr(tensor_info, "WhichOneof") else "name"
+    if which != "name":
+        raise ValueError(f"Invalid TensorInfo.encoding: {which}")
+    name = tensor_info.name
+    if import_scope:
+        name = f"{import_scope.rstrip('/')}/{name}"
+    return g.get_tensor_by_name(name)
 
 
 __all__ = [
@@ -164,4 +280,7 @@ __all__ = [
     "build_signature_def",
     "predict_signature_def",
     "is_valid_signature",
+    "classification_signature_def",
+    "regression_signature_def",
+    "get_tensor_from_tensor_info",
 ]

@@ -41,6 +41,20 @@ MAX_DIMS = 254  # TensorShape's limit
 _HEADER_KEY = b""
 _BUNDLE_VERSION = 1  # kTensorBundleVersion: what this code writes and reads
 _CHUNK = 1 << 23  # bytes read (and checksummed) at a time
+_OVERLAP_MIN = 1 << 24  # tensors this large: the CRC runs in a second thread, beside the read
+_OVERLAP_CHUNK = 1 << 22
+_CRC_POOL: Any = None
+
+
+def _crc_pool() -> Any:
+    global _CRC_POOL
+    if _CRC_POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _CRC_POOL = ThreadPoolExecutor(1, thread_name_prefix="flowzero-crc32c")
+    return _CRC_POOL
+
+
 _OPEN_ATTEMPTS = 5  # index + data files read again while a writer keeps replacing them
 
 # TF DataType enum value <-> NumPy dtype (types.proto).
@@ -405,7 +419,9 @@ class BundleReader:
         if out is None:
             out = np.empty(shape, dtype=dt)
         crc = 0
-        if size:
+        if size >= _OVERLAP_MIN and crc32c.accelerated():
+            crc = self._read_overlapped(name, entry, out, size, path)
+        elif size:
             flat = out.reshape(-1).view(np.uint8)
             pos = 0
             while pos < size:
@@ -425,6 +441,32 @@ class BundleReader:
         if self.big_endian and dt.itemsize > 1:
             return out.byteswap(inplace=True).view(dt.newbyteorder("="))
         return out
+
+    def _read_overlapped(self, name: str, entry: Any, out: np.ndarray, size: int, path: str) -> int:
+        """Reads a large tensor chunk by chunk while another thread checksums the chunk read
+        before (both release the GIL): the CRC costs no time beyond the read's."""
+        flat = out.reshape(-1).view(np.uint8)
+        offset, shard = int(entry.offset), int(entry.shard_id)
+        state = [0]
+
+        def extend(chunk: np.ndarray) -> None:  # one worker: runs in submission order
+            state[0] = crc32c.extend(state[0], chunk)
+
+        pool = _crc_pool()
+        pending = []
+        pos = 0
+        try:
+            while pos < size:
+                view = flat[pos : pos + _OVERLAP_CHUNK]
+                got = self._read_at(shard, offset + pos, memoryview(view))
+                if not got:
+                    self._loss(name, f"the data file ended at byte {offset + pos}", path)
+                pending.append(pool.submit(extend, view[:got]))
+                pos += got
+        finally:
+            for f in pending:
+                f.result()
+        return state[0]
 
     def _read_strings(
         self, name: str, entry: Any, shape: tuple[int, ...], count: int, path: str
@@ -655,8 +697,77 @@ def delete_bundle(prefix: str) -> None:
         _unlink(path)
 
 
+def merge_bundles(prefixes: list[str], destination: str, delete_old_dirs: bool = True) -> None:
+    """Merges the bundles `prefixes` (a sharded save's parts) into one bundle `destination`,
+    as TF's MergeV2Checkpoints: their data files are moved (renamed) to become the
+    destination's shards, one index is written over all their entries, the parts' indexes
+    are deleted, and with `delete_old_dirs` their directories too, once empty.
+
+    Raises:
+        tf.errors.NotFoundError: a part has no index.
+        tf.errors.InvalidArgumentError: no parts, or two parts hold the same tensor name.
+        tf.errors.DataLossError: a part's index is corrupted.
+    """
+    destination = os.fspath(destination)
+    if not prefixes:
+        raise errors.InvalidArgumentError(
+            None, None, f"Merging into {destination}: no checkpoint prefixes given."
+        )
+    pb = _pb()
+    parts = []
+    total = 0
+    for prefix in prefixes:
+        with BundleReader(prefix) as reader:
+            if reader.big_endian:
+                raise errors.UnimplementedError(
+                    None, None, f"Checkpoint {prefix}: a big-endian bundle cannot be merged."
+                )
+            raw = dict(reader._raw)
+            raw.update(reader._slices)
+            parts.append((os.fspath(prefix), reader.num_shards, total, raw))
+            total += reader.num_shards
+    entries: dict[bytes, bytes] = {}
+    for prefix, _, first, raw in parts:
+        for key, value in raw.items():
+            k = key if isinstance(key, bytes) else key.encode("utf-8")
+            if k in entries:
+                raise errors.InvalidArgumentError(
+                    None,
+                    None,
+                    f"Merging into {destination}: tensor {k!r} is in two of the checkpoints "
+                    f"(again in {prefix}).",
+                )
+            entry = pb.BundleEntryProto()
+            entry.ParseFromString(value)
+            entry.shard_id += first
+            entries[k] = entry.SerializeToString()
+    os.makedirs(os.path.dirname(os.path.abspath(destination)), exist_ok=True)
+    for path in data_files(destination):
+        _unlink(path)
+    for prefix, n, first, _ in parts:
+        for s in range(n):
+            os.replace(data_filename(prefix, s, n), data_filename(destination, first + s, total))
+    header = pb.BundleHeaderProto(num_shards=total, endianness=0)
+    header.version.producer = _BUNDLE_VERSION
+    table = sstable.build_table(
+        [(_HEADER_KEY, header.SerializeToString()), *sorted(entries.items())]
+    )
+    atomic_write(destination + INDEX_SUFFIX, lambda f: f.write(table))
+    for prefix, *_ in parts:
+        if os.path.abspath(prefix) != os.path.abspath(destination):
+            _unlink(prefix + INDEX_SUFFIX)
+        if delete_old_dirs:
+            d = os.path.dirname(os.path.abspath(prefix))
+            if d != os.path.dirname(os.path.abspath(destination)):
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    pass  # not empty (TF keeps it then too)
+
+
 __all__ = [
     "BundleReader",
+    "merge_bundles",
     "data_filename",
     "dtype_enum",
     "is_bundle",

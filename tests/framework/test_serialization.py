@@ -25,6 +25,7 @@ from flowzero.framework.serialization import (
 )
 from flowzero.framework.serialization import write_graph as write_json_graph
 from flowzero.models import SimpleConvNet, TwoLayerNet
+from flowzero.ops import checkpoint_ops
 from tests.ops.test_op_table import CASES, _ids
 
 
@@ -353,12 +354,21 @@ def test_file_ops_round_trip(tmp_path):
         with tf.control_dependencies([write]):
             read = tf.io.read_file(path)
         found = tf.io.matching_files(str(tmp_path / "*.txt"))
+        prefix = str(tmp_path / "ckpt" / "part")
+        save = checkpoint_ops.save_v2(prefix, ["w"], [""], [tf.constant([1.5, 2.5])])
+        with tf.control_dependencies([save]):
+            merge = checkpoint_ops.merge_v2_checkpoints([prefix], str(tmp_path / "model"))
+        with tf.control_dependencies([merge]):
+            (restored,) = checkpoint_ops.restore_v2(
+                str(tmp_path / "model"), ["w"], [""], [tf.float32]
+            )
     g2 = _round_trip(g)
     _assert_same_structure(g, g2)
     for graph in (g, g2):
         with tf.Session(graph=graph) as sess:
-            got, names = sess.run([read.name, found.name])
+            got, names, w = sess.run([read.name, found.name, restored.name])
         assert got == b"hello" and [n.decode() for n in names] == [str(tmp_path / "a.txt")]
+        np.testing.assert_array_equal(w, np.array([1.5, 2.5], np.float32))
 
 
 def test_every_registered_op_type_is_round_tripped_by_this_file():
@@ -372,6 +382,7 @@ def test_every_registered_op_type_is_round_tripped_by_this_file():
     # tests/data/test_dataset.py round-trips one-shot and initializable iterators.
     covered |= {"MakeIterator", "IteratorGetNext"}
     covered |= {"ReadFile", "WriteFile", "MatchingFiles"}  # test_file_ops_round_trip
+    covered |= {"SaveV2", "MergeV2Checkpoints", "RestoreV2"}  # test_file_ops_round_trip
     # tests/train/test_queues.py round-trips the queue ops and CountUpTo.
     covered |= {
         "CountUpTo",

@@ -420,3 +420,27 @@ def test_a_big_endian_bundle_reads_as_native_values(tmp_path):
         for k, v in vals.items():
             assert got[k].dtype == v.dtype and got[k].dtype.isnative, k
             np.testing.assert_array_equal(got[k], v, err_msg=k)
+
+
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_overlapped_crc_of_a_large_tensor_still_catches_a_flipped_byte(
+    tmp_path, monkeypatch, where
+):
+    """Large tensors are checksummed in a second thread while the next chunk is read: the
+    value is exact and a flipped byte anywhere is still a CRC mismatch."""
+    if not crc32c.accelerated():
+        pytest.skip("the overlapped path needs the hardware crc32c package")
+    monkeypatch.setattr(tensor_bundle, "_OVERLAP_MIN", 1 << 16)
+    monkeypatch.setattr(tensor_bundle, "_OVERLAP_CHUNK", 1 << 14)  # many chunks in flight
+    big = np.random.default_rng(1).standard_normal(50_000).astype(np.float32)
+    prefix = str(tmp_path / "m")
+    write_bundle(prefix, {"big": big, "small": np.arange(3.0)})
+    got = BundleReader(prefix).read_many(["big", "small"])
+    np.testing.assert_array_equal(got["big"], big)
+    data = prefix + ".data-00000-of-00001"
+    raw = bytearray(open(data, "rb").read())
+    entry = BundleReader(prefix)._entry("big")
+    raw[entry.offset + (5 if where == "first" else entry.size - 2)] ^= 0x01
+    open(data, "wb").write(bytes(raw))
+    with pytest.raises(errors.DataLossError, match="tensor 'big'.*CRC-32C mismatch"):
+        BundleReader(prefix).read_many(["big"])
