@@ -82,6 +82,7 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "polyval": "more_math_ops.polyval",
     },
     "signal": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
+    "debugging": {"assert_shapes": "check_ops.assert_shapes"},
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
 }
 
