@@ -83,6 +83,15 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
     },
     "signal": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
     "debugging": {"assert_shapes": "check_ops.assert_shapes"},
+    "strings": {
+        "format": "string_ops.format",
+        "length": "string_ops.string_length",
+        "lower": "string_ops.lower",
+        "upper": "string_ops.upper",
+        "regex_full_match": "string_ops.regex_full_match",
+        "substr": "string_ops.substr",
+        "unsorted_segment_join": "string_ops.unsorted_segment_join",
+    },
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
 }
 

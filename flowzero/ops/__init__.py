@@ -52,6 +52,8 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     special_ops,
     spectral_ops,
     state_ops,
+    string_hash_ops,
+    string_ops,
     tensor_array_ops,
     trig_ops,
     unary_ops,
