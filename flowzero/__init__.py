@@ -113,6 +113,7 @@ from flowzero.ops.state_ops import (
     count_up_to,
     is_variable_initialized,
 )
+from flowzero.ops.stateless_random_ops import *  # noqa: F403
 from flowzero.ops.string_hash_ops import *  # noqa: F403
 from flowzero.ops.string_ops import *  # noqa: F403
 from flowzero.ops.tensor_array_ops import TensorArray

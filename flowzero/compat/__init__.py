@@ -83,6 +83,17 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
     },
     "signal": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
     "debugging": {"assert_shapes": "check_ops.assert_shapes"},
+    "random": {
+        "categorical": "stateless_random_ops.categorical",
+        "stateless_uniform": "stateless_random_ops.stateless_random_uniform",
+        "stateless_normal": "stateless_random_ops.stateless_random_normal",
+        "stateless_truncated_normal": "stateless_random_ops.stateless_truncated_normal",
+        "stateless_multinomial": "stateless_random_ops.stateless_multinomial",
+        "stateless_categorical": "stateless_random_ops.stateless_categorical",
+        "stateless_poisson": "stateless_random_ops.stateless_random_poisson",
+        "stateless_gamma": "stateless_random_ops.stateless_random_gamma",
+        "stateless_binomial": "stateless_random_ops.stateless_random_binomial",
+    },
     "strings": {
         "format": "string_ops.format",
         "length": "string_ops.string_length",

@@ -52,6 +52,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     special_ops,
     spectral_ops,
     state_ops,
+    stateless_random_ops,
     string_hash_ops,
     string_ops,
     tensor_array_ops,
