@@ -102,6 +102,9 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "regex_full_match": "string_ops.regex_full_match",
         "substr": "string_ops.substr",
         "unsorted_segment_join": "string_ops.unsorted_segment_join",
+        "ngrams": "string_seq_ops.ngrams",
+        "unicode_transcode": "string_seq_ops.unicode_transcode",
+        "unicode_encode": "string_seq_ops.unicode_encode",
     },
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
 }

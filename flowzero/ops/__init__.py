@@ -55,6 +55,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     stateless_random_ops,
     string_hash_ops,
     string_ops,
+    string_seq_ops,
     tensor_array_ops,
     trig_ops,
     unary_ops,

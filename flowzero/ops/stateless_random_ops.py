@@ -351,13 +351,15 @@ def stateless_random_uniform(
         with g.as_default(), g.name_scope(name or "stateless_random_uniform"):
             lo = convert_to_tensor(minval, dtype=dt, name="min")
             hi = convert_to_tensor(maxval, dtype=dt, name="max")
-            from flowzero.ops import array_ops
-
-            shape_t = array_ops._shape_operand(shape)
-            seed_t = convert_to_tensor(
-                seed, dtype=None if isinstance(seed, Tensor) else dtypes.int64
+            return _stateless(
+                StatelessRandomUniformInt,
+                "StatelessRandomUniformInt",
+                shape,
+                seed,
+                [lo, hi],
+                dt,
+                None,
             )
-            return apply_op(StatelessRandomUniformInt, [shape_t, seed_t, lo, hi], {"dtype": dt})
     dt = _float_dtype(dt, "stateless_uniform")
     g = graph_of([shape, seed, minval, 1 if maxval is None else maxval], "stateless_random_uniform")
     with g.as_default(), g.name_scope(name or "stateless_random_uniform"):

@@ -39,6 +39,15 @@ def _reduce_join_ref(x, axis, sep):
     return out
 
 
+def _ngrams_1_2(x, sep, pad):
+    """Unigrams then bigrams of each row, the row padded with one `pad` at each end."""
+    rows = []
+    for r in x.tolist():
+        padded = [pad, *r, pad]
+        rows.append([*r, *[sep.join(padded[i : i + 2]) for i in range(len(padded) - 1)]])
+    return np.array(rows, dtype=object)
+
+
 CASES = [
     OpCase(
         "StringJoin",
@@ -213,6 +222,27 @@ CASES = [
         lambda x: tf.strings.to_hash_bucket_strong(x, 1000, [1, 2]),
         lambda x: np.array([622, 435, 646], np.int64),
         [S("hello", "", "a")],
+        grad=False,
+    ),
+    OpCase(
+        "StringNGrams",
+        lambda x: tf.strings.ngrams(x, [1, 2], separator="_", pad_values="#"),
+        lambda x: _ngrams_1_2(x, b"_", b"#"),
+        [GRID],
+        grad=False,
+    ),
+    OpCase(
+        "UnicodeEncode",
+        lambda x: tf.strings.unicode_encode(x, "UTF-8"),
+        lambda x: np.array(["".join(map(chr, r)).encode() for r in x.tolist()], dtype=object),
+        [np.array([[104, 233, 0x1F600], [65, 66, 67]], np.int32)],
+        grad=False,
+    ),
+    OpCase(
+        "UnicodeTranscode",
+        lambda x: tf.strings.unicode_transcode(x, "UTF-8", "UTF-16-BE"),
+        _vec(lambda s: s.decode().encode("utf-16-be")),
+        [WORDS],
         grad=False,
     ),
 ]

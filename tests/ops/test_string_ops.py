@@ -144,3 +144,29 @@ def test_namespaces_and_no_gradient():
     x = tf.constant(["1"])
     y = tf.strings.to_number(x)
     assert tf.gradients(y, x) == [None]
+
+
+def test_ngrams_and_unicode_errors():
+    x = tf.constant([["a", "b"]])
+    with pytest.raises(ValueError, match="ngram_width must be >= 1"):
+        tf.strings.ngrams(x, 0)
+    with pytest.raises(ValueError, match="pad_values is not"):
+        tf.strings.ngrams(x, 2, padding_width=1)
+    with pytest.raises(ValueError, match="rank >= 1"):
+        tf.strings.ngrams(tf.constant("a"), 2)
+    p = tf.placeholder(tf.string, [None, None])
+    g = tf.strings.ngrams(p, 2)
+    got = _run(g, {p: np.array([["a", "b", "c"], ["d", "e", "f"]], dtype=object)})
+    assert got.tolist() == [[b"a b", b"b c"], [b"d e", b"e f"]]
+    with pytest.raises(ValueError, match="output_encoding must be one of"):
+        tf.strings.unicode_encode([[65]], "latin-1")
+    with pytest.raises(InvalidArgumentError, match="Invalid code point -1"):
+        _run(tf.strings.unicode_encode([[65, -1]], "UTF-8", errors="strict"))
+    with pytest.raises(InvalidArgumentError, match="Invalid formatting on input string"):
+        _run(
+            tf.strings.unicode_transcode(
+                tf.constant(np.array([b"\xff"], object)), "UTF-8", "UTF-8", errors="strict"
+            )
+        )
+    with pytest.raises(ValueError, match="errors must be"):
+        tf.strings.unicode_transcode(["a"], "UTF-8", "UTF-8", errors="bad")

@@ -33,6 +33,27 @@ CASES = [
     lambda t: t.regex_replace(t.constant(["aaa bab", "a1"]), "a(b)?", r"<\1\0>"),
     lambda t: t.regex_replace(t.constant(["aaa"]), "a", "x", replace_global=False),
     lambda t: t.strings.regex_full_match(t.constant(["abc", "ab", "a\nc"]), "a.c"),
+    lambda t: t.strings.ngrams(t.constant([["a", "b", "c", "d"]] * 2), [1, 3], separator="_"),
+    lambda t: t.strings.ngrams(
+        t.constant([["a", "b", "c", "d"]]), 3, pad_values=("<", ">"), padding_width=1
+    ),
+    lambda t: t.strings.ngrams(t.constant([["a", "b", "c", "d"]]), 5),
+    lambda t: t.strings.ngrams(t.constant([["a", "b", "c"]]), 5, preserve_short_sequences=True),
+    lambda t: t.strings.ngrams(t.constant(["a", "b", "c"]), 2, pad_values="#"),
+    lambda t: t.strings.ngrams(t.constant([["a", "b", "c", "d"]]), [2, 6], "#", "#", 2),
+    lambda t: t.strings.ngrams(t.constant([[["a", "b"]], [["c", "d"]]]), 2),
+    lambda t: t.strings.unicode_encode(t.constant([[104, 233, -1], [0x1F600, 65, 66]]), "UTF-8"),
+    lambda t: t.strings.unicode_encode(t.constant([104, 0xD800]), "UTF-16-BE", replacement_char=63),
+    lambda t: t.strings.unicode_encode(t.constant([[104, -5]]), "UTF-32-BE", errors="ignore"),
+    lambda t: t.strings.unicode_transcode(
+        t.constant(np.array(["héllo".encode(), b"\xffa\xc3"], object)), "UTF-8", "UTF-16-BE"
+    ),
+    lambda t: t.strings.unicode_transcode(
+        t.constant(np.array([b"\xffa\xc3"], object)), "UTF-8", "UTF-8", replacement_char=63
+    ),
+    lambda t: t.strings.unicode_transcode(
+        t.constant(np.array([b"\xffa"], object)), "UTF-8", "UTF-32-BE", errors="ignore"
+    ),
     lambda t: t.strings.unsorted_segment_join(
         t.constant([["a", "b"], ["c", "d"], ["e", "f"]]), [1, 0, 1], 3, separator=","
     ),
@@ -42,15 +63,17 @@ CASES = [
 def _value(lib, build):
     with lib.Graph().as_default():
         out = build(lib)
+        shape = out.shape.as_list() if hasattr(out, "shape") else None
         with lib.Session() as s:
-            return s.run(out)
+            return s.run(out), shape
 
 
 @pytest.mark.parametrize("i", range(len(CASES)))
 def test_matches_tf(i):
-    want = _value(tf1, CASES[i])
-    got = _value(flowzero, CASES[i])
+    want, want_shape = _value(tf1, CASES[i])
+    got, got_shape = _value(flowzero, CASES[i])
     assert np.asarray(got).tolist() == np.asarray(want).tolist()
+    assert got_shape == want_shape  # the static shape too
 
 
 def test_hash_buckets_match_tf():
@@ -68,6 +91,6 @@ def test_hash_buckets_match_tf():
             t.strings.to_hash_bucket_fast(c, 97),
         ]
 
-    want, got = _value(tf1, build), _value(flowzero, build)
+    want, got = _value(tf1, build)[0], _value(flowzero, build)[0]
     for w, g in zip(want, got):
         np.testing.assert_array_equal(g, w)
