@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PEERS = ("flowzero", "tf1", "torch", "jax", "numpy")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9")
 THREADS = 2
 
 # What `python -c "import X"` imports for W5, per peer.
@@ -127,6 +127,15 @@ WORKLOAD_DEFS["W8"] = {
     "thread policy off (_all: the BLAS's default threads)",
     "cases": {c: f"{net} {load} {v[1:] or 'default'}" for c, (net, load, v) in W8_CASES.items()},
     "metrics": [STEP_MS],
+}
+WORKLOAD_DEFS["W9"] = {
+    "title": "one eager op call on tiny operands (flowzero's tf.enable_eager_execution(), "
+    "PyTorch, JAX without jit, NumPy; TF1 graph mode has no eager ops)",
+    "cases": {
+        "matmul": "matmul([[3,3]], [[2],[2]]), result kept",
+        "mul": "multiply([7], [2]), result kept",
+    },
+    "metrics": [CALL_US],
 }
 # Workloads whose children get the user's environment (user_env) instead of thread_env, and
 # whose peers keep their own thread defaults (setup(0)).

@@ -112,6 +112,17 @@ def run_w1(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     return out
 
 
+def run_w9(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
+    out = {}
+    for kind in ("matmul", "mul"):
+        samples, n = time_windows(peer.w9(kind), lambda: None, st)
+        out[kind] = {
+            "metrics": {"call": [s * 1e6 for s in samples]},
+            "extra": {"calls_per_window": n},
+        }
+    return out
+
+
 def run_w2(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     out = {}
     for case, (hidden, bsz) in W2_CASES.items():
@@ -350,6 +361,7 @@ RUNNERS = {
     "W6": run_w6,
     "W7": run_w7,
     "W8": run_w8,
+    "W9": run_w9,
 }
 
 

@@ -67,6 +67,7 @@ from flowzero.framework.registry import RegisterGradient
 from flowzero.framework.registry import not_differentiable as NotDifferentiable  # noqa: N812
 from flowzero.framework.registry import not_differentiable as no_gradient
 from flowzero.framework.shapes import Dimension, TensorShape
+from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorValue
 from flowzero.nn import sigmoid, tanh
 from flowzero.ops.array_ops import *  # noqa: F403
 from flowzero.ops.cast_ops import *  # noqa: F403
@@ -104,6 +105,10 @@ from flowzero.ops.slicing_ops import *  # noqa: F403
 from flowzero.ops.solve_ops import *  # noqa: F403
 from flowzero.ops.sort_ops import *  # noqa: F403
 from flowzero.ops.space_ops import *  # noqa: F403
+from flowzero.ops.sparse_array_ops import *  # noqa: F403
+from flowzero.ops.sparse_binary_ops import *  # noqa: F403
+from flowzero.ops.sparse_math_ops import *  # noqa: F403
+from flowzero.ops.sparse_ops import *  # noqa: F403
 from flowzero.ops.special_ops import *  # noqa: F403
 from flowzero.ops.spectral_ops import *  # noqa: F403
 from flowzero.ops.state_ops import (

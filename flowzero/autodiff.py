@@ -163,7 +163,7 @@ def gradients(
                 dys = [contributions.get(t) for t in outs]
                 if all(d is None for d in dys):
                     continue
-                summed = []
+                summed: list[Any] = []
                 for t, d in zip(outs, dys):
                     if d is None:
                         summed.append(None)

@@ -206,6 +206,7 @@ _CONFUSION = {
     "true_positives": lambda lab, pred: logic_ops.logical_and(lab, pred),
     "false_positives": lambda lab, pred: logic_ops.logical_and(logic_ops.logical_not(lab), pred),
     "false_negatives": lambda lab, pred: logic_ops.logical_and(lab, logic_ops.logical_not(pred)),
+    "true_negatives": lambda lab, pred: logic_ops.logical_not(logic_ops.logical_or(lab, pred)),
 }
 
 
@@ -275,6 +276,26 @@ def false_negatives(
     """The (weighted) count of a false prediction with a true label."""
     return _confusion(
         "false_negatives",
+        labels,
+        predictions,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
+
+
+def true_negatives(
+    labels: Any,
+    predictions: Any,
+    weights: Any = None,
+    metrics_collections: Any = None,
+    updates_collections: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """The (weighted) count of label and prediction both false."""
+    return _confusion(
+        "true_negatives",
         labels,
         predictions,
         weights,
@@ -609,15 +630,50 @@ __all__ = [
     "true_positives",
     "false_positives",
     "false_negatives",
+    "true_negatives",
     "precision",
     "recall",
 ]
+
+# The rest of tf.metrics lives in two sibling modules (imported on first use, see __getattr__):
+# means and per-class accuracy in metrics_means, ranking metrics in metrics_ranking.
+_SIBLINGS = {
+    **dict.fromkeys(
+        [
+            "mean_cosine_distance",
+            "mean_per_class_accuracy",
+            "mean_relative_error",
+            "mean_tensor",
+            "percentage_below",
+        ],
+        "metrics_means",
+    ),
+    **dict.fromkeys(
+        [
+            "average_precision_at_k",
+            "precision_at_k",
+            "precision_at_top_k",
+            "recall_at_k",
+            "recall_at_top_k",
+            "sensitivity_at_specificity",
+            "sparse_average_precision_at_k",
+            "sparse_precision_at_k",
+            "specificity_at_sensitivity",
+        ],
+        "metrics_ranking",
+    ),
+}
+__all__ += sorted(_SIBLINGS)
 
 
 def __getattr__(name: str) -> object:
     """A name TF 1.15's tf.metrics has and flowzero lacks says so (flowzero.compat)."""
     import importlib
 
+    if name in _SIBLINGS:
+        value = getattr(importlib.import_module(f"flowzero.{_SIBLINGS[name]}"), name)
+        globals()[name] = value
+        return value
     from flowzero.compat import missing_attribute
 
     raise missing_attribute("metrics", name, importlib.import_module(__name__))

@@ -33,6 +33,7 @@ NAMESPACES = [
     "strings",
     "signal",
     "spectral",
+    "sparse",
 ]
 OUT = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "flowzero", "compat", "_tf1_names.py"

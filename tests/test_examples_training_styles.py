@@ -43,3 +43,13 @@ def test_queue_pipeline_example():
     assert "Done training for 2 epochs, 160 steps." in out  # 2 x 4000 / 50
     acc = float(re.search(r"test accuracy ([\d.]+)", out).group(1))
     assert acc > 0.8, out
+
+
+def test_horovod_example_runs_as_one_process_and_resumes(tmp_path):
+    """Without mpirun the Horovod-style example is one rank (its mpirun run:
+    tests/distributed/test_mpi.py)."""
+    script = str(EXAMPLES / "horovod_monitored.py")
+    out = _run(script, "--checkpoint_dir", str(tmp_path), "--last_step", "30")
+    assert "from step 0 to step 30" in out, out
+    out = _run(script, "--checkpoint_dir", str(tmp_path), "--last_step", "40")
+    assert "from step 30 to step 40" in out, out

@@ -99,3 +99,15 @@ def w1(kind: str) -> Any:
     sess = tf.Session(graph=g)
     feed = {input1: np.array([7.0], np.float32), input2: np.array([2.0], np.float32)}
     return lambda: sess.run(output, feed_dict=feed)
+
+
+def w9(kind: str) -> Any:
+    """One eager op: the worker process has built nothing in the default graph before."""
+    tf.enable_eager_execution()
+    if kind == "matmul":
+        a = tf.constant([[3.0, 3.0]])
+        b = tf.constant([[2.0], [2.0]])
+        return lambda: tf.matmul(a, b)
+    x1 = tf.constant([7.0])
+    x2 = tf.constant([2.0])
+    return lambda: tf.multiply(x1, x2)

@@ -158,3 +158,14 @@ def w1(kind: str) -> Any:
     x1 = np.array([7.0], np.float32)
     x2 = np.array([2.0], np.float32)
     return lambda: g(x1, x2).block_until_ready()
+
+
+def w9(kind: str) -> Any:
+    """JAX's eager dispatch (no jit), on device arrays."""
+    if kind == "matmul":
+        a = jnp.asarray(np.array([[3.0, 3.0]], np.float32))
+        b = jnp.asarray(np.array([[2.0], [2.0]], np.float32))
+        return lambda: jnp.matmul(a, b).block_until_ready()
+    x1 = jnp.asarray(np.array([7.0], np.float32))
+    x2 = jnp.asarray(np.array([2.0], np.float32))
+    return lambda: jnp.multiply(x1, x2).block_until_ready()

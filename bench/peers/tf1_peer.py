@@ -141,3 +141,7 @@ def w1(kind: str) -> Any:
     sess = _session(g)
     feed = {input1: np.array([7.0], np.float32), input2: np.array([2.0], np.float32)}
     return lambda: sess.run(output, feed_dict=feed)
+
+
+def w9(kind: str) -> Any:
+    raise NotImplementedError("TF1 graph mode (v2 behaviour disabled) has no eager ops")

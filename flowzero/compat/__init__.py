@@ -107,6 +107,11 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "unicode_encode": "string_seq_ops.unicode_encode",
     },
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
+    "sparse": {
+        "from_dense": "sparse_ops.from_dense",
+        "expand_dims": "sparse_array_ops.sparse_expand_dims",
+        "eye": "sparse_array_ops.sparse_eye",
+    },
 }
 
 

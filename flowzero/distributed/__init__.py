@@ -16,6 +16,10 @@
         if dist.is_root():
             saver.save(sess, "ckpt/model")
 
+MonitoredTrainingSession programs use Horovod's hook instead of running the broadcast themselves:
+`hooks=[dist.BroadcastGlobalVariablesHook(0), ...]`, with `checkpoint_dir` on rank 0 only
+(flowzero/distributed/hooks.py). `import flowzero.distributed as hvd` runs Horovod TF1 code.
+
 Launch with `mpirun -np 4 python train.py` (docs/distributed.md: hosts, Slurm, failures).
 Without a launcher (or without MPI installed) everything works with size() == 1: the
 collectives are the identity and mpi4py is never imported.
@@ -45,6 +49,7 @@ from .data import (
     shard_range,
     steps_per_epoch,
 )
+from .hooks import BroadcastGlobalVariablesHook
 from .ops import (
     Average,
     Sum,
@@ -60,6 +65,7 @@ from .optimizer import DistributedOptimizer
 __all__ = [
     "DEFAULT_TIMEOUT",
     "Average",
+    "BroadcastGlobalVariablesHook",
     "DistributedError",
     "DistributedOptimizer",
     "Sum",

@@ -85,13 +85,16 @@ class EagerGraph(Graph):
         self._ids = itertools.count()
         self._tapes = threading.local()
         self._tape_refs: dict[Operation, int] = {}  # op -> how many tapes recorded it
+        # An op's output specs depend on its type, attrs and inputs' dtypes and shapes (and
+        # on the values of small shape-like inputs): the same call in a loop infers once.
+        self._infer_cache: dict[Any, Any] = {}
 
     # -- recording -----------------------------------------------------------------------------
     def active_tapes(self) -> list[Any]:
         stack = getattr(self._tapes, "stack", None)
         if stack is None:
             stack = self._tapes.stack = []
-        return [t for t in stack if t._recording]
+        return [t for t in stack if t._recording] if stack else stack
 
     def push_tape(self, tape: Any) -> None:
         self.active_tapes()
@@ -115,12 +118,30 @@ class EagerGraph(Graph):
         if self._body_stack:  # a cond/while body being traced: build it as a graph would
             return super().create_op(opdef_cls, inputs, attrs, name)
         base = name if name else opdef_cls.type
-        node_name = base[:-1] if base.endswith("/") else self.unique_name(base)
-        opdef = opdef_cls(attrs, node_name)
-        out = opdef.infer(*inputs)
-        specs = [out] if isinstance(out, TensorSpec) else list(out)
-        op = Operation(self, node_name, opdef, inputs, specs, [])
-        op._multi = not isinstance(out, TensorSpec)
+        stateful = opdef_cls.stateful
+        if base.endswith("/"):
+            node_name = base[:-1]
+        elif stateful:  # variables: unique names, as savers and get_variable need
+            node_name = self.unique_name(base)
+        else:  # a value, gone after use: no name to reserve (a loop would grow the table)
+            node_name = f"{self._name_stack}/{base}" if self._name_stack else base
+        key = _infer_key(opdef_cls, attrs, inputs)
+        hit = self._infer_cache.get(key) if key is not None else None
+        if hit is not None and hit[0].node_name == node_name:
+            opdef, specs, multi = hit  # the same call as before: same attrs, input specs
+        else:
+            opdef = opdef_cls(attrs, node_name)
+            out = opdef.infer(*inputs)
+            multi = not isinstance(out, TensorSpec)
+            specs = list(out) if multi else [out]
+            if key is not None:
+                if len(self._infer_cache) >= _INFER_CACHE_SIZE:
+                    self._infer_cache.clear()
+                self._infer_cache[key] = (opdef, specs, multi)
+        # Outputs: EagerTensors, below. An eager op's errors are raised here, in the caller's
+        # frame, so only a variable records where it was made (for "already exists").
+        op = Operation(self, node_name, opdef, inputs, [], [], None if stateful else "(eager)")
+        op._multi = multi
         op._id = next(self._ids)
         values = [_value_of(t) for t in inputs]
         fn = opdef.compute
@@ -138,16 +159,14 @@ class EagerGraph(Graph):
             raise errors.InvalidArgumentError(
                 None, op, f"{opdef_cls.type} '{node_name}': {type(e).__name__}: {e}"
             ) from None
-        results = [result] if not op._multi else list(result or [])
+        results = list(result or []) if multi else [result]
         outs = []
         for i, (s, v) in enumerate(zip(specs, results)):
             if not isinstance(v, VarCell):
                 v = np.asarray(v)
                 if opdef.aliases_state:  # a view of variable storage: later writes must not
                     v = v.copy()  # change a value already returned
-            t = EagerTensor(
-                op, i, s.dtype, s.shape if isinstance(v, VarCell) else TensorShape(list(v.shape))
-            )
+            t = EagerTensor(op, i, s.dtype, s.shape if isinstance(v, VarCell) else _shape(v.shape))
             t._value = v
             outs.append(t)
         op._outputs = outs
@@ -158,6 +177,61 @@ class EagerGraph(Graph):
             for tape in tapes:
                 tape._record(op)
         return op
+
+
+_INFER_CACHE_SIZE = 4096
+# Ops whose values an infer() may read (flowzero.ops.common.static_value and friends): an input
+# made by one of these is keyed by its value too, when it is small (shapes, axes, sizes).
+_VALUE_OPS = frozenset(
+    {"Const", "Shape", "Identity", "Rank", "Size", "Pack", "ConcatV2", "Fill", "BroadcastTo"}
+)
+_SMALL = 64
+_PLAIN = frozenset({bool, int, float, str, type(None)})
+_SHAPES: dict[tuple[int, ...], TensorShape] = {}
+
+
+def _shape(dims: tuple[int, ...]) -> TensorShape:
+    s = _SHAPES.get(dims)
+    if s is None:
+        if len(_SHAPES) >= _INFER_CACHE_SIZE:
+            _SHAPES.clear()
+        s = _SHAPES[dims] = TensorShape(list(dims))
+    return s
+
+
+def _frozen(v: Any) -> Any:
+    if isinstance(v, (list, tuple)):
+        return tuple(_frozen(x) for x in v)
+    if isinstance(v, np.ndarray):
+        if v.size > _SMALL or v.dtype.kind == "O":
+            raise TypeError("large or object array")
+        return ("nd", v.dtype.str, v.shape, v.tobytes())
+    hash(v)
+    return v
+
+
+def _infer_key(opdef_cls: type[OpDef], attrs: dict[str, Any], inputs: list[Tensor]) -> Any:
+    """The key of an op's inferred specs, or None when they must be inferred every time (ops
+    with state or side effects, unhashable attrs, inputs that are not eager values)."""
+    if opdef_cls.stateful or opdef_cls.needs_context:
+        return None
+    parts: list[Any] = [opdef_cls]
+    try:
+        for k in sorted(attrs):
+            v = attrs[k]
+            parts.append((k, v if v.__class__ in _PLAIN else _frozen(v)))
+    except TypeError:
+        return None
+    for t in inputs:
+        v = getattr(t, "_value", None)
+        if not isinstance(v, np.ndarray):
+            return None  # a variable's cell, or a graph tensor (the kernel will say so)
+        op_type = t._op._opdef.type
+        if op_type in _VALUE_OPS and v.size <= _SMALL:
+            parts.append((op_type, t._dtype.name, v.shape, v.tobytes()))
+        else:
+            parts.append((op_type, t._dtype.name, v.shape))
+    return tuple(parts)
 
 
 def _value_of(t: Tensor) -> Any:

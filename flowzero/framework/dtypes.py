@@ -40,27 +40,27 @@ class DType:
         return self
 
     @property
-    def is_floating(self) -> bool:
+    def is_floating(self) -> _pybool:
         return self._np.kind == "f"
 
     @property
-    def is_integer(self) -> bool:
+    def is_integer(self) -> _pybool:
         return self._np.kind in "iu"
 
     @property
-    def is_unsigned(self) -> bool:
+    def is_unsigned(self) -> _pybool:
         return self._np.kind == "u"
 
     @property
-    def is_bool(self) -> bool:
+    def is_bool(self) -> _pybool:
         return self._np.kind == "b"
 
     @property
-    def is_complex(self) -> bool:
+    def is_complex(self) -> _pybool:
         return self._np.kind == "c"
 
     @property
-    def is_numeric(self) -> bool:
+    def is_numeric(self) -> _pybool:
         return self._np.kind in "fiuc"
 
     @property
@@ -83,10 +83,10 @@ class DType:
     def size(self) -> int:
         return self._np.itemsize
 
-    def is_compatible_with(self, other: Any) -> bool:
+    def is_compatible_with(self, other: Any) -> _pybool:
         return self is as_dtype(other)
 
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: object) -> _pybool:
         if other is None:
             return False
         try:
@@ -94,7 +94,7 @@ class DType:
         except TypeError:
             return False
 
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: object) -> _pybool:
         return not self.__eq__(other)
 
     def __hash__(self) -> int:

@@ -13,6 +13,7 @@ import re
 import sys
 import threading
 from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ _VALID_SCOPE = re.compile(r"^[A-Za-z0-9_.\-/>]*$")
 
 def _user_frame() -> str:
     """file:line of the first stack frame outside the flowzero package (where the user built)."""
-    f = sys._getframe(2)
+    f: FrameType | None = sys._getframe(2)
     while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
         f = f.f_back
     if f is None:
@@ -206,7 +207,7 @@ class Tensor:
                 f"Cannot iterate over Tensor '{self.name}' with unknown first dimension "
                 f"(shape {self._shape})."
             )
-        return iter(self[i] for i in range(dims[0]))
+        return iter(self[i] for i in range(dims[0]))  # type: ignore[index]  # ops install []
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise NotImplementedError(
@@ -244,6 +245,7 @@ class Operation:
         inputs: list[Tensor],
         output_specs: list[TensorSpec],
         control_inputs: list[Operation],
+        traceback: str | None = None,
     ) -> None:
         self._graph = graph
         self._name = name
@@ -256,7 +258,7 @@ class Operation:
         # of one array (Split into 1, Unstack of length 1); else it returns the array itself.
         self._multi = False
         self._id = 0
-        self._traceback = _user_frame()
+        self._traceback = _user_frame() if traceback is None else traceback
         # The function body (framework/function.py) this op was built in; None = top level.
         self._body: Any = None
 
@@ -769,12 +771,14 @@ def apply_op(
     Operation.
     """
     g = graph_of(inputs, opdef_cls.type)
-    with g.as_default():
-        tensors = [
-            convert_to_tensor(x, dtype=dtype_hint) if not isinstance(x, Tensor) else x
-            for x in inputs
-        ]
-    op = g.create_op(opdef_cls, tensors, attrs or {}, name)
+    tensors = inputs
+    if not all(isinstance(x, Tensor) for x in inputs):
+        with g.as_default():
+            tensors = [
+                convert_to_tensor(x, dtype=dtype_hint) if not isinstance(x, Tensor) else x
+                for x in inputs
+            ]
+    op = g.create_op(opdef_cls, list(tensors), attrs or {}, name)
     outs = op._outputs
     if not op._multi:
         return outs[0]

@@ -41,7 +41,7 @@ def _rebuild(like: Any, items: list[Any]) -> Any:
         d = dict(zip(sorted(like), items))
         out = {k: d[k] for k in like}  # the caller's key order
         try:
-            return type(like)(out)
+            return type(like)(out)  # type: ignore[call-arg]
         except TypeError:
             return out
     if _is_namedtuple(like):

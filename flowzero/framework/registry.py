@@ -6,12 +6,19 @@ An op type is one OpDef subclass registered under its TF name. It holds, side by
 - `compute(*arrays)` run time: ndarrays in, ndarray(s) out (NumPy only; no Graph, no Session);
 - `gradient(op, *dys)` graph ops, one entry per input (None = no gradient through that input).
 
+An op that heads a fusion pattern, or hands a by-product to a backward op, also declares the
+fused kernel (`fuse`) or the hand-over (`compute_handing_over` / `takes_handover`) here; which
+chains fuse is one table, flowzero/ops/fusions.py, registered with `register_fusions`.
+
 Registering the same type twice fails and names the file:line of the first registration.
 """
 
 from __future__ import annotations
 
+import builtins
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
 from flowzero.framework import dtypes as _dtypes
@@ -82,9 +89,29 @@ class OpDef:
             "Wrap its input in tf.stop_gradient() if no gradient should flow through it."
         )
 
+    # -- plan-level fusion (the patterns: flowzero/ops/fusions.py) ----------------------------
+    def fuse(self, ops: list[Any]) -> tuple[list[Any], Callable[..., Any]] | None:
+        """The head of a fusion pattern: for the matched chain `ops` (this op first), the
+        chain's external input Tensors and its kernel, `kernel(*inputs, keep=False)`; with
+        keep=True the kernel also returns the head's hand-over value, as
+        `compute_handing_over` does. None = this chain does not fuse (attrs or dtypes that the
+        fused kernel does not cover). A kernel raises `Unfusable` when run-time values do not
+        fit it; the plan then runs the chain op by op."""
+        return None
+
+    def compute_handing_over(self, *arrays: Any) -> tuple[Any, Any]:
+        """A hand-over's producer: (compute's result, the by-product a backward op of the same
+        run reuses, or None when there is none this time)."""
+        raise NotImplementedError(f"{self.type}: hands nothing over")
+
+    def takes_handover(self, op: Any, producer: Any) -> bool:
+        """A hand-over's consumer: whether `producer`'s by-product fits `op`, whose compute
+        then receives it as one more, last argument."""
+        return False
+
     # -- helpers for messages in the style of DESIGN.md §5 --------------------------------------
     def error(
-        self, message: str, cls: type[errors.OpError] = errors.InvalidArgumentError
+        self, message: str, cls: builtins.type[errors.OpError] = errors.InvalidArgumentError
     ) -> errors.OpError:
         """An error `<OpType> '<node name>': <message>` to raise from infer or compute."""
         return cls(None, None, f"{self.type} '{self.node_name}': {message}")
@@ -128,6 +155,54 @@ def get_op_class(type_name: str) -> type[OpDef]:
 def registered_ops() -> dict[str, type[OpDef]]:
     """All registered op types (a copy), for the op-table meta-test and graph loading."""
     return dict(_REGISTRY)
+
+
+# -- fusion patterns (declared in flowzero/ops/fusions.py, matched in runtime/fusion.py) ------
+class Unfusable(Exception):
+    """Raised by a fused kernel when the run-time values do not fit it: run the chain op by op."""
+
+
+@dataclass(frozen=True)
+class Follow:
+    """A step of a fusion pattern: the next op is of one of `types` and is the only reader of
+    the previous op's output, as its input number `via` (None: any of its inputs)."""
+
+    types: tuple[str, ...]
+    via: int | None = 0
+    optional: bool = False  # the chain may end before this step (and every later one)
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """A chain a plan runs as one kernel: an op of type `head`, then `follow` in order; the
+    head's OpDef.fuse builds the kernel."""
+
+    head: str
+    follow: tuple[Follow, ...]
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A by-product of a forward op (`producer`) that a backward op (`consumer`) of the same
+    run reuses: the producer's OpDef.compute_handing_over makes it, the consumer's
+    OpDef.takes_handover decides whether it fits."""
+
+    producer: str
+    consumer: str
+
+
+_FUSIONS: list[Fusion] = []
+_HANDOVERS: list[Handover] = []
+
+
+def register_fusions(fusions: tuple[Fusion, ...], handovers: tuple[Handover, ...]) -> None:
+    """Adds fusion patterns and hand-overs (the op catalogue's table does, once)."""
+    _FUSIONS.extend(fusions)
+    _HANDOVERS.extend(handovers)
+
+
+def fusion_rules() -> tuple[tuple[Fusion, ...], tuple[Handover, ...]]:
+    return tuple(_FUSIONS), tuple(_HANDOVERS)
 
 
 # -- gradient functions by name (tf.RegisterGradient, used through gradient_override_map) ------

@@ -77,7 +77,7 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str, write: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(path: str, write: Callable[[IO[bytes]], object]) -> None:
     """Writes `path` all-or-nothing: `write(f)` fills a temp file in the same directory, which is
     flushed, fsynced and renamed over `path` (os.replace); the directory is fsynced after.
 
@@ -112,7 +112,7 @@ def remove_stale_temp_files(directory: str, target_prefix: str = "") -> list[str
     Only files `.<target>.tmp-<pid>-<hex>` whose target starts with `target_prefix` and whose
     pid is not a live process are removed. Returns the removed paths.
     """
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(directory)
     except OSError:
@@ -803,15 +803,15 @@ def graph_to_dict(graph: Graph | None = None, collection_list: Any = None) -> Gr
     nodes = []
     # A body's capture args are made when the body closes, after the ops that read them: emit
     # every _Arg (they have no inputs) first, so each node's inputs precede it.
-    ops = g.get_operations()
-    ops = [o for o in ops if o.type == "_Arg"] + [o for o in ops if o.type != "_Arg"]
+    all_ops = g.get_operations()
+    ops = [o for o in all_ops if o.type == "_Arg"] + [o for o in all_ops if o.type != "_Arg"]
     for op in ops:
         attrs = {
             k: enc.encode(v, (op.type, op.name, k))
             for k, v in op.opdef.attrs.items()
             if not k.startswith("_")
         }
-        node = {
+        node: dict[str, Any] = {
             "name": op.name,
             "op": op.type,
             "inputs": [t.name for t in op.inputs],

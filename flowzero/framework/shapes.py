@@ -25,7 +25,7 @@ class Dimension:
             if ivalue != value or ivalue < 0:
                 raise ValueError(f"Dimension {value!r} must be a non-negative integer or None.")
             value = ivalue
-        self.value = value
+        self.value: int | None = value
 
     def __int__(self) -> int:
         if self.value is None:
@@ -139,7 +139,7 @@ class TensorShape:
     def num_elements(self) -> int | None:
         if not self.is_fully_defined():
             return None
-        return int(np.prod(self._dims, dtype=np.int64))
+        return int(np.prod(self._dims, dtype=np.int64))  # type: ignore[arg-type]
 
     def is_compatible_with(self, other: Any) -> bool:
         other = as_shape(other)

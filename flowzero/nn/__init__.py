@@ -10,6 +10,7 @@ Example:
     >>> loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y_, logits=h))
 """
 
+from flowzero.nn.embedding_sparse import embedding_lookup_sparse, safe_embedding_lookup_sparse
 from flowzero.ops.activation_ops import (
     elu,
     leaky_relu,
@@ -90,6 +91,8 @@ __all__ = [
     "dynamic_rnn",
     "elu",
     "embedding_lookup",
+    "embedding_lookup_sparse",
+    "safe_embedding_lookup_sparse",
     "fused_batch_norm",
     "in_top_k",
     "l2_loss",

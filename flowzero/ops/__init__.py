@@ -1,6 +1,6 @@
 """The op catalogue: one module per family, each op one OpDef plus its public function.
 
-Importing this package registers every op type.
+Importing this package registers every op type and the fusion table (fusions.py).
 """
 
 from flowzero.ops import (  # noqa: F401 - imported for registration
@@ -18,6 +18,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     division_ops,
     einsum_ops,
     functional_ops,
+    fusions,
     histogram_ops,
     image_ops,
     indexing_ops,
@@ -49,6 +50,10 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     solve_ops,
     sort_ops,
     space_ops,
+    sparse_array_ops,
+    sparse_binary_ops,
+    sparse_math_ops,
+    sparse_ops,
     special_ops,
     spectral_ops,
     state_ops,

@@ -21,11 +21,11 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from flowzero.framework.graph import Tensor, apply_op
-from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
+from flowzero.framework.registry import OpDef, TensorSpec, Unfusable, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.ops import fastpaths
 from flowzero.ops.array_ops import _shape_like
-from flowzero.ops.common import DTypeError, _static_shape_value, binary_operands
+from flowzero.ops.common import DTypeError, _static_shape_value, binary_operands, static_value
 
 # im2col buffers above this many bytes are built a batch slice at a time (bounded memory).
 _COLS_BYTES = 1 << 28
@@ -370,6 +370,28 @@ class Conv2D(_Conv):
             return _from_nhwc(y, g.fmt), kept
         return _from_nhwc(y, g.fmt)
 
+    def fuse(self, ops: list[Any]) -> tuple[list[Any], Any] | None:
+        """Conv2D -> BiasAdd on the channel axis [-> Relu] (TF's _FusedConv2D): compute_fused."""
+        conv, bias_add = ops[0], ops[1]
+        y = conv._outputs[0]
+        if y.dtype is not bias_add._inputs[1].dtype:
+            return None
+        fmt, axis = self.attrs.get("data_format", "NHWC"), bias_add._opdef.attrs["axis"]
+        if not ((fmt == "NHWC" and axis in (-1, 3)) or (fmt == "NCHW" and axis == 1)):
+            return None
+        with_relu = len(ops) > 2
+
+        def kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, keep: bool = False) -> Any:
+            if b.ndim != 1 or b.shape[0] != w.shape[-1] or w.ndim != 4:
+                raise Unfusable
+            return self.compute_fused(x, w, b, with_relu, keep_cols=keep)
+
+        return [conv._inputs[0], conv._inputs[1], bias_add._inputs[1]], kernel
+
+    def compute_handing_over(self, x: np.ndarray, w: np.ndarray) -> tuple[Any, Any]:
+        """The convolution and its patch matrix, for Conv2DBackpropFilter of the same input."""
+        return self.compute_fused(x, w, keep_cols=True)
+
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         x, w = op.inputs
         a = self._same_attrs()
@@ -469,6 +491,26 @@ class Conv2DBackpropFilter(_Conv):
             lambda: f"input: {x.shape}, filter_sizes: {_shape_str(wd)}, out_backprop: {dy.shape}",
         )
         return spec(wd, x.dtype)
+
+    def takes_handover(self, op: Any, producer: Any) -> bool:
+        # The patch matrix depends on the input, the geometry and the filter's (kh, kw, c)
+        # only: it fits a conv of the same input whose filter has this op's filter_sizes
+        # (statically, or as Shape(that filter)). compute checks (kh, kw, c) again at run time.
+        if producer._inputs[0] is not op._inputs[0] or producer._opdef._same_attrs() != (
+            self._same_attrs()
+        ):
+            return False
+        sizes, w = op._inputs[1], producer._inputs[1]
+        if sizes.op.type == "Shape":
+            return sizes.op._inputs[0] is w
+        v = static_value(sizes)
+        dims = w.shape.known
+        return (
+            v is not None
+            and dims is not None
+            and None not in dims
+            and [int(d) for d in v.reshape(-1)] == list(dims)
+        )
 
     def compute(
         self, x: np.ndarray, sizes: np.ndarray, dy: np.ndarray, cols: Any = None

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 from flowzero.framework.graph import Tensor, apply_op
-from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
+from flowzero.framework.registry import OpDef, TensorSpec, Unfusable, register_op, spec
 from flowzero.framework.shapes import TensorShape, broadcast_shapes
-from flowzero.ops import reshape_ops
+from flowzero.ops import fastpaths, reshape_ops
 from flowzero.ops.common import DTypeError, binary_operands
 
 
@@ -65,6 +65,43 @@ class MatMul(OpDef):
         if self.attrs["transpose_b"]:
             b = np.swapaxes(b, -1, -2)
         return np.matmul(a, b)
+
+    def fuse(self, ops: list[Any]) -> tuple[list[Any], Any] | None:
+        """MatMul -> Add/AddV2/BiasAdd with a per-column bias [-> Relu] (TF's _FusedMatMul):
+        the bias and the relu are applied in place on the matmul's fresh output."""
+        mm, add = ops[0], ops[1]
+        y = mm._outputs[0]
+        if add.type == "BiasAdd":
+            if add._inputs[0] is not y or add._opdef.attrs["axis"] not in (-1, 1):
+                return None
+            bias = add._inputs[1]
+        else:
+            a0, a1 = add._inputs
+            bias = a1 if a0 is y else a0
+            if bias is y:
+                return None
+        if bias.dtype is not y.dtype or bias.shape.ndims is None or bias.shape.ndims > 1:
+            return None  # only a per-column bias (a vector or a scalar) folds in place
+        with_relu = len(ops) > 2
+
+        def kernel(a: np.ndarray, b: np.ndarray, bias_v: np.ndarray) -> np.ndarray:
+            out = self.compute(a, b)
+            if (
+                out.ndim != 2
+                or bias_v.ndim > 1
+                or bias_v.dtype != out.dtype
+                or (bias_v.ndim == 1 and bias_v.shape[0] != out.shape[1])
+            ):
+                raise Unfusable  # broadcasting would grow the output: the ops decide
+            if bias_v.ndim == 1:
+                fastpaths.add_channel_bias(out, bias_v, out=out)
+            else:
+                np.add(out, bias_v, out=out)
+            if with_relu:
+                fastpaths.relu(out, out=out)
+            return out
+
+        return [mm._inputs[0], mm._inputs[1], bias], kernel
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         a, b = op.inputs

@@ -172,7 +172,7 @@ class MaxPool(_Pool):
             g.fmt,
         )
 
-    def compute_with_argmax(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def compute_handing_over(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(y, first) where first[n, i, j, c] (uint8, NHWC) is the row-major offset of the first
         element of window (i, j) equal to its max, 255 where none is (a NaN max): what
         MaxPoolGrad.compute's `first` takes, so a plan that runs both in one step never reads
@@ -210,10 +210,18 @@ class MaxPoolGrad(_Pool):
         self._check_like("grad", dy, dims)
         return spec(x.shape if x.shape.known is not None else [None] * 4, x.dtype)
 
+    def takes_handover(self, op: Any, producer: Any) -> bool:
+        # The offsets belong to one (input, output) pair: the MaxPool this op differentiates.
+        return (
+            producer._inputs[0] is op._inputs[0]
+            and producer._outputs[0] is op._inputs[1]
+            and producer._opdef._same_attrs() == self._same_attrs()
+        )
+
     def compute(
         self, x: np.ndarray, y: np.ndarray, dy: np.ndarray, first: np.ndarray | None = None
     ) -> np.ndarray:
-        """`first`: MaxPool.compute_with_argmax's window offsets for this x and y (the plan
+        """`first`: MaxPool.compute_handing_over's window offsets for this x and y (the plan
         passes them when the forward ran in the same step); dx then comes from them and dy
         alone, without reading x."""
         g = self._geom()

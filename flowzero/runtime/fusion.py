@@ -1,24 +1,11 @@
-"""Plan-level fusion: op chains that every network has, run as one kernel call.
+"""Plan-level fusion: the generic matcher for the op catalogue's fusion table
+(flowzero/ops/fusions.py). It knows no op by name: it finds, in a plan's ops, the chains and
+hand-overs the table declares, and leaves kernels to the OpDefs.
 
-TensorFlow's Grappler remapper rewrites Conv2D+BiasAdd+Relu into _FusedConv2D and
-MatMul+BiasAdd+Relu into _FusedMatMul; flowzero does the same when it compiles a Plan, never
-in the user's graph. A chain is fused only when each intermediate tensor has exactly one
-consumer in the plan and is neither fetched nor fed, so nothing can observe that it was never
-materialised. What a fusion saves is memory traffic: the intermediate activation is written
-and read once instead of three times (SimpleConvNet's conv layer: 6.9 MB per pass).
-
-Errors keep their meaning: when a fused kernel raises, the chain is rerun op by op and the
-error names the op that fails there, as without fusion.
-
-Fused chains:
-- Conv2D -> BiasAdd [-> Relu]  (channel axes agreeing)   -> Conv2D.compute_fused
-- MatMul -> Add or BiasAdd with a bias operand [-> Relu] -> matmul, then the bias and the relu
-  in place on the matmul's fresh output.
-
-Hand-overs (a training step runs forward and backward in one plan):
-- Conv2D's patch matrix goes to the Conv2DBackpropFilter of the same input (built once);
-- MaxPool's first-max offsets go to its MaxPoolGrad, which then never reads the (4x larger)
-  pooled input again.
+A chain is fused only when each intermediate tensor has exactly one consumer in the plan and is
+neither fetched nor fed, so nothing can observe that it was never materialised. Errors keep
+their meaning: when a fused kernel raises, the chain is rerun op by op and the error names the
+op that fails there, as without fusion.
 """
 
 from __future__ import annotations
@@ -27,10 +14,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from flowzero.framework.graph import Operation, Tensor
-from flowzero.ops import fastpaths
+from flowzero.framework.registry import Follow, Fusion, fusion_rules
 
 # FLOWZERO_FUSION=0 compiles plans op by op (to compare, or to rule fusion out).
 ENABLED = os.environ.get("FLOWZERO_FUSION", "1").strip() not in ("0", "false", "no", "off")
@@ -53,16 +38,22 @@ def find_chains(
     """{last op of a chain: Chain} for every fusable chain among `order` (a plan's ops)."""
     if not ENABLED:
         return {}
+    patterns: dict[str, list[Fusion]] = {}
+    for f in fusion_rules()[0]:
+        patterns.setdefault(f.head, []).append(f)
     users: dict[Tensor, list[Operation]] = {}
     for op in order:
         for t in op._inputs:
             users.setdefault(t, []).append(op)
 
-    def only_user(t: Tensor, typ: tuple[str, ...]) -> Operation | None:
+    def next_op(t: Tensor, step: Follow) -> Operation | None:
         u = users.get(t, [])
-        if len(u) != 1 or t in fetched or t in fed or u[0].type not in typ:
+        if len(u) != 1 or t in fetched or t in fed or u[0].type not in step.types:
             return None
-        return u[0]
+        nxt = u[0]
+        if nxt._multi or (step.via is not None and nxt._inputs[step.via] is not t):
+            return None
+        return nxt
 
     # A fused chain runs where its last op runs. That is only the same as running its ops
     # where they stand when nothing in between has side effects (an assign to a variable the
@@ -71,150 +62,71 @@ def find_chains(
     waited_on = {c for op in order for c in op._control_inputs}
     chains: dict[Operation, Chain] = {}
     for op in order:
-        if op.type == "Conv2D":
-            chain = _conv_chain(op, only_user)
-        elif op.type == "MatMul":
-            chain = _matmul_chain(op, only_user)
-        else:
-            continue
-        if chain is None or any(o in waited_on for o in chain.ops[:-1]):
-            continue
-        between = order[position[chain.ops[0]] + 1 : position[chain.ops[-1]]]
-        if any(o._opdef.stateful or o._control_inputs for o in between):
-            continue
-        chains[chain.ops[-1]] = chain
+        for pattern in patterns.get(op.type, ()):
+            chain = _match(op, pattern, next_op)
+            if chain is None or any(o in waited_on for o in chain.ops[:-1]):
+                continue
+            between = order[position[chain.ops[0]] + 1 : position[chain.ops[-1]]]
+            if any(o._opdef.stateful or o._control_inputs for o in between):
+                continue
+            chains[chain.ops[-1]] = chain
+            break
     return chains
 
 
-def _relu_after(t: Tensor, only_user: Any) -> Operation | None:
-    r = only_user(t, ("Relu",))
-    return r if r is not None and r._inputs[0] is t else None
-
-
-def _conv_chain(conv: Operation, only_user: Any) -> Chain | None:
-    y = conv._outputs[0]
-    bias_add = only_user(y, ("BiasAdd",))
-    if bias_add is None or bias_add._inputs[0] is not y or y.dtype is not bias_add._inputs[1].dtype:
-        return None
-    fmt = conv._opdef.attrs.get("data_format", "NHWC")
-    axis = bias_add._opdef.attrs["axis"]
-    if not ((fmt == "NHWC" and axis in (-1, 3)) or (fmt == "NCHW" and axis == 1)):
-        return None
-    relu = _relu_after(bias_add._outputs[0], only_user)
-    ops = [conv, bias_add] + ([relu] if relu is not None else [])
-    conv_def, with_relu = conv._opdef, relu is not None
-
-    def kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, keep: bool = False) -> Any:
-        if b.ndim != 1 or b.shape[0] != w.shape[-1] or w.ndim != 4:
-            raise _Unfusable
-        return conv_def.compute_fused(x, w, b, with_relu, keep_cols=keep)
-
-    return Chain(ops, [conv._inputs[0], conv._inputs[1], bias_add._inputs[1]], kernel)
-
-
-def _matmul_chain(mm: Operation, only_user: Any) -> Chain | None:
-    y = mm._outputs[0]
-    add = only_user(y, ("Add", "AddV2", "BiasAdd"))
-    if add is None:
-        return None
-    if add.type == "BiasAdd":
-        if add._inputs[0] is not y or add._opdef.attrs["axis"] not in (-1, 1):
+def _match(head: Operation, pattern: Fusion, next_op: Any) -> Chain | None:
+    ops = [head]
+    for step in pattern.follow:
+        nxt = next_op(ops[-1]._outputs[0], step) if len(ops[-1]._outputs) == 1 else None
+        if nxt is None:
+            if step.optional:
+                break
             return None
-        bias = add._inputs[1]
-    else:
-        a0, a1 = add._inputs
-        bias = a1 if a0 is y else a0
-        if bias is y:
-            return None
-    if bias.dtype is not y.dtype or bias.shape.ndims is None or bias.shape.ndims > 1:
-        return None  # only a per-column bias (a vector or a scalar) folds in place
-    relu = _relu_after(add._outputs[0], only_user)
-    ops = [mm, add] + ([relu] if relu is not None else [])
-    mm_def, with_relu = mm._opdef, relu is not None
-
-    def kernel(a: np.ndarray, b: np.ndarray, bias_v: np.ndarray) -> np.ndarray:
-        out = mm_def.compute(a, b)
-        if (
-            out.ndim != 2
-            or bias_v.ndim > 1
-            or bias_v.dtype != out.dtype
-            or (bias_v.ndim == 1 and bias_v.shape[0] != out.shape[1])
-        ):
-            raise _Unfusable  # broadcasting would grow the output: the ops decide
-        if bias_v.ndim == 1:
-            fastpaths.add_channel_bias(out, bias_v, out=out)
-        else:
-            np.add(out, bias_v, out=out)
-        if with_relu:
-            fastpaths.relu(out, out=out)
-        return out
-
-    return Chain(ops, [mm._inputs[0], mm._inputs[1], bias], kernel)
+        ops.append(nxt)
+    made = head._opdef.fuse(ops)
+    if made is None:
+        return None
+    inputs, kernel = made
+    return Chain(ops, inputs, kernel)
 
 
 # -- hand-overs: a forward step's by-product that a backward step of the same run reuses ------
 def find_handovers(
     order: list[Operation], chains: dict[Operation, Chain]
 ) -> dict[Operation, Operation]:
-    """{consumer op: producer step's op} for backward ops that can reuse what the forward op
-    built in the same run: Conv2DBackpropFilter the patch matrix of its Conv2D (same input,
-    same geometry), MaxPoolGrad the first-max offsets of its MaxPool (same input and output).
-    The producer step's op is the chain's last op when the forward op was fused."""
+    """{consumer op: producer step's op} for backward ops that can reuse what a forward op built
+    in the same run (the table's hand-overs; the consumer's OpDef.takes_handover decides). The
+    producer step's op is the chain's last op when the forward op was fused."""
     if not ENABLED:
         return {}
+    producer_of = {h.consumer: h.producer for h in fusion_rules()[1]}
     step_of = {op: op for op in order}
     for last, c in chains.items():
         for op in c.ops:
             step_of[op] = last
-    # The patch matrix depends on the input, the geometry and the filter's (kh, kw, c) only:
-    # a filter gradient matches a conv of the same input whose filter has its filter_sizes
-    # (statically, or as Shape(that filter)). The kernels check (kh, kw, c) again at run time.
-    convs: dict[Tensor, list[Operation]] = {}
+    wanted = set(producer_of.values())
+    producers: dict[str, list[Operation]] = {}
     for op in order:
-        if op.type == "Conv2D":
-            convs.setdefault(op._inputs[0], []).append(op)
-    pools = {(op._inputs[0], op._outputs[0]): op for op in order if op.type == "MaxPool"}
+        if op.type in wanted:
+            producers.setdefault(op.type, []).append(op)
     found: dict[Operation, Operation] = {}
     taken: set[Operation] = set()
     for op in order:
-        if op.type == "Conv2DBackpropFilter":
-            fwd = next(
-                (
-                    c
-                    for c in convs.get(op._inputs[0], [])
-                    if c not in taken and _same_filter(op._inputs[1], c._inputs[1])
-                ),
-                None,
-            )
-        elif op.type == "MaxPoolGrad":
-            fwd = pools.get((op._inputs[0], op._inputs[1]))
-        else:
+        ptype = producer_of.get(op.type)
+        if ptype is None:
             continue
-        if (
-            fwd is None
-            or fwd in taken
-            or fwd._id > op._id
-            or fwd._opdef._same_attrs() != op._opdef._same_attrs()
-        ):
-            continue
-        taken.add(fwd)
-        found[op] = step_of[fwd]
+        fwd = next(
+            (
+                p
+                for p in producers.get(ptype, [])
+                if p not in taken and p._id < op._id and op._opdef.takes_handover(op, p)
+            ),
+            None,
+        )
+        if fwd is not None:
+            taken.add(fwd)
+            found[op] = step_of[fwd]
     return found
-
-
-def _same_filter(sizes: Tensor, w: Tensor) -> bool:
-    if sizes.op.type == "Shape":
-        return sizes.op._inputs[0] is w
-    from flowzero.ops.common import static_value
-
-    v = static_value(sizes)
-    dims = w.shape.known
-    return (
-        v is not None
-        and dims is not None
-        and None not in dims
-        and [int(d) for d in v.reshape(-1)] == list(dims)
-    )
 
 
 def producer(op: Operation, chain: Chain | None) -> Callable[..., Any]:
@@ -222,11 +134,4 @@ def producer(op: Operation, chain: Chain | None) -> Callable[..., Any]:
     if chain is not None:
         kernel = chain.kernel
         return lambda *args: kernel(*args, keep=True)
-    od = op._opdef
-    if op.type == "Conv2D":
-        return lambda x, w: od.compute_fused(x, w, keep_cols=True)
-    return od.compute_with_argmax  # MaxPool
-
-
-class _Unfusable(Exception):
-    """The values at run time do not fit the fused kernel: run the chain op by op."""
+    return op._opdef.compute_handing_over

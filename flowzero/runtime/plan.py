@@ -96,8 +96,8 @@ class Plan:
             return s
 
         fed = set(feeds)
-        for t in feeds:
-            slot(t)
+        for f in feeds:
+            slot(f)
 
         # 1. prune: walk back from the targets, stopping at fed tensors.
         needed: dict[Operation, Operation | None] = {}  # op -> a consumer that needed it
@@ -113,9 +113,9 @@ class Plan:
             if op in needed:
                 continue
             needed[op] = by
-            for t in op._inputs:
-                if t not in fed:
-                    stack.append((t._op, op))
+            for inp in op._inputs:
+                if inp not in fed:
+                    stack.append((inp._op, op))
             for c in op._control_inputs:
                 stack.append((c, op))
 

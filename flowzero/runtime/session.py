@@ -22,6 +22,7 @@ from flowzero.framework.graph import (
     get_default_graph,
     register_runtime,
 )
+from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorValue
 from flowzero.runtime import allocator
 from flowzero.runtime.plan import Plan, RunContext
 from flowzero.runtime.threads import ThreadPolicy
@@ -75,6 +76,12 @@ def _flatten_fetches(graph: Graph, fetches: Any, flat: list[Any]) -> Any:
             )
         flat.append(fetches)
         return len(flat) - 1
+    if isinstance(fetches, SparseTensor):  # fetched as a SparseTensorValue of its 3 tensors
+        return (
+            "namedtuple",
+            SparseTensorValue,
+            [_flatten_fetches(graph, t, flat) for t in fetches._components()],
+        )
     if isinstance(fetches, str) or hasattr(fetches, "_as_graph_element"):
         try:
             el = graph.as_graph_element(fetches)
@@ -245,6 +252,11 @@ class BaseSession:
         tensors: list[Tensor] = []
         values: list[Any] = []
         for k, v in feed_dict.items():
+            if isinstance(k, SparseTensor):
+                for t, part in zip(k._components(), _sparse_feed_parts(k, v)):
+                    tensors.append(self._feed_key(t))
+                    values.append(_check_feed(t, part))
+                continue
             t = k if k.__class__ is Tensor else self._feed_key(k)
             if isinstance(v, Tensor):
                 raise TypeError(
@@ -362,6 +374,24 @@ class InteractiveSession(BaseSession):
 
 
 # -- feed checking -----------------------------------------------------------------------------
+def _sparse_feed_parts(k: SparseTensor, v: Any) -> tuple[Any, Any, Any]:
+    """The (indices, values, dense_shape) fed for a SparseTensor key."""
+    if isinstance(v, SparseTensor) or isinstance(v, Tensor):
+        raise TypeError(
+            f"The value of a feed cannot be a tf.SparseTensor or tf.Tensor (feeding {k}). Feed "
+            "a tf.SparseTensorValue or an (indices, values, dense_shape) tuple of arrays."
+        )
+    if not isinstance(v, (SparseTensorValue, tuple, list)) or len(v) != 3:
+        raise TypeError(
+            f"A SparseTensor feed must be a tf.SparseTensorValue or an (indices, values, "
+            f"dense_shape) tuple; got {type(v).__name__} for {k}."
+        )
+    indices = v[0]
+    if np.size(indices) == 0 and np.ndim(indices) != 2:  # [] for "no entries": [0, rank]
+        indices = np.zeros((0, np.size(v[2])), np.int64)
+    return (indices, v[1], v[2])
+
+
 def _check_feed(t: Tensor, v: Any) -> np.ndarray:
     """Converts a fed value to the tensor's dtype and checks it against its static shape."""
     want = t.dtype.np

@@ -10,8 +10,9 @@ on a 2-core machine with one busy loop beside it: a TwoLayerNet step 1.5 ms with
 and splits an op only when its cost model says it pays; flowzero does the same with the BLAS.
 
 The rule, per op that calls a GEMM (`_GEMMS` below: MatMul, the Conv2D family, BlockLSTM and
-their fused chains; like fusion.py, this module names the op types it knows about, so that the
-op catalogue stays free of thread concerns), from the GEMM's m x k @ k x n:
+their fused chains; unlike fusion, whose table lives in the op catalogue, this module names the
+op types it knows about, so that the op catalogue stays free of thread concerns), from the
+GEMM's m x k @ k x n:
 - m·k·n < SMALL_WORK: the BLAS already runs it on one thread; the op is left alone, so plans of
   tiny ops never touch the thread count.
 - m·k·n >= PARALLEL_WORK and m·n >= PARALLEL_OUTPUTS (the BLAS splits the output, not the

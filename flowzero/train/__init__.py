@@ -9,7 +9,9 @@ The book's ("Deep Learning from Scratch" ch. 6) optimizers live in `tf.train.boo
 from flowzero.train import book
 from flowzero.train.adadelta import AdadeltaOptimizer
 from flowzero.train.adagrad import AdagradOptimizer
+from flowzero.train.adagrad_da import AdagradDAOptimizer
 from flowzero.train.adam import AdamOptimizer
+from flowzero.train.ftrl import FtrlOptimizer
 from flowzero.train.gradient_descent import GradientDescentOptimizer
 from flowzero.train.learning_rate import (
     cosine_decay,
@@ -25,6 +27,7 @@ from flowzero.train.learning_rate import (
 from flowzero.train.momentum import MomentumOptimizer
 from flowzero.train.moving_averages import ExponentialMovingAverage
 from flowzero.train.optimizer import Optimizer
+from flowzero.train.proximal import ProximalAdagradOptimizer, ProximalGradientDescentOptimizer
 from flowzero.train.rmsprop import RMSPropOptimizer
 from flowzero.train.training_util import (
     assert_global_step,
@@ -43,6 +46,10 @@ __all__ = [
     "RMSPropOptimizer",
     "AdamOptimizer",
     "AdadeltaOptimizer",
+    "FtrlOptimizer",
+    "ProximalGradientDescentOptimizer",
+    "ProximalAdagradOptimizer",
+    "AdagradDAOptimizer",
     "book",
     "exponential_decay",
     "piecewise_constant",
@@ -127,6 +134,12 @@ _LAZY_NAMES = {
         "basic_session_run_hooks",
     ),
     **dict.fromkeys(["Coordinator", "LooperThread"], "coordinator"),
+    **dict.fromkeys(["Checkpoint", "CheckpointManager"], "checkpoint"),
+    "Supervisor": "supervisor",
+    **dict.fromkeys(
+        ["generate_checkpoint_state_proto", "get_checkpoint_mtimes", "remove_checkpoint"],
+        "checkpoint_management",
+    ),
     **dict.fromkeys(["QueueRunner", "start_queue_runners", "add_queue_runner"], "queue_runner"),
     **dict.fromkeys(
         [

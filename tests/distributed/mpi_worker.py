@@ -3,6 +3,7 @@
     mpirun -np 2 python tests/distributed/mpi_worker.py collectives OUT_DIR
     mpirun -np 2 python tests/distributed/mpi_worker.py train OUT_DIR
     mpirun -np 2 python tests/distributed/mpi_worker.py fail-kill|fail-exit|fail-hang|fail-raise OUT
+    mpirun -np 2 python tests/distributed/mpi_worker.py horovod OUT_DIR
 
 Each rank writes OUT_DIR/<mode>-rank<r>.npz; the tests compare them.
 """
@@ -228,6 +229,16 @@ def main(argv: list[str]) -> None:
         result = resumable(
             os.path.join(out_dir, "ckpt"), BATCH, fail_at=int(fail_at) if fail_at else None
         )
+    elif mode == "horovod":  # examples/horovod_monitored.py, run, then resumed
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples"))
+        import horovod_monitored
+
+        ckpt = os.path.join(out_dir, "ckpt")
+        result = {}
+        for run, last in (("first", 30), ("resumed", 50)):
+            start, final = horovod_monitored.main(ckpt, last_step=last)
+            result[f"{run}_start"] = np.array(start)
+            result.update({f"{run}_{k}": np.asarray(v) for k, v in final.items()})
     elif mode.startswith("fail-"):
         fail(mode[len("fail-") :])
         return

@@ -150,3 +150,27 @@ def test_two_ranks_with_batch_b_match_one_process_with_batch_2b(
         np.testing.assert_array_equal(trained[1][f"{opt}_final_{i}"], got)  # ranks agree
     np.testing.assert_allclose(trained[0][f"{opt}_losses"], single[opt]["losses"], rtol=1e-5)
     assert not np.array_equal(trained[0][f"{opt}_final_0"], trained[0][f"{opt}_initial_0"])
+
+
+def test_horovod_monitored_training_session_example(tmp_path: Path) -> None:
+    """The Horovod idiom under mpirun: BroadcastGlobalVariablesHook + MonitoredTrainingSession
+    with checkpoints on rank 0 only; a second run resumes every rank from rank 0's checkpoint."""
+    res = run_worker(2, "horovod", tmp_path, timeout=180)
+    assert res.returncode == 0, res.output[-4000:]
+    r0, r1 = (dict(np.load(tmp_path / f"horovod-rank{r}.npz")) for r in range(2))
+    for run, start, last in (("first", 0, 30), ("resumed", 30, 50)):
+        for r in (r0, r1):
+            assert int(r[f"{run}_start"]) == start  # rank 1 too: it got rank 0's global step
+            assert int(r[f"{run}_step"]) == last
+        # Different per-rank initial weights, made equal by the hook and kept equal by the
+        # averaged gradients.
+        np.testing.assert_array_equal(r0[f"{run}_w"], r1[f"{run}_w"])
+        np.testing.assert_array_equal(r0[f"{run}_b"], r1[f"{run}_b"])
+    assert float(r0["resumed_loss"]) < float(r0["first_loss"]) < 1.0
+    ckpts = sorted(p.name for p in (tmp_path / "ckpt").glob("model.ckpt-*.index"))
+    assert ckpts and ckpts[-1] == "model.ckpt-50.index"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ckpt",
+        "horovod-rank0.npz",
+        "horovod-rank1.npz",
+    ]  # rank 1 wrote no checkpoint anywhere

@@ -26,3 +26,15 @@ EXEMPT = {
         "BookApplyAdam",
     )
 }
+EXEMPT.update(
+    dict.fromkeys(
+        (
+            "ApplyFtrl",
+            "ApplyFtrlV2",
+            "ApplyProximalGradientDescent",
+            "ApplyProximalAdagrad",
+            "ApplyAdagradDA",
+        ),
+        "in-place variable update; tests/train/test_optimizers_more.py",
+    )
+)

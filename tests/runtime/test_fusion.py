@@ -211,3 +211,36 @@ def test_no_fusion_across_a_side_effect_or_a_control_dependency(control):
         yv, _ = sess.run([y, upd])
         assert "MatMul+Add" not in _labels(sess)
     np.testing.assert_array_equal(yv, [[3.0, 3.0]])
+
+
+def test_runtime_names_no_op_type():
+    """The runtime's fusion matcher reads the op catalogue's table (flowzero/ops/fusions.py)
+    and knows no op by name: no registered op type is a string literal in runtime/fusion.py."""
+    import ast
+    from pathlib import Path
+
+    from flowzero.framework.registry import registered_ops
+
+    types = set(registered_ops())
+    found = []
+    for path in [Path(fusion.__file__)]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and node.value in types:
+                found.append(f"{path.name}:{node.lineno}: {node.value!r}")
+    assert found == []
+
+
+def test_every_fusion_head_and_handover_declares_its_kernel():
+    """Each row of the fusion table names registered ops whose OpDefs implement their part."""
+    from flowzero.framework.registry import OpDef, fusion_rules, get_op_class
+
+    fusions, handovers = fusion_rules()
+    assert fusions and handovers
+    for f in fusions:
+        assert get_op_class(f.head).fuse is not OpDef.fuse, f.head
+        for step in f.follow:
+            for t in step.types:
+                get_op_class(t)  # raises NotFoundError for a typo
+    for h in handovers:
+        assert get_op_class(h.producer).compute_handing_over is not OpDef.compute_handing_over
+        assert get_op_class(h.consumer).takes_handover is not OpDef.takes_handover
