@@ -121,6 +121,7 @@ from flowzero.ops.state_ops import (
 from flowzero.ops.stateless_random_ops import *  # noqa: F403
 from flowzero.ops.string_hash_ops import *  # noqa: F403
 from flowzero.ops.string_ops import *  # noqa: F403
+from flowzero.ops.string_seq_ops import *  # noqa: F403
 from flowzero.ops.tensor_array_ops import TensorArray
 from flowzero.ops.trig_ops import *  # noqa: F403
 from flowzero.ops.unary_ops import *  # noqa: F403

@@ -103,6 +103,7 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "substr": "string_ops.substr",
         "unsorted_segment_join": "string_ops.unsorted_segment_join",
         "ngrams": "string_seq_ops.ngrams",
+        "split": "string_seq_ops.strings_split",
         "unicode_transcode": "string_seq_ops.unicode_transcode",
         "unicode_encode": "string_seq_ops.unicode_encode",
     },

@@ -136,6 +136,115 @@ def ngrams(
             return reshape(grams, concat([s[:-1], [-1]], 0))
 
 
+# -- split -------------------------------------------------------------------------------------
+class _Split(_StringOp):
+    def infer(self, x: Tensor, sep: Tensor) -> list[TensorSpec]:
+        self._need_string(x, "input")
+        self._need_string(sep, "delimiter")
+        if x.shape.ndims not in (None, 1):
+            raise self.error(f"input must be a vector of strings; got shape {x.shape}.")
+        if sep.shape.ndims not in (None, 0):
+            raise self.error(f"delimiter must be a scalar; got shape {sep.shape}.")
+        return [spec([None, 2], dtypes.int64), spec([None], dtypes.string), spec([2], dtypes.int64)]
+
+    def tokens(self, s: bytes, sep: bytes) -> list[bytes]:
+        raise NotImplementedError
+
+    def compute(self, x: np.ndarray, sep: np.ndarray) -> tuple[np.ndarray, ...]:
+        d = _b(np.asarray(sep)[()])
+        rows = [self.tokens(_b(v), d) for v in np.asarray(x).reshape(-1)]
+        idx = [(i, j) for i, r in enumerate(rows) for j in range(len(r))]
+        values = np.empty(len(idx), dtype=object)
+        values[:] = [t for r in rows for t in r]
+        indices = np.array(idx, dtype=np.int64).reshape(-1, 2)
+        width = max((len(r) for r in rows), default=0)
+        return indices, values, np.array([len(rows), width], dtype=np.int64)
+
+
+@register_op("StringSplit")
+class StringSplit(_Split):
+    """(indices, values, shape) = the tokens of each string split at any byte of `delimiter`
+    (into single bytes when it is empty), empty tokens dropped if `skip_empty`."""
+
+    def tokens(self, s: bytes, sep: bytes) -> list[bytes]:
+        if not s:
+            return []
+        if not sep:
+            return [s[i : i + 1] for i in range(len(s))]
+        out, start = [], 0
+        for i, c in enumerate(s):
+            if c in sep:
+                out.append(s[start:i])
+                start = i + 1
+        out.append(s[start:])
+        return [t for t in out if t] if self.attrs["skip_empty"] else out
+
+
+@register_op("StringSplitV2")
+class StringSplitV2(_Split):
+    """(indices, values, shape) = the tokens of each string split at the string `sep` (runs of
+    whitespace when it is empty), at most `maxsplit` times (-1: no limit); Python's str.split."""
+
+    def tokens(self, s: bytes, sep: bytes) -> list[bytes]:
+        return s.split(sep or None, self.attrs["maxsplit"])
+
+
+def _sparse(cls: Any, source: Any, sep: Any, attrs: dict[str, Any], name: str | None) -> Any:
+    from flowzero.framework.sparse_tensor import SparseTensor
+
+    with _graph_for(source):
+        x = _string_input(source)
+        d = _string_input(sep)
+        ind, vals, shp = apply_op(cls, [x, d], attrs, name=name)
+        return SparseTensor(ind, vals, shp)
+
+
+def string_split(
+    source: Any,
+    sep: str | None = None,
+    skip_empty: bool = True,
+    delimiter: str | None = None,
+    result_type: str = "SparseTensor",
+    name: str | None = None,
+) -> Any:
+    """Splits each string of the vector `source` at any character of `delimiter` (default
+    " "; "" splits into bytes): a SparseTensor of shape [len(source), most tokens].
+
+    Example:
+        >>> sp = sess.run(tf.string_split(["a b", "c"]))
+        >>> sp.values, sp.dense_shape   # [b'a', b'b', b'c'], [2, 2]
+    """
+    if result_type != "SparseTensor":
+        raise ValueError(
+            f"string_split: result_type {result_type!r} is not supported (flowzero has no "
+            "RaggedTensor); use 'SparseTensor'."
+        )
+    d = delimiter if delimiter is not None else (sep if sep is not None else " ")
+    return _sparse(StringSplit, source, d, {"skip_empty": bool(skip_empty)}, name)
+
+
+def strings_split(
+    input: Any = None,  # noqa: A002
+    sep: str | None = None,
+    maxsplit: int = -1,
+    result_type: str = "SparseTensor",
+    source: Any = None,
+    name: str | None = None,
+) -> Any:
+    """`tf.strings.split` (TF 1.15): each string of a vector split at `sep` (a whole string;
+    None or "": runs of whitespace), at most `maxsplit` times, as Python's str.split: a
+    SparseTensor of shape [len(input), most tokens]."""
+    if result_type != "SparseTensor":
+        raise ValueError(
+            f"strings.split: result_type {result_type!r} is not supported (flowzero has no "
+            "RaggedTensor); use 'SparseTensor'."
+        )
+    x = source if input is None else input
+    if x is None:
+        raise ValueError("strings.split: input (or source) is required.")
+    return _sparse(StringSplitV2, x, sep or "", {"maxsplit": int(maxsplit)}, name)
+
+
 # -- unicode -----------------------------------------------------------------------------------
 _ENCODINGS = {"UTF-8": "utf-8", "UTF-16-BE": "utf-16-be", "UTF-32-BE": "utf-32-be"}
 
@@ -289,4 +398,4 @@ def unicode_encode(
             return reshape(out, s[:-1])
 
 
-__all__: list[str] = []
+__all__ = ["string_split"]

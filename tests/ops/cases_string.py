@@ -48,6 +48,19 @@ def _ngrams_1_2(x, sep, pad):
     return np.array(rows, dtype=object)
 
 
+def _parts(sp):
+    return [sp.indices, sp.values, sp.dense_shape]
+
+
+def _sparse_ref(rows):
+    """(indices, values, dense_shape) of the ragged rows, as tf.string_split returns them."""
+    idx = np.array([(i, j) for i, r in enumerate(rows) for j in range(len(r))], np.int64)
+    vals = np.empty(len(idx), object)
+    vals[:] = [t for r in rows for t in r]
+    width = max(len(r) for r in rows)
+    return idx.reshape(-1, 2), vals, np.array([len(rows), width], np.int64)
+
+
 CASES = [
     OpCase(
         "StringJoin",
@@ -243,6 +256,20 @@ CASES = [
         lambda x: tf.strings.unicode_transcode(x, "UTF-8", "UTF-16-BE"),
         _vec(lambda s: s.decode().encode("utf-16-be")),
         [WORDS],
+        grad=False,
+    ),
+    OpCase(
+        "StringSplit",
+        lambda x: _parts(tf.string_split(x, delimiter=" ,")),
+        lambda x: _sparse_ref([[t for t in v.replace(b",", b" ").split(b" ") if t] for v in x]),
+        [S("a b,c", "", "  d ")],
+        grad=False,
+    ),
+    OpCase(
+        "StringSplitV2",
+        lambda x: _parts(tf.strings.split(x, sep="--")),
+        lambda x: _sparse_ref([v.split(b"--") for v in x]),
+        [S("a--b----c", "", "d")],
         grad=False,
     ),
 ]

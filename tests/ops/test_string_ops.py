@@ -170,3 +170,18 @@ def test_ngrams_and_unicode_errors():
         )
     with pytest.raises(ValueError, match="errors must be"):
         tf.strings.unicode_transcode(["a"], "UTF-8", "UTF-8", errors="bad")
+
+
+def test_string_split_gives_sparse_tensor():
+    sp = tf.string_split(["a b", "c"])
+    assert isinstance(sp, tf.SparseTensor) and sp.dtype == tf.string
+    v = _run(sp)
+    assert v.values.tolist() == [b"a", b"b", b"c"]
+    assert v.indices.tolist() == [[0, 0], [0, 1], [1, 0]]
+    assert v.dense_shape.tolist() == [2, 2]
+    dense = _run(tf.sparse.to_dense(tf.strings.split(["x y z"]), default_value=""))
+    assert dense.tolist() == [[b"x", b"y", b"z"]]
+    with pytest.raises(ValueError, match="vector of strings"):
+        tf.string_split([["a"]])
+    with pytest.raises(ValueError, match="RaggedTensor"):
+        tf.strings.split(["a"], result_type="RaggedTensor")

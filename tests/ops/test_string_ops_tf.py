@@ -60,6 +60,24 @@ CASES = [
 ]
 
 
+SPLITS = [
+    lambda t: t.string_split(t.constant(["hello world", "a  b,c", "", " x "])),
+    lambda t: t.string_split(t.constant(["a  b,c", "", " x "]), delimiter=" ,", skip_empty=False),
+    lambda t: t.string_split(t.constant(["hello", "a b"]), ""),
+    lambda t: t.strings.split(t.constant(["hello world", "a  b,c", "", " x "])),
+    lambda t: t.strings.split(t.constant(["a  b,c", "", " x "]), sep=" "),
+    lambda t: t.strings.split(t.constant(["a  b,c", "", " x "]), sep=" ", maxsplit=1),
+    lambda t: t.strings.split(t.constant(["a  b,c", " x "]), sep="  "),
+]
+
+
+@pytest.mark.parametrize("i", range(len(SPLITS)))
+def test_split_matches_tf(i):
+    (want, _), (got, _) = _value(tf1, SPLITS[i]), _value(flowzero, SPLITS[i])
+    for w, g in zip(want, got):
+        assert np.asarray(g).tolist() == np.asarray(w).tolist()
+
+
 def _value(lib, build):
     with lib.Graph().as_default():
         out = build(lib)
