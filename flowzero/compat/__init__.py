@@ -93,6 +93,8 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "stateless_poisson": "stateless_random_ops.stateless_random_poisson",
         "stateless_gamma": "stateless_random_ops.stateless_random_gamma",
         "stateless_binomial": "stateless_random_ops.stateless_random_binomial",
+        "split": "stateless_random_ops.split",
+        "fold_in": "stateless_random_ops.fold_in",
     },
     "strings": {
         "format": "string_ops.format",

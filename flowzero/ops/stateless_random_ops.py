@@ -212,6 +212,21 @@ class StatelessRandomUniformInt(_Stateless):
         return rng.integers(int(lo), int(hi), self._size(shape_), dtype=self.attrs["dtype"].np)
 
 
+@register_op("StatelessRandomUniformFullInt")
+class StatelessRandomUniformFullInt(_Stateless):
+    """y ~ uniform over every value of the integer `dtype`, a function of `seed`."""
+
+    def infer(self, shape_: Tensor, seed: Tensor) -> TensorSpec:
+        self._check_seed(seed)
+        return spec(self._shape(shape_), self._dtype(_INTS))
+
+    def compute(self, shape_: np.ndarray, seed: np.ndarray) -> np.ndarray:
+        dt = self.attrs["dtype"].np
+        info = np.iinfo(dt)
+        rng = self._rng(seed)
+        return rng.integers(info.min, info.max, self._size(shape_), dtype=dt, endpoint=True)
+
+
 @register_op("StatelessMultinomial")
 class StatelessMultinomial(_Stateless):
     """y[b, j] ~ Categorical(softmax(logits[b])), a function of `seed`."""
@@ -333,8 +348,9 @@ def stateless_random_uniform(
     dtype: Any = dtypes.float32,
     name: str | None = None,
 ) -> Tensor:
-    """U[minval, maxval) of `shape` (maxval defaults to 1 for floats; ints need both), a
-    deterministic function of `seed` (a shape-[2] int tensor).
+    """U[minval, maxval) of `shape` (maxval defaults to 1 for floats; ints need both, or both
+    None for the full range of the dtype), a deterministic function of `seed` (a shape-[2]
+    int tensor).
 
     Example:
         >>> tf.random.stateless_uniform([2, 3], seed=[1, 2])   # the same in every session
@@ -342,6 +358,16 @@ def stateless_random_uniform(
     from flowzero.ops import math_ops
 
     dt = dtypes.as_dtype(dtype)
+    if dt in _INTS and minval is None and maxval is None:  # every value of the dtype
+        return _stateless(
+            StatelessRandomUniformFullInt,
+            name or "stateless_random_uniform",
+            shape,
+            seed,
+            [],
+            dt,
+            None,
+        )
     if dt in _INTS:
         if maxval is None:
             raise ValueError(
@@ -498,6 +524,31 @@ def stateless_random_binomial(
         return _stateless(
             StatelessRandomBinomial, "StatelessRandomBinomial", shape, seed, [n, p], dt, None
         )
+
+
+def split(seed: Any, num: int = 2, name: str | None = None) -> Tensor:
+    """`num` new seeds ([num, 2], seed's dtype) derived from `seed`, for independent stateless
+    streams (not TF's numbers: the draws come from flowzero's Philox stream)."""
+    g = graph_of([seed], "random_split")
+    with g.as_default(), g.name_scope(name or "split"):
+        s = convert_to_tensor(seed, name="seed")
+        dt = s.dtype if s.dtype in _INTS else dtypes.int64
+        return stateless_random_uniform([int(num), 2], s, minval=None, maxval=None, dtype=dt)
+
+
+def fold_in(seed: Any, data: Any, name: str | None = None) -> Tensor:
+    """A new seed [2] from `seed` and an integer `data` (a step, a worker id): [a draw keyed
+    by seed, data], as TF builds it (the draw is flowzero's, not TF's number)."""
+    from flowzero.ops.array_ops import stack
+
+    g = graph_of([seed, data], "fold_in")
+    with g.as_default(), g.name_scope(name or "fold_in"):
+        d = convert_to_tensor(data, name="data")
+        if d.dtype not in _INTS:
+            raise TypeError(f"fold_in: data must be int32 or int64; got {d.dtype.name}.")
+        s = convert_to_tensor(seed, name="seed")
+        first = stateless_random_uniform([], s, minval=None, maxval=None, dtype=d.dtype)
+        return stack([first, d])
 
 
 __all__ = ["random_poisson"]

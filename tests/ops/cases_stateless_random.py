@@ -38,6 +38,19 @@ CASES = [
         atol=0.1,
     ),
     OpCase(
+        "StatelessRandomUniformFullInt",
+        lambda s: _mean_var(
+            tf.cast(
+                R.stateless_uniform([N], s, minval=None, maxval=None, dtype=tf.int32), tf.float64
+            )
+            / 2.0**31
+        ),
+        lambda s: np.array([0.0, 1 / 3]),  # U[-1, 1): mean 0, variance 1/3
+        [SEED],
+        grad=False,
+        atol=0.02,
+    ),
+    OpCase(
         "StatelessRandomNormal",
         lambda s: _mean_var(R.stateless_normal([N], s, mean=2.0, stddev=3.0, dtype=tf.float64)),
         lambda s: np.array([2.0, 9.0]),

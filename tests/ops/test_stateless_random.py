@@ -116,3 +116,25 @@ def test_poisson_statistics_per_rate():
             x = sess.run(p)
     np.testing.assert_allclose(x.mean(0), [0.5, 40.0], rtol=0.03)
     np.testing.assert_allclose(x.var(0), [0.5, 40.0], rtol=0.06)
+
+
+def test_split_and_fold_in():
+    with tf.Graph().as_default(), tf.Session() as sess:
+        seeds = R.split([1, 2], num=3)
+        assert seeds.shape.as_list() == [3, 2] and seeds.dtype == tf.int32
+        a, b = sess.run([seeds, R.split(tf.constant([1, 2]), 3)])
+        np.testing.assert_array_equal(a, b)
+        assert len({tuple(r) for r in a.tolist()}) == 3
+        f = R.fold_in([1, 2], 7)
+        assert f.shape.as_list() == [2] and f.dtype == tf.int32
+        f1, f2, f3 = sess.run([f, R.fold_in([1, 2], 7), R.fold_in([1, 2], 8)])
+        np.testing.assert_array_equal(f1, f2)
+        assert f1[1] == 7 and f3[1] == 8 and f1[0] == f3[0]
+        draws = sess.run([R.stateless_normal([3], s) for s in tf.unstack(seeds)])
+        assert not np.array_equal(draws[0], draws[1])
+        full = sess.run(
+            R.stateless_uniform([4000], [3, 4], minval=None, maxval=None, dtype=tf.int64)
+        )
+        assert full.min() < -(2**61) and full.max() > 2**61  # the whole int64 range
+        with pytest.raises(TypeError, match="data must be int32 or int64"):
+            R.fold_in([1, 2], 1.5)
