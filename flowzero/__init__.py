@@ -18,6 +18,7 @@ from flowzero import (
 from flowzero import interop as _interop  # noqa: F401 - Graph.as_graph_def (loads lazily)
 from flowzero import ops as _ops  # noqa: F401 - registers every op type
 from flowzero.autodiff import gradients
+from flowzero.behavior import *  # noqa: F403
 from flowzero.compat import (
     disable_eager_execution,
     disable_v2_behavior,
@@ -64,24 +65,38 @@ from flowzero.framework.graph import (
     set_random_seed,
 )
 from flowzero.framework.registry import RegisterGradient
+from flowzero.framework.registry import not_differentiable as NoGradient  # noqa: N812
 from flowzero.framework.registry import not_differentiable as NotDifferentiable  # noqa: N812
 from flowzero.framework.registry import not_differentiable as no_gradient
 from flowzero.framework.shapes import Dimension, TensorShape
 from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorValue
+from flowzero.framework.specs import (
+    AggregationMethod,
+    DeviceSpec,
+    TensorSpec,
+    UnconnectedGradients,
+    VariableAggregation,
+    VariableSynchronization,
+)
+from flowzero.gradient_util import *  # noqa: F403
 from flowzero.nn import sigmoid, tanh
 from flowzero.ops.array_ops import *  # noqa: F403
+from flowzero.ops.batch_space_ops import *  # noqa: F403
 from flowzero.ops.cast_ops import *  # noqa: F403
 from flowzero.ops.check_ops import *  # noqa: F403
 from flowzero.ops.complex_ops import *  # noqa: F403
 from flowzero.ops.control_flow_ops import case, cond, while_loop
 from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
 from flowzero.ops.control_ops import tuple_ as tuple  # noqa: A001
+from flowzero.ops.decode_ops import *  # noqa: F403
 from flowzero.ops.decomposition_ops import *  # noqa: F403
 from flowzero.ops.division_ops import *  # noqa: F403
 from flowzero.ops.einsum_ops import *  # noqa: F403
 from flowzero.ops.functional_ops import foldl, foldr, map_fn, scan
 from flowzero.ops.histogram_ops import *  # noqa: F403
 from flowzero.ops.indexing_ops import *  # noqa: F403
+from flowzero.ops.io_ops import *  # noqa: F403
+from flowzero.ops.linalg_more_ops import *  # noqa: F403
 from flowzero.ops.linalg_ops import *  # noqa: F403
 from flowzero.ops.logging_ops import Assert, Print
 from flowzero.ops.logging_ops import print_v2 as print  # noqa: A001
@@ -91,6 +106,7 @@ from flowzero.ops.math_ops import *  # noqa: F403
 from flowzero.ops.matrix_ops import *  # noqa: F403
 from flowzero.ops.more_math_ops import *  # noqa: F403
 from flowzero.ops.numerics_ops import *  # noqa: F403
+from flowzero.ops.parsing_ops import *  # noqa: F403
 from flowzero.ops.partition_ops import *  # noqa: F403
 from flowzero.ops.random_ops import *  # noqa: F403
 from flowzero.ops.range_ops import *  # noqa: F403
@@ -101,6 +117,8 @@ from flowzero.ops.scatter_ops import *  # noqa: F403
 from flowzero.ops.script_ops import custom_gradient, numpy_function, py_func
 from flowzero.ops.segment_ops import *  # noqa: F403
 from flowzero.ops.select_ops import *  # noqa: F403
+from flowzero.ops.sequence_ops import *  # noqa: F403
+from flowzero.ops.shape_ops import *  # noqa: F403
 from flowzero.ops.slicing_ops import *  # noqa: F403
 from flowzero.ops.solve_ops import *  # noqa: F403
 from flowzero.ops.sort_ops import *  # noqa: F403
@@ -134,6 +152,8 @@ from flowzero.runtime.session import (
     Session,
     get_default_session,
 )
+from flowzero.templates import *  # noqa: F403
+from flowzero.tensor_util import *  # noqa: F403
 from flowzero.train.clip import *  # noqa: F403
 from flowzero.variables import (
     AUTO_REUSE,
@@ -154,11 +174,13 @@ from flowzero.variables import (
     local_variables_initializer,
     model_variables,
     ones_initializer,
+    orthogonal_initializer,
     random_normal_initializer,
     random_uniform_initializer,
     report_uninitialized_variables,
     trainable_variables,
     truncated_normal_initializer,
+    uniform_unit_scaling_initializer,
     variable_scope,
     variables_initializer,
     variance_scaling_initializer,
@@ -179,6 +201,17 @@ _LAZY_MODULES = frozenset(
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
 _QUEUES = frozenset({"QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue"})
+# TF1's readers for queue pipelines (flowzero/ops/reader_ops.py), also on first use.
+_READERS = frozenset(
+    {
+        "ReaderBase",
+        "WholeFileReader",
+        "TextLineReader",
+        "TFRecordReader",
+        "FixedLengthRecordReader",
+        "IdentityReader",
+    }
+)
 # TensorFlow's file formats (flowzero/interop, protobuf), also on first use.
 _PROTO_NAMES = frozenset(
     {
@@ -230,10 +263,17 @@ def __getattr__(name: str) -> object:
     elif name == "io":  # tf.io: its gfile so far
         value = compat.Namespace("flowzero.io", "tf.io: TF 1.15's names that flowzero implements.")
         value.gfile = importlib.import_module("flowzero.platform.gfile")  # type: ignore[attr-defined]
+    elif name == "python_io":  # tf.python_io: TFRecord files
+        value = compat.Namespace("flowzero.python_io", "tf.python_io: TFRecord files.")
+        tf_record = importlib.import_module("flowzero.platform.tf_record")
+        for n in tf_record.__all__:
+            setattr(value, n, getattr(tf_record, n))
     elif name in ("enable_eager_execution", "GradientTape"):
         value = getattr(importlib.import_module("flowzero.eager"), name)
     elif name in _QUEUES:
         value = getattr(importlib.import_module("flowzero.ops.data_flow_ops"), name)
+    elif name in _READERS:
+        value = getattr(importlib.import_module("flowzero.ops.reader_ops"), name)
     elif name in _PROTO_NAMES:  # tf.GraphDef, tf.MetaGraphDef, ...: TF's protobuf messages
         value = getattr(importlib.import_module("flowzero.proto"), name)
     elif name in _INTEROP:

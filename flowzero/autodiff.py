@@ -112,6 +112,13 @@ def gradients(
         >>> x = tf.constant(3.0); y = x * x * x
         >>> dy, = tf.gradients(y, [x]); d2y, = tf.gradients(dy, [x])   # 27.0, 18.0
     """
+    # tf.UnconnectedGradients.ZERO / .NONE or their string values
+    unconnected_gradients = getattr(unconnected_gradients, "value", unconnected_gradients)
+    if unconnected_gradients not in ("none", "zero"):
+        raise ValueError(
+            f"Unknown value for unconnected_gradients: {unconnected_gradients!r}; expected "
+            "'none' or 'zero' (tf.UnconnectedGradients)."
+        )
     ys_l = list(ys) if isinstance(ys, (list, tuple)) else [ys]
     xs_l = list(xs) if isinstance(xs, (list, tuple)) else [xs]
     g = graph_of(ys_l + [x for x in xs_l if isinstance(x, Tensor)], "gradients")

@@ -20,6 +20,19 @@ import numpy as np
 
 from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, convert_to_tensor, name_scope
+from flowzero.image_color import (  # noqa: E402, I001 - appended names (tf.image)
+    adjust_hue,
+    adjust_saturation,
+    hsv_to_rgb,
+    random_hue,
+    random_saturation,
+    rgb_to_hsv,
+    rgb_to_yiq,
+    rgb_to_yuv,
+    yiq_to_rgb,
+    yuv_to_rgb,
+)
+from flowzero.image_metrics import psnr, ssim, ssim_multiscale  # noqa: E402, I001
 from flowzero.ops import (
     array_ops,
     cast_ops,
@@ -34,7 +47,13 @@ from flowzero.ops import (
     slicing_ops,
     unary_ops,
 )
-from flowzero.ops.image_ops import resize_bilinear, resize_nearest_neighbor
+from flowzero.ops.image_ops import (
+    crop_and_resize,
+    resize_area,
+    resize_bicubic,
+    resize_bilinear,
+    resize_nearest_neighbor,
+)
 from flowzero.ops.random_ops import random_crop
 
 
@@ -95,8 +114,8 @@ def resize_images(
     Args:
         images: 3-D or 4-D image(s).
         size: 2 ints or a 1-D int32 tensor.
-        method: ResizeMethod.BILINEAR (default; float32 result) or NEAREST_NEIGHBOR (images'
-            dtype); BICUBIC and AREA are not implemented (a clear error).
+        method: ResizeMethod.BILINEAR (default), BICUBIC or AREA (float32 results) or
+            NEAREST_NEIGHBOR (images' dtype).
         align_corners: align the corner pixels of input and output.
         preserve_aspect_ratio: fit inside `size` keeping the aspect ratio (static sizes).
 
@@ -118,11 +137,10 @@ def resize_images(
             y = resize_bilinear(x, size, align_corners=align_corners)
         elif method is ResizeMethod.NEAREST_NEIGHBOR:
             y = resize_nearest_neighbor(x, size, align_corners=align_corners)
+        elif method is ResizeMethod.BICUBIC:
+            y = resize_bicubic(x, size, align_corners=align_corners)
         else:
-            raise NotImplementedError(
-                f"resize_images: method {method.name} is not "
-                "implemented; use BILINEAR or NEAREST_NEIGHBOR."
-            )
+            y = resize_area(x, size, align_corners=align_corners)
         return _back(y, single)
 
 
@@ -147,6 +165,38 @@ def resize_image_with_crop_or_pad(image: Any, target_height: int, target_width: 
 
 
 resize_with_crop_or_pad = resize_image_with_crop_or_pad
+
+
+def resize_image_with_pad(
+    image: Any,
+    target_height: int,
+    target_width: int,
+    method: Any = ResizeMethod.BILINEAR,
+    align_corners: bool = False,
+) -> Tensor:
+    """Resizes `image` keeping its aspect ratio to fit target_height x target_width, then
+    zero-pads it (centred) to exactly that size (TF1's resize_image_with_pad; static sizes).
+
+    Raises:
+        ValueError: unknown image height/width, or a non-positive target.
+    """
+    fn = "resize_image_with_pad"
+    with name_scope(None, fn):
+        x, single = _image(image, fn)
+        h, w = _hw(x)
+        th, tw = _int(target_height, "target_height", fn), _int(target_width, "target_width", fn)
+        if not all(isinstance(v, int) for v in (h, w, th, tw)):
+            raise ValueError(f"{fn}: needs static image and target sizes; got {x.shape}.")
+        if th <= 0 or tw <= 0:
+            raise ValueError(f"{fn}: target sizes must be positive; got {th}x{tw}.")
+        # TF's arithmetic, in float32 as its kernels run it.
+        f32 = np.float32
+        ratio = max(f32(w) / f32(tw), f32(h) / f32(th))
+        rh, rw = f32(h) / ratio, f32(w) / ratio
+        ph = max(0, int(np.floor((f32(th) - rh) / f32(2))))
+        pw = max(0, int(np.floor((f32(tw) - rw) / f32(2))))
+        resized = resize_images(x, [int(np.floor(rh)), int(np.floor(rw))], method, align_corners)
+        return _back(_pad(resized, ph, pw, th, tw), single)
 
 
 # -- crops and pads --------------------------------------------------------------------------
@@ -445,6 +495,10 @@ __all__ = [
     "resize_bilinear",
     "resize_nearest_neighbor",
     "resize_image_with_crop_or_pad",
+    "resize_image_with_pad",
+    "resize_area",
+    "resize_bicubic",
+    "crop_and_resize",
     "resize_with_crop_or_pad",
     "crop_to_bounding_box",
     "pad_to_bounding_box",
@@ -468,6 +522,44 @@ __all__ = [
     "total_variation",
     "image_gradients",
     "random_crop",
+    "adjust_hue",
+    "adjust_saturation",
+    "hsv_to_rgb",
+    "random_hue",
+    "random_saturation",
+    "rgb_to_hsv",
+    "rgb_to_yiq",
+    "rgb_to_yuv",
+    "yiq_to_rgb",
+    "yuv_to_rgb",
+    "psnr",
+    "ssim",
+    "ssim_multiscale",
+]
+
+# The image codecs (flowzero/ops/image_codec_ops.py; Pillow loads when one first runs).
+from flowzero.ops.image_codec_ops import (  # noqa: E402
+    decode_bmp,
+    decode_gif,
+    decode_image,
+    decode_jpeg,
+    decode_png,
+    encode_jpeg,
+    encode_png,
+    extract_jpeg_shape,
+    is_jpeg,
+)
+
+__all__ += [
+    "decode_bmp",
+    "decode_gif",
+    "decode_image",
+    "decode_jpeg",
+    "decode_png",
+    "encode_jpeg",
+    "encode_png",
+    "extract_jpeg_shape",
+    "is_jpeg",
 ]
 
 

@@ -513,7 +513,8 @@ class VarianceScaling(Initializer):
         from flowzero.ops import random_ops
 
         dims = as_shape(shape).as_list()
-        fan_in, fan_out = _compute_fans(dims)
+        # A partition of a partitioned variable is scaled by the whole variable's fans.
+        fan_in, fan_out = _compute_fans(_full_shape(dims, partition_info))
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, n)
         dt = self._dt(dtype)
@@ -525,6 +526,86 @@ class VarianceScaling(Initializer):
             return random_ops.random_normal(dims, 0.0, math.sqrt(scale), dt, seed=self.seed)
         limit = math.sqrt(3.0 * scale)
         return random_ops.random_uniform(dims, -limit, limit, dt, seed=self.seed)
+
+
+def _full_shape(dims: list[Any], partition_info: Any) -> list[Any]:
+    full = getattr(partition_info, "full_shape", None)
+    return list(full) if full is not None else dims
+
+
+class Orthogonal(Initializer):
+    """TF's orthogonal_initializer: the (reshaped) Q of the QR decomposition of a normal
+    random [rows, cols] matrix (rows = prod(shape[:-1]), cols = shape[-1]), its columns'
+    signs fixed by R's diagonal, times `gain`: orthonormal rows or columns, whichever are
+    fewer."""
+
+    def __init__(
+        self, gain: float = 1.0, seed: int | None = None, dtype: Any = dtypes.float32
+    ) -> None:
+        super().__init__(dtype)
+        self.gain, self.seed = gain, seed
+
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
+        from flowzero.ops import decomposition_ops, random_ops, reshape_ops, unary_ops
+        from flowzero.ops.matrix_ops import matrix_diag_part, matrix_transpose
+
+        dims = as_shape(shape).as_list()
+        dt = self._dt(dtype)
+        if not dt.is_floating:
+            raise ValueError(f"orthogonal_initializer needs a float dtype; got {dt.name}.")
+        if len(dims) < 2:
+            raise ValueError(
+                f"The tensor to initialize must be at least two-dimensional; got shape {dims}."
+            )
+        rows, cols = int(np.prod(dims[:-1])), int(dims[-1])
+        flat = (cols, rows) if rows < cols else (rows, cols)
+        a = random_ops.random_normal(flat, dtype=dt, seed=self.seed)
+        q, r = decomposition_ops.qr(a, full_matrices=False)
+        q = q * unary_ops.sign(matrix_diag_part(r))
+        if rows < cols:
+            q = matrix_transpose(q)
+        return self.gain * reshape_ops.reshape(q, dims)
+
+
+class Identity(Initializer):
+    """TF's identity initializer: `gain` times the identity matrix (ones on the main
+    diagonal of a 2-D shape, which may be non-square)."""
+
+    def __init__(self, gain: float = 1.0, dtype: Any = dtypes.float32) -> None:
+        super().__init__(dtype)
+        self.gain = gain
+
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
+        from flowzero.ops.matrix_ops import eye
+
+        full = _full_shape(as_shape(shape).as_list(), partition_info)
+        if len(full) != 2:
+            raise ValueError(
+                f"Identity matrix initializer can only be used for 2D matrices; got shape {full}."
+            )
+        if partition_info is not None and list(full) != as_shape(shape).as_list():
+            raise ValueError("Identity matrix initializer cannot initialize a partition.")
+        return self.gain * eye(full[0], full[1], dtype=self._dt(dtype))
+
+
+class UniformUnitScaling(Initializer):
+    """TF's (deprecated) uniform_unit_scaling_initializer: uniform in [-m, m] with
+    m = factor * sqrt(3 / input_size), input_size = prod(shape[:-1]) (at least 1), so that
+    a linear layer keeps its input's scale."""
+
+    def __init__(
+        self, factor: float = 1.0, seed: int | None = None, dtype: Any = dtypes.float32
+    ) -> None:
+        super().__init__(dtype)
+        self.factor, self.seed = factor, seed
+
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
+        from flowzero.ops import random_ops
+
+        dims = as_shape(shape).as_list()
+        size = max(float(np.prod(_full_shape(dims, partition_info)[:-1])), 1.0)
+        m = math.sqrt(3.0 / size) * self.factor
+        return random_ops.random_uniform(dims, -m, m, self._dt(dtype), seed=self.seed)
 
 
 def _compute_fans(shape: list[int]) -> tuple[float, float]:
@@ -558,6 +639,16 @@ def he_uniform(seed: int | None = None) -> VarianceScaling:
     return VarianceScaling(2.0, "fan_in", "uniform", seed)
 
 
+def lecun_normal(seed: int | None = None) -> VarianceScaling:
+    """Truncated normal with std sqrt(1 / fan_in) (variance_scaling, scale 1, fan_in)."""
+    return VarianceScaling(1.0, "fan_in", "truncated_normal", seed)
+
+
+def lecun_uniform(seed: int | None = None) -> VarianceScaling:
+    """Uniform in [-sqrt(3 / fan_in), sqrt(3 / fan_in)] (variance_scaling, scale 1, fan_in)."""
+    return VarianceScaling(1.0, "fan_in", "uniform", seed)
+
+
 zeros_initializer = Zeros
 ones_initializer = Ones
 constant_initializer = Constant
@@ -565,6 +656,8 @@ random_normal_initializer = RandomNormal
 truncated_normal_initializer = TruncatedNormal
 random_uniform_initializer = RandomUniform
 variance_scaling_initializer = VarianceScaling
+orthogonal_initializer = Orthogonal
+uniform_unit_scaling_initializer = UniformUnitScaling
 
 
 # -- variable_scope / get_variable -------------------------------------------------------------

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
@@ -53,3 +55,12 @@ def test_horovod_example_runs_as_one_process_and_resumes(tmp_path):
     assert "from step 0 to step 30" in out, out
     out = _run(script, "--checkpoint_dir", str(tmp_path), "--last_step", "40")
     assert "from step 30 to step 40" in out, out
+
+
+@pytest.mark.slow
+def test_queue_image_pipeline_example():
+    out = _run(str(EXAMPLES / "queue_image_pipeline.py"), "--steps", "30", "--epochs", "3")
+    m = re.search(r"png pipeline: 30 steps, loss ([\d.]+) -> ([\d.]+)", out)
+    assert m and float(m.group(2)) < float(m.group(1)) - 0.5, out
+    acc = float(re.search(r"tfrecord pipeline: 240 steps, test accuracy ([\d.]+)", out).group(1))
+    assert acc > 0.85, out

@@ -7,6 +7,7 @@ sub-namespaces (`tf.math`, `tf.linalg`, `tf.random`, ...) bound to flowzero's ro
 
 from __future__ import annotations
 
+import importlib
 import sys
 import types
 from typing import Any
@@ -109,6 +110,35 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "unicode_transcode": "string_seq_ops.unicode_transcode",
         "unicode_encode": "string_seq_ops.unicode_encode",
     },
+    "linalg": {
+        "adjoint": "linalg_more_ops.adjoint",
+        "matvec": "linalg_more_ops.matvec",
+        "logdet": "linalg_more_ops.logdet",
+        "normalize": "linalg_more_ops.normalize",
+    },
+    "initializers": {
+        "he_normal": "variables.he_normal",
+        "he_uniform": "variables.he_uniform",
+        "lecun_normal": "variables.lecun_normal",
+        "lecun_uniform": "variables.lecun_uniform",
+        "identity": "variables.Identity",
+    },
+    "io": {
+        "TFRecordCompressionType": "platform.tf_record.TFRecordCompressionType",
+        "TFRecordOptions": "platform.tf_record.TFRecordOptions",
+        "TFRecordWriter": "platform.tf_record.TFRecordWriter",
+        "tf_record_iterator": "platform.tf_record.tf_record_iterator",
+        "match_filenames_once": "io_ops.match_filenames_once",
+        "decode_bmp": "image_codec_ops.decode_bmp",
+        "decode_gif": "image_codec_ops.decode_gif",
+        "decode_image": "image_codec_ops.decode_image",
+        "decode_jpeg": "image_codec_ops.decode_jpeg",
+        "decode_png": "image_codec_ops.decode_png",
+        "encode_jpeg": "image_codec_ops.encode_jpeg",
+        "encode_png": "image_codec_ops.encode_png",
+        "extract_jpeg_shape": "image_codec_ops.extract_jpeg_shape",
+        "is_jpeg": "image_codec_ops.is_jpeg",
+    },
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
     "sparse": {
         "from_dense": "sparse_ops.from_dense",
@@ -123,7 +153,10 @@ def _namespace_only(ns: str, name: str) -> Any:
     if path is None:
         return None
     module, attr = path.rsplit(".", 1)
-    return getattr(sys.modules[f"flowzero.ops.{module}"], attr)
+    if "." in module:  # outside flowzero.ops, e.g. "platform.tf_record": imported here
+        return getattr(importlib.import_module(f"flowzero.{module}"), attr)
+    mod = sys.modules.get(f"flowzero.ops.{module}") or sys.modules[f"flowzero.{module}"]
+    return getattr(mod, attr)
 
 
 # Namespaces that are modules of their own (flowzero/<name>.py, imported on first use), which
@@ -147,8 +180,8 @@ def build(root: Any) -> dict[str, Namespace]:
         if any(not k.startswith("__") for k in vars(mod)):
             made[ns] = mod
     gfile = made.pop("io.gfile", None)
-    if gfile is not None and "io" in made:
-        made["io"].gfile = gfile  # type: ignore[attr-defined]
+    if "io" in made:  # tf.io.gfile: the module of TF's file API
+        made["io"].gfile = gfile or importlib.import_module("flowzero.platform.gfile")  # type: ignore[attr-defined]
     for ns, mod in made.items():
         sys.modules.setdefault(f"flowzero.{ns}", mod)
     return made

@@ -6,8 +6,17 @@ from flowzero.data.dataset import (
     make_initializable_iterator,
     make_one_shot_iterator,
 )
+from flowzero.data.readers import FixedLengthRecordDataset, TextLineDataset, TFRecordDataset
 
-__all__ = ["Dataset", "Iterator", "make_initializable_iterator", "make_one_shot_iterator"]
+__all__ = [
+    "Dataset",
+    "FixedLengthRecordDataset",
+    "Iterator",
+    "TFRecordDataset",
+    "TextLineDataset",
+    "make_initializable_iterator",
+    "make_one_shot_iterator",
+]
 
 
 def __getattr__(name: str) -> object:

@@ -567,6 +567,10 @@ def _elements(
         if b[2] == 0:
             raise errors.InvalidArgumentError(None, None, "Dataset.range: step must not be 0.")
         return ((np.int64(i),) for i in range(*b))
+    if op == "files":  # TFRecordDataset, TextLineDataset, FixedLengthRecordDataset
+        from flowzero.data.readers import file_elements
+
+        return file_elements(node, values[node["filenames"]["input"]])
     if op == "zip":
         kids = [_elements(c, values, ctx, key) for c in node["children"]]
         return (tuple(v for part in parts for v in part) for parts in zip(*kids))

@@ -198,8 +198,10 @@ def infer_numpy(value: Any) -> np.ndarray:
             return arr.astype(np.int64)
         return arr.astype(np.int32)
     if kind in "SU":
+        # NOTE: from the Python values, not `arr`: NumPy's "S" dtype drops trailing NUL bytes.
+        src = np.array(value, dtype=object)
         out = np.empty(arr.shape, dtype=object)
-        for idx, item in np.ndenumerate(arr):
+        for idx, item in np.ndenumerate(src if src.shape == arr.shape else arr):
             out[idx] = item.encode() if isinstance(item, str) else bytes(item)
         return out
     if kind == "c":

@@ -67,6 +67,12 @@ def register_runtime(session_for: Any, reset_sessions: Any) -> None:
     _Hooks.reset_sessions = reset_sessions
 
 
+def session_for(graph: Graph, session: Any, what: str) -> Any:
+    """`session`, or the default session, checked to run `graph` (for code below the runtime,
+    such as tf.train.Checkpoint, that runs ops in the caller's session)."""
+    return _hook("session_for")(graph, session, what)
+
+
 def register_conversion(constant: Any, stack: Any) -> None:
     """Called by ops.array_ops: how convert_to_tensor builds constants and packs lists."""
     _Hooks.constant = constant

@@ -22,11 +22,38 @@ from flowzero.ops.activation_ops import (
     softsign,
     tanh,
 )
+from flowzero.ops.batch_space_ops import space_to_batch
 from flowzero.ops.candidate_sampling_ops import (
     log_uniform_candidate_sampler,
     nce_loss,
     sampled_softmax_loss,
     uniform_candidate_sampler,
+)
+from flowzero.ops.conv3d_ops import (
+    avg_pool3d,
+    conv3d,
+    conv3d_backprop_filter,
+    conv3d_backprop_filter_v2,
+    conv3d_transpose,
+    max_pool3d,
+)
+from flowzero.ops.conv_impl import (
+    atrous_conv2d,
+    atrous_conv2d_transpose,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool_v2,
+    conv1d_transpose,
+    conv_transpose,
+    convolution,
+    depthwise_conv2d_backprop_filter,
+    depthwise_conv2d_backprop_input,
+    depthwise_conv2d_native_backprop_filter,
+    depthwise_conv2d_native_backprop_input,
+    max_pool1d,
+    max_pool2d,
+    max_pool_v2,
+    pool,
 )
 from flowzero.ops.conv_ops import (
     conv2d,
@@ -62,11 +89,49 @@ from flowzero.ops.nn_impl import (
     zero_fraction,
 )
 from flowzero.ops.nn_ops import bias_add, in_top_k, l2_loss, log_softmax, softmax, top_k
+from flowzero.ops.nn_stats_impl import (
+    batch_norm_with_global_normalization,
+    compute_average_loss,
+    log_poisson_loss,
+    normalize_moments,
+    scale_regularization_loss,
+    silu,
+    sufficient_statistics,
+)
 from flowzero.ops.normalization_ops import local_response_normalization, lrn
 from flowzero.ops.pool_ops import avg_pool, max_pool
 from flowzero.ops.space_ops import depth_to_space, space_to_depth
 
 __all__ = [
+    "batch_norm_with_global_normalization",
+    "compute_average_loss",
+    "log_poisson_loss",
+    "normalize_moments",
+    "scale_regularization_loss",
+    "silu",
+    "sufficient_statistics",
+    "avg_pool3d",
+    "conv3d",
+    "conv3d_backprop_filter",
+    "conv3d_backprop_filter_v2",
+    "conv3d_transpose",
+    "max_pool3d",
+    "atrous_conv2d",
+    "atrous_conv2d_transpose",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool_v2",
+    "conv1d_transpose",
+    "conv_transpose",
+    "convolution",
+    "depthwise_conv2d_backprop_filter",
+    "depthwise_conv2d_backprop_input",
+    "depthwise_conv2d_native_backprop_filter",
+    "depthwise_conv2d_native_backprop_input",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool_v2",
+    "pool",
     "log_uniform_candidate_sampler",
     "nce_loss",
     "sampled_softmax_loss",
@@ -116,6 +181,7 @@ __all__ = [
     "softmax_cross_entropy_with_logits_v2",
     "softplus",
     "softsign",
+    "space_to_batch",
     "space_to_depth",
     "sparse_softmax_cross_entropy_with_logits",
     "static_bidirectional_rnn",

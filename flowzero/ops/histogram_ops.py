@@ -125,4 +125,60 @@ def confusion_matrix(
         return scatter_nd(idx, vals, stack([n, n]), name=name or "confusion_matrix")
 
 
-__all__ = ["bincount", "confusion_matrix"]
+def histogram_fixed_width_bins(
+    values: Any,
+    value_range: Any,
+    nbins: Any = 100,
+    dtype: Any = dtypes.int32,
+    name: str | None = None,
+) -> Tensor:
+    """The bin of each value among `nbins` equal-width bins over [range[0], range[1]]:
+    floor(nbins * (v - range[0]) / (range[1] - range[0])), clipped to [0, nbins - 1] (values
+    below the range land in the first bin, values above it in the last).
+
+    Example:
+        >>> sess.run(tf.histogram_fixed_width_bins([-1., 0., 1.5, 2., 5.], [0., 5.], nbins=5))
+        array([0, 0, 1, 2, 4], dtype=int32)
+    """
+    from flowzero.ops.cast_ops import clip_by_value
+    from flowzero.ops.division_ops import truediv
+    from flowzero.ops.unary_ops import floor
+
+    with _graph_for(values, value_range, nbins):
+        v = convert_to_tensor(values)
+        with v.graph.name_scope(name or "histogram_fixed_width_bins"):
+            r = convert_to_tensor(value_range, dtype=v.dtype)
+            scaled = truediv(v - r[0], r[1] - r[0])
+            n = cast(_int_operand(nbins, "nbins"), scaled.dtype)
+            idx = clip_by_value(floor(n * scaled), 0.0, n - 1.0)
+            return cast(idx, dtype)
+
+
+def histogram_fixed_width(
+    values: Any,
+    value_range: Any,
+    nbins: Any = 100,
+    dtype: Any = dtypes.int32,
+    name: str | None = None,
+) -> Tensor:
+    """How many values fall in each of `nbins` equal-width bins over `value_range` (values
+    outside it count in the first or last bin), as histogram_fixed_width_bins assigns them.
+
+    Example:
+        >>> sess.run(tf.histogram_fixed_width([-1., 0., 1.5, 2., 5.], [0., 5.], nbins=5))
+        array([2, 1, 1, 0, 1], dtype=int32)
+    """
+    with _graph_for(values, value_range, nbins):
+        v = convert_to_tensor(values)
+        with v.graph.name_scope(name or "histogram_fixed_width"):
+            bins = histogram_fixed_width_bins(v, value_range, nbins)
+            n = _int_operand(nbins, "nbins")
+            return bincount(reshape(bins, [-1]), minlength=n, maxlength=n, dtype=dtype)
+
+
+__all__ = [
+    "bincount",
+    "confusion_matrix",
+    "histogram_fixed_width_bins",
+    "histogram_fixed_width",
+]

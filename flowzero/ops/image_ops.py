@@ -22,17 +22,57 @@ from flowzero.ops import array_ops
 from flowzero.ops.common import DTypeError, static_value
 
 
+def _cubic(t: np.ndarray, a: float) -> np.ndarray:
+    """Keys' cubic convolution kernel at distances t (TF: a = -0.75 legacy, -0.5 with
+    half_pixel_centers)."""
+    t = np.abs(t)
+    near = ((a + 2) * t - (a + 3)) * t * t + 1
+    far = ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+    return np.where(t <= 1, near, np.where(t < 2, far, 0.0))
+
+
 @functools.lru_cache(maxsize=256)
-def _matrix(
-    out: int, inp: int, bilinear: bool, align_corners: bool, half_pixel: bool
-) -> np.ndarray:
-    """The [out, inp] matrix taking a length-`inp` axis to length `out`, as TF's kernels."""
+def _matrix(out: int, inp: int, kind: Any, align_corners: bool, half_pixel: bool) -> np.ndarray:
+    """The [out, inp] matrix taking a length-`inp` axis to length `out`, as TF's kernels.
+
+    kind: True/"bilinear", False/"nearest", "bicubic" or "area".
+    """
+    bilinear = kind is True or kind == "bilinear"
     if align_corners and out > 1:
         scale = (inp - 1) / (out - 1)
     else:
         scale = inp / out
     m = np.zeros((out, inp), np.float64)
     dst = np.arange(out, dtype=np.float64)
+    rows = np.arange(out)
+    if kind == "area":
+        # Output pixel y covers [y*scale, (y+1)*scale) of the input; each input pixel counts
+        # by the length of its overlap, the sum divided by scale (TF's ResizeArea).
+        lo, hi = dst * scale, (dst + 1) * scale
+        for k in range(int(np.ceil(scale)) + 1):
+            i = np.floor(lo) + k
+            w = np.minimum(i + 1, hi) - np.maximum(i, lo)
+            ok = (i < np.ceil(hi)) & (w > 0)
+            np.add.at(m, (rows[ok], np.minimum(i[ok], inp - 1).astype(np.int64)), w[ok] / scale)
+        return m
+    if kind == "bicubic":
+        # NOTE: TF reads the weights from a 1024-entry table (the fractional offset rounded
+        # to 1/1024), with float32 source coordinates; so do we, to agree to float precision.
+        f32 = np.float32
+        d32 = dst.astype(f32)
+        src = (d32 + f32(0.5)) * f32(scale) - f32(0.5) if half_pixel else d32 * f32(scale)
+        base = np.floor(src).astype(np.float64)
+        t = np.rint((src - base) * 1024) / 1024
+        for k in (-1, 0, 1, 2):
+            i = base + k
+            w = _cubic(t - k, -0.5 if half_pixel else -0.75)
+            inside = (i >= 0) & (i <= inp - 1)
+            if half_pixel:  # Keys' rule: taps outside the image get no weight (renormalised)
+                w = np.where(inside, w, 0.0)
+            np.add.at(m, (rows, np.clip(i, 0, inp - 1).astype(np.int64)), w)
+        if half_pixel:
+            m /= m.sum(axis=1, keepdims=True)
+        return m
     if bilinear:
         src = (dst + 0.5) * scale - 0.5 if half_pixel else dst * scale
         lo_f = np.floor(src)
@@ -53,13 +93,14 @@ def _matrix(
 
 
 class _Resize(OpDef):
-    bilinear: bool = True
+    bilinear: bool = True  # a float result (also bicubic and area)
+    kind: Any = True  # _matrix's kind
 
     def _mats(
         self, out_h: int, out_w: int, in_h: int, in_w: int, dt: Any
     ) -> tuple[np.ndarray, np.ndarray]:
         a = self.attrs
-        args = (self.bilinear, bool(a["align_corners"]), bool(a["half_pixel_centers"]))
+        args = (self.kind, bool(a["align_corners"]), bool(a.get("half_pixel_centers", False)))
         return _matrix(out_h, in_h, *args).astype(dt), _matrix(out_w, in_w, *args).astype(dt)
 
     def _apply(self, x: np.ndarray, ry: np.ndarray, rx: np.ndarray) -> np.ndarray:
@@ -126,6 +167,7 @@ class ResizeNearestNeighbor(_ResizeForward):
     """y[b, i, j, c] = images at the nearest source pixel of (i, j)."""
 
     bilinear = False
+    kind = False
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         return [
@@ -174,6 +216,7 @@ class ResizeNearestNeighborGrad(_ResizeBackward):
     """dx of ResizeNearestNeighbor: each dy pixel added to its source pixel."""
 
     bilinear = False
+    kind = False
 
     def infer(self, dy: Tensor, size: Tensor) -> TensorSpec:
         sv = static_value(size)
@@ -189,6 +232,36 @@ class ResizeNearestNeighborGrad(_ResizeBackward):
     def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
         size = array_ops.shape(op.inputs[0])[1:3]
         return [apply_op(ResizeNearestNeighbor, [ddx, size], dict(self.attrs)), None]
+
+
+@register_op("ResizeBicubic")
+class ResizeBicubic(_ResizeForward):
+    """y[b, i, j, c] = Keys cubic interpolation of images (4x4 taps) at the source point."""
+
+    kind = "bicubic"
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        return [apply_op(ResizeBicubicGrad, [dy, op.inputs[0]], dict(self.attrs)), None]
+
+
+@register_op("ResizeBicubicGrad")
+class ResizeBicubicGrad(ResizeBilinearGrad):
+    """dx[b, h, w, c] of ResizeBicubic, from dy and the original image (for its shape)."""
+
+    kind = "bicubic"
+
+    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
+        size = array_ops.shape(op.inputs[0])[1:3]
+        return [apply_op(ResizeBicubic, [ddx, size], dict(self.attrs)), None]
+
+
+@register_op("ResizeArea")
+class ResizeArea(_ResizeForward):
+    """y[b, i, j, c] = the mean of images over the area pixel (i, j) covers (overlap-weighted).
+    No gradient, as TF."""
+
+    kind = "area"
+    differentiable = False
 
 
 def _resize(
@@ -233,6 +306,244 @@ def resize_nearest_neighbor(
     """Nearest-neighbour resize of a 4-D batch to `size` (images' dtype), as TF1's
     tf.image.resize_nearest_neighbor."""
     return _resize(ResizeNearestNeighbor, images, size, align_corners, half_pixel_centers, name)
+
+
+def resize_bicubic(
+    images: Any,
+    size: Any,
+    align_corners: bool = False,
+    name: str | None = None,
+    half_pixel_centers: bool = False,
+) -> Tensor:
+    """Bicubic resize of a 4-D batch to `size` (float32 out, float64 for float64 images), as
+    TF1's tf.image.resize_bicubic (Keys' kernel, a = -0.75; -0.5 with half_pixel_centers)."""
+    return _resize(ResizeBicubic, images, size, align_corners, half_pixel_centers, name)
+
+
+def resize_area(
+    images: Any, size: Any, align_corners: bool = False, name: str | None = None
+) -> Tensor:
+    """Area resize of a 4-D batch to `size` (each output pixel the overlap-weighted mean of
+    the input pixels it covers; float32 out, float64 for float64 images), as TF1's
+    tf.image.resize_area. Not differentiable (TF has no gradient)."""
+    return _resize(ResizeArea, images, size, align_corners, False, name)
+
+
+# -- crop_and_resize ---------------------------------------------------------------------------
+def _crop_coords(
+    boxes: np.ndarray, size: int, crop: int, lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Source coordinates [num_boxes, crop] along one axis (boxes[:, lo]..boxes[:, hi] in
+    normalised units, size pixels) and whether each is inside the image."""
+    b0, b1 = boxes[:, lo].astype(np.float32), boxes[:, hi].astype(np.float32)
+    if crop > 1:
+        scale = (b1 - b0) * np.float32(size - 1) / np.float32(crop - 1)
+        src = (
+            b0[:, None] * np.float32(size - 1) + np.arange(crop, dtype=np.float32) * scale[:, None]
+        )
+    else:
+        src = np.repeat((np.float32(0.5) * (b0 + b1) * np.float32(size - 1))[:, None], crop, 1)
+    return src, (src >= 0) & (src <= size - 1)
+
+
+class _CropResize(OpDef):
+    def _method(self) -> str:
+        m = self.attrs.get("method", "bilinear")
+        if m not in ("bilinear", "nearest"):
+            raise self.error(f"method must be 'bilinear' or 'nearest'; got {m!r}.")
+        return m
+
+    def _check_boxes(self, boxes: Tensor, box_ind: Tensor) -> None:
+        if boxes.shape.ndims not in (None, 2) or (
+            boxes.shape.ndims == 2 and boxes.shape[1].value not in (None, 4)
+        ):
+            raise self.error(f"boxes must be [num_boxes, 4]; got boxes: {boxes.shape}.")
+        if box_ind.shape.ndims not in (None, 1):
+            raise self.error(f"box_ind must be [num_boxes]; got box_ind: {box_ind.shape}.")
+        if box_ind.dtype.np.kind not in "iu":
+            raise self.error(f"box_ind must be int32; got {box_ind.dtype.name}.", cls=DTypeError)
+        nb, ni = boxes.shape[0].value if boxes.shape.ndims else None, None
+        if box_ind.shape.ndims:
+            ni = box_ind.shape[0].value
+        if nb is not None and ni is not None and nb != ni:
+            raise self.error(
+                f"boxes and box_ind must have the same number of boxes; got boxes: "
+                f"{boxes.shape}, box_ind: {box_ind.shape}."
+            )
+
+    def _plan(
+        self, boxes: np.ndarray, box_ind: np.ndarray, h: int, w: int, ch: int, cw: int, batch: int
+    ) -> tuple[Any, ...]:
+        """Per output pixel: image index, the 2 (or 1) source rows/cols with their weights,
+        and the inside-the-image mask."""
+        if boxes.shape[0] != box_ind.shape[0]:
+            raise self.error(
+                f"boxes and box_ind must have the same number of boxes; got {boxes.shape[0]} "
+                f"and {box_ind.shape[0]}."
+            )
+        if box_ind.size and (box_ind.min() < 0 or box_ind.max() >= batch):
+            raise self.error(
+                f"box_ind must be in [0, {batch}); got values {box_ind.min()}..{box_ind.max()}."
+            )
+        ys, yin = _crop_coords(boxes, h, ch, 0, 2)
+        xs, xin = _crop_coords(boxes, w, cw, 1, 3)
+        inside = yin[:, :, None] & xin[:, None, :]
+        return ys, xs, inside
+
+
+@register_op("CropAndResize")
+class CropAndResize(_CropResize):
+    """y[b, i, j, c] = image[box_ind[b]] sampled (bilinear or nearest) at the i, j-th grid point
+    of box b; extrapolation_value where that point is outside the image."""
+
+    def infer(self, image: Tensor, boxes: Tensor, box_ind: Tensor, size: Tensor) -> TensorSpec:
+        _check_images(self, image, "image")
+        self._method()
+        self._check_boxes(boxes, box_ind)
+        if boxes.dtype.np.kind != "f":
+            raise self.error(f"boxes must be float; got {boxes.dtype.name}.", cls=DTypeError)
+        sv = static_value(size)
+        hw: list[Any] = [None, None] if sv is None else list(_size_value(self, sv))
+        nb = boxes.shape[0].value if boxes.shape.ndims else None
+        c = image.shape[3].value if image.shape.ndims else None
+        return spec(TensorShape([nb, *hw, c]), dtypes.float32)
+
+    def compute(
+        self, image: np.ndarray, boxes: np.ndarray, box_ind: np.ndarray, size: np.ndarray
+    ) -> np.ndarray:
+        ch, cw = _size_value(self, size)
+        n, h, w, c = image.shape
+        ys, xs, inside = self._plan(boxes, box_ind, h, w, ch, cw, n)
+        img = image.astype(np.float32, copy=False)
+        bi = box_ind.astype(np.int64)[:, None, None]
+        if self._method() == "nearest":
+            yi = np.clip(np.floor(ys + 0.5), 0, h - 1).astype(np.int64)[:, :, None]
+            xi = np.clip(np.floor(xs + 0.5), 0, w - 1).astype(np.int64)[:, None, :]
+            out = img[bi, yi, xi]
+        else:
+            y0 = np.clip(np.floor(ys), 0, h - 1).astype(np.int64)
+            y1 = np.clip(np.ceil(ys), 0, h - 1).astype(np.int64)
+            x0 = np.clip(np.floor(xs), 0, w - 1).astype(np.int64)
+            x1 = np.clip(np.ceil(xs), 0, w - 1).astype(np.int64)
+            ly = (ys - np.floor(ys))[:, :, None, None]
+            lx = (xs - np.floor(xs))[:, None, :, None]
+            tl = img[bi, y0[:, :, None], x0[:, None, :]]
+            tr = img[bi, y0[:, :, None], x1[:, None, :]]
+            bl = img[bi, y1[:, :, None], x0[:, None, :]]
+            br = img[bi, y1[:, :, None], x1[:, None, :]]
+            top = tl + (tr - tl) * lx
+            bottom = bl + (br - bl) * lx
+            out = top + (bottom - top) * ly
+        ext = np.float32(self.attrs.get("extrapolation_value", 0.0))
+        return np.where(inside[..., None], out, ext).astype(np.float32)
+
+    def gradient(self, op: Any, dy: Tensor) -> list[Any]:
+        image, boxes, box_ind, _ = op.inputs
+        dimg = apply_op(
+            CropAndResizeGradImage,
+            [dy, boxes, box_ind, array_ops.shape(image)],
+            {"method": self._method(), "T": image.dtype},
+        )
+        return [dimg, None, None, None]
+
+
+@register_op("CropAndResizeGradImage")
+class CropAndResizeGradImage(_CropResize):
+    """dimage: each grads[b, i, j, c] added to the source pixels of grid point (i, j) of box b
+    with its bilinear (or nearest) weights; nothing for points outside the image."""
+
+    def infer(self, dy: Tensor, boxes: Tensor, box_ind: Tensor, size: Tensor) -> TensorSpec:
+        self._method()
+        self._check_boxes(boxes, box_ind)
+        sv = static_value(size)
+        shape = TensorShape(None if sv is None else [int(v) for v in np.asarray(sv)])
+        if sv is None:
+            shape = TensorShape([None, None, None, dy.shape[3].value if dy.shape.ndims else None])
+        return spec(shape, dtypes.as_dtype(self.attrs.get("T", dtypes.float32)))
+
+    def compute(
+        self, dy: np.ndarray, boxes: np.ndarray, box_ind: np.ndarray, size: np.ndarray
+    ) -> np.ndarray:
+        n, h, w, c = (int(v) for v in size)
+        _, ch, cw, _ = dy.shape
+        ys, xs, inside = self._plan(boxes, box_ind, h, w, ch, cw, n)
+        g = np.where(inside[..., None], dy, 0).astype(np.float64)
+        out = np.zeros((n, h, w, c), np.float64)
+        bi = np.broadcast_to(box_ind.astype(np.int64)[:, None, None], inside.shape)
+        if self._method() == "nearest":
+            yi = np.broadcast_to(
+                np.clip(np.floor(ys + 0.5), 0, h - 1).astype(np.int64)[:, :, None], bi.shape
+            )
+            xi = np.broadcast_to(
+                np.clip(np.floor(xs + 0.5), 0, w - 1).astype(np.int64)[:, None, :], bi.shape
+            )
+            np.add.at(out, (bi, yi, xi), g)
+        else:
+            fy, fx = np.floor(ys), np.floor(xs)
+            ly = (ys - fy)[:, :, None]
+            lx = (xs - fx)[:, None, :]
+            y0 = np.clip(fy, 0, h - 1).astype(np.int64)[:, :, None]
+            y1 = np.clip(np.ceil(ys), 0, h - 1).astype(np.int64)[:, :, None]
+            x0 = np.clip(fx, 0, w - 1).astype(np.int64)[:, None, :]
+            x1 = np.clip(np.ceil(xs), 0, w - 1).astype(np.int64)[:, None, :]
+            for yy, xx, wt in (
+                (y0, x0, (1 - ly) * (1 - lx)),
+                (y0, x1, (1 - ly) * lx),
+                (y1, x0, ly * (1 - lx)),
+                (y1, x1, ly * lx),
+            ):
+                yy, xx = np.broadcast_to(yy, bi.shape), np.broadcast_to(xx, bi.shape)
+                np.add.at(out, (bi, yy, xx), g * wt[..., None])
+        dt = dtypes.as_dtype(self.attrs.get("T", dtypes.float32)).np
+        return out.astype(dt)
+
+    def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
+        _, boxes, box_ind, size = op.inputs
+        crop = array_ops.shape(op.inputs[0])[1:3]
+        attrs = {"method": self._method(), "extrapolation_value": 0.0}
+        return [apply_op(CropAndResize, [ddx, boxes, box_ind, crop], attrs), None, None, None]
+
+
+def crop_and_resize(
+    image: Any,
+    boxes: Any,
+    box_ind: Any = None,
+    crop_size: Any = None,
+    method: str = "bilinear",
+    extrapolation_value: float = 0.0,
+    name: str | None = None,
+    box_indices: Any = None,
+) -> Tensor:
+    """Crops boxes out of a batch of images and resizes each to crop_size (float32 result).
+
+    Args:
+        image: [batch, height, width, channels].
+        boxes: [num_boxes, 4] float, each [y1, x1, y2, x2] in normalised coordinates (0..1 spans
+            the image; y1 > y2 flips the crop; outside 0..1 extrapolates).
+        box_ind: [num_boxes] int32, the image of each box (TF2 name: box_indices).
+        crop_size: [crop_height, crop_width].
+        method: 'bilinear' or 'nearest'.
+        extrapolation_value: the value of grid points outside the image.
+
+    Returns:
+        [num_boxes, crop_height, crop_width, channels] float32; differentiable w.r.t. image
+        (not boxes).
+    """
+    box_ind = box_indices if box_ind is None else box_ind
+    if box_ind is None or crop_size is None:
+        raise TypeError("crop_and_resize: box_ind and crop_size are required.")
+    if not isinstance(crop_size, Tensor):
+        crop_size = array_ops.constant(np.asarray(crop_size, np.int32), name="crop_size")
+    if not isinstance(boxes, Tensor):
+        boxes = array_ops.constant(np.asarray(boxes, np.float32), name="boxes")
+    if not isinstance(box_ind, Tensor):
+        box_ind = array_ops.constant(np.asarray(box_ind, np.int32), name="box_ind")
+    return apply_op(
+        CropAndResize,
+        [image, boxes, box_ind, crop_size],
+        {"method": method, "extrapolation_value": float(extrapolation_value)},
+        name=name,
+    )
 
 
 __all__: list[str] = []  # public through tf.image (flowzero/image.py)

@@ -41,6 +41,15 @@ MESSAGES: dict[str, str] = {
     "BundleHeaderProto": "tensor_bundle_pb2",
     "BundleEntryProto": "tensor_bundle_pb2",
     "CheckpointState": "checkpoint_state_pb2",
+    "BytesList": "feature_pb2",
+    "FloatList": "feature_pb2",
+    "Int64List": "feature_pb2",
+    "Feature": "feature_pb2",
+    "Features": "feature_pb2",
+    "FeatureList": "feature_pb2",
+    "FeatureLists": "feature_pb2",
+    "Example": "example_pb2",
+    "SequenceExample": "example_pb2",
 }
 
 

@@ -157,6 +157,21 @@ _LAZY_NAMES = {
     ),
 }
 __all__ += sorted(_LAZY_NAMES)
+# tf.train.Example and friends (flowzero/proto/example.proto), protobuf loaded on first use.
+_EXAMPLE_PROTOS = frozenset(
+    {
+        "BytesList",
+        "Example",
+        "Feature",
+        "FeatureList",
+        "FeatureLists",
+        "Features",
+        "FloatList",
+        "Int64List",
+        "SequenceExample",
+    }
+)
+__all__ += sorted(_EXAMPLE_PROTOS) + ["match_filenames_once"]
 
 
 def __getattr__(name: str) -> object:
@@ -178,6 +193,14 @@ def __getattr__(name: str) -> object:
         from flowzero.interop import meta_graph
 
         value = getattr(meta_graph, name)
+    elif name in _EXAMPLE_PROTOS:  # tf.train.Example and its parts: TF's protobuf messages
+        from flowzero import proto
+
+        value = getattr(proto, name)
+    elif name == "match_filenames_once":  # a local variable over tf.io.matching_files
+        from flowzero.ops.io_ops import match_filenames_once
+
+        value = match_filenames_once
     elif name == "SummaryWriter":  # TF 0.x name of tf.summary.FileWriter
         from flowzero.summary import FileWriter
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from flowzero.framework import dtypes, errors
-from flowzero.framework.graph import get_default_graph
+from flowzero.framework.graph import get_default_graph, session_for
 from flowzero.train.checkpoint_utils import (
     delete_checkpoint,
     get_checkpoint_state,
@@ -153,15 +153,8 @@ class _ObjectGraph:
 
 
 def _session(session: Any) -> Any:
-    from flowzero.runtime.session import get_default_session
-
-    sess = session or get_default_session()
-    if sess is None:
-        raise ValueError(
-            "tf.train.Checkpoint in graph mode needs a session: pass session=sess or call it "
-            "inside `with sess.as_default():` (or `with tf.Session() as sess:`)."
-        )
-    return sess
+    # Graph mode: ops run in the given session or the default one, which must hold this graph.
+    return session_for(get_default_graph(), session, "save or restore a tf.train.Checkpoint")
 
 
 def _cell(sess: Any, var: Variable) -> Any:

@@ -145,3 +145,69 @@ EXEMPT = {
     "ExtractImagePatchesGrad": "the gradient of ExtractImagePatches: its gradient rows check "
     "it, and its own gradient is checked by the second-order row",
 }
+
+
+# -- space_to_batch_nd / batch_to_space_nd (flowzero/ops/batch_space_ops.py) --------------------
+def _s2b(x, block, pads):
+    m = len(block)
+    xp = np.pad(x, [(0, 0)] + [tuple(p) for p in pads] + [(0, 0)] * (x.ndim - 1 - m))
+    outs = []
+    # Batch entry (offset o, n) = xp[n, o0::b0, o1::b1, ...], offsets in row-major order.
+    for o in np.ndindex(*block):
+        for n in range(x.shape[0]):
+            outs.append(xp[(n,) + tuple(slice(o[i], None, block[i]) for i in range(m))])
+    return np.stack(outs)
+
+
+def _b2s(y, block, crops):
+    m, prod = len(block), int(np.prod(block))
+    n = y.shape[0] // prod
+    sp = [y.shape[1 + i] * block[i] for i in range(m)]
+    out = np.zeros((n, *sp, *y.shape[1 + m :]), y.dtype)
+    for k, o in enumerate(np.ndindex(*block)):
+        for b in range(n):
+            out[(b,) + tuple(slice(o[i], None, block[i]) for i in range(m))] = y[k * n + b]
+    idx = tuple(slice(c[0], out.shape[1 + i] - c[1]) for i, c in enumerate(crops))
+    return out[(slice(None),) + idx]
+
+
+CASES += [
+    OpCase(
+        "SpaceToBatchND",
+        lambda x: tf.space_to_batch_nd(x, [2, 3], [[1, 0], [0, 2]]),
+        lambda x: _s2b(x, [2, 3], [[1, 0], [0, 2]]),
+        [rand(2, 5, 4, 3)],
+        name="2d_padded",
+        second_order=True,
+    ),
+    OpCase(
+        "SpaceToBatchND",
+        lambda x: tf.space_to_batch_nd(x, [2], [[1, 1]]),
+        lambda x: _s2b(x, [2], [[1, 1]]),
+        [np.arange(12, dtype=np.int32).reshape(3, 4)],
+        name="1d_int_no_rest",
+        grad=False,
+    ),
+    OpCase(
+        "SpaceToBatchND",
+        lambda x: tf.space_to_batch(x, [[0, 0], [2, 0]], block_size=2),
+        lambda x: _s2b(x, [2, 2], [[0, 0], [2, 0]]),
+        [rand(1, 4, 2, 2)],
+        name="v1_block_size",
+    ),
+    OpCase(
+        "BatchToSpaceND",
+        lambda y: tf.batch_to_space_nd(y, [2, 3], [[1, 0], [0, 2]]),
+        lambda y: _b2s(y, [2, 3], [[1, 0], [0, 2]]),
+        [rand(12, 3, 2, 3)],
+        name="2d_cropped",
+        second_order=True,
+    ),
+    OpCase(
+        "BatchToSpaceND",
+        lambda y: tf.batch_to_space(y, [[0, 1], [1, 0]], 2),
+        lambda y: _b2s(y, [2, 2], [[0, 1], [1, 0]]),
+        [rand(4, 2, 3, 1)],
+        name="v1_block_size",
+    ),
+]
