@@ -137,6 +137,7 @@ from flowzero.ops.state_ops import (
     is_variable_initialized,
 )
 from flowzero.ops.stateless_random_ops import *  # noqa: F403
+from flowzero.ops.string_convert_ops import *  # noqa: F403
 from flowzero.ops.string_hash_ops import *  # noqa: F403
 from flowzero.ops.string_ops import *  # noqa: F403
 from flowzero.ops.string_seq_ops import *  # noqa: F403

@@ -98,7 +98,7 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "fold_in": "stateless_random_ops.fold_in",
     },
     "strings": {
-        "format": "string_ops.format",
+        "format": "string_convert_ops.format",
         "length": "string_ops.string_length",
         "lower": "string_ops.lower",
         "upper": "string_ops.upper",

@@ -69,6 +69,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     spectral_ops,
     state_ops,
     stateless_random_ops,
+    string_convert_ops,
     string_hash_ops,
     string_ops,
     string_seq_ops,
