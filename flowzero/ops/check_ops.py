@@ -66,7 +66,32 @@ def _flat_values(*values: Any) -> list[Any]:
             out.extend(_flat_values(*v))
         elif isinstance(v, Tensor):
             out.append(v)
+        elif hasattr(v, "_components"):  # a SparseTensor
+            out.extend(v._components())
     return out
+
+
+def _subject(x: Any) -> tuple[Any, str]:
+    """x as a Tensor (a SparseTensor stays one) and the name messages give it ("" if sparse)."""
+    from flowzero.framework.sparse_tensor import SparseTensor
+
+    if isinstance(x, SparseTensor):
+        return x, ""
+    t = convert_to_tensor(x, name="x")
+    return t, t.name
+
+
+def _shape_of(x: Any) -> Tensor:
+    from flowzero.ops.array_ops import shape
+    from flowzero.ops.cast_ops import cast
+
+    return cast(x.dense_shape, dtypes.int32) if hasattr(x, "dense_shape") else shape(x)
+
+
+def _rank_of(x: Any) -> Tensor:
+    from flowzero.ops.array_ops import rank, size
+
+    return size(x.dense_shape) if hasattr(x, "dense_shape") else rank(x)
 
 
 def _assert(condition: Tensor, data: list[Any], summarize: int | None) -> Operation:
@@ -256,7 +281,6 @@ def _rank_assert(
     fail: Any,
 ) -> Operation:
     """A NoOp when the static rank settles it (or `fail()`'s ValueError), else an Assert."""
-    from flowzero.ops.array_ops import rank as rank_
     from flowzero.ops.control_ops import no_op
 
     values = [v for _, v in ranks]
@@ -264,7 +288,7 @@ def _rank_assert(
         if not static_ok(x.shape.ndims, [int(v) for v in values]):  # type: ignore[arg-type]
             raise fail()
         return no_op(name="static_checks_determined_all_ok")
-    condition = dynamic(rank_(x), [t for t, _ in ranks])
+    condition = dynamic(_rank_of(x), [t for t, _ in ranks])
     for t, v in ranks:
         if v is None:
             check = assert_rank(t, 0, data=["Rank must be a scalar. Received rank: ", t])
@@ -285,19 +309,24 @@ def assert_rank(
 ) -> Operation:
     """A check that x has rank `rank`: ValueError now if x's static rank differs, a NoOp if it
     matches, else an op that fails at run time."""
-    from flowzero.ops.array_ops import shape
     from flowzero.ops.logic_ops import equal
 
     with _scope(name, "assert_rank", *_flat_values(x, rank, data)):
-        x = convert_to_tensor(x, name="x")
+        x, label = _subject(x)
         r = _rank_value(rank, "assert_rank")
         prefix = _message_prefix(message)
         if data is None:
-            data = [prefix, f"Tensor {x.name} must have rank", r[0], "Received shape: ", shape(x)]
+            data = [
+                prefix,
+                f"Tensor {label} must have rank",
+                r[0],
+                "Received shape: ",
+                _shape_of(x),
+            ]
 
         def fail() -> ValueError:
             return ValueError(
-                f"{prefix}Tensor {x.name} must have rank {int(r[1])}.  "  # type: ignore[arg-type]
+                f"{prefix}Tensor {label} must have rank {int(r[1])}.  "  # type: ignore[arg-type]
                 f"Received rank {x.shape.ndims}, shape {x.shape}"
             )
 
@@ -363,26 +392,25 @@ def assert_rank_in(
     name: str | None = None,
 ) -> Operation:
     """A check that x's rank is one of `ranks` (static ValueError, NoOp, or run-time Assert)."""
-    from flowzero.ops.array_ops import shape
     from flowzero.ops.logic_ops import equal, logical_or
 
     with _scope(name, "assert_rank_in", *_flat_values(x, list(ranks), data)):
-        x = convert_to_tensor(x, name="x")
+        x, label = _subject(x)
         rs = [_rank_value(r, "assert_rank_in") for r in ranks]
         prefix = _message_prefix(message)
         if data is None:
             data = [
                 prefix,
-                f"Tensor {x.name} must have rank in",
+                f"Tensor {label} must have rank in",
                 *[t for t, _ in rs],
                 "Received shape: ",
-                shape(x),
+                _shape_of(x),
             ]
 
         def fail() -> ValueError:
             want = tuple(int(v) for _, v in rs)  # type: ignore[arg-type]
             return ValueError(
-                f"{prefix}Tensor {x.name} must have rank in {want}.  "
+                f"{prefix}Tensor {label} must have rank in {want}.  "
                 f"Received rank {x.shape.ndims}, shape {x.shape}"
             )
 
@@ -420,10 +448,11 @@ def assert_type(
 
     want = dtypes.as_dtype(tf_type)
     with _scope(name, "assert_type", *_flat_values(tensor)):
-        t = convert_to_tensor(tensor, name="tensor")
+        t = tensor if hasattr(tensor, "dense_shape") else convert_to_tensor(tensor, name="tensor")
         if t.dtype is not want:
+            label = getattr(t, "name", "tensor")
             raise TypeError(
-                f"{_message_prefix(message)}{t.name} must be of type {want!r}; got {t.dtype!r}"
+                f"{_message_prefix(message)}{label} must be of type {want!r}; got {t.dtype!r}"
             )
         return no_op("statically_determined_correct_type")
 

@@ -265,3 +265,23 @@ def test_debugging_namespace_binds_root_functions():
     assert tf.debugging.check_numerics is tf.check_numerics
     assert tf.debugging.is_numeric_tensor is tf.is_numeric_tensor
     assert tf.compat.v1.assert_rank_in is tf.assert_rank_in
+
+
+def test_rank_and_type_checks_take_sparse_tensors():
+    sp = tf.SparseTensor([[0, 1]], [1.0], [2, 3])
+    assert tf.assert_rank(sp, 2).type == "NoOp"
+    assert tf.assert_rank_in(sp, [1, 2]).type == "NoOp"
+    assert tf.assert_type(sp, tf.float32).type == "NoOp"
+    with pytest.raises(ValueError, match=r"Tensor  must have rank 3\.  Received rank 2"):
+        tf.assert_rank(sp, 3)
+    with pytest.raises(TypeError, match="tensor must be of type tf.int32"):
+        tf.assert_type(sp, tf.int32)
+    shape = tf.placeholder(tf.int64, [None])
+    dyn = tf.SparseTensor(tf.zeros([0, 2], tf.int64), tf.zeros([0]), shape)
+    op = tf.assert_rank(dyn, 2)
+    assert op.type == "Assert"
+    _run(op, {shape: [4, 5]})
+    with pytest.raises(
+        InvalidArgumentError, match=r"must have rank\] \[2\] \[Received shape: \] \[4 5 6\]"
+    ):
+        _run(op, {shape: [4, 5, 6]})
