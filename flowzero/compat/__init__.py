@@ -94,6 +94,9 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "stateless_poisson": "stateless_random_ops.stateless_random_poisson",
         "stateless_gamma": "stateless_random_ops.stateless_random_gamma",
         "stateless_binomial": "stateless_random_ops.stateless_random_binomial",
+        "stateless_parameterized_truncated_normal": (
+            "stateless_random_ops.stateless_parameterized_truncated_normal"
+        ),
         "split": "stateless_random_ops.split",
         "fold_in": "stateless_random_ops.fold_in",
     },

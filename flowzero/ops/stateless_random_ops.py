@@ -285,6 +285,60 @@ class _StatelessParams(_Stateless):
         return np.asarray(out).reshape(size).astype(self.attrs["dtype"].np, copy=False)
 
 
+def _truncated_in(rng: np.random.Generator, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Standard normals conditioned on [a, b] (element-wise bounds): normal proposals while
+    they are likely to land, then exponential tail proposals (Robert, 1995) beyond a > 0 (or
+    b < 0, mirrored), uniform proposals on short intervals around 0, normal ones on wide."""
+    z = np.empty(a.shape)
+    todo = np.ones(a.shape, bool)
+    for _ in range(4):
+        n = int(todo.sum())
+        if not n:
+            return z
+        x = rng.standard_normal(n)
+        ok = (x >= a[todo]) & (x <= b[todo])
+        idx = np.flatnonzero(todo)[ok]
+        z.flat[idx] = x[ok]
+        todo.flat[idx] = False
+    while todo.any():
+        idx = np.flatnonzero(todo)
+        lo, hi = a.flat[idx], b.flat[idx]
+        flip = hi <= 0  # sample -z on [-b, -a]
+        lo, hi = np.where(flip, -hi, lo), np.where(flip, -lo, hi)
+        tail = lo > 0
+        lam = (lo + np.sqrt(lo * lo + 4)) / 2
+        x_tail = lo + rng.exponential(1.0, idx.size) / lam
+        ok_tail = rng.random(idx.size) <= np.exp(-((x_tail - lam) ** 2) / 2)
+        # Around 0: uniform proposals on a short interval, normal ones on a wide one.
+        short = hi - lo <= 2.5
+        x_uni = rng.uniform(lo, np.where(short, hi, lo))
+        ok_uni = rng.random(idx.size) <= np.exp(-(x_uni**2) / 2)
+        x_norm = rng.standard_normal(idx.size)
+        x = np.where(tail, x_tail, np.where(short, x_uni, x_norm))
+        ok = np.where(tail, ok_tail, ~short | ok_uni) & (x <= hi) & (x >= lo)
+        z.flat[idx[ok]] = np.where(flip, -x, x)[ok]
+        todo.flat[idx[ok]] = False
+    return z
+
+
+@register_op("StatelessParameterizedTruncatedNormal")
+class StatelessParameterizedTruncatedNormal(_StatelessParams):
+    """y ~ N(means, stddevs^2) conditioned on [minvals, maxvals], a function of `seed`."""
+
+    def draw(
+        self,
+        rng: np.random.Generator,
+        means: np.ndarray,
+        stddevs: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+    ) -> np.ndarray:
+        if np.any(stddevs <= 0) or np.any(lo >= hi):
+            raise self.error("stddevs must be > 0 and minvals < maxvals.")
+        z = _truncated_in(rng, (lo - means) / stddevs, (hi - means) / stddevs)
+        return np.clip(means + stddevs * z, lo, hi)
+
+
 @register_op("StatelessRandomPoisson")
 class StatelessRandomPoisson(_StatelessParams):
     """y ~ Poisson(lam), a function of `seed`."""
@@ -523,6 +577,36 @@ def stateless_random_binomial(
         p = _param(probs, dtypes.float32, "probs")
         return _stateless(
             StatelessRandomBinomial, "StatelessRandomBinomial", shape, seed, [n, p], dt, None
+        )
+
+
+def stateless_parameterized_truncated_normal(
+    shape: Any,
+    seed: Any,
+    means: Any = 0.0,
+    stddevs: Any = 1.0,
+    minvals: Any = -2.0,
+    maxvals: Any = 2.0,
+    name: str | None = None,
+) -> Tensor:
+    """N(means, stddevs^2) draws of `shape` conditioned on [minvals, maxvals] (all four
+    broadcast to shape; dtype from `means`), a deterministic function of `seed`."""
+    g = graph_of([shape, seed, means, stddevs, minvals, maxvals], "stateless_parameterized_tn")
+    with g.as_default(), g.name_scope(name or "stateless_parameterized_truncated_normal"):
+        m = _param(means, dtypes.float32, "means")
+        dt = _float_dtype(m.dtype, "stateless_parameterized_truncated_normal")
+        ps = [m] + [
+            _param(v, dt, n)
+            for v, n in ((stddevs, "stddevs"), (minvals, "minvals"), (maxvals, "maxvals"))
+        ]
+        return _stateless(
+            StatelessParameterizedTruncatedNormal,
+            "StatelessParameterizedTruncatedNormal",
+            shape,
+            seed,
+            ps,
+            dt,
+            None,
         )
 
 

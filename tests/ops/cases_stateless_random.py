@@ -16,6 +16,11 @@ def _mean_var(x):
     return tf.stack([m, tf.reduce_mean(tf.square(tf.cast(x, tf.float64) - m))])
 
 
+def _min_and_mean(x):
+    x = tf.cast(x, tf.float64)
+    return tf.stack([tf.reduce_min(x), tf.reduce_mean(x)])
+
+
 def _max_and_var(x):
     return tf.stack([tf.cast(tf.reduce_max(tf.abs(x)), tf.float64), _mean_var(x)[1]])
 
@@ -108,5 +113,28 @@ CASES = [
         [np.float32(2.5)],
         grad=False,
         atol=0.1,
+    ),
+    OpCase(
+        "StatelessParameterizedTruncatedNormal",
+        lambda s: _min_and_mean(
+            R.stateless_parameterized_truncated_normal([N], s, 0.0, 1.0, 3.0, np.inf)
+        ),
+        # N(0, 1) beyond 3: mean phi(3) / (1 - Phi(3)) = 3.2831
+        lambda s: np.array([3.0, 3.2831]),
+        [SEED],
+        grad=False,
+        atol=0.02,
+    ),
+    OpCase(
+        "StatelessParameterizedTruncatedNormal",
+        lambda s: _mean_var(
+            R.stateless_parameterized_truncated_normal([N], s, [1.0], 2.0, -1.0, 3.0)
+        ),
+        # N(1, 4) on [1 - 2, 1 + 2]: mean 1, variance 4 * 0.2911 (one stddev each side)
+        lambda s: np.array([1.0, 4 * 0.29112]),
+        [SEED],
+        name="symmetric",
+        grad=False,
+        atol=0.03,
     ),
 ]

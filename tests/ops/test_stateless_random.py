@@ -138,3 +138,18 @@ def test_split_and_fold_in():
         assert full.min() < -(2**61) and full.max() > 2**61  # the whole int64 range
         with pytest.raises(TypeError, match="data must be int32 or int64"):
             R.fold_in([1, 2], 1.5)
+
+
+def test_parameterized_truncated_normal_bounds():
+    lo = np.array([8.0, -np.inf, -0.001, -1.0, -0.001, 2.0], np.float32)
+    hi = np.array([9.0, -5.0, 0.001, 1.0, np.inf, 2.01], np.float32)
+    with tf.Graph().as_default(), tf.Session() as sess:
+        t = R.stateless_parameterized_truncated_normal([3000, 6], [4, 2], 0.0, 1.0, lo, hi)
+        a, b = sess.run([t, t])
+        np.testing.assert_array_equal(a, b)
+        assert ((a >= lo) & (a <= hi)).all()
+        np.testing.assert_allclose(a[:, 1].mean(), -5.1865, atol=0.03)  # mean beyond -5
+        np.testing.assert_allclose(a[:, 3].mean(), 0.0, atol=0.03)
+        bad = R.stateless_parameterized_truncated_normal([2], [1, 2], 0.0, 1.0, 1.0, 1.0)
+        with pytest.raises(InvalidArgumentError, match="minvals < maxvals"):
+            sess.run(bad)
