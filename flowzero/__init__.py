@@ -83,6 +83,7 @@ from flowzero.nn import sigmoid, tanh
 from flowzero.ops.array_ops import *  # noqa: F403
 from flowzero.ops.batch_space_ops import *  # noqa: F403
 from flowzero.ops.cast_ops import *  # noqa: F403
+from flowzero.ops.check_ops import *  # noqa: F403
 from flowzero.ops.complex_ops import *  # noqa: F403
 from flowzero.ops.control_flow_ops import case, cond, while_loop
 from flowzero.ops.control_ops import group, identity, no_op, stop_gradient
@@ -104,6 +105,7 @@ from flowzero.ops.manip_ops import *  # noqa: F403
 from flowzero.ops.math_ops import *  # noqa: F403
 from flowzero.ops.matrix_ops import *  # noqa: F403
 from flowzero.ops.more_math_ops import *  # noqa: F403
+from flowzero.ops.numerics_ops import *  # noqa: F403
 from flowzero.ops.parsing_ops import *  # noqa: F403
 from flowzero.ops.partition_ops import *  # noqa: F403
 from flowzero.ops.random_ops import *  # noqa: F403
@@ -134,6 +136,11 @@ from flowzero.ops.state_ops import (
     count_up_to,
     is_variable_initialized,
 )
+from flowzero.ops.stateless_random_ops import *  # noqa: F403
+from flowzero.ops.string_convert_ops import *  # noqa: F403
+from flowzero.ops.string_hash_ops import *  # noqa: F403
+from flowzero.ops.string_ops import *  # noqa: F403
+from flowzero.ops.string_seq_ops import *  # noqa: F403
 from flowzero.ops.tensor_array_ops import TensorArray
 from flowzero.ops.trig_ops import *  # noqa: F403
 from flowzero.ops.unary_ops import *  # noqa: F403

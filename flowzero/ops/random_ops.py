@@ -188,18 +188,23 @@ class Multinomial(_RandomOp):
             raise self.error(f"num_samples must be >= 0; got {n}.")
         if logits.shape[1] == 0 and n > 0 and logits.shape[0] > 0:
             raise self.error("num_classes must be positive to draw samples; got 0 classes.")
-        z = logits.astype(np.float64)
-        with np.errstate(invalid="ignore", over="ignore"):
-            z = z - np.max(z, axis=1, keepdims=True)
-            p = np.exp(z)
-            cdf = np.cumsum(p, axis=1)
-            cdf /= cdf[:, -1:]
         u = self._rng(ctx).random((logits.shape[0], n))
-        out = np.empty((logits.shape[0], n), dtype=self.attrs["output_dtype"].np)
-        last = max(logits.shape[1] - 1, 0)
-        for b in range(logits.shape[0]):
-            out[b] = np.minimum(np.searchsorted(cdf[b], u[b], side="right"), last)
-        return out
+        return categorical_draws(logits, u, self.attrs["output_dtype"].np)
+
+
+def categorical_draws(logits: np.ndarray, u: np.ndarray, out: np.dtype) -> np.ndarray:
+    """The class of each uniform draw u[b, j] in [0, 1) under softmax(logits[b]) (inverse CDF)."""
+    z = logits.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = z - np.max(z, axis=1, keepdims=True)
+        p = np.exp(z)
+        cdf = np.cumsum(p, axis=1)
+        cdf /= cdf[:, -1:]
+    res = np.empty(u.shape, dtype=out)
+    last = max(logits.shape[1] - 1, 0)
+    for b in range(logits.shape[0]):
+        res[b] = np.minimum(np.searchsorted(cdf[b], u[b], side="right"), last)
+    return res
 
 
 @register_op("RandomGamma")

@@ -78,7 +78,9 @@ def check_forward(case: OpCase, unknown: bool = False) -> None:
     wants = list(want) if isinstance(want, (list, tuple)) else [want]
     assert len(got) == len(wants), f"{case.id}: {len(got)} outputs, reference has {len(wants)}"
     for k, (t, gv, wv) in enumerate(zip(outs, got, wants)):
-        gv, wv = np.asarray(gv), np.asarray(wv)
+        # A scalar string is fetched as Python bytes (as TF does); compare it as tf.string.
+        gv = np.array(gv, dtype=object) if isinstance(gv, bytes) else np.asarray(gv)
+        wv = np.asarray(wv)
         if wv.dtype.kind == "O" or gv.dtype.kind == "O":
             assert gv.tolist() == wv.tolist(), f"{case.id} output {k}"
         elif wv.dtype.kind in "biu":
