@@ -143,7 +143,10 @@ class EagerGraph(Graph):
         op = Operation(self, node_name, opdef, inputs, [], [], None if stateful else "(eager)")
         op._multi = multi
         op._id = next(self._ids)
-        values = [_value_of(t) for t in inputs]
+        values = []
+        for t in inputs:
+            v = getattr(t, "_value", None)
+            values.append(v if v is not None else _value_of(t))  # None: raises, naming t
         fn = opdef.compute
         try:
             result = fn(self._ctx, *values) if opdef.needs_context else fn(*values)
@@ -159,16 +162,21 @@ class EagerGraph(Graph):
             raise errors.InvalidArgumentError(
                 None, op, f"{opdef_cls.type} '{node_name}': {type(e).__name__}: {e}"
             ) from None
-        results = list(result or []) if multi else [result]
-        outs = []
-        for i, (s, v) in enumerate(zip(specs, results)):
-            if not isinstance(v, VarCell):
-                v = np.asarray(v)
-                if opdef.aliases_state:  # a view of variable storage: later writes must not
-                    v = v.copy()  # change a value already returned
-            t = EagerTensor(op, i, s.dtype, s.shape if isinstance(v, VarCell) else _shape(v.shape))
-            t._value = v
-            outs.append(t)
+        if not multi and result.__class__ is np.ndarray and not opdef.aliases_state:
+            t = EagerTensor(op, 0, specs[0].dtype, _shape(result.shape))  # the common case
+            t._value = result
+            outs = [t]
+        else:
+            outs = []
+            for i, (s, v) in enumerate(zip(specs, list(result or []) if multi else [result])):
+                if not isinstance(v, VarCell):
+                    v = np.asarray(v)
+                    if opdef.aliases_state:  # a view of variable storage: later writes must
+                        v = v.copy()  # not change a value already returned
+                shape = s.shape if isinstance(v, VarCell) else _shape(v.shape)
+                t = EagerTensor(op, i, s.dtype, shape)
+                t._value = v
+                outs.append(t)
         op._outputs = outs
         tapes = self.active_tapes()
         if tapes:
@@ -186,7 +194,6 @@ _VALUE_OPS = frozenset(
     {"Const", "Shape", "Identity", "Rank", "Size", "Pack", "ConcatV2", "Fill", "BroadcastTo"}
 )
 _SMALL = 64
-_PLAIN = frozenset({bool, int, float, str, type(None)})
 _SHAPES: dict[tuple[int, ...], TensorShape] = {}
 
 
@@ -215,13 +222,17 @@ def _infer_key(opdef_cls: type[OpDef], attrs: dict[str, Any], inputs: list[Tenso
     with state or side effects, unhashable attrs, inputs that are not eager values)."""
     if opdef_cls.stateful or opdef_cls.needs_context:
         return None
-    parts: list[Any] = [opdef_cls]
+    items = tuple(attrs.items())
     try:
-        for k in sorted(attrs):
-            v = attrs[k]
-            parts.append((k, v if v.__class__ in _PLAIN else _frozen(v)))
+        hash(items)  # plain attrs (bools, ints, strings, DTypes): the key as they are
+        parts: list[Any] = [opdef_cls, items]
     except TypeError:
-        return None
+        parts = [opdef_cls]
+        try:
+            for k in sorted(attrs):
+                parts.append((k, _frozen(attrs[k])))
+        except TypeError:
+            return None
     for t in inputs:
         v = getattr(t, "_value", None)
         if not isinstance(v, np.ndarray):

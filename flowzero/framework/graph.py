@@ -752,7 +752,7 @@ def graph_of(inputs: list[Any], op_name: str) -> Graph:
     first: Any = None
     for x in inputs:
         t = x
-        if hasattr(t, "_as_graph_element") and not isinstance(t, Tensor):
+        if not isinstance(t, Tensor) and hasattr(t, "_as_graph_element"):
             t = t._as_graph_element()
         if isinstance(t, Tensor):
             if g is None:
@@ -778,14 +778,16 @@ def apply_op(
     Operation.
     """
     g = graph_of(inputs, opdef_cls.type)
-    tensors = inputs
-    if not all(isinstance(x, Tensor) for x in inputs):
-        with g.as_default():
-            tensors = [
-                convert_to_tensor(x, dtype=dtype_hint) if not isinstance(x, Tensor) else x
-                for x in inputs
-            ]
-    op = g.create_op(opdef_cls, list(tensors), attrs or {}, name)
+    tensors = list(inputs)
+    for x in inputs:
+        if not isinstance(x, Tensor):  # something to convert: in the graph's scope
+            with g.as_default():
+                tensors = [
+                    convert_to_tensor(x, dtype=dtype_hint) if not isinstance(x, Tensor) else x
+                    for x in inputs
+                ]
+            break
+    op = g.create_op(opdef_cls, tensors, attrs or {}, name)
     outs = op._outputs
     if not op._multi:
         return outs[0]

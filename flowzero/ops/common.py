@@ -85,9 +85,9 @@ def _kind_words(kinds: str) -> str:
 
 def binary_operands(x: Any, y: Any, op_name: str) -> tuple[Tensor, Tensor]:
     """Converts a pair of operands, giving a Python/NumPy operand the other Tensor's dtype."""
-    g = graph_of([x, y], op_name)
     if x.__class__ is y.__class__ and isinstance(x, Tensor):
-        return x, y  # the common case: nothing to convert
+        return x, y  # the common case, nothing to convert (apply_op checks their graphs)
+    g = graph_of([x, y], op_name)
     with g.as_default():
         if isinstance(x, Tensor) or hasattr(x, "_as_tensor"):
             x = convert_to_tensor(x)
