@@ -34,6 +34,10 @@ NAMESPACES = [
     "signal",
     "spectral",
     "sparse",
+    "manip",
+    "queue",
+    "bitwise",
+    "audio",
 ]
 OUT = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "flowzero", "compat", "_tf1_names.py"

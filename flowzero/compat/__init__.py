@@ -61,7 +61,12 @@ class Namespace(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        raise missing_attribute(self.__name__.split(".", 1)[1], name, self)
+        ns = self.__name__.split(".", 1)[1]
+        obj = _namespace_only(ns, name, load=True)
+        if obj is None:
+            raise missing_attribute(ns, name, self)
+        setattr(self, name, obj)
+        return obj
 
 
 # Names TF 1.15 has only inside a namespace (no root alias): the flowzero function each is.
@@ -143,6 +148,16 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "is_jpeg": "image_codec_ops.is_jpeg",
     },
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
+    "bitwise": {
+        n: f"bitwise_ops.{n}"
+        for n in ("bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift")
+    },
+    "audio": {"decode_wav": "audio_ops.decode_wav", "encode_wav": "audio_ops.encode_wav"},
+    # Imported on first use (as the root's tf.FIFOQueue): see Namespace.__getattr__.
+    "queue": {
+        n: f"ops.data_flow_ops.{n}"
+        for n in ("FIFOQueue", "PaddingFIFOQueue", "QueueBase", "RandomShuffleQueue")
+    },
     "sparse": {
         "from_dense": "sparse_ops.from_dense",
         "expand_dims": "sparse_array_ops.sparse_expand_dims",
@@ -151,11 +166,19 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
 }
 
 
-def _namespace_only(ns: str, name: str) -> Any:
+# Modules that `import flowzero` does not load: their names are bound on first use.
+_ON_FIRST_USE = frozenset({"ops.data_flow_ops"})
+
+
+def _namespace_only(ns: str, name: str, load: bool = False) -> Any:
     path = _NAMESPACE_ONLY.get(ns, {}).get(name)
     if path is None:
         return None
     module, attr = path.rsplit(".", 1)
+    if module in _ON_FIRST_USE:
+        if not load:
+            return None
+        return getattr(importlib.import_module(f"flowzero.{module}"), attr)
     if "." in module:  # outside flowzero.ops, e.g. "platform.tf_record": imported here
         return getattr(importlib.import_module(f"flowzero.{module}"), attr)
     mod = sys.modules.get(f"flowzero.ops.{module}") or sys.modules[f"flowzero.{module}"]
@@ -177,10 +200,12 @@ def build(root: Any) -> dict[str, Namespace]:
             continue
         mod = Namespace(f"flowzero.{ns}", f"tf.{ns}: TF 1.15's names that flowzero implements.")
         for name, target in names.items():
-            obj = _resolve(root, target) if target is not None else _namespace_only(ns, name)
+            obj = _resolve(root, target) if target is not None else None
+            if obj is None:
+                obj = _namespace_only(ns, name)
             if obj is not None:
                 setattr(mod, name, obj)
-        if any(not k.startswith("__") for k in vars(mod)):
+        if ns in _NAMESPACE_ONLY or any(not k.startswith("__") for k in vars(mod)):
             made[ns] = mod
     gfile = made.pop("io.gfile", None)
     if "io" in made:  # tf.io.gfile: the module of TF's file API

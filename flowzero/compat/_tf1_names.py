@@ -7,6 +7,18 @@ None where TensorFlow has no such alias.
 """
 
 NAMESPACES: dict[str, dict[str, str | None]] = {
+    "audio": {
+        "decode_wav": None,
+        "encode_wav": None,
+    },
+    "bitwise": {
+        "bitwise_and": None,
+        "bitwise_or": None,
+        "bitwise_xor": None,
+        "invert": None,
+        "left_shift": None,
+        "right_shift": None,
+    },
     "debugging": {
         "Assert": "Assert",
         "assert_all_finite": "verify_tensor_all_finite",
@@ -309,6 +321,16 @@ NAMESPACES: dict[str, dict[str, str | None]] = {
         "tridiagonal_matmul": None,
         "tridiagonal_solve": None,
     },
+    "manip": {
+        "batch_to_space_nd": "batch_to_space_nd",
+        "gather_nd": "gather_nd",
+        "reshape": "reshape",
+        "reverse": "reverse",
+        "roll": "roll",
+        "scatter_nd": "scatter_nd",
+        "space_to_batch_nd": "space_to_batch_nd",
+        "tile": "tile",
+    },
     "math": {
         "abs": "abs",
         "accumulate_n": "accumulate_n",
@@ -441,6 +463,13 @@ NAMESPACES: dict[str, dict[str, str | None]] = {
         "xlogy": None,
         "zero_fraction": "nn.zero_fraction",
         "zeta": "zeta",
+    },
+    "queue": {
+        "FIFOQueue": "FIFOQueue",
+        "PaddingFIFOQueue": "PaddingFIFOQueue",
+        "PriorityQueue": "PriorityQueue",
+        "QueueBase": "QueueBase",
+        "RandomShuffleQueue": "RandomShuffleQueue",
     },
     "random": {
         "Algorithm": None,
