@@ -63,16 +63,101 @@ MODULE_REASONS = {
 }
 
 
+_QUANT = "quantized kernels and dtypes are out of scope"
+_PS = (
+    "gRPC cluster / parameter-server training is out of scope; data-parallel training is "
+    "MPI (flowzero.distributed, docs/distributed.md)"
+)
+_RAGGED = "RaggedTensor is not implemented (flowzero has tf.SparseTensor)"
+_SPEC = "TF 2 composite-tensor type specs (tf.function signatures)"
+_CPU = "device configuration: flowzero runs on the CPU (threads: tf.ConfigProto)"
+# Why a particular name is absent, where the reason is not "not implemented yet".
+NAME_REASONS: dict[str, str] = {
+    **{
+        n: "custom C++ kernels cannot be loaded into flowzero's NumPy runtime"
+        for n in ("load_op_library", "load_library", "load_file_system_library")
+    },
+    **{
+        n: "persistent session tensors (handles) are not implemented"
+        for n in ("get_session_handle", "get_session_tensor", "delete_session_tensor")
+    },
+    **{n: _SPEC for n in ("TypeSpec", "NoneTensorSpec", "OptionalSpec", "TensorArraySpec")},
+    **{n: _SPEC for n in ("SparseTensorSpec", "IndexedSlicesSpec", "type_spec_from_value")},
+    **{n: _RAGGED for n in ("RaggedTensor", "RaggedTensorSpec", "RaggedFeature")},
+    "function": "TF 2's tf.function; TF1 programs build graphs directly",
+    "wrap_function": "TF 2's tf.function API",
+    "variable_creator_scope": "TF 2's variable-creator API",
+    "vectorized_map": "TF 2's pfor vectorizer (tf.map_fn runs the same computation)",
+    **{
+        n: _PS
+        for n in (
+            "Server",
+            "ServerDef",
+            "ClusterDef",
+            "JobDef",
+            "replica_device_setter",
+            "SyncReplicasOptimizer",
+        )
+    },
+    **{
+        n: "SDCA linear-model kernels are not implemented"
+        for n in ("sdca_fprint", "sdca_optimizer", "sdca_shrink_l1")
+    },
+    "do_quantize_training_on_graphdef": _QUANT,
+    "approx_max_k": "TPU-oriented approximate top-k (use tf.nn.top_k)",
+    "approx_min_k": "TPU-oriented approximate top-k (use tf.nn.top_k on -x)",
+    "approx_top_k": "TPU-oriented approximate top-k (use tf.nn.top_k)",
+    **{
+        n: "TF 2's object-based SavedModel API; flowzero reads and writes TF1 SavedModels "
+        "(tf.saved_model.loader / builder)"
+        for n in ("SaveOptions", "save", "load_v2", "Asset")
+    },
+    **{n: "TF 2 summary API" for n in ("all_v2_summary_ops", "initialize")},
+    **{n: _CPU for n in ("set_log_device_placement", "get_log_device_placement", "check_pinned")},
+    **{
+        n: "TF 2 traceback filtering"
+        for n in (
+            "enable_traceback_filtering",
+            "disable_traceback_filtering",
+            "is_traceback_filtering_enabled",
+        )
+    },
+    **{
+        n: "TF 2's stateful Generator API; TF1 code seeds ops (tf.set_random_seed) or uses "
+        "tf.random.stateless_*"
+        for n in (
+            "Generator",
+            "Algorithm",
+            "create_rng_state",
+            "get_global_generator",
+            "set_global_generator",
+        )
+    },
+    "decode_webp": "an image format TensorFlow added after 1.15",
+    "decode_jxl": "an image format TensorFlow added after 1.15",
+    "decode_proto": "generic protobuf decoding needs descriptor sets; not implemented",
+    "encode_proto": "generic protobuf encoding needs descriptor sets; not implemented",
+}
+# Whole-namespace reasons for namespaces flowzero has in part.
+NAMESPACE_REASONS = {"config": _CPU, "sysconfig": "TensorFlow's C++ build flags (custom ops)"}
+
+
 def _reason(ns: str, name: str) -> str:
     low = name.lower()
     if "tpu" in low:
         return "TPU-only"
     if ns.split(".")[0] in MODULE_REASONS:
         return MODULE_REASONS[ns.split(".")[0]]
+    if ns in NAMESPACE_REASONS:
+        return NAMESPACE_REASONS[ns]
+    if name in NAME_REASONS:
+        return NAME_REASONS[name]
     if "eager" in low or low.startswith("enable_") and "v2" in low:
         return "TF 2 eager behaviour; flowzero always builds graphs"
-    if name.startswith("quint") or name.startswith("qint"):
-        return "quantized dtypes are out of scope"
+    if low.startswith(("quint", "qint", "quantiz", "dequantiz", "fake_quant")):
+        return _QUANT
+    if "ragged" in low:
+        return _RAGGED
     return "not implemented yet"
 
 
