@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PEERS = ("flowzero", "tf1", "torch", "jax", "numpy")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "W11")
 THREADS = 2
 
 # What `python -c "import X"` imports for W5, per peer.
@@ -152,6 +152,15 @@ WORKLOAD_DEFS["W10"] = {
         "fromfile": "np.fromfile of the same data file (no checks)",
     },
     "metrics": [LOAD_MS],
+}
+# W11: W2's network (h50 b100, SGD 0.1) fed two ways: feed_dict of numpy batches, and a
+# tf.data pipeline (from_tensor_slices over the same samples, batch, repeat) whose get_next
+# is the network's input. The same ten batches either way.
+WORKLOAD_DEFS["W11"] = {
+    "title": "W2 (h50 b100) train step: feed_dict vs tf.data get_next (from_tensor_slices, "
+    "batch, repeat) over the same 1,000 samples",
+    "cases": {"feed": "sess.run(train_op, feed_dict)", "dataset": "sess.run(train_op), get_next"},
+    "metrics": [STEP_MS],
 }
 # Workloads whose children get the user's environment (user_env) instead of thread_env, and
 # whose peers keep their own thread defaults (setup(0)).

@@ -18,6 +18,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from bench.common import (
     IMPORT_MODULE,
     LR_ADAM,
@@ -122,6 +124,22 @@ def run_w9(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
         out[kind] = {
             "metrics": {"call": [s * 1e6 for s in samples]},
             "extra": {"calls_per_window": n},
+        }
+    return out
+
+
+def run_w11(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
+    hidden, bsz = W2_CASES["h50_b100"]
+    batches = [data.batch(bsz, i) for i in range(10)]
+    x = np.concatenate([b[0] for b in batches])
+    t = np.concatenate([b[1] for b in batches])
+    out = {}
+    for kind in ("feed", "dataset"):
+        step, loss0 = peer.w11(data.two_layer_weights(hidden), LR_SGD, x, t, bsz, kind)
+        samples, n = time_windows(step, lambda: None, st)
+        out[kind] = {
+            "metrics": {"step": [s * 1e3 for s in samples]},
+            "extra": {"loss0": loss0, "steps_per_window": n},
         }
     return out
 
@@ -408,6 +426,7 @@ RUNNERS = {
     "W8": run_w8,
     "W9": run_w9,
     "W10": run_w10,
+    "W11": run_w11,
 }
 
 

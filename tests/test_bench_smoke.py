@@ -34,6 +34,7 @@ WORKLOAD_CASES = {
     },
     "W9": {("matmul", "call"), ("mul", "call")},
     "W10": {("restore", "load"), ("fromfile", "load")},
+    "W11": {("feed", "step"), ("dataset", "step")},
 }
 
 

@@ -128,3 +128,42 @@ def w10_restore(values: dict[str, np.ndarray], directory: str) -> tuple[Any, str
         sess.run(tf.global_variables_initializer())
     prefix = saver.save(sess, os.path.join(directory, "model.ckpt"), write_meta_graph=False)
     return (lambda: saver.restore(sess, prefix)), data_files(prefix)[0]
+
+
+def w11(
+    w: dict[str, np.ndarray], lr: float, x: np.ndarray, t: np.ndarray, batch: int, kind: str
+) -> tuple[Any, float]:
+    """W11: W2's network on placeholders (kind "feed") or on a tf.data iterator's get_next
+    ("dataset"); returns (one train step, the first batch's loss)."""
+    graph = tf.Graph()
+    with graph.as_default():
+        if kind == "feed":
+            xs = tf.placeholder(tf.float32, [None, 784])
+            ts = tf.placeholder(tf.int32, [None])
+        else:
+            ds = tf.data.Dataset.from_tensor_slices((x, t.astype(np.int32)))
+            xs, ts = ds.batch(batch).repeat().make_one_shot_iterator().get_next()
+        p = {k: tf.Variable(v, name=k) for k, v in w.items()}
+        h = tf.nn.relu(tf.matmul(xs, p["W1"]) + p["b1"])
+        logits = tf.matmul(h, p["W2"]) + p["b2"]
+        loss = tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=ts, logits=logits)
+        )
+        train_op = tf.train.GradientDescentOptimizer(lr).minimize(loss)
+        sess = tf.Session(graph=graph)
+        sess.run(tf.global_variables_initializer())
+    if kind == "feed":
+        feeds = [
+            {xs: x[i : i + batch], ts: t[i : i + batch].astype(np.int32)}
+            for i in range(0, len(x), batch)
+        ]
+        loss0 = float(sess.run(loss, feeds[0]))
+        it = [0]
+
+        def step() -> None:
+            sess.run(train_op, feeds[it[0] % len(feeds)])
+            it[0] += 1
+
+        return step, loss0
+    loss0 = float(sess.run(loss))  # consumes batch 0, as a feed of batch 0 would be
+    return (lambda: sess.run(train_op)), loss0
