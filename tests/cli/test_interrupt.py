@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import flowzero as tf
 from tests.cli.conftest import HAVE_MATPLOTLIB, cli_env
+
+pytestmark = pytest.mark.slow  # trains through the CLI in a subprocess
 
 
 def test_sigint_saves_a_checkpoint_that_restores(tmp_path: Path) -> None:

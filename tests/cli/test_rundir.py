@@ -16,6 +16,8 @@ import pytest
 
 from tests.cli.conftest import HAVE_TENSORBOARD, cli_env, run_cli
 
+pytestmark = pytest.mark.slow  # each test trains through the CLI in a subprocess
+
 FAST = ("--no-plot", "--data", "subset")
 
 

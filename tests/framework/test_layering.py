@@ -4,6 +4,7 @@ lazily inside a function; the per-session state sits below the ops and the optim
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,15 @@ import pytest
 PKG = Path(__file__).resolve().parents[2] / "flowzero"
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), str(path))
+
+
+@functools.cache
 def _imports(path: Path) -> list[tuple[str, bool, int]]:
     """(module, inside a function?, line) for every import of a flowzero module in `path`."""
-    tree = ast.parse(path.read_text(), str(path))
+    tree = _tree(path)
     found: list[tuple[str, bool, int]] = []
 
     def visit(node: ast.AST, in_function: bool) -> None:
@@ -84,7 +91,7 @@ def test_the_engine_import_graph_has_no_cycles() -> None:
             if module in ("flowzero.ops", "flowzero.framework", "flowzero.runtime"):
                 targets = [
                     f"{module}.{a.name}"
-                    for node in ast.walk(ast.parse(p.read_text()))
+                    for node in ast.walk(_tree(p))
                     if isinstance(node, ast.ImportFrom) and node.module == module
                     for a in node.names
                 ]
