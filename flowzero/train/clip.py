@@ -35,7 +35,9 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = No
     `axes`, default all) is at most clip_norm; unchanged if it already is.
 
     Example:
-        >>> tf.clip_by_norm(tf.constant([3.0, 4.0]), 1.0)   # -> [0.6, 0.8]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.clip_by_norm(tf.constant([3.0, 4.0]), 1.0))
+        array([0.6, 0.8], dtype=float32)
     """
     g = graph_of([t, clip_norm], "clip_by_norm")
     with g.as_default(), g.name_scope(name or "clip_by_norm"):

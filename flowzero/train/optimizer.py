@@ -183,6 +183,7 @@ class Optimizer:
             ValueError: no variables to optimize, or no variable receives a gradient.
 
         Example:
+            >>> sess = tf.Session()
             >>> train_op = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
             >>> for _ in range(100): sess.run(train_op, feed_dict={x: xs, y_: ys})
         """
