@@ -25,6 +25,7 @@ def hessians(
         ValueError: an x whose number of elements is not known at build time.
 
     Example:
+        >>> sess = tf.Session()
         >>> x = tf.constant([1.0, 2.0]); y = tf.reduce_sum(x * x * x)
         >>> sess.run(tf.hessians(y, x))[0]
         array([[ 6.,  0.],
@@ -65,7 +66,11 @@ def grad_pass_through(f: Any) -> Any:
     ops that have none, such as an assignment or a rounding.
 
     Example:
+        >>> x = tf.constant([0.4, 1.6])
         >>> q = tf.grad_pass_through(tf.round)(x)   # forward rounds; gradient 1 per entry
+        >>> sess = tf.Session()
+        >>> sess.run([q, tf.gradients(q, x)[0]])
+        [array([0., 2.], dtype=float32), array([1., 1.], dtype=float32)]
     """
     from flowzero.ops.script_ops import custom_gradient
 

@@ -7,8 +7,11 @@ here is a composite of ops in flowzero/ops/ (resizes: image_ops.py), so gradient
 what is differentiable.
 
 Example:
+    >>> img = tf.placeholder(tf.float32, [32, 32, 3])
     >>> img = tf.image.random_flip_left_right(tf.random_crop(img, [24, 24, 3]))
     >>> img = tf.image.per_image_standardization(img)
+    >>> img.shape
+    TensorShape([24, 24, 3])
 """
 
 from __future__ import annotations
@@ -120,7 +123,10 @@ def resize_images(
         preserve_aspect_ratio: fit inside `size` keeping the aspect ratio (static sizes).
 
     Example:
+        >>> img = tf.placeholder(tf.float32, [None, 28, 28, 1])
         >>> small = tf.image.resize_images(img, [14, 14])
+        >>> small.shape
+        TensorShape([None, 14, 14, 1])
     """
     method = (
         ResizeMethod(int(method)) if not isinstance(method, str) else ResizeMethod[method.upper()]

@@ -91,7 +91,12 @@ def rgb_to_hsv(images: Any, name: str | None = None) -> Tensor:
     as a fraction of the circle (0 for greys), as TF's RGBToHSV kernel.
 
     Example:
+        >>> img = tf.constant([[1.0, 0.0, 0.0], [0.0, 0.0, 0.5]])   # red, dark blue
         >>> hsv = tf.image.rgb_to_hsv(img)    # img: float [..., 3] in [0, 1]
+        >>> sess = tf.Session()
+        >>> sess.run(hsv)
+        array([[0.       , 1.       , 1.       ],
+               [0.6666667, 1.       , 0.5      ]], dtype=float32)
     """
     with name_scope(name, "rgb_to_hsv"):
         x = _rgb(images, "rgb_to_hsv")

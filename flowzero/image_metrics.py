@@ -57,7 +57,11 @@ def psnr(a: Any, b: Any, max_val: Any, name: str | None = None) -> Tensor:
     dimensions): 10 * log10(max_val^2 / mse). Integer images are converted to float first.
 
     Example:
-        >>> tf.image.psnr(img1, img2, max_val=1.0)   # img: float [batch, h, w, c]
+        >>> img1 = tf.zeros([1, 4, 4, 1])
+        >>> img2 = tf.fill([1, 4, 4, 1], 0.1)   # MSE 0.01 -> 10 log10(1 / 0.01) = 20 dB
+        >>> sess = tf.Session()
+        >>> sess.run(tf.image.psnr(img1, img2, max_val=1.0))   # img: float [batch, h, w, c]
+        array([20.], dtype=float32)
     """
     with name_scope(name, "PSNR"):
         x, y, mv = _floats(*_pair(a, b, "psnr"), max_val)

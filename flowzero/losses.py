@@ -6,8 +6,13 @@ loss, weights it, reduces it (default Reduction.SUM_BY_NONZERO_WEIGHTS: the weig
 divided by the number of non-zero weights) and adds the result to tf.GraphKeys.LOSSES.
 
 Example:
+    >>> y_ = tf.constant([[0., 1.], [1., 0.]])
+    >>> logits = tf.constant([[0., 2.], [1., 1.]])
     >>> loss = tf.losses.softmax_cross_entropy(onehot_labels=y_, logits=logits)
     >>> total = tf.losses.get_total_loss()   # + regularization losses
+    >>> sess = tf.Session()
+    >>> print(sess.run(total))
+    0.4100376
 """
 
 from __future__ import annotations
@@ -225,7 +230,9 @@ def mean_squared_error(
     """Weighted (predictions - labels) ** 2, reduced (the mean by default).
 
     Example:
-        >>> tf.losses.mean_squared_error(labels=[1., 2.], predictions=[1., 4.])   # -> 2.0
+        >>> sess = tf.Session()
+        >>> print(sess.run(tf.losses.mean_squared_error(labels=[1., 2.], predictions=[1., 4.])))
+        2.0
     """
     labels, predictions = _pair(labels, predictions, "mean_squared_error")
     with labels.graph.as_default(), labels.graph.name_scope(scope or "mean_squared_error") as sc:
@@ -346,7 +353,12 @@ def softmax_cross_entropy(
     scalar or one weight per example ([batch]).
 
     Example:
+        >>> y = tf.constant([3, 7])
+        >>> logits = tf.zeros([2, 10])
         >>> loss = tf.losses.softmax_cross_entropy(tf.one_hot(y, 10), logits)
+        >>> sess = tf.Session()
+        >>> print(sess.run(loss))   # log 10
+        2.3025851
     """
     labels, logits = _pair(onehot_labels, logits, "softmax_cross_entropy")
     with (
@@ -395,9 +407,11 @@ def sum_of_squares(y: Any, t: Any, name: str | None = None) -> Tensor:
     Not added to any collection (the book's plain function).
 
     Example (the book's, ch. 4):
+        >>> sess = tf.Session()
         >>> t = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
         >>> y = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
-        >>> sess.run(tf.losses.sum_of_squares(y, t))   # 0.0975
+        >>> print(sess.run(tf.losses.sum_of_squares(y, t)))   # 0.0975
+        0.0975
     """
     g = graph_of([y, t], "sum_of_squares")
     with g.as_default(), g.name_scope(name or "sum_of_squares") as sc:
@@ -422,10 +436,13 @@ def cross_entropy_error(y: Any, t: Any, name: str | None = None) -> Tensor:
         ValueError: t's rank is neither y's nor y's minus 1 (ranks must be known).
 
     Example (the book's, ch. 4):
+        >>> sess = tf.Session()
         >>> t = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
         >>> y = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
-        >>> sess.run(tf.losses.cross_entropy_error(y, t))   # 0.510825...
-        >>> sess.run(tf.losses.cross_entropy_error([y, y], [2, 7]))   # batch of labels
+        >>> print(sess.run(tf.losses.cross_entropy_error(y, t)))   # 0.510825...
+        0.5108254
+        >>> print(sess.run(tf.losses.cross_entropy_error([y, y], [2, 7])))   # batch of labels
+        1.4067048
     """
     g = graph_of([y, t], "cross_entropy_error")
     with g.as_default(), g.name_scope(name or "cross_entropy_error") as sc:

@@ -116,8 +116,11 @@ def make_template(
         ValueError: (on a later call) func_ created a new trainable variable.
 
     Example:
+        >>> x, y = tf.constant(1.0), tf.constant(2.0)
         >>> scale = tf.make_template("scale", lambda x: x * tf.get_variable("w", []))
         >>> a, b = scale(x), scale(y)          # one variable scale/w, used twice
+        >>> [v.name for v in tf.global_variables()]
+        ['scale/w:0']
     """
     if kwargs:
         func_ = functools.partial(func_, **kwargs)

@@ -39,8 +39,11 @@ class Variable:
         dtype: convert the initial value to this dtype.
 
     Example:
+        >>> sess = tf.Session()
         >>> state = tf.Variable(0, name="counter")
-        >>> sess.run(state.initializer); sess.run(state.assign_add(1))
+        >>> sess.run(state.initializer)
+        >>> print(sess.run(state.assign_add(1)))
+        1
     """
 
     def __init__(

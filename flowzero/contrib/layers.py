@@ -7,6 +7,7 @@ Example:
     >>> w = tf.get_variable("w", [784, 10], regularizer=reg,
     ...                     initializer=tf.contrib.layers.xavier_initializer())
     >>> tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)  # [scale * sum(w**2) / 2]
+    [<tf.Tensor 'w/Regularizer/l2_regularizer:0' shape=() dtype=float32>]
 """
 
 from __future__ import annotations
@@ -219,7 +220,11 @@ def batch_norm(
         ValueError: batch_weights, zero_debias_moving_mean or renorm (not supported).
 
     Example:
+        >>> h = tf.placeholder(tf.float32, [None, 64])
+        >>> is_training = tf.placeholder(tf.bool, [])
         >>> h = tf.contrib.layers.batch_norm(h, is_training=is_training, scale=True)
+        >>> len(tf.get_collection(tf.GraphKeys.UPDATE_OPS))   # moving mean and variance
+        2
     """
     for flag, what in (
         (batch_weights is not None, "batch_weights"),

@@ -6,10 +6,14 @@ math of LSTMCell with peepholes / clipping), the layer-normalized LayerNormBasic
 stacked bidirectional helpers. Composites of existing ops only (no kernels here).
 
 Example:
+    >>> x = tf.placeholder(tf.float32, [None, 20, 8])   # [batch, time, depth]
+    >>> lengths = tf.placeholder(tf.int32, [None])
     >>> cells_fw = [tf.contrib.rnn.LSTMBlockCell(64) for _ in range(2)]
     >>> cells_bw = [tf.contrib.rnn.LSTMBlockCell(64) for _ in range(2)]
     >>> out, states_fw, states_bw = tf.contrib.rnn.stack_bidirectional_dynamic_rnn(
     ...     cells_fw, cells_bw, x, sequence_length=lengths, dtype=tf.float32)
+    >>> out.shape   # forward and backward outputs side by side
+    TensorShape([None, 20, 128])
 """
 
 from __future__ import annotations
@@ -261,8 +265,11 @@ class LSTMBlockFusedCell(LSTMBlockCell):
     the final state is the one at its last valid step (the initial state for length 0).
 
     Example:
+        >>> x_time_major = tf.placeholder(tf.float32, [20, None, 8])   # [time, batch, depth]
         >>> cell = tf.contrib.rnn.LSTMBlockFusedCell(128)
         >>> outputs, (c, h) = cell(x_time_major, dtype=tf.float32)
+        >>> outputs.shape, h.shape
+        (TensorShape([20, None, 128]), TensorShape([None, 128]))
     """
 
     def __call__(

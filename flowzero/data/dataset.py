@@ -34,6 +34,19 @@ from flowzero.runtime.state import RunContext
 _iterator_ids = itertools.count()
 
 
+def _lists_as_tensors(value: Any) -> Any:
+    """NOTE: tf.data's structures are tuples, dicts and namedtuples; a Python list is one
+    component (a tensor), as TF: from_tensor_slices([1, 2, 3]) has three scalar elements."""
+    if isinstance(value, list):
+        return convert_to_tensor(value)
+    if isinstance(value, dict):
+        return {k: _lists_as_tensors(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        items = [_lists_as_tensors(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return value
+
+
 class Dataset:
     """A pipeline of elements: each element a (nested) structure of tensors."""
 
@@ -66,6 +79,7 @@ class Dataset:
     @staticmethod
     def from_tensor_slices(tensors: Any) -> Dataset:
         """The elements are the slices of `tensors` along their first axis."""
+        tensors = _lists_as_tensors(tensors)
         flat = [convert_to_tensor(t) for t in nest.flatten(tensors)]
         firsts = {t.shape.known[0] for t in flat if t.shape.known and t.shape.known[0] is not None}
         if len(firsts) > 1:
@@ -87,6 +101,7 @@ class Dataset:
     @staticmethod
     def from_tensors(tensors: Any) -> Dataset:
         """One element: `tensors` itself."""
+        tensors = _lists_as_tensors(tensors)
         flat = [convert_to_tensor(t) for t in nest.flatten(tensors)]
         return Dataset(
             {"op": "tensors", "tensors": flat},
@@ -288,8 +303,13 @@ class Dataset:
         """Each element through `map_func`, which returns a Dataset; their elements in order.
 
         Example:
+            >>> rows = [[1, 2], [3, 4]]
             >>> ds = tf.data.Dataset.from_tensor_slices(rows).flat_map(
             ...     lambda row: tf.data.Dataset.from_tensor_slices(row))   # every entry
+            >>> nxt = ds.make_one_shot_iterator().get_next()
+            >>> sess = tf.Session()
+            >>> [int(sess.run(nxt)) for _ in range(4)]
+            [1, 2, 3, 4]
         """
         return self._nested("flat_map", map_func, {})
 

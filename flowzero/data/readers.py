@@ -53,7 +53,17 @@ def TFRecordDataset(  # noqa: N802 - TF's class name
     num_parallel_reads are accepted; files are read one after the other).
 
     Example:
+        >>> with tf.io.TFRecordWriter("a.tfrecord") as w:
+        ...     for i in range(3):
+        ...         w.write(tf.train.Example(features=tf.train.Features(feature={
+        ...             "y": tf.train.Feature(int64_list=tf.train.Int64List(value=[i]))}))
+        ...             .SerializeToString())
+        >>> def parse(record):
+        ...     return tf.parse_single_example(record, {"y": tf.FixedLenFeature([], tf.int64)})
         >>> ds = tf.data.TFRecordDataset(["a.tfrecord"]).map(parse).batch(32)
+        >>> sess = tf.Session()
+        >>> sess.run(ds.make_one_shot_iterator().get_next())["y"]
+        array([0, 1, 2])
     """
     c = _compression(compression_type, "TFRecordDataset")
     t = _filenames(filenames, "TFRecordDataset")
@@ -70,7 +80,14 @@ def TextLineDataset(  # noqa: N802 - TF's class name
     Skip a header with `.skip(1)`.
 
     Example:
-        >>> ds = tf.data.TextLineDataset("data.csv").skip(1).map(parse_line)
+        >>> with open("data.csv", "w") as f:
+        ...     _ = f.write("x,y\\n1.5,2\\n3.5,4\\n")
+        >>> def parse_line(line):
+        ...     return tf.decode_csv(line, record_defaults=[[0.0], [0]])
+        >>> ds = tf.data.TextLineDataset("data.csv").skip(1).map(parse_line)   # skip the header
+        >>> sess = tf.Session()
+        >>> print(*sess.run(ds.make_one_shot_iterator().get_next()))
+        1.5 2
     """
     c = _compression(compression_type, "TextLineDataset")
     t = _filenames(filenames, "TextLineDataset")
@@ -91,7 +108,14 @@ def FixedLengthRecordDataset(  # noqa: N802 - TF's class name
     partial record at a file's end is left out, as TF does for uncompressed files.
 
     Example:
+        >>> with open("data_batch_1.bin", "wb") as f:   # CIFAR-10's layout: label, pixels
+        ...     _ = f.write(bytes(2 * (1 + 32 * 32 * 3)))
+        >>> files = ["data_batch_1.bin"]
         >>> ds = tf.data.FixedLengthRecordDataset(files, 1 + 32 * 32 * 3)
+        >>> record = ds.make_one_shot_iterator().get_next()
+        >>> sess = tf.Session()
+        >>> len(sess.run(record))
+        3073
     """
     sizes = {"record_bytes": record_bytes, "header_bytes": header_bytes or 0}
     sizes["footer_bytes"] = footer_bytes or 0

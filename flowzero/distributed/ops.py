@@ -366,6 +366,7 @@ def broadcast_global_variables(root_rank: int = 0) -> Operation:
     restoring a checkpoint on the root), so every rank starts from the same weights.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.global_variables_initializer())
         >>> sess.run(dist.broadcast_global_variables(0))
     """

@@ -37,11 +37,12 @@ class GradientTape:
     `tape.watch(t)`. A non-persistent tape allows one `gradient` call.
 
     Example:
+        >>> tf.enable_eager_execution()   # at program start
         >>> x = tf.constant(3.0)
         >>> with tf.GradientTape() as tape:
         ...     tape.watch(x)
         ...     y = x * x
-        >>> tape.gradient(y, x).numpy()
+        >>> print(tape.gradient(y, x).numpy())
         6.0
     """
 

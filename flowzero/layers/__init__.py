@@ -23,9 +23,12 @@ Without an optimizer (hand-written tf.assign_sub updates), run them yourself:
 
 Example:
     >>> x = tf.placeholder(tf.float32, [None, 784])
+    >>> is_training = tf.placeholder(tf.bool, [])
     >>> h = tf.layers.dense(x, 128, activation=tf.nn.relu)          # dense/kernel, dense/bias
     >>> h = tf.layers.batch_normalization(h, training=is_training)  # feed is_training
     >>> logits = tf.layers.dense(h, 10)                             # dense_1/...
+    >>> [v.name for v in tf.trainable_variables()][-2:]
+    ['dense_1/kernel:0', 'dense_1/bias:0']
 """
 
 from flowzero.layers.base import Layer

@@ -140,7 +140,10 @@ def conv2d(
         Others: as dense.
 
     Example:
+        >>> images = tf.placeholder(tf.float32, [None, 28, 28, 1])
         >>> h = tf.layers.conv2d(images, 32, 5, padding="same", activation=tf.nn.relu)
+        >>> h.shape
+        TensorShape([None, 28, 28, 32])
     """
     layer = Conv2D(
         filters,
@@ -296,7 +299,10 @@ def conv2d_transpose(
         Others: as conv2d.
 
     Example:
+        >>> h = tf.placeholder(tf.float32, [None, 7, 7, 128])
         >>> up = tf.layers.conv2d_transpose(h, 64, 5, strides=2, padding="same")  # 7x7 -> 14x14
+        >>> up.shape
+        TensorShape([None, 14, 14, 64])
     """
     layer = Conv2DTranspose(
         filters,
@@ -469,7 +475,10 @@ def separable_conv2d(
     """Functional depthwise-separable convolution layer (MobileNet's block).
 
     Example:
+        >>> x = tf.placeholder(tf.float32, [None, 32, 32, 16])
         >>> h = tf.layers.separable_conv2d(x, 64, 3, padding="same", activation=tf.nn.relu)
+        >>> h.shape
+        TensorShape([None, 32, 32, 64])
     """
     layer = SeparableConv2D(
         filters,

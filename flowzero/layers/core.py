@@ -150,7 +150,10 @@ def dense(
         ValueError: the last dimension of `inputs` is unknown, or rank < 2.
 
     Example:
-        >>> h = tf.layers.dense(x, 64, activation=tf.nn.relu, name="fc1")  # fc1/kernel:0
+        >>> x = tf.placeholder(tf.float32, [None, 784])
+        >>> h = tf.layers.dense(x, 64, activation=tf.nn.relu, name="fc1")
+        >>> [v.name for v in tf.trainable_variables()]
+        ['fc1/kernel:0', 'fc1/bias:0']
     """
     layer = Dense(
         units,
@@ -216,7 +219,8 @@ def flatten(inputs: Any, name: str | None = None, data_format: str = "channels_l
     """Flattens `inputs` to [batch, k] keeping the batch dimension (static shape where known).
 
     Example:
-        >>> tf.layers.flatten(tf.placeholder(tf.float32, [None, 7, 7, 64]))   # -> (?, 3136)
+        >>> tf.layers.flatten(tf.placeholder(tf.float32, [None, 7, 7, 64])).shape
+        TensorShape([None, 3136])
     """
     return Flatten(data_format, name)(inputs)
 
@@ -265,8 +269,13 @@ def dropout(
     when `training` (a Python bool or a bool Tensor, e.g. a placeholder fed per run).
 
     Example:
+        >>> h = tf.ones([2, 3])
         >>> is_training = tf.placeholder(tf.bool, [])
         >>> h = tf.layers.dropout(h, rate=0.3, training=is_training)
+        >>> sess = tf.Session()
+        >>> sess.run(h, {is_training: False})   # the identity when not training
+        array([[1., 1., 1.],
+               [1., 1., 1.]], dtype=float32)
     """
     return Dropout(rate, noise_shape, seed, name)(inputs, training=training)
 

@@ -222,9 +222,12 @@ def batch_normalization(
         renorm, virtual_batch_size, adjustment: not supported (ValueError if set).
 
     Example:
+        >>> h = tf.layers.dense(tf.placeholder(tf.float32, [None, 8]), 4)
         >>> is_training = tf.placeholder(tf.bool, [])
         >>> h = tf.layers.batch_normalization(h, training=is_training)
-        >>> train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)   # also runs UPDATE_OPS
+        >>> loss = tf.reduce_mean(tf.square(h))
+        >>> with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+        ...     train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)   # also runs UPDATE_OPS
     """
     if renorm or virtual_batch_size is not None or adjustment is not None:
         raise ValueError(

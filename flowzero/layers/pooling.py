@@ -65,7 +65,9 @@ def max_pooling2d(
     """Max pooling: pool_size and strides are an int or 2 ints; padding 'valid' or 'same'.
 
     Example:
-        >>> tf.layers.max_pooling2d(h, pool_size=2, strides=2)   # (?, 28, 28, c) -> (?, 14, 14, c)
+        >>> h = tf.placeholder(tf.float32, [None, 28, 28, 32])
+        >>> tf.layers.max_pooling2d(h, pool_size=2, strides=2).shape
+        TensorShape([None, 14, 14, 32])
     """
     return MaxPooling2D(pool_size, strides, padding, data_format, name)(inputs)
 

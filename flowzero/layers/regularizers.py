@@ -2,8 +2,12 @@
 `kernel_regularizer`): shared by flowzero.layers and flowzero.contrib.layers, below both.
 
 Example:
+    >>> x = tf.placeholder(tf.float32, [None, 784])
     >>> h = tf.layers.dense(x, 100, kernel_regularizer=tf.contrib.layers.l2_regularizer(1e-4))
+    >>> loss = tf.reduce_mean(tf.square(h))
     >>> loss += tf.losses.get_regularization_loss()
+    >>> tf.losses.get_regularization_losses()
+    [<tf.Tensor 'dense/kernel/Regularizer/l2_regularizer:0' shape=() dtype=float32>]
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ class DeepConvNet:
         params: dict W1, b1, ..., W8, b8 -> Variable (W1-W6 convolutions, W7-W8 affine).
 
     Example:
+        >>> sess = tf.Session()
         >>> net = DeepConvNet()
         >>> train = tf.train.AdamOptimizer(1e-3).minimize(net.loss)
         >>> sess.run(train, {net.x: xb.reshape(-1, 28, 28, 1), net.t: tb, net.training: True})

@@ -91,6 +91,7 @@ class MultiLayerNetExtend:
         running_stats: dict running_mean1, running_var1, ... -> non-trainable Variable.
 
     Example:
+        >>> sess = tf.Session()
         >>> net = MultiLayerNetExtend(784, [100] * 5, 10, use_batchnorm=True)
         >>> train = tf.train.GradientDescentOptimizer(0.01).minimize(net.loss)  # + UPDATE_OPS
         >>> sess.run(train, {net.x: xb, net.t: tb, net.training: True})

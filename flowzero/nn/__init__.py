@@ -6,6 +6,9 @@ static_rnn / dynamic_rnn and their bidirectional forms (flowzero/nn/rnn_cell*.py
 
 Example:
     >>> import flowzero as tf
+    >>> x = tf.placeholder(tf.float32, [None, 784])
+    >>> y_ = tf.placeholder(tf.float32, [None, 10])
+    >>> w, b = tf.Variable(tf.zeros([784, 10])), tf.Variable(tf.zeros([10]))
     >>> h = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w), b))
     >>> loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y_, logits=h))
 """

@@ -202,8 +202,11 @@ def static_rnn(
             or a sequence_length that is not a vector of batch size.
 
     Example:
+        >>> x = tf.placeholder(tf.float32, [None, 5, 8])
         >>> xs = tf.unstack(x, axis=1)          # x: [batch, time, depth]
         >>> outputs, state = tf.nn.static_rnn(tf.nn.rnn_cell.GRUCell(32), xs, dtype=tf.float32)
+        >>> len(outputs), state.shape
+        (5, TensorShape([None, 32]))
     """
     assert_like_rnncell("cell", cell)
     if not nest.is_sequence(inputs):
@@ -485,7 +488,8 @@ def dynamic_rnn(
         >>> lengths = tf.placeholder(tf.int32, [None])
         >>> outputs, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(32), x,
         ...                                    sequence_length=lengths, dtype=tf.float32)
-        >>> state.h                               # [batch, 32], each at its own last step
+        >>> state.h.shape       # [batch, 32], each at its own last step
+        TensorShape([None, 32])
     """
     assert_like_rnncell("cell", cell)
     with variable_scope(scope or "rnn"):

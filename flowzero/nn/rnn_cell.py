@@ -2,6 +2,9 @@
 rnn_cell_impl.py and rnn_cell_wrappers.py).
 
 Example:
+    >>> x = tf.placeholder(tf.float32, [None, 20, 8])
+    >>> lengths = tf.placeholder(tf.int32, [None])
+    >>> keep = tf.placeholder_with_default(1.0, [])
     >>> cell = tf.nn.rnn_cell.MultiRNNCell(
     ...     [tf.nn.rnn_cell.DropoutWrapper(tf.nn.rnn_cell.LSTMCell(128), output_keep_prob=keep)
     ...      for _ in range(2)])

@@ -203,8 +203,11 @@ class BasicLSTMCell(RNNCell):
         dtype: the variables' dtype (default: the first inputs').
 
     Example:
+        >>> x = tf.placeholder(tf.float32, [None, 20, 8])
         >>> cell = tf.nn.rnn_cell.BasicLSTMCell(64)
         >>> outputs, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)  # x: [b, t, d]
+        >>> outputs.shape, state.c.shape
+        (TensorShape([None, 20, 64]), TensorShape([None, 64]))
     """
 
     def __init__(

@@ -60,6 +60,7 @@ def relu(features: Any, name: str | None = None) -> Tensor:
     """Rectified linear unit, max(features, 0), elementwise.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.nn.relu([-1., 0., 2.]))
         array([0., 0., 2.], dtype=float32)
     """
@@ -237,6 +238,7 @@ def sigmoid(x: Any, name: str | None = None) -> Tensor:
     """Logistic sigmoid 1 / (1 + exp(-x)), elementwise; finite for any input.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.sigmoid([0., 1e4, -1e4]))
         array([0.5, 1. , 0. ], dtype=float32)
     """

@@ -98,6 +98,7 @@ def constant(
         A Tensor.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.constant([[3., 3.]]))
         array([[3., 3.]], dtype=float32)
     """
@@ -149,6 +150,7 @@ def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tenso
         name: node name (default "Placeholder").
 
     Example:
+        >>> sess = tf.Session()
         >>> x = tf.placeholder(tf.float32, [None, 2])
         >>> sess.run(x * 2, feed_dict={x: [[1, 2]]})
         array([[2., 4.]], dtype=float32)
@@ -421,7 +423,8 @@ def size(input: Any, name: str | None = None, out_type: Any = dtypes.int32) -> T
     """The number of elements of `input`, as a scalar int tensor.
 
     Example:
-        >>> sess.run(tf.size(tf.zeros([2, 3])))
+        >>> sess = tf.Session()
+        >>> print(sess.run(tf.size(tf.zeros([2, 3]))))
         6
     """
     return apply_op(Size, [input], {"out_type": dtypes.as_dtype(out_type)}, name=name)
@@ -444,7 +447,8 @@ def rank(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """The rank (number of dimensions) of `input`, as a scalar int32 tensor.
 
     Example:
-        >>> sess.run(tf.rank(tf.zeros([2, 3])))
+        >>> sess = tf.Session()
+        >>> print(sess.run(tf.rank(tf.zeros([2, 3]))))
         2
     """
     return apply_op(Rank, [input], name=name)
@@ -495,6 +499,7 @@ def stack(values: Any, axis: int = 0, name: str = "stack") -> Tensor:
         InvalidArgumentError: the values' shapes differ, or `axis` is out of range.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.stack([tf.constant([1, 2]), tf.constant([3, 4])], axis=1))
         array([[1, 3],
                [2, 4]], dtype=int32)

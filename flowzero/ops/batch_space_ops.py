@@ -198,6 +198,7 @@ def space_to_batch_nd(
             paddings/block_shape of the wrong shape or sign.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.space_to_batch_nd([[[[1], [2]], [[3], [4]]]], [2, 2], [[0, 0], [0, 0]]))
         array([[[[1]]], [[[2]]], [[[3]]], [[[4]]]], dtype=int32)
     """
@@ -224,6 +225,7 @@ def batch_to_space_nd(
             larger than a spatial dim.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.batch_to_space_nd([[[[1]]], [[[2]]], [[[3]]], [[[4]]]], [2, 2],
         ...                               [[0, 0], [0, 0]]))[0, :, :, 0]
         array([[1, 2],
@@ -301,6 +303,7 @@ def required_space_to_batch_paddings(
         base_paddings: int [M, 2], the padding wanted anyway (default zeros).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.required_space_to_batch_paddings([5, 4], [2, 3]))
         (array([[0, 1], [0, 2]], dtype=int32), array([[0, 1], [0, 2]], dtype=int32))
     """

@@ -303,8 +303,15 @@ def nce_loss(
         [batch] losses (take tf.reduce_mean for the training loss).
 
     Example:
+        >>> vocabulary_size, embedding_size = 1000, 16
+        >>> embed = tf.placeholder(tf.float32, [None, embedding_size])
+        >>> train_labels = tf.placeholder(tf.int64, [None, 1])
+        >>> nce_w = tf.Variable(tf.truncated_normal([vocabulary_size, embedding_size], stddev=0.1))
+        >>> nce_b = tf.Variable(tf.zeros([vocabulary_size]))
         >>> loss = tf.reduce_mean(tf.nn.nce_loss(nce_w, nce_b, train_labels, embed,
         ...                                      num_sampled=64, num_classes=vocabulary_size))
+        >>> loss.shape
+        TensorShape([])
     """
     del partition_strategy  # one weight tensor: nothing to partition
     g = graph_of([weights, biases, labels, inputs], "nce_loss")

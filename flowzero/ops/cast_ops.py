@@ -58,7 +58,9 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
         A Tensor of x's shape and type `dtype`. Floats cast to integers truncate toward zero.
 
     Example:
-        >>> tf.cast(tf.constant([1.8, -1.8]), tf.int32)   # -> [1, -1]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.cast(tf.constant([1.8, -1.8]), tf.int32))
+        array([ 1, -1], dtype=int32)
     """
     dst = dtypes.as_dtype(dtype)
     with graph_of([x], "Cast").as_default():
@@ -183,7 +185,9 @@ def clip_by_value(
         InvalidArgumentError: the bounds would broadcast t to a bigger shape.
 
     Example:
-        >>> tf.clip_by_value(tf.constant([-2., 0.5, 3.]), 0., 1.)   # -> [0., 0.5, 1.]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.clip_by_value(tf.constant([-2., 0.5, 3.]), 0., 1.))
+        array([0. , 0.5, 1. ], dtype=float32)
     """
     with graph_of([t, clip_value_min, clip_value_max], "ClipByValue").as_default():
         t = convert_to_tensor(t)

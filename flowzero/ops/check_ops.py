@@ -158,6 +158,7 @@ def _make_binary(sym: str, opname: str, compare: str, np_func: Any) -> Any:
         return _binary_assert(sym, opname, op_func, np_func, x, y, data, summarize, message, name)
 
     check.__name__ = check.__qualname__ = opname
+    xv, yv = _EXAMPLE_VALUES[sym]
     check.__doc__ = f"""An op that fails the run (InvalidArgumentError listing `data`) unless
     x {sym} y holds for every (broadcast) pair of elements.
 
@@ -165,11 +166,36 @@ def _make_binary(sym: str, opname: str, compare: str, np_func: Any) -> Any:
     `message` is prefixed to the default `data`; `summarize` is how many entries to show.
 
     Example:
+        >>> x = tf.placeholder(tf.float32, [2])
+        >>> y = tf.placeholder(tf.float32, [2])
         >>> with tf.control_dependencies([tf.{opname}(x, y)]):
         ...     out = tf.identity(x)
+        >>> sess = tf.Session()
+        >>> sess.run(out, {{x: {xv}, y: {yv}}})
+        array({xv}, dtype=float32)
     """
     return check
 
+
+# Values for which each generated docstring's example check holds (x first).
+_EXAMPLE_VALUES = {
+    "==": ("[1., 2.]", "[1., 2.]"),
+    "!=": ("[1., 2.]", "[3., 4.]"),
+    "<": ("[1., 2.]", "[3., 4.]"),
+    "<=": ("[1., 2.]", "[1., 4.]"),
+    ">": ("[3., 4.]", "[1., 2.]"),
+    ">=": ("[3., 4.]", "[3., 2.]"),
+}
+
+# Values for which each generated docstring's example check holds (x first).
+_EXAMPLE_VALUES = {
+    "==": ("[1., 2.]", "[1., 2.]"),
+    "!=": ("[1., 2.]", "[3., 4.]"),
+    "<": ("[1., 2.]", "[3., 4.]"),
+    "<=": ("[1., 2.]", "[1., 4.]"),
+    ">": ("[3., 4.]", "[1., 2.]"),
+    ">=": ("[3., 4.]", "[3., 2.]"),
+}
 
 assert_equal = _make_binary("==", "assert_equal", "equal", np.equal)
 assert_none_equal = _make_binary("!=", "assert_none_equal", "not_equal", np.not_equal)
@@ -203,6 +229,7 @@ def _make_unary(sym: str, opname: str, zero_first: bool, binary: Any) -> Any:
             return binary(a, b, data=data, summarize=summarize)
 
     check.__name__ = check.__qualname__ = opname
+    xv, yv = _EXAMPLE_VALUES[sym]
     check.__doc__ = f"""An op that fails the run unless every element of x is {sym} 0
     (InvalidArgumentError at once when x is a constant that fails)."""
     return check

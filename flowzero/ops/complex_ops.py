@@ -97,7 +97,9 @@ def complex(real: Any, imag: Any, name: str | None = None) -> Tensor:  # noqa: A
     """real + i * imag elementwise (float32 -> complex64, float64 -> complex128).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.complex([1., 2.], [0., -1.]))   # [1.+0.j, 2.-1.j]
+        array([1.+0.j, 2.-1.j], dtype=complex64)
     """
     with _graph_for(real, imag):
         re, im = binary_operands(real, imag, "Complex")

@@ -378,7 +378,11 @@ def cond(
         ValueError: the branches return different structures.
 
     Example:
+        >>> x = tf.placeholder(tf.float32, [])
         >>> y = tf.cond(x > 0, lambda: x * 2.0, lambda: -x)
+        >>> sess = tf.Session()
+        >>> print(sess.run(y, {x: 3.0}), sess.run(y, {x: -3.0}))
+        6.0 3.0
     """
     true_fn = true_fn if true_fn is not None else fn1
     false_fn = false_fn if false_fn is not None else fn2

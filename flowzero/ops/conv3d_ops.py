@@ -601,7 +601,11 @@ def conv3d(
         InvalidArgumentError: at build time for wrong ranks, channels, strides or padding.
 
     Example:
+        >>> x = tf.placeholder(tf.float32, [None, 8, 32, 32, 3])   # [batch, depth, h, w, c]
+        >>> w = tf.Variable(tf.truncated_normal([3, 3, 3, 3, 16], stddev=0.1))
         >>> y = tf.nn.conv3d(x, w, strides=[1, 1, 1, 1, 1], padding="SAME")
+        >>> y.shape
+        TensorShape([None, 8, 32, 32, 16])
     """
     if (filter is None) == (filters is None):
         raise ValueError("conv3d: pass exactly one of filter or filters.")

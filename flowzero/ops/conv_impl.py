@@ -228,7 +228,11 @@ def convolution(
         strides, dilation_rate: N ints (default 1); strides must be 1 where a rate is above 1.
 
     Example:
+        >>> x = tf.placeholder(tf.float32, [None, 32, 32, 3])
+        >>> w = tf.Variable(tf.truncated_normal([3, 3, 3, 8], stddev=0.1))
         >>> y = tf.nn.convolution(x, w, "SAME", dilation_rate=[2, 2])
+        >>> y.shape
+        TensorShape([None, 32, 32, 8])
     """
     if (filter is None) == (filters is None):
         raise ValueError("convolution: pass exactly one of filter or filters.")

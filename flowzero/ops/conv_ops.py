@@ -641,7 +641,8 @@ def conv2d(
     Example:
         >>> x = tf.placeholder(tf.float32, [None, 28, 28, 1])
         >>> w = tf.Variable(tf.truncated_normal([5, 5, 1, 30], stddev=0.01))
-        >>> tf.nn.conv2d(x, w, strides=[1, 1, 1, 1], padding="VALID")   # -> (?, 24, 24, 30)
+        >>> tf.nn.conv2d(x, w, strides=[1, 1, 1, 1], padding="VALID").shape
+        TensorShape([None, 24, 24, 30])
     """
     filter = _one_of(filter, filters, "conv2d", "filter or filters")  # noqa: A001
     x, w = binary_operands(input, filter, "Conv2D")
@@ -740,7 +741,14 @@ def conv2d_transpose(
         strides, padding, data_format, dilations: as conv2d (of the conv this one inverts).
 
     Example:
-        >>> up = tf.nn.conv2d_transpose(h, w, [batch, 14, 14, 16], [1, 2, 2, 1], "SAME")
+        >>> h = tf.placeholder(tf.float32, [None, 7, 7, 32])
+        >>> w = tf.Variable(tf.truncated_normal([5, 5, 16, 32], stddev=0.1))  # out, in channels
+        >>> batch = tf.shape(h)[0]
+        >>> up = tf.nn.conv2d_transpose(h, w, tf.stack([batch, 14, 14, 16]), [1, 2, 2, 1], "SAME")
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> sess.run(up, {h: np.ones([2, 7, 7, 32])}).shape
+        (2, 14, 14, 16)
     """
     value = _one_of(value, input, "conv2d_transpose", "value or input")
     filter = _one_of(filter, filters, "conv2d_transpose", "filter or filters")  # noqa: A001

@@ -112,6 +112,7 @@ def decode_raw(
     have the same length, a multiple of the type's size.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.decode_raw(tf.constant(b"\\x01\\x02"), tf.uint8))
         array([1, 2], dtype=uint8)
     """
@@ -335,6 +336,7 @@ def encode_base64(input: Any, pad: bool = False, name: str | None = None) -> Ten
     """Web-safe base64 of each string (TF's alphabet: - and _), unpadded unless `pad`.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.encode_base64(b"hi?"))
         b'aGk_'
     """

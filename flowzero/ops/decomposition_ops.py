@@ -90,8 +90,16 @@ def matrix_band_part(
     (a negative count keeps that whole triangle), zeroing the rest.
 
     Example:
-        >>> tf.matrix_band_part(x, -1, 0)   # lower triangle
-        >>> tf.matrix_band_part(x, 0, 0)    # diagonal
+        >>> x = tf.ones([3, 3])
+        >>> sess = tf.Session()
+        >>> sess.run(tf.matrix_band_part(x, -1, 0))   # lower triangle
+        array([[1., 0., 0.],
+               [1., 1., 0.],
+               [1., 1., 1.]], dtype=float32)
+        >>> sess.run(tf.matrix_band_part(x, 0, 0))    # diagonal
+        array([[1., 0., 0.],
+               [0., 1., 0.],
+               [0., 0., 1.]], dtype=float32)
     """
     with _graph_for(input, num_lower, num_upper):
         lo = _int_operand(num_lower, "num_lower")
@@ -182,7 +190,14 @@ def qr(
     """The QR decomposition of each matrix: q (orthonormal columns) and r (upper triangular).
 
     Example:
+        >>> a = tf.random_normal([5, 3])
         >>> q, r = tf.qr(a)   # a: [M, N] -> q: [M, min(M, N)], r: [min(M, N), N]
+        >>> q.shape, r.shape
+        (TensorShape([5, 3]), TensorShape([3, 3]))
+        >>> sess = tf.Session()
+        >>> a_val, qr_val = sess.run([a, tf.matmul(q, r)])
+        >>> np.allclose(a_val, qr_val, atol=1e-5)
+        True
     """
     q, r = apply_op(Qr, [input], {"full_matrices": bool(full_matrices)}, name=name)
     return q, r
@@ -290,8 +305,14 @@ def svd(
         s (descending singular values) if not compute_uv; else (s, u, v) — note v, not v^T.
 
     Example:
+        >>> a = tf.constant([[3., 0.], [4., 5.]])
         >>> s, u, v = tf.svd(a)
         >>> a_again = tf.matmul(u, tf.matmul(tf.matrix_diag(s), v, adjoint_b=True))
+        >>> sess = tf.Session()
+        >>> sess.run(s)
+        array([6.708204, 2.236068], dtype=float32)
+        >>> np.allclose(sess.run(a_again), [[3., 0.], [4., 5.]], atol=1e-5)
+        True
     """
     attrs = {"full_matrices": bool(full_matrices), "compute_uv": bool(compute_uv)}
     s, u, v = apply_op(Svd, [tensor], attrs, name=name)
@@ -344,7 +365,11 @@ def self_adjoint_eig(tensor: Any, name: str | None = None) -> tuple[Tensor, Tens
     """The eigenvalues (ascending) and eigenvectors (columns) of each symmetric matrix.
 
     Example:
+        >>> a = tf.constant([[2., 1.], [1., 2.]])
         >>> e, v = tf.self_adjoint_eig(a)   # a = v diag(e) v^T
+        >>> sess = tf.Session()
+        >>> sess.run(e)
+        array([1., 3.], dtype=float32)
     """
     e, v = apply_op(SelfAdjointEigV2, [tensor], {"compute_v": True}, name=name)
     return e, v

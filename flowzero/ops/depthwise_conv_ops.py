@@ -235,7 +235,11 @@ def depthwise_conv2d(
         rate: the dilation rate, 1 or 2 ints (TF1's name; `dilations` in TF2).
 
     Example:
-        >>> dw = tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME")   # w: [3, 3, C, 1]
+        >>> x = tf.placeholder(tf.float32, [None, 32, 32, 3])
+        >>> w = tf.Variable(tf.truncated_normal([3, 3, 3, 1], stddev=0.1))   # [3, 3, C, 1]
+        >>> dw = tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME")
+        >>> dw.shape
+        TensorShape([None, 32, 32, 3])
     """
     rate = dilations if rate is None else rate
     if rate is not None:

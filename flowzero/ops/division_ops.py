@@ -62,7 +62,9 @@ def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
     """x / y, casting integer inputs to float first (int8/16 -> float32, int32/64 -> float64).
 
     Example:
-        >>> tf.constant(7) / 2   # float64 3.5, as TF (the `/` operator)
+        >>> sess = tf.Session()
+        >>> print(sess.run(tf.constant(7) / 2))  # float64 3.5, as TF (the `/` operator)
+        3.5
     """
     x, y = binary_operands(x, y, "truediv")
     if x.dtype.is_integer and x.dtype is y.dtype:
@@ -99,7 +101,9 @@ def floordiv(x: Any, y: Any, name: str | None = None) -> Tensor:
         InvalidArgumentError: at run time, on an integer division by zero.
 
     Example:
-        >>> tf.floordiv(tf.constant([7, -7]), 2)   # -> [3, -4]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.floordiv(tf.constant([7, -7]), 2))
+        array([ 3, -4], dtype=int32)
     """
     return _binary(FloorDiv, x, y, name)
 
@@ -113,7 +117,9 @@ def div(x: Any, y: Any, name: str | None = None) -> Tensor:
     Floor division for integer inputs, true division for floating-point ones.
 
     Example:
-        >>> tf.div(tf.constant(-7), 2), tf.div(tf.constant(-7.), 2.)   # -> -4, -3.5
+        >>> sess = tf.Session()
+        >>> print(sess.run(tf.div(tf.constant(-7), 2)), sess.run(tf.div(tf.constant(-7.), 2.)))
+        -4 -3.5
     """
     x, y = binary_operands(x, y, "div")
     if x.dtype.is_floating or x.dtype.is_complex:
@@ -149,7 +155,9 @@ def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:
         A Tensor of the broadcast shape and x's dtype.
 
     Example:
-        >>> tf.mod(tf.constant([7, -7]), 3)   # -> [1, 2]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.mod(tf.constant([7, -7]), 3))
+        array([1, 2], dtype=int32)
     """
     return _binary(FloorMod, x, y, name)
 

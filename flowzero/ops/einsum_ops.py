@@ -196,10 +196,16 @@ def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
     notation, ellipsis included).
 
     Examples:
-        >>> tf.einsum("ij,jk->ik", a, b)        # matmul
-        >>> tf.einsum("bij,bjk->bik", a, b)     # batched matmul
-        >>> tf.einsum("ii", m)                  # trace
-        >>> tf.einsum("...ij->...ji", x)        # transpose of the last two axes
+        >>> a, b = tf.ones([2, 3]), tf.ones([3, 4])
+        >>> tf.einsum("ij,jk->ik", a, b).shape                      # matmul
+        TensorShape([2, 4])
+        >>> tf.einsum("bij,bjk->bik", tf.ones([5, 2, 3]), tf.ones([5, 3, 4])).shape  # batched
+        TensorShape([5, 2, 4])
+        >>> sess = tf.Session()
+        >>> print(sess.run(tf.einsum("ii", [[1., 2.], [3., 4.]])))   # trace
+        5.0
+        >>> tf.einsum("...ij->...ji", tf.ones([6, 2, 3])).shape     # transpose the last two axes
+        TensorShape([6, 3, 2])
 
     Raises:
         ValueError: a malformed equation, or one that does not fit the inputs' ranks.

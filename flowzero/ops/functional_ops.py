@@ -81,7 +81,9 @@ def map_fn(
         dtype: the structure of fn's output dtypes when it differs from elems'.
 
     Example:
-        >>> tf.map_fn(lambda x: x * x, tf.constant([1.0, 2.0, 3.0]))  # [1., 4., 9.]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.map_fn(lambda x: x * x, tf.constant([1.0, 2.0, 3.0])))  # [1., 4., 9.]
+        array([1., 4., 9.], dtype=float32)
     """
     g = get_default_graph()
     with g.name_scope(name or "map"):

@@ -60,6 +60,7 @@ def bincount(
     there), for values 0 .. max(arr), padded to `minlength` and cut at `maxlength`.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.bincount([1, 1, 3]))
         array([0, 2, 0, 1], dtype=int32)
     """
@@ -103,7 +104,13 @@ def confusion_matrix(
         InvalidArgumentError: at run time, a value outside [0, num_classes).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.confusion_matrix([1, 2, 4], [2, 2, 4]))  # 5 x 5: (1,2), (2,2), (4,4)
+        array([[0, 0, 0, 0, 0],
+               [0, 0, 1, 0, 0],
+               [0, 0, 1, 0, 0],
+               [0, 0, 0, 0, 0],
+               [0, 0, 0, 0, 1]], dtype=int32)
     """
     from flowzero.ops.array_ops import constant, stack
     from flowzero.ops.indexing_ops import scatter_nd
@@ -137,6 +144,7 @@ def histogram_fixed_width_bins(
     below the range land in the first bin, values above it in the last).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.histogram_fixed_width_bins([-1., 0., 1.5, 2., 5.], [0., 5.], nbins=5))
         array([0, 0, 1, 2, 4], dtype=int32)
     """
@@ -165,6 +173,7 @@ def histogram_fixed_width(
     outside it count in the first or last bin), as histogram_fixed_width_bins assigns them.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.histogram_fixed_width([-1., 0., 1.5, 2., 5.], [0., 5.], nbins=5))
         array([2, 1, 1, 0, 1], dtype=int32)
     """

@@ -103,6 +103,7 @@ def gather(
             message names the op and the offending index).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.gather([10, 20, 30], [2, 0, 2]))
         array([30, 10, 30], dtype=int32)
     """
@@ -160,6 +161,7 @@ def gather_nd(params: Any, indices: Any, name: str | None = None) -> Tensor:
     """Gathers slices of `params` addressed by the last dimension of `indices`.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.gather_nd([[1, 2], [3, 4]], [[0, 1], [1, 0]]))
         array([2, 3], dtype=int32)
     """
@@ -206,6 +208,7 @@ def scatter_nd(
     """A tensor of `shape`, zero except for `updates` added at `indices` (duplicates sum).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.scatter_nd([[1], [3]], [9., 10.], [5]))
         array([ 0.,  9.,  0., 10.,  0.], dtype=float32)
     """
@@ -280,6 +283,7 @@ def one_hot(
         dtype: output dtype; default the dtype of on/off_value if given, else float32.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.one_hot([0, 2], 3))
         array([[1., 0., 0.],
                [0., 0., 1.]], dtype=float32)
@@ -386,8 +390,12 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
         ValueError: only one of x and y is given.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.where([True, False], [1, 2], [10, 20]))     # [1, 20]
+        array([ 1, 20], dtype=int32)
         >>> sess.run(tf.where([[True, False], [False, True]]))       # [[0, 0], [1, 1]]
+        array([[0, 0],
+               [1, 1]])
     """
     if x is None and y is None:
         return apply_op(Where, [condition], name=name)
@@ -410,6 +418,7 @@ def boolean_mask(tensor: Any, mask: Any, name: str = "boolean_mask", axis: Any =
         ValueError: the mask's rank is unknown or 0, or its shape does not fit the tensor's.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.boolean_mask([[1, 2], [3, 4], [5, 6]], [True, False, True]))
         array([[1, 2],
                [5, 6]], dtype=int32)

@@ -52,6 +52,7 @@ def cross(a: Any, b: Any, name: str | None = None) -> Tensor:
     shape [..., 3]).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.cross([1., 0., 0.], [0., 1., 0.]))
         array([0., 0., 1.], dtype=float32)
     """
@@ -116,6 +117,7 @@ def matrix_set_diag(
         NotImplementedError: k != 0 (TF 1.15's off-diagonal form).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.matrix_set_diag(tf.zeros([2, 2]), [1., 2.]))
         array([[1., 0.],
                [0., 2.]], dtype=float32)
@@ -152,6 +154,7 @@ def matvec(
     (a transposed or adjointed first if asked); shape [..., M].
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.linalg.matvec([[1., 2.], [3., 4.]], [1., 1.]))
         array([3., 7.], dtype=float32)
     """
@@ -170,7 +173,8 @@ def logdet(matrix: Any, name: str | None = None) -> Tensor:
     of their Cholesky factor L (stable where det itself would overflow).
 
     Example:
-        >>> sess.run(tf.linalg.logdet([[4., 0.], [0., 9.]]))   # log 36
+        >>> sess = tf.Session()
+        >>> print(sess.run(tf.linalg.logdet([[4., 0.], [0., 9.]])))   # log 36
         3.583519
     """
     from flowzero.ops.decomposition_ops import cholesky
@@ -194,6 +198,7 @@ def normalize(
     axis), and the norm it had (kept dims, for broadcasting back).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.linalg.normalize([3., 4.]))
         (array([0.6, 0.8], dtype=float32), array([5.], dtype=float32))
     """

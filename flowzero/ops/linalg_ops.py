@@ -135,7 +135,9 @@ def matmul(
         InvalidArgumentError: at build time, when the inner dimensions do not match.
 
     Example:
-        >>> tf.matmul(tf.constant([[3., 3.]]), tf.constant([[2.], [2.]]))  # -> [[12.]]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.matmul(tf.constant([[3., 3.]]), tf.constant([[2.], [2.]])))
+        array([[12.]], dtype=float32)
     """
     a, b = binary_operands(a, b, "MatMul")
     return apply_op(
@@ -200,7 +202,10 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
             group (the reshapes need all but one of them).
 
     Example:
-        >>> tf.tensordot(x, w, axes=1)   # x: (batch, t, d), w: (d, k) -> (batch, t, k)
+        >>> x = tf.placeholder(tf.float32, [None, 10, 8])   # (batch, t, d)
+        >>> w = tf.ones([8, 4])                             # (d, k)
+        >>> tf.tensordot(x, w, axes=1).shape                # (batch, t, k)
+        TensorShape([None, 10, 4])
     """
     a, b = binary_operands(a, b, "tensordot")
     sa, sb = a.shape.known, b.shape.known

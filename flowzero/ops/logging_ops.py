@@ -144,7 +144,11 @@ def Print(  # noqa: N802 - TF's public name
     """Returns `input_` unchanged; printing `message` and `data` (to stderr) each time it runs.
 
     Example:
+        >>> x = tf.constant([1., 2.])
         >>> x = tf.Print(x, [tf.shape(x), x], message="x: ")
+        >>> sess = tf.Session()
+        >>> sess.run(x * 2)   # stderr shows: x: [2][1 2]
+        array([2., 4.], dtype=float32)
     """
     return apply_op(
         PrintOp,

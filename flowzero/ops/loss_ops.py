@@ -169,8 +169,13 @@ def softmax_cross_entropy_with_logits_v2(
         InvalidArgumentError: labels and logits shapes differ.
 
     Example:
+        >>> y = tf.constant([[0., 0., 9.], [9., 0., 0.]])   # logits
+        >>> y_ = tf.constant([[0., 0., 1.], [0., 1., 0.]])  # one-hot labels
         >>> loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(
         ...     labels=y_, logits=y))
+        >>> sess = tf.Session()
+        >>> print(sess.run(loss))
+        4.500247
     """
     fn = "softmax_cross_entropy_with_logits"
     _named_only(fn, _sentinel, labels, logits)
@@ -301,7 +306,10 @@ def sparse_softmax_cross_entropy_with_logits(
             the label).
 
     Example:
-        >>> tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[2], logits=[[0., 0., 9.]])
+        >>> sess = tf.Session()
+        >>> logits = [[0., 0., 9.]]
+        >>> sess.run(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[2], logits=logits))
+        array([0.00024673], dtype=float32)
     """
     fn = "sparse_softmax_cross_entropy_with_logits"
     _named_only(fn, _sentinel, labels, logits)

@@ -125,6 +125,7 @@ def concat(values: Any, axis: Any, name: str = "concat") -> Tensor:
         InvalidArgumentError: ranks differ, or other dimensions do not match.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.concat([[[1, 2]], [[3, 4]]], 0))
         array([[1, 2],
                [3, 4]], dtype=int32)
@@ -342,6 +343,7 @@ def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:  # noqa
     """Repeats `input` multiples[i] times along dimension i.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.tile([[1, 2]], [2, 2]))
         array([[1, 2, 1, 2],
                [1, 2, 1, 2]], dtype=int32)
@@ -382,6 +384,7 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
     """Reverses `tensor` along each dimension in `axis` (a list of ints; TF 1.x semantics).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.reverse([[1, 2, 3]], [1]))
         array([[3, 2, 1]], dtype=int32)
     """

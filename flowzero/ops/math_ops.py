@@ -186,7 +186,9 @@ def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001
         InvalidArgumentError: at run time, an integer x raised to a negative integer power.
 
     Example:
-        >>> tf.pow(tf.constant([2., 3.]), 2.)   # -> [4., 9.]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.pow(tf.constant([2., 3.]), 2.))
+        array([4., 9.], dtype=float32)
     """
     return _binary(Pow, x, y, name)
 
@@ -383,7 +385,9 @@ def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
     """Casts to `dtype`, first clamping values to its range (no integer wrap-around).
 
     Example:
-        >>> tf.saturate_cast(tf.constant([300., -5.]), tf.uint8)   # -> [255, 0]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.saturate_cast(tf.constant([300., -5.]), tf.uint8))
+        array([255,   0], dtype=uint8)
     """
     dst = dtypes.as_dtype(dtype)
     with graph_of([value], "saturate_cast").as_default():

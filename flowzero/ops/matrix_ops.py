@@ -243,7 +243,10 @@ def norm(
         ValueError: an ord or axis TF rejects (the message says which are allowed).
 
     Example:
-        >>> tf.norm(g, axis=1)    # the 2-norm of each row: a gradient penalty's norm
+        >>> g = tf.constant([[3., 4.], [6., 8.]])
+        >>> sess = tf.Session()
+        >>> sess.run(tf.norm(g, axis=1))   # the 2-norm of each row: a gradient penalty's norm
+        array([ 5., 10.], dtype=float32)
     """
     keep = bool(keepdims if keepdims is not None else keep_dims)
     is_matrix = isinstance(axis, (list, tuple)) and len(axis) == 2

@@ -272,7 +272,9 @@ def cumulative_logsumexp(
     """The running log(sum(exp(x))) along `axis`, stably.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.math.cumulative_logsumexp([0., 0., 0.]))   # [0, log 2, log 3]
+        array([0.       , 0.6931472, 1.0986123], dtype=float32)
     """
     from flowzero.ops.array_ops import _int_operand
 
@@ -329,7 +331,9 @@ def polyval(coeffs: Any, x: Any, name: str | None = None) -> Tensor:
     list of tensors broadcastable against x).
 
     Example:
-        >>> sess.run(tf.math.polyval([2., 0., 1.], 3.))   # 2 * 9 + 1 = 19
+        >>> sess = tf.Session()
+        >>> print(sess.run(tf.math.polyval([2., 0., 1.], 3.)))   # 2 * 9 + 1 = 19
+        19.0
     """
     from flowzero.ops.array_ops import zeros_like
 

@@ -60,7 +60,11 @@ def dropout(
             or a non-float x.
 
     Example:
-        >>> h = tf.nn.dropout(h, keep_prob=0.5)
+        >>> h = tf.ones([10, 10])
+        >>> h = tf.nn.dropout(h, keep_prob=0.5)   # kept entries are scaled by 1 / keep_prob
+        >>> sess = tf.Session()
+        >>> np.unique(sess.run(h))
+        array([0., 2.], dtype=float32)
     """
     from flowzero.ops import random_ops
 
@@ -136,7 +140,11 @@ def moments(
         float32 and cast back.
 
     Example:
+        >>> x = tf.constant([[1., 2.], [3., 6.]])
         >>> mean, var = tf.nn.moments(x, axes=[0])
+        >>> sess = tf.Session()
+        >>> sess.run([mean, var])
+        [array([2., 4.], dtype=float32), array([1., 4.], dtype=float32)]
     """
     if keep_dims is not None and keepdims is not None:
         raise ValueError("moments: cannot specify both 'keep_dims' and 'keepdims'.")

@@ -93,6 +93,7 @@ def softmax(
         InvalidArgumentError: at build time for non-float logits or an out-of-range axis.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.nn.softmax([1000., 1000.]))   # no overflow
         array([0.5, 0.5], dtype=float32)
     """
@@ -198,7 +199,10 @@ def bias_add(
             time when shapes are known, else at run time).
 
     Example:
-        >>> tf.nn.bias_add(tf.zeros([2, 3, 4, 4]), [1., 2., 3.], data_format="NCHW")
+        >>> sess = tf.Session()
+        >>> y = tf.nn.bias_add(tf.zeros([2, 3, 4, 4]), [1., 2., 3.], data_format="NCHW")
+        >>> sess.run(y)[0, :, 0, 0]   # one bias per channel (axis 1)
+        array([1., 2., 3.], dtype=float32)
     """
     axis = _channel_axis(data_format)
     g = graph_of([value, bias], "BiasAdd")
@@ -356,7 +360,9 @@ def in_top_k(predictions: Any, targets: Any, k: int, name: str | None = None) ->
     """Whether each target class is among the `k` highest predictions of its row (bool).
 
     Example:
-        >>> tf.nn.in_top_k([[0.1, 0.9], [0.8, 0.2]], [1, 1], 1)   # -> [True, False]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.nn.in_top_k([[0.1, 0.9], [0.8, 0.2]], [1, 1], 1))
+        array([ True, False])
     """
     return apply_op(InTopK, [predictions, targets], {"k": int(k)}, name=name)
 

@@ -44,8 +44,12 @@ def sufficient_statistics(
         sum(x - shift), sum((x - shift)^2) (shift 0 when None), and `shift` as given.
 
     Example:
+        >>> x = tf.constant([[1., 2.], [3., 6.]])
         >>> c, m, v, _ = tf.nn.sufficient_statistics(x, [0])
         >>> mean, var = tf.nn.normalize_moments(c, m, v, None)
+        >>> sess = tf.Session()
+        >>> sess.run([mean, var])
+        [array([2., 4.], dtype=float32), array([1., 4.], dtype=float32)]
     """
     keep = bool(keepdims if keepdims is not None else keep_dims)
     axes = [int(a) for a in (axes if isinstance(axes, (list, tuple)) else [axes])]

@@ -102,7 +102,10 @@ def local_response_normalization(
         A Tensor of input's shape and dtype.
 
     Example:
+        >>> pool1 = tf.placeholder(tf.float32, [None, 12, 12, 64])
         >>> norm1 = tf.nn.lrn(pool1, 4, bias=1.0, alpha=0.001 / 9.0, beta=0.75)
+        >>> norm1.shape
+        TensorShape([None, 12, 12, 64])
     """
     if int(depth_radius) < 0:
         raise ValueError(f"lrn: depth_radius must be >= 0; got {depth_radius}.")

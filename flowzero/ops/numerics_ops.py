@@ -62,7 +62,14 @@ def check_numerics(tensor: Any, message: str, name: str | None = None) -> Tensor
     an Inf ("<message> : Tensor had NaN values").
 
     Example:
-        >>> loss = tf.check_numerics(loss, "loss")
+        >>> x = tf.placeholder(tf.float32, [])
+        >>> loss = tf.check_numerics(tf.log(x), "loss")
+        >>> sess = tf.Session()
+        >>> try:
+        ...     sess.run(loss, {x: -1.0})
+        ... except tf.errors.InvalidArgumentError as e:
+        ...     print(e.message.splitlines()[0])
+        CheckNumerics 'CheckNumerics': loss : Tensor had NaN values
     """
     return apply_op(CheckNumerics, [tensor], {"message": str(message)}, name=name)
 

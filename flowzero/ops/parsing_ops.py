@@ -305,7 +305,16 @@ def parse_example(
             number of values or the wrong type; the message names the feature key.
 
     Example:
+        >>> def example(x):
+        ...     floats = tf.train.Feature(float_list=tf.train.FloatList(value=x))
+        ...     features = tf.train.Features(feature={"x": floats})
+        ...     return tf.train.Example(features=features).SerializeToString()
+        >>> records = tf.constant([example([1., 2.]), example([3., 4.])])
         >>> parsed = tf.parse_example(records, {"x": tf.FixedLenFeature([2], tf.float32)})
+        >>> sess = tf.Session()
+        >>> sess.run(parsed["x"])
+        array([[1., 2.],
+               [3., 4.]], dtype=float32)
     """
     attrs = _configs(features)
     attrs["names"] = _example_names(example_names)
@@ -329,7 +338,13 @@ def parse_single_example(
     batch dimension.
 
     Example:
+        >>> label = tf.train.Feature(int64_list=tf.train.Int64List(value=[7]))
+        >>> ex = tf.train.Example(features=tf.train.Features(feature={"label": label}))
+        >>> record = tf.constant(ex.SerializeToString())
         >>> parsed = tf.parse_single_example(record, {"label": tf.FixedLenFeature([], tf.int64)})
+        >>> sess = tf.Session()
+        >>> print(sess.run(parsed["label"]))
+        7
     """
     from flowzero.ops import reshape_ops, slicing_ops
 

@@ -136,6 +136,7 @@ def dynamic_partition(
     of data's): output i holds the entries whose partition is i, in order.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.dynamic_partition([10, 20, 30, 40], [0, 1, 0, 1], 2))
         [array([10, 30], dtype=int32), array([20, 40], dtype=int32)]
     """
@@ -153,6 +154,7 @@ def dynamic_stitch(indices: Any, data: Any, name: str | None = None) -> Tensor:
     (a later m wins where indices repeat).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.dynamic_stitch([[0, 2], [1]], [[10., 30.], [20.]]))
         array([10., 20., 30.], dtype=float32)
     """

@@ -387,7 +387,9 @@ def max_pool(
         padding: 'SAME' (padding never wins the max), 'VALID' or explicit pairs.
 
     Example:
-        >>> tf.nn.max_pool(h, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+        >>> h = tf.placeholder(tf.float32, [None, 28, 28, 32])
+        >>> tf.nn.max_pool(h, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID").shape
+        TensorShape([None, 14, 14, 32])
     """
     value = _one_of(value, input, "max_pool", "value or input")
     return apply_op(MaxPool, [value], _attrs(strides, padding, data_format, ksize=ksize), name=name)

@@ -370,7 +370,10 @@ def multinomial(
     log-probabilities). Returns [batch, num_samples] of int64 (or `output_dtype`).
 
     Example:
-        >>> tf.multinomial(tf.log([[10., 10.]]), 5)   # e.g. [[0, 1, 1, 0, 1]]
+        >>> sess = tf.Session()
+        >>> samples = tf.multinomial(tf.log([[10., 10.]]), 5)   # e.g. [[0, 1, 1, 0, 1]]
+        >>> sess.run(samples).shape, samples.dtype
+        ((1, 5), tf.int64)
     """
     g = graph_of([logits, num_samples], "multinomial")
     with g.as_default(), g.name_scope(name or "multinomial"):
@@ -422,7 +425,10 @@ def random_crop(value: Any, size: Any, seed: int | None = None, name: str | None
         ValueError: static sizes larger than value's shape.
 
     Example:
+        >>> img = tf.placeholder(tf.float32, [32, 32, 3])
         >>> img = tf.random_crop(img, [24, 24, 3])   # a 24x24 patch of a 32x32x3 image
+        >>> img.shape
+        TensorShape([24, 24, 3])
     """
     from flowzero.ops import array_ops, division_ops, slicing_ops
 

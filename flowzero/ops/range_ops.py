@@ -99,6 +99,7 @@ def range(  # noqa: A001
         InvalidArgumentError: delta is 0, or delta's sign points away from limit.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.range(3, 18, 3))
         array([ 3,  6,  9, 12, 15], dtype=int32)
     """
@@ -160,6 +161,7 @@ def lin_space(start: Any, stop: Any, num: Any, name: str | None = None) -> Tenso
     """`num` evenly spaced values from `start` to `stop`, both included.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.lin_space(10.0, 12.0, 3))
         array([10., 11., 12.], dtype=float32)
     """

@@ -343,6 +343,7 @@ def argmax(
     """Index of the largest value along `axis` (default 0), as int64 unless `output_type`.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.argmax([[1, 9, 3], [7, 2, 2]], axis=1))
         array([1, 0])
     """
@@ -420,6 +421,7 @@ def reduce_sum(
         InvalidArgumentError: at build time, when an axis is out of range.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.reduce_sum([[1, 1, 1], [1, 1, 1]], axis=1))
         array([3, 3], dtype=int32)
     """
@@ -437,6 +439,7 @@ def reduce_mean(
     """Mean across `axis` (all when None). Integer inputs give a truncated integer mean, as TF.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.reduce_mean([[1., 2.], [3., 4.]], axis=0))
         array([2., 3.], dtype=float32)
     """
@@ -516,7 +519,9 @@ def reduce_logsumexp(
     A non-finite max (all -inf, say) is replaced by 0 so the result is -inf, not nan, as TF.
 
     Example:
-        >>> sess.run(tf.reduce_logsumexp([1000., 1000.]))   # 1000.6931, no overflow
+        >>> sess = tf.Session()
+        >>> print(sess.run(tf.reduce_logsumexp([1000., 1000.])))   # no overflow
+        1000.6932
     """
     if axis is not None and reduction_indices is not None:
         raise ValueError("Can not specify both 'axis' and 'reduction_indices'.")

@@ -134,6 +134,7 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa
             time otherwise).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.reshape(tf.range(6), [2, -1]))
         array([[0, 1, 2],
                [3, 4, 5]], dtype=int32)
@@ -179,7 +180,9 @@ def expand_dims(
 
     Example:
         >>> tf.expand_dims(tf.zeros([2, 3]), 0).shape    # (1, 2, 3)
+        TensorShape([1, 2, 3])
         >>> tf.expand_dims(tf.zeros([2, 3]), -1).shape   # (2, 3, 1)
+        TensorShape([2, 3, 1])
     """
     if axis is None:
         axis = dim
@@ -244,7 +247,9 @@ def squeeze(
 
     Example:
         >>> tf.squeeze(tf.zeros([1, 2, 1, 3])).shape            # (2, 3)
+        TensorShape([2, 3])
         >>> tf.squeeze(tf.zeros([1, 2, 1, 3]), [2]).shape       # (1, 2, 3)
+        TensorShape([1, 2, 3])
     """
     if axis is None:
         axis = squeeze_dims
@@ -311,6 +316,7 @@ def transpose(a: Any, perm: Any = None, name: str = "transpose", conjugate: bool
         InvalidArgumentError: `perm` is not a permutation of a's dimensions.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.transpose([[1, 2, 3]]))
         array([[1], [2], [3]], dtype=int32)
     """

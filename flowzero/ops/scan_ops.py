@@ -100,9 +100,13 @@ def cumsum(
     """The running sum of `x` along `axis`.
 
     Example:
-        >>> tf.cumsum([1, 2, 3])                  # [1, 3, 6]
-        >>> tf.cumsum([1, 2, 3], exclusive=True)  # [0, 1, 3]
-        >>> tf.cumsum([1, 2, 3], reverse=True)    # [6, 5, 3]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.cumsum([1, 2, 3]))  # [1, 3, 6]
+        array([1, 3, 6], dtype=int32)
+        >>> sess.run(tf.cumsum([1, 2, 3], exclusive=True))  # [0, 1, 3]
+        array([0, 1, 3], dtype=int32)
+        >>> sess.run(tf.cumsum([1, 2, 3], reverse=True))  # [6, 5, 3]
+        array([6, 5, 3], dtype=int32)
     """
     return _scan(Cumsum, x, axis, exclusive, reverse, name)
 

@@ -187,6 +187,7 @@ def tensor_scatter_nd_update(
     """A copy of `tensor` with the slices at `indices` replaced by `updates`.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.tensor_scatter_nd_update([1, 2, 3, 4], [[1], [3]], [9, 10]))
         array([ 1,  9,  3, 10], dtype=int32)
     """
@@ -299,8 +300,11 @@ def scatter_update(
     once run.
 
     Example:
+        >>> sess = tf.Session()
         >>> v = tf.Variable([1., 2., 3., 4.])
+        >>> sess.run(v.initializer)
         >>> sess.run(tf.scatter_update(v, [0, 2], [10., 30.]))   # [10., 2., 30., 4.]
+        array([10.,  2., 30.,  4.], dtype=float32)
     """
     return _var_scatter(ScatterUpdate, ref, indices, updates, name)
 
@@ -353,8 +357,12 @@ def scatter_nd_update(
     """Writes `updates` into the variable `ref` at the index tuples `indices`.
 
     Example:
+        >>> sess = tf.Session()
         >>> v = tf.Variable([[1, 2], [3, 4]])
+        >>> sess.run(v.initializer)
         >>> sess.run(tf.scatter_nd_update(v, [[0, 1], [1, 0]], [20, 30]))  # [[1, 20], [30, 4]]
+        array([[ 1, 20],
+               [30,  4]], dtype=int32)
     """
     return _var_scatter(ScatterNdUpdate, ref, indices, updates, name)
 

@@ -63,7 +63,11 @@ def py_func(
     tensors of dtype(s) `Tout` (a list -> a list; one dtype -> one tensor).
 
     Example:
+        >>> x = tf.constant([0., 1.])
         >>> y = tf.py_func(lambda x: np.sinh(x), [x], tf.float32)
+        >>> sess = tf.Session()
+        >>> sess.run(y)
+        array([0.       , 1.1752012], dtype=float32)
     """
     if not callable(func):
         raise TypeError(f"py_func: func must be callable; got {func!r}.")

@@ -303,6 +303,7 @@ def segment_sum(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
     """Sums of the rows of `data` per segment; `segment_ids` sorted, one id per row.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.segment_sum([[1, 2], [3, 4], [5, 6]], [0, 0, 1]))
         array([[4, 6],
                [5, 6]], dtype=int32)
@@ -336,6 +337,7 @@ def unsorted_segment_sum(
     """Sums per segment, for ids in any order (shape a prefix of data's; ids < 0 dropped).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.unsorted_segment_sum([1., 2., 3.], [1, 0, 1], 3))
         array([2., 4., 0.], dtype=float32)
     """

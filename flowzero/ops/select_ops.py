@@ -58,7 +58,10 @@ def where_v2(condition: Any, x: Any = None, y: Any = None, name: str | None = No
     neither x nor y, the int64 coordinates of condition's true entries (as tf.where).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.where_v2([[True], [False]], [1, 2], 0))   # [[1, 2], [0, 0]]
+        array([[1, 2],
+               [0, 0]], dtype=int32)
     """
     if x is None and y is None:
         from flowzero.ops.indexing_ops import where

@@ -97,6 +97,7 @@ def reverse_sequence(
             one entry per batch element.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.reverse_sequence([[1, 2, 3], [4, 5, 6]], [2, 3], seq_axis=1))
         array([[2, 1, 3],
                [6, 5, 4]], dtype=int32)
@@ -129,6 +130,7 @@ def sequence_mask(
         ValueError: maxlen is not a scalar.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.sequence_mask([1, 3], 4))
         array([[ True, False, False, False],
                [ True,  True,  True, False]])
@@ -216,6 +218,7 @@ def roll(input: Any, shift: Any, axis: Any, name: str | None = None) -> Tensor: 
     entries leaving one end come back at the other.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.roll([0, 1, 2, 3, 4], shift=2, axis=0))
         array([3, 4, 0, 1, 2], dtype=int32)
     """
@@ -294,6 +297,7 @@ def searchsorted(
         ValueError: side is neither "left" nor "right".
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.searchsorted([1., 3., 5.], [0., 3., 6.], side="right"))
         array([0, 2, 3], dtype=int32)
     """
@@ -365,6 +369,7 @@ def unravel_index(indices: Any, dims: Any, name: str | None = None) -> Tensor:
     shape [len(dims)] for a scalar index, [len(dims), n] for n indices.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.unravel_index([1, 5], [2, 3]))
         array([[0, 1],
                [1, 2]], dtype=int32)
@@ -384,6 +389,7 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
         ValueError: repeats has rank > 1.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.repeat([[1, 2], [3, 4]], [1, 2], axis=0))
         array([[1, 2],
                [3, 4],
@@ -424,6 +430,7 @@ def meshgrid(*args: Any, **kwargs: Any) -> list[Tensor]:
         TypeError: an unknown keyword argument.
 
     Example:
+        >>> sess = tf.Session()
         >>> x, y = tf.meshgrid([1, 2, 3], [4, 5])
         >>> sess.run(x)
         array([[1, 2, 3],
@@ -469,6 +476,7 @@ def batch_gather(params: Any, indices: Any, name: str | None = None) -> Tensor:
         ValueError: indices of unknown rank, or a scalar.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.batch_gather([[1, 2, 3], [4, 5, 6]], [[2], [0]]))
         array([[3],
                [4]], dtype=int32)

@@ -55,7 +55,7 @@ def ensure_shape(x: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa
     Example:
         >>> y = tf.ensure_shape(tf.placeholder(tf.float32, [None, None]), [None, 3])
         >>> y.shape
-        TensorShape([Dimension(None), Dimension(3)])
+        TensorShape([None, 3])
     """
     with _graph_for(x):
         return apply_op(EnsureShape, [convert_to_tensor(x)], {"shape": as_shape(shape)}, name=name)
@@ -99,6 +99,7 @@ def broadcast_dynamic_shape(shape_x: Any, shape_y: Any) -> Tensor:
     """The shape (an int vector) that tensors of shapes `shape_x` and `shape_y` broadcast to.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.broadcast_dynamic_shape([2, 1, 3], [4, 1]))
         array([2, 4, 3], dtype=int32)
     """
@@ -121,7 +122,7 @@ def broadcast_static_shape(shape_x: Any, shape_y: Any) -> TensorShape:
 
     Example:
         >>> tf.broadcast_static_shape(tf.TensorShape([2, 1]), tf.TensorShape([3]))
-        TensorShape([Dimension(2), Dimension(3)])
+        TensorShape([2, 3])
     """
     sx, sy = as_shape(shape_x), as_shape(shape_y)
     out = broadcast_shapes(sx, sy)
@@ -135,6 +136,7 @@ def shape_n(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -
     """The shape of each tensor in the list `input` (a list of int vectors).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.shape_n([tf.zeros([2, 3]), tf.zeros([4])]))
         [array([2, 3], dtype=int32), array([4], dtype=int32)]
     """
@@ -153,6 +155,7 @@ def parallel_stack(values: Any, name: str = "parallel_stack") -> Tensor:
         ValueError: an input shape is not fully defined, or the shapes differ.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.parallel_stack([[1, 2], [3, 4]]))
         array([[1, 2],
                [3, 4]], dtype=int32)
@@ -234,7 +237,8 @@ def bitcast(input: Any, type: Any, name: str | None = None) -> Tensor:  # noqa: 
         InvalidArgumentError: widening needs a last dimension of the size ratio.
 
     Example:
-        >>> sess.run(tf.bitcast(tf.constant(1.0), tf.int32))
+        >>> sess = tf.Session()
+        >>> print(sess.run(tf.bitcast(tf.constant(1.0), tf.int32)))
         1065353216
     """
     with _graph_for(input):

@@ -121,6 +121,7 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor
         InvalidArgumentError: begin < 0 or begin + size beyond a dimension.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.slice([[1, 2, 3], [4, 5, 6]], [1, 0], [1, 2]))
         array([[4, 5]], dtype=int32)
     """
@@ -292,8 +293,12 @@ def strided_slice(
         shrink_axis_mask: bit i set = entry i is the single index begin[i] (dimension removed).
 
     Example:
-        >>> x[1:3, ..., ::-1] == tf.strided_slice(x, [1, 0, 0], [3, 0, 0], [1, 1, -1],
-        ...                                       ellipsis_mask=2, end_mask=4)
+        >>> x = tf.reshape(tf.range(24), [4, 3, 2])
+        >>> y = tf.strided_slice(x, [1, 0, 0], [3, 0, 0], [1, 1, -1],
+        ...                      begin_mask=4, ellipsis_mask=2, end_mask=4)   # x[1:3, ..., ::-1]
+        >>> sess = tf.Session()
+        >>> np.array_equal(sess.run(y), sess.run(x[1:3, ..., ::-1]))
+        True
     """
     with _graph_for(input_, begin, end, strides):
         b = _int_operand(begin, "begin")
@@ -578,6 +583,7 @@ def pad(
         ValueError: an unknown mode.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.pad([[1, 2]], [[1, 0], [0, 1]]))
         array([[0, 0, 0],
                [1, 2, 0]], dtype=int32)

@@ -103,7 +103,10 @@ def matrix_solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None 
         InvalidArgumentError: at run time, when a matrix is singular.
 
     Example:
-        >>> tf.matrix_solve([[2., 0.], [0., 4.]], [[2.], [8.]])   # [[1.], [2.]]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.matrix_solve([[2., 0.], [0., 4.]], [[2.], [8.]]))  # [[1.], [2.]]
+        array([[1.],
+               [2.]], dtype=float32)
     """
     return apply_op(MatrixSolve, [matrix, rhs], {"adjoint": bool(adjoint)}, name=name)
 

@@ -89,6 +89,7 @@ def sort(
     """`values` sorted along `axis` (a stable sort: equal values keep their order).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.sort([3, 1, 2], direction="DESCENDING"))
         array([3, 2, 1], dtype=int32)
     """
@@ -110,6 +111,7 @@ def argsort(
     their order), so `stable=True` and `stable=False` agree.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.argsort([3., 1., 2.]))
         array([1, 2, 0], dtype=int32)
     """
@@ -212,8 +214,10 @@ def unique(x: Any, out_idx: Any = dtypes.int32, name: str | None = None) -> tupl
     of x its index into them.
 
     Example:
+        >>> sess = tf.Session()
         >>> y, idx = tf.unique([1, 1, 2, 4, 4, 4, 7, 8, 8])
         >>> sess.run([y, idx])   # [1, 2, 4, 7, 8], [0, 0, 1, 2, 2, 2, 3, 4, 4]
+        [array([1, 2, 4, 7, 8], dtype=int32), array([0, 0, 1, 2, 2, 2, 3, 4, 4], dtype=int32)]
     """
     y, idx = apply_op(Unique, [x], {"out_idx": dtypes.as_dtype(out_idx)}, name=name)
     return y, idx

@@ -134,6 +134,7 @@ def space_to_depth(
 
     Example:
         >>> tf.space_to_depth(tf.zeros([1, 4, 4, 3]), 2).shape   # (1, 2, 2, 12)
+        TensorShape([1, 2, 2, 12])
     """
     return apply_op(
         SpaceToDepth,
@@ -287,6 +288,7 @@ def extract_image_patches(
     Example:
         >>> tf.extract_image_patches(tf.zeros([1, 10, 10, 3]), [1, 3, 3, 1], [1, 5, 5, 1],
         ...                          [1, 1, 1, 1], "VALID").shape   # (1, 2, 2, 27)
+        TensorShape([1, 2, 2, 27])
     """
     ks = ksizes if ksizes is not None else sizes
     if ks is None or strides is None or rates is None or padding is None:

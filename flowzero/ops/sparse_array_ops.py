@@ -70,8 +70,11 @@ def sparse_reorder(sp_input: Any, name: str | None = None) -> SparseTensor:
     """The same SparseTensor with its entries in row-major (canonical) order.
 
     Example:
+        >>> sess = tf.Session()
         >>> sp = tf.SparseTensor([[1, 0], [0, 1]], [1.0, 2.0], [2, 2])
         >>> sess.run(tf.sparse.reorder(sp)).indices   # [[0, 1], [1, 0]]
+        array([[0, 1],
+               [1, 0]])
     """
     sp = _sparse(sp_input, "sparse_reorder")
     with _graph_for(sp.values):

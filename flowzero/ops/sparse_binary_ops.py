@@ -182,8 +182,10 @@ def sparse_softmax(sp_input: Any, name: str | None = None) -> SparseTensor:
     only: the result has the same indices. Differentiable wrt the values.
 
     Example:
+        >>> sess = tf.Session()
         >>> sp = tf.SparseTensor([[0, 0], [0, 2], [1, 1]], [1.0, 2.0, 3.0], [2, 3])
         >>> sess.run(tf.sparse.softmax(sp)).values   # [0.269, 0.731, 1.0]
+        array([0.2689414, 0.7310586, 1.       ], dtype=float32)
     """
     sp = _sparse(sp_input, "sparse_softmax")
     with _graph_for(sp.values):
@@ -263,6 +265,7 @@ def sparse_segment_sum(
     num_segments is given). Differentiable wrt data.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.sparse.segment_sum([[1., 2.], [3., 4.]], [0, 1, 1], [0, 0, 1]))
         array([[4., 6.], [3., 4.]], dtype=float32)
     """

@@ -119,7 +119,10 @@ def sparse_tensor_dense_matmul(
 
     Example:
         >>> a = tf.SparseTensor([[0, 1]], [2.0], [2, 2])
+        >>> sess = tf.Session()
         >>> sess.run(tf.sparse.matmul(a, [[1.0, 0.0], [0.0, 3.0]]))  # [[0, 6], [0, 0]]
+        array([[0., 6.],
+               [0., 0.]], dtype=float32)
     """
     sp = _sparse(sp_a, "sparse_tensor_dense_matmul")
     with _graph_for(sp.values, b):
@@ -297,7 +300,9 @@ def sparse_reduce_sum(
 
     Example:
         >>> sp = tf.SparseTensor([[0, 0], [0, 2], [1, 1]], [1.0, 2.0, 3.0], [2, 3])
+        >>> sess = tf.Session()
         >>> sess.run(tf.sparse.reduce_sum(sp, axis=1))   # [3, 3]
+        array([3., 3.], dtype=float32)
     """
     axis = reduction_axes if axis is None else axis
     keep = bool(keepdims if keepdims is not None else keep_dims)

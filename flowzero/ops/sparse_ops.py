@@ -164,7 +164,10 @@ def sparse_to_dense(
         InvalidArgumentError: an index is out of range, unordered or repeated (at run time).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.sparse_to_dense([[0, 1], [1, 0]], [2, 2], [5, 6]))  # [[0, 5], [6, 0]]
+        array([[0, 5],
+               [6, 0]], dtype=int32)
     """
     with _graph_for(sparse_indices, output_shape, sparse_values, default_value):
         values = convert_to_tensor(sparse_values)
@@ -191,8 +194,11 @@ def sparse_tensor_to_dense(
             not in row-major order or repeated; tf.sparse.reorder sorts them.
 
     Example:
+        >>> sess = tf.Session()
         >>> sp = tf.SparseTensor([[0, 1]], [3.0], [2, 2])
         >>> sess.run(tf.sparse.to_dense(sp))   # [[0, 3], [0, 0]]
+        array([[0., 3.],
+               [0., 0.]], dtype=float32)
     """
     sp = _sparse(sp_input, "sparse_tensor_to_dense")
     with _graph_for(sp.values):
@@ -212,8 +218,10 @@ def from_dense(tensor: Any, name: str | None = None) -> SparseTensor:
     """The SparseTensor of `tensor`'s non-zero entries (non-empty strings, True bools).
 
     Example:
-        >>> sess.run(tf.sparse.from_dense([[0, 2], [3, 0]]))
-        SparseTensorValue(indices=[[0, 1], [1, 0]], values=[2, 3], dense_shape=[2, 2])
+        >>> sess = tf.Session()
+        >>> sp = sess.run(tf.sparse.from_dense([[0, 2], [3, 0]]))
+        >>> sp.indices.tolist(), sp.values.tolist(), sp.dense_shape.tolist()
+        ([[0, 1], [1, 0]], [2, 3], [2, 2])
     """
     with _graph_for(tensor), name_scope(name, "dense_to_sparse"):
         t = convert_to_tensor(tensor)
@@ -232,8 +240,10 @@ def sparse_placeholder(dtype: Any, shape: Any = None, name: str | None = None) -
         name: prefix of the placeholders' names (`name/values`, `name/indices`, `name/shape`).
 
     Example:
+        >>> sess = tf.Session()
         >>> sp = tf.sparse_placeholder(tf.float32, shape=[None, 3])
-        >>> sess.run(tf.sparse.reduce_sum(sp), {sp: ([[0, 1]], [2.0], [4, 3])})   # 2.0
+        >>> print(sess.run(tf.sparse.reduce_sum(sp), {sp: ([[0, 1]], [2.0], [4, 3])}))   # 2.0
+        2.0
     """
     part = (lambda s: f"{name}/{s}") if name is not None else (lambda s: None)
     static = None if shape is None else _placeholder_shape(shape, name)

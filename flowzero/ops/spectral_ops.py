@@ -252,7 +252,9 @@ def fft(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """The discrete Fourier transform over the innermost dimension of a complex tensor.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.signal.fft(tf.cast([1., 0., 0., 0.], tf.complex64)))   # [1, 1, 1, 1]
+        array([1.+0.j, 1.+0.j, 1.+0.j, 1.+0.j], dtype=complex64)
     """
     return _transform(1, False, input, name)
 
@@ -287,7 +289,9 @@ def rfft(input_tensor: Any, fft_length: Any = None, name: str | None = None) -> 
     innermost dimension, cropped or zero-padded to n = fft_length[0] (default: its length).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.signal.rfft([1., 2., 3., 4.]))   # [10+0j, -2+2j, -2+0j]
+        array([10.+0.j, -2.+2.j, -2.+0.j], dtype=complex64)
     """
     with _graph_for(input_tensor, fft_length):
         x = convert_to_tensor(input_tensor)

@@ -231,8 +231,12 @@ def assign(
     """Assigns `value` to the variable `ref`; returns the new value once run.
 
     Example:
+        >>> state = tf.Variable(0, name="counter")
         >>> update = tf.assign(state, state + 1)
-        >>> sess.run(update)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> print(sess.run(update))
+        1
     """
     r = _ref_of(ref)
     validate = True if validate_shape is None else bool(validate_shape)

@@ -69,7 +69,9 @@ def random_poisson(
     """Samples from Poisson(lam), of shape `shape + lam.shape` (float or int `dtype`).
 
     Example:
-        >>> tf.random.poisson([1.0, 10.0], [5])   # shape [5, 2]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.random.poisson([1.0, 10.0], [5])).shape   # a column per rate
+        (5, 2)
     """
     from flowzero.ops import array_ops
 
@@ -407,7 +409,11 @@ def stateless_random_uniform(
     int tensor).
 
     Example:
-        >>> tf.random.stateless_uniform([2, 3], seed=[1, 2])   # the same in every session
+        >>> sess = tf.Session()
+        >>> x = tf.random.stateless_uniform([2, 3], seed=[1, 2])   # the same in every session
+        >>> sess.run(x)
+        array([[0.3093149 , 0.35695624, 0.03690453],
+               [0.9619024 , 0.01899374, 0.42798403]], dtype=float32)
     """
     from flowzero.ops import math_ops
 

@@ -195,6 +195,7 @@ def format(  # noqa: A001 - TF's public name
     """A scalar string: `template` with each "{}" replaced by the next tensor of `inputs`.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.strings.format("x={} y={}", [tf.constant([1, 2]), 3.5]))
         b'x=[1 2] y=3.5'
     """

@@ -278,6 +278,7 @@ def string_to_hash_bucket_fast(input: Any, num_buckets: int, name: str | None = 
     numbers TensorFlow gives).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.strings.to_hash_bucket_fast(["hello"], 1000))
         array([296])
     """

@@ -94,6 +94,7 @@ def string_join(inputs: Any, separator: str = "", name: str | None = None) -> Te
     """Joins the strings of `inputs` (same shapes, or scalars) element-wise with `separator`.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.strings.join([["a", "b"], "x"], separator="-"))
         array([b'a-x', b'b-x'], dtype=object)
     """
@@ -168,6 +169,7 @@ def reduce_join(
     axes the first listed varies fastest ([1, 0] is row-major, as in TF).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.reduce_join([["a", "b"], ["c", "d"]], 0, separator="-"))
         array([b'a-c', b'b-d'], dtype=object)
     """
@@ -353,6 +355,7 @@ def substr(
         InvalidArgumentError (at run time): a pos outside [-length, length].
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.strings.substr(["hello"], 1, 3))
         array([b'ell'], dtype=object)
     """
@@ -407,6 +410,7 @@ def regex_full_match(input: Any, pattern: Any, name: str | None = None) -> Tenso
     in full.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.strings.regex_full_match(["abc", "ab"], "ab."))
         array([ True, False])
     """
@@ -480,6 +484,7 @@ def regex_replace(
     \\1..\\9 groups); only the first match when `replace_global` is False.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.strings.regex_replace(["a1b22"], r"\\d+", "#"))
         array([b'a#b#'], dtype=object)
     """
@@ -544,6 +549,7 @@ def unsorted_segment_join(
     """Joins the strings of each segment (in index order); empty segments give b"".
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.strings.unsorted_segment_join(["a", "b", "c"], [1, 0, 1], 2, ","))
         array([b'b', b'a,c'], dtype=object)
     """

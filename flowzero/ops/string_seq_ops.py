@@ -83,6 +83,7 @@ def ngrams(
     ngram gives one ngram of the whole row.
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.strings.ngrams([["a", "b", "c"]], 2))
         array([[b'a b', b'b c']], dtype=object)
     """
@@ -211,8 +212,10 @@ def string_split(
     " "; "" splits into bytes): a SparseTensor of shape [len(source), most tokens].
 
     Example:
+        >>> sess = tf.Session()
         >>> sp = sess.run(tf.string_split(["a b", "c"]))
         >>> sp.values, sp.dense_shape   # [b'a', b'b', b'c'], [2, 2]
+        (array([b'a', b'b', b'c'], dtype=object), array([2, 2]))
     """
     if result_type != "SparseTensor":
         raise ValueError(
@@ -371,6 +374,7 @@ def unicode_encode(
     every code point of a row counts (-1 is invalid, replaced as TF does).
 
     Example:
+        >>> sess = tf.Session()
         >>> sess.run(tf.strings.unicode_encode([[104, 105]], "UTF-8"))
         array([b'hi'], dtype=object)
     """

@@ -612,9 +612,11 @@ class TensorArray:
         handle/flow: wrap an existing handle tensor (what while_loop does with loop vars).
 
     Example:
+        >>> sess = tf.Session()
         >>> ta = tf.TensorArray(tf.float32, size=3)
         >>> ta = ta.write(0, 1.0).write(1, 2.0).write(2, 3.0)
-        >>> ta.stack()  # [1., 2., 3.]
+        >>> sess.run(ta.stack())  # [1., 2., 3.]
+        array([1., 2., 3.], dtype=float32)
     """
 
     def __init__(

@@ -131,6 +131,7 @@ class SavedModelBuilder:
     """Builds a SavedModel (TF's tf.saved_model.builder.SavedModelBuilder).
 
     Example:
+        >>> sess = tf.Session()
         >>> b = tf.saved_model.builder.SavedModelBuilder("models/mnist/1")
         >>> sig = tf.saved_model.signature_def_utils.predict_signature_def(
         ...     {"x": net.x}, {"probabilities": probs})

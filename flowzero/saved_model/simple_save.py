@@ -30,6 +30,7 @@ def simple_save(
         export_dir.
 
     Example:
+        >>> sess = tf.Session()
         >>> tf.saved_model.simple_save(sess, "models/mnist/1", inputs={"x": net.x},
         ...                            outputs={"logits": net.logits})
     """

@@ -88,6 +88,7 @@ class FileWriter:
         filename_suffix: appended to the event file's name.
 
     Example:
+        >>> sess = tf.Session()
         >>> with tf.summary.FileWriter("logs/run1", sess.graph) as writer:
         ...     for step in range(100):
         ...         s, _ = sess.run([merged, train_op], feed)

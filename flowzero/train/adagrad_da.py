@@ -69,9 +69,16 @@ class AdagradDAOptimizer(Optimizer):
         ValueError: the initial value is not positive.
 
     Example:
+        >>> w = tf.Variable(5.0)
+        >>> loss = tf.square(w)
         >>> step = tf.train.get_or_create_global_step()
         >>> opt = tf.train.AdagradDAOptimizer(0.1, step, l1_regularization_strength=0.01)
         >>> train_op = opt.minimize(loss, global_step=step)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> sess.run(train_op)
+        >>> print(sess.run(step))
+        1
     """
 
     def __init__(

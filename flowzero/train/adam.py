@@ -87,7 +87,14 @@ class AdamOptimizer(Optimizer):
     float64 model loses no precision in the bias correction).
 
     Example:
+        >>> w = tf.Variable(5.0)
+        >>> cross_entropy = tf.square(w)
         >>> train_op = tf.train.AdamOptimizer(1e-4).minimize(cross_entropy)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> sess.run(train_op)
+        >>> print(sess.run(w))   # the first step moves by the learning rate
+        4.9999
     """
 
     def __init__(

@@ -35,7 +35,9 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = No
     `axes`, default all) is at most clip_norm; unchanged if it already is.
 
     Example:
-        >>> tf.clip_by_norm(tf.constant([3.0, 4.0]), 1.0)   # -> [0.6, 0.8]
+        >>> sess = tf.Session()
+        >>> sess.run(tf.clip_by_norm(tf.constant([3.0, 4.0]), 1.0))
+        array([0.6, 0.8], dtype=float32)
     """
     g = graph_of([t, clip_norm], "clip_by_norm")
     with g.as_default(), g.name_scope(name or "clip_by_norm"):
@@ -86,7 +88,11 @@ def clip_by_global_norm(
         TF's, so the problem shows).
 
     Example:
+        >>> grads = [tf.constant([3.0, 4.0]), tf.constant([12.0])]   # global norm 13
         >>> grads, norm = tf.clip_by_global_norm(grads, 5.0)
+        >>> sess = tf.Session()
+        >>> sess.run(grads)
+        [array([1.1538461, 1.5384616], dtype=float32), array([4.6153846], dtype=float32)]
     """
     if not isinstance(t_list, (list, tuple)) or isinstance(t_list, str):
         raise TypeError("t_list should be a sequence")

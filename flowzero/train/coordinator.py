@@ -25,6 +25,7 @@ class Coordinator:
             reported by join() (default: OutOfRangeError).
 
     Example:
+        >>> sess = tf.Session()
         >>> coord = tf.train.Coordinator()
         >>> threads = tf.train.start_queue_runners(sess, coord)
         >>> try:

@@ -116,7 +116,14 @@ class FtrlOptimizer(Optimizer):
         ValueError: a hyper-parameter out of its range.
 
     Example:
+        >>> w = tf.Variable(5.0)
+        >>> loss = tf.square(w)
         >>> train_op = tf.train.FtrlOptimizer(0.1, l1_regularization_strength=0.01).minimize(loss)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> sess.run(train_op)
+        >>> print(sess.run(w))
+        4.7419147
     """
 
     def __init__(

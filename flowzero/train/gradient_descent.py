@@ -36,7 +36,14 @@ class GradientDescentOptimizer(Optimizer):
         name: name scope of the update ops (default "GradientDescent").
 
     Example:
+        >>> w = tf.Variable(5.0)
+        >>> cross_entropy = tf.square(w)
         >>> train_op = tf.train.GradientDescentOptimizer(0.5).minimize(cross_entropy)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> sess.run(train_op)
+        >>> print(sess.run(w))   # 5 - 0.5 * 10
+        0.0
     """
 
     def __init__(

@@ -46,7 +46,12 @@ def exponential_decay(
         ValueError: global_step is None.
 
     Example:
+        >>> step = tf.train.get_or_create_global_step()
         >>> lr = tf.train.exponential_decay(0.1, step, 100000, 0.96, staircase=True)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> print(sess.run(lr, {step: 250000}))   # 0.1 * 0.96 ** 2
+        0.09216
     """
     g, scope = _scope(name, "ExponentialDecay", [learning_rate, global_step])
     with g.as_default(), scope:
@@ -69,7 +74,11 @@ def piecewise_constant(
         ValueError: len(values) != len(boundaries) + 1, or the values' dtypes differ.
 
     Example:
+        >>> step = tf.placeholder(tf.int32, [])
         >>> lr = tf.train.piecewise_constant(step, [100000, 110000], [1.0, 0.5, 0.1])
+        >>> sess = tf.Session()
+        >>> print(*[sess.run(lr, {step: s}) for s in (0, 100001, 200000)])
+        1.0 0.5 0.1
     """
     if len(boundaries) != len(values) - 1:
         raise ValueError("The length of boundaries should be 1 less than the length of values")

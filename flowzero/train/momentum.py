@@ -57,7 +57,14 @@ class MomentumOptimizer(Optimizer):
         use_nesterov: use Nesterov momentum.
 
     Example:
+        >>> w = tf.Variable(5.0)
+        >>> loss = tf.square(w)
         >>> train_op = tf.train.MomentumOptimizer(0.01, momentum=0.9).minimize(loss)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> sess.run(train_op)
+        >>> print(sess.run(w))   # 5 - 0.01 * 10
+        4.9
     """
 
     def __init__(

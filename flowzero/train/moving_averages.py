@@ -22,10 +22,18 @@ class ExponentialMovingAverage:
         name: the shadow variables' suffix and the op's name scope.
 
     Example:
+        >>> w = tf.Variable(5.0)
+        >>> loss = tf.square(w)
+        >>> train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
         >>> ema = tf.train.ExponentialMovingAverage(0.99)
         >>> with tf.control_dependencies([train_op]):
         ...     train_op = ema.apply(tf.trainable_variables())
         >>> w_avg = ema.average(w)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> sess.run(train_op)
+        >>> print(sess.run(w), sess.run(w_avg))   # w_avg = 0.99 * 5 + 0.01 * 4
+        4.0 4.99
     """
 
     def __init__(

@@ -183,8 +183,17 @@ class Optimizer:
             ValueError: no variables to optimize, or no variable receives a gradient.
 
         Example:
-            >>> train_op = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
-            >>> for _ in range(100): sess.run(train_op, feed_dict={x: xs, y_: ys})
+            >>> x = tf.placeholder(tf.float32, [None])
+            >>> y_ = tf.placeholder(tf.float32, [None])
+            >>> a = tf.Variable(0.0)
+            >>> loss = tf.reduce_mean(tf.square(a * x - y_))
+            >>> train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+            >>> xs, ys = [1.0, 2.0], [2.0, 4.0]   # y = 2 x
+            >>> sess = tf.Session()
+            >>> sess.run(tf.global_variables_initializer())
+            >>> for _ in range(100): _ = sess.run(train_op, feed_dict={x: xs, y_: ys})
+            >>> print(round(float(sess.run(a)), 4))
+            2.0
         """
         grads_and_vars = self.compute_gradients(
             loss,

@@ -178,6 +178,7 @@ def start_queue_runners(
     """Starts the threads of every QueueRunner in the graph's collection; returns them.
 
     Example:
+        >>> sess = tf.Session()
         >>> coord = tf.train.Coordinator()
         >>> threads = tf.train.start_queue_runners(sess=sess, coord=coord)
     """

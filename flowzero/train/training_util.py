@@ -56,8 +56,16 @@ def create_global_step(graph: Any = None) -> Any:
         ValueError: the graph already has a global step.
 
     Example:
+        >>> w = tf.Variable(5.0)
+        >>> loss = tf.square(w)
+        >>> opt = tf.train.GradientDescentOptimizer(0.1)
         >>> step = tf.train.create_global_step()
         >>> train_op = opt.minimize(loss, global_step=step)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> sess.run(train_op)
+        >>> print(sess.run(step))
+        1
     """
     from flowzero.variables import Zeros, get_variable
 

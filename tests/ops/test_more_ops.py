@@ -313,3 +313,12 @@ def test_sort_and_top_k_gradients_need_no_static_shape():
     # d/dx_j of sum_i w_i * sorted_i: the rank (descending) of x_j
     np.testing.assert_array_equal(got, [[0.0, 2.0, 1.0], [2.0, 0.0, 1.0]])
     np.testing.assert_array_equal(got_k, [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+
+
+def test_lgamma_is_exactly_zero_at_one_and_two():
+    """As C's lgamma and TF: lgamma(1) = lgamma(2) = 0 exactly, so lbeta([1, 1]) is 0 (the
+    series alone leaves ~4e-15 at 2)."""
+    for dtype in (tf.float32, tf.float64):
+        out = _run(tf.lgamma(tf.constant([1.0, 2.0], dtype)))
+        np.testing.assert_array_equal(out, [0.0, 0.0])
+        assert _run(tf.lbeta(tf.constant([1.0, 1.0], dtype))) == 0.0
