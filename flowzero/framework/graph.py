@@ -306,6 +306,17 @@ class Operation:
         """file:line of the user code that created this op."""
         return self._traceback
 
+    @property
+    def node_def(self) -> Any:
+        """This op as TensorFlow's NodeDef: its node in `self.graph.as_graph_def()`."""
+        for node in self._graph.as_graph_def().node:
+            if node.name == self._name:
+                return node
+        raise ValueError(
+            f"Operation '{self._name}' is written as part of another node in TensorFlow's "
+            "GraphDef (inside a while loop's body); it has no NodeDef of its own."
+        )
+
     def values(self) -> tuple[Tensor, ...]:
         return tuple(self._outputs)
 

@@ -459,3 +459,13 @@ def test_merge_without_switch_is_refused():
     )
     with pytest.raises(errors.UnimplementedError, match="Merge 'm' merges values that come"):
         import_graph_def(gd)
+
+
+def test_operation_node_def_is_its_graph_def_node():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        y = tf.matmul(x, tf.ones([3, 2]), transpose_b=False, name="mm")
+        nd = y.op.node_def
+        assert nd.op == "MatMul" and nd.name == "mm" and nd.input[0] == "x"
+        assert nd.attr["transpose_a"].b is False and nd.attr["T"].type == types_pb2.DT_FLOAT
+        assert x.op.node_def.attr["dtype"].type == types_pb2.DT_FLOAT
