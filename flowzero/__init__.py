@@ -148,7 +148,6 @@ from flowzero.runtime.session import (
     ConfigProto,
     GPUOptions,
     InteractiveSession,
-    RunMetadata,
     RunOptions,
     Session,
     get_default_session,
@@ -234,6 +233,7 @@ _PROTO_NAMES = frozenset(
         "FunctionDefLibrary",
         "VariableDef",
         "SavedModel",
+        "RunMetadata",
     }
 )
 _INTEROP = {

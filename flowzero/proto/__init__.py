@@ -50,6 +50,12 @@ MESSAGES: dict[str, str] = {
     "FeatureLists": "feature_pb2",
     "Example": "example_pb2",
     "SequenceExample": "example_pb2",
+    "TensorDescription": "tensor_description_pb2",
+    "NodeOutput": "step_stats_pb2",
+    "NodeExecStats": "step_stats_pb2",
+    "DeviceStepStats": "step_stats_pb2",
+    "StepStats": "step_stats_pb2",
+    "RunMetadata": "config_pb2",
 }
 
 

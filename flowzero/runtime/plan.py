@@ -9,6 +9,7 @@ no shape inference.
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any
 
 import numpy as np
@@ -239,29 +240,29 @@ class Plan:
             f"{t.dtype.name} and shape {shape}{chain}. Pass it in feed_dict={{{op.name}: ...}}.",
         )
 
-    def run(self, feed_values: list[Any]) -> list[Any]:
+    def run(self, feed_values: list[Any], steps: list[Any] | None = None) -> list[Any]:
         if not self.threaded:
             # A plan whose loop or branch bodies switch threads switches too from then on, so
             # that its bodies' switches happen inside one run, not once per iteration.
             st = threads.state
             before = st.outermost
-            out = self._run(feed_values)
+            out = self._run(feed_values, steps)
             if st.outermost != before:
                 self.threaded = True
             return out
         threads.enter()
         try:
-            return self._run(feed_values)
+            return self._run(feed_values, steps)
         finally:
             threads.leave()
 
-    def _run(self, feed_values: list[Any]) -> list[Any]:
+    def _run(self, feed_values: list[Any], steps: list[Any] | None = None) -> list[Any]:
         vals: list[Any] = [None] * self.nslots
         for s, v in zip(self.feed_slots, feed_values):
             vals[s] = v
         i = 0
         try:
-            for fn, ins, out, frees in self.steps:
+            for fn, ins, out, frees in self.steps if steps is None else steps:
                 if out is None:
                     fn(*[vals[j] for j in ins])
                 elif out.__class__ is int:
@@ -280,6 +281,36 @@ class Plan:
         if self.any_copy:
             out_vals = [_copy_fetch(v) if c else v for v, c in zip(out_vals, self.copy_flags)]
         return out_vals
+
+    def run_traced(self, feed_values: list[Any]) -> tuple[list[Any], list[tuple[Any, ...]]]:
+        """`run`, also recording each step: (op name, label, start ns, end ns, outputs) where
+        outputs are (dtype, shape) of what the step produced (a fused chain is one step,
+        labelled "Conv2D+BiasAdd+Relu"). For RunOptions(trace_level=FULL_TRACE)."""
+        records: list[tuple[Any, ...]] = []
+        steps = self.steps
+        clock = time.perf_counter_ns
+
+        def timed(k: int, fn: Any) -> Any:
+            def step(*args: Any) -> Any:
+                t0 = clock()
+                r = fn(*args)
+                t1 = clock()
+                outs = r if isinstance(r, (list, tuple)) else [r]
+                records.append(
+                    (
+                        self.ops[k].name,
+                        self.labels[k],
+                        t0,
+                        t1,
+                        [(v.dtype, v.shape) for v in outs if isinstance(v, np.ndarray)],
+                    )
+                )
+                return r
+
+            return step
+
+        traced = [(timed(k, fn), ins, out, fr) for k, (fn, ins, out, fr) in enumerate(steps)]
+        return self.run(feed_values, traced), records
 
 
 def _may_alias_state(t: Tensor, fed: set[Tensor]) -> bool:

@@ -146,12 +146,53 @@ class GPUOptions(ConfigProto):
 
 
 class RunOptions(ConfigProto):
-    FULL_TRACE = 3
+    """TF1's per-run options: `trace_level` above NO_TRACE makes Session.run record each op's
+    start and end time and outputs into the `run_metadata` it is given (a tf.RunMetadata),
+    for TensorBoard (FileWriter.add_run_metadata) or a timeline."""
+
     NO_TRACE = 0
+    SOFTWARE_TRACE = 1
+    HARDWARE_TRACE = 2
+    FULL_TRACE = 3
+    trace_level = 0
+    timeout_in_ms = 0
+    output_partition_graphs = False
 
 
-class RunMetadata(ConfigProto):
-    pass
+_DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"
+
+
+def _fill_run_metadata(
+    run_metadata: Any, records: list[tuple[Any, ...]], graph: Graph | None, partition: bool
+) -> None:
+    import threading as _threading
+
+    from flowzero.interop.convert import _ENUM_BY_NAME
+
+    dev = run_metadata.step_stats.dev_stats.add(device=_DEVICE)
+    tid = _threading.get_ident() & 0xFFFFFFFF
+    for name, label, t0, t1, outs in records:
+        ns = dev.node_stats.add(
+            node_name=name,
+            all_start_micros=t0 // 1000,
+            op_start_rel_micros=0,
+            op_end_rel_micros=(t1 - t0) // 1000,
+            all_end_rel_micros=(t1 - t0) // 1000,
+            all_start_nanos=t0,
+            op_end_rel_nanos=t1 - t0,
+            all_end_rel_nanos=t1 - t0,
+            timeline_label=f"{name} = {label}()",
+            thread_id=tid,
+        )
+        for slot, (dt, shape) in enumerate(outs):
+            out = ns.output.add(slot=slot)
+            enum = _ENUM_BY_NAME.get(getattr(dt, "name", ""))
+            if enum is not None:
+                out.tensor_description.dtype = enum
+            for d in shape:
+                out.tensor_description.shape.dim.add(size=int(d))
+    if partition and graph is not None:
+        run_metadata.partition_graphs.add().CopyFrom(graph.as_graph_def())
 
 
 _LEAK_WARN_AFTER = 100
@@ -212,6 +253,8 @@ class BaseSession:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         self._check_growth()
+        if run_metadata is not None and getattr(options, "trace_level", 0) > 0:
+            return self._run_traced(fetches, feed_dict, options, run_metadata)
         # Fast path: a single Tensor/Operation fetch and no feeds (the tight W1 case).
         fetch_key: Any = fetches if fetches.__class__ in (Tensor, Operation) else None
         if fetch_key is not None and not feed_dict:
@@ -233,6 +276,24 @@ class BaseSession:
             entry = self._build(key, flat, spec, feed_tensors)
         values = [_as_scalar(v) for v in entry[0].run(feed_values)]
         return _rebuild(spec, values)
+
+    def _run_traced(self, fetches: Any, feed_dict: Any, options: Any, run_metadata: Any) -> Any:
+        feed_tensors, feed_values = self._normalize_feeds(feed_dict)
+        flat: list[Any] = []
+        spec = _flatten_fetches(self._graph, fetches, flat)
+        key = (tuple(flat), tuple(feed_tensors))
+        entry = self._plans.get(key)
+        if entry is None:
+            entry = self._build(key, flat, spec, feed_tensors)
+        outs, records = entry[0].run_traced(feed_values)
+        if not hasattr(run_metadata, "step_stats"):
+            raise TypeError(
+                f"run_metadata must be a tf.RunMetadata(); got {type(run_metadata).__name__}."
+            )
+        _fill_run_metadata(
+            run_metadata, records, self._graph, bool(getattr(options, "output_partition_graphs", 0))
+        )
+        return _rebuild(spec, [_as_scalar(v) for v in outs])
 
     def _build(self, key: Any, targets: list[Any], spec: Any, feeds: list[Tensor]) -> Any:
         for t in targets:

@@ -235,6 +235,29 @@ class FileWriter:
             ) from exc
         self.add_event(event)
 
+    def add_run_metadata(self, run_metadata: Any, tag: str, global_step: Any = None) -> None:
+        """Adds what a traced Session.run recorded (a tf.RunMetadata, filled by running with
+        `options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE)`), shown by TensorBoard's
+        Graphs tab under `tag` (per-op compute time).
+
+        Raises:
+            TypeError: `run_metadata` is not a RunMetadata message.
+            ValueError: `tag` was already used in this writer's run (TensorBoard shows one).
+        """
+        _, event_pb2, _ = _tbx()
+        if _proto_name(run_metadata) != "RunMetadata":
+            raise TypeError(
+                f"add_run_metadata expects a tf.RunMetadata; got {type(run_metadata).__name__}."
+            )
+        tags = self.__dict__.setdefault("_run_metadata_tags", set())
+        if tag in tags:
+            raise ValueError(f"add_run_metadata: the tag {tag!r} is already in use.")
+        tags.add(tag)
+        event = event_pb2.Event(step=_step(global_step))
+        event.tagged_run_metadata.tag = tag
+        event.tagged_run_metadata.run_metadata = run_metadata.SerializeToString()
+        self.add_event(event)
+
     def add_graph(self, graph: Any, global_step: Any = None, graph_def: Any = None) -> None:
         """Adds a graph for TensorBoard's Graphs tab.
 
