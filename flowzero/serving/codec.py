@@ -26,7 +26,7 @@ from flowzero.serving.servable import ServingError, check_finite, check_input
 try:  # optional (the serving extra installs it): numbers parsed straight into a buffer
     import simdjson as _simdjson
 except ImportError:  # pragma: no cover - depends on the environment
-    _simdjson = None
+    _simdjson = None  # type: ignore[assignment]
 
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
@@ -464,6 +464,7 @@ def encode_predict(outputs: dict[str, np.ndarray], fmt: str) -> bytes:
         return dumps({"predictions": _jsonable(k, v)})
     cols = {k: _jsonable(k, v) for k, v in outputs.items()}
     n = next(iter(sizes.values()))
+    assert n is not None  # checked above: every output has the same batch dimension
     fast = _rows_of_numeric_columns(cols, n)
     if fast is not None:
         return fast

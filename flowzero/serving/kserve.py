@@ -39,7 +39,7 @@ V2_DTYPES = {
     "bool": "BOOL",
     "string": "BYTES",
 }
-NP_OF_V2 = {
+NP_OF_V2: dict[str, np.dtype[Any]] = {
     "FP32": np.dtype("<f4"),
     "FP64": np.dtype("<f8"),
     "FP16": np.dtype("<f2"),

@@ -133,7 +133,7 @@ def protocol_class(limits: ServerLimits) -> type:
             if self.cycle is not cycle:  # a request head arrived: the app has it now
                 self._cancel_head_timer()
 
-        def eof_received(self) -> bool | None:
+        def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio's contract
             self._eof = True
             if (
                 self.cycle is not None
