@@ -37,3 +37,16 @@ def test_the_layout_check_sees_a_tests_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("def f():\n    from tests.serving import x\nimport tests.fixtures\n")
     assert sorted(_imported_modules(bad)) == [("tests.fixtures", 3), ("tests.serving", 2)]
+
+
+def test_every_committed_bench_result_is_cited_by_the_docs() -> None:
+    docs = [REPO / "README.md", REPO / "CHANGELOG.md", *sorted((REPO / "docs").glob("*.md"))]
+    text = "\n".join(p.read_text() for p in docs if p.exists())
+    uncited = [
+        p.name
+        for p in sorted((REPO / "bench" / "results").glob("*.json"))
+        if p.name not in text
+        # a doc may cite a family at once, as deploy.md cites `bench/results/hostile*.json`
+        and not any(f"bench/results/{p.name[:i]}*.json" in text for i in range(1, len(p.name)))
+    ]
+    assert not uncited, f"bench/results/ files no doc cites (delete them or cite them): {uncited}"
