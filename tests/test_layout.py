@@ -50,3 +50,20 @@ def test_every_committed_bench_result_is_cited_by_the_docs() -> None:
         and not any(f"bench/results/{p.name[:i]}*.json" in text for i in range(1, len(p.name)))
     ]
     assert not uncited, f"bench/results/ files no doc cites (delete them or cite them): {uncited}"
+
+
+def test_the_books_code_has_one_home_and_the_old_paths_still_work() -> None:
+    import flowzero as tf
+    from flowzero import experiments
+    from flowzero.book import experiments as book_experiments
+    from flowzero.book import optimizers
+
+    assert tf.train.book is optimizers
+    assert tf.train.book.Adam.__module__ == "flowzero.book.optimizers"
+    assert experiments.run_experiment is book_experiments.run_experiment
+    assert experiments.EXPERIMENTS is book_experiments.EXPERIMENTS
+    assert not (REPO / "flowzero" / "train" / "book.py").exists()
+    assert sorted(p.name for p in (REPO / "flowzero" / "experiments").iterdir()) in (
+        ["__init__.py"],
+        ["__init__.py", "__pycache__"],
+    )
