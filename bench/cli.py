@@ -36,7 +36,8 @@ from bench.procs import run_child
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_PEER_PYTHON = "/opt/bench-peers/bin/python"
-DEFAULT_OUT = os.path.join(REPO, "bench", "results", "latest.json")
+# Outside bench/results/ (git-ignored /runs/): that folder holds only the runs the docs cite.
+DEFAULT_OUT = os.path.join(REPO, "runs", "bench", "latest.json")
 _PRINT_HWM = (
     "import sys\nfor _l in open('/proc/self/status'):\n"
     "    _l.startswith('VmHWM:') and sys.stdout.write(_l)\n"

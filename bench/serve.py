@@ -1,7 +1,7 @@
 """Serving benchmark (not a test): requests/s and p50/p99 latency through nginx.
 
 Starts the production setup on loopback (gunicorn with deploy/gunicorn.conf.py, ASGI workers on
-a unix socket, behind nginx with deploy/nginx/flowzero.conf: tests/serving/_deploy.py) serving
+a unix socket, behind nginx with deploy/nginx/flowzero.conf: bench/deployment.py) serving
 the book's TwoLayerNet, then loads it with `wrk` (apt-get install wrk) or, without wrk, a
 Python load generator, each case bounded in time:
 
@@ -41,7 +41,7 @@ import orjson
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tests.serving._deploy import (  # noqa: E402
+from bench.deployment import (  # noqa: E402
     Deployment,
     children,
     cpu_seconds,

@@ -7,9 +7,10 @@ run the book's chapter experiments.
     flowzero graph --model simple_conv_net --out graph.svg
     flowzero book ch6-optimizers
 
-Each subcommand lives in its own module (train, evaluate, gradcheck, graph, book) with an
-`add_parser(subparsers)` and a `run(args) -> exit status`. Optional packages (matplotlib, tqdm,
-tensorboard) are imported only when used; without them a run prints one note and goes on.
+Each subcommand lives in its own module (train, evaluate, gradcheck, graph, book, export,
+serve) with an `add_parser(subparsers)` and a `run(args) -> exit status`. Optional packages
+(matplotlib, tqdm, tensorboard, and the serving extra for export/serve) are imported only when
+used; without them a run prints one note and goes on.
 See docs/cli.md.
 """
 
@@ -25,7 +26,7 @@ __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from flowzero.cli import book, evaluate, gradcheck, graph, train
+    from flowzero.cli import book, evaluate, export, gradcheck, graph, serve, train
 
     parser = argparse.ArgumentParser(
         prog="flowzero",
@@ -39,12 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"flowzero {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (train, evaluate, gradcheck, graph, book):
+    for module in (train, evaluate, gradcheck, graph, book, export, serve):
         module.add_parser(sub)
-    from flowzero.serving.cli_commands import add_export_command, add_serve_command
-
-    add_export_command(sub)
-    add_serve_command(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""`flowzero book <experiment>`: the book's chapter experiments (flowzero.experiments)."""
+"""`flowzero book <experiment>`: the book's chapter experiments (flowzero.book.experiments)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import argparse
 import time
 from typing import Any
 
+from flowzero.book.experiments import EXPERIMENTS, run_experiment
 from flowzero.cli.common import add_threads_argument, data_line, data_spec, ensure_dir, note, say
 from flowzero.cli.train import load
-from flowzero.experiments import EXPERIMENTS, run_experiment
 
 
 def add_parser(sub: Any) -> None:

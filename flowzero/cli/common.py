@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from flowzero.experiments.zoo import MODELS, OPTIMIZERS, check_data_spec, model_spec
+from flowzero.book.zoo import MODELS, OPTIMIZERS, check_data_spec, model_spec
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

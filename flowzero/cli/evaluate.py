@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 import flowzero as tf
+from flowzero.book.trainer import predict
+from flowzero.book.zoo import build_model, model_spec
 from flowzero.cli.common import (
     EXIT_USAGE,
     CLIError,
@@ -27,8 +29,6 @@ from flowzero.cli.common import (
     write_json,
 )
 from flowzero.cli.train import CHECKPOINT_DIR, RUN_FILE, load
-from flowzero.experiments.trainer import predict
-from flowzero.experiments.zoo import build_model, model_spec
 
 
 def add_parser(sub: Any) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 import flowzero as tf
+from flowzero.book.zoo import MODELS, build_model
 from flowzero.cli.common import (
     EXIT_ERROR,
     add_model_arguments,
@@ -41,7 +42,6 @@ from flowzero.cli.common import (
     say,
 )
 from flowzero.cli.train import load
-from flowzero.experiments.zoo import MODELS, build_model
 
 # Entries per parameter checked by default: all for the book's own check, a sample elsewhere.
 DEFAULT_MAX_ENTRIES = {

@@ -10,9 +10,9 @@ import subprocess
 from typing import Any
 
 import flowzero as tf
+from flowzero.book.zoo import build_model, make_optimizer
 from flowzero.cli.common import CLIError, add_model_arguments, model_kwargs, note, say
 from flowzero.cli.dot import graph_to_dot
-from flowzero.experiments.zoo import build_model, make_optimizer
 
 RENDERED = (".png", ".svg", ".pdf")
 

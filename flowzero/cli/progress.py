@@ -9,8 +9,8 @@ import threading
 from typing import Any
 
 import flowzero as tf
+from flowzero.book.trainer import EpochRecord, Hooks
 from flowzero.cli.common import note, say
-from flowzero.experiments.trainer import EpochRecord, Hooks
 
 
 class StopOnSigint:

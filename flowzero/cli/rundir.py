@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import flowzero as tf
+from flowzero.book.trainer import EpochRecord, TrainResult
+from flowzero.book.zoo import MODELS
 from flowzero.cli.common import (
     DEFAULT_MODEL,
     EXIT_USAGE,
@@ -26,8 +28,6 @@ from flowzero.cli.common import (
     read_json,
     write_json,
 )
-from flowzero.experiments.trainer import EpochRecord, TrainResult
-from flowzero.experiments.zoo import MODELS
 
 CHECKPOINT_DIR = "checkpoints"
 CHECKPOINT_NAME = "model.ckpt"

@@ -36,6 +36,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import flowzero as tf
+from flowzero.book import plots
+from flowzero.book.trainer import Trainer, accuracy, distributed_accuracy
+from flowzero.book.zoo import (
+    MODELS,
+    OPTIMIZERS,
+    Data,
+    build_model,
+    load_data,
+    make_optimizer,
+)
 from flowzero.cli.common import (
     DEFAULT_MODEL,
     EXIT_INTERRUPTED,
@@ -71,16 +81,6 @@ from flowzero.cli.rundir import (
     refuse_to_mix,
     restore,
     save_state,
-)
-from flowzero.experiments import plots
-from flowzero.experiments.trainer import Trainer, accuracy, distributed_accuracy
-from flowzero.experiments.zoo import (
-    MODELS,
-    OPTIMIZERS,
-    Data,
-    build_model,
-    load_data,
-    make_optimizer,
 )
 
 __all__ = [

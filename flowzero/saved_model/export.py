@@ -111,9 +111,9 @@ def _model_config(doc: Any) -> dict[str, Any] | None:
 
 
 def _model_classes() -> dict[str, type]:
-    """The book's models by their CLI names (flowzero.experiments.zoo's table when present)."""
+    """The book's models by their CLI names (flowzero.book.zoo's table when present)."""
     try:
-        from flowzero.experiments.zoo import MODELS
+        from flowzero.book.zoo import MODELS
     except ImportError:  # NOTE: the CLI's zoo is optional here; the names are the scopes
         from flowzero import models as m
 
@@ -148,7 +148,7 @@ def _from_run_config(cfg: dict[str, Any], prefix: str) -> tuple[Any, Any, dict[s
     with g.as_default():
         dtype = tf.as_dtype(cfg["dtype"])
         try:  # the CLI's own builder (it may add fixed constructor arguments)
-            from flowzero.experiments.zoo import build_model
+            from flowzero.book.zoo import build_model
         except ImportError:
             net = _model_classes()[cfg["model"]](**cfg["kwargs"], dtype=dtype)
         else:

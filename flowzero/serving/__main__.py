@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from flowzero.serving.cli_commands import main
+from flowzero.cli.serve import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,10 +3,11 @@
 Clipping (tf.clip_by_global_norm, tf.clip_by_norm, ...) is top-level in TF1; it lives in
 flowzero.train.clip and is re-exported by flowzero/__init__.py.
 
-The book's ("Deep Learning from Scratch" ch. 6) optimizers live in `tf.train.book`.
+The book's ("Deep Learning from Scratch" ch. 6) optimizers are `tf.train.book`
+(flowzero/book/optimizers.py).
 """
 
-from flowzero.train import book
+from flowzero.book import optimizers as book
 from flowzero.train.adadelta import AdadeltaOptimizer
 from flowzero.train.adagrad import AdagradOptimizer
 from flowzero.train.adagrad_da import AdagradDAOptimizer

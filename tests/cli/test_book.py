@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flowzero.experiments import EXPERIMENTS
+from flowzero.book.experiments import EXPERIMENTS
 from tests.cli.conftest import HAVE_MATPLOTLIB, run_cli
 
 

@@ -70,9 +70,9 @@ def test_sigint_saves_a_checkpoint_that_restores(tmp_path: Path) -> None:
     assert (out / "training_curve.png").is_file() == HAVE_MATPLOTLIB
 
     # The checkpoint restores into a fresh graph and gives the accuracy the run printed.
+    from flowzero.book.zoo import build_model
     from flowzero.cli.evaluate import locate
     from flowzero.datasets import mnist
-    from flowzero.experiments.zoo import build_model
 
     _, _, config = locate(str(out))
     graph = tf.Graph()

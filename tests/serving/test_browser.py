@@ -17,7 +17,7 @@ import urllib.request
 import numpy as np
 import pytest
 
-from tests.serving._deploy import REPO, free_port
+from bench.deployment import REPO, free_port
 
 CHROMIUM = next(
     (

@@ -1,4 +1,5 @@
-"""flowzero.serving.cli_commands: the `export` and `serve` subcommands as the CLI wires them."""
+"""flowzero.cli.export and flowzero.cli.serve: the `export` and `serve` subcommands as the CLI
+wires them."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ import os
 
 import pytest
 
-from flowzero.serving import cli_commands
+from flowzero.cli import export, serve
 
 
 def _parser():
     p = argparse.ArgumentParser(prog="flowzero")
     sub = p.add_subparsers(dest="command", required=True)
-    cli_commands.add_export_command(sub)
-    cli_commands.add_serve_command(sub)
+    export.add_parser(sub)
+    serve.add_parser(sub)
     return p
 
 
@@ -77,8 +78,8 @@ def test_serve_arguments(tmp_path, capsys):
     # None: not given (the development server then uses 127.0.0.1:8501; with --production or
     # --uds a given --host/--port is refused, tests/serving/test_serve_flags.py)
     assert args.port is None and args.host is None
-    assert (cli_commands.DEFAULT_HOST, cli_commands.DEFAULT_PORT) == ("127.0.0.1", 8501)
-    cfg = cli_commands._config(args)
+    assert (serve.DEFAULT_HOST, serve.DEFAULT_PORT) == ("127.0.0.1", 8501)
+    cfg = serve._config(args)
     assert cfg.model_names == ("a", "b", "c") and cfg.poll_interval_s == 0
     args = p.parse_args(["serve", "--model-base-path", str(tmp_path), "--model-name", "../etc"])
     assert args.func(args) == 2

@@ -23,7 +23,7 @@ import numpy as np
 import orjson
 import pytest
 
-from tests.serving._deploy import (
+from bench.deployment import (
     REPO,
     Deployment,
     children,

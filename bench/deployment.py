@@ -1,7 +1,9 @@
 """Runs the real deployment on loopback: gunicorn (deploy/gunicorn.conf.py, unix socket) behind
 nginx (deploy/nginx/flowzero.conf with the socket, port and log paths swapped for temp ones).
 
-Used by tests/serving/test_deploy.py and the benchmark bench/serve.py. Every wait is bounded.
+Used by the benchmark bench/serve.py and by tests/serving/test_deploy.py (the suite may import
+bench/; bench/ never imports tests/). Standard library only, like the rest of bench/. Every wait
+is bounded.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SITE = os.path.join(REPO, "deploy", "nginx", "flowzero.conf")
 GUNICORN_CONF = os.path.join(REPO, "deploy", "gunicorn.conf.py")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowzero.experiments import plots
-from flowzero.experiments.common import Log, Record, fit
-from flowzero.experiments.zoo import Data
+from flowzero.book import plots
+from flowzero.book.common import Log, Record, fit
+from flowzero.book.zoo import Data
 
 HIDDEN4 = [100, 100, 100, 100]
 

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from flowzero.experiments import plots
-from flowzero.experiments.common import Log, Record, fit
-from flowzero.experiments.zoo import MODELS, Data
+from flowzero.book import plots
+from flowzero.book.common import Log, Record, fit
+from flowzero.book.zoo import MODELS, Data
 
 
 def ch5_train(data: Data, quick: bool, seed: int, log: Log) -> Record:

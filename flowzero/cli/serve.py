@@ -1,14 +1,9 @@
-"""`flowzero export` and `flowzero serve`: argparse subcommands for flowzero's CLI.
+"""`flowzero serve`: serve exported models over HTTP (uvicorn, or gunicorn with --production).
 
-The CLI wires them in with:
-
-    from flowzero.serving.cli_commands import add_export_command, add_serve_command
-    add_export_command(subparsers)   # subparsers = parser.add_subparsers(...)
-    add_serve_command(subparsers)
-
-and then calls `args.func(args)`, which returns the exit status (0 ok, 1 failure, 2 usage).
-Nothing here imports starlette or uvicorn until a server actually starts, so `flowzero --help`
-works without the serving extra. `python -m flowzero.serving` runs the same `serve` command.
+Like every subcommand, `add_parser(subparsers)` registers it and `args.func(args)` runs it,
+returning the exit status (0 ok, 1 failure, 2 usage). Nothing here imports flowzero.serving,
+starlette or uvicorn until a server actually starts, so `flowzero --help` works without the
+serving extra. `python -m flowzero.serving` runs the same command through `main`.
 """
 
 from __future__ import annotations
@@ -25,8 +20,8 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8501
 
 
-def _err(message: str, command: str = "serve") -> None:
-    print(f"flowzero {command}: error: {message}", file=sys.stderr, flush=True)
+def _err(message: str) -> None:
+    print(f"flowzero serve: error: {message}", file=sys.stderr, flush=True)
 
 
 def _size(text: str) -> int:
@@ -49,74 +44,6 @@ def _model_names(values: list[str]) -> tuple[str, ...]:
     for n in names:
         check_model_name(n)
     return names
-
-
-# ---------------------------------------------------------------------------------------------
-# flowzero export
-
-
-def add_export_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Registers `export`: checkpoint -> SavedModel (BASE/NAME/<version>)."""
-    p = subparsers.add_parser(
-        "export",
-        help="export a trained checkpoint as a SavedModel for serving",
-        description="Writes the model trained into --checkpoint as a SavedModel (graph, "
-        "variables and the serving_default signature x -> logits, probabilities, "
-        "classes) to --out, atomically. Serve it with `flowzero serve`.",
-    )
-    p.add_argument(
-        "--checkpoint",
-        required=True,
-        metavar="DIR",
-        help="a checkpoint directory (its newest checkpoint), a run directory, or a "
-        "checkpoint prefix",
-    )
-    p.add_argument(
-        "--model",
-        default=None,
-        metavar="NAME",
-        help="the model (two_layer_net, ...); default: from the run's run.json",
-    )
-    p.add_argument(
-        "--out",
-        required=True,
-        metavar="DIR",
-        help="the export directory, e.g. models/mnist/1 (must not exist; the last "
-        "part is the version a model server sees)",
-    )
-    p.set_defaults(func=run_export)
-    return p
-
-
-def run_export(args: argparse.Namespace) -> int:
-    from flowzero.framework import errors
-    from flowzero.saved_model.export import export_model
-    from flowzero.serving.repository import parse_version
-
-    if parse_version(os.path.basename(os.path.normpath(args.out))) is None:
-        print(
-            f"flowzero: note: {args.out!r} does not end in an integer version directory; "
-            "a model server needs BASE/NAME/<version>/",
-            file=sys.stderr,
-        )
-    try:
-        info = export_model(args.checkpoint, args.model, args.out)
-    except FileExistsError as e:
-        _err(f"{e} (export the next version number instead)", "export")
-        return EXIT_ERROR
-    except (errors.OpError, ValueError, OSError, RuntimeError) as e:
-        _err(str(e), "export")
-        return EXIT_ERROR
-    sig = info["signature"]
-    ins = ", ".join(f"{k} {v['dtype']}{v['shape']}" for k, v in sig["inputs"].items())
-    outs = ", ".join(f"{k} {v['dtype']}{v['shape']}" for k, v in sig["outputs"].items())
-    print(f"exported {info['model']} from {info['checkpoint']} to {info['export_dir']}")
-    print(f"  signature serving_default: {ins} -> {outs}")
-    return EXIT_OK
-
-
-# ---------------------------------------------------------------------------------------------
-# flowzero serve
 
 
 def add_serve_arguments(p: argparse.ArgumentParser) -> None:
@@ -274,7 +201,7 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_serve_command(subparsers: Any) -> argparse.ArgumentParser:
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Registers `serve`: the REST server (TF Serving + KServe v2 APIs)."""
     p = subparsers.add_parser(
         "serve",
@@ -284,7 +211,7 @@ def add_serve_command(subparsers: Any) -> argparse.ArgumentParser:
         "--production (gunicorn), see docs/deploy.md.",
     )
     add_serve_arguments(p)
-    p.set_defaults(func=run_serve)
+    p.set_defaults(func=run)
     return p
 
 
@@ -338,7 +265,7 @@ def _ignored_flags(args: argparse.Namespace) -> str | None:
     return None
 
 
-def run_serve(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     problem = _ignored_flags(args)
     if problem is not None:
         _err(problem)
@@ -411,14 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_serve_arguments(p)
     args = p.parse_args(argv)
-    return run_serve(args)
+    return run(args)
 
 
-__all__ = [
-    "add_export_command",
-    "add_serve_command",
-    "add_serve_arguments",
-    "run_export",
-    "run_serve",
-    "main",
-]
+__all__ = ["add_parser", "add_serve_arguments", "run", "main"]

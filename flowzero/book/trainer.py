@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from flowzero.book.zoo import Data, training_feed
 from flowzero.datasets import random_batch
-from flowzero.experiments.zoo import Data, training_feed
 
 EVAL_BATCH = 500  # images per forward pass when measuring accuracy (bounds conv memory)
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import flowzero as tf
-from flowzero.experiments.trainer import Trainer, TrainResult, accuracy
-from flowzero.experiments.zoo import Data, build_model, make_optimizer, model_spec
+from flowzero.book.trainer import Trainer, TrainResult, accuracy
+from flowzero.book.zoo import Data, build_model, make_optimizer, model_spec
 
 Log = Callable[[str], None]
 
