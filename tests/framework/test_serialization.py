@@ -383,6 +383,14 @@ def test_every_registered_op_type_is_round_tripped_by_this_file():
     covered |= {"MakeIterator", "IteratorGetNext"}
     covered |= {"ReadFile", "WriteFile", "MatchingFiles"}  # test_file_ops_round_trip
     covered |= {"SaveV2", "MergeV2Checkpoints", "RestoreV2"}  # test_file_ops_round_trip
+    # tests/train/test_queues.py round-trips the reader ops (loaded with tf.TextLineReader).
+    covered |= {
+        "ReaderReadV2",
+        "ReaderReadUpToV2",
+        "ReaderNumRecordsProducedV2",
+        "ReaderNumWorkUnitsCompletedV2",
+        "ReaderResetV2",
+    }
     # tests/train/test_queues.py round-trips the queue ops and CountUpTo.
     covered |= {
         "CountUpTo",

@@ -368,3 +368,39 @@ def test_queue_ops_and_count_up_to_round_trip_through_a_graph_file(tmp_path):
     assert results[0] == results[1]
     assert results[0] == [0, 1, [1, b"a"], 2, False, [[2, 3], [b"b", b"c"]], [[4], [b"d"]], True]
     assert all(x is not None for x in (tick, enq, one, enq1, many, rest, size, closed, close))
+
+
+def test_reader_ops_round_trip_through_a_graph_file(tmp_path):
+    from flowzero.framework.serialization import load_graph, write_graph
+
+    for i in range(2):
+        (tmp_path / f"f{i}.txt").write_text(f"line{i}a\nline{i}b\n")
+    files = [str(tmp_path / f"f{i}.txt") for i in range(2)]
+    g = tf.Graph()
+    with g.as_default():
+        q = tf.FIFOQueue(4, tf.string, shapes=[[]], name="files")
+        q.enqueue_many([files], name="enq")
+        q.close(name="close")
+        reader = tf.TextLineReader(name="lines")
+        key, value = reader.read(q, name="read")
+        keys, values = reader.read_up_to(q, 2, name="read_up_to")
+        produced = reader.num_records_produced(name="produced")
+        done = reader.num_work_units_completed(name="done")
+        reset = reader.reset(name="reset")
+    path = write_graph(g, str(tmp_path), "readers.json")
+    results = []
+    for graph in (g, load_graph(path)):
+        with tf.Session(graph=graph) as sess:
+
+            def run(name, graph=graph, sess=sess):
+                el = graph.get_tensor_by_name(name) if ":" in name else None
+                return sess.run(el if el is not None else graph.get_operation_by_name(name))
+
+            run("enq")
+            run("close")
+            got = [run(value.name), list(run(values.name)), run(produced.name), run(done.name)]
+            run("reset")
+            got.append(run(produced.name))
+            results.append(got)
+    assert results[0] == results[1] == [b"line0a", [b"line0b", b"line1a"], 3, 1, 0]
+    assert all(t is not None for t in (key, keys, reset))
