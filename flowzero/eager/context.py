@@ -140,7 +140,13 @@ class EagerGraph(Graph):
                 self._infer_cache[key] = (opdef, specs, multi)
         # Outputs: EagerTensors, below. An eager op's errors are raised here, in the caller's
         # frame, so only a variable records where it was made (for "already exists").
-        op = Operation(self, node_name, opdef, inputs, [], [], None if stateful else "(eager)")
+        if stateful:
+            op = Operation(self, node_name, opdef, inputs, [], [])
+        else:  # Operation's fields, set directly: the hot path of every eager op
+            op = _new_op(Operation)
+            op._graph, op._name, op._opdef, op._inputs = self, node_name, opdef, tuple(inputs)
+            op._control_inputs, op._control_outputs, op._outputs = [], [], []
+            op._traceback, op._body = "(eager)", None
         op._multi = multi
         op._id = next(self._ids)
         values = []
@@ -187,6 +193,7 @@ class EagerGraph(Graph):
         return op
 
 
+_new_op = object.__new__
 _INFER_CACHE_SIZE = 4096
 # Ops whose values an infer() may read (flowzero.ops.common.static_value and friends): an input
 # made by one of these is keyed by its value too, when it is small (shapes, axes, sizes).
