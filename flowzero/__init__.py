@@ -127,6 +127,7 @@ from flowzero.ops.sparse_array_ops import *  # noqa: F403
 from flowzero.ops.sparse_binary_ops import *  # noqa: F403
 from flowzero.ops.sparse_math_ops import *  # noqa: F403
 from flowzero.ops.sparse_ops import *  # noqa: F403
+from flowzero.ops.special_more_ops import *  # noqa: F403
 from flowzero.ops.special_ops import *  # noqa: F403
 from flowzero.ops.spectral_ops import *  # noqa: F403
 from flowzero.ops.state_ops import (

@@ -66,6 +66,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     sparse_binary_ops,
     sparse_math_ops,
     sparse_ops,
+    special_more_ops,
     special_ops,
     spectral_ops,
     state_ops,
