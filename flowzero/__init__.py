@@ -101,6 +101,7 @@ from flowzero.ops.linalg_ops import *  # noqa: F403
 from flowzero.ops.logging_ops import Assert, Print
 from flowzero.ops.logging_ops import print_v2 as print  # noqa: A001
 from flowzero.ops.logic_ops import *  # noqa: F403
+from flowzero.ops.lu_ops import *  # noqa: F403
 from flowzero.ops.manip_ops import *  # noqa: F403
 from flowzero.ops.math_ops import *  # noqa: F403
 from flowzero.ops.matrix_ops import *  # noqa: F403

@@ -122,6 +122,13 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "matvec": "linalg_more_ops.matvec",
         "logdet": "linalg_more_ops.logdet",
         "normalize": "linalg_more_ops.normalize",
+        "lu": "lu_ops.lu",
+        "lu_reconstruct": "lu_ops.lu_reconstruct",
+        "lu_solve": "lu_ops.lu_solve",
+        "lu_matrix_inverse": "lu_ops.lu_matrix_inverse",
+        "slogdet": "lu_ops.slogdet",
+        "pinv": "lu_ops.pinv",
+        "matrix_rank": "lu_ops.matrix_rank",
     },
     "initializers": {
         "he_normal": "variables.he_normal",

@@ -33,6 +33,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     linalg_ops,
     logging_ops,
     logic_ops,
+    lu_ops,
     loss_ops,
     manip_ops,
     math_ops,
