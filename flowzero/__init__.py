@@ -104,6 +104,7 @@ from flowzero.ops.logic_ops import *  # noqa: F403
 from flowzero.ops.lu_ops import *  # noqa: F403
 from flowzero.ops.manip_ops import *  # noqa: F403
 from flowzero.ops.math_ops import *  # noqa: F403
+from flowzero.ops.matrix_function_ops import *  # noqa: F403
 from flowzero.ops.matrix_ops import *  # noqa: F403
 from flowzero.ops.more_math_ops import *  # noqa: F403
 from flowzero.ops.numerics_ops import *  # noqa: F403

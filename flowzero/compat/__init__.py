@@ -129,6 +129,10 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "slogdet": "lu_ops.slogdet",
         "pinv": "lu_ops.pinv",
         "matrix_rank": "lu_ops.matrix_rank",
+        "expm": "matrix_function_ops.expm",
+        "logm": "matrix_function_ops.logm",
+        "tridiagonal_solve": "matrix_function_ops.tridiagonal_solve",
+        "tridiagonal_matmul": "matrix_function_ops.tridiagonal_matmul",
     },
     "initializers": {
         "he_normal": "variables.he_normal",

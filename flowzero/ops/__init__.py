@@ -37,6 +37,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     lu_ops,
     manip_ops,
     math_ops,
+    matrix_function_ops,
     matrix_ops,
     more_math_ops,
     nn_impl,
