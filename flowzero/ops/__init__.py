@@ -7,6 +7,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     activation_ops,
     array_ops,
     batch_space_ops,
+    box_ops,
     candidate_sampling_ops,
     cast_ops,
     check_ops,
