@@ -629,3 +629,17 @@ __all__ += [
     "extract_patches",
     "sobel_edges",
 ]
+
+from flowzero.ops.image_extra_ops import (  # noqa: E402
+    adjust_jpeg_quality,
+    extract_glimpse,
+    random_jpeg_quality,
+    sample_distorted_bounding_box,
+)
+
+__all__ += [
+    "adjust_jpeg_quality",
+    "extract_glimpse",
+    "random_jpeg_quality",
+    "sample_distorted_bounding_box",
+]

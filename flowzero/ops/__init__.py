@@ -27,6 +27,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     fusions,
     histogram_ops,
     image_codec_ops,
+    image_extra_ops,
     image_ops,
     indexing_ops,
     io_ops,
