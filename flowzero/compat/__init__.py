@@ -133,6 +133,13 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "logm": "matrix_function_ops.logm",
         "tridiagonal_solve": "matrix_function_ops.tridiagonal_solve",
         "tridiagonal_matmul": "matrix_function_ops.tridiagonal_matmul",
+        "LinearOperator": "linear_operator.LinearOperator",
+        "LinearOperatorFullMatrix": "linear_operator.LinearOperatorFullMatrix",
+        "LinearOperatorDiag": "linear_operator.LinearOperatorDiag",
+        "LinearOperatorIdentity": "linear_operator.LinearOperatorIdentity",
+        "LinearOperatorScaledIdentity": "linear_operator.LinearOperatorScaledIdentity",
+        "LinearOperatorLowerTriangular": "linear_operator.LinearOperatorLowerTriangular",
+        "LinearOperatorComposition": "linear_operator.LinearOperatorComposition",
     },
     "initializers": {
         "he_normal": "variables.he_normal",

@@ -33,6 +33,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     io_ops,
     linalg_more_ops,
     linalg_ops,
+    linear_operator,
     logging_ops,
     logic_ops,
     loss_ops,
