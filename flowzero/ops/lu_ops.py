@@ -47,6 +47,8 @@ class Lu(OpDef):
     """lu, p with input[..., p, :] = L U: L unit lower triangular (strictly below lu's
     diagonal), U upper triangular (on and above it), p the row permutation."""
 
+    differentiable = False  # as TF: no gradient for Lu
+
     def infer(self, x: Tensor) -> list[TensorSpec]:
         _square(self, x)
         k = _known(x)

@@ -185,6 +185,8 @@ def _sqrtm(a: np.ndarray) -> np.ndarray:
 class MatrixSquareRoot(OpDef):
     """y with y y = x, the principal square root of each matrix (NaN where none is real)."""
 
+    differentiable = False  # no gradient in TF 1.15
+
     def infer(self, x: Tensor) -> TensorSpec:
         _float_square(self, x, "fc")
         return spec(x.shape, x.dtype)
@@ -230,6 +232,8 @@ def _logm(a: np.ndarray) -> np.ndarray:
 @register_op("MatrixLogarithm")
 class MatrixLogarithm(OpDef):
     """y = log(x), the principal matrix logarithm of each complex matrix."""
+
+    differentiable = False  # no gradient in TF
 
     def infer(self, x: Tensor) -> TensorSpec:
         _float_square(self, x, "c")
