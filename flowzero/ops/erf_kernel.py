@@ -5,8 +5,8 @@
 polynomial of degree 11 to 16 on each of 13 intervals up to 28, where erfc has underflowed;
 erf = 1 - erfc there (erfc <= 0.48). exp(-x^2) splits x = hi + lo with hi^2 exact, so large x
 lose nothing to the rounding of x^2. The coefficients come from Chebyshev interpolation at 40
-digits (mpmath, once, offline), converted to powers of the interval's own variable t in
-[-1, 1] (the conversion is well conditioned here: every coefficient is below 0.6).
+digits (mpmath, once, offline: scripts/erf_coefficients.py), converted to powers of the
+interval's own variable t in [-1, 1] (well conditioned here: every coefficient is below 0.6).
 """
 
 from __future__ import annotations
