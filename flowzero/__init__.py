@@ -101,8 +101,10 @@ from flowzero.ops.linalg_ops import *  # noqa: F403
 from flowzero.ops.logging_ops import Assert, Print
 from flowzero.ops.logging_ops import print_v2 as print  # noqa: A001
 from flowzero.ops.logic_ops import *  # noqa: F403
+from flowzero.ops.lu_ops import *  # noqa: F403
 from flowzero.ops.manip_ops import *  # noqa: F403
 from flowzero.ops.math_ops import *  # noqa: F403
+from flowzero.ops.matrix_function_ops import *  # noqa: F403
 from flowzero.ops.matrix_ops import *  # noqa: F403
 from flowzero.ops.more_math_ops import *  # noqa: F403
 from flowzero.ops.numerics_ops import *  # noqa: F403
@@ -127,6 +129,7 @@ from flowzero.ops.sparse_array_ops import *  # noqa: F403
 from flowzero.ops.sparse_binary_ops import *  # noqa: F403
 from flowzero.ops.sparse_math_ops import *  # noqa: F403
 from flowzero.ops.sparse_ops import *  # noqa: F403
+from flowzero.ops.special_more_ops import *  # noqa: F403
 from flowzero.ops.special_ops import *  # noqa: F403
 from flowzero.ops.spectral_ops import *  # noqa: F403
 from flowzero.ops.state_ops import (

@@ -576,3 +576,79 @@ def __getattr__(name: str) -> object:
     from flowzero.compat import missing_attribute
 
     raise missing_attribute("image", name, importlib.import_module(__name__))
+
+
+# Boxes (flowzero/ops/box_ops.py), patches (space_ops.py) and edges.
+from flowzero.ops.box_ops import (  # noqa: E402
+    combined_non_max_suppression,
+    draw_bounding_boxes,
+    non_max_suppression,
+    non_max_suppression_overlaps,
+    non_max_suppression_padded,
+    non_max_suppression_with_scores,
+)
+from flowzero.ops.space_ops import extract_image_patches  # noqa: E402
+
+
+def extract_patches(
+    images: Any, sizes: Any, strides: Any, rates: Any, padding: str, name: str | None = None
+) -> Tensor:
+    """The sizes[1] x sizes[2] patches of images [batch, rows, cols, depth], flattened into the
+    depth dimension (tf.extract_image_patches with TF 2's argument names)."""
+    return extract_image_patches(images, sizes, strides, rates, padding, name=name)
+
+
+def sobel_edges(image: Any) -> Tensor:
+    """The Sobel gradients of each channel of images [batch, h, w, d]: [batch, h, w, d, 2]
+    with dy then dx, from 3x3 Sobel kernels on the image reflect-padded by one pixel (as TF).
+    Differentiable.
+
+    Example:
+        >>> images = tf.zeros([1, 8, 8, 3])
+        >>> dy_dx = tf.image.sobel_edges(images)   # [..., 0] vertical, [..., 1] horizontal
+        >>> dy_dx.shape.as_list()
+        [1, 8, 8, 3, 2]
+    """
+    x = convert_to_tensor(image, name="image")
+    if x.shape.ndims not in (None, 4):
+        raise ValueError(f"sobel_edges: 'image' must be 4-D [batch, h, w, d]; got {x.shape}.")
+    with name_scope("sobel_edges"):
+        p = slicing_ops.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT")
+
+        def at(r: int, c: int) -> Tensor:  # the window shifted by (r, c) in the padded image
+            return p[:, r : _end(r), c : _end(c), :]
+
+        smooth_h = at(2, 0) + 2.0 * at(2, 1) + at(2, 2) - at(0, 0) - 2.0 * at(0, 1) - at(0, 2)
+        smooth_w = at(0, 2) + 2.0 * at(1, 2) + at(2, 2) - at(0, 0) - 2.0 * at(1, 0) - at(2, 0)
+        return array_ops.stack([smooth_h, smooth_w], -1)
+
+
+def _end(k: int) -> int | None:
+    return None if k == 2 else k - 2
+
+
+__all__ += [
+    "combined_non_max_suppression",
+    "draw_bounding_boxes",
+    "non_max_suppression",
+    "non_max_suppression_overlaps",
+    "non_max_suppression_padded",
+    "non_max_suppression_with_scores",
+    "extract_image_patches",
+    "extract_patches",
+    "sobel_edges",
+]
+
+from flowzero.ops.image_extra_ops import (  # noqa: E402
+    adjust_jpeg_quality,
+    extract_glimpse,
+    random_jpeg_quality,
+    sample_distorted_bounding_box,
+)
+
+__all__ += [
+    "adjust_jpeg_quality",
+    "extract_glimpse",
+    "random_jpeg_quality",
+    "sample_distorted_bounding_box",
+]

@@ -1,8 +1,8 @@
 """Special functions: erf, erfc, erfinv, erfcinv, ndtri, lgamma, digamma, polygamma, zeta,
 lbeta and log_sigmoid.
 
-NumPy has none of them. erf/erfc apply the C library's `math.erf`/`math.erfc` to each element
-(exact to the last bit, no extra dependency); lgamma, digamma and polygamma are vectorized
+NumPy has none of them. erf/erfc are vectorised polynomial pieces (flowzero/ops/erf_kernel.py,
+a few ulp in float64); lgamma, digamma and polygamma are vectorized
 NumPy: shift x upwards with the recurrence until it is large, then sum the asymptotic series.
 """
 
@@ -16,6 +16,7 @@ import numpy as np
 from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import register_op
 from flowzero.ops.common import BinaryOp, UnaryOp, _binary, _quiet
+from flowzero.ops.erf_kernel import erf64, erfc64
 from flowzero.ops.unary_ops import exp, negative, square
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -25,14 +26,10 @@ _LARGE = 12.0
 _SHIFT = 12
 _ERFINV_STEPS = 3  # Newton steps from a start good to ~2e-3: 2e-3 -> 4e-6 -> 1e-11 -> 1e-16
 
-_ERF = np.frompyfunc(math.erf, 1, 1)
-_ERFC = np.frompyfunc(math.erfc, 1, 1)
 
-
-def _apply_py(fn: Any, x: np.ndarray) -> np.ndarray:
-    """A Python float function applied elementwise, in x's dtype (x's computation in double)."""
-    out = fn(x.astype(np.float64, copy=False))
-    return np.asarray(out, dtype=np.float64).astype(x.dtype, copy=False)
+def _apply64(fn: Any, x: np.ndarray) -> np.ndarray:
+    """A float64 kernel applied to x, the result in x's dtype."""
+    return fn(x.astype(np.float64, copy=False)).astype(x.dtype, copy=False)
 
 
 def _shift_up(x: np.ndarray, log_product: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -178,8 +175,8 @@ def _erfinv64(x: np.ndarray, one_minus: np.ndarray | None = None) -> np.ndarray:
         for _ in range(_ERFINV_STEPS):  # each element evaluates erf or erfc, not both
             slope = _TWO_OVER_SQRT_PI * np.exp(-y * y)
             step = np.zeros_like(y)
-            step[mid] = (ax[mid] - _apply_py(_ERF, y[mid])) / slope[mid]
-            e = _apply_py(_ERFC, y[tail])
+            step[mid] = (ax[mid] - erf64(y[mid])) / slope[mid]
+            e = erfc64(y[tail])
             step[tail] = (np.log(e) - log_c[tail]) * e / slope[tail]
             y = y + step
         y = np.where(c == 0, np.inf, np.where(inside, y, np.nan))
@@ -214,7 +211,7 @@ class Erf(UnaryOp):
     kinds = "f"
 
     def compute(self, x: np.ndarray) -> np.ndarray:
-        return _apply_py(_ERF, x)
+        return _apply64(erf64, x)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         x = op.inputs[0]
@@ -228,7 +225,7 @@ class Erfc(UnaryOp):
     kinds = "f"
 
     def compute(self, x: np.ndarray) -> np.ndarray:
-        return _apply_py(_ERFC, x)
+        return _apply64(erfc64, x)
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         x = op.inputs[0]
