@@ -73,6 +73,7 @@ from flowzero.ops.loss_ops import (
     sparse_softmax_cross_entropy_with_logits,
     weighted_cross_entropy_with_logits,
 )
+from flowzero.ops.morph_ops import dilation2d, erosion2d, max_pool_with_argmax
 from flowzero.ops.nn_impl import (
     batch_normalization,
     conv1d,
@@ -103,6 +104,9 @@ from flowzero.ops.pool_ops import avg_pool, max_pool
 from flowzero.ops.space_ops import depth_to_space, space_to_depth
 
 __all__ = [
+    "dilation2d",
+    "erosion2d",
+    "max_pool_with_argmax",
     "batch_norm_with_global_normalization",
     "compute_average_loss",
     "log_poisson_loss",

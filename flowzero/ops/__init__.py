@@ -38,6 +38,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     math_ops,
     matrix_ops,
     more_math_ops,
+    morph_ops,
     nn_impl,
     nn_ops,
     nn_stats_impl,
