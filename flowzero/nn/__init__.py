@@ -22,7 +22,7 @@ from flowzero.ops.activation_ops import (
     softsign,
     tanh,
 )
-from flowzero.ops.batch_space_ops import space_to_batch
+from flowzero.ops.batch_space_ops import space_to_batch, with_space_to_batch
 from flowzero.ops.candidate_sampling_ops import (
     log_uniform_candidate_sampler,
     nce_loss,
@@ -66,6 +66,7 @@ from flowzero.ops.depthwise_conv_ops import (
     depthwise_conv2d_native,
     separable_conv2d,
 )
+from flowzero.ops.fractional_pool_ops import fractional_avg_pool, fractional_max_pool
 from flowzero.ops.loss_ops import (
     sigmoid_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits,
@@ -104,6 +105,9 @@ from flowzero.ops.pool_ops import avg_pool, max_pool
 from flowzero.ops.space_ops import depth_to_space, space_to_depth
 
 __all__ = [
+    "with_space_to_batch",
+    "fractional_avg_pool",
+    "fractional_max_pool",
     "dilation2d",
     "erosion2d",
     "max_pool_with_argmax",

@@ -22,6 +22,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     depthwise_conv_ops,
     division_ops,
     einsum_ops,
+    fractional_pool_ops,
     functional_ops,
     fusions,
     histogram_ops,
