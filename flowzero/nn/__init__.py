@@ -24,6 +24,10 @@ from flowzero.ops.activation_ops import (
 )
 from flowzero.ops.batch_space_ops import space_to_batch, with_space_to_batch
 from flowzero.ops.candidate_sampling_ops import (
+    all_candidate_sampler,
+    compute_accidental_hits,
+    fixed_unigram_candidate_sampler,
+    learned_unigram_candidate_sampler,
     log_uniform_candidate_sampler,
     nce_loss,
     sampled_softmax_loss,
@@ -105,6 +109,10 @@ from flowzero.ops.pool_ops import avg_pool, max_pool
 from flowzero.ops.space_ops import depth_to_space, space_to_depth
 
 __all__ = [
+    "all_candidate_sampler",
+    "compute_accidental_hits",
+    "fixed_unigram_candidate_sampler",
+    "learned_unigram_candidate_sampler",
     "with_space_to_batch",
     "fractional_avg_pool",
     "fractional_max_pool",
