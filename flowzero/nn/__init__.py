@@ -65,6 +65,15 @@ from flowzero.ops.conv_ops import (
     conv2d_backprop_input,
     conv2d_transpose,
 )
+from flowzero.ops.ctc_ops import (
+    collapse_repeated,
+    ctc_beam_search_decoder,
+    ctc_beam_search_decoder_v2,
+    ctc_greedy_decoder,
+    ctc_loss,
+    ctc_loss_v2,
+    ctc_unique_labels,
+)
 from flowzero.ops.depthwise_conv_ops import (
     depthwise_conv2d,
     depthwise_conv2d_native,
@@ -109,6 +118,13 @@ from flowzero.ops.pool_ops import avg_pool, max_pool
 from flowzero.ops.space_ops import depth_to_space, space_to_depth
 
 __all__ = [
+    "collapse_repeated",
+    "ctc_beam_search_decoder",
+    "ctc_beam_search_decoder_v2",
+    "ctc_greedy_decoder",
+    "ctc_loss",
+    "ctc_loss_v2",
+    "ctc_unique_labels",
     "all_candidate_sampler",
     "compute_accidental_hits",
     "fixed_unigram_candidate_sampler",

@@ -17,6 +17,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     conv3d_ops,
     conv_impl,
     conv_ops,
+    ctc_ops,
     decode_ops,
     decomposition_ops,
     depthwise_conv_ops,
