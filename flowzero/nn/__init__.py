@@ -218,6 +218,8 @@ __all__ = [
     "sparse_softmax_cross_entropy_with_logits",
     "static_bidirectional_rnn",
     "static_rnn",
+    "raw_rnn",
+    "static_state_saving_rnn",
     "tanh",
     "top_k",
     "weighted_cross_entropy_with_logits",
@@ -235,6 +237,8 @@ def __getattr__(name: str) -> object:
         value: object = importlib.import_module("flowzero.nn.rnn_cell")
     elif name in _RNN_NAMES:
         value = getattr(importlib.import_module("flowzero.nn.rnn"), name)
+    elif name in ("raw_rnn", "static_state_saving_rnn"):
+        value = getattr(importlib.import_module("flowzero.nn.rnn_raw"), name)
     else:
         from flowzero.compat import missing_attribute
 
