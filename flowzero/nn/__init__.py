@@ -103,7 +103,16 @@ from flowzero.ops.nn_impl import (
     xw_plus_b,
     zero_fraction,
 )
-from flowzero.ops.nn_ops import bias_add, in_top_k, l2_loss, log_softmax, softmax, top_k
+from flowzero.ops.nn_ops import (
+    approx_max_k,
+    approx_min_k,
+    bias_add,
+    in_top_k,
+    l2_loss,
+    log_softmax,
+    softmax,
+    top_k,
+)
 from flowzero.ops.nn_stats_impl import (
     batch_norm_with_global_normalization,
     compute_average_loss,
@@ -118,6 +127,8 @@ from flowzero.ops.pool_ops import avg_pool, max_pool
 from flowzero.ops.space_ops import depth_to_space, space_to_depth
 
 __all__ = [
+    "approx_max_k",
+    "approx_min_k",
     "collapse_repeated",
     "ctc_beam_search_decoder",
     "ctc_beam_search_decoder_v2",
