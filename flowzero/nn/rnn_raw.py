@@ -99,8 +99,7 @@ def raw_rnn(
         if emit_structure is not None:
             flat_emit = nest.flatten(emit_structure)
             flat_sizes: list[Any] = [
-                e.shape if e.shape.is_fully_defined() else array_ops.shape(e)
-                for e in flat_emit
+                e.shape if e.shape.is_fully_defined() else array_ops.shape(e) for e in flat_emit
             ]
             flat_dtypes = [e.dtype for e in flat_emit]
         else:

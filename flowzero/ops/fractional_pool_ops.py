@@ -186,6 +186,8 @@ def _seq_specs(op: OpDef, rows: Tensor, cols: Tensor) -> None:
 class FractionalMaxPoolGrad(_Fractional):
     """dx = out_backprop routed to the first max of each window of orig_input."""
 
+    differentiable = False  # no gradient, as in TF
+
     def infer(self, x: Tensor, y: Tensor, dy: Tensor, rows: Tensor, cols: Tensor) -> TensorSpec:
         _seq_specs(self, rows, cols)
         if dy.dtype is not x.dtype:
@@ -213,6 +215,8 @@ class FractionalMaxPoolGrad(_Fractional):
 @register_op("FractionalAvgPoolGrad")
 class FractionalAvgPoolGrad(_Fractional):
     """dx = each out_backprop[b, i, j, c] / window size, spread over its window."""
+
+    differentiable = False  # no gradient, as in TF
 
     def infer(self, shape: Tensor, dy: Tensor, rows: Tensor, cols: Tensor) -> TensorSpec:
         _seq_specs(self, rows, cols)

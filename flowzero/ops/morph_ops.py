@@ -281,6 +281,8 @@ class Dilation2D(_Dilation):
 class Dilation2DBackpropInput(_Dilation):
     """dx = each out_backprop[b, i, j, c] routed to the input position of its window's max."""
 
+    differentiable = False  # no gradient, as in TF
+
     def infer(self, x: Tensor, f: Tensor, dy: Tensor) -> TensorSpec:
         self._check(x, f)
         return spec(x.shape, x.dtype)
@@ -292,6 +294,8 @@ class Dilation2DBackpropInput(_Dilation):
 @register_op("Dilation2DBackpropFilter")
 class Dilation2DBackpropFilter(_Dilation):
     """df = each out_backprop[b, i, j, c] routed to the filter tap of its window's max."""
+
+    differentiable = False  # no gradient, as in TF
 
     def infer(self, x: Tensor, f: Tensor, dy: Tensor) -> TensorSpec:
         self._check(x, f)
