@@ -10,6 +10,7 @@ time-major logits [max_time, batch, num_classes]; the blank is the last class.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -337,13 +338,24 @@ class _Beam:
         return out[::-1]
 
 
+def _lae(a: float, b: float) -> float:
+    """log(exp(a) + exp(b)) of two Python floats."""
+    if a == _NEG:
+        return b
+    if b == _NEG:
+        return a
+    return max(a, b) + math.log1p(math.exp(-abs(a - b)))
+
+
 def _beam_search(x: np.ndarray, width: int, blank: int) -> list[_Beam]:
     """TF's CTCBeamSearchDecoder (default scorer) on logits x [T, C]: the final beam."""
-    lae = np.logaddexp
     root = _Beam(-1, None)
     root.new = [0.0, _NEG, 0.0]
     leaves = [root]
+    labels = np.array([k for k in range(x.shape[1]) if k != blank], np.int64)
+    pos = {int(k): j for j, k in enumerate(labels)}
     for inp in _log_softmax(x.astype(np.float64)):  # log probabilities, as TF's kernel
+        step = inp.tolist()
         branches = sorted(leaves, key=lambda e: -e.new[2])
         leaves = []
         for e in branches:
@@ -352,29 +364,46 @@ def _beam_search(x: np.ndarray, width: int, blank: int) -> list[_Beam]:
             if e.parent is not None:
                 if e.parent.active():
                     p = e.parent.old
-                    e.new[1] = lae(e.new[1], p[0] if e.label == e.parent.label else p[2])
-                e.new[1] += inp[e.label]
-            e.new[0] = e.old[2] + inp[blank]
-            e.new[2] = lae(e.new[0], e.new[1])
+                    e.new[1] = _lae(e.new[1], p[0] if e.label == e.parent.label else p[2])
+                e.new[1] += step[e.label]
+            e.new[0] = e.old[2] + step[blank]
+            e.new[2] = _lae(e.new[0], e.new[1])
             leaves.append(e)
 
         def candidate(total: float, leaves: list[_Beam] = leaves) -> bool:
             return total > _NEG and (len(leaves) < width or total > min(e.new[2] for e in leaves))
 
+        child_inp = inp[labels]
         for e in branches:
             if not candidate(e.old[2]):
                 continue
-            for k in range(len(inp)):
-                if k == blank:
+            totals = child_inp + e.old[2]
+            if e.label >= 0:
+                totals[labels == e.label] = step[e.label] + e.old[0]
+            # NOTE: once the beam is full its lowest total only rises, so a child not above it
+            # now would be rejected at its turn: only existing ones need TF's reset then (a
+            # dropped branch losing its old probabilities grows no children later on).
+            if len(leaves) == width:
+                todo = set(np.flatnonzero(totals > min(b.new[2] for b in leaves)).tolist())
+                turns = sorted(todo | {pos[k] for k in e.children})
+            else:
+                todo, turns = None, range(len(labels))
+            for j in turns:
+                k = int(labels[j])
+                if todo is not None and j not in todo:
+                    c = e.children[k]
+                    if not c.active():
+                        c.old = [_NEG, _NEG, _NEG]
+                        c.new = [_NEG, _NEG, _NEG]
                     continue
                 c = e.child(k)
                 if c.active():
                     continue
-                prev = e.old[0] if k == e.label else e.old[2]
-                c.new = [_NEG, inp[k] + prev, inp[k] + prev]
-                if candidate(c.new[2]):
+                t = float(totals[j])
+                c.new = [_NEG, t, t]
+                if candidate(t):
                     if len(leaves) == width:
-                        bottom = min(leaves, key=lambda e: e.new[2])
+                        bottom = min(leaves, key=lambda b: b.new[2])
                         bottom.new = [_NEG, _NEG, _NEG]
                         leaves.remove(bottom)
                     leaves.append(c)

@@ -147,3 +147,25 @@ def test_collapse_repeated_and_unique_labels():
     np.testing.assert_array_equal(uv, [[3, 4, 0, 0], [1, 0, 0, 0]])
     np.testing.assert_array_equal(uiv, [[0, 1, 1, 0], [0, 0, 0, 0]])
     assert uv.dtype == np.int64 and uiv.dtype == np.int32
+
+
+@needs_tf
+@pytest.mark.parametrize("width, top, merge", [(5, 3, True), (16, 4, False)])
+def test_beam_search_with_heavy_pruning_matches_tensorflow(width, top, merge):
+    import tensorflow as tf
+
+    tf1 = tf.compat.v1
+    tf1.disable_eager_execution()
+    x = np.random.default_rng(7).normal(size=(20, 3, 8)) * 1.5
+    seq = np.array([20, 13, 17], np.int32)
+
+    def program(m):
+        decoded, lp = m.nn.ctc_beam_search_decoder(m.constant(x), seq, width, top, merge)
+        return [d.values for d in decoded] + [d.indices for d in decoded] + [lp]
+
+    with tf.Graph().as_default(), tf1.Session() as s:
+        want = s.run(program(tf1))
+    with fz.Graph().as_default(), fz.Session() as s:
+        got = s.run(program(fz))
+    for k, (g, w) in enumerate(zip(got, want)):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5, err_msg=f"output {k}")
