@@ -116,6 +116,12 @@ class _FractionalPool(_Fractional):
         return oh, ow
 
     def infer(self, x: Tensor) -> list[TensorSpec]:
+        a = self.attrs
+        if not a["deterministic"] and (a["seed"] or a["seed2"]):
+            raise self.error(
+                f"both seed and seed2 should be 0 if deterministic is false; got seed="
+                f"{a['seed']}, seed2={a['seed2']}. Pass deterministic=True to fix the layout."
+            )
         if x.dtype.np.kind not in self.kinds:
             raise self.error(f"value must be float, int32 or int64; got {x.dtype.name}.")
         k = x.shape.known
@@ -135,11 +141,14 @@ class _FractionalPool(_Fractional):
         if x.ndim != 4:
             raise self.error(f"value must be rank 4 (NHWC); got value: {x.shape}.")
         oh, ow = self._out(x.shape[1], x.shape[2], x.shape)
-        if a.get("deterministic"):  # the same layout on every run
-            rng = np.random.default_rng([int(a["seed"]), int(a["seed2"])])
+        if a["deterministic"]:  # the same layout on every run
+            seeds = [int(a["seed"]), int(a["seed2"])]
+            if seeds == [0, 0]:  # TF: seeds drawn once, then kept (here: per session)
+                key = f"{self.node_name}/fractional_pool_seed"
+                seeds = ctx.resource(key, lambda: [int(np.random.SeedSequence().entropy)])
+            rng = np.random.default_rng(seeds)
         else:
-            seed = (a["seed"] or None, a["seed2"] or None)
-            rng = ctx.rng(self.node_name, seed)
+            rng = ctx.rng(self.node_name, (None, None))
         rows = _sequence(rng, x.shape[1], oh, a["pseudo_random"])
         cols = _sequence(rng, x.shape[2], ow, a["pseudo_random"])
         return rows, cols
@@ -204,7 +213,14 @@ class FractionalMaxPoolGrad(_Fractional):
         self._check_seqs((rows, cols), h, w, dy.shape[1:3])
         ri, _ = _windows(rows, h, self.attrs["overlapping"])
         ci, _ = _windows(cols, w, self.attrs["overlapping"])
-        first = self._gather(x, rows, cols).argmax(-1)  # (n, oh, ow, c), the first max
+        windows = self._gather(x, rows, cols)
+        if windows.shape[:4] != dy.shape or not np.array_equal(windows.max(-1), y, equal_nan=True):
+            raise self.error(
+                f"orig_output must be the max pooling of orig_input over these sequences "
+                f"(TF: tensor_out_dup is not the same as tensor_out); got orig_input: "
+                f"{x.shape}, orig_output: {y.shape}, out_backprop: {dy.shape}."
+            )
+        first = windows.argmax(-1)  # (n, oh, ow, c), the first max
         r = ri[np.arange(ri.shape[0])[None, :, None, None], first // ci.shape[1]]
         s = ci[np.arange(ci.shape[0])[None, None, :, None], first % ci.shape[1]]
         flat = ((np.arange(n)[:, None, None, None] * h + r) * w + s) * c + np.arange(c)
@@ -277,8 +293,9 @@ def fractional_max_pool(
         pooling_ratio: [1.0, row_ratio, col_ratio, 1.0], ratios >= 1 (e.g. 1.44).
         pseudo_random: boundaries ceil(alpha * (i + u)) instead of a shuffled sequence.
         overlapping: each window also takes the row/column it shares with the next.
-        deterministic: the same layout on every run (seeded by seed, seed2).
-        seed, seed2: the layout's seeds (0, 0: a fresh layout per run).
+        deterministic: the same layout on every run, from seed and seed2 (both 0: seeds
+            drawn once per session).
+        seed, seed2: must be 0 unless deterministic (as TF).
 
     Returns:
         (output, row_pooling_sequence, col_pooling_sequence): the sequences are the int64

@@ -69,7 +69,7 @@ ROWS, COLS = np.array([0, 2, 4, 6], np.int64), np.array([0, 3, 6], np.int64)
 CASES = [
     OpCase(
         "FractionalMaxPool",
-        lambda x: fp.fractional_max_pool(x, R, seed=1, seed2=2),
+        lambda x: fp.fractional_max_pool(x, R),
         lambda x: ref_fixed(x, 2, 3, False, np.max),
         [_distinct(2, 6, 6, 3)],
         name="exact",
@@ -84,7 +84,7 @@ CASES = [
     ),
     OpCase(
         "FractionalMaxPool",
-        lambda x: fp.fractional_max_pool(x, R, pseudo_random=True, seed=1, seed2=2)[0],
+        lambda x: fp.fractional_max_pool(x, R, pseudo_random=True, deterministic=True)[0],
         lambda x: ref_fixed(x, 2, 3, False, np.max)[0],
         [np.arange(36, dtype=np.int32).reshape(1, 6, 6, 1)],
         name="int32",
@@ -92,7 +92,7 @@ CASES = [
     ),
     OpCase(
         "FractionalAvgPool",
-        lambda x: fp.fractional_avg_pool(x, R, seed=1, seed2=2),
+        lambda x: fp.fractional_avg_pool(x, R),
         lambda x: ref_fixed(x, 2, 3, False, np.mean),
         [_distinct(2, 6, 6, 3)],
         name="exact",
@@ -107,11 +107,15 @@ CASES = [
     ),
     OpCase(
         "FractionalMaxPoolGrad",
-        lambda x, dy: apply_op(
-            fp.FractionalMaxPoolGrad, [x, dy, dy, ROWS, COLS], {"overlapping": True}
+        lambda x, y, dy: apply_op(
+            fp.FractionalMaxPoolGrad, [x, y, dy, ROWS, COLS], {"overlapping": True}
         ),
-        lambda x, dy: ref_max_grad(x, dy, ROWS, COLS, True),
-        [_distinct(2, 6, 7, 2), np.random.default_rng(1).normal(size=(2, 3, 2, 2))],
+        lambda x, y, dy: ref_max_grad(x, dy, ROWS, COLS, True),
+        [
+            _distinct(2, 6, 7, 2),
+            ref_pool(_distinct(2, 6, 7, 2), ROWS, COLS, True, np.max),
+            np.random.default_rng(1).normal(size=(2, 3, 2, 2)),
+        ],
         grad=False,
     ),
     OpCase(
