@@ -45,35 +45,49 @@ def _window_max(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(y, which) over the valid offsets of each window, the first max in row-major offset
     order winning ties (strict >, as TF); `which` is -1 where no offset was valid/beat the
-    lowest value. `add[p, q]` (per channel) is added to offset (p, q)'s values (dilation)."""
+    lowest value. `add[p, q]` (per channel) is added to offset (p, q)'s values (dilation).
+
+    NOTE: a float input is padded with -inf, which never beats the running max (nor does a
+    real -inf, as in TF), so only integer inputs and MaxPoolWithArgmax's "first valid element"
+    rule need the per-offset validity masks."""
     n, h, w, c = x.shape
     oh, ow = out
     rv = _valid(h, oh, strides[0], rates[0], before[0], k[0])
     cv = _valid(w, ow, strides[1], rates[1], before[1], k[1])
     y = np.full((n, oh, ow, c), _lowest(x.dtype), dtype=x.dtype)
-    which = np.full((n, oh, ow, c), -1, dtype=np.int64)
+    which = np.full((n, oh, ow, c), -1, dtype=np.int32)
     m = np.empty(y.shape, dtype=bool)
+    unset = np.ones(y.shape, dtype=bool) if taps.first else None
+    v = np.empty(y.shape, dtype=x.dtype) if add is not None else None
     for p in range(k[0]):
         for q in range(k[1]):
             ok = (rv[p][:, None] & cv[q][None, :])[None, :, :, None]
-            v = taps(p, q)
-            if add is not None:
-                v = v + add[p, q]
-            np.greater(v, y, out=m)
-            if taps.first:  # MaxPoolWithArgmax: the first valid element always counts
-                m |= which < 0
-            m &= ok
-            np.copyto(y, v, where=m)
-            which[m] = p * k[1] + q
+            everywhere = bool(ok.all())
+            t = taps(p, q)
+            if v is not None:
+                t = np.add(t, add[p, q], out=v)
+            np.greater(t, y, out=m)
+            if unset is not None:  # MaxPoolWithArgmax: the first valid element always counts
+                m |= unset if everywhere else unset & ok
+            elif not (everywhere or taps.padded_low):
+                m &= ok
+            np.copyto(y, t, where=m)
+            np.copyto(which, p * k[1] + q, where=m)
+            if unset is not None:
+                unset &= ~m
     return y, which
 
 
 class _Taps:
-    """Offset (p, q) of every window as a view of the zero-padded input."""
+    """Offset (p, q) of every window as a view of the padded input (-inf for floats)."""
 
     def __init__(self, x: np.ndarray, out: tuple[int, int], strides: Any, rates: Any, pads: Any):
         t, b, left, r = pads
-        self.xp = np.pad(x, ((0, 0), (t, b), (left, r), (0, 0))) if any(pads) else x
+        self.padded_low = x.dtype.kind == "f"
+        fill = -np.inf if self.padded_low else 0
+        self.xp = (
+            np.pad(x, ((0, 0), (t, b), (left, r), (0, 0)), constant_values=fill) if any(pads) else x
+        )
         self.out, self.strides, self.rates = out, strides, rates
         self.first = False
 
