@@ -40,8 +40,10 @@ from flowzero.ops import (
     loss_ops,
     math_ops,
     nn_ops,
+    range_ops,
     reduction_ops,
     reshape_ops,
+    select_ops,
     unary_ops,
 )
 
@@ -401,6 +403,57 @@ def sparse_softmax_cross_entropy(
 _BOOK_DELTA = 1e-7  # the book's guard against log(0)
 
 
+def mean_pairwise_squared_error(
+    labels: Any,
+    predictions: Any,
+    weights: Any = 1.0,
+    scope: str | None = None,
+    loss_collection: str | None = GraphKeys.LOSSES,
+) -> Tensor:
+    """Mean over the pairs (i, j) of one example of ((p_i - p_j) - (l_i - l_j)) ** 2, summed
+    over the batch with each example's weight (TF1's tf.losses.mean_pairwise_squared_error).
+
+    Computed as TF does, in float32: with d = predictions - labels over an example's n
+    present elements (those of nonzero weight), 2 * sum(d ** 2) / (n - 1)
+    - 2 * sum(d) ** 2 / (n * (n - 1)); 0 when no weight is nonzero.
+
+    Args:
+        labels, predictions: [batch_size, d0, ... dN], the pairs run over all but axis 0.
+        weights: a scalar or a tensor broadcastable to the per-example losses [batch, 1, ...].
+
+    Example:
+        >>> tf.losses.mean_pairwise_squared_error([[0., 1., 2.]], [[0., 1., 5.]])   # -> 6.0
+    """
+    if labels is None or predictions is None:
+        raise ValueError("mean_pairwise_squared_error: labels and predictions must not be None.")
+    g = graph_of([labels, predictions, weights], "mean_pairwise_squared_error")
+    with g.as_default(), g.name_scope(scope or "mean_pairwise_squared_error"):
+        predictions = cast_ops.cast(convert_to_tensor(predictions), dtypes.float32)
+        labels = cast_ops.cast(convert_to_tensor(labels), dtypes.float32)
+        if not predictions.shape.is_compatible_with(labels.shape):
+            raise ValueError(
+                f"mean_pairwise_squared_error: shapes of labels {labels.shape} and "
+                f"predictions {predictions.shape} are incompatible."
+            )
+        w = cast_ops.cast(convert_to_tensor(weights), dtypes.float32)
+        diffs = predictions - labels
+        rank = diffs.shape.ndims
+        axis: Any = (
+            list(range(1, rank)) if rank is not None else range_ops.range(1, array_ops.rank(diffs))
+        )
+        sum_sq = reduction_ops.reduce_sum(unary_ops.square(diffs), axis=axis, keepdims=True)
+        present = cast_ops.cast(logic_ops.not_equal(w, 0.0), dtypes.float32)
+        n = reduction_ops.reduce_sum(present * array_ops.ones_like(diffs), axis=axis, keepdims=True)
+        term1 = 2.0 * _div_no_nan(sum_sq, math_ops.maximum(n - 1.0, 0.0))
+        sum_diff = reduction_ops.reduce_sum(diffs, axis=axis, keepdims=True)
+        term2 = 2.0 * _div_no_nan(unary_ops.square(sum_diff), math_ops.maximum(n * (n - 1.0), 0.0))
+        loss = reduction_ops.reduce_sum((term1 - term2) * w)
+        anything = logic_ops.greater(reduction_ops.reduce_sum(n), 0.0)
+        loss = select_ops.where_v2(anything, loss, array_ops.zeros_like(loss), name="value")
+    add_loss(loss, loss_collection)
+    return loss
+
+
 def sum_of_squares(y: Any, t: Any, name: str | None = None) -> Tensor:
     """The book's sum of squared errors: 0.5 * sum((y - t) ** 2), over every element.
 
@@ -490,6 +543,7 @@ __all__ = [
     "hinge_loss",
     "huber_loss",
     "log_loss",
+    "mean_pairwise_squared_error",
     "mean_squared_error",
     "sigmoid_cross_entropy",
     "softmax_cross_entropy",

@@ -199,7 +199,7 @@ def export_node(op: Operation) -> ExportedNode:
     elif t == "MatMul" and any((x.shape.ndims or 2) > 2 for x in ins):
         node.op_type = "BatchMatMulV2"
         a["adj_x"], a["adj_y"] = a.pop("transpose_a", False), a.pop("transpose_b", False)
-    elif t in ("Conv2DBackpropInput", "AvgPoolGrad"):
+    elif t in ("Conv2DBackpropInput", "AvgPoolGrad", "FractionalAvgPoolGrad"):
         a["T"] = ins[1].dtype
     elif t == "ScatterNd":
         a.update(T=ins[1].dtype, Tindices=ins[0].dtype)

@@ -25,8 +25,12 @@ from flowzero.ops.activation_ops import (
     softsign,
     tanh,
 )
-from flowzero.ops.batch_space_ops import space_to_batch
+from flowzero.ops.batch_space_ops import space_to_batch, with_space_to_batch
 from flowzero.ops.candidate_sampling_ops import (
+    all_candidate_sampler,
+    compute_accidental_hits,
+    fixed_unigram_candidate_sampler,
+    learned_unigram_candidate_sampler,
     log_uniform_candidate_sampler,
     nce_loss,
     sampled_softmax_loss,
@@ -64,11 +68,21 @@ from flowzero.ops.conv_ops import (
     conv2d_backprop_input,
     conv2d_transpose,
 )
+from flowzero.ops.ctc_ops import (
+    collapse_repeated,
+    ctc_beam_search_decoder,
+    ctc_beam_search_decoder_v2,
+    ctc_greedy_decoder,
+    ctc_loss,
+    ctc_loss_v2,
+    ctc_unique_labels,
+)
 from flowzero.ops.depthwise_conv_ops import (
     depthwise_conv2d,
     depthwise_conv2d_native,
     separable_conv2d,
 )
+from flowzero.ops.fractional_pool_ops import fractional_avg_pool, fractional_max_pool
 from flowzero.ops.loss_ops import (
     sigmoid_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits,
@@ -76,6 +90,7 @@ from flowzero.ops.loss_ops import (
     sparse_softmax_cross_entropy_with_logits,
     weighted_cross_entropy_with_logits,
 )
+from flowzero.ops.morph_ops import dilation2d, erosion2d, max_pool_with_argmax
 from flowzero.ops.nn_impl import (
     batch_normalization,
     conv1d,
@@ -91,7 +106,16 @@ from flowzero.ops.nn_impl import (
     xw_plus_b,
     zero_fraction,
 )
-from flowzero.ops.nn_ops import bias_add, in_top_k, l2_loss, log_softmax, softmax, top_k
+from flowzero.ops.nn_ops import (
+    approx_max_k,
+    approx_min_k,
+    bias_add,
+    in_top_k,
+    l2_loss,
+    log_softmax,
+    softmax,
+    top_k,
+)
 from flowzero.ops.nn_stats_impl import (
     batch_norm_with_global_normalization,
     compute_average_loss,
@@ -106,6 +130,25 @@ from flowzero.ops.pool_ops import avg_pool, max_pool
 from flowzero.ops.space_ops import depth_to_space, space_to_depth
 
 __all__ = [
+    "approx_max_k",
+    "approx_min_k",
+    "collapse_repeated",
+    "ctc_beam_search_decoder",
+    "ctc_beam_search_decoder_v2",
+    "ctc_greedy_decoder",
+    "ctc_loss",
+    "ctc_loss_v2",
+    "ctc_unique_labels",
+    "all_candidate_sampler",
+    "compute_accidental_hits",
+    "fixed_unigram_candidate_sampler",
+    "learned_unigram_candidate_sampler",
+    "with_space_to_batch",
+    "fractional_avg_pool",
+    "fractional_max_pool",
+    "dilation2d",
+    "erosion2d",
+    "max_pool_with_argmax",
     "batch_norm_with_global_normalization",
     "compute_average_loss",
     "log_poisson_loss",
@@ -189,6 +232,8 @@ __all__ = [
     "sparse_softmax_cross_entropy_with_logits",
     "static_bidirectional_rnn",
     "static_rnn",
+    "raw_rnn",
+    "static_state_saving_rnn",
     "tanh",
     "top_k",
     "weighted_cross_entropy_with_logits",
@@ -206,6 +251,8 @@ def __getattr__(name: str) -> object:
         value: object = importlib.import_module("flowzero.nn.rnn_cell")
     elif name in _RNN_NAMES:
         value = getattr(importlib.import_module("flowzero.nn.rnn"), name)
+    elif name in ("raw_rnn", "static_state_saving_rnn"):
+        value = getattr(importlib.import_module("flowzero.nn.rnn_raw"), name)
     else:
         from flowzero.compat import missing_attribute
 

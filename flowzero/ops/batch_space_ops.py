@@ -343,6 +343,89 @@ def required_space_to_batch_paddings(
             return pads, crops
 
 
+def with_space_to_batch(
+    input: Any,  # noqa: A002
+    dilation_rate: Any,
+    padding: str,
+    op: Any,
+    filter_shape: Any = None,
+    spatial_dims: Any = None,
+    data_format: str | None = None,
+) -> Any:
+    """Runs `op` on the space-to-batch form of `input`, which turns a sliding-window op into
+    its "atrous" form sampling the input every `dilation_rate` positions:
+    batch_to_space_nd(op(space_to_batch_nd(input, rate, paddings), M, "VALID"), rate, crops)
+    (just op(input, M, padding) when every rate is 1).
+
+    Args:
+        input: tensor of rank > max(spatial_dims).
+        dilation_rate: M positive ints (known at build time).
+        padding: 'VALID', or 'SAME' (then filter_shape, M ints, is required: the dilated
+            filter's padding is added before moving space to batch).
+        op: function (converted_input, num_spatial_dims, padding) -> output.
+        spatial_dims: M increasing dims >= 1 (default 1..M, or 2..M+1 for an 'NC...'
+            data_format).
+
+    Example:
+        >>> tf.nn.with_space_to_batch(x, [2, 2], "SAME", lambda t, n, p: tf.nn.max_pool(
+        ...     t, [1, 3, 3, 1], [1, 1, 1, 1], p), filter_shape=[3, 3])
+    """
+    from flowzero.ops.array_ops import shape as shape_of
+    from flowzero.ops.indexing_ops import gather
+
+    fn = "with_space_to_batch"
+    rate = _static_ints(dilation_rate)
+    if rate is None or rate.ndim != 1 or rate.size == 0 or np.any(rate < 1):
+        raise ValueError(f"{fn}: dilation_rate must be a non-empty vector of positive ints "
+                         f"known at build time; got {dilation_rate!r}.")  # fmt: skip
+    m = rate.size
+    if padding not in ("SAME", "VALID"):
+        raise ValueError(f"{fn}: padding must be 'SAME' or 'VALID'; got {padding!r}.")
+    if spatial_dims is None:
+        first = 2 if data_format is not None and data_format.startswith("NC") else 1
+        spatial_dims = list(range(first, first + m))
+    dims = [int(d) for d in spatial_dims]
+    if len(dims) != m or dims[0] < 1 or any(b <= a for a, b in zip(dims, dims[1:])):
+        raise ValueError(f"{fn}: spatial_dims must be {m} increasing dims >= 1; got {dims}.")
+    with _graph_for(input):
+        x = convert_to_tensor(input, name="input")
+        if x.shape.ndims is not None and x.shape.ndims <= dims[-1]:
+            raise ValueError(f"{fn}: input must have rank > {dims[-1]} (spatial_dims={dims}); "
+                             f"got input: {x.shape}.")  # fmt: skip
+        if np.all(rate == 1):
+            return op(x, m, padding)
+        if padding == "SAME":
+            f = _static_ints(filter_shape) if filter_shape is not None else None
+            if f is None or f.shape != (m,):
+                raise ValueError(f"{fn}: padding='SAME' needs filter_shape, {m} ints known at "
+                                 f"build time; got {filter_shape!r}.")  # fmt: skip
+            total = f + (f - 1) * (rate - 1) - 1
+            base = np.stack([total // 2, total - total // 2], 1)
+        else:
+            base = np.zeros((m, 2), np.int64)
+        known = [x.shape.known[d] if x.shape.known is not None else None for d in dims]
+        sizes = np.array(known) if None not in known else gather(shape_of(x), dims)
+        pads, crops = required_space_to_batch_paddings(sizes, rate, base)
+        full = dims[-1]
+        if dims != list(range(1, full + 1)):  # dims skipped in between: block 1, no padding
+            at = [d - 1 for d in dims]
+            block = np.ones(full, np.int64)
+            block[at] = rate
+            pads = _scatter_rows(pads, at, full)
+            crops = _scatter_rows(crops, at, full)
+        else:
+            block = rate
+        y = op(space_to_batch_nd(x, block, pads), m, "VALID")
+        return batch_to_space_nd(y, block, crops)
+
+
+def _scatter_rows(t: Tensor, at: list[int], n: int) -> Tensor:
+    """[len(at), 2] rows placed at rows `at` of an [n, 2] zero matrix."""
+    from flowzero.ops.indexing_ops import scatter_nd
+
+    return scatter_nd(np.array(at, np.int32)[:, None], t, np.array([n, 2], np.int32))
+
+
 __all__ = [
     "space_to_batch_nd",
     "batch_to_space_nd",

@@ -17,7 +17,7 @@ import numpy as np
 
 from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, graph_of
-from flowzero.framework.registry import TensorSpec, register_op, spec
+from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.ops import (
     array_ops,
@@ -33,6 +33,8 @@ from flowzero.ops import (
     unary_ops,
 )
 from flowzero.ops.random_ops import _RandomOp, _seeded
+
+_FLOAT_MIN = float(np.finfo(np.float32).min)
 
 
 class _CandidateSampler(_RandomOp):
@@ -66,36 +68,39 @@ class _CandidateSampler(_RandomOp):
         ]
 
     def compute(self, ctx: Any, true_classes: np.ndarray) -> list[np.ndarray]:
+        return self._sample(self._rng(ctx), true_classes, self._prob, self._draw)
+
+    def _sample(self, rng: Any, true_classes: np.ndarray, prob: Any, draw: Any) -> list[np.ndarray]:
         a = self.attrs
         n, rmax = int(a["num_sampled"]), int(a["range_max"])
-        rng = self._rng(ctx)
-        if a["unique"]:
-            seen: dict[int, None] = {}
-            tries = 0
-            while len(seen) < n:
-                need = n - len(seen)
-                draws = self._draw(rng, max(2 * need, 16))
-                for d in draws:
-                    tries += 1
-                    seen.setdefault(int(d), None)
-                    if len(seen) == n:
-                        break
-            sampled = np.fromiter(seen, dtype=np.int64, count=n)
-
-            def expected(c: np.ndarray) -> np.ndarray:
-                return -np.expm1(tries * np.log1p(-self._prob(c)))
-        else:
-            sampled = self._draw(rng, n).astype(np.int64)
-
-            def expected(c: np.ndarray) -> np.ndarray:
-                return self._prob(c) * n
-
         t = np.asarray(true_classes, np.int64)
         if t.size and (t.min() < 0 or t.max() >= rmax):
             raise self.error(
                 f"true_classes must be in [0, range_max={rmax}); got values from "
                 f"{t.min()} to {t.max()}."
             )
+        if a["unique"]:
+            seen: dict[int, None] = {}
+            tries = 0
+            while len(seen) < n:
+                need = n - len(seen)
+                draws = draw(rng, max(2 * need, 16))
+                for d in draws:
+                    tries += 1
+                    seen.setdefault(int(d), None)
+                    if len(seen) == n:
+                        break
+            sampled = np.fromiter(seen, dtype=np.int64, count=n)
+        else:
+            sampled = draw(rng, n).astype(np.int64)
+            tries = n
+
+        def expected(c: np.ndarray) -> np.ndarray:
+            p = prob(c)
+            if tries == n:  # no draw was rejected (always so without unique): p * n, as TF
+                return p * n
+            return -np.expm1(tries * np.log1p(-p))
+
         return [sampled, expected(t).astype(np.float32), expected(sampled).astype(np.float32)]
 
 
@@ -124,6 +129,128 @@ class UniformCandidateSampler(_CandidateSampler):
         return rng.integers(0, self.attrs["range_max"], size=n, dtype=np.int64)
 
 
+def _weighted_draw(w: np.ndarray) -> Any:
+    cdf = np.cumsum(w, dtype=np.float64)
+
+    def draw(rng: np.random.Generator, n: int) -> np.ndarray:
+        # Inverse CDF; "right" never lands on a zero-weight id (a flat step of the CDF).
+        u = rng.random(n) * cdf[-1]
+        return np.minimum(np.searchsorted(cdf, u, side="right"), len(w) - 1).astype(np.int64)
+
+    return draw
+
+
+@register_op("FixedUnigramCandidateSampler")
+class FixedUnigramCandidateSampler(_CandidateSampler):
+    """Candidates from P(c) proportional to unigrams[c - num_reserved_ids] ** distortion
+    (counts from `unigrams` or the last comma-separated field of each vocab_file line); the
+    reserved ids get weight 0. With num_shards, only ids with id % num_shards == shard are
+    kept, numbered from 0 in order (TF's sharding)."""
+
+    def _weights(self) -> np.ndarray:
+        a = self.attrs
+        shards, shard = int(a.get("num_shards", 1)), int(a.get("shard", 0))
+        if a.get("vocab_file"):
+            try:
+                with open(a["vocab_file"], encoding="utf-8") as f:
+                    counts = [float(line.rstrip("\n").split(",")[-1]) for line in f if line.strip()]
+            except (OSError, ValueError) as e:
+                raise self.error(f"could not read unigram counts from vocab_file: {e}") from e
+        else:
+            counts = [float(u) for u in a.get("unigrams", [])]
+        w = [0.0 for i in range(int(a.get("num_reserved_ids", 0))) if i % shards == shard]
+        start = len(w)  # NOTE: TF numbers the counts from here, not from num_reserved_ids
+        dist = float(a.get("distortion", 1.0))
+        w += [c**dist for i, c in enumerate(counts, start) if i % shards == shard]
+        if len(w) != a["range_max"]:
+            raise self.error(
+                f"range_max ({a['range_max']}) must equal the number of ids: "
+                f"{len(w)} (num_reserved_ids + unigram counts, in this shard)."
+            )
+        return np.asarray(w, np.float64)
+
+    def compute(self, ctx: Any, true_classes: np.ndarray) -> list[np.ndarray]:
+        w = self._weights()
+        if self.attrs["unique"] and np.count_nonzero(w) < self.attrs["num_sampled"]:
+            raise self.error(
+                f"with unique=True, num_sampled ({self.attrs['num_sampled']}) must be at most "
+                f"the number of ids of nonzero weight ({np.count_nonzero(w)})."
+            )
+        p = w / w.sum()
+        return self._sample(self._rng(ctx), true_classes, lambda c: p[c], _weighted_draw(w))
+
+
+@register_op("LearnedUnigramCandidateSampler")
+class LearnedUnigramCandidateSampler(_CandidateSampler):
+    """Candidates from the unigram distribution of the true classes seen so far in this
+    session (every class starts with a count of 1); the counts are updated after sampling."""
+
+    def compute(self, ctx: Any, true_classes: np.ndarray) -> list[np.ndarray]:
+        counts = ctx.resource(
+            f"{self.node_name}/unigram_counts",
+            lambda: np.ones(int(self.attrs["range_max"]), np.float64),
+        )
+        with ctx.lock:
+            w = counts.copy()
+            p = w / w.sum()
+            out = self._sample(self._rng(ctx), true_classes, lambda c: p[c], _weighted_draw(w))
+            np.add.at(counts, np.asarray(true_classes, np.int64).ravel(), 1.0)
+        return out
+
+
+@register_op("AllCandidateSampler")
+class AllCandidateSampler(_CandidateSampler):
+    """Candidates 0 .. num_sampled - 1, each expected exactly once."""
+
+    def compute(self, ctx: Any, true_classes: np.ndarray) -> list[np.ndarray]:
+        n = int(self.attrs["num_sampled"])
+        prob = lambda c: np.full(np.shape(c), 1.0 / n)  # noqa: E731 - p * n = 1
+        return self._sample(None, true_classes, prob, lambda _, k: np.arange(k))
+
+
+@register_op("ComputeAccidentalHits")
+class ComputeAccidentalHits(OpDef):
+    """(indices, ids, weights): for each row i and true class true_classes[i, j] that is also
+    sampled_candidates[k] (its last position), (i, k, -FLT_MAX); rows in order."""
+
+    differentiable = False
+
+    def infer(self, true_classes: Tensor, sampled: Tensor) -> list[TensorSpec]:
+        for what, t, rank in (
+            ("true_classes", true_classes, 2),
+            ("sampled_candidates", sampled, 1),
+        ):
+            if t.dtype is not dtypes.int64:
+                raise self.error(f"{what} must be int64; got {t.dtype.name}.")
+            if t.shape.ndims not in (None, rank):
+                raise self.error(f"{what} must be rank {rank}; got {what}: {t.shape}.")
+        k = true_classes.shape.known
+        if k is not None and k[1] is not None and k[1] != self.attrs["num_true"]:
+            raise self.error(
+                f"true_classes must be [batch_size, num_true={self.attrs['num_true']}]; got "
+                f"{true_classes.shape}."
+            )
+        return [
+            spec([None], dtypes.int32),
+            spec([None], dtypes.int64),
+            spec([None], dtypes.float32),
+        ]
+
+    def compute(self, true_classes: np.ndarray, sampled: np.ndarray) -> list[np.ndarray]:
+        if true_classes.ndim != 2 or true_classes.shape[1] != self.attrs["num_true"]:
+            raise self.error(
+                f"true_classes must be [batch_size, num_true={self.attrs['num_true']}]; got "
+                f"{true_classes.shape}."
+            )
+        last = {int(v): k for k, v in enumerate(np.asarray(sampled).ravel())}
+        hits = [
+            (i, last[int(v)]) for i, row in enumerate(true_classes) for v in row if int(v) in last
+        ]
+        rows = np.array([h[0] for h in hits], np.int32)
+        ids = np.array([h[1] for h in hits], np.int64)
+        return [rows, ids, np.full(len(hits), _FLOAT_MIN, np.float32)]
+
+
 def _sampler(
     cls: type[_CandidateSampler],
     true_classes: Any,
@@ -134,6 +261,7 @@ def _sampler(
     seed: Any,
     name: str | None,
     what: str,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     if num_sampled < 1 or range_max < 1:
         raise ValueError(
@@ -158,6 +286,7 @@ def _sampler(
                 "range_max": int(range_max),
                 "dtype": dtypes.int64,
                 **_seeded(seed),
+                **(extra or {}),
             },
             name=name,
         )
@@ -216,8 +345,117 @@ def uniform_candidate_sampler(
     )
 
 
+def fixed_unigram_candidate_sampler(
+    true_classes: Any,
+    num_true: int,
+    num_sampled: int,
+    unique: bool,
+    range_max: int,
+    vocab_file: str = "",
+    distortion: float = 1.0,
+    num_reserved_ids: int = 0,
+    num_shards: int = 1,
+    shard: int = 0,
+    unigrams: Any = (),
+    seed: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Samples classes with probability proportional to given unigram counts ** distortion.
+
+    Args:
+        true_classes, num_true, num_sampled, unique, range_max: as log_uniform_candidate_sampler;
+            range_max must be num_reserved_ids + the number of counts.
+        vocab_file: a text file whose lines end in ",count" (or are a count); or
+        unigrams: the counts as a list.
+        distortion: counts are raised to this power (0: uniform, 1: the unigram distribution).
+        num_reserved_ids: ids [0, num_reserved_ids) come first, with weight 0.
+        num_shards, shard: keep only the ids with id % num_shards == shard.
+
+    Example:
+        >>> tf.nn.fixed_unigram_candidate_sampler(labels, 1, 5, True, 4, unigrams=[5, 1, 1, 3])
+    """
+    if not 0 <= shard < num_shards:
+        raise ValueError(f"fixed_unigram_candidate_sampler: shard must be in [0, num_shards="
+                         f"{num_shards}); got {shard}.")  # fmt: skip
+    if bool(vocab_file) == bool(len(unigrams)):
+        raise ValueError("fixed_unigram_candidate_sampler: pass exactly one of vocab_file "
+                         "and unigrams.")  # fmt: skip
+    extra = {
+        "vocab_file": vocab_file.decode() if isinstance(vocab_file, bytes) else str(vocab_file),
+        "distortion": float(distortion),
+        "num_reserved_ids": int(num_reserved_ids),
+        "num_shards": int(num_shards),
+        "shard": int(shard),
+        "unigrams": [float(u) for u in unigrams],
+    }
+    return _sampler(
+        FixedUnigramCandidateSampler, true_classes, num_true, num_sampled, unique, range_max,
+        seed, name, "fixed_unigram_candidate_sampler", extra,
+    )  # fmt: skip
+
+
+def learned_unigram_candidate_sampler(
+    true_classes: Any,
+    num_true: int,
+    num_sampled: int,
+    unique: bool,
+    range_max: int,
+    seed: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Samples classes from the distribution of the true classes seen so far (per session;
+    every class starts with a count of 1, and each run adds its true_classes after sampling).
+    Arguments and results as log_uniform_candidate_sampler."""
+    return _sampler(
+        LearnedUnigramCandidateSampler, true_classes, num_true, num_sampled, unique, range_max,
+        seed, name, "learned_unigram_candidate_sampler",
+    )  # fmt: skip
+
+
+def all_candidate_sampler(
+    true_classes: Any,
+    num_true: int,
+    num_sampled: int,
+    unique: bool,
+    seed: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """ "Samples" every class: sampled_candidates = [0, num_sampled), all expected counts 1
+    (for testing sampled losses against the full ones)."""
+    return _sampler(
+        AllCandidateSampler, true_classes, num_true, num_sampled, unique, num_sampled, seed,
+        name, "all_candidate_sampler",
+    )  # fmt: skip
+
+
+def compute_accidental_hits(
+    true_classes: Any,
+    sampled_candidates: Any,
+    num_true: int,
+    seed: Any = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Finds the sampled candidates that are true classes of a row ("accidental hits").
+
+    Returns:
+        (indices int32 [k], ids int64 [k], weights float32 [k]): for each hit, the row, the
+        position in sampled_candidates and -FLOAT_MAX (add to the sampled logits with
+        tf.sparse_to_dense / scatter to remove the hits).
+
+    Example:
+        >>> rows, ids, w = tf.nn.compute_accidental_hits(labels, sampled, num_true=1)
+    """
+    g = graph_of([true_classes, sampled_candidates], "compute_accidental_hits")
+    with g.as_default():
+        t = cast_ops.cast(convert_to_tensor(true_classes, name="true_classes"), dtypes.int64)
+        s = cast_ops.cast(convert_to_tensor(sampled_candidates, name="sampled"), dtypes.int64)
+        out = apply_op(
+            ComputeAccidentalHits, [t, s], {"num_true": int(num_true), **_seeded(seed)}, name=name
+        )
+    return out[0], out[1], out[2]
+
+
 # -- the sampled losses --------------------------------------------------------------------------
-_FLOAT_MIN = float(np.finfo(np.float32).min)
 
 
 def _sampled_logits(

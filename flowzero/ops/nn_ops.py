@@ -389,4 +389,70 @@ def l2_loss(t: Any, name: str | None = None) -> Tensor:
     return apply_op(L2Loss, [t], name=name)
 
 
+def _approx_k(
+    operand: Any, k: int, dim: int, largest: bool, name: str | None, fn: str
+) -> tuple[Tensor, Tensor]:
+    from flowzero.ops.reshape_ops import transpose
+
+    g = graph_of([operand], fn)
+    with g.as_default(), g.name_scope(name or "ApproxTopK"):
+        x = convert_to_tensor(operand, name="operand")
+        rank = x.shape.ndims
+        if rank is None:
+            raise ValueError(f"{fn}: operand needs a known rank; got {x.shape}.")
+        if x.dtype.np.kind not in "fi" or (not largest and x.dtype.np.kind == "u"):
+            raise TypeError(f"{fn}: operand must be float or signed int; got {x.dtype.name}.")
+        d = dim + rank if dim < 0 else dim
+        if not 0 <= d < rank:
+            raise ValueError(f"{fn}: reduction_dimension {dim} is out of range for rank {rank}.")
+        n = x.shape.known[d] if x.shape.known is not None else None
+        if n is not None and not 0 <= k <= n:
+            raise ValueError(f"{fn}: k must be in [0, {n}] (the reduced size); got k={k}.")
+        perm = [i for i in range(rank) if i != d] + [d]
+        back = list(np.argsort(perm))
+        t = transpose(x, perm) if d != rank - 1 else x
+        vals, idx = top_k(t if largest else unary_ops.negative(t), k)
+        if not largest:
+            vals = unary_ops.negative(vals)
+        if d != rank - 1:
+            vals, idx = transpose(vals, back), transpose(idx, back)
+        return vals, idx
+
+
+def approx_max_k(
+    operand: Any,
+    k: int,
+    reduction_dimension: int = -1,
+    recall_target: float = 0.95,
+    reduction_input_size_override: int = -1,
+    aggregate_to_topk: bool = True,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """The k largest values along reduction_dimension and their int32 indices, largest first.
+
+    TF's ApproxTopK trades recall for speed on TPUs; here (as on TF's CPU) the result is exact,
+    which meets any recall_target. Ties go to the lower index.
+
+    Example:
+        >>> v, i = tf.math.approx_max_k([[3., 1., 3., 2.]], 2)   # [[3., 3.]], [[0, 2]]
+    """
+    del recall_target, reduction_input_size_override, aggregate_to_topk  # exact search
+    return _approx_k(operand, int(k), int(reduction_dimension), True, name, "approx_max_k")
+
+
+def approx_min_k(
+    operand: Any,
+    k: int,
+    reduction_dimension: int = -1,
+    recall_target: float = 0.95,
+    reduction_input_size_override: int = -1,
+    aggregate_to_topk: bool = True,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """The k smallest values along reduction_dimension and their int32 indices, smallest
+    first (exact; see approx_max_k)."""
+    del recall_target, reduction_input_size_override, aggregate_to_topk
+    return _approx_k(operand, int(k), int(reduction_dimension), False, name, "approx_min_k")
+
+
 __all__ = ["softmax", "log_softmax", "bias_add", "top_k", "in_top_k", "l2_loss"]

@@ -176,6 +176,11 @@ def _every_optimizer_state_and_random_op_graph():
         extra += [
             tf.nn.log_uniform_candidate_sampler(classes, 1, 2, True, 5, seed=3)[0],
             tf.nn.uniform_candidate_sampler(classes, 1, 2, False, 5, seed=4)[0],
+            tf.nn.fixed_unigram_candidate_sampler(
+                classes, 1, 2, True, 5, unigrams=[1.0, 2.0, 3.0], num_reserved_ids=2, seed=5
+            )[1],
+            tf.nn.learned_unigram_candidate_sampler(classes, 1, 2, False, 5, seed=6)[0],
+            tf.nn.all_candidate_sampler(classes, 1, 4, True)[0],
         ]
     return g, [down] + extra, trains
 
