@@ -20,6 +20,7 @@ from flowzero.train.learning_rate import (
     inverse_time_decay,
     linear_cosine_decay,
     natural_exp_decay,
+    noisy_linear_cosine_decay,
     piecewise_constant,
     piecewise_constant_decay,
     polynomial_decay,
@@ -57,6 +58,7 @@ __all__ = [
     "natural_exp_decay",
     "inverse_time_decay",
     "cosine_decay",
+    "noisy_linear_cosine_decay",
     "get_global_step",
     "create_global_step",
     "get_or_create_global_step",
@@ -136,6 +138,7 @@ _LAZY_NAMES = {
     **dict.fromkeys(["Coordinator", "LooperThread"], "coordinator"),
     **dict.fromkeys(["Checkpoint", "CheckpointManager"], "checkpoint"),
     "Supervisor": "supervisor",
+    **dict.fromkeys(["VocabInfo", "init_from_checkpoint", "warm_start"], "warm_starting"),
     **dict.fromkeys(
         ["generate_checkpoint_state_proto", "get_checkpoint_mtimes", "remove_checkpoint"],
         "checkpoint_management",
