@@ -137,10 +137,20 @@ _LAZY_NAMES = {
     ),
     **dict.fromkeys(["Coordinator", "LooperThread"], "coordinator"),
     **dict.fromkeys(["Checkpoint", "CheckpointManager"], "checkpoint"),
-    "Supervisor": "supervisor",
+    **dict.fromkeys(["Supervisor", "basic_train_loop"], "supervisor"),
+    **dict.fromkeys(["GlobalStepWaiterHook"], "step_hooks"),
+    **dict.fromkeys(
+        ["maybe_batch", "maybe_batch_join", "maybe_shuffle_batch", "maybe_shuffle_batch_join"],
+        "input_maybe",
+    ),
     **dict.fromkeys(["VocabInfo", "init_from_checkpoint", "warm_start"], "warm_starting"),
     **dict.fromkeys(
-        ["generate_checkpoint_state_proto", "get_checkpoint_mtimes", "remove_checkpoint"],
+        [
+            "generate_checkpoint_state_proto",
+            "get_checkpoint_mtimes",
+            "remove_checkpoint",
+            "checkpoints_iterator",
+        ],
         "checkpoint_management",
     ),
     **dict.fromkeys(["QueueRunner", "start_queue_runners", "add_queue_runner"], "queue_runner"),
