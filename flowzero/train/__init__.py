@@ -139,6 +139,8 @@ _LAZY_NAMES = {
     **dict.fromkeys(["Checkpoint", "CheckpointManager"], "checkpoint"),
     **dict.fromkeys(["Supervisor", "basic_train_loop"], "supervisor"),
     **dict.fromkeys(["GlobalStepWaiterHook"], "step_hooks"),
+    "ClusterSpec": "server_lib",
+    "summary_iterator": "summary_iterator",
     **dict.fromkeys(
         ["maybe_batch", "maybe_batch_join", "maybe_shuffle_batch", "maybe_shuffle_batch_join"],
         "input_maybe",
