@@ -255,6 +255,31 @@ class Plan:
         finally:
             threads.leave()
 
+    def run_traced(self, feed_values: list[Any]) -> tuple[list[Any], list[Any]]:
+        """run(), timing each step: (outputs, [(op, start, end)] in perf_counter seconds).
+        The steps are wrapped for this one run only; the untraced loop stays as it is."""
+        import time
+
+        clock = time.perf_counter
+        records: list[Any] = []
+
+        def timed(fn: Any, op: Any) -> Any:
+            def call(*args: Any) -> Any:
+                t0 = clock()
+                try:
+                    return fn(*args)
+                finally:
+                    records.append((op, t0, clock()))
+
+            return call
+
+        steps = self.steps
+        self.steps = [(timed(s[0], op), *s[1:]) for s, op in zip(steps, self.ops)]
+        try:
+            return self.run(feed_values), records
+        finally:
+            self.steps = steps
+
     def _run(self, feed_values: list[Any]) -> list[Any]:
         vals: list[Any] = [None] * self.nslots
         for s, v in zip(self.feed_slots, feed_values):

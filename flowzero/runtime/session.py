@@ -146,12 +146,20 @@ class GPUOptions(ConfigProto):
 
 
 class RunOptions(ConfigProto):
-    FULL_TRACE = 3
+    """TF1's run options; trace_level=FULL_TRACE (with a RunMetadata) times each op into
+    run_metadata.step_stats (flowzero/runtime/step_stats.py)."""
+
     NO_TRACE = 0
+    SOFTWARE_TRACE = 1
+    HARDWARE_TRACE = 2
+    FULL_TRACE = 3
+    trace_level = 0
 
 
 class RunMetadata(ConfigProto):
-    pass
+    """Filled by a traced run: `step_stats` (dev_stats[].node_stats[]) with each op's times."""
+
+    step_stats: Any = None
 
 
 _LEAK_WARN_AFTER = 100
@@ -211,6 +219,8 @@ class BaseSession:
         """
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
+        if run_metadata is not None and getattr(options, "trace_level", 0):
+            return self._run_traced(fetches, feed_dict, run_metadata)
         self._check_growth()
         # Fast path: a single Tensor/Operation fetch and no feeds (the tight W1 case).
         fetch_key: Any = fetches if fetches.__class__ in (Tensor, Operation) else None
@@ -233,6 +243,24 @@ class BaseSession:
             entry = self._build(key, flat, spec, feed_tensors)
         values = [_as_scalar(v) for v in entry[0].run(feed_values)]
         return _rebuild(spec, values)
+
+    def _run_traced(self, fetches: Any, feed_dict: Any, run_metadata: Any) -> Any:
+        """A run that times each op into run_metadata.step_stats (TF's FULL_TRACE)."""
+        import time
+
+        from flowzero.runtime import step_stats
+
+        feed_tensors, feed_values = self._normalize_feeds(feed_dict)
+        flat: list[Any] = []
+        spec = _flatten_fetches(self._graph, fetches, flat)
+        key = (tuple(flat), tuple(feed_tensors))
+        entry = self._plans.get(key)
+        if entry is None:
+            entry = self._build(key, flat, spec, feed_tensors)
+        offset = time.time() - time.perf_counter()
+        values, records = entry[0].run_traced(feed_values)
+        run_metadata.step_stats = step_stats.from_records(records, offset)
+        return _rebuild(spec, [_as_scalar(v) for v in values])
 
     def _build(self, key: Any, targets: list[Any], spec: Any, feeds: list[Tensor]) -> Any:
         for t in targets:

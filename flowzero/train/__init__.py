@@ -138,7 +138,7 @@ _LAZY_NAMES = {
     **dict.fromkeys(["Coordinator", "LooperThread"], "coordinator"),
     **dict.fromkeys(["Checkpoint", "CheckpointManager"], "checkpoint"),
     **dict.fromkeys(["Supervisor", "basic_train_loop"], "supervisor"),
-    **dict.fromkeys(["GlobalStepWaiterHook"], "step_hooks"),
+    **dict.fromkeys(["GlobalStepWaiterHook", "ProfilerHook"], "step_hooks"),
     "ClusterSpec": "server_lib",
     "summary_iterator": "summary_iterator",
     **dict.fromkeys(

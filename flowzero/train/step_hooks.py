@@ -3,11 +3,18 @@ and ProfilerHook (a Chrome trace of a run every N steps or seconds)."""
 
 from __future__ import annotations
 
+import os
 import time
+from typing import Any
 
 from flowzero.platform import tf_logging as logging
-from flowzero.train.basic_session_run_hooks import _require_global_step
-from flowzero.train.session_run_hook import SessionRunContext, SessionRunHook
+from flowzero.train.basic_session_run_hooks import SecondOrStepTimer, _require_global_step
+from flowzero.train.session_run_hook import (
+    SessionRunArgs,
+    SessionRunContext,
+    SessionRunHook,
+    SessionRunValues,
+)
 
 
 class GlobalStepWaiterHook(SessionRunHook):
@@ -46,4 +53,63 @@ class GlobalStepWaiterHook(SessionRunHook):
             time.sleep(self._poll_secs)
 
 
-__all__ = ["GlobalStepWaiterHook"]
+class ProfilerHook(SessionRunHook):
+    """Every `save_steps` steps or `save_secs` seconds, traces one run (each op's start and
+    duration) and writes it as a Chrome trace, `output_dir/timeline-<step>.json` (TF's
+    ProfilerHook; open it in chrome://tracing or Perfetto).
+
+    NOTE: TF also adds the run metadata to the summary file in output_dir; flowzero's
+    RunMetadata is not a protobuf, so only the timeline files are written. show_dataflow and
+    show_memory are accepted; flowzero's trace has neither arrows nor memory counters.
+    """
+
+    def __init__(
+        self,
+        save_steps: int | None = None,
+        save_secs: float | None = None,
+        output_dir: str = "",
+        show_dataflow: bool = True,
+        show_memory: bool = False,
+    ) -> None:
+        self._output_file = os.path.join(output_dir, "timeline-{}.json")
+        self._show_dataflow = show_dataflow
+        self._show_memory = show_memory
+        self._timer = SecondOrStepTimer(every_secs=save_secs, every_steps=save_steps)
+
+    def begin(self) -> None:
+        self._next_step: int | None = None
+        self._global_step_tensor = _require_global_step("ProfilerHook")
+
+    def before_run(self, run_context: SessionRunContext) -> SessionRunArgs:
+        from flowzero.runtime.session import RunOptions
+
+        self._request_summary = self._next_step is not None and (
+            self._timer.should_trigger_for_step(self._next_step)
+        )
+        opts = RunOptions(trace_level=RunOptions.FULL_TRACE) if self._request_summary else None
+        return SessionRunArgs({"global_step": self._global_step_tensor}, options=opts)
+
+    def after_run(self, run_context: SessionRunContext, run_values: SessionRunValues) -> None:
+        # TF's bookkeeping, step for step (the traced run's files match TF's names).
+        stale_global_step = int(run_values.results["global_step"])
+        if self._next_step is None:
+            # the first run only arms the timer
+            self._timer.update_last_triggered_step(stale_global_step)
+        global_step = stale_global_step + 1
+        if self._request_summary:
+            global_step = int(run_context.session.run(self._global_step_tensor))
+            self._timer.update_last_triggered_step(global_step)
+            self._save(global_step, run_values.run_metadata.step_stats)
+        self._next_step = global_step + 1
+
+    def _save(self, step: int, step_stats: Any) -> None:
+        from flowzero.runtime.step_stats import chrome_trace
+
+        path = self._output_file.format(step)
+        logging.info("Saving timeline for %d into '%s'.", step, path)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # (TF's summary writer makes it)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(chrome_trace(step_stats))
+
+
+__all__ = ["GlobalStepWaiterHook", "ProfilerHook"]
