@@ -1,4 +1,5 @@
-"""tf.train.Checkpoint and tf.train.CheckpointManager: object-based checkpoints, graph mode.
+"""tf.train.Checkpoint and tf.train.CheckpointManager: object-based checkpoints, graph mode
+and eager mode (there, save() needs no session and restore() assigns the values at once).
 
 A Checkpoint names its values by where they hang in an object graph: `ckpt =
 tf.train.Checkpoint(model=..., optimizer=...)` saves a Variable reached as `ckpt.model.kernel`
@@ -154,7 +155,16 @@ class _ObjectGraph:
 
 def _session(session: Any) -> Any:
     # Graph mode: ops run in the given session or the default one, which must hold this graph.
+    # Eager mode: the variables' cells are the eager program's (flowzero/eager/saving.py).
+    if getattr(get_default_graph(), "_eager", False):
+        from flowzero.eager.saving import eager_session
+
+        return session if session is not None else eager_session()
     return session_for(get_default_graph(), session, "save or restore a tf.train.Checkpoint")
+
+
+def _executing_eagerly() -> bool:
+    return getattr(get_default_graph(), "_eager", False)
 
 
 def _cell(sess: Any, var: Variable) -> Any:
@@ -256,7 +266,10 @@ class Checkpoint:
         if save_path is None:
             return InitializationOnlyStatus(self)
         reader = open_checkpoint(os.fspath(save_path))
-        return CheckpointLoadStatus(self, os.fspath(save_path), reader)
+        status = CheckpointLoadStatus(self, os.fspath(save_path), reader)
+        if _executing_eagerly():  # as TF's eager restore: the values are assigned at once
+            status.run_restore_ops()
+        return status
 
     read = restore
 
@@ -282,8 +295,9 @@ class InitializationOnlyStatus:
     def initialize_or_restore(self, session: Any = None) -> None:
         sess = _session(session)
         graph = _ObjectGraph(self._checkpoint)
-        for v in graph.variables.values():
-            sess.run(v.initializer)
+        if not _executing_eagerly():  # (eager variables are initialized when created)
+            for v in graph.variables.values():
+                sess.run(v.initializer)
         self._checkpoint._ensure_counter(sess)
 
 
@@ -383,8 +397,9 @@ class CheckpointLoadStatus:
         """Restores the matched variables and initializes the others."""
         sess = _session(session)
         _, _, missing = self._match()
-        for v in missing.values():
-            sess.run(v.initializer)
+        if not _executing_eagerly():  # (eager variables are initialized when created)
+            for v in missing.values():
+                sess.run(v.initializer)
         self.run_restore_ops(sess)
 
 

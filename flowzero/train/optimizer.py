@@ -223,7 +223,8 @@ class Optimizer:
                 something that is not a Variable.
             ValueError: `loss` or a variable is not floating point.
         """
-        if getattr(get_default_graph(), "_eager", False):
+        g = get_default_graph()
+        if getattr(g, "_eager", False) and not g._defun_depth:  # (a defun trace: graph mode)
             return self._eager_gradients(loss, var_list, grad_loss)
         if callable(loss) and not isinstance(loss, Tensor):
             loss = loss()
