@@ -27,6 +27,7 @@ def _tf() -> Any:
 _OPTIMIZERS = {
     "Adagrad": "AdagradOptimizer",
     "Adam": "AdamOptimizer",
+    "Ftrl": "FtrlOptimizer",
     "RMSProp": "RMSPropOptimizer",
     "SGD": "GradientDescentOptimizer",
 }
@@ -37,14 +38,9 @@ def _optimizer(opt: Any, default_lr: float) -> Any:
     an Optimizer, or a callable returning one."""
     tf = _tf()
     if isinstance(opt, str):
-        if opt == "Ftrl":
-            # NOTE: flowzero has no FTRL optimizer; the linear estimators' default trains with
-            # Adagrad at FTRL's default learning rate instead.
-            opt = "Adagrad"
         if opt not in _OPTIMIZERS:
             raise ValueError(
-                f"Unsupported optimizer name: {opt}. Supported names are: "
-                f"{sorted([*_OPTIMIZERS, 'Ftrl'])}"
+                f"Unsupported optimizer name: {opt}. Supported names are: {sorted(_OPTIMIZERS)}"
             )
         return getattr(tf.train, _OPTIMIZERS[opt])(learning_rate=default_lr)
     if callable(opt) and not hasattr(opt, "minimize"):
@@ -236,7 +232,7 @@ class DNNRegressor(_DNN):
 
 class LinearClassifier(_Linear):
     """A linear (logistic / softmax regression) classifier (TF1's tf.estimator.
-    LinearClassifier). NOTE: the default optimizer 'Ftrl' trains with Adagrad."""
+    LinearClassifier); the default optimizer is FTRL, as TF's."""
 
     def __init__(
         self,
@@ -265,8 +261,8 @@ class LinearClassifier(_Linear):
 
 
 class LinearRegressor(_Linear):
-    """A linear regressor (TF1's tf.estimator.LinearRegressor); squared-error loss. NOTE: the
-    default optimizer 'Ftrl' trains with Adagrad."""
+    """A linear regressor (TF1's tf.estimator.LinearRegressor); squared-error loss, FTRL by
+    default, as TF's."""
 
     def __init__(
         self,
