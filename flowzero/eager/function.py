@@ -76,9 +76,12 @@ class DefunFunction:
     """A defun'd function: call it like the Python function. `python_function` is the
     original."""
 
-    def __init__(self, func: Callable[..., Any], name: str | None = None) -> None:
+    def __init__(
+        self, func: Callable[..., Any], name: str | None = None, input_signature: Any = None
+    ) -> None:
         self.python_function = func
         self._name = name or getattr(func, "__name__", "function")
+        self.input_signature = None if input_signature is None else list(input_signature)
         self._traces: dict[Any, _Trace] = {}
         self._id = next(_counter)
         functools.update_wrapper(self, func)
@@ -89,7 +92,11 @@ class DefunFunction:
             return self
         bound = instance.__dict__.get(f"__defun_{self._id}")
         if bound is None:
-            bound = DefunFunction(functools.partial(self.python_function, instance), self._name)
+            bound = DefunFunction(
+                functools.partial(self.python_function, instance),
+                self._name,
+                self.input_signature,
+            )
             instance.__dict__[f"__defun_{self._id}"] = bound
         return bound
 
@@ -111,8 +118,13 @@ class DefunFunction:
                 "defun'd function (GradientTape or tf.gradients there), or call the function "
                 "without defun under the tape."
             )
-        leaves = nest.flatten((args, kwargs))
-        key = tuple(_signature_part(x) for x in leaves) + (_structure_key((args, kwargs)),)
+        if self.input_signature is not None:
+            args, kwargs = self._check_signature(args, kwargs), {}
+            leaves = nest.flatten((args, kwargs))
+            key: Any = "input_signature"
+        else:
+            leaves = nest.flatten((args, kwargs))
+            key = tuple(_signature_part(x) for x in leaves) + (_structure_key((args, kwargs)),)
         trace = self._traces.get(key)
         if trace is None:
             trace = self._trace(g, args, kwargs, leaves)
@@ -123,6 +135,38 @@ class DefunFunction:
         outs = plan.run(feeds)
         return self._result(trace, outs)
 
+    def _check_signature(self, args: Any, kwargs: Any) -> tuple[Any, ...]:
+        """The arguments as tensors of input_signature's dtypes, checked against its shapes.
+
+        Raises:
+            ValueError: keyword arguments, or a different count / shape / dtype.
+        """
+        from flowzero.framework.graph import convert_to_tensor
+
+        sig = self.input_signature
+        assert sig is not None
+        if kwargs:
+            raise ValueError(
+                f"defun '{self._name}': with an input_signature, pass the arguments "
+                f"positionally; got keyword arguments {sorted(kwargs)}."
+            )
+        if len(args) != len(sig):
+            raise ValueError(
+                f"defun '{self._name}': the input_signature has {len(sig)} tensors; got "
+                f"{len(args)} arguments."
+            )
+        out = []
+        for i, (x, sp) in enumerate(zip(args, sig)):
+            t = convert_to_tensor(x, dtype=sp.dtype) if not isinstance(x, Tensor) else x
+            if t.dtype is not sp.dtype or not sp.shape.is_compatible_with(t.shape):
+                raise ValueError(
+                    f"defun '{self._name}': Python inputs incompatible with input_signature: "
+                    f"argument {i} is {t.dtype.name} {t.shape}; the signature says "
+                    f"{sp.dtype.name} {sp.shape}."
+                )
+            out.append(t)
+        return tuple(out)
+
     def _trace(self, g: Any, args: Any, kwargs: Any, leaves: list[Any]) -> _Trace:
         from flowzero.framework.function import Body
 
@@ -130,9 +174,14 @@ class DefunFunction:
         with body.building():
             g._defun_depth += 1
             try:
+                specs = (
+                    [(sp.shape, sp.dtype) for sp in self.input_signature]
+                    if self.input_signature is not None
+                    else [(_shape_of(x), _dtype_of(x)) for x in leaves]
+                )
                 placeholders = [
-                    body.add_arg(_shape_of(x), _dtype_of(x), "arg") if _is_tensor_like(x) else x
-                    for x in leaves
+                    body.add_arg(sh, dt, "arg") if _is_tensor_like(x) else x
+                    for x, (sh, dt) in zip(leaves, specs)
                 ]
                 call_args, call_kwargs = nest.pack_sequence_as((args, kwargs), placeholders)
                 result = self.python_function(*call_args, **call_kwargs)
@@ -221,11 +270,20 @@ def _order_stateful_ops(body: Any) -> None:
         prev = op
 
 
-def defun(func: Callable[..., Any] | None = None, input_signature: Any = None) -> Any:
+def defun(
+    func: Callable[..., Any] | None = None,
+    input_signature: Any = None,
+    autograph: bool = True,
+    experimental_autograph_options: Any = None,
+    experimental_relax_shapes: bool = False,
+) -> Any:
     """Compiles `func` into a graph function (TF 1.15's tf.contrib.eager.defun).
 
     Each new signature of arguments is traced once into a graph; every call then runs that
-    graph as one plan, without Python overhead per op. Usable as `defun(f)` or `@defun`.
+    graph as one plan, without Python overhead per op. Usable as `defun(f)`, `@defun` or
+    `@defun(input_signature=[tf.TensorSpec([None, 3], tf.float32)])` (one trace, for every
+    shape the specs allow). autograph and experimental_* are accepted; Python control flow
+    runs at trace time (use tf.cond / tf.while_loop for control flow on tensor values).
 
     Example:
         >>> @tfe.defun
@@ -234,13 +292,18 @@ def defun(func: Callable[..., Any] | None = None, input_signature: Any = None) -
         ...     return tf.reduce_mean(tf.square(model(x) - y))
 
     Raises:
-        NotImplementedError: input_signature is given (not supported by flowzero).
+        TypeError: input_signature holds something other than tf.TensorSpec.
     """
     if input_signature is not None:
-        raise NotImplementedError("defun: input_signature is not supported by flowzero.")
+        from flowzero.framework.specs import TensorSpec
+
+        input_signature = list(input_signature)
+        bad = [s for s in input_signature if not isinstance(s, TensorSpec)]
+        if bad:
+            raise TypeError(f"defun: input_signature must hold tf.TensorSpec; got {bad[0]!r}.")
     if func is None:
-        return defun
-    return DefunFunction(func)
+        return functools.partial(defun, input_signature=input_signature)
+    return DefunFunction(func, input_signature=input_signature)
 
 
 __all__ = ["DefunFunction", "defun"]

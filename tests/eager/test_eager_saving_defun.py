@@ -125,6 +125,21 @@ class M:
         return self.k * x
 m = M()
 assert m(tf.constant(2.0)).numpy() == 6.0
+# an input_signature: one trace for every shape it allows; others are refused
+sig = []
+@tfe.defun(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+def rows(x):
+    sig.append(1)
+    return tf.reduce_sum(x, axis=1)
+assert list(rows(np.ones((3, 2), np.float32)).numpy()) == [2, 2, 2]
+assert list(rows(tf.ones([5, 2])).numpy()) == [2] * 5 and len(sig) == 1
+for bad in (tf.ones([3, 3]), tf.ones([3, 2], tf.int32)):
+    try:
+        rows(bad)
+    except ValueError as e:
+        assert "incompatible with input_signature" in str(e)
+    else:
+        raise AssertionError("accepted a tensor outside the signature")
 # differentiating a defun call from an outer tape is refused, clearly
 x = tf.constant(2.0)
 with tf.GradientTape() as t:
