@@ -177,7 +177,10 @@ class DefunFunction:
                 specs = (
                     [(sp.shape, sp.dtype) for sp in self.input_signature]
                     if self.input_signature is not None
-                    else [(_shape_of(x), _dtype_of(x)) for x in leaves]
+                    else [
+                        (_shape_of(x), x.dtype) if _is_tensor_like(x) else (None, None)
+                        for x in leaves
+                    ]
                 )
                 placeholders = [
                     body.add_arg(sh, dt, "arg") if _is_tensor_like(x) else x
@@ -232,10 +235,6 @@ def _structure_key(x: Any) -> Any:
 
 def _shape_of(x: Any) -> Any:
     return x.shape if isinstance(x, Tensor) else list(np.shape(x))
-
-
-def _dtype_of(x: Any) -> Any:
-    return x.dtype
 
 
 def _value(x: Any) -> Any:
