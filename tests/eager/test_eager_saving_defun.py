@@ -59,6 +59,18 @@ np.testing.assert_array_equal(opt.get_slot(w, "v").numpy(), slots[1])
 # training resumes from the restored state exactly as it went on before
 opt.minimize(lambda: loss_fn(X, Y), global_step=step)
 assert step.numpy() == 31
+# tf.train.Saver takes sess=None in eager mode (no meta graph written), as TF's
+gsaver = tf.train.Saver([w, b])
+gpath = gsaver.save(None, os.path.join(d, "g", "m"), global_step=step)
+files = os.listdir(os.path.join(d, "g"))
+assert "m-31.index" in files and not [f for f in files if f.endswith(".meta")], files
+w.assign(tf.zeros([3, 1]))
+gsaver.restore(None, gpath)
+assert np.abs(w.numpy()).sum() > 0
+# CheckpointManager keeps the newest max_to_keep, no session needed
+mgr = tf.train.CheckpointManager(ckpt, os.path.join(d, "mgr"), max_to_keep=2)
+paths = [mgr.save() for _ in range(3)]
+assert mgr.checkpoints == paths[1:] and mgr.latest_checkpoint == paths[-1]
 # errors: a missing checkpoint, a variable the checkpoint lacks
 try:
     saver.restore(os.path.join(d, "nope"))
