@@ -183,3 +183,20 @@ def test_init_from_checkpoint_reads_tf_checkpoints(tmp_path):
             theirs = sess.run([w, b, other])
     for a, t in zip(mine, theirs):
         np.testing.assert_array_equal(a, t)
+
+
+@pytest.mark.skipif(not HAVE_TF, reason="tensorflow is not installed")
+def test_noisy_linear_cosine_decay_without_noise_matches_tensorflow():
+    import tensorflow as real_tf
+
+    def run(mod):
+        g = mod.Graph()
+        with g.as_default():
+            step = mod.placeholder(mod.int64, [])
+            lr = mod.train.noisy_linear_cosine_decay(
+                0.1, step, 40, initial_variance=0.0, num_periods=1.5, alpha=0.2, beta=0.01
+            )
+            with mod.Session(graph=g) as sess:
+                return [float(sess.run(lr, {step: s})) for s in (0, 5, 17, 40, 90)]
+
+    np.testing.assert_allclose(run(tf), run(real_tf.compat.v1), rtol=1e-6, atol=1e-9)
