@@ -89,6 +89,8 @@ class EagerGraph(Graph):
         # An op's output specs depend on its type, attrs and inputs' dtypes and shapes (and
         # on the values of small shape-like inputs): the same call in a loop infers once.
         self._infer_cache: dict[Any, Any] = {}
+        # tf.train.Checkpoint restores waiting for variables not made yet (optimizer slots)
+        self._deferred_restores: list[Any] = []
 
     # -- recording -----------------------------------------------------------------------------
     def active_tapes(self) -> list[Any]:

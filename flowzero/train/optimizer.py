@@ -318,6 +318,10 @@ class Optimizer:
         g = var_list[0].graph
         with g.as_default():
             self._create_slots(var_list)
+            if getattr(g, "_deferred_restores", None):  # eager: a Checkpoint restored early
+                from flowzero.train.checkpoint import restore_deferred
+
+                restore_deferred(g)
             update_deps = [_as_op(u) for u in g.get_collection(GraphKeys.UPDATE_OPS)]
             update_deps = [u for u in update_deps if u.graph is g]
             self._hyper_cache = {}

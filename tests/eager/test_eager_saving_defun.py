@@ -220,3 +220,34 @@ tf.contrib.eager.Saver([w]).save({str(tmp_path / "m")!r})
 """)
     got = real_tf.train.load_checkpoint(str(tmp_path / "m")).get_tensor("w")
     np.testing.assert_array_equal(got, np.arange(6.0).reshape(2, 3))
+
+
+def test_checkpoint_restored_before_the_optimizer_has_slots(tmp_path):
+    out = _run(
+        MODEL
+        + f"""
+import os
+for _ in range(20):
+    opt.minimize(lambda: loss_fn(X, Y), global_step=step)
+path = tf.train.Checkpoint(w=w, b=b, optimizer=opt, step=step).save({str(tmp_path / "c")!r})
+opt.minimize(lambda: loss_fn(X, Y), global_step=step)     # step 21, from the saved state
+want = w.numpy().copy()
+# a fresh program: same objects, the optimizer has no slots yet when restore() runs
+w2 = tfe.Variable(np.zeros((3, 1), np.float32)); b2 = tfe.Variable(0.0)
+step2 = tfe.Variable(0, dtype=tf.int64); opt2 = tf.train.AdamOptimizer(0.1)
+status = tf.train.Checkpoint(w=w2, b=b2, optimizer=opt2, step=step2).restore(path)
+assert step2.numpy() == 20 and opt2.get_slot(w2, "m") is None
+try:
+    status.assert_consumed()
+except AssertionError as e:
+    assert "Unresolved" in str(e)                     # the slots are still waiting
+else:
+    raise AssertionError("slots reported as restored before they exist")
+opt2.minimize(lambda: tf.reduce_mean(tf.square(tf.matmul(X, w2) + b2 - Y)), global_step=step2)
+status.assert_consumed()                              # restored when the slots were made
+np.testing.assert_allclose(w2.numpy(), want, rtol=1e-6)
+assert step2.numpy() == 21
+print("ok")
+"""
+    )
+    assert out.strip().endswith("ok")
