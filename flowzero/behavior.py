@@ -89,11 +89,11 @@ def enable_v2_tensorshape() -> None:
 
 
 def executing_eagerly_outside_functions() -> bool:
-    """Whether ops outside any function run eagerly: as tf.executing_eagerly(), since
-    flowzero builds no function graphs."""
-    from flowzero.compat import executing_eagerly
+    """Whether ops outside any function run eagerly: as tf.executing_eagerly(), but True
+    inside a function that tf.contrib.eager.defun traces too."""
+    from flowzero.framework.graph import get_default_graph
 
-    return executing_eagerly()
+    return bool(getattr(get_default_graph(), "_eager", False))
 
 
 __all__ = [

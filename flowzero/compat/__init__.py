@@ -254,7 +254,8 @@ def enable_v2_behavior() -> None:
 
 def executing_eagerly() -> bool:
     """Whether ops run as soon as they are called: after tf.enable_eager_execution(), outside
-    any `with tf.Graph().as_default():`."""
+    any `with tf.Graph().as_default():` and outside a function tf.contrib.eager.defun traces."""
     from flowzero.framework.graph import get_default_graph
 
-    return bool(getattr(get_default_graph(), "_eager", False))
+    g = get_default_graph()
+    return bool(getattr(g, "_eager", False)) and not getattr(g, "_defun_depth", 0)

@@ -21,6 +21,9 @@ from flowzero.eager import (
     implicit_value_and_gradients,
     value_and_gradients_function,
 )
+from flowzero.eager.function import defun
+from flowzero.eager.saving import Saver
+from flowzero.train.checkpoint import Checkpoint
 from flowzero.variables import Variable
 
 
@@ -65,9 +68,12 @@ def run(main: Any = None, argv: Any = None) -> None:
 
 
 __all__ = [
+    "Checkpoint",
     "GradientTape",
     "Iterator",
+    "Saver",
     "Variable",
+    "defun",
     "enable_eager_execution",
     "executing_eagerly",
     "gradients_function",

@@ -132,7 +132,12 @@ class GradientTape:
         self._used = True
         flat_sources = nest.flatten(sources)
         refs = [_ref_of(s) for s in flat_sources]
-        watched = [r in self._watched for r in refs]
+        if self._graph is not None and self._graph._defun_depth:
+            # In a defun trace the ops are graph ops, not recorded: differentiate as
+            # tf.gradients does, with respect to every source.
+            watched = [True] * len(refs)
+        else:
+            watched = [r in self._watched for r in refs]
         targets = nest.flatten(target)
         if output_gradients is not None:
             output_gradients = nest.flatten(output_gradients)

@@ -78,6 +78,7 @@ class EagerGraph(Graph):
     """The default graph of an eager program: it runs ops instead of keeping them."""
 
     _eager = True
+    _defun_depth = 0  # > 0 while tf.contrib.eager.defun traces a function into a body
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,6 +89,8 @@ class EagerGraph(Graph):
         # An op's output specs depend on its type, attrs and inputs' dtypes and shapes (and
         # on the values of small shape-like inputs): the same call in a loop infers once.
         self._infer_cache: dict[Any, Any] = {}
+        # tf.train.Checkpoint restores waiting for variables not made yet (optimizer slots)
+        self._deferred_restores: list[Any] = []
 
     # -- recording -----------------------------------------------------------------------------
     def active_tapes(self) -> list[Any]:
@@ -109,14 +112,14 @@ class EagerGraph(Graph):
     def create_op(
         self, opdef_cls: type[OpDef], inputs: list[Tensor], attrs: dict[str, Any], name: str | None
     ) -> Operation:
+        if self._body_stack:  # a cond/while/defun body being traced: build it as a graph would
+            return super().create_op(opdef_cls, inputs, attrs, name)
         if opdef_cls.requires_feed:
             raise RuntimeError(
                 f"tf.placeholder() is not compatible with eager execution "
                 f"(a {opdef_cls.type} must be fed, and eager ops run at once: "
                 "pass the value itself)."
             )
-        if self._body_stack:  # a cond/while body being traced: build it as a graph would
-            return super().create_op(opdef_cls, inputs, attrs, name)
         base = name if name else opdef_cls.type
         stateful = opdef_cls.stateful
         if base.endswith("/"):
@@ -286,10 +289,12 @@ def enable_eager_execution(
 
 
 def executing_eagerly() -> bool:
-    """True when ops run at once: eager execution is on and no graph is the default."""
+    """True when ops run at once: eager execution is on, no graph is the default and no defun
+    is tracing a function."""
     from flowzero.framework.graph import get_default_graph
 
-    return getattr(get_default_graph(), "_eager", False)
+    g = get_default_graph()
+    return getattr(g, "_eager", False) and not g._defun_depth
 
 
 __all__ = ["EagerTensor", "EagerGraph", "enable_eager_execution", "executing_eagerly"]

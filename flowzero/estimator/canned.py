@@ -3,7 +3,8 @@
 A canned estimator is an Estimator whose model_fn is (logits network) + (head). The network
 is `tf.feature_column.input_layer` + dense hidden layers (DNN) or `tf.feature_column.
 linear_model` (linear); the head turns logits into the loss (summed over the batch, TF 1.x's
-default reduction), predictions, eval metrics and export signatures.
+default reduction), predictions, eval metrics and export signatures (flowzero/estimator/
+heads.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import math
 from typing import Any
 
 from flowzero.estimator.estimator import Estimator
+from flowzero.estimator.heads import ClassifierHead, RegressionHead, _Head
 from flowzero.estimator.model_fn import EstimatorSpec, ModeKeys
-from flowzero.framework import errors
 from flowzero.framework.graph import Tensor
 
 
@@ -26,6 +27,7 @@ def _tf() -> Any:
 _OPTIMIZERS = {
     "Adagrad": "AdagradOptimizer",
     "Adam": "AdamOptimizer",
+    "Ftrl": "FtrlOptimizer",
     "RMSProp": "RMSPropOptimizer",
     "SGD": "GradientDescentOptimizer",
 }
@@ -36,14 +38,9 @@ def _optimizer(opt: Any, default_lr: float) -> Any:
     an Optimizer, or a callable returning one."""
     tf = _tf()
     if isinstance(opt, str):
-        if opt == "Ftrl":
-            # NOTE: flowzero has no FTRL optimizer; the linear estimators' default trains with
-            # Adagrad at FTRL's default learning rate instead.
-            opt = "Adagrad"
         if opt not in _OPTIMIZERS:
             raise ValueError(
-                f"Unsupported optimizer name: {opt}. Supported names are: "
-                f"{sorted([*_OPTIMIZERS, 'Ftrl'])}"
+                f"Unsupported optimizer name: {opt}. Supported names are: {sorted(_OPTIMIZERS)}"
             )
         return getattr(tf.train, _OPTIMIZERS[opt])(learning_rate=default_lr)
     if callable(opt) and not hasattr(opt, "minimize"):
@@ -51,174 +48,6 @@ def _optimizer(opt: Any, default_lr: float) -> Any:
     if not hasattr(opt, "minimize"):
         raise ValueError(f"The given optimizer is not a tf.train.Optimizer instance. Given: {opt}")
     return opt
-
-
-# -- heads -------------------------------------------------------------------------------------
-def _labels_2d(labels: Any, dim: int, what: str) -> Tensor:
-    tf = _tf()
-    if labels is None:
-        raise ValueError(
-            "You must provide a labels Tensor. Given: None. Suggested "
-            "troubleshooting steps: Check that your data contain your label "
-            "feature. Check that your input_fn properly parses and returns labels."
-        )
-    if isinstance(labels, dict):
-        if len(labels) != 1:
-            raise ValueError(
-                f"labels must be a Tensor (or a dict with one); got keys {sorted(labels)}."
-            )
-        labels = next(iter(labels.values()))
-    labels = tf.convert_to_tensor(labels)
-    shape = labels.shape.as_list() if labels.shape.ndims is not None else None
-    if shape is not None:
-        if len(shape) == 1 and dim == 1:
-            return tf.expand_dims(labels, 1)
-        if len(shape) != 2 or (shape[1] is not None and shape[1] != dim):
-            raise errors.InvalidArgumentError(
-                None,
-                labels.op,
-                f"{what}: labels shape must be [batch_size, {dim}]"
-                f"{' or [batch_size]' if dim == 1 else ''}; got {labels.shape} (tensor "
-                f"'{labels.name}'). Mismatched label shape.",
-            )
-    return labels
-
-
-class _Head:
-    def __init__(self, name: str, logits_dimension: int) -> None:
-        self.name, self.logits_dimension = name, logits_dimension
-
-    def create_estimator_spec(
-        self, features: Any, mode: str, logits: Tensor, labels: Any, optimizer: Any
-    ) -> EstimatorSpec:
-        tf = _tf()
-        predictions = self.predictions(logits)
-        if mode == ModeKeys.PREDICT:
-            return EstimatorSpec(
-                mode, predictions=predictions, export_outputs=self.export_outputs(predictions)
-            )
-        per_example = self.per_example_loss(logits, labels)
-        loss = tf.reduce_sum(per_example, name="head/loss")
-        if mode == ModeKeys.EVAL:
-            metrics = self.metrics(predictions, labels, per_example)
-            return EstimatorSpec(mode, predictions=predictions, loss=loss, eval_metric_ops=metrics)
-        step = tf.train.get_global_step()
-        update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
-        with tf.control_dependencies(update_ops):
-            train_op = optimizer.minimize(loss, global_step=step)
-        return EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op)
-
-    def export_outputs(self, predictions: dict[str, Tensor]) -> dict[str, Any]:
-        from flowzero.estimator.export import PredictOutput
-
-        return {
-            "serving_default": PredictOutput(predictions),
-            "predict": PredictOutput(predictions),
-        }
-
-
-class _ClassifierHead(_Head):
-    def __init__(self, n_classes: int) -> None:
-        if n_classes < 2:
-            raise ValueError(f"n_classes must be > 1 for classification: {n_classes}")
-        super().__init__("classifier", 1 if n_classes == 2 else n_classes)
-        self.n_classes = n_classes
-
-    def _class_ids(self, labels: Any) -> Tensor:
-        tf = _tf()
-        y = _labels_2d(labels, 1, "classifier")
-        if not y.dtype.is_integer:
-            if y.dtype is tf.string:
-                raise ValueError(
-                    "Labels dtype should be integer. Instead got string; "
-                    "label_vocabulary is not supported by flowzero."
-                )
-            y = tf.cast(y, tf.int64)
-        return tf.cast(y, tf.int64)
-
-    def predictions(self, logits: Tensor) -> dict[str, Tensor]:
-        tf = _tf()
-        names = tf.constant([str(i).encode() for i in range(self.n_classes)], tf.string)
-        if self.n_classes == 2:
-            logistic = tf.sigmoid(logits)
-            probabilities = tf.concat([1.0 - logistic, logistic], axis=1)
-            class_ids = tf.cast(tf.greater(logits, 0.0), tf.int64)
-            out = {"logits": logits, "logistic": logistic}
-        else:
-            probabilities = tf.nn.softmax(logits)
-            class_ids = tf.expand_dims(tf.argmax(logits, axis=1), 1)
-            out = {"logits": logits}
-        out.update(
-            probabilities=probabilities, class_ids=class_ids, classes=tf.gather(names, class_ids)
-        )
-        return out
-
-    def per_example_loss(self, logits: Tensor, labels: Any) -> Tensor:
-        tf = _tf()
-        ids = self._class_ids(labels)
-        if self.n_classes == 2:
-            return tf.nn.sigmoid_cross_entropy_with_logits(
-                labels=tf.cast(ids, logits.dtype), logits=logits
-            )
-        return tf.expand_dims(
-            tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=tf.reshape(ids, [-1]), logits=logits
-            ),
-            1,
-        )
-
-    def metrics(
-        self, predictions: dict[str, Tensor], labels: Any, per_example: Tensor
-    ) -> dict[str, Any]:
-        tf = _tf()
-        ids = self._class_ids(labels)
-        out = {
-            "accuracy": tf.metrics.accuracy(ids, predictions["class_ids"]),
-            "average_loss": tf.metrics.mean(per_example),
-        }
-        if self.n_classes == 2:
-            out["precision"] = tf.metrics.precision(ids, predictions["class_ids"])
-            out["recall"] = tf.metrics.recall(ids, predictions["class_ids"])
-            out["prediction/mean"] = tf.metrics.mean(predictions["logistic"])
-            out["label/mean"] = tf.metrics.mean(tf.cast(ids, tf.float32))
-        return out
-
-    def export_outputs(self, predictions: dict[str, Tensor]) -> dict[str, Any]:
-        from flowzero.estimator.export import ClassificationOutput
-
-        out = super().export_outputs(predictions)
-        out["classification"] = ClassificationOutput(
-            scores=predictions["probabilities"], classes=predictions["classes"]
-        )
-        return out
-
-
-class _RegressionHead(_Head):
-    def __init__(self, label_dimension: int) -> None:
-        if label_dimension < 1:
-            raise ValueError(f"Invalid label_dimension {label_dimension}.")
-        super().__init__("regression", label_dimension)
-
-    def _labels(self, labels: Any) -> Tensor:
-        tf = _tf()
-        return tf.cast(_labels_2d(labels, self.logits_dimension, "regressor"), tf.float32)
-
-    def predictions(self, logits: Tensor) -> dict[str, Tensor]:
-        return {"predictions": logits}
-
-    def per_example_loss(self, logits: Tensor, labels: Any) -> Tensor:
-        tf = _tf()
-        return tf.square(logits - self._labels(labels))
-
-    def metrics(
-        self, predictions: dict[str, Tensor], labels: Any, per_example: Tensor
-    ) -> dict[str, Any]:
-        tf = _tf()
-        return {
-            "average_loss": tf.metrics.mean(per_example),
-            "prediction/mean": tf.metrics.mean(predictions["predictions"]),
-            "label/mean": tf.metrics.mean(self._labels(labels)),
-        }
 
 
 # -- networks ----------------------------------------------------------------------------------
@@ -263,14 +92,7 @@ def _linear_logits(features: Any, feature_columns: Any, units: int, sparse_combi
         )
 
 
-def _check_common(feature_columns: Any, weight_column: Any, label_vocabulary: Any) -> list[Any]:
-    if weight_column is not None:
-        raise NotImplementedError("weight_column is not supported by flowzero's canned estimators.")
-    if label_vocabulary is not None:
-        raise NotImplementedError(
-            "label_vocabulary is not supported by flowzero's canned "
-            "estimators; pass integer class ids as labels."
-        )
+def _check_common(feature_columns: Any) -> list[Any]:
     cols = list(feature_columns or [])
     if not cols:
         raise ValueError("feature_columns must be a non-empty list of feature columns.")
@@ -359,9 +181,9 @@ class DNNClassifier(_DNN):
         loss_reduction: Any = None,
         batch_norm: bool = False,
     ) -> None:
-        cols = _check_common(feature_columns, weight_column, label_vocabulary)
+        cols = _check_common(feature_columns)
         super().__init__(
-            _ClassifierHead(n_classes),
+            ClassifierHead(n_classes, weight_column, label_vocabulary),
             hidden_units,
             cols,
             model_dir,
@@ -393,9 +215,9 @@ class DNNRegressor(_DNN):
         loss_reduction: Any = None,
         batch_norm: bool = False,
     ) -> None:
-        cols = _check_common(feature_columns, weight_column, None)
+        cols = _check_common(feature_columns)
         super().__init__(
-            _RegressionHead(label_dimension),
+            RegressionHead(label_dimension, weight_column),
             hidden_units,
             cols,
             model_dir,
@@ -410,7 +232,7 @@ class DNNRegressor(_DNN):
 
 class LinearClassifier(_Linear):
     """A linear (logistic / softmax regression) classifier (TF1's tf.estimator.
-    LinearClassifier). NOTE: the default optimizer 'Ftrl' trains with Adagrad."""
+    LinearClassifier); the default optimizer is FTRL, as TF's."""
 
     def __init__(
         self,
@@ -426,9 +248,9 @@ class LinearClassifier(_Linear):
         loss_reduction: Any = None,
         sparse_combiner: str = "sum",
     ) -> None:
-        cols = _check_common(feature_columns, weight_column, label_vocabulary)
+        cols = _check_common(feature_columns)
         super().__init__(
-            _ClassifierHead(n_classes),
+            ClassifierHead(n_classes, weight_column, label_vocabulary),
             cols,
             model_dir,
             optimizer,
@@ -439,8 +261,8 @@ class LinearClassifier(_Linear):
 
 
 class LinearRegressor(_Linear):
-    """A linear regressor (TF1's tf.estimator.LinearRegressor); squared-error loss. NOTE: the
-    default optimizer 'Ftrl' trains with Adagrad."""
+    """A linear regressor (TF1's tf.estimator.LinearRegressor); squared-error loss, FTRL by
+    default, as TF's."""
 
     def __init__(
         self,
@@ -455,9 +277,9 @@ class LinearRegressor(_Linear):
         loss_reduction: Any = None,
         sparse_combiner: str = "sum",
     ) -> None:
-        cols = _check_common(feature_columns, weight_column, None)
+        cols = _check_common(feature_columns)
         super().__init__(
-            _RegressionHead(label_dimension),
+            RegressionHead(label_dimension, weight_column),
             cols,
             model_dir,
             optimizer,

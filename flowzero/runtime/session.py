@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -171,14 +172,15 @@ def _fill_run_metadata(
 
     dev = run_metadata.step_stats.dev_stats.add(device=_DEVICE)
     tid = _threading.get_ident() & 0xFFFFFFFF
+    epoch = time.time_ns() - time.perf_counter_ns()  # the records' clock -> ns since the epoch
     for name, label, t0, t1, outs in records:
         ns = dev.node_stats.add(
             node_name=name,
-            all_start_micros=t0 // 1000,
+            all_start_micros=(t0 + epoch) // 1000,
             op_start_rel_micros=0,
             op_end_rel_micros=(t1 - t0) // 1000,
             all_end_rel_micros=(t1 - t0) // 1000,
-            all_start_nanos=t0,
+            all_start_nanos=t0 + epoch,
             op_end_rel_nanos=t1 - t0,
             all_end_rel_nanos=t1 - t0,
             timeline_label=f"{name} = {label}()",

@@ -1,4 +1,5 @@
-"""tf.train.Checkpoint and tf.train.CheckpointManager: object-based checkpoints, graph mode.
+"""tf.train.Checkpoint and tf.train.CheckpointManager: object-based checkpoints, graph mode
+and eager mode (there, save() needs no session and restore() assigns the values at once).
 
 A Checkpoint names its values by where they hang in an object graph: `ckpt =
 tf.train.Checkpoint(model=..., optimizer=...)` saves a Variable reached as `ckpt.model.kernel`
@@ -11,7 +12,9 @@ are TensorFlow's V2 format (flowzero/train/tensor_bundle.py) and tf.train.Checkp
 Trackable values: tf.Variable, tf.train.Optimizer (its slots and non-slot variables), another
 tf.train.Checkpoint, and any object whose attributes hold such values (a model class of
 Variables). Restoring matches values by key, so the Python objects must have the structure of
-the saved ones; restore() of variables created only after the call is not supported.
+the saved ones. In eager mode, an optimizer's slots made after restore() (on its first step)
+get their saved values when they are made; other variables created only after the call are
+not restored.
 """
 
 from __future__ import annotations
@@ -154,7 +157,16 @@ class _ObjectGraph:
 
 def _session(session: Any) -> Any:
     # Graph mode: ops run in the given session or the default one, which must hold this graph.
+    # Eager mode: the variables' cells are the eager program's (flowzero/eager/saving.py).
+    if getattr(get_default_graph(), "_eager", False):
+        from flowzero.eager.saving import eager_session
+
+        return session if session is not None else eager_session()
     return session_for(get_default_graph(), session, "save or restore a tf.train.Checkpoint")
+
+
+def _executing_eagerly() -> bool:
+    return getattr(get_default_graph(), "_eager", False)
 
 
 def _cell(sess: Any, var: Variable) -> Any:
@@ -256,7 +268,14 @@ class Checkpoint:
         if save_path is None:
             return InitializationOnlyStatus(self)
         reader = open_checkpoint(os.fspath(save_path))
-        return CheckpointLoadStatus(self, os.fspath(save_path), reader)
+        status = CheckpointLoadStatus(self, os.fspath(save_path), reader)
+        if _executing_eagerly():  # as TF's eager restore: the values are assigned at once
+            status.run_restore_ops()
+            if status._match()[1]:
+                # Values with no variable yet (an optimizer's slots, made on its first step):
+                # restored when the optimizer creates them (restore_deferred), as TF defers.
+                get_default_graph()._deferred_restores.append(status)
+        return status
 
     read = restore
 
@@ -282,8 +301,9 @@ class InitializationOnlyStatus:
     def initialize_or_restore(self, session: Any = None) -> None:
         sess = _session(session)
         graph = _ObjectGraph(self._checkpoint)
-        for v in graph.variables.values():
-            sess.run(v.initializer)
+        if not _executing_eagerly():  # (eager variables are initialized when created)
+            for v in graph.variables.values():
+                sess.run(v.initializer)
         self._checkpoint._ensure_counter(sess)
 
 
@@ -296,6 +316,7 @@ class CheckpointLoadStatus:
         self._save_path = save_path
         self._reader = reader
         self._keys = {k for k in reader.keys() if k != OBJECT_GRAPH_KEY}
+        self._restored: set[str] = set()  # keys assigned so far
 
     def _match(self) -> tuple[dict[str, Variable], set[str], dict[str, Variable]]:
         variables = _ObjectGraph(self._checkpoint).variables
@@ -378,14 +399,36 @@ class CheckpointLoadStatus:
         values = self._reader.read_many(list(matched))
         for key, v in matched.items():
             _cell(sess, v).value = np.require(values[key], requirements=["C", "W"])
+        self._restored = set(matched)
 
     def initialize_or_restore(self, session: Any = None) -> None:
         """Restores the matched variables and initializes the others."""
         sess = _session(session)
         _, _, missing = self._match()
-        for v in missing.values():
-            sess.run(v.initializer)
+        if not _executing_eagerly():  # (eager variables are initialized when created)
+            for v in missing.values():
+                sess.run(v.initializer)
         self.run_restore_ops(sess)
+
+
+def restore_deferred(graph: Any) -> None:
+    """Eager mode: assigns the checkpoint values of variables created since an eager
+    restore() (optimizer slots), once each; called by Optimizer after it creates slots."""
+    pending = graph._deferred_restores
+    for status in list(pending):
+        matched, unused, _ = status._match()
+        new = {k: v for k, v in matched.items() if k not in status._restored}
+        if new:
+            sess = _session(None)
+            values = status._reader.read_many(list(new))
+            for key, v in new.items():
+                dtype, shape = status._reader.dtype_and_shape(key)
+                if dtype != v.dtype.np or not v.shape.is_compatible_with(shape):
+                    continue  # (a mismatch is reported by assert_consumed, not here)
+                _cell(sess, v).value = np.require(values[key], requirements=["C", "W"])
+                status._restored.add(key)
+        if not unused:
+            pending.remove(status)
 
 
 class CheckpointManager:

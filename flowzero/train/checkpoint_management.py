@@ -63,3 +63,63 @@ def generate_checkpoint_state_proto(
 
 
 __all__ = ["generate_checkpoint_state_proto", "get_checkpoint_mtimes", "remove_checkpoint"]
+
+
+# How often checkpoints_iterator looks for a new checkpoint (TF: every second).
+_POLL_SECS = 1.0
+
+
+def wait_for_new_checkpoint(
+    checkpoint_dir: str,
+    last_checkpoint: str | None = None,
+    seconds_to_sleep: float = 1,
+    timeout: float | None = None,
+) -> str | None:
+    """Polls `checkpoint_dir` until its latest checkpoint differs from `last_checkpoint`;
+    returns it, or None once `timeout` seconds would pass (TF's wait_for_new_checkpoint)."""
+    import time
+
+    from flowzero.train.checkpoint_utils import latest_checkpoint
+
+    stop_time = time.time() + timeout if timeout is not None else None
+    while True:
+        path = latest_checkpoint(checkpoint_dir)
+        if path is not None and path != last_checkpoint:
+            return path
+        if stop_time is not None and time.time() + seconds_to_sleep > stop_time:
+            return None
+        time.sleep(seconds_to_sleep)
+
+
+def checkpoints_iterator(
+    checkpoint_dir: str,
+    min_interval_secs: float = 0,
+    timeout: float | None = None,
+    timeout_fn: Any = None,
+) -> Any:
+    """Yields each new checkpoint of `checkpoint_dir` as it appears (TF's checkpoints_iterator).
+
+    Args:
+        checkpoint_dir: the directory written by a Saver (its 'checkpoint' state file).
+        min_interval_secs: at least this many seconds between two yields.
+        timeout: seconds to wait for a new checkpoint; None waits forever.
+        timeout_fn: called after each timeout; the iterator ends when it returns True (and
+            goes on waiting when False). Without one, the first timeout ends it.
+    """
+    import time
+
+    path = None
+    while True:
+        new_path = wait_for_new_checkpoint(
+            checkpoint_dir, path, seconds_to_sleep=_POLL_SECS, timeout=timeout
+        )
+        if new_path is None:
+            if not timeout_fn or timeout_fn():
+                return
+            continue
+        start = time.time()
+        path = new_path
+        yield path
+        left = start + min_interval_secs - time.time()
+        if left > 0:
+            time.sleep(left)

@@ -235,6 +235,7 @@ def _batch(
     name: str,
     queue_factory: Any,
     threads_per_list: int,
+    keep_input: Any = None,
 ) -> Any:
     if batch_size is None or (isinstance(batch_size, int) and batch_size <= 0):
         raise ValueError(f"batch_size must be a positive int; got {batch_size!r}.")
@@ -247,6 +248,10 @@ def _batch(
         shp = _shapes(flat0, shapes, enqueue_many, dynamic_pad)
         q = queue_factory([t.dtype for t in flat0], shp)
         enqueue = q.enqueue_many if enqueue_many else q.enqueue
+        if keep_input is not None:  # the maybe_* batchers: enqueue only what is kept
+            from flowzero.train.input_maybe import keep_filter
+
+            enqueue = keep_filter(enqueue, keep_input, enqueue_many)
         ops = [enqueue(f) for f, _ in flats for _ in range(threads_per_list)]
         add_queue_runner(QueueRunner(q, ops))
         out = (
@@ -256,6 +261,26 @@ def _batch(
     if structure is None:
         return out[0]
     return nest.pack_sequence_as(structure, out)
+
+
+def _fifo_factory(capacity: int, dynamic_pad: bool, shared_name: str | None) -> Any:
+    def factory(dts: list[Any], shp: list[Any]) -> Any:
+        if dynamic_pad:
+            return PaddingFIFOQueue(capacity, dts, shp, shared_name=shared_name)
+        return FIFOQueue(capacity, dts, shp, shared_name=shared_name)
+
+    return factory
+
+
+def _shuffle_factory(
+    capacity: int, min_after_dequeue: int, seed: int | None, shared_name: str | None
+) -> Any:
+    def factory(dts: list[Any], shp: list[Any]) -> Any:
+        return RandomShuffleQueue(
+            capacity, min_after_dequeue, dts, shp, seed=seed, shared_name=shared_name
+        )
+
+    return factory
 
 
 def batch(
@@ -278,11 +303,6 @@ def batch(
         >>> image_batch, label_batch = tf.train.batch([image, label], batch_size=32)
     """
 
-    def factory(dts: list[Any], shp: list[Any]) -> Any:
-        if dynamic_pad:
-            return PaddingFIFOQueue(capacity, dts, shp, shared_name=shared_name)
-        return FIFOQueue(capacity, dts, shp, shared_name=shared_name)
-
     return _batch(
         [tensors],
         batch_size,
@@ -292,7 +312,7 @@ def batch(
         dynamic_pad,
         allow_smaller_final_batch,
         name or "batch",
-        factory,
+        _fifo_factory(capacity, dynamic_pad, shared_name),
         num_threads,
     )
 
@@ -310,11 +330,6 @@ def batch_join(
 ) -> Any:
     """Like batch, with one enqueue thread per tensor list in `tensors_list`."""
 
-    def factory(dts: list[Any], shp: list[Any]) -> Any:
-        if dynamic_pad:
-            return PaddingFIFOQueue(capacity, dts, shp, shared_name=shared_name)
-        return FIFOQueue(capacity, dts, shp, shared_name=shared_name)
-
     return _batch(
         list(tensors_list),
         batch_size,
@@ -324,7 +339,7 @@ def batch_join(
         dynamic_pad,
         allow_smaller_final_batch,
         name or "batch_join",
-        factory,
+        _fifo_factory(capacity, dynamic_pad, shared_name),
         1,
     )
 
@@ -350,11 +365,6 @@ def shuffle_batch(
         ...     capacity=1000, min_after_dequeue=500, seed=1)
     """
 
-    def factory(dts: list[Any], shp: list[Any]) -> Any:
-        return RandomShuffleQueue(
-            capacity, min_after_dequeue, dts, shp, seed=seed, shared_name=shared_name
-        )
-
     return _batch(
         [tensors],
         batch_size,
@@ -364,7 +374,7 @@ def shuffle_batch(
         False,
         allow_smaller_final_batch,
         name or "shuffle_batch",
-        factory,
+        _shuffle_factory(capacity, min_after_dequeue, seed, shared_name),
         num_threads,
     )
 
@@ -383,11 +393,6 @@ def shuffle_batch_join(
 ) -> Any:
     """Like shuffle_batch, with one enqueue thread per tensor list in `tensors_list`."""
 
-    def factory(dts: list[Any], shp: list[Any]) -> Any:
-        return RandomShuffleQueue(
-            capacity, min_after_dequeue, dts, shp, seed=seed, shared_name=shared_name
-        )
-
     return _batch(
         list(tensors_list),
         batch_size,
@@ -397,7 +402,7 @@ def shuffle_batch_join(
         False,
         allow_smaller_final_batch,
         name or "shuffle_batch_join",
-        factory,
+        _shuffle_factory(capacity, min_after_dequeue, seed, shared_name),
         1,
     )
 

@@ -244,6 +244,53 @@ def linear_cosine_decay(
         return math_ops.multiply(lr, decayed, name=name)
 
 
+def noisy_linear_cosine_decay(
+    learning_rate: Any,
+    global_step: Any,
+    decay_steps: Any,
+    initial_variance: Any = 1.0,
+    variance_decay: Any = 0.55,
+    num_periods: Any = 0.5,
+    alpha: Any = 0.0,
+    beta: Any = 0.001,
+    name: str | None = None,
+) -> Tensor:
+    """linear_cosine_decay with Gaussian noise on its linear part: linear + N(0, eps) where
+    eps = initial_variance / (1 + global_step) ^ variance_decay (TF's noisy_linear_cosine_decay).
+
+    The noise is a RandomStandardNormal op, so it follows the graph-level seed
+    (tf.set_random_seed) as every random op does; each Session.run draws afresh.
+
+    Raises:
+        ValueError: global_step is None.
+    """
+    g, scope = _scope(name, "NoisyLinearCosineDecay", [learning_rate, global_step])
+    with g.as_default(), scope:
+        from flowzero.ops import random_ops
+
+        lr, step = _lr_and_step("noisy_linear_cosine_decay", learning_rate, global_step)
+        dt = lr.dtype
+        steps = cast_ops.cast(decay_steps, dt)
+        step = math_ops.minimum(step, steps)
+        linear = division_ops.truediv(math_ops.subtract(steps, step), steps)
+        variance = division_ops.truediv(
+            cast_ops.cast(initial_variance, dt),
+            math_ops.pow(math_ops.add(1.0, step), cast_ops.cast(variance_decay, dt)),
+        )
+        noise = math_ops.multiply(unary_ops.sqrt(variance), random_ops.random_normal([], dtype=dt))
+        noisy_linear = math_ops.add(linear, noise)
+        fraction = math_ops.multiply(
+            2.0 * math.pi,
+            math_ops.multiply(cast_ops.cast(num_periods, dt), division_ops.truediv(step, steps)),
+        )
+        cosine = math_ops.multiply(0.5, math_ops.add(1.0, unary_ops.cos(fraction)))
+        decayed = math_ops.add(
+            math_ops.multiply(math_ops.add(cast_ops.cast(alpha, dt), noisy_linear), cosine),
+            cast_ops.cast(beta, dt),
+        )
+        return math_ops.multiply(lr, decayed, name=name)
+
+
 def cosine_decay_restarts(
     learning_rate: Any,
     global_step: Any,
@@ -297,5 +344,6 @@ __all__ = [
     "inverse_time_decay",
     "cosine_decay",
     "linear_cosine_decay",
+    "noisy_linear_cosine_decay",
     "cosine_decay_restarts",
 ]

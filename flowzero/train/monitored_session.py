@@ -444,6 +444,12 @@ class _MonitoredSession:
                 hook_fetches.append([])
                 continue
             hook_fetches.append([] if args.fetches is None else args.fetches)
+            if args.options is not None:  # TF merges the hooks' options: the deepest trace
+                level = getattr(args.options, "trace_level", 0)
+                if level > getattr(options, "trace_level", 0):
+                    from flowzero.runtime.session import RunOptions
+
+                    options = RunOptions(**{**vars(options or RunOptions()), "trace_level": level})
             if args.feed_dict:
                 for k, v in args.feed_dict.items():
                     if k in user_keys:
@@ -451,8 +457,17 @@ class _MonitoredSession:
                     if k in feeds:
                         raise RuntimeError("Same tensor is fed by two hooks.")
                     feeds[k] = v
+        if run_metadata is None and getattr(options, "trace_level", 0):
+            from flowzero.proto import config_pb2
+
+            run_metadata = config_pb2.RunMetadata()
         try:
-            results = sess.run([fetches, hook_fetches], feed_dict=feeds or None)
+            results = sess.run(
+                [fetches, hook_fetches],
+                feed_dict=feeds or None,
+                options=options,
+                run_metadata=run_metadata,
+            )
         except Exception as exc:
             # A queue-runner thread's error is the real cause of a failed dequeue.
             if not isinstance(exc, _clean_stop_types()):

@@ -232,7 +232,8 @@ class Optimizer:
                 something that is not a Variable.
             ValueError: `loss` or a variable is not floating point.
         """
-        if getattr(get_default_graph(), "_eager", False):
+        g = get_default_graph()
+        if getattr(g, "_eager", False) and not g._defun_depth:  # (a defun trace: graph mode)
             return self._eager_gradients(loss, var_list, grad_loss)
         if callable(loss) and not isinstance(loss, Tensor):
             loss = loss()
@@ -326,6 +327,10 @@ class Optimizer:
         g = var_list[0].graph
         with g.as_default():
             self._create_slots(var_list)
+            if getattr(g, "_deferred_restores", None):  # eager: a Checkpoint restored early
+                from flowzero.train.checkpoint import restore_deferred
+
+                restore_deferred(g)
             update_deps = [_as_op(u) for u in g.get_collection(GraphKeys.UPDATE_OPS)]
             update_deps = [u for u in update_deps if u.graph is g]
             self._hyper_cache = {}

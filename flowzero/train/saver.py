@@ -227,11 +227,17 @@ class Saver:
         """Nothing to build: flowzero's Saver adds no graph ops."""
 
     # -- save / restore ------------------------------------------------------------------------
-    def _check_session(self, sess: Any) -> None:
+    def _check_session(self, sess: Any) -> Any:
+        if sess is None and getattr(self._graph, "_eager", False):
+            # Eager mode (TF: "None in eager mode"): the eager program's variable cells.
+            from flowzero.eager.saving import EagerSession
+
+            return EagerSession(self._graph)
         if sess is None:
             raise TypeError("Saver needs a Session; got None.")
         if self._entries and sess.graph is not self._graph:
             raise ValueError("The session's graph is not the graph of the Saver's variables.")
+        return sess
 
     def save(
         self,
@@ -265,7 +271,9 @@ class Saver:
             tf.errors.FailedPreconditionError: a variable is not initialized.
             ValueError: bad paths or a session of another graph.
         """
-        self._check_session(sess)
+        sess = self._check_session(sess)
+        if getattr(self._graph, "_eager", False):
+            write_meta_graph = False  # (as TF: no meta graph for an eager program)
         save_path = _check_save_path(save_path)
         name = latest_filename or "checkpoint"
         if os.path.basename(name) != name:
@@ -401,7 +409,7 @@ class Saver:
         """
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
-        self._check_session(sess)
+        sess = self._check_session(sess)
         save_path = os.fspath(save_path)
         reader = open_checkpoint(save_path)
         try:

@@ -158,6 +158,8 @@ class Supervisor:
         """A ready Session: restored from the latest checkpoint in logdir, else initialized;
         then (start_standard_services) the graph is written to logdir, the summary and
         checkpoint threads and the queue runners are started."""
+        # As TF: a session made anew (basic_train_loop's retry) clears the previous stop.
+        self._coord.clear_stop()
         sess = self._session_manager.prepare_session(
             master,
             init_op=self._init_op,
@@ -295,4 +297,29 @@ class Supervisor:
                 sess.close()
 
 
-__all__ = ["Supervisor"]
+def basic_train_loop(
+    supervisor: Supervisor,
+    train_step_fn: Any,
+    args: Any = None,
+    kwargs: Any = None,
+    master: str = "",
+) -> None:
+    """Calls `train_step_fn(sess, *args, **kwargs)` in a managed session of `supervisor` until
+    it should stop; an AbortedError restarts the session and the loop (TF's basic_train_loop).
+    """
+    from flowzero.framework import errors
+
+    args = list(args or [])
+    kwargs = dict(kwargs or {})
+    should_retry = True
+    while should_retry:
+        should_retry = False
+        try:
+            with supervisor.managed_session(master) as sess:
+                while not supervisor.should_stop():
+                    train_step_fn(sess, *args, **kwargs)
+        except errors.AbortedError:
+            should_retry = True
+
+
+__all__ = ["Supervisor", "basic_train_loop"]

@@ -1,0 +1,170 @@
+"""tf.train.maybe_batch, maybe_shuffle_batch, maybe_batch_join and maybe_shuffle_batch_join:
+the queue batchers of flowzero/train/input.py that enqueue an element only where `keep_input`
+is true (TF 1.15's training/input.py).
+
+`keep_input` is a bool scalar (keep or drop the whole enqueue) or, with enqueue_many=True, a
+bool vector (keep or drop each row of the batch being enqueued).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowzero.framework import dtypes
+from flowzero.framework.graph import convert_to_tensor
+from flowzero.train.input import _batch, _fifo_factory, _shuffle_factory
+
+
+def _keep(keep_input: Any, enqueue_many: bool, fn: str) -> Any:
+    keep = convert_to_tensor(keep_input, dtype=dtypes.bool, name="keep_input")
+    ndims = keep.shape.ndims
+    if ndims is None:
+        raise ValueError(f"{fn}: keep_input must have a known rank (0, or 1 with enqueue_many).")
+    if ndims == 1 and not enqueue_many:
+        raise ValueError(
+            f"{fn}: keep_input cannot be a vector when enqueue_many=False; got shape {keep.shape}."
+        )
+    if ndims > 1:
+        raise ValueError(f"{fn}: keep_input must be a scalar or a vector; got shape {keep.shape}.")
+    return keep
+
+
+def keep_filter(enqueue: Any, keep: Any, enqueue_many: bool) -> Any:
+    """`enqueue` wrapped to enqueue only what `keep` keeps (a cond for a scalar, a boolean
+    mask of the rows for a vector)."""
+    from flowzero.ops import control_flow_ops, control_ops
+    from flowzero.ops.indexing_ops import boolean_mask
+
+    def filtered(tensors: list[Any]) -> Any:
+        if keep.shape.ndims == 1:
+            return enqueue([boolean_mask(t, keep) for t in tensors])
+        return control_flow_ops.cond(keep, lambda: enqueue(tensors), control_ops.no_op)
+
+    return filtered
+
+
+def maybe_batch(
+    tensors: Any,
+    keep_input: Any,
+    batch_size: int,
+    num_threads: int = 1,
+    capacity: int = 32,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    dynamic_pad: bool = False,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """tf.train.batch, enqueuing `tensors` only where `keep_input` is true.
+
+    Example:
+        >>> big = tf.train.maybe_batch([x], keep_input=x > 0.5, batch_size=8)
+    """
+    keep = _keep(keep_input, enqueue_many, "maybe_batch")
+    return _batch(
+        [tensors],
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        dynamic_pad,
+        allow_smaller_final_batch,
+        name or "batch",
+        _fifo_factory(capacity, dynamic_pad, shared_name),
+        num_threads,
+        keep_input=keep,
+    )
+
+
+def maybe_batch_join(
+    tensors_list: Any,
+    keep_input: Any,
+    batch_size: int,
+    capacity: int = 32,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    dynamic_pad: bool = False,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """tf.train.batch_join, enqueuing only where `keep_input` is true."""
+    keep = _keep(keep_input, enqueue_many, "maybe_batch_join")
+    return _batch(
+        list(tensors_list),
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        dynamic_pad,
+        allow_smaller_final_batch,
+        name or "batch_join",
+        _fifo_factory(capacity, dynamic_pad, shared_name),
+        1,
+        keep_input=keep,
+    )
+
+
+def maybe_shuffle_batch(
+    tensors: Any,
+    batch_size: int,
+    capacity: int,
+    min_after_dequeue: int,
+    keep_input: Any,
+    num_threads: int = 1,
+    seed: int | None = None,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """tf.train.shuffle_batch, enqueuing only where `keep_input` is true."""
+    keep = _keep(keep_input, enqueue_many, "maybe_shuffle_batch")
+    return _batch(
+        [tensors],
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        False,
+        allow_smaller_final_batch,
+        name or "shuffle_batch",
+        _shuffle_factory(capacity, min_after_dequeue, seed, shared_name),
+        num_threads,
+        keep_input=keep,
+    )
+
+
+def maybe_shuffle_batch_join(
+    tensors_list: Any,
+    batch_size: int,
+    capacity: int,
+    min_after_dequeue: int,
+    keep_input: Any,
+    seed: int | None = None,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """tf.train.shuffle_batch_join, enqueuing only where `keep_input` is true."""
+    keep = _keep(keep_input, enqueue_many, "maybe_shuffle_batch_join")
+    return _batch(
+        list(tensors_list),
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        False,
+        allow_smaller_final_batch,
+        name or "shuffle_batch_join",
+        _shuffle_factory(capacity, min_after_dequeue, seed, shared_name),
+        1,
+        keep_input=keep,
+    )
+
+
+__all__ = ["maybe_batch", "maybe_batch_join", "maybe_shuffle_batch", "maybe_shuffle_batch_join"]
