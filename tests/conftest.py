@@ -15,3 +15,23 @@ def fresh_graph() -> Iterator[None]:
     tf.reset_default_graph()
     yield
     tf.reset_default_graph()
+
+
+@pytest.fixture(autouse=True)
+def _caplog_sees_flowzero_records(request: pytest.FixtureRequest) -> Iterator[None]:
+    """caplog listens on the root logger; once tf.logging is imported, the "flowzero" logger
+    stops propagating there (TF1's own handler prints its records), so a test's caplog would
+    see nothing, depending on which tests ran before. Listen on "flowzero" too, then."""
+    if "caplog" not in request.fixturenames:
+        yield
+        return
+    import logging
+
+    log = logging.getLogger("flowzero")
+    handler = request.getfixturevalue("caplog").handler
+    added = not log.propagate
+    if added:
+        log.addHandler(handler)
+    yield
+    if added:
+        log.removeHandler(handler)
