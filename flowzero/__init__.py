@@ -107,6 +107,7 @@ from flowzero.ops.matrix_ops import *  # noqa: F403
 from flowzero.ops.more_math_ops import *  # noqa: F403
 from flowzero.ops.numerics_ops import *  # noqa: F403
 from flowzero.ops.parsing_ops import *  # noqa: F403
+from flowzero.ops.parsing_seq_ops import *  # noqa: F403
 from flowzero.ops.partition_ops import *  # noqa: F403
 from flowzero.ops.random_ops import *  # noqa: F403
 from flowzero.ops.range_ops import *  # noqa: F403

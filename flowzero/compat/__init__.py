@@ -141,6 +141,7 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "encode_png": "image_codec_ops.encode_png",
         "extract_jpeg_shape": "image_codec_ops.extract_jpeg_shape",
         "is_jpeg": "image_codec_ops.is_jpeg",
+        "parse_sequence_example": "parsing_seq_ops.parse_sequence_example",
     },
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
     "sparse": {
