@@ -37,6 +37,8 @@ _iterator_ids = itertools.count()
 class Dataset:
     """A pipeline of elements: each element a (nested) structure of tensors."""
 
+    _options: Any = None  # tf.data.Options set by with_options (None: none set)
+
     def __init__(self, node: dict[str, Any], structure: Any, specs: list[TensorSpec]) -> None:
         self._node = node
         self._structure = structure  # the element's nesting, leaves are indices into specs
@@ -53,14 +55,75 @@ class Dataset:
 
     output_classes = property(lambda self: nest.map_structure(lambda _: Tensor, self._structure))
 
+    @property
+    def element_spec(self) -> Any:
+        """The element's structure of tf.TensorSpecs (shape and dtype of each component)."""
+        from flowzero.framework.specs import TensorSpec as PublicSpec
+
+        return nest.pack_sequence_as(
+            self._structure, [PublicSpec(s.shape, s.dtype) for s in self._specs]
+        )
+
     def _derive(
         self, node: dict[str, Any], specs: list[TensorSpec] | None = None, structure: Any = None
     ) -> Dataset:
-        return Dataset(
+        out = Dataset(
             node,
             self._structure if structure is None else structure,
             self._specs if specs is None else specs,
         )
+        out._options = self._options
+        return out
+
+    # -- options, size, transformations from functions (flowzero/data/experimental.py) ---------
+    def options(self) -> Any:
+        """The tf.data.Options set on this dataset and its inputs (merged)."""
+        from flowzero.data.options import Options
+
+        return Options() if self._options is None else self._options
+
+    def with_options(self, options: Any) -> Dataset:
+        """This dataset with `options` merged into its options (a later setting wins)."""
+        out = self._derive(self._node)
+        out._options = self.options().merge(options)
+        return out
+
+    def cardinality(self) -> Tensor:
+        """An int64 scalar: the number of elements, or tf.data.INFINITE_CARDINALITY (-1), or
+        tf.data.UNKNOWN_CARDINALITY (-2) where it cannot be known without running the
+        pipeline (filter, flat_map, a generator, files)."""
+        from flowzero.data.dataset_ops import cardinality
+
+        return cardinality(self)
+
+    def apply(self, transformation_func: Callable[[Dataset], Dataset]) -> Dataset:
+        """`transformation_func(self)`, which must return a Dataset (the tf.data.experimental
+        transformations are such functions)."""
+        out = transformation_func(self)
+        if not isinstance(out, Dataset):
+            raise TypeError(
+                f"Dataset.apply: transformation_func must return a Dataset; got "
+                f"{type(out).__name__}."
+            )
+        return out
+
+    def unbatch(self) -> Dataset:
+        """The slices of each element along its first axis, as elements of their own (the
+        inverse of batch)."""
+        for s in self._specs:
+            if s.shape.ndims == 0:
+                raise ValueError("Dataset.unbatch: cannot unbatch an element with scalar parts.")
+        specs = [
+            spec(TensorShape(None if s.shape.known is None else s.shape.known[1:]), s.dtype)
+            for s in self._specs
+        ]
+        return self._derive({"op": "unbatch", "child": self._node}, specs)
+
+    def as_numpy_iterator(self) -> Any:
+        """The elements as NumPy values (eager execution only, as TF)."""
+        from flowzero.data.dataset_ops import NumpyIterator
+
+        return NumpyIterator(self)
 
     # -- sources -------------------------------------------------------------------------------
     @staticmethod
@@ -152,15 +215,20 @@ class Dataset:
         """Elements that pair up the elements of `datasets` (a structure of datasets)."""
         flat = nest.flatten(datasets)
         specs, offset, parts = [], 0, []
+        options = None
         for d in flat:
+            if d._options is not None:
+                options = d._options if options is None else options.merge(d._options)
             parts.append(nest.map_structure(lambda i, o=offset: i + o, d._structure))
             specs += d._specs
             offset += len(d._specs)
-        return Dataset(
+        out = Dataset(
             {"op": "zip", "children": [d._node for d in flat]},
             nest.pack_sequence_as(datasets, parts),
             specs,
         )
+        out._options = options
+        return out
 
     # -- transformations -----------------------------------------------------------------------
     def batch(self, batch_size: int, drop_remainder: bool = False) -> Dataset:
@@ -264,10 +332,10 @@ class Dataset:
         body, result = self._body(map_func, "map")
         outs = [convert_to_tensor(x) for x in nest.flatten(result)]
         body.close(outs)
-        return Dataset(
+        return self._derive(
             {"op": "map", "child": self._node, "body": body, "captures": list(body.captures)},
-            _indices(result),
             [spec(t.shape, t.dtype) for t in body.outputs],
+            _indices(result),
         )
 
     def filter(self, predicate: Callable[..., Any]) -> Dataset:
@@ -329,7 +397,7 @@ class Dataset:
             "inner": tree,
             **extra,
         }
-        return Dataset(node, result._structure, result._specs)
+        return self._derive(node, result._specs, result._structure)
 
     def _body(self, fn: Callable[..., Any], what: str) -> tuple[Body, Any]:
         g = get_default_graph()
@@ -451,7 +519,42 @@ class Iterator:
         it._tensors = []
         it._initializer = None
         it._reinitializable = True
+        it._handle = None
         return it
+
+    @staticmethod
+    def from_string_handle(
+        string_handle: Any,
+        output_types: Any,
+        output_shapes: Any = None,
+        output_classes: Any = None,
+    ) -> Iterator:
+        """A feedable iterator: its get_next reads the iterator whose handle (from
+        `iterator.string_handle()`) `string_handle`, a string scalar, holds at run time;
+        feeding another handle switches between datasets of the same structure.
+
+        Example:
+            >>> handle = tf.placeholder(tf.string, [])
+            >>> it = tf.data.Iterator.from_string_handle(handle, ds.output_types)
+            >>> h = sess.run(train_it.string_handle())
+            >>> sess.run(it.get_next(), {handle: h})
+        """
+        it = Iterator.from_structure(output_types, output_shapes)
+        handle = convert_to_tensor(string_handle, dtype=dtypes.string)
+        if handle.shape.ndims not in (None, 0):
+            raise ValueError(
+                f"Iterator.from_string_handle: string_handle must be a scalar; got shape "
+                f"{handle.shape}."
+            )
+        it._handle = handle
+        return it
+
+    def string_handle(self, name: str | None = None) -> Tensor:
+        """A string scalar naming this iterator at run time, to feed a feedable iterator
+        (Iterator.from_string_handle). Running it starts a one-shot iterator."""
+        from flowzero.data.dataset_ops import string_handle
+
+        return string_handle(self, name)
 
     def make_initializer(self, dataset: Dataset, name: str | None = None) -> Any:
         """The op that (re)starts this iterator over `dataset` (same types, compatible
@@ -474,6 +577,8 @@ class Iterator:
             {"tree": tree, "key": self._key, "out_specs": self._attrs["out_specs"]},
             name=name or "make_initializer",
         )
+
+    _handle: Tensor | None = None  # from_string_handle: the handle tensor get_next reads
 
     def __init__(self, dataset: Dataset, initializable: bool) -> None:
         self._reinitializable = False
@@ -515,14 +620,23 @@ class Iterator:
     def output_shapes(self) -> Any:
         return self._dataset.output_shapes
 
+    @property
+    def output_classes(self) -> Any:
+        return self._dataset.output_classes
+
+    @property
+    def element_spec(self) -> Any:
+        return self._dataset.element_spec
+
     def get_next(self, name: str | None = None) -> Any:
         """The next element, as tensors in the dataset's structure (OutOfRangeError at the
         end)."""
         one_shot = self._initializer is None and not self._reinitializable
+        by_handle = self._handle is not None
         outs = apply_op(
             IteratorGetNext,
-            self._tensors if one_shot else [],
-            dict(self._attrs, one_shot=one_shot),
+            [self._handle] if by_handle else self._tensors if one_shot else [],
+            dict(self._attrs, one_shot=one_shot, by_handle=by_handle),
             name=name or "IteratorGetNext",
         )
         outs = outs if isinstance(outs, list) else [outs]
@@ -594,6 +708,10 @@ def _elements(
         )
     if op == "skip":
         return itertools.islice(_elements(child, values, ctx, key), max(node["count"], 0), None)
+    if op == "unbatch":
+        return _unbatched(_elements(child, values, ctx, key))
+    if op == "ignore_errors":  # the map and filter nodes below it skip failing elements
+        return _elements(child, values, ctx, key)
     if op in ("flat_map", "interleave"):
         return _nested_elements(node, child, values, ctx, key)
     if op in ("map", "filter"):
@@ -601,10 +719,41 @@ def _elements(
         caps = [values[t["input"]] for t in node["captures"]]
         plan = ctx.subplan((key, op, id(body)), body.outputs, body.args)
         src = _elements(child, values, ctx, key)
+        if node.get("tolerant"):
+            return _skipping_errors(src, plan, caps, op == "map")
         if op == "map":
             return (tuple(plan.run(list(e) + caps)) for e in src)
         return (e for e in src if bool(plan.run(list(e) + caps)[0]))
     raise errors.DataLossError(None, None, f"unknown dataset node {op!r}")
+
+
+def _unbatched(src: PyIterator[tuple[Any, ...]]) -> PyIterator[tuple[Any, ...]]:
+    for e in src:
+        sizes = {np.shape(v)[0] for v in e}
+        if len(sizes) > 1:
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"Dataset.unbatch: the components of an element have different first "
+                f"dimensions: {[np.shape(v)[0] for v in e]}.",
+            )
+        for i in range(sizes.pop() if sizes else 0):
+            yield tuple(v[i] for v in e)
+
+
+def _skipping_errors(
+    src: PyIterator[tuple[Any, ...]], plan: Any, caps: list[Any], is_map: bool
+) -> PyIterator[tuple[Any, ...]]:
+    """map / filter under ignore_errors: an element whose function fails is dropped."""
+    for e in src:
+        try:
+            out = plan.run(list(e) + caps)
+        except errors.OpError:
+            continue
+        if is_map:
+            yield tuple(out)
+        elif bool(out[0]):
+            yield e
 
 
 def _nested_elements(
@@ -831,6 +980,8 @@ class IteratorGetNext(_IteratorOp):
 
     def compute(self, ctx: RunContext, *values: Any) -> list[Any]:
         a = self.attrs
+        if a.get("by_handle"):
+            return self._by_handle(ctx, values[0])
         it = ctx.iterators.get(a["key"])
         if it is None:
             if not a["one_shot"]:
@@ -847,3 +998,25 @@ class IteratorGetNext(_IteratorOp):
                 return list(next(it))
         except StopIteration:
             raise errors.OutOfRangeError(None, None, "End of sequence") from None
+
+    def _by_handle(self, ctx: RunContext, handle: Any) -> list[Any]:
+        from flowzero.data.dataset_ops import check_handle_element
+
+        handle = np.asarray(handle, dtype=object)[()]
+        key = handle.decode() if isinstance(handle, bytes) else str(handle)
+        it = ctx.iterators.get(key)
+        if it is None:
+            raise errors.FailedPreconditionError(
+                None,
+                None,
+                f"GetNext() failed: no iterator started in this session has the handle "
+                f"'{key}'. Run the iterator's initializer (or its string_handle(), for a "
+                "one-shot iterator) in this session first.",
+            )
+        try:
+            with ctx.iterator_lock:
+                got = list(next(it))
+        except StopIteration:
+            raise errors.OutOfRangeError(None, None, "End of sequence") from None
+        check_handle_element(key, got, self.attrs["out_specs"])
+        return got
