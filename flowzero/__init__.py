@@ -94,6 +94,7 @@ from flowzero.ops.division_ops import *  # noqa: F403
 from flowzero.ops.einsum_ops import *  # noqa: F403
 from flowzero.ops.functional_ops import foldl, foldr, map_fn, scan
 from flowzero.ops.histogram_ops import *  # noqa: F403
+from flowzero.ops.indexed_slices import *  # noqa: F403
 from flowzero.ops.indexing_ops import *  # noqa: F403
 from flowzero.ops.io_ops import *  # noqa: F403
 from flowzero.ops.linalg_more_ops import *  # noqa: F403
@@ -128,6 +129,7 @@ from flowzero.ops.sparse_array_ops import *  # noqa: F403
 from flowzero.ops.sparse_binary_ops import *  # noqa: F403
 from flowzero.ops.sparse_math_ops import *  # noqa: F403
 from flowzero.ops.sparse_ops import *  # noqa: F403
+from flowzero.ops.sparse_serialize_ops import *  # noqa: F403
 from flowzero.ops.special_ops import *  # noqa: F403
 from flowzero.ops.spectral_ops import *  # noqa: F403
 from flowzero.ops.state_ops import (

@@ -82,6 +82,12 @@ def _flatten_fetches(graph: Graph, fetches: Any, flat: list[Any]) -> Any:
             SparseTensorValue,
             [_flatten_fetches(graph, t, flat) for t in fetches._components()],
         )
+    if hasattr(fetches, "_fetch_components"):  # tf.IndexedSlices: an IndexedSlicesValue
+        return (
+            "namedtuple",
+            fetches._fetch_value,
+            [_flatten_fetches(graph, t, flat) for t in fetches._fetch_components()],
+        )
     if isinstance(fetches, str) or hasattr(fetches, "_as_graph_element"):
         try:
             el = graph.as_graph_element(fetches)
