@@ -13,16 +13,20 @@ from typing import Any
 
 from flowzero.summary.graph_def import to_graph_def
 from flowzero.summary.summary_ops import histogram, image, merge, merge_all, scalar
+from flowzero.summary.tensor_audio import audio, tensor_summary, text
 from flowzero.summary.writer import FileWriter, FileWriterCache
 
 __all__ = [
     "FileWriter",
     "FileWriterCache",
+    "audio",
     "histogram",
     "image",
     "merge",
     "merge_all",
     "scalar",
+    "tensor_summary",
+    "text",
     "to_graph_def",
     "Summary",
     "Event",
