@@ -148,6 +148,7 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "from_dense": "sparse_ops.from_dense",
         "expand_dims": "sparse_array_ops.sparse_expand_dims",
         "eye": "sparse_array_ops.sparse_eye",
+        "bincount": "sparse_count_ops.sparse_bincount",
     },
 }
 

@@ -64,3 +64,32 @@ CASES = [
         grad=False,
     ),
 ]
+
+CASES += [
+    OpCase(
+        "DenseCountSparseOutput",
+        lambda v: list(tf.sparse.bincount(v, axis=-1)._components()),
+        lambda v: [
+            np.array([[0, 1], [0, 3], [1, 0], [1, 1], [1, 5]], np.int64),
+            np.array([1, 2, 1, 1, 1], np.int32),
+            np.array([2, 6], np.int64),
+        ],
+        [np.array([[1, 3, 3], [0, 5, 1]], np.int32)],
+        name="per_row",
+        grad=False,
+    ),
+    OpCase(
+        "SparseCountSparseOutput",
+        lambda w: list(
+            tf.sparse.bincount(
+                tf.SparseTensor([[0, 0], [1, 2], [1, 3]], tf.constant([2, 2, 5]), [2, 4]),
+                weights=w,
+                minlength=8,
+            )._components()
+        ),
+        lambda w: [np.array([[2], [5]], np.int64), np.array([w[0] + w[1], w[2]]), [8]],
+        [np.array([0.5, 1.25, 2.0], np.float32)],
+        name="weighted_flat",
+        grad=False,
+    ),
+]

@@ -172,3 +172,48 @@ def test_edit_distance_errors():
         tf.edit_distance(tf.SparseTensor([[0]], [1], [1]), tf.SparseTensor([[0]], [1], [1]))
     with pytest.raises(TypeError, match="edit_distance: input must be a SparseTensor"):
         tf.edit_distance(tf.constant([[1]]), a)
+
+
+def _counts(sp):
+    return {tuple(i): v for i, v in zip(sp.indices.tolist(), sp.values.tolist())}
+
+
+def test_sparse_bincount():
+    x = np.array([[1, 3, 3], [0, 5, 1]], np.int64)
+    with tf.Graph().as_default(), tf.Session() as s:
+        flat, rows, binary, capped, wide, sparse_rows = s.run(
+            [
+                tf.sparse.bincount(x),
+                tf.sparse.bincount(x, axis=-1),
+                tf.sparse.bincount(x, axis=-1, binary_output=True),
+                tf.sparse.bincount(x, maxlength=4),
+                tf.sparse.bincount(x, weights=x * 0.5, minlength=9),
+                tf.sparse.bincount(
+                    tf.SparseTensor([[0, 0], [1, 2], [1, 3]], tf.constant([2, 2, 5]), [3, 4]),
+                    axis=-1,
+                ),
+            ]
+        )
+    assert _counts(flat) == {(0,): 1, (1,): 2, (3,): 2, (5,): 1}
+    assert flat.values.dtype == np.int64 and flat.dense_shape.tolist() == [6]
+    assert _counts(rows) == {(0, 1): 1, (0, 3): 2, (1, 0): 1, (1, 1): 1, (1, 5): 1}
+    assert set(_counts(binary).values()) == {1} and rows.dense_shape.tolist() == [2, 6]
+    assert _counts(capped) == {(0,): 1, (1,): 2, (3,): 2} and capped.dense_shape.tolist() == [4]
+    assert _counts(wide) == {(0,): 0.0, (1,): 1.0, (3,): 3.0, (5,): 2.5}
+    assert wide.dense_shape.tolist() == [9] and wide.values.dtype == np.float64
+    assert _counts(sparse_rows) == {(0, 2): 1, (1, 2): 1, (1, 5): 1}
+    assert sparse_rows.dense_shape.tolist() == [3, 6]
+
+
+def test_sparse_bincount_errors():
+    with pytest.raises(ValueError, match="Only 0 and -1"):
+        tf.sparse.bincount([1, 2], axis=1)
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        tf.sparse.bincount([1, 2], weights=[1.0, 1.0], binary_output=True)
+    with pytest.raises(TypeError, match="DenseCountSparseOutput.*int32 or int64"):
+        tf.sparse.bincount([1.5])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="rank 1 or 2"):
+        tf.sparse.bincount([[[1]]], axis=-1)
+    with tf.Graph().as_default(), tf.Session() as s:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="non-negative; got -3"):
+            s.run(tf.sparse.bincount([1, -3]).values)

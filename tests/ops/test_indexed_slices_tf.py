@@ -36,6 +36,12 @@ def _build(m):
         m.sparse.mask(x, [0]),
         x,
         -x,
+        m.sparse.bincount(m.constant([[1, 3, 3], [0, 5, 1]]), axis=-1),
+        m.sparse.bincount(
+            m.constant([1, 3, 3, 7], m.int64), weights=m.constant([0.5, 1.0, 2.0, 4.0]), minlength=9
+        ),
+        m.sparse.bincount(m.constant([1, 3, 3, 7]), maxlength=4),
+        m.sparse.bincount(m.SparseTensor([[0, 0], [1, 2], [1, 3]], [2, 2, 5], [2, 4]), axis=-1),
     ]
 
 
