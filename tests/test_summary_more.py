@@ -143,3 +143,13 @@ def test_summaries_are_tensorflows_bytes():
             ]
         )
     assert [g.hex() for g in got] == TF_BYTES
+
+
+def test_summary_description_and_tagged_run_metadata_are_tensorboards_protos():
+    from tensorboard.compat.proto import event_pb2
+
+    meta = tf.summary.TaggedRunMetadata(tag="step_3", run_metadata=b"\x01\x02")
+    assert isinstance(meta, event_pb2.TaggedRunMetadata)
+    assert event_pb2.TaggedRunMetadata.FromString(meta.SerializeToString()).tag == "step_3"
+    desc = tf.summary.SummaryDescription(type_hint="tensor")
+    assert summary_pb2.SummaryDescription.FromString(desc.SerializeToString()).type_hint == "tensor"

@@ -31,11 +31,19 @@ __all__ = [
     "Summary",
     "Event",
     "SessionLog",
+    "SummaryDescription",
+    "TaggedRunMetadata",
 ]
 
 # The protobuf classes, as tf.summary.Summary / Event / SessionLog: tensorboard's own, loaded
 # on first access.
-_LAZY_PROTOS = {"Summary": "summary_pb2", "Event": "event_pb2", "SessionLog": "event_pb2"}
+_LAZY_PROTOS = {
+    "Summary": "summary_pb2",
+    "SummaryDescription": "summary_pb2",
+    "Event": "event_pb2",
+    "SessionLog": "event_pb2",
+    "TaggedRunMetadata": "event_pb2",
+}
 
 
 def __getattr__(name: str) -> Any:
