@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flowzero.data.csv import CsvDataset, make_csv_dataset
 from flowzero.data.dataset import Dataset
 from flowzero.data.dataset_ops import (
     AUTOTUNE,
@@ -127,6 +128,7 @@ def get_single_element(dataset: Dataset) -> Any:
 __all__ = [
     "AUTOTUNE",
     "Counter",
+    "CsvDataset",
     "INFINITE_CARDINALITY",
     "OptimizationOptions",
     "ThreadingOptions",
@@ -136,6 +138,7 @@ __all__ = [
     "enumerate_dataset",
     "get_single_element",
     "ignore_errors",
+    "make_csv_dataset",
     "map_and_batch",
     "parallel_interleave",
     "prefetch_to_device",

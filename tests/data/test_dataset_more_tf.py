@@ -114,3 +114,38 @@ def test_feedable_iterator_matches_tf():
                 return out + [s.run(nxt, {h: vh})]
 
     assert run(tf) == run(v1)
+
+
+def test_csv_datasets_match_tf(tmp_path):
+    f1, f2, big = tmp_path / "f1.csv", tmp_path / "f2.csv", tmp_path / "big.csv"
+    f1.write_text('a,b,name,y\n1,2.5,x,0\n3,,"q,r",1\n5,7.25,z,0\n')
+    f2.write_text("a,b,name,y\n9,1e3,w,1\n11,0.5,v,1\n")
+    big.write_text("i,l,f,d,s\n1,3000000000,0.5,1e300,x\n2,4,7,2,3\n")
+
+    def run(m, e):
+        with m.Graph().as_default():
+            dss = [
+                e.CsvDataset([str(f1), str(f2)], [m.int32, 0.0, "?", m.int64], header=True),
+                e.CsvDataset(str(f1), [m.constant(-1.0, m.float64), "?"], header=True,
+                             select_cols=[1, 2]),
+                e.make_csv_dataset(str(tmp_path / "f*.csv"), 2, label_name="y", num_epochs=1,
+                                   shuffle=False),
+                e.make_csv_dataset([str(f2), str(f1)], 3, num_epochs=2, shuffle=False,
+                                   select_columns=["a", "name"]),
+                e.make_csv_dataset(str(big), 1, num_epochs=1, shuffle=False),
+                e.make_csv_dataset(str(big), 2, num_epochs=1, num_rows_for_inference=0,
+                                   shuffle=False),
+            ]  # fmt: skip
+            nexts = [m.data.make_one_shot_iterator(d).get_next() for d in dss]
+            with m.Session() as s:
+                return [_drain(s, n) for n in nexts]
+
+    def plain(x):
+        if isinstance(x, dict):
+            return {k: plain(v) for k, v in sorted(x.items())}
+        if isinstance(x, (tuple, list)):
+            return [plain(v) for v in x]
+        a = np.asarray(x)
+        return (a.dtype.name if a.dtype.kind not in "OS" else "string", a.tolist())
+
+    assert plain(run(tf, tf.data.experimental)) == plain(run(v1, tf_real.data.experimental))
