@@ -200,7 +200,7 @@ compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 # tf.metrics, tf.image, tf.estimator, tf.feature_column, the queues (tf.FIFOQueue, ...), and the
 # TF 0.x summary names that old tutorials use.
 _LAZY_MODULES = frozenset(
-    {"summary", "saved_model", "metrics", "image", "estimator", "feature_column"}
+    {"summary", "saved_model", "metrics", "image", "estimator", "feature_column", "audio"}
 )
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
@@ -244,6 +244,7 @@ _INTEROP = {
     "graph_util": ("flowzero.interop.graph_util", None),
     # TF1's summary protos: tensorboard's (the `tensorboard` extra), as tf.summary uses them.
     "Summary": ("tensorboard.compat.proto.summary_pb2", "Summary"),
+    "SummaryMetadata": ("tensorboard.compat.proto.summary_pb2", "SummaryMetadata"),
     "HistogramProto": ("tensorboard.compat.proto.summary_pb2", "HistogramProto"),
     "Event": ("tensorboard.compat.proto.event_pb2", "Event"),
     "SessionLog": ("tensorboard.compat.proto.event_pb2", "SessionLog"),

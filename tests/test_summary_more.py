@@ -153,3 +153,26 @@ def test_summary_description_and_tagged_run_metadata_are_tensorboards_protos():
     assert event_pb2.TaggedRunMetadata.FromString(meta.SerializeToString()).tag == "step_3"
     desc = tf.summary.SummaryDescription(type_hint="tensor")
     assert summary_pb2.SummaryDescription.FromString(desc.SerializeToString()).type_hint == "tensor"
+
+
+def test_summary_iterator_reads_the_events_back(tmp_path):
+    import glob
+
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [])
+        loss = tf.summary.scalar("loss", x)
+        note = tf.summary.text("note", tf.constant("step"))
+        with tf.Session() as s, tf.summary.FileWriter(str(tmp_path)) as writer:
+            for step in range(3):
+                writer.add_summary(s.run(loss, {x: step * 0.5}), global_step=step)
+            writer.add_summary(s.run(note), global_step=3)
+    (path,) = glob.glob(str(tmp_path / "events.out.tfevents.*"))
+    events = list(tf.train.summary_iterator(path))
+    assert events[0].file_version.startswith("brain.Event:")
+    scalars = [(e.step, v.simple_value) for e in events for v in e.summary.value if v.tag == "loss"]
+    assert scalars == [(0, 0.0), (1, 0.5), (2, 1.0)]
+    (text_event,) = [e for e in events if e.step == 3]
+    assert text_event.summary.value[0].metadata.plugin_data.plugin_name == "text"
+    assert isinstance(text_event.summary.value[0].metadata, tf.SummaryMetadata)
+    with pytest.raises(tf.errors.NotFoundError):
+        list(tf.train.summary_iterator(str(tmp_path / "missing")))

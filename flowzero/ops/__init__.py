@@ -6,6 +6,7 @@ Importing this package registers every op type and the fusion table (fusions.py)
 from flowzero.ops import (  # noqa: F401 - imported for registration
     activation_ops,
     array_ops,
+    audio_ops,
     batch_space_ops,
     candidate_sampling_ops,
     cast_ops,

@@ -5,8 +5,6 @@ and tf.summary.audio (AudioSummaryV2: 16-bit PCM WAV clips, encoded with the std
 
 from __future__ import annotations
 
-import io
-import wave
 from typing import Any
 
 import numpy as np
@@ -14,6 +12,7 @@ import numpy as np
 from flowzero.framework import dtypes
 from flowzero.framework.graph import GraphKeys, Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
+from flowzero.ops.audio_ops import wav_bytes
 from flowzero.summary.summary_ops import (
     SummaryTypeError,
     _collect,
@@ -112,19 +111,6 @@ def text(name: str, tensor: Any, collections: Any = None) -> Tensor:
 
 
 # -- AudioSummaryV2 ----------------------------------------------------------------------------
-def encode_wav(samples: np.ndarray, sample_rate: int) -> bytes:
-    """Float samples [frames, channels] in [-1, 1] as a 16-bit PCM WAV file: each scaled by
-    32768, rounded and clipped to int16 (TF's rule)."""
-    pcm = np.clip(np.round(samples.astype(np.float32) * 32768.0), -32768, 32767).astype("<i2")
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(samples.shape[1])
-        w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(pcm.tobytes())
-    return buf.getvalue()
-
-
 @register_op("AudioSummaryV2")
 class AudioSummaryV2(OpDef):
     """y = Summary of WAV clips: the first `max_outputs` of a [batch, frames(, channels)]
@@ -166,7 +152,7 @@ class AudioSummaryV2(OpDef):
                     sample_rate=sample_rate,
                     num_channels=clips.shape[2],
                     length_frames=clips.shape[1],
-                    encoded_audio_string=encode_wav(clips[i], int(sample_rate)),
+                    encoded_audio_string=wav_bytes(clips[i], int(sample_rate)),
                     content_type="audio/wav",
                 ),
             )

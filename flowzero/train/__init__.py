@@ -136,6 +136,7 @@ _LAZY_NAMES = {
     **dict.fromkeys(["Coordinator", "LooperThread"], "coordinator"),
     **dict.fromkeys(["Checkpoint", "CheckpointManager"], "checkpoint"),
     "Supervisor": "supervisor",
+    "summary_iterator": "summary_iterator",
     **dict.fromkeys(
         ["generate_checkpoint_state_proto", "get_checkpoint_mtimes", "remove_checkpoint"],
         "checkpoint_management",

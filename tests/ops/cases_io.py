@@ -199,3 +199,22 @@ CASES = [
         grad=False,
     ),
 ]
+
+CASES += [
+    OpCase(
+        "EncodeWav",
+        lambda x: tf.audio.decode_wav(tf.audio.encode_wav(x, 100)).audio,
+        lambda x: (np.clip(np.round(x * 32768), -32768, 32767) / 32768).astype(np.float32),
+        [np.array([[0.0, 0.5], [1.5, -0.25], [-1.0, 0.1]], np.float32)],
+        name="round_trip",
+        grad=False,
+    ),
+    OpCase(
+        "DecodeWav",
+        lambda x: tf.audio.decode_wav(tf.audio.encode_wav(x, 100), 3, 4).audio,
+        lambda x: np.concatenate([x[:, [0, 1, 1]], np.zeros((1, 3))]).astype(np.float32),
+        [np.array([[0.0, 0.5], [0.25, -0.25], [-1.0, 0.125]], np.float32)],
+        name="channels_and_samples",
+        grad=False,
+    ),
+]
