@@ -149,6 +149,7 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "expand_dims": "sparse_array_ops.sparse_expand_dims",
         "eye": "sparse_array_ops.sparse_eye",
         "bincount": "sparse_count_ops.sparse_bincount",
+        "cross": "sparse_cross_ops.sparse_cross",
     },
 }
 

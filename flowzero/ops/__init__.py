@@ -68,6 +68,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     sparse_array_ops,
     sparse_binary_ops,
     sparse_count_ops,
+    sparse_cross_ops,
     sparse_math_ops,
     sparse_ops,
     sparse_serialize_ops,

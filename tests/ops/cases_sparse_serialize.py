@@ -93,3 +93,34 @@ CASES += [
         grad=False,
     ),
 ]
+
+CASES += [
+    OpCase(
+        "SparseCross",
+        lambda d: list(
+            tf.sparse.cross(
+                [
+                    tf.SparseTensor(
+                        [[0, 0], [1, 0], [1, 1]], tf.constant([7, 8, 9], tf.int64), [2, 2]
+                    ),
+                    d,
+                ]
+            )._components()
+        ),
+        lambda d: [
+            np.array([[0, 0], [0, 1], [1, 0], [1, 1], [1, 2], [1, 3]], np.int64),
+            np.array(
+                [
+                    f"{a}_X_{b.decode()}".encode()
+                    for a, r in ((7, d[0]), (8, d[1]), (9, d[1]))
+                    for b in r
+                ],
+                dtype=object,
+            ),
+            np.array([2, 4], np.int64),
+        ],
+        [np.array([[b"x", b"y"], [b"z", b"w"]], dtype=object)],
+        name="sparse_int_dense_string",
+        grad=False,
+    ),
+]

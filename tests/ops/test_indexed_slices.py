@@ -217,3 +217,29 @@ def test_sparse_bincount_errors():
     with tf.Graph().as_default(), tf.Session() as s:
         with pytest.raises(tf.errors.InvalidArgumentError, match="non-negative; got -3"):
             s.run(tf.sparse.bincount([1, -3]).values)
+
+
+def test_sparse_cross():
+    with tf.Graph().as_default():
+        a = tf.SparseTensor([[0, 0], [1, 0], [1, 1]], ["a", "b", "c"], [3, 2])
+        n = tf.SparseTensor([[0, 0], [1, 0]], tf.constant([7, 8], tf.int64), [3, 1])
+        d = tf.constant([["x", "y"], ["z", "w"], ["u", "v"]])
+        crossed = tf.sparse.cross([d, a, n])  # the sparse inputs go first
+        sep = tf.sparse.cross([n, a], separator="#")
+        with tf.Session() as s:
+            got, got_sep = s.run([crossed, sep])
+            with pytest.raises(tf.errors.InvalidArgumentError, match="same batch size.*\\[2, 3\\]"):
+                s.run(tf.sparse.cross([tf.SparseTensor([[0, 0]], ["q"], [2, 1]), d]).values)
+    rows = {}
+    for (r, _), v in zip(got.indices.tolist(), got.values.tolist()):
+        rows.setdefault(r, []).append(v.decode())
+    assert rows == {
+        0: ["a_X_7_X_x", "a_X_7_X_y"],
+        1: ["b_X_8_X_z", "b_X_8_X_w", "c_X_8_X_z", "c_X_8_X_w"],
+    }
+    assert got.dense_shape.tolist() == [3, 4]  # row 2 has no crosses: n has no value there
+    assert got_sep.values.tolist() == [b"7#a", b"8#b", b"8#c"]
+    with pytest.raises(TypeError, match="non-empty list"):
+        tf.sparse.cross([])
+    with pytest.raises(ValueError, match="SparseCross.*string or int64"):
+        tf.sparse.cross([tf.constant([[1.0]])])

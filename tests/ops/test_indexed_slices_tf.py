@@ -42,6 +42,14 @@ def _build(m):
         ),
         m.sparse.bincount(m.constant([1, 3, 3, 7]), maxlength=4),
         m.sparse.bincount(m.SparseTensor([[0, 0], [1, 2], [1, 3]], [2, 2, 5], [2, 4]), axis=-1),
+        m.sparse.cross(
+            [
+                m.constant([["x", "y"], ["z", "w"]]),
+                sp3_2d := m.SparseTensor([[0, 0], [1, 0], [1, 1]], ["a", "b", "c"], [2, 2]),
+                m.SparseTensor([[0, 0], [1, 0]], m.constant([7, 8], m.int64), [2, 1]),
+            ]
+        ),
+        m.sparse.cross([sp3_2d, m.constant([["p"], ["q"]])], separator="#"),
     ]
 
 
