@@ -32,6 +32,9 @@ from flowzero.ops.common import static_value
 from flowzero.runtime.state import RunContext
 
 _iterator_ids = itertools.count()
+# Node kinds whose run-time code lives in another module (flowzero/data/transforms.py):
+# op -> runner(node, values, ctx, key) returning the element iterator.
+NODE_RUNNERS: dict[str, Callable[..., PyIterator[tuple[Any, ...]]]] = {}
 
 
 class Dataset:
@@ -658,6 +661,9 @@ def _elements(
     node: dict[str, Any], values: list[Any], ctx: RunContext, key: str
 ) -> PyIterator[tuple[Any, ...]]:
     op = node["op"]
+    runner = NODE_RUNNERS.get(op)
+    if runner is not None:
+        return runner(node, values, ctx, key)
     if op == "slices":
         arrays = [values[t["input"]] for t in node["tensors"]]
         n = arrays[0].shape[0]

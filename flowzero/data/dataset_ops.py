@@ -46,8 +46,8 @@ def _count(node: dict[str, Any], values: list[Any]) -> int:
         return min(finite) if finite else inf
     if op in ("generator", "files", "filter", "flat_map", "interleave", "unbatch"):
         return unknown
-    if op == "ignore_errors":
-        return unknown
+    if op in ("ignore_errors", "scan", "take_while", "unique") or "child" not in node:
+        return unknown  # (choose and sample, transforms.py's, have no single child)
     n = _count(node["child"], values)
     if op in ("batch", "padded_batch"):
         if n < 0:

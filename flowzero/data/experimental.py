@@ -21,6 +21,13 @@ from flowzero.data.dataset_ops import (
     cardinality,
 )
 from flowzero.data.options import OptimizationOptions, ThreadingOptions
+from flowzero.data.transforms import (
+    choose_from_datasets,
+    sample_from_datasets,
+    scan,
+    take_while,
+    unique,
+)
 
 Transformation = Callable[[Dataset], Dataset]
 
@@ -134,6 +141,7 @@ __all__ = [
     "ThreadingOptions",
     "UNKNOWN_CARDINALITY",
     "cardinality",
+    "choose_from_datasets",
     "copy_to_device",
     "enumerate_dataset",
     "get_single_element",
@@ -142,6 +150,10 @@ __all__ = [
     "map_and_batch",
     "parallel_interleave",
     "prefetch_to_device",
+    "sample_from_datasets",
+    "scan",
     "shuffle_and_repeat",
+    "take_while",
     "unbatch",
+    "unique",
 ]

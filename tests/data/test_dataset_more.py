@@ -203,3 +203,54 @@ def test_as_numpy_iterator_is_eager_only():
         env={**os.environ, "PYTHONPATH": str(root)},
     )
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_choose_sample_scan_take_while_unique():
+    with tf.Graph().as_default():
+        choice = D.from_tensor_slices(np.array([0, 1, 2, 2, 0, 1, 0, 0, 1], np.int64))
+        chosen = E.choose_from_datasets([D.range(3), D.range(10, 13), D.range(20, 21)], choice)
+        # a choice of an exhausted dataset is skipped
+        assert _elements(chosen) == [0, 10, 20, 1, 11, 2, 12]
+        bad = E.choose_from_datasets([D.range(3)], D.from_tensor_slices(np.array([0, 3])))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="choice 3 is not in \\[0, 1\\)"):
+            _elements(bad)
+        ones = D.from_tensors(np.int64(1)).repeat()
+        sampled = E.sample_from_datasets(
+            [D.from_tensors(np.int64(0)).repeat(), ones], [0.8, 0.2], 1
+        )
+        draws = _elements(sampled.take(4000))
+        assert abs(np.mean(draws) - 0.2) < 0.03
+        assert sorted(_elements(E.sample_from_datasets([D.range(3), D.range(10, 15)], seed=2))) == [
+            0, 1, 2, 10, 11, 12, 13, 14
+        ]  # fmt: skip
+        running = D.range(5).apply(E.scan(np.int64(0), lambda st, x: (st + x, st * 10 + x)))
+        assert _elements(running) == [0, 1, 12, 33, 64]
+        pair = D.range(4).apply(
+            E.scan(
+                (np.int64(1), np.float32(0.5)),
+                lambda st, x: ((st[0] * 2, st[1] + 1.0), (st[0] + x, st[1])),
+            )
+        )
+        assert [(int(a), float(b)) for a, b in _elements(pair)] == [
+            (1, 0.5), (3, 1.5), (6, 2.5), (11, 3.5)
+        ]  # fmt: skip
+        assert _elements(D.range(10).apply(E.take_while(lambda x: x < 4))) == [0, 1, 2, 3]
+        repeats = D.from_tensor_slices(np.array([3, 1, 3, 2, 1, 5], np.int64))
+        assert _elements(repeats.apply(E.unique())) == [3, 1, 2, 5]
+        with tf.Session() as s:
+            n = s.run([E.cardinality(repeats.apply(E.unique())), E.cardinality(chosen)])
+        assert n == [tf.data.UNKNOWN_CARDINALITY] * 2
+    with pytest.raises(TypeError, match="same structure and types"):
+        E.sample_from_datasets([D.range(3), D.from_tensors(1.0)])
+    with pytest.raises(ValueError, match="weights must be 2 non-negative"):
+        E.sample_from_datasets([D.range(3), D.range(2)], [1.0, -1.0])
+    with pytest.raises(TypeError, match="choice_dataset must yield int64 scalars"):
+        E.choose_from_datasets([D.range(3)], D.from_tensors(np.float32(0)))
+    with pytest.raises(TypeError, match="scan_func must return a pair"):
+        D.range(3).apply(E.scan(np.int64(0), lambda st, x: st + x))
+    with pytest.raises(TypeError, match="new state's types"):
+        D.range(3).apply(E.scan(np.int64(0), lambda st, x: (tf.cast(st, tf.float32), x)))
+    with pytest.raises(TypeError, match="take_while: predicate must return a bool scalar"):
+        D.range(3).apply(E.take_while(lambda x: x))
+    with pytest.raises(TypeError, match="unique: elements must be one int32"):
+        D.from_tensors(1.0).apply(E.unique())

@@ -41,6 +41,13 @@ def _pipelines(m, experimental):
         .apply(e.ignore_errors()),
         "enumerate": d.from_tensor_slices(np.array([5, 6, 7])).apply(e.enumerate_dataset(3)),
         "prefetch_to_device": d.range(3).apply(e.prefetch_to_device("/cpu:0")),
+        "choose": e.choose_from_datasets(
+            [d.range(3), d.range(10, 13), d.range(20, 21)],
+            d.from_tensor_slices(np.array([0, 1, 2, 2, 0, 1, 0, 0, 1], np.int64)),
+        ),
+        "scan": d.range(5).apply(e.scan(np.int64(0), lambda st, x: (st + x, st * 10 + x))),
+        "take_while": d.range(10).apply(e.take_while(lambda x: x < 4)),
+        "unique": d.from_tensor_slices(np.array([b"a", b"b", b"a"], object)).apply(e.unique()),
     }
 
 
