@@ -122,6 +122,17 @@ class Dataset:
         ]
         return self._derive({"op": "unbatch", "child": self._node}, specs)
 
+    def reduce(self, initial_state: Any, reduce_func: Callable[..., Any]) -> Any:
+        """The state after `reduce_func(state, element) -> new state` has seen every element,
+        from `initial_state` (tensors of its structure; a tuple element is one argument).
+
+        Example:
+            >>> tf.data.Dataset.range(5).reduce(np.int64(0), lambda s, x: s + x)   # 10
+        """
+        from flowzero.data.dataset_ops import reduce_dataset
+
+        return reduce_dataset(self, initial_state, reduce_func)
+
     def as_numpy_iterator(self) -> Any:
         """The elements as NumPy values (eager execution only, as TF)."""
         from flowzero.data.dataset_ops import NumpyIterator

@@ -5,7 +5,6 @@ Iterator.from_string_handle); and NumpyIterator, an eager dataset's elements as 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator as PyIterator
 from typing import Any
 
@@ -16,7 +15,6 @@ from flowzero.framework.graph import Tensor, apply_op, get_default_graph
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.runtime.state import RunContext
 
-_runs = itertools.count()
 INFINITE_CARDINALITY = -1
 UNKNOWN_CARDINALITY = -2
 AUTOTUNE = -1
@@ -118,7 +116,7 @@ class DatasetToSingleElement(OpDef):
     def compute(self, ctx: RunContext, *values: Any) -> list[Any]:
         from flowzero.data.dataset import _elements
 
-        key = f"{self.attrs['key']}/{next(_runs)}"
+        key = self.attrs["key"]  # its map bodies' plans are cached under it, run to run
         it = _elements(self.attrs["tree"], list(values), ctx, key)
         first = next(it, None)
         if first is None:
@@ -143,6 +141,63 @@ def single_element(dataset: Any) -> Any:
     outs = apply_op(DatasetToSingleElement, tensors, attrs, name="DatasetToSingleElement")
     outs = outs if isinstance(outs, list) else [outs]
     return nest.pack_sequence_as(dataset._structure, outs)
+
+
+# -- reduce -------------------------------------------------------------------------------------
+@register_op("ReduceDataset")
+class ReduceDataset(OpDef):
+    """state = reduce_func(state, e) over every element e, from the initial state."""
+
+    needs_context = True
+    stateful = True
+    differentiable = False
+
+    def infer(self, *tensors: Tensor) -> list[TensorSpec]:
+        return [spec(s, d) for s, d in self.attrs["out_specs"]]
+
+    def compute(self, ctx: RunContext, *values: Any) -> list[Any]:
+        from flowzero.data.dataset import _elements
+
+        a = self.attrs
+        key = a["key"]
+        caps = [values[t["input"]] for t in a["captures"]]
+        state = [values[t["input"]] for t in a["init"]]
+        plan = ctx.subplan((a["key"], "reduce"), a["body"].outputs, a["body"].args)
+        for e in _elements(a["tree"], list(values), ctx, key):
+            state = list(plan.run(state + list(e) + caps))
+        return state
+
+
+def reduce_dataset(dataset: Any, initial_state: Any, reduce_func: Any) -> Any:
+    from flowzero.data.dataset import _collect, _iterator_ids
+    from flowzero.data.transforms import _body
+    from flowzero.framework.graph import convert_to_tensor
+
+    init = [convert_to_tensor(t) for t in nest.flatten(initial_state)]
+    body, state, element = _body(
+        dataset, "reduce", [spec(t.shape, t.dtype) for t in init], initial_state
+    )
+    with body.building():
+        # the element as one argument (a tuple is not unpacked), as TF
+        new = [convert_to_tensor(t) for t in nest.flatten(reduce_func(state, element))]
+    if [t.dtype for t in new] != [t.dtype for t in init]:
+        raise TypeError(
+            f"Dataset.reduce: reduce_func must return the state's types "
+            f"{[t.dtype.name for t in init]}; got {[t.dtype.name for t in new]}."
+        )
+    body.close(new)
+    tensors: list[Tensor] = []
+    node = {"tree": dataset._node, "captures": list(body.captures), "init": init}
+    tree = _collect(node, tensors)
+    attrs = {
+        **tree,
+        "body": body,
+        "key": f"reduce_{next(_iterator_ids)}",
+        "out_specs": [(t.shape, t.dtype) for t in init],
+    }
+    outs = apply_op(ReduceDataset, tensors, attrs, name="ReduceDataset")
+    outs = outs if isinstance(outs, list) else [outs]
+    return nest.pack_sequence_as(initial_state, outs)
 
 
 # -- string handles -----------------------------------------------------------------------------

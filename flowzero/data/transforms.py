@@ -103,11 +103,11 @@ def _body(ds: Dataset, what: str, lead: list[Any], lead_structure: Any) -> tuple
     return body, head, nest.pack_sequence_as(ds._structure, args[len(lead) :])
 
 
-def _call(fn: Callable[..., Any], *parts: Any) -> Any:
-    last = parts[-1]
-    if isinstance(last, tuple) and not hasattr(last, "_fields"):
-        return fn(*parts[:-1], *last)
-    return fn(*parts)
+def _call(fn: Callable[..., Any], element: Any) -> Any:
+    """fn of the element, a tuple unpacked into arguments (as map and filter)."""
+    if isinstance(element, tuple) and not hasattr(element, "_fields"):
+        return fn(*element)
+    return fn(element)
 
 
 def scan(initial_state: Any, scan_func: Callable[..., Any]) -> Callable[[Dataset], Dataset]:
@@ -119,7 +119,7 @@ def scan(initial_state: Any, scan_func: Callable[..., Any]) -> Callable[[Dataset
         lead = [spec(t.shape, t.dtype) for t in init]
         body, state, element = _body(ds, "scan", lead, initial_state)
         with body.building():
-            result = _call(scan_func, state, element)
+            result = scan_func(state, element)  # the element as one argument, as TF
             if not isinstance(result, (tuple, list)) or len(result) != 2:
                 raise TypeError("scan: scan_func must return a pair (new_state, output).")
             new_state = [convert_to_tensor(t) for t in nest.flatten(result[0])]

@@ -254,3 +254,18 @@ def test_choose_sample_scan_take_while_unique():
         D.range(3).apply(E.take_while(lambda x: x))
     with pytest.raises(TypeError, match="unique: elements must be one int32"):
         D.from_tensors(1.0).apply(E.unique())
+
+
+def test_dataset_reduce():
+    with tf.Graph().as_default():
+        total = D.range(5).reduce(np.int64(0), lambda st, x: st + x)
+        pair = D.from_tensor_slices((np.arange(4.0), np.arange(4))).reduce(
+            (np.float64(0), np.int64(1)), lambda st, e: (st[0] + e[0], st[1] * (e[1] + 1))
+        )
+        empty = D.range(0).reduce(np.int64(7), lambda st, x: st + x)
+        mapped = D.range(4).map(lambda x: x * 2).reduce(np.int64(0), lambda st, x: st + x)
+        with tf.Session() as s:
+            assert s.run([total, pair, empty]) == [10, (6.0, 24), 7]
+            assert [s.run(mapped) for _ in range(3)] == [12, 12, 12]  # each run starts over
+    with pytest.raises(TypeError, match="reduce_func must return the state's types"):
+        D.range(3).reduce(np.int64(0), lambda st, x: tf.cast(st, tf.float32))

@@ -47,6 +47,12 @@ def _pipelines(m, experimental):
         ),
         "scan": d.range(5).apply(e.scan(np.int64(0), lambda st, x: (st + x, st * 10 + x))),
         "take_while": d.range(10).apply(e.take_while(lambda x: x < 4)),
+        "scan_tuple": d.from_tensor_slices((np.arange(3), np.arange(3) * 10)).apply(
+            e.scan(np.int64(0), lambda st, el: (st + el[0], (st, el[1])))
+        ),
+        "take_while_tuple": d.from_tensor_slices((np.arange(3), np.arange(3))).apply(
+            e.take_while(lambda a, b: a < 2)
+        ),
         "unique": d.from_tensor_slices(np.array([b"a", b"b", b"a"], object)).apply(e.unique()),
     }
 
@@ -81,7 +87,12 @@ def _run(m, e):
             k: m.data.make_one_shot_iterator(ds).get_next() for k, ds in _pipelines(m, e).items()
         }
         cards = {k: e.cardinality(ds) for k, ds in _cardinalities(m, e).items()}
-        single = e.get_single_element(m.data.Dataset.range(5).skip(4).map(lambda x: (x, x * 2)))
+        single = [
+            e.get_single_element(m.data.Dataset.range(5).skip(4).map(lambda x: (x, x * 2))),
+            m.data.Dataset.from_tensor_slices((np.arange(4.0), np.arange(4))).reduce(
+                (np.float64(0), np.int64(1)), lambda st, e: (st[0] + e[0], st[1] * (e[1] + 1))
+            ),
+        ]
         with m.Session() as s:
             out = {k: _drain(s, n) for k, n in nexts.items()}
             return out, s.run(cards), s.run(single)

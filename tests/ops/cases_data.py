@@ -31,4 +31,12 @@ CASES: list = [
         name="from_tensors_map",
         grad=False,
     ),
+    OpCase(
+        "ReduceDataset",
+        lambda x: tf.data.Dataset.from_tensor_slices(x).reduce(np.float32(0), lambda s, v: s + v),
+        lambda x: np.float32(x.sum()),
+        [np.arange(5, dtype=np.float32)],
+        name="sum",
+        grad=False,
+    ),
 ]
