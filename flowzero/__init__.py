@@ -69,7 +69,7 @@ from flowzero.framework.registry import not_differentiable as NoGradient  # noqa
 from flowzero.framework.registry import not_differentiable as NotDifferentiable  # noqa: N812
 from flowzero.framework.registry import not_differentiable as no_gradient
 from flowzero.framework.shapes import Dimension, TensorShape
-from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorValue
+from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorSpec, SparseTensorValue
 from flowzero.framework.specs import (
     AggregationMethod,
     DeviceSpec,

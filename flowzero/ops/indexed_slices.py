@@ -144,6 +144,60 @@ class IndexedSlices:
     __repr__ = __str__
 
 
+class IndexedSlicesSpec:
+    """`tf.IndexedSlicesSpec(shape=None, dtype=tf.float32, indices_dtype=tf.int64,
+    dense_shape_dtype=None, indices_shape=None)`: the type of an IndexedSlices."""
+
+    def __init__(
+        self,
+        shape: Any = None,
+        dtype: Any = dtypes.float32,
+        indices_dtype: Any = dtypes.int64,
+        dense_shape_dtype: Any = None,
+        indices_shape: Any = None,
+    ) -> None:
+        self._shape = TensorShape(shape)
+        self._dtype = dtypes.as_dtype(dtype)
+        self._indices_dtype = dtypes.as_dtype(indices_dtype)
+        self._dense_shape_dtype = (
+            None if dense_shape_dtype is None else dtypes.as_dtype(dense_shape_dtype)
+        )
+        self._indices_shape = TensorShape([None] if indices_shape is None else indices_shape)
+        if self._indices_shape.ndims != 1:
+            raise ValueError(
+                f"IndexedSlicesSpec: indices_shape must be a vector's; got {self._indices_shape}."
+            )
+
+    @property
+    def value_type(self) -> type:
+        return IndexedSlices
+
+    def _key(self) -> tuple[Any, ...]:
+        def dims(s: TensorShape) -> Any:
+            return None if s.ndims is None else tuple(s.as_list())
+
+        return (
+            dims(self._shape),
+            self._dtype,
+            self._indices_dtype,
+            self._dense_shape_dtype,
+            dims(self._indices_shape),
+        )
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, IndexedSlicesSpec) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        ds = None if self._dense_shape_dtype is None else f"tf.{self._dense_shape_dtype.name}"
+        return (
+            f"IndexedSlicesSpec({self._shape!r}, tf.{self._dtype.name}, "
+            f"tf.{self._indices_dtype.name}, {ds}, {self._indices_shape!r})"
+        )
+
+
 def convert_to_tensor_or_indexed_slices(
     value: Any, dtype: Any = None, name: str | None = None
 ) -> Any:
@@ -187,6 +241,7 @@ def sparse_mask(a: Any, mask_indices: Any, name: str | None = None) -> IndexedSl
 
 __all__ = [  # IndexedSlicesValue is no root name of TF's: import it from here
     "IndexedSlices",
+    "IndexedSlicesSpec",
     "convert_to_tensor_or_indexed_slices",
     "sparse_mask",
 ]

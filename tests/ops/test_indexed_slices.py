@@ -243,3 +243,28 @@ def test_sparse_cross():
         tf.sparse.cross([])
     with pytest.raises(ValueError, match="SparseCross.*string or int64"):
         tf.sparse.cross([tf.constant([[1.0]])])
+
+
+def test_sparse_tensor_spec_and_indexed_slices_spec():
+    with tf.Graph().as_default():
+        sp = tf.SparseTensor([[0, 1]], [1.0], [2, 5])
+        spec = tf.SparseTensorSpec.from_value(sp)
+        assert (
+            spec == tf.SparseTensorSpec([2, 5], tf.float32) and spec.value_type is tf.SparseTensor
+        )
+        assert repr(spec) == "SparseTensorSpec(TensorShape([2, 5]), tf.float32)"
+        loose = tf.SparseTensorSpec([None, 5], tf.float32)
+        assert loose.is_compatible_with(sp) and loose != spec
+        assert not tf.SparseTensorSpec([None, 4], tf.float32).is_compatible_with(sp)
+        assert not tf.SparseTensorSpec([2, 5], tf.int64).is_compatible_with(spec)
+        assert tf.SparseTensorSpec(None, tf.int32) != tf.SparseTensorSpec([2], tf.int32)
+        with pytest.raises(TypeError, match="expected a SparseTensor"):
+            tf.SparseTensorSpec.from_value(tf.constant(1))
+    spec = tf.IndexedSlicesSpec([None, 3], tf.float32)
+    assert spec == tf.IndexedSlicesSpec([None, 3]) and spec.value_type is tf.IndexedSlices
+    assert repr(tf.IndexedSlicesSpec()) == (
+        "IndexedSlicesSpec(TensorShape(None), tf.float32, tf.int64, None, TensorShape([None]))"
+    )
+    assert spec != tf.IndexedSlicesSpec([None, 3], indices_dtype=tf.int32)
+    with pytest.raises(ValueError, match="indices_shape"):
+        tf.IndexedSlicesSpec(indices_shape=[2, 2])
