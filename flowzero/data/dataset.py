@@ -17,6 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from flowzero.data.structure import (
+    SparseLeaf,
+    flatten_result,
+    leaf_map,
+    pack,
+    shift,
+    sparse_leaves,
+)
 from flowzero.framework import dtypes, errors, nest
 from flowzero.framework.function import Body
 from flowzero.framework.graph import (
@@ -27,6 +35,7 @@ from flowzero.framework.graph import (
 )
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
+from flowzero.framework.sparse_tensor import SparseTensor
 from flowzero.ops import cast_ops
 from flowzero.ops.common import static_value
 from flowzero.runtime.state import RunContext
@@ -50,21 +59,29 @@ class Dataset:
     # -- facts ---------------------------------------------------------------------------------
     @property
     def output_types(self) -> Any:
-        return nest.pack_sequence_as(self._structure, [s.dtype for s in self._specs])
+        sp = self._specs
+        return leaf_map(self._structure, lambda i: sp[i].dtype, lambda s: sp[s.parts[1]].dtype)
 
     @property
     def output_shapes(self) -> Any:
-        return nest.pack_sequence_as(self._structure, [s.shape for s in self._specs])
+        sp = self._specs
+        return leaf_map(self._structure, lambda i: sp[i].shape, lambda s: s.shape)
 
-    output_classes = property(lambda self: nest.map_structure(lambda _: Tensor, self._structure))
+    @property
+    def output_classes(self) -> Any:
+        return leaf_map(self._structure, lambda i: Tensor, lambda s: SparseTensor)
 
     @property
     def element_spec(self) -> Any:
         """The element's structure of tf.TensorSpecs (shape and dtype of each component)."""
+        from flowzero.framework.sparse_tensor import SparseTensorSpec
         from flowzero.framework.specs import TensorSpec as PublicSpec
 
-        return nest.pack_sequence_as(
-            self._structure, [PublicSpec(s.shape, s.dtype) for s in self._specs]
+        sp = self._specs
+        return leaf_map(
+            self._structure,
+            lambda i: PublicSpec(sp[i].shape, sp[i].dtype),
+            lambda s: SparseTensorSpec(s.shape, sp[s.parts[1]].dtype),
         )
 
     def _derive(
@@ -113,6 +130,8 @@ class Dataset:
     def unbatch(self) -> Dataset:
         """The slices of each element along its first axis, as elements of their own (the
         inverse of batch)."""
+        if sparse_leaves(self._structure):
+            raise TypeError("Dataset.unbatch: elements with SparseTensor parts are not supported.")
         for s in self._specs:
             if s.shape.ndims == 0:
                 raise ValueError("Dataset.unbatch: cannot unbatch an element with scalar parts.")
@@ -233,7 +252,7 @@ class Dataset:
         for d in flat:
             if d._options is not None:
                 options = d._options if options is None else options.merge(d._options)
-            parts.append(nest.map_structure(lambda i, o=offset: i + o, d._structure))
+            parts.append(shift(d._structure, offset))
             specs += d._specs
             offset += len(d._specs)
         out = Dataset(
@@ -252,9 +271,24 @@ class Dataset:
             raise ValueError(f"Dataset.batch: batch_size must be positive; got {batch_size}.")
         first = n if drop_remainder else None
         specs = [spec(TensorShape([first]).concatenate(s.shape), s.dtype) for s in self._specs]
-        return self._derive(
-            {"op": "batch", "child": self._node, "n": n, "drop": bool(drop_remainder)}, specs
-        )
+        structure = self._structure
+        groups = [leaf.parts for leaf in sparse_leaves(structure)]
+        if groups:  # a SparseTensor batches to one of rank + 1: [batch, ...]
+            for ind, val, shp in groups:
+                rank = self._specs[shp].shape.known
+                r = None if rank is None or rank[0] is None else rank[0] + 1
+                specs[ind] = spec([None, r], dtypes.int64)
+                specs[val] = spec([None], self._specs[val].dtype)
+                specs[shp] = spec([r], dtypes.int64)
+            structure = leaf_map(
+                structure,
+                lambda i: i,
+                lambda leaf: SparseLeaf(leaf.parts, TensorShape([first]).concatenate(leaf.shape)),
+            )
+        node = {"op": "batch", "child": self._node, "n": n, "drop": bool(drop_remainder)}
+        if groups:
+            node["sparse"] = [list(g) for g in groups]
+        return self._derive(node, specs, structure)
 
     def padded_batch(
         self,
@@ -270,6 +304,11 @@ class Dataset:
         if n <= 0:
             raise ValueError(
                 f"Dataset.padded_batch: batch_size must be positive; got {batch_size}."
+            )
+        if sparse_leaves(self._structure):
+            raise TypeError(
+                "Dataset.padded_batch: elements with SparseTensor parts are not supported; "
+                "use batch (SparseTensors batch without padding)."
             )
         shapes = [
             TensorShape(p) if not isinstance(p, TensorShape) else p
@@ -344,12 +383,12 @@ class Dataset:
     def map(self, map_func: Callable[..., Any], num_parallel_calls: Any = None) -> Dataset:
         """Each element through `map_func` (graph ops built once, run per element)."""
         body, result = self._body(map_func, "map")
-        outs = [convert_to_tensor(x) for x in nest.flatten(result)]
+        structure, outs = flatten_result(result)
         body.close(outs)
         return self._derive(
             {"op": "map", "child": self._node, "body": body, "captures": list(body.captures)},
             [spec(t.shape, t.dtype) for t in body.outputs],
-            _indices(result),
+            structure,
         )
 
     def filter(self, predicate: Callable[..., Any]) -> Dataset:
@@ -418,7 +457,7 @@ class Dataset:
         body = Body(g, g.unique_name(f"Dataset_{what}"))
         with body.building():
             args = [body.add_arg(s.shape, s.dtype, f"arg_{k}") for k, s in enumerate(self._specs)]
-            element = nest.pack_sequence_as(self._structure, args)
+            element = pack(self._structure, args)
             if isinstance(element, tuple) and not hasattr(element, "_fields"):
                 result = fn(*element)
             else:
@@ -654,7 +693,7 @@ class Iterator:
             name=name or "IteratorGetNext",
         )
         outs = outs if isinstance(outs, list) else [outs]
-        return nest.pack_sequence_as(self._dataset._structure, outs)
+        return pack(self._dataset._structure, outs)
 
 
 def make_one_shot_iterator(dataset: Dataset) -> Iterator:
@@ -710,7 +749,10 @@ def _elements(
         fast = _sliced_batches(child, values, node["n"], node["drop"])
         if fast is not None:
             return fast
-        return _batches(_elements(child, values, ctx, key), node["n"], node["drop"])
+        src = _elements(child, values, ctx, key)
+        if node.get("sparse"):
+            return _sparse_batches(src, node["n"], node["drop"], node["sparse"])
+        return _batches(src, node["n"], node["drop"])
     if op == "padded_batch":
         return _padded_batches(_elements(child, values, ctx, key), node)
     if op == "shuffle":
@@ -867,6 +909,39 @@ def _batches(src: PyIterator[tuple[Any, ...]], n: int, drop: bool) -> PyIterator
                 f"Dataset.batch: cannot batch elements of different shapes "
                 f"({e}); use padded shapes or batch(1).",
             ) from None
+
+
+def _sparse_batches(
+    src: PyIterator[tuple[Any, ...]], n: int, drop: bool, groups: list[list[int]]
+) -> PyIterator[tuple[Any, ...]]:
+    """Batches whose SparseTensor parts are joined as TF does: the element's position as a new
+    first index column, the dense shape the batch size then each dimension's largest."""
+    sparse_at = {p for g in groups for p in g}
+    while True:
+        chunk = list(itertools.islice(src, n))
+        if not chunk or (drop and len(chunk) < n):
+            return
+        out: list[Any] = [None] * len(chunk[0])
+        for k in range(len(out)):
+            if k not in sparse_at:
+                out[k] = np.stack([e[k] for e in chunk])
+        for ind, val, shp in groups:
+            ranks = {len(e[shp]) for e in chunk}
+            if len(ranks) > 1:
+                raise errors.InvalidArgumentError(
+                    None, None, f"Dataset.batch: SparseTensor elements of different ranks {ranks}."
+                )
+            out[ind] = np.concatenate(
+                [
+                    np.concatenate([np.full((len(e[ind]), 1), b, np.int64), e[ind]], axis=1)
+                    for b, e in enumerate(chunk)
+                ]
+            ).reshape(-1, ranks.pop() + 1)
+            out[val] = np.concatenate([np.asarray(e[val]) for e in chunk])
+            out[shp] = np.concatenate(
+                [[len(chunk)], np.max(np.stack([e[shp] for e in chunk]), axis=0)]
+            ).astype(np.int64)
+        yield tuple(out)
 
 
 def _element_parts(structure: Any, element: Any, k: int) -> list[Any]:

@@ -140,7 +140,9 @@ def single_element(dataset: Any) -> Any:
     }
     outs = apply_op(DatasetToSingleElement, tensors, attrs, name="DatasetToSingleElement")
     outs = outs if isinstance(outs, list) else [outs]
-    return nest.pack_sequence_as(dataset._structure, outs)
+    from flowzero.data.structure import pack
+
+    return pack(dataset._structure, outs)
 
 
 # -- reduce -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from flowzero.data.dataset import NODE_RUNNERS, Dataset, _elements, _indices
+from flowzero.data.structure import pack
 from flowzero.framework import dtypes, errors, nest
 from flowzero.framework.function import Body
 from flowzero.framework.graph import convert_to_tensor, get_default_graph
@@ -100,7 +101,7 @@ def _body(ds: Dataset, what: str, lead: list[Any], lead_structure: Any) -> tuple
     with body.building():
         args = [body.add_arg(s.shape, s.dtype, f"arg_{k}") for k, s in enumerate(lead + ds._specs)]
     head = nest.pack_sequence_as(lead_structure, args[: len(lead)]) if lead else None
-    return body, head, nest.pack_sequence_as(ds._structure, args[len(lead) :])
+    return body, head, pack(ds._structure, args[len(lead) :])
 
 
 def _call(fn: Callable[..., Any], element: Any) -> Any:

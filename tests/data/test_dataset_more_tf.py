@@ -167,3 +167,37 @@ def test_csv_datasets_match_tf(tmp_path):
         return (a.dtype.name if a.dtype.kind not in "OS" else "string", a.tolist())
 
     assert plain(run(tf, tf.data.experimental)) == plain(run(v1, tf_real.data.experimental))
+
+
+def test_sparse_elements_match_tf(tmp_path):
+    def example(ids, label):
+        e = tf_real.train.Example()
+        e.features.feature["ids"].int64_list.value.extend(ids)
+        e.features.feature["y"].float_list.value.append(label)
+        return e.SerializeToString()
+
+    path = str(tmp_path / "sparse.tfrecord")
+    with tf_real.io.TFRecordWriter(path) as w:
+        for ids, y in [([1, 2], 0.5), ([], 1.0), ([3, 4, 5], 2.0), ([6], 3.0), ([7, 8], 4.0)]:
+            w.write(example(ids, y))
+
+    def run(m):
+        feats = {"ids": m.io.VarLenFeature(m.int64), "y": m.io.FixedLenFeature([], m.float32)}
+        with m.Graph().as_default():
+            parsed = m.data.TFRecordDataset(path).map(lambda r: m.io.parse_single_example(r, feats))
+            batched = m.data.make_one_shot_iterator(parsed.batch(2)).get_next()
+            pairs = parsed.map(lambda d: (d["ids"], d["y"] * 2)).filter(lambda sp, y: y > 1.5)
+            paired = m.data.make_one_shot_iterator(pairs).get_next()
+            out = []
+            with m.Session() as s:
+                for nxt in (batched, paired):
+                    for v in _drain(s, nxt):
+                        sp = v["ids"] if isinstance(v, dict) else v[0]
+                        rest = v["y"] if isinstance(v, dict) else v[1]
+                        out.append(
+                            [sp.indices.tolist(), sp.values.tolist(), sp.dense_shape.tolist()]
+                            + [np.asarray(rest).tolist()]
+                        )
+            return out
+
+    assert run(tf) == run(v1)

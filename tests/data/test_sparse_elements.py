@@ -1,0 +1,92 @@
+"""Datasets whose elements hold SparseTensors (a map parsing VarLenFeatures): the structure
+getters, map/filter functions receiving them, batch joining them as TF, get_next rebuilding
+them, and the transformations that refuse them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import flowzero as tf
+
+
+def _example(ids, label):
+    e = tf.train.Example()
+    e.features.feature["ids"].int64_list.value.extend(ids)
+    e.features.feature["y"].float_list.value.append(label)
+    return e.SerializeToString()
+
+
+ROWS = [([1, 2], 0.5), ([], 1.0), ([3, 4, 5], 2.0), ([6], 3.0), ([7, 8], 4.0)]
+FEATURES = {"ids": tf.io.VarLenFeature(tf.int64), "y": tf.io.FixedLenFeature([], tf.float32)}
+
+
+@pytest.fixture
+def records(tmp_path):
+    path = str(tmp_path / "sparse.tfrecord")
+    with tf.io.TFRecordWriter(path) as w:
+        for ids, y in ROWS:
+            w.write(_example(ids, y))
+    return path
+
+
+def _parsed(path):
+    return tf.data.TFRecordDataset(path).map(lambda r: tf.io.parse_single_example(r, FEATURES))
+
+
+def test_parse_then_batch_yields_batched_sparse_tensors(records):
+    with tf.Graph().as_default():
+        ds = _parsed(records).batch(2)
+        assert tf.data.get_output_classes(ds) == {"ids": tf.SparseTensor, "y": tf.Tensor}
+        assert tf.data.get_output_types(ds) == {"ids": tf.int64, "y": tf.float32}
+        assert ds.output_shapes["ids"].as_list() == [None, None]
+        assert ds.element_spec["ids"] == tf.SparseTensorSpec([None, None], tf.int64)
+        nxt = ds.make_one_shot_iterator().get_next()
+        assert isinstance(nxt["ids"], tf.SparseTensor) and nxt["ids"].indices.shape.as_list() == [
+            None, 2
+        ]  # fmt: skip
+        dense = tf.sparse.to_dense(nxt["ids"])
+        with tf.Session() as s:
+            got = [s.run([nxt, dense]) for _ in range(3)]
+            with pytest.raises(tf.errors.OutOfRangeError):
+                s.run(nxt)
+    (b0, d0), (b1, d1), (b2, d2) = got
+    np.testing.assert_array_equal(b0["ids"].indices, [[0, 0], [0, 1]])
+    np.testing.assert_array_equal(b0["ids"].dense_shape, [2, 2])  # the empty row counts
+    np.testing.assert_array_equal(d1, [[3, 4, 5], [6, 0, 0]])
+    np.testing.assert_array_equal(b1["y"], [2.0, 3.0])
+    np.testing.assert_array_equal(b2["ids"].dense_shape, [1, 2])
+    np.testing.assert_array_equal(d2, [[7, 8]])
+
+
+def test_functions_receive_sparse_tensors(records):
+    with tf.Graph().as_default():
+        ds = (
+            _parsed(records)
+            .map(lambda d: (d["ids"], d["y"] * 2))
+            .filter(lambda sp, y: tf.logical_and(y > 1.5, tf.size(sp.values) > 0))
+            .map(lambda sp, y: (tf.sparse.reduce_sum(sp), y))
+        )
+        assert ds.output_classes == (tf.Tensor, tf.Tensor)
+        nxt = ds.make_one_shot_iterator().get_next()
+        with tf.Session() as s:
+            got = []
+            while True:
+                try:
+                    got.append(s.run(nxt))
+                except tf.errors.OutOfRangeError:
+                    break
+    assert got == [(12, 4.0), (6, 6.0), (15, 8.0)]
+
+
+def test_sparse_elements_in_zip_and_the_refusing_transformations(records):
+    with tf.Graph().as_default():
+        zipped = tf.data.Dataset.zip((tf.data.Dataset.range(5), _parsed(records)))
+        k, d = zipped.make_one_shot_iterator().get_next()
+        with tf.Session() as s:
+            first = s.run([k, d["ids"]])
+        assert first[0] == 0 and first[1].values.tolist() == [1, 2]
+        with pytest.raises(TypeError, match="padded_batch.*SparseTensor"):
+            _parsed(records).padded_batch(2, {"ids": [None], "y": []})
+        with pytest.raises(TypeError, match="unbatch.*SparseTensor"):
+            _parsed(records).batch(2).unbatch()
