@@ -20,6 +20,7 @@ from flowzero.data.dataset_ops import (
     UNKNOWN_CARDINALITY,
     cardinality,
 )
+from flowzero.data.example_datasets import make_batched_features_dataset, parse_example_dataset
 from flowzero.data.options import OptimizationOptions, ThreadingOptions
 from flowzero.data.transforms import (
     choose_from_datasets,
@@ -146,9 +147,11 @@ __all__ = [
     "enumerate_dataset",
     "get_single_element",
     "ignore_errors",
+    "make_batched_features_dataset",
     "make_csv_dataset",
     "map_and_batch",
     "parallel_interleave",
+    "parse_example_dataset",
     "prefetch_to_device",
     "sample_from_datasets",
     "scan",

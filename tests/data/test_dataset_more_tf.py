@@ -188,9 +188,13 @@ def test_sparse_elements_match_tf(tmp_path):
             batched = m.data.make_one_shot_iterator(parsed.batch(2)).get_next()
             pairs = parsed.map(lambda d: (d["ids"], d["y"] * 2)).filter(lambda sp, y: y > 1.5)
             paired = m.data.make_one_shot_iterator(pairs).get_next()
+            made = m.data.experimental.make_batched_features_dataset(
+                path, 2, feats, label_key="y", num_epochs=2, shuffle=False
+            ).map(lambda f, y: {"ids": f["ids"], "y": y})
+            made = m.data.make_one_shot_iterator(made).get_next()
             out = []
             with m.Session() as s:
-                for nxt in (batched, paired):
+                for nxt in (batched, paired, made):
                     for v in _drain(s, nxt):
                         sp = v["ids"] if isinstance(v, dict) else v[0]
                         rest = v["y"] if isinstance(v, dict) else v[1]

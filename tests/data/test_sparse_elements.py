@@ -90,3 +90,46 @@ def test_sparse_elements_in_zip_and_the_refusing_transformations(records):
             _parsed(records).padded_batch(2, {"ids": [None], "y": []})
         with pytest.raises(TypeError, match="unbatch.*SparseTensor"):
             _parsed(records).batch(2).unbatch()
+
+
+def test_parse_example_dataset_and_make_batched_features_dataset(tmp_path):
+    for k, rows in enumerate([ROWS[:3], ROWS[3:]]):
+        with tf.io.TFRecordWriter(str(tmp_path / f"part-{k}.tfrecord")) as w:
+            for ids, y in rows:
+                w.write(_example(ids, y))
+    exp = tf.data.experimental
+    pattern = str(tmp_path / "part-*")
+    with tf.Graph().as_default():
+        parsed = (
+            tf.data.TFRecordDataset(str(tmp_path / "part-0.tfrecord"))
+            .batch(3)
+            .apply(exp.parse_example_dataset(FEATURES))
+        )
+        labelled = exp.make_batched_features_dataset(
+            pattern, 2, FEATURES, label_key="y", num_epochs=1, shuffle=False
+        )
+        assert labelled.output_classes == ({"ids": tf.SparseTensor}, tf.Tensor)
+        forever = exp.make_batched_features_dataset(pattern, 3, FEATURES, shuffle_seed=1)
+        nexts = [d.make_one_shot_iterator().get_next() for d in (parsed, labelled, forever)]
+        with tf.Session() as s:
+            p = s.run(nexts[0])
+            batches = []
+            while True:
+                try:
+                    batches.append(s.run(nexts[1]))
+                except tf.errors.OutOfRangeError:
+                    break
+            sizes = [len(s.run(nexts[2])["y"]) for _ in range(4)]
+    np.testing.assert_array_equal(p["ids"].indices, [[0, 0], [0, 1], [2, 0], [2, 1], [2, 2]])
+    np.testing.assert_array_equal(p["ids"].dense_shape, [3, 3])
+    np.testing.assert_array_equal(p["y"], [0.5, 1.0, 2.0])
+    assert [b[1].tolist() for b in batches] == [[0.5, 1.0], [2.0, 3.0], [4.0]]
+    assert [b[0]["ids"].values.tolist() for b in batches] == [[1, 2], [3, 4, 5, 6], [7, 8]]
+    assert sizes == [3, 3, 3, 3]  # num_epochs=None: repeated, full batches only
+    with pytest.raises(ValueError, match="label_key.*must be one of"):
+        exp.make_batched_features_dataset(pattern, 2, FEATURES, label_key="nope")
+    with pytest.raises(ValueError, match="no files match"):
+        exp.make_batched_features_dataset(str(tmp_path / "none*"), 2, FEATURES)
+    with tf.Graph().as_default():
+        with pytest.raises(TypeError, match="string vectors of serialized Examples"):
+            tf.data.Dataset.range(3).apply(exp.parse_example_dataset(FEATURES))
