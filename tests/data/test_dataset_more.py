@@ -269,3 +269,26 @@ def test_dataset_reduce():
             assert [s.run(mapped) for _ in range(3)] == [12, 12, 12]  # each run starts over
     with pytest.raises(TypeError, match="reduce_func must return the state's types"):
         D.range(3).reduce(np.int64(0), lambda st, x: tf.cast(st, tf.float32))
+
+
+def test_handles_reduce_and_sparse_elements_round_trip_through_a_graph_file():
+    from flowzero.framework import serialization
+
+    with tf.Graph().as_default() as g:
+        h = tf.placeholder(tf.string, [], name="h")
+        feedable = tf.data.Iterator.from_string_handle(h, tf.int64, tf.TensorShape([]))
+        feedable.get_next(name="fed")
+        D.range(3, 6).make_one_shot_iterator().string_handle(name="handle")
+        D.range(5).reduce(np.int64(0), lambda st, x: st + x)
+        tf.identity(D.range(7).batch(2).cardinality(), name="n")
+        sp = D.range(3).map(lambda x: tf.SparseTensor([[0]], tf.reshape(x, [1]), [2])).batch(2)
+        nxt = sp.make_one_shot_iterator().get_next()
+        tf.identity(nxt.values, name="sp_values")
+        reduced = [op.name for op in g.get_operations() if op.type == "ReduceDataset"][0]
+        doc = serialization.graph_to_dict(g)
+    g2 = serialization.graph_from_dict(doc.doc, doc.arrays)
+    with tf.Session(graph=g2) as s:
+        handle = s.run("handle:0")
+        assert [s.run("fed:0", {"h:0": handle}) for _ in range(3)] == [3, 4, 5]
+        assert s.run(f"{reduced}:0") == 10 and s.run("n:0") == 4
+        assert s.run("sp_values:0").tolist() == [0, 1]
