@@ -182,12 +182,10 @@ class Dataset:
 
     @staticmethod
     def from_tensors(tensors: Any) -> Dataset:
-        """One element: `tensors` itself."""
-        flat = [convert_to_tensor(t) for t in nest.flatten(tensors)]
+        """One element: `tensors` itself (Tensors and SparseTensors)."""
+        structure, flat = flatten_result(tensors)
         return Dataset(
-            {"op": "tensors", "tensors": flat},
-            _indices(tensors),
-            [spec(t.shape, t.dtype) for t in flat],
+            {"op": "tensors", "tensors": flat}, structure, [spec(t.shape, t.dtype) for t in flat]
         )
 
     @staticmethod
@@ -556,11 +554,23 @@ class Iterator:
             raise ValueError(
                 "Iterator.from_structure: output_types and output_shapes have different structures."
             )
-        proto = Dataset(
-            {"op": "unset"},
-            _indices(output_types),
-            [spec(s, t) for s, t in zip(flat_shapes, flat_types)],
-        )
+        classes = None if output_classes is None else nest.flatten(output_classes)
+        if classes is not None and len(classes) != len(flat_types):
+            raise ValueError(
+                "Iterator.from_structure: output_types and output_classes have different "
+                "structures."
+            )
+        specs: list[TensorSpec] = []
+        leaves: list[Any] = []
+        for k, (sh, t) in enumerate(zip(flat_shapes, flat_types)):
+            if classes is not None and classes[k] is SparseTensor:  # three tensors
+                r = sh.ndims
+                leaves.append(SparseLeaf(range(len(specs), len(specs) + 3), sh))
+                specs += [spec([None, r], dtypes.int64), spec([None], t), spec([r], dtypes.int64)]
+            else:
+                leaves.append(len(specs))
+                specs.append(spec(sh, t))
+        proto = Dataset({"op": "unset"}, nest.pack_sequence_as(output_types, leaves), specs)
         it = Iterator.__new__(Iterator)
         it._dataset = proto
         it._key = f"iterator_{next(_iterator_ids)}"
@@ -592,7 +602,7 @@ class Iterator:
             >>> h = sess.run(train_it.string_handle())
             >>> sess.run(it.get_next(), {handle: h})
         """
-        it = Iterator.from_structure(output_types, output_shapes)
+        it = Iterator.from_structure(output_types, output_shapes, None, output_classes)
         handle = convert_to_tensor(string_handle, dtype=dtypes.string)
         if handle.shape.ndims not in (None, 0):
             raise ValueError(

@@ -133,3 +133,44 @@ def test_parse_example_dataset_and_make_batched_features_dataset(tmp_path):
     with tf.Graph().as_default():
         with pytest.raises(TypeError, match="string vectors of serialized Examples"):
             tf.data.Dataset.range(3).apply(exp.parse_example_dataset(FEATURES))
+
+
+def test_reinitializable_and_feedable_iterators_of_sparse_elements(records):
+    with tf.Graph().as_default():
+        train = _parsed(records).batch(2)
+        val = _parsed(records).skip(4).batch(2)
+        it = tf.data.Iterator.from_structure(
+            train.output_types, train.output_shapes, output_classes=train.output_classes
+        )
+        assert it.output_classes == {"ids": tf.SparseTensor, "y": tf.Tensor}
+        nxt = it.get_next()
+        assert isinstance(nxt["ids"], tf.SparseTensor)
+        h = tf.placeholder(tf.string, [])
+        fed = tf.data.Iterator.from_string_handle(
+            h, train.output_types, train.output_shapes, train.output_classes
+        ).get_next()
+        one_shot = train.make_one_shot_iterator()
+        with tf.Session() as s:
+            s.run(it.make_initializer(train))
+            assert s.run(nxt)["ids"].values.tolist() == [1, 2]
+            s.run(it.make_initializer(val))
+            got = s.run(nxt)
+            assert got["ids"].values.tolist() == [7, 8] and got["y"].tolist() == [4.0]
+            handle = s.run(one_shot.string_handle())
+            assert s.run(fed, {h: handle})["ids"].dense_shape.tolist() == [2, 2]
+    with pytest.raises(ValueError, match="output_classes have different structures"):
+        tf.data.Iterator.from_structure((tf.int64, tf.int64), output_classes=(tf.Tensor,))
+
+
+def test_from_tensors_of_a_sparse_tensor():
+    with tf.Graph().as_default():
+        sp = tf.SparseTensor([[0, 1], [2, 0]], [5, 6], [3, 2])
+        ds = tf.data.Dataset.from_tensors((sp, tf.constant(1.0))).repeat(2).batch(2)
+        assert ds.output_classes == (tf.SparseTensor, tf.Tensor)
+        assert ds.output_shapes[0].as_list() == [None, 3, 2]
+        nxt = ds.make_one_shot_iterator().get_next()
+        with tf.Session() as s:
+            got, ones = s.run(nxt)
+    np.testing.assert_array_equal(got.indices, [[0, 0, 1], [0, 2, 0], [1, 0, 1], [1, 2, 0]])
+    np.testing.assert_array_equal(got.dense_shape, [2, 3, 2])
+    assert got.values.tolist() == [5, 6, 5, 6] and ones.tolist() == [1.0, 1.0]
