@@ -35,7 +35,7 @@ from flowzero.framework.graph import (
 )
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
-from flowzero.framework.sparse_tensor import SparseTensor
+from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorValue
 from flowzero.ops import cast_ops
 from flowzero.ops.common import static_value
 from flowzero.runtime.state import RunContext
@@ -161,7 +161,12 @@ class Dataset:
     # -- sources -------------------------------------------------------------------------------
     @staticmethod
     def from_tensor_slices(tensors: Any) -> Dataset:
-        """The elements are the slices of `tensors` along their first axis."""
+        """The elements are the slices of `tensors` along their first axis (a SparseTensor's
+        rows are SparseTensors of one rank less)."""
+        if any(isinstance(x, (SparseTensor, SparseTensorValue)) for x in nest.flatten(tensors)):
+            from flowzero.data.transforms import sparse_slices
+
+            return sparse_slices(tensors)
         flat = [convert_to_tensor(t) for t in nest.flatten(tensors)]
         firsts = {t.shape.known[0] for t in flat if t.shape.known and t.shape.known[0] is not None}
         if len(firsts) > 1:

@@ -30,6 +30,13 @@ def _count(node: dict[str, Any], values: list[Any]) -> int:
         return int(np.shape(values[node["tensors"][0]["input"]])[0])
     if op == "tensors":
         return 1
+    if op == "sparse_slices":
+        parts = node["tensors"]
+        groups = node["sparse"]
+        dense = [k for k in range(len(parts)) if all(k not in g for g in groups)]
+        if dense:
+            return int(np.shape(values[parts[dense[0]]["input"]])[0])
+        return int(values[parts[groups[0][2]]["input"]][0])
     if op == "range":
         b = [
             int(values[x["input"]]) if isinstance(x, dict) else x
@@ -272,7 +279,14 @@ class NumpyIterator:
         return self
 
     def __next__(self) -> Any:
-        return nest.map_structure(lambda t: t.numpy(), next(self._elements))
+        from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorValue
+
+        def value(t: Any) -> Any:
+            if isinstance(t, SparseTensor):
+                return SparseTensorValue(*[p.numpy() for p in t._components()])
+            return t.numpy()
+
+        return nest.map_structure(value, next(self._elements))
 
     def next(self) -> Any:
         return self.__next__()

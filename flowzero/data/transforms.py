@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from flowzero.data.dataset import NODE_RUNNERS, Dataset, _elements, _indices
-from flowzero.data.structure import pack
+from flowzero.data.structure import SparseLeaf, flatten_result, leaf_map, pack, sparse_leaves
 from flowzero.framework import dtypes, errors, nest
 from flowzero.framework.function import Body
 from flowzero.framework.graph import convert_to_tensor, get_default_graph
@@ -183,6 +183,40 @@ def unique() -> Callable[[Dataset], Dataset]:
     return apply
 
 
+def _rest(shape: TensorShape) -> TensorShape:
+    return TensorShape(None if shape.known is None else shape.known[1:])
+
+
+def sparse_slices(tensors: Any) -> Dataset:
+    """Dataset.from_tensor_slices of a structure holding SparseTensors: row i of each (its
+    indices without the first column, its dense shape without the first dimension), with
+    row i of each dense tensor."""
+    structure, flat = flatten_result(tensors)
+    groups = sparse_leaves(structure)
+    in_sparse = {p for leaf in groups for p in leaf.parts}
+    specs = [spec(_rest(t.shape), t.dtype) for t in flat]
+    firsts = {t.shape.known[0] for k, t in enumerate(flat) if k not in in_sparse and t.shape.known}
+    for leaf in groups:
+        ind, val, shp = leaf.parts
+        r = flat[shp].shape.known
+        rank = None if r is None or r[0] is None else r[0] - 1
+        if rank is not None and rank < 1:
+            raise ValueError("Dataset.from_tensor_slices: a SparseTensor to slice needs rank >= 2.")
+        specs[ind] = spec([None, rank], dtypes.int64)
+        specs[val] = spec([None], flat[val].dtype)
+        specs[shp] = spec([rank], dtypes.int64)
+        if leaf.shape.known:
+            firsts.add(leaf.shape.known[0])
+    firsts.discard(None)
+    if len(firsts) > 1:
+        raise ValueError(
+            f"Dataset.from_tensor_slices: the tensors' first dimensions differ: {sorted(firsts)}."
+        )
+    node = {"op": "sparse_slices", "tensors": flat, "sparse": [list(g.parts) for g in groups]}
+    rows = leaf_map(structure, lambda i: i, lambda leaf: SparseLeaf(leaf.parts, _rest(leaf.shape)))
+    return Dataset(node, rows, specs)
+
+
 # -- run time ----------------------------------------------------------------------------------
 def _run_choose(node: dict[str, Any], values: list[Any], ctx: RunContext, key: str) -> Elements:
     kids: list[Elements | None] = [_elements(c, values, ctx, key) for c in node["children"]]
@@ -242,7 +276,31 @@ def _run_unique(node: dict[str, Any], values: list[Any], ctx: RunContext, key: s
             yield e
 
 
+def _run_sparse_slices(
+    node: dict[str, Any], values: list[Any], ctx: RunContext, key: str
+) -> Elements:
+    arrays = [values[t["input"]] for t in node["tensors"]]
+    groups = node["sparse"]
+    in_sparse = {p for g in groups for p in g}
+    sizes = [a.shape[0] for k, a in enumerate(arrays) if k not in in_sparse]
+    sizes += [int(arrays[shp][0]) for _, _, shp in groups]
+    if len(set(sizes)) > 1:
+        raise errors.InvalidArgumentError(
+            None, None, f"Dataset.from_tensor_slices: the first dimensions differ: {sizes}."
+        )
+    rows = {g[0]: arrays[g[0]][:, 0] for g in groups}
+    for i in range(sizes[0]):
+        out = [a[i] if k not in in_sparse else None for k, a in enumerate(arrays)]
+        for ind, val, shp in groups:
+            keep = rows[ind] == i
+            out[ind] = arrays[ind][keep, 1:]
+            out[val] = arrays[val][keep]
+            out[shp] = arrays[shp][1:]
+        yield tuple(out)
+
+
 NODE_RUNNERS.update(
+    sparse_slices=_run_sparse_slices,
     choose=_run_choose,
     sample=_run_sample,
     scan=_run_body_node,

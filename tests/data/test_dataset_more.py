@@ -191,6 +191,10 @@ def test_as_numpy_iterator_is_eager_only():
         assert [g["a"].tolist() for g in got] == [[0, 1, 2], [3]], got
         assert isinstance(got[0]["b"], np.ndarray)
         assert list(tf.data.NumpyIterator(tf.data.Dataset.range(2))) == [0, 1]
+        sp = tf.SparseTensor([[0, 1], [1, 0]], [5, 6], [2, 3])
+        rows = list(tf.data.Dataset.from_tensor_slices(sp).as_numpy_iterator())
+        assert [r.values.tolist() for r in rows] == [[5], [6]], rows
+        assert isinstance(rows[0], tf.SparseTensorValue)
         print("ok")
     """
     root = Path(__file__).resolve().parents[2]

@@ -174,3 +174,24 @@ def test_from_tensors_of_a_sparse_tensor():
     np.testing.assert_array_equal(got.indices, [[0, 0, 1], [0, 2, 0], [1, 0, 1], [1, 2, 0]])
     np.testing.assert_array_equal(got.dense_shape, [2, 3, 2])
     assert got.values.tolist() == [5, 6, 5, 6] and ones.tolist() == [1.0, 1.0]
+
+
+def test_from_tensor_slices_of_a_sparse_tensor():
+    with tf.Graph().as_default():
+        sp = tf.SparseTensor([[0, 1], [2, 0], [2, 2]], [5, 6, 7], [3, 4])
+        ds = tf.data.Dataset.from_tensor_slices((sp, tf.constant([1.0, 2.0, 3.0])))
+        assert ds.output_classes == (tf.SparseTensor, tf.Tensor)
+        assert ds.output_shapes[0].as_list() == [4]
+        rows = ds.make_one_shot_iterator().get_next()
+        batch = ds.batch(2).make_one_shot_iterator().get_next()
+        with tf.Session() as s:
+            got = [s.run(rows) for _ in range(3)]
+            b0 = s.run(batch)
+            assert s.run(ds.cardinality()) == 3
+        with pytest.raises(ValueError, match="first dimensions differ"):
+            tf.data.Dataset.from_tensor_slices((sp, tf.constant([1.0, 2.0])))
+    assert [g[0].indices.tolist() for g in got] == [[[1]], [], [[0], [2]]]
+    assert [g[0].values.tolist() for g in got] == [[5], [], [6, 7]]
+    assert all(g[0].dense_shape.tolist() == [4] for g in got)
+    np.testing.assert_array_equal(b0[0].indices, [[0, 1]])
+    np.testing.assert_array_equal(b0[0].dense_shape, [2, 4])
