@@ -1,6 +1,5 @@
 """tf.data: input pipelines (`Dataset`) and the iterators that feed a graph from them."""
 
-from flowzero.data import experimental
 from flowzero.data.dataset import (
     Dataset,
     Iterator,
@@ -43,8 +42,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """A name TF 1.15's tf.data has and flowzero lacks says so (flowzero.compat)."""
+    """tf.data.experimental, imported on first use; a name TF 1.15's tf.data has and flowzero
+    lacks says so (flowzero.compat)."""
     import importlib
+
+    if name == "experimental":
+        module = importlib.import_module("flowzero.data.experimental")
+        globals()[name] = module
+        return module
 
     from flowzero.compat import missing_attribute
 

@@ -44,6 +44,7 @@ _iterator_ids = itertools.count()
 # Node kinds whose run-time code lives in another module (flowzero/data/transforms.py):
 # op -> runner(node, values, ctx, key) returning the element iterator.
 NODE_RUNNERS: dict[str, Callable[..., PyIterator[tuple[Any, ...]]]] = {}
+_TRANSFORM_NODES = frozenset({"choose", "sample", "scan", "take_while", "unique", "sparse_slices"})
 
 
 class Dataset:
@@ -727,6 +728,12 @@ def _elements(
 ) -> PyIterator[tuple[Any, ...]]:
     op = node["op"]
     runner = NODE_RUNNERS.get(op)
+    if (
+        runner is None and op in _TRANSFORM_NODES
+    ):  # a graph file's node, before tf.data.experimental
+        import flowzero.data.transforms  # noqa: F401 - registers the runners
+
+        runner = NODE_RUNNERS.get(op)
     if runner is not None:
         return runner(node, values, ctx, key)
     if op == "slices":
