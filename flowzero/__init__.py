@@ -69,7 +69,7 @@ from flowzero.framework.registry import not_differentiable as NoGradient  # noqa
 from flowzero.framework.registry import not_differentiable as NotDifferentiable  # noqa: N812
 from flowzero.framework.registry import not_differentiable as no_gradient
 from flowzero.framework.shapes import Dimension, TensorShape
-from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorValue
+from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorSpec, SparseTensorValue
 from flowzero.framework.specs import (
     AggregationMethod,
     DeviceSpec,
@@ -94,6 +94,7 @@ from flowzero.ops.division_ops import *  # noqa: F403
 from flowzero.ops.einsum_ops import *  # noqa: F403
 from flowzero.ops.functional_ops import foldl, foldr, map_fn, scan
 from flowzero.ops.histogram_ops import *  # noqa: F403
+from flowzero.ops.indexed_slices import *  # noqa: F403
 from flowzero.ops.indexing_ops import *  # noqa: F403
 from flowzero.ops.io_ops import *  # noqa: F403
 from flowzero.ops.linalg_more_ops import *  # noqa: F403
@@ -109,6 +110,7 @@ from flowzero.ops.matrix_ops import *  # noqa: F403
 from flowzero.ops.more_math_ops import *  # noqa: F403
 from flowzero.ops.numerics_ops import *  # noqa: F403
 from flowzero.ops.parsing_ops import *  # noqa: F403
+from flowzero.ops.parsing_seq_ops import *  # noqa: F403
 from flowzero.ops.partition_ops import *  # noqa: F403
 from flowzero.ops.random_ops import *  # noqa: F403
 from flowzero.ops.range_ops import *  # noqa: F403
@@ -129,6 +131,7 @@ from flowzero.ops.sparse_array_ops import *  # noqa: F403
 from flowzero.ops.sparse_binary_ops import *  # noqa: F403
 from flowzero.ops.sparse_math_ops import *  # noqa: F403
 from flowzero.ops.sparse_ops import *  # noqa: F403
+from flowzero.ops.sparse_serialize_ops import *  # noqa: F403
 from flowzero.ops.special_more_ops import *  # noqa: F403
 from flowzero.ops.special_ops import *  # noqa: F403
 from flowzero.ops.spectral_ops import *  # noqa: F403
@@ -147,14 +150,8 @@ from flowzero.ops.string_seq_ops import *  # noqa: F403
 from flowzero.ops.tensor_array_ops import TensorArray
 from flowzero.ops.trig_ops import *  # noqa: F403
 from flowzero.ops.unary_ops import *  # noqa: F403
-from flowzero.runtime.session import (
-    ConfigProto,
-    GPUOptions,
-    InteractiveSession,
-    RunOptions,
-    Session,
-    get_default_session,
-)
+from flowzero.runtime.options import ConfigProto, GPUOptions, RunOptions
+from flowzero.runtime.session import InteractiveSession, Session, get_default_session
 from flowzero.templates import *  # noqa: F403
 from flowzero.tensor_util import *  # noqa: F403
 from flowzero.train.clip import *  # noqa: F403
@@ -199,7 +196,7 @@ compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 # tf.metrics, tf.image, tf.estimator, tf.feature_column, the queues (tf.FIFOQueue, ...), and the
 # TF 0.x summary names that old tutorials use.
 _LAZY_MODULES = frozenset(
-    {"summary", "saved_model", "metrics", "image", "estimator", "feature_column"}
+    {"summary", "saved_model", "metrics", "image", "estimator", "feature_column", "audio"}
 )
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}
@@ -244,6 +241,7 @@ _INTEROP = {
     "graph_util": ("flowzero.interop.graph_util", None),
     # TF1's summary protos: tensorboard's (the `tensorboard` extra), as tf.summary uses them.
     "Summary": ("tensorboard.compat.proto.summary_pb2", "Summary"),
+    "SummaryMetadata": ("tensorboard.compat.proto.summary_pb2", "SummaryMetadata"),
     "HistogramProto": ("tensorboard.compat.proto.summary_pb2", "HistogramProto"),
     "Event": ("tensorboard.compat.proto.event_pb2", "Event"),
     "SessionLog": ("tensorboard.compat.proto.event_pb2", "SessionLog"),

@@ -168,13 +168,13 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "encode_png": "image_codec_ops.encode_png",
         "extract_jpeg_shape": "image_codec_ops.extract_jpeg_shape",
         "is_jpeg": "image_codec_ops.is_jpeg",
+        "parse_sequence_example": "parsing_seq_ops.parse_sequence_example",
     },
     "spectral": {"rfft": "spectral_ops.rfft", "irfft": "spectral_ops.irfft"},
     "bitwise": {
         n: f"bitwise_ops.{n}"
         for n in ("bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift")
     },
-    "audio": {"decode_wav": "audio_ops.decode_wav", "encode_wav": "audio_ops.encode_wav"},
     # Imported on first use (as the root's tf.FIFOQueue): see Namespace.__getattr__.
     "queue": {
         n: f"ops.data_flow_ops.{n}"
@@ -184,6 +184,8 @@ _NAMESPACE_ONLY: dict[str, dict[str, str]] = {
         "from_dense": "sparse_ops.from_dense",
         "expand_dims": "sparse_array_ops.sparse_expand_dims",
         "eye": "sparse_array_ops.sparse_eye",
+        "bincount": "sparse_count_ops.sparse_bincount",
+        "cross": "sparse_cross_ops.sparse_cross",
     },
 }
 
@@ -209,7 +211,7 @@ def _namespace_only(ns: str, name: str, load: bool = False) -> Any:
 
 # Namespaces that are modules of their own (flowzero/<name>.py, imported on first use), which
 # bind TF's root aliases themselves.
-MODULES = frozenset({"image"})
+MODULES = frozenset({"image", "audio"})
 
 
 def build(root: Any) -> dict[str, Namespace]:

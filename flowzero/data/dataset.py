@@ -17,6 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from flowzero.data.structure import (
+    SparseLeaf,
+    flatten_result,
+    leaf_map,
+    pack,
+    shift,
+    sparse_leaves,
+)
 from flowzero.framework import dtypes, errors, nest
 from flowzero.framework.function import Body
 from flowzero.framework.graph import (
@@ -27,11 +35,16 @@ from flowzero.framework.graph import (
 )
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
+from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorValue
 from flowzero.ops import cast_ops
 from flowzero.ops.common import static_value
 from flowzero.runtime.state import RunContext
 
 _iterator_ids = itertools.count()
+# Node kinds whose run-time code lives in another module (flowzero/data/transforms.py):
+# op -> runner(node, values, ctx, key) returning the element iterator.
+NODE_RUNNERS: dict[str, Callable[..., PyIterator[tuple[Any, ...]]]] = {}
+_TRANSFORM_NODES = frozenset({"choose", "sample", "scan", "take_while", "unique", "sparse_slices"})
 
 
 def _lists_as_tensors(value: Any) -> Any:
@@ -50,6 +63,8 @@ def _lists_as_tensors(value: Any) -> Any:
 class Dataset:
     """A pipeline of elements: each element a (nested) structure of tensors."""
 
+    _options: Any = None  # tf.data.Options set by with_options (None: none set)
+
     def __init__(self, node: dict[str, Any], structure: Any, specs: list[TensorSpec]) -> None:
         self._node = node
         self._structure = structure  # the element's nesting, leaves are indices into specs
@@ -58,28 +73,115 @@ class Dataset:
     # -- facts ---------------------------------------------------------------------------------
     @property
     def output_types(self) -> Any:
-        return nest.pack_sequence_as(self._structure, [s.dtype for s in self._specs])
+        sp = self._specs
+        return leaf_map(self._structure, lambda i: sp[i].dtype, lambda s: sp[s.parts[1]].dtype)
 
     @property
     def output_shapes(self) -> Any:
-        return nest.pack_sequence_as(self._structure, [s.shape for s in self._specs])
+        sp = self._specs
+        return leaf_map(self._structure, lambda i: sp[i].shape, lambda s: s.shape)
 
-    output_classes = property(lambda self: nest.map_structure(lambda _: Tensor, self._structure))
+    @property
+    def output_classes(self) -> Any:
+        return leaf_map(self._structure, lambda i: Tensor, lambda s: SparseTensor)
+
+    @property
+    def element_spec(self) -> Any:
+        """The element's structure of tf.TensorSpecs (shape and dtype of each component)."""
+        from flowzero.framework.sparse_tensor import SparseTensorSpec
+        from flowzero.framework.specs import TensorSpec as PublicSpec
+
+        sp = self._specs
+        return leaf_map(
+            self._structure,
+            lambda i: PublicSpec(sp[i].shape, sp[i].dtype),
+            lambda s: SparseTensorSpec(s.shape, sp[s.parts[1]].dtype),
+        )
 
     def _derive(
         self, node: dict[str, Any], specs: list[TensorSpec] | None = None, structure: Any = None
     ) -> Dataset:
-        return Dataset(
+        out = Dataset(
             node,
             self._structure if structure is None else structure,
             self._specs if specs is None else specs,
         )
+        out._options = self._options
+        return out
+
+    # -- options, size, transformations from functions (flowzero/data/experimental.py) ---------
+    def options(self) -> Any:
+        """The tf.data.Options set on this dataset and its inputs (merged)."""
+        from flowzero.data.options import Options
+
+        return Options() if self._options is None else self._options
+
+    def with_options(self, options: Any) -> Dataset:
+        """This dataset with `options` merged into its options (a later setting wins)."""
+        out = self._derive(self._node)
+        out._options = self.options().merge(options)
+        return out
+
+    def cardinality(self) -> Tensor:
+        """An int64 scalar: the number of elements, or tf.data.INFINITE_CARDINALITY (-1), or
+        tf.data.UNKNOWN_CARDINALITY (-2) where it cannot be known without running the
+        pipeline (filter, flat_map, a generator, files)."""
+        from flowzero.data.dataset_ops import cardinality
+
+        return cardinality(self)
+
+    def apply(self, transformation_func: Callable[[Dataset], Dataset]) -> Dataset:
+        """`transformation_func(self)`, which must return a Dataset (the tf.data.experimental
+        transformations are such functions)."""
+        out = transformation_func(self)
+        if not isinstance(out, Dataset):
+            raise TypeError(
+                f"Dataset.apply: transformation_func must return a Dataset; got "
+                f"{type(out).__name__}."
+            )
+        return out
+
+    def unbatch(self) -> Dataset:
+        """The slices of each element along its first axis, as elements of their own (the
+        inverse of batch)."""
+        if sparse_leaves(self._structure):
+            raise TypeError("Dataset.unbatch: elements with SparseTensor parts are not supported.")
+        for s in self._specs:
+            if s.shape.ndims == 0:
+                raise ValueError("Dataset.unbatch: cannot unbatch an element with scalar parts.")
+        specs = [
+            spec(TensorShape(None if s.shape.known is None else s.shape.known[1:]), s.dtype)
+            for s in self._specs
+        ]
+        return self._derive({"op": "unbatch", "child": self._node}, specs)
+
+    def reduce(self, initial_state: Any, reduce_func: Callable[..., Any]) -> Any:
+        """The state after `reduce_func(state, element) -> new state` has seen every element,
+        from `initial_state` (tensors of its structure; a tuple element is one argument).
+
+        Example:
+            >>> tf.data.Dataset.range(5).reduce(np.int64(0), lambda s, x: s + x)   # 10
+        """
+        from flowzero.data.dataset_ops import reduce_dataset
+
+        return reduce_dataset(self, initial_state, reduce_func)
+
+    def as_numpy_iterator(self) -> Any:
+        """The elements as NumPy values (eager execution only, as TF)."""
+        from flowzero.data.dataset_ops import NumpyIterator
+
+        return NumpyIterator(self)
 
     # -- sources -------------------------------------------------------------------------------
     @staticmethod
     def from_tensor_slices(tensors: Any) -> Dataset:
-        """The elements are the slices of `tensors` along their first axis."""
+        """The elements are the slices of `tensors` along their first axis (a SparseTensor's
+        rows are SparseTensors of one rank less)."""
         tensors = _lists_as_tensors(tensors)
+        if any(isinstance(x, (SparseTensor, SparseTensorValue)) for x in nest.flatten(tensors)):
+            from flowzero.data.transforms import sparse_slices
+
+            return sparse_slices(tensors)
         flat = [convert_to_tensor(t) for t in nest.flatten(tensors)]
         firsts = {t.shape.known[0] for t in flat if t.shape.known and t.shape.known[0] is not None}
         if len(firsts) > 1:
@@ -100,13 +202,10 @@ class Dataset:
 
     @staticmethod
     def from_tensors(tensors: Any) -> Dataset:
-        """One element: `tensors` itself."""
-        tensors = _lists_as_tensors(tensors)
-        flat = [convert_to_tensor(t) for t in nest.flatten(tensors)]
+        """One element: `tensors` itself (Tensors and SparseTensors)."""
+        structure, flat = flatten_result(_lists_as_tensors(tensors))
         return Dataset(
-            {"op": "tensors", "tensors": flat},
-            _indices(tensors),
-            [spec(t.shape, t.dtype) for t in flat],
+            {"op": "tensors", "tensors": flat}, structure, [spec(t.shape, t.dtype) for t in flat]
         )
 
     @staticmethod
@@ -167,15 +266,20 @@ class Dataset:
         """Elements that pair up the elements of `datasets` (a structure of datasets)."""
         flat = nest.flatten(datasets)
         specs, offset, parts = [], 0, []
+        options = None
         for d in flat:
-            parts.append(nest.map_structure(lambda i, o=offset: i + o, d._structure))
+            if d._options is not None:
+                options = d._options if options is None else options.merge(d._options)
+            parts.append(shift(d._structure, offset))
             specs += d._specs
             offset += len(d._specs)
-        return Dataset(
+        out = Dataset(
             {"op": "zip", "children": [d._node for d in flat]},
             nest.pack_sequence_as(datasets, parts),
             specs,
         )
+        out._options = options
+        return out
 
     # -- transformations -----------------------------------------------------------------------
     def batch(self, batch_size: int, drop_remainder: bool = False) -> Dataset:
@@ -185,9 +289,24 @@ class Dataset:
             raise ValueError(f"Dataset.batch: batch_size must be positive; got {batch_size}.")
         first = n if drop_remainder else None
         specs = [spec(TensorShape([first]).concatenate(s.shape), s.dtype) for s in self._specs]
-        return self._derive(
-            {"op": "batch", "child": self._node, "n": n, "drop": bool(drop_remainder)}, specs
-        )
+        structure = self._structure
+        groups = [leaf.parts for leaf in sparse_leaves(structure)]
+        if groups:  # a SparseTensor batches to one of rank + 1: [batch, ...]
+            for ind, val, shp in groups:
+                rank = self._specs[shp].shape.known
+                r = None if rank is None or rank[0] is None else rank[0] + 1
+                specs[ind] = spec([None, r], dtypes.int64)
+                specs[val] = spec([None], self._specs[val].dtype)
+                specs[shp] = spec([r], dtypes.int64)
+            structure = leaf_map(
+                structure,
+                lambda i: i,
+                lambda leaf: SparseLeaf(leaf.parts, TensorShape([first]).concatenate(leaf.shape)),
+            )
+        node = {"op": "batch", "child": self._node, "n": n, "drop": bool(drop_remainder)}
+        if groups:
+            node["sparse"] = [list(g) for g in groups]
+        return self._derive(node, specs, structure)
 
     def padded_batch(
         self,
@@ -203,6 +322,11 @@ class Dataset:
         if n <= 0:
             raise ValueError(
                 f"Dataset.padded_batch: batch_size must be positive; got {batch_size}."
+            )
+        if sparse_leaves(self._structure):
+            raise TypeError(
+                "Dataset.padded_batch: elements with SparseTensor parts are not supported; "
+                "use batch (SparseTensors batch without padding)."
             )
         shapes = [
             TensorShape(p) if not isinstance(p, TensorShape) else p
@@ -277,12 +401,12 @@ class Dataset:
     def map(self, map_func: Callable[..., Any], num_parallel_calls: Any = None) -> Dataset:
         """Each element through `map_func` (graph ops built once, run per element)."""
         body, result = self._body(map_func, "map")
-        outs = [convert_to_tensor(x) for x in nest.flatten(result)]
+        structure, outs = flatten_result(result)
         body.close(outs)
-        return Dataset(
+        return self._derive(
             {"op": "map", "child": self._node, "body": body, "captures": list(body.captures)},
-            _indices(result),
             [spec(t.shape, t.dtype) for t in body.outputs],
+            structure,
         )
 
     def filter(self, predicate: Callable[..., Any]) -> Dataset:
@@ -349,14 +473,14 @@ class Dataset:
             "inner": tree,
             **extra,
         }
-        return Dataset(node, result._structure, result._specs)
+        return self._derive(node, result._specs, result._structure)
 
     def _body(self, fn: Callable[..., Any], what: str) -> tuple[Body, Any]:
         g = get_default_graph()
         body = Body(g, g.unique_name(f"Dataset_{what}"))
         with body.building():
             args = [body.add_arg(s.shape, s.dtype, f"arg_{k}") for k, s in enumerate(self._specs)]
-            element = nest.pack_sequence_as(self._structure, args)
+            element = pack(self._structure, args)
             if isinstance(element, tuple) and not hasattr(element, "_fields"):
                 result = fn(*element)
             else:
@@ -455,11 +579,23 @@ class Iterator:
             raise ValueError(
                 "Iterator.from_structure: output_types and output_shapes have different structures."
             )
-        proto = Dataset(
-            {"op": "unset"},
-            _indices(output_types),
-            [spec(s, t) for s, t in zip(flat_shapes, flat_types)],
-        )
+        classes = None if output_classes is None else nest.flatten(output_classes)
+        if classes is not None and len(classes) != len(flat_types):
+            raise ValueError(
+                "Iterator.from_structure: output_types and output_classes have different "
+                "structures."
+            )
+        specs: list[TensorSpec] = []
+        leaves: list[Any] = []
+        for k, (sh, t) in enumerate(zip(flat_shapes, flat_types)):
+            if classes is not None and classes[k] is SparseTensor:  # three tensors
+                r = sh.ndims
+                leaves.append(SparseLeaf(range(len(specs), len(specs) + 3), sh))
+                specs += [spec([None, r], dtypes.int64), spec([None], t), spec([r], dtypes.int64)]
+            else:
+                leaves.append(len(specs))
+                specs.append(spec(sh, t))
+        proto = Dataset({"op": "unset"}, nest.pack_sequence_as(output_types, leaves), specs)
         it = Iterator.__new__(Iterator)
         it._dataset = proto
         it._key = f"iterator_{next(_iterator_ids)}"
@@ -471,7 +607,42 @@ class Iterator:
         it._tensors = []
         it._initializer = None
         it._reinitializable = True
+        it._handle = None
         return it
+
+    @staticmethod
+    def from_string_handle(
+        string_handle: Any,
+        output_types: Any,
+        output_shapes: Any = None,
+        output_classes: Any = None,
+    ) -> Iterator:
+        """A feedable iterator: its get_next reads the iterator whose handle (from
+        `iterator.string_handle()`) `string_handle`, a string scalar, holds at run time;
+        feeding another handle switches between datasets of the same structure.
+
+        Example:
+            >>> handle = tf.placeholder(tf.string, [])
+            >>> it = tf.data.Iterator.from_string_handle(handle, ds.output_types)
+            >>> h = sess.run(train_it.string_handle())
+            >>> sess.run(it.get_next(), {handle: h})
+        """
+        it = Iterator.from_structure(output_types, output_shapes, None, output_classes)
+        handle = convert_to_tensor(string_handle, dtype=dtypes.string)
+        if handle.shape.ndims not in (None, 0):
+            raise ValueError(
+                f"Iterator.from_string_handle: string_handle must be a scalar; got shape "
+                f"{handle.shape}."
+            )
+        it._handle = handle
+        return it
+
+    def string_handle(self, name: str | None = None) -> Tensor:
+        """A string scalar naming this iterator at run time, to feed a feedable iterator
+        (Iterator.from_string_handle). Running it starts a one-shot iterator."""
+        from flowzero.data.dataset_ops import string_handle
+
+        return string_handle(self, name)
 
     def make_initializer(self, dataset: Dataset, name: str | None = None) -> Any:
         """The op that (re)starts this iterator over `dataset` (same types, compatible
@@ -494,6 +665,8 @@ class Iterator:
             {"tree": tree, "key": self._key, "out_specs": self._attrs["out_specs"]},
             name=name or "make_initializer",
         )
+
+    _handle: Tensor | None = None  # from_string_handle: the handle tensor get_next reads
 
     def __init__(self, dataset: Dataset, initializable: bool) -> None:
         self._reinitializable = False
@@ -535,18 +708,27 @@ class Iterator:
     def output_shapes(self) -> Any:
         return self._dataset.output_shapes
 
+    @property
+    def output_classes(self) -> Any:
+        return self._dataset.output_classes
+
+    @property
+    def element_spec(self) -> Any:
+        return self._dataset.element_spec
+
     def get_next(self, name: str | None = None) -> Any:
         """The next element, as tensors in the dataset's structure (OutOfRangeError at the
         end)."""
         one_shot = self._initializer is None and not self._reinitializable
+        by_handle = self._handle is not None
         outs = apply_op(
             IteratorGetNext,
-            self._tensors if one_shot else [],
-            dict(self._attrs, one_shot=one_shot),
+            [self._handle] if by_handle else self._tensors if one_shot else [],
+            dict(self._attrs, one_shot=one_shot, by_handle=by_handle),
             name=name or "IteratorGetNext",
         )
         outs = outs if isinstance(outs, list) else [outs]
-        return nest.pack_sequence_as(self._dataset._structure, outs)
+        return pack(self._dataset._structure, outs)
 
 
 def make_one_shot_iterator(dataset: Dataset) -> Iterator:
@@ -564,6 +746,15 @@ def _elements(
     node: dict[str, Any], values: list[Any], ctx: RunContext, key: str
 ) -> PyIterator[tuple[Any, ...]]:
     op = node["op"]
+    runner = NODE_RUNNERS.get(op)
+    if (
+        runner is None and op in _TRANSFORM_NODES
+    ):  # a graph file's node, before tf.data.experimental
+        import flowzero.data.transforms  # noqa: F401 - registers the runners
+
+        runner = NODE_RUNNERS.get(op)
+    if runner is not None:
+        return runner(node, values, ctx, key)
     if op == "slices":
         arrays = [values[t["input"]] for t in node["tensors"]]
         n = arrays[0].shape[0]
@@ -599,7 +790,10 @@ def _elements(
         fast = _sliced_batches(child, values, node["n"], node["drop"])
         if fast is not None:
             return fast
-        return _batches(_elements(child, values, ctx, key), node["n"], node["drop"])
+        src = _elements(child, values, ctx, key)
+        if node.get("sparse"):
+            return _sparse_batches(src, node["n"], node["drop"], node["sparse"])
+        return _batches(src, node["n"], node["drop"])
     if op == "padded_batch":
         return _padded_batches(_elements(child, values, ctx, key), node)
     if op == "shuffle":
@@ -614,6 +808,10 @@ def _elements(
         )
     if op == "skip":
         return itertools.islice(_elements(child, values, ctx, key), max(node["count"], 0), None)
+    if op == "unbatch":
+        return _unbatched(_elements(child, values, ctx, key))
+    if op == "ignore_errors":  # the map and filter nodes below it skip failing elements
+        return _elements(child, values, ctx, key)
     if op in ("flat_map", "interleave"):
         return _nested_elements(node, child, values, ctx, key)
     if op in ("map", "filter"):
@@ -621,10 +819,41 @@ def _elements(
         caps = [values[t["input"]] for t in node["captures"]]
         plan = ctx.subplan((key, op, id(body)), body.outputs, body.args)
         src = _elements(child, values, ctx, key)
+        if node.get("tolerant"):
+            return _skipping_errors(src, plan, caps, op == "map")
         if op == "map":
             return (tuple(plan.run(list(e) + caps)) for e in src)
         return (e for e in src if bool(plan.run(list(e) + caps)[0]))
     raise errors.DataLossError(None, None, f"unknown dataset node {op!r}")
+
+
+def _unbatched(src: PyIterator[tuple[Any, ...]]) -> PyIterator[tuple[Any, ...]]:
+    for e in src:
+        sizes = {np.shape(v)[0] for v in e}
+        if len(sizes) > 1:
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"Dataset.unbatch: the components of an element have different first "
+                f"dimensions: {[np.shape(v)[0] for v in e]}.",
+            )
+        for i in range(sizes.pop() if sizes else 0):
+            yield tuple(v[i] for v in e)
+
+
+def _skipping_errors(
+    src: PyIterator[tuple[Any, ...]], plan: Any, caps: list[Any], is_map: bool
+) -> PyIterator[tuple[Any, ...]]:
+    """map / filter under ignore_errors: an element whose function fails is dropped."""
+    for e in src:
+        try:
+            out = plan.run(list(e) + caps)
+        except errors.OpError:
+            continue
+        if is_map:
+            yield tuple(out)
+        elif bool(out[0]):
+            yield e
 
 
 def _nested_elements(
@@ -721,6 +950,39 @@ def _batches(src: PyIterator[tuple[Any, ...]], n: int, drop: bool) -> PyIterator
                 f"Dataset.batch: cannot batch elements of different shapes "
                 f"({e}); use padded shapes or batch(1).",
             ) from None
+
+
+def _sparse_batches(
+    src: PyIterator[tuple[Any, ...]], n: int, drop: bool, groups: list[list[int]]
+) -> PyIterator[tuple[Any, ...]]:
+    """Batches whose SparseTensor parts are joined as TF does: the element's position as a new
+    first index column, the dense shape the batch size then each dimension's largest."""
+    sparse_at = {p for g in groups for p in g}
+    while True:
+        chunk = list(itertools.islice(src, n))
+        if not chunk or (drop and len(chunk) < n):
+            return
+        out: list[Any] = [None] * len(chunk[0])
+        for k in range(len(out)):
+            if k not in sparse_at:
+                out[k] = np.stack([e[k] for e in chunk])
+        for ind, val, shp in groups:
+            ranks = {len(e[shp]) for e in chunk}
+            if len(ranks) > 1:
+                raise errors.InvalidArgumentError(
+                    None, None, f"Dataset.batch: SparseTensor elements of different ranks {ranks}."
+                )
+            out[ind] = np.concatenate(
+                [
+                    np.concatenate([np.full((len(e[ind]), 1), b, np.int64), e[ind]], axis=1)
+                    for b, e in enumerate(chunk)
+                ]
+            ).reshape(-1, ranks.pop() + 1)
+            out[val] = np.concatenate([np.asarray(e[val]) for e in chunk])
+            out[shp] = np.concatenate(
+                [[len(chunk)], np.max(np.stack([e[shp] for e in chunk]), axis=0)]
+            ).astype(np.int64)
+        yield tuple(out)
 
 
 def _element_parts(structure: Any, element: Any, k: int) -> list[Any]:
@@ -851,6 +1113,8 @@ class IteratorGetNext(_IteratorOp):
 
     def compute(self, ctx: RunContext, *values: Any) -> list[Any]:
         a = self.attrs
+        if a.get("by_handle"):
+            return self._by_handle(ctx, values[0])
         it = ctx.iterators.get(a["key"])
         if it is None:
             if not a["one_shot"]:
@@ -867,3 +1131,25 @@ class IteratorGetNext(_IteratorOp):
                 return list(next(it))
         except StopIteration:
             raise errors.OutOfRangeError(None, None, "End of sequence") from None
+
+    def _by_handle(self, ctx: RunContext, handle: Any) -> list[Any]:
+        from flowzero.data.dataset_ops import check_handle_element
+
+        handle = np.asarray(handle, dtype=object)[()]
+        key = handle.decode() if isinstance(handle, bytes) else str(handle)
+        it = ctx.iterators.get(key)
+        if it is None:
+            raise errors.FailedPreconditionError(
+                None,
+                None,
+                f"GetNext() failed: no iterator started in this session has the handle "
+                f"'{key}'. Run the iterator's initializer (or its string_handle(), for a "
+                "one-shot iterator) in this session first.",
+            )
+        try:
+            with ctx.iterator_lock:
+                got = list(next(it))
+        except StopIteration:
+            raise errors.OutOfRangeError(None, None, "End of sequence") from None
+        check_handle_element(key, got, self.attrs["out_specs"])
+        return got

@@ -161,6 +161,8 @@ def file_elements(node: dict[str, Any], filenames: np.ndarray) -> Iterator[tuple
             src = tf_record.records(path, node["compression"])
         elif fmt == "text":
             src = _lines(path, node["compression"])
+            if node.get("header"):  # CsvDataset(header=True): each file's first line
+                next(src, None)
         elif fmt == "fixed":
             src = _fixed(path, node)
         else:  # pragma: no cover - nodes are built above

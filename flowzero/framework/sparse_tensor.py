@@ -216,8 +216,71 @@ def convert_to_tensor_or_sparse_tensor(
     return convert_to_tensor(value, dtype=dtype, name=name)
 
 
+class SparseTensorSpec:
+    """`tf.SparseTensorSpec(shape=None, dtype=tf.float32)`: the type of a SparseTensor (its
+    dense shape, as far as known, and its values' dtype).
+
+    Example:
+        >>> tf.SparseTensorSpec.from_value(sp)   # SparseTensorSpec(TensorShape([2, 5]), tf.float32)
+    """
+
+    def __init__(self, shape: Any = None, dtype: Any = _dtypes.float32) -> None:
+        self._shape = shape if isinstance(shape, TensorShape) else TensorShape(shape)
+        self._dtype = _dtypes.as_dtype(dtype)
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._shape
+
+    @property
+    def dtype(self) -> _dtypes.DType:
+        return self._dtype
+
+    @property
+    def value_type(self) -> type:
+        return SparseTensor
+
+    @classmethod
+    def from_value(cls, value: Any) -> SparseTensorSpec:
+        """The spec of a SparseTensor (or SparseTensorValue)."""
+        if isinstance(value, SparseTensorValue):
+            import numpy as np
+
+            return cls(np.asarray(value.dense_shape).tolist(), np.asarray(value.values).dtype)
+        if not isinstance(value, SparseTensor):
+            raise TypeError(f"SparseTensorSpec.from_value: expected a SparseTensor; got {value!r}.")
+        return cls(value.shape, value.dtype)
+
+    def is_compatible_with(self, spec_or_value: Any) -> bool:
+        """Same dtype and a compatible dense shape."""
+        other = spec_or_value
+        if isinstance(other, (SparseTensor, SparseTensorValue)):
+            other = SparseTensorSpec.from_value(other)
+        return (
+            isinstance(other, SparseTensorSpec)
+            and other.dtype is self._dtype
+            and self._shape.is_compatible_with(other.shape)
+        )
+
+    def _key(self) -> tuple[Any, str]:
+        return (
+            None if self._shape.ndims is None else tuple(self._shape.as_list()),
+            self._dtype.name,
+        )
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, SparseTensorSpec) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"SparseTensorSpec({self._shape!r}, tf.{self._dtype.name})"
+
+
 __all__ = [
     "SparseTensor",
+    "SparseTensorSpec",
     "SparseTensorValue",
     "convert_to_tensor_or_sparse_tensor",
 ]

@@ -1,12 +1,10 @@
-"""tf.audio: WAV files as tensors. `decode_wav` reads 16-bit PCM WAV bytes into float32 samples
-in [-1, 1) with shape [samples, channels] and the sample rate; `encode_wav` writes such a tensor
-back (each sample clamped to [-1, 1] and stored as round(x * 32768), clipped to int16), as TF's
-DecodeWav / EncodeWav. TF has these names only in tf.audio (and tf.contrib.ffmpeg's successors);
-neither is differentiable."""
+"""tf.audio: 16-bit PCM WAV files to and from float samples (EncodeWav, DecodeWav), with the
+stdlib `wave` module; tf.summary.audio writes its clips with the same encoder."""
 
 from __future__ import annotations
 
-import struct
+import collections
+import io
 from typing import Any
 
 import numpy as np
@@ -14,140 +12,125 @@ import numpy as np
 from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
-from flowzero.ops.common import DTypeError, _graph_for
+from flowzero.ops.common import _graph_for
 
 
-def _scalar_bytes(od: OpDef, t: Tensor, what: str) -> None:
-    if t.dtype is not dtypes.string:
-        raise od.error(f"{what} must be a string tensor; got {t.dtype.name}.", cls=DTypeError)
-    if t.shape.ndims not in (None, 0):
-        raise od.error(f"{what} must be a scalar; got shape {t.shape}.")
+def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
+    """Float samples [frames, channels] in [-1, 1] as a 16-bit PCM WAV file: each scaled by
+    32768, rounded and clipped to int16 (TF's rule)."""
+    import wave
 
-
-@register_op("DecodeWav")
-class DecodeWav(OpDef):
-    """(audio [samples, channels] float32, sample_rate int32 scalar) of 16-bit PCM WAV bytes."""
-
-    differentiable = False
-
-    def infer(self, contents: Tensor) -> list[TensorSpec]:
-        _scalar_bytes(self, contents, "contents")
-        ch, n = self.attrs["desired_channels"], self.attrs["desired_samples"]
-        return [
-            spec([n if n > 0 else None, ch if ch > 0 else None], dtypes.float32),
-            spec([], dtypes.int32),
-        ]
-
-    def _fail(self, message: str) -> Exception:
-        return self.error(f"bad WAV data: {message}")
-
-    def compute(self, contents: np.ndarray) -> list[np.ndarray]:
-        data = contents[()]
-        if not isinstance(data, bytes):
-            data = bytes(data)
-        if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-            raise self._fail(f"expected a RIFF/WAVE header; got {data[:12]!r}.")
-        pos, fmt, pcm = 12, None, None
-        while pos + 8 <= len(data):
-            cid, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
-            body = pos + 8
-            if body + size > len(data):
-                raise self._fail(
-                    f"chunk {cid!r} at byte {pos} says {size} bytes; only "
-                    f"{len(data) - body} remain."
-                )
-            if cid == b"fmt ":
-                if size < 16:
-                    raise self._fail(f"fmt chunk of {size} bytes (at least 16 expected).")
-                fmt = struct.unpack("<HHIIHH", data[body : body + 16])
-            elif cid == b"data":
-                pcm = data[body : body + size]
-            pos = body + size + (size & 1)  # chunks are padded to even sizes
-        if fmt is None or pcm is None:
-            raise self._fail("no 'fmt ' or no 'data' chunk.")
-        tag, channels, rate, _, _, bits = fmt
-        if tag != 1 or bits != 16:
-            raise self._fail(
-                f"only 16-bit PCM is supported (format {tag}, {bits} bits per sample)."
-            )
-        if channels < 1:
-            raise self._fail("the fmt chunk says 0 channels.")
-        frames = len(pcm) // (2 * channels)
-        audio = np.frombuffer(pcm[: frames * 2 * channels], "<i2").reshape(frames, channels)
-        audio = audio.astype(np.float32) / np.float32(32768.0)
-        want_ch, want_n = self.attrs["desired_channels"], self.attrs["desired_samples"]
-        if want_ch > 0 and want_ch != channels:
-            audio = audio[:, np.minimum(np.arange(want_ch), channels - 1)]
-        if want_n > 0 and want_n != frames:
-            padded = np.zeros((want_n, audio.shape[1]), np.float32)
-            padded[: min(want_n, frames)] = audio[:want_n]
-            audio = padded
-        return [np.ascontiguousarray(audio), np.array(rate, np.int32)]
+    pcm = np.clip(np.round(samples.astype(np.float32) * 32768.0), -32768, 32767).astype("<i2")
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(samples.shape[1])
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes(pcm.tobytes())
+    return buf.getvalue()
 
 
 @register_op("EncodeWav")
 class EncodeWav(OpDef):
-    """16-bit PCM WAV bytes of audio [samples, channels] (float32) at sample_rate."""
+    """s = the WAV file of float samples x [frames, channels] at sample_rate."""
 
     differentiable = False
 
-    def infer(self, audio: Tensor, sample_rate: Tensor) -> TensorSpec:
-        if audio.dtype is not dtypes.float32:
-            raise self.error(f"audio must be float32; got {audio.dtype.name}.", cls=DTypeError)
-        if audio.shape.ndims not in (None, 2):
-            raise self.error(f"audio must be [samples, channels]; got shape {audio.shape}.")
-        if sample_rate.dtype is not dtypes.int32 or sample_rate.shape.ndims not in (None, 0):
+    def infer(self, x: Tensor, rate: Tensor) -> TensorSpec:
+        if x.dtype is not dtypes.float32:
+            raise self.error(f"audio must be float32; got {x.dtype.name}.")
+        if x.shape.ndims not in (None, 2):
+            raise self.error(f"audio must be 2-D [frames, channels]; got shape {x.shape}.")
+        if rate.dtype is not dtypes.int32 or rate.shape.ndims not in (None, 0):
             raise self.error(
-                f"sample_rate must be an int32 scalar; got {sample_rate.dtype.name} "
-                f"{sample_rate.shape}."
+                f"sample_rate must be an int32 scalar; got {rate.dtype.name} of shape {rate.shape}."
             )
         return spec([], dtypes.string)
 
-    def compute(self, audio: np.ndarray, sample_rate: np.ndarray) -> np.ndarray:
-        frames, channels = audio.shape
-        if channels < 1:
-            raise self.error("audio must have at least one channel.")
-        pcm = np.clip(np.rint(np.clip(audio, -1.0, 1.0) * 32768.0), -32768, 32767)
-        body = pcm.astype("<i2").tobytes()
-        rate = int(sample_rate)
-        header = b"RIFF" + struct.pack("<I", 36 + len(body)) + b"WAVE"
-        header += b"fmt " + struct.pack(
-            "<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16
-        )
-        header += b"data" + struct.pack("<I", len(body))
-        out = np.empty((), object)
-        out[()] = header + body
+    def compute(self, x: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        if x.ndim != 2:
+            raise self.error(f"audio must be 2-D [frames, channels]; got shape {list(x.shape)}.")
+        out = np.empty((), dtype=object)
+        out[()] = wav_bytes(x, int(rate))
         return out
+
+
+@register_op("DecodeWav")
+class DecodeWav(OpDef):
+    """(x, rate) = the float samples [frames, channels] in [-1, 1) and the sample rate of a
+    16-bit PCM WAV file."""
+
+    differentiable = False
+
+    def infer(self, s: Tensor) -> list[TensorSpec]:
+        if s.dtype is not dtypes.string or s.shape.ndims not in (None, 0):
+            raise self.error(f"contents must be a string scalar; got {s.dtype.name} {s.shape}.")
+        n, c = self.attrs["desired_samples"], self.attrs["desired_channels"]
+        return [
+            spec([n if n >= 0 else None, c if c >= 0 else None], dtypes.float32),
+            spec([], dtypes.int32),
+        ]
+
+    def compute(self, s: np.ndarray) -> list[np.ndarray]:
+        import wave
+
+        data = s[()] if isinstance(s, np.ndarray) else s
+        try:
+            with wave.open(io.BytesIO(bytes(data)), "rb") as w:
+                if w.getsampwidth() != 2:
+                    raise self.error(
+                        f"Can only read 16-bit WAV files, but received {8 * w.getsampwidth()}"
+                    )
+                channels, rate = w.getnchannels(), w.getframerate()
+                raw = w.readframes(w.getnframes())
+        except (wave.Error, EOFError) as e:
+            why = str(e) or "the data ends early"
+            raise self.error(f"Could not decode contents as a WAV file: {why}.") from None
+        pcm = np.frombuffer(raw, "<i2").reshape(-1, channels)
+        x = pcm.astype(np.float32) / np.float32(32768.0)
+        want_c, want_n = self.attrs["desired_channels"], self.attrs["desired_samples"]
+        if want_c >= 0:  # a channel beyond the file's repeats its last one
+            x = x[:, np.minimum(np.arange(want_c), channels - 1)]
+        if want_n >= 0:
+            out = np.zeros((want_n, x.shape[1]), np.float32)
+            out[: min(want_n, len(x))] = x[:want_n]
+            x = out
+        return [np.ascontiguousarray(x), np.array(rate, np.int32)]
+
+
+DecodeWavResult = collections.namedtuple("DecodeWav", ["audio", "sample_rate"])
+
+
+def encode_wav(audio: Any, sample_rate: Any, name: str | None = None) -> Tensor:
+    """`tf.audio.encode_wav`: a string scalar, the 16-bit PCM WAV file of float32 samples
+    [frames, channels] (clipped to [-1, 1]) at `sample_rate` (an int32 scalar).
+
+    Example:
+        >>> wav = tf.audio.encode_wav(tf.reshape(samples, [-1, 1]), 16000)
+    """
+    if isinstance(sample_rate, (float, np.floating)):
+        raise TypeError(f"encode_wav: sample_rate must be an int32; got {sample_rate!r}.")
+    with _graph_for(audio, sample_rate):
+        x = convert_to_tensor(audio, dtype=dtypes.float32, name="audio")
+        rate = convert_to_tensor(sample_rate, dtype=dtypes.int32, name="sample_rate")
+        return apply_op(EncodeWav, [x, rate], name=name or "EncodeWav")
 
 
 def decode_wav(
     contents: Any, desired_channels: int = -1, desired_samples: int = -1, name: str | None = None
-) -> tuple[Tensor, Tensor]:
-    """(audio, sample_rate) of a 16-bit PCM WAV file's bytes: audio is float32 [samples,
-    channels] in [-1, 1). desired_channels > 0 keeps the first channels (or repeats the last);
-    desired_samples > 0 truncates or pads with zeros.
+) -> Any:
+    """`tf.audio.decode_wav`: (audio float32 [samples, channels] in [-1, 1), sample_rate int32)
+    of a 16-bit PCM WAV file. desired_channels keeps the first channels (repeating the last
+    where the file has fewer); desired_samples cuts or pads with zeros.
 
     Example:
-        >>> audio, rate = tf.audio.decode_wav(tf.io.read_file("clip.wav"))  # doctest: +SKIP
+        >>> audio, rate = tf.audio.decode_wav(tf.read_file("a.wav"), desired_channels=1)
     """
     with _graph_for(contents):
-        c = convert_to_tensor(contents, dtype=dtypes.string)
+        s = convert_to_tensor(contents, dtype=dtypes.string, name="contents")
         attrs = {"desired_channels": int(desired_channels), "desired_samples": int(desired_samples)}
-        audio, rate = apply_op(DecodeWav, [c], attrs, name=name or "DecodeWav")
-    return audio, rate
+        x, rate = apply_op(DecodeWav, [s], attrs, name=name or "DecodeWav")
+        return DecodeWavResult(x, rate)
 
 
-def encode_wav(audio: Any, sample_rate: Any, name: str | None = None) -> Tensor:
-    """The bytes of a 16-bit PCM WAV file holding `audio` (float32 [samples, channels])."""
-    with _graph_for(audio, sample_rate):
-        # A tensor keeps its dtype, so that the op names a wrong one (TypeError).
-        a = audio if isinstance(audio, Tensor) else convert_to_tensor(audio, dtype=dtypes.float32)
-        r = (
-            sample_rate
-            if isinstance(sample_rate, Tensor)
-            else convert_to_tensor(sample_rate, dtype=dtypes.int32)
-        )
-        return apply_op(EncodeWav, [a, r], {}, name=name or "EncodeWav")
-
-
-__all__: list[str] = []  # tf.audio only (flowzero/compat/__init__.py)
+__all__: list[str] = []  # tf.audio's names only (flowzero/audio.py)

@@ -1,6 +1,6 @@
 """Parsing serialized tf.train.Example protos: tf.io.parse_example (a batch),
-tf.io.parse_single_example, and the feature configurations FixedLenFeature, VarLenFeature and
-FixedLenSequenceFeature.
+tf.io.parse_single_example, and the feature configurations FixedLenFeature, VarLenFeature,
+SparseFeature and FixedLenSequenceFeature (tf.train.SequenceExample: parsing_seq_ops.py).
 
 One op, ParseExample (TF's), parses a vector of serialized Examples: its outputs are, as TF's,
 the sparse features' indices, values and dense shapes, then the dense features' values.
@@ -38,6 +38,21 @@ class FixedLenFeature(
 
 class VarLenFeature(collections.namedtuple("VarLenFeature", ["dtype"])):
     """A feature of any length: parsed to a tf.SparseTensor."""
+
+
+class SparseFeature(
+    collections.namedtuple(
+        "SparseFeature", ["index_key", "value_key", "dtype", "size", "already_sorted"]
+    )
+):
+    """A sparse feature stored as index and value features of the same length: parsed to a
+    tf.SparseTensor [batch, *size] whose entry [b, index_0[k], ...] is value[k]. `index_key`
+    is one key (then `size` an int) or a list of keys (then `size` a list, one per key)."""
+
+    def __new__(
+        cls, index_key: Any, value_key: str, dtype: Any, size: Any, already_sorted: bool = False
+    ) -> SparseFeature:
+        return super().__new__(cls, index_key, value_key, dtype, size, already_sorted)
 
 
 class FixedLenSequenceFeature(
@@ -96,8 +111,11 @@ def _configs(features: Any) -> dict[str, Any]:
         raise ValueError("parse_example: features must be a non-empty dict of feature configs.")
     dense: list[tuple[Any, ...]] = []
     sparse: list[tuple[str, dtypes.DType]] = []
+    features = _expand_sparse_features(features)
     for key in sorted(features):
         f = features[key]
+        if isinstance(f, SparseFeature):
+            continue
         if isinstance(f, VarLenFeature):
             sparse.append((key, _feature_dtype(key, f.dtype)))
         elif isinstance(f, FixedLenFeature):
@@ -122,6 +140,43 @@ def _configs(features: Any) -> dict[str, Any]:
                 "VarLenFeature or FixedLenSequenceFeature)."
             )
     return {"dense": dense, "sparse": sparse}
+
+
+def _index_keys(key: str, f: SparseFeature) -> tuple[list[str], list[int]]:
+    """A SparseFeature's index keys and sizes as lists, checked."""
+    keys = [f.index_key] if isinstance(f.index_key, str) else list(f.index_key)
+    sizes = [f.size] if isinstance(f.index_key, str) else list(np.ravel(f.size))
+    if not keys or len(keys) != len(sizes) or not all(isinstance(k, str) for k in keys):
+        raise ValueError(
+            f"Feature '{key}': SparseFeature needs index_key as a key or a list of keys, and "
+            f"size as an int or a list of as many ints; got index_key={f.index_key!r}, "
+            f"size={f.size!r}."
+        )
+    return keys, [int(x) for x in sizes]
+
+
+def _expand_sparse_features(features: dict[str, Any]) -> dict[str, Any]:
+    """`features` plus the VarLenFeatures a SparseFeature is parsed from (its index keys as
+    int64, its value key as its dtype); a key asked for twice with other configs is an error."""
+    out = dict(features)
+    for key in sorted(features):
+        f = features[key]
+        if not isinstance(f, SparseFeature):
+            continue
+        keys, _ = _index_keys(key, f)
+        parts = [(k, VarLenFeature(dtypes.int64)) for k in keys]
+        for k, part in [*parts, (f.value_key, VarLenFeature(f.dtype))]:
+            have = out.get(k)
+            if have is None:
+                out[k] = part
+            elif not isinstance(have, VarLenFeature) or dtypes.as_dtype(
+                have.dtype
+            ) is not dtypes.as_dtype(part.dtype):
+                raise ValueError(
+                    f"Feature '{key}': SparseFeature's key '{k}' is also configured as "
+                    f"{have!r}; it must be a VarLenFeature of {dtypes.as_dtype(part.dtype).name}."
+                )
+    return out
 
 
 # -- the kernel ---------------------------------------------------------------------------------
@@ -264,13 +319,34 @@ def _name(names: Any, i: int) -> str:
 
 # -- the Python API -----------------------------------------------------------------------------
 def _sparse(indices: Tensor, values: Tensor, shape: Tensor) -> Any:
-    try:
-        from flowzero.framework.sparse_tensor import SparseTensor  # type: ignore[import-not-found]
-    except ImportError:  # pragma: no cover - until tf.SparseTensor exists
-        raise NotImplementedError(
-            "VarLenFeature parses to a tf.SparseTensor, which this flowzero does not have yet."
-        ) from None
+    from flowzero.framework.sparse_tensor import SparseTensor
+
     return SparseTensor(indices, values, shape)
+
+
+def _merge_sparse_features(features: dict[str, Any], parsed: dict[str, Any]) -> dict[str, Any]:
+    """The parsed features as asked: each SparseFeature combined from its index and value
+    parts (as tf.sparse.merge does), the parts nobody asked for dropped."""
+    from flowzero.ops import cast_ops, manip_ops, reshape_ops, sparse_array_ops
+
+    for key in sorted(features):
+        f = features[key]
+        if not isinstance(f, SparseFeature):
+            continue
+        keys, sizes = _index_keys(key, f)
+        ids = [parsed[k] for k in keys]
+        vals = parsed[f.value_key]
+        with ids[0].graph.name_scope("SparseMerge"):
+            cols = [
+                reshape_ops.reshape(cast_ops.cast(i.values, dtypes.int64), [-1, 1]) for i in ids
+            ]
+            ind = manip_ops.concat([ids[0].indices[:, :-1], *cols], axis=1)
+            shape = manip_ops.concat([ids[0].dense_shape[:-1], np.array(sizes, np.int64)], axis=0)
+            merged = _sparse(ind, vals.values, shape)
+            if not f.already_sorted:
+                merged = sparse_array_ops.sparse_reorder(merged)
+        parsed[key] = merged
+    return {k: v for k, v in parsed.items() if k in features}
 
 
 def _example_names(example_names: Any) -> Any:
@@ -291,13 +367,15 @@ def parse_example(
 
     Args:
         serialized: a string vector [batch] of serialized Examples.
-        features: {key: FixedLenFeature | VarLenFeature | FixedLenSequenceFeature}.
+        features: {key: FixedLenFeature | VarLenFeature | SparseFeature |
+            FixedLenSequenceFeature}.
         name: a name for the op.
         example_names: names of the examples, used in error messages.
 
     Returns:
-        {key: a dense Tensor [batch, *shape] (sequence features: [batch, longest, *shape]), or
-        a SparseTensor [batch, longest] for a VarLenFeature}.
+        {key: a dense Tensor [batch, *shape] (sequence features: [batch, longest, *shape]), a
+        SparseTensor [batch, longest] for a VarLenFeature, or [batch, *size] for a
+        SparseFeature}.
 
     Raises:
         ValueError: a bad feature config.
@@ -328,7 +406,7 @@ def parse_example(
         result[key] = _sparse(outs[j], outs[k + j], outs[2 * k + j])
     for j, cfg in enumerate(attrs["dense"]):
         result[cfg[0]] = outs[3 * k + j]
-    return result
+    return _merge_sparse_features(features, result)
 
 
 def parse_single_example(
@@ -346,7 +424,7 @@ def parse_single_example(
         >>> print(sess.run(parsed["label"]))
         7
     """
-    from flowzero.ops import reshape_ops, slicing_ops
+    from flowzero.ops import reshape_ops
 
     with _graph_for(serialized):
         s = convert_to_tensor(serialized, dtype=dtypes.string)
@@ -361,20 +439,21 @@ def parse_single_example(
             for key, v in batch.items():
                 if isinstance(v, Tensor):
                     out[key] = reshape_ops.squeeze(v, [0])
-                else:  # a SparseTensor [1, n] -> [n]
-                    out[key] = _sparse(
-                        slicing_ops.strided_slice(v.indices, [0, 1], [0, 2], end_mask=1),
-                        v.values,
-                        slicing_ops.strided_slice(v.dense_shape, [1], [2]),
-                    )
+                else:  # a SparseTensor [1, ...] -> [...]
+                    out[key] = drop_batch(v)
             return out
 
 
-# NOTE: VarLenFeature is not exported yet: it parses to a tf.SparseTensor, which flowzero does
-# not have yet; the kernel already produces the sparse parts (tests/io/test_io_ops.py).
+def drop_batch(sp: Any) -> Any:
+    """A SparseTensor [1, ...] as [...]: its indices' first column and first dim dropped."""
+    return _sparse(sp.indices[:, 1:], sp.values, sp.dense_shape[1:])
+
+
 __all__ = [
     "FixedLenFeature",
     "FixedLenSequenceFeature",
+    "SparseFeature",
+    "VarLenFeature",
     "parse_example",
     "parse_single_example",
 ]

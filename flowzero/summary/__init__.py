@@ -13,25 +13,37 @@ from typing import Any
 
 from flowzero.summary.graph_def import to_graph_def
 from flowzero.summary.summary_ops import histogram, image, merge, merge_all, scalar
+from flowzero.summary.tensor_audio import audio, tensor_summary, text
 from flowzero.summary.writer import FileWriter, FileWriterCache
 
 __all__ = [
     "FileWriter",
     "FileWriterCache",
+    "audio",
     "histogram",
     "image",
     "merge",
     "merge_all",
     "scalar",
+    "tensor_summary",
+    "text",
     "to_graph_def",
     "Summary",
     "Event",
     "SessionLog",
+    "SummaryDescription",
+    "TaggedRunMetadata",
 ]
 
 # The protobuf classes, as tf.summary.Summary / Event / SessionLog: tensorboard's own, loaded
 # on first access.
-_LAZY_PROTOS = {"Summary": "summary_pb2", "Event": "event_pb2", "SessionLog": "event_pb2"}
+_LAZY_PROTOS = {
+    "Summary": "summary_pb2",
+    "SummaryDescription": "summary_pb2",
+    "Event": "event_pb2",
+    "SessionLog": "event_pb2",
+    "TaggedRunMetadata": "event_pb2",
+}
 
 
 def __getattr__(name: str) -> Any:

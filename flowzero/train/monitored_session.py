@@ -447,7 +447,7 @@ class _MonitoredSession:
             if args.options is not None:  # TF merges the hooks' options: the deepest trace
                 level = getattr(args.options, "trace_level", 0)
                 if level > getattr(options, "trace_level", 0):
-                    from flowzero.runtime.session import RunOptions
+                    from flowzero.runtime.options import RunOptions
 
                     options = RunOptions(**{**vars(options or RunOptions()), "trace_level": level})
             if args.feed_dict:

@@ -81,7 +81,7 @@ class ProfilerHook(SessionRunHook):
         self._global_step_tensor = _require_global_step("ProfilerHook")
 
     def before_run(self, run_context: SessionRunContext) -> SessionRunArgs:
-        from flowzero.runtime.session import RunOptions
+        from flowzero.runtime.options import RunOptions
 
         self._request_summary = self._next_step is not None and (
             self._timer.should_trigger_for_step(self._next_step)

@@ -125,6 +125,9 @@ def _every_optimizer_state_and_random_op_graph():
             summary.scalar("noise_sum", tf.reduce_sum(noise))
             summary.histogram("noise", noise)
             summary.image("picture", tf.zeros([1, 4, 4, 1]), max_outputs=1)
+            summary.text("note", tf.constant("n"))
+            summary.tensor_summary("noise_tensor", noise)
+            summary.audio("sound", tf.zeros([1, 4, 1]), 8000)
             summary.merge_all()
         trains = []
         opts = [
@@ -386,6 +389,8 @@ def test_every_registered_op_type_is_round_tripped_by_this_file():
     covered |= {"MatrixSetDiagLike"}
     # tests/data/test_dataset.py round-trips one-shot and initializable iterators.
     covered |= {"MakeIterator", "IteratorGetNext"}
+    # tests/data/test_dataset_more.py round-trips string handles (and ReduceDataset).
+    covered |= {"IteratorToStringHandle"}
     covered |= {"ReadFile", "WriteFile", "MatchingFiles"}  # test_file_ops_round_trip
     covered |= {"SaveV2", "MergeV2Checkpoints", "RestoreV2"}  # test_file_ops_round_trip
     # tests/train/test_queues.py round-trips the reader ops (loaded with tf.TextLineReader).

@@ -40,9 +40,28 @@ def _example(**features):
     return ex.SerializeToString()
 
 
+def _sequence_example(context, lists):
+    from flowzero.proto import example_pb2
+
+    se = example_pb2.SequenceExample()
+    for key, (kind, vals) in context.items():
+        f = se.context.feature[key]
+        {"f": f.float_list, "i": f.int64_list, "b": f.bytes_list}[kind].value.extend(vals)
+    for key, (kind, steps) in lists.items():
+        fl = se.feature_lists.feature_list[key]
+        for vals in steps:
+            f = fl.feature.add()
+            {"f": f.float_list, "i": f.int64_list, "b": f.bytes_list}[kind].value.extend(vals)
+    return se.SerializeToString()
+
+
 INT32S = _obj(struct.pack("<3i", 1, -2, 3), struct.pack("<3i", 2**31 - 1, 0, -(2**31)))
 RECORDS = _obj(b'1,"a,""b",2.5', b"3,,", b'-7,c,"1e3"')
 BLOBS = _obj(b"", b"hi?", b"\xff\xfe\x00", b"web safe base64!")
+SEQUENCE_EXAMPLES = _obj(
+    _sequence_example({"n": ("i", [4])}, {"x": ("f", [[1.0, 2.0], [3.0, 4.0]])}),
+    _sequence_example({}, {"x": ("f", [[5.0, 6.0]])}),
+)
 EXAMPLES = _obj(
     _example(x=("f", [1.0, 2.0]), n=("i", [5]), s=("b", [b"p", b"q"])),
     _example(x=("f", [3.0, 4.5]), s=("b", [b"r"])),
@@ -159,6 +178,43 @@ CASES = [
         ],
         [EXAMPLES],
         name="dense_and_sequence",
+        grad=False,
+    ),
+    OpCase(
+        "ParseSequenceExample",
+        lambda s: (lambda ctx, seq, lengths: [ctx["n"], seq["x"], lengths["x"]])(
+            *tf.io.parse_sequence_example(
+                s,
+                {"n": tf.FixedLenFeature([], tf.int64, default_value=0)},
+                {"x": tf.FixedLenSequenceFeature([2], tf.float32)},
+            )
+        ),
+        lambda s: [
+            np.array([4, 0], np.int64),
+            np.array([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [0.0, 0.0]]], np.float32),
+            np.array([2, 1], np.int64),
+        ],
+        [SEQUENCE_EXAMPLES],
+        name="context_and_lists",
+        grad=False,
+    ),
+]
+
+CASES += [
+    OpCase(
+        "EncodeWav",
+        lambda x: tf.audio.decode_wav(tf.audio.encode_wav(x, 100)).audio,
+        lambda x: (np.clip(np.round(x * 32768), -32768, 32767) / 32768).astype(np.float32),
+        [np.array([[0.0, 0.5], [1.5, -0.25], [-1.0, 0.1]], np.float32)],
+        name="round_trip",
+        grad=False,
+    ),
+    OpCase(
+        "DecodeWav",
+        lambda x: tf.audio.decode_wav(tf.audio.encode_wav(x, 100), 3, 4).audio,
+        lambda x: np.concatenate([x[:, [0, 1, 1]], np.zeros((1, 3))]).astype(np.float32),
+        [np.array([[0.0, 0.5], [0.25, -0.25], [-1.0, 0.125]], np.float32)],
+        name="channels_and_samples",
         grad=False,
     ),
 ]

@@ -1,43 +1,71 @@
-"""tf.audio: round trips, errors, and the same bytes and samples as TensorFlow."""
+"""tf.audio.encode_wav / decode_wav: WAV bytes checked with the stdlib `wave`, round trips,
+channel and sample adjustments, errors; TF's bytes for one input (recorded from TF 2.21)."""
+
+from __future__ import annotations
+
+import io
+import wave
 
 import numpy as np
 import pytest
 
 import flowzero as tf
-from flowzero.framework import errors
+
+ST = np.array([[0.0, 0.5], [1.5, -0.25], [-1.0, 0.1], [0.3, -0.3]], np.float32)
+# tf.audio.encode_wav(ST, 8000) as TensorFlow 2.21 writes it
+TF_WAV = (
+    "524946463400000057415645666d74201000000001000200401f0000007d0000040010006461746110000000"
+    "00000040ff7f00e00080cd0c66269ad9"
+)
 
 
-def test_round_trip_and_rate():
-    a = np.linspace(-1, 1, 20, dtype=np.float32).reshape(10, 2)
-    with tf.Graph().as_default(), tf.Session() as sess:
-        wav = tf.audio.encode_wav(a, 22050)
-        back, rate = sess.run(tf.audio.decode_wav(wav))
-    assert rate == 22050 and back.shape == (10, 2)
-    np.testing.assert_allclose(back, a, atol=1 / 32768)
+def _run(fetch):
+    with tf.Session() as s:
+        return s.run(fetch)
 
 
-def test_bad_wav_names_the_op():
-    with tf.Graph().as_default(), tf.Session() as sess:
-        audio, _ = tf.audio.decode_wav(tf.constant(b"garbage"))
-        with pytest.raises(errors.InvalidArgumentError, match="DecodeWav.*RIFF"):
-            sess.run(audio)
-        cut = tf.constant(b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00")
-        with pytest.raises(errors.InvalidArgumentError, match="chunk b'fmt ' .* says 16 bytes"):
-            sess.run(tf.audio.decode_wav(cut)[0])
-    with pytest.raises(TypeError, match="EncodeWav.*float32"):
-        with tf.Graph().as_default():
-            tf.audio.encode_wav(tf.constant([[1]], tf.int32), 8000)
+def test_encode_wav_is_tfs_wav():
+    with tf.Graph().as_default():
+        data = _run(tf.audio.encode_wav(ST, 8000))
+    assert data.hex() == TF_WAV
+    with wave.open(io.BytesIO(data), "rb") as w:
+        assert (w.getnchannels(), w.getframerate(), w.getsampwidth()) == (2, 8000, 2)
+        pcm = np.frombuffer(w.readframes(4), "<i2").reshape(4, 2)
+    np.testing.assert_array_equal(pcm, np.clip(np.round(ST * 32768), -32768, 32767))
 
 
-def test_same_as_tensorflow():
-    tf_ = pytest.importorskip("tensorflow")
-    a = np.array([[0.0, 0.5], [1.0, -1.0], [0.25, -0.3], [2.0, -2.0]], np.float32)
-    want = tf_.audio.encode_wav(a, 16000).numpy()
-    with tf.Graph().as_default(), tf.Session() as sess:
-        got = sess.run(tf.audio.encode_wav(a, 16000))
-        for ch, n in ((-1, -1), (1, 6), (3, 2)):
-            mine = sess.run(tf.audio.decode_wav(want, desired_channels=ch, desired_samples=n))
-            theirs = tf_.audio.decode_wav(want, desired_channels=ch, desired_samples=n)
-            np.testing.assert_array_equal(mine[0], theirs[0].numpy())
-            assert mine[1] == theirs[1].numpy()
-    assert got == want
+def test_decode_wav_round_trip_and_adjustments():
+    with tf.Graph().as_default():
+        wav = tf.audio.encode_wav(ST, 8000)
+        full = tf.audio.decode_wav(wav)
+        assert full.audio.shape.as_list() == [None, None] and full.sample_rate.dtype == tf.int32
+        three = tf.audio.decode_wav(wav, desired_channels=3)
+        padded = tf.audio.decode_wav(wav, desired_channels=1, desired_samples=6)
+        assert padded.audio.shape.as_list() == [6, 1]
+        cut = tf.audio.decode_wav(wav, desired_samples=2)
+        got = _run([full, three.audio, padded.audio, cut.audio])
+    audio, rate = got[0]
+    assert rate == 8000
+    expect = np.clip(np.round(ST * 32768), -32768, 32767) / 32768
+    np.testing.assert_array_equal(audio, expect.astype(np.float32))
+    np.testing.assert_array_equal(got[1], audio[:, [0, 1, 1]])  # the last channel repeats
+    np.testing.assert_array_equal(got[2], np.concatenate([audio[:, :1], np.zeros((2, 1))]))
+    np.testing.assert_array_equal(got[3], audio[:2])
+
+
+def test_wav_errors():
+    with pytest.raises(ValueError, match="EncodeWav.*2-D"):
+        tf.audio.encode_wav(ST[:, 0], 100)
+    with pytest.raises(TypeError, match="sample_rate must be an int32"):
+        tf.audio.encode_wav(ST, 100.0)
+    with tf.Graph().as_default():
+        with pytest.raises(tf.errors.InvalidArgumentError, match="DecodeWav.*WAV file"):
+            _run(tf.audio.decode_wav(b"RIFFxx").audio)
+        buf = io.BytesIO()
+        with wave.open(buf, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(1)
+            w.setframerate(10)
+            w.writeframes(b"\x00\x01")
+        with pytest.raises(tf.errors.InvalidArgumentError, match="16-bit WAV files.*8"):
+            _run(tf.audio.decode_wav(buf.getvalue()).audio)
