@@ -422,7 +422,10 @@ def mean_pairwise_squared_error(
         weights: a scalar or a tensor broadcastable to the per-example losses [batch, 1, ...].
 
     Example:
-        >>> tf.losses.mean_pairwise_squared_error([[0., 1., 2.]], [[0., 1., 5.]])   # -> 6.0
+        >>> loss = tf.losses.mean_pairwise_squared_error([[0., 1., 2.]], [[0., 1., 5.]])
+        >>> sess = tf.Session()
+        >>> print(sess.run(loss))   # 4 of the 6 pairs i != j are off by 3: 4 * 9 / 6
+        6.0
     """
     if labels is None or predictions is None:
         raise ValueError("mean_pairwise_squared_error: labels and predictions must not be None.")

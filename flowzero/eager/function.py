@@ -285,10 +285,19 @@ def defun(
     runs at trace time (use tf.cond / tf.while_loop for control flow on tensor values).
 
     Example:
+        >>> tf.enable_eager_execution()   # at program start
+        >>> tfe = tf.contrib.eager
+        >>> w = tf.Variable(2.0)
+        >>> optimizer = tf.train.GradientDescentOptimizer(0.1)
         >>> @tfe.defun
         ... def step(x, y):
-        ...     optimizer.minimize(lambda: tf.reduce_mean(tf.square(model(x) - y)))
-        ...     return tf.reduce_mean(tf.square(model(x) - y))
+        ...     optimizer.minimize(lambda: tf.reduce_mean(tf.square(w * x - y)))
+        ...     return tf.reduce_mean(tf.square(w * x - y))
+        >>> x, y = tf.constant([1.0, 2.0]), tf.constant([3.0, 6.0])
+        >>> print(step(x, y).numpy())   # traced once; later calls run the graph
+        0.625
+        >>> print(step(x, y).numpy(), w.numpy())
+        0.15625 2.75
 
     Raises:
         TypeError: input_signature holds something other than tf.TensorSpec.

@@ -61,9 +61,17 @@ class Saver:
     files are tf.train.Saver's (TF's V2 format), keyed by the variables' names.
 
     Example:
-        >>> saver = tfe.Saver([w, b])
-        >>> path = saver.save("/tmp/ckpt/model", global_step=step)   # /tmp/ckpt/model-<step>
-        >>> saver.restore(path)     # w and b hold the saved values again, at once
+        >>> tf.enable_eager_execution()   # at program start
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> step = tf.Variable(7, name="step")
+        >>> saver = tf.contrib.eager.Saver([w, step])
+        >>> path = saver.save("ckpt/model", global_step=step)
+        >>> print(path)
+        ckpt/model-7
+        >>> _ = w.assign([0.0, 0.0])
+        >>> saver.restore(path)     # w holds the saved values again, at once
+        >>> print(w.numpy())
+        [1. 2.]
 
     Raises:
         RuntimeError: eager execution is not enabled.

@@ -58,6 +58,11 @@ def raw_rnn(
         the emitted outputs, one per step (`.stack()` gives [time, batch, ...]).
 
     Example:
+        >>> max_time, batch, depth = 4, 2, 3
+        >>> inputs = tf.placeholder(tf.float32, [max_time, batch, depth])
+        >>> sequence_length = tf.constant([4, 2])
+        >>> inputs_ta = tf.TensorArray(tf.float32, size=max_time).unstack(inputs)
+        >>> cell = tf.nn.rnn_cell.BasicRNNCell(5)
         >>> def loop_fn(time, cell_output, cell_state, loop_state):
         ...     state = cell.zero_state(batch, tf.float32) if cell_output is None else cell_state
         ...     finished = time >= sequence_length
@@ -65,6 +70,16 @@ def raw_rnn(
         ...                   lambda: inputs_ta.read(time))
         ...     return finished, nxt, state, cell_output, None
         >>> outputs_ta, final_state, _ = tf.nn.raw_rnn(cell, loop_fn)
+        >>> outputs = outputs_ta.stack()
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> out, state = sess.run([outputs, final_state], {inputs: np.ones([4, 2, 3])})
+        >>> out.shape
+        (4, 2, 5)
+        >>> print(out[2:, 1].max(), out[2:, 1].min())   # entry 1 finished after 2 steps
+        0.0 0.0
+        >>> print(np.array_equal(state[1], out[1, 1]))   # and kept its state
+        True
     """
     assert_like_rnncell("cell", cell)
     if not callable(loop_fn):

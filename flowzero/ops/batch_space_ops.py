@@ -367,8 +367,16 @@ def with_space_to_batch(
             data_format).
 
     Example:
-        >>> tf.nn.with_space_to_batch(x, [2, 2], "SAME", lambda t, n, p: tf.nn.max_pool(
+        >>> x = tf.reshape(tf.range(25.0), [1, 5, 5, 1])
+        >>> y = tf.nn.with_space_to_batch(x, [2, 2], "SAME", lambda t, n, p: tf.nn.max_pool(
         ...     t, [1, 3, 3, 1], [1, 1, 1, 1], p), filter_shape=[3, 3])
+        >>> sess = tf.Session()
+        >>> sess.run(y)[0, :, :, 0]   # a 3x3 max pool dilated by 2 (rows/cols i-2, i, i+2)
+        array([[12., 13., 14., 13., 14.],
+               [17., 18., 19., 18., 19.],
+               [22., 23., 24., 23., 24.],
+               [17., 18., 19., 18., 19.],
+               [22., 23., 24., 23., 24.]], dtype=float32)
     """
     from flowzero.ops.array_ops import shape as shape_of
     from flowzero.ops.indexing_ops import gather

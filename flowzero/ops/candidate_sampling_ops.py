@@ -372,7 +372,15 @@ def fixed_unigram_candidate_sampler(
         num_shards, shard: keep only the ids with id % num_shards == shard.
 
     Example:
-        >>> tf.nn.fixed_unigram_candidate_sampler(labels, 1, 5, True, 4, unigrams=[5, 1, 1, 3])
+        >>> labels = tf.constant([[0], [3]], tf.int64)
+        >>> sampled, true_expected, _ = tf.nn.fixed_unigram_candidate_sampler(
+        ...     labels, 1, 3, False, 4, unigrams=[5, 1, 1, 3])
+        >>> sess = tf.Session()
+        >>> s, t = sess.run([sampled, true_expected])
+        >>> s.shape
+        (3,)
+        >>> print(t.ravel())   # 3 draws times P(0) = 5/10 and P(3) = 3/10
+        [1.5 0.9]
     """
     if not 0 <= shard < num_shards:
         raise ValueError(f"fixed_unigram_candidate_sampler: shard must be in [0, num_shards="
@@ -443,7 +451,13 @@ def compute_accidental_hits(
         tf.sparse_to_dense / scatter to remove the hits).
 
     Example:
+        >>> labels = tf.constant([[0], [3]], tf.int64)
+        >>> sampled = tf.constant([3, 1, 0], tf.int64)
         >>> rows, ids, w = tf.nn.compute_accidental_hits(labels, sampled, num_true=1)
+        >>> sess = tf.Session()
+        >>> r, i, w = sess.run([rows, ids, w])
+        >>> print(r, i, w)   # row 0's class 0 is sampled at 2, row 1's class 3 at 0
+        [0 1] [2 0] [-3.4028235e+38 -3.4028235e+38]
     """
     g = graph_of([true_classes, sampled_candidates], "compute_accidental_hits")
     with g.as_default():

@@ -486,7 +486,12 @@ def ctc_loss(
         [batch] negative log probabilities.
 
     Example:
-        >>> loss = tf.reduce_mean(tf.nn.ctc_loss(sparse_labels, logits, seq_len))
+        >>> labels = tf.SparseTensor(indices=[[0, 0]], values=[0], dense_shape=[1, 1])
+        >>> logits = tf.zeros([2, 1, 3])   # 2 steps, batch 1, classes 0, 1 and blank 2
+        >>> loss = tf.nn.ctc_loss(labels, logits, sequence_length=[2])
+        >>> sess = tf.Session()
+        >>> print(sess.run(loss))   # 3 of the 9 paths ("00", "0-", "-0") give "0": log 3
+        [1.0986123]
     """
     inputs = logits if inputs is None else inputs
     if not isinstance(labels, SparseTensor):
@@ -519,7 +524,11 @@ def ctc_loss_v2(
     for dense labels (negative: counted from num_classes).
 
     Example:
-        >>> tf.nn.ctc_loss_v2(labels, logits, label_length, logit_length, blank_index=0)
+        >>> loss = tf.nn.ctc_loss_v2(tf.constant([[1]]), tf.zeros([2, 1, 3]), label_length=[1],
+        ...                          logit_length=[2], blank_index=0)
+        >>> sess = tf.Session()
+        >>> print(sess.run(loss))   # 3 of the 9 paths give "1": log 3
+        [1.0986123]
     """
     del unique  # an optimisation hint in TF; the result is the same
     sparse = isinstance(labels, SparseTensor)
@@ -631,7 +640,12 @@ def collapse_repeated(labels: Any, seq_length: Any, name: str | None = None) -> 
         (collapsed [batch, max new length], new_seq_length): rows left-aligned, zero-padded.
 
     Example:
-        >>> tf.nn.collapse_repeated([[1, 1, 2, 2, 3]], [5])   # ([[1, 2, 3]], [3])
+        >>> labels, length = tf.nn.collapse_repeated([[1, 1, 2, 2, 3], [4, 4, 4, 5, 5]], [5, 4])
+        >>> sess = tf.Session()
+        >>> out, n = sess.run([labels, length])
+        >>> print(out, n)
+        [[1 2 3]
+         [4 5 0]] [3 2]
     """
     from flowzero.ops.indexing_ops import boolean_mask, scatter_nd
     from flowzero.ops.range_ops import range as range_
@@ -660,7 +674,11 @@ def ctc_unique_labels(labels: Any, name: str | None = None) -> tuple[Tensor, Ten
     as tf.unique row by row.
 
     Example:
-        >>> tf.nn.ctc_unique_labels([[3, 4, 4, 3]])   # ([[3, 4, 0, 0]], [[0, 1, 1, 0]])
+        >>> labels, idx = tf.nn.ctc_unique_labels([[3, 4, 4, 3]])
+        >>> sess = tf.Session()
+        >>> out, i = sess.run([labels, idx])
+        >>> print(out, i)
+        [[3 4 0 0]] [[0 1 1 0]]
     """
     from flowzero.ops.functional_ops import map_fn
     from flowzero.ops.slicing_ops import pad

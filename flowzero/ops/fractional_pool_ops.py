@@ -302,7 +302,14 @@ def fractional_max_pool(
         window boundaries the gradient reuses.
 
     Example:
+        >>> x = tf.reshape(tf.range(100.0), [1, 10, 10, 1])
         >>> y, rows, cols = tf.nn.fractional_max_pool(x, [1.0, 1.44, 1.73, 1.0])
+        >>> sess = tf.Session()
+        >>> out, r, c = sess.run([y, rows, cols])
+        >>> out.shape   # floor(10 / 1.44) = 6 rows, floor(10 / 1.73) = 5 columns
+        (1, 6, 5, 1)
+        >>> print(r[0], r[-1], np.unique(np.diff(r)), np.unique(np.diff(c)))   # window sizes
+        0 10 [1 2] [2]
     """
     return _fractional(
         FractionalMaxPool, value, pooling_ratio, pseudo_random, overlapping, deterministic,

@@ -165,7 +165,12 @@ def max_pool_with_argmax(
         (without the b term unless include_batch_in_index) for the max's position (y, x).
 
     Example:
+        >>> x = tf.reshape(tf.constant([[1., 5., 2., 0.], [3., 4., 8., 6.]]), [1, 2, 4, 1])
         >>> y, arg = tf.nn.max_pool_with_argmax(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+        >>> sess = tf.Session()
+        >>> out, a = sess.run([y, arg])
+        >>> print(out.ravel(), a.ravel())   # 5 at (0, 1): 0 * 4 + 1; 8 at (1, 2): 1 * 4 + 2
+        [5. 8.] [1 6]
     """
     if data_format != "NHWC":
         raise ValueError(f"max_pool_with_argmax: data_format must be 'NHWC'; got {data_format!r}.")
@@ -353,7 +358,11 @@ def dilation2d(
         padding: 'SAME' or 'VALID' (positions outside the image never count).
 
     Example:
-        >>> tf.nn.dilation2d(images, tf.zeros([3, 3, 1]), [1, 1, 1, 1], [1, 1, 1, 1], "SAME")
+        >>> images = tf.reshape(tf.constant([0., 0., 1., 0., 0.]), [1, 1, 5, 1])
+        >>> y = tf.nn.dilation2d(images, tf.zeros([1, 3, 1]), [1, 1, 1, 1], [1, 1, 1, 1], "SAME")
+        >>> sess = tf.Session()
+        >>> print(sess.run(y).ravel())   # a flat 1x3 filter: the max of each pixel's neighbours
+        [0. 1. 1. 1. 0.]
     """
     if (filter is None) == (filters is None) or (rates is None) == (dilations is None):
         raise ValueError("dilation2d: pass exactly one of filter/filters and of rates/dilations.")

@@ -31,6 +31,11 @@ from flowzero.train.moving_averages import ExponentialMovingAverage
 from flowzero.train.optimizer import Optimizer
 from flowzero.train.proximal import ProximalAdagradOptimizer, ProximalGradientDescentOptimizer
 from flowzero.train.rmsprop import RMSPropOptimizer
+
+# Imported here, not on first use: the function shares its module's name, and a lazy name would
+# lose to the submodule once anything imports flowzero.train.summary_iterator (the import
+# system sets the package attribute to the module). The module itself imports nothing heavy.
+from flowzero.train.summary_iterator import summary_iterator
 from flowzero.train.training_util import (
     assert_global_step,
     create_global_step,
@@ -79,6 +84,7 @@ __all__ = [
     "load_variable",
     "update_checkpoint_state",
     "write_graph",
+    "summary_iterator",
 ]
 
 
@@ -141,7 +147,6 @@ _LAZY_NAMES = {
     **dict.fromkeys(["Supervisor", "basic_train_loop"], "supervisor"),
     **dict.fromkeys(["GlobalStepWaiterHook", "ProfilerHook"], "step_hooks"),
     "ClusterSpec": "server_lib",
-    "summary_iterator": "summary_iterator",
     **dict.fromkeys(
         ["maybe_batch", "maybe_batch_join", "maybe_shuffle_batch", "maybe_shuffle_batch_join"],
         "input_maybe",

@@ -59,7 +59,15 @@ def maybe_batch(
     """tf.train.batch, enqueuing `tensors` only where `keep_input` is true.
 
     Example:
-        >>> big = tf.train.maybe_batch([x], keep_input=x > 0.5, batch_size=8)
+        >>> x = tf.constant([0.1, 0.9, 0.7, 0.2, 0.8, 0.6])
+        >>> [big] = tf.train.maybe_batch([x], keep_input=x > 0.5, batch_size=3, enqueue_many=True)
+        >>> sess = tf.Session()
+        >>> coord = tf.train.Coordinator()
+        >>> threads = tf.train.start_queue_runners(sess, coord)
+        >>> print(sess.run(big))   # the elements above 0.5, in order
+        [0.9 0.7 0.8]
+        >>> coord.request_stop()
+        >>> coord.join(threads)
     """
     keep = _keep(keep_input, enqueue_many, "maybe_batch")
     return _batch(

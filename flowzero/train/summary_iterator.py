@@ -7,17 +7,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from flowzero.platform.tf_record import tf_record_iterator
-
 
 def summary_iterator(path: Any) -> Iterator[Any]:
     """Yields each `Event` protocol buffer of the event file `path`, in order.
 
     Example:
+        >>> loss = tf.placeholder(tf.float32, [])
+        >>> summary = tf.summary.scalar("loss", loss)
+        >>> sess = tf.Session()
+        >>> with tf.summary.FileWriter("logs") as writer:
+        ...     for step, value in enumerate([0.5, 0.25]):
+        ...         writer.add_summary(sess.run(summary, {loss: value}), step)
+        >>> path = tf.gfile.Glob("logs/events.out.tfevents.*")[0]
         >>> for e in tf.train.summary_iterator(path):
         ...     for v in e.summary.value:
         ...         if v.tag == "loss":
         ...             print(e.step, v.simple_value)
+        0 0.5
+        1 0.25
 
     Raises:
         ImportError: the `tensorboardX` package (its Event message) is not installed.
@@ -30,6 +37,8 @@ def summary_iterator(path: Any) -> Iterator[Any]:
             "tf.train.summary_iterator needs the `tensorboardX` package for the Event message "
             "(pip install 'flowzero[tensorboard]')."
         ) from e
+    from flowzero.platform.tf_record import tf_record_iterator  # (tf_record imports tf.train)
+
     for record in tf_record_iterator(path):
         yield event_pb2.Event.FromString(record)
 

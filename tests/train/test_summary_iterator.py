@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import glob
 import importlib.util
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -24,6 +26,23 @@ def test_reads_back_scalars_written_by_file_writer(tmp_path):
     assert events[0].HasField("file_version") or events[0].file_version
     got = [(e.step, v.tag, v.simple_value) for e in events for v in e.summary.value]
     assert got == [(0, "loss", 0.0), (1, "loss", 1.5), (2, "loss", 3.0)]
+
+
+def test_is_the_function_after_its_module_is_imported():
+    """Importing flowzero.train.summary_iterator (as the docstring-example test's walk does)
+    must not turn tf.train.summary_iterator into that module (it did while the name was lazy)."""
+    program = (
+        "import flowzero.train.summary_iterator\n"
+        "import flowzero as tf\n"
+        "print(type(tf.train.summary_iterator).__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "function"
+    module = sys.modules["flowzero.train.summary_iterator"]
+    assert tf.train.summary_iterator is module.summary_iterator
 
 
 def test_missing_file_raises(tmp_path):
