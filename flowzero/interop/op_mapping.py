@@ -48,6 +48,11 @@ _NO_TF_FORM = frozenset(
         "LSTMBlockCellGrad",
         "BlockLSTMGrad",
         "ParseExample",  # TF's takes the dense defaults (and keys) as inputs, not attrs
+        "ParseSequenceExample",  # the same
+        # flowzero's dataset pipeline (a tree of Python nodes), not TF's variant tensors
+        "DatasetCardinality",
+        "DatasetToSingleElement",
+        "ReduceDataset",
     }
 )
 # Summary ops whose tag flowzero keeps as an attr (TF: a string input).
@@ -459,7 +464,9 @@ def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
         na = out.get("na_value", "")
         out["na_value"] = na.encode() if isinstance(na, str) else bytes(na)
         out["select_cols"] = list(out["select_cols"]) if out.get("select_cols") else None
-    elif tf_type == "SerializeTensor":  # the input's dtype, which the kernel records
+    elif tf_type in ("SerializeTensor", "SerializeSparse", "SerializeManySparse"):
+        out["T"] = dtypes.as_dtype(attrs["T"])  # the values' dtype, which the kernel records
+    elif tf_type == "DenseCountSparseOutput":
         out["T"] = dtypes.as_dtype(attrs["T"])
     return out
 

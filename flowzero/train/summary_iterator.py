@@ -1,6 +1,6 @@
 """tf.train.summary_iterator: the Event protos of an event file (a TFRecord file written by
-tf.summary.FileWriter). The Event message is tensorboardX's (an optional extra), imported on
-first use."""
+tf.summary.FileWriter). The Event message is TensorBoard's, as `tf.Event` and `tf.Summary`
+(the `tensorboard` extra), imported on first use."""
 
 from __future__ import annotations
 
@@ -27,14 +27,14 @@ def summary_iterator(path: Any) -> Iterator[Any]:
         1 0.25
 
     Raises:
-        ImportError: the `tensorboardX` package (its Event message) is not installed.
+        ImportError: the `tensorboard` package (its Event message) is not installed.
         tf.errors.NotFoundError / DataLossError: the file is missing or corrupted.
     """
     try:
-        from tensorboardX.proto import event_pb2
+        from tensorboard.compat.proto import event_pb2
     except ImportError as e:
         raise ImportError(
-            "tf.train.summary_iterator needs the `tensorboardX` package for the Event message "
+            "tf.train.summary_iterator needs the `tensorboard` package for the Event message "
             "(pip install 'flowzero[tensorboard]')."
         ) from e
     from flowzero.platform.tf_record import tf_record_iterator  # (tf_record imports tf.train)

@@ -58,6 +58,10 @@ NO_TF_FORM = {
     "LSTMBlockCell",
     "BlockLSTM",
     "ParseExample",  # its dense defaults are attrs; TF's op takes them as inputs
+    "ParseSequenceExample",
+    "DatasetCardinality",  # flowzero's dataset pipelines are Python trees, not variant tensors
+    "DatasetToSingleElement",
+    "ReduceDataset",
 }
 
 
