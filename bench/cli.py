@@ -119,6 +119,7 @@ class Runner:
             if val is not None:
                 setattr(st, name, val)
         self.settings = st
+        self._compiled: set[tuple[str, str]] = set()  # W5 peers whose bytecode is cached
         self.env = thread_env()
         self.env["PYTHONPATH"] = REPO + (
             os.pathsep + self.env["PYTHONPATH"] if self.env.get("PYTHONPATH") else ""
@@ -217,7 +218,14 @@ class Runner:
         # NOTE: the peak RSS comes from the child's own VmHWM, printed after the import: a
         # forked child's ru_maxrss (wait4/RUSAGE_CHILDREN) also counts this launcher's pages.
         code = f"import {IMPORT_MODULE[peer]}\n" + _PRINT_HWM
-        ch = run_child([self.python[peer], "-c", code], self.env, REPO, self.args.timeout)
+        # As an installed package imports: from cached bytecode (pip compiles it at install).
+        # PYTHONDONTWRITEBYTECODE in the caller's environment would make every import compile
+        # every source file again (flowzero: 0.65 s instead of 0.29 s, measured here).
+        env = {k: v for k, v in self.env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        if (peer, "compiled") not in self._compiled:
+            run_child([self.python[peer], "-c", code], env, REPO, self.args.timeout)
+            self._compiled.add((peer, "compiled"))
+        ch = run_child([self.python[peer], "-c", code], env, REPO, self.args.timeout)
         rec: dict[str, Any] = {
             "peer": peer,
             "workload": "W5",
