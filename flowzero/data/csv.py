@@ -157,8 +157,15 @@ def make_csv_dataset(
             a column, duplicate names, or column_defaults of another length.
 
     Example:
-        >>> ds = tf.data.experimental.make_csv_dataset("train.csv", 32, label_name="y")
+        >>> with open("train.csv", "w") as f:
+        ...     _ = f.write("x,y\\n1.5,0\\n2.5,1\\n")
+        >>> ds = tf.data.experimental.make_csv_dataset(
+        ...     "train.csv", 2, label_name="y", shuffle=False, num_epochs=1)
         >>> features, label = ds.make_one_shot_iterator().get_next()
+        >>> sess = tf.Session()
+        >>> f, y = sess.run((features, label))
+        >>> print(f["x"], y)
+        [1.5 2.5] [0 1]
     """
     from flowzero.data import experimental
     from flowzero.platform.gfile import glob

@@ -160,7 +160,9 @@ class Dataset:
         from `initial_state` (tensors of its structure; a tuple element is one argument).
 
         Example:
-            >>> tf.data.Dataset.range(5).reduce(np.int64(0), lambda s, x: s + x)   # 10
+            >>> total = tf.data.Dataset.range(5).reduce(np.int64(0), lambda s, x: s + x)
+            >>> print(tf.Session().run(total))
+            10
         """
         from flowzero.data.dataset_ops import reduce_dataset
 
@@ -622,10 +624,14 @@ class Iterator:
         feeding another handle switches between datasets of the same structure.
 
         Example:
+            >>> ds = tf.data.Dataset.range(3)
+            >>> train_it = ds.make_one_shot_iterator()
             >>> handle = tf.placeholder(tf.string, [])
             >>> it = tf.data.Iterator.from_string_handle(handle, ds.output_types)
+            >>> sess = tf.Session()
             >>> h = sess.run(train_it.string_handle())
-            >>> sess.run(it.get_next(), {handle: h})
+            >>> print(sess.run(it.get_next(), {handle: h}))
+            0
         """
         it = Iterator.from_structure(output_types, output_shapes, None, output_classes)
         handle = convert_to_tensor(string_handle, dtype=dtypes.string)

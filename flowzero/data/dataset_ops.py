@@ -97,7 +97,9 @@ def cardinality(dataset: Any) -> Tensor:
     or INFINITE_CARDINALITY (-1), or UNKNOWN_CARDINALITY (-2).
 
     Example:
-        >>> tf.data.experimental.cardinality(tf.data.Dataset.range(10).batch(3))  # 4
+        >>> n = tf.data.experimental.cardinality(tf.data.Dataset.range(10).batch(3))
+        >>> print(tf.Session().run(n))
+        4
     """
     from flowzero.data.dataset import Dataset, _collect
 

@@ -17,8 +17,14 @@ def parse_example_dataset(features: Any, num_parallel_calls: Any = 1) -> Callabl
     `features` (a dict as tf.io.parse_example's).
 
     Example:
-        >>> ds = tf.data.TFRecordDataset(files).batch(32).apply(
+        >>> x = tf.train.Feature(int64_list=tf.train.Int64List(value=[1, 2]))
+        >>> ex = tf.train.Example(features=tf.train.Features(feature={"x": x}))
+        >>> record = ex.SerializeToString()
+        >>> ds = tf.data.Dataset.from_tensor_slices([record, record]).batch(2).apply(
         ...     tf.data.experimental.parse_example_dataset({"x": tf.io.VarLenFeature(tf.int64)}))
+        >>> parsed = ds.make_one_shot_iterator().get_next()
+        >>> print(tf.Session().run(parsed["x"]).values)
+        [1 2 1 2]
     """
     from flowzero.ops.parsing_ops import _configs, parse_example
 
@@ -73,9 +79,21 @@ def make_batched_features_dataset(
         ValueError: no file matches, or label_key is not a feature.
 
     Example:
+        >>> def example(ids, y):
+        ...     f = {"ids": tf.train.Feature(int64_list=tf.train.Int64List(value=ids)),
+        ...          "y": tf.train.Feature(int64_list=tf.train.Int64List(value=[y]))}
+        ...     return tf.train.Example(features=tf.train.Features(feature=f)).SerializeToString()
+        >>> with tf.python_io.TFRecordWriter("train-0.tfrecord") as w:
+        ...     w.write(example([1, 2], 0))
+        ...     w.write(example([3], 1))
         >>> ds = tf.data.experimental.make_batched_features_dataset(
-        ...     "train-*.tfrecord", 32, {"ids": tf.io.VarLenFeature(tf.int64),
-        ...                              "y": tf.io.FixedLenFeature([], tf.int64)}, label_key="y")
+        ...     "train-*.tfrecord", 2, {"ids": tf.io.VarLenFeature(tf.int64),
+        ...                             "y": tf.io.FixedLenFeature([], tf.int64)},
+        ...     label_key="y", num_epochs=1, shuffle=False)
+        >>> features, label = ds.make_one_shot_iterator().get_next()
+        >>> f, y = tf.Session().run((features, label))
+        >>> print(f["ids"].values, y)
+        [1 2 3] [0 1]
     """
     from flowzero.data import experimental
     from flowzero.data.readers import TFRecordDataset

@@ -90,7 +90,13 @@ def ignore_errors() -> Transformation:
     tf.debugging check or a decode error), instead of ending the pipeline with the error.
 
     Example:
-        >>> ds = ds.map(lambda x: tf.check_numerics(x, "bad")).apply(ignore_errors())
+        >>> ds = tf.data.Dataset.from_tensor_slices(np.array([1.0, np.nan, 3.0], np.float32))
+        >>> ds = ds.map(lambda x: tf.check_numerics(x, "bad"))
+        >>> ds = ds.apply(tf.data.experimental.ignore_errors())
+        >>> x = ds.make_one_shot_iterator().get_next()
+        >>> sess = tf.Session()
+        >>> print(sess.run(x), sess.run(x))
+        1.0 3.0
     """
     return lambda ds: ds._derive({"op": "ignore_errors", "child": _tolerant(ds._node)})
 

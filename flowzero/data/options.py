@@ -111,7 +111,9 @@ class Options(_OptionsBase):
         >>> options = tf.data.Options()
         >>> options.experimental_deterministic = False
         >>> options.experimental_threading.private_threadpool_size = 4
-        >>> ds = ds.with_options(options)
+        >>> ds = tf.data.Dataset.range(3).with_options(options)
+        >>> print(ds.options().experimental_threading.private_threadpool_size)
+        4
     """
 
     _FIELDS = {

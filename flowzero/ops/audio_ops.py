@@ -106,7 +106,11 @@ def encode_wav(audio: Any, sample_rate: Any, name: str | None = None) -> Tensor:
     [frames, channels] (clipped to [-1, 1]) at `sample_rate` (an int32 scalar).
 
     Example:
+        >>> samples = tf.constant([0.0, 0.5, -0.5, 0.25])
         >>> wav = tf.audio.encode_wav(tf.reshape(samples, [-1, 1]), 16000)
+        >>> data = tf.Session().run(wav)
+        >>> print(len(data), data[:4])
+        52 b'RIFF'
     """
     if isinstance(sample_rate, (float, np.floating)):
         raise TypeError(f"encode_wav: sample_rate must be an int32; got {sample_rate!r}.")
@@ -124,7 +128,13 @@ def decode_wav(
     where the file has fewer); desired_samples cuts or pads with zeros.
 
     Example:
+        >>> wav = tf.audio.encode_wav(tf.constant([[0.0, 0.5], [0.25, -0.5]]), 8000)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.write_file("a.wav", wav))
         >>> audio, rate = tf.audio.decode_wav(tf.read_file("a.wav"), desired_channels=1)
+        >>> a, r = sess.run((audio, rate))
+        >>> print(a.ravel(), r)
+        [0.   0.25] 8000
     """
     with _graph_for(contents):
         s = convert_to_tensor(contents, dtype=dtypes.string, name="contents")

@@ -40,7 +40,12 @@ class IndexedSlices:
 
     Example:
         >>> x = tf.IndexedSlices(tf.constant([[1.0, 2.0]]), tf.constant([2]), tf.constant([4, 2]))
-        >>> sess.run(tf.convert_to_tensor(x))   # [[0, 0], [0, 0], [1, 2], [0, 0]]
+        >>> sess = tf.Session()
+        >>> print(sess.run(tf.convert_to_tensor(x)))
+        [[0. 0.]
+         [0. 0.]
+         [1. 2.]
+         [0. 0.]]
     """
 
     __slots__ = ("_values", "_indices", "_dense_shape")
@@ -225,8 +230,10 @@ def sparse_mask(a: Any, mask_indices: Any, name: str | None = None) -> IndexedSl
     """The rows of IndexedSlices `a` whose index is not in `mask_indices` (a vector).
 
     Example:
+        >>> values = tf.zeros([4, 10])
         >>> a = tf.IndexedSlices(values, indices=[12, 26, 37, 45], dense_shape=[1000, 10])
-        >>> tf.sparse.mask(a, [12, 45]).indices   # [26, 37]
+        >>> print(tf.Session().run(tf.sparse.mask(a, [12, 45]).indices))
+        [26 37]
     """
     from flowzero.ops.indexing_ops import gather
     from flowzero.ops.sort_ops import setdiff1d

@@ -324,9 +324,24 @@ def parse_sequence_example(
             or has the wrong number of values or the wrong type; the message names the key.
 
     Example:
+        >>> def int64s(v):
+        ...     return tf.train.Feature(int64_list=tf.train.Int64List(value=v))
+        >>> def record(label, tokens):
+        ...     steps = tf.train.FeatureList(feature=[int64s([t]) for t in tokens])
+        ...     return tf.train.SequenceExample(
+        ...         context=tf.train.Features(feature={"label": int64s([label])}),
+        ...         feature_lists=tf.train.FeatureLists(feature_list={"tokens": steps}),
+        ...     ).SerializeToString()
+        >>> records = tf.constant([record(1, [4, 5, 6]), record(0, [7])])
         >>> ctx, seq, lengths = tf.io.parse_sequence_example(
         ...     records, {"label": tf.FixedLenFeature([], tf.int64)},
         ...     {"tokens": tf.FixedLenSequenceFeature([], tf.int64)})
+        >>> sess = tf.Session()
+        >>> print(sess.run(seq["tokens"]))
+        [[4 5 6]
+         [7 0 0]]
+        >>> print(sess.run(ctx["label"]), sess.run(lengths["tokens"]))
+        [1 0] [3 1]
     """
     return _parse(
         serialized,
@@ -353,8 +368,17 @@ def parse_single_sequence_example(
         feature_lists {key: Tensor [steps, *shape] or SparseTensor [steps, longest]}.
 
     Example:
+        >>> def step(v):
+        ...     return tf.train.Feature(float_list=tf.train.FloatList(value=v))
+        >>> steps = tf.train.FeatureList(feature=[step([1.0, 2.0]), step([3.0, 4.0])])
+        >>> ex = tf.train.SequenceExample(
+        ...     feature_lists=tf.train.FeatureLists(feature_list={"x": steps}))
+        >>> record = tf.constant(ex.SerializeToString())
         >>> ctx, seq = tf.parse_single_sequence_example(
         ...     record, sequence_features={"x": tf.FixedLenSequenceFeature([2], tf.float32)})
+        >>> print(tf.Session().run(seq["x"]))
+        [[1. 2.]
+         [3. 4.]]
     """
     from flowzero.ops import reshape_ops
 

@@ -130,8 +130,11 @@ def sparse_bincount(
         ValueError: an axis other than 0 or -1, or both weights and binary_output.
 
     Example:
-        >>> tf.sparse.bincount([[1, 3, 3], [0, 5, 1]], axis=-1)
-        ... # indices [[0, 1], [0, 3], [1, 0], [1, 1], [1, 5]], values [1, 2, 1, 1, 1]
+        >>> counts = tf.Session().run(tf.sparse.bincount([[1, 3, 3], [0, 5, 1]], axis=-1))
+        >>> print(counts.indices.tolist())
+        [[0, 1], [0, 3], [1, 0], [1, 1], [1, 5]]
+        >>> print(counts.values, counts.dense_shape)
+        [1 2 1 1 1] [2 6]
     """
     from flowzero.ops import reshape_ops, sparse_array_ops
 

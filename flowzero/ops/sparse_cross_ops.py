@@ -90,7 +90,10 @@ def sparse_cross(
         the order given; the last varies fastest).
 
     Example:
-        >>> tf.sparse.cross([sp, tf.constant([["x", "y"]])])   # [["a_X_x", "a_X_y"]] for sp=[["a"]]
+        >>> sp = tf.SparseTensor([[0, 0]], ["a"], [1, 1])
+        >>> crossed = tf.Session().run(tf.sparse.cross([sp, tf.constant([["x", "y"]])]))
+        >>> print(crossed.values, crossed.dense_shape)
+        [b'a_X_x' b'a_X_y'] [1 2]
     """
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise TypeError(f"sparse.cross: inputs must be a non-empty list; got {inputs!r}.")

@@ -158,8 +158,15 @@ def serialize_many_sparse(
     2; the first dimension is N).
 
     Example:
+        >>> batch = tf.SparseTensor([[0, 0], [1, 2]], [1.0, 2.0], [2, 3])
         >>> s = tf.serialize_many_sparse(batch)             # one row per example
         >>> batch_again = tf.deserialize_many_sparse(s, batch.dtype)
+        >>> sess = tf.Session()
+        >>> print(sess.run(s).shape)
+        (2, 3)
+        >>> print(sess.run(tf.sparse.to_dense(batch_again)))
+        [[1. 0. 0.]
+         [0. 0. 2.]]
     """
     _check_out_type("serialize_many_sparse", out_type)
     sp = _sparse(sp_input, "serialize_many_sparse")
@@ -278,7 +285,8 @@ def edit_distance(
     Example:
         >>> h = tf.SparseTensor([[0, 0], [0, 1]], ["a", "b"], [1, 2])
         >>> t = tf.SparseTensor([[0, 0]], ["a"], [1, 1])
-        >>> tf.edit_distance(h, t)   # [1.0]
+        >>> print(tf.Session().run(tf.edit_distance(h, t)))
+        [1.]
     """
     h = _sparse(hypothesis, "edit_distance")
     t = _sparse(truth, "edit_distance")

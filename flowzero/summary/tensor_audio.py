@@ -82,7 +82,13 @@ def tensor_summary(
         A scalar string tensor holding a serialized `Summary` protobuf.
 
     Example:
-        >>> tf.summary.tensor_summary("weights", w, summary_description="the layer's kernel")
+        >>> w = tf.constant([[1.0, 2.0]])
+        >>> s = tf.summary.tensor_summary("weights", w, summary_description="the layer's kernel")
+        >>> value = tf.Summary.FromString(tf.Session().run(s)).value[0]
+        >>> print(value.tag, value.metadata.summary_description)
+        weights the layer's kernel
+        >>> print(tf.make_ndarray(value.tensor))
+        [[1. 2.]]
     """
     meta = _metadata_bytes(summary_metadata, display_name, summary_description)
     with _summary_scope(name, family, [tensor]) as (tag, scope):
@@ -100,7 +106,10 @@ def text(name: str, tensor: Any, collections: Any = None) -> Tensor:
         ValueError: `tensor` is not a string tensor.
 
     Example:
-        >>> tf.summary.text("hyperparameters", tf.constant("lr = 0.1, batch = 32"))
+        >>> s = tf.summary.text("hyperparameters", tf.constant("lr = 0.1, batch = 32"))
+        >>> value = tf.Summary.FromString(tf.Session().run(s)).value[0]
+        >>> print(value.tag, value.metadata.plugin_data.plugin_name)
+        hyperparameters text
     """
     t = tensor if isinstance(tensor, Tensor) else convert_to_tensor(tensor)
     if t.dtype is not dtypes.string:
@@ -184,7 +193,11 @@ def audio(
         A scalar string tensor holding a serialized `Summary` protobuf.
 
     Example:
-        >>> tf.summary.audio("speech", waveforms, sample_rate=16000, max_outputs=2)
+        >>> waveforms = tf.zeros([3, 800, 1])   # 3 clips of 800 frames, 1 channel
+        >>> s = tf.summary.audio("speech", waveforms, sample_rate=16000, max_outputs=2)
+        >>> summary = tf.Summary.FromString(tf.Session().run(s))
+        >>> print([v.tag for v in summary.value], summary.value[0].audio.length_frames)
+        ['speech/audio/0', 'speech/audio/1'] 800
     """
     if int(max_outputs) < 1:
         raise ValueError(f"audio summary '{name}': max_outputs must be >= 1; got {max_outputs}.")
