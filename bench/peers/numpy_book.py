@@ -499,3 +499,18 @@ def w10_restore(values: dict[str, np.ndarray], directory: str) -> tuple[Any, str
                 f.readinto(memoryview(v.reshape(-1).view(np.uint8)))
 
     return restore, path
+
+
+def w11(
+    w: dict[str, np.ndarray], lr: float, x: np.ndarray, t: np.ndarray, batch: int, kind: str
+) -> tuple[Any, float]:
+    """W11: the book has no input pipeline; both kinds step on the same array slices."""
+    model = TwoLayer(w, lr)
+    batches = [(x[i : i + batch], t[i : i + batch]) for i in range(0, len(x), batch)]
+    it = [0]
+
+    def step() -> None:
+        model.step(batches[it[0] % len(batches)])
+        it[0] += 1
+
+    return step, float(model.loss(batches[0]))
