@@ -113,6 +113,7 @@ NAME_REASONS: dict[str, str] = {
         for n in ("SaveOptions", "save", "load_v2", "Asset")
     },
     **{n: "TF 2 summary API" for n in ("all_v2_summary_ops", "initialize")},
+    "CheckpointOptions": "TF 2's checkpoint I/O options (no devices to choose here)",
     **{n: _CPU for n in ("set_log_device_placement", "get_log_device_placement", "check_pinned")},
     **{
         n: "TF 2 traceback filtering"

@@ -204,6 +204,10 @@ def __getattr__(name: str) -> object:
         value = getattr(saver, name)
     elif name in _LAZY_NAMES:
         value = getattr(importlib.import_module(f"flowzero.train.{_LAZY_NAMES[name]}"), name)
+    elif name == "SaverDef":  # TensorFlow's message (flowzero/proto/saver.proto)
+        from flowzero.proto import SaverDef
+
+        value = SaverDef
     elif name == "queue_runner":  # tf.train.queue_runner.QueueRunner
         value = importlib.import_module("flowzero.train.queue_runner")
     elif name == "write_graph":  # TensorFlow's GraphDef file (flowzero/interop)
