@@ -114,6 +114,8 @@ NAME_REASONS: dict[str, str] = {
     },
     **{n: "TF 2 summary API" for n in ("all_v2_summary_ops", "initialize")},
     "CheckpointOptions": "TF 2's checkpoint I/O options (no devices to choose here)",
+    "sobol_sample": "not implemented: needs the Joe-Kuo direction-number table (21,201 "
+    "dimensions); tf.random ops cover pseudo-random draws",
     **{n: _CPU for n in ("set_log_device_placement", "get_log_device_placement", "check_pinned")},
     **{
         n: "TF 2 traceback filtering"
