@@ -28,7 +28,7 @@ from flowzero.runtime.state import RunContext, VarCell
 class EagerTensor(Tensor):
     """A Tensor with a value: the output of an op that has already run."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_value", "_ikey")
 
     def numpy(self) -> Any:
         """The value as a NumPy array (a NumPy scalar for rank 0, as TF's `.numpy()`)."""
@@ -244,15 +244,24 @@ def _infer_key(opdef_cls: type[OpDef], attrs: dict[str, Any], inputs: list[Tenso
         except TypeError:
             return None
     for t in inputs:
-        v = getattr(t, "_value", None)
-        if not isinstance(v, np.ndarray):
-            return None  # a variable's cell, or a graph tensor (the kernel will say so)
-        op_type = t._op._opdef.type
-        if op_type in _VALUE_OPS and v.size <= _SMALL:
-            parts.append((op_type, t._dtype.name, v.shape, v.tobytes()))
-        else:
-            parts.append((op_type, t._dtype.name, v.shape))
+        k = getattr(t, "_ikey", None)
+        if k is None:
+            k = _input_key(t)
+            if k is None:
+                return None
+            t._ikey = k  # an EagerTensor's value never changes: its part of the key neither
+        parts.append(k)
     return tuple(parts)
+
+
+def _input_key(t: Tensor) -> Any:
+    v = getattr(t, "_value", None)
+    if not isinstance(v, np.ndarray):
+        return None  # a variable's cell, or a graph tensor (the kernel will say so)
+    op_type = t._op._opdef.type
+    if op_type in _VALUE_OPS and v.size <= _SMALL:
+        return (op_type, t._dtype.name, v.shape, v.tobytes())
+    return (op_type, t._dtype.name, v.shape)
 
 
 def _value_of(t: Tensor) -> Any:
