@@ -39,9 +39,6 @@ _NOT_YET: frozenset[str] = frozenset(
         "flowzero.estimator.inputs",
         "flowzero.feature_column",
         "flowzero.interop.meta_graph",
-        "flowzero.metrics",
-        "flowzero.metrics_means",
-        "flowzero.metrics_ranking",
         "flowzero.models.deep_conv_net",
         "flowzero.models.multi_layer_net",
         "flowzero.models.multi_layer_net_extend",
@@ -54,8 +51,6 @@ _NOT_YET: frozenset[str] = frozenset(
         "flowzero.summary.summary_ops",
         "flowzero.summary.writer",
         "flowzero.train.checkpoint",
-        "flowzero.train.coordinator",
-        "flowzero.train.input",
         "flowzero.train.monitored_session",
         "flowzero.train.saver",
     }
