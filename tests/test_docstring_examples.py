@@ -50,9 +50,7 @@ _NOT_YET: frozenset[str] = frozenset(
         "flowzero.saved_model.simple_save",
         "flowzero.summary.summary_ops",
         "flowzero.summary.writer",
-        "flowzero.train.checkpoint",
         "flowzero.train.monitored_session",
-        "flowzero.train.saver",
     }
 )
 
