@@ -48,9 +48,6 @@ _NOT_YET: frozenset[str] = frozenset(
         "flowzero.saved_model.main_op",
         "flowzero.saved_model.signature_def_utils",
         "flowzero.saved_model.simple_save",
-        "flowzero.summary.summary_ops",
-        "flowzero.summary.writer",
-        "flowzero.train.monitored_session",
     }
 )
 
