@@ -43,11 +43,6 @@ _NOT_YET: frozenset[str] = frozenset(
         "flowzero.models.multi_layer_net",
         "flowzero.models.multi_layer_net_extend",
         "flowzero.platform.tf_record",
-        "flowzero.saved_model",
-        "flowzero.saved_model.builder",
-        "flowzero.saved_model.main_op",
-        "flowzero.saved_model.signature_def_utils",
-        "flowzero.saved_model.simple_save",
     }
 )
 
