@@ -38,11 +38,9 @@ _NOT_YET: frozenset[str] = frozenset(
         "flowzero.estimator.export",
         "flowzero.estimator.inputs",
         "flowzero.feature_column",
-        "flowzero.interop.meta_graph",
         "flowzero.models.deep_conv_net",
         "flowzero.models.multi_layer_net",
         "flowzero.models.multi_layer_net_extend",
-        "flowzero.platform.tf_record",
     }
 )
 
