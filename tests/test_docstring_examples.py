@@ -33,9 +33,6 @@ _NOT_YET: frozenset[str] = frozenset(
         "flowzero.distributed.data",
         "flowzero.distributed.ops",
         "flowzero.distributed.optimizer",
-        "flowzero.models.deep_conv_net",
-        "flowzero.models.multi_layer_net",
-        "flowzero.models.multi_layer_net_extend",
     }
 )
 
