@@ -395,7 +395,13 @@ def embedding_column(
     vectors are combined by `combiner` ('mean', 'sum' or 'sqrtn').
 
     Example:
-        >>> tf.feature_column.embedding_column(color, dimension=8)
+        >>> color = tf.feature_column.categorical_column_with_vocabulary_list(
+        ...     "color", ["red", "green", "blue"])
+        >>> color_8d = tf.feature_column.embedding_column(color, dimension=8)
+        >>> net = tf.feature_column.input_layer({"color": tf.constant([["red"], ["blue"]])},
+        ...                                     [color_8d])
+        >>> print(net.shape)
+        (2, 8)
     """
     if dimension is None or dimension < 1:
         raise ValueError(f"Invalid dimension {dimension}.")
@@ -453,8 +459,16 @@ def input_layer(
             or a feature missing from `features`.
 
     Example:
-        >>> net = tf.feature_column.input_layer(features, [price, tf.feature_column.
-        ...     indicator_column(color)])
+        >>> color = tf.feature_column.categorical_column_with_vocabulary_list(
+        ...     "color", ["red", "green", "blue"])
+        >>> price = tf.feature_column.numeric_column("price")
+        >>> features = {"color": tf.constant([["red"], ["blue"]]),
+        ...             "price": tf.constant([[1.5], [3.0]])}
+        >>> net = tf.feature_column.input_layer(
+        ...     features, [price, tf.feature_column.indicator_column(color)])
+        >>> tf.Session().run(net)   # color_indicator's 3 columns, then price
+        array([[1. , 0. , 0. , 1.5],
+               [0. , 0. , 1. , 3. ]], dtype=float32)
     """
     tf = _ops()
     cols = _columns(feature_columns)

@@ -476,7 +476,13 @@ def auc(
         thresholds: explicit cut-offs (then num_thresholds is ignored).
 
     Example:
-        >>> auc, auc_update = tf.metrics.auc(labels, tf.sigmoid(logits))
+        >>> labels = tf.constant([False, True, True, False])
+        >>> scores = tf.constant([0.1, 0.8, 0.3, 0.35])
+        >>> auc, auc_update = tf.metrics.auc(labels, scores)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.local_variables_initializer())
+        >>> print(round(float(sess.run(auc_update)), 4))  # 3 of 4 (pos, neg) pairs ranked right
+        0.75
     """
     if curve not in ("ROC", "PR"):
         raise ValueError(f"tf.metrics.auc: curve must be 'ROC' or 'PR'; got {curve!r}.")

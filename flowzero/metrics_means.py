@@ -63,7 +63,13 @@ def mean_tensor(
         ValueError: `values` has a partly unknown shape.
 
     Example:
-        >>> m, m_update = tf.metrics.mean_tensor(per_step_losses)   # shape [num_steps]
+        >>> losses = tf.placeholder(tf.float32, [3])   # one loss per step
+        >>> m, m_update = tf.metrics.mean_tensor(losses)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.local_variables_initializer())
+        >>> _ = sess.run(m_update, {losses: [1.0, 2.0, 3.0]})
+        >>> sess.run(m_update, {losses: [3.0, 4.0, 5.0]})
+        array([2., 3., 4.], dtype=float32)
     """
     values = _float(values)
     if not values.shape.is_fully_defined():

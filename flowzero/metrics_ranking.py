@@ -256,7 +256,13 @@ def precision_at_k(
     [D1..DN, num_classes] (logits or probabilities).
 
     Example:
-        >>> p5, p5_update = tf.metrics.precision_at_k(labels, logits, k=5)
+        >>> labels = tf.constant([[2], [0]], tf.int64)   # one true class per example
+        >>> logits = tf.constant([[0.1, 0.2, 0.9, 0.5], [0.3, 0.8, 0.1, 0.6]])
+        >>> p2, p2_update = tf.metrics.precision_at_k(labels, logits, k=2)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.local_variables_initializer())
+        >>> print(sess.run(p2_update))   # 1 hit among 4 retrieved
+        0.25
     """
     return _top_k_metric(
         "precision",
@@ -288,7 +294,13 @@ def recall_at_k(
     """recall_at_top_k of the k highest-scoring classes of `predictions` [D1..DN, num_classes].
 
     Example:
-        >>> r5, r5_update = tf.metrics.recall_at_k(labels, logits, k=5)
+        >>> labels = tf.constant([[2], [0]], tf.int64)   # one true class per example
+        >>> logits = tf.constant([[0.1, 0.2, 0.9, 0.5], [0.3, 0.8, 0.1, 0.6]])
+        >>> r2, r2_update = tf.metrics.recall_at_k(labels, logits, k=2)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.local_variables_initializer())
+        >>> print(sess.run(r2_update))   # 1 of 2 labels retrieved
+        0.5
     """
     return _top_k_metric(
         "recall",
@@ -321,7 +333,13 @@ def average_precision_at_k(
         (mean_average_precision, update_op), float64 scalars; 0 before any data.
 
     Example:
-        >>> ap, ap_update = tf.metrics.average_precision_at_k(labels, logits, k=3)
+        >>> labels = tf.constant([[2], [0]], tf.int64)   # one true class per example
+        >>> logits = tf.constant([[0.1, 0.2, 0.9, 0.5], [0.3, 0.8, 0.1, 0.6]])
+        >>> ap, ap_update = tf.metrics.average_precision_at_k(labels, logits, k=2)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.local_variables_initializer())
+        >>> print(sess.run(ap_update))   # AP 1.0 for the first example, 0.0 for the second
+        0.5
     """
     what = "average_precision_at_k"
     with variable_scope(name, _at_k_name("average_precision", k)):

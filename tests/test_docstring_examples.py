@@ -26,40 +26,8 @@ import flowzero as tf
 _FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 # Modules whose examples are not yet runnable (engine hygiene issue #18); each is expected to
-# fail, strictly, so fixing one makes this list shrink.
-_NOT_YET: frozenset[str] = frozenset(
-    {
-        "flowzero.datasets.batching",
-        "flowzero.distributed.data",
-        "flowzero.distributed.ops",
-        "flowzero.distributed.optimizer",
-        "flowzero.estimator.canned",
-        "flowzero.estimator.estimator",
-        "flowzero.estimator.export",
-        "flowzero.estimator.inputs",
-        "flowzero.feature_column",
-        "flowzero.interop.meta_graph",
-        "flowzero.metrics",
-        "flowzero.metrics_means",
-        "flowzero.metrics_ranking",
-        "flowzero.models.deep_conv_net",
-        "flowzero.models.multi_layer_net",
-        "flowzero.models.multi_layer_net_extend",
-        "flowzero.platform.tf_record",
-        "flowzero.saved_model",
-        "flowzero.saved_model.builder",
-        "flowzero.saved_model.main_op",
-        "flowzero.saved_model.signature_def_utils",
-        "flowzero.saved_model.simple_save",
-        "flowzero.summary.summary_ops",
-        "flowzero.summary.writer",
-        "flowzero.train.checkpoint",
-        "flowzero.train.coordinator",
-        "flowzero.train.input",
-        "flowzero.train.monitored_session",
-        "flowzero.train.saver",
-    }
-)
+# fail, strictly, so fixing one makes this list shrink. Empty now: every module's examples run.
+_NOT_YET: frozenset[str] = frozenset()
 
 
 # The model server and the command line: importing them sets up process-wide state (Prometheus

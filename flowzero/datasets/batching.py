@@ -168,10 +168,24 @@ def iterate_minibatches(
         (x_batch, t_batch).
 
     Example:
+        >>> from flowzero.datasets import iterate_minibatches
+        >>> x, t = np.ones((5, 2), np.float32), np.arange(5)
+        >>> x_ph = tf.placeholder(tf.float32, [None, 2])
+        >>> batch_total = tf.reduce_sum(x_ph)
+        >>> sess = tf.Session()
         >>> rng = np.random.default_rng(0)
-        >>> for epoch in range(3):
-        ...     for xb, tb in iterate_minibatches(x, t, 100, seed=rng):
-        ...         sess.run(train_op, {x_ph: xb, t_ph: tb})
+        >>> for epoch in range(2):
+        ...     seen = []
+        ...     for xb, tb in iterate_minibatches(x, t, 2, seed=rng):
+        ...         print(epoch, sess.run(batch_total, {x_ph: xb}))
+        ...         seen.extend(tb)
+        ...     assert sorted(seen) == [0, 1, 2, 3, 4]   # each sample once, shuffled
+        0 4.0
+        0 4.0
+        0 2.0
+        1 4.0
+        1 4.0
+        1 2.0
     """
     x, t = np.asarray(x), np.asarray(t)
     _check_pair(x, t, "iterate_minibatches")

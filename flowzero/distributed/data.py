@@ -90,9 +90,15 @@ def iterate_shard(
     Every rank yields the same number of batches (see shard_indices).
 
     Example:
-        >>> for epoch in range(epochs):
-        ...     for xb, tb in dist.iterate_shard(x_train, t_train, 100, epoch, seed=0):
-        ...         sess.run(train_op, {x: xb, t: tb})
+        >>> import flowzero.distributed as dist   # run alone (no mpirun): size() == 1
+        >>> x_train, t_train = np.arange(10.0), np.arange(10)
+        >>> for epoch in range(2):
+        ...     for xb, tb in dist.iterate_shard(x_train, t_train, 4, epoch, seed=0):
+        ...         print(epoch, xb.shape)   # the last 2 samples do not fill a batch
+        0 (4,)
+        0 (4,)
+        1 (4,)
+        1 (4,)
     """
     x, t = np.asarray(x), np.asarray(t)
     if len(x) != len(t):

@@ -112,8 +112,13 @@ def allreduce(
         A Tensor of the same shape and dtype; identical on every rank once run.
 
     Example:
+        >>> import flowzero.distributed as dist   # run alone (no mpirun): size() == 1
+        >>> loss, count = tf.constant(2.5), tf.constant(4)   # this rank's
         >>> mean_loss = dist.allreduce(loss)           # what every rank sees
         >>> total = dist.allreduce(count, op=dist.Sum)
+        >>> sess = tf.Session()
+        >>> print(sess.run(mean_loss), sess.run(total))   # one rank: unchanged
+        2.5 4
     """
     t = convert_to_tensor(tensor)
     return apply_op(
@@ -232,7 +237,11 @@ def allgather(tensor: Any, name: str | None = None) -> Tensor:
     Dimension 0 may differ between ranks; the other dimensions and the dtype must agree.
 
     Example:
+        >>> import flowzero.distributed as dist   # run alone (no mpirun): size() == 1
+        >>> preds = tf.constant([[1.0], [2.0]])   # this rank's batch
         >>> all_preds = dist.allgather(preds)   # (sum of every rank's batch, ...) everywhere
+        >>> tf.Session().run(all_preds).shape
+        (2, 1)
     """
     t = convert_to_tensor(tensor)
     return apply_op(MpiAllgather, [t], name=name or "MpiAllgather")[0]
@@ -366,9 +375,13 @@ def broadcast_global_variables(root_rank: int = 0) -> Operation:
     restoring a checkpoint on the root), so every rank starts from the same weights.
 
     Example:
+        >>> import flowzero.distributed as dist   # run alone (no mpirun): size() == 1
+        >>> w = tf.Variable([1.0, 2.0])
         >>> sess = tf.Session()
         >>> sess.run(tf.global_variables_initializer())
         >>> sess.run(dist.broadcast_global_variables(0))
+        >>> sess.run(w)
+        array([1., 2.], dtype=float32)
     """
     return broadcast_variables(global_variables(), root_rank, name="broadcast_global_variables")
 

@@ -29,8 +29,16 @@ class DistributedOptimizer(Optimizer):
         average: average the gradients (default); False sums them.
 
     Example:
-        >>> opt = tf.train.AdamOptimizer(0.001 * dist.size())
+        >>> import flowzero.distributed as dist   # run alone (no mpirun): size() == 1
+        >>> w = tf.Variable([1.0, 2.0])
+        >>> loss = tf.reduce_sum(w * w)
+        >>> opt = tf.train.GradientDescentOptimizer(0.1 * dist.size())
         >>> train_op = dist.DistributedOptimizer(opt).minimize(loss)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> sess.run(train_op)   # w -= 0.1 * the ranks' mean gradient 2 w
+        >>> sess.run(w)
+        array([0.8, 1.6], dtype=float32)
     """
 
     def __init__(

@@ -159,9 +159,19 @@ class DNNClassifier(_DNN):
     """A feed-forward classifier (TF1's tf.estimator.DNNClassifier).
 
     Example:
-        >>> clf = tf.estimator.DNNClassifier(hidden_units=[64, 32], n_classes=3,
-        ...     feature_columns=[tf.feature_column.numeric_column("x", shape=[4])])
-        >>> clf.train(input_fn, steps=200)
+        >>> x = np.random.RandomState(0).rand(120, 4).astype(np.float32)
+        >>> y = (x[:, 0] > 0.5).astype(np.int32) + (x[:, 1] > 0.5)   # classes 0, 1, 2
+        >>> input_fn = tf.estimator.inputs.numpy_input_fn(
+        ...     {"x": x}, y, batch_size=20, num_epochs=None, shuffle=True)
+        >>> clf = tf.estimator.DNNClassifier(hidden_units=[16, 8], n_classes=3,
+        ...     feature_columns=[tf.feature_column.numeric_column("x", shape=[4])],
+        ...     model_dir="dnn")
+        >>> _ = clf.train(input_fn, steps=20)
+        >>> print(tf.train.latest_checkpoint("dnn"))
+        dnn/model.ckpt-20
+        >>> eval_fn = tf.estimator.inputs.numpy_input_fn({"x": x}, y, shuffle=False)
+        >>> sorted(clf.evaluate(eval_fn))
+        ['accuracy', 'average_loss', 'global_step', 'loss']
     """
 
     def __init__(

@@ -50,10 +50,25 @@ class Estimator:
             model trained from scratch.
 
     Example:
-        >>> clf = tf.estimator.Estimator(model_fn=cnn_model_fn, model_dir="/tmp/mnist")
-        >>> clf.train(input_fn=train_input_fn, steps=2000)
-        >>> clf.evaluate(input_fn=eval_input_fn)
-        {'accuracy': 0.97, 'loss': 0.09, 'global_step': 2000}
+        >>> def model_fn(features, labels, mode):   # y = w * x
+        ...     w = tf.get_variable("w", [], initializer=tf.zeros_initializer())
+        ...     pred = w * features["x"]
+        ...     if mode == tf.estimator.ModeKeys.PREDICT:
+        ...         return tf.estimator.EstimatorSpec(mode, predictions={"y": pred})
+        ...     loss = tf.reduce_mean(tf.square(pred - labels))
+        ...     train_op = tf.train.GradientDescentOptimizer(0.05).minimize(
+        ...         loss, global_step=tf.train.get_global_step())
+        ...     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        >>> x = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
+        >>> train_input_fn = tf.estimator.inputs.numpy_input_fn(
+        ...     {"x": x}, 2 * x, batch_size=4, num_epochs=None, shuffle=False)
+        >>> est = tf.estimator.Estimator(model_fn=model_fn, model_dir="linear")
+        >>> _ = est.train(input_fn=train_input_fn, steps=50)
+        >>> print(round(float(est.get_variable_value("w")), 4))
+        2.0
+        >>> eval_input_fn = tf.estimator.inputs.numpy_input_fn({"x": x}, 2 * x, shuffle=False)
+        >>> est.evaluate(input_fn=eval_input_fn)
+        {'loss': 0.0, 'global_step': 50}
     """
 
     def __init__(

@@ -62,9 +62,21 @@ def build_raw_serving_input_receiver_fn(
     its dtype and shape (the batch dimension `default_batch_size`, None = any).
 
     Example:
+        >>> def model_fn(features, labels, mode):   # y = 2 x, nothing to train
+        ...     step = tf.train.get_or_create_global_step()
+        ...     return tf.estimator.EstimatorSpec(mode, predictions={"y": 2.0 * features["x"]},
+        ...         loss=tf.constant(0.0), train_op=tf.assign_add(step, 1))
+        >>> estimator = tf.estimator.Estimator(model_fn, model_dir="model")
+        >>> _ = estimator.train(lambda: ({"x": tf.constant([1.0])}, None), steps=1)
         >>> fn = tf.estimator.export.build_raw_serving_input_receiver_fn(
-        ...     {"x": tf.placeholder(tf.float32, [None, 784])})
-        >>> estimator.export_saved_model("export", fn)
+        ...     {"x": tf.placeholder(tf.float32, [None])})
+        >>> path = estimator.export_saved_model("export", fn)   # bytes, export/<timestamp>
+        >>> with tf.Session(graph=tf.Graph()) as sess:
+        ...     sig = tf.saved_model.loader.load(sess, ["serve"], path).signature_def
+        ...     serving = sig["serving_default"]
+        ...     y = sess.run(serving.outputs["y"].name, {serving.inputs["x"].name: [3.0]})
+        >>> y
+        array([6.], dtype=float32)
     """
     single = not isinstance(features, Mapping)
     feats = _check_tensor_dict(features, "features", SINGLE_FEATURE_DEFAULT_NAME)

@@ -82,9 +82,15 @@ def numpy_input_fn(
         ValueError / TypeError: shuffle not a bool, mismatched lengths, a key in both x and y.
 
     Example:
+        >>> train_data = np.arange(10, dtype=np.float32).reshape(5, 2)
+        >>> train_labels = np.array([0, 1, 0, 1, 1])
         >>> train_input_fn = tf.estimator.inputs.numpy_input_fn(
-        ...     x={"x": train_data}, y=train_labels, batch_size=100, num_epochs=None,
-        ...     shuffle=True)
+        ...     x={"x": train_data}, y=train_labels, batch_size=2, num_epochs=1,
+        ...     shuffle=False)
+        >>> features, labels = train_input_fn()   # builds the queue in the default graph
+        >>> with tf.train.MonitoredSession() as sess:
+        ...     print(sess.run(labels), sess.run(labels), sess.run(labels))
+        [0 1] [0 1] [1]
     """
     if not isinstance(shuffle, bool):
         raise ValueError(

@@ -521,8 +521,19 @@ def import_meta_graph(
     graphs.
 
     Example:
-        >>> saver = tf.train.import_meta_graph("ckpt/model.ckpt-7.meta")  # written by TF
+        >>> x = tf.placeholder(tf.float32, [None, 2], name="x")
+        >>> w = tf.Variable([[1.0], [2.0]], name="w")
+        >>> y = tf.matmul(x, w, name="y")
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> tf.train.Saver().save(sess, "ckpt/model.ckpt", global_step=7)  # writes a TF .meta
+        'ckpt/model.ckpt-7'
+        >>> tf.reset_default_graph()
+        >>> saver = tf.train.import_meta_graph("ckpt/model.ckpt-7.meta")
+        >>> sess = tf.Session()
         >>> saver.restore(sess, "ckpt/model.ckpt-7")
+        >>> sess.run("y:0", {"x:0": [[1.0, 1.0]]})
+        array([[3.]], dtype=float32)
     """
     if isinstance(meta_graph_or_file, (str, os.PathLike)):
         path = os.fspath(meta_graph_or_file)

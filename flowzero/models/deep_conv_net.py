@@ -49,10 +49,16 @@ class DeepConvNet:
         params: dict W1, b1, ..., W8, b8 -> Variable (W1-W6 convolutions, W7-W8 affine).
 
     Example:
-        >>> sess = tf.Session()
+        >>> from flowzero.models import DeepConvNet
+        >>> xb = np.random.default_rng(0).random((4, 784), dtype=np.float32)   # 4 images
+        >>> tb = np.array([0, 1, 2, 3], np.int32)
         >>> net = DeepConvNet()
         >>> train = tf.train.AdamOptimizer(1e-3).minimize(net.loss)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
         >>> sess.run(train, {net.x: xb.reshape(-1, 28, 28, 1), net.t: tb, net.training: True})
+        >>> sess.run(net.logits, {net.x: xb.reshape(-1, 28, 28, 1)}).shape
+        (4, 10)
     """
 
     def __init__(

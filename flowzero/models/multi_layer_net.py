@@ -101,8 +101,20 @@ class MultiLayerNet:
         params: dict W1, b1, W2, b2, ... -> Variable, in that order.
 
     Example:
+        >>> from flowzero.models import MultiLayerNet
         >>> net = MultiLayerNet(784, [100, 100], 10, weight_decay_lambda=0.1)
         >>> train = tf.train.GradientDescentOptimizer(0.01).minimize(net.loss)
+        >>> sorted(net.params)
+        ['W1', 'W2', 'W3', 'b1', 'b2', 'b3']
+        >>> xb = np.random.default_rng(0).random((8, 784), dtype=np.float32)
+        >>> tb = np.arange(8, dtype=np.int32)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> before = sess.run(net.loss, {net.x: xb, net.t: tb})
+        >>> for _ in range(5):
+        ...     sess.run(train, {net.x: xb, net.t: tb})
+        >>> print(sess.run(net.loss, {net.x: xb, net.t: tb}) < before)
+        True
     """
 
     def __init__(

@@ -91,10 +91,20 @@ class MultiLayerNetExtend:
         running_stats: dict running_mean1, running_var1, ... -> non-trainable Variable.
 
     Example:
-        >>> sess = tf.Session()
+        >>> from flowzero.models import MultiLayerNetExtend
         >>> net = MultiLayerNetExtend(784, [100] * 5, 10, use_batchnorm=True)
-        >>> train = tf.train.GradientDescentOptimizer(0.01).minimize(net.loss)  # + UPDATE_OPS
+        >>> update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)   # the running stats
+        >>> len(update_ops)
+        10
+        >>> with tf.control_dependencies(update_ops):
+        ...     train = tf.train.GradientDescentOptimizer(0.01).minimize(net.loss)
+        >>> xb = np.random.default_rng(0).random((8, 784), dtype=np.float32)
+        >>> tb = np.arange(8, dtype=np.int32)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
         >>> sess.run(train, {net.x: xb, net.t: tb, net.training: True})
+        >>> print(sess.run(net.running_stats["running_mean1"]).any())   # moved off zero
+        True
     """
 
     def __init__(

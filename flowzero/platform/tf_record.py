@@ -148,8 +148,13 @@ class TFRecordWriter:
     manager. The file is created (truncated) at once and written as records come.
 
     Example:
-        >>> with tf.io.TFRecordWriter("/tmp/a.tfrecord") as w:
+        >>> label = tf.train.Feature(int64_list=tf.train.Int64List(value=[3]))
+        >>> example = tf.train.Example(features=tf.train.Features(feature={"label": label}))
+        >>> with tf.io.TFRecordWriter("a.tfrecord") as w:
         ...     w.write(example.SerializeToString())
+        ...     w.write(b"any bytes")
+        >>> [len(record) for record in tf.io.tf_record_iterator("a.tfrecord")]
+        [18, 9]
     """
 
     def __init__(self, path: Any, options: Any = None) -> None:
@@ -310,8 +315,14 @@ def tf_record_iterator(path: Any, options: Any = None) -> Iterator[bytes]:
     """The records of a TFRecord file, one bytes object each (CRCs checked).
 
     Example:
-        >>> for record in tf.io.tf_record_iterator("/tmp/a.tfrecord"):
+        >>> label = tf.train.Feature(int64_list=tf.train.Int64List(value=[3]))
+        >>> example = tf.train.Example(features=tf.train.Features(feature={"label": label}))
+        >>> with tf.io.TFRecordWriter("a.tfrecord") as w:
+        ...     w.write(example.SerializeToString())
+        >>> for record in tf.io.tf_record_iterator("a.tfrecord"):
         ...     example = tf.train.Example.FromString(record)
+        ...     print(example.features.feature["label"].int64_list.value)
+        [3]
 
     Raises:
         NotFoundError: no such file (when the iteration starts).

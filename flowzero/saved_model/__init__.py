@@ -6,12 +6,20 @@ tags and signatures. It is written into a temp directory and renamed into place,
 server watching `BASE/NAME/` never sees half of one. docs/deploy.md has the details.
 
 Example:
-    >>> tf.saved_model.simple_save(sess, "models/mnist/1", inputs={"x": net.x},
-    ...                            outputs={"probabilities": tf.nn.softmax(net.logits)})
+    >>> x = tf.placeholder(tf.float32, [None, 2], name="x")
+    >>> w = tf.Variable([[1.0, -1.0], [0.0, 1.0]], name="w")
+    >>> logits = tf.matmul(x, w)
+    >>> sess = tf.Session()
+    >>> sess.run(tf.global_variables_initializer())
+    >>> tf.saved_model.simple_save(sess, "models/demo/1", inputs={"x": x},
+    ...                            outputs={"probabilities": tf.nn.softmax(logits)})
+    'models/demo/1'
     >>> with tf.Session(graph=tf.Graph()) as sess:
-    ...     meta = tf.saved_model.loader.load(sess, ["serve"], "models/mnist/1")
+    ...     meta = tf.saved_model.loader.load(sess, ["serve"], "models/demo/1")
     ...     sig = meta.signature_def["serving_default"]
-    ...     sess.run(sig.outputs["probabilities"].name, {sig.inputs["x"].name: images})
+    ...     probs = sess.run(sig.outputs["probabilities"].name, {sig.inputs["x"].name: [[1, 1]]})
+    >>> probs.round(4)
+    array([[0.7311, 0.2689]], dtype=float32)
 """
 
 from flowzero.saved_model import (

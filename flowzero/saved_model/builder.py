@@ -131,14 +131,18 @@ class SavedModelBuilder:
     """Builds a SavedModel (TF's tf.saved_model.builder.SavedModelBuilder).
 
     Example:
+        >>> x = tf.placeholder(tf.float32, [None, 2], name="x")
+        >>> w = tf.Variable([[1.0, -1.0], [0.0, 1.0]], name="w")
+        >>> probs = tf.nn.softmax(tf.matmul(x, w))
         >>> sess = tf.Session()
-        >>> b = tf.saved_model.builder.SavedModelBuilder("models/mnist/1")
+        >>> sess.run(tf.global_variables_initializer())
+        >>> b = tf.saved_model.builder.SavedModelBuilder("models/demo/1")
         >>> sig = tf.saved_model.signature_def_utils.predict_signature_def(
-        ...     {"x": net.x}, {"probabilities": probs})
+        ...     {"x": x}, {"probabilities": probs})
         >>> b.add_meta_graph_and_variables(sess, [tf.saved_model.tag_constants.SERVING],
         ...     signature_def_map={"serving_default": sig})
         >>> b.save()
-        'models/mnist/1'
+        'models/demo/1'
     """
 
     def __init__(self, export_dir: Any) -> None:

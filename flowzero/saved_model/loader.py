@@ -28,6 +28,12 @@ def _find(desc: fmt.Descriptor, tags: tuple[str, ...]) -> fmt.MetaGraphEntry:
     )
 
 
+def _path(export_dir: Any) -> Any:
+    """`export_dir` as a str: TF1 also takes bytes (what Estimator.export_saved_model
+    returns); anything else is passed on as it is, to be refused where it is used."""
+    return os.fsdecode(export_dir) if isinstance(export_dir, bytes) else export_dir
+
+
 def _tf_format(export_dir: Any) -> bool:
     """Whether `export_dir` holds TensorFlow's layout (saved_model.pb / .pbtxt) rather than
     flowzero's earlier one (saved_model.json)."""
@@ -43,7 +49,7 @@ def load(
     Args:
         sess: the Session to restore into; its graph receives the ops.
         tags: the tag set to load, e.g. [tf.saved_model.tag_constants.SERVING].
-        export_dir: the SavedModel directory.
+        export_dir: the SavedModel directory (str, path-like or bytes).
         import_scope: optional prefix for every imported name (signature tensor names in the
             returned MetaGraphDef are not prefixed, as in TF).
 
@@ -57,6 +63,7 @@ def load(
         tf.errors.DataLossError: a file is corrupted or malformed.
     """
     tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
+    export_dir = _path(export_dir)
     if _tf_format(export_dir):  # saved_model.pb: TensorFlow's layout (flowzero/interop)
         from flowzero.interop import saved_model as tf_saved_model
 
@@ -85,12 +92,13 @@ def load(
 
 def maybe_saved_model_directory(export_dir: Any) -> bool:
     """True when `export_dir` holds a SavedModel."""
-    return contains_saved_model(export_dir)
+    return contains_saved_model(_path(export_dir))
 
 
 def read_saved_model_signatures(export_dir: Any, tags: Any = ("serve",)) -> dict[str, Any]:
     """The signatures of the meta graph tagged `tags`, without importing anything."""
     tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
+    export_dir = _path(export_dir)
     if _tf_format(export_dir):
         from flowzero.interop import saved_model as tf_saved_model
 

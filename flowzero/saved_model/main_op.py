@@ -13,7 +13,19 @@ def main_op() -> Operation:
     does not have).
 
     Example:
-        >>> builder.add_meta_graph_and_variables(sess, ["serve"], main_op=main_op())
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> seen = tf.Variable(0, name="seen", collections=[tf.GraphKeys.LOCAL_VARIABLES])
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())   # `seen` is local: not exported
+        >>> builder = tf.saved_model.builder.SavedModelBuilder("export")
+        >>> builder.add_meta_graph_and_variables(
+        ...     sess, ["serve"], main_op=tf.saved_model.main_op.main_op())
+        >>> builder.save()
+        'export'
+        >>> with tf.Session(graph=tf.Graph()) as sess:
+        ...     _ = tf.saved_model.loader.load(sess, ["serve"], "export")   # runs the main op
+        ...     print(sess.run("seen:0"))
+        0
     """
     from flowzero.ops.control_ops import group
     from flowzero.variables import local_variables_initializer

@@ -144,7 +144,12 @@ def predict_signature_def(inputs: Mapping[str, Any], outputs: Mapping[str, Any])
     """A Predict signature: any named inputs to any named outputs.
 
     Example:
-        >>> sig = predict_signature_def({"x": net.x}, {"probabilities": probs})
+        >>> x = tf.placeholder(tf.float32, [None, 2], name="x")
+        >>> probs = tf.nn.softmax(x, name="probs")
+        >>> sig = tf.saved_model.signature_def_utils.predict_signature_def(
+        ...     {"x": x}, {"probabilities": probs})
+        >>> print(sig.method_name, sig.inputs["x"].name, sig.outputs["probabilities"].name)
+        tensorflow/serving/predict x:0 probs:0
     """
     return build_signature_def(inputs, outputs, sc.PREDICT_METHOD_NAME)
 

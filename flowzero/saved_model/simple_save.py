@@ -30,9 +30,14 @@ def simple_save(
         export_dir.
 
     Example:
+        >>> x = tf.placeholder(tf.float32, [None, 2], name="x")
+        >>> w = tf.Variable([[1.0, -1.0], [0.0, 1.0]], name="w")
+        >>> logits = tf.matmul(x, w)
         >>> sess = tf.Session()
-        >>> tf.saved_model.simple_save(sess, "models/mnist/1", inputs={"x": net.x},
-        ...                            outputs={"logits": net.logits})
+        >>> sess.run(tf.global_variables_initializer())
+        >>> tf.saved_model.simple_save(sess, "models/demo/1", inputs={"x": x},
+        ...                            outputs={"logits": logits})
+        'models/demo/1'
     """
     b = SavedModelBuilder(export_dir)
     b.add_meta_graph_and_variables(

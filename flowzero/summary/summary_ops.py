@@ -328,8 +328,14 @@ def scalar(name: str, tensor: Any, collections: Any = None, family: str | None =
             known, else when run); a SummaryTypeError (also a TypeError) for a non-number.
 
     Example:
-        >>> loss_summary = tf.summary.scalar("loss", loss)
-        >>> writer.add_summary(sess.run(loss_summary, feed), global_step=step)
+        >>> x = tf.placeholder(tf.float32, [None])
+        >>> loss_summary = tf.summary.scalar("loss", tf.reduce_mean(tf.square(x)))
+        >>> sess = tf.Session()
+        >>> summary = tf.Summary.FromString(sess.run(loss_summary, {x: [1.0, 2.0]}))
+        >>> print(summary.value[0].tag, summary.value[0].simple_value)
+        loss 2.5
+        >>> with tf.summary.FileWriter("logs") as writer:
+        ...     writer.add_summary(sess.run(loss_summary, {x: [1.0, 2.0]}), global_step=1)
     """
     return _summary(ScalarSummary, name, tensor, {}, collections, family)
 
@@ -347,7 +353,11 @@ def histogram(name: str, values: Any, collections: Any = None, family: str | Non
         A scalar string tensor holding a serialized `Summary` protobuf.
 
     Example:
-        >>> tf.summary.histogram("W1", net.params["W1"])
+        >>> w1 = tf.constant([[0.5, -1.0], [2.0, 0.0]])
+        >>> w1_summary = tf.summary.histogram("W1", w1)
+        >>> histo = tf.Summary.FromString(tf.Session().run(w1_summary)).value[0].histo
+        >>> print(histo.num, histo.min, histo.max)
+        4.0 -1.0 2.0
     """
     return _summary(HistogramSummary, name, values, {}, collections, family)
 
@@ -373,7 +383,11 @@ def image(
         A scalar string tensor holding a serialized `Summary` protobuf.
 
     Example:
-        >>> tf.summary.image("digits", tf.reshape(x, [-1, 28, 28, 1]), max_outputs=4)
+        >>> x = tf.placeholder(tf.float32, [None, 64])   # flattened 8x8 images
+        >>> digits = tf.summary.image("digits", tf.reshape(x, [-1, 8, 8, 1]), max_outputs=2)
+        >>> summary = tf.Summary.FromString(tf.Session().run(digits, {x: np.ones((3, 64))}))
+        >>> [(v.tag, v.image.height, v.image.width) for v in summary.value]
+        [('digits/image/0', 8, 8), ('digits/image/1', 8, 8)]
     """
     if int(max_outputs) < 1:
         raise ValueError(f"image summary '{name}': max_outputs must be >= 1; got {max_outputs}.")
@@ -411,8 +425,16 @@ def merge_all(
     """Merges every summary in the default graph's collection `key` (None if there is none).
 
     Example:
+        >>> x = tf.placeholder(tf.float32, [None])
+        >>> _ = tf.summary.scalar("x_max", tf.reduce_max(x))
+        >>> _ = tf.summary.histogram("x", x)
         >>> merged = tf.summary.merge_all()
-        >>> writer.add_summary(sess.run(merged, feed), step)
+        >>> sess = tf.Session()
+        >>> summary = tf.Summary.FromString(sess.run(merged, {x: [1.0, 2.0]}))
+        >>> [v.tag for v in summary.value]
+        ['x_max', 'x']
+        >>> with tf.summary.FileWriter("logs") as writer:
+        ...     writer.add_summary(sess.run(merged, {x: [1.0, 2.0]}), global_step=1)
     """
     summaries = get_default_graph().get_collection(key, scope=scope)
     if not summaries:

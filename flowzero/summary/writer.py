@@ -88,11 +88,21 @@ class FileWriter:
         filename_suffix: appended to the event file's name.
 
     Example:
+        >>> x = tf.placeholder(tf.float32, [None])
+        >>> loss_summary = tf.summary.scalar("loss", tf.reduce_mean(tf.square(x)))
+        >>> merged = tf.summary.merge_all()
         >>> sess = tf.Session()
         >>> with tf.summary.FileWriter("logs/run1", sess.graph) as writer:
-        ...     for step in range(100):
-        ...         s, _ = sess.run([merged, train_op], feed)
-        ...         writer.add_summary(s, step)
+        ...     for step in range(3):
+        ...         writer.add_summary(sess.run(merged, {x: [1.0, step]}), step)
+        >>> import glob
+        >>> [event_file] = glob.glob("logs/run1/events.out.tfevents.*")
+        >>> for e in tf.train.summary_iterator(event_file):
+        ...     for v in e.summary.value:
+        ...         print(e.step, v.tag, v.simple_value)
+        0 loss 0.5
+        1 loss 1.0
+        2 loss 2.5
     """
 
     def __init__(

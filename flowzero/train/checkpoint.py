@@ -186,9 +186,19 @@ class Checkpoint:
         ValueError: a value is not trackable.
 
     Example:
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> opt = tf.train.AdamOptimizer(0.1)
+        >>> train_op = opt.minimize(tf.reduce_sum(w * w))
         >>> ckpt = tf.train.Checkpoint(w=w, optimizer=opt)
-        >>> path = ckpt.save("/tmp/ckpts/model", session=sess)     # /tmp/ckpts/model-1
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> path = ckpt.save("ckpts/model", session=sess)
+        >>> path
+        'ckpts/model-1'
+        >>> sess.run(train_op)
         >>> ckpt.restore(path).assert_consumed().run_restore_ops(sess)
+        >>> sess.run(w)
+        array([1., 2.], dtype=float32)
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -445,9 +455,17 @@ class CheckpointManager:
     towards max_to_keep), as TF.
 
     Example:
-        >>> manager = tf.train.CheckpointManager(ckpt, "/tmp/run", max_to_keep=3)
-        >>> path = manager.save(session=sess)
+        >>> w = tf.Variable([1.0, 2.0], name="w")
+        >>> ckpt = tf.train.Checkpoint(w=w)
+        >>> manager = tf.train.CheckpointManager(ckpt, "run", max_to_keep=3)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> manager.save(session=sess)
+        'run/ckpt-1'
+        >>> _ = sess.run(w.assign([0.0, 0.0]))
         >>> ckpt.restore(manager.latest_checkpoint).run_restore_ops(sess)
+        >>> sess.run(w)
+        array([1., 2.], dtype=float32)
     """
 
     def __init__(

@@ -25,17 +25,23 @@ class Coordinator:
             reported by join() (default: OutOfRangeError).
 
     Example:
+        >>> queue = tf.train.string_input_producer(["a", "b", "c"], num_epochs=2, shuffle=False)
+        >>> name = queue.dequeue()
         >>> sess = tf.Session()
+        >>> sess.run(tf.local_variables_initializer())   # the epoch counter
         >>> coord = tf.train.Coordinator()
         >>> threads = tf.train.start_queue_runners(sess, coord)
+        >>> seen = []
         >>> try:
         ...     while not coord.should_stop():
-        ...         sess.run(train_op)
-        ... except tf.errors.OutOfRangeError:
+        ...         seen.append(sess.run(name))
+        ... except tf.errors.OutOfRangeError:   # two epochs done
         ...     pass
         ... finally:
         ...     coord.request_stop()
         >>> coord.join(threads)
+        >>> print(b"".join(seen))
+        b'abcabc'
     """
 
     def __init__(self, clean_stop_exception_types: Any = None) -> None:

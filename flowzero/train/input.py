@@ -164,7 +164,11 @@ def slice_input_producer(
     shuffled each epoch if `shuffle`, `num_epochs` times.
 
     Example:
+        >>> images = np.arange(12, dtype=np.float32).reshape(6, 2)
+        >>> labels = np.arange(6)
         >>> image, label = tf.train.slice_input_producer([images, labels], num_epochs=5)
+        >>> print(image.shape, label.shape)   # one row at a time
+        (2,) ()
     """
     tf = _tf()
     tensors = [convert_to_tensor(t) for t in tensor_list]
@@ -300,7 +304,21 @@ def batch(
     batch dimension; with allow_smaller_final_batch the last batch may be smaller.
 
     Example:
-        >>> image_batch, label_batch = tf.train.batch([image, label], batch_size=32)
+        >>> images = np.arange(12, dtype=np.float32).reshape(6, 2)
+        >>> image, label = tf.train.slice_input_producer(
+        ...     [images, np.arange(6)], num_epochs=1, shuffle=False)
+        >>> image_batch, label_batch = tf.train.batch(
+        ...     [image, label], batch_size=4, allow_smaller_final_batch=True)
+        >>> sess = tf.Session()
+        >>> sess.run(tf.local_variables_initializer())   # the epoch counter
+        >>> coord = tf.train.Coordinator()
+        >>> threads = tf.train.start_queue_runners(sess, coord)
+        >>> sess.run(label_batch)
+        array([0, 1, 2, 3])
+        >>> sess.run(label_batch)   # the smaller final batch
+        array([4, 5])
+        >>> coord.request_stop()
+        >>> coord.join(threads)
     """
 
     return _batch(
@@ -361,8 +379,17 @@ def shuffle_batch(
     `min_after_dequeue` elements to draw from (until its input ends).
 
     Example:
-        >>> images, labels = tf.train.shuffle_batch([image, label], batch_size=32,
-        ...     capacity=1000, min_after_dequeue=500, seed=1)
+        >>> images = np.arange(200, dtype=np.float32).reshape(100, 2)
+        >>> image, label = tf.train.slice_input_producer([images, np.arange(100)])
+        >>> image_batch, label_batch = tf.train.shuffle_batch([image, label], batch_size=8,
+        ...     capacity=50, min_after_dequeue=20, seed=1)
+        >>> sess = tf.Session()
+        >>> coord = tf.train.Coordinator()
+        >>> threads = tf.train.start_queue_runners(sess, coord)
+        >>> sess.run(image_batch).shape
+        (8, 2)
+        >>> coord.request_stop()
+        >>> coord.join(threads)
     """
 
     return _batch(

@@ -603,12 +603,16 @@ def MonitoredTrainingSession(  # noqa: N802 - TF's name for a factory function
     run only on the chief.
 
     Example:
+        >>> w = tf.Variable(3.0, name="w")
+        >>> loss = tf.square(w)
         >>> step = tf.train.get_or_create_global_step()
-        >>> train_op = tf.train.AdamOptimizer().minimize(loss, global_step=step)
-        >>> hooks = [tf.train.StopAtStepHook(last_step=1000)]
+        >>> train_op = tf.train.AdamOptimizer(0.1).minimize(loss, global_step=step)
+        >>> hooks = [tf.train.StopAtStepHook(last_step=10)]
         >>> with tf.train.MonitoredTrainingSession(checkpoint_dir="ckpt", hooks=hooks) as sess:
         ...     while not sess.should_stop():
-        ...         sess.run(train_op)
+        ...         _ = sess.run(train_op)
+        >>> print(tf.train.latest_checkpoint("ckpt"))   # saved when the session closed
+        ckpt/model.ckpt-10
     """
     if save_summaries_steps is USE_DEFAULT and save_summaries_secs is USE_DEFAULT:
         save_summaries_steps, save_summaries_secs = 100, None

@@ -147,9 +147,16 @@ class Saver:
         write_version, filename) are accepted and ignored.
 
     Example:
+        >>> w = tf.Variable([1.0, 2.0], name="w")
         >>> saver = tf.train.Saver(max_to_keep=3)
-        >>> path = saver.save(sess, "ckpt/model.ckpt", global_step=step)   # 'ckpt/model.ckpt-100'
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> saver.save(sess, "ckpt/model.ckpt", global_step=100)
+        'ckpt/model.ckpt-100'
+        >>> _ = sess.run(w.assign([0.0, 0.0]))
         >>> saver.restore(sess, tf.train.latest_checkpoint("ckpt"))
+        >>> sess.run(w)
+        array([1., 2.], dtype=float32)
     """
 
     def __init__(
@@ -628,9 +635,22 @@ def import_meta_graph(
         meta graph has one), or None if it has no variables.
 
     Example:
+        >>> with tf.variable_scope("net"):
+        ...     x = tf.placeholder(tf.float32, [None, 2], name="x")
+        ...     w = tf.Variable([[1.0], [2.0]], name="w")
+        ...     logits = tf.matmul(x, w, name="logits")
+        >>> sess = tf.Session()
+        >>> sess.run(tf.global_variables_initializer())
+        >>> tf.train.Saver().save(sess, "ckpt/model.ckpt", global_step=100)
+        'ckpt/model.ckpt-100'
+        >>> tf.reset_default_graph()   # a new program: no ops yet
         >>> saver = tf.train.import_meta_graph("ckpt/model.ckpt-100.meta")
+        >>> sess = tf.Session()
         >>> saver.restore(sess, "ckpt/model.ckpt-100")
-        >>> logits = tf.get_default_graph().get_tensor_by_name("two_layer_net/logits:0")
+        >>> graph = tf.get_default_graph()
+        >>> logits = graph.get_tensor_by_name("net/logits:0")
+        >>> sess.run(logits, {graph.get_tensor_by_name("net/x:0"): [[1.0, 1.0]]})
+        array([[3.]], dtype=float32)
     """
     if isinstance(meta_graph_or_file, (str, os.PathLike)):
         meta = read_meta_graph(meta_graph_or_file)

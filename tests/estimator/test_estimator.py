@@ -136,6 +136,27 @@ def test_export_saved_model_is_served(tmp_path):
     assert int(os.path.basename(path2)) > int(os.path.basename(path))
 
 
+def test_loader_takes_export_saved_models_bytes_path(tmp_path):
+    """export_saved_model returns bytes (as TF1); tf.saved_model.loader takes that path as it
+    is, as TF1's does (it used to fail joining str and bytes)."""
+    est = _est(tmp_path / "model")
+    est.train(_train_fn(), steps=5)
+    receiver_fn = tf.estimator.export.build_raw_serving_input_receiver_fn(
+        {"x": tf.placeholder(tf.float32, [None, 3])}
+    )
+    path = est.export_saved_model(str(tmp_path / "export"), receiver_fn)
+    assert isinstance(path, bytes)
+    assert tf.saved_model.loader.maybe_saved_model_directory(path)
+    sigs = tf.saved_model.loader.read_saved_model_signatures(path)
+    assert set(sigs["serving_default"].inputs) == {"x"}
+    with tf.Session(graph=tf.Graph()) as sess:
+        meta = tf.saved_model.loader.load(sess, ["serve"], path)
+        sig = meta.signature_def["serving_default"]
+        y = sess.run(sig.outputs["y"].name, {sig.inputs["x"].name: X[:2]})
+    want = X[:2] @ est.get_variable_value("w") + est.get_variable_value("b")
+    np.testing.assert_allclose(y, want, rtol=1e-5)
+
+
 def test_train_and_evaluate(tmp_path):
     est = _est(tmp_path, save_checkpoints_steps=20)
     train_spec = tf.estimator.TrainSpec(_train_fn(), max_steps=60)
