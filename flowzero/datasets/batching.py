@@ -99,18 +99,31 @@ class DataSet:
     def _take(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self._images[idx], self._labels[idx]
 
-    def next_batch(self, batch_size: int, shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    def next_batch(
+        self, batch_size: int, fake_data: bool = False, shuffle: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The next `batch_size` samples, as TF1's `DataSet.next_batch`.
 
         Args:
             batch_size: a positive int. Larger than `num_examples` (a big batch on the bundled
                 subset), it takes the whole epoch and then the start of the next, as TF1 does.
+            fake_data: TF1's unit-test data: every image all ones, every label class 0 (one-hot
+                when this DataSet's labels are); nothing is read from the set.
             shuffle: reshuffle at the start of each epoch (the first included).
 
         Returns:
             (images, labels) of the batch (copies).
         """
         _check_batch_size(batch_size, None, "DataSet.next_batch")
+        if fake_data:
+            shape = self._images.shape[1:] if self._images.ndim > 1 else (784,)
+            images = np.ones((batch_size, *shape), dtype=self._images.dtype)
+            if self._labels.ndim == 2:
+                labels = np.zeros((batch_size, self._labels.shape[1]), self._labels.dtype)
+                labels[:, 0] = 1
+            else:
+                labels = np.zeros(batch_size, self._labels.dtype)
+            return images, labels
         start = self._index_in_epoch
         if self._epochs_completed == 0 and start == 0 and shuffle:
             self._perm = self._rng.permutation(self._n)

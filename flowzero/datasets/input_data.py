@@ -31,6 +31,7 @@ class Datasets(NamedTuple):
 
 def read_data_sets(
     train_dir: str | os.PathLike[str] | None = None,
+    fake_data: bool = False,
     one_hot: bool = False,
     dtype: Any = np.float32,
     reshape: bool = True,
@@ -44,6 +45,8 @@ def read_data_sets(
     Args:
         train_dir: the directory with the full set's files (TF's argument; see
             `mnist.get_data_dir()`).
+        fake_data: TF1's unit-test mode: three empty DataSets whose
+            `next_batch(n, fake_data=True)` gives all-ones images (nothing is read).
         one_hot: labels as (N, 10) float32 one-hot (else uint8).
         dtype: float32 (tf.float32 or np.float32) scales pixels to [0, 1] (as TF); uint8 keeps
             0-255.
@@ -56,6 +59,14 @@ def read_data_sets(
     Raises:
         ValueError: validation_size is not between 0 and the number of training images.
     """
+    if fake_data:
+        dt0 = np.dtype(getattr(dtype, "as_numpy_dtype", dtype))
+        shape = (0, 784) if reshape else (0, 28, 28, 1)
+        empty = DataSet(
+            np.zeros(shape, dt0),
+            np.zeros((0, 10) if one_hot else 0, np.float32 if one_hot else np.uint8),
+        )
+        return Datasets(train=empty, validation=empty, test=empty)
     arrays, src = _resolve(source, train_dir, download)
     _record(src)
     (xtr, ytr), (xte, yte) = arrays

@@ -184,3 +184,15 @@ def test_read_data_sets_options(tiny: TinyMNIST, isolated: Path) -> None:
         read_data_sets(validation_size=N_TRAIN + 1)
     with pytest.raises(TypeError, match="dtype must be float32 or uint8; got int32"):
         read_data_sets(dtype=np.int32)
+
+
+def test_fake_data_as_tf1s_unit_tests_use_it() -> None:
+    """TF1's positional order read_data_sets(train_dir, fake_data, one_hot) and
+    next_batch(batch_size, fake_data): all-ones images, class-0 labels, nothing read."""
+    ds = read_data_sets("unused", True, True)
+    assert ds.train.num_examples == 0
+    x, y = ds.train.next_batch(3, True)
+    assert x.shape == (3, 784) and x.dtype == np.float32 and np.all(x == 1)
+    assert y.shape == (3, 10) and np.all(y[:, 0] == 1) and y.sum() == 3
+    x, y = read_data_sets(fake_data=True, reshape=False).test.next_batch(2, fake_data=True)
+    assert x.shape == (2, 28, 28, 1) and y.tolist() == [0, 0]
