@@ -243,28 +243,27 @@ class BaseSession:
             if entry is None:
                 entry = self._build(key, [fetch_key], 0, feed_tensors)
             return _as_scalar(entry[0].run(feed_values)[0])
+        plan, spec = self._plan_for(fetches, feed_tensors)
+        return _rebuild(spec, [_as_scalar(v) for v in plan.run(feed_values)])
+
+    def _plan_for(self, fetches: Any, feed_tensors: list[Tensor]) -> tuple[Plan, Any]:
+        """The cached plan of a fetch structure and fed tensors, and the structure's spec."""
         flat: list[Any] = []
         spec = _flatten_fetches(self._graph, fetches, flat)
         key = (tuple(flat), tuple(feed_tensors))
         entry = self._plans.get(key)
         if entry is None:
             entry = self._build(key, flat, spec, feed_tensors)
-        values = [_as_scalar(v) for v in entry[0].run(feed_values)]
-        return _rebuild(spec, values)
+        return entry[0], spec
 
     def _run_traced(self, fetches: Any, feed_dict: Any, options: Any, run_metadata: Any) -> Any:
-        feed_tensors, feed_values = self._normalize_feeds(feed_dict)
-        flat: list[Any] = []
-        spec = _flatten_fetches(self._graph, fetches, flat)
-        key = (tuple(flat), tuple(feed_tensors))
-        entry = self._plans.get(key)
-        if entry is None:
-            entry = self._build(key, flat, spec, feed_tensors)
-        outs, records = entry[0].run_traced(feed_values)
-        if not hasattr(run_metadata, "step_stats"):
+        if not hasattr(run_metadata, "step_stats"):  # before anything runs (a train step)
             raise TypeError(
                 f"run_metadata must be a tf.RunMetadata(); got {type(run_metadata).__name__}."
             )
+        feed_tensors, feed_values = self._normalize_feeds(feed_dict)
+        plan, spec = self._plan_for(fetches, feed_tensors)
+        outs, records = plan.run_traced(feed_values)
         _fill_run_metadata(
             run_metadata, records, self._graph, bool(getattr(options, "output_partition_graphs", 0))
         )

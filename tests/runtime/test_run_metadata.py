@@ -75,3 +75,15 @@ def test_add_run_metadata_writes_a_tagged_event(tmp_path):
     assert len(back.step_stats.dev_stats[0].node_stats) == len(
         md.step_stats.dev_stats[0].node_stats
     )
+
+
+def test_a_wrong_run_metadata_is_refused_before_the_step_runs():
+    with tf.Graph().as_default():
+        v = tf.Variable(1.0)
+        bump = tf.assign_add(v, 1.0)
+        opts = tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE)
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+            with pytest.raises(TypeError, match="tf.RunMetadata"):
+                sess.run(bump, options=opts, run_metadata={})
+            assert sess.run(v) == 1.0  # nothing ran
