@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from flowzero.framework import dtypes
-from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
+from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
-from flowzero.ops.common import _graph_for
+from flowzero.ops.common import _graph_for, op_input
 
 
 def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
@@ -115,8 +115,8 @@ def encode_wav(audio: Any, sample_rate: Any, name: str | None = None) -> Tensor:
     if isinstance(sample_rate, (float, np.floating)):
         raise TypeError(f"encode_wav: sample_rate must be an int32; got {sample_rate!r}.")
     with _graph_for(audio, sample_rate):
-        x = convert_to_tensor(audio, dtype=dtypes.float32, name="audio")
-        rate = convert_to_tensor(sample_rate, dtype=dtypes.int32, name="sample_rate")
+        x = op_input(audio, dtypes.float32, "EncodeWav", "audio")
+        rate = op_input(sample_rate, dtypes.int32, "EncodeWav", "sample_rate")
         return apply_op(EncodeWav, [x, rate], name=name or "EncodeWav")
 
 
@@ -137,7 +137,7 @@ def decode_wav(
         [0.   0.25] 8000
     """
     with _graph_for(contents):
-        s = convert_to_tensor(contents, dtype=dtypes.string, name="contents")
+        s = op_input(contents, dtypes.string, "DecodeWav", "contents")
         attrs = {"desired_channels": int(desired_channels), "desired_samples": int(desired_samples)}
         x, rate = apply_op(DecodeWav, [s], attrs, name=name or "DecodeWav")
         return DecodeWavResult(x, rate)

@@ -162,6 +162,20 @@ def _has_tensor(v: Any) -> bool:
     return any(_is_tensorish(x) for x in _flat(v))
 
 
+def op_input(x: Any, dtype: Any, op_type: str, what: str) -> Tensor:
+    """`x` as an input of dtype `dtype` to an op of type `op_type`: a value is converted; a
+    Tensor of another dtype is a DTypeError (a TypeError) naming the op and the input, as TF's
+    "Input 'contents' of 'DecodeWav' Op has type int32 that does not match ..."."""
+    want = dtypes.as_dtype(dtype)
+    if isinstance(x, Tensor) and x.dtype is not want:
+        raise DTypeError(
+            None,
+            None,
+            f"{op_type}: {what} must be a {want.name} tensor; got {x.dtype.name} ({x!r}).",
+        )
+    return convert_to_tensor(x, dtype=want)
+
+
 def _graph_for(*values: Any) -> Any:
     """`with` context: the graph of the Tensors among `values` (the default graph if none), so
     the constants an op function makes land next to its inputs."""

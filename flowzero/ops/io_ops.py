@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from flowzero.framework import dtypes, errors
-from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
+from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
-from flowzero.ops.common import DTypeError, _graph_for
+from flowzero.ops.common import DTypeError, _graph_for, op_input
 
 
 def _path(x: Any) -> str:
@@ -103,12 +103,6 @@ class MatchingFiles(_FileOp):
         return out
 
 
-def _string_input(x: Any, op: str, what: str) -> Tensor:
-    if isinstance(x, Tensor) and x.dtype is not dtypes.string:
-        raise TypeError(f"{op}: {what} must be a string tensor; got {x.dtype.name} ({x!r}).")
-    return convert_to_tensor(x, dtype=dtypes.string)
-
-
 def read_file(filename: Any, name: str | None = None) -> Tensor:
     """The contents of a file, as a scalar string tensor.
 
@@ -119,7 +113,7 @@ def read_file(filename: Any, name: str | None = None) -> Tensor:
         >>> image = tf.image.decode_png(tf.read_file("cat.png"))
     """
     with _graph_for(filename):
-        f = _string_input(filename, "ReadFile", "filename")
+        f = op_input(filename, dtypes.string, "ReadFile", "filename")
         return apply_op(ReadFile, [f], {}, name=name or "ReadFile")
 
 
@@ -127,8 +121,8 @@ def write_file(filename: Any, contents: Any, name: str | None = None) -> Any:
     """An op that writes `contents` (a scalar string) to `filename` when run; the file's
     directory is created if needed."""
     with _graph_for(filename, contents):
-        f = _string_input(filename, "WriteFile", "filename")
-        c = _string_input(contents, "WriteFile", "contents")
+        f = op_input(filename, dtypes.string, "WriteFile", "filename")
+        c = op_input(contents, dtypes.string, "WriteFile", "contents")
         return apply_op(WriteFile, [f, c], {}, name=name or "WriteFile")
 
 
@@ -136,7 +130,7 @@ def matching_files(pattern: Any, name: str | None = None) -> Tensor:
     """The sorted names of the files matching a glob pattern (a string or a vector of them);
     empty when nothing matches."""
     with _graph_for(pattern):
-        p = convert_to_tensor(pattern, dtype=dtypes.string)
+        p = op_input(pattern, dtypes.string, "MatchingFiles", "pattern")
         return apply_op(MatchingFiles, [p], {}, name=name or "MatchingFiles")
 
 

@@ -69,3 +69,11 @@ def test_wav_errors():
             w.writeframes(b"\x00\x01")
         with pytest.raises(tf.errors.InvalidArgumentError, match="16-bit WAV files.*8"):
             _run(tf.audio.decode_wav(buf.getvalue()).audio)
+
+
+def test_a_tensor_of_the_wrong_dtype_is_a_type_error_naming_the_op():
+    with tf.Graph().as_default():
+        with pytest.raises(TypeError, match="DecodeWav: contents must be a string tensor"):
+            tf.audio.decode_wav(tf.constant(3))
+        with pytest.raises(TypeError, match="EncodeWav: sample_rate must be a int32 tensor"):
+            tf.audio.encode_wav(tf.zeros([4, 1]), tf.constant(8000.0))
