@@ -141,7 +141,8 @@ def _fill_run_metadata(
 ) -> None:
     import threading as _threading
 
-    from flowzero.interop.convert import _ENUM_BY_NAME
+    from flowzero.framework.errors import OpError
+    from flowzero.interop.convert import dtype_enum
 
     dev = run_metadata.step_stats.dev_stats.add(device=_DEVICE)
     tid = _threading.get_ident() & 0xFFFFFFFF
@@ -161,9 +162,10 @@ def _fill_run_metadata(
         )
         for slot, (dt, shape) in enumerate(outs):
             out = ns.output.add(slot=slot)
-            enum = _ENUM_BY_NAME.get(getattr(dt, "name", ""))
-            if enum is not None:
-                out.tensor_description.dtype = enum
+            try:
+                out.tensor_description.dtype = dtype_enum(dt)
+            except (OpError, TypeError, ValueError):
+                pass  # no TF DataType for it: the shape alone
             for d in shape:
                 out.tensor_description.shape.dim.add(size=int(d))
     if partition and graph is not None:
