@@ -117,7 +117,16 @@ def _shape(key: str, shape: Any) -> tuple[int, ...]:
         raise ServingError(
             400, f"Input '{key}': 'shape' must be a list of non-negative integers; got {shape!r}."
         )
+    # An empty tensor (a 0 dim) still needs its other dims to multiply to an array NumPy can
+    # describe: [2**31 - 1, 0, 2**31 - 1] is refused here, not by NumPy deep in the decoding.
+    if math.prod(d for d in shape if d) > _MAX_DESCRIBED:
+        raise ServingError(
+            400, f"Input '{key}': 'shape' {shape!r} describes more elements than a tensor can hold."
+        )
     return tuple(shape)
+
+
+_MAX_DESCRIBED = 2**48  # elements (x 16 bytes at most) within NumPy's 63-bit size
 
 
 def _bytes_elements(key: str, raw: bytes, count: int) -> np.ndarray:

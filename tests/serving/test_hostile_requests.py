@@ -357,3 +357,10 @@ def test_fuzz_bodies_never_500(client, doc):
 )
 def test_fuzz_bodies_never_500_at_length(client, doc):
     test_fuzz_bodies_never_500.hypothesis.inner_test(client, doc)
+
+
+def test_an_empty_tensor_with_huge_other_dims_is_a_400(client):
+    # Found by the fuzz test in a fresh environment: NumPy cannot describe this empty array.
+    doc = _v2("f", "FP32", [2_147_483_647, 0, 2_147_483_647], [])
+    r = client.post("/v2/models/kinds/infer", json=doc)
+    _err(r, 400, "Input 'f'", "describes more elements than a tensor can hold")
