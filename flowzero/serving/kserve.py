@@ -119,9 +119,11 @@ def _shape(key: str, shape: Any) -> tuple[int, ...]:
         )
     # An empty tensor (a 0 dim) still needs its other dims to multiply to an array NumPy can
     # describe: [2**31 - 1, 0, 2**31 - 1] is refused here, not by NumPy deep in the decoding.
-    if math.prod(d for d in shape if d) > _MAX_DESCRIBED:
+    if 0 in shape and math.prod(d for d in shape if d) > _MAX_DESCRIBED:
         raise ServingError(
-            400, f"Input '{key}': 'shape' {shape!r} describes more elements than a tensor can hold."
+            400,
+            f"Input '{key}': 'shape' {shape!r} is empty, but its other dimensions describe "
+            "more elements than a tensor can hold.",
         )
     return tuple(shape)
 

@@ -363,4 +363,4 @@ def test_an_empty_tensor_with_huge_other_dims_is_a_400(client):
     # Found by the fuzz test in a fresh environment: NumPy cannot describe this empty array.
     doc = _v2("f", "FP32", [2_147_483_647, 0, 2_147_483_647], [])
     r = client.post("/v2/models/kinds/infer", json=doc)
-    _err(r, 400, "Input 'f'", "describes more elements than a tensor can hold")
+    _err(r, 400, "Input 'f'", "is empty, but its other dimensions describe more elements")
