@@ -150,7 +150,6 @@ from flowzero.ops.string_seq_ops import *  # noqa: F403
 from flowzero.ops.tensor_array_ops import TensorArray
 from flowzero.ops.trig_ops import *  # noqa: F403
 from flowzero.ops.unary_ops import *  # noqa: F403
-from flowzero.runtime.options import ConfigProto, GPUOptions, RunOptions
 from flowzero.runtime.session import InteractiveSession, Session, get_default_session
 from flowzero.templates import *  # noqa: F403
 from flowzero.tensor_util import *  # noqa: F403
@@ -233,6 +232,16 @@ _PROTO_NAMES = frozenset(
         "FunctionDefLibrary",
         "VariableDef",
         "SavedModel",
+    }
+)
+# TF1's session and run options: protobuf messages too (flowzero/runtime/options.py).
+_OPTIONS = frozenset(
+    {
+        "ConfigProto",
+        "GPUOptions",
+        "GraphOptions",
+        "OptimizerOptions",
+        "RunOptions",
         "RunMetadata",
     }
 )
@@ -276,6 +285,8 @@ def __getattr__(name: str) -> object:
         value = getattr(importlib.import_module("flowzero.ops.data_flow_ops"), name)
     elif name in _READERS:
         value = getattr(importlib.import_module("flowzero.ops.reader_ops"), name)
+    elif name in _OPTIONS:
+        value = getattr(importlib.import_module("flowzero.runtime.options"), name)
     elif name in _PROTO_NAMES:  # tf.GraphDef, tf.MetaGraphDef, ...: TF's protobuf messages
         value = getattr(importlib.import_module("flowzero.proto"), name)
     elif name in _INTEROP:

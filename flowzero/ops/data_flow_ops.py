@@ -25,7 +25,7 @@ from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, get_de
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape, as_shape
 from flowzero.platform import tf_logging as logging
-from flowzero.runtime.state import RunContext
+from flowzero.runtime.state import RunContext, wait_within_deadline
 
 _queue_ids = itertools.count()
 _WARN_AFTER_S = 10.0  # a dequeue waiting this long says what is probably missing
@@ -111,7 +111,7 @@ class _Queue:
                             f"Enqueue operation was cancelled ({self._where()} "
                             "was closed with cancel_pending_enqueues, or its session closed).",
                         )
-                    self.cond.wait(1.0)
+                    wait_within_deadline(self.cond, f"an enqueue to the full {self._where()}")
                 self.items.append(tuple(np.array(c, copy=True) for c in row))
                 self.cond.notify_all()
 
@@ -147,7 +147,9 @@ class _Queue:
                         f"{self._where()} is closed and has insufficient elements "
                         f"(requested {want}, current size {len(self.items)})",
                     )
-                self.cond.wait(1.0)
+                wait_within_deadline(
+                    self.cond, f"a dequeue of {want} element(s) from {self._where()}"
+                )
                 if not warned and time.monotonic() - start > _WARN_AFTER_S:
                     warned = True
                     logging.warning(

@@ -56,6 +56,13 @@ MESSAGES: dict[str, str] = {
     "DeviceStepStats": "step_stats_pb2",
     "StepStats": "step_stats_pb2",
     "RunMetadata": "config_pb2",
+    "ConfigProto": "config_pb2",
+    "GPUOptions": "config_pb2",
+    "GraphOptions": "config_pb2",
+    "OptimizerOptions": "config_pb2",
+    "RewriterConfig": "config_pb2",
+    "ThreadPoolOptionProto": "config_pb2",
+    "RunOptions": "config_pb2",
 }
 
 

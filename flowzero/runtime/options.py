@@ -1,42 +1,41 @@
-"""TF1's session and run configuration (tf.ConfigProto, tf.GPUOptions, tf.RunOptions): plain
-keyword holders, importable from anywhere below the runtime (hooks build RunOptions)."""
+"""TF1's session and run configuration: tf.ConfigProto, tf.GPUOptions, tf.GraphOptions,
+tf.OptimizerOptions, tf.RunOptions and tf.RunMetadata are TensorFlow's protobuf messages
+(flowzero/proto/config.proto), so what TF1 programs do with them works as in TF:
+`config.gpu_options.allow_growth = True`, `tf.ConfigProto(device_count={"GPU": 0})`,
+`config.graph_options.optimizer_options.global_jit_level = tf.OptimizerOptions.ON_1`,
+`config.SerializeToString()`; an unknown field is an error, as in TF.
+
+flowzero reads `intra_op_parallelism_threads` (> 0: at most that many BLAS threads per op; 0:
+flowzero picks, see flowzero/runtime/threads.py) and RunOptions' `trace_level`;
+`inter_op_parallelism_threads` changes nothing (a plan runs its ops one after another) and the
+device, GPU and graph-rewrite options have nothing to act on here: they are kept as set.
+
+The classes load `google.protobuf` on first use (this module's `__getattr__`), not at
+`import flowzero`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-
-class ConfigProto:
-    """TF1's session config. flowzero reads `intra_op_parallelism_threads` (> 0: at most that
-    many BLAS threads per op; 0: flowzero picks, see flowzero/runtime/threads.py) and accepts
-    `inter_op_parallelism_threads` (a plan runs its ops one after another, so it changes
-    nothing); the other keywords (gpu_options, allow_soft_placement, ...) are kept as given."""
-
-    intra_op_parallelism_threads = 0
-    inter_op_parallelism_threads = 0
-    allow_soft_placement = False
-    log_device_placement = False
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.__dict__.update(kwargs)
+# The messages this module hands out (not `__all__`: they exist only once asked for).
+NAMES = (
+    "ConfigProto",
+    "GPUOptions",
+    "GraphOptions",
+    "OptimizerOptions",
+    "RunOptions",
+    "RunMetadata",
+    "ThreadPoolOptionProto",
+    "RewriterConfig",
+)
 
 
-class GPUOptions(ConfigProto):
-    pass
+def __getattr__(name: str) -> Any:
+    if name in NAMES:
+        from flowzero.proto import config_pb2
 
-
-class RunOptions(ConfigProto):
-    """TF1's per-run options: `trace_level` above NO_TRACE makes Session.run record each op's
-    start and end time and outputs into the `run_metadata` it is given (a tf.RunMetadata),
-    for TensorBoard (FileWriter.add_run_metadata) or a timeline."""
-
-    NO_TRACE = 0
-    SOFTWARE_TRACE = 1
-    HARDWARE_TRACE = 2
-    FULL_TRACE = 3
-    trace_level = 0
-    timeout_in_ms = 0
-    output_partition_graphs = False
-
-
-__all__ = ["ConfigProto", "GPUOptions", "RunOptions"]
+        value = getattr(config_pb2, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,6 +26,7 @@ from flowzero.framework.graph import (
 from flowzero.framework.sparse_tensor import SparseTensor, SparseTensorValue
 from flowzero.runtime import allocator
 from flowzero.runtime.plan import Plan, RunContext
+from flowzero.runtime.state import DEADLINE
 from flowzero.runtime.threads import ThreadPolicy
 
 
@@ -175,6 +176,16 @@ def _fill_run_metadata(
 _LEAK_WARN_AFTER = 100
 
 
+def _timeout_ms(proto: Any, field: str) -> int:
+    """A timeout in ms from a ConfigProto/RunOptions (0 or absent: none); negative is an error."""
+    ms = getattr(proto, field, 0) if proto is not None else 0
+    if isinstance(ms, bool) or not isinstance(ms, int):
+        raise TypeError(f"{type(proto).__name__}.{field} must be an int; got {ms!r}.")
+    if ms < 0:
+        raise ValueError(f"{type(proto).__name__}.{field} must be >= 0; got {ms}.")
+    return ms
+
+
 class BaseSession:
     """Runs (parts of) one Graph. Holds the variable values and RNG streams of this session."""
 
@@ -185,6 +196,8 @@ class BaseSession:
         self._graph = graph if graph is not None else get_default_graph()
         self._closed = False
         self._threads = ThreadPolicy(config)
+        # ConfigProto.operation_timeout_in_ms: the deadline of every blocking op of a run.
+        self._timeout_ms = _timeout_ms(config, "operation_timeout_in_ms")
         self._ctx = RunContext(self._threads)
         self._plans: dict[tuple[Any, ...], tuple[Plan, Any, list[Any]]] = {}
         self.plans_built = 0
@@ -230,6 +243,14 @@ class BaseSession:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         self._check_growth()
+        if (options is not None or self._timeout_ms) and DEADLINE.at is None:
+            ms = _timeout_ms(options, "timeout_in_ms") or self._timeout_ms
+            if ms:
+                DEADLINE.at = time.monotonic() + ms / 1000.0
+                try:
+                    return self.run(fetches, feed_dict, options, run_metadata)
+                finally:
+                    DEADLINE.at = None
         if run_metadata is not None and getattr(options, "trace_level", 0) > 0:
             return self._run_traced(fetches, feed_dict, options, run_metadata)
         # Fast path: a single Tensor/Operation fetch and no feeds (the tight W1 case).

@@ -8,12 +8,41 @@ the factory of sub-plans, which control-flow kernels ask for).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from flowzero.framework import errors
+
+
+class _Deadline(threading.local):
+    at: float | None = None  # time.monotonic() by which the run must end; None: no deadline
+
+
+# The deadline of the Session.run in progress on this thread: ConfigProto's
+# operation_timeout_in_ms or RunOptions' timeout_in_ms (runtime/session.py sets it). Blocking
+# kernels (a queue's enqueue or dequeue) wait no longer than this.
+DEADLINE = _Deadline()
+
+
+def wait_within_deadline(cond: threading.Condition, what: str, poll: float = 1.0) -> None:
+    """cond.wait() for at most `poll` seconds and never past the run's deadline; at the deadline
+    DeadlineExceededError saying what was waited for (TF: "Timed out waiting for notification")."""
+    at = DEADLINE.at
+    if at is None:
+        cond.wait(poll)
+        return
+    left = at - time.monotonic()
+    if left <= 0:
+        raise errors.DeadlineExceededError(
+            None,
+            None,
+            f"Timed out waiting for notification: {what} (the run's timeout, "
+            "ConfigProto.operation_timeout_in_ms or RunOptions.timeout_in_ms, expired).",
+        )
+    cond.wait(min(poll, left))
 
 
 class VarCell:

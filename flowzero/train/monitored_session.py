@@ -449,7 +449,11 @@ class _MonitoredSession:
                 if level > getattr(options, "trace_level", 0):
                     from flowzero.runtime.options import RunOptions
 
-                    options = RunOptions(**{**vars(options or RunOptions()), "trace_level": level})
+                    merged = RunOptions()
+                    if options is not None:
+                        merged.CopyFrom(options)
+                    merged.trace_level = level
+                    options = merged
             if args.feed_dict:
                 for k, v in args.feed_dict.items():
                     if k in user_keys:

@@ -174,8 +174,15 @@ def test_config_set_as_attribute(blas):
 
 
 def test_config_rejects_a_non_integer():
+    # tf.ConfigProto is TF's protobuf message: the field's type is checked where it is set.
+    with pytest.raises(TypeError):
+        tf.ConfigProto(intra_op_parallelism_threads="2")
+    # A config object of another kind (duck-typed) is checked when the Session reads it.
+    from types import SimpleNamespace
+
+    config = SimpleNamespace(intra_op_parallelism_threads="2")
     with pytest.raises(TypeError, match="intra_op_parallelism_threads must be an int"):
-        tf.Session(graph=tf.Graph(), config=tf.ConfigProto(intra_op_parallelism_threads="2"))
+        tf.Session(graph=tf.Graph(), config=config)
 
 
 def test_env_var_caps_large_ops(blas, monkeypatch):
