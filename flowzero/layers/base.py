@@ -11,7 +11,7 @@ import numpy as np
 from flowzero.framework import dtypes
 from flowzero.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
 from flowzero.framework.shapes import TensorShape
-from flowzero.ops import cast_ops, math_ops
+from flowzero.ops import cast_ops, math_ops, reshape_ops
 from flowzero.variables import Variable, get_variable, variable_scope, zeros_initializer
 
 _ZEROS = zeros_initializer()  # TF's default bias initializer (stateless, so one is shared)
@@ -67,9 +67,12 @@ def _static_bool(flag: Any) -> bool | None:
 
 
 def _select(flag: Tensor, if_true: Tensor, if_false: Tensor) -> Tensor:
-    """`if_true` where the bool scalar `flag` holds, else `if_false` (tf.cond's job, which does
-    not exist yet): t * c + f * (1 - c), exact for c in {0, 1} and finite values."""
-    c = cast_ops.cast(flag, if_true.dtype)
+    """`if_true` where the bool scalar `flag` holds, else `if_false`, as t * c + f * (1 - c):
+    exact for c in {0, 1} and finite values, and cheaper than a tf.cond of two tensors that are
+    computed anyway. `flag` is reshaped to a scalar, so the result keeps the branches' static
+    shape even when `flag` is a placeholder of unknown shape (`tf.placeholder(tf.bool)`), and a
+    non-scalar flag is an error when the run feeds it."""
+    c = reshape_ops.reshape(cast_ops.cast(flag, if_true.dtype), [])
     return math_ops.add(if_true * c, if_false * (1.0 - c), name="cond")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from flowzero.framework import dtypes
+from flowzero.framework import errors as errors_mod
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor, graph_of
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
@@ -181,8 +182,42 @@ def softmax_cross_entropy_with_logits_v2(
     _named_only(fn, _sentinel, labels, logits)
     labels, logits = _operands(labels, logits, fn)
     a = dim if axis is None else axis
+    ls, gs = labels.shape, logits.shape
+    if ls.ndims is not None and gs.ndims is not None and ls.ndims != gs.ndims:
+        return _flattened_cross_entropy(labels, logits, int(a), name)
     loss, _ = apply_op(SoftmaxCrossEntropyWithLogits, [logits, labels], {"axis": int(a)}, name=name)
     return loss
+
+
+def _flattened_cross_entropy(labels: Tensor, logits: Tensor, axis: int, name: str | None) -> Tensor:
+    """TF's wrapper for labels and logits of different ranks: both flattened to [rows, classes],
+    the rows broadcast against each other (a single label row applies to every logits row), and
+    the loss reshaped to logits' shape without the class axis. So `labels=[one_hot]` (an extra
+    leading axis of 1, as some tutorials write it) works as in TF."""
+    from flowzero.ops import array_ops, manip_ops, reshape_ops, shape_ops
+
+    if axis not in (-1, logits.shape.ndims - 1):  # type: ignore[operator]
+        raise errors_mod.InvalidArgumentError(
+            None,
+            None,
+            f"softmax_cross_entropy_with_logits: labels {labels.shape} and logits "
+            f"{logits.shape} differ in rank; that is only supported with the classes on the "
+            f"last axis (got axis={axis}).",
+        )
+    with logits.graph.as_default(), logits.graph.name_scope(name or "softmax_cross_entropy"):
+        classes = array_ops.shape(logits)[-1:]
+        rows_shape = array_ops.shape(logits)[:-1]
+        flat = manip_ops.concat([[-1], classes], 0)
+        lg = reshape_ops.reshape(logits, flat)
+        lb = reshape_ops.reshape(labels, flat)
+        both = shape_ops.broadcast_dynamic_shape(array_ops.shape(lg), array_ops.shape(lb))
+        lg = array_ops.broadcast_to(lg, both)
+        lb = array_ops.broadcast_to(lb, both)
+        loss, _ = apply_op(SoftmaxCrossEntropyWithLogits, [lg, lb], {"axis": -1})
+        out = reshape_ops.reshape(loss, rows_shape)
+        if logits.shape.ndims is not None:
+            out.set_shape(logits.shape[:-1])
+        return out
 
 
 def softmax_cross_entropy_with_logits(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowzero.framework import dtypes, nest
+from flowzero.framework import dtypes
 from flowzero.framework.graph import (
     GraphKeys,
     Tensor,
@@ -198,12 +198,21 @@ def slice_input_producer(
 
 # -- batching ----------------------------------------------------------------------------------
 def _flatten(tensors: Any) -> tuple[list[Tensor], Any]:
+    """TF's rule (input.py's _as_tensor_list): a dict gives its values sorted by key; a list or
+    tuple gives its elements, each converted to one tensor (so `[xy[0:-1], xy[-1:]]`, lists of
+    scalar tensors, batches as two tensors of shape [3] and [1], not four scalars)."""
     if isinstance(tensors, Tensor):
         return [tensors], None
-    flat = [convert_to_tensor(t) for t in nest.flatten(tensors)]
+    if isinstance(tensors, dict):
+        keys = sorted(tensors, key=str)
+        flat = [convert_to_tensor(tensors[k]) for k in keys]
+        structure: Any = keys
+    else:
+        flat = [convert_to_tensor(t) for t in tensors]
+        structure = list
     if not flat:
         raise ValueError("Cannot batch an empty list of tensors.")
-    return flat, tensors
+    return flat, structure
 
 
 def _shapes(
@@ -264,7 +273,9 @@ def _batch(
     out = out if isinstance(out, list) else [out]
     if structure is None:
         return out[0]
-    return nest.pack_sequence_as(structure, out)
+    if structure is list:
+        return out
+    return dict(zip(structure, out))
 
 
 def _fifo_factory(capacity: int, dynamic_pad: bool, shared_name: str | None) -> Any:
