@@ -481,3 +481,16 @@ def test_reshape_property_matches_numpy(shape_target):
         got, got_u = run([y, yu], graph=g)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(got_u, want)
+
+
+def test_fill_zeros_ones_pack_a_shape_list_holding_tensors():
+    # TF1 packs [tf.shape(x)[0], 2] (e.g. tf.fill([batch, 1], go_id) in seq2seq programs).
+    x = tf.placeholder(tf.int32, [None, 4])
+    a = tf.zeros([tf.shape(x)[0], 1])
+    b = tf.fill([tf.shape(x)[0], 2], 3)
+    c = tf.ones([3, tf.shape(x)[1]], tf.int32)
+    assert a.shape.as_list() == [None, 1] and b.shape.as_list() == [None, 2]
+    av, bv, cv = tf.Session().run([a, b, c], {x: np.zeros((2, 4), np.int32)})
+    np.testing.assert_array_equal(av, np.zeros((2, 1), np.float32))
+    np.testing.assert_array_equal(bv, np.full((2, 2), 3, np.int32))
+    np.testing.assert_array_equal(cv, np.ones((3, 4), np.int32))

@@ -1,10 +1,38 @@
 """tf.contrib.seq2seq: TF 1.15's sequence-to-sequence library, composed from flowzero's ops.
 
 - `sequence_loss`: weighted cross entropy over [batch, time] logits.
+- Decoding: `Decoder`, `BasicDecoder` (+ `BasicDecoderOutput`) and `dynamic_decode` (one
+  tf.while_loop; gradients flow through it), driven by the helpers `TrainingHelper`,
+  `ScheduledEmbeddingTrainingHelper`, `GreedyEmbeddingHelper`, `SampleEmbeddingHelper`,
+  `InferenceHelper` and `CustomHelper`.
 
 Loaded on first use of `tf.contrib.seq2seq` (`import flowzero` stays light).
 """
 
+from flowzero.contrib.seq2seq.basic_decoder import BasicDecoder, BasicDecoderOutput
+from flowzero.contrib.seq2seq.decoder import Decoder, dynamic_decode
+from flowzero.contrib.seq2seq.helper import (
+    CustomHelper,
+    GreedyEmbeddingHelper,
+    Helper,
+    InferenceHelper,
+    SampleEmbeddingHelper,
+    ScheduledEmbeddingTrainingHelper,
+    TrainingHelper,
+)
 from flowzero.contrib.seq2seq.loss import sequence_loss
 
-__all__ = ["sequence_loss"]
+__all__ = [
+    "sequence_loss",
+    "Decoder",
+    "dynamic_decode",
+    "BasicDecoder",
+    "BasicDecoderOutput",
+    "Helper",
+    "CustomHelper",
+    "TrainingHelper",
+    "ScheduledEmbeddingTrainingHelper",
+    "GreedyEmbeddingHelper",
+    "SampleEmbeddingHelper",
+    "InferenceHelper",
+]
