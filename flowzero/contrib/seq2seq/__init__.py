@@ -5,11 +5,21 @@
   tf.while_loop; gradients flow through it), driven by the helpers `TrainingHelper`,
   `ScheduledEmbeddingTrainingHelper`, `GreedyEmbeddingHelper`, `SampleEmbeddingHelper`,
   `InferenceHelper` and `CustomHelper`.
+- Attention: `BahdanauAttention`, `LuongAttention` and the cell `AttentionWrapper` (+
+  `AttentionWrapperState`); `tile_batch` for beam search.
 
 Loaded on first use of `tf.contrib.seq2seq` (`import flowzero` stays light).
 """
 
+from flowzero.contrib.seq2seq.attention_wrapper import (
+    AttentionMechanism,
+    AttentionWrapper,
+    AttentionWrapperState,
+    BahdanauAttention,
+    LuongAttention,
+)
 from flowzero.contrib.seq2seq.basic_decoder import BasicDecoder, BasicDecoderOutput
+from flowzero.contrib.seq2seq.beam_search_decoder import tile_batch
 from flowzero.contrib.seq2seq.decoder import Decoder, dynamic_decode
 from flowzero.contrib.seq2seq.helper import (
     CustomHelper,
@@ -35,4 +45,10 @@ __all__ = [
     "GreedyEmbeddingHelper",
     "SampleEmbeddingHelper",
     "InferenceHelper",
+    "AttentionMechanism",
+    "AttentionWrapper",
+    "AttentionWrapperState",
+    "BahdanauAttention",
+    "LuongAttention",
+    "tile_batch",
 ]
