@@ -8,6 +8,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     array_ops,
     audio_ops,
     batch_space_ops,
+    beam_search_ops,
     bitwise_ops,
     box_ops,
     candidate_sampling_ops,

@@ -6,7 +6,9 @@
   `ScheduledEmbeddingTrainingHelper`, `GreedyEmbeddingHelper`, `SampleEmbeddingHelper`,
   `InferenceHelper` and `CustomHelper`.
 - Attention: `BahdanauAttention`, `LuongAttention` and the cell `AttentionWrapper` (+
-  `AttentionWrapperState`); `tile_batch` for beam search.
+  `AttentionWrapperState`).
+- Beam search: `BeamSearchDecoder` (+ `BeamSearchDecoderState`, `BeamSearchDecoderOutput`,
+  `FinalBeamSearchDecoderOutput`), `tile_batch` and `gather_tree` (the GatherTree op).
 
 Loaded on first use of `tf.contrib.seq2seq` (`import flowzero` stays light).
 """
@@ -19,7 +21,14 @@ from flowzero.contrib.seq2seq.attention_wrapper import (
     LuongAttention,
 )
 from flowzero.contrib.seq2seq.basic_decoder import BasicDecoder, BasicDecoderOutput
-from flowzero.contrib.seq2seq.beam_search_decoder import tile_batch
+from flowzero.contrib.seq2seq.beam_search_decoder import (
+    BeamSearchDecoder,
+    BeamSearchDecoderOutput,
+    BeamSearchDecoderState,
+    FinalBeamSearchDecoderOutput,
+    gather_tree,
+    tile_batch,
+)
 from flowzero.contrib.seq2seq.decoder import Decoder, dynamic_decode
 from flowzero.contrib.seq2seq.helper import (
     CustomHelper,
@@ -50,5 +59,10 @@ __all__ = [
     "AttentionWrapperState",
     "BahdanauAttention",
     "LuongAttention",
+    "BeamSearchDecoder",
+    "BeamSearchDecoderOutput",
+    "BeamSearchDecoderState",
+    "FinalBeamSearchDecoderOutput",
+    "gather_tree",
     "tile_batch",
 ]
