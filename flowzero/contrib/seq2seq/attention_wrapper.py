@@ -441,11 +441,16 @@ class AttentionWrapper(RNNCell):
             differs from the mechanisms'.
 
     Example:
-        >>> mech = tf.contrib.seq2seq.LuongAttention(64, encoder_outputs,
+        >>> memory = tf.placeholder(tf.float32, [None, 12, 32])   # encoder outputs
+        >>> src_lengths = tf.placeholder(tf.int32, [None])
+        >>> mech = tf.contrib.seq2seq.LuongAttention(64, memory,
         ...                                          memory_sequence_length=src_lengths)
         >>> cell = tf.contrib.seq2seq.AttentionWrapper(
         ...     tf.nn.rnn_cell.LSTMCell(64), mech, attention_layer_size=64)
-        >>> init = cell.zero_state(batch, tf.float32).clone(cell_state=encoder_state)
+        >>> state = cell.zero_state(tf.shape(memory)[0], tf.float32)
+        >>> y, state = cell(tf.placeholder(tf.float32, [None, 8]), state)
+        >>> y.shape, state.alignments.shape      # attention, weights over the 12 steps
+        (TensorShape([None, 64]), TensorShape([None, 12]))
     """
 
     def __init__(

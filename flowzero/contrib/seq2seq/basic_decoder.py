@@ -50,12 +50,16 @@ class BasicDecoder(Decoder):
         TypeError: cell is not an RNNCell, helper not a Helper, output_layer not a Layer.
 
     Example:
-        >>> helper = tf.contrib.seq2seq.GreedyEmbeddingHelper(embedding, start_tokens, 1)
+        >>> embedding = tf.get_variable("embedding", [10, 8])    # 10 ids, 8-d vectors
+        >>> helper = tf.contrib.seq2seq.GreedyEmbeddingHelper(
+        ...     embedding, start_tokens=tf.fill([4], 1), end_token=2)
+        >>> cell = tf.nn.rnn_cell.GRUCell(16)
         >>> decoder = tf.contrib.seq2seq.BasicDecoder(
-        ...     cell, helper, encoder_state, output_layer=tf.layers.Dense(vocab))
+        ...     cell, helper, cell.zero_state(4, tf.float32), output_layer=tf.layers.Dense(10))
         >>> outputs, _, lengths = tf.contrib.seq2seq.dynamic_decode(
         ...     decoder, maximum_iterations=20)
-        >>> outputs.sample_id      # [batch, time] int32
+        >>> outputs.sample_id.shape, outputs.sample_id.dtype     # [batch, time]
+        (TensorShape([4, None]), tf.int32)
     """
 
     def __init__(

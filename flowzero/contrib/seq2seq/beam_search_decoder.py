@@ -81,7 +81,9 @@ def tile_batch(t: Any, multiplier: int, name: str | None = None) -> Any:
         ValueError: a tensor's rank is unknown or 0.
 
     Example:
-        >>> memory = tf.contrib.seq2seq.tile_batch(encoder_outputs, multiplier=beam_width)
+        >>> memory = tf.contrib.seq2seq.tile_batch(tf.zeros([2, 5, 3]), multiplier=4)
+        >>> memory.shape
+        TensorShape([8, 5, 3])
     """
     with name_scope(name, "tile_batch"):
         return nest.map_structure(lambda t_: _tile_batch(t_, multiplier), t)
@@ -467,11 +469,15 @@ class BeamSearchDecoder(Decoder):
         ValueError: start_tokens not a vector, end_token not a scalar.
 
     Example:
+        >>> encoder_state = tf.zeros([3, 16])                  # batch of 3
+        >>> cell = tf.nn.rnn_cell.GRUCell(16)
         >>> decoder = tf.contrib.seq2seq.BeamSearchDecoder(
-        ...     cell, embedding, start_tokens, end_token, tiled_state, beam_width=4,
-        ...     output_layer=tf.layers.Dense(vocab))
+        ...     cell, tf.get_variable("embedding", [10, 8]), start_tokens=tf.fill([3], 1),
+        ...     end_token=2, initial_state=tf.contrib.seq2seq.tile_batch(encoder_state, 4),
+        ...     beam_width=4, output_layer=tf.layers.Dense(10))
         >>> out, _, _ = tf.contrib.seq2seq.dynamic_decode(decoder, maximum_iterations=20)
-        >>> best = out.predicted_ids[:, :, 0]      # [batch, time]
+        >>> out.predicted_ids.shape                # [batch, time, beam], best beam first
+        TensorShape([3, None, 4])
     """
 
     def __init__(

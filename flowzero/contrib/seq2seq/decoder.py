@@ -134,11 +134,16 @@ def dynamic_decode(
         ValueError: `maximum_iterations` is not a scalar.
 
     Example:
-        >>> helper = tf.contrib.seq2seq.TrainingHelper(decoder_inputs, lengths)
-        >>> decoder = tf.contrib.seq2seq.BasicDecoder(cell, helper, encoder_state,
-        ...                                           output_layer=tf.layers.Dense(vocab))
-        >>> outputs, state, lengths = tf.contrib.seq2seq.dynamic_decode(decoder)
-        >>> logits = outputs.rnn_output      # [batch, time, vocab]
+        >>> x = tf.placeholder(tf.float32, [None, 7, 8])        # [batch, time, depth]
+        >>> lengths = tf.placeholder(tf.int32, [None])
+        >>> cell = tf.nn.rnn_cell.GRUCell(16)
+        >>> helper = tf.contrib.seq2seq.TrainingHelper(x, lengths)
+        >>> decoder = tf.contrib.seq2seq.BasicDecoder(
+        ...     cell, helper, cell.zero_state(tf.shape(x)[0], tf.float32),
+        ...     output_layer=tf.layers.Dense(10))
+        >>> outputs, state, out_lengths = tf.contrib.seq2seq.dynamic_decode(decoder)
+        >>> outputs.rnn_output.shape             # [batch, time, vocab]
+        TensorShape([None, None, 10])
     """
     if not isinstance(decoder, Decoder):
         raise TypeError(f"Expected decoder to be type Decoder, but saw: {type(decoder)}")
