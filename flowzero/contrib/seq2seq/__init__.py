@@ -13,22 +13,21 @@
 Loaded on first use of `tf.contrib.seq2seq` (`import flowzero` stays light).
 """
 
-from flowzero.contrib.seq2seq.attention_wrapper import (
+from flowzero.contrib.seq2seq.attention_mechanisms import (
     AttentionMechanism,
-    AttentionWrapper,
-    AttentionWrapperState,
     BahdanauAttention,
     LuongAttention,
 )
+from flowzero.contrib.seq2seq.attention_wrapper import AttentionWrapper, AttentionWrapperState
 from flowzero.contrib.seq2seq.basic_decoder import BasicDecoder, BasicDecoderOutput
-from flowzero.contrib.seq2seq.beam_search_decoder import (
-    BeamSearchDecoder,
+from flowzero.contrib.seq2seq.beam_search import (
     BeamSearchDecoderOutput,
     BeamSearchDecoderState,
     FinalBeamSearchDecoderOutput,
     gather_tree,
     tile_batch,
 )
+from flowzero.contrib.seq2seq.beam_search_decoder import BeamSearchDecoder
 from flowzero.contrib.seq2seq.decoder import Decoder, dynamic_decode
 from flowzero.contrib.seq2seq.helper import (
     CustomHelper,
