@@ -317,3 +317,37 @@ def test_gradient_through_attention_decode_float64():
         tf.get_default_graph().get_tensor_by_name("Sum_1:0"), tf.trainable_variables()
     )
     assert all(g is not None for g in grads)
+
+
+@pytest.mark.slow
+def test_reverse_task_with_attention_trains():
+    """An encoder GRU over the source, a Luong-attention decoder (teacher forcing) must
+    output the source reversed: only attention can fetch the right position."""
+    rng = np.random.default_rng(0)
+    vocab, steps, batch, units = 6, 5, 32, 32
+    tf.set_random_seed(0)
+    src = tf.placeholder(tf.int32, [None, steps])
+    n = tf.shape(src)[0]
+    emb = tf.get_variable("emb", [vocab, 8])
+    with tf.variable_scope("encoder"):
+        memory, enc_state = tf.nn.dynamic_rnn(
+            tf.nn.rnn_cell.GRUCell(units), tf.nn.embedding_lookup(emb, src), dtype=tf.float32
+        )
+    target = tf.reverse(src, [1])
+    dec_in = tf.concat([tf.fill([n, 1], 0), target[:, :-1]], 1)
+    mech = S.LuongAttention(units, memory, scale=True)
+    cell = S.AttentionWrapper(tf.nn.rnn_cell.GRUCell(units), mech, attention_layer_size=units)
+    init = cell.zero_state(n, tf.float32).clone(cell_state=enc_state)
+    helper = S.TrainingHelper(tf.nn.embedding_lookup(emb, dec_in), tf.fill([n], steps))
+    dec = S.BasicDecoder(cell, helper, init, output_layer=tf.layers.Dense(vocab))
+    (logits, _), _, _ = S.dynamic_decode(dec)
+    loss = S.sequence_loss(logits, target, tf.ones([n, steps]))
+    train = tf.train.AdamOptimizer(0.02).minimize(loss)
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    losses = []
+    for _ in range(200):
+        data = rng.integers(1, vocab, size=(batch, steps)).astype(np.int32)
+        losses.append(sess.run([loss, train], {src: data})[0])
+    assert losses[0] > 1.3
+    assert np.mean(losses[-10:]) < 0.2, (losses[0], losses[-10:])
