@@ -230,14 +230,11 @@ class AttentionWrapper(RNNCell):
                     )
 
     def _batch_size_checks(self, batch_size: Any, message: str) -> list[Any]:
-        checks = []
-        for m in self._attention_mechanisms:
-            if isinstance(batch_size, int) and isinstance(m.batch_size, int):
-                if batch_size != m.batch_size:
-                    raise ValueError(f"{message} (got {batch_size} and {m.batch_size})")
-                continue
-            checks.append(check_ops.assert_equal(batch_size, m.batch_size, message=message))
-        return checks
+        # Statically known sizes that differ raise InvalidArgumentError here (as TF's).
+        return [
+            check_ops.assert_equal(batch_size, m.batch_size, message=message)
+            for m in self._attention_mechanisms
+        ]
 
     def _item_or_tuple(self, seq: Any) -> Any:
         t = tuple(seq)
