@@ -324,3 +324,85 @@ def test_tiny_copy_task_trains():
         first = lv if first is None else first
     assert first > 1.3
     assert lv < 0.15, (first, lv)
+
+
+def _np_feedback(xv, hv, kernel, bias, steps, aux=None, feed_output=True):
+    """BasicRNNCell(D) where each next input is the last output (+ aux[t + 1]) or x[t + 1]."""
+    h, inp, outs = hv, xv[:, 0], []
+    for t in range(steps):
+        h = np.tanh(np.concatenate([inp, h], 1) @ kernel + bias)
+        outs.append(h)
+        if t + 1 < steps:
+            base = h if feed_output else xv[:, t + 1, : h.shape[1]]
+            inp = base if aux is None else np.concatenate([base, aux[:, t + 1]], 1)
+    return np.stack(outs, 1)
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0])
+@pytest.mark.parametrize("with_aux", [False, True])
+def test_scheduled_output_training_helper(p, with_aux):
+    rng = np.random.default_rng(7)
+    xv = rng.standard_normal((B, T, D)).astype(np.float32)
+    aux = rng.standard_normal((B, T, 2)).astype(np.float32) if with_aux else None
+    hv = rng.standard_normal((B, D)).astype(np.float32)
+    cell = tf.nn.rnn_cell.BasicRNNCell(D)
+    helper = seq2seq.ScheduledOutputTrainingHelper(xv, [T] * B, p, seed=3, auxiliary_inputs=aux)
+    dec = seq2seq.BasicDecoder(cell, helper, tf.constant(hv))
+    (out, ids), _, _ = seq2seq.dynamic_decode(dec)
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    o, iv = sess.run([out, ids])
+    w = {v.op.name: v for v in tf.global_variables()}
+    kernel, bias = sess.run([w["decoder/basic_rnn_cell/kernel"], w["decoder/basic_rnn_cell/bias"]])
+    first = xv if aux is None else np.concatenate([xv, aux], -1)
+    want = _np_feedback(first, hv, kernel, bias, T, aux, feed_output=p == 1.0)
+    np.testing.assert_allclose(o, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(iv, np.full((B, T), int(p)))
+
+
+def test_scheduled_output_training_helper_next_inputs_fn():
+    rng = np.random.default_rng(8)
+    xv = rng.standard_normal((B, T, D)).astype(np.float32)
+    hv = rng.standard_normal((B, D)).astype(np.float32)
+    cell = tf.nn.rnn_cell.BasicRNNCell(D)
+    helper = seq2seq.ScheduledOutputTrainingHelper(
+        xv, [T] * B, 1.0, next_inputs_fn=lambda o: 2.0 * o
+    )
+    (out, _), _, _ = seq2seq.dynamic_decode(seq2seq.BasicDecoder(cell, helper, tf.constant(hv)))
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    kernel, bias = sess.run(tf.global_variables())
+    h, inp = hv, xv[:, 0]
+    got = sess.run(out)
+    for t in range(T):
+        h = np.tanh(np.concatenate([inp, h], 1) @ kernel + bias)
+        np.testing.assert_allclose(got[:, t], h, rtol=1e-5, atol=1e-6)
+        inp = 2.0 * h
+
+
+def test_inference_helper_feeds_samples_back():
+    rng = np.random.default_rng(9)
+    hv = rng.standard_normal((B, D)).astype(np.float32)
+    start = np.ones((B, D), np.float32)
+    helper = seq2seq.InferenceHelper(
+        sample_fn=lambda o: o * 0.5,
+        sample_shape=[D],
+        sample_dtype=tf.float32,
+        start_inputs=start,
+        end_fn=lambda s: tf.reduce_sum(s, -1) > 1e9,
+    )
+    cell = tf.nn.rnn_cell.BasicRNNCell(D)
+    dec = seq2seq.BasicDecoder(cell, helper, tf.constant(hv))
+    (out, samples), _, lengths = seq2seq.dynamic_decode(dec, maximum_iterations=3)
+    assert samples.shape.as_list()[-1] == D
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    kernel, bias = sess.run(tf.global_variables())
+    o, s, ln = sess.run([out, samples, lengths])
+    h, inp = hv, start
+    for t in range(3):
+        h = np.tanh(np.concatenate([inp, h], 1) @ kernel + bias)
+        np.testing.assert_allclose(o[:, t], h, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(s[:, t], 0.5 * h, rtol=1e-5, atol=1e-6)
+        inp = 0.5 * h
+    np.testing.assert_array_equal(ln, [3] * B)

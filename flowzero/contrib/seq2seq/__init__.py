@@ -3,7 +3,8 @@
 - `sequence_loss`: weighted cross entropy over [batch, time] logits.
 - Decoding: `Decoder`, `BasicDecoder` (+ `BasicDecoderOutput`) and `dynamic_decode` (one
   tf.while_loop; gradients flow through it), driven by the helpers `TrainingHelper`,
-  `ScheduledEmbeddingTrainingHelper`, `GreedyEmbeddingHelper`, `SampleEmbeddingHelper`,
+  `ScheduledEmbeddingTrainingHelper`, `ScheduledOutputTrainingHelper`,
+  `GreedyEmbeddingHelper`, `SampleEmbeddingHelper`,
   `InferenceHelper` and `CustomHelper`.
 - Attention: `BahdanauAttention`, `LuongAttention` and the cell `AttentionWrapper` (+
   `AttentionWrapperState`).
@@ -31,14 +32,17 @@ from flowzero.contrib.seq2seq.beam_search_decoder import BeamSearchDecoder
 from flowzero.contrib.seq2seq.decoder import Decoder, dynamic_decode
 from flowzero.contrib.seq2seq.helper import (
     CustomHelper,
-    GreedyEmbeddingHelper,
     Helper,
-    InferenceHelper,
-    SampleEmbeddingHelper,
     ScheduledEmbeddingTrainingHelper,
+    ScheduledOutputTrainingHelper,
     TrainingHelper,
 )
 from flowzero.contrib.seq2seq.loss import sequence_loss
+from flowzero.contrib.seq2seq.sampling_helpers import (
+    GreedyEmbeddingHelper,
+    InferenceHelper,
+    SampleEmbeddingHelper,
+)
 
 __all__ = [
     "sequence_loss",
@@ -50,6 +54,7 @@ __all__ = [
     "CustomHelper",
     "TrainingHelper",
     "ScheduledEmbeddingTrainingHelper",
+    "ScheduledOutputTrainingHelper",
     "GreedyEmbeddingHelper",
     "SampleEmbeddingHelper",
     "InferenceHelper",

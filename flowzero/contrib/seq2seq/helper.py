@@ -1,12 +1,15 @@
-"""tf.contrib.seq2seq's decoding helpers (TF 1.15 semantics): what a BasicDecoder feeds its
-cell at each step, how it picks sample ids from the outputs, and when an entry is finished.
+"""tf.contrib.seq2seq's decoding helpers, part one (TF 1.15 semantics): what a BasicDecoder
+feeds its cell at each step, how it picks sample ids from the outputs, and when an entry is
+finished.
 
+- Helper (the interface) and CustomHelper (the user's own callables).
 - TrainingHelper: teacher forcing, reads the given inputs step by step.
 - ScheduledEmbeddingTrainingHelper: as TrainingHelper, but with a probability feeds the
   embedding of an id sampled from the outputs instead.
-- GreedyEmbeddingHelper: feeds the embedding of the argmax id; finished at `end_token`.
-- SampleEmbeddingHelper: as Greedy, but samples the id from softmax(outputs / temperature).
-- CustomHelper, InferenceHelper: the user's own callables / the outputs fed back.
+- ScheduledOutputTrainingHelper: as TrainingHelper, but with a probability feeds the outputs
+  themselves back.
+
+The inference helpers (greedy, sampling, custom) are in sampling_helpers.py.
 """
 
 from __future__ import annotations
@@ -331,170 +334,77 @@ class ScheduledEmbeddingTrainingHelper(TrainingHelper):
             return finished, next_inputs, state
 
 
-class GreedyEmbeddingHelper(Helper):
-    """Greedy decoding: the next input is the embedding of argmax(outputs); entry b is
-    finished when it emits `end_token`.
+class ScheduledOutputTrainingHelper(TrainingHelper):
+    """Scheduled sampling on the outputs themselves (for continuous outputs, e.g. audio
+    frames): per entry and step, with probability `sampling_probability` the next input is
+    this step's output (through `next_inputs_fn`), else the ground truth. Sample ids are 1
+    where the output was fed back, 0 elsewhere (int32).
 
     Args:
-        embedding: a callable `ids -> vectors`, or the params of embedding_lookup.
-        start_tokens: int32 vector [batch]: the first inputs' ids.
-        end_token: int32 scalar.
+        inputs, sequence_length, time_major, name: as TrainingHelper.
+        sampling_probability: a float scalar or [batch] vector in [0, 1].
+        seed: the seed of the coin flips.
+        next_inputs_fn: outputs -> next inputs when sampling (default: the outputs).
+        auxiliary_inputs: tensors concatenated (last axis) to the next inputs in both cases.
 
     Raises:
-        ValueError: start_tokens is not a vector or end_token is not a scalar.
-    """
-
-    def __init__(self, embedding: Any, start_tokens: Any, end_token: Any) -> None:
-        self._embedding_fn = _embedding_fn(embedding)
-        self._start_tokens = convert_to_tensor(
-            start_tokens, dtype=dtypes.int32, name="start_tokens"
-        )
-        self._end_token = convert_to_tensor(end_token, dtype=dtypes.int32, name="end_token")
-        if self._start_tokens.shape.ndims != 1:
-            raise ValueError(
-                f"{type(self).__name__}: start_tokens must be a vector; got shape "
-                f"{self._start_tokens.shape}."
-            )
-        self._batch_size = array_ops.size(self._start_tokens)
-        if self._end_token.shape.ndims != 0:
-            raise ValueError(
-                f"{type(self).__name__}: end_token must be a scalar; got shape "
-                f"{self._end_token.shape}."
-            )
-        self._start_inputs = self._embedding_fn(self._start_tokens)
-
-    @property
-    def batch_size(self) -> Any:
-        return self._batch_size
-
-    @property
-    def sample_ids_shape(self) -> TensorShape:
-        return TensorShape([])
-
-    @property
-    def sample_ids_dtype(self) -> dtypes.DType:
-        return dtypes.int32
-
-    def initialize(self, name: str | None = None) -> tuple[Tensor, Any]:
-        finished = manip_ops.tile([False], reshape_ops.reshape(self._batch_size, [1]))
-        finished.set_shape(self._start_tokens.shape)
-        return finished, self._start_inputs
-
-    def _check_outputs(self, outputs: Any) -> None:
-        if not isinstance(outputs, Tensor):
-            raise TypeError(
-                f"{type(self).__name__}: expected outputs to be a single Tensor, got: "
-                f"{type(outputs)}"
-            )
-
-    def sample(
-        self, time: Tensor, outputs: Any, state: Any = None, name: str | None = None, **_: Any
-    ) -> Tensor:
-        self._check_outputs(outputs)
-        return reduction_ops.argmax(outputs, axis=-1, output_type=dtypes.int32)
-
-    def next_inputs(
-        self,
-        time: Tensor,
-        outputs: Any,
-        state: Any,
-        sample_ids: Any = None,
-        name: str | None = None,
-        **_: Any,
-    ) -> tuple[Tensor, Any, Any]:
-        finished = logic_ops.equal(sample_ids, self._end_token)
-        all_finished = reduction_ops.reduce_all(finished)
-        next_inputs = cond(
-            all_finished,
-            # If we're finished, the next_inputs value doesn't matter.
-            lambda: self._start_inputs,
-            lambda: self._embedding_fn(sample_ids),
-        )
-        return finished, next_inputs, state
-
-
-class SampleEmbeddingHelper(GreedyEmbeddingHelper):
-    """As GreedyEmbeddingHelper, but the id is sampled from softmax(outputs / temperature).
-
-    Args:
-        embedding, start_tokens, end_token: as GreedyEmbeddingHelper.
-        softmax_temperature: a float scalar > 0 (default 1): above 1 flattens, below
-            sharpens the distribution.
-        seed: the sampling seed.
+        ValueError: sampling_probability is neither a scalar nor a vector.
     """
 
     def __init__(
         self,
-        embedding: Any,
-        start_tokens: Any,
-        end_token: Any,
-        softmax_temperature: Any = None,
+        inputs: Any,
+        sequence_length: Any,
+        sampling_probability: Any,
+        time_major: bool = False,
         seed: int | None = None,
+        next_inputs_fn: Callable[[Any], Any] | None = None,
+        auxiliary_inputs: Any = None,
+        name: str | None = None,
     ) -> None:
-        super().__init__(embedding, start_tokens, end_token)
-        self._softmax_temperature = softmax_temperature
-        self._seed = seed
+        with name_scope(name, "ScheduledOutputTrainingHelper"):
+            self._sampling_probability = convert_to_tensor(
+                sampling_probability, name="sampling_probability"
+            )
+            if self._sampling_probability.shape.ndims not in (0, 1):
+                raise ValueError(
+                    f"ScheduledOutputTrainingHelper: sampling_probability must be either a "
+                    f"scalar or a vector. saw shape: {self._sampling_probability.shape}"
+                )
+            if auxiliary_inputs is None:
+                maybe_concatenated = inputs
+            else:
+                inputs = nest.map_structure(convert_to_tensor, inputs)
+                auxiliary_inputs = nest.map_structure(convert_to_tensor, auxiliary_inputs)
+                maybe_concatenated = nest.map_structure(
+                    lambda x, y: manip_ops.concat([x, y], -1), inputs, auxiliary_inputs
+                )
+                if not time_major:
+                    auxiliary_inputs = nest.map_structure(_transpose_batch_time, auxiliary_inputs)
+            self._auxiliary_input_tas = (
+                nest.map_structure(_unstack_ta, auxiliary_inputs)
+                if auxiliary_inputs is not None
+                else None
+            )
+            self._seed = seed
+            self._next_inputs_fn = next_inputs_fn
+            super().__init__(
+                inputs=maybe_concatenated,
+                sequence_length=sequence_length,
+                time_major=time_major,
+                name=name,
+            )
 
     def sample(
         self, time: Tensor, outputs: Any, state: Any = None, name: str | None = None, **_: Any
     ) -> Tensor:
-        self._check_outputs(outputs)
-        logits = outputs
-        if self._softmax_temperature is not None:
-            logits = outputs / self._softmax_temperature
-        return _sample_categorical(logits, self._seed)
-
-
-class InferenceHelper(Helper):
-    """Feeds the outputs, passed through `next_inputs_fn` (default identity), back as the
-    next inputs; finished by `end_fn(sample_ids)`. sample ids are `sample_fn(outputs)`.
-
-    Args:
-        sample_fn: `outputs -> sample_ids`.
-        sample_shape, sample_dtype: one entry's sample id shape and dtype.
-        start_inputs: [batch, depth] first inputs.
-        end_fn: `sample_ids -> finished` (bool [batch]).
-        next_inputs_fn: `sample_ids -> next inputs` (default: the sample ids themselves).
-    """
-
-    def __init__(
-        self,
-        sample_fn: Callable[[Any], Any],
-        sample_shape: Any,
-        sample_dtype: Any,
-        start_inputs: Any,
-        end_fn: Callable[[Any], Any],
-        next_inputs_fn: Callable[[Any], Any] | None = None,
-    ) -> None:
-        self._sample_fn = sample_fn
-        self._end_fn = end_fn
-        self._sample_shape = as_shape(sample_shape)
-        self._sample_dtype = dtypes.as_dtype(sample_dtype)
-        self._next_inputs_fn = next_inputs_fn
-        self._start_inputs = convert_to_tensor(start_inputs, name="start_inputs")
-        self._batch_size = array_ops.shape(self._start_inputs)[0]
-
-    @property
-    def batch_size(self) -> Any:
-        return self._batch_size
-
-    @property
-    def sample_ids_shape(self) -> TensorShape:
-        return self._sample_shape
-
-    @property
-    def sample_ids_dtype(self) -> dtypes.DType:
-        return self._sample_dtype
-
-    def initialize(self, name: str | None = None) -> tuple[Tensor, Any]:
-        finished = manip_ops.tile([False], reshape_ops.reshape(self._batch_size, [1]))
-        finished.set_shape(self._start_inputs.shape[:1])
-        return finished, self._start_inputs
-
-    def sample(
-        self, time: Tensor, outputs: Any, state: Any = None, name: str | None = None, **_: Any
-    ) -> Any:
-        return self._sample_fn(outputs)
+        with name_scope(name, "ScheduledOutputTrainingHelperSample"):
+            coin = random_ops.random_uniform(
+                reshape_ops.reshape(self.batch_size, [1]),
+                dtype=self._sampling_probability.dtype,
+                seed=self._seed,
+            )
+            return cast_ops.cast(logic_ops.less(coin, self._sampling_probability), dtypes.int32)
 
     def next_inputs(
         self,
@@ -505,11 +415,45 @@ class InferenceHelper(Helper):
         name: str | None = None,
         **_: Any,
     ) -> tuple[Tensor, Any, Any]:
-        finished = self._end_fn(sample_ids)
-        next_inputs = (
-            sample_ids if self._next_inputs_fn is None else self._next_inputs_fn(sample_ids)
-        )
-        return finished, next_inputs, state
+        with name_scope(name, "ScheduledOutputTrainingHelperNextInputs"):
+            finished, base_next_inputs, state = super().next_inputs(
+                time=time, outputs=outputs, state=state, name=name
+            )
+            chosen = cast_ops.cast(sample_ids, dtypes.bool)
+
+            def with_auxiliary(outputs_: Any, indices: Any = None) -> Any:
+                if self._auxiliary_input_tas is None:
+                    return outputs_
+                aux = nest.map_structure(lambda ta: ta.read(time + 1), self._auxiliary_input_tas)
+                if indices is not None:
+                    aux = nest.map_structure(lambda a: indexing_ops.gather_nd(a, indices), aux)
+                return nest.map_structure(lambda x, y: manip_ops.concat([x, y], -1), outputs_, aux)
+
+            def maybe_sample() -> Any:
+                if self._next_inputs_fn is None:
+                    return indexing_ops.where(chosen, with_auxiliary(outputs), base_next_inputs)
+                where_sampling = cast_ops.cast(indexing_ops.where(chosen), dtypes.int32)
+                where_not_sampling = cast_ops.cast(
+                    indexing_ops.where(logic_ops.logical_not(chosen)), dtypes.int32
+                )
+                outputs_sampling = indexing_ops.gather_nd(outputs, where_sampling)
+                inputs_not_sampling = indexing_ops.gather_nd(base_next_inputs, where_not_sampling)
+                sampled = with_auxiliary(self._next_inputs_fn(outputs_sampling), where_sampling)
+                base_shape = array_ops.shape(base_next_inputs)
+                out = indexing_ops.scatter_nd(
+                    where_sampling, sampled, base_shape
+                ) + indexing_ops.scatter_nd(where_not_sampling, inputs_not_sampling, base_shape)
+                out.set_shape(base_next_inputs.shape)
+                return out
+
+            all_finished = reduction_ops.reduce_all(finished)
+            no_samples = logic_ops.logical_not(reduction_ops.reduce_any(chosen))
+            next_inputs = cond(
+                logic_ops.logical_or(all_finished, no_samples),
+                lambda: base_next_inputs,
+                maybe_sample,
+            )
+            return finished, next_inputs, state
 
 
 __all__ = [
@@ -517,7 +461,5 @@ __all__ = [
     "CustomHelper",
     "TrainingHelper",
     "ScheduledEmbeddingTrainingHelper",
-    "GreedyEmbeddingHelper",
-    "SampleEmbeddingHelper",
-    "InferenceHelper",
+    "ScheduledOutputTrainingHelper",
 ]
