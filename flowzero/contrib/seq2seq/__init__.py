@@ -6,8 +6,9 @@
   `ScheduledEmbeddingTrainingHelper`, `ScheduledOutputTrainingHelper`,
   `GreedyEmbeddingHelper`, `SampleEmbeddingHelper`,
   `InferenceHelper` and `CustomHelper`.
-- Attention: `BahdanauAttention`, `LuongAttention` and the cell `AttentionWrapper` (+
-  `AttentionWrapperState`).
+- Attention: `BahdanauAttention`, `LuongAttention`, their monotonic forms
+  (`BahdanauMonotonicAttention`, `LuongMonotonicAttention`, `monotonic_attention`,
+  `safe_cumprod`, `hardmax`) and the cell `AttentionWrapper` (+ `AttentionWrapperState`).
 - Beam search: `BeamSearchDecoder` (+ `BeamSearchDecoderState`, `BeamSearchDecoderOutput`,
   `FinalBeamSearchDecoderOutput`), `tile_batch` and `gather_tree` (the GatherTree op).
 
@@ -38,6 +39,13 @@ from flowzero.contrib.seq2seq.helper import (
     TrainingHelper,
 )
 from flowzero.contrib.seq2seq.loss import sequence_loss
+from flowzero.contrib.seq2seq.monotonic_attention import (
+    BahdanauMonotonicAttention,
+    LuongMonotonicAttention,
+    hardmax,
+    monotonic_attention,
+    safe_cumprod,
+)
 from flowzero.contrib.seq2seq.sampling_helpers import (
     GreedyEmbeddingHelper,
     InferenceHelper,
@@ -63,6 +71,11 @@ __all__ = [
     "AttentionWrapperState",
     "BahdanauAttention",
     "LuongAttention",
+    "BahdanauMonotonicAttention",
+    "LuongMonotonicAttention",
+    "hardmax",
+    "monotonic_attention",
+    "safe_cumprod",
     "BeamSearchDecoder",
     "BeamSearchDecoderOutput",
     "BeamSearchDecoderState",
