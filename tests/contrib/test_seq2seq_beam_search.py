@@ -188,3 +188,143 @@ def test_errors():
     dec = S.BeamSearchDecoder(cell, emb, [1, 1], EOS, init, K, coverage_penalty_weight=0.5)
     with pytest.raises(ValueError, match="coverage_penalty_weight must be 0.0 if no cell"):
         S.dynamic_decode(dec, maximum_iterations=2)
+
+
+# -- single steps with the numbers of TF 1.15's own beam search tests ---------------------------
+def _logits(big_12=2.7, v122=10.0):
+    x = np.full([2, 3, 5], 0.0001)
+    x[0, 0, 2], x[0, 0, 3], x[0, 1, 3], x[0, 1, 4] = 1.9, 2.1, 3.1, 0.9
+    x[1, 0, 1], x[1, 1, 2], x[1, 2, 2], x[1, 2, 3] = 0.5, big_12, v122, 0.2
+    return x
+
+
+def _step(logits, lengths, finished, log_probs=None):
+    from flowzero.contrib.seq2seq.beam_search import _beam_search_step
+
+    cell_state = tf.zeros([2, 3])
+    state = S.BeamSearchDecoderState(
+        cell_state=cell_state,
+        log_probs=tf.nn.log_softmax(tf.ones([2, 3])) if log_probs is None else log_probs,
+        lengths=tf.constant(lengths, dtype=tf.int64),
+        finished=tf.constant(finished),
+        accumulated_attention_probs=(),
+    )
+    lg = tf.constant(logits, dtype=tf.float32)
+    out, nxt = _beam_search_step(
+        time=2,
+        logits=lg,
+        next_cell_state=cell_state,
+        beam_state=state,
+        batch_size=tf.convert_to_tensor(2),
+        beam_width=logits.shape[1],
+        end_token=0,
+        length_penalty_weight=0.6,
+        coverage_penalty_weight=0.0,
+    )
+    return tf.Session().run([out, nxt, state.log_probs, tf.nn.log_softmax(lg)])
+
+
+def test_step_like_tf():
+    out, nxt, prev, lp = _step(_logits(), [[2] * 3] * 2, [[False] * 3] * 2)
+    np.testing.assert_array_equal(out.predicted_ids, [[3, 3, 2], [2, 2, 1]])
+    np.testing.assert_array_equal(out.parent_ids, [[1, 0, 0], [2, 1, 0]])
+    np.testing.assert_array_equal(nxt.lengths, [[3, 3, 3], [3, 3, 3]])
+    assert not nxt.finished.any()
+    want = np.stack([prev[0][[1, 0, 0]], prev[1][[2, 1, 0]]])
+    want += [[lp[0, 1, 3], lp[0, 0, 3], lp[0, 0, 2]], [lp[1, 2, 2], lp[1, 1, 2], lp[1, 0, 1]]]
+    np.testing.assert_allclose(nxt.log_probs, want, rtol=1e-6)
+
+
+def test_step_with_eos_like_tf():
+    out, nxt, prev, lp = _step(
+        _logits(big_12=5.7, v122=1.0),
+        [[2, 1, 2], [2, 2, 1]],
+        [[False, True, False], [False, False, True]],
+    )
+    np.testing.assert_array_equal(out.parent_ids, [[1, 0, 0], [1, 2, 0]])
+    np.testing.assert_array_equal(out.predicted_ids, [[0, 3, 2], [2, 0, 1]])
+    np.testing.assert_array_equal(nxt.lengths, [[1, 3, 3], [3, 1, 3]])
+    np.testing.assert_array_equal(nxt.finished, [[True, False, False], [False, True, False]])
+    want = np.stack([prev[0][[1, 0, 0]], prev[1][[1, 2, 0]]])
+    want[0, 1:] += [lp[0, 0, 3], lp[0, 0, 2]]
+    want[1, [0, 2]] += [lp[1, 1, 2], lp[1, 0, 1]]
+    np.testing.assert_allclose(nxt.log_probs, want, rtol=1e-6)
+
+
+def test_beam_wider_than_the_vocabulary_like_tf():
+    from flowzero.contrib.seq2seq.beam_search import _beam_search_step
+
+    width = 8
+    logits = np.full([2, width, 5], 0.0001)
+    logits[:, :3] = _logits()
+    log_probs = np.full([2, width], -np.inf, np.float32)
+    log_probs[:, 0] = 0
+    finished = np.ones([2, width], bool)
+    finished[:, 0] = False
+    lengths = np.zeros([2, width], np.int64)
+    lengths[:, 0] = 2
+    cell_state = tf.zeros([2, width])
+    state = S.BeamSearchDecoderState(
+        cell_state, tf.constant(log_probs), tf.constant(finished), tf.constant(lengths), ()
+    )
+    out, nxt = _beam_search_step(
+        2,
+        tf.constant(logits, tf.float32),
+        cell_state,
+        state,
+        tf.convert_to_tensor(2),
+        width,
+        0,
+        0.6,
+        0.0,
+    )
+    out, nxt = tf.Session().run([out, nxt])
+    assert out.predicted_ids[0, 0] == 3 and out.predicted_ids[0, 1] == 2
+    assert out.predicted_ids[1, 0] == 1
+    np.testing.assert_array_equal(nxt.log_probs[:, -3:], np.full((2, 3), -np.inf))
+    assert (nxt.log_probs[:, :-3] > -np.inf).all() and (nxt.lengths[:, :-3] > 0).all()
+    np.testing.assert_array_equal(nxt.lengths[:, -3:], np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("time_major", [False, True])
+@pytest.mark.parametrize("history", [False, True])
+def test_lstm_attention_decode_shapes_like_tf(time_major, history):
+    rng = np.random.default_rng(5)
+    batch, width, vocab, max_out = 5, 3, 20, 3
+    inputs = tf.placeholder_with_default(
+        rng.standard_normal((batch, 4, 7)).astype(np.float32), shape=(None, None, 7)
+    )
+    cell = tf.nn.rnn_cell.LSTMCell(9)
+    initial = S.tile_batch(cell.zero_state(batch, tf.float32), multiplier=width)
+    mech = S.BahdanauAttention(
+        6,
+        S.tile_batch(inputs, multiplier=width),
+        memory_sequence_length=S.tile_batch(np.array([3, 2, 3, 1, 1]), multiplier=width),
+    )
+    cell = S.AttentionWrapper(cell, mech, attention_layer_size=6, alignment_history=history)
+    state = cell.zero_state(dtype=tf.float32, batch_size=tf.constant(batch) * width)
+    state = state.clone(cell_state=initial)
+    dec = S.BeamSearchDecoder(
+        cell,
+        rng.standard_normal((vocab, 50)).astype(np.float32),
+        tf.fill([tf.constant(batch)], 0),
+        vocab - 1,
+        state,
+        width,
+        output_layer=tf.layers.Dense(vocab),
+        coverage_penalty_weight=0.2,
+    )
+    out, final, lengths = S.dynamic_decode(dec, output_time_major=time_major, maximum_iterations=3)
+
+    def t(shape):
+        return (shape[1], shape[0]) + shape[2:] if time_major else shape
+
+    scores = out.beam_search_decoder_output.scores
+    assert tuple(scores.shape.as_list()) == t((batch, None, width))
+    assert tuple(out.predicted_ids.shape.as_list()) == t((batch, None, width))
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    s, ids, ln = sess.run([scores, out.predicted_ids, lengths])
+    steps = int(ln.max())
+    assert steps <= max_out
+    assert s.shape == t((batch, steps, width)) and ids.shape == t((batch, steps, width))
