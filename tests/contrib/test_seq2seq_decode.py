@@ -406,3 +406,26 @@ def test_inference_helper_feeds_samples_back():
         np.testing.assert_allclose(s[:, t], 0.5 * h, rtol=1e-5, atol=1e-6)
         inp = 0.5 * h
     np.testing.assert_array_equal(ln, [3] * B)
+
+
+@pytest.mark.slow
+def test_docs_seq2seq_example_runs(tmp_path):
+    """docs/control_flow.md's seq2seq example, as written, in a fresh interpreter."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "control_flow.md").read_text()
+    code = [b for b in re.findall(r"```python\n(.*?)```", doc, re.DOTALL) if "seq2seq" in b]
+    assert len(code) == 1
+    script = tmp_path / "example.py"
+    script.write_text(code[0])
+    env = {**__import__("os").environ, "PYTHONPATH": str(root)}
+    res = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert res.returncode == 0, res.stderr
+    loss = float(res.stdout.strip().rsplit(" ", 1)[-1])
+    assert loss < 0.3, res.stdout
