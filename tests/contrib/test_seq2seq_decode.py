@@ -429,3 +429,40 @@ def test_docs_seq2seq_example_runs(tmp_path):
     assert res.returncode == 0, res.stderr
     loss = float(res.stdout.strip().rsplit(" ", 1)[-1])
     assert loss < 0.3, res.stdout
+
+
+def test_training_and_inference_decoders_share_variables():
+    """The TF1 NMT pattern: one cell and projection, a training and a greedy decoder in the
+    same "decoder" scope; or new objects under a reusing scope (same variables, same ids)."""
+    emb = tf.get_variable("emb", [V, D])
+    x = tf.placeholder(tf.int32, [None, T])
+    n = tf.shape(x)[0]
+    cell = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.LSTMCell(N) for _ in range(2)])
+    proj = tf.layers.Dense(V, use_bias=False, name="output_projection")
+    train_helper = seq2seq.TrainingHelper(tf.nn.embedding_lookup(emb, x), tf.fill([n], T))
+    seq2seq.dynamic_decode(
+        seq2seq.BasicDecoder(cell, train_helper, cell.zero_state(n, tf.float32), proj),
+        scope="decoder",
+    )
+
+    def greedy(cell, proj):
+        helper = seq2seq.GreedyEmbeddingHelper(emb, tf.fill([n], 1), 2)
+        dec = seq2seq.BasicDecoder(cell, helper, cell.zero_state(n, tf.float32), proj)
+        return seq2seq.dynamic_decode(dec, maximum_iterations=5, scope="decoder")[0].sample_id
+
+    ids_a = greedy(cell, proj)
+    with tf.variable_scope("", reuse=True):
+        cell2 = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.LSTMCell(N) for _ in range(2)])
+        ids_b = greedy(cell2, tf.layers.Dense(V, use_bias=False, name="output_projection"))
+    assert sorted(v.op.name for v in tf.global_variables()) == [
+        "decoder/multi_rnn_cell/cell_0/lstm_cell/bias",
+        "decoder/multi_rnn_cell/cell_0/lstm_cell/kernel",
+        "decoder/multi_rnn_cell/cell_1/lstm_cell/bias",
+        "decoder/multi_rnn_cell/cell_1/lstm_cell/kernel",
+        "decoder/output_projection/kernel",
+        "emb",
+    ]
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    a, b = sess.run([ids_a, ids_b], {x: np.ones((B, T), np.int32)})
+    np.testing.assert_array_equal(a, b)
