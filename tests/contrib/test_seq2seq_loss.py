@@ -171,3 +171,16 @@ def test_label_out_of_range_is_a_run_time_error():
     loss = tf.contrib.seq2seq.sequence_loss(logits, targets, weights)
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.Session().run(loss)
+
+
+def test_sequence_loss_object():
+    logits, targets, weights = _data(5)
+    got = tf.Session().run(tf.contrib.seq2seq.SequenceLoss()(targets, logits, weights))
+    np.testing.assert_allclose(got, _ref(logits, targets, weights, 0, 0, 1, 1), rtol=1e-5)
+    per_step = tf.contrib.seq2seq.SequenceLoss(
+        average_across_timesteps=True, sum_over_timesteps=False
+    )
+    got = tf.Session().run(per_step(targets, logits, weights))
+    np.testing.assert_allclose(got, _ref(logits, targets, weights, 1, 0, 0, 1), rtol=1e-5)
+    with pytest.raises(ValueError, match="sample_weight"):
+        tf.contrib.seq2seq.SequenceLoss()(targets, logits)

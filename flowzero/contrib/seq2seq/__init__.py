@@ -1,6 +1,7 @@
 """tf.contrib.seq2seq: TF 1.15's sequence-to-sequence library, composed from flowzero's ops.
 
-- `sequence_loss`: weighted cross entropy over [batch, time] logits.
+- `sequence_loss` (and the loss object `SequenceLoss`): weighted cross entropy over
+  [batch, time] logits.
 - Decoding: `Decoder`, `BasicDecoder` (+ `BasicDecoderOutput`) and `dynamic_decode` (one
   tf.while_loop; gradients flow through it), driven by the helpers `TrainingHelper`,
   `ScheduledEmbeddingTrainingHelper`, `ScheduledOutputTrainingHelper`,
@@ -38,7 +39,7 @@ from flowzero.contrib.seq2seq.helper import (
     ScheduledOutputTrainingHelper,
     TrainingHelper,
 )
-from flowzero.contrib.seq2seq.loss import sequence_loss
+from flowzero.contrib.seq2seq.loss import SequenceLoss, sequence_loss
 from flowzero.contrib.seq2seq.monotonic_attention import (
     BahdanauMonotonicAttention,
     LuongMonotonicAttention,
@@ -54,6 +55,7 @@ from flowzero.contrib.seq2seq.sampling_helpers import (
 
 __all__ = [
     "sequence_loss",
+    "SequenceLoss",
     "Decoder",
     "dynamic_decode",
     "BasicDecoder",

@@ -114,4 +114,60 @@ def sequence_loss(
         return crossent
 
 
-__all__ = ["sequence_loss"]
+class SequenceLoss:
+    """sequence_loss as a loss object (TF's Keras-style SequenceLoss): by default the sum
+    over time and batch divided by the number of non-zero weights.
+
+    Args:
+        average_across_timesteps, average_across_batch, sum_over_timesteps, sum_over_batch,
+        softmax_loss_function, name: as sequence_loss (note the other defaults).
+
+    Example:
+        >>> loss_fn = tf.contrib.seq2seq.SequenceLoss()
+        >>> loss = loss_fn([[1, 0]], tf.zeros([1, 2, 3]), sample_weight=[[1.0, 1.0]])
+        >>> print(round(float(tf.Session().run(loss)), 4))    # log(3)
+        1.0986
+    """
+
+    def __init__(
+        self,
+        average_across_timesteps: bool = False,
+        average_across_batch: bool = False,
+        sum_over_timesteps: bool = True,
+        sum_over_batch: bool = True,
+        softmax_loss_function: Callable[..., Any] | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.average_across_timesteps = average_across_timesteps
+        self.average_across_batch = average_across_batch
+        self.sum_over_timesteps = sum_over_timesteps
+        self.sum_over_batch = sum_over_batch
+        self.softmax_loss_function = softmax_loss_function
+        self.name = name
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        """sequence_loss(y_pred, y_true, sample_weight) with this object's settings.
+
+        Raises:
+            ValueError: no sample_weight (the [batch, time] weights are required), or as
+                sequence_loss.
+        """
+        if sample_weight is None:
+            raise ValueError(
+                "SequenceLoss: sample_weight, the [batch_size x sequence_length] weights, "
+                "is required."
+            )
+        return sequence_loss(
+            y_pred,
+            y_true,
+            sample_weight,
+            average_across_timesteps=self.average_across_timesteps,
+            average_across_batch=self.average_across_batch,
+            sum_over_timesteps=self.sum_over_timesteps,
+            sum_over_batch=self.sum_over_batch,
+            softmax_loss_function=self.softmax_loss_function,
+            name=self.name,
+        )
+
+
+__all__ = ["sequence_loss", "SequenceLoss"]
