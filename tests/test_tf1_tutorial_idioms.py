@@ -90,3 +90,51 @@ def test_layers_keep_static_shape_with_an_unshaped_training_placeholder():
         assert sess.run(conv, {x: feed, training: False}).shape == (2, 28, 28, 4)
         with pytest.raises(tf.errors.InvalidArgumentError):
             sess.run(conv, {x: feed, training: [True, False]})  # not a scalar flag
+
+
+def test_examples_tutorials_mnist_modules(tmp_path):
+    # fully_connected_feed.py's imports, with `tensorflow` replaced by `flowzero` everywhere.
+    from flowzero.examples.tutorials.mnist import input_data, mnist
+
+    data = input_data.read_data_sets(str(tmp_path), True)  # fake_data, positionally
+    assert data.train.num_examples == 10000  # as TF1's fake DataSet
+    xs, ys = data.train.next_batch(50)
+    assert xs.shape == (50, 784) and ys.shape == (50,)
+    with tf.Graph().as_default():
+        images = tf.placeholder(tf.float32, (50, mnist.IMAGE_PIXELS))
+        labels = tf.placeholder(tf.int32, (50,))
+        logits = mnist.inference(images, 16, 8)
+        assert logits.shape.as_list() == [50, mnist.NUM_CLASSES]
+        names = sorted(v.op.name for v in tf.trainable_variables())
+        assert names == sorted(
+            f"{s}/{w}"
+            for s in ("hidden1", "hidden2", "softmax_linear")
+            for w in ("weights", "biases")
+        )
+        loss = mnist.loss(logits, labels)
+        train_op = mnist.training(loss, 0.1)
+        correct = mnist.evaluation(logits, labels)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for _ in range(30):
+                _, first = sess.run([train_op, loss], {images: xs, labels: ys})
+            assert sess.run(correct, {images: xs, labels: ys}) == 50  # all-ones -> class 0
+            assert sess.run(tf.train.get_global_step()) == 30
+
+
+def test_save_path_naming_a_directory_with_a_global_step(tmp_path):
+    # fully_connected_feed.py: saver.save(sess, FLAGS.train_dir, global_step=step), where
+    # train_dir is the directory the summaries go to: TF writes "<train_dir>-<step>.*" beside it.
+    train_dir = tmp_path / "data"
+    train_dir.mkdir()
+    with tf.Graph().as_default():
+        v = tf.Variable(3.0)
+        saver = tf.train.Saver()
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+            prefix = saver.save(sess, str(train_dir), global_step=7)
+            assert prefix == f"{train_dir}-7"
+            assert (tmp_path / "data-7.index").exists()
+            with pytest.raises(ValueError, match="is a directory"):
+                saver.save(sess, str(train_dir))  # no step: the prefix would be the directory
+            saver.restore(sess, prefix)
