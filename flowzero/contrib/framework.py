@@ -4,9 +4,12 @@
 Example:
     >>> from flowzero.contrib.framework import arg_scope
     >>> from flowzero.contrib.layers import fully_connected
+    >>> x = tf.placeholder(tf.float32, [None, 4])
     >>> with arg_scope([fully_connected], activation_fn=tf.nn.tanh):
     ...     h = fully_connected(x, 64)             # activation_fn=tf.nn.tanh
     ...     y = fully_connected(h, 10, activation_fn=None)   # an explicit argument wins
+    >>> h.op.type, y.op.type
+    ('Tanh', 'BiasAdd')
 """
 
 from __future__ import annotations

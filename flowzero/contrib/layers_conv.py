@@ -6,9 +6,14 @@ function takes its defaults from arg_scope (flowzero.contrib.framework).
 Example:
     >>> from flowzero.contrib import layers
     >>> x = tf.placeholder(tf.float32, [None, 28, 28, 1])
+    >>> is_training = tf.placeholder(tf.bool, [])
     >>> h = layers.conv2d(x, 32, [5, 5])             # Conv/weights [5, 5, 1, 32], ReLU
-    >>> h = layers.max_pool2d(h, [2, 2])              # [None, 14, 14, 32]
+    >>> h = layers.max_pool2d(h, [2, 2])
+    >>> h.shape.as_list()
+    [None, 14, 14, 32]
     >>> h = layers.dropout(layers.flatten(h), 0.5, is_training=is_training)
+    >>> h.shape.as_list()
+    [None, 6272]
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ Example:
     >>> from flowzero.python.layers import utils
     >>> utils.conv_output_length(28, 5, "valid", 2)
     12
+    >>> x = tf.constant(3.0)
     >>> y = utils.smart_cond(True, lambda: x * 2, lambda: x)   # no tf.cond: the branch is known
+    >>> print(tf.Session().run(y))
+    6.0
 """
 
 from __future__ import annotations
