@@ -94,6 +94,7 @@ for _m in (
     _HOMES[f"saved_model.{_m}"] = (f"flowzero.saved_model.{_m}",)
 _HOMES["saved_model.saved_model"] = ("flowzero.saved_model",)
 _HOMES["saved_model.utils"] = ("flowzero.saved_model",)
+_HOMES["util.compat"] = ("flowzero.compat.strings",)
 
 # TF's public namespaces where a module's names are looked up by their own name when the table
 # has no public path for them (later TensorFlow exports another wrapper of tf.reduce_mean, so
