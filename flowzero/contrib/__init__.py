@@ -5,14 +5,15 @@ from flowzero.contrib import layers
 
 
 def __getattr__(name: str) -> object:
-    # tf.contrib.rnn, .eager and .tensorboard load on first use (`import flowzero` stays light).
+    # tf.contrib.rnn, .eager, .tensorboard and .factorization load on first use (`import
+    # flowzero` stays light).
     import importlib
 
-    if name not in ("rnn", "eager", "tensorboard"):
+    if name not in ("rnn", "eager", "tensorboard", "factorization"):
         raise AttributeError(f"module 'flowzero.contrib' has no attribute '{name}'")
     value = importlib.import_module(f"flowzero.contrib.{name}")
     globals()[name] = value
     return value
 
 
-__all__ = ["layers", "rnn", "eager", "tensorboard"]
+__all__ = ["layers", "rnn", "eager", "tensorboard", "factorization"]
