@@ -268,9 +268,13 @@ class KMeans:
 
         all_scores, scores, cluster_idx = self._infer_graph(inputs, centers)
         if self._use_mini_batch:
-            sync = self._mini_batch_sync_updates_op(
-                update_in_steps, centers_var, centers_updated, counts
-            )
+            # NOTE: TF leaves the order of the step's reads and writes to its executor (a
+            # race); here the assignment reads the centers before the sync copies them, and
+            # the update reads the old counts and centers before scattering into them.
+            with control_dependencies(list(cluster_idx)):
+                sync = self._mini_batch_sync_updates_op(
+                    update_in_steps, centers_var, centers_updated, counts
+                )
             with control_dependencies([sync]):
                 training_op = self._mini_batch_training_op(
                     inputs, cluster_idx, centers_updated, counts
@@ -340,8 +344,9 @@ class KMeans:
             )
             rate = unary_ops.reciprocal(cast_ops.cast(old_counts + count_updates, inp.dtype))
             center_updates *= reshape_ops.reshape(rate, bshape)
-            updates.append(scatter_ops.scatter_add(counts, unique_ids, count_updates))
-            updates.append(scatter_ops.scatter_add(centers, unique_ids, center_updates))
+            with control_dependencies([old_counts, old_centers]):
+                updates.append(scatter_ops.scatter_add(counts, unique_ids, count_updates))
+                updates.append(scatter_ops.scatter_add(centers, unique_ids, center_updates))
         return control_ops.group(*updates)
 
     def _full_batch_training_op(
@@ -427,9 +432,10 @@ class _InitializeClustersOpFactory:
 
     def _kmc2_multiple_centers(self) -> Tensor:
         """Adds new centers by k-MC2 and returns how many are still missing: the first shard
-        is cut into subsets of kmc2_chain_length points (the last one longer), each subset's
-        Markov chain adding one center; with fewer points, one chain over all of them. The
-        first center ever is the shard's first point (the input is assumed shuffled)."""
+        is cut into subsets of kmc2_chain_length points, each subset's Markov chain adding one
+        center; with fewer points, one chain over all of them. The first center ever is the
+        shard's first point (the input is assumed shuffled); as in TF, a run that starts with
+        no centers adds only that one (whether any were chosen is read once per run)."""
         first = self._inputs[0]
         batch_size = array_ops.shape(first)[0]
         max_to_sample = cast_ops.cast(batch_size / self._kmc2_chain_length, dtypes.int32)
@@ -442,14 +448,16 @@ class _InitializeClustersOpFactory:
                 return _normalize(c) if self._distance_metric == COSINE_DISTANCE else c
 
             def sample_chain() -> Tensor:
+                # Read the centers anew in every iteration: the previous one assigned them.
+                current = state_ops.read_variable(self._centers._ref())
                 start = i * chain
                 subset = first[start : start + chain]
-                _, distances = nearest_neighbors(subset, self._centers, 1)
+                _, distances = nearest_neighbors(subset, current, 1)
                 pick = kmc2_chain_initialization(reshape_ops.squeeze(distances), self._seed)
                 c = reshape_ops.reshape(subset[pick], [1, -1])
                 if self._distance_metric == COSINE_DISTANCE:
                     c = _normalize(c)
-                return manip_ops.concat([self._centers, c], 0)
+                return manip_ops.concat([current, c], 0)
 
             new = control_flow_ops.cond(
                 logic_ops.equal(self._num_selected, 0), sample_random, sample_chain
