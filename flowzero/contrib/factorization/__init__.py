@@ -1,5 +1,5 @@
 """tf.contrib.factorization: k-means clustering (TF 1.15's KMeans graph builder and the
-KMeansClustering estimator)."""
+KMeansClustering estimator, loaded on first use)."""
 
 from flowzero.contrib.factorization.clustering_ops import (
     CLUSTERS_VAR_NAME,
@@ -11,8 +11,19 @@ from flowzero.contrib.factorization.clustering_ops import (
     KMeans,
 )
 
+
+def __getattr__(name: str) -> object:
+    if name != "KMeansClustering":
+        raise AttributeError(f"module 'flowzero.contrib.factorization' has no attribute '{name}'")
+    from flowzero.contrib.factorization.kmeans import KMeansClustering
+
+    globals()[name] = KMeansClustering
+    return KMeansClustering
+
+
 __all__ = [
     "KMeans",
+    "KMeansClustering",
     "SQUARED_EUCLIDEAN_DISTANCE",
     "COSINE_DISTANCE",
     "RANDOM_INIT",
