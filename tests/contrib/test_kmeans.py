@@ -411,3 +411,22 @@ def test_mnist_tutorial_distance_trend_and_accuracy():
         tf.reduce_mean(tf.cast(correct, tf.float32)), {X: mnist.test.images, Y: mnist.test.labels}
     )
     assert acc > 0.6
+
+
+def test_namespace_names():
+    from flowzero.ops import clustering_ops
+
+    fac = tf.contrib.factorization
+    assert fac.KMeans is KMeans
+    assert fac.nearest_neighbors is clustering_ops.nearest_neighbors
+    assert fac.kmeans_plus_plus_initialization is clustering_ops.kmeans_plus_plus_initialization
+    assert fac.kmc2_chain_initialization is clustering_ops.kmc2_chain_initialization
+    assert (fac.RANDOM_INIT, fac.KMEANS_PLUS_PLUS_INIT, fac.KMC2_INIT) == (
+        "random",
+        "kmeans_plus_plus",
+        "kmc2",
+    )
+    assert (fac.SQUARED_EUCLIDEAN_DISTANCE, fac.COSINE_DISTANCE) == ("squared_euclidean", "cosine")
+    assert fac.KMeansClustering.CLUSTER_CENTERS_VAR_NAME == fac.CLUSTERS_VAR_NAME == "clusters"
+    with pytest.raises(AttributeError, match="factorization' has no attribute 'WALSModel'"):
+        fac.WALSModel  # noqa: B018 - not implemented

@@ -1,5 +1,6 @@
-"""tf.contrib.factorization: k-means clustering (TF 1.15's KMeans graph builder and the
-KMeansClustering estimator, loaded on first use)."""
+"""tf.contrib.factorization: k-means clustering (TF 1.15's KMeans graph builder, its
+kernels, and the KMeansClustering estimator, loaded on first use). TF's WALS and GMM models
+are not here."""
 
 from flowzero.contrib.factorization.clustering_ops import (
     CLUSTERS_VAR_NAME,
@@ -9,6 +10,11 @@ from flowzero.contrib.factorization.clustering_ops import (
     RANDOM_INIT,
     SQUARED_EUCLIDEAN_DISTANCE,
     KMeans,
+)
+from flowzero.ops.clustering_ops import (
+    kmc2_chain_initialization,
+    kmeans_plus_plus_initialization,
+    nearest_neighbors,
 )
 
 
@@ -30,4 +36,8 @@ __all__ = [
     "KMEANS_PLUS_PLUS_INIT",
     "KMC2_INIT",
     "CLUSTERS_VAR_NAME",
+    # the kernels, which TF's contrib module re-exports from gen_clustering_ops
+    "nearest_neighbors",
+    "kmeans_plus_plus_initialization",
+    "kmc2_chain_initialization",
 ]
