@@ -69,6 +69,11 @@ class NearestNeighbors(OpDef):
 
     def compute(self, points: np.ndarray, centers: np.ndarray, k: np.ndarray) -> list[Any]:
         _check_matrix(self, points, "points")
+        if centers.ndim == 1 and centers.size == 0:
+            raise self.error(
+                "centers must be a matrix; got shape (0,): no centers chosen yet (KMeans: run "
+                "init_op until cluster_centers_initialized is True before training)."
+            )
         _check_matrix(self, centers, "centers")
         kv = _check_scalar(self, k, "k")
         if points.shape[0] == 0:

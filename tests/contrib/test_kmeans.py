@@ -331,6 +331,12 @@ def test_kmeans_plus_plus_with_too_few_points_fails_at_init_op():
         sess.run(out[5], {ph: np.zeros((3, 2), np.float32)})
 
 
+def test_training_before_init_op_says_to_run_it():
+    ph, out, sess = _build([None, 2], num_clusters=2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="NearestNeighbors.*run init_op"):
+        sess.run(out[6], {ph: np.zeros((3, 2), np.float32)})
+
+
 def test_nearest_neighbors_mismatched_columns_is_a_build_error():
     from flowzero.ops.clustering_ops import nearest_neighbors
 
