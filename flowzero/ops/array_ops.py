@@ -365,6 +365,8 @@ def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> T
     """A tensor of zeros of `shape`."""
     if isinstance(shape, Tensor):
         return fill(shape, constant(0, dtype=dtype), name=name or "zeros")
+    if isinstance(shape, (list, tuple)) and _has_tensor(shape):  # e.g. [n] with n a Tensor
+        return fill(_int_operand(shape, "shape"), constant(0, dtype=dtype), name=name or "zeros")
     return constant(0, dtype=dtype, shape=shape, name=name or "zeros")
 
 
@@ -372,6 +374,8 @@ def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Te
     """A tensor of ones of `shape`."""
     if isinstance(shape, Tensor):
         return fill(shape, constant(1, dtype=dtype), name=name or "ones")
+    if isinstance(shape, (list, tuple)) and _has_tensor(shape):  # e.g. [n] with n a Tensor
+        return fill(_int_operand(shape, "shape"), constant(1, dtype=dtype), name=name or "ones")
     return constant(1, dtype=dtype, shape=shape, name=name or "ones")
 
 
