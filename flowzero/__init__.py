@@ -195,7 +195,7 @@ compat.v1 = __import__("importlib").import_module("flowzero.compat.v1")
 # tf.metrics, tf.image, tf.estimator, tf.feature_column, the queues (tf.FIFOQueue, ...), and the
 # TF 0.x summary names that old tutorials use.
 _LAZY_MODULES = frozenset(
-    {"summary", "saved_model", "metrics", "image", "estimator", "feature_column", "audio"}
+    {"summary", "saved_model", "metrics", "image", "estimator", "feature_column", "audio", "python"}
 )
 # TF1's process-level modules (flowzero/platform/), also on first use.
 _PLATFORM = {"app": "app", "flags": "flags", "logging": "tf_logging", "gfile": "gfile"}

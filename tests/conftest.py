@@ -27,6 +27,8 @@ def _caplog_sees_flowzero_records(request: pytest.FixtureRequest) -> Iterator[No
         return
     import logging
 
+    import flowzero.platform.tf_logging  # noqa: F401  (its import turns propagation off)
+
     log = logging.getLogger("flowzero")
     before = log.propagate
     log.propagate = True

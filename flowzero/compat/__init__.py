@@ -13,6 +13,21 @@ import types
 from typing import Any
 
 from flowzero.compat._tf1_names import NAMESPACES
+from flowzero.compat.strings import (  # noqa: F401  (tf.compat's own names)
+    as_bytes,
+    as_str,
+    as_str_any,
+    as_text,
+    as_unicode,
+    bytes_or_text_types,
+    complex_types,
+    forward_compatible,
+    integral_types,
+    path_to_bytes,
+    path_to_str,
+    real_types,
+)
+from flowzero.tensor_util import dimension_at_index, dimension_value  # noqa: F401
 
 
 def _resolve(root: Any, path: str) -> Any:

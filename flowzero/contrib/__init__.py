@@ -1,20 +1,21 @@
-"""tf.contrib: the few TF1 contrib pieces that old tutorials use (`tf.contrib.layers`,
-`tf.contrib.rnn`, `tf.contrib.seq2seq`, `tf.contrib.eager`,
-`tf.contrib.tensorboard.plugins.projector`)."""
+"""tf.contrib: the TF1 contrib pieces that old tutorials and programs use (`tf.contrib.layers`,
+`.rnn`, `.eager`, `.framework`, `.factorization`, `.seq2seq`,
+`.tensorboard.plugins.projector`)."""
 
 from flowzero.contrib import layers
 
+# Loaded on first use (`import flowzero` stays light).
+_LAZY = ("rnn", "eager", "tensorboard", "framework", "factorization", "seq2seq")
+
 
 def __getattr__(name: str) -> object:
-    # tf.contrib.rnn, .seq2seq, .eager and .tensorboard load on first use (`import flowzero`
-    # stays light).
     import importlib
 
-    if name not in ("rnn", "seq2seq", "eager", "tensorboard"):
+    if name not in _LAZY:
         raise AttributeError(f"module 'flowzero.contrib' has no attribute '{name}'")
     value = importlib.import_module(f"flowzero.contrib.{name}")
     globals()[name] = value
     return value
 
 
-__all__ = ["layers", "rnn", "seq2seq", "eager", "tensorboard"]
+__all__ = ["layers", *_LAZY]

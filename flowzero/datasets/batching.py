@@ -56,11 +56,19 @@ class DataSet:
     permutation, so no epoch copies the whole set.
     """
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, *, seed: Seed = None) -> None:
+    # TF1's fake DataSet (read_data_sets(..., fake_data=True)) reports this many examples.
+    FAKE_NUM_EXAMPLES = 10000
+
+    def __init__(
+        self, images: np.ndarray, labels: np.ndarray, *, seed: Seed = None, fake_data: bool = False
+    ) -> None:
         images, labels = np.asarray(images), np.asarray(labels)
         _check_pair(images, labels, "DataSet")
         self._images, self._labels = images, labels
-        self._n = len(images)
+        # A fake DataSet holds no samples but, as TF1's, counts 10,000, so tutorial loops over
+        # `num_examples // batch_size` steps run; every batch of it is fake (all ones).
+        self._fake = fake_data
+        self._n = self.FAKE_NUM_EXAMPLES if fake_data else len(images)
         self._rng = _generator(seed)
         self._perm = np.arange(self._n)
         self._epochs_completed = 0
@@ -115,7 +123,7 @@ class DataSet:
             (images, labels) of the batch (copies).
         """
         _check_batch_size(batch_size, None, "DataSet.next_batch")
-        if fake_data:
+        if fake_data or self._fake:
             shape = self._images.shape[1:] if self._images.ndim > 1 else (784,)
             images = np.ones((batch_size, *shape), dtype=self._images.dtype)
             if self._labels.ndim == 2:

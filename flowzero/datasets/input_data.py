@@ -45,8 +45,9 @@ def read_data_sets(
     Args:
         train_dir: the directory with the full set's files (TF's argument; see
             `mnist.get_data_dir()`).
-        fake_data: TF1's unit-test mode: three empty DataSets whose
-            `next_batch(n, fake_data=True)` gives all-ones images (nothing is read).
+        fake_data: TF1's unit-test mode: three DataSets that hold no samples, count 10,000
+            (`num_examples`, as TF1's) and give all-ones images from `next_batch` (nothing is
+            read).
         one_hot: labels as (N, 10) float32 one-hot (else uint8).
         dtype: float32 (tf.float32 or np.float32) scales pixels to [0, 1] (as TF); uint8 keeps
             0-255.
@@ -65,6 +66,7 @@ def read_data_sets(
         empty = DataSet(
             np.zeros(shape, dt0),
             np.zeros((0, 10) if one_hot else 0, np.float32 if one_hot else np.uint8),
+            fake_data=True,
         )
         return Datasets(train=empty, validation=empty, test=empty)
     arrays, src = _resolve(source, train_dir, download)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import warnings
+import weakref
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,11 @@ from flowzero.framework.serialization import (
 from flowzero.interop import convert
 from flowzero.interop.graph_def import to_graph_def
 from flowzero.interop.importer import _supported, import_graph_def
+from flowzero.platform import tf_logging
 from flowzero.proto import meta_graph_pb2, saver_pb2, variable_pb2
+
+# Graphs whose meta graph was written as JSON (told once per graph; see export_meta_graph).
+_JSON_FALLBACK_SAID: weakref.WeakSet[Graph] = weakref.WeakSet()
 
 # TF's saver ops: import leaves them (and what depends on them) out unless flowzero has them
 # all (SaveV2 / RestoreV2 / MergeV2Checkpoints are flowzero ops; a sharded saver's string ops
@@ -489,10 +494,19 @@ def export_meta_graph(
             signature_def=signature_def,
             strip_default_attrs=strip_default_attrs,
         )
-    except errors.UnimplementedError:
-        # flowzero-only ops (control-flow bodies): flowzero's JSON meta graph, which
-        # import_meta_graph also reads.
+    except errors.UnimplementedError as e:
+        # flowzero-only ops (control-flow bodies, queues): flowzero's JSON meta graph, which
+        # import_meta_graph also reads. Said once per graph: a Saver writes one per checkpoint.
         from flowzero.train import saver as json_saver
+
+        g = graph if graph is not None else get_default_graph()
+        if g not in _JSON_FALLBACK_SAID:
+            _JSON_FALLBACK_SAID.add(g)
+            tf_logging.warning(
+                "export_meta_graph: %s The meta graph is written in flowzero's JSON format, "
+                "which flowzero reads back but TensorFlow cannot import.",
+                e.message,
+            )
 
         return json_saver.export_meta_graph(
             filename, collection_list=collection_list, as_text=as_text, graph=graph, saver=saver

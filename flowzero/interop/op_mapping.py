@@ -119,8 +119,8 @@ def export_node(op: Operation) -> ExportedNode:
                 None,
                 None,
                 f"{op.type} '{op.name}': attr '{key}' (a "
-                f"{type(value).__name__}) has no TensorFlow GraphDef form; flowzero's control "
-                "flow (cond / while_loop bodies) is not exported to TensorFlow's format yet.",
+                f"{type(value).__name__}) has no TensorFlow GraphDef form (flowzero's "
+                "control-flow bodies and queues are not exported to TensorFlow's format yet).",
             )
         if key in _OMIT_IF_DEFAULT and list(value) == _OMIT_IF_DEFAULT[key]:
             continue

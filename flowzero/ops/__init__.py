@@ -15,6 +15,7 @@ from flowzero.ops import (  # noqa: F401 - imported for registration
     cast_ops,
     check_ops,
     checkpoint_ops,
+    clustering_ops,
     complex_ops,
     control_flow_ops,
     control_ops,

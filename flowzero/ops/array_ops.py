@@ -236,10 +236,8 @@ def _shape_operand(shape_: Any) -> Any:
         return shape_
     if isinstance(shape_, TensorShape):
         shape_ = shape_.as_list()
-    if _has_tensor(shape_):  # [tf.shape(x)[0], 1]: packed, as TF does
-        from flowzero.framework.graph import convert_to_tensor
-
-        return convert_to_tensor(shape_)
+    if isinstance(shape_, (list, tuple)) and _has_tensor(shape_):  # [tf.shape(x)[0], 1]
+        return _int_operand(shape_, "shape")
     return constant(
         [int(d) for d in shape_] if not np.isscalar(shape_) else [int(shape_)],
         dtype=dtypes.int32,
@@ -367,15 +365,19 @@ def ones_like(
 
 def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Tensor:  # noqa: A002
     """A tensor of zeros of `shape`."""
-    if isinstance(shape, Tensor) or _has_tensor(shape):
+    if isinstance(shape, Tensor):
         return fill(shape, constant(0, dtype=dtype), name=name or "zeros")
+    if isinstance(shape, (list, tuple)) and _has_tensor(shape):  # e.g. [n] with n a Tensor
+        return fill(_int_operand(shape, "shape"), constant(0, dtype=dtype), name=name or "zeros")
     return constant(0, dtype=dtype, shape=shape, name=name or "zeros")
 
 
 def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Tensor:  # noqa: A002
     """A tensor of ones of `shape`."""
-    if isinstance(shape, Tensor) or _has_tensor(shape):
+    if isinstance(shape, Tensor):
         return fill(shape, constant(1, dtype=dtype), name=name or "ones")
+    if isinstance(shape, (list, tuple)) and _has_tensor(shape):  # e.g. [n] with n a Tensor
+        return fill(_int_operand(shape, "shape"), constant(1, dtype=dtype), name=name or "ones")
     return constant(1, dtype=dtype, shape=shape, name=name or "ones")
 
 

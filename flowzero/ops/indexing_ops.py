@@ -20,6 +20,7 @@ from flowzero.ops.common import (
     _require_int,
     _scalar_int,
     _static_shape_value,
+    scatter_add_rows,
 )
 from flowzero.ops.manip_ops import concat
 from flowzero.ops.reshape_ops import reshape, squeeze
@@ -80,7 +81,10 @@ class GatherGrad(OpDef):
         a = self.attrs["axis"] % out.ndim
         idx = indices.reshape(-1)
         d = dy.reshape(out.shape[:a] + (idx.size,) + out.shape[a + 1 :])
-        np.add.at(np.moveaxis(out, a, 0), idx, np.moveaxis(d, a, 0))
+        if a == 0:
+            scatter_add_rows(out, idx, d)
+        else:
+            np.add.at(np.moveaxis(out, a, 0), idx, np.moveaxis(d, a, 0))
         return out
 
     def gradient(self, op: Any, ddx: Tensor) -> list[Any]:

@@ -19,7 +19,13 @@ from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.ops.array_ops import _int_operand, broadcast_to, ones_like, shape, zeros_like
 from flowzero.ops.cast_ops import cast
-from flowzero.ops.common import DTypeError, _graph_for, _require_int, _scalar_int
+from flowzero.ops.common import (
+    DTypeError,
+    _graph_for,
+    _require_int,
+    _scalar_int,
+    scatter_add_rows,
+)
 from flowzero.ops.indexing_ops import gather, where
 from flowzero.ops.logic_ops import equal, greater, greater_equal, logical_and
 from flowzero.ops.manip_ops import concat
@@ -50,7 +56,10 @@ def _reduce(kind: str, data: np.ndarray, ids: np.ndarray, n: int, empty: Any) ->
         rows, flat = rows[keep], flat[keep]
     ufunc = _UFUNC["sum" if kind == "mean" else kind]
     out = np.full((n,) + data.shape[k:], _identity(kind, data.dtype), dtype=data.dtype)
-    ufunc.at(out, flat, rows)
+    if ufunc is np.add:
+        scatter_add_rows(out, flat, rows)
+    else:
+        ufunc.at(out, flat, rows)
     if kind == "mean":
         count = np.bincount(flat, minlength=n)[:n].reshape((n,) + (1,) * (data.ndim - k))
         out = np.where(count > 0, out / np.maximum(count, 1).astype(out.dtype), 0)

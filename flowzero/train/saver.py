@@ -113,7 +113,9 @@ def _entries(var_list: Any, graph: Graph) -> list[_Entry]:
     return list(seen.values())
 
 
-def _check_save_path(save_path: Any, what: str = "save_path") -> str:
+def _check_save_path(save_path: Any, what: str = "save_path", step_follows: bool = False) -> str:
+    """`save_path` as a str, or ValueError. With `step_follows` (a save with global_step) it
+    may name a directory, as in TF: the prefix is then `<dir>-<step>`, beside it."""
     if save_path is None:
         raise ValueError(f"Can't use {what} when it is None.")
     p = os.fspath(save_path)
@@ -121,7 +123,7 @@ def _check_save_path(save_path: Any, what: str = "save_path") -> str:
         raise ValueError(
             f"{what} must be a non-empty path prefix like 'ckpt/model.ckpt'; got {save_path!r}."
         )
-    if p.endswith(("/", os.sep)) or os.path.isdir(p):
+    if not step_follows and (p.endswith(("/", os.sep)) or os.path.isdir(p)):
         raise ValueError(
             f"{what} {p!r} is a directory; pass a file prefix inside it, such as "
             f"{os.path.join(p, 'model.ckpt')!r}."
@@ -281,7 +283,7 @@ class Saver:
         sess = self._check_session(sess)
         if getattr(self._graph, "_eager", False):
             write_meta_graph = False  # (as TF: no meta graph for an eager program)
-        save_path = _check_save_path(save_path)
+        save_path = _check_save_path(save_path, step_follows=global_step is not None)
         name = latest_filename or "checkpoint"
         if os.path.basename(name) != name:
             raise ValueError(f"latest_filename must be a file name; got {name!r}.")
@@ -296,6 +298,7 @@ class Saver:
             prefix = save_path
         else:
             prefix = f"{save_path}-{step:08d}" if self._pad_step_number else f"{save_path}-{step}"
+            _check_save_path(prefix)
         values = {e.key: _cell(sess, e.ref.op.name).read() for e in self._entries}
         abs_prefix = os.path.abspath(prefix)
         save_dir = os.path.dirname(abs_prefix)

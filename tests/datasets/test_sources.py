@@ -190,7 +190,7 @@ def test_fake_data_as_tf1s_unit_tests_use_it() -> None:
     """TF1's positional order read_data_sets(train_dir, fake_data, one_hot) and
     next_batch(batch_size, fake_data): all-ones images, class-0 labels, nothing read."""
     ds = read_data_sets("unused", True, True)
-    assert ds.train.num_examples == 0
+    assert ds.train.num_examples == 10000  # as TF1's fake DataSet (it holds no samples)
     x, y = ds.train.next_batch(3, True)
     assert x.shape == (3, 784) and x.dtype == np.float32 and np.all(x == 1)
     assert y.shape == (3, 10) and np.all(y[:, 0] == 1) and y.sum() == 3

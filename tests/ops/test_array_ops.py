@@ -494,3 +494,14 @@ def test_fill_zeros_ones_pack_a_shape_list_holding_tensors():
     np.testing.assert_array_equal(av, np.zeros((2, 1), np.float32))
     np.testing.assert_array_equal(bv, np.full((2, 2), 3, np.int32))
     np.testing.assert_array_equal(cv, np.ones((3, 4), np.int32))
+
+
+def test_zeros_and_ones_take_a_shape_list_holding_tensors():
+    # TF packs a list such as [n] or [n, 3] with n a Tensor (k-means builds ones([k])).
+    n = tf.placeholder(tf.int32, [])
+    z = tf.zeros([n, 3], dtype=tf.int64)
+    o = tf.ones([n])
+    assert z.dtype == tf.int64 and z.shape.as_list() == [None, 3]
+    got_z, got_o = run([z, o], {n: 2})
+    np.testing.assert_array_equal(got_z, np.zeros((2, 3), np.int64))
+    np.testing.assert_array_equal(got_o, np.ones(2, np.float32))
