@@ -22,11 +22,20 @@ from flowzero.framework import errors
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
+from flowzero.ops import compiled
 from flowzero.ops.activation_ops import _stable_sigmoid
 
 
 def _dim(s: TensorShape, i: int) -> int | None:
     return None if s.known is None else s.known[i]
+
+
+def _compiled_lstm(dt: np.dtype) -> Any:
+    """flowzero/ops/compiled/lstm.py for float32/float64 when compiled kernels are on, else None
+    (the NumPy code is then the kernel, and is always the reference)."""
+    if dt != np.float32 and dt != np.float64:
+        return None
+    return compiled.load("lstm")
 
 
 def _grad_specs(x: Tensor, state: Tensor, w: Tensor) -> list[TensorSpec]:
@@ -329,19 +338,31 @@ class BlockLSTM(OpDef):
         tmp[1][1] = np.empty((batch, u), dt)
         tmp[6][1] = np.empty((batch, u), dt)
         c, h = cs_prev, h_prev
+        ck = _compiled_lstm(dt)
+        if ck is not None:
+            c = np.ascontiguousarray(c)
+            none = np.empty((0, 0), dt)
+            quarter = dt.type(0.25)
         for t in range(n_t):
             g = xw[t]
             np.matmul(h, w_h, out=hw)
             g += hw
             np.tanh(g, out=g)
+            i, cs, f, o, ci, co, hn = (
+                q[t] if q is not None else tmp[k][t % 2] for k, q in enumerate(seqs)
+            )
+            if ck is not None:  # the same arithmetic in two compiled passes around one tanh
+                fac_t = fac[t] if grad else none
+                ck.block_fwd_gates(g, c, i, f, o, ci, cs, fac_t, grad, half, quarter, one)
+                np.tanh(cs, out=co)
+                ck.block_fwd_out(co, o, hn, fac_t, fac_c[t] if grad else none, grad, one)
+                c, h = cs, hn
+                continue
             if grad:
                 d = fac[t]
                 np.multiply(g, g, out=d)
                 np.subtract(one, d, out=d)
                 d *= k_row
-            i, cs, f, o, ci, co, hn = (
-                q[t] if q is not None else tmp[k][t % 2] for k, q in enumerate(seqs)
-            )
             for y, lo in ((i, 0), (f, 2 * u), (o, 3 * u)):
                 np.multiply(g[:, lo : lo + u], half, out=y)
                 y += half
@@ -433,7 +454,28 @@ class BlockLSTMGrad(OpDef):
         seq_dh = np.ndim(dh_seq) != 0
         seq_dcs = np.ndim(dcs_seq) != 0
         tmp = np.empty((batch, u), dt)
+        ck = _compiled_lstm(dt)
+        if ck is not None:
+            none = np.empty((0, 0), dt)
+            dh_seq = np.ascontiguousarray(dh_seq, dt) if seq_dh else none
+            dcs_seq = np.ascontiguousarray(dcs_seq, dt) if seq_dcs else none
+            fac, fac_c, f_s = (np.ascontiguousarray(a) for a in (fac, fac_c, f_s))
         for t in range(n_t - 1, -1, -1):
+            if ck is not None:  # one compiled pass, then the recurrent GEMM
+                ck.block_bwd_step(
+                    dh_next,
+                    dh_seq[t] if seq_dh else none,
+                    seq_dh,
+                    dcs_next,
+                    dcs_seq[t] if seq_dcs else none,
+                    seq_dcs,
+                    fac[t],
+                    fac_c[t],
+                    f_s[t],
+                    d_all[t],
+                )
+                np.matmul(d_all[t], w_h_t, out=dh_next)
+                continue
             dh = dh_next
             if seq_dh:
                 dh += dh_seq[t]
