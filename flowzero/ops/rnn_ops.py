@@ -14,6 +14,7 @@ them again.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,16 @@ def _compiled_lstm(dt: np.dtype) -> Any:
     if dt != np.float32 and dt != np.float64:
         return None
     return compiled.load("lstm")
+
+
+@functools.lru_cache(maxsize=32)
+def _gate_scale(dt: np.dtype, u: int) -> np.ndarray:
+    """[0.5] * u, [1] * u, [0.5] * 2u: the pre-activations' scale for one tanh over the i, ci,
+    f, o gates (sigmoid(z) = 0.5 + 0.5 tanh(z / 2))."""
+    row = np.full(4 * u, 0.5, dt)
+    row[u : 2 * u] = 1
+    row.flags.writeable = False
+    return row
 
 
 def _grad_specs(x: Tensor, state: Tensor, w: Tensor) -> list[TensorSpec]:
@@ -113,6 +124,16 @@ class LSTMBlockCell(OpDef):
         gates += b
         u = units
         gates[:, 2 * u : 3 * u] += gates.dtype.type(self.attrs.get("forget_bias", 1.0))
+        ck = _compiled_lstm(gates.dtype)
+        if ck is not None:  # one tanh over the four gates (sigmoid's pre-halved), one pass
+            dt = gates.dtype
+            gates *= _gate_scale(dt, u)
+            np.tanh(gates, out=gates)
+            i, f, o, ci, cs = (np.empty((gates.shape[0], u), dt) for _ in range(5))
+            c = np.ascontiguousarray(cs_prev, dt)
+            ck.cell_fwd(gates, c, i, f, o, ci, cs, dt.type(0.5))
+            co = np.tanh(cs)
+            return [i, cs, f, o, ci, co, co * o]
         i = _stable_sigmoid(gates[:, :u])
         ci = np.tanh(gates[:, u : 2 * u])
         f = _stable_sigmoid(gates[:, 2 * u : 3 * u])
@@ -184,6 +205,22 @@ class LSTMBlockCellGrad(OpDef):
     ) -> list[np.ndarray]:
         u = cs_prev.shape[1]
         one = x.dtype.type(1)
+        ck = None if extra else _compiled_lstm(x.dtype)
+        if ck is not None:
+            batch, dt = x.shape[0], x.dtype
+            d = np.empty((batch, 4 * u), dt)
+            dcs_prev = np.empty((batch, u), dt)
+            ck.cell_bwd(
+                *(np.ascontiguousarray(np.broadcast_to(a, (batch, u)), dt) for a in (dh, dcs)),
+                *(np.ascontiguousarray(a, dt) for a in (i, f, o, ci, co, cs_prev)),
+                d,
+                dcs_prev,
+                one,
+            )
+            xh = np.concatenate([x, h_prev], axis=1)
+            dxh = d @ w.T
+            n = x.shape[1]
+            return [dxh[:, :n], dcs_prev, dxh[:, n:], xh.T @ d, d.sum(axis=0)]
         # dcs_total = dcs + dh * o * (1 - co^2) (+ dco * (1 - co^2))
         dco = dh * o
         if extra:

@@ -135,14 +135,15 @@ def test_float16_keeps_the_numpy_kernel(mode):
     assert out[6].dtype == np.float16 and np.isfinite(out[6]).all()
 
 
-def _train_step(seed_x):
-    """dynamic_rnn over BasicLSTMCell (BlockLSTM in the plan): loss and every gradient."""
+def _train_step(seed_x, kernel_op="BlockLSTM"):
+    """dynamic_rnn over BasicLSTMCell (BlockLSTM in the plan, or LSTMBlockCell steps in a
+    while loop when fusion is off): loss and every gradient."""
     g = tf.Graph()
     with g.as_default():
         tf.set_random_seed(3)
         x = tf.placeholder(tf.float32, [None, None, 5])
         out, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(7), x, dtype=tf.float32)
-        assert "BlockLSTM" in {o.type for o in g.get_operations()}
+        assert kernel_op in {o.type for o in g.get_operations()}
         loss = tf.reduce_sum(out * out) + tf.reduce_sum(state.c)
         grads = tf.gradients(loss, [x] + tf.trainable_variables())
         with tf.Session(graph=g) as sess:
@@ -189,3 +190,64 @@ def test_gradient_matches_central_differences_with_compiled_on(mode):
             minus[k][idx] -= eps
             num[idx] = (f(*plus) - f(*minus)) / (2 * eps)
         np.testing.assert_allclose(grad, num, rtol=1e-6, atol=1e-7)
+
+
+def _cell_inputs(dt, b, d, u, seed):
+    x, *rest = _inputs(dt, 1, b, d, u, seed)
+    return [x[0], *rest]
+
+
+def _cell(inputs, forget_bias, dcs_zero, dh_zero):
+    x, c, h, w, b = inputs
+    out = rnn_ops.LSTMBlockCell({"forget_bias": forget_bias}, "cell").compute(x, c, h, w, b)
+    i, cs, f, o, ci, co, _ = out
+    dt = x.dtype.type
+    rng = np.random.default_rng(2)
+    dcs = dt(0) if dcs_zero else rng.standard_normal(c.shape).astype(dt)
+    dh = dt(0) if dh_zero else rng.standard_normal(c.shape).astype(dt)
+    grads = rnn_ops.LSTMBlockCellGrad({}, "g").compute(x, c, h, w, i, f, o, ci, co, dcs, dh)
+    return list(out) + list(grads)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1, 1), (3, 5, 7), (6, 2, 13), (2, 9, 17)])
+@pytest.mark.parametrize("zeros", [(False, False), (True, False), (False, True)])
+def test_compiled_cell_matches_numpy_kernels(mode, dt, shape, zeros):
+    b, d, u = shape
+    inputs = _cell_inputs(dt, b, d, u, seed=b + d + u)
+    mode("0")
+    ref = _cell(inputs, 0.5, *zeros)
+    mode("1")
+    got = _cell(inputs, 0.5, *zeros)
+    _close(ref, got, dt)
+
+
+def test_cell_gradients_reaching_the_gates_keep_the_numpy_kernel(mode, monkeypatch):
+    """The rare gradients of i, f, o, ci, co (extra inputs) are folded in by the NumPy code."""
+    mode("1")
+    kernels = compiled.load("lstm")
+    called = []
+    monkeypatch.setattr(kernels, "cell_bwd", lambda *a: called.append(a))
+    x, c, h, w, b = _cell_inputs(np.float64, 2, 3, 4, seed=0)
+    i, cs, f, o, ci, co, _ = rnn_ops.LSTMBlockCell({}, "c").compute(x, c, h, w, b)
+    ones = np.ones_like(c)
+    got = rnn_ops.LSTMBlockCellGrad({}, "g").compute(
+        x, c, h, w, i, f, o, ci, co, ones, ones, ones, ones, ones, ones, ones
+    )
+    assert called == [] and got[3].shape == w.shape
+    rnn_ops.LSTMBlockCellGrad({}, "g").compute(x, c, h, w, i, f, o, ci, co, ones, ones)
+    assert len(called) == 1
+
+
+def test_while_loop_form_equal_with_and_without_compiled_kernels(mode, monkeypatch):
+    """dynamic_rnn as a while loop of LSTMBlockCell steps (fusion off), gradients included."""
+    from flowzero.runtime import fusion
+
+    monkeypatch.setattr(fusion, "ENABLED", False)
+    xv = np.random.default_rng(6).standard_normal((2, 3, 5)).astype(np.float32)
+    mode("0")
+    ref = _train_step(xv, "LSTMBlockCell")
+    mode("1")
+    got = _train_step(xv, "LSTMBlockCell")
+    for p, q in zip(ref, got):
+        np.testing.assert_allclose(q, p, rtol=2e-7, atol=2e-7)

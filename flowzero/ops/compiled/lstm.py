@@ -100,6 +100,51 @@ def block_bwd_step(dh, dh_t, seq_dh, dcs, dcs_t, seq_dcs, fac, fac_c, f, d):  # 
             dcs[a, j] *= f[a, j]
 
 
+@njit
+def cell_fwd(g, cs_prev, i, f, o, ci, cs, half):  # pragma: no cover
+    """LSTMBlockCell from its gate tanh values g [batch, 4u] (sigmoid gates pre-halved): the
+    gates, and cs = ci * i + cs_prev * f."""
+    batch = g.shape[0]
+    u = g.shape[1] // 4
+    for a in range(batch):
+        for j in range(u):
+            i[a, j] = g[a, j] * half + half
+        for j in range(u):
+            ci[a, j] = g[a, u + j]
+        for j in range(u):
+            f[a, j] = g[a, 2 * u + j] * half + half
+        for j in range(u):
+            o[a, j] = g[a, 3 * u + j] * half + half
+        for j in range(u):
+            cs[a, j] = ci[a, j] * i[a, j] + cs_prev[a, j] * f[a, j]
+
+
+@njit
+def cell_bwd(dh, dcs, i, f, o, ci, co, cs_prev, d, dcs_prev, one):  # pragma: no cover
+    """LSTMBlockCellGrad's gate gradients d [batch, 4u] (i, ci, f, o) and dcs_prev, from dh
+    and dcs: dcs_t = (1 - co^2) (dh o) + dcs; d_i = dcs_t ci i (1 - i), d_ci = dcs_t i (1 -
+    ci^2), d_f = dcs_t cs_prev f (1 - f), d_o = dh co o (1 - o); dcs_prev = dcs_t f."""
+    batch, u = dh.shape
+    for a in range(batch):
+        for j in range(u):  # dcs_t, kept in dcs_prev until the last loop
+            v = co[a, j]
+            dcs_prev[a, j] = (one - v * v) * (dh[a, j] * o[a, j]) + dcs[a, j]
+        for j in range(u):
+            y = i[a, j]
+            d[a, j] = dcs_prev[a, j] * ci[a, j] * y * (one - y)
+        for j in range(u):
+            y = ci[a, j]
+            d[a, u + j] = dcs_prev[a, j] * i[a, j] * (one - y * y)
+        for j in range(u):
+            y = f[a, j]
+            d[a, 2 * u + j] = dcs_prev[a, j] * cs_prev[a, j] * y * (one - y)
+        for j in range(u):
+            y = o[a, j]
+            d[a, 3 * u + j] = dh[a, j] * co[a, j] * y * (one - y)
+        for j in range(u):
+            dcs_prev[a, j] *= f[a, j]
+
+
 def warm_up() -> None:
     """Compile (or load from Numba's cache) every kernel for float32 and float64."""
     for dt in (np.float32, np.float64):
@@ -111,3 +156,5 @@ def warm_up() -> None:
             block_fwd_gates(g, s[0], s[1], s[2], s[3], s[4], s[5], fac, grad, half, quarter, one)
             block_fwd_out(s[5], s[3], s[6], fac, s[7] if grad else none, grad, one)
         block_bwd_step(s[0], s[1], True, s[2], s[3], True, g, s[4], s[5], g.copy())
+        cell_fwd(g, s[0], s[1], s[2], s[3], s[4], s[5], half)
+        cell_bwd(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], g.copy(), s[0].copy(), one)
