@@ -293,6 +293,10 @@ def test_real_blas_one_thread_inside_restored_after(monkeypatch):
 
     monkeypatch.delenv(threads.ENV_THREADS, raising=False)
     monkeypatch.delenv(threads.ENV_POLICY, raising=False)
+    # The BLAS libraries loaded now, as in a fresh process: an earlier test may have imported
+    # Numba (the compiled kernels), which imports SciPy and with it SciPy's own OpenBLAS, after
+    # the policy had looked for libraries; NumPy never calls that one, but it is read below.
+    monkeypatch.setattr(threads._state, "blas", None)
     with threadpool_limits(limits=2, user_api="blas"):
         before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
         if not before or threads._Blas().get() == 0:
