@@ -14,6 +14,7 @@ them again.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -22,11 +23,30 @@ from flowzero.framework import errors
 from flowzero.framework.graph import Tensor, apply_op, convert_to_tensor
 from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
+from flowzero.ops import compiled
 from flowzero.ops.activation_ops import _stable_sigmoid
 
 
 def _dim(s: TensorShape, i: int) -> int | None:
     return None if s.known is None else s.known[i]
+
+
+def _compiled_lstm(dt: np.dtype) -> Any:
+    """flowzero/ops/compiled/lstm.py for float32/float64 when compiled kernels are on, else None
+    (the NumPy code is then the kernel, and is always the reference)."""
+    if dt != np.float32 and dt != np.float64:
+        return None
+    return compiled.load("lstm")
+
+
+@functools.lru_cache(maxsize=32)
+def _gate_scale(dt: np.dtype, u: int) -> np.ndarray:
+    """[0.5] * u, [1] * u, [0.5] * 2u: the pre-activations' scale for one tanh over the i, ci,
+    f, o gates (sigmoid(z) = 0.5 + 0.5 tanh(z / 2))."""
+    row = np.full(4 * u, 0.5, dt)
+    row[u : 2 * u] = 1
+    row.flags.writeable = False
+    return row
 
 
 def _grad_specs(x: Tensor, state: Tensor, w: Tensor) -> list[TensorSpec]:
@@ -104,6 +124,16 @@ class LSTMBlockCell(OpDef):
         gates += b
         u = units
         gates[:, 2 * u : 3 * u] += gates.dtype.type(self.attrs.get("forget_bias", 1.0))
+        ck = _compiled_lstm(gates.dtype)
+        if ck is not None:  # one tanh over the four gates (sigmoid's pre-halved), one pass
+            dt = gates.dtype
+            gates *= _gate_scale(dt, u)
+            np.tanh(gates, out=gates)
+            i, f, o, ci, cs = (np.empty((gates.shape[0], u), dt) for _ in range(5))
+            c = np.ascontiguousarray(cs_prev, dt)
+            ck.cell_fwd(gates, c, i, f, o, ci, cs, dt.type(0.5))
+            co = np.tanh(cs)
+            return [i, cs, f, o, ci, co, co * o]
         i = _stable_sigmoid(gates[:, :u])
         ci = np.tanh(gates[:, u : 2 * u])
         f = _stable_sigmoid(gates[:, 2 * u : 3 * u])
@@ -175,6 +205,22 @@ class LSTMBlockCellGrad(OpDef):
     ) -> list[np.ndarray]:
         u = cs_prev.shape[1]
         one = x.dtype.type(1)
+        ck = None if extra else _compiled_lstm(x.dtype)
+        if ck is not None:
+            batch, dt = x.shape[0], x.dtype
+            d = np.empty((batch, 4 * u), dt)
+            dcs_prev = np.empty((batch, u), dt)
+            ck.cell_bwd(
+                *(np.ascontiguousarray(np.broadcast_to(a, (batch, u)), dt) for a in (dh, dcs)),
+                *(np.ascontiguousarray(a, dt) for a in (i, f, o, ci, co, cs_prev)),
+                d,
+                dcs_prev,
+                one,
+            )
+            xh = np.concatenate([x, h_prev], axis=1)
+            dxh = d @ w.T
+            n = x.shape[1]
+            return [dxh[:, :n], dcs_prev, dxh[:, n:], xh.T @ d, d.sum(axis=0)]
         # dcs_total = dcs + dh * o * (1 - co^2) (+ dco * (1 - co^2))
         dco = dh * o
         if extra:
@@ -329,19 +375,31 @@ class BlockLSTM(OpDef):
         tmp[1][1] = np.empty((batch, u), dt)
         tmp[6][1] = np.empty((batch, u), dt)
         c, h = cs_prev, h_prev
+        ck = _compiled_lstm(dt)
+        if ck is not None:
+            c = np.ascontiguousarray(c)
+            none = np.empty((0, 0), dt)
+            quarter = dt.type(0.25)
         for t in range(n_t):
             g = xw[t]
             np.matmul(h, w_h, out=hw)
             g += hw
             np.tanh(g, out=g)
+            i, cs, f, o, ci, co, hn = (
+                q[t] if q is not None else tmp[k][t % 2] for k, q in enumerate(seqs)
+            )
+            if ck is not None:  # the same arithmetic in two compiled passes around one tanh
+                fac_t = fac[t] if grad else none
+                ck.block_fwd_gates(g, c, i, f, o, ci, cs, fac_t, grad, half, quarter, one)
+                np.tanh(cs, out=co)
+                ck.block_fwd_out(co, o, hn, fac_t, fac_c[t] if grad else none, grad, one)
+                c, h = cs, hn
+                continue
             if grad:
                 d = fac[t]
                 np.multiply(g, g, out=d)
                 np.subtract(one, d, out=d)
                 d *= k_row
-            i, cs, f, o, ci, co, hn = (
-                q[t] if q is not None else tmp[k][t % 2] for k, q in enumerate(seqs)
-            )
             for y, lo in ((i, 0), (f, 2 * u), (o, 3 * u)):
                 np.multiply(g[:, lo : lo + u], half, out=y)
                 y += half
@@ -433,7 +491,28 @@ class BlockLSTMGrad(OpDef):
         seq_dh = np.ndim(dh_seq) != 0
         seq_dcs = np.ndim(dcs_seq) != 0
         tmp = np.empty((batch, u), dt)
+        ck = _compiled_lstm(dt)
+        if ck is not None:
+            none = np.empty((0, 0), dt)
+            dh_seq = np.ascontiguousarray(dh_seq, dt) if seq_dh else none
+            dcs_seq = np.ascontiguousarray(dcs_seq, dt) if seq_dcs else none
+            fac, fac_c, f_s = (np.ascontiguousarray(a) for a in (fac, fac_c, f_s))
         for t in range(n_t - 1, -1, -1):
+            if ck is not None:  # one compiled pass, then the recurrent GEMM
+                ck.block_bwd_step(
+                    dh_next,
+                    dh_seq[t] if seq_dh else none,
+                    seq_dh,
+                    dcs_next,
+                    dcs_seq[t] if seq_dcs else none,
+                    seq_dcs,
+                    fac[t],
+                    fac_c[t],
+                    f_s[t],
+                    d_all[t],
+                )
+                np.matmul(d_all[t], w_h_t, out=dh_next)
+                continue
             dh = dh_next
             if seq_dh:
                 dh += dh_seq[t]

@@ -86,7 +86,7 @@ class TensorArrayValue:
                     "already been written to."
                 )
             v = old + v
-        elif not self.element_shape.is_compatible_with(v.shape):
+        elif not _fits(self.element_shape, v.shape):
             raise self._error(
                 f"Could not write to TensorArray index {i}: value shape "
                 f"{v.shape} is incompatible with the element shape "
@@ -142,10 +142,22 @@ class TensorArrayValue:
         return c
 
 
+def _fits(element_shape: TensorShape, shape: tuple[int, ...]) -> bool:
+    """element_shape.is_compatible_with(shape) without building a TensorShape (a loop body
+    writes once per iteration)."""
+    dims = element_shape.known
+    if dims is None:
+        return True
+    return len(dims) == len(shape) and all(d is None or d == n for d, n in zip(dims, shape))
+
+
+_UNKNOWN = TensorShape(None)
+
+
 def grad_array(like: TensorArrayValue | None = None, dtype: Any = np.float32) -> TensorArrayValue:
     """An empty gradient array (all zeros) for a forward array `like`."""
     if like is None:
-        return TensorArrayValue(0, np.dtype(dtype), TensorShape(None), True, False, "grad", True)
+        return TensorArrayValue(0, np.dtype(dtype), _UNKNOWN, True, False, "grad", True)
     return TensorArrayValue(
         0, like.dtype, like.element_shape, True, False, f"{like.name}/grad", True
     )

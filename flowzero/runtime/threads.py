@@ -9,10 +9,10 @@ on a 2-core machine with one busy loop beside it: a TwoLayerNet step 1.5 ms with
 24 ms with two; a SimpleConvNet step 68 ms vs 265 ms). TensorFlow sizes its own thread pool
 and splits an op only when its cost model says it pays; flowzero does the same with the BLAS.
 
-The rule, per op that calls a GEMM (`_GEMMS` below: MatMul, the Conv2D family, BlockLSTM and
-their fused chains; unlike fusion, whose table lives in the op catalogue, this module names the
-op types it knows about, so that the op catalogue stays free of thread concerns), from the
-GEMM's m x k @ k x n:
+The rule, per op that calls a GEMM (`_GEMMS` below: MatMul, the Conv2D family, the LSTM
+kernels and their fused chains; unlike fusion, whose table lives in the op catalogue, this
+module names the op types it knows about, so that the op catalogue stays free of thread
+concerns), from the GEMM's m x k @ k x n:
 - m·k·n < SMALL_WORK: the BLAS already runs it on one thread; the op is left alone, so plans of
   tiny ops never touch the thread count.
 - m·k·n >= PARALLEL_WORK and m·n >= PARALLEL_OUTPUTS (the BLAS splits the output, not the
@@ -131,6 +131,14 @@ def _lstm(op: Any) -> Callable[[tuple[Any, ...]], tuple[int, int]]:
     return size
 
 
+def _lstm_cell(op: Any) -> Callable[[tuple[Any, ...]], tuple[int, int]]:
+    def size(args: tuple[Any, ...]) -> tuple[int, int]:  # one step: [x, h] [b, d + u] @ w
+        batch, (rows, gates) = args[0].shape[0], args[3].shape
+        return batch * rows * gates, batch * gates
+
+    return size
+
+
 _GEMMS: dict[str, Callable[[Any], Callable[[tuple[Any, ...]], tuple[int, int]]]] = {
     "MatMul": _matmul,
     "Conv2D": _conv2d,
@@ -138,6 +146,8 @@ _GEMMS: dict[str, Callable[[Any], Callable[[tuple[Any, ...]], tuple[int, int]]]]
     "Conv2DBackpropFilter": _conv_filter_grad,
     "BlockLSTM": _lstm,
     "BlockLSTMGrad": _lstm,
+    "LSTMBlockCell": _lstm_cell,  # the steps of a while-loop dynamic_rnn, static_rnn
+    "LSTMBlockCellGrad": _lstm_cell,
 }
 
 

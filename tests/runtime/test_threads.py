@@ -153,6 +153,30 @@ def test_conv_ops_decide_from_their_gemm(blas):
         assert blas.sets == [1, 4]
 
 
+def test_lstm_cell_steps_decide_from_their_gemm(blas):
+    """The fused LSTM step (a while-loop dynamic_rnn's body, static_rnn) and its gradient at
+    W7's size: [128, 28 + 128] @ [156, 512], one thread, switched once per run."""
+    from flowzero.ops import rnn_ops
+
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 28])
+        c = tf.placeholder(tf.float32, [None, 128])
+        w = tf.constant(np.full((156, 512), 1e-2, np.float32))
+        b = tf.constant(np.zeros(512, np.float32))
+        h = rnn_ops.lstm_block_cell(x, c, c, w, b)[6]
+        dw = tf.gradients(tf.reduce_sum(h), w)[0]
+    feed = {x: np.ones((128, 28), np.float32), c: np.zeros((128, 128), np.float32)}
+    with tf.Session(graph=g) as sess:
+        sess.run(dw, feed)
+    assert blas.sets == [1, 4]
+    small = {x: np.ones((2, 28), np.float32), c: np.zeros((2, 128), np.float32)}
+    del blas.sets[:]
+    with tf.Session(graph=g) as sess:
+        sess.run(dw, small)  # 2 x 156 x 512: below the BLAS's own threshold, left alone
+    assert blas.sets == []
+
+
 # -- settings ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("intra, want", [(1, [1, 4]), (2, [2, 4]), (0, []), (8, [])])
 def test_config_intra_op_threads_caps_large_ops(blas, intra, want):
@@ -276,6 +300,10 @@ def test_real_blas_one_thread_inside_restored_after(monkeypatch):
 
     monkeypatch.delenv(threads.ENV_THREADS, raising=False)
     monkeypatch.delenv(threads.ENV_POLICY, raising=False)
+    # The BLAS libraries loaded now, as in a fresh process: an earlier test may have imported
+    # Numba (the compiled kernels), which imports SciPy and with it SciPy's own OpenBLAS, after
+    # the policy had looked for libraries; NumPy never calls that one, but it is read below.
+    monkeypatch.setattr(threads._state, "blas", None)
     with threadpool_limits(limits=2, user_api="blas"):
         before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
         if not before or threads._Blas().get() == 0:
