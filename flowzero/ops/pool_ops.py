@@ -16,6 +16,7 @@ import numpy as np
 
 from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import TensorSpec, register_op, spec
+from flowzero.ops import compiled
 from flowzero.ops.array_ops import _shape_like, zeros_like
 from flowzero.ops.conv_ops import (
     Got,
@@ -94,6 +95,20 @@ def _lowest(dtype: np.dtype) -> Any:
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
+def _compiled_pool(x: np.ndarray, g: _Geom) -> Any:
+    """The compiled pooling kernels (flowzero/ops/compiled/pool.py) when they cover x: NHWC,
+    C-contiguous, float32/float64, at most 255 window offsets; else None (NumPy's path)."""
+    if (
+        g.fmt != "NHWC"
+        or x.dtype.type not in (np.float32, np.float64)
+        or not x.flags.c_contiguous
+        or g.ksize[0] * g.ksize[1] > 255
+        or not x.size
+    ):
+        return None
+    return compiled.load("pool")
+
+
 def _argmax_masks(
     x: np.ndarray, y: np.ndarray, g: _Geom, oh: int, ow: int, pads: tuple[int, int, int, int]
 ) -> Iterator[tuple[int, int, np.ndarray]]:
@@ -160,6 +175,9 @@ class MaxPool(_Pool):
         g = self._geom()
         x = _to_nhwc(x, g.fmt)
         oh, ow, pads = self._plan(x, g)
+        fast = _compiled_pool(x, g)
+        if fast is not None:
+            return self._compiled(fast, x, g, oh, ow, pads, False)[0]
         xp = _pad(x, pads, _lowest(x.dtype))
         return _from_nhwc(
             _max_of(
@@ -183,6 +201,9 @@ class MaxPool(_Pool):
         kh, kw = g.ksize
         if not _tiles(g, pads) or kh * kw > 255:
             return self.compute(x), None
+        fast = _compiled_pool(xn, g)
+        if fast is not None:
+            return self._compiled(fast, xn, g, oh, ow, pads, True)
         x6 = _tiled(xn, g, oh, ow)
         taps = [x6[:, :, p, :, q, :] for p in range(kh) for q in range(kw)]
         y = _max_of(taps)
@@ -194,6 +215,23 @@ class MaxPool(_Pool):
             np.multiply(first, ne, out=first)
             first += k
         return _from_nhwc(y, g.fmt), first
+
+    @staticmethod
+    def _compiled(
+        fast: Any, x: np.ndarray, g: _Geom, oh: int, ow: int, pads: Any, with_first: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """compiled.pool.max_pool: y and (with_first) the offsets, in one pass over x (NHWC)."""
+        n, _, _, c = x.shape
+        y = np.empty((n, oh, ow, c), dtype=x.dtype)
+        first = np.empty(y.shape if with_first else (1, 1, 1, 1), dtype=np.uint8)
+        (kh, kw), (sh, sw) = g.ksize, g.strides
+        if _tiles(g, pads):
+            scratch = np.empty(ow * c, dtype=fast.SCRATCH[x.dtype.type])
+            fast.max_pool_tiled(x, kh, kw, y, first, scratch, with_first)
+        else:
+            low = x.dtype.type(_lowest(x.dtype))
+            fast.max_pool(x, kh, kw, sh, sw, pads[0], pads[2], low, y, first, with_first)
+        return y, first if with_first else None
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         return [apply_op(MaxPoolGrad, [op.inputs[0], op.outputs[0], dy], self._same_attrs())]
@@ -228,6 +266,14 @@ class MaxPoolGrad(_Pool):
         x, y, dy = _to_nhwc(x, g.fmt), _to_nhwc(y, g.fmt), _to_nhwc(dy, g.fmt)
         n, h, w, c = x.shape
         oh, ow, pads = self._plan(x, g)
+        fast = _compiled_pool(x, g)
+        if (
+            fast is not None
+            and dy.dtype == x.dtype
+            and dy.flags.c_contiguous
+            and y.shape == dy.shape == (n, oh, ow, c)
+        ):
+            return self._compiled(fast, x, y, dy, g, oh, ow, pads, first)
         if first is not None and _tiles(g, pads) and first.shape == dy.shape:
             kh, kw = g.ksize
             dx6 = np.empty((n, oh, kh, ow, kw, c), dtype=dy.dtype)
@@ -246,6 +292,34 @@ class MaxPoolGrad(_Pool):
             d = _tap(dxp, p, q, oh, ow, *g.strides)
             d += routed
         return _from_nhwc(_crop(dxp, pads, h, w), g.fmt)
+
+    @staticmethod
+    def _compiled(
+        fast: Any,
+        x: np.ndarray,
+        y: np.ndarray,
+        dy: np.ndarray,
+        g: _Geom,
+        oh: int,
+        ow: int,
+        pads: Any,
+        first: np.ndarray | None,
+    ) -> np.ndarray:
+        """compiled.pool: the offsets (handed over, or from x == y), then dx in one pass
+        (tiling windows) or tap after tap into a padded buffer (the reference's order)."""
+        n, h, w, c = x.shape
+        (kh, kw), (sh, sw) = g.ksize, g.strides
+        if first is None or first.shape != dy.shape or first.dtype != np.uint8:
+            if not y.flags.c_contiguous or y.dtype != x.dtype:
+                y = np.ascontiguousarray(y, dtype=x.dtype)
+            low = x.dtype.type(_lowest(x.dtype))
+            first = np.empty(dy.shape, dtype=np.uint8)
+            fast.first_equal(x, y, kh, kw, sh, sw, pads[0], pads[2], low, first)
+        if _tiles(g, pads):
+            return fast.max_pool_grad_tiled(first, dy, kh, kw, np.empty(x.shape, dtype=dy.dtype))
+        dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
+        fast.max_pool_grad_taps(first, dy, kh, kw, sh, sw, dxp)
+        return _crop(dxp, pads, h, w)
 
     def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
         x, y, _ = op.inputs
