@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowzero.ops import compiled
-from flowzero.ops.conv_ops import _attrs
+from flowzero.ops.conv_ops import Conv2D, Conv2DBackpropFilter, _attrs
 from flowzero.ops.pool_ops import MaxPool, MaxPoolGrad
 from flowzero.runtime.state import VarCell
 from flowzero.train.adam import ApplyAdam
@@ -158,6 +158,53 @@ def test_max_pool_grad_with_a_wrong_grad_shape_still_raises() -> None:
     y = MaxPool(attrs).compute(x)
     with pytest.raises(ValueError):
         MaxPoolGrad(attrs).compute(x, y, np.ones((1, 3, 2, 2), np.float32))
+
+
+# -- Conv2D's epilogue --------------------------------------------------------------------------
+@numba_only
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 3),
+    st.integers(3, 8),
+    st.integers(4, 9),
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.sampled_from(["SAME", "VALID"]),
+    st.sampled_from([np.float32, np.float64]),
+    st.integers(0, 2**31 - 1),
+)
+def test_conv2d_bias_relu_matches_numpy(
+    n: int, hw: int, c: int, k: int, s: int, padding: str, dt: Any, seed: int
+) -> None:
+    """Conv2D+BiasAdd(+Relu) as the plan fuses it: bias and relu in one compiled pass after
+    the GEMM (above 3 input channels), the same bits; and the filter gradient."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, hw, hw, c)).astype(dt)
+    w = rng.standard_normal((k, k, c, 5)).astype(dt)
+    b = rng.standard_normal(5).astype(dt)
+    op = Conv2D(_attrs([s, s], padding, "NHWC"))
+    for bias in (None, b):
+        for relu in (False, True):
+            y, y_c = _both(lambda: op.compute_fused(x, w, bias, relu))  # noqa: B023
+            assert y.tobytes() == y_c.tobytes()
+    dy = rng.standard_normal(y.shape).astype(dt)
+    grad = Conv2DBackpropFilter(op.attrs)
+    dw, dw_c = _both(lambda: grad.compute(x, np.array(w.shape), dy))
+    assert dw.tobytes() == dw_c.tobytes()
+
+
+@numba_only
+def test_conv2d_bias_relu_runs_compiled_with_many_channels(spy: dict[str, int]) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 6, 6, 8)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 8, 16)).astype(np.float32)
+    b = rng.standard_normal(16).astype(np.float32)
+    op = Conv2D(_attrs([1, 1], "SAME", "NHWC"))
+    y, y_c = _both(lambda: op.compute_fused(x, w, b, True))
+    _same(y, y_c)
+    assert spy.get("conv", 0) == 1
+    y_nan = op.compute_fused(np.full_like(x, np.nan), w, b, True)
+    assert np.isnan(y_nan).all()  # NaN stays NaN through the relu, as np.maximum
 
 
 # -- ApplyAdam --------------------------------------------------------------------------------
