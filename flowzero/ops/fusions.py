@@ -30,6 +30,9 @@ HANDOVERS = (
     Handover(producer="Conv2D", consumer="Conv2DBackpropFilter"),
     # MaxPool's first-max offsets: MaxPoolGrad never reads the (4x larger) pooled input again.
     Handover(producer="MaxPool", consumer="MaxPoolGrad"),
+    # MaxPoolGrad's channel sums of dx, made while dx is written (the compiled kernel): the
+    # conv layer's bias gradient below a relu + max pool (None from the NumPy kernel).
+    Handover(producer="MaxPoolGrad", consumer="BiasAddGrad"),
 )
 
 register_fusions(FUSIONS, HANDOVERS)

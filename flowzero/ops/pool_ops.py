@@ -256,12 +256,37 @@ class MaxPoolGrad(_Pool):
             and producer._opdef._same_attrs() == self._same_attrs()
         )
 
-    def compute(
+    def compute_handing_over(
         self, x: np.ndarray, y: np.ndarray, dy: np.ndarray, first: np.ndarray | None = None
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(dx, db) where db is dx summed over all but the channels (what BiasAddGrad of dx
+        computes; the conv layer's bias gradient below a relu + pool): made while dx is
+        written, by the compiled kernel for tiling NHWC windows; else None."""
+        return self.compute(x, y, dy, first, want_db=True)  # type: ignore[return-value]
+
+    def compute(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        dy: np.ndarray,
+        first: np.ndarray | None = None,
+        want_db: bool = False,
+    ) -> Any:
         """`first`: MaxPool.compute_handing_over's window offsets for this x and y (the plan
         passes them when the forward ran in the same step); dx then comes from them and dy
-        alone, without reading x."""
+        alone, without reading x. want_db: return (dx, db or None), see
+        compute_handing_over."""
+        if want_db:
+            g = self._geom()
+            fast = _compiled_pool(x, g)
+            if fast is not None and dy.dtype == x.dtype and dy.flags.c_contiguous:
+                oh, ow, pads = self._plan(x, g)
+                n, _, _, c = x.shape
+                if _tiles(g, pads) and y.shape == dy.shape == (n, oh, ow, c):
+                    db = np.zeros(c, dtype=np.float64)
+                    dx = self._compiled(fast, x, y, dy, g, oh, ow, pads, first, db)
+                    return dx, db.astype(dy.dtype)
+            return self.compute(x, y, dy, first), None
         g = self._geom()
         x, y, dy = _to_nhwc(x, g.fmt), _to_nhwc(y, g.fmt), _to_nhwc(dy, g.fmt)
         n, h, w, c = x.shape
@@ -304,6 +329,7 @@ class MaxPoolGrad(_Pool):
         ow: int,
         pads: Any,
         first: np.ndarray | None,
+        db: np.ndarray | None = None,
     ) -> np.ndarray:
         """compiled.pool: the offsets (handed over, or from x == y), then dx in one pass
         (tiling windows) or tap after tap into a padded buffer (the reference's order)."""
@@ -316,7 +342,11 @@ class MaxPoolGrad(_Pool):
             first = np.empty(dy.shape, dtype=np.uint8)
             fast.first_equal(x, y, kh, kw, sh, sw, pads[0], pads[2], low, first)
         if _tiles(g, pads):
-            return fast.max_pool_grad_tiled(first, dy, kh, kw, np.empty(x.shape, dtype=dy.dtype))
+            dx = np.empty(x.shape, dtype=dy.dtype)
+            want_db = db is not None
+            return fast.max_pool_grad_tiled(
+                first, dy, kh, kw, dx, db if want_db else np.zeros(1), want_db
+            )
         dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
         fast.max_pool_grad_taps(first, dy, kh, kw, sh, sw, dxp)
         return _crop(dxp, pads, h, w)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from flowzero.ops import compiled
 from flowzero.ops.conv_ops import Conv2D, Conv2DBackpropFilter, _attrs
+from flowzero.ops.nn_ops import BiasAddGrad
 from flowzero.ops.pool_ops import MaxPool, MaxPoolGrad
 from flowzero.runtime.state import VarCell
 from flowzero.train.adam import ApplyAdam
@@ -158,6 +159,52 @@ def test_max_pool_grad_with_a_wrong_grad_shape_still_raises() -> None:
     y = MaxPool(attrs).compute(x)
     with pytest.raises(ValueError):
         MaxPoolGrad(attrs).compute(x, y, np.ones((1, 3, 2, 2), np.float32))
+
+
+@numba_only
+def test_max_pool_grad_hands_the_bias_gradient_over() -> None:
+    """MaxPoolGrad's by-product db = dx summed per channel (BiasAddGrad of dx): within float32
+    rounding of NumPy's sum (it is accumulated in float64 in another order), dx the same."""
+    rng = np.random.default_rng(4)
+    x = np.maximum(rng.standard_normal((8, 10, 11, 6)), 0).astype(np.float32)  # 11: cropped
+    attrs = _attrs([2, 2], "VALID", "NHWC", ksize=[2, 2])
+    y, first = MaxPool(attrs).compute_handing_over(x)
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    grad = MaxPoolGrad(attrs)
+    (dx, none), (dx_c, db) = _both(lambda: grad.compute_handing_over(x, y, dy, first))
+    assert none is None and db is not None and db.dtype == np.float32
+    _same(dx, dx_c)
+    np.testing.assert_allclose(db, dx.sum(axis=(0, 1, 2), dtype=np.float64), rtol=1e-6)
+    bias_grad = BiasAddGrad({"axis": -1, "data_format": "NHWC"})
+    assert bias_grad.compute(dx, db) is db
+    np.testing.assert_allclose(bias_grad.compute(dx), db, rtol=1e-5, atol=1e-5)
+
+
+def _conv_net_grads() -> list[np.ndarray]:
+    """The gradients of a small SimpleConvNet-like graph (conv, bias, relu, 2x2 max pool,
+    dense) by one Session.run: the plan's fusions and hand-overs are all in play."""
+    import flowzero as tf
+
+    rng = np.random.default_rng(5)
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 12, 12, 1])
+        w = tf.constant(rng.standard_normal((3, 3, 1, 4)).astype(np.float32))
+        b = tf.constant(rng.standard_normal(4).astype(np.float32) * 0.1)
+        h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, w, [1, 1, 1, 1], "VALID"), b))
+        p = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+        v = tf.constant(rng.standard_normal((100, 3)).astype(np.float32))
+        loss = tf.reduce_sum(tf.square(tf.matmul(tf.reshape(p, [-1, 100]), v)))
+        grads = tf.gradients(loss, [w, b, x])
+        with tf.Session() as sess:
+            return sess.run(grads, {x: rng.standard_normal((6, 12, 12, 1))})
+
+
+@numba_only
+def test_conv_net_gradients_with_and_without_compiled_kernels() -> None:
+    ref, got = _both(_conv_net_grads)
+    for r, g in zip(ref, got):
+        np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-4)
+    _same(ref[0], got[0])  # the filter gradient: the same dx, the same GEMM
 
 
 # -- Conv2D's epilogue --------------------------------------------------------------------------

@@ -128,7 +128,9 @@ def max_pool_tiled(x, kh, kw, y, first, scratch, with_first):  # noqa: ANN001, A
 
 
 @njit
-def max_pool_grad_tiled(first, dy, kh, kw, dx):  # noqa: ANN001, ANN201
+def max_pool_grad_tiled(first, dy, kh, kw, dx, db, want_db):  # noqa: ANN001, ANN201
+    """dx from the offsets when the windows tile x; with want_db also db[c] += every dx[..., c]
+    (BiasAddGrad of dx as a by-product, accumulated in db's dtype: float64)."""
     n, oh, ow, c = dy.shape
     _, h, w, _ = dx.shape
     one = dy.dtype.type(1)
@@ -144,7 +146,10 @@ def max_pool_grad_tiled(first, dy, kh, kw, dx):  # noqa: ANN001, ANN201
                         k = p * kw + q
                         out = row[j * kw + q]
                         for cc in range(c):
-                            out[cc] = dr[cc] * (one if fr[cc] == k else zero)
+                            v = dr[cc] * (one if fr[cc] == k else zero)
+                            out[cc] = v
+                            if want_db:
+                                db[cc] += v
                 for jj in range(ow * kw, w):
                     row[jj] = zero
         for ii in range(oh * kh, h):
@@ -210,6 +215,7 @@ def warm_up() -> None:
         max_pool(x, 2, 2, 2, 2, 0, 0, low, y, first, True)
         for with_first in (True, False):
             max_pool_tiled(x, 2, 2, y, first, np.empty(1, dtype=SCRATCH[dt]), with_first)
-        max_pool_grad_tiled(first, y, 2, 2, np.empty_like(x))
+        for want_db in (True, False):
+            max_pool_grad_tiled(first, y, 2, 2, np.empty_like(x), np.zeros(1), want_db)
         first_equal(x, y, 2, 2, 2, 2, 0, 0, low, first)
         max_pool_grad_taps(first, y, 2, 2, 2, 2, np.zeros_like(x))
