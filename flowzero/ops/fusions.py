@@ -23,6 +23,9 @@ FUSIONS = (
     Fusion("Conv2D", (Follow(("BiasAdd",), via=0), RELU)),
     # y = relu(x @ w + b), b a vector or a scalar, on either side of the add: MatMul.fuse.
     Fusion("MatMul", (Follow(("Add", "BiasAdd"), via=None), RELU)),
+    # dx = MaxPoolGrad(x, y, ReluGrad(g, y)) (Relu.gradient's rewrite under a max pool): the
+    # mask applied while dx is written: ReluGrad.fuse (MaxPoolGrad.fuse_relu_grad).
+    Fusion("ReluGrad", (Follow(("MaxPoolGrad",), via=2),)),
 )
 
 HANDOVERS = (

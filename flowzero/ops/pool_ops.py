@@ -256,6 +256,61 @@ class MaxPoolGrad(_Pool):
             and producer._opdef._same_attrs() == self._same_attrs()
         )
 
+    def fuse_relu_grad(self, ops: list[Any]) -> tuple[list[Any], Any] | None:
+        """ReluGrad(g, features) -> this op as its grad (Relu.gradient's rewrite under a max
+        pool): with the compiled kernel the relu mask is applied while dx is written, so the
+        masked (pooled-size) gradient is never stored; otherwise ReluGrad's and this op's
+        NumPy kernels in turn. Same bits either way."""
+        relu_grad, pool_grad = ops
+        inputs = [*relu_grad._inputs, pool_grad._inputs[0], pool_grad._inputs[1]]
+        masked_compute = relu_grad._opdef.compute
+
+        def kernel(
+            g: np.ndarray,
+            features: np.ndarray,
+            x: np.ndarray,
+            y: np.ndarray,
+            first: np.ndarray | None = None,
+            keep: bool = False,
+        ) -> Any:
+            if (
+                features.shape == g.shape
+                and features.dtype == g.dtype
+                and features.flags.c_contiguous
+            ):
+                made = self._fused(x, y, g, first, keep, features)
+                if made is not None:
+                    return made
+            r = masked_compute(g, features)
+            return (
+                self.compute_handing_over(x, y, r, first) if keep else self.compute(x, y, r, first)
+            )
+
+        return inputs, kernel
+
+    def _fused(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        dy: np.ndarray,
+        first: np.ndarray | None,
+        want_db: bool,
+        relu_of: np.ndarray | None,
+    ) -> Any:
+        """The compiled tiled kernel with its extras (relu mask, channel sums), or None when
+        it does not cover these arrays."""
+        g = self._geom()
+        fast = _compiled_pool(x, g)
+        if fast is None or dy.dtype != x.dtype or not dy.flags.c_contiguous:
+            return None
+        oh, ow, pads = self._plan(x, g)
+        n, _, _, c = x.shape
+        if not (_tiles(g, pads) and y.shape == dy.shape == (n, oh, ow, c)):
+            return None
+        db = np.zeros(c, dtype=np.float64) if want_db else None
+        dx = self._compiled(fast, x, y, dy, g, oh, ow, pads, first, db, relu_of)
+        return (dx, db.astype(dy.dtype)) if db is not None else dx
+
     def compute_handing_over(
         self, x: np.ndarray, y: np.ndarray, dy: np.ndarray, first: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -277,16 +332,8 @@ class MaxPoolGrad(_Pool):
         alone, without reading x. want_db: return (dx, db or None), see
         compute_handing_over."""
         if want_db:
-            g = self._geom()
-            fast = _compiled_pool(x, g)
-            if fast is not None and dy.dtype == x.dtype and dy.flags.c_contiguous:
-                oh, ow, pads = self._plan(x, g)
-                n, _, _, c = x.shape
-                if _tiles(g, pads) and y.shape == dy.shape == (n, oh, ow, c):
-                    db = np.zeros(c, dtype=np.float64)
-                    dx = self._compiled(fast, x, y, dy, g, oh, ow, pads, first, db)
-                    return dx, db.astype(dy.dtype)
-            return self.compute(x, y, dy, first), None
+            made = self._fused(x, y, dy, first, True, None)
+            return made if made is not None else (self.compute(x, y, dy, first), None)
         g = self._geom()
         x, y, dy = _to_nhwc(x, g.fmt), _to_nhwc(y, g.fmt), _to_nhwc(dy, g.fmt)
         n, h, w, c = x.shape
@@ -330,6 +377,7 @@ class MaxPoolGrad(_Pool):
         pads: Any,
         first: np.ndarray | None,
         db: np.ndarray | None = None,
+        relu_of: np.ndarray | None = None,
     ) -> np.ndarray:
         """compiled.pool: the offsets (handed over, or from x == y), then dx in one pass
         (tiling windows) or tap after tap into a padded buffer (the reference's order)."""
@@ -343,9 +391,17 @@ class MaxPoolGrad(_Pool):
             fast.first_equal(x, y, kh, kw, sh, sw, pads[0], pads[2], low, first)
         if _tiles(g, pads):
             dx = np.empty(x.shape, dtype=dy.dtype)
-            want_db = db is not None
+            want_db, use_relu = db is not None, relu_of is not None
             return fast.max_pool_grad_tiled(
-                first, dy, kh, kw, dx, db if want_db else np.zeros(1), want_db
+                first,
+                dy,
+                relu_of if use_relu else dy,
+                use_relu,
+                kh,
+                kw,
+                dx,
+                db if want_db else np.zeros(1),
+                want_db,
             )
         dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
         fast.max_pool_grad_taps(first, dy, kh, kw, sh, sw, dxp)

@@ -180,6 +180,37 @@ def test_max_pool_grad_hands_the_bias_gradient_over() -> None:
     np.testing.assert_allclose(bias_grad.compute(dx), db, rtol=1e-5, atol=1e-5)
 
 
+@numba_only
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_relu_grad_fused_into_max_pool_grad_is_bit_identical(dt: Any) -> None:
+    """The plan's ReluGrad -> MaxPoolGrad chain (Relu.gradient's rewrite under a max pool):
+    the compiled kernel masks while it routes; the same bits as ReluGrad then MaxPoolGrad,
+    with and without the handed-over offsets, ties, NaN and a cropped edge included."""
+    import flowzero as tf
+
+    x = tf.placeholder(dt, [None, 7, 6, 3])
+    h = tf.nn.relu(x)
+    p = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    dp = tf.placeholder(dt, [None, 3, 3, 3])
+    tf.gradients(p, [x], grad_ys=[dp])
+    ops = {op.type: op for op in tf.get_default_graph().get_operations()}
+    relu_grad = ops["ReluGrad"]
+    pool_grad = next(o for o in relu_grad.outputs[0].consumers() if o.type == "MaxPoolGrad")
+    _, kernel = pool_grad._opdef.fuse_relu_grad([relu_grad, pool_grad])
+    rng = np.random.default_rng(6)
+    xv = np.maximum(np.round(rng.standard_normal((4, 7, 6, 3))), 0).astype(dt)
+    xv[1, 0, 0, 0] = np.nan
+    attrs = pool_grad._opdef.attrs
+    yv, first = MaxPool(attrs).compute_handing_over(xv)
+    g = rng.standard_normal(yv.shape).astype(dt)
+    for handed in (None, first):
+        for keep in (False, True):
+            ref, got = _both(lambda: kernel(g, yv, xv, yv, handed, keep=keep))  # noqa: B023
+            if keep:
+                ref, got = ref[0], got[0]
+            assert ref.tobytes() == got.tobytes()
+
+
 def _conv_net_grads() -> list[np.ndarray]:
     """The gradients of a small SimpleConvNet-like graph (conv, bias, relu, 2x2 max pool,
     dense) by one Session.run: the plan's fusions and hand-overs are all in play."""

@@ -128,9 +128,11 @@ def max_pool_tiled(x, kh, kw, y, first, scratch, with_first):  # noqa: ANN001, A
 
 
 @njit
-def max_pool_grad_tiled(first, dy, kh, kw, dx, db, want_db):  # noqa: ANN001, ANN201
-    """dx from the offsets when the windows tile x; with want_db also db[c] += every dx[..., c]
-    (BiasAddGrad of dx as a by-product, accumulated in db's dtype: float64)."""
+def max_pool_grad_tiled(first, dy, relu_of, use_relu, kh, kw, dx, db, want_db):  # noqa: ANN001, ANN201
+    """dx from the offsets when the windows tile x; with use_relu dy is first multiplied by
+    (relu_of > 0) (ReluGrad(dy, relu_of), fused; the same two products as NumPy's); with
+    want_db also db[c] += every dx[..., c] (BiasAddGrad of dx as a by-product, accumulated in
+    db's dtype: float64)."""
     n, oh, ow, c = dy.shape
     _, h, w, _ = dx.shape
     one = dy.dtype.type(1)
@@ -141,12 +143,16 @@ def max_pool_grad_tiled(first, dy, kh, kw, dx, db, want_db):  # noqa: ANN001, AN
                 row = dx[b, i * kh + p]
                 for j in range(ow):
                     dr = dy[b, i, j]
+                    rr = relu_of[b, i, j] if use_relu else dr
                     fr = first[b, i, j]
                     for q in range(kw):
                         k = p * kw + q
                         out = row[j * kw + q]
                         for cc in range(c):
-                            v = dr[cc] * (one if fr[cc] == k else zero)
+                            d = dr[cc]
+                            if use_relu:
+                                d = d * (one if rr[cc] > zero else zero)
+                            v = d * (one if fr[cc] == k else zero)
                             out[cc] = v
                             if want_db:
                                 db[cc] += v
@@ -216,6 +222,8 @@ def warm_up() -> None:
         for with_first in (True, False):
             max_pool_tiled(x, 2, 2, y, first, np.empty(1, dtype=SCRATCH[dt]), with_first)
         for want_db in (True, False):
-            max_pool_grad_tiled(first, y, 2, 2, np.empty_like(x), np.zeros(1), want_db)
+            for use_relu in (True, False):
+                dx = np.empty_like(x)
+                max_pool_grad_tiled(first, y, y, use_relu, 2, 2, dx, np.zeros(1), want_db)
         first_equal(x, y, 2, 2, 2, 2, 0, 0, low, first)
         max_pool_grad_taps(first, y, 2, 2, 2, 2, np.zeros_like(x))
