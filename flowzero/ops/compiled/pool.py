@@ -115,12 +115,21 @@ def max_pool_tiled(x, kh, kw, y, first, scratch, with_first):  # noqa: ANN001, A
             xr = xf[b * h + i * kh + p]
             for e in range(ow * kw * c):
                 bad |= xr[e] != xr[e]
-        if bad:
-            fsub = first[b : b + 1, i : i + 1] if with_first else first
-            xsub = x[b : b + 1, i * kh : (i + 1) * kh]
-            zero = x.dtype.type(0)
-            max_pool(xsub, kh, kw, kh, kw, 0, 0, zero, y[b : b + 1, i : i + 1], fsub, with_first)
-        elif with_first:
+        if bad:  # this row again with the NaN-aware rule of max_pool
+            for j in range(ow):
+                for cc in range(c):
+                    cur = x0[j * kw * c + cc]
+                    f = 0
+                    for p in range(kh):
+                        xr = xf[b * h + i * kh + p]
+                        for q in range(kw):
+                            v = xr[(j * kw + q) * c + cc]
+                            if v > cur or (v != v and cur == cur):
+                                cur = v
+                                f = p * kw + q
+                    yr[j * c + cc] = cur
+                    scratch[j * c + cc] = 255 if cur != cur else f
+        if with_first:
             fr = first[b, i].reshape(m)
             for e in range(m):
                 fr[e] = scratch[e]
