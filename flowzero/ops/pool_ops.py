@@ -386,9 +386,13 @@ class MaxPoolGrad(_Pool):
         if first is None or first.shape != dy.shape or first.dtype != np.uint8:
             if not y.flags.c_contiguous or y.dtype != x.dtype:
                 y = np.ascontiguousarray(y, dtype=x.dtype)
-            low = x.dtype.type(_lowest(x.dtype))
             first = np.empty(dy.shape, dtype=np.uint8)
-            fast.first_equal(x, y, kh, kw, sh, sw, pads[0], pads[2], low, first)
+            if _tiles(g, pads):
+                scratch = np.empty(ow * c, dtype=fast.SCRATCH[x.dtype.type])
+                fast.first_equal_tiled(x, y, kh, kw, first, scratch)
+            else:
+                low = x.dtype.type(_lowest(x.dtype))
+                fast.first_equal(x, y, kh, kw, sh, sw, pads[0], pads[2], low, first)
         if _tiles(g, pads):
             dx = np.empty(x.shape, dtype=dy.dtype)
             want_db, use_relu = db is not None, relu_of is not None

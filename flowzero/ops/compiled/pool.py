@@ -201,6 +201,37 @@ def first_equal(x, y, kh, kw, sh, sw, pt, pl, lowest, first):  # noqa: ANN001, A
 
 
 @njit
+def first_equal_tiled(x, y, kh, kw, first, scratch):  # noqa: ANN001, ANN201
+    """first_equal when the windows tile x: offsets walked last to first (the first match
+    wins) through `scratch`, ints as wide as x's floats, so the loop vectorises."""
+    n, oh, ow, c = y.shape
+    h, w = x.shape[1], x.shape[2]
+    xf = x.reshape(n * h, w * c)
+    yf = y.reshape(n * oh, ow * c)
+    m = ow * c
+    none = scratch.dtype.type(255)
+    for r in range(n * oh):
+        b = r // oh
+        i = r % oh
+        yr = yf[r]
+        scratch[:m] = none
+        for k in range(kh * kw - 1, -1, -1):
+            p = k // kw
+            q = k % kw
+            xr = xf[b * h + i * kh + p]
+            kk = scratch.dtype.type(k)
+            for j in range(ow):
+                base = (j * kw + q) * c
+                for cc in range(c):
+                    e = j * c + cc
+                    scratch[e] = kk if xr[base + cc] == yr[e] else scratch[e]
+        fr = first[b, i].reshape(m)
+        for e in range(m):
+            fr[e] = scratch[e]
+    return first
+
+
+@njit
 def max_pool_grad_taps(first, dy, kh, kw, sh, sw, dxp):  # noqa: ANN001, ANN201
     """dxp (padded, zeros) += dy * (first == k) at tap k, tap after tap."""
     n, oh, ow, c = dy.shape
@@ -235,4 +266,5 @@ def warm_up() -> None:
                 dx = np.empty_like(x)
                 max_pool_grad_tiled(first, y, y, use_relu, 2, 2, dx, np.zeros(1), want_db)
         first_equal(x, y, 2, 2, 2, 2, 0, 0, low, first)
+        first_equal_tiled(x, y, 2, 2, first, np.empty(1, dtype=SCRATCH[dt]))
         max_pool_grad_taps(first, y, 2, 2, 2, 2, np.zeros_like(x))
