@@ -91,6 +91,11 @@ class ReluGrad(OpDef):
         # dy * (y > 0), so a NaN/inf dy where y <= 0 gives NaN as there).
         return np.multiply(dy, y > 0, dtype=dy.dtype)
 
+    def fuse(self, ops: list[Any]) -> tuple[list[Any], Any] | None:
+        """ReluGrad -> MaxPoolGrad (as its grad): the pool gradient's kernel applies the mask
+        (pool_ops.MaxPoolGrad.fuse_relu_grad)."""
+        return ops[1]._opdef.fuse_relu_grad(ops)
+
     def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
         # Linear in dy with the same mask; the mask is piecewise constant in y.
         return [relu_grad(ddx, op.inputs[1]), None]

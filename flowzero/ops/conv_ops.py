@@ -23,7 +23,7 @@ from numpy.lib.stride_tricks import as_strided
 from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import OpDef, TensorSpec, Unfusable, register_op, spec
 from flowzero.framework.shapes import TensorShape
-from flowzero.ops import fastpaths
+from flowzero.ops import compiled, fastpaths
 from flowzero.ops.array_ops import _shape_like
 from flowzero.ops.common import DTypeError, _static_shape_value, binary_operands, static_value
 
@@ -122,6 +122,35 @@ def _cols_t(
     if ones_row:  # a last row of ones: the bias rides along in the GEMM (fused_conv2d)
         flat[k * n * oh * ow :] = 1
     return flat.reshape(k + ones_row, n * oh * ow)
+
+
+def _compiled_conv(a: np.ndarray) -> Any:
+    """compiled/conv.py when it covers `a` (C-contiguous float32/float64), else None."""
+    if a.dtype.type not in (np.float32, np.float64) or not a.flags.c_contiguous or not a.size:
+        return None
+    return compiled.load("conv")
+
+
+def _bias_relu(y: np.ndarray, bias: np.ndarray | None, relu: bool) -> None:
+    """y += bias (channels last) and/or y = max(y, 0), in place. Bias and relu together: one
+    compiled pass when compiled/conv.py covers y (100x12x12x32 float32: 0.055 ms vs 0.126 for
+    the two NumPy passes); a relu alone stays on fastpaths.relu (as fast: 0.36 ms either way
+    at 100x24x24x30)."""
+    if (
+        relu
+        and bias is not None
+        and bias.dtype == y.dtype
+        and bias.shape == (y.shape[-1],)
+        and bias.flags.c_contiguous
+    ):
+        fast = _compiled_conv(y)
+        if fast is not None:
+            fast.bias_relu(y.reshape(-1, y.shape[-1]), bias)
+            return
+    if bias is not None:
+        fastpaths.add_channel_bias(y, bias, out=y)
+    if relu:
+        fastpaths.relu(y, out=y)
 
 
 def _batches(n: int, bytes_per_item: int) -> Iterator[slice]:
@@ -361,10 +390,8 @@ class Conv2D(_Conv):
                 else _im2col(xp[b], oh, ow, kh, kw, g)
             )
             np.matmul(cols, w2, out=y[b].reshape(-1, co))
-        if bias is not None and not few:
-            fastpaths.add_channel_bias(y, bias, out=y)
-        if relu:
-            fastpaths.relu(y, out=y)
+        if (bias is not None and not few) or relu:
+            _bias_relu(y, None if few else bias, relu)
         if keep_cols:
             kept = (cols.T, (kh, kw, c)) if few and len(slices) == 1 else None
             return _from_nhwc(y, g.fmt), kept

@@ -23,6 +23,9 @@ FUSIONS = (
     Fusion("Conv2D", (Follow(("BiasAdd",), via=0), RELU)),
     # y = relu(x @ w + b), b a vector or a scalar, on either side of the add: MatMul.fuse.
     Fusion("MatMul", (Follow(("Add", "BiasAdd"), via=None), RELU)),
+    # dx = MaxPoolGrad(x, y, ReluGrad(g, y)) (Relu.gradient's rewrite under a max pool): the
+    # mask applied while dx is written: ReluGrad.fuse (MaxPoolGrad.fuse_relu_grad).
+    Fusion("ReluGrad", (Follow(("MaxPoolGrad",), via=2),)),
 )
 
 HANDOVERS = (
@@ -30,6 +33,9 @@ HANDOVERS = (
     Handover(producer="Conv2D", consumer="Conv2DBackpropFilter"),
     # MaxPool's first-max offsets: MaxPoolGrad never reads the (4x larger) pooled input again.
     Handover(producer="MaxPool", consumer="MaxPoolGrad"),
+    # MaxPoolGrad's channel sums of dx, made while dx is written (the compiled kernel): the
+    # conv layer's bias gradient below a relu + max pool (None from the NumPy kernel).
+    Handover(producer="MaxPoolGrad", consumer="BiasAddGrad"),
 )
 
 register_fusions(FUSIONS, HANDOVERS)

@@ -172,8 +172,17 @@ class BiasAddGrad(OpDef):
             return spec([None], dy.dtype)
         return spec([dy.shape.known[self.attrs["axis"]]], dy.dtype)  # type: ignore[index]
 
-    def compute(self, dy: np.ndarray) -> np.ndarray:
+    def takes_handover(self, op: Any, producer: Any) -> bool:
+        # MaxPoolGrad's channel sums of its own output (a conv layer's bias gradient under a
+        # relu + max pool), when this op sums that output over all but its last axis.
+        return producer._outputs[0] is op._inputs[0] and self.attrs["axis"] in (-1, 3)
+
+    def compute(self, dy: np.ndarray, db: np.ndarray | None = None) -> np.ndarray:
+        """`db`: the producer's channel sums of this dy (a hand-over), used as the result when
+        they fit; the plan passes None when the producer made none."""
         a = self.attrs["axis"] % dy.ndim
+        if db is not None and a == dy.ndim - 1 and db.shape == dy.shape[-1:]:
+            return db
         if a == dy.ndim - 1:
             return fastpaths.sum_to_channels(dy)
         return np.sum(dy, axis=tuple(i for i in range(dy.ndim) if i != a), dtype=dy.dtype)

@@ -16,6 +16,7 @@ import numpy as np
 
 from flowzero.framework.graph import Tensor, apply_op
 from flowzero.framework.registry import TensorSpec, register_op, spec
+from flowzero.ops import compiled
 from flowzero.ops.array_ops import _shape_like, zeros_like
 from flowzero.ops.conv_ops import (
     Got,
@@ -94,6 +95,20 @@ def _lowest(dtype: np.dtype) -> Any:
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
+def _compiled_pool(x: np.ndarray, g: _Geom) -> Any:
+    """The compiled pooling kernels (flowzero/ops/compiled/pool.py) when they cover x: NHWC,
+    C-contiguous, float32/float64, at most 255 window offsets; else None (NumPy's path)."""
+    if (
+        g.fmt != "NHWC"
+        or x.dtype.type not in (np.float32, np.float64)
+        or not x.flags.c_contiguous
+        or g.ksize[0] * g.ksize[1] > 255
+        or not x.size
+    ):
+        return None
+    return compiled.load("pool")
+
+
 def _argmax_masks(
     x: np.ndarray, y: np.ndarray, g: _Geom, oh: int, ow: int, pads: tuple[int, int, int, int]
 ) -> Iterator[tuple[int, int, np.ndarray]]:
@@ -160,6 +175,9 @@ class MaxPool(_Pool):
         g = self._geom()
         x = _to_nhwc(x, g.fmt)
         oh, ow, pads = self._plan(x, g)
+        fast = _compiled_pool(x, g)
+        if fast is not None:
+            return self._compiled(fast, x, g, oh, ow, pads, False)[0]
         xp = _pad(x, pads, _lowest(x.dtype))
         return _from_nhwc(
             _max_of(
@@ -183,6 +201,9 @@ class MaxPool(_Pool):
         kh, kw = g.ksize
         if not _tiles(g, pads) or kh * kw > 255:
             return self.compute(x), None
+        fast = _compiled_pool(xn, g)
+        if fast is not None:
+            return self._compiled(fast, xn, g, oh, ow, pads, True)
         x6 = _tiled(xn, g, oh, ow)
         taps = [x6[:, :, p, :, q, :] for p in range(kh) for q in range(kw)]
         y = _max_of(taps)
@@ -194,6 +215,23 @@ class MaxPool(_Pool):
             np.multiply(first, ne, out=first)
             first += k
         return _from_nhwc(y, g.fmt), first
+
+    @staticmethod
+    def _compiled(
+        fast: Any, x: np.ndarray, g: _Geom, oh: int, ow: int, pads: Any, with_first: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """compiled.pool.max_pool: y and (with_first) the offsets, in one pass over x (NHWC)."""
+        n, _, _, c = x.shape
+        y = np.empty((n, oh, ow, c), dtype=x.dtype)
+        first = np.empty(y.shape if with_first else (1, 1, 1, 1), dtype=np.uint8)
+        (kh, kw), (sh, sw) = g.ksize, g.strides
+        if _tiles(g, pads):
+            scratch = np.empty(ow * c, dtype=fast.SCRATCH[x.dtype.type])
+            fast.max_pool_tiled(x, kh, kw, y, first, scratch, with_first)
+        else:
+            low = x.dtype.type(_lowest(x.dtype))
+            fast.max_pool(x, kh, kw, sh, sw, pads[0], pads[2], low, y, first, with_first)
+        return y, first if with_first else None
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
         return [apply_op(MaxPoolGrad, [op.inputs[0], op.outputs[0], dy], self._same_attrs())]
@@ -218,16 +256,96 @@ class MaxPoolGrad(_Pool):
             and producer._opdef._same_attrs() == self._same_attrs()
         )
 
-    def compute(
+    def fuse_relu_grad(self, ops: list[Any]) -> tuple[list[Any], Any] | None:
+        """ReluGrad(g, features) -> this op as its grad (Relu.gradient's rewrite under a max
+        pool): with the compiled kernel the relu mask is applied while dx is written, so the
+        masked (pooled-size) gradient is never stored; otherwise ReluGrad's and this op's
+        NumPy kernels in turn. Same bits either way."""
+        relu_grad, pool_grad = ops
+        inputs = [*relu_grad._inputs, pool_grad._inputs[0], pool_grad._inputs[1]]
+        masked_compute = relu_grad._opdef.compute
+
+        def kernel(
+            g: np.ndarray,
+            features: np.ndarray,
+            x: np.ndarray,
+            y: np.ndarray,
+            first: np.ndarray | None = None,
+            keep: bool = False,
+        ) -> Any:
+            if (
+                features.shape == g.shape
+                and features.dtype == g.dtype
+                and features.flags.c_contiguous
+            ):
+                made = self._fused(x, y, g, first, keep, features)
+                if made is not None:
+                    return made
+            r = masked_compute(g, features)
+            return (
+                self.compute_handing_over(x, y, r, first) if keep else self.compute(x, y, r, first)
+            )
+
+        return inputs, kernel
+
+    def _fused(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        dy: np.ndarray,
+        first: np.ndarray | None,
+        want_db: bool,
+        relu_of: np.ndarray | None,
+    ) -> Any:
+        """The compiled tiled kernel with its extras (relu mask, channel sums), or None when
+        it does not cover these arrays."""
+        g = self._geom()
+        fast = _compiled_pool(x, g)
+        if fast is None or dy.dtype != x.dtype or not dy.flags.c_contiguous:
+            return None
+        oh, ow, pads = self._plan(x, g)
+        n, _, _, c = x.shape
+        if not (_tiles(g, pads) and y.shape == dy.shape == (n, oh, ow, c)):
+            return None
+        db = np.zeros(c, dtype=np.float64) if want_db else None
+        dx = self._compiled(fast, x, y, dy, g, oh, ow, pads, first, db, relu_of)
+        return (dx, db.astype(dy.dtype)) if db is not None else dx
+
+    def compute_handing_over(
         self, x: np.ndarray, y: np.ndarray, dy: np.ndarray, first: np.ndarray | None = None
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(dx, db) where db is dx summed over all but the channels (what BiasAddGrad of dx
+        computes; the conv layer's bias gradient below a relu + pool): made while dx is
+        written, by the compiled kernel for tiling NHWC windows; else None."""
+        return self.compute(x, y, dy, first, want_db=True)  # type: ignore[return-value]
+
+    def compute(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        dy: np.ndarray,
+        first: np.ndarray | None = None,
+        want_db: bool = False,
+    ) -> Any:
         """`first`: MaxPool.compute_handing_over's window offsets for this x and y (the plan
         passes them when the forward ran in the same step); dx then comes from them and dy
-        alone, without reading x."""
+        alone, without reading x. want_db: return (dx, db or None), see
+        compute_handing_over."""
+        if want_db:
+            made = self._fused(x, y, dy, first, True, None)
+            return made if made is not None else (self.compute(x, y, dy, first), None)
         g = self._geom()
         x, y, dy = _to_nhwc(x, g.fmt), _to_nhwc(y, g.fmt), _to_nhwc(dy, g.fmt)
         n, h, w, c = x.shape
         oh, ow, pads = self._plan(x, g)
+        fast = _compiled_pool(x, g)
+        if (
+            fast is not None
+            and dy.dtype == x.dtype
+            and dy.flags.c_contiguous
+            and y.shape == dy.shape == (n, oh, ow, c)
+        ):
+            return self._compiled(fast, x, y, dy, g, oh, ow, pads, first)
         if first is not None and _tiles(g, pads) and first.shape == dy.shape:
             kh, kw = g.ksize
             dx6 = np.empty((n, oh, kh, ow, kw, c), dtype=dy.dtype)
@@ -246,6 +364,52 @@ class MaxPoolGrad(_Pool):
             d = _tap(dxp, p, q, oh, ow, *g.strides)
             d += routed
         return _from_nhwc(_crop(dxp, pads, h, w), g.fmt)
+
+    @staticmethod
+    def _compiled(
+        fast: Any,
+        x: np.ndarray,
+        y: np.ndarray,
+        dy: np.ndarray,
+        g: _Geom,
+        oh: int,
+        ow: int,
+        pads: Any,
+        first: np.ndarray | None,
+        db: np.ndarray | None = None,
+        relu_of: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """compiled.pool: the offsets (handed over, or from x == y), then dx in one pass
+        (tiling windows) or tap after tap into a padded buffer (the reference's order)."""
+        n, h, w, c = x.shape
+        (kh, kw), (sh, sw) = g.ksize, g.strides
+        if first is None or first.shape != dy.shape or first.dtype != np.uint8:
+            if not y.flags.c_contiguous or y.dtype != x.dtype:
+                y = np.ascontiguousarray(y, dtype=x.dtype)
+            first = np.empty(dy.shape, dtype=np.uint8)
+            if _tiles(g, pads):
+                scratch = np.empty(ow * c, dtype=fast.SCRATCH[x.dtype.type])
+                fast.first_equal_tiled(x, y, kh, kw, first, scratch)
+            else:
+                low = x.dtype.type(_lowest(x.dtype))
+                fast.first_equal(x, y, kh, kw, sh, sw, pads[0], pads[2], low, first)
+        if _tiles(g, pads):
+            dx = np.empty(x.shape, dtype=dy.dtype)
+            want_db, use_relu = db is not None, relu_of is not None
+            return fast.max_pool_grad_tiled(
+                first,
+                dy,
+                relu_of if use_relu else dy,
+                use_relu,
+                kh,
+                kw,
+                dx,
+                db if want_db else np.zeros(1),
+                want_db,
+            )
+        dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dtype=dy.dtype)
+        fast.max_pool_grad_taps(first, dy, kh, kw, sh, sw, dxp)
+        return _crop(dxp, pads, h, w)
 
     def gradient(self, op: Any, ddx: Tensor) -> list[Any]:
         x, y, _ = op.inputs

@@ -137,8 +137,10 @@ def test_a_conv_net_trains_the_same_with_fusion_and_hand_overs(optimizer, monkey
     fused, plan = _train_steps(True, monkeypatch, optimizer)
     plain, plain_plan = _train_steps(False, monkeypatch, optimizer)
     steps = dict(zip(plan.labels, plan.steps))
-    # the pool gradient and the filter gradient take the forward's by-product as a last input
-    assert len(steps["MaxPoolGrad"][1]) == 4 and len(steps["Conv2DBackpropFilter"][1]) == 4
+    # the pool gradient (fused with the relu mask before it: g, features, x, y) and the filter
+    # gradient take the forward's by-product as a last input
+    assert len(steps["ReluGrad+MaxPoolGrad"][1]) == 5
+    assert len(steps["Conv2DBackpropFilter"][1]) == 4
     assert "Conv2D+BiasAdd+Relu" in plan.labels and "MatMul+Add+Relu" in plan.labels
     assert "Conv2D+BiasAdd+Relu" not in plain_plan.labels
     for k in plain:

@@ -287,7 +287,11 @@ def _blas_threads_inside(sess, product, feed):
     from threadpoolctl import threadpool_info
 
     def read(_):
-        return np.int32(max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"))
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        # NumPy's own BLAS where it can be told apart: `import numba` (the fast extra) imports
+        # SciPy, whose bundled OpenBLAS is loaded then but never runs flowzero's GEMMs.
+        own = [i for i in blas if "numpy" in i["filepath"]] or blas
+        return np.int32(max(i["num_threads"] for i in own))
 
     with sess.graph.as_default():
         seen = tf.py_func(read, [product], tf.int32)
