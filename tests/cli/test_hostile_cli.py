@@ -13,24 +13,15 @@ from pathlib import Path
 import pytest
 
 from flowzero.cli import main
-from tests.cli.conftest import run_cli
-
-
-def _in_process(args: list[str], tmp: Path) -> int:
-    """`flowzero *args` through cli.main in this process, in the environment run_cli gives a
-    subprocess (the bundled MNIST subset, no downloads): the status main returns. The
-    subprocess path itself is covered by tests/cli/test_errors.py::test_a_real_process."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FLOWZERO_DATA_DIR", str(tmp / "no-mnist-here"))
-        mp.setenv("FLOWZERO_DOWNLOAD", "0")
-        return main(args)
+from tests.cli.conftest import run_cli, run_main
 
 
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("short_run")
     args = ["train", "--model", "two_layer_net", "--iters", "20", "--out", str(tmp / "run")]
-    assert _in_process([*args, "--no-plot", "--quiet"], tmp) == 0
+    result = run_main(*args, "--no-plot", "--quiet", tmp=tmp)
+    assert result.returncode == 0, result.stderr
     return tmp / "run"
 
 
@@ -53,17 +44,12 @@ def _with_kwargs(run: Path, dst: Path, kwargs: object) -> Path:
     ],
 )
 def test_eval_with_bad_model_kwargs(
-    short_run: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    kwargs: object,
-    fragment: str,
+    short_run: Path, tmp_path: Path, kwargs: object, fragment: str
 ) -> None:
     run = _with_kwargs(short_run, tmp_path / "bad", kwargs)
-    capsys.readouterr()
-    code = _in_process(["eval", "--checkpoint", str(run)], tmp_path)
-    err = capsys.readouterr().err
-    assert code == 1, err
+    result = run_main("eval", "--checkpoint", str(run), tmp=tmp_path)
+    err = result.stderr
+    assert result.returncode == 1, err
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("flowzero eval: error:"), err
@@ -78,18 +64,13 @@ def test_eval_with_bad_model_kwargs(
     ],
 )
 def test_export_with_bad_model_kwargs(
-    short_run: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    kwargs: object,
-    fragment: str,
+    short_run: Path, tmp_path: Path, kwargs: object, fragment: str
 ) -> None:
     run = _with_kwargs(short_run, tmp_path / "bad", kwargs)
     out = tmp_path / "models" / "mnist" / "1"
-    capsys.readouterr()
-    code = _in_process(["export", "--checkpoint", str(run), "--out", str(out)], tmp_path)
-    err = capsys.readouterr().err
-    assert code == 1, err
+    result = run_main("export", "--checkpoint", str(run), "--out", str(out), tmp=tmp_path)
+    err = result.stderr
+    assert result.returncode == 1, err
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert lines[-1].startswith("flowzero export: error:"), err
