@@ -634,9 +634,9 @@ def assert_shapes(
                         convert_to_tensor(actual, dtype=dtypes.int32),
                         convert_to_tensor(want, dtype=dtypes.int32),
                     )
-                    d = data
-                    if d is None:
-                        d = [
+                    shown = data
+                    if shown is None:
+                        shown = [
                             prefix,
                             how,
                             f"Tensor {x.name} dimension",
@@ -646,7 +646,7 @@ def assert_shapes(
                             "Received shape: ",
                             shape_(x),
                         ]
-                    size_checks.append(_assert(cond, d, summarize))
+                    size_checks.append(_assert(cond, shown, summarize))
                 else:
                     named[s] = (actual, x, dim)
     from flowzero.ops.control_ops import group
