@@ -41,9 +41,11 @@ from flowzero.ops.indexing_ops import where
 from flowzero.variables import Variable, variable_scope
 
 
-def _local(name: str, dtype: Any = dtypes.float32) -> Variable:
+def _local(name: str, dtype: Any = dtypes.float32, shape: Any = ()) -> Variable:
+    """A metric's running total: a zero local variable in LOCAL_VARIABLES and
+    METRIC_VARIABLES (what tf.local_variables_initializer() resets)."""
     return Variable(
-        array_ops.zeros([], dtype=dtype),
+        array_ops.zeros(list(shape), dtype=dtype),
         trainable=False,
         name=name,
         collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
@@ -108,11 +110,13 @@ def mean(
     return _collect(value, update, metrics_collections, updates_collections)
 
 
-def _check_same_shape(labels: Tensor, predictions: Tensor, what: str) -> None:
-    if not labels.shape.is_compatible_with(predictions.shape):
+def _check_same_shape(
+    a: Tensor, b: Tensor, what: str, a_name: str = "labels", b_name: str = "predictions"
+) -> None:
+    if not a.shape.is_compatible_with(b.shape):
         raise ValueError(
-            f"tf.metrics.{what}: labels and predictions must have the same shape; "
-            f"got labels {labels.shape}, predictions {predictions.shape}."
+            f"tf.metrics.{what}: {a_name} and {b_name} must have the same shape; "
+            f"got {a_name} {a.shape}, {b_name} {b.shape}."
         )
 
 
@@ -405,12 +409,7 @@ def _at_thresholds(
         "fp": "false_positives",
     }
     for k in kinds:
-        var = Variable(
-            array_ops.zeros([n], dtype=dtypes.float32),
-            trainable=False,
-            name=names[k],
-            collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
-        )
+        var = _local(names[k], shape=[n])
         counted = cast_ops.cast(cond[k](), dtypes.float32) * w_row
         out[k] = (var, state_ops.assign_add(var, reduction_ops.reduce_sum(counted, axis=1)))
     return out
@@ -587,12 +586,7 @@ def mean_iou(
         (mean_iou, update_op): update_op returns the updated confusion matrix, as TF.
     """
     with variable_scope(name, "mean_iou"):
-        total = Variable(
-            array_ops.zeros([num_classes, num_classes], dtype=dtypes.float64),
-            trainable=False,
-            name="total_confusion_matrix",
-            collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
-        )
+        total = _local("total_confusion_matrix", dtypes.float64, [num_classes, num_classes])
         flat = [
             None if t is None else reshape_ops.reshape(convert_to_tensor(t), [-1])
             for t in (labels, predictions, weights)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from flowzero.framework import dtypes
-from flowzero.framework.graph import GraphKeys, Tensor, convert_to_tensor
-from flowzero.metrics import _collect, _float, mean
+from flowzero.framework.graph import Tensor, convert_to_tensor
+from flowzero.metrics import _check_same_shape, _collect, _float, _local, mean
 from flowzero.ops import (
     array_ops,
     cast_ops,
@@ -26,24 +26,7 @@ from flowzero.ops import (
     unary_ops,
 )
 from flowzero.ops.indexing_ops import where
-from flowzero.variables import Variable, variable_scope
-
-
-def _metric_variable(shape: list[int], name: str) -> Variable:
-    return Variable(
-        array_ops.zeros(shape, dtype=dtypes.float32),
-        trainable=False,
-        name=name,
-        collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
-    )
-
-
-def _check_compatible(a: Tensor, b: Tensor, what: str, a_name: str, b_name: str) -> None:
-    if not a.shape.is_compatible_with(b.shape):
-        raise ValueError(
-            f"tf.metrics.{what}: {a_name} and {b_name} must have the same shape; "
-            f"got {a_name} {a.shape}, {b_name} {b.shape}."
-        )
+from flowzero.variables import variable_scope
 
 
 def mean_tensor(
@@ -79,8 +62,8 @@ def mean_tensor(
         )
     with variable_scope(name, "mean"):
         shape = values.shape.as_list()
-        total = _metric_variable(shape, "total_tensor")
-        count = _metric_variable(shape, "count_tensor")
+        total = _local("total_tensor", shape=shape)
+        count = _local("count_tensor", shape=shape)
         num = array_ops.ones_like(values)
         if weights is not None:
             w = _float(weights) * num
@@ -111,8 +94,8 @@ def mean_relative_error(
         ValueError: labels, predictions and normalizer do not have the same shape.
     """
     labels, predictions, normalizer = _float(labels), _float(predictions), _float(normalizer)
-    _check_compatible(labels, predictions, "mean_relative_error", "labels", "predictions")
-    _check_compatible(predictions, normalizer, "mean_relative_error", "predictions", "normalizer")
+    _check_same_shape(labels, predictions, "mean_relative_error")
+    _check_same_shape(predictions, normalizer, "mean_relative_error", "predictions", "normalizer")
     relative = where(
         logic_ops.equal(normalizer, 0.0),
         array_ops.zeros_like(labels),
@@ -139,7 +122,7 @@ def mean_cosine_distance(
         ValueError: labels and predictions do not have the same shape.
     """
     labels, predictions = _float(labels), _float(predictions)
-    _check_compatible(labels, predictions, "mean_cosine_distance", "labels", "predictions")
+    _check_same_shape(labels, predictions, "mean_cosine_distance")
     radial = reduction_ops.reduce_sum(predictions * labels, axis=[dim], keepdims=True)
     value, update = mean(radial, weights, None, None, name or "mean_cosine_distance")
     value, update = math_ops.subtract(1.0, value), math_ops.subtract(1.0, update)
@@ -195,9 +178,9 @@ def mean_per_class_accuracy(
             labels = reshape_ops.reshape(labels, [-1])
         if predictions.shape.ndims is not None and predictions.shape.ndims > 1:
             predictions = reshape_ops.reshape(predictions, [-1])
-        _check_compatible(predictions, labels, "mean_per_class_accuracy", "predictions", "labels")
-        total = _metric_variable([num_classes], "total")
-        count = _metric_variable([num_classes], "count")
+        _check_same_shape(predictions, labels, "mean_per_class_accuracy", "predictions", "labels")
+        total = _local("total", shape=[num_classes])
+        count = _local("count", shape=[num_classes])
         ones = array_ops.ones_like(labels, dtype=dtypes.float32)
         if predictions.dtype is not labels.dtype:
             predictions = cast_ops.cast(predictions, labels.dtype)

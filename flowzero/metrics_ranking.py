@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from flowzero.framework import dtypes
-from flowzero.framework.graph import GraphKeys, Tensor, convert_to_tensor
-from flowzero.metrics import _KEPSILON, _at_thresholds, _collect, _default_thresholds
+from flowzero.framework.graph import Tensor, convert_to_tensor
+from flowzero.metrics import _KEPSILON, _at_thresholds, _collect, _default_thresholds, _local
 from flowzero.ops import (
     array_ops,
     cast_ops,
@@ -39,15 +39,6 @@ from flowzero.variables import Variable, variable_scope
 def _at_k_name(name: str, k: int | None, class_id: int | None = None) -> str:
     name = f"{name}_at_{k}" if k is not None else f"{name}_at_k"
     return name if class_id is None else f"{name}_class{class_id}"
-
-
-def _f64_local(name: str) -> Variable:
-    return Variable(
-        array_ops.zeros([], dtype=dtypes.float64),
-        trainable=False,
-        name=name,
-        collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
-    )
 
 
 def _ids(x: Any, what: str, arg: str) -> Tensor:
@@ -128,7 +119,7 @@ def _streaming_counts(
         c = counts[kind]
         if weights is not None:
             c = c * cast_ops.cast(convert_to_tensor(weights), dtypes.float64)
-        var = _f64_local(_at_k_name(full[kind], k, class_id))
+        var = _local(_at_k_name(full[kind], k, class_id), dtypes.float64)
         out.append((var, state_ops.assign_add(var, reduction_ops.reduce_sum(c), name="update")))
     return out
 
@@ -358,7 +349,7 @@ def average_precision_at_k(
             ap = ap * w
             batch_max = reduction_ops.reduce_sum(w)
         # NOTE: TF's variable is `max_1` (its name scope `max` was taken when it is made).
-        max_var, total_var = _f64_local("max_1"), _f64_local("total")
+        max_var, total_var = _local("max_1", dtypes.float64), _local("total", dtypes.float64)
         max_up = state_ops.assign_add(max_var, batch_max, name="update")
         total_up = state_ops.assign_add(total_var, reduction_ops.reduce_sum(ap), name="update")
         value = more_math_ops.div_no_nan(total_var.value(), max_var.value(), name="mean")

@@ -42,47 +42,100 @@ class OpError(Exception):
         return self.message
 
 
-def _make(name: str, code: int, builtin: type[BaseException] | None, doc: str) -> type[OpError]:
-    bases: tuple[type, ...] = (OpError,) if builtin is None else (OpError, builtin)
-    cls = type(name, bases, {"error_code": code, "__doc__": doc, "__module__": __name__})
-    return cls
+class CancelledError(OpError):
+    """An operation was cancelled."""
+
+    error_code = CANCELLED
 
 
-CancelledError = _make("CancelledError", CANCELLED, None, "An operation was cancelled.")
-UnknownError = _make("UnknownError", UNKNOWN, None, "An unknown error.")
-InvalidArgumentError = _make(
-    "InvalidArgumentError", INVALID_ARGUMENT, ValueError, "An op received an invalid argument."
-)
-DeadlineExceededError = _make(
-    "DeadlineExceededError", DEADLINE_EXCEEDED, TimeoutError, "A deadline expired."
-)
-NotFoundError = _make("NotFoundError", NOT_FOUND, LookupError, "A requested entity was not found.")
-AlreadyExistsError = _make(
-    "AlreadyExistsError", ALREADY_EXISTS, FileExistsError, "An entity already exists."
-)
-PermissionDeniedError = _make(
-    "PermissionDeniedError", PERMISSION_DENIED, PermissionError, "Permission denied."
-)
-ResourceExhaustedError = _make(
-    "ResourceExhaustedError", RESOURCE_EXHAUSTED, MemoryError, "A resource was exhausted."
-)
-FailedPreconditionError = _make(
-    "FailedPreconditionError",
-    FAILED_PRECONDITION,
-    RuntimeError,
-    "The system is not in a state to run the op (e.g. an uninitialized variable).",
-)
-AbortedError = _make("AbortedError", ABORTED, RuntimeError, "An operation was aborted.")
-OutOfRangeError = _make("OutOfRangeError", OUT_OF_RANGE, IndexError, "Iterated past the end.")
-UnimplementedError = _make(
-    "UnimplementedError", UNIMPLEMENTED, NotImplementedError, "The op is not implemented."
-)
-InternalError = _make("InternalError", INTERNAL, RuntimeError, "An internal invariant broke.")
-UnavailableError = _make("UnavailableError", UNAVAILABLE, ConnectionError, "Service unavailable.")
-DataLossError = _make("DataLossError", DATA_LOSS, OSError, "Unrecoverable data loss.")
-UnauthenticatedError = _make(
-    "UnauthenticatedError", UNAUTHENTICATED, PermissionError, "Not authenticated."
-)
+class UnknownError(OpError):
+    """An unknown error."""
+
+    error_code = UNKNOWN
+
+
+class InvalidArgumentError(OpError, ValueError):
+    """An op received an invalid argument."""
+
+    error_code = INVALID_ARGUMENT
+
+
+class DeadlineExceededError(OpError, TimeoutError):
+    """A deadline expired."""
+
+    error_code = DEADLINE_EXCEEDED
+
+
+class NotFoundError(OpError, LookupError):
+    """A requested entity was not found."""
+
+    error_code = NOT_FOUND
+
+
+class AlreadyExistsError(OpError, FileExistsError):
+    """An entity already exists."""
+
+    error_code = ALREADY_EXISTS
+
+
+class PermissionDeniedError(OpError, PermissionError):
+    """Permission denied."""
+
+    error_code = PERMISSION_DENIED
+
+
+class ResourceExhaustedError(OpError, MemoryError):
+    """A resource was exhausted."""
+
+    error_code = RESOURCE_EXHAUSTED
+
+
+class FailedPreconditionError(OpError, RuntimeError):
+    """The system is not in a state to run the op (e.g. an uninitialized variable)."""
+
+    error_code = FAILED_PRECONDITION
+
+
+class AbortedError(OpError, RuntimeError):
+    """An operation was aborted."""
+
+    error_code = ABORTED
+
+
+class OutOfRangeError(OpError, IndexError):
+    """Iterated past the end."""
+
+    error_code = OUT_OF_RANGE
+
+
+class UnimplementedError(OpError, NotImplementedError):
+    """The op is not implemented."""
+
+    error_code = UNIMPLEMENTED
+
+
+class InternalError(OpError, RuntimeError):
+    """An internal invariant broke."""
+
+    error_code = INTERNAL
+
+
+class UnavailableError(OpError, ConnectionError):
+    """Service unavailable."""
+
+    error_code = UNAVAILABLE
+
+
+class DataLossError(OpError, OSError):
+    """Unrecoverable data loss."""
+
+    error_code = DATA_LOSS
+
+
+class UnauthenticatedError(OpError, PermissionError):
+    """Not authenticated."""
+
+    error_code = UNAUTHENTICATED
 
 
 class LookupGradientError(LookupError):

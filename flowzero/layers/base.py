@@ -11,7 +11,7 @@ import numpy as np
 from flowzero.framework import dtypes
 from flowzero.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
 from flowzero.framework.shapes import TensorShape
-from flowzero.ops import cast_ops, math_ops, reshape_ops
+from flowzero.ops import activation_ops, cast_ops, math_ops, reshape_ops
 from flowzero.variables import Variable, get_variable, variable_scope, zeros_initializer
 
 _ZEROS = zeros_initializer()  # TF's default bias initializer (stateless, so one is shared)
@@ -231,6 +231,63 @@ class Layer:
         return out
 
     apply = __call__
+
+
+class _KernelLayer(Layer):
+    """What Dense and the convolution layers share: `activation(op(inputs, kernel) + bias)`,
+    with the kernel's and bias's initializer, regularizer and constraint."""
+
+    def __init__(
+        self,
+        activation: Callable[[Any], Any] | None,
+        use_bias: bool,
+        kernel_initializer: Any,
+        bias_initializer: Any,
+        kernel_regularizer: Any,
+        bias_regularizer: Any,
+        activity_regularizer: Any,
+        kernel_constraint: Any,
+        bias_constraint: Any,
+        trainable: bool,
+        name: str | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            trainable=trainable, name=name, activity_regularizer=activity_regularizer, **kwargs
+        )
+        self.activation = activation_ops.resolve(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
+        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self.kernel: Variable | None = None
+        self.bias: Variable | None = None
+
+    def _build_kernel_and_bias(self, kernel_shape: list[int], units: int) -> None:
+        """The `kernel` variable, then (with use_bias) `bias` [units]."""
+        self.kernel = self.add_weight(
+            "kernel",
+            kernel_shape,
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self._build_bias(units)
+
+    def _build_bias(self, units: int) -> None:
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias",
+                [units],
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+
+    def _bias_and_activation(self, out: Tensor, data_format: str = "NHWC") -> Tensor:
+        if self.bias is not None:
+            out = _bias_add(out, self.bias, data_format=data_format)
+        return self.activation(out) if self.activation is not None else out
 
 
 __all__ = ["Layer"]

@@ -8,13 +8,13 @@ from typing import Any
 
 from flowzero.framework.graph import Tensor
 from flowzero.framework.shapes import TensorShape
-from flowzero.layers.base import _ZEROS, Layer, _bias_add, _data_format, _padding, _tuple
-from flowzero.ops import activation_ops, array_ops, conv_ops, depthwise_conv_ops
+from flowzero.layers.base import _ZEROS, _data_format, _KernelLayer, _padding, _tuple
+from flowzero.ops import array_ops, conv_ops, depthwise_conv_ops
 from flowzero.variables import Variable
 
 
 # -- conv2d ------------------------------------------------------------------------------------
-class Conv2D(Layer):
+class Conv2D(_KernelLayer):
     """2-D convolution layer: `activation(conv2d(inputs, kernel) + bias)`.
 
     Variables: `kernel` [kh, kw, in_channels, filters] and `bias` [filters], scope "conv2d".
@@ -44,7 +44,18 @@ class Conv2D(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            trainable=trainable, name=name, activity_regularizer=activity_regularizer, **kwargs
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            trainable,
+            name,
+            **kwargs,
         )
         self.filters = int(filters)
         self.kernel_size = _tuple(kernel_size, 2, "kernel_size")
@@ -52,13 +63,6 @@ class Conv2D(Layer):
         self.dilation_rate = _tuple(dilation_rate, 2, "dilation_rate")
         self.padding = _padding(padding)
         self.data_format = _data_format(data_format)
-        self.activation = activation_ops.resolve(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
-        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
-        self.kernel: Variable | None = None
-        self.bias: Variable | None = None
 
     def build(self, input_shape: TensorShape) -> None:
         if input_shape.ndims is not None and input_shape.ndims != 4:
@@ -74,21 +78,7 @@ class Conv2D(Layer):
                 "The channel dimension of the inputs should be defined. Found "
                 f"`None`. (layer '{self.name}', inputs of shape {input_shape})"
             )
-        self.kernel = self.add_weight(
-            "kernel",
-            self._kernel_shape(channels),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                "bias",
-                [self.filters],
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
+        self._build_kernel_and_bias(self._kernel_shape(channels), self.filters)
 
     def _kernel_shape(self, channels: int) -> list[int]:
         return [*self.kernel_size, channels, self.filters]
@@ -103,9 +93,7 @@ class Conv2D(Layer):
             dilations=list(self.dilation_rate),
             name="Conv2D",
         )
-        if self.bias is not None:
-            out = _bias_add(out, self.bias, data_format=self.data_format)
-        return self.activation(out) if self.activation is not None else out
+        return self._bias_and_activation(out, self.data_format)
 
 
 def conv2d(
@@ -263,9 +251,7 @@ class Conv2DTranspose(Conv2D):
             *([] if nchw else [self.filters]),
         ]
         out.set_shape(known)
-        if self.bias is not None:
-            out = _bias_add(out, self.bias, data_format=self.data_format)
-        return self.activation(out) if self.activation is not None else out
+        return self._bias_and_activation(out, self.data_format)
 
 
 def conv2d_transpose(
@@ -420,14 +406,7 @@ class SeparableConv2D(Conv2D):
             regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint,
         )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                "bias",
-                [self.filters],
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
+        self._build_bias(self.filters)
 
     def call(self, inputs: Tensor) -> Tensor:
         nchw = self.data_format == "NCHW"
@@ -442,9 +421,7 @@ class SeparableConv2D(Conv2D):
             rate=list(self.dilation_rate),
             data_format=self.data_format,
         )
-        if self.bias is not None:
-            out = _bias_add(out, self.bias, data_format=self.data_format)
-        return self.activation(out) if self.activation is not None else out
+        return self._bias_and_activation(out, self.data_format)
 
 
 def separable_conv2d(

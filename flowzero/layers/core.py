@@ -12,16 +12,15 @@ from flowzero.framework.shapes import TensorShape
 from flowzero.layers.base import (
     _ZEROS,
     Layer,
-    _bias_add,
     _check_training,
     _data_format,
+    _KernelLayer,
     _nn,
     _select,
     _static_bool,
 )
 from flowzero.layers.regularizers import l2_regularizer
-from flowzero.ops import activation_ops, array_ops, control_ops, linalg_ops, reshape_ops
-from flowzero.variables import Variable
+from flowzero.ops import array_ops, control_ops, linalg_ops, reshape_ops
 
 
 # -- dense -------------------------------------------------------------------------------------
@@ -40,7 +39,7 @@ def _dense_matmul(x: Tensor, kernel: Any, units: int) -> Tensor:
         return reshape_ops.reshape(y, [-1 if d is None else d for d in lead] + [units])
 
 
-class Dense(Layer):
+class Dense(_KernelLayer):
     """Densely-connected layer: `activation(inputs @ kernel + bias)` on the last axis.
 
     Variables: `kernel` [in_units, units] (glorot uniform unless kernel_initializer) and `bias`
@@ -67,16 +66,20 @@ class Dense(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            trainable=trainable, name=name, activity_regularizer=activity_regularizer, **kwargs
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            trainable,
+            name,
+            **kwargs,
         )
         self.units = int(units)
-        self.activation = activation_ops.resolve(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
-        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
-        self.kernel: Variable | None = None
-        self.bias: Variable | None = None
 
     def build(self, input_shape: TensorShape) -> None:
         ndims = input_shape.ndims
@@ -93,27 +96,10 @@ class Dense(Layer):
                 f"Found `None`. (layer '{self.name}', inputs of shape "
                 f"{input_shape})"
             )
-        self.kernel = self.add_weight(
-            "kernel",
-            [last, self.units],
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                "bias",
-                [self.units],
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
+        self._build_kernel_and_bias([last, self.units], self.units)
 
     def call(self, inputs: Tensor) -> Tensor:
-        out = _dense_matmul(inputs, self.kernel, self.units)
-        if self.bias is not None:
-            out = _bias_add(out, self.bias)
-        return self.activation(out) if self.activation is not None else out
+        return self._bias_and_activation(_dense_matmul(inputs, self.kernel, self.units))
 
 
 def dense(

@@ -105,7 +105,10 @@ def constant(
     dt = None if dtype is None else dtypes.as_dtype(dtype)
     arr = _to_array(value, dt, "Const")
     if shape is not None:
-        target = tuple(as_shape(shape).as_list())
+        given = as_shape(shape)
+        if not given.is_fully_defined():
+            raise TypeError(f"Const '{name}': shape must be fully defined; got {given}.")
+        target = tuple(int(d) for d in given)
         if arr.shape != target:
             if verify_shape:
                 raise TypeError(f"Const '{name}': expected shape {target}; got {arr.shape}.")
@@ -239,7 +242,7 @@ def _shape_operand(shape_: Any) -> Any:
     if isinstance(shape_, (list, tuple)) and _has_tensor(shape_):  # [tf.shape(x)[0], 1]
         return _int_operand(shape_, "shape")
     return constant(
-        [int(d) for d in shape_] if not np.isscalar(shape_) else [int(shape_)],
+        [int(shape_)] if np.ndim(shape_) == 0 else [int(d) for d in shape_],
         dtype=dtypes.int32,
         name="shape",
     )

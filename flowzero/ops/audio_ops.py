@@ -98,7 +98,8 @@ class DecodeWav(OpDef):
         return [np.ascontiguousarray(x), np.array(rate, np.int32)]
 
 
-DecodeWavResult = collections.namedtuple("DecodeWav", ["audio", "sample_rate"])
+# NOTE: the tuple's type is named "DecodeWav", as TF's generated op wrapper names it.
+DecodeWavResult = collections.namedtuple("DecodeWav", ["audio", "sample_rate"])  # type: ignore[name-match]
 
 
 def encode_wav(audio: Any, sample_rate: Any, name: str | None = None) -> Tensor:

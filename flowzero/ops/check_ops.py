@@ -187,16 +187,6 @@ _EXAMPLE_VALUES = {
     ">=": ("[3., 4.]", "[3., 2.]"),
 }
 
-# Values for which each generated docstring's example check holds (x first).
-_EXAMPLE_VALUES = {
-    "==": ("[1., 2.]", "[1., 2.]"),
-    "!=": ("[1., 2.]", "[3., 4.]"),
-    "<": ("[1., 2.]", "[3., 4.]"),
-    "<=": ("[1., 2.]", "[1., 4.]"),
-    ">": ("[3., 4.]", "[1., 2.]"),
-    ">=": ("[3., 4.]", "[3., 2.]"),
-}
-
 assert_equal = _make_binary("==", "assert_equal", "equal", np.equal)
 assert_none_equal = _make_binary("!=", "assert_none_equal", "not_equal", np.not_equal)
 assert_less = _make_binary("<", "assert_less", "less", np.less)
@@ -229,7 +219,6 @@ def _make_unary(sym: str, opname: str, zero_first: bool, binary: Any) -> Any:
             return binary(a, b, data=data, summarize=summarize)
 
     check.__name__ = check.__qualname__ = opname
-    xv, yv = _EXAMPLE_VALUES[sym]
     check.__doc__ = f"""An op that fails the run unless every element of x is {sym} 0
     (InvalidArgumentError at once when x is a constant that fails)."""
     return check
@@ -298,32 +287,57 @@ def _rank_value(rank: Any, what: str) -> tuple[Tensor, np.ndarray | None]:
     return t, v
 
 
-def _rank_assert(
-    x: Tensor,
-    ranks: list[tuple[Tensor, np.ndarray | None]],
+def _rank_check(
+    opname: str,
+    want: str,
+    x: Any,
+    ranks: list[Any],
     static_ok: Any,
     dynamic: Any,
-    data: list[Any],
+    data: Any,
     summarize: int | None,
-    fail: Any,
+    message: str | None,
+    name: str | None,
+    sparse_ok: bool = True,
 ) -> Operation:
-    """A NoOp when the static rank settles it (or `fail()`'s ValueError), else an Assert."""
-    from flowzero.ops.control_ops import no_op
+    """The rank checks' common body: x must have rank `want` (words: "rank", "rank at least",
+    "rank in") `ranks`. A NoOp when the static rank settles it (ValueError when it fails),
+    else an Assert; `static_ok(rank, ranks)` and `dynamic(rank_t, ranks_t)` state the test."""
+    from flowzero.ops.control_ops import identity, no_op
 
-    values = [v for _, v in ranks]
-    if all(v is not None for v in values) and x.shape.ndims is not None:
-        if not static_ok(x.shape.ndims, [int(v) for v in values]):  # type: ignore[arg-type]
-            raise fail()
-        return no_op(name="static_checks_determined_all_ok")
-    condition = dynamic(_rank_of(x), [t for t, _ in ranks])
-    for t, v in ranks:
-        if v is None:
-            check = assert_rank(t, 0, data=["Rank must be a scalar. Received rank: ", t])
-            with control_dependencies([check]):
-                from flowzero.ops.control_ops import identity
-
-                condition = identity(condition)
-    return _assert(condition, data, summarize)
+    with _scope(name, opname, *_flat_values(x, ranks, data)):
+        if sparse_ok:
+            x, label = _subject(x)
+        else:
+            x = convert_to_tensor(x, name="x")
+            label = x.name
+        rs = [_rank_value(r, opname) for r in ranks]
+        prefix = _message_prefix(message)
+        if data is None:
+            data = [
+                prefix,
+                f"Tensor {label} must have {want}",
+                *[t for t, _ in rs],
+                "Received shape: ",
+                _shape_of(x),
+            ]
+        values = [v for _, v in rs]
+        if all(v is not None for v in values) and x.shape.ndims is not None:
+            given = [int(v) for v in values]  # type: ignore[arg-type]
+            if not static_ok(x.shape.ndims, given):
+                shown = tuple(given) if want == "rank in" else given[0]
+                raise ValueError(
+                    f"{prefix}Tensor {label} must have {want} {shown}.  "
+                    f"Received rank {x.shape.ndims}, shape {x.shape}"
+                )
+            return no_op(name="static_checks_determined_all_ok")
+        condition = dynamic(_rank_of(x), [t for t, _ in rs])
+        for t, v in rs:
+            if v is None:
+                check = assert_rank(t, 0, data=["Rank must be a scalar. Received rank: ", t])
+                with control_dependencies([check]):
+                    condition = identity(condition)
+        return _assert(condition, data, summarize)
 
 
 def assert_rank(
@@ -338,34 +352,18 @@ def assert_rank(
     matches, else an op that fails at run time."""
     from flowzero.ops.logic_ops import equal
 
-    with _scope(name, "assert_rank", *_flat_values(x, rank, data)):
-        x, label = _subject(x)
-        r = _rank_value(rank, "assert_rank")
-        prefix = _message_prefix(message)
-        if data is None:
-            data = [
-                prefix,
-                f"Tensor {label} must have rank",
-                r[0],
-                "Received shape: ",
-                _shape_of(x),
-            ]
-
-        def fail() -> ValueError:
-            return ValueError(
-                f"{prefix}Tensor {label} must have rank {int(r[1])}.  "  # type: ignore[arg-type]
-                f"Received rank {x.shape.ndims}, shape {x.shape}"
-            )
-
-        return _rank_assert(
-            x,
-            [r],
-            lambda a, g: a == g[0],
-            lambda a, g: equal(a, g[0]),
-            data,
-            summarize,
-            fail,
-        )
+    return _rank_check(
+        "assert_rank",
+        "rank",
+        x,
+        [rank],
+        lambda a, g: a == g[0],
+        lambda a, g: equal(a, g[0]),
+        data,
+        summarize,
+        message,
+        name,
+    )
 
 
 def assert_rank_at_least(
@@ -377,37 +375,21 @@ def assert_rank_at_least(
     name: str | None = None,
 ) -> Operation:
     """A check that x has rank >= `rank` (static ValueError, NoOp, or a run-time Assert)."""
-    from flowzero.ops.array_ops import shape
     from flowzero.ops.logic_ops import greater_equal
 
-    with _scope(name, "assert_rank_at_least", *_flat_values(x, rank, data)):
-        x = convert_to_tensor(x, name="x")
-        r = _rank_value(rank, "assert_rank_at_least")
-        prefix = _message_prefix(message)
-        if data is None:
-            data = [
-                prefix,
-                f"Tensor {x.name} must have rank at least",
-                r[0],
-                "Received shape: ",
-                shape(x),
-            ]
-
-        def fail() -> ValueError:
-            return ValueError(
-                f"{prefix}Tensor {x.name} must have rank at least {int(r[1])}.  "  # type: ignore[arg-type]
-                f"Received rank {x.shape.ndims}, shape {x.shape}"
-            )
-
-        return _rank_assert(
-            x,
-            [r],
-            lambda a, g: a >= g[0],
-            lambda a, g: greater_equal(a, g[0]),
-            data,
-            summarize,
-            fail,
-        )
+    return _rank_check(
+        "assert_rank_at_least",
+        "rank at least",
+        x,
+        [rank],
+        lambda a, g: a >= g[0],
+        lambda a, g: greater_equal(a, g[0]),
+        data,
+        summarize,
+        message,
+        name,
+        sparse_ok=False,  # as TF: a SparseTensor is converted (and refused)
+    )
 
 
 def assert_rank_in(
@@ -421,35 +403,26 @@ def assert_rank_in(
     """A check that x's rank is one of `ranks` (static ValueError, NoOp, or run-time Assert)."""
     from flowzero.ops.logic_ops import equal, logical_or
 
-    with _scope(name, "assert_rank_in", *_flat_values(x, list(ranks), data)):
-        x, label = _subject(x)
-        rs = [_rank_value(r, "assert_rank_in") for r in ranks]
-        prefix = _message_prefix(message)
-        if data is None:
-            data = [
-                prefix,
-                f"Tensor {label} must have rank in",
-                *[t for t, _ in rs],
-                "Received shape: ",
-                _shape_of(x),
-            ]
+    def dynamic(actual: Tensor, given: list[Tensor]) -> Tensor:
+        if not given:
+            return convert_to_tensor(False)
+        out = equal(given[0], actual)
+        for g in given[1:]:
+            out = logical_or(out, equal(g, actual))
+        return out
 
-        def fail() -> ValueError:
-            want = tuple(int(v) for _, v in rs)  # type: ignore[arg-type]
-            return ValueError(
-                f"{prefix}Tensor {label} must have rank in {want}.  "
-                f"Received rank {x.shape.ndims}, shape {x.shape}"
-            )
-
-        def dynamic(actual: Tensor, given: list[Tensor]) -> Tensor:
-            if not given:
-                return convert_to_tensor(False)
-            out = equal(given[0], actual)
-            for g in given[1:]:
-                out = logical_or(out, equal(g, actual))
-            return out
-
-        return _rank_assert(x, rs, lambda a, g: a in g, dynamic, data, summarize, fail)
+    return _rank_check(
+        "assert_rank_in",
+        "rank in",
+        x,
+        list(ranks),
+        lambda a, g: a in g,
+        dynamic,
+        data,
+        summarize,
+        message,
+        name,
+    )
 
 
 # -- static facts ------------------------------------------------------------------------------
@@ -661,9 +634,9 @@ def assert_shapes(
                         convert_to_tensor(actual, dtype=dtypes.int32),
                         convert_to_tensor(want, dtype=dtypes.int32),
                     )
-                    d = data
-                    if d is None:
-                        d = [
+                    shown = data
+                    if shown is None:
+                        shown = [
                             prefix,
                             how,
                             f"Tensor {x.name} dimension",
@@ -673,7 +646,7 @@ def assert_shapes(
                             "Received shape: ",
                             shape_(x),
                         ]
-                    size_checks.append(_assert(cond, d, summarize))
+                    size_checks.append(_assert(cond, shown, summarize))
                 else:
                     named[s] = (actual, x, dim)
     from flowzero.ops.control_ops import group

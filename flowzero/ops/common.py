@@ -122,8 +122,9 @@ def static_value(t: Tensor) -> np.ndarray | None:
         return static_value(op.inputs[0])
     if op.type == "Pack":
         parts = [static_value(i) for i in op.inputs]
-        if all(p is not None for p in parts):
-            return np.stack(parts, axis=op.get_attr("axis")).astype(t.dtype.np)
+        known = [p for p in parts if p is not None]
+        if len(known) == len(parts):
+            return np.stack(known, axis=op.get_attr("axis")).astype(t.dtype.np)
     return None
 
 
@@ -319,7 +320,8 @@ def _partial_ints(t: Tensor) -> list[int | None] | None:
         bes = [static_value(i) for i in op.inputs[1:]]
         if src is not None and all(b is not None for b in bes):
             try:
-                picked = np.array(src, dtype=object)[_strided_index(*bes, op.opdef.attrs)]
+                index = _strided_index(bes[0], bes[1], bes[2], op.opdef.attrs)
+                picked = np.array(src, dtype=object)[index]
             except (IndexError, ValueError):
                 picked = None
             if picked is not None:

@@ -221,7 +221,9 @@ def _if_vjp(
                 ys_g.append(gy)
         with gb.building():
             mine = [body.capture_args()[j] for bb, j in xs_pos if bb == b]
-            got = iter(function.gradients_fn(ys, mine, grad_ys=ys_g) if ys else [])
+            gradients_fn = function.gradients_fn
+            assert gradients_fn is not None  # set once autodiff is imported, as above
+            got = iter(gradients_fn(ys, mine, grad_ys=ys_g) if ys else [])
             res: list[Tensor] = []
             for (bb, _), outer_x in zip(xs_pos, fwd_in):
                 if bb == b:

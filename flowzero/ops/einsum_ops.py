@@ -154,7 +154,7 @@ def _input_grad(k: int, ins: list[str], out: str, xs: list[Tensor], dy: Tensor) 
     eyes = []
     for c, n in pairs:
         pos = target.index(c)
-        d = xs[k].shape.known[pos] if xs[k].shape.known is not None else None
+        d = xs[k].shape.as_list()[pos] if xs[k].shape.ndims is not None else None
         if d is None:
             raise NotImplementedError(
                 f"einsum gradient: the repeated subscript '{c}' of input {k} needs a static size"
@@ -181,7 +181,8 @@ def _expand_shape(g: Tensor, spelled: str, have: str) -> Any:
         it = iter(known)
         return [next(it) if c in have else 1 for c in spelled]
     s = shape(g)
-    parts, i = [], 0
+    parts: list[Any] = []
+    i = 0
     for c in spelled:
         if c in have:
             parts.append(s[i])

@@ -165,8 +165,8 @@ def _tensordot_axes(axes: Any, ra: int, rb: int) -> tuple[list[int], list[int]]:
         raise ValueError(
             f"tensordot: axes must be an int or a pair of axis lists; got {axes!r}."
         ) from None
-    a_axes = [int(a_axes)] if np.isscalar(a_axes) else [int(i) for i in a_axes]
-    b_axes = [int(b_axes)] if np.isscalar(b_axes) else [int(i) for i in b_axes]
+    a_axes = [int(a_axes)] if np.ndim(a_axes) == 0 else [int(i) for i in a_axes]
+    b_axes = [int(b_axes)] if np.ndim(b_axes) == 0 else [int(i) for i in b_axes]
     if len(a_axes) != len(b_axes):
         raise ValueError(
             f"tensordot: the two axis lists must have the same length; got {a_axes} and {b_axes}."
@@ -179,9 +179,10 @@ def _tensordot_axes(axes: Any, ra: int, rb: int) -> tuple[list[int], list[int]]:
 
 def _flat_dims(dims: list[int | None]) -> int:
     """The product of `dims`, or -1 (for reshape to infer) when one is unknown."""
-    if any(d is None for d in dims):
+    known = [d for d in dims if d is not None]
+    if len(known) < len(dims):
         return -1
-    return int(np.prod(dims, dtype=np.int64))
+    return int(np.prod(known, dtype=np.int64))
 
 
 def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:

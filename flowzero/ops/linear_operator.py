@@ -252,7 +252,49 @@ class LinearOperatorFullMatrix(LinearOperator):
         return self._matrix
 
 
-class LinearOperatorDiag(LinearOperator):
+class _Elementwise(LinearOperator):
+    """An operator that acts by broadcast multiplication (diag(d), multiplier * I): square,
+    self-adjoint by default when real; matmul and solve multiply and divide by `_scale`."""
+
+    def __init__(
+        self,
+        param: Tensor,
+        is_non_singular: bool | None,
+        is_self_adjoint: bool | None,
+        is_positive_definite: bool | None,
+        name: str,
+    ) -> None:
+        if not param.dtype.is_complex and is_self_adjoint is None:
+            is_self_adjoint = True
+        super().__init__(
+            param.dtype, None, is_non_singular, is_self_adjoint, is_positive_definite, True, name
+        )
+
+    def _conj(self, t: Tensor, adjoint: bool) -> Tensor:
+        return _ops().conj(t) if adjoint and self.dtype.is_complex else t
+
+    def _scale(self, adjoint: bool) -> Tensor:
+        """The factor that broadcasts against a [..., N, K] right-hand side."""
+        raise NotImplementedError
+
+    def _matmul(self, x: Tensor, adjoint: bool) -> Tensor:
+        return self._scale(adjoint) * x
+
+    def _solve(self, rhs: Tensor, adjoint: bool) -> Tensor:
+        return rhs / self._scale(adjoint)
+
+
+def _det_from_diagonal(diag: Tensor) -> Tensor:
+    """The determinant of a triangular (or diagonal) operator: the product of its diagonal."""
+    return _ops().reduce_prod(diag, -1)
+
+
+def _log_abs_det_from_diagonal(diag: Tensor) -> Tensor:
+    tf = _ops()
+    return tf.reduce_sum(tf.log(tf.abs(diag)), -1)
+
+
+class LinearOperatorDiag(_Elementwise):
     """diag(d) for a diagonal d [..., N]: products, solves and determinants in O(N)."""
 
     def __init__(
@@ -269,17 +311,7 @@ class LinearOperatorDiag(LinearOperator):
             raise ValueError(f"{name}: diag must have rank >= 1; got {self._diag.shape}.")
         if is_square is False:
             raise ValueError(f"{name}: a diagonal operator is always square.")
-        if not self._diag.dtype.is_complex and is_self_adjoint is None:
-            is_self_adjoint = True
-        super().__init__(
-            self._diag.dtype,
-            None,
-            is_non_singular,
-            is_self_adjoint,
-            is_positive_definite,
-            True,
-            name,
-        )
+        super().__init__(self._diag, is_non_singular, is_self_adjoint, is_positive_definite, name)
 
     @property
     def diag(self) -> Tensor:
@@ -289,37 +321,30 @@ class LinearOperatorDiag(LinearOperator):
         s = self._diag.shape
         return TensorShape(None) if s.ndims is None else TensorShape(s.as_list() + [s[-1].value])
 
-    def _d(self, adjoint: bool) -> Tensor:
-        return _ops().conj(self._diag) if adjoint and self.dtype.is_complex else self._diag
-
     def _to_dense(self) -> Tensor:
         return _ops().matrix_diag(self._diag)
 
-    def _matmul(self, x: Tensor, adjoint: bool) -> Tensor:
-        return _ops().expand_dims(self._d(adjoint), -1) * x
-
-    def _solve(self, rhs: Tensor, adjoint: bool) -> Tensor:
-        return rhs / _ops().expand_dims(self._d(adjoint), -1)
+    def _scale(self, adjoint: bool) -> Tensor:
+        return _ops().expand_dims(self._conj(self._diag, adjoint), -1)
 
     def _determinant(self) -> Tensor:
-        return _ops().reduce_prod(self._diag, -1)
+        return _det_from_diagonal(self._diag)
 
     def _log_abs_determinant(self) -> Tensor:
-        tf = _ops()
-        return tf.reduce_sum(tf.log(tf.abs(self._diag)), -1)
+        return _log_abs_det_from_diagonal(self._diag)
 
     def _diag_part(self) -> Tensor:
         return self._diag
 
     def _adjoint(self) -> LinearOperator:
         return LinearOperatorDiag(
-            self._d(True),
+            self._conj(self._diag, True),
             is_non_singular=self.is_non_singular,
             is_positive_definite=self.is_positive_definite,
         )
 
 
-class LinearOperatorScaledIdentity(LinearOperator):
+class LinearOperatorScaledIdentity(_Elementwise):
     """multiplier * I_N (multiplier a scalar, or [...] for a batch)."""
 
     def __init__(
@@ -335,16 +360,8 @@ class LinearOperatorScaledIdentity(LinearOperator):
     ) -> None:
         self._multiplier = convert_to_tensor(multiplier, name="multiplier")
         self._num_rows = _rows(num_rows, name)
-        if not self._multiplier.dtype.is_complex and is_self_adjoint is None:
-            is_self_adjoint = True
         super().__init__(
-            self._multiplier.dtype,
-            None,
-            is_non_singular,
-            is_self_adjoint,
-            is_positive_definite,
-            True,
-            name,
+            self._multiplier, is_non_singular, is_self_adjoint, is_positive_definite, name
         )
 
     @property
@@ -357,22 +374,12 @@ class LinearOperatorScaledIdentity(LinearOperator):
             return TensorShape(None)
         return TensorShape(s.as_list() + [self._num_rows, self._num_rows])
 
-    def _m(self, adjoint: bool) -> Tensor:
+    def _scale(self, adjoint: bool) -> Tensor:
         tf = _ops()
-        m = tf.conj(self._multiplier) if adjoint and self.dtype.is_complex else self._multiplier
-        return tf.expand_dims(tf.expand_dims(m, -1), -1)
-
-    def _eye(self) -> Tensor:
-        return _ops().eye(self._num_rows, dtype=self.dtype)
+        return tf.expand_dims(tf.expand_dims(self._conj(self._multiplier, adjoint), -1), -1)
 
     def _to_dense(self) -> Tensor:
-        return self._m(False) * self._eye()
-
-    def _matmul(self, x: Tensor, adjoint: bool) -> Tensor:
-        return self._m(adjoint) * x
-
-    def _solve(self, rhs: Tensor, adjoint: bool) -> Tensor:
-        return rhs / self._m(adjoint)
+        return self._scale(False) * _ops().eye(self._num_rows, dtype=self.dtype)
 
     def _determinant(self) -> Tensor:
         return _ops().pow(self._multiplier, float(self._num_rows))
@@ -476,11 +483,10 @@ class LinearOperatorLowerTriangular(LinearOperator):
         return _ops().matrix_triangular_solve(self._tril, rhs, lower=True, adjoint=adjoint)
 
     def _determinant(self) -> Tensor:
-        return _ops().reduce_prod(self._diag_part(), -1)
+        return _det_from_diagonal(self._diag_part())
 
     def _log_abs_determinant(self) -> Tensor:
-        tf = _ops()
-        return tf.reduce_sum(tf.log(tf.abs(self._diag_part())), -1)
+        return _log_abs_det_from_diagonal(self._diag_part())
 
 
 class LinearOperatorComposition(LinearOperator):

@@ -86,7 +86,7 @@ class SoftmaxCrossEntropyWithLogits(OpDef):
             raise self.error("logits must have rank >= 1; got a scalar.")
         if not -nd <= a < nd:
             raise self.error(f"dim {a} is out of range for logits of shape {shape}.")
-        rows = [d for i, d in enumerate(shape.known) if i != a % nd]  # type: ignore[union-attr]
+        rows = [d for i, d in enumerate(shape.as_list()) if i != a % nd]
         return [spec(rows, logits.dtype), spec(shape, logits.dtype)]
 
     def compute(self, logits: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
@@ -283,8 +283,8 @@ class SparseSoftmaxCrossEntropyWithLogits(OpDef):
         full = (
             gs
             if rows.ndims is None or gs.ndims is None
-            else TensorShape(list(rows.known) + [gs.known[-1]])
-        )  # type: ignore[operator,index]
+            else TensorShape(rows.as_list() + [gs.as_list()[-1]])
+        )
         return [spec(rows, logits.dtype), spec(full, logits.dtype)]
 
     def compute(self, logits: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:

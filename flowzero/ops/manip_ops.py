@@ -70,8 +70,9 @@ class ConcatV2(OpDef):
                         f"{a}); got values[{i0}]: {v0.shape}, values[{i}]: {v.shape}."
                     )
                 out[k] = out[k] if out[k] is not None else d
-        sizes = [v.shape.known[a] if v.shape.ndims is not None else None for v in values]
-        out[a] = None if None in sizes else sum(sizes)  # type: ignore[arg-type]
+        sizes = [v.shape.as_list()[a] if v.shape.ndims is not None else None for v in values]
+        given = [s for s in sizes if s is not None]
+        out[a] = sum(given) if len(given) == len(sizes) else None
         return spec(out, values[0].dtype)
 
     def compute(self, *arrays: np.ndarray) -> np.ndarray:
@@ -226,7 +227,8 @@ class SplitV(OpDef):
     def compute(self, x: np.ndarray, size_splits: np.ndarray, axis: np.ndarray) -> list[np.ndarray]:
         a = _axis_in(self, int(axis), x.ndim)
         sizes = self._sizes([int(s) for s in size_splits], x.shape[a])
-        return np.split(x, np.cumsum(sizes)[:-1], axis=a)
+        # every size is known here (x is an array), so the -1 is resolved
+        return np.split(x, np.cumsum(np.asarray(sizes, dtype=np.int64))[:-1], axis=a)
 
     def gradient(self, op: Any, *dys: Tensor) -> list[Any]:
         return [concat(list(dys), op.inputs[2]), None, None]

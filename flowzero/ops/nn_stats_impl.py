@@ -113,8 +113,10 @@ def batch_norm_with_global_normalization(
     t = input if t is None else t
     m = mean if m is None else m
     v = variance if v is None else v
-    if any(a is None for a in (t, m, v, beta, gamma, variance_epsilon)) or (
-        scale_after_normalization is None
+    if (
+        any(a is None for a in (t, m, v, beta, gamma))
+        or variance_epsilon is None
+        or scale_after_normalization is None
     ):
         raise TypeError(
             "batch_norm_with_global_normalization: t, m, v, beta, gamma, variance_epsilon and "

@@ -191,7 +191,7 @@ class ReaderBase:
         g = get_default_graph()
         with g.name_scope(name or self._kind) as scope:
             self._name = scope.rstrip("/")
-        self._attrs = {
+        self._attrs: dict[str, Any] = {
             "kind": self._kind,
             "reader_key": f"reader_{next(_reader_ids)}_{self._name}",
             "options": options or {},

@@ -147,9 +147,10 @@ def _reduced_count(x: Tensor, y: Tensor, attrs: dict[str, Any]) -> Any:
             if known
             else []
         )
-        if all(d is not None for d in dims):
+        sizes = [d for d in dims if d is not None]
+        if len(sizes) == len(dims):
             return array_ops.constant(
-                max(int(np.prod(dims, dtype=np.int64)), 1), dtype=x.dtype, name="count"
+                max(int(np.prod(sizes, dtype=np.int64)), 1), dtype=x.dtype, name="count"
             )
     # size(x) / size(y); when y is empty so is x, and the nan never reaches a value
     n_in = reduce_prod(array_ops.shape(x, out_type=dtypes.int64))

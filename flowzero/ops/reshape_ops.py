@@ -108,10 +108,11 @@ def _reshape_partial(x: Tensor, shape_: Tensor, dims: list[int | None]) -> list[
             if src is None or src[0] is not x or x_dims[src[1]] is not None:
                 return out
             x_dims[src[1]] = 1  # cancels: the same unknown size on both sides
-    if None in x_dims:
+    x_known = [d for d in x_dims if d is not None]
+    if len(x_known) < len(x_dims):
         return out
     known_out = int(np.prod([d for d in dims if d is not None and d != -1], dtype=np.int64))
-    n = int(np.prod(x_dims, dtype=np.int64))
+    n = int(np.prod(x_known, dtype=np.int64))
     if known_out and n % known_out == 0:
         out[dims.index(-1)] = n // known_out
     return out
@@ -202,20 +203,20 @@ class Squeeze(OpDef):
         r = x.shape.ndims
         if r is None:
             return spec(TensorShape(None), x.dtype)
-        dims = x.shape.known
+        dims = x.shape.as_list()
         axes = self.attrs["squeeze_dims"]
         if not axes:
-            if None in dims:  # type: ignore[operator]
+            if None in dims:
                 return spec(TensorShape(None), x.dtype)  # unknown which dims are 1
-            return spec([d for d in dims if d != 1], x.dtype)  # type: ignore[union-attr]
+            return spec([d for d in dims if d != 1], x.dtype)
         norm = {_axis_in(self, a, r) for a in axes}
         for a in sorted(norm):
-            if dims[a] is not None and dims[a] != 1:  # type: ignore[index]
+            if dims[a] is not None and dims[a] != 1:
                 raise self.error(
                     f"can not squeeze dim[{a}], expected a dimension of 1; got "
                     f"{dims[a]} (x has shape {x.shape})."
-                )  # type: ignore[index]
-        return spec([d for i, d in enumerate(dims) if i not in norm], x.dtype)  # type: ignore
+                )
+        return spec([d for i, d in enumerate(dims) if i not in norm], x.dtype)
 
     def compute(self, x: np.ndarray) -> np.ndarray:
         axes = self.attrs["squeeze_dims"]

@@ -91,7 +91,7 @@ class _Segment(OpDef):
             )
         if data.shape.ndims is None:
             return spec(TensorShape(None), data.dtype)
-        return spec([None] + list(data.shape.known[1:]), data.dtype)  # type: ignore[index]
+        return spec([None, *data.shape.as_list()[1:]], data.dtype)
 
     def compute(self, data: np.ndarray, ids: np.ndarray) -> np.ndarray:
         if ids.ndim != 1 or ids.shape[0] != data.shape[0]:

@@ -35,7 +35,7 @@ def _check_sparse(op: OpDef, ind: np.ndarray, val: np.ndarray, shp: np.ndarray, 
 
 
 def _sparse_specs(ind: Tensor, val: Tensor, shp: Tensor) -> list[TensorSpec]:
-    return [spec([None, ind.shape.known[1] if ind.shape.ndims == 2 else None], dtypes.int64),
+    return [spec([None, ind.shape.as_list()[1] if ind.shape.ndims == 2 else None], dtypes.int64),
             spec([None], val.dtype), spec(shp.shape, dtypes.int64)]  # fmt: skip
 
 

@@ -32,8 +32,9 @@ def _size(x: Tensor, rank: int) -> Tensor:
     from flowzero.ops.reduction_ops import reduce_prod
 
     k = x.shape.known
-    if k is not None and all(d is not None for d in k[-rank:]):
-        n = int(np.prod(k[-rank:]))
+    inner = [] if k is None else [d for d in k[-rank:] if d is not None]
+    if k is not None and len(inner) == len(k[-rank:]):
+        n = int(np.prod(inner))
         return constant(np.asarray(n, x.dtype.np))
     return cast(reduce_prod(shape(x)[-rank:]), x.dtype)
 

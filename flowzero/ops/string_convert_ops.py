@@ -28,15 +28,15 @@ def _parse(s: bytes, dt: dtypes.DType) -> Any:
             raise ValueError(t)
         return v
     try:
-        v = float(t)
+        x = float(t)
     except ValueError:
         body = t.lstrip("+-")
         if not body.lower().startswith("0x"):
             raise
-        v = float.fromhex(t)
-    if dt is dtypes.float32 and np.isfinite(v) and abs(v) > np.finfo(np.float32).max:
-        return np.inf if v > 0 else -np.inf
-    return v
+        x = float.fromhex(t)
+    if dt is dtypes.float32 and np.isfinite(x) and abs(x) > np.finfo(np.float32).max:
+        return np.inf if x > 0 else -np.inf
+    return x
 
 
 @register_op("StringToNumber")

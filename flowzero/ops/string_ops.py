@@ -535,7 +535,7 @@ class UnsortedSegmentJoin(_StringOp):
         out = np.empty((n, *inner), dtype=object)
         for j in range(n):
             for idx in np.ndindex(*inner):
-                out[(j, *idx)] = sep.join(rows[(i, *idx)] for i in buckets[j])
+                out[(j,) + idx] = sep.join(rows[(i,) + idx] for i in buckets[j])
         return out
 
 

@@ -295,7 +295,13 @@ def _register_replace(rep: int) -> None:
     try:
         codecs.lookup_error(name)
     except LookupError:
-        codecs.register_error(name, lambda e: (chr(rep), e.end))
+
+        def replace(e: UnicodeError) -> tuple[str, int]:
+            if not isinstance(e, (UnicodeDecodeError, UnicodeEncodeError, UnicodeTranslateError)):
+                raise e
+            return chr(rep), e.end
+
+        codecs.register_error(name, replace)
 
 
 def unicode_transcode(

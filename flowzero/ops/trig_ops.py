@@ -6,10 +6,12 @@ gradient.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from flowzero.framework.graph import Tensor
 from flowzero.ops.elementwise import Row, build, unary
 from flowzero.ops.unary_ops import negative, reciprocal, rsqrt, square
 
@@ -39,18 +41,19 @@ ROWS = [
     _pred("IsFinite", "is_finite", np.isfinite, "x is neither NaN nor +-inf"),
 ]
 
+_Op = Callable[..., Tensor]  # each public function the table makes
 _MADE = build(ROWS, unary)
-tan = _MADE["tan"]
-asin = _MADE["asin"]
-acos = _MADE["acos"]
-atan = _MADE["atan"]
-sinh = _MADE["sinh"]
-cosh = _MADE["cosh"]
-asinh = _MADE["asinh"]
-acosh = _MADE["acosh"]
-atanh = _MADE["atanh"]
-is_nan = _MADE["is_nan"]
-is_inf = _MADE["is_inf"]
-is_finite = _MADE["is_finite"]
+tan: _Op = _MADE["tan"]
+asin: _Op = _MADE["asin"]
+acos: _Op = _MADE["acos"]
+atan: _Op = _MADE["atan"]
+sinh: _Op = _MADE["sinh"]
+cosh: _Op = _MADE["cosh"]
+asinh: _Op = _MADE["asinh"]
+acosh: _Op = _MADE["acosh"]
+atanh: _Op = _MADE["atanh"]
+is_nan: _Op = _MADE["is_nan"]
+is_inf: _Op = _MADE["is_inf"]
+is_finite: _Op = _MADE["is_finite"]
 
 __all__ = [row.name for row in ROWS]

@@ -7,8 +7,11 @@ dtype kinds, formula, derivative as graph ops of (x, y = f(x), dy), and the publ
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from flowzero.framework.graph import Tensor
 from flowzero.ops.division_ops import realdiv
 from flowzero.ops.elementwise import Row, build, unary
 
@@ -157,23 +160,24 @@ ROWS = [
     ),
 ]
 
+_Op = Callable[..., Tensor]  # each public function the table makes
 _MADE = build(ROWS, unary)
-negative = _MADE["negative"]
-abs = _MADE["abs"]  # noqa: A001
-sign = _MADE["sign"]
-square = _MADE["square"]
-sqrt = _MADE["sqrt"]
-rsqrt = _MADE["rsqrt"]
-reciprocal = _MADE["reciprocal"]
+negative: _Op = _MADE["negative"]
+abs: _Op = _MADE["abs"]  # noqa: A001
+sign: _Op = _MADE["sign"]
+square: _Op = _MADE["square"]
+sqrt: _Op = _MADE["sqrt"]
+rsqrt: _Op = _MADE["rsqrt"]
+reciprocal: _Op = _MADE["reciprocal"]
 inv = reciprocal  # TF 0.x
-exp = _MADE["exp"]
-expm1 = _MADE["expm1"]
-log = _MADE["log"]
-log1p = _MADE["log1p"]
-sin = _MADE["sin"]
-cos = _MADE["cos"]
-floor = _MADE["floor"]
-ceil = _MADE["ceil"]
-round = _MADE["round"]  # noqa: A001
+exp: _Op = _MADE["exp"]
+expm1: _Op = _MADE["expm1"]
+log: _Op = _MADE["log"]
+log1p: _Op = _MADE["log1p"]
+sin: _Op = _MADE["sin"]
+cos: _Op = _MADE["cos"]
+floor: _Op = _MADE["floor"]
+ceil: _Op = _MADE["ceil"]
+round: _Op = _MADE["round"]  # noqa: A001
 
 __all__ = [row.name for row in ROWS] + ["inv"]

@@ -239,17 +239,22 @@ def _shapes(
 
 def _batch(
     tensors_list: list[Any],
+    threads_per_list: int,
+    name: str,
+    keep_input: Any,
     batch_size: int,
     capacity: int,
     enqueue_many: bool,
     shapes: Any,
     dynamic_pad: bool,
     allow_smaller_final_batch: bool,
-    name: str,
-    queue_factory: Any,
-    threads_per_list: int,
-    keep_input: Any = None,
+    shared_name: str | None,
+    shuffle: tuple[int, int | None] | None = None,
 ) -> Any:
+    """Every batcher (batch, shuffle_batch, their _join and maybe_ forms): a queue fed by
+    `threads_per_list` enqueue ops per tensor list. `shuffle` is (min_after_dequeue, seed) for
+    a RandomShuffleQueue, None for a FIFO queue (padding with dynamic_pad); `keep_input` (the
+    maybe_ batchers) filters what is enqueued, None keeps everything."""
     if batch_size is None or (isinstance(batch_size, int) and batch_size <= 0):
         raise ValueError(f"batch_size must be a positive int; got {batch_size!r}.")
     flats = [_flatten(t) for t in tensors_list]
@@ -259,12 +264,19 @@ def _batch(
             raise ValueError("batch_join: every tensor list must have the same dtypes.")
     with get_default_graph().name_scope(name):
         shp = _shapes(flat0, shapes, enqueue_many, dynamic_pad)
-        q = queue_factory([t.dtype for t in flat0], shp)
+        dts = [t.dtype for t in flat0]
+        if shuffle is not None:
+            min_after_dequeue, seed = shuffle
+            q: Any = RandomShuffleQueue(
+                capacity, min_after_dequeue, dts, shp, seed=seed, shared_name=shared_name
+            )
+        elif dynamic_pad:
+            q = PaddingFIFOQueue(capacity, dts, shp, shared_name=shared_name)
+        else:
+            q = FIFOQueue(capacity, dts, shp, shared_name=shared_name)
         enqueue = q.enqueue_many if enqueue_many else q.enqueue
         if keep_input is not None:  # the maybe_* batchers: enqueue only what is kept
-            from flowzero.train.input_maybe import keep_filter
-
-            enqueue = keep_filter(enqueue, keep_input, enqueue_many)
+            enqueue = _keep_filter(enqueue, keep_input, enqueue_many)
         ops = [enqueue(f) for f, _ in flats for _ in range(threads_per_list)]
         add_queue_runner(QueueRunner(q, ops))
         out = (
@@ -278,24 +290,18 @@ def _batch(
     return dict(zip(structure, out))
 
 
-def _fifo_factory(capacity: int, dynamic_pad: bool, shared_name: str | None) -> Any:
-    def factory(dts: list[Any], shp: list[Any]) -> Any:
-        if dynamic_pad:
-            return PaddingFIFOQueue(capacity, dts, shp, shared_name=shared_name)
-        return FIFOQueue(capacity, dts, shp, shared_name=shared_name)
+def _keep_filter(enqueue: Any, keep: Any, enqueue_many: bool) -> Any:
+    """`enqueue` wrapped to enqueue only what `keep` keeps (a cond for a scalar, a boolean
+    mask of the rows for a vector)."""
+    from flowzero.ops import control_flow_ops, control_ops
+    from flowzero.ops.indexing_ops import boolean_mask
 
-    return factory
+    def filtered(tensors: list[Any]) -> Any:
+        if keep.shape.ndims == 1:
+            return enqueue([boolean_mask(t, keep) for t in tensors])
+        return control_flow_ops.cond(keep, lambda: enqueue(tensors), control_ops.no_op)
 
-
-def _shuffle_factory(
-    capacity: int, min_after_dequeue: int, seed: int | None, shared_name: str | None
-) -> Any:
-    def factory(dts: list[Any], shp: list[Any]) -> Any:
-        return RandomShuffleQueue(
-            capacity, min_after_dequeue, dts, shp, seed=seed, shared_name=shared_name
-        )
-
-    return factory
+    return filtered
 
 
 def batch(
@@ -334,15 +340,16 @@ def batch(
 
     return _batch(
         [tensors],
+        num_threads,
+        name or "batch",
+        None,
         batch_size,
         capacity,
         enqueue_many,
         shapes,
         dynamic_pad,
         allow_smaller_final_batch,
-        name or "batch",
-        _fifo_factory(capacity, dynamic_pad, shared_name),
-        num_threads,
+        shared_name,
     )
 
 
@@ -361,15 +368,16 @@ def batch_join(
 
     return _batch(
         list(tensors_list),
+        1,
+        name or "batch_join",
+        None,
         batch_size,
         capacity,
         enqueue_many,
         shapes,
         dynamic_pad,
         allow_smaller_final_batch,
-        name or "batch_join",
-        _fifo_factory(capacity, dynamic_pad, shared_name),
-        1,
+        shared_name,
     )
 
 
@@ -405,15 +413,17 @@ def shuffle_batch(
 
     return _batch(
         [tensors],
+        num_threads,
+        name or "shuffle_batch",
+        None,
         batch_size,
         capacity,
         enqueue_many,
         shapes,
         False,
         allow_smaller_final_batch,
-        name or "shuffle_batch",
-        _shuffle_factory(capacity, min_after_dequeue, seed, shared_name),
-        num_threads,
+        shared_name,
+        (min_after_dequeue, seed),
     )
 
 
@@ -433,15 +443,17 @@ def shuffle_batch_join(
 
     return _batch(
         list(tensors_list),
+        1,
+        name or "shuffle_batch_join",
+        None,
         batch_size,
         capacity,
         enqueue_many,
         shapes,
         False,
         allow_smaller_final_batch,
-        name or "shuffle_batch_join",
-        _shuffle_factory(capacity, min_after_dequeue, seed, shared_name),
-        1,
+        shared_name,
+        (min_after_dequeue, seed),
     )
 
 

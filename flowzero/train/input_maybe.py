@@ -12,7 +12,7 @@ from typing import Any
 
 from flowzero.framework import dtypes
 from flowzero.framework.graph import convert_to_tensor
-from flowzero.train.input import _batch, _fifo_factory, _shuffle_factory
+from flowzero.train.input import _batch
 
 
 def _keep(keep_input: Any, enqueue_many: bool, fn: str) -> Any:
@@ -27,20 +27,6 @@ def _keep(keep_input: Any, enqueue_many: bool, fn: str) -> Any:
     if ndims > 1:
         raise ValueError(f"{fn}: keep_input must be a scalar or a vector; got shape {keep.shape}.")
     return keep
-
-
-def keep_filter(enqueue: Any, keep: Any, enqueue_many: bool) -> Any:
-    """`enqueue` wrapped to enqueue only what `keep` keeps (a cond for a scalar, a boolean
-    mask of the rows for a vector)."""
-    from flowzero.ops import control_flow_ops, control_ops
-    from flowzero.ops.indexing_ops import boolean_mask
-
-    def filtered(tensors: list[Any]) -> Any:
-        if keep.shape.ndims == 1:
-            return enqueue([boolean_mask(t, keep) for t in tensors])
-        return control_flow_ops.cond(keep, lambda: enqueue(tensors), control_ops.no_op)
-
-    return filtered
 
 
 def maybe_batch(
@@ -72,16 +58,16 @@ def maybe_batch(
     keep = _keep(keep_input, enqueue_many, "maybe_batch")
     return _batch(
         [tensors],
+        num_threads,
+        name or "batch",
+        keep,
         batch_size,
         capacity,
         enqueue_many,
         shapes,
         dynamic_pad,
         allow_smaller_final_batch,
-        name or "batch",
-        _fifo_factory(capacity, dynamic_pad, shared_name),
-        num_threads,
-        keep_input=keep,
+        shared_name,
     )
 
 
@@ -101,16 +87,16 @@ def maybe_batch_join(
     keep = _keep(keep_input, enqueue_many, "maybe_batch_join")
     return _batch(
         list(tensors_list),
+        1,
+        name or "batch_join",
+        keep,
         batch_size,
         capacity,
         enqueue_many,
         shapes,
         dynamic_pad,
         allow_smaller_final_batch,
-        name or "batch_join",
-        _fifo_factory(capacity, dynamic_pad, shared_name),
-        1,
-        keep_input=keep,
+        shared_name,
     )
 
 
@@ -132,16 +118,17 @@ def maybe_shuffle_batch(
     keep = _keep(keep_input, enqueue_many, "maybe_shuffle_batch")
     return _batch(
         [tensors],
+        num_threads,
+        name or "shuffle_batch",
+        keep,
         batch_size,
         capacity,
         enqueue_many,
         shapes,
         False,
         allow_smaller_final_batch,
-        name or "shuffle_batch",
-        _shuffle_factory(capacity, min_after_dequeue, seed, shared_name),
-        num_threads,
-        keep_input=keep,
+        shared_name,
+        (min_after_dequeue, seed),
     )
 
 
@@ -162,16 +149,17 @@ def maybe_shuffle_batch_join(
     keep = _keep(keep_input, enqueue_many, "maybe_shuffle_batch_join")
     return _batch(
         list(tensors_list),
+        1,
+        name or "shuffle_batch_join",
+        keep,
         batch_size,
         capacity,
         enqueue_many,
         shapes,
         False,
         allow_smaller_final_batch,
-        name or "shuffle_batch_join",
-        _shuffle_factory(capacity, min_after_dequeue, seed, shared_name),
-        1,
-        keep_input=keep,
+        shared_name,
+        (min_after_dequeue, seed),
     )
 
 

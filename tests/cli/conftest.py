@@ -81,6 +81,32 @@ def run_cli(
     return Result(proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - started)
 
 
+def run_main(*args: str, tmp: Path, env: dict[str, str] | None = None) -> Result:
+    """What run_cli does, through flowzero.cli.main in this process: the same environment
+    (cli_env, or `env`), working directory `tmp`, captured output and status. For the tests
+    that check what a command does rather than the interpreter around it (a fresh process
+    costs seconds on the shared machine); test_errors.test_a_real_process keeps the
+    `python -m flowzero` path itself tested."""
+    import contextlib
+    import io
+
+    from flowzero.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    started = time.perf_counter()
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in (env or cli_env(tmp)).items():
+            if os.environ.get(key) != value:
+                mp.setenv(key, value)
+        mp.chdir(tmp)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as e:  # argparse's usage errors, as the process would exit
+                code = e.code if isinstance(e.code, int) else 1
+    return Result(code, out.getvalue(), err.getvalue(), time.perf_counter() - started)
+
+
 @pytest.fixture(scope="session")
 def default_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
     """The README's main job: `flowzero train --model two_layer_net`, default settings."""

@@ -10,7 +10,7 @@ import pytest
 
 import flowzero as tf
 from flowzero.cli.dot import cluster_id, graph_to_dot, quote
-from tests.cli.conftest import cli_env, run_cli
+from tests.cli.conftest import cli_env, run_main
 
 
 def _diffs(stdout: str) -> dict[str, float]:
@@ -21,7 +21,7 @@ def _diffs(stdout: str) -> dict[str, float]:
 
 
 def test_gradcheck_two_layer_net(tmp_path: Path) -> None:
-    result = run_cli("gradcheck", "--model", "two_layer_net", "--max-entries", "300", tmp=tmp_path)
+    result = run_main("gradcheck", "--model", "two_layer_net", "--max-entries", "300", tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     diffs = _diffs(result.stdout)
     assert set(diffs) == {"W1", "b1", "W2", "b2"}, result.stdout
@@ -31,7 +31,7 @@ def test_gradcheck_two_layer_net(tmp_path: Path) -> None:
 
 
 def test_gradcheck_conv_net_and_batchnorm(tmp_path: Path) -> None:
-    result = run_cli(
+    result = run_main(
         "gradcheck",
         "--model",
         "simple_conv_net",
@@ -46,7 +46,7 @@ def test_gradcheck_conv_net_and_batchnorm(tmp_path: Path) -> None:
     assert set(diffs) == {"W1", "b1", "W2", "b2", "W3", "b3"}
     assert all(d < 1e-6 for d in diffs.values()), diffs
 
-    result = run_cli(
+    result = run_main(
         "gradcheck",
         "--model",
         "multi_layer_net_extend",
@@ -67,13 +67,13 @@ def test_gradcheck_conv_net_and_batchnorm(tmp_path: Path) -> None:
 
 
 def test_gradcheck_fails_loudly_with_a_tolerance_it_cannot_meet(tmp_path: Path) -> None:
-    result = run_cli("gradcheck", "--max-entries", "5", "--tol", "1e-30", tmp=tmp_path)
+    result = run_main("gradcheck", "--max-entries", "5", "--tol", "1e-30", tmp=tmp_path)
     assert result.returncode == 1
     assert "FAILED" in result.stdout
 
 
 def test_graph_prints_dot_with_name_scope_clusters(tmp_path: Path) -> None:
-    result = run_cli("graph", "--model", "two_layer_net", tmp=tmp_path)
+    result = run_main("graph", "--model", "two_layer_net", tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     dot = result.stdout
     assert dot.startswith("digraph flowzero {") and dot.rstrip().endswith("}")
@@ -88,7 +88,7 @@ def test_graph_prints_dot_with_name_scope_clusters(tmp_path: Path) -> None:
 def test_graph_files_with_and_without_graphviz(tmp_path: Path) -> None:
     # Without `dot` on PATH: the .dot file and a one-line note, exit 0.
     env = cli_env(tmp_path, PATH=str(tmp_path / "empty-bin"))
-    result = run_cli(
+    result = run_main(
         "graph", "--model", "simple_conv_net", "--out", "g/scn.svg", tmp=tmp_path, env=env
     )
     assert result.returncode == 0, result.stderr
@@ -98,7 +98,7 @@ def test_graph_files_with_and_without_graphviz(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     if shutil.which("dot") is None:
         pytest.skip("Graphviz is not installed: rendering not tested")
-    result = run_cli("graph", "--model", "simple_conv_net", "--out", "g/scn.svg", tmp=tmp_path)
+    result = run_main("graph", "--model", "simple_conv_net", "--out", "g/scn.svg", tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     svg = (tmp_path / "g" / "scn.svg").read_text()
     assert "<svg" in svg and "conv1" in svg and "MaxPool" in svg

@@ -13,23 +13,14 @@ from pathlib import Path
 import pytest
 
 from flowzero.cli import main
-from tests.cli.conftest import run_cli
+from tests.cli.conftest import run_cli, run_main
 
 
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("short_run")
-    result = run_cli(
-        "train",
-        "--model",
-        "two_layer_net",
-        "--iters",
-        "20",
-        "--out",
-        str(tmp / "run"),
-        "--no-plot",
-        tmp=tmp,
-    )
+    args = ["train", "--model", "two_layer_net", "--iters", "20", "--out", str(tmp / "run")]
+    result = run_main(*args, "--no-plot", "--quiet", tmp=tmp)
     assert result.returncode == 0, result.stderr
     return tmp / "run"
 
@@ -56,11 +47,12 @@ def test_eval_with_bad_model_kwargs(
     short_run: Path, tmp_path: Path, kwargs: object, fragment: str
 ) -> None:
     run = _with_kwargs(short_run, tmp_path / "bad", kwargs)
-    result = run_cli("eval", "--checkpoint", str(run), tmp=tmp_path)
-    assert result.returncode == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("flowzero eval: error:"), result.stderr
+    result = run_main("eval", "--checkpoint", str(run), tmp=tmp_path)
+    err = result.stderr
+    assert result.returncode == 1, err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("flowzero eval: error:"), err
     assert "run.json" in lines[0] and fragment in lines[0]
 
 
@@ -76,11 +68,12 @@ def test_export_with_bad_model_kwargs(
 ) -> None:
     run = _with_kwargs(short_run, tmp_path / "bad", kwargs)
     out = tmp_path / "models" / "mnist" / "1"
-    result = run_cli("export", "--checkpoint", str(run), "--out", str(out), tmp=tmp_path)
-    assert result.returncode == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert lines[-1].startswith("flowzero export: error:"), result.stderr
+    result = run_main("export", "--checkpoint", str(run), "--out", str(out), tmp=tmp_path)
+    err = result.stderr
+    assert result.returncode == 1, err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("flowzero export: error:"), err
     assert "run.json" in lines[-1] and fragment in lines[-1]
     assert not out.exists()
 

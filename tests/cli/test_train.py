@@ -18,6 +18,7 @@ from tests.cli.conftest import (
     HAVE_TENSORBOARD,
     cli_env,
     run_cli,
+    run_main,
 )
 
 
@@ -122,7 +123,7 @@ def test_tensorboard_events_read_back(default_run) -> None:
 
 def test_eval_reproduces_the_training_runs_test_accuracy_bit_for_bit(default_run) -> None:
     _, out = default_run
-    result = run_cli("eval", "--checkpoint", str(out), tmp=out.parent)
+    result = run_main("eval", "--checkpoint", str(out), tmp=out.parent)
     assert result.returncode == 0, result.stderr
     train = json.loads((out / "metrics.json").read_text())["final"]
     ev = json.loads((out / "checkpoints" / "eval.json").read_text())
@@ -217,7 +218,7 @@ def test_short_data_line_and_epoch_times_in_milliseconds(default_run) -> None:
 
 
 def test_printed_paths_are_absolute_for_a_relative_out(tmp_path: Path) -> None:
-    result = run_cli(
+    result = run_main(
         "train", "--iters", "5", "--data", "subset", "--out", "rel/run", "--no-plot", tmp=tmp_path
     )
     assert result.returncode == 0, result.stderr

@@ -185,6 +185,8 @@ def test_constant_with_shape() -> None:
         )
     with pytest.raises(TypeError, match="Const"):
         tf.constant([1, 2, 3], shape=[2, 2])
+    with pytest.raises(TypeError, match=r"Const 'c': shape must be fully defined; got \(\?, 2\)"):
+        tf.constant(1.0, shape=[None, 2], name="c")
 
 
 def test_device_scope_is_accepted() -> None:

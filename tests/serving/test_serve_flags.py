@@ -3,29 +3,19 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import cli_env
+from tests.cli.conftest import Result, run_main
 
 
-def _serve(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [
-        sys.executable,
-        "-m",
-        "flowzero",
-        "serve",
-        "--model-base-path",
-        str(tmp / "none"),
-        "--model-name",
-        "mnist",
-        *args,
-    ]
-    return subprocess.run(
-        argv, cwd=tmp, env=cli_env(tmp), capture_output=True, text=True, timeout=60, check=False
+def _serve(tmp: Path, *args: str) -> Result:
+    """`flowzero serve` with a model base path that does not exist, through cli.main in this
+    process (run_main: the environment and directory of a subprocess, without its start-up
+    cost); every case here stops at the flag or base-path checks, before serving anything."""
+    return run_main(
+        "serve", "--model-base-path", str(tmp / "none"), "--model-name", "mnist", *args, tmp=tmp
     )
 
 

@@ -179,23 +179,70 @@ _READER = """
 import resource, sys, warnings
 resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))  # reading /dev/zero ends here
 import flowzero as tf
-call, d = sys.argv[1], sys.argv[2]
-prefix = d + "/model.ckpt-1"
-calls = {
-    "state": lambda: tf.train.latest_checkpoint(d),
-    "meta": lambda: tf.train.import_meta_graph(prefix + ".meta"),
-    "index": lambda: tf.train.list_variables(prefix),
-    "data": lambda: tf.train.load_variable(prefix, "v"),
-}
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
-    try:
-        print("returned", calls[call]())
-    except Exception as e:
-        print("raised", type(e).__name__, e)
-for w in caught:
-    print("warned", w.message)
+for call, d in zip(sys.argv[1::2], sys.argv[2::2]):
+    print("== case", call, d)
+    prefix = d + "/model.ckpt-1"
+    calls = {
+        "state": lambda: tf.train.latest_checkpoint(d),
+        "meta": lambda: tf.train.import_meta_graph(prefix + ".meta"),
+        "index": lambda: tf.train.list_variables(prefix),
+        "data": lambda: tf.train.load_variable(prefix, "v"),
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with tf.Graph().as_default():
+                print("returned", calls[call]())
+        except Exception as e:
+            print("raised", type(e).__name__, e)
+    for w in caught:
+        print("warned", w.message)
 """
+
+_SPECIAL_FILES = [
+    ("state", "checkpoint"),
+    ("meta", "model.ckpt-1.meta"),
+    ("index", "model.ckpt-1.index"),
+    ("data", "model.ckpt-1.data-00000-of-00001"),
+]
+
+
+@pytest.fixture(scope="module")
+def special_file_reads(tmp_path_factory):
+    """(call, kind) -> what a fresh process printed reading a checkpoint directory whose file
+    for `call` is a FIFO or a link to /dev/zero. One process reads every case (under a 3 GiB
+    address-space limit), each in its own directory; a read that blocks times it out."""
+    g, _, sess, _ = _model(1.0)
+    argv, case_of = [], {}
+    for call, name in _SPECIAL_FILES:
+        for kind in ("fifo", "device"):
+            d = str(tmp_path_factory.mktemp(f"{call}-{kind}"))
+            with g.as_default():  # a Saver per directory: one keeps only its last 5 saves
+                tf.train.Saver().save(sess, os.path.join(d, "model.ckpt"), global_step=1)
+            os.unlink(os.path.join(d, name))
+            if kind == "fifo":
+                os.mkfifo(os.path.join(d, name))
+            else:
+                os.symlink("/dev/zero", os.path.join(d, name))
+            argv += [call, d]
+            case_of[d] = (call, kind)
+    env = dict(os.environ, PYTHONPATH=REPO, OPENBLAS_NUM_THREADS="1")
+    try:
+        r = subprocess.run(
+            [sys.executable, "-c", _READER, *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"reading a FIFO or a device blocked; the cases done:\n{e.stdout}")
+    assert r.returncode == 0, r.stderr
+    out = {}
+    for part in r.stdout.split("== case ")[1:]:
+        head, _, body = part.partition("\n")
+        out[case_of[head.split(" ", 1)[1]]] = body
+    return out
 
 
 @pytest.mark.skipif(
@@ -203,39 +250,13 @@ for w in caught:
     reason="no FIFOs or no /dev/zero here",
 )
 @pytest.mark.parametrize("kind", ["fifo", "device"])
-@pytest.mark.parametrize(
-    "call,name",
-    [
-        ("state", "checkpoint"),
-        ("meta", "model.ckpt-1.meta"),
-        ("index", "model.ckpt-1.index"),
-        ("data", "model.ckpt-1.data-00000-of-00001"),
-    ],
-)
-def test_checkpoint_files_that_are_no_regular_files_are_refused(tmp_path, call, name, kind):
+@pytest.mark.parametrize("call,name", _SPECIAL_FILES)
+def test_checkpoint_files_that_are_no_regular_files_are_refused(
+    special_file_reads, call, name, kind
+):
     """A FIFO would block its reader forever, /dev/zero never ends: each file of a checkpoint
     directory is refused as such (the state file: a warning, as for a corrupted one)."""
-    g, v, sess, saver = _model(1.0)
-    d = str(tmp_path)
-    saver.save(sess, os.path.join(d, "model.ckpt"), global_step=1)
-    os.unlink(os.path.join(d, name))
-    if kind == "fifo":
-        os.mkfifo(os.path.join(d, name))
-    else:
-        os.symlink("/dev/zero", os.path.join(d, name))
-    env = dict(os.environ, PYTHONPATH=REPO, OPENBLAS_NUM_THREADS="1")
-    try:
-        r = subprocess.run(
-            [sys.executable, "-c", _READER, call, d],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"reading {name} ({kind}) blocked")
-    out = r.stdout
-    assert r.returncode == 0, r.stderr
+    out = special_file_reads[(call, kind)]
     what = "FIFO" if kind == "fifo" else "device"
     if call == "state":
         assert out.startswith("returned None") and "warned" in out and what in out, out
