@@ -41,8 +41,6 @@ _OMIT_IF_DEFAULT = {"explicit_paddings": [], "dilations": [1, 1, 1, 1]}
 # flowzero op types whose inputs differ from TF's op of the same name.
 _NO_TF_FORM = frozenset(
     {
-        "TensorArrayConcatV3",
-        "TensorArraySplitV3",
         "LSTMBlockCell",
         "BlockLSTM",
         "LSTMBlockCellGrad",
@@ -593,6 +591,21 @@ def _ta_size(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("TensorArraySizeV3", [inputs[1]], {}).outputs
 
 
+def _ta_split(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    _, value, lengths, flow = inputs
+    return ctx.make("TensorArraySplitV3", [flow, value, lengths], {}).outputs
+
+
+def _ta_concat(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    rest = ctx.attrs.get("element_shape_except0")
+    known = rest.known if isinstance(rest, TensorShape) else None
+    attrs = {
+        "dtype": ctx.attrs["dtype"],
+        "element_shape": TensorShape(None if known is None else [None, *known]),
+    }
+    return ctx.make("TensorArrayConcatV3", [inputs[1]], attrs).outputs
+
+
 def _batch_matmul(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     attrs = {
         "transpose_a": bool(ctx.attrs.get("adj_x", False)),
@@ -701,6 +714,8 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "TensorArrayReadV3": _ta_read,
     "TensorArrayGatherV3": _ta_gather,
     "TensorArraySizeV3": _ta_size,
+    "TensorArraySplitV3": _ta_split,
+    "TensorArrayConcatV3": _ta_concat,
     **{t: _reduction for t in _REDUCTIONS},
     "ArgMax": _argmax,
     "BatchMatMul": _batch_matmul,
