@@ -22,7 +22,7 @@ from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Graph, Operation, Tensor
 from flowzero.framework.registry import get_op_class
 from flowzero.framework.shapes import TensorShape
-from flowzero.interop import convert
+from flowzero.interop import convert, lstm_forms
 
 # -- export ---------------------------------------------------------------------------------
 # Attrs that flowzero keeps for itself (never written to a NodeDef).
@@ -41,10 +41,6 @@ _OMIT_IF_DEFAULT = {"explicit_paddings": [], "dilations": [1, 1, 1, 1]}
 # flowzero op types whose inputs differ from TF's op of the same name.
 _NO_TF_FORM = frozenset(
     {
-        "LSTMBlockCell",
-        "BlockLSTM",
-        "LSTMBlockCellGrad",
-        "BlockLSTMGrad",
         "ParseExample",  # TF's takes the dense defaults (and keys) as inputs, not attrs
         "ParseSequenceExample",  # the same
         # flowzero's dataset pipeline (a tree of Python nodes), not TF's variant tensors
@@ -82,16 +78,20 @@ _NO_INPUT_T = frozenset(
 
 
 class ExportedNode:
-    """What export_node makes of one Operation: its TF type, attrs, inputs, and any extra
-    nodes (name, type, inputs, attrs) that must precede it (e.g. a reduction's axis Const)."""
+    """What export_node makes of one Operation: its TF type, attrs, inputs, any extra nodes
+    (name, type, inputs, attrs) that must precede it (e.g. a reduction's axis Const), nodes
+    that follow it (`after`), and outputs of the Operation that are other nodes' tensors in
+    TF's form (`renames`: output index -> tensor reference)."""
 
-    __slots__ = ("op_type", "attrs", "inputs", "extra")
+    __slots__ = ("op_type", "attrs", "inputs", "extra", "after", "renames")
 
     def __init__(self, op_type: str, attrs: dict[str, Any], inputs: list[str]) -> None:
         self.op_type = op_type
         self.attrs = attrs
         self.inputs = inputs
         self.extra: list[tuple[str, str, list[str], dict[str, Any]]] = []
+        self.after: list[tuple[str, str, list[str], dict[str, Any]]] = []
+        self.renames: dict[int, str] = {}
 
 
 def tensor_ref(t: Tensor) -> str:
@@ -132,6 +132,9 @@ def export_node(op: Operation) -> ExportedNode:
             f"{t} '{op.name}': flowzero's {t} has other inputs than "
             f"TensorFlow's; it has no TensorFlow GraphDef form yet.",
         )
+    if t in lstm_forms.TYPES:
+        lstm_forms.export(op, node)
+        return node
     if ins and t not in _NO_INPUT_T and t not in ("All", "Any"):
         a.setdefault("T", ins[0].dtype)
     if t == "ReadVariableOp":
@@ -696,6 +699,17 @@ def _select_v2(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("Select", [c, x, y], {}).outputs
 
 
+def _filled_like(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's ZerosLike / OnesLike: Fill(Shape(x), 0 or 1)."""
+    (x,) = inputs
+    n = ctx.name
+    shape = ctx.make("Shape", [x], {"out_type": dtypes.int32}, f"{n}/shape").outputs[0]
+    one = 1 if ctx.tf_type == "OnesLike" else 0
+    arr = np.asarray(one, dtype=x.dtype.np)
+    value = ctx.make("Const", [], {"value": arr, "dtype": x.dtype}, f"{n}/value").outputs[0]
+    return ctx.make("Fill", [shape, value], {}).outputs
+
+
 def _pass_through(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     """IdentityN (what a TF1 loop's results are gathered under); of TensorArray flows, its
     outputs are its inputs (flowzero's IdentityN would turn the arrays into ndarrays)."""
@@ -728,4 +742,7 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "FusedBatchNorm": _fused_batch_norm,
     "FusedBatchNormV2": _fused_batch_norm,
     "FusedBatchNormV3": _fused_batch_norm,
+    **lstm_forms.IMPORTERS,
+    "ZerosLike": _filled_like,
+    "OnesLike": _filled_like,
 }
