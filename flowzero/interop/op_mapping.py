@@ -22,7 +22,7 @@ from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Graph, Operation, Tensor
 from flowzero.framework.registry import get_op_class
 from flowzero.framework.shapes import TensorShape
-from flowzero.interop import convert, lstm_forms
+from flowzero.interop import convert, lstm_forms, tensor_lists
 
 # -- export ---------------------------------------------------------------------------------
 # Attrs that flowzero keeps for itself (never written to a NodeDef).
@@ -41,6 +41,8 @@ _OMIT_IF_DEFAULT = {"explicit_paddings": [], "dilations": [1, 1, 1, 1]}
 # flowzero op types whose inputs differ from TF's op of the same name.
 _NO_TF_FORM = frozenset(
     {
+        "TensorArrayPopBack",  # flowzero's forms of TF 2.x's TensorList ops (import only)
+        "TensorArraySetItem",
         "ParseExample",  # TF's takes the dense defaults (and keys) as inputs, not attrs
         "ParseSequenceExample",  # the same
         # flowzero's dataset pipeline (a tree of Python nodes), not TF's variant tensors
@@ -522,6 +524,12 @@ def _reduction(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
             None,
             f"{ctx.where}: expects 2 inputs (input, reduction_indices); got {len(inputs)}.",
         )
+    axes_op = inputs[1].op
+    if ctx.tf_type == "Sum" and axes_op.type == "BroadcastGradientArgs":
+        # TF's gradient of a broadcasting op: Sum(dy, r_k) then Reshape to s_k. flowzero sums
+        # to s_k in one step (its elements, in order; the Reshape that follows shapes them).
+        target = axes_op.inputs[inputs[1].value_index]
+        return ctx.make("SumTo", [inputs[0], target], {}).outputs
     axis = np.asarray(ctx.constant(inputs[1], "the reduction axes"))
     attrs = {
         "axis": tuple(int(x) for x in axis.reshape(-1)) if axis.ndim else int(axis),
@@ -702,12 +710,21 @@ def _select_v2(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
 def _filled_like(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     """TF's ZerosLike / OnesLike: Fill(Shape(x), 0 or 1)."""
     (x,) = inputs
+    if x.dtype is dtypes.variant and ctx.tf_type == "ZerosLike":
+        return tensor_lists.zeros_like_list(ctx, x)
     n = ctx.name
     shape = ctx.make("Shape", [x], {"out_type": dtypes.int32}, f"{n}/shape").outputs[0]
     one = 1 if ctx.tf_type == "OnesLike" else 0
     arr = np.asarray(one, dtype=x.dtype.np)
     value = ctx.make("Const", [], {"value": arr, "dtype": x.dtype}, f"{n}/value").outputs[0]
     return ctx.make("Fill", [shape, value], {}).outputs
+
+
+def _add_n(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """AddN; of TensorLists (TF 2.x loop gradients), the elementwise sum of the arrays."""
+    if any(t.dtype is dtypes.variant for t in inputs):
+        return ctx.make("TensorArrayGradAdd", list(inputs), {}).outputs
+    return ctx.make("AddN", list(inputs), import_attrs("AddN", ctx.attrs)).outputs
 
 
 def _pass_through(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
@@ -743,6 +760,8 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "FusedBatchNormV2": _fused_batch_norm,
     "FusedBatchNormV3": _fused_batch_norm,
     **lstm_forms.IMPORTERS,
+    **tensor_lists.IMPORTERS,
     "ZerosLike": _filled_like,
+    "AddN": _add_n,
     "OnesLike": _filled_like,
 }
