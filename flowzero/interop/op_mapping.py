@@ -727,6 +727,16 @@ def _add_n(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("AddN", list(inputs), import_attrs("AddN", ctx.attrs)).outputs
 
 
+def _static_regex_full_match(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's StaticRegexFullMatch (the pattern an attr) as RegexFullMatch of a constant."""
+    pattern = ctx.attrs.get("pattern", b"")
+    arr = np.array(pattern if isinstance(pattern, bytes) else str(pattern).encode(), object)
+    value = ctx.make(
+        "Const", [], {"value": arr, "dtype": dtypes.string}, f"{ctx.name}/pattern"
+    ).outputs[0]
+    return ctx.make("RegexFullMatch", [inputs[0], value], {}).outputs
+
+
 def _pass_through(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     """IdentityN (what a TF1 loop's results are gathered under); of TensorArray flows, its
     outputs are its inputs (flowzero's IdentityN would turn the arrays into ndarrays)."""
@@ -763,5 +773,6 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     **tensor_lists.IMPORTERS,
     "ZerosLike": _filled_like,
     "AddN": _add_n,
+    "StaticRegexFullMatch": _static_regex_full_match,
     "OnesLike": _filled_like,
 }
