@@ -45,12 +45,19 @@ _CHUNK = 1 << 20  # bytes read, then checksummed while still in the CPU's cache
 # (preadv and the hardware CRC both release the GIL), each taking pieces of up to _PIECE
 # bytes: reading into fresh memory is bound by page faults and copies on one core, not by the
 # disk (the page cache), so two readers take about half the time. Tensors under _PIECE are
-# read by the calling thread meanwhile.
+# read by the calling thread meanwhile. Only when other processes leave a core free
+# (runtime.threads.free_cores): on a busy machine the readers would wait for a core.
 _PARALLEL_MIN = 1 << 24
 _PIECE = 1 << 23
 _MAX_READERS = 4
 _POOL: Any = None
 _POOL_PID = 0
+
+
+def _free_cores() -> int:
+    from flowzero.runtime.threads import free_cores
+
+    return free_cores()
 
 
 def _reader_pool() -> Any:
@@ -439,7 +446,11 @@ class BundleReader:
         """Reads each numeric tensor (name, entry, its array, already _check-ed) into its array,
         verifies the CRC-32Cs, and returns the arrays (native byte order)."""
         total = sum(int(entry.size) for _, entry, _ in jobs)
-        pool = _reader_pool() if total >= _PARALLEL_MIN and crc32c.accelerated() else None
+        pool = (
+            _reader_pool()
+            if total >= _PARALLEL_MIN and crc32c.accelerated() and _free_cores() > 1
+            else None
+        )
         crcs: list[Any] = []
         pending: list[Any] = []
         try:

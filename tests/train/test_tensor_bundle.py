@@ -439,6 +439,7 @@ def test_parallel_read_of_a_large_tensor_still_catches_a_flipped_byte(tmp_path, 
         pytest.skip("the parallel path needs the hardware crc32c package")
     if tensor_bundle._reader_pool() is None:
         pytest.skip("one core: no reader threads")
+    monkeypatch.setattr(tensor_bundle, "_free_cores", lambda: 2)  # however busy the machine
     monkeypatch.setattr(tensor_bundle, "_PARALLEL_MIN", 1 << 16)
     monkeypatch.setattr(tensor_bundle, "_PIECE", 1 << 14)  # many pieces in flight
     monkeypatch.setattr(tensor_bundle, "_CHUNK", 1000)  # chunks not aligned to pieces
@@ -461,6 +462,7 @@ def test_parallel_read_of_many_tensors_big_and_small_and_a_truncated_file(tmp_pa
     ones; a data file cut short is a DataLossError naming a tensor past the cut."""
     if not crc32c.accelerated() or tensor_bundle._reader_pool() is None:
         pytest.skip("the parallel path needs the hardware crc32c package and two cores")
+    monkeypatch.setattr(tensor_bundle, "_free_cores", lambda: 2)
     monkeypatch.setattr(tensor_bundle, "_PARALLEL_MIN", 1 << 12)
     monkeypatch.setattr(tensor_bundle, "_PIECE", 1 << 12)
     rng = np.random.default_rng(2)
