@@ -169,9 +169,16 @@ def _mul_mod(a: int, b: int) -> int:
     return out
 
 
-_X2N: list[int] = [1 << 30]  # x^1
-for _ in range(63):
-    _X2N.append(_mul_mod(_X2N[-1], _X2N[-1]))
+_X2N: list[int] = []
+
+
+def _x2n() -> list[int]:
+    if not _X2N:  # made on first use: `import flowzero` imports this module
+        table = [1 << 30]  # x^1
+        for _ in range(63):
+            table.append(_mul_mod(table[-1], table[-1]))
+        _X2N[:] = table
+    return _X2N
 
 
 def combine(crc1: int, crc2: int, len2: int) -> int:
@@ -180,10 +187,11 @@ def combine(crc1: int, crc2: int, len2: int) -> int:
     if len2 <= 0:
         return crc1
     n = len2 * 8  # bits of zeros to append to a
+    x2n = _x2n()
     k = 0
     while n:
         if n & 1:
-            crc1 = _mul_mod(_X2N[k], crc1)
+            crc1 = _mul_mod(x2n[k], crc1)
         n >>= 1
         k += 1
     return crc1 ^ crc2
