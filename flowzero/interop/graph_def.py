@@ -115,17 +115,26 @@ class _Writer:
                 op.type, dict(op.opdef.attrs), [op_mapping.tensor_ref(t) for t in op.inputs]
             )
         if tensorboard:
-            ex.extra = []
+            ex.extra, ex.after, ex.renames = [], [], {}
             ex.inputs = [op_mapping.tensor_ref(t) for t in op.inputs]
         ex.inputs = [self.remap.get(i, i) for i in ex.inputs]
-        for name, op_type, inputs, attrs in ex.extra:
-            if name in self.used:  # a helper node's name taken by an op of the graph
-                base = name
-                name = self.unique(name)
-                ex.inputs = [name if i == base else i for i in ex.inputs]
-            self.used.add(name)
-            ins = [self.remap.get(i, i) for i in inputs] or ([f"^{pivot}"] if pivot else [])
-            self.node(name, op_type, ins, attrs)
+        renamed: dict[str, str] = {}  # helper nodes whose names an op of the graph took
+
+        def helper_ref(ref: str) -> str:
+            name, colon, index = ref.partition(":")
+            return renamed[name] + colon + index if name in renamed else ref
+
+        def helpers(nodes: list[tuple[str, str, list[str], dict[str, Any]]]) -> None:
+            for name, op_type, inputs, attrs in nodes:
+                if name in self.used:
+                    renamed[name] = self.unique(name)
+                    name = renamed[name]
+                self.used.add(name)
+                ins = [self.remap.get(i, i) for i in map(helper_ref, inputs)]
+                self.node(name, op_type, ins or ([f"^{pivot}"] if pivot else []), attrs)
+
+        helpers(ex.extra)
+        ex.inputs = [helper_ref(i) for i in ex.inputs]
         node = self.gd.node.add(name=op.name, op=ex.op_type)
         node.input.extend(ex.inputs)
         node.input.extend(f"^{c.name}" for c in op.control_inputs)
@@ -142,6 +151,10 @@ class _Writer:
             except errors.InvalidArgumentError:
                 if not tensorboard:
                     raise
+        if ex.after:
+            helpers(ex.after)
+        for k, ref in ex.renames.items():
+            self.remap[op_mapping.tensor_ref(op.outputs[k])] = helper_ref(ref)
         outputs = op.outputs
         if tensorboard and outputs and "dtype" not in node.attr:
             with contextlib.suppress(errors.InvalidArgumentError):

@@ -335,8 +335,8 @@ def import_meta_graph_def(
     """
     g = graph if graph is not None else get_default_graph()
     scope = (import_scope or "").rstrip("/")
-    # The saver's own scope (`save/` of `save/restore_all`) goes too: TF's sharded savers
-    # build file names with string ops flowzero does not need.
+    # The saver's own scope (`save/` of `save/restore_all`) goes too where it holds an op
+    # flowzero lacks (then flowzero's Saver restores instead).
     saver_scope = mg.saver_def.restore_op_name.rpartition("/")[0]
     # A saver subgraph of ops flowzero has (SaveV2 / RestoreV2 / Assign: TF's plain Saver) is
     # imported and runs as in TF (`sess.run(restore_op_name, {filename_tensor_name: path})`).

@@ -22,7 +22,7 @@ from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Graph, Operation, Tensor
 from flowzero.framework.registry import get_op_class
 from flowzero.framework.shapes import TensorShape
-from flowzero.interop import convert
+from flowzero.interop import convert, lstm_forms, tensor_lists
 
 # -- export ---------------------------------------------------------------------------------
 # Attrs that flowzero keeps for itself (never written to a NodeDef).
@@ -41,12 +41,8 @@ _OMIT_IF_DEFAULT = {"explicit_paddings": [], "dilations": [1, 1, 1, 1]}
 # flowzero op types whose inputs differ from TF's op of the same name.
 _NO_TF_FORM = frozenset(
     {
-        "TensorArrayConcatV3",
-        "TensorArraySplitV3",
-        "LSTMBlockCell",
-        "BlockLSTM",
-        "LSTMBlockCellGrad",
-        "BlockLSTMGrad",
+        "TensorArrayPopBack",  # flowzero's forms of TF 2.x's TensorList ops (import only)
+        "TensorArraySetItem",
         "ParseExample",  # TF's takes the dense defaults (and keys) as inputs, not attrs
         "ParseSequenceExample",  # the same
         # flowzero's dataset pipeline (a tree of Python nodes), not TF's variant tensors
@@ -84,16 +80,20 @@ _NO_INPUT_T = frozenset(
 
 
 class ExportedNode:
-    """What export_node makes of one Operation: its TF type, attrs, inputs, and any extra
-    nodes (name, type, inputs, attrs) that must precede it (e.g. a reduction's axis Const)."""
+    """What export_node makes of one Operation: its TF type, attrs, inputs, any extra nodes
+    (name, type, inputs, attrs) that must precede it (e.g. a reduction's axis Const), nodes
+    that follow it (`after`), and outputs of the Operation that are other nodes' tensors in
+    TF's form (`renames`: output index -> tensor reference)."""
 
-    __slots__ = ("op_type", "attrs", "inputs", "extra")
+    __slots__ = ("op_type", "attrs", "inputs", "extra", "after", "renames")
 
     def __init__(self, op_type: str, attrs: dict[str, Any], inputs: list[str]) -> None:
         self.op_type = op_type
         self.attrs = attrs
         self.inputs = inputs
         self.extra: list[tuple[str, str, list[str], dict[str, Any]]] = []
+        self.after: list[tuple[str, str, list[str], dict[str, Any]]] = []
+        self.renames: dict[int, str] = {}
 
 
 def tensor_ref(t: Tensor) -> str:
@@ -134,6 +134,9 @@ def export_node(op: Operation) -> ExportedNode:
             f"{t} '{op.name}': flowzero's {t} has other inputs than "
             f"TensorFlow's; it has no TensorFlow GraphDef form yet.",
         )
+    if t in lstm_forms.TYPES:
+        lstm_forms.export(op, node)
+        return node
     if ins and t not in _NO_INPUT_T and t not in ("All", "Any"):
         a.setdefault("T", ins[0].dtype)
     if t == "ReadVariableOp":
@@ -521,6 +524,12 @@ def _reduction(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
             None,
             f"{ctx.where}: expects 2 inputs (input, reduction_indices); got {len(inputs)}.",
         )
+    axes_op = inputs[1].op
+    if ctx.tf_type == "Sum" and axes_op.type == "BroadcastGradientArgs":
+        # TF's gradient of a broadcasting op: Sum(dy, r_k) then Reshape to s_k. flowzero sums
+        # to s_k in one step (its elements, in order; the Reshape that follows shapes them).
+        target = axes_op.inputs[inputs[1].value_index]
+        return ctx.make("SumTo", [inputs[0], target], {}).outputs
     axis = np.asarray(ctx.constant(inputs[1], "the reduction axes"))
     attrs = {
         "axis": tuple(int(x) for x in axis.reshape(-1)) if axis.ndim else int(axis),
@@ -591,6 +600,21 @@ def _ta_gather(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
 
 def _ta_size(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("TensorArraySizeV3", [inputs[1]], {}).outputs
+
+
+def _ta_split(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    _, value, lengths, flow = inputs
+    return ctx.make("TensorArraySplitV3", [flow, value, lengths], {}).outputs
+
+
+def _ta_concat(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    rest = ctx.attrs.get("element_shape_except0")
+    known = rest.known if isinstance(rest, TensorShape) else None
+    attrs = {
+        "dtype": ctx.attrs["dtype"],
+        "element_shape": TensorShape(None if known is None else [None, *known]),
+    }
+    return ctx.make("TensorArrayConcatV3", [inputs[1]], attrs).outputs
 
 
 def _batch_matmul(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
@@ -683,6 +707,36 @@ def _select_v2(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("Select", [c, x, y], {}).outputs
 
 
+def _filled_like(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's ZerosLike / OnesLike: Fill(Shape(x), 0 or 1)."""
+    (x,) = inputs
+    if x.dtype is dtypes.variant and ctx.tf_type == "ZerosLike":
+        return tensor_lists.zeros_like_list(ctx, x)
+    n = ctx.name
+    shape = ctx.make("Shape", [x], {"out_type": dtypes.int32}, f"{n}/shape").outputs[0]
+    one = 1 if ctx.tf_type == "OnesLike" else 0
+    arr = np.asarray(one, dtype=x.dtype.np)
+    value = ctx.make("Const", [], {"value": arr, "dtype": x.dtype}, f"{n}/value").outputs[0]
+    return ctx.make("Fill", [shape, value], {}).outputs
+
+
+def _add_n(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """AddN; of TensorLists (TF 2.x loop gradients), the elementwise sum of the arrays."""
+    if any(t.dtype is dtypes.variant for t in inputs):
+        return ctx.make("TensorArrayGradAdd", list(inputs), {}).outputs
+    return ctx.make("AddN", list(inputs), import_attrs("AddN", ctx.attrs)).outputs
+
+
+def _static_regex_full_match(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's StaticRegexFullMatch (the pattern an attr) as RegexFullMatch of a constant."""
+    pattern = ctx.attrs.get("pattern", b"")
+    arr = np.array(pattern if isinstance(pattern, bytes) else str(pattern).encode(), object)
+    value = ctx.make(
+        "Const", [], {"value": arr, "dtype": dtypes.string}, f"{ctx.name}/pattern"
+    ).outputs[0]
+    return ctx.make("RegexFullMatch", [inputs[0], value], {}).outputs
+
+
 def _pass_through(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     """IdentityN (what a TF1 loop's results are gathered under); of TensorArray flows, its
     outputs are its inputs (flowzero's IdentityN would turn the arrays into ndarrays)."""
@@ -701,6 +755,8 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "TensorArrayReadV3": _ta_read,
     "TensorArrayGatherV3": _ta_gather,
     "TensorArraySizeV3": _ta_size,
+    "TensorArraySplitV3": _ta_split,
+    "TensorArrayConcatV3": _ta_concat,
     **{t: _reduction for t in _REDUCTIONS},
     "ArgMax": _argmax,
     "BatchMatMul": _batch_matmul,
@@ -713,4 +769,10 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "FusedBatchNorm": _fused_batch_norm,
     "FusedBatchNormV2": _fused_batch_norm,
     "FusedBatchNormV3": _fused_batch_norm,
+    **lstm_forms.IMPORTERS,
+    **tensor_lists.IMPORTERS,
+    "ZerosLike": _filled_like,
+    "AddN": _add_n,
+    "StaticRegexFullMatch": _static_regex_full_match,
+    "OnesLike": _filled_like,
 }

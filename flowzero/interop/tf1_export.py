@@ -14,7 +14,7 @@ tensor) is TF's pair (resource handle, float flow): the flow is what the loop ca
 
 Not written (UnimplementedError): loops inside loops or conds, loops whose record feeds a
 gradient (WhileGrad), and TensorArray ops other than create / read / write / gather / scatter /
-size.
+size / split / concat.
 """
 
 from __future__ import annotations
@@ -173,6 +173,21 @@ def _emit_tensor_array(w: Any, op: Any) -> None:
         w.node(name, t, [handle, *ins, flow], attrs)
     elif t == "TensorArraySizeV3":
         w.node(name, t, [handle, flow], {})
+    elif t == "TensorArraySplitV3":  # (handle, value, lengths, flow) -> flow
+        w.node(name, t, [handle, *ins, flow], {"T": op.inputs[1].dtype})
+        w.tensor_arrays[op.outputs[0]] = (handle, name)
+    elif t == "TensorArrayConcatV3":  # (handle, flow) -> value, lengths
+        shape = a.get("element_shape")
+        known = None if shape is None else shape.known
+        w.node(
+            name,
+            t,
+            [handle, flow],
+            {
+                "dtype": a["dtype"],
+                "element_shape_except0": convert_shape(None if known is None else known[1:]),
+            },
+        )
     else:
         raise errors.UnimplementedError(
             None, None, f"{where}: has no TensorFlow GraphDef form yet."

@@ -77,6 +77,7 @@ _OUTPUT_ARGS: dict[str, tuple[str, ...]] = {
     "TensorArrayV3": ("handle", "flow"),
     "TensorArrayGradV3": ("grad_handle", "flow_out"),
     "TensorArrayConcatV3": ("value", "lengths"),
+    "TensorListPopBack": ("output_handle", "tensor"),
     "Moments": ("mean", "variance"),
 }
 
@@ -387,8 +388,10 @@ def _build_while(
     run: Callable[[str, list[Tensor]], list[Tensor]],
     where: str,
 ) -> list[Tensor]:
+    from flowzero.framework import dtypes
     from flowzero.framework.shapes import TensorShape
     from flowzero.ops.control_flow_ops import while_loop
+    from flowzero.ops.shape_ops import ensure_shape
 
     body = lib.get(func_name(attrs.get("body"), "body", where), where)
     sig = body.signature
@@ -416,15 +419,27 @@ def _build_while(
     def cond_fn(*vs: Tensor) -> Tensor:
         return run("cond", full(vs))[0]
 
-    def body_fn(*vs: Tensor) -> list[Tensor]:
-        res = run("body", full(vs))
-        return [res[k] for k in varying]
-
     shapes = attrs.get("output_shapes") or []
     invariants = [
         shapes[k] if k < len(shapes) and isinstance(shapes[k], TensorShape) else TensorShape(None)
         for k in varying
     ]
+
+    def body_fn(*vs: Tensor) -> list[Tensor]:
+        res = run("body", full(vs))
+        out = [res[k] for k in varying]
+        # NOTE: TF records each loop variable's shape (output_shapes); a value flowzero cannot
+        # infer inside the body (e.g. popped from a TensorList, whose element shape is set
+        # outside the loop) gets that shape, checked at run time.
+        return [
+            ensure_shape(t, inv)
+            if t.dtype is not dtypes.variant
+            and t.shape.is_compatible_with(inv)
+            and t.shape.merge_with(inv).known != t.shape.known
+            else t
+            for t, inv in zip(out, invariants)
+        ]
+
     result = while_loop(
         cond_fn,
         body_fn,

@@ -1,11 +1,13 @@
-"""TensorFlow's checkpoint ops as graph ops: SaveV2, RestoreV2, MergeV2Checkpoints.
+"""TensorFlow's checkpoint ops as graph ops: SaveV2, RestoreV2, MergeV2Checkpoints, and the
+shard file names of a sharded save (ShardedFilename, ShardedFilespec).
 
 flowzero's own tf.train.Saver saves and restores without graph ops; these exist so that a
 graph written by TensorFlow runs its own saver subgraph after import, as in TF:
 `sess.run(saver_def.restore_op_name, {saver_def.filename_tensor_name: path})` restores the
 variables (RestoreV2 -> Assign / AssignVariableOp -> `save/restore_all`), and fetching
-`saver_def.save_tensor_name` writes a V2 checkpoint (SaveV2). The files are TensorFlow's tensor
-bundle (flowzero/train/tensor_bundle.py), CRC-32C checked on read.
+`saver_def.save_tensor_name` writes a V2 checkpoint (SaveV2; a `Saver(sharded=True)` graph
+writes each shard under its ShardedFilename, then MergeV2Checkpoints joins them). The files
+are TensorFlow's tensor bundle (flowzero/train/tensor_bundle.py), CRC-32C checked on read.
 
 Not implemented (UnimplementedError naming the op): saving a slice of a tensor (a
 partitioned variable's `shape_and_slices`); restoring one is supported.
@@ -239,6 +241,65 @@ class MergeV2Checkpoints(OpDef):
             raise type(e)(
                 None, None, f"MergeV2Checkpoints '{self.node_name}': {e.message}"
             ) from None
+
+
+# -- the file names of a sharded save -------------------------------------------------------------
+def _scalar_int(od: OpDef, a: np.ndarray, what: str) -> int:
+    if np.ndim(a) != 0:
+        raise errors.InvalidArgumentError(
+            None,
+            None,
+            f"{od.type} '{od.node_name}': {what} must be a scalar; got shape {list(np.shape(a))}.",
+        )
+    return int(a)
+
+
+def _check_int_scalar(od: OpDef, t: Tensor, what: str) -> None:
+    if t.dtype is not dtypes.int32:
+        raise TypeError(
+            f"{od.type} '{od.node_name}': {what} must be an int32 tensor; got {t.dtype.name} "
+            f"tensor '{t.name}'."
+        )
+    if t.shape.ndims not in (None, 0):
+        raise ValueError(
+            f"{od.type} '{od.node_name}': {what} must be a scalar; got shape {t.shape}."
+        )
+
+
+@register_op("ShardedFilename")
+class ShardedFilename(OpDef):
+    """y = "<basename>-<shard:05d>-of-<num_shards:05d>" (the prefix of one shard of a sharded
+    save)."""
+
+    differentiable = False
+
+    def infer(self, basename: Tensor, shard: Tensor, num_shards: Tensor) -> TensorSpec:
+        _check_string_input(self, basename, "basename", 0)
+        _check_int_scalar(self, shard, "shard")
+        _check_int_scalar(self, num_shards, "num_shards")
+        return spec([], dtypes.string)
+
+    def compute(self, basename: Any, shard: Any, num_shards: Any) -> np.ndarray:
+        base = _prefix(self, basename, "basename")
+        k, n = _scalar_int(self, shard, "shard"), _scalar_int(self, num_shards, "num_shards")
+        return np.array(f"{base}-{k:05d}-of-{n:05d}".encode(), dtype=object)
+
+
+@register_op("ShardedFilespec")
+class ShardedFilespec(OpDef):
+    """y = "<basename>-?????-of-<num_shards:05d>" (a glob of every shard's prefix)."""
+
+    differentiable = False
+
+    def infer(self, basename: Tensor, num_shards: Tensor) -> TensorSpec:
+        _check_string_input(self, basename, "basename", 0)
+        _check_int_scalar(self, num_shards, "num_shards")
+        return spec([], dtypes.string)
+
+    def compute(self, basename: Any, num_shards: Any) -> np.ndarray:
+        base = _prefix(self, basename, "basename")
+        n = _scalar_int(self, num_shards, "num_shards")
+        return np.array(f"{base}-?????-of-{n:05d}".encode(), dtype=object)
 
 
 def _str(x: Any) -> Tensor:

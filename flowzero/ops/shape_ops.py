@@ -95,6 +95,30 @@ class BroadcastArgs(OpDef):
         return np.array(out, dtype=s0.dtype)
 
 
+@register_op("BroadcastGradientArgs")
+class BroadcastGradientArgs(OpDef):
+    """r0, r1 = the axes of the broadcast result along which a gradient is summed to get back
+    to shape s0 / s1: the axes where s0 / s1 (padded with leading 1s) is 1; none when s0 and
+    s1 are equal. (TF's gradients of broadcasting ops; flowzero's own gradients un-broadcast
+    in the autodiff walk instead, so only imported graphs hold it.)"""
+
+    differentiable = False
+
+    def infer(self, s0: Tensor, s1: Tensor) -> list[TensorSpec]:
+        BroadcastArgs(self.attrs, self.node_name).infer(s0, s1)
+        return [spec([None], s0.dtype), spec([None], s0.dtype)]
+
+    def compute(self, s0: np.ndarray, s1: np.ndarray) -> list[np.ndarray]:
+        a, b = [int(d) for d in s0], [int(d) for d in s1]
+        if a == b:
+            return [np.zeros(0, s0.dtype), np.zeros(0, s0.dtype)]
+        n = max(len(a), len(b))
+        a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
+        if any(x != y and x != 1 and y != 1 for x, y in zip(a, b)):
+            raise self.error(f"Incompatible shapes: {s0.tolist()} vs. {s1.tolist()}.")
+        return [np.array([i for i, d in enumerate(dims) if d == 1], s0.dtype) for dims in (a, b)]
+
+
 def broadcast_dynamic_shape(shape_x: Any, shape_y: Any) -> Tensor:
     """The shape (an int vector) that tensors of shapes `shape_x` and `shape_y` broadcast to.
 

@@ -410,6 +410,53 @@ class TensorArraySizeV3(_TAOp):
         return np.array(len(self._ta(h).items), np.int32)
 
 
+@register_op("TensorArrayPopBack")
+class TensorArrayPopBack(_TAOp):
+    """y = ta[size - 1], removed from ta (in place); h = the handle. What TF's TensorListPopBack
+    does to a TensorList (import maps TF 2.x's TensorLists onto TensorArrays)."""
+
+    forwards_input = True
+
+    def infer(self, handle: Tensor) -> list[TensorSpec]:
+        _check_handle(self, handle)
+        return [spec([], dtypes.variant), spec(self.attrs["element_shape"], self.attrs["dtype"])]
+
+    def compute(self, h: Any) -> list[Any]:
+        ta = self._ta(h)
+        if not ta.items:
+            raise ta._error("Trying to pop from an empty list.")
+        n = len(ta.items) - 1
+        value = ta.read(n)
+        del ta.items[n]
+        if ta.cleared is not None:
+            ta.cleared.discard(n)
+        return [ta, value]
+
+
+@register_op("TensorArraySetItem")
+class TensorArraySetItem(_TAOp):
+    """ta[index] = value, replacing what was there (in place); y = the handle. What TF's
+    TensorListSetItem does to a TensorList (a TensorArray's write sets an index once)."""
+
+    forwards_input = True
+
+    def infer(self, handle: Tensor, index: Tensor, value: Tensor) -> TensorSpec:
+        _check_handle(self, handle)
+        _check_index(self, index)
+        return spec([], dtypes.variant)
+
+    def compute(self, h: Any, i: np.ndarray, v: np.ndarray) -> TensorArrayValue:
+        ta = self._ta(h)
+        i = self._index(i)
+        if not 0 <= i < len(ta.items):
+            raise ta._error(
+                f"Trying to modify element {i} in a list with {len(ta.items)} elements."
+            )
+        ta.items[i] = None
+        ta.write(i, np.asarray(v))
+        return ta
+
+
 # -- gradient arrays ---------------------------------------------------------------------------
 # Each is linear in its array-valued input, and its gradient is its transposed partner
 # (GradWrite <-> GradRead, GradScatter <-> GradGather, GradSplit <-> GradConcat), so second
@@ -540,7 +587,9 @@ class TensorArrayGradConcat(_TAOp):
 
 @register_op("TensorArrayGradAdd")
 class TensorArrayGradAdd(_TAOp):
-    """y = the sum of gradient arrays (a new array; inputs untouched)."""
+    """y = the sum of gradient arrays (a new array; inputs untouched). Also TF's AddN of
+    TensorLists on import: the sum of any arrays, element by element (an unset element adds
+    nothing), as a gradient array."""
 
     differentiable = True
 
@@ -552,7 +601,11 @@ class TensorArrayGradAdd(_TAOp):
         for h in hs:
             if h is None:
                 continue
-            out = own(h) if out is None else out.merge(h)
+            if out is None:
+                out = own(h)
+                out.grad = True  # writes add up (a no-op for flowzero's own gradients)
+            else:
+                out.merge(h)
         return out
 
     def gradient(self, op: Any, dh: Tensor) -> list[Any]:

@@ -152,6 +152,51 @@ def extend(crc: int, data: Any) -> int:
     return _extend_numpy(crc, buf)
 
 
+# -- joining the CRCs of adjacent pieces ----------------------------------------------------------
+# A CRC register is a polynomial over GF(2) (bit 31 = x^0, reflected). Appending n zero bytes
+# multiplies it by x^(8n) mod P, so CRC(a + b) = CRC(a) * x^(8 len(b)) mod P  XOR  CRC(b)
+# (the pre- and post-inversions cancel between the two terms). _X2N[k] = x^(2^k) mod P.
+def _mul_mod(a: int, b: int) -> int:
+    """a(x) * b(x) mod P, both reflected 32-bit polynomials."""
+    out = 0
+    bit = 1 << 31
+    while a:
+        if a & bit:
+            out ^= b
+            a ^= bit
+        bit >>= 1
+        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
+    return out
+
+
+_X2N: list[int] = []
+
+
+def _x2n() -> list[int]:
+    if not _X2N:  # made on first use: `import flowzero` imports this module
+        table = [1 << 30]  # x^1
+        for _ in range(63):
+            table.append(_mul_mod(table[-1], table[-1]))
+        _X2N[:] = table
+    return _X2N
+
+
+def combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32C of a + b from crc1 = value(a), crc2 = value(b) and len2 = len(b) (zlib's
+    crc32_combine for CRC-32C): what lets pieces of one buffer be checksummed apart."""
+    if len2 <= 0:
+        return crc1
+    n = len2 * 8  # bits of zeros to append to a
+    x2n = _x2n()
+    k = 0
+    while n:
+        if n & 1:
+            crc1 = _mul_mod(x2n[k], crc1)
+        n >>= 1
+        k += 1
+    return crc1 ^ crc2
+
+
 def value(data: Any) -> int:
     """The CRC-32C of `data` (bytes-like or ndarray)."""
     return extend(0, data)
@@ -162,4 +207,4 @@ def accelerated() -> bool:
     return bool(_impl())
 
 
-__all__ = ["accelerated", "extend", "mask", "unmask", "value"]
+__all__ = ["accelerated", "combine", "extend", "mask", "unmask", "value"]

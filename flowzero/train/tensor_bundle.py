@@ -40,19 +40,44 @@ INDEX_SUFFIX = ".index"
 MAX_DIMS = 254  # TensorShape's limit
 _HEADER_KEY = b""
 _BUNDLE_VERSION = 1  # kTensorBundleVersion: what this code writes and reads
-_CHUNK = 1 << 23  # bytes read (and checksummed) at a time
-_OVERLAP_MIN = 1 << 24  # tensors this large: the CRC runs in a second thread, beside the read
-_OVERLAP_CHUNK = 1 << 22
-_CRC_POOL: Any = None
+_CHUNK = 1 << 20  # bytes read, then checksummed while still in the CPU's cache
+# Numeric tensors totalling _PARALLEL_MIN bytes or more are read by a few threads side by side
+# (preadv and the hardware CRC both release the GIL), each taking pieces of up to _PIECE
+# bytes: reading into fresh memory is bound by page faults and copies on one core, not by the
+# disk (the page cache), so two readers take about half the time. Tensors under _PIECE are
+# read by the calling thread meanwhile. Only when other processes leave a core free
+# (runtime.threads.free_cores): on a busy machine the readers would wait for a core.
+_PARALLEL_MIN = 1 << 24
+_PIECE = 1 << 23
+_MAX_READERS = 4
+_POOL: Any = None
+_POOL_PID = 0
 
 
-def _crc_pool() -> Any:
-    global _CRC_POOL
-    if _CRC_POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
+def _free_cores() -> int:
+    from flowzero.runtime.threads import free_cores
 
-        _CRC_POOL = ThreadPoolExecutor(1, thread_name_prefix="flowzero-crc32c")
-    return _CRC_POOL
+    return free_cores()
+
+
+def _reader_pool() -> Any:
+    """The shared reader threads (None on one core); made again in a forked child, whose
+    copy of the parent's pool has no threads behind it."""
+    global _POOL, _POOL_PID
+    if _POOL_PID != os.getpid():
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            cores = os.cpu_count() or 1
+        n = min(_MAX_READERS, cores)
+        if n < 2:
+            _POOL = None
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(n, thread_name_prefix="flowzero-ckpt-read")
+        _POOL_PID = os.getpid()
+    return _POOL
 
 
 _OPEN_ATTEMPTS = 5  # index + data files read again while a writer keeps replacing them
@@ -375,15 +400,14 @@ class BundleReader:
         raw = np.empty(total + 64, dtype=np.uint8)
         skip = -raw.ctypes.data % 64
         buf = raw[skip : skip + total]
-        out: dict[str, Any] = {}
+        jobs = []
         for name, entry, start in plan:
-            if start < 0:
-                out[name] = self.read(name)
-                continue
-            dt, shape, *_ = self._check(name, entry)
-            view = buf[start : start + int(entry.size)].view(dt).reshape(shape)
-            out[name] = self._read_entry(name, entry, view)
-        return out
+            if start >= 0:
+                dt, shape, *_ = self._check(name, entry)
+                view = buf[start : start + int(entry.size)].view(dt).reshape(shape)
+                jobs.append((name, entry, view))
+        numeric = dict(zip([j[0] for j in jobs], self._read_numeric(jobs)))
+        return {name: numeric[name] if start >= 0 else self.read(name) for name, _, start in plan}
 
     def _check(self, name: str, entry: Any) -> tuple[Any, tuple[int, ...], int, str, int]:
         dt = self._np_dtype(name, entry.dtype)
@@ -410,63 +434,80 @@ class BundleReader:
         return dt, shape, count, path, size
 
     def _read_entry(self, name: str, entry: Any, out: np.ndarray | None = None) -> np.ndarray:
-        """Reads tensor `name` into `out` (a fresh array if None), checking its CRC-32C chunk by
-        chunk while the chunk is still in the CPU's cache."""
+        """Reads tensor `name` into `out` (a fresh array if None) and checks its CRC-32C."""
         dt, shape, count, path, size = self._check(name, entry)
         if dt is None:
             return self._read_strings(name, entry, shape, count, path)
-        offset = int(entry.offset)
         if out is None:
             out = np.empty(shape, dtype=dt)
+        return self._read_numeric([(name, entry, out)])[0]
+
+    def _read_numeric(self, jobs: list[tuple[str, Any, np.ndarray]]) -> list[np.ndarray]:
+        """Reads each numeric tensor (name, entry, its array, already _check-ed) into its array,
+        verifies the CRC-32Cs, and returns the arrays (native byte order)."""
+        total = sum(int(entry.size) for _, entry, _ in jobs)
+        pool = (
+            _reader_pool()
+            if total >= _PARALLEL_MIN and crc32c.accelerated() and _free_cores() > 1
+            else None
+        )
+        crcs: list[Any] = []
+        pending: list[Any] = []
+        try:
+            for name, entry, out in jobs:
+                size = int(entry.size)
+                if pool is None or size < _PIECE:
+                    crcs.append(None)  # read below, by this thread
+                    continue
+                flat = out.reshape(-1).view(np.uint8)
+                pieces = []
+                for start in range(0, size, _PIECE):
+                    view = flat[start : start + _PIECE]
+                    pieces.append((pool.submit(self._fill, name, entry, start, view), view.size))
+                pending += [f for f, _ in pieces]
+                crcs.append(pieces)
+            for i, (name, entry, out) in enumerate(jobs):
+                if crcs[i] is None:
+                    crcs[i] = self._fill(name, entry, 0, out.reshape(-1).view(np.uint8))
+            results = []
+            for (name, entry, out), crc in zip(jobs, crcs):
+                if not isinstance(crc, int):  # pieces, joined in order
+                    pieces, crc = crc, 0
+                    for future, n in pieces:
+                        crc = crc32c.combine(crc, future.result(), n)
+                results.append(self._verified(name, entry, out, crc))
+            return results
+        finally:
+            for f in pending:  # no reader is left writing into the arrays
+                f.cancel() or f.exception()
+
+    def _fill(self, name: str, entry: Any, start: int, flat: np.ndarray) -> int:
+        """Reads bytes [start, start + flat.size) of tensor `name` into `flat` (uint8), a
+        cache-sized chunk at a time, and returns their CRC-32C (unmasked)."""
+        shard, offset, size = int(entry.shard_id), int(entry.offset) + start, flat.size
         crc = 0
-        if size >= _OVERLAP_MIN and crc32c.accelerated():
-            crc = self._read_overlapped(name, entry, out, size, path)
-        elif size:
-            flat = out.reshape(-1).view(np.uint8)
-            pos = 0
-            while pos < size:
-                view = flat[pos : pos + _CHUNK]
-                got = self._read_at(int(entry.shard_id), offset + pos, memoryview(view))
-                if not got:
-                    self._loss(name, f"the data file ended at byte {offset + pos}", path)
-                crc = crc32c.extend(crc, view[:got])
-                pos += got
+        pos = 0
+        while pos < size:
+            view = flat[pos : pos + _CHUNK]
+            got = self._read_at(shard, offset + pos, memoryview(view))
+            if not got:
+                path = data_filename(self.prefix, shard, self.num_shards)
+                self._loss(name, f"the data file ended at byte {offset + pos}", path)
+            crc = crc32c.extend(crc, view[:got])
+            pos += got
+        return crc
+
+    def _verified(self, name: str, entry: Any, out: np.ndarray, crc: int) -> np.ndarray:
         if crc32c.mask(crc) != entry.crc32c:
             self._loss(
                 name,
                 f"CRC-32C mismatch (stored {crc32c.unmask(entry.crc32c):#010x}, "
                 f"computed {crc:#010x})",
-                path,
+                data_filename(self.prefix, int(entry.shard_id), self.num_shards),
             )
-        if self.big_endian and dt.itemsize > 1:
-            return out.byteswap(inplace=True).view(dt.newbyteorder("="))
+        if self.big_endian and out.dtype.itemsize > 1:
+            return out.byteswap(inplace=True).view(out.dtype.newbyteorder("="))
         return out
-
-    def _read_overlapped(self, name: str, entry: Any, out: np.ndarray, size: int, path: str) -> int:
-        """Reads a large tensor chunk by chunk while another thread checksums the chunk read
-        before (both release the GIL): the CRC costs no time beyond the read's."""
-        flat = out.reshape(-1).view(np.uint8)
-        offset, shard = int(entry.offset), int(entry.shard_id)
-        state = [0]
-
-        def extend(chunk: np.ndarray) -> None:  # one worker: runs in submission order
-            state[0] = crc32c.extend(state[0], chunk)
-
-        pool = _crc_pool()
-        pending = []
-        pos = 0
-        try:
-            while pos < size:
-                view = flat[pos : pos + _OVERLAP_CHUNK]
-                got = self._read_at(shard, offset + pos, memoryview(view))
-                if not got:
-                    self._loss(name, f"the data file ended at byte {offset + pos}", path)
-                pending.append(pool.submit(extend, view[:got]))
-                pos += got
-        finally:
-            for f in pending:
-                f.result()
-        return state[0]
 
     def _read_strings(
         self, name: str, entry: Any, shape: tuple[int, ...], count: int, path: str

@@ -46,8 +46,7 @@ def op_table_graph(case: Any) -> tuple[tf.Graph, list[Any], list[tf.Tensor], lis
 
 
 # Rows whose graphs have no TensorFlow GraphDef form: flowzero's control flow (bodies), its
-# TensorArray and fused LSTM ops (other inputs than TF's), softmaxes over an axis other than
-# the last.
+# TensorArray ops outside a loop's form, softmaxes over an axis other than the last.
 NO_TF_FORM = {
     "If",
     "IfSaved",  # a gradient through tf.cond: TF1's form (stacks) is not written
@@ -55,8 +54,6 @@ NO_TF_FORM = {
     "Softmax",
     "LogSoftmax",
     "SoftmaxCrossEntropyWithLogits",
-    "LSTMBlockCell",
-    "BlockLSTM",
     "ParseExample",  # its dense defaults are attrs; TF's op takes them as inputs
     "ParseSequenceExample",
     "DatasetCardinality",  # flowzero's dataset pipelines are Python trees, not variant tensors

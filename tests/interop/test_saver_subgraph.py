@@ -109,3 +109,62 @@ def test_tensorflow_restores_what_the_imported_save_op_wrote(tmp_path):
     want = tensor_bundle.read_bundle(prefix)
     for name, value in zip(names, got):
         np.testing.assert_array_equal(value, want[name])
+
+
+_SHARDED = FIXTURES.parent / "tf_interop" / "sharded_ckpt" / "model.ckpt"
+_SHARDED_VALUES = {
+    "a": np.arange(6, dtype=np.float32).reshape(2, 3),
+    "b": np.array([1, -2, 3], np.int64),
+}
+
+
+def test_tf_sharded_saver_subgraph_restores_and_saves(tmp_path):
+    """Saver(sharded=True) as TF writes it: the shard's name from ShardedFilename under a
+    `_temp` directory (StaticRegexFullMatch / Select / StringJoin), SaveV2, then
+    MergeV2Checkpoints into the prefix; restore through RestoreV2."""
+    mg = read_meta_graph(str(_SHARDED) + ".meta")
+    sd = mg.saver_def
+    assert sd.sharded
+    types = {n.op for n in mg.graph_def.node}
+    assert {"ShardedFilename", "MergeV2Checkpoints", "StringJoin"} <= types
+    g = tf.Graph()
+    with g.as_default():
+        tf.train.import_meta_graph(str(_SHARDED) + ".meta")
+        assert g.get_operation_by_name("save/ShardedFilename").type == "ShardedFilename"
+        a, b = g.get_tensor_by_name("a:0"), g.get_tensor_by_name("b:0")
+        with tf.Session() as sess:
+            sess.run(sd.restore_op_name, {sd.filename_tensor_name: str(_SHARDED)})
+            np.testing.assert_array_equal(sess.run(a), _SHARDED_VALUES["a"])
+            np.testing.assert_array_equal(sess.run(b), _SHARDED_VALUES["b"])
+            out = str(tmp_path / "run" / "again")
+            saved = sess.run(sd.save_tensor_name, {sd.filename_tensor_name: out})
+            assert saved in (out, out.encode())
+    # the parts were merged into `again` and the temp directory removed
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
+        "again.data-00000-of-00001",
+        "again.index",
+    ]
+    got = tensor_bundle.read_bundle(out)
+    for k, v in _SHARDED_VALUES.items():
+        np.testing.assert_array_equal(got[k], v)
+
+
+def test_tensorflow_restores_what_the_imported_sharded_saver_saved(tmp_path):
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    sd = read_meta_graph(str(_SHARDED) + ".meta").saver_def
+    out = str(tmp_path / "fz")
+    g = tf.Graph()
+    with g.as_default():
+        tf.train.import_meta_graph(str(_SHARDED) + ".meta")
+        a = next(v for v in tf.global_variables() if v.op.name == "a")
+        with tf.Session() as sess:
+            sess.run(sd.restore_op_name, {sd.filename_tensor_name: str(_SHARDED)})
+            sess.run(tf.assign(a, a * 10.0))
+            sess.run(sd.save_tensor_name, {sd.filename_tensor_name: out})
+    tg = real.Graph()
+    with tg.as_default(), v1.Session(graph=tg) as sess:
+        saver = v1.train.import_meta_graph(str(_SHARDED) + ".meta")
+        saver.restore(sess, out)
+        np.testing.assert_array_equal(sess.run("a:0"), _SHARDED_VALUES["a"] * 10.0)
+        np.testing.assert_array_equal(sess.run("b:0"), _SHARDED_VALUES["b"])

@@ -43,6 +43,63 @@ def test_frozen_compat_v1_graph_with_control_flow_v2():
                 np.testing.assert_allclose(gx, want[f"graph_dx_{flag}"], rtol=1e-5, atol=1e-5)
 
 
+_LIST_TYPES = {
+    "accumulate": {"EmptyTensorList", "TensorListPushBack", "TensorListPopBack"},
+    "tensor_array": {
+        "TensorListReserve",
+        "TensorListFromTensor",
+        "TensorListSetItem",
+        "TensorListGetItem",
+        "TensorListStack",
+        "TensorListLength",
+        "TensorListElementShape",
+    },
+}
+
+
+@pytest.mark.parametrize("model", ["accumulate", "tensor_array"])
+def test_tf_gradients_through_v2_while_loops_with_tensor_lists_import(model):
+    """TF's tf.gradients of a control-flow-v2 loop (scripts/make_tf_tensorlist_fixtures.py):
+    its TensorList accumulators and TensorArrays become flowzero TensorArrays; the values
+    and the gradients equal TF's."""
+    gd = read_graph_def(str(DIR / f"cfv2_lists_{model}.pb"))
+    types = {n.op for n in gd.node} | {n.op for f in gd.library.function for n in f.node_def}
+    assert _LIST_TYPES[model] <= types
+    with np.load(DIR / "cfv2_lists_expected.npz", allow_pickle=False) as z:
+        want = {k[len(model) + 1 :]: z[k] for k in z.files if k.startswith(model + "_")}
+    names = [k for k in want if k != "x"]
+    g = tf.Graph()
+    with g.as_default():
+        import_graph_def(gd, name="")
+        assert "TensorListPushBack" not in {op.type for op in g.get_operations()}
+        with tf.Session() as sess:
+            got = sess.run([f"{k}:0" for k in names], {"x:0": want["x"]})
+    for k, v in zip(names, got):
+        np.testing.assert_allclose(v, want[k], rtol=1e-5, atol=1e-5, err_msg=k)
+
+
+def test_popping_an_empty_tensor_list_is_invalid_argument():
+    text = (
+        'node { name: "shape" op: "Const" attr { key: "dtype" value { type: DT_INT32 } } '
+        'attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { } int_val: -1 } } } }'
+        ' node { name: "n" op: "Const" attr { key: "dtype" value { type: DT_INT32 } } '
+        'attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { } int_val: 0 } } } }'
+        ' node { name: "list" op: "EmptyTensorList" input: "shape" input: "n" '
+        'attr { key: "element_dtype" value { type: DT_FLOAT } } '
+        'attr { key: "shape_type" value { type: DT_INT32 } } }'
+        ' node { name: "pop" op: "TensorListPopBack" input: "list" input: "shape" '
+        'attr { key: "element_dtype" value { type: DT_FLOAT } } }'
+    )
+    g = tf.Graph()
+    with g.as_default():
+        import_graph_def(_gd(text), name="")
+        with (
+            tf.Session() as sess,
+            pytest.raises(errors.InvalidArgumentError, match="pop.*empty list"),
+        ):
+            sess.run("pop:1")
+
+
 def test_meta_graph_with_control_flow_v2_restores_and_differentiates():
     """The same graph with resource variables, through import_meta_graph + Saver.restore."""
     want = _want()

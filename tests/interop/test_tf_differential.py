@@ -42,6 +42,14 @@ def _tf_has(op_type: str) -> bool:
     return op_def_registry.get(op_type) is not None
 
 
+def _tf_name(t) -> str:
+    """The name of flowzero's tensor `t` in its exported graph: a BlockLSTM's last cs and h
+    (outputs 7 and 8; TF's op has 7) are slices of its sequences there."""
+    if t.op.type == "BlockLSTM" and t.value_index in (7, 8):
+        return f"{t.op.name}/last_{'cs' if t.value_index == 7 else 'h'}:0"
+    return t.name
+
+
 def run_in_tf(graph_def, fetches, feeds):
     """Imports `graph_def` (flowzero's message) into a new TF graph and runs it."""
     tg = real.Graph()
@@ -73,9 +81,11 @@ def test_op_table_rows_run_in_tensorflow_with_flowzeros_results(case):
     missing = sorted(t for t in types if not _tf_has(t))
     if missing:
         pytest.skip(f"flowzero-only op types {missing}")
+    # a BlockLSTM's outputs 9 and 10 are factors for flowzero's own gradient kernel
+    outs = [o for o in outs if o.op.type != "BlockLSTM" or o.value_index < 9]
     with tf.Session(graph=g) as s:
         want = s.run(outs, dict(zip(phs, arrays)))
-    got = run_in_tf(gd, [o.name for o in outs], {p.name: a for p, a in zip(phs, arrays)})
+    got = run_in_tf(gd, [_tf_name(o) for o in outs], {p.name: a for p, a in zip(phs, arrays)})
     for o, w, v in zip(outs, want, got):
         w, v = np.asarray(w), np.asarray(v)
         assert v.dtype == w.dtype, o.name

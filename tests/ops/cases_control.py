@@ -389,6 +389,30 @@ def _ta(x, size, **kw):
     return tf.TensorArray(x.dtype, size=size, **kw)
 
 
+def _ta_pop_twice(x):
+    """TensorArrayPopBack (TF's TensorListPopBack on an imported TensorList): the last element,
+    then the one before it."""
+    from flowzero.framework.graph import apply_op
+    from flowzero.ops.tensor_array_ops import TensorArrayPopBack
+
+    ta = _ta(x, 0, dynamic_size=True).unstack(x)
+    h, last = apply_op(TensorArrayPopBack, [ta._handle], ta._attrs())
+    _, before = apply_op(TensorArrayPopBack, [h], ta._attrs())
+    return last + 2.0 * before
+
+
+def _ta_set_item_twice(x):
+    """TensorArraySetItem (TF's TensorListSetItem on an imported TensorList): index 1 set
+    twice, the second value kept."""
+    from flowzero.framework.graph import apply_op
+    from flowzero.ops.tensor_array_ops import TensorArraySetItem
+
+    ta = _ta(x, 0, dynamic_size=True).unstack(x)
+    h = apply_op(TensorArraySetItem, [ta._handle, 1, x[0] * 3.0])
+    h = apply_op(TensorArraySetItem, [h, 1, x[2] * 5.0])
+    return ta._with(h).stack()
+
+
 def _sq(t):
     """t * t: makes the upstream gradient depend on the input, so the second order reaches the
     TensorArray ops' own gradient ops."""
@@ -538,6 +562,22 @@ TA_CASES = [
         [rand(4, 2)],
         "read_piece",
         second_order=True,
+    ),
+    OpCase(
+        "TensorArrayPopBack",
+        _ta_pop_twice,
+        lambda x: x[-1] + 2.0 * x[-2],
+        [rand(4, 3)],
+        "last_two",
+        grad=False,
+    ),
+    OpCase(
+        "TensorArraySetItem",
+        _ta_set_item_twice,
+        lambda x: np.stack([x[0], x[2] * 5.0, x[2]]),
+        [rand(3, 2)],
+        "overwrite",
+        grad=False,
     ),
     OpCase(
         "TensorArraySizeV3",

@@ -5,7 +5,22 @@ histogram_fixed_width composites."""
 import numpy as np
 
 import flowzero as tf
+from flowzero.framework.graph import apply_op
+from flowzero.ops.shape_ops import BroadcastGradientArgs
 from flowzero.testing.op_cases import OpCase, rand
+
+
+def _broadcast_gradient_args(a, b):
+    """TF's rule, checked against TF 2.21: per input, the axes of the result where the
+    input, aligned right and padded with 1s, has size 1 (nothing when the shapes are equal)."""
+    if list(a) == list(b):
+        return np.zeros(0, a.dtype), np.zeros(0, a.dtype)
+    rank = max(len(a), len(b))
+    out = []
+    for s in (a, b):
+        padded = np.concatenate([np.ones(rank - len(s), s.dtype), s])
+        out.append(np.flatnonzero(padded == 1).astype(s.dtype))
+    return tuple(out)
 
 
 def _set_diag(x, d):
@@ -45,6 +60,22 @@ CASES = [
         [np.array([], np.int64), np.array([5, 1, 2], np.int64)],
         name="empty_int64",
         grad=False,
+    ),
+    *(
+        OpCase(
+            "BroadcastGradientArgs",
+            lambda a, b: apply_op(BroadcastGradientArgs, [a, b]),
+            _broadcast_gradient_args,
+            [np.array(a, dt), np.array(b, dt)],
+            name=name,
+            grad=False,
+        )
+        for a, b, dt, name in (
+            ([2, 1, 3], [1], np.int32, "vs_scalar_like"),
+            ([5, 1, 1], [1, 1], np.int64, "both_ones"),
+            ([1, 3], [1, 3], np.int32, "equal"),
+            ([0, 1], [1, 4], np.int32, "zero_dim"),
+        )
     ),
     OpCase(
         "Bitcast",

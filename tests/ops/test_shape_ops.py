@@ -40,6 +40,37 @@ def test_broadcast_shapes():
         tf.broadcast_static_shape(tf.TensorShape([2]), tf.TensorShape([3]))
 
 
+def test_broadcast_gradient_args_errors_and_agrees_with_tensorflow():
+    """BroadcastGradientArgs (only in imported TF gradient graphs): incompatible shapes are
+    an InvalidArgumentError naming the op; where TF is installed, its results are TF's."""
+    from flowzero.framework.graph import apply_op
+    from flowzero.ops.shape_ops import BroadcastGradientArgs
+
+    cases = [([2, 1, 3], [3]), ([1, 1], [1]), ([], [2, 3]), ([1, 3], [2, 1]), ([4], [4])]
+    with tf.Graph().as_default():
+        s0 = tf.placeholder(tf.int32, [None])
+        s1 = tf.placeholder(tf.int32, [None])
+        r0, r1 = apply_op(BroadcastGradientArgs, [s0, s1])
+        with pytest.raises(
+            tf.errors.InvalidArgumentError, match="BroadcastGradientArgs.*Incompatible"
+        ):
+            _run(r0, {s0: [2, 3], s1: [3, 3]})
+        with pytest.raises(ValueError, match="BroadcastGradientArgs.*Incompatible"):
+            apply_op(BroadcastGradientArgs, [tf.constant([2]), tf.constant([3])])
+        got = [_run([r0, r1], {s0: a, s1: b}) for a, b in cases]
+    try:
+        import tensorflow as real
+    except ImportError:
+        return
+    for (a, b), (g0, g1) in zip(cases, got):
+        w0, w1 = real.raw_ops.BroadcastGradientArgs(
+            s0=real.constant(a, real.int32, shape=[len(a)]),
+            s1=real.constant(b, real.int32, shape=[len(b)]),
+        )
+        np.testing.assert_array_equal(g0, w0.numpy(), err_msg=str((a, b)))
+        np.testing.assert_array_equal(g1, w1.numpy(), err_msg=str((a, b)))
+
+
 def test_parallel_stack_needs_known_shapes():
     with tf.Graph().as_default():
         with pytest.raises(ValueError, match="fully defined"):

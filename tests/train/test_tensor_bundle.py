@@ -230,6 +230,15 @@ def test_every_flipped_index_byte_is_data_loss_or_harmless(bundle):
         assert i in unread, f"flipping byte {i} of {len(raw)} went unnoticed"
 
 
+@pytest.mark.parametrize(("n1", "n2"), [(0, 5), (5, 0), (1, 1), (100, 3), (7, 70_000), (4096, 33)])
+def test_crc32c_combine_joins_the_crcs_of_adjacent_pieces(n1, n2):
+    rng = np.random.default_rng(n1 * 7 + n2)
+    a, b = rng.bytes(n1), rng.bytes(n2)
+    np.testing.assert_equal(
+        crc32c.combine(crc32c.value(a), crc32c.value(b), n2), crc32c.value(a + b)
+    )
+
+
 @pytest.mark.parametrize("name", ["a/weights", "b", "c", "d"])
 def test_every_flipped_data_byte_is_a_crc_mismatch_naming_the_tensor(bundle, name):
     prefix, vals = bundle
@@ -423,15 +432,17 @@ def test_a_big_endian_bundle_reads_as_native_values(tmp_path):
 
 
 @pytest.mark.parametrize("where", ["first", "last"])
-def test_overlapped_crc_of_a_large_tensor_still_catches_a_flipped_byte(
-    tmp_path, monkeypatch, where
-):
-    """Large tensors are checksummed in a second thread while the next chunk is read: the
-    value is exact and a flipped byte anywhere is still a CRC mismatch."""
+def test_parallel_read_of_a_large_tensor_still_catches_a_flipped_byte(tmp_path, monkeypatch, where):
+    """Large tensors are read and checksummed in pieces by several threads, the pieces' CRCs
+    joined: the value is exact and a flipped byte anywhere is still a CRC mismatch."""
     if not crc32c.accelerated():
-        pytest.skip("the overlapped path needs the hardware crc32c package")
-    monkeypatch.setattr(tensor_bundle, "_OVERLAP_MIN", 1 << 16)
-    monkeypatch.setattr(tensor_bundle, "_OVERLAP_CHUNK", 1 << 14)  # many chunks in flight
+        pytest.skip("the parallel path needs the hardware crc32c package")
+    if tensor_bundle._reader_pool() is None:
+        pytest.skip("one core: no reader threads")
+    monkeypatch.setattr(tensor_bundle, "_free_cores", lambda: 2)  # however busy the machine
+    monkeypatch.setattr(tensor_bundle, "_PARALLEL_MIN", 1 << 16)
+    monkeypatch.setattr(tensor_bundle, "_PIECE", 1 << 14)  # many pieces in flight
+    monkeypatch.setattr(tensor_bundle, "_CHUNK", 1000)  # chunks not aligned to pieces
     big = np.random.default_rng(1).standard_normal(50_000).astype(np.float32)
     prefix = str(tmp_path / "m")
     write_bundle(prefix, {"big": big, "small": np.arange(3.0)})
@@ -444,3 +455,36 @@ def test_overlapped_crc_of_a_large_tensor_still_catches_a_flipped_byte(
     open(data, "wb").write(bytes(raw))
     with pytest.raises(errors.DataLossError, match="tensor 'big'.*CRC-32C mismatch"):
         BundleReader(prefix).read_many(["big"])
+
+
+def test_parallel_read_of_many_tensors_big_and_small_and_a_truncated_file(tmp_path, monkeypatch):
+    """Pieces of large tensors go to the reader threads while this thread reads the small
+    ones; a data file cut short is a DataLossError naming a tensor past the cut."""
+    if not crc32c.accelerated() or tensor_bundle._reader_pool() is None:
+        pytest.skip("the parallel path needs the hardware crc32c package and two cores")
+    monkeypatch.setattr(tensor_bundle, "_free_cores", lambda: 2)
+    monkeypatch.setattr(tensor_bundle, "_PARALLEL_MIN", 1 << 12)
+    monkeypatch.setattr(tensor_bundle, "_PIECE", 1 << 12)
+    rng = np.random.default_rng(2)
+    vals = {f"t{i:02d}": rng.standard_normal(i * 300 + 1) for i in range(12)}
+    vals["i"] = np.arange(5000, dtype=np.int32)
+    prefix = str(tmp_path / "m")
+    write_bundle(prefix, vals)
+    got = BundleReader(prefix).read_many(sorted(vals))
+    assert _same(got, vals)
+    np.testing.assert_array_equal(BundleReader(prefix).read("t11"), vals["t11"])
+    data = prefix + ".data-00000-of-00001"
+    last = BundleReader(prefix)._entry("t11")
+    os.truncate(data, last.offset + 5000)
+    with pytest.raises(errors.DataLossError, match="tensor 't11'.*past the end"):
+        BundleReader(prefix).read_many(sorted(vals))
+
+
+def test_reader_threads_are_made_again_in_a_forked_child(monkeypatch):
+    pool = tensor_bundle._reader_pool()
+    monkeypatch.setattr(tensor_bundle, "_POOL_PID", -1)  # as the child of a fork sees it
+    again = tensor_bundle._reader_pool()
+    assert (again is None) == (pool is None)
+    if pool is not None:
+        assert again is not pool
+        assert again.submit(lambda: 42).result() == 42
