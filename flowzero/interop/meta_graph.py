@@ -188,6 +188,9 @@ def _collection_def(key: str, items: list[Any]) -> Any:
         return None
     if all(_is_variable(x) for x in items):
         cd.bytes_list.value.extend(variable_def(x).SerializeToString() for x in items)
+    elif all(hasattr(x, "to_proto") and hasattr(x, "enqueue_ops") for x in items):
+        # QueueRunners: QueueRunnerDef bytes, as TF writes its `queue_runners` collection
+        cd.bytes_list.value.extend(x.to_proto().SerializeToString() for x in items)
     elif all(isinstance(x, (Tensor, Operation)) or _is_variable(x) for x in items):
         cd.node_list.value.extend(
             x.name if not _is_variable(x) else x.op.name + ":0" for x in items
@@ -389,6 +392,19 @@ def _import_collection(g: Graph, key: str, cd: Any, prefix: str, made: dict[str,
                 )
             if v not in g.get_collection(key):
                 g.add_to_collection(key, v)
+    elif kind == "bytes_list" and key == GraphKeys.QUEUE_RUNNERS:
+        from google.protobuf.message import DecodeError
+
+        from flowzero.proto import queue_runner_pb2
+        from flowzero.train.queue_runner import QueueRunner
+
+        for raw in cd.bytes_list.value:
+            try:
+                qr_def = queue_runner_pb2.QueueRunnerDef.FromString(raw)
+            except DecodeError as e:
+                raise ValueError(f"a QueueRunnerDef does not parse: {e}") from None
+            with g.as_default():
+                g.add_to_collection(key, QueueRunner(queue_runner_def=qr_def, import_scope=prefix))
     elif kind == "node_list":
         for name in cd.node_list.value:
             full = prefix + name
