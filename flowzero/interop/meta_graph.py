@@ -455,12 +455,28 @@ def saver_keys(mg: Any) -> dict[str, str]:
     return out
 
 
+def _global_variable_names(mg: Any) -> set[str] | None:
+    """The op names of the `variables` collection's VariableDefs (None: no such collection)."""
+    cd = mg.collection_def.get(GraphKeys.GLOBAL_VARIABLES)
+    if cd is None or cd.WhichOneof("kind") != "bytes_list":
+        return None
+    names = set()
+    for raw in cd.bytes_list.value:
+        vd = variable_pb2.VariableDef()
+        vd.ParseFromString(raw)
+        names.add(vd.variable_name.split(":")[0])
+    return names
+
+
 def saver_from_meta_graph(mg: Any, variables: dict[str, Any], import_scope: str | None) -> Any:
     """A flowzero Saver over the imported variables, keyed as the checkpoint (op names)."""
     from flowzero.train.saver import Saver
 
     prefix = f"{import_scope.rstrip('/')}/" if import_scope else ""
     var_list = {name[len(prefix) :]: v for name, v in variables.items() if name.startswith(prefix)}
+    saved = _global_variable_names(mg)
+    if saved is not None:  # as TF's: local variables (e.g. epoch counters) are not saved
+        var_list = {name: v for name, v in var_list.items() if name in saved}
     if not var_list:
         return None
     keys = saver_keys(mg)  # a Saver built with other names than the variables' own
