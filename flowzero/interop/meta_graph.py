@@ -527,7 +527,7 @@ def export_meta_graph(
             strip_default_attrs=strip_default_attrs,
         )
     except errors.UnimplementedError as e:
-        # flowzero-only ops (control-flow bodies, queues): flowzero's JSON meta graph, which
+        # flowzero-only ops (e.g. a softmax over axis 0): flowzero's JSON meta graph, which
         # import_meta_graph also reads. Said once per graph: a Saver writes one per checkpoint.
         from flowzero.train import saver as json_saver
 

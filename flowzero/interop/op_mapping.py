@@ -5,10 +5,12 @@ Most flowzero op types are TF's own, with TF's attrs. What differs is listed her
 - export (`export_node`): TF's type attrs (`T`, `Tidx`, `Tshape`, ...) that flowzero infers
   from its inputs instead; flowzero-only attrs left out (BiasAdd's `axis`); reductions and
   ArgMax, whose axis flowzero keeps as an attr while TF reads it from a second input (a Const
-  node is added); a read of a reference variable is TF's `Identity`.
+  node is added); a read of a reference variable is TF's `Identity`; queue and reader ops,
+  which carry their queue's (reader's) attrs, take a handle node written once per queue.
 - import (`IMPORTERS`, `import_attrs`): the reverse, plus TF op types that flowzero builds from
   its own ops (`AddV2` -> `Add`, `VarHandleOp` -> `VariableV2`, `FusedBatchNormV3` for
-  inference -> its arithmetic).
+  inference -> its arithmetic); TF's queue / reader handle nodes become the attrs of the
+  flowzero ops that use them (`Handle`).
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def export_node(op: Operation) -> ExportedNode:
                 None,
                 f"{op.type} '{op.name}': attr '{key}' (a "
                 f"{type(value).__name__}) has no TensorFlow GraphDef form (flowzero's "
-                "control-flow bodies and queues are not exported to TensorFlow's format yet).",
+                "control-flow bodies are not exported to TensorFlow's format yet).",
             )
         if key in _OMIT_IF_DEFAULT and list(value) == _OMIT_IF_DEFAULT[key]:
             continue
