@@ -468,3 +468,68 @@ def test_flowzero_runs_tensorflow_queue_graph():
             got = _run_queue_graph(sess)
     for w, x in zip(want, got):
         np.testing.assert_array_equal(x, w)
+
+
+# -- a CIFAR-10 style binary pipeline: FixedLengthRecordReader + decode_raw + shuffle_batch --------
+@pytest.fixture
+def record_files(tmp_path):
+    """Two files of a 1-byte header and three 5-byte records: a label byte, a 2x2 image."""
+    paths = []
+    for i in range(2):
+        p = tmp_path / f"data_batch_{i}.bin"
+        recs = [bytes([10 * i + j]) + bytes(range(4 * j, 4 * j + 4)) for j in range(3)]
+        p.write_bytes(b"\xee" + b"".join(recs))
+        paths.append(str(p))
+    return paths
+
+
+def _binary_pipeline(tfm, files):
+    names = tfm.train.string_input_producer(files, num_epochs=2, shuffle=False)
+    reader = tfm.FixedLengthRecordReader(record_bytes=5, header_bytes=1)
+    _, value = reader.read(names)
+    record = tfm.decode_raw(value, tfm.uint8)
+    label = tfm.cast(tfm.slice(record, [0], [1]), tfm.int32)
+    image = tfm.cast(tfm.reshape(tfm.slice(record, [1], [4]), [2, 2, 1]), tfm.float32)
+    return tfm.train.shuffle_batch([image, label], 3, capacity=10, min_after_dequeue=2, seed=5)
+
+
+def _check_binary(batches):
+    rows = sorted(
+        (int(lab[0]), img.ravel().tolist()) for ib, lb in batches for img, lab in zip(ib, lb)
+    )
+    want = sorted((10 * i + j, [4.0 * j + k for k in range(4)]) for i in range(2) for j in range(3))
+    assert rows == sorted(want * 2)
+
+
+def test_binary_record_pipeline_meta_graph_round_trip(tmp_path, record_files):
+    with tf.Graph().as_default():
+        _binary_pipeline(tf, record_files)
+        tf.train.export_meta_graph(str(tmp_path / "bin.meta"))
+    with tf.Graph().as_default():
+        tf.train.import_meta_graph(str(tmp_path / "bin.meta"))
+        with tf.Session() as sess:
+            got = _drain(tf, sess, ["shuffle_batch:0", "shuffle_batch:1"], tf.errors)
+    _check_binary(got)
+
+
+def test_binary_record_pipeline_with_tensorflow_both_ways(tmp_path, record_files):
+    real = _tf()
+    v1 = real.compat.v1
+    with tf.Graph().as_default():
+        _binary_pipeline(tf, record_files)
+        tf.train.export_meta_graph(str(tmp_path / "fz.meta"))
+    tg = real.Graph()
+    with tg.as_default():
+        v1.train.import_meta_graph(str(tmp_path / "fz.meta"))
+        with v1.Session(graph=tg) as sess:
+            in_tf = _drain(v1, sess, ["shuffle_batch:0", "shuffle_batch:1"], real.errors)
+    tg = real.Graph()
+    with tg.as_default():
+        _binary_pipeline(v1, record_files)
+        v1.train.export_meta_graph(str(tmp_path / "tf.meta"))
+    with tf.Graph().as_default():
+        tf.train.import_meta_graph(str(tmp_path / "tf.meta"))
+        with tf.Session() as sess:
+            in_fz = _drain(tf, sess, ["shuffle_batch:0", "shuffle_batch:1"], tf.errors)
+    _check_binary(in_tf)
+    _check_binary(in_fz)
