@@ -73,6 +73,7 @@ class _Writer:
         self.used = {op.name for op in graph.get_operations()}
         self.remap: dict[str, str] = {}
         self.tensor_arrays: dict[Any, tuple[str, str]] = {}
+        self.handles: dict[str, str] = {}  # queue / reader key -> its handle node's name
 
     def ref(self, t: Any) -> str:
         r = op_mapping.tensor_ref(t)
@@ -115,9 +116,14 @@ class _Writer:
                 op.type, dict(op.opdef.attrs), [op_mapping.tensor_ref(t) for t in op.inputs]
             )
         if tensorboard:
-            ex.extra, ex.after, ex.renames = [], [], {}
+            ex.extra, ex.after, ex.renames, ex.handles = [], [], {}, []
             ex.inputs = [op_mapping.tensor_ref(t) for t in op.inputs]
         ex.inputs = [self.remap.get(i, i) for i in ex.inputs]
+        for pos, key, name, op_type, attrs in ex.handles:  # each written once, where first used
+            if key not in self.handles:
+                self.handles[key] = name = self.unique(name)
+                self.node(name, op_type, [f"^{pivot}"] if pivot else [], attrs)
+            ex.inputs[pos] = self.handles[key]
         renamed: dict[str, str] = {}  # helper nodes whose names an op of the graph took
 
         def helper_ref(ref: str) -> str:

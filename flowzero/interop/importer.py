@@ -375,6 +375,14 @@ def _build(
     importer = op_mapping.IMPORTERS.get(tf_type)
     if importer is not None:
         return list(importer(ctx, inputs))
+    handle = next((t for t in inputs if isinstance(t, op_mapping.Handle)), None)
+    if handle is not None:
+        raise errors.UnimplementedError(
+            None,
+            None,
+            f"{where}: takes the {handle.what} handle '{handle.name}' as an input; flowzero "
+            f"builds {handle.what} handles only into its {handle.what} ops.",
+        )
     fz_type = op_mapping.RENAMED.get(tf_type, tf_type)
     fz_attrs = op_mapping.import_attrs(tf_type, attrs)
     if fz_type == "Identity" and len(inputs) == 1 and inputs[0].op.type == "VariableV2":

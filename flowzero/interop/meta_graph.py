@@ -188,6 +188,9 @@ def _collection_def(key: str, items: list[Any]) -> Any:
         return None
     if all(_is_variable(x) for x in items):
         cd.bytes_list.value.extend(variable_def(x).SerializeToString() for x in items)
+    elif all(hasattr(x, "to_proto") and hasattr(x, "enqueue_ops") for x in items):
+        # QueueRunners: QueueRunnerDef bytes, as TF writes its `queue_runners` collection
+        cd.bytes_list.value.extend(x.to_proto().SerializeToString() for x in items)
     elif all(isinstance(x, (Tensor, Operation)) or _is_variable(x) for x in items):
         cd.node_list.value.extend(
             x.name if not _is_variable(x) else x.op.name + ":0" for x in items
@@ -389,6 +392,19 @@ def _import_collection(g: Graph, key: str, cd: Any, prefix: str, made: dict[str,
                 )
             if v not in g.get_collection(key):
                 g.add_to_collection(key, v)
+    elif kind == "bytes_list" and key == GraphKeys.QUEUE_RUNNERS:
+        from google.protobuf.message import DecodeError
+
+        from flowzero.proto import queue_runner_pb2
+        from flowzero.train.queue_runner import QueueRunner
+
+        for raw in cd.bytes_list.value:
+            try:
+                qr_def = queue_runner_pb2.QueueRunnerDef.FromString(raw)
+            except DecodeError as e:
+                raise ValueError(f"a QueueRunnerDef does not parse: {e}") from None
+            with g.as_default():
+                g.add_to_collection(key, QueueRunner(queue_runner_def=qr_def, import_scope=prefix))
     elif kind == "node_list":
         for name in cd.node_list.value:
             full = prefix + name
@@ -439,12 +455,28 @@ def saver_keys(mg: Any) -> dict[str, str]:
     return out
 
 
+def _global_variable_names(mg: Any) -> set[str] | None:
+    """The op names of the `variables` collection's VariableDefs (None: no such collection)."""
+    cd = mg.collection_def.get(GraphKeys.GLOBAL_VARIABLES)
+    if cd is None or cd.WhichOneof("kind") != "bytes_list":
+        return None
+    names = set()
+    for raw in cd.bytes_list.value:
+        vd = variable_pb2.VariableDef()
+        vd.ParseFromString(raw)
+        names.add(vd.variable_name.split(":")[0])
+    return names
+
+
 def saver_from_meta_graph(mg: Any, variables: dict[str, Any], import_scope: str | None) -> Any:
     """A flowzero Saver over the imported variables, keyed as the checkpoint (op names)."""
     from flowzero.train.saver import Saver
 
     prefix = f"{import_scope.rstrip('/')}/" if import_scope else ""
     var_list = {name[len(prefix) :]: v for name, v in variables.items() if name.startswith(prefix)}
+    saved = _global_variable_names(mg)
+    if saved is not None:  # as TF's: local variables (e.g. epoch counters) are not saved
+        var_list = {name: v for name, v in var_list.items() if name in saved}
     if not var_list:
         return None
     keys = saver_keys(mg)  # a Saver built with other names than the variables' own
@@ -495,7 +527,7 @@ def export_meta_graph(
             strip_default_attrs=strip_default_attrs,
         )
     except errors.UnimplementedError as e:
-        # flowzero-only ops (control-flow bodies, queues): flowzero's JSON meta graph, which
+        # flowzero-only ops (e.g. a softmax over axis 0): flowzero's JSON meta graph, which
         # import_meta_graph also reads. Said once per graph: a Saver writes one per checkpoint.
         from flowzero.train import saver as json_saver
 

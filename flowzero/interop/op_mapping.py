@@ -5,10 +5,12 @@ Most flowzero op types are TF's own, with TF's attrs. What differs is listed her
 - export (`export_node`): TF's type attrs (`T`, `Tidx`, `Tshape`, ...) that flowzero infers
   from its inputs instead; flowzero-only attrs left out (BiasAdd's `axis`); reductions and
   ArgMax, whose axis flowzero keeps as an attr while TF reads it from a second input (a Const
-  node is added); a read of a reference variable is TF's `Identity`.
+  node is added); a read of a reference variable is TF's `Identity`; queue and reader ops,
+  which carry their queue's (reader's) attrs, take a handle node written once per queue.
 - import (`IMPORTERS`, `import_attrs`): the reverse, plus TF op types that flowzero builds from
   its own ops (`AddV2` -> `Add`, `VarHandleOp` -> `VariableV2`, `FusedBatchNormV3` for
-  inference -> its arithmetic).
+  inference -> its arithmetic); TF's queue / reader handle nodes become the attrs of the
+  flowzero ops that use them (`Handle`).
 """
 
 from __future__ import annotations
@@ -83,9 +85,13 @@ class ExportedNode:
     """What export_node makes of one Operation: its TF type, attrs, inputs, any extra nodes
     (name, type, inputs, attrs) that must precede it (e.g. a reduction's axis Const), nodes
     that follow it (`after`), and outputs of the Operation that are other nodes' tensors in
-    TF's form (`renames`: output index -> tensor reference)."""
+    TF's form (`renames`: output index -> tensor reference).
 
-    __slots__ = ("op_type", "attrs", "inputs", "extra", "after", "renames")
+    `handles` are nodes that several ops share, written once per graph (a queue's or a
+    reader's handle): (input position, key, name, type, attrs); the writer puts the name it
+    gave the node at that position of `inputs`."""
+
+    __slots__ = ("op_type", "attrs", "inputs", "extra", "after", "renames", "handles")
 
     def __init__(self, op_type: str, attrs: dict[str, Any], inputs: list[str]) -> None:
         self.op_type = op_type
@@ -94,6 +100,7 @@ class ExportedNode:
         self.extra: list[tuple[str, str, list[str], dict[str, Any]]] = []
         self.after: list[tuple[str, str, list[str], dict[str, Any]]] = []
         self.renames: dict[int, str] = {}
+        self.handles: list[tuple[int, str, str, str, dict[str, Any]]] = []
 
 
 def tensor_ref(t: Tensor) -> str:
@@ -108,6 +115,8 @@ def _const_node(name: str, value: np.ndarray) -> tuple[str, str, list[str], dict
 
 def export_node(op: Operation) -> ExportedNode:
     """The TF NodeDef form of a flowzero Operation (before protobuf encoding)."""
+    if op.type in QUEUE_OP_TYPES or op.type in READER_OP_TYPES:
+        return _export_queue_op(op)
     ins = list(op.inputs)
     node = ExportedNode(op.type, {}, [tensor_ref(t) for t in ins])
     drop = _FLOWZERO_ONLY.get(op.type, frozenset())
@@ -120,7 +129,7 @@ def export_node(op: Operation) -> ExportedNode:
                 None,
                 f"{op.type} '{op.name}': attr '{key}' (a "
                 f"{type(value).__name__}) has no TensorFlow GraphDef form (flowzero's "
-                "control-flow bodies and queues are not exported to TensorFlow's format yet).",
+                "control-flow bodies are not exported to TensorFlow's format yet).",
             )
         if key in _OMIT_IF_DEFAULT and list(value) == _OMIT_IF_DEFAULT[key]:
             continue
@@ -251,6 +260,111 @@ def export_node(op: Operation) -> ExportedNode:
     return node
 
 
+# -- queues and readers: flowzero's ops carry their queue's (reader's) attrs; TF's take the
+# handle that a FIFOQueueV2 / ... (TextLineReaderV2 / ...) node makes as input 0
+# (ReaderReadV2 / ReaderReadUpToV2: the reader's, then the queue's).
+QUEUE_HANDLE_TYPES = {
+    "FIFOQueue": "FIFOQueueV2",
+    "RandomShuffleQueue": "RandomShuffleQueueV2",
+    "PaddingFIFOQueue": "PaddingFIFOQueueV2",
+}
+READER_HANDLE_TYPES = {
+    k: f"{k}V2"
+    for k in (
+        "TextLineReader",
+        "FixedLengthRecordReader",
+        "WholeFileReader",
+        "TFRecordReader",
+        "IdentityReader",
+    )
+}
+QUEUE_OP_TYPES = frozenset(
+    {
+        "QueueEnqueueV2",
+        "QueueEnqueueManyV2",
+        "QueueDequeueV2",
+        "QueueDequeueManyV2",
+        "QueueDequeueUpToV2",
+        "QueueCloseV2",
+        "QueueSizeV2",
+        "QueueIsClosedV2",
+    }
+)
+READER_OP_TYPES = frozenset(
+    {
+        "ReaderReadV2",
+        "ReaderReadUpToV2",
+        "ReaderNumRecordsProducedV2",
+        "ReaderNumWorkUnitsCompletedV2",
+        "ReaderResetV2",
+    }
+)
+
+
+def _queue_handle(q: dict[str, Any]) -> tuple[str, str, str, dict[str, Any]]:
+    """(key, name, type, attrs) of the TF handle node of a flowzero queue's attrs."""
+    kind, shapes = q["kind"], q["shapes"]
+    attrs: dict[str, Any] = {
+        "component_types": list(q["dtypes"]),
+        "capacity": int(q["capacity"]),
+        "container": "",
+        "shared_name": "",
+    }
+    if kind == "PaddingFIFOQueue":  # (rank known, -1 for the dimensions padded)
+        attrs["shapes"] = [TensorShape(list(s)) for s in shapes]
+    elif all(s is not None and None not in s for s in shapes):
+        attrs["shapes"] = [TensorShape(list(s)) for s in shapes]
+    else:  # TF's FIFO and shuffle queues take fully defined shapes, or none at all
+        attrs["shapes"] = []
+    if kind == "RandomShuffleQueue":
+        attrs.update(
+            min_after_dequeue=int(q.get("min_after_dequeue", 0)),
+            seed=int(q.get("seed") or 0),
+            seed2=int(q.get("seed2") or 0),
+        )
+    return q["queue_key"], q["queue_name"], QUEUE_HANDLE_TYPES[kind], attrs
+
+
+def _reader_handle(r: dict[str, Any]) -> tuple[str, str, str, dict[str, Any]]:
+    """(key, name, type, attrs) of the TF handle node of a flowzero reader's attrs."""
+    kind, opts = r["kind"], r["options"]
+    attrs: dict[str, Any] = {"container": "", "shared_name": ""}
+    if kind == "TextLineReader":
+        attrs["skip_header_lines"] = int(opts.get("skip_header_lines", 0))
+    elif kind == "FixedLengthRecordReader":
+        attrs.update(
+            header_bytes=int(opts.get("header_bytes", 0)),
+            record_bytes=int(opts["record_bytes"]),
+            footer_bytes=int(opts.get("footer_bytes", 0)),
+            hop_bytes=0,
+            encoding="",
+        )
+    elif kind == "TFRecordReader":
+        attrs["compression_type"] = opts.get("compression", "")
+    name = r.get("reader_name") or r["reader_key"]
+    return r["reader_key"], name, READER_HANDLE_TYPES[kind], attrs
+
+
+def _export_queue_op(op: Operation) -> ExportedNode:
+    a, t = op.opdef.attrs, op.type
+    ins = list(op.inputs)
+    node = ExportedNode(t, {}, [""] + [tensor_ref(x) for x in ins])
+    if t in READER_OP_TYPES:
+        node.handles.append((0, *_reader_handle(a)))
+        if t in ("ReaderReadV2", "ReaderReadUpToV2"):
+            node.inputs.insert(1, "")
+            node.handles.append((1, *_queue_handle(a["queue"])))
+        return node
+    node.handles.append((0, *_queue_handle(a)))
+    if t in ("QueueEnqueueV2", "QueueEnqueueManyV2"):
+        node.attrs.update(Tcomponents=[x.dtype for x in ins], timeout_ms=-1)
+    elif t in ("QueueDequeueV2", "QueueDequeueManyV2", "QueueDequeueUpToV2"):
+        node.attrs.update(component_types=list(a["dtypes"]), timeout_ms=-1)
+    elif t == "QueueCloseV2":
+        node.attrs["cancel_pending_enqueues"] = bool(a.get("cancel_pending_enqueues", False))
+    return node
+
+
 def _export_sum_to(op: Operation, node: ExportedNode) -> None:
     """flowzero's SumTo(x, shape) (un-broadcasting in gradients) as TF's Sum + Reshape, for a
     target shape known statically (summing over size-1 axes changes nothing)."""
@@ -352,6 +466,7 @@ RENAMED = {
     "StopGradient": "StopGradient",
     "PreventGradient": "Identity",
     "CheckNumerics": "Identity",
+    "ResourceCountUpTo": "CountUpTo",  # (of a VarHandleOp, imported as a VariableV2)
 }
 # flowzero op types that take a variable's storage (a reference) as an input; any other op
 # reading a VariableV2 output directly (TF dereferences refs implicitly) gets a ReadVariableOp.
@@ -371,6 +486,7 @@ REF_CONSUMERS = frozenset(
         "ApplyCenteredRMSProp",
         "ReportUninitializedVariables",
         "MpiBroadcastVariables",
+        "CountUpTo",
     }
 )
 
@@ -746,7 +862,148 @@ def _pass_through(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("IdentityN", list(inputs), attrs).outputs
 
 
+class Handle:
+    """What an imported queue or reader handle node (FIFOQueueV2, TextLineReaderV2, ...)
+    stands for: the attrs that flowzero's queue (reader) ops carry. It is not a Tensor: only
+    the queue and reader ops below take it (flowzero builds no op for the node)."""
+
+    __slots__ = ("attrs", "name", "what")
+    op = None  # (no Operation: control dependencies on the node are dropped)
+
+    def __init__(self, attrs: dict[str, Any], name: str, what: str) -> None:
+        self.attrs, self.name, self.what = attrs, name, what
+
+
+def _int_attr(ctx: ImportContext, key: str, default: int) -> int:
+    v = ctx.attrs.get(key, default)
+    return int(default if v is None else v)
+
+
+def _import_queue_handle(ctx: ImportContext, inputs: list[Tensor]) -> list[Any]:
+    from flowzero.ops import data_flow_ops
+
+    kind = ctx.tf_type[: -len("V2")]
+    dts = [dtypes.as_dtype(d) for d in ctx.attrs.get("component_types") or []]
+    shapes = list(ctx.attrs.get("shapes") or [])
+    if not dts or (shapes and len(shapes) != len(dts)):
+        raise errors.InvalidArgumentError(
+            None,
+            None,
+            f"{ctx.where}: needs component_types and as many shapes (or none); got "
+            f"{len(dts)} types and {len(shapes)} shapes.",
+        )
+    if kind == "PaddingFIFOQueue" and (not shapes or any(s.ndims is None for s in shapes)):
+        raise errors.InvalidArgumentError(
+            None, None, f"{ctx.where}: a PaddingFIFOQueue needs shapes of known rank."
+        )
+    capacity = _int_attr(ctx, "capacity", -1)
+    name = ctx.name if ctx.absolute else ctx.graph.unique_name(ctx.name)
+    attrs: dict[str, Any] = {
+        "queue_key": f"queue_{next(data_flow_ops._queue_ids)}_{name}",
+        "queue_name": name,
+        "kind": kind,
+        "capacity": capacity if capacity > 0 else 2**62,  # TF: -1 for unbounded
+        "dtypes": dts,
+        "shapes": [tuple(s.known) if s.known is not None else None for s in shapes]
+        or [None] * len(dts),
+    }
+    if kind == "RandomShuffleQueue":
+        seed, seed2 = _int_attr(ctx, "seed", 0), _int_attr(ctx, "seed2", 0)
+        attrs.update(
+            min_after_dequeue=_int_attr(ctx, "min_after_dequeue", 0),
+            seed=seed if seed or seed2 else None,
+            seed2=seed2 if seed or seed2 else None,
+        )
+    return [Handle(attrs, name, "queue")]
+
+
+def _import_reader_handle(ctx: ImportContext, inputs: list[Tensor]) -> list[Any]:
+    from flowzero.ops import reader_ops
+
+    kind = ctx.tf_type[: -len("V2")]
+    opts: dict[str, Any] = {}
+    if kind == "TextLineReader":
+        opts["skip_header_lines"] = _int_attr(ctx, "skip_header_lines", 0)
+    elif kind == "FixedLengthRecordReader":
+        encoding = _text(ctx.attrs.get("encoding", ""))
+        if _int_attr(ctx, "hop_bytes", 0) or encoding:
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"{ctx.where}: FixedLengthRecordReader with hop_bytes or encoding is not "
+                "supported by flowzero.",
+            )
+        opts = {k: _int_attr(ctx, k, 0) for k in ("record_bytes", "header_bytes", "footer_bytes")}
+        if opts["record_bytes"] <= 0:
+            raise errors.InvalidArgumentError(
+                None, None, f"{ctx.where}: record_bytes must be > 0; got {opts['record_bytes']}."
+            )
+    elif kind == "TFRecordReader":
+        opts["compression"] = _text(ctx.attrs.get("compression_type", "")) or ""
+    name = ctx.name if ctx.absolute else ctx.graph.unique_name(ctx.name)
+    attrs = {
+        "kind": kind,
+        "reader_key": f"reader_{next(reader_ops._reader_ids)}_{name}",
+        "reader_name": name,
+        "options": opts,
+    }
+    return [Handle(attrs, name, "reader")]
+
+
+def _handle_input(ctx: ImportContext, t: Any, what: str, index: int) -> Handle:
+    if not isinstance(t, Handle) or t.what != what:
+        makers = QUEUE_HANDLE_TYPES if what == "queue" else READER_HANDLE_TYPES
+        got = getattr(t, "name", t)
+        raise errors.InvalidArgumentError(
+            None,
+            None,
+            f"{ctx.where}: input {index} must be the handle of a {what} "
+            f"({', '.join(sorted(makers.values()))}); got '{got}'.",
+        )
+    return t
+
+
+def _import_queue_op(ctx: ImportContext, inputs: list[Any]) -> list[Tensor]:
+    if not inputs:
+        raise errors.InvalidArgumentError(None, None, f"{ctx.where}: has no queue handle input.")
+    q = _handle_input(ctx, inputs[0], "queue", 0)
+    attrs = dict(q.attrs)
+    rest = list(inputs[1:])
+    if ctx.tf_type in ("QueueEnqueueV2", "QueueEnqueueManyV2"):
+        got = [t.dtype for t in rest]
+        if got != attrs["dtypes"]:
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"{ctx.where}: the queue '{q.name}' holds "
+                f"{[d.name for d in attrs['dtypes']]}; got components {[d.name for d in got]}.",
+            )
+    elif ctx.tf_type == "QueueCloseV2":
+        attrs["cancel_pending_enqueues"] = bool(ctx.attrs.get("cancel_pending_enqueues", False))
+    return ctx.make(ctx.tf_type, rest, attrs).outputs
+
+
+def _import_reader_op(ctx: ImportContext, inputs: list[Any]) -> list[Tensor]:
+    if not inputs:
+        raise errors.InvalidArgumentError(None, None, f"{ctx.where}: has no reader handle input.")
+    attrs = dict(_handle_input(ctx, inputs[0], "reader", 0).attrs)
+    rest = list(inputs[1:])
+    if ctx.tf_type in ("ReaderReadV2", "ReaderReadUpToV2"):
+        q = _handle_input(ctx, inputs[1] if len(inputs) > 1 else None, "queue", 1)
+        if q.attrs["dtypes"][:1] != [dtypes.string]:
+            raise errors.InvalidArgumentError(
+                None, None, f"{ctx.where}: the queue '{q.name}' must hold strings (file names)."
+            )
+        attrs["queue"] = q.attrs
+        rest = rest[1:]
+    return ctx.make(ctx.tf_type, rest, attrs).outputs
+
+
 IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
+    **{t: _import_queue_handle for t in QUEUE_HANDLE_TYPES.values()},
+    **{t: _import_reader_handle for t in READER_HANDLE_TYPES.values()},
+    **{t: _import_queue_op for t in QUEUE_OP_TYPES},
+    **{t: _import_reader_op for t in READER_OP_TYPES},
     "IdentityN": _pass_through,
     "SelectV2": _select_v2,
     "TensorArrayV3": _tensor_array,

@@ -348,6 +348,13 @@ def _as_dtypes(dts: Any) -> list[dtypes.DType]:
     return [dtypes.as_dtype(d) for d in dts]
 
 
+# The attrs that describe a queue (its ops carry them; QueueCloseV2 adds its own).
+_QUEUE_ATTRS = frozenset(
+    {"queue_key", "queue_name", "kind", "capacity", "dtypes", "shapes", "min_after_dequeue"}
+    | {"seed", "seed2"}
+)
+
+
 class QueueBase:
     """A queue of tuples of tensors (TF1's tf.QueueBase): enqueue/dequeue ops over a session
     resource. Components may be named (`names=`): then elements are dicts."""
@@ -387,6 +394,9 @@ class QueueBase:
         g = get_default_graph()
         with g.name_scope(name) as scope:
             self._name = scope[:-1] if scope.endswith("/") else scope
+        # TF names the queue's ops after the last part of its name (the handle op's), in the
+        # scope where they are made: `fifo_queue_enqueue`, `input_producer_EnqueueMany`.
+        self._short = self._name.rsplit("/", 1)[-1]
         key = f"queue_{next(_queue_ids)}_{self._name}"
         stored = [None if s.known is None else tuple(s.known) for s in self._shapes]
         self._attrs = {
@@ -399,6 +409,22 @@ class QueueBase:
             **extra,
         }
         self._graph = g
+
+    @classmethod
+    def _from_op(cls, op: Any) -> QueueBase:
+        """The queue that one of its ops (e.g. an imported enqueue op) works on: its Python
+        object rebuilt from the attrs the op carries (what a QueueRunnerDef's names need)."""
+        a = op.opdef.attrs
+        kinds = {"FIFOQueue": FIFOQueue, "PaddingFIFOQueue": PaddingFIFOQueue}
+        q = object.__new__(kinds.get(a["kind"], RandomShuffleQueue))
+        q._attrs = {k: v for k, v in a.items() if k in _QUEUE_ATTRS}
+        q._dtypes = list(a["dtypes"])
+        q._shapes = [TensorShape(None if s is None else list(s)) for s in a["shapes"]]
+        q._names = None
+        q._name = a["queue_name"]
+        q._short = q._name.rsplit("/", 1)[-1]
+        q._graph = op.graph
+        return q
 
     # -- facts ---------------------------------------------------------------------------------
     @property
@@ -478,7 +504,7 @@ class QueueBase:
                 QueueEnqueue,
                 self._flat(vals, many=False),
                 dict(self._attrs),
-                name=name or f"{self._name}_enqueue",
+                name=name or f"{self._short}_enqueue",
             )
 
     def enqueue_many(self, vals: Any, name: str | None = None) -> Any:
@@ -488,7 +514,7 @@ class QueueBase:
                 QueueEnqueueMany,
                 self._flat(vals, many=True),
                 dict(self._attrs),
-                name=name or f"{self._name}_EnqueueMany",
+                name=name or f"{self._short}_EnqueueMany",
             )
 
     def _pack(self, outs: Any) -> Any:
@@ -501,7 +527,7 @@ class QueueBase:
         """One element (a tensor, a list of tensors, or a dict with names)."""
         with self._graph.as_default():
             return self._pack(
-                apply_op(QueueDequeue, [], dict(self._attrs), name=name or f"{self._name}_Dequeue")
+                apply_op(QueueDequeue, [], dict(self._attrs), name=name or f"{self._short}_Dequeue")
             )
 
     def dequeue_many(self, n: Any, name: str | None = None) -> Any:
@@ -513,7 +539,7 @@ class QueueBase:
                     QueueDequeueMany,
                     [nt],
                     dict(self._attrs),
-                    name=name or f"{self._name}_DequeueMany",
+                    name=name or f"{self._short}_DequeueMany",
                 )
             )
 
@@ -526,7 +552,7 @@ class QueueBase:
                     QueueDequeueUpTo,
                     [nt],
                     dict(self._attrs),
-                    name=name or f"{self._name}_DequeueUpTo",
+                    name=name or f"{self._short}_DequeueUpTo",
                 )
             )
 
@@ -538,17 +564,17 @@ class QueueBase:
                 QueueClose,
                 [],
                 dict(self._attrs, cancel_pending_enqueues=bool(cancel_pending_enqueues)),
-                name=name or f"{self._name}_Close",
+                name=name or f"{self._short}_Close",
             )
 
     def size(self, name: str | None = None) -> Tensor:
         with self._graph.as_default():
-            return apply_op(QueueSize, [], dict(self._attrs), name=name or f"{self._name}_Size")
+            return apply_op(QueueSize, [], dict(self._attrs), name=name or f"{self._short}_Size")
 
     def is_closed(self, name: str | None = None) -> Tensor:
         with self._graph.as_default():
             return apply_op(
-                QueueIsClosed, [], dict(self._attrs), name=name or f"{self._name}_IsClosed"
+                QueueIsClosed, [], dict(self._attrs), name=name or f"{self._short}_Is_Closed"
             )
 
 

@@ -189,11 +189,13 @@ class ReaderBase:
 
     def __init__(self, options: dict[str, Any] | None = None, name: str | None = None) -> None:
         g = get_default_graph()
-        with g.name_scope(name or self._kind) as scope:
+        # (TF's default name: the handle op's type, e.g. `TextLineReaderV2`)
+        with g.name_scope(name or f"{self._kind}V2") as scope:
             self._name = scope.rstrip("/")
         self._attrs: dict[str, Any] = {
             "kind": self._kind,
             "reader_key": f"reader_{next(_reader_ids)}_{self._name}",
+            "reader_name": self._name,
             "options": options or {},
         }
 

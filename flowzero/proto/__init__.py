@@ -30,6 +30,7 @@ MESSAGES: dict[str, str] = {
     "GraphDef": "graph_pb2",
     "SaverDef": "saver_pb2",
     "VariableDef": "variable_pb2",
+    "QueueRunnerDef": "queue_runner_pb2",
     "SaveSliceInfoDef": "variable_pb2",
     "MetaGraphDef": "meta_graph_pb2",
     "CollectionDef": "meta_graph_pb2",

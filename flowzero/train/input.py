@@ -85,12 +85,14 @@ def input_producer(
         t = limit_epochs(t, num_epochs)
         if shuffle:
             t = tf.random_shuffle(t, seed=seed)
+        # (TF's name: the queue of string_input_producer's scope `input_producer/` is the
+        # op `input_producer`; called directly, `input_producer/fifo_queue`)
         q = FIFOQueue(
             capacity=capacity,
             dtypes=[t.dtype],
             shapes=[shape],
             shared_name=shared_name,
-            name="fifo_queue",
+            name=name or "fifo_queue",
         )
         enq = q.enqueue_many([t])
         add_queue_runner(QueueRunner(q, [enq], cancel_op=cancel_op))
@@ -116,21 +118,14 @@ def string_input_producer(
     """
     from flowzero.ops.common import static_value
 
-    t = convert_to_tensor(string_tensor, dtype=dtypes.string)
-    v = static_value(t)
-    if v is not None and v.size == 0:
-        raise ValueError("string_input_producer requires a non-null input tensor")
-    return input_producer(
-        t,
-        [],
-        num_epochs,
-        shuffle,
-        seed,
-        capacity,
-        shared_name,
-        name=name or "input_producer",
-        cancel_op=cancel_op,
-    )
+    with get_default_graph().name_scope(name or "input_producer") as scope:
+        t = convert_to_tensor(string_tensor, dtype=dtypes.string)
+        v = static_value(t)
+        if v is not None and v.size == 0:
+            raise ValueError("string_input_producer requires a non-null input tensor")
+        return input_producer(
+            t, [], num_epochs, shuffle, seed, capacity, shared_name, name=scope, cancel_op=cancel_op
+        )
 
 
 def range_input_producer(
@@ -144,11 +139,9 @@ def range_input_producer(
 ) -> FIFOQueue:
     """A queue of the integers 0 .. limit-1 (int32), shuffled each epoch if `shuffle`."""
     tf = _tf()
-    with get_default_graph().name_scope(name or "input_producer"):
+    with get_default_graph().name_scope(name or "input_producer") as scope:
         r = tf.range(limit)
-    return input_producer(
-        r, [], num_epochs, shuffle, seed, capacity, shared_name, name=name or "input_producer"
-    )
+        return input_producer(r, [], num_epochs, shuffle, seed, capacity, shared_name, name=scope)
 
 
 def slice_input_producer(
@@ -262,7 +255,7 @@ def _batch(
     for f, _ in flats[1:]:
         if [t.dtype for t in f] != [t.dtype for t in flat0]:
             raise ValueError("batch_join: every tensor list must have the same dtypes.")
-    with get_default_graph().name_scope(name):
+    with get_default_graph().name_scope(name) as scope:
         shp = _shapes(flat0, shapes, enqueue_many, dynamic_pad)
         dts = [t.dtype for t in flat0]
         if shuffle is not None:
@@ -279,9 +272,9 @@ def _batch(
             enqueue = _keep_filter(enqueue, keep_input, enqueue_many)
         ops = [enqueue(f) for f, _ in flats for _ in range(threads_per_list)]
         add_queue_runner(QueueRunner(q, ops))
-        out = (
-            q.dequeue_up_to(batch_size) if allow_smaller_final_batch else q.dequeue_many(batch_size)
-        )
+        # (TF names the batch op after the scope itself: `shuffle_batch`, `batch_1`)
+        dequeue = q.dequeue_up_to if allow_smaller_final_batch else q.dequeue_many
+        out = dequeue(batch_size, name=scope)
     out = out if isinstance(out, list) else [out]
     if structure is None:
         return out[0]

@@ -43,7 +43,10 @@ class QueueRunner:
         import_scope: Any = None,
     ) -> None:
         if queue_runner_def is not None:
-            raise NotImplementedError("QueueRunner from a queue_runner_def is not supported.")
+            if queue is not None or enqueue_ops is not None:
+                raise ValueError("queue_runner_def and queue / enqueue_ops are exclusive.")
+            self._init_from_proto(queue_runner_def, import_scope)
+            return
         if queue is None or not enqueue_ops:
             raise ValueError("QueueRunner needs a queue and a non-empty list of enqueue_ops.")
         self._queue = queue
@@ -58,6 +61,61 @@ class QueueRunner:
         self._lock = threading.Lock()
         self._runs_per_session: dict[Any, int] = {}
         self._exceptions_raised: list[BaseException] = []
+
+    def _init_from_proto(self, qr_def: Any, import_scope: Any) -> None:
+        from flowzero.ops.data_flow_ops import QueueBase
+
+        g = get_default_graph()
+        prefix = f"{import_scope.rstrip('/')}/" if import_scope else ""
+        try:
+            ops = [g.get_operation_by_name(prefix + n) for n in qr_def.enqueue_op_name]
+            self._enqueue_ops = ops
+            self._close_op = g.get_operation_by_name(prefix + qr_def.close_op_name)
+            self._cancel_op = g.get_operation_by_name(prefix + qr_def.cancel_op_name)
+        except (KeyError, ValueError) as e:
+            raise ValueError(f"QueueRunnerDef of queue '{qr_def.queue_name}': {e}") from None
+        if not self._enqueue_ops or "queue_key" not in self._enqueue_ops[0].opdef.attrs:
+            raise ValueError(
+                f"QueueRunnerDef of queue '{qr_def.queue_name}': needs enqueue ops of a queue."
+            )
+        self._queue = QueueBase._from_op(self._enqueue_ops[0])
+        codes = list(qr_def.queue_closed_exception_types)
+        self._queue_closed_exception_types = tuple(
+            errors.exception_type_from_error_code(c) for c in codes
+        ) or (errors.OutOfRangeError,)
+        self._lock = threading.Lock()
+        self._runs_per_session = {}
+        self._exceptions_raised = []
+
+    def to_proto(self, export_scope: Any = None) -> Any:
+        """This runner as TF's QueueRunnerDef (the names of its queue and ops); None if a name
+        is outside `export_scope`."""
+        from flowzero.proto import queue_runner_pb2
+
+        def strip(name: str) -> str | None:
+            if not export_scope:
+                return name
+            scope = export_scope.rstrip("/") + "/"
+            return name[len(scope) :] if name.startswith(scope) else None
+
+        names = [strip(self._queue.name), strip(self._close_op.name), strip(self._cancel_op.name)]
+        ops = [strip(op.name) for op in self._enqueue_ops]
+        if any(n is None for n in names + ops):
+            return None
+        return queue_runner_pb2.QueueRunnerDef(
+            queue_name=names[0],
+            enqueue_op_name=ops,
+            close_op_name=names[1],
+            cancel_op_name=names[2],
+            queue_closed_exception_types=[
+                errors.error_code_from_exception_type(c) for c in self._queue_closed_exception_types
+            ],
+        )
+
+    @staticmethod
+    def from_proto(queue_runner_def: Any, import_scope: Any = None) -> QueueRunner:
+        """A QueueRunner over the ops (of the default graph) that a QueueRunnerDef names."""
+        return QueueRunner(queue_runner_def=queue_runner_def, import_scope=import_scope)
 
     @property
     def queue(self) -> Any:
