@@ -293,6 +293,9 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from flowzero.platform import tf_logging
+
+    tf_logging.route_to_root()  # flowzero's records in the server's format and rate limit
     kw: dict[str, Any] = (
         {"uds": args.uds}
         if args.uds

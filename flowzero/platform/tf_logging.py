@@ -14,12 +14,24 @@ ERROR = _logging.ERROR
 FATAL = _logging.FATAL
 
 _logger = _logging.getLogger("flowzero")
+_handler: _logging.Handler | None = None
 if not _logger.handlers:
     _handler = _logging.StreamHandler(sys.stderr)
     _handler.setFormatter(_logging.Formatter("%(levelname)s:flowzero:%(message)s"))
     _logger.addHandler(_handler)
     _logger.propagate = False
     _logger.setLevel(WARN)  # TF1's default: warnings and above
+
+
+def route_to_root() -> None:
+    """For a program that configures logging itself (the model server): drop tf.logging's own
+    stderr handler and let flowzero's records go to the root logger's handlers, with their
+    format, level and filters (the server's rate limit)."""
+    if _handler is not None:
+        _logger.removeHandler(_handler)
+    _logger.propagate = True
+    _logger.setLevel(_logging.NOTSET)
+
 
 _counts: dict[Any, int] = {}
 

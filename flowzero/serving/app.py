@@ -549,4 +549,7 @@ def app_from_env() -> Starlette:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        from flowzero.platform import tf_logging
+
+        tf_logging.route_to_root()
     return create_app(ServingConfig.from_env())
