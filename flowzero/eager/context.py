@@ -127,13 +127,24 @@ class EagerGraph(Graph):
         # (the key holds each input's interned spec, kept on the EagerTensor); nothing is
         # inferred, named or checked again. Anything else (a first call, a graph tensor, a
         # variable's cell, unhashable attrs) takes the full path below, which fills the cache.
+        # NOTE: the key is _fast_key's, spelled out for one and two inputs (building it is most
+        # of the lookup's cost): input ids (ints), then attr names (strs), then attr values.
+        n = len(inputs)
         try:
-            key = (opdef_cls, name, self._name_stack, *attrs.items(), *map(_ikey_of, inputs))
+            if n == 2:
+                x, y = inputs
+                key = (opdef_cls, name, self._name_stack, x._ikey, y._ikey, *attrs, *attrs.values())
+            elif n == 1:
+                x = inputs[0]
+                key = (opdef_cls, name, self._name_stack, x._ikey, *attrs, *attrs.values())
+            else:
+                key = (opdef_cls, name, self._name_stack, *map(_ikey_of, inputs), *attrs)
+                key += tuple(attrs.values())
             hit = self._fast.get(key)
         except AttributeError:  # an input without an interned key: not an eager value yet
             hit = None
         except TypeError:  # attrs holding lists (strides, axes): hashed as tuples
-            key = _fast_key(opdef_cls, name, self._name_stack, attrs, inputs)
+            key = _listed_key(opdef_cls, name, self._name_stack, attrs, inputs)
             hit = self._fast.get(key) if key is not None else None
         if hit is None or self._body_stack or self._n_tapes:
             return self._create_op(opdef_cls, inputs, attrs, name)
@@ -144,7 +155,12 @@ class EagerGraph(Graph):
         op._traceback, op._body, op._multi = "(eager)", None, False
         op._id = next(self._ids)
         try:
-            result = opdef.compute(*map(_value_of_fast, inputs))
+            if n == 2:
+                result = opdef.compute(x._value, y._value)
+            elif n == 1:
+                result = opdef.compute(x._value)
+            else:
+                result = opdef.compute(*map(_value_of_fast, inputs))
         except _KERNEL_ERRORS as e:
             op._outputs = []
             raise _kernel_error(e, opdef_cls, op, node_name) from None
@@ -263,21 +279,36 @@ def _fast_key(
     opdef_cls: type[OpDef], name: str | None, scope: str, attrs: dict[str, Any], inputs: Any
 ) -> Any:
     """The hot path's key (see EagerGraph.create_op), or None where there is none: an input
-    that is not an interned eager value, an attr that is neither hashable nor a flat list."""
+    that is not an interned eager value, an attr that is neither hashable nor a flat list.
+    Input ids are ints and attr names strs, so the parts of a key cannot be read two ways."""
     try:
-        key = (opdef_cls, name, scope, *attrs.items(), *map(_ikey_of, inputs))
+        key = (opdef_cls, name, scope, *map(_ikey_of, inputs), *attrs, *attrs.values())
         hash(key)
         return key
     except AttributeError:
         return None
     except TypeError:
-        pass
-    items = [(k, (list, *v) if v.__class__ is list else v) for k, v in attrs.items()]
+        return _listed_key(opdef_cls, name, scope, attrs, inputs)
+
+
+def _listed_key(
+    opdef_cls: type[OpDef], name: str | None, scope: str, attrs: dict[str, Any], inputs: Any
+) -> Any:
+    """_fast_key for attrs that are not all hashable: flat lists become tagged tuples."""
+    if opdef_cls.aliases_state or opdef_cls.stateful or opdef_cls.needs_context:
+        return None  # never on the hot path (a Const's value attr, above all)
+    values = []
+    for v in attrs.values():
+        if v.__class__ is list:
+            v = (list, *v)
+        elif v.__class__ is np.ndarray:
+            return None
+        values.append(v)
     try:
-        key = (opdef_cls, name, scope, *items, *map(_ikey_of, inputs))
+        key = (opdef_cls, name, scope, *map(_ikey_of, inputs), *attrs, *values)
         hash(key)
         return key
-    except TypeError:
+    except (AttributeError, TypeError):
         return None
 
 

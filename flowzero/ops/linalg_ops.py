@@ -149,9 +149,9 @@ def matmul(
     return apply_op(
         MatMul,
         [a, b],
-        {
-            "transpose_a": bool(transpose_a or adjoint_a),
-            "transpose_b": bool(transpose_b or adjoint_b),
+        {  # (bools, as bool() would make them, without its two calls per eager op)
+            "transpose_a": True if transpose_a or adjoint_a else False,
+            "transpose_b": True if transpose_b or adjoint_b else False,
         },
         name=name,
     )
