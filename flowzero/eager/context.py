@@ -130,6 +130,8 @@ class EagerGraph(Graph):
         # NOTE: the key is _fast_key's, spelled out for one and two inputs (building it is most
         # of the lookup's cost): input ids (ints), then attr names (strs), then attr values.
         n = len(inputs)
+        if not n:  # constants, variables: their attrs hold values, never on the hot path
+            return self._create_op(opdef_cls, inputs, attrs, name)
         try:
             if n == 2:
                 x, y = inputs
