@@ -198,7 +198,8 @@ class EagerGraph(Graph):
             node_name = self.unique_name(base)
         else:  # a value, gone after use: no name to reserve (a loop would grow the table)
             node_name = f"{self._name_stack}/{base}" if self._name_stack else base
-        key = _infer_key(opdef_cls, attrs, inputs)
+        # No inputs (a Const, above all): infer() only reads attrs, cheaper than their key.
+        key = _infer_key(opdef_cls, attrs, inputs) if inputs else None
         hit = self._infer_cache.get(key) if key is not None else None
         if hit is not None and hit[0].node_name == node_name:
             opdef, specs, multi = hit  # the same call as before: same attrs, input specs
