@@ -822,16 +822,32 @@ def apply_op(
     Single-output ops return the Tensor, multi-output ops the list of Tensors, no-output ops the
     Operation.
     """
-    g = graph_of(inputs, opdef_cls.type)
-    tensors = list(inputs)
+    # The common case first (every eager op goes through here): all inputs are Tensors of one
+    # graph, nothing to convert. Anything else, mixed graphs included, takes graph_of's path.
+    g = None
     for x in inputs:
-        if not isinstance(x, Tensor):  # something to convert: in the graph's scope
-            with g.as_default():
-                tensors = [
-                    convert_to_tensor(x, dtype=dtype_hint) if not isinstance(x, Tensor) else x
-                    for x in inputs
-                ]
+        if not isinstance(x, Tensor):
+            g = None
             break
+        xg = x._op._graph
+        if g is None:
+            g = xg
+        elif xg is not g:
+            g = None
+            break
+    if g is not None:
+        tensors = inputs
+    else:
+        g = graph_of(inputs, opdef_cls.type)
+        tensors = list(inputs)
+        for x in inputs:
+            if not isinstance(x, Tensor):  # something to convert: in the graph's scope
+                with g.as_default():
+                    tensors = [
+                        convert_to_tensor(x, dtype=dtype_hint) if not isinstance(x, Tensor) else x
+                        for x in inputs
+                    ]
+                break
     op = g.create_op(opdef_cls, tensors, attrs or {}, name)
     outs = op._outputs
     if not op._multi:

@@ -8,7 +8,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from flowzero.framework import dtypes, errors
-from flowzero.framework.graph import Operation, Tensor, apply_op, convert_to_tensor, graph_of
+from flowzero.framework.graph import (
+    Operation,
+    Tensor,
+    apply_op,
+    convert_to_tensor,
+    get_default_graph,
+    graph_of,
+)
 from flowzero.framework.registry import OpDef, TensorSpec, spec
 from flowzero.framework.shapes import TensorShape, broadcast_shapes
 
@@ -88,20 +95,23 @@ def binary_operands(x: Any, y: Any, op_name: str) -> tuple[Tensor, Tensor]:
     if x.__class__ is y.__class__ and isinstance(x, Tensor):
         return x, y  # the common case, nothing to convert (apply_op checks their graphs)
     g = graph_of([x, y], op_name)
+    if g is get_default_graph():  # (an eager program's every call: no graph to switch to)
+        return _convert_pair(x, y)
     with g.as_default():
-        if isinstance(x, Tensor) or hasattr(x, "_as_tensor"):
-            x = convert_to_tensor(x)
-            y = (
-                convert_to_tensor(y, dtype=x.dtype)
-                if not _is_tensorish(y)
-                else convert_to_tensor(y)
-            )
-        elif _is_tensorish(y):
-            y = convert_to_tensor(y)
-            x = convert_to_tensor(x, dtype=y.dtype)
-        else:
-            x = convert_to_tensor(x)
-            y = convert_to_tensor(y, dtype=x.dtype)
+        return _convert_pair(x, y)
+
+
+def _convert_pair(x: Any, y: Any) -> tuple[Tensor, Tensor]:
+    """binary_operands' conversions, in the default graph."""
+    if isinstance(x, Tensor) or hasattr(x, "_as_tensor"):
+        x = convert_to_tensor(x)
+        y = convert_to_tensor(y, dtype=x.dtype) if not _is_tensorish(y) else convert_to_tensor(y)
+    elif _is_tensorish(y):
+        y = convert_to_tensor(y)
+        x = convert_to_tensor(x, dtype=y.dtype)
+    else:
+        x = convert_to_tensor(x)
+        y = convert_to_tensor(y, dtype=x.dtype)
     return x, y
 
 

@@ -64,6 +64,11 @@ class MatMul(OpDef):
             a = np.swapaxes(a, -1, -2)
         if self.attrs["transpose_b"]:
             b = np.swapaxes(b, -1, -2)
+        if a.ndim == 2 and b.ndim == 2:
+            # NOTE: np.dot is np.matmul for matrices (the same BLAS call, bitwise-equal results,
+            # tests/ops/test_linalg_kernels.py) at about half the call overhead, which is most of
+            # a tiny product's time (an eager op on small operands).
+            return np.dot(a, b)
         return np.matmul(a, b)
 
     def fuse(self, ops: list[Any]) -> tuple[list[Any], Any] | None:
@@ -139,13 +144,14 @@ def matmul(
         >>> sess.run(tf.matmul(tf.constant([[3., 3.]]), tf.constant([[2.], [2.]])))
         array([[12.]], dtype=float32)
     """
-    a, b = binary_operands(a, b, "MatMul")
+    if a.__class__ is not b.__class__ or not isinstance(a, Tensor):
+        a, b = binary_operands(a, b, "MatMul")
     return apply_op(
         MatMul,
         [a, b],
-        {
-            "transpose_a": bool(transpose_a or adjoint_a),
-            "transpose_b": bool(transpose_b or adjoint_b),
+        {  # (bools, as bool() would make them, without its two calls per eager op)
+            "transpose_a": True if transpose_a or adjoint_a else False,
+            "transpose_b": True if transpose_b or adjoint_b else False,
         },
         name=name,
     )

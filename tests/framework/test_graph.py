@@ -103,6 +103,12 @@ def test_mixing_graphs_names_both_tensors() -> None:
         b = tf.constant(2.0, name="from_g2")
     with pytest.raises(ValueError, match="from_g2.*from_g1|from_g1.*from_g2"):
         tf.add(a, b)
+    with g1.as_default():
+        m1 = tf.constant([[1.0]], name="m_g1")
+    with g2.as_default():
+        m2 = tf.constant([[2.0]], name="m_g2")
+    with pytest.raises(ValueError, match="MatMul.*m_g2.*m_g1"):  # Tensors straight to apply_op
+        tf.matmul(m1, m2)
 
 
 def test_control_dependencies_order_and_clear() -> None:
