@@ -370,6 +370,67 @@ def import_block_lstm_grad(ctx: Any, inputs: list[Tensor]) -> list[Tensor]:
     return [*grads[:4], *no_peephole, grads[4]]
 
 
+def import_cell_grad(ctx: Any, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's LSTMBlockCellGrad (outputs cs_prev_grad, dicfo and the peepholes' gradients) from
+    flowzero's elementwise ops, for cells without peepholes or clipping: with the gate values
+    the forward op gave (i, f, o, ci, co = tanh(cs)),
+    dcs = h_grad * o * (1 - co^2) + cs_grad, and dicfo = [dcs * ci * i(1 - i),
+    dcs * i * (1 - ci^2), dcs * cs_prev * f(1 - f), h_grad * co * o(1 - o)] in TF's gate order
+    (i, ci, f, o); cs_prev_grad = dcs * f. TF's Python gradient turns dicfo into dx, dh_prev,
+    dw and db with MatMuls that import as they are. So a training graph with LSTMBlockCell
+    (tf.contrib.rnn.LSTMBlockCell, written by TF or exported by flowzero) imports whole.
+    (The gradient op has no cell_clip attr: a clipped forward cell is refused where it
+    imports.)"""
+    if ctx.attrs.get("use_peephole", False):
+        raise errors.UnimplementedError(
+            None, None, f"{ctx.where}: peephole connections are not supported by flowzero."
+        )
+    x, cs_prev = inputs[0], inputs[1]
+    wci, wcf, wco = inputs[4:7]
+    i, _cs, f, o, ci, co, cs_grad, h_grad = inputs[8:16]
+    n, dt = ctx.name, x.dtype
+
+    def op(op_type: str, ins: list[Tensor], suffix: str, attrs: dict | None = None) -> Tensor:
+        return ctx.make(op_type, ins, attrs or {}, f"{n}/{suffix}").outputs[0]
+
+    one = ctx.make("Const", [], {"value": np.ones((), dt.np), "dtype": dt}, f"{n}/one").outputs[0]
+
+    def one_minus(t: Tensor, suffix: str) -> Tensor:
+        return op("Sub", [one, t], suffix)
+
+    co_sq = op("Mul", [co, co], "co_sq")
+    dcs = op("Mul", [op("Mul", [h_grad, o], "dh_o"), one_minus(co_sq, "one_minus_co_sq")], "dh_cs")
+    dcs = op("Add", [dcs, cs_grad], "dcs")
+    di = op(
+        "Mul", [op("Mul", [dcs, ci], "dcs_ci"), op("Mul", [i, one_minus(i, "1mi")], "di_")], "di"
+    )
+    dci = op(
+        "Mul",
+        [op("Mul", [dcs, i], "dcs_i"), one_minus(op("Mul", [ci, ci], "ci_sq"), "1mci_sq")],
+        "dci",
+    )
+    df = op(
+        "Mul",
+        [op("Mul", [dcs, cs_prev], "dcs_csp"), op("Mul", [f, one_minus(f, "1mf")], "df_")],
+        "df",
+    )
+    do = op(
+        "Mul", [op("Mul", [h_grad, co], "dh_co"), op("Mul", [o, one_minus(o, "1mo")], "do_")], "do"
+    )
+    axis = ctx.make(
+        "Const", [], {"value": np.int32(1), "dtype": dtypes.int32}, f"{n}/axis"
+    ).outputs[0]
+    dicfo = op("ConcatV2", [di, dci, df, do, axis], "dicfo")
+    cs_prev_grad = op("Mul", [dcs, f], "cs_prev_grad")
+    zero = ctx.make("Const", [], {"value": np.zeros((), dt.np), "dtype": dt}, f"{n}/zero").outputs[
+        0
+    ]
+    no_peephole = [
+        op("Mul", [t, zero], f"{k}_grad") for t, k in ((wci, "wci"), (wcf, "wcf"), (wco, "wco"))
+    ]
+    return [cs_prev_grad, dicfo, *no_peephole]
+
+
 def refuse_grad(ctx: Any, inputs: list[Tensor]) -> list[Tensor]:
     raise errors.UnimplementedError(
         None,
@@ -382,7 +443,7 @@ def refuse_grad(ctx: Any, inputs: list[Tensor]) -> list[Tensor]:
 IMPORTERS = {
     "LSTMBlockCell": import_cell,
     "BlockLSTM": import_block_lstm,
-    "LSTMBlockCellGrad": refuse_grad,
+    "LSTMBlockCellGrad": import_cell_grad,
     "BlockLSTMGrad": import_block_lstm_grad,
     "BlockLSTMGradV2": refuse_grad,
 }

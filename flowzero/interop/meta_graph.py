@@ -181,12 +181,30 @@ def add_saver_nodes(
     )
 
 
+# The collections whose variables TF writes as VariableDef protos (its registered proto
+# functions); a variable in any other collection (`tf.add_to_collection("lr", lr_var)`, as
+# TF's PTB tutorial does) is written as its tensor's name, as TF writes it, and comes back as
+# the tf.Variable.
+_VARIABLE_DEF_KEYS = frozenset(
+    {
+        GraphKeys.GLOBAL_VARIABLES,
+        GraphKeys.TRAINABLE_VARIABLES,
+        GraphKeys.LOCAL_VARIABLES,
+        GraphKeys.MODEL_VARIABLES,
+        GraphKeys.MOVING_AVERAGE_VARIABLES,
+        GraphKeys.GLOBAL_STEP,
+        "metric_variables",
+        "trainable_resource_variables",
+    }
+)
+
+
 def _collection_def(key: str, items: list[Any]) -> Any:
     """A CollectionDef for one collection, or None (with a warning) if it has no TF form."""
     cd = meta_graph_pb2.CollectionDef()
     if not items:
         return None
-    if all(_is_variable(x) for x in items):
+    if key in _VARIABLE_DEF_KEYS and all(_is_variable(x) for x in items):
         cd.bytes_list.value.extend(variable_def(x).SerializeToString() for x in items)
     elif all(hasattr(x, "to_proto") and hasattr(x, "enqueue_ops") for x in items):
         # QueueRunners: QueueRunnerDef bytes, as TF writes its `queue_runners` collection

@@ -30,6 +30,7 @@ from flowzero.interop import convert, lstm_forms, tensor_lists
 # Attrs that flowzero keeps for itself (never written to a NodeDef).
 _FLOWZERO_ONLY: dict[str, frozenset[str]] = {
     "BiasAdd": frozenset({"axis"}),
+    "BiasAddGrad": frozenset({"axis"}),
     "Softmax": frozenset({"axis"}),
     "LogSoftmax": frozenset({"axis"}),
     "SoftmaxCrossEntropyWithLogits": frozenset({"axis"}),
@@ -516,6 +517,7 @@ _TF_DEFAULTS: dict[str, dict[str, Any]] = {
     "MaxPool": {"data_format": "NHWC", "explicit_paddings": []},
     "AvgPool": {"data_format": "NHWC", "explicit_paddings": []},
     "BiasAdd": {"data_format": "NHWC"},
+    "BiasAddGrad": {"data_format": "NHWC"},
     "Conv2DBackpropInput": {
         "data_format": "NHWC",
         "dilations": [1, 1, 1, 1],
@@ -552,7 +554,7 @@ def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
     # TF leaves out attrs that equal their default (MetaInfoDef.stripped_default_attrs).
     for k, v in _TF_DEFAULTS.get(tf_type, {}).items():
         out.setdefault(k, list(v) if isinstance(v, list) else v)
-    if tf_type == "BiasAdd":
+    if tf_type in ("BiasAdd", "BiasAddGrad"):
         out["axis"] = 1 if out.get("data_format", "NHWC") == "NCHW" else -1
         out.setdefault("data_format", "NHWC")
     elif tf_type in ("Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits"):
