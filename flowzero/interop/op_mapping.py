@@ -81,6 +81,52 @@ _NO_INPUT_T = frozenset(
     }
 )
 
+# TF's type attrs that are not input 0's dtype, read off the op's inputs: op type -> {attr:
+# input index}; None drops the attr (TF's op has no `T`).
+_SEGMENT = {"Tindices": 1, "Tnumsegments": 2}
+_SPARSE_VALUES = {"T": 1}
+_TYPE_OF_INPUT: dict[str, dict[str, int | None]] = {
+    "MatrixBandPart": {"Tindex": 1},
+    "SelectV2": {"T": 1},
+    **{f"TensorScatter{k}": {"Tindices": 1} for k in ("Update", "Add", "Sub", "Max", "Min")},
+    **{f"Segment{k}": {"Tindices": 1} for k in ("Sum", "Mean", "Max", "Min", "Prod")},
+    **{f"UnsortedSegment{k}": _SEGMENT for k in ("Sum", "Max", "Min", "Prod")},
+    "UnsortedSegmentJoin": {**_SEGMENT, "T": None},
+    "Bincount": {"T": 2},
+    "ReverseSequence": {"Tlen": 1},
+    "Roll": {"Tshift": 1, "Taxis": 2},
+    "UnravelIndex": {"Tidx": 0, "T": None},
+    "SparseToDense": {"Tindices": 0, "T": 2},
+    "SparseTensorDenseMatMul": {"Tindices": 0, "T": 1},
+    **{
+        k: _SPARSE_VALUES
+        for k in (
+            "SparseReduceSum",
+            "SparseReduceMax",
+            "SparseReduceSumSparse",
+            "SparseReduceMaxSparse",
+            "SparseReorder",
+            "SparseFillEmptyRows",
+            "SparseSoftmax",
+            "SparseSparseMaximum",
+            "SparseSparseMinimum",
+            "EditDistance",
+        )
+    },
+    "SparseAdd": {"T": 1, "Treal": 6},
+    "DenseCountSparseOutput": {"output_type": 1},
+    "SparseCountSparseOutput": {"T": 1, "output_type": 3},
+    "Substr": {"T": 1},
+    "StringNGrams": {"Tsplits": 1, "T": None},
+    "UnicodeEncode": {"Tsplits": 1, "T": None},
+    "Conv3DBackpropInputV2": {"T": 1, "Tshape": 0},
+    "NonMaxSuppressionV3": {"T_threshold": 3},
+    "StatelessRandomPoisson": {"Tseed": 1, "Rtype": 2},
+    "StatelessRandomBinomial": {"S": 0, "Tseed": 1, "T": 2},
+    "RandomPoissonV2": {"S": 0, "R": 1, "T": None},
+    "StatelessParameterizedTruncatedNormal": {"S": 0, "Tseed": 1, "T": None},
+}
+
 
 class ExportedNode:
     """What export_node makes of one Operation: its TF type, attrs, inputs, any extra nodes
@@ -258,6 +304,21 @@ def export_node(op: Operation) -> ExportedNode:
         a.setdefault("use_cudnn_on_gpu", True)
     elif t == "IsVariableInitialized":
         a["dtype"] = ins[0].dtype
+    elif t in ("Einsum", "StringJoin"):
+        a["N"] = len(ins)
+    elif t == "DynamicStitch":  # (indices..., data...)
+        a.update(N=len(ins) // 2, T=ins[len(ins) // 2].dtype)
+    elif t == "StringFormat":
+        a["T"] = [x.dtype for x in ins]
+    elif t == "ExtractImagePatches":  # flowzero keeps the spatial sizes; TF's are NHWC
+        for k in ("ksizes", "strides", "rates"):
+            if len(a[k]) == 2:
+                a[k] = [1, *a[k], 1]
+    for key, at in _TYPE_OF_INPUT.get(t, {}).items():
+        if at is None:
+            a.pop(key, None)
+        else:
+            a[key] = ins[at].dtype
     return node
 
 
@@ -551,6 +612,14 @@ def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
         if k in _TYPE_ATTRS or k.startswith("_"):
             continue
         out[k] = _text(v)
+    for k in _TYPE_OF_INPUT.get(tf_type, ()):  # (export's type attrs, read off the inputs)
+        out.pop(k, None)
+    if tf_type in ("Einsum", "StringJoin", "DynamicStitch"):
+        out.pop("N", None)
+    elif tf_type == "ExtractImagePatches":  # flowzero keeps the spatial sizes
+        for k in ("ksizes", "strides", "rates"):
+            if len(out.get(k, ())) == 4:
+                out[k] = list(out[k][1:3])
     # TF leaves out attrs that equal their default (MetaInfoDef.stripped_default_attrs).
     for k, v in _TF_DEFAULTS.get(tf_type, {}).items():
         out.setdefault(k, list(v) if isinstance(v, list) else v)

@@ -128,6 +128,15 @@ CASES += [
         name="all",
     ),
     OpCase(
+        "SparseReduceSum",
+        # the dense shape fed (with the table's unknown-shape run, a rank known only when it
+        # runs: the axes are range(size(dense_shape)))
+        lambda v, shp: tf.sparse_reduce_sum(_sp(IND3, v, shp)),
+        lambda v, shp: np.sum(v),
+        [VALS3, SHAPE3],
+        name="all_shape_fed",
+    ),
+    OpCase(
         "SparseReduceMax",
         lambda v: tf.sparse.reduce_max(_sp(IND3, v, SHAPE3), axis=2),
         lambda v: _red("max", IND3, v, SHAPE3, [2]),
