@@ -52,6 +52,7 @@ _NO_TF_FORM = frozenset(
         "DatasetCardinality",
         "DatasetToSingleElement",
         "ReduceDataset",
+        "MatrixExponential",  # TF: removed at GraphDef version 27 (expm is Python code in TF)
     }
 )
 # Summary ops whose tag flowzero keeps as an attr (TF: a string input).
@@ -187,8 +188,8 @@ def export_node(op: Operation) -> ExportedNode:
         raise errors.UnimplementedError(
             None,
             None,
-            f"{t} '{op.name}': flowzero's {t} has other inputs than "
-            f"TensorFlow's; it has no TensorFlow GraphDef form yet.",
+            f"{t} '{op.name}': flowzero's {t} has no TensorFlow GraphDef form (TF's op of "
+            "that name takes other inputs, or TF has none).",
         )
     if t in lstm_forms.TYPES:
         lstm_forms.export(op, node)
@@ -304,10 +305,18 @@ def export_node(op: Operation) -> ExportedNode:
         a.setdefault("use_cudnn_on_gpu", True)
     elif t == "IsVariableInitialized":
         a["dtype"] = ins[0].dtype
-    elif t in ("Einsum", "StringJoin"):
+    elif t == "Einsum":  # TF's kernel: the output spelled out
+        a.update(N=len(ins), equation=",".join(a["inputs"]) + "->" + a["output"])
+    elif t == "SparseAddGrad":  # TF's has no dense shape input (flowzero's optional one)
+        node.inputs = node.inputs[:4]
+    elif t == "SparseCross":
+        _export_sparse_cross(op, node)
+    elif t == "StringJoin":
         a["N"] = len(ins)
     elif t == "DynamicStitch":  # (indices..., data...)
         a.update(N=len(ins) // 2, T=ins[len(ins) // 2].dtype)
+    elif t in ("Complex", "Real", "Imag", "ComplexAbs", "Angle"):  # TF's default: 32-bit
+        a["Tout"] = op.outputs[0].dtype
     elif t == "StringFormat":
         a["T"] = [x.dtype for x in ins]
     elif t == "ExtractImagePatches":  # flowzero keeps the spatial sizes; TF's are NHWC
@@ -425,6 +434,37 @@ def _export_queue_op(op: Operation) -> ExportedNode:
     elif t == "QueueCloseV2":
         node.attrs["cancel_pending_enqueues"] = bool(a.get("cancel_pending_enqueues", False))
     return node
+
+
+def _export_sparse_cross(op: Operation, node: ExportedNode) -> None:
+    """flowzero's SparseCross takes (indices, values, shape) per sparse input, then the dense
+    ones; TF's every indices, then every values, every shape, the dense ones. TF 1.x's
+    SparseCross joins with "_X_"; another separator is TF 2's SparseCrossV2 (a `sep` input)."""
+    n, ins = int(op.opdef.attrs["n_sparse"]), list(op.inputs)
+    sep = op.opdef.attrs["separator"]
+    sparse, dense = ins[: 3 * n], ins[3 * n :]
+    node.inputs = [tensor_ref(sparse[3 * k + j]) for j in range(3) for k in range(n)]
+    node.inputs += [tensor_ref(x) for x in dense]
+    node.attrs = {
+        "N": n,
+        "sparse_types": [sparse[3 * k + 1].dtype for k in range(n)],
+        "dense_types": [x.dtype for x in dense],
+    }
+    if sep != "_X_":
+        node.op_type = "SparseCrossV2"
+        node.extra.append(_const_node(f"{op.name}/sep", np.array(sep.encode(), dtype=object)))
+        node.inputs.append(f"{op.name}/sep")
+        return
+    strings = all(t is dtypes.string for t in node.attrs["sparse_types"])
+    strings = strings and all(t is dtypes.string for t in node.attrs["dense_types"])
+    node.attrs.update(
+        hashed_output=False,
+        num_buckets=0,
+        hash_key=0,
+        out_type=dtypes.string,
+        # TF's python: int64 once any input is int64 (the kernel then prints them)
+        internal_type=dtypes.string if strings else dtypes.int64,
+    )
 
 
 def _export_sum_to(op: Operation, node: ExportedNode) -> None:
@@ -914,6 +954,22 @@ def _add_n(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("AddN", list(inputs), import_attrs("AddN", ctx.attrs)).outputs
 
 
+def _sparse_cross(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's SparseCross (indices..., values..., shapes..., dense...) as flowzero's ((indices,
+    values, shape) per sparse input, dense...); string output only (hashing needs FarmHash)."""
+    n = int(ctx.attrs.get("N", 0))
+    if ctx.attrs.get("hashed_output"):
+        raise errors.UnimplementedError(
+            None, None, f"{ctx.where}: SparseCross with hashed_output (FarmHash) is not supported."
+        )
+    sep = "_X_"
+    if ctx.tf_type == "SparseCrossV2":  # the separator a string input (a constant here)
+        sep_value = ctx.constant(inputs[-1], "SparseCrossV2's sep")
+        sep, inputs = _text(np.asarray(sep_value).reshape(()).item()), inputs[:-1]
+    parts = [inputs[j * n + k] for k in range(n) for j in range(3)] + list(inputs[3 * n :])
+    return ctx.make("SparseCross", parts, {"n_sparse": n, "separator": sep}).outputs
+
+
 def _static_regex_full_match(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     """TF's StaticRegexFullMatch (the pattern an attr) as RegexFullMatch of a constant."""
     pattern = ctx.attrs.get("pattern", b"")
@@ -1102,5 +1158,7 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "ZerosLike": _filled_like,
     "AddN": _add_n,
     "StaticRegexFullMatch": _static_regex_full_match,
+    "SparseCross": _sparse_cross,
+    "SparseCrossV2": _sparse_cross,
     "OnesLike": _filled_like,
 }

@@ -104,6 +104,13 @@ class SparseCountSparseOutput(_Count):
         return self._count(ind[:, 0], values, w, int(shp[0]))
 
 
+def _weights_or_none(weights: Any, dtype: Any) -> Tensor:
+    """The weights tensor; none given: an empty one of the values' dtype (TF's form)."""
+    if weights is None:
+        return convert_to_tensor(np.zeros([0], dtype.np))
+    return convert_to_tensor(weights)
+
+
 def sparse_bincount(
     values: Any,
     weights: Any = None,
@@ -162,14 +169,14 @@ def sparse_bincount(
                 sp = values
                 if axis == 0:
                     sp = sparse_array_ops.sparse_reshape(sp, [-1])
-                w = convert_to_tensor(0 if weights is None else weights)
+                w = _weights_or_none(weights, sp.dtype)
                 attrs["T"] = sp.dtype
                 outs = apply_op(SparseCountSparseOutput, [*sp._components(), w], attrs)
             else:
                 v = convert_to_tensor(values)
                 if axis == 0:
                     v = reshape_ops.reshape(v, [-1])
-                w = convert_to_tensor(0 if weights is None else weights)
+                w = _weights_or_none(weights, v.dtype)
                 if weights is not None and axis == 0:
                     w = reshape_ops.reshape(w, [-1])
                 attrs["T"] = v.dtype

@@ -276,6 +276,14 @@ CASES += [
         grad=False,
     ),
     OpCase(
+        "SparseAddGrad",
+        lambda d: _add_grad(d, with_shape=False),  # TF's form: no dense shape input
+        lambda d: [np.array([d[0], 0, d[1]], d.dtype), np.array([d[0], 0], d.dtype)],
+        [rand(2, seed=9)],
+        name="no_shape",
+        grad=False,
+    ),
+    OpCase(
         "SparseSoftmax",
         lambda v: tf.sparse.softmax(_sp(SM_IND, v)).values,
         _softmax_ref,
@@ -305,12 +313,9 @@ CASES += [
 ]
 
 
-def _add_grad(d):
+def _add_grad(d, with_shape=True):
     from flowzero.framework.graph import apply_op
     from flowzero.ops.sparse_binary_ops import SparseAddGrad
 
-    return apply_op(
-        SparseAddGrad,
-        [d, tf.constant(IND), tf.constant(B_IND), tf.constant([[0, 1], [2, 3]], tf.int64),
-         tf.constant(SHAPE)],
-    )  # fmt: skip
+    ins = [d, tf.constant(IND), tf.constant(B_IND), tf.constant([[0, 1], [2, 3]], tf.int64)]
+    return apply_op(SparseAddGrad, ins + [tf.constant(SHAPE)] * with_shape)
