@@ -954,6 +954,22 @@ def _add_n(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("AddN", list(inputs), import_attrs("AddN", ctx.attrs)).outputs
 
 
+def _einsum(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's Einsum (the equation only) with flowzero's parsed subscripts (`inputs`, `output`:
+    an ellipsis spelled out in letters, which needs the operands' ranks)."""
+    from flowzero.ops.einsum_ops import _parse
+
+    attrs = import_attrs("Einsum", ctx.attrs)
+    if "inputs" not in attrs or "output" not in attrs:
+        try:
+            attrs["inputs"], attrs["output"] = _parse(
+                attrs["equation"], [x.shape.ndims for x in inputs]
+            )
+        except ValueError as e:
+            raise errors.InvalidArgumentError(None, None, f"{ctx.where}: {e}") from None
+    return ctx.make("Einsum", list(inputs), attrs).outputs
+
+
 def _sparse_cross(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     """TF's SparseCross (indices..., values..., shapes..., dense...) as flowzero's ((indices,
     values, shape) per sparse input, dense...); string output only (hashing needs FarmHash)."""
@@ -1159,6 +1175,7 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "AddN": _add_n,
     "StaticRegexFullMatch": _static_regex_full_match,
     "SparseCross": _sparse_cross,
+    "Einsum": _einsum,
     "SparseCrossV2": _sparse_cross,
     "OnesLike": _filled_like,
 }

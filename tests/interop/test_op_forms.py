@@ -182,3 +182,33 @@ def test_tensorflow_runs_sparse_cross_v2_with_another_separator():
         v1.import_graph_def(v1.GraphDef.FromString(gd.SerializeToString()), name="")
         with v1.Session(graph=tg) as s:
             assert s.run(out.values.name).tolist() == [b"7-x", b"8-y"]
+
+
+def test_tensorflows_einsum_bincount_and_roll_import():
+    """TF's NodeDefs of these ops (an Einsum without flowzero's parsed subscripts, a
+    DenseCountSparseOutput without flowzero's `weighted` attr) import with TF's results."""
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    xs = np.array([[1, 2, 2], [0, 1, 1]], np.int32)
+    tg = real.Graph()
+    with tg.as_default():
+        x = v1.placeholder(real.int32, [2, 3], name="x")
+        xf = real.cast(x, real.float32)
+        outs = [
+            real.sparse.bincount(x, axis=-1).values,
+            real.sparse.bincount(x, weights=real.ones([2, 3]), axis=-1).values,
+            real.roll(x, 1, 0),
+            real.einsum("ij,jk,kl->il", xf, real.ones([3, 3]), real.ones([3, 2])),
+            real.einsum("...j,j", xf, real.ones([3])),
+        ]
+        with v1.Session() as s:
+            want = s.run(outs, {x: xs})
+    gd = graph_pb2.GraphDef.FromString(tg.as_graph_def().SerializeToString())
+    g = tf.Graph()
+    with g.as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as s:
+            got = s.run([o.name for o in outs], {"x:0": xs})
+    for w, v in zip(want, got):
+        assert v.dtype == w.dtype
+        np.testing.assert_allclose(v, w, rtol=1e-6)
