@@ -696,7 +696,7 @@ def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
         out["select_cols"] = list(out["select_cols"]) if out.get("select_cols") else None
     elif tf_type in ("SerializeTensor", "SerializeSparse", "SerializeManySparse"):
         out["T"] = dtypes.as_dtype(attrs["T"])  # the values' dtype, which the kernel records
-    elif tf_type == "DenseCountSparseOutput":
+    elif tf_type in ("DenseCountSparseOutput", "SparseCountSparseOutput"):
         out["T"] = dtypes.as_dtype(attrs["T"])
     return out
 

@@ -197,6 +197,7 @@ def test_tensorflows_einsum_bincount_and_roll_import():
         outs = [
             real.sparse.bincount(x, axis=-1).values,
             real.sparse.bincount(x, weights=real.ones([2, 3]), axis=-1).values,
+            real.sparse.bincount(real.sparse.from_dense(x), axis=-1).values,
             real.roll(x, 1, 0),
             real.einsum("ij,jk,kl->il", xf, real.ones([3, 3]), real.ones([3, 2])),
             real.einsum("...j,j", xf, real.ones([3])),
