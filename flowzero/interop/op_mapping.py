@@ -52,6 +52,7 @@ _NO_TF_FORM = frozenset(
         "DatasetCardinality",
         "DatasetToSingleElement",
         "ReduceDataset",
+        "MatrixExponential",  # TF: removed at GraphDef version 27 (expm is Python code in TF)
     }
 )
 # Summary ops whose tag flowzero keeps as an attr (TF: a string input).
@@ -80,6 +81,52 @@ _NO_INPUT_T = frozenset(
         "ReportUninitializedVariables",
     }
 )
+
+# TF's type attrs that are not input 0's dtype, read off the op's inputs: op type -> {attr:
+# input index}; None drops the attr (TF's op has no `T`).
+_SEGMENT = {"Tindices": 1, "Tnumsegments": 2}
+_SPARSE_VALUES = {"T": 1}
+_TYPE_OF_INPUT: dict[str, dict[str, int | None]] = {
+    "MatrixBandPart": {"Tindex": 1},
+    "SelectV2": {"T": 1},
+    **{f"TensorScatter{k}": {"Tindices": 1} for k in ("Update", "Add", "Sub", "Max", "Min")},
+    **{f"Segment{k}": {"Tindices": 1} for k in ("Sum", "Mean", "Max", "Min", "Prod")},
+    **{f"UnsortedSegment{k}": _SEGMENT for k in ("Sum", "Max", "Min", "Prod")},
+    "UnsortedSegmentJoin": {**_SEGMENT, "T": None},
+    "Bincount": {"T": 2},
+    "ReverseSequence": {"Tlen": 1},
+    "Roll": {"Tshift": 1, "Taxis": 2},
+    "UnravelIndex": {"Tidx": 0, "T": None},
+    "SparseToDense": {"Tindices": 0, "T": 2},
+    "SparseTensorDenseMatMul": {"Tindices": 0, "T": 1},
+    **{
+        k: _SPARSE_VALUES
+        for k in (
+            "SparseReduceSum",
+            "SparseReduceMax",
+            "SparseReduceSumSparse",
+            "SparseReduceMaxSparse",
+            "SparseReorder",
+            "SparseFillEmptyRows",
+            "SparseSoftmax",
+            "SparseSparseMaximum",
+            "SparseSparseMinimum",
+            "EditDistance",
+        )
+    },
+    "SparseAdd": {"T": 1, "Treal": 6},
+    "DenseCountSparseOutput": {"output_type": 1},
+    "SparseCountSparseOutput": {"T": 1, "output_type": 3},
+    "Substr": {"T": 1},
+    "StringNGrams": {"Tsplits": 1, "T": None},
+    "UnicodeEncode": {"Tsplits": 1, "T": None},
+    "Conv3DBackpropInputV2": {"T": 1, "Tshape": 0},
+    "NonMaxSuppressionV3": {"T_threshold": 3},
+    "StatelessRandomPoisson": {"Tseed": 1, "Rtype": 2},
+    "StatelessRandomBinomial": {"S": 0, "Tseed": 1, "T": 2},
+    "RandomPoissonV2": {"S": 0, "R": 1, "T": None},
+    "StatelessParameterizedTruncatedNormal": {"S": 0, "Tseed": 1, "T": None},
+}
 
 
 class ExportedNode:
@@ -141,8 +188,8 @@ def export_node(op: Operation) -> ExportedNode:
         raise errors.UnimplementedError(
             None,
             None,
-            f"{t} '{op.name}': flowzero's {t} has other inputs than "
-            f"TensorFlow's; it has no TensorFlow GraphDef form yet.",
+            f"{t} '{op.name}': flowzero's {t} has no TensorFlow GraphDef form (TF's op of "
+            "that name takes other inputs, or TF has none).",
         )
     if t in lstm_forms.TYPES:
         lstm_forms.export(op, node)
@@ -258,6 +305,29 @@ def export_node(op: Operation) -> ExportedNode:
         a.setdefault("use_cudnn_on_gpu", True)
     elif t == "IsVariableInitialized":
         a["dtype"] = ins[0].dtype
+    elif t == "Einsum":  # TF's kernel: the output spelled out
+        a.update(N=len(ins), equation=",".join(a["inputs"]) + "->" + a["output"])
+    elif t == "SparseAddGrad":  # TF's has no dense shape input (flowzero's optional one)
+        node.inputs = node.inputs[:4]
+    elif t == "SparseCross":
+        _export_sparse_cross(op, node)
+    elif t == "StringJoin":
+        a["N"] = len(ins)
+    elif t == "DynamicStitch":  # (indices..., data...)
+        a.update(N=len(ins) // 2, T=ins[len(ins) // 2].dtype)
+    elif t in ("Complex", "Real", "Imag", "ComplexAbs", "Angle"):  # TF's default: 32-bit
+        a["Tout"] = op.outputs[0].dtype
+    elif t == "StringFormat":
+        a["T"] = [x.dtype for x in ins]
+    elif t == "ExtractImagePatches":  # flowzero keeps the spatial sizes; TF's are NHWC
+        for k in ("ksizes", "strides", "rates"):
+            if len(a[k]) == 2:
+                a[k] = [1, *a[k], 1]
+    for key, at in _TYPE_OF_INPUT.get(t, {}).items():
+        if at is None:
+            a.pop(key, None)
+        else:
+            a[key] = ins[at].dtype
     return node
 
 
@@ -364,6 +434,37 @@ def _export_queue_op(op: Operation) -> ExportedNode:
     elif t == "QueueCloseV2":
         node.attrs["cancel_pending_enqueues"] = bool(a.get("cancel_pending_enqueues", False))
     return node
+
+
+def _export_sparse_cross(op: Operation, node: ExportedNode) -> None:
+    """flowzero's SparseCross takes (indices, values, shape) per sparse input, then the dense
+    ones; TF's every indices, then every values, every shape, the dense ones. TF 1.x's
+    SparseCross joins with "_X_"; another separator is TF 2's SparseCrossV2 (a `sep` input)."""
+    n, ins = int(op.opdef.attrs["n_sparse"]), list(op.inputs)
+    sep = op.opdef.attrs["separator"]
+    sparse, dense = ins[: 3 * n], ins[3 * n :]
+    node.inputs = [tensor_ref(sparse[3 * k + j]) for j in range(3) for k in range(n)]
+    node.inputs += [tensor_ref(x) for x in dense]
+    node.attrs = {
+        "N": n,
+        "sparse_types": [sparse[3 * k + 1].dtype for k in range(n)],
+        "dense_types": [x.dtype for x in dense],
+    }
+    if sep != "_X_":
+        node.op_type = "SparseCrossV2"
+        node.extra.append(_const_node(f"{op.name}/sep", np.array(sep.encode(), dtype=object)))
+        node.inputs.append(f"{op.name}/sep")
+        return
+    strings = all(t is dtypes.string for t in node.attrs["sparse_types"])
+    strings = strings and all(t is dtypes.string for t in node.attrs["dense_types"])
+    node.attrs.update(
+        hashed_output=False,
+        num_buckets=0,
+        hash_key=0,
+        out_type=dtypes.string,
+        # TF's python: int64 once any input is int64 (the kernel then prints them)
+        internal_type=dtypes.string if strings else dtypes.int64,
+    )
 
 
 def _export_sum_to(op: Operation, node: ExportedNode) -> None:
@@ -551,6 +652,14 @@ def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
         if k in _TYPE_ATTRS or k.startswith("_"):
             continue
         out[k] = _text(v)
+    for k in _TYPE_OF_INPUT.get(tf_type, ()):  # (export's type attrs, read off the inputs)
+        out.pop(k, None)
+    if tf_type in ("Einsum", "StringJoin", "DynamicStitch"):
+        out.pop("N", None)
+    elif tf_type == "ExtractImagePatches":  # flowzero keeps the spatial sizes
+        for k in ("ksizes", "strides", "rates"):
+            if len(out.get(k, ())) == 4:
+                out[k] = list(out[k][1:3])
     # TF leaves out attrs that equal their default (MetaInfoDef.stripped_default_attrs).
     for k, v in _TF_DEFAULTS.get(tf_type, {}).items():
         out.setdefault(k, list(v) if isinstance(v, list) else v)
@@ -587,7 +696,7 @@ def import_attrs(tf_type: str, attrs: dict[str, Any]) -> dict[str, Any]:
         out["select_cols"] = list(out["select_cols"]) if out.get("select_cols") else None
     elif tf_type in ("SerializeTensor", "SerializeSparse", "SerializeManySparse"):
         out["T"] = dtypes.as_dtype(attrs["T"])  # the values' dtype, which the kernel records
-    elif tf_type == "DenseCountSparseOutput":
+    elif tf_type in ("DenseCountSparseOutput", "SparseCountSparseOutput"):
         out["T"] = dtypes.as_dtype(attrs["T"])
     return out
 
@@ -845,6 +954,38 @@ def _add_n(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("AddN", list(inputs), import_attrs("AddN", ctx.attrs)).outputs
 
 
+def _einsum(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's Einsum (the equation only) with flowzero's parsed subscripts (`inputs`, `output`:
+    an ellipsis spelled out in letters, which needs the operands' ranks)."""
+    from flowzero.ops.einsum_ops import _parse
+
+    attrs = import_attrs("Einsum", ctx.attrs)
+    if "inputs" not in attrs or "output" not in attrs:
+        try:
+            attrs["inputs"], attrs["output"] = _parse(
+                attrs["equation"], [x.shape.ndims for x in inputs]
+            )
+        except ValueError as e:
+            raise errors.InvalidArgumentError(None, None, f"{ctx.where}: {e}") from None
+    return ctx.make("Einsum", list(inputs), attrs).outputs
+
+
+def _sparse_cross(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's SparseCross (indices..., values..., shapes..., dense...) as flowzero's ((indices,
+    values, shape) per sparse input, dense...); string output only (hashing needs FarmHash)."""
+    n = int(ctx.attrs.get("N", 0))
+    if ctx.attrs.get("hashed_output"):
+        raise errors.UnimplementedError(
+            None, None, f"{ctx.where}: SparseCross with hashed_output (FarmHash) is not supported."
+        )
+    sep = "_X_"
+    if ctx.tf_type == "SparseCrossV2":  # the separator a string input (a constant here)
+        sep_value = ctx.constant(inputs[-1], "SparseCrossV2's sep")
+        sep, inputs = _text(np.asarray(sep_value).reshape(()).item()), inputs[:-1]
+    parts = [inputs[j * n + k] for k in range(n) for j in range(3)] + list(inputs[3 * n :])
+    return ctx.make("SparseCross", parts, {"n_sparse": n, "separator": sep}).outputs
+
+
 def _static_regex_full_match(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     """TF's StaticRegexFullMatch (the pattern an attr) as RegexFullMatch of a constant."""
     pattern = ctx.attrs.get("pattern", b"")
@@ -1033,5 +1174,8 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "ZerosLike": _filled_like,
     "AddN": _add_n,
     "StaticRegexFullMatch": _static_regex_full_match,
+    "SparseCross": _sparse_cross,
+    "Einsum": _einsum,
+    "SparseCrossV2": _sparse_cross,
     "OnesLike": _filled_like,
 }

@@ -3,7 +3,8 @@ again, so derivatives of any order come from the same op.
 
 Equations are normalized at build time: spaces dropped, an implicit output made explicit
 (the letters used once, sorted), and an ellipsis replaced by letters for the broadcast axes
-(this needs the inputs' ranks).
+(this needs the inputs' ranks). More than two operands are contracted pairwise (TF's op
+takes one or two).
 """
 
 from __future__ import annotations
@@ -220,6 +221,15 @@ def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
     with _graph_for(*inputs):
         xs = _convert_list(list(inputs))
         ins, out = _parse(equation, [x.shape.ndims for x in xs])
+        # More than two operands: contracted pairwise, left to right, as TF's tf.einsum does
+        # (TF's Einsum op takes one or two); each step keeps the letters still needed.
+        while len(xs) > 2:
+            rest = set(out).union(*ins[2:])
+            keep = "".join(dict.fromkeys(c for c in ins[0] + ins[1] if c in rest))
+            eq = f"{ins[0]},{ins[1]}->{keep}"
+            first = apply_op(Einsum, xs[:2], {"equation": eq, "inputs": ins[:2], "output": keep})
+            xs, ins = [first, *xs[2:]], [keep, *ins[2:]]
+            equation = ",".join(ins) + "->" + out
         return apply_op(Einsum, xs, {"equation": equation, "inputs": ins, "output": out}, name=name)
 
 

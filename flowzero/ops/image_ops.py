@@ -263,6 +263,9 @@ class ResizeArea(_ResizeForward):
     kind = "area"
     differentiable = False
 
+    def _out_dtype(self, dt: dtypes.DType) -> dtypes.DType:
+        return dtypes.float32  # TF's ResizeArea: float32 for every input dtype (float64 too)
+
 
 def _resize(
     cls: type[OpDef],

@@ -198,6 +198,10 @@ class MatrixSolveLs(OpDef):
                 f"matrix and rhs must share a float dtype; got {a.dtype.name} and {b.dtype.name}.",
                 cls=DTypeError,
             )
+        if l2.dtype is not dtypes.float64:
+            raise self.error(
+                f"l2_regularizer must be a float64 scalar; got {l2.dtype.name}.", cls=DTypeError
+            )
         ka, kb = _known(a), _known(b)
         if ka is not None and len(ka) < 2 or kb is not None and len(kb) < 2:
             raise self.error(f"matrix and rhs must have rank >= 2; got {a.shape} and {b.shape}.")
@@ -257,13 +261,15 @@ class MatrixSolveLs(OpDef):
 
 
 def _gram(a: Tensor, l2: Tensor, first: bool) -> Tensor:
-    """A^T A + l2 I (first) or A A^T + l2 I."""
+    """A^T A + l2 I (first) or A A^T + l2 I (l2: TF's double scalar, in a's dtype here)."""
     from flowzero.ops.array_ops import ones_like
+    from flowzero.ops.cast_ops import cast
     from flowzero.ops.linalg_more_ops import matrix_set_diag
     from flowzero.ops.matrix_ops import matrix_diag_part
 
     g = matmul(a, a, transpose_a=True) if first else matmul(a, a, transpose_b=True)
-    return matrix_set_diag(g, matrix_diag_part(g) + l2 * ones_like(matrix_diag_part(g)))
+    d = matrix_diag_part(g)
+    return matrix_set_diag(g, d + cast(l2, a.dtype) * ones_like(d))
 
 
 def matrix_solve_ls(
@@ -281,10 +287,8 @@ def matrix_solve_ls(
     with _graph_for(matrix, rhs):
         a = convert_to_tensor(matrix)
         b = convert_to_tensor(rhs, dtype=a.dtype)
-        l2 = convert_to_tensor(l2_regularizer, dtype=dtypes.float64)
-        from flowzero.ops.cast_ops import cast
-
-        return apply_op(MatrixSolveLs, [a, b, cast(l2, a.dtype)], {"fast": bool(fast)}, name=name)
+        l2 = convert_to_tensor(l2_regularizer, dtype=dtypes.float64)  # TF's op: always double
+        return apply_op(MatrixSolveLs, [a, b, l2], {"fast": bool(fast)}, name=name)
 
 
 # -- composites over the SVD -------------------------------------------------------------------

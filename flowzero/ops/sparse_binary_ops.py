@@ -84,15 +84,21 @@ class SparseAdd(OpDef):
 @register_op("SparseAddGrad")
 class SparseAddGrad(OpDef):
     """(da, db): the upstream gradient of each sum entry, routed to the a and b entries in it
-    (0 for an entry whose sum was dropped)."""
+    (0 for an entry whose sum was dropped). The dense shape (input 4) is optional: TF's op
+    has four inputs, and any box bounding the indices orders them as the shape does."""
 
     differentiable = False
 
-    def infer(self, dy: Tensor, a_i: Tensor, b_i: Tensor, s_i: Tensor, shp: Tensor) -> Any:
+    def infer(
+        self, dy: Tensor, a_i: Tensor, b_i: Tensor, s_i: Tensor, shp: Tensor | None = None
+    ) -> Any:
         return [spec([a_i.shape.known[0] if a_i.shape.ndims else None], dy.dtype),
                 spec([b_i.shape.known[0] if b_i.shape.ndims else None], dy.dtype)]  # fmt: skip
 
-    def compute(self, dy: Any, a_i: Any, b_i: Any, s_i: Any, shp: Any) -> list[np.ndarray]:
+    def compute(self, dy: Any, a_i: Any, b_i: Any, s_i: Any, shp: Any = None) -> list[np.ndarray]:
+        if shp is None:
+            every = np.concatenate([a_i, b_i, s_i]).reshape(-1, s_i.shape[-1])
+            shp = every.max(axis=0) + 1 if len(every) else np.zeros(s_i.shape[-1], np.int64)
         s_flat = _positions(self, s_i, shp)
         out = []
         for ind in (a_i, b_i):

@@ -23,13 +23,16 @@ class _Count(OpDef):
             raise self.error(
                 f"values must be int32 or int64; got {values.dtype.name}.", cls=DTypeError
             )
-        out = weights.dtype if self.attrs["weighted"] else values.dtype
+        # without the attr (TF's NodeDef): TF's output_type, the weights' dtype (TF writes an
+        # empty weights tensor of the values' dtype when unweighted)
+        out = values.dtype if self.attrs.get("weighted") is False else weights.dtype
         return [spec([None, rank], dtypes.int64), spec([None], out), spec([rank], dtypes.int64)]
 
     def _count(
-        self, rows: np.ndarray, vals: np.ndarray, weights: np.ndarray, n_rows: int | None
+        self, rows: np.ndarray, vals: np.ndarray, weights: np.ndarray | None, n_rows: int | None
     ) -> list[np.ndarray]:
-        """Counts of `vals` by (row, value); n_rows None: one flat count (rank 1)."""
+        """Counts of `vals` by (row, value), weighted unless `weights` is None; n_rows None:
+        one flat count (rank 1)."""
         a = self.attrs
         if vals.size and vals.min() < 0:
             raise self.error(f"Input values must all be non-negative; got {int(vals.min())}.")
@@ -39,22 +42,29 @@ class _Count(OpDef):
             size = max(int(vals.max()) + 1 if vals.size else 0, a["minlength"])
         keep = vals < size
         rows, vals = rows[keep], vals[keep].astype(np.int64)
-        w = weights[keep] if a["weighted"] else None
+        w = weights[keep] if weights is not None else None
         key = rows.astype(np.int64) * max(size, 1) + vals
         uniq, inverse = np.unique(key, return_inverse=True)
         if a["binary_output"]:
             counts = np.ones(len(uniq))
         else:
             counts = np.bincount(inverse, weights=w, minlength=len(uniq))
-        out_dtype = weights.dtype if a["weighted"] else self.attrs["T"].np
+        out_dtype = weights.dtype if weights is not None else self.attrs["T"].np
         col = uniq % max(size, 1)
         if n_rows is None:
             return [col[:, None], counts.astype(out_dtype), np.array([size], np.int64)]
         ind = np.stack([uniq // max(size, 1), col], axis=1)
         return [ind.reshape(-1, 2), counts.astype(out_dtype), np.array([n_rows, size], np.int64)]
 
-    def _weights(self, weights: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        if self.attrs["weighted"] and weights.shape != shape:
+    def _weights(self, weights: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+        """The flat weights, or None when unweighted (the attr; without it, TF's rule: an
+        empty weights tensor)."""
+        weighted = self.attrs.get("weighted")
+        if weighted is None:
+            weighted = weights.size > 0
+        if not weighted:
+            return None
+        if weights.shape != shape:
             raise self.error(
                 f"Weights and values must have the same shape; got weights {weights.shape}, "
                 f"values {shape}."
@@ -102,6 +112,13 @@ class SparseCountSparseOutput(_Count):
         if shp.size == 1:
             return self._count(np.zeros(values.size, np.int64), values, w, None)
         return self._count(ind[:, 0], values, w, int(shp[0]))
+
+
+def _weights_or_none(weights: Any, dtype: Any) -> Tensor:
+    """The weights tensor; none given: an empty one of the values' dtype (TF's form)."""
+    if weights is None:
+        return convert_to_tensor(np.zeros([0], dtype.np))
+    return convert_to_tensor(weights)
 
 
 def sparse_bincount(
@@ -162,14 +179,14 @@ def sparse_bincount(
                 sp = values
                 if axis == 0:
                     sp = sparse_array_ops.sparse_reshape(sp, [-1])
-                w = convert_to_tensor(0 if weights is None else weights)
+                w = _weights_or_none(weights, sp.dtype)
                 attrs["T"] = sp.dtype
                 outs = apply_op(SparseCountSparseOutput, [*sp._components(), w], attrs)
             else:
                 v = convert_to_tensor(values)
                 if axis == 0:
                     v = reshape_ops.reshape(v, [-1])
-                w = convert_to_tensor(0 if weights is None else weights)
+                w = _weights_or_none(weights, v.dtype)
                 if weights is not None and axis == 0:
                     w = reshape_ops.reshape(w, [-1])
                 attrs["T"] = v.dtype

@@ -15,11 +15,13 @@ from flowzero.framework.registry import OpDef, TensorSpec, register_op, spec
 from flowzero.framework.shapes import TensorShape
 from flowzero.framework.sparse_tensor import SparseTensor
 from flowzero.ops.array_ops import shape as shape_of
+from flowzero.ops.array_ops import size
 from flowzero.ops.cast_ops import cast
 from flowzero.ops.common import DTypeError, _graph_for, _static_shape_value
 from flowzero.ops.indexing_ops import gather, gather_nd
 from flowzero.ops.linalg_ops import matmul
 from flowzero.ops.logic_ops import equal
+from flowzero.ops.range_ops import range as range_
 from flowzero.ops.reduction_ops import reduce_sum
 from flowzero.ops.reshape_ops import reshape, transpose
 from flowzero.ops.sparse_ops import _sparse, check_sparse_indices
@@ -154,11 +156,12 @@ def _reduction_axes(self: OpDef, axes: np.ndarray, rank: int) -> list[int]:
     ax = np.asarray(axes, np.int64).reshape(-1)
     if ((ax < -rank) | (ax >= rank)).any():
         raise self.error(f"reduction axes {ax.tolist()} are out of range for rank {rank}.")
-    return sorted({int(a) % rank for a in ax}) if ax.size else list(range(rank))
+    return sorted({int(a) % rank for a in ax})  # none (TF's kernel): no reduction
 
 
 class _SparseReduce(OpDef):
-    """Reduces the stored values over `axes` (all when empty); implicit zeros are ignored."""
+    """Reduces the stored values over `axes` (none when empty, as TF's kernel: the builders pass
+    every axis for axis=None); implicit zeros are ignored."""
 
     kind: ClassVar[str] = "sum"
     sparse_out: ClassVar[bool] = False
@@ -258,7 +261,15 @@ def _reduce(
 ) -> Any:
     sp = _sparse(sp_input, fn)
     with _graph_for(sp.values):
-        axes = convert_to_tensor([] if axis is None else axis, dtype=dtypes.int32)
+        if axis is None:  # every axis, as TF's _ReductionDims (an empty axes reduces none)
+            rank = sp.shape.ndims
+            axes = (
+                convert_to_tensor(list(range(rank)), dtype=dtypes.int32)
+                if rank is not None
+                else range_(0, size(sp.dense_shape))
+            )
+        else:
+            axes = convert_to_tensor(axis, dtype=dtypes.int32)
         out = apply_op(
             cls,
             [sp.indices, sp.values, sp.dense_shape, reshape(axes, [-1])],

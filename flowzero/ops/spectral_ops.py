@@ -242,6 +242,22 @@ def _length_operand(x: Tensor, fft_length: Any) -> Tensor:
     return _int_operand(fft_length, "fft_length")
 
 
+def _pad_for_kernel(x: Tensor, n: Tensor, inverse: bool) -> Tensor:
+    """x zero-padded in the graph to the innermost length TF's kernel needs (n, or n // 2 + 1
+    for the inverse) where both are known at build time, as TF's rfft / irfft do (TF's
+    kernels only crop; flowzero's also pad, for lengths known only when they run)."""
+    value, k = static_value(n), x.shape.known
+    if value is None or k is None or k[-1] is None:
+        return x
+    need = int(np.reshape(value, -1)[0])
+    need = need // 2 + 1 if inverse else need
+    if k[-1] >= need:
+        return x
+    from flowzero.ops.slicing_ops import pad
+
+    return pad(x, [[0, 0]] * (len(k) - 1) + [[0, need - k[-1]]])
+
+
 def _dyn_length(x: Tensor) -> Tensor:
     from flowzero.ops.array_ops import shape
     from flowzero.ops.reshape_ops import reshape
@@ -296,7 +312,8 @@ def rfft(input_tensor: Any, fft_length: Any = None, name: str | None = None) -> 
     """
     with _graph_for(input_tensor, fft_length):
         x = convert_to_tensor(input_tensor)
-        return apply_op(RFFT, [x, _length_operand(x, fft_length)], name=name)
+        n = _length_operand(x, fft_length)
+        return apply_op(RFFT, [_pad_for_kernel(x, n, False), n], name=name)
 
 
 def irfft(input_tensor: Any, fft_length: Any = None, name: str | None = None) -> Tensor:
@@ -314,7 +331,7 @@ def irfft(input_tensor: Any, fft_length: Any = None, name: str | None = None) ->
                 n = _int_operand([2 * (int(k[-1]) - 1)], "fft_length")
         else:
             n = _int_operand(fft_length, "fft_length")
-        return apply_op(IRFFT, [y, n], name=name)
+        return apply_op(IRFFT, [_pad_for_kernel(y, n, True), n], name=name)
 
 
 __all__ = ["fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d"]

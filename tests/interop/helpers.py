@@ -59,6 +59,7 @@ NO_TF_FORM = {
     "DatasetCardinality",  # flowzero's dataset pipelines are Python trees, not variant tensors
     "DatasetToSingleElement",
     "ReduceDataset",
+    "MatrixExponential",  # TF removed its op (GraphDef version 27): tf.linalg.expm is Python
 }
 
 

@@ -128,6 +128,15 @@ CASES += [
         name="all",
     ),
     OpCase(
+        "SparseReduceSum",
+        # the dense shape fed (with the table's unknown-shape run, a rank known only when it
+        # runs: the axes are range(size(dense_shape)))
+        lambda v, shp: tf.sparse_reduce_sum(_sp(IND3, v, shp)),
+        lambda v, shp: np.sum(v),
+        [VALS3, SHAPE3],
+        name="all_shape_fed",
+    ),
+    OpCase(
         "SparseReduceMax",
         lambda v: tf.sparse.reduce_max(_sp(IND3, v, SHAPE3), axis=2),
         lambda v: _red("max", IND3, v, SHAPE3, [2]),
@@ -267,6 +276,14 @@ CASES += [
         grad=False,
     ),
     OpCase(
+        "SparseAddGrad",
+        lambda d: _add_grad(d, with_shape=False),  # TF's form: no dense shape input
+        lambda d: [np.array([d[0], 0, d[1]], d.dtype), np.array([d[0], 0], d.dtype)],
+        [rand(2, seed=9)],
+        name="no_shape",
+        grad=False,
+    ),
+    OpCase(
         "SparseSoftmax",
         lambda v: tf.sparse.softmax(_sp(SM_IND, v)).values,
         _softmax_ref,
@@ -296,12 +313,9 @@ CASES += [
 ]
 
 
-def _add_grad(d):
+def _add_grad(d, with_shape=True):
     from flowzero.framework.graph import apply_op
     from flowzero.ops.sparse_binary_ops import SparseAddGrad
 
-    return apply_op(
-        SparseAddGrad,
-        [d, tf.constant(IND), tf.constant(B_IND), tf.constant([[0, 1], [2, 3]], tf.int64),
-         tf.constant(SHAPE)],
-    )  # fmt: skip
+    ins = [d, tf.constant(IND), tf.constant(B_IND), tf.constant([[0, 1], [2, 3]], tf.int64)]
+    return apply_op(SparseAddGrad, ins + [tf.constant(SHAPE)] * with_shape)

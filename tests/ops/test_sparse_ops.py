@@ -70,3 +70,20 @@ def test_shape_mismatches() -> None:
             tf.sparse.add(tf.ones([2]), tf.ones([2]))
         with pytest.raises(TypeError, match="must be a SparseTensor"):
             tf.sparse.reduce_sum(tf.ones([2]))
+
+
+def test_sparse_reduce_kernels_reduce_no_axis_for_empty_axes() -> None:
+    """TF's SparseReduceSum / SparseReduceMax kernels read an empty `reduction_axes` as no
+    reduction (the builders pass every axis for axis=None, as TF's _ReductionDims)."""
+    from flowzero.framework.graph import apply_op
+    from flowzero.ops import sparse_math_ops as sm
+
+    ind = tf.constant([[0, 1], [1, 0]], tf.int64)
+    val = tf.constant([1.0, 2.0])
+    shp = tf.constant([2, 2], tf.int64)
+    none = tf.constant([], tf.int32)
+    with tf.Session() as s:
+        for cls in (sm.SparseReduceSum, sm.SparseReduceMax):
+            out = apply_op(cls, [ind, val, shp, none], {"keep_dims": False})
+            np.testing.assert_array_equal(s.run(out), [[0.0, 1.0], [2.0, 0.0]])
+        assert s.run(tf.sparse_reduce_sum(tf.SparseTensor(ind, val, shp))) == 3.0
