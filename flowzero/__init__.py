@@ -26,6 +26,7 @@ from flowzero.compat import (
     executing_eagerly,
 )
 from flowzero.framework import errors, nest
+from flowzero.framework import registry as _registry
 from flowzero.framework.dtypes import (
     DType,
     as_dtype,
@@ -302,3 +303,23 @@ def __getattr__(name: str) -> object:
 
 
 __version__ = "0.1.0"
+
+# Op modules loaded on first use: a saved graph that holds their ops (a summary, a queue, a
+# reader) must still import in a program that never touched them.
+_LAZY_OP_MODULES = (
+    "flowzero.summary.summary_ops",
+    "flowzero.summary.tensor_audio",
+    "flowzero.ops.data_flow_ops",
+    "flowzero.ops.reader_ops",
+    "flowzero.distributed.ops",
+)
+
+
+def _load_lazy_op_modules(type_name: str) -> None:
+    import importlib
+
+    for module in _LAZY_OP_MODULES:
+        importlib.import_module(module)
+
+
+_registry.on_missing_op_type(_load_lazy_op_modules)
