@@ -5,7 +5,16 @@
 from flowzero.contrib import layers
 
 # Loaded on first use (`import flowzero` stays light).
-_LAZY = ("rnn", "eager", "tensorboard", "framework", "factorization", "seq2seq", "learn")
+_LAZY = (
+    "rnn",
+    "eager",
+    "tensorboard",
+    "framework",
+    "factorization",
+    "seq2seq",
+    "learn",
+    "legacy_seq2seq",
+)
 
 
 def __getattr__(name: str) -> object:
