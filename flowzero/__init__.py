@@ -280,6 +280,8 @@ def __getattr__(name: str) -> object:
         tf_record = importlib.import_module("flowzero.platform.tf_record")
         for n in tf_record.__all__:
             setattr(value, n, getattr(tf_record, n))
+    elif name == "test":  # tf.test: TestCase, main, compute_gradient(_error), GPU queries
+        value = importlib.import_module("flowzero.testing.tf_test")
     elif name in ("enable_eager_execution", "GradientTape"):
         value = getattr(importlib.import_module("flowzero.eager"), name)
     elif name in _QUEUES:
