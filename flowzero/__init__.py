@@ -26,6 +26,7 @@ from flowzero.compat import (
     executing_eagerly,
 )
 from flowzero.framework import errors, nest
+from flowzero.framework import registry as _registry
 from flowzero.framework.dtypes import (
     DType,
     as_dtype,
@@ -279,6 +280,8 @@ def __getattr__(name: str) -> object:
         tf_record = importlib.import_module("flowzero.platform.tf_record")
         for n in tf_record.__all__:
             setattr(value, n, getattr(tf_record, n))
+    elif name == "test":  # tf.test: TestCase, main, compute_gradient(_error), GPU queries
+        value = importlib.import_module("flowzero.testing.tf_test")
     elif name in ("enable_eager_execution", "GradientTape"):
         value = getattr(importlib.import_module("flowzero.eager"), name)
     elif name in _QUEUES:
@@ -302,3 +305,23 @@ def __getattr__(name: str) -> object:
 
 
 __version__ = "0.1.0"
+
+# Op modules loaded on first use: a saved graph that holds their ops (a summary, a queue, a
+# reader) must still import in a program that never touched them.
+_LAZY_OP_MODULES = (
+    "flowzero.summary.summary_ops",
+    "flowzero.summary.tensor_audio",
+    "flowzero.ops.data_flow_ops",
+    "flowzero.ops.reader_ops",
+    "flowzero.distributed.ops",
+)
+
+
+def _load_lazy_op_modules(type_name: str) -> None:
+    import importlib
+
+    for module in _LAZY_OP_MODULES:
+        importlib.import_module(module)
+
+
+_registry.on_missing_op_type(_load_lazy_op_modules)

@@ -107,3 +107,21 @@ def test_gfile_on_local_files(tmp_path):
     assert not tf.gfile.Exists(str(tmp_path / "a"))
     with pytest.raises(tf.errors.UnimplementedError, match="gs://"):
         tf.gfile.GFile("gs://bucket/file")
+
+
+def test_flags_dunder_flags_lists_every_flag_as_absl_does():
+    # dennybritz/cnn-text-classification-tf prints its settings with
+    # `for attr, value in sorted(FLAGS.__flags.items())` (absl's name -> Flag dict).
+    from flowzero.platform.flags import _FlagValues
+
+    values = _FlagValues()
+    values._define("batch_size", 64, "Batch Size", int, "int")
+    values._define("name", "x", "a name", str, "string")
+    flags = values.__flags
+    assert sorted(flags) == ["batch_size", "name"]
+    assert flags["batch_size"].value == 64 and flags["batch_size"].default == 64
+    values(["prog", "--batch_size=8"])
+    flags = values.__flags
+    assert flags["batch_size"].value == 8 and flags["name"].help == "a name"
+    with pytest.raises(AttributeError):
+        _ = values._parse_flags  # TF < 1.5 only; absl (TF 1.15) has no such method

@@ -1,11 +1,20 @@
 """tf.contrib: the TF1 contrib pieces that old tutorials and programs use (`tf.contrib.layers`,
 `.rnn`, `.eager`, `.framework`, `.factorization`, `.seq2seq`,
-`.tensorboard.plugins.projector`)."""
+`.tensorboard.plugins.projector`, `.learn.preprocessing`)."""
 
 from flowzero.contrib import layers
 
 # Loaded on first use (`import flowzero` stays light).
-_LAZY = ("rnn", "eager", "tensorboard", "framework", "factorization", "seq2seq")
+_LAZY = (
+    "rnn",
+    "eager",
+    "tensorboard",
+    "framework",
+    "factorization",
+    "seq2seq",
+    "learn",
+    "legacy_seq2seq",
+)
 
 
 def __getattr__(name: str) -> object:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from flowzero.contrib.rnn_projection import InputProjectionWrapper, OutputProjectionWrapper
 from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, convert_to_tensor
 from flowzero.framework.shapes import TensorShape
@@ -497,12 +498,14 @@ __all__ = [
     "GRUBlockCell",
     "GRUBlockCellV2",
     "GRUCell",
+    "InputProjectionWrapper",
     "LSTMBlockCell",
     "LSTMBlockFusedCell",
     "LSTMCell",
     "LSTMStateTuple",
     "LayerNormBasicLSTMCell",
     "MultiRNNCell",
+    "OutputProjectionWrapper",
     "RNNCell",
     "ResidualWrapper",
     "stack_bidirectional_dynamic_rnn",

@@ -145,11 +145,26 @@ def register_op(type_name: str) -> Any:
     return deco
 
 
+_ON_MISSING: list[Callable[[str], None]] = []
+
+
+def on_missing_op_type(hook: Callable[[str], None]) -> None:
+    """Registers `hook(type_name)`, called when `get_op_class` meets an unregistered type
+    before it gives up. The package uses it to import the op modules it loads on first use
+    (summaries, queues, readers), so a saved graph holding their ops imports in a fresh
+    program; the framework itself imports nothing above it."""
+    _ON_MISSING.append(hook)
+
+
 def get_op_class(type_name: str) -> type[OpDef]:
-    try:
-        return _REGISTRY[type_name]
-    except KeyError:
-        raise errors.NotFoundError(None, None, f"Op type not registered '{type_name}'.") from None
+    cls = _REGISTRY.get(type_name)
+    if cls is None:
+        for hook in _ON_MISSING:
+            hook(type_name)
+        cls = _REGISTRY.get(type_name)
+    if cls is None:
+        raise errors.NotFoundError(None, None, f"Op type not registered '{type_name}'.")
+    return cls
 
 
 def registered_ops() -> dict[str, type[OpDef]]:

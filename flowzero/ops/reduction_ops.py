@@ -21,6 +21,7 @@ from flowzero.ops import (
     division_ops,
     logic_ops,
     math_ops,
+    range_ops,
     reshape_ops,
     unary_ops,
 )
@@ -260,20 +261,36 @@ def _restore_dims(dy: Tensor, x: Tensor, attrs: dict[str, Any]) -> Tensor:
     axes = attrs["axis"]
     if attrs["keepdims"] or axes is None:
         return dy  # already broadcastable: same rank, or a scalar
-    nd = x.shape.ndims
-    if nd is None:
-        raise NotImplementedError("gradient of a reduction over an input of unknown rank")
-    kept = reduced_shape(x.shape, axes, True)
-    if kept.is_fully_defined():
-        return reshape_ops.reshape(dy, kept.as_list())
+    if x.shape.ndims is not None:
+        kept = reduced_shape(x.shape, axes, True)
+        if kept.is_fully_defined():
+            return reshape_ops.reshape(dy, kept.as_list())
     return reshape_ops.reshape(dy, _kept_shape_tensor(x, axes))
 
 
 def _kept_shape_tensor(x: Tensor, axes: tuple[int, ...]) -> Tensor:
-    nd = x.shape.ndims or 0
-    mask = np.ones(nd, dtype=np.int32)
-    for a in axes:
-        mask[a % nd] = 0
+    """shape(x) with the reduced dims set to 1, as a run-time int32 vector."""
+    nd = x.shape.ndims
+    if nd is not None:
+        mask = np.ones(nd, dtype=np.int32)
+        for a in axes:
+            mask[a % nd] = 0
+    else:
+        # Unknown rank (a placeholder made without a shape): the 0/1 mask is built at run time
+        # from rank(x), negative axes counting from the end.
+        # NOTE: TF's reduced_shape does the same with DynamicStitch; a compare per axis is
+        # enough here since the axes are static.
+        if not axes:
+            return array_ops.shape(x)
+        r = array_ops.rank(x)
+        dims = range_ops.range(r)
+        hit = None
+        for a in axes:
+            at = math_ops.add(r, a) if a < 0 else a
+            h = cast_ops.cast(logic_ops.equal(dims, at), dtypes.int32)
+            hit = h if hit is None else math_ops.add(hit, h)
+        keep = math_ops.subtract(1, hit)
+        return math_ops.add(math_ops.multiply(array_ops.shape(x), keep), hit)
     # shape * mask + (1 - mask): the reduced dims become 1
     return math_ops.add(math_ops.multiply(array_ops.shape(x), mask), 1 - mask)
 

@@ -67,7 +67,7 @@ class Reshape(OpDef):
         except ValueError:
             raise self.error(
                 f"cannot reshape a tensor with {x.size} elements (shape "
-                f"{x.shape}) to shape {list(shape_)}."
+                f"{x.shape}) to shape {np.asarray(shape_).tolist()}."
             ) from None
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:

@@ -85,6 +85,11 @@ class _FlagValues:
         return args[:1] + rest
 
     def __getattr__(self, name: str) -> Any:
+        if name == "__flags":
+            # NOTE: absl's FlagValues keeps its name -> Flag dict here, and TF1 scripts print
+            # their settings with `for attr, value in sorted(FLAGS.__flags.items())` (module
+            # level, so the name is not mangled).
+            return {n: _Flag(n, d, self._values[n]) for n, d in self._defs.items()}
         if name.startswith("__"):
             raise AttributeError(name)
         if name not in self._defs:
@@ -118,6 +123,17 @@ class _FlagValues:
         self._defs.clear()
         self._values.clear()
         object.__setattr__(self, "_parsed", False)
+
+
+class _Flag:
+    """One flag as absl's `FLAGS.__flags` holds it: name, default, help, value."""
+
+    def __init__(self, name: str, d: dict[str, Any], value: Any) -> None:
+        self.name, self.default, self.help, self.value = name, d["default"], d["help"], value
+        self.flag_type = d["kind"]
+
+    def __repr__(self) -> str:
+        return f"<Flag --{self.name}={self.value!r}>"
 
 
 FLAGS = _FlagValues()

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from flowzero.framework import nest
 from flowzero.framework.graph import (
     Graph,
     Operation,
@@ -309,7 +310,7 @@ class BaseSession:
             raise TypeError(f"feed_dict must be a dict; got {type(feed_dict).__name__}.")
         tensors: list[Tensor] = []
         values: list[Any] = []
-        for k, v in feed_dict.items():
+        for k, v in _flatten_feed_items(feed_dict):
             if isinstance(k, SparseTensor):
                 for t, part in zip(k._components(), _sparse_feed_parts(k, v)):
                     tensors.append(self._feed_key(t))
@@ -403,6 +404,26 @@ class BaseSession:
 
     def list_devices(self) -> list[str]:
         return ["/job:localhost/replica:0/task:0/device:CPU:0"]
+
+
+def _flatten_feed_items(feed_dict: Mapping[Any, Any]) -> list[tuple[Any, Any]]:
+    """(key, value) pairs with tuple keys (an LSTMStateTuple, a tuple of placeholders) expanded
+    leaf by leaf against their values, as TF's `nest.flatten_dict_items`."""
+    items: list[tuple[Any, Any]] = []
+    for k, v in feed_dict.items():
+        if not isinstance(k, tuple):
+            items.append((k, v))
+            continue
+        flat_k, flat_v = nest.flatten(k), nest.flatten(v)
+        if len(flat_k) != len(flat_v):
+            raise ValueError(
+                f"Could not flatten dictionary. Key had {len(flat_k)} elements, but value had "
+                f"{len(flat_v)} elements. Key: {nest.structure_string(k)}, value: "
+                f"{nest.structure_string(v)}. Feed a tuple key with a value of the same "
+                "structure (e.g. the state returned by an earlier Session.run)."
+            )
+        items.extend(zip(flat_k, flat_v))
+    return items
 
 
 class Session(BaseSession):

@@ -334,3 +334,54 @@ def test_count_nonzero():
     np.testing.assert_array_equal(bv, [[1], [2]])
     np.testing.assert_array_equal(cv, [1])
     assert cv.dtype == np.int32
+
+
+# -- gradients through inputs of unknown rank --------------------------------------------------
+@pytest.mark.parametrize("fn", [tf.reduce_sum, tf.reduce_mean, tf.reduce_max, tf.reduce_prod])
+@pytest.mark.parametrize(
+    "axis,keepdims",
+    [(1, False), (-1, False), ([0, -1], False), (None, False), (1, True), ([], False)],
+)
+def test_gradient_through_an_input_of_unknown_rank(fn, axis, keepdims):
+    # golbin/TensorFlow-Tutorials: X = tf.placeholder(tf.float32) (no shape), then
+    # tf.reduce_sum(Y * tf.log(model), axis=1) in the loss.
+    rng = np.random.default_rng(0)
+    v = rng.uniform(0.5, 2.0, (2, 3, 4))
+    wv = rng.standard_normal(np.shape(_run_value(fn, v, axis, keepdims)))
+    grads = []
+    for shape in (None, v.shape):
+        with tf.Graph().as_default():
+            x = tf.placeholder(tf.float64, shape)
+            y = fn(x * x, axis=axis, keepdims=keepdims)
+            g = tf.gradients(tf.reduce_sum(y * wv), x)[0]
+            with tf.Session() as sess:
+                grads.append(sess.run(g, {x: v}))
+    # The known-shape gradient is checked against central differences by the op table.
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+def _run_value(fn, v, axis, keepdims):
+    with tf.Graph().as_default(), tf.Session() as sess:
+        return sess.run(fn(tf.constant(v * v), axis=axis, keepdims=keepdims))
+
+
+def test_unknown_rank_loss_trains_as_golbin_classification():
+    x_data = np.array([[0, 0], [1, 0], [1, 1], [0, 0], [0, 0], [0, 1]], np.float32)
+    y_data = np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 0, 2]]
+    with tf.Graph().as_default():
+        tf.set_random_seed(1)
+        x, y = tf.placeholder(tf.float32), tf.placeholder(tf.float32)
+        w = tf.Variable(tf.random_uniform([2, 10], -1.0, 1.0))
+        w2 = tf.Variable(tf.random_uniform([10, 3], -1.0, 1.0))
+        b, b2 = tf.Variable(tf.zeros([10])), tf.Variable(tf.zeros([3]))
+        model = tf.matmul(tf.nn.relu(tf.matmul(x, w) + b), w2) + b2
+        cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=model))
+        xent = tf.reduce_mean(-tf.reduce_sum(y * tf.log(tf.nn.softmax(model)), axis=1))
+        train = tf.train.AdamOptimizer(0.05).minimize(cost + xent)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for _ in range(100):
+                sess.run(train, {x: x_data, y: y_data})
+            c, e = sess.run([cost, xent], {x: x_data, y: y_data})
+    np.testing.assert_allclose(c, e, rtol=1e-4)
+    assert c < 0.1, c

@@ -254,3 +254,31 @@ def test_multi_output_ops_with_one_output_fetch_arrays() -> None:
         got_row, got_part = sess.run([row, part])
     np.testing.assert_array_equal(got_row, [1.0, 2.0])
     np.testing.assert_array_equal(got_part, [[1.0, 2.0]])
+
+
+def test_tuple_keys_feed_leaf_by_leaf() -> None:
+    # MorvanZhou's 403_RNN_regression feeds the LSTM's fetched final state back in as the
+    # initial state: {init_s: final_s_}, an LSTMStateTuple of placeholders keyed by the
+    # LSTMStateTuple of arrays the previous run returned.
+    cell = tf.nn.rnn_cell.BasicLSTMCell(3)
+    init_s = cell.zero_state(2, tf.float32)
+    x = tf.placeholder(tf.float32, [2, 4, 1])
+    _, final_s = tf.nn.dynamic_rnn(cell, x, initial_state=init_s)
+    xs = np.ones((2, 4, 1), np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        s1 = sess.run(final_s, {x: xs})
+        assert isinstance(s1, tf.nn.rnn_cell.LSTMStateTuple)
+        s2 = sess.run(final_s, {x: xs, init_s: s1})
+        # Feeding the state back equals running twice as long from zeros.
+        x8 = tf.placeholder(tf.float32, [2, 8, 1])
+        with tf.variable_scope("rnn", reuse=True):
+            _, final8 = tf.nn.dynamic_rnn(cell, x8, dtype=tf.float32)
+        want = sess.run(final8, {x8: np.ones((2, 8, 1), np.float32)})
+        np.testing.assert_allclose(s2.c, want.c, rtol=1e-5)
+        np.testing.assert_allclose(s2.h, want.h, rtol=1e-5)
+    a, b = tf.placeholder(tf.float32, []), tf.placeholder(tf.float32, [])
+    with tf.Session() as sess:
+        assert sess.run(a + b, {(a, (b,)): (1.0, [2.0])}) == 3.0
+        with pytest.raises(ValueError, match="Key had 2 elements, but value had 1"):
+            sess.run(a + b, {(a, b): np.zeros(2)})
