@@ -19,10 +19,55 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from flowzero.framework import dtypes as _dtypes
-from flowzero.framework.registry import OpDef, TensorSpec
+from flowzero.framework.registry import OpDef, TensorSpec, get_op_class
 from flowzero.framework.shapes import Dimension, TensorShape, as_shape
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_REF_INPUTS: dict[type, tuple[frozenset[int], int | None]] = {}
+
+
+def _takes_ref(cls: type[OpDef], i: int) -> bool:
+    """Whether input `i` of `cls` is a variable's storage: its kernel parameter is annotated
+    VarCell (Assign, the Apply* updates, scatter ops, ...); read once per op type. Kernels that
+    take the run context (control flow, queues, ...) pass their inputs on as they are."""
+    if cls.needs_context:
+        return True
+    hit = _REF_INPUTS.get(cls)
+    if hit is None:
+        import inspect
+
+        params = list(inspect.signature(cls.compute).parameters.values())[1:]  # after self
+        fixed = frozenset(
+            k
+            for k, p in enumerate(params)
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            and "VarCell" in str(p.annotation)
+        )
+        rest = next(
+            (k for k, p in enumerate(params) if p.kind == p.VAR_POSITIONAL),
+            None,
+        )
+        if rest is not None and "VarCell" not in str(params[rest].annotation):
+            rest = None
+        hit = _REF_INPUTS[cls] = (fixed, rest)
+    fixed, rest = hit
+    return i in fixed or (rest is not None and i >= rest)
+
+
+def _dereferenced(g: Graph, cls: type[OpDef], inputs: list[Tensor]) -> list[Tensor]:
+    """`inputs` with a read of each variable's storage that `cls` takes as a value: TF reads a
+    reference tensor implicitly wherever a value is expected (`get_tensor_by_name("w:0") * 2`
+    after import_meta_graph)."""
+    out = []
+    for i, t in enumerate(inputs):
+        if t._op._opdef.type == "VariableV2" and not _takes_ref(cls, i):
+            with g.name_scope(None):
+                read = g.create_op(get_op_class("ReadVariableOp"), [t], {}, f"{t._op.name}/read_1")
+            t = read.outputs[0]
+        out.append(t)
+    return out
+
+
 _VALID_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$")
 _VALID_SCOPE = re.compile(r"^[A-Za-z0-9_.\-/>]*$")
 
@@ -568,6 +613,10 @@ class Graph:
         """Creates a node: names it, infers its outputs' shapes and dtypes, wires it in."""
         if self._finalized:
             raise RuntimeError("Graph is finalized and cannot be modified.")
+        for i, t in enumerate(inputs):
+            if t._op._opdef.type == "VariableV2" and not _takes_ref(opdef_cls, i):
+                inputs = _dereferenced(self, opdef_cls, inputs)
+                break
         base = name if name else opdef_cls.type
         if not _VALID_NAME.match(base.rstrip("/")) and base:
             raise ValueError(f"'{base}' is not a valid node name")
