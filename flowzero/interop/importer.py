@@ -34,7 +34,14 @@ def _parse_input(s: str, where: str) -> tuple[bool, str, int]:
 def _supported(op_type: str) -> bool:
     if op_type in op_mapping.IMPORTERS or op_type in tf2_functions.FUNCTIONAL_TYPES:
         return True
-    return op_mapping.RENAMED.get(op_type, op_type) in registered_ops()
+    name = op_mapping.RENAMED.get(op_type, op_type)
+    if name in registered_ops():
+        return True
+    try:  # an op module loaded on first use (summaries, queues, readers) registers it now
+        get_op_class(name)
+    except errors.NotFoundError:
+        return False
+    return True
 
 
 def _find_cycle(remaining: set[str], deps: dict[str, list[str]]) -> list[str]:

@@ -67,3 +67,36 @@ def test_missing_op_type_hook_runs_once_per_miss_and_unknown_types_still_fail():
     finally:
         registry._ON_MISSING.remove(seen.append)
     np.testing.assert_equal(len(registry._ON_MISSING), 1)
+
+
+def test_import_graph_def_with_a_summary_in_a_fresh_process(tmp_path):
+    """tf.import_graph_def (not only import_meta_graph) of a GraphDef holding a summary op, in a
+    program that has not loaded tf.summary yet."""
+    import subprocess
+    import sys
+    import textwrap
+
+    write = textwrap.dedent(
+        f"""
+        import flowzero as tf
+        x = tf.placeholder(tf.float32, [None], name="x")
+        tf.summary.histogram("h", x)
+        tf.train.write_graph(tf.get_default_graph().as_graph_def(), {str(tmp_path)!r},
+                             "g.pb", as_text=False)
+        """
+    )
+    read = textwrap.dedent(
+        f"""
+        import flowzero as tf
+        gd = tf.GraphDef()
+        gd.ParseFromString(open({str(tmp_path / "g.pb")!r}, "rb").read())
+        tf.import_graph_def(gd, name="")
+        print(sorted(o.type for o in tf.get_default_graph().get_operations()))
+        """
+    )
+    for code in (write, read):
+        res = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+        )
+        assert res.returncode == 0, res.stderr
+    assert "HistogramSummary" in res.stdout
