@@ -146,8 +146,9 @@ def cell_bwd(dh, dcs, i, f, o, ci, co, cs_prev, d, dcs_prev, one):  # pragma: no
 
 
 def warm_up() -> None:
-    """Compile (or load from Numba's cache) every kernel for float32 and float64."""
-    for dt in (np.float32, np.float64):
+    """Compile (or load from Numba's cache) every kernel for float32, what models train in; a
+    float64 version compiles on its first call (then it is cached too)."""
+    for dt in (np.float32,):
         one, half, quarter = dt(1), dt(0.5), dt(0.25)
         g = np.zeros((1, 4), dt)
         s = [np.zeros((1, 1), dt) for _ in range(8)]

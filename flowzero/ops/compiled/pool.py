@@ -252,8 +252,9 @@ def max_pool_grad_taps(first, dy, kh, kw, sh, sw, dxp):  # noqa: ANN001, ANN201
 
 
 def warm_up() -> None:
-    """Compile (or load from Numba's cache) the float32 and float64 versions."""
-    for dt in (np.float32, np.float64):
+    """Compile (or load from Numba's cache) the float32 versions, what models train in; a
+    float64 version compiles on its first call (then it is cached too)."""
+    for dt in (np.float32,):
         x = np.zeros((1, 2, 2, 1), dtype=dt)
         y = np.empty((1, 1, 1, 1), dtype=dt)
         first = np.empty((1, 1, 1, 1), dtype=np.uint8)
