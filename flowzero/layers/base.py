@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ import numpy as np
 from flowzero.framework import dtypes
 from flowzero.framework.graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
 from flowzero.framework.shapes import TensorShape
+from flowzero.layers.utils import normalize_data_format, normalize_padding, normalize_tuple
 from flowzero.ops import activation_ops, cast_ops, math_ops, reshape_ops
 from flowzero.variables import Variable, get_variable, variable_scope, zeros_initializer
 
@@ -21,35 +21,18 @@ _ZEROS = zeros_initializer()  # TF's default bias initializer (stateless, so one
 
 
 def _tuple(value: Any, n: int, what: str) -> tuple[int, ...]:
-    """An int or n ints as an n-tuple (TF's normalize_tuple)."""
-    if isinstance(value, (numbers.Integral, np.integer)):
-        return (int(value),) * n
-    try:
-        out = tuple(int(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"The `{what}` argument must be a tuple of {n} integers; got {value!r}."
-        ) from None
-    if len(out) != n:
-        raise ValueError(f"The `{what}` argument must be a tuple of {n} integers; got {value!r}.")
-    return out
+    """An int or n ints as an n-tuple (TF's normalize_tuple, flowzero/layers/utils.py)."""
+    return normalize_tuple(value, n, what)
 
 
 def _padding(padding: str) -> str:
-    p = str(padding).upper()
-    if p not in ("VALID", "SAME"):
-        raise ValueError(f"The `padding` argument must be one of 'valid', 'same'; got {padding!r}.")
-    return p
+    """'valid' / 'same' (any case) as the ops' 'VALID' / 'SAME'."""
+    return normalize_padding(padding).upper()
 
 
 def _data_format(data_format: str) -> str:
-    df = str(data_format).lower()
-    if df not in ("channels_last", "channels_first"):
-        raise ValueError(
-            f"The `data_format` argument must be one of 'channels_first', "
-            f"'channels_last'; got {data_format!r}."
-        )
-    return "NHWC" if df == "channels_last" else "NCHW"
+    """'channels_last' / 'channels_first' as the ops' 'NHWC' / 'NCHW'."""
+    return "NHWC" if normalize_data_format(data_format) == "channels_last" else "NCHW"
 
 
 def _static_bool(flag: Any) -> bool | None:
