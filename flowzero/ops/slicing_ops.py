@@ -36,6 +36,7 @@ from flowzero.ops.common import (
     _require_int,
     _static_shape_value,
     _strided_index,
+    scatter_add_rows,
     static_value,
 )
 from flowzero.ops.reshape_ops import reshape
@@ -553,7 +554,7 @@ class MirrorPadGrad(OpDef):
             n = g.shape[ax] - a - b
             src = np.pad(np.arange(n), (a, b), mode=mode)  # padded position -> source index
             out = np.zeros(g.shape[:ax] + (n,) + g.shape[ax + 1 :], dtype=dy.dtype)
-            np.add.at(np.moveaxis(out, ax, 0), src, np.moveaxis(g, ax, 0))
+            scatter_add_rows(np.moveaxis(out, ax, 0), src, np.moveaxis(g, ax, 0))
             g = out
         return g if g is not dy else np.array(dy)
 

@@ -17,7 +17,7 @@ from flowzero.framework.sparse_tensor import SparseTensor
 from flowzero.ops.array_ops import shape as shape_of
 from flowzero.ops.array_ops import size
 from flowzero.ops.cast_ops import cast
-from flowzero.ops.common import DTypeError, _graph_for, _static_shape_value
+from flowzero.ops.common import DTypeError, _graph_for, _static_shape_value, scatter_add_rows
 from flowzero.ops.indexing_ops import gather, gather_nd
 from flowzero.ops.linalg_ops import matmul
 from flowzero.ops.logic_ops import equal
@@ -86,7 +86,7 @@ class SparseTensorDenseMatMul(OpDef):
             )
         v = np.conj(val) if self.attrs["adjoint_a"] else val
         out = np.zeros((n_rows, bb.shape[1]), dtype=b.dtype)
-        np.add.at(out, r, v[:, None] * bb[c])
+        scatter_add_rows(out, r, v[:, None] * bb[c])
         return out
 
     def gradient(self, op: Any, dy: Tensor) -> list[Any]:
