@@ -141,13 +141,11 @@ _DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"
 def _fill_run_metadata(
     run_metadata: Any, records: list[tuple[Any, ...]], graph: Graph | None, partition: bool
 ) -> None:
-    import threading as _threading
-
     from flowzero.framework.errors import OpError
     from flowzero.interop.convert import dtype_enum
 
     dev = run_metadata.step_stats.dev_stats.add(device=_DEVICE)
-    tid = _threading.get_ident() & 0xFFFFFFFF
+    tid = threading.get_ident() & 0xFFFFFFFF
     epoch = time.time_ns() - time.perf_counter_ns()  # the records' clock -> ns since the epoch
     for name, label, t0, t1, outs in records:
         ns = dev.node_stats.add(
