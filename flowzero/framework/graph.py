@@ -61,9 +61,8 @@ def _dereferenced(g: Graph, cls: type[OpDef], inputs: list[Tensor]) -> list[Tens
     out = []
     for i, t in enumerate(inputs):
         if t._op._opdef.type == "VariableV2" and not _takes_ref(cls, i):
-            with g.name_scope(None):
-                read = g.create_op(get_op_class("ReadVariableOp"), [t], {}, f"{t._op.name}/read_1")
-            t = read.outputs[0]
+            name = g.unique_name(f"{t._op.name}/read") + "/"  # beside the variable, any scope
+            t = g.create_op(get_op_class("ReadVariableOp"), [t], {}, name).outputs[0]
         out.append(t)
     return out
 

@@ -395,8 +395,8 @@ def _build(
     if fz_type == "Identity" and len(inputs) == 1 and inputs[0].op.type == "VariableV2":
         fz_type = "ReadVariableOp"  # TF's read of a reference variable
         fz_attrs = {}
-    elif fz_type not in op_mapping.REF_CONSUMERS and any(t.op.type == "VariableV2" for t in inputs):
-        inputs = [_read(g, t) if t.op.type == "VariableV2" else t for t in inputs]
+    # (Any other op reading a VariableV2 output directly gets a ReadVariableOp from
+    # Graph.create_op, which reads references wherever a kernel takes a value, as TF does.)
     if tf_type == "Const":
         value = fz_attrs.get("value")
         if not isinstance(value, np.ndarray):
@@ -410,10 +410,3 @@ def _build(
             )
     op = g.create_op(get_op_class(fz_type), inputs, fz_attrs, name + "/" if absolute else name)
     return op.outputs
-
-
-def _read(g: Graph, ref: Tensor) -> Tensor:
-    """A ReadVariableOp of a variable's storage (TF reads reference tensors implicitly)."""
-    return g.create_op(
-        get_op_class("ReadVariableOp"), [ref], {}, g.unique_name(f"{ref.op.name}/read") + "/"
-    ).outputs[0]

@@ -570,27 +570,6 @@ RENAMED = {
     "CheckNumerics": "Identity",
     "ResourceCountUpTo": "CountUpTo",  # (of a VarHandleOp, imported as a VariableV2)
 }
-# flowzero op types that take a variable's storage (a reference) as an input; any other op
-# reading a VariableV2 output directly (TF dereferences refs implicitly) gets a ReadVariableOp.
-REF_CONSUMERS = frozenset(
-    {
-        "Assign",
-        "AssignAdd",
-        "AssignSub",
-        "IsVariableInitialized",
-        "ReadVariableOp",
-        "ApplyGradientDescent",
-        "ApplyMomentum",
-        "ApplyAdam",
-        "ApplyAdagrad",
-        "ApplyAdadelta",
-        "ApplyRMSProp",
-        "ApplyCenteredRMSProp",
-        "ReportUninitializedVariables",
-        "MpiBroadcastVariables",
-        "CountUpTo",
-    }
-)
 
 
 # TF's default values of the attrs flowzero reads, for NodeDefs written without them.
