@@ -233,11 +233,7 @@ _PROTO_NAMES = frozenset(
         "FunctionDefLibrary",
         "VariableDef",
         "SavedModel",
-    }
-)
-# TF1's session and run options: protobuf messages too (flowzero/runtime/options.py).
-_OPTIONS = frozenset(
-    {
+        # TF1's session and run options (flowzero/runtime/options.py)
         "ConfigProto",
         "GPUOptions",
         "GraphOptions",
@@ -288,8 +284,6 @@ def __getattr__(name: str) -> object:
         value = getattr(importlib.import_module("flowzero.ops.data_flow_ops"), name)
     elif name in _READERS:
         value = getattr(importlib.import_module("flowzero.ops.reader_ops"), name)
-    elif name in _OPTIONS:
-        value = getattr(importlib.import_module("flowzero.runtime.options"), name)
     elif name in _PROTO_NAMES:  # tf.GraphDef, tf.MetaGraphDef, ...: TF's protobuf messages
         value = getattr(importlib.import_module("flowzero.proto"), name)
     elif name in _INTEROP:

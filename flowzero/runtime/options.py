@@ -18,24 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
-# The messages this module hands out (not `__all__`: they exist only once asked for).
-NAMES = (
-    "ConfigProto",
-    "GPUOptions",
-    "GraphOptions",
-    "OptimizerOptions",
-    "RunOptions",
-    "RunMetadata",
-    "ThreadPoolOptionProto",
-    "RewriterConfig",
-)
-
 
 def __getattr__(name: str) -> Any:
-    if name in NAMES:
-        from flowzero.proto import config_pb2
+    # The messages of flowzero/proto/config.proto (flowzero.proto.MESSAGES says which).
+    from flowzero import proto
 
-        value = getattr(config_pb2, name)
+    if proto.MESSAGES.get(name) == "config_pb2":
+        value = getattr(proto, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
