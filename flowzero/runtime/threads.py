@@ -45,7 +45,10 @@ from typing import Any
 
 # -- the rule (measured on the 2-core machine of docs/performance.md; see its thread section) ---
 SMALL_WORK = 1 << 18  # OpenBLAS's own threshold: below it a GEMM runs on one thread anyway
-PARALLEL_WORK = 1 << 24  # ~16.8 M multiply-adds: ~0.3-0.8 ms on one thread here
+# ~3.1 M multiply-adds (~50-100 us on one thread here): from about there up, a second thread
+# took 0.53-0.71x the time on an idle machine (100x784x50, 128x128x512, 256x256x64, ...);
+# at 1.0-2.7 M it took 0.9-1.3x. Under load `free_cores` keeps such a GEMM on one thread.
+PARALLEL_WORK = 3 << 20
 PARALLEL_OUTPUTS = 1 << 14  # a GEMM with a small output (a filter gradient) does not split well
 LOAD_SAMPLE_S = 0.05  # how often the load is sampled (at most), while large ops run
 SPIN_S = 0.2  # after a multi-threaded GEMM, the BLAS's workers spin for up to about this long

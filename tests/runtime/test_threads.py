@@ -154,8 +154,10 @@ def test_conv_ops_decide_from_their_gemm(blas):
 
 
 def test_lstm_cell_steps_decide_from_their_gemm(blas):
-    """The fused LSTM step (a while-loop dynamic_rnn's body, static_rnn) and its gradient at
-    W7's size: [128, 28 + 128] @ [156, 512], one thread, switched once per run."""
+    """The fused LSTM step (a while-loop dynamic_rnn's body, static_rnn) and its gradient:
+    at W7's size, [128, 28 + 128] @ [156, 512] (10.2 M multiply-adds), as many threads as the
+    free cores allow (here all: nothing to switch); at batch 32 (2.6 M), one thread, switched
+    once per run."""
     from flowzero.ops import rnn_ops
 
     g = tf.Graph()
@@ -169,6 +171,10 @@ def test_lstm_cell_steps_decide_from_their_gemm(blas):
     feed = {x: np.ones((128, 28), np.float32), c: np.zeros((128, 128), np.float32)}
     with tf.Session(graph=g) as sess:
         sess.run(dw, feed)
+    assert blas.sets == []
+    mid = {x: np.ones((32, 28), np.float32), c: np.zeros((32, 128), np.float32)}
+    with tf.Session(graph=g) as sess:
+        sess.run(dw, mid)
     assert blas.sets == [1, 4]
     small = {x: np.ones((2, 28), np.float32), c: np.zeros((2, 128), np.float32)}
     del blas.sets[:]
@@ -265,12 +271,12 @@ def test_restored_after_an_error(blas):
 def test_loop_bodies_switch_inside_the_outer_run_only(blas):
     g = tf.Graph()
     with g.as_default():
-        x = tf.placeholder(tf.float32, [None, 200])
-        w = tf.constant(np.full((200, 200), 1e-3, np.float32))
+        x = tf.placeholder(tf.float32, [None, 150])
+        w = tf.constant(np.full((150, 150), 1e-3, np.float32))
         _, y = tf.while_loop(
             lambda i, h: i < 3, lambda i, h: (i + 1, tf.matmul(h, w)), [tf.constant(0), x]
         )
-    feed = {x: np.ones((100, 200), np.float32)}  # 100 x 200 x 200: one thread
+    feed = {x: np.ones((100, 150), np.float32)}  # 100 x 150 x 150: one thread
     with tf.Session(graph=g) as sess:
         sess.run(y, feed)  # the first run finds out that the body switches: once per iteration
         assert blas.sets == [1, 4] * 3
