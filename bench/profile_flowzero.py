@@ -30,28 +30,42 @@ from bench.data import Data, prepare  # noqa: E402
 
 def _replay(plan: Any, feed_values: list[Any], reps: int) -> dict[tuple[str, str], list[float]]:
     """Runs the plan's steps like Plan.run, timing each kernel; returns (type, name) -> [s]."""
+    from flowzero.runtime import threads
+
     per: dict[tuple[str, str], list[float]] = defaultdict(list)
     now = time.perf_counter
     for _ in range(reps):
-        vals: list[Any] = [None] * plan.nslots
-        for s, v in zip(plan.feed_slots, feed_values):
-            vals[s] = v
-        labels = getattr(plan, "labels", None) or [op.type for op in plan.ops]
-        for (fn, ins, out, frees), op, label in zip(plan.steps, plan.ops, labels):
-            args = [vals[j] for j in ins]
-            t0 = now()
-            r = fn(*args)
-            dt = now() - t0
-            if out is not None:
-                if out.__class__ is int:
-                    vals[out] = r
-                else:
-                    for s, v in zip(out, r):
-                        vals[s] = v
-            for s in frees:
-                vals[s] = None
-            per[(label, op.name)].append(dt)
+        # as Session.run: the thread policy switches the BLAS only between enter and leave
+        # (without them every GEMM would run on the BLAS's default count)
+        threads.enter()
+        try:
+            _replay_once(plan, feed_values, per, now)
+        finally:
+            threads.leave()
     return per
+
+
+def _replay_once(
+    plan: Any, feed_values: list[Any], per: dict[tuple[str, str], list[float]], now: Any
+) -> None:
+    vals: list[Any] = [None] * plan.nslots
+    for s, v in zip(plan.feed_slots, feed_values):
+        vals[s] = v
+    labels = getattr(plan, "labels", None) or [op.type for op in plan.ops]
+    for (fn, ins, out, frees), op, label in zip(plan.steps, plan.ops, labels):
+        args = [vals[j] for j in ins]
+        t0 = now()
+        r = fn(*args)
+        dt = now() - t0
+        if out is not None:
+            if out.__class__ is int:
+                vals[out] = r
+            else:
+                for s, v in zip(out, r):
+                    vals[s] = v
+        for s in frees:
+            vals[s] = None
+        per[(label, op.name)].append(dt)
 
 
 def _table(per: dict[tuple[str, str], list[float]], reps: int, step_s: float) -> str:
