@@ -327,6 +327,17 @@ def test_dropout_python_bool_and_bool_tensor() -> None:
         layers.dropout(x, training=tf.placeholder(tf.float32, []))
 
 
+def test_dropout_training_flag_must_be_a_scalar() -> None:
+    x = tf.ones([2, 3])
+    with pytest.raises(ValueError, match=r"`training` must be a scalar.*shape \(2,\)"):
+        layers.dropout(x, training=tf.placeholder(tf.bool, [2]))
+    flag = tf.placeholder(tf.bool)  # unknown shape: checked when the run feeds it
+    y = layers.dropout(x, training=flag)
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="training_flag_scalar.*shape"):
+            sess.run(y, {flag: [True, False]})
+
+
 def test_dropout_class_and_noise_shape() -> None:
     tf.set_random_seed(2)
     x = tf.ones([50, 20])

@@ -55,7 +55,7 @@ def _select(flag: Tensor, if_true: Tensor, if_false: Tensor) -> Tensor:
     computed anyway. `flag` is reshaped to a scalar, so the result keeps the branches' static
     shape even when `flag` is a placeholder of unknown shape (`tf.placeholder(tf.bool)`), and a
     non-scalar flag is an error when the run feeds it."""
-    c = reshape_ops.reshape(cast_ops.cast(flag, if_true.dtype), [])
+    c = reshape_ops.reshape(cast_ops.cast(flag, if_true.dtype), [], name="training_flag_scalar")
     return math_ops.add(if_true * c, if_false * (1.0 - c), name="cond")
 
 
@@ -66,6 +66,11 @@ def _check_training(training: Any) -> Any:
             raise TypeError(
                 f"`training` must be a Python bool or a bool Tensor; got a "
                 f"{t.dtype.name} tensor {t.name}."
+            )
+        if t.shape.ndims not in (None, 0):
+            raise ValueError(
+                f"`training` must be a scalar (a Python bool or a bool Tensor of shape []); "
+                f"got {t.name} of shape {t.shape}."
             )
         return t
     return training
