@@ -18,7 +18,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from flowzero.contrib.framework import add_arg_scope
 from flowzero.contrib.initializers import _collect, _var_collections, xavier_initializer
@@ -56,37 +57,77 @@ def _input_4d(inputs: Any, what: str) -> Tensor:
     return x
 
 
-def _finish(
-    out: Tensor,
+class _Common(NamedTuple):
+    """The arguments every contrib conv layer takes after its geometry, as TF names them."""
+
+    activation_fn: Any
+    normalizer_fn: Any
+    normalizer_params: Any
+    weights_initializer: Any
+    weights_regularizer: Any
+    biases_initializer: Any
+    biases_regularizer: Any
+    reuse: Any
+    variables_collections: Any
+    outputs_collections: Any
+    trainable: bool
+    scope: str | None
+
+
+def _conv_layer(
+    what: str,
+    default_scope: str,
+    inputs: Any,
     num_outputs: int,
-    dtype: Any,
-    data_format: str,
-    activation_fn: Any,
-    normalizer_fn: Any,
-    normalizer_params: Any,
-    biases_initializer: Any,
-    biases_regularizer: Any,
-    trainable: bool,
-    cols: list[str],
+    kernel_size: Any,
+    stride: Any,
+    data_format: str | None,
+    weights_shape: Callable[[int, int, int], list[int]],
+    build: Callable[[Tensor, Tensor, str, tuple[int, int], tuple[int, int]], Tensor],
+    a: _Common,
 ) -> Tensor:
-    """normalizer_fn or the bias, then the activation, as each contrib layer ends."""
-    if normalizer_fn is not None:
-        out = normalizer_fn(out, **(normalizer_params or {}))
-    elif biases_initializer is not None:
-        b = get_variable(
-            "biases",
-            [num_outputs],
-            dtype=dtype,
-            initializer=biases_initializer,
-            regularizer=biases_regularizer,
-            trainable=trainable,
+    """A contrib conv layer: its `weights` variable (weights_shape(kh, kw, in channels),
+    Xavier by default) in scope `default_scope`, `build(x, weights, data format, kernel size,
+    stride)`, then normalizer_fn or the biases, then activation_fn."""
+    fmt = _data_format(data_format)
+    x = _input_4d(inputs, what)
+    in_ch = x.shape[1 if fmt == "NCHW" else 3].value
+    if in_ch is None:
+        raise ValueError(f"{what}: the channels of the inputs must be defined; got {x.shape}.")
+    kh, kw = normalize_tuple(kernel_size, 2, "kernel_size")
+    sh, sw = normalize_tuple(stride, 2, "stride")
+    biases_initializer = a.biases_initializer
+    if biases_initializer == "zeros":
+        biases_initializer = zeros_initializer()
+    cols = _var_collections(a.variables_collections)
+    with variable_scope(a.scope, default_name=default_scope, reuse=a.reuse) as sc:
+        w = get_variable(
+            "weights",
+            weights_shape(kh, kw, in_ch),
+            dtype=x.dtype,
+            initializer=a.weights_initializer or xavier_initializer(),
+            regularizer=a.weights_regularizer,
+            trainable=a.trainable,
             collections=cols,
         )
-        out = _bias_add(out, b, data_format)
-    if activation_fn == _RELU:
-        activation_fn = activation_ops.relu
-    if activation_fn is not None:
-        out = activation_fn(out)
+        out = build(x, w, fmt, (kh, kw), (sh, sw))
+        if a.normalizer_fn is not None:
+            out = a.normalizer_fn(out, **(a.normalizer_params or {}))
+        elif biases_initializer is not None:
+            b = get_variable(
+                "biases",
+                [num_outputs],
+                dtype=x.dtype,
+                initializer=biases_initializer,
+                regularizer=a.biases_regularizer,
+                trainable=a.trainable,
+                collections=cols,
+            )
+            out = _bias_add(out, b, fmt)
+        activation_fn = activation_ops.relu if a.activation_fn == _RELU else a.activation_fn
+        if activation_fn is not None:
+            out = activation_fn(out)
+    _collect(a.outputs_collections, out, alias=sc.original_name_scope)
     return out
 
 
@@ -139,48 +180,33 @@ def convolution2d(
     Raises:
         ValueError: inputs not 4-D or of unknown channels, or a bad data_format.
     """
-    fmt = _data_format(data_format)
-    x = _input_4d(inputs, "conv2d")
-    c_axis = 1 if fmt == "NCHW" else 3
-    in_ch = x.shape[c_axis].value
-    if in_ch is None:
-        raise ValueError(f"conv2d: the channels of the inputs must be defined; got {x.shape}.")
-    kh, kw = normalize_tuple(kernel_size, 2, "kernel_size")
-    sh, sw = normalize_tuple(stride, 2, "stride")
     rh, rw = normalize_tuple(rate, 2, "rate")
-    if biases_initializer == "zeros":
-        biases_initializer = zeros_initializer()
-    cols = _var_collections(variables_collections)
-    with variable_scope(scope, default_name="Conv", reuse=reuse) as sc:
-        w = get_variable(
-            "weights",
-            [kh, kw, in_ch, num_outputs],
-            dtype=x.dtype,
-            initializer=weights_initializer or xavier_initializer(),
-            regularizer=weights_regularizer,
-            trainable=trainable,
-            collections=cols,
-        )
-        strides = [1, 1, sh, sw] if fmt == "NCHW" else [1, sh, sw, 1]
-        dil = [1, 1, rh, rw] if fmt == "NCHW" else [1, rh, rw, 1]
-        out = _nn().conv2d(
+
+    def build(x: Tensor, w: Tensor, fmt: str, _: Any, stride: tuple[int, int]) -> Tensor:
+        (sh, sw), nchw = stride, fmt == "NCHW"
+        strides = [1, 1, sh, sw] if nchw else [1, sh, sw, 1]
+        dil = [1, 1, rh, rw] if nchw else [1, rh, rw, 1]
+        return _nn().conv2d(
             x, w, strides, padding.upper(), data_format=fmt, dilations=dil, name="Conv2D"
         )
-        out = _finish(
-            out,
-            num_outputs,
-            x.dtype,
-            fmt,
-            activation_fn,
-            normalizer_fn,
-            normalizer_params,
-            biases_initializer,
-            biases_regularizer,
-            trainable,
-            cols,
-        )
-    _collect(outputs_collections, out, alias=sc.original_name_scope)
-    return out
+
+    common = _Common(
+        activation_fn, normalizer_fn, normalizer_params, weights_initializer,
+        weights_regularizer, biases_initializer, biases_regularizer, reuse,
+        variables_collections, outputs_collections, trainable, scope,
+    )  # fmt: skip
+    return _conv_layer(
+        "conv2d",
+        "Conv",
+        inputs,
+        num_outputs,
+        kernel_size,
+        stride,
+        data_format,
+        lambda kh, kw, c: [kh, kw, c, num_outputs],
+        build,
+        common,
+    )
 
 
 conv2d = convolution2d
@@ -215,33 +241,16 @@ def convolution2d_transpose(
     Raises:
         ValueError: inputs not 4-D or of unknown channels, or a bad data_format.
     """
-    fmt = _data_format(data_format)
-    x = _input_4d(inputs, "conv2d_transpose")
-    h_axis, w_axis, c_axis = (2, 3, 1) if fmt == "NCHW" else (1, 2, 3)
-    in_ch = x.shape[c_axis].value
-    if in_ch is None:
-        raise ValueError(
-            f"conv2d_transpose: the channels of the inputs must be defined; got {x.shape}."
-        )
-    kh, kw = normalize_tuple(kernel_size, 2, "kernel_size")
-    sh, sw = normalize_tuple(stride, 2, "stride")
     pad = padding.lower()
-    if biases_initializer == "zeros":
-        biases_initializer = zeros_initializer()
-    cols = _var_collections(variables_collections)
-    with variable_scope(scope, default_name="Conv2d_transpose", reuse=reuse) as sc:
-        w = get_variable(
-            "weights",
-            [kh, kw, num_outputs, in_ch],
-            dtype=x.dtype,
-            initializer=weights_initializer or xavier_initializer(),
-            regularizer=weights_regularizer,
-            trainable=trainable,
-            collections=cols,
-        )
+
+    def build(
+        x: Tensor, w: Tensor, fmt: str, kernel: tuple[int, int], stride: tuple[int, int]
+    ) -> Tensor:
         from flowzero import shape as _shape
         from flowzero import stack as _stack
 
+        (kh, kw), (sh, sw), nchw = kernel, stride, fmt == "NCHW"
+        h_axis, w_axis = (2, 3) if nchw else (1, 2)
         dyn = _shape(x)
         sizes = []
         for axis, k, s in ((h_axis, kh, sh), (w_axis, kw, sw)):
@@ -251,26 +260,29 @@ def convolution2d_transpose(
                 if n is not None
                 else dyn[axis] * s + (max(k - s, 0) if pad == "valid" else 0)
             )
-        dims = [dyn[0], num_outputs, *sizes] if fmt == "NCHW" else [dyn[0], *sizes, num_outputs]
-        strides = [1, 1, sh, sw] if fmt == "NCHW" else [1, sh, sw, 1]
-        out = _nn().conv2d_transpose(
+        dims = [dyn[0], num_outputs, *sizes] if nchw else [dyn[0], *sizes, num_outputs]
+        strides = [1, 1, sh, sw] if nchw else [1, sh, sw, 1]
+        return _nn().conv2d_transpose(
             x, w, _stack(dims), strides, padding.upper(), data_format=fmt, name="conv2d_transpose"
         )
-        out = _finish(
-            out,
-            num_outputs,
-            x.dtype,
-            fmt,
-            activation_fn,
-            normalizer_fn,
-            normalizer_params,
-            biases_initializer,
-            biases_regularizer,
-            trainable,
-            cols,
-        )
-    _collect(outputs_collections, out, alias=sc.original_name_scope)
-    return out
+
+    common = _Common(
+        activation_fn, normalizer_fn, normalizer_params, weights_initializer,
+        weights_regularizer, biases_initializer, biases_regularizer, reuse,
+        variables_collections, outputs_collections, trainable, scope,
+    )  # fmt: skip
+    return _conv_layer(
+        "conv2d_transpose",
+        "Conv2d_transpose",
+        inputs,
+        num_outputs,
+        kernel_size,
+        stride,
+        data_format,
+        lambda kh, kw, c: [kh, kw, num_outputs, c],
+        build,
+        common,
+    )
 
 
 conv2d_transpose = convolution2d_transpose
