@@ -83,7 +83,7 @@ def _conv_layer(
     stride: Any,
     data_format: str | None,
     weights_shape: Callable[[int, int, int], list[int]],
-    build: Callable[[Tensor, Tensor, str, tuple[int, int], tuple[int, int]], Tensor],
+    build: Callable[[Tensor, Any, str, tuple[int, int], tuple[int, int]], Tensor],
     a: _Common,
 ) -> Tensor:
     """A contrib conv layer: its `weights` variable (weights_shape(kh, kw, in channels),
@@ -182,7 +182,7 @@ def convolution2d(
     """
     rh, rw = normalize_tuple(rate, 2, "rate")
 
-    def build(x: Tensor, w: Tensor, fmt: str, _: Any, stride: tuple[int, int]) -> Tensor:
+    def build(x: Tensor, w: Any, fmt: str, _: Any, stride: tuple[int, int]) -> Tensor:
         (sh, sw), nchw = stride, fmt == "NCHW"
         strides = [1, 1, sh, sw] if nchw else [1, sh, sw, 1]
         dil = [1, 1, rh, rw] if nchw else [1, rh, rw, 1]
@@ -244,7 +244,7 @@ def convolution2d_transpose(
     pad = padding.lower()
 
     def build(
-        x: Tensor, w: Tensor, fmt: str, kernel: tuple[int, int], stride: tuple[int, int]
+        x: Tensor, w: Any, fmt: str, kernel: tuple[int, int], stride: tuple[int, int]
     ) -> Tensor:
         from flowzero import shape as _shape
         from flowzero import stack as _stack
