@@ -96,7 +96,28 @@ class Helper(abc.ABC):
         """(finished, next_inputs, next_state) after this step."""
 
 
-class CustomHelper(Helper):
+class _Stored(Helper):
+    """A helper that keeps its batch size and its sample ids' shape and dtype as attributes
+    (scalar int32 ids unless it sets others)."""
+
+    _batch_size: Any = None
+    _sample_ids_shape: TensorShape = TensorShape([])
+    _sample_ids_dtype: dtypes.DType = dtypes.int32
+
+    @property
+    def batch_size(self) -> Any:
+        return self._batch_size
+
+    @property
+    def sample_ids_shape(self) -> TensorShape:
+        return self._sample_ids_shape
+
+    @property
+    def sample_ids_dtype(self) -> dtypes.DType:
+        return self._sample_ids_dtype
+
+
+class CustomHelper(_Stored):
     """A Helper built from three callables.
 
     Args:
@@ -129,14 +150,6 @@ class CustomHelper(Helper):
             raise ValueError("batch_size accessed before initialize was called")
         return self._batch_size
 
-    @property
-    def sample_ids_shape(self) -> TensorShape:
-        return self._sample_ids_shape
-
-    @property
-    def sample_ids_dtype(self) -> dtypes.DType:
-        return self._sample_ids_dtype
-
     def initialize(self, name: str | None = None) -> tuple[Tensor, Any]:
         with name_scope(name, "CustomHelperInitialize"):
             finished, next_inputs = self._initialize_fn()
@@ -157,7 +170,7 @@ class CustomHelper(Helper):
             )
 
 
-class TrainingHelper(Helper):
+class TrainingHelper(_Stored):
     """Teacher forcing: step t reads inputs[:, t] (the ground truth); sample ids are the
     argmax of the outputs; entry b is finished after sequence_length[b] steps.
 
@@ -197,18 +210,6 @@ class TrainingHelper(Helper):
     @property
     def sequence_length(self) -> Tensor:
         return self._sequence_length
-
-    @property
-    def batch_size(self) -> Any:
-        return self._batch_size
-
-    @property
-    def sample_ids_shape(self) -> TensorShape:
-        return TensorShape([])
-
-    @property
-    def sample_ids_dtype(self) -> dtypes.DType:
-        return dtypes.int32
 
     def _read(self, index: Any) -> Any:
         return nest.map_structure(lambda ta: ta.read(index), self._input_tas)

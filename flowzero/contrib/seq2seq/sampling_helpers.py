@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flowzero.contrib.seq2seq.helper import Helper, _embedding_fn, _sample_categorical
+from flowzero.contrib.seq2seq.helper import _embedding_fn, _sample_categorical, _Stored
 from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor, convert_to_tensor
-from flowzero.framework.shapes import TensorShape, as_shape
+from flowzero.framework.shapes import as_shape
 from flowzero.ops import (
     array_ops,
     logic_ops,
@@ -24,7 +24,7 @@ from flowzero.ops import (
 from flowzero.ops.control_flow_ops import cond
 
 
-class GreedyEmbeddingHelper(Helper):
+class GreedyEmbeddingHelper(_Stored):
     """Greedy decoding: the next input is the embedding of argmax(outputs); entry b is
     finished when it emits `end_token`.
 
@@ -55,18 +55,6 @@ class GreedyEmbeddingHelper(Helper):
                 f"{self._end_token.shape}."
             )
         self._start_inputs = self._embedding_fn(self._start_tokens)
-
-    @property
-    def batch_size(self) -> Any:
-        return self._batch_size
-
-    @property
-    def sample_ids_shape(self) -> TensorShape:
-        return TensorShape([])
-
-    @property
-    def sample_ids_dtype(self) -> dtypes.DType:
-        return dtypes.int32
 
     def initialize(self, name: str | None = None) -> tuple[Tensor, Any]:
         finished = manip_ops.tile([False], reshape_ops.reshape(self._batch_size, [1]))
@@ -138,7 +126,7 @@ class SampleEmbeddingHelper(GreedyEmbeddingHelper):
         return _sample_categorical(logits, self._seed)
 
 
-class InferenceHelper(Helper):
+class InferenceHelper(_Stored):
     """Feeds the outputs, passed through `next_inputs_fn` (default identity), back as the
     next inputs; finished by `end_fn(sample_ids)`. sample ids are `sample_fn(outputs)`.
 
@@ -161,23 +149,11 @@ class InferenceHelper(Helper):
     ) -> None:
         self._sample_fn = sample_fn
         self._end_fn = end_fn
-        self._sample_shape = as_shape(sample_shape)
-        self._sample_dtype = dtypes.as_dtype(sample_dtype)
+        self._sample_ids_shape = as_shape(sample_shape)
+        self._sample_ids_dtype = dtypes.as_dtype(sample_dtype)
         self._next_inputs_fn = next_inputs_fn
         self._start_inputs = convert_to_tensor(start_inputs, name="start_inputs")
         self._batch_size = array_ops.shape(self._start_inputs)[0]
-
-    @property
-    def batch_size(self) -> Any:
-        return self._batch_size
-
-    @property
-    def sample_ids_shape(self) -> TensorShape:
-        return self._sample_shape
-
-    @property
-    def sample_ids_dtype(self) -> dtypes.DType:
-        return self._sample_dtype
 
     def initialize(self, name: str | None = None) -> tuple[Tensor, Any]:
         finished = manip_ops.tile([False], reshape_ops.reshape(self._batch_size, [1]))
