@@ -77,8 +77,17 @@ WORKLOAD_DEFS: dict[str, dict[str, Any]] = {
     },
     "W3": {
         "title": "SimpleConvNet train step, batch 100",
-        "cases": {"sgd_b100": "SGD 0.1", "adam_b100": "Adam 1e-3"},
-        "metrics": [STEP_MS],
+        "cases": {
+            "sgd_b100": "SGD 0.1",
+            "adam_b100": "Adam 1e-3",
+            "2000steps": "peak RSS of the whole process after 2,000 Adam steps (or 40 s more)",
+        },
+        "metrics": [STEP_MS, PEAK_RSS_MB],
+        "case_metrics": {
+            "sgd_b100": [STEP_MS],
+            "adam_b100": [STEP_MS],
+            "2000steps": [PEAK_RSS_MB],
+        },
     },
     "W4": {
         "title": "20 epochs of W2 (h50 b100) on the bundled subset",
@@ -193,6 +202,8 @@ LR_ADAM = 1e-3
 W4_EPOCHS = 20
 W4_BATCH = 100
 W6_STEPS = 2000
+W3_RSS_STEPS = 2000  # W3's peak RSS is taken after this many steps of its Adam case
+W3_RSS_SECONDS = 40.0  # ... or this long after its windows, for a slow peer
 # W7: MNIST digits as 28 rows (time steps) of 28 pixels through one LSTM layer
 W7_DEPTH, W7_HIDDEN, W7_BATCH = 28, 128, 128
 W7_FORGET_BIAS = 1.0  # BasicLSTMCell's default, added to the f gate's pre-activation

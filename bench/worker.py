@@ -29,6 +29,8 @@ from bench.common import (
     USER_ENV_WORKLOADS,
     W2_CASES,
     W3_CASES,
+    W3_RSS_SECONDS,
+    W3_RSS_STEPS,
     W4_BATCH,
     W4_EPOCHS,
     W6_STEPS,
@@ -162,6 +164,17 @@ def run_w2(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     return out
 
 
+class _Counted:
+    """A step function that counts its calls."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn, self.calls = fn, 0
+
+    def __call__(self) -> None:
+        self.calls += 1
+        self.fn()
+
+
 def run_w3(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     out = {}
     for case, opt in W3_CASES.items():
@@ -170,7 +183,8 @@ def run_w3(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
             model.prepare(*data.batch(100, i, images=True)) for i in range(2 if st.smoke else 10)
         ]
         loss0 = model.loss(batches[0])
-        samples, n = time_windows(_stepper(model, batches), model.sync, st, min_warmup=2)
+        stepper = _Counted(_stepper(model, batches))
+        samples, n = time_windows(stepper, model.sync, st, min_warmup=2)
         out[case] = {
             "metrics": {"step": [s * 1e3 for s in samples]},
             "extra": {
@@ -179,6 +193,15 @@ def run_w3(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
                 "steps_per_s": 1.0 / sorted(samples)[len(samples) // 2],
             },
         }
+    # The memory target: the process's peak RSS after W3_RSS_STEPS steps of the last case
+    # (Adam, whose slots make it the larger), the timed ones included; a slow peer stops after
+    # W3_RSS_SECONDS more and says how many steps it reached.
+    t0 = now()
+    limit = 0.5 if st.smoke else W3_RSS_SECONDS
+    while stepper.calls < W3_RSS_STEPS and now() - t0 < limit:
+        stepper()
+    model.sync()
+    out["2000steps"] = {"metrics": {"peak_rss": [vm_hwm_mb()]}, "extra": {"steps": stepper.calls}}
     return out
 
 
