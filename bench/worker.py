@@ -397,6 +397,12 @@ def run_w8(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     return out
 
 
+def _minor_faults() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def run_w10(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
     """The peer writes W10_VARS variables (W10_MB MB) as its checkpoint and returns its restore;
     restore and np.fromfile of the data file are timed in turn, W10_REPEAT times, warm cache."""
@@ -426,19 +432,23 @@ def run_w10(peer: Any, data: Any, st: Settings) -> dict[str, Any]:
         # (a result dropped at once let the next fromfile reuse freed, already-faulted memory:
         # 0 page faults against restore's ~400, measured).
         held = None
+        faults: dict[str, list[int]] = {"fromfile": [], "restore": []}
         for _ in range(2 if st.smoke else W10_REPEAT):
-            t0 = now()
+            f0, t0 = _minor_faults(), now()
             held = np.fromfile(data_file, np.uint8)
             base.append(now() - t0)
-            t0 = now()
+            f1, t0 = _minor_faults(), now()
             restore()
             ours.append(now() - t0)
+            faults["fromfile"].append(f1 - f0)
+            faults["restore"].append(_minor_faults() - f1)
         del held
     pairs = sorted(o / b for o, b in zip(ours, base))
     extra = {
         "bytes": size,
         "ratio_of_best": min(ours) / min(base),
         "median_pair_ratio": pairs[len(pairs) // 2],
+        "minor_faults": faults,  # per call: fresh pages each side had to fault in
     }
     return {
         "restore": {"metrics": {"load": [t * 1e3 for t in ours]}, "extra": extra},
