@@ -5,6 +5,11 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
 
 - cond_frozen.pb: dense -> batch norm -> dropout, switched by a `training` placeholder
   (TF1 tf.cond: Switch / Merge), frozen; cond_expected.npz: `x` and TF's `y` (not training).
+- static_rnn_frozen.pb: tf.nn.static_rnn of an LSTM with a `sequence_length` (a tf.cond per
+  step with a tf.cond nested in its false branch), frozen; static_rnn_expected.npz: inputs, `y`.
+- train_grads.meta: a training graph (conv2d, concat, reduce_sum over a scalar axis, SGD)
+  whose gradients hold ShapeN and ConcatOffset; train_grads_expected.npz: the feed and the
+  loss before and after each of two steps from the constant initial values.
 """
 
 from __future__ import annotations
@@ -48,7 +53,53 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "cond_frozen.pb").write_bytes(frozen.SerializeToString())
     np.savez(OUT / "cond_expected.npz", x=xs, y=want)
+    _static_rnn(tf, v1, rng)
+    _train_grads(tf, v1, rng)
     print(f"wrote {OUT}")
+
+
+def _static_rnn(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 4, 2], name="x")
+        seqlen = v1.placeholder(tf.int32, [None], name="seqlen")
+        cell = v1.nn.rnn_cell.BasicLSTMCell(3)
+        outs, _ = v1.nn.static_rnn(
+            cell, tf.unstack(x, 4, 1), dtype=tf.float32, sequence_length=seqlen
+        )
+        y = tf.identity(tf.stack(outs, 1), name="y")
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            xs = rng.randn(3, 4, 2).astype(np.float32)
+            lens = np.array([4, 2, 1], np.int32)
+            want = sess.run(y, {x: xs, seqlen: lens})
+            frozen = v1.graph_util.convert_variables_to_constants(sess, g.as_graph_def(), ["y"])
+    (OUT / "static_rnn_frozen.pb").write_bytes(frozen.SerializeToString())
+    np.savez(OUT / "static_rnn_expected.npz", x=xs, seqlen=lens, y=want)
+
+
+def _train_grads(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 5, 5, 1], name="x")
+        init = v1.constant_initializer
+        k = v1.get_variable("k", initializer=init(rng.randn(3, 3, 1, 2)), shape=[3, 3, 1, 2])
+        h = tf.nn.relu(tf.nn.conv2d(x, k, [1, 1, 1, 1], "SAME"))
+        h = tf.concat([h, tf.square(h)], axis=3)
+        w = v1.get_variable("w", initializer=init(rng.randn(4) * 0.1), shape=[4])
+        loss = tf.reduce_mean(tf.reduce_sum(h * w, 3), name="loss")
+        v1.train.GradientDescentOptimizer(0.1).minimize(loss, name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        xs = rng.randn(2, 5, 5, 1).astype(np.float32)
+        with v1.Session() as sess:
+            sess.run("init")
+            losses = []
+            for _ in range(2):
+                losses.append(sess.run(loss, {x: xs}))
+                sess.run("train", {x: xs})
+            losses.append(sess.run(loss, {x: xs}))
+        v1.train.export_meta_graph(str(OUT / "train_grads.meta"), graph=g)
+    np.savez(OUT / "train_grads_expected.npz", x=xs, loss=np.array(losses))
 
 
 if __name__ == "__main__":

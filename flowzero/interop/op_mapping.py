@@ -738,7 +738,8 @@ def _reduction(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
         return ctx.make("SumTo", [inputs[0], target], {}).outputs
     axis = np.asarray(ctx.constant(inputs[1], "the reduction axes"))
     attrs = {
-        "axis": tuple(int(x) for x in axis.reshape(-1)) if axis.ndim else int(axis),
+        # (a tuple also for a scalar axis, as the reduction builders make it)
+        "axis": tuple(int(x) for x in axis.reshape(-1)),
         "keepdims": bool(ctx.attrs.get("keep_dims", False)),
     }
     return ctx.make(ctx.tf_type, [inputs[0]], attrs).outputs
@@ -924,6 +925,44 @@ def _filled_like(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     arr = np.asarray(one, dtype=x.dtype.np)
     value = ctx.make("Const", [], {"value": arr, "dtype": x.dtype}, f"{n}/value").outputs[0]
     return ctx.make("Fill", [shape, value], {}).outputs
+
+
+def _shape_n(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's ShapeN (one output per input; in TF1 gradients of Conv2D and ConcatV2) as one
+    Shape op per input, like flowzero's tf.shape_n."""
+    out_type = ctx.attrs.get("out_type", dtypes.int32)
+    return [
+        ctx.make("Shape", [x], {"out_type": out_type}, f"{ctx.name}/{k}" if k else None).outputs[0]
+        for k, x in enumerate(inputs)
+    ]
+
+
+def _concat_offset(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's ConcatOffset(concat_dim, shape_0, ..., shape_n-1) (in TF1 gradients of ConcatV2):
+    where each input starts in the result, i.e. the sum of the shapes before it, masked to the
+    concat dimension (which TF1's gradient computes: `mod(axis, rank)`)."""
+    axis, shapes = inputs[0], inputs[1:]
+    rank = shapes[0].shape.num_elements() if shapes[0].shape.ndims == 1 else None
+    if rank is None:
+        raise errors.UnimplementedError(
+            None, None, f"{ctx.where}: the shapes' length (the rank) must be known."
+        )
+    n, dt = ctx.name, shapes[0].dtype
+
+    def const(suffix: str, value: Any) -> Tensor:
+        arr = np.asarray(value, dt.np)
+        return ctx.make("Const", [], {"value": arr, "dtype": dt}, f"{n}/{suffix}").outputs[0]
+
+    dim = ctx.make("FloorMod", [axis, const("rank", rank)], {}, f"{n}/dim").outputs[0]
+    hit = ctx.make("Equal", [const("dims", np.arange(rank)), dim], {}, f"{n}/is_dim").outputs[0]
+    mask = ctx.make("Cast", [hit], {"SrcT": dtypes.bool, "DstT": dt}, f"{n}/mask").outputs[0]
+    outs = [ctx.make("Mul", [shapes[0], const("zero", 0)], {}).outputs[0]]
+    total = shapes[0]
+    for k in range(1, len(shapes)):
+        outs.append(ctx.make("Mul", [total, mask], {}, f"{n}/{k}").outputs[0])
+        if k + 1 < len(shapes):
+            total = ctx.make("Add", [total, shapes[k]], {}, f"{n}/upto_{k}").outputs[0]
+    return outs
 
 
 def _add_n(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
@@ -1152,6 +1191,8 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     **tensor_lists.IMPORTERS,
     "ZerosLike": _filled_like,
     "AddN": _add_n,
+    "ShapeN": _shape_n,
+    "ConcatOffset": _concat_offset,
     "StaticRegexFullMatch": _static_regex_full_match,
     "SparseCross": _sparse_cross,
     "Einsum": _einsum,

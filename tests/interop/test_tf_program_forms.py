@@ -1,0 +1,144 @@
+"""NodeDef forms met in artifacts of other people's TF1 programs (issue #14): nested TF1 conds
+(`tf.nn.static_rnn` with a `sequence_length`), gradients holding ShapeN and ConcatOffset
+(a `.meta` resumed for training), reductions over a scalar axis. The fixtures are written by
+real TensorFlow (scripts/make_tf_interop_fixtures.py); the small graphs are built here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from google.protobuf import text_format
+
+import flowzero as tf
+from flowzero.framework import errors
+from flowzero.interop.graph_def import read_graph_def
+from flowzero.interop.importer import import_graph_def
+from flowzero.proto import graph_pb2
+from tests.interop.helpers import FIXTURES
+
+DIR = FIXTURES.parent / "tf_interop"
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    tf.reset_default_graph()
+    yield
+
+
+def _gd(text: str) -> graph_pb2.GraphDef:
+    return text_format.Parse(text, graph_pb2.GraphDef())
+
+
+def _const(name: str, value: list[int], dtype: str = "DT_INT32") -> str:
+    body = " ".join(f"int_val: {v}" for v in value)
+    return (
+        f'node {{ name: "{name}" op: "Const" attr {{ key: "dtype" value {{ type: {dtype} }} }} '
+        f'attr {{ key: "value" value {{ tensor {{ dtype: {dtype} tensor_shape {{ dim {{ size: '
+        f"{len(value)} }} }} {body} }} }} }} }}"
+    )
+
+
+def test_static_rnn_with_sequence_length_imports_its_nested_conds():
+    with np.load(DIR / "static_rnn_expected.npz") as z:
+        xs, lens, want = z["x"], z["seqlen"], z["y"]
+    gd = read_graph_def(str(DIR / "static_rnn_frozen.pb"))
+    (y,) = import_graph_def(gd, return_elements=["y:0"], name="")
+    ops = tf.get_default_graph().get_operations()
+    assert "Switch" not in {op.type for op in ops}
+    assert [op.type for op in ops].count("If") == 8  # per step: a cond and one inside it
+    with tf.Session() as sess:
+        got = sess.run(y, {"x:0": xs, "seqlen:0": lens})
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+        assert np.all(got[2, 1:] == 0)  # past its length a sequence's outputs are zeros
+        # the other branches: every sequence at full length, none
+        full = sess.run(y, {"x:0": xs, "seqlen:0": np.full(3, 4, np.int32)})
+        np.testing.assert_allclose(full[0], want[0], rtol=1e-5, atol=1e-6)
+        assert np.all(sess.run(y, {"x:0": xs, "seqlen:0": np.zeros(3, np.int32)}) == 0)
+
+
+def test_tf_training_meta_graph_resumes_with_shape_n_and_concat_offset_gradients():
+    with np.load(DIR / "train_grads_expected.npz") as z:
+        xs, want = z["x"], z["loss"]
+    tf.train.import_meta_graph(str(DIR / "train_grads.meta"))
+    types = {op.type for op in tf.get_default_graph().get_operations()}
+    assert "Conv2DBackpropInput" in types and "ConcatV2" in types
+    with tf.Session() as sess:
+        sess.run("init")
+        got = []
+        for _ in range(2):
+            got.append(sess.run("loss:0", {"x:0": xs}))
+            sess.run("train", {"x:0": xs})
+        got.append(sess.run("loss:0", {"x:0": xs}))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_shape_n_gives_one_shape_per_input_in_its_out_type():
+    gd = _gd(
+        _const("a", [1, 2, 3])
+        + 'node { name: "b" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }'
+        ' node { name: "s" op: "ShapeN" input: "a" input: "b"'
+        ' attr { key: "N" value { i: 2 } } attr { key: "T" value { type: DT_INT32 } }'
+        ' attr { key: "out_type" value { type: DT_INT64 } } }'
+    )
+    s0, s1 = import_graph_def(gd, return_elements=["s:0", "s:1"], name="")
+    assert s0.dtype == tf.int64 and s1.dtype == tf.int64
+    with tf.Session() as sess:
+        a, b = sess.run([s0, s1], {"b:0": np.zeros((4, 5, 6), np.float32)})
+    np.testing.assert_array_equal(a, [3])
+    np.testing.assert_array_equal(b, [4, 5, 6])
+
+
+@pytest.mark.parametrize("axis", [1, -2])
+def test_concat_offset_is_where_each_input_starts(axis):
+    gd = _gd(
+        'node { name: "axis" op: "Const" attr { key: "dtype" value { type: DT_INT32 } }'
+        ' attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { }'
+        f" int_val: {axis} }} }} }} }}"
+        + 'node { name: "s0" op: "Placeholder" attr { key: "dtype" value { type: DT_INT32 } }'
+        ' attr { key: "shape" value { shape { dim { size: 3 } } } } }'
+        + _const("s1", [2, 5, 4])
+        + _const("s2", [2, 1, 4])
+        + ' node { name: "off" op: "ConcatOffset" input: "axis" input: "s0" input: "s1"'
+        ' input: "s2" attr { key: "N" value { i: 3 } } }'
+    )
+    outs = import_graph_def(gd, return_elements=["off:0", "off:1", "off:2"], name="")
+    with tf.Session() as sess:
+        got = sess.run(outs, {"s0:0": np.array([2, 3, 4], np.int32)})
+    np.testing.assert_array_equal(got, [[0, 0, 0], [0, 3, 0], [0, 8, 0]])
+
+
+def test_reduction_over_a_scalar_axis_of_a_known_shape():
+    gd = _gd(
+        'node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }'
+        ' attr { key: "shape" value { shape { dim { size: -1 } dim { size: 3 } } } } }'
+        ' node { name: "axis" op: "Const" attr { key: "dtype" value { type: DT_INT32 } }'
+        ' attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { } int_val: 1 } } } }'
+        ' node { name: "s" op: "Sum" input: "x" input: "axis"'
+        ' attr { key: "T" value { type: DT_FLOAT } } attr { key: "Tidx" value { type: DT_INT32 } }'
+        ' attr { key: "keep_dims" value { b: false } } }'
+    )
+    (s,) = import_graph_def(gd, return_elements=["s:0"], name="")
+    assert s.shape.as_list() == [None]
+    xs = np.arange(6, dtype=np.float32).reshape(2, 3)
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(s, {"x:0": xs}), [3.0, 12.0])
+
+
+def test_merge_of_two_conds_is_refused_by_name():
+    text = (
+        'node { name: "p" op: "Placeholder" attr { key: "dtype" value { type: DT_BOOL } } }'
+        ' node { name: "q" op: "Placeholder" attr { key: "dtype" value { type: DT_BOOL } } }'
+        ' node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }'
+        ' node { name: "a/pred_id" op: "Identity" input: "p"'
+        ' attr { key: "T" value { type: DT_BOOL } } }'
+        ' node { name: "b/pred_id" op: "Identity" input: "q"'
+        ' attr { key: "T" value { type: DT_BOOL } } }'
+        ' node { name: "a/Switch" op: "Switch" input: "x" input: "a/pred_id"'
+        ' attr { key: "T" value { type: DT_FLOAT } } }'
+        ' node { name: "b/Switch" op: "Switch" input: "x" input: "b/pred_id"'
+        ' attr { key: "T" value { type: DT_FLOAT } } }'
+        ' node { name: "m" op: "Merge" input: "a/Switch" input: "b/Switch:1"'
+        ' attr { key: "T" value { type: DT_FLOAT } } attr { key: "N" value { i: 2 } } }'
+    )
+    with pytest.raises(errors.UnimplementedError, match="Merge 'm' is not the result of one"):
+        import_graph_def(_gd(text))
