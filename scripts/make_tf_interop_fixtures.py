@@ -10,6 +10,9 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
 - train_grads.meta: a training graph (conv2d, concat, reduce_sum over a scalar axis, SGD)
   whose gradients hold ShapeN and ConcatOffset; train_grads_expected.npz: the feed and the
   loss before and after each of two steps from the constant initial values.
+- rnn_train_saved/1: a SavedModel that `simple_save` wrote from the training session of a
+  dynamic_rnn (its graph holds the while loop's gradients, which flowzero does not import:
+  loading takes the signature's part); rnn_train_expected.npz: `x` and TF's `y`.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ def main() -> None:
     np.savez(OUT / "cond_expected.npz", x=xs, y=want)
     _static_rnn(tf, v1, rng)
     _train_grads(tf, v1, rng)
+    _rnn_train_saved(tf, v1, rng)
     print(f"wrote {OUT}")
 
 
@@ -100,6 +104,26 @@ def _train_grads(tf, v1, rng) -> None:
             losses.append(sess.run(loss, {x: xs}))
         v1.train.export_meta_graph(str(OUT / "train_grads.meta"), graph=g)
     np.savez(OUT / "train_grads_expected.npz", x=xs, loss=np.array(losses))
+
+
+def _rnn_train_saved(tf, v1, rng) -> None:
+    import shutil
+
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 3, 2], name="x")
+        cell = v1.nn.rnn_cell.BasicLSTMCell(2)
+        outs, _ = v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+        y = tf.identity(outs[:, -1], name="y")
+        v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(tf.square(y)))
+        xs = rng.randn(2, 3, 2).astype(np.float32)
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            want = sess.run(y, {x: xs})
+            path = OUT / "rnn_train_saved" / "1"
+            shutil.rmtree(path.parent, ignore_errors=True)
+            v1.saved_model.simple_save(sess, str(path), inputs={"x": x}, outputs={"y": y})
+    np.savez(OUT / "rnn_train_expected.npz", x=xs, y=want)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,7 @@ def import_graph_def(
     graph: Graph | None = None,
     skip_types: frozenset[str] = frozenset(),
     skip_scopes: tuple[str, ...] = (),
+    keep_only: frozenset[str] | None = None,
     where: str = "GraphDef",
 ) -> Any:
     """Imports a TensorFlow GraphDef into the default graph, as TF's `tf.import_graph_def`.
@@ -124,6 +125,8 @@ def import_graph_def(
         skip_types: op types to leave out, with everything that depends on them (the saver
             subgraph of a MetaGraphDef).
         skip_scopes: name scopes (`save/`) whose nodes are left out, likewise.
+        keep_only: node names: only they and what they depend on are imported (a
+            SavedModel's serving part; see meta_graph.import_meta_graph_def).
         where: how errors name the source (e.g. the file path).
 
     Returns:
@@ -177,6 +180,15 @@ def import_graph_def(
                 skipped.add(n.name)
                 changed = True
     kept = [n for n in nodes if n.name not in skipped]
+    if keep_only is not None:
+        needed: set[str] = set()
+        stack = [k for k in keep_only if k in by_name and k not in skipped]
+        while stack:
+            k = stack.pop()
+            if k not in needed:
+                needed.add(k)
+                stack.extend(src for _, src, _ in parsed[k] if src not in skipped)
+        kept = [n for n in kept if n.name in needed]
     if any(n.op in op_mapping.SUMMARY_TYPES for n in kept):
         import flowzero.summary  # noqa: F401 - registers the summary op types
     frames = []

@@ -345,8 +345,14 @@ def import_meta_graph_def(
     import_scope: str | None = None,
     where: str = "MetaGraphDef",
     graph: Graph | None = None,
+    serving: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Imports a MetaGraphDef's graph and collections into `graph` (default graph).
+
+    `serving`: node names (a SavedModel's signature tensors and main op). Where the whole
+    graph holds a form flowzero cannot import (e.g. the gradients of a TF1 while loop in a
+    SavedModel that `simple_save` wrote from a training session), only these nodes, the
+    variables, the saver and what they depend on are imported, with a warning.
 
     Returns:
         {op name: tf.Variable} of the variables rebuilt from the variable collections.
@@ -367,19 +373,34 @@ def import_meta_graph_def(
         if n.op in SAVER_OP_TYPES or (saver_scope and n.name.startswith(saver_scope + "/"))
     ]
     runnable = bool(saver_nodes) and all(_supported(n.op) for n in saver_nodes)
-    import_graph_def(
-        mg.graph_def,
-        name=scope,
-        graph=g,
-        skip_types=frozenset() if runnable else SAVER_OP_TYPES,
-        skip_scopes=(saver_scope + "/",) if saver_scope and not runnable else (),
-        where=where,
-    )
+    skips = {
+        "skip_types": frozenset() if runnable else SAVER_OP_TYPES,
+        "skip_scopes": (saver_scope + "/",) if saver_scope and not runnable else (),
+    }
+    before_ops = len(g.get_operations())
+    pruned = False
+    try:
+        import_graph_def(mg.graph_def, name=scope, graph=g, where=where, **skips)
+    except (errors.NotFoundError, errors.UnimplementedError) as e:
+        # (Both are raised before any op is built; a partial import is not retried.)
+        if not serving or len(g.get_operations()) != before_ops:
+            raise
+        keep = frozenset(serving) | _variable_nodes(mg) | {n.name for n in saver_nodes}
+        import_graph_def(mg.graph_def, name=scope, graph=g, where=where, keep_only=keep, **skips)
+        pruned = True
+        tf_logging.warning(
+            "%s: imported only what the signatures, the main op, the variables and the saver "
+            "need; the rest of the graph holds what flowzero cannot import: %s",
+            where,
+            e.message,
+        )
     prefix = f"{scope}/" if scope else ""
     made: dict[str, Any] = dict(variables_by_name(g))
     before = set(made)
     for key in sorted(mg.collection_def, key=lambda k: k not in VARIABLE_COLLECTIONS):
         cd = mg.collection_def[key]
+        if pruned:
+            cd = _present_items(g, cd, prefix)
         try:
             _import_collection(g, key, cd, prefix, made)
         except (KeyError, ValueError) as e:
@@ -389,6 +410,31 @@ def import_meta_graph_def(
                 f"{where}: collection '{key}' refers to something not in the graph ({e}).",
             ) from None
     return {name: v for name, v in made.items() if name not in before}
+
+
+def _variable_nodes(mg: Any) -> set[str]:
+    """The nodes the variable collections name (variable, initializer, snapshot)."""
+    out = set()
+    for key in VARIABLE_COLLECTIONS:
+        if key in mg.collection_def and mg.collection_def[key].WhichOneof("kind") == "bytes_list":
+            for raw in mg.collection_def[key].bytes_list.value:
+                vd = variable_pb2.VariableDef.FromString(raw)
+                for name in (vd.variable_name, vd.initializer_name, vd.snapshot_name):
+                    if name:
+                        out.add(name.split(":")[0])
+    return out
+
+
+def _present_items(g: Graph, cd: Any, prefix: str) -> Any:
+    """A node_list collection without the items that a pruned import left out."""
+    if cd.WhichOneof("kind") != "node_list":
+        return cd
+    have = {op.name for op in g.get_operations()}
+    out = meta_graph_pb2.CollectionDef()
+    out.node_list.value.extend(
+        n for n in cd.node_list.value if prefix + n.split(":")[0].lstrip("^") in have
+    )
+    return out
 
 
 def _import_collection(g: Graph, key: str, cd: Any, prefix: str, made: dict[str, Any]) -> None:

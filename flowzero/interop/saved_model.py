@@ -233,7 +233,15 @@ def load(sess: Any, tags: Any, export_dir: Any, import_scope: str | None = None)
     feeds = asset_feeds(mg, export_dir, import_scope, where)
     g = sess.graph
     with g.as_default():
-        variables = import_meta_graph_def(mg, import_scope, where, graph=g)
+        serving = {
+            t.name.split(":")[0].lstrip("^")
+            for sig in mg.signature_def.values()
+            for t in (*sig.inputs.values(), *sig.outputs.values())
+        }
+        for key in MAIN_OP_COLLECTIONS:
+            if key in mg.collection_def:
+                serving.update(n.split(":")[0] for n in mg.collection_def[key].node_list.value)
+        variables = import_meta_graph_def(mg, import_scope, where, g, frozenset(serving))
         prefix = f"{import_scope.rstrip('/')}/" if import_scope else ""
         # The saver's variables: the global ones (local variables, e.g. what the main op
         # fills, are not in the checkpoint).

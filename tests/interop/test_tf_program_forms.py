@@ -142,3 +142,32 @@ def test_merge_of_two_conds_is_refused_by_name():
     )
     with pytest.raises(errors.UnimplementedError, match="Merge 'm' is not the result of one"):
         import_graph_def(_gd(text))
+
+
+def test_saved_model_of_a_training_session_loads_the_signatures_part(caplog):
+    """simple_save from a dynamic_rnn's training session: the graph holds the while loop's
+    gradients (TensorArrayGradV3, stacks), which flowzero does not import; loading for the
+    signatures takes what they, the variables and the saver need, and says so."""
+    import logging
+
+    with np.load(DIR / "rnn_train_expected.npz") as z:
+        xs, want = z["x"], z["y"]
+    path = DIR / "rnn_train_saved" / "1"
+    with tf.Session(graph=tf.Graph()) as sess:
+        with caplog.at_level(logging.WARNING, logger="flowzero"):
+            meta = tf.saved_model.loader.load(sess, ["serve"], str(path))
+        said = [r.getMessage() for r in caplog.records if "imported only" in r.getMessage()]
+        assert len(said) == 1 and "TensorArrayGradV3" in said[0]
+        sig = meta.signature_def["serving_default"]
+        got = sess.run(sig.outputs["y"].name, {sig.inputs["x"].name: xs})
+        assert "gradients" not in {op.name.split("/")[0] for op in sess.graph.get_operations()}
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_meta_graph_with_while_loop_gradients_still_names_the_missing_op():
+    from flowzero.interop.saved_model import find_meta_graph, read_saved_model
+
+    path = str(DIR / "rnn_train_saved" / "1")
+    mg = find_meta_graph(read_saved_model(path), ["serve"], path)
+    with pytest.raises(errors.NotFoundError, match="'TensorArrayGradV3', which flowzero"):
+        tf.train.import_meta_graph(mg)
