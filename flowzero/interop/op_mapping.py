@@ -850,16 +850,36 @@ def _assign(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("Assign", [ref, value], attrs).outputs
 
 
-def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
-    if ctx.attrs.get("is_training", True):
-        raise errors.UnimplementedError(
-            None,
-            None,
-            f"{ctx.where}: FusedBatchNorm with is_training=True is not supported "
-            "on import (export the graph for inference: training=False).",
+def _fused_batch_norm_training(ctx: ImportContext, inputs: list[Tensor], fmt: str) -> list[Tensor]:
+    """TF's FusedBatchNorm with is_training=True (a TF1 training graph, or the training
+    branch of batch norm switched by a placeholder): flowzero's fused_batch_norm composite on
+    the batch's statistics; with `exponential_avg_factor` f != 1 (TF 2.x) the mean and
+    variance outputs are the running averages (1 - f) * given + f * batch, as TF's kernel."""
+    from flowzero.ops import nn_impl
+
+    x, scale, offset, mean, var = inputs[:5]
+    eps = float(ctx.attrs.get("epsilon", 1e-4))
+    f = float(ctx.attrs.get("exponential_avg_factor", 1.0))
+    scope = ctx.name + "/" if ctx.absolute else ctx.name
+    with ctx.graph.as_default(), ctx.graph.name_scope(scope):
+        y, batch_mean, batch_var = nn_impl.fused_batch_norm(
+            x, scale, offset, epsilon=eps, data_format=fmt, is_training=True
         )
+        out_mean, out_var = batch_mean, batch_var
+        if f != 1.0:
+            keep = np.asarray(1.0 - f, mean.dtype.np)
+            new = np.asarray(f, mean.dtype.np)
+            out_mean = mean * keep + batch_mean * new
+            out_var = var * keep + batch_var * new
+    # (y, batch_mean, batch_variance, reserve_space_1, reserve_space_2[, reserve_space_3])
+    return [y, out_mean, out_var, batch_mean, batch_var, batch_mean]
+
+
+def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     fmt = ctx.attrs.get("data_format", b"NHWC")
     fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
+    if ctx.attrs.get("is_training", True):
+        return _fused_batch_norm_training(ctx, inputs, fmt)
     x, scale, offset, mean, var = inputs[:5]
     eps = float(ctx.attrs.get("epsilon", 1e-4))
     g, n = ctx.graph, ctx.name

@@ -171,3 +171,45 @@ def test_meta_graph_with_while_loop_gradients_still_names_the_missing_op():
     mg = find_meta_graph(read_saved_model(path), ["serve"], path)
     with pytest.raises(errors.NotFoundError, match="'TensorArrayGradV3', which flowzero"):
         tf.train.import_meta_graph(mg)
+
+
+def _fused_bn_graph(factor: float) -> graph_pb2.GraphDef:
+    ph = 'node {{ name: "{0}" op: "Placeholder"'
+    ph += ' attr {{ key: "dtype" value {{ type: DT_FLOAT }} }} }}'
+    rank4 = ' attr { key: "shape" value { shape { dim { size: -1 } dim { size: 3 } dim {'
+    rank4 += " size: 3 } dim { size: 2 } } } } }"
+    return _gd(
+        ph.format("x")[:-2]
+        + rank4
+        + "".join(ph.format(k) for k in ("scale", "offset", "mean", "var"))
+        + ' node { name: "bn" op: "FusedBatchNormV3" input: "x" input: "scale" input: "offset"'
+        ' input: "mean" input: "var" attr { key: "T" value { type: DT_FLOAT } }'
+        ' attr { key: "U" value { type: DT_FLOAT } } attr { key: "epsilon" value { f: 0.001 } }'
+        f' attr {{ key: "exponential_avg_factor" value {{ f: {factor} }} }}'
+        ' attr { key: "data_format" value { s: "NHWC" } }'
+        ' attr { key: "is_training" value { b: true } } }'
+    )
+
+
+@pytest.mark.parametrize("factor", [1.0, 0.25])
+def test_fused_batch_norm_in_training_mode_uses_the_batch_statistics(factor):
+    rng = np.random.RandomState(0)
+    feeds = {
+        "x:0": (rng.randn(4, 3, 3, 2) * 2 + 1).astype(np.float32),
+        "scale:0": np.array([1.5, 0.5], np.float32),
+        "offset:0": np.array([0.1, -0.2], np.float32),
+        "mean:0": np.array([0.3, -0.3], np.float32),
+        "var:0": np.array([2.0, 0.5], np.float32),
+    }
+    outs = import_graph_def(
+        _fused_bn_graph(factor), return_elements=["bn:0", "bn:1", "bn:2"], name=""
+    )
+    with tf.Session() as sess:
+        y, m, v = sess.run(outs, feeds)
+    x = feeds["x:0"].astype(np.float64)
+    bm, bv = x.mean((0, 1, 2)), x.var((0, 1, 2))
+    want_y = (x - bm) / np.sqrt(bv + 1e-3) * feeds["scale:0"] + feeds["offset:0"]
+    unbiased = bv * 36 / 35
+    np.testing.assert_allclose(y, want_y, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(m, (1 - factor) * feeds["mean:0"] + factor * bm, rtol=1e-5)
+    np.testing.assert_allclose(v, (1 - factor) * feeds["var:0"] + factor * unbiased, rtol=1e-5)
