@@ -862,6 +862,10 @@ def _fused_batch_norm_training(ctx: ImportContext, inputs: list[Tensor], fmt: st
     f = float(ctx.attrs.get("exponential_avg_factor", 1.0))
     scope = ctx.name + "/" if ctx.absolute else ctx.name
     with ctx.graph.as_default(), ctx.graph.name_scope(scope):
+        if x.shape.ndims is None:  # TF's op takes 4-D (V3 also 5-D) x, as its data_format
+            from flowzero.ops.shape_ops import ensure_shape
+
+            x = ensure_shape(x, [None] * len(fmt))
         y, batch_mean, batch_var = nn_impl.fused_batch_norm(
             x, scale, offset, epsilon=eps, data_format=fmt, is_training=True
         )

@@ -376,9 +376,13 @@ def test_fused_batch_norm_for_inference_imports_as_its_arithmetic():
     with tf.Session() as sess:
         np.testing.assert_allclose(sess.run(y, {"x:0": x}), want, rtol=1e-5, atol=1e-6)
     tf.reset_default_graph()
+    # training mode (tests/interop/test_tf_program_forms.py checks its numbers): the batch's
+    # statistics, not the given ones; x of unknown rank is taken as 4-D (TF's NHWC)
     training = str(gd).replace("b: false", "b: true")
-    with pytest.raises(errors.UnimplementedError, match="is_training=True"):
-        import_graph_def(_gd(training), name="")
+    (y,) = import_graph_def(_gd(training), return_elements=["bn:0"], name="train")
+    with tf.Session() as sess:
+        got = sess.run(y, {"train/x:0": x})
+    np.testing.assert_allclose(got.mean((0, 1, 2)), offset, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("model", IMPORTABLE)
