@@ -469,16 +469,31 @@ def _export_sparse_cross(op: Operation, node: ExportedNode) -> None:
 
 def _export_sum_to(op: Operation, node: ExportedNode) -> None:
     """flowzero's SumTo(x, shape) (un-broadcasting in gradients) as TF's Sum + Reshape, for a
-    target shape known statically (summing over size-1 axes changes nothing)."""
+    target shape known statically (summing over size-1 axes changes nothing); else as TF's own
+    gradients write it: Sum over BroadcastGradientArgs(Shape(x), shape)[1], then Reshape."""
     x, target = op.inputs[0], op.outputs[0]
     dims, rank = target.shape.known, x.shape.ndims
     if dims is None or rank is None or any(d is None for d in dims) or len(dims) > rank:
-        raise errors.UnimplementedError(
-            None,
-            None,
-            f"SumTo '{op.name}': un-broadcasting to a shape not known before run "
-            f"time ({target.shape}) has no TensorFlow GraphDef form here.",
+        shape_dt = op.inputs[1].dtype
+        args = f"{op.name}/BroadcastGradientArgs"
+        node.extra.append(
+            (f"{op.name}/Shape", "Shape", [node.inputs[0]], {"T": x.dtype, "out_type": shape_dt})
         )
+        node.extra.append(
+            (args, "BroadcastGradientArgs", [f"{op.name}/Shape", node.inputs[1]], {"T": shape_dt})
+        )
+        node.extra.append(
+            (
+                f"{op.name}/Sum",
+                "Sum",
+                [node.inputs[0], f"{args}:1"],
+                {"T": x.dtype, "Tidx": shape_dt, "keep_dims": False},
+            )
+        )
+        node.op_type = "Reshape"
+        node.inputs = [f"{op.name}/Sum", node.inputs[1]]
+        node.attrs = {"T": x.dtype, "Tshape": shape_dt}
+        return
     lead = rank - len(dims)
     axes = list(range(lead)) + [lead + i for i, d in enumerate(dims) if d == 1]
     sum_name = f"{op.name}/Sum"

@@ -213,3 +213,39 @@ def test_fused_batch_norm_in_training_mode_uses_the_batch_statistics(factor):
     np.testing.assert_allclose(y, want_y, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(m, (1 - factor) * feeds["mean:0"] + factor * bm, rtol=1e-5)
     np.testing.assert_allclose(v, (1 - factor) * feeds["var:0"] + factor * unbiased, rtol=1e-5)
+
+
+def _unbroadcast_graph():
+    """A gradient that un-broadcasts to a shape known only at run time ((?, 1))."""
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.placeholder(tf.float32, [None, 3], name="a")
+        b = tf.placeholder(tf.float32, [None, 1], name="b")
+        (db,) = tf.gradients(tf.reduce_sum(a * b * b), [b])
+        tf.identity(db, name="db")
+    feeds = {"a:0": np.arange(6, dtype=np.float32).reshape(2, 3), "b:0": np.array([[1.0], [2.0]])}
+    want = 2 * feeds["b:0"] * feeds["a:0"].sum(1, keepdims=True)
+    return g, feeds, want
+
+
+def test_unbroadcast_to_a_run_time_shape_is_written_as_tfs_gradient_form():
+    g, feeds, want = _unbroadcast_graph()
+    gd = g.as_graph_def()
+    ops = {n.op for n in gd.node}
+    assert "BroadcastGradientArgs" in ops and "SumTo" not in ops
+    with tf.Graph().as_default() as g2:
+        tf.import_graph_def(gd, name="")
+        assert "SumTo" in {op.type for op in g2.get_operations()}  # read back as one op
+        with tf.Session() as sess:
+            np.testing.assert_allclose(sess.run("db:0", feeds), want, rtol=1e-6)
+
+
+def test_tensorflow_runs_the_unbroadcast_form():
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    g, feeds, want = _unbroadcast_graph()
+    gd = v1.GraphDef.FromString(g.as_graph_def().SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            np.testing.assert_allclose(sess.run("db:0", feeds), want, rtol=1e-6)
