@@ -16,12 +16,19 @@ from flowzero.framework import errors
 from flowzero.framework.graph import Graph, Operation, Tensor, get_default_graph
 from flowzero.framework.registry import get_op_class, registered_ops
 from flowzero.interop import convert, op_mapping, tf1_conds, tf1_loops, tf2_functions
-from flowzero.interop.graph_def import parse_graph_def
+from flowzero.interop.graph_def import parse_graph_def, refuse_marked
 
 # Ops that call a Python function of the process that built the graph.
 _PYTHON_FUNCTION_TYPES = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
 _DT_RESOURCE = 20  # types.proto's DT_RESOURCE
 _INPUT_RE = re.compile(r"^(\^)?([^:^]+)(?::(\d+))?$")
+
+
+class _Nodes:
+    """A list of NodeDefs where a GraphDef is expected (`.node`)."""
+
+    def __init__(self, node: list[Any]) -> None:
+        self.node = node
 
 
 def _parse_input(s: str, where: str) -> tuple[bool, str, int]:
@@ -199,6 +206,7 @@ def import_graph_def(
     if any(n.op in ("Merge", "RefMerge") and n.name not in frame_of for n in kept):
         conds = tf1_conds.find_conds(kept, by_name, parsed, set(frame_of), where)
     frame_of.update({m: c for c in conds for m in c.members})  # loops and conds: units
+    refuse_marked(_Nodes(kept), where)  # (what as_graph_def() could not write in TF's form)
     for n in kept:
         if n.op in _PYTHON_FUNCTION_TYPES:
             raise errors.UnimplementedError(

@@ -249,3 +249,56 @@ def test_tensorflow_runs_the_unbroadcast_form():
         v1.import_graph_def(gd, name="")
         with v1.Session() as sess:
             np.testing.assert_allclose(sess.run("db:0", feeds), want, rtol=1e-6)
+
+
+def _rnn_training_graph():
+    """A dynamic_rnn with its training op: the while loop's gradient has no TF form."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 3, 2], name="x")
+        cell = tf.nn.rnn_cell.BasicRNNCell(2)  # (an LSTM would be one BlockLSTM op)
+        outs, _ = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+        y = tf.identity(outs[:, -1], name="y")
+        tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y * y), name="train")
+        init = tf.global_variables_initializer()
+    xs = np.random.RandomState(0).randn(2, 3, 2).astype(np.float32)
+    return g, init, xs
+
+
+def test_as_graph_def_of_a_training_graph_marks_what_has_no_tf_form(tmp_path):
+    from flowzero.interop.graph_def import NO_TF_FORM_ATTR
+
+    g, init, xs = _rnn_training_graph()
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        want = sess.run("y:0", {"x:0": xs})
+        gd = sess.graph.as_graph_def()
+        marked = [n for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+        assert [n.op for n in marked] == ["WhileGrad"]
+        frozen = tf.graph_util.convert_variables_to_constants(sess, gd, ["y"])
+        with pytest.raises(errors.UnimplementedError, match="WhileGrad.*has no TensorFlow form"):
+            tf.graph_util.convert_variables_to_constants(sess, gd, ["train"])
+    assert not any(NO_TF_FORM_ATTR in n.attr for n in frozen.node)
+    with pytest.raises(errors.UnimplementedError, match="has no TensorFlow form"):
+        tf.train.write_graph(gd, str(tmp_path), "g.pb", as_text=False)
+    with pytest.raises(errors.UnimplementedError, match="has no TensorFlow form"):
+        import_graph_def(gd, name="again")
+    with tf.Graph().as_default():
+        (y,) = import_graph_def(frozen, return_elements=["y:0"], name="")
+        with tf.Session() as sess:
+            np.testing.assert_allclose(sess.run(y, {"x:0": xs}), want, rtol=1e-6)
+
+
+def test_tensorflow_runs_the_frozen_forward_part_of_a_training_graph():
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    g, init, xs = _rnn_training_graph()
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        want = sess.run("y:0", {"x:0": xs})
+        frozen = tf.graph_util.convert_variables_to_constants(sess, g.as_graph_def(), ["y"])
+    gd = v1.GraphDef.FromString(frozen.SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            np.testing.assert_allclose(sess.run("y:0", {"x:0": xs}), want, rtol=1e-5)
