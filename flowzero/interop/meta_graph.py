@@ -16,6 +16,7 @@ returns a flowzero Saver over the variables, whose checkpoint keys are TF's (the
 from __future__ import annotations
 
 import os
+import re
 import warnings
 import weakref
 from typing import Any
@@ -383,17 +384,22 @@ def import_meta_graph_def(
         import_graph_def(mg.graph_def, name=scope, graph=g, where=where, **skips)
     except (errors.NotFoundError, errors.UnimplementedError) as e:
         # (Both are raised before any op is built; a partial import is not retried.)
-        if not serving or len(g.get_operations()) != before_ops:
+        if len(g.get_operations()) != before_ops:
             raise
-        keep = frozenset(serving) | _variable_nodes(mg) | {n.name for n in saver_nodes}
-        import_graph_def(mg.graph_def, name=scope, graph=g, where=where, keep_only=keep, **skips)
         pruned = True
-        tf_logging.warning(
-            "%s: imported only what the signatures, the main op, the variables and the saver "
-            "need; the rest of the graph holds what flowzero cannot import: %s",
-            where,
-            e.message,
-        )
+        if serving:
+            keep = frozenset(serving) | _variable_nodes(mg) | {n.name for n in saver_nodes}
+            import_graph_def(
+                mg.graph_def, name=scope, graph=g, where=where, keep_only=keep, **skips
+            )
+            tf_logging.warning(
+                "%s: imported only what the signatures, the main op, the variables and the "
+                "saver need; the rest of the graph holds what flowzero cannot import: %s",
+                where,
+                e.message,
+            )
+        else:
+            _import_without_training_part(mg, scope, g, where, skips, e)
     prefix = f"{scope}/" if scope else ""
     made: dict[str, Any] = dict(variables_by_name(g))
     before = set(made)
@@ -410,6 +416,40 @@ def import_meta_graph_def(
                 f"{where}: collection '{key}' refers to something not in the graph ({e}).",
             ) from None
     return {name: v for name, v in made.items() if name not in before}
+
+
+_GRADIENT_SCOPE = re.compile(r"^gradients(_\d+)?/")
+
+
+def _import_without_training_part(
+    mg: Any, scope: str, g: Graph, where: str, skips: dict[str, Any], e: errors.OpError
+) -> None:
+    """A `.meta` whose training part holds forms flowzero cannot import (the gradients of a
+    TF1 while loop or tf.cond, an op flowzero lacks): its gradients (the `gradients/` name
+    scopes of tf.gradients / minimize) and everything that depends on them (the train op)
+    are left out, with a warning; the model itself (restore, predict) is imported. When that
+    still fails, the first error is raised."""
+    grads = {m.group(0) for n in mg.graph_def.node if (m := _GRADIENT_SCOPE.match(n.name))}
+    if not grads:
+        raise e
+    try:
+        import_graph_def(
+            mg.graph_def,
+            name=scope,
+            graph=g,
+            where=where,
+            skip_types=skips["skip_types"],
+            skip_scopes=skips["skip_scopes"] + tuple(sorted(grads)),
+        )
+    except (errors.NotFoundError, errors.UnimplementedError):
+        raise e from None
+    tf_logging.warning(
+        "%s: imported without its training part (the %s scope and what depends on it, e.g. "
+        "the train op), which holds what flowzero cannot import: %s",
+        where,
+        ", ".join(sorted(grads)),
+        e.message,
+    )
 
 
 def _variable_nodes(mg: Any) -> set[str]:

@@ -751,13 +751,43 @@ def _reduction(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
         # to s_k in one step (its elements, in order; the Reshape that follows shapes them).
         target = axes_op.inputs[inputs[1].value_index]
         return ctx.make("SumTo", [inputs[0], target], {}).outputs
-    axis = np.asarray(ctx.constant(inputs[1], "the reduction axes"))
+    if _all_axes_of(inputs[0], axes_op, ctx):
+        attrs = {"axis": None, "keepdims": bool(ctx.attrs.get("keep_dims", False))}
+        return ctx.make(ctx.tf_type, [inputs[0]], attrs).outputs
+    axis = _range_value(axes_op, ctx)
+    if axis is None:
+        axis = np.asarray(ctx.constant(inputs[1], "the reduction axes"))
     attrs = {
         # (a tuple also for a scalar axis, as the reduction builders make it)
         "axis": tuple(int(x) for x in axis.reshape(-1)),
         "keepdims": bool(ctx.attrs.get("keep_dims", False)),
     }
     return ctx.make(ctx.tf_type, [inputs[0]], attrs).outputs
+
+
+def _all_axes_of(x: Tensor, axes_op: Operation, ctx: ImportContext) -> bool:
+    """Whether the axes are `range(0, rank(x), 1)`: TF's reduction over every axis of a tensor
+    whose rank is not known when the graph is built."""
+    if axes_op.type != "Range" or len(axes_op.inputs) != 3:
+        return False
+    start, limit, delta = axes_op.inputs
+    rank_op = limit.op
+    if rank_op.type != "Rank" or rank_op.inputs[0] is not x:
+        return False
+    ends = [ctx.const_value(t) for t in (start, delta)]
+    return all(v is not None and np.ndim(v) == 0 for v in ends) and [
+        int(np.asarray(v)) for v in ends
+    ] == [0, 1]
+
+
+def _range_value(op: Operation, ctx: ImportContext) -> Any:
+    """The value of a Range of constants (TF's `range(rank)` axes, the rank known), or None."""
+    if op.type != "Range" or len(op.inputs) != 3:
+        return None
+    ends = [ctx.const_value(t) for t in op.inputs]
+    if any(v is None or np.ndim(v) != 0 for v in ends):
+        return None
+    return np.arange(*(int(np.asarray(v)) for v in ends))
 
 
 def _argmax(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:

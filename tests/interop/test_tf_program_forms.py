@@ -164,13 +164,64 @@ def test_saved_model_of_a_training_session_loads_the_signatures_part(caplog):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
-def test_meta_graph_with_while_loop_gradients_still_names_the_missing_op():
+def test_meta_graph_with_while_loop_gradients_imports_without_its_training_part(caplog):
+    """import_meta_graph of the same training graph: its gradients (and the train op that
+    needs them) are left out with a warning; restoring and predicting work."""
+    import logging
+
     from flowzero.interop.saved_model import find_meta_graph, read_saved_model
 
+    with np.load(DIR / "rnn_train_expected.npz") as z:
+        xs, want = z["x"], z["y"]
     path = str(DIR / "rnn_train_saved" / "1")
     mg = find_meta_graph(read_saved_model(path), ["serve"], path)
-    with pytest.raises(errors.NotFoundError, match="'TensorArrayGradV3', which flowzero"):
+    with caplog.at_level(logging.WARNING, logger="flowzero"):
+        saver = tf.train.import_meta_graph(mg)
+    said = [r.getMessage() for r in caplog.records if "without its training part" in r.getMessage()]
+    assert len(said) == 1 and "gradients/" in said[0] and "TensorArrayGradV3" in said[0]
+    names = {op.name for op in tf.get_default_graph().get_operations()}
+    assert "GradientDescent" not in names and not any(n.startswith("gradients/") for n in names)
+    with tf.Session() as sess:
+        saver.restore(sess, path + "/variables/variables")
+        np.testing.assert_allclose(sess.run("y:0", {"x:0": xs}), want, rtol=1e-5, atol=1e-6)
+
+
+def test_meta_graph_whose_model_itself_cannot_be_imported_raises_the_first_error():
+    gd = _gd(
+        'node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }'
+        ' node { name: "y" op: "NoSuchOpAnywhere" input: "x" }'
+    )
+    from flowzero.proto import meta_graph_pb2
+
+    mg = meta_graph_pb2.MetaGraphDef()
+    mg.graph_def.CopyFrom(gd)
+    with pytest.raises(errors.NotFoundError, match="'NoSuchOpAnywhere', which flowzero"):
         tf.train.import_meta_graph(mg)
+    assert tf.get_default_graph().get_operations() == []
+
+
+@pytest.mark.parametrize("shape", ["", "shape { dim { size: 2 } dim { size: 3 } }"])
+def test_reduction_over_range_of_rank_reduces_every_axis(shape):
+    """TF's reduce_mean(x) of a tensor of unknown rank: axes = range(0, rank(x), 1)."""
+    gd = _gd(
+        'node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }'
+        + (f' attr {{ key: "shape" value {{ {shape} }} }}' if shape else "")
+        + " }"
+        ' node { name: "rank" op: "Rank" input: "x" attr { key: "T" value { type: DT_FLOAT } } }'
+        ' node { name: "start" op: "Const" attr { key: "dtype" value { type: DT_INT32 } }'
+        ' attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { } int_val: 0 } } } }'
+        ' node { name: "delta" op: "Const" attr { key: "dtype" value { type: DT_INT32 } }'
+        ' attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { } int_val: 1 } } } }'
+        ' node { name: "axes" op: "Range" input: "start" input: "rank" input: "delta"'
+        ' attr { key: "Tidx" value { type: DT_INT32 } } }'
+        ' node { name: "m" op: "Mean" input: "x" input: "axes"'
+        ' attr { key: "T" value { type: DT_FLOAT } } attr { key: "Tidx" value { type: DT_INT32 } }'
+        ' attr { key: "keep_dims" value { b: false } } }'
+    )
+    (m,) = import_graph_def(gd, return_elements=["m:0"], name="")
+    xs = np.arange(6, dtype=np.float32).reshape(2, 3)
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(m, {"x:0": xs}), 2.5)
 
 
 def _fused_bn_graph(factor: float) -> graph_pb2.GraphDef:
