@@ -276,6 +276,8 @@ def export_node(op: Operation) -> ExportedNode:
         a["T"] = [x.dtype for x in ins]
     elif t == "SumTo":
         _export_sum_to(op, node)
+    elif t == "GatherGrad":
+        _export_gather_grad(op, node)
     elif t == "GatherNd":
         a.pop("T", None)
         a.update(Tparams=ins[0].dtype, Tindices=ins[1].dtype)
@@ -465,6 +467,59 @@ def _export_sparse_cross(op: Operation, node: ExportedNode) -> None:
         # TF's python: int64 once any input is int64 (the kernel then prints them)
         internal_type=dtypes.string if strings else dtypes.int64,
     )
+
+
+def _export_gather_grad(op: Operation, node: ExportedNode) -> None:
+    """flowzero's GatherGrad(dy, indices, shape) along axis 0 (the gradient of tf.gather) as
+    TF writes the densified gradient: UnsortedSegmentSum of dy's rows (reshaped to
+    [-1] + shape[1:]) by the flattened indices into shape[0] segments."""
+    dy, indices, shape_ = op.inputs
+    if op.opdef.attrs["axis"] != 0:
+        raise errors.UnimplementedError(
+            None,
+            None,
+            f"GatherGrad '{op.name}': the gradient of a gather along axis "
+            f"{op.opdef.attrs['axis']} has no TensorFlow GraphDef form here (axis 0 has).",
+        )
+    n, sd = op.name, shape_.dtype
+    d_ref, i_ref, s_ref = node.inputs
+    slice_attrs = {"T": sd, "Index": dtypes.int32, "begin_mask": 0, "ellipsis_mask": 0}
+    slice_attrs["new_axis_mask"] = 0
+    node.extra += [
+        _const_node(f"{n}/minus_one", np.array([-1], np.int32)),
+        (
+            f"{n}/flat_indices",
+            "Reshape",
+            [i_ref, f"{n}/minus_one"],
+            {"T": indices.dtype, "Tshape": dtypes.int32},
+        ),
+        _const_node(f"{n}/zero", np.array([0], np.int32)),
+        _const_node(f"{n}/one", np.array([1], np.int32)),
+        (
+            f"{n}/rows",
+            "StridedSlice",
+            [s_ref, f"{n}/zero", f"{n}/one", f"{n}/one"],
+            {**slice_attrs, "end_mask": 0, "shrink_axis_mask": 1},
+        ),
+        (
+            f"{n}/rest",
+            "StridedSlice",
+            [s_ref, f"{n}/one", f"{n}/zero", f"{n}/one"],
+            {**slice_attrs, "end_mask": 1, "shrink_axis_mask": 0},
+        ),
+        _const_node(f"{n}/minus_one_s", np.array([-1], sd.np)),
+        _const_node(f"{n}/axis0", np.array(0, np.int32)),
+        (
+            f"{n}/values_shape",
+            "ConcatV2",
+            [f"{n}/minus_one_s", f"{n}/rest", f"{n}/axis0"],
+            {"T": sd, "N": 2, "Tidx": dtypes.int32},
+        ),
+        (f"{n}/values", "Reshape", [d_ref, f"{n}/values_shape"], {"T": dy.dtype, "Tshape": sd}),
+    ]
+    node.op_type = "UnsortedSegmentSum"
+    node.inputs = [f"{n}/values", f"{n}/flat_indices", f"{n}/rows"]
+    node.attrs = {"T": dy.dtype, "Tindices": indices.dtype, "Tnumsegments": sd}
 
 
 def _export_sum_to(op: Operation, node: ExportedNode) -> None:

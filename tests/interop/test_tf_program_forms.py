@@ -353,3 +353,30 @@ def test_tensorflow_runs_the_frozen_forward_part_of_a_training_graph():
         v1.import_graph_def(gd, name="")
         with v1.Session() as sess:
             np.testing.assert_allclose(sess.run("y:0", {"x:0": xs}), want, rtol=1e-5)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_gather_gradient_is_written_as_unsorted_segment_sum(axis):
+    """tf.gather's gradient (flowzero's GatherGrad) has TF's form along axis 0 (an embedding
+    lookup's gradient in every TF1 RNN program); along another axis it has none."""
+    from flowzero.interop.graph_def import NO_TF_FORM_ATTR
+
+    g = tf.Graph()
+    with g.as_default():
+        p = tf.placeholder(tf.float32, [None, 3], name="p")
+        (dp,) = tf.gradients(tf.reduce_sum(tf.gather(p, [2, 0, 2], axis=axis) ** 2), [p])
+        tf.identity(dp, name="dp")
+    ps = np.arange(12, dtype=np.float32).reshape(4, 3)
+    with tf.Session(graph=g) as sess:
+        want = sess.run("dp:0", {"p:0": ps})
+    gd = g.as_graph_def()
+    marked = [n.op for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    if axis:
+        assert marked == ["GatherGrad"]
+        return
+    assert not marked and "UnsortedSegmentSum" in {n.op for n in gd.node}
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as sess:
+            np.testing.assert_allclose(sess.run("dp:0", {"p:0": ps}), want)
+    np.testing.assert_allclose(want[[0, 2]].sum(), 2 * (ps[0].sum() + 2 * ps[2].sum()))
