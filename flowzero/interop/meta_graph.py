@@ -32,7 +32,7 @@ from flowzero.framework.serialization import (
     variables_by_name,
 )
 from flowzero.interop import convert
-from flowzero.interop.graph_def import to_graph_def
+from flowzero.interop.graph_def import refuse_marked, to_graph_def
 from flowzero.interop.importer import _supported, import_graph_def
 from flowzero.platform import tf_logging
 from flowzero.proto import meta_graph_pb2, saver_pb2, variable_pb2
@@ -200,6 +200,15 @@ _VARIABLE_DEF_KEYS = frozenset(
 )
 
 
+def _node_of(x: Any) -> str | None:
+    """The node name of a collection item that is a graph element, else None."""
+    if isinstance(x, Operation):
+        return x.name
+    if isinstance(x, Tensor) or _is_variable(x):
+        return x.op.name
+    return None
+
+
 def _collection_def(key: str, items: list[Any]) -> Any:
     """A CollectionDef for one collection, or None (with a warning) if it has no TF form."""
     cd = meta_graph_pb2.CollectionDef()
@@ -237,6 +246,7 @@ def build_meta_graph(
     signature_def: dict[str, Any] | None = None,
     tags: Any = (),
     strip_default_attrs: bool = False,
+    serving_roots: Any = None,
 ) -> Any:
     """The MetaGraphDef of `graph` (default graph), with `saver`'s SaverDef and subgraph.
 
@@ -247,9 +257,13 @@ def build_meta_graph(
         collection_list: names of the collections to write (default: all with string keys).
         signature_def: {key: SignatureDef message}.
         tags: the meta graph's tags (SavedModel).
+        serving_roots: node names (a SavedModel's signature tensors, main op): only they,
+            the variables (with initializers) and what they depend on are written, and the
+            collections' items among them; the rest of the graph may lack a TF form.
 
     Raises:
-        tf.errors.UnimplementedError: the graph has an op without a TF form.
+        tf.errors.UnimplementedError: the graph (or with serving_roots, the part written)
+            has an op without a TF form.
     """
     g = graph if graph is not None else get_default_graph()
     mg = meta_graph_pb2.MetaGraphDef()
@@ -257,7 +271,23 @@ def build_meta_graph(
     info.meta_graph_version = META_GRAPH_VERSION
     info.tags.extend(tags or ())
     info.stripped_default_attrs = bool(strip_default_attrs)
-    mg.graph_def.CopyFrom(to_graph_def(g))
+    kept: set[str] | None = None
+    if serving_roots is None:
+        mg.graph_def.CopyFrom(to_graph_def(g))
+    else:
+        from flowzero.interop.graph_util import extract_sub_graph
+
+        full = to_graph_def(g, lenient=True)
+        roots = set(serving_roots)
+        for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES) + g.get_collection(
+            GraphKeys.LOCAL_VARIABLES
+        ):
+            roots.update((v.op.name, v.initializer.name, v.value().op.name))
+        names = {n.name for n in full.node}
+        part = extract_sub_graph(full, sorted(roots & names))
+        refuse_marked(part, "the SavedModel's serving part")
+        mg.graph_def.CopyFrom(part)
+        kept = {n.name for n in part.node}
     entries = _saver_entries(g, saver)
     if entries:
         mg.saver_def.CopyFrom(
@@ -272,7 +302,10 @@ def build_meta_graph(
     for key in keys:
         if not isinstance(key, str):
             continue
-        cd = _collection_def(key, g.get_collection(key))
+        items = g.get_collection(key)
+        if kept is not None:
+            items = [x for x in items if _node_of(x) is None or _node_of(x) in kept]
+        cd = _collection_def(key, items)
         if cd is not None:
             mg.collection_def[key].CopyFrom(cd)
     for key, sig in (signature_def or {}).items():

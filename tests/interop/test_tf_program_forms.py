@@ -380,3 +380,48 @@ def test_gather_gradient_is_written_as_unsorted_segment_sum(axis):
         with tf.Session() as sess:
             np.testing.assert_allclose(sess.run("dp:0", {"p:0": ps}), want)
     np.testing.assert_allclose(want[[0, 2]].sum(), 2 * (ps[0].sum() + 2 * ps[2].sum()))
+
+
+def test_simple_save_of_an_rnn_training_session_writes_the_serving_part_in_tfs_layout(
+    tmp_path, caplog
+):
+    """flowzero's while-loop gradients have no TF form: simple_save writes the signature's
+    part of the graph in TensorFlow's layout (not flowzero's JSON one), with a warning."""
+    import logging
+
+    from flowzero.interop.graph_def import NO_TF_FORM_ATTR
+    from flowzero.interop.saved_model import find_meta_graph, read_saved_model
+
+    g, init, xs = _rnn_training_graph()
+    path = str(tmp_path / "1")
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        want = sess.run("y:0", {"x:0": xs})
+        x, y = g.get_tensor_by_name("x:0"), g.get_tensor_by_name("y:0")
+        with caplog.at_level(logging.WARNING, logger="flowzero"):
+            tf.saved_model.simple_save(sess, path, inputs={"x": x}, outputs={"y": y})
+    said = [r.getMessage() for r in caplog.records if "wrote only" in r.getMessage()]
+    assert len(said) == 1 and "WhileGrad" in said[0]
+    mg = find_meta_graph(read_saved_model(path), ["serve"], path)
+    types = {n.op for n in mg.graph_def.node}
+    assert "SaveV2" in types and "Enter" in types and "ApplyGradientDescent" not in types
+    assert not any(NO_TF_FORM_ATTR in n.attr for n in mg.graph_def.node)
+    with tf.Session(graph=tf.Graph()) as sess:
+        meta = tf.saved_model.loader.load(sess, ["serve"], path)
+        sig = meta.signature_def["serving_default"]
+        got = sess.run(sig.outputs["y"].name, {sig.inputs["x"].name: xs})
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_tensorflow_loads_the_serving_part_of_an_rnn_training_session(tmp_path):
+    real = pytest.importorskip("tensorflow")
+    g, init, xs = _rnn_training_graph()
+    path = str(tmp_path / "1")
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        want = sess.run("y:0", {"x:0": xs})
+        x, y = g.get_tensor_by_name("x:0"), g.get_tensor_by_name("y:0")
+        tf.saved_model.simple_save(sess, path, inputs={"x": x}, outputs={"y": y})
+    with real.Graph().as_default(), real.compat.v1.Session() as sess:
+        real.compat.v1.saved_model.loader.load(sess, ["serve"], path)
+        np.testing.assert_allclose(sess.run("y:0", {"x:0": xs}), want, rtol=1e-5)
