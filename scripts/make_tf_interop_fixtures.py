@@ -13,6 +13,10 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
 - rnn_train_saved/1: a SavedModel that `simple_save` wrote from the training session of a
   dynamic_rnn (its graph holds the while loop's gradients, which flowzero does not import:
   loading takes the signature's part); rnn_train_expected.npz: `x` and TF's `y`.
+- dataset.meta: a tf.data input pipeline (from_tensor_slices -> shuffle(seed) -> repeat ->
+  batch -> prefetch, an initializable iterator) feeding a linear model with its training op;
+  dataset_expected.npz: the slices and TF's first batch through the model (`y`, unshuffled
+  order is not compared: TF's shuffle seeds are not flowzero's).
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ def main() -> None:
     _static_rnn(tf, v1, rng)
     _train_grads(tf, v1, rng)
     _rnn_train_saved(tf, v1, rng)
+    _dataset(tf, v1, rng)
     print(f"wrote {OUT}")
 
 
@@ -124,6 +129,27 @@ def _rnn_train_saved(tf, v1, rng) -> None:
             shutil.rmtree(path.parent, ignore_errors=True)
             v1.saved_model.simple_save(sess, str(path), inputs={"x": x}, outputs={"y": y})
     np.savez(OUT / "rnn_train_expected.npz", x=xs, y=want)
+
+
+def _dataset(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        xs = rng.randn(10, 3).astype(np.float32)
+        labels = np.arange(10, dtype=np.int64)
+        ds = tf.data.Dataset.from_tensor_slices((xs, labels)).shuffle(4, seed=1)
+        ds = ds.repeat().batch(4).prefetch(2)
+        it = v1.data.make_initializable_iterator(ds)
+        x, label = it.get_next()
+        w = v1.get_variable("w", initializer=v1.constant_initializer(rng.randn(3, 2)), shape=[3, 2])
+        y = tf.identity(tf.matmul(x, w), name="y")
+        tf.identity(label, name="label")
+        v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y * y), name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        v1.train.export_meta_graph(str(OUT / "dataset.meta"), graph=g)
+        with v1.Session() as sess:
+            sess.run(["init", it.initializer])
+            got_x, got_y = sess.run([x, y])
+    np.savez(OUT / "dataset_expected.npz", x=xs, first_x=got_x, first_y=got_y)
 
 
 if __name__ == "__main__":

@@ -402,7 +402,7 @@ def _build(
     importer = op_mapping.IMPORTERS.get(tf_type)
     if importer is not None:
         return list(importer(ctx, inputs))
-    handle = next((t for t in inputs if isinstance(t, op_mapping.Handle)), None)
+    handle = next((t for t in inputs if isinstance(t, op_mapping.HANDLE_TYPES)), None)
     if handle is not None:
         raise errors.UnimplementedError(
             None,

@@ -31,7 +31,7 @@ from flowzero.framework.serialization import (
     variable_from_nodes,
     variables_by_name,
 )
-from flowzero.interop import convert
+from flowzero.interop import convert, op_mapping
 from flowzero.interop.graph_def import refuse_marked, to_graph_def
 from flowzero.interop.importer import _supported, import_graph_def
 from flowzero.platform import tf_logging
@@ -434,12 +434,16 @@ def import_meta_graph_def(
         else:
             _import_without_training_part(mg, scope, g, where, skips, e)
     prefix = f"{scope}/" if scope else ""
+    kinds = op_mapping.handle_node_types()
+    handles = {n.name for n in mg.graph_def.node if n.op in kinds}
     made: dict[str, Any] = dict(variables_by_name(g))
     before = set(made)
     for key in sorted(mg.collection_def, key=lambda k: k not in VARIABLE_COLLECTIONS):
         cd = mg.collection_def[key]
         if pruned:
             cd = _present_items(g, cd, prefix)
+        elif handles:  # (a dataset or iterator node: no op of its own in flowzero)
+            cd = _present_items(g, cd, prefix, handles)
         try:
             _import_collection(g, key, cd, prefix, made)
         except (KeyError, ValueError) as e:
@@ -498,15 +502,18 @@ def _variable_nodes(mg: Any) -> set[str]:
     return out
 
 
-def _present_items(g: Graph, cd: Any, prefix: str) -> Any:
-    """A node_list collection without the items that a pruned import left out."""
+def _present_items(g: Graph, cd: Any, prefix: str, absent: set[str] | None = None) -> Any:
+    """A node_list collection without the items that a pruned import left out (or, given
+    `absent`, without those nodes)."""
     if cd.WhichOneof("kind") != "node_list":
         return cd
-    have = {op.name for op in g.get_operations()}
+    if absent is None:
+        have = {op.name for op in g.get_operations()}
+        keep = [n for n in cd.node_list.value if prefix + n.split(":")[0].lstrip("^") in have]
+    else:
+        keep = [n for n in cd.node_list.value if n.split(":")[0].lstrip("^") not in absent]
     out = meta_graph_pb2.CollectionDef()
-    out.node_list.value.extend(
-        n for n in cd.node_list.value if prefix + n.split(":")[0].lstrip("^") in have
-    )
+    out.node_list.value.extend(keep)
     return out
 
 

@@ -24,7 +24,7 @@ from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Graph, Operation, Tensor
 from flowzero.framework.registry import get_op_class
 from flowzero.framework.shapes import TensorShape
-from flowzero.interop import convert, lstm_forms, tensor_lists
+from flowzero.interop import convert, dataset_forms, lstm_forms, tensor_lists
 
 # -- export ---------------------------------------------------------------------------------
 # Attrs that flowzero keeps for itself (never written to a NodeDef).
@@ -1159,6 +1159,19 @@ class Handle:
         self.attrs, self.name, self.what = attrs, name, what
 
 
+# What an imported node may stand for that is not a Tensor (only its own ops take it).
+HANDLE_TYPES = (Handle, dataset_forms.DatasetHandle, dataset_forms.IteratorHandle)
+
+
+def handle_node_types() -> frozenset[str]:
+    """TF op types imported as a handle (no flowzero op of their own)."""
+    return (
+        frozenset(QUEUE_HANDLE_TYPES.values())
+        | frozenset(READER_HANDLE_TYPES.values())
+        | dataset_forms.HANDLE_NODE_TYPES
+    )
+
+
 def _int_attr(ctx: ImportContext, key: str, default: int) -> int:
     v = ctx.attrs.get(key, default)
     return int(default if v is None else v)
@@ -1313,6 +1326,7 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "FusedBatchNormV3": _fused_batch_norm,
     **lstm_forms.IMPORTERS,
     **tensor_lists.IMPORTERS,
+    **dataset_forms.IMPORTERS,
     "ZerosLike": _filled_like,
     "AddN": _add_n,
     "ShapeN": _shape_n,

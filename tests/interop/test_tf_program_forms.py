@@ -425,3 +425,39 @@ def test_tensorflow_loads_the_serving_part_of_an_rnn_training_session(tmp_path):
     with real.Graph().as_default(), real.compat.v1.Session() as sess:
         real.compat.v1.saved_model.loader.load(sess, ["serve"], path)
         np.testing.assert_allclose(sess.run("y:0", {"x:0": xs}), want, rtol=1e-5)
+
+
+def test_tf_data_pipeline_of_a_meta_graph_imports_as_flowzeros():
+    """TF's dataset nodes (TensorSliceDataset -> ShuffleDatasetV3 -> RepeatDataset ->
+    BatchDatasetV2 -> PrefetchDataset), IteratorV2, MakeIterator and IteratorGetNext import as
+    flowzero's tf.data pipeline; the model on its batches trains."""
+    with np.load(DIR / "dataset_expected.npz") as z:
+        xs, tf_x, tf_y = z["x"], z["first_x"], z["first_y"]
+    tf.train.import_meta_graph(str(DIR / "dataset.meta"))
+    types = {op.type for op in tf.get_default_graph().get_operations()}
+    assert {"MakeIterator", "IteratorGetNext"} <= types and "TensorSliceDataset" not in types
+    with tf.Session() as sess:
+        sess.run(["init", "MakeIterator"])
+        w = sess.run("w:0")
+        np.testing.assert_allclose(tf_x @ w, tf_y, rtol=1e-5)  # the same initial w as TF's
+        seen = []
+        for _ in range(3):  # 12 elements: all 10 once (shuffled), then the repeat begins
+            x, y, label = sess.run(["IteratorGetNext:0", "y:0", "label:0"])
+            assert x.shape == (4, 3)
+            np.testing.assert_allclose(x, xs[label], rtol=0)
+            seen += list(label)
+        assert sorted(seen[:10]) == list(range(10))
+        before = sess.run("w:0")
+        sess.run("train")
+        assert not np.allclose(sess.run("w:0"), before)
+
+
+def test_dataset_node_read_by_an_unknown_op_is_refused_by_name():
+    gd = _gd(
+        _const("c", [1, 2, 3]) + ' node { name: "ds" op: "TensorSliceDataset" input: "c"'
+        ' attr { key: "Toutput_types" value { list { type: DT_INT32 } } }'
+        ' attr { key: "output_shapes" value { list { shape { } } } } }'
+        ' node { name: "n" op: "DatasetCardinality" input: "ds" }'
+    )
+    with pytest.raises(errors.UnimplementedError, match="takes the dataset handle 'ds'"):
+        import_graph_def(gd, name="")
