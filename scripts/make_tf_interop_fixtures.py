@@ -17,6 +17,13 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
   batch -> prefetch, an initializable iterator) feeding a linear model with its training op;
   dataset_expected.npz: the slices and TF's first batch through the model (`y`, unshuffled
   order is not compared: TF's shuffle seeds are not flowzero's).
+- bn_train.meta: conv2d -> batch norm (fused) and dense -> batch norm (not fused) switched by
+  a `training` placeholder, UPDATE_OPS before SGD: the gradients of TF1 conds, with
+  FusedBatchNormGradV3 and RsqrtGrad; bn_train_expected.npz: the feed and the loss before and
+  after each of two training steps, and the moving mean after them.
+- dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
+  cond's gradient reads the forward's random mask); dropout_expected.npz: `x` and TF's `y`
+  (not training).
 """
 
 from __future__ import annotations
@@ -64,6 +71,8 @@ def main() -> None:
     _train_grads(tf, v1, rng)
     _rnn_train_saved(tf, v1, rng)
     _dataset(tf, v1, rng)
+    _bn_train(tf, v1, rng)
+    _dropout_train(tf, v1, rng)
     print(f"wrote {OUT}")
 
 
@@ -150,6 +159,53 @@ def _dataset(tf, v1, rng) -> None:
             sess.run(["init", it.initializer])
             got_x, got_y = sess.run([x, y])
     np.savez(OUT / "dataset_expected.npz", x=xs, first_x=got_x, first_y=got_y)
+
+
+def _bn_train(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 4, 4, 1], name="x")
+        training = v1.placeholder_with_default(False, [], name="training")
+        init = v1.constant_initializer
+        h = v1.layers.conv2d(
+            x, 2, 3, padding="same", kernel_initializer=init(rng.randn(3, 3, 1, 2))
+        )
+        h = tf.nn.relu(v1.layers.batch_normalization(h, training=training, name="bn1"))
+        h = v1.layers.dense(tf.reshape(h, [-1, 32]), 3, kernel_initializer=init(rng.randn(32, 3)))
+        h = v1.layers.batch_normalization(h, training=training, name="bn2")
+        loss = tf.reduce_mean(tf.square(h - 1.0), name="loss")
+        with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
+            v1.train.GradientDescentOptimizer(0.1).minimize(loss, name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        xs = rng.randn(5, 4, 4, 1).astype(np.float32)
+        feed = {x: xs, training: True}
+        with v1.Session() as sess:
+            sess.run("init")
+            losses = []
+            for _ in range(2):
+                losses.append(sess.run(loss, feed))
+                sess.run("train", feed)
+            losses.append(sess.run(loss, feed))
+            moving = sess.run("bn2/moving_mean:0")
+        v1.train.export_meta_graph(str(OUT / "bn_train.meta"), graph=g)
+    np.savez(OUT / "bn_train_expected.npz", x=xs, loss=np.array(losses), moving_mean=moving)
+
+
+def _dropout_train(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 3], name="x")
+        training = v1.placeholder_with_default(False, [], name="training")
+        h = v1.layers.dense(x, 4, kernel_initializer=v1.constant_initializer(rng.randn(3, 4)))
+        y = tf.identity(v1.layers.dropout(h, 0.5, training=training), name="y")
+        v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y * y), name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        xs = rng.randn(2, 3).astype(np.float32)
+        with v1.Session() as sess:
+            sess.run("init")
+            want = sess.run(y, {x: xs})
+        v1.train.export_meta_graph(str(OUT / "dropout_train.meta"), graph=g)
+    np.savez(OUT / "dropout_expected.npz", x=xs, y=want)
 
 
 if __name__ == "__main__":

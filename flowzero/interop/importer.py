@@ -333,8 +333,13 @@ def import_graph_def(
                         None, None, f"{where_c}: cannot be built: {e}"
                     ) from None
                 for merge_name, t in merged.items():
-                    outputs[merge_name] = [t]
-                    node_ops[merge_name] = t.op
+                    # An Identity under the Merge's name: the graph has TF's names for the
+                    # cond's results (fetches, collections such as UPDATE_OPS, control deps).
+                    ident = g.create_op(
+                        get_op_class("Identity"), [t], {}, prefix + merge_name + "/"
+                    )
+                    outputs[merge_name] = ident.outputs
+                    node_ops[merge_name] = ident
                 continue
             frame = frame_by_key.get(u)
             if frame is not None:

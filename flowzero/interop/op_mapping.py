@@ -24,7 +24,7 @@ from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Graph, Operation, Tensor
 from flowzero.framework.registry import get_op_class
 from flowzero.framework.shapes import TensorShape
-from flowzero.interop import convert, dataset_forms, lstm_forms, tensor_lists
+from flowzero.interop import convert, dataset_forms, grad_forms, lstm_forms, tensor_lists
 
 # -- export ---------------------------------------------------------------------------------
 # Attrs that flowzero keeps for itself (never written to a NodeDef).
@@ -1327,6 +1327,7 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     **lstm_forms.IMPORTERS,
     **tensor_lists.IMPORTERS,
     **dataset_forms.IMPORTERS,
+    **grad_forms.IMPORTERS,
     "ZerosLike": _filled_like,
     "AddN": _add_n,
     "ShapeN": _shape_n,

@@ -50,6 +50,7 @@ class Cond:
         self.children: dict[str, Cond] = {}  # Merge of a nested cond -> that cond
         self.members: set[str] = set()  # (top-level conds) every node of the unit
         self.context: Callable[[str, int], tuple[Frame, ...]] = lambda src, k: ()
+        self.twin: Cond | None = None  # (a gradient cond) the forward cond it reads from
 
 
 def _data(parsed: dict[str, Any], name: str) -> list[tuple[str, int]]:
@@ -64,16 +65,24 @@ def _pred_of(switch: str, by_name: dict[str, Any], parsed: dict[str, Any]) -> tu
 
 
 def _switch_key(
-    switch: str, by_name: dict[str, Any], parsed: dict[str, Any], conds: dict[str, Cond]
+    switch: str,
+    by_name: dict[str, Any],
+    parsed: dict[str, Any],
+    conds: dict[str, Cond],
+    forward_of: dict[str, str],
 ) -> str:
     """The cond a Switch belongs to: its predicate and name scope (one predicate may drive
-    several tf.conds; each has its own `pred_id` in its scope, which the Switches read)."""
+    several tf.conds; each has its own `pred_id` in its scope, which the Switches read).
+
+    TF1's gradient of a tf.cond switches on the same `pred_id`: it is a cond of its own (in
+    `gradients/`), whose branches read the forward cond's branch values (`forward_of`)."""
     pred = _pred_of(switch, by_name, parsed)
     via = _data(parsed, switch)[1][0]
     base = via if by_name[via].op == "Identity" and via.endswith("/pred_id") else switch
     scope = base.rpartition("/")[0]
     grad = _GRADIENTS.match(switch)
-    if grad and not scope.startswith(grad.group(0)):  # a cond's gradient: a cond of its own
+    if grad and not scope.startswith(grad.group(0)):
+        forward_of[Cond(pred, grad.group(0) + scope).key] = Cond(pred, scope).key
         scope = grad.group(0) + scope
     c = Cond(pred, scope)
     return conds.setdefault(c.key, c).key
@@ -110,23 +119,41 @@ def find_conds(
     conds: dict[str, Cond] = {}
     ctx: dict[str, tuple[Frame, ...]] = {}  # node -> context of its outputs (not Switches')
     switch_key: dict[str, str] = {}
+    forward_of: dict[str, str] = {}  # gradient cond -> the cond it differentiates
 
     def ctx_of(src: str, k: int) -> tuple[Frame, ...]:
         base = ctx.get(src, ())
         return base + ((switch_key[src], k),) if src in switch_key else base
+
+    def gradient_key(key: str, prefix: str) -> str:
+        """The key of the gradient (in scope `prefix`) of the cond `key`."""
+        f = conds[key]
+        if key in forward_of or f.scope.startswith(prefix):
+            return key
+        g = Cond(f.pred, prefix + f.scope)
+        forward_of[g.key] = key
+        return conds.setdefault(g.key, g).key
+
+    def canon(c: tuple[Frame, ...]) -> tuple[Frame, ...]:
+        return tuple((forward_of.get(key, key), side) for key, side in c)
+
+    def joined(a: tuple[Frame, ...], b: tuple[Frame, ...]) -> tuple[Frame, ...]:
+        """a (at least as deep as b) with b's gradient-cond frames where b has them."""
+        return tuple(fb if fb[0] in forward_of else fa for fa, fb in zip(a, b)) + a[len(b) :]
 
     def deepest(name: str, found: list[tuple[Frame, ...]]) -> tuple[Frame, ...]:
         best: tuple[Frame, ...] = ()
         for c in found:
             if len(c) > len(best):
                 best, c = c, best
-            if best[: len(c)] != c:
+            if canon(best)[: len(c)] != canon(c):
                 raise errors.UnimplementedError(
                     None,
                     None,
                     f"{where}: node '{name}' reads values of different branches of a "
                     "tf.cond (or of different tf.conds).",
                 )
+            best = joined(best, c)
         return best
 
     for name in _order(outside, parsed):
@@ -142,8 +169,11 @@ def find_conds(
                     "Switch; only tf.cond's Switch/Merge form is imported.",
                 )
             keys = {f[-1][0] for f in found}
+            if len(keys) == 2 and len({forward_of.get(k, k) for k in keys}) == 1:
+                # a gradient's branch value computed from forward values only
+                keys = {k for k in keys if k in forward_of}
             sides = sorted(f[-1][1] for f in found)
-            outer = {f[:-1] for f in found}
+            outer = {canon(f[:-1]) for f in found}
             if len(keys) != 1 or sides != [0, 1] or len(outer) != 1:
                 raise errors.UnimplementedError(
                     None, None, f"{where}: Merge '{name}' is not the result of one tf.cond."
@@ -151,19 +181,26 @@ def find_conds(
             c = conds[keys.pop()]
             c.merges.append(name)
             c.sides[name] = {f[-1][1]: sk for f, sk in zip(found, data)}
-            c.outer = ctx[name] = outer.pop()
+            c.outer = ctx[name] = deepest(name, [f[:-1] for f in found])
             continue
         if op in _SWITCH:
-            switch_key[name] = _switch_key(name, by_name, parsed, conds)
+            switch_key[name] = _switch_key(name, by_name, parsed, conds, forward_of)
             conds[switch_key[name]].switches.add(name)
             data = data[:1]  # (the predicate is read outside the branches)
         here = deepest(name, [ctx_of(s, k) for s, k in data])
         for _, src, k in (p for p in parsed[name] if p[0]):  # pivots: a branch's constants
             c = ctx_of(src, k)
-            if len(c) > len(here) and c[: len(here)] == here:
-                here = c
+            if len(c) > len(here) and canon(c)[: len(here)] == canon(here):
+                here = joined(c, here)
+        grad = _GRADIENTS.match(name) if here else None
+        if grad:  # a gradient op reading only forward branch values is the gradient cond's
+            here = tuple((gradient_key(key, grad.group(0)), side) for key, side in here)
         ctx[name] = here
 
+    for key, fwd in forward_of.items():
+        if key in conds and fwd in conds:
+            conds[key].twin = conds[fwd]
+            _refuse_random_reads(conds[key], ctx, ctx_of, by_name, parsed, where)
     top = []
     for c in conds.values():
         c.context = ctx_of
@@ -181,6 +218,62 @@ def find_conds(
         if first in by_key:
             by_key[first].members.add(name)
     return top
+
+
+_RANDOM = frozenset(
+    {
+        "RandomUniform",
+        "RandomStandardNormal",
+        "TruncatedNormal",
+        "RandomUniformInt",
+        "Multinomial",
+        "RandomShuffle",
+        "RandomGamma",
+        "RandomPoisson",
+        "RandomPoissonV2",
+    }
+)
+
+
+def _refuse_random_reads(
+    g: Cond,
+    ctx: dict[str, tuple[Frame, ...]],
+    ctx_of: Callable[[str, int], tuple[Frame, ...]],
+    by_name: dict[str, Any],
+    parsed: dict[str, Any],
+    where: str,
+) -> None:
+    """A gradient cond recomputes the forward branch values it reads (flowzero's cond keeps
+    no branch intermediates): refused where they depend on random numbers (dropout under a
+    `training` placeholder), whose second draw would not be the forward's."""
+    f = g.twin
+    assert f is not None
+    depth = len(g.outer)
+    stack = [
+        s
+        for name, here in ctx.items()
+        if here[depth : depth + 1] in (((g.key, 0),), ((g.key, 1),))
+        for s, k in _data(parsed, name)
+        if ctx_of(s, k)[depth : depth + 1] in (((f.key, 0),), ((f.key, 1),))
+    ]
+    seen: set[str] = set()
+    while stack:
+        name = stack.pop()
+        if name in seen or name in f.switches:
+            continue
+        seen.add(name)
+        if by_name[name].op in _RANDOM:
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"{where}: the gradient of the tf.cond on '{f.pred[0]}' reads random values "
+                f"of its branch ('{name}', e.g. dropout), which flowzero cannot keep.",
+            )
+        stack.extend(
+            s
+            for s, k in _data(parsed, name)
+            if ctx_of(s, k)[depth : depth + 1] in (((f.key, 0),), ((f.key, 1),))
+        )
 
 
 def build_cond(
@@ -211,19 +304,24 @@ def _build(
     from flowzero.ops.control_flow_ops import cond
 
     depth = len(c.outer)
+    twin = c.twin  # a gradient cond recomputes the forward branch values it reads
 
     def side(out: int) -> Callable[[], list[Tensor]]:
+        mine = {((c.key, out),)} | ({((twin.key, out),)} if twin is not None else set())
+
         def fn() -> list[Tensor]:
             env: dict[str, list[Tensor]] = {}
             inner: dict[str, dict[str, Tensor]] = {}
 
             def value(src: str, k: int) -> Tensor:
                 here = c.context(src, k)
-                if src in c.switches:  # the outer tensor this Switch lets through
-                    s_src, s_k = _data(parsed, src)[0]
+                if src in c.switches or (twin is not None and src in twin.switches):
+                    s_src, s_k = _data(parsed, src)[0]  # the outer tensor it lets through
                     return outer(s_src, s_k)
                 child = c.children.get(src)
-                if here[depth : depth + 1] != ((c.key, out),):
+                if child is None and twin is not None:
+                    child = twin.children.get(src)
+                if here[depth : depth + 1] not in mine:
                     return outer(src, k)
                 if child is not None:
                     if k != 0:

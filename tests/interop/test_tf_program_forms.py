@@ -461,3 +461,78 @@ def test_dataset_node_read_by_an_unknown_op_is_refused_by_name():
     )
     with pytest.raises(errors.UnimplementedError, match="takes the dataset handle 'ds'"):
         import_graph_def(gd, name="")
+
+
+def test_tf1_batch_norm_training_graph_resumes_through_the_conds_gradients(caplog):
+    """Batch norm (fused after a conv, not fused after a dense layer) switched by a
+    `training` placeholder, UPDATE_OPS before SGD: TF1's gradients of the conds (a Switch on
+    the forward's pred_id, Merges of the branch gradients, reading forward branch values),
+    FusedBatchNormGradV3 and RsqrtGrad import; two steps give TF's losses."""
+    import logging
+
+    with np.load(DIR / "bn_train_expected.npz") as z:
+        xs, want, moving = z["x"], z["loss"], z["moving_mean"]
+    with caplog.at_level(logging.WARNING, logger="flowzero"):
+        tf.train.import_meta_graph(str(DIR / "bn_train.meta"))
+    assert not [r for r in caplog.records if "without its training part" in r.getMessage()]
+    g = tf.get_default_graph()
+    assert "Switch" not in {op.type for op in g.get_operations()}
+    assert g.get_operation_by_name("bn2/cond/Merge").type == "Identity"  # TF's names
+    feed = {"x:0": xs, "training:0": True}
+    with tf.Session() as sess:
+        sess.run("init")
+        got = []
+        for _ in range(2):
+            got.append(sess.run("loss:0", feed))
+            sess.run("train", feed)
+        got.append(sess.run("loss:0", feed))
+        np.testing.assert_allclose(sess.run("bn2/moving_mean:0"), moving, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_cond_gradient_reading_dropouts_random_mask_drops_the_training_part(caplog):
+    import logging
+
+    with np.load(DIR / "dropout_expected.npz") as z:
+        xs, want = z["x"], z["y"]
+    with caplog.at_level(logging.WARNING, logger="flowzero"):
+        tf.train.import_meta_graph(str(DIR / "dropout_train.meta"))
+    said = [r.getMessage() for r in caplog.records if "without its training part" in r.getMessage()]
+    assert len(said) == 1 and "reads random values" in said[0] and "dropout" in said[0]
+    with tf.Session() as sess:
+        sess.run("init")
+        np.testing.assert_allclose(sess.run("y:0", {"x:0": xs}), want, rtol=1e-6)
+
+
+_SELU = (1.0507009873554805, 1.6732632423543772)
+_GRAD_FORMS = {  # TF gradient kernel -> (first input, second input) -> NumPy value
+    "RsqrtGrad": lambda y, dy: dy * -0.5 * y**3,
+    "SqrtGrad": lambda y, dy: dy * 0.5 / y,
+    "ReciprocalGrad": lambda y, dy: -dy * y * y,
+    "Relu6Grad": lambda g, x: g * ((x > 0) & (x < 6)),
+    "EluGrad": lambda g, y: np.where(y < 0, g * (y + 1), g),
+    "SeluGrad": lambda g, y: np.where(y < 0, g * (y + _SELU[0] * _SELU[1]), g * _SELU[0]),
+    "SoftplusGrad": lambda g, x: g / (1 + np.exp(-x)),
+    "SoftsignGrad": lambda g, x: g / (1 + np.abs(x)) ** 2,
+    "LeakyReluGrad": lambda g, x: np.where(x > 0, g, 0.2 * g),
+}
+
+
+@pytest.mark.parametrize("op", sorted(_GRAD_FORMS))
+def test_tf_activation_gradient_kernels_import_as_their_arithmetic(op):
+    ph = (
+        'node {{ name: "{}" op: "Placeholder" attr {{ key: "dtype" value {{ type: DT_FLOAT }} }} }}'
+    )
+    gd = _gd(
+        ph.format("a") + ph.format("b") + f' node {{ name: "g" op: "{op}" input: "a" input: "b"'
+        ' attr { key: "T" value { type: DT_FLOAT } } }'
+    )
+    (g,) = import_graph_def(gd, return_elements=["g:0"], name="")
+    rng = np.random.RandomState(0)
+    a = rng.uniform(0.5, 2.0, 6).astype(np.float32)
+    b = np.array([-7.0, -1.0, -0.2, 0.3, 2.0, 7.0], np.float32)
+    if op in ("RsqrtGrad", "SqrtGrad", "ReciprocalGrad"):
+        a, b = b.clip(0.3, None), a  # (y, dy): y > 0
+    with tf.Session() as sess:
+        got = sess.run(g, {"a:0": a, "b:0": b})
+    np.testing.assert_allclose(got, _GRAD_FORMS[op](a, b), rtol=1e-5, atol=1e-6)
