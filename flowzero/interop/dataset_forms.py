@@ -14,6 +14,11 @@ Imported: tensor and tensor-slice sources, range, repeat, batch (V1 / V2), take,
 (V1-V3; the seeds are not TF's, so the order differs), prefetch, cache (no effect). Other
 dataset ops (map and filter with their functions, readers, one-shot iterators with a dataset
 factory) are refused with UnimplementedError naming the node.
+
+Exported (`emit`): the reverse for an initializable (or reinitializable) iterator over those
+sources and transformations: flowzero's MakeIterator becomes the dataset nodes, an IteratorV2
+(one per iterator) and TF's MakeIterator; IteratorGetNext reads the IteratorV2. One-shot
+iterators (TF: a dataset factory function) and other transformations have no TF form here.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from flowzero.framework import errors
+from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Tensor
 from flowzero.framework.shapes import TensorShape
+
+EXPORT_TYPES = ("MakeIterator", "IteratorGetNext")
 
 
 class DatasetHandle:
@@ -181,3 +188,98 @@ IMPORTERS = {
     "IteratorGetNext": _get_next,
     "IteratorToStringHandle": _string_handle,
 }
+
+
+# -- export ------------------------------------------------------------------------------------
+def _no_form(op: Any, why: str) -> errors.UnimplementedError:
+    return errors.UnimplementedError(
+        None, None, f"{op.type} '{op.name}': {why} has no TensorFlow GraphDef form here."
+    )
+
+
+def _iterator_node(w: Any, op: Any) -> str:
+    """The IteratorV2 node of op's iterator, written once per iterator."""
+    a = op.opdef.attrs
+    key = ("iterator", a["key"])
+    if key not in w.handles:
+        name = w.handles[key] = w.unique("IteratorV2")
+        w.node(name, "IteratorV2", [], {"shared_name": "", "container": "", **_specs(a)})
+    return w.handles[key]
+
+
+def _specs(a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "output_types": [dt for _, dt in a["out_specs"]],
+        "output_shapes": [TensorShape(sh) for sh, _ in a["out_specs"]],
+    }
+
+
+def _int64(w: Any, base: str, value: Any) -> str:
+    name = w.unique(base)
+    arr = np.asarray(value, np.int64)
+    w.node(name, "Const", [], {"dtype": dtypes.int64, "value": arr})
+    return name
+
+
+def _dataset_nodes(w: Any, op: Any, node: Any, types: list[Any]) -> tuple[str, list[Any]]:
+    """Writes the dataset nodes of flowzero's tree `node`; (last node, element shapes)."""
+    kind = node.get("op") if isinstance(node, dict) else None
+    base = f"{op.name}/dataset"
+    if kind in ("slices", "tensors"):
+        ins = [op.inputs[t["input"]] for t in node["tensors"]]
+        shapes = [
+            TensorShape(None if x.shape.known is None else x.shape.known[1:])
+            if kind == "slices"
+            else x.shape
+            for x in ins
+        ]
+        name = w.unique(f"{base}/{'TensorSliceDataset' if kind == 'slices' else 'TensorDataset'}")
+        w.node(
+            name,
+            "TensorSliceDataset" if kind == "slices" else "TensorDataset",
+            [w.ref(x) for x in ins],
+            {"Toutput_types": [x.dtype for x in ins], "output_shapes": shapes},
+        )
+        return name, shapes
+    if kind == "range":
+        ins = [_int64(w, f"{base}/{k}", node[k]) for k in ("start", "stop", "step")]
+        name = w.unique(f"{base}/RangeDataset")
+        attrs = {"output_types": [dtypes.int64], "output_shapes": [TensorShape([])]}
+        w.node(name, "RangeDataset", ins, attrs)
+        return name, [TensorShape([])]
+    if kind not in ("repeat", "batch", "shuffle", "take", "skip") or node.get("sparse"):
+        raise _no_form(op, f"a dataset node {kind!r}")
+    child, shapes = _dataset_nodes(w, op, node["child"], types)
+    if kind == "batch":
+        first = node["n"] if node["drop"] else None
+        shapes = [TensorShape([first]).concatenate(s) for s in shapes]
+        drop = w.unique(f"{base}/drop_remainder")
+        w.node(drop, "Const", [], {"dtype": dtypes.bool, "value": np.asarray(node["drop"])})
+        ins, tf_type = [child, _int64(w, f"{base}/batch_size", node["n"]), drop], "BatchDatasetV2"
+        extra: dict[str, Any] = {"parallel_copy": False}
+    elif kind == "shuffle":
+        seed = node["seed"] or 0
+        ins = [child, _int64(w, f"{base}/buffer_size", node["buffer"])]
+        ins += [_int64(w, f"{base}/seed", seed), _int64(w, f"{base}/seed2", seed)]
+        tf_type, extra = "ShuffleDataset", {"reshuffle_each_iteration": node["reshuffle"]}
+    else:
+        tf_type = {"repeat": "RepeatDataset", "take": "TakeDataset", "skip": "SkipDataset"}[kind]
+        ins, extra = [child, _int64(w, f"{base}/count", node["count"])], {}
+    name = w.unique(f"{base}/{tf_type}")
+    w.node(name, tf_type, ins, {**extra, "output_types": types, "output_shapes": shapes})
+    return name, shapes
+
+
+def emit(w: Any, op: Any) -> None:
+    """flowzero's MakeIterator / IteratorGetNext in TF's form (see the module docstring)."""
+    a = op.opdef.attrs
+    if op.type == "IteratorGetNext" and (a.get("one_shot") or a.get("by_handle")):
+        raise _no_form(op, "a one-shot iterator (TF: a dataset factory) or a handle's")
+    if op.type == "MakeIterator":
+        types = [dt for _, dt in a["out_specs"]]
+        dataset, _ = _dataset_nodes(w, op, a["tree"], types)
+        inputs = [dataset, _iterator_node(w, op)]
+    else:
+        inputs, attrs = [_iterator_node(w, op)], _specs(a)
+    node = w.node(op.name, op.type, inputs, {} if op.type == "MakeIterator" else attrs)
+    node.input.extend(f"^{c.name}" for c in op.control_inputs)

@@ -536,3 +536,55 @@ def test_tf_activation_gradient_kernels_import_as_their_arithmetic(op):
     with tf.Session() as sess:
         got = sess.run(g, {"a:0": a, "b:0": b})
     np.testing.assert_allclose(got, _GRAD_FORMS[op](a, b), rtol=1e-5, atol=1e-6)
+
+
+def _pipeline_graph(one_shot: bool = False):
+    g = tf.Graph()
+    with g.as_default():
+        xs = np.arange(30, dtype=np.float32).reshape(10, 3)
+        ds = tf.data.Dataset.from_tensor_slices((xs, np.arange(10))).repeat().batch(4)
+        it = ds.make_one_shot_iterator() if one_shot else ds.make_initializable_iterator()
+        x, label = it.get_next()
+        tf.identity(x * 2.0, name="out")
+        tf.identity(label, name="label")
+    return g, xs
+
+
+def test_tf_data_pipeline_is_written_in_tfs_form_and_reads_back():
+    from flowzero.interop.graph_def import NO_TF_FORM_ATTR
+
+    g, xs = _pipeline_graph()
+    gd = g.as_graph_def()
+    types = [n.op for n in gd.node]
+    assert not any(NO_TF_FORM_ATTR in n.attr for n in gd.node)
+    for t in ("TensorSliceDataset", "RepeatDataset", "BatchDatasetV2", "IteratorV2"):
+        assert types.count(t) == 1, t
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as sess:
+            sess.run("MakeIterator")
+            labels = [sess.run("label:0") for _ in range(3)]
+            np.testing.assert_allclose(sess.run("out:0"), 2 * xs[[2, 3, 4, 5]])
+    np.testing.assert_array_equal(np.concatenate(labels), list(range(10)) + [0, 1])
+
+
+def test_one_shot_iterator_has_no_tf_form():
+    from flowzero.interop.graph_def import NO_TF_FORM_ATTR
+
+    g, _ = _pipeline_graph(one_shot=True)
+    marked = [n.op for n in g.as_graph_def().node if NO_TF_FORM_ATTR in n.attr]
+    assert marked == ["IteratorGetNext"]
+
+
+def test_tensorflow_runs_flowzeros_tf_data_pipeline():
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    g, xs = _pipeline_graph()
+    gd = v1.GraphDef.FromString(g.as_graph_def().SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            sess.run("MakeIterator")
+            labels = [sess.run("label:0") for _ in range(3)]
+            np.testing.assert_allclose(sess.run("out:0"), 2 * xs[[2, 3, 4, 5]])
+    np.testing.assert_array_equal(np.concatenate(labels), list(range(10)) + [0, 1])
