@@ -5,6 +5,25 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
 
 - cond_frozen.pb: dense -> batch norm -> dropout, switched by a `training` placeholder
   (TF1 tf.cond: Switch / Merge), frozen; cond_expected.npz: `x` and TF's `y` (not training).
+- static_rnn_frozen.pb: tf.nn.static_rnn of an LSTM with a `sequence_length` (a tf.cond per
+  step with a tf.cond nested in its false branch), frozen; static_rnn_expected.npz: inputs, `y`.
+- train_grads.meta: a training graph (conv2d, concat, reduce_sum over a scalar axis, SGD)
+  whose gradients hold ShapeN and ConcatOffset; train_grads_expected.npz: the feed and the
+  loss before and after each of two steps from the constant initial values.
+- rnn_train_saved/1: a SavedModel that `simple_save` wrote from the training session of a
+  dynamic_rnn (its graph holds the while loop's gradients, which flowzero does not import:
+  loading takes the signature's part); rnn_train_expected.npz: `x` and TF's `y`.
+- dataset.meta: a tf.data input pipeline (from_tensor_slices -> shuffle(seed) -> repeat ->
+  batch -> prefetch, an initializable iterator) feeding a linear model with its training op;
+  dataset_expected.npz: the slices and TF's first batch through the model (`y`, unshuffled
+  order is not compared: TF's shuffle seeds are not flowzero's).
+- bn_train.meta: conv2d -> batch norm (fused) and dense -> batch norm (not fused) switched by
+  a `training` placeholder, UPDATE_OPS before SGD: the gradients of TF1 conds, with
+  FusedBatchNormGradV3 and RsqrtGrad; bn_train_expected.npz: the feed and the loss before and
+  after each of two training steps, and the moving mean after them.
+- dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
+  cond's gradient reads the forward's random mask); dropout_expected.npz: `x` and TF's `y`
+  (not training).
 """
 
 from __future__ import annotations
@@ -48,7 +67,145 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "cond_frozen.pb").write_bytes(frozen.SerializeToString())
     np.savez(OUT / "cond_expected.npz", x=xs, y=want)
+    _static_rnn(tf, v1, rng)
+    _train_grads(tf, v1, rng)
+    _rnn_train_saved(tf, v1, rng)
+    _dataset(tf, v1, rng)
+    _bn_train(tf, v1, rng)
+    _dropout_train(tf, v1, rng)
     print(f"wrote {OUT}")
+
+
+def _static_rnn(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 4, 2], name="x")
+        seqlen = v1.placeholder(tf.int32, [None], name="seqlen")
+        cell = v1.nn.rnn_cell.BasicLSTMCell(3)
+        outs, _ = v1.nn.static_rnn(
+            cell, tf.unstack(x, 4, 1), dtype=tf.float32, sequence_length=seqlen
+        )
+        y = tf.identity(tf.stack(outs, 1), name="y")
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            xs = rng.randn(3, 4, 2).astype(np.float32)
+            lens = np.array([4, 2, 1], np.int32)
+            want = sess.run(y, {x: xs, seqlen: lens})
+            frozen = v1.graph_util.convert_variables_to_constants(sess, g.as_graph_def(), ["y"])
+    (OUT / "static_rnn_frozen.pb").write_bytes(frozen.SerializeToString())
+    np.savez(OUT / "static_rnn_expected.npz", x=xs, seqlen=lens, y=want)
+
+
+def _train_grads(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 5, 5, 1], name="x")
+        init = v1.constant_initializer
+        k = v1.get_variable("k", initializer=init(rng.randn(3, 3, 1, 2)), shape=[3, 3, 1, 2])
+        h = tf.nn.relu(tf.nn.conv2d(x, k, [1, 1, 1, 1], "SAME"))
+        h = tf.concat([h, tf.square(h)], axis=3)
+        w = v1.get_variable("w", initializer=init(rng.randn(4) * 0.1), shape=[4])
+        loss = tf.reduce_mean(tf.reduce_sum(h * w, 3), name="loss")
+        v1.train.GradientDescentOptimizer(0.1).minimize(loss, name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        xs = rng.randn(2, 5, 5, 1).astype(np.float32)
+        with v1.Session() as sess:
+            sess.run("init")
+            losses = []
+            for _ in range(2):
+                losses.append(sess.run(loss, {x: xs}))
+                sess.run("train", {x: xs})
+            losses.append(sess.run(loss, {x: xs}))
+        v1.train.export_meta_graph(str(OUT / "train_grads.meta"), graph=g)
+    np.savez(OUT / "train_grads_expected.npz", x=xs, loss=np.array(losses))
+
+
+def _rnn_train_saved(tf, v1, rng) -> None:
+    import shutil
+
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 3, 2], name="x")
+        cell = v1.nn.rnn_cell.BasicLSTMCell(2)
+        outs, _ = v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+        y = tf.identity(outs[:, -1], name="y")
+        v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(tf.square(y)))
+        xs = rng.randn(2, 3, 2).astype(np.float32)
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            want = sess.run(y, {x: xs})
+            path = OUT / "rnn_train_saved" / "1"
+            shutil.rmtree(path.parent, ignore_errors=True)
+            v1.saved_model.simple_save(sess, str(path), inputs={"x": x}, outputs={"y": y})
+    np.savez(OUT / "rnn_train_expected.npz", x=xs, y=want)
+
+
+def _dataset(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        xs = rng.randn(10, 3).astype(np.float32)
+        labels = np.arange(10, dtype=np.int64)
+        ds = tf.data.Dataset.from_tensor_slices((xs, labels)).shuffle(4, seed=1)
+        ds = ds.repeat().batch(4).prefetch(2)
+        it = v1.data.make_initializable_iterator(ds)
+        x, label = it.get_next()
+        w = v1.get_variable("w", initializer=v1.constant_initializer(rng.randn(3, 2)), shape=[3, 2])
+        y = tf.identity(tf.matmul(x, w), name="y")
+        tf.identity(label, name="label")
+        v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y * y), name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        v1.train.export_meta_graph(str(OUT / "dataset.meta"), graph=g)
+        with v1.Session() as sess:
+            sess.run(["init", it.initializer])
+            got_x, got_y = sess.run([x, y])
+    np.savez(OUT / "dataset_expected.npz", x=xs, first_x=got_x, first_y=got_y)
+
+
+def _bn_train(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 4, 4, 1], name="x")
+        training = v1.placeholder_with_default(False, [], name="training")
+        init = v1.constant_initializer
+        h = v1.layers.conv2d(
+            x, 2, 3, padding="same", kernel_initializer=init(rng.randn(3, 3, 1, 2))
+        )
+        h = tf.nn.relu(v1.layers.batch_normalization(h, training=training, name="bn1"))
+        h = v1.layers.dense(tf.reshape(h, [-1, 32]), 3, kernel_initializer=init(rng.randn(32, 3)))
+        h = v1.layers.batch_normalization(h, training=training, name="bn2")
+        loss = tf.reduce_mean(tf.square(h - 1.0), name="loss")
+        with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
+            v1.train.GradientDescentOptimizer(0.1).minimize(loss, name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        xs = rng.randn(5, 4, 4, 1).astype(np.float32)
+        feed = {x: xs, training: True}
+        with v1.Session() as sess:
+            sess.run("init")
+            losses = []
+            for _ in range(2):
+                losses.append(sess.run(loss, feed))
+                sess.run("train", feed)
+            losses.append(sess.run(loss, feed))
+            moving = sess.run("bn2/moving_mean:0")
+        v1.train.export_meta_graph(str(OUT / "bn_train.meta"), graph=g)
+    np.savez(OUT / "bn_train_expected.npz", x=xs, loss=np.array(losses), moving_mean=moving)
+
+
+def _dropout_train(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 3], name="x")
+        training = v1.placeholder_with_default(False, [], name="training")
+        h = v1.layers.dense(x, 4, kernel_initializer=v1.constant_initializer(rng.randn(3, 4)))
+        y = tf.identity(v1.layers.dropout(h, 0.5, training=training), name="y")
+        v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y * y), name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        xs = rng.randn(2, 3).astype(np.float32)
+        with v1.Session() as sess:
+            sess.run("init")
+            want = sess.run(y, {x: xs})
+        v1.train.export_meta_graph(str(OUT / "dropout_train.meta"), graph=g)
+    np.savez(OUT / "dropout_expected.npz", x=xs, y=want)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from flowzero.framework.graph import register_graph_def_exporter
 def _as_graph_def(graph: Any, add_shapes: bool) -> Any:
     from flowzero.interop.graph_def import to_graph_def
 
-    return to_graph_def(graph, add_shapes=add_shapes)
+    return to_graph_def(graph, add_shapes=add_shapes, lenient=True)
 
 
 register_graph_def_exporter(_as_graph_def)

@@ -17,7 +17,7 @@ import numpy as np
 from flowzero.framework import errors
 from flowzero.framework.graph import Graph
 from flowzero.framework.serialization import open_regular
-from flowzero.interop import convert, op_mapping, tf1_export
+from flowzero.interop import convert, dataset_forms, op_mapping, tf1_export
 from flowzero.proto import attr_value_pb2, graph_pb2
 
 # GraphDef version stamps written (TF 1.15's producer; any TF since reads it).
@@ -34,7 +34,16 @@ def _set_attr(node: Any, key: str, value: Any, where: str) -> None:
         node.attr[key].CopyFrom(av)
 
 
-def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = False) -> Any:
+# The attr of a node that `Graph.as_graph_def()` writes for an op with no TF form (flowzero's
+# type, inputs and this attr: why). Freezing, write_graph and import refuse such a node with
+# that message; a frozen subgraph without it is TF's (e.g. the forward part of a graph whose
+# while-loop gradients have no TF form).
+NO_TF_FORM_ATTR = "_flowzero_no_tf_form"
+
+
+def to_graph_def(
+    graph: Graph, add_shapes: bool = False, tensorboard: bool = False, lenient: bool = False
+) -> Any:
     """The GraphDef of a flowzero Graph.
 
     Args:
@@ -43,6 +52,8 @@ def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = Fal
         tensorboard: the form for TensorBoard's Graphs tab: exactly one node per Operation
             (no helper Const nodes), every node with a `dtype`, large constants left out, and
             no error for ops TF could not run.
+        lenient: an op with no TF form is written as a node marked with NO_TF_FORM_ATTR
+            instead of failing (`Graph.as_graph_def()`, whose result is often only frozen).
 
     Returns:
         A `GraphDef` (flowzero.proto.graph_pb2) with nodes in creation order.
@@ -54,6 +65,7 @@ def to_graph_def(graph: Graph, add_shapes: bool = False, tensorboard: bool = Fal
     gd.versions.producer = PRODUCER
     gd.versions.min_consumer = MIN_CONSUMER
     w = _Writer(gd, graph, add_shapes, tensorboard)
+    w.lenient = lenient
     for op in graph.get_operations():
         if not tensorboard and op._body is not None:
             continue  # written with its loop (tf1_export)
@@ -74,6 +86,7 @@ class _Writer:
         self.remap: dict[str, str] = {}
         self.tensor_arrays: dict[Any, tuple[str, str]] = {}
         self.handles: dict[str, str] = {}  # queue / reader key -> its handle node's name
+        self.lenient = False  # see to_graph_def
 
     def ref(self, t: Any) -> str:
         r = op_mapping.tensor_ref(t)
@@ -97,19 +110,41 @@ class _Writer:
                 _set_attr(node, key, value, name)
         return node
 
+    def marked(self, op: Any, why: str) -> None:
+        """`op` as a node TF cannot run: flowzero's type, its inputs, and why (lenient)."""
+        refs = [self.remap.get(r, r) for r in map(op_mapping.tensor_ref, op.inputs)]
+        node = self.node(op.name, op.type, refs, {})
+        node.input.extend(f"^{c.name}" for c in op.control_inputs)
+        node.attr[NO_TF_FORM_ATTR].s = why.encode("utf-8", "replace")
+
     def emit(self, op: Any, pivot: str | None = None) -> None:
         """Writes `op`; inside a TF1 loop, `pivot` is the node that puts input-less nodes (and
         helper constants) in the loop's frame."""
         controls = (f"^{pivot}",) if pivot and not op.inputs else ()
         tensorboard = self.tensorboard
         if not tensorboard and (
-            op.type in ("While", "If") or op.type in tf1_export.TENSOR_ARRAY_TYPES
+            op.type in ("While", "If")
+            or op.type in tf1_export.TENSOR_ARRAY_TYPES
+            or op.type in dataset_forms.EXPORT_TYPES
         ):
-            tf1_export.emit(self, op)
+            before = len(self.gd.node)
+            try:
+                if op.type in dataset_forms.EXPORT_TYPES:
+                    dataset_forms.emit(self, op)
+                else:
+                    tf1_export.emit(self, op)
+            except errors.UnimplementedError as e:
+                if not self.lenient:
+                    raise
+                del self.gd.node[before:]
+                self.marked(op, e.message)
             return
         try:
             ex = op_mapping.export_node(op)
-        except errors.UnimplementedError:
+        except errors.UnimplementedError as e:
+            if self.lenient:
+                self.marked(op, e.message)
+                return
             if not tensorboard:
                 raise
             ex = op_mapping.ExportedNode(
@@ -172,6 +207,23 @@ class _Writer:
                         shape=[convert.shape_proto(t.shape) for t in outputs]
                     )
                 )
+            )
+
+
+def refuse_marked(gd: Any, where: str = "GraphDef") -> None:
+    """Raises for the first node that `as_graph_def()` could not write in TF's form.
+
+    Raises:
+        tf.errors.UnimplementedError: naming the node and why.
+    """
+    for n in gd.node:
+        if NO_TF_FORM_ATTR in n.attr:
+            why = n.attr[NO_TF_FORM_ATTR].s.decode("utf-8", "replace")
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"{where}: node '{n.name}' ({n.op}) has no TensorFlow form: {why} (freeze or "
+                "extract the subgraph of your outputs: it may not need this node).",
             )
 
 
@@ -265,6 +317,7 @@ def write_graph(graph_or_graph_def: Any, logdir: str, name: str, as_text: bool =
             f"write_graph expects a tf.Graph or a GraphDef; got "
             f"{type(graph_or_graph_def).__name__}."
         )
+    refuse_marked(gd)
     path = os.path.join(os.fspath(logdir), os.fspath(name))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     data = text_format.MessageToString(gd).encode() if as_text else gd.SerializeToString()

@@ -11,6 +11,7 @@ import numpy as np
 
 from flowzero.framework import errors
 from flowzero.interop import convert
+from flowzero.interop.graph_def import refuse_marked
 from flowzero.proto import graph_pb2
 
 _VARIABLE_TYPES = frozenset({"VariableV2", "Variable", "VarHandleOp"})
@@ -100,6 +101,7 @@ def convert_variables_to_constants(
         tf.errors.FailedPreconditionError: a variable is not initialized in `sess`.
     """
     gd = extract_sub_graph(_ours(input_graph_def), _as_list(output_node_names))
+    refuse_marked(gd, "convert_variables_to_constants")
     allow = None if variable_names_whitelist is None else set(variable_names_whitelist)
     deny = set(variable_names_blacklist or ())
     variables = [

@@ -16,12 +16,19 @@ from flowzero.framework import errors
 from flowzero.framework.graph import Graph, Operation, Tensor, get_default_graph
 from flowzero.framework.registry import get_op_class, registered_ops
 from flowzero.interop import convert, op_mapping, tf1_conds, tf1_loops, tf2_functions
-from flowzero.interop.graph_def import parse_graph_def
+from flowzero.interop.graph_def import parse_graph_def, refuse_marked
 
 # Ops that call a Python function of the process that built the graph.
 _PYTHON_FUNCTION_TYPES = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
 _DT_RESOURCE = 20  # types.proto's DT_RESOURCE
 _INPUT_RE = re.compile(r"^(\^)?([^:^]+)(?::(\d+))?$")
+
+
+class _Nodes:
+    """A list of NodeDefs where a GraphDef is expected (`.node`)."""
+
+    def __init__(self, node: list[Any]) -> None:
+        self.node = node
 
 
 def _parse_input(s: str, where: str) -> tuple[bool, str, int]:
@@ -110,6 +117,7 @@ def import_graph_def(
     graph: Graph | None = None,
     skip_types: frozenset[str] = frozenset(),
     skip_scopes: tuple[str, ...] = (),
+    keep_only: frozenset[str] | None = None,
     where: str = "GraphDef",
 ) -> Any:
     """Imports a TensorFlow GraphDef into the default graph, as TF's `tf.import_graph_def`.
@@ -124,6 +132,8 @@ def import_graph_def(
         skip_types: op types to leave out, with everything that depends on them (the saver
             subgraph of a MetaGraphDef).
         skip_scopes: name scopes (`save/`) whose nodes are left out, likewise.
+        keep_only: node names: only they and what they depend on are imported (a
+            SavedModel's serving part; see meta_graph.import_meta_graph_def).
         where: how errors name the source (e.g. the file path).
 
     Returns:
@@ -177,6 +187,15 @@ def import_graph_def(
                 skipped.add(n.name)
                 changed = True
     kept = [n for n in nodes if n.name not in skipped]
+    if keep_only is not None:
+        needed: set[str] = set()
+        stack = [k for k in keep_only if k in by_name and k not in skipped]
+        while stack:
+            k = stack.pop()
+            if k not in needed:
+                needed.add(k)
+                stack.extend(src for _, src, _ in parsed[k] if src not in skipped)
+        kept = [n for n in kept if n.name in needed]
     if any(n.op in op_mapping.SUMMARY_TYPES for n in kept):
         import flowzero.summary  # noqa: F401 - registers the summary op types
     frames = []
@@ -187,6 +206,7 @@ def import_graph_def(
     if any(n.op in ("Merge", "RefMerge") and n.name not in frame_of for n in kept):
         conds = tf1_conds.find_conds(kept, by_name, parsed, set(frame_of), where)
     frame_of.update({m: c for c in conds for m in c.members})  # loops and conds: units
+    refuse_marked(_Nodes(kept), where)  # (what as_graph_def() could not write in TF's form)
     for n in kept:
         if n.op in _PYTHON_FUNCTION_TYPES:
             raise errors.UnimplementedError(
@@ -313,8 +333,13 @@ def import_graph_def(
                         None, None, f"{where_c}: cannot be built: {e}"
                     ) from None
                 for merge_name, t in merged.items():
-                    outputs[merge_name] = [t]
-                    node_ops[merge_name] = t.op
+                    # An Identity under the Merge's name: the graph has TF's names for the
+                    # cond's results (fetches, collections such as UPDATE_OPS, control deps).
+                    ident = g.create_op(
+                        get_op_class("Identity"), [t], {}, prefix + merge_name + "/"
+                    )
+                    outputs[merge_name] = ident.outputs
+                    node_ops[merge_name] = ident
                 continue
             frame = frame_by_key.get(u)
             if frame is not None:
@@ -382,7 +407,7 @@ def _build(
     importer = op_mapping.IMPORTERS.get(tf_type)
     if importer is not None:
         return list(importer(ctx, inputs))
-    handle = next((t for t in inputs if isinstance(t, op_mapping.Handle)), None)
+    handle = next((t for t in inputs if isinstance(t, op_mapping.HANDLE_TYPES)), None)
     if handle is not None:
         raise errors.UnimplementedError(
             None,

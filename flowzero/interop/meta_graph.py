@@ -16,6 +16,7 @@ returns a flowzero Saver over the variables, whose checkpoint keys are TF's (the
 from __future__ import annotations
 
 import os
+import re
 import warnings
 import weakref
 from typing import Any
@@ -30,8 +31,8 @@ from flowzero.framework.serialization import (
     variable_from_nodes,
     variables_by_name,
 )
-from flowzero.interop import convert
-from flowzero.interop.graph_def import to_graph_def
+from flowzero.interop import convert, op_mapping
+from flowzero.interop.graph_def import refuse_marked, to_graph_def
 from flowzero.interop.importer import _supported, import_graph_def
 from flowzero.platform import tf_logging
 from flowzero.proto import meta_graph_pb2, saver_pb2, variable_pb2
@@ -199,6 +200,15 @@ _VARIABLE_DEF_KEYS = frozenset(
 )
 
 
+def _node_of(x: Any) -> str | None:
+    """The node name of a collection item that is a graph element, else None."""
+    if isinstance(x, Operation):
+        return x.name
+    if isinstance(x, Tensor) or _is_variable(x):
+        return x.op.name
+    return None
+
+
 def _collection_def(key: str, items: list[Any]) -> Any:
     """A CollectionDef for one collection, or None (with a warning) if it has no TF form."""
     cd = meta_graph_pb2.CollectionDef()
@@ -236,6 +246,7 @@ def build_meta_graph(
     signature_def: dict[str, Any] | None = None,
     tags: Any = (),
     strip_default_attrs: bool = False,
+    serving_roots: Any = None,
 ) -> Any:
     """The MetaGraphDef of `graph` (default graph), with `saver`'s SaverDef and subgraph.
 
@@ -246,9 +257,13 @@ def build_meta_graph(
         collection_list: names of the collections to write (default: all with string keys).
         signature_def: {key: SignatureDef message}.
         tags: the meta graph's tags (SavedModel).
+        serving_roots: node names (a SavedModel's signature tensors, main op): only they,
+            the variables (with initializers) and what they depend on are written, and the
+            collections' items among them; the rest of the graph may lack a TF form.
 
     Raises:
-        tf.errors.UnimplementedError: the graph has an op without a TF form.
+        tf.errors.UnimplementedError: the graph (or with serving_roots, the part written)
+            has an op without a TF form.
     """
     g = graph if graph is not None else get_default_graph()
     mg = meta_graph_pb2.MetaGraphDef()
@@ -256,7 +271,23 @@ def build_meta_graph(
     info.meta_graph_version = META_GRAPH_VERSION
     info.tags.extend(tags or ())
     info.stripped_default_attrs = bool(strip_default_attrs)
-    mg.graph_def.CopyFrom(to_graph_def(g))
+    kept: set[str] | None = None
+    if serving_roots is None:
+        mg.graph_def.CopyFrom(to_graph_def(g))
+    else:
+        from flowzero.interop.graph_util import extract_sub_graph
+
+        full = to_graph_def(g, lenient=True)
+        roots = set(serving_roots)
+        for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES) + g.get_collection(
+            GraphKeys.LOCAL_VARIABLES
+        ):
+            roots.update((v.op.name, v.initializer.name, v.value().op.name))
+        names = {n.name for n in full.node}
+        part = extract_sub_graph(full, sorted(roots & names))
+        refuse_marked(part, "the SavedModel's serving part")
+        mg.graph_def.CopyFrom(part)
+        kept = {n.name for n in part.node}
     entries = _saver_entries(g, saver)
     if entries:
         mg.saver_def.CopyFrom(
@@ -271,7 +302,10 @@ def build_meta_graph(
     for key in keys:
         if not isinstance(key, str):
             continue
-        cd = _collection_def(key, g.get_collection(key))
+        items = g.get_collection(key)
+        if kept is not None:
+            items = [x for x in items if _node_of(x) is None or _node_of(x) in kept]
+        cd = _collection_def(key, items)
         if cd is not None:
             mg.collection_def[key].CopyFrom(cd)
     for key, sig in (signature_def or {}).items():
@@ -345,8 +379,14 @@ def import_meta_graph_def(
     import_scope: str | None = None,
     where: str = "MetaGraphDef",
     graph: Graph | None = None,
+    serving: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Imports a MetaGraphDef's graph and collections into `graph` (default graph).
+
+    `serving`: node names (a SavedModel's signature tensors and main op). Where the whole
+    graph holds a form flowzero cannot import (e.g. the gradients of a TF1 while loop in a
+    SavedModel that `simple_save` wrote from a training session), only these nodes, the
+    variables, the saver and what they depend on are imported, with a warning.
 
     Returns:
         {op name: tf.Variable} of the variables rebuilt from the variable collections.
@@ -367,19 +407,43 @@ def import_meta_graph_def(
         if n.op in SAVER_OP_TYPES or (saver_scope and n.name.startswith(saver_scope + "/"))
     ]
     runnable = bool(saver_nodes) and all(_supported(n.op) for n in saver_nodes)
-    import_graph_def(
-        mg.graph_def,
-        name=scope,
-        graph=g,
-        skip_types=frozenset() if runnable else SAVER_OP_TYPES,
-        skip_scopes=(saver_scope + "/",) if saver_scope and not runnable else (),
-        where=where,
-    )
+    skips = {
+        "skip_types": frozenset() if runnable else SAVER_OP_TYPES,
+        "skip_scopes": (saver_scope + "/",) if saver_scope and not runnable else (),
+    }
+    before_ops = len(g.get_operations())
+    pruned = False
+    try:
+        import_graph_def(mg.graph_def, name=scope, graph=g, where=where, **skips)
+    except (errors.NotFoundError, errors.UnimplementedError) as e:
+        # (Both are raised before any op is built; a partial import is not retried.)
+        if len(g.get_operations()) != before_ops:
+            raise
+        pruned = True
+        if serving:
+            keep = frozenset(serving) | _variable_nodes(mg) | {n.name for n in saver_nodes}
+            import_graph_def(
+                mg.graph_def, name=scope, graph=g, where=where, keep_only=keep, **skips
+            )
+            tf_logging.warning(
+                "%s: imported only what the signatures, the main op, the variables and the "
+                "saver need; the rest of the graph holds what flowzero cannot import: %s",
+                where,
+                e.message,
+            )
+        else:
+            _import_without_training_part(mg, scope, g, where, skips, e)
     prefix = f"{scope}/" if scope else ""
+    kinds = op_mapping.handle_node_types()
+    handles = {n.name for n in mg.graph_def.node if n.op in kinds}
     made: dict[str, Any] = dict(variables_by_name(g))
     before = set(made)
     for key in sorted(mg.collection_def, key=lambda k: k not in VARIABLE_COLLECTIONS):
         cd = mg.collection_def[key]
+        if pruned:
+            cd = _present_items(g, cd, prefix)
+        elif handles:  # (a dataset or iterator node: no op of its own in flowzero)
+            cd = _present_items(g, cd, prefix, handles)
         try:
             _import_collection(g, key, cd, prefix, made)
         except (KeyError, ValueError) as e:
@@ -389,6 +453,68 @@ def import_meta_graph_def(
                 f"{where}: collection '{key}' refers to something not in the graph ({e}).",
             ) from None
     return {name: v for name, v in made.items() if name not in before}
+
+
+_GRADIENT_SCOPE = re.compile(r"^gradients(_\d+)?/")
+
+
+def _import_without_training_part(
+    mg: Any, scope: str, g: Graph, where: str, skips: dict[str, Any], e: errors.OpError
+) -> None:
+    """A `.meta` whose training part holds forms flowzero cannot import (the gradients of a
+    TF1 while loop or tf.cond, an op flowzero lacks): its gradients (the `gradients/` name
+    scopes of tf.gradients / minimize) and everything that depends on them (the train op)
+    are left out, with a warning; the model itself (restore, predict) is imported. When that
+    still fails, the first error is raised."""
+    grads = {m.group(0) for n in mg.graph_def.node if (m := _GRADIENT_SCOPE.match(n.name))}
+    if not grads:
+        raise e
+    try:
+        import_graph_def(
+            mg.graph_def,
+            name=scope,
+            graph=g,
+            where=where,
+            skip_types=skips["skip_types"],
+            skip_scopes=skips["skip_scopes"] + tuple(sorted(grads)),
+        )
+    except (errors.NotFoundError, errors.UnimplementedError):
+        raise e from None
+    tf_logging.warning(
+        "%s: imported without its training part (the %s scope and what depends on it, e.g. "
+        "the train op), which holds what flowzero cannot import: %s",
+        where,
+        ", ".join(sorted(grads)),
+        e.message,
+    )
+
+
+def _variable_nodes(mg: Any) -> set[str]:
+    """The nodes the variable collections name (variable, initializer, snapshot)."""
+    out = set()
+    for key in VARIABLE_COLLECTIONS:
+        if key in mg.collection_def and mg.collection_def[key].WhichOneof("kind") == "bytes_list":
+            for raw in mg.collection_def[key].bytes_list.value:
+                vd = variable_pb2.VariableDef.FromString(raw)
+                for name in (vd.variable_name, vd.initializer_name, vd.snapshot_name):
+                    if name:
+                        out.add(name.split(":")[0])
+    return out
+
+
+def _present_items(g: Graph, cd: Any, prefix: str, absent: set[str] | None = None) -> Any:
+    """A node_list collection without the items that a pruned import left out (or, given
+    `absent`, without those nodes)."""
+    if cd.WhichOneof("kind") != "node_list":
+        return cd
+    if absent is None:
+        have = {op.name for op in g.get_operations()}
+        keep = [n for n in cd.node_list.value if prefix + n.split(":")[0].lstrip("^") in have]
+    else:
+        keep = [n for n in cd.node_list.value if n.split(":")[0].lstrip("^") not in absent]
+    out = meta_graph_pb2.CollectionDef()
+    out.node_list.value.extend(keep)
+    return out
 
 
 def _import_collection(g: Graph, key: str, cd: Any, prefix: str, made: dict[str, Any]) -> None:

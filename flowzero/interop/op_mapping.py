@@ -24,7 +24,7 @@ from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Graph, Operation, Tensor
 from flowzero.framework.registry import get_op_class
 from flowzero.framework.shapes import TensorShape
-from flowzero.interop import convert, lstm_forms, tensor_lists
+from flowzero.interop import convert, dataset_forms, grad_forms, lstm_forms, tensor_lists
 
 # -- export ---------------------------------------------------------------------------------
 # Attrs that flowzero keeps for itself (never written to a NodeDef).
@@ -276,6 +276,8 @@ def export_node(op: Operation) -> ExportedNode:
         a["T"] = [x.dtype for x in ins]
     elif t == "SumTo":
         _export_sum_to(op, node)
+    elif t == "GatherGrad":
+        _export_gather_grad(op, node)
     elif t == "GatherNd":
         a.pop("T", None)
         a.update(Tparams=ins[0].dtype, Tindices=ins[1].dtype)
@@ -467,18 +469,86 @@ def _export_sparse_cross(op: Operation, node: ExportedNode) -> None:
     )
 
 
-def _export_sum_to(op: Operation, node: ExportedNode) -> None:
-    """flowzero's SumTo(x, shape) (un-broadcasting in gradients) as TF's Sum + Reshape, for a
-    target shape known statically (summing over size-1 axes changes nothing)."""
-    x, target = op.inputs[0], op.outputs[0]
-    dims, rank = target.shape.known, x.shape.ndims
-    if dims is None or rank is None or any(d is None for d in dims) or len(dims) > rank:
+def _export_gather_grad(op: Operation, node: ExportedNode) -> None:
+    """flowzero's GatherGrad(dy, indices, shape) along axis 0 (the gradient of tf.gather) as
+    TF writes the densified gradient: UnsortedSegmentSum of dy's rows (reshaped to
+    [-1] + shape[1:]) by the flattened indices into shape[0] segments."""
+    dy, indices, shape_ = op.inputs
+    if op.opdef.attrs["axis"] != 0:
         raise errors.UnimplementedError(
             None,
             None,
-            f"SumTo '{op.name}': un-broadcasting to a shape not known before run "
-            f"time ({target.shape}) has no TensorFlow GraphDef form here.",
+            f"GatherGrad '{op.name}': the gradient of a gather along axis "
+            f"{op.opdef.attrs['axis']} has no TensorFlow GraphDef form here (axis 0 has).",
         )
+    n, sd = op.name, shape_.dtype
+    d_ref, i_ref, s_ref = node.inputs
+    slice_attrs = {"T": sd, "Index": dtypes.int32, "begin_mask": 0, "ellipsis_mask": 0}
+    slice_attrs["new_axis_mask"] = 0
+    node.extra += [
+        _const_node(f"{n}/minus_one", np.array([-1], np.int32)),
+        (
+            f"{n}/flat_indices",
+            "Reshape",
+            [i_ref, f"{n}/minus_one"],
+            {"T": indices.dtype, "Tshape": dtypes.int32},
+        ),
+        _const_node(f"{n}/zero", np.array([0], np.int32)),
+        _const_node(f"{n}/one", np.array([1], np.int32)),
+        (
+            f"{n}/rows",
+            "StridedSlice",
+            [s_ref, f"{n}/zero", f"{n}/one", f"{n}/one"],
+            {**slice_attrs, "end_mask": 0, "shrink_axis_mask": 1},
+        ),
+        (
+            f"{n}/rest",
+            "StridedSlice",
+            [s_ref, f"{n}/one", f"{n}/zero", f"{n}/one"],
+            {**slice_attrs, "end_mask": 1, "shrink_axis_mask": 0},
+        ),
+        _const_node(f"{n}/minus_one_s", np.array([-1], sd.np)),
+        _const_node(f"{n}/axis0", np.array(0, np.int32)),
+        (
+            f"{n}/values_shape",
+            "ConcatV2",
+            [f"{n}/minus_one_s", f"{n}/rest", f"{n}/axis0"],
+            {"T": sd, "N": 2, "Tidx": dtypes.int32},
+        ),
+        (f"{n}/values", "Reshape", [d_ref, f"{n}/values_shape"], {"T": dy.dtype, "Tshape": sd}),
+    ]
+    node.op_type = "UnsortedSegmentSum"
+    node.inputs = [f"{n}/values", f"{n}/flat_indices", f"{n}/rows"]
+    node.attrs = {"T": dy.dtype, "Tindices": indices.dtype, "Tnumsegments": sd}
+
+
+def _export_sum_to(op: Operation, node: ExportedNode) -> None:
+    """flowzero's SumTo(x, shape) (un-broadcasting in gradients) as TF's Sum + Reshape, for a
+    target shape known statically (summing over size-1 axes changes nothing); else as TF's own
+    gradients write it: Sum over BroadcastGradientArgs(Shape(x), shape)[1], then Reshape."""
+    x, target = op.inputs[0], op.outputs[0]
+    dims, rank = target.shape.known, x.shape.ndims
+    if dims is None or rank is None or any(d is None for d in dims) or len(dims) > rank:
+        shape_dt = op.inputs[1].dtype
+        args = f"{op.name}/BroadcastGradientArgs"
+        node.extra.append(
+            (f"{op.name}/Shape", "Shape", [node.inputs[0]], {"T": x.dtype, "out_type": shape_dt})
+        )
+        node.extra.append(
+            (args, "BroadcastGradientArgs", [f"{op.name}/Shape", node.inputs[1]], {"T": shape_dt})
+        )
+        node.extra.append(
+            (
+                f"{op.name}/Sum",
+                "Sum",
+                [node.inputs[0], f"{args}:1"],
+                {"T": x.dtype, "Tidx": shape_dt, "keep_dims": False},
+            )
+        )
+        node.op_type = "Reshape"
+        node.inputs = [f"{op.name}/Sum", node.inputs[1]]
+        node.attrs = {"T": x.dtype, "Tshape": shape_dt}
+        return
     lead = rank - len(dims)
     axes = list(range(lead)) + [lead + i for i, d in enumerate(dims) if d == 1]
     sum_name = f"{op.name}/Sum"
@@ -736,12 +806,43 @@ def _reduction(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
         # to s_k in one step (its elements, in order; the Reshape that follows shapes them).
         target = axes_op.inputs[inputs[1].value_index]
         return ctx.make("SumTo", [inputs[0], target], {}).outputs
-    axis = np.asarray(ctx.constant(inputs[1], "the reduction axes"))
+    if _all_axes_of(inputs[0], axes_op, ctx):
+        attrs = {"axis": None, "keepdims": bool(ctx.attrs.get("keep_dims", False))}
+        return ctx.make(ctx.tf_type, [inputs[0]], attrs).outputs
+    axis = _range_value(axes_op, ctx)
+    if axis is None:
+        axis = np.asarray(ctx.constant(inputs[1], "the reduction axes"))
     attrs = {
-        "axis": tuple(int(x) for x in axis.reshape(-1)) if axis.ndim else int(axis),
+        # (a tuple also for a scalar axis, as the reduction builders make it)
+        "axis": tuple(int(x) for x in axis.reshape(-1)),
         "keepdims": bool(ctx.attrs.get("keep_dims", False)),
     }
     return ctx.make(ctx.tf_type, [inputs[0]], attrs).outputs
+
+
+def _all_axes_of(x: Tensor, axes_op: Operation, ctx: ImportContext) -> bool:
+    """Whether the axes are `range(0, rank(x), 1)`: TF's reduction over every axis of a tensor
+    whose rank is not known when the graph is built."""
+    if axes_op.type != "Range" or len(axes_op.inputs) != 3:
+        return False
+    start, limit, delta = axes_op.inputs
+    rank_op = limit.op
+    if rank_op.type != "Rank" or rank_op.inputs[0] is not x:
+        return False
+    ends = [ctx.const_value(t) for t in (start, delta)]
+    return all(v is not None and np.ndim(v) == 0 for v in ends) and [
+        int(np.asarray(v)) for v in ends
+    ] == [0, 1]
+
+
+def _range_value(op: Operation, ctx: ImportContext) -> Any:
+    """The value of a Range of constants (TF's `range(rank)` axes, the rank known), or None."""
+    if op.type != "Range" or len(op.inputs) != 3:
+        return None
+    ends = [ctx.const_value(t) for t in op.inputs]
+    if any(v is None or np.ndim(v) != 0 for v in ends):
+        return None
+    return np.arange(*(int(np.asarray(v)) for v in ends))
 
 
 def _argmax(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
@@ -849,16 +950,40 @@ def _assign(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("Assign", [ref, value], attrs).outputs
 
 
-def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
-    if ctx.attrs.get("is_training", True):
-        raise errors.UnimplementedError(
-            None,
-            None,
-            f"{ctx.where}: FusedBatchNorm with is_training=True is not supported "
-            "on import (export the graph for inference: training=False).",
+def _fused_batch_norm_training(ctx: ImportContext, inputs: list[Tensor], fmt: str) -> list[Tensor]:
+    """TF's FusedBatchNorm with is_training=True (a TF1 training graph, or the training
+    branch of batch norm switched by a placeholder): flowzero's fused_batch_norm composite on
+    the batch's statistics; with `exponential_avg_factor` f != 1 (TF 2.x) the mean and
+    variance outputs are the running averages (1 - f) * given + f * batch, as TF's kernel."""
+    from flowzero.ops import nn_impl
+
+    x, scale, offset, mean, var = inputs[:5]
+    eps = float(ctx.attrs.get("epsilon", 1e-4))
+    f = float(ctx.attrs.get("exponential_avg_factor", 1.0))
+    scope = ctx.name + "/" if ctx.absolute else ctx.name
+    with ctx.graph.as_default(), ctx.graph.name_scope(scope):
+        if x.shape.ndims is None:  # TF's op takes 4-D (V3 also 5-D) x, as its data_format
+            from flowzero.ops.shape_ops import ensure_shape
+
+            x = ensure_shape(x, [None] * len(fmt))
+        y, batch_mean, batch_var = nn_impl.fused_batch_norm(
+            x, scale, offset, epsilon=eps, data_format=fmt, is_training=True
         )
+        out_mean, out_var = batch_mean, batch_var
+        if f != 1.0:
+            keep = np.asarray(1.0 - f, mean.dtype.np)
+            new = np.asarray(f, mean.dtype.np)
+            out_mean = mean * keep + batch_mean * new
+            out_var = var * keep + batch_var * new
+    # (y, batch_mean, batch_variance, reserve_space_1, reserve_space_2[, reserve_space_3])
+    return [y, out_mean, out_var, batch_mean, batch_var, batch_mean]
+
+
+def _fused_batch_norm(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     fmt = ctx.attrs.get("data_format", b"NHWC")
     fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
+    if ctx.attrs.get("is_training", True):
+        return _fused_batch_norm_training(ctx, inputs, fmt)
     x, scale, offset, mean, var = inputs[:5]
     eps = float(ctx.attrs.get("epsilon", 1e-4))
     g, n = ctx.graph, ctx.name
@@ -924,6 +1049,44 @@ def _filled_like(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     arr = np.asarray(one, dtype=x.dtype.np)
     value = ctx.make("Const", [], {"value": arr, "dtype": x.dtype}, f"{n}/value").outputs[0]
     return ctx.make("Fill", [shape, value], {}).outputs
+
+
+def _shape_n(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's ShapeN (one output per input; in TF1 gradients of Conv2D and ConcatV2) as one
+    Shape op per input, like flowzero's tf.shape_n."""
+    out_type = ctx.attrs.get("out_type", dtypes.int32)
+    return [
+        ctx.make("Shape", [x], {"out_type": out_type}, f"{ctx.name}/{k}" if k else None).outputs[0]
+        for k, x in enumerate(inputs)
+    ]
+
+
+def _concat_offset(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's ConcatOffset(concat_dim, shape_0, ..., shape_n-1) (in TF1 gradients of ConcatV2):
+    where each input starts in the result, i.e. the sum of the shapes before it, masked to the
+    concat dimension (which TF1's gradient computes: `mod(axis, rank)`)."""
+    axis, shapes = inputs[0], inputs[1:]
+    rank = shapes[0].shape.num_elements() if shapes[0].shape.ndims == 1 else None
+    if rank is None:
+        raise errors.UnimplementedError(
+            None, None, f"{ctx.where}: the shapes' length (the rank) must be known."
+        )
+    n, dt = ctx.name, shapes[0].dtype
+
+    def const(suffix: str, value: Any) -> Tensor:
+        arr = np.asarray(value, dt.np)
+        return ctx.make("Const", [], {"value": arr, "dtype": dt}, f"{n}/{suffix}").outputs[0]
+
+    dim = ctx.make("FloorMod", [axis, const("rank", rank)], {}, f"{n}/dim").outputs[0]
+    hit = ctx.make("Equal", [const("dims", np.arange(rank)), dim], {}, f"{n}/is_dim").outputs[0]
+    mask = ctx.make("Cast", [hit], {"SrcT": dtypes.bool, "DstT": dt}, f"{n}/mask").outputs[0]
+    outs = [ctx.make("Mul", [shapes[0], const("zero", 0)], {}).outputs[0]]
+    total = shapes[0]
+    for k in range(1, len(shapes)):
+        outs.append(ctx.make("Mul", [total, mask], {}, f"{n}/{k}").outputs[0])
+        if k + 1 < len(shapes):
+            total = ctx.make("Add", [total, shapes[k]], {}, f"{n}/upto_{k}").outputs[0]
+    return outs
 
 
 def _add_n(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
@@ -994,6 +1157,19 @@ class Handle:
 
     def __init__(self, attrs: dict[str, Any], name: str, what: str) -> None:
         self.attrs, self.name, self.what = attrs, name, what
+
+
+# What an imported node may stand for that is not a Tensor (only its own ops take it).
+HANDLE_TYPES = (Handle, dataset_forms.DatasetHandle, dataset_forms.IteratorHandle)
+
+
+def handle_node_types() -> frozenset[str]:
+    """TF op types imported as a handle (no flowzero op of their own)."""
+    return (
+        frozenset(QUEUE_HANDLE_TYPES.values())
+        | frozenset(READER_HANDLE_TYPES.values())
+        | dataset_forms.HANDLE_NODE_TYPES
+    )
 
 
 def _int_attr(ctx: ImportContext, key: str, default: int) -> int:
@@ -1150,8 +1326,12 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "FusedBatchNormV3": _fused_batch_norm,
     **lstm_forms.IMPORTERS,
     **tensor_lists.IMPORTERS,
+    **dataset_forms.IMPORTERS,
+    **grad_forms.IMPORTERS,
     "ZerosLike": _filled_like,
     "AddN": _add_n,
+    "ShapeN": _shape_n,
+    "ConcatOffset": _concat_offset,
     "StaticRegexFullMatch": _static_regex_full_match,
     "SparseCross": _sparse_cross,
     "Einsum": _einsum,

@@ -30,6 +30,7 @@ from flowzero.framework.graph import Graph
 from flowzero.framework.serialization import open_regular
 from flowzero.interop import convert
 from flowzero.interop.meta_graph import build_meta_graph, import_meta_graph_def
+from flowzero.platform import tf_logging
 from flowzero.proto import meta_graph_pb2, saved_model_pb2
 from flowzero.saved_model.constants import ASSETS_DIRECTORY, ASSETS_KEY
 
@@ -161,12 +162,31 @@ def meta_graph_for(
     """
     from flowzero.saved_model.signature_def_utils import build_tensor_info
 
-    mg = build_meta_graph(
-        graph,
-        saver=saver,
-        tags=list(tags),
-        signature_def={k: signature_to_proto(v) for k, v in signatures.items()},
-    )
+    sig_protos = {k: signature_to_proto(v) for k, v in signatures.items()}
+    try:
+        mg = build_meta_graph(graph, saver=saver, tags=list(tags), signature_def=sig_protos)
+    except errors.UnimplementedError as e:
+        # The training part of the graph (e.g. the gradients of a while loop) has no TF
+        # form: the serving part is written, which TensorFlow and TF Serving load.
+        roots = {
+            t.name.split(":")[0]
+            for sig in sig_protos.values()
+            for t in (*sig.inputs.values(), *sig.outputs.values())
+        }
+        for key in MAIN_OP_COLLECTIONS:
+            roots.update(op.name for op in graph.get_collection(key))
+        roots.update(t.op.name for _, t in assets or [])
+        try:
+            mg = build_meta_graph(
+                graph, saver=saver, tags=list(tags), signature_def=sig_protos, serving_roots=roots
+            )
+        except errors.UnimplementedError:
+            raise e from None
+        tf_logging.warning(
+            "SavedModel: wrote only what the signatures, the main op and the variables need "
+            "(TensorFlow's layout); the rest of the graph has no TensorFlow form: %s",
+            e.message,
+        )
     for filename, tensor in assets or []:
         info = build_tensor_info(tensor)
         a = mg.asset_file_def.add(filename=filename)
@@ -233,7 +253,15 @@ def load(sess: Any, tags: Any, export_dir: Any, import_scope: str | None = None)
     feeds = asset_feeds(mg, export_dir, import_scope, where)
     g = sess.graph
     with g.as_default():
-        variables = import_meta_graph_def(mg, import_scope, where, graph=g)
+        serving = {
+            t.name.split(":")[0].lstrip("^")
+            for sig in mg.signature_def.values()
+            for t in (*sig.inputs.values(), *sig.outputs.values())
+        }
+        for key in MAIN_OP_COLLECTIONS:
+            if key in mg.collection_def:
+                serving.update(n.split(":")[0] for n in mg.collection_def[key].node_list.value)
+        variables = import_meta_graph_def(mg, import_scope, where, g, frozenset(serving))
         prefix = f"{import_scope.rstrip('/')}/" if import_scope else ""
         # The saver's variables: the global ones (local variables, e.g. what the main op
         # fills, are not in the checkpoint).

@@ -9,12 +9,18 @@ from outside goes through `Switch(x, pred)`, whose output 1 is alive only when `
 outer graph's order, and builds flowzero's `cond` with a branch function per side that builds
 that side's nodes.
 
-Not imported (UnimplementedError naming the node): a cond inside another cond or inside a
-TF1 while loop, and a Merge whose `value_index` output is used.
+Conds nest (a `tf.cond` inside a branch of another, as `tf.nn.static_rnn` writes with a
+`sequence_length`): each node's context, the chain of (cond, branch) it runs under, follows from
+its inputs (a Switch output adds a level, a Merge removes one), and an inner cond is built
+inside the branch function of the outer one.
+
+Not imported (UnimplementedError naming the node): a cond inside a TF1 while loop, and a Merge
+whose `value_index` output is used.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,10 +29,15 @@ from flowzero.framework.graph import Tensor
 
 _SWITCH = ("Switch", "RefSwitch")
 _MERGE = ("Merge", "RefMerge")
+_GRADIENTS = re.compile(r"^(.*/)?gradients(_\d+)?/")
+
+
+Frame = tuple[str, int]  # (cond key, branch: 0 false / 1 true)
 
 
 class Cond:
-    """One TF1 conditional: its predicate, Merges (results) and member nodes per branch."""
+    """One TF1 conditional: its predicate, Merges (results), Switches, and the conds nested in
+    its branches (by the Merge that gives their result)."""
 
     def __init__(self, pred: tuple[str, int], scope: str) -> None:
         self.pred = pred
@@ -34,8 +45,12 @@ class Cond:
         self.key = f"<cond {scope} on {pred[0]}:{pred[1]}>"
         self.merges: list[str] = []
         self.switches: set[str] = set()
-        self.branch: dict[str, int] = {}  # member node -> 0 (false) / 1 (true)
-        self.members: set[str] = set()
+        self.sides: dict[str, dict[int, tuple[str, int]]] = {}  # Merge -> branch -> input
+        self.outer: tuple[Frame, ...] = ()  # the context the cond itself runs in
+        self.children: dict[str, Cond] = {}  # Merge of a nested cond -> that cond
+        self.members: set[str] = set()  # (top-level conds) every node of the unit
+        self.context: Callable[[str, int], tuple[Frame, ...]] = lambda src, k: ()
+        self.twin: Cond | None = None  # (a gradient cond) the forward cond it reads from
 
 
 def _data(parsed: dict[str, Any], name: str) -> list[tuple[str, int]]:
@@ -49,6 +64,48 @@ def _pred_of(switch: str, by_name: dict[str, Any], parsed: dict[str, Any]) -> tu
     return src, k
 
 
+def _switch_key(
+    switch: str,
+    by_name: dict[str, Any],
+    parsed: dict[str, Any],
+    conds: dict[str, Cond],
+    forward_of: dict[str, str],
+) -> str:
+    """The cond a Switch belongs to: its predicate and name scope (one predicate may drive
+    several tf.conds; each has its own `pred_id` in its scope, which the Switches read).
+
+    TF1's gradient of a tf.cond switches on the same `pred_id`: it is a cond of its own (in
+    `gradients/`), whose branches read the forward cond's branch values (`forward_of`)."""
+    pred = _pred_of(switch, by_name, parsed)
+    via = _data(parsed, switch)[1][0]
+    base = via if by_name[via].op == "Identity" and via.endswith("/pred_id") else switch
+    scope = base.rpartition("/")[0]
+    grad = _GRADIENTS.match(switch)
+    if grad and not scope.startswith(grad.group(0)):
+        forward_of[Cond(pred, grad.group(0) + scope).key] = Cond(pred, scope).key
+        scope = grad.group(0) + scope
+    c = Cond(pred, scope)
+    return conds.setdefault(c.key, c).key
+
+
+def _order(nodes: list[Any], parsed: dict[str, Any]) -> list[str]:
+    names = {n.name for n in nodes}
+    users: dict[str, list[str]] = {n: [] for n in names}
+    waiting = {}
+    for n in nodes:
+        srcs = {src for _, src, _ in parsed[n.name] if src in names}
+        waiting[n.name] = len(srcs)
+        for src in srcs:
+            users[src].append(n.name)
+    order = [n for n, w in waiting.items() if w == 0]
+    for name in order:  # (grows while it is walked)
+        for u in users[name]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                order.append(u)
+    return order
+
+
 def find_conds(
     nodes: list[Any],
     by_name: dict[str, Any],
@@ -56,120 +113,167 @@ def find_conds(
     in_loops: set[str],
     where: str,
 ) -> list[Cond]:
-    """The TF1 conditionals outside loops, each with its member nodes."""
-    consumers: dict[str, list[str]] = {n.name: [] for n in nodes}
-    for n in nodes:
-        for _, src, _ in parsed[n.name]:
-            if src in consumers:
-                consumers[src].append(n.name)
-    conds: dict[tuple[tuple[str, int], str], Cond] = {}
-    for n in nodes:
-        if n.op not in _MERGE or n.name in in_loops:
-            continue
-        found: list[tuple[str, int]] = []  # (switch, output) each input comes from
-        for src, k in _data(parsed, n.name):
-            hit = _switch_above(src, k, by_name, parsed, in_loops)
-            if hit is None:
+    """The outermost TF1 conditionals outside loops, each with its member nodes (those of the
+    conds nested in it included) and its nested conds."""
+    outside = [n for n in nodes if n.name not in in_loops]
+    conds: dict[str, Cond] = {}
+    ctx: dict[str, tuple[Frame, ...]] = {}  # node -> context of its outputs (not Switches')
+    switch_key: dict[str, str] = {}
+    forward_of: dict[str, str] = {}  # gradient cond -> the cond it differentiates
+
+    def ctx_of(src: str, k: int) -> tuple[Frame, ...]:
+        base = ctx.get(src, ())
+        return base + ((switch_key[src], k),) if src in switch_key else base
+
+    def gradient_key(key: str, prefix: str) -> str:
+        """The key of the gradient (in scope `prefix`) of the cond `key`."""
+        f = conds[key]
+        if key in forward_of or f.scope.startswith(prefix):
+            return key
+        g = Cond(f.pred, prefix + f.scope)
+        forward_of[g.key] = key
+        return conds.setdefault(g.key, g).key
+
+    def canon(c: tuple[Frame, ...]) -> tuple[Frame, ...]:
+        return tuple((forward_of.get(key, key), side) for key, side in c)
+
+    def joined(a: tuple[Frame, ...], b: tuple[Frame, ...]) -> tuple[Frame, ...]:
+        """a (at least as deep as b) with b's gradient-cond frames where b has them."""
+        return tuple(fb if fb[0] in forward_of else fa for fa, fb in zip(a, b)) + a[len(b) :]
+
+    def deepest(name: str, found: list[tuple[Frame, ...]]) -> tuple[Frame, ...]:
+        best: tuple[Frame, ...] = ()
+        for c in found:
+            if len(c) > len(best):
+                best, c = c, best
+            if canon(best)[: len(c)] != canon(c):
                 raise errors.UnimplementedError(
                     None,
                     None,
-                    f"{where}: Merge '{n.name}' merges values that come from no "
+                    f"{where}: node '{name}' reads values of different branches of a "
+                    "tf.cond (or of different tf.conds).",
+                )
+            best = joined(best, c)
+        return best
+
+    for name in _order(outside, parsed):
+        op = by_name[name].op
+        data = _data(parsed, name)
+        if op in _MERGE:
+            found = [ctx_of(s, k) for s, k in data]
+            if not all(found):
+                raise errors.UnimplementedError(
+                    None,
+                    None,
+                    f"{where}: Merge '{name}' merges values that come from no "
                     "Switch; only tf.cond's Switch/Merge form is imported.",
                 )
-            found.append(hit)
-        preds = {_pred_of(s, by_name, parsed) for s, _ in found}
-        if len(preds) != 1 or sorted(b for _, b in found) != [0, 1]:
-            raise errors.UnimplementedError(
-                None,
-                None,
-                f"{where}: Merge '{n.name}' is not the result of one tf.cond "
-                "(nested conds are not imported).",
-            )
-        # One predicate may drive several tf.conds: each has its own name scope.
-        pred = preds.pop()
-        scope = n.name.rpartition("/")[0]
-        c = conds.setdefault((pred, scope), Cond(pred, scope))
-        c.merges.append(n.name)
-    for c in conds.values():
-        _members(c, nodes, by_name, parsed, consumers, in_loops, where)
-    return list(conds.values())
-
-
-def _switch_above(
-    src: str, k: int, by_name: dict[str, Any], parsed: dict[str, Any], in_loops: set[str]
-) -> tuple[str, int] | None:
-    """The (Switch, output) a branch value descends from (data or control edges)."""
-    seen = set()
-    stack = [(src, k)]
-    while stack:
-        name, out = stack.pop()
-        if name in seen or name in in_loops:
+            keys = {f[-1][0] for f in found}
+            if len(keys) == 2 and len({forward_of.get(k, k) for k in keys}) == 1:
+                # a gradient's branch value computed from forward values only
+                keys = {k for k in keys if k in forward_of}
+            sides = sorted(f[-1][1] for f in found)
+            outer = {canon(f[:-1]) for f in found}
+            if len(keys) != 1 or sides != [0, 1] or len(outer) != 1:
+                raise errors.UnimplementedError(
+                    None, None, f"{where}: Merge '{name}' is not the result of one tf.cond."
+                )
+            c = conds[keys.pop()]
+            c.merges.append(name)
+            c.sides[name] = {f[-1][1]: sk for f, sk in zip(found, data)}
+            c.outer = ctx[name] = deepest(name, [f[:-1] for f in found])
             continue
-        seen.add(name)
-        if by_name[name].op in _SWITCH:
-            return name, out
-        stack.extend((s, kk) for _, s, kk in parsed[name])
-    return None
+        if op in _SWITCH:
+            switch_key[name] = _switch_key(name, by_name, parsed, conds, forward_of)
+            conds[switch_key[name]].switches.add(name)
+            data = data[:1]  # (the predicate is read outside the branches)
+        here = deepest(name, [ctx_of(s, k) for s, k in data])
+        for _, src, k in (p for p in parsed[name] if p[0]):  # pivots: a branch's constants
+            c = ctx_of(src, k)
+            if len(c) > len(here) and canon(c)[: len(here)] == canon(here):
+                here = joined(c, here)
+        grad = _GRADIENTS.match(name) if here else None
+        if grad:  # a gradient op reading only forward branch values is the gradient cond's
+            here = tuple((gradient_key(key, grad.group(0)), side) for key, side in here)
+        ctx[name] = here
+
+    for key, fwd in forward_of.items():
+        if key in conds and fwd in conds:
+            conds[key].twin = conds[fwd]
+            _refuse_random_reads(conds[key], ctx, ctx_of, by_name, parsed, where)
+    top = []
+    for c in conds.values():
+        c.context = ctx_of
+        if not c.merges:
+            continue
+        if c.outer:
+            conds[c.outer[-1][0]].children.update({m: c for m in c.merges})
+        else:
+            top.append(c)
+    for c in top:
+        c.members = set(c.merges) | c.switches
+    by_key = {c.key: c for c in top}
+    for name, here in ctx.items():
+        first = here[0][0] if here else switch_key.get(name)
+        if first in by_key:
+            by_key[first].members.add(name)
+    return top
 
 
-def _members(
-    c: Cond,
-    nodes: list[Any],
+_RANDOM = frozenset(
+    {
+        "RandomUniform",
+        "RandomStandardNormal",
+        "TruncatedNormal",
+        "RandomUniformInt",
+        "Multinomial",
+        "RandomShuffle",
+        "RandomGamma",
+        "RandomPoisson",
+        "RandomPoissonV2",
+    }
+)
+
+
+def _refuse_random_reads(
+    g: Cond,
+    ctx: dict[str, tuple[Frame, ...]],
+    ctx_of: Callable[[str, int], tuple[Frame, ...]],
     by_name: dict[str, Any],
     parsed: dict[str, Any],
-    consumers: dict[str, list[str]],
-    in_loops: set[str],
     where: str,
 ) -> None:
-    inside = c.scope + "/" if c.scope else ""
-    switches = {
-        n.name
-        for n in nodes
-        if n.op in _SWITCH
-        and n.name not in in_loops
-        and n.name.startswith(inside)
-        and _pred_of(n.name, by_name, parsed) == c.pred
-    }
-    c.switches = switches
-    # Upstream of the Merges, down to the Switches: the branch bodies.
-    upstream: set[str] = set()
-    stack = [s for m in c.merges for s, _ in _data(parsed, m)]
+    """A gradient cond recomputes the forward branch values it reads (flowzero's cond keeps
+    no branch intermediates): refused where they depend on random numbers (dropout under a
+    `training` placeholder), whose second draw would not be the forward's."""
+    f = g.twin
+    assert f is not None
+    depth = len(g.outer)
+    stack = [
+        s
+        for name, here in ctx.items()
+        if here[depth : depth + 1] in (((g.key, 0),), ((g.key, 1),))
+        for s, k in _data(parsed, name)
+        if ctx_of(s, k)[depth : depth + 1] in (((f.key, 0),), ((f.key, 1),))
+    ]
+    seen: set[str] = set()
     while stack:
         name = stack.pop()
-        if name in upstream or name in switches:
+        if name in seen or name in f.switches:
             continue
-        upstream.add(name)
-        stack.extend(s for _, s, _ in parsed[name])
-    for s in switches:
-        for out in (0, 1):
-            frontier = [
-                u for u in consumers[s] if any(src == s and kk == out for _, src, kk in parsed[u])
-            ]
-            seen: set[str] = set()
-            while frontier:
-                name = frontier.pop()
-                if name in seen or name in c.merges:
-                    continue
-                seen.add(name)
-                prev = c.branch.get(name)
-                if prev is not None and prev != out:
-                    raise errors.UnimplementedError(
-                        None,
-                        None,
-                        f"{where}: node '{name}' is in both branches of the "
-                        f"tf.cond on '{c.pred[0]}'.",
-                    )
-                c.branch[name] = out
-                frontier.extend(consumers[name])
-    for name in upstream:
-        if name not in c.branch and name not in switches and by_name[name].op in _SWITCH:
+        seen.add(name)
+        if by_name[name].op in _RANDOM:
             raise errors.UnimplementedError(
                 None,
                 None,
-                f"{where}: a tf.cond inside the tf.cond on '{c.pred[0]}' "
-                f"('{name}'); nested conds are not imported.",
+                f"{where}: the gradient of the tf.cond on '{f.pred[0]}' reads random values "
+                f"of its branch ('{name}', e.g. dropout), which flowzero cannot keep.",
             )
-    c.members = set(c.branch) | switches | set(c.merges)
+        stack.extend(
+            s
+            for s, k in _data(parsed, name)
+            if ctx_of(s, k)[depth : depth + 1] in (((f.key, 0),), ((f.key, 1),))
+        )
 
 
 def build_cond(
@@ -182,45 +286,63 @@ def build_cond(
     where: str,
 ) -> dict[str, Tensor]:
     """Builds the conditional with flowzero's cond. Returns {Merge name: result tensor}."""
-    from flowzero.ops.control_flow_ops import cond
-
     if used_index:
         raise errors.UnimplementedError(
             None, None, f"{where}: a Merge's value_index output is used; not imported."
         )
+    return _build(c, by_name, parsed, outer, build_op, where)
+
+
+def _build(
+    c: Cond,
+    by_name: dict[str, Any],
+    parsed: dict[str, Any],
+    outer: Callable[[str, int], Tensor],
+    build_op: Callable[[Any, list[Tensor]], list[Tensor]],
+    where: str,
+) -> dict[str, Tensor]:
+    from flowzero.ops.control_flow_ops import cond
+
+    depth = len(c.outer)
+    twin = c.twin  # a gradient cond recomputes the forward branch values it reads
 
     def side(out: int) -> Callable[[], list[Tensor]]:
+        mine = {((c.key, out),)} | ({((twin.key, out),)} if twin is not None else set())
+
         def fn() -> list[Tensor]:
             env: dict[str, list[Tensor]] = {}
+            inner: dict[str, dict[str, Tensor]] = {}
 
             def value(src: str, k: int) -> Tensor:
-                if src in c.switches:  # the outer tensor this Switch lets through
-                    s_src, s_k = _data(parsed, src)[0]
+                here = c.context(src, k)
+                if src in c.switches or (twin is not None and src in twin.switches):
+                    s_src, s_k = _data(parsed, src)[0]  # the outer tensor it lets through
                     return outer(s_src, s_k)
-                if c.branch.get(src) != out:
+                child = c.children.get(src)
+                if child is None and twin is not None:
+                    child = twin.children.get(src)
+                if here[depth : depth + 1] not in mine:
                     return outer(src, k)
+                if child is not None:
+                    if k != 0:
+                        raise errors.UnimplementedError(
+                            None, None, f"{where}: the value_index of Merge '{src}' is used."
+                        )
+                    if child.key not in inner:
+                        # What it reads from this branch is built here, not in its branches.
+                        for sw in sorted(child.switches):
+                            value(*_data(parsed, sw)[0])
+                        inner[child.key] = _build(child, by_name, parsed, value, build_op, where)
+                    return inner[child.key][src]
                 if src not in env:
                     ins = [value(s, kk) for s, kk in _data(parsed, src)]
                     env[src] = build_op(by_name[src], ins)
                 return env[src][k]
 
-            results = []
-            for m in c.merges:
-                for s, k in _data(parsed, m):
-                    if _branch_of(s, k, c) == out:
-                        results.append(value(s, k))
-                        break
-            return results
+            return [value(*c.sides[m][out]) for m in c.merges]
 
         return fn
 
-    pred = outer(*c.pred)
-    results = cond(pred, side(1), side(0), strict=True)
+    results = cond(outer(*c.pred), side(1), side(0), strict=True)
     results = list(results) if isinstance(results, (list, tuple)) else [results]
     return dict(zip(c.merges, results))
-
-
-def _branch_of(src: str, k: int, c: Cond) -> int:
-    if src in c.switches:
-        return k
-    return c.branch[src]

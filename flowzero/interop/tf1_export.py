@@ -73,7 +73,7 @@ def _emit_if(w: Any, op: Any) -> None:
                     f"{where}: holds {inner.type} '{inner.name}'; nested control "
                     "flow has no TensorFlow GraphDef form here yet.",
                 )
-    if op.outputs[-1].consumers():
+    if op.outputs[-1].consumers() and not w.lenient:  # (lenient: the gradient is marked)
         raise errors.UnimplementedError(
             None, None, f"{where}: its gradient has no TensorFlow GraphDef form."
         )
@@ -214,7 +214,7 @@ def _emit_while(w: Any, op: Any) -> None:
                     f"{where}: holds {inner.type} '{inner.name}'; nested control "
                     "flow has no TensorFlow GraphDef form here yet.",
                 )
-    if op.outputs[-1].consumers():
+    if op.outputs[-1].consumers() and not w.lenient:  # (lenient: the gradient is marked)
         raise errors.UnimplementedError(
             None, None, f"{where}: its gradient (WhileGrad) has no TensorFlow GraphDef form."
         )

@@ -304,5 +304,9 @@ def test_a_block_lstm_output_read_by_another_op_has_no_tf_form():
         c = tf.zeros([1, 4])
         outs = rnn_ops.block_lstm(x, c, c, tf.zeros([7, 16]), tf.zeros([16]))
         tf.identity(outs[9], name="factors")
+        from flowzero.interop.graph_def import NO_TF_FORM_ATTR, to_graph_def
+
         with pytest.raises(errors.UnimplementedError, match="BlockLSTM.*output 9 is read by"):
-            g.as_graph_def()
+            to_graph_def(g)
+        marked = [n for n in g.as_graph_def().node if NO_TF_FORM_ATTR in n.attr]
+        assert [n.op for n in marked] == ["BlockLSTM"]
