@@ -460,8 +460,8 @@ class Saver:
                 )
             wanted.append(e)
         # Every value is read (and its checksum verified) before any variable changes. The
-        # arrays are the reader's own (fresh, C-contiguous, writable; for TF's format views of
-        # one buffer holding them all), so they become the variables' storage without a copy.
+        # arrays are the reader's own (fresh, C-contiguous, writable, one buffer per tensor),
+        # so they become the variables' storage without a copy.
         values = reader.read_many([e.key for e in wanted])
         for e in wanted:
             _cell(sess, e.ref.op.name).value = np.require(values[e.key], requirements=["C", "W"])
