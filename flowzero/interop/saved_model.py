@@ -167,7 +167,7 @@ def meta_graph_for(
         mg = build_meta_graph(graph, saver=saver, tags=list(tags), signature_def=sig_protos)
     except errors.UnimplementedError as e:
         # The training part of the graph (e.g. the gradients of a while loop) has no TF
-        # form: the serving part is written, which TensorFlow and TF Serving load.
+        # form: the serving part is written, which TensorFlow's loader loads.
         roots = {
             t.name.split(":")[0]
             for sig in sig_protos.values()
