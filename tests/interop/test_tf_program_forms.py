@@ -588,3 +588,61 @@ def test_tensorflow_runs_flowzeros_tf_data_pipeline():
             labels = [sess.run("label:0") for _ in range(3)]
             np.testing.assert_allclose(sess.run("out:0"), 2 * xs[[2, 3, 4, 5]])
     np.testing.assert_array_equal(np.concatenate(labels), list(range(10)) + [0, 1])
+
+
+@pytest.mark.parametrize(
+    "training, fmt", [(True, "NHWC"), (False, "NHWC"), (True, "NCHW"), (False, "NCHW")]
+)
+def test_fused_batch_norm_grad_imports_as_its_arithmetic(training, fmt):
+    """TF's FusedBatchNormGradV3 against NumPy, in both modes: in training the batch
+    statistics are recomputed from x; in inference reserve_space_1 / _2 are the population
+    mean and variance."""
+    ph = (
+        'node {{ name: "{}" op: "Placeholder" attr {{ key: "dtype" value {{ type: DT_FLOAT }} }} }}'
+    )
+    names = ("dy", "x", "scale", "r1", "r2", "r3")
+    gd = _gd(
+        "".join(ph.format(k) for k in names)
+        + ' node { name: "g" op: "FusedBatchNormGradV3"'
+        + "".join(f' input: "{k}"' for k in names)
+        + ' attr { key: "T" value { type: DT_FLOAT } } attr { key: "U" value { type: DT_FLOAT } }'
+        ' attr { key: "epsilon" value { f: 0.001 } }'
+        f' attr {{ key: "data_format" value {{ s: "{fmt}" }} }}'
+        f' attr {{ key: "is_training" value {{ b: {str(training).lower()} }} }} }}'
+    )
+    outs = import_graph_def(gd, return_elements=["g:0", "g:1", "g:2"], name="")
+    rng = np.random.RandomState(1)
+    shape = (4, 3, 3, 2) if fmt == "NHWC" else (4, 2, 3, 3)
+    c_axis = 3 if fmt == "NHWC" else 1
+    axes = tuple(i for i in range(4) if i != c_axis)
+    x = (rng.randn(*shape) * 2 + 1).astype(np.float32)
+    dy = rng.randn(*shape).astype(np.float32)
+    scale = np.array([1.5, 0.5], np.float32)
+    pop_mean, pop_var = np.array([0.3, -0.3], np.float32), np.array([2.0, 0.5], np.float32)
+    feeds = {"dy:0": dy, "x:0": x, "scale:0": scale, "r1:0": pop_mean, "r2:0": pop_var}
+    feeds["r3:0"] = np.zeros(0, np.float32)
+    with tf.Session() as sess:
+        dx, dscale, doffset = sess.run(outs, feeds)
+    per = [1, 1, 1, 1]
+    per[c_axis] = 2
+
+    def chan(v):
+        return np.asarray(v, np.float64).reshape(per)
+
+    x64, dy64 = x.astype(np.float64), dy.astype(np.float64)
+    mean = x64.mean(axes) if training else pop_mean
+    var = x64.var(axes) if training else pop_var
+    inv = 1 / np.sqrt(np.asarray(var, np.float64) + 1e-3)
+    x_hat = (x64 - chan(mean)) * chan(inv)
+    want_doffset = dy64.sum(axes)
+    want_dscale = (dy64 * x_hat).sum(axes)
+    if training:
+        n = x.size / 2
+        want_dx = chan(scale * inv / n) * (
+            n * dy64 - chan(want_doffset) - x_hat * chan(want_dscale)
+        )
+    else:
+        want_dx = dy64 * chan(scale * inv)
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(dscale, want_dscale, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(doffset, want_doffset, rtol=1e-5, atol=1e-5)
