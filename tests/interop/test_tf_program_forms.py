@@ -1,4 +1,4 @@
-"""NodeDef forms met in artifacts of other people's TF1 programs (issue #14): nested TF1 conds
+"""NodeDef forms met in artifacts of other people's TF1 programs: nested TF1 conds
 (`tf.nn.static_rnn` with a `sequence_length`), gradients holding ShapeN and ConcatOffset
 (a `.meta` resumed for training), reductions over a scalar axis. The fixtures are written by
 real TensorFlow (scripts/make_tf_interop_fixtures.py); the small graphs are built here."""
