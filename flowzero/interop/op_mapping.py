@@ -475,12 +475,8 @@ def _export_gather_grad(op: Operation, node: ExportedNode) -> None:
     [-1] + shape[1:]) by the flattened indices into shape[0] segments."""
     dy, indices, shape_ = op.inputs
     if op.opdef.attrs["axis"] != 0:
-        raise errors.UnimplementedError(
-            None,
-            None,
-            f"GatherGrad '{op.name}': the gradient of a gather along axis "
-            f"{op.opdef.attrs['axis']} has no TensorFlow GraphDef form here (axis 0 has).",
-        )
+        _export_gather_grad_along(op, node)
+        return
     n, sd = op.name, shape_.dtype
     d_ref, i_ref, s_ref = node.inputs
     slice_attrs = {"T": sd, "Index": dtypes.int32, "begin_mask": 0, "ellipsis_mask": 0}
@@ -520,6 +516,81 @@ def _export_gather_grad(op: Operation, node: ExportedNode) -> None:
     node.op_type = "UnsortedSegmentSum"
     node.inputs = [f"{n}/values", f"{n}/flat_indices", f"{n}/rows"]
     node.attrs = {"T": dy.dtype, "Tindices": indices.dtype, "Tnumsegments": sd}
+
+
+def _export_gather_grad_along(op: Operation, node: ExportedNode) -> None:
+    """GatherGrad along axis a != 0, as TF's gradient of GatherV2 writes it: dy reshaped to
+    shape[:a] + [-1] + shape[a+1:], the gathered axis transposed to the front, UnsortedSegmentSum
+    into shape[a] segments, and the axis transposed back. Needs the rank statically."""
+    dy, indices, shape_ = op.inputs
+    rank = op.outputs[0].shape.ndims
+    if rank is None:
+        raise errors.UnimplementedError(
+            None,
+            None,
+            f"GatherGrad '{op.name}': the gradient of a gather along axis "
+            f"{op.opdef.attrs['axis']} of a tensor of unknown rank has no TensorFlow GraphDef "
+            "form here.",
+        )
+    a = int(op.opdef.attrs["axis"]) % rank
+    n, sd = op.name, shape_.dtype
+    d_ref, i_ref, s_ref = node.inputs
+    base = {"T": sd, "Index": dtypes.int32, "begin_mask": 0, "ellipsis_mask": 0}
+    base["new_axis_mask"] = 0
+
+    def piece(name: str, lo: int, hi: int | None, single: bool = False) -> list[Any]:
+        return [
+            _const_node(f"{n}/{name}_begin", np.array([lo], np.int32)),
+            _const_node(f"{n}/{name}_end", np.array([0 if hi is None else hi], np.int32)),
+            _const_node(f"{n}/{name}_strides", np.array([1], np.int32)),
+            (
+                f"{n}/{name}",
+                "StridedSlice",
+                [s_ref, f"{n}/{name}_begin", f"{n}/{name}_end", f"{n}/{name}_strides"],
+                {**base, "end_mask": int(hi is None), "shrink_axis_mask": int(single)},
+            ),
+        ]
+
+    perm = [a, *range(a), *range(a + 1, rank)]
+    inverse = [perm.index(i) for i in range(rank)]
+    node.extra += [
+        _const_node(f"{n}/minus_one", np.array([-1], np.int32)),
+        (
+            f"{n}/flat_indices",
+            "Reshape",
+            [i_ref, f"{n}/minus_one"],
+            {"T": indices.dtype, "Tshape": dtypes.int32},
+        ),
+        *piece("outer", 0, a),
+        *piece("segments", a, a + 1, single=True),
+        *piece("inner", a + 1, None),
+        _const_node(f"{n}/minus_one_s", np.array([-1], sd.np)),
+        _const_node(f"{n}/axis0", np.array(0, np.int32)),
+        (
+            f"{n}/values_shape",
+            "ConcatV2",
+            [f"{n}/outer", f"{n}/minus_one_s", f"{n}/inner", f"{n}/axis0"],
+            {"T": sd, "N": 3, "Tidx": dtypes.int32},
+        ),
+        (f"{n}/values", "Reshape", [d_ref, f"{n}/values_shape"], {"T": dy.dtype, "Tshape": sd}),
+        _const_node(f"{n}/perm", np.array(perm, np.int32)),
+        (
+            f"{n}/values_t",
+            "Transpose",
+            [f"{n}/values", f"{n}/perm"],
+            {"T": dy.dtype, "Tperm": dtypes.int32},
+        ),
+        (
+            f"{n}/summed",
+            "UnsortedSegmentSum",
+            [f"{n}/values_t", f"{n}/flat_indices", f"{n}/segments"],
+            {"T": dy.dtype, "Tindices": indices.dtype, "Tnumsegments": sd},
+        ),
+        _const_node(f"{n}/inverse_perm", np.array(inverse, np.int32)),
+    ]
+    node.op_type = "Transpose"
+    node.inputs = [f"{n}/summed", f"{n}/inverse_perm"]
+    node.attrs = {"T": dy.dtype, "Tperm": dtypes.int32}
 
 
 def _export_sum_to(op: Operation, node: ExportedNode) -> None:

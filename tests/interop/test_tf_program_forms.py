@@ -355,31 +355,50 @@ def test_tensorflow_runs_the_frozen_forward_part_of_a_training_graph():
             np.testing.assert_allclose(sess.run("y:0", {"x:0": xs}), want, rtol=1e-5)
 
 
-@pytest.mark.parametrize("axis", [0, 1])
-def test_gather_gradient_is_written_as_unsorted_segment_sum(axis):
-    """tf.gather's gradient (flowzero's GatherGrad) has TF's form along axis 0 (an embedding
-    lookup's gradient in every TF1 RNN program); along another axis it has none."""
-    from flowzero.interop.graph_def import NO_TF_FORM_ATTR
-
+def _gather_grad_graph(axis: int, rank: int):
     g = tf.Graph()
     with g.as_default():
-        p = tf.placeholder(tf.float32, [None, 3], name="p")
+        p = tf.placeholder(tf.float32, [None, 3, 4][:rank], name="p")
         (dp,) = tf.gradients(tf.reduce_sum(tf.gather(p, [2, 0, 2], axis=axis) ** 2), [p])
         tf.identity(dp, name="dp")
-    ps = np.arange(12, dtype=np.float32).reshape(4, 3)
+    dims = (4, 3, 4)[:rank]
+    ps = np.arange(int(np.prod(dims)), dtype=np.float32).reshape(dims)
+    # NumPy: d/dp sum(gather(p)^2) = 2 p times how often each slice along the axis is taken
+    counts = np.bincount([2, 0, 2], minlength=ps.shape[axis]).astype(np.float32)
+    shape = [1] * rank
+    shape[axis] = -1
+    return g, ps, 2 * ps * counts.reshape(shape)
+
+
+@pytest.mark.parametrize("axis, rank", [(0, 2), (1, 2), (-1, 2), (1, 3), (2, 3), (0, 3)])
+def test_gather_gradient_is_written_as_unsorted_segment_sum(axis, rank):
+    """tf.gather's gradient (flowzero's GatherGrad) has TF's form along any axis: along axis 0
+    (an embedding lookup's gradient) an UnsortedSegmentSum, along another one as TF's GatherV2
+    gradient writes it, with the axis transposed to the front and back."""
+    from flowzero.interop.graph_def import NO_TF_FORM_ATTR
+
+    g, ps, want = _gather_grad_graph(axis, rank)
     with tf.Session(graph=g) as sess:
-        want = sess.run("dp:0", {"p:0": ps})
+        np.testing.assert_allclose(sess.run("dp:0", {"p:0": ps}), want)
     gd = g.as_graph_def()
-    marked = [n.op for n in gd.node if NO_TF_FORM_ATTR in n.attr]
-    if axis:
-        assert marked == ["GatherGrad"]
-        return
-    assert not marked and "UnsortedSegmentSum" in {n.op for n in gd.node}
+    assert not [n.op for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    assert "UnsortedSegmentSum" in {n.op for n in gd.node}
     with tf.Graph().as_default():
         tf.import_graph_def(gd, name="")
         with tf.Session() as sess:
             np.testing.assert_allclose(sess.run("dp:0", {"p:0": ps}), want)
-    np.testing.assert_allclose(want[[0, 2]].sum(), 2 * (ps[0].sum() + 2 * ps[2].sum()))
+
+
+@pytest.mark.parametrize("axis, rank", [(1, 2), (-1, 3), (1, 3)])
+def test_tensorflow_runs_the_gather_gradient_along_another_axis(axis, rank):
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    g, ps, want = _gather_grad_graph(axis, rank)
+    gd = v1.GraphDef.FromString(g.as_graph_def().SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            np.testing.assert_allclose(sess.run("dp:0", {"p:0": ps}), want)
 
 
 def test_simple_save_of_an_rnn_training_session_writes_the_serving_part_in_tfs_layout(
