@@ -19,12 +19,13 @@ from typing import Any
 from flowzero.contrib.framework import add_arg_scope
 from flowzero.contrib.initializers import (
     _collect,
-    _var_collections,
     variance_scaling_initializer,
     xavier_initializer,
     xavier_initializer_conv2d,
 )
 from flowzero.contrib.layers_conv import (
+    _Common,
+    _weighted_layer,
     avg_pool2d,
     conv2d,
     conv2d_transpose,
@@ -45,7 +46,6 @@ from flowzero.framework.graph import (
     get_default_graph,
     name_scope,
 )
-from flowzero.layers.base import _bias_add
 from flowzero.layers.core import _dense_matmul, _flatten_tensor
 from flowzero.layers.normalization import BatchNormalization
 
@@ -57,8 +57,7 @@ from flowzero.layers.regularizers import (
     l2_regularizer,
     sum_regularizer,
 )
-from flowzero.ops import activation_ops, control_ops
-from flowzero.variables import get_variable, variable_scope, zeros_initializer
+from flowzero.ops import control_ops
 
 
 # -- layers ------------------------------------------------------------------------------------
@@ -94,10 +93,6 @@ def fully_connected(
 
     `biases_initializer=None` (or a normalizer_fn) drops the bias, as TF.
     """
-    if activation_fn == "relu":
-        activation_fn = activation_ops.relu
-    if biases_initializer == "zeros":
-        biases_initializer = zeros_initializer()
     x = convert_to_tensor(inputs)
     in_dim = x.shape[-1].value if x.shape.ndims else None
     if in_dim is None:
@@ -105,35 +100,20 @@ def fully_connected(
             f"fully_connected: the last dimension of the inputs must be defined; "
             f"got inputs of shape {x.shape}."
         )
-    cols = _var_collections(variables_collections)
-    with variable_scope(scope, default_name="fully_connected", reuse=reuse) as sc:
-        w = get_variable(
-            "weights",
-            [in_dim, num_outputs],
-            dtype=x.dtype,
-            initializer=weights_initializer or xavier_initializer(),
-            regularizer=weights_regularizer,
-            trainable=trainable,
-            collections=cols,
-        )
-        out = _dense_matmul(x, w, num_outputs)
-        if normalizer_fn is not None:
-            out = normalizer_fn(out, **(normalizer_params or {}))
-        elif biases_initializer is not None:
-            b = get_variable(
-                "biases",
-                [num_outputs],
-                dtype=x.dtype,
-                initializer=biases_initializer,
-                regularizer=biases_regularizer,
-                trainable=trainable,
-                collections=cols,
-            )
-            out = _bias_add(out, b)
-        if activation_fn is not None:
-            out = activation_fn(out)
-    _collect(outputs_collections, out, alias=sc.original_name_scope)
-    return out
+    common = _Common(
+        activation_fn, normalizer_fn, normalizer_params, weights_initializer,
+        weights_regularizer, biases_initializer, biases_regularizer, reuse,
+        variables_collections, outputs_collections, trainable, scope,
+    )  # fmt: skip
+    return _weighted_layer(
+        x,
+        "fully_connected",
+        [in_dim, num_outputs],
+        lambda x, w: _dense_matmul(x, w, num_outputs),
+        num_outputs,
+        "NHWC",  # (the bias along the last axis)
+        common,
+    )
 
 
 class _ContribBatchNorm(BatchNormalization):

@@ -96,6 +96,30 @@ def _conv_layer(
         raise ValueError(f"{what}: the channels of the inputs must be defined; got {x.shape}.")
     kh, kw = normalize_tuple(kernel_size, 2, "kernel_size")
     sh, sw = normalize_tuple(stride, 2, "stride")
+    return _weighted_layer(
+        x,
+        default_scope,
+        weights_shape(kh, kw, in_ch),
+        lambda x, w: build(x, w, fmt, (kh, kw), (sh, sw)),
+        num_outputs,
+        fmt,
+        a,
+    )
+
+
+def _weighted_layer(
+    x: Tensor,
+    default_scope: str,
+    weights_shape: list[int],
+    build: Callable[[Tensor, Any], Tensor],
+    num_outputs: int,
+    data_format: str,
+    a: _Common,
+) -> Tensor:
+    """What every contrib layer with weights does (conv2d, conv2d_transpose,
+    fully_connected): in scope `default_scope`, its `weights` variable (Xavier by default),
+    `build(x, weights)`, then normalizer_fn or the `biases`, then activation_fn; the output
+    goes to outputs_collections."""
     biases_initializer = a.biases_initializer
     if biases_initializer == "zeros":
         biases_initializer = zeros_initializer()
@@ -103,14 +127,14 @@ def _conv_layer(
     with variable_scope(a.scope, default_name=default_scope, reuse=a.reuse) as sc:
         w = get_variable(
             "weights",
-            weights_shape(kh, kw, in_ch),
+            weights_shape,
             dtype=x.dtype,
             initializer=a.weights_initializer or xavier_initializer(),
             regularizer=a.weights_regularizer,
             trainable=a.trainable,
             collections=cols,
         )
-        out = build(x, w, fmt, (kh, kw), (sh, sw))
+        out = build(x, w)
         if a.normalizer_fn is not None:
             out = a.normalizer_fn(out, **(a.normalizer_params or {}))
         elif biases_initializer is not None:
@@ -123,7 +147,7 @@ def _conv_layer(
                 trainable=a.trainable,
                 collections=cols,
             )
-            out = _bias_add(out, b, fmt)
+            out = _bias_add(out, b, data_format)
         activation_fn = activation_ops.relu if a.activation_fn == _RELU else a.activation_fn
         if activation_fn is not None:
             out = activation_fn(out)
