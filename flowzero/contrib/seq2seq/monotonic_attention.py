@@ -137,6 +137,18 @@ class _BaseMonotonicAttentionMechanism(_BaseAttentionMechanism):
             zeros.set_shape([batch_size])
         return indexing_ops.one_hot(zeros, self._alignments_size, dtype=dtype)
 
+    def _alignments(self, score: Tensor, state: Any) -> tuple[Tensor, Tensor]:
+        """score + the learned scalar `attention_score_bias` (in the caller's variable scope),
+        turned into the monotonic alignments; (alignments, next state)."""
+        bias = get_variable(
+            "attention_score_bias",
+            shape=(),
+            dtype=score.dtype,
+            initializer=constant_initializer(self._score_bias_init),
+        )
+        alignments = self._probability_fn(score + bias, state)
+        return alignments, alignments
+
 
 def _monotonic_fn(sigmoid_noise: float, mode: str, seed: Any) -> Any:
     return lambda score, prev: _monotonic_probability_fn(score, prev, sigmoid_noise, mode, seed)
@@ -189,16 +201,7 @@ class BahdanauMonotonicAttention(_BaseMonotonicAttentionMechanism):
         query = convert_to_tensor(query)
         with variable_scope(None, default_name="bahdanau_monotonic_attention"):
             processed = self._query_layer(query) if self._query_layer is not None else query
-            score = _bahdanau_score(processed, self._keys, self._normalize)
-            bias = get_variable(
-                "attention_score_bias",
-                shape=(),
-                dtype=processed.dtype,
-                initializer=constant_initializer(self._score_bias_init),
-            )
-            score = score + bias
-        alignments = self._probability_fn(score, state)
-        return alignments, alignments
+            return self._alignments(_bahdanau_score(processed, self._keys, self._normalize), state)
 
 
 class LuongMonotonicAttention(_BaseMonotonicAttentionMechanism):
@@ -249,16 +252,7 @@ class LuongMonotonicAttention(_BaseMonotonicAttentionMechanism):
                 g = get_variable(
                     "attention_g", dtype=query.dtype, initializer=ones_initializer(), shape=()
                 )
-            score = _luong_score(query, self._keys, g)
-            bias = get_variable(
-                "attention_score_bias",
-                shape=(),
-                dtype=query.dtype,
-                initializer=constant_initializer(self._score_bias_init),
-            )
-            score = score + bias
-        alignments = self._probability_fn(score, state)
-        return alignments, alignments
+            return self._alignments(_luong_score(query, self._keys, g), state)
 
 
 __all__ = [
