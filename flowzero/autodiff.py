@@ -40,6 +40,8 @@ def _unbroadcast(g: Tensor, x: Tensor, others: list[Tensor]) -> Tensor:
     `others` are the op's other inputs: an axis of unknown size in x needs no sum when no other
     input reaches that axis with a size other than 1 (the batch axis of `matmul(x, W) + b`).
     """
+    if g.dtype is dtypes.variant:  # a gradient TensorArray: nothing broadcast
+        return g
     gs, xs = g.shape, x.shape
     if gs.is_fully_defined() and xs.is_fully_defined() and gs == xs:
         return g

@@ -21,6 +21,13 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
   a `training` placeholder, UPDATE_OPS before SGD: the gradients of TF1 conds, with
   FusedBatchNormGradV3 and RsqrtGrad; bn_train_expected.npz: the feed and the loss before and
   after each of two training steps, and the moving mean after them.
+- rnn_grads_train.meta: dynamic_rnn of an LSTM with a `sequence_length` -> dense -> mean
+  squared error -> Adam, from constant initial values: the TF1 while loop's gradients (a
+  forward counter, stacks, a backward loop, TensorArrayGradV3); rnn_grads_expected.npz: the
+  feeds, the names of the gradients (of every variable and of `x`) and their values, and the
+  loss before and after each of three training steps.
+- loop_gather_train.meta: a tf.while_loop that gathers rows of a variable (its gradient an
+  IndexedSlices accumulator, which flowzero does not import) -> SGD.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
   cond's gradient reads the forward's random mask); dropout_expected.npz: `x` and TF's `y`
   (not training).
@@ -73,6 +80,8 @@ def main() -> None:
     _dataset(tf, v1, rng)
     _bn_train(tf, v1, rng)
     _dropout_train(tf, v1, rng)
+    _rnn_grads_train(tf, v1, rng)
+    _loop_gather_train(tf, v1)
     print(f"wrote {OUT}")
 
 
@@ -206,6 +215,52 @@ def _dropout_train(tf, v1, rng) -> None:
             want = sess.run(y, {x: xs})
         v1.train.export_meta_graph(str(OUT / "dropout_train.meta"), graph=g)
     np.savez(OUT / "dropout_expected.npz", x=xs, y=want)
+
+
+def _rnn_grads_train(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 4, 3], name="x")
+        lengths = v1.placeholder(tf.int32, [None], name="lengths")
+        init = v1.constant_initializer
+        cell = v1.nn.rnn_cell.LSTMCell(5, initializer=init(rng.randn(8, 20) * 0.4))
+        outs, state = v1.nn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=tf.float32)
+        y = v1.layers.dense(state.h, 2, kernel_initializer=init(rng.randn(5, 2)))
+        loss = tf.reduce_mean(tf.square(y - 1.0), name="loss")
+        grads = v1.gradients(loss, v1.trainable_variables() + [x])
+        v1.train.AdamOptimizer(0.05).minimize(loss, name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        feed = {x: rng.randn(3, 4, 3).astype(np.float32), lengths: np.array([4, 2, 3], np.int32)}
+        with v1.Session() as sess:
+            sess.run("init")
+            got = sess.run(grads, feed)
+            losses = []
+            for _ in range(3):
+                losses.append(sess.run([loss, "train"], feed)[0])
+            losses.append(sess.run(loss, feed))
+        v1.train.export_meta_graph(str(OUT / "rnn_grads_train.meta"), graph=g)
+    np.savez(
+        OUT / "rnn_grads_expected.npz",
+        x=feed[x],
+        lengths=feed[lengths],
+        grad_names=np.array([t.name for t in grads]),
+        loss=np.array(losses),
+        **{f"grad_{i}": v for i, v in enumerate(got)},
+    )
+
+
+def _loop_gather_train(tf, v1) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        ids = v1.placeholder(tf.int32, [3], name="ids")
+        emb = v1.get_variable("emb", initializer=np.arange(12, dtype=np.float32).reshape(4, 3))
+        _, h = v1.while_loop(
+            lambda i, h: i < 3,
+            lambda i, h: (i + 1, tf.tanh(h + tf.gather(emb, ids[i]))),
+            [tf.constant(0), tf.zeros([3])],
+        )
+        v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(h), name="train")
+        v1.train.export_meta_graph(str(OUT / "loop_gather_train.meta"), graph=g)
 
 
 if __name__ == "__main__":

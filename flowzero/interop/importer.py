@@ -206,6 +206,7 @@ def import_graph_def(
     if any(n.op in ("Merge", "RefMerge") and n.name not in frame_of for n in kept):
         conds = tf1_conds.find_conds(kept, by_name, parsed, set(frame_of), where)
     frame_of.update({m: c for c in conds for m in c.members})  # loops and conds: units
+    machinery = _gradient_machinery(kept, frames, parsed)
     refuse_marked(_Nodes(kept), where)  # (what as_graph_def() could not write in TF's form)
     for n in kept:
         if n.op in _PYTHON_FUNCTION_TYPES:
@@ -215,7 +216,7 @@ def import_graph_def(
                 f"{where}: node '{n.name}' is a {n.op}: its Python function is not in the file "
                 "(only a process-local token), and flowzero never runs code from a file.",
             )
-        if n.name in frame_of and n.op in tf1_loops.STRUCTURE_TYPES:
+        if n.name in frame_of and n.op in tf1_loops.STRUCTURE_TYPES or n.name in machinery:
             continue
         if not _supported(n.op) and n.op not in lib:
             raise errors.NotFoundError(
@@ -342,6 +343,18 @@ def import_graph_def(
                     node_ops[merge_name] = ident
                 continue
             frame = frame_by_key.get(u)
+            if frame is not None and frame.grad_of is not None:
+                grads = tf1_loops.build_gradient_frame(
+                    frame,
+                    parsed,
+                    lambda src, k, w=f"{where}: while loop '{frame.name}'": tensor(src, k, w),
+                    prefix + frame.name.rpartition("/")[0] + "/loop_grad",
+                )
+                for exit_name, t in grads.items():
+                    ident = g.create_op(get_op_class("Identity"), [t], {}, prefix + exit_name + "/")
+                    outputs[exit_name] = ident.outputs
+                    node_ops[exit_name] = ident
+                continue
             if frame is not None:
                 where_f = f"{where}: while loop '{frame.name}'"
                 try:
@@ -362,6 +375,9 @@ def import_graph_def(
                     node_ops[exit_name] = t.op
                 continue
             n = by_name[u]
+            if u in machinery:  # a stack of TF's loop-gradient machinery: not built
+                outputs[u], node_ops[u] = [], None
+                continue
             inputs = [tensor(src, k, n.name) for ctrl, src, k in parsed[n.name] if not ctrl]
             controls = [node_ops[src] for ctrl, src, _ in parsed[n.name] if ctrl]
             before = len(g._ops)
@@ -391,6 +407,32 @@ def import_graph_def(
         else:
             result.append(node_ops[src])
     return result
+
+
+def _gradient_machinery(
+    kept: list[Any], frames: list[Any], parsed: dict[str, list[tuple[bool, str, int]]]
+) -> set[str]:
+    """What the importer leaves out of TF1 while-loop gradients it rebuilds (tf1_loops.py):
+    the backward frames' nodes, the stacks, and the pushes in the forward frames."""
+    linked = [f for f in frames if f.grad_of is not None or f.grad_frames]
+    if not linked:
+        return set()
+    out: set[str] = set()
+    for f in linked:
+        if f.grad_of is not None:
+            out |= f.members
+    in_linked = {m for f in linked for m in f.members}
+    users: dict[str, list[str]] = {}
+    for n in kept:
+        for _, src, _ in parsed[n.name]:
+            users.setdefault(src, []).append(n.name)
+    for n in kept:
+        if n.op in tf1_loops.STACK_TYPES:
+            if n.name in in_linked:
+                out.add(n.name)
+            elif all(u in in_linked for u in users.get(n.name, [])):
+                out.add(n.name)
+    return out
 
 
 def _build(

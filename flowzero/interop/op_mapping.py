@@ -936,6 +936,48 @@ def _tagged_summary(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
 # TF's TensorArray ops take (handle, ..., flow) and return a new flow; flowzero's take and
 # return one handle (a variant whose value is the array). The flow is what loops carry, so
 # flowzero's handle stands for TF's flow (and for TF's handle, output 0 of TensorArrayV3).
+# A gradient array (TensorArrayGradV3) is the exception: TF passes it the forward array's flow
+# (`gradient_flow`, an Identity of it) with the gradient's handle, so there the handle is the
+# array (`_array`).
+_GRAD_ARRAY_TYPES = frozenset(
+    {
+        "TensorArrayGradZeros",
+        "TensorArrayGradWrite",
+        "TensorArrayGradScatter",
+        "TensorArrayGradSplit",
+        "TensorArrayGradAdd",
+        "WhileGrad",
+    }
+)
+_ARRAY_UPDATES = frozenset(
+    {"TensorArrayWriteV3", "TensorArrayScatterV3", "TensorArraySplitV3", "Identity"}
+)
+
+
+def _is_grad_array(t: Tensor) -> bool:
+    """Whether a variant tensor is a gradient array (made by a gradient, or updated from one)."""
+    while t.op.type in _ARRAY_UPDATES and t.op.inputs:
+        t = t.op.inputs[0]
+    return t.op.type in _GRAD_ARRAY_TYPES
+
+
+def _array(handle: Tensor, flow: Tensor) -> Tensor:
+    if handle.dtype is dtypes.variant and _is_grad_array(handle) and not _is_grad_array(flow):
+        return handle
+    return flow
+
+
+def _ta_grad(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TensorArrayGradV3(handle, flow): the gradient array of a forward array. Given a
+    gradient array's flow (from an imported loop gradient), that array; else a new one (all
+    zeros until written)."""
+    flow = inputs[1]
+    if flow.dtype is dtypes.variant and _is_grad_array(flow):
+        return [flow, flow]
+    grad = ctx.make("TensorArrayGradZeros", [], {}).outputs[0]
+    return [grad, grad]
+
+
 def _ta_attrs(ctx: ImportContext) -> dict[str, Any]:
     shape = ctx.attrs.get("element_shape")
     return {
@@ -957,32 +999,32 @@ def _tensor_array(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
 
 
 def _ta_write(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
-    _, index, value, flow = inputs
-    return ctx.make("TensorArrayWriteV3", [flow, index, value], {}).outputs
+    handle, index, value, flow = inputs
+    return ctx.make("TensorArrayWriteV3", [_array(handle, flow), index, value], {}).outputs
 
 
 def _ta_scatter(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
-    _, indices, value, flow = inputs
-    return ctx.make("TensorArrayScatterV3", [flow, indices, value], {}).outputs
+    handle, indices, value, flow = inputs
+    return ctx.make("TensorArrayScatterV3", [_array(handle, flow), indices, value], {}).outputs
 
 
 def _ta_read(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
-    _, index, flow = inputs
-    return ctx.make("TensorArrayReadV3", [flow, index], _ta_attrs(ctx)).outputs
+    handle, index, flow = inputs
+    return ctx.make("TensorArrayReadV3", [_array(handle, flow), index], _ta_attrs(ctx)).outputs
 
 
 def _ta_gather(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
-    _, indices, flow = inputs
-    return ctx.make("TensorArrayGatherV3", [flow, indices], _ta_attrs(ctx)).outputs
+    handle, indices, flow = inputs
+    return ctx.make("TensorArrayGatherV3", [_array(handle, flow), indices], _ta_attrs(ctx)).outputs
 
 
 def _ta_size(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
-    return ctx.make("TensorArraySizeV3", [inputs[1]], {}).outputs
+    return ctx.make("TensorArraySizeV3", [_array(inputs[0], inputs[1])], {}).outputs
 
 
 def _ta_split(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
-    _, value, lengths, flow = inputs
-    return ctx.make("TensorArraySplitV3", [flow, value, lengths], {}).outputs
+    handle, value, lengths, flow = inputs
+    return ctx.make("TensorArraySplitV3", [_array(handle, flow), value, lengths], {}).outputs
 
 
 def _ta_concat(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
@@ -992,7 +1034,7 @@ def _ta_concat(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
         "dtype": ctx.attrs["dtype"],
         "element_shape": TensorShape(None if known is None else [None, *known]),
     }
-    return ctx.make("TensorArrayConcatV3", [inputs[1]], attrs).outputs
+    return ctx.make("TensorArrayConcatV3", [_array(inputs[0], inputs[1])], attrs).outputs
 
 
 def _batch_matmul(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
@@ -1376,6 +1418,7 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "IdentityN": _pass_through,
     "SelectV2": _select_v2,
     "TensorArrayV3": _tensor_array,
+    "TensorArrayGradV3": _ta_grad,
     "TensorArrayWriteV3": _ta_write,
     "TensorArrayScatterV3": _ta_scatter,
     "TensorArrayReadV3": _ta_read,

@@ -10,11 +10,25 @@ treats it as one unit in the outer graph's order, and builds it with flowzero's 
 condition is the frame's nodes between the `Merge`s and the `LoopCond`, the body those between
 the `Switch`es and the `NextIteration`s; invariants are read from outside (captured).
 
+The gradient of such a loop (`tf.gradients` / `minimize` through `tf.while_loop` or
+`dynamic_rnn`) is a second frame that TF builds from the first: the forward frame gets a counter
+(`f_count`) and pushes each value the gradient needs onto a stack (`StackV2` / `StackPushV2`),
+and the backward frame counts down from the counter's Exit (`b_count`), pops those values, takes
+the gradients of the forward frame's Exits in (`<Exit>_grad/b_exit`) and gives out the gradients
+of its Enters (`<Enter>_grad/Exit` for a loop variable, an accumulator `<Enter>_grad/b_acc_3`
+for a loop invariant). The importer does not rebuild that machinery: it recognises the backward
+frame (its `b_count` Enter reads the forward counter's Exit), maps each of its Exits to the
+forward Enter it is the gradient of and each of its `b_exit`s to the forward Exit, and builds
+the same gradients with flowzero's own: `tf.gradients` of the imported forward loop, each Enter
+read through an Identity of its own so that its gradient is that Enter's alone. The counter and
+the stacks are left out; each backward Exit becomes an Identity of its gradient under TF's name.
+
 Nested loops are not imported (UnimplementedError naming the frame).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -50,6 +64,16 @@ class Frame:
         self.enters: list[str] = []
         self.loop_vars: list[dict[str, str | None]] = []
         self.loop_cond: str | None = None
+        # A forward frame whose gradients TF built: its counters (Merge names, left out), and
+        # per Enter the tensor the loop reads (set when built; the gradients' xs).
+        self.counters: set[str] = set()
+        self.grad_frames: list[Frame] = []
+        self.enter_values: dict[str, Tensor] = {}
+        # A backward (gradient) frame: the forward frame, its Exits -> forward Enter names,
+        # its b_exit Enters -> forward Exit names.
+        self.grad_of: Frame | None = None
+        self.exit_targets: dict[str, str] = {}
+        self.upstream: dict[str, str] = {}
 
 
 def _attr_text(node: Any, key: str) -> str:
@@ -108,7 +132,104 @@ def find_frames(
                     "enters it); nested TF1 while loops are not imported.",
                 )
         _loop_vars(f, by_name, parsed, consumers, where)
+    _link_gradient_frames(list(frames.values()), by_name, parsed, where)
     return list(frames.values())
+
+
+# Names TF's while-loop gradient gives its nodes (control_flow_ops.py / control_flow_state.py).
+_B_COUNT = re.compile(r"(^|/)b_count(_\d+)?$")
+_GRAD_SCOPE = re.compile(r"^(.*)_grad(_\d+)?$")
+# Nodes of TF's loop-gradient machinery left out of the import: the stacks (made outside both
+# frames, pushed in the forward one, popped in the backward one).
+STACK_TYPES = frozenset({"StackV2", "StackPushV2", "StackPopV2"})
+
+
+def _data_inputs(parsed: dict[str, Any], name: str) -> list[tuple[str, int]]:
+    return [(src, k) for ctrl, src, k in parsed[name] if not ctrl]
+
+
+def _target(name: str, candidates: set[str]) -> str | None:
+    """The forward node a gradient node is named after: `<scope>/<X>_grad/<node>` -> X (the
+    longest candidate that the scope ends with)."""
+    m = _GRAD_SCOPE.match(name.rpartition("/")[0])
+    if m is None:
+        return None
+    stem = m.group(1)
+    best = None
+    for c in candidates:
+        if (stem == c or stem.endswith("/" + c)) and (best is None or len(c) > len(best)):
+            best = c
+    return best
+
+
+def _link_gradient_frames(
+    frames: list[Frame], by_name: dict[str, Any], parsed: dict[str, Any], where: str
+) -> None:
+    """Finds the backward frames TF built for `tf.gradients` through a forward frame and maps
+    their Exits and b_exits onto the forward frame's Enters and Exits.
+
+    Raises:
+        tf.errors.UnimplementedError: a backward frame this cannot map (names the node).
+    """
+    frame_of_exit = {
+        m: f for f in frames for m in f.members if by_name[m].op in ("Exit", "RefExit")
+    }
+    for b in frames:
+        counter = next(
+            (
+                e
+                for e in b.enters
+                if _B_COUNT.search(e)
+                and by_name[e].op == "Enter"
+                and len(_data_inputs(parsed, e)) == 1
+                and _data_inputs(parsed, e)[0][0] in frame_of_exit
+            ),
+            None,
+        )
+        if counter is None:
+            continue
+        f_exit = _data_inputs(parsed, counter)[0][0]
+        fwd = frame_of_exit[f_exit]
+        b.grad_of = fwd
+        fwd.grad_frames.append(b)
+        for v in fwd.loop_vars:
+            if v["exit"] == f_exit:
+                fwd.counters.add(str(v["merge"]))
+        fwd_enters = {m for m in fwd.members if by_name[m].op in ("Enter", "RefEnter")}
+        fwd_exits = {m for m in fwd.members if by_name[m].op in ("Exit", "RefExit")}
+        counter_exits = {v["exit"] for v in b.loop_vars if v["enter"] == counter}
+        for m in sorted(b.members):
+            op = by_name[m].op
+            if op in ("Exit", "RefExit") and m not in counter_exits:
+                t = _target(m, fwd_enters)
+                if t is None:
+                    raise errors.UnimplementedError(
+                        None,
+                        None,
+                        f"{where}: the gradient loop '{b.name}' of while loop "
+                        f"'{fwd.name}': cannot tell which Enter its Exit '{m}' is the "
+                        "gradient of.",
+                    )
+                if t in b.exit_targets.values():
+                    raise errors.UnimplementedError(
+                        None,
+                        None,
+                        f"{where}: the gradient loop '{b.name}' of while loop "
+                        f"'{fwd.name}' gives the gradient of Enter '{t}' in parts (an "
+                        "IndexedSlices accumulator: a gather of a loop invariant); not "
+                        "imported yet.",
+                    )
+                b.exit_targets[m] = t
+            elif m.endswith("/b_exit") or re.search(r"/b_exit(_\d+)?$", m):
+                t = _target(m, fwd_exits)
+                if t is None or op not in ("Enter", "RefEnter"):
+                    raise errors.UnimplementedError(
+                        None,
+                        None,
+                        f"{where}: the gradient loop '{b.name}' of while loop "
+                        f"'{fwd.name}': cannot tell which Exit '{m}' takes the gradient of.",
+                    )
+                b.upstream[m] = t
 
 
 def _loop_vars(
@@ -170,12 +291,24 @@ def build_frame(
     build_op: Callable[[Any, list[Tensor]], list[Tensor]],
     where: str,
 ) -> dict[str, Tensor]:
-    """Builds the loop with flowzero's while_loop. Returns {Exit node name: tensor}."""
+    """Builds the loop with flowzero's while_loop. Returns {Exit node name: tensor}.
+
+    A loop whose gradients TF built (`f.grad_frames`) is built without its counters, each
+    Enter read through an Identity of its own (`f.enter_values`, the gradients' xs)."""
     from flowzero.framework.shapes import TensorShape
     from flowzero.ops.control_flow_ops import while_loop
+    from flowzero.ops.control_ops import identity
 
-    index_of_merge = {v["merge"]: i for i, v in enumerate(f.loop_vars)}
-    index_of_switch = {v["switch"]: i for i, v in enumerate(f.loop_vars) if v["switch"]}
+    loop_vars = [v for v in f.loop_vars if v["merge"] not in f.counters]
+    index_of_merge = {v["merge"]: i for i, v in enumerate(loop_vars)}
+    index_of_switch = {v["switch"]: i for i, v in enumerate(loop_vars) if v["switch"]}
+    if f.grad_frames:
+        for name in sorted(f.members):
+            n = by_name[name]
+            if n.op in ("Enter", "RefEnter"):
+                (src, k) = _data_inputs(parsed, name)[0]
+                if by_name[src].op not in STACK_TYPES:
+                    f.enter_values[name] = identity(outer(src, k), name=name.rsplit("/", 1)[-1])
 
     def run(
         targets: list[tuple[str, int]], loop_vars: tuple[Tensor, ...], stop_at: str
@@ -194,8 +327,9 @@ def build_frame(
                         f"{where}: node reads loop variable Enter '{src}' of while "
                         f"loop '{f.name}' directly.",
                     )
-                ctrl_src = [s for c, s, kk in parsed[src] if not c]
-                return value(ctrl_src[0], [kk for c, s, kk in parsed[src] if not c][0])
+                if src in f.enter_values:
+                    return f.enter_values[src]
+                return outer(*_data_inputs(parsed, src)[0])
             if src in index_of_merge:
                 return loop_vars[index_of_merge[src]]
             if src in index_of_switch:
@@ -238,11 +372,44 @@ def build_frame(
         return run([pred_src], vs, "Merge")[0]
 
     def body_fn(*vs: Tensor) -> list[Tensor]:
-        return run([data_input(v["next"]) for v in f.loop_vars], vs, "Switch")
+        return run([data_input(v["next"]) for v in loop_vars], vs, "Switch")
 
-    inits = [outer(*data_input(v["enter"])) for v in f.loop_vars]
+    inits = [
+        f.enter_values[str(v["enter"])]
+        if v["enter"] in f.enter_values
+        else outer(*data_input(v["enter"]))
+        for v in loop_vars
+    ]
     invariants = [TensorShape(None) for _ in inits]
     result = while_loop(cond_fn, body_fn, inits, shape_invariants=invariants, name="while")
     if not isinstance(result, (list, tuple)):
         result = [result]
-    return {v["exit"]: t for v, t in zip(f.loop_vars, result) if v["exit"]}
+    return {v["exit"]: t for v, t in zip(loop_vars, result) if v["exit"]}
+
+
+def build_gradient_frame(
+    b: Frame, parsed: dict[str, Any], outer: Callable[[str, int], Tensor], scope: str
+) -> dict[str, Tensor]:
+    """The gradients a backward frame gives, built with flowzero's tf.gradients through the
+    imported forward loop. Returns {Exit node name: gradient}."""
+    from flowzero.autodiff import gradients
+    from flowzero.ops import array_ops, tensor_array_ops
+
+    fwd = b.grad_of
+    assert fwd is not None
+    ys = [outer(fx, 0) for fx in b.upstream.values()]
+    grad_ys = [outer(*_data_inputs(parsed, be)[0]) for be in b.upstream]
+    for i, (y, gy) in enumerate(zip(ys, grad_ys)):
+        if y.dtype.name == "variant" and gy.dtype.name != "variant":
+            # TF's gradient of an unused TensorArray's flow: a float zero (no gradient).
+            grad_ys[i] = tensor_array_ops.zero_grad()
+    exits = sorted(b.exit_targets)
+    xs = [fwd.enter_values[b.exit_targets[e]] for e in exits]
+    grads = gradients(ys, xs, grad_ys=grad_ys, name=scope) if ys else [None] * len(xs)
+    out = {}
+    for e, x, g in zip(exits, xs, grads):
+        if g is None:
+            g = tensor_array_ops.zero_grad() if x.dtype.name == "variant" else None
+            g = g if g is not None else array_ops.zeros_like(x)
+        out[e] = g
+    return out

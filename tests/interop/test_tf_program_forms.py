@@ -144,10 +144,10 @@ def test_merge_of_two_conds_is_refused_by_name():
         import_graph_def(_gd(text))
 
 
-def test_saved_model_of_a_training_session_loads_the_signatures_part(caplog):
+def test_saved_model_of_a_training_session_loads_whole_with_its_loop_gradients(caplog):
     """simple_save from a dynamic_rnn's training session: the graph holds the while loop's
-    gradients (TensorArrayGradV3, stacks), which flowzero does not import; loading for the
-    signatures takes what they, the variables and the saver need, and says so."""
+    gradients (a counter, stacks, a backward loop, TensorArrayGradV3); all of it loads, with no
+    warning, and the signature gives TF's outputs."""
     import logging
 
     with np.load(DIR / "rnn_train_expected.npz") as z:
@@ -156,34 +156,64 @@ def test_saved_model_of_a_training_session_loads_the_signatures_part(caplog):
     with tf.Session(graph=tf.Graph()) as sess:
         with caplog.at_level(logging.WARNING, logger="flowzero"):
             meta = tf.saved_model.loader.load(sess, ["serve"], str(path))
-        said = [r.getMessage() for r in caplog.records if "imported only" in r.getMessage()]
-        assert len(said) == 1 and "TensorArrayGradV3" in said[0]
+        assert not [r for r in caplog.records if "import" in r.getMessage()]
         sig = meta.signature_def["serving_default"]
         got = sess.run(sig.outputs["y"].name, {sig.inputs["x"].name: xs})
-        assert "gradients" not in {op.name.split("/")[0] for op in sess.graph.get_operations()}
+        names = {op.name for op in sess.graph.get_operations()}
+        assert "GradientDescent" in names
+        assert not {"StackV2", "StackPushV2", "StackPopV2"} & {
+            op.type for op in sess.graph.get_operations()
+        }
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
-def test_meta_graph_with_while_loop_gradients_imports_without_its_training_part(caplog):
-    """import_meta_graph of the same training graph: its gradients (and the train op that
-    needs them) are left out with a warning; restoring and predicting work."""
+def _rnn_grads():
+    z = np.load(DIR / "rnn_grads_expected.npz")
+    names = [str(n) for n in z["grad_names"]]
+    return z, names, {"x:0": z["x"], "lengths:0": z["lengths"]}
+
+
+def test_tf_written_rnn_training_graph_gives_tfs_gradients_and_losses():
+    """import_meta_graph of TF's dynamic_rnn (LSTM, sequence_length) + Adam training graph:
+    the gradients TF's backward loop gives, fetched by TF's names (the accumulators
+    `..._grad/b_acc_3`, the TensorArray gradient of `x`), and three training steps equal TF's."""
+    z, names, feed = _rnn_grads()
+    tf.train.import_meta_graph(str(DIR / "rnn_grads_train.meta"))
+    assert any(n.endswith("_grad/b_acc_3:0") for n in names)
+    with tf.Session() as sess:
+        sess.run("init")
+        got = sess.run(names, feed)
+        for i, (name, g) in enumerate(zip(names, got)):
+            np.testing.assert_allclose(g, z[f"grad_{i}"], rtol=1e-5, atol=1e-6, err_msg=name)
+        losses = [sess.run(["loss:0", "train"], feed)[0] for _ in range(3)]
+        losses.append(sess.run("loss:0", feed))
+    np.testing.assert_allclose(losses, z["loss"], rtol=1e-5)
+
+
+def test_loop_gradient_import_leaves_out_tfs_counter_and_stacks():
+    _, names, _ = _rnn_grads()
+    tf.train.import_meta_graph(str(DIR / "rnn_grads_train.meta"))
+    g = tf.get_default_graph()
+    types = {op.type for op in g.get_operations()}
+    assert "WhileGrad" in types and not types & {"StackV2", "StackPushV2", "ControlTrigger"}
+    # One forward loop (its counter left out) and one WhileGrad per backward loop.
+    whiles = [op for op in g.get_operations() if op.type == "While"]
+    assert len(whiles) == 1
+    assert all(v.dtype.name != "int32" or "f_count" not in v.op.name for v in whiles[0].inputs)
+
+
+def test_loop_gradient_in_parts_imports_without_the_training_part(caplog):
+    """A gather of a variable inside a TF1 loop: TF accumulates its gradient as IndexedSlices
+    (three accumulators), which the importer does not map; the model part is imported and
+    the warning names the Enter."""
     import logging
 
-    from flowzero.interop.saved_model import find_meta_graph, read_saved_model
-
-    with np.load(DIR / "rnn_train_expected.npz") as z:
-        xs, want = z["x"], z["y"]
-    path = str(DIR / "rnn_train_saved" / "1")
-    mg = find_meta_graph(read_saved_model(path), ["serve"], path)
     with caplog.at_level(logging.WARNING, logger="flowzero"):
-        saver = tf.train.import_meta_graph(mg)
+        tf.train.import_meta_graph(str(DIR / "loop_gather_train.meta"))
     said = [r.getMessage() for r in caplog.records if "without its training part" in r.getMessage()]
-    assert len(said) == 1 and "gradients/" in said[0] and "TensorArrayGradV3" in said[0]
+    assert len(said) == 1 and "'while/GatherV2/Enter'" in said[0] and "IndexedSlices" in said[0]
     names = {op.name for op in tf.get_default_graph().get_operations()}
-    assert "GradientDescent" not in names and not any(n.startswith("gradients/") for n in names)
-    with tf.Session() as sess:
-        saver.restore(sess, path + "/variables/variables")
-        np.testing.assert_allclose(sess.run("y:0", {"x:0": xs}), want, rtol=1e-5, atol=1e-6)
+    assert "train" not in names and "while" in names
 
 
 def test_meta_graph_whose_model_itself_cannot_be_imported_raises_the_first_error():
