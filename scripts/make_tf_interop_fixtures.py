@@ -26,6 +26,9 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
   forward counter, stacks, a backward loop, TensorArrayGradV3); rnn_grads_expected.npz: the
   feeds, the names of the gradients (of every variable and of `x`) and their values, and the
   loss before and after each of three training steps.
+- loop_cond_train.meta: a tf.while_loop whose body holds a tf.cond (on the iteration's
+  parity) and a TensorArray read in one branch, with a GRU cell, -> dense -> Adam;
+  loop_cond_expected.npz: as rnn_grads_expected.npz.
 - loop_gather_train.meta: a tf.while_loop that gathers rows of a variable (its gradient an
   IndexedSlices accumulator, which flowzero does not import) -> SGD.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
@@ -81,6 +84,7 @@ def main() -> None:
     _bn_train(tf, v1, rng)
     _dropout_train(tf, v1, rng)
     _rnn_grads_train(tf, v1, rng)
+    _loop_cond_train(tf, v1, rng)
     _loop_gather_train(tf, v1)
     print(f"wrote {OUT}")
 
@@ -243,6 +247,57 @@ def _rnn_grads_train(tf, v1, rng) -> None:
         OUT / "rnn_grads_expected.npz",
         x=feed[x],
         lengths=feed[lengths],
+        grad_names=np.array([t.name for t in grads]),
+        loss=np.array(losses),
+        **{f"grad_{i}": v for i, v in enumerate(got)},
+    )
+
+
+def _loop_cond_train(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 5, 3], name="x")
+        init = v1.constant_initializer
+
+        def kernel(shape, dtype=None, partition_info=None):  # constants of each shape
+            return tf.constant(rng.randn(*shape) * 0.5, tf.float32)
+
+        cell = v1.nn.rnn_cell.GRUCell(4, kernel_initializer=kernel)
+        ta = tf.TensorArray(tf.float32, size=5).unstack(tf.transpose(x, [1, 0, 2]))
+
+        def body(t, inp, state, outs):
+            y, state = cell(inp, state)
+            inp = tf.cond(
+                tf.equal(t % 2, 0),
+                lambda: ta.read(tf.minimum(t + 1, 4)),
+                lambda: tf.tanh(inp) * 0.5,
+            )
+            return t + 1, inp, state, outs.write(t, y)
+
+        batch = tf.shape(x)[0]
+        start = [tf.constant(0), ta.read(0), cell.zero_state(batch, tf.float32)]
+        _, _, _, outs = v1.while_loop(
+            lambda t, *_: t < 5, body, [*start, tf.TensorArray(tf.float32, size=5)]
+        )
+        y = v1.layers.dense(
+            tf.transpose(outs.stack(), [1, 0, 2]), 2, kernel_initializer=init(rng.randn(4, 2))
+        )
+        loss = tf.reduce_mean(tf.square(y - 0.5), name="loss")
+        grads = v1.gradients(loss, v1.trainable_variables() + [x])
+        v1.train.AdamOptimizer(0.05).minimize(loss, name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        feed = {x: rng.randn(2, 5, 3).astype(np.float32)}
+        with v1.Session() as sess:
+            sess.run("init")
+            got = sess.run(grads, feed)
+            losses = []
+            for _ in range(3):
+                losses.append(sess.run([loss, "train"], feed)[0])
+            losses.append(sess.run(loss, feed))
+        v1.train.export_meta_graph(str(OUT / "loop_cond_train.meta"), graph=g)
+    np.savez(
+        OUT / "loop_cond_expected.npz",
+        x=feed[x],
         grad_names=np.array([t.name for t in grads]),
         loss=np.array(losses),
         **{f"grad_{i}": v for i, v in enumerate(got)},

@@ -427,7 +427,9 @@ def _gradient_machinery(
         for _, src, _ in parsed[n.name]:
             users.setdefault(src, []).append(n.name)
     for n in kept:
-        if n.op in tf1_loops.STACK_TYPES:
+        if n.op == "ControlTrigger" and n.name in in_linked:  # (f_sync: orders the pushes)
+            out.add(n.name)
+        elif n.op in tf1_loops.STACK_TYPES:
             if n.name in in_linked:
                 out.add(n.name)
             elif all(u in in_linked for u in users.get(n.name, [])):

@@ -14,8 +14,10 @@ Conds nest (a `tf.cond` inside a branch of another, as `tf.nn.static_rnn` writes
 its inputs (a Switch output adds a level, a Merge removes one), and an inner cond is built
 inside the branch function of the outer one.
 
-Not imported (UnimplementedError naming the node): a cond inside a TF1 while loop, and a Merge
-whose `value_index` output is used.
+A cond inside a TF1 while loop is found among the loop's nodes (tf1_loops.py) and built inside
+the loop's body.
+
+Not imported (UnimplementedError naming the node): a Merge whose `value_index` output is used.
 """
 
 from __future__ import annotations

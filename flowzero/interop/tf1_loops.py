@@ -23,7 +23,11 @@ the same gradients with flowzero's own: `tf.gradients` of the imported forward l
 read through an Identity of its own so that its gradient is that Enter's alone. The counter and
 the stacks are left out; each backward Exit becomes an Identity of its gradient under TF's name.
 
-Nested loops are not imported (UnimplementedError naming the frame).
+A `tf.cond` inside the loop (Switch / Merge of its own predicate in the frame) is found with
+tf1_conds.py among the frame's nodes and built with flowzero's cond inside the body.
+
+Nested loops are not imported (UnimplementedError naming the frame), nor a gradient TF
+accumulates as IndexedSlices (a gather of a loop invariant).
 """
 
 from __future__ import annotations
@@ -74,6 +78,10 @@ class Frame:
         self.grad_of: Frame | None = None
         self.exit_targets: dict[str, str] = {}
         self.upstream: dict[str, str] = {}
+        # tf.conds inside the loop (TF1 Switch / Merge in the frame): Merge names, the conds.
+        self.cond_merges: set[str] = set()
+        self.conds: list[Any] = []
+        self.cond_of: dict[str, Any] = {}
 
 
 def _attr_text(node: Any, key: str) -> str:
@@ -133,6 +141,9 @@ def find_frames(
                 )
         _loop_vars(f, by_name, parsed, consumers, where)
     _link_gradient_frames(list(frames.values()), by_name, parsed, where)
+    for f in frames.values():
+        if f.cond_merges and f.grad_of is None:  # (a backward frame is not built)
+            _find_conds(f, by_name, parsed, where)
     return list(frames.values())
 
 
@@ -253,6 +264,9 @@ def _loop_vars(
         nxt = next(
             (s for s in srcs if by_name[s].op in ("NextIteration", "RefNextIteration")), None
         )
+        if enter is None and nxt is None:
+            f.cond_merges.add(m)  # a tf.cond's result inside the loop
+            continue
         if enter is None or nxt is None or len(srcs) != 2:
             raise errors.InvalidArgumentError(
                 None,
@@ -260,7 +274,15 @@ def _loop_vars(
                 f"{where}: Merge '{m}' of while loop '{f.name}' must merge an Enter "
                 "and a NextIteration.",
             )
-        switch = next((c for c in consumers[m] if by_name[c].op in ("Switch", "RefSwitch")), None)
+        switch = next(
+            (
+                c
+                for c in consumers[m]
+                if by_name[c].op in ("Switch", "RefSwitch")
+                and [s for s, _ in _data_inputs(parsed, c)][1:] == [f.loop_cond]
+            ),
+            None,
+        )
         exit_ = None
         if switch is not None:
             exit_ = next(
@@ -269,6 +291,22 @@ def _loop_vars(
         f.loop_vars.append(
             {"enter": enter, "merge": m, "switch": switch, "exit": exit_, "next": nxt}
         )
+
+
+def _find_conds(f: Frame, by_name: dict[str, Any], parsed: dict[str, Any], where: str) -> None:
+    """The tf.conds inside a (forward) loop's body or condition."""
+    from flowzero.interop import tf1_conds
+
+    loop_nodes = {f.loop_cond} | {str(x) for v in f.loop_vars for x in v.values() if x}
+    inside = [
+        by_name[m]
+        for m in sorted(f.members)
+        if m not in loop_nodes and by_name[m].op not in ("Enter", "RefEnter", "Exit", "RefExit")
+    ]
+    f.conds = tf1_conds.find_conds(
+        inside, by_name, parsed, set(), f"{where}: while loop '{f.name}'"
+    )
+    f.cond_of = {m: c for c in f.conds for m in c.members}
 
 
 def frame_inputs(
@@ -341,12 +379,37 @@ def build_frame(
                         f"'{src}' (only the Exit may).",
                     )
                 return loop_vars[index_of_switch[src]]
+            cond = f.cond_of.get(src)
+            if cond is not None:
+                if src not in cond.merges:
+                    raise errors.InvalidArgumentError(
+                        None,
+                        None,
+                        f"{where}: a node reads '{src}' inside a branch of the tf.cond on "
+                        f"'{cond.pred[0]}' from outside the cond.",
+                    )
+                if cond.key not in env:
+                    from flowzero.interop import tf1_conds
+
+                    for m in sorted(cond.members):  # what it reads: built here, not in a branch
+                        for s, kk in _data_inputs(parsed, m):
+                            if s not in cond.members:
+                                value(s, kk)
+
+                    results = tf1_conds.build_cond(
+                        cond, by_name, parsed, value, build_op, False, where
+                    )
+                    env[cond.key] = [results[m] for m in cond.merges]
+                if k != 0:
+                    raise errors.UnimplementedError(
+                        None, None, f"{where}: a Merge's value_index output is used ('{src}')."
+                    )
+                return env[cond.key][cond.merges.index(src)]
             if n.op in STRUCTURE_TYPES:
                 raise errors.UnimplementedError(
                     None,
                     None,
-                    f"{where}: while loop '{f.name}': {n.op} '{src}' in an "
-                    "unexpected place (a tf.cond inside a TF1 loop is not imported).",
+                    f"{where}: while loop '{f.name}': {n.op} '{src}' in an unexpected place.",
                 )
             if src not in env:
                 ins = [value(s, kk) for c, s, kk in parsed[src] if not c]

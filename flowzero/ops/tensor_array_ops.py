@@ -106,6 +106,8 @@ class TensorArrayValue:
                     "after a previous read (perhaps try setting "
                     "clear_after_read = false?)"
                 )
+            if like is None and self.grad:  # (unset entries of a gradient array are zeros)
+                like = next((x for x in self.items if x is not None), None)
             if like is not None:
                 return np.zeros(like.shape, like.dtype)
             if self.element_shape.is_fully_defined():

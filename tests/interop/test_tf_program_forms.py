@@ -190,6 +190,25 @@ def test_tf_written_rnn_training_graph_gives_tfs_gradients_and_losses():
     np.testing.assert_allclose(losses, z["loss"], rtol=1e-5)
 
 
+def test_tf_written_loop_with_a_cond_inside_gives_tfs_gradients_and_losses():
+    """A TF1 while loop whose body holds a tf.cond (a TensorArray read in one branch) and a
+    GRU cell: imported with the cond inside the loop, and its gradients (TF's backward loop,
+    which holds the cond's gradient) give TF's values and Adam losses."""
+    z = np.load(DIR / "loop_cond_expected.npz")
+    names = [str(n) for n in z["grad_names"]]
+    tf.train.import_meta_graph(str(DIR / "loop_cond_train.meta"))
+    body = next(op for op in tf.get_default_graph().get_operations() if op.type == "While")
+    assert "If" in {op.type for op in body.opdef.attrs["body"].ops}
+    with tf.Session() as sess:
+        sess.run("init")
+        got = sess.run(names, {"x:0": z["x"]})
+        for i, (name, g) in enumerate(zip(names, got)):
+            np.testing.assert_allclose(g, z[f"grad_{i}"], rtol=1e-5, atol=1e-6, err_msg=name)
+        losses = [sess.run(["loss:0", "train"], {"x:0": z["x"]})[0] for _ in range(3)]
+        losses.append(sess.run("loss:0", {"x:0": z["x"]}))
+    np.testing.assert_allclose(losses, z["loss"], rtol=1e-5)
+
+
 def test_loop_gradient_import_leaves_out_tfs_counter_and_stacks():
     _, names, _ = _rnn_grads()
     tf.train.import_meta_graph(str(DIR / "rnn_grads_train.meta"))

@@ -831,3 +831,17 @@ def test_two_sessions_on_one_graph_keep_their_own_state():
         assert s1.run([y, dv]) == [3.0, 6.0]
         assert s2.run([y, dv]) == [12.0, 12.0]
         assert s1.run(y) == 3.0
+
+
+def test_a_gradient_arrays_unset_entries_read_as_zeros_shaped_like_its_entries():
+    """A gradient TensorArray of unknown element shape (e.g. from a loop's gradient) reads an
+    entry nothing was written to as zeros shaped like the entries that were (TF's gradient
+    arrays do the same once their element shape is known)."""
+    from flowzero.ops.tensor_array_ops import grad_array
+
+    g = grad_array()
+    g.write(1, np.ones((2, 3), np.float32))
+    np.testing.assert_array_equal(g.read(0), np.zeros((2, 3), np.float32))
+    np.testing.assert_array_equal(g.read(3), np.zeros((2, 3), np.float32))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not yet been written"):
+        grad_array().read(0)
