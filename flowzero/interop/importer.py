@@ -311,6 +311,21 @@ def import_graph_def(
     with g.as_default(), g.control_dependencies(None):
         for u in order:
             cnd = cond_by_key.get(u)
+            if cnd is not None and cnd.upstream:  # TF1's gradient of a tf.cond: rebuilt
+                where_c = f"{where}: the gradient of the tf.cond on '{cnd.pred[0]}'"
+                grads = tf1_conds.build_gradient(
+                    cnd,
+                    parsed,
+                    lambda src, k, w=where_c: tensor(src, k, w),
+                    prefix + cnd.scope + "/cond_gradients",
+                )
+                for merge_name, t in grads.items():
+                    ident = g.create_op(
+                        get_op_class("Identity"), [t], {}, prefix + merge_name + "/"
+                    )
+                    outputs[merge_name] = ident.outputs
+                    node_ops[merge_name] = ident
+                continue
             if cnd is not None:
                 where_c = f"{where}: tf.cond on '{cnd.pred[0]}'"
                 used_index = any(

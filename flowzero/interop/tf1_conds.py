@@ -53,6 +53,13 @@ class Cond:
         self.members: set[str] = set()  # (top-level conds) every node of the unit
         self.context: Callable[[str, int], tuple[Frame, ...]] = lambda src, k: ()
         self.twin: Cond | None = None  # (a gradient cond) the forward cond it reads from
+        # A gradient cond that `exact_gradient` maps: its Merges -> the forward Switches whose
+        # inputs' gradients they are, its Switches of upstream gradients -> the forward Merges.
+        self.switch_targets: dict[str, str] = {}
+        self.upstream: dict[str, str] = {}
+        # A forward cond with mapped gradients: per Switch, the tensor it lets in (built).
+        self.has_gradients = False
+        self.switch_values: dict[str, Tensor] = {}
 
 
 def _data(parsed: dict[str, Any], name: str) -> list[tuple[str, int]]:
@@ -202,7 +209,8 @@ def find_conds(
     for key, fwd in forward_of.items():
         if key in conds and fwd in conds:
             conds[key].twin = conds[fwd]
-            _refuse_random_reads(conds[key], ctx, ctx_of, by_name, parsed, where)
+            if not _map_gradient(conds[key], parsed):
+                _refuse_random_reads(conds[key], ctx, ctx_of, by_name, parsed, where)
     top = []
     for c in conds.values():
         c.context = ctx_of
@@ -220,6 +228,70 @@ def find_conds(
         if first in by_key:
             by_key[first].members.add(name)
     return top
+
+
+_GRAD_SCOPE = re.compile(r"^(.*)_grad(_\d+)?$")
+
+
+def grad_target(name: str, candidates: set[str] | list[str]) -> str | None:
+    """The forward node a node of TF1's gradient is named after: `<scope>/<X>_grad/<node>`
+    -> X (the longest candidate that the scope ends with), or None."""
+    m = _GRAD_SCOPE.match(name.rpartition("/")[0])
+    if m is None:
+        return None
+    stem = m.group(1)
+    best = None
+    for c in candidates:
+        if (stem == c or stem.endswith("/" + c)) and (best is None or len(c) > len(best)):
+            best = c
+    return best
+
+
+def _map_gradient(g: Cond, parsed: dict[str, Any]) -> bool:
+    """Maps a top-level gradient cond onto its forward cond: each Merge (`<Switch>_grad/
+    cond_grad`) to the forward Switch whose input's gradient it is, each Switch of an upstream
+    gradient (`<Merge>_grad/cond_grad`) to the forward Merge. Then the importer builds the
+    gradients with flowzero's own through the forward cond (exact: a branch's random values are
+    the forward's), instead of the cond TF wrote. False where the names do not map."""
+    f = g.twin
+    if f is None or g.outer or f.outer:
+        return False
+    targets = {}
+    for m in g.merges:
+        t = grad_target(m, f.switches)
+        if t is None or t in targets.values():
+            return False
+        targets[m] = t
+    upstream = {}
+    for sw in g.switches:
+        t = grad_target(sw, f.merges)
+        if t is not None and sw.endswith("/cond_grad"):
+            upstream[sw] = t
+    if not upstream:
+        return False
+    g.switch_targets, g.upstream = targets, upstream
+    f.has_gradients = True
+    return True
+
+
+def build_gradient(
+    g: Cond, parsed: dict[str, Any], outer: Callable[[str, int], Tensor], scope: str
+) -> dict[str, Tensor]:
+    """The gradients a mapped gradient cond gives, built with flowzero's tf.gradients through
+    the imported forward cond. Returns {Merge name: gradient}."""
+    from flowzero.autodiff import gradients
+    from flowzero.ops import array_ops
+
+    f = g.twin
+    assert f is not None
+    ys = [outer(m, 0) for m in g.upstream.values()]
+    grad_ys = [outer(*_data(parsed, sw)[0]) for sw in g.upstream]
+    merges = list(g.switch_targets)
+    xs = [f.switch_values[g.switch_targets[m]] for m in merges]
+    grads = gradients(ys, xs, grad_ys=grad_ys, name=scope)
+    return {
+        m: gr if gr is not None else array_ops.zeros_like(x) for m, x, gr in zip(merges, xs, grads)
+    }
 
 
 _RANDOM = frozenset(
@@ -304,9 +376,13 @@ def _build(
     where: str,
 ) -> dict[str, Tensor]:
     from flowzero.ops.control_flow_ops import cond
+    from flowzero.ops.control_ops import identity
 
     depth = len(c.outer)
     twin = c.twin  # a gradient cond recomputes the forward branch values it reads
+    if c.has_gradients:  # each Switch's input behind an Identity of its own (gradients' xs)
+        for sw in sorted(c.switches):
+            c.switch_values[sw] = identity(outer(*_data(parsed, sw)[0]), name=sw.rsplit("/")[-1])
 
     def side(out: int) -> Callable[[], list[Tensor]]:
         mine = {((c.key, out),)} | ({((twin.key, out),)} if twin is not None else set())
@@ -317,6 +393,8 @@ def _build(
 
             def value(src: str, k: int) -> Tensor:
                 here = c.context(src, k)
+                if src in c.switch_values:
+                    return c.switch_values[src]
                 if src in c.switches or (twin is not None and src in twin.switches):
                     s_src, s_k = _data(parsed, src)[0]  # the outer tensor it lets through
                     return outer(s_src, s_k)

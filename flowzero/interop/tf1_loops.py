@@ -38,6 +38,7 @@ from typing import Any
 
 from flowzero.framework import errors
 from flowzero.framework.graph import Tensor
+from flowzero.interop.tf1_conds import grad_target
 
 # Node types that make the loop structure (not built as ops).
 STRUCTURE_TYPES = frozenset(
@@ -149,7 +150,6 @@ def find_frames(
 
 # Names TF's while-loop gradient gives its nodes (control_flow_ops.py / control_flow_state.py).
 _B_COUNT = re.compile(r"(^|/)b_count(_\d+)?$")
-_GRAD_SCOPE = re.compile(r"^(.*)_grad(_\d+)?$")
 # Nodes of TF's loop-gradient machinery left out of the import: the stacks (made outside both
 # frames, pushed in the forward one, popped in the backward one).
 STACK_TYPES = frozenset({"StackV2", "StackPushV2", "StackPopV2"})
@@ -157,20 +157,6 @@ STACK_TYPES = frozenset({"StackV2", "StackPushV2", "StackPopV2"})
 
 def _data_inputs(parsed: dict[str, Any], name: str) -> list[tuple[str, int]]:
     return [(src, k) for ctrl, src, k in parsed[name] if not ctrl]
-
-
-def _target(name: str, candidates: set[str]) -> str | None:
-    """The forward node a gradient node is named after: `<scope>/<X>_grad/<node>` -> X (the
-    longest candidate that the scope ends with)."""
-    m = _GRAD_SCOPE.match(name.rpartition("/")[0])
-    if m is None:
-        return None
-    stem = m.group(1)
-    best = None
-    for c in candidates:
-        if (stem == c or stem.endswith("/" + c)) and (best is None or len(c) > len(best)):
-            best = c
-    return best
 
 
 def _link_gradient_frames(
@@ -212,7 +198,7 @@ def _link_gradient_frames(
         for m in sorted(b.members):
             op = by_name[m].op
             if op in ("Exit", "RefExit") and m not in counter_exits:
-                t = _target(m, fwd_enters)
+                t = grad_target(m, fwd_enters)
                 if t is None:
                     raise errors.UnimplementedError(
                         None,
@@ -232,7 +218,7 @@ def _link_gradient_frames(
                     )
                 b.exit_targets[m] = t
             elif m.endswith("/b_exit") or re.search(r"/b_exit(_\d+)?$", m):
-                t = _target(m, fwd_exits)
+                t = grad_target(m, fwd_exits)
                 if t is None or op not in ("Enter", "RefEnter"):
                     raise errors.UnimplementedError(
                         None,
