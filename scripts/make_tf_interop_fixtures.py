@@ -29,8 +29,10 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
 - loop_cond_train.meta: a tf.while_loop whose body holds a tf.cond (on the iteration's
   parity) and a TensorArray read in one branch, with a GRU cell, -> dense -> Adam;
   loop_cond_expected.npz: as rnn_grads_expected.npz.
-- loop_gather_train.meta: a tf.while_loop that gathers rows of a variable (its gradient an
-  IndexedSlices accumulator, which flowzero does not import) -> SGD.
+- loop_gather_train.meta: a tf.while_loop that gathers rows of a variable (its gradient TF's
+  IndexedSlices accumulators) -> Adam; loop_gather_expected.npz: the feed, the losses of
+  three steps and the variable after them.
+- nested_loop_train.meta: a tf.while_loop inside another (not imported) -> SGD.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
   cond's gradient reads the forward's random mask); dropout_expected.npz: `x` and TF's `y`
   (not training).
@@ -86,6 +88,7 @@ def main() -> None:
     _rnn_grads_train(tf, v1, rng)
     _loop_cond_train(tf, v1, rng)
     _loop_gather_train(tf, v1)
+    _nested_loop_train(tf, v1)
     print(f"wrote {OUT}")
 
 
@@ -307,15 +310,43 @@ def _loop_cond_train(tf, v1, rng) -> None:
 def _loop_gather_train(tf, v1) -> None:
     g = tf.Graph()
     with g.as_default():
-        ids = v1.placeholder(tf.int32, [3], name="ids")
-        emb = v1.get_variable("emb", initializer=np.arange(12, dtype=np.float32).reshape(4, 3))
+        ids = v1.placeholder(tf.int32, [2, 3], name="ids")
+        emb = v1.get_variable(
+            "emb", initializer=(np.arange(18, dtype=np.float32).reshape(6, 3) - 8) / 10
+        )
+        w = v1.get_variable("w", initializer=np.eye(3, dtype=np.float32) * 0.7)
         _, h = v1.while_loop(
             lambda i, h: i < 3,
-            lambda i, h: (i + 1, tf.tanh(h + tf.gather(emb, ids[i]))),
-            [tf.constant(0), tf.zeros([3])],
+            lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w) + tf.gather(emb, ids[:, i]))),
+            [tf.constant(0), tf.zeros([2, 3])],
         )
-        v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(h), name="train")
+        loss = tf.reduce_sum(tf.square(h - 0.3), name="loss")
+        v1.train.AdamOptimizer(0.1).minimize(loss, name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        feed = {ids: np.array([[1, 2, 2], [4, 1, 5]], np.int32)}
+        with v1.Session() as sess:
+            sess.run("init")
+            losses = [sess.run([loss, "train"], feed)[0] for _ in range(3)]
+            losses.append(sess.run(loss, feed))
+            final = sess.run(emb)
         v1.train.export_meta_graph(str(OUT / "loop_gather_train.meta"), graph=g)
+    np.savez(OUT / "loop_gather_expected.npz", ids=feed[ids], loss=np.array(losses), emb=final)
+
+
+def _nested_loop_train(tf, v1) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [2], name="x")
+        w = v1.get_variable("w", initializer=np.array([0.5, 0.9], np.float32))
+
+        def outer(i, h):
+            _, h = v1.while_loop(lambda j, h: j < 2, lambda j, h: (j + 1, tf.sin(h * w)), [0, h])
+            return i + 1, h
+
+        _, h = v1.while_loop(lambda i, h: i < 2, outer, [tf.constant(0), x])
+        y = tf.identity(h, name="y")
+        v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y), name="train")
+        v1.train.export_meta_graph(str(OUT / "nested_loop_train.meta"), graph=g)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from typing import Any
 
 from flowzero.framework import errors
 from flowzero.framework.graph import Tensor
+from flowzero.interop import convert
 from flowzero.interop.tf1_conds import grad_target
 
 # Node types that make the loop structure (not built as ops).
@@ -79,6 +80,9 @@ class Frame:
         self.grad_of: Frame | None = None
         self.exit_targets: dict[str, str] = {}
         self.upstream: dict[str, str] = {}
+        # Enters whose gradient is IndexedSlices: [indices, values(, dense_shape)] Exits.
+        self.sliced: dict[str, list[str]] = {}
+        self.slice_dtypes: dict[str, Any] = {}
         # tf.conds inside the loop (TF1 Switch / Merge in the frame): Merge names, the conds.
         self.cond_merges: set[str] = set()
         self.conds: list[Any] = []
@@ -207,15 +211,6 @@ def _link_gradient_frames(
                         f"'{fwd.name}': cannot tell which Enter its Exit '{m}' is the "
                         "gradient of.",
                     )
-                if t in b.exit_targets.values():
-                    raise errors.UnimplementedError(
-                        None,
-                        None,
-                        f"{where}: the gradient loop '{b.name}' of while loop "
-                        f"'{fwd.name}' gives the gradient of Enter '{t}' in parts (an "
-                        "IndexedSlices accumulator: a gather of a loop invariant); not "
-                        "imported yet.",
-                    )
                 b.exit_targets[m] = t
             elif m.endswith("/b_exit") or re.search(r"/b_exit(_\d+)?$", m):
                 t = grad_target(m, fwd_exits)
@@ -227,6 +222,33 @@ def _link_gradient_frames(
                         f"'{fwd.name}': cannot tell which Exit '{m}' takes the gradient of.",
                     )
                 b.upstream[m] = t
+        _group_slices(b, fwd, by_name, where)
+
+
+def _group_slices(b: Frame, fwd: Frame, by_name: dict[str, Any], where: str) -> None:
+    """Enters whose gradient comes out in parts: TF accumulates the gradient of a gathered
+    loop invariant (an embedding read inside the loop) as IndexedSlices, three accumulators
+    `b_acc_<n>` made in the order indices, values, dense_shape."""
+    parts: dict[str, list[str]] = {}
+    for e, t in b.exit_targets.items():
+        parts.setdefault(t, []).append(e)
+    for t, exits in parts.items():
+        if len(exits) == 1:
+            continue
+        exits.sort(key=lambda e: int(m.group(1)) if (m := re.search(r"_(\d+)$", e)) else 0)
+        kinds = [by_name[e].attr["T"].type if "T" in by_name[e].attr else 0 for e in exits]
+        floating = {1, 2, 19, 14}  # DT_FLOAT, DT_DOUBLE, DT_HALF, DT_BFLOAT16
+        if len(exits) not in (2, 3) or kinds[1] not in floating or kinds[0] in floating:
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"{where}: the gradient loop '{b.name}' of while loop '{fwd.name}' gives "
+                f"the gradient of Enter '{t}' in {len(exits)} parts ({', '.join(exits)}), "
+                "not as TF's IndexedSlices accumulators; not imported.",
+            )
+        b.sliced[t] = exits
+        for e in (exits[0], exits[-1]):
+            b.slice_dtypes[e] = convert.dtype_from_enum(by_name[e].attr["T"].type, where)
 
 
 def _loop_vars(
@@ -452,13 +474,47 @@ def build_gradient_frame(
         if y.dtype.name == "variant" and gy.dtype.name != "variant":
             # TF's gradient of an unused TensorArray's flow: a float zero (no gradient).
             grad_ys[i] = tensor_array_ops.zero_grad()
-    exits = sorted(b.exit_targets)
-    xs = [fwd.enter_values[b.exit_targets[e]] for e in exits]
+    targets = sorted(set(b.exit_targets.values()))
+    xs = [fwd.enter_values[t] for t in targets]
     grads = gradients(ys, xs, grad_ys=grad_ys, name=scope) if ys else [None] * len(xs)
-    out = {}
-    for e, x, g in zip(exits, xs, grads):
+    out: dict[str, Tensor] = {}
+    for t, x, g in zip(targets, xs, grads):
         if g is None:
             g = tensor_array_ops.zero_grad() if x.dtype.name == "variant" else None
             g = g if g is not None else array_ops.zeros_like(x)
-        out[e] = g
+        if t in b.sliced:
+            out.update(_as_slices(b.sliced[t], g, b))
+        else:
+            (e,) = [e for e, tt in b.exit_targets.items() if tt == t]
+            out[e] = g
+    return out
+
+
+def _as_slices(exits: list[str], grad: Any, b: Frame) -> dict[str, Tensor]:
+    """A dense gradient as the IndexedSlices TF's accumulators give: the rows with a nonzero
+    gradient, and row 0 (TF's accumulators start with a zero row 0), in order. TF's own
+    indices are the rows gathered (with repeats); its optimizers sum repeats, and a row
+    gathered whose gradient is exactly zero is left out here (it changes nothing but a
+    sparse Momentum's or RMSProp's decay of that row)."""
+    from flowzero.framework.graph import convert_to_tensor
+    from flowzero.ops import (
+        array_ops,
+        cast_ops,
+        indexing_ops,
+        logic_ops,
+        range_ops,
+        reduction_ops,
+        reshape_ops,
+    )
+
+    dense = convert_to_tensor(grad)  # (an IndexedSlices gradient: its dense form)
+    rows = array_ops.shape(dense)[0]
+    flat = reshape_ops.reshape(dense, array_ops.stack([rows, -1]))
+    hit = reduction_ops.reduce_any(logic_ops.not_equal(flat, 0), axis=1)
+    hit = logic_ops.logical_or(hit, logic_ops.equal(range_ops.range(rows), 0))
+    indices = reshape_ops.reshape(indexing_ops.where(hit), [-1])
+    out = {exits[1]: indexing_ops.gather(dense, indices)}
+    out[exits[0]] = cast_ops.cast(indices, b.slice_dtypes[exits[0]])
+    if len(exits) == 3:
+        out[exits[2]] = cast_ops.cast(array_ops.shape(dense), b.slice_dtypes[exits[2]])
     return out
