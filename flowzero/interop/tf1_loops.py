@@ -451,11 +451,36 @@ def build_frame(
         else outer(*data_input(v["enter"]))
         for v in loop_vars
     ]
-    invariants = [TensorShape(None) for _ in inits]
-    result = while_loop(cond_fn, body_fn, inits, shape_invariants=invariants, name="while")
+    invariants = [_merge_shape(by_name[str(v["merge"])], x) for v, x in zip(loop_vars, inits)]
+    try:
+        result = while_loop(cond_fn, body_fn, inits, shape_invariants=invariants, name="while")
+    except ValueError as e:
+        if "shape" not in str(e) or all(s.known is None for s in invariants):
+            raise
+        # flowzero's shapes of the body's results are less specific than TF's: let them vary.
+        invariants = [TensorShape(None) for _ in inits]
+        result = while_loop(cond_fn, body_fn, inits, shape_invariants=invariants, name="while")
     if not isinstance(result, (list, tuple)):
         result = [result]
     return {v["exit"]: t for v, t in zip(loop_vars, result) if v["exit"]}
+
+
+def _merge_shape(merge: Any, init: Tensor) -> Any:
+    """A loop variable's shape across iterations: the `_output_shapes` TF wrote for its Merge
+    (TF's `add_shapes`, as `export_meta_graph` writes), no more specific than the initial
+    value's; unknown where TF wrote none."""
+    from flowzero.framework.shapes import TensorShape
+
+    if "_output_shapes" not in merge.attr or not merge.attr["_output_shapes"].list.shape:
+        return TensorShape(None)
+    proto = merge.attr["_output_shapes"].list.shape[0]
+    if proto.unknown_rank or init.shape.known is None or len(proto.dim) != len(init.shape.known):
+        return TensorShape(None)
+    dims = [
+        d.size if d.size >= 0 and known is not None else None
+        for d, known in zip(proto.dim, init.shape.known)
+    ]
+    return TensorShape(dims)
 
 
 def build_gradient_frame(
