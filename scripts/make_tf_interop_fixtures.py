@@ -32,7 +32,8 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
 - loop_gather_train.meta: a tf.while_loop that gathers rows of a variable (its gradient TF's
   IndexedSlices accumulators) -> Adam; loop_gather_expected.npz: the feed, the losses of
   three steps and the variable after them.
-- nested_loop_train.meta: a tf.while_loop inside another (not imported) -> SGD.
+- nested_loop_train.meta: a tf.while_loop inside another (the inner one's trip count set by
+  the outer counter) -> SGD; nested_loop_expected.npz: as rnn_grads_expected.npz.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
   cond's gradient reads the forward's random mask); dropout_expected.npz: `x` and TF's `y`
   (not training).
@@ -339,14 +340,31 @@ def _nested_loop_train(tf, v1) -> None:
         x = v1.placeholder(tf.float32, [2], name="x")
         w = v1.get_variable("w", initializer=np.array([0.5, 0.9], np.float32))
 
-        def outer(i, h):
-            _, h = v1.while_loop(lambda j, h: j < 2, lambda j, h: (j + 1, tf.sin(h * w)), [0, h])
-            return i + 1, h
+        def outer(i, h):  # the inner loop runs i + 1 times
+            _, h = v1.while_loop(
+                lambda j, h: j < i + 1, lambda j, h: (j + 1, tf.sin(h * w) + 0.1), [0, h]
+            )
+            return i + 1, h * w
 
-        _, h = v1.while_loop(lambda i, h: i < 2, outer, [tf.constant(0), x])
-        y = tf.identity(h, name="y")
-        v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y), name="train")
+        _, h = v1.while_loop(lambda i, h: i < 3, outer, [tf.constant(0), x])
+        loss = tf.reduce_sum(h * h, name="loss")
+        grads = v1.gradients(loss, [w, x])
+        v1.train.GradientDescentOptimizer(0.1).minimize(loss, name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        feed = {x: np.array([0.3, -0.7], np.float32)}
+        with v1.Session() as sess:
+            sess.run("init")
+            got = sess.run(grads, feed)
+            losses = [sess.run([loss, "train"], feed)[0] for _ in range(3)]
+            losses.append(sess.run(loss, feed))
         v1.train.export_meta_graph(str(OUT / "nested_loop_train.meta"), graph=g)
+    np.savez(
+        OUT / "nested_loop_expected.npz",
+        x=feed[x],
+        grad_names=np.array([t.name for t in grads]),
+        loss=np.array(losses),
+        **{f"grad_{i}": v for i, v in enumerate(got)},
+    )
 
 
 if __name__ == "__main__":

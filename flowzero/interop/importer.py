@@ -201,7 +201,7 @@ def import_graph_def(
     frames = []
     if any(n.op in ("Enter", "RefEnter") for n in kept):
         frames = tf1_loops.find_frames(kept, by_name, parsed, where)
-    frame_of: dict[str, Any] = {m: f for f in frames for m in f.members}
+    frame_of: dict[str, Any] = {m: f for f in frames for m in f.all_members()}
     conds = []
     if any(n.op in ("Merge", "RefMerge") and n.name not in frame_of for n in kept):
         conds = tf1_conds.find_conds(kept, by_name, parsed, set(frame_of), where)
@@ -435,8 +435,8 @@ def _gradient_machinery(
     out: set[str] = set()
     for f in linked:
         if f.grad_of is not None:
-            out |= f.members
-    in_linked = {m for f in linked for m in f.members}
+            out |= f.all_members()
+    in_linked = {m for f in linked for m in f.all_members()}
     users: dict[str, list[str]] = {}
     for n in kept:
         for _, src, _ in parsed[n.name]:

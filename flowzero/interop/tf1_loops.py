@@ -26,8 +26,10 @@ the stacks are left out; each backward Exit becomes an Identity of its gradient 
 A `tf.cond` inside the loop (Switch / Merge of its own predicate in the frame) is found with
 tf1_conds.py among the frame's nodes and built with flowzero's cond inside the body.
 
-Nested loops are not imported (UnimplementedError naming the frame), nor a gradient TF
-accumulates as IndexedSlices (a gather of a loop invariant).
+A loop inside a loop (the inner frame's Enters read the outer frame's nodes) is a child of the
+outer frame, built inside the outer body when the body reads the inner loop's Exits. The
+gradient of a gathered loop invariant, which TF accumulates as IndexedSlices (indices, values,
+dense_shape), is given as the rows with a gradient (see `_as_slices`).
 """
 
 from __future__ import annotations
@@ -87,6 +89,29 @@ class Frame:
         self.cond_merges: set[str] = set()
         self.conds: list[Any] = []
         self.cond_of: dict[str, Any] = {}
+        # Loops inside this one (built inside its body), and the loop this one is inside.
+        self.children: list[Frame] = []
+        self.exit_nodes: set[str] = set()
+        self.parent: Frame | None = None
+
+    def exits(self) -> list[str]:
+        return sorted(m for m in self.members if m in self.exit_nodes)
+
+    def all_members(self) -> set[str]:
+        """Its nodes and those of the loops inside it."""
+        out = set(self.members)
+        for c in self.children:
+            out |= c.all_members()
+        return out
+
+    def in_gradient(self) -> bool:
+        """Whether it is (inside) a backward frame, which the importer does not build."""
+        f: Frame | None = self
+        while f is not None:
+            if f.grad_of is not None:
+                return True
+            f = f.parent
+        return False
 
 
 def _attr_text(node: Any, key: str) -> str:
@@ -102,8 +127,11 @@ def find_frames(
 ) -> list[Frame]:
     """The loops of a GraphDef, each with its member nodes.
 
+    Returns:
+        The outermost loops (each with the loops inside it as `children`).
+
     Raises:
-        tf.errors.UnimplementedError: nested loops.
+        tf.errors.UnimplementedError: loops that share nodes.
         tf.errors.InvalidArgumentError: a malformed loop (names the frame and node).
     """
     consumers: dict[str, list[str]] = {n.name: [] for n in nodes}
@@ -116,40 +144,62 @@ def find_frames(
         if n.op in ("Enter", "RefEnter"):
             fname = _attr_text(n, "frame_name")
             frames.setdefault(fname, Frame(fname)).enters.append(n.name)
-    owner: dict[str, str] = {}
-    for f in frames.values():
+    done: set[str] = set()
+
+    def collect(f: Frame) -> None:
+        """f's own nodes, from its Enters to its Exits; a loop inside it (an Enter of another
+        frame) is a child, collected first, and the walk goes on from the child's Exits."""
+        if f.name in done:
+            return
+        done.add(f.name)
         stack = list(f.enters)
         while stack:
             name = stack.pop()
-            if name in f.members:
-                continue
-            if name in owner and owner[name] != f.name:
-                raise errors.UnimplementedError(
-                    None,
-                    None,
-                    f"{where}: node '{name}' belongs to while loops '{owner[name]}' "
-                    f"and '{f.name}'; nested TF1 while loops are not imported.",
-                )
-            f.members.add(name)
-            owner[name] = f.name
-            if by_name[name].op in ("Exit", "RefExit"):
-                continue
-            stack.extend(consumers.get(name, []))
-        for name in f.members:
             n = by_name[name]
             if n.op in ("Enter", "RefEnter") and _attr_text(n, "frame_name") != f.name:
+                child = frames[_attr_text(n, "frame_name")]
+                if child not in f.children:
+                    if child.name in done and child.parent is None:
+                        raise errors.UnimplementedError(
+                            None,
+                            None,
+                            f"{where}: while loops '{f.name}' and '{child.name}' enter each "
+                            "other or share nodes; not imported.",
+                        )
+                    collect(child)
+                    child.parent = f
+                    f.children.append(child)
+                    stack.extend(
+                        c for x in child.exits() for c in consumers.get(x, []) if c not in f.members
+                    )
+                continue
+            if name in f.members:
+                continue
+            f.members.add(name)
+            if n.op in ("Exit", "RefExit"):
+                f.exit_nodes.add(name)
+                continue
+            stack.extend(consumers.get(name, []))
+        _loop_vars(f, by_name, parsed, consumers, where)
+
+    for f in list(frames.values()):
+        collect(f)
+    top = [f for f in frames.values() if f.parent is None]
+    owner: dict[str, str] = {}
+    for f in frames.values():
+        for name in f.members:
+            if owner.setdefault(name, f.name) != f.name:
                 raise errors.UnimplementedError(
                     None,
                     None,
-                    f"{where}: while loop '{f.name}' holds another loop ('{name}' "
-                    "enters it); nested TF1 while loops are not imported.",
+                    f"{where}: node '{name}' belongs to while loops '{owner[name]}' and "
+                    f"'{f.name}'; not imported.",
                 )
-        _loop_vars(f, by_name, parsed, consumers, where)
-    _link_gradient_frames(list(frames.values()), by_name, parsed, where)
+    _link_gradient_frames(top, by_name, parsed, where)
     for f in frames.values():
-        if f.cond_merges and f.grad_of is None:  # (a backward frame is not built)
+        if f.cond_merges and not f.in_gradient():  # (a backward frame is not built)
             _find_conds(f, by_name, parsed, where)
-    return list(frames.values())
+    return top
 
 
 # Names TF's while-loop gradient gives its nodes (control_flow_ops.py / control_flow_state.py).
@@ -346,6 +396,7 @@ def build_frame(
     from flowzero.ops.control_ops import identity
 
     loop_vars = [v for v in f.loop_vars if v["merge"] not in f.counters]
+    child_of_exit = {x: c for c in f.children for x in c.exits()}
     index_of_merge = {v["merge"]: i for i, v in enumerate(loop_vars)}
     index_of_switch = {v["switch"]: i for i, v in enumerate(loop_vars) if v["switch"]}
     if f.grad_frames:
@@ -360,8 +411,21 @@ def build_frame(
         targets: list[tuple[str, int]], loop_vars: tuple[Tensor, ...], stop_at: str
     ) -> list[Tensor]:
         env: dict[str, list[Tensor]] = {}
+        loops: dict[str, dict[str, Tensor]] = {}  # Exit name -> result, per inner loop
 
         def value(src: str, k: int) -> Tensor:
+            child = child_of_exit.get(src)
+            if child is not None:  # a loop inside this one: built here, in the body
+                if child.key not in loops:
+                    inside = child.all_members()
+                    for m in sorted(inside):  # what it reads: built here, not in its body
+                        if _is_stack_side(m, by_name, parsed):
+                            continue
+                        for s, kk in _data_inputs(parsed, m):
+                            if s not in inside:
+                                value(s, kk)
+                    loops[child.key] = build_frame(child, by_name, parsed, value, build_op, where)
+                return loops[child.key][src]
             if src not in f.members:
                 return outer(src, k)
             n = by_name[src]
@@ -463,6 +527,18 @@ def build_frame(
     if not isinstance(result, (list, tuple)):
         result = [result]
     return {v["exit"]: t for v, t in zip(loop_vars, result) if v["exit"]}
+
+
+def _is_stack_side(name: str, by_name: dict[str, Any], parsed: dict[str, Any]) -> bool:
+    """Whether a node is TF's loop-gradient stack machinery (a push, a pop, or an Enter that
+    takes a stack's handle into a frame): never built."""
+    while True:
+        op = by_name[name].op
+        if op in STACK_TYPES:
+            return True
+        if op not in ("Enter", "RefEnter"):
+            return False
+        name = _data_inputs(parsed, name)[0][0]
 
 
 def _merge_shape(merge: Any, init: Tensor) -> Any:

@@ -92,7 +92,8 @@ def test_hand_written_tf1_loop_and_malformed_loops():
         ' node { name: "w/inner" op: "Enter" input: "w/Identity" '
         'attr { key: "frame_name" value { s: "w/inner_ctx" } } }'
     )
-    with pytest.raises(errors.UnimplementedError, match="nested TF1 while loops"):
+    # (a loop inside a loop is imported; this inner "loop" is only an Enter)
+    with pytest.raises(errors.InvalidArgumentError, match="'w/inner_ctx' has 0 LoopCond"):
         import_graph_def(_gd(nested), name="y")
 
 

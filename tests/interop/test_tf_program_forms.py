@@ -235,12 +235,25 @@ def test_loop_gradient_of_a_gathered_variable_gives_tfs_indexed_slices_steps():
     np.testing.assert_allclose(losses, z["loss"], rtol=1e-5)
 
 
-def test_nested_loop_graph_is_refused_with_nothing_built():
-    """A TF1 loop inside a loop is not imported: the model part holds it too, so
-    import_meta_graph raises UnimplementedError naming the loop, with nothing built."""
-    with pytest.raises(errors.UnimplementedError, match="nested TF1 while loops"):
-        tf.train.import_meta_graph(str(DIR / "nested_loop_train.meta"))
-    assert tf.get_default_graph().get_operations() == []
+def test_tf_written_nested_loops_give_tfs_gradients_and_losses():
+    """A TF1 loop inside a loop (its trip count set by the outer counter): built inside the
+    outer loop's body; its gradients (TF's nested backward loops, the inner counter on a
+    stack) give TF's values and SGD losses."""
+    z = np.load(DIR / "nested_loop_expected.npz")
+    names = [str(n) for n in z["grad_names"]]
+    tf.train.import_meta_graph(str(DIR / "nested_loop_train.meta"))
+    ops = tf.get_default_graph().get_operations()
+    outer = [op for op in ops if op.type == "While" and "/body/" not in op.name]
+    assert len(outer) == 1
+    assert "While" in {op.type for op in outer[0].opdef.attrs["body"].ops}
+    with tf.Session() as sess:
+        sess.run("init")
+        got = sess.run(names, {"x:0": z["x"]})
+        for i, (name, g) in enumerate(zip(names, got)):
+            np.testing.assert_allclose(g, z[f"grad_{i}"], rtol=1e-5, atol=1e-7, err_msg=name)
+        losses = [sess.run(["loss:0", "train"], {"x:0": z["x"]})[0] for _ in range(3)]
+        losses.append(sess.run("loss:0", {"x:0": z["x"]}))
+    np.testing.assert_allclose(losses, z["loss"], rtol=1e-5)
 
 
 def test_meta_graph_whose_model_itself_cannot_be_imported_raises_the_first_error():
