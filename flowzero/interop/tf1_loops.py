@@ -145,6 +145,7 @@ def find_frames(
             fname = _attr_text(n, "frame_name")
             frames.setdefault(fname, Frame(fname)).enters.append(n.name)
     done: set[str] = set()
+    active: set[str] = set()  # being collected (a loop reached again from inside it: a cycle)
 
     def collect(f: Frame) -> None:
         """f's own nodes, from its Enters to its Exits; a loop inside it (an Enter of another
@@ -152,6 +153,7 @@ def find_frames(
         if f.name in done:
             return
         done.add(f.name)
+        active.add(f.name)
         stack = list(f.enters)
         while stack:
             name = stack.pop()
@@ -159,7 +161,10 @@ def find_frames(
             if n.op in ("Enter", "RefEnter") and _attr_text(n, "frame_name") != f.name:
                 child = frames[_attr_text(n, "frame_name")]
                 if child not in f.children:
-                    if child.name in done and child.parent is None:
+                    up: Frame | None = f
+                    while up is not None and up is not child:
+                        up = up.parent
+                    if up is child or child.parent not in (None, f) or child.name in active:
                         raise errors.UnimplementedError(
                             None,
                             None,
@@ -180,6 +185,7 @@ def find_frames(
                 f.exit_nodes.add(name)
                 continue
             stack.extend(consumers.get(name, []))
+        active.discard(f.name)
         _loop_vars(f, by_name, parsed, consumers, where)
 
     for f in list(frames.values()):
@@ -286,9 +292,8 @@ def _group_slices(b: Frame, fwd: Frame, by_name: dict[str, Any], where: str) -> 
         if len(exits) == 1:
             continue
         exits.sort(key=lambda e: int(m.group(1)) if (m := re.search(r"_(\d+)$", e)) else 0)
-        kinds = [by_name[e].attr["T"].type if "T" in by_name[e].attr else 0 for e in exits]
-        floating = {1, 2, 19, 14}  # DT_FLOAT, DT_DOUBLE, DT_HALF, DT_BFLOAT16
-        if len(exits) not in (2, 3) or kinds[1] not in floating or kinds[0] in floating:
+        kinds = [convert.dtype_from_enum(by_name[e].attr["T"].type, where) for e in exits]
+        if len(exits) not in (2, 3) or not kinds[1].is_floating or not kinds[0].is_integer:
             raise errors.UnimplementedError(
                 None,
                 None,
@@ -297,8 +302,7 @@ def _group_slices(b: Frame, fwd: Frame, by_name: dict[str, Any], where: str) -> 
                 "not as TF's IndexedSlices accumulators; not imported.",
             )
         b.sliced[t] = exits
-        for e in (exits[0], exits[-1]):
-            b.slice_dtypes[e] = convert.dtype_from_enum(by_name[e].attr["T"].type, where)
+        b.slice_dtypes.update(zip(exits, kinds))
 
 
 def _loop_vars(

@@ -751,3 +751,20 @@ def test_fused_batch_norm_grad_imports_as_its_arithmetic(training, fmt):
     np.testing.assert_allclose(dx, want_dx, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(dscale, want_dscale, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(doffset, want_doffset, rtol=1e-5, atol=1e-5)
+
+
+def test_nested_loops_import_in_any_node_order():
+    """The inner loop's nodes listed before the outer loop's: the same loops, the same
+    gradients."""
+    from flowzero.interop.meta_graph import read_meta_graph
+    from flowzero.proto import graph_pb2
+
+    z = np.load(DIR / "nested_loop_expected.npz")
+    mg = read_meta_graph(str(DIR / "nested_loop_train.meta"))
+    gd = graph_pb2.GraphDef()
+    gd.node.extend(reversed(list(mg.graph_def.node)))
+    tf.import_graph_def(gd, name="")
+    with tf.Session() as sess:
+        sess.run("init")
+        got = sess.run(str(z["grad_names"][0]), {"x:0": z["x"]})
+    np.testing.assert_allclose(got, z["grad_0"], rtol=1e-5, atol=1e-7)
