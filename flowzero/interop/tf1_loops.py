@@ -548,11 +548,11 @@ def _is_stack_side(name: str, by_name: dict[str, Any], parsed: dict[str, Any]) -
 def _merge_shape(merge: Any, init: Tensor) -> Any:
     """A loop variable's shape across iterations: the `_output_shapes` TF wrote for its Merge
     (TF's `add_shapes`, as `export_meta_graph` writes), no more specific than the initial
-    value's; unknown where TF wrote none."""
+    value's; the initial value's where TF wrote none."""
     from flowzero.framework.shapes import TensorShape
 
     if "_output_shapes" not in merge.attr or not merge.attr["_output_shapes"].list.shape:
-        return TensorShape(None)
+        return init.shape  # (TF's default shape invariant; relaxed if the body changes it)
     proto = merge.attr["_output_shapes"].list.shape[0]
     if proto.unknown_rank or init.shape.known is None or len(proto.dim) != len(init.shape.known):
         return TensorShape(None)
