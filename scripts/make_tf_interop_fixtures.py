@@ -32,6 +32,8 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
 - loop_gather_train.meta: a tf.while_loop that gathers rows of a variable (its gradient TF's
   IndexedSlices accumulators) -> Adam; loop_gather_expected.npz: the feed, the losses of
   three steps and the variable after them.
+- growing_loop.pb: a tf.while_loop whose variable grows (a relaxed shape invariant), written
+  without shapes; growing_loop_expected.npz: `y`.
 - nested_loop_train.meta: a tf.while_loop inside another (the inner one's trip count set by
   the outer counter) -> SGD; nested_loop_expected.npz: as rnn_grads_expected.npz.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
@@ -90,6 +92,7 @@ def main() -> None:
     _loop_cond_train(tf, v1, rng)
     _loop_gather_train(tf, v1)
     _nested_loop_train(tf, v1)
+    _growing_loop(tf, v1)
     print(f"wrote {OUT}")
 
 
@@ -365,6 +368,23 @@ def _nested_loop_train(tf, v1) -> None:
         loss=np.array(losses),
         **{f"grad_{i}": v for i, v in enumerate(got)},
     )
+
+
+def _growing_loop(tf, v1) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [1, 2], name="x")
+        _, s = v1.while_loop(
+            lambda i, s: i < 3,
+            lambda i, s: (i + 1, tf.concat([s, s[-1:] * 2.0], 0)),
+            [tf.constant(0), x],
+            shape_invariants=[tf.TensorShape([]), tf.TensorShape([None, 2])],
+        )
+        y = tf.identity(s, name="y")
+        with v1.Session() as sess:
+            want = sess.run(y, {x: np.array([[1.0, -1.0]], np.float32)})
+    (OUT / "growing_loop.pb").write_bytes(g.as_graph_def().SerializeToString())
+    np.savez(OUT / "growing_loop_expected.npz", y=want)
 
 
 if __name__ == "__main__":

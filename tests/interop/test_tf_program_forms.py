@@ -768,3 +768,16 @@ def test_nested_loops_import_in_any_node_order():
         sess.run("init")
         got = sess.run(str(z["grad_names"][0]), {"x:0": z["x"]})
     np.testing.assert_allclose(got, z["grad_0"], rtol=1e-5, atol=1e-7)
+
+
+def test_tf1_loop_whose_variable_grows_imports_with_a_relaxed_shape():
+    """TF wrote no shapes and the loop variable grows (TF's relaxed shape invariant): the
+    initial value's shape does not hold, so the loop is built with the shape left open."""
+    want = np.load(DIR / "growing_loop_expected.npz")["y"]
+    gd = tf.GraphDef()
+    gd.ParseFromString((DIR / "growing_loop.pb").read_bytes())
+    tf.import_graph_def(gd, name="")
+    with tf.Session() as sess:
+        got = sess.run("y:0", {"x:0": np.array([[1.0, -1.0]], np.float32)})
+    assert got.shape == (4, 2)
+    np.testing.assert_array_equal(got, want)
