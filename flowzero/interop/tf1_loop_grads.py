@@ -42,6 +42,8 @@ EXPORT_TYPES = frozenset(
         "TensorArrayGradGather",
         "TensorArrayGradAdd",
         "TensorArrayGradZeros",
+        "TensorArrayGradSplit",  # (refused: no TF form written yet)
+        "TensorArrayGradConcat",
     }
 )
 
@@ -324,8 +326,8 @@ def emit(w: Any, op: Any) -> None:
         )
         flows[op.outputs[0]] = op.name
         _state(w)["zero"].add(op.outputs[0])
-    else:  # pragma: no cover - EXPORT_TYPES lists what is handled
-        raise _unimplemented(where, "no form")
+    else:  # TensorArrayGradSplit / TensorArrayGradConcat
+        raise _unimplemented(where, "the gradient of a TensorArray split or concat")
 
 
 # -- the backward loop -------------------------------------------------------------------------
