@@ -308,3 +308,60 @@ def test_tensorflow_trains_flowzeros_dynamic_rnn(tmp_path, cell, opt, feature):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7, err_msg=n)
     np.testing.assert_allclose(losses, want_losses, rtol=1e-5)
     assert losses[-1] < losses[0]
+
+
+def _loop_model_graph(mode: str):
+    """Other loop models TF1 programs train: dynamic_rnn with sequence_length (an Assert and
+    selects in the body), stacked cells, a bidirectional RNN, tf.scan and tf.map_fn."""
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(1)
+        x = tf.placeholder(tf.float32, [None, 5, 3], name="x")
+        y = tf.placeholder(tf.int32, [None], name="y")
+        if mode == "sequence_length":
+            lengths = tf.constant([5, 3, 4, 2])
+            cell = tf.nn.rnn_cell.LSTMCell(6)
+            _, st = tf.nn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=tf.float32)
+            feat = st.h
+        elif mode == "stacked":
+            cells = [tf.nn.rnn_cell.GRUCell(4), tf.nn.rnn_cell.LSTMCell(5)]
+            out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.MultiRNNCell(cells), x, dtype=tf.float32)
+            feat = tf.reduce_mean(out, axis=1)
+        elif mode == "bidirectional":
+            fw, bw = tf.nn.rnn_cell.LSTMCell(4), tf.nn.rnn_cell.GRUCell(4)
+            (o1, o2), _ = tf.nn.bidirectional_dynamic_rnn(fw, bw, x, dtype=tf.float32)
+            feat = tf.concat([o1[:, -1], o2[:, 0]], 1)
+        elif mode == "scan":
+            w = tf.get_variable("w", [3, 3])
+            steps = tf.transpose(x, [1, 0, 2])
+            o = tf.scan(lambda a, e: tf.tanh(tf.matmul(a, w) + e), steps, tf.zeros([4, 3]))
+            feat = o[-1]
+        else:  # map_fn
+            w = tf.get_variable("w", [3, 3])
+            feat = tf.reduce_sum(tf.map_fn(lambda e: tf.tanh(tf.matmul(e, w)), x), 1)
+        logits = tf.layers.dense(feat, 3, name="fc")
+        loss = tf.identity(tf.losses.sparse_softmax_cross_entropy(y, logits), name="loss")
+        o = tf.train.AdamOptimizer(0.05)
+        gv = o.compute_gradients(loss, gate_gradients=tf.train.Optimizer.GATE_GRAPH)
+        o.apply_gradients(gv, name="train")
+        init = tf.global_variables_initializer()
+    rng = np.random.RandomState(0)
+    feeds = {"x:0": rng.randn(4, 5, 3).astype(np.float32), "y:0": rng.randint(0, 3, 4)}
+    return g, init, [gr.name for gr, _ in gv if gr is not None], feeds
+
+
+@pytest.mark.parametrize("mode", ["sequence_length", "stacked", "bidirectional", "scan", "map"])
+def test_loop_models_have_tfs_form(mode):
+    g, _, _, _ = _loop_model_graph(mode)
+    _frames(to_graph_def(g))
+
+
+@pytest.mark.parametrize("mode", ["sequence_length", "stacked", "bidirectional", "scan", "map"])
+def test_tensorflow_trains_flowzeros_loop_models(tmp_path, mode):
+    _tf()
+    g, init, names, feeds = _loop_model_graph(mode)
+    want, path, want_losses = _flowzero_run(g, init, names, feeds, str(tmp_path / "m"))
+    got, losses = _tensorflow_run(path, names, feeds)
+    for n, a, b in zip(names, got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7, err_msg=n)
+    np.testing.assert_allclose(losses, want_losses, rtol=1e-5)
