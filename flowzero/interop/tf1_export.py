@@ -339,7 +339,7 @@ def _emit_while(w: Any, op: Any) -> None:
     if op.outputs[-1].consumers():  # a gradient reads the record: count and push (TF's form)
         from flowzero.interop import tf1_loop_grads
 
-        tf1_loop_grads.add_forward_record(w, op, base, enter, loop_cond, identities[0])
+        tf1_loop_grads.add_forward_record(w, op, frame, par, loop_cond, identities[0])
     w.remap, w.tensor_arrays = outer_remap, outer_arrays  # names inside the frame stay inside
     exits = []
     for i in range(n):

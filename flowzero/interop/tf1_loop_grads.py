@@ -73,20 +73,15 @@ def _grad_source(name: str) -> str:
     for i, p in enumerate(parts):
         if p.startswith("gradients"):
             return "/".join(parts[: i + 1])
-    return "gradients"
+    return parts[0]  # tf.gradients(name=...): its own scope
 
 
 # -- the forward side --------------------------------------------------------------------------
-def add_forward_record(
-    w: Any,
-    op: Any,
-    base: str,
-    enter: Any,
-    loop_cond: str,
-    pivot: str,
-) -> None:
-    """Adds the counter and the pushes of `op`'s saved values to its forward frame (called by
-    tf1_export._emit_while while the body's names are in `w.remap`)."""
+def add_forward_record(w: Any, op: Any, frame: str, par: int, loop_cond: str, pivot: str) -> None:
+    """Adds, per gradient of `op`, a counter and the pushes of `op`'s saved values to its
+    forward frame (called by tf1_export._emit_while while the body's names are in `w.remap`).
+    They are named in the gradient's scope, as TF names them (an importer that leaves out a
+    graph's training part leaves them out too)."""
     where = f"While '{op.name}'"
     a = op.opdef.attrs
     grads = op.outputs[-1].consumers()
@@ -95,51 +90,57 @@ def add_forward_record(
             raise _unimplemented(where, f"its record is read by {c.type} '{c.name}'")
     bb = a["body"]
     saved = list(a["saved"].get(0, []))
-    int32 = dtypes.int32
-    zero = w.unique(f"{base}/f_count/zero")
-    w.node(zero, "Const", [], {"dtype": int32, "value": np.array(0, np.int32)})
-    f_enter = enter(zero, int32, False, "f_count")
-    f_merge = w.unique(f"{base}/f_count/Merge")
-    f_next = w.unique(f"{base}/f_count/NextIteration")
-    w.node(f_merge, "Merge", [f_enter, f_next], {"T": int32, "N": 2})
-    f_switch = w.unique(f"{base}/f_count/Switch")
-    w.node(f_switch, "Switch", [f_merge, loop_cond], {"T": int32})
-    one = w.unique(f"{base}/f_count/one")
-    w.node(one, "Const", [f"^{pivot}"], {"dtype": int32, "value": np.array(1, np.int32)})
-    f_add = w.unique(f"{base}/f_count/Add")
-    w.node(f_add, "AddV2", [f"{f_switch}:1", one], {"T": int32})
-    stacks: dict[tuple[Any, int], str] = {}
     invariant: dict[int, Any] = {}
-    pushes = []
+    values: dict[int, str] = {}
     for k, t in enumerate(saved):
         if t.op.type == "_Arg" and t.op._body is bb and bb.args.index(t) >= bb.n_explicit:
             invariant[k] = bb.captures[bb.args.index(t) - bb.n_explicit]  # loop-invariant
-            continue
-        if _is_ta(t):
+        elif _is_ta(t):
             raise _unimplemented(where, f"its gradient reads the TensorArray '{t.name}'")
-        value = w.ref(t)
-        for g in grads:
+        else:
+            values[k] = w.ref(t)
+    int32 = dtypes.int32
+    counts: dict[Any, str] = {}
+    stacks: dict[tuple[Any, int], str] = {}
+    for g in grads:
+        base = f"{g.name}/forward"
+        fr = _Frame(w, frame, base, par)
+        zero = w.unique(f"{base}/f_count/zero")
+        w.node(zero, "Const", [], {"dtype": int32, "value": np.array(0, np.int32)})
+        f_enter = fr.enter(zero, int32, False, "f_count")
+        f_merge = w.unique(f"{base}/f_count/Merge")
+        f_next = w.unique(f"{base}/f_count/NextIteration")
+        w.node(f_merge, "Merge", [f_enter, f_next], {"T": int32, "N": 2})
+        f_switch = w.unique(f"{base}/f_count/Switch")
+        w.node(f_switch, "Switch", [f_merge, loop_cond], {"T": int32})
+        one = w.unique(f"{base}/f_count/one")
+        w.node(one, "Const", [f"^{pivot}"], {"dtype": int32, "value": np.array(1, np.int32)})
+        f_add = w.unique(f"{base}/f_count/Add")
+        w.node(f_add, "AddV2", [f"{f_switch}:1", one], {"T": int32})
+        pushes = []
+        for k, value in values.items():
+            dtype = saved[k].dtype
             size = w.unique(f"{base}/f_acc/max_size")
             w.node(size, "Const", [], {"dtype": int32, "value": np.array(-1, np.int32)})
             stack = w.unique(f"{base}/f_acc")
-            w.node(stack, "StackV2", [size], {"elem_type": t.dtype, "stack_name": ""})
+            w.node(stack, "StackV2", [size], {"elem_type": dtype, "stack_name": ""})
             push = w.unique(f"{base}/StackPushV2")
             w.node(
                 push,
                 "StackPushV2",
-                [enter(stack, _RESOURCE, True, "f_acc/Enter"), value, f"^{f_add}"],
-                {"T": t.dtype, "swap_memory": bool(a.get("swap_memory", False))},
+                [fr.enter(stack, _RESOURCE, True, "f_acc/Enter"), value, f"^{f_add}"],
+                {"T": dtype, "swap_memory": bool(a.get("swap_memory", False))},
             )
             stacks[(g, k)] = stack
             pushes.append(push)
-    w.node(f_next, "NextIteration", [f_add, *(f"^{p}" for p in pushes)], {"T": int32})
-    f_exit = w.unique(f"{base}/f_count/Exit")
-    w.node(f_exit, "Exit", [f_switch], {"T": int32})
+        w.node(f_next, "NextIteration", [f_add, *(f"^{p}" for p in pushes)], {"T": int32})
+        counts[g] = w.unique(f"{base}/f_count/Exit")
+        w.node(counts[g], "Exit", [f_switch], {"T": int32})
     _state(w)["records"][op] = {
-        "count": f_exit,
+        "counts": counts,
         "stacks": stacks,
         "invariant": invariant,
-        "par": a.get("parallel_iterations") or 10,
+        "par": par,
     }
 
 
@@ -194,7 +195,7 @@ def _owner(t: Any) -> tuple[Any, Any] | None:
     for op in t.graph.get_operations():
         if op.type == "While" and body in (op.opdef.attrs["body"], op.opdef.attrs["cond"]):
             return op, body
-    return None
+    return None  # (a branch of a cond: refused by the caller)
 
 
 def _outer_ta(t: Any, where: str) -> Any:
@@ -220,11 +221,7 @@ def _outer_ta(t: Any, where: str) -> Any:
 
 def _root(t: Any, where: str) -> Any:
     """The TensorArrayV3 op that made the forward array `t`."""
-    seen = 0
     while t.op.type != "TensorArrayV3":
-        seen += 1
-        if seen > 10000:
-            break
         if t.op.type in ("TensorArrayWriteV3", "TensorArrayScatterV3", "TensorArraySplitV3"):
             t = t.op.inputs[0]
         elif t.op.type == "While":
@@ -387,7 +384,7 @@ def _emit_while_grad(w: Any, op: Any) -> None:
     st["frame"], st["source"] = fr, _grad_source(op.name)
     try:
         # The count: from the forward count down to 1.
-        b_enter = fr.enter(rec["count"], int32, False, "b_count")
+        b_enter = fr.enter(rec["counts"][op], int32, False, "b_count")
         b_merge = w.unique(f"{base}/b_count/Merge")
         b_next = w.unique(f"{base}/b_count/NextIteration")
         w.node(b_merge, "Merge", [b_enter, b_next], {"T": int32, "N": 2})

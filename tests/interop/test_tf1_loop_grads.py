@@ -151,6 +151,11 @@ def test_while_loop_gradient_is_written_as_tfs_stacks_and_backward_frame():
     for e in b_enters:
         src = nodes[e.input[0]]
         assert src.op == "Exit" and frame[src.name] == ""
+    # Named in the gradients' scopes, as TF names them (an import leaving out the training
+    # part leaves them out).
+    for n in gd.node:
+        if n.op.startswith("Stack") or "f_count" in n.name or "b_count" in n.name:
+            assert n.name.startswith("gradients"), n.name
     # v * w: dv pops v (w is loop-invariant: entered, not pushed); dw accumulates (b_acc).
     assert ops.count("StackPushV2") == 2  # v, once per gradient loop
     assert sum(1 for n in gd.node if "b_acc/Add" in n.name) == 2
@@ -213,6 +218,24 @@ def test_flowzero_reimports_the_forward_part_of_the_exported_graph():
             np.testing.assert_allclose(sess.run(loss, feeds), want, rtol=1e-6)
 
 
+def test_flowzero_imports_its_loop_training_meta_graph_for_prediction(tmp_path, caplog):
+    """flowzero's importer does not read TF1 loop gradients yet: import_meta_graph of the
+    `.meta` leaves the training part out, with a warning; restore and predict work."""
+    g, init, _, feeds = _rnn_graph("rnn", "gd")
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        want = sess.run("loss:0", feeds)
+        with g.as_default():
+            prefix = tf.train.Saver().save(sess, str(tmp_path / "m"))
+    with tf.Graph().as_default() as g2:
+        with caplog.at_level(logging.WARNING, logger="flowzero"):
+            saver = tf.train.import_meta_graph(prefix + ".meta")
+        with tf.Session(graph=g2) as sess:
+            saver.restore(sess, prefix)
+            np.testing.assert_allclose(sess.run("loss:0", feeds), want, rtol=1e-6)
+    assert any("without its training part" in r.getMessage() for r in caplog.records)
+
+
 def test_nested_loop_gradient_has_no_tf_form_and_meta_graph_falls_back(tmp_path, caplog):
     g = tf.Graph()
     with g.as_default():
@@ -247,9 +270,7 @@ def test_tensor_array_split_gradient_has_no_tf_form_naming_the_op():
 # -- TensorFlow runs flowzero's files ----------------------------------------------------------
 def _tf():
     real = pytest.importorskip("tensorflow")
-    v1 = real.compat.v1
-    v1.disable_eager_execution()
-    return real, v1
+    return real, real.compat.v1  # (graph mode inside `Graph.as_default()`)
 
 
 def _flowzero_run(g, init, fetch_names, feeds, prefix, steps=3):
