@@ -386,3 +386,32 @@ def test_tensorflow_trains_flowzeros_loop_models(tmp_path, mode):
     for n, a, b in zip(names, got, want):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7, err_msg=n)
     np.testing.assert_allclose(losses, want_losses, rtol=1e-5)
+
+
+def test_tensorflow_trains_a_loop_reading_its_own_tensor_array(tmp_path):
+    """A TensorArray loop variable read inside the loop (each step from the previous one):
+    the read's gradient writes into the gradient array the loop carries. float64: TF's
+    float32 tanh rounds differently from NumPy's, by more than 1e-5 after a few steps."""
+    _tf()
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float64, [3], name="x")
+        w = tf.Variable(np.array([1.1, 0.9, 1.3]), name="w")
+        ta = tf.TensorArray(tf.float64, 5, clear_after_read=False).write(0, x)
+
+        def body(i, ta):
+            prev = ta.read(i - 1)
+            return i + 1, ta.write(i, tf.tanh(prev * w) + prev)
+
+        _, ta = tf.while_loop(lambda i, ta: i < 5, body, [tf.constant(1), ta])
+        loss = tf.reduce_sum(tf.square(ta.stack()), name="loss")
+        names = [t.name for t in tf.gradients(loss, [w, x])]
+        tf.train.GradientDescentOptimizer(0.01).minimize(loss, name="train")
+        init = tf.global_variables_initializer()
+    _frames(to_graph_def(g))
+    feeds = {"x:0": np.array([0.5, -1.0, 2.0])}
+    want, path, want_losses = _flowzero_run(g, init, names, feeds, str(tmp_path / "m"))
+    got, losses = _tensorflow_run(path, names, feeds)
+    for n, a, b in zip(names, got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-10, err_msg=n)
+    np.testing.assert_allclose(losses, want_losses, rtol=1e-10)
