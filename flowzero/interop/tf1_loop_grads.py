@@ -353,7 +353,8 @@ def _emit_while_grad(w: Any, op: Any) -> None:
             raise _unimplemented(where, f"holds {inner.type} '{inner.name}' (nested control flow)")
     diff_loop = [i for i in range(n) if _differentiable(bb.args[i])]
     diff_caps = [j for j, c in enumerate(bb.capture_args()) if _differentiable(c)]
-    assert len(diff_loop) == n_dy and len(diff_caps) == n_caps
+    if len(diff_loop) != n_dy or len(diff_caps) != n_caps:
+        raise _unimplemented(where, f"its inputs do not match its forward loop '{fwd.name}'")
     outer_ins = op.inputs[1 + n_dy + n_caps :]
     fwd_saved = list(fa["saved"].get(0, []))
     base = f"{op.name}/tf1"
