@@ -17,7 +17,7 @@ import numpy as np
 from flowzero.framework import errors
 from flowzero.framework.graph import Graph
 from flowzero.framework.serialization import open_regular
-from flowzero.interop import convert, dataset_forms, op_mapping, tf1_export
+from flowzero.interop import convert, dataset_forms, op_mapping, tf1_export, tf1_loop_grads
 from flowzero.proto import attr_value_pb2, graph_pb2
 
 # GraphDef version stamps written (TF 1.15's producer; any TF since reads it).
@@ -126,11 +126,14 @@ class _Writer:
             op.type in ("While", "If")
             or op.type in tf1_export.TENSOR_ARRAY_TYPES
             or op.type in dataset_forms.EXPORT_TYPES
+            or op.type in tf1_loop_grads.EXPORT_TYPES
         ):
             before = len(self.gd.node)
             try:
                 if op.type in dataset_forms.EXPORT_TYPES:
                     dataset_forms.emit(self, op)
+                elif op.type in tf1_loop_grads.EXPORT_TYPES:
+                    tf1_loop_grads.emit(self, op)
                 else:
                     tf1_export.emit(self, op)
             except errors.UnimplementedError as e:

@@ -272,6 +272,8 @@ def export_node(op: Operation) -> ExportedNode:
         a.update(T=ins[4].dtype, Index=ins[0].dtype)
     elif t == "Print":
         a["U"] = [x.dtype for x in ins[1:]]
+    elif t == "Assert":  # (condition, *data): T lists the data's types
+        a["T"] = [x.dtype for x in ins[1:]]
     elif t == "IdentityN":
         a["T"] = [x.dtype for x in ins]
     elif t == "SumTo":

@@ -12,9 +12,11 @@ body's and the condition's ops are written with their own names, their `_Arg` in
 `Identity_i` / `Merge_i` / the constant `Enter`s. A flowzero TensorArray handle (one variant
 tensor) is TF's pair (resource handle, float flow): the flow is what the loop carries.
 
-Not written (UnimplementedError): loops inside loops or conds, loops whose record feeds a
-gradient (WhileGrad), and TensorArray ops other than create / read / write / gather / scatter /
-size / split / concat.
+A loop whose record feeds a gradient (WhileGrad) also counts its iterations and pushes the
+values its gradient reads (tf1_loop_grads.py writes the gradient loop).
+
+Not written (UnimplementedError): loops inside loops or conds, and TensorArray ops other than
+create / read / write / gather / scatter / size / split / concat.
 """
 
 from __future__ import annotations
@@ -214,10 +216,6 @@ def _emit_while(w: Any, op: Any) -> None:
                     f"{where}: holds {inner.type} '{inner.name}'; nested control "
                     "flow has no TensorFlow GraphDef form here yet.",
                 )
-    if op.outputs[-1].consumers() and not w.lenient:  # (lenient: the gradient is marked)
-        raise errors.UnimplementedError(
-            None, None, f"{where}: its gradient (WhileGrad) has no TensorFlow GraphDef form."
-        )
     base = f"{op.name}/tf1"
     frame = f"{op.name}/while_context"
     par = int(a.get("parallel_iterations") or 10)
@@ -338,6 +336,10 @@ def _emit_while(w: Any, op: Any) -> None:
         results.append(add)
     for nx, r, (_, dt) in zip(nexts, results, var_inits):
         w.node(nx, "NextIteration", [r], {"T": dt})
+    if op.outputs[-1].consumers():  # a gradient reads the record: count and push (TF's form)
+        from flowzero.interop import tf1_loop_grads
+
+        tf1_loop_grads.add_forward_record(w, op, frame, par, loop_cond, identities[0])
     w.remap, w.tensor_arrays = outer_remap, outer_arrays  # names inside the frame stay inside
     exits = []
     for i in range(n):

@@ -386,18 +386,33 @@ def _rnn_training_graph():
     return g, init, xs
 
 
+def _cond_training_graph():
+    """A tf.cond in a model with its training op: the cond's gradient (IfSaved, TF's stacks)
+    has no TF form."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        h = tf.layers.dense(x, 2, name="fc")
+        h = tf.cond(tf.reduce_sum(x) > 0, lambda: tf.nn.relu(h), lambda: h * 2.0)
+        y = tf.identity(h, name="y")
+        tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y * y), name="train")
+        init = tf.global_variables_initializer()
+    xs = np.random.RandomState(0).randn(2, 2).astype(np.float32)
+    return g, init, xs
+
+
 def test_as_graph_def_of_a_training_graph_marks_what_has_no_tf_form(tmp_path):
     from flowzero.interop.graph_def import NO_TF_FORM_ATTR
 
-    g, init, xs = _rnn_training_graph()
+    g, init, xs = _cond_training_graph()
     with tf.Session(graph=g) as sess:
         sess.run(init)
         want = sess.run("y:0", {"x:0": xs})
         gd = sess.graph.as_graph_def()
         marked = [n for n in gd.node if NO_TF_FORM_ATTR in n.attr]
-        assert [n.op for n in marked] == ["WhileGrad"]
+        assert [n.op for n in marked] == ["IfSaved"]
         frozen = tf.graph_util.convert_variables_to_constants(sess, gd, ["y"])
-        with pytest.raises(errors.UnimplementedError, match="WhileGrad.*has no TensorFlow form"):
+        with pytest.raises(errors.UnimplementedError, match="IfSaved.*has no TensorFlow form"):
             tf.graph_util.convert_variables_to_constants(sess, gd, ["train"])
     assert not any(NO_TF_FORM_ATTR in n.attr for n in frozen.node)
     with pytest.raises(errors.UnimplementedError, match="has no TensorFlow form"):
@@ -471,17 +486,17 @@ def test_tensorflow_runs_the_gather_gradient_along_another_axis(axis, rank):
             np.testing.assert_allclose(sess.run("dp:0", {"p:0": ps}), want)
 
 
-def test_simple_save_of_an_rnn_training_session_writes_the_serving_part_in_tfs_layout(
+def test_simple_save_of_a_cond_training_session_writes_the_serving_part_in_tfs_layout(
     tmp_path, caplog
 ):
-    """flowzero's while-loop gradients have no TF form: simple_save writes the signature's
-    part of the graph in TensorFlow's layout (not flowzero's JSON one), with a warning."""
+    """flowzero's cond gradients have no TF form: simple_save writes the signature's part of
+    the graph in TensorFlow's layout (not flowzero's JSON one), with a warning."""
     import logging
 
     from flowzero.interop.graph_def import NO_TF_FORM_ATTR
     from flowzero.interop.saved_model import find_meta_graph, read_saved_model
 
-    g, init, xs = _rnn_training_graph()
+    g, init, xs = _cond_training_graph()
     path = str(tmp_path / "1")
     with tf.Session(graph=g) as sess:
         sess.run(init)
@@ -490,10 +505,10 @@ def test_simple_save_of_an_rnn_training_session_writes_the_serving_part_in_tfs_l
         with caplog.at_level(logging.WARNING, logger="flowzero"):
             tf.saved_model.simple_save(sess, path, inputs={"x": x}, outputs={"y": y})
     said = [r.getMessage() for r in caplog.records if "wrote only" in r.getMessage()]
-    assert len(said) == 1 and "WhileGrad" in said[0]
+    assert len(said) == 1 and "gradient has no TensorFlow" in said[0]
     mg = find_meta_graph(read_saved_model(path), ["serve"], path)
     types = {n.op for n in mg.graph_def.node}
-    assert "SaveV2" in types and "Enter" in types and "ApplyGradientDescent" not in types
+    assert "SaveV2" in types and "Switch" in types and "ApplyGradientDescent" not in types
     assert not any(NO_TF_FORM_ATTR in n.attr for n in mg.graph_def.node)
     with tf.Session(graph=tf.Graph()) as sess:
         meta = tf.saved_model.loader.load(sess, ["serve"], path)
