@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from flowzero.framework import errors
+from flowzero.framework import dtypes, errors
 from flowzero.framework.graph import Graph
 from flowzero.framework.serialization import open_regular
 from flowzero.interop import convert, dataset_forms, op_mapping, tf1_export, tf1_loop_grads
@@ -73,6 +73,9 @@ def to_graph_def(
     return gd
 
 
+_FLOAT = dtypes.float32  # (the dtype of a TensorArray's flow)
+
+
 class _Writer:
     """Writes Operations as NodeDefs. Inside a loop written in TF1's form, tensors are renamed
     (`remap`: a body argument is its `Merge` / `Identity`) and TensorArray handles stand for TF's
@@ -122,6 +125,18 @@ class _Writer:
         helper constants) in the loop's frame."""
         controls = (f"^{pivot}",) if pivot and not op.inputs else ()
         tensorboard = self.tensorboard
+        if (
+            not tensorboard
+            and op.type == "Identity"
+            and op.inputs[0] in self.tensor_arrays
+            and not op.control_inputs
+        ):
+            # An Identity of a TensorArray (e.g. a loop's Enter read through its own Identity
+            # on import): TF's `TensorArray.identity()`, an Identity of the flow.
+            handle, flow = self.tensor_arrays[op.inputs[0]]
+            self.node(op.name, "Identity", [flow, *controls], {"T": _FLOAT})
+            self.tensor_arrays[op.outputs[0]] = (handle, op.name)
+            return
         if not tensorboard and (
             op.type in ("While", "If")
             or op.type in tf1_export.TENSOR_ARRAY_TYPES

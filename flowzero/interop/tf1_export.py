@@ -258,7 +258,9 @@ def _emit_while(w: Any, op: Any) -> None:
         w.node(m, "Merge", [e, nx], {"T": dt, "N": 2})
         merges.append(m)
 
-    def bind(body: Any, caps: list[Any], args_to: list[str], kind: str) -> None:
+    def bind(body: Any, caps: list[Any], args_to: list[str], kind: str) -> list[str]:
+        """Binds the body's args; returns the Enter of each capture (a TensorArray's flow)."""
+        cap_enters = []
         for i in range(n):
             arg = body.args[i]
             if flows[i]:
@@ -273,8 +275,11 @@ def _emit_while(w: Any, op: Any) -> None:
                     enter(h, resource, True, f"{kind}Handle"),
                     enter(f, float_t, True, f"{kind}Flow"),
                 )
+                cap_enters.append(w.tensor_arrays[arg][1])
             else:
                 w.remap[f"{arg.op.name}"] = enter(w.ref(c), c.dtype, True, f"{kind}Capture")
+                cap_enters.append(w.remap[f"{arg.op.name}"])
+        return cap_enters
 
     def emit_body(body: Any, pivot: str, kind: str) -> None:
         for inner in body.ops:
@@ -318,7 +323,7 @@ def _emit_while(w: Any, op: Any) -> None:
     # The body.
     # Outer tensors entered for the condition are not the body's: enter them again.
     w.remap, w.tensor_arrays = dict(outer_remap), dict(outer_arrays)
-    bind(bb, list(op.inputs[n + nc : n + nc + nb]), identities, "Body")
+    body_enters = bind(bb, list(op.inputs[n + nc : n + nc + nb]), identities, "Body")
     emit_body(bb, identities[0], "Body")
     results = []
     for i, out in enumerate(bb.outputs[:n]):
@@ -346,6 +351,10 @@ def _emit_while(w: Any, op: Any) -> None:
         ex = w.unique(f"{base}/Exit")
         w.node(ex, "Exit", [switches[i]], {"T": var_inits[i][1]})
         exits.append(ex)
+    if op.outputs[-1].consumers():  # (its gradient names its nodes after these, as TF does)
+        from flowzero.interop import tf1_loop_grads
+
+        tf1_loop_grads.note_forward_names(w, op, enters[:n], body_enters, exits)
     # One node under the While op's own name gathers the Exits, so `while:k` still names
     # loop variable k.
     w.node(op.name, "IdentityN", exits, {"T": [dt for _, dt in var_inits[:n]]})

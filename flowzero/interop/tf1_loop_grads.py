@@ -144,6 +144,20 @@ def add_forward_record(w: Any, op: Any, frame: str, par: int, loop_cond: str, pi
     }
 
 
+def note_forward_names(
+    w: Any, op: Any, enters: list[str], capture_enters: list[str], exits: list[str]
+) -> None:
+    """Keeps the forward loop's Enter (per loop variable and per body capture) and Exit names:
+    the backward frame names its nodes after them as TF does (`<Exit>_grad/b_exit`,
+    `<Enter>_grad/Exit`, `<Enter>_grad/b_acc`), which is how an importer tells which gradient
+    each backward Exit gives."""
+    _state(w)["records"][op]["names"] = {
+        "enters": enters,
+        "captures": capture_enters,
+        "exits": exits,
+    }
+
+
 # -- helpers for the frame now open ------------------------------------------------------------
 class _Frame:
     """The backward frame being written: its name, pivot and constant Enters."""
@@ -203,7 +217,12 @@ def _outer_ta(t: Any, where: str) -> Any:
     handle `t` (maybe a body argument) stands for."""
     while t.op._body is not None:
         if t.op.type != "_Arg":
-            if t.op.type in ("TensorArrayWriteV3", "TensorArrayScatterV3", "TensorArraySplitV3"):
+            if t.op.type in (
+                "TensorArrayWriteV3",
+                "TensorArrayScatterV3",
+                "TensorArraySplitV3",
+                "Identity",
+            ):
                 t = t.op.inputs[0]
                 continue
             raise _unimplemented(where, f"its TensorArray is made inside a loop ('{t.name}')")
@@ -222,7 +241,12 @@ def _outer_ta(t: Any, where: str) -> Any:
 def _root(t: Any, where: str) -> Any:
     """The TensorArrayV3 op that made the forward array `t`."""
     while t.op.type != "TensorArrayV3":
-        if t.op.type in ("TensorArrayWriteV3", "TensorArrayScatterV3", "TensorArraySplitV3"):
+        if t.op.type in (
+            "TensorArrayWriteV3",
+            "TensorArrayScatterV3",
+            "TensorArraySplitV3",
+            "Identity",
+        ):
             t = t.op.inputs[0]
         elif t.op.type == "While":
             t = t.op.inputs[t.value_index]
@@ -403,9 +427,19 @@ def _emit_while_grad(w: Any, op: Any) -> None:
         fr.pivot = sub
 
         # The loop variables: the gradients carried, then the accumulators.
+        names = rec.get("names")
+        if names is not None:  # (TF's names: what each backward Exit is the gradient of)
+            fwd_exits = [names["exits"][i] for i in diff_loop]
+            fwd_enters = [names["enters"][i] for i in diff_loop]
+            fwd_enters += [names["captures"][j] for j in diff_caps]
+            b_exits = [f"{x}_grad/b_exit" for x in fwd_exits] + ["b_acc"] * n_caps
+            out_names = [f"{x}_grad/Exit" for x in fwd_enters[:n_dy]]
+            out_names += [f"{x}_grad/b_acc" for x in fwd_enters[n_dy:]]
+        else:
+            b_exits, out_names = ["b_exit"] * len(starts), ["Exit"] * len(starts)
         nexts, switches = [], []
-        for src, dt in starts:
-            e = fr.enter(src, dt, False, "b_exit")
+        for (src, dt), b_name in zip(starts, b_exits):
+            e = fr.enter(src, dt, False, b_name)
             m = w.unique(f"{base}/Merge")
             nx = w.unique(f"{base}/NextIteration")
             w.node(m, "Merge", [e, nx], {"T": dt, "N": 2})
@@ -485,8 +519,8 @@ def _emit_while_grad(w: Any, op: Any) -> None:
         st["frame"], st["source"] = None, None
         w.remap, w.tensor_arrays = saved_remap, saved_arrays
     exits = []
-    for s, (_, dt) in zip(switches, starts):
-        ex = w.unique(f"{base}/Exit")
+    for s, (_, dt), out_name in zip(switches, starts, out_names):
+        ex = w.unique(f"{base}/{out_name}")
         w.node(ex, "Exit", [s], {"T": dt})
         exits.append(ex)
     w.node(op.name, "IdentityN", exits, {"T": [dt for _, dt in starts]})

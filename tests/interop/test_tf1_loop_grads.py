@@ -218,22 +218,31 @@ def test_flowzero_reimports_the_forward_part_of_the_exported_graph():
             np.testing.assert_allclose(sess.run(loss, feeds), want, rtol=1e-6)
 
 
-def test_flowzero_imports_its_loop_training_meta_graph_for_prediction(tmp_path, caplog):
-    """flowzero's importer does not read TF1 loop gradients yet: import_meta_graph of the
-    `.meta` leaves the training part out, with a warning; restore and predict work."""
-    g, init, _, feeds = _rnn_graph("rnn", "gd")
+@pytest.mark.parametrize("cell,opt", [("lstm", "adam"), ("gru", "gd"), ("rnn", "gd")])
+def test_flowzero_resumes_training_from_its_own_loop_training_meta_graph(
+    cell, opt, tmp_path, caplog
+):
+    """flowzero's `.meta` of a loop training graph (TF's form: stacks, backward frames named
+    after the forward loop's Enters and Exits) imports whole in flowzero: the gradients by
+    name and three training steps equal the original graph's, with no warning."""
+    g, init, names, feeds = _rnn_graph(cell, opt)
     with tf.Session(graph=g) as sess:
         sess.run(init)
-        want = sess.run("loss:0", feeds)
         with g.as_default():
             prefix = tf.train.Saver().save(sess, str(tmp_path / "m"))
+        want_grads = sess.run(names, feeds)
+        want = [sess.run(["loss:0", "train"], feeds)[0] for _ in range(3)]
     with tf.Graph().as_default() as g2:
         with caplog.at_level(logging.WARNING, logger="flowzero"):
             saver = tf.train.import_meta_graph(prefix + ".meta")
+        assert not [r for r in caplog.records if "import" in r.getMessage()]
+        assert "StackPopV2" not in {op.type for op in g2.get_operations()}
         with tf.Session(graph=g2) as sess:
             saver.restore(sess, prefix)
-            np.testing.assert_allclose(sess.run("loss:0", feeds), want, rtol=1e-6)
-    assert any("without its training part" in r.getMessage() for r in caplog.records)
+            for name, got, w in zip(names, sess.run(names, feeds), want_grads):
+                np.testing.assert_allclose(got, w, rtol=1e-5, atol=1e-7, err_msg=name)
+            got = [sess.run(["loss:0", "train"], feeds)[0] for _ in range(3)]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
 def test_nested_loop_gradient_has_no_tf_form_and_meta_graph_falls_back(tmp_path, caplog):
