@@ -958,8 +958,8 @@ _ARRAY_UPDATES = frozenset(
 
 def _is_grad_array(t: Tensor) -> bool:
     """Whether a variant tensor is a gradient array (made by a gradient, or updated from one)."""
-    while t.op.type in _ARRAY_UPDATES and t.op.inputs:
-        t = t.op.inputs[0]
+    while (t.op.type in _ARRAY_UPDATES and t.op.inputs) or t.op.type == "IdentityN":
+        t = t.op.inputs[t.value_index if t.op.type == "IdentityN" else 0]
     return t.op.type in _GRAD_ARRAY_TYPES
 
 
@@ -1254,10 +1254,7 @@ def _static_regex_full_match(ctx: ImportContext, inputs: list[Tensor]) -> list[T
 
 
 def _pass_through(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
-    """IdentityN (what a TF1 loop's results are gathered under); of TensorArray flows, its
-    outputs are its inputs (flowzero's IdentityN would turn the arrays into ndarrays)."""
-    if any(t.dtype is dtypes.variant for t in inputs):
-        return list(inputs)
+    """IdentityN (what a TF1 loop's results are gathered under)."""
     attrs = {k: v for k, v in ctx.attrs.items() if k != "T"}
     return ctx.make("IdentityN", list(inputs), attrs).outputs
 

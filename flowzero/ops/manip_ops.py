@@ -408,12 +408,19 @@ class IdentityN(OpDef):
     def infer(self, *xs: Tensor) -> list[TensorSpec]:
         return [spec(x.shape, x.dtype) for x in xs]
 
-    def compute(self, *xs: np.ndarray) -> list[np.ndarray]:
-        # NOTE: the plan's aliasing check follows input 0 only, so the others are copied.
-        return [xs[0]] + [np.array(x) for x in xs[1:]] if xs else []
+    def compute(self, *xs: Any) -> list[Any]:
+        # NOTE: the plan's aliasing check follows input 0 only, so the others are copied
+        # (a TensorArray: its own copy, as a write may update it in place).
+        return [xs[0]] + [_copied(x) for x in xs[1:]] if xs else []
 
     def gradient(self, op: Any, *dys: Tensor) -> list[Any]:
         return list(dys)
+
+
+def _copied(x: Any) -> Any:
+    if isinstance(x, np.ndarray) or x is None or np.isscalar(x):
+        return np.array(x) if x is not None else None
+    return x.copy()  # a TensorArray's value (variant)
 
 
 def identity_n(input: Any, name: str | None = None) -> list[Tensor]:  # noqa: A002

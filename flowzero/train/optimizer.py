@@ -333,6 +333,11 @@ class Optimizer:
                 restore_deferred(g)
             update_deps = [_as_op(u) for u in g.get_collection(GraphKeys.UPDATE_OPS)]
             update_deps = [u for u in update_deps if u.graph is g]
+            # Every update waits for every gradient (TF's GATE_GRAPH at the updates): no
+            # update may change a variable that a gradient still reads. flowzero runs ops one
+            # at a time in that order anyway; TF, running this graph from flowzero's files,
+            # runs independent ops in parallel and needs the edges.
+            update_deps += [gr.op for gr, _ in converted if gr is not None and gr.graph is g]
             self._hyper_cache = {}
             try:
                 with g.control_dependencies(update_deps), g.name_scope(name or self._name) as scope:
