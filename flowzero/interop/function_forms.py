@@ -1,0 +1,241 @@
+"""flowzero function Bodies written as TensorFlow FunctionDefs (in a GraphDef's `library`).
+
+A tf.data transformation that carries a function (`map`, `filter`, `flat_map`, `interleave`)
+and a one-shot iterator's dataset factory are nodes whose func attr names a FunctionDef. A
+FunctionDef is a list of NodeDefs like a graph's, with two differences: its arguments and
+results are named in its signature (`input_arg` / `output_arg`, results bound by `ret`), and a
+node's input names the output *argument* of the node it reads: `node:arg:index` (`mul:z:0`,
+`split:output:1`), which needs the op's output argument names (tf_op_outputs.py, from TF's
+op registry). Each op of the body is written through the same op_mapping.export_node as a
+graph's.
+
+`FunctionWriter` has the methods of the graph writer that dataset_forms uses (`node`,
+`unique`, `ref`), plus `out` (a reference to a node's output in the function's form), so the
+dataset nodes of a `flat_map` function (which returns a dataset) are written by the same code
+as a graph's.
+
+Not written (UnimplementedError naming the op): ops with no TF form, ops whose TF type's
+output arguments are not known, queue / reader ops (their handles), and control flow or
+TensorArrays inside the function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flowzero.framework import errors
+from flowzero.interop import convert
+from flowzero.interop.tf_op_outputs import OUTPUTS
+from flowzero.proto import attr_value_pb2
+
+# Inside a function: no TF1 control flow (TF's functions take functional If / While), and no
+# iterator or TensorArray resources.
+_REFUSED = frozenset(
+    {
+        "While",
+        "If",
+        "MakeIterator",
+        "IteratorGetNext",
+        "IteratorToStringHandle",
+        "DatasetCardinality",
+        "DatasetToSingleElement",
+        "ReduceDataset",
+    }
+)
+
+
+def no_form(op: Any, why: str) -> errors.UnimplementedError:
+    return errors.UnimplementedError(
+        None, None, f"{op.type} '{op.name}': {why} has no TensorFlow GraphDef form here."
+    )
+
+
+def func_attr(name: str) -> Any:
+    """The AttrValue of a func attr naming function `name`."""
+    return attr_value_pb2.AttrValue(func=attr_value_pb2.NameAttrList(name=name))
+
+
+def _split_ref(ref: str) -> tuple[str, int]:
+    name, _, k = ref.partition(":")
+    return name, int(k or 0)
+
+
+class FunctionWriter:
+    """Writes NodeDefs into one FunctionDef; names are local to the function."""
+
+    def __init__(self, fdef: Any, scope: str, root: Any) -> None:
+        self.fdef = fdef
+        # the graph writer: its library (where nested functions go too) and its handles
+        self.gd, self.handles = root.gd, root.handles
+        self.scope = scope + "/" if scope else ""
+        self.used: set[str] = set()
+        self.args: dict[str, str] = {}  # flowzero _Arg op name -> input argument name
+        self.names: dict[str, str] = {}  # flowzero op (or helper node) name -> local name
+        self.remap: dict[tuple[str, int], str] = {}  # flowzero tensor -> function reference
+        self.written: dict[str, tuple[str, dict[str, Any]]] = {}  # local -> (TF type, attrs)
+
+    # -- what dataset_forms calls ------------------------------------------------------------
+    def unique(self, name: str) -> str:
+        """A new local node name from a flowzero name (the body's scope left out)."""
+        if self.scope and name.startswith(self.scope):
+            name = name[len(self.scope) :]
+        name = name or "node"
+        k, base = 1, name
+        while name in self.used:
+            name = f"{base}_{k}"
+            k += 1
+        self.used.add(name)
+        return name
+
+    def node(self, name: str, op_type: str, inputs: list[str], attrs: dict[str, Any]) -> Any:
+        node = self.fdef.node_def.add(name=name, op=op_type)
+        node.input.extend(inputs)
+        for key, value in attrs.items():
+            if hasattr(value, "WhichOneof"):
+                node.attr[key].CopyFrom(value)
+            else:
+                av = convert.attr_value(value)
+                if av is not None:
+                    node.attr[key].CopyFrom(av)
+        self.written[name] = (op_type, attrs)
+        return node
+
+    def out(self, name: str, k: int = 0) -> str:
+        """`node:arg:index`: output k of the local node `name`."""
+        op_type, attrs = self.written[name]
+        sig = OUTPUTS.get(op_type)
+        if sig is None:
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"{op_type} node '{name}': its output arguments are not known to flowzero, "
+                "so it cannot be written inside a TensorFlow function.",
+            )
+        for arg in sig:
+            arg_name, _, size = arg.partition("*")
+            if not size:
+                n = 1
+            else:
+                v = attrs.get(size)
+                n = len(v) if isinstance(v, (list, tuple)) else int(v) if v is not None else 0
+            if k < n:
+                return f"{name}:{arg_name}:{k}"
+            k -= n
+        raise errors.UnimplementedError(
+            None, None, f"{op_type} node '{name}': has no output {k} in TF's signature."
+        )
+
+    def ref(self, t: Any) -> str:
+        """The function's reference to flowzero tensor `t` (an argument or a node output)."""
+        return self.ref_of(t.op.name, t.value_index)
+
+    def ref_of(self, name: str, k: int) -> str:
+        done = self.remap.get((name, k))
+        if done is not None:
+            return done
+        arg = self.args.get(name)
+        if arg is not None:
+            return arg
+        return self.out(self.names[name], k)
+
+    def ref_str(self, ref: str) -> str:
+        """A graph-form input string (`node`, `node:k`, `^node`) in the function's form."""
+        if ref.startswith("^"):
+            return "^" + self.names[ref[1:]]
+        return self.ref_of(*_split_ref(ref))
+
+    # -- the signature ---------------------------------------------------------------------
+    def add_input(self, name: str, dtype: Any) -> str:
+        self.fdef.signature.input_arg.add(name=name, type=convert.dtype_enum(dtype))
+        self.used.add(name)
+        return name
+
+    def add_output(self, name: str, dtype: Any, ref: str) -> None:
+        self.fdef.signature.output_arg.add(name=name, type=convert.dtype_enum(dtype))
+        self.fdef.ret[name] = ref
+
+
+def new_function(w: Any, key: Any, base: str) -> tuple[str, FunctionWriter | None]:
+    """The library name of the function for `key`, and a writer for it (None: written
+    already, once per graph)."""
+    names = w.handles
+    if ("function", key) in names:
+        return names[("function", key)], None
+    taken = set(names.get("functions", ()))
+    stem = "".join(c if c.isalnum() or c == "_" else "_" for c in base) + "_fn"
+    name, k = stem, 1
+    while name in taken:
+        name, k = f"{stem}_{k}", k + 1
+    names.setdefault("functions", []).append(name)
+    names[("function", key)] = name
+    fdef = w.gd.library.function.add()
+    fdef.signature.name = name
+    return name, FunctionWriter(fdef, base, w)
+
+
+def write_body(
+    w: Any,
+    body: Any,
+    what: str,
+    results: Callable[[FunctionWriter], list[tuple[str, Any]]] | None = None,
+) -> str:
+    """Writes a Body as a FunctionDef of w's library (once per body); its name.
+
+    The arguments are the body's (explicit ones, then captures); the results are the body's
+    outputs, or what `results(fw)` writes and returns as (reference, dtype) pairs (a
+    flat_map function's dataset).
+    """
+    name, fw = new_function(w, id(body), body.scope)
+    if fw is None:
+        return name
+    n = body.n_explicit
+    for k, a in enumerate(body.args):
+        arg = f"arg_{k}" if k < n else f"capture_{k - n}"
+        fw.args[a.op.name] = fw.add_input(arg, a.dtype)
+    for op in _needed(body):
+        _write_op(fw, op, body, what)
+    outs = results(fw) if results is not None else [(fw.ref(t), t.dtype) for t in body.outputs]
+    for k, (ref, dtype) in enumerate(outs):
+        fw.add_output(f"output_{k}", dtype, ref)
+    return name
+
+
+def _needed(body: Any) -> list[Any]:
+    """The body's ops its outputs need (its plan runs only these), in creation order."""
+    seen: set[Any] = set()
+    stack = [t.op for t in body.outputs]
+    while stack:
+        op = stack.pop()
+        if op in seen or op._body is not body:
+            continue
+        seen.add(op)
+        stack.extend(t.op for t in op.inputs)
+        stack.extend(op.control_inputs)
+    return [op for op in body.ops if op in seen and op.type != "_Arg"]
+
+
+def _write_op(fw: FunctionWriter, op: Any, body: Any, what: str) -> None:
+    from flowzero.interop import op_mapping  # (it imports dataset_forms, which imports this)
+
+    if op.type in _REFUSED or op.type.startswith("TensorArray"):
+        raise no_form(op, f"a {op.type} inside a {what} function")
+    ex = op_mapping.export_node(op)
+    if ex.handles:
+        raise no_form(op, f"a queue or reader op inside a {what} function")
+    if ex.op_type not in OUTPUTS:
+        raise no_form(op, f"{ex.op_type} (output arguments not known) inside a {what} function")
+
+    def helpers(nodes: list[tuple[str, str, list[str], dict[str, Any]]]) -> None:
+        for name, op_type, inputs, attrs in nodes:
+            local = fw.names[name] = fw.unique(name)
+            fw.node(local, op_type, [fw.ref_str(i) for i in inputs], attrs)
+
+    helpers(ex.extra)
+    local = fw.names[op.name] = fw.unique(op.name)
+    inputs = [fw.ref_str(i) for i in ex.inputs]
+    inputs += [f"^{fw.names[c.name]}" for c in op.control_inputs if c._body is body]
+    fw.node(local, ex.op_type, inputs, ex.attrs)
+    helpers(ex.after)
+    for k, ref in ex.renames.items():
+        fw.remap[(op.name, k)] = fw.ref_str(ref)
