@@ -21,6 +21,13 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
   a `training` placeholder, UPDATE_OPS before SGD: the gradients of TF1 conds, with
   FusedBatchNormGradV3 and RsqrtGrad; bn_train_expected.npz: the feed and the loss before and
   after each of two training steps, and the moving mean after them.
+- dataset_functions.meta: tf.data pipelines whose nodes carry functions (FunctionDefs of the
+  graph's library): from_tensor_slices -> map (a captured constant, num_parallel_calls) ->
+  filter -> batch with an initializable iterator; range -> flat_map (an inner range) with a
+  one-shot iterator (OneShotIterator and its dataset factory); from_tensor_slices ->
+  interleave (cycle 2) and the same with num_parallel_calls, one-shot; a plain map, one-shot.
+  dataset_functions_expected.npz: TF's elements of each (`map_x`, `map_y`, `flat`, `inter`,
+  `inter_par`, `plain`). Written alone by `make_tf_interop_fixtures.py dataset_functions`.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
   cond's gradient reads the forward's random mask); dropout_expected.npz: `x` and TF's `y`
   (not training).
@@ -29,6 +36,7 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +50,10 @@ def main() -> None:
 
     v1 = tf.compat.v1
     v1.disable_v2_behavior()
+    if sys.argv[1:] == ["dataset_functions"]:
+        OUT.mkdir(parents=True, exist_ok=True)
+        _dataset_functions(tf, v1)
+        return
     rng = np.random.RandomState(0)
     g = tf.Graph()
     with g.as_default():
@@ -159,6 +171,57 @@ def _dataset(tf, v1, rng) -> None:
             sess.run(["init", it.initializer])
             got_x, got_y = sess.run([x, y])
     np.savez(OUT / "dataset_expected.npz", x=xs, first_x=got_x, first_y=got_y)
+
+
+def _dataset_functions(tf, v1) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        xs = np.arange(24, dtype=np.float32).reshape(8, 3)
+        scale = tf.constant(0.5, name="scale")
+        ds = tf.data.Dataset.from_tensor_slices((xs, np.arange(8, dtype=np.int64)))
+        ds = ds.map(lambda a, b: (a * scale + 1.0, b * 3), num_parallel_calls=2)
+        ds = ds.filter(lambda a, b: tf.equal(tf.math.floormod(b, 2), 0)).batch(3)
+        it = v1.data.make_initializable_iterator(ds)
+        mx, my = it.get_next(name="map_next")
+        tf.identity(mx, name="map_x")
+        tf.identity(my, name="map_y")
+        flat = tf.data.Dataset.range(1, 5).flat_map(lambda i: tf.data.Dataset.range(i))
+        tf.identity(v1.data.make_one_shot_iterator(flat).get_next(), name="flat")
+        rows = tf.constant([[1, 2, 3], [4, 5, 6], [7, 8, 9]], name="rows")
+        inter = tf.data.Dataset.from_tensor_slices(rows).interleave(
+            lambda r: tf.data.Dataset.from_tensor_slices(r), cycle_length=2, block_length=2
+        )
+        tf.identity(v1.data.make_one_shot_iterator(inter).get_next(), name="inter")
+        par = tf.data.Dataset.from_tensor_slices(rows).interleave(
+            lambda r: tf.data.Dataset.from_tensor_slices(r * 10),
+            cycle_length=2,
+            block_length=1,
+            num_parallel_calls=2,
+        )
+        tf.identity(v1.data.make_one_shot_iterator(par).get_next(), name="inter_par")
+        plain = tf.data.Dataset.range(6).map(lambda i: tf.cast(i * i, tf.float32) - 0.5)
+        tf.identity(v1.data.make_one_shot_iterator(plain).get_next(), name="plain")
+        v1.train.export_meta_graph(str(OUT / "dataset_functions.meta"), graph=g)
+        got: dict[str, list] = {k: [] for k in ("map_x", "map_y", "flat", "inter", "inter_par")}
+        got["plain"] = []
+        with v1.Session() as sess:
+            sess.run(it.initializer)
+            for _ in range(2):  # 4 kept elements: a batch of 3, then one of 1
+                x, y = sess.run(["map_x:0", "map_y:0"])
+                got["map_x"].append(x)
+                got["map_y"].append(y)
+            for k in ("flat", "inter", "inter_par", "plain"):
+                while True:
+                    try:
+                        got[k].append(sess.run(f"{k}:0"))
+                    except tf.errors.OutOfRangeError:
+                        break
+    np.savez(
+        OUT / "dataset_functions_expected.npz",
+        map_x=np.concatenate(got["map_x"]),
+        map_y=np.concatenate(got["map_y"]),
+        **{k: np.array(got[k]) for k in ("flat", "inter", "inter_par", "plain")},
+    )
 
 
 def _bn_train(tf, v1, rng) -> None:

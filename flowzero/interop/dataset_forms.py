@@ -23,6 +23,7 @@ iterators (TF: a dataset factory function) and other transformations have no TF 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -84,9 +85,11 @@ def _source(ctx: Any, inputs: list[Any]) -> list[Any]:
             ds = Dataset.from_tensor_slices(tuple(inputs))
         elif ctx.tf_type == "TensorDataset":
             ds = Dataset.from_tensors(tuple(inputs))
-        else:  # RangeDataset(start, stop, step)
-            start, stop, step = (_scalar(ctx, t, "the range") for t in inputs[:3])
-            ds = Dataset.range(start, stop, step)
+        else:  # RangeDataset(start, stop, step): constants, or tensors (in a function)
+            bounds = inputs[:3]
+            if all(ctx.const_value(t) is not None for t in bounds):
+                bounds = [_scalar(ctx, t, "the range") for t in bounds]
+            ds = Dataset.range(*bounds)
     return [DatasetHandle(ds, ctx.name)]
 
 
@@ -145,8 +148,8 @@ def _get_next(ctx: Any, inputs: list[Any]) -> list[Any]:
         raise errors.UnimplementedError(
             None,
             None,
-            f"{ctx.where}: reads an iterator that is not an imported IteratorV2 node "
-            "(a one-shot iterator's dataset factory function is not imported).",
+            f"{ctx.where}: reads an iterator that is not an imported IteratorV2 or "
+            "OneShotIterator node.",
         )
     with ctx.graph.as_default():
         out = it.iterator.get_next(name=ctx.name)
@@ -161,6 +164,105 @@ def _string_handle(ctx: Any, inputs: list[Any]) -> list[Any]:
         )
     with ctx.graph.as_default():
         return [it.iterator.string_handle(name=ctx.name)]
+
+
+# -- nodes with a function (importer.py builds them through tf2_functions.build_functional,
+# which knows the graph's function library)
+_MAPS = ("MapDataset", "ParallelMapDataset", "ParallelMapDatasetV2")
+_INTERLEAVES = (
+    "InterleaveDataset",
+    "ParallelInterleaveDatasetV2",
+    "ParallelInterleaveDatasetV3",
+    "ParallelInterleaveDatasetV4",
+)
+FUNCTION_TYPES = frozenset(
+    _MAPS + _INTERLEAVES + ("FilterDataset", "FlatMapDataset", "OneShotIterator")
+)
+
+
+def _func(node: Any, key: str, where: str) -> str:
+    name = node.attr[key].func.name if key in node.attr else ""
+    if not name:
+        raise errors.InvalidArgumentError(
+            None, None, f"{where}: attr '{key}' must name a function of the graph's library."
+        )
+    return str(name)
+
+
+def _int_input(t: Any, what: str, where: str) -> int:
+    from flowzero.ops.common import static_value
+
+    value = static_value(t) if isinstance(t, Tensor) else None
+    if value is None:
+        raise errors.UnimplementedError(
+            None, None, f"{where}: its {what} must be a constant to be imported."
+        )
+    return int(np.asarray(value).reshape(()))
+
+
+def build_with_function(
+    tf_type: str,
+    node: Any,
+    inputs: list[Any],
+    name: str,
+    call: Callable[[str, list[Any]], list[Any]],
+    where: str,
+) -> list[Any]:
+    """A dataset node whose attr names a function (map, filter, flat_map, interleave), or a
+    one-shot iterator (its dataset factory function): flowzero's Dataset method with a Python
+    function that builds the FunctionDef's nodes (`call(function name, args)`)."""
+    from flowzero.data.dataset import Iterator
+
+    if tf_type == "OneShotIterator":
+        made = call(_func(node, "dataset_factory", where), [])
+        if len(made) != 1 or not isinstance(made[0], DatasetHandle):
+            raise errors.UnimplementedError(
+                None, None, f"{where}: its dataset factory must return one dataset."
+            )
+        return [IteratorHandle(Iterator(made[0].dataset, initializable=False), name)]
+    if not inputs or not isinstance(inputs[0], DatasetHandle):
+        raise errors.UnimplementedError(
+            None, None, f"{where}: its input_dataset must be an imported dataset node."
+        )
+    ds = inputs[0].dataset
+    n = len(node.attr["Targuments"].list.type) if "Targuments" in node.attr else 0
+    captured, rest = inputs[1 : 1 + n], inputs[1 + n :]
+    for c in captured:
+        if not isinstance(c, Tensor):
+            raise errors.UnimplementedError(
+                None, None, f"{where}: its function captures the {c.what} '{c.name}'."
+            )
+    fname = _func(node, "predicate" if tf_type == "FilterDataset" else "f", where)
+
+    def run(*args: Any) -> list[Any]:
+        return call(fname, [*args, *captured])
+
+    def inner(*args: Any) -> Any:
+        made = run(*args)
+        if len(made) != 1 or not isinstance(made[0], DatasetHandle):
+            raise errors.UnimplementedError(
+                None, None, f"{where}: function '{fname}' must return one dataset."
+            )
+        return made[0].dataset
+
+    if tf_type in _MAPS:
+        out = ds.map(lambda *args: tuple(run(*args)))
+    elif tf_type == "FilterDataset":
+        out = ds.filter(lambda *args: run(*args)[0])
+    elif tf_type == "FlatMapDataset":
+        out = ds.flat_map(inner)
+    else:  # (a parallel interleave's order, when deterministic, is the same)
+        cycle = _int_input(rest[0], "cycle_length", where)
+        block = _int_input(rest[1], "block_length", where)
+        if cycle < 1 or block < 1:
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"{where}: cycle_length {cycle} and block_length {block} must be >= 1 (TF's "
+                "AUTOTUNE, -1, depends on the machine's cores; not imported).",
+            )
+        out = ds.interleave(inner, cycle, block)
+    return [DatasetHandle(out, name)]
 
 
 SOURCES = ("TensorSliceDataset", "TensorDataset", "RangeDataset")
@@ -179,7 +281,7 @@ TRANSFORMS = (
     "ModelDataset",
     "OptimizeDataset",
 )
-HANDLE_NODE_TYPES = frozenset(SOURCES + TRANSFORMS + ("IteratorV2", "Iterator"))
+HANDLE_NODE_TYPES = frozenset(SOURCES + TRANSFORMS + ("IteratorV2", "Iterator")) | FUNCTION_TYPES
 IMPORTERS = {
     **{t: _source for t in SOURCES},
     **{t: _transform for t in TRANSFORMS},
