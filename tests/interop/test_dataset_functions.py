@@ -1,0 +1,312 @@
+"""tf.data pipelines whose nodes carry functions (map, filter, flat_map, interleave: a
+FunctionDef of the graph's library) and one-shot iterators (OneShotIterator with a dataset
+factory function), both ways: TF-written fixtures (scripts/make_tf_interop_fixtures.py
+dataset_functions) imported without TensorFlow; flowzero's graphs written and read back; and,
+where TensorFlow is installed, run by TensorFlow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import flowzero as tf
+from flowzero.framework import errors
+from flowzero.interop.graph_def import NO_TF_FORM_ATTR
+from flowzero.proto import graph_pb2, meta_graph_pb2
+from tests.interop.helpers import FIXTURES
+
+DIR = FIXTURES.parent / "tf_interop"
+ONE_SHOT = ("flat", "inter", "inter_par", "plain")
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    tf.reset_default_graph()
+    yield
+
+
+def _expected() -> dict[str, np.ndarray]:
+    with np.load(DIR / "dataset_functions_expected.npz") as z:
+        return dict(z)
+
+
+def _fixture_graph_def() -> graph_pb2.GraphDef:
+    mg = meta_graph_pb2.MetaGraphDef.FromString((DIR / "dataset_functions.meta").read_bytes())
+    return mg.graph_def
+
+
+def _drain(sess: tf.Session, fetch: str) -> list[np.ndarray]:
+    out = []
+    while True:
+        try:
+            out.append(sess.run(fetch))
+        except errors.OutOfRangeError:
+            return out
+
+
+def _check_fixture_pipelines(want: dict[str, np.ndarray]) -> None:
+    with tf.Session() as sess:
+        sess.run("MakeIterator")
+        xs, ys = zip(*[sess.run(["map_x:0", "map_y:0"]) for _ in range(2)])
+        np.testing.assert_allclose(np.concatenate(xs), want["map_x"], rtol=1e-6)
+        np.testing.assert_array_equal(np.concatenate(ys), want["map_y"])
+        with pytest.raises(errors.OutOfRangeError):
+            sess.run("map_x:0")
+        for k in ONE_SHOT:
+            got = _drain(sess, f"{k}:0")
+            np.testing.assert_allclose(got, want[k], rtol=1e-6, err_msg=k)
+            assert np.asarray(got).dtype == want[k].dtype, k
+
+
+def test_fixture_holds_every_function_carrying_node_type():
+    gd = _fixture_graph_def()
+    types = {n.op for n in gd.node} | {n.op for f in gd.library.function for n in f.node_def}
+    assert {
+        "ParallelMapDatasetV2",
+        "MapDataset",
+        "FilterDataset",
+        "FlatMapDataset",
+        "InterleaveDataset",
+        "ParallelInterleaveDatasetV4",
+        "OneShotIterator",
+    } <= types
+
+
+def test_tf_written_pipelines_import_from_the_meta_graph():
+    """map (a captured constant) -> filter -> batch behind an initializable iterator, and
+    flat_map / interleave / parallel interleave / map behind one-shot iterators give TF's
+    elements, in TF's order."""
+    tf.train.import_meta_graph(str(DIR / "dataset_functions.meta"))
+    types = {op.type for op in tf.get_default_graph().get_operations()}
+    assert "MapDataset" not in types and "OneShotIterator" not in types  # flowzero's own ops
+    _check_fixture_pipelines(_expected())
+
+
+def test_tf_written_pipelines_import_from_the_graph_def():
+    tf.import_graph_def(_fixture_graph_def(), name="")
+    _check_fixture_pipelines(_expected())
+
+
+def test_tf_one_shot_iterator_restarts_in_a_new_session():
+    tf.import_graph_def(_fixture_graph_def(), name="")
+    want = _expected()["flat"]
+    for _ in range(2):
+        with tf.Session() as sess:
+            np.testing.assert_array_equal(_drain(sess, "flat:0"), want)
+
+
+# -- refused on import ---------------------------------------------------------------------------
+def _function(gd: graph_pb2.GraphDef, prefix: str):
+    return next(f for f in gd.library.function if f.signature.name.startswith(prefix))
+
+
+def test_function_with_an_unknown_op_is_refused_naming_node_and_function():
+    gd = _fixture_graph_def()
+    f = _function(gd, "__inference_Dataset_filter")
+    next(n for n in f.node_def if n.op == "FloorMod").op = "NoSuchOpAnywhere"
+    with pytest.raises(errors.NotFoundError, match=r"Dataset_filter.*NoSuchOpAnywhere"):
+        tf.import_graph_def(gd, name="")
+
+
+def test_function_missing_from_the_library_is_refused():
+    gd = _fixture_graph_def()
+    name = _function(gd, "__inference_Dataset_map_lambda").signature.name
+    keep = [f for f in gd.library.function if f.signature.name != name]
+    del gd.library.function[:]
+    gd.library.function.extend(keep)
+    with pytest.raises(errors.NotFoundError, match=rf"'{name}', which is not in the graph"):
+        tf.import_graph_def(gd, name="")
+
+
+def test_python_function_inside_a_map_is_refused():
+    gd = _fixture_graph_def()
+    f = _function(gd, "__inference_Dataset_map_lambda")
+    next(n for n in f.node_def if n.op == "Mul").op = "EagerPyFunc"
+    with pytest.raises(errors.UnimplementedError, match="EagerPyFunc"):
+        tf.import_graph_def(gd, name="")
+
+
+def test_interleave_with_autotuned_cycle_length_is_refused():
+    gd = _fixture_graph_def()
+    factory = next(
+        f for f in gd.library.function if any(n.op == "InterleaveDataset" for n in f.node_def)
+    )
+    node = next(n for n in factory.node_def if n.op == "InterleaveDataset")
+    cycle = node.input[-2].split(":")[0]
+    const = next(n for n in factory.node_def if n.name == cycle)
+    const.attr["value"].tensor.int64_val[:] = [-1]
+    with pytest.raises(errors.UnimplementedError, match="cycle_length -1"):
+        tf.import_graph_def(gd, name="")
+
+
+# -- flowzero's graphs in TF's form --------------------------------------------------------------
+def _pipelines() -> tuple[tf.Graph, dict[str, object]]:
+    """map (a captured tensor) -> filter -> batch, initializable; flat_map, interleave and
+    map -> shuffle(seed) -> take, one-shot."""
+    g = tf.Graph()
+    with g.as_default():
+        xs = np.arange(18, dtype=np.float32).reshape(6, 3)
+        scale = tf.constant(2.0, name="scale")
+        ds = tf.data.Dataset.from_tensor_slices((xs, np.arange(6)))
+        ds = ds.map(lambda a, b: (tf.reduce_sum(a * scale, axis=0), b * 10))
+        ds = ds.filter(lambda a, b: tf.greater(b, 15)).batch(2)
+        it = ds.make_initializable_iterator()
+        a, b = it.get_next()
+        tf.identity(a, name="map_a")
+        tf.identity(b, name="map_b")
+        flat = tf.data.Dataset.range(1, 4).flat_map(
+            lambda i: tf.data.Dataset.from_tensor_slices(tf.fill([i], i * 2))
+        )
+        tf.identity(flat.make_one_shot_iterator().get_next(), name="flat")
+        rows = tf.data.Dataset.from_tensor_slices(np.arange(12, dtype=np.int32).reshape(3, 4))
+        inter = rows.interleave(lambda r: tf.data.Dataset.from_tensor_slices(r), 2, 3)
+        tf.identity(inter.make_one_shot_iterator().get_next(), name="inter")
+        mapped = tf.data.Dataset.range(5).map(lambda i: (tf.cast(i, tf.float32) * 0.5, i))
+        tf.identity(mapped.make_one_shot_iterator().get_next()[0], name="plain")
+    return g, {"it": it}
+
+
+def _run_pipelines(sess: object, out_of_range: type) -> dict[str, list[np.ndarray]]:
+    sess.run("MakeIterator")
+    got: dict[str, list[np.ndarray]] = {"map_a": [], "map_b": []}
+    for _ in range(2):
+        a, b = sess.run(["map_a:0", "map_b:0"])
+        got["map_a"].append(a)
+        got["map_b"].append(b)
+    for k in ("flat", "inter", "plain"):
+        got[k] = []
+        while True:
+            try:
+                got[k].append(sess.run(f"{k}:0"))
+            except out_of_range:
+                break
+    return got
+
+
+def _flowzero_result(g: tf.Graph) -> dict[str, list[np.ndarray]]:
+    with g.as_default(), tf.Session() as sess:
+        return _run_pipelines(sess, errors.OutOfRangeError)
+
+
+def _assert_same(got: dict[str, list[np.ndarray]], want: dict[str, list[np.ndarray]]) -> None:
+    assert set(got) == set(want)
+    for k in want:
+        assert len(got[k]) == len(want[k]), k
+        for x, y in zip(got[k], want[k]):
+            np.testing.assert_allclose(x, y, rtol=1e-6, err_msg=k)
+            assert np.asarray(x).dtype == np.asarray(y).dtype, k
+
+
+def test_pipelines_are_written_in_tfs_form():
+    g, _ = _pipelines()
+    gd = g.as_graph_def()
+    assert not [n.name for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    types = [n.op for n in gd.node]
+    assert types.count("OneShotIterator") == 3 and types.count("IteratorV2") == 1
+    assert {"MapDataset", "FilterDataset", "BatchDatasetV2"} <= set(types)
+    inner = {n.op for f in gd.library.function for n in f.node_def}
+    assert {"FlatMapDataset", "InterleaveDataset", "RangeDataset", "Sum", "Greater"} <= inner
+    mapped = next(n for n in gd.node if n.op == "MapDataset")
+    assert mapped.input[1] == "scale"  # the captured tensor, an input (Targuments)
+    assert len(mapped.attr["Targuments"].list.type) == 1
+    fn = next(f for f in gd.library.function if f.signature.name == mapped.attr["f"].func.name)
+    assert [a.name for a in fn.signature.input_arg] == ["arg_0", "arg_1", "capture_0"]
+    assert any(":output:0" in i for n in fn.node_def for i in n.input)  # node:arg:index
+
+
+def test_pipelines_read_back_into_flowzero():
+    g, _ = _pipelines()
+    want = _flowzero_result(g)
+    np.testing.assert_array_equal(want["flat"], [2, 4, 4, 6, 6, 6])
+    np.testing.assert_array_equal(want["inter"], [0, 1, 2, 4, 5, 6, 3, 7, 8, 9, 10, 11])
+    gd = g.as_graph_def()
+    g2 = tf.Graph()
+    with g2.as_default():
+        tf.import_graph_def(gd, name="")
+    _assert_same(_flowzero_result(g2), want)
+
+
+def test_the_same_dataset_twice_writes_its_functions_once():
+    with tf.Graph().as_default() as g:
+        ds = tf.data.Dataset.range(4).map(lambda i: i + 1)
+        it = tf.data.Iterator.from_structure(ds.output_types, ds.output_shapes)
+        first, second = it.make_initializer(ds), it.make_initializer(ds)
+        tf.identity(it.get_next(), name="y")
+    gd = g.as_graph_def()
+    assert len(gd.library.function) == 1
+    assert [n.op for n in gd.node].count("MapDataset") == 2
+    g2 = tf.Graph()
+    with g2.as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as sess:
+            sess.run(second.name)
+            assert [sess.run("y:0") for _ in range(4)] == [1, 2, 3, 4]
+    del first
+
+
+def test_map_reading_an_op_with_no_tf_form_is_marked_and_leaves_no_function():
+    with tf.Graph().as_default() as g:
+        ds = tf.data.Dataset.range(3).map(
+            lambda i: tf.py_func(lambda v: v * 2, [i], tf.int64, stateful=False)
+        )
+        ds.make_initializable_iterator().get_next()
+    gd = g.as_graph_def()
+    marked = {
+        n.op: n.attr[NO_TF_FORM_ATTR].s.decode() for n in gd.node if NO_TF_FORM_ATTR in n.attr
+    }
+    assert "MakeIterator" in marked and "PyFunc" in marked["MakeIterator"]
+    assert len(gd.library.function) == 0
+    with pytest.raises(errors.UnimplementedError, match="PyFunc"):
+        tf.train.write_graph(g, "/tmp", "never_written.pbtxt")
+
+
+def test_one_shot_iterator_over_a_placeholder_has_no_tf_form():
+    with tf.Graph().as_default() as g:
+        x = tf.placeholder(tf.float32, [None], name="x")
+        tf.data.Dataset.from_tensor_slices(x).map(tf.sqrt).make_one_shot_iterator().get_next()
+    gd = g.as_graph_def()
+    (why,) = [n.attr[NO_TF_FORM_ATTR].s.decode() for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    assert "'x:0', which is not a constant" in why and "initializable iterator" in why
+    assert len(gd.library.function) == 0
+
+
+def test_ignore_errors_and_scan_keep_having_no_tf_form():
+    with tf.Graph().as_default() as g:
+        ds = tf.data.Dataset.range(3).map(lambda i: i * 2)
+        ds.apply(tf.data.experimental.ignore_errors()).make_initializable_iterator().get_next()
+        scanned = tf.data.Dataset.range(3).apply(
+            tf.data.experimental.scan(np.int64(0), lambda s, x: (s + x, s))
+        )
+        scanned.make_initializable_iterator().get_next()
+    gd = g.as_graph_def()
+    why = [n.attr[NO_TF_FORM_ATTR].s.decode() for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    assert len(why) == 2 and "'ignore_errors'" in why[0] and "'scan'" in why[1]
+
+
+# -- TensorFlow runs flowzero's graphs -------------------------------------------------------------
+def test_tensorflow_runs_flowzeros_pipelines_with_functions():
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    g, _ = _pipelines()
+    want = _flowzero_result(g)
+    gd = v1.GraphDef.FromString(g.as_graph_def().SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            got = _run_pipelines(sess, real.errors.OutOfRangeError)
+    _assert_same(got, want)
+
+
+def test_tensorflow_runs_flowzeros_meta_graph_with_a_one_shot_iterator(tmp_path):
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    g, _ = _pipelines()
+    want = _flowzero_result(g)
+    path = str(tmp_path / "pipelines.meta")
+    with g.as_default():
+        tf.train.export_meta_graph(path)
+    with real.Graph().as_default():
+        v1.train.import_meta_graph(path)
+        with v1.Session() as sess:
+            got = _run_pipelines(sess, real.errors.OutOfRangeError)
+    _assert_same(got, want)
