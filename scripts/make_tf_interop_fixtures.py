@@ -25,9 +25,11 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
   graph's library): from_tensor_slices -> map (a captured constant, num_parallel_calls) ->
   filter -> batch with an initializable iterator; range -> flat_map (an inner range) with a
   one-shot iterator (OneShotIterator and its dataset factory); from_tensor_slices ->
-  interleave (cycle 2) and the same with num_parallel_calls, one-shot; a plain map, one-shot.
-  dataset_functions_expected.npz: TF's elements of each (`map_x`, `map_y`, `flat`, `inter`,
-  `inter_par`, `plain`). Written alone by `make_tf_interop_fixtures.py dataset_functions`.
+  interleave (cycle 2) and the same with num_parallel_calls, one-shot; a plain map, a map
+  holding a tf.cond and a tf.while_loop (StatelessIf / StatelessWhile in the function), and
+  map_and_batch (MapAndBatchDataset), one-shot. dataset_functions_expected.npz: TF's elements
+  of each (`map_x`, `map_y`, `flat`, `inter`, `inter_par`, `plain`, `cond_while`,
+  `map_and_batch`). Written alone by `make_tf_interop_fixtures.py dataset_functions`.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
   cond's gradient reads the forward's random mask); dropout_expected.npz: `x` and TF's `y`
   (not training).
@@ -173,6 +175,9 @@ def _dataset(tf, v1, rng) -> None:
     np.savez(OUT / "dataset_expected.npz", x=xs, first_x=got_x, first_y=got_y)
 
 
+ONE_SHOT = ("flat", "inter", "inter_par", "plain", "cond_while", "map_and_batch")
+
+
 def _dataset_functions(tf, v1) -> None:
     g = tf.Graph()
     with g.as_default():
@@ -201,16 +206,30 @@ def _dataset_functions(tf, v1) -> None:
         tf.identity(v1.data.make_one_shot_iterator(par).get_next(), name="inter_par")
         plain = tf.data.Dataset.range(6).map(lambda i: tf.cast(i * i, tf.float32) - 0.5)
         tf.identity(v1.data.make_one_shot_iterator(plain).get_next(), name="plain")
+
+        def branchy(i):  # TF 2.x control flow inside the function: StatelessIf, StatelessWhile
+            y = tf.cond(i > 2, lambda: i * 10, lambda: i - 1)
+            zero = tf.constant(0, tf.int64)
+            _, z = tf.while_loop(lambda k, a: k < i, lambda k, a: (k + 1, a + k), [zero, zero])
+            return tf.stack([y, z])
+
+        cw = tf.data.Dataset.range(6).map(branchy)
+        tf.identity(v1.data.make_one_shot_iterator(cw).get_next(), name="cond_while")
+        mb = tf.data.Dataset.range(5).apply(
+            tf.data.experimental.map_and_batch(
+                lambda i: tf.cast(i, tf.float32) * scale, 2, drop_remainder=True
+            )
+        )
+        tf.identity(v1.data.make_one_shot_iterator(mb).get_next(), name="map_and_batch")
         v1.train.export_meta_graph(str(OUT / "dataset_functions.meta"), graph=g)
-        got: dict[str, list] = {k: [] for k in ("map_x", "map_y", "flat", "inter", "inter_par")}
-        got["plain"] = []
+        got: dict[str, list] = {k: [] for k in ("map_x", "map_y", *ONE_SHOT)}
         with v1.Session() as sess:
             sess.run(it.initializer)
             for _ in range(2):  # 4 kept elements: a batch of 3, then one of 1
                 x, y = sess.run(["map_x:0", "map_y:0"])
                 got["map_x"].append(x)
                 got["map_y"].append(y)
-            for k in ("flat", "inter", "inter_par", "plain"):
+            for k in ONE_SHOT:
                 while True:
                     try:
                         got[k].append(sess.run(f"{k}:0"))
@@ -220,7 +239,7 @@ def _dataset_functions(tf, v1) -> None:
         OUT / "dataset_functions_expected.npz",
         map_x=np.concatenate(got["map_x"]),
         map_y=np.concatenate(got["map_y"]),
-        **{k: np.array(got[k]) for k in ("flat", "inter", "inter_par", "plain")},
+        **{k: np.array(got[k]) for k in ONE_SHOT},
     )
 
 

@@ -11,14 +11,23 @@ own) and the iterator node an `IteratorHandle` (a reinitializable flowzero Itera
 node's types and shapes), which MakeIterator and IteratorGetNext build into flowzero's ops.
 
 Imported: tensor and tensor-slice sources, range, repeat, batch (V1 / V2), take, skip, shuffle
-(V1-V3; the seeds are not TF's, so the order differs), prefetch, cache (no effect). Other
-dataset ops (map and filter with their functions, readers, one-shot iterators with a dataset
-factory) are refused with UnimplementedError naming the node.
+(V1-V3; the seeds are not TF's, so the order differs), prefetch, cache (no effect); and the
+nodes whose attr names a FunctionDef of the graph's library (`build_with_function`, reached
+through tf2_functions.build_functional, which holds the library): map (MapDataset,
+ParallelMapDataset(V2), MapAndBatchDataset), filter, flat_map, interleave (InterleaveDataset,
+ParallelInterleaveDatasetV2-V4, whose deterministic order is the same), each function's nodes
+built into flowzero's Dataset method's Body; and a one-shot iterator (OneShotIterator), its
+dataset factory function built once. Other dataset ops (readers, experimental ones) are
+refused with UnimplementedError naming the node.
 
-Exported (`emit`): the reverse for an initializable (or reinitializable) iterator over those
-sources and transformations: flowzero's MakeIterator becomes the dataset nodes, an IteratorV2
-(one per iterator) and TF's MakeIterator; IteratorGetNext reads the IteratorV2. One-shot
-iterators (TF: a dataset factory function) and other transformations have no TF form here.
+Exported (`emit`): the reverse for an initializable (or reinitializable) or one-shot iterator
+over those sources and transformations: flowzero's MakeIterator becomes the dataset nodes, an
+IteratorV2 (one per iterator) and TF's MakeIterator; IteratorGetNext reads the IteratorV2, or
+a OneShotIterator whose dataset factory function holds the dataset's tensors as constants
+(TF captures them by value). A map / filter / flat_map / interleave function is written as a
+FunctionDef (function_forms.py), a flat_map function's dataset as dataset nodes inside it.
+Other transformations (padded_batch, ignore_errors, scan, generators, readers) have no TF form
+here.
 """
 
 from __future__ import annotations
@@ -175,8 +184,9 @@ _INTERLEAVES = (
     "ParallelInterleaveDatasetV3",
     "ParallelInterleaveDatasetV4",
 )
+_MAP_AND_BATCH = ("MapAndBatchDataset", "ExperimentalMapAndBatchDataset")  # (TF 1.x)
 FUNCTION_TYPES = frozenset(
-    _MAPS + _INTERLEAVES + ("FilterDataset", "FlatMapDataset", "OneShotIterator")
+    _MAPS + _INTERLEAVES + _MAP_AND_BATCH + ("FilterDataset", "FlatMapDataset", "OneShotIterator")
 )
 
 
@@ -247,6 +257,17 @@ def build_with_function(
 
     if tf_type in _MAPS:
         out = ds.map(lambda *args: tuple(run(*args)))
+    elif tf_type in _MAP_AND_BATCH:  # (batch_size, num_parallel_calls, drop_remainder)
+        drop = rest[2] if len(rest) > 2 else None
+        from flowzero.ops.common import static_value
+
+        flag = static_value(drop) if isinstance(drop, Tensor) else None
+        if flag is None:
+            raise errors.UnimplementedError(
+                None, None, f"{where}: its drop_remainder must be a constant to be imported."
+            )
+        out = ds.map(lambda *args: tuple(run(*args)))
+        out = out.batch(_int_input(rest[0], "batch_size", where), bool(np.asarray(flag)))
     elif tf_type == "FilterDataset":
         out = ds.filter(lambda *args: run(*args)[0])
     elif tf_type == "FlatMapDataset":

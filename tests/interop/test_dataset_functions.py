@@ -16,7 +16,7 @@ from flowzero.proto import graph_pb2, meta_graph_pb2
 from tests.interop.helpers import FIXTURES
 
 DIR = FIXTURES.parent / "tf_interop"
-ONE_SHOT = ("flat", "inter", "inter_par", "plain")
+ONE_SHOT = ("flat", "inter", "inter_par", "plain", "cond_while", "map_and_batch")
 
 
 @pytest.fixture(autouse=True)
@@ -69,13 +69,16 @@ def test_fixture_holds_every_function_carrying_node_type():
         "InterleaveDataset",
         "ParallelInterleaveDatasetV4",
         "OneShotIterator",
+        "MapAndBatchDataset",
+        "StatelessIf",
+        "StatelessWhile",
     } <= types
 
 
 def test_tf_written_pipelines_import_from_the_meta_graph():
     """map (a captured constant) -> filter -> batch behind an initializable iterator, and
-    flat_map / interleave / parallel interleave / map behind one-shot iterators give TF's
-    elements, in TF's order."""
+    flat_map / interleave / parallel interleave / map / map with a cond and a while loop /
+    map_and_batch behind one-shot iterators give TF's elements, in TF's order."""
     tf.train.import_meta_graph(str(DIR / "dataset_functions.meta"))
     types = {op.type for op in tf.get_default_graph().get_operations()}
     assert "MapDataset" not in types and "OneShotIterator" not in types  # flowzero's own ops
