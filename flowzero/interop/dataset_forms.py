@@ -42,7 +42,7 @@ from flowzero.framework.graph import Tensor
 from flowzero.framework.shapes import TensorShape
 from flowzero.interop import function_forms
 
-EXPORT_TYPES = ("MakeIterator", "IteratorGetNext")
+EXPORT_TYPES = ("MakeIterator", "IteratorGetNext", "IteratorToStringHandle")
 
 
 class DatasetHandle:
@@ -533,6 +533,8 @@ def _emit(w: Any, op: Any, a: dict[str, Any]) -> None:
         )
         inputs = [dataset, _iterator_node(w, op)]
         attrs = {}
+    elif op.type == "IteratorToStringHandle":
+        inputs, attrs = [_iterator_node(w, op)], {}
     else:
         inputs, attrs = [_iterator_node(w, op)], _specs(a)
     node = w.node(op.name, op.type, inputs, attrs)

@@ -313,3 +313,54 @@ def test_tensorflow_runs_flowzeros_meta_graph_with_a_one_shot_iterator(tmp_path)
         with v1.Session() as sess:
             got = _run_pipelines(sess, real.errors.OutOfRangeError)
     _assert_same(got, want)
+
+
+def _variable_pipeline() -> tuple[tf.Graph, list[float]]:
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(3.0, name="v")
+        it = tf.data.Dataset.range(4).map(lambda i: tf.cast(i, tf.float32) * v)
+        it = it.make_initializable_iterator()
+        tf.identity(it.get_next(), name="y")
+        it.string_handle(name="handle")
+        tf.global_variables_initializer()
+        with tf.Session() as sess:
+            sess.run("init")
+            sess.run(it.initializer)
+            want = [sess.run("y:0") for _ in range(4)]
+    return g, want
+
+
+def test_map_capturing_a_variable_and_a_string_handle_are_written():
+    g, want = _variable_pipeline()
+    assert want == [0.0, 3.0, 6.0, 9.0]
+    gd = g.as_graph_def()
+    assert not [n.name for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    handle = next(n for n in gd.node if n.name == "handle")
+    assert handle.op == "IteratorToStringHandle" and list(handle.input) == ["IteratorV2"]
+    mapped = next(n for n in gd.node if n.op == "MapDataset")
+    assert mapped.input[1].startswith("v")  # the variable's value, captured
+
+
+def test_tensorflow_runs_a_map_capturing_a_variable():
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    g, want = _variable_pipeline()
+    gd = v1.GraphDef.FromString(g.as_graph_def().SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            sess.run("init")
+            sess.run("MakeIterator")
+            assert sess.run("handle:0")  # TF's handle of the IteratorV2
+            got = [sess.run("y:0") for _ in range(4)]
+    np.testing.assert_allclose(got, want)
+
+
+def test_tf_string_handle_of_a_one_shot_iterator_imports():
+    tf.import_graph_def(_fixture_graph_def(), name="")
+    g = tf.get_default_graph()
+    one_shot = [op for op in g.get_operations() if op.type == "IteratorToStringHandle"]
+    assert len(one_shot) == 1 + len(ONE_SHOT)  # TF writes one per iterator
+    with tf.Session() as sess:
+        assert all(sess.run(op.outputs[0]) for op in one_shot)
