@@ -29,12 +29,10 @@ from flowzero.interop import convert
 from flowzero.interop.tf_op_outputs import OUTPUTS
 from flowzero.proto import attr_value_pb2
 
-# Inside a function: no TF1 control flow (TF's functions take functional If / While), and no
-# iterator or TensorArray resources.
+# Inside a function: no iterator or TensorArray resources (flowzero's If / While are written as
+# TF's functional If / While, their branches and bodies functions of their own).
 _REFUSED = frozenset(
     {
-        "While",
-        "If",
         "MakeIterator",
         "IteratorGetNext",
         "IteratorToStringHandle",
@@ -162,12 +160,12 @@ def new_function(w: Any, key: Any, base: str) -> tuple[str, FunctionWriter | Non
     names = w.handles
     if ("function", key) in names:
         return names[("function", key)], None
-    taken = set(names.get("functions", ()))
+    taken = list(names.get("functions", ()))
     stem = "".join(c if c.isalnum() or c == "_" else "_" for c in base) + "_fn"
     name, k = stem, 1
     while name in taken:
         name, k = f"{stem}_{k}", k + 1
-    names.setdefault("functions", []).append(name)
+    names["functions"] = [*taken, name]  # (a new list: a writer's rollback restores the old)
     names[("function", key)] = name
     fdef = w.gd.library.function.add()
     fdef.signature.name = name
@@ -179,20 +177,29 @@ def write_body(
     body: Any,
     what: str,
     results: Callable[[FunctionWriter], list[tuple[str, Any]]] | None = None,
+    layout: tuple[list[Any], list[int]] | None = None,
 ) -> str:
     """Writes a Body as a FunctionDef of w's library (once per body); its name.
 
-    The arguments are the body's (explicit ones, then captures); the results are the body's
-    outputs, or what `results(fw)` writes and returns as (reference, dtype) pairs (a
-    flat_map function's dataset).
+    The arguments are the body's (explicit ones, then captures), or with `layout` (the
+    dtypes of the function's inputs, the input of each body argument) inputs `input_<i>`
+    of which the body reads some (an If branch, a While condition or body); the results are
+    the body's outputs, or what `results(fw)` writes and returns as (reference, dtype)
+    pairs (a flat_map function's dataset).
     """
     name, fw = new_function(w, id(body), body.scope)
     if fw is None:
         return name
-    n = body.n_explicit
-    for k, a in enumerate(body.args):
-        arg = f"arg_{k}" if k < n else f"capture_{k - n}"
-        fw.args[a.op.name] = fw.add_input(arg, a.dtype)
+    if layout is None:
+        n = body.n_explicit
+        for k, a in enumerate(body.args):
+            arg = f"arg_{k}" if k < n else f"capture_{k - n}"
+            fw.args[a.op.name] = fw.add_input(arg, a.dtype)
+    else:
+        dts, where = layout
+        names = [fw.add_input(f"input_{i}", dt) for i, dt in enumerate(dts)]
+        for a, i in zip(body.args, where):
+            fw.args[a.op.name] = names[i]
     for op in _needed(body):
         _write_op(fw, op, body, what)
     outs = results(fw) if results is not None else [(fw.ref(t), t.dtype) for t in body.outputs]
@@ -218,6 +225,9 @@ def _needed(body: Any) -> list[Any]:
 def _write_op(fw: FunctionWriter, op: Any, body: Any, what: str) -> None:
     from flowzero.interop import op_mapping  # (it imports dataset_forms, which imports this)
 
+    if op.type in ("If", "While"):
+        _write_control_flow(fw, op, body, what)
+        return
     if op.type in _REFUSED or op.type.startswith("TensorArray"):
         raise no_form(op, f"a {op.type} inside a {what} function")
     ex = op_mapping.export_node(op)
@@ -239,3 +249,56 @@ def _write_op(fw: FunctionWriter, op: Any, body: Any, what: str) -> None:
     helpers(ex.after)
     for k, ref in ex.renames.items():
         fw.remap[(op.name, k)] = fw.ref_str(ref)
+
+
+def _write_control_flow(fw: FunctionWriter, op: Any, body: Any, what: str) -> None:
+    """flowzero's If / While inside a function as TF's functional If / While (TF 2.x's
+    control flow): every branch (the condition and the body) a function taking all the node's
+    inputs; a While's captured tensors pass through its body unchanged."""
+    a = op.opdef.attrs
+    if op.outputs[-1].consumers():
+        raise no_form(op, f"the gradient of a {op.type} inside a {what} function")
+    ins = list(op.inputs)
+    local = fw.names[op.name] = fw.unique(op.name)
+    inputs = [fw.ref(t) for t in ins]
+    inputs += [f"^{fw.names[c.name]}" for c in op.control_inputs if c._body is body]
+    outs = op.outputs[:-1]
+    shapes = [t.shape for t in outs]
+    if op.type == "If":
+        dts = [t.dtype for t in ins[1:]]
+        funcs = []
+        for b, branch in enumerate(a["branches"]):
+            lo = a["split"][b]
+            where = list(range(lo, lo + len(branch.args)))
+            funcs.append(write_body(fw, branch, what, layout=(dts, where)))
+        attrs: dict[str, Any] = {
+            "Tcond": ins[0].dtype,
+            "Tin": dts,
+            "Tout": [t.dtype for t in outs],
+            "then_branch": func_attr(funcs[0]),
+            "else_branch": func_attr(funcs[1]),
+            "output_shapes": shapes,
+        }
+        fw.node(local, "If", inputs, attrs)
+        return
+    if a["has_max"]:
+        raise no_form(op, f"a while_loop with maximum_iterations inside a {what} function")
+    n, nc, nb = a["n"], a["nc"], a["nb"]
+    dts = [t.dtype for t in ins]
+    cond = write_body(fw, a["cond"], what, layout=(dts, list(range(n + nc))))
+    keep = list(range(n, n + nc + nb))  # the captures: passed through, unchanged
+
+    def results(bw: FunctionWriter) -> list[tuple[str, Any]]:
+        outs = [(bw.ref(t), t.dtype) for t in a["body"].outputs]
+        return outs + [(f"input_{i}", dts[i]) for i in keep]
+
+    where = list(range(n)) + list(range(n + nc, n + nc + nb))
+    loop = write_body(fw, a["body"], what, results, layout=(dts, where))
+    attrs = {
+        "T": dts,
+        "cond": func_attr(cond),
+        "body": func_attr(loop),
+        "output_shapes": shapes + [t.shape for t in ins[n:]],
+        "parallel_iterations": int(a.get("parallel_iterations") or 10),
+    }
+    fw.node(local, "While", inputs, attrs)

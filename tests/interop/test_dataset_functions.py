@@ -364,3 +364,65 @@ def test_tf_string_handle_of_a_one_shot_iterator_imports():
     assert len(one_shot) == 1 + len(ONE_SHOT)  # TF writes one per iterator
     with tf.Session() as sess:
         assert all(sess.run(op.outputs[0]) for op in one_shot)
+
+
+def _control_flow_pipeline(max_iterations: int | None = None) -> tuple[tf.Graph, list]:
+    """A map holding a tf.cond and a tf.while_loop, both reading a tensor from outside."""
+    g = tf.Graph()
+    with g.as_default():
+        s = tf.constant(7, tf.int64, name="s")
+
+        def f(x):
+            y = tf.cond(x > 2, lambda: x * 10 + s, lambda: x - 1)
+            zero = tf.constant(0, tf.int64)
+            _, z = tf.while_loop(
+                lambda i, a: i < x,
+                lambda i, a: (i + 1, a + i * s),
+                [zero, zero],
+                maximum_iterations=max_iterations,
+            )
+            return tf.stack([y, z])
+
+        it = tf.data.Dataset.range(6).map(f).make_one_shot_iterator()
+        tf.identity(it.get_next(), name="yz")
+        with tf.Session() as sess:
+            want = _drain(sess, "yz:0")
+    return g, want
+
+
+def test_cond_and_while_loop_in_a_map_are_written_as_tfs_functional_forms():
+    g, want = _control_flow_pipeline()
+    np.testing.assert_array_equal(want, [[-1, 0], [0, 0], [1, 7], [37, 21], [47, 42], [57, 70]])
+    gd = g.as_graph_def()
+    assert not [n.name for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    inner = {n.op for f in gd.library.function for n in f.node_def}
+    assert {"If", "While"} <= inner and "Switch" not in inner
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as sess:
+            np.testing.assert_array_equal(_drain(sess, "yz:0"), want)
+
+
+def test_while_loop_with_maximum_iterations_in_a_map_has_no_tf_form():
+    g, _ = _control_flow_pipeline(max_iterations=3)
+    gd = g.as_graph_def()
+    (why,) = [n.attr[NO_TF_FORM_ATTR].s.decode() for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    assert "maximum_iterations" in why
+    assert len(gd.library.function) == 0
+
+
+def test_tensorflow_runs_a_map_holding_a_cond_and_a_while_loop():
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    g, want = _control_flow_pipeline()
+    gd = v1.GraphDef.FromString(g.as_graph_def().SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            got = []
+            while True:
+                try:
+                    got.append(sess.run("yz:0"))
+                except real.errors.OutOfRangeError:
+                    break
+    np.testing.assert_array_equal(got, want)
