@@ -361,7 +361,7 @@ def _factory(w: Any, op: Any) -> str:
     ref, _, _ = _dataset_nodes(fw, op, a["tree"], _Refs(refs, op.inputs))
     fw.add_output("handle", dtypes.variant, ref)
     fw.fdef.signature.is_stateful = True
-    return name
+    return function_forms.finish(fw)
 
 
 class _Refs:

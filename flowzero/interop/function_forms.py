@@ -72,6 +72,7 @@ class FunctionWriter:
         self.names: dict[str, str] = {}  # flowzero op (or helper node) name -> local name
         self.remap: dict[tuple[str, int], str] = {}  # flowzero tensor -> function reference
         self.written: dict[str, tuple[str, dict[str, Any]]] = {}  # local -> (TF type, attrs)
+        self.key: Any = None  # what the function is written for (new_function)
 
     # -- what dataset_forms calls ------------------------------------------------------------
     def unique(self, name: str) -> str:
@@ -155,21 +156,33 @@ class FunctionWriter:
 
 
 def new_function(w: Any, key: Any, base: str) -> tuple[str, FunctionWriter | None]:
-    """The library name of the function for `key`, and a writer for it (None: written
-    already, once per graph)."""
-    names = w.handles
-    if ("function", key) in names:
-        return names[("function", key)], None
-    taken = list(names.get("functions", ()))
-    stem = "".join(c if c.isalnum() or c == "_" else "_" for c in base) + "_fn"
-    name, k = stem, 1
-    while name in taken:
-        name, k = f"{stem}_{k}", k + 1
-    names["functions"] = [*taken, name]  # (a new list: a writer's rollback restores the old)
-    names[("function", key)] = name
+    """The library name of the function for `key` and None if it is written already (once
+    per graph); else a placeholder name and a writer for it (`finish` names it)."""
+    done = w.handles.get(("function", key))
+    if done is not None:
+        return done, None
+    stem = "".join(c if c.isalnum() or c == "_" else "_" for c in base)
     fdef = w.gd.library.function.add()
-    fdef.signature.name = name
-    return name, FunctionWriter(fdef, base, w)
+    fdef.signature.name = stem
+    fw = FunctionWriter(fdef, base, w)
+    fw.key = key
+    return stem, fw
+
+
+def finish(fw: FunctionWriter) -> str:
+    """Names a written function `<stem>_<digest of its content>` (like TF's suffixes: two
+    graphs imported into one TF graph do not clash) and records it; its name."""
+    import hashlib
+
+    fdef = fw.fdef
+    digest = hashlib.sha1(fdef.SerializeToString(deterministic=True)).hexdigest()[:10]
+    fdef.signature.name = name = f"{fdef.signature.name}_{digest}"
+    fw.handles[("function", fw.key)] = name
+    if ("named", name) in fw.handles:  # the same function again (one-shot factories alike)
+        lib = fw.gd.library.function
+        del lib[next(i for i, f in enumerate(lib) if f is fdef)]
+    fw.handles[("named", name)] = name
+    return name
 
 
 def write_body(
@@ -205,7 +218,7 @@ def write_body(
     outs = results(fw) if results is not None else [(fw.ref(t), t.dtype) for t in body.outputs]
     for k, (ref, dtype) in enumerate(outs):
         fw.add_output(f"output_{k}", dtype, ref)
-    return name
+    return finish(fw)
 
 
 def _needed(body: Any) -> list[Any]:

@@ -426,3 +426,20 @@ def test_tensorflow_runs_a_map_holding_a_cond_and_a_while_loop():
                 except real.errors.OutOfRangeError:
                     break
     np.testing.assert_array_equal(got, want)
+
+
+def test_two_one_shot_iterators_over_equal_datasets_share_one_factory():
+    with tf.Graph().as_default() as g:
+        for name in ("a", "b"):
+            ds = tf.data.Dataset.range(3)
+            tf.identity(ds.make_one_shot_iterator().get_next(), name=name)
+    gd = g.as_graph_def()
+    (factory,) = gd.library.function  # written once: the same content, the same name
+    assert [n.attr["dataset_factory"].func.name for n in gd.node if n.op == "OneShotIterator"] == [
+        factory.signature.name
+    ] * 2
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as sess:
+            assert [sess.run("a:0") for _ in range(3)] == [0, 1, 2]
+            assert [sess.run("b:0") for _ in range(3)] == [0, 1, 2]  # each its own iterator
