@@ -27,9 +27,10 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
   one-shot iterator (OneShotIterator and its dataset factory); from_tensor_slices ->
   interleave (cycle 2) and the same with num_parallel_calls, one-shot; a plain map, a map
   holding a tf.cond and a tf.while_loop (StatelessIf / StatelessWhile in the function), and
-  map_and_batch (MapAndBatchDataset), one-shot. dataset_functions_expected.npz: TF's elements
-  of each (`map_x`, `map_y`, `flat`, `inter`, `inter_par`, `plain`, `cond_while`,
-  `map_and_batch`). Written alone by `make_tf_interop_fixtures.py dataset_functions`.
+  map_and_batch (MapAndBatchDataset), a zip of nested datasets then a map, take_while and scan
+  (a captured constant), one-shot. dataset_functions_expected.npz: TF's elements of each
+  (`map_x`, `map_y`, and the one-shot ones by name). Written alone by
+  `make_tf_interop_fixtures.py dataset_functions`.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
   cond's gradient reads the forward's random mask); dropout_expected.npz: `x` and TF's `y`
   (not training).
@@ -175,7 +176,17 @@ def _dataset(tf, v1, rng) -> None:
     np.savez(OUT / "dataset_expected.npz", x=xs, first_x=got_x, first_y=got_y)
 
 
-ONE_SHOT = ("flat", "inter", "inter_par", "plain", "cond_while", "map_and_batch")
+ONE_SHOT = (
+    "flat",
+    "inter",
+    "inter_par",
+    "plain",
+    "cond_while",
+    "map_and_batch",
+    "zipped",
+    "take_while",
+    "scan",
+)
 
 
 def _dataset_functions(tf, v1) -> None:
@@ -221,6 +232,16 @@ def _dataset_functions(tf, v1) -> None:
             )
         )
         tf.identity(v1.data.make_one_shot_iterator(mb).get_next(), name="map_and_batch")
+        evens = tf.data.Dataset.range(0, 12, 2)
+        zipped = tf.data.Dataset.zip((evens, (tf.data.Dataset.range(6), evens)))
+        zipped = zipped.map(lambda a, bc: a * 100 + bc[0] * 10 + bc[1])
+        tf.identity(v1.data.make_one_shot_iterator(zipped).get_next(), name="zipped")
+        tw = tf.data.Dataset.range(10).apply(tf.data.experimental.take_while(lambda i: i < 4))
+        tf.identity(v1.data.make_one_shot_iterator(tw).get_next(), name="take_while")
+        sc = tf.data.Dataset.range(6).apply(
+            tf.data.experimental.scan(np.float32(1.0), lambda s, i: (s * scale + 1.0, s))
+        )
+        tf.identity(v1.data.make_one_shot_iterator(sc).get_next(), name="scan")
         v1.train.export_meta_graph(str(OUT / "dataset_functions.meta"), graph=g)
         got: dict[str, list] = {k: [] for k in ("map_x", "map_y", *ONE_SHOT)}
         with v1.Session() as sess:

@@ -17,7 +17,8 @@ OUT = Path(__file__).resolve().parents[1] / "flowzero" / "interop" / "tf_op_outp
 EXTRA = (
     "Identity BatchMatMulV2 AddV2 Const TensorSliceDataset TensorDataset RangeDataset "
     "RepeatDataset BatchDatasetV2 ShuffleDataset TakeDataset SkipDataset MapDataset "
-    "FilterDataset FlatMapDataset InterleaveDataset UnsortedSegmentSum"
+    "FilterDataset FlatMapDataset InterleaveDataset UnsortedSegmentSum ZipDataset "
+    "TakeWhileDataset ScanDataset OneShotIterator IteratorV2 If While"
 ).split()
 
 

@@ -124,6 +124,14 @@ def _transform(ctx: Any, inputs: list[Any]) -> list[Any]:
     return [DatasetHandle(ds, ctx.name)]
 
 
+def _zip(ctx: Any, inputs: list[Any]) -> list[Any]:
+    from flowzero.data.dataset import Dataset
+
+    parts = [_dataset(ctx, x, "input dataset") for x in inputs]
+    with ctx.graph.as_default():
+        return [DatasetHandle(Dataset.zip(tuple(parts)), ctx.name)]
+
+
 def _iterator(ctx: Any, inputs: list[Any]) -> list[Any]:
     from flowzero.data.dataset import Iterator
 
@@ -185,8 +193,15 @@ _INTERLEAVES = (
     "ParallelInterleaveDatasetV4",
 )
 _MAP_AND_BATCH = ("MapAndBatchDataset", "ExperimentalMapAndBatchDataset")  # (TF 1.x)
+_TAKE_WHILE = ("TakeWhileDataset", "ExperimentalTakeWhileDataset")
+_SCAN = ("ScanDataset", "ExperimentalScanDataset")
 FUNCTION_TYPES = frozenset(
-    _MAPS + _INTERLEAVES + _MAP_AND_BATCH + ("FilterDataset", "FlatMapDataset", "OneShotIterator")
+    _MAPS
+    + _INTERLEAVES
+    + _MAP_AND_BATCH
+    + _TAKE_WHILE
+    + _SCAN
+    + ("FilterDataset", "FlatMapDataset", "OneShotIterator")
 )
 
 
@@ -236,16 +251,20 @@ def build_with_function(
         )
     ds = inputs[0].dataset
     n = len(node.attr["Targuments"].list.type) if "Targuments" in node.attr else 0
-    captured, rest = inputs[1 : 1 + n], inputs[1 + n :]
+    ns = len(node.attr["Tstate"].list.type) if tf_type in _SCAN else 0  # (scan's state first)
+    state = inputs[1 : 1 + ns]
+    captured, rest = inputs[1 + ns : 1 + ns + n], inputs[1 + ns + n :]
     for c in captured:
         if not isinstance(c, Tensor):
             raise errors.UnimplementedError(
                 None, None, f"{where}: its function captures the {c.what} '{c.name}'."
             )
-    fname = _func(node, "predicate" if tf_type == "FilterDataset" else "f", where)
+    fname = _func(node, "f" if "f" in node.attr else "predicate", where)
 
-    def run(*args: Any) -> list[Any]:
-        return call(fname, [*args, *captured])
+    def run(*args: Any) -> list[Any]:  # (TF's functions take the element's parts, flat)
+        from flowzero.framework import nest
+
+        return call(fname, [*nest.flatten(args), *captured])
 
     def inner(*args: Any) -> Any:
         made = run(*args)
@@ -270,6 +289,18 @@ def build_with_function(
         out = out.batch(_int_input(rest[0], "batch_size", where), bool(np.asarray(flag)))
     elif tf_type == "FilterDataset":
         out = ds.filter(lambda *args: run(*args)[0])
+    elif tf_type in _TAKE_WHILE:
+        from flowzero.data.transforms import take_while
+
+        out = ds.apply(take_while(lambda *args: run(*args)[0]))
+    elif tf_type in _SCAN:
+        from flowzero.data.transforms import scan
+
+        def step(st: Any, element: Any) -> Any:
+            made = run(st, element)
+            return tuple(made[:ns]), tuple(made[ns:])
+
+        out = ds.apply(scan(tuple(state), step))
     elif tf_type == "FlatMapDataset":
         out = ds.flat_map(inner)
     else:  # (a parallel interleave's order, when deterministic, is the same)
@@ -302,10 +333,13 @@ TRANSFORMS = (
     "ModelDataset",
     "OptimizeDataset",
 )
-HANDLE_NODE_TYPES = frozenset(SOURCES + TRANSFORMS + ("IteratorV2", "Iterator")) | FUNCTION_TYPES
+HANDLE_NODE_TYPES = (
+    frozenset(SOURCES + TRANSFORMS + ("IteratorV2", "Iterator", "ZipDataset")) | FUNCTION_TYPES
+)
 IMPORTERS = {
     **{t: _source for t in SOURCES},
     **{t: _transform for t in TRANSFORMS},
+    "ZipDataset": _zip,
     "IteratorV2": _iterator,
     "Iterator": _iterator,
     "MakeIterator": _make_iterator,
@@ -396,6 +430,8 @@ _FUNCTION_NODES = {
     "filter": "FilterDataset",
     "flat_map": "FlatMapDataset",
     "interleave": "InterleaveDataset",
+    "take_while": "TakeWhileDataset",
+    "scan": "ScanDataset",
 }
 
 
@@ -438,6 +474,12 @@ def _dataset_nodes(
             bounds = [_int64(w, f"{base}/{k}", node[k]) for k in ("start", "stop", "step")]
         attrs = {"output_types": [dtypes.int64], "output_shapes": [TensorShape([])]}
         return write("RangeDataset", bounds, attrs), [dtypes.int64], [TensorShape([])]
+    if kind == "zip":
+        parts = [_dataset_nodes(w, op, c, ins) for c in node["children"]]
+        types = [t for _, ts, _ in parts for t in ts]
+        shapes = [sh for _, _, ss in parts for sh in ss]
+        attrs = {"output_types": types, "output_shapes": shapes, "N": len(parts)}
+        return write("ZipDataset", [r for r, _, _ in parts], attrs), types, shapes
     known = ("repeat", "batch", "shuffle", "take", "skip", *_FUNCTION_NODES)
     if kind not in known or node.get("sparse") or node.get("tolerant"):
         raise _no_form(op, f"a dataset node {kind!r}")
@@ -492,22 +534,32 @@ def _function_node(
         fname = function_forms.write_body(w, body, kind)
         types = [t.dtype for t in body.outputs]
         shapes = [t.shape for t in body.outputs]
-    else:  # filter: the elements it keeps
+    elif kind == "scan":  # f(state..., element..., captured...) -> (state..., element...)
+        fname = function_forms.write_body(w, body, kind)
+        ns = len(node["init"])
+        types = [t.dtype for t in body.outputs[ns:]]
+        shapes = [t.shape for t in body.outputs[ns:]]
+    else:  # filter, take_while: the elements it keeps
         fname = function_forms.write_body(w, body, kind)
         _, types, shapes = child
-    inputs = [child[0]] + [ins.refs[k] for k in caps]
+    state = [ins.refs[t["input"]] for t in node.get("init", [])]
+    inputs = [child[0], *state] + [ins.refs[k] for k in caps]
     if kind == "interleave":
         base = "dataset" if isinstance(w, function_forms.FunctionWriter) else f"{op.name}/dataset"
         inputs += [_int64(w, f"{base}/cycle_length", node["cycle"])]
         inputs += [_int64(w, f"{base}/block_length", node["block"])]
+    predicate = kind in ("filter", "take_while")
     attrs: dict[str, Any] = {
-        "predicate" if kind == "filter" else "f": function_forms.func_attr(fname),
+        "predicate" if predicate else "f": function_forms.func_attr(fname),
         "Targuments": [ins.tensors[k].dtype for k in caps],
         "output_types": types,
         "output_shapes": shapes,
     }
     if kind == "map":
         attrs.update(use_inter_op_parallelism=True, preserve_cardinality=False)
+    if kind == "scan":
+        attrs["Tstate"] = [ins.tensors[t["input"]].dtype for t in node["init"]]
+        attrs.update(preserve_cardinality=False, use_default_device=True)
     return write(_FUNCTION_NODES[kind], inputs, attrs), types, shapes
 
 

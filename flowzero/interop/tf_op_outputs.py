@@ -53,6 +53,11 @@ _BY_SIGNATURE = {
         "SigmoidGrad SquaredDifference Sub TanhGrad TruncateDiv TruncateMod Xdivy Xlog1py "
         "Xlogy Zeta "
     ),
+    "handle": (
+        "BatchDatasetV2 FilterDataset FlatMapDataset InterleaveDataset IteratorV2 MapDataset "
+        "OneShotIterator RangeDataset RepeatDataset ScanDataset ShuffleDataset SkipDataset "
+        "TakeDataset TakeWhileDataset TensorDataset TensorSliceDataset ZipDataset "
+    ),
     "out": (
         "ApplyAdadelta ApplyAdagrad ApplyAdagradDA ApplyAdam ApplyCenteredRMSProp ApplyFtrl "
         "ApplyFtrlV2 ApplyGradientDescent ApplyMomentum ApplyProximalAdagrad "
@@ -62,11 +67,6 @@ _BY_SIGNATURE = {
     "output_ref": (
         "Assign AssignAdd AssignSub ScatterAdd ScatterDiv ScatterMax ScatterMin ScatterMul "
         "ScatterNdAdd ScatterNdSub ScatterNdUpdate ScatterSub ScatterUpdate "
-    ),
-    "handle": (
-        "BatchDatasetV2 FilterDataset FlatMapDataset InterleaveDataset MapDataset "
-        "RangeDataset RepeatDataset ShuffleDataset SkipDataset TakeDataset TensorDataset "
-        "TensorSliceDataset "
     ),
     "": ("Assert MakeIterator MergeV2Checkpoints NoOp PrintV2 SaveV2 WriteFile "),
     "activations": ("Elu LeakyRelu Relu Relu6 Selu Softplus Softsign "),

@@ -16,7 +16,17 @@ from flowzero.proto import graph_pb2, meta_graph_pb2
 from tests.interop.helpers import FIXTURES
 
 DIR = FIXTURES.parent / "tf_interop"
-ONE_SHOT = ("flat", "inter", "inter_par", "plain", "cond_while", "map_and_batch")
+ONE_SHOT = (
+    "flat",
+    "inter",
+    "inter_par",
+    "plain",
+    "cond_while",
+    "map_and_batch",
+    "zipped",
+    "take_while",
+    "scan",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -72,13 +82,17 @@ def test_fixture_holds_every_function_carrying_node_type():
         "MapAndBatchDataset",
         "StatelessIf",
         "StatelessWhile",
+        "ZipDataset",
+        "TakeWhileDataset",
+        "ScanDataset",
     } <= types
 
 
 def test_tf_written_pipelines_import_from_the_meta_graph():
     """map (a captured constant) -> filter -> batch behind an initializable iterator, and
     flat_map / interleave / parallel interleave / map / map with a cond and a while loop /
-    map_and_batch behind one-shot iterators give TF's elements, in TF's order."""
+    map_and_batch / zip then map / take_while / scan behind one-shot iterators give TF's
+    elements, in TF's order."""
     tf.train.import_meta_graph(str(DIR / "dataset_functions.meta"))
     types = {op.type for op in tf.get_default_graph().get_operations()}
     assert "MapDataset" not in types and "OneShotIterator" not in types  # flowzero's own ops
@@ -273,17 +287,76 @@ def test_one_shot_iterator_over_a_placeholder_has_no_tf_form():
     assert len(gd.library.function) == 0
 
 
-def test_ignore_errors_and_scan_keep_having_no_tf_form():
+def test_ignore_errors_and_padded_batch_keep_having_no_tf_form():
     with tf.Graph().as_default() as g:
         ds = tf.data.Dataset.range(3).map(lambda i: i * 2)
         ds.apply(tf.data.experimental.ignore_errors()).make_initializable_iterator().get_next()
-        scanned = tf.data.Dataset.range(3).apply(
-            tf.data.experimental.scan(np.int64(0), lambda s, x: (s + x, s))
-        )
-        scanned.make_initializable_iterator().get_next()
+        padded = tf.data.Dataset.range(3).map(lambda i: tf.fill([i], i)).padded_batch(2, [None])
+        padded.make_initializable_iterator().get_next()
     gd = g.as_graph_def()
     why = [n.attr[NO_TF_FORM_ATTR].s.decode() for n in gd.node if NO_TF_FORM_ATTR in n.attr]
-    assert len(why) == 2 and "'ignore_errors'" in why[0] and "'scan'" in why[1]
+    assert len(why) == 2 and "'ignore_errors'" in why[0] and "'padded_batch'" in why[1]
+    assert len(gd.library.function) == 0
+
+
+def _zip_scan_take_while() -> tf.Graph:
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.data.Dataset.range(6)
+        b = tf.data.Dataset.from_tensor_slices(np.arange(6.0) * 2)
+        z = tf.data.Dataset.zip((a, (b, a))).map(lambda x, yw: x + tf.cast(yw[0], tf.int64) + yw[1])
+        tf.identity(z.make_one_shot_iterator().get_next(), name="zipped")
+        tw = a.apply(tf.data.experimental.take_while(lambda x: x < 3))
+        tf.identity(tw.make_one_shot_iterator().get_next(), name="take_while")
+        s = tf.constant(3, tf.int64)
+        sc = a.apply(tf.data.experimental.scan(np.int64(0), lambda st, x: (st + x, st * s)))
+        tf.identity(sc.make_initializable_iterator().get_next(), name="scan")
+    return g
+
+
+def _drain_all(sess: object, out_of_range: type) -> dict[str, list]:
+    sess.run("MakeIterator")
+    got = {}
+    for k in ("zipped", "take_while", "scan"):
+        got[k] = []
+        while True:
+            try:
+                got[k].append(sess.run(f"{k}:0"))
+            except out_of_range:
+                break
+    return got
+
+
+ZIP_SCAN_TAKE_WHILE = {
+    "zipped": [0, 4, 8, 12, 16, 20],
+    "take_while": [0, 1, 2],
+    "scan": [0, 0, 3, 9, 18, 30],
+}
+
+
+def test_zip_take_while_and_scan_are_written_and_read_back():
+    g = _zip_scan_take_while()
+    with g.as_default(), tf.Session() as sess:
+        assert _drain_all(sess, errors.OutOfRangeError) == ZIP_SCAN_TAKE_WHILE
+    gd = g.as_graph_def()
+    assert not [n.name for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    inner = {n.op for n in gd.node} | {n.op for f in gd.library.function for n in f.node_def}
+    assert {"ZipDataset", "TakeWhileDataset", "ScanDataset"} <= inner
+    scan = next(n for n in gd.node if n.op == "ScanDataset")
+    assert len(scan.attr["Tstate"].list.type) == 1 and len(scan.attr["Targuments"].list.type) == 1
+    with tf.Graph().as_default(), tf.Session() as sess:
+        tf.import_graph_def(gd, name="")
+        assert _drain_all(sess, errors.OutOfRangeError) == ZIP_SCAN_TAKE_WHILE
+
+
+def test_tensorflow_runs_zip_take_while_and_scan():
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    gd = v1.GraphDef.FromString(_zip_scan_take_while().as_graph_def().SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            assert _drain_all(sess, real.errors.OutOfRangeError) == ZIP_SCAN_TAKE_WHILE
 
 
 # -- TensorFlow runs flowzero's graphs -------------------------------------------------------------
