@@ -29,13 +29,13 @@ from typing import Any
 
 from flowzero.framework import errors
 from flowzero.framework.graph import Operation, Tensor, get_default_graph
-from flowzero.interop import dataset_forms
+from flowzero.interop import dataset_functions
 
 IF_TYPES = frozenset({"If", "StatelessIf"})
 WHILE_TYPES = frozenset({"While", "StatelessWhile"})
 CALL_TYPES = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
 # tf.data nodes whose attr names a function (MapDataset's `f`, OneShotIterator's factory)
-DATASET_TYPES = dataset_forms.FUNCTION_TYPES
+DATASET_TYPES = dataset_functions.FUNCTION_TYPES
 FUNCTIONAL_TYPES = IF_TYPES | WHILE_TYPES | CALL_TYPES | DATASET_TYPES
 # The attrs of those nodes the importer reads (their type lists may hold DT_RESOURCE, which
 # flowzero has no dtype for: a variable passes through as its own storage tensor).
@@ -346,7 +346,7 @@ def build_functional(
     if op_type in lib:  # a node whose op type is a function of the library: a call
         return call(lib, op_type, inputs, build_node, supported, where)
     if op_type in DATASET_TYPES:
-        return dataset_forms.build_with_function(
+        return dataset_functions.build_with_function(
             op_type,
             node,
             inputs,
