@@ -79,7 +79,11 @@ def build_with_function(
     from flowzero.interop.dataset_forms import DatasetHandle, IteratorHandle
 
     if tf_type == "OneShotIterator":
-        made = call(_func(node, "dataset_factory", where), [])
+        from flowzero.framework.graph import get_default_graph
+
+        # (under the iterator's name: the factory's node names are the outer graph's too)
+        with get_default_graph().name_scope(name.rstrip("/")):
+            made = call(_func(node, "dataset_factory", where), [])
         if len(made) != 1 or not isinstance(made[0], DatasetHandle):
             raise errors.UnimplementedError(
                 None, None, f"{where}: its dataset factory must return one dataset."

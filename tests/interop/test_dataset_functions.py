@@ -516,3 +516,30 @@ def test_two_one_shot_iterators_over_equal_datasets_share_one_factory():
         with tf.Session() as sess:
             assert [sess.run("a:0") for _ in range(3)] == [0, 1, 2]
             assert [sess.run("b:0") for _ in range(3)] == [0, 1, 2]  # each its own iterator
+
+
+def test_factory_nodes_do_not_take_the_names_of_the_graphs_nodes():
+    """A OneShotIterator before the graph's own nodes of the same names (the factory's
+    copies of them): the factory's nodes go under the iterator's name."""
+    g, _ = _pipeline_with_const_named_like_the_factorys()
+    gd = g.as_graph_def()
+    nodes = sorted(gd.node, key=lambda n: n.op != "OneShotIterator")  # the iterator first
+    del gd.node[:]
+    gd.node.extend(nodes)
+    with tf.Graph().as_default() as g2:
+        tf.import_graph_def(gd, name="")
+        names = [op.name for op in g2.get_operations()]
+        assert len(names) == len(set(names)) and "OneShotIterator/rows" in names
+        assert g2.get_operation_by_name("rows").type == "Const"
+        with tf.Session() as sess:
+            np.testing.assert_array_equal(_drain(sess, "y:0"), [2, 4, 6])
+            np.testing.assert_array_equal(sess.run("rows:0"), [1, 2, 3])
+
+
+def _pipeline_with_const_named_like_the_factorys() -> tuple[tf.Graph, None]:
+    g = tf.Graph()
+    with g.as_default():
+        rows = tf.constant([1, 2, 3], name="rows")
+        ds = tf.data.Dataset.from_tensor_slices(rows).map(lambda r: r * 2)
+        tf.identity(ds.make_one_shot_iterator().get_next(), name="y")
+    return g, None
