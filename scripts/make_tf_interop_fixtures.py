@@ -25,7 +25,9 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
   graph's library): from_tensor_slices -> map (a captured constant, num_parallel_calls) ->
   filter -> batch with an initializable iterator; range -> flat_map (an inner range) with a
   one-shot iterator (OneShotIterator and its dataset factory); from_tensor_slices ->
-  interleave (cycle 2) and the same with num_parallel_calls, one-shot; a plain map, a map
+  interleave (cycle 2) and the same with num_parallel_calls, and
+  tf.data.experimental.parallel_interleave (LegacyParallelInterleaveDatasetV2), one-shot; a
+  plain map, a map
   holding a tf.cond and a tf.while_loop (StatelessIf / StatelessWhile in the function), and
   map_and_batch (MapAndBatchDataset), a zip of nested datasets then a map, take_while and scan
   (a captured constant), one-shot. dataset_functions_expected.npz: TF's elements of each
@@ -180,6 +182,7 @@ ONE_SHOT = (
     "flat",
     "inter",
     "inter_par",
+    "legacy_inter",
     "plain",
     "cond_while",
     "map_and_batch",
@@ -215,6 +218,12 @@ def _dataset_functions(tf, v1) -> None:
             num_parallel_calls=2,
         )
         tf.identity(v1.data.make_one_shot_iterator(par).get_next(), name="inter_par")
+        legacy = tf.data.Dataset.from_tensor_slices(rows).apply(
+            tf.data.experimental.parallel_interleave(
+                lambda r: tf.data.Dataset.from_tensor_slices(r + 1), cycle_length=2, block_length=2
+            )
+        )
+        tf.identity(v1.data.make_one_shot_iterator(legacy).get_next(), name="legacy_inter")
         plain = tf.data.Dataset.range(6).map(lambda i: tf.cast(i * i, tf.float32) - 0.5)
         tf.identity(v1.data.make_one_shot_iterator(plain).get_next(), name="plain")
 

@@ -30,6 +30,11 @@ _INTERLEAVES = (
     "ParallelInterleaveDatasetV2",
     "ParallelInterleaveDatasetV3",
     "ParallelInterleaveDatasetV4",
+    # tf.data.experimental.parallel_interleave (TF 1.x; TF 2.x's Legacy...): in order unless
+    # sloppy / not deterministic, where any order is TF's
+    "ParallelInterleaveDataset",
+    "ExperimentalParallelInterleaveDataset",
+    "LegacyParallelInterleaveDatasetV2",
 )
 _MAP_AND_BATCH = ("MapAndBatchDataset", "ExperimentalMapAndBatchDataset")  # (TF 1.x)
 _TAKE_WHILE = ("TakeWhileDataset", "ExperimentalTakeWhileDataset")
