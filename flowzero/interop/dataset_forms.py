@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from flowzero.framework import dtypes, errors
+from flowzero.framework import errors
 from flowzero.framework.graph import Tensor
 from flowzero.framework.shapes import TensorShape
-from flowzero.interop import dataset_functions, function_forms
+from flowzero.interop import dataset_functions
 
 EXPORT_TYPES = ("MakeIterator", "IteratorGetNext", "IteratorToStringHandle")
 
@@ -211,180 +211,9 @@ IMPORTERS = {
 }
 
 
-# -- export ------------------------------------------------------------------------------------
-def _no_form(op: Any, why: str) -> errors.UnimplementedError:
-    return function_forms.no_form(op, why)
-
-
-def _iterator_node(w: Any, op: Any) -> str:
-    """The iterator node of op's iterator, written once per iterator: an IteratorV2, or for a
-    one-shot iterator a OneShotIterator whose dataset factory function builds its dataset."""
-    a = op.opdef.attrs
-    key = ("iterator", a["key"])
-    if key not in w.handles:
-        attrs = {"shared_name": "", "container": "", **_specs(a)}
-        if a.get("one_shot"):
-            attrs["dataset_factory"] = function_forms.func_attr(_factory(w, op))
-            w.handles[key] = name = w.unique("OneShotIterator")
-            w.node(name, "OneShotIterator", [], attrs)
-        else:
-            w.handles[key] = name = w.unique("IteratorV2")
-            w.node(name, "IteratorV2", [], attrs)
-    return w.handles[key]
-
-
-def _factory(w: Any, op: Any) -> str:
-    """The dataset factory function of a one-shot iterator: the tensors its dataset reads,
-    copied in as constants (TF captures them by value), then the dataset nodes."""
-    from flowzero.ops.common import static_value
-
-    a = op.opdef.attrs
-    name, fw = function_forms.new_function(w, ("factory", a["key"]), "make_dataset")
-    if fw is None:
-        return name
-    refs = []
-    for t in op.inputs:
-        value = static_value(t)
-        if value is None:
-            raise _no_form(
-                op,
-                f"a one-shot iterator whose dataset reads '{t.name}', which is not a constant "
-                "(TF's dataset factory captures values; use an initializable iterator),",
-            )
-        const = fw.unique(t.op.name)
-        value = np.asarray(value, dtype=object if t.dtype is dtypes.string else t.dtype.np)
-        fw.node(const, "Const", [], {"dtype": t.dtype, "value": value})
-        refs.append(fw.out(const))
-    ref, _, _ = _dataset_nodes(fw, op, a["tree"], _Refs(refs, op.inputs))
-    fw.add_output("handle", dtypes.variant, ref)
-    fw.fdef.signature.is_stateful = True
-    return function_forms.finish(fw)
-
-
-class _Refs:
-    """The tensors a dataset tree reads ({"input": k}): their references and specs."""
-
-    def __init__(self, refs: list[str], tensors: list[Any]) -> None:
-        self.refs, self.tensors = refs, tensors
-
-
-def _specs(a: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "output_types": [dt for _, dt in a["out_specs"]],
-        "output_shapes": [TensorShape(sh) for sh, _ in a["out_specs"]],
-    }
-
-
-def _out(w: Any, name: str) -> str:
-    """The reference to a node's (only) output: its name in a graph, `name:arg:0` in a
-    function."""
-    return w.out(name) if isinstance(w, function_forms.FunctionWriter) else name
-
-
-def _int64(w: Any, base: str, value: Any) -> str:
-    name = w.unique(base)
-    arr = np.asarray(value, np.int64)
-    w.node(name, "Const", [], {"dtype": dtypes.int64, "value": arr})
-    return _out(w, name)
-
-
-def _dataset_nodes(
-    w: Any, op: Any, node: Any, ins: _Refs
-) -> tuple[str, list[Any], list[TensorShape]]:
-    """Writes the dataset nodes of flowzero's tree `node`, whose {"input": k} are ins's;
-    (the reference to the last node, element types, element shapes)."""
-    kind = node.get("op") if isinstance(node, dict) else None
-    in_function = isinstance(w, function_forms.FunctionWriter)
-    base = "dataset" if in_function else f"{op.name}/dataset"
-
-    def write(tf_type: str, inputs: list[str], attrs: dict[str, Any]) -> str:
-        name = w.unique(f"{base}/{tf_type}")
-        w.node(name, tf_type, inputs, attrs)
-        return _out(w, name)
-
-    if kind in ("slices", "tensors"):
-        ks = [t["input"] for t in node["tensors"]]
-        xs = [ins.tensors[k] for k in ks]
-        shapes = [
-            TensorShape(None if x.shape.known is None else x.shape.known[1:])
-            if kind == "slices"
-            else x.shape
-            for x in xs
-        ]
-        types = [x.dtype for x in xs]
-        tf_type = "TensorSliceDataset" if kind == "slices" else "TensorDataset"
-        attrs = {"Toutput_types": types, "output_shapes": shapes}
-        return write(tf_type, [ins.refs[k] for k in ks], attrs), types, shapes
-    if kind == "range":
-        if any(isinstance(node[k], dict) for k in ("start", "stop", "step")):
-            bounds = [
-                ins.refs[node[k]["input"]]
-                if isinstance(node[k], dict)
-                else _int64(w, f"{base}/{k}", node[k])
-                for k in ("start", "stop", "step")
-            ]
-        else:
-            bounds = [_int64(w, f"{base}/{k}", node[k]) for k in ("start", "stop", "step")]
-        attrs = {"output_types": [dtypes.int64], "output_shapes": [TensorShape([])]}
-        return write("RangeDataset", bounds, attrs), [dtypes.int64], [TensorShape([])]
-    if kind == "zip":
-        parts = [_dataset_nodes(w, op, c, ins) for c in node["children"]]
-        types = [t for _, ts, _ in parts for t in ts]
-        shapes = [sh for _, _, ss in parts for sh in ss]
-        attrs = {"output_types": types, "output_shapes": shapes, "N": len(parts)}
-        return write("ZipDataset", [r for r, _, _ in parts], attrs), types, shapes
-    known = ("repeat", "batch", "shuffle", "take", "skip", *dataset_functions.NODES)
-    if kind not in known or node.get("sparse") or node.get("tolerant"):
-        raise _no_form(op, f"a dataset node {kind!r}")
-    child, types, shapes = _dataset_nodes(w, op, node["child"], ins)
-    extra: dict[str, Any] = {}
-    if kind in dataset_functions.NODES:
-        child_nodes = (child, types, shapes)
-        return dataset_functions.function_node(w, op, node, ins, child_nodes, write)
-    if kind == "batch":
-        first = node["n"] if node["drop"] else None
-        shapes = [TensorShape([first]).concatenate(s) for s in shapes]
-        drop = w.unique(f"{base}/drop_remainder")
-        w.node(drop, "Const", [], {"dtype": dtypes.bool, "value": np.asarray(node["drop"])})
-        inputs = [child, _int64(w, f"{base}/batch_size", node["n"]), _out(w, drop)]
-        tf_type, extra = "BatchDatasetV2", {"parallel_copy": False}
-    elif kind == "shuffle":
-        seed = node["seed"] or 0
-        inputs = [child, _int64(w, f"{base}/buffer_size", node["buffer"])]
-        inputs += [_int64(w, f"{base}/seed", seed), _int64(w, f"{base}/seed2", seed)]
-        tf_type, extra = "ShuffleDataset", {"reshuffle_each_iteration": node["reshuffle"]}
-    else:
-        tf_type = {"repeat": "RepeatDataset", "take": "TakeDataset", "skip": "SkipDataset"}[kind]
-        inputs = [child, _int64(w, f"{base}/count", node["count"])]
-    attrs = {**extra, "output_types": types, "output_shapes": shapes}
-    return write(tf_type, inputs, attrs), types, shapes
-
-
+# -- export (dataset_export.py) -------------------------------------------------------------
 def emit(w: Any, op: Any) -> None:
-    """flowzero's MakeIterator / IteratorGetNext in TF's form (see the module docstring)."""
-    a = op.opdef.attrs
-    if op.type == "IteratorGetNext" and a.get("by_handle"):
-        raise _no_form(op, "an iterator read by its string handle")
-    functions, handles = len(w.gd.library.function), dict(w.handles)
-    try:
-        _emit(w, op, a)
-    except errors.UnimplementedError:  # (the writer drops the nodes; the functions go too)
-        del w.gd.library.function[functions:]
-        w.handles.clear()
-        w.handles.update(handles)
-        raise
+    """flowzero's MakeIterator / IteratorGetNext / IteratorToStringHandle in TF's form."""
+    from flowzero.interop import dataset_export
 
-
-def _emit(w: Any, op: Any, a: dict[str, Any]) -> None:
-    if op.type == "MakeIterator":
-        dataset, _, _ = _dataset_nodes(
-            w, op, a["tree"], _Refs([w.ref(x) for x in op.inputs], op.inputs)
-        )
-        inputs = [dataset, _iterator_node(w, op)]
-        attrs = {}
-    elif op.type == "IteratorToStringHandle":
-        inputs, attrs = [_iterator_node(w, op)], {}
-    else:
-        inputs, attrs = [_iterator_node(w, op)], _specs(a)
-    node = w.node(op.name, op.type, inputs, attrs)
-    node.input.extend(f"^{c.name}" for c in op.control_inputs)
+    dataset_export.emit(w, op)

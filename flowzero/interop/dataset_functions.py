@@ -187,7 +187,7 @@ def function_node(
 ) -> tuple[str, list[Any], list[TensorShape]]:
     """map / filter / flat_map / interleave: the node, its function written to the library,
     the captured tensors as its `other_arguments`."""
-    from flowzero.interop.dataset_forms import _dataset_nodes, _int64, _Refs
+    from flowzero.interop.dataset_export import _dataset_nodes, _int64, _Refs
 
     kind = node["op"]
     body = node["body"]
