@@ -30,7 +30,8 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
   plain map, a map
   holding a tf.cond and a tf.while_loop (StatelessIf / StatelessWhile in the function), and
   map_and_batch (MapAndBatchDataset), a zip of nested datasets then a map, take_while and scan
-  (a captured constant), one-shot. dataset_functions_expected.npz: TF's elements of each
+  (a captured constant), padded_batch, unbatch, a map failing on one element under
+  ignore_errors, one-shot. dataset_functions_expected.npz: TF's elements of each
   (`map_x`, `map_y`, and the one-shot ones by name). Written alone by
   `make_tf_interop_fixtures.py dataset_functions`.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
@@ -189,6 +190,9 @@ ONE_SHOT = (
     "zipped",
     "take_while",
     "scan",
+    "padded",
+    "unbatched",
+    "ignored",
 )
 
 
@@ -251,6 +255,15 @@ def _dataset_functions(tf, v1) -> None:
             tf.data.experimental.scan(np.float32(1.0), lambda s, i: (s * scale + 1.0, s))
         )
         tf.identity(v1.data.make_one_shot_iterator(sc).get_next(), name="scan")
+        filled = tf.data.Dataset.range(1, 5).map(lambda i: tf.fill([i], i))
+        padded = filled.padded_batch(2, [5], np.int64(-1))
+        tf.identity(v1.data.make_one_shot_iterator(padded).get_next(), name="padded")
+        unbatched = padded.unbatch()
+        tf.identity(v1.data.make_one_shot_iterator(unbatched).get_next(), name="unbatched")
+        table = tf.constant([10.0, 20.0, 30.0])
+        ignored = tf.data.Dataset.range(4).map(lambda i: tf.gather(table, 2 - i))
+        ignored = ignored.apply(tf.data.experimental.ignore_errors())  # i = 3 fails
+        tf.identity(v1.data.make_one_shot_iterator(ignored).get_next(), name="ignored")
         v1.train.export_meta_graph(str(OUT / "dataset_functions.meta"), graph=g)
         got: dict[str, list] = {k: [] for k in ("map_x", "map_y", *ONE_SHOT)}
         with v1.Session() as sess:

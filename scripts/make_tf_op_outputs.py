@@ -18,7 +18,8 @@ EXTRA = (
     "Identity BatchMatMulV2 AddV2 Const TensorSliceDataset TensorDataset RangeDataset "
     "RepeatDataset BatchDatasetV2 ShuffleDataset TakeDataset SkipDataset MapDataset "
     "FilterDataset FlatMapDataset InterleaveDataset UnsortedSegmentSum ZipDataset "
-    "TakeWhileDataset ScanDataset OneShotIterator IteratorV2 If While"
+    "TakeWhileDataset ScanDataset OneShotIterator IteratorV2 If While PaddedBatchDatasetV2 "
+    "UnbatchDataset IgnoreErrorsDataset"
 ).split()
 
 

@@ -140,9 +140,15 @@ def _dataset_nodes(
         shapes = [sh for _, _, ss in parts for sh in ss]
         attrs = {"output_types": types, "output_shapes": shapes, "N": len(parts)}
         return write("ZipDataset", [r for r, _, _ in parts], attrs), types, shapes
-    known = ("repeat", "batch", "shuffle", "take", "skip", *dataset_functions.NODES)
-    if kind not in known or node.get("sparse") or node.get("tolerant"):
+    known = ("repeat", "batch", "shuffle", "take", "skip", "padded_batch", "unbatch")
+    known += ("ignore_errors", *dataset_functions.NODES)
+    if kind not in known or node.get("sparse"):
         raise _no_form(op, f"a dataset node {kind!r}")
+    if kind == "ignore_errors":
+        from flowzero.interop.dataset_forms import ignores_as_tf
+
+        if not ignores_as_tf(node["child"]):
+            raise _no_form(op, "ignore_errors over more than a chain of maps and filters")
     child, types, shapes = _dataset_nodes(w, op, node["child"], ins)
     extra: dict[str, Any] = {}
     if kind in dataset_functions.NODES:
@@ -155,6 +161,29 @@ def _dataset_nodes(
         w.node(drop, "Const", [], {"dtype": dtypes.bool, "value": np.asarray(node["drop"])})
         inputs = [child, _int64(w, f"{base}/batch_size", node["n"]), _out(w, drop)]
         tf_type, extra = "BatchDatasetV2", {"parallel_copy": False}
+    elif kind == "padded_batch":
+        dims = node["dims"]
+        shapes = [TensorShape([node["n"] if node["drop"] else None, *d]) for d in dims]
+        inputs = [child, _int64(w, f"{base}/batch_size", node["n"])]
+        inputs += [
+            _int64(w, f"{base}/padded_shape", [-1 if d is None else d for d in ds]) for ds in dims
+        ]
+        for pad, dt in zip(node["pads"], types):
+            name = w.unique(f"{base}/padding_value")
+            w.node(name, "Const", [], {"dtype": dt, "value": np.asarray(pad, dt.np)})
+            inputs.append(_out(w, name))
+        drop = w.unique(f"{base}/drop_remainder")
+        w.node(drop, "Const", [], {"dtype": dtypes.bool, "value": np.asarray(node["drop"])})
+        inputs.append(_out(w, drop))
+        attrs = {"parallel_copy": False, "Toutput_types": types, "output_shapes": shapes}
+        attrs["N"] = len(dims)
+        return write("PaddedBatchDatasetV2", inputs, attrs), types, shapes
+    elif kind in ("unbatch", "ignore_errors"):
+        if kind == "unbatch":
+            shapes = [TensorShape(None if s.known is None else s.known[1:]) for s in shapes]
+        tf_type = "UnbatchDataset" if kind == "unbatch" else "IgnoreErrorsDataset"
+        inputs = [child]
+        extra = {} if kind == "unbatch" else {"log_warning": False}
     elif kind == "shuffle":
         seed = node["seed"] or 0
         inputs = [child, _int64(w, f"{base}/buffer_size", node["buffer"])]

@@ -11,8 +11,9 @@ own) and the iterator node an `IteratorHandle` (a reinitializable flowzero Itera
 node's types and shapes), which MakeIterator and IteratorGetNext build into flowzero's ops.
 
 Imported: tensor and tensor-slice sources, range (its bounds may be tensors, inside a
-function), repeat, batch (V1 / V2), take, skip, shuffle (V1-V3; the seeds are not TF's, so the
-order differs), zip, prefetch, cache (no effect), and the nodes that carry a function (map,
+function), repeat, batch (V1 / V2), padded_batch (V1 / V2), unbatch, take, skip, shuffle (V1-V3; the
+seeds are not TF's, so the order differs), zip, ignore_errors (over a chain of maps and
+filters: `ignores_as_tf`), prefetch, cache (no effect), and the nodes that carry a function (map,
 filter, flat_map, interleave, take_while, scan; one-shot iterators: dataset_functions.py).
 Other dataset ops (readers, other experimental ones) are refused with UnimplementedError
 naming the node.
@@ -23,8 +24,9 @@ IteratorV2 (one per iterator) and TF's MakeIterator; IteratorGetNext and
 IteratorToStringHandle read the IteratorV2, or a OneShotIterator whose dataset factory
 function (function_forms.py) holds the dataset's tensors as constants (TF captures them by
 value: a one-shot iterator over a placeholder or a variable has no TF form). Other
-transformations (padded_batch, unbatch, ignore_errors, generators, readers, sparse elements)
-and iterators read by their string handle have no TF form here.
+transformations (generators, readers, sparse elements, the other experimental ones,
+ignore_errors over more than a chain of maps and filters) and iterators read by their string
+handle have no TF form here.
 """
 
 from __future__ import annotations
@@ -116,8 +118,65 @@ def _transform(ctx: Any, inputs: list[Any]) -> list[Any]:
         elif t.startswith("ShuffleDataset"):
             again = bool(ctx.attrs.get("reshuffle_each_iteration", True))
             ds = ds.shuffle(_scalar(ctx, inputs[1], "the buffer size"), None, again)
+        elif t.startswith("PaddedBatchDataset"):
+            ds = _padded_batch(ctx, ds, inputs)
+        elif t in ("UnbatchDataset", "ExperimentalUnbatchDataset"):
+            ds = ds.unbatch()
+        elif t in ("IgnoreErrorsDataset", "ExperimentalIgnoreErrorsDataset"):
+            from flowzero.data.experimental import ignore_errors
+
+            ds = ds.apply(ignore_errors())
+            if not ignores_as_tf(ds._node["child"]):
+                raise errors.UnimplementedError(
+                    None,
+                    None,
+                    f"{ctx.where}: an error below a batch (or another transformation that "
+                    "is not a map or filter) loses TF's partial batch; flowzero drops only the "
+                    "failing element. Not imported.",
+                )
         # PrefetchDataset, CacheDataset(V2), ModelDataset, OptimizeDataset: the same elements
     return [DatasetHandle(ds, ctx.name)]
+
+
+def _padded_batch(ctx: Any, ds: Any, inputs: list[Any]) -> Any:
+    """PaddedBatchDataset(V2)(input, batch_size, padded_shapes (N), padding_values (N)
+    [, drop_remainder])."""
+    from flowzero.framework import nest
+
+    n = len(ds._specs)
+    shapes = [
+        [None if d < 0 else int(d) for d in np.asarray(ctx.constant(t, "a padded shape"))]
+        for t in inputs[2 : 2 + n]
+    ]
+    pads = [ctx.constant(t, "a padding value") for t in inputs[2 + n : 2 + 2 * n]]
+    drop = len(inputs) > 2 + 2 * n and bool(
+        np.asarray(ctx.constant(inputs[2 + 2 * n], "drop_remainder"))
+    )
+    structure = ds._structure
+
+    def packed(xs: list[Any]) -> Any:
+        return nest.pack_sequence_as(structure, xs) if nest.is_sequence(structure) else xs[0]
+
+    size = _scalar(ctx, inputs[1], "the batch size")
+    return ds.padded_batch(size, packed(shapes), packed(pads), drop_remainder=drop)
+
+
+def ignores_as_tf(node: Any) -> bool:
+    """Whether ignore_errors over `node` drops what TF's IgnoreErrorsDataset drops: flowzero
+    drops the element whose map / filter function fails (down the chain), TF whatever element
+    of its input fails, so they agree when the failing functions are those of a chain of maps
+    and filters right below it, and nothing under that chain carries a function."""
+    below = False
+    while isinstance(node, dict):
+        kind = node.get("op")
+        if kind in ("map", "filter") and not below:
+            node = node["child"]
+            continue
+        below = True
+        if "body" in node or node.get("tolerant") or "children" in node:
+            return False
+        node = node.get("child")
+    return True
 
 
 def _zip(ctx: Any, inputs: list[Any]) -> list[Any]:
@@ -194,6 +253,12 @@ TRANSFORMS = (
     "CacheDatasetV2",
     "ModelDataset",
     "OptimizeDataset",
+    "PaddedBatchDataset",
+    "PaddedBatchDatasetV2",
+    "UnbatchDataset",
+    "ExperimentalUnbatchDataset",
+    "IgnoreErrorsDataset",
+    "ExperimentalIgnoreErrorsDataset",
 )
 HANDLE_NODE_TYPES = (
     frozenset(SOURCES + TRANSFORMS + ("IteratorV2", "Iterator", "ZipDataset"))

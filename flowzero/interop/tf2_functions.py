@@ -280,7 +280,7 @@ class _Instance:
         return self.built[name]
 
     def outputs(self) -> list[Tensor]:
-        from flowzero.ops import array_ops
+        from flowzero.ops import control_ops
 
         sig = self.fdef.signature
         outs = []
@@ -298,8 +298,8 @@ class _Instance:
                 controls.append(op)
         if controls and outs:
             g = controls[0].graph
-            with g.control_dependencies(controls):
-                outs = [array_ops.identity(t) for t in outs]
+            with g.control_dependencies(controls):  # (a dataset passes as it is)
+                outs = [control_ops.identity(t) if isinstance(t, Tensor) else t for t in outs]
         return outs
 
 

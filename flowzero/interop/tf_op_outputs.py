@@ -54,9 +54,10 @@ _BY_SIGNATURE = {
         "Xlogy Zeta "
     ),
     "handle": (
-        "BatchDatasetV2 FilterDataset FlatMapDataset InterleaveDataset IteratorV2 MapDataset "
-        "OneShotIterator RangeDataset RepeatDataset ScanDataset ShuffleDataset SkipDataset "
-        "TakeDataset TakeWhileDataset TensorDataset TensorSliceDataset ZipDataset "
+        "BatchDatasetV2 FilterDataset FlatMapDataset IgnoreErrorsDataset InterleaveDataset "
+        "IteratorV2 MapDataset OneShotIterator PaddedBatchDatasetV2 RangeDataset "
+        "RepeatDataset ScanDataset ShuffleDataset SkipDataset TakeDataset TakeWhileDataset "
+        "TensorDataset TensorSliceDataset UnbatchDataset ZipDataset "
     ),
     "out": (
         "ApplyAdadelta ApplyAdagrad ApplyAdagradDA ApplyAdam ApplyCenteredRMSProp ApplyFtrl "

@@ -27,6 +27,9 @@ ONE_SHOT = (
     "zipped",
     "take_while",
     "scan",
+    "padded",
+    "unbatched",
+    "ignored",
 )
 
 
@@ -87,14 +90,17 @@ def test_fixture_holds_every_function_carrying_node_type():
         "ZipDataset",
         "TakeWhileDataset",
         "ScanDataset",
+        "PaddedBatchDatasetV2",
+        "UnbatchDataset",
+        "IgnoreErrorsDataset",
     } <= types
 
 
 def test_tf_written_pipelines_import_from_the_meta_graph():
     """map (a captured constant) -> filter -> batch behind an initializable iterator, and
     flat_map / interleave / parallel interleave / map / map with a cond and a while loop /
-    map_and_batch / zip then map / take_while / scan behind one-shot iterators give TF's
-    elements, in TF's order."""
+    map_and_batch / zip then map / take_while / scan / padded_batch / unbatch / ignore_errors
+    behind one-shot iterators give TF's elements, in TF's order."""
     tf.train.import_meta_graph(str(DIR / "dataset_functions.meta"))
     types = {op.type for op in tf.get_default_graph().get_operations()}
     assert "MapDataset" not in types and "OneShotIterator" not in types  # flowzero's own ops
@@ -139,7 +145,7 @@ def test_function_missing_from_the_library_is_refused():
 
 def test_python_function_inside_a_map_is_refused():
     gd = _fixture_graph_def()
-    f = _function(gd, "__inference_Dataset_map_lambda")
+    f = next(f for f in gd.library.function if any(n.op == "Mul" for n in f.node_def))
     next(n for n in f.node_def if n.op == "Mul").op = "EagerPyFunc"
     with pytest.raises(errors.UnimplementedError, match="EagerPyFunc"):
         tf.import_graph_def(gd, name="")
@@ -289,16 +295,35 @@ def test_one_shot_iterator_over_a_placeholder_has_no_tf_form():
     assert len(gd.library.function) == 0
 
 
-def test_ignore_errors_and_padded_batch_keep_having_no_tf_form():
+def test_ignore_errors_over_a_batch_has_no_tf_form():
+    """TF's IgnoreErrorsDataset over a batch loses the partial batch of a failing element;
+    flowzero drops the element only: not written."""
     with tf.Graph().as_default() as g:
-        ds = tf.data.Dataset.range(3).map(lambda i: i * 2)
+        ds = tf.data.Dataset.range(3).map(lambda i: i * 2).batch(2)
         ds.apply(tf.data.experimental.ignore_errors()).make_initializable_iterator().get_next()
-        padded = tf.data.Dataset.range(3).map(lambda i: tf.fill([i], i)).padded_batch(2, [None])
-        padded.make_initializable_iterator().get_next()
+        gen = tf.data.Dataset.from_generator(lambda: iter([1, 2]), tf.int64, [])
+        gen.make_initializable_iterator().get_next()
     gd = g.as_graph_def()
     why = [n.attr[NO_TF_FORM_ATTR].s.decode() for n in gd.node if NO_TF_FORM_ATTR in n.attr]
-    assert len(why) == 2 and "'ignore_errors'" in why[0] and "'padded_batch'" in why[1]
+    assert len(why) == 2 and "chain of maps and filters" in why[0] and "'generator'" in why[1]
     assert len(gd.library.function) == 0
+
+
+def test_tf_ignore_errors_over_a_batch_is_refused_on_import():
+    gd = _fixture_graph_def()
+    factory = next(
+        f for f in gd.library.function if any(n.op == "IgnoreErrorsDataset" for n in f.node_def)
+    )
+    node = next(n for n in factory.node_def if n.op == "IgnoreErrorsDataset")
+    size = factory.node_def.add(name="size", op="Const")
+    size.attr["dtype"].type = 9  # int64
+    size.attr["value"].tensor.dtype = 9
+    size.attr["value"].tensor.int64_val.append(2)
+    batch = factory.node_def.add(name="batched", op="BatchDataset")
+    batch.input.extend([node.input[0], "size:output:0"])
+    node.input[0] = "batched:handle:0"
+    with pytest.raises(errors.UnimplementedError, match="IgnoreErrorsDataset.*partial batch"):
+        tf.import_graph_def(gd, name="")
 
 
 def _zip_scan_take_while() -> tf.Graph:
@@ -545,3 +570,69 @@ def _pipeline_with_const_named_like_the_factorys() -> tuple[tf.Graph, None]:
         ds = tf.data.Dataset.from_tensor_slices(rows).map(lambda r: r * 2)
         tf.identity(ds.make_one_shot_iterator().get_next(), name="y")
     return g, None
+
+
+def _batching_pipelines() -> tuple[tf.Graph, dict[str, list]]:
+    """padded_batch (two components, a fixed and a free dimension, their padding values),
+    unbatch of it, and a map failing on one element under ignore_errors."""
+    g = tf.Graph()
+    with g.as_default():
+        d = tf.data.Dataset.range(1, 5).map(
+            lambda i: (tf.fill([i], i), tf.fill([2, i], tf.cast(i, tf.float32)))
+        )
+        padded = d.padded_batch(3, ([None], [2, 5]), (np.int64(-1), 0.5))
+        table = tf.constant([10.0, 20.0, 30.0])
+        ignored = tf.data.Dataset.range(4).map(lambda i: tf.gather(table, 2 - i))
+        ignored = ignored.apply(tf.data.experimental.ignore_errors())
+        for name, ds in (("padded", padded), ("unbatched", padded.unbatch())):
+            a, b = ds.make_initializable_iterator().get_next()
+            tf.identity(a, name=name)
+            tf.identity(b, name=f"{name}_b")
+        tf.identity(ignored.make_one_shot_iterator().get_next(), name="ignored")
+        with tf.Session() as sess:
+            want = _run_batching(sess, errors.OutOfRangeError)
+    return g, want
+
+
+def _run_batching(sess: object, out_of_range: type) -> dict[str, list]:
+    for op in sess.graph.get_operations():
+        if op.type == "MakeIterator":
+            sess.run(op)
+    got: dict[str, list] = {}
+    for k, fetches in (
+        ("padded", ["padded:0", "padded_b:0"]),
+        ("unbatched", ["unbatched:0", "unbatched_b:0"]),
+        ("ignored", ["ignored:0"]),
+    ):
+        got[k] = []
+        while True:
+            try:
+                got[k].append([v.tolist() for v in sess.run(fetches)])
+            except out_of_range:
+                break
+    return got
+
+
+def test_padded_batch_unbatch_and_ignore_errors_are_written_and_read_back():
+    g, want = _batching_pipelines()
+    assert [len(want[k]) for k in ("padded", "unbatched", "ignored")] == [2, 4, 3]
+    assert want["padded"][1] == [[[4, 4, 4, 4]], [[[4.0] * 4 + [0.5]] * 2]]
+    assert want["ignored"] == [[30.0], [20.0], [10.0]]  # (i = 3 is out of the table)
+    gd = g.as_graph_def()
+    assert not [n.name for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    inner = {n.op for n in gd.node} | {n.op for f in gd.library.function for n in f.node_def}
+    assert {"PaddedBatchDatasetV2", "UnbatchDataset", "IgnoreErrorsDataset"} <= inner
+    with tf.Graph().as_default(), tf.Session() as sess:
+        tf.import_graph_def(gd, name="")
+        assert _run_batching(sess, errors.OutOfRangeError) == want
+
+
+def test_tensorflow_runs_padded_batch_unbatch_and_ignore_errors():
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    g, want = _batching_pipelines()
+    gd = v1.GraphDef.FromString(g.as_graph_def().SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            assert _run_batching(sess, real.errors.OutOfRangeError) == want
