@@ -24,7 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from flowzero.framework import errors
+from flowzero.framework.shapes import TensorShape
 from flowzero.interop import convert
 from flowzero.interop.tf_op_outputs import OUTPUTS
 from flowzero.proto import attr_value_pb2
@@ -294,24 +297,49 @@ def _write_control_flow(fw: FunctionWriter, op: Any, body: Any, what: str) -> No
         }
         fw.node(local, "If", inputs, attrs)
         return
-    if a["has_max"]:
-        raise no_form(op, f"a while_loop with maximum_iterations inside a {what} function")
     n, nc, nb = a["n"], a["nc"], a["nb"]
     dts = [t.dtype for t in ins]
-    cond = write_body(fw, a["cond"], what, layout=(dts, list(range(n + nc))))
-    keep = list(range(n, n + nc + nb))  # the captures: passed through, unchanged
+    limit = len(ins) - 1 if a["has_max"] else None  # maximum_iterations: the last input
+    if limit is not None:  # TF's form: one more loop variable counts the iterations
+        count_dt = ins[limit].dtype
+        zero = fw.unique(f"{local}/iterations")
+        fw.node(zero, "Const", [], {"dtype": count_dt, "value": np.zeros((), count_dt.np)})
+        inputs.insert(len(ins), fw.out(zero))
+        dts.append(count_dt)
+    count = f"input_{len(dts) - 1}"
+
+    def cond_results(cw: FunctionWriter) -> list[tuple[str, Any]]:
+        (c,) = a["cond"].outputs
+        if limit is None:
+            return [(cw.ref(c), c.dtype)]
+        less = cw.unique("below_maximum_iterations")
+        cw.node(less, "Less", [count, f"input_{limit}"], {"T": count_dt})
+        both = cw.unique("and")
+        cw.node(both, "LogicalAnd", [cw.out(less), cw.ref(c)], {})
+        return [(cw.out(both), c.dtype)]
+
+    cond = write_body(fw, a["cond"], what, cond_results, layout=(dts, list(range(n + nc))))
+    keep = list(range(n, len(ins)))  # the captures (and the limit): passed through, unchanged
 
     def results(bw: FunctionWriter) -> list[tuple[str, Any]]:
         outs = [(bw.ref(t), t.dtype) for t in a["body"].outputs]
-        return outs + [(f"input_{i}", dts[i]) for i in keep]
+        outs += [(f"input_{i}", dts[i]) for i in keep]
+        if limit is not None:
+            one = bw.unique("one")
+            bw.node(one, "Const", [], {"dtype": count_dt, "value": np.ones((), count_dt.np)})
+            step = bw.unique("next_iteration")
+            bw.node(step, "AddV2", [count, bw.out(one)], {"T": count_dt})
+            outs.append((bw.out(step), count_dt))
+        return outs
 
     where = list(range(n)) + list(range(n + nc, n + nc + nb))
     loop = write_body(fw, a["body"], what, results, layout=(dts, where))
+    counter = [TensorShape([])] if limit is not None else []
     attrs = {
         "T": dts,
         "cond": func_attr(cond),
         "body": func_attr(loop),
-        "output_shapes": shapes + [t.shape for t in ins[n:]],
+        "output_shapes": shapes + [t.shape for t in ins[n:]] + counter,
         "parallel_iterations": int(a.get("parallel_iterations") or 10),
     }
     fw.node(local, "While", inputs, attrs)

@@ -503,18 +503,28 @@ def test_cond_and_while_loop_in_a_map_are_written_as_tfs_functional_forms():
             np.testing.assert_array_equal(_drain(sess, "yz:0"), want)
 
 
-def test_while_loop_with_maximum_iterations_in_a_map_has_no_tf_form():
-    g, _ = _control_flow_pipeline(max_iterations=3)
+LIMITED = [[-1, 0], [0, 0], [1, 7], [37, 21], [47, 21], [57, 21]]  # at most 3 iterations
+
+
+def test_while_loop_with_maximum_iterations_in_a_map_counts_its_iterations():
+    g, want = _control_flow_pipeline(max_iterations=3)
+    np.testing.assert_array_equal(want, LIMITED)
     gd = g.as_graph_def()
-    (why,) = [n.attr[NO_TF_FORM_ATTR].s.decode() for n in gd.node if NO_TF_FORM_ATTR in n.attr]
-    assert "maximum_iterations" in why
-    assert len(gd.library.function) == 0
+    assert not [n.name for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    loop = next(n for f in gd.library.function for n in f.node_def if n.op == "While")
+    # the 2 loop variables, x (the condition's capture), s (the body's), the limit, the count
+    assert len(loop.attr["T"].list.type) == 6
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as sess:
+            np.testing.assert_array_equal(_drain(sess, "yz:0"), LIMITED)
 
 
-def test_tensorflow_runs_a_map_holding_a_cond_and_a_while_loop():
+@pytest.mark.parametrize("limit", [None, 3])
+def test_tensorflow_runs_a_map_holding_a_cond_and_a_while_loop(limit):
     real = pytest.importorskip("tensorflow")
     v1 = real.compat.v1
-    g, want = _control_flow_pipeline()
+    g, want = _control_flow_pipeline(max_iterations=limit)
     gd = v1.GraphDef.FromString(g.as_graph_def().SerializeToString())
     with real.Graph().as_default():
         v1.import_graph_def(gd, name="")
