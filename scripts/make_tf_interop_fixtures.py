@@ -27,13 +27,14 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
   one-shot iterator (OneShotIterator and its dataset factory); from_tensor_slices ->
   interleave (cycle 2) and the same with num_parallel_calls, and
   tf.data.experimental.parallel_interleave (LegacyParallelInterleaveDatasetV2), one-shot; a
-  plain map, a map
-  holding a tf.cond and a tf.while_loop (StatelessIf / StatelessWhile in the function), and
-  map_and_batch (MapAndBatchDataset), a zip of nested datasets then a map, take_while and scan
-  (a captured constant), padded_batch, unbatch, a map failing on one element under
-  ignore_errors, one-shot. dataset_functions_expected.npz: TF's elements of each
-  (`map_x`, `map_y`, and the one-shot ones by name). Written alone by
-  `make_tf_interop_fixtures.py dataset_functions`.
+  plain map, a map holding a tf.cond and a tf.while_loop (StatelessIf / StatelessWhile in the
+  function), and map_and_batch (MapAndBatchDataset), a zip of nested datasets then a map,
+  take_while and scan (a captured constant), padded_batch, unbatch, a map failing on one
+  element under ignore_errors, one-shot; TextLineDataset -> skip -> map(decode_csv) and
+  TFRecordDataset over file names fed to placeholders, initializable (`csv_x`, `csv_y`,
+  `record`; the files' contents are CSV_TEXT and RECORDS; `initializers`: their MakeIterator
+  names). dataset_functions_expected.npz: TF's elements of each (`map_x`, `map_y`, and the
+  one-shot ones by name). Written alone by `make_tf_interop_fixtures.py dataset_functions`.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
   cond's gradient reads the forward's random mask); dropout_expected.npz: `x` and TF's `y`
   (not training).
@@ -179,6 +180,9 @@ def _dataset(tf, v1, rng) -> None:
     np.savez(OUT / "dataset_expected.npz", x=xs, first_x=got_x, first_y=got_y)
 
 
+# the files the reader pipelines read (the tests write the same)
+CSV_TEXT = "x,y\n1.5,2\n-3.25,4\n8.0,-6\n"
+RECORDS = (b"first", b"", b"third record")
 ONE_SHOT = (
     "flat",
     "inter",
@@ -264,6 +268,16 @@ def _dataset_functions(tf, v1) -> None:
         ignored = tf.data.Dataset.range(4).map(lambda i: tf.gather(table, 2 - i))
         ignored = ignored.apply(tf.data.experimental.ignore_errors())  # i = 3 fails
         tf.identity(v1.data.make_one_shot_iterator(ignored).get_next(), name="ignored")
+        text_files = v1.placeholder(tf.string, [None], name="text_files")
+        lines = tf.data.TextLineDataset(text_files).skip(1)
+        lines = lines.map(lambda line: tf.io.decode_csv(line, [[0.0], [0]]))
+        lines_it = v1.data.make_initializable_iterator(lines)
+        cx, cy = lines_it.get_next()
+        tf.identity(cx, name="csv_x")
+        tf.identity(cy, name="csv_y")
+        record_files = v1.placeholder(tf.string, [None], name="record_files")
+        records_it = v1.data.make_initializable_iterator(tf.data.TFRecordDataset(record_files))
+        tf.identity(records_it.get_next(), name="record")
         v1.train.export_meta_graph(str(OUT / "dataset_functions.meta"), graph=g)
         got: dict[str, list] = {k: [] for k in ("map_x", "map_y", *ONE_SHOT)}
         with v1.Session() as sess:
@@ -278,8 +292,31 @@ def _dataset_functions(tf, v1) -> None:
                         got[k].append(sess.run(f"{k}:0"))
                     except tf.errors.OutOfRangeError:
                         break
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            csv, tfr = os.path.join(tmp, "a.csv"), os.path.join(tmp, "a.tfrecord")
+            with open(csv, "w") as f:
+                f.write(CSV_TEXT)
+            with tf.io.TFRecordWriter(tfr) as w:
+                for r in RECORDS:
+                    w.write(r)
+            with v1.Session() as sess:
+                sess.run(lines_it.initializer, {text_files: [csv]})
+                sess.run(records_it.initializer, {record_files: [tfr]})
+                for k, fetch in (("csv", ["csv_x:0", "csv_y:0"]), ("record", "record:0")):
+                    got[k] = []
+                    while True:
+                        try:
+                            got[k].append(sess.run(fetch))
+                        except tf.errors.OutOfRangeError:
+                            break
     np.savez(
         OUT / "dataset_functions_expected.npz",
+        csv_x=np.array([x for x, _ in got["csv"]]),
+        csv_y=np.array([y for _, y in got["csv"]]),
+        record=np.array(got["record"], dtype=object).astype(bytes),
+        initializers=np.array([lines_it.initializer.name, records_it.initializer.name]),
         map_x=np.concatenate(got["map_x"]),
         map_y=np.concatenate(got["map_y"]),
         **{k: np.array(got[k]) for k in ONE_SHOT},

@@ -19,7 +19,7 @@ EXTRA = (
     "RepeatDataset BatchDatasetV2 ShuffleDataset TakeDataset SkipDataset MapDataset "
     "FilterDataset FlatMapDataset InterleaveDataset UnsortedSegmentSum ZipDataset "
     "TakeWhileDataset ScanDataset OneShotIterator IteratorV2 If While PaddedBatchDatasetV2 "
-    "UnbatchDataset IgnoreErrorsDataset"
+    "UnbatchDataset IgnoreErrorsDataset TFRecordDataset TextLineDataset FixedLengthRecordDatasetV2"
 ).split()
 
 

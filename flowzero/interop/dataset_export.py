@@ -95,6 +95,9 @@ def _int64(w: Any, base: str, value: Any) -> str:
     return _out(w, name)
 
 
+_FIXED_SIZES = ("header_bytes", "record_bytes", "footer_bytes")  # (TF's input order)
+
+
 def _dataset_nodes(
     w: Any, op: Any, node: Any, ins: _Refs
 ) -> tuple[str, list[Any], list[TensorShape]]:
@@ -140,6 +143,20 @@ def _dataset_nodes(
         shapes = [sh for _, _, ss in parts for sh in ss]
         attrs = {"output_types": types, "output_shapes": shapes, "N": len(parts)}
         return write("ZipDataset", [r for r, _, _ in parts], attrs), types, shapes
+    if kind == "files":  # a reader of TFRecord / text / fixed-length record files
+        names = ins.refs[node["filenames"]["input"]]
+        compression = w.unique(f"{base}/compression_type")
+        value = np.array(node["compression"].encode(), dtype=object)
+        w.node(compression, "Const", [], {"dtype": dtypes.string, "value": value})
+        buffer = _int64(w, f"{base}/buffer_size", 256 * 1024)  # (TF's default)
+        if node["format"] == "fixed":
+            sizes = [_int64(w, f"{base}/{k}", node[k]) for k in _FIXED_SIZES]
+            inputs = [names, *sizes, buffer, _out(w, compression)]
+            tf_type = "FixedLengthRecordDatasetV2"
+        else:
+            inputs = [names, _out(w, compression), buffer]
+            tf_type = "TFRecordDataset" if node["format"] == "tfrecord" else "TextLineDataset"
+        return write(tf_type, inputs, {}), [dtypes.string], [TensorShape([])]
     known = ("repeat", "batch", "shuffle", "take", "skip", "padded_batch", "unbatch")
     known += ("ignore_errors", *dataset_functions.NODES)
     if kind not in known or node.get("sparse"):

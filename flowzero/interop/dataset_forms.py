@@ -11,12 +11,12 @@ own) and the iterator node an `IteratorHandle` (a reinitializable flowzero Itera
 node's types and shapes), which MakeIterator and IteratorGetNext build into flowzero's ops.
 
 Imported: tensor and tensor-slice sources, range (its bounds may be tensors, inside a
-function), repeat, batch (V1 / V2), padded_batch (V1 / V2), unbatch, take, skip, shuffle (V1-V3; the
-seeds are not TF's, so the order differs), zip, ignore_errors (over a chain of maps and
-filters: `ignores_as_tf`), prefetch, cache (no effect), and the nodes that carry a function (map,
-filter, flat_map, interleave, take_while, scan; one-shot iterators: dataset_functions.py).
-Other dataset ops (readers, other experimental ones) are refused with UnimplementedError
-naming the node.
+function), the TFRecord, text line and fixed-length record readers, repeat, batch (V1 / V2),
+padded_batch (V1 / V2), unbatch, take, skip, shuffle (V1-V3; the seeds are not TF's, so the
+order differs), zip, ignore_errors (over a chain of maps and filters: `ignores_as_tf`),
+prefetch, cache (no effect), and the nodes that carry a function (map, filter, flat_map,
+interleave, take_while, scan; one-shot iterators: dataset_functions.py). Other dataset ops
+(other experimental ones, generators) are refused with UnimplementedError naming the node.
 
 Exported (`emit`): the reverse for an initializable (or reinitializable) or one-shot iterator
 over those sources and transformations: flowzero's MakeIterator becomes the dataset nodes, an
@@ -24,7 +24,7 @@ IteratorV2 (one per iterator) and TF's MakeIterator; IteratorGetNext and
 IteratorToStringHandle read the IteratorV2, or a OneShotIterator whose dataset factory
 function (function_forms.py) holds the dataset's tensors as constants (TF captures them by
 value: a one-shot iterator over a placeholder or a variable has no TF form). Other
-transformations (generators, readers, sparse elements, the other experimental ones,
+transformations (generators, sparse elements, the other experimental ones,
 ignore_errors over more than a chain of maps and filters) and iterators read by their string
 handle have no TF form here.
 """
@@ -97,6 +97,31 @@ def _source(ctx: Any, inputs: list[Any]) -> list[Any]:
             if all(ctx.const_value(t) is not None for t in bounds):
                 bounds = [_scalar(ctx, t, "the range") for t in bounds]
             ds = Dataset.range(*bounds)
+    return [DatasetHandle(ds, ctx.name)]
+
+
+def _reader(ctx: Any, inputs: list[Any]) -> list[Any]:
+    """TFRecordDataset(V2) / TextLineDataset (filenames, compression_type, buffer_size, ...),
+    FixedLengthRecordDataset(V2) (filenames, header_bytes, record_bytes, footer_bytes,
+    buffer_size[, compression_type]): flowzero's readers of the same files (TF writes them
+    inside a flat_map over the file names)."""
+    from flowzero.data import readers
+
+    t = ctx.tf_type
+    fixed = t.startswith("FixedLength")
+    where = 5 if fixed else 1
+    compression = b""
+    if len(inputs) > where:
+        compression = np.asarray(ctx.constant(inputs[where], "the compression type"))[()]
+    kind = compression.decode() if isinstance(compression, bytes) else str(compression)
+    with ctx.graph.as_default():
+        if fixed:
+            header, record, footer = (_scalar(ctx, x, "a record size") for x in inputs[1:4])
+            ds = readers.FixedLengthRecordDataset(inputs[0], record, header, footer, None, kind)
+        elif t.startswith("TFRecord"):
+            ds = readers.TFRecordDataset(inputs[0], kind)
+        else:
+            ds = readers.TextLineDataset(inputs[0], kind)
     return [DatasetHandle(ds, ctx.name)]
 
 
@@ -239,6 +264,13 @@ def _string_handle(ctx: Any, inputs: list[Any]) -> list[Any]:
 
 
 SOURCES = ("TensorSliceDataset", "TensorDataset", "RangeDataset")
+READERS = (
+    "TFRecordDataset",
+    "TFRecordDatasetV2",
+    "TextLineDataset",
+    "FixedLengthRecordDataset",
+    "FixedLengthRecordDatasetV2",
+)
 TRANSFORMS = (
     "RepeatDataset",
     "BatchDataset",
@@ -261,11 +293,12 @@ TRANSFORMS = (
     "ExperimentalIgnoreErrorsDataset",
 )
 HANDLE_NODE_TYPES = (
-    frozenset(SOURCES + TRANSFORMS + ("IteratorV2", "Iterator", "ZipDataset"))
+    frozenset(SOURCES + READERS + TRANSFORMS + ("IteratorV2", "Iterator", "ZipDataset"))
     | dataset_functions.FUNCTION_TYPES
 )
 IMPORTERS = {
     **{t: _source for t in SOURCES},
+    **{t: _reader for t in READERS},
     **{t: _transform for t in TRANSFORMS},
     "ZipDataset": _zip,
     "IteratorV2": _iterator,

@@ -54,10 +54,11 @@ _BY_SIGNATURE = {
         "Xlogy Zeta "
     ),
     "handle": (
-        "BatchDatasetV2 FilterDataset FlatMapDataset IgnoreErrorsDataset InterleaveDataset "
-        "IteratorV2 MapDataset OneShotIterator PaddedBatchDatasetV2 RangeDataset "
-        "RepeatDataset ScanDataset ShuffleDataset SkipDataset TakeDataset TakeWhileDataset "
-        "TensorDataset TensorSliceDataset UnbatchDataset ZipDataset "
+        "BatchDatasetV2 FilterDataset FixedLengthRecordDatasetV2 FlatMapDataset "
+        "IgnoreErrorsDataset InterleaveDataset IteratorV2 MapDataset OneShotIterator "
+        "PaddedBatchDatasetV2 RangeDataset RepeatDataset ScanDataset ShuffleDataset "
+        "SkipDataset TFRecordDataset TakeDataset TakeWhileDataset TensorDataset "
+        "TensorSliceDataset TextLineDataset UnbatchDataset ZipDataset "
     ),
     "out": (
         "ApplyAdadelta ApplyAdagrad ApplyAdagradDA ApplyAdam ApplyCenteredRMSProp ApplyFtrl "

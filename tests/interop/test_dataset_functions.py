@@ -461,7 +461,7 @@ def test_tf_string_handle_of_a_one_shot_iterator_imports():
     tf.import_graph_def(_fixture_graph_def(), name="")
     g = tf.get_default_graph()
     one_shot = [op for op in g.get_operations() if op.type == "IteratorToStringHandle"]
-    assert len(one_shot) == 1 + len(ONE_SHOT)  # TF writes one per iterator
+    assert len(one_shot) == 3 + len(ONE_SHOT)  # TF writes one per iterator (3 initializable)
     with tf.Session() as sess:
         assert all(sess.run(op.outputs[0]) for op in one_shot)
 
@@ -646,3 +646,103 @@ def test_tensorflow_runs_padded_batch_unbatch_and_ignore_errors():
         v1.import_graph_def(gd, name="")
         with v1.Session() as sess:
             assert _run_batching(sess, real.errors.OutOfRangeError) == want
+
+
+# -- readers (TF writes them inside a flat_map over the file names) -----------------------------
+CSV_TEXT = "x,y\n1.5,2\n-3.25,4\n8.0,-6\n"  # (scripts/make_tf_interop_fixtures.py's files)
+RECORDS = (b"first", b"", b"third record")
+
+
+def _reader_files(tmp_path) -> tuple[str, str]:
+    csv, tfr = tmp_path / "a.csv", tmp_path / "a.tfrecord"
+    csv.write_text(CSV_TEXT)
+    with tf.io.TFRecordWriter(str(tfr)) as w:
+        for r in RECORDS:
+            w.write(r)
+    return str(csv), str(tfr)
+
+
+def test_tf_written_readers_over_fed_file_names_import(tmp_path):
+    want = _expected()
+    csv, tfr = _reader_files(tmp_path)
+    tf.import_graph_def(_fixture_graph_def(), name="")
+    lines_init, records_init = (str(x) for x in want["initializers"])
+    with tf.Session() as sess:
+        sess.run(lines_init, {"text_files:0": [csv]})
+        sess.run(records_init, {"record_files:0": [tfr]})
+        got = [sess.run(["csv_x:0", "csv_y:0"]) for _ in range(3)]
+        np.testing.assert_allclose([x for x, _ in got], want["csv_x"])
+        np.testing.assert_array_equal([y for _, y in got], want["csv_y"])
+        assert _drain(sess, "record:0") == list(want["record"])
+        with pytest.raises(errors.OutOfRangeError):
+            sess.run("csv_x:0")
+
+
+def _reader_pipelines(csv: str, tfr: str, fixed: str) -> tuple[tf.Graph, dict[str, list]]:
+    g = tf.Graph()
+    with g.as_default():
+        lines = tf.data.TextLineDataset([csv]).skip(1)
+        lines = lines.map(lambda line: tf.decode_csv(line, [[0.0], [0]]))
+        x, y = lines.make_initializable_iterator().get_next()
+        tf.identity(x, name="csv_x")
+        tf.identity(y, name="csv_y")
+        records = tf.data.TFRecordDataset([tfr]).make_one_shot_iterator()
+        tf.identity(records.get_next(), name="record")
+        fixed_ds = tf.data.FixedLengthRecordDataset([fixed], 4, header_bytes=2, footer_bytes=3)
+        tf.identity(fixed_ds.make_one_shot_iterator().get_next(), name="fixed")
+        with tf.Session() as sess:
+            want = _run_readers(sess, errors.OutOfRangeError)
+    return g, want
+
+
+def _run_readers(sess: object, out_of_range: type) -> dict[str, list]:
+    sess.run("MakeIterator")
+    got: dict[str, list] = {}
+    for k, fetches in (
+        ("csv", ["csv_x:0", "csv_y:0"]),
+        ("record", "record:0"),
+        ("fixed", "fixed:0"),
+    ):
+        got[k] = []
+        while True:
+            try:
+                v = sess.run(fetches)
+            except out_of_range:
+                break
+            got[k].append([np.asarray(x).tolist() for x in v] if k == "csv" else v)
+    return got
+
+
+def _fixed_file(tmp_path) -> str:
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"HH" + bytes(range(12)) + b"FFF")
+    return str(path)
+
+
+def test_readers_are_written_and_read_back(tmp_path):
+    csv, tfr = _reader_files(tmp_path)
+    g, want = _reader_pipelines(csv, tfr, _fixed_file(tmp_path))
+    assert want == {
+        "csv": [[1.5, 2], [-3.25, 4], [8.0, -6]],
+        "record": list(RECORDS),
+        "fixed": [bytes(range(0, 4)), bytes(range(4, 8)), bytes(range(8, 12))],
+    }
+    gd = g.as_graph_def()
+    assert not [n.name for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    types = {n.op for n in gd.node} | {n.op for f in gd.library.function for n in f.node_def}
+    assert {"TextLineDataset", "TFRecordDataset", "FixedLengthRecordDatasetV2"} <= types
+    with tf.Graph().as_default(), tf.Session() as sess:
+        tf.import_graph_def(gd, name="")
+        assert _run_readers(sess, errors.OutOfRangeError) == want
+
+
+def test_tensorflow_runs_flowzeros_readers(tmp_path):
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    csv, tfr = _reader_files(tmp_path)
+    g, want = _reader_pipelines(csv, tfr, _fixed_file(tmp_path))
+    gd = v1.GraphDef.FromString(g.as_graph_def().SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            assert _run_readers(sess, real.errors.OutOfRangeError) == want
