@@ -24,13 +24,18 @@ def _no_form(op: Any, why: str) -> errors.UnimplementedError:
 
 
 def _iterator_node(w: Any, op: Any) -> str:
-    """The iterator node of op's iterator, written once per iterator: an IteratorV2, or for a
-    one-shot iterator a OneShotIterator whose dataset factory function builds its dataset."""
+    """The iterator node of op's iterator, written once per iterator: an IteratorV2, for a
+    one-shot iterator a OneShotIterator whose dataset factory function builds its dataset,
+    for a feedable one an IteratorFromStringHandleV2 of its handle tensor."""
     a = op.opdef.attrs
     key = ("iterator", a["key"])
     if key not in w.handles:
         attrs = {"shared_name": "", "container": "", **_specs(a)}
-        if a.get("one_shot"):
+        if a.get("by_handle"):  # a feedable iterator: the handle fed is TF's to resolve
+            del attrs["shared_name"], attrs["container"]
+            w.handles[key] = name = w.unique("IteratorFromStringHandleV2")
+            w.node(name, "IteratorFromStringHandleV2", [w.ref(op.inputs[0])], attrs)
+        elif a.get("one_shot"):
             attrs["dataset_factory"] = function_forms.func_attr(_factory(w, op))
             w.handles[key] = name = w.unique("OneShotIterator")
             w.node(name, "OneShotIterator", [], attrs)
@@ -216,8 +221,6 @@ def _dataset_nodes(
 def emit(w: Any, op: Any) -> None:
     """flowzero's MakeIterator / IteratorGetNext in TF's form (see the module docstring)."""
     a = op.opdef.attrs
-    if op.type == "IteratorGetNext" and a.get("by_handle"):
-        raise _no_form(op, "an iterator read by its string handle")
     functions, handles = len(w.gd.library.function), dict(w.handles)
     try:
         _emit(w, op, a)

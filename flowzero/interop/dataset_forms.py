@@ -25,8 +25,8 @@ IteratorToStringHandle read the IteratorV2, or a OneShotIterator whose dataset f
 function (function_forms.py) holds the dataset's tensors as constants (TF captures them by
 value: a one-shot iterator over a placeholder or a variable has no TF form). Other
 transformations (generators, sparse elements, the other experimental ones,
-ignore_errors over more than a chain of maps and filters) and iterators read by their string
-handle have no TF form here.
+ignore_errors over more than a chain of maps and filters) have no TF form here. A feedable
+iterator (Iterator.from_string_handle) is TF's IteratorFromStringHandleV2, both ways.
 """
 
 from __future__ import annotations
@@ -225,6 +225,20 @@ def _iterator(ctx: Any, inputs: list[Any]) -> list[Any]:
     return [IteratorHandle(it, ctx.name)]
 
 
+def _from_string_handle(ctx: Any, inputs: list[Any]) -> list[Any]:
+    """IteratorFromStringHandle(V2)(string_handle): a feedable iterator."""
+    from flowzero.data.dataset import Iterator
+
+    types, shapes = _structure(ctx)
+    if not types or not isinstance(inputs[0], Tensor):
+        raise errors.UnimplementedError(
+            None, None, f"{ctx.where}: needs output_types and a string handle tensor."
+        )
+    with ctx.graph.as_default():
+        it = Iterator.from_string_handle(inputs[0], tuple(types), tuple(shapes))
+    return [IteratorHandle(it, ctx.name)]
+
+
 def _make_iterator(ctx: Any, inputs: list[Any]) -> list[Any]:
     ds = _dataset(ctx, inputs[0], "dataset")
     it = inputs[1]
@@ -245,8 +259,8 @@ def _get_next(ctx: Any, inputs: list[Any]) -> list[Any]:
         raise errors.UnimplementedError(
             None,
             None,
-            f"{ctx.where}: reads an iterator that is not an imported IteratorV2 or "
-            "OneShotIterator node.",
+            f"{ctx.where}: reads an iterator that is not an imported IteratorV2, "
+            "OneShotIterator or IteratorFromStringHandle node.",
         )
     with ctx.graph.as_default():
         out = it.iterator.get_next(name=ctx.name)
@@ -293,7 +307,8 @@ TRANSFORMS = (
     "ExperimentalIgnoreErrorsDataset",
 )
 HANDLE_NODE_TYPES = (
-    frozenset(SOURCES + READERS + TRANSFORMS + ("IteratorV2", "Iterator", "ZipDataset"))
+    frozenset(SOURCES + READERS + TRANSFORMS + ("ZipDataset", "IteratorV2", "Iterator"))
+    | frozenset(("IteratorFromStringHandle", "IteratorFromStringHandleV2"))
     | dataset_functions.FUNCTION_TYPES
 )
 IMPORTERS = {
@@ -303,6 +318,8 @@ IMPORTERS = {
     "ZipDataset": _zip,
     "IteratorV2": _iterator,
     "Iterator": _iterator,
+    "IteratorFromStringHandle": _from_string_handle,
+    "IteratorFromStringHandleV2": _from_string_handle,
     "MakeIterator": _make_iterator,
     "IteratorGetNext": _get_next,
     "IteratorToStringHandle": _string_handle,

@@ -746,3 +746,48 @@ def test_tensorflow_runs_flowzeros_readers(tmp_path):
         v1.import_graph_def(gd, name="")
         with v1.Session() as sess:
             assert _run_readers(sess, real.errors.OutOfRangeError) == want
+
+
+# -- feedable iterators (Iterator.from_string_handle) --------------------------------------------
+def _feedable() -> tf.Graph:
+    g = tf.Graph()
+    with g.as_default():
+        train = tf.data.Dataset.range(3).map(lambda i: i * 10)
+        test = tf.data.Dataset.range(100, 103)
+        handle = tf.placeholder(tf.string, [], name="handle")
+        it = tf.data.Iterator.from_string_handle(handle, train.output_types, train.output_shapes)
+        tf.identity(it.get_next(), name="x")
+        train_it = train.make_one_shot_iterator()
+        test_it = test.make_initializable_iterator()
+        tf.identity(train_it.string_handle(), name="train_handle")
+        tf.identity(test_it.string_handle(), name="test_handle")
+    return g
+
+
+def _run_feedable(sess: object) -> list[int]:
+    sess.run("MakeIterator")
+    train, test = sess.run(["train_handle:0", "test_handle:0"])
+    return [int(sess.run("x:0", {"handle:0": h})) for h in (train, test, train, test)]
+
+
+def test_feedable_iterator_is_written_and_read_back():
+    g = _feedable()
+    with g.as_default(), tf.Session() as sess:
+        assert _run_feedable(sess) == [0, 100, 10, 101]
+    gd = g.as_graph_def()
+    assert not [n.name for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    (reader,) = [n for n in gd.node if n.op == "IteratorFromStringHandleV2"]
+    assert list(reader.input) == ["handle"]
+    with tf.Graph().as_default(), tf.Session() as sess:
+        tf.import_graph_def(gd, name="")
+        assert _run_feedable(sess) == [0, 100, 10, 101]
+
+
+def test_tensorflow_runs_flowzeros_feedable_iterator():
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    gd = v1.GraphDef.FromString(_feedable().as_graph_def().SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            assert _run_feedable(sess) == [0, 100, 10, 101]
