@@ -36,6 +36,20 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
   without shapes; growing_loop_expected.npz: `y`.
 - nested_loop_train.meta: a tf.while_loop inside another (the inner one's trip count set by
   the outer counter) -> SGD; nested_loop_expected.npz: as rnn_grads_expected.npz.
+- dataset_functions.meta: tf.data pipelines whose nodes carry functions (FunctionDefs of the
+  graph's library): from_tensor_slices -> map (a captured constant, num_parallel_calls) ->
+  filter -> batch with an initializable iterator; range -> flat_map (an inner range) with a
+  one-shot iterator (OneShotIterator and its dataset factory); from_tensor_slices ->
+  interleave (cycle 2) and the same with num_parallel_calls, and
+  tf.data.experimental.parallel_interleave (LegacyParallelInterleaveDatasetV2), one-shot; a
+  plain map, a map holding a tf.cond and a tf.while_loop (StatelessIf / StatelessWhile in the
+  function), and map_and_batch (MapAndBatchDataset), a zip of nested datasets then a map,
+  take_while and scan (a captured constant), padded_batch, unbatch, a map failing on one
+  element under ignore_errors, one-shot; TextLineDataset -> skip -> map(decode_csv) and
+  TFRecordDataset over file names fed to placeholders, initializable (`csv_x`, `csv_y`,
+  `record`; the files' contents are CSV_TEXT and RECORDS; `initializers`: their MakeIterator
+  names). dataset_functions_expected.npz: TF's elements of each (`map_x`, `map_y`, and the
+  one-shot ones by name). Written alone by `make_tf_interop_fixtures.py dataset_functions`.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
   cond's gradient reads the forward's random mask); dropout_expected.npz: `x` and TF's `y`
   (not training).
@@ -44,6 +58,7 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +72,10 @@ def main() -> None:
 
     v1 = tf.compat.v1
     v1.disable_v2_behavior()
+    if sys.argv[1:] == ["dataset_functions"]:
+        OUT.mkdir(parents=True, exist_ok=True)
+        _dataset_functions(tf, v1)
+        return
     rng = np.random.RandomState(0)
     g = tf.Graph()
     with g.as_default():
@@ -179,6 +198,149 @@ def _dataset(tf, v1, rng) -> None:
             sess.run(["init", it.initializer])
             got_x, got_y = sess.run([x, y])
     np.savez(OUT / "dataset_expected.npz", x=xs, first_x=got_x, first_y=got_y)
+
+
+# the files the reader pipelines read (the tests write the same)
+CSV_TEXT = "x,y\n1.5,2\n-3.25,4\n8.0,-6\n"
+RECORDS = (b"first", b"", b"third record")
+ONE_SHOT = (
+    "flat",
+    "inter",
+    "inter_par",
+    "legacy_inter",
+    "plain",
+    "cond_while",
+    "map_and_batch",
+    "zipped",
+    "take_while",
+    "scan",
+    "padded",
+    "unbatched",
+    "ignored",
+)
+
+
+def _dataset_functions(tf, v1) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        xs = np.arange(24, dtype=np.float32).reshape(8, 3)
+        scale = tf.constant(0.5, name="scale")
+        ds = tf.data.Dataset.from_tensor_slices((xs, np.arange(8, dtype=np.int64)))
+        ds = ds.map(lambda a, b: (a * scale + 1.0, b * 3), num_parallel_calls=2)
+        ds = ds.filter(lambda a, b: tf.equal(tf.math.floormod(b, 2), 0)).batch(3)
+        it = v1.data.make_initializable_iterator(ds)
+        mx, my = it.get_next(name="map_next")
+        tf.identity(mx, name="map_x")
+        tf.identity(my, name="map_y")
+        flat = tf.data.Dataset.range(1, 5).flat_map(lambda i: tf.data.Dataset.range(i))
+        tf.identity(v1.data.make_one_shot_iterator(flat).get_next(), name="flat")
+        rows = tf.constant([[1, 2, 3], [4, 5, 6], [7, 8, 9]], name="rows")
+        inter = tf.data.Dataset.from_tensor_slices(rows).interleave(
+            lambda r: tf.data.Dataset.from_tensor_slices(r), cycle_length=2, block_length=2
+        )
+        tf.identity(v1.data.make_one_shot_iterator(inter).get_next(), name="inter")
+        par = tf.data.Dataset.from_tensor_slices(rows).interleave(
+            lambda r: tf.data.Dataset.from_tensor_slices(r * 10),
+            cycle_length=2,
+            block_length=1,
+            num_parallel_calls=2,
+        )
+        tf.identity(v1.data.make_one_shot_iterator(par).get_next(), name="inter_par")
+        legacy = tf.data.Dataset.from_tensor_slices(rows).apply(
+            tf.data.experimental.parallel_interleave(
+                lambda r: tf.data.Dataset.from_tensor_slices(r + 1), cycle_length=2, block_length=2
+            )
+        )
+        tf.identity(v1.data.make_one_shot_iterator(legacy).get_next(), name="legacy_inter")
+        plain = tf.data.Dataset.range(6).map(lambda i: tf.cast(i * i, tf.float32) - 0.5)
+        tf.identity(v1.data.make_one_shot_iterator(plain).get_next(), name="plain")
+
+        def branchy(i):  # TF 2.x control flow inside the function: StatelessIf, StatelessWhile
+            y = tf.cond(i > 2, lambda: i * 10, lambda: i - 1)
+            zero = tf.constant(0, tf.int64)
+            _, z = tf.while_loop(lambda k, a: k < i, lambda k, a: (k + 1, a + k), [zero, zero])
+            return tf.stack([y, z])
+
+        cw = tf.data.Dataset.range(6).map(branchy)
+        tf.identity(v1.data.make_one_shot_iterator(cw).get_next(), name="cond_while")
+        mb = tf.data.Dataset.range(5).apply(
+            tf.data.experimental.map_and_batch(
+                lambda i: tf.cast(i, tf.float32) * scale, 2, drop_remainder=True
+            )
+        )
+        tf.identity(v1.data.make_one_shot_iterator(mb).get_next(), name="map_and_batch")
+        evens = tf.data.Dataset.range(0, 12, 2)
+        zipped = tf.data.Dataset.zip((evens, (tf.data.Dataset.range(6), evens)))
+        zipped = zipped.map(lambda a, bc: a * 100 + bc[0] * 10 + bc[1])
+        tf.identity(v1.data.make_one_shot_iterator(zipped).get_next(), name="zipped")
+        tw = tf.data.Dataset.range(10).apply(tf.data.experimental.take_while(lambda i: i < 4))
+        tf.identity(v1.data.make_one_shot_iterator(tw).get_next(), name="take_while")
+        sc = tf.data.Dataset.range(6).apply(
+            tf.data.experimental.scan(np.float32(1.0), lambda s, i: (s * scale + 1.0, s))
+        )
+        tf.identity(v1.data.make_one_shot_iterator(sc).get_next(), name="scan")
+        filled = tf.data.Dataset.range(1, 5).map(lambda i: tf.fill([i], i))
+        padded = filled.padded_batch(2, [5], np.int64(-1))
+        tf.identity(v1.data.make_one_shot_iterator(padded).get_next(), name="padded")
+        unbatched = padded.unbatch()
+        tf.identity(v1.data.make_one_shot_iterator(unbatched).get_next(), name="unbatched")
+        table = tf.constant([10.0, 20.0, 30.0])
+        ignored = tf.data.Dataset.range(4).map(lambda i: tf.gather(table, 2 - i))
+        ignored = ignored.apply(tf.data.experimental.ignore_errors())  # i = 3 fails
+        tf.identity(v1.data.make_one_shot_iterator(ignored).get_next(), name="ignored")
+        text_files = v1.placeholder(tf.string, [None], name="text_files")
+        lines = tf.data.TextLineDataset(text_files).skip(1)
+        lines = lines.map(lambda line: tf.io.decode_csv(line, [[0.0], [0]]))
+        lines_it = v1.data.make_initializable_iterator(lines)
+        cx, cy = lines_it.get_next()
+        tf.identity(cx, name="csv_x")
+        tf.identity(cy, name="csv_y")
+        record_files = v1.placeholder(tf.string, [None], name="record_files")
+        records_it = v1.data.make_initializable_iterator(tf.data.TFRecordDataset(record_files))
+        tf.identity(records_it.get_next(), name="record")
+        v1.train.export_meta_graph(str(OUT / "dataset_functions.meta"), graph=g)
+        got: dict[str, list] = {k: [] for k in ("map_x", "map_y", *ONE_SHOT)}
+        with v1.Session() as sess:
+            sess.run(it.initializer)
+            for _ in range(2):  # 4 kept elements: a batch of 3, then one of 1
+                x, y = sess.run(["map_x:0", "map_y:0"])
+                got["map_x"].append(x)
+                got["map_y"].append(y)
+            for k in ONE_SHOT:
+                while True:
+                    try:
+                        got[k].append(sess.run(f"{k}:0"))
+                    except tf.errors.OutOfRangeError:
+                        break
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            csv, tfr = os.path.join(tmp, "a.csv"), os.path.join(tmp, "a.tfrecord")
+            with open(csv, "w") as f:
+                f.write(CSV_TEXT)
+            with tf.io.TFRecordWriter(tfr) as w:
+                for r in RECORDS:
+                    w.write(r)
+            with v1.Session() as sess:
+                sess.run(lines_it.initializer, {text_files: [csv]})
+                sess.run(records_it.initializer, {record_files: [tfr]})
+                for k, fetch in (("csv", ["csv_x:0", "csv_y:0"]), ("record", "record:0")):
+                    got[k] = []
+                    while True:
+                        try:
+                            got[k].append(sess.run(fetch))
+                        except tf.errors.OutOfRangeError:
+                            break
+    np.savez(
+        OUT / "dataset_functions_expected.npz",
+        csv_x=np.array([x for x, _ in got["csv"]]),
+        csv_y=np.array([y for _, y in got["csv"]]),
+        record=np.array(got["record"], dtype=object).astype(bytes),
+        initializers=np.array([lines_it.initializer.name, records_it.initializer.name]),
+        map_x=np.concatenate(got["map_x"]),
+        map_y=np.concatenate(got["map_y"]),
+        **{k: np.array(got[k]) for k in ONE_SHOT},
+    )
 
 
 def _bn_train(tf, v1, rng) -> None:

@@ -239,7 +239,12 @@ def string_handle(iterator: Any, name: str | None = None) -> Tensor:
     return apply_op(
         IteratorToStringHandle,
         iterator._tensors if one_shot else [],
-        {"tree": iterator._attrs["tree"], "key": iterator._key, "one_shot": one_shot},
+        {
+            "tree": iterator._attrs["tree"],
+            "key": iterator._key,
+            "one_shot": one_shot,
+            "out_specs": iterator._attrs["out_specs"],  # (its TF form's iterator node)
+        },
         name=name or "IteratorToStringHandle",
     )
 

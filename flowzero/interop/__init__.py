@@ -7,6 +7,9 @@ and SavedModel (`saved_model.pb` + `variables/`), on the protobuf messages of `f
 - importer.py: `tf.import_graph_def`; tf1_conds.py / tf1_loops.py: TF1's Switch / Merge control
   flow, tf2_functions.py: TF 2.x's If / While nodes with FunctionDef bodies, both imported as
   flowzero's cond / while_loop;
+- dataset_forms.py / dataset_functions.py: tf.data's dataset and iterator nodes (map, filter,
+  ... with their FunctionDefs) as flowzero's tf.data pipeline, both ways; function_forms.py:
+  flowzero function bodies written as FunctionDefs;
 - graph_util.py: `tf.graph_util` (freeze, extract a subgraph, strip training nodes);
 - meta_graph.py: `export_meta_graph` / `import_meta_graph` in TF's protobuf;
 - saved_model.py: TF's SavedModel directory layout (reader and builder).

@@ -10,15 +10,23 @@ Python nodes held by its MakeIterator / IteratorGetNext ops, so the dataset node
 own) and the iterator node an `IteratorHandle` (a reinitializable flowzero Iterator of the
 node's types and shapes), which MakeIterator and IteratorGetNext build into flowzero's ops.
 
-Imported: tensor and tensor-slice sources, range, repeat, batch (V1 / V2), take, skip, shuffle
-(V1-V3; the seeds are not TF's, so the order differs), prefetch, cache (no effect). Other
-dataset ops (map and filter with their functions, readers, one-shot iterators with a dataset
-factory) are refused with UnimplementedError naming the node.
+Imported: tensor and tensor-slice sources, range (its bounds may be tensors, inside a
+function), the TFRecord, text line and fixed-length record readers, repeat, batch (V1 / V2),
+padded_batch (V1 / V2), unbatch, take, skip, shuffle (V1-V3; the seeds are not TF's, so the
+order differs), zip, ignore_errors (over a chain of maps and filters: `ignores_as_tf`),
+prefetch, cache (no effect), and the nodes that carry a function (map, filter, flat_map,
+interleave, take_while, scan; one-shot iterators: dataset_functions.py). Other dataset ops
+(other experimental ones, generators) are refused with UnimplementedError naming the node.
 
-Exported (`emit`): the reverse for an initializable (or reinitializable) iterator over those
-sources and transformations: flowzero's MakeIterator becomes the dataset nodes, an IteratorV2
-(one per iterator) and TF's MakeIterator; IteratorGetNext reads the IteratorV2. One-shot
-iterators (TF: a dataset factory function) and other transformations have no TF form here.
+Exported (`emit`): the reverse for an initializable (or reinitializable) or one-shot iterator
+over those sources and transformations: flowzero's MakeIterator becomes the dataset nodes, an
+IteratorV2 (one per iterator) and TF's MakeIterator; IteratorGetNext and
+IteratorToStringHandle read the IteratorV2, or a OneShotIterator whose dataset factory
+function (function_forms.py) holds the dataset's tensors as constants (TF captures them by
+value: a one-shot iterator over a placeholder or a variable has no TF form). Other
+transformations (generators, sparse elements, the other experimental ones,
+ignore_errors over more than a chain of maps and filters) have no TF form here. A feedable
+iterator (Iterator.from_string_handle) is TF's IteratorFromStringHandleV2, both ways.
 """
 
 from __future__ import annotations
@@ -27,11 +35,12 @@ from typing import Any
 
 import numpy as np
 
-from flowzero.framework import dtypes, errors
+from flowzero.framework import errors
 from flowzero.framework.graph import Tensor
 from flowzero.framework.shapes import TensorShape
+from flowzero.interop import dataset_functions
 
-EXPORT_TYPES = ("MakeIterator", "IteratorGetNext")
+EXPORT_TYPES = ("MakeIterator", "IteratorGetNext", "IteratorToStringHandle")
 
 
 class DatasetHandle:
@@ -83,9 +92,36 @@ def _source(ctx: Any, inputs: list[Any]) -> list[Any]:
             ds = Dataset.from_tensor_slices(tuple(inputs))
         elif ctx.tf_type == "TensorDataset":
             ds = Dataset.from_tensors(tuple(inputs))
-        else:  # RangeDataset(start, stop, step)
-            start, stop, step = (_scalar(ctx, t, "the range") for t in inputs[:3])
-            ds = Dataset.range(start, stop, step)
+        else:  # RangeDataset(start, stop, step): constants, or tensors (in a function)
+            bounds = inputs[:3]
+            if all(ctx.const_value(t) is not None for t in bounds):
+                bounds = [_scalar(ctx, t, "the range") for t in bounds]
+            ds = Dataset.range(*bounds)
+    return [DatasetHandle(ds, ctx.name)]
+
+
+def _reader(ctx: Any, inputs: list[Any]) -> list[Any]:
+    """TFRecordDataset(V2) / TextLineDataset (filenames, compression_type, buffer_size, ...),
+    FixedLengthRecordDataset(V2) (filenames, header_bytes, record_bytes, footer_bytes,
+    buffer_size[, compression_type]): flowzero's readers of the same files (TF writes them
+    inside a flat_map over the file names)."""
+    from flowzero.data import readers
+
+    t = ctx.tf_type
+    fixed = t.startswith("FixedLength")
+    where = 5 if fixed else 1
+    compression = b""
+    if len(inputs) > where:
+        compression = np.asarray(ctx.constant(inputs[where], "the compression type"))[()]
+    kind = compression.decode() if isinstance(compression, bytes) else str(compression)
+    with ctx.graph.as_default():
+        if fixed:
+            header, record, footer = (_scalar(ctx, x, "a record size") for x in inputs[1:4])
+            ds = readers.FixedLengthRecordDataset(inputs[0], record, header, footer, None, kind)
+        elif t.startswith("TFRecord"):
+            ds = readers.TFRecordDataset(inputs[0], kind)
+        else:
+            ds = readers.TextLineDataset(inputs[0], kind)
     return [DatasetHandle(ds, ctx.name)]
 
 
@@ -107,8 +143,73 @@ def _transform(ctx: Any, inputs: list[Any]) -> list[Any]:
         elif t.startswith("ShuffleDataset"):
             again = bool(ctx.attrs.get("reshuffle_each_iteration", True))
             ds = ds.shuffle(_scalar(ctx, inputs[1], "the buffer size"), None, again)
+        elif t.startswith("PaddedBatchDataset"):
+            ds = _padded_batch(ctx, ds, inputs)
+        elif t in ("UnbatchDataset", "ExperimentalUnbatchDataset"):
+            ds = ds.unbatch()
+        elif t in ("IgnoreErrorsDataset", "ExperimentalIgnoreErrorsDataset"):
+            from flowzero.data.experimental import ignore_errors
+
+            ds = ds.apply(ignore_errors())
+            if not ignores_as_tf(ds._node["child"]):
+                raise errors.UnimplementedError(
+                    None,
+                    None,
+                    f"{ctx.where}: an error below a batch (or another transformation that "
+                    "is not a map or filter) loses TF's partial batch; flowzero drops only the "
+                    "failing element. Not imported.",
+                )
         # PrefetchDataset, CacheDataset(V2), ModelDataset, OptimizeDataset: the same elements
     return [DatasetHandle(ds, ctx.name)]
+
+
+def _padded_batch(ctx: Any, ds: Any, inputs: list[Any]) -> Any:
+    """PaddedBatchDataset(V2)(input, batch_size, padded_shapes (N), padding_values (N)
+    [, drop_remainder])."""
+    from flowzero.framework import nest
+
+    n = len(ds._specs)
+    shapes = [
+        [None if d < 0 else int(d) for d in np.asarray(ctx.constant(t, "a padded shape"))]
+        for t in inputs[2 : 2 + n]
+    ]
+    pads = [ctx.constant(t, "a padding value") for t in inputs[2 + n : 2 + 2 * n]]
+    drop = len(inputs) > 2 + 2 * n and bool(
+        np.asarray(ctx.constant(inputs[2 + 2 * n], "drop_remainder"))
+    )
+    structure = ds._structure
+
+    def packed(xs: list[Any]) -> Any:
+        return nest.pack_sequence_as(structure, xs) if nest.is_sequence(structure) else xs[0]
+
+    size = _scalar(ctx, inputs[1], "the batch size")
+    return ds.padded_batch(size, packed(shapes), packed(pads), drop_remainder=drop)
+
+
+def ignores_as_tf(node: Any) -> bool:
+    """Whether ignore_errors over `node` drops what TF's IgnoreErrorsDataset drops: flowzero
+    drops the element whose map / filter function fails (down the chain), TF whatever element
+    of its input fails, so they agree when the failing functions are those of a chain of maps
+    and filters right below it, and nothing under that chain carries a function."""
+    below = False
+    while isinstance(node, dict):
+        kind = node.get("op")
+        if kind in ("map", "filter") and not below:
+            node = node["child"]
+            continue
+        below = True
+        if "body" in node or node.get("tolerant") or "children" in node:
+            return False
+        node = node.get("child")
+    return True
+
+
+def _zip(ctx: Any, inputs: list[Any]) -> list[Any]:
+    from flowzero.data.dataset import Dataset
+
+    parts = [_dataset(ctx, x, "input dataset") for x in inputs]
+    with ctx.graph.as_default():
+        return [DatasetHandle(Dataset.zip(tuple(parts)), ctx.name)]
 
 
 def _iterator(ctx: Any, inputs: list[Any]) -> list[Any]:
@@ -121,6 +222,20 @@ def _iterator(ctx: Any, inputs: list[Any]) -> list[Any]:
         )
     with ctx.graph.as_default():
         it = Iterator.from_structure(tuple(types), tuple(shapes))
+    return [IteratorHandle(it, ctx.name)]
+
+
+def _from_string_handle(ctx: Any, inputs: list[Any]) -> list[Any]:
+    """IteratorFromStringHandle(V2)(string_handle): a feedable iterator."""
+    from flowzero.data.dataset import Iterator
+
+    types, shapes = _structure(ctx)
+    if not types or not isinstance(inputs[0], Tensor):
+        raise errors.UnimplementedError(
+            None, None, f"{ctx.where}: needs output_types and a string handle tensor."
+        )
+    with ctx.graph.as_default():
+        it = Iterator.from_string_handle(inputs[0], tuple(types), tuple(shapes))
     return [IteratorHandle(it, ctx.name)]
 
 
@@ -144,8 +259,8 @@ def _get_next(ctx: Any, inputs: list[Any]) -> list[Any]:
         raise errors.UnimplementedError(
             None,
             None,
-            f"{ctx.where}: reads an iterator that is not an imported IteratorV2 node "
-            "(a one-shot iterator's dataset factory function is not imported).",
+            f"{ctx.where}: reads an iterator that is not an imported IteratorV2, "
+            "OneShotIterator or IteratorFromStringHandle node.",
         )
     with ctx.graph.as_default():
         out = it.iterator.get_next(name=ctx.name)
@@ -163,6 +278,13 @@ def _string_handle(ctx: Any, inputs: list[Any]) -> list[Any]:
 
 
 SOURCES = ("TensorSliceDataset", "TensorDataset", "RangeDataset")
+READERS = (
+    "TFRecordDataset",
+    "TFRecordDatasetV2",
+    "TextLineDataset",
+    "FixedLengthRecordDataset",
+    "FixedLengthRecordDatasetV2",
+)
 TRANSFORMS = (
     "RepeatDataset",
     "BatchDataset",
@@ -177,109 +299,36 @@ TRANSFORMS = (
     "CacheDatasetV2",
     "ModelDataset",
     "OptimizeDataset",
+    "PaddedBatchDataset",
+    "PaddedBatchDatasetV2",
+    "UnbatchDataset",
+    "ExperimentalUnbatchDataset",
+    "IgnoreErrorsDataset",
+    "ExperimentalIgnoreErrorsDataset",
 )
-HANDLE_NODE_TYPES = frozenset(SOURCES + TRANSFORMS + ("IteratorV2", "Iterator"))
+HANDLE_NODE_TYPES = (
+    frozenset(SOURCES + READERS + TRANSFORMS + ("ZipDataset", "IteratorV2", "Iterator"))
+    | frozenset(("IteratorFromStringHandle", "IteratorFromStringHandleV2"))
+    | dataset_functions.FUNCTION_TYPES
+)
 IMPORTERS = {
     **{t: _source for t in SOURCES},
+    **{t: _reader for t in READERS},
     **{t: _transform for t in TRANSFORMS},
+    "ZipDataset": _zip,
     "IteratorV2": _iterator,
     "Iterator": _iterator,
+    "IteratorFromStringHandle": _from_string_handle,
+    "IteratorFromStringHandleV2": _from_string_handle,
     "MakeIterator": _make_iterator,
     "IteratorGetNext": _get_next,
     "IteratorToStringHandle": _string_handle,
 }
 
 
-# -- export ------------------------------------------------------------------------------------
-def _no_form(op: Any, why: str) -> errors.UnimplementedError:
-    return errors.UnimplementedError(
-        None, None, f"{op.type} '{op.name}': {why} has no TensorFlow GraphDef form here."
-    )
-
-
-def _iterator_node(w: Any, op: Any) -> str:
-    """The IteratorV2 node of op's iterator, written once per iterator."""
-    a = op.opdef.attrs
-    key = ("iterator", a["key"])
-    if key not in w.handles:
-        name = w.handles[key] = w.unique("IteratorV2")
-        w.node(name, "IteratorV2", [], {"shared_name": "", "container": "", **_specs(a)})
-    return w.handles[key]
-
-
-def _specs(a: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "output_types": [dt for _, dt in a["out_specs"]],
-        "output_shapes": [TensorShape(sh) for sh, _ in a["out_specs"]],
-    }
-
-
-def _int64(w: Any, base: str, value: Any) -> str:
-    name = w.unique(base)
-    arr = np.asarray(value, np.int64)
-    w.node(name, "Const", [], {"dtype": dtypes.int64, "value": arr})
-    return name
-
-
-def _dataset_nodes(w: Any, op: Any, node: Any, types: list[Any]) -> tuple[str, list[Any]]:
-    """Writes the dataset nodes of flowzero's tree `node`; (last node, element shapes)."""
-    kind = node.get("op") if isinstance(node, dict) else None
-    base = f"{op.name}/dataset"
-    if kind in ("slices", "tensors"):
-        ins = [op.inputs[t["input"]] for t in node["tensors"]]
-        shapes = [
-            TensorShape(None if x.shape.known is None else x.shape.known[1:])
-            if kind == "slices"
-            else x.shape
-            for x in ins
-        ]
-        name = w.unique(f"{base}/{'TensorSliceDataset' if kind == 'slices' else 'TensorDataset'}")
-        w.node(
-            name,
-            "TensorSliceDataset" if kind == "slices" else "TensorDataset",
-            [w.ref(x) for x in ins],
-            {"Toutput_types": [x.dtype for x in ins], "output_shapes": shapes},
-        )
-        return name, shapes
-    if kind == "range":
-        ins = [_int64(w, f"{base}/{k}", node[k]) for k in ("start", "stop", "step")]
-        name = w.unique(f"{base}/RangeDataset")
-        attrs = {"output_types": [dtypes.int64], "output_shapes": [TensorShape([])]}
-        w.node(name, "RangeDataset", ins, attrs)
-        return name, [TensorShape([])]
-    if kind not in ("repeat", "batch", "shuffle", "take", "skip") or node.get("sparse"):
-        raise _no_form(op, f"a dataset node {kind!r}")
-    child, shapes = _dataset_nodes(w, op, node["child"], types)
-    if kind == "batch":
-        first = node["n"] if node["drop"] else None
-        shapes = [TensorShape([first]).concatenate(s) for s in shapes]
-        drop = w.unique(f"{base}/drop_remainder")
-        w.node(drop, "Const", [], {"dtype": dtypes.bool, "value": np.asarray(node["drop"])})
-        ins, tf_type = [child, _int64(w, f"{base}/batch_size", node["n"]), drop], "BatchDatasetV2"
-        extra: dict[str, Any] = {"parallel_copy": False}
-    elif kind == "shuffle":
-        seed = node["seed"] or 0
-        ins = [child, _int64(w, f"{base}/buffer_size", node["buffer"])]
-        ins += [_int64(w, f"{base}/seed", seed), _int64(w, f"{base}/seed2", seed)]
-        tf_type, extra = "ShuffleDataset", {"reshuffle_each_iteration": node["reshuffle"]}
-    else:
-        tf_type = {"repeat": "RepeatDataset", "take": "TakeDataset", "skip": "SkipDataset"}[kind]
-        ins, extra = [child, _int64(w, f"{base}/count", node["count"])], {}
-    name = w.unique(f"{base}/{tf_type}")
-    w.node(name, tf_type, ins, {**extra, "output_types": types, "output_shapes": shapes})
-    return name, shapes
-
-
+# -- export (dataset_export.py) -------------------------------------------------------------
 def emit(w: Any, op: Any) -> None:
-    """flowzero's MakeIterator / IteratorGetNext in TF's form (see the module docstring)."""
-    a = op.opdef.attrs
-    if op.type == "IteratorGetNext" and (a.get("one_shot") or a.get("by_handle")):
-        raise _no_form(op, "a one-shot iterator (TF: a dataset factory) or a handle's")
-    if op.type == "MakeIterator":
-        types = [dt for _, dt in a["out_specs"]]
-        dataset, _ = _dataset_nodes(w, op, a["tree"], types)
-        inputs = [dataset, _iterator_node(w, op)]
-    else:
-        inputs, attrs = [_iterator_node(w, op)], _specs(a)
-    node = w.node(op.name, op.type, inputs, {} if op.type == "MakeIterator" else attrs)
-    node.input.extend(f"^{c.name}" for c in op.control_inputs)
+    """flowzero's MakeIterator / IteratorGetNext / IteratorToStringHandle in TF's form."""
+    from flowzero.interop import dataset_export
+
+    dataset_export.emit(w, op)

@@ -467,6 +467,8 @@ def _build(
     if importer is not None:
         return list(importer(ctx, inputs))
     handle = next((t for t in inputs if isinstance(t, op_mapping.HANDLE_TYPES)), None)
+    if handle is not None and tf_type == "Identity" and len(inputs) == 1:
+        return [handle]  # a dataset passed on (what a tf.data function returns)
     if handle is not None:
         raise errors.UnimplementedError(
             None,

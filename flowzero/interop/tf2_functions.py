@@ -29,11 +29,14 @@ from typing import Any
 
 from flowzero.framework import errors
 from flowzero.framework.graph import Operation, Tensor, get_default_graph
+from flowzero.interop import dataset_functions
 
 IF_TYPES = frozenset({"If", "StatelessIf"})
 WHILE_TYPES = frozenset({"While", "StatelessWhile"})
 CALL_TYPES = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
-FUNCTIONAL_TYPES = IF_TYPES | WHILE_TYPES | CALL_TYPES
+# tf.data nodes whose attr names a function (MapDataset's `f`, OneShotIterator's factory)
+DATASET_TYPES = dataset_functions.FUNCTION_TYPES
+FUNCTIONAL_TYPES = IF_TYPES | WHILE_TYPES | CALL_TYPES | DATASET_TYPES
 # The attrs of those nodes the importer reads (their type lists may hold DT_RESOURCE, which
 # flowzero has no dtype for: a variable passes through as its own storage tensor).
 READ_ATTRS = frozenset({"then_branch", "else_branch", "cond", "body", "f", "output_shapes"})
@@ -263,7 +266,7 @@ class _Instance:
         inputs = [self._resolve(s) for s in n.input if not s.startswith("^")]
         controls = [self._control(s) for s in n.input if s.startswith("^")]
         controls = [c for c in controls if c is not None]
-        g = inputs[0].graph if inputs else get_default_graph()
+        g = next((t.graph for t in inputs if isinstance(t, Tensor)), None) or get_default_graph()
         before = len(g._ops)
         if controls:
             with g.control_dependencies(controls):
@@ -277,7 +280,7 @@ class _Instance:
         return self.built[name]
 
     def outputs(self) -> list[Tensor]:
-        from flowzero.ops import array_ops
+        from flowzero.ops import control_ops
 
         sig = self.fdef.signature
         outs = []
@@ -295,8 +298,8 @@ class _Instance:
                 controls.append(op)
         if controls and outs:
             g = controls[0].graph
-            with g.control_dependencies(controls):
-                outs = [array_ops.identity(t) for t in outs]
+            with g.control_dependencies(controls):  # (a dataset passes as it is)
+                outs = [control_ops.identity(t) if isinstance(t, Tensor) else t for t in outs]
         return outs
 
 
@@ -342,6 +345,15 @@ def build_functional(
 
     if op_type in lib:  # a node whose op type is a function of the library: a call
         return call(lib, op_type, inputs, build_node, supported, where)
+    if op_type in DATASET_TYPES:
+        return dataset_functions.build_with_function(
+            op_type,
+            node,
+            inputs,
+            name,
+            lambda f, args: call(lib, f, args, build_node, supported, where),
+            where,
+        )
     if op_type in CALL_TYPES:
         return run("f", inputs)
     if op_type in IF_TYPES:

@@ -688,12 +688,22 @@ def test_tf_data_pipeline_is_written_in_tfs_form_and_reads_back():
     np.testing.assert_array_equal(np.concatenate(labels), list(range(10)) + [0, 1])
 
 
-def test_one_shot_iterator_has_no_tf_form():
+def test_one_shot_iterator_is_written_with_its_dataset_factory():
     from flowzero.interop.graph_def import NO_TF_FORM_ATTR
 
-    g, _ = _pipeline_graph(one_shot=True)
-    marked = [n.op for n in g.as_graph_def().node if NO_TF_FORM_ATTR in n.attr]
-    assert marked == ["IteratorGetNext"]
+    g, xs = _pipeline_graph(one_shot=True)
+    gd = g.as_graph_def()
+    assert not any(NO_TF_FORM_ATTR in n.attr for n in gd.node)
+    (it,) = [n for n in gd.node if n.op == "OneShotIterator"]
+    (factory,) = gd.library.function
+    assert it.attr["dataset_factory"].func.name == factory.signature.name
+    assert "TensorSliceDataset" in {n.op for n in factory.node_def}
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as sess:
+            labels = [sess.run("label:0") for _ in range(3)]
+            np.testing.assert_allclose(sess.run("out:0"), 2 * xs[[2, 3, 4, 5]])
+    np.testing.assert_array_equal(np.concatenate(labels), list(range(10)) + [0, 1])
 
 
 def test_tensorflow_runs_flowzeros_tf_data_pipeline():
