@@ -404,20 +404,24 @@ def _rnn_grads_train(tf, v1, rng) -> None:
         v1.train.AdamOptimizer(0.05).minimize(loss, name="train")
         v1.variables_initializer(v1.global_variables(), name="init")
         feed = {x: rng.randn(3, 4, 3).astype(np.float32), lengths: np.array([4, 2, 3], np.int32)}
-        with v1.Session() as sess:
-            sess.run("init")
-            got = sess.run(grads, feed)
-            losses = []
-            for _ in range(3):
-                losses.append(sess.run([loss, "train"], feed)[0])
-            losses.append(sess.run(loss, feed))
-        v1.train.export_meta_graph(str(OUT / "rnn_grads_train.meta"), graph=g)
+        _write_training(v1, g, "rnn_grads", loss, grads, feed)
+
+
+def _write_training(v1, g, name: str, loss, grads, feed) -> None:
+    """`<name>_train.meta` of the graph g (with an `init` and a `train` op), and
+    `<name>_expected.npz`: the feeds (by placeholder name), the names of `grads` and their
+    values from the initial variables, and the loss before and after each of three steps."""
+    with v1.Session(graph=g) as sess:
+        sess.run("init")
+        got = sess.run(grads, feed)
+        losses = [sess.run([loss, "train"], feed)[0] for _ in range(3)]
+        losses.append(sess.run(loss, feed))
+    v1.train.export_meta_graph(str(OUT / f"{name}_train.meta"), graph=g)
     np.savez(
-        OUT / "rnn_grads_expected.npz",
-        x=feed[x],
-        lengths=feed[lengths],
+        OUT / f"{name}_expected.npz",
         grad_names=np.array([t.name for t in grads]),
         loss=np.array(losses),
+        **{t.op.name: v for t, v in feed.items()},
         **{f"grad_{i}": v for i, v in enumerate(got)},
     )
 
@@ -456,21 +460,7 @@ def _loop_cond_train(tf, v1, rng) -> None:
         v1.train.AdamOptimizer(0.05).minimize(loss, name="train")
         v1.variables_initializer(v1.global_variables(), name="init")
         feed = {x: rng.randn(2, 5, 3).astype(np.float32)}
-        with v1.Session() as sess:
-            sess.run("init")
-            got = sess.run(grads, feed)
-            losses = []
-            for _ in range(3):
-                losses.append(sess.run([loss, "train"], feed)[0])
-            losses.append(sess.run(loss, feed))
-        v1.train.export_meta_graph(str(OUT / "loop_cond_train.meta"), graph=g)
-    np.savez(
-        OUT / "loop_cond_expected.npz",
-        x=feed[x],
-        grad_names=np.array([t.name for t in grads]),
-        loss=np.array(losses),
-        **{f"grad_{i}": v for i, v in enumerate(got)},
-    )
+        _write_training(v1, g, "loop_cond", loss, grads, feed)
 
 
 def _loop_gather_train(tf, v1) -> None:
@@ -517,19 +507,7 @@ def _nested_loop_train(tf, v1) -> None:
         v1.train.GradientDescentOptimizer(0.1).minimize(loss, name="train")
         v1.variables_initializer(v1.global_variables(), name="init")
         feed = {x: np.array([0.3, -0.7], np.float32)}
-        with v1.Session() as sess:
-            sess.run("init")
-            got = sess.run(grads, feed)
-            losses = [sess.run([loss, "train"], feed)[0] for _ in range(3)]
-            losses.append(sess.run(loss, feed))
-        v1.train.export_meta_graph(str(OUT / "nested_loop_train.meta"), graph=g)
-    np.savez(
-        OUT / "nested_loop_expected.npz",
-        x=feed[x],
-        grad_names=np.array([t.name for t in grads]),
-        loss=np.array(losses),
-        **{f"grad_{i}": v for i, v in enumerate(got)},
-    )
+        _write_training(v1, g, "nested_loop", loss, grads, feed)
 
 
 def _growing_loop(tf, v1) -> None:
