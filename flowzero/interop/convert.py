@@ -305,3 +305,25 @@ def value_from_attr(av: Any, where: str) -> Any:
     if kind == "placeholder":
         return av.placeholder
     return None
+
+
+def fresh_name(used: set[str], name: str) -> str:
+    """`name`, or `name_1`, `name_2`, ... : the first not in `used` (then added to it)."""
+    k, base = 1, name
+    while name in used:
+        name = f"{base}_{k}"
+        k += 1
+    used.add(name)
+    return name
+
+
+def set_attrs(node: Any, attrs: dict[str, Any]) -> None:
+    """Sets a NodeDef's attrs: AttrValue messages as they are, flowzero values converted
+    (`attr_value`; a None value sets nothing)."""
+    for key, value in attrs.items():
+        if hasattr(value, "WhichOneof"):
+            node.attr[key].CopyFrom(value)
+        else:
+            av = attr_value(value)
+            if av is not None:
+                node.attr[key].CopyFrom(av)

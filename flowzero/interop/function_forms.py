@@ -82,24 +82,12 @@ class FunctionWriter:
         """A new local node name from a flowzero name (the body's scope left out)."""
         if self.scope and name.startswith(self.scope):
             name = name[len(self.scope) :]
-        name = name or "node"
-        k, base = 1, name
-        while name in self.used:
-            name = f"{base}_{k}"
-            k += 1
-        self.used.add(name)
-        return name
+        return convert.fresh_name(self.used, name or "node")
 
     def node(self, name: str, op_type: str, inputs: list[str], attrs: dict[str, Any]) -> Any:
         node = self.fdef.node_def.add(name=name, op=op_type)
         node.input.extend(inputs)
-        for key, value in attrs.items():
-            if hasattr(value, "WhichOneof"):
-                node.attr[key].CopyFrom(value)
-            else:
-                av = convert.attr_value(value)
-                if av is not None:
-                    node.attr[key].CopyFrom(av)
+        convert.set_attrs(node, attrs)
         self.written[name] = (op_type, attrs)
         return node
 

@@ -28,12 +28,6 @@ MIN_CONSUMER = 0
 TENSORBOARD_MAX_TENSOR_BYTES = 1024
 
 
-def _set_attr(node: Any, key: str, value: Any, where: str) -> None:
-    av = convert.attr_value(value)
-    if av is not None:
-        node.attr[key].CopyFrom(av)
-
-
 # The attr of a node that `Graph.as_graph_def()` writes for an op with no TF form (flowzero's
 # type, inputs and this attr: why). Freezing, write_graph and import refuse such a node with
 # that message; a frozen subgraph without it is TF's (e.g. the forward part of a graph whose
@@ -96,21 +90,12 @@ class _Writer:
         return self.remap.get(r, r)
 
     def unique(self, name: str) -> str:
-        k, base = 1, name
-        while name in self.used:
-            name = f"{base}_{k}"
-            k += 1
-        self.used.add(name)
-        return name
+        return convert.fresh_name(self.used, name)
 
     def node(self, name: str, op_type: str, inputs: list[str], attrs: dict[str, Any]) -> Any:
         node = self.gd.node.add(name=name, op=op_type)
         node.input.extend(inputs)
-        for key, value in attrs.items():
-            if hasattr(value, "WhichOneof"):
-                node.attr[key].CopyFrom(value)
-            else:
-                _set_attr(node, key, value, name)
+        convert.set_attrs(node, attrs)
         return node
 
     def marked(self, op: Any, why: str) -> None:
@@ -206,7 +191,7 @@ class _Writer:
             ):
                 continue
             try:
-                _set_attr(node, key, value, op.name)
+                convert.set_attrs(node, {key: value})
             except errors.InvalidArgumentError:
                 if not tensorboard:
                     raise
