@@ -308,6 +308,14 @@ def import_graph_def(
                 None, None, f"{node_where}: cannot be built: {e}"
             ) from None
 
+    def named(results: dict[str, Tensor]) -> None:
+        """An Identity under each node's name (a cond's Merges, a gradient's Exits): the graph
+        has TF's names for them (fetches, collections such as UPDATE_OPS, control deps)."""
+        for node_name, t in results.items():
+            ident = g.create_op(get_op_class("Identity"), [t], {}, prefix + node_name + "/")
+            outputs[node_name] = ident.outputs
+            node_ops[node_name] = ident
+
     with g.as_default(), g.control_dependencies(None):
         for u in order:
             cnd = cond_by_key.get(u)
@@ -319,12 +327,7 @@ def import_graph_def(
                     lambda src, k, w=where_c: tensor(src, k, w),
                     prefix + cnd.scope + "/cond_gradients",
                 )
-                for merge_name, t in grads.items():
-                    ident = g.create_op(
-                        get_op_class("Identity"), [t], {}, prefix + merge_name + "/"
-                    )
-                    outputs[merge_name] = ident.outputs
-                    node_ops[merge_name] = ident
+                named(grads)
                 continue
             if cnd is not None:
                 where_c = f"{where}: tf.cond on '{cnd.pred[0]}'"
@@ -348,14 +351,7 @@ def import_graph_def(
                     raise errors.InvalidArgumentError(
                         None, None, f"{where_c}: cannot be built: {e}"
                     ) from None
-                for merge_name, t in merged.items():
-                    # An Identity under the Merge's name: the graph has TF's names for the
-                    # cond's results (fetches, collections such as UPDATE_OPS, control deps).
-                    ident = g.create_op(
-                        get_op_class("Identity"), [t], {}, prefix + merge_name + "/"
-                    )
-                    outputs[merge_name] = ident.outputs
-                    node_ops[merge_name] = ident
+                named(merged)
                 continue
             frame = frame_by_key.get(u)
             if frame is not None and frame.grad_of is not None:
@@ -365,10 +361,7 @@ def import_graph_def(
                     lambda src, k, w=f"{where}: while loop '{frame.name}'": tensor(src, k, w),
                     prefix + frame.name.rpartition("/")[0] + "/loop_grad",
                 )
-                for exit_name, t in grads.items():
-                    ident = g.create_op(get_op_class("Identity"), [t], {}, prefix + exit_name + "/")
-                    outputs[exit_name] = ident.outputs
-                    node_ops[exit_name] = ident
+                named(grads)
                 continue
             if frame is not None:
                 where_f = f"{where}: while loop '{frame.name}'"

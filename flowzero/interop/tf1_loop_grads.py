@@ -212,17 +212,18 @@ def _owner(t: Any) -> tuple[Any, Any] | None:
     return None  # (a branch of a cond: refused by the caller)
 
 
+# Ops whose result is their first input's TensorArray, updated (or the same array).
+_ARRAY_UPDATES = frozenset(
+    {"TensorArrayWriteV3", "TensorArrayScatterV3", "TensorArraySplitV3", "Identity"}
+)
+
+
 def _outer_ta(t: Any, where: str) -> Any:
     """The top-level TensorArray tensor (a handle or a While's output) that the forward
     handle `t` (maybe a body argument) stands for."""
     while t.op._body is not None:
         if t.op.type != "_Arg":
-            if t.op.type in (
-                "TensorArrayWriteV3",
-                "TensorArrayScatterV3",
-                "TensorArraySplitV3",
-                "Identity",
-            ):
+            if t.op.type in _ARRAY_UPDATES:
                 t = t.op.inputs[0]
                 continue
             raise _unimplemented(where, f"its TensorArray is made inside a loop ('{t.name}')")
@@ -241,12 +242,7 @@ def _outer_ta(t: Any, where: str) -> Any:
 def _root(t: Any, where: str) -> Any:
     """The TensorArrayV3 op that made the forward array `t`."""
     while t.op.type != "TensorArrayV3":
-        if t.op.type in (
-            "TensorArrayWriteV3",
-            "TensorArrayScatterV3",
-            "TensorArraySplitV3",
-            "Identity",
-        ):
+        if t.op.type in _ARRAY_UPDATES:
             t = t.op.inputs[0]
         elif t.op.type == "While":
             t = t.op.inputs[t.value_index]
