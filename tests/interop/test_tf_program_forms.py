@@ -806,3 +806,27 @@ def test_tf1_loop_whose_variable_grows_imports_with_a_relaxed_shape():
         got = sess.run("y:0", {"x:0": np.array([[1.0, -1.0]], np.float32)})
     assert got.shape == (4, 2)
     np.testing.assert_array_equal(got, want)
+
+
+def test_loop_gradient_whose_exit_names_do_not_map_leaves_the_training_part_out(caplog):
+    """A backward Exit not named `<Enter>_grad/...`: which gradient it gives cannot be told,
+    so the training part is left out with a warning naming that Exit; the model imports."""
+    import logging
+
+    from flowzero.interop.meta_graph import read_meta_graph
+
+    mg = read_meta_graph(str(DIR / "rnn_grads_train.meta"))
+    old = next(n.name for n in mg.graph_def.node if n.name.endswith("_grad/b_acc_3"))
+    new = "renamed/accumulated"
+    for n in mg.graph_def.node:
+        if n.name == old:
+            n.name = new
+        for i, s in enumerate(n.input):
+            if s.lstrip("^").split(":")[0] == old:
+                n.input[i] = s.replace(old, new)
+    with caplog.at_level(logging.WARNING, logger="flowzero"):
+        tf.train.import_meta_graph(mg)
+    said = [r.getMessage() for r in caplog.records if "without its training part" in r.getMessage()]
+    assert len(said) == 1 and f"Exit '{new}'" in said[0]
+    names = {op.name for op in tf.get_default_graph().get_operations()}
+    assert "train" not in names and "loss" in names
