@@ -234,3 +234,96 @@ def test_embedding_training_matches_tensorflow(name):
     # the embedding's update is the op type TF writes
     sparse = {t for t in want_types if t.startswith("SparseApply") or t == "ScatterSub"}
     assert sparse <= got_types
+
+
+# -- TF-written training graphs imported, flowzero-written ones run by TF ----------------------
+FEED_IDS = np.array([[1, 4, 1], [0, 4, 5]], np.int32)
+FEED_Y = np.array([[0.5, -1.0], [1.0, 0.2]], np.float32)
+IMPORTED = {
+    "momentum": lambda m: m.train.MomentumOptimizer(0.1, 0.9),
+    "adagrad": lambda m: m.train.AdagradOptimizer(0.2),
+    "rmsprop_centered": lambda m: m.train.RMSPropOptimizer(0.05, momentum=0.5, centered=True),
+    "ftrl_v2": lambda m: m.train.FtrlOptimizer(0.3, l2_shrinkage_regularization_strength=0.1),
+    "gd": lambda m: m.train.GradientDescentOptimizer(0.1),
+    "adam": lambda m: m.train.AdamOptimizer(0.1),
+}
+
+
+def _losses(m, sess, steps=3):
+    feed = {"ids:0": FEED_IDS, "y:0": FEED_Y}
+    sess.run("init")
+    out = []
+    for _ in range(steps):
+        out.append(sess.run("loss:0", feed))
+        sess.run("train", feed)
+    out.append(sess.run("loss:0", feed))
+    return np.array(out)
+
+
+def _tf_written(tmp_path, name, use_resource):
+    g = tf_real.Graph()
+    with g.as_default():
+        ids = v1.placeholder(tf_real.int32, [None, 3], name="ids")
+        y = v1.placeholder(tf_real.float32, [None, 2], name="y")
+        emb = v1.get_variable("emb", initializer=0.3 * EMB0, use_resource=use_resource)
+        w = v1.get_variable("w", initializer=W0, use_resource=use_resource)
+        h = tf_real.reduce_sum(tf_real.nn.embedding_lookup(emb, ids), 1)
+        loss = tf_real.reduce_mean(tf_real.square(tf_real.matmul(h, w) - y), name="loss")
+        IMPORTED[name](v1).minimize(loss, name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        types = {n.op for n in g.as_graph_def().node}
+        with v1.Session() as sess:
+            want = _losses(v1, sess)
+        path = str(tmp_path / f"{name}.meta")
+        v1.train.export_meta_graph(path, graph=g)
+    return path, want, types
+
+
+@pytest.mark.parametrize("use_resource", [False, True], ids=["ref", "resource"])
+@pytest.mark.parametrize("name", sorted(IMPORTED))
+def test_tf_written_sparse_training_graph_imports_and_trains(tmp_path, name, use_resource):
+    path, want, types = _tf_written(tmp_path, name, use_resource)
+    if name not in ("gd", "adam"):
+        prefix = "ResourceSparseApply" if use_resource else "SparseApply"
+        assert any(t.startswith(prefix) for t in types)
+    tf.reset_default_graph()
+    tf.train.import_meta_graph(path)
+    with tf.Session() as sess:
+        got = _losses(tf, sess)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "name, op_type",
+    [
+        ("momentum", "SparseApplyMomentum"),
+        ("adagrad", "SparseApplyAdagrad"),
+        ("rmsprop_centered", "SparseApplyCenteredRMSProp"),
+        ("ftrl_v2", "SparseApplyFtrlV2"),
+        ("gd", "ScatterSub"),
+    ],
+)
+def test_flowzero_written_sparse_training_graph_runs_in_tensorflow(tmp_path, name, op_type):
+    tf.reset_default_graph()
+    ids = tf.placeholder(tf.int32, [None, 3], name="ids")
+    y = tf.placeholder(tf.float32, [None, 2], name="y")
+    emb = tf.Variable(0.3 * EMB0, name="emb")
+    w = tf.Variable(W0, name="w")
+    h = tf.reduce_sum(tf.nn.embedding_lookup(emb, ids), 1)
+    loss = tf.reduce_mean(tf.square(tf.matmul(h, w) - y), name="loss")
+    # only the embedding trains: TF reads a reference variable without a copy, and this graph
+    # has no gates (TF's GATE_OP tuples) between the gradient's read of `w` and its update
+    IMPORTED[name](tf).minimize(loss, var_list=[emb], name="train")
+    tf.variables_initializer(tf.global_variables(), name="init")
+    with tf.Session() as sess:
+        want = _losses(tf, sess)
+    path = str(tmp_path / "fz.meta")
+    tf.train.export_meta_graph(path)
+    g = tf_real.Graph()
+    with g.as_default():
+        v1.train.import_meta_graph(path)
+        types = {op.type for op in g.get_operations()}
+        with v1.Session() as sess:
+            got = _losses(v1, sess)
+    assert op_type in types
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
