@@ -9,7 +9,16 @@ import numpy as np
 from flowzero.framework import dtypes
 from flowzero.framework.graph import Operation, Tensor
 from flowzero.framework.registry import register_op
-from flowzero.ops import cast_ops, compiled, control_ops, math_ops, state_ops
+from flowzero.ops import (
+    cast_ops,
+    compiled,
+    control_ops,
+    math_ops,
+    scatter_ops,
+    state_ops,
+    unary_ops,
+)
+from flowzero.ops.indexed_slices import IndexedSlices
 from flowzero.runtime.state import VarCell
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
 
@@ -175,6 +184,35 @@ class AdamOptimizer(Optimizer):
             use_locking=self._use_locking,
             use_nesterov=self._use_nesterov,
         )
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Any) -> Operation:
+        """TF's sparse Adam (of distinct rows): m and v decay everywhere (Assign), the rows'
+        scaled gradients are added in (ScatterAdd), then var moves everywhere (AssignSub) —
+        the dense rule in the ops TF writes for an IndexedSlices gradient."""
+        dt = var.dtype
+
+        def cast(t: Tensor) -> Tensor:
+            return t if t.dtype is dt else cast_ops.cast(t, dt)
+
+        b1p, b2p = (cast(p.value()) for p in self._get_beta_accumulators())
+        lr_t = cast(self._hyper("learning_rate", self._lr, var))
+        beta1 = cast(self._hyper("beta1", self._beta1, var))
+        beta2 = cast(self._hyper("beta2", self._beta2, var))
+        eps = cast(self._hyper("epsilon", self._epsilon, var))
+        lr = lr_t * unary_ops.sqrt(1 - b2p) / (1 - b1p)
+        g = var.graph
+        lock = self._use_locking
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        m_t = state_ops.assign(m, m.value() * beta1, use_locking=lock)
+        with g.control_dependencies([m_t]):
+            m_t = scatter_ops.scatter_add(m, grad.indices, grad.values * (1 - beta1), lock)
+        v_t = state_ops.assign(v, v.value() * beta2, use_locking=lock)
+        with g.control_dependencies([v_t]):
+            v_scaled = (grad.values * grad.values) * (1 - beta2)
+            v_t = scatter_ops.scatter_add(v, grad.indices, v_scaled, lock)
+        step = lr * m_t / (unary_ops.sqrt(v_t) + eps)
+        var_update = state_ops.assign_sub(var, step, use_locking=lock)
+        return control_ops.group(var_update, m_t, v_t)
 
     def _finish(self, update_ops: list[Any], name_scope: str) -> Operation:
         # The beta powers advance only after every variable used the current ones.
