@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from flowzero.framework.graph import Tensor
-from flowzero.framework.registry import TensorSpec, spec
+from flowzero.framework.registry import TensorSpec
 from flowzero.ops.common import DTypeError
 from flowzero.train.optimizer import ApplyOp
 
@@ -31,18 +31,15 @@ class SparseApplyOp(ApplyOp):
 
     def infer(self, *inputs: Tensor) -> TensorSpec:
         out = super().infer(*inputs)
-        var = inputs[0]
-        at = self.n_refs + self.args.index(self.grad_arg)
-        grad = inputs[at]
+        grad = inputs[self.n_refs + self.args.index(self.grad_arg)]
         indices = inputs[self.n_refs + self.args.index("indices")]
         n, rows = indices.shape.known, grad.shape.known
-        if n is not None and rows is not None and n[0] is not None and rows[0] is not None:
-            if n[0] != rows[0]:
-                raise self.error(
-                    f"grad must have as many rows as indices has entries; got grad: "
-                    f"{grad.shape}, indices: {indices.shape}."
-                )
-        return spec(var.shape, var.dtype) if out is None else out
+        if n and rows and n[0] is not None and rows[0] is not None and n[0] != rows[0]:
+            raise self.error(
+                f"grad must have as many rows as indices has entries; got grad: "
+                f"{grad.shape}, indices: {indices.shape}."
+            )
+        return out
 
     def infer_grad(self, var: Tensor, grad: Tensor) -> None:
         vs, gs = var.shape.known, grad.shape.known
