@@ -1,7 +1,9 @@
 """tf.train.Optimizer: minimize = compute_gradients + apply_gradients, slots, in-place updates.
 
 A subclass supplies TF1's hooks: `_create_slots(var_list)`, `_prepare()`, `_apply_dense(grad,
-var)` (builds one in-place update op per variable, e.g. ApplyAdam) and optionally `_finish`.
+var)` (builds one in-place update op per variable, e.g. ApplyAdam), optionally `_apply_sparse(
+grad, var)` for a gradient of some rows (an IndexedSlices of distinct indices; e.g.
+SparseApplyMomentum: see train/sparse_apply.py for when a gradient is one) and `_finish`.
 Update ops take the variable's storage ref (VariableV2 output) and its slots' refs and mutate
 their arrays in place; `ApplyOp` below holds their shared build-time checks.
 """
