@@ -138,14 +138,15 @@ def sparse_gradient(grad: Any, var: Any) -> Any:
         return grad
     if not isinstance(grad, Tensor):
         return None
-    parts = _gather_grads(grad)
+    gates: list[Any] = []
+    parts = _gather_grads(grad, gates)
     if not parts:
         return None
     from flowzero.framework import dtypes
     from flowzero.ops import array_ops, cast_ops, manip_ops, reshape_ops, slicing_ops
 
     g = grad.graph
-    with g.as_default():
+    with g.as_default(), g.control_dependencies(gates):
         vals, idxs = [], []
         dense_shape = parts[0].inputs[2]
         for op in parts:
@@ -165,15 +166,20 @@ def sparse_gradient(grad: Any, var: Any) -> Any:
         return IndexedSlices(manip_ops.concat(vals, 0), manip_ops.concat(idxs, 0), dense_shape)
 
 
-def _gather_grads(t: Tensor) -> list[Any]:
-    """The GatherGrad ops (axis 0) whose sum `t` is, or [] if it is anything else."""
+def _gather_grads(t: Tensor, gates: list[Any]) -> list[Any]:
+    """The GatherGrad ops (axis 0) whose sum `t` is, or [] if it is anything else. Identities
+    are looked through (tf.identity, GATE_GRAPH's tuple), their control inputs kept in
+    `gates` for the sparse form to wait on."""
     op = t.op
+    if op.type == "Identity":
+        gates.extend(c for c in op.control_inputs if c not in gates)
+        return _gather_grads(op.inputs[0], gates)
     if op.type == "GatherGrad":
         return [op] if op.opdef.attrs.get("axis", 0) == 0 else []
     if op.type in ("Add", "AddN", "AddV2"):
         out: list[Any] = []
         for x in op.inputs:
-            sub = _gather_grads(x)
+            sub = _gather_grads(x, gates)
             if not sub:
                 return []
             out.extend(sub)

@@ -368,6 +368,25 @@ def test_two_gathers_update_as_their_concatenated_rows():
         np.testing.assert_allclose(sess.run(emb), want, rtol=1e-12)
 
 
+@pytest.mark.parametrize("gate", [0, 1, 2])
+def test_gated_gradients_and_an_identity_read_stay_sparse(gate):
+    ids = tf.placeholder(tf.int32, [None, 3])
+    emb = tf.Variable(EMB0, name="emb")
+    loss = tf.reduce_sum(tf.square(tf.nn.embedding_lookup(tf.identity(emb), ids)))
+    opt = tf.train.MomentumOptimizer(0.05, 0.9)
+    train = opt.minimize(loss, gate_gradients=gate)
+    assert "SparseApplyMomentum" in _types()
+    grad = np.zeros_like(EMB0)
+    np.add.at(grad, IDS.ravel(), 2 * EMB0[IDS.ravel()])
+    want, acc = EMB0.copy(), np.zeros_like(EMB0)
+    for r in np.unique(IDS):
+        want[r], acc[r] = _momentum(want[r], acc[r], grad[r], 0.05, 0.9)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train, {ids: IDS})
+        np.testing.assert_allclose(sess.run(emb), want, rtol=1e-12)
+
+
 def test_gradient_descent_scatters_and_equals_the_dense_step():
     ids, emb, loss = _embedding_model()
     train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
