@@ -53,6 +53,10 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
 - dropout_train.meta: dense -> dropout switched by a `training` placeholder -> SGD (the
   cond's gradient reads the forward's random mask); dropout_expected.npz: `x` and TF's `y`
   (not training).
+- sparse_momentum_train.meta: an embedding lookup (repeated ids) -> sum -> dense -> mean
+  squared error -> Momentum: the embedding's gradient is IndexedSlices, so TF writes Unique,
+  UnsortedSegmentSum and SparseApplyMomentum; sparse_momentum_expected.npz: the feeds (`ids`,
+  `y`) and the loss before and after each of three training steps.
 """
 
 from __future__ import annotations
@@ -112,6 +116,7 @@ def main() -> None:
     _loop_gather_train(tf, v1)
     _nested_loop_train(tf, v1)
     _growing_loop(tf, v1)
+    _sparse_momentum_train(tf, v1, np.random.RandomState(0))
     print(f"wrote {OUT}")
 
 
@@ -525,6 +530,31 @@ def _growing_loop(tf, v1) -> None:
             want = sess.run(y, {x: np.array([[1.0, -1.0]], np.float32)})
     (OUT / "growing_loop.pb").write_bytes(g.as_graph_def().SerializeToString())
     np.savez(OUT / "growing_loop_expected.npz", y=want)
+
+
+def _sparse_momentum_train(tf, v1, rng) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        ids = v1.placeholder(tf.int32, [None, 3], name="ids")
+        y = v1.placeholder(tf.float32, [None, 2], name="y")
+        init = v1.constant_initializer
+        emb = v1.get_variable("emb", initializer=init(0.3 * rng.randn(6, 3)), shape=[6, 3])
+        w = v1.get_variable("w", initializer=init(rng.randn(3, 2)), shape=[3, 2])
+        h = tf.reduce_sum(tf.nn.embedding_lookup(emb, ids), 1)
+        loss = tf.reduce_mean(tf.square(tf.matmul(h, w) - y), name="loss")
+        v1.train.MomentumOptimizer(0.1, 0.9).minimize(loss, name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        feed = {ids: np.array([[1, 4, 1], [0, 4, 5]], np.int32)}
+        feed[y] = np.array([[0.5, -1.0], [1.0, 0.2]], np.float32)
+        with v1.Session() as sess:
+            sess.run("init")
+            losses = []
+            for _ in range(3):
+                losses.append(sess.run(loss, feed))
+                sess.run("train", feed)
+            losses.append(sess.run(loss, feed))
+        v1.train.export_meta_graph(str(OUT / "sparse_momentum_train.meta"), graph=g)
+    np.savez(OUT / "sparse_momentum_expected.npz", ids=feed[ids], y=feed[y], loss=np.array(losses))
 
 
 if __name__ == "__main__":

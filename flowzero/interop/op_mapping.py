@@ -127,6 +127,23 @@ _TYPE_OF_INPUT: dict[str, dict[str, int | None]] = {
     "RandomPoissonV2": {"S": 0, "R": 1, "T": None},
     "StatelessParameterizedTruncatedNormal": {"S": 0, "Tseed": 1, "T": None},
 }
+# The sparse update ops (flowzero/train/): where `indices` sits among their inputs.
+_SPARSE_APPLY_INDICES = {
+    "SparseApplyMomentum": 4,
+    "SparseApplyAdagrad": 4,
+    "SparseApplyRMSProp": 8,
+    "SparseApplyCenteredRMSProp": 9,
+    "SparseApplyAdadelta": 7,
+    "SparseApplyFtrl": 4,
+    "SparseApplyFtrlV2": 4,
+    "SparseApplyProximalAdagrad": 6,
+    "SparseApplyProximalGradientDescent": 5,
+    "SparseApplyAdagradDA": 4,
+}
+_TYPE_OF_INPUT.update({t: {"Tindices": i} for t, i in _SPARSE_APPLY_INDICES.items()})
+_TYPE_OF_INPUT.update(
+    {f"Scatter{k}": {"Tindices": 1} for k in ("Update", "Add", "Sub", "Mul", "Div", "Max", "Min")}
+)
 
 
 class ExportedNode:
@@ -712,6 +729,29 @@ RENAMED = {
     "PreventGradient": "Identity",
     "CheckNumerics": "Identity",
     "ResourceCountUpTo": "CountUpTo",  # (of a VarHandleOp, imported as a VariableV2)
+    # The optimizers' updates of resource variables (a VarHandleOp is imported as a
+    # VariableV2): TF's ops of reference variables, whose one output nothing reads.
+    **{
+        f"Resource{k}": k
+        for k in (
+            *_SPARSE_APPLY_INDICES,
+            "ApplyGradientDescent",
+            "ApplyMomentum",
+            "ApplyAdagrad",
+            "ApplyRMSProp",
+            "ApplyCenteredRMSProp",
+            "ApplyAdam",
+            "ApplyAdadelta",
+            "ApplyFtrl",
+            "ApplyFtrlV2",
+            "ApplyProximalAdagrad",
+            "ApplyProximalGradientDescent",
+            "ApplyAdagradDA",
+            "ScatterAdd",
+            "ScatterSub",
+            "ScatterUpdate",
+        )
+    },
 }
 
 
@@ -1047,12 +1087,31 @@ def _batch_matmul(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     return ctx.make("MatMul", list(inputs), attrs).outputs
 
 
+def _resource_gather(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's ResourceGather (a gather of a resource variable's rows) as GatherV2 on axis 0."""
+    if int(ctx.attrs.get("batch_dims", 0)) != 0:
+        raise errors.UnimplementedError(
+            None, None, f"{ctx.where}: ResourceGather with batch_dims != 0 is not supported."
+        )
+    params, indices = inputs
+    axis = ctx.make(
+        "Const", [], {"value": np.asarray(0, np.int32), "dtype": dtypes.int32}, f"{ctx.name}/axis"
+    ).outputs[0]
+    return ctx.make("GatherV2", [params, indices, axis], {}).outputs
+
+
 def _assign_variable(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
     ref, value = inputs
     ctx.make(
         "Assign", [ref, value], {"validate_shape": True, "dtype": ref.dtype, "var_shape": ref.shape}
     )
     return []  # TF's AssignVariableOp has no outputs
+
+
+def _assign_update_variable(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
+    """TF's AssignAddVariableOp / AssignSubVariableOp (no outputs) as AssignAdd / AssignSub."""
+    ctx.make("AssignAdd" if ctx.tf_type == "AssignAddVariableOp" else "AssignSub", inputs, {})
+    return []
 
 
 def _assign(ctx: ImportContext, inputs: list[Tensor]) -> list[Tensor]:
@@ -1433,6 +1492,9 @@ IMPORTERS: dict[str, Callable[[ImportContext, list[Tensor]], list[Tensor]]] = {
     "BatchMatMulV3": _batch_matmul,
     "ArgMin": _argmax,
     "AssignVariableOp": _assign_variable,
+    "ResourceGather": _resource_gather,
+    "AssignAddVariableOp": _assign_update_variable,
+    "AssignSubVariableOp": _assign_update_variable,
     "Assign": _assign,
     "FusedBatchNorm": _fused_batch_norm,
     "FusedBatchNormV2": _fused_batch_norm,

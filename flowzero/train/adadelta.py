@@ -1,4 +1,4 @@
-"""tf.train.AdadeltaOptimizer and its update op, ApplyAdadelta."""
+"""tf.train.AdadeltaOptimizer and its update ops, ApplyAdadelta and SparseApplyAdadelta."""
 
 from __future__ import annotations
 
@@ -8,8 +8,28 @@ import numpy as np
 
 from flowzero.framework.graph import Tensor
 from flowzero.framework.registry import register_op
+from flowzero.ops.indexed_slices import IndexedSlices
 from flowzero.runtime.state import VarCell
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
+from flowzero.train.sparse_apply import SparseApplyOp
+
+
+def _adadelta_step(
+    var: np.ndarray,
+    accum: np.ndarray,
+    accum_update: np.ndarray,
+    grad: np.ndarray,
+    lr: Any,
+    rho: Any,
+    epsilon: Any,
+) -> None:
+    one_minus_rho = var.dtype.type(1) - rho
+    accum *= rho
+    accum += np.square(grad) * one_minus_rho
+    update = np.sqrt(accum_update + epsilon) / np.sqrt(accum + epsilon) * grad
+    accum_update *= rho
+    accum_update += np.square(update) * one_minus_rho
+    var -= update * lr
 
 
 @register_op("ApplyAdadelta")
@@ -33,15 +53,38 @@ class ApplyAdadelta(ApplyOp):
     ) -> np.ndarray:
         var, accum, accum_update = var_cell.read(), accum_cell.read(), accum_update_cell.read()
         self.check_grad(var, grad)
-        dt = var.dtype
-        lr, rho, epsilon = scalar_of(lr, dt), scalar_of(rho, dt), scalar_of(epsilon, dt)
-        one_minus_rho = dt.type(1) - rho
-        accum *= rho
-        accum += np.square(grad) * one_minus_rho
-        update = np.sqrt(accum_update + epsilon) / np.sqrt(accum + epsilon) * grad
-        accum_update *= rho
-        accum_update += np.square(update) * one_minus_rho
-        var -= update * lr
+        s = [scalar_of(x, var.dtype) for x in (lr, rho, epsilon)]
+        _adadelta_step(var, accum, accum_update, grad, *s)
+        return var
+
+
+@register_op("SparseApplyAdadelta")
+class SparseApplyAdadelta(SparseApplyOp):
+    """ApplyAdadelta on the rows `indices` of var, accum and accum_update only (a repeated
+    index once per occurrence), in place."""
+
+    n_refs = 3
+    args = ("lr", "rho", "epsilon", "grad", "indices")
+
+    def compute(
+        self,
+        var_cell: VarCell,
+        accum_cell: VarCell,
+        accum_update_cell: VarCell,
+        lr: np.ndarray,
+        rho: np.ndarray,
+        epsilon: np.ndarray,
+        grad: np.ndarray,
+        indices: np.ndarray,
+    ) -> np.ndarray:
+        var, accum, accum_update = var_cell.read(), accum_cell.read(), accum_update_cell.read()
+        s = [scalar_of(x, var.dtype) for x in (lr, rho, epsilon)]
+        self.apply_rows(
+            lambda v, a, u, g: _adadelta_step(v, a, u, g, *s),
+            [var, accum, accum_update],
+            grad,
+            indices,
+        )
         return var
 
 
@@ -77,15 +120,21 @@ class AdadeltaOptimizer(Optimizer):
             self._zeros_slot(v, "accum_update", self._name)
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
+        return self._apply(ApplyAdadelta, [grad], var)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Any) -> Tensor:
+        return self._apply(SparseApplyAdadelta, [grad.values, grad.indices], var)
+
+    def _apply(self, cls: Any, grad: list[Tensor], var: Any) -> Tensor:
         accum, accum_update = self.get_slot(var, "accum"), self.get_slot(var, "accum_update")
         return apply_op(
-            ApplyAdadelta,
+            cls,
             [var._ref(), accum._ref(), accum_update._ref()],
             [
                 self._hyper("lr", self._lr, var),
                 self._hyper("rho", self._rho, var),
                 self._hyper("epsilon", self._epsilon, var),
-                grad,
+                *grad,
             ],
             use_locking=self._use_locking,
         )

@@ -1,4 +1,4 @@
-"""tf.train.AdagradOptimizer and its update op, ApplyAdagrad."""
+"""tf.train.AdagradOptimizer and its update ops, ApplyAdagrad and SparseApplyAdagrad."""
 
 from __future__ import annotations
 
@@ -8,14 +8,26 @@ import numpy as np
 
 from flowzero.framework.graph import Tensor
 from flowzero.framework.registry import register_op
+from flowzero.ops.indexed_slices import IndexedSlices
 from flowzero.runtime.state import VarCell
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
+from flowzero.train.sparse_apply import SparseApplyOp
 from flowzero.variables import Constant
+
+
+def _adagrad_step(
+    var: np.ndarray, accum: np.ndarray, grad: np.ndarray, lr: Any, update_slots: bool
+) -> None:
+    if update_slots:
+        accum += np.square(grad)
+    # NOTE: no epsilon (TF1's ApplyAdagrad); the accumulator starts positive instead.
+    var -= grad * lr / np.sqrt(accum)
 
 
 @register_op("ApplyAdagrad")
 class ApplyAdagrad(ApplyOp):
-    """accum += grad * grad; var -= lr * grad / sqrt(accum), in place."""
+    """accum += grad * grad (unless update_slots=False); var -= lr * grad / sqrt(accum), in
+    place."""
 
     n_refs = 2
     args = ("lr", "grad")
@@ -25,9 +37,33 @@ class ApplyAdagrad(ApplyOp):
     ) -> np.ndarray:
         var, accum = var_cell.read(), accum_cell.read()
         self.check_grad(var, grad)
-        accum += np.square(grad)
-        # NOTE: no epsilon (TF1's ApplyAdagrad); the accumulator starts positive instead.
-        var -= grad * scalar_of(lr, var.dtype) / np.sqrt(accum)
+        lr = scalar_of(lr, var.dtype)
+        _adagrad_step(var, accum, grad, lr, self.attrs.get("update_slots", True))
+        return var
+
+
+@register_op("SparseApplyAdagrad")
+class SparseApplyAdagrad(SparseApplyOp):
+    """ApplyAdagrad on the rows `indices` of var and accum only (a repeated index once per
+    occurrence), in place."""
+
+    n_refs = 2
+    args = ("lr", "grad", "indices")
+
+    def compute(
+        self,
+        var_cell: VarCell,
+        accum_cell: VarCell,
+        lr: np.ndarray,
+        grad: np.ndarray,
+        indices: np.ndarray,
+    ) -> np.ndarray:
+        var, accum = var_cell.read(), accum_cell.read()
+        lr = scalar_of(lr, var.dtype)
+        update = self.attrs.get("update_slots", True)
+        self.apply_rows(
+            lambda v, a, g: _adagrad_step(v, a, g, lr, update), [var, accum], grad, indices
+        )
         return var
 
 
@@ -72,6 +108,19 @@ class AdagradOptimizer(Optimizer):
             ApplyAdagrad,
             [var._ref(), acc._ref()],
             [self._hyper("learning_rate", self._learning_rate, var), grad],
+            use_locking=self._use_locking,
+        )
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Any) -> Tensor:
+        acc = self.get_slot(var, "accumulator")
+        return apply_op(
+            SparseApplyAdagrad,
+            [var._ref(), acc._ref()],
+            [
+                self._hyper("learning_rate", self._learning_rate, var),
+                grad.values,
+                grad.indices,
+            ],
             use_locking=self._use_locking,
         )
 

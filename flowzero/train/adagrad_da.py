@@ -1,4 +1,5 @@
-"""tf.train.AdagradDAOptimizer (Adagrad dual averaging) and its update op, ApplyAdagradDA."""
+"""tf.train.AdagradDAOptimizer (Adagrad dual averaging) and its update ops, ApplyAdagradDA and
+SparseApplyAdagradDA."""
 
 from __future__ import annotations
 
@@ -10,9 +11,31 @@ from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor
 from flowzero.framework.registry import register_op
 from flowzero.ops import cast_ops, control_ops
+from flowzero.ops.indexed_slices import IndexedSlices
 from flowzero.runtime.state import VarCell
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
+from flowzero.train.sparse_apply import SparseApplyOp
 from flowzero.variables import Constant, Variable
+
+
+def _adagrad_da_step(
+    var: np.ndarray,
+    g: np.ndarray,
+    gg: np.ndarray,
+    grad: np.ndarray,
+    lr: Any,
+    l1: Any,
+    l2: Any,
+    t: Any,
+) -> None:
+    g += grad
+    gg += np.square(grad)
+    den = l2 * t * lr + np.sqrt(gg)
+    if l1 > 0:
+        shrunk = np.maximum(np.abs(g) - t * l1, var.dtype.type(0))
+        var[...] = -lr * np.sign(g) * shrunk / den
+    else:
+        var[...] = -lr * g / den
 
 
 @register_op("ApplyAdagradDA")
@@ -36,16 +59,36 @@ class ApplyAdagradDA(ApplyOp):
     ) -> np.ndarray:
         var, g, gg = var_cell.read(), g_cell.read(), gg_cell.read()
         self.check_grad(var, grad)
-        dt = var.dtype
-        lr, l1, l2, t = (scalar_of(x, dt) for x in (lr, l1, l2, global_step))
-        g += grad
-        gg += np.square(grad)
-        den = l2 * t * lr + np.sqrt(gg)
-        if l1 > 0:
-            shrunk = np.maximum(np.abs(g) - t * l1, dt.type(0))
-            var[...] = -lr * np.sign(g) * shrunk / den
-        else:
-            var[...] = -lr * g / den
+        s = [scalar_of(x, var.dtype) for x in (lr, l1, l2, global_step)]
+        _adagrad_da_step(var, g, gg, grad, *s)
+        return var
+
+
+@register_op("SparseApplyAdagradDA")
+class SparseApplyAdagradDA(SparseApplyOp):
+    """ApplyAdagradDA on the rows `indices` of var and both accumulators only (a repeated
+    index once per occurrence), in place."""
+
+    n_refs = 3
+    args = ("grad", "indices", "lr", "l1", "l2", "global_step")
+
+    def compute(
+        self,
+        var_cell: VarCell,
+        g_cell: VarCell,
+        gg_cell: VarCell,
+        grad: np.ndarray,
+        indices: np.ndarray,
+        lr: np.ndarray,
+        l1: np.ndarray,
+        l2: np.ndarray,
+        global_step: np.ndarray,
+    ) -> np.ndarray:
+        var, g, gg = var_cell.read(), g_cell.read(), gg_cell.read()
+        s = [scalar_of(x, var.dtype) for x in (lr, l1, l2, global_step)]
+        self.apply_rows(
+            lambda v, a, b, d: _adagrad_da_step(v, a, b, d, *s), [var, g, gg], grad, indices
+        )
         return var
 
 
@@ -120,14 +163,20 @@ class AdagradDAOptimizer(Optimizer):
         self._step_on_worker = control_ops.identity(t) + 1
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
+        return self._apply(ApplyAdagradDA, [grad], var)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Any) -> Tensor:
+        return self._apply(SparseApplyAdagradDA, [grad.values, grad.indices], var)
+
+    def _apply(self, cls: Any, grad: list[Tensor], var: Any) -> Tensor:
         g = self.get_slot(var, "gradient_accumulator")
         gg = self.get_slot(var, "gradient_squared_accumulator")
         assert self._step_on_worker is not None
         return apply_op(
-            ApplyAdagradDA,
+            cls,
             [var._ref(), g._ref(), gg._ref()],
             [
-                grad,
+                *grad,
                 self._hyper("learning_rate", self._learning_rate, var),
                 self._hyper("l1_regularization_strength", self._l1, var),
                 self._hyper("l2_regularization_strength", self._l2, var),

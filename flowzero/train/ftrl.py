@@ -1,4 +1,5 @@
-"""tf.train.FtrlOptimizer and its update ops, ApplyFtrl and ApplyFtrlV2 (with L2 shrinkage)."""
+"""tf.train.FtrlOptimizer and its update ops, ApplyFtrl and ApplyFtrlV2 (with L2 shrinkage) and
+their sparse forms."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import numpy as np
 
 from flowzero.framework.graph import Tensor
 from flowzero.framework.registry import register_op
+from flowzero.ops.indexed_slices import IndexedSlices
 from flowzero.runtime.state import VarCell
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
+from flowzero.train.sparse_apply import SparseApplyOp
 from flowzero.variables import Constant
 
 
@@ -96,6 +99,74 @@ class ApplyFtrlV2(ApplyOp):
         return var
 
 
+def _check_linear_by_lr(self: ApplyOp) -> None:
+    if self.attrs.get("multiply_linear_by_lr", False):  # (TF 2.x's attr)
+        raise self.error("multiply_linear_by_lr=True is not supported; TF 1.15 has no such attr.")
+
+
+@register_op("SparseApplyFtrl")
+class SparseApplyFtrl(SparseApplyOp):
+    """ApplyFtrl on the rows `indices` of var, accum and linear only (a repeated index once
+    per occurrence), in place."""
+
+    n_refs = 3
+    args = ("grad", "indices", "lr", "l1", "l2", "lr_power")
+
+    def compute(
+        self,
+        var_cell: VarCell,
+        accum_cell: VarCell,
+        linear_cell: VarCell,
+        grad: np.ndarray,
+        indices: np.ndarray,
+        lr: np.ndarray,
+        l1: np.ndarray,
+        l2: np.ndarray,
+        lr_power: np.ndarray,
+    ) -> np.ndarray:
+        _check_linear_by_lr(self)
+        var, accum, linear = var_cell.read(), accum_cell.read(), linear_cell.read()
+        s = [scalar_of(x, var.dtype) for x in (lr, l1, l2, lr_power)]
+        self.apply_rows(
+            lambda v, a, n, g: _ftrl_step(v, a, n, g, g, *s), [var, accum, linear], grad, indices
+        )
+        return var
+
+
+@register_op("SparseApplyFtrlV2")
+class SparseApplyFtrlV2(SparseApplyOp):
+    """ApplyFtrlV2 on the rows `indices` of var, accum and linear only (a repeated index once
+    per occurrence), in place."""
+
+    n_refs = 3
+    args = ("grad", "indices", "lr", "l1", "l2", "l2_shrinkage", "lr_power")
+
+    def compute(
+        self,
+        var_cell: VarCell,
+        accum_cell: VarCell,
+        linear_cell: VarCell,
+        grad: np.ndarray,
+        indices: np.ndarray,
+        lr: np.ndarray,
+        l1: np.ndarray,
+        l2: np.ndarray,
+        l2_shrinkage: np.ndarray,
+        lr_power: np.ndarray,
+    ) -> np.ndarray:
+        _check_linear_by_lr(self)
+        var, accum, linear = var_cell.read(), accum_cell.read(), linear_cell.read()
+        dt = var.dtype
+        twice_shrink = dt.type(2) * scalar_of(l2_shrinkage, dt)
+        s = [scalar_of(x, dt) for x in (lr, l1, l2, lr_power)]
+
+        def step(v: np.ndarray, a: np.ndarray, n: np.ndarray, g: np.ndarray) -> None:
+            _ftrl_step(v, a, n, g, g + twice_shrink * v, *s)
+
+        self.apply_rows(step, [var, accum, linear], grad, indices)
+        return var
+
+
 class FtrlOptimizer(Optimizer):
     """FTRL-Proximal (McMahan et al., "Ad Click Prediction: a View from the Trenches"), TF1's
     formulation with L1, L2 and optional L2 shrinkage (applied to the gradient only).
@@ -175,6 +246,13 @@ class FtrlOptimizer(Optimizer):
             self._zeros_slot(v, "linear", self._linear_name or self._name)
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
+        return self._apply([grad], var)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Any) -> Tensor:
+        return self._apply([grad.values, grad.indices], var)
+
+    def _apply(self, grad: list[Tensor], var: Any) -> Tensor:
+        sparse = len(grad) == 2
         accum, linear = self.get_slot(var, "accum"), self.get_slot(var, "linear")
         h = [
             self._hyper("learning_rate", self._learning_rate, var),
@@ -184,9 +262,11 @@ class FtrlOptimizer(Optimizer):
         power = self._hyper("learning_rate_power", self._learning_rate_power, var)
         refs = [var._ref(), accum._ref(), linear._ref()]
         if self._l2_shrinkage <= 0.0:
-            return apply_op(ApplyFtrl, refs, [grad, *h, power], use_locking=self._use_locking)
+            cls: Any = SparseApplyFtrl if sparse else ApplyFtrl
+            return apply_op(cls, refs, [*grad, *h, power], use_locking=self._use_locking)
         shrink = self._hyper("l2_shrinkage_regularization_strength", self._l2_shrinkage, var)
-        return apply_op(ApplyFtrlV2, refs, [grad, *h, shrink, power], use_locking=self._use_locking)
+        cls = SparseApplyFtrlV2 if sparse else ApplyFtrlV2
+        return apply_op(cls, refs, [*grad, *h, shrink, power], use_locking=self._use_locking)
 
 
 __all__ = ["FtrlOptimizer"]

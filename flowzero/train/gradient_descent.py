@@ -8,6 +8,8 @@ import numpy as np
 
 from flowzero.framework.graph import Tensor
 from flowzero.framework.registry import register_op
+from flowzero.ops import cast_ops, scatter_ops
+from flowzero.ops.indexed_slices import IndexedSlices
 from flowzero.runtime.state import VarCell
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
 
@@ -56,6 +58,16 @@ class GradientDescentOptimizer(Optimizer):
         lr = self._hyper("learning_rate", self._learning_rate, var)
         return apply_op(
             ApplyGradientDescent, [var._ref()], [lr, grad], use_locking=self._use_locking
+        )
+
+    def _apply_sparse_duplicate_indices(self, grad: IndexedSlices, var: Any) -> Tensor:
+        """var[indices] -= lr * values (ScatterSub, as TF: repeated indices need no summing
+        first, the scatter accumulates them)."""
+        lr = self._hyper("learning_rate", self._learning_rate, var)
+        if lr.dtype is not var.dtype:
+            lr = cast_ops.cast(lr, var.dtype)
+        return scatter_ops.scatter_sub(
+            var, grad.indices, grad.values * lr, use_locking=self._use_locking
         )
 
 

@@ -1,4 +1,4 @@
-"""tf.train.MomentumOptimizer and its update op, ApplyMomentum."""
+"""tf.train.MomentumOptimizer and its update ops, ApplyMomentum and SparseApplyMomentum."""
 
 from __future__ import annotations
 
@@ -8,8 +8,21 @@ import numpy as np
 
 from flowzero.framework.graph import Tensor
 from flowzero.framework.registry import register_op
+from flowzero.ops.indexed_slices import IndexedSlices
 from flowzero.runtime.state import VarCell
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
+from flowzero.train.sparse_apply import SparseApplyOp
+
+
+def _momentum_step(
+    var: np.ndarray, accum: np.ndarray, grad: np.ndarray, lr: Any, mu: Any, nesterov: bool
+) -> None:
+    accum *= mu
+    accum += grad
+    if nesterov:
+        var -= grad * lr + accum * mu * lr
+    else:
+        var -= accum * lr
 
 
 @register_op("ApplyMomentum")
@@ -31,12 +44,33 @@ class ApplyMomentum(ApplyOp):
         var, accum = var_cell.read(), accum_cell.read()
         self.check_grad(var, grad)
         lr, mu = scalar_of(lr, var.dtype), scalar_of(momentum, var.dtype)
-        accum *= mu
-        accum += grad
-        if self.attrs.get("use_nesterov", False):
-            var -= grad * lr + accum * mu * lr
-        else:
-            var -= accum * lr
+        _momentum_step(var, accum, grad, lr, mu, self.attrs.get("use_nesterov", False))
+        return var
+
+
+@register_op("SparseApplyMomentum")
+class SparseApplyMomentum(SparseApplyOp):
+    """ApplyMomentum on the rows `indices` of var and accum only (grad row i updates row
+    indices[i]; a repeated index once per occurrence), in place."""
+
+    n_refs = 2
+    args = ("lr", "grad", "indices", "momentum")
+
+    def compute(
+        self,
+        var_cell: VarCell,
+        accum_cell: VarCell,
+        lr: np.ndarray,
+        grad: np.ndarray,
+        indices: np.ndarray,
+        momentum: np.ndarray,
+    ) -> np.ndarray:
+        var, accum = var_cell.read(), accum_cell.read()
+        lr, mu = scalar_of(lr, var.dtype), scalar_of(momentum, var.dtype)
+        nesterov = self.attrs.get("use_nesterov", False)
+        self.apply_rows(
+            lambda v, a, g: _momentum_step(v, a, g, lr, mu, nesterov), [var, accum], grad, indices
+        )
         return var
 
 
@@ -92,6 +126,21 @@ class MomentumOptimizer(Optimizer):
             [
                 self._hyper("learning_rate", self._learning_rate, var),
                 grad,
+                self._hyper("momentum", self._momentum, var),
+            ],
+            use_locking=self._use_locking,
+            use_nesterov=self._use_nesterov,
+        )
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Any) -> Tensor:
+        mom = self.get_slot(var, "momentum")
+        return apply_op(
+            SparseApplyMomentum,
+            [var._ref(), mom._ref()],
+            [
+                self._hyper("learning_rate", self._learning_rate, var),
+                grad.values,
+                grad.indices,
                 self._hyper("momentum", self._momentum, var),
             ],
             use_locking=self._use_locking,

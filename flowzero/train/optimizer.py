@@ -1,7 +1,9 @@
 """tf.train.Optimizer: minimize = compute_gradients + apply_gradients, slots, in-place updates.
 
 A subclass supplies TF1's hooks: `_create_slots(var_list)`, `_prepare()`, `_apply_dense(grad,
-var)` (builds one in-place update op per variable, e.g. ApplyAdam) and optionally `_finish`.
+var)` (builds one in-place update op per variable, e.g. ApplyAdam), optionally `_apply_sparse(
+grad, var)` for a gradient of some rows (an IndexedSlices of distinct indices; e.g.
+SparseApplyMomentum: see train/sparse_apply.py for when a gradient is one) and `_finish`.
 Update ops take the variable's storage ref (VariableV2 output) and its slots' refs and mutate
 their arrays in place; `ApplyOp` below holds their shared build-time checks.
 """
@@ -24,8 +26,9 @@ from flowzero.framework.graph import (
     get_default_graph,
 )
 from flowzero.framework.registry import OpDef, TensorSpec, spec
-from flowzero.ops import array_ops, control_ops, state_ops
+from flowzero.ops import array_ops, control_ops, segment_ops, sort_ops, state_ops
 from flowzero.ops.common import DTypeError
+from flowzero.ops.indexed_slices import IndexedSlices
 from flowzero.variables import Variable
 
 # -- the in-place update ops' shared checks ----------------------------------------------------
@@ -80,11 +83,10 @@ class ApplyOp(OpDef):
                         f"got {t.dtype.name}. Use tf.cast.",
                         cls=DTypeError,
                     )
-                if not t.shape.is_compatible_with(var.shape):
-                    raise self.error(
-                        f"var and grad must have the same shape; got var "
-                        f"'{var.op.name}': {var.shape}, grad: {t.shape}."
-                    )
+                self.infer_grad(var, t)
+                continue
+            if name == "indices":
+                self.infer_indices(t)
                 continue
             if t.dtype.np.kind not in "fiu":
                 raise self.error(
@@ -93,6 +95,18 @@ class ApplyOp(OpDef):
             if t.shape.known is not None and len(t.shape.known) != 0:
                 raise self.error(f"{name} must be a scalar; got shape {t.shape}.")
         return spec(var.shape, var.dtype)
+
+    def infer_grad(self, var: Tensor, grad: Tensor) -> None:
+        """Build-time shape check of the gradient (dense: var's shape)."""
+        if not grad.shape.is_compatible_with(var.shape):
+            raise self.error(
+                f"var and grad must have the same shape; got var "
+                f"'{var.op.name}': {var.shape}, grad: {grad.shape}."
+            )
+
+    def infer_indices(self, indices: Tensor) -> None:
+        """Build-time check of an `indices` input (the sparse update ops have one)."""
+        raise self.error("takes no indices.")
 
     def check_grad(self, var: np.ndarray, grad: np.ndarray) -> None:
         """Run-time shape check (static shapes may have been unknown)."""
@@ -311,7 +325,7 @@ class Optimizer:
         for gr, v in pairs:
             if not isinstance(v, Variable):
                 raise TypeError(f"apply_gradients: expected a tf.Variable; got {v!r}.")
-            if gr is not None:
+            if gr is not None and not isinstance(gr, IndexedSlices):
                 try:
                     gr = convert_to_tensor(gr)
                 except (TypeError, ValueError) as e:
@@ -348,7 +362,7 @@ class Optimizer:
                         if gr is None:
                             continue
                         with g.name_scope("update_" + v.op.name):
-                            update_ops.append(self._apply_dense(gr, v))
+                            update_ops.append(self._apply_one(gr, v))
                     if global_step is None:
                         train_op = self._finish(update_ops, scope)
                     else:
@@ -381,9 +395,40 @@ class Optimizer:
             out.extend(v for v in named.values() if v.graph is g)
         return sorted(out, key=lambda v: v.name)
 
+    def _apply_one(self, grad: Any, var: Variable) -> Any:
+        """A gradient that TF would hold as IndexedSlices (a gather's, see
+        train/sparse_apply.py) goes to the sparse update where the optimizer has one, as TF's
+        does; anything else to `_apply_dense`."""
+        overrides = (
+            type(self)._apply_sparse is not Optimizer._apply_sparse
+            or type(self)._apply_sparse_duplicate_indices
+            is not Optimizer._apply_sparse_duplicate_indices
+        )
+        if overrides:
+            from flowzero.train.sparse_apply import sparse_gradient
+
+            sparse = sparse_gradient(grad, var)
+            if sparse is not None:
+                return self._apply_sparse_duplicate_indices(sparse, var)
+        if isinstance(grad, IndexedSlices):
+            grad = convert_to_tensor(grad)
+        return self._apply_dense(grad, var)
+
     # -- hooks for subclasses ------------------------------------------------------------------
     def _create_slots(self, var_list: list[Variable]) -> None:
         pass
+
+    def _apply_sparse_duplicate_indices(self, grad: IndexedSlices, var: Variable) -> Any:
+        """Sums the rows of repeated indices (TF's `_deduplicate_indexed_slices`), then
+        `_apply_sparse`."""
+        unique, where = sort_ops.unique(grad.indices)
+        summed = segment_ops.unsorted_segment_sum(grad.values, where, array_ops.shape(unique)[0])
+        return self._apply_sparse(IndexedSlices(summed, unique, grad.dense_shape), var)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Any:
+        """The update for a gradient of distinct rows; an optimizer without one applies
+        the densified gradient."""
+        return self._apply_dense(convert_to_tensor(grad), var)
 
     def _prepare(self) -> None:
         pass

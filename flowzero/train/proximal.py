@@ -1,6 +1,6 @@
 """tf.train.ProximalGradientDescentOptimizer and ProximalAdagradOptimizer, and their update
-ops ApplyProximalGradientDescent and ApplyProximalAdagrad (FOBOS: a gradient step, then the
-L1/L2 proximal operator)."""
+ops ApplyProximalGradientDescent and ApplyProximalAdagrad and their sparse forms (FOBOS: a
+gradient step, then the L1/L2 proximal operator)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import numpy as np
 
 from flowzero.framework.graph import Tensor
 from flowzero.framework.registry import register_op
+from flowzero.ops.indexed_slices import IndexedSlices
 from flowzero.runtime.state import VarCell
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
+from flowzero.train.sparse_apply import SparseApplyOp
 from flowzero.variables import Constant
 
 
@@ -23,6 +25,14 @@ def _prox(var: np.ndarray, prox_var: np.ndarray, step: Any, l1: Any, l2: Any) ->
         var[...] = np.sign(prox_var) * shrunk / (one + step * l2)
     else:
         var[...] = prox_var / (one + step * l2)
+
+
+def _proximal_adagrad_step(
+    var: np.ndarray, accum: np.ndarray, grad: np.ndarray, lr: Any, l1: Any, l2: Any
+) -> None:
+    accum += np.square(grad)
+    rate = lr / np.sqrt(accum)
+    _prox(var, var - grad * rate, rate, l1, l2)
 
 
 @register_op("ApplyProximalGradientDescent")
@@ -41,6 +51,29 @@ class ApplyProximalGradientDescent(ApplyOp):
         dt = var.dtype
         alpha, l1, l2 = scalar_of(alpha, dt), scalar_of(l1, dt), scalar_of(l2, dt)
         _prox(var, var - alpha * delta, alpha, l1, l2)
+        return var
+
+
+@register_op("SparseApplyProximalGradientDescent")
+class SparseApplyProximalGradientDescent(SparseApplyOp):
+    """ApplyProximalGradientDescent on the rows `indices` of var only (a repeated index once
+    per occurrence), in place."""
+
+    args = ("alpha", "l1", "l2", "grad", "indices")
+
+    def compute(
+        self,
+        var_cell: VarCell,
+        alpha: np.ndarray,
+        l1: np.ndarray,
+        l2: np.ndarray,
+        grad: np.ndarray,
+        indices: np.ndarray,
+    ) -> np.ndarray:
+        var = var_cell.read()
+        dt = var.dtype
+        alpha, l1, l2 = scalar_of(alpha, dt), scalar_of(l1, dt), scalar_of(l2, dt)
+        self.apply_rows(lambda v, g: _prox(v, v - alpha * g, alpha, l1, l2), [var], grad, indices)
         return var
 
 
@@ -65,9 +98,37 @@ class ApplyProximalAdagrad(ApplyOp):
         self.check_grad(var, grad)
         dt = var.dtype
         lr, l1, l2 = scalar_of(lr, dt), scalar_of(l1, dt), scalar_of(l2, dt)
-        accum += np.square(grad)
-        rate = lr / np.sqrt(accum)
-        _prox(var, var - grad * rate, rate, l1, l2)
+        _proximal_adagrad_step(var, accum, grad, lr, l1, l2)
+        return var
+
+
+@register_op("SparseApplyProximalAdagrad")
+class SparseApplyProximalAdagrad(SparseApplyOp):
+    """ApplyProximalAdagrad on the rows `indices` of var and accum only (a repeated index
+    once per occurrence), in place."""
+
+    n_refs = 2
+    args = ("lr", "l1", "l2", "grad", "indices")
+
+    def compute(
+        self,
+        var_cell: VarCell,
+        accum_cell: VarCell,
+        lr: np.ndarray,
+        l1: np.ndarray,
+        l2: np.ndarray,
+        grad: np.ndarray,
+        indices: np.ndarray,
+    ) -> np.ndarray:
+        var, accum = var_cell.read(), accum_cell.read()
+        dt = var.dtype
+        lr, l1, l2 = scalar_of(lr, dt), scalar_of(l1, dt), scalar_of(l2, dt)
+        self.apply_rows(
+            lambda v, a, g: _proximal_adagrad_step(v, a, g, lr, l1, l2),
+            [var, accum],
+            grad,
+            indices,
+        )
         return var
 
 
@@ -95,14 +156,20 @@ class ProximalGradientDescentOptimizer(Optimizer):
         self._l2 = l2_regularization_strength
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
+        return self._apply(ApplyProximalGradientDescent, [grad], var)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Any) -> Tensor:
+        return self._apply(SparseApplyProximalGradientDescent, [grad.values, grad.indices], var)
+
+    def _apply(self, cls: Any, grad: list[Tensor], var: Any) -> Tensor:
         return apply_op(
-            ApplyProximalGradientDescent,
+            cls,
             [var._ref()],
             [
                 self._hyper("learning_rate", self._learning_rate, var),
                 self._hyper("l1_regularization_strength", self._l1, var),
                 self._hyper("l2_regularization_strength", self._l2, var),
-                grad,
+                *grad,
             ],
             use_locking=self._use_locking,
         )
@@ -150,15 +217,21 @@ class ProximalAdagradOptimizer(Optimizer):
             )
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
+        return self._apply(ApplyProximalAdagrad, [grad], var)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Any) -> Tensor:
+        return self._apply(SparseApplyProximalAdagrad, [grad.values, grad.indices], var)
+
+    def _apply(self, cls: Any, grad: list[Tensor], var: Any) -> Tensor:
         acc = self.get_slot(var, "accumulator")
         return apply_op(
-            ApplyProximalAdagrad,
+            cls,
             [var._ref(), acc._ref()],
             [
                 self._hyper("learning_rate", self._learning_rate, var),
                 self._hyper("l1_regularization_strength", self._l1, var),
                 self._hyper("l2_regularization_strength", self._l2, var),
-                grad,
+                *grad,
             ],
             use_locking=self._use_locking,
         )

@@ -1,4 +1,5 @@
-"""tf.train.RMSPropOptimizer and its update ops, ApplyRMSProp and ApplyCenteredRMSProp."""
+"""tf.train.RMSPropOptimizer and its update ops, ApplyRMSProp and ApplyCenteredRMSProp and their
+sparse forms."""
 
 from __future__ import annotations
 
@@ -8,9 +9,51 @@ import numpy as np
 
 from flowzero.framework.graph import Tensor
 from flowzero.framework.registry import register_op
+from flowzero.ops.indexed_slices import IndexedSlices
 from flowzero.runtime.state import VarCell
 from flowzero.train.optimizer import ApplyOp, Optimizer, apply_op, scalar_of
+from flowzero.train.sparse_apply import SparseApplyOp
 from flowzero.variables import Ones
+
+
+def _rmsprop_step(
+    var: np.ndarray,
+    ms: np.ndarray,
+    mom: np.ndarray,
+    grad: np.ndarray,
+    lr: Any,
+    rho: Any,
+    momentum: Any,
+    epsilon: Any,
+) -> None:
+    ms += (np.square(grad) - ms) * (var.dtype.type(1) - rho)
+    mom *= momentum
+    mom += (grad * lr) / np.sqrt(ms + epsilon)
+    var -= mom
+
+
+def _centered_rmsprop_step(
+    var: np.ndarray,
+    mg: np.ndarray,
+    ms: np.ndarray,
+    mom: np.ndarray,
+    grad: np.ndarray,
+    lr: Any,
+    rho: Any,
+    momentum: Any,
+    epsilon: Any,
+) -> None:
+    one_minus_rho = var.dtype.type(1) - rho
+    ms += (np.square(grad) - ms) * one_minus_rho
+    mg += (grad - mg) * one_minus_rho
+    denom = (ms - np.square(mg)) + epsilon
+    mom *= momentum
+    mom += (grad * lr) / np.sqrt(denom)
+    var -= mom
+
+
+def _scalars(dt: np.dtype, *xs: np.ndarray) -> list[Any]:
+    return [scalar_of(x, dt) for x in xs]
 
 
 @register_op("ApplyRMSProp")
@@ -34,13 +77,35 @@ class ApplyRMSProp(ApplyOp):
     ) -> np.ndarray:
         var, ms, mom = var_cell.read(), ms_cell.read(), mom_cell.read()
         self.check_grad(var, grad)
-        dt = var.dtype
-        lr, rho = scalar_of(lr, dt), scalar_of(rho, dt)
-        momentum, epsilon = scalar_of(momentum, dt), scalar_of(epsilon, dt)
-        ms += (np.square(grad) - ms) * (dt.type(1) - rho)
-        mom *= momentum
-        mom += (grad * lr) / np.sqrt(ms + epsilon)
-        var -= mom
+        _rmsprop_step(var, ms, mom, grad, *_scalars(var.dtype, lr, rho, momentum, epsilon))
+        return var
+
+
+@register_op("SparseApplyRMSProp")
+class SparseApplyRMSProp(SparseApplyOp):
+    """ApplyRMSProp on the rows `indices` of var, ms and mom only (a repeated index once per
+    occurrence), in place."""
+
+    n_refs = 3
+    args = ("lr", "rho", "momentum", "epsilon", "grad", "indices")
+
+    def compute(
+        self,
+        var_cell: VarCell,
+        ms_cell: VarCell,
+        mom_cell: VarCell,
+        lr: np.ndarray,
+        rho: np.ndarray,
+        momentum: np.ndarray,
+        epsilon: np.ndarray,
+        grad: np.ndarray,
+        indices: np.ndarray,
+    ) -> np.ndarray:
+        var, ms, mom = var_cell.read(), ms_cell.read(), mom_cell.read()
+        s = _scalars(var.dtype, lr, rho, momentum, epsilon)
+        self.apply_rows(
+            lambda v, a, b, g: _rmsprop_step(v, a, b, g, *s), [var, ms, mom], grad, indices
+        )
         return var
 
 
@@ -67,16 +132,41 @@ class ApplyCenteredRMSProp(ApplyOp):
         var, mg = var_cell.read(), mg_cell.read()
         ms, mom = ms_cell.read(), mom_cell.read()
         self.check_grad(var, grad)
-        dt = var.dtype
-        lr, rho = scalar_of(lr, dt), scalar_of(rho, dt)
-        momentum, epsilon = scalar_of(momentum, dt), scalar_of(epsilon, dt)
-        one_minus_rho = dt.type(1) - rho
-        ms += (np.square(grad) - ms) * one_minus_rho
-        mg += (grad - mg) * one_minus_rho
-        denom = (ms - np.square(mg)) + epsilon
-        mom *= momentum
-        mom += (grad * lr) / np.sqrt(denom)
-        var -= mom
+        s = _scalars(var.dtype, lr, rho, momentum, epsilon)
+        _centered_rmsprop_step(var, mg, ms, mom, grad, *s)
+        return var
+
+
+@register_op("SparseApplyCenteredRMSProp")
+class SparseApplyCenteredRMSProp(SparseApplyOp):
+    """ApplyCenteredRMSProp on the rows `indices` of var, mg, ms and mom only (a repeated
+    index once per occurrence), in place."""
+
+    n_refs = 4
+    args = ("lr", "rho", "momentum", "epsilon", "grad", "indices")
+
+    def compute(
+        self,
+        var_cell: VarCell,
+        mg_cell: VarCell,
+        ms_cell: VarCell,
+        mom_cell: VarCell,
+        lr: np.ndarray,
+        rho: np.ndarray,
+        momentum: np.ndarray,
+        epsilon: np.ndarray,
+        grad: np.ndarray,
+        indices: np.ndarray,
+    ) -> np.ndarray:
+        var, mg = var_cell.read(), mg_cell.read()
+        ms, mom = ms_cell.read(), mom_cell.read()
+        s = _scalars(var.dtype, lr, rho, momentum, epsilon)
+        self.apply_rows(
+            lambda v, a, b, c, g: _centered_rmsprop_step(v, a, b, c, g, *s),
+            [var, mg, ms, mom],
+            grad,
+            indices,
+        )
         return var
 
 
@@ -127,7 +217,14 @@ class RMSPropOptimizer(Optimizer):
             self._zeros_slot(v, "momentum", self._name)
 
     def _apply_dense(self, grad: Tensor, var: Any) -> Tensor:
+        return self._apply(grad, None, var)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Any) -> Tensor:
+        return self._apply(grad.values, grad.indices, var)
+
+    def _apply(self, grad: Tensor, indices: Tensor | None, var: Any) -> Tensor:
         rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
+        tail = [grad] if indices is None else [grad, indices]
         scalars = [
             self._hyper("learning_rate", self._learning_rate, var),
             self._hyper("decay", self._decay, var),
@@ -137,15 +234,15 @@ class RMSPropOptimizer(Optimizer):
         if self._centered:
             mg = self.get_slot(var, "mg")
             return apply_op(
-                ApplyCenteredRMSProp,
+                ApplyCenteredRMSProp if indices is None else SparseApplyCenteredRMSProp,
                 [var._ref(), mg._ref(), rms._ref(), mom._ref()],
-                [*scalars, grad],
+                [*scalars, *tail],
                 use_locking=self._use_locking,
             )
         return apply_op(
-            ApplyRMSProp,
+            ApplyRMSProp if indices is None else SparseApplyRMSProp,
             [var._ref(), rms._ref(), mom._ref()],
-            [*scalars, grad],
+            [*scalars, *tail],
             use_locking=self._use_locking,
         )
 
