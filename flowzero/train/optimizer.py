@@ -351,7 +351,9 @@ class Optimizer:
             # update may change a variable that a gradient still reads. flowzero runs ops one
             # at a time in that order anyway; TF, running this graph from flowzero's files,
             # runs independent ops in parallel and needs the edges.
-            update_deps += [gr.op for gr, _ in converted if gr is not None and gr.graph is g]
+            for gr, _ in converted:
+                parts = (gr.values, gr.indices) if isinstance(gr, IndexedSlices) else (gr,)
+                update_deps += [t.op for t in parts if t is not None and t.graph is g]
             self._hyper_cache = {}
             try:
                 with g.control_dependencies(update_deps), g.name_scope(name or self._name) as scope:

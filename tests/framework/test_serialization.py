@@ -153,6 +153,22 @@ def _every_optimizer_state_and_random_op_graph():
             w = tf.Variable(np.linspace(-1, 1, 3).astype(np.float32), name=f"w{i}")
             loss = tf.reduce_sum(tf.square(tf.reduce_sum(x * w, axis=1) - 1.0))
             trains.append(opt.minimize(loss, var_list=[w]))
+        sparse_opts = [  # a gather's gradient: the SparseApply* updates
+            tf.train.MomentumOptimizer(0.1, 0.9),
+            tf.train.AdagradOptimizer(0.1),
+            tf.train.AdadeltaOptimizer(1.0),
+            tf.train.RMSPropOptimizer(0.01),
+            tf.train.RMSPropOptimizer(0.01, centered=True),
+            tf.train.FtrlOptimizer(0.1, l1_regularization_strength=0.01),
+            tf.train.FtrlOptimizer(0.1, l2_shrinkage_regularization_strength=0.01),
+            tf.train.ProximalGradientDescentOptimizer(0.1, l1_regularization_strength=0.01),
+            tf.train.ProximalAdagradOptimizer(0.1, l1_regularization_strength=0.01),
+            tf.train.AdagradDAOptimizer(0.1, tf.train.get_or_create_global_step()),
+        ]
+        for i, opt in enumerate(sparse_opts):
+            e = tf.Variable(np.linspace(-1, 1, 12).reshape(4, 3).astype(np.float32), name=f"e{i}")
+            loss = tf.reduce_sum(tf.square(tf.gather(e, [0, 2, 2]) - 1.0))
+            trains.append(opt.minimize(loss, var_list=[e]))
         # Image kernels whose gradient ops the op table's forward rows do not build.
         v = tf.Variable(np.linspace(0, 1, 32).reshape(1, 4, 4, 2).astype(np.float32), name="v")
         dw = tf.Variable(np.ones((2, 2, 2, 1), np.float32), name="dw")
