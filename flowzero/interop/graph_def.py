@@ -123,7 +123,7 @@ class _Writer:
             self.tensor_arrays[op.outputs[0]] = (handle, op.name)
             return
         if not tensorboard and (
-            op.type in ("While", "If")
+            op.type in ("While", "If", "IfSaved")
             or op.type in tf1_export.TENSOR_ARRAY_TYPES
             or op.type in dataset_forms.EXPORT_TYPES
             or op.type in tf1_loop_grads.EXPORT_TYPES

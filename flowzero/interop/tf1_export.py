@@ -53,6 +53,14 @@ def _is_ta(t: Any) -> bool:
 def emit(w: Any, op: Any) -> None:
     if op.type == "While":
         _emit_while(w, op)
+    elif op.type == "If" and "forward" in op.opdef.attrs:  # a cond's gradient
+        from flowzero.interop import tf1_cond_grads
+
+        tf1_cond_grads.emit_grad_if(w, op)
+    elif op.type == "IfSaved":
+        from flowzero.interop import tf1_cond_grads
+
+        tf1_cond_grads.emit_saved(w, op)
     elif op.type == "If":
         _emit_if(w, op)
     else:
@@ -75,23 +83,27 @@ def _emit_if(w: Any, op: Any) -> None:
                     f"{where}: holds {inner.type} '{inner.name}'; nested control "
                     "flow has no TensorFlow GraphDef form here yet.",
                 )
-    if op.outputs[-1].consumers() and not w.lenient:  # (lenient: the gradient is marked)
-        raise errors.UnimplementedError(
-            None, None, f"{where}: its gradient has no TensorFlow GraphDef form."
-        )
+    for c in op.outputs[-1].consumers():  # its record: the gradient reads branch values
+        if c.type != "IfSaved":
+            raise errors.UnimplementedError(
+                None, None, f"{where}: its record is read by {c.type} '{c.name}'; not written."
+            )
     base = f"{op.name}/tf1"
     pred = w.ref(op.inputs[0])
+    controls = [f"^{c.name}" for c in op.control_inputs]  # (every branch op waits on these)
     psw = w.unique(f"{base}/Switch")
-    w.node(psw, "Switch", [pred, pred], {"T": dtypes.bool})
+    w.node(psw, "Switch", [pred, pred, *controls], {"T": dtypes.bool})
     pivots = []
     for out, label in ((1, "switch_t"), (0, "switch_f")):
         pv = w.unique(f"{base}/{label}")
         w.node(pv, "Identity", [f"{psw}:{out}" if out else psw], {"T": dtypes.bool})
         pivots.append(pv)
     pred_id = w.unique(f"{base}/pred_id")
-    w.node(pred_id, "Identity", [pred], {"T": dtypes.bool})
+    w.node(pred_id, "Identity", [pred, *controls], {"T": dtypes.bool})
     saved = (dict(w.remap), dict(w.tensor_arrays))
     results: list[list[str]] = []
+    switches: dict[tuple[int, int], str] = {}  # (branch, arg) -> the Switch letting it in
+    kept: dict[tuple[int, int], str | None] = {}  # (branch, k) -> record entry k's node
     for b, body in enumerate(branches):  # 0: true (Switch output 1), 1: false (output 0)
         out = 1 - b
 
@@ -110,6 +122,7 @@ def _emit_if(w: Any, op: Any) -> None:
         lo = a["split"][b]
         for j, arg in enumerate(body.args):
             w.remap[op_mapping_ref(arg)] = let_in(op.inputs[1 + lo + j])
+            switches[(b, j)] = w.remap[op_mapping_ref(arg)].partition(":")[0]
         for inner in body.ops:
             if inner.type == "_Arg":
                 continue
@@ -119,6 +132,8 @@ def _emit_if(w: Any, op: Any) -> None:
                     w.remap[r] = let_in(t)
             w.emit(inner, pivots[b])
         results.append([w.ref(t) for t in body.outputs])
+        for k, t in enumerate(a["saved"].get(b, [])):  # (the gradient reads them directly)
+            kept[(b, k)] = None if _is_ta(t) else w.ref(t)
         w.remap, w.tensor_arrays = dict(saved[0]), dict(saved[1])
     merges = []
     for k, t in enumerate(op.outputs[:-1]):
@@ -126,6 +141,10 @@ def _emit_if(w: Any, op: Any) -> None:
         w.node(m, "Merge", [results[1][k], results[0][k]], {"T": t.dtype, "N": 2})
         merges.append(m)
     w.node(op.name, "IdentityN", merges, {"T": [t.dtype for t in op.outputs[:-1]]})
+    if op.outputs[-1].consumers():
+        from flowzero.interop import tf1_cond_grads
+
+        tf1_cond_grads.note_forward(w, op, pred_id, switches, merges, kept)
 
 
 def _pair(w: Any, t: Any, where: str) -> tuple[str, str]:
