@@ -141,10 +141,9 @@ def _emit_if(w: Any, op: Any) -> None:
         w.node(m, "Merge", [results[1][k], results[0][k]], {"T": t.dtype, "N": 2})
         merges.append(m)
     w.node(op.name, "IdentityN", merges, {"T": [t.dtype for t in op.outputs[:-1]]})
-    if op.outputs[-1].consumers():
-        from flowzero.interop import tf1_cond_grads
+    from flowzero.interop import tf1_cond_grads  # (for its gradient, if any)
 
-        tf1_cond_grads.note_forward(w, op, pred_id, switches, merges, kept)
+    tf1_cond_grads.note_forward(w, op, pred_id, switches, merges, kept)
 
 
 def _pair(w: Any, t: Any, where: str) -> tuple[str, str]:
