@@ -84,6 +84,8 @@ class _Writer:
         self.tensor_arrays: dict[Any, tuple[str, str]] = {}
         self.handles: dict[str, str] = {}  # queue / reader key -> its handle node's name
         self.lenient = False  # see to_graph_def
+        # Inside a loop's frame or a cond's branch: the node that input-less nodes hang on.
+        self.pivot: str | None = None
 
     def ref(self, t: Any) -> str:
         r = op_mapping.tensor_ref(t)
@@ -129,6 +131,7 @@ class _Writer:
             or op.type in tf1_loop_grads.EXPORT_TYPES
         ):
             before = len(self.gd.node)
+            outer_pivot, self.pivot = self.pivot, pivot  # (a loop or cond nested in another)
             try:
                 if op.type in dataset_forms.EXPORT_TYPES:
                     dataset_forms.emit(self, op)
@@ -141,6 +144,8 @@ class _Writer:
                     raise
                 del self.gd.node[before:]
                 self.marked(op, e.message)
+            finally:
+                self.pivot = outer_pivot
             return
         try:
             ex = op_mapping.export_node(op)

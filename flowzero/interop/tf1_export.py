@@ -15,8 +15,12 @@ tensor) is TF's pair (resource handle, float flow): the flow is what the loop ca
 A loop whose record feeds a gradient (WhileGrad) also counts its iterations and pushes the
 values its gradient reads (tf1_loop_grads.py writes the gradient loop).
 
-Not written (UnimplementedError): loops inside loops or conds, and TensorArray ops other than
-create / read / write / gather / scatter / size / split / concat.
+Conds and loops nest in loop bodies, and conds in cond branches: the inner construct is written
+inside the outer frame or branch (its input-less nodes hang on the outer pivot, `w.pivot`).
+
+Not written (UnimplementedError): loops inside cond branches (flowzero's importer cannot read
+them back yet), gradients taken inside a body, and TensorArray ops other than create / read /
+write / gather / scatter / size / split / concat.
 """
 
 from __future__ import annotations
@@ -76,11 +80,13 @@ def _emit_if(w: Any, op: Any) -> None:
     branches = a["branches"]
     for body in branches:
         for inner in body.ops:
-            if inner.type in ("While", "If", "WhileGrad", "IfSaved"):
+            if inner.type in ("While", "WhileGrad", "IfSaved"):
+                # (a loop in a branch: TF runs TF's form, but flowzero's importer cannot read
+                # it back yet, and a Saver's .meta must round-trip)
                 raise errors.UnimplementedError(
                     None,
                     None,
-                    f"{where}: holds {inner.type} '{inner.name}'; nested control "
+                    f"{where}: holds {inner.type} '{inner.name}'; this nesting of control "
                     "flow has no TensorFlow GraphDef form here yet.",
                 )
     for c in op.outputs[-1].consumers():  # its record: the gradient reads branch values
@@ -227,11 +233,11 @@ def _emit_while(w: Any, op: Any) -> None:
     where = f"While '{op.name}'"
     for body in (cb, bb):
         for inner in body.ops:
-            if inner.type in ("While", "If", "WhileGrad", "IfSaved"):
+            if inner.type in ("WhileGrad", "IfSaved"):  # (a gradient taken inside the body)
                 raise errors.UnimplementedError(
                     None,
                     None,
-                    f"{where}: holds {inner.type} '{inner.name}'; nested control "
+                    f"{where}: holds {inner.type} '{inner.name}'; this nesting of control "
                     "flow has no TensorFlow GraphDef form here yet.",
                 )
     base = f"{op.name}/tf1"
@@ -266,7 +272,8 @@ def _emit_while(w: Any, op: Any) -> None:
             handles.append(None)
     if has_max:
         zero = w.unique(f"{base}/iteration_zero")
-        w.node(zero, "Const", [], {"dtype": dtypes.int32, "value": np.array(0, np.int32)})
+        in_outer = [f"^{w.pivot}"] if w.pivot else []  # (in the outer loop's frame or branch)
+        w.node(zero, "Const", in_outer, {"dtype": dtypes.int32, "value": np.array(0, np.int32)})
         var_inits.append((zero, dtypes.int32))
     enters = [enter(src, dt, False, "Enter") for src, dt in var_inits]
     nexts = [w.unique(f"{base}/NextIteration") for _ in var_inits]

@@ -17,7 +17,8 @@ A flowzero gradient TensorArray (a variant value) is TF's gradient array of the 
 into it, writes' gradients read from it, gather <-> scatter; the sum of two gradient arrays
 is the sum of their flows (they are one array in TF).
 
-Not written (UnimplementedError naming the op): loops inside loops, a record read by anything
+Not written (UnimplementedError naming the op): gradients through conds or loops inside a loop
+body (the forward loop is written; its WhileGrad is refused), a record read by anything
 but WhileGrad, saved TensorArray handles, gradient arrays whose forward op cannot be found,
 and the split / concat gradients.
 """
@@ -95,6 +96,13 @@ def add_forward_record(w: Any, op: Any, frame: str, par: int, loop_cond: str, pi
     for k, t in enumerate(saved):
         if t.op.type == "_Arg" and t.op._body is bb and bb.args.index(t) >= bb.n_explicit:
             invariant[k] = bb.captures[bb.args.index(t) - bb.n_explicit]  # loop-invariant
+        elif t.op.type in ("If", "While"):  # (the forward loop itself is written: only its
+            # gradient is refused, by the WhileGrad)
+            _state(w)["records"][op] = {
+                "refused": f"a gradient through the {t.op.type} '{t.op.name}' in its body "
+                "(nested control flow)"
+            }
+            return
         elif _is_ta(t):
             raise _unimplemented(where, f"its gradient reads the TensorArray '{t.name}'")
         else:
@@ -361,6 +369,8 @@ def _emit_while_grad(w: Any, op: Any) -> None:
     rec = st["records"].get(fwd)
     if rec is None:
         raise _unimplemented(where, f"its forward loop '{fwd.name}' has no TensorFlow form")
+    if "refused" in rec:
+        raise _unimplemented(where, rec["refused"])
     a = op.opdef.attrs
     fa = fwd.opdef.attrs
     n_dy, n_caps = a["n_dy"], a["n_caps"]

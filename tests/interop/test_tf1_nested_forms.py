@@ -1,0 +1,142 @@
+"""Control flow inside control flow written in TensorFlow 1.x's graph form (tf1_export.py): a
+tf.cond inside a while loop's body (a Switch / Merge inside the frame), a loop inside a loop
+(an inner frame whose Enters read the outer frame's nodes), a cond inside a cond's branch.
+flowzero reads each back; with TensorFlow installed, TF runs each with flowzero's results."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+import flowzero as tf
+from flowzero.framework import errors
+from flowzero.interop.graph_def import NO_TF_FORM_ATTR, to_graph_def
+from flowzero.proto import meta_graph_pb2
+from tests.interop.test_tf1_loop_grads import _frames
+
+FEEDS = [
+    np.array(a, np.float32)
+    for a in ([1.0, 2.0, -3.0], [-1.0, 2.0, 0.5], [1.0, -2.0, 3.0], [5.0, 1.0, 1.0])
+]
+
+
+def _nested(kind: str):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [3], name="x")
+        if kind == "cond_in_loop":
+
+            def body(i, v):
+                v = tf.cond(tf.reduce_sum(v) > 0, lambda: v * 0.5 - 1.0, lambda: v + 2.0)
+                return i + 1, v
+
+            _, y = tf.while_loop(lambda i, v: i < 5, body, [0, x])
+        elif kind == "loop_in_loop":
+
+            def body(i, v):
+                _, u = tf.while_loop(
+                    lambda j, u: j < i,
+                    lambda j, u: (j + 1, u * 1.5 + 0.1),
+                    [0, v],
+                    maximum_iterations=3,  # (its counter's zero hangs on the outer pivot)
+                )
+                return i + 1, u
+
+            _, y = tf.while_loop(lambda i, v: i < 4, body, [0, x])
+        else:  # cond_in_cond
+            y = tf.cond(
+                x[0] > 0,
+                lambda: tf.cond(x[1] > 0, lambda: x * 2.0, lambda: x - 1.0),
+                lambda: x * 3.0 + 1.0,
+            )
+        tf.identity(y, name="y")
+    return g
+
+
+def _want(g):
+    with tf.Session(graph=g) as s:
+        return [s.run("y:0", {"x:0": f}) for f in FEEDS]
+
+
+KINDS = ["cond_in_loop", "loop_in_loop", "cond_in_cond"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_nested_control_flow_is_written_in_tfs_form_and_read_back(kind):
+    g = _nested(kind)
+    gd = to_graph_def(g)
+    ops = [n.op for n in gd.node]
+    assert "While" not in ops and "If" not in ops
+    frame = _frames(gd)  # TF's frame rules hold
+    frames = {f for f in frame.values() if f}
+    assert len(frames) == {"cond_in_loop": 1, "loop_in_loop": 2, "cond_in_cond": 0}[kind]
+    if kind == "cond_in_loop":  # the cond's Switches and Merge are in the loop's frame
+        for n in gd.node:
+            if n.name.startswith("while/body/cond/tf1/"):
+                assert frame[n.name] == "while/while_context", n.name
+    want = _want(g)
+    if kind == "cond_in_loop":  # NumPy
+        for f, w in zip(FEEDS, want):
+            v = f.copy()
+            for _ in range(5):
+                v = v * 0.5 - 1.0 if v.sum() > 0 else v + 2.0
+            np.testing.assert_allclose(w, v, rtol=1e-6)
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as s:
+            got = [s.run("y:0", {"x:0": f}) for f in FEEDS]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_tensorflow_runs_nested_control_flow_with_flowzeros_results(kind):
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    g = _nested(kind)
+    gd = v1.GraphDef.FromString(to_graph_def(g).SerializeToString())
+    with real.Graph().as_default():
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as s:
+            got = [s.run("y:0", {"x:0": f}) for f in FEEDS]
+    np.testing.assert_allclose(got, _want(g), rtol=1e-6)
+
+
+def test_loop_in_a_cond_branch_is_refused_naming_the_ops():
+    """TF runs TF's form of it, but flowzero's importer cannot read it back yet: refused, so
+    a Saver's `.meta` falls back to flowzero's own format and round-trips."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [3], name="x")
+        tf.cond(
+            x[0] > 0,
+            lambda: tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 2.0), [0, x])[1],
+            lambda: -x,
+        )
+    with pytest.raises(errors.UnimplementedError, match="If 'cond': holds While 'cond/true/"):
+        to_graph_def(g)
+
+
+def test_gradient_through_a_cond_in_a_loop_is_refused_and_the_forward_loop_written(
+    tmp_path, caplog
+):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [3], name="x")
+        w = tf.Variable(np.float32(0.9), name="w")
+
+        def body(i, v):
+            return i + 1, tf.cond(tf.reduce_sum(v) > 0, lambda: v * w, lambda: v + w)
+
+        _, y = tf.while_loop(lambda i, v: i < 3, body, [0, x])
+        y = tf.identity(y, name="y")
+        tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y * y))
+    with pytest.raises(errors.UnimplementedError, match="WhileGrad .*: a gradient through the If"):
+        to_graph_def(g)
+    gd = g.as_graph_def()
+    assert [n.op for n in gd.node if NO_TF_FORM_ATTR in n.attr] == ["WhileGrad"]
+    with caplog.at_level(logging.WARNING, logger="flowzero"):
+        doc = tf.train.export_meta_graph(str(tmp_path / "m.meta"), graph=g)
+    assert not isinstance(doc, meta_graph_pb2.MetaGraphDef)  # flowzero's JSON: round-trips
+    assert any("JSON" in r.getMessage() for r in caplog.records)
