@@ -127,14 +127,16 @@ def emit_grad_if(w: Any, op: Any) -> None:
     controls = [f"^{c.name}" for c in op.control_inputs]
 
     # The upstream gradients: one Switch per forward result (both outputs used).
-    upstream: dict[Any, str] = {}  # upstream gradient -> its Switch
+    # (Two results with one upstream tensor get a Switch each, as in TF: an importer reads
+    # which result each gradient is of from the Switch's name.)
+    upstream: dict[Any, str] = {}  # upstream gradient -> its (first) Switch
     for (_, k), pos in grad_ys:
-        if pos < 0 or op.inputs[pos] in upstream:
+        if pos < 0:
             continue
         gy = op.inputs[pos]
         sw = w.unique(f"{prefix}{info['merges'][k]}_grad/cond_grad")
         w.node(sw, "Switch", [w.ref(gy), pred_id, *controls], {"T": gy.dtype})
-        upstream[gy] = sw
+        upstream.setdefault(gy, sw)
     # Pivots for the gradient branches' input-less nodes.
     psw = w.unique(f"{base}/Switch")
     w.node(psw, "Switch", [pred_id, pred_id, *controls], {"T": dtypes.bool})

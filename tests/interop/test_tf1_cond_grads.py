@@ -318,3 +318,37 @@ def test_simple_save_of_a_cond_training_session_keeps_the_training_part(tmp_path
         v1.saved_model.loader.load(sess, ["serve"], path)
         got = [sess.run(["loss:0", "train"], feeds)[0] for _ in range(3)]
     np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_two_results_with_one_upstream_gradient_get_a_switch_each():
+    """y1 + y2: both results' upstream gradient is one tensor; TF's form switches it once per
+    result (`<Merge>_grad/cond_grad`, `<Merge_1>_grad/cond_grad`), and a re-import (which
+    rebuilds the gradient from those names) gives both contributions."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [2], name="x")
+        p = tf.placeholder(tf.bool, [], name="p")
+        y1, y2 = tf.cond(p, lambda: (x * 2.0, tf.sin(x)), lambda: (x * x, x + 1.0))
+        (gx,) = tf.gradients(y1 + y2, [x])
+        tf.identity(gx, name="gx")
+    gd = to_graph_def(g)
+    _, switches = _check_cond_gradient_names(gd)
+    assert len(switches) == 2
+    xv = np.array([1.0, 3.0], np.float32)
+    feeds = [{"x:0": xv, "p:0": v} for v in (True, False)]
+    with tf.Session(graph=g) as s:
+        want = [s.run("gx:0", f) for f in feeds]
+    np.testing.assert_allclose(want[0], 2 + np.cos(xv), rtol=1e-6)
+    np.testing.assert_allclose(want[1], 2 * xv + 1, rtol=1e-6)
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as s:
+            got = [s.run("gx:0", f) for f in feeds]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    with real.Graph().as_default():
+        v1.import_graph_def(v1.GraphDef.FromString(gd.SerializeToString()), name="")
+        with v1.Session() as s:
+            got = [s.run("gx:0", f) for f in feeds]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
