@@ -78,10 +78,30 @@ def _forward_of(w: Any, op: Any, where: str) -> tuple[Any, dict[str, Any]]:
 def emit_saved(w: Any, op: Any) -> None:
     """IfSaved: no node; its values are the forward branch's tensors, read directly."""
     where = f"IfSaved '{op.name}'"
-    _, info = _forward_of(w, op, where)
+    st = getattr(w, "_loop_grads", None)
+    if st is not None and op.inputs[0] in st["cond_records"]:
+        # In a loop's backward frame: each value is popped inside the gradient branch that
+        # reads it (emit_grad_if), from the stack its forward branch pushed onto.
+        stacks, grad = st["cond_records"][op.inputs[0]]
+        fwd_name = op.opdef.attrs["forward"]
+        for t, (b, e) in zip(op.outputs, op.opdef.attrs["entries"]):
+            stack = stacks.get((grad, ("cond", fwd_name, b, e)))
+            if stack is None:
+                raise _unimplemented(where, f"its record entry {(b, e)} was not pushed")
+            st["pops"][op_mapping_ref(t)] = (stack, t.dtype, b)
+        return
+    fwd, info = _forward_of(w, op, where)
     for t, entry in zip(op.outputs, op.opdef.attrs["entries"]):
         ref = info["kept"].get(tuple(entry))
         if ref is None:
+            b, e = entry
+            kept = fwd.opdef.attrs["saved"][b][e]
+            if kept.op.type in ("If", "While"):
+                raise _unimplemented(
+                    where,
+                    f"a gradient through the {kept.op.type} '{kept.op.name}' in a branch "
+                    "(nested control flow)",
+                )
             raise _unimplemented(where, f"its record entry {tuple(entry)} is a TensorArray")
         w.remap[op_mapping_ref(t)] = ref
 
@@ -123,8 +143,13 @@ def emit_grad_if(w: Any, op: Any) -> None:
             raise _unimplemented(where, f"its result '{t.name}' is a TensorArray gradient")
     prefix = _prefix(op, fwd)
     base = f"{prefix}{fwd.name}/tf1_grad"
-    pred_id = info["pred_id"]
     controls = [f"^{c.name}" for c in op.control_inputs]
+    st = getattr(w, "_loop_grads", None)
+    frame = st["frame"] if st is not None else None
+    pred_id = info["pred_id"]
+    if frame is not None:  # in a loop's backward frame: the pred popped for this iteration
+        pred_id = w.unique(f"{base}/pred_id")
+        w.node(pred_id, "Identity", [w.ref(op.inputs[0])], {"T": dtypes.bool})
 
     # The upstream gradients: one Switch per forward result (both outputs used).
     # (Two results with one upstream tensor get a Switch each, as in TF: an importer reads
@@ -163,6 +188,8 @@ def emit_grad_if(w: Any, op: Any) -> None:
             t = op.inputs[1 + lo + j]
             if t in upstream:
                 ref = f"{upstream[t]}:{out}" if out else upstream[t]
+            elif frame is not None and op_mapping_ref(t) in st["pops"]:
+                ref = _pop(w, st, frame, op_mapping_ref(t), pivots[b], where)
             elif t.op.type == "IfSaved":
                 ref = w.ref(t)  # the forward branch's tensor (see emit_saved)
             else:
@@ -196,6 +223,22 @@ def emit_grad_if(w: Any, op: Any) -> None:
         w.node(m, "Merge", [results[1][i], results[0][i], *controls], {"T": t.dtype, "N": 2})
         merges.append(m)
     w.node(op.name, "IdentityN", merges, {"T": [t.dtype for t in outs]})
+
+
+def _pop(w: Any, st: dict[str, Any], frame: Any, key: str, pivot: str, where: str) -> str:
+    """A cond's branch value in a loop's backward frame: popped inside the gradient branch
+    (dead, so not popped, when that branch is not taken, as its push was not run), after
+    the count's Sub; the iteration's ControlTrigger waits on it."""
+    from flowzero.interop.tf1_loop_grads import _RESOURCE
+
+    stack, dtype, _ = st["pops"][key]
+    pop = w.unique(f"{frame.base}/StackPopV2")
+    handle = frame.enter(stack, _RESOURCE, True, "StackPopV2/Enter")
+    w.node(pop, "StackPopV2", [handle, f"^{frame.pivot}", f"^{pivot}"], {"elem_type": dtype})
+    if st["b_sync"] is None:
+        raise _unimplemented(where, "no backward iteration to order its pops in")
+    st["b_sync"].input.append(f"^{pop}")
+    return pop
 
 
 def _renamed_ref(ref: str, renamed: dict[str, str]) -> str:

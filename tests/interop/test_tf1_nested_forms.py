@@ -118,24 +118,122 @@ def test_loop_in_a_cond_branch_is_refused_naming_the_ops():
         to_graph_def(g)
 
 
-def test_gradient_through_a_cond_in_a_loop_is_refused_and_the_forward_loop_written(
+def _cond_loop_training_graph(dtype=tf.float32):
+    """A loop whose body holds a cond on the loop's state, trained: the loop's gradient runs
+    the cond's gradient per iteration, in reverse."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(dtype, [3], name="x")
+        w = tf.Variable(np.array([0.9, 1.1, -0.5]), dtype=dtype, name="w")
+
+        def body(i, v):
+            return i + 1, tf.cond(tf.reduce_sum(v) > 0, lambda: tf.tanh(v * w), lambda: v + w * v)
+
+        _, y = tf.while_loop(lambda i, v: i < 4, body, [0, x])
+        y = tf.identity(y, name="y")
+        loss = tf.reduce_sum(y * y, name="loss")
+        names = [t.name for t in tf.gradients(loss, [w, x])]
+        tf.train.GradientDescentOptimizer(0.01).minimize(loss, name="train")
+        init = tf.global_variables_initializer()
+    return g, init, names
+
+
+COND_LOOP_FEEDS = [[1.0, 2.0, -3.0], [-1.0, -2.0, 0.5]]
+
+
+def test_gradient_through_a_cond_in_a_loop_is_written_in_tfs_form():
+    """TF's form: the cond's branch values are pushed inside their branch (a push of the
+    branch not taken is dead), the counter waits on them through a ControlTrigger (f_sync);
+    the backward frame pops them inside the gradient cond's branch, after the count's Sub."""
+    g, _, _ = _cond_loop_training_graph()
+    gd = to_graph_def(g)
+    ops = [n.op for n in gd.node]
+    assert not {"If", "IfSaved", "WhileGrad"} & set(ops)
+    frame = _frames(gd)
+    nodes = {n.name: n for n in gd.node}
+    pushes = [n for n in gd.node if n.op == "StackPushV2"]
+    in_branch = [n for n in pushes if nodes[n.input[1].split(":")[0]].name.startswith("while/")]
+    syncs = [n for n in gd.node if n.op == "ControlTrigger" and n.name.endswith("f_sync")]
+    assert len(syncs) == 2  # one per gradient (tf.gradients and minimize)
+    for s in syncs:
+        assert frame[s.name] == "while/while_context"
+        assert all(nodes[i[1:]].op == "StackPushV2" for i in s.input)
+    branch_pushes = {i[1:] for s in syncs for i in s.input}
+    assert branch_pushes and branch_pushes <= {n.name for n in in_branch}
+    for name in branch_pushes:  # each reads a value of one of the cond's branches
+        src = nodes[name].input[1].split(":")[0]
+        assert "/cond/true/" in src or "/cond/false/" in src or "/cond/tf1/Switch" in src
+    pops = [n for n in gd.node if n.op == "StackPopV2"]
+    branch_pops = [n for n in pops if any("tf1_grad/switch_" in i for i in n.input)]
+    assert len(branch_pops) == len(branch_pushes)
+    for n in branch_pops:
+        assert frame[n.name] not in ("", "while/while_context")
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_flowzero_resumes_training_through_a_cond_in_a_loop(dtype, tmp_path, caplog):
+    g, init, names = _cond_loop_training_graph(dtype)
+    feeds = {"x:0": np.array(COND_LOOP_FEEDS[0])}
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        with caplog.at_level(logging.WARNING, logger="flowzero"):
+            with g.as_default():
+                prefix = tf.train.Saver().save(sess, str(tmp_path / "m"))
+        assert not [r for r in caplog.records if "JSON" in r.getMessage()]
+        want_grads = sess.run(names, feeds)
+        want = [sess.run(["loss:0", "train"], feeds)[0] for _ in range(3)]
+    with tf.Graph().as_default() as g2:
+        saver = tf.train.import_meta_graph(prefix + ".meta")
+        with tf.Session(graph=g2) as sess:
+            saver.restore(sess, prefix)
+            for name, got, w in zip(names, sess.run(names, feeds), want_grads):
+                np.testing.assert_allclose(got, w, rtol=1e-5, err_msg=name)
+            got = [sess.run(["loss:0", "train"], feeds)[0] for _ in range(3)]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+@pytest.mark.parametrize("start", COND_LOOP_FEEDS)
+def test_tensorflow_trains_through_a_cond_in_a_loop(start, tmp_path):
+    """float64: TF's float32 tanh rounds differently from NumPy's."""
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    g, init, names = _cond_loop_training_graph(tf.float64)
+    feeds = {"x:0": np.array(start)}
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        with g.as_default():
+            path = tf.train.Saver().save(sess, str(tmp_path / "m"))
+        want = sess.run(names, feeds)
+        want_losses = [sess.run(["loss:0", "train"], feeds)[0] for _ in range(3)]
+    with real.Graph().as_default(), v1.Session() as sess:
+        saver = v1.train.import_meta_graph(path + ".meta")
+        saver.restore(sess, path)
+        got = sess.run(names, feeds)
+        losses = [sess.run(["loss:0", "train"], feeds)[0] for _ in range(3)]
+    for n, a, b in zip(names, got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-10, err_msg=n)
+    np.testing.assert_allclose(losses, want_losses, rtol=1e-10)
+
+
+def test_gradient_through_a_cond_in_a_cond_is_refused_and_the_forward_conds_written(
     tmp_path, caplog
 ):
     g = tf.Graph()
     with g.as_default():
         x = tf.placeholder(tf.float32, [3], name="x")
         w = tf.Variable(np.float32(0.9), name="w")
-
-        def body(i, v):
-            return i + 1, tf.cond(tf.reduce_sum(v) > 0, lambda: v * w, lambda: v + w)
-
-        _, y = tf.while_loop(lambda i, v: i < 3, body, [0, x])
+        y = tf.cond(
+            x[0] > 0,
+            lambda: tf.cond(x[1] > 0, lambda: x * w, lambda: x + w),
+            lambda: x - w,
+        )
         y = tf.identity(y, name="y")
         tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y * y))
-    with pytest.raises(errors.UnimplementedError, match="WhileGrad .*: a gradient through the If"):
+    with pytest.raises(errors.UnimplementedError, match="a gradient through the If 'cond/true/"):
         to_graph_def(g)
     gd = g.as_graph_def()
-    assert [n.op for n in gd.node if NO_TF_FORM_ATTR in n.attr] == ["WhileGrad"]
+    marked = [n.op for n in gd.node if NO_TF_FORM_ATTR in n.attr]
+    assert sorted(marked) == ["If", "IfSaved"]  # the gradient (the forward conds are TF's)
     with caplog.at_level(logging.WARNING, logger="flowzero"):
         doc = tf.train.export_meta_graph(str(tmp_path / "m.meta"), graph=g)
     assert not isinstance(doc, meta_graph_pb2.MetaGraphDef)  # flowzero's JSON: round-trips
