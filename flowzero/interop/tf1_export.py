@@ -46,6 +46,9 @@ TENSOR_ARRAY_TYPES = frozenset(
 )
 
 
+_FLOW = dtypes.float32  # (the dtype of a TensorArray's flow)
+
+
 def _type(enum: int) -> Any:
     return attr_value_pb2.AttrValue(type=enum)
 
@@ -89,6 +92,14 @@ def _emit_if(w: Any, op: Any) -> None:
                     f"{where}: holds {inner.type} '{inner.name}'; this nesting of control "
                     "flow has no TensorFlow GraphDef form here yet.",
                 )
+    for t in op.outputs[:-1]:
+        if _is_ta(t):
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"{where}: its result '{t.name}' is a TensorArray; not written in "
+                "TensorFlow's form yet.",
+            )
     for c in op.outputs[-1].consumers():  # its record: the gradient reads branch values
         if c.type != "IfSaved":
             raise errors.UnimplementedError(
@@ -125,9 +136,24 @@ def _emit_if(w: Any, op: Any) -> None:
             w.node(sw, "Switch", [w.ref(t), pred_id], {"T": t.dtype})
             return f"{sw}:{b_out}" if b_out else sw
 
+        def let_in_array(t: Any, b_out: int = out) -> tuple[str, str]:
+            """A TensorArray read in the branch: its handle and flow, each switched (TF
+            switches a resource handle like any value)."""
+            refs = []
+            for src, dt in zip(_pair(w, t, where), (_type(types_pb2.DT_RESOURCE), _FLOW)):
+                sw = w.unique(f"{base}/Switch")
+                w.node(sw, "Switch", [src, pred_id], {"T": dt})
+                refs.append(f"{sw}:{b_out}" if b_out else sw)
+            return refs[0], refs[1]
+
         lo = a["split"][b]
         for j, arg in enumerate(body.args):
-            w.remap[op_mapping_ref(arg)] = let_in(op.inputs[1 + lo + j])
+            t = op.inputs[1 + lo + j]
+            if _is_ta(t):
+                w.tensor_arrays[arg] = let_in_array(t)
+                switches[(b, j)] = w.tensor_arrays[arg][1].partition(":")[0]
+                continue
+            w.remap[op_mapping_ref(arg)] = let_in(t)
             switches[(b, j)] = w.remap[op_mapping_ref(arg)].partition(":")[0]
         for inner in body.ops:
             if inner.type == "_Arg":

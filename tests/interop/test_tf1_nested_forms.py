@@ -238,3 +238,49 @@ def test_gradient_through_a_cond_in_a_cond_is_refused_and_the_forward_conds_writ
         doc = tf.train.export_meta_graph(str(tmp_path / "m.meta"), graph=g)
     assert not isinstance(doc, meta_graph_pb2.MetaGraphDef)  # flowzero's JSON: round-trips
     assert any("JSON" in r.getMessage() for r in caplog.records)
+
+
+def test_tensor_arrays_entering_conds_and_a_seq2seq_decoder_in_tfs_form():
+    """A TensorArray read in a cond's branch enters as its handle and flow, each switched; so
+    contrib.seq2seq's TrainingHelper (a cond reading the inputs' TensorArray in the decoder
+    loop's body) decodes in TensorFlow with flowzero's outputs, and flowzero reads it back."""
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(1)
+        x = tf.placeholder(tf.float32, [4, 5, 3], name="x")
+        cell = tf.nn.rnn_cell.GRUCell(6)
+        helper = tf.contrib.seq2seq.TrainingHelper(x, tf.constant([5, 3, 4, 2]))
+        dec = tf.contrib.seq2seq.BasicDecoder(
+            cell, helper, cell.zero_state(4, tf.float32), output_layer=tf.layers.Dense(3)
+        )
+        out, _, _ = tf.contrib.seq2seq.dynamic_decode(dec)
+        tf.identity(out.rnn_output, name="y")
+        ta = tf.TensorArray(tf.float32, 5).unstack(tf.transpose(x, [1, 0, 2]))
+        p = tf.placeholder(tf.bool, [], name="p")
+        tf.identity(tf.cond(p, lambda: ta.read(0), lambda: ta.read(3) * 2.0), name="z")
+        init = tf.global_variables_initializer()
+    gd = to_graph_def(g)
+    _frames(gd)
+    xs = np.random.RandomState(0).randn(4, 5, 3).astype(np.float32)
+    feeds = [{"x:0": xs, "p:0": v} for v in (True, False)]
+    with tf.Session(graph=g) as s:
+        s.run(init)
+        frozen = tf.graph_util.convert_variables_to_constants(s, gd, ["y", "z"])
+        want = [s.run(["y:0", "z:0"], f) for f in feeds]
+    np.testing.assert_allclose(want[0][1], xs[:, 0], rtol=0)
+    np.testing.assert_allclose(want[1][1], xs[:, 3] * 2.0, rtol=1e-6)
+    with tf.Graph().as_default():
+        tf.import_graph_def(frozen, name="")
+        with tf.Session() as s:
+            got = [s.run(["y:0", "z:0"], f) for f in feeds]
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a[0], b[0], rtol=1e-6)
+        np.testing.assert_allclose(a[1], b[1], rtol=1e-6)
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    with real.Graph().as_default(), v1.Session() as s:
+        v1.import_graph_def(v1.GraphDef.FromString(frozen.SerializeToString()), name="")
+        got = [s.run(["y:0", "z:0"], f) for f in feeds]
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a[0], b[0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a[1], b[1], rtol=1e-6)
