@@ -132,6 +132,7 @@ class _Writer:
         ):
             before = len(self.gd.node)
             outer_pivot, self.pivot = self.pivot, pivot  # (a loop or cond nested in another)
+            names = (dict(self.remap), dict(self.tensor_arrays))
             try:
                 if op.type in dataset_forms.EXPORT_TYPES:
                     dataset_forms.emit(self, op)
@@ -143,6 +144,7 @@ class _Writer:
                 if not self.lenient:
                     raise
                 del self.gd.node[before:]
+                self.remap, self.tensor_arrays = names  # (no name of a node left out)
                 self.marked(op, e.message)
             finally:
                 self.pivot = outer_pivot
