@@ -84,6 +84,8 @@ class _Writer:
         self.tensor_arrays: dict[Any, tuple[str, str]] = {}
         self.handles: dict[str, str] = {}  # queue / reader key -> its handle node's name
         self.lenient = False  # see to_graph_def
+        # Inside a loop's frame or a cond's branch: the node that input-less nodes hang on.
+        self.pivot: str | None = None
 
     def ref(self, t: Any) -> str:
         r = op_mapping.tensor_ref(t)
@@ -123,12 +125,14 @@ class _Writer:
             self.tensor_arrays[op.outputs[0]] = (handle, op.name)
             return
         if not tensorboard and (
-            op.type in ("While", "If")
+            op.type in ("While", "If", "IfSaved")
             or op.type in tf1_export.TENSOR_ARRAY_TYPES
             or op.type in dataset_forms.EXPORT_TYPES
             or op.type in tf1_loop_grads.EXPORT_TYPES
         ):
             before = len(self.gd.node)
+            outer_pivot, self.pivot = self.pivot, pivot  # (a loop or cond nested in another)
+            names = (dict(self.remap), dict(self.tensor_arrays))
             try:
                 if op.type in dataset_forms.EXPORT_TYPES:
                     dataset_forms.emit(self, op)
@@ -140,7 +144,10 @@ class _Writer:
                 if not self.lenient:
                     raise
                 del self.gd.node[before:]
+                self.remap, self.tensor_arrays = names  # (no name of a node left out)
                 self.marked(op, e.message)
+            finally:
+                self.pivot = outer_pivot
             return
         try:
             ex = op_mapping.export_node(op)

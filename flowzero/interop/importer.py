@@ -198,6 +198,7 @@ def import_graph_def(
         kept = [n for n in kept if n.name in needed]
     if any(n.op in op_mapping.SUMMARY_TYPES for n in kept):
         import flowzero.summary  # noqa: F401 - registers the summary op types
+    refuse_marked(_Nodes(kept), where)  # (what as_graph_def() could not write in TF's form)
     frames = []
     if any(n.op in ("Enter", "RefEnter") for n in kept):
         frames = tf1_loops.find_frames(kept, by_name, parsed, where)
@@ -207,7 +208,6 @@ def import_graph_def(
         conds = tf1_conds.find_conds(kept, by_name, parsed, set(frame_of), where)
     frame_of.update({m: c for c in conds for m in c.members})  # loops and conds: units
     machinery = _gradient_machinery(kept, frames, parsed)
-    refuse_marked(_Nodes(kept), where)  # (what as_graph_def() could not write in TF's form)
     for n in kept:
         if n.op in _PYTHON_FUNCTION_TYPES:
             raise errors.UnimplementedError(

@@ -15,8 +15,12 @@ tensor) is TF's pair (resource handle, float flow): the flow is what the loop ca
 A loop whose record feeds a gradient (WhileGrad) also counts its iterations and pushes the
 values its gradient reads (tf1_loop_grads.py writes the gradient loop).
 
-Not written (UnimplementedError): loops inside loops or conds, and TensorArray ops other than
-create / read / write / gather / scatter / size / split / concat.
+Conds and loops nest in loop bodies, and conds in cond branches: the inner construct is written
+inside the outer frame or branch (its input-less nodes hang on the outer pivot, `w.pivot`).
+
+Not written (UnimplementedError): loops inside cond branches (flowzero's importer cannot read
+them back yet), gradients taken inside a body, and TensorArray ops other than create / read /
+write / gather / scatter / size / split / concat.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ TENSOR_ARRAY_TYPES = frozenset(
 )
 
 
+_FLOW = dtypes.float32  # (the dtype of a TensorArray's flow)
+
+
 def _type(enum: int) -> Any:
     return attr_value_pb2.AttrValue(type=enum)
 
@@ -53,6 +60,14 @@ def _is_ta(t: Any) -> bool:
 def emit(w: Any, op: Any) -> None:
     if op.type == "While":
         _emit_while(w, op)
+    elif op.type == "If" and "forward" in op.opdef.attrs:  # a cond's gradient
+        from flowzero.interop import tf1_cond_grads
+
+        tf1_cond_grads.emit_grad_if(w, op)
+    elif op.type == "IfSaved":
+        from flowzero.interop import tf1_cond_grads
+
+        tf1_cond_grads.emit_saved(w, op)
     elif op.type == "If":
         _emit_if(w, op)
     else:
@@ -68,30 +83,44 @@ def _emit_if(w: Any, op: Any) -> None:
     branches = a["branches"]
     for body in branches:
         for inner in body.ops:
-            if inner.type in ("While", "If", "WhileGrad", "IfSaved"):
+            if inner.type in ("While", "WhileGrad", "IfSaved"):
+                # (a loop in a branch: TF runs TF's form, but flowzero's importer cannot read
+                # it back yet, and a Saver's .meta must round-trip)
                 raise errors.UnimplementedError(
                     None,
                     None,
-                    f"{where}: holds {inner.type} '{inner.name}'; nested control "
+                    f"{where}: holds {inner.type} '{inner.name}'; this nesting of control "
                     "flow has no TensorFlow GraphDef form here yet.",
                 )
-    if op.outputs[-1].consumers() and not w.lenient:  # (lenient: the gradient is marked)
-        raise errors.UnimplementedError(
-            None, None, f"{where}: its gradient has no TensorFlow GraphDef form."
-        )
+    for t in op.outputs[:-1]:
+        if _is_ta(t):
+            raise errors.UnimplementedError(
+                None,
+                None,
+                f"{where}: its result '{t.name}' is a TensorArray; not written in "
+                "TensorFlow's form yet.",
+            )
+    for c in op.outputs[-1].consumers():  # its record: the gradient reads branch values
+        if c.type != "IfSaved":
+            raise errors.UnimplementedError(
+                None, None, f"{where}: its record is read by {c.type} '{c.name}'; not written."
+            )
     base = f"{op.name}/tf1"
     pred = w.ref(op.inputs[0])
+    controls = [f"^{c.name}" for c in op.control_inputs]  # (every branch op waits on these)
     psw = w.unique(f"{base}/Switch")
-    w.node(psw, "Switch", [pred, pred], {"T": dtypes.bool})
+    w.node(psw, "Switch", [pred, pred, *controls], {"T": dtypes.bool})
     pivots = []
     for out, label in ((1, "switch_t"), (0, "switch_f")):
         pv = w.unique(f"{base}/{label}")
         w.node(pv, "Identity", [f"{psw}:{out}" if out else psw], {"T": dtypes.bool})
         pivots.append(pv)
     pred_id = w.unique(f"{base}/pred_id")
-    w.node(pred_id, "Identity", [pred], {"T": dtypes.bool})
+    w.node(pred_id, "Identity", [pred, *controls], {"T": dtypes.bool})
     saved = (dict(w.remap), dict(w.tensor_arrays))
     results: list[list[str]] = []
+    switches: dict[tuple[int, int], str] = {}  # (branch, arg) -> the Switch letting it in
+    kept: dict[tuple[int, int], str | None] = {}  # (branch, k) -> record entry k's node
     for b, body in enumerate(branches):  # 0: true (Switch output 1), 1: false (output 0)
         out = 1 - b
 
@@ -107,9 +136,25 @@ def _emit_if(w: Any, op: Any) -> None:
             w.node(sw, "Switch", [w.ref(t), pred_id], {"T": t.dtype})
             return f"{sw}:{b_out}" if b_out else sw
 
+        def let_in_array(t: Any, b_out: int = out) -> tuple[str, str]:
+            """A TensorArray read in the branch: its handle and flow, each switched (TF
+            switches a resource handle like any value)."""
+            refs = []
+            for src, dt in zip(_pair(w, t, where), (_type(types_pb2.DT_RESOURCE), _FLOW)):
+                sw = w.unique(f"{base}/Switch")
+                w.node(sw, "Switch", [src, pred_id], {"T": dt})
+                refs.append(f"{sw}:{b_out}" if b_out else sw)
+            return refs[0], refs[1]
+
         lo = a["split"][b]
         for j, arg in enumerate(body.args):
-            w.remap[op_mapping_ref(arg)] = let_in(op.inputs[1 + lo + j])
+            t = op.inputs[1 + lo + j]
+            if _is_ta(t):
+                w.tensor_arrays[arg] = let_in_array(t)
+                switches[(b, j)] = w.tensor_arrays[arg][1].partition(":")[0]
+                continue
+            w.remap[op_mapping_ref(arg)] = let_in(t)
+            switches[(b, j)] = w.remap[op_mapping_ref(arg)].partition(":")[0]
         for inner in body.ops:
             if inner.type == "_Arg":
                 continue
@@ -119,6 +164,8 @@ def _emit_if(w: Any, op: Any) -> None:
                     w.remap[r] = let_in(t)
             w.emit(inner, pivots[b])
         results.append([w.ref(t) for t in body.outputs])
+        for k, t in enumerate(a["saved"].get(b, [])):  # (the gradient reads them directly)
+            kept[(b, k)] = None if _is_ta(t) else w.ref(t)
         w.remap, w.tensor_arrays = dict(saved[0]), dict(saved[1])
     merges = []
     for k, t in enumerate(op.outputs[:-1]):
@@ -126,6 +173,9 @@ def _emit_if(w: Any, op: Any) -> None:
         w.node(m, "Merge", [results[1][k], results[0][k]], {"T": t.dtype, "N": 2})
         merges.append(m)
     w.node(op.name, "IdentityN", merges, {"T": [t.dtype for t in op.outputs[:-1]]})
+    from flowzero.interop import tf1_cond_grads  # (for its gradient, if any)
+
+    tf1_cond_grads.note_forward(w, op, pred_id, switches, merges, kept)
 
 
 def _pair(w: Any, t: Any, where: str) -> tuple[str, str]:
@@ -209,11 +259,11 @@ def _emit_while(w: Any, op: Any) -> None:
     where = f"While '{op.name}'"
     for body in (cb, bb):
         for inner in body.ops:
-            if inner.type in ("While", "If", "WhileGrad", "IfSaved"):
+            if inner.type in ("WhileGrad", "IfSaved"):  # (a gradient taken inside the body)
                 raise errors.UnimplementedError(
                     None,
                     None,
-                    f"{where}: holds {inner.type} '{inner.name}'; nested control "
+                    f"{where}: holds {inner.type} '{inner.name}'; this nesting of control "
                     "flow has no TensorFlow GraphDef form here yet.",
                 )
     base = f"{op.name}/tf1"
@@ -248,7 +298,8 @@ def _emit_while(w: Any, op: Any) -> None:
             handles.append(None)
     if has_max:
         zero = w.unique(f"{base}/iteration_zero")
-        w.node(zero, "Const", [], {"dtype": dtypes.int32, "value": np.array(0, np.int32)})
+        in_outer = [f"^{w.pivot}"] if w.pivot else []  # (in the outer loop's frame or branch)
+        w.node(zero, "Const", in_outer, {"dtype": dtypes.int32, "value": np.array(0, np.int32)})
         var_inits.append((zero, dtypes.int32))
     enters = [enter(src, dt, False, "Enter") for src, dt in var_inits]
     nexts = [w.unique(f"{base}/NextIteration") for _ in var_inits]

@@ -17,7 +17,8 @@ A flowzero gradient TensorArray (a variant value) is TF's gradient array of the 
 into it, writes' gradients read from it, gather <-> scatter; the sum of two gradient arrays
 is the sum of their flows (they are one array in TF).
 
-Not written (UnimplementedError naming the op): loops inside loops, a record read by anything
+Not written (UnimplementedError naming the op): gradients through conds or loops inside a loop
+body (the forward loop is written; its WhileGrad is refused), a record read by anything
 but WhileGrad, saved TensorArray handles, gradient arrays whose forward op cannot be found,
 and the split / concat gradients.
 """
@@ -63,6 +64,9 @@ def _state(w: Any) -> dict[str, Any]:
         # zero: gradient arrays known to hold nothing (TF cannot read them: a read of an
         # unwritten element needs a fully known element shape), read as zeros instead.
         st = {"records": {}, "flows": {}, "frame": None, "fwd": {}, "zero": set()}
+        # In a backward frame: the gradient body's args standing for a cond's record
+        # (-> the stacks, the WhileGrad), and IfSaved values to pop in a gradient branch.
+        st.update({"b_sync": None, "cond_records": {}, "pops": {}})
         w._loop_grads = st
     return st
 
@@ -92,9 +96,19 @@ def add_forward_record(w: Any, op: Any, frame: str, par: int, loop_cond: str, pi
     saved = list(a["saved"].get(0, []))
     invariant: dict[int, Any] = {}
     values: dict[int, str] = {}
+    conds: list[Any] = []
     for k, t in enumerate(saved):
         if t.op.type == "_Arg" and t.op._body is bb and bb.args.index(t) >= bb.n_explicit:
             invariant[k] = bb.captures[bb.args.index(t) - bb.n_explicit]  # loop-invariant
+        elif t.op.type == "If" and t is t.op.outputs[-1] and t.op._body is bb:
+            conds.append(t.op)  # a cond in the body: its branch values, pushed in the branch
+        elif t.op.type in ("If", "While"):  # (the forward loop itself is written: only its
+            # gradient is refused, by the WhileGrad)
+            _state(w)["records"][op] = {
+                "refused": f"a gradient through the {t.op.type} '{t.op.name}' in its body "
+                "(nested control flow)"
+            }
+            return
         elif _is_ta(t):
             raise _unimplemented(where, f"its gradient reads the TensorArray '{t.name}'")
         else:
@@ -133,6 +147,30 @@ def add_forward_record(w: Any, op: Any, frame: str, par: int, loop_cond: str, pi
             )
             stacks[(g, k)] = stack
             pushes.append(push)
+        # A cond's branch values, pushed inside their branch: a push of the branch not
+        # taken is dead, so the counter waits on them through a ControlTrigger (TF's f_sync).
+        branch_pushes = []
+        for c in conds:
+            kept = _cond_kept(w, c, where)
+            for (b, e), ref in sorted(kept.items()):
+                dtype = c.opdef.attrs["saved"][b][e].dtype
+                size = w.unique(f"{base}/f_acc/max_size")
+                w.node(size, "Const", [], {"dtype": int32, "value": np.array(-1, np.int32)})
+                stack = w.unique(f"{base}/f_acc")
+                w.node(stack, "StackV2", [size], {"elem_type": dtype, "stack_name": ""})
+                push = w.unique(f"{base}/StackPushV2")
+                w.node(
+                    push,
+                    "StackPushV2",
+                    [fr.enter(stack, _RESOURCE, True, "f_acc/Enter"), ref, f"^{f_add}"],
+                    {"T": dtype, "swap_memory": bool(a.get("swap_memory", False))},
+                )
+                stacks[(g, ("cond", c.name, b, e))] = stack
+                branch_pushes.append(push)
+        if branch_pushes:
+            f_sync = w.unique(f"{base}/f_sync")
+            w.node(f_sync, "ControlTrigger", [f"^{p}" for p in branch_pushes], {})
+            pushes.append(f_sync)
         w.node(f_next, "NextIteration", [f_add, *(f"^{p}" for p in pushes)], {"T": int32})
         counts[g] = w.unique(f"{base}/f_count/Exit")
         w.node(counts[g], "Exit", [f_switch], {"T": int32})
@@ -142,6 +180,19 @@ def add_forward_record(w: Any, op: Any, frame: str, par: int, loop_cond: str, pi
         "invariant": invariant,
         "par": par,
     }
+
+
+def _cond_kept(w: Any, c: Any, where: str) -> dict[tuple[int, int], str]:
+    """The nodes of the record entries of the cond `c` (written in the loop's frame)."""
+    from flowzero.interop import tf1_cond_grads
+
+    info = tf1_cond_grads._forwards(w).get(c)
+    if info is None:
+        raise _unimplemented(where, f"its cond '{c.name}' has no TensorFlow form")
+    for entry, ref in info["kept"].items():
+        if ref is None:
+            raise _unimplemented(where, f"its cond '{c.name}' keeps a TensorArray {entry}")
+    return dict(info["kept"])
 
 
 def note_forward_names(
@@ -361,6 +412,8 @@ def _emit_while_grad(w: Any, op: Any) -> None:
     rec = st["records"].get(fwd)
     if rec is None:
         raise _unimplemented(where, f"its forward loop '{fwd.name}' has no TensorFlow form")
+    if "refused" in rec:
+        raise _unimplemented(where, rec["refused"])
     a = op.opdef.attrs
     fa = fwd.opdef.attrs
     n_dy, n_caps = a["n_dy"], a["n_caps"]
@@ -368,8 +421,8 @@ def _emit_while_grad(w: Any, op: Any) -> None:
     sources = a["sources"]
     bb = fa["body"]
     n = fa["n"]
-    for inner in gb.ops:
-        if inner.type in ("While", "If", "WhileGrad", "IfSaved"):
+    for inner in gb.ops:  # (a cond's gradient and IfSaved: tf1_cond_grads, popping)
+        if inner.type in ("While", "WhileGrad"):
             raise _unimplemented(where, f"holds {inner.type} '{inner.name}' (nested control flow)")
     diff_loop = [i for i in range(n) if _differentiable(bb.args[i])]
     diff_caps = [j for j, c in enumerate(bb.capture_args()) if _differentiable(c)]
@@ -458,6 +511,9 @@ def _emit_while_grad(w: Any, op: Any) -> None:
             arg = gb.args[gb.n_explicit + j]
             if kind == "saved":
                 st["fwd"][arg] = fwd_saved[idx]
+                if fwd_saved[idx].op.type == "If":  # a cond's record: popped in its branches
+                    st["cond_records"][arg] = (rec["stacks"], op)
+                    continue
                 if idx in rec["invariant"]:
                     if idx not in invariant_refs:
                         raise _unimplemented(where, "its gradient reads a captured TensorArray")
@@ -484,7 +540,7 @@ def _emit_while_grad(w: Any, op: Any) -> None:
                 else:
                     w.remap[arg.op.name] = fr.enter(ref, arg.dtype, True, "Outer")
         sync = w.unique(f"{base}/b_sync")
-        w.node(sync, "ControlTrigger", [f"^{p}" for p in pops], {})
+        st["b_sync"] = w.node(sync, "ControlTrigger", [f"^{p}" for p in pops], {})
         w.node(b_next, "NextIteration", [sub, f"^{sync}"], {"T": int32})
         b_exit = w.unique(f"{base}/b_count/Exit")
         w.node(b_exit, "Exit", [b_switch], {"T": int32})
@@ -512,7 +568,8 @@ def _emit_while_grad(w: Any, op: Any) -> None:
         for nx, r, (_, dt) in zip(nexts, results, starts):
             w.node(nx, "NextIteration", [r], {"T": dt})
     finally:
-        st["frame"], st["source"] = None, None
+        st["frame"], st["source"], st["b_sync"] = None, None, None
+        st["cond_records"], st["pops"] = {}, {}
         w.remap, w.tensor_arrays = saved_remap, saved_arrays
     exits = []
     for s, (_, dt), out_name in zip(switches, starts, out_names):

@@ -260,15 +260,24 @@ def _if_vjp(
     controls = gbs[0].control_captures + [
         c for c in gbs[1].control_captures if c not in gbs[0].control_captures
     ]
+    inputs = [pred, *branch_caps[0], *branch_caps[1]]
+    # Which input is the upstream gradient of which forward value (-1: read by no branch):
+    # TF 1.x's form of this If (interop/tf1_cond_grads.py) switches them by name.
+    grad_ys = tuple(
+        (key, next((i for i, t in enumerate(inputs) if i and t is gy), -1))
+        for key, gy in zip(keys, gys)
+    )
     with g.control_dependencies(controls) if controls else contextlib.nullcontext():
         results = apply_op(
             If,
-            [pred, *branch_caps[0], *branch_caps[1]],
+            inputs,
             {
                 "branches": tuple(gbs),
                 "split": (0, len(branch_caps[0])),
                 "out_specs": _specs(fwd_in),
                 "saved": {},
+                "forward": fwd.name,
+                "grad_ys": grad_ys,
             },
             name=f"{fwd.name}_grad/If",
         )

@@ -49,7 +49,7 @@ def op_table_graph(case: Any) -> tuple[tf.Graph, list[Any], list[tf.Tensor], lis
 # TensorArray ops outside a loop's form, softmaxes over an axis other than the last.
 NO_TF_FORM = {
     "If",
-    "IfSaved",  # a gradient through tf.cond: TF1's form (stacks) is not written
+    "IfSaved",  # (op-table rows: second derivatives through tf.cond have no TF form)
     "While",
     "Softmax",
     "LogSoftmax",

@@ -256,8 +256,14 @@ def test_nested_loop_gradient_has_no_tf_form_and_meta_graph_falls_back(tmp_path,
 
         _, r = tf.while_loop(lambda i, v: i < 2, outer, [0, tf.constant(1.0)])
         tf.train.GradientDescentOptimizer(0.1).minimize(r)
-    with pytest.raises(errors.UnimplementedError, match="While '.*': holds While .*nested"):
+    with pytest.raises(
+        errors.UnimplementedError,
+        match="WhileGrad '.*': a gradient through the While 'while/body/while' in its body",
+    ):
         to_graph_def(g)
+    # The forward loops are written (TF's nested frames); only the gradient is marked.
+    marked = [n.op for n in g.as_graph_def().node if NO_TF_FORM_ATTR in n.attr]
+    assert marked == ["WhileGrad"]
     with caplog.at_level(logging.WARNING, logger="flowzero"):
         doc = tf.train.export_meta_graph(str(tmp_path / "m.meta"), graph=g)
     assert not isinstance(doc, meta_graph_pb2.MetaGraphDef)

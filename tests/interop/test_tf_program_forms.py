@@ -387,15 +387,19 @@ def _rnn_training_graph():
 
 
 def _cond_training_graph():
-    """A tf.cond in a model with its training op: the cond's gradient (IfSaved, TF's stacks)
-    has no TF form."""
+    """A tf.cond in a model trained with a gradient penalty: the second derivative through
+    the cond has no TF form (its first derivative has)."""
     g = tf.Graph()
     with g.as_default():
         x = tf.placeholder(tf.float32, [None, 2], name="x")
         h = tf.layers.dense(x, 2, name="fc")
-        h = tf.cond(tf.reduce_sum(x) > 0, lambda: tf.nn.relu(h), lambda: h * 2.0)
+        h = tf.cond(tf.reduce_sum(x) > 0, lambda: tf.nn.tanh(h), lambda: h * 2.0)
         y = tf.identity(h, name="y")
-        tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y * y), name="train")
+        (dx,) = tf.gradients(tf.reduce_sum(y), [x])
+        penalty = tf.reduce_sum(dx * dx)
+        tf.train.GradientDescentOptimizer(0.1).minimize(
+            tf.reduce_sum(y * y) + penalty, name="train"
+        )
         init = tf.global_variables_initializer()
     xs = np.random.RandomState(0).randn(2, 2).astype(np.float32)
     return g, init, xs
@@ -410,9 +414,10 @@ def test_as_graph_def_of_a_training_graph_marks_what_has_no_tf_form(tmp_path):
         want = sess.run("y:0", {"x:0": xs})
         gd = sess.graph.as_graph_def()
         marked = [n for n in gd.node if NO_TF_FORM_ATTR in n.attr]
-        assert [n.op for n in marked] == ["IfSaved"]
+        assert sorted(n.op for n in marked) == ["If", "If", "IfSaved"]
+        assert all(b"second derivative" in n.attr[NO_TF_FORM_ATTR].s for n in marked)
         frozen = tf.graph_util.convert_variables_to_constants(sess, gd, ["y"])
-        with pytest.raises(errors.UnimplementedError, match="IfSaved.*has no TensorFlow form"):
+        with pytest.raises(errors.UnimplementedError, match="If.*has no TensorFlow form"):
             tf.graph_util.convert_variables_to_constants(sess, gd, ["train"])
     assert not any(NO_TF_FORM_ATTR in n.attr for n in frozen.node)
     with pytest.raises(errors.UnimplementedError, match="has no TensorFlow form"):
@@ -489,8 +494,8 @@ def test_tensorflow_runs_the_gather_gradient_along_another_axis(axis, rank):
 def test_simple_save_of_a_cond_training_session_writes_the_serving_part_in_tfs_layout(
     tmp_path, caplog
 ):
-    """flowzero's cond gradients have no TF form: simple_save writes the signature's part of
-    the graph in TensorFlow's layout (not flowzero's JSON one), with a warning."""
+    """A second derivative through a cond has no TF form: simple_save writes the signature's
+    part of the graph in TensorFlow's layout (not flowzero's JSON one), with a warning."""
     import logging
 
     from flowzero.interop.graph_def import NO_TF_FORM_ATTR
@@ -505,7 +510,7 @@ def test_simple_save_of_a_cond_training_session_writes_the_serving_part_in_tfs_l
         with caplog.at_level(logging.WARNING, logger="flowzero"):
             tf.saved_model.simple_save(sess, path, inputs={"x": x}, outputs={"y": y})
     said = [r.getMessage() for r in caplog.records if "wrote only" in r.getMessage()]
-    assert len(said) == 1 and "gradient has no TensorFlow" in said[0]
+    assert len(said) == 1 and "second derivative through tf.cond" in said[0]
     mg = find_meta_graph(read_saved_model(path), ["serve"], path)
     types = {n.op for n in mg.graph_def.node}
     assert "SaveV2" in types and "Switch" in types and "ApplyGradientDescent" not in types
