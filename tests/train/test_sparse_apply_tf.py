@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 tf_real = pytest.importorskip("tensorflow")
-v1 = tf_real.compat.v1
-v1.disable_eager_execution()
+v1 = tf_real.compat.v1  # (graph mode inside each test's own tf.Graph: TF's global mode untouched)
 
 import flowzero as tf  # noqa: E402
 from flowzero.train import (  # noqa: E402
