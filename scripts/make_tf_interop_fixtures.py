@@ -34,6 +34,9 @@ tests that the model fixtures (scripts/make_tf_fixtures.py) do not cover.
   three steps and the variable after them.
 - growing_loop.pb: a tf.while_loop whose variable grows (a relaxed shape invariant), written
   without shapes; growing_loop_expected.npz: `y`.
+- loop_in_cond_train.meta: a tf.cond whose true branch runs a tf.while_loop (reading a
+  variable) -> SGD; loop_in_cond_expected.npz: `x`, the gradients' names, and per value of
+  the predicate `p` their values (`grad_<i>_<p>`) and the losses of three steps (`loss_<p>`).
 - nested_loop_train.meta: a tf.while_loop inside another (the inner one's trip count set by
   the outer counter) -> SGD; nested_loop_expected.npz: as rnn_grads_expected.npz.
 - dataset_functions.meta: tf.data pipelines whose nodes carry functions (FunctionDefs of the
@@ -116,6 +119,7 @@ def main() -> None:
     _loop_gather_train(tf, v1)
     _nested_loop_train(tf, v1)
     _growing_loop(tf, v1)
+    _loop_in_cond_train(tf, v1)
     _sparse_momentum_train(tf, v1, np.random.RandomState(0))
     print(f"wrote {OUT}")
 
@@ -555,6 +559,43 @@ def _sparse_momentum_train(tf, v1, rng) -> None:
             losses.append(sess.run(loss, feed))
         v1.train.export_meta_graph(str(OUT / "sparse_momentum_train.meta"), graph=g)
     np.savez(OUT / "sparse_momentum_expected.npz", ids=feed[ids], y=feed[y], loss=np.array(losses))
+
+
+def _loop_in_cond_train(tf, v1) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [2], name="x")
+        p = v1.placeholder(tf.bool, [], name="p")
+        w = v1.get_variable("w", initializer=np.array([0.5, 0.9], np.float32))
+
+        def looped():
+            _, h = v1.while_loop(
+                lambda i, h: i < 3, lambda i, h: (i + 1, tf.sin(h * w) + 0.1), [0, x]
+            )
+            return h
+
+        y = tf.cond(p, looped, lambda: x * w)
+        loss = tf.reduce_sum(y * y, name="loss")
+        grads = v1.gradients(loss, [w, x])
+        v1.train.GradientDescentOptimizer(0.1).minimize(loss, name="train")
+        v1.variables_initializer(v1.global_variables(), name="init")
+        xs = np.array([0.3, -0.7], np.float32)
+        want = {}
+        with v1.Session() as sess:
+            for taken in (1, 0):
+                sess.run("init")
+                feed = {x: xs, p: bool(taken)}
+                for i, v in enumerate(sess.run(grads, feed)):
+                    want[f"grad_{i}_{taken}"] = v
+                losses = [sess.run([loss, "train"], feed)[0] for _ in range(3)]
+                want[f"loss_{taken}"] = np.array(losses)
+        v1.train.export_meta_graph(str(OUT / "loop_in_cond_train.meta"), graph=g)
+    np.savez(
+        OUT / "loop_in_cond_expected.npz",
+        x=xs,
+        grad_names=np.array([t.name for t in grads]),
+        **want,
+    )
 
 
 if __name__ == "__main__":

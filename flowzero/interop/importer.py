@@ -205,7 +205,7 @@ def import_graph_def(
     frame_of: dict[str, Any] = {m: f for f in frames for m in f.all_members()}
     conds = []
     if any(n.op in ("Merge", "RefMerge") and n.name not in frame_of for n in kept):
-        conds = tf1_conds.find_conds(kept, by_name, parsed, set(frame_of), where)
+        conds = tf1_conds.find_conds(kept, by_name, parsed, set(frame_of), where, frames)
     frame_of.update({m: c for c in conds for m in c.members})  # loops and conds: units
     machinery = _gradient_machinery(kept, frames, parsed)
     for n in kept:
@@ -237,6 +237,8 @@ def import_graph_def(
         if u not in deps:
             units.append(u)
             deps[u] = []
+        if machinery and tf1_loops.is_stack_side(n.name, by_name, parsed):
+            continue  # (a stack's handle passed into a loop or a branch orders nothing)
         deps[u].extend(
             unit(src)
             for ctrl, src, k in parsed[n.name]
@@ -434,15 +436,32 @@ def _gradient_machinery(
     for n in kept:
         for _, src, _ in parsed[n.name]:
             users.setdefault(src, []).append(n.name)
+    op_of = {n.name: n.op for n in kept}
     for n in kept:
         if n.op == "ControlTrigger" and n.name in in_linked:  # (f_sync: orders the pushes)
             out.add(n.name)
         elif n.op in tf1_loops.STACK_TYPES:
-            if n.name in in_linked:
-                out.add(n.name)
-            elif all(u in in_linked for u in users.get(n.name, [])):
+            if n.name in in_linked or _reaches_only(n.name, in_linked, users, op_of):
                 out.add(n.name)
     return out
+
+
+_HANDLE_PASSING = frozenset({"Switch", "RefSwitch", "Identity"})
+
+
+def _reaches_only(name: str, inside: set[str], users: dict[str, list[str]], by: Any) -> bool:
+    """Whether a stack's handle reaches only nodes of `inside` (the loops it is pushed and
+    popped in), passed on by Switches (into a cond's branch) and Identities."""
+    stack, seen = list(users.get(name, [])), set()
+    while stack:
+        u = stack.pop()
+        if u in seen or u in inside:
+            continue
+        seen.add(u)
+        if by[u] not in _HANDLE_PASSING:
+            return False
+        stack.extend(users.get(u, []))
+    return True
 
 
 def _build(

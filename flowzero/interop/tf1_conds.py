@@ -32,6 +32,9 @@ from flowzero.framework.graph import Tensor
 _SWITCH = ("Switch", "RefSwitch")
 _MERGE = ("Merge", "RefMerge")
 _GRADIENTS = re.compile(r"^(.*/)?gradients(_\d+)?/")
+# What TF's loop gradient adds to the forward side, named in the gradient's scope: the
+# counter's initial value, the sync trigger, the stacks.
+_FORWARD_SIDE = re.compile(r"(^|/)(f_count|f_sync|f_acc)(_\d+)?$")
 
 
 Frame = tuple[str, int]  # (cond key, branch: 0 false / 1 true)
@@ -53,6 +56,7 @@ class Cond:
         self.members: set[str] = set()  # (top-level conds) every node of the unit
         self.context: Callable[[str, int], tuple[Frame, ...]] = lambda src, k: ()
         self.twin: Cond | None = None  # (a gradient cond) the forward cond it reads from
+        self.loops: dict[str, Any] = {}  # Exit -> the TF1 loop (in a branch) it leaves
         # A gradient cond that `exact_gradient` maps: its Merges -> the forward Switches whose
         # inputs' gradients they are, its Switches of upstream gradients -> the forward Merges.
         self.switch_targets: dict[str, str] = {}
@@ -121,10 +125,35 @@ def find_conds(
     parsed: dict[str, Any],
     in_loops: set[str],
     where: str,
+    loops: list[Any] = (),  # type: ignore[assignment]
 ) -> list[Cond]:
     """The outermost TF1 conditionals outside loops, each with its member nodes (those of the
-    conds nested in it included) and its nested conds."""
+    conds nested in it included) and its nested conds.
+
+    `loops`: the outermost TF1 loops (tf1_loops.Frame). A loop inside a cond's branch (its
+    Enters read the branch's values) belongs to that cond: each of its Exits is taken as a node
+    reading what the loop reads from outside, and the loop's nodes join the cond's members."""
     outside = [n for n in nodes if n.name not in in_loops]
+    loop_of_exit: dict[str, Any] = {}
+    if loops:
+        parsed = dict(parsed)
+        from flowzero.interop.tf1_loops import is_stack_side
+
+        for f in loops:
+            inside = f.all_members()
+            reads = sorted(  # (a stack's handle, switched into any cond, says nothing)
+                {
+                    (s, k)
+                    for m in inside
+                    if not is_stack_side(m, by_name, parsed)
+                    for s, k in _data(parsed, m)
+                    if s not in inside
+                }
+            )
+            for e in f.exits():
+                parsed[e] = [(False, s, k) for s, k in reads]
+                loop_of_exit[e] = f
+                outside.append(by_name[e])
     conds: dict[str, Cond] = {}
     ctx: dict[str, tuple[Frame, ...]] = {}  # node -> context of its outputs (not Switches')
     switch_key: dict[str, str] = {}
@@ -201,7 +230,12 @@ def find_conds(
             c = ctx_of(src, k)
             if len(c) > len(here) and canon(c)[: len(here)] == canon(here):
                 here = joined(c, here)
-        grad = _GRADIENTS.match(name) if here else None
+        if name in loop_of_exit and loop_of_exit[name].grad_of is None:
+            # A forward loop (its counter and pushes named in a gradient scope, and read in the
+            # gradient's branches, do not make it the gradient's): the forward conds' branch.
+            ctx[name] = canon(here)
+            continue
+        grad = _GRADIENTS.match(name) if here and not _FORWARD_SIDE.search(name) else None
         if grad:  # a gradient op reading only forward branch values is the gradient cond's
             here = tuple((gradient_key(key, grad.group(0)), side) for key, side in here)
         ctx[name] = here
@@ -227,6 +261,10 @@ def find_conds(
         first = here[0][0] if here else switch_key.get(name)
         if first in by_key:
             by_key[first].members.add(name)
+            if name in loop_of_exit:
+                by_key[first].members |= loop_of_exit[name].all_members()
+    for c in conds.values():
+        c.loops = loop_of_exit
     return top
 
 
@@ -414,6 +452,21 @@ def _build(
                             value(*_data(parsed, sw)[0])
                         inner[child.key] = _build(child, by_name, parsed, value, build_op, where)
                     return inner[child.key][src]
+                loop = c.loops.get(src)
+                if loop is not None:  # a TF1 loop inside this branch: built here
+                    if loop.key not in inner:
+                        from flowzero.interop import tf1_loops
+
+                        inside = loop.all_members()
+                        for m in sorted(inside):  # what it reads: built here, not in its body
+                            if not tf1_loops.is_stack_side(m, by_name, parsed):
+                                for s, kk in _data(parsed, m):
+                                    if s not in inside:
+                                        value(s, kk)
+                        inner[loop.key] = tf1_loops.build_frame(
+                            loop, by_name, parsed, value, build_op, where
+                        )
+                    return inner[loop.key][src]
                 if src not in env:
                     ins = [value(s, kk) for s, kk in _data(parsed, src)]
                     env[src] = build_op(by_name[src], ins)

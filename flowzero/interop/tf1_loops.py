@@ -406,10 +406,9 @@ def build_frame(
     if f.grad_frames:
         for name in sorted(f.members):
             n = by_name[name]
-            if n.op in ("Enter", "RefEnter"):
+            if n.op in ("Enter", "RefEnter") and not is_stack_side(name, by_name, parsed):
                 (src, k) = _data_inputs(parsed, name)[0]
-                if by_name[src].op not in STACK_TYPES:
-                    f.enter_values[name] = identity(outer(src, k), name=name.rsplit("/", 1)[-1])
+                f.enter_values[name] = identity(outer(src, k), name=name.rsplit("/", 1)[-1])
 
     def run(
         targets: list[tuple[str, int]], loop_vars: tuple[Tensor, ...], stop_at: str
@@ -423,7 +422,7 @@ def build_frame(
                 if child.key not in loops:
                     inside = child.all_members()
                     for m in sorted(inside):  # what it reads: built here, not in its body
-                        if _is_stack_side(m, by_name, parsed):
+                        if is_stack_side(m, by_name, parsed):
                             continue
                         for s, kk in _data_inputs(parsed, m):
                             if s not in inside:
@@ -533,14 +532,15 @@ def build_frame(
     return {v["exit"]: t for v, t in zip(loop_vars, result) if v["exit"]}
 
 
-def _is_stack_side(name: str, by_name: dict[str, Any], parsed: dict[str, Any]) -> bool:
-    """Whether a node is TF's loop-gradient stack machinery (a push, a pop, or an Enter that
-    takes a stack's handle into a frame): never built."""
+def is_stack_side(name: str, by_name: dict[str, Any], parsed: dict[str, Any]) -> bool:
+    """Whether a node is TF's loop-gradient stack machinery (a push, a pop, or an Enter, a
+    Switch or an Identity that takes a stack's handle into a frame or a cond's branch): never
+    built."""
     while True:
         op = by_name[name].op
         if op in STACK_TYPES:
             return True
-        if op not in ("Enter", "RefEnter"):
+        if op not in ("Enter", "RefEnter", "Switch", "RefSwitch", "Identity"):
             return False
         name = _data_inputs(parsed, name)[0][0]
 

@@ -835,3 +835,23 @@ def test_loop_gradient_whose_exit_names_do_not_map_leaves_the_training_part_out(
     assert len(said) == 1 and f"Exit '{new}'" in said[0]
     names = {op.name for op in tf.get_default_graph().get_operations()}
     assert "train" not in names and "loss" in names
+
+
+@pytest.mark.parametrize("taken", [1, 0])
+def test_tf_written_loop_inside_a_cond_gives_tfs_gradients_and_losses(taken):
+    """A TF1 loop inside a tf.cond's branch: built inside the branch; its gradient (TF's
+    backward loop inside the gradient cond's branch, the stacks' handles switched into the
+    branches) comes from flowzero's own through the cond: TF's values and SGD losses with
+    the loop's branch taken and not."""
+    z = np.load(DIR / "loop_in_cond_expected.npz")
+    names = [str(n) for n in z["grad_names"]]
+    tf.train.import_meta_graph(str(DIR / "loop_in_cond_train.meta"))
+    feed = {"x:0": z["x"], "p:0": bool(taken)}
+    with tf.Session() as sess:
+        sess.run("init")
+        for i, (name, g) in enumerate(zip(names, sess.run(names, feed))):
+            np.testing.assert_allclose(
+                g, z[f"grad_{i}_{taken}"], rtol=1e-5, atol=1e-7, err_msg=name
+            )
+        losses = [sess.run(["loss:0", "train"], feed)[0] for _ in range(3)]
+    np.testing.assert_allclose(losses, z[f"loss_{taken}"], rtol=1e-5)
