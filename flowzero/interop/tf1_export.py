@@ -15,12 +15,12 @@ tensor) is TF's pair (resource handle, float flow): the flow is what the loop ca
 A loop whose record feeds a gradient (WhileGrad) also counts its iterations and pushes the
 values its gradient reads (tf1_loop_grads.py writes the gradient loop).
 
-Conds and loops nest in loop bodies, and conds in cond branches: the inner construct is written
+Conds and loops nest in loop bodies and in cond branches: the inner construct is written
 inside the outer frame or branch (its input-less nodes hang on the outer pivot, `w.pivot`).
 
-Not written (UnimplementedError): loops inside cond branches (flowzero's importer cannot read
-them back yet), gradients taken inside a body, and TensorArray ops other than create / read /
-write / gather / scatter / size / split / concat.
+Not written (UnimplementedError): gradients taken inside a body or branch (e.g. through a loop
+in a cond's branch), and TensorArray ops other than create / read / write / gather / scatter /
+size / split / concat.
 """
 
 from __future__ import annotations
@@ -83,9 +83,7 @@ def _emit_if(w: Any, op: Any) -> None:
     branches = a["branches"]
     for body in branches:
         for inner in body.ops:
-            if inner.type in ("While", "WhileGrad", "IfSaved"):
-                # (a loop in a branch: TF runs TF's form, but flowzero's importer cannot read
-                # it back yet, and a Saver's .meta must round-trip)
+            if inner.type in ("WhileGrad", "IfSaved"):  # (a gradient taken inside a branch)
                 raise errors.UnimplementedError(
                     None,
                     None,

@@ -103,18 +103,57 @@ def test_tensorflow_runs_nested_control_flow_with_flowzeros_results(kind):
     np.testing.assert_allclose(got, _want(g), rtol=1e-6)
 
 
-def test_loop_in_a_cond_branch_is_refused_naming_the_ops():
-    """TF runs TF's form of it, but flowzero's importer cannot read it back yet: refused, so
-    a Saver's `.meta` falls back to flowzero's own format and round-trips."""
+def _loop_in_cond_graph():
     g = tf.Graph()
     with g.as_default():
         x = tf.placeholder(tf.float32, [3], name="x")
-        tf.cond(
+        w = tf.Variable(np.array([0.5, 1.5, -1.0], np.float32), name="w")
+        y = tf.cond(
             x[0] > 0,
-            lambda: tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 2.0), [0, x])[1],
+            lambda: tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * w), [0, x])[1],
             lambda: -x,
         )
-    with pytest.raises(errors.UnimplementedError, match="If 'cond': holds While 'cond/true/"):
+        tf.identity(y, name="y")
+        init = tf.global_variables_initializer()
+    feeds = [np.array([1.0, 2.0, 3.0], np.float32), np.array([-1.0, 2.0, 3.0], np.float32)]
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        want = [sess.run("y:0", {"x:0": f}) for f in feeds]
+        frozen = tf.graph_util.convert_variables_to_constants(sess, g.as_graph_def(), ["y"])
+    return g, frozen, feeds, want
+
+
+def test_loop_in_a_cond_branch_is_written_in_tf_form_and_read_back():
+    """A loop inside a cond's branch: the frame's Enters read the branch's Switch outputs; the
+    frame rules hold and flowzero reads it back to the same values, branch taken or not."""
+    g, frozen, feeds, want = _loop_in_cond_graph()
+    frames = _frames(frozen)
+    assert any(f.endswith("while_context") for f in frames.values())
+    with tf.Graph().as_default():
+        tf.import_graph_def(frozen, name="")
+        with tf.Session() as sess:
+            got = [sess.run("y:0", {"x:0": f}) for f in feeds]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_tensorflow_runs_a_loop_in_a_cond_branch():
+    tf_real = pytest.importorskip("tensorflow")
+    v1 = tf_real.compat.v1
+    _, frozen, feeds, want = _loop_in_cond_graph()
+    with tf_real.Graph().as_default():
+        gd = v1.GraphDef()
+        gd.ParseFromString(frozen.SerializeToString())
+        v1.import_graph_def(gd, name="")
+        with v1.Session() as sess:
+            got = [sess.run("y:0", {"x:0": f}) for f in feeds]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_gradient_through_a_loop_in_a_cond_branch_is_refused_naming_the_op():
+    g, _, _, _ = _loop_in_cond_graph()
+    with g.as_default():
+        tf.gradients(g.get_tensor_by_name("y:0"), [g.get_tensor_by_name("w:0")])
+    with pytest.raises(errors.UnimplementedError, match="a gradient through the While"):
         to_graph_def(g)
 
 
