@@ -131,21 +131,10 @@ def add_forward_record(w: Any, op: Any, frame: str, par: int, loop_cond: str, pi
         w.node(one, "Const", [f"^{pivot}"], {"dtype": int32, "value": np.array(1, np.int32)})
         f_add = w.unique(f"{base}/f_count/Add")
         w.node(f_add, "AddV2", [f"{f_switch}:1", one], {"T": int32})
+        swap = bool(a.get("swap_memory", False))
         pushes = []
         for k, value in values.items():
-            dtype = saved[k].dtype
-            size = w.unique(f"{base}/f_acc/max_size")
-            w.node(size, "Const", [], {"dtype": int32, "value": np.array(-1, np.int32)})
-            stack = w.unique(f"{base}/f_acc")
-            w.node(stack, "StackV2", [size], {"elem_type": dtype, "stack_name": ""})
-            push = w.unique(f"{base}/StackPushV2")
-            w.node(
-                push,
-                "StackPushV2",
-                [fr.enter(stack, _RESOURCE, True, "f_acc/Enter"), value, f"^{f_add}"],
-                {"T": dtype, "swap_memory": bool(a.get("swap_memory", False))},
-            )
-            stacks[(g, k)] = stack
+            stacks[(g, k)], push = _push(w, fr, base, f_add, swap, value, saved[k].dtype)
             pushes.append(push)
         # A cond's branch values, pushed inside their branch: a push of the branch not
         # taken is dead, so the counter waits on them through a ControlTrigger (TF's f_sync).
@@ -154,18 +143,8 @@ def add_forward_record(w: Any, op: Any, frame: str, par: int, loop_cond: str, pi
             kept = _cond_kept(w, c, where)
             for (b, e), ref in sorted(kept.items()):
                 dtype = c.opdef.attrs["saved"][b][e].dtype
-                size = w.unique(f"{base}/f_acc/max_size")
-                w.node(size, "Const", [], {"dtype": int32, "value": np.array(-1, np.int32)})
-                stack = w.unique(f"{base}/f_acc")
-                w.node(stack, "StackV2", [size], {"elem_type": dtype, "stack_name": ""})
-                push = w.unique(f"{base}/StackPushV2")
-                w.node(
-                    push,
-                    "StackPushV2",
-                    [fr.enter(stack, _RESOURCE, True, "f_acc/Enter"), ref, f"^{f_add}"],
-                    {"T": dtype, "swap_memory": bool(a.get("swap_memory", False))},
-                )
-                stacks[(g, ("cond", c.name, b, e))] = stack
+                key = (g, ("cond", c.name, b, e))
+                stacks[key], push = _push(w, fr, base, f_add, swap, ref, dtype)
                 branch_pushes.append(push)
         if branch_pushes:
             f_sync = w.unique(f"{base}/f_sync")
@@ -207,6 +186,26 @@ def note_forward_names(
         "captures": capture_enters,
         "exits": exits,
     }
+
+
+def _push(
+    w: Any, fr: Any, base: str, after: str, swap: bool, value: str, dtype: Any
+) -> tuple[str, str]:
+    """A stack (outside the loop) and the push of `value` onto it in the frame `fr`, once per
+    iteration after the count (`after`). Returns (stack, push)."""
+    int32 = dtypes.int32
+    size = w.unique(f"{base}/f_acc/max_size")
+    w.node(size, "Const", [], {"dtype": int32, "value": np.array(-1, np.int32)})
+    stack = w.unique(f"{base}/f_acc")
+    w.node(stack, "StackV2", [size], {"elem_type": dtype, "stack_name": ""})
+    push = w.unique(f"{base}/StackPushV2")
+    w.node(
+        push,
+        "StackPushV2",
+        [fr.enter(stack, _RESOURCE, True, "f_acc/Enter"), value, f"^{after}"],
+        {"T": dtype, "swap_memory": swap},
+    )
+    return stack, push
 
 
 # -- helpers for the frame now open ------------------------------------------------------------
