@@ -347,13 +347,6 @@ class Optimizer:
                 restore_deferred(g)
             update_deps = [_as_op(u) for u in g.get_collection(GraphKeys.UPDATE_OPS)]
             update_deps = [u for u in update_deps if u.graph is g]
-            # Every update waits for every gradient (TF's GATE_GRAPH at the updates): no
-            # update may change a variable that a gradient still reads. flowzero runs ops one
-            # at a time in that order anyway; TF, running this graph from flowzero's files,
-            # runs independent ops in parallel and needs the edges.
-            for gr, _ in converted:
-                parts = (gr.values, gr.indices) if isinstance(gr, IndexedSlices) else (gr,)
-                update_deps += [t.op for t in parts if t is not None and t.graph is g]
             self._hyper_cache = {}
             try:
                 with g.control_dependencies(update_deps), g.name_scope(name or self._name) as scope:

@@ -78,7 +78,7 @@ def _model(kind: str, opt: str = "adam"):
         gd = tf.train.GradientDescentOptimizer(0.5)
         o = tf.train.AdamOptimizer(0.05) if opt == "adam" else gd
         with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
-            gv = o.compute_gradients(loss)
+            gv = o.compute_gradients(loss, gate_gradients=tf.train.Optimizer.GATE_GRAPH)
             o.apply_gradients(gv, name="train")
         init = tf.global_variables_initializer()
     rng = np.random.RandomState(0)

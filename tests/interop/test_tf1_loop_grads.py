@@ -44,9 +44,9 @@ def _power_graph(opt: str = "gd"):
 
 
 def _rnn_graph(cell: str = "lstm", opt: str = "gd", feature: str = "output", seed: int = 1):
-    """dynamic_rnn + a dense layer + softmax loss + an optimizer, with the default gating:
-    flowzero's updates wait for every gradient, so TF's parallel executor cannot update a
-    variable that a gradient still reads."""
+    """dynamic_rnn + a dense layer + softmax loss + an optimizer. Gradients are gated
+    (GATE_GRAPH): TF's executor runs independent ops in parallel, and an update of a variable
+    racing a gradient that still reads it would make TF's step differ from flowzero's."""
     g = tf.Graph()
     with g.as_default():
         tf.set_random_seed(seed)
@@ -66,7 +66,7 @@ def _rnn_graph(cell: str = "lstm", opt: str = "gd", feature: str = "output", see
         loss = tf.identity(tf.losses.sparse_softmax_cross_entropy(y, logits), name="loss")
         adam = opt == "adam"
         o = tf.train.AdamOptimizer(0.05) if adam else tf.train.GradientDescentOptimizer(0.5)
-        gv = o.compute_gradients(loss)
+        gv = o.compute_gradients(loss, gate_gradients=tf.train.Optimizer.GATE_GRAPH)
         o.apply_gradients(gv, name="train")
         names = [gr.name for gr, _ in gv if gr is not None]
         names.append(tf.gradients(loss, x)[0].name)  # a second backward loop, into a TensorArray
@@ -378,7 +378,7 @@ def _loop_model_graph(mode: str):
         logits = tf.layers.dense(feat, 3, name="fc")
         loss = tf.identity(tf.losses.sparse_softmax_cross_entropy(y, logits), name="loss")
         o = tf.train.AdamOptimizer(0.05)
-        gv = o.compute_gradients(loss)
+        gv = o.compute_gradients(loss, gate_gradients=tf.train.Optimizer.GATE_GRAPH)
         o.apply_gradients(gv, name="train")
         init = tf.global_variables_initializer()
     rng = np.random.RandomState(0)
