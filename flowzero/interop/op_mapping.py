@@ -25,6 +25,7 @@ from flowzero.framework.graph import Graph, Operation, Tensor
 from flowzero.framework.registry import get_op_class
 from flowzero.framework.shapes import TensorShape
 from flowzero.interop import convert, dataset_forms, grad_forms, lstm_forms, tensor_lists
+from flowzero.ops import tensor_array_ops
 
 # -- export ---------------------------------------------------------------------------------
 # Attrs that flowzero keeps for itself (never written to a NodeDef).
@@ -991,9 +992,7 @@ _GRAD_ARRAY_TYPES = frozenset(
         "WhileGrad",
     }
 )
-_ARRAY_UPDATES = frozenset(
-    {"TensorArrayWriteV3", "TensorArrayScatterV3", "TensorArraySplitV3", "Identity"}
-)
+_ARRAY_UPDATES = tensor_array_ops.ARRAY_UPDATES | {"Identity"}
 
 
 def _is_grad_array(t: Tensor) -> bool:

@@ -31,10 +31,7 @@ import numpy as np
 from flowzero.framework import dtypes
 from flowzero.framework.graph import Tensor
 from flowzero.framework.shapes import TensorShape
-
-_PASS_ON = frozenset(
-    {"TensorArrayWriteV3", "TensorArrayScatterV3", "TensorArrayPopBack", "TensorArraySetItem"}
-)
+from flowzero.ops.tensor_array_ops import ARRAY_UPDATES as _PASS_ON
 
 
 def _element_shape(ctx: Any, t: Tensor | None) -> TensorShape:

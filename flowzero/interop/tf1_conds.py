@@ -137,19 +137,10 @@ def find_conds(
     loop_of_exit: dict[str, Any] = {}
     if loops:
         parsed = dict(parsed)
-        from flowzero.interop.tf1_loops import is_stack_side
+        from flowzero.interop.tf1_loops import outside_reads
 
         for f in loops:
-            inside = f.all_members()
-            reads = sorted(  # (a stack's handle, switched into any cond, says nothing)
-                {
-                    (s, k)
-                    for m in inside
-                    if not is_stack_side(m, by_name, parsed)
-                    for s, k in _data(parsed, m)
-                    if s not in inside
-                }
-            )
+            reads = outside_reads(f.all_members(), by_name, parsed)
             for e in f.exits():
                 parsed[e] = [(False, s, k) for s, k in reads]
                 loop_of_exit[e] = f
@@ -317,19 +308,35 @@ def build_gradient(
 ) -> dict[str, Tensor]:
     """The gradients a mapped gradient cond gives, built with flowzero's tf.gradients through
     the imported forward cond. Returns {Merge name: gradient}."""
-    from flowzero.autodiff import gradients
-    from flowzero.ops import array_ops
-
     f = g.twin
     assert f is not None
     ys = [outer(m, 0) for m in g.upstream.values()]
     grad_ys = [outer(*_data(parsed, sw)[0]) for sw in g.upstream]
     merges = list(g.switch_targets)
     xs = [f.switch_values[g.switch_targets[m]] for m in merges]
-    grads = gradients(ys, xs, grad_ys=grad_ys, name=scope)
-    return {
-        m: gr if gr is not None else array_ops.zeros_like(x) for m, x, gr in zip(merges, xs, grads)
-    }
+    return dict(zip(merges, gradients_or_zeros(ys, xs, grad_ys, scope)))
+
+
+def gradients_or_zeros(
+    ys: list[Tensor], xs: list[Tensor], grad_ys: list[Tensor], scope: str
+) -> list[Tensor]:
+    """flowzero's tf.gradients of ys (weighted by grad_ys) for each of xs, zeros where none
+    flows (an empty gradient array for a TensorArray), as TF's gradient loops and conds give:
+    what a TF1 gradient frame or gradient cond is rebuilt from."""
+    from flowzero.autodiff import gradients
+    from flowzero.ops import array_ops, tensor_array_ops
+
+    grads = gradients(ys, xs, grad_ys=grad_ys, name=scope) if ys else [None] * len(xs)
+    out = []
+    for x, g in zip(xs, grads):
+        if g is None:
+            g = (
+                tensor_array_ops.zero_grad()
+                if x.dtype.name == "variant"
+                else array_ops.zeros_like(x)
+            )
+        out.append(g)
+    return out
 
 
 _RANDOM = frozenset(
@@ -457,12 +464,9 @@ def _build(
                     if loop.key not in inner:
                         from flowzero.interop import tf1_loops
 
-                        inside = loop.all_members()
-                        for m in sorted(inside):  # what it reads: built here, not in its body
-                            if not tf1_loops.is_stack_side(m, by_name, parsed):
-                                for s, kk in _data(parsed, m):
-                                    if s not in inside:
-                                        value(s, kk)
+                        reads = tf1_loops.outside_reads(loop.all_members(), by_name, parsed)
+                        for s, kk in reads:
+                            value(s, kk)  # (what it reads: built here, not in its body)
                         inner[loop.key] = tf1_loops.build_frame(
                             loop, by_name, parsed, value, build_op, where
                         )

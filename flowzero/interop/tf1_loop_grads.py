@@ -31,6 +31,7 @@ import numpy as np
 
 from flowzero.framework import dtypes, errors
 from flowzero.interop.tf1_export import _is_ta, _pair, _type, op_mapping_ref
+from flowzero.ops import tensor_array_ops
 from flowzero.proto import types_pb2
 
 # flowzero op types written here (graph_def dispatches them).
@@ -263,9 +264,7 @@ def _owner(t: Any) -> tuple[Any, Any] | None:
 
 
 # Ops whose result is their first input's TensorArray, updated (or the same array).
-_ARRAY_UPDATES = frozenset(
-    {"TensorArrayWriteV3", "TensorArrayScatterV3", "TensorArraySplitV3", "Identity"}
-)
+_ARRAY_UPDATES = tensor_array_ops.ARRAY_UPDATES | {"Identity"}
 
 
 def _outer_ta(t: Any, where: str) -> Any:

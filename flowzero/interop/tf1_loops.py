@@ -420,13 +420,8 @@ def build_frame(
             child = child_of_exit.get(src)
             if child is not None:  # a loop inside this one: built here, in the body
                 if child.key not in loops:
-                    inside = child.all_members()
-                    for m in sorted(inside):  # what it reads: built here, not in its body
-                        if is_stack_side(m, by_name, parsed):
-                            continue
-                        for s, kk in _data_inputs(parsed, m):
-                            if s not in inside:
-                                value(s, kk)
+                    for s, kk in outside_reads(child.all_members(), by_name, parsed):
+                        value(s, kk)  # (what it reads: built here, not in its body)
                     loops[child.key] = build_frame(child, by_name, parsed, value, build_op, where)
                 return loops[child.key][src]
             if src not in f.members:
@@ -466,10 +461,8 @@ def build_frame(
                 if cond.key not in env:
                     from flowzero.interop import tf1_conds
 
-                    for m in sorted(cond.members):  # what it reads: built here, not in a branch
-                        for s, kk in _data_inputs(parsed, m):
-                            if s not in cond.members:
-                                value(s, kk)
+                    for s, kk in outside_reads(cond.members, by_name, parsed):
+                        value(s, kk)  # (what it reads: built here, not in a branch)
 
                     results = tf1_conds.build_cond(
                         cond, by_name, parsed, value, build_op, False, where
@@ -532,6 +525,22 @@ def build_frame(
     return {v["exit"]: t for v, t in zip(loop_vars, result) if v["exit"]}
 
 
+def outside_reads(
+    inside: set[str], by_name: dict[str, Any], parsed: dict[str, Any]
+) -> list[tuple[str, int]]:
+    """What the nodes `inside` (a loop, a cond) read from outside them, in order; stack
+    machinery left out (its handles say nothing of where a construct runs)."""
+    return sorted(
+        {
+            (s, k)
+            for m in inside
+            if not is_stack_side(m, by_name, parsed)
+            for s, k in _data_inputs(parsed, m)
+            if s not in inside
+        }
+    )
+
+
 def is_stack_side(name: str, by_name: dict[str, Any], parsed: dict[str, Any]) -> bool:
     """Whether a node is TF's loop-gradient stack machinery (a push, a pop, or an Enter, a
     Switch or an Identity that takes a stack's handle into a frame or a cond's branch): never
@@ -568,8 +577,8 @@ def build_gradient_frame(
 ) -> dict[str, Tensor]:
     """The gradients a backward frame gives, built with flowzero's tf.gradients through the
     imported forward loop. Returns {Exit node name: gradient}."""
-    from flowzero.autodiff import gradients
-    from flowzero.ops import array_ops, tensor_array_ops
+    from flowzero.interop.tf1_conds import gradients_or_zeros
+    from flowzero.ops import tensor_array_ops
 
     fwd = b.grad_of
     assert fwd is not None
@@ -581,12 +590,8 @@ def build_gradient_frame(
             grad_ys[i] = tensor_array_ops.zero_grad()
     targets = sorted(set(b.exit_targets.values()))
     xs = [fwd.enter_values[t] for t in targets]
-    grads = gradients(ys, xs, grad_ys=grad_ys, name=scope) if ys else [None] * len(xs)
     out: dict[str, Tensor] = {}
-    for t, x, g in zip(targets, xs, grads):
-        if g is None:
-            g = tensor_array_ops.zero_grad() if x.dtype.name == "variant" else None
-            g = g if g is not None else array_ops.zeros_like(x)
+    for t, g in zip(targets, gradients_or_zeros(ys, xs, grad_ys, scope)):
         if t in b.sliced:
             out.update(_as_slices(b.sliced[t], g, b))
         else:

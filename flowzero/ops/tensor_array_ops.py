@@ -183,6 +183,19 @@ def own(g: Any) -> Any:
     return np.array(g, copy=True)
 
 
+# Op types whose array result is their first input's array, updated (written in place): what
+# the importers and exporters follow back to the op that made an array.
+ARRAY_UPDATES = frozenset(
+    {
+        "TensorArrayWriteV3",
+        "TensorArrayScatterV3",
+        "TensorArraySplitV3",
+        "TensorArrayPopBack",
+        "TensorArraySetItem",
+    }
+)
+
+
 # -- ops ---------------------------------------------------------------------------------------
 class _TAOp(OpDef):
     differentiable = False
